@@ -1,0 +1,815 @@
+"""The kernel: runs tasks, performs their traps, waits on the selector.
+
+How it works
+------------
+A task is a generator.  The kernel resumes it with ``send(value)`` (or
+``throw(error)``) and gets back the next *trap* it yields.  It looks the trap's
+type up in one table (``self._handlers``) and calls the handler, a method named
+``_trap_<name>``.  A handler either finishes the operation at once and returns
+its result -- the task then keeps running, no trip through the ready queue --
+or *parks* the task (returns ``PARKED``) on whatever it waits for: a file
+descriptor, the timer heap, another task.  When that is ready the task goes
+back on the ready queue, and the loop comes round to it.
+
+Yielding a generator (or coroutine) instead of a trap *calls* it: the kernel
+pushes the caller on the task's own stack and resumes the callee; when the
+callee returns, its value is sent to the caller, its exception thrown into
+the caller.  That is the trampoline.  It keeps the Python stack flat, so
+calls nest as deep as memory allows, not as deep as the recursion limit.
+
+One turn of the loop (``_run_until``):
+
+1. run every task that is ready now, each until it parks (or until it has
+   used its budget of ``BUDGET`` traps, so nobody starves the others);
+2. ask the poller which descriptors are ready -- without waiting if tasks
+   are ready, else until the next timer -- and put their waiters on the
+   ready queue;
+3. move tasks whose sleep is over onto the ready queue.
+
+Design rules
+------------
+* The kernel is small and knows nothing above it.  Sockets helpers,
+  synchronisation, tracing and examples are built *on* traps, never wired
+  into this file.  A new need gets one small general primitive here.
+* Speed comes from doing less: a read waits for readiness *before* calling
+  ``recv`` (a ``recv`` that would fail costs an exception); a descriptor stays
+  registered across the waits of a task instead of being registered and
+  unregistered every time; state lives in attributes and locals.
+* Errors are the task's: a bad trap, a bad argument, a failed system call is
+  thrown into the task that caused it, at its ``yield``.  The kernel and every
+  other task keep running.
+"""
+
+import errno
+import heapq
+import logging
+import os
+import select
+import socket
+import threading
+import time
+import weakref
+from collections import deque
+from itertools import count
+from types import CoroutineType, GeneratorType
+
+from .errors import Cancelled, ResourceBusy, TaskError
+from .poller import default_poller
+from .task import Task
+from .traps import (Trap, _check_coro, _describe, accept, call, cancel, connect,
+                    current, join, read, read_wait, sleep, spawn, write, write_wait)
+
+__all__ = ["Kernel", "run", "PARKED", "BUDGET"]
+
+log = logging.getLogger("trampoline")
+
+#: What a trap handler returns when the task must wait.  Anything else it
+#: returns is the trap's result, sent straight back into the task.
+PARKED = object()
+
+#: How many traps a task may complete in one turn before it goes to the back
+#: of the ready queue.  Bounds how long one busy task delays the others and
+#: the I/O poll.
+BUDGET = 50
+
+#: The longest a write to a *blocking* pipe may be, so that it cannot block:
+#: once a pipe is writable there is room for at least this much.
+PIPE_CHUNK = getattr(select, "PIPE_BUF", 512)
+
+#: The longest single wait in the poller (a sleep of inf waits in pieces).
+MAX_TIMEOUT = 3600.0
+
+# Which kernel, if any, is running in this thread: run() inside a running
+# kernel is an error, not a silent deadlock.
+_running = threading.local()
+
+
+class _Registration:
+    """One descriptor known to the poller: who waits on it, for what."""
+
+    __slots__ = ("fileobj", "reader", "writer", "events", "owner")
+
+    def __init__(self, fileobj, owner):
+        self.fileobj = fileobj      # the object the traps name (identity tells reuse)
+        self.reader = None          # the task parked until it is readable
+        self.writer = None          # the task parked until it is writable
+        self.events = 0             # the poller's event mask registered now
+        self.owner = owner          # the task that registered it (cleans up)
+
+
+class Kernel:
+    """Runs tasks.  ``with Kernel() as kernel: kernel.run(main())``.
+
+    ``selector`` is any ``selectors`` selector (default: epoll on Linux,
+    ``selectors.DefaultSelector`` elsewhere).  ``debug=True`` logs a warning
+    for every task step that runs longer than ``slow_step`` seconds without
+    yielding.  One kernel may ``run`` several coroutines, one after another.
+    """
+
+    slow_step = 0.1
+
+    def __init__(self, selector=None, debug=False):
+        self._poller = default_poller(selector)
+        self._ready = deque()               # tasks to run on this turn or the next
+        self._sleeping = []                 # heap of [deadline, seq, task] (task None: cancelled)
+        self._sleep_seq = count()           # breaks deadline ties in FIFO order
+        self._fds = {}                      # fd -> _Registration
+        self._tasks = {}                    # id -> every live Task
+        self._task_ids = count(1)
+        self._crashed = []                  # crashed tasks nobody joined yet (weakly)
+        self._clock = time.monotonic
+        self._running = False
+        self._closed = False
+        self.debug = debug
+        # The trap table: one handler per trap type.  Adding a trap is adding
+        # a line here and a _trap_<name> method below.
+        self._handlers = {
+            read: self._trap_read,
+            write: self._trap_write,
+            accept: self._trap_accept,
+            connect: self._trap_connect,
+            read_wait: self._trap_read_wait,
+            write_wait: self._trap_write_wait,
+            sleep: self._trap_sleep,
+            spawn: self._trap_spawn,
+            join: self._trap_join,
+            cancel: self._trap_cancel,
+            current: self._trap_current,
+            call: self._trap_call,
+        }
+        # How to take a parked task off what it waits on (for cancel).
+        self._unparkers = {
+            read: self._unpark_reader, read_wait: self._unpark_reader,
+            accept: self._unpark_reader,
+            write: self._unpark_writer, write_wait: self._unpark_writer,
+            connect: self._unpark_writer,
+            sleep: self._unpark_sleeper,
+            join: self._unpark_joiner, cancel: self._unpark_joiner,
+        }
+
+    # ------------------------------------------------------------ public
+
+    def run(self, coro):
+        """Run ``coro`` (a generator or coroutine object) as the main task
+        until it returns, and return its value; its exception propagates.
+        Tasks still running then are cancelled and their cleanup runs."""
+        coro = _check_coro(coro, "run")
+        if self._closed:
+            coro.close()
+            raise RuntimeError("this Kernel is closed")
+        if getattr(_running, "kernel", None) is not None:
+            coro.close()
+            raise RuntimeError(
+                "run() called inside a running kernel; a task calls another "
+                "coroutine with 'yield coro' (or 'await call(coro)'), or starts "
+                "one with 'yield spawn(coro)'")
+        _running.kernel = self
+        self._running = True
+        main = self._spawn(coro, None)
+        try:
+            try:
+                self._run_until(main)
+            finally:
+                self._shutdown()
+        except BaseException:
+            # Ctrl-C, SystemExit, or a kernel fault: every task was cancelled
+            # and cleaned up above; close and let the error go on.
+            self.close()
+            raise
+        finally:
+            _running.kernel = None
+            self._running = False
+            self._report_crashes()
+        if main._exception is not None:
+            main._mark_retrieved()
+            raise main._exception
+        return main._result
+
+    def close(self):
+        """Release the poller.  Closing twice is harmless."""
+        if not self._closed:
+            self._closed = True
+            self._poller.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def __repr__(self):
+        return "<Kernel %s tasks=%d%s>" % (
+            self._poller, len(self._tasks), " closed" if self._closed else "")
+
+    # --------------------------------------------------------- the loop
+
+    def _run_until(self, main):
+        """Turn the loop until ``main`` is done (or, with ``main=None``, until
+        no task is ready).  The hot path: names are hoisted into locals, each
+        a lookup saved per use."""
+        ready = self._ready
+        ready_popleft = ready.popleft
+        ready_append = ready.append
+        handlers_get = self._handlers.get
+        poll = self._poller.poll
+        READY_READ = self._poller.READY_READ
+        READY_WRITE = self._poller.READY_WRITE
+        fds_get = self._fds.get
+        sleeping = self._sleeping
+        clock = self._clock
+        debug = self.debug
+
+        while True:
+            # 1. Run the tasks that are ready now.  Tasks they wake go behind
+            #    them and run on the next turn, after the poll.
+            for _ in range(len(ready)):
+                task = ready_popleft()
+                trap = task._trap
+                if trap is None:
+                    value = task._value
+                    exc = task._exc
+                    task._value = task._exc = None
+                else:
+                    task._trap = None           # dispatch the pending trap
+                    value = exc = None
+                budget = BUDGET
+                if debug:
+                    started = clock()
+                while True:
+                    if trap is None:
+                        try:
+                            if exc is None:
+                                trap = task._coro.send(value)
+                            else:
+                                trap = task._coro.throw(exc)
+                        except StopIteration as stop:
+                            value = stop.value
+                            exc = None
+                            if task._stack:     # a subroutine returned
+                                task._coro = task._stack.pop()
+                                continue
+                            self._exit(task, value, None)
+                            break
+                        except BaseException as error:
+                            value = None
+                            exc = error
+                            if task._stack:     # a subroutine raised
+                                task._coro = task._stack.pop()
+                                continue
+                            self._exit(task, None, error)
+                            break
+                        budget -= 1
+                        if not budget:          # fair share used: to the back
+                            task._trap = trap
+                            ready_append(task)
+                            break
+                    handler = handlers_get(type(trap))
+                    if handler is None:
+                        kind = type(trap)
+                        if kind is GeneratorType or kind is CoroutineType:
+                            task._stack.append(task._coro)     # a subroutine call
+                            task._coro = trap
+                            trap = value = exc = None
+                            continue
+                        handler = self._bad_yield
+                    try:
+                        value = handler(task, trap)
+                    except BaseException as error:
+                        exc = error
+                        value = trap = None
+                        continue
+                    if value is PARKED:
+                        break
+                    trap = exc = None
+                if debug:
+                    self._check_slow(task, clock() - started)
+
+            if main is None:
+                if not ready:
+                    return
+            elif main.done:
+                return
+
+            # 2. Poll: do not wait if tasks are ready; else until the next timer.
+            if ready:
+                timeout = 0
+            elif sleeping:
+                timeout = sleeping[0][0] - clock()
+                if timeout < 0:
+                    timeout = 0
+                elif timeout > MAX_TIMEOUT:
+                    timeout = MAX_TIMEOUT
+            else:
+                timeout = -1
+            try:
+                events = poll(timeout)
+            except OSError as error:
+                self._poll_failed(error)
+                continue
+            for fd, mask in events:
+                reg = fds_get(fd)
+                if reg is None:
+                    continue
+                idle = False
+                if mask & READY_READ:
+                    waiter = reg.reader
+                    if waiter is not None:
+                        reg.reader = None
+                        waiter._trap = waiter._waiting      # finish its trap
+                        waiter._waiting = None
+                        ready_append(waiter)
+                    else:
+                        idle = True
+                if mask & READY_WRITE:
+                    waiter = reg.writer
+                    if waiter is not None:
+                        reg.writer = None
+                        waiter._trap = waiter._waiting
+                        waiter._waiting = None
+                        ready_append(waiter)
+                    else:
+                        idle = True
+                if idle:
+                    # Readiness nobody waits for: the interest was kept from an
+                    # earlier wait.  Drop it, or a level-triggered poller would
+                    # report it on every turn.
+                    self._drop_idle(fd, reg)
+
+            # 3. Timers.
+            if sleeping and sleeping[0][0] <= clock():
+                now = clock()
+                while sleeping and sleeping[0][0] <= now:
+                    entry = heapq.heappop(sleeping)
+                    task = entry[2]
+                    if task is not None:
+                        task._timer = None
+                        task._waiting = None
+                        ready_append(task)
+
+    def _check_slow(self, task, elapsed):
+        if elapsed > self.slow_step:
+            log.warning("%r ran for %.3f s without yielding; it blocks every "
+                        "other task meanwhile", task, elapsed)
+
+    # ------------------------------------------------------ task life
+
+    def _spawn(self, coro, name):
+        task = Task(coro, next(self._task_ids), name)
+        self._tasks[task.id] = task
+        self._ready.append(task)
+        return task
+
+    def _exit(self, task, value, exc):
+        """``task`` has returned ``value`` or raised ``exc``: record it, wake
+        whoever joins or cancels it, forget its descriptors."""
+        task.done = True
+        task._coro = None
+        del self._tasks[task.id]
+        if exc is None:
+            task._result = value
+        else:
+            task._exception = exc
+            task.cancelled = isinstance(exc, Cancelled)
+        joined = False
+        for waiter in task._joiners:
+            if type(waiter._waiting) is join:
+                joined = True
+                if exc is None:
+                    waiter._value = value
+                else:
+                    waiter._exc = _task_error(task)
+            waiter._waiting = None          # a canceller just gets None
+            self._ready.append(waiter)
+        task._joiners = []
+        if exc is not None and not joined and not task.cancelled:
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise exc                   # not a crash: the program is stopping
+            task._crashed_unseen()
+            self._crashed.append(weakref.ref(task))
+        for fd in task._fds:
+            reg = self._fds.get(fd)
+            if reg is not None and reg.owner is task:
+                self._release(fd, reg)
+        task._fds = []
+
+    def _shutdown(self):
+        """Cancel every task still alive and run their cleanup."""
+        rounds = 0
+        while self._tasks:
+            rounds += 1
+            for task in list(self._tasks.values()):
+                if rounds > 3:
+                    self._abandon(task)
+                else:
+                    self._cancel(task, Cancelled("the kernel is shutting down"))
+            self._run_until(None)
+
+    def _abandon(self, task):
+        """Close a task that keeps ignoring cancellation."""
+        log.warning("%r ignored cancellation three times; closing it", task)
+        frames = [task._coro] + task._stack[::-1]
+        for frame in frames:
+            try:
+                frame.close()
+            except BaseException:
+                pass
+        self._unpark(task, Cancelled())
+        self._ready_remove(task)
+        self._exit(task, None, Cancelled("abandoned"))
+
+    def _ready_remove(self, task):
+        try:
+            self._ready.remove(task)
+        except ValueError:
+            pass
+
+    def _report_crashes(self):
+        """run() is ending: log every crash nobody has looked at."""
+        for ref in self._crashed:
+            task = ref()
+            if task is not None and task._unreported is not None:
+                task._unreported()
+                task._unreported = None
+        self._crashed = []
+
+    # ----------------------------------------------------- cancellation
+
+    def _cancel(self, task, exc):
+        """Deliver ``exc`` into ``task`` at the trap it is blocked in.
+
+        A parked task is taken off what it waits on and made ready.  A task
+        already on the ready queue has not yet seen what woke it (a pending
+        trap is re-dispatched only when it runs, so no data has been read on
+        its behalf): its wake-up is replaced by the exception.
+        """
+        if task.done:
+            return
+        waiting = task._waiting
+        if waiting is not None:
+            self._unpark(task, exc)
+            task._waiting = None
+            self._ready.append(task)
+        elif type(task._trap) is write:
+            exc.bytes_written = task._trap.sent
+        task._trap = None
+        task._value = None
+        task._exc = exc
+
+    def _unpark(self, task, exc):
+        waiting = task._waiting
+        unpark = self._unparkers.get(type(waiting))
+        if unpark is not None:
+            unpark(task, waiting, exc)
+
+    def _unpark_reader(self, task, trap, exc):
+        reg = self._fds.get(trap.fd)
+        if reg is not None and reg.reader is task:
+            reg.reader = None           # the registration stays, for next time
+        trap.waited = False
+
+    def _unpark_writer(self, task, trap, exc):
+        reg = self._fds.get(trap.fd)
+        if reg is not None and reg.writer is task:
+            reg.writer = None
+        trap.waited = False
+        if type(trap) is write:
+            exc.bytes_written = trap.sent
+
+    def _unpark_sleeper(self, task, trap, exc):
+        entry = task._timer
+        if entry is not None:
+            entry[2] = None             # the heap drops it when it comes up
+            task._timer = None
+
+    def _unpark_joiner(self, task, trap, exc):
+        joiners = trap.task._joiners
+        if task in joiners:
+            joiners.remove(task)
+
+    # ------------------------------------------------------ descriptors
+
+    def _wait_readable(self, task, trap):
+        """Park ``task`` until ``trap.fd`` is readable.  Returns PARKED, or
+        None if the descriptor cannot be polled (a regular file: always
+        ready)."""
+        fd = trap.fd
+        reg = self._fds.get(fd)
+        if reg is None or reg.fileobj is not trap.fileobj:
+            reg = self._register(task, trap.fileobj, fd, self._poller.READ)
+            if reg is None:
+                return None
+        if reg.reader is not None:
+            raise ResourceBusy(
+                "%r: %r cannot wait to read fd %d, %r is already waiting to read it; "
+                "only one task may read a descriptor at a time" % (trap, task, fd, reg.reader))
+        if not reg.events & self._poller.READ:
+            reg.events |= self._poller.READ
+            self._poller.modify(fd, reg.events)
+        reg.reader = task
+        task._waiting = trap
+        return PARKED
+
+    def _wait_writable(self, task, trap):
+        """Park ``task`` until ``trap.fd`` is writable (see _wait_readable)."""
+        fd = trap.fd
+        reg = self._fds.get(fd)
+        if reg is None or reg.fileobj is not trap.fileobj:
+            reg = self._register(task, trap.fileobj, fd, self._poller.WRITE)
+            if reg is None:
+                return None
+        if reg.writer is not None:
+            raise ResourceBusy(
+                "%r: %r cannot wait to write fd %d, %r is already waiting to write it; "
+                "only one task may write a descriptor at a time" % (trap, task, fd, reg.writer))
+        if not reg.events & self._poller.WRITE:
+            reg.events |= self._poller.WRITE
+            self._poller.modify(fd, reg.events)
+        reg.writer = task
+        task._waiting = trap
+        return PARKED
+
+    def _register(self, task, fileobj, fd, events):
+        """The slow path: ``fd`` is new to the poller, or now stands for a
+        different object (the old one was closed and its number reused)."""
+        old = self._fds.get(fd)
+        if old is not None:
+            if old.reader is not None or old.writer is not None:
+                if _is_closed(old.fileobj):
+                    self._fail_waiters(fd, old)
+                else:                   # the same descriptor under another name
+                    old.fileobj = fileobj
+                    return old
+            else:
+                self._release(fd, old)
+        if isinstance(fileobj, socket.socket) and fileobj.gettimeout() != 0.0:
+            fileobj.setblocking(False)  # a blocking socket would stall every task
+        try:
+            self._poller.register(fd, events)
+        except PermissionError:         # epoll refuses regular files: always ready
+            return None
+        except FileExistsError:         # still there under a closed alias
+            self._poller.modify(fd, events)
+        reg = _Registration(fileobj, task)
+        reg.events = events
+        self._fds[fd] = reg
+        task._fds.append(fd)
+        return reg
+
+    def _release(self, fd, reg):
+        """Forget ``fd`` unless a task still waits on it (then it owns it)."""
+        waiter = reg.reader or reg.writer
+        if waiter is not None:
+            reg.owner = waiter
+            waiter._fds.append(fd)
+            return
+        del self._fds[fd]
+        self._poller.unregister(fd)
+
+    def _drop_idle(self, fd, reg):
+        """Stop polling ``fd`` for events nobody waits on any more."""
+        events = 0
+        if reg.reader is not None:
+            events |= self._poller.READ
+        if reg.writer is not None:
+            events |= self._poller.WRITE
+        if events == reg.events:
+            return
+        if events:
+            reg.events = events
+            self._poller.modify(fd, events)
+        else:
+            del self._fds[fd]
+            self._poller.unregister(fd)
+
+    def _fail_waiters(self, fd, reg):
+        """``fd`` was closed under its waiters: wake them with an error."""
+        for waiter in (reg.reader, reg.writer):
+            if waiter is not None:
+                self._cancel(waiter, OSError(
+                    errno.EBADF, "fd %d was closed while %r waited on it" % (fd, waiter)))
+        reg.reader = reg.writer = None
+        del self._fds[fd]
+        self._poller.unregister(fd)
+
+    def _poll_failed(self, error):
+        """The poller failed.  With select() that means a registered
+        descriptor was closed: find it and fail its waiters."""
+        if error.errno != errno.EBADF:
+            raise error
+        for fd, reg in list(self._fds.items()):
+            try:
+                os.fstat(fd)
+            except OSError:
+                self._fail_waiters(fd, reg)
+
+    # ------------------------------------------------------ the traps
+    #
+    # Each handler gets the task and its trap, and returns the trap's result
+    # (the task goes on running) or PARKED (the task waits; whatever wakes it
+    # puts it back on the ready queue).  An exception a handler raises is
+    # thrown into the task at its yield.
+
+    def _trap_read(self, task, trap):
+        if not trap.waited:
+            trap.waited = True
+            if self._wait_readable(task, trap) is PARKED:
+                return PARKED
+        trap.waited = False
+        fileobj = trap.fileobj
+        try:
+            if isinstance(fileobj, socket.socket):
+                return fileobj.recv(trap.nbytes)
+            return os.read(trap.fd, trap.nbytes)
+        except BlockingIOError:         # readiness was spurious: wait again
+            trap.waited = True
+            return self._wait_readable(task, trap)
+
+    def _trap_write(self, task, trap):
+        fileobj = trap.fileobj
+        data = trap.data
+        sent = trap.sent
+        try:
+            if isinstance(fileobj, socket.socket):
+                if fileobj.gettimeout() != 0.0:
+                    fileobj.setblocking(False)      # or send() could stall everyone
+                sent += fileobj.send(memoryview(data)[sent:] if sent else data)
+            elif trap.waited or not os.get_blocking(trap.fd):
+                # A blocking pipe is only written once it is writable, and a
+                # little at a time, so the write itself cannot block.
+                chunk = memoryview(data)[sent:]
+                if os.get_blocking(trap.fd):
+                    chunk = chunk[:PIPE_CHUNK]
+                sent += os.write(trap.fd, chunk)
+        except BlockingIOError:
+            pass
+        except OSError as error:
+            error.bytes_written = sent
+            raise
+        trap.sent = sent
+        if sent >= len(data):
+            trap.waited = False
+            return None
+        trap.waited = True
+        parked = self._wait_writable(task, trap)
+        if parked is None:              # not pollable: always writable, go on
+            return self._trap_write(task, trap)
+        return parked
+
+    def _trap_accept(self, task, trap):
+        # Try first: under load connections queue up, and waiting before each
+        # accept would cost a poll per connection.
+        try:
+            conn, address = trap.fileobj.accept()
+        except BlockingIOError:
+            return self._wait_readable(task, trap)
+        conn.setblocking(False)
+        if conn.family in _TCP_FAMILIES:
+            try:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:             # pragma: no cover - e.g. a non-TCP stream
+                pass
+        return conn, address
+
+    def _trap_connect(self, task, trap):
+        sock = trap.fileobj
+        if trap.waited:                 # writable: the connection is settled
+            trap.waited = False
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        else:
+            if sock.gettimeout() != 0.0:
+                sock.setblocking(False)
+            err = sock.connect_ex(trap.address)
+            if err in _IN_PROGRESS:
+                trap.waited = True
+                return self._wait_writable(task, trap)
+        if err:
+            raise OSError(err, "%s (connecting to %r)" % (os.strerror(err), trap.address))
+        return None
+
+    def _trap_read_wait(self, task, trap):
+        if trap.waited:                 # dispatched again: it is readable
+            trap.waited = False
+            return None
+        parked = self._wait_readable(task, trap)
+        trap.waited = parked is PARKED
+        return parked
+
+    def _trap_write_wait(self, task, trap):
+        if trap.waited:
+            trap.waited = False
+            return None
+        parked = self._wait_writable(task, trap)
+        trap.waited = parked is PARKED
+        return parked
+
+    def _trap_sleep(self, task, trap):
+        seconds = trap.seconds
+        if seconds == 0:                # behind every ready task
+            task._value = None
+            self._ready.append(task)
+            return PARKED
+        entry = [self._clock() + seconds, next(self._sleep_seq), task]
+        heapq.heappush(self._sleeping, entry)
+        task._timer = entry
+        task._waiting = trap
+        return PARKED
+
+    def _trap_spawn(self, task, trap):
+        return self._spawn(trap.coro, trap.name)
+
+    def _trap_join(self, task, trap):
+        target = trap.task
+        if target.done:
+            target._mark_retrieved()
+            if target._exception is not None:
+                raise _task_error(target)
+            return target._result
+        if target is task:
+            raise RuntimeError("%r cannot join itself: it would wait forever" % task)
+        target._joiners.append(task)
+        task._waiting = trap
+        return PARKED
+
+    def _trap_cancel(self, task, trap):
+        target = trap.task
+        if target.done:
+            return None
+        if target is task:
+            raise Cancelled("%r cancelled itself" % task)
+        self._cancel(target, Cancelled("cancelled by %r" % task))
+        target._joiners.append(task)    # woken (with None) when it has finished
+        task._waiting = trap
+        return PARKED
+
+    def _trap_current(self, task, trap):
+        return task
+
+    def _trap_call(self, task, trap):
+        # The same as yielding the coroutine: push the caller, run the callee.
+        task._stack.append(task._coro)
+        task._coro = trap.coro
+        return None
+
+    def _bad_yield(self, task, value):
+        raise TypeError(_bad_yield_message(task, value))
+
+
+_TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY)
+
+
+def _is_closed(fileobj):
+    if type(fileobj) is int:
+        try:
+            os.fstat(fileobj)
+        except OSError:
+            return True
+        return False
+    try:
+        return fileobj.fileno() < 0
+    except (OSError, ValueError):
+        return True
+
+
+def _task_error(task):
+    exc = task._exception
+    if task.cancelled:
+        message = "%r was cancelled" % task
+    else:
+        message = "task %d %s failed: %s" % (task.id, task.name, _describe(exc))
+    error = TaskError(message, task)
+    error.__cause__ = exc
+    return error
+
+
+def _where(task):
+    """file:line where the task's innermost frame is."""
+    coro = task._coro
+    frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
+    if frame is None:
+        return "?"
+    return "%s:%d" % (frame.f_code.co_filename, frame.f_lineno)
+
+
+def _bad_yield_message(task, value):
+    where = "task %d %s yielded %%s at %s" % (task.id, task.name, _where(task))
+    if isinstance(value, type) and issubclass(value, Trap):
+        return (where % ("the trap function %s itself" % value.__name__)
+                + "; call it to make a trap: yield %s(...)" % value.__name__)
+    if callable(value) and not isinstance(value, Trap):
+        name = getattr(value, "__qualname__", repr(value))
+        return (where % ("the function %s" % name)
+                + "; yield a trap or a generator: call it, yield %s(...)" % name)
+    return (where % _describe(value)
+            + ", which is not a trap; yield a trap (read, write, sleep, spawn, ...) "
+              "or a generator to call it as a subroutine")
+
+
+def run(coro, *, selector=None, debug=False):
+    """Run ``coro`` in a new kernel and return its result.
+
+    The kernel is closed afterwards.  ``selector`` and ``debug`` are passed to
+    ``Kernel``.
+    """
+    with Kernel(selector=selector, debug=debug) as kernel:
+        return kernel.run(coro)

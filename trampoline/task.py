@@ -1,0 +1,115 @@
+"""Task: one generator coroutine and its trampoline call stack.
+
+A task is what the kernel schedules.  It wraps the coroutine it was spawned
+with and, while that coroutine calls subroutines (``value = yield sub()``),
+the stack of generators below it: ``_coro`` is the innermost frame, the one
+the kernel resumes; ``_stack`` holds its callers.  Everything else here is
+bookkeeping the kernel reads and writes directly (attribute access is the
+cheapest thing CPython does); users see the read-only surface: ``id``,
+``name``, ``done``, ``cancelled``, ``result``, ``exception``.
+
+This module knows nothing of sockets or selectors and never blocks.
+"""
+
+import logging
+import weakref
+
+from .errors import TaskError
+
+__all__ = ["Task"]
+
+log = logging.getLogger("trampoline")
+
+
+class Task:
+    """A running coroutine.  Made by the ``spawn`` trap (or by ``run``)."""
+
+    __slots__ = (
+        "id", "name", "_coro", "_stack",
+        "_value", "_exc", "_trap",      # what to do when it next runs
+        "_waiting",                     # the trap it is parked on, or None
+        "_timer",                       # its entry in the sleep heap, or None
+        "_joiners",                     # tasks parked in join/cancel on it
+        "_fds",                         # descriptors it registered
+        "done", "cancelled", "_result", "_exception",
+        "_unreported",                  # a crash report waiting to be logged
+        "__weakref__",
+    )
+
+    def __init__(self, coro, task_id, name=None):
+        self.id = task_id
+        self.name = name or getattr(coro, "__qualname__", None) or type(coro).__name__
+        self._coro = coro
+        self._stack = []
+        self._value = None
+        self._exc = None
+        self._trap = None
+        self._waiting = None
+        self._timer = None
+        self._joiners = []
+        self._fds = []
+        self.done = False
+        self.cancelled = False
+        self._result = None
+        self._exception = None
+        self._unreported = None
+
+    @property
+    def result(self):
+        """The task's return value.  Raises ``TaskError`` (its ``__cause__``
+        the task's exception) if it failed or was cancelled, and
+        ``RuntimeError`` if it has not finished."""
+        if not self.done:
+            raise RuntimeError("%r has not finished; join it first" % self)
+        self._mark_retrieved()
+        if self._exception is not None:
+            raise TaskError("%r failed" % self, self) from self._exception
+        return self._result
+
+    @property
+    def exception(self):
+        """The exception the task ended with, or ``None``.  Raises
+        ``RuntimeError`` if it has not finished."""
+        if not self.done:
+            raise RuntimeError("%r has not finished; join it first" % self)
+        self._mark_retrieved()
+        return self._exception
+
+    @property
+    def state(self):
+        """A word for a person: ready, parked, done, crashed or cancelled."""
+        if self.done:
+            if self.cancelled:
+                return "cancelled"
+            return "crashed" if self._exception is not None else "done"
+        return "parked" if self._waiting is not None else "ready"
+
+    def __repr__(self):
+        state = self.state
+        if state == "parked":
+            state = "parked on %r" % (self._waiting,)
+        elif state == "crashed":
+            state = "crashed with %r" % (self._exception,)
+        return "<Task %d %s %s>" % (self.id, self.name, state)
+
+    def _mark_retrieved(self):
+        """Somebody looked at the outcome: a crash needs no report."""
+        if self._unreported is not None:
+            self._unreported.detach()
+            self._unreported = None
+
+    def _crashed_unseen(self):
+        """Arrange for this crash to be logged unless somebody looks at it.
+
+        asyncio's rule: the report comes when the last reference to the task
+        goes (CPython frees a fire-and-forget task as soon as it ends), or
+        when the kernel's run() ends, whichever is first.  A finalizer, not
+        ``__del__``, so tasks that end well cost nothing.
+        """
+        exc = self._exception
+        self._unreported = weakref.finalize(self, _log_crash, self.id, self.name, exc)
+
+
+def _log_crash(task_id, name, exc):
+    log.error("Task %d %s crashed and was never joined", task_id, name,
+              exc_info=(type(exc), exc, exc.__traceback__))

@@ -1,0 +1,347 @@
+"""Traps: the system calls of trampoline.
+
+A task is a generator.  When it wants something from the outside world it
+``yield``\\ s a *trap*: a small object that names an operation and holds its
+arguments, nothing more.  The kernel (``kernel.py``) looks the trap's type up
+in one table, performs the operation, and sends the result back in at the
+``yield`` -- or throws the error in there.  So, inside a task::
+
+    data = yield read(sock, 65536)
+
+reads like a blocking call, yet the kernel runs other tasks while this one
+waits.  ``await read(sock, 65536)`` works the same in an ``async def``.
+
+Each trap is a class whose constructor checks its arguments, so a wrong
+argument raises right at the line that made the trap, in the task that made
+it.  Traps hold data only: what they *do* lives in the kernel, one handler per
+trap (``Kernel._trap_read`` and so on).  This module must never import the
+kernel, touch a socket, or block.
+"""
+
+import errno
+from types import CoroutineType, GeneratorType
+
+from .task import Task
+
+__all__ = [
+    "Trap", "read", "write", "accept", "connect", "sleep", "spawn", "join",
+    "cancel", "current", "read_wait", "write_wait", "call",
+]
+
+
+class Trap:
+    """Base class of every trap.
+
+    A trap is awaitable, so ``async def`` code can ``await`` it: its
+    ``__await__`` yields the trap itself to the kernel and returns whatever
+    the kernel sends back.
+    """
+
+    __slots__ = ()
+
+    def __await__(self):
+        return (yield self)
+
+    def __repr__(self):
+        fields = " ".join("%s=%s" % (name, _short(getattr(self, name)))
+                          for name in self._shown)
+        return "<%s %s>" % (type(self).__name__, fields) if fields else "<%s>" % type(self).__name__
+
+    _shown = ()
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fileno(fileobj, trap_name):
+    """The file descriptor behind ``fileobj`` (a socket, anything with a
+    ``fileno()`` method, or an int), or a clear error naming the trap."""
+    if type(fileobj) is int:
+        fd = fileobj
+    else:
+        try:
+            fd = fileobj.fileno()
+        except AttributeError:
+            raise TypeError(
+                "%s() needs a socket, a file object or a file descriptor "
+                "(int), got %s" % (trap_name, _describe(fileobj))) from None
+        except ValueError as exc:  # a closed io file: "I/O operation on closed file"
+            raise OSError(errno.EBADF, "%s(): %r is closed (%s)" % (trap_name, fileobj, exc)) from None
+    if fd < 0:
+        raise OSError(errno.EBADF, "%s(): %r is closed" % (trap_name, fileobj))
+    return fd
+
+
+def _describe(value):
+    return "%s %s" % (type(value).__name__, _short(value))
+
+
+def _check_coro(coro, trap_name):
+    """A generator or coroutine object, or a TypeError that says what to do."""
+    kind = type(coro)
+    if kind is GeneratorType or kind is CoroutineType:
+        return coro
+    if callable(coro):
+        raise TypeError(
+            "%s() needs a generator or coroutine object, got the function %s "
+            "itself; call it: %s(%s(...))" % (
+                trap_name, getattr(coro, "__qualname__", coro), trap_name,
+                getattr(coro, "__name__", "f")))
+    raise TypeError("%s() needs a generator or coroutine object, got %s"
+                    % (trap_name, _describe(coro)))
+
+
+# ===================================================================== I/O
+
+class read(Trap):
+    """``data = yield read(fileobj, nbytes)``
+
+    Wait until ``fileobj`` is readable, then read at most ``nbytes`` bytes.
+    Returns them (``bytes``); ``b""`` means end of stream.  Sockets are read
+    with ``recv``; pipes, ttys and other descriptors (anything with
+    ``fileno()``, or an int) with ``os.read``.
+
+    Raises ``ValueError`` for a size below 1, ``TypeError`` for something
+    that is not a file, ``OSError`` (``EBADF``) for a closed one, the
+    ``OSError`` of the read itself (``ConnectionResetError``...), and
+    ``ResourceBusy`` if another task is already reading this descriptor.
+    Blocks while no data is available.
+    """
+
+    __slots__ = ("fileobj", "fd", "nbytes", "waited")
+    _shown = ("fd", "nbytes")
+
+    def __init__(self, fileobj, nbytes):
+        if type(nbytes) is not int or nbytes < 1:
+            _bad_size("read", nbytes)
+        self.fd = fileobj if type(fileobj) is int else _fileno(fileobj, "read")
+        self.fileobj = fileobj
+        self.nbytes = nbytes
+        # Set by the kernel once this trap has waited for readiness: from then
+        # on the read itself is tried.  Reading *before* waiting would mostly
+        # fail with an exception (the data is not there yet), so we wait first.
+        self.waited = False
+
+
+def _bad_size(trap_name, nbytes):
+    if type(nbytes) is not int:
+        raise TypeError("%s(): nbytes must be an int, got %s" % (trap_name, _describe(nbytes)))
+    raise ValueError("%s(): nbytes must be at least 1, got %d" % (trap_name, nbytes))
+
+
+class write(Trap):
+    """``yield write(fileobj, data)``
+
+    Write all of ``data`` (``bytes``, ``bytearray`` or ``memoryview``),
+    waiting whenever the descriptor's buffer is full.  Returns ``None`` once
+    everything is written.
+
+    If the task is cancelled midway, the ``Cancelled`` (or other) exception
+    raised carries ``bytes_written``: how much of ``data`` went out.  Raises
+    ``TypeError`` for a payload that is not bytes-like (``str`` must be
+    encoded first), ``OSError`` for a closed descriptor or a failed write
+    (``BrokenPipeError``, ``ConnectionResetError``...), ``ResourceBusy`` if
+    another task is already writing this descriptor.
+    """
+
+    __slots__ = ("fileobj", "fd", "data", "sent", "waited")
+    _shown = ("fd", "nbytes")
+
+    def __init__(self, fileobj, data):
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                "write() needs bytes, bytearray or memoryview, got %s%s" % (
+                    _describe(data), "; encode it first" if isinstance(data, str) else ""))
+        self.fd = fileobj if type(fileobj) is int else _fileno(fileobj, "write")
+        self.fileobj = fileobj
+        self.data = data
+        self.sent = 0           # bytes written so far (the kernel updates it)
+        self.waited = False     # parked until writable (the kernel sets it)
+
+    @property
+    def nbytes(self):
+        return len(self.data)
+
+
+class accept(Trap):
+    """``conn, addr = yield accept(listener)``
+
+    Wait for a connection on a listening socket and accept it.  ``conn`` is
+    non-blocking, with ``TCP_NODELAY`` set for TCP.  Raises the ``OSError``
+    of ``accept`` itself (``EMFILE`` when out of descriptors...).  Blocks
+    while no connection is pending.
+    """
+
+    __slots__ = ("fileobj", "fd", "waited")
+    _shown = ("fd",)
+
+    def __init__(self, listener):
+        self.fd = _fileno(listener, "accept")
+        self.fileobj = listener
+        self.waited = False
+
+
+class connect(Trap):
+    """``yield connect(sock, address)``
+
+    Connect ``sock`` (made non-blocking) to ``address`` and return ``None``
+    once connected.  Raises the connection's ``OSError``
+    (``ConnectionRefusedError``, ``TimeoutError``...).  Blocks while the
+    connection is in progress.  ``address`` must be numeric: resolve names
+    first, so the kernel never blocks on DNS.
+    """
+
+    __slots__ = ("fileobj", "fd", "address", "waited")
+    _shown = ("fd", "address")
+
+    def __init__(self, sock, address):
+        self.fd = _fileno(sock, "connect")
+        if not hasattr(sock, "connect_ex"):
+            raise TypeError("connect() needs a socket, got %s" % _describe(sock))
+        self.fileobj = sock
+        self.address = address
+        self.waited = False
+
+
+class read_wait(Trap):
+    """``yield read_wait(fileobj)``
+
+    Wait until ``fileobj`` is readable; return ``None``.  The low level
+    beneath ``read``: for stdin, pipes, and foreign libraries that do their
+    own non-blocking reads.  Raises like ``read``.
+    """
+
+    __slots__ = ("fileobj", "fd", "waited")
+    _shown = ("fd",)
+
+    def __init__(self, fileobj):
+        self.fd = _fileno(fileobj, "read_wait")
+        self.fileobj = fileobj
+        self.waited = False
+
+
+class write_wait(Trap):
+    """``yield write_wait(fileobj)``
+
+    Wait until ``fileobj`` is writable; return ``None``.  Raises like
+    ``write``.
+    """
+
+    __slots__ = ("fileobj", "fd", "waited")
+    _shown = ("fd",)
+
+    def __init__(self, fileobj):
+        self.fd = _fileno(fileobj, "write_wait")
+        self.fileobj = fileobj
+        self.waited = False
+
+
+# ==================================================================== time
+
+class sleep(Trap):
+    """``yield sleep(seconds)``
+
+    Park the task for ``seconds`` (an int or float, at least 0) and return
+    ``None``.  ``sleep(0)`` parks it behind every other ready task: the way
+    to let others run.  Raises ``ValueError`` for a negative or NaN delay,
+    ``TypeError`` for something that is not a number.
+    """
+
+    __slots__ = ("seconds",)
+    _shown = ("seconds",)
+
+    def __init__(self, seconds):
+        if type(seconds) is not float and type(seconds) is not int:
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                raise TypeError("sleep() needs a number of seconds, got %s" % _describe(seconds))
+        if not seconds >= 0:                # also catches NaN
+            raise ValueError("sleep() needs seconds >= 0, got %r" % (seconds,))
+        self.seconds = seconds
+
+
+# =================================================================== tasks
+
+class spawn(Trap):
+    """``task = yield spawn(coro, name=None)``
+
+    Start ``coro`` (a generator or coroutine object) as a new task and
+    return its ``Task`` at once; the new task runs soon, after the tasks
+    already ready.  ``name`` defaults to the function's name.  Raises
+    ``TypeError`` for something that is not a generator or coroutine (a
+    function instead of its call, say).  Never blocks.
+    """
+
+    __slots__ = ("coro", "name")
+    _shown = ("coro",)
+
+    def __init__(self, coro, *, name=None):
+        self.coro = _check_coro(coro, "spawn")
+        self.name = name
+
+
+class join(Trap):
+    """``value = yield join(task)``
+
+    Wait for ``task`` to finish and return its return value.  If it raised
+    or was cancelled, raises ``TaskError`` whose ``__cause__`` is that
+    exception.  A task may not join itself (``RuntimeError``).  Blocks
+    until the task is done.
+    """
+
+    __slots__ = ("task",)
+    _shown = ("task",)
+
+    def __init__(self, task):
+        self.task = _check_task(task, "join")
+
+
+class cancel(Trap):
+    """``yield cancel(task)``
+
+    Cancel ``task`` and wait until it has finished.  ``Cancelled`` is
+    raised inside it at the trap where it is blocked (or at its first step
+    if it never ran), so its ``finally`` and ``with`` blocks run.  Returns
+    ``None``; cancelling a finished task does nothing.  A task that cancels
+    itself gets ``Cancelled`` at once.
+    """
+
+    __slots__ = ("task",)
+    _shown = ("task",)
+
+    def __init__(self, task):
+        self.task = _check_task(task, "cancel")
+
+
+def _check_task(task, trap_name):
+    if not isinstance(task, Task):
+        raise TypeError("%s() needs a Task (as returned by spawn), got %s"
+                        % (trap_name, _describe(task)))
+    return task
+
+
+class current(Trap):
+    """``task = yield current()``
+
+    Return the ``Task`` that is running.  Never blocks.
+    """
+
+    __slots__ = ()
+
+
+class call(Trap):
+    """``value = yield call(coro)``
+
+    Run ``coro`` (a generator or an ``async def`` coroutine object) as a
+    subroutine of the current task and return its return value; its
+    exception is raised here.  A generator gets the same by yielding the
+    subroutine itself (``value = yield sub()``); ``call`` is how an
+    ``async def`` calls generator code (``await call(sub())``).
+    """
+
+    __slots__ = ("coro",)
+    _shown = ("coro",)
+
+    def __init__(self, coro):
+        self.coro = _check_coro(coro, "call")
