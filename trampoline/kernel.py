@@ -106,7 +106,10 @@ class Kernel:
     yielding.  One kernel may ``run`` several coroutines, one after another.
     """
 
+    #: debug=True warns about a task step longer than this (seconds).
     slow_step = 0.1
+    #: How long cleanup may take at shutdown before it is cancelled again.
+    shutdown_grace = 5.0
 
     def __init__(self, selector=None, debug=False):
         self._poller = default_poller(selector)
@@ -116,6 +119,7 @@ class Kernel:
         self._fds = {}                      # fd -> _Registration
         self._tasks = {}                    # id -> every live Task
         self._task_ids = count(1)
+        self._last_id = 0                   # the newest task's id
         self._crashed = []                  # crashed tasks nobody joined yet (weakly)
         self._clock = time.monotonic
         self._running = False
@@ -168,7 +172,7 @@ class Kernel:
         main = self._spawn(coro, None)
         try:
             try:
-                self._run_until(main)
+                self._run_until(lambda: main.done)
             finally:
                 self._shutdown()
         except BaseException:
@@ -179,9 +183,9 @@ class Kernel:
         finally:
             _running.kernel = None
             self._running = False
+            main._mark_retrieved()          # its outcome is what run() gives
             self._report_crashes()
         if main._exception is not None:
-            main._mark_retrieved()
             raise main._exception
         return main._result
 
@@ -203,10 +207,10 @@ class Kernel:
 
     # --------------------------------------------------------- the loop
 
-    def _run_until(self, main):
-        """Turn the loop until ``main`` is done (or, with ``main=None``, until
-        no task is ready).  The hot path: names are hoisted into locals, each
-        a lookup saved per use."""
+    def _run_until(self, finished, deadline=None):
+        """Turn the loop until ``finished()`` says so (it is asked once a
+        turn), or until the clock passes ``deadline``.  The hot path: names
+        are hoisted into locals, each a lookup saved per use."""
         ready = self._ready
         ready_popleft = ready.popleft
         ready_append = ready.append
@@ -284,17 +288,17 @@ class Kernel:
                 if debug:
                     self._check_slow(task, clock() - started)
 
-            if main is None:
-                if not ready:
-                    return
-            elif main.done:
+            if finished():
                 return
 
             # 2. Poll: do not wait if tasks are ready; else until the next timer.
             if ready:
                 timeout = 0
-            elif sleeping:
-                timeout = sleeping[0][0] - clock()
+            elif sleeping or deadline is not None:
+                wake_at = sleeping[0][0] if sleeping else deadline
+                if deadline is not None and deadline < wake_at:
+                    wake_at = deadline
+                timeout = wake_at - clock()
                 if timeout < 0:
                     timeout = 0
                 elif timeout > MAX_TIMEOUT:
@@ -336,6 +340,8 @@ class Kernel:
                     self._drop_idle(fd, reg)
 
             # 3. Timers.
+            if deadline is not None and clock() >= deadline:
+                return
             if sleeping and sleeping[0][0] <= clock():
                 now = clock()
                 while sleeping and sleeping[0][0] <= now:
@@ -354,7 +360,8 @@ class Kernel:
     # ------------------------------------------------------ task life
 
     def _spawn(self, coro, name):
-        task = Task(coro, next(self._task_ids), name)
+        self._last_id = task_id = next(self._task_ids)
+        task = Task(coro, task_id, name)
         self._tasks[task.id] = task
         self._ready.append(task)
         return task
@@ -365,11 +372,21 @@ class Kernel:
         task.done = True
         task._coro = None
         del self._tasks[task.id]
+        for fd in task._fds:
+            reg = self._fds.get(fd)
+            if reg is not None and reg.owner is task:
+                self._release(fd, reg)
+        task._fds = []
         if exc is None:
             task._result = value
         else:
             task._exception = exc
             task.cancelled = isinstance(exc, Cancelled)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                # Not a crash: the program is stopping.  Out of the loop it
+                # goes; run() cancels every task (joiners included) and
+                # re-raises it.
+                raise exc
         joined = False
         for waiter in task._joiners:
             if type(waiter._waiting) is join:
@@ -382,40 +399,54 @@ class Kernel:
             self._ready.append(waiter)
         task._joiners = []
         if exc is not None and not joined and not task.cancelled:
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise exc                   # not a crash: the program is stopping
             task._crashed_unseen()
             self._crashed.append(weakref.ref(task))
-        for fd in task._fds:
-            reg = self._fds.get(fd)
-            if reg is not None and reg.owner is task:
-                self._release(fd, reg)
-        task._fds = []
 
     def _shutdown(self):
-        """Cancel every task still alive and run their cleanup."""
-        rounds = 0
-        while self._tasks:
-            rounds += 1
+        """Cancel every task still alive and let its cleanup run.
+
+        Cleanup may block (flush a write, cancel a child, say goodbye), so the
+        loop keeps turning, timers and I/O included, until every task is done
+        -- tasks spawned during cleanup are cancelled too.  A task still alive
+        ``shutdown_grace`` seconds after its cancellation is cancelled again;
+        after three rounds its frames are closed.  Another Ctrl-C during
+        shutdown closes them at once.
+        """
+        try:
+            for _ in range(3):
+                if not self._tasks:
+                    return
+                cancelled_up_to = [0]       # the highest task id cancelled
+
+                def finished():
+                    if self._last_id > cancelled_up_to[0]:
+                        for task in list(self._tasks.values()):
+                            if task.id > cancelled_up_to[0]:
+                                self._cancel(task, Cancelled("the kernel is shutting down"))
+                        cancelled_up_to[0] = self._last_id
+                    return not self._tasks
+
+                if not finished():
+                    self._run_until(finished, self._clock() + self.shutdown_grace)
+        finally:
             for task in list(self._tasks.values()):
-                if rounds > 3:
-                    self._abandon(task)
-                else:
-                    self._cancel(task, Cancelled("the kernel is shutting down"))
-            self._run_until(None)
+                self._abandon(task)
 
     def _abandon(self, task):
-        """Close a task that keeps ignoring cancellation."""
-        log.warning("%r ignored cancellation three times; closing it", task)
-        frames = [task._coro] + task._stack[::-1]
-        for frame in frames:
+        """Close a task that will not finish: its ``finally`` blocks run, but
+        without the kernel (a yield there fails)."""
+        log.warning("%r did not finish after cancellation; closing it", task)
+        if task._waiting is not None:
+            self._unpark(task, Cancelled())
+            task._waiting = None
+        else:
+            self._ready_remove(task)
+        for frame in [task._coro] + task._stack[::-1]:
             try:
                 frame.close()
             except BaseException:
                 pass
-        self._unpark(task, Cancelled())
-        self._ready_remove(task)
-        self._exit(task, None, Cancelled("abandoned"))
+        self._exit(task, None, Cancelled("abandoned at shutdown"))
 
     def _ready_remove(self, task):
         try:

@@ -38,7 +38,12 @@ class Task:
 
     def __init__(self, coro, task_id, name=None):
         self.id = task_id
-        self.name = name or getattr(coro, "__qualname__", None) or type(coro).__name__
+        if not name:
+            # The function's qualified name, without the "outer.<locals>."
+            # of a function defined inside another: "Server.handle", "echo".
+            name = getattr(coro, "__qualname__", None) or type(coro).__name__
+            name = name.rpartition("<locals>.")[2]
+        self.name = name
         self._coro = coro
         self._stack = []
         self._value = None

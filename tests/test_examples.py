@@ -1,0 +1,101 @@
+"""The example scripts, run as a user runs them: as separate processes."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def script(name):
+    return [sys.executable, os.path.join(EXAMPLES, name)]
+
+
+@pytest.fixture
+def echo_server():
+    """A running examples/echo_server.py on a free port; yields (process, port)."""
+    proc = subprocess.Popen(script("echo_server.py") + ["--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "listening on 127.0.0.1:" in line, line + proc.stderr.read()
+        yield proc, int(line.rsplit(":", 1)[1])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+@pytest.mark.parametrize("name", ["echo_server.py", "echo_client.py"])
+def test_help(name):
+    """Each example explains itself with --help."""
+    out = subprocess.run(script(name) + ["--help"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0
+    assert "--port" in out.stdout and "--host" in out.stdout
+
+
+def test_client_echoes_stdin_lines(echo_server):
+    """echo_client sends each line of stdin and prints the reply."""
+    _, port = echo_server
+    out = subprocess.run(script("echo_client.py") + ["--port", str(port)],
+                         input="hello\nworld\n", capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "hello\nworld\n"
+
+
+def test_client_count(echo_server):
+    """--count N sends N numbered messages and prints each reply."""
+    _, port = echo_server
+    out = subprocess.run(script("echo_client.py") + ["--port", str(port), "--count", "3"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["message 1", "message 2", "message 3"]
+
+
+def test_server_serves_1000_concurrent_clients(echo_server):
+    """1,000 connections at once, every reply checked byte for byte: no errors."""
+    _, port = echo_server
+    out = subprocess.run(
+        script("echo_client.py") + ["--port", str(port), "--count", "20", "--connections", "1000"],
+        capture_output=True, text=True, timeout=90)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1000 connections x 20 messages: 20000 round trips" in out.stdout
+    assert "0 wrong replies, 0 failed connections" in out.stdout
+
+
+def test_ctrl_c_stops_the_server_cleanly(echo_server):
+    """SIGINT (Ctrl-C) with clients connected: quiet exit, status 130, no traceback."""
+    proc, port = echo_server
+    import socket
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+    try:
+        idle[0].sendall(b"ping")
+        assert idle[0].recv(4) == b"ping"       # the server is serving them
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 130
+        assert "echo server stopped" in proc.stdout.read()
+        assert "Traceback" not in proc.stderr.read()
+        for sock in idle:                       # their connections were closed
+            sock.settimeout(10)
+            assert sock.recv(1) == b""
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_client_reports_refused_connection():
+    """No server: a one-line error and exit status 1."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]               # bound, not listening: refused
+        out = subprocess.run(script("echo_client.py") + ["--port", str(port), "--count", "1"],
+                             capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "refused" in (out.stdout + out.stderr).lower()
+    assert "Traceback" not in out.stderr
