@@ -79,6 +79,11 @@ PIPE_CHUNK = getattr(select, "PIPE_BUF", 512)
 #: The longest single wait in the poller (a sleep of inf waits in pieces).
 MAX_TIMEOUT = 3600.0
 
+#: How often the kernel looks for descriptors closed under a waiting task
+#: (see Kernel._sweep_closed); while descriptors are registered, the poller
+#: wakes at least this often.
+SWEEP_INTERVAL = 1.0
+
 # Which kernel, if any, is running in this thread: run() inside a running
 # kernel is an error, not a silent deadlock.
 _running = threading.local()
@@ -87,7 +92,7 @@ _running = threading.local()
 class _Registration:
     """One descriptor known to the poller: who waits on it, for what."""
 
-    __slots__ = ("fileobj", "reader", "writer", "events", "owner")
+    __slots__ = ("fileobj", "reader", "writer", "events", "owner", "writing")
 
     def __init__(self, fileobj, owner):
         self.fileobj = fileobj      # the object the traps name (identity tells reuse)
@@ -95,6 +100,7 @@ class _Registration:
         self.writer = None          # the task parked until it is writable
         self.events = 0             # the poller's event mask registered now
         self.owner = owner          # the task that registered it (cleans up)
+        self.writing = None         # the write trap last parked on it
 
 
 class Kernel:
@@ -222,6 +228,7 @@ class Kernel:
         sleeping = self._sleeping
         clock = self._clock
         debug = self.debug
+        next_sweep = clock() + SWEEP_INTERVAL
 
         while True:
             # 1. Run the tasks that are ready now.  Tasks they wake go behind
@@ -291,20 +298,22 @@ class Kernel:
             if finished():
                 return
 
-            # 2. Poll: do not wait if tasks are ready; else until the next timer.
+            # 2. Poll: do not wait if tasks are ready; else until the next
+            #    timer, but at most SWEEP_INTERVAL while descriptors are
+            #    registered (see _sweep_closed).
             if ready:
                 timeout = 0
-            elif sleeping or deadline is not None:
+            else:
                 wake_at = sleeping[0][0] if sleeping else deadline
                 if deadline is not None and deadline < wake_at:
                     wake_at = deadline
-                timeout = wake_at - clock()
-                if timeout < 0:
-                    timeout = 0
-                elif timeout > MAX_TIMEOUT:
-                    timeout = MAX_TIMEOUT
-            else:
-                timeout = -1
+                longest = SWEEP_INTERVAL if self._fds else MAX_TIMEOUT
+                if wake_at is None:
+                    if not self._fds:
+                        self._deadlock()
+                    timeout = longest
+                else:
+                    timeout = min(max(wake_at - clock(), 0), longest)
             try:
                 events = poll(timeout)
             except OSError as error:
@@ -339,11 +348,14 @@ class Kernel:
                     # report it on every turn.
                     self._drop_idle(fd, reg)
 
-            # 3. Timers.
-            if deadline is not None and clock() >= deadline:
+            # 3. Timers (and, once a second, the closed-descriptor sweep).
+            now = clock()
+            if deadline is not None and now >= deadline:
                 return
-            if sleeping and sleeping[0][0] <= clock():
-                now = clock()
+            if now >= next_sweep:
+                next_sweep = now + SWEEP_INTERVAL
+                self._sweep_closed()
+            if sleeping and sleeping[0][0] <= now:
                 while sleeping and sleeping[0][0] <= now:
                     entry = heapq.heappop(sleeping)
                     task = entry[2]
@@ -351,6 +363,13 @@ class Kernel:
                         task._timer = None
                         task._waiting = None
                         ready_append(task)
+
+    def _deadlock(self):
+        """Nothing is ready, no timer is set, no descriptor is watched: every
+        task waits on another task, and none ever will run again."""
+        waits = "; ".join("%r" % task for task in self._tasks.values())
+        raise RuntimeError("deadlock: every task is waiting on another task, and "
+                           "nothing can wake any of them: %s" % waits)
 
     def _check_slow(self, task, elapsed):
         if elapsed > self.slow_step:
@@ -440,19 +459,13 @@ class Kernel:
             self._unpark(task, Cancelled())
             task._waiting = None
         else:
-            self._ready_remove(task)
+            self._ready.remove(task)
         for frame in [task._coro] + task._stack[::-1]:
             try:
                 frame.close()
             except BaseException:
                 pass
         self._exit(task, None, Cancelled("abandoned at shutdown"))
-
-    def _ready_remove(self, task):
-        try:
-            self._ready.remove(task)
-        except ValueError:
-            pass
 
     def _report_crashes(self):
         """run() is ending: log every crash nobody has looked at."""
@@ -473,49 +486,45 @@ class Kernel:
         trap is re-dispatched only when it runs, so no data has been read on
         its behalf): its wake-up is replaced by the exception.
         """
-        if task.done:
-            return
         waiting = task._waiting
         if waiting is not None:
             self._unpark(task, exc)
             task._waiting = None
             self._ready.append(task)
-        elif type(task._trap) is write:
-            exc.bytes_written = task._trap.sent
+        else:
+            trap = task._trap
+            if trap is not None:            # woken, not yet run: drop the trap
+                if type(trap) is write:
+                    exc.bytes_written = trap.sent
+                if hasattr(trap, "waited"):
+                    trap.waited = False
         task._trap = None
         task._value = None
         task._exc = exc
 
     def _unpark(self, task, exc):
         waiting = task._waiting
-        unpark = self._unparkers.get(type(waiting))
-        if unpark is not None:
-            unpark(task, waiting, exc)
+        self._unparkers[type(waiting)](task, waiting, exc)
+
+    # A parked task is always where its trap says: a descriptor's slot, the
+    # sleep heap, a joined task's list.  These take it off again.
 
     def _unpark_reader(self, task, trap, exc):
-        reg = self._fds.get(trap.fd)
-        if reg is not None and reg.reader is task:
-            reg.reader = None           # the registration stays, for next time
+        self._fds[trap.fd].reader = None    # the registration stays, for next time
         trap.waited = False
 
     def _unpark_writer(self, task, trap, exc):
-        reg = self._fds.get(trap.fd)
-        if reg is not None and reg.writer is task:
-            reg.writer = None
+        self._fds[trap.fd].writer = None
         trap.waited = False
         if type(trap) is write:
             exc.bytes_written = trap.sent
 
     def _unpark_sleeper(self, task, trap, exc):
-        entry = task._timer
-        if entry is not None:
-            entry[2] = None             # the heap drops it when it comes up
-            task._timer = None
+        task._timer[2] = None           # the heap drops the entry when it comes up
+        task._timer = None
 
     def _unpark_joiner(self, task, trap, exc):
-        joiners = trap.task._joiners
-        if task in joiners:
-            joiners.remove(task)
+        trap.task._joiners.remove(task)
 
     # ------------------------------------------------------ descriptors
 
@@ -578,8 +587,6 @@ class Kernel:
             self._poller.register(fd, events)
         except PermissionError:         # epoll refuses regular files: always ready
             return None
-        except FileExistsError:         # still there under a closed alias
-            self._poller.modify(fd, events)
         reg = _Registration(fileobj, task)
         reg.events = events
         self._fds[fd] = reg
@@ -622,6 +629,19 @@ class Kernel:
         del self._fds[fd]
         self._poller.unregister(fd)
 
+    def _sweep_closed(self):
+        """Fail the waiters of descriptors closed under them.
+
+        Closing a socket removes it from epoll without a word, so a task
+        parked on it would wait forever.  Once a second (``SWEEP_INTERVAL``)
+        the kernel looks for waiters whose descriptor is closed and throws
+        ``OSError(EBADF)`` into them.  (select() and poll() report a closed
+        descriptor themselves; this catches it on every backend.)
+        """
+        for fd, reg in list(self._fds.items()):
+            if (reg.reader is not None or reg.writer is not None) and _is_closed(reg.fileobj):
+                self._fail_waiters(fd, reg)
+
     def _poll_failed(self, error):
         """The poller failed.  With select() that means a registered
         descriptor was closed: find it and fail its waiters."""
@@ -656,49 +676,63 @@ class Kernel:
             return self._wait_readable(task, trap)
 
     def _trap_write(self, task, trap):
+        fd = trap.fd
+        if not trap.waited:
+            # One writer at a time: a second write must not slip its bytes
+            # into the middle of a first one still in progress.
+            reg = self._fds.get(fd)
+            if reg is not None:
+                other = reg.writing
+                if other is not None and other is not trap and other.waited:
+                    raise ResourceBusy(
+                        "%r: %r cannot write fd %d while an earlier write of %d bytes "
+                        "is only %d bytes in; only one task may write a descriptor at "
+                        "a time" % (trap, task, fd, len(other.data), other.sent))
         fileobj = trap.fileobj
         data = trap.data
         sent = trap.sent
-        try:
-            if isinstance(fileobj, socket.socket):
-                if fileobj.gettimeout() != 0.0:
-                    fileobj.setblocking(False)      # or send() could stall everyone
-                sent += fileobj.send(memoryview(data)[sent:] if sent else data)
-            elif trap.waited or not os.get_blocking(trap.fd):
-                # A blocking pipe is only written once it is writable, and a
-                # little at a time, so the write itself cannot block.
-                chunk = memoryview(data)[sent:]
-                if os.get_blocking(trap.fd):
-                    chunk = chunk[:PIPE_CHUNK]
-                sent += os.write(trap.fd, chunk)
-        except BlockingIOError:
-            pass
-        except OSError as error:
-            error.bytes_written = sent
-            raise
-        trap.sent = sent
-        if sent >= len(data):
-            trap.waited = False
-            return None
-        trap.waited = True
-        parked = self._wait_writable(task, trap)
-        if parked is None:              # not pollable: always writable, go on
-            return self._trap_write(task, trap)
-        return parked
+        while True:
+            try:
+                if isinstance(fileobj, socket.socket):
+                    if fileobj.gettimeout() != 0.0:
+                        fileobj.setblocking(False)      # or send() could stall everyone
+                    sent += fileobj.send(memoryview(data)[sent:] if sent else data)
+                elif trap.waited or not os.get_blocking(fd):
+                    # A blocking pipe is only written once it is writable, and
+                    # a little at a time, so the write itself cannot block.
+                    chunk = memoryview(data)[sent:]
+                    if os.get_blocking(fd):
+                        chunk = chunk[:PIPE_CHUNK]
+                    sent += os.write(fd, chunk)
+            except BlockingIOError:
+                pass
+            except OSError as error:
+                trap.waited = False
+                error.bytes_written = sent
+                raise
+            trap.sent = sent
+            if sent >= len(data):
+                trap.waited = False
+                return None
+            trap.waited = True
+            if self._wait_writable(task, trap) is PARKED:
+                self._fds[fd].writing = trap
+                return PARKED
+            # Not pollable (a regular file): always writable, go on writing.
 
     def _trap_accept(self, task, trap):
         # Try first: under load connections queue up, and waiting before each
         # accept would cost a poll per connection.
+        listener = trap.fileobj
+        if listener.gettimeout() != 0.0:
+            listener.setblocking(False)     # or accept() could stall everyone
         try:
-            conn, address = trap.fileobj.accept()
+            conn, address = listener.accept()
         except BlockingIOError:
             return self._wait_readable(task, trap)
         conn.setblocking(False)
         if conn.family in _TCP_FAMILIES:
-            try:
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:             # pragma: no cover - e.g. a non-TCP stream
-                pass
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return conn, address
 
     def _trap_connect(self, task, trap):
@@ -720,6 +754,7 @@ class Kernel:
     def _trap_read_wait(self, task, trap):
         if trap.waited:                 # dispatched again: it is readable
             trap.waited = False
+            _check_open(trap)           # (poll() calls a closed fd "ready")
             return None
         parked = self._wait_readable(task, trap)
         trap.waited = parked is PARKED
@@ -728,6 +763,7 @@ class Kernel:
     def _trap_write_wait(self, task, trap):
         if trap.waited:
             trap.waited = False
+            _check_open(trap)
             return None
         parked = self._wait_writable(task, trap)
         trap.waited = parked is PARKED
@@ -802,6 +838,11 @@ def _is_closed(fileobj):
         return True
 
 
+def _check_open(trap):
+    if _is_closed(trap.fileobj):
+        raise OSError(errno.EBADF, "%r: fd %d was closed while waiting" % (trap, trap.fd))
+
+
 def _task_error(task):
     exc = task._exception
     if task.cancelled:
@@ -816,9 +857,7 @@ def _task_error(task):
 def _where(task):
     """file:line where the task's innermost frame is."""
     coro = task._coro
-    frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
-    if frame is None:
-        return "?"
+    frame = coro.gi_frame if type(coro) is GeneratorType else coro.cr_frame
     return "%s:%d" % (frame.f_code.co_filename, frame.f_lineno)
 
 

@@ -77,12 +77,7 @@ class SelectorPoller:
             pass
 
     def poll(self, timeout):
-        if timeout is not None and timeout < 0:
-            timeout = None
         return [(key.fd, events) for key, events in self.selector.select(timeout)]
-
-    def fileno(self):
-        return self.selector.fileno()
 
     def close(self):
         self.selector.close()

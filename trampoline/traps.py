@@ -19,6 +19,7 @@ kernel, touch a socket, or block.
 """
 
 import errno
+import io
 from types import CoroutineType, GeneratorType
 
 from .task import Task
@@ -51,6 +52,8 @@ class Trap:
 
 
 def _short(value):
+    if isinstance(value, Task):     # not its full repr: that may name this trap
+        return "<Task %d %s>" % (value.id, value.name)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -63,7 +66,7 @@ def _fileno(fileobj, trap_name):
     else:
         try:
             fd = fileobj.fileno()
-        except AttributeError:
+        except (AttributeError, io.UnsupportedOperation):
             raise TypeError(
                 "%s() needs a socket, a file object or a file descriptor "
                 "(int), got %s" % (trap_name, _describe(fileobj))) from None
@@ -154,6 +157,8 @@ class write(Trap):
             raise TypeError(
                 "write() needs bytes, bytearray or memoryview, got %s%s" % (
                     _describe(data), "; encode it first" if isinstance(data, str) else ""))
+        if type(data) is memoryview and (data.itemsize != 1 or data.ndim != 1):
+            data = data.cast("B")           # count bytes, not items
         self.fd = fileobj if type(fileobj) is int else _fileno(fileobj, "write")
         self.fileobj = fileobj
         self.data = data
@@ -179,6 +184,8 @@ class accept(Trap):
 
     def __init__(self, listener):
         self.fd = _fileno(listener, "accept")
+        if not hasattr(listener, "accept"):
+            raise TypeError("accept() needs a listening socket, got %s" % _describe(listener))
         self.fileobj = listener
         self.waited = False
 
