@@ -14,19 +14,30 @@ Standard library only; importing this package has no side effects.
     print(run(hello()))
 """
 
+from .combinators import select, shield
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
-from .kernel import Kernel, run
+from .future import Future
+from .kernel import Kernel, WaitQueue, run
 from .net import listen
+from .sync import (BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue,
+                   Queue, QueueEmpty, QueueFull, Semaphore)
 from .task import Task
+from .taskgroup import TaskGroup, TaskGroupError
+from .timeouts import TaskTimeout, TimeoutCancelled, ignore_after, timeout_after
 from .traps import (Trap, accept, call, cancel, connect, current, join, read,
-                    read_wait, sleep, spawn, write, write_wait)
+                    read_wait, recvfrom, sendto, sleep, spawn, write, write_wait)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "run", "Kernel", "Task", "Trap",
     "read", "write", "accept", "connect", "sleep", "spawn", "join", "cancel",
-    "current", "read_wait", "write_wait", "call",
+    "current", "read_wait", "write_wait", "call", "recvfrom", "sendto",
     "listen",
+    "Event", "Lock", "Semaphore", "BoundedSemaphore", "Condition",
+    "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
+    "Future", "TaskGroup", "TaskGroupError", "WaitQueue",
+    "timeout_after", "ignore_after", "TaskTimeout", "TimeoutCancelled",
+    "select", "shield",
     "TrampolineError", "TaskError", "Cancelled", "ResourceBusy",
 ]

@@ -56,10 +56,11 @@ from types import CoroutineType, GeneratorType
 from .errors import Cancelled, ResourceBusy, TaskError
 from .poller import default_poller
 from .task import Task
-from .traps import (Trap, _check_coro, _describe, accept, call, cancel, connect,
-                    current, join, read, read_wait, sleep, spawn, write, write_wait)
+from .traps import (Trap, _check_coro, _describe, accept, call, cancel, clear_alarm,
+                    connect, current, current_kernel, join, park, read, read_wait,
+                    recvfrom, sendto, set_alarm, sleep, spawn, write, write_wait)
 
-__all__ = ["Kernel", "run", "PARKED", "BUDGET"]
+__all__ = ["Kernel", "WaitQueue", "run", "PARKED", "BUDGET"]
 
 log = logging.getLogger("trampoline")
 
@@ -103,6 +104,65 @@ class _Registration:
         self.writing = None         # the write trap last parked on it
 
 
+class WaitQueue:
+    """Tasks parked until something wakes them: the one primitive that
+    events, locks, queues and futures are built from.
+
+    A task parks with ``value = yield park(wait_queue)``; plain code (not a
+    generator: ``Event.set`` is a plain method) wakes the first ``n`` with
+    ``wait_queue.wake(n, value)``, which returns how many it woke.  FIFO.
+    A cancelled task is taken off the queue.  ``value`` defaults to
+    ``True``: a task woken with a value keeps its wake-up even if it is
+    cancelled before it runs (see ``Kernel._cancel``), so none is lost.
+
+    With ``threadsafe=True`` another thread may wake it, with
+    ``wake_threadsafe``; the kernel then knows a thread may still come, so
+    a kernel whose tasks all wait on such a queue is not in deadlock.
+    """
+
+    __slots__ = ("_waiters", "_kernel", "threadsafe")
+
+    def __init__(self, threadsafe=False):
+        self._waiters = deque()
+        self._kernel = None         # set by the first park
+        self.threadsafe = threadsafe
+
+    def __len__(self):
+        return len(self._waiters)
+
+    def __repr__(self):
+        return "<WaitQueue waiting=%d>" % len(self._waiters)
+
+    def wake(self, n=1, value=True):
+        """Make the first ``n`` parked tasks ready; ``park`` returns ``value``
+        in each.  Returns how many were woken."""
+        waiters = self._waiters
+        woken = 0
+        while waiters and woken < n:
+            task = waiters.popleft()
+            task._waiting = None
+            task._value = value
+            self._kernel._ready.append(task)
+            woken += 1
+        if self.threadsafe:
+            self._kernel._foreign_waits -= woken
+        return woken
+
+    def wake_all(self, value=True):
+        return self.wake(len(self._waiters), value)
+
+    def wake_threadsafe(self, n=1, value=True):
+        """``wake`` from another thread: done by the kernel, soon."""
+        kernel = self._kernel
+        if kernel is not None:
+            kernel.call_threadsafe(self.wake, n, value)
+
+    def _remove(self, task):
+        self._waiters.remove(task)
+        if self.threadsafe:
+            self._kernel._foreign_waits -= 1
+
+
 class Kernel:
     """Runs tasks.  ``with Kernel() as kernel: kernel.run(main())``.
 
@@ -127,8 +187,19 @@ class Kernel:
         self._task_ids = count(1)
         self._last_id = 0                   # the newest task's id
         self._crashed = []                  # crashed tasks nobody joined yet (weakly)
+        self._dead_timers = 0               # cancelled entries still in the heap
+        self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
         self._clock = time.monotonic
         self._running = False
+        # Other threads hand calls to the kernel through _calls and wake it by
+        # writing a byte to _wake_send; the poller watches _wake_recv.
+        self._calls = deque()
+        self._calls_lock = threading.Lock()
+        self._wake_recv, self._wake_send = socket.socketpair()
+        self._wake_recv.setblocking(False)
+        self._wake_send.setblocking(False)
+        self._wake_fd = self._wake_recv.fileno()
+        self._poller.register(self._wake_fd, self._poller.READ)
         self._closed = False
         self.debug = debug
         # The trap table: one handler per trap type.  Adding a trap is adding
@@ -146,13 +217,20 @@ class Kernel:
             cancel: self._trap_cancel,
             current: self._trap_current,
             call: self._trap_call,
+            recvfrom: self._trap_recvfrom,
+            sendto: self._trap_sendto,
+            park: self._trap_park,
+            set_alarm: self._trap_set_alarm,
+            clear_alarm: self._trap_clear_alarm,
+            current_kernel: self._trap_current_kernel,
         }
         # How to take a parked task off what it waits on (for cancel).
         self._unparkers = {
             read: self._unpark_reader, read_wait: self._unpark_reader,
-            accept: self._unpark_reader,
+            accept: self._unpark_reader, recvfrom: self._unpark_reader,
             write: self._unpark_writer, write_wait: self._unpark_writer,
-            connect: self._unpark_writer,
+            connect: self._unpark_writer, sendto: self._unpark_writer,
+            park: self._unpark_parked,
             sleep: self._unpark_sleeper,
             join: self._unpark_joiner, cancel: self._unpark_joiner,
         }
@@ -200,6 +278,45 @@ class Kernel:
         if not self._closed:
             self._closed = True
             self._poller.close()
+            self._wake_recv.close()
+            self._wake_send.close()
+
+    def call_threadsafe(self, func, *args):
+        """From any thread: have the kernel call ``func(*args)`` soon, in its
+        own thread, between tasks.  Returns at once; wakes a kernel blocked
+        in its poller.  An exception ``func`` raises is logged."""
+        with self._calls_lock:
+            self._calls.append((func, args))
+            first = len(self._calls) == 1
+        if first:                       # one byte wakes it; more would pile up
+            try:
+                self._wake_send.send(b"\0")
+            except (BlockingIOError, OSError):
+                pass                    # already full of wake-ups, or closed
+
+    def owns_thread(self):
+        """True when called from the thread this kernel is running in."""
+        return getattr(_running, "kernel", None) is self
+
+    def spawn_threadsafe(self, coro, *, name=None):
+        """From any thread: start ``coro`` as a new task.  Returns at once."""
+        _check_coro(coro, "spawn_threadsafe")
+        self.call_threadsafe(self._spawn, coro, name)
+
+    def _run_calls(self):
+        """Run the calls other threads handed in (see call_threadsafe)."""
+        try:
+            while self._wake_recv.recv(4096):
+                pass
+        except BlockingIOError:
+            pass
+        with self._calls_lock:
+            calls, self._calls = self._calls, deque()
+        for func, args in calls:
+            try:
+                func(*args)
+            except Exception:
+                log.exception("call_threadsafe(%r) raised", func)
 
     def __enter__(self):
         return self
@@ -271,6 +388,10 @@ class Kernel:
                             break
                         budget -= 1
                         if not budget:          # fair share used: to the back
+                            if task._pending is not None:
+                                exc = task._pending     # (see _cancel)
+                                task._pending = trap = None
+                                continue
                             task._trap = trap
                             ready_append(task)
                             break
@@ -282,7 +403,7 @@ class Kernel:
                             task._coro = trap
                             trap = value = exc = None
                             continue
-                        handler = self._bad_yield
+                        handler = self._trap_other
                     try:
                         value = handler(task, trap)
                     except BaseException as error:
@@ -290,7 +411,11 @@ class Kernel:
                         value = trap = None
                         continue
                     if value is PARKED:
-                        break
+                        if task._pending is None:
+                            break
+                        exc = self._deliver_pending(task)   # (see _cancel)
+                        value = trap = None
+                        continue
                     trap = exc = None
                 if debug:
                     self._check_slow(task, clock() - started)
@@ -309,7 +434,7 @@ class Kernel:
                     wake_at = deadline
                 longest = SWEEP_INTERVAL if self._fds else MAX_TIMEOUT
                 if wake_at is None:
-                    if not self._fds:
+                    if not self._fds and not self._foreign_waits:
                         self._deadlock()
                     timeout = longest
                 else:
@@ -322,6 +447,8 @@ class Kernel:
             for fd, mask in events:
                 reg = fds_get(fd)
                 if reg is None:
+                    if fd == self._wake_fd:
+                        self._run_calls()
                     continue
                 idle = False
                 if mask & READY_READ:
@@ -359,10 +486,16 @@ class Kernel:
                 while sleeping and sleeping[0][0] <= now:
                     entry = heapq.heappop(sleeping)
                     task = entry[2]
-                    if task is not None:
+                    if task is None:            # cancelled sleep or cleared alarm
+                        self._dead_timers -= 1
+                    elif len(entry) == 3:       # a sleep is over
                         task._timer = None
                         task._waiting = None
                         ready_append(task)
+                    else:                       # an alarm: [deadline, seq, task, exception]
+                        entry[2] = None
+                        if not task.done:
+                            self._cancel(task, entry[3])
 
     def _deadlock(self):
         """Nothing is ready, no timer is set, no descriptor is watched: every
@@ -481,26 +614,46 @@ class Kernel:
     def _cancel(self, task, exc):
         """Deliver ``exc`` into ``task`` at the trap it is blocked in.
 
-        A parked task is taken off what it waits on and made ready.  A task
-        already on the ready queue has not yet seen what woke it (a pending
-        trap is re-dispatched only when it runs, so no data has been read on
-        its behalf): its wake-up is replaced by the exception.
+        A parked task is taken off what it waits on and made ready, to have
+        ``exc`` thrown in.  A task on the ready queue gets it just as well if
+        its wake-up loses nothing: a trap not yet dispatched (nothing has
+        been read on its behalf), or a plain ``None``.  But a task woken
+        *with* a value -- an item from a queue, a lock handed over -- keeps
+        it: ``exc`` waits in ``_pending`` and is thrown in at its next
+        blocking trap.  That is what makes wake-ups impossible to lose.
         """
         waiting = task._waiting
         if waiting is not None:
             self._unpark(task, exc)
             task._waiting = None
+            task._exc = exc
             self._ready.append(task)
-        else:
-            trap = task._trap
-            if trap is not None:            # woken, not yet run: drop the trap
-                if type(trap) is write:
-                    exc.bytes_written = trap.sent
-                if hasattr(trap, "waited"):
-                    trap.waited = False
-        task._trap = None
-        task._value = None
-        task._exc = exc
+            return
+        trap = task._trap
+        if trap is not None:                # woken, not yet run: drop the trap
+            if type(trap) is write:
+                exc.bytes_written = trap.sent
+            if hasattr(trap, "waited"):
+                trap.waited = False
+            task._trap = None
+            task._exc = exc
+        elif task._exc is None and task._value is None:
+            task._exc = exc
+        elif task._pending is None:
+            task._pending = exc
+
+    def _deliver_pending(self, task):
+        """``task`` just blocked with an exception pending: unblock it and
+        return the exception to throw in."""
+        if task._waiting is not None:
+            exc = task._pending
+            self._unpark(task, exc)
+            task._waiting = None
+        else:                               # sleep(0): it queued itself
+            self._ready.remove(task)
+        exc = task._pending
+        task._pending = None
+        return exc
 
     def _unpark(self, task, exc):
         waiting = task._waiting
@@ -522,6 +675,18 @@ class Kernel:
     def _unpark_sleeper(self, task, trap, exc):
         task._timer[2] = None           # the heap drops the entry when it comes up
         task._timer = None
+        self._timer_died()
+
+    def _timer_died(self):
+        """One more dead entry in the timer heap; rebuild it once most are."""
+        self._dead_timers += 1
+        if self._dead_timers > 64 and self._dead_timers * 2 > len(self._sleeping):
+            self._sleeping[:] = [entry for entry in self._sleeping if entry[2] is not None]
+            heapq.heapify(self._sleeping)
+            self._dead_timers = 0
+
+    def _unpark_parked(self, task, trap, exc):
+        trap.queue._remove(task)
 
     def _unpark_joiner(self, task, trap, exc):
         trap.task._joiners.remove(task)
@@ -804,6 +969,8 @@ class Kernel:
         if target is task:
             raise Cancelled("%r cancelled itself" % task)
         self._cancel(target, Cancelled("cancelled by %r" % task))
+        if not trap.wait:
+            return None
         target._joiners.append(task)    # woken (with None) when it has finished
         task._waiting = trap
         return PARKED
@@ -817,7 +984,64 @@ class Kernel:
         task._coro = trap.coro
         return None
 
-    def _bad_yield(self, task, value):
+    def _trap_recvfrom(self, task, trap):
+        if trap.waited:                 # readable: a datagram is there
+            trap.waited = False
+            try:
+                return trap.fileobj.recvfrom(trap.nbytes)
+            except BlockingIOError:
+                pass
+        trap.waited = True
+        return self._wait_readable(task, trap)
+
+    def _trap_sendto(self, task, trap):
+        trap.waited = False
+        sock = trap.fileobj
+        if sock.gettimeout() != 0.0:
+            sock.setblocking(False)
+        try:
+            return sock.sendto(trap.data, trap.address)
+        except BlockingIOError:
+            trap.waited = True
+            return self._wait_writable(task, trap)
+
+    def _trap_park(self, task, trap):
+        queue = trap.queue
+        queue._kernel = self
+        queue._waiters.append(task)
+        if queue.threadsafe:
+            self._foreign_waits += 1
+        task._waiting = trap
+        return PARKED
+
+    def _trap_set_alarm(self, task, trap):
+        entry = [self._clock() + trap.seconds, next(self._sleep_seq), task, trap.exception]
+        heapq.heappush(self._sleeping, entry)
+        return entry
+
+    def _trap_clear_alarm(self, task, trap):
+        entry = trap.alarm
+        if entry[2] is not None:        # not gone off: the heap drops it later
+            entry[2] = None
+            self._timer_died()
+            return True
+        if task._pending is entry[3]:   # gone off, not yet delivered: never will be
+            task._pending = None
+        return False
+
+    def _trap_current_kernel(self, task, trap):
+        return self
+
+    def _trap_other(self, task, value):
+        """Not a trap, not a coroutine.  An awaitable object (a ``Future``, a
+        ``TaskGroup``...) is awaited: its ``__await__()`` generator runs as a
+        subroutine.  Anything else is a mistake, said in the task."""
+        if hasattr(type(value), "__await__") and not isinstance(value, type):
+            iterator = value.__await__()
+            if type(iterator) is GeneratorType:
+                task._stack.append(task._coro)
+                task._coro = iterator
+                return None
         raise TypeError(_bad_yield_message(task, value))
 
 

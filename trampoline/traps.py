@@ -26,7 +26,8 @@ from .task import Task
 
 __all__ = [
     "Trap", "read", "write", "accept", "connect", "sleep", "spawn", "join",
-    "cancel", "current", "read_wait", "write_wait", "call",
+    "cancel", "current", "read_wait", "write_wait", "call", "recvfrom", "sendto",
+    "park", "set_alarm", "clear_alarm", "current_kernel",
 ]
 
 
@@ -305,20 +306,23 @@ class join(Trap):
 
 
 class cancel(Trap):
-    """``yield cancel(task)``
+    """``yield cancel(task, wait=True)``
 
     Cancel ``task`` and wait until it has finished.  ``Cancelled`` is
     raised inside it at the trap where it is blocked (or at its first step
-    if it never ran), so its ``finally`` and ``with`` blocks run.  Returns
-    ``None``; cancelling a finished task does nothing.  A task that cancels
-    itself gets ``Cancelled`` at once.
+    if it never ran; or, if it was just woken with a value -- an item, a
+    lock -- at its next blocking trap, so nothing handed to it is lost), so
+    its ``finally`` and ``with`` blocks run.  Returns ``None``; cancelling a
+    finished task does nothing.  With ``wait=False`` it returns at once.  A
+    task that cancels itself gets ``Cancelled`` at once.
     """
 
-    __slots__ = ("task",)
+    __slots__ = ("task", "wait")
     _shown = ("task",)
 
-    def __init__(self, task):
+    def __init__(self, task, *, wait=True):
         self.task = _check_task(task, "cancel")
+        self.wait = wait
 
 
 def _check_task(task, trap_name):
@@ -352,3 +356,109 @@ class call(Trap):
 
     def __init__(self, coro):
         self.coro = _check_coro(coro, "call")
+
+
+# ====================================================== datagrams (UDP)
+
+class recvfrom(Trap):
+    """``data, address = yield recvfrom(sock, nbytes)``
+
+    Wait until a datagram arrives on ``sock`` and return it (at most
+    ``nbytes`` bytes; the rest of a longer datagram is discarded, as with
+    ``socket.recvfrom``) with the sender's address.  Raises like ``read``.
+    """
+
+    __slots__ = ("fileobj", "fd", "nbytes", "waited")
+    _shown = ("fd", "nbytes")
+
+    def __init__(self, sock, nbytes):
+        if type(nbytes) is not int or nbytes < 1:
+            _bad_size("recvfrom", nbytes)
+        self.fd = _fileno(sock, "recvfrom")
+        if not hasattr(sock, "recvfrom"):
+            raise TypeError("recvfrom() needs a socket, got %s" % _describe(sock))
+        self.fileobj = sock
+        self.nbytes = nbytes
+        self.waited = False
+
+
+class sendto(Trap):
+    """``yield sendto(sock, data, address)``
+
+    Send one datagram to ``address``, waiting while the socket's buffer is
+    full; returns the number of bytes sent.  Raises ``TypeError`` for a
+    payload that is not bytes-like, the ``OSError`` of the send otherwise.
+    """
+
+    __slots__ = ("fileobj", "fd", "data", "address", "waited")
+    _shown = ("fd", "address")
+
+    def __init__(self, sock, data, address):
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("sendto() needs bytes, bytearray or memoryview, got %s"
+                            % _describe(data))
+        self.fd = _fileno(sock, "sendto")
+        if not hasattr(sock, "sendto"):
+            raise TypeError("sendto() needs a socket, got %s" % _describe(sock))
+        self.fileobj = sock
+        self.data = data
+        self.address = address
+        self.waited = False
+
+
+# ============================================ the low level: for libraries
+#
+# Synchronisation primitives, timeouts and thread hand-offs are built from
+# these four.  Application code rarely needs them.
+
+class park(Trap):
+    """``value = yield park(wait_queue)``
+
+    Park the task on ``wait_queue`` (a ``trampoline.kernel.WaitQueue``)
+    until ``wait_queue.wake()`` picks it (first come, first woken); return
+    the value passed to ``wake``.  Cancellation takes it off the queue.
+    """
+
+    __slots__ = ("queue",)
+    _shown = ("queue",)
+
+    def __init__(self, queue):
+        self.queue = queue
+
+
+class set_alarm(Trap):
+    """``alarm = yield set_alarm(seconds, exception)``
+
+    In ``seconds``, deliver ``exception`` into the current task, as
+    ``cancel`` does (at the trap where it is blocked then, or at its next
+    blocking trap).  Returns a handle for ``clear_alarm``.  Timeouts are
+    built on this.
+    """
+
+    __slots__ = ("seconds", "exception")
+    _shown = ("seconds",)
+
+    def __init__(self, seconds, exception):
+        self.seconds = sleep(seconds).seconds       # the same checks as sleep
+        self.exception = exception
+
+
+class clear_alarm(Trap):
+    """``yield clear_alarm(alarm)``
+
+    Disarm an alarm of the current task.  If it already went off and its
+    exception has not been delivered yet, it never will be.  Returns
+    ``True`` if the alarm had not gone off.
+    """
+
+    __slots__ = ("alarm",)
+    _shown = ()
+
+    def __init__(self, alarm):
+        self.alarm = alarm
+
+
+class current_kernel(Trap):
+    """``kernel = yield current_kernel()``: the ``Kernel`` running this task."""
+
+    __slots__ = ()

@@ -1,0 +1,97 @@
+"""Future: a result that one side sets and the other waits for.
+
+rotor's idea: one task (or a plain callback, or another thread) produces a
+value, another waits for it.  ``set_result``/``set_exception`` may be called
+from any thread -- the waiting task is woken through the kernel's
+``call_threadsafe`` -- which makes a Future the hand-off point between a
+trampoline program and the blocking world around it.
+
+Waiting is ``result = yield fut`` (a Future is awaitable, so the kernel runs
+its ``__await__`` as a subroutine), ``yield fut.wait()``, or ``await fut``.
+A Future is set once.  Built on a ``WaitQueue(threadsafe=True)`` and the
+``current_kernel`` trap; never blocks a thread.
+"""
+
+import threading
+from types import coroutine
+
+from .kernel import WaitQueue
+from .traps import current_kernel, park
+
+__all__ = ["Future"]
+
+
+class Future:
+    """A value to come.  ``set_result(v)`` / ``set_exception(e)`` once;
+    tasks ``yield fut`` (or ``yield fut.wait()``) to get it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()   # set_* may come from another thread
+        self._done = False
+        self._result = None
+        self._exception = None
+        self._kernel = None             # the kernel whose task waits
+        self._waiting = WaitQueue(threadsafe=True)
+
+    def done(self):
+        return self._done
+
+    def set_result(self, value):
+        """Set the result and wake the waiters.  Any thread.  A Future is
+        set once: a second set raises ``RuntimeError``."""
+        self._finish(value, None)
+
+    def set_exception(self, exception):
+        """Make waiters raise ``exception``.  Any thread."""
+        if not isinstance(exception, BaseException):
+            raise TypeError("set_exception() needs an exception, got %r" % (exception,))
+        self._finish(None, exception)
+
+    def _finish(self, value, exception):
+        with self._lock:
+            if self._done:
+                raise RuntimeError("%r is already done" % self)
+            self._result, self._exception, self._done = value, exception, True
+            kernel = self._kernel
+        if kernel is None:
+            return                      # nobody waits yet
+        if kernel.owns_thread():
+            self._waiting.wake_all()
+        else:
+            kernel.call_threadsafe(self._waiting.wake_all)
+
+    def result(self):
+        """The result now (raises the exception; ``RuntimeError`` if not done)."""
+        if not self._done:
+            raise RuntimeError("%r has no result yet" % self)
+        if self._exception is not None:
+            raise self._exception
+        return self._result
+
+    @coroutine
+    def wait(self):
+        """``value = yield fut.wait()``: wait until it is set; return the
+        result or raise the exception."""
+        if not self._done:
+            kernel = yield current_kernel()
+            with self._lock:
+                # Tell a setter in another thread whom to wake -- under the
+                # lock, so it cannot set the result between our check and this.
+                waiting = not self._done
+                if waiting:
+                    self._kernel = kernel
+            if waiting:
+                yield park(self._waiting)
+        return self.result()
+
+    def __await__(self):
+        return (yield from self.wait())
+
+    def __repr__(self):
+        if not self._done:
+            state = "pending"
+        elif self._exception is not None:
+            state = "exception=%r" % (self._exception,)
+        else:
+            state = "result=%r" % (self._result,)
+        return "<Future %s>" % state
