@@ -14,7 +14,7 @@ meanwhile; the caller's cancellation is delivered once ``coro`` is done.
 Built from traps only.
 """
 
-from types import coroutine
+from types import CoroutineType, GeneratorType, coroutine
 
 from .errors import Cancelled, TaskError
 from .kernel import WaitQueue
@@ -67,14 +67,21 @@ def select(*branches):
     return index, value
 
 
+def _perform(trap):
+    """A generator that performs one trap: a trap made into a task."""
+    return (yield trap)
+
+
 @coroutine
 def shield(coro):
     """``result = yield shield(coro)``
 
-    Run ``coro`` to completion even if the calling task is cancelled; return
-    its result (or raise its exception), and only then deliver the caller's
-    cancellation.
+    Run ``coro`` (a generator, coroutine, or a single trap) to completion
+    even if the calling task is cancelled; return its result (or raise its
+    exception), and only then deliver the caller's cancellation.
     """
+    if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
+        coro = _perform(coro)
     task = yield spawn(coro)
     cancelled = None
     while True:

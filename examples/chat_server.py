@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""A multi-user chat over TCP.
+
+    python3 examples/chat_server.py [--host 127.0.0.1] [--port 25001]
+    python3 examples/telnet.py 127.0.0.1 25001        # in other terminals
+
+The first line a client sends is its name; every line after that goes to
+everybody else as "name: line".  "/quit" leaves.
+
+Each client has an outbox: a bounded ``Queue`` and a task that writes it to
+the socket.  A message is delivered with ``put_nowait``, so one slow client
+never holds up the others -- and a client too slow to keep up, whose outbox
+is full, is told so and disconnected, instead of making the server's memory
+grow without bound.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from trampoline import (Event, Queue, QueueFull, TaskGroup, accept, ignore_after,  # noqa: E402
+                        listen, read, run, spawn, write)
+
+LINE_LIMIT = 65536
+
+
+class Client:
+    def __init__(self, sock, address, outbox_size):
+        self.sock = sock
+        self.address = address
+        self.name = "%s:%d" % address[:2]
+        self.outbox = Queue(outbox_size)
+        self.dropped = False
+        self.gone = Event()         # set when either side ends, or on a drop
+
+
+class ChatRoom:
+    def __init__(self, outbox_size):
+        self.outbox_size = outbox_size
+        self.clients = set()
+
+    def broadcast(self, line, sender=None):
+        """Give ``line`` to every client but ``sender``; never blocks."""
+        for client in list(self.clients):
+            if client is sender or client.dropped:
+                continue
+            try:
+                client.outbox.put_nowait(line)
+            except QueueFull:
+                self.drop(client)
+
+    def drop(self, client):
+        """A client too slow to keep up: let it go (serve says why)."""
+        client.dropped = True
+        self.clients.discard(client)
+        client.gone.set()
+
+    def serve(self, sock, address):
+        client = Client(sock, address, self.outbox_size)
+        with sock:
+            group = TaskGroup()
+            yield group.spawn(self.ended(self.reader(client), client))
+            yield group.spawn(self.ended(self.writer(client), client))
+            try:
+                yield client.gone.wait()
+            finally:
+                yield group.cancel_remaining()      # the writer may be stuck
+                if client.dropped:                  # one last word, if it fits
+                    yield ignore_after(1, write(
+                        sock, b"* you are too slow to keep up; disconnected\n"))
+                elif client in self.clients:
+                    self.clients.discard(client)
+                    self.broadcast(b"* %s left\n" % client.name.encode())
+
+    def ended(self, coro, client):
+        try:
+            yield coro
+        finally:
+            client.gone.set()
+
+    def reader(self, client):
+        sock = client.sock
+        yield write(sock, b"Welcome! Your name? ")
+        pending = b""
+        named = False
+        while True:
+            data = yield read(sock, 65536)
+            if not data:
+                return
+            pending += data
+            *lines, pending = pending.split(b"\n")
+            if len(pending) > LINE_LIMIT:
+                yield write(sock, b"* line too long; goodbye\n")
+                return
+            for line in lines:
+                line = line.rstrip(b"\r")
+                if not named:
+                    client.name = line.decode(errors="replace").strip() or client.name
+                    named = True
+                    self.clients.add(client)
+                    self.broadcast(b"* %s joined\n" % client.name.encode(), sender=client)
+                    client.outbox.put_nowait(b"* hello %s; %d here\n" % (
+                        client.name.encode(), len(self.clients)))
+                elif line == b"/quit":
+                    return
+                else:
+                    self.broadcast(b"%s: %s\n" % (client.name.encode(), line), sender=client)
+
+    def writer(self, client):
+        while True:
+            line = yield client.outbox.get()
+            yield write(client.sock, line)
+
+
+def main_task(host, port, outbox_size):
+    room = ChatRoom(outbox_size)
+    listener = listen((host, port))
+    print("chat server listening on %s:%d" % listener.getsockname()[:2], flush=True)
+    with listener:
+        while True:
+            sock, address = yield accept(listener)
+            yield spawn(room.serve(sock, address))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="trampoline chat server")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=25001, help="port; 0 picks one (default 25001)")
+    parser.add_argument("--outbox", type=int, default=256,
+                        help="lines queued per client before it counts as too slow (default 256)")
+    args = parser.parse_args(argv)
+    try:
+        run(main_task(args.host, args.port, args.outbox))
+    except KeyboardInterrupt:
+        print("chat server stopped", flush=True)
+        return 130
+    except OSError as exc:
+        print("chat server: %s" % exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

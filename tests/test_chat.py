@@ -1,0 +1,111 @@
+"""examples/chat_server.py, driven by plain socket clients in this process."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+SERVER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      "examples", "chat_server.py")
+
+
+@pytest.fixture
+def chat_server():
+    proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--outbox", "8"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "listening on 127.0.0.1:" in line, line + proc.stderr.read()
+        yield proc, int(line.rsplit(":", 1)[1])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+class Person:
+    """A chat client: a blocking socket with a line reader."""
+
+    def __init__(self, port, name):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.file = self.sock.makefile("rb")
+        assert self.file.read(len(b"Welcome! Your name? ")) == b"Welcome! Your name? "
+        self.say(name)
+        assert self.line().startswith("* hello %s;" % name)
+
+    def say(self, text):
+        self.sock.sendall(text.encode() + b"\n")
+
+    def line(self):
+        return self.file.readline().decode()
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def test_messages_reach_everybody_else(chat_server):
+    """Two people: joins, messages and leaving are announced to the other."""
+    _, port = chat_server
+    ann = Person(port, "ann")
+    bob = Person(port, "bob")
+    try:
+        assert ann.line() == "* bob joined\n"
+        bob.say("hi ann")
+        assert ann.line() == "bob: hi ann\n"
+        ann.say("hi bob")
+        assert bob.line() == "ann: hi bob\n"
+        bob.say("/quit")
+        assert bob.file.readline() == b""           # the server hung up on bob
+        assert ann.line() == "* bob left\n"
+    finally:
+        ann.close()
+        bob.close()
+
+
+def test_a_slow_client_is_disconnected_and_the_others_go_on(chat_server):
+    """A client that never reads fills its bounded outbox: it is told and
+    disconnected; a reading client receives every message meanwhile."""
+    _, port = chat_server
+    slow = Person(port, "slow")
+    fast = Person(port, "fast")
+    talker = Person(port, "talker")
+    try:
+        assert slow.line() == "* fast joined\n"
+        assert fast.line() == "* talker joined\n"
+        # slow stops reading now.  Each line is big, so its socket buffers
+        # fill and then its outbox of 8 lines.
+        big = "x" * 60000
+        for i in range(200):
+            talker.say("%d %s" % (i, big))
+            assert fast.line() == "talker: %d %s\n" % (i, big)
+        talker.say("still here?")
+        assert fast.line() == "talker: still here?\n"
+        # slow was disconnected: reading what reached it ends in EOF (a
+        # timeout would raise), and it is well short of the 200 lines.  The
+        # goodbye line is best effort -- it cannot fit a full buffer.
+        slow.sock.settimeout(10)
+        rest = slow.file.read()
+        assert rest.count(b"\ntalker: ") < 150
+    finally:
+        slow.close()
+        fast.close()
+        talker.close()
+
+
+def test_chat_server_stops_on_ctrl_c(chat_server):
+    """SIGINT: exit status 130, no traceback."""
+    proc, port = chat_server
+    ann = Person(port, "ann")
+    try:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 130
+        assert "Traceback" not in proc.stderr.read()
+        assert ann.file.readline() == b""
+    finally:
+        ann.close()
