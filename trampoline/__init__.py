@@ -14,6 +14,7 @@ Standard library only; importing this package has no side effects.
     print(run(hello()))
 """
 
+from .clock import VirtualClock
 from .combinators import select, shield
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
 from .future import Future
@@ -38,6 +39,6 @@ __all__ = [
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     "Future", "TaskGroup", "TaskGroupError", "WaitQueue",
     "timeout_after", "ignore_after", "TaskTimeout", "TimeoutCancelled",
-    "select", "shield",
+    "select", "shield", "VirtualClock",
     "TrampolineError", "TaskError", "Cancelled", "ResourceBusy",
 ]

@@ -177,7 +177,7 @@ class Kernel:
     #: How long cleanup may take at shutdown before it is cancelled again.
     shutdown_grace = 5.0
 
-    def __init__(self, selector=None, debug=False):
+    def __init__(self, selector=None, debug=False, instruments=(), clock=None):
         self._poller = default_poller(selector)
         self._ready = deque()               # tasks to run on this turn or the next
         self._sleeping = []                 # heap of [deadline, seq, task] (task None: cancelled)
@@ -189,7 +189,10 @@ class Kernel:
         self._crashed = []                  # crashed tasks nobody joined yet (weakly)
         self._dead_timers = 0               # cancelled entries still in the heap
         self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
-        self._clock = time.monotonic
+        # Time: the real monotonic clock, or a VirtualClock that the loop
+        # moves straight to the next timer when nothing else can happen.
+        self._clock = time.monotonic if clock is None else clock
+        self._autojump = getattr(clock, "autojump", False)
         self._running = False
         # Other threads hand calls to the kernel through _calls and wake it by
         # writing a byte to _wake_send; the poller watches _wake_recv.
@@ -234,6 +237,37 @@ class Kernel:
             sleep: self._unpark_sleeper,
             join: self._unpark_joiner, cancel: self._unpark_joiner,
         }
+        self._instrument(instruments)
+
+    # ----------------------------------------------------- instruments
+
+    def _instrument(self, instruments):
+        """Install instruments: objects with any of the methods
+        ``task_spawned(task)``, ``task_step(task, value)``,
+        ``task_trap(task, trap)``, ``task_exited(task)``, ``io_wait(timeout)``,
+        ``io_ready(events)``, ``timer_fired(task)`` (see trampoline.trace).
+
+        With none installed they cost nothing: the loop tests an empty list
+        once a turn, and ``task_trap`` is done by wrapping the handlers in
+        the trap table -- the table is left alone when nobody listens.
+        """
+        self.instruments = list(instruments)
+
+        def hooks(name):
+            return [getattr(each, name) for each in self.instruments if hasattr(each, name)]
+
+        self._on_spawned = hooks("task_spawned")
+        self._on_step = hooks("task_step")
+        self._on_exited = hooks("task_exited")
+        self._on_io_wait = hooks("io_wait")
+        self._on_io_ready = hooks("io_ready")
+        self._on_timer = hooks("timer_fired")
+        on_trap = hooks("task_trap")
+        if on_trap:
+            # Subroutine calls go through the table too, so they are seen.
+            self._handlers[GeneratorType] = self._handlers[CoroutineType] = self._trap_subroutine
+            for kind, handler in list(self._handlers.items()):
+                self._handlers[kind] = _traced(handler, on_trap)
 
     # ------------------------------------------------------------ public
 
@@ -345,6 +379,7 @@ class Kernel:
         sleeping = self._sleeping
         clock = self._clock
         debug = self.debug
+        on_step = self._on_step
         next_sweep = clock() + SWEEP_INTERVAL
 
         while True:
@@ -361,8 +396,11 @@ class Kernel:
                     task._trap = None           # dispatch the pending trap
                     value = exc = None
                 budget = BUDGET
+                if on_step:
+                    for hook in on_step:
+                        hook(task, value if exc is None else exc)
                 if debug:
-                    started = clock()
+                    started = time.perf_counter()
                 while True:
                     if trap is None:
                         try:
@@ -418,7 +456,7 @@ class Kernel:
                         continue
                     trap = exc = None
                 if debug:
-                    self._check_slow(task, clock() - started)
+                    self._check_slow(task, time.perf_counter() - started)
 
             if finished():
                 return
@@ -439,11 +477,22 @@ class Kernel:
                     timeout = longest
                 else:
                     timeout = min(max(wake_at - clock(), 0), longest)
+                    if self._autojump and timeout > 0 and not self._io_waiters():
+                        # Virtual time: only timers can wake anyone, so
+                        # there is nothing to wait for -- go straight there.
+                        clock.jump(wake_at)
+                        timeout = 0
+            if self._on_io_wait:
+                for hook in self._on_io_wait:
+                    hook(timeout)
             try:
                 events = poll(timeout)
             except OSError as error:
                 self._poll_failed(error)
                 continue
+            if self._on_io_ready and events:
+                for hook in self._on_io_ready:
+                    hook(events)
             for fd, mask in events:
                 reg = fds_get(fd)
                 if reg is None:
@@ -492,10 +541,21 @@ class Kernel:
                         task._timer = None
                         task._waiting = None
                         ready_append(task)
+                        for hook in self._on_timer:
+                            hook(task)
                     else:                       # an alarm: [deadline, seq, task, exception]
                         entry[2] = None
                         if not task.done:
                             self._cancel(task, entry[3])
+
+    def _io_waiters(self):
+        """Is any task waiting on a descriptor (or on another thread)?"""
+        if self._foreign_waits:
+            return True
+        for reg in self._fds.values():
+            if reg.reader is not None or reg.writer is not None:
+                return True
+        return False
 
     def _deadlock(self):
         """Nothing is ready, no timer is set, no descriptor is watched: every
@@ -516,6 +576,8 @@ class Kernel:
         task = Task(coro, task_id, name)
         self._tasks[task.id] = task
         self._ready.append(task)
+        for hook in self._on_spawned:
+            hook(task)
         return task
 
     def _exit(self, task, value, exc):
@@ -524,6 +586,8 @@ class Kernel:
         task.done = True
         task._coro = None
         del self._tasks[task.id]
+        for hook in self._on_exited:
+            hook(task)
         for fd in task._fds:
             reg = self._fds.get(fd)
             if reg is not None and reg.owner is task:
@@ -978,6 +1042,13 @@ class Kernel:
     def _trap_current(self, task, trap):
         return task
 
+    def _trap_subroutine(self, task, coro):
+        # Only in the table while instruments are installed; else the loop
+        # pushes the subroutine itself.
+        task._stack.append(task._coro)
+        task._coro = coro
+        return None
+
     def _trap_call(self, task, trap):
         # The same as yielding the coroutine: push the caller, run the callee.
         task._stack.append(task._coro)
@@ -1062,6 +1133,16 @@ def _is_closed(fileobj):
         return True
 
 
+def _traced(handler, hooks):
+    """``handler``, telling every ``task_trap`` hook first."""
+    def traced_handler(task, trap):
+        for hook in hooks:
+            hook(task, trap)
+        return handler(task, trap)
+    traced_handler.__wrapped__ = handler
+    return traced_handler
+
+
 def _check_open(trap):
     if _is_closed(trap.fileobj):
         raise OSError(errno.EBADF, "%r: fd %d was closed while waiting" % (trap, trap.fd))
@@ -1099,11 +1180,10 @@ def _bad_yield_message(task, value):
               "or a generator to call it as a subroutine")
 
 
-def run(coro, *, selector=None, debug=False):
+def run(coro, *, selector=None, debug=False, instruments=(), clock=None):
     """Run ``coro`` in a new kernel and return its result.
 
-    The kernel is closed afterwards.  ``selector`` and ``debug`` are passed to
-    ``Kernel``.
+    The kernel is closed afterwards.  The keywords are passed to ``Kernel``.
     """
-    with Kernel(selector=selector, debug=debug) as kernel:
+    with Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock) as kernel:
         return kernel.run(coro)

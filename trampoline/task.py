@@ -99,6 +99,20 @@ class Task:
             state = "crashed with %r" % (self._exception,)
         return "<Task %d %s %s>" % (self.id, self.name, state)
 
+    def where(self):
+        """The task's call stack, outermost first, as ``(filename, lineno,
+        function)``: through the trampoline's stack of subroutines and, in
+        each, through ``yield from`` / ``await`` chains.  Empty when done."""
+        frames = []
+        for coro in self._stack + [self._coro]:
+            while coro is not None:
+                frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
+                if frame is not None:
+                    frames.append((frame.f_code.co_filename, frame.f_lineno,
+                                   frame.f_code.co_name))
+                coro = getattr(coro, "gi_yieldfrom", None) or getattr(coro, "cr_await", None)
+        return frames
+
     def _mark_retrieved(self):
         """Somebody looked at the outcome: a crash needs no report."""
         if self._unreported is not None:
