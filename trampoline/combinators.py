@@ -18,7 +18,7 @@ from types import CoroutineType, GeneratorType, coroutine
 
 from .errors import Cancelled, TaskError
 from .kernel import WaitQueue
-from .traps import cancel, join, park, spawn
+from .traps import cancel, current, join, park, spawn
 
 __all__ = ["select", "shield"]
 
@@ -29,12 +29,15 @@ def select(*branches):
 
     Wait for the first of ``branches`` (traps, generators or coroutine
     objects) to complete and return its position and result; the others are
-    cancelled.  If the first to complete raised, ``select`` raises that.
+    cancelled, and have finished when ``select`` returns.  If the first to
+    complete raised, ``select`` raises that.  If the caller is cancelled
+    after a branch won, it still gets the result, and the cancellation at
+    its next blocking trap.
     """
     if not branches:
         raise ValueError("select() needs at least one trap or coroutine")
-    decided = WaitQueue()
-    outcome = []                    # [(index, value, exception)] of the winner
+    decided = WaitQueue(keep=True)      # woken with the result: keep it
+    outcome = []                        # [(index, value, exception)] of the winner
     tasks = []
 
     def branch(index, item):
@@ -46,7 +49,7 @@ def select(*branches):
             result = (index, None, exc)
         else:
             result = (index, value, None)
-        if not outcome:             # first to finish: the others lose at once
+        if not outcome:                 # first to finish: the others lose at once
             outcome.append(result)
             for task in tasks:
                 if task is not tasks[index]:
@@ -59,8 +62,24 @@ def select(*branches):
         if not outcome:
             yield park(decided)
     finally:
-        for task in tasks:          # wait until every loser has cleaned up
-            yield cancel(task)
+        # The losers have been cancelled (or, if we were, are now): wait
+        # until each has finished its cleanup, whatever arrives meanwhile.
+        cancelled = None
+        for task in tasks:
+            while not task.done:
+                try:
+                    if outcome:
+                        yield join(task)
+                    else:
+                        yield cancel(task)
+                except TaskError:
+                    pass
+                except Cancelled as exc:
+                    cancelled = cancelled or exc
+        if cancelled is not None:
+            if not outcome:
+                raise cancelled
+            yield cancel((yield current()), wait=False)     # at our next block
     index, value, exc = outcome[0]
     if exc is not None:
         raise exc

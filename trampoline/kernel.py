@@ -85,6 +85,9 @@ MAX_TIMEOUT = 3600.0
 #: wakes at least this often.
 SWEEP_INTERVAL = 1.0
 
+# Kernel._cancel: the task on the ready queue holds the result of a trap.
+_RESULT = object()
+
 # Which kernel, if any, is running in this thread: run() inside a running
 # kernel is an error, not a silent deadlock.
 _running = threading.local()
@@ -111,21 +114,28 @@ class WaitQueue:
     A task parks with ``value = yield park(wait_queue)``; plain code (not a
     generator: ``Event.set`` is a plain method) wakes the first ``n`` with
     ``wait_queue.wake(n, value)``, which returns how many it woke.  FIFO.
-    A cancelled task is taken off the queue.  ``value`` defaults to
-    ``True``: a task woken with a value keeps its wake-up even if it is
-    cancelled before it runs (see ``Kernel._cancel``), so none is lost.
+
+    Cancellation never loses a wake-up.  A task cancelled while parked is
+    taken off the queue.  A task woken and then cancelled before it runs
+    gets the cancellation at once, and its wake-up -- with its value: an
+    item, a lock slot -- passes to the next task parked here; if none is,
+    ``on_unclaimed(value)`` gets it back (a semaphore takes its slot back).
+    With ``keep=True`` the woken task keeps what it was given instead, and
+    the cancellation waits for its next blocking trap.
 
     With ``threadsafe=True`` another thread may wake it, with
     ``wake_threadsafe``; the kernel then knows a thread may still come, so
     a kernel whose tasks all wait on such a queue is not in deadlock.
     """
 
-    __slots__ = ("_waiters", "_kernel", "threadsafe")
+    __slots__ = ("_waiters", "_kernel", "threadsafe", "keep", "on_unclaimed")
 
-    def __init__(self, threadsafe=False):
+    def __init__(self, threadsafe=False, keep=False, on_unclaimed=None):
         self._waiters = deque()
         self._kernel = None         # set by the first park
         self.threadsafe = threadsafe
+        self.keep = keep
+        self.on_unclaimed = on_unclaimed
 
     def __len__(self):
         return len(self._waiters)
@@ -142,9 +152,10 @@ class WaitQueue:
             task = waiters.popleft()
             task._waiting = None
             task._value = value
+            task._woken = self
             self._kernel._ready.append(task)
             woken += 1
-        if self.threadsafe:
+        if self.threadsafe and woken:
             self._kernel._foreign_waits -= woken
         return woken
 
@@ -156,6 +167,11 @@ class WaitQueue:
         kernel = self._kernel
         if kernel is not None:
             kernel.call_threadsafe(self.wake, n, value)
+
+    def _pass_on(self, value):
+        """A woken task was cancelled before it ran: its wake-up goes on."""
+        if not self.wake(1, value) and self.on_unclaimed is not None:
+            self.on_unclaimed(value)
 
     def _remove(self, task):
         self._waiters.remove(task)
@@ -391,7 +407,7 @@ class Kernel:
                 if trap is None:
                     value = task._value
                     exc = task._exc
-                    task._value = task._exc = None
+                    task._value = task._exc = task._woken = None
                 else:
                     task._trap = None           # dispatch the pending trap
                     value = exc = None
@@ -425,14 +441,6 @@ class Kernel:
                             self._exit(task, None, error)
                             break
                         budget -= 1
-                        if not budget:          # fair share used: to the back
-                            if task._pending is not None:
-                                exc = task._pending     # (see _cancel)
-                                task._pending = trap = None
-                                continue
-                            task._trap = trap
-                            ready_append(task)
-                            break
                     handler = handlers_get(type(trap))
                     if handler is None:
                         kind = type(trap)
@@ -440,6 +448,9 @@ class Kernel:
                             task._stack.append(task._coro)     # a subroutine call
                             task._coro = trap
                             trap = value = exc = None
+                            if not budget:      # fair share used: start it later
+                                ready_append(task)
+                                break
                             continue
                         handler = self._trap_other
                     try:
@@ -449,12 +460,17 @@ class Kernel:
                         value = trap = None
                         continue
                     if value is PARKED:
-                        if task._pending is None:
+                        if not task._pending:
                             break
                         exc = self._deliver_pending(task)   # (see _cancel)
                         value = trap = None
                         continue
                     trap = exc = None
+                    if not budget:              # fair share used: to the back
+                        task._value = value     # (the trap is done: nothing
+                        task._woken = _RESULT   #  can be lost in between)
+                        ready_append(task)
+                        break
                 if debug:
                     self._check_slow(task, time.perf_counter() - started)
 
@@ -679,12 +695,15 @@ class Kernel:
         """Deliver ``exc`` into ``task`` at the trap it is blocked in.
 
         A parked task is taken off what it waits on and made ready, to have
-        ``exc`` thrown in.  A task on the ready queue gets it just as well if
-        its wake-up loses nothing: a trap not yet dispatched (nothing has
-        been read on its behalf), or a plain ``None``.  But a task woken
-        *with* a value -- an item from a queue, a lock handed over -- keeps
-        it: ``exc`` waits in ``_pending`` and is thrown in at its next
-        blocking trap.  That is what makes wake-ups impossible to lose.
+        ``exc`` thrown in.  A task already on the ready queue gets it at once
+        too if that loses nothing: a trap not yet dispatched (nothing was
+        read on its behalf), a plain wake-up (a sleep ended, a joined task
+        ended), or a wake-up from a ``WaitQueue``, which passes it on to the
+        next waiter.  But a task holding a result -- a trap completed just as
+        its turn ran out, or a wake-up from a ``WaitQueue(keep=True)`` --
+        keeps it: ``exc`` waits in ``_pending`` and is thrown in at the
+        task's next *blocking* trap.  So does an exception that arrives while
+        another is already on its way in: none is ever dropped.
         """
         waiting = task._waiting
         if waiting is not None:
@@ -694,6 +713,7 @@ class Kernel:
             self._ready.append(task)
             return
         trap = task._trap
+        woken = task._woken
         if trap is not None:                # woken, not yet run: drop the trap
             if type(trap) is write:
                 exc.bytes_written = trap.sent
@@ -701,22 +721,30 @@ class Kernel:
                 trap.waited = False
             task._trap = None
             task._exc = exc
-        elif task._exc is None and task._value is None:
+        elif task._exc is not None or woken is _RESULT or (woken is not None and woken.keep):
+            pending = task._pending
+            if pending is None:
+                pending = task._pending = []
+            if type(exc) is Cancelled and (type(task._exc) is Cancelled or any(
+                    type(other) is Cancelled for other in pending)):
+                return                      # one plain cancellation is enough
+            pending.append(exc)
+        else:
+            if woken is not None:           # the wake-up goes to someone else
+                task._woken = None
+                woken._pass_on(task._value)
+            task._value = None
             task._exc = exc
-        elif task._pending is None:
-            task._pending = exc
 
     def _deliver_pending(self, task):
         """``task`` just blocked with an exception pending: unblock it and
         return the exception to throw in."""
+        exc = task._pending.pop(0)
         if task._waiting is not None:
-            exc = task._pending
             self._unpark(task, exc)
             task._waiting = None
         else:                               # sleep(0): it queued itself
             self._ready.remove(task)
-        exc = task._pending
-        task._pending = None
         return exc
 
     def _unpark(self, task, exc):
@@ -1031,7 +1059,13 @@ class Kernel:
         if target.done:
             return None
         if target is task:
-            raise Cancelled("%r cancelled itself" % task)
+            exc = Cancelled("%r cancelled itself" % task)
+            if trap.wait:
+                raise exc
+            if task._pending is None:       # at its next blocking trap
+                task._pending = []
+            task._pending.append(exc)
+            return None
         self._cancel(target, Cancelled("cancelled by %r" % task))
         if not trap.wait:
             return None
@@ -1096,8 +1130,9 @@ class Kernel:
             entry[2] = None
             self._timer_died()
             return True
-        if task._pending is entry[3]:   # gone off, not yet delivered: never will be
-            task._pending = None
+        pending = task._pending        # gone off, not yet delivered: never will be
+        if pending and entry[3] in pending:
+            pending.remove(entry[3])
         return False
 
     def _trap_current_kernel(self, task, trap):

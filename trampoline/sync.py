@@ -11,11 +11,12 @@ generators marked with ``types.coroutine``, so they work both ways::
     yield event.wait()              # in a generator task
     await event.wait()              # in an async def
 
-No lost wake-ups: a waiter woken by a state change keeps what it was woken
-for even if it is cancelled before it runs (the kernel delivers the
-cancellation at its next blocking trap instead), and a waiter cancelled while
-parked is simply taken off the queue.  Waiters are woken first come, first
-served.
+Waiters are served first come, first served: what a waiter waits for -- a
+lock, a semaphore slot, an item, room in a queue -- is *handed* to it when it
+is woken, so a task that comes later cannot take it first.  No wake-up is
+lost: a waiter cancelled while parked is taken off the queue, and one
+cancelled after it was handed something but before it ran passes it on to
+the next waiter (the kernel's ``WaitQueue`` does that), or gives it back.
 
 Holding a lock in generator code -- the release is guaranteed, the yield is
 in plain sight::
@@ -90,12 +91,11 @@ class Event:
 # ========================================================== Lock, Semaphore
 
 class _Acquirable:
-    """What Lock and Semaphore share: ``with``/``async with`` support."""
+    """What Lock, Semaphore and Condition share: ``with``/``async with``.
+    ``with (yield x.acquire()):`` -- ``acquire`` returns ``x``, whose
+    ``with`` only releases."""
 
     def __enter__(self):
-        if not self.locked():
-            raise RuntimeError("%r: use 'with (yield lock.acquire()):' -- a plain "
-                               "'with lock:' would not acquire it" % self)
         return self
 
     def __exit__(self, *exc_info):
@@ -122,7 +122,12 @@ class Semaphore(_Acquirable):
         if type(value) is not int or value < 0:
             raise ValueError("%s needs an int value >= 0, got %r" % (type(self).__name__, value))
         self._value = value
-        self._waiting = WaitQueue()
+        # A slot handed to a waiter that is cancelled before it runs goes to
+        # the next waiter, or back to the count.
+        self._waiting = WaitQueue(on_unclaimed=self._slot_returned)
+
+    def _slot_returned(self, value):
+        self._value += 1
 
     def locked(self):
         """True when ``acquire`` would wait."""
@@ -171,6 +176,12 @@ class Lock(Semaphore):
     def __init__(self):
         super().__init__(1)
 
+    def __enter__(self):
+        if not self.locked():
+            raise RuntimeError("%r: use 'with (yield lock.acquire()):' -- a plain "
+                               "'with lock:' would not acquire it" % self)
+        return self
+
     def release(self):
         if self._value:
             raise RuntimeError("release() of an unlocked Lock")
@@ -191,7 +202,10 @@ class Condition(_Acquirable):
 
     def __init__(self, lock=None):
         self._lock = Lock() if lock is None else lock
-        self._waiting = WaitQueue()
+        self._waiting = WaitQueue()     # a notify for a cancelled waiter goes on
+
+    def __enter__(self):
+        return self._lock.__enter__() and self
 
     def locked(self):
         return self._lock.locked()
@@ -251,8 +265,10 @@ class Queue:
     """A FIFO queue between tasks; with ``maxsize`` > 0 it is bounded, and
     ``put`` waits while it is full -- the tool for backpressure.
 
-    ``task_done()`` and ``join()`` work as in ``queue.Queue``: ``join``
-    waits until every item put has been marked done.
+    An item put while getters wait is handed straight to the first of them;
+    room freed while putters wait is reserved for the first of them.  So
+    getters and putters are served in order, and a newcomer never jumps the
+    line.  ``task_done()`` and ``join()`` work as in ``queue.Queue``.
     """
 
     def __init__(self, maxsize=0):
@@ -260,20 +276,29 @@ class Queue:
             raise ValueError("maxsize must be an int >= 0, got %r" % (maxsize,))
         self.maxsize = maxsize
         self._items = self._make()
-        self._getters = WaitQueue()     # tasks waiting for an item
-        self._putters = WaitQueue()     # tasks waiting for room
+        # An item handed to a getter cancelled before it ran goes to the next
+        # getter, or back into the queue; likewise a reserved slot.
+        self._getters = WaitQueue(on_unclaimed=self._put_back)
+        self._putters = WaitQueue(on_unclaimed=self._unreserve)
+        self._reserved = 0              # free slots promised to woken putters
         self._unfinished = 0
         self._all_done = WaitQueue()    # tasks in join()
 
-    # What to store items in, and how: overridden by PriorityQueue, LifoQueue.
+    # How items are stored: overridden by PriorityQueue and LifoQueue.
     def _make(self):
         return deque()
 
     def _put(self, item):
         self._items.append(item)
 
+    def _put_back(self, item):          # an item nobody took after all: first out
+        self._items.appendleft(item)
+
     def _get(self):
         return self._items.popleft()
+
+    def _unreserve(self, value):
+        self._reserved -= 1
 
     def qsize(self):
         return len(self._items)
@@ -282,39 +307,48 @@ class Queue:
         return not self._items
 
     def full(self):
-        return 0 < self.maxsize <= len(self._items)
+        return 0 < self.maxsize <= len(self._items) + self._reserved
 
     @coroutine
     def put(self, item):
         """``yield q.put(item)``: add ``item``, waiting while the queue is full."""
-        while self.full():
-            yield park(self._putters)
-        self.put_nowait(item)
+        if self.full() or len(self._putters):
+            yield park(self._putters)   # woken with a slot reserved for us
+            self._reserved -= 1
+        self._store(item)
+        self._admit_putters()           # (if a getter took it, the slot is free)
 
     def put_nowait(self, item):
         """Add ``item`` or raise ``QueueFull``.  Never blocks."""
-        if self.full():
+        if self.full() or len(self._putters):
             raise QueueFull("%r is full" % self)
-        self._put(item)
+        self._store(item)
+
+    def _store(self, item):
         self._unfinished += 1
-        self._getters.wake(1)
+        if not self._getters.wake(1, item):     # handed to a waiting getter, or kept
+            self._put(item)
 
     @coroutine
     def get(self):
         """``item = yield q.get()``: take the next item, waiting while empty."""
-        # A woken getter takes the item itself when it runs; if another task
-        # took it first, it simply waits again.
-        while not self._items:
-            yield park(self._getters)
-        return self.get_nowait()
+        if self._items:
+            return self.get_nowait()
+        return (yield park(self._getters))      # put() hands us the item
 
     def get_nowait(self):
         """Take the next item or raise ``QueueEmpty``.  Never blocks."""
         if not self._items:
             raise QueueEmpty("%r is empty" % self)
         item = self._get()
-        self._putters.wake(1)
+        self._admit_putters()
         return item
+
+    def _admit_putters(self):
+        """Room for waiting putters: reserve it for them, in order."""
+        while len(self._putters) and not self.full():
+            self._reserved += 1
+            self._putters.wake(1)
 
     def task_done(self):
         """Mark one item got earlier as processed (for ``join``)."""
@@ -345,6 +379,8 @@ class PriorityQueue(Queue):
     def _put(self, item):
         heapq.heappush(self._items, item)
 
+    _put_back = _put
+
     def _get(self):
         return heapq.heappop(self._items)
 
@@ -354,6 +390,9 @@ class LifoQueue(Queue):
 
     def _make(self):
         return []
+
+    def _put_back(self, item):          # it was the newest: it goes on top
+        self._items.append(item)
 
     def _get(self):
         return self._items.pop()

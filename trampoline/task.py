@@ -27,7 +27,8 @@ class Task:
     __slots__ = (
         "id", "name", "_coro", "_stack",
         "_value", "_exc", "_trap",      # what to do when it next runs
-        "_pending",                     # an exception for its next blocking trap
+        "_pending",                     # exceptions for its next blocking trap (a list)
+        "_woken",                       # what made it ready with a value (see Kernel._cancel)
         "_waiting",                     # the trap it is parked on, or None
         "_timer",                       # its entry in the sleep heap, or None
         "_joiners",                     # tasks parked in join/cancel on it
@@ -51,6 +52,7 @@ class Task:
         self._exc = None
         self._trap = None
         self._pending = None
+        self._woken = None
         self._waiting = None
         self._timer = None
         self._joiners = []

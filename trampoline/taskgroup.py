@@ -20,14 +20,14 @@ the children do not outlive it: ``try: ... except BaseException: yield
 group.cancel_remaining(); raise``.  ``async with TaskGroup() as group:``
 does all of that by itself.
 
-Built from traps only (``spawn``, ``cancel``, ``current``, ``park``).
+Built from traps only (``spawn``, ``join``, ``cancel``, ``park``).
 """
 
 from types import coroutine
 
-from .errors import Cancelled, TaskError
+from .errors import TaskError
 from .kernel import WaitQueue
-from .traps import cancel, current, park, spawn
+from .traps import cancel, join, park, spawn
 
 __all__ = ["TaskGroup", "TaskGroupError"]
 
@@ -58,33 +58,29 @@ class TaskGroup:
         """``task = yield group.spawn(coro)``: start a child in the group."""
         if self._joined:
             raise RuntimeError("%r has been joined; it takes no more children" % self)
-        name = name or getattr(coro, "__qualname__", None)
-        task = yield spawn(self._child(coro), name=name)
+        task = yield spawn(coro, name=name)
         self._tasks.append(task)
         self._running.add(task)
+        # A watcher joins the child, so the group learns of its end however
+        # it ends -- even cancelled before its first step, when none of its
+        # own code runs.
+        yield spawn(self._watch(task), name="watching %s" % task.name)
         return task
 
-    def _child(self, coro):
-        me = yield current()
+    def _watch(self, task):
+        failure = None
         try:
-            result = yield coro
-        except Cancelled:
-            self._finish(me)
-            raise
-        except BaseException as exc:
-            first = not self._errors
-            self._errors.append(exc)
-            self._finish(me)
-            if first:               # the first failure cancels the others
-                for task in list(self._running):
-                    yield cancel(task, wait=False)
-            raise
-        self._finish(me)
-        return result
-
-    def _finish(self, task):
+            yield join(task)
+        except TaskError:
+            if not task.cancelled:
+                failure = task.exception
         self._running.discard(task)
         self._finished.append(task)
+        if failure is not None:
+            self._errors.append(failure)
+            if len(self._errors) == 1:      # the first failure cancels the others
+                for other in list(self._running):
+                    yield cancel(other, wait=False)
         self._changed.wake_all()
 
     @coroutine

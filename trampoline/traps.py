@@ -314,7 +314,8 @@ class cancel(Trap):
     lock -- at its next blocking trap, so nothing handed to it is lost), so
     its ``finally`` and ``with`` blocks run.  Returns ``None``; cancelling a
     finished task does nothing.  With ``wait=False`` it returns at once.  A
-    task that cancels itself gets ``Cancelled`` at once.
+    task that cancels itself gets ``Cancelled`` at once -- or, with
+    ``wait=False``, at its next blocking trap.
     """
 
     __slots__ = ("task", "wait")

@@ -1,0 +1,545 @@
+"""select and shield.
+
+select: ``(index, value)`` of the first branch to complete, over traps,
+generators and coroutines; the losers are cancelled (their cleanup done)
+before select returns; no data is lost when two sockets are readable at
+once; no registration, task or live timer is left behind; a raising branch
+raises.  shield: the work runs to completion although the caller is
+cancelled, and the caller's cancellation is delivered afterwards.
+"""
+
+import selectors
+import socket
+import time
+
+import pytest
+
+import trampoline
+from trampoline import (Cancelled, Event, Kernel, Lock, Queue, TaskError, TaskTimeout, call,
+                        cancel, join, read, read_wait, run, select, shield, sleep, spawn,
+                        timeout_after)
+from trampoline.traps import current_kernel
+
+SELECTORS = {
+    "default": lambda: None,
+    "poll": getattr(selectors, "PollSelector", None),
+    "select": selectors.SelectSelector,
+}
+BACKENDS = [name for name, make in SELECTORS.items() if make is not None]
+
+
+# ------------------------------------------------------------- helpers
+
+def until(predicate, limit=1000):
+    for _ in range(limit):
+        if predicate():
+            return
+        yield sleep(0)
+    raise AssertionError("condition never became true")
+
+
+def parked(*tasks):
+    return until(lambda: all(t.state == "parked" for t in tasks))
+
+
+def value(x):
+    return x
+    yield  # pragma: no cover
+
+
+def after(ev, result):
+    yield ev.wait()
+    return result
+
+
+def never(log=None, name=None):
+    try:
+        yield Event().wait()
+    finally:
+        if log is not None:
+            log.append(name + " cleaned up")
+
+
+def live_timers(kernel):
+    return [e for e in kernel._sleeping if e[2] is not None]
+
+
+def other_tasks(kernel, me):
+    return [t for t in kernel._tasks.values() if t is not me]
+
+
+@pytest.fixture
+def pairs():
+    made = [socket.socketpair() for _ in range(2)]
+    yield made
+    for a, b in made:
+        a.close()
+        b.close()
+
+
+# =============================================================== select
+
+def test_select_over_coroutines_returns_index_and_value():
+    log = []
+
+    def main():
+        go = Event()
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        t = yield spawn(_set_later(go))
+        result = yield select(never(log, "first"), after(go, "second won"), never(log, "third"))
+        # every loser finished its cleanup before select returned
+        assert sorted(log) == ["first cleaned up", "third cleaned up"]
+        yield join(t)
+        assert other_tasks(k, me) == []
+        return result
+
+    assert run(main()) == (1, "second won")
+
+
+def _set_later(ev):
+    yield sleep(0)
+    ev.set()
+
+
+def test_select_branch_that_finishes_at_once_wins():
+    log = []
+
+    def main():
+        return (yield select(never(log, "slow"), value("instant")))
+
+    assert run(main()) == (1, "instant")
+    assert log == ["slow cleaned up"]
+
+
+def test_select_over_sleep_traps():
+    def main():
+        k = yield current_kernel()
+        start = time.monotonic()
+        result = yield select(sleep(1), sleep(0.01), sleep(2))
+        elapsed = time.monotonic() - start
+        assert live_timers(k) == []     # the losing sleeps left nothing armed
+        return result, elapsed
+
+    result, elapsed = run(main())
+    assert result == (1, None)
+    assert elapsed < 0.5
+
+
+def test_select_single_branch():
+    def main():
+        return (yield select(value(3)))
+
+    assert run(main()) == (0, 3)
+
+
+def test_select_needs_a_branch():
+    def main():
+        with pytest.raises(ValueError):
+            yield select()
+
+    run(main())
+
+
+def test_select_of_a_raising_branch_raises():
+    log = []
+
+    def bad():
+        yield sleep(0)
+        raise KeyError("bad branch")
+
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        with pytest.raises(KeyError):
+            yield select(never(log, "a"), bad(), never(log, "c"))
+        assert other_tasks(k, me) == []
+
+    run(main())
+    assert sorted(log) == ["a cleaned up", "c cleaned up"]
+
+
+def test_select_losers_blocking_cleanup_completes_before_select_returns():
+    log = []
+
+    def loser():
+        try:
+            yield Event().wait()
+        finally:
+            log.append("cleanup start")
+            yield sleep(0.01)           # cleanup that blocks
+            log.append("cleanup end")
+
+    def main():
+        result = yield select(loser(), value("winner"))
+        log.append("select returned")
+        return result
+
+    assert run(main()) == (1, "winner")
+    assert log == ["cleanup start", "cleanup end", "select returned"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_select_two_sockets_readable_at_once_loses_no_data(backend, pairs):
+    (a, a_peer), (b, b_peer) = pairs
+    a_peer.sendall(b"data for a")
+    b_peer.sendall(b"data for b")
+
+    def main():
+        k = yield current_kernel()
+        index, data = yield select(read(a, 1024), read(b, 1024))
+        # select's branches are gone, and with them every registration
+        assert k._fds == {}
+        loser = b if index == 0 else a
+        left = yield timeout_after(1, read(loser, 1024))
+        return index, data, left
+
+    with Kernel(selector=SELECTORS[backend]()) as k:
+        index, data, left = k.run(main())
+        assert k._fds == {}
+    expected = [b"data for a", b"data for b"]
+    assert data == expected[index]
+    assert left == expected[1 - index]      # the loser's data is still there
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_select_reads_and_sleep_leave_no_registration(backend, pairs):
+    (a, a_peer), (b, b_peer) = pairs
+
+    def writer():
+        yield sleep(0.01)
+        b_peer.sendall(b"hello b")
+
+    def main():
+        k = yield current_kernel()
+        w = yield spawn(writer())
+        result = yield select(read(a, 1024), read(b, 1024), sleep(5))
+        yield join(w)
+        assert k._fds == {}
+        assert live_timers(k) == []
+        # a can still be read by somebody else: nobody is left waiting on it
+        a_peer.sendall(b"later")
+        assert (yield timeout_after(1, read(a, 1024))) == b"later"
+        return result
+
+    with Kernel(selector=SELECTORS[backend]()) as k:
+        assert k.run(main()) == (1, b"hello b")
+        assert k._fds == {}
+
+
+def test_select_over_read_wait_traps():
+    a, a_peer = socket.socketpair()
+    b, b_peer = socket.socketpair()
+    try:
+        def main():
+            k = yield current_kernel()
+            b_peer.sendall(b"x")
+            result = yield select(read_wait(a), read_wait(b))
+            assert k._fds == {}
+            return result, b.recv(10)
+
+        with Kernel() as k:
+            assert k.run(main()) == ((1, None), b"x")
+            assert k._fds == {}
+    finally:
+        for s in (a, a_peer, b, b_peer):
+            s.close()
+
+
+def test_select_over_queue_gets_loses_no_item():
+    """Two queues get items in the same turn; the loser's item stays."""
+    def main():
+        q1, q2 = Queue(), Queue()
+        t = yield spawn(_put_both(q1, q2))
+        index, item = yield select(q1.get(), q2.get())
+        yield join(t)
+        left = [q.get_nowait() for q in (q1, q2) if not q.empty()]
+        return index, item, left
+
+    index, item, left = run(main())
+    assert sorted([item] + left) == ["one", "two"]
+
+
+def _put_both(q1, q2):
+    yield sleep(0)
+    q1.put_nowait("one")
+    q2.put_nowait("two")
+
+
+def test_select_over_lock_acquires_released_together_leaks_no_lock():
+    """Both locks are handed over in the same turn; select returns the one
+    it won (the caller releases it).  The other must not stay locked by a
+    branch that lost."""
+    def selector(l1, l2):
+        index, lock = yield select(l1.acquire(), l2.acquire())
+        lock.release()
+        return index
+
+    def main():
+        l1, l2 = Lock(), Lock()
+        yield l1.acquire()
+        yield l2.acquire()
+        s = yield spawn(selector(l1, l2))
+        yield until(lambda: "waiting=1" in repr(l1) and "waiting=1" in repr(l2))
+        l1.release()
+        l2.release()
+        index = yield join(s)
+        return index, l1.locked(), l2.locked()
+
+    index, l1_locked, l2_locked = run(main())
+    assert index in (0, 1)
+    assert (l1_locked, l2_locked) == (False, False)
+
+
+def test_cancelling_the_selecting_task_cancels_every_branch():
+    log = []
+
+    def selector():
+        yield select(never(log, "a"), never(log, "b"), sleep(5))
+
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        s = yield spawn(selector())
+        yield until(lambda: len(k._tasks) == 5)     # main, selector, 3 branches
+        yield parked(*other_tasks(k, me))
+        yield cancel(s)
+        assert s.cancelled
+        assert other_tasks(k, me) == []
+        assert live_timers(k) == []
+
+    run(main())
+    assert sorted(log) == ["a cleaned up", "b cleaned up"]
+
+
+def test_select_cancelled_just_after_a_branch_won_keeps_the_item():
+    """A get() branch wins (it has taken an item), and the selecting task is
+    cancelled before it runs again.  The item must not vanish: select
+    returns it (the cancellation comes later), or it is back in the queue."""
+    log = []
+
+    def loser():
+        try:
+            yield Event().wait()
+        finally:
+            yield sleep(0)              # a loser whose cleanup blocks
+
+    def selector(q):
+        try:
+            result = yield select(q.get(), loser())
+        except Cancelled:
+            log.append("select raised Cancelled")
+            raise
+        log.append(("select returned", result))
+        yield sleep(0)
+
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        q = Queue()
+        s = yield spawn(selector(q))
+        yield until(lambda: len(k._tasks) == 4)
+        yield parked(*other_tasks(k, me))
+        q.put_nowait("item")            # wakes the get() branch
+        yield sleep(0)                  # it runs: takes the item, wins
+        yield cancel(s, wait=False)     # before the selector runs again
+        try:
+            yield join(s)
+        except TaskError:
+            pass
+        return q.qsize()
+
+    left = run(main())
+    returned = [entry for entry in log if entry[0] == "select returned"]
+    assert returned == [("select returned", (0, "item"))] or left == 1, (log, left)
+
+
+def test_select_under_a_timeout():
+    log = []
+
+    def main():
+        k = yield current_kernel()
+        me = yield trampoline.current()
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.01, select(never(log, "a"), sleep(1)))
+        assert other_tasks(k, me) == []
+        assert live_timers(k) == []
+
+    run(main())
+    assert log == ["a cleaned up"]
+
+
+def test_select_from_async_def():
+    async def slow():
+        await sleep(1)
+        return "slow"
+
+    async def fast():
+        await sleep(0)
+        return "fast"
+
+    async def main():
+        return await select(slow(), fast(), sleep(2))
+
+    assert run(main()) == (1, "fast")
+
+
+def test_select_repeatedly_leaves_nothing_behind():
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        wins = []
+        for i in range(100):
+            index, _ = yield select(sleep(1), value(i), never())
+            wins.append(index)
+        assert other_tasks(k, me) == []
+        assert live_timers(k) == []
+        return wins
+
+    assert run(main()) == [1] * 100
+
+
+# =============================================================== shield
+
+def test_shield_returns_the_result():
+    def work():
+        yield sleep(0)
+        return "shielded"
+
+    def main():
+        return (yield shield(work()))
+
+    assert run(main()) == "shielded"
+
+
+def test_shield_raises_the_work_exception():
+    def work():
+        yield sleep(0)
+        raise KeyError("inner")
+
+    def main():
+        with pytest.raises(KeyError):
+            yield shield(work())
+
+    run(main())
+
+
+def test_shield_finishes_the_work_then_delivers_the_cancel():
+    log = []
+
+    def work(go):
+        yield go.wait()
+        yield sleep(0)
+        log.append("work done")
+        return "result"
+
+    def caller(go):
+        try:
+            result = yield shield(work(go))
+            log.append(("caller got", result))
+        except Cancelled:
+            log.append("caller cancelled")
+            raise
+
+    def releaser(go, target):
+        # release the work only once the caller's cancel is under way
+        yield until(lambda: target.state != "parked")
+        go.set()
+
+    def main():
+        go = Event()
+        c = yield spawn(caller(go))
+        yield parked(c)
+        yield spawn(releaser(go, c))
+        yield cancel(c)                 # returns once the caller has finished
+        assert c.cancelled
+        log.append("cancel returned")
+
+    run(main())
+    assert log == ["work done", "caller cancelled", "cancel returned"]
+
+
+def test_shield_under_timeout_completes_then_times_out():
+    log = []
+
+    def work():
+        yield sleep(0.03)
+        log.append("work done")
+
+    def main():
+        start = time.monotonic()
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.005, shield(work()))
+        return time.monotonic() - start
+
+    elapsed = run(main())
+    assert log == ["work done"]
+    assert elapsed >= 0.025
+
+
+def test_shield_work_fails_while_caller_cancelled_caller_gets_cancelled():
+    def work(go):
+        yield go.wait()
+        raise KeyError("work failed")
+
+    def caller(go, out):
+        try:
+            yield shield(work(go))
+        except BaseException as exc:
+            out.append(type(exc))
+            raise
+
+    def main():
+        go = Event()
+        out = []
+        c = yield spawn(caller(go, out))
+        yield parked(c)
+        yield cancel(c, wait=False)
+        go.set()
+        try:
+            yield join(c)
+        except TaskError:
+            pass
+        return out, c.cancelled
+
+    out, cancelled = run(main())
+    assert cancelled
+    assert out and issubclass(out[0], Cancelled)
+
+
+def test_shield_from_async_def():
+    async def work(log):
+        await sleep(0)
+        log.append("async work done")
+        return 5
+
+    async def caller(log):
+        try:
+            return await shield(work(log))
+        finally:
+            log.append("caller finally")
+
+    async def main():
+        log = []
+        c = await spawn(caller(log))
+        await call(parked(c))
+        await cancel(c)
+        return log, c.cancelled
+
+    log, cancelled = run(main())
+    assert log == ["async work done", "caller finally"]
+    assert cancelled
+
+
+def test_shield_of_a_trap():
+    def main():
+        start = time.monotonic()
+        yield shield(sleep(0.01))
+        return time.monotonic() - start
+
+    assert run(main()) >= 0.009
+
+
+def test_select_and_shield_are_exported():
+    assert trampoline.select is select
+    assert trampoline.shield is shield

@@ -1,0 +1,617 @@
+"""timeout_after, ignore_after and how they nest.
+
+The cases curio's issue tracker discusses: inner shorter, outer shorter,
+both equal (the outer wins), a timeout during cleanup (the outer deadline
+expiring inside the inner scope's cleanup), and an outer expiry that must
+never be caught by an ``except TaskTimeout`` inside the inner scope.  Also:
+a timeout on a single trap leaves no registration and no live alarm behind,
+and expiries that land on a task just woken with a value.
+
+Sleeps here are the thing under test (what the timeout interrupts); they
+are short.  Where two things must happen "in the same kernel turn", the
+kernel is held up deterministically with a blocking ``time.sleep`` inside a
+task, so every deadline has passed when it next looks at its timers.
+"""
+
+import socket
+import time
+
+import pytest
+
+import trampoline
+from trampoline import (Cancelled, Event, Kernel, Queue, TaskError, TaskTimeout,
+                        TimeoutCancelled, cancel, ignore_after, join, read, run,
+                        sleep, spawn, timeout_after)
+from trampoline.traps import current_kernel
+
+
+# ------------------------------------------------------------- helpers
+
+def until(predicate, limit=1000):
+    for _ in range(limit):
+        if predicate():
+            return
+        yield sleep(0)
+    raise AssertionError("condition never became true")
+
+
+def parked(*tasks):
+    return until(lambda: all(t.state == "parked" for t in tasks))
+
+
+def value(x):
+    return x
+    yield  # pragma: no cover
+
+
+def slow(seconds, log=None, result="slow"):
+    try:
+        yield sleep(seconds)
+    except BaseException as exc:
+        if log is not None:
+            log.append(("slow interrupted by", type(exc).__name__))
+        raise
+    finally:
+        if log is not None:
+            log.append("slow finally")
+    return result
+
+
+def live_alarms(kernel):
+    """Timer-heap entries that can still go off (alarms have 4 fields)."""
+    return [e for e in kernel._sleeping if e[2] is not None and len(e) == 4]
+
+
+# ============================================================ basics
+
+def test_task_timeout_is_a_timeout_error():
+    assert issubclass(TaskTimeout, TimeoutError)
+    assert issubclass(TimeoutCancelled, Cancelled)
+    assert not issubclass(TimeoutCancelled, Exception)
+
+
+def test_timeout_after_returns_the_result_when_fast():
+    def main():
+        a = yield timeout_after(1, value(42))
+        b = yield timeout_after(1, slow(0.001))
+        c = yield timeout_after(0, value("zero is fine when nothing blocks"))
+        return a, b, c
+
+    assert run(main()) == (42, "slow", "zero is fine when nothing blocks")
+
+
+def test_timeout_after_raises_and_cancels_the_work_inside():
+    log = []
+
+    def main():
+        start = time.monotonic()
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.02, slow(1, log))
+        return time.monotonic() - start
+
+    elapsed = run(main())
+    assert elapsed < 0.5
+    # Inside, the work saw a cancellation (not TaskTimeout) and cleaned up.
+    assert log == [("slow interrupted by", "TimeoutCancelled"), "slow finally"]
+
+
+def test_the_work_cannot_catch_the_timeout_with_except_exception():
+    log = []
+
+    def work():
+        try:
+            yield sleep(1)
+        except Exception:               # must not see the timeout
+            log.append("swallowed")
+        return "finished"
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.01, work())
+
+    run(main())
+    assert log == []
+
+
+def test_alarm_is_cleared_when_the_work_finishes_in_time():
+    def main():
+        k = yield current_kernel()
+        for _ in range(50):
+            yield timeout_after(0.02, slow(0))
+        assert live_alarms(k) == []
+        yield sleep(0.04)               # past every deadline: nothing goes off
+        return "alive"
+
+    assert run(main()) == "alive"
+
+
+def test_alarm_is_cleared_when_the_work_fails():
+    def failing():
+        yield sleep(0)
+        raise KeyError("boom")
+
+    def main():
+        k = yield current_kernel()
+        with pytest.raises(KeyError):
+            yield timeout_after(0.02, failing())
+        assert live_alarms(k) == []
+        yield sleep(0.04)
+        return "alive"
+
+    assert run(main()) == "alive"
+
+
+def test_ignore_after_default_is_none():
+    def main():
+        return (yield ignore_after(0.01, slow(1)))
+
+    assert run(main()) is None
+
+
+def test_ignore_after_custom_default_and_result():
+    def main():
+        a = yield ignore_after(0.01, slow(1), default="gave up")
+        b = yield ignore_after(1, value("done"), default="gave up")
+        return a, b
+
+    assert run(main()) == ("gave up", "done")
+
+
+def test_ignore_after_cancels_the_work():
+    log = []
+
+    def main():
+        yield ignore_after(0.01, slow(1, log))
+
+    run(main())
+    assert log == [("slow interrupted by", "TimeoutCancelled"), "slow finally"]
+
+
+def test_explicit_cancel_inside_a_timeout_is_a_cancel_not_a_timeout():
+    outcome = []
+
+    def victim():
+        try:
+            yield timeout_after(1, sleep(1))
+        except TaskTimeout:
+            outcome.append("timeout")
+        except Cancelled as exc:
+            outcome.append(type(exc).__name__)
+            raise
+
+    def main():
+        k = yield current_kernel()
+        v = yield spawn(victim())
+        yield parked(v)
+        yield cancel(v)
+        assert v.cancelled
+        assert live_alarms(k) == []
+
+    run(main())
+    assert outcome == ["Cancelled"]
+
+
+def test_timeouts_from_async_def():
+    async def aslow(seconds):
+        await sleep(seconds)
+        return "aslow"
+
+    async def main():
+        with pytest.raises(TaskTimeout):
+            await timeout_after(0.01, aslow(1))
+        a = await timeout_after(1, aslow(0))
+        b = await ignore_after(0.01, aslow(1), default="default")
+        c = await ignore_after(0.01, sleep(1))
+        d = await timeout_after(1, slow(0))     # a generator, from async def
+        return a, b, c, d
+
+    assert run(main()) == ("aslow", "default", None, "slow")
+
+
+# ======================================================== a single trap
+
+def test_timeout_on_a_single_read_trap_leaves_no_registration():
+    a, b = socket.socketpair()
+    try:
+        def reader(sock):
+            return (yield read(sock, 10))
+
+        def main():
+            k = yield current_kernel()
+            with pytest.raises(TaskTimeout):
+                yield timeout_after(0.05, read(a, 10))
+            fd = a.fileno()
+            reg = k._fds.get(fd)
+            assert reg is None or (reg.reader is None and reg.writer is None)
+            assert live_alarms(k) == []
+            # Nobody is still waiting on it: another task may read it now.
+            t = yield spawn(reader(a))
+            yield parked(t)
+            b.send(b"hello")
+            data = yield join(t)
+            assert (yield ignore_after(0.02, read(a, 10))) is None
+            return data
+
+        with Kernel() as k:
+            assert k.run(main()) == b"hello"
+            assert k._fds == {}
+            assert live_alarms(k) == []
+    finally:
+        a.close()
+        b.close()
+
+
+def test_timeout_on_a_single_trap_returns_its_value():
+    a, b = socket.socketpair()
+    try:
+        def main():
+            b.send(b"ready")
+            return (yield timeout_after(0.5, read(a, 10)))
+
+        with Kernel() as k:
+            assert k.run(main()) == b"ready"
+            assert k._fds == {}
+    finally:
+        a.close()
+        b.close()
+
+
+def test_timeout_on_a_sleep_trap():
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.01, sleep(1))
+        return (yield timeout_after(1, sleep(0)))
+
+    assert run(main()) is None
+
+
+# ============================================================= nesting
+
+def test_nested_inner_shorter_raises_in_the_inner_scope():
+    log = []
+
+    def middle():
+        try:
+            yield timeout_after(0.01, slow(1))
+        except TaskTimeout:
+            log.append("inner timeout")
+        yield sleep(0)
+        return "middle finished"
+
+    def main():
+        result = yield timeout_after(0.5, middle())
+        yield sleep(0.01)               # the outer alarm was cleared too
+        return result
+
+    assert run(main()) == "middle finished"
+    assert log == ["inner timeout"]
+
+
+def test_nested_outer_shorter_is_never_caught_by_the_inner_scope():
+    log = []
+
+    def middle():
+        try:
+            yield timeout_after(1, slow(1, log))
+        except TaskTimeout:
+            log.append("inner scope caught TaskTimeout")
+            return "wrong"
+        except Exception:
+            log.append("inner scope caught Exception")
+            return "wrong"
+        return "finished"
+
+    def main():
+        try:
+            yield timeout_after(0.01, middle())
+        except TaskTimeout:
+            return "outer timeout"
+        return "no timeout"
+
+    assert run(main()) == "outer timeout"
+    assert log == [("slow interrupted by", "TimeoutCancelled"), "slow finally"]
+
+
+def test_nested_outer_shorter_through_ignore_after():
+    """An inner ignore_after must not turn the outer expiry into its default."""
+    log = []
+
+    def middle():
+        result = yield ignore_after(1, slow(1), default="inner default")
+        log.append(result)
+        return result
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.01, middle())
+
+    run(main())
+    assert log == []
+
+
+def test_nested_equal_deadlines_the_outer_wins():
+    log = []
+
+    def middle():
+        try:
+            yield timeout_after(0.02, slow(1))
+        except TaskTimeout:
+            log.append("inner")
+            return "inner"
+        return "finished"
+
+    def main():
+        try:
+            yield timeout_after(0.02, middle())
+        except TaskTimeout:
+            return "outer"
+        return "none"
+
+    assert run(main()) == "outer"
+    assert log == []
+
+
+def test_nested_equal_deadlines_expiring_in_the_same_turn_the_outer_wins():
+    """Both deadlines are certainly past when the kernel next looks: the
+    outer (set first) must win, and the inner must not fire afterwards."""
+    log = []
+
+    def middle():
+        try:
+            yield timeout_after(0.01, blocked_then_wait())
+        except TaskTimeout:
+            log.append("inner")
+            return "inner"
+        return "finished"
+
+    def blocked_then_wait():
+        time.sleep(0.03)                # both deadlines pass, kernel stuck
+        yield sleep(0)
+        yield sleep(1)
+
+    def main():
+        try:
+            yield timeout_after(0.01, middle())
+        except TaskTimeout:
+            yield sleep(0.02)           # no stray inner expiry arrives here
+            return "outer"
+        return "none"
+
+    assert run(main()) == "outer"
+    assert log == []
+
+
+def test_timeout_during_cleanup_outer_expires_in_inner_finally():
+    """The inner scope expires; while the inner work cleans up (blocking in
+    its finally) the outer deadline passes: the outer timeout is what
+    surfaces -- the inner scope neither reports it as its own nor lets the
+    cleanup run past the outer deadline."""
+    log = []
+
+    def work():
+        try:
+            yield sleep(1)
+        finally:
+            log.append("cleanup start")
+            yield sleep(0.5)            # the outer deadline passes here
+            log.append("cleanup end")
+
+    def middle():
+        try:
+            yield timeout_after(0.01, work())
+        except TaskTimeout:
+            log.append("inner TaskTimeout")
+            return "inner"
+        return "finished"
+
+    def main():
+        start = time.monotonic()
+        try:
+            yield timeout_after(0.05, middle())
+        except TaskTimeout:
+            return "outer", time.monotonic() - start
+        return "none", time.monotonic() - start
+
+    result, elapsed = run(main())
+    assert result == "outer"
+    assert log == ["cleanup start"]
+    assert elapsed < 0.4
+
+
+def test_timeout_during_cleanup_outer_expires_in_inner_fallback():
+    """The inner scope's ``except TaskTimeout`` handler does slow fallback
+    work; the outer deadline expires there and is not swallowed."""
+    log = []
+
+    def middle():
+        try:
+            yield timeout_after(0.01, slow(1))
+        except TaskTimeout:
+            log.append("fallback")
+            try:
+                yield sleep(0.5)        # outer expires here
+            except TaskTimeout:
+                log.append("outer caught as TaskTimeout inside")
+                return "wrong"
+            log.append("fallback finished")
+        return "finished"
+
+    def main():
+        try:
+            yield timeout_after(0.05, middle())
+        except TaskTimeout:
+            return "outer"
+        return "none"
+
+    assert run(main()) == "outer"
+    assert log == ["fallback"]
+
+
+def test_three_levels_the_middle_expires():
+    log = []
+
+    def innermost():
+        try:
+            yield timeout_after(1, slow(1))
+        except TaskTimeout:
+            log.append("innermost caught")
+            raise
+
+    def middle():
+        try:
+            yield timeout_after(0.02, innermost())
+        except TaskTimeout:
+            log.append("middle caught")
+            return "middle"
+
+    def main():
+        result = yield timeout_after(1, middle())
+        yield sleep(0.02)
+        return result
+
+    assert run(main()) == "middle"
+    assert log == ["middle caught"]
+
+
+def test_inner_timeout_retried_inside_an_outer_deadline():
+    """The classic retry loop: short inner attempts, an outer budget."""
+    attempts = []
+
+    def attempt_loop():
+        for _ in range(50):             # bounded: ~0.5 s, far past the outer budget
+            try:
+                yield timeout_after(0.01, slow(1))
+            except TaskTimeout:
+                attempts.append("retry")
+        return "outer deadline never came"
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.06, attempt_loop())
+
+    run(main())
+    assert len(attempts) >= 2
+
+
+def test_outer_expiry_while_the_inner_expiry_is_pending_is_not_lost():
+    """The task is woken with an item (a queue put) in the same kernel turn
+    as both its inner and its outer deadline pass.  The inner scope may
+    return the item it got; but the outer deadline has passed, so the next
+    blocking call in the outer scope must be interrupted."""
+    log = []
+
+    def work(q):
+        item = yield timeout_after(0.01, q.get())     # inner
+        log.append(("inner returned", item))
+        yield sleep(0.1)                # outer deadline long past
+        log.append("outer deadline ignored")
+
+    def outer(q):
+        try:
+            yield timeout_after(0.02, work(q))
+        except TaskTimeout:
+            return "outer timeout"
+        return "no timeout"
+
+    def main():
+        q = Queue()
+        t = yield spawn(outer(q))
+        yield parked(t)
+        time.sleep(0.04)                # both deadlines pass, kernel stuck
+        q.put_nowait("item")            # wakes t with the item, same turn
+        return (yield join(t)), q.qsize()
+
+    result, left = run(main())
+    assert "outer deadline ignored" not in log
+    assert result == "outer timeout"
+    assert left + len([e for e in log if e[0] == "inner returned"]) == 1
+
+
+def test_cancel_arriving_after_a_pending_expiry_is_not_lost():
+    """A task is woken with an item as its timeout expires (the expiry is
+    then pending); a cancel() that arrives next must still cancel it."""
+    log = []
+
+    def victim(q):
+        try:
+            item = yield timeout_after(0.01, q.get())
+            log.append(("got", item))
+        except TaskTimeout:
+            log.append("timeout")
+        try:
+            yield sleep(0.1)
+        except Cancelled:
+            log.append("cancelled")
+            raise
+        log.append("cancel lost")
+
+    def canceller(ev, target):
+        yield ev.wait()
+        yield cancel(target, wait=False)
+
+    def main():
+        q = Queue()
+        ev = Event()
+        v = yield spawn(victim(q))
+        yield parked(v)
+        c = yield spawn(canceller(ev, v))
+        yield parked(c)
+        time.sleep(0.03)                # the victim's deadline passes
+        ev.set()                        # the canceller runs first next turn
+        q.put_nowait("item")            # the victim is woken with the item
+        yield join(c)
+        try:
+            yield join(v)
+        except TaskError:
+            pass
+        return v.cancelled
+
+    assert run(main()) is True
+    assert "cancel lost" not in log
+    assert log[-1] == "cancelled"
+
+
+def test_timeout_inside_spawned_tasks_are_independent():
+    """Each task's alarms are its own: one task's expiry never lands in another."""
+    def quick():
+        return (yield timeout_after(1, slow(0.01, result="quick")))
+
+    def doomed():
+        try:
+            yield timeout_after(0.01, slow(1))
+        except TaskTimeout:
+            return "doomed timed out"
+
+    def main():
+        a = yield spawn(quick())
+        b = yield spawn(doomed())
+        return (yield join(a)), (yield join(b))
+
+    assert run(main()) == ("quick", "doomed timed out")
+
+
+def test_timeout_is_exported():
+    for name in ["timeout_after", "ignore_after", "TaskTimeout", "TimeoutCancelled"]:
+        assert hasattr(trampoline, name)
+
+
+def test_nested_timeouts_in_async_def():
+    async def inner():
+        try:
+            await timeout_after(0.01, sleep(1))
+        except TaskTimeout:
+            return "inner expired"
+        return "inner finished"
+
+    async def outer_shorter():
+        await timeout_after(1, sleep(1))
+
+    async def main():
+        a = await timeout_after(0.5, inner())
+        try:
+            await timeout_after(0.01, outer_shorter())
+        except TaskTimeout:
+            b = "outer expired"
+        return a, b
+
+    assert run(main()) == ("inner expired", "outer expired")
