@@ -4,51 +4,49 @@
     python3 examples/echo_client.py                 # each line of stdin
     python3 examples/echo_client.py --count 3       # "message 1" ... "message 3"
     python3 examples/echo_client.py --count 100 --connections 1000   # load
+    python3 examples/echo_client.py --tls --cafile tests/tls_cert.pem --host localhost
+    python3 examples/echo_client.py --unix /tmp/echo.sock --count 3
 
-With several connections every one runs in its own task, all at once, and
-checks each reply byte for byte; the client prints a summary and exits 1 if
-anything went wrong.
+``open_connection`` resolves the host (off the loop), connects and returns a
+``Stream``; ``readexactly`` collects each reply however the network splits
+it.  With several connections every one runs in its own task, all at once,
+and checks each reply byte for byte; the client prints a summary and exits
+1 if anything went wrong.
 """
 
 import argparse
 import os
-import socket
+import ssl
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import connect, join, read, run, spawn, write  # noqa: E402
+from trampoline import join, read, run, spawn  # noqa: E402
+from trampoline.streams import (IncompleteReadError, open_connection,  # noqa: E402
+                                open_unix_connection)
 
 
-def open_connection(host, port):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        yield connect(sock, (host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+def connect(args, context):
+    if args.unix:
+        return (yield open_unix_connection(args.unix, ssl=context,
+                                           server_hostname=args.host if context else None))
+    return (yield open_connection(args.host, args.port, ssl=context))
 
 
-def round_trip(sock, message):
+def round_trip(stream, message):
     """Send ``message`` and read until the same number of bytes came back."""
-    yield write(sock, message)
-    reply = b""
-    while len(reply) < len(message):
-        data = yield read(sock, 65536)
-        if not data:
-            raise ConnectionError("server closed the connection after %d of %d bytes"
-                                  % (len(reply), len(message)))
-        reply += data
-    return reply
+    yield stream.write(message)
+    try:
+        return (yield stream.readexactly(len(message)))
+    except IncompleteReadError as exc:
+        raise ConnectionError("server closed the connection after %d of %d bytes"
+                              % (len(exc.partial), len(message))) from None
 
 
-def interactive(host, port):
-    sock = yield open_connection(host, port)
-    with sock:
+def interactive(args, context):
+    stream = yield connect(args, context)
+    with stream:
         pending = b""
         while True:
             data = yield read(sys.stdin.fileno(), 4096)
@@ -57,19 +55,19 @@ def interactive(host, port):
             pending += data
             *lines, pending = pending.split(b"\n")
             for line in lines:
-                reply = yield round_trip(sock, line + b"\n")
+                reply = yield round_trip(stream, line + b"\n")
                 print(reply.decode(errors="replace"), end="", flush=True)
     return 0
 
 
-def client(host, port, count, verbose):
-    """One connection sending ``count`` numbered messages; returns errors."""
-    sock = yield open_connection(host, port)
+def client(args, context, verbose):
+    """One connection sending ``args.count`` numbered messages; returns errors."""
+    stream = yield connect(args, context)
     errors = 0
-    with sock:
-        for i in range(1, count + 1):
+    with stream:
+        for i in range(1, args.count + 1):
             message = b"message %d\n" % i
-            reply = yield round_trip(sock, message)
+            reply = yield round_trip(stream, message)
             if reply != message:
                 errors += 1
             if verbose:
@@ -77,11 +75,12 @@ def client(host, port, count, verbose):
     return errors
 
 
-def load(host, port, count, connections):
+def load(args, context):
     started = time.monotonic()
+    connections = args.connections
     tasks = []
     for _ in range(connections):
-        tasks.append((yield spawn(client(host, port, count, connections == 1))))
+        tasks.append((yield spawn(client(args, context, connections == 1))))
     errors = failed = 0
     first_failure = None
     for task in tasks:
@@ -94,7 +93,7 @@ def load(host, port, count, connections):
     if connections > 1 or failed:
         print("%d connections x %d messages: %d round trips in %.2f s, "
               "%d wrong replies, %d failed connections%s" % (
-                  connections, count, (connections - failed) * count, elapsed,
+                  connections, args.count, (connections - failed) * args.count, elapsed,
                   errors, failed, " (first: %s)" % first_failure if first_failure else ""))
     return 1 if errors or failed else 0
 
@@ -112,8 +111,13 @@ def raise_fd_limit(wanted):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="trampoline echo client")
-    parser.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1", help="server name or address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=25000, help="server port (default 25000)")
+    parser.add_argument("--unix", metavar="PATH", help="connect to a Unix socket at PATH instead of TCP")
+    parser.add_argument("--tls", action="store_true",
+                        help="speak TLS; the certificate must match --host")
+    parser.add_argument("--cafile", metavar="PEM",
+                        help="with --tls: trust this certificate (default: the system's CAs)")
     parser.add_argument("--count", type=int, default=None,
                         help="send this many numbered messages instead of reading stdin")
     parser.add_argument("--connections", type=int, default=1,
@@ -121,11 +125,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.connections < 1 or (args.count is not None and args.count < 0):
         parser.error("--connections must be at least 1 and --count at least 0")
+    if args.cafile and not args.tls:
+        parser.error("--cafile needs --tls")
     raise_fd_limit(args.connections + 64)
     try:
+        context = ssl.create_default_context(cafile=args.cafile) if args.tls else None
         if args.count is None:
-            return run(interactive(args.host, args.port))
-        return run(load(args.host, args.port, args.count, args.connections))
+            return run(interactive(args, context))
+        return run(load(args, context))
     except KeyboardInterrupt:
         return 130
     except OSError as exc:

@@ -98,6 +98,33 @@ def test_a_slow_client_is_disconnected_and_the_others_go_on(chat_server):
         talker.close()
 
 
+def test_telnet_example_chats(chat_server):
+    """examples/telnet.py is a chat client: what it reads from stdin reaches
+    the others, what they say reaches its stdout."""
+    _, port = chat_server
+    ann = Person(port, "ann")
+    telnet = subprocess.Popen(
+        [sys.executable, os.path.join(os.path.dirname(SERVER), "telnet.py"), "127.0.0.1", str(port)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        telnet.stdin.write(b"tom\n")
+        telnet.stdin.flush()
+        assert ann.line() == "* tom joined\n"
+        assert telnet.stdout.readline() == b"Welcome! Your name? * hello tom; 2 here\n"
+        ann.say("hello tom")
+        assert telnet.stdout.readline() == b"ann: hello tom\n"
+        telnet.stdin.write(b"hi ann\n")
+        telnet.stdin.close()                    # EOF: telnet half-closes and leaves
+        assert ann.line() == "tom: hi ann\n"
+        assert ann.line() == "* tom left\n"
+        assert telnet.wait(10) == 0, telnet.stderr.read()
+    finally:
+        if telnet.poll() is None:
+            telnet.kill()
+            telnet.wait()
+        ann.close()
+
+
 def test_chat_server_stops_on_ctrl_c(chat_server):
     """SIGINT: exit status 130, no traceback."""
     proc, port = chat_server

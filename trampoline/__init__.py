@@ -22,11 +22,15 @@ from .kernel import Kernel, WaitQueue, run
 from .net import listen
 from .sync import (BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue,
                    Queue, QueueEmpty, QueueFull, Semaphore)
+from .streams import (IncompleteReadError, LimitOverrunError, Stream, getaddrinfo,
+                      open_connection, open_unix_connection, serve, tcp_server, unix_server)
 from .task import Task
 from .taskgroup import TaskGroup, TaskGroupError
+from .threads import WorkerPool, run_in_thread
 from .timeouts import TaskTimeout, TimeoutCancelled, ignore_after, timeout_after
 from .traps import (Trap, accept, call, cancel, connect, current, join, read,
                     read_wait, recvfrom, sendto, sleep, spawn, write, write_wait)
+from .udp import udp_socket
 
 __version__ = "0.1.0"
 
@@ -34,7 +38,10 @@ __all__ = [
     "run", "Kernel", "Task", "Trap",
     "read", "write", "accept", "connect", "sleep", "spawn", "join", "cancel",
     "current", "read_wait", "write_wait", "call", "recvfrom", "sendto",
-    "listen",
+    "listen", "udp_socket",
+    "Stream", "open_connection", "open_unix_connection", "tcp_server", "unix_server",
+    "serve", "getaddrinfo", "IncompleteReadError", "LimitOverrunError",
+    "run_in_thread", "WorkerPool",
     "Event", "Lock", "Semaphore", "BoundedSemaphore", "Condition",
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     "Future", "TaskGroup", "TaskGroupError", "WaitQueue",

@@ -1,0 +1,115 @@
+"""Helpers shared by the networking tests (test_streams, test_tls, test_udp,
+test_threads, test_telnet): a watchdog, TLS contexts, loopback pairs.
+
+Import the ``watchdog`` fixture into a test module and it applies to every
+test there (it is autouse).
+"""
+
+import fcntl
+import os
+import signal
+import socket
+import ssl
+import termios
+
+import pytest
+
+from trampoline import Future, sleep, spawn
+from trampoline.streams import tcp_server
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The self-signed certificate and its key: see the header of tls_cert.pem
+# for the openssl command that made them.
+CERT = os.path.join(HERE, "tls_cert.pem")
+KEY = os.path.join(HERE, "tls_key.pem")
+
+MiB = 1 << 20
+
+
+class Hung(BaseException):
+    """Raised by the watchdog into a test that runs past its time limit."""
+
+
+@pytest.fixture(autouse=True)
+def watchdog():
+    """Turn a hang into a failure: after the limit SIGALRM raises ``Hung``
+    (then again every second until the test ends).  ``watchdog(seconds)``
+    sets another limit."""
+    def fire(signum, frame):
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        raise Hung("still running after the watchdog's limit: a hang")
+
+    def limit(seconds):
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    limit(10.0)
+    try:
+        yield limit
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def server_context():
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(CERT, KEY)
+    return context
+
+
+def client_context():
+    """A client context that trusts the test certificate (and nothing else)."""
+    return ssl.create_default_context(cafile=CERT)
+
+
+def has_ipv6():
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+needs_ipv6 = pytest.mark.skipif(not has_ipv6(), reason="no IPv6 loopback (::1) here")
+
+
+def start_server(handler, host="127.0.0.1", **kwargs):
+    """Subroutine: spawn ``tcp_server(host, 0, handler, ...)``, wait until it
+    listens; return ``(task, port)``."""
+    ready = Future()
+    task = yield spawn(tcp_server(host, 0, handler, ready=ready, **kwargs))
+    address = yield ready
+    return task, address[1]
+
+
+def tcp_pair():
+    """Two connected TCP sockets on 127.0.0.1: ``(ours, theirs)``."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        ours = socket.create_connection(listener.getsockname())
+        theirs, _ = listener.accept()
+    return ours, theirs
+
+
+def free_port():
+    """A port nobody listens on: bound, not listening -- connecting is refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def unread(sock):
+    """How many bytes wait unread in ``sock``'s receive queue."""
+    return int.from_bytes(fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"),
+                          "little", signed=True)
+
+
+def drained(sock):
+    """Subroutine: return once the reader of ``sock`` has taken every byte
+    that arrived -- so that the next bytes sent are a separate receive."""
+    while unread(sock):
+        yield sleep(0)

@@ -1,0 +1,859 @@
+"""Streams, clients and servers over real loopback sockets (TCP, IPv6, Unix).
+
+Stream's reads (partial reads, lines split across many packets, limits, end
+of stream, cancellation losing nothing), writes and closing; open_connection
+(DNS in a worker thread, every address tried, refused, reset, timeout,
+local_addr); tcp_server / unix_server / serve (ready, cancellation, errors).
+Most tests run on every poller backend (the ``run`` fixture of conftest.py).
+Tasks synchronise through data, joins, Futures and the kernel's own
+scheduling -- never through sleeps.
+"""
+
+import errno
+import logging
+import os
+import socket
+import struct
+
+import pytest
+
+from net_helpers import (MiB, drained, free_port, needs_ipv6, start_server, tcp_pair,
+                         watchdog)  # noqa: F401 (watchdog: autouse fixture)
+from trampoline import (Event, Future, TaskError, TaskTimeout, cancel, join, read,
+                        sleep, spawn, timeout_after, write)
+from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream, getaddrinfo,
+                                open_connection, open_unix_connection, serve, tcp_server,
+                                unix_server)
+from trampoline.net import listen
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def echo(stream, address):
+    """Handler: send back every byte until the peer closes."""
+    while True:
+        data = yield stream.read(65536)
+        if not data:
+            return
+        yield stream.write(data)
+
+
+def pair():
+    """``(stream, peer)``: a Stream over one end of a TCP connection, and the
+    plain socket at the other end."""
+    ours, theirs = tcp_pair()
+    return Stream(ours), theirs
+
+
+# ================================================================ reading
+
+def test_read_returns_what_is_there_and_keeps_the_rest(run):
+    """read(n) returns at most n bytes without waiting for more; what it
+    does not return stays for the next call, in order."""
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            yield write(peer, b"hello world")
+            first = yield stream.read(5)
+            second = yield stream.read(100)            # the rest of that packet
+            yield write(peer, b"!")
+            third = yield stream.read(100)             # waits for the next one
+            return first, second, third
+
+    assert run(main()) == (b"hello", b" world", b"!")
+
+
+def test_read_all_until_eof_then_empty(run):
+    """read() reads until the peer closes; afterwards read returns b""."""
+    stream, peer = pair()
+
+    def sender():
+        with peer:
+            for i in range(10):
+                yield write(peer, b"%d," % i)
+                yield drained(stream.sock)
+
+    def main():
+        with stream:
+            yield spawn(sender())
+            everything = yield stream.read()
+            assert " eof" in repr(stream)
+            after = yield stream.read(10)
+            again = yield stream.read()
+            return everything, after, again
+
+    assert run(main()) == (b"0,1,2,3,4,5,6,7,8,9,", b"", b"")
+
+
+def test_read_zero_and_bad_sizes(run):
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            assert (yield stream.read(0)) == b""
+            with pytest.raises(TypeError, match="n must be an int"):
+                yield stream.read(1.5)
+            with pytest.raises(ValueError, match="n must be >= 0"):
+                yield stream.readexactly(-1)
+            with pytest.raises(ValueError, match="limit must be an int >= 1"):
+                stream.readline(limit=0)
+            with pytest.raises(ValueError, match="separator must be non-empty bytes"):
+                stream.readuntil(b"")
+            with pytest.raises(ValueError, match="separator must be non-empty bytes"):
+                stream.readuntil("\n")
+            with pytest.raises(TypeError, match="needs a connected socket"):
+                Stream(peer.fileno())
+
+    run(main())
+
+
+def test_readexactly_across_many_packets(run):
+    """readexactly collects bytes from many receives; what follows stays."""
+    stream, peer = pair()
+    message = bytes(range(256)) * 40
+
+    def sender():
+        for i in range(0, len(message), 997):
+            yield write(peer, message[i:i + 997])
+            yield drained(stream.sock)
+        yield write(peer, b"tail")
+
+    def main():
+        with stream, peer:
+            yield spawn(sender())
+            header = yield stream.readexactly(4)
+            body = yield stream.readexactly(len(message) - 4)
+            tail = yield stream.readexactly(4)
+            nothing = yield stream.readexactly(0)
+            return header + body, tail, nothing
+
+    assert run(main()) == (message, b"tail", b"")
+
+
+def test_readexactly_eof_carries_the_partial_data(run):
+    """EOF before n bytes: IncompleteReadError (an EOFError) with the bytes
+    that came -- taken out of the buffer, so they are not read twice."""
+    stream, peer = pair()
+
+    def main():
+        with stream:
+            yield write(peer, b"12345")
+            peer.close()
+            with pytest.raises(IncompleteReadError) as info:
+                yield stream.readexactly(8)
+            return info.value, (yield stream.read())
+
+    error, rest = run(main())
+    assert isinstance(error, EOFError)
+    assert error.partial == b"12345" and error.expected == 8
+    assert "after 5 bytes, before 8 bytes" in str(error)
+    assert rest == b""
+
+
+def test_line_split_across_many_packets(run):
+    """A line delivered a few bytes per packet -- each packet a separate
+    receive -- comes back whole; two lines in one packet come back as two."""
+    stream, peer = pair()
+    line = b"the quick brown fox jumps over the lazy dog\n"
+
+    def sender():
+        for i in range(0, len(line), 3):
+            yield write(peer, line[i:i + 3])
+            yield drained(stream.sock)          # the reader took it: next is separate
+        yield write(peer, b"one\ntwo\nlast without newline")
+        peer.close()
+
+    def main():
+        with stream:
+            yield spawn(sender())
+            lines = []
+            while True:
+                got = yield stream.readline()
+                if not got:
+                    return lines
+                lines.append(got)
+
+    assert run(main()) == [line, b"one\n", b"two\n", b"last without newline"]
+
+
+def test_readline_over_the_limit_leaves_the_data_intact(run):
+    """A line longer than the limit raises LimitOverrunError, a ValueError
+    naming the limit; every byte stays in the buffer for the next call."""
+    stream, peer = pair()
+    long_line = b"x" * 100 + b"\n"
+
+    def main():
+        with stream, peer:
+            yield write(peer, long_line + b"short\n")
+            with pytest.raises(LimitOverrunError) as info:
+                yield stream.readline(limit=50)
+            again = yield stream.readline(limit=101)
+            short = yield stream.readline(limit=50)
+            return info.value, again, short
+
+    error, again, short = run(main())
+    assert isinstance(error, ValueError)
+    assert error.limit == 50 and "limit=50" in str(error)
+    assert again == long_line and short == b"short\n"
+
+
+def test_readline_limit_without_any_newline(run):
+    """No newline at all in more than ``limit`` bytes: the error comes once
+    the buffer is over the limit, without waiting for the rest."""
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            yield write(peer, b"y" * 300)
+            with pytest.raises(LimitOverrunError) as info:
+                yield stream.readline(limit=200)
+            assert info.value.buffered == 300
+            return (yield stream.read(1000))
+
+    assert run(main()) == b"y" * 300
+
+
+def test_readuntil_separator_split_between_packets(run):
+    """A multi-byte separator cut in two by packet boundaries is found; EOF
+    before it raises IncompleteReadError with the partial data."""
+    stream, peer = pair()
+
+    def sender():
+        for piece in (b"GET / HTTP/1.1\r", b"\nHost: x\r\n\r", b"\n", b"body"):
+            yield write(peer, piece)
+            yield drained(stream.sock)
+        peer.close()
+
+    def main():
+        with stream:
+            yield spawn(sender())
+            head = yield stream.readuntil(b"\r\n\r\n")
+            with pytest.raises(IncompleteReadError) as info:
+                yield stream.readuntil(b"\r\n\r\n")
+            return head, info.value
+
+    head, error = run(main())
+    assert head == b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert error.partial == b"body" and error.expected is None
+    assert "before b'\\r\\n\\r\\n'" in str(error)
+
+
+def test_cancelled_read_loses_nothing(run):
+    """A reader cancelled in the middle of readexactly, and one that times
+    out in readline, leave every byte they had received in the stream."""
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            yield write(peer, b"abc")
+            reader = yield spawn(stream.readexactly(6))
+            yield drained(stream.sock)          # it has taken "abc" and waits
+            yield cancel(reader)
+            with pytest.raises(TaskTimeout):
+                yield timeout_after(0.05, stream.readline())
+            yield write(peer, b"def\n")
+            return (yield stream.readline()), reader.cancelled
+
+    assert run(main()) == (b"abcdef\n", True)
+
+
+def test_each_line_calls_plain_and_generator_functions(run):
+    """each_line runs func for every line until EOF, yielding it when it is
+    a generator; returns the count."""
+    stream, peer = pair()
+    seen = []
+
+    def plain(line):
+        seen.append(("plain", line))
+
+    def replying(line):
+        seen.append(("gen", line))
+        yield stream.write(line.upper())
+
+    def main():
+        with stream:
+            yield write(peer, b"a\nb\n")
+            peer.shutdown(socket.SHUT_WR)
+            count = yield stream.each_line(replying)
+            return count
+
+    assert run(main()) == 2
+    assert peer.recv(10) == b"A\nB\n"
+    peer.close()
+
+    stream, peer = pair()
+
+    def main2():
+        with stream:
+            yield write(peer, b"x\ny")
+            peer.close()
+            return (yield stream.each_line(plain, limit=10))
+
+    assert run(main2()) == 2
+    assert seen[-2:] == [("plain", b"x\n"), ("plain", b"y")]
+
+
+def test_async_def_users(run):
+    """In an async def: await the methods; async for iterates over lines."""
+    stream, peer = pair()
+
+    async def main():
+        with stream:
+            await write(peer, b"1\n2\n3")
+            peer.close()
+            first = await stream.readexactly(2)
+            return [first] + [line async for line in stream]
+
+    assert run(main()) == [b"1\n", b"2\n", b"3"]
+
+
+# ================================================================ writing
+
+def test_write_and_writelines(run):
+    stream, peer = pair()
+
+    def main():
+        with stream:
+            yield stream.write(b"abc")
+            yield stream.write(memoryview(b"def"))
+            yield stream.writelines([b"g", bytearray(b"h"), b"i\n"])
+            with pytest.raises(TypeError, match="encode it first"):
+                yield stream.write("text")
+        with peer:
+            data = b""
+            while len(data) < 10:
+                data += yield read(peer, 100)
+            return data
+
+    assert run(main()) == b"abcdefghi\n"
+
+
+def test_ten_mebibytes_both_ways(run):
+    """10 MiB to an echo server and back through Streams, checked byte for
+    byte, while both directions are busy at once."""
+    payload = os.urandom(MiB) * 10
+
+    def main():
+        server, port = yield start_server(echo)
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            writer = yield spawn(stream.write(payload))
+            echoed = yield stream.readexactly(len(payload))
+            yield join(writer)
+        yield cancel(server)
+        return echoed == payload
+
+    assert run(main()) is True
+
+
+def test_half_close_peer_eof_while_we_still_write(run):
+    """The client sends its request and half-closes (write_eof); the server
+    reads to EOF and only then writes its (large) reply; the client gets all."""
+    reply = b"r" * (3 * MiB)
+
+    def upper_after_eof(stream, address):
+        request = yield stream.read()               # until the peer's EOF
+        yield stream.write(request.upper())
+        yield stream.write(reply)
+
+    def main():
+        server, port = yield start_server(upper_after_eof)
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            yield stream.write(b"request")
+            yield stream.write_eof()
+            response = yield stream.read()
+        yield cancel(server)
+        return response
+
+    assert run(main()) == b"REQUEST" + reply
+
+
+def test_close_is_immediate_and_idempotent(run):
+    """close() takes effect without a yield and twice is fine; with closes;
+    reading a closed stream raises EBADF."""
+    stream, peer = pair()
+
+    def main():
+        assert not stream.closed and "peer=" in repr(stream)
+        stream.close()
+        assert stream.closed and "closed" in repr(stream)
+        yield stream.close()
+        with pytest.raises(OSError) as info:
+            yield stream.read(1)
+        assert info.value.errno == errno.EBADF
+        assert peer.recv(1) == b""
+        peer.close()
+        ours, theirs = tcp_pair()
+        with Stream(ours) as other:
+            pass
+        assert other.closed and theirs.recv(1) == b""
+        theirs.close()
+
+    run(main())
+
+
+def test_unconnected_socket_has_no_peername():
+    with socket.socket() as sock:
+        assert Stream(sock).peername is None
+
+
+# ================================================================ clients
+
+def test_connection_refused(run):
+    with free_port() as sock:
+        port = sock.getsockname()[1]
+
+        def main():
+            with pytest.raises(ConnectionRefusedError):
+                yield open_connection("127.0.0.1", port)
+
+        run(main())
+
+
+def test_every_address_is_tried_in_turn():
+    """getaddrinfo(None) gives the loopback addresses, ::1 and 127.0.0.1; a
+    server listening on the last one only is found after the first is
+    refused."""
+    import trampoline
+    addresses = socket.getaddrinfo(None, 0, type=socket.SOCK_STREAM)
+    if len(addresses) < 2:
+        pytest.skip("the loopback has a single address family here")
+    last = addresses[-1][4][0]
+
+    def main():
+        server, port = yield start_server(echo, host=last)
+        stream = yield open_connection(None, port)
+        with stream:
+            yield stream.write(b"ping")
+            assert (yield stream.readexactly(4)) == b"ping"
+            peer = stream.peername[0]
+        yield cancel(server)
+        with pytest.raises(ConnectionRefusedError):
+            yield open_connection(None, port)       # all refused: the last error
+        return peer
+
+    assert trampoline.run(main()) == last
+
+
+LOCAL_PORT = []
+
+
+def test_local_addr(run):
+    """local_addr binds the client's end: the server sees that port."""
+    def who(stream, address):
+        yield stream.write(("%s %d" % address).encode())
+
+    def main():
+        server, port = yield start_server(who)
+        with free_port() as sock:
+            LOCAL_PORT[:] = [sock.getsockname()[1]]
+        stream = yield open_connection("127.0.0.1", port, local_addr=("127.0.0.1", LOCAL_PORT[0]))
+        with stream:
+            seen = yield stream.read()
+        yield cancel(server)
+        return seen
+
+    assert run(main()) == b"127.0.0.1 %d" % LOCAL_PORT[0]
+
+
+def test_local_addr_of_another_family_is_an_error(run):
+    def main():
+        server, port = yield start_server(echo)
+        with pytest.raises(OSError, match="local_addr has no address of family AF_INET"):
+            yield open_connection("127.0.0.1", port, local_addr=("::1", 0))
+        yield cancel(server)
+
+    run(main())
+
+
+def test_dns_name_is_resolved_off_the_loop(run):
+    """A host name goes through getaddrinfo (in a worker thread)."""
+    def main():
+        server, port = yield start_server(echo)
+        stream = yield open_connection("localhost", port)
+        with stream:
+            yield stream.write(b"hi")
+            got = yield stream.readexactly(2)
+        yield cancel(server)
+        infos = yield getaddrinfo("127.0.0.1", "80", type=socket.SOCK_STREAM)
+        return got, infos[0][4]
+
+    assert run(main()) == (b"hi", ("127.0.0.1", 80))
+
+
+def test_dns_failure():
+    import trampoline
+
+    def main():
+        with pytest.raises(socket.gaierror) as info:
+            yield open_connection("no-such-host.invalid", 80)
+        return str(info.value)
+
+    assert "'no-such-host.invalid'" in trampoline.run(main())
+
+
+def test_peer_resets_mid_message(run):
+    """The peer sends half a message and resets the connection (RST): the
+    reader waiting in readexactly gets ConnectionResetError; a later write
+    fails too."""
+    stream, peer = pair()
+
+    def main():
+        with stream:
+            reader = yield spawn(stream.readexactly(100))
+            yield write(peer, b"half a mess")
+            yield drained(stream.sock)              # the reader holds those bytes
+            peer.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            peer.close()                            # RST, not FIN
+            with pytest.raises(TaskError) as info:
+                yield join(reader)
+            assert isinstance(info.value.__cause__, ConnectionResetError)
+            with pytest.raises((BrokenPipeError, ConnectionResetError)):
+                yield stream.write(b"x" * MiB)
+
+    run(main())
+
+
+def test_open_connection_timeout(run):
+    """A server that never answers the TLS handshake: timeout= gives up
+    with TaskTimeout, and the socket is closed."""
+    from net_helpers import client_context
+    listener = listen(("127.0.0.1", 0))         # connects, never accepts
+
+    def main():
+        with listener:
+            with pytest.raises(TaskTimeout):
+                yield open_connection("127.0.0.1", listener.getsockname()[1],
+                                      ssl=client_context(), timeout=0.1)
+
+    run(main())
+
+
+def test_connect_timeout_closes_the_socket(run):
+    """A connect that cannot complete (the listener's backlog is full, so
+    the SYN goes unanswered) gives up after timeout= with TaskTimeout, and
+    leaves no socket behind."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    for _ in range(4):                              # more than the backlog holds
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(listener.getsockname())
+        fillers.append(sock)
+
+    def main():
+        before = open_fds()
+        with pytest.raises(TaskTimeout):
+            yield open_connection("127.0.0.1", listener.getsockname()[1], timeout=0.2)
+        assert open_fds() == before
+
+    try:
+        run(main())
+    finally:
+        for sock in fillers + [listener]:
+            sock.close()
+
+
+def test_client_argument_errors(run):
+    def main():
+        with pytest.raises(ValueError, match="server_hostname is only meaningful with ssl"):
+            yield open_connection("127.0.0.1", 1, server_hostname="x")
+        with pytest.raises(TypeError, match="ssl= needs an ssl.SSLContext"):
+            yield open_connection("127.0.0.1", 1, ssl="yes")
+
+    run(main())
+
+
+@needs_ipv6
+def test_ipv6_loopback(run):
+    def main():
+        server, port = yield start_server(echo, host="::1")
+        stream = yield open_connection("::1", port)
+        with stream:
+            assert stream.sock.family == socket.AF_INET6
+            yield stream.write(b"six")
+            got = yield stream.readexactly(3)
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"six"
+
+
+# ================================================================ servers
+
+def test_server_cancelled_stops_everything(run):
+    """Cancelling the server: it stops accepting (connections are refused),
+    cancels its connection tasks -- their cleanup runs, their streams are
+    closed, so the clients see EOF -- and closes the listener."""
+    cleaned = []
+    started = Future()
+    connected = []
+
+    def waiting(stream, address):
+        try:
+            connected.append(address)
+            if len(connected) == 2:
+                started.set_result(None)
+            yield stream.read(1)                    # blocks: the client sends nothing
+        finally:
+            cleaned.append(address)
+
+    def main():
+        server, port = yield start_server(waiting)
+        clients = []
+        for _ in range(2):
+            clients.append((yield open_connection("127.0.0.1", port)))
+        yield started
+        yield cancel(server)
+        assert server.cancelled and len(cleaned) == 2
+        for client in clients:
+            assert (yield client.read()) == b""      # their side was closed
+            client.close()
+        with pytest.raises(ConnectionRefusedError):
+            yield open_connection("127.0.0.1", port)
+
+    run(main())
+
+
+def test_server_cancelled_before_a_connection_task_ran(run):
+    """A connection accepted but whose task never ran is closed all the same
+    (the server closes what its tasks did not): no descriptor leaks."""
+    def main():
+        before = open_fds()
+        listener = listen(("127.0.0.1", 0))
+        client = socket.create_connection(listener.getsockname())   # in the backlog
+        server = yield spawn(serve(listener, echo))
+        # The server runs first (FIFO): accepts the connection at once and
+        # spawns its task, which is queued behind this one.  Cancel now.
+        yield sleep(0)
+        yield cancel(server)
+        client.settimeout(5)
+        assert client.recv(1) == b""                # closed, not just dropped
+        client.close()
+        assert open_fds() == before
+
+    run(main())
+
+
+def test_ready_callback_future_and_event(run):
+    """ready= is a callback (called with the address), a Future (its result)
+    or an Event (just set)."""
+    got = []
+    called = Future()
+
+    def callback(address):
+        got.append(address)
+        called.set_result(None)
+
+    def main():
+        server = yield spawn(tcp_server("127.0.0.1", 0, echo, ready=callback))
+        yield called
+        event = Event()
+        server2 = yield spawn(tcp_server("", 0, echo, ready=event))
+        yield event.wait()
+        yield cancel(server)
+        yield cancel(server2)
+
+    run(main())
+    assert got[0][0] == "127.0.0.1" and got[0][1] > 0
+
+
+def test_server_argument_errors(run):
+    def main():
+        with pytest.raises(TypeError, match="handler must be a function"):
+            yield tcp_server("127.0.0.1", 0, "echo")
+        with pytest.raises(TypeError, match="a server's ssl= needs an ssl.SSLContext"):
+            yield tcp_server("127.0.0.1", 0, echo, ssl=True)
+        with pytest.raises(TypeError, match="ready= needs a callback, a Future or an Event"):
+            yield tcp_server("127.0.0.1", 0, echo, ready=42)
+        listener = listen(("127.0.0.1", 0))
+        with listener:
+            with pytest.raises(TypeError, match="handler must be a function"):
+                yield serve(listener, None)
+            with pytest.raises(OSError) as info:
+                yield tcp_server("127.0.0.1", listener.getsockname()[1], echo)
+            assert info.value.errno == errno.EADDRINUSE
+
+    run(main())
+
+
+def test_handler_errors_are_logged_and_the_server_goes_on(run, caplog):
+    """A handler that raises, or one that is not a generator function, ends
+    its own connection (closed, error logged); the server keeps serving."""
+    def broken(stream, address):
+        line = yield stream.readline()
+        if line == b"crash\n":
+            raise RuntimeError("handler bug")
+        yield stream.write(b"fine\n")
+
+    def not_a_generator(stream, address):
+        return 42
+
+    def main():
+        server, port = yield start_server(broken)
+        for message in (b"crash\n", b"hello\n"):
+            stream = yield open_connection("127.0.0.1", port)
+            with stream:
+                yield stream.write(message)
+                reply = yield stream.read()
+        yield cancel(server)
+        server, port = yield start_server(not_a_generator)
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            assert (yield stream.read()) == b""
+        yield cancel(server)
+        return reply
+
+    with caplog.at_level(logging.ERROR, logger="trampoline"):
+        assert run(main()) == b"fine\n"
+    text = caplog.text
+    assert "handler bug" in text
+    assert "returned int 42; it must be a generator function or an async def" in text
+
+
+def test_async_def_handler(run):
+    async def shout(stream, address):
+        async for line in stream:
+            await stream.write(line.upper())
+
+    def main():
+        server, port = yield start_server(shout)
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            yield stream.write(b"quiet\n")
+            got = yield stream.readline()
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"QUIET\n"
+
+
+def test_servers_sharing_a_port(run):
+    """reuse_port=True: two servers on one port (SO_REUSEPORT)."""
+    def main():
+        first, port = yield start_server(echo, reuse_port=True)
+        ready = Future()
+        second = yield spawn(tcp_server("127.0.0.1", port, echo, reuse_port=True,
+                                        backlog=16, ready=ready))
+        assert (yield ready)[1] == port
+        yield cancel(first)
+        stream = yield open_connection("127.0.0.1", port)   # the second one answers
+        with stream:
+            yield stream.write(b"2")
+            got = yield stream.read(1)
+        yield cancel(second)
+        return got
+
+    assert run(main()) == b"2"
+
+
+def test_server_on_a_name(run):
+    """tcp_server resolves a host name (off the loop) before it binds."""
+    def main():
+        ready = Future()
+        server = yield spawn(tcp_server("localhost", 0, echo, ready=ready))
+        host, port = (yield ready)[:2]
+        stream = yield open_connection(host, port)
+        with stream:
+            yield stream.write(b"x")
+            got = yield stream.read(1)
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"x"
+
+
+# =========================================================== Unix sockets
+
+def test_unix_server_and_connection(run, tmp_path):
+    """Round trip over a Unix socket; the socket file is removed when the
+    server is cancelled; connecting to a missing path is FileNotFoundError."""
+    path = str(tmp_path / "echo.sock")
+
+    def main():
+        ready = Future()
+        server = yield spawn(unix_server(path, echo, ready=ready))
+        assert (yield ready) == path
+        stream = yield open_unix_connection(path)
+        with stream:
+            yield stream.write(b"unix\n")
+            got = yield stream.readline()
+        yield cancel(server)
+        assert not os.path.exists(path)
+        with pytest.raises(FileNotFoundError):
+            yield open_unix_connection(path)
+        return got
+
+    assert run(main()) == b"unix\n"
+
+
+def test_unix_server_leaves_a_replacement_socket_alone(run, tmp_path):
+    """If another server took the path meanwhile, its socket file stays."""
+    path = str(tmp_path / "s.sock")
+
+    def main():
+        ready = Future()
+        server = yield spawn(unix_server(path, echo, ready=ready))
+        yield ready
+        other = listen(path)                        # replaces the socket file
+        yield cancel(server)
+        assert os.path.exists(path)
+        other.close()
+        os.unlink(path)
+        ready = Future()
+        server = yield spawn(unix_server(path, echo, ready=ready.set_result))
+        yield ready
+        os.unlink(path)                             # somebody removed it
+        yield cancel(server)                        # no error
+
+    run(main())
+
+
+def test_unix_connection_refused(run, tmp_path):
+    path = str(tmp_path / "dead.sock")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(path)                                 # a socket file, nobody listening
+
+    def main():
+        with pytest.raises(ConnectionRefusedError):
+            yield open_unix_connection(path)
+
+    with sock:
+        run(main())
+
+
+def test_cancelled_while_connecting_closes_the_socket(run, tmp_path):
+    """A connect that is cancelled does not leak its socket."""
+    path = str(tmp_path / "full.sock")
+    listener = listen(path, backlog=0)
+    fillers = []
+
+    def main():
+        before = open_fds()
+        # Fill the listener's backlog so that the next connect must wait.
+        while True:
+            sock = socket.socket(socket.AF_UNIX)
+            sock.setblocking(False)
+            try:
+                sock.connect(path)
+            except BlockingIOError:
+                sock.close()
+                break
+            fillers.append(sock)
+        task = yield spawn(open_unix_connection(path))
+        yield sleep(0)                              # it runs (FIFO), and must wait
+        assert len(fillers) + 1 == open_fds() - before
+        yield cancel(task)
+        assert len(fillers) == open_fds() - before
+        return task.cancelled
+
+    with listener:
+        assert run(main()) is True
+    for sock in fillers:
+        sock.close()

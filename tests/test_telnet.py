@@ -1,0 +1,262 @@
+"""examples/telnet.py and examples/udp_echo.py, run as a user runs them.
+
+telnet.py talks to examples/echo_server.py with its stdin and stdout
+through pipes, ends cleanly on end of file from either side, and talks to
+a real TCP peer not written by us (socat, when installed).  The echo
+server's and client's --tls and --unix modes are tested here too (skipped
+while the installed echo_server.py does not have them yet).  Processes
+synchronise through their output (a reply read back) and exit statuses,
+never sleeps.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from net_helpers import CERT, KEY, watchdog  # noqa: F401 (autouse fixture)
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def script(name):
+    return [sys.executable, os.path.join(EXAMPLES, name)]
+
+
+def start(name, *args):
+    """Start an example server; return (process, the first line it prints)."""
+    proc = subprocess.Popen(script(name) + list(args), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if "listening on" not in line:
+        stop(proc)
+        pytest.fail("%s did not start: %s%s" % (name, line, proc.stderr.read()))
+    return proc, line
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+@pytest.fixture
+def echo_server():
+    """examples/echo_server.py on a free port; yields the port."""
+    proc, line = start("echo_server.py", "--port", "0")
+    try:
+        yield int(line.rsplit(":", 1)[1])
+    finally:
+        stop(proc)
+
+
+def server_supports(option):
+    out = subprocess.run(script("echo_server.py") + ["--help"], capture_output=True,
+                         text=True, timeout=30)
+    if option not in out.stdout:
+        pytest.skip("examples/echo_server.py has no %s yet (echo_server.py.new has)" % option)
+
+
+def telnet(*args):
+    return subprocess.Popen(script("telnet.py") + list(args), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("name", ["telnet.py", "udp_echo.py"])
+def test_help(name):
+    out = subprocess.run(script(name) + ["--help"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "usage:" in out.stdout and "--host" not in out.stderr
+
+
+def test_telnet_usage_errors():
+    for args in ([], ["--unix", "/x", "host", "1"], ["h", "1", "--cafile", CERT],
+                 ["h", "1", "-q", "-1"]):
+        out = subprocess.run(script("telnet.py") + args, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 2 and "error:" in out.stderr, args
+
+
+def test_telnet_talks_to_the_echo_server(echo_server):
+    """Interactive: each line typed comes back while stdin stays open; at
+    the end of stdin telnet half-closes, the server closes, telnet exits 0."""
+    proc = telnet("127.0.0.1", str(echo_server))
+    try:
+        for line in (b"hello\n", b"world, again\n"):
+            proc.stdin.write(line)
+            proc.stdin.flush()
+            assert proc.stdout.readline() == line   # the reply, before stdin ends
+        proc.stdin.close()                          # EOF on stdin
+        assert proc.wait(10) == 0
+        assert proc.stdout.read() == b""
+        assert proc.stderr.read() == b""
+    finally:
+        stop(proc)
+
+
+def test_telnet_with_a_pipe_prints_every_reply(echo_server):
+    """``printf ... | telnet.py``: stdin ends at once; the replies still come."""
+    data = b"".join(b"line %d\n" % i for i in range(1000))
+    out = subprocess.run(script("telnet.py") + ["127.0.0.1", str(echo_server)],
+                         input=data, capture_output=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == data
+
+
+def test_telnet_exits_when_the_server_closes():
+    """EOF from the socket side: telnet exits 0 although stdin is still open."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        proc = telnet("127.0.0.1", str(listener.getsockname()[1]))
+        try:
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(b"bye\n")
+            assert proc.wait(10) == 0               # stdin never closed
+            assert proc.stdout.read() == b"bye\n"
+        finally:
+            stop(proc)
+
+
+def test_telnet_quit_after_end_of_stdin():
+    """-q: a server that never closes; telnet gives up that long after
+    the end of stdin."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        proc = telnet("-q", "0.1", "127.0.0.1", str(listener.getsockname()[1]))
+        try:
+            conn, _ = listener.accept()
+            with conn:
+                proc.stdin.write(b"data\n")
+                proc.stdin.close()
+                conn.settimeout(10)
+                assert conn.recv(100) == b"data\n"
+                assert conn.recv(100) == b""        # the half-close
+                assert proc.wait(10) == 0           # while we still hold the line
+        finally:
+            stop(proc)
+
+
+def test_telnet_reports_a_refused_connection():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        out = subprocess.run(script("telnet.py") + ["127.0.0.1", str(sock.getsockname()[1])],
+                             capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "refused" in out.stderr.lower() and "Traceback" not in out.stderr
+
+
+def test_telnet_talks_to_a_real_peer_socat():
+    """A TCP peer not written by us: socat, running ``tr a-z A-Z``."""
+    socat = shutil.which("socat")
+    if socat is None:
+        pytest.skip("socat is not installed (apt-get install socat): "
+                    "no foreign peer to test against")
+    peer = subprocess.Popen([socat, "-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,reuseaddr",
+                             "SYSTEM:tr a-z A-Z"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in peer.stderr:
+            if "listening on" in line:
+                port = line.rsplit(":", 1)[1].strip()
+                break
+        else:
+            pytest.fail("socat did not start")
+        out = subprocess.run(script("telnet.py") + ["127.0.0.1", port],
+                             input=b"hello from trampoline\n", capture_output=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == b"HELLO FROM TRAMPOLINE\n"
+        assert peer.wait(10) == 0
+    finally:
+        stop(peer)
+
+
+def test_tls_echo_server_with_telnet_and_echo_client():
+    server_supports("--tls")
+    proc, line = start("echo_server.py", "--port", "0", "--tls", CERT, KEY)
+    try:
+        assert "(TLS)" in line
+        port = line.rsplit(":", 1)[1].strip()
+        # TLS cannot half-close, so the server never sees our end of stdin:
+        # read the reply first, then end stdin; -q 0 quits right then.
+        client = telnet("--tls", "--cafile", CERT, "-q", "0", "localhost", port)
+        try:
+            client.stdin.write(b"secret\n")
+            client.stdin.flush()
+            assert client.stdout.readline() == b"secret\n"
+            client.stdin.close()
+            assert client.wait(10) == 0
+        finally:
+            stop(client)
+        out = subprocess.run(script("echo_client.py") + ["--tls", "--cafile", CERT, "--host",
+                                                         "localhost", "--port", port, "--count",
+                                                         "20", "--connections", "10"],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "0 wrong replies, 0 failed connections" in out.stdout
+        out = subprocess.run(script("telnet.py") + ["--tls", "127.0.0.1", port],
+                             input="x\n", capture_output=True, text=True, timeout=30)
+        assert out.returncode == 1 and "certificate verify failed" in out.stderr
+    finally:
+        stop(proc)
+
+
+def test_unix_echo_server_with_telnet_and_echo_client(tmp_path):
+    server_supports("--unix")
+    path = str(tmp_path / "echo.sock")
+    proc, line = start("echo_server.py", "--unix", path)
+    try:
+        assert path in line
+        out = subprocess.run(script("telnet.py") + ["--unix", path],
+                             input=b"over unix\n", capture_output=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == b"over unix\n"
+        out = subprocess.run(script("echo_client.py") + ["--unix", path, "--count", "3"],
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines() == ["message 1", "message 2", "message 3"]
+    finally:
+        stop(proc)
+
+
+def test_echo_server_reports_a_bad_certificate_file(tmp_path):
+    server_supports("--tls")
+    out = subprocess.run(script("echo_server.py") + ["--port", "0", "--tls",
+                                                     str(tmp_path / "missing.pem"), KEY],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "echo server:" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_udp_echo_server_and_client():
+    proc, line = start("udp_echo.py", "--port", "0")
+    try:
+        port = int(line.rsplit(":", 1)[1])
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(10)
+            sock.sendto(b"datagram", ("127.0.0.1", port))
+            assert sock.recvfrom(100) == (b"datagram", ("127.0.0.1", port))
+        out = subprocess.run(script("udp_echo.py") + ["--client", "--port", str(port)],
+                             input="ping\npong\n", capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == "ping\npong\n"
+    finally:
+        stop(proc)
+
+
+def test_udp_echo_client_without_a_server():
+    """Nobody answers: the client waits --timeout and says so (status 1)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        out = subprocess.run(script("udp_echo.py") + ["--client", "--timeout", "0.1", "--port",
+                                                      str(silent.getsockname()[1])],
+                             input="anyone?\n", capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "no reply within 0.1 s" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,209 @@
+"""run_in_thread and WorkerPool: blocking calls in worker threads.
+
+Results and exceptions come back; the loop runs while a thread blocks; the
+pool is bounded; a cancelled (or timed-out) task moves on at once while
+its thread finishes and the outcome is dropped; a job cancelled before it
+started never runs; idle workers end.  Threads and tasks synchronise with
+threading.Event (thread side) and Futures (task side), never with sleeps.
+"""
+
+import threading
+
+import pytest
+
+from net_helpers import watchdog  # noqa: F401 (autouse fixture)
+from trampoline import Future, TaskError, TaskTimeout, cancel, current, join, spawn, timeout_after
+from trampoline.threads import DEFAULT_MAX_WORKERS, WorkerPool, default_pool, run_in_thread
+
+
+def test_result_and_exception(run):
+    def fails(x):
+        raise KeyError(x)
+
+    def main():
+        value = yield run_in_thread(pow, 2, 10)
+        with pytest.raises(KeyError, match="boom"):
+            yield run_in_thread(fails, "boom")
+        return value
+
+    assert run(main()) == 1024
+
+
+def test_async_def(run):
+    async def main():
+        return await run_in_thread(sorted, [3, 1, 2])
+
+    assert run(main()) == [1, 2, 3]
+
+
+def test_the_loop_runs_while_a_thread_blocks(run):
+    """The call blocks its thread until a *task* lets it go: that can only
+    happen if the kernel went on running tasks meanwhile."""
+    started = Future()                      # set by the thread
+    release = threading.Event()             # set by a task
+
+    def blocking():
+        started.set_result(threading.current_thread().name)
+        assert release.wait(5), "the loop was blocked"
+        return "done"
+
+    def releaser():
+        name = yield started
+        release.set()
+        return name
+
+    def main():
+        helper = yield spawn(releaser())
+        result = yield run_in_thread(blocking)
+        return result, (yield join(helper))
+
+    result, thread_name = run(main())
+    assert result == "done"
+    assert thread_name.startswith("trampoline-worker-")
+
+
+def test_the_pool_is_bounded():
+    """Five jobs on a pool of two: never more than two run at once, and
+    only two threads are made."""
+    import trampoline
+    pool = WorkerPool(2)
+    lock = threading.Lock()
+    running = [0, 0]                        # now, most ever
+    two_running = Future()
+    gate = threading.Event()
+
+    def job(i):
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+            if running[0] == 2 and not two_running.done():
+                two_running.set_result(None)
+        gate.wait(5)
+        with lock:
+            running[0] -= 1
+        return i
+
+    def main():
+        tasks = []
+        for i in range(5):
+            tasks.append((yield spawn(pool.run(job, i))))
+        yield two_running
+        assert pool.workers == 2 and "queued=3" in repr(pool)
+        gate.set()
+        results = []
+        for task in tasks:
+            results.append((yield join(task)))
+        return results
+
+    assert trampoline.run(main()) == [0, 1, 2, 3, 4]
+    assert running[1] == 2
+    assert pool.workers == 2
+
+
+def test_cancelled_task_moves_on_and_the_result_is_dropped(run):
+    """Cancelling the waiting task returns at once, while the thread is still
+    blocked; the thread finishes later and its result goes nowhere.  A job
+    still queued when its task is cancelled is never started."""
+    pool = WorkerPool(1)
+    started = Future()
+    gate = threading.Event()
+    finished = threading.Event()
+    calls = []
+
+    def slow():
+        started.set_result(None)
+        gate.wait(5)
+        finished.set()
+        return "late"
+
+    def main():
+        waiting = yield spawn(pool.run(slow))
+        yield started
+        queued = yield spawn(pool.run(calls.append, "never"))
+        me = yield current()
+        yield cancel(waiting)
+        yield cancel(queued)
+        assert waiting.cancelled and queued.cancelled
+        assert not finished.is_set()            # the thread is still at it
+        gate.set()
+        # The worker runs jobs in order: when this one comes back, the slow
+        # one's outcome has been handed back (and dropped) before it.
+        assert (yield pool.run(calls.append, "after")) is None
+        return me
+
+    run(main())
+    assert finished.is_set()
+    assert calls == ["after"]
+
+
+def test_timeout_while_a_thread_blocks(run):
+    gate = threading.Event()
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.05, run_in_thread(gate.wait, 5))
+        gate.set()
+        return (yield run_in_thread(gate.wait, 5))
+
+    assert run(main()) is True
+
+
+def test_kernel_ends_while_a_thread_still_runs():
+    """The main task returns while another waits for a thread: the waiter
+    is cancelled at shutdown; the thread's late hand-back to the closed
+    kernel is harmless, and the worker goes on to idle out normally."""
+    import trampoline
+    pool = WorkerPool(1, idle_timeout=0.01, name="late-worker")
+    started = Future()
+    gate = threading.Event()
+
+    def slow():
+        started.set_result(None)
+        gate.wait(5)
+
+    def main():
+        yield spawn(pool.run(slow))
+        yield started
+
+    trampoline.run(main())
+    worker = [t for t in threading.enumerate() if t.name.startswith("late-worker")]
+    gate.set()
+    worker[0].join(5)
+    assert not worker[0].is_alive()
+    assert pool.workers == 0                    # it ended through its idle timeout
+
+
+def test_idle_workers_end_and_new_ones_start():
+    import trampoline
+    pool = WorkerPool(1, idle_timeout=0.01, name="idle-test")
+
+    def main():
+        return (yield pool.run(threading.current_thread))
+
+    first = trampoline.run(main())
+    first.join(5)
+    assert not first.is_alive() and pool.workers == 0
+    second = trampoline.run(main())
+    assert second is not first and second.name == "idle-test-2"
+
+
+def test_argument_errors(run):
+    def main():
+        with pytest.raises(TypeError, match="needs a function to call"):
+            yield run_in_thread(42)
+
+    run(main())
+    with pytest.raises(ValueError, match="max_workers must be an int >= 1"):
+        WorkerPool(0)
+    assert default_pool() is default_pool()
+    assert default_pool().max_workers == DEFAULT_MAX_WORKERS
+
+
+def test_exception_from_the_thread_propagates_through_join(run):
+    def main():
+        task = yield spawn(run_in_thread(int, "not a number"))
+        with pytest.raises(TaskError) as info:
+            yield join(task)
+        return info.value.__cause__
+
+    assert isinstance(run(main()), ValueError)

@@ -1,0 +1,299 @@
+"""TLS streams over real loopback sockets.
+
+The certificate (tests/tls_cert.pem, key tests/tls_key.pem) is self-signed
+for localhost, 127.0.0.1 and ::1; it was made once with
+
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \\
+        -keyout tls_key.pem -out tls_cert.pem -days 36500 -subj "/CN=localhost" \\
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
+
+(tests/tls_big_cert.pem, the same key with 2,000 filler names, makes the
+handshake big enough to have to wait for writability; its header says how
+it was made.)  The handshake and every read and write run non-blocking
+inside the kernel; these tests check round trips, 10 MiB both ways, host
+name verification, failed handshakes (the server goes on), TLS over Unix
+sockets, closing, and a handshake that must wait to write.
+"""
+
+import logging
+import os
+import socket
+import ssl
+
+import pytest
+
+from net_helpers import (HERE, KEY, MiB, client_context, needs_ipv6, server_context,
+                         start_server, watchdog)  # noqa: F401 (watchdog: autouse fixture)
+from trampoline import Future, cancel, join, spawn
+from trampoline.threads import run_in_thread
+from trampoline.net import listen
+from trampoline.streams import (Stream, open_connection, open_unix_connection, serve,
+                                unix_server)
+
+
+def echo(stream, address):
+    while True:
+        data = yield stream.read(65536)
+        if not data:
+            return
+        yield stream.write(data)
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_round_trip_with_hostname_verified(run):
+    """Client and server both TLS; the certificate is checked against the
+    host name given (by default, the host connected to)."""
+    def main():
+        server, port = yield start_server(echo, ssl=server_context())
+        results = []
+        for host in ("localhost", "127.0.0.1"):
+            stream = yield open_connection(host, port, ssl=client_context())
+            with stream:
+                assert stream.sock.version().startswith("TLS")
+                assert "TLS" in repr(stream)
+                yield stream.write(b"secret line\n")
+                yield stream.writelines([b"two ", b"parts\n"])
+                results.append((yield stream.readline()))
+                results.append((yield stream.readline()))
+                yield stream.write(memoryview(b"wide").cast("H"))   # 2 items, 4 bytes
+                assert (yield stream.readexactly(4)) == b"wide"
+        yield cancel(server)
+        return results
+
+    assert run(main()) == [b"secret line\n", b"two parts\n"] * 2
+
+
+def test_ten_mebibytes_both_ways_through_tls(run):
+    payload = os.urandom(MiB) * 10
+
+    def main():
+        server, port = yield start_server(echo, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        with stream:
+            writer = yield spawn(stream.write(memoryview(payload)))
+            echoed = yield stream.readexactly(len(payload))
+            yield join(writer)
+        yield cancel(server)
+        return echoed == payload
+
+    assert run(main()) is True
+
+
+def test_wrong_hostname_is_refused_and_the_server_goes_on(run, caplog):
+    """A certificate that does not match server_hostname fails the client's
+    handshake; the server logs its side's failure and serves the next."""
+    def main():
+        server, port = yield start_server(echo, ssl=server_context())
+        with pytest.raises(ssl.SSLCertVerificationError, match="example.org"):
+            yield open_connection("127.0.0.1", port, ssl=client_context(),
+                                  server_hostname="example.org")
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context(),
+                                       server_hostname="localhost")
+        with stream:
+            yield stream.write(b"still here")
+            got = yield stream.readexactly(10)
+        yield cancel(server)
+        return got
+
+    with caplog.at_level(logging.INFO, logger="trampoline"):
+        assert run(main()) == b"still here"
+    assert "TLS handshake with 127.0.0.1:" in caplog.text
+
+
+def test_untrusted_certificate_with_the_default_context(run):
+    """ssl=True means ssl.create_default_context(): the system's CAs, which
+    do not know our self-signed certificate."""
+    def main():
+        server, port = yield start_server(echo, ssl=server_context())
+        with pytest.raises(ssl.SSLCertVerificationError, match="self.signed"):
+            yield open_connection("localhost", port, ssl=True)
+        yield cancel(server)
+
+    run(main())
+
+
+def test_plain_client_to_a_tls_server(run):
+    """A client that speaks plain TCP fails the handshake: its connection is
+    closed; the server goes on."""
+    def main():
+        server, port = yield start_server(echo, ssl=server_context())
+        plain = yield open_connection("127.0.0.1", port)
+        with plain:
+            yield plain.write(b"GET / HTTP/1.0\r\n\r\n")
+            try:
+                answer = yield plain.read()         # an alert, then EOF...
+            except ConnectionResetError:            # ... or a reset, if the server
+                answer = b""                        # closed with bytes unread
+            assert b"GET" not in answer
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        with stream:
+            yield stream.write(b"ok")
+            got = yield stream.readexactly(2)
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"ok"
+
+
+def test_tls_over_a_unix_socket(run, tmp_path):
+    path = str(tmp_path / "tls.sock")
+
+    def main():
+        ready = Future()
+        server = yield spawn(unix_server(path, echo, ssl=server_context(), ready=ready))
+        yield ready
+        stream = yield open_unix_connection(path, ssl=client_context(),
+                                            server_hostname="localhost")
+        with stream:
+            yield stream.write(b"over unix\n")
+            got = yield stream.readline()
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"over unix\n"
+
+
+@needs_ipv6
+def test_tls_over_ipv6(run):
+    def main():
+        server, port = yield start_server(echo, host="::1", ssl=server_context())
+        stream = yield open_connection("::1", port, ssl=client_context())
+        with stream:
+            yield stream.write(b"v6")
+            got = yield stream.readexactly(2)
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"v6"
+
+
+def test_close_sends_close_notify_and_peer_sees_eof(run):
+    """Closing a TLS stream sends close_notify: the peer reads a clean b"".
+    A peer that just drops the TCP connection (no close_notify) reads as
+    end of stream too.  write_eof is refused; write wants bytes."""
+    seen = []
+    done = Future()
+
+    def reader(stream, address):
+        seen.append((yield stream.read()))
+        if len(seen) == 2:
+            done.set_result(None)
+
+    def main():
+        server, port = yield start_server(reader, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        with pytest.raises(NotImplementedError, match="cannot half-close"):
+            stream.write_eof()
+        with pytest.raises(TypeError, match="encode it first"):
+            yield stream.write("text")
+        yield stream.write(b"bye")
+        yield stream.close()
+        assert stream.closed
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        yield stream.write(b"dropped")
+        raw = socket.socket(fileno=os.dup(stream.sock.fileno()))
+        stream.sock.close()                         # nothing sent: raw still open
+        raw.close()                                 # FIN, no close_notify
+        yield done
+        yield cancel(server)
+
+    run(main())
+    assert seen == [b"bye", b"dropped"]
+
+
+def test_closing_a_stream_whose_peer_is_gone(run):
+    """close() on a TLS stream whose peer has reset: no error."""
+    def main():
+        server, port = yield start_server(echo, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        yield stream.write(b"x")
+        assert (yield stream.read(1)) == b"x"
+        yield cancel(server)                        # the server side closes
+        assert (yield stream.read()) == b""
+        stream.close()
+
+    run(main())
+
+
+def test_server_cancelled_during_a_handshake(run):
+    """A client that connects and never says hello holds a handshake open;
+    cancelling the server ends it and closes the socket."""
+    def main():
+        before = open_fds()
+        started = Future()
+
+        def waiting(stream, address):
+            yield stream.write((yield stream.readline()))
+            yield stream.read()
+
+        listener = listen(("127.0.0.1", 0))
+        server = yield spawn(serve(listener, waiting, ssl=server_context(),
+                                   ready=started))
+        yield started
+        silent = socket.create_connection(listener.getsockname())
+        # Connections are accepted in order: once this later one is served
+        # (a round trip: its handshake is done on both sides), the silent
+        # one's task is parked in its handshake.
+        stream = yield open_connection("127.0.0.1", listener.getsockname()[1],
+                                       ssl=client_context())
+        yield stream.write(b"hello\n")
+        assert (yield stream.readline()) == b"hello\n"
+        yield cancel(server)
+        silent.settimeout(5)
+        assert silent.recv(1) == b""
+        silent.close()
+        assert (yield stream.read()) == b""
+        stream.close()
+        assert open_fds() == before
+
+    run(main())
+
+
+def test_handshake_that_must_wait_to_write(run):
+    """A certificate of ~42 KB with small socket buffers: the server's
+    handshake cannot send its flight at once and waits for writability
+    (SSLWantWriteError -> write_wait) in the middle of a handshake that
+    also reads; the client here is a blocking ssl socket in a thread."""
+    big_cert = os.path.join(HERE, "tls_big_cert.pem")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(big_cert, KEY)
+
+    def blocking_client(port):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        trusting = ssl.create_default_context(cafile=big_cert)
+        with trusting.wrap_socket(sock, server_hostname="localhost") as tls:
+            tls.sendall(b"ping")
+            return tls.recv(4)
+
+    def main():
+        listener = listen(("127.0.0.1", 0))
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        server = yield spawn(serve(listener, echo, ssl=context))
+        got = yield run_in_thread(blocking_client, listener.getsockname()[1])
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"ping"
+
+
+def test_stream_over_an_already_wrapped_socket(run):
+    """Stream(sock) accepts an SSLSocket whose handshake is done."""
+    def main():
+        server, port = yield start_server(echo, ssl=server_context())
+        raw = socket.create_connection(("127.0.0.1", port))
+        tls = client_context().wrap_socket(raw, server_hostname="localhost",
+                                           do_handshake_on_connect=False)
+        yield run_in_thread(tls.do_handshake)       # blocking, in a worker thread
+        with Stream(tls) as stream:
+            yield stream.write(b"wrapped")
+            got = yield stream.readexactly(7)
+        yield cancel(server)
+        return got
+
+    assert run(main()) == b"wrapped"

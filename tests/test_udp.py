@@ -1,0 +1,106 @@
+"""UDP over loopback: udp_socket with the recvfrom and sendto traps.
+
+Round trips, message boundaries, truncation, oversize datagrams, IPv6,
+unbound sockets, and udp_socket's errors.
+"""
+
+import errno
+import socket
+
+import pytest
+
+from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
+from trampoline import join, recvfrom, sendto, spawn
+from trampoline.udp import udp_socket
+
+
+def upper_echo(sock, count):
+    """Task: answer ``count`` datagrams with their upper-case copy."""
+    for _ in range(count):
+        data, address = yield recvfrom(sock, 65535)
+        yield sendto(sock, data.upper(), address)
+
+
+def test_round_trips(run):
+    server = udp_socket(("127.0.0.1", 0))
+    client = udp_socket()
+    messages = [b"one", b"two", b"x" * 60000]
+
+    def main():
+        with server, client:
+            echo = yield spawn(upper_echo(server, len(messages)))
+            replies = []
+            for message in messages:
+                sent = yield sendto(client, message, server.getsockname())
+                assert sent == len(message)
+                data, address = yield recvfrom(client, 65535)
+                assert address == server.getsockname()
+                replies.append(data)
+            yield join(echo)
+            return replies
+
+    assert run(main()) == [m.upper() for m in messages]
+
+
+def test_message_boundaries_and_truncation(run):
+    """Three datagrams sent before any is read come back as three; a read
+    smaller than a datagram truncates it (and drops the rest of it)."""
+    a = udp_socket(("127.0.0.1", 0))
+    b = udp_socket(("127.0.0.1", 0))
+
+    def main():
+        with a, b:
+            for message in (b"first", b"second", b"third"):
+                yield sendto(a, message, b.getsockname())
+            got = []
+            for nbytes in (100, 3, 100):
+                data, _ = yield recvfrom(b, nbytes)
+                got.append(data)
+            return got
+
+    assert run(main()) == [b"first", b"sec", b"third"]
+
+
+def test_oversize_datagram(run):
+    sock = udp_socket(("127.0.0.1", 0))
+
+    def main():
+        with sock:
+            with pytest.raises(OSError) as info:
+                yield sendto(sock, b"x" * 70000, sock.getsockname())
+            return info.value.errno
+
+    assert run(main()) == errno.EMSGSIZE
+
+
+@needs_ipv6
+def test_ipv6(run):
+    server = udp_socket(("::1", 0))
+    client = udp_socket(family=socket.AF_INET6)     # unbound until it sends
+
+    def main():
+        with server, client:
+            assert server.family == client.family == socket.AF_INET6
+            yield spawn(upper_echo(server, 1))
+            yield sendto(client, b"six", server.getsockname())
+            data, _ = yield recvfrom(client, 100)
+            return data
+
+    assert run(main()) == b"SIX"
+
+
+def test_udp_socket_options_and_errors():
+    with udp_socket() as sock:
+        assert sock.family == socket.AF_INET and sock.type == socket.SOCK_DGRAM
+        assert sock.gettimeout() == 0.0             # non-blocking
+    with udp_socket(("127.0.0.1", 0), family=socket.AF_INET) as sock:
+        assert sock.getsockname()[0] == "127.0.0.1"
+    with pytest.raises(TypeError, match=r"needs a \(host, port\) address"):
+        udp_socket("127.0.0.1:53")
+    with udp_socket(("127.0.0.1", 0)) as taken:
+        with pytest.raises(OSError) as info:
+            udp_socket(taken.getsockname())
+        assert info.value.errno == errno.EADDRINUSE
+    with udp_socket(("127.0.0.1", 0), reuse_port=True) as first:
+        with udp_socket(first.getsockname(), reuse_port=True) as second:
+            assert second.getsockname() == first.getsockname()

@@ -1,0 +1,705 @@
+"""Streams: buffered connections over TCP, Unix sockets and TLS -- clients and servers.
+
+The traps are the system calls; this module is the C library above them:
+what you reach for to write a client or a server in ten lines.
+``open_connection`` and ``open_unix_connection`` connect and return a
+``Stream``; ``tcp_server``, ``unix_server`` and ``serve`` accept
+connections and run a handler task for each.
+
+The idea.  A ``Stream`` wraps a connected socket and keeps one buffer: bytes
+received but not yet asked for.  Every read method takes what it needs
+from the front of that buffer and receives more (one ``read`` trap, up to
+64 KiB) only when the buffer cannot answer.  Bytes enter the buffer only
+after a trap has returned, so a read that is cancelled or times out loses
+nothing: the next call finds every byte, in order.  Host names are resolved
+by ``getaddrinfo`` in a worker thread (see ``threads.py``), so the loop
+never waits for DNS.
+
+TLS.  A TLS stream's socket is an ``ssl.SSLSocket`` in non-blocking mode,
+made with ``do_handshake_on_connect=False``.  Every TLS operation --
+handshake, receive, send, whatever it is -- goes through one loop
+(``_tls_io``): try it; on ``SSLWantReadError`` wait with the ``read_wait``
+trap, on ``SSLWantWriteError`` with ``write_wait``, then try again.  That
+covers the cases that surprise people: a read that must first write (a
+handshake message, a key update) and a write that must first read.  An
+operation is always *tried* before any wait, because OpenSSL may hold
+decrypted bytes the socket no longer shows as readable.  Why an
+``SSLSocket`` and not ``ssl.MemoryBIO``: the ``ssl`` module already runs
+OpenSSL over the socket's own descriptor, the one the kernel waits on, and
+says exactly which wait it needs; with a ``MemoryBIO`` we would carry every
+encrypted byte between OpenSSL's buffers and the socket ourselves -- more
+code, one more copy, and the same waits in the end.  (A ``MemoryBIO`` is
+the tool for TLS over something that is not a socket; nothing here needs
+that.)
+
+What this module must never do: block the thread (no DNS, no handshake, no
+``sendall`` outside the kernel), reach into the kernel's insides (traps
+only), or lose, duplicate or reorder a byte between calls.
+"""
+
+import logging
+import os
+import socket
+import ssl as ssl_module
+from types import CoroutineType, GeneratorType, coroutine
+
+from . import traps
+from .errors import TaskError, TrampolineError
+from .net import listen
+from .threads import run_in_thread
+from .timeouts import timeout_after
+from .traps import _describe, accept, cancel, connect, current, join, spawn
+
+__all__ = [
+    "Stream", "IncompleteReadError", "LimitOverrunError",
+    "open_connection", "open_unix_connection", "getaddrinfo",
+    "tcp_server", "unix_server", "serve",
+]
+
+log = logging.getLogger("trampoline")
+
+#: How much one read asks of the socket.
+CHUNK = 65536
+#: How much one TLS send hands to OpenSSL (a retry must repeat the same call).
+TLS_CHUNK = 262144
+#: The default longest line for readline / readuntil, separator included.
+LINE_LIMIT = 65536
+
+
+# ================================================================ errors
+
+class IncompleteReadError(TrampolineError, EOFError):
+    """The stream ended before ``readexactly`` or ``readuntil`` was done.
+
+    ``partial`` holds the bytes that did arrive (they are taken out of the
+    stream's buffer: not lost, and not read twice); ``expected`` is the
+    number of bytes asked for, or ``None`` for ``readuntil``.
+    """
+
+    def __init__(self, partial, expected, what=None):
+        self.partial = partial
+        self.expected = expected
+        if what is None:
+            what = "%d bytes" % expected
+        super().__init__("the stream ended after %d bytes, before %s"
+                         % (len(partial), what))
+
+
+class LimitOverrunError(TrampolineError, ValueError):
+    """A line (or a ``readuntil`` chunk) is longer than the limit allowed.
+
+    The bytes stay in the stream's buffer, untouched: read them with
+    ``read(n)`` or give up on the connection.  ``limit`` is the limit;
+    ``buffered`` how many bytes were in the buffer when it was hit.
+    """
+
+    def __init__(self, separator, limit, buffered):
+        self.limit = limit
+        self.buffered = buffered
+        super().__init__("no %r within limit=%d bytes (%d bytes buffered; they stay "
+                         "in the stream)" % (bytes(separator), limit, buffered))
+
+
+# ================================================================ Stream
+
+class Stream:
+    """A connected socket with a read buffer: ``Stream(sock)``.
+
+    ``sock`` is a connected stream socket (TCP or Unix), or an
+    ``ssl.SSLSocket`` whose handshake is done; it is made non-blocking.
+    Every method that waits is a generator: call it with ``yield`` (or
+    ``await`` in an ``async def``)::
+
+        line = yield stream.readline()
+        yield stream.write(b"hello\\n")
+
+    Attributes: ``sock``, the socket; ``peername``, the peer's address (or
+    ``None`` if the socket was not connected).  ``with stream:`` closes it
+    on the way out.  One task may read while another writes; two tasks
+    reading (or two writing) at once get ``ResourceBusy``.  (Over TLS a
+    read that must first write waits like a writer: in the rare case that
+    it must -- a key update under a full send buffer -- while another task
+    is waiting to write, it too gets ``ResourceBusy``.)  Reading lines
+    until the end: ``yield stream.each_line(func)``, or ``async for line in
+    stream`` in an ``async def``.
+    """
+
+    def __init__(self, sock):
+        if not isinstance(sock, socket.socket):
+            raise TypeError("Stream() needs a connected socket, got %s" % _describe(sock))
+        sock.setblocking(False)
+        self.sock = sock
+        self._buffer = bytearray()      # received, not yet asked for
+        self._eof = False               # the peer will send no more
+        self._tls = isinstance(sock, ssl_module.SSLSocket)
+        try:
+            self.peername = sock.getpeername()
+        except OSError:
+            self.peername = None
+
+    def __repr__(self):
+        state = "closed" if self.closed else "fd=%d" % self.sock.fileno()
+        if self._tls:
+            state = "TLS " + state
+        if self._eof:
+            state += " eof"
+        return "<Stream %s peer=%r buffered=%d>" % (state, self.peername, len(self._buffer))
+
+    @property
+    def closed(self):
+        """True once ``close`` has run."""
+        return self.sock.fileno() < 0
+
+    # ---------------------------------------------------------- reading
+
+    def _receive(self):
+        """What to yield to receive the next chunk: the ``read`` trap, or
+        for TLS the try-and-wait loop."""
+        if self._tls:
+            return _tls_io(self.sock, self.sock.recv, CHUNK)
+        return traps.read(self.sock, CHUNK)
+
+    @coroutine
+    def read(self, n=-1):
+        """``data = yield stream.read(n=-1)``
+
+        Up to ``n`` bytes: what the buffer holds, or else what one receive
+        brings -- it waits only if nothing at all is there.  ``b""`` means
+        end of stream.  With ``n < 0``, everything until the end of the
+        stream.  Raises ``TypeError`` for a size that is not an int, and the
+        socket's ``OSError`` (``ConnectionResetError`` ...).
+        """
+        _check_size(n, "read")
+        buffer = self._buffer
+        if n == 0:
+            return b""
+        if n < 0:
+            while not self._eof:
+                data = yield self._receive()
+                if data:
+                    buffer += data
+                else:
+                    self._eof = True
+            return self._take(len(buffer))
+        if not buffer:
+            if self._eof:
+                return b""
+            data = yield self._receive()
+            if not data:
+                self._eof = True
+            if len(data) <= n:          # the common case: no copy into the buffer
+                return data
+            buffer += data
+        return self._take(n)
+
+    @coroutine
+    def readexactly(self, n):
+        """``data = yield stream.readexactly(n)``
+
+        Exactly ``n`` bytes, waiting as long as it takes.  Raises
+        ``IncompleteReadError`` (an ``EOFError``) if the stream ends first:
+        its ``partial`` holds what came.  ``ValueError`` for ``n < 0``.
+        """
+        _check_size(n, "readexactly")
+        if n < 0:
+            raise ValueError("readexactly(): n must be >= 0, got %d" % n)
+        buffer = self._buffer
+        while len(buffer) < n:
+            if self._eof:
+                raise IncompleteReadError(self._take(len(buffer)), n)
+            data = yield self._receive()
+            if data:
+                buffer += data
+            else:
+                self._eof = True
+        return self._take(n)
+
+    def readuntil(self, separator=b"\n", limit=LINE_LIMIT):
+        """``data = yield stream.readuntil(separator=b"\\n", limit=65536)``
+
+        The bytes up to and including the next ``separator``.  Raises
+        ``LimitOverrunError`` (a ``ValueError``) if that would be more than
+        ``limit`` bytes -- the data stays in the buffer -- and
+        ``IncompleteReadError`` (an ``EOFError``, with the bytes that came
+        as ``partial``) if the stream ends first.
+        """
+        return self._read_until(_check_separator(separator), _check_limit(limit), False)
+
+    def readline(self, limit=LINE_LIMIT):
+        """``line = yield stream.readline(limit=65536)``
+
+        The next line, ``b"\\n"`` included.  At the end of the stream, the
+        last bytes without a newline, then ``b""``.  Raises
+        ``LimitOverrunError`` (a ``ValueError``) for a line longer than
+        ``limit`` bytes; the line stays in the buffer.
+        """
+        return self._read_until(b"\n", _check_limit(limit), True)
+
+    @coroutine
+    def _read_until(self, separator, limit, partial_ok):
+        buffer = self._buffer
+        start = 0                       # where the separator may begin
+        while True:
+            end = buffer.find(separator, start)
+            if end >= 0:
+                end += len(separator)
+                if end > limit:
+                    break
+                return self._take(end)
+            if len(buffer) >= limit:
+                break
+            if self._eof:
+                partial = self._take(len(buffer))
+                if partial_ok:
+                    return partial
+                raise IncompleteReadError(partial, None, repr(bytes(separator)))
+            start = max(0, len(buffer) - len(separator) + 1)
+            data = yield self._receive()
+            if data:
+                buffer += data
+            else:
+                self._eof = True
+        raise LimitOverrunError(separator, limit, len(buffer))
+
+    @coroutine
+    def each_line(self, func, limit=LINE_LIMIT):
+        """``count = yield stream.each_line(func, limit=65536)``
+
+        The ``for`` loop over lines: call ``func(line)`` for every line
+        until the end of the stream (the last one may lack its newline);
+        if ``func`` returns a generator or coroutine, it is run (yielded)
+        before the next line is read.  Returns how many lines there were.
+        Raises like ``readline``.  In an ``async def``: ``async for line in
+        stream``.
+        """
+        limit = _check_limit(limit)
+        count = 0
+        while True:
+            line = yield self._read_until(b"\n", limit, True)
+            if not line:
+                return count
+            count += 1
+            result = func(line)
+            if type(result) is GeneratorType or type(result) is CoroutineType:
+                yield result
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        line = await self.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line
+
+    def _take(self, n):
+        """The first ``n`` bytes of the buffer, removed from it."""
+        buffer = self._buffer
+        if n >= len(buffer):
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(buffer[:n])
+            del buffer[:n]              # cheap: bytearray trims its front in place
+        return data
+
+    # ---------------------------------------------------------- writing
+
+    @coroutine
+    def write(self, data):
+        """``yield stream.write(data)``
+
+        Send all of ``data`` (bytes-like) and return ``None`` once the
+        kernel has it all.  Raises ``TypeError`` for ``str`` and other
+        non-bytes, the socket's ``OSError`` (``BrokenPipeError``,
+        ``ConnectionResetError`` ...) otherwise.
+        """
+        if not self._tls:
+            yield traps.write(self.sock, data)
+            return
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
+                _describe(data), "; encode it first" if isinstance(data, str) else ""))
+        yield _tls_write(self.sock, data)
+
+    def writelines(self, lines):
+        """``yield stream.writelines(iterable_of_bytes)``: write them all,
+        joined, in one go."""
+        return self.write(b"".join(lines))
+
+    def write_eof(self):
+        """``yield stream.write_eof()``: half-close -- tell the peer we will
+        send no more (TCP ``shutdown(SHUT_WR)``) while still reading what it
+        sends.  Takes effect at once, so the ``yield`` is optional.  A TLS
+        stream cannot half-close (``NotImplementedError``): TLS would need
+        its own closing message, after which Python's ``ssl`` reads no more.
+        """
+        if self._tls:
+            raise NotImplementedError(
+                "a TLS stream cannot half-close (write_eof); close it instead")
+        self.sock.shutdown(socket.SHUT_WR)
+        return _already_done()
+
+    # ---------------------------------------------------------- closing
+
+    def close(self):
+        """``yield stream.close()``: close the connection.
+
+        Takes effect at once and never blocks, so the ``yield`` is
+        optional; closing twice is harmless.  A TLS stream first sends its
+        closing message (``close_notify``) if the socket has room for it,
+        without waiting for the peer's.  Bytes still in the buffer are
+        dropped.
+        """
+        sock = self.sock
+        if sock.fileno() >= 0:
+            if self._tls:
+                try:
+                    sock.unwrap()           # sends close_notify, waits for nothing
+                except (OSError, ValueError):
+                    pass                    # no room, peer gone, or no TLS yet
+            sock.close()
+        return _already_done()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+@coroutine
+def _already_done():
+    """What ``close`` and ``write_eof`` return: an empty subroutine, so that
+    ``yield stream.close()`` reads like every other method."""
+    return None
+    yield   # pragma: no cover - never reached; makes this a generator
+
+
+def _check_size(n, method):
+    if type(n) is not int:
+        raise TypeError("%s(): n must be an int, got %s" % (method, _describe(n)))
+
+
+def _check_limit(limit):
+    if type(limit) is not int or limit < 1:
+        raise ValueError("limit must be an int >= 1, got %r" % (limit,))
+    return limit
+
+
+def _check_separator(separator):
+    if not isinstance(separator, (bytes, bytearray)) or not separator:
+        raise ValueError("readuntil(): the separator must be non-empty bytes, got %r"
+                         % (separator,))
+    return separator
+
+
+# ====================================================================== TLS
+
+@coroutine
+def _tls_io(sock, operation, *args):
+    """Call ``operation(*args)`` (a method of the non-blocking SSLSocket
+    ``sock``) until it succeeds, waiting for whatever OpenSSL says it
+    needs -- readable or writable, whichever the operation.  A retry
+    repeats the same call with the same arguments, as OpenSSL requires."""
+    while True:
+        try:
+            return operation(*args)
+        except ssl_module.SSLWantReadError:
+            yield traps.read_wait(sock)
+        except ssl_module.SSLWantWriteError:
+            yield traps.write_wait(sock)
+
+
+@coroutine
+def _tls_write(sock, data):
+    view = memoryview(data)
+    if view.itemsize != 1 or view.ndim != 1:
+        view = view.cast("B")
+    sent = 0
+    while sent < len(view):
+        sent += yield _tls_io(sock, sock.send, view[sent:sent + TLS_CHUNK])
+
+
+def _client_context(ssl, server_hostname):
+    """The SSLContext a client should use (``ssl=True``: the default one)."""
+    if ssl is None or ssl is False:
+        if server_hostname is not None:
+            raise ValueError("server_hostname is only meaningful with ssl")
+        return None
+    if ssl is True:
+        return ssl_module.create_default_context()
+    if isinstance(ssl, ssl_module.SSLContext):
+        return ssl
+    raise TypeError("ssl= needs an ssl.SSLContext (or True for the default "
+                    "client context), got %s" % _describe(ssl))
+
+
+@coroutine
+def _start_stream(sock, context, server_hostname=None, server_side=False):
+    """A Stream over the connected ``sock``; with a context, after the TLS
+    handshake (run without blocking).  ``sock`` is closed if that fails."""
+    if context is None:
+        return Stream(sock)
+    try:
+        sock = context.wrap_socket(sock, server_side=server_side,
+                                   server_hostname=server_hostname,
+                                   do_handshake_on_connect=False)
+        yield _tls_io(sock, sock.do_handshake)
+    except BaseException:
+        sock.close()
+        raise
+    return Stream(sock)
+
+
+# ================================================================ clients
+
+@coroutine
+def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+    """``infos = yield getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)``
+
+    ``socket.getaddrinfo`` without blocking the loop: a numeric address is
+    converted at once, a name is resolved in a worker thread
+    (``run_in_thread``).  Returns the same list of ``(family, type, proto,
+    canonname, sockaddr)``.  Raises ``socket.gaierror`` naming the host
+    that could not be resolved.
+    """
+    try:
+        return socket.getaddrinfo(host, port, family, type, proto,
+                                  flags | socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)
+    except (socket.gaierror, UnicodeError):
+        pass                            # a name: ask the resolver, off the loop
+    try:
+        return (yield run_in_thread(socket.getaddrinfo, host, port, family, type, proto, flags))
+    except socket.gaierror as exc:
+        raise socket.gaierror(exc.errno, "%s (looking up %r)" % (exc.strerror, host)) from None
+
+
+@coroutine
+def open_connection(host, port, *, ssl=None, server_hostname=None, timeout=None,
+                    local_addr=None):
+    """``stream = yield open_connection(host, port, *, ssl=None,
+    server_hostname=None, timeout=None, local_addr=None)``
+
+    Connect to ``host`` (a name or an address) on ``port`` and return a
+    ``Stream``.  The name is resolved in a worker thread; every address it
+    has is tried in turn, IPv6 and IPv4 alike, and if all fail the last
+    error is raised (``ConnectionRefusedError`` ...; ``socket.gaierror``
+    if the name does not resolve).
+
+    ``ssl``: an ``ssl.SSLContext`` (or ``True`` for
+    ``ssl.create_default_context()``) makes it a TLS connection; the
+    handshake runs without blocking the loop.  The certificate is checked
+    against ``server_hostname``, which defaults to ``host`` (failure:
+    ``ssl.SSLCertVerificationError``).  ``timeout`` (seconds) bounds the
+    whole thing -- look-up, connection, handshake -- and raises
+    ``TaskTimeout``.  ``local_addr``, ``(host, port)``: bind there first.
+    """
+    context = _client_context(ssl, server_hostname)
+    if server_hostname is None:
+        server_hostname = host
+    connecting = _connect_tcp(host, port, context, server_hostname, local_addr)
+    if timeout is None:
+        return (yield connecting)
+    return (yield timeout_after(timeout, connecting))
+
+
+@coroutine
+def _connect_tcp(host, port, context, server_hostname, local_addr):
+    addresses = yield getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    local = None
+    if local_addr is not None:
+        local = yield getaddrinfo(local_addr[0], local_addr[1], type=socket.SOCK_STREAM,
+                                  flags=socket.AI_PASSIVE)
+    error = None
+    for family, kind, proto, _, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            if local is not None:
+                _bind_local(sock, local)
+            yield connect(sock, address)
+        except OSError as exc:
+            sock.close()
+            error = exc                 # try the next address
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return (yield _start_stream(sock, context, server_hostname))
+    raise error
+
+
+def _bind_local(sock, local):
+    """Bind ``sock`` to the first of the ``local`` addresses in its family."""
+    for family, _, _, _, address in local:
+        if family == sock.family:
+            sock.bind(address)
+            return
+    raise OSError("local_addr has no address of family %s: %r"
+                  % (socket.AddressFamily(sock.family).name, [info[4] for info in local]))
+
+
+@coroutine
+def open_unix_connection(path, *, ssl=None, server_hostname=None):
+    """``stream = yield open_unix_connection(path, *, ssl=None, server_hostname=None)``
+
+    Connect to the Unix socket at ``path`` and return a ``Stream``.  Raises
+    ``FileNotFoundError`` if nothing is there, ``ConnectionRefusedError``
+    if nobody listens.  ``ssl`` as for ``open_connection``; a context that
+    checks host names needs ``server_hostname``.
+    """
+    context = _client_context(ssl, server_hostname)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        yield connect(sock, os.fspath(path))
+    except BaseException:
+        sock.close()
+        raise
+    return (yield _start_stream(sock, context, server_hostname))
+
+
+# ================================================================ servers
+
+@coroutine
+def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False, ready=None):
+    """``yield tcp_server(host, port, handler, *, ssl=None, backlog=1024,
+    reuse_port=False, ready=None)``
+
+    Listen on ``host`` (an address or a name, resolved off the loop; ``""``
+    or ``None``: every IPv4 interface) and ``port`` (0: any free port), and
+    serve forever: each connection gets a task of its own running
+    ``handler(stream, address)`` -- a generator function or an ``async
+    def`` -- and the stream is closed when it returns.  ``ssl``, an
+    ``ssl.SSLContext`` with the server's certificate, makes every
+    connection TLS; a client whose handshake fails is logged (INFO, on the
+    ``trampoline`` logger) and dropped, and the server goes on.
+
+    ``ready`` learns the bound address (``(host, port)``: the real port,
+    when 0 was asked) once the server listens: a callback is called with
+    it, a ``Future`` gets it as its result, an ``Event`` is just set.
+
+    Runs until cancelled; then it stops accepting, cancels the connection
+    tasks (their cleanup runs; each stream is closed), and closes the
+    listening socket.  Raises the ``OSError`` of ``bind``
+    (``EADDRINUSE`` ...) at the start.
+    """
+    _check_server_args(handler, ssl, ready)
+    address = (host or "", port)
+    if host:
+        infos = yield getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        address = infos[0][4]
+    listener = listen(address, backlog=backlog, reuse_port=reuse_port)
+    return (yield _serve(listener, handler, ssl, ready))
+
+
+@coroutine
+def unix_server(path, handler, *, ssl=None, backlog=1024, ready=None):
+    """``yield unix_server(path, handler, *, ssl=None, backlog=1024, ready=None)``
+
+    ``tcp_server`` on a Unix socket at ``path`` (a stale socket file there
+    is replaced).  ``ready`` gets the path; the handler gets the peer's
+    address (usually ``""``: clients are rarely bound).  When cancelled it
+    also removes the socket file, unless another server has replaced it.
+    """
+    _check_server_args(handler, ssl, ready)
+    listener = listen(os.fspath(path), backlog=backlog)
+    path = listener.getsockname()
+    inode = os.stat(path).st_ino
+    try:
+        return (yield _serve(listener, handler, ssl, ready))
+    finally:
+        try:
+            if os.stat(path).st_ino == inode:
+                os.unlink(path)
+        except OSError:
+            pass                        # already gone
+
+
+@coroutine
+def serve(listener, handler, *, ssl=None, ready=None):
+    """``yield serve(listener, handler, *, ssl=None, ready=None)``
+
+    The server loop of ``tcp_server`` and ``unix_server``, on a listening
+    socket you made (with ``listen()``, or inherited): accept forever, one
+    ``handler(stream, address)`` task per connection.  It owns the
+    listener from then on and closes it when cancelled.
+    """
+    _check_server_args(handler, ssl, ready)
+    return (yield _serve(listener, handler, ssl, ready))
+
+
+def _check_server_args(handler, ssl, ready):
+    if not callable(handler):
+        raise TypeError("the handler must be a function handler(stream, address), got %s"
+                        % _describe(handler))
+    if ssl is not None and not isinstance(ssl, ssl_module.SSLContext):
+        raise TypeError("a server's ssl= needs an ssl.SSLContext holding its "
+                        "certificate, got %s" % _describe(ssl))
+    if ready is not None and not (hasattr(ready, "set_result") or hasattr(ready, "set")
+                                  or callable(ready)):
+        raise TypeError("ready= needs a callback, a Future or an Event, got %s"
+                        % _describe(ready))
+
+
+def _report_ready(ready, address):
+    if hasattr(ready, "set_result"):        # a Future
+        ready.set_result(address)
+    elif hasattr(ready, "set"):             # an Event: no room for the address
+        ready.set()
+    else:
+        ready(address)
+
+
+@coroutine
+def _serve(listener, handler, context, ready):
+    connections = {}                    # task -> its socket, while it runs
+    try:
+        if ready is not None:
+            _report_ready(ready, listener.getsockname())
+        while True:
+            conn, address = yield accept(listener)
+            task = yield spawn(_connection(conn, address, handler, context, connections),
+                               name="%s %s" % (getattr(handler, "__name__", "handler"),
+                                               _format_address(address)))
+            connections[task] = conn
+    finally:
+        listener.close()                # no more connections
+        tasks = list(connections.items())
+        for task, _ in tasks:
+            yield cancel(task, wait=False)
+        for task, conn in tasks:
+            try:
+                yield join(task)
+            except TaskError:
+                pass                    # cancelled, as asked
+            conn.close()                # if it never ran, nobody else will
+
+
+@coroutine
+def _connection(conn, address, handler, context, connections):
+    """One connection's task: TLS handshake if any, then the handler."""
+    me = yield current()
+    try:
+        try:
+            stream = yield _start_stream(conn, context, server_side=True)
+        except OSError as exc:
+            log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
+            return
+        with stream:
+            coro = handler(stream, address)
+            if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
+                raise TypeError(
+                    "the handler %s returned %s; it must be a generator function "
+                    "or an async def" % (getattr(handler, "__qualname__", handler),
+                                         _describe(coro)))
+            yield coro
+    finally:
+        connections.pop(me, None)
+
+
+def _format_address(address):
+    if isinstance(address, tuple):
+        host, port = address[:2]
+        return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+    return repr(address)

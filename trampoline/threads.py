@@ -1,0 +1,185 @@
+"""Threads: blocking calls run off the loop, in a bounded pool of workers.
+
+Some calls block and have no non-blocking form: ``getaddrinfo`` (DNS), a
+read from a regular file, a C library that knows nothing of us.  Called
+from a task they would stop every task.  ``run_in_thread(func, *args)``
+hands such a call to a worker thread and parks the task until the result
+comes back; meanwhile the kernel runs everybody else.
+
+The idea: the task puts a *job* on the pool's queue and parks on a
+``WaitQueue(threadsafe=True)`` of its own.  A worker thread runs the job
+and hands it back with ``Kernel.call_threadsafe`` -- the kernel's one door
+between threads -- so the wake-up happens in the kernel's thread, between
+tasks.  The task never touches the thread; the thread never touches a task.
+The pool is bounded (``max_workers``): jobs beyond it wait their turn, so a
+burst of slow look-ups cannot start a thousand threads.  Workers start on
+demand and end after ``idle_timeout`` seconds without work.
+
+What it must never do: block the kernel's thread (no ``Thread.join``, no
+lock held across a ``yield``), kill a thread (a cancelled task leaves its
+call running; the outcome is dropped), or reach into the kernel's insides
+(only the ``current_kernel`` and ``park`` traps and ``call_threadsafe``).
+"""
+
+import os
+import threading
+from collections import deque
+from types import coroutine
+
+from .kernel import WaitQueue
+from .traps import _describe, current_kernel, park
+
+__all__ = ["run_in_thread", "WorkerPool", "DEFAULT_MAX_WORKERS"]
+
+#: How many worker threads the default pool may run at once (the rule of
+#: ``concurrent.futures.ThreadPoolExecutor``: enough for blocking I/O, not
+#: so many that a burst exhausts the process).
+DEFAULT_MAX_WORKERS = min(32, (os.cpu_count() or 1) + 4)
+
+
+class _Job:
+    """One call handed to a worker: the function, and its outcome."""
+
+    __slots__ = ("func", "args", "kernel", "finished", "result", "error", "abandoned")
+
+    def __init__(self, func, args, kernel):
+        self.func = func
+        self.args = args
+        self.kernel = kernel                        # whose thread to hand it back to
+        self.finished = WaitQueue(threadsafe=True)  # the task parks here
+        self.result = None
+        self.error = None
+        self.abandoned = False                      # the task gave up (cancelled)
+
+    def run(self):
+        """In a worker thread: make the call, then hand the outcome back."""
+        if self.abandoned:          # cancelled while queued: do not even start
+            return
+        try:
+            self.result = self.func(*self.args)
+        except BaseException as exc:    # everything goes back to the task
+            self.error = exc
+        self.kernel.call_threadsafe(self._deliver)
+
+    def _deliver(self):
+        """In the kernel's thread: wake the task that waits for this job.
+        (It parked in the same step that submitted the job, so it is there.)"""
+        if not self.abandoned:          # else nobody waits: the outcome is dropped
+            self.finished.wake(1)
+
+
+class WorkerPool:
+    """At most ``max_workers`` threads running blocking calls for tasks.
+
+    ``result = yield pool.run(func, *args)`` (or ``await pool.run(...)``).
+    Threads start when there is work and no idle worker to take it, up to
+    ``max_workers``; further jobs wait in line (first come, first served).
+    A worker idle for ``idle_timeout`` seconds ends.  Workers are daemon
+    threads: a call still blocked when the program ends does not keep it
+    alive.  One pool may serve several kernels, in several threads.
+    """
+
+    def __init__(self, max_workers=DEFAULT_MAX_WORKERS, *, idle_timeout=10.0,
+                 name="trampoline-worker"):
+        if type(max_workers) is not int or max_workers < 1:
+            raise ValueError("WorkerPool: max_workers must be an int >= 1, got %r"
+                             % (max_workers,))
+        self.max_workers = max_workers
+        self.idle_timeout = idle_timeout
+        self.name = name
+        self._jobs = deque()                # jobs no worker has taken yet
+        self._lock = threading.Lock()
+        self._work_to_do = threading.Condition(self._lock)
+        self._workers = 0                   # threads alive
+        self._idle = 0                      # of which waiting for a job
+        self._started = 0                   # threads ever started (names them)
+
+    @property
+    def workers(self):
+        """How many worker threads are alive now."""
+        return self._workers
+
+    @coroutine
+    def run(self, func, *args):
+        """``result = yield pool.run(func, *args)``
+
+        Call ``func(*args)`` in a worker thread and return its result; its
+        exception is raised here.  The task waits, the kernel does not.  If
+        the task is cancelled (or times out) while waiting, the thread is
+        not stopped -- the call runs to its end and its outcome is dropped
+        -- but the task moves on at once; a call that had not started yet
+        never starts.  Raises ``TypeError`` if ``func`` is not callable.
+        """
+        if not callable(func):
+            raise TypeError("run_in_thread() needs a function to call, got %s"
+                            % _describe(func))
+        kernel = yield current_kernel()
+        job = _Job(func, args, kernel)
+        self._submit(job)
+        try:
+            yield park(job.finished)
+        except BaseException:
+            job.abandoned = True
+            raise
+        error = job.error
+        if error is not None:
+            job.error = None            # no cycle through the traceback
+            raise error
+        return job.result
+
+    def _submit(self, job):
+        with self._lock:
+            if len(self._jobs) >= self._idle and self._workers < self.max_workers:
+                self._started += 1
+                thread = threading.Thread(target=self._work, daemon=True,
+                                          name="%s-%d" % (self.name, self._started))
+                thread.start()          # it waits for the lock we hold
+                self._workers += 1
+            self._jobs.append(job)
+            self._work_to_do.notify()
+
+    def _work(self):
+        """A worker thread: take jobs until none comes for idle_timeout."""
+        jobs = self._jobs
+        while True:
+            with self._lock:
+                while not jobs:
+                    self._idle += 1
+                    woken = self._work_to_do.wait(self.idle_timeout)
+                    self._idle -= 1
+                    if not woken and not jobs:
+                        self._workers -= 1
+                        return
+                job = jobs.popleft()
+            job.run()
+
+    def __repr__(self):
+        return "<WorkerPool workers=%d/%d idle=%d queued=%d>" % (
+            self._workers, self.max_workers, self._idle, len(self._jobs))
+
+
+_default_pool = None
+_default_pool_lock = threading.Lock()
+
+
+def default_pool():
+    """The process-wide pool ``run_in_thread`` uses (made on first use)."""
+    global _default_pool
+    with _default_pool_lock:
+        if _default_pool is None:
+            _default_pool = WorkerPool(DEFAULT_MAX_WORKERS)
+        return _default_pool
+
+
+def run_in_thread(func, *args):
+    """``result = yield run_in_thread(func, *args)``
+
+    Call ``func(*args)`` in a worker thread of the default pool (at most
+    ``DEFAULT_MAX_WORKERS`` threads) and return its result, without blocking
+    the loop: for blocking calls such as DNS look-ups or file reads.  The
+    exception ``func`` raises is raised here.  Cancelling the waiting task
+    does not kill the thread: the task moves on at once and the result is
+    discarded.  Keyword arguments: pass ``functools.partial(func, key=...)``.
+    Awaitable in an ``async def``.
+    """
+    return default_pool().run(func, *args)

@@ -1,0 +1,52 @@
+"""UDP: datagram sockets ready for the ``recvfrom`` and ``sendto`` traps.
+
+Datagrams need no buffering layer: each ``recvfrom`` is one whole message
+and each ``sendto`` sends one, so the two traps are the whole API.  This
+module only makes the socket -- non-blocking, bound where you say -- the
+datagram sibling of ``listen()``::
+
+    sock = udp_socket(("127.0.0.1", 9999))
+    while True:
+        data, address = yield recvfrom(sock, 65535)
+        yield sendto(sock, data, address)
+
+It never blocks and never touches the kernel.  Host names are not resolved
+here (that could block): give numeric addresses, or resolve first with
+``yield getaddrinfo(...)`` from ``trampoline.streams``.
+"""
+
+import socket
+
+__all__ = ["udp_socket"]
+
+
+def udp_socket(address=None, *, family=None, reuse_port=False):
+    """A non-blocking UDP socket, bound to ``address`` if one is given.
+
+    ``address`` is ``(host, port)`` with a numeric host -- IPv6 when it
+    contains a colon, IPv4 otherwise; port 0 picks a free port (read it
+    back with ``sock.getsockname()``).  Without an address the socket is
+    unbound (the system binds it on the first ``sendto``); ``family`` then
+    picks IPv4 (the default) or IPv6 (``socket.AF_INET6``).
+    ``reuse_port`` sets ``SO_REUSEPORT`` (several sockets sharing a port).
+    Raises ``TypeError`` for an address that is not a tuple, and the
+    ``OSError`` of ``bind`` (``EADDRINUSE`` ...).
+    """
+    if address is not None:
+        if not isinstance(address, tuple) or len(address) not in (2, 4):
+            raise TypeError("udp_socket() needs a (host, port) address, got %r" % (address,))
+        if family is None:
+            family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
+    elif family is None:
+        family = socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setblocking(False)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if address is not None:
+            sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
