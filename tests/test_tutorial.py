@@ -1,0 +1,208 @@
+"""The tutorial cannot rot: docs/tutorial.rst and docs/steps/step1..9.py.
+
+* Every step's demo runs as a reader runs it (``python3 docs/steps/stepN.py``,
+  a process of its own) and prints exactly what its section of the tutorial
+  shows in its ``.. code-block:: text`` -- and nothing on stderr, not even a
+  ResourceWarning under ``-X dev``.
+* Every ``.. code-block:: python`` in a step's section is still there, line
+  for line, in that step's file.
+* Every name the step docstrings and the tutorial give for the real thing
+  (``trampoline.kernel.Kernel._trap_read``, ``trampoline/kernel.py``...)
+  still exists in trampoline/.
+* The steps are built from scratch: none imports trampoline.
+"""
+
+import ast
+import importlib
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import trampoline.kernel
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = os.path.join(ROOT, "docs")
+STEPS = range(1, 10)
+
+
+def step_path(n):
+    return os.path.join(DOCS, "steps", "step%d.py" % n)
+
+
+def step_source(n):
+    with open(step_path(n), encoding="utf-8") as f:
+        return f.read()
+
+
+def step_docstring(n):
+    return ast.get_docstring(ast.parse(step_source(n)))
+
+
+def tutorial():
+    with open(os.path.join(DOCS, "tutorial.rst"), encoding="utf-8") as f:
+        return f.read()
+
+
+def sections(text):
+    """{title: body} for every section underlined with '='."""
+    lines = text.split("\n")
+    heads = [i for i in range(1, len(lines))
+             if re.fullmatch(r"=+", lines[i]) and lines[i - 1].strip()
+             and (i < 2 or not re.fullmatch(r"=+", lines[i - 2]))]
+    found = {}
+    for k, i in enumerate(heads):
+        end = heads[k + 1] - 1 if k + 1 < len(heads) else len(lines)
+        found[lines[i - 1]] = "\n".join(lines[i + 1:end])
+    return found
+
+
+def step_section(n):
+    matches = [body for title, body in sections(tutorial()).items()
+               if title.startswith("Step %d:" % n)]
+    assert len(matches) == 1, "docs/tutorial.rst needs one section 'Step %d: ...'" % n
+    return matches[0]
+
+
+def code_blocks(text, language):
+    """The contents of every ``.. code-block:: <language>`` in ``text``."""
+    lines = text.split("\n")
+    blocks = []
+    for i, line in enumerate(lines):
+        m = re.fullmatch(r"( *)\.\. code-block:: *(\w+) *", line)
+        if not m or m.group(2) != language:
+            continue
+        indent = len(m.group(1))
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip()
+                                  or len(lines[j]) - len(lines[j].lstrip()) > indent):
+            j += 1
+        blocks.append(textwrap.dedent("\n".join(lines[i + 1:j])).strip("\n"))
+    return blocks
+
+
+def contains_lines(source, excerpt):
+    """Is ``excerpt`` a run of whole lines of ``source``, indentation aside?"""
+    want = excerpt.split("\n")
+    lines = source.split("\n")
+    for i in range(len(lines) - len(want) + 1):
+        if textwrap.dedent("\n".join(lines[i:i + len(want)])) == excerpt:
+            return True
+    return False
+
+
+# ------------------------------------------------------------ the demos
+
+@pytest.mark.parametrize("n", STEPS)
+def test_demo_prints_what_the_tutorial_shows(n):
+    outputs = code_blocks(step_section(n), "text")
+    assert len(outputs) == 1, "step %d's section needs one '.. code-block:: text' (its output)" % n
+    # -X dev: unclosed sockets and other ResourceWarnings would show on stderr.
+    # cwd is not docs/steps: each step runs from anywhere, as documented.
+    done = subprocess.run([sys.executable, "-X", "dev", step_path(n)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout == outputs[0] + "\n"
+
+
+# --------------------------------------------------------- the excerpts
+
+@pytest.mark.parametrize("n", STEPS)
+def test_code_shown_for_a_step_is_in_its_file(n):
+    source = step_source(n)
+    excerpts = code_blocks(step_section(n), "python")
+    assert excerpts, "step %d's section shows none of its code" % n
+    for excerpt in excerpts:
+        assert contains_lines(source, excerpt), (
+            "this excerpt in docs/tutorial.rst is no longer in step%d.py:\n%s" % (n, excerpt))
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_step_docstring_says_what_why_and_where(n):
+    doc = step_docstring(n)
+    assert doc.startswith("Step %d: " % n)
+    for heading in ("What this step adds", "Why", "In trampoline/"):
+        assert "\n%s\n" % heading in doc, "step%d.py's docstring lacks %r" % (n, heading)
+    assert "Run it: python3 docs/steps/step%d.py" % n in doc
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_steps_are_built_from_scratch(n):
+    """A step uses the standard library and earlier steps, never trampoline."""
+    imported = set()
+    for node in ast.walk(ast.parse(step_source(n))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module.split(".")[0])
+    assert "trampoline" not in imported
+    if hasattr(sys, "stdlib_module_names"):         # Python 3.10 and newer
+        earlier_steps = {"step%d" % k for k in range(1, n)}
+        others = imported - set(sys.stdlib_module_names) - earlier_steps
+        assert not others, "step%d.py imports %s" % (n, sorted(others))
+
+
+# ---------------------------------------------------------- the pointers
+
+@pytest.fixture(scope="module")
+def kernel():
+    """A real Kernel, for attributes made in __init__ (``_handlers``...)."""
+    with trampoline.kernel.Kernel() as k:
+        yield k
+
+
+def resolve(dotted, kernel):
+    """The object ``dotted`` names (``trampoline.kernel.Kernel._trap_read``),
+    or an AssertionError saying which part is missing."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):              # the longest module prefix
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+            break
+        except ImportError:
+            continue
+    for j in range(i, len(parts)):
+        if obj is trampoline.kernel.Kernel and not hasattr(obj, parts[j]):
+            obj = kernel                            # an attribute set in __init__
+        assert hasattr(obj, parts[j]), "%s: no %r in %s" % (dotted, parts[j], ".".join(parts[:j]))
+        obj = getattr(obj, parts[j])
+    return obj
+
+
+def pointers(text):
+    return re.findall(r"``(trampoline(?:\.\w+)+)``", text)
+
+
+def paths(text):
+    return re.findall(r"``(trampoline/[\w/]+\.py)``", text)
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_step_docstring_points_at_things_that_exist(n, kernel):
+    doc = step_docstring(n)
+    names = pointers(doc)
+    assert names, "step%d.py's docstring names nothing in trampoline/" % n
+    for name in names:
+        resolve(name, kernel)
+    for path in paths(doc):
+        assert os.path.exists(os.path.join(ROOT, path)), path
+
+
+def test_tutorial_points_at_things_that_exist(kernel):
+    text = tutorial()
+    for name in pointers(text):
+        resolve(name, kernel)
+    for path in paths(text):
+        assert os.path.exists(os.path.join(ROOT, path)), path
+    for step in STEPS:                              # every step has its pointers
+        assert pointers(step_section(step)), "step %d's section names nothing in trampoline/" % step
+
+
+def test_tutorial_is_valid_restructuredtext():
+    docutils_core = pytest.importorskip("docutils.core")
+    docutils_core.publish_string(tutorial(), writer_name="null",
+                                 settings_overrides={"halt_level": 2, "report_level": 2})
