@@ -26,6 +26,27 @@ One turn of the loop (``_run_until``):
    ready queue;
 3. move tasks whose sleep is over onto the ready queue.
 
+Cancellation
+------------
+``cancel`` (and a timeout's alarm) throws an exception into a task *at the
+trap where it is blocked*: a parked task is taken off what it waits on
+(``_unpark``) and made ready with the exception.  A task already on the
+ready queue gets it at once too, unless that would lose something it was
+given: a task holding a trap's result, or woken by a ``WaitQueue(keep=True)``,
+gets it at its next blocking trap instead (``_pending``).  A task woken by
+an ordinary ``WaitQueue`` -- handed a lock, an item -- gets it at once, and
+the queue passes what it was handed to the next waiter.  So nothing is ever
+lost either way.  (``Kernel._cancel`` has the whole rule.)
+
+Descriptor traps: wait first, or try first?
+-------------------------------------------
+``read`` and ``recvfrom`` *wait first*: the data is usually not there yet,
+and a failed ``recv`` costs an exception.  ``write``, ``sendto``, ``accept``
+and ``connect`` *try first*: there is usually room, a queued connection, or
+a connection that completes at once.  Either way a trap that had to park is
+dispatched again when its descriptor is ready, and its ``waited`` flag tells
+the handler which time this is.
+
 Design rules
 ------------
 * The kernel is small and knows nothing above it.  Sockets helpers,
@@ -389,9 +410,6 @@ class Kernel:
         ready_append = ready.append
         handlers_get = self._handlers.get
         poll = self._poller.poll
-        READY_READ = self._poller.READY_READ
-        READY_WRITE = self._poller.READY_WRITE
-        fds_get = self._fds.get
         sleeping = self._sleeping
         clock = self._clock
         debug = self.debug
@@ -477,68 +495,23 @@ class Kernel:
             if finished():
                 return
 
-            # 2. Poll: do not wait if tasks are ready; else until the next
-            #    timer, but at most SWEEP_INTERVAL while descriptors are
-            #    registered (see _sweep_closed).
+            # 2. Wait for I/O -- not at all if tasks are ready -- and make the
+            #    waiters of ready descriptors ready.
             if ready:
                 timeout = 0
             else:
-                wake_at = sleeping[0][0] if sleeping else deadline
-                if deadline is not None and deadline < wake_at:
-                    wake_at = deadline
-                longest = SWEEP_INTERVAL if self._fds else MAX_TIMEOUT
-                if wake_at is None:
-                    if not self._fds and not self._foreign_waits:
-                        self._deadlock()
-                    timeout = longest
-                else:
-                    timeout = min(max(wake_at - clock(), 0), longest)
-                    if self._autojump and timeout > 0 and not self._io_waiters():
-                        # Virtual time: only timers can wake anyone, so
-                        # there is nothing to wait for -- go straight there.
-                        clock.jump(wake_at)
-                        timeout = 0
-            if self._on_io_wait:
-                for hook in self._on_io_wait:
-                    hook(timeout)
+                timeout = self._wait_time(deadline)
+            for hook in self._on_io_wait:
+                hook(timeout)
             try:
                 events = poll(timeout)
             except OSError as error:
                 self._poll_failed(error)
                 continue
-            if self._on_io_ready and events:
+            if events:
                 for hook in self._on_io_ready:
                     hook(events)
-            for fd, mask in events:
-                reg = fds_get(fd)
-                if reg is None:
-                    if fd == self._wake_fd:
-                        self._run_calls()
-                    continue
-                idle = False
-                if mask & READY_READ:
-                    waiter = reg.reader
-                    if waiter is not None:
-                        reg.reader = None
-                        waiter._trap = waiter._waiting      # finish its trap
-                        waiter._waiting = None
-                        ready_append(waiter)
-                    else:
-                        idle = True
-                if mask & READY_WRITE:
-                    waiter = reg.writer
-                    if waiter is not None:
-                        reg.writer = None
-                        waiter._trap = waiter._waiting
-                        waiter._waiting = None
-                        ready_append(waiter)
-                    else:
-                        idle = True
-                if idle:
-                    # Readiness nobody waits for: the interest was kept from an
-                    # earlier wait.  Drop it, or a level-triggered poller would
-                    # report it on every turn.
-                    self._drop_idle(fd, reg)
+                self._wake_io_waiters(events)
 
             # 3. Timers (and, once a second, the closed-descriptor sweep).
             now = clock()
@@ -548,21 +521,90 @@ class Kernel:
                 next_sweep = now + SWEEP_INTERVAL
                 self._sweep_closed()
             if sleeping and sleeping[0][0] <= now:
-                while sleeping and sleeping[0][0] <= now:
-                    entry = heapq.heappop(sleeping)
-                    task = entry[2]
-                    if task is None:            # cancelled sleep or cleared alarm
-                        self._dead_timers -= 1
-                    elif len(entry) == 3:       # a sleep is over
-                        task._timer = None
-                        task._waiting = None
-                        ready_append(task)
-                        for hook in self._on_timer:
-                            hook(task)
-                    else:                       # an alarm: [deadline, seq, task, exception]
-                        entry[2] = None
-                        if not task.done:
-                            self._cancel(task, entry[3])
+                self._fire_timers(now)
+
+    def _wait_time(self, deadline):
+        """How long the poller may wait when no task is ready: until the next
+        timer (or ``deadline``), at most SWEEP_INTERVAL while descriptors are
+        registered (see _sweep_closed)."""
+        sleeping = self._sleeping
+        wake_at = sleeping[0][0] if sleeping else deadline
+        if deadline is not None and deadline < wake_at:
+            wake_at = deadline
+        longest = SWEEP_INTERVAL if self._fds else MAX_TIMEOUT
+        if wake_at is None:
+            if not self._fds and not self._foreign_waits:
+                self._deadlock()
+            return longest
+        timeout = min(max(wake_at - self._clock(), 0), longest)
+        if self._autojump and timeout > 0 and not self._io_waiters():
+            # Virtual time: only timers can wake anyone, so there is nothing
+            # to wait for -- go straight there.
+            self._clock.jump(wake_at)
+            return 0
+        return timeout
+
+    def _wake_io_waiters(self, events):
+        """The poller says these descriptors are ready: make their waiters
+        ready, to finish the trap they are parked in (``_trap``)."""
+        fds_get = self._fds.get
+        ready_append = self._ready.append
+        READY_READ = self._poller.READY_READ
+        READY_WRITE = self._poller.READY_WRITE
+        for fd, mask in events:
+            reg = fds_get(fd)
+            if reg is None:
+                if fd == self._wake_fd:
+                    self._run_calls()
+                continue
+            idle = False
+            if mask & READY_READ:
+                waiter = reg.reader
+                if waiter is not None:
+                    reg.reader = None
+                    waiter._trap = waiter._waiting      # finish its trap
+                    waiter._waiting = None
+                    ready_append(waiter)
+                else:
+                    idle = True
+            if mask & READY_WRITE:
+                waiter = reg.writer
+                if waiter is not None:
+                    reg.writer = None
+                    waiter._trap = waiter._waiting
+                    waiter._waiting = None
+                    ready_append(waiter)
+                else:
+                    idle = True
+            if idle:
+                # Readiness nobody waits for: the interest was kept from an
+                # earlier wait.  Drop it, or a level-triggered poller would
+                # report it on every turn.
+                self._drop_idle(fd, reg)
+
+    def _fire_timers(self, now):
+        """Wake the sleepers whose time has come; deliver due alarms.
+
+        The heap holds two kinds of entry: ``[deadline, seq, task]`` for a
+        sleep, ``[deadline, seq, task, exception]`` for an alarm (see
+        set_alarm).  A cancelled one has ``task`` None and is skipped.
+        """
+        sleeping = self._sleeping
+        while sleeping and sleeping[0][0] <= now:
+            entry = heapq.heappop(sleeping)
+            task = entry[2]
+            if task is None:            # cancelled sleep or cleared alarm
+                self._dead_timers -= 1
+            elif len(entry) == 3:       # a sleep is over
+                task._timer = None
+                task._waiting = None
+                self._ready.append(task)
+                for hook in self._on_timer:
+                    hook(task)
+            else:                       # an alarm goes off
+                entry[2] = None
+                if not task.done:
+                    self._cancel(task, entry[3])
 
     def _io_waiters(self):
         """Is any task waiting on a descriptor (or on another thread)?"""
