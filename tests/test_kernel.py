@@ -451,3 +451,45 @@ def test_listen_reuse_port():
     with trampoline.listen(("127.0.0.1", 0), reuse_port=True) as first:
         with trampoline.listen(first.getsockname(), reuse_port=True) as second:
             assert second.getsockname() == first.getsockname()
+
+
+def test_task_exited_hook_sees_the_outcome():
+    """An instrument's task_exited is called once the task's result or
+    exception is recorded, so it can report how the task ended."""
+    seen = []
+
+    class Outcomes:
+        def task_exited(self, task):
+            seen.append((task.name, task._result, repr(task._exception)))
+
+    def ok():
+        return 42
+        yield
+
+    def bad():
+        raise ValueError("no")
+        yield
+
+    def main():
+        yield join((yield spawn(ok())))
+        try:
+            yield join((yield spawn(bad())))
+        except TaskError:
+            pass
+
+    trampoline.run(main(), instruments=[Outcomes()])
+    assert ("ok", 42, "None") in seen
+    assert ("bad", None, "ValueError('no')") in seen
+
+
+def test_slow_step_warning_says_where(caplog):
+    """debug=True: the warning about a step that did not yield names the file
+    and line where the task went on."""
+    import time
+
+    def hog():
+        time.sleep(0.15)
+        yield sleep(0)
+
+    trampoline.run(hog(), debug=True)
+    assert "hog" in caplog.text and "test_kernel.py:" in caplog.text

@@ -6,7 +6,9 @@ task waiting on a descriptor or on another thread -- the kernel moves the
 clock straight to the next timer (trio's "autojump"), so a test of a
 one-hour timeout takes microseconds and always goes the same way.  Real I/O
 still works beside it: while a task waits on a socket, virtual time stands
-still.
+still -- for at most ``autojump_threshold`` real seconds with nothing
+happening, after which it jumps anyway (the socket may be waiting for that
+very timer: a peer task that sleeps, then writes).
 """
 
 __all__ = ["VirtualClock"]
@@ -18,8 +20,9 @@ class VirtualClock:
 
     autojump = True
 
-    def __init__(self, start=0.0):
+    def __init__(self, start=0.0, autojump_threshold=0.1):
         self._now = float(start)
+        self.autojump_threshold = autojump_threshold
 
     def __call__(self):
         return self._now

@@ -67,6 +67,7 @@ import logging
 import os
 import select
 import socket
+import sys
 import threading
 import time
 import weakref
@@ -204,9 +205,14 @@ class Kernel:
     """Runs tasks.  ``with Kernel() as kernel: kernel.run(main())``.
 
     ``selector`` is any ``selectors`` selector (default: epoll on Linux,
-    ``selectors.DefaultSelector`` elsewhere).  ``debug=True`` logs a warning
-    for every task step that runs longer than ``slow_step`` seconds without
-    yielding.  One kernel may ``run`` several coroutines, one after another.
+    ``selectors.DefaultSelector`` elsewhere).  ``debug=True`` turns on debug
+    mode (trampoline.debug): warnings for a task step that runs longer than
+    ``slow_step`` seconds without yielding and for a trap made but never
+    yielded, and the task's stack on a wrong yield.  ``instruments`` are told
+    what the kernel does (trampoline.trace); ``clock`` replaces the real
+    clock (a ``VirtualClock`` for tests); ``monitor=True`` (or an address)
+    serves the monitor (trampoline.monitor).  One kernel may ``run`` several
+    coroutines, one after another.
     """
 
     #: debug=True warns about a task step longer than this (seconds).
@@ -214,7 +220,7 @@ class Kernel:
     #: How long cleanup may take at shutdown before it is cancelled again.
     shutdown_grace = 5.0
 
-    def __init__(self, selector=None, debug=False, instruments=(), clock=None):
+    def __init__(self, selector=None, debug=False, instruments=(), clock=None, monitor=False):
         self._poller = default_poller(selector)
         self._ready = deque()               # tasks to run on this turn or the next
         self._sleeping = []                 # heap of [deadline, seq, task] (task None: cancelled)
@@ -230,6 +236,7 @@ class Kernel:
         # moves straight to the next timer when nothing else can happen.
         self._clock = time.monotonic if clock is None else clock
         self._autojump = getattr(clock, "autojump", False)
+        self._jump_to = None                # see _wait_time
         self._running = False
         # Other threads hand calls to the kernel through _calls and wake it by
         # writing a byte to _wake_send; the poller watches _wake_recv.
@@ -274,6 +281,13 @@ class Kernel:
             sleep: self._unpark_sleeper,
             join: self._unpark_joiner, cancel: self._unpark_joiner,
         }
+        # The monitor (trampoline.monitor), when asked for: a thread serving
+        # `ps` and `where`, and an instrument noting when each task last ran.
+        self.monitor = None
+        if monitor:
+            from .monitor import Monitor
+            self.monitor = Monitor(self, monitor)
+            instruments = list(instruments) + [self.monitor]
         self._instrument(instruments)
 
     # ----------------------------------------------------- instruments
@@ -324,6 +338,14 @@ class Kernel:
                 "one with 'yield spawn(coro)'")
         _running.kernel = self
         self._running = True
+        # What runs beside the loop while it turns, only when asked for: the
+        # monitor's thread and debug mode's checks (trampoline.debug).
+        watchers = [self.monitor] if self.monitor else []
+        if self.debug:
+            from .debug import DebugChecks
+            watchers.append(DebugChecks(self))
+        for watcher in watchers:
+            watcher.start()
         main = self._spawn(coro, None)
         try:
             try:
@@ -339,6 +361,8 @@ class Kernel:
             _running.kernel = None
             self._running = False
             main._mark_retrieved()          # its outcome is what run() gives
+            for watcher in watchers:
+                watcher.stop()
             self._report_crashes()
         if main._exception is not None:
             raise main._exception
@@ -508,6 +532,10 @@ class Kernel:
             except OSError as error:
                 self._poll_failed(error)
                 continue
+            if self._jump_to is not None:   # virtual time, waited for I/O
+                if not events:
+                    clock.jump(self._jump_to)
+                self._jump_to = None
             if events:
                 for hook in self._on_io_ready:
                     hook(events)
@@ -537,11 +565,16 @@ class Kernel:
                 self._deadlock()
             return longest
         timeout = min(max(wake_at - self._clock(), 0), longest)
-        if self._autojump and timeout > 0 and not self._io_waiters():
-            # Virtual time: only timers can wake anyone, so there is nothing
-            # to wait for -- go straight there.
-            self._clock.jump(wake_at)
-            return 0
+        if self._autojump and timeout > 0:
+            if not self._io_waiters():
+                # Virtual time: only timers can wake anyone, so there is
+                # nothing to wait for -- go straight there.
+                self._clock.jump(wake_at)
+                return 0
+            # Tasks wait on I/O too: give it the clock's threshold of real
+            # time, then jump (the I/O may itself wait on that timer).
+            self._jump_to = wake_at
+            return min(self._clock.autojump_threshold, longest)
         return timeout
 
     def _wake_io_waiters(self, events):
@@ -624,8 +657,9 @@ class Kernel:
 
     def _check_slow(self, task, elapsed):
         if elapsed > self.slow_step:
-            log.warning("%r ran for %.3f s without yielding; it blocks every "
-                        "other task meanwhile", task, elapsed)
+            log.warning("%r ran for %.3f s without yielding (it is now at %s); "
+                        "it blocks every other task meanwhile", task, elapsed,
+                        _where(task) if task._coro is not None else "its end")
 
     # ------------------------------------------------------ task life
 
@@ -644,8 +678,6 @@ class Kernel:
         task.done = True
         task._coro = None
         del self._tasks[task.id]
-        for hook in self._on_exited:
-            hook(task)
         for fd in task._fds:
             reg = self._fds.get(fd)
             if reg is not None and reg.owner is task:
@@ -656,11 +688,12 @@ class Kernel:
         else:
             task._exception = exc
             task.cancelled = isinstance(exc, Cancelled)
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                # Not a crash: the program is stopping.  Out of the loop it
-                # goes; run() cancels every task (joiners included) and
-                # re-raises it.
-                raise exc
+        for hook in self._on_exited:
+            hook(task)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            # Not a crash: the program is stopping.  Out of the loop it goes;
+            # run() cancels every task (joiners included) and re-raises it.
+            raise exc
         joined = False
         for waiter in task._joiners:
             if type(waiter._waiting) is join:
@@ -1257,10 +1290,27 @@ def _bad_yield_message(task, value):
               "or a generator to call it as a subroutine")
 
 
-def run(coro, *, selector=None, debug=False, instruments=(), clock=None):
+def run(coro, *, selector=None, debug=False, instruments=(), clock=None, monitor=False):
     """Run ``coro`` in a new kernel and return its result.
 
     The kernel is closed afterwards.  The keywords are passed to ``Kernel``.
+    The environment switches on what the code did not: ``TRAMPOLINE_DEBUG=1``
+    debug mode, ``TRAMPOLINE_MONITOR=1`` (or ``=host:port``) the monitor,
+    ``TRAMPOLINE_TRACE=1`` a text trace on stderr -- as does running the
+    program under ``python3 -m trampoline.trace``.
     """
-    with Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock) as kernel:
+    debug = debug or _switched_on("TRAMPOLINE_DEBUG") is not None
+    monitor = monitor or _switched_on("TRAMPOLINE_MONITOR")
+    if _switched_on("TRAMPOLINE_TRACE") or "trampoline.trace" in sys.modules:
+        from .trace import environment_instruments     # imported only when asked for
+        instruments = list(instruments) + environment_instruments()
+    with Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock,
+                monitor=monitor) as kernel:
         return kernel.run(coro)
+
+
+def _switched_on(name):
+    """The value of environment variable ``name``, or ``None`` if it is
+    unset, empty or "0"."""
+    value = os.environ.get(name, "")
+    return None if value in ("", "0") else value

@@ -1,0 +1,170 @@
+"""The virtual clock: an hour of timeouts in milliseconds, always the same
+way; real I/O beside it; time standing still while a task waits on a socket."""
+
+import socket
+import threading
+import time
+
+import pytest
+
+from trampoline import (Kernel, TaskTimeout, VirtualClock, ignore_after, join, read, sleep,
+                        spawn, timeout_after, write)
+from trampoline.sync import Event
+
+
+def run_virtual(coro, clock=None, **kwargs):
+    clock = clock or VirtualClock()
+    with Kernel(clock=clock, **kwargs) as kernel:
+        return kernel.run(coro), clock
+
+
+def test_an_hour_long_timeout_takes_no_time():
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(3600, Event().wait())
+
+    started = time.monotonic()
+    _, clock = run_virtual(main())
+    assert clock() == 3600.0
+    assert time.monotonic() - started < 0.5
+
+
+def test_timers_wake_at_exactly_their_deadlines_in_order():
+    woke = []
+
+    def sleeper(seconds, name):
+        yield sleep(seconds)
+        woke.append((name, clock()))
+
+    def main():
+        tasks = []
+        for seconds, name in [(3, "third"), (1, "first"), (2.5, "second")]:
+            tasks.append((yield spawn(sleeper(seconds, name))))
+        for task in tasks:
+            yield join(task)
+        return (yield ignore_after(10, sleep(60)))
+
+    clock = VirtualClock()
+    result, _ = run_virtual(main(), clock)
+    assert woke == [("first", 1.0), ("second", 2.5), ("third", 3.0)]
+    assert result is None and clock() == 13.0
+
+
+def test_a_clock_may_start_anywhere():
+    def main():
+        yield sleep(1)
+
+    _, clock = run_virtual(main(), VirtualClock(start=100))
+    assert clock() == 101.0
+
+
+def test_real_io_works_beside_it():
+    """An hour-long sleeper and a real socket conversation, together."""
+    a, b = socket.socketpair()
+
+    def echo():
+        while True:
+            data = yield read(b, 100)
+            if not data:
+                return
+            yield write(b, data)
+
+    def sleeper():
+        yield sleep(3600)
+        return clock()
+
+    def main():
+        napper = yield spawn(sleeper())
+        echoer = yield spawn(echo())
+        replies = []
+        for i in range(3):
+            yield write(a, b"ping %d" % i)
+            replies.append((yield read(a, 100)))
+        a.shutdown(socket.SHUT_WR)
+        yield join(echoer)
+        return replies, (yield join(napper))
+
+    clock = VirtualClock()
+    started = time.monotonic()
+    with a, b:
+        (replies, woke_at), _ = run_virtual(main(), clock)
+    assert replies == [b"ping 0", b"ping 1", b"ping 2"]
+    assert woke_at == 3600.0
+    assert time.monotonic() - started < 0.5
+
+
+class PollWatcher:
+    """An instrument that tells a thread when the kernel waits in its poller."""
+
+    def __init__(self):
+        self.polling = threading.Event()
+
+    def io_wait(self, timeout):
+        if timeout:
+            self.polling.set()
+
+
+def test_time_stands_still_while_a_task_waits_on_a_socket():
+    """A task waits on a socket that only a thread will write to: the
+    clock does not jump to the sleeper's deadline meanwhile."""
+    a, b = socket.socketpair()
+    watcher = PollWatcher()
+
+    def writer_thread():
+        watcher.polling.wait(10)        # the kernel is blocked in the poller
+        b.send(b"from a thread")
+
+    def sleeper():
+        yield sleep(5)
+        return clock()
+
+    def main():
+        napper = yield spawn(sleeper())
+        thread = threading.Thread(target=writer_thread)
+        thread.start()
+        data = yield read(a, 100)
+        read_at = clock()
+        thread.join()
+        return data, read_at, (yield join(napper))
+
+    clock = VirtualClock()
+    with a, b:
+        (data, read_at, woke_at), _ = run_virtual(main(), clock, instruments=[watcher])
+    assert data == b"from a thread"
+    assert read_at == 0.0               # five virtual seconds were due: time stood still
+    assert woke_at == 5.0
+
+
+def test_the_clock_by_hand():
+    clock = VirtualClock(start=1)
+    assert clock() == 1.0 and clock.autojump
+    clock.advance(2.5)
+    assert clock() == 3.5
+    clock.jump(2)                       # never backwards
+    assert clock() == 3.5
+    clock.jump(10)
+    assert clock() == 10.0
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+    assert repr(clock) == "<VirtualClock now=10>"
+
+
+def test_virtual_time_jumps_when_io_waits_on_a_timer():
+    """A read that a sleeping peer task will satisfy: time stands still for
+    the clock's threshold of real time, then jumps -- it does not hang."""
+    import socket
+    from trampoline import Kernel, VirtualClock, read, sleep, spawn, write
+    a, b = socket.socketpair()
+
+    def writer():
+        yield sleep(10)
+        yield write(b, b"x")
+
+    def main():
+        yield spawn(writer())
+        return (yield read(a, 10))
+
+    clock = VirtualClock(autojump_threshold=0.01)
+    with a, b, Kernel(clock=clock) as kernel:
+        assert kernel.run(main()) == b"x"
+    assert clock() == 10

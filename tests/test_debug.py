@@ -1,0 +1,282 @@
+"""Debug mode: every warning it gives, that it gives none for correct code,
+and that it leaves nothing behind once the debug kernel has stopped."""
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from trampoline import (Kernel, TaskError, current, join, read, run, select, shield, sleep,
+                        spawn, timeout_after, write)
+from trampoline import debug, traps
+from trampoline.kernel import WaitQueue
+from trampoline.sync import Event
+from trampoline.traps import Trap, park
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def warnings_of(caplog, level=logging.WARNING):
+    return [record.getMessage() for record in caplog.records
+            if record.name == "trampoline" and record.levelno == level]
+
+
+def line_of(marker):
+    with open(__file__) as source:
+        for number, line in enumerate(source, 1):
+            if line.rstrip().endswith("# " + marker):
+                return number
+    raise AssertionError(marker)        # pragma: no cover
+
+
+# ------------------------------------------------------ a forgotten yield
+
+def forgets_to_yield():
+    sleep(0.5)                          # FORGOT-GENERATOR
+    yield sleep(0)
+
+
+async def forgets_to_await():
+    current()                           # FORGOT-ASYNC
+    await sleep(0)
+
+
+def test_a_trap_made_but_never_yielded_is_named_with_its_line(caplog):
+    def main():
+        yield forgets_to_yield()
+        yield join((yield spawn(forgets_to_await())))
+
+    run(main(), debug=True)
+    warnings = warnings_of(caplog)
+    assert len(warnings) == 2, warnings
+    for marker, trap, function in [("FORGOT-GENERATOR", "<sleep seconds=0.5>", "forgets_to_yield"),
+                                   ("FORGOT-ASYNC", "<current>", "forgets_to_await")]:
+        where = "%s:%d: %s was made but never yielded" % (__file__, line_of(marker), trap)
+        message = [warning for warning in warnings if warning.startswith(where)]
+        assert message and "(in %s)" % function in message[0]
+
+
+def test_no_warning_without_debug_mode(caplog):
+    run(forgets_to_yield())
+    assert warnings_of(caplog) == []
+
+
+def test_correct_code_gets_no_warning(caplog):
+    """Traps yielded, awaited, handed to select, shield and timeouts, and a
+    select whose losing branches are cancelled before they ever ran."""
+    a, b = socket.socketpair()
+
+    async def awaiting():
+        await sleep(0)
+        return await current()
+
+    def main():
+        yield sleep(0)
+        yield spawn(awaiting())
+        trap = sleep(0)                 # made here, yielded later: fine
+        spare = [sleep(1)]              # made, kept, dropped elsewhere: not the mistake
+        yield current()
+        yield trap
+        del spare
+        yield write(b, b"x")
+        index, _ = yield select(read(a, 10), sleep(3600), sleep(3600))
+        assert index == 0
+        yield select(current(), read(a, 10), sleep(5))
+        yield shield(sleep(0))
+        try:
+            yield timeout_after(0.001, Event().wait())
+        except Exception:
+            pass
+        for _ in range(3):
+            yield sleep(0)
+
+    with a, b:
+        run(main(), debug=True)
+    assert warnings_of(caplog) == []
+
+
+# ------------------------------------------------------- a wrong yield
+
+def yields_a_number():
+    yield 42                            # WRONG-YIELD
+
+
+def calls_the_wrong_one():
+    yield yields_a_number()             # WRONG-CALLER
+
+
+def test_a_wrong_yield_in_debug_mode_shows_the_task_stack():
+    def main():
+        try:
+            yield calls_the_wrong_one()
+        except TypeError as error:
+            return str(error)
+
+    message = run(main(), debug=True)
+    assert "yielded int 42" in message
+    assert "the task's stack, outermost call first:" in message
+    stack = message.split("outermost call first:\n")[1].splitlines()
+    assert stack[0].endswith("in main")
+    assert stack[2] == '  File "%s", line %d, in calls_the_wrong_one' % (
+        __file__, line_of("WRONG-CALLER"))
+    assert stack[4] == '  File "%s", line %d, in yields_a_number' % (
+        __file__, line_of("WRONG-YIELD"))
+    assert stack[5].strip() == "yield 42                            # WRONG-YIELD"
+
+    plain = run(main())                 # without debug mode: the short message
+    assert "yielded int 42" in plain and "stack" not in plain
+
+
+def test_a_wrong_yield_in_code_without_source_and_with_a_trace():
+    from trampoline.trace import TextTrace
+    import io
+    namespace = {}
+    exec(compile("def bad():\n    yield 'oops'\n", "<no source>", "exec"), namespace)
+
+    def main():
+        try:
+            yield namespace["bad"]()
+        except TypeError as error:
+            return str(error)
+
+    out = io.StringIO()
+    message = run(main(), debug=True, instruments=[TextTrace(out)])
+    assert message.endswith('  File "<no source>", line 2, in bad')
+    assert "-> call bad()" in out.getvalue()
+
+
+def test_an_awaitable_still_works_in_debug_mode():
+    from trampoline import Future
+
+    def main():
+        future = Future()
+        future.set_result("done")
+        return (yield future)
+
+    assert run(main(), debug=True) == "done"
+
+
+# ----------------------------------------------- crashes, slow steps
+
+def crashes():
+    raise ValueError("boom")
+    yield                               # pragma: no cover - (a generator)
+
+
+def test_a_crashed_task_nobody_joined_is_logged(caplog):
+    def main():
+        yield spawn(crashes())
+        yield sleep(0)
+
+    run(main(), debug=True)
+    errors = warnings_of(caplog, logging.ERROR)
+    assert len(errors) == 1 and "crashes crashed and was never joined" in errors[0]
+    records = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert records[0].exc_info[0] is ValueError
+
+
+def test_a_joined_crash_is_not_logged(caplog):
+    def main():
+        task = yield spawn(crashes())
+        with pytest.raises(TaskError):
+            yield join(task)
+
+    run(main(), debug=True)
+    assert warnings_of(caplog, logging.ERROR) == []
+
+
+def test_a_slow_step_is_named(caplog):
+    def hog():
+        started = time.perf_counter()
+        while time.perf_counter() - started < 0.02:     # busy: the slowness under test
+            pass
+        yield sleep(0)
+
+    with Kernel(debug=True) as kernel:
+        kernel.slow_step = 0.01
+
+        def main():
+            yield join((yield spawn(hog(), name="the-hog")))
+
+        kernel.run(main())
+    warnings = warnings_of(caplog)
+    assert len(warnings) == 1 and "the-hog" in warnings[0] and "without yielding" in warnings[0]
+
+
+# -------------------------------------------- hooks come and go with it
+
+def test_debug_mode_puts_everything_back():
+    inits = {cls: cls.__dict__.get("__init__") for cls in debug._trap_classes()}
+    seen = {}
+
+    def main():
+        kernel = yield traps.current_kernel()
+        seen["del"] = "__del__" in Trap.__dict__
+        seen["init"] = traps.read.__init__ is not inits[traps.read]
+        seen["current"] = "__init__" in traps.current.__dict__
+        seen["other"] = "_trap_other" in vars(kernel)
+        seen["kernel"] = kernel
+
+    run(main(), debug=True)
+    assert seen == dict(seen, **{"del": True, "init": True, "current": True, "other": True})
+    assert "__del__" not in Trap.__dict__
+    assert {cls: cls.__dict__.get("__init__") for cls in debug._trap_classes()} == inits
+    assert "_trap_other" not in vars(seen["kernel"])
+    assert debug._made == {} and debug._users == 0
+    with pytest.raises(TypeError):
+        traps.current(1)                # the constructors behave as before
+
+
+def test_hooks_stay_while_another_debug_kernel_runs(caplog):
+    """Two debug kernels in two threads: the first to stop leaves the hooks
+    for the other."""
+    finished = WaitQueue(threadsafe=True)
+
+    def other_thread(kernel):
+        run(sleeps(), debug=True)
+        # (In the kernel's thread, so after main has parked: wake_threadsafe
+        # now could come before the park, and be lost.)
+        kernel.call_threadsafe(finished.wake)
+
+    def sleeps():
+        yield sleep(0)
+
+    def main():
+        kernel = yield traps.current_kernel()
+        thread = threading.Thread(target=other_thread, args=(kernel,))
+        thread.start()
+        yield park(finished)
+        thread.join()
+        yield forgets_to_yield()        # still caught: this kernel still runs
+
+    run(main(), debug=True)
+    assert len(warnings_of(caplog)) == 1
+    assert debug._users == 0
+
+
+def test_the_environment_turns_it_on(monkeypatch, caplog):
+    monkeypatch.setenv("TRAMPOLINE_DEBUG", "1")
+    run(forgets_to_yield())
+    assert len(warnings_of(caplog)) == 1
+
+
+def test_the_environment_turns_it_on_in_a_subprocess(tmp_path):
+    script = tmp_path / "forgetful.py"
+    script.write_text(
+        "from trampoline import run, sleep\n"
+        "def main():\n"
+        "    sleep(1)\n"
+        "    yield sleep(0)\n"
+        "run(main())\n")
+    for value, warned in [("1", True), ("0", False)]:
+        env = dict(os.environ, PYTHONPATH=ROOT, TRAMPOLINE_DEBUG=value)
+        done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert ("forgetful.py:3: <sleep seconds=1> was made but never yielded"
+                in done.stderr) is warned

@@ -1,0 +1,396 @@
+"""The monitor, over real sockets: ps, where (a nested generator stack),
+cancel, help, quit; the command-line client; a kernel too busy to answer."""
+
+import io
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from trampoline import Kernel, TaskError, connect, join, read, run, sleep, spawn, write
+from trampoline import monitor
+from trampoline.kernel import WaitQueue
+from trampoline.monitor import PROMPT, _duration, parse_address
+from trampoline.traps import current_kernel, park
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ANYWHERE = ("127.0.0.1", 0)             # a free port on localhost
+
+
+def read_reply(sock):
+    reply = b""
+    while not reply.endswith(PROMPT):
+        data = yield read(sock, 65536)
+        if not data:
+            break
+        reply += data
+    return reply.decode()
+
+
+def ask(sock, line):
+    yield write(sock, line.encode() + b"\n")
+    return (yield read_reply(sock))
+
+
+def open_monitor():
+    """From a task: connect to this kernel's monitor; return the socket."""
+    kernel = yield current_kernel()
+    sock = socket.socket()
+    yield connect(sock, kernel.monitor.address)
+    banner = yield read_reply(sock)
+    assert "'help' lists the commands" in banner
+    return sock
+
+
+forever = WaitQueue()
+
+
+def inner():
+    yield park(forever)                 # WHERE-INNER
+
+
+def middle():
+    yield inner()                       # WHERE-MIDDLE
+
+
+def outer():
+    yield middle()                      # WHERE-OUTER
+
+
+def nap():
+    yield sleep(3600)
+
+
+def line_of(marker):
+    with open(__file__) as source:
+        for number, line in enumerate(source, 1):
+            if line.rstrip().endswith("# " + marker):
+                return number
+    raise AssertionError(marker)        # pragma: no cover
+
+
+def test_ps_where_and_cancel_over_a_socket():
+    answers = {}
+
+    def main():
+        task = yield spawn(outer())
+        napper = yield spawn(nap())
+        sock = yield open_monitor()
+        with sock:
+            answers["ps"] = yield ask(sock, "ps")
+            answers["where"] = yield ask(sock, "where %d" % task.id)
+            answers["cancel"] = yield ask(sock, "cancel %d" % task.id)
+            try:
+                yield join(task)
+            except TaskError as error:
+                answers["joined"] = error
+            answers["where gone"] = yield ask(sock, "where %d" % task.id)
+            answers["cancel gone"] = yield ask(sock, "cancel %d" % task.id)
+            answers["help"] = yield ask(sock, "help")
+            answers["empty"] = yield ask(sock, "")
+            answers["bad"] = yield ask(sock, "frobnicate")
+            answers["usage"] = yield ask(sock, "where")
+            answers["quit"] = yield ask(sock, "quit")
+        napper_id = napper.id
+        return napper_id
+
+    napper_id = run(main(), monitor=ANYWHERE)
+
+    ps = answers["ps"].splitlines()
+    assert ps[0].split() == ["ID", "NAME", "STATE", "FOR", "WAITING", "ON"]
+    rows = {line.split()[0]: line for line in ps[1:-1]}
+    assert set(rows) == {"1", "2", str(napper_id)}
+    assert rows["2"].split()[1:3] == ["outer", "parked"]
+    assert "park(a wait queue): somebody to wake it" in rows["2"]
+    assert "sleep(3600): 3600 s to pass" in rows[str(napper_id)]
+    assert " ms " in rows["1"] and "read(fd=" in rows["1"]
+
+    where = answers["where"].splitlines()
+    assert where[0] == "task 2 outer, parked on park(a wait queue):"
+    files = [line for line in where if line.startswith("  File")]
+    assert files == ['  File "%s", line %d, in %s' % (__file__, line_of(marker), name)
+                     for marker, name in [("WHERE-OUTER", "outer"), ("WHERE-MIDDLE", "middle"),
+                                          ("WHERE-INNER", "inner")]]
+    assert "    yield park(forever)                 # WHERE-INNER" in where
+
+    assert answers["cancel"].startswith("cancelled task 2 outer")
+    assert type(answers["joined"].__cause__).__name__ == "Cancelled"
+    assert "from the monitor" in str(answers["joined"].__cause__)
+    assert answers["where gone"].startswith("no task 2")
+    assert answers["cancel gone"].startswith("no task 2")
+    for command in ("ps", "where ID", "cancel ID", "help", "quit"):
+        assert command in answers["help"]
+    assert answers["empty"] == "\n" + PROMPT.decode()
+    assert "unknown command 'frobnicate'" in answers["bad"]
+    assert answers["usage"].startswith("usage: where ID")
+    assert answers["quit"] == "bye\n"
+
+
+def test_the_command_line_client(tmp_path):
+    """``python3 -m trampoline.monitor host:port`` with commands piped in."""
+
+    def main():
+        task = yield spawn(outer())
+        kernel = yield current_kernel()
+        host, port = kernel.monitor.address
+        env = dict(os.environ, PYTHONPATH=ROOT)
+        client = subprocess.Popen(
+            [sys.executable, "-m", "trampoline.monitor", "%s:%d" % (host, port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        client.stdin.write(b"ps\nwhere %d\n" % task.id)
+        client.stdin.close()            # end of input: the client says quit
+        output = b""
+        while True:
+            data = yield read(client.stdout, 65536)
+            if not data:
+                break
+            output += data
+        client.stdout.close()
+        return client.wait(), output.decode()
+
+    code, output = run(main(), monitor=ANYWHERE)
+    assert code == 0
+    assert "trampoline> ps\n" in output and "outer  parked" in output
+    assert "in middle" in output and "in inner" in output
+    assert output.endswith("trampoline> quit\nbye\n")
+
+
+def test_the_client_in_process_and_its_errors(capsys, monkeypatch):
+    """The client's main(), run in a thread while the kernel serves."""
+    results = {}
+    finished = WaitQueue(threadsafe=True)
+
+    def client(kernel):
+        results["code"] = monitor.main(["%s:%d" % kernel.monitor.address])
+        kernel.call_threadsafe(finished.wake)   # (after main has parked)
+
+    def main():
+        kernel = yield current_kernel()
+        thread = threading.Thread(target=client, args=(kernel,))
+        thread.start()
+        yield park(finished)
+        thread.join()
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("help\n"))
+    run(main(), monitor=ANYWHERE)
+    out = capsys.readouterr().out
+    assert results["code"] == 0
+    assert "trampoline> help\ncommands:" in out and out.endswith("quit\nbye\n")
+
+    assert monitor.main(["-h"]) == 0
+    assert "usage" in capsys.readouterr().out
+    assert monitor.main(["a:1", "b:2"]) == 2
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # bound, not listening: refuses
+        assert monitor.main(["127.0.0.1:%d" % port]) == 1
+    assert "cannot connect to the monitor" in capsys.readouterr().err
+
+
+def test_a_kernel_that_does_not_yield_cannot_answer():
+    """The monitor never reaches into the kernel: while a task hogs it, the
+    answer is that there is no answer."""
+    answered = threading.Event()
+    reply = {}
+
+    def ask_from_thread(address):
+        with socket.create_connection(address) as sock:
+            sock.settimeout(10)
+            sock.recv(4096)             # the banner
+            for command in ("ps", "where 1"):
+                sock.sendall(command.encode() + b"\n")
+                data = b""
+                while not data.endswith(PROMPT):
+                    data += sock.recv(4096)
+                reply[command] = data.decode()
+        answered.set()
+
+    def hog():
+        answered.wait(10)               # blocks the kernel until the monitor gave up
+        yield sleep(0)
+
+    def main():
+        kernel = yield current_kernel()
+        kernel.monitor.answer_timeout = 0.05
+        thread = threading.Thread(target=ask_from_thread, args=(kernel.monitor.address,))
+        thread.start()
+        yield spawn(hog())
+        yield sleep(0)
+        thread.join(10)
+
+    run(main(), monitor=ANYWHERE)
+    assert "no answer from the kernel" in reply["ps"]
+    assert "no answer from the kernel" in reply["where 1"]
+
+
+def test_sessions_hear_that_the_kernel_stopped():
+    kept = {}
+
+    def main():
+        kernel = yield current_kernel()
+        kept["sock"] = socket.create_connection(kernel.monitor.address, timeout=10)
+        kept["address"] = kernel.monitor.address
+        # The session has begun once its banner is here (a blocking read
+        # stops the kernel, not the monitor's thread).
+        assert kept["sock"].recv(4096).endswith(PROMPT)
+        yield sleep(0)
+
+    run(main(), monitor=ANYWHERE)
+    with kept["sock"] as sock:
+        data = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    assert data.decode().endswith("the program's kernel has stopped\n")
+    with pytest.raises(OSError):        # and nothing listens any more
+        socket.create_connection(kept["address"], timeout=5).close()
+
+
+def test_a_taken_port_is_a_warning_not_a_failure(caplog):
+    caplog.set_level(logging.WARNING, logger="trampoline")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+
+        def main():
+            kernel = yield current_kernel()
+            return kernel.monitor._listener
+
+        assert run(main(), monitor=taken.getsockname()) is None
+    assert "cannot listen on" in caplog.text
+
+
+def test_one_kernel_runs_twice_with_its_monitor():
+    with Kernel(monitor=ANYWHERE) as kernel:
+        def port():
+            return (yield current_kernel()).monitor.address[1]
+        first = kernel.run(port())
+        second = kernel.run(port())
+    assert first and second
+
+
+def test_the_environment_turns_it_on(monkeypatch):
+    monkeypatch.setenv("TRAMPOLINE_MONITOR", "127.0.0.1:0")
+
+    def main():
+        return (yield current_kernel()).monitor.address
+
+    host, port = run(main())
+    assert host == "127.0.0.1" and port > 0
+
+    def no_monitor():
+        return (yield current_kernel()).monitor
+
+    monkeypatch.setenv("TRAMPOLINE_MONITOR", "0")
+    assert run(no_monitor()) is None
+
+
+def test_the_environment_turns_it_on_in_a_subprocess(tmp_path):
+    script = tmp_path / "monitored.py"
+    script.write_text(
+        "from trampoline import run\n"
+        "from trampoline.traps import current_kernel\n"
+        "def main():\n"
+        "    return (yield current_kernel()).monitor.address\n"
+        "print(run(main()))\n")
+    env = dict(os.environ, PYTHONPATH=ROOT, TRAMPOLINE_MONITOR="127.0.0.1:0")
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("('127.0.0.1', ")
+
+
+@pytest.mark.parametrize("spec, address", [
+    (True, ("127.0.0.1", 48802)),
+    ("1", ("127.0.0.1", 48802)),
+    (5000, ("127.0.0.1", 5000)),
+    ("5000", ("127.0.0.1", 5000)),
+    (":5000", ("127.0.0.1", 5000)),
+    ("0.0.0.0:6000", ("0.0.0.0", 6000)),
+    ("[::1]:7000", ("::1", 7000)),
+    (("localhost", "8000"), ("localhost", 8000)),
+])
+def test_addresses(spec, address):
+    assert parse_address(spec) == address
+
+
+def test_a_question_pending_when_the_kernel_stops_gets_an_answer():
+    import select
+    reply = {}
+
+    def ask_from_thread(address):
+        with socket.create_connection(address, timeout=10) as sock:
+            data = b""
+            while not data.endswith(PROMPT):
+                data += sock.recv(4096)
+            sock.sendall(b"ps\n")
+            data = b""
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            reply["ps"] = data.decode()
+
+    def main():
+        kernel = yield current_kernel()
+        thread = threading.Thread(target=ask_from_thread, args=(kernel.monitor.address,))
+        thread.start()
+        # Block the kernel until the monitor has handed it the question
+        # (call_threadsafe wakes the kernel's wake-up socket), then stop.
+        select.select([kernel._wake_recv], [], [], 10)
+        kept["thread"] = thread
+
+    kept = {}
+    run(main(), monitor=ANYWHERE)
+    kept["thread"].join(10)
+    assert reply["ps"].startswith("no answer: the program's kernel has stopped")
+    assert reply["ps"].endswith("the program's kernel has stopped\n")
+
+
+def test_a_client_that_resets_the_connection():
+    import struct
+
+    def main():
+        kernel = yield current_kernel()
+        sock = socket.create_connection(kernel.monitor.address, timeout=10)
+        assert sock.recv(4096).endswith(PROMPT)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()                    # a reset, not a goodbye
+        sock = yield open_monitor()     # the monitor serves on
+        with sock:
+            return (yield ask(sock, "help"))
+
+    assert "commands:" in run(main(), monitor=ANYWHERE)
+
+
+def test_where_in_code_without_source():
+    namespace = {"park": park, "forever": forever}
+    exec(compile("def nowhere():\n    yield park(forever)\n", "<no source>", "exec"), namespace)
+
+    def main():
+        task = yield spawn(namespace["nowhere"]())
+        sock = yield open_monitor()
+        with sock:
+            answer = yield ask(sock, "where %d" % task.id)
+        yield spawn(forever_waker())
+        return answer
+
+    def forever_waker():
+        forever.wake_all()
+        yield sleep(0)
+
+    answer = run(main(), monitor=ANYWHERE)
+    assert '  File "<no source>", line 2, in nowhere\n' + PROMPT.decode() in answer
+
+
+def test_durations_read_well():
+    assert _duration(0.25) == "250 ms"
+    assert _duration(12.34) == "12.3 s"
+    assert _duration(600) == "10 min"

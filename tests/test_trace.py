@@ -1,0 +1,549 @@
+"""Instruments and tracing: every hook, the text trace, the timeline (JSON
+and ASCII), ``python3 -m trampoline.trace`` and ``TRAMPOLINE_TRACE=1``."""
+
+import io
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import trampoline
+from trampoline import (Kernel, cancel, connect, current, join, read, run, sleep, spawn,
+                        write, write_wait)
+from trampoline import trace
+from trampoline.kernel import WaitQueue
+from trampoline.trace import TextTrace, Timeline, describe_trap, describe_wait
+from trampoline.traps import accept, park, read_wait, recvfrom, sendto
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Recorder:
+    """An instrument that keeps every call it gets."""
+
+    def __init__(self):
+        self.calls = []
+
+    def task_spawned(self, task):
+        self.calls.append(("spawned", task))
+
+    def task_step(self, task, value):
+        self.calls.append(("step", task, value))
+
+    def task_trap(self, task, trap):
+        self.calls.append(("trap", task, trap))
+
+    def task_exited(self, task):
+        self.calls.append(("exited", task))
+
+    def io_wait(self, timeout):
+        self.calls.append(("io_wait", timeout))
+
+    def io_ready(self, events):
+        self.calls.append(("io_ready", events))
+
+    def timer_fired(self, task):
+        self.calls.append(("timer", task))
+
+    def of(self, kind):
+        return [call[1:] for call in self.calls if call[0] == kind]
+
+
+def helper():
+    return (yield current())
+
+
+def worker(sock):
+    yield sleep(0.001)                  # a timer fires
+    me = yield helper()                 # a subroutine call
+    data = yield read(sock, 100)        # an I/O wait
+    return me, data
+
+
+def test_every_hook_is_called_with_what_happened():
+    a, b = socket.socketpair()
+    recorder = Recorder()
+
+    def main():
+        task = yield spawn(worker(a), name="worker")
+        yield sleep(0.002)
+        yield write(b, b"hello")
+        return task, (yield join(task))
+
+    fd = a.fileno()
+    with a, b:
+        task, (me, data) = run(main(), instruments=[recorder])
+    assert me is task and data == b"hello"
+
+    spawned = [each[0] for each in recorder.of("spawned")]
+    assert [t.name for t in spawned] == ["main", "worker"]
+    assert [each[0] for each in recorder.of("exited")] == [task, spawned[0]]
+    # The first step of each task resumes it with None; join's resumes main
+    # with the worker's result.
+    steps = recorder.of("step")
+    assert steps[0] == (spawned[0], None)
+    assert (spawned[0], (task, b"hello")) in steps
+    traps = [trap for who, trap in recorder.of("trap") if who is task]
+    kinds = [type(trap).__name__ for trap in traps]
+    assert kinds[0] == "sleep" and "generator" in kinds and "current" in kinds
+    # read is seen when yielded, and again when the kernel finishes it.
+    reads = [trap for trap in traps if type(trap) is read]
+    assert len(reads) == 2 and reads[0] is reads[1] and reads[0].fd == fd
+    assert sorted(task.id for task, in recorder.of("timer")) == [1, 2]
+    assert any(timeout > 0 for timeout, in recorder.of("io_wait"))
+    ready = [each for events, in recorder.of("io_ready") for each, mask in events]
+    assert fd in ready
+
+
+def test_an_instrument_may_define_only_some_hooks():
+    exits = []
+
+    class Exits:
+        def task_exited(self, task):
+            exits.append(task.name)
+
+    def main():
+        yield spawn(helper(), name="child")
+        yield sleep(0)
+
+    run(main(), instruments=[Exits()])
+    assert sorted(exits) == ["child", "main"]
+
+
+def test_instruments_off_leave_the_trap_table_alone():
+    with Kernel() as plain, Kernel(instruments=[Recorder()]) as traced:
+        assert plain._handlers[read] == plain._trap_read
+        assert traced._handlers[read].__wrapped__ == traced._trap_read
+
+
+# ------------------------------------------------------------ describing
+
+def test_traps_and_waits_in_words():
+    a, b = socket.socketpair()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with a, b, udp:
+        assert describe_trap(read(a, 100)) == "read(fd=%d, 100)" % a.fileno()
+        assert describe_trap(write(a, b"abc")) == "write(fd=%d, 3 bytes)" % a.fileno()
+        assert describe_trap(sleep(0.5)) == "sleep(0.5)"
+        assert describe_trap(helper()) == "call helper()"
+        assert describe_trap(spawn(helper())) == "spawn(helper())"
+        assert describe_trap(park(WaitQueue())) == "park(a wait queue)"
+        assert describe_wait(read_wait(a)) == "fd %d readable" % a.fileno()
+        assert describe_wait(write_wait(a)) == "fd %d writable" % a.fileno()
+        assert describe_wait(recvfrom(udp, 10)) == "fd %d readable" % udp.fileno()
+        assert describe_wait(sendto(udp, b"x", ("127.0.0.1", 9))) == "fd %d writable" % udp.fileno()
+        assert describe_wait(sleep(2)) == "2 s to pass"
+        assert "wake" in describe_wait(park(WaitQueue()))
+        listener = socket.socket()
+        with listener:
+            assert describe_trap(accept(listener)) == "accept(fd=%d)" % listener.fileno()
+
+
+# ------------------------------------------------------------- TextTrace
+
+def test_text_trace_tells_the_story_line_by_line():
+    a, b = socket.socketpair()
+    out = io.StringIO()
+
+    def sleeper():
+        yield sleep(3600)
+
+    def main():
+        task = yield spawn(worker(a), name="worker")
+        victim = yield spawn(sleeper())
+        yield sleep(0)
+        yield sleep(0.002)
+        yield write(b, b"hello")
+        yield join(task)
+        yield cancel(victim)
+
+    fd = a.fileno()
+    with a, b:
+        run(main(), instruments=[TextTrace(out)])
+    lines = out.getvalue().splitlines()
+    text = out.getvalue()
+    times = [float(line.split()[0]) for line in lines]
+    assert times == sorted(times) and times[0] == 0.0
+    assert lines[0].split()[1:] == ["task", "1", "main", "spawned"]
+    assert "task 2 worker" in text and "task 3 sleeper" in text
+    assert "-> spawn(worker())" in text
+    assert "-> sleep(0)   [back of the ready queue: others run first]" in text
+    assert "-> read(fd=%d, 100)   [parked: fd %d readable]" % (fd, fd) in text
+    assert "ready: fd %d readable -> wakes task 2 worker" % fd in text
+    assert "runs: read(fd=%d, 100) is done waiting" % fd in text
+    assert "timer: task 2 worker has slept enough" in text
+    assert "-> join(task 2 worker)   [parked: task 2 worker to finish]" in text
+    assert "runs: join(task 2 worker) is done waiting <- " in text
+    assert "-> cancel(task 3 sleeper)   [parked: task 3 sleeper to finish cancelling]" in text
+    assert "task 3 sleeper" in text and "runs: Cancelled(" in text and "thrown in" in text
+    assert "polls: nothing to run; waits for I/O" in text
+    assert text.count("exits") == 3
+    # The read is not reported twice: its second dispatch is its wake-up.
+    assert text.count("-> read(") == 1
+
+
+def test_text_trace_says_when_readiness_wakes_nobody():
+    a, b = socket.socketpair()
+    out = io.StringIO()
+
+    def main():
+        yield write_wait(a)             # registers fd a for writing...
+        yield write(b, b"x")
+        yield read(a, 10)               # ...which stays writable while it reads
+
+    with a, b:
+        run(main(), instruments=[TextTrace(out)])
+    assert "writable (no task waits for that: the kernel stops asking)" in out.getvalue()
+
+
+def test_text_trace_defaults_to_stderr(capsys):
+    run(helper(), instruments=[TextTrace()])
+    assert "task 1 helper" in capsys.readouterr().err
+
+
+def test_text_trace_shows_a_value_sent_in():
+    out = io.StringIO()
+    queue = WaitQueue()
+
+    def waker():
+        queue.wake(1, "the value")
+        yield sleep(0)
+
+    def main():
+        yield spawn(waker())
+        return (yield park(queue))
+
+    assert run(main(), instruments=[TextTrace(out)]) == "the value"
+    assert "is done waiting <- 'the value'" in out.getvalue()
+
+
+# -------------------------------------------------------------- Timeline
+
+def interleaving_program(rounds=5):
+    """Three tasks taking turns, one sleeping, one waiting on a socket."""
+    a, b = socket.socketpair()
+
+    def spinner(n):
+        for _ in range(n):
+            yield sleep(0)
+
+    def reader():
+        return (yield read(a, 100))
+
+    def main():
+        tasks = []
+        for _ in range(3):
+            tasks.append((yield spawn(spinner(rounds))))
+        reading = yield spawn(reader())
+        for task in tasks:              # (they have not run yet: main waits)
+            yield join(task)
+        yield sleep(0.01)               # only timers and I/O now: the kernel polls
+        yield write(b, b"data")
+        yield join(reading)
+        a.close()
+        b.close()
+
+    return main()
+
+
+def test_timeline_json_has_one_track_per_task_and_runs_never_overlap(tmp_path):
+    path = tmp_path / "trace.json"
+    timeline = Timeline(str(path))
+    run(interleaving_program(), instruments=[timeline])
+    assert path.exists()                # written by itself when the run ended
+    document = json.loads(path.read_text())
+    events = document["traceEvents"]
+    names = {event["tid"]: event["args"]["name"] for event in events
+             if event["ph"] == "M" and event["name"] == "thread_name"}
+    assert names == {0: "kernel (waiting in the poller)", 1: "task 1 main",
+                     2: "task 2 spinner", 3: "task 3 spinner", 4: "task 4 spinner",
+                     5: "task 5 reader"}
+    slices = [event for event in events if event["ph"] == "X"]
+    for tid in range(1, 6):
+        track = sorted((event for event in slices if event["tid"] == tid),
+                       key=lambda event: event["ts"])
+        runs = [event for event in track if event["cat"] == "run"]
+        assert runs, "task %d never ran" % tid
+        for before, after in zip(track, track[1:]):
+            assert before["ts"] + before["dur"] <= after["ts"] + 1e-3
+    # Spinners run several times each, and tasks interleave: some run of
+    # another task starts between two runs of task 2.
+    runs = sorted((event for event in slices if event["cat"] == "run"), key=lambda e: e["ts"])
+    assert sum(1 for event in runs if event["tid"] == 2) >= 5
+    order = [event["tid"] for event in runs]
+    first, last = order.index(2), len(order) - 1 - order[::-1].index(2)
+    assert set(order[first:last]) > {2}
+    waits = {event["name"] for event in slices if event["cat"] == "wait"}
+    assert any(name.startswith("read(fd=") for name in waits), waits
+    assert "sleep(0.01)" in waits, waits
+    assert any(name.startswith("join(task") for name in waits), waits
+    assert any(event["cat"] == "kernel" and event["name"] == "poll" for event in slices), slices
+
+
+def test_timeline_write_takes_a_path_and_counts_runs(tmp_path):
+    timeline = Timeline()
+    run(helper(), instruments=[timeline])
+    run(helper(), instruments=[timeline])
+    timeline.write(str(tmp_path / "two.json"))
+    events = json.loads((tmp_path / "two.json").read_text())["traceEvents"]
+    processes = {event["args"]["name"] for event in events if event["name"] == "process_name"}
+    assert processes == {"trampoline run 1", "trampoline run 2"}
+
+
+def ticking_clock(step=0.001):
+    """A clock that moves one step each time it is read: every event takes
+    the same time, so a chart depends only on what happened."""
+    ticks = itertools.count()
+    return lambda: next(ticks) * step
+
+
+def test_ascii_timeline_draws_each_kind_of_wait():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    a, b = socket.socketpair()
+    queue = WaitQueue()
+
+    def sleeper():
+        yield sleep(0.001)
+
+    def reader():
+        yield read(a, 10)
+
+    def writer():
+        sock = socket.socket()
+        with sock:
+            yield connect(sock, listener.getsockname())
+            yield write_wait(sock)
+
+    def parker():
+        yield park(queue)
+
+    def main():
+        tasks = []
+        for each in (sleeper(), reader(), writer(), parker()):
+            tasks.append((yield spawn(each)))
+        for _ in range(20):
+            yield sleep(0)
+        yield write(b, b"x")
+        queue.wake()
+        for task in tasks:
+            yield join(task)
+
+    timeline = Timeline(clock=ticking_clock())
+    with listener, a, b:
+        run(main(), instruments=[timeline])
+    # Wide enough that a column is shorter than a tick: every wait shows.
+    ticks = int(timeline.slices()[0][1][-1][1] / 0.001)
+    assert ticks < 400, ticks
+    chart = timeline.ascii(width=400)
+    rows = {line.split("|")[0].strip(): line.split("|")[1] for line in chart.splitlines()
+            if "|" in line}
+    assert set(rows) == {"task 1 main", "task 2 sleeper", "task 3 reader", "task 4 writer",
+                         "task 5 parker"}
+    assert all(len(row) == 400 for row in rows.values())
+    assert "#" in rows["task 1 main"] and "." in rows["task 1 main"]
+    assert "z" in rows["task 2 sleeper"]
+    assert "r" in rows["task 3 reader"]
+    assert "w" in rows["task 4 writer"]
+    assert "." in rows["task 5 parker"]
+    assert "-" in rows["task 5 parker"]          # ready, waiting for its turn
+    # Everything on a row is one of the chart's symbols.
+    assert set("".join(rows.values())) <= set("#.rwz- ")
+    first, legend = chart.splitlines()[0], chart.splitlines()[-1]
+    assert first.rstrip().endswith(" ms") and "0" in first
+    assert "# running" in legend and "z sleeping" in legend
+
+
+def test_ascii_timeline_of_nothing_is_empty_but_valid():
+    chart = Timeline().ascii(width=10)
+    assert "# running" in chart and "|" not in chart
+
+
+# ----------------------------------------------- the command line and env
+
+SCRIPT = """
+import sys
+from trampoline import run, sleep, spawn, join
+
+def child():
+    yield sleep(0.001)
+    return 7
+
+def main():
+    task = yield spawn(child())
+    return (yield join(task))
+
+print("result", run(main()), "args", sys.argv[1:])
+sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+"""
+
+
+@pytest.fixture
+def script(tmp_path):
+    path = tmp_path / "traced.py"
+    path.write_text(textwrap.dedent(SCRIPT))
+    return str(path)
+
+
+def test_cli_text_trace_in_process(script, capsys):
+    code = trace.main([script, "3", "--flag"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert "result 7 args ['3', '--flag']" in out
+    assert "task 1 main" in err and "task 2 child" in err and "-> sleep(0.001)" in err
+    assert trace._cli_instruments is None        # run() is untraced again
+    run(helper())
+    assert "task" not in capsys.readouterr().err
+
+
+def test_cli_timeline_and_ascii_in_process(script, tmp_path, capsys):
+    out_json = str(tmp_path / "out.json")
+    code = trace.main(["--timeline", out_json, "--ascii", "--width", "30", script])
+    out, err = capsys.readouterr()
+    assert code == 0 and "result 7" in out
+    assert "task 1 main" in err and "task 2 child" in err and "# running" in err
+    rows = [line for line in err.splitlines() if "|" in line]
+    assert len(rows) == 2 and all(len(row.split("|")[1]) == 30 for row in rows)
+    events = json.loads(open(out_json).read())["traceEvents"]
+    assert any(event.get("name") == "sleep(0.001)" for event in events)
+
+
+def subprocess_env(**extra):
+    env = dict(os.environ)
+    env.pop("TRAMPOLINE_TRACE", None)
+    env.pop("TRAMPOLINE_DEBUG", None)
+    env.pop("TRAMPOLINE_MONITOR", None)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def test_cli_as_a_command(script, tmp_path):
+    out_json = str(tmp_path / "cli.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "trampoline.trace", "--ascii", "--timeline", out_json, script, "5"],
+        env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 5, done.stderr
+    assert "result 7" in done.stdout
+    assert "task 2 child" in done.stderr and "|" in done.stderr
+    assert json.loads(open(out_json).read())["traceEvents"]
+
+
+def test_cli_text_trace_as_a_command(script):
+    done = subprocess.run([sys.executable, "-m", "trampoline.trace", script],
+                          env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "task 2 child" in done.stderr and "[parked: task 2 child to finish]" in done.stderr
+
+
+@pytest.mark.parametrize("value, traced", [("1", True), ("0", False), ("", False)])
+def test_trampoline_trace_env_var(script, value, traced):
+    done = subprocess.run([sys.executable, script], env=subprocess_env(TRAMPOLINE_TRACE=value),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "result 7" in done.stdout
+    assert ("task 2 child" in done.stderr) is traced
+
+
+def test_trampoline_trace_env_var_in_process(monkeypatch, capsys):
+    monkeypatch.setenv("TRAMPOLINE_TRACE", "1")
+    run(helper())
+    assert "task 1 helper" in capsys.readouterr().err
+    monkeypatch.setenv("TRAMPOLINE_TRACE", "0")
+    run(helper())
+    assert capsys.readouterr().err == ""
+
+
+def test_tracing_is_not_imported_unless_asked_for():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, trampoline\n"
+         "def f():\n    yield trampoline.sleep(0)\n"
+         "trampoline.run(f())\n"
+         "print(sorted(m for m in sys.modules if m.startswith('trampoline.')))"],
+        env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    for module in ("trampoline.trace", "trampoline.monitor", "trampoline.debug"):
+        assert module not in done.stdout
+    assert trampoline.__name__ == "trampoline"
+
+
+def test_timeline_closes_the_track_of_a_task_abandoned_at_shutdown():
+    from trampoline import Cancelled
+
+    def stubborn():
+        while True:
+            try:
+                yield sleep(3600)
+            except Cancelled:
+                pass
+
+    def main():
+        yield spawn(stubborn())
+        yield sleep(0)
+
+    timeline = Timeline()
+    with Kernel(instruments=[timeline]) as kernel:
+        kernel.shutdown_grace = 0.001
+        kernel.run(main())
+    rows = dict(timeline.slices())
+    assert rows["task 2 stubborn"][-1][2] == "z"        # it ended asleep, closed
+    assert [state for _, _, state, _ in rows["task 2 stubborn"]].count("#") >= 3
+
+
+def test_timeline_on_a_clock_that_never_moves():
+    timeline = Timeline(clock=lambda: 5.0)
+
+    def main():
+        for _ in range(12):             # more traps in one step than a slice lists
+            yield current()
+        yield sleep(0)
+
+    run(main(), instruments=[timeline])
+    (label, slices), = timeline.slices()
+    assert {state for _, _, state, _ in slices} == {"#"}  # zero-length waits are left out
+    assert all(start == end == 0.0 for start, end, _, _ in slices)
+    run_slice = [event for event in timeline.events() if event.get("cat") == "run"][0]
+    assert len(run_slice["args"]["yielded"]) == 10
+    assert "task 1 main |#" in timeline.ascii(width=8)
+
+
+def test_text_trace_of_a_hang_up():
+    import select as select_module
+    a, b = socket.socketpair()
+    out = io.StringIO()
+
+    def reader():
+        return (yield read(a, 10))
+
+    def main():
+        task = yield spawn(reader())
+        yield sleep(0.001)
+        b.close()
+        return (yield join(task))
+
+    with a, b:
+        assert run(main(), instruments=[TextTrace(out)]) == b""
+    if hasattr(select_module, "epoll"):         # select() has no word for it
+        assert "error or hang-up, readable -> wakes task 2 reader" in out.getvalue()
+
+
+@pytest.mark.parametrize("option", ["--timeline", "--ascii"])
+def test_cli_with_one_output(script, tmp_path, capsys, option):
+    argv = [option] + ([str(tmp_path / "one.json")] if option == "--timeline" else []) + [script]
+    assert trace.main(argv) == 0
+    err = capsys.readouterr().err
+    assert ("# running" in err) is (option == "--ascii")
+    assert (tmp_path / "one.json").exists() is (option == "--timeline")
+
+
+def test_run_leaves_tracing_unimported_unless_asked(monkeypatch):
+    monkeypatch.delitem(sys.modules, "trampoline.trace")
+    monkeypatch.delenv("TRAMPOLINE_TRACE", raising=False)
+    run(helper())
+    assert "trampoline.trace" not in sys.modules

@@ -1,0 +1,183 @@
+"""Debug mode: the checks ``Kernel(debug=True)`` (or ``TRAMPOLINE_DEBUG=1``)
+turns on, for the mistakes every newcomer to generator tasks makes.
+
+* A step that runs too long without yielding (``Kernel.slow_step``, 0.1 s):
+  the kernel itself warns (``Kernel._check_slow``), naming the task.
+* A trap made but never yielded -- ``sleep(1)`` where ``yield sleep(1)`` was
+  meant.  The trap is made, nothing happens, and the program goes on as if
+  it had slept.  Debug mode warns, naming the file and line that made it.
+* A wrong yield (``yield 42``, ``yield sleep``): the ``TypeError`` thrown
+  into the task gets the task's whole generator stack in its message.
+* A task that crashed and that nobody joined: always logged at ERROR,
+  debug mode or not (see ``Task._crashed_unseen``), when the last
+  reference to the task goes or when ``run()`` ends.
+
+The idea for the forgotten ``yield``: while a debug kernel runs, every trap
+class notes where each trap is made (its ``__init__`` is wrapped), the
+kernel's trap table notes each trap it is handed, and a finalizer
+(``Trap.__del__``) looks, when a trap dies, whether it was ever handed over.
+A trap that dies unyielded *on the line that made it* is the mistake: a
+trap handed to something else (``select``, a list for later) dies
+elsewhere, and is left alone.  All of it is put back as it was when the
+last debug kernel stops, so outside debug mode a trap costs what it always
+did.  What this module must never do: change what a correct program does,
+or cost anything when debug mode is off (the kernel imports it only then).
+"""
+
+import linecache
+import logging
+import sys
+import threading
+
+from . import traps
+from .traps import Trap
+
+__all__ = ["DebugChecks", "format_stack", "format_frames"]
+
+log = logging.getLogger("trampoline")
+
+_lock = threading.Lock()
+_users = 0              # debug kernels running now (the hooks stay while any does)
+_made = {}              # id(trap) -> (code, lineno) that made it, until it is yielded
+_saved = []             # (trap class, its own __init__ or None): to put back
+
+
+def format_stack(task):
+    """A task's generator stack, outermost first, as a traceback prints it."""
+    return format_frames(task.where())
+
+
+def format_frames(frames):
+    """``(filename, lineno, function)`` triples as a traceback prints them."""
+    lines = []
+    for filename, lineno, function in frames:
+        lines.append('  File "%s", line %d, in %s' % (filename, lineno, function))
+        source = linecache.getline(filename, lineno).strip()
+        if source:
+            lines.append("    " + source)
+    return "\n".join(lines)
+
+
+class DebugChecks:
+    """Debug mode's checks for one kernel, from ``start()`` to ``stop()``
+    (``Kernel.run`` calls both when ``kernel.debug`` is true)."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self._handlers = None
+
+    def start(self):
+        kernel = self.kernel
+        _hook_traps()
+        # The trap table: note every trap the kernel is handed.
+        self._handlers = dict(kernel._handlers)
+        for kind, handler in self._handlers.items():
+            if isinstance(kind, type) and issubclass(kind, Trap):
+                kernel._handlers[kind] = _noting_yielded(handler)
+        # A wrong yield: add the task's stack to the TypeError.
+        kernel._trap_other = _with_stack(kernel._trap_other)
+
+    def stop(self):
+        kernel = self.kernel
+        kernel._handlers.update(self._handlers)
+        del kernel._trap_other
+        _unhook_traps()
+
+
+def _noting_yielded(handler):
+    made_pop = _made.pop
+
+    def handler_noting_yielded(task, trap):
+        made_pop(id(trap), None)
+        return handler(task, trap)
+    return handler_noting_yielded
+
+
+def _with_stack(trap_other):
+    def trap_other_with_stack(task, value):
+        try:
+            return trap_other(task, value)
+        except TypeError as error:
+            error.args = ("%s\nthe task's stack, outermost call first:\n%s"
+                          % (error, format_stack(task)),) + error.args[1:]
+            raise
+    return trap_other_with_stack
+
+
+# ========================================== where traps are made and die
+
+def _trap_classes():
+    found = []
+    todo = [Trap]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _hook_traps():
+    global _users
+    with _lock:
+        _users += 1
+        if _users > 1:
+            return
+        for cls in _trap_classes()[1:]:     # (Trap itself is never made)
+            own = cls.__dict__.get("__init__")
+            _saved.append((cls, own))
+            cls.__init__ = _noting_maker(cls, own)
+        Trap.__del__ = _trap_died
+
+
+def _unhook_traps():
+    global _users
+    with _lock:
+        _users -= 1
+        if _users:
+            return
+        del Trap.__del__
+        for cls, own in _saved:
+            if own is None:
+                del cls.__init__
+            else:
+                cls.__init__ = own
+        del _saved[:]
+        _made.clear()
+
+
+_TRAPS_MODULE = vars(traps)
+
+
+def _noting_maker(cls, own):
+    """``cls.__init__`` that also notes the line that made the trap.  (Traps
+    made inside another trap's constructor -- ``set_alarm`` checks its
+    delay with a ``sleep`` -- are not the user's.)"""
+    if own is None:
+        def __init__(self):
+            _note_maker(self, sys._getframe(1))
+    else:
+        def __init__(self, *args, **kwargs):
+            own(self, *args, **kwargs)
+            _note_maker(self, sys._getframe(1))
+        __init__.__doc__ = own.__doc__
+    return __init__
+
+
+def _note_maker(trap, frame):
+    if frame.f_globals is not _TRAPS_MODULE:
+        _made[id(trap)] = (frame.f_code, frame.f_lineno)
+
+
+def _trap_died(trap):
+    """``Trap.__del__`` in debug mode: a trap never yielded, dying on the
+    very line that made it, is a forgotten ``yield``."""
+    made = _made.pop(id(trap), None)
+    if made is None:
+        return
+    code, lineno = made
+    frame = sys._getframe(1)
+    if frame.f_code is code and frame.f_lineno == lineno:
+        log.warning("%s:%d: %r was made but never yielded, so it did nothing (in %s); "
+                    "did you mean 'yield %s(...)' (or 'await %s(...)')?",
+                    code.co_filename, lineno, trap, code.co_name,
+                    type(trap).__name__, type(trap).__name__)

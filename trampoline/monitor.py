@@ -1,0 +1,326 @@
+"""The monitor: look inside a running program from another terminal.
+
+``run(main(), monitor=True)`` (or ``TRAMPOLINE_MONITOR=1``, or
+``=host:port``) listens on 127.0.0.1:48802; ``python3 -m trampoline.monitor
+[host:port]`` connects to it.  Commands::
+
+    ps          every task: id, name, state, what it waits on, for how long
+    where ID    the task's whole generator stack, file:line, outermost first
+    cancel ID   cancel the task (Cancelled is raised at its yield)
+    help, quit
+
+The idea: the monitor is a thread of its own, with plain blocking sockets,
+so it answers however busy the tasks are -- but it never touches the
+kernel's state.  Each command is a small function handed to the kernel with
+``call_threadsafe``; the kernel runs it in its own thread, between tasks,
+and the monitor thread waits (on a ``threading.Event``) for the answer.  A
+kernel stuck in a task that never yields cannot answer: the monitor says so
+after ``answer_timeout`` seconds.  The monitor is also an instrument, so it
+knows since when each task has been in its state.
+
+What it must never do: read or change a task from its own thread, or
+listen beyond localhost unless told to (whoever connects can cancel tasks).
+"""
+
+import logging
+import selectors
+import socket
+import sys
+import threading
+import time
+
+from .debug import format_frames
+from .errors import Cancelled
+from .trace import describe_trap, describe_wait
+
+__all__ = ["Monitor", "parse_address", "main", "DEFAULT_HOST", "DEFAULT_PORT"]
+
+log = logging.getLogger("trampoline")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 48802
+PROMPT = b"trampoline> "
+
+HELP = """\
+commands:
+  ps          every task: id, name, state, what it waits on, and for how long
+  where ID    task ID's generator stack, outermost call first
+  cancel ID   cancel task ID (Cancelled is raised where it waits)
+  help        this text
+  quit        close this connection (the program goes on)"""
+
+
+def parse_address(spec):
+    """Where to listen or connect: ``True`` or "1" (the default,
+    127.0.0.1:48802), a port (``5000``, "5000", ":5000"), "host:port", or
+    a ``(host, port)`` tuple."""
+    if isinstance(spec, tuple):
+        return spec[0], int(spec[1])
+    if spec is True or spec in ("1", ""):
+        return DEFAULT_HOST, DEFAULT_PORT
+    if isinstance(spec, int):
+        return DEFAULT_HOST, spec
+    host, _, port = str(spec).rpartition(":")
+    return host.strip("[]") or DEFAULT_HOST, int(port)
+
+
+class Monitor:
+    """The monitor of one kernel: ``Kernel(monitor=...)`` makes it,
+    ``Kernel.run`` starts and stops it.  ``address`` is where it listens
+    (the real port once started, if 0 was asked for)."""
+
+    #: How long a command waits for the kernel to answer.
+    answer_timeout = 5.0
+
+    def __init__(self, kernel, address=True):
+        self.kernel = kernel
+        self.address = parse_address(address)
+        self._since = {}            # task id -> when it last ran (kernel thread only)
+        self._listener = None
+        self._stop_recv = self._stop_send = None
+        self._threads = []
+        self._waiting = set()       # threading.Events of questions not yet answered
+        self._stopped = False       # (both guarded by _lock)
+        self._lock = threading.Lock()
+
+    # ------------------------------------------- instrument (kernel thread)
+
+    def task_spawned(self, task):
+        self._since[task.id] = time.monotonic()
+
+    def task_step(self, task, value):
+        self._since[task.id] = time.monotonic()
+
+    def task_exited(self, task):
+        del self._since[task.id]
+
+    # -------------------------------------------------- start and stop
+
+    def start(self):
+        """Listen and serve, in a thread.  If the address is taken, log a
+        warning and let the program run without a monitor."""
+        try:
+            self._listener = socket.create_server(self.address)
+        except OSError as error:
+            log.warning("trampoline monitor: cannot listen on %s:%d (%s); running without it",
+                        self.address[0], self.address[1], error)
+            return
+        self._listener.setblocking(False)   # (readiness may be gone by accept)
+        self.address = self._listener.getsockname()[:2]
+        self._stopped = False
+        self._stop_recv, self._stop_send = socket.socketpair()
+        log.info("trampoline monitor on %s:%d: python3 -m trampoline.monitor %s:%d",
+                 *(self.address + self.address))
+        self._spawn_thread(self._serve, "trampoline monitor")
+
+    def stop(self):
+        """Stop serving: wake every monitor thread, wait for them, close.
+        Questions still waiting for the kernel are told it has stopped."""
+        if self._listener is None:
+            return
+        self._stop_send.send(b"x")      # never read: readable for every thread
+        with self._lock:
+            self._stopped = True
+            for answered in self._waiting:
+                answered.set()
+        for thread in self._threads:
+            thread.join(self.answer_timeout)
+        self._threads = []
+        for sock in (self._listener, self._stop_recv, self._stop_send):
+            sock.close()
+        self._listener = None
+
+    def _spawn_thread(self, target, name, *args):
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    # ---------------------------------------------- the monitor threads
+
+    def _serve(self):
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._stop_recv, selectors.EVENT_READ)
+            while True:
+                ready = [key.fileobj for key, _ in selector.select()]
+                if self._stop_recv in ready:
+                    return
+                try:
+                    conn, _ = self._listener.accept()
+                except OSError:         # pragma: no cover - gone before it was accepted
+                    continue
+                conn.setblocking(True)
+                self._spawn_thread(self._session, "trampoline monitor session", conn)
+
+    def _session(self, conn):
+        """One connection: a line in, an answer and a prompt out."""
+        try:
+            self._converse(conn)
+        except OSError:                 # the client went away
+            pass
+        finally:
+            conn.close()
+
+    def _converse(self, conn):
+        with selectors.DefaultSelector() as selector:
+            selector.register(conn, selectors.EVENT_READ)
+            selector.register(self._stop_recv, selectors.EVENT_READ)
+            conn.sendall(b"trampoline monitor: 'help' lists the commands\n" + PROMPT)
+            pending = b""
+            while True:
+                ready = [key.fileobj for key, _ in selector.select()]
+                if self._stop_recv in ready:
+                    conn.sendall(b"\nthe program's kernel has stopped\n")
+                    return
+                data = conn.recv(4096)
+                if not data:
+                    return
+                pending += data
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    answer = self.command(line.decode("utf-8", "replace"))
+                    if answer is None:
+                        conn.sendall(b"bye\n")
+                        return
+                    conn.sendall(answer.encode("utf-8", "replace") + b"\n" + PROMPT)
+
+    def command(self, line):
+        """The answer to one command line (``None`` for quit).  Called in a
+        monitor thread; asks the kernel for whatever it needs."""
+        words = line.split()
+        if not words:
+            return ""
+        name, args = words[0].lower(), words[1:]
+        if name in ("quit", "exit", "q"):
+            return None
+        if name == "help":
+            return HELP
+        if name == "ps":
+            return self._ask(self._ps)
+        if name in ("where", "cancel"):
+            if len(args) != 1 or not args[0].isdigit():
+                return "usage: %s ID (a task id, from ps)" % name
+            task_id = int(args[0])
+            if name == "cancel":
+                return self._ask(self._cancel, task_id)
+            answer = self._ask(self._where, task_id)
+            if isinstance(answer, str):     # the kernel did not answer
+                return answer
+            heading, frames = answer        # (source lines are read here, not in
+            return heading + format_frames(frames)     # the kernel's thread)
+        return "unknown command %r; 'help' lists the commands" % name
+
+    def _ask(self, question, *args):
+        """Have the kernel compute ``question(*args)`` in its thread, and
+        wait for the answer."""
+        answered = threading.Event()
+        answer = []
+
+        def in_kernel():
+            try:
+                answer.append(question(*args))
+            finally:
+                answered.set()
+
+        with self._lock:
+            if self._stopped:
+                return "no answer: the program's kernel has stopped"
+            self._waiting.add(answered)
+        try:
+            self.kernel.call_threadsafe(in_kernel)
+            answered.wait(self.answer_timeout)
+        finally:
+            with self._lock:
+                self._waiting.discard(answered)
+        if answer:
+            return answer[0]
+        if self._stopped:
+            return "no answer: the program's kernel has stopped"
+        return ("no answer from the kernel within %g s: a task is running without "
+                "yielding (see Kernel(debug=True))" % self.answer_timeout)
+
+    # ----------------------------------- the questions (kernel thread)
+
+    def _ps(self):
+        now = time.monotonic()
+        rows = [("ID", "NAME", "STATE", "FOR", "WAITING ON")]
+        for task in sorted(self.kernel._tasks.values(), key=lambda task: task.id):
+            waiting = task._waiting
+            rows.append((str(task.id), task.name, task.state,
+                         _duration(now - self._since.get(task.id, now)),
+                         "" if waiting is None else "%s: %s" % (
+                             describe_trap(waiting), describe_wait(waiting))))
+        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        return "\n".join("%*s  %-*s  %-*s  %*s  %s" % (
+            widths[0], row[0], widths[1], row[1], widths[2], row[2], widths[3], row[3],
+            row[4]) for row in rows)
+
+    def _where(self, task_id):
+        task = self.kernel._tasks.get(task_id)
+        if task is None:
+            return "no task %d (it has finished, or never was; see ps)" % task_id, []
+        waiting = task._waiting
+        return "task %d %s, %s%s:\n" % (
+            task.id, task.name, task.state,
+            "" if waiting is None else " on %s" % describe_trap(waiting)), task.where()
+
+    def _cancel(self, task_id):
+        task = self.kernel._tasks.get(task_id)
+        if task is None:
+            return "no task %d (it has finished, or never was; see ps)" % task_id
+        self.kernel._cancel(task, Cancelled("cancelled from the monitor"))
+        return "cancelled task %d %s: Cancelled is raised where it waits" % (task.id, task.name)
+
+
+def _duration(seconds):
+    if seconds < 1:
+        return "%d ms" % (seconds * 1000)
+    if seconds < 120:
+        return "%.1f s" % seconds
+    return "%d min" % (seconds // 60)
+
+
+# =================================================== the client
+
+def main(argv=None):
+    """``python3 -m trampoline.monitor [host:port]``: connect, then send
+    each line typed (or piped in) and print the answers."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["-h"], ["--help"]) or len(argv) > 1:
+        print("usage: python3 -m trampoline.monitor [host:port]   (default %s:%d)"
+              % (DEFAULT_HOST, DEFAULT_PORT))
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    address = parse_address(argv[0] if argv else True)
+    try:
+        sock = socket.create_connection(address)
+    except OSError as error:
+        print("cannot connect to the monitor at %s:%d: %s (is the program running with "
+              "monitor=True or TRAMPOLINE_MONITOR=1?)" % (address + (error,)), file=sys.stderr)
+        return 1
+    with sock:
+        while True:
+            reply = _read_reply(sock)
+            sys.stdout.write(reply.decode("utf-8", "replace"))
+            sys.stdout.flush()
+            if not reply.endswith(PROMPT):
+                return 0                # the monitor said bye, or stopped
+            line = sys.stdin.readline()
+            if not line:
+                line = "quit\n"
+            if not sys.stdin.isatty():  # pragma: no branch - show what was piped in
+                sys.stdout.write(line)
+            sock.sendall(line.encode("utf-8"))
+
+
+def _read_reply(sock):
+    reply = b""
+    while not reply.endswith(PROMPT):
+        data = sock.recv(65536)
+        if not data:
+            break
+        reply += data
+    return reply
+
+
+if __name__ == "__main__":     # pragma: no cover - run as a command in the tests
+    sys.exit(main())

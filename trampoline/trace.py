@@ -1,0 +1,478 @@
+"""Tracing: watch the kernel work, as text, as a timeline, or as ASCII art.
+
+The kernel tells *instruments* what it does (``Kernel(instruments=[...])``,
+see ``Kernel._instrument``): a task was spawned, is resumed, yielded a trap,
+exited; the kernel waits in its poller, descriptors became ready, a timer
+fired.  This module turns those calls into something a person can read:
+
+* ``TextTrace(file)`` -- one line per event, as it happens::
+
+      0.000412  task 3 echo(client, address)  -> read(fd=7, 65536)   [parked: fd 7 readable]
+
+* ``Timeline(path)`` -- the Chrome/Perfetto trace-event JSON format: one
+  track per task, a slice for each stretch it ran and for each wait
+  (labelled with the trap).  Open it in https://ui.perfetto.dev or
+  ``chrome://tracing`` and *see* the tasks interleave.  ``Timeline.ascii()``
+  draws the same as a chart for a terminal or a slide.
+
+* ``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py
+  args...`` runs a script with an instrument installed in every ``run()``
+  it calls; ``TRAMPOLINE_TRACE=1`` does the same for the text trace without
+  changing a line.
+
+The idea: an instrument only *looks*.  When a step ends (the next event
+comes) it reads the task's state -- parked on which trap, back on the ready
+queue, done -- and so learns what the trap did without the kernel saying.
+What it must never do: change a task, a trap or the kernel, or cost a thing
+when it is not installed (``run()`` imports this module only when asked to).
+"""
+
+import argparse
+import json
+import os
+import runpy
+import sys
+import time
+
+from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
+                    sendto, sleep, write, write_wait)
+
+__all__ = ["TextTrace", "Timeline", "describe_trap", "describe_wait", "main"]
+
+# ================================================== words for what tasks do
+
+#: What kind of wait each trap is, as the ASCII timeline draws it.
+_WAIT_KINDS = {
+    read: "r", read_wait: "r", accept: "r", recvfrom: "r",
+    write: "w", write_wait: "w", connect: "w", sendto: "w",
+    sleep: "z",
+}
+
+#: Traps the kernel dispatches a second time once their descriptor is ready
+#: (the read happens then): that second dispatch is not a new request.
+_REDISPATCHED = (read, write, accept, connect, read_wait, write_wait, recvfrom, sendto)
+
+
+def _short(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _coro_name(coro):
+    return "%s()" % getattr(coro, "__qualname__", type(coro).__name__).rpartition("<locals>.")[2]
+
+
+def _field(trap, name):
+    value = getattr(trap, name)
+    if name == "fd":
+        return "fd=%d" % value
+    if name == "nbytes" and type(trap) is write:
+        return "%d bytes" % value
+    if name == "coro":
+        return _coro_name(value)
+    if name == "task":
+        return "task %d %s" % (value.id, value.name)
+    if name == "queue":
+        return "a wait queue"
+    return _short(value)
+
+
+def describe_trap(trap):
+    """A trap (or a subroutine call) as a person would write it:
+    ``read(fd=7, 65536)``, ``sleep(0.5)``, ``join(task 3 echo)``."""
+    if not isinstance(trap, Trap):
+        return "call " + _coro_name(trap)
+    return "%s(%s)" % (type(trap).__name__,
+                       ", ".join(_field(trap, name) for name in trap._shown))
+
+
+def describe_wait(trap):
+    """What a task parked on ``trap`` waits for: ``fd 7 readable``."""
+    kind = _WAIT_KINDS.get(type(trap))
+    if kind == "r":
+        return "fd %d readable" % trap.fd
+    if kind == "w":
+        return "fd %d writable" % trap.fd
+    if kind == "z":
+        return "%g s to pass" % trap.seconds
+    if type(trap) is join:
+        return "task %d %s to finish" % (trap.task.id, trap.task.name)
+    if type(trap) is cancel:
+        return "task %d %s to finish cancelling" % (trap.task.id, trap.task.name)
+    if type(trap) is park:
+        return "somebody to wake it (an event, a lock, a queue...)"
+    return describe_trap(trap)      # pragma: no cover - every parking trap is above
+
+
+def _task_label(task):
+    return "task %d %s" % (task.id, task.name)
+
+
+#: Poller event bits.  epoll and ``selectors`` number them differently, but
+#: never clash on the ones the kernel asks for: 1 is readable in both, 2 or
+#: 4 writable, 8 or 16 an error or a hang-up (which wakes both directions).
+_READABLE, _WRITABLE, _BROKEN = 1, 2 | 4, 8 | 16
+
+
+# ================================================================ TextTrace
+
+class TextTrace:
+    """An instrument that writes one line per event to ``file`` (default:
+    ``sys.stderr`` at the time of writing).  Times are seconds since the
+    first event, on ``clock`` (default ``time.perf_counter``)."""
+
+    def __init__(self, file=None, clock=time.perf_counter):
+        self.file = file
+        self._clock = clock
+        self._start = None
+        self._labels = {}           # task -> its label, while it lives
+        self._pending = None        # (task, trap, line, when): a trap line not yet written
+        self._parked = {}           # task -> the trap it parked on
+
+    def _write(self, who, text, now=None):
+        if now is None:
+            now = self._clock()
+        if self._start is None:
+            self._start = now
+        file = self.file if self.file is not None else sys.stderr
+        file.write("%.6f  %-28s %s\n" % (now - self._start, who, text))
+
+    def _flush(self, same_step=False):
+        """Write the trap line held back until now: the task's state tells
+        what became of the trap (unless the step goes on: it was done)."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        task, trap, line, when = pending
+        if not same_step and not task.done:
+            if task._waiting is trap:
+                self._parked[task] = trap
+                line += "   [parked: %s]" % describe_wait(trap)
+            else:
+                line += "   [back of the ready queue: others run first]"
+        self._write(self._labels[task], line, when)
+
+    def task_spawned(self, task):
+        self._flush(same_step=True)
+        self._labels[task] = _task_label(task)
+        self._write(self._labels[task], "spawned")
+
+    def task_step(self, task, value):
+        self._flush()
+        if isinstance(value, BaseException):
+            self._parked.pop(task, None)
+            line = "runs: %s thrown in" % _short(value)
+        else:
+            parked = self._parked.get(task)
+            line = "runs"
+            if parked is not None:
+                line = "runs: %s is done waiting" % describe_trap(parked)
+                if type(parked) not in _REDISPATCHED:
+                    del self._parked[task]
+            if value is not None:
+                line += " <- %s" % _short(value)
+        self._write(self._labels[task], line)
+
+    def task_trap(self, task, trap):
+        self._flush(same_step=True)
+        if self._parked.get(task) is trap:      # its wait is over: it goes on
+            del self._parked[task]
+            return
+        self._pending = (task, trap, "-> " + describe_trap(trap), self._clock())
+
+    def task_exited(self, task):
+        self._flush(same_step=True)
+        self._parked.pop(task, None)
+        self._write(self._labels.pop(task), "exits")
+
+    def io_wait(self, timeout):
+        self._flush()
+        if timeout:
+            self._write("kernel", "polls: nothing to run; waits for I/O, at most %.3f s" % timeout)
+
+    def io_ready(self, events):
+        self._flush()
+        waiters = {}                # (fd, "r" or "w") -> the task parked on it
+        for task, trap in self._parked.items():
+            kind = _WAIT_KINDS.get(type(trap))
+            if kind in ("r", "w"):
+                waiters[trap.fd, kind] = task
+        for fd, mask in events:
+            words = []
+            for kind, word, bits in (("r", "readable", _READABLE), ("w", "writable", _WRITABLE)):
+                if mask & (bits | _BROKEN):
+                    waiter = waiters.get((fd, kind))
+                    words.append("%s -> wakes %s" % (word, self._labels[waiter]) if waiter else
+                                 "%s (no task waits for that: the kernel stops asking)" % word)
+            if mask & _BROKEN:
+                words.insert(0, "error or hang-up")
+            self._write("kernel", "ready: fd %d %s" % (fd, ", ".join(words)))
+
+    def timer_fired(self, task):
+        self._flush()
+        self._write("kernel", "timer: %s has slept enough" % self._labels[task])
+
+
+# ================================================================= Timeline
+
+class _Track:
+    """One task's row: its slices, and the state it is in now."""
+
+    __slots__ = ("task", "pid", "tid", "label", "slices", "since", "state", "name", "args")
+
+    def __init__(self, task, pid, label, now):
+        self.task = task            # None once it has exited
+        self.pid = pid
+        self.tid = task.id
+        self.label = label
+        self.slices = []            # (start, end, state, name, args)
+        self.since = now            # when the current state began
+        self.state = "-"            # "-" ready, "#" running, r w z . waiting
+        self.name = "ready"
+        self.args = None
+
+    def enter(self, now, state, name, args=None):
+        if now > self.since or self.state == "#":
+            self.slices.append((self.since, now, self.state, self.name, self.args))
+        self.since = now
+        self.state = state
+        self.name = name
+        self.args = args
+
+
+class Timeline:
+    """An instrument that records when each task ran and what it waited on.
+
+    ``write(path)`` saves it in the Chrome/Perfetto trace-event format (done
+    by itself, to the ``path`` given here, whenever the last task of a run
+    exits); ``ascii(width)`` draws it as text.  Times come from ``clock``
+    (default ``time.perf_counter``).
+    """
+
+    def __init__(self, path=None, clock=time.perf_counter):
+        self.path = path
+        self._clock = clock
+        self._start = None
+        self._tracks = {}           # task -> its _Track, while it lives
+        self._order = []            # the tracks, in spawn order
+        self._running = None        # the _Track running now
+        self._polls = []            # (pid, start, end, timeout): waits in the poller
+        self._polling = None        # (start, timeout) of the poll going on
+        self._runs = 0              # kernel runs seen: one trace "process" each
+        self._live = 0
+
+    def _now(self, step_over=True):
+        """The time, closing what the event that asks for it ends: the
+        running task's stretch (unless the step goes on), the kernel's
+        wait in the poller."""
+        now = self._clock()
+        if self._start is None:
+            self._start = now
+        running = self._running
+        if running is not None and step_over:
+            self._running = None
+            self._step_ended(running, now)
+        if self._polling is not None:
+            start, timeout = self._polling
+            self._polling = None
+            self._polls.append((self._runs, start, now, timeout))
+        return now
+
+    def _step_ended(self, track, now):
+        waiting = track.task._waiting       # (an exiting task is no longer running)
+        if waiting is None:
+            track.enter(now, "-", "ready")
+        else:
+            track.enter(now, _WAIT_KINDS.get(type(waiting), "."), describe_trap(waiting),
+                        {"waiting for": describe_wait(waiting)})
+
+    def task_spawned(self, task):
+        now = self._now(step_over=False)    # (the spawner goes on running)
+        if task.id == 1:
+            self._runs += 1
+        track = _Track(task, max(self._runs, 1), _task_label(task), now)
+        self._tracks[task] = track
+        self._order.append(track)
+        self._live += 1
+
+    def task_step(self, task, value):
+        now = self._now()
+        track = self._tracks[task]
+        track.enter(now, "#", "run")
+        self._running = track
+
+    def task_trap(self, task, trap):
+        track = self._tracks[task]
+        if track.args is None:
+            track.args = {"yielded": []}
+        yielded = track.args["yielded"]
+        if len(yielded) < 10:
+            yielded.append(describe_trap(trap))
+
+    def task_exited(self, task):
+        track = self._tracks.pop(task)
+        if self._running is track:
+            self._running = None
+        now = self._now()
+        track.enter(now, None, None)
+        track.task = None
+        self._live -= 1
+        if not self._live and self.path is not None:
+            self.write()
+
+    def io_wait(self, timeout):
+        now = self._now()
+        if timeout:
+            self._polling = (now, timeout)
+
+    def io_ready(self, events):
+        self._now()
+
+    def timer_fired(self, task):
+        now = self._now()
+        track = self._tracks[task]
+        track.enter(now, "-", "ready")
+
+    # ------------------------------------------------------------ output
+
+    def slices(self):
+        """Every track's finished slices, as ``(label, [(start, end, state,
+        name), ...])`` in spawn order; times in seconds from the first
+        event.  ``state`` is ``#`` for a run, ``r`` ``w`` ``z`` ``.`` for a
+        wait, ``-`` while ready to run."""
+        start = self._start or 0.0
+        return [(track.label, [(begin - start, end - start, state, name)
+                               for begin, end, state, name, args in track.slices])
+                for track in self._order]
+
+    def events(self):
+        """The trace as a list of Chrome trace-event dicts."""
+        start = self._start or 0.0
+        events = []
+        for pid in range(1, max(self._runs, 1) + 1):
+            events.append({"ph": "M", "name": "process_name", "pid": pid, "tid": 0,
+                           "args": {"name": "trampoline run %d" % pid}})
+            events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": 0,
+                           "args": {"name": "kernel (waiting in the poller)"}})
+        for pid, begin, end, timeout in self._polls:
+            events.append(_slice("poll", "kernel", pid, 0, begin - start, end - begin,
+                                 {"timeout": timeout}))
+        for track in self._order:
+            events.append({"ph": "M", "name": "thread_name", "pid": track.pid,
+                           "tid": track.tid, "args": {"name": track.label}})
+            events.append({"ph": "M", "name": "thread_sort_index", "pid": track.pid,
+                           "tid": track.tid, "args": {"sort_index": track.tid}})
+            for begin, end, state, name, args in track.slices:
+                category = {"#": "run", "-": "ready"}.get(state, "wait")
+                events.append(_slice(name, category, track.pid, track.tid,
+                                     begin - start, end - begin, args))
+        return events
+
+    def write(self, path=None):
+        """Write the trace-event JSON to ``path`` (default: the one given
+        to the constructor)."""
+        path = path or self.path
+        with open(path, "w") as out:
+            out.write('{"displayTimeUnit": "ms", "traceEvents": [\n')
+            out.write(",\n".join(json.dumps(event) for event in self.events()))
+            out.write("\n]}\n")
+
+    def ascii(self, width=64):
+        """The timeline as text: one row per task, time across."""
+        rows = self.slices()
+        end = max([stop for label, slices in rows for _, stop, _, _ in slices] or [0.0])
+        step = end / width or 1.0
+        label_width = min(max([len(label) for label, _ in rows] or [4]), 32)
+        lines = ["%-*s  0%s%s" % (label_width, "", " " * (width - 1 - len(_ms(end))), _ms(end))]
+        for label, slices in rows:
+            cells = [" "] * width
+            for begin, stop, state, _ in slices:
+                first = min(int(begin / step), width - 1)
+                last = max(first, min(int(stop / step - 1e-9), width - 1))
+                for column in range(first, last + 1):
+                    if _PRIORITY[state] > _PRIORITY[cells[column]]:
+                        cells[column] = state
+            lines.append("%-*s |%s|" % (label_width, label[:label_width], "".join(cells)))
+        lines.append("%-*s  # running  . waiting (join, lock, queue...)  r read-wait  "
+                     "w write-wait  z sleeping  - ready" % (label_width, ""))
+        return "\n".join(lines)
+
+
+#: When several states share one column, the one drawn.
+_PRIORITY = {" ": 0, "-": 1, ".": 2, "z": 3, "w": 4, "r": 5, "#": 6}
+
+
+def _ms(seconds):
+    return "%.1f ms" % (seconds * 1000) if seconds < 1 else "%.2f s" % seconds
+
+
+def _slice(name, category, pid, tid, begin, duration, args):
+    event = {"ph": "X", "name": name, "cat": category, "pid": pid, "tid": tid,
+             "ts": round(begin * 1e6, 3), "dur": round(duration * 1e6, 3)}
+    if args:
+        event["args"] = args
+    return event
+
+
+# ==================================================== the command line
+
+#: Instruments that ``python3 -m trampoline.trace`` asks every run() to use.
+_cli_instruments = None
+
+
+def environment_instruments():
+    """The instruments ``trampoline.run()`` adds by itself: those of
+    ``python3 -m trampoline.trace``, else a ``TextTrace`` on stderr when
+    ``TRAMPOLINE_TRACE`` is set (and not "0")."""
+    if _cli_instruments is not None:
+        return list(_cli_instruments)
+    if os.environ.get("TRAMPOLINE_TRACE", "0") not in ("", "0"):
+        return [TextTrace()]
+    return []
+
+
+def main(argv=None):
+    """``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py args...``"""
+    global _cli_instruments
+    parser = argparse.ArgumentParser(
+        prog="python3 -m trampoline.trace",
+        description="Run a Python script with every trampoline.run() in it traced: a line "
+                    "per event on stderr, or a timeline (JSON for a trace viewer, or ASCII).")
+    parser.add_argument("--timeline", metavar="OUT.json",
+                        help="write a Chrome/Perfetto trace-event file (open it in "
+                             "ui.perfetto.dev)")
+    parser.add_argument("--ascii", action="store_true",
+                        help="print an ASCII timeline on stderr when the script ends")
+    parser.add_argument("--width", type=int, default=64, help="columns of the ASCII timeline")
+    parser.add_argument("script", help="the Python script to run")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    args = parser.parse_args(argv)
+    timeline = None
+    if args.timeline or args.ascii:
+        timeline = Timeline(args.timeline)
+        _cli_instruments = [timeline]
+    else:
+        _cli_instruments = [TextTrace()]
+    saved_argv, saved_path = sys.argv, sys.path[0]
+    sys.argv = [args.script] + args.args
+    sys.path[0] = os.path.dirname(os.path.abspath(args.script))
+    code = 0
+    try:
+        runpy.run_path(args.script, run_name="__main__")
+    except SystemExit as exit:
+        code = exit.code
+    finally:
+        _cli_instruments = None
+        sys.argv, sys.path[0] = saved_argv, saved_path
+        if timeline is not None:
+            if args.timeline:
+                timeline.write()
+            if args.ascii:
+                print(timeline.ascii(args.width), file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":     # pragma: no cover - run as a command in the tests
+    from trampoline.trace import main as _main     # the module run() looks at, not __main__
+    sys.exit(_main())
