@@ -7,25 +7,41 @@ never be caught by an ``except TaskTimeout`` inside the inner scope.  Also:
 a timeout on a single trap leaves no registration and no live alarm behind,
 and expiries that land on a task just woken with a value.
 
-Sleeps here are the thing under test (what the timeout interrupts); they
-are short.  Where two things must happen "in the same kernel turn", the
-kernel is held up deterministically with a blocking ``time.sleep`` inside a
-task, so every deadline has passed when it next looks at its timers.
+The tests run on a ``VirtualClock``: sleeps and deadlines take no real
+time, and every run goes the same way.  Where two things must happen "in
+the same kernel turn", a task moves the clock forward without yielding
+(``clock.advance``), so every deadline has passed when the kernel next looks
+at its timers.  The two tests of a timeout on a socket trap use real time.
 """
 
 import socket
-import time
 
 import pytest
 
 import trampoline
 from trampoline import (Cancelled, Event, Kernel, Queue, TaskError, TaskTimeout,
-                        TimeoutCancelled, cancel, ignore_after, join, read, run,
+                        TimeoutCancelled, VirtualClock, cancel, ignore_after, join, read,
                         sleep, spawn, timeout_after)
 from trampoline.traps import current_kernel
 
 
 # ------------------------------------------------------------- helpers
+
+clock = None                        # this test's VirtualClock
+
+
+@pytest.fixture(autouse=True)
+def virtual_clock():
+    global clock
+    clock = VirtualClock()
+    yield clock
+    clock = None
+
+
+def run(coro):
+    """trampoline.run on this test's virtual clock."""
+    return trampoline.run(coro, clock=clock)
+
 
 def until(predicate, limit=1000):
     for _ in range(limit):
@@ -84,13 +100,13 @@ def test_timeout_after_raises_and_cancels_the_work_inside():
     log = []
 
     def main():
-        start = time.monotonic()
+        start = clock()
         with pytest.raises(TaskTimeout):
             yield timeout_after(0.02, slow(1, log))
-        return time.monotonic() - start
+        return clock() - start
 
     elapsed = run(main())
-    assert elapsed < 0.5
+    assert elapsed == pytest.approx(0.02)    # virtual time: exactly the deadline
     # Inside, the work saw a cancellation (not TaskTimeout) and cleaned up.
     assert log == [("slow interrupted by", "TimeoutCancelled"), "slow finally"]
 
@@ -365,7 +381,7 @@ def test_nested_equal_deadlines_expiring_in_the_same_turn_the_outer_wins():
         return "finished"
 
     def blocked_then_wait():
-        time.sleep(0.03)                # both deadlines pass, kernel stuck
+        clock.advance(0.03)             # both deadlines pass, kernel stuck
         yield sleep(0)
         yield sleep(1)
 
@@ -405,17 +421,17 @@ def test_timeout_during_cleanup_outer_expires_in_inner_finally():
         return "finished"
 
     def main():
-        start = time.monotonic()
+        start = clock()
         try:
             yield timeout_after(0.05, middle())
         except TaskTimeout:
-            return "outer", time.monotonic() - start
-        return "none", time.monotonic() - start
+            return "outer", clock() - start
+        return "none", clock() - start
 
     result, elapsed = run(main())
     assert result == "outer"
     assert log == ["cleanup start"]
-    assert elapsed < 0.4
+    assert elapsed == pytest.approx(0.05)    # the outer deadline, not the cleanup's end
 
 
 def test_timeout_during_cleanup_outer_expires_in_inner_fallback():
@@ -517,7 +533,7 @@ def test_outer_expiry_while_the_inner_expiry_is_pending_is_not_lost():
         q = Queue()
         t = yield spawn(outer(q))
         yield parked(t)
-        time.sleep(0.04)                # both deadlines pass, kernel stuck
+        clock.advance(0.04)             # both deadlines pass, kernel stuck
         q.put_nowait("item")            # wakes t with the item, same turn
         return (yield join(t)), q.qsize()
 
@@ -556,7 +572,7 @@ def test_cancel_arriving_after_a_pending_expiry_is_not_lost():
         yield parked(v)
         c = yield spawn(canceller(ev, v))
         yield parked(c)
-        time.sleep(0.03)                # the victim's deadline passes
+        clock.advance(0.03)             # the victim's deadline passes
         ev.set()                        # the canceller runs first next turn
         q.put_nowait("item")            # the victim is woken with the item
         yield join(c)
