@@ -37,6 +37,7 @@ What this module must never do: block the thread (no DNS, no handshake, no
 only), or lose, duplicate or reorder a byte between calls.
 """
 
+import errno
 import logging
 import os
 import socket
@@ -48,7 +49,7 @@ from .errors import TaskError, TrampolineError
 from .net import listen
 from .threads import run_in_thread
 from .timeouts import timeout_after
-from .traps import _describe, accept, cancel, connect, current, join, spawn
+from .traps import _describe, accept, cancel, connect, current, join, sleep, spawn
 
 __all__ = [
     "Stream", "IncompleteReadError", "LimitOverrunError",
@@ -651,14 +652,32 @@ def _report_ready(ready, address):
         ready(address)
 
 
+# accept() errors a server lives through: out of descriptors or memory, or
+# a connection that was reset before it could be accepted.
+_ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED}
+
+
 @coroutine
 def _serve(listener, handler, context, ready):
     connections = {}                    # task -> its socket, while it runs
     try:
         if ready is not None:
             _report_ready(ready, listener.getsockname())
+        backoff = 0.0
         while True:
-            conn, address = yield accept(listener)
+            try:
+                conn, address = yield accept(listener)
+            except OSError as exc:
+                if exc.errno not in _ACCEPT_RETRY:
+                    raise
+                # Out of descriptors (or memory): the connections we have go
+                # on being served; wait, a little longer each time, and try
+                # again -- neither crash nor spin.
+                backoff = min(max(backoff * 2, 0.01), 1.0)
+                log.warning("accept() failed: %s; retrying in %.2f s", exc, backoff)
+                yield sleep(backoff)
+                continue
+            backoff = 0.0
             task = yield spawn(_connection(conn, address, handler, context, connections),
                                name="%s %s" % (getattr(handler, "__name__", "handler"),
                                                _format_address(address)))
