@@ -99,6 +99,10 @@ BUDGET = 50
 #: once a pipe is writable there is room for at least this much.
 PIPE_CHUNK = getattr(select, "PIPE_BUF", 512)
 
+#: While tasks are ready, the kernel polls for I/O once every this many
+#: turns (each turn runs every ready task once).
+POLL_EVERY = 8
+
 #: The longest single wait in the poller (a sleep of inf waits in pieces).
 MAX_TIMEOUT = 3600.0
 
@@ -118,7 +122,7 @@ _running = threading.local()
 class _Registration:
     """One descriptor known to the poller: who waits on it, for what."""
 
-    __slots__ = ("fileobj", "reader", "writer", "events", "owner", "writing")
+    __slots__ = ("fileobj", "reader", "writer", "events", "owner", "writing", "full")
 
     def __init__(self, fileobj, owner):
         self.fileobj = fileobj      # the object the traps name (identity tells reuse)
@@ -127,6 +131,7 @@ class _Registration:
         self.events = 0             # the poller's event mask registered now
         self.owner = owner          # the task that registered it (cleans up)
         self.writing = None         # the write trap last parked on it
+        self.full = False           # the last read filled its buffer: try the next
 
 
 class WaitQueue:
@@ -439,6 +444,7 @@ class Kernel:
         debug = self.debug
         on_step = self._on_step
         next_sweep = clock() + SWEEP_INTERVAL
+        skipped = 0                         # turns since the last poll
 
         while True:
             # 1. Run the tasks that are ready now.  Tasks they wake go behind
@@ -522,9 +528,20 @@ class Kernel:
             # 2. Wait for I/O -- not at all if tasks are ready -- and make the
             #    waiters of ready descriptors ready.
             if ready:
+                # Tasks are ready: look at I/O without waiting, but only
+                # every POLL_EVERY turns -- a poll is a system call, and
+                # tasks passing the processor among themselves (sleep(0),
+                # spawn, join) need none.  The poll still comes at bounded
+                # intervals, so a busy kernel never starves the descriptors.
+                skipped += 1
+                if skipped < POLL_EVERY:
+                    if sleeping and sleeping[0][0] <= clock():
+                        self._fire_timers(clock())
+                    continue
                 timeout = 0
             else:
                 timeout = self._wait_time(deadline)
+            skipped = 0
             for hook in self._on_io_wait:
                 hook(timeout)
             try:
@@ -678,11 +695,12 @@ class Kernel:
         task.done = True
         task._coro = None
         del self._tasks[task.id]
-        for fd in task._fds:
-            reg = self._fds.get(fd)
-            if reg is not None and reg.owner is task:
-                self._release(fd, reg)
-        task._fds = []
+        if task._fds:
+            for fd in task._fds:
+                reg = self._fds.get(fd)
+                if reg is not None and reg.owner is task:
+                    self._release(fd, reg)
+            task._fds = None
         if exc is None:
             task._result = value
         else:
@@ -690,12 +708,12 @@ class Kernel:
             task.cancelled = isinstance(exc, Cancelled)
         for hook in self._on_exited:
             hook(task)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if exc is not None and isinstance(exc, (KeyboardInterrupt, SystemExit)):
             # Not a crash: the program is stopping.  Out of the loop it goes;
             # run() cancels every task (joiners included) and re-raises it.
             raise exc
         joined = False
-        for waiter in task._joiners:
+        for waiter in task._joiners or ():
             if type(waiter._waiting) is join:
                 joined = True
                 if exc is None:
@@ -704,7 +722,7 @@ class Kernel:
                     waiter._exc = _task_error(task)
             waiter._waiting = None          # a canceller just gets None
             self._ready.append(waiter)
-        task._joiners = []
+        task._joiners = None
         if exc is not None and not joined and not task.cancelled:
             task._crashed_unseen()
             self._crashed.append(weakref.ref(task))
@@ -870,6 +888,9 @@ class Kernel:
             reg = self._register(task, trap.fileobj, fd, self._poller.READ)
             if reg is None:
                 return None
+        elif reg.full and type(trap) is read:
+            reg.full = False            # the last read filled its buffer: try now
+            return None
         if reg.reader is not None:
             raise ResourceBusy(
                 "%r: %r cannot wait to read fd %d, %r is already waiting to read it; "
@@ -922,6 +943,8 @@ class Kernel:
         reg = _Registration(fileobj, task)
         reg.events = events
         self._fds[fd] = reg
+        if task._fds is None:
+            task._fds = []
         task._fds.append(fd)
         return reg
 
@@ -930,6 +953,8 @@ class Kernel:
         waiter = reg.reader or reg.writer
         if waiter is not None:
             reg.owner = waiter
+            if waiter._fds is None:
+                waiter._fds = []
             waiter._fds.append(fd)
             return
         del self._fds[fd]
@@ -999,35 +1024,45 @@ class Kernel:
                 return PARKED
         trap.waited = False
         fileobj = trap.fileobj
+        nbytes = trap.nbytes
         try:
             if isinstance(fileobj, socket.socket):
-                return fileobj.recv(trap.nbytes)
-            return os.read(trap.fd, trap.nbytes)
-        except BlockingIOError:         # readiness was spurious: wait again
+                data = fileobj.recv(nbytes)
+            else:
+                data = os.read(trap.fd, nbytes)
+        except BlockingIOError:         # no data after all: wait for it
             trap.waited = True
             return self._wait_readable(task, trap)
+        if len(data) == nbytes:
+            # The buffer came back full: more is probably waiting, so the
+            # next read tries at once instead of waiting for a poll first.
+            reg = self._fds.get(trap.fd)
+            if reg is not None:
+                reg.full = True
+        return data
 
     def _trap_write(self, task, trap):
         fd = trap.fd
+        fileobj = trap.fileobj
         if not trap.waited:
-            # One writer at a time: a second write must not slip its bytes
-            # into the middle of a first one still in progress.
             reg = self._fds.get(fd)
-            if reg is not None:
+            if reg is not None and reg.fileobj is fileobj:
+                # One writer at a time: a second write must not slip its
+                # bytes into the middle of a first one still in progress.
                 other = reg.writing
                 if other is not None and other is not trap and other.waited:
                     raise ResourceBusy(
                         "%r: %r cannot write fd %d while an earlier write of %d bytes "
                         "is only %d bytes in; only one task may write a descriptor at "
                         "a time" % (trap, task, fd, len(other.data), other.sent))
-        fileobj = trap.fileobj
+            elif isinstance(fileobj, socket.socket) and fileobj.gettimeout() != 0.0:
+                # (A registered socket was made non-blocking then.)
+                fileobj.setblocking(False)      # or send() could stall everyone
         data = trap.data
         sent = trap.sent
         while True:
             try:
                 if isinstance(fileobj, socket.socket):
-                    if fileobj.gettimeout() != 0.0:
-                        fileobj.setblocking(False)      # or send() could stall everyone
                     sent += fileobj.send(memoryview(data)[sent:] if sent else data)
                 elif trap.waited or not os.get_blocking(fd):
                     # A blocking pipe is only written once it is writable, and
@@ -1125,6 +1160,8 @@ class Kernel:
             return target._result
         if target is task:
             raise RuntimeError("%r cannot join itself: it would wait forever" % task)
+        if target._joiners is None:
+            target._joiners = []
         target._joiners.append(task)
         task._waiting = trap
         return PARKED
@@ -1144,6 +1181,8 @@ class Kernel:
         self._cancel(target, Cancelled("cancelled by %r" % task))
         if not trap.wait:
             return None
+        if target._joiners is None:
+            target._joiners = []
         target._joiners.append(task)    # woken (with None) when it has finished
         task._waiting = trap
         return PARKED

@@ -25,7 +25,7 @@ class Task:
     """A running coroutine.  Made by the ``spawn`` trap (or by ``run``)."""
 
     __slots__ = (
-        "id", "name", "_coro", "_stack",
+        "id", "_name", "_coro", "_stack",
         "_value", "_exc", "_trap",      # what to do when it next runs
         "_pending",                     # exceptions for its next blocking trap (a list)
         "_woken",                       # what made it ready with a value (see Kernel._cancel)
@@ -40,12 +40,8 @@ class Task:
 
     def __init__(self, coro, task_id, name=None):
         self.id = task_id
-        if not name:
-            # The function's qualified name, without the "outer.<locals>."
-            # of a function defined inside another: "Server.handle", "echo".
-            name = getattr(coro, "__qualname__", None) or type(coro).__name__
-            name = name.rpartition("<locals>.")[2]
-        self.name = name
+        # The function's qualified name unless given one; see ``name``.
+        self._name = name or getattr(coro, "__qualname__", None) or type(coro).__name__
         self._coro = coro
         self._stack = []
         self._value = None
@@ -55,13 +51,24 @@ class Task:
         self._woken = None
         self._waiting = None
         self._timer = None
-        self._joiners = []
-        self._fds = []
+        self._joiners = None            # made when the first one comes
+        self._fds = None                # likewise
         self.done = False
         self.cancelled = False
         self._result = None
         self._exception = None
         self._unreported = None
+
+    @property
+    def name(self):
+        """The function's qualified name, without the "outer.<locals>." of
+        a function defined inside another ("Server.handle", "echo"), or the
+        name given to ``spawn``.  (Worked out when asked: spawning is hot.)"""
+        return self._name.rpartition("<locals>.")[2]
+
+    @name.setter
+    def name(self, value):
+        self._name = value
 
     @property
     def result(self):

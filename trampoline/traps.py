@@ -120,7 +120,11 @@ class read(Trap):
     def __init__(self, fileobj, nbytes):
         if type(nbytes) is not int or nbytes < 1:
             _bad_size("read", nbytes)
-        self.fd = fileobj if type(fileobj) is int else _fileno(fileobj, "read")
+        try:                            # (inline: the common case costs no call)
+            fd = fileobj.fileno()
+        except Exception:
+            fd = -1
+        self.fd = fd if fd >= 0 else _fileno(fileobj, "read")
         self.fileobj = fileobj
         self.nbytes = nbytes
         # Set by the kernel once this trap has waited for readiness: from then
@@ -160,7 +164,11 @@ class write(Trap):
                     _describe(data), "; encode it first" if isinstance(data, str) else ""))
         if type(data) is memoryview and (data.itemsize != 1 or data.ndim != 1):
             data = data.cast("B")           # count bytes, not items
-        self.fd = fileobj if type(fileobj) is int else _fileno(fileobj, "write")
+        try:
+            fd = fileobj.fileno()
+        except Exception:
+            fd = -1
+        self.fd = fd if fd >= 0 else _fileno(fileobj, "write")
         self.fileobj = fileobj
         self.data = data
         self.sent = 0           # bytes written so far (the kernel updates it)
