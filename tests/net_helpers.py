@@ -31,19 +31,24 @@ class Hung(BaseException):
 
 
 @pytest.fixture(autouse=True)
-def watchdog():
+def watchdog(request):
     """Turn a hang into a failure: after the limit SIGALRM raises ``Hung``
-    (then again every second until the test ends).  ``watchdog(seconds)``
-    sets another limit."""
+    (then again every second until the test ends).  The limit is the test
+    module's ``WATCHDOG_SECONDS`` (10 by default); ``watchdog(seconds)``
+    sets another for one test."""
+    if not hasattr(signal, "setitimer"):    # pragma: no cover - not POSIX
+        yield lambda seconds: None
+        return
+
     def fire(signum, frame):
         signal.setitimer(signal.ITIMER_REAL, 1.0)
-        raise Hung("still running after the watchdog's limit: a hang")
+        raise Hung("still running after the watchdog's limit: a hang or a starved task")
 
     def limit(seconds):
         signal.setitimer(signal.ITIMER_REAL, seconds)
 
     previous = signal.signal(signal.SIGALRM, fire)
-    limit(10.0)
+    limit(getattr(request.module, "WATCHDOG_SECONDS", 10.0))
     try:
         yield limit
     finally:

@@ -12,7 +12,6 @@ import errno
 import io
 import os
 import selectors
-import signal
 import socket
 import struct
 import threading
@@ -37,33 +36,9 @@ SELECTORS = {
 
 # ---------------------------------------------------------------- watchdog
 
-class Hung(BaseException):
-    """Raised by the watchdog into a test that runs past its time limit."""
+from net_helpers import watchdog  # noqa: E402,F401 (an autouse fixture)
 
-
-@pytest.fixture(autouse=True)
-def watchdog():
-    """Turn a hang (a blocked kernel, a starved task) into a failure: after
-    the limit SIGALRM raises ``Hung``, then again every second until the test
-    ends.  A test calls ``watchdog(seconds)`` to set a shorter limit."""
-    if not hasattr(signal, "setitimer"):    # pragma: no cover - not POSIX
-        yield lambda seconds: None
-        return
-
-    def fire(signum, frame):
-        signal.setitimer(signal.ITIMER_REAL, 1.0)
-        raise Hung("still running after the watchdog's limit: a hang or a starved task")
-
-    def limit(seconds):
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    limit(5.0)
-    try:
-        yield limit
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+WATCHDOG_SECONDS = 5.0                  # a hang (or a starved task) fails fast
 
 
 # ----------------------------------------------------------------- helpers
