@@ -1,14 +1,31 @@
 /* echoload: a load client for echo servers, written in C so that the client
  * is never the bottleneck.  Opens CONNS connections to HOST:PORT; on each,
  * sends a SIZE-byte message, reads until the whole echo is back, checks every
- * byte, records the round-trip latency, and repeats, for SECONDS seconds.
- * One message is in flight per connection.  Single-threaded, epoll.
+ * byte, records the round-trip latency, and repeats.  One message is in
+ * flight per connection.  Single-threaded, epoll.
  *
- *   echoload HOST PORT CONNS SIZE SECONDS
+ *   echoload HOST PORT CONNS SIZE SECONDS [WARMUP [GRACE]]
  *
- * Prints one line:  requests=N errors=E p50_us=X p99_us=Y seconds=S
- * Exits 1 if anything went wrong (a mismatched byte, a reset, a refused or
- * closed connection) -- a run with errors is a failed run, not a number.
+ * The first WARMUP seconds (default 0) are not counted: the measured window
+ * is the SECONDS after them.  At the end of the window no new message is
+ * sent; a message still in flight must come back within GRACE seconds
+ * (default 5), or it counts as an error (a stalled connection).
+ *
+ * Prints one line:
+ *   requests=N errors=E rate=R p50_us=X p99_us=Y max_us=Z seconds=S
+ *   min_conn=A max_conn=B connect_s=C cpu=U
+ * requests/rate/latencies cover the measured window only; min_conn/max_conn
+ * are the fewest/most round trips one connection completed in it (fairness);
+ * cpu is this client's CPU time over its wall time (near 1.0: the client
+ * may be the bottleneck).  Exits 1 if anything went wrong (a mismatched
+ * byte, a reset, a refused or closed connection, a stall) -- a run with
+ * errors is a failed run, not a number.  The first few errors are described
+ * on stderr.
+ *
+ * Message contents: byte i of message number seq on a connection is
+ * (7 * (i + 41 * seq)) mod 256 (= 31 * seq + 7 * i), so every message is a
+ * window into one precomputed pattern buffer: nothing is filled per message
+ * and the check is a memcmp.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,7 +47,13 @@ struct conn {
     size_t sent, received;
     double started;
     unsigned seq;
+    int wantout;        /* EPOLLOUT is in its epoll interest */
+    long done;          /* round trips completed inside the measured window */
 };
+
+static unsigned char *pattern;
+static size_t size;
+static long errors;
 
 static double now(void) {
     struct timespec ts;
@@ -43,114 +66,172 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static void fill(unsigned char *buf, size_t size, unsigned seq) {
-    for (size_t i = 0; i < size; i++) buf[i] = (unsigned char)(seq * 31 + i * 7);
+static const unsigned char *message(unsigned seq) {
+    return pattern + ((41u * seq) & 255u);
+}
+
+static void fail(struct conn *c, int i, const char *what) {
+    if (errors < 5)
+        fprintf(stderr, "echoload: connection %d, message %u: %s\n", i, c->seq, what);
+    errors++;
+}
+
+static void drop(struct conn *c, int *active) {
+    close(c->fd);
+    c->fd = -1;
+    (*active)--;
+}
+
+/* Send what is left of the current message; poll for EPOLLOUT only while
+ * some of it is left. */
+static int push(int ep, struct conn *c, int i) {
+    while (c->sent < size) {
+        ssize_t w = send(c->fd, message(c->seq) + c->sent, size - c->sent, MSG_NOSIGNAL);
+        if (w > 0) { c->sent += (size_t)w; continue; }
+        if (w < 0 && errno == EAGAIN) break;
+        fail(c, i, w < 0 ? strerror(errno) : "send returned 0");
+        return -1;
+    }
+    int want = c->sent < size;
+    if (want != c->wantout) {
+        struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0), .data.u32 = (unsigned)i};
+        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+        c->wantout = want;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: echoload HOST PORT CONNS SIZE SECONDS\n");
+    if (argc < 6 || argc > 8) {
+        fprintf(stderr, "usage: echoload HOST PORT CONNS SIZE SECONDS [WARMUP [GRACE]]\n");
         return 2;
     }
     const char *host = argv[1];
     int port = atoi(argv[2]), nconns = atoi(argv[3]);
-    size_t size = (size_t)atol(argv[4]);
+    size = (size_t)atol(argv[4]);
     double seconds = atof(argv[5]);
+    double warmup = argc > 6 ? atof(argv[6]) : 0.0;
+    double grace = argc > 7 ? atof(argv[7]) : 5.0;
+    if (nconns < 1 || size < 1 || seconds <= 0) {
+        fprintf(stderr, "echoload: CONNS, SIZE and SECONDS must be positive\n");
+        return 2;
+    }
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)nconns + 64) {
         rl.rlim_cur = rl.rlim_max < (rlim_t)nconns + 64 ? rl.rlim_max : (rlim_t)nconns + 64;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    pattern = malloc(size + 256);
+    for (size_t i = 0; i < size + 256; i++) pattern[i] = (unsigned char)(7 * i);
     struct conn *conns = calloc(nconns, sizeof *conns);
-    unsigned char *out = malloc(size), *expect = malloc(size), *in = malloc(size > 65536 ? size : 65536);
+    unsigned char *in = malloc(size > 65536 ? size : 65536);
     size_t lat_cap = 1 << 20, nlat = 0;
     double *lat = malloc(lat_cap * sizeof *lat);
-    long requests = 0, errors = 0;
+    long requests = 0;
     int ep = epoll_create1(0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
-    inet_pton(AF_INET, host, &addr.sin_addr);
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+        fprintf(stderr, "echoload: bad IPv4 address %s\n", host);
+        return 2;
+    }
 
+    double t0 = now();
     for (int i = 0; i < nconns; i++) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
             fprintf(stderr, "echoload: connect %d: %s\n", i, strerror(errno));
-            printf("requests=0 errors=1 p50_us=0 p99_us=0 seconds=0\n");
+            printf("requests=0 errors=1 rate=0 p50_us=0 p99_us=0 max_us=0 seconds=0 "
+                   "min_conn=0 max_conn=0 connect_s=0 cpu=0\n");
             return 1;
         }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         fcntl(fd, F_SETFL, O_NONBLOCK);
         conns[i].fd = fd;
         struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (unsigned)i};
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
     }
-    double start = now(), deadline = start + seconds;
+    double start = now(), connect_s = start - t0;
+    double window = start + warmup, deadline = window + seconds, hard_stop = deadline + grace;
+    int active = nconns;
     /* kick off: one message per connection */
     for (int i = 0; i < nconns; i++) {
         struct conn *c = &conns[i];
         c->seq = (unsigned)i;
-        fill(out, size, c->seq);
         c->started = now();
-        ssize_t n = send(c->fd, out, size, MSG_NOSIGNAL);
-        c->sent = n > 0 ? (size_t)n : 0;
-        if (c->sent < size) {
-            struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (unsigned)i};
-            epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-        }
+        if (push(ep, c, i) < 0) drop(c, &active);
     }
     struct epoll_event events[1024];
-    int active = nconns;
     while (active > 0) {
         double t = now();
-        int timeout = t >= deadline ? 0 : (int)((deadline - t) * 1000) + 1;
-        int n = epoll_wait(ep, events, 1024, timeout > 1000 ? 1000 : timeout);
-        if (n == 0 && now() >= deadline) break;
+        if (t >= hard_stop) break;
+        int timeout = (int)(((t < deadline ? deadline : hard_stop) - t) * 1000) + 1;
+        int n = epoll_wait(ep, events, 1024, timeout > 100 ? 100 : timeout);
         for (int k = 0; k < n; k++) {
-            struct conn *c = &conns[events[k].data.u32];
+            int i = (int)events[k].data.u32;
+            struct conn *c = &conns[i];
             if (c->fd < 0) continue;
             if ((events[k].events & EPOLLOUT) && c->sent < size) {
-                fill(out, size, c->seq);
-                ssize_t w = send(c->fd, out + c->sent, size - c->sent, MSG_NOSIGNAL);
-                if (w > 0) c->sent += (size_t)w;
-                else if (w < 0 && errno != EAGAIN) { errors++; close(c->fd); c->fd = -1; active--; continue; }
-                if (c->sent == size) {
-                    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = events[k].data.u32};
-                    epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-                }
+                if (push(ep, c, i) < 0) { drop(c, &active); continue; }
             }
-            if (events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-                ssize_t r = recv(c->fd, in, size - c->received, 0);
-                if (r <= 0) {
-                    if (r < 0 && errno == EAGAIN) continue;
-                    errors++; close(c->fd); c->fd = -1; active--; continue;
-                }
-                fill(expect, size, c->seq);
-                if (memcmp(in, expect + c->received, (size_t)r) != 0) errors++;
-                c->received += (size_t)r;
-                if (c->received == size) {
-                    double done = now();
-                    requests++;
-                    if (nlat == lat_cap) { lat_cap *= 2; lat = realloc(lat, lat_cap * sizeof *lat); }
-                    lat[nlat++] = done - c->started;
-                    if (done >= deadline) { close(c->fd); c->fd = -1; active--; continue; }
-                    c->seq++;
-                    c->received = 0;
-                    fill(out, size, c->seq);
-                    c->started = done;
-                    ssize_t w = send(c->fd, out, size, MSG_NOSIGNAL);
-                    c->sent = w > 0 ? (size_t)w : 0;
-                    if (c->sent < size) {
-                        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = events[k].data.u32};
-                        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-                    }
-                }
+            if (!(events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
+            ssize_t r = recv(c->fd, in, size - c->received, 0);
+            if (r < 0 && errno == EAGAIN) continue;
+            if (r <= 0) {
+                fail(c, i, r < 0 ? strerror(errno) : "connection closed by the server");
+                drop(c, &active);
+                continue;
             }
+            if (c->received + (size_t)r > c->sent) {
+                fail(c, i, "echo ahead of what was sent");
+                drop(c, &active);
+                continue;
+            }
+            if (memcmp(in, message(c->seq) + c->received, (size_t)r) != 0) {
+                fail(c, i, "echoed bytes differ from those sent");
+                drop(c, &active);
+                continue;
+            }
+            c->received += (size_t)r;
+            if (c->received < size) continue;
+            double done = now();
+            if (done >= window && done < deadline) {
+                requests++;
+                c->done++;
+                if (nlat == lat_cap) { lat_cap *= 2; lat = realloc(lat, lat_cap * sizeof *lat); }
+                lat[nlat++] = done - c->started;
+            }
+            if (done >= deadline) {     /* the window is over: hang up */
+                drop(c, &active);
+                continue;
+            }
+            c->seq++;
+            c->sent = c->received = 0;
+            c->started = done;
+            if (push(ep, c, i) < 0) drop(c, &active);
         }
     }
+    if (active > 0) {
+        char what[96];
+        snprintf(what, sizeof what, "%d connection(s) still waiting for an echo %.1f s after the end", active, grace);
+        for (int i = 0; i < nconns; i++)
+            if (conns[i].fd >= 0) { fail(&conns[i], i, what); close(conns[i].fd); }
+    }
     double elapsed = now() - start;
+    long min_conn = -1, max_conn = 0;
+    for (int i = 0; i < nconns; i++) {
+        if (min_conn < 0 || conns[i].done < min_conn) min_conn = conns[i].done;
+        if (conns[i].done > max_conn) max_conn = conns[i].done;
+    }
     qsort(lat, nlat, sizeof *lat, cmp_double);
     double p50 = nlat ? lat[nlat / 2] : 0, p99 = nlat ? lat[(size_t)(nlat * 0.99)] : 0;
-    printf("requests=%ld errors=%ld p50_us=%.0f p99_us=%.0f seconds=%.3f\n",
-           requests, errors, p50 * 1e6, p99 * 1e6, elapsed);
+    double mx = nlat ? lat[nlat - 1] : 0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+    printf("requests=%ld errors=%ld rate=%.1f p50_us=%.0f p99_us=%.0f max_us=%.0f seconds=%.3f "
+           "min_conn=%ld max_conn=%ld connect_s=%.3f cpu=%.2f\n",
+           requests, errors, requests / seconds, p50 * 1e6, p99 * 1e6, mx * 1e6, elapsed,
+           min_conn, max_conn, connect_s, cpu / (now() - t0));
     return errors ? 1 : 0;
 }

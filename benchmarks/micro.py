@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Micro benchmarks, one per process: run.py starts this file once per
+(benchmark, implementation, round) and reads the JSON line it prints.
+
+    python3 micro.py BENCH IMPL N [--tracemalloc] [--profile FILE]
+
+BENCH is one of
+
+* ``spawn``    -- spawn N tasks that return at once, then join each one
+                  (asyncio: ``create_task`` + ``await``).  Result: tasks/s.
+* ``switch``   -- two tasks ping-pong N times each with ``sleep(0)``
+                  (asyncio: ``asyncio.sleep(0)``).  Result: switches/s.
+* ``parked``   -- N tasks each parked in ``sleep(3600)``.  Result: bytes per
+                  task, from RSS (``/proc/self/status``) or, with
+                  --tracemalloc, from tracemalloc (Python allocations only).
+* ``idle``     -- a server holding N idle connections, each with a task (or
+                  protocol) blocked reading.  A helper process opens the
+                  connections.  Result: bytes per connection, as ``parked``.
+
+IMPL is ``trampoline``, ``asyncio``, ``uvloop`` (asyncio on uvloop), or for
+``idle`` ``asyncio-streams`` / ``asyncio-protocols`` (``asyncio`` means
+streams).  The figures are taken inside the running loop, so interpreter
+and loop start-up are not counted.
+"""
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+clock = time.perf_counter
+
+
+def rss():
+    """This process's resident set size now, in bytes."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0                    # pragma: no cover - not Linux
+
+
+class Meter:
+    """Memory now: tracemalloc's traced total, or RSS."""
+
+    def __init__(self, use_tracemalloc):
+        self.tracemalloc = None
+        if use_tracemalloc:
+            try:
+                import tracemalloc
+                tracemalloc.start()
+            except ImportError:     # PyPy has no tracemalloc
+                print(json.dumps({"error": "tracemalloc is not available on this interpreter"}))
+                sys.exit(0)
+            self.tracemalloc = tracemalloc
+
+    def __call__(self):
+        if self.tracemalloc is not None:
+            return self.tracemalloc.get_traced_memory()[0]
+        return rss()
+
+
+PROFILER = None
+
+
+def report(**figures):
+    if PROFILER is not None:
+        PROFILER.disable()
+        PROFILER.dump_stats(PROFILER.path)
+    print(json.dumps(figures), flush=True)
+    # Exit at once: tearing down (cancelling) N tasks is not what is measured.
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def raise_nofile(n):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = n + 256
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+
+
+# ------------------------------------------------------------ trampoline
+
+def trampoline_bench(bench, n, meter):
+    from trampoline import accept, listen, read, run, sleep, spawn, join
+
+    def child():
+        return 1
+        yield                   # a generator that returns at once
+
+    def pinger(count):
+        for _ in range(count):
+            yield sleep(0)
+
+    def parked():
+        yield sleep(3600)
+
+    def spawn_join():
+        started = clock()
+        tasks = []
+        for _ in range(n):
+            tasks.append((yield spawn(child())))
+        for task in tasks:
+            yield join(task)
+        report(rate=n / (clock() - started), unit="tasks/s")
+
+    def switch():
+        started = clock()
+        a = yield spawn(pinger(n))
+        b = yield spawn(pinger(n))
+        yield join(a)
+        yield join(b)
+        report(rate=2 * n / (clock() - started), unit="switches/s")
+
+    def park():
+        yield sleep(0)
+        before = meter()
+        for _ in range(n):
+            yield spawn(parked())
+        yield sleep(0)          # every new task runs once and parks
+        yield sleep(0)
+        report(bytes=(meter() - before) / n)
+
+    def idle():
+        accepted = [0]
+
+        def handler(conn):
+            accepted[0] += 1
+            with conn:
+                while True:
+                    data = yield read(conn, 65536)
+                    if not data:
+                        break
+
+        def acceptor(listener):
+            while True:
+                conn, _ = yield accept(listener)
+                yield spawn(handler(conn))
+
+        listener = listen(("127.0.0.1", 0), backlog=4096)
+        yield spawn(acceptor(listener))
+        helper = start_holder(listener.getsockname()[1], n)
+        yield sleep(0.05)
+        before = meter()
+        helper.stdin.write(b"go\n")
+        helper.stdin.flush()
+        deadline = clock() + 60
+        while accepted[0] < n and clock() < deadline:
+            yield sleep(0.01)
+        yield sleep(0.05)       # every handler is parked in read
+        figures = dict(bytes=(meter() - before) / n, connections=accepted[0])
+        helper.kill()
+        report(**figures)
+
+    main = {"spawn": spawn_join, "switch": switch, "parked": park, "idle": idle}[bench]
+    run(main())
+
+
+# ---------------------------------------------------------------- asyncio
+
+def asyncio_bench(bench, n, meter, api):
+    import asyncio
+
+    async def child():
+        return 1
+
+    async def pinger(count):
+        sleep = asyncio.sleep
+        for _ in range(count):
+            await sleep(0)
+
+    async def parked():
+        await asyncio.sleep(3600)
+
+    async def spawn_join():
+        create_task = asyncio.get_running_loop().create_task
+        started = clock()
+        tasks = [create_task(child()) for _ in range(n)]
+        for task in tasks:
+            await task
+        report(rate=n / (clock() - started), unit="tasks/s")
+
+    async def switch():
+        started = clock()
+        a = asyncio.ensure_future(pinger(n))
+        b = asyncio.ensure_future(pinger(n))
+        await a
+        await b
+        report(rate=2 * n / (clock() - started), unit="switches/s")
+
+    async def park():
+        await asyncio.sleep(0)
+        before = meter()
+        tasks = [asyncio.ensure_future(parked()) for _ in range(n)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        report(bytes=(meter() - before) / n, tasks=len(tasks))
+
+    async def idle():
+        accepted = [0]
+        loop = asyncio.get_running_loop()
+
+        async def handler(reader, writer):
+            accepted[0] += 1
+            while await reader.read(65536):
+                pass
+            writer.close()
+
+        class Idle(asyncio.Protocol):
+            def connection_made(self, transport):
+                accepted[0] += 1
+                self.transport = transport
+
+            def data_received(self, data):
+                pass
+
+        if api == "protocols":
+            server = await loop.create_server(Idle, "127.0.0.1", 0, backlog=4096)
+        else:
+            server = await asyncio.start_server(handler, "127.0.0.1", 0, backlog=4096)
+        helper = start_holder(server.sockets[0].getsockname()[1], n)
+        await asyncio.sleep(0.05)
+        before = meter()
+        helper.stdin.write(b"go\n")
+        helper.stdin.flush()
+        deadline = clock() + 60
+        while accepted[0] < n and clock() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        figures = dict(bytes=(meter() - before) / n, connections=accepted[0])
+        helper.kill()
+        report(**figures)
+
+    main = {"spawn": spawn_join, "switch": switch, "parked": park, "idle": idle}[bench]
+    asyncio.run(main())
+
+
+# ------------------------------------------------------- the idle clients
+
+def start_holder(port, n):
+    """A helper process that opens ``n`` connections to ``port`` when told
+    "go" on stdin, and holds them until it is killed."""
+    return subprocess.Popen([sys.executable, os.path.abspath(__file__), "hold", str(port), str(n)],
+                            stdin=subprocess.PIPE)
+
+
+def hold(port, n):
+    raise_nofile(n)
+    if not sys.stdin.readline():    # the benchmark died before "go"
+        return
+    held = []
+    for _ in range(n):
+        sock = socket.socket()
+        sock.connect(("127.0.0.1", port))
+        held.append(sock)
+    sys.stdin.readline()        # until killed
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "hold":
+        hold(int(sys.argv[2]), int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("bench", choices=("spawn", "switch", "parked", "idle"))
+    parser.add_argument("impl", choices=("trampoline", "asyncio", "uvloop",
+                                         "asyncio-streams", "asyncio-protocols"))
+    parser.add_argument("n", type=int)
+    parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--profile", metavar="FILE", help="run under cProfile, stats to FILE")
+    args = parser.parse_args()
+    if args.bench == "idle":
+        raise_nofile(args.n)
+    meter = Meter(args.tracemalloc)
+    if args.profile:
+        import cProfile
+        global PROFILER
+        PROFILER = cProfile.Profile()
+        PROFILER.path = args.profile
+        PROFILER.enable()
+    if args.impl == "trampoline":
+        trampoline_bench(args.bench, args.n, meter)
+        return
+    if args.impl == "uvloop":
+        import asyncio
+
+        import uvloop
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    api = "protocols" if args.impl == "asyncio-protocols" else "streams"
+    asyncio_bench(args.bench, args.n, meter, api)
+
+
+if __name__ == "__main__":
+    main()
