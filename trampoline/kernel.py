@@ -21,10 +21,10 @@ One turn of the loop (``_run_until``):
 
 1. run every task that is ready now, each until it parks (or until it has
    used its budget of ``BUDGET`` traps, so nobody starves the others);
-2. ask the poller which descriptors are ready -- without waiting if tasks
-   are ready, else until the next timer -- and put their waiters on the
-   ready queue;
-3. move tasks whose sleep is over onto the ready queue.
+2. ask the poller which descriptors are ready and put their waiters on the
+   ready queue -- with no task ready, waiting until the next timer; with
+   tasks ready, not waiting, and only every ``POLL_EVERY`` turns;
+3. move tasks whose sleep is over onto the ready queue, deliver due alarms.
 
 Cancellation
 ------------
