@@ -22,6 +22,7 @@ from .kernel import Kernel, WaitQueue, run
 from .net import listen
 from .sync import (BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue,
                    Queue, QueueEmpty, QueueFull, Semaphore)
+from .signals import SignalSet, signal_wait
 from .streams import (IncompleteReadError, LimitOverrunError, Stream, getaddrinfo,
                       open_connection, open_unix_connection, serve, tcp_server, unix_server)
 from .task import Task
@@ -46,6 +47,6 @@ __all__ = [
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     "Future", "TaskGroup", "TaskGroupError", "WaitQueue",
     "timeout_after", "ignore_after", "TaskTimeout", "TimeoutCancelled",
-    "select", "shield", "VirtualClock",
+    "select", "shield", "VirtualClock", "SignalSet", "signal_wait",
     "TrampolineError", "TaskError", "Cancelled", "ResourceBusy",
 ]

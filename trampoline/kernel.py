@@ -242,6 +242,7 @@ class Kernel:
         self._clock = time.monotonic if clock is None else clock
         self._autojump = getattr(clock, "autojump", False)
         self._jump_to = None                # see _wait_time
+        self._next_sweep = 0.0              # when to look for closed fds next
         self._running = False
         # Other threads hand calls to the kernel through _calls and wake it by
         # writing a byte to _wake_send; the poller watches _wake_recv.
@@ -327,11 +328,19 @@ class Kernel:
 
     # ------------------------------------------------------------ public
 
-    def run(self, coro):
+    def run(self, coro, *, shutdown_signals=()):
         """Run ``coro`` (a generator or coroutine object) as the main task
         until it returns, and return its value; its exception propagates.
-        Tasks still running then are cancelled and their cleanup runs."""
+        Tasks still running then are cancelled and their cleanup runs.
+
+        ``shutdown_signals`` (say ``(SIGINT, SIGTERM)``; main thread only)
+        turn the first such signal into cancellation of the main task, and
+        ``run`` then returns None; a second one kills the process with it
+        (trampoline.signals)."""
         coro = _check_coro(coro, "run")
+        if shutdown_signals:
+            from .signals import _shutdown_on       # the layer above, on traps
+            coro = _shutdown_on(tuple(shutdown_signals), coro)
         if self._closed:
             coro.close()
             raise RuntimeError("this Kernel is closed")
@@ -403,6 +412,78 @@ class Kernel:
         _check_coro(coro, "spawn_threadsafe")
         self.call_threadsafe(self._spawn, coro, name)
 
+    # ------------------------------------------- driven by a host loop
+    #
+    # A program with a loop of its own (a GUI, a game, asyncio) runs the
+    # kernel a round at a time instead of calling run(): it starts tasks with
+    # spawn(), watches fileno() for I/O and calls run_once() when that is
+    # readable or when next_deadline() says a timer is due.
+
+    def spawn(self, coro, *, name=None):
+        """Start ``coro`` as a new task and return its Task, from the
+        kernel's own thread when no task is running (inside a task, yield the
+        ``spawn`` trap; from another thread, use spawn_threadsafe)."""
+        _check_coro(coro, "spawn")
+        if self._closed:
+            coro.close()
+            raise RuntimeError("this Kernel is closed")
+        if self._running and not self.owns_thread():
+            coro.close()
+            raise RuntimeError("Kernel.spawn() called from another thread while the "
+                               "kernel runs; use kernel.spawn_threadsafe(coro)")
+        return self._spawn(coro, name)
+
+    def run_once(self, timeout=0):
+        """One round of the loop: run the tasks that are ready (each until it
+        blocks, or for its budget), wait at most ``timeout`` seconds for I/O
+        (not at all while tasks are still ready) and make its waiters ready,
+        then fire due timers.  Tasks still alive afterwards stay alive for
+        the next round; ``close()`` ends them without their cleanup, so let
+        them finish (or cancel them and run rounds) first."""
+        if self._closed:
+            raise RuntimeError("this Kernel is closed")
+        if getattr(_running, "kernel", None) is not None:
+            raise RuntimeError("run_once() called inside a running kernel")
+        _running.kernel = self
+        self._running = True
+        try:
+            self._run_until(_true)          # runs the ready tasks once
+            wait = self.next_deadline()
+            if wait is None or wait > timeout:
+                wait = timeout
+            self._poll(max(wait, 0))
+        finally:
+            _running.kernel = None
+            self._running = False
+
+    def next_deadline(self):
+        """Seconds until the kernel wants ``run_once()`` again even if no I/O
+        arrives: 0 while tasks are ready, the time to the next timer, or None
+        if nothing but I/O (or another thread) can wake a task.  While
+        descriptors are registered it is at most SWEEP_INTERVAL, for the
+        closed-descriptor sweep."""
+        if self._ready:
+            return 0.0
+        sleeping = self._sleeping
+        wake_at = sleeping[0][0] if sleeping else None
+        if self._fds and (wake_at is None or self._next_sweep < wake_at):
+            wake_at = self._next_sweep
+        if wake_at is None:
+            return None
+        return max(wake_at - self._clock(), 0.0)
+
+    def fileno(self):
+        """A descriptor that becomes readable when the kernel has I/O to
+        process (including calls and tasks handed in by other threads): the
+        epoll (or kqueue) descriptor itself.  Watch it from a host loop and
+        call run_once() when it is readable."""
+        try:
+            return self._poller.fileno()
+        except AttributeError:
+            raise RuntimeError("Kernel.fileno() needs an epoll or kqueue poller; this "
+                               "kernel polls with %r: drive it with run_once() on a "
+                               "timer instead" % self._poller) from None
+
     def _run_calls(self):
         """Run the calls other threads handed in (see call_threadsafe)."""
         try:
@@ -438,12 +519,10 @@ class Kernel:
         ready_popleft = ready.popleft
         ready_append = ready.append
         handlers_get = self._handlers.get
-        poll = self._poller.poll
         sleeping = self._sleeping
         clock = self._clock
         debug = self.debug
         on_step = self._on_step
-        next_sweep = clock() + SWEEP_INTERVAL
         skipped = 0                         # turns since the last poll
 
         while True:
@@ -526,7 +605,7 @@ class Kernel:
                 return
 
             # 2. Wait for I/O -- not at all if tasks are ready -- and make the
-            #    waiters of ready descriptors ready.
+            #    waiters of ready descriptors ready.  3. Fire due timers.
             if ready:
                 # Tasks are ready: look at I/O without waiting, but only
                 # every POLL_EVERY turns -- a poll is a system call, and
@@ -542,31 +621,36 @@ class Kernel:
             else:
                 timeout = self._wait_time(deadline)
             skipped = 0
-            for hook in self._on_io_wait:
-                hook(timeout)
-            try:
-                events = poll(timeout)
-            except OSError as error:
-                self._poll_failed(error)
-                continue
-            if self._jump_to is not None:   # virtual time, waited for I/O
-                if not events:
-                    clock.jump(self._jump_to)
-                self._jump_to = None
-            if events:
-                for hook in self._on_io_ready:
-                    hook(events)
-                self._wake_io_waiters(events)
-
-            # 3. Timers (and, once a second, the closed-descriptor sweep).
-            now = clock()
-            if deadline is not None and now >= deadline:
+            self._poll(timeout)
+            if deadline is not None and clock() >= deadline:
                 return
-            if now >= next_sweep:
-                next_sweep = now + SWEEP_INTERVAL
-                self._sweep_closed()
-            if sleeping and sleeping[0][0] <= now:
-                self._fire_timers(now)
+
+    def _poll(self, timeout):
+        """Steps 2 and 3 of a turn: wait up to ``timeout`` seconds for I/O,
+        make the waiters of ready descriptors ready, then fire due timers
+        (and, once every SWEEP_INTERVAL, sweep for closed descriptors)."""
+        for hook in self._on_io_wait:
+            hook(timeout)
+        try:
+            events = self._poller.poll(timeout)
+        except OSError as error:
+            self._poll_failed(error)
+            return
+        if self._jump_to is not None:       # virtual time, waited for I/O
+            if not events:
+                self._clock.jump(self._jump_to)
+            self._jump_to = None
+        if events:
+            for hook in self._on_io_ready:
+                hook(events)
+            self._wake_io_waiters(events)
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_INTERVAL
+            self._sweep_closed()
+        sleeping = self._sleeping
+        if sleeping and sleeping[0][0] <= now:
+            self._fire_timers(now)
 
     def _wait_time(self, deadline):
         """How long the poller may wait when no task is ready: until the next
@@ -1329,10 +1413,12 @@ def _bad_yield_message(task, value):
               "or a generator to call it as a subroutine")
 
 
-def run(coro, *, selector=None, debug=False, instruments=(), clock=None, monitor=False):
+def run(coro, *, selector=None, debug=False, instruments=(), clock=None, monitor=False,
+        shutdown_signals=()):
     """Run ``coro`` in a new kernel and return its result.
 
-    The kernel is closed afterwards.  The keywords are passed to ``Kernel``.
+    The kernel is closed afterwards.  ``shutdown_signals`` is passed to
+    ``Kernel.run``, the other keywords to ``Kernel``.
     The environment switches on what the code did not: ``TRAMPOLINE_DEBUG=1``
     debug mode, ``TRAMPOLINE_MONITOR=1`` (or ``=host:port``) the monitor,
     ``TRAMPOLINE_TRACE=1`` a text trace on stderr -- as does running the
@@ -1345,7 +1431,11 @@ def run(coro, *, selector=None, debug=False, instruments=(), clock=None, monitor
         instruments = list(instruments) + environment_instruments()
     with Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock,
                 monitor=monitor) as kernel:
-        return kernel.run(coro)
+        return kernel.run(coro, shutdown_signals=shutdown_signals)
+
+
+def _true():
+    return True
 
 
 def _switched_on(name):

@@ -79,6 +79,14 @@ class SelectorPoller:
     def poll(self, timeout):
         return [(key.fd, events) for key, events in self.selector.select(timeout)]
 
+    def fileno(self):
+        """The selector's own descriptor (epoll, kqueue, devpoll); poll and
+        select have none, and raise AttributeError."""
+        fileno = getattr(self.selector, "fileno", None)
+        if fileno is None:
+            raise AttributeError("%s has no descriptor" % type(self.selector).__name__)
+        return fileno()
+
     def close(self):
         self.selector.close()
 

@@ -1,0 +1,127 @@
+"""The kernel driven a round at a time: spawn, run_once, next_deadline, fileno."""
+
+import select
+import selectors
+import socket
+import threading
+
+import pytest
+
+from trampoline import Kernel, VirtualClock, read, sleep
+
+from net_helpers import watchdog  # noqa: F401  (autouse)
+
+
+def test_run_once_runs_ready_tasks_fires_timers_and_reports_deadlines():
+    clock = VirtualClock()
+    steps = []
+
+    def ticker():
+        steps.append("start")
+        yield sleep(5)
+        steps.append("woke")
+        return "done"
+
+    with Kernel(clock=clock) as kernel:
+        assert kernel.next_deadline() is None       # nothing to do at all
+        task = kernel.spawn(ticker(), name="ticker")
+        assert task.name == "ticker" and kernel.next_deadline() == 0
+        kernel.run_once()
+        assert steps == ["start"] and not task.done
+        assert kernel.next_deadline() == 5
+        kernel.run_once()                           # not due: nothing happens
+        assert steps == ["start"]
+        clock.advance(5)
+        kernel.run_once()                           # the timer fires ...
+        assert kernel.next_deadline() == 0          # ... and the task is ready
+        kernel.run_once()
+        assert steps == ["start", "woke"] and task.result == "done"
+
+
+def test_run_once_waits_for_io_up_to_its_timeout_and_fileno_tells_when():
+    left, right = socket.socketpair()
+    got = []
+
+    def reader():
+        got.append((yield read(left, 100)))
+
+    with Kernel() as kernel, left, right:
+        kernel.spawn(reader())
+        kernel.run_once()                   # it parks on the socket
+        assert not select.select([kernel.fileno()], [], [], 0)[0]
+        right.send(b"hello")
+        assert select.select([kernel.fileno()], [], [], 5)[0]
+        kernel.run_once(timeout=5)          # the poll makes it ready
+        kernel.run_once()                   # and it runs
+        assert got == [b"hello"]
+
+
+def test_a_call_from_another_thread_makes_fileno_readable():
+    with Kernel() as kernel:
+        done = []
+        thread = threading.Thread(target=kernel.call_threadsafe, args=(done.append, 1))
+        thread.start()
+        thread.join()
+        assert select.select([kernel.fileno()], [], [], 5)[0]
+        kernel.run_once()
+        assert done == [1]
+
+
+def test_next_deadline_includes_the_closed_descriptor_sweep():
+    left, right = socket.socketpair()
+
+    def reader():
+        yield read(left, 1)
+
+    with Kernel() as kernel, left, right:
+        kernel.spawn(reader())
+        kernel.run_once()
+        # A descriptor is registered: the sweep wants a round within a second.
+        assert 0 <= kernel.next_deadline() <= 1.0
+
+
+def test_misuse_is_a_clear_error():
+    def task():
+        yield sleep(0)
+
+    with Kernel(selector=selectors.SelectSelector()) as kernel:
+        with pytest.raises(RuntimeError, match="needs an epoll or kqueue poller"):
+            kernel.fileno()
+        with pytest.raises(TypeError, match="call it"):
+            kernel.spawn(task)
+
+        def nested():
+            kernel.run_once()
+            yield sleep(0)
+
+        crashed = kernel.spawn(nested())
+        kernel.run_once()                   # the error is the task's, not ours
+        assert "run_once() called inside a running kernel" in str(crashed.exception)
+    with pytest.raises(RuntimeError, match="closed"):
+        kernel.run_once()
+    coro = task()
+    with pytest.raises(RuntimeError, match="closed"):
+        kernel.spawn(coro)
+    assert coro.gi_frame is None            # closed, not left to warn
+
+
+def test_spawn_from_another_thread_while_running_is_refused():
+    errors = []
+
+    def main(kernel):
+        def other_thread():
+            try:
+                kernel.spawn(sleep_a_bit())
+            except RuntimeError as exc:
+                errors.append(str(exc))
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        while thread.is_alive():
+            yield sleep(0.001)
+
+    def sleep_a_bit():
+        yield sleep(0)
+
+    with Kernel() as kernel:
+        kernel.run(main(kernel))
+    assert errors and "spawn_threadsafe" in errors[0]

@@ -1,0 +1,205 @@
+"""Signals: SignalSet, signal_wait, and run(..., shutdown_signals=...)."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+from trampoline import (Cancelled, SignalSet, TaskError, cancel, join, run, signal_wait, sleep,
+                        spawn)
+from trampoline.sync import Event
+
+from net_helpers import watchdog  # noqa: F401  (autouse)
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals only")
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def kill(signo):
+    os.kill(os.getpid(), signo)
+
+
+def test_signals_are_queued_in_order_and_everything_is_restored():
+    before = signal.getsignal(signal.SIGUSR1), signal.getsignal(signal.SIGUSR2)
+
+    def main():
+        with SignalSet(signal.SIGUSR1, signal.SIGUSR2) as signals:
+            kill(signal.SIGUSR2)            # before anyone waits: queued
+            kill(signal.SIGUSR1)
+            kill(signal.SIGUSR2)
+            got = []
+            for _ in range(3):
+                got.append((yield signals.wait()))
+            return got
+
+    assert run(main()) == [signal.SIGUSR2, signal.SIGUSR1, signal.SIGUSR2]
+    assert (signal.getsignal(signal.SIGUSR1), signal.getsignal(signal.SIGUSR2)) == before
+    old = signal.set_wakeup_fd(-1)          # nobody's wakeup fd is left behind
+    signal.set_wakeup_fd(old)
+    assert old == -1
+
+
+def test_a_signal_goes_to_every_set_that_names_it():
+    def waiter(signo):
+        return (yield signal_wait(signo))
+
+    def main():
+        first = yield spawn(waiter(signal.SIGUSR1))
+        second = yield spawn(waiter(signal.SIGUSR1))
+        other = yield spawn(waiter(signal.SIGUSR2))
+        yield sleep(0)                      # all three are waiting now
+        kill(signal.SIGUSR1)
+        got = [(yield join(first)), (yield join(second))]
+        assert not other.done               # SIGUSR2 never came
+        kill(signal.SIGUSR2)
+        got.append((yield join(other)))
+        return got
+
+    assert run(main()) == [signal.SIGUSR1, signal.SIGUSR1, signal.SIGUSR2]
+
+
+def test_cancelling_the_task_reading_the_signals_hands_the_reading_on():
+    def waiter(signo, started=None):
+        if started:
+            started.set()
+        return (yield signal_wait(signo))
+
+    def main():
+        reader = yield spawn(waiter(signal.SIGUSR1))
+        yield sleep(0)                      # it reads the wakeup socket now
+        other = yield spawn(waiter(signal.SIGUSR2))
+        yield sleep(0)                      # it parks behind the reader
+        yield cancel(reader)
+        kill(signal.SIGUSR2)
+        return reader.cancelled, (yield join(other))
+
+    assert run(main()) == (True, signal.SIGUSR2)
+    assert signal.getsignal(signal.SIGUSR1) is signal.SIG_DFL
+
+
+def test_misuse_is_a_clear_error():
+    with pytest.raises(ValueError, match="at least one signal"):
+        SignalSet()
+    with pytest.raises(ValueError):
+        SignalSet(12345)
+
+    def outside():
+        return (yield SignalSet(signal.SIGUSR1).wait())
+
+    with pytest.raises(RuntimeError, match="outside its 'with' block"):
+        run(outside())
+
+    signals = SignalSet(signal.SIGUSR1)
+    with signals:
+        with pytest.raises(RuntimeError, match="already entered"):
+            signals.__enter__()
+
+    errors = []
+
+    def in_a_thread():
+        try:
+            SignalSet(signal.SIGUSR1).__enter__()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert errors and "only in the main thread" in errors[0]
+
+
+def test_shutdown_signal_cancels_the_main_task_and_run_returns_none():
+    cleaned = []
+
+    def child(started):
+        try:
+            started.set()
+            yield sleep(60)
+        finally:
+            cleaned.append("child")
+
+    def main():
+        started = Event()
+        task = yield spawn(child(started))
+        yield started.wait()
+        try:
+            kill(signal.SIGTERM)
+            yield sleep(60)
+        finally:
+            yield sleep(0.01)               # cleanup may block
+            cleaned.append("main")
+            yield cancel(task)
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert run(main(), shutdown_signals=(signal.SIGINT, signal.SIGTERM)) is None
+    assert cleaned == ["main", "child"]
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_with_shutdown_signals_results_and_errors_pass_through():
+    def returns():
+        yield sleep(0)
+        return 42
+
+    def raises():
+        yield sleep(0)
+        raise KeyError("boom")
+
+    def catches():
+        try:
+            kill(signal.SIGINT)
+            yield sleep(60)
+        except Cancelled:
+            return "stopped politely"
+
+    assert run(returns(), shutdown_signals=[signal.SIGTERM]) == 42
+    with pytest.raises(KeyError, match="boom"):
+        run(raises(), shutdown_signals=[signal.SIGTERM])
+    assert run(catches(), shutdown_signals=[signal.SIGINT]) == "stopped politely"
+
+
+def test_a_second_signal_kills_a_process_whose_cleanup_hangs():
+    script = textwrap.dedent("""
+        import os, signal, sys
+        sys.path.insert(0, %r)
+        from trampoline import run, sleep
+
+        def main():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                yield sleep(60)
+            finally:
+                print("cleaning up", flush=True)
+                yield sleep(60)             # a cleanup that never ends
+
+        run(main(), shutdown_signals=(signal.SIGINT, signal.SIGTERM))
+    """ % ROOT)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"cleaning up\n"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == -signal.SIGTERM
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+
+
+def test_a_crash_is_still_a_task_error_for_joiners():
+    # (TaskError is what join gives for a crashed task, shutdown_signals or not.)
+    def crash():
+        yield sleep(0)
+        raise ValueError("x")
+
+    def main():
+        task = yield spawn(crash())
+        with pytest.raises(TaskError):
+            yield join(task)
+        return "ok"
+
+    assert run(main(), shutdown_signals=[signal.SIGTERM]) == "ok"

@@ -1,0 +1,197 @@
+"""Unix signals as something a task waits for.
+
+``SignalSet(SIGHUP, SIGUSR1)`` takes those signals over while its ``with``
+block runs; a task gets each one, in order, from ``yield signals.wait()``::
+
+    with SignalSet(signal.SIGHUP) as signals:
+        while True:
+            signo = yield signals.wait()
+            reload_configuration()
+
+``signal_wait(*signums)`` is the one-shot form, and ``run(coro,
+shutdown_signals=(SIGINT, SIGTERM))`` uses the same machinery for a graceful
+shutdown (``_shutdown_on`` below).
+
+The idea: Python runs signal handlers in the main thread between bytecodes,
+where they must not touch the kernel.  So the handlers installed here do
+nothing at all; what matters is ``signal.set_wakeup_fd``, which makes the
+interpreter write each signal's number, as one byte, to a socket.  A task
+reads that socket with the ordinary ``read`` trap and hands the numbers out.
+The kernel knows nothing of signals.
+
+It never touches process-global state unless asked: handlers and the wakeup
+descriptor are installed when a ``SignalSet`` is entered and restored when
+the last one is left.  Signals are a main-thread affair: anywhere else this
+raises ``RuntimeError``.
+"""
+
+import os
+import signal
+import socket
+import threading
+from collections import deque
+
+from .errors import TaskError
+from .kernel import WaitQueue
+from .traps import cancel, join, park, read, spawn
+
+__all__ = ["SignalSet", "signal_wait"]
+
+
+def _ignore(signo, frame):
+    """The Python-level handler: nothing to do, the wakeup byte is the news."""
+
+
+class _Hub:
+    """The process's one wakeup socket and the SignalSets listening to it."""
+
+    def __init__(self):
+        self.recv, self.send = socket.socketpair()
+        self.recv.setblocking(False)
+        self.send.setblocking(False)
+        # (A full buffer would mean thousands of unread signals: dropping
+        # more bytes is the right thing, and not worth a warning.)
+        self.old_wakeup = signal.set_wakeup_fd(self.send.fileno(), warn_on_full_buffer=False)
+        self.sets = []              # the SignalSets entered and not yet left
+        self.handlers = {}          # signum -> [handler before us, sets using it]
+        self.reading = False        # a waiting task is reading self.recv
+        self.waiters = WaitQueue()  # the other waiting tasks
+
+    def close(self):
+        signal.set_wakeup_fd(self.old_wakeup)
+        self.recv.close()
+        self.send.close()
+
+    def take(self, signums):
+        for signo in signums:
+            entry = self.handlers.get(signo)
+            if entry is None:
+                self.handlers[signo] = [signal.signal(signo, _ignore), 1]
+            else:
+                entry[1] += 1
+
+    def give_back(self, signums):
+        for signo in signums:
+            entry = self.handlers[signo]
+            entry[1] -= 1
+            if not entry[1]:
+                del self.handlers[signo]
+                signal.signal(signo, entry[0])
+
+    def wait_for(self, signals):
+        """Until ``signals`` has a signal pending.  One waiting task reads the
+        socket and hands what it reads to every set; the others park, and
+        when the reader leaves (with its signal, or cancelled) they are woken
+        so that one of them reads next."""
+        while not signals._pending:
+            if self.reading:
+                yield park(self.waiters)
+                continue
+            self.reading = True
+            try:
+                data = yield read(self.recv, 256)
+            finally:
+                self.reading = False
+                self.waiters.wake_all()
+            for signo in data:
+                for each in self.sets:
+                    if signo in each.signums:
+                        each._pending.append(signo)
+
+
+_hub = None                         # the _Hub, while any SignalSet is entered
+
+
+class SignalSet:
+    """``with SignalSet(*signums) as signals: signo = yield signals.wait()``
+
+    While the block runs, these signals no longer go to their handlers (or
+    kill the process): each is queued here, and ``wait()`` returns the next
+    one's number.  Leaving the block restores what was there before.  Sets
+    may nest or overlap; a signal goes to every set that names it.
+    """
+
+    def __init__(self, *signums):
+        if not signums:
+            raise ValueError("SignalSet() needs at least one signal number")
+        self.signums = frozenset(signal.Signals(signo) for signo in signums)
+        self._pending = deque()
+        self._entered = False
+
+    def __repr__(self):
+        return "<SignalSet %s pending=%d>" % (
+            " ".join(sorted(s.name for s in self.signums)), len(self._pending))
+
+    def __enter__(self):
+        global _hub
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("SignalSet works only in the main thread (Python delivers "
+                               "signals there); this is %s" % threading.current_thread().name)
+        if self._entered:
+            raise RuntimeError("%r is already entered" % self)
+        if _hub is None:
+            _hub = _Hub()
+        _hub.take(self.signums)
+        _hub.sets.append(self)
+        self._entered = True
+        return self
+
+    def __exit__(self, *exc_info):
+        global _hub
+        self._entered = False
+        _hub.sets.remove(self)
+        _hub.give_back(self.signums)
+        if not _hub.sets:
+            _hub.close()
+            _hub = None
+
+    def wait(self):
+        """``signo = yield signals.wait()``: the next signal received (an
+        ``int``), waiting for it if none is queued yet."""
+        if not self._entered:
+            raise RuntimeError("wait() on %r outside its 'with' block" % self)
+        if not self._pending:
+            yield from _hub.wait_for(self)
+        return self._pending.popleft()
+
+
+def signal_wait(*signums):
+    """``signo = yield signal_wait(*signums)``: wait for one of these
+    signals and return its number (main thread only)."""
+    with SignalSet(*signums) as signals:
+        return (yield signals.wait())
+
+
+# ----------------------------------------------------- graceful shutdown
+
+def _shutdown_on(signums, coro):
+    """What ``run(coro, shutdown_signals=signums)`` runs: ``coro`` as a task
+    of its own, beside a watcher.  The first of these signals cancels it --
+    servers stop accepting, connection tasks run their cleanup -- and if it
+    ends because of that, ``run`` returns None.  A second signal, while the
+    cleanup is still running, kills the process with it."""
+    received = []
+    with SignalSet(*signums) as signals:
+        main = yield spawn(coro, name="main")
+        watcher = yield spawn(_watch(signals, main, received), name="shutdown-signals")
+        try:
+            yield join(main)
+        except TaskError:
+            pass                        # its own error is raised below
+        finally:
+            yield cancel(watcher)
+    if received and main.cancelled:
+        return None
+    if main.exception is not None:
+        raise main.exception            # as if it had been the main task
+    return main.result
+
+
+def _watch(signals, main, received):
+    signo = yield signals.wait()
+    received.append(signo)
+    yield cancel(main, wait=False)
+    signo = yield signals.wait()
+    # Cleanup is taking too long for whoever sent this: go, now.
+    signal.signal(signo, signal.SIG_DFL)
+    os.kill(os.getpid(), signo)
