@@ -32,6 +32,7 @@ from .timeouts import TaskTimeout, TimeoutCancelled, ignore_after, timeout_after
 from .traps import (Trap, accept, call, cancel, connect, current, join, read,
                     read_wait, recvfrom, sendto, sleep, spawn, write, write_wait)
 from .udp import udp_socket
+from .universal import UniversalQueue
 
 __version__ = "0.1.0"
 
@@ -45,7 +46,7 @@ __all__ = [
     "run_in_thread", "WorkerPool",
     "Event", "Lock", "Semaphore", "BoundedSemaphore", "Condition",
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
-    "Future", "TaskGroup", "TaskGroupError", "WaitQueue",
+    "Future", "TaskGroup", "TaskGroupError", "WaitQueue", "UniversalQueue",
     "timeout_after", "ignore_after", "TaskTimeout", "TimeoutCancelled",
     "select", "shield", "VirtualClock", "SignalSet", "signal_wait",
     "TrampolineError", "TaskError", "Cancelled", "ResourceBusy",

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Trampoline tasks inside an asyncio program: two echo servers, one thread.
+
+    python3 examples/embed_asyncio.py [--host 127.0.0.1] [--asyncio-port 25001]
+                                      [--trampoline-port 25002]
+
+then, from other terminals, talk to either (both echo)::
+
+    python3 examples/echo_client.py --port 25001     # served by asyncio
+    python3 examples/echo_client.py --port 25002     # served by trampoline
+
+asyncio owns the thread and its loop runs as usual.  The trampoline kernel
+does not get a thread or a ``run()`` of its own: asyncio drives it, a round
+at a time, with ``KernelDriver``:
+
+* ``loop.add_reader(kernel.fileno(), step)`` -- the kernel's descriptor is
+  readable when it has I/O to process (a socket is ready, or another thread
+  handed it a call), so asyncio calls ``step`` then;
+* ``step`` calls ``kernel.run_once()``, which runs the ready tasks, polls
+  without waiting and fires due timers, then asks ``kernel.next_deadline()``
+  when the kernel needs another round even if no I/O comes (0 while tasks
+  are still ready, the next timer's time, or None) and sets an asyncio
+  timer for it.
+
+So neither loop blocks the other.  Ctrl-C (or SIGTERM) stops both servers
+cleanly: asyncio's closes, trampoline's is cancelled -- by a trampoline task,
+which then sets an ``asyncio.Event`` (the two share the thread, so it may).
+"""
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from trampoline import Kernel, cancel  # noqa: E402
+from trampoline.streams import tcp_server  # noqa: E402
+
+
+class KernelDriver:
+    """Runs ``kernel`` inside the running asyncio ``loop``, a round at a time."""
+
+    def __init__(self, kernel, loop):
+        self.kernel = kernel
+        self.loop = loop
+        self.timer = None
+        loop.add_reader(kernel.fileno(), self.step)
+        self.schedule()
+
+    def step(self):
+        self.kernel.run_once(0)
+        self.schedule()
+
+    def schedule(self):
+        """Be back when the kernel's next timer is due (or at once, if tasks
+        are ready); I/O brings us back through add_reader anyway."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        delay = self.kernel.next_deadline()
+        if delay is not None:
+            self.timer = self.loop.call_later(delay, self.step)
+
+    def close(self):
+        self.loop.remove_reader(self.kernel.fileno())
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+# ------------------------------------------------- the trampoline side
+
+def echo(stream, address):
+    while True:
+        data = yield stream.read(65536)
+        if not data:
+            break
+        yield stream.write(data)
+
+
+def trampoline_server(args, stop):
+    """Serve until cancelled.  If it cannot even start (the port is taken),
+    the whole program stops: ``stop`` is an asyncio.Event, and a trampoline
+    task may set it, for the two loops share this thread."""
+    def listening(address):
+        print("trampoline echo server listening on %s:%d" % address[:2], flush=True)
+
+    try:
+        yield tcp_server(args.host, args.trampoline_port, echo, ready=listening)
+    finally:
+        stop.set()
+
+
+def stop_server(server, stopped):
+    """A trampoline task: cancel the server (its connections close), then
+    tell asyncio it is done."""
+    yield cancel(server)
+    stopped.set()
+
+
+# ---------------------------------------------------- the asyncio side
+
+class AsyncioEcho:
+    """The asyncio echo server's connection handler.  It keeps a list of
+    open connections, so that stopping can close them and wait until their
+    handlers have finished."""
+
+    def __init__(self):
+        self.connections = {}           # writer -> its handler's task
+
+    async def __call__(self, reader, writer):
+        self.connections[writer] = asyncio.current_task()
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+            del self.connections[writer]
+
+    async def close_all(self):
+        handlers = list(self.connections.values())
+        for writer in list(self.connections):
+            writer.close()              # the handler reads EOF and returns
+        await asyncio.gather(*handlers, return_exceptions=True)
+
+
+async def main(args):
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signo in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signo, stop.set)
+
+    handler = AsyncioEcho()
+    server = await asyncio.start_server(handler, args.host, args.asyncio_port)
+    port = server.sockets[0].getsockname()[1]
+    print("asyncio echo server listening on %s:%d" % (args.host, port), flush=True)
+
+    with Kernel() as kernel:
+        tramp_server = kernel.spawn(trampoline_server(args, stop))
+        driver = KernelDriver(kernel, loop)
+        try:
+            await stop.wait()
+        finally:
+            server.close()
+            await handler.close_all()
+            await server.wait_closed()
+            if not tramp_server.done:
+                stopped = asyncio.Event()
+                kernel.spawn(stop_server(tramp_server, stopped))
+                driver.schedule()       # a task is ready: a round now
+                await stopped.wait()
+            driver.close()
+        if tramp_server.exception is not None and not tramp_server.cancelled:
+            raise tramp_server.exception    # it could not listen, say
+    print("both servers stopped", flush=True)
+
+
+def run_main(argv=None):
+    parser = argparse.ArgumentParser(description="trampoline tasks inside an asyncio program")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--asyncio-port", type=int, default=25001,
+                        help="port of the asyncio echo server; 0 picks one (default 25001)")
+    parser.add_argument("--trampoline-port", type=int, default=25002,
+                        help="port of the trampoline echo server; 0 picks one (default 25002)")
+    args = parser.parse_args(argv)
+    try:
+        asyncio.run(main(args))
+    except OSError as exc:              # address in use ...
+        print("embed_asyncio: %s" % exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main())

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""A blocking program that hands its network work to a kernel thread.
+
+    printf 'hello\\nworld\\n' | python3 examples/embed_thread.py
+    python3 examples/embed_thread.py --count 1000 --workers 20
+    python3 examples/embed_thread.py --port 25000 --count 10   # an echo server of yours
+
+The main thread is ordinary blocking code -- think of a command-line tool
+or a thread of a web framework.  It starts a trampoline kernel in a thread
+of its own and talks to it in two ways:
+
+* ``call_in_kernel(kernel, coro)`` runs one coroutine as a task in the
+  kernel's thread (``spawn_threadsafe``) and blocks until its result comes
+  back through a ``concurrent.futures.Future`` -- here, to start a small
+  upper-casing line server and learn its address;
+* two ``UniversalQueue`` s: the main thread ``put`` s jobs on one, worker
+  tasks ``yield jobs.get()`` them, make a network round trip each (all at
+  once, one connection per worker), and ``yield results.put(...)`` the
+  answers, which the main thread ``get`` s.  The jobs queue is bounded:
+  when the workers fall behind, the main thread's ``put`` blocks.
+
+Without ``--count`` each line of stdin makes one round trip and its answer
+is printed; with ``--count N`` N messages go out at once and a summary is
+printed.  At the end the main thread tells the kernel to stop (a trampoline
+``Future`` set from this thread) and joins its thread.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from trampoline import Future, Kernel, spawn  # noqa: E402
+from trampoline.streams import open_connection, tcp_server  # noqa: E402
+from trampoline.universal import UniversalQueue  # noqa: E402
+
+
+# ------------------------------------------------- in the kernel's thread
+
+def upper(stream, address):
+    """The service: every line comes back in capitals."""
+    while True:
+        line = yield stream.readline()
+        if not line:
+            break
+        yield stream.write(line.upper())
+
+
+def start_server(host):
+    """Start the line server as a task of its own; return its address."""
+    listening = Future()
+    yield spawn(tcp_server(host, 0, upper, ready=listening))
+    return (yield listening)
+
+
+def worker(address, jobs, results):
+    """Take jobs for ever (the kernel cancels it at the end); one
+    connection, one round trip a job.  Every job gets an answer -- an error
+    too -- so the main thread never waits for one that will not come."""
+    stream = error = None
+    try:
+        stream = yield open_connection(*address)
+    except OSError as exc:
+        error = exc
+    try:
+        while True:
+            job = yield jobs.get()
+            if error is None:
+                try:
+                    yield stream.write(job.encode() + b"\n")
+                    reply = yield stream.readline()
+                    yield results.put((job, reply.decode().rstrip("\n"), None))
+                    continue
+                except OSError as exc:
+                    error = exc
+            yield results.put((job, None, error))
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def kernel_main(stop):
+    """The kernel's main task: wait until the main thread says stop.  The
+    server and the workers run beside it; when it returns, run() cancels
+    them, and their cleanup runs."""
+    yield stop
+
+
+# -------------------------------------------------- in the main thread
+
+def call_in_kernel(kernel, coro):
+    """Run ``coro`` as a task of ``kernel`` (running in another thread);
+    block until it returns, and return its result or raise its error."""
+    outcome = concurrent.futures.Future()
+
+    def task():
+        try:
+            result = yield coro
+        except BaseException as exc:
+            outcome.set_exception(exc)
+            raise
+        outcome.set_result(result)
+
+    kernel.spawn_threadsafe(task())
+    return outcome.result()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="a blocking program using a kernel thread")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address of the line server (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="talk to this server (an echo server, say); 0, the default, "
+                             "starts an upper-casing server in the kernel thread")
+    parser.add_argument("--count", type=int, metavar="N",
+                        help="send N messages at once instead of the lines of stdin")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="worker tasks, each with its own connection (default 4)")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+
+    kernel = Kernel()
+    stop = Future()
+    engine = threading.Thread(target=kernel.run, args=(kernel_main(stop),),
+                              name="trampoline", daemon=True)
+    engine.start()
+    jobs = UniversalQueue(maxsize=2 * args.workers)
+    results = UniversalQueue()
+    failed = 0
+    try:
+        address = (args.host, args.port)
+        if not args.port:
+            address = call_in_kernel(kernel, start_server(args.host))
+        print("round trips to %s:%d" % address[:2], file=sys.stderr, flush=True)
+        for _ in range(args.workers):
+            kernel.spawn_threadsafe(worker(address, jobs, results))
+
+        if args.count is None:                  # one line at a time, as typed
+            for line in sys.stdin:
+                jobs.put(line.rstrip("\n"))
+                job, reply, error = results.get()
+                failed += error is not None
+                print("%s -> %s" % (job, reply if error is None else "error: %s" % error),
+                      flush=True)
+        else:                                   # all at once
+            started = time.monotonic()
+            for n in range(args.count):
+                jobs.put("message %d" % n)      # blocks while the workers are behind
+            answers = [results.get() for _ in range(args.count)]
+            errors = [error for _, _, error in answers if error is not None]
+            wrong = [job for job, reply, error in answers
+                     if error is None and reply not in (job, job.upper())]
+            failed = len(errors) + len(wrong)
+            print("%d round trips by %d worker tasks in %.3f s: %d wrong, %d failed%s"
+                  % (args.count, args.workers, time.monotonic() - started, len(wrong),
+                     len(errors), " (%s)" % errors[0] if errors else ""), flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        failed = 130
+    except OSError as exc:                      # the server could not start
+        print("embed_thread: %s" % exc, file=sys.stderr)
+        failed = 1
+    finally:
+        stop.set_result(None)                   # (any thread may set a Future)
+        engine.join(10)
+        kernel.close()
+    if failed == 130:
+        return 130
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

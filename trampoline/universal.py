@@ -1,0 +1,296 @@
+"""UniversalQueue: one queue between threads and tasks, in both directions.
+
+What it is for: handing work and results between the blocking world
+(threads) and trampoline tasks, either way, with backpressure.  A thread
+calls ``q.put(x)`` / ``x = q.get()`` and blocks; a task does
+``yield q.put(x)`` / ``x = yield q.get()`` (or ``await``) and parks while
+its kernel runs everybody else.  Any mix of producers and consumers of both
+kinds may share one queue, tasks on several kernels in several threads
+included.
+
+The idea: one ``threading.Lock`` guards the items and two lines of waiters,
+getters and putters, served first come, first served, threads and tasks
+alike.  Each waiter is woken its own way: a thread through a
+``threading.Condition`` on the queue's lock, a task through a
+``WaitQueue(threadsafe=True)`` of its own, in its kernel's thread --
+directly when the waker is that thread, else with ``call_threadsafe``, which
+also wakes a kernel blocked in its poller.  As in ``trampoline.sync.Queue``,
+what a waiter waits for is *handed* to it by whoever makes it possible: an
+item to a getter, a reserved slot to a putter, so a newcomer never jumps the
+line.  A waiter that gives up after it was handed something (a cancelled
+task, a thread interrupted) gives it back: the item goes first in line
+again, the slot to the next putter.  Nothing is lost.
+
+Which side a call is on: ``get()`` and ``put()`` made by a generator or
+coroutine in the thread of a running kernel are the task's (they return a
+coroutine to ``yield``); anywhere else they block the calling thread.
+
+What it must never do: block a kernel's thread (a blocking call there, or in
+a running asyncio loop's thread, is refused with ``RuntimeError``), hold its
+lock across a ``yield`` or a wait, poll in a loop, or reach into a kernel
+(it uses only the ``park`` trap, ``WaitQueue``, ``call_threadsafe`` and
+``owns_thread``).
+"""
+
+import sys
+import threading
+import time
+from collections import deque
+from types import coroutine
+
+from .kernel import WaitQueue, _running
+from .sync import QueueEmpty, QueueFull
+from .traps import park
+
+__all__ = ["UniversalQueue"]
+
+# co_flags of the frames that are tasks' code: generator, coroutine,
+# types.coroutine generator, async generator (values of inspect.CO_*).
+_TASK_CODE = 0x20 | 0x80 | 0x100 | 0x200
+
+
+class _Waiter:
+    """One thread or task waiting in a line: what wakes it, what it got."""
+
+    __slots__ = ("kernel", "wake_up", "handed", "item")
+
+    def __init__(self, kernel, wake_up):
+        self.kernel = kernel        # the task's kernel; None for a thread
+        self.wake_up = wake_up      # a WaitQueue (task) or a Condition (thread)
+        self.handed = False         # given its item (getter) or a slot (putter)
+        self.item = None
+
+
+class UniversalQueue:
+    """A FIFO queue that threads and tasks share, both ways.
+
+    ``maxsize`` > 0 bounds it: ``put`` waits while it is full (a thread
+    blocks, a task parks).  Threads: ``q.put(item, timeout=None)``,
+    ``q.get(timeout=None)`` (``QueueFull``/``QueueEmpty`` when the timeout
+    passes).  Tasks: ``yield q.put(item)``, ``item = yield q.get()`` (for a
+    timeout, ``timeout_after``).  Both: ``put_nowait``, ``get_nowait``,
+    ``qsize``, ``empty``, ``full`` -- never block, from anywhere.
+    """
+
+    def __init__(self, maxsize=0):
+        if type(maxsize) is not int or maxsize < 0:
+            raise ValueError("UniversalQueue: maxsize must be an int >= 0, got %r" % (maxsize,))
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._items = deque()
+        self._getters = deque()     # _Waiters for an item; only while _items is empty
+        self._putters = deque()     # _Waiters for room
+        self._reserved = 0          # free slots promised to woken putters
+
+    # ------------------------------------------------------- never block
+
+    def qsize(self):
+        return len(self._items)
+
+    def empty(self):
+        return not self._items
+
+    def full(self):
+        """True when ``put`` would wait (slots promised to woken putters count)."""
+        return 0 < self.maxsize <= len(self._items) + self._reserved
+
+    def put_nowait(self, item):
+        """Add ``item`` or raise ``QueueFull``.  Any thread, any task."""
+        with self._lock:
+            if self.full() or self._putters:
+                raise QueueFull("%r is full" % self)
+            self._store(item)
+
+    def get_nowait(self):
+        """Take the next item or raise ``QueueEmpty``.  Any thread, any task."""
+        with self._lock:
+            if not self._items:
+                raise QueueEmpty("%r is empty" % self)
+            return self._take()
+
+    # ------------------------------------------------- either side
+
+    def put(self, item, timeout=None):
+        """In a thread: add ``item``, blocking while the queue is full (at
+        most ``timeout`` seconds, then ``QueueFull``).  In a task:
+        ``yield q.put(item)`` parks instead."""
+        if _called_by_task("put", timeout):
+            return self._task_put(item)
+        with self._lock:
+            if not (self.full() or self._putters):
+                self._store(item)
+                return
+            waiter = self._wait_in_thread(self._putters, "put", timeout)
+            if waiter is None:
+                raise QueueFull("%r: still full after %r seconds" % (self, timeout))
+            self._fill_slot(item)
+
+    def get(self, timeout=None):
+        """In a thread: take the next item, blocking while the queue is empty
+        (at most ``timeout`` seconds, then ``QueueEmpty``).  In a task:
+        ``item = yield q.get()`` parks instead."""
+        if _called_by_task("get", timeout):
+            return self._task_get()
+        with self._lock:
+            if self._items:
+                return self._take()
+            waiter = self._wait_in_thread(self._getters, "get", timeout)
+            if waiter is None:
+                raise QueueEmpty("%r: still empty after %r seconds" % (self, timeout))
+            return waiter.item
+
+    # ------------------------------------------------------ the thread side
+
+    def _wait_in_thread(self, line, what, timeout):
+        """Lock held: join ``line`` and block until handed what we wait for.
+        Returns the waiter, or None if ``timeout`` passed first."""
+        _refuse_to_block_a_loop(what)
+        waiter = _Waiter(None, threading.Condition(self._lock))
+        line.append(waiter)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while not waiter.handed:
+                if deadline is None:
+                    waiter.wake_up.wait()
+                else:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        line.remove(waiter)
+                        return None
+                    waiter.wake_up.wait(remaining)
+        except BaseException:           # Ctrl-C in the main thread, say
+            self._give_up(waiter, line)
+            raise
+        return waiter
+
+    # -------------------------------------------------------- the task side
+
+    # The kernel a task runs on is the one running in this thread (run()
+    # and run_once() say so in trampoline.kernel._running): no trap needed
+    # to ask, so checking, joining the line and parking are one step.
+
+    @coroutine
+    def _task_put(self, item):
+        with self._lock:
+            if not (self.full() or self._putters):
+                self._store(item)
+                return
+            waiter = _Waiter(_running.kernel, WaitQueue(threadsafe=True))
+            self._putters.append(waiter)
+        yield from self._park(waiter, self._putters)
+        with self._lock:
+            self._fill_slot(item)
+
+    @coroutine
+    def _task_get(self):
+        with self._lock:
+            if self._items:
+                return self._take()
+            waiter = _Waiter(_running.kernel, WaitQueue(threadsafe=True))
+            self._getters.append(waiter)
+        yield from self._park(waiter, self._getters)
+        return waiter.item
+
+    def _park(self, waiter, line):
+        """Park the task until ``waiter`` is handed something.  Joining the
+        line and parking happen in one step of the task, so a wake-up from
+        another thread (run by its kernel between steps) finds it parked."""
+        try:
+            yield park(waiter.wake_up)
+        except BaseException:           # cancelled, timed out
+            with self._lock:
+                self._give_up(waiter, line)
+            raise
+
+    # -------------------------------------------- moving things (lock held)
+
+    def _store(self, item):
+        """Hand ``item`` to the first waiting getter, or keep it."""
+        if self._getters:
+            self._hand(self._getters.popleft(), item)
+        else:
+            self._items.append(item)
+
+    def _fill_slot(self, item):
+        """A putter woken with a slot reserved for it puts its item there.
+        (If a waiting getter takes the item instead, the slot is free again:
+        the next putter may have it.)"""
+        self._reserved -= 1
+        self._store(item)
+        self._admit_putters()
+
+    def _take(self):
+        item = self._items.popleft()
+        self._admit_putters()
+        return item
+
+    def _admit_putters(self):
+        """Room for waiting putters: reserve it for them, in order."""
+        while self._putters and not self.full():
+            self._reserved += 1
+            self._hand(self._putters.popleft(), None)
+
+    def _give_up(self, waiter, line):
+        """``waiter`` stops waiting.  Still in line: it leaves.  Handed an
+        item: the item goes first in line again (the queue may hold one item
+        over ``maxsize`` for a while).  Handed a slot: the slot goes on."""
+        if not waiter.handed:
+            line.remove(waiter)
+        elif line is self._getters:
+            item, waiter.item = waiter.item, None
+            if self._getters:
+                self._hand(self._getters.popleft(), item)
+            else:
+                self._items.appendleft(item)
+        else:
+            self._reserved -= 1
+            self._admit_putters()
+
+    @staticmethod
+    def _hand(waiter, item):
+        """Give ``waiter`` its item (or slot) and wake it."""
+        waiter.item = item
+        waiter.handed = True
+        kernel = waiter.kernel
+        if kernel is None:
+            waiter.wake_up.notify()                 # a thread, in Condition.wait
+        elif kernel.owns_thread():
+            waiter.wake_up.wake()                   # a task of this very kernel
+        else:
+            kernel.call_threadsafe(waiter.wake_up.wake)
+
+    def __repr__(self):
+        return "<UniversalQueue size=%d maxsize=%d getters=%d putters=%d>" % (
+            len(self._items), self.maxsize, len(self._getters), len(self._putters))
+
+
+def _called_by_task(what, timeout):
+    """Is ``put``/``get`` being called by a task (not a thread)?
+
+    Yes when a kernel runs in this thread and the caller's code is a
+    generator or coroutine.  A plain function in a running kernel's thread
+    would block the kernel: refused, with what to do instead.
+    """
+    kernel = getattr(_running, "kernel", None)
+    if kernel is None:
+        return False
+    if not sys._getframe(2).f_code.co_flags & _TASK_CODE:
+        raise RuntimeError(
+            "UniversalQueue.%s() called from a plain function in the thread of a "
+            "running kernel (%r): blocking there would freeze every task.  In a task "
+            "write 'yield q.%s(...)' (or 'await'); elsewhere use %s_nowait()"
+            % (what, kernel, what, what))
+    if timeout is not None:
+        raise TypeError("UniversalQueue.%s(timeout=...) is for threads; in a task "
+                        "write 'yield timeout_after(%r, q.%s(...))'" % (what, timeout, what))
+    return True
+
+
+def _refuse_to_block_a_loop(what):
+    """A blocking call in the thread of a running asyncio loop (perhaps the
+    one driving a kernel with run_once) would freeze that loop."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None and asyncio._get_running_loop() is not None:
+        raise RuntimeError(
+            "UniversalQueue.%s() would block the thread of a running asyncio loop; "
+            "use %s_nowait(), or call it from another thread" % (what, what))
