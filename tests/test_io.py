@@ -21,7 +21,7 @@ import pytest
 
 from trampoline import (Cancelled, Kernel, ResourceBusy, TaskError, accept, cancel,
                         connect, current, join, listen, read, read_wait, sleep, spawn,
-                        write, write_wait)
+                        timeout_after, write, write_wait)
 
 MiB = 1 << 20
 
@@ -1047,3 +1047,26 @@ def test_no_registrations_left_after_errors_and_cancellations(run):
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_a_pipe_read_by_its_int_after_the_number_was_closed_and_reused(run):
+    """An int descriptor cannot say it was closed and its number reused
+    (epoll forgets closed descriptors silently): the read still wakes."""
+    def main():
+        r, w = os.pipe()
+        os.write(w, b"x")
+        first = yield read(r, 10)
+        os.close(r)
+        os.close(w)
+        r2, w2 = os.pipe()
+        try:
+            os.write(w2, b"y")
+            second = yield timeout_after(5, read(r2, 10))
+        finally:
+            os.close(r2)
+            os.close(w2)
+        return first, second, (r2, w2) == (r, w)
+
+    first, second, reused = run(main())
+    assert (first, second) == (b"x", b"y")
+    assert reused                       # (or the test proved nothing)

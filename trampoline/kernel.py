@@ -234,7 +234,7 @@ class Kernel:
         self._tasks = {}                    # id -> every live Task
         self._task_ids = count(1)
         self._last_id = 0                   # the newest task's id
-        self._crashed = []                  # crashed tasks nobody joined yet (weakly)
+        self._crashed = weakref.WeakValueDictionary()   # id -> crashed task nobody joined yet
         self._dead_timers = 0               # cancelled entries still in the heap
         self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
         # Time: the real monotonic clock, or a VirtualClock that the loop
@@ -780,11 +780,11 @@ class Kernel:
         task._coro = None
         del self._tasks[task.id]
         if task._fds:
-            for fd in task._fds:
+            fds, task._fds = task._fds, None
+            for fd in fds:
                 reg = self._fds.get(fd)
                 if reg is not None and reg.owner is task:
                     self._release(fd, reg)
-            task._fds = None
         if exc is None:
             task._result = value
         else:
@@ -809,7 +809,7 @@ class Kernel:
         task._joiners = None
         if exc is not None and not joined and not task.cancelled:
             task._crashed_unseen()
-            self._crashed.append(weakref.ref(task))
+            self._crashed[task.id] = task   # (gone by itself once the task is freed)
 
     def _shutdown(self):
         """Cancel every task still alive and let its cleanup run.
@@ -859,12 +859,11 @@ class Kernel:
 
     def _report_crashes(self):
         """run() is ending: log every crash nobody has looked at."""
-        for ref in self._crashed:
-            task = ref()
-            if task is not None and task._unreported is not None:
+        for task in sorted(self._crashed.values(), key=lambda task: task.id):
+            if task._unreported is not None:
                 task._unreported()
                 task._unreported = None
-        self._crashed = []
+        self._crashed.clear()
 
     # ----------------------------------------------------- cancellation
 
@@ -968,7 +967,10 @@ class Kernel:
         ready)."""
         fd = trap.fd
         reg = self._fds.get(fd)
-        if reg is None or reg.fileobj is not trap.fileobj:
+        if reg is None or reg.fileobj is not trap.fileobj or type(reg.fileobj) is int:
+            # (A bare int cannot tell us that it was closed and its number
+            # reused -- epoll forgets closed descriptors silently -- so its
+            # registration is renewed on every wait.)
             reg = self._register(task, trap.fileobj, fd, self._poller.READ)
             if reg is None:
                 return None
@@ -990,7 +992,7 @@ class Kernel:
         """Park ``task`` until ``trap.fd`` is writable (see _wait_readable)."""
         fd = trap.fd
         reg = self._fds.get(fd)
-        if reg is None or reg.fileobj is not trap.fileobj:
+        if reg is None or reg.fileobj is not trap.fileobj or type(reg.fileobj) is int:
             reg = self._register(task, trap.fileobj, fd, self._poller.WRITE)
             if reg is None:
                 return None
@@ -1027,19 +1029,16 @@ class Kernel:
         reg = _Registration(fileobj, task)
         reg.events = events
         self._fds[fd] = reg
-        if task._fds is None:
-            task._fds = []
-        task._fds.append(fd)
+        _own(task, fd)
         return reg
 
     def _release(self, fd, reg):
         """Forget ``fd`` unless a task still waits on it (then it owns it)."""
+        _disown(reg.owner, fd)
         waiter = reg.reader or reg.writer
         if waiter is not None:
             reg.owner = waiter
-            if waiter._fds is None:
-                waiter._fds = []
-            waiter._fds.append(fd)
+            _own(waiter, fd)
             return
         del self._fds[fd]
         self._poller.unregister(fd)
@@ -1067,21 +1066,29 @@ class Kernel:
                 self._cancel(waiter, OSError(
                     errno.EBADF, "fd %d was closed while %r waited on it" % (fd, waiter)))
         reg.reader = reg.writer = None
+        _disown(reg.owner, fd)
         del self._fds[fd]
         self._poller.unregister(fd)
 
     def _sweep_closed(self):
-        """Fail the waiters of descriptors closed under them.
+        """Fail the waiters of descriptors closed under them; forget closed
+        descriptors nobody waits on.
 
         Closing a socket removes it from epoll without a word, so a task
         parked on it would wait forever.  Once a second (``SWEEP_INTERVAL``)
         the kernel looks for waiters whose descriptor is closed and throws
         ``OSError(EBADF)`` into them.  (select() and poll() report a closed
-        descriptor themselves; this catches it on every backend.)
+        descriptor themselves; this catches it on every backend.)  A closed
+        descriptor with no waiter is simply forgotten: a long-lived task
+        that opens and closes sockets would otherwise keep every one's
+        registration until it ends.
         """
-        for fd, reg in list(self._fds.items()):
-            if (reg.reader is not None or reg.writer is not None) and _is_closed(reg.fileobj):
+        closed = [(fd, reg) for fd, reg in self._fds.items() if _is_closed(reg.fileobj)]
+        for fd, reg in closed:
+            if reg.reader is not None or reg.writer is not None:
                 self._fail_waiters(fd, reg)
+            else:
+                self._release(fd, reg)
 
     def _poll_failed(self, error):
         """The poller failed.  With select() that means a registered
@@ -1351,6 +1358,18 @@ class Kernel:
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY)
+
+
+def _own(task, fd):
+    """Note that ``task`` owns ``fd``'s registration (released when it ends)."""
+    if task._fds is None:
+        task._fds = set()
+    task._fds.add(fd)
+
+
+def _disown(task, fd):
+    if task._fds is not None:
+        task._fds.discard(fd)
 
 
 def _is_closed(fileobj):

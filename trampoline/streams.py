@@ -682,6 +682,7 @@ def _serve(listener, handler, context, ready):
                                name="%s %s" % (getattr(handler, "__name__", "handler"),
                                                _format_address(address)))
             connections[task] = conn
+            del task                    # so a crashed one is freed, and reported, when it ends
     finally:
         listener.close()                # no more connections
         tasks = list(connections.items())

@@ -11,7 +11,9 @@ cheapest thing CPython does); users see the read-only surface: ``id``,
 This module knows nothing of sockets or selectors and never blocks.
 """
 
+import copy
 import logging
+import traceback
 import weakref
 
 from .errors import TaskError
@@ -137,9 +139,28 @@ class Task:
         ``__del__``, so tasks that end well cost nothing.
         """
         exc = self._exception
-        self._unreported = weakref.finalize(self, _log_crash, self.id, self.name, exc)
+        # The report is written now, while the traceback is at hand, and the
+        # finalizer keeps only its text and a bare copy of the exception.
+        # Holding the exception itself would hold the task's frames, and
+        # through them often the task (``me = yield current()``): the task
+        # would never be freed, nor its crash reported, until run() ends.
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self._unreported = weakref.finalize(self, _log_crash, self.id, self.name,
+                                            type(exc), _bare(exc), text.rstrip())
 
 
-def _log_crash(task_id, name, exc):
-    log.error("Task %d %s crashed and was never joined", task_id, name,
-              exc_info=(type(exc), exc, exc.__traceback__))
+def _bare(exc):
+    """A copy of ``exc`` without its traceback (None if it will not copy)."""
+    try:
+        return copy.copy(exc)
+    except Exception:
+        return None
+
+
+def _log_crash(task_id, name, kind, exc, text):
+    if log.isEnabledFor(logging.ERROR):
+        record = log.makeRecord(log.name, logging.ERROR, __file__, 0,
+                                "Task %d %s crashed and was never joined",
+                                (task_id, name), (kind, exc, None))
+        record.exc_text = text          # what formatters print for exc_info
+        log.handle(record)
