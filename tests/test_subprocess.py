@@ -1,0 +1,510 @@
+"""trampoline.subprocess: real children (cat, sh, sleep, false) talked to
+through pipes, waited for with a pidfd and by polling, killed and reaped
+when their owner gives up on them."""
+
+import errno
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import trampoline.subprocess as tsub
+from trampoline import (Cancelled, Event, Kernel, TaskError, TaskGroup, TaskTimeout, cancel, join,
+                        read, run, spawn, timeout_after)
+from trampoline.subprocess import (DEVNULL, PIPE, STDOUT, CalledProcessError, Process,
+                                   TimeoutExpired, run_process)
+from trampoline.traps import current_kernel
+
+from net_helpers import MiB, watchdog  # noqa: F401  (autouse fixture)
+
+WATCHDOG_SECONDS = 10.0
+
+TOOLS = ("sh", "cat", "sleep", "true", "false")
+pytestmark = pytest.mark.skipif(
+    sys.platform == "win32" or not all(shutil.which(tool) for tool in TOOLS),
+    reason="needs a POSIX system with sh, cat, sleep, true and false")
+
+
+def has_pidfd():
+    if not hasattr(os, "pidfd_open"):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(params=["pidfd", "polling"])
+def wait_mode(request, monkeypatch):
+    """Each test that takes this runs twice: wait() on a pidfd, and wait()
+    polling (the fallback for systems without pidfds)."""
+    if request.param == "pidfd" and not has_pidfd():
+        pytest.skip("no pidfd here (Python < 3.9 or Linux < 5.3)")
+    monkeypatch.setattr(tsub, "USE_PIDFD", request.param == "pidfd")
+    return request.param
+
+
+def reaped(pid):
+    """True if ``pid`` is no longer a child of ours: it exited and was
+    reaped -- no zombie left."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"))
+
+
+def read_pid(sock):
+    """Subroutine: read the pid a child writes on ``sock`` (a line)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = yield read(sock, 100)
+        assert chunk, "the child closed the socket before writing its pid"
+        data += chunk
+    return int(data)
+
+
+# ============================================================ round trips
+
+def test_run_process_cat_echoes_1_mib(run, wait_mode):
+    """1 MiB through cat with communicate: every byte back, in order --
+    the input is written while the output is read, so nothing deadlocks."""
+    payload = os.urandom(MiB)
+
+    def main():
+        return (yield run_process(["cat"], input=payload))
+
+    code, out, err = run(main())
+    assert code == 0
+    assert out == payload
+    assert err == b""
+
+
+def test_process_streams_cat_echoes_1_mib(run, wait_mode):
+    """1 MiB through cat with the streams: one task writes stdin and closes
+    it, the other reads stdout to its end, then wait() gives 0."""
+    payload = os.urandom(MiB)
+
+    def writer(process):
+        yield process.stdin.write(payload)
+        yield process.stdin.close()
+
+    def main():
+        with Process(["cat"], stdin=PIPE, stdout=PIPE) as process:
+            task = yield spawn(writer(process))
+            echoed = yield process.stdout.read()
+            yield join(task)
+            return echoed, (yield process.wait()), process.returncode
+
+    echoed, code, returncode = run(main())
+    assert echoed == payload
+    assert code == returncode == 0
+
+
+def test_a_conversation_line_by_line():
+    """Talk to a child while it runs: each line written is read back
+    before the next is sent (the pipes are not buffered on our side)."""
+    def main():
+        with Process(["cat"], stdin=PIPE, stdout=PIPE) as process:
+            replies = []
+            for word in (b"one", b"two", b"three"):
+                yield process.stdin.write(word + b"\n")
+                replies.append((yield process.stdout.readline()))
+            assert process.returncode is None           # still running
+            yield process.stdin.write_eof()
+            assert (yield process.stdout.readline()) == b""
+            assert "eof" in repr(process.stdout)
+            assert (yield process.wait()) == 0
+            return replies
+
+    assert run(main()) == [b"one\n", b"two\n", b"three\n"]
+
+
+def test_exit_codes(wait_mode):
+    """The exit status comes back as it is: 3 from sh, 1 from false, 0
+    from true, -9 for a child killed with SIGKILL."""
+    def main():
+        codes = [(yield run_process(["sh", "-c", "exit 3"])).returncode,
+                 (yield run_process(["false"])).returncode,
+                 (yield run_process(["true"])).returncode]
+        for stop in ("kill", "terminate", "send_signal"):
+            process = Process(["sleep", "10"])
+            if stop == "send_signal":
+                process.send_signal(signal.SIGUSR1)
+            else:
+                getattr(process, stop)()
+            codes.append((yield process.wait()))
+        return codes
+
+    assert run(main()) == [3, 1, 0, -signal.SIGKILL, -signal.SIGTERM, -signal.SIGUSR1]
+
+
+def test_check_raises_called_process_error_with_the_output():
+    """check=True: a failing child raises subprocess.CalledProcessError,
+    with its status, its command and what it wrote."""
+    args = ["sh", "-c", "echo partial; echo oops >&2; exit 4"]
+
+    def main():
+        with pytest.raises(CalledProcessError) as info:
+            yield run_process(args, check=True)
+        assert (yield run_process(["true"], check=True)) == (0, b"", b"")
+        return info.value
+
+    error = run(main())
+    assert (error.returncode, error.cmd) == (4, args)
+    assert (error.stdout, error.stderr) == (b"partial\n", b"oops\n")
+    assert "exit status 4" in str(error)
+
+
+def test_stderr_is_captured_apart_or_merged():
+    """stdout and stderr come back apart; stderr=STDOUT merges them (and
+    the result's stderr is None); DEVNULL drops one."""
+    script = "echo out; echo err >&2; exit 2"
+
+    def main():
+        apart = yield run_process(["sh", "-c", script])
+        merged = yield run_process(["sh", "-c", "echo out; echo err >&2"], stderr=STDOUT)
+        dropped = yield run_process(["sh", "-c", script], stdout=DEVNULL)
+        return apart, merged, dropped
+
+    apart, merged, dropped = run(main())
+    assert apart == (2, b"out\n", b"err\n")
+    assert apart.stdout == b"out\n" and apart.stderr == b"err\n"
+    assert merged == (0, b"out\nerr\n", None)
+    assert dropped == (2, None, b"err\n")
+
+
+def test_cwd_and_env_reach_the_child(tmp_path):
+    """cwd= and env= go to the child as with subprocess."""
+    def main():
+        return (yield run_process(["sh", "-c", 'pwd; echo "$GREETING"'], cwd=str(tmp_path),
+                                  env={"GREETING": "hello", "PATH": os.environ["PATH"]}))
+
+    code, out, _ = run(main())
+    assert code == 0
+    assert out.decode().splitlines() == [os.path.realpath(str(tmp_path)), "hello"]
+
+
+def test_capture_false_and_no_pipes():
+    """capture=False: nothing is collected (stdout and stderr are None);
+    a Process without pipes has no streams, and communicate just waits."""
+    def main():
+        result = yield run_process(["true"], capture=False)
+        assert (yield run_process(["cat"], stdin=DEVNULL)) == (0, b"", b"")
+        assert (yield run_process(["cat"], input=b"")) == (0, b"", b"")
+        process = Process(["sh", "-c", "exit 5"])
+        assert process.stdin is process.stdout is process.stderr is None
+        return result, (yield process.communicate()), process.returncode
+
+    assert run(main()) == ((0, None, None), (None, None), 5)
+
+
+def test_a_child_that_ignores_its_input_is_not_an_error():
+    """A child that exits without reading its (large) input: the broken
+    pipe is ignored, as subprocess.communicate does."""
+    def main():
+        return (yield run_process(["sh", "-c", "echo done"], input=b"x" * MiB))
+
+    assert run(main()) == (0, b"done\n", b"")
+
+
+def test_communicate_with_streams_and_async_def(wait_mode):
+    """communicate() on a Process; the same from an async def, with
+    ``async with`` and ``await``."""
+    def main():
+        with Process(["cat"], stdin=PIPE, stdout=PIPE, stderr=PIPE) as process:
+            return (yield process.communicate(b"generator\n"))
+
+    async def async_main():
+        async with Process(["cat"], stdin=PIPE, stdout=PIPE) as process:
+            out, err = await process.communicate(b"async\n")
+        result = await run_process(["sh", "-c", "exit 7"])
+        return out, err, result
+
+    assert run(main()) == (b"generator\n", b"")
+    assert run(async_main()) == (b"async\n", None, (7, b"", b""))
+
+
+def test_several_tasks_wait_for_one_child(wait_mode):
+    """Three tasks wait on one child at once; each gets its status."""
+    def waiter(process):
+        return (yield process.wait())
+
+    def main():
+        with Process(["sh", "-c", "read line; exit 6"], stdin=PIPE) as process:
+            tasks = []
+            for _ in range(3):
+                tasks.append((yield spawn(waiter(process))))
+            yield process.stdin.write(b"go\n")
+            codes = []
+            for task in tasks:
+                codes.append((yield join(task)))
+            return codes
+
+    assert run(main()) == [6, 6, 6]
+
+
+def test_fifty_children_at_once(wait_mode):
+    """50 children run concurrently, each with its own output and status."""
+    def child(n):
+        return (yield run_process(["sh", "-c", "echo $0; exit $1", str(n), str(n % 5)]))
+
+    def main():
+        group = TaskGroup()
+        for n in range(50):
+            yield group.spawn(child(n))
+        return (yield group.join())
+
+    before = open_fds()
+    results = run(main())
+    assert results == [(n % 5, b"%d\n" % n, b"") for n in range(50)]
+    assert open_fds() == before             # every pipe and pidfd closed
+
+
+def test_wait_uses_a_pidfd_or_polls(monkeypatch):
+    """With pidfds wait() is one read_wait; without, it polls with sleeps
+    (and no read_wait).  Seen through a tracing instrument."""
+    class Traps:
+        def __init__(self):
+            self.seen = []
+
+        def task_trap(self, task, trap):
+            self.seen.append(type(trap).__name__)
+
+    def main():
+        process = Process(["sleep", "0.05"])
+        return (yield process.wait())
+
+    modes = [False] + ([True] if has_pidfd() else [])
+    for use_pidfd in modes:
+        monkeypatch.setattr(tsub, "USE_PIDFD", use_pidfd)
+        traps = Traps()
+        with Kernel(instruments=[traps]) as kernel:
+            assert kernel.run(main()) == 0
+        if use_pidfd:
+            assert "read_wait" in traps.seen and "sleep" not in traps.seen
+        else:
+            assert "read_wait" not in traps.seen
+            assert 2 <= traps.seen.count("sleep") <= 20     # backoff: not a spin
+
+
+# ======================================================= timeouts, cancel
+
+def test_timeout_kills_and_reaps_the_child(run, wait_mode):
+    """timeout=: a sleeping child is killed well under a second after the
+    deadline, and reaped; the error is both a TaskTimeout and a
+    subprocess.TimeoutExpired, and carries the output so far."""
+    args = ["sh", "-c", "echo $$; exec sleep 10"]
+
+    def main():
+        started = time.monotonic()
+        with pytest.raises(TimeoutExpired) as info:
+            yield run_process(args, timeout=0.2)
+        return info.value, time.monotonic() - started
+
+    error, elapsed = run(main())
+    assert elapsed < 0.7
+    assert isinstance(error, TaskTimeout) and isinstance(error, subprocess.TimeoutExpired)
+    assert (error.cmd, error.timeout, error.stderr) == (args, 0.2, b"")
+    assert "timed out after 0.2 seconds; it was killed" in str(error)
+    assert reaped(int(error.output))
+
+
+def test_cancelled_in_wait_the_child_is_killed_and_reaped(run, wait_mode):
+    """A task owning a child (with Process) is cancelled in wait(): the
+    child is killed and reaped, and the kernel watches no descriptor."""
+    def owner(pids, started):
+        with Process(["sleep", "10"]) as process:
+            pids.append(process.pid)
+            started.set()
+            yield process.wait()
+
+    def main():
+        kernel = yield current_kernel()
+        pids, started = [], Event()
+        task = yield spawn(owner(pids, started))
+        yield started.wait()
+        yield cancel(task)
+        assert task.cancelled
+        assert kernel._fds == {}            # no registration left behind
+        return pids[0]
+
+    before = open_fds()
+    assert reaped(run(main()))
+    assert open_fds() == before             # nor a descriptor
+
+
+def test_cancelled_run_process_kills_and_reaps(wait_mode):
+    """run_process cancelled while the child runs -- by cancel, and by an
+    outer timeout -- kills and reaps it and leaves no registration."""
+    ours, theirs = socket.socketpair()
+    args = ["sh", "-c", "echo $$; exec sleep 10"]       # its stdout: a socket of ours
+
+    def main():
+        kernel = yield current_kernel()
+        pids = []
+        task = yield spawn(run_process(args, stdout=theirs))
+        pids.append((yield read_pid(ours)))
+        yield cancel(task)
+        assert task.cancelled
+        assert kernel._fds.keys() <= {ours.fileno()}    # only the socket we read
+        outer = yield spawn(timeout_after(0.2, run_process(args, stdout=theirs)))
+        pids.append((yield read_pid(ours)))
+        with pytest.raises(TaskError) as info:
+            yield join(outer)
+        assert type(info.value.__cause__) is TaskTimeout    # the outer one's
+        return pids
+
+    try:
+        with Kernel() as kernel:
+            pids = kernel.run(main())
+            assert kernel._fds == {}
+    finally:
+        ours.close()
+        theirs.close()
+    assert all(reaped(pid) for pid in pids)
+
+
+def test_cancelled_while_reading_a_stream(run):
+    """Cancelled in stdout.readline() inside ``with Process``: the child is
+    killed and reaped and its pipes are closed."""
+    def owner(box, started):
+        with Process(["cat"], stdin=PIPE, stdout=PIPE) as process:
+            box.append(process)
+            started.set()
+            yield process.stdout.readline()
+
+    def main():
+        box, started = [], Event()
+        task = yield spawn(owner(box, started))
+        yield started.wait()
+        yield cancel(task)
+        return box[0]
+
+    process = run(main())
+    assert process.returncode == -9
+    assert process.stdin.closed and process.stdout.closed
+    assert reaped(process.pid)
+    assert "returncode=-9" in repr(process) and "closed" in repr(process.stdout)
+
+
+def test_cancelled_in_async_with():
+    """The same from an async def: ``async with`` kills and reaps the
+    child without blocking."""
+    pids = []
+
+    async def owner(started):
+        async with Process(["sleep", "10"]) as process:
+            pids.append(process.pid)
+            started.set()
+            await process.wait()
+
+    async def main():
+        started = Event()
+        task = await spawn(owner(started))
+        await started.wait()
+        await cancel(task)
+
+    run(main())
+    assert reaped(pids[0])
+
+
+def test_cancelling_a_plain_wait_leaves_the_child_alone():
+    """Without ``with`` the child is the caller's: a wait() that times out
+    leaves it running, and it can be waited for again."""
+    def main():
+        process = Process(["cat"], stdin=PIPE, stdout=DEVNULL)
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.05, process.wait())
+        assert process.returncode is None
+        yield process.stdin.close()
+        return (yield process.wait()), (yield process.wait())
+
+    assert run(main()) == (0, 0)
+
+
+def test_a_task_that_will_not_die_leaves_no_child_behind(caplog):
+    """At shutdown, tasks that swallow their cancellation are closed by the
+    kernel after their grace; every child they started -- in run_process,
+    in ``async with Process`` -- is killed and reaped all the same."""
+    ours, theirs = socket.socketpair()
+    args = ["sh", "-c", "echo $$; exec sleep 10"]       # its stdout: a socket of ours
+
+    def stubborn():
+        while True:
+            try:
+                yield run_process(args, stdout=theirs)
+            except Cancelled:
+                pass                # wrong, but it happens
+
+    async def stubborn_async():
+        while True:
+            try:
+                async with Process(args, stdout=theirs) as process:
+                    await process.wait()
+            except Cancelled:
+                pass
+
+    def main():
+        yield spawn(stubborn())
+        yield spawn(stubborn_async())
+        lines = b""
+        while lines.count(b"\n") < 2:          # both children are running
+            lines += yield read(ours, 100)
+
+    try:
+        with Kernel() as kernel:
+            kernel.shutdown_grace = 0.05
+            kernel.run(main())
+        theirs.close()
+        ours.setblocking(True)
+        pids = [int(pid) for pid in ours.makefile("rb").read().split()]
+    finally:
+        ours.close()
+        theirs.close()
+    assert len(pids) >= 4                       # new children after each cancellation
+    assert [pid for pid in pids if not reaped(pid)] == []
+    assert "closing it" in caplog.text          # the kernel did close them
+
+
+# =================================================================== errors
+
+def test_bad_arguments_raise_clear_errors():
+    """Mistakes are told in the task that made them, and nothing starts."""
+    def main():
+        with Process(["true"]) as process:
+            with pytest.raises(ValueError, match="stdin=PIPE"):
+                yield process.communicate(b"data")
+        with pytest.raises(TypeError, match="encode it first"):
+            yield run_process(["cat"], input="text")
+        with pytest.raises(ValueError, match="give one"):
+            yield run_process(["cat"], input=b"x", stdin=DEVNULL)
+        with pytest.raises(ValueError, match="timeout must be >= 0"):
+            yield run_process(["true"], timeout=-1)
+        with pytest.raises(TypeError, match="timeout must be a number"):
+            yield run_process(["true"], timeout="5")
+        with pytest.raises(ValueError, match="carry bytes"):
+            Process(["cat"], stdout=PIPE, text=True)
+        with pytest.raises(ValueError, match="encoding='utf-8'"):
+            Process(["cat"], stdout=PIPE, encoding="utf-8")
+        assert (yield run_process(["true"], text=False, bufsize=0)) == (0, b"", b"")
+        with pytest.raises(FileNotFoundError):
+            yield run_process(["/nonexistent/program"])
+        with Process(["sh", "-c", "echo err >&2"], stderr=PIPE) as process:
+            yield process.stderr.close()
+            with pytest.raises(OSError, match="closed") as info:
+                yield process.communicate()     # the pipe's own error, not a TaskError
+            assert info.value.errno == errno.EBADF
+        return "still running"
+
+    assert run(main()) == "still running"

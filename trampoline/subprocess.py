@@ -1,0 +1,491 @@
+"""Subprocesses: run a program, talk to it through pipes, wait for it -- all
+without blocking the loop.
+
+``yield run_process(args)`` runs a program to the end and returns
+``(returncode, stdout, stderr)``.  ``Process(args, stdin=PIPE, ...)``
+starts one and gives its pipes as streams, to talk to it while it runs.
+
+The idea.  The standard ``subprocess`` module starts the child (fork, exec,
+and every platform detail it knows); this module only does the waiting.
+Our ends of the pipes are made non-blocking and read and written with the
+``read`` and ``write`` traps, which use ``os.read``/``os.write`` for a
+pipe.  Waiting for the child to exit needs a descriptor the kernel can
+watch: on Linux 5.3+ with Python 3.9+ that is a *pidfd*
+(``os.pidfd_open``), readable once the child has exited, so ``wait()`` is
+one ``read_wait`` and a ``waitpid`` that cannot block.  Elsewhere ``wait()``
+polls ``Popen.poll()`` with a sleep that grows from 1 ms to 50 ms.
+``communicate`` writes stdin and reads stdout and stderr in tasks of their
+own, so a child that writes a lot before it has read all its input never
+deadlocks against us.
+
+Owning a child.  ``run_process`` and ``with Process(...)`` own their child:
+however the work ends -- error, timeout, cancellation at any ``yield`` --
+a child still running is killed and reaped (no zombie left behind), and
+the pipes are closed.
+
+What this module must never do: block the loop waiting for a child that
+has not been killed, touch process-wide state (no SIGCHLD handler, no
+signal mask, no global child watcher: other libraries in the process may
+have children of their own), or reach into the kernel's insides (traps
+only).
+"""
+
+import os
+import subprocess
+from collections import namedtuple
+from subprocess import DEVNULL, PIPE, STDOUT, CalledProcessError
+from types import coroutine
+
+from .errors import TaskError
+from .streams import CHUNK, Stream
+from .timeouts import TaskTimeout, timeout_after
+from .traps import _describe, cancel, join, read_wait, sleep, spawn
+
+__all__ = [
+    "run_process", "Process", "PipeStream", "ProcessResult",
+    "TimeoutExpired", "CalledProcessError", "PIPE", "STDOUT", "DEVNULL",
+]
+
+#: Wait for children with a pidfd when the system has them (Linux 5.3+,
+#: Python 3.9+).  False makes ``wait()`` poll instead -- for tests, and for
+#: anyone who wants to see the fallback work.
+USE_PIDFD = True
+#: The polling fallback's first sleep, and its longest (it doubles between).
+POLL_FIRST = 0.001
+POLL_LONGEST = 0.05
+
+
+# ================================================================ errors
+
+class TimeoutExpired(TaskTimeout, subprocess.TimeoutExpired):
+    """``run_process(..., timeout=)`` gave up: the child ran too long, and
+    has been killed and reaped.
+
+    Both a ``TaskTimeout`` (so ``except TaskTimeout`` catches it, as every
+    other trampoline timeout) and a ``subprocess.TimeoutExpired`` (so code
+    written for ``subprocess.run`` catches it too).  ``cmd``, ``timeout``;
+    ``output``/``stdout`` and ``stderr`` hold what the child had written by
+    then (``None`` if it was not captured).
+    """
+
+    def __init__(self, cmd, timeout, output=None, stderr=None):
+        subprocess.TimeoutExpired.__init__(self, cmd, timeout, output, stderr)
+        self.args = (str(self),)
+
+    def __str__(self):
+        return subprocess.TimeoutExpired.__str__(self) + "; it was killed"
+
+
+#: What ``run_process`` returns: a named tuple, so ``code, out, err = ...``
+#: works, and so does ``result.stdout``.
+ProcessResult = namedtuple("ProcessResult", "returncode stdout stderr")
+
+
+# ============================================================== the pipes
+
+class PipeStream(Stream):
+    """Our end of a pipe to a child: a ``Stream`` over a pipe.
+
+    ``process.stdout`` and ``process.stderr`` read: ``read(n)``,
+    ``read()`` (everything, to the end), ``readline()``,
+    ``readexactly(n)``, ``readuntil(sep)``, ``each_line(func)``, ``async
+    for line in ...``.  ``process.stdin`` writes: ``write(data)``; its
+    ``close()`` (or ``write_eof()``) is the child's end of input.  Reading
+    and writing wait in the kernel; the pipe is non-blocking.  ``pipe`` is
+    the file object underneath.
+    """
+
+    def __init__(self, pipe):
+        # Stream.__init__ wants a socket; a pipe needs the same state -- the
+        # read buffer and the end-of-stream flag -- and no more.  Stream's
+        # methods read and write through ``self.sock`` with the read and
+        # write traps, which use os.read/os.write for anything not a socket.
+        os.set_blocking(pipe.fileno(), False)
+        self.sock = self.pipe = pipe
+        self._buffer = bytearray()
+        self._eof = False
+        self._tls = False
+        self.peername = None
+
+    def __repr__(self):
+        state = "closed" if self.closed else "fd=%d" % self.pipe.fileno()
+        if self._eof:
+            state += " eof"
+        return "<PipeStream %s buffered=%d>" % (state, len(self._buffer))
+
+    @property
+    def closed(self):
+        """True once ``close`` has run."""
+        return self.pipe.closed
+
+    def close(self):
+        """``yield stream.close()``: close our end of the pipe.  Takes effect
+        at once (the ``yield`` is optional); closing twice is harmless."""
+        self.pipe.close()
+        return _done()
+
+    def write_eof(self):
+        """``yield process.stdin.write_eof()``: a pipe cannot half-close, so
+        this closes it -- the child reads end of file."""
+        return self.close()
+
+
+@coroutine
+def _done():
+    """An empty subroutine: what ``close`` returns, so that ``yield
+    stream.close()`` reads like every other method."""
+    return None
+    yield   # pragma: no cover - never reached; makes this a generator
+
+
+# =============================================================== Process
+
+class Process:
+    """``process = Process(args, *, stdin=None, stdout=None, stderr=None, **popen_kwargs)``
+
+    Start ``args`` (a list, or a string with ``shell=True``) as a child
+    process, at once, with ``subprocess.Popen``.  ``stdin``, ``stdout``,
+    ``stderr``: ``PIPE`` for a pipe to talk through, ``DEVNULL``, a file
+    or descriptor, ``None`` to share ours; ``stderr=STDOUT`` sends it into
+    stdout.  Other keywords (``cwd``, ``env``, ``start_new_session``,
+    ``pass_fds`` ...) go to ``Popen``; ``text``, ``encoding`` and
+    ``bufsize`` are refused: the pipes carry bytes (``ValueError``).
+    Raises what ``Popen`` raises (``FileNotFoundError`` for a program not
+    found ...).
+
+    Attributes: ``args``, ``pid``, ``stdin``/``stdout``/``stderr`` (a
+    ``PipeStream`` for each ``PIPE``, else ``None``), ``returncode``
+    (``None`` while it runs; ``-N`` if signal N ended it).  Methods that
+    wait are generators -- ``yield`` them, or ``await`` in an ``async
+    def``: ``wait()``, ``communicate(input)``.  ``send_signal``,
+    ``terminate``, ``kill`` do not wait.
+
+    ``with Process(...) as process:`` (or ``async with``) owns the child:
+    on the way out the pipes are closed and a child still running is
+    killed and reaped -- so ``wait()`` inside the block for a child you
+    want to finish.  (The plain ``with`` reaps the killed child with a
+    blocking ``waitpid``: a child sent SIGKILL is gone within
+    microseconds, so the loop stalls no longer than that.  ``async with``
+    waits without blocking.)  Without ``with``, the child is yours to wait
+    for, and cancelling a ``wait()`` leaves it running.
+    """
+
+    def __init__(self, args, *, stdin=None, stdout=None, stderr=None, **popen_kwargs):
+        for name, allowed in (("text", False), ("universal_newlines", False),
+                              ("encoding", None), ("errors", None), ("bufsize", 0)):
+            value = popen_kwargs.pop(name, allowed)
+            if value != allowed:
+                raise ValueError(
+                    "Process(%s=%r): the pipes carry bytes, unbuffered; encode what you "
+                    "write and decode what you read" % (name, value))
+        popen = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=stderr,
+                                 bufsize=0, **popen_kwargs)
+        self._popen = popen
+        self.args = args
+        self.pid = popen.pid
+        self.stdin = PipeStream(popen.stdin) if popen.stdin is not None else None
+        self.stdout = PipeStream(popen.stdout) if popen.stdout is not None else None
+        self.stderr = PipeStream(popen.stderr) if popen.stderr is not None else None
+
+    def __repr__(self):
+        code = self._popen.returncode
+        state = "running" if code is None else "returncode=%d" % code
+        return "<Process pid=%d %s args=%s>" % (self.pid, state, _describe(self.args))
+
+    @property
+    def returncode(self):
+        """The exit status, or ``None`` while the child runs (asks the system:
+        a child that has just exited is reaped here)."""
+        return self._popen.poll()
+
+    # --------------------------------------------------------- waiting
+
+    @coroutine
+    def wait(self):
+        """``returncode = yield process.wait()``
+
+        Wait until the child exits and return its exit status (``-N`` if
+        signal N ended it).  Never blocks the loop: a pidfd's ``read_wait``
+        where the system has them, else polling (see ``USE_PIDFD``).
+        Several tasks may wait at once.  Cancelling the wait leaves the
+        child alone (unless ``with``/``run_process`` owns it).  Returns at
+        once if the child has already been reaped.
+        """
+        popen = self._popen
+        if popen.poll() is not None:
+            return popen.returncode
+        pidfd = _open_pidfd(self.pid)
+        if pidfd is None:
+            return (yield _poll_until_exit(popen))
+        try:
+            while popen.poll() is None:
+                yield read_wait(pidfd)      # readable: the child has exited
+        finally:
+            pidfd.close()
+        return popen.returncode
+
+    @coroutine
+    def communicate(self, input=None):
+        """``stdout, stderr = yield process.communicate(input=None)``
+
+        Write ``input`` (bytes) to the child's stdin and close it, read its
+        stdout and stderr to the end, wait for it to exit; return what it
+        wrote on each (``None`` for one that is not a ``PIPE``).  All at
+        once, in tasks of their own: a big input and a big output never
+        deadlock.  A child that exits without reading all its input is not
+        an error (as with ``subprocess``).  Raises ``ValueError`` for
+        ``input`` without ``stdin=PIPE``, ``TypeError`` for ``input`` that
+        is not bytes-like, the pipes' ``OSError``.  Cancelled (or timed
+        out), it stops its helper tasks; what was read is dropped.
+        """
+        out, err = [], []
+        yield self._communicate(_check_input(input, self.stdin), out, err)
+        return (b"".join(out) if self.stdout is not None else None,
+                b"".join(err) if self.stderr is not None else None)
+
+    @coroutine
+    def _communicate(self, input, out, err):
+        """``communicate``, putting what it reads into the lists ``out`` and
+        ``err`` as it comes (so that a caller sees what came before a
+        timeout).  Returns the exit status."""
+        helpers = []
+        try:
+            if self.stdin is not None:
+                helpers.append((yield spawn(_feed(self.stdin, input),
+                                            name="stdin of pid %d" % self.pid)))
+            if self.stderr is not None:
+                helpers.append((yield spawn(_drain(self.stderr, err),
+                                            name="stderr of pid %d" % self.pid)))
+            if self.stdout is not None:
+                yield _drain(self.stdout, out)
+            for task in helpers:
+                try:
+                    yield join(task)
+                except TaskError as error:
+                    raise error.__cause__   # the pipe's own error, not a wrapper
+        except GeneratorExit:
+            raise               # closed at shutdown: no more yielding (nor helpers)
+        except BaseException:
+            for task in helpers:
+                yield cancel(task)          # (a finished one: nothing to do)
+            raise
+        return (yield self.wait())
+
+    # --------------------------------------------------------- signals
+
+    def send_signal(self, signum):
+        """Send signal ``signum`` to the child (nothing if it has been reaped)."""
+        self._popen.send_signal(signum)
+
+    def terminate(self):
+        """Ask the child to stop: SIGTERM."""
+        self._popen.terminate()
+
+    def kill(self):
+        """Stop the child: SIGKILL.  ``yield process.wait()`` then reaps it."""
+        self._popen.kill()
+
+    # ------------------------------------------------------- ownership
+
+    def _close_pipes(self):
+        for stream in (self.stdin, self.stdout, self.stderr):
+            if stream is not None:
+                stream.close()
+
+    # The owner's way out: kill first (closing stdin first could let the
+    # child exit by itself, or not -- a race), then close the pipes, then reap.
+
+    def _kill_now(self):
+        """Kill a child still running and reap it, blocking: for where no
+        ``yield`` is possible.  A child sent SIGKILL is gone in microseconds
+        (a child stuck in the kernel -- a dead NFS mount -- is the rare
+        exception)."""
+        popen = self._popen
+        if popen.poll() is None:
+            popen.kill()
+        self._close_pipes()
+        popen.wait()
+
+    @coroutine
+    def _kill_and_reap(self):
+        """Kill a child still running and reap it, without blocking the loop
+        -- unless this wait is itself interrupted, then as ``_kill_now``."""
+        popen = self._popen
+        if popen.poll() is None:
+            popen.kill()
+        self._close_pipes()
+        try:
+            yield self.wait()
+        except BaseException:
+            popen.wait()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._kill_now()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, kind, exc, traceback):
+        if kind is GeneratorExit:       # closed at shutdown: no more awaiting
+            self._kill_now()
+        else:
+            await self._kill_and_reap()
+
+
+# ============================================================ run_process
+
+_UNSET = object()
+
+
+@coroutine
+def run_process(args, input=None, capture=True, timeout=None, check=False, *,
+                stdin=_UNSET, stdout=_UNSET, stderr=_UNSET, **popen_kwargs):
+    """``code, out, err = yield run_process(args, input=None, capture=True,
+    timeout=None, check=False, *, stdin=, stdout=, stderr=, **popen_kwargs)``
+
+    Run ``args`` to the end and return a ``ProcessResult``: the named
+    tuple ``(returncode, stdout, stderr)``.  ``input`` (bytes) is written to
+    the child's stdin, which is then closed; without it the child shares
+    our stdin.  ``capture=True`` collects stdout and stderr as bytes;
+    ``capture=False`` lets them through to ours (and they are ``None``).
+    ``stdin``, ``stdout``, ``stderr`` given explicitly win
+    (``stderr=STDOUT`` merges the two; ``stdout=DEVNULL`` drops it); other
+    keywords (``cwd``, ``env`` ...) go to ``Process``.
+
+    Raises ``TimeoutExpired`` -- a ``TaskTimeout`` and a
+    ``subprocess.TimeoutExpired`` -- if the child runs longer than
+    ``timeout`` seconds; with ``check=True``, ``subprocess.CalledProcessError``
+    if it exits with a status other than 0.  Either carries the output so
+    far.  However it ends -- timeout, error, cancellation -- the child is
+    killed if still running, and reaped.
+    """
+    if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError("run_process(): timeout must be a number of seconds or None, "
+                            "got %s" % _describe(timeout))
+        if not timeout >= 0:            # (NaN too)
+            raise ValueError("run_process(): timeout must be >= 0, got %r" % (timeout,))
+    if input is not None:
+        if stdin is not _UNSET and stdin is not PIPE:
+            raise ValueError("run_process(): input= and stdin=%r both say what the child "
+                             "reads; give one" % (stdin,))
+        stdin = PIPE
+    elif stdin is _UNSET:
+        stdin = None
+    if stdout is _UNSET:
+        stdout = PIPE if capture else None
+    if stderr is _UNSET:
+        stderr = PIPE if capture else None
+    if stdin is PIPE:
+        _check_input(input, True)
+    process = Process(args, stdin=stdin, stdout=stdout, stderr=stderr, **popen_kwargs)
+    out, err = [], []
+    try:
+        work = process._communicate(input, out, err)
+        if timeout is None:
+            returncode = yield work
+        else:
+            returncode = yield timeout_after(timeout, work)
+    except TaskTimeout as exc:
+        yield process._kill_and_reap()
+        raise TimeoutExpired(args, timeout, *_outputs(process, out, err)) from exc
+    except GeneratorExit:               # closed at shutdown: no more yielding
+        process._kill_now()
+        raise
+    except BaseException:
+        yield process._kill_and_reap()
+        raise
+    finally:
+        process._close_pipes()
+    stdout, stderr = _outputs(process, out, err)
+    if check and returncode:
+        raise CalledProcessError(returncode, args, stdout, stderr)
+    return ProcessResult(returncode, stdout, stderr)
+
+
+def _outputs(process, out, err):
+    return (b"".join(out) if process.stdout is not None else None,
+            b"".join(err) if process.stderr is not None else None)
+
+
+def _check_input(input, stdin):
+    if input is None:
+        return None
+    if stdin is None:
+        raise ValueError("communicate(input=...) needs a pipe to write it to: "
+                         "start the Process with stdin=PIPE")
+    if not isinstance(input, (bytes, bytearray, memoryview)):
+        raise TypeError("input must be bytes, bytearray or memoryview, got %s%s" % (
+            _describe(input), "; encode it first" if isinstance(input, str) else ""))
+    return input
+
+
+# ================================================================ helpers
+
+@coroutine
+def _feed(stream, input):
+    """Write ``input`` into the child's stdin, then close it."""
+    try:
+        if input:
+            yield stream.write(input)
+    except BrokenPipeError:
+        pass            # the child stopped reading, or exited: its business
+    finally:
+        stream.close()
+
+
+@coroutine
+def _drain(stream, chunks):
+    """Read ``stream`` to its end into the list ``chunks``, then close it."""
+    while True:
+        data = yield stream.read(CHUNK)
+        if not data:
+            break
+        chunks.append(data)
+    stream.close()
+
+
+class _PidFD:
+    """A pidfd as the traps want it: an object with ``fileno()``, -1 once
+    closed.  (Not the bare int: the kernel tells a reused descriptor number
+    from the old one by the object the traps name.)"""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd):
+        self.fd = fd
+
+    def fileno(self):
+        return self.fd
+
+    def close(self):
+        os.close(self.fd)
+        self.fd = -1
+
+
+def _open_pidfd(pid):
+    """A pidfd for ``pid`` -- readable once the child has exited -- or None
+    where there are none: Python before 3.9, Linux before 5.3, a sandbox
+    that forbids the call, or ``USE_PIDFD`` False."""
+    if not USE_PIDFD or not hasattr(os, "pidfd_open"):
+        return None
+    try:
+        return _PidFD(os.pidfd_open(pid))
+    except OSError:     # pragma: no cover - ENOSYS, EPERM: an old or sandboxed kernel
+        return None
+
+
+@coroutine
+def _poll_until_exit(popen):
+    """``wait()`` without a pidfd: ask, sleep, ask again -- 1 ms at first,
+    twice as long each time, at most 50 ms (a child that exits at once is
+    seen at once; one that runs long costs 20 wake-ups a second)."""
+    delay = POLL_FIRST
+    while popen.poll() is None:
+        yield sleep(delay)
+        delay = min(delay * 2, POLL_LONGEST)
+    return popen.returncode
