@@ -2,26 +2,30 @@
 """An echo server: every byte a client sends comes straight back.
 
     python3 examples/echo_server.py [--host 127.0.0.1] [--port 25000]
+    python3 examples/echo_server.py --workers 0            # one process per CPU
     python3 examples/echo_server.py --tls tests/tls_cert.pem tests/tls_key.pem
     python3 examples/echo_server.py --unix /tmp/echo.sock
 
-``tcp_server`` (or ``unix_server``) accepts connections and gives each one
-a task of its own running ``echo``, which reads and writes back until the
-client hangs up.  With ``--tls`` every connection is TLS (the handshake runs
-inside the kernel, without blocking the other clients).  Ctrl-C stops it:
-every connection task is cancelled, its socket closed, and the process
-exits.
+Try it with ``python3 examples/echo_client.py --count 3`` (or ``nc 127.0.0.1
+25000``).  ``run_server`` listens and gives each connection a task of its
+own running ``echo``, which reads and writes back until the client hangs
+up.  With ``--workers N`` it forks N processes, each with its own kernel,
+sharing the listening socket, and replaces any that dies.  With ``--tls``
+every connection is TLS (the handshake runs inside the kernel, without
+blocking the other clients).  Ctrl-C (or SIGTERM) stops it gracefully: no
+new connections, each open one ends once it has echoed what it received,
+and the process exits with status 0.  A second Ctrl-C stops it at once.
 """
 
 import argparse
+import logging
 import os
 import ssl
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import run  # noqa: E402
-from trampoline.streams import tcp_server, unix_server  # noqa: E402
+from trampoline.workers import CrashLoopError, run_server  # noqa: E402
 
 
 def echo(stream, address):
@@ -47,23 +51,31 @@ def main(argv=None):
     parser.add_argument("--unix", metavar="PATH", help="listen on a Unix socket at PATH instead of TCP")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
                         help="serve TLS with this certificate and private key (PEM files)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="worker processes (POSIX); 0: one per CPU (default 1: no fork)")
     args = parser.parse_args(argv)
+    if args.workers < 0:
+        parser.error("--workers must be 0 or more")
+    # The supervisor says which workers start and stop (on stderr).
+    logging.basicConfig(level=logging.INFO, format="echo server: %(message)s")
     try:
         context = None
         if args.tls:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*args.tls)
         if args.unix:
-            server = unix_server(args.unix, echo, ssl=context, ready=announce(context))
+            host, port = None, None
         else:
-            server = tcp_server(args.host, args.port, echo, ssl=context, ready=announce(context))
-        run(server)
-    except KeyboardInterrupt:
-        print("echo server stopped", flush=True)
-        return 130
+            host, port = args.host, args.port
+        run_server(host, port, echo, workers=args.workers, ssl=context, unix=args.unix,
+                   ready=announce(context))
     except OSError as exc:                  # address in use, bad certificate file ...
         print("echo server: %s" % exc, file=sys.stderr)
         return 1
+    except CrashLoopError as exc:
+        print("echo server: %s" % exc, file=sys.stderr)
+        return 1
+    print("echo server stopped", flush=True)
     return 0
 
 

@@ -69,7 +69,7 @@ def test_server_serves_1000_concurrent_clients(echo_server):
 
 
 def test_ctrl_c_stops_the_server_cleanly(echo_server):
-    """SIGINT (Ctrl-C) with clients connected: quiet exit, status 130, no traceback."""
+    """SIGINT (Ctrl-C) with clients connected: graceful stop, status 0, no traceback."""
     proc, port = echo_server
     import socket
     idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
@@ -77,7 +77,7 @@ def test_ctrl_c_stops_the_server_cleanly(echo_server):
         idle[0].sendall(b"ping")
         assert idle[0].recv(4) == b"ping"       # the server is serving them
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(10) == 130
+        assert proc.wait(10) == 0
         assert "echo server stopped" in proc.stdout.read()
         assert "Traceback" not in proc.stderr.read()
         for sock in idle:                       # their connections were closed
@@ -99,3 +99,10 @@ def test_client_reports_refused_connection():
     assert out.returncode == 1
     assert "refused" in (out.stdout + out.stderr).lower()
     assert "Traceback" not in out.stderr
+
+
+def test_echo_server_refuses_negative_workers():
+    """--workers -1: a usage error (status 2), before anything starts."""
+    out = subprocess.run(script("echo_server.py") + ["--workers", "-1"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2 and "--workers must be 0 or more" in out.stderr

@@ -33,6 +33,7 @@ from .traps import (Trap, accept, call, cancel, connect, current, join, read,
                     read_wait, recvfrom, sendto, sleep, spawn, write, write_wait)
 from .udp import udp_socket
 from .universal import UniversalQueue
+from .workers import CrashLoopError, run_server
 
 __version__ = "0.1.0"
 
@@ -43,7 +44,7 @@ __all__ = [
     "listen", "udp_socket",
     "Stream", "open_connection", "open_unix_connection", "tcp_server", "unix_server",
     "serve", "getaddrinfo", "IncompleteReadError", "LimitOverrunError",
-    "run_in_thread", "WorkerPool",
+    "run_in_thread", "WorkerPool", "run_server", "CrashLoopError",
     "Event", "Lock", "Semaphore", "BoundedSemaphore", "Condition",
     "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     "Future", "TaskGroup", "TaskGroupError", "WaitQueue", "UniversalQueue",

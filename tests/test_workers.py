@@ -1,0 +1,507 @@
+"""trampoline.workers.run_server: real server processes, driven from here.
+
+Each test starts a server as a separate process -- examples/echo_server.py,
+or the small SCRIPT below, whose handler takes a while over each request --
+learns its port from the "listening on" line on its stdout and its worker
+pids from the supervisor's log lines on its stderr, then talks to it with
+plain blocking sockets and signals.
+"""
+
+import glob
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from net_helpers import watchdog  # noqa: F401 (autouse fixture)
+from trampoline import workers
+from trampoline.workers import run_server
+
+WATCHDOG_SECONDS = 20.0
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ECHO_SERVER = os.path.join(ROOT, "examples", "echo_server.py")
+
+# A server whose handler answers each line with "working", then, after
+# --delay seconds, "done <line>".  A line "fail" makes it raise; --block makes
+# it wait in time.sleep, which blocks its worker's kernel.  --crash: every
+# worker dies as it starts.  --quick and --kill-margin set those constants.
+SCRIPT = r"""
+import argparse, logging, os, sys, time
+sys.path.insert(0, %r)
+from trampoline import sleep, workers
+from trampoline.workers import run_server
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--workers", type=int, default=1)
+parser.add_argument("--delay", type=float, default=0.2)
+parser.add_argument("--grace", type=float, default=5.0)
+parser.add_argument("--crash", action="store_true")
+parser.add_argument("--block", action="store_true")
+parser.add_argument("--quick", type=float, default=workers.QUICK)
+parser.add_argument("--kill-margin", type=float, default=workers.KILL_MARGIN)
+args = parser.parse_args()
+workers.QUICK, workers.KILL_MARGIN = args.quick, args.kill_margin
+
+def slow(stream, address):
+    while True:
+        line = yield stream.readline()
+        if not line:
+            return
+        if line == b"fail\n":
+            raise ValueError("this handler fails on purpose")
+        yield stream.write(b"working\n")
+        if args.block:
+            time.sleep(args.delay)
+        else:
+            yield sleep(args.delay)
+        yield stream.write(b"done " + line)
+
+if args.crash:
+    os.register_at_fork(after_in_child=lambda: os._exit(3))
+logging.basicConfig(level=logging.INFO, format="%%(message)s")
+run_server("127.0.0.1", 0, slow, workers=args.workers, grace=args.grace,
+           ready=lambda address: print("listening on %%s:%%d" %% address, flush=True))
+print("stopped", flush=True)
+""" % ROOT
+
+STARTED = re.compile(r"worker (\d+) started \(pid (\d+)\)")
+
+
+class Server:
+    """A server process: ``port``, ``expect(pattern)`` on its stderr."""
+
+    def __init__(self, argv, **popen):
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, **popen)
+        self.log = []                   # the stderr lines read so far
+        line = self.proc.stdout.readline()
+        if "listening on " not in line:
+            self.proc.kill()
+            raise AssertionError("no 'listening on' line: %r\n%s" % (line, self.proc.stderr.read()))
+        self.where = line.rsplit(" ", 1)[1].strip()      # host:port, or a path
+        self.port = int(self.where.rsplit(":", 1)[1]) if ":" in self.where else None
+
+    def expect(self, pattern):
+        """Read stderr lines until one matches ``pattern``; its match."""
+        while True:
+            line = self.proc.stderr.readline()
+            if not line:
+                raise AssertionError("stderr ended without %r:\n%s" % (pattern, "".join(self.log)))
+            self.log.append(line)
+            found = re.search(pattern, line)
+            if found:
+                return found
+
+    def started(self, count):
+        """The pids of the next ``count`` workers to start, by worker number."""
+        pids = {}
+        for _ in range(count):
+            found = self.expect(STARTED)
+            pids[int(found.group(1))] = int(found.group(2))
+        return pids
+
+    def connect(self):
+        return socket.create_connection(("127.0.0.1", self.port), timeout=10)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory):
+    """Where SCRIPT is, and how to run a Python script: plainly, or -- when
+    this test run is measured by coverage -- under ``coverage run``, its
+    data (the forked workers' too) merged into ours when it is done."""
+    directory = tmp_path_factory.mktemp("workers")
+    slow = directory / "slow_server.py"
+    slow.write_text(SCRIPT)
+    measured = _measuring()
+    rcfile = directory / "coveragerc"
+    rcfile.write_text("[run]\nbranch = True\nparallel = True\nsource = %s\n"
+                      "data_file = %s\npatch = _exit, fork\n"
+                      % (os.path.join(ROOT, "trampoline"), directory / ".coverage"))
+
+    def python(script, *args):
+        if measured is None:
+            return [sys.executable, str(script)] + list(args)
+        return ([sys.executable, "-m", "coverage", "run", "--rcfile", str(rcfile), str(script)]
+                + list(args))
+
+    def merge():
+        if measured is not None:
+            from coverage import CoverageData
+            data = measured.get_data()
+            for name in glob.glob(str(directory / ".coverage.*")):
+                part = CoverageData(name)
+                part.read()
+                data.update(part)
+                os.remove(name)
+
+    python.slow = slow
+    python.merge = merge
+    return python
+
+
+def _measuring():
+    """The Coverage measuring this process, if any."""
+    try:
+        import coverage
+    except ImportError:
+        return None
+    return coverage.Coverage.current()
+
+
+@pytest.fixture
+def server(scripts):
+    """``server(argv)`` starts one; each is killed at the end of the test."""
+    started = []
+
+    def start(argv, **popen):
+        started.append(Server(argv, **popen))
+        return started[-1]
+
+    yield start
+    for each in started:
+        each.close()
+    scripts.merge()
+
+
+@pytest.fixture
+def echo_server(scripts):
+    return lambda *args: scripts(ECHO_SERVER, "--port", "0", *args)
+
+
+@pytest.fixture
+def slow_server(scripts):
+    return lambda *args: scripts(scripts.slow, *args)
+
+
+def echoes(sock, data=b"ping"):
+    sock.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed after %r" % got
+        got += chunk
+    return got == data
+
+
+def read_all(sock):
+    """Everything until the server closes the connection."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+# ---------------------------------------------------------------- supervision
+
+def test_a_worker_killed_with_sigkill_is_replaced(server, echo_server):
+    """SIGKILL one worker, then the other: each is replaced, and the server
+    answers throughout -- at the end, from replacements only."""
+    srv = server(echo_server("--workers", "2"))
+    first = srv.started(2)
+    assert sorted(first) == [1, 2] and len(set(first.values())) == 2
+    os.kill(first[1], signal.SIGKILL)
+    with srv.connect() as sock:         # worker 2 (or the new 1) answers
+        assert echoes(sock)
+    srv.expect(r"worker 1 \(pid %d\) was killed by SIGKILL; starting another" % first[1])
+    replacement = srv.started(1)
+    assert list(replacement) == [1] and replacement[1] not in first.values()
+    os.kill(first[2], signal.SIGKILL)
+    srv.expect(r"worker 2 \(pid %d\) was killed by SIGKILL" % first[2])
+    replacement.update(srv.started(1))
+    assert gone(first[1]) and gone(first[2])
+    for _ in range(3):                  # only replacements are left to answer
+        with srv.connect() as sock:
+            assert echoes(sock, b"still here")
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(10) == 0
+    assert all(gone(pid) for pid in replacement.values())
+
+
+def test_workers_0_starts_one_per_cpu(server, echo_server):
+    """--workers 0: as many workers as this process may use CPUs."""
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    srv = server(echo_server("--workers", "0"))
+    pids = srv.started(expected)
+    assert sorted(pids) == list(range(1, expected + 1))
+    with srv.connect() as sock:
+        assert echoes(sock)
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(10) == 0
+    assert not STARTED.search("".join(srv.log[expected:]) + srv.proc.stderr.read())
+
+
+def test_a_crash_loop_gives_up(server, slow_server):
+    """Workers that die as they start are restarted a few times, with a
+    growing pause, then run_server raises CrashLoopError: exit status 1."""
+    srv = server(slow_server("--workers", "2", "--crash"))
+    started = time.monotonic()
+    assert srv.proc.wait(10) == 1
+    assert time.monotonic() - started < 5
+    err = srv.proc.stderr.read()
+    assert "exited with status 3; starting another in 0.1 s" in err
+    assert "CrashLoopError: run_server: worker" in err
+    assert ("died %d times in a row within 1 s of starting" % workers.CRASH_LIMIT) in err
+    assert "giving up" in err
+    assert srv.proc.stdout.read() == ""     # run_server did not return
+
+
+# ---------------------------------------------------------------- graceful stop
+
+@pytest.mark.parametrize("count, how", [(1, "SIGTERM"), (2, "SIGTERM"), (2, "Ctrl-C")])
+def test_stop_signal_lets_the_request_in_flight_finish(server, slow_server, count, how):
+    """SIGTERM to the server (or SIGINT to its whole process group, as
+    Ctrl-C in a terminal sends it): the client in the middle of a request
+    gets its full reply, an idle client is disconnected, new connections
+    are refused, and the process exits 0 within a second."""
+    srv = server(slow_server("--workers", str(count), "--delay", "0.3"),
+                 start_new_session=True)
+    if count > 1:
+        srv.started(count)
+    with srv.connect() as busy, srv.connect() as idle:
+        idle.sendall(b"first\n")
+        assert idle.makefile("rb").read(len(b"working\ndone first\n")) == b"working\ndone first\n"
+        busy.sendall(b"request\n")
+        assert busy.recv(8) == b"working\n"     # it is in the handler's sleep now
+        signalled = time.monotonic()
+        if how == "Ctrl-C":
+            os.killpg(srv.proc.pid, signal.SIGINT)
+        else:
+            srv.proc.send_signal(signal.SIGTERM)
+        assert read_all(idle) == b""            # let go at once...
+        busy.setblocking(False)
+        with pytest.raises(BlockingIOError):    # (while the busy one still works)
+            busy.recv(1)
+        busy.setblocking(True)
+        assert read_all(busy) == b"done request\n"   # ...the busy one after its reply
+        with pytest.raises(ConnectionRefusedError):
+            srv.connect()
+    assert srv.proc.wait(10) == 0
+    assert time.monotonic() - signalled < 1.0
+    assert srv.proc.stdout.read() == "stopped\n"
+    assert "Traceback" not in srv.proc.stderr.read()
+
+
+def test_a_handler_still_busy_after_grace_is_cancelled(server, slow_server):
+    """With --grace 0.2, a request that would take 30 s is cut short."""
+    srv = server(slow_server("--workers", "2", "--delay", "30", "--grace", "0.2"))
+    srv.started(2)
+    with srv.connect() as busy:
+        busy.sendall(b"request\n")
+        assert busy.recv(8) == b"working\n"
+        signalled = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        assert read_all(busy) == b""
+        assert srv.proc.wait(10) == 0
+    assert time.monotonic() - signalled < 2.0
+    srv.expect(r"1 connection\(s\) still busy after 0.2 s; cancelling them")
+
+
+def test_a_second_signal_stops_at_once(server, slow_server):
+    """A second SIGTERM while the workers drain: everything dies now."""
+    srv = server(slow_server("--workers", "2", "--delay", "30", "--grace", "30"))
+    pids = srv.started(2)
+    with srv.connect() as busy:
+        busy.sendall(b"request\n")
+        assert busy.recv(8) == b"working\n"
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.expect(r"stopping 2 worker\(s\) \(got SIGTERM\)")
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(10) == -signal.SIGTERM
+        assert read_all(busy) == b""
+    assert all(gone(pid) for pid in pids.values())
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs os.pidfd_open (Linux, 3.9+)")
+def test_workers_do_not_outlive_their_parent(server, echo_server):
+    """The parent killed with SIGKILL: its workers see their lifeline
+    close, drain and exit."""
+    srv = server(echo_server("--workers", "2"))
+    pids = srv.started(2)
+    exits = [os.pidfd_open(pid) for pid in pids.values()]  # readable once it has exited
+    try:
+        with srv.connect() as idle:
+            assert echoes(idle)
+            srv.proc.kill()
+            srv.proc.wait(10)
+            assert read_all(idle) == b""        # its worker let it go
+        for pidfd in exits:
+            assert select.select([pidfd], [], [], 10)[0], "a worker outlived its parent"
+    finally:
+        for pidfd in exits:
+            os.close(pidfd)
+
+
+def test_a_worker_stuck_in_a_blocking_call_is_killed(server, slow_server):
+    """A worker that cannot drain (its handler blocks the kernel in
+    time.sleep) is killed grace + KILL_MARGIN seconds after the stop."""
+    srv = server(slow_server("--workers", "2", "--block", "--delay", "30",
+                             "--grace", "0.1", "--kill-margin", "0.2"))
+    pids = srv.started(2)
+    with srv.connect() as busy:
+        busy.sendall(b"request\n")
+        assert busy.recv(8) == b"working\n"
+        signalled = time.monotonic()
+        srv.proc.send_signal(signal.SIGTERM)
+        found = srv.expect(r"worker (\d) \(pid (\d+)\) still running 0.3 s after the stop; "
+                           r"killing it")
+        assert pids[int(found.group(1))] == int(found.group(2))
+        assert read_all(busy) == b""
+        assert srv.proc.wait(10) == 0
+    assert time.monotonic() - signalled < 5
+
+
+def test_a_handler_error_is_reported_once_and_the_worker_goes_on(server, slow_server):
+    """A handler that raises: its connection is closed, its traceback
+    logged once, and every worker goes on serving."""
+    srv = server(slow_server("--workers", "2", "--delay", "0"))
+    srv.started(2)
+    with srv.connect() as sock:
+        sock.sendall(b"fail\n")
+        assert read_all(sock) == b""        # its connection is closed
+    for _ in range(4):                      # both workers still answer
+        with srv.connect() as sock:
+            sock.sendall(b"fine\n")
+            assert sock.makefile("rb").read(18) == b"working\ndone fine\n"
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(10) == 0
+    err = "".join(srv.log) + srv.proc.stderr.read()
+    assert err.count("ValueError: this handler fails on purpose") == 1, err
+    assert err.count("Traceback") == 1
+    assert "died" not in err and "killed" not in err
+
+
+def test_a_worker_that_had_lived_is_replaced_at_once(server, slow_server):
+    """A worker that dies after QUICK seconds is replaced without a pause
+    (here QUICK is 0: any worker has lived long enough)."""
+    srv = server(slow_server("--workers", "2", "--quick", "0"))
+    pids = srv.started(2)
+    os.kill(pids[2], signal.SIGKILL)
+    srv.expect(r"worker 2 \(pid %d\) was killed by SIGKILL; starting another$" % pids[2])
+    assert list(srv.started(1)) == [2]
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(10) == 0
+
+
+def test_tls_workers_stop_gracefully(server, echo_server):
+    """--workers 2 --tls: on SIGTERM an idle TLS client is let go cleanly
+    (a plain end of stream, no TLS alert) and the server exits 0."""
+    from net_helpers import CERT, KEY, client_context
+    srv = server(echo_server("--workers", "2", "--tls", CERT, KEY))
+    srv.started(2)
+    with srv.connect() as raw:
+        with client_context().wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"secret")
+            assert tls.recv(6) == b"secret"
+            srv.proc.send_signal(signal.SIGTERM)
+            assert tls.recv(1) == b""       # not an OpenSSL 3 "decode error" alert
+    assert srv.proc.wait(10) == 0
+    assert srv.proc.stdout.read() == "echo server stopped\n"
+
+
+def test_unix_socket_workers(server, echo_server, tmp_path):
+    """--workers 2 --unix PATH: served over the Unix socket; on SIGTERM the
+    server exits 0 and removes the socket file."""
+    path = str(tmp_path / "echo.sock")
+    srv = server(echo_server("--unix", path, "--workers", "2"))
+    assert srv.where == path
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(10)
+        sock.connect(path)
+        assert echoes(sock, b"over unix")
+        srv.proc.send_signal(signal.SIGTERM)
+        assert sock.recv(1) == b""
+    assert srv.proc.wait(10) == 0
+    assert not os.path.exists(path)
+
+
+# ---------------------------------------------------------------- arguments
+
+def handler(stream, address):
+    yield stream.write(b"")
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(workers=-1), ValueError, "workers must be an int >= 0"),
+    (dict(workers="2"), ValueError, "workers must be an int >= 0"),
+    (dict(workers=2.0), ValueError, "workers must be an int >= 0"),
+    (dict(grace=-1), ValueError, "grace must be a number of seconds >= 0"),
+    (dict(ready="yes"), TypeError, "ready= needs a function"),
+    (dict(unix="/tmp/x.sock"), ValueError, "give host and port, or unix=PATH"),
+    (dict(ssl=True), TypeError, "ssl= needs an ssl.SSLContext"),
+])
+def test_bad_arguments_are_refused_before_anything_starts(kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        run_server("127.0.0.1", 0, handler, **kwargs)
+
+
+def test_bad_port_and_unix_with_host_are_refused():
+    with pytest.raises(ValueError, match="port must be an int from 0 to 65535, got 70000"):
+        run_server("127.0.0.1", 70000, handler)
+    with pytest.raises(ValueError, match="port must be an int"):
+        run_server("127.0.0.1", "80", handler)
+    with pytest.raises(ValueError, match="give host and port, or unix=PATH"):
+        run_server(None, 0, handler, unix="/tmp/x.sock")
+
+
+def test_forking_with_other_threads_running_is_refused():
+    """Forking copies only the calling thread: refused, before listening."""
+    import threading
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="bystander")
+    other.start()
+    try:
+        with pytest.raises(RuntimeError, match=r"other threads running \(.*bystander"):
+            run_server("127.0.0.1", 0, handler, workers=2)
+    finally:
+        release.set()
+        other.join()
+
+
+def test_forking_from_another_thread_is_refused():
+    import threading
+    caught = []
+
+    def call():
+        try:
+            run_server("127.0.0.1", 0, handler, workers=2)
+        except RuntimeError as exc:
+            caught.append(str(exc))
+    other = threading.Thread(target=call)
+    other.start()
+    other.join()
+    assert caught and "must be called from the main thread" in caught[0]
+
+
+def test_a_handler_that_is_not_callable_is_refused():
+    with pytest.raises(TypeError, match="the handler must be a function"):
+        run_server("127.0.0.1", 0, "echo")
+
+
+@pytest.mark.skip(reason="the error off POSIX (no os.fork) cannot happen on this platform")
+def test_workers_need_fork():                               # pragma: no cover
+    with pytest.raises(RuntimeError, match="needs os.fork"):
+        run_server("127.0.0.1", 0, handler, workers=2)

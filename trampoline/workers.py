@@ -1,0 +1,595 @@
+"""Workers: one server on every core -- N processes, one kernel each.
+
+One kernel runs on one core: Python runs one thread's bytecode at a time,
+so a single process never serves faster than one CPU allows.
+``run_server(host, port, handler, workers=N)`` is the way past that: it
+opens the listening socket, forks N worker processes, and each runs its own
+kernel serving connections from that one socket -- the operating system
+hands every new connection to whichever worker calls ``accept`` first.  The
+parent process runs no kernel: it supervises.  A worker that dies is
+replaced (after a pause that grows if it keeps dying young; after
+``CRASH_LIMIT`` quick deaths in a row the server gives up with
+``CrashLoopError``); SIGTERM or SIGINT stops them all gracefully, and
+``run_server`` returns once every worker has exited.
+
+Graceful means: the listening socket closes at once, and each open
+connection may finish what it is doing.  Each connection's socket is
+half-closed for reading (``shutdown(SHUT_RD)``), so its handler, the next
+time it waits for input with nothing left to read, sees the end of the
+stream and returns as if the client had hung up: an idle connection ends at
+once; one in the middle of a request reads that request (on Linux, bytes
+already received are still delivered), writes its reply, and then ends.
+Handlers that go on without reading are cancelled when ``grace`` seconds
+have passed.  (On BSD and macOS ``SHUT_RD`` also throws away bytes not yet
+read, so a request that had arrived but was not yet read is lost there.)
+A second signal kills at once.
+
+How the parent talks to a worker: through a *lifeline*, one socketpair per
+worker.  The parent never writes to it; it closes its end to say "stop",
+and the worker also sees that end close when the parent dies for any
+reason, even SIGKILL -- so no worker outlives its parent.  A signal sent to
+the whole process group (Ctrl-C in a terminal, systemd stopping a service)
+reaches every worker directly *and* makes the parent close the lifelines:
+both say the same thing, once.  (Forwarding the signal instead would
+deliver it twice, and a second signal means "die now".)  The parent learns
+that a worker died from SIGCHLD; its signal handlers do nothing but wake it
+through ``signal.set_wakeup_fd``, and everything else happens in one plain
+loop.
+
+Why one shared socket and not ``SO_REUSEPORT`` (a socket per worker on the
+same port): with one socket a connection waits in one queue until some
+worker takes it, so when a worker dies nothing queued is lost and the
+others simply take more; with ``SO_REUSEPORT`` the kernel assigns each
+connection to a socket when it arrives, and the queue of a dead or stalled
+worker is reset or waits.  ``SO_REUSEPORT`` spreads load more evenly when
+connections arrive faster than one queue's lock can hand them out; see
+benchmarks/RESULTS.md.
+
+What this module must never do: let a forked child return into the
+caller's code (a child always ends with ``os._exit``), fork while other
+threads run, or leave a worker behind when ``run_server`` returns.  POSIX
+only; ``workers=1`` forks nothing and works everywhere.
+"""
+
+import logging
+import os
+import select as select_module
+import signal
+import socket
+import ssl as ssl_module
+import sys
+import threading
+import time
+import traceback
+from types import CoroutineType, GeneratorType
+
+from .combinators import select, shield
+from .errors import Cancelled, TaskError, TrampolineError
+from .kernel import run
+from .net import listen
+from .streams import _check_server_args, serve
+from .timeouts import TaskTimeout, timeout_after
+from .traps import _describe, cancel, current, join, read, spawn
+
+__all__ = ["run_server", "CrashLoopError"]
+
+log = logging.getLogger("trampoline")
+
+#: Seconds a worker waits, once told to stop, for its connections to finish
+#: before it cancels them.  (The parent kills a worker that is still there
+#: ``KILL_MARGIN`` seconds later.)
+GRACE = 5.0
+KILL_MARGIN = 2.0
+#: A worker that dies sooner than ``QUICK`` seconds after it started is
+#: restarted after ``RESTART_DELAY`` seconds, doubling with each quick
+#: death in a row (at most ``MAX_RESTART_DELAY``); after ``CRASH_LIMIT``
+#: quick deaths in a row the server gives up.  One that lived longer is
+#: replaced at once.
+QUICK = 1.0
+RESTART_DELAY = 0.1
+MAX_RESTART_DELAY = 5.0
+CRASH_LIMIT = 5
+
+#: The signals that stop the server, and the one that says a worker died.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_SUPERVISOR_SIGNALS = STOP_SIGNALS + ((signal.SIGCHLD,) if hasattr(signal, "SIGCHLD") else ())
+
+
+class CrashLoopError(TrampolineError, RuntimeError):
+    """``run_server`` gave up: a worker kept dying right after it started."""
+
+
+def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=None,
+               unix=None, grace=GRACE):
+    """``run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024,
+    ready=None, unix=None, grace=5.0)``
+
+    Serve ``handler(stream, address)`` -- a generator function or an
+    ``async def``, one task per connection, as for ``tcp_server`` -- on
+    ``host`` and ``port`` (or, with ``unix=PATH`` and ``host`` and ``port``
+    None, on a Unix socket) until SIGINT or SIGTERM, then stop gracefully
+    (see the module's docstring) and return ``None``.  Call it from a plain
+    program, in the main thread, not from a task: like ``run``, it runs the
+    kernel (or kernels) itself.
+
+    ``workers``: how many processes serve.  1 (the default) forks nothing:
+    the server runs in this process.  N >= 2 forks N workers that share the
+    listening socket, and this process supervises them; 0 means one per
+    CPU this process may run on.  Forking needs POSIX (``RuntimeError``
+    elsewhere) and a process with no other threads running.
+
+    ``ssl``: an ``ssl.SSLContext`` with the server's certificate (where
+    OpenSSL has it, ``run_server`` sets ``ssl.OP_IGNORE_UNEXPECTED_EOF`` on
+    it: see ``_stop_reading``).
+    ``ready``: a function called once, in this process, with the bound
+    address (the real port when 0 was asked) as soon as the socket listens
+    -- before the workers start; clients that connect meanwhile wait in
+    the queue.  ``grace``: how many seconds connections get to finish after
+    the stop signal.  Raises the ``OSError`` of ``bind`` (``EADDRINUSE``
+    ...), and ``CrashLoopError`` if workers keep dying as they start.
+    """
+    _check_server_args(handler, ssl, None)
+    if ready is not None and not callable(ready):
+        raise TypeError("run_server(): ready= needs a function ready(address), got %s"
+                        % _describe(ready))
+    if type(workers) is not int or workers < 0:
+        raise ValueError("run_server(): workers must be an int >= 0 (0: one per CPU), got %r"
+                         % (workers,))
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)) or not grace >= 0:
+        raise ValueError("run_server(): grace must be a number of seconds >= 0, got %r"
+                         % (grace,))
+    if ssl is not None and hasattr(ssl_module, "OP_IGNORE_UNEXPECTED_EOF"):
+        # A drain ends an idle TLS connection by half-closing it; OpenSSL 3
+        # would answer the end of stream it then reads with a fatal "decode
+        # error" alert to the client, instead of just closing.
+        ssl.options |= ssl_module.OP_IGNORE_UNEXPECTED_EOF
+    if workers == 0:
+        workers = _cpu_count()
+    if workers > 1:
+        _check_can_fork()
+    address = _address(host, port, unix)
+    listener = listen(address, backlog=backlog)
+    path = listener.getsockname() if unix is not None else None
+    inode = os.stat(path).st_ino if path else None
+    try:
+        if ready is not None:
+            ready(listener.getsockname())
+        if workers == 1:
+            run(_worker(listener, handler, ssl, grace), shutdown_signals=STOP_SIGNALS)
+        else:
+            _Supervisor(listener, handler, ssl, workers, grace).run()
+    finally:
+        listener.close()
+        if path:                        # ours still? (another server may have replaced it)
+            try:
+                if os.stat(path).st_ino == inode:
+                    os.unlink(path)
+            except OSError:
+                pass
+
+
+def _address(host, port, unix):
+    if unix is not None:
+        if host is not None or port is not None:
+            raise ValueError("run_server(): give host and port, or unix=PATH with host "
+                             "and port None -- not both")
+        return os.fspath(unix)
+    if type(port) is not int or not 0 <= port <= 65535:
+        raise ValueError("run_server(): port must be an int from 0 to 65535, got %r" % (port,))
+    if not host:
+        return ("", port)               # every IPv4 interface, as tcp_server
+    # Resolved here, blocking: this process runs no kernel to keep going.
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    return infos[0][4]
+
+
+def _cpu_count():
+    """The CPUs this process may run on (not all the machine has, under
+    taskset or a container's CPU set)."""
+    count = getattr(os, "process_cpu_count", None)     # Python 3.13
+    if count is not None:
+        return count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _check_can_fork():
+    if not hasattr(os, "fork"):
+        raise RuntimeError("run_server(workers=N) needs os.fork (POSIX)")
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("run_server(workers=N) must be called from the main thread "
+                           "(it handles SIGINT, SIGTERM and SIGCHLD)")
+    others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    if others:
+        # A forked child gets only the forking thread; a lock another thread
+        # held (in logging, in malloc ...) would stay locked in the child.
+        raise RuntimeError("run_server(workers=N) forks, and this process has other threads "
+                           "running (%s); start them in the handler's process instead"
+                           % ", ".join(others))
+
+
+# ================================================================ a worker: one kernel
+
+def _worker(listener, handler, context, grace, lifeline=None, unblock=()):
+    """The main task of a worker: serve until told to stop, then drain.
+
+    Told to stop means: a shutdown signal cancels this task (``run``'s
+    ``shutdown_signals``), or the parent closes its end of ``lifeline``.
+    """
+    if unblock:                         # blocked since the fork: now run() handles them
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, unblock)
+    connections = _Connections(handler)
+    server = yield spawn(serve(listener, connections.handle, ssl=context), name="server")
+    try:
+        if lifeline is None:
+            yield join(server)          # runs until cancelled, or fails
+        else:
+            yield select(join(server), read(lifeline, 1))
+    finally:
+        # Shielded: a shutdown signal arriving during the drain (the group
+        # got SIGTERM after the parent closed the lifeline) must not cut it
+        # short.  (A second one still kills at once.)
+        yield shield(_drain(server, connections, grace))
+
+
+def _drain(server, connections, grace):
+    """Stop accepting; let the connections finish within ``grace``
+    seconds, then cancel what is left."""
+    connections.stop()                  # idle ones see the end of their stream now
+    if server.done:
+        return
+    # serve() closes the listener at once, then cancels its connection
+    # tasks and waits for them -- and ours, draining, wait for their
+    # handlers to finish.
+    yield cancel(server, wait=False)
+    try:
+        yield timeout_after(grace, _join_quietly(server))
+    except TaskTimeout:
+        busy = list(connections.handlers)
+        log.warning("pid %d: %d connection(s) still busy after %g s; cancelling them",
+                    os.getpid(), len(busy), grace)
+        for task in busy:
+            yield cancel(task, wait=False)
+        yield _join_quietly(server)
+
+
+def _join_quietly(task):
+    try:
+        yield join(task)
+    except TaskError:
+        pass                            # cancelled, as asked (or already reported)
+
+
+class _Connections:
+    """The connections of one worker, and the handler wrapped so that a
+    drain can tell them to finish.
+
+    ``serve`` cancels its connection tasks the moment it is cancelled.  To
+    give them time instead, each connection task runs the real handler in a
+    task of its own (``handlers``) and, while draining, lets its own
+    cancellation pass: it goes on waiting for the handler.
+    """
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.handlers = {}              # handler task -> its socket
+        self.draining = False
+
+        def handle(stream, address):    # what serve() runs for each connection
+            return self._handle(stream, address)
+        handle.__name__ = getattr(handler, "__name__", "handler")  # names its tasks
+        self.handle = handle
+
+    def stop(self):
+        self.draining = True
+        for sock in self.handlers.values():
+            _stop_reading(sock)
+
+    def _handle(self, stream, address):
+        coro = self.handler(stream, address)
+        if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
+            raise TypeError("the handler %s returned %s; it must be a generator function "
+                            "or an async def" % (getattr(self.handler, "__qualname__",
+                                                         self.handler), _describe(coro)))
+        me = yield current()
+        task = yield spawn(coro, name=me.name)
+        self.handlers[task] = stream.sock
+        if self.draining:               # accepted as the drain began
+            _stop_reading(stream.sock)
+        try:
+            while True:
+                try:
+                    return (yield join(task))
+                except Cancelled:
+                    if not self.draining:       # the server failed: no grace
+                        yield cancel(task)
+                        raise
+                    # Draining: the handler finishes on its own, or is
+                    # cancelled when the grace period is over.
+                except TaskError as exc:
+                    if task.cancelled:
+                        return None
+                    error = exc.__cause__
+                    break
+        finally:
+            del self.handlers[task]
+        raise error                     # the handler's error, reported once: here
+
+
+def _stop_reading(sock):
+    """Half-close ``sock`` for reading: a reader waiting on it, or the next
+    one that finds nothing left to read, gets the end of the stream.
+    (``socket.socket.shutdown``, not ``SSLSocket.shutdown``, which would
+    also drop the TLS session that the reply still needs.  OpenSSL sees that
+    end of stream without the client's close_notify: with
+    ``OP_IGNORE_UNEXPECTED_EOF``, set by ``run_server``, it just says so.)"""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RD)
+    except OSError:
+        pass                            # closed or reset already: nothing to stop
+
+
+# ================================================================ the supervisor: no kernel
+
+class _Slot:
+    """One worker's place: the process filling it now, and its history."""
+
+    __slots__ = ("number", "pid", "lifeline", "started", "quick_deaths", "restart_at")
+
+    def __init__(self, number):
+        self.number = number
+        self.pid = None                 # None: no process right now
+        self.lifeline = None            # our end of its socketpair
+        self.started = 0.0
+        self.quick_deaths = 0           # in a row
+        self.restart_at = None          # when to start the next one, if waiting
+
+
+class _Supervisor:
+    """The parent: start the workers, replace the ones that die, stop them
+    all on SIGINT/SIGTERM.  One plain loop, no kernel, no threads."""
+
+    def __init__(self, listener, handler, context, count, grace):
+        self.listener = listener
+        self.handler = handler
+        self.context = context
+        self.grace = grace
+        self.slots = [_Slot(number) for number in range(1, count + 1)]
+        self.stopping = False
+        self.signalled = False          # a stop signal came (a second one: kill)
+        self.kill_at = None             # when to SIGKILL workers still draining
+        self.error = None               # a CrashLoopError to raise at the end
+        self.previous_handlers = {}
+        self.wakeup_pipe = ()
+
+    def run(self):
+        wake_read, wake_write = self.wakeup_pipe = os.pipe()
+        os.set_blocking(wake_read, False)
+        os.set_blocking(wake_write, False)
+        again = None
+        try:
+            # Our handlers do nothing: the C-level handler writes the
+            # signal's number to the wakeup pipe, which ends our wait.
+            for signum in _SUPERVISOR_SIGNALS:
+                self.previous_handlers[signum] = signal.signal(signum, _wake_only)
+            previous_fd = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+            try:
+                for slot in self.slots:
+                    self.start(slot)
+                again = self.supervise(wake_read)
+            finally:
+                signal.set_wakeup_fd(previous_fd)
+        finally:
+            self.kill_all()             # only if something went wrong: none are left
+            self.restore_handlers()
+            os.close(wake_read)
+            os.close(wake_write)
+        if again is not None:
+            # A second stop signal: everyone is dead; die of it too, as
+            # run(shutdown_signals=...) does.
+            signal.signal(again, signal.SIG_DFL)
+            os.kill(os.getpid(), again)
+        if self.error is not None:
+            raise self.error
+
+    def supervise(self, wake_read):
+        """Loop until every worker has exited after a stop; return the
+        signal number if a second stop signal came, else None."""
+        while not (self.stopping and not self.alive()):
+            timeout = self.next_timeout()
+            select_module.select([wake_read], [], [], timeout)
+            for signum in _drain_pipe(wake_read):
+                if signum in STOP_SIGNALS:
+                    if self.signalled:
+                        return signum
+                    self.signalled = True
+                    self.stop("got %s" % signal.Signals(signum).name)
+            self.reap()
+            now = time.monotonic()
+            if self.kill_at is not None and now >= self.kill_at:
+                for slot in self.alive():
+                    log.warning("worker %d (pid %d) still running %g s after the stop; "
+                                "killing it", slot.number, slot.pid, self.grace + KILL_MARGIN)
+                    _kill(slot.pid)
+                self.kill_at = None
+            if not self.stopping:
+                for slot in self.slots:
+                    if slot.restart_at is not None and now >= slot.restart_at:
+                        self.start(slot)
+        return None
+
+    def alive(self):
+        return [slot for slot in self.slots if slot.pid is not None]
+
+    def next_timeout(self):
+        deadlines = [slot.restart_at for slot in self.slots
+                     if slot.restart_at is not None and not self.stopping]
+        if self.kill_at is not None:
+            deadlines.append(self.kill_at)
+        if not deadlines:
+            return None
+        return max(0.0, min(deadlines) - time.monotonic())
+
+    def start(self, slot):
+        slot.restart_at = None
+        ours, theirs = socket.socketpair()
+        for stream in (sys.stdout, sys.stderr):     # or the child prints them again
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        # Blocked across the fork: a signal reaching the child before it has
+        # undone our handlers would otherwise wake *us* through the pipe.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SUPERVISOR_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self.child(theirs, ours)            # never returns
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            theirs.close()
+        slot.pid = pid
+        slot.lifeline = ours
+        slot.started = time.monotonic()
+        log.info("worker %d started (pid %d)", slot.number, pid)
+
+    def child(self, lifeline, ours):
+        """In the forked child: become a worker; end with ``os._exit``."""
+        status = 1
+        try:
+            signal.set_wakeup_fd(-1)
+            self.restore_handlers()
+            ours.close()
+            for fd in self.wakeup_pipe:
+                os.close(fd)
+            for slot in self.slots:             # other workers' lifelines: not ours to hold
+                if slot.lifeline is not None:
+                    slot.lifeline.close()
+            lifeline.setblocking(False)
+            run(_worker(self.listener, self.handler, self.context, self.grace,
+                        lifeline, _SUPERVISOR_SIGNALS),
+                shutdown_signals=STOP_SIGNALS)
+            status = 0
+        except SystemExit as exc:           # as the interpreter would exit
+            if exc.code is None or isinstance(exc.code, int):
+                status = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(status)
+
+    def restore_handlers(self):
+        for signum, previous in self.previous_handlers.items():
+            if previous is not None:        # None: not set from Python; leave ours
+                signal.signal(signum, previous)
+
+    def reap(self):
+        for slot in self.alive():
+            try:
+                pid, status = os.waitpid(slot.pid, os.WNOHANG)
+            except ChildProcessError:           # reaped by someone else
+                pid, status = slot.pid, 0
+            if pid:
+                self.exited(slot, status)
+
+    def exited(self, slot, status):
+        pid, lived = slot.pid, time.monotonic() - slot.started
+        slot.pid = None
+        if slot.lifeline is not None:
+            slot.lifeline.close()
+            slot.lifeline = None
+        how = _describe_status(status)
+        if self.stopping:
+            log.info("worker %d (pid %d) %s", slot.number, pid, how)
+            return
+        if lived >= QUICK:
+            slot.quick_deaths = 0
+            delay = 0.0
+        else:
+            slot.quick_deaths += 1
+            delay = min(RESTART_DELAY * 2 ** (slot.quick_deaths - 1), MAX_RESTART_DELAY)
+        if slot.quick_deaths >= CRASH_LIMIT:
+            self.error = CrashLoopError(
+                "run_server: worker %d died %d times in a row within %g s of starting "
+                "(the last one, pid %d, %s); giving up"
+                % (slot.number, slot.quick_deaths, QUICK, pid, how))
+            log.error("%s", self.error)
+            self.stop("giving up")
+            return
+        log.warning("worker %d (pid %d) %s; starting another%s", slot.number, pid, how,
+                    " in %.1f s" % delay if delay else "")
+        slot.restart_at = time.monotonic() + delay
+
+    def stop(self, why):
+        """Tell every worker to stop: close our end of its lifeline."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.info("stopping %d worker(s) (%s)", len(self.alive()), why)
+        # Our copy of the listening socket: with it, new clients would wait
+        # in a queue nobody reads; without it (the workers close theirs as
+        # they drain) they are refused at once.
+        self.listener.close()
+        for slot in self.slots:
+            slot.restart_at = None
+            if slot.lifeline is not None:
+                slot.lifeline.close()
+                slot.lifeline = None
+        self.kill_at = time.monotonic() + self.grace + KILL_MARGIN
+
+    def kill_all(self):
+        for slot in self.alive():
+            _kill(slot.pid)
+            try:
+                os.waitpid(slot.pid, 0)
+            except ChildProcessError:
+                pass
+            slot.pid = None
+
+
+def _wake_only(signum, frame):
+    """The supervisor's signal handler: the wakeup pipe does the work."""
+
+
+def _drain_pipe(fd):
+    """The signal numbers written to the wakeup pipe so far."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 512)
+        except BlockingIOError:
+            return data
+        if not chunk:
+            return data
+        data += chunk
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _describe_status(status):
+    """A wait status in words: "exited with status 1", "was killed by SIGKILL"."""
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = "signal %d" % signum
+        return "was killed by %s" % name
+    if os.WIFEXITED(status):
+        return "exited with status %d" % os.WEXITSTATUS(status)
+    return "stopped (wait status %d)" % status
