@@ -1,10 +1,17 @@
-"""Reliability: what real networks do to a server (issue 9, begun)."""
+"""Reliability: what real networks do to a server -- out of descriptors,
+and many connections held at once.  (Leaks, misbehaving peers, cancellation
+and the soak have files of their own: see docs/reliability.rst.)"""
 
 import os
+import resource
 import socket
 import subprocess
 import sys
 import textwrap
+
+from net_helpers import watchdog  # noqa: F401 (an autouse fixture)
+from reliability_helpers import LONG, Countdown, needs_fd_count, raise_fd_limit, scale
+from trampoline import Event, Kernel, Semaphore, join, open_connection, spawn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -74,3 +81,83 @@ def test_out_of_descriptors_the_server_backs_off_and_recovers():
         proc.stdout.close()
         proc.stderr.close()
     assert "Too many open files" in err         # it did meet EMFILE, and said so
+
+
+# ============================================================ load held
+
+HOLD = scale(2000, 10000)
+WATCHDOG_SECONDS = scale(30.0, 300.0)
+ECHO_SERVER = os.path.join(ROOT, "examples", "echo_server.py")
+
+
+def server_fds_and_rss(pid):
+    """The server process's open descriptors and resident memory (KiB)."""
+    fds = len(os.listdir("/proc/%d/fd" % pid))
+    with open("/proc/%d/status" % pid) as status:
+        rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return fds, rss
+
+
+@needs_fd_count
+def test_the_echo_server_holds_many_connections_at_once_and_answers_every_one():
+    """examples/echo_server.py, in its own process, gets HOLD connections
+    (2,000 in CI, 10,000 with TRAMPOLINE_LONG=1) that all stay open; only
+    when every one is connected does each send a message, and every one is
+    answered while all are still open.  RLIMIT_NOFILE's soft limit is
+    raised to the hard limit (the server inherits it); too low a hard limit
+    skips the test, saying how many were needed."""
+    limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+    raise_fd_limit(HOLD + 100)
+    proc = subprocess.Popen([sys.executable, ECHO_SERVER, "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    found = {}
+    try:
+        line = proc.stdout.readline()
+        assert "listening on 127.0.0.1:" in line, line
+        port = int(line.rsplit(":", 1)[1])
+        found["idle"] = server_fds_and_rss(proc.pid)
+
+        def holder(n, connecting, connected, answered, all_in, done):
+            with (yield connecting.acquire()):  # a few hundred SYNs at a time
+                stream = yield open_connection("127.0.0.1", port)
+            with stream:
+                connected.add()
+                yield all_in.wait()
+                message = b"connection %d\n" % n
+                yield stream.write(message)
+                assert (yield stream.readline()) == message
+                answered.add()
+                yield done.wait()               # stay open until everyone is answered
+
+        def main():
+            connecting = Semaphore(200)
+            connected, answered = Countdown(), Countdown()
+            all_in, done = Event(), Event()
+            tasks = []
+            for n in range(HOLD):
+                tasks.append((yield spawn(holder(n, connecting, connected, answered,
+                                                 all_in, done))))
+            yield connected.reached(HOLD)
+            all_in.set()
+            yield answered.reached(HOLD)
+            found["held"] = server_fds_and_rss(proc.pid)
+            done.set()
+            for task in tasks:
+                yield join(task)
+            return answered.value
+
+        with Kernel() as kernel:
+            assert kernel.run(main()) == HOLD
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+    idle_fds, idle_rss = found["idle"]
+    held_fds, held_rss = found["held"]
+    assert held_fds >= idle_fds + HOLD          # it held every one at once
+    if LONG:
+        print("\nheld %d connections: server fds %d -> %d, RSS %d -> %d KiB" % (
+            HOLD, idle_fds, held_fds, idle_rss, held_rss))
