@@ -1,0 +1,482 @@
+"""RESP2, the Redis protocol, sans-I/O: bytes in, commands or replies out.
+
+What it is for: the Redis wire protocol without the wire.  ``RequestParser``
+is a server's half -- feed it the bytes a client sent, get back the complete
+commands in them (each a list of ``bytes`` arguments); the ``encode_*``
+functions make the replies.  ``ReplyParser`` and ``encode_command`` are a
+client's half.  Nothing here touches a socket, a clock or a thread, so any
+I/O framework can drive it and the tests drive it byte by byte.
+
+The idea.  A client sends either a *multibulk* command (``*2\\r\\n$3\\r\\nGET
+\\r\\n$1\\r\\nk\\r\\n``) or an *inline* one (``GET k\\r\\n``, what you type into
+telnet).  The parser is a small state machine that remembers where it
+stopped -- how many arguments the command still lacks, how long the bulk
+string it is waiting for is -- so every byte is examined once however the
+stream is cut into pieces, and a 512 MB argument arriving 64 KiB at a time
+costs no re-scanning.  Bad input raises ``ProtocolError`` with the message
+Redis gives (``Protocol error: invalid bulk length``); the commands that
+came complete before it are on the exception, so a server answers them
+first, then the error, then closes -- as Redis does.
+
+What it must never do: block, do I/O, hold on to more than one unfinished
+command, accept something Redis would refuse, or let a client make it
+allocate without bounds (the limits below are Redis's).
+"""
+
+import re
+
+__all__ = [
+    "ProtocolError", "RequestParser", "ReplyParser", "ReplyError",
+    "encode_simple", "encode_error", "encode_integer", "encode_bulk", "encode_array",
+    "encode_command", "OK", "PONG", "NIL", "EMPTY_ARRAY",
+    "MAX_BULK", "MAX_MULTIBULK", "MAX_INLINE",
+]
+
+#: The longest bulk string a request may carry (Redis's proto-max-bulk-len).
+MAX_BULK = 512 * 1024 * 1024
+#: The most arguments one multibulk request may have.
+MAX_MULTIBULK = 1024 * 1024
+#: The longest inline command line (and header line), line ending excluded.
+MAX_INLINE = 64 * 1024
+
+OK = b"+OK\r\n"
+PONG = b"+PONG\r\n"
+NIL = b"$-1\r\n"
+EMPTY_ARRAY = b"*0\r\n"
+
+
+class ProtocolError(ValueError):
+    """The bytes are not a RESP request (or reply).
+
+    ``str(error)`` is the message Redis sends (``Protocol error: ...``);
+    ``offset`` is where in the stream the bad bytes start; ``commands``
+    holds the complete commands that came before them, to be answered
+    before the error.  After one, the parser is done: feeding it again
+    raises the same error.
+    """
+
+    def __init__(self, message, offset, commands=()):
+        super().__init__(message)
+        self.offset = offset
+        self.commands = list(commands)
+
+
+# Header numbers: "*3", "$5".  The common ones come from this table (one
+# dict lookup instead of checking digits and calling int()); the rest go
+# through _strict_int, which refuses what Redis refuses: "+1", " 1", "01",
+# "-0", "1_000", an empty string, more than 64 bits.
+_SMALL = {b"%d" % n: n for n in range(-1, 1025)}
+_INTEGER = re.compile(rb"-?[1-9][0-9]{0,18}|0").fullmatch
+# The fast path's headers: "*1" ... "*1024", "$0" ... "$4095".
+_FAST_COUNT, _FAST_LENGTH = 1024, 4096
+_COUNTS = {b"*%d" % n: n for n in range(1, _FAST_COUNT + 1)}
+_LENGTHS = {b"$%d" % n: n for n in range(_FAST_LENGTH)}
+
+
+def _strict_int(digits):
+    """The integer ``digits`` spells in Redis's strict form, or None."""
+    if _INTEGER(digits) is None:
+        return None
+    value = int(digits)
+    return value if -2**63 <= value < 2**63 else None
+
+
+# Inline commands are split like redis-cli and Redis split them
+# (sdssplitargs): blanks separate words; "double quotes" understand
+# \n \r \t \b \a \xHH and \<any>; 'single quotes' only \'.  A closing quote
+# must be followed by a blank or the end of the line.  Lines with no quote
+# and no unusual blank take the fast path, bytes.split().
+_NEEDS_SLOW_SPLIT = re.compile(rb"[\"'\x0b\x0c]").search
+_BLANKS = b" \t\n\r\x0b\x0c"
+_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("a"): b"\a"}
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def split_inline(line):
+    """The arguments of an inline command line (without its line ending),
+    or None if its quotes are unbalanced."""
+    if _NEEDS_SLOW_SPLIT(line) is None:
+        return line.split()
+    args = []
+    pos, end = 0, len(line)
+    while True:
+        while pos < end and line[pos] in _BLANKS:
+            pos += 1
+        if pos == end:
+            return args
+        word = bytearray()
+        quote = None                    # the quote we are inside, if any
+        while True:
+            if pos == end:
+                if quote is not None:
+                    return None         # unterminated quotes
+                break
+            c = line[pos]
+            if quote == 0x22:           # "..."
+                if c == 0x5c and pos + 3 < end and line[pos + 1] == 0x78 \
+                        and line[pos + 2] in _HEX and line[pos + 3] in _HEX:
+                    word.append(int(line[pos + 2:pos + 4], 16))
+                    pos += 4
+                    continue
+                if c == 0x5c and pos + 1 < end:
+                    pos += 1
+                    word += _ESCAPES.get(line[pos], line[pos:pos + 1])
+                elif c == 0x22:
+                    if pos + 1 < end and line[pos + 1] not in _BLANKS:
+                        return None     # "closing quote must be followed by a space"
+                    pos += 1
+                    break
+                else:
+                    word.append(c)
+            elif quote == 0x27:         # '...'
+                if c == 0x5c and pos + 1 < end and line[pos + 1] == 0x27:
+                    pos += 1
+                    word.append(0x27)
+                elif c == 0x27:
+                    if pos + 1 < end and line[pos + 1] not in _BLANKS:
+                        return None
+                    pos += 1
+                    break
+                else:
+                    word.append(c)
+            elif c in b" \n\r\t":       # (not \v or \f: as in Redis)
+                break
+            elif c == 0x22 or c == 0x27:
+                quote = c
+            else:
+                word.append(c)
+            pos += 1
+        args.append(bytes(word))
+
+
+# ================================================================ requests
+
+class RequestParser:
+    """The server's parser: ``commands = parser.feed(data)``.
+
+    Each call returns the commands completed by ``data`` -- zero, one or
+    many (a pipelined batch) -- each a non-empty list of ``bytes``.
+    Incomplete input is kept for the next call.  Raises ``ProtocolError``
+    for input Redis would refuse; its ``commands`` are those completed
+    before the bad bytes.
+    """
+
+    def __init__(self, max_bulk=MAX_BULK, max_multibulk=MAX_MULTIBULK, max_inline=MAX_INLINE):
+        self.max_bulk = max_bulk
+        self.max_multibulk = max_multibulk
+        self.max_inline = max_inline
+        self._pending = bytearray()     # received, not yet part of a command
+        self._args = None               # the multibulk command being read, or None
+        self._missing = 0               # ... and how many arguments it lacks
+        self._bulk = -1                 # the length of the bulk string awaited; -1: its header
+        self._offset = 0                # stream offset of _pending[0]
+        self._error = None              # the ProtocolError that ended it all
+
+    def feed(self, data):
+        """Take ``data`` (bytes) and return the list of commands it completes."""
+        if self._error is not None:
+            raise self._error
+        pending = self._pending
+        if pending:
+            pending += data
+            if self._bulk >= 0:
+                if len(pending) < self._bulk + 2:
+                    return []           # a long bulk string still arriving: nothing to parse
+            elif b"\n" not in data:
+                # A header or inline line still arriving: no line can have
+                # ended, so only check its length (dripping a line byte by
+                # byte costs no re-scanning).
+                self._check_unfinished_line(pending, 0)
+                return []
+            data = bytes(pending)
+            pending.clear()
+        elif self._bulk >= 0 and len(data) < self._bulk + 2:
+            pending += data
+            return []
+        if self._args is None and data.endswith(b"\r\n") and data.startswith(b"*"):
+            commands = self._parse_simple(data)
+            if commands is not None:
+                self._offset += len(data)
+                return commands
+        try:
+            commands, pos = self._parse(data)
+        except ProtocolError as error:
+            self._error = error
+            raise
+        if pos < len(data):
+            pending += data[pos:] if pos else data
+        self._offset += pos
+        return commands
+
+    def _parse_simple(self, buf):
+        """The fast path, for what clients send nearly always: ``buf`` is
+        whole multibulk commands of short strings without CRLF in them.
+        Split it once at every CRLF and check that the pieces line up --
+        each header the canonical ``$<length of the next piece>`` -- which
+        holds only if ``_parse`` would read the same commands.  Returns
+        them, or None: then ``_parse`` reads ``buf`` the careful way."""
+        if self.max_bulk < _FAST_LENGTH or self.max_multibulk < _FAST_COUNT:
+            return None
+        parts = buf.split(b"\r\n")
+        last = len(parts) - 1           # parts[last] is b"": buf ends with CRLF
+        counts, lengths = _COUNTS, _LENGTHS
+        commands = []
+        i = 0
+        while i < last:
+            count = counts.get(parts[i])
+            if count is None:
+                return None
+            end = i + 1 + 2 * count
+            if end > last:
+                return None
+            args = parts[i + 2:end:2]
+            if list(map(lengths.get, parts[i + 1:end:2])) != list(map(len, args)):
+                return None
+            commands.append(args)
+            i = end
+        return commands
+
+    def _parse(self, buf):
+        """Parse every complete command in ``buf``: ``(commands, where the
+        rest starts)``.  The hot path: locals only, one pass."""
+        commands = []
+        end_of_data = len(buf)
+        pos = 0
+        args = self._args
+        missing = self._missing
+        bulk = self._bulk
+        max_bulk = self.max_bulk
+        max_multibulk = self.max_multibulk
+        small = _SMALL
+        find = buf.find
+        startswith = buf.startswith
+        while True:
+            if args is None:
+                # Between commands: a multibulk one, an inline one, or nothing yet.
+                if pos >= end_of_data:
+                    break
+                if buf[pos] != 0x2a:            # not "*": an inline command
+                    line_end = find(b"\n", pos)
+                    if line_end < 0:
+                        self._check_unfinished_line(buf, pos, "too big inline request", commands)
+                        break
+                    command = self._inline(buf, pos, line_end, commands)
+                    pos = line_end + 1
+                    if command:
+                        commands.append(command)
+                    continue
+                line_end = find(b"\r\n", pos)
+                if line_end < 0:
+                    self._check_unfinished_line(buf, pos, "too big mbulk count string", commands)
+                    break
+                digits = buf[pos + 1:line_end]
+                count = small.get(digits)
+                if count is None:
+                    count = _strict_int(digits)
+                if count is None or count > max_multibulk:
+                    raise self._fail("invalid multibulk length", pos, commands)
+                pos = line_end + 2
+                if count <= 0:
+                    continue                    # "*0", "*-1": nothing to do, as in Redis
+                args = []
+                missing = count
+            # Inside a multibulk command: its bulk strings, header then data.
+            if bulk < 0:
+                if pos >= end_of_data:
+                    break
+                if buf[pos] != 0x24:            # "$"
+                    raise self._fail("expected '$', got '%s'" % chr(buf[pos]), pos, commands)
+                line_end = find(b"\r\n", pos)
+                if line_end < 0:
+                    self._check_unfinished_line(buf, pos, "too big bulk count string", commands)
+                    break
+                digits = buf[pos + 1:line_end]
+                bulk = small.get(digits)
+                if bulk is None:
+                    bulk = _strict_int(digits)
+                if bulk is None or bulk < 0 or bulk > max_bulk:
+                    raise self._fail("invalid bulk length", pos, commands)
+                pos = line_end + 2
+            data_end = pos + bulk
+            if data_end + 2 > end_of_data:
+                break
+            if not startswith(b"\r\n", data_end):
+                raise self._fail("bulk string of %d bytes not followed by CRLF" % bulk,
+                                 data_end, commands)
+            args.append(buf[pos:data_end])
+            pos = data_end + 2
+            bulk = -1
+            missing -= 1
+            if not missing:
+                commands.append(args)
+                args = None
+        self._args = args
+        self._missing = missing
+        self._bulk = bulk
+        return commands, pos
+
+    def _inline(self, buf, start, line_end, commands):
+        """The arguments of the inline command in ``buf[start:line_end]``."""
+        stop = line_end - 1 if line_end > start and buf[line_end - 1] == 0x0d else line_end
+        if stop - start > self.max_inline:
+            raise self._fail("too big inline request", start, commands)
+        args = split_inline(buf[start:stop])
+        if args is None:
+            raise self._fail("unbalanced quotes in request", start, commands)
+        return args
+
+    def _check_unfinished_line(self, buf, start, what=None, commands=()):
+        """A line from ``start`` has no end yet: fine, unless it is already
+        longer than any line may be (a line of max_inline bytes may still
+        be waiting for the "\\n" of its "\\r\\n").  ``what`` names the
+        line; by default the parser's state says."""
+        if len(buf) - start > self.max_inline + 1:
+            if what is None:
+                what = ("too big bulk count string" if self._args is not None
+                        else "too big mbulk count string" if buf[start] == 0x2a
+                        else "too big inline request")
+            raise self._fail(what, start, commands)
+
+    def _fail(self, what, pos, commands):
+        return ProtocolError("Protocol error: " + what, self._offset + pos, commands)
+
+
+# ================================================================ replies
+
+def encode_simple(text):
+    """``+text\\r\\n``: a status reply (``text``, bytes or str, one line)."""
+    if isinstance(text, str):
+        text = text.encode()
+    return b"+%s\r\n" % _one_line(text)
+
+
+def encode_error(message):
+    """``-message\\r\\n``.  ``message`` (bytes or str) starts with its
+    kind, ``ERR ...``; line breaks in it become spaces, as Redis does."""
+    if isinstance(message, str):
+        message = message.encode()
+    return b"-%s\r\n" % _one_line(message)
+
+
+def encode_integer(n):
+    """``:n\\r\\n``."""
+    return b":%d\r\n" % n
+
+
+def encode_bulk(data):
+    """``$len\\r\\ndata\\r\\n``; ``None`` is the nil reply, ``$-1``."""
+    if data is None:
+        return NIL
+    return b"$%d\r\n%s\r\n" % (len(data), data)
+
+
+def encode_array(items):
+    """An array of bulk strings (``None`` items are nils); ``None`` itself
+    is the nil array, ``*-1``."""
+    if items is None:
+        return b"*-1\r\n"
+    parts = [b"*%d\r\n" % len(items)]
+    append = parts.append
+    for item in items:
+        append(NIL if item is None else b"$%d\r\n%s\r\n" % (len(item), item))
+    return b"".join(parts)
+
+
+def encode_command(*args):
+    """A command as a client sends it: a multibulk of its arguments
+    (``bytes``, ``str`` encoded as UTF-8, or ``int``)."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        if isinstance(arg, str):
+            arg = arg.encode()
+        elif isinstance(arg, int):
+            arg = b"%d" % arg
+        parts.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(parts)
+
+
+def _one_line(text):
+    if b"\r" in text or b"\n" in text:
+        text = text.replace(b"\r", b" ").replace(b"\n", b" ")
+    return text
+
+
+class ReplyError(Exception):
+    """An error reply (``-ERR ...``), as ``ReplyParser`` returns it -- a
+    value, not raised: one error does not break the stream.  ``str()`` is
+    the message; equal if the messages are."""
+
+    def __eq__(self, other):
+        return isinstance(other, ReplyError) and self.args == other.args
+
+    def __hash__(self):
+        return hash(self.args)
+
+
+class ReplyParser:
+    """The client's parser: ``replies = parser.feed(data)``.
+
+    Each reply is a ``str`` (status: ``+OK`` is ``"OK"``), a ``ReplyError``,
+    an ``int``, ``bytes`` (a bulk string), ``None`` (nil) or a ``list``
+    (arrays nest).  Incomplete input is kept for the next call; a reply
+    that is not RESP2 raises ``ProtocolError``.  Re-parses an unfinished
+    reply from its start on each call: fine for a client's replies.
+    """
+
+    def __init__(self):
+        self._pending = b""
+        self._offset = 0
+
+    def feed(self, data):
+        buf = self._pending + data if self._pending else data
+        replies = []
+        pos = 0
+        while pos < len(buf):
+            reply, end = self._parse_one(buf, pos)
+            if end is None:
+                break
+            replies.append(reply)
+            pos = end
+        self._pending = buf[pos:]
+        self._offset += pos
+        return replies
+
+    def _parse_one(self, buf, pos):
+        """``(reply, end)``, or ``(None, None)`` if incomplete."""
+        line_end = buf.find(b"\r\n", pos)
+        if line_end < 0:
+            return None, None
+        kind = buf[pos]
+        line = buf[pos + 1:line_end]
+        after = line_end + 2
+        if kind == 0x2b:                # +
+            return line.decode("utf-8", "replace"), after
+        if kind == 0x2d:                # -
+            return ReplyError(line.decode("utf-8", "replace")), after
+        number = _strict_int(line)
+        if number is None:
+            raise ProtocolError("Protocol error: bad number %r in reply" % line,
+                                self._offset + pos)
+        if kind == 0x3a:                # :
+            return number, after
+        if kind == 0x24:                # $
+            if number < 0:
+                return None, after
+            if after + number + 2 > len(buf):
+                return None, None
+            if not buf.startswith(b"\r\n", after + number):
+                raise ProtocolError("Protocol error: bulk reply not followed by CRLF",
+                                    self._offset + after + number)
+            return buf[after:after + number], after + number + 2
+        if kind == 0x2a:                # *
+            if number < 0:
+                return None, after
+            items = []
+            for _ in range(number):
+                item, after = self._parse_one(buf, after)
+                if after is None:
+                    return None, None
+                items.append(item)
+            return items, after
+        raise ProtocolError("Protocol error: unknown reply type %r" % chr(kind),
+                            self._offset + pos)

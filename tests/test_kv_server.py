@@ -1,0 +1,659 @@
+"""examples/kv_server.py: the store on a fake clock, the server over real
+sockets, driven by redis-cli and redis-benchmark, and compared reply for
+reply with a real redis-server when one is installed."""
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from net_helpers import watchdog  # noqa: F401 (autouse)
+from trampoline import Future, Kernel, VirtualClock, cancel, current, sleep, spawn
+from trampoline.streams import open_connection
+from trampoline.traps import write
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVER = os.path.join(ROOT, "examples", "kv_server.py")
+sys.path.insert(0, os.path.join(ROOT, "examples"))
+
+import kv_server  # noqa: E402
+from kv_server import Store, glob_to_regex  # noqa: E402
+from protocols.resp import (ProtocolError, ReplyError, ReplyParser,  # noqa: E402
+                            RequestParser, encode_command)
+
+WATCHDOG_SECONDS = 30.0
+
+needs_redis_cli = pytest.mark.skipif(shutil.which("redis-cli") is None,
+                                     reason="redis-cli is not installed (apt install redis-tools)")
+needs_redis_benchmark = pytest.mark.skipif(
+    shutil.which("redis-benchmark") is None,
+    reason="redis-benchmark is not installed (apt install redis-tools)")
+needs_redis_server = pytest.mark.skipif(
+    shutil.which("redis-server") is None,
+    reason="redis-server is not installed (apt install redis-server): no reference to compare with")
+
+
+# ================================================================ helpers
+
+class FakeClock:
+    """A clock the test moves by hand: ``clock.now += 1.5``."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def replies(store, *commands):
+    """Run commands on a Store; return the decoded replies."""
+    out = b"".join(store.execute([word if isinstance(word, bytes) else str(word).encode()
+                                  for word in command]) for command in commands)
+    return ReplyParser().feed(out)
+
+
+def one(store, *command):
+    (reply,) = replies(store, command)
+    return reply
+
+
+class Connection:
+    """A blocking client: send commands, read their replies."""
+
+    def __init__(self, address, family=socket.AF_INET):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(address)
+        self.parser = ReplyParser()
+        self.waiting = []
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def call(self, *commands):
+        """Send all the commands at once (a pipeline); return their replies."""
+        self.sock.sendall(b"".join(encode_command(*command) for command in commands))
+        return self.read(len(commands))
+
+    def read(self, n):
+        got = self.waiting
+        while len(got) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("closed after %d of %d replies" % (len(got), n))
+            got += self.parser.feed(data)
+        self.waiting = got[n:]
+        return got[:n]
+
+    def read_to_end(self):
+        chunks = []
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+
+    def close(self):
+        self.sock.close()
+
+
+def start(argv, ready_text):
+    """A subprocess; returns it once a line containing ``ready_text``
+    (any case) appears on its stdout -- or kills it after 10 s."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killer = threading.Timer(10, proc.kill)       # (module fixtures have no watchdog)
+    killer.start()
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if ready_text.lower() in line.lower():
+                return proc, line
+    finally:
+        killer.cancel()
+    stop(proc)
+    raise AssertionError("no %r from %s: %s" % (ready_text, argv[0], "".join(lines)))
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """examples/kv_server.py on a free port; yields the port."""
+    proc, line = start([sys.executable, SERVER, "--port", "0"], "listening on 127.0.0.1:")
+    try:
+        yield int(line.rsplit(":", 1)[1])
+    finally:
+        assert proc.poll() is None, "the server died: " + proc.stderr.read()
+        stop(proc)
+
+
+@pytest.fixture
+def kv(server):
+    """A connection to a freshly flushed server."""
+    conn = Connection(("127.0.0.1", server))
+    assert conn.call(["FLUSHDB"]) == ["OK"]
+    yield conn
+    conn.close()
+
+
+# ================================================================ the store, on a fake clock
+
+def test_strings_counters_and_keys():
+    """GET/SET/MGET/MSET/DEL/EXISTS/INCR/DECR/INCRBY/DECRBY/KEYS/DBSIZE/FLUSHDB."""
+    store = Store(FakeClock())
+    assert replies(store, ["SET", "a", "1"], ["GET", "a"], ["GET", "nope"]) == ["OK", b"1", None]
+    assert replies(store, ["MSET", "b", "2", "c", "x"], ["MGET", "a", "b", "nope", "c"]) == \
+        ["OK", [b"1", b"2", None, b"x"]]
+    assert replies(store, ["INCR", "a"], ["DECR", "b"], ["INCRBY", "n", "10"],
+                   ["DECRBY", "n", "-5"], ["INCR", "c"]) == \
+        [2, 1, 10, 15, ReplyError("ERR value is not an integer or out of range")]
+    assert replies(store, ["EXISTS", "a", "a", "nope"], ["DEL", "a", "a", "nope"],
+                   ["EXISTS", "a"]) == [2, 1, 0]
+    assert sorted(one(store, "KEYS", "*")) == [b"b", b"c", b"n"]
+    store.execute([b"SET", b"", b"empty"])
+    assert one(store, "KEYS", "[bc]") == [b"b", b"c"] and b"" in one(store, "KEYS", "*")
+    assert replies(store, ["DBSIZE"], ["FLUSHDB"], ["DBSIZE"]) == [4, "OK", 0]
+
+
+@pytest.mark.parametrize("value", [b" 1", b"01", b"+1", b"1.0", b"-0", b"", b"9223372036854775808"])
+def test_incr_wants_what_redis_calls_an_integer(value):
+    store = Store(FakeClock())
+    store.execute([b"SET", b"n", value])
+    assert one(store, "INCR", "n") == ReplyError("ERR value is not an integer or out of range")
+
+
+def test_incr_overflow():
+    store = Store(FakeClock())
+    assert replies(store, ["SET", "n", str(2**63 - 1)], ["INCR", "n"], ["DECRBY", "n", str(-2**63)]) \
+        == ["OK", ReplyError("ERR increment or decrement would overflow"),
+            ReplyError("ERR decrement would overflow")]
+
+
+def test_set_options():
+    """NX, XX, GET, KEEPTTL and the syntax errors, as Redis 7 answers them."""
+    store = Store(FakeClock())
+    assert replies(store, ["SET", "k", "1", "NX"], ["SET", "k", "2", "NX"], ["SET", "z", "2", "XX"],
+                   ["SET", "k", "3", "XX", "GET"], ["GET", "k"], ["SET", "k", "4", "nx", "get"],
+                   ["GET", "z"]) == ["OK", None, None, b"1", b"3", b"3", None]
+    for bad in (["NX", "XX"], ["EX"], ["EX", "1", "PX", "1"], ["KEEPTTL", "EX", "1"], ["FOO"]):
+        assert one(store, "SET", "k", "v", *bad) == ReplyError("ERR syntax error"), bad
+    assert one(store, "SET", "k", "v", "EX", "x") == \
+        ReplyError("ERR value is not an integer or out of range")
+    for bad in ("0", "-1", "9223372036854776"):
+        assert one(store, "SET", "k", "v", "EX", bad) == \
+            ReplyError("ERR invalid expire time in 'set' command")
+
+
+def test_expiry_on_a_fake_clock():
+    """EX/PX/EXAT, TTL/PTTL, EXPIRE/PEXPIRE/PERSIST: a key lives until its
+    deadline (inclusive, as in Redis) and is gone after -- no sleeping."""
+    clock = FakeClock(1000.0)
+    store = Store(clock)
+    assert replies(store, ["SET", "s", "v", "EX", "10"], ["SET", "p", "v", "PX", "1500"],
+                   ["SET", "at", "v", "EXAT", "1002"], ["SET", "forever", "v"]) == ["OK"] * 4
+    assert replies(store, ["TTL", "s"], ["PTTL", "p"], ["TTL", "at"], ["TTL", "forever"],
+                   ["TTL", "nope"]) == [10, 1500, 2, -1, -2]
+    clock.now += 1.5
+    assert replies(store, ["GET", "p"], ["PTTL", "p"], ["TTL", "s"]) == [b"v", 0, 9]   # 8.5 rounds up
+    clock.now += 0.001
+    assert replies(store, ["GET", "p"], ["EXISTS", "p"], ["TTL", "p"]) == [None, 0, -2]
+    assert replies(store, ["EXPIRE", "forever", "5"], ["TTL", "forever"], ["PERSIST", "forever"],
+                   ["TTL", "forever"], ["PERSIST", "forever"], ["EXPIRE", "nope", "5"]) == \
+        [1, 5, 1, -1, 0, 0]
+    assert replies(store, ["PEXPIRE", "s", "100"], ["PTTL", "s"], ["EXPIRE", "s", "0"],
+                   ["GET", "s"]) == [1, 100, 1, None]          # a deadline in the past deletes
+    clock.now += 1
+    assert one(store, "KEYS", "*") == [b"forever"]             # "at" (EXAT) is gone too
+
+
+def test_expire_options_and_errors():
+    store = Store(FakeClock())
+    store.execute([b"SET", b"k", b"v"])
+    assert replies(store, ["EXPIRE", "k", "100", "XX"], ["EXPIRE", "k", "100", "NX"],
+                   ["EXPIRE", "k", "50", "NX"], ["EXPIRE", "k", "200", "LT"],
+                   ["EXPIRE", "k", "10", "LT"], ["EXPIRE", "k", "5", "GT"],
+                   ["EXPIRE", "k", "20", "gt"], ["TTL", "k"]) == [0, 1, 0, 0, 1, 0, 1, 20]
+    assert replies(store, ["EXPIRE", "k", "1", "NX", "XX"], ["EXPIRE", "k", "1", "GT", "LT"],
+                   ["EXPIRE", "k", "x", "FOO"], ["EXPIRE", "k", "x"],
+                   ["EXPIRE", "k", str(2**63 - 1)], ["PEXPIRE", "k", str(2**63 - 1)]) == [
+        ReplyError("ERR NX and XX, GT or LT options at the same time are not compatible"),
+        ReplyError("ERR GT and LT options at the same time are not compatible"),
+        ReplyError("ERR Unsupported option FOO"),
+        ReplyError("ERR value is not an integer or out of range"),
+        ReplyError("ERR invalid expire time in 'expire' command"),
+        ReplyError("ERR invalid expire time in 'pexpire' command")]
+
+
+def test_ttl_survives_incr_and_keepttl_but_not_set():
+    clock = FakeClock()
+    store = Store(clock)
+    assert replies(store, ["SET", "n", "1", "EX", "100"], ["INCR", "n"], ["TTL", "n"],
+                   ["SET", "n", "5", "KEEPTTL"], ["TTL", "n"], ["SET", "n", "6"], ["TTL", "n"],
+                   ["SET", "m", "1", "EX", "9"], ["MSET", "m", "2"], ["TTL", "m"]) == \
+        ["OK", 2, 100, "OK", 100, "OK", -1, "OK", "OK", -1]
+
+
+def test_sweep_drops_expired_keys_nobody_touches():
+    """The background sweep frees expired keys that are never read again,
+    and ignores deadlines that were changed meanwhile."""
+    clock = FakeClock()
+    store = Store(clock)
+    for i in range(1000):
+        store.execute([b"SET", b"k%d" % i, b"v", b"PX", b"%d" % (100 + i)])
+    store.execute([b"EXPIRE", b"k0", b"3600"])              # moved: its old deadline is stale
+    store.execute([b"PERSIST", b"k1"])
+    clock.now += 0.6
+    assert store.sweep() == 498                             # k2..k499 (k500 is due, not past)
+    assert len(store.data) == 502
+    clock.now += 10
+    assert store.sweep() == 500
+    assert sorted(store.data) == [b"k0", b"k1"] and list(store.expires) == [b"k0"]
+
+
+def test_unknown_commands_and_arity_read_as_redis():
+    store = Store(FakeClock())
+    long_arg = "x" * 200
+    assert replies(store, ["FOO", "a", "b"], ["foo"], ["GET"], ["set", "k"], ["InCr"],
+                   ["MSET", "a", "b", "c"], ["PING", "a", "b"], ["FOO", long_arg],
+                   ["FOO", "a\r\nb"]) == [
+        ReplyError("ERR unknown command 'FOO', with args beginning with: 'a' 'b' "),
+        ReplyError("ERR unknown command 'foo', with args beginning with: "),
+        ReplyError("ERR wrong number of arguments for 'get' command"),
+        ReplyError("ERR wrong number of arguments for 'set' command"),
+        ReplyError("ERR wrong number of arguments for 'incr' command"),
+        ReplyError("ERR wrong number of arguments for 'mset' command"),
+        ReplyError("ERR wrong number of arguments for 'ping' command"),
+        ReplyError("ERR unknown command 'FOO', with args beginning with: '%s' " % ("x" * 128)),
+        ReplyError("ERR unknown command 'FOO', with args beginning with: 'a  b' ")]
+
+
+@pytest.mark.parametrize("pattern, matches", [
+    (b"*", [b"a", b"b", b"-", b"]", b"a*b", b"abc", b"a-c", b"a\\"]),      # "" only for KEYS *
+    (b"a?c", [b"abc", b"a-c"]), (b"a*", [b"a", b"a*b", b"abc", b"a-c", b"a\\"]),
+    (b"[ab]*", [b"a", b"b", b"a*b", b"abc", b"a-c", b"a\\"]), (b"[^a]", [b"b", b"-", b"]"]),
+    (b"[a-c]", [b"a", b"b"]), (b"[c-a]", [b"a", b"b"]), (b"a\\*b", [b"a*b"]), (b"[a", [b"a"]),
+    (b"[]", []), (b"[^]", [b"a", b"b", b"-", b"]"]), (b"[\\]]", [b"]"]), (b"a\\", [b"a\\"]),
+    (b"\\", []),
+])
+def test_glob_patterns_match_like_redis(pattern, matches):
+    """Redis's stringmatchlen, odd corners included (reversed ranges, an
+    unterminated set, a trailing backslash)."""
+    keys = [b"", b"a", b"b", b"-", b"]", b"a*b", b"abc", b"a-c", b"a\\"]
+    found = [key for key in keys if glob_to_regex(pattern).fullmatch(key)]
+    assert sorted(found) == sorted(matches)
+
+
+# ================================================================ the server, over sockets
+
+@needs_redis_cli
+def test_redis_cli_runs_every_command(server):
+    """redis-cli, as a user runs it, for each command the issue lists."""
+    def cli(*args):
+        out = subprocess.run(["redis-cli", "-p", str(server), "--no-raw"] + list(args),
+                             capture_output=True, text=True, timeout=10)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.rstrip("\n")
+
+    script = [
+        (["FLUSHDB"], "OK"),
+        (["PING"], "PONG"),
+        (["PING", "hi"], '"hi"'),
+        (["ECHO", "hello world"], '"hello world"'),
+        (["SET", "k", "v"], "OK"),
+        (["GET", "k"], '"v"'),
+        (["GET", "nope"], "(nil)"),
+        (["SET", "k", "w", "NX"], "(nil)"),
+        (["SET", "k", "w", "XX"], "OK"),
+        (["SET", "t", "v", "EX", "100"], "OK"),
+        (["TTL", "t"], "(integer) 100"),
+        (["SET", "t", "v", "PX", "100000"], "OK"),
+        (["TTL", "t"], "(integer) 100"),
+        (["EXPIRE", "k", "50"], "(integer) 1"),
+        (["TTL", "k"], "(integer) 50"),
+        (["TTL", "nope"], "(integer) -2"),
+        (["EXISTS", "k", "t", "nope"], "(integer) 2"),
+        (["DEL", "k", "nope"], "(integer) 1"),
+        (["INCR", "n"], "(integer) 1"),
+        (["INCR", "n"], "(integer) 2"),
+        (["DECR", "n"], "(integer) 1"),
+        (["MSET", "a", "1", "b", "2"], "OK"),
+        (["MGET", "a", "nope", "b"], '1) "1"\n2) (nil)\n3) "2"'),
+        (["KEYS", "[ab]"], None),                    # order is the server's: checked below
+        (["GET"], "(error) ERR wrong number of arguments for 'get' command"),
+        (["FOO", "bar"], "(error) ERR unknown command 'FOO', with args beginning with: 'bar' "),
+        (["INCR", "t"], "(error) ERR value is not an integer or out of range"),
+        (["FLUSHDB"], "OK"),
+        (["KEYS", "*"], "(empty array)"),
+    ]
+    for args, expected in script:
+        got = cli(*args)
+        if expected is None:
+            assert sorted(got.splitlines()) == ['1) "a"', '2) "b"'], got
+        else:
+            assert got == expected, args
+
+
+@needs_redis_cli
+def test_redis_cli_reading_stdin(server):
+    """redis-cli fed commands on stdin (it first asks COMMAND DOCS): every
+    line is answered, in order."""
+    out = subprocess.run(["redis-cli", "-p", str(server)], input="SET s 41\nINCR s\nGET s\n",
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["OK", "42", "42"]
+
+
+@needs_redis_benchmark
+def test_redis_benchmark_runs_clean(server):
+    """redis-benchmark (which first asks CONFIG GET save / appendonly):
+    every test completes, without an error."""
+    out = subprocess.run(["redis-benchmark", "-p", str(server), "-t", "ping,set,get,incr,mset",
+                          "-n", "20000", "-q"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    # Each test overwrites its progress line (\r), then prints its result.
+    results = [part.strip() for part in out.stdout.replace("\r", "\n").splitlines()
+               if "requests per second" in part]
+    names = [line.split(":")[0] for line in results]
+    assert names == ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET (10 keys)"], out.stdout
+    assert "error" not in (out.stdout + out.stderr).lower()
+
+
+def test_pipelined_requests_are_answered_in_order(kv):
+    """2,000 mixed commands in one send: 2,000 replies, in order."""
+    commands = []
+    for i in range(500):
+        commands += [["SET", "p%d" % i, str(i)], ["INCR", "p%d" % i], ["GET", "p%d" % i],
+                     ["ECHO", "e%d" % i]]
+    got = kv.call(*commands)
+    expected = []
+    for i in range(500):
+        expected += ["OK", i + 1, b"%d" % (i + 1), b"e%d" % i]
+    assert got == expected
+
+
+def test_a_pipelined_batch_of_big_replies_arrives_whole(kv):
+    """40 GETs of a 100 KB value in one send: 4 MB of replies (written a
+    megabyte at a time), every byte in order."""
+    value = os.urandom(100_000)
+    assert kv.call(["SET", "big", value]) == ["OK"]
+    assert kv.call(*[["GET", "big"]] * 40 + [["ECHO", "end"]]) == [value] * 40 + [b"end"]
+
+
+def test_inline_commands_over_the_socket(kv):
+    kv.send_raw(b'SET greeting "hello world"\r\nGET greeting\nPING\r\n\r\nECHO \'a b\'\r\n')
+    assert kv.read(4) == ["OK", b"hello world", "PONG", b"a b"]
+
+
+def test_quit_answers_then_closes(kv):
+    kv.send_raw(b"*1\r\n$4\r\nQUIT\r\n*1\r\n$4\r\nPING\r\n")
+    assert kv.read_to_end() == b"+OK\r\n"                  # the PING after QUIT never runs
+
+
+def test_connect_time_questions(kv):
+    """What clients ask on connecting: answered so that they carry on."""
+    got = kv.call(["COMMAND", "DOCS"], ["CONFIG", "GET", "save"], ["CONFIG", "GET", "appendonly"],
+                  ["CLIENT", "SETINFO", "lib-name", "redis-py"], ["CLIENT", "SETNAME", "me"],
+                  ["CLIENT", "GETNAME"], ["HELLO", "3"], ["SELECT", "0"], ["SELECT", "1"],
+                  ["CONFIG", "SET", "x", "y"], ["CLIENT", "SETNAME"])
+    assert got[:6] == [[], [b"save", b""], [b"appendonly", b"no"], "OK", "OK", b"me"]
+    assert got[6:] == [ReplyError("NOPROTO unsupported protocol version"), "OK",
+                       ReplyError("ERR DB index is out of range"),
+                       ReplyError("ERR unknown subcommand 'SET'. Try CONFIG HELP."),
+                       ReplyError("ERR wrong number of arguments for 'client|setname' command")]
+    hello = kv.call(["HELLO", "2"])[0]
+    assert dict(zip(hello[::2], hello[1::2]))[b"proto"] == 2
+
+
+def expected_outcome(data):
+    """What the server must answer ``data`` with, by the sans-I/O parser:
+    (number of commands answered, the protocol error or None)."""
+    try:
+        return len(RequestParser().feed(data)), None
+    except ProtocolError as error:
+        return len(error.commands), ReplyError("ERR " + str(error).encode("latin-1")
+                                               .decode("utf-8", "replace"))
+
+
+def test_bad_input_over_a_real_server(server):
+    """300 seeded malformed or truncated requests, each on its own
+    connection: the good commands before the bad bytes are answered, then
+    "-ERR Protocol error: ..." and a close -- or, for a request cut short, a
+    clean close.  The server stays up: a PING on a new connection after
+    each one gets its PONG."""
+    from test_resp_protocol import bad_frame, good_frame
+    rng = random.Random(8_2)
+    protocol_errors = 0
+    for case in range(300):
+        data = (good_frame(rng) if rng.random() < 0.5 else b"") + bad_frame(rng)
+        answered, error = expected_outcome(data)
+        conn = Connection(("127.0.0.1", server))
+        try:
+            conn.send_raw(data)
+            conn.sock.shutdown(socket.SHUT_WR)               # then the end of the stream
+            got = ReplyParser().feed(conn.read_to_end())    # ... and the server closes
+        finally:
+            conn.close()
+        if error is not None:
+            protocol_errors += 1
+            assert got[-1] == error and len(got) == answered + 1, (case, data, got)
+        else:
+            assert len(got) == answered, (case, data, got)
+        ping = Connection(("127.0.0.1", server))
+        assert ping.call(["PING"]) == ["PONG"]
+        ping.close()
+    assert protocol_errors > 100
+
+
+def run_in_process(main, clock=None, instruments=()):
+    with Kernel(clock=clock, instruments=instruments) as kernel:
+        return kernel.run(main())
+
+
+def ask(stream, *commands):
+    """Subroutine: send commands at once, return their replies."""
+    yield stream.write(b"".join(encode_command(*command) for command in commands))
+    parser = ReplyParser()
+    got = []
+    while len(got) < len(commands):
+        data = yield stream.read(65536)
+        assert data, "the server closed the connection"
+        got += parser.feed(data)
+    return got
+
+
+def test_keys_expire_on_the_kernels_virtual_clock():
+    """The server in this process on a VirtualClock: a key set with PX is
+    there before its deadline and gone after, and one nobody touches again
+    is swept by the background task -- virtual seconds, no real waiting."""
+    clock = VirtualClock(autojump_threshold=0)
+    store = Store(clock)
+
+    def main():
+        ready = Future()
+        server = yield spawn(kv_server.kv_server("127.0.0.1", 0, store, ready=ready))
+        host, port = (yield ready)[:2]
+        stream = yield open_connection(host, port)
+        with stream:
+            assert (yield ask(stream, ["SET", "k", "v", "PX", "1500"],
+                              ["SET", "forgotten", "x", "EX", "2"])) == ["OK", "OK"]
+            yield sleep(1)
+            assert (yield ask(stream, ["GET", "k"], ["PTTL", "k"])) == [b"v", 500]
+            yield sleep(1.5)
+            assert b"forgotten" not in store.data               # swept, never read
+            assert (yield ask(stream, ["GET", "k"], ["TTL", "k"])) == [None, -2]
+        yield cancel(server)
+
+    run_in_process(main, clock=clock)
+    assert 2.5 <= clock() < 3
+
+
+class CountWrites:
+    """An instrument: the write traps every task but ``skip`` made."""
+
+    def __init__(self):
+        self.traps = {}
+        self.skip = None
+
+    def task_trap(self, task, trap):
+        if isinstance(trap, write) and task is not self.skip:
+            self.traps[id(trap)] = trap         # (kept: no id is reused)
+
+
+def test_a_pipelined_batch_is_answered_with_one_write():
+    """200 commands arriving together get their 200 replies in one write."""
+    counter = CountWrites()
+
+    def main():
+        counter.skip = yield current()
+        ready = Future()
+        server = yield spawn(kv_server.kv_server("127.0.0.1", 0, Store(), ready=ready))
+        host, port = (yield ready)[:2]
+        stream = yield open_connection(host, port)
+        with stream:
+            got = yield ask(stream, *[["INCR", "n"]] * 200)
+        yield cancel(server)
+        return got
+
+    assert run_in_process(main, instruments=[counter]) == list(range(1, 201))
+    assert len(counter.traps) == 1
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_the_server_stops_cleanly_on_a_signal(signum):
+    """SIGTERM or Ctrl-C with a client connected: exit status 0, "stopped",
+    no traceback; the client sees the connection close."""
+    proc, line = start([sys.executable, SERVER, "--port", "0"], "listening on")
+    try:
+        conn = Connection(("127.0.0.1", int(line.rsplit(":", 1)[1])))
+        assert conn.call(["PING"]) == ["PONG"]
+        proc.send_signal(signum)
+        assert proc.wait(10) == 0
+        assert conn.read_to_end() == b""
+        conn.close()
+        assert "kv server stopped" in proc.stdout.read()
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        stop(proc)
+
+
+def test_help():
+    out = subprocess.run([sys.executable, SERVER, "--help"], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 0 and "--port" in out.stdout and "--host" in out.stdout
+
+
+# ================================================================ against a real Redis
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory):
+    """A real redis-server on a Unix socket (no port to clash); yields its path."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed: no reference to compare with")
+    path = str(tmp_path_factory.mktemp("redis") / "redis.sock")
+    proc, _ = start(["redis-server", "--port", "0", "--unixsocket", path, "--save", "",
+                     "--appendonly", "no", "--loglevel", "notice"], "ready to accept connections")
+    try:
+        yield path
+    finally:
+        stop(proc)
+
+
+DIFFERENTIAL_SCRIPT = [
+    ["FLUSHDB"], ["PING"], ["PING", "x"], ["PING", "a", "b"], ["ECHO", "e"], ["ECHO"],
+    ["SET", "k", "v"], ["GET", "k"], ["GET", "nope"], ["GET"], ["GET", "a", "b"],
+    ["SET", "k"], ["SET", "k", "v", "NX"], ["SET", "k", "w", "XX", "GET"], ["SET", "k", "v", "NX", "XX"],
+    ["SET", "k", "v", "EX"], ["SET", "k", "v", "EX", "x"], ["SET", "k", "v", "EX", "0"],
+    ["SET", "k", "v", "PX", "-5"], ["SET", "k", "v", "EX", "1", "PX", "1"], ["SET", "k", "v", "EX", "5", "EX", "100"],
+    ["TTL", "k"], ["SET", "k", "v", "KEEPTTL"], ["TTL", "k"], ["SET", "k", "v", "KEEPTTL", "EX", "1"],
+    ["SET", "k", "v", "FOO"], ["SET", "k", "v", "EX", "9223372036854775"], ["SET", "k", "v", "EXAT", "1"],
+    ["GET", "k"], ["SET", "n", "9223372036854775806"], ["INCR", "n"], ["INCR", "n"], ["DECR", "n"],
+    ["INCRBY", "n", "x"], ["DECRBY", "n", "-9223372036854775808"], ["INCRBY", "m", "-9223372036854775808"],
+    ["DECR", "m"], ["SET", "s", "01"], ["INCR", "s"], ["SET", "s", " 1"], ["INCR", "s"],
+    ["SET", "s", "-0"], ["DECR", "s"], ["INCR"], ["INCR", "a", "b"], ["MSET", "a"], ["MSET", "a", "b", "c"],
+    ["MSET", "a", "1", "b", "2"], ["MGET", "a", "nope", "b"], ["MGET"], ["EXISTS", "a", "a", "nope"],
+    ["EXISTS"], ["DEL", "a", "a", "nope"], ["DEL"], ["UNLINK", "b"], ["EXPIRE", "nope", "10"],
+    ["SET", "e", "v"], ["EXPIRE", "e", "100"], ["TTL", "e"], ["PTTL", "nope"], ["EXPIRE", "e", "10", "NX"],
+    ["EXPIRE", "e", "10", "XX"], ["EXPIRE", "e", "5", "GT"], ["EXPIRE", "e", "500", "LT"],
+    ["EXPIRE", "e", "1", "NX", "GT"], ["EXPIRE", "e", "1", "GT", "LT"], ["EXPIRE", "e", "1", "BOGUS"],
+    ["EXPIRE", "e", "x"], ["EXPIRE", "e", "9223372036854775807"], ["PEXPIRE", "e", "9223372036854775807"],
+    ["EXPIRE", "e"], ["PERSIST", "e"], ["PERSIST", "e"], ["TTL", "e"], ["EXPIRE", "e", "-1"],
+    ["EXISTS", "e"], ["TTL"], ["KEYS"], ["KEYS", "a", "b"], ["DBSIZE"], ["DBSIZE", "x"],
+    ["FLUSHDB", "x"], ["FLUSHDB", "ASYNC", "x"], ["FLUSHDB", "sync"], ["DBSIZE"],
+    ["FOO"], ["foo", "a", "b"], ["FOO", "x" * 200], ["FOO", "x" * 100, "y" * 100, "z"],
+    ["FOO", "a\nb"], ["set"], ["Get"], ["SELECT", "x"], ["SELECT", "0"], ["SELECT", "99"],
+    ["CONFIG"], ["CONFIG", "GET"], ["CONFIG", "FOO"], ["config", "foo"], ["CONFIG", "GET", "save"],
+    ["CONFIG", "GET", "appendonly"], ["CONFIG", "GET", "appendo*"], ["CONFIG", "GET", "nosuch"],
+    ["COMMAND", "FOO"], ["CLIENT"], ["CLIENT", "FOO"], ["CLIENT", "SETNAME"], ["CLIENT", "SETNAME", "a b"],
+    ["CLIENT", "SETNAME", "x", "y"], ["CLIENT", "SETNAME", "me"], ["CLIENT", "GETNAME"],
+    ["HELLO", "x"], ["HELLO", "4"], ["HELLO", "2", "foo"],
+]
+
+
+def test_replies_match_a_real_redis_word_for_word(server, redis):
+    """The same script of ~130 commands -- errors and corner cases above all
+    -- to redis-server and to ours: the same reply bytes."""
+    ours = Connection(("127.0.0.1", server))
+    theirs = Connection(redis, socket.AF_UNIX)
+    try:
+        for command in DIFFERENTIAL_SCRIPT:
+            if command == ["SELECT", "99"]:
+                command = ["SELECT", "16"]             # out of range for both
+            assert ours.call(command) == theirs.call(command), command
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_inline_and_protocol_errors_match_a_real_redis(server, redis):
+    """Inline splitting and the protocol errors Redis and we agree on:
+    the same bytes back, then the same close."""
+    cases = [
+        b"PING\r\n", b'ECHO "a b" \'c d\'\r\n', b'ECHO "\\x41\\n"\r\n', b"a\"foo bar\" b\r\n",
+        b"'it\\'s' \"\\q\"\r\n", b"ECHO \x0bx\x0c\r\n", b"PING a\nPING\n", b"\r\n\r\nPING\r\n",
+        b"*0\r\n*-1\r\nPING\r\n", b"$4\r\nPING\r\n",
+        b"*x\r\n", b"*1\r\n$x\r\n", b"*1\r\nx\r\n", b"*1\r\n$-1\r\n", b"*1\r\n$01\r\n",
+        b"*1\r\n$536870913\r\n", b'PING "a\r\n', b'"foo"x\r\n', b"PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n*+1\r\n",
+    ]
+    for data in cases:
+        got = []
+        for address, family in (("127.0.0.1", server), socket.AF_INET), (redis, socket.AF_UNIX):
+            conn = Connection(address, family)
+            conn.send_raw(data)
+            conn.sock.shutdown(socket.SHUT_WR)
+            got.append(conn.read_to_end())
+            conn.close()
+        assert got[0] == got[1], data
+
+
+def test_glob_patterns_match_a_real_redis(server, redis):
+    """300 random glob patterns over the same keys: KEYS finds the same set."""
+    rng = random.Random(88)
+    alphabet = b"ab-^]\\[*?"
+    keys = sorted({bytes(rng.choice(b"ab-^]\\[") for _ in range(rng.randrange(4)))
+                   for _ in range(60)})
+    ours = Connection(("127.0.0.1", server))
+    theirs = Connection(redis, socket.AF_UNIX)
+    try:
+        for conn in (ours, theirs):
+            assert conn.call(["FLUSHDB"], ["MSET"] + [w for key in keys for w in (key, b"1")]) == \
+                ["OK", "OK"]
+        for _ in range(300):
+            pattern = bytes(rng.choice(alphabet) for _ in range(rng.randrange(1, 7)))
+            (mine,), (real,) = ours.call(["KEYS", pattern]), theirs.call(["KEYS", pattern])
+            assert sorted(mine) == sorted(real), pattern
+    finally:
+        ours.close()
+        theirs.close()
