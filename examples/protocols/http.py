@@ -1,0 +1,710 @@
+"""HTTP/1.1 without I/O: parse requests and responses from bytes, encode them back.
+
+What it is for: the HTTP server (``examples/http_server.py``) and the
+crawler (``examples/crawler.py``) share this one parser.  It never touches a
+socket, a clock or a thread, so every case -- pipelined, split at every byte,
+malformed, truncated, too large -- is tested by feeding it bytes.
+
+The idea (h11's): a parser is a buffer plus a state.  ``feed(data)`` appends
+what arrived; ``next_request()`` (``next_response()``) returns the next
+complete message, or ``None`` when it needs more bytes; ``feed_eof()`` says
+the peer will send no more.  A message is whole when returned: its head
+parsed and its body -- ``Content-Length`` or chunked, or (responses only)
+up to the close -- read and bounded by the limits.  Anything wrong raises
+``ProtocolError`` whose ``status`` is the answer a server owes (400 malformed,
+413 body too large, 414 request line too long, 431 headers too large, 501 a
+transfer coding we do not do, 505 a version we do not speak); after that the
+parser is dead and raises the same error again -- the connection must close.
+
+Lenient where RFC 9112 allows it (bare LF line ends, empty lines before a
+request line), strict where leniency is dangerous: no line folding, no
+whitespace before the colon, no ``Content-Length`` beside
+``Transfer-Encoding``, conflicting lengths rejected -- the usual request
+smuggling doors stay shut.
+
+What it must never do: I/O of any kind, hold more than the limits allow,
+or guess at an ambiguous message length.
+"""
+
+from urllib.parse import unquote
+
+__all__ = [
+    "ProtocolError", "Request", "Response", "RequestParser", "ResponseParser",
+    "encode_request", "encode_response", "encode_headers", "STATUS_REASONS",
+    "MAX_LINE", "MAX_HEAD", "MAX_HEADERS", "MAX_BODY",
+]
+
+#: Default limits: the request (or status) line, the whole head, the number
+#: of header fields, and the body.
+MAX_LINE = 8192
+MAX_HEAD = 65536
+MAX_HEADERS = 100
+MAX_BODY = 1 << 20
+
+#: The longest chunk-size line (size, extensions, CRLF) we read.
+MAX_CHUNK_LINE = 1024
+#: How many empty lines may come before a request line (RFC 9112 2.2).
+MAX_EMPTY_LINES = 8
+
+STATUS_REASONS = {
+    100: "Continue", 101: "Switching Protocols",
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
+    301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+    307: "Temporary Redirect", 308: "Permanent Redirect",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
+    413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
+
+# Byte classes, as strings of the bytes *allowed*: ``x.translate(None, ALLOWED)``
+# deletes them, so what is left is the offending bytes (one C call, no regex).
+_TCHAR = (b"!#$%&'*+-.^_`|~0123456789"
+          b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_HEX = b"0123456789abcdefABCDEF"
+# In a head: every byte but the control characters (tab, CR and LF excepted).
+_HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256))
+
+# The header fields that shape a message (framing, persistence).
+_SPECIAL = frozenset([b"host", b"connection", b"content-length", b"transfer-encoding",
+                      b"expect"])
+# Methods we see every day, decoded once.
+_METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
+                                    "PATCH", "TRACE", "CONNECT")}
+
+_HEAD, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _UNTIL_CLOSE, _DEAD = range(8)
+
+
+class ProtocolError(Exception):
+    """The bytes are not HTTP we accept.  ``status`` is the response code a
+    server should answer with (then close the connection)."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class Request:
+    """One request, head and body.
+
+    ``method`` (str, ``"GET"``), ``target`` (str, as sent), ``path``
+    (str, percent-decoded, without the query), ``query`` (str, raw, without
+    the ``?``), ``version`` (``b"HTTP/1.1"`` or ``b"HTTP/1.0"``),
+    ``headers`` (a list of ``(name, value)`` bytes pairs, names lowercased,
+    in order), ``body`` (bytes), ``keep_alive`` (whether the connection may
+    carry another request), ``expect_continue`` (the client waits for
+    ``100 Continue`` before it sends the body).
+    """
+
+    __slots__ = ("method", "target", "path", "query", "version", "headers", "body",
+                 "keep_alive", "expect_continue")
+
+    def __init__(self, method, target, path, query, version, headers, body=b"",
+                 keep_alive=True, expect_continue=False):
+        self.method = method
+        self.target = target
+        self.path = path
+        self.query = query
+        self.version = version
+        self.headers = headers
+        self.body = body
+        self.keep_alive = keep_alive
+        self.expect_continue = expect_continue
+
+    def header(self, name, default=None):
+        """The value of header ``name`` (str or bytes, any case), or
+        ``default``; several fields of that name are joined with ``", "``."""
+        return _header(self.headers, name, default)
+
+    def __repr__(self):
+        return "<Request %s %s %s, %d bytes of body>" % (
+            self.method, self.target, self.version.decode(), len(self.body))
+
+
+class Response:
+    """One response: ``status`` (int), ``reason`` (str), ``version`` (bytes),
+    ``headers`` (``(name, value)`` bytes pairs, names lowercased), ``body``
+    (bytes) and ``keep_alive``."""
+
+    __slots__ = ("status", "reason", "version", "headers", "body", "keep_alive")
+
+    def __init__(self, status, reason, version, headers, body=b"", keep_alive=True):
+        self.status = status
+        self.reason = reason
+        self.version = version
+        self.headers = headers
+        self.body = body
+        self.keep_alive = keep_alive
+
+    def header(self, name, default=None):
+        """As ``Request.header``."""
+        return _header(self.headers, name, default)
+
+    def __repr__(self):
+        return "<Response %d %s, %d bytes of body>" % (self.status, self.reason, len(self.body))
+
+
+def _tokens(value):
+    """The comma-separated tokens of a header value, lowercased."""
+    return [token.strip(b" \t") for token in value.lower().split(b",")]
+
+
+def _header(headers, name, default):
+    if isinstance(name, str):
+        name = name.encode("latin-1")
+    name = name.lower()
+    values = [value for key, value in headers if key == name]
+    if not values:
+        return default
+    return values[0] if len(values) == 1 else b", ".join(values)
+
+
+# ============================================================ the parser
+
+class _Parser:
+    """What request and response parsing share: the buffer, the head, the
+    body framings.  Subclasses parse the start line and decide the framing."""
+
+    def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
+                 max_body=MAX_BODY):
+        self.max_line = max_line
+        self.max_head = max_head
+        self.max_headers = max_headers
+        self.max_body = max_body
+        self._buffer = b""          # bytes received; those before _start are consumed
+        self._start = 0
+        self._scanned = 0           # the head's end is not before here
+        self._eof = False
+        self._state = _HEAD
+        self._error = None          # the ProtocolError that killed us
+        self._message = None        # the head parsed, waiting for its body
+        self._remaining = 0         # body bytes still to come (length, chunk)
+        self._chunks = []           # the body so far
+        self._body_size = 0
+        self._empty_lines = 0
+
+    # ------------------------------------------------------ feeding
+
+    def feed(self, data):
+        """Append ``data`` (bytes) received from the peer."""
+        if self._eof:
+            raise RuntimeError("feed() after feed_eof()")
+        if not data:
+            return
+        start = self._start
+        if start >= len(self._buffer):      # the common case: nothing left over
+            self._buffer = bytes(data)
+            self._scanned = 0
+        else:
+            self._buffer = self._buffer[start:] + data
+            self._scanned = max(0, self._scanned - start)
+        self._start = 0
+
+    def feed_eof(self):
+        """The peer has closed its side: no more bytes will come."""
+        self._eof = True
+
+    @property
+    def buffered(self):
+        """How many bytes are received and not yet part of a message returned."""
+        return len(self._buffer) - self._start
+
+    @property
+    def idle(self):
+        """True between messages with nothing of the next one received."""
+        return self._state == _HEAD and self._start >= len(self._buffer)
+
+    @property
+    def pending(self):
+        """The message whose head is parsed while its body is still coming
+        (its ``body`` is empty), else ``None``."""
+        return self._message if self._state != _HEAD and self._state != _DEAD else None
+
+    @property
+    def dead(self):
+        """True once a ProtocolError was raised: the connection must close."""
+        return self._state == _DEAD
+
+    def _fail(self, status, message):
+        self._state = _DEAD
+        self._error = ProtocolError(status, message)
+        raise self._error
+
+    # ------------------------------------------------------ the head
+
+    def _next(self):
+        """The next complete message, or None.  Runs the state machine as far
+        as the bytes go."""
+        state = self._state
+        if state == _HEAD:
+            if not self._read_head():
+                return None
+            state = self._state
+            if state == _HEAD:                  # no body: done already
+                return self._message
+        if state == _DEAD:
+            raise self._error
+        return self._read_body()
+
+    def _read_head(self):
+        buf = self._buffer
+        start = self._start
+        if start >= len(buf):
+            return False
+        # Empty lines before a message are skipped (a few: not a way to
+        # keep a connection busy forever).
+        while buf.startswith((b"\r\n", b"\n"), start):
+            start += 1 if buf[start] == 10 else 2
+            self._empty_lines += 1
+            if self._empty_lines > MAX_EMPTY_LINES:
+                self._start = start
+                self._fail(400, "more than %d empty lines before the request line"
+                           % MAX_EMPTY_LINES)
+        self._start = start
+        # Where the head ends: the first empty line, CRLF or bare LF.  The
+        # common CRLF case is one find; "\n\n" is looked for only before it.
+        scan = max(start, self._scanned)
+        crlf = buf.find(b"\n\r\n", scan)
+        lf = buf.find(b"\n\n", scan, crlf + 1 if crlf >= 0 else len(buf))
+        if lf >= 0:
+            end, after = lf, lf + 2
+        elif crlf >= 0:
+            end, after = crlf, crlf + 3
+        else:
+            self._scanned = max(start, len(buf) - 2)
+            self._check_head_size(buf, start)
+            if self._eof and start < len(buf):
+                self._fail(400, "the connection closed in the middle of a message head "
+                           "(after %d bytes)" % (len(buf) - start))
+            return False
+        if buf[end - 1] == 13:                  # the CR of the last line's CRLF
+            end -= 1
+        head = buf[start:end]
+        self._start = after
+        self._scanned = after
+        self._empty_lines = 0
+        if len(head) > self.max_head:
+            newline = head.find(b"\n")
+            self._check_line_size(newline if newline >= 0 else len(head))
+            self._fail(431, "the message head is %d bytes, more than the limit of %d"
+                       % (len(head), self.max_head))
+        lines = head.split(b"\r\n")
+        bare_cr = head.count(b"\r") >= len(lines)
+        if head.count(b"\n") >= len(lines):     # some bare LF: lenient, as RFC 9112 allows
+            lines = [line[:-1] if line.endswith(b"\r") else line for line in head.split(b"\n")]
+            bare_cr = any(b"\r" in line for line in lines)
+        if bare_cr or head.translate(None, _HEAD_CHARS):
+            self._fail(400, "a control character in the message head")
+        if len(lines[0]) > self.max_line:
+            self._check_line_size(len(lines[0]))
+        if len(lines) > self.max_headers + 1:
+            self._fail(431, "%d header fields, more than the limit of %d"
+                       % (len(lines) - 1, self.max_headers))
+        # The header fields, and on the side those that shape the message.
+        fields = []
+        special = []
+        for line in lines[1:] if len(lines) > 1 else ():
+            name, colon, value = line.partition(b":")
+            if not colon or not name or name.translate(None, _TCHAR):
+                self._bad_field(line)
+            name = name.lower()
+            value = value.strip(b" \t")
+            fields.append((name, value))
+            if name in _SPECIAL:
+                special.append((name, value))
+        self._message = self._parse_head(lines[0], fields, special)
+        return True
+
+    def _bad_field(self, line):
+        if line[:1] in (b" ", b"\t"):
+            self._fail(400, "obsolete line folding in header line %r" % line[:80])
+        self._fail(400, "malformed header line %r" % line[:80])
+
+    def _check_line_size(self, length):
+        if length > self.max_line:
+            self._fail(414, "the first line is %d bytes or more, more than the limit of %d"
+                       % (length, self.max_line))
+
+    def _check_head_size(self, buf, start):
+        """With no end of head in sight: is it already too big?"""
+        size = len(buf) - start
+        if size > self.max_line and buf.find(b"\n", start, start + self.max_line + 1) < 0:
+            self._check_line_size(size)
+        if size > self.max_head:
+            self._fail(431, "more than %d bytes of message head and no end in sight"
+                       % self.max_head)
+
+    def _parse_fields(self, lines):
+        """``[(name, value)]`` from header lines; validates names."""
+        fields = []
+        for line in lines:
+            name, colon, value = line.partition(b":")
+            if not colon or not name or name.translate(None, _TCHAR):
+                self._bad_field(line)
+            fields.append((name.lower(), value.strip(b" \t")))
+        return fields
+
+    def _parse_head(self, first_line, headers, special):
+        raise NotImplementedError
+
+    # ------------------------------------------------------ framing
+
+    def _framing(self, headers, version):
+        """Decide how the body is delimited: returns ("chunked", None),
+        ("length", n) or (None, None) -- no framing header."""
+        lengths = []
+        codings = []
+        for name, value in headers:
+            if name == b"content-length":
+                lengths.append(value)
+            elif name == b"transfer-encoding":
+                codings.extend(c.strip().lower() for c in value.split(b","))
+        if codings:
+            if lengths:
+                self._fail(400, "both Transfer-Encoding and Content-Length")
+            if version == b"HTTP/1.0":
+                self._fail(400, "Transfer-Encoding in an HTTP/1.0 message")
+            if not all(codings):
+                self._fail(400, "an empty transfer coding")
+            other = [c for c in codings if c != b"chunked"]
+            if other:
+                self._fail(501, "transfer coding %r not implemented"
+                           % other[0][:40].decode("latin-1"))
+            if len(codings) > 1:
+                self._fail(400, "chunked applied more than once")
+            return "chunked", None
+        if lengths:
+            values = set()
+            for value in lengths:
+                values.update(v.strip() for v in value.split(b","))
+            if len(values) != 1:
+                self._fail(400, "conflicting Content-Length values: %r" % b", ".join(lengths))
+            value = values.pop()
+            if not value.isdigit():
+                self._fail(400, "malformed Content-Length: %r" % value[:40])
+            if len(value) > 18:
+                self._fail(413, "a body of %s... bytes, more than the limit of %d"
+                           % (value[:18].decode(), self.max_body))
+            length = int(value)
+            if length > self.max_body:
+                self._fail(413, "a body of %d bytes, more than the limit of %d"
+                           % (length, self.max_body))
+            return "length", length
+        return None, None
+
+    def _start_body(self, framing, length):
+        """Set the state for the body that follows the head just parsed."""
+        self._chunks = []
+        self._body_size = 0
+        if framing == "chunked":
+            self._state = _CHUNK_SIZE
+        elif framing == "length" and length:
+            self._state = _BODY
+            self._remaining = length
+        elif framing == "close":
+            self._state = _UNTIL_CLOSE
+        else:
+            self._state = _HEAD
+
+    def _read_body(self):
+        """Move through the body states as far as the buffer goes; the
+        message when its body is complete, else None."""
+        buf = self._buffer
+        while True:
+            state = self._state
+            start = self._start
+            available = len(buf) - start
+            if state == _BODY or state == _CHUNK_DATA:
+                take = min(available, self._remaining)
+                if take:
+                    self._chunks.append(buf[start:start + take])
+                    self._start = start + take
+                    self._remaining -= take
+                if self._remaining:
+                    return self._truncated("body", self._remaining)
+                if state == _BODY:
+                    return self._finish()
+                self._state = _CHUNK_END
+            elif state == _CHUNK_SIZE:
+                newline = buf.find(b"\n", start, start + MAX_CHUNK_LINE)
+                if newline < 0:
+                    if available >= MAX_CHUNK_LINE:
+                        self._fail(400, "a chunk-size line longer than %d bytes" % MAX_CHUNK_LINE)
+                    return self._truncated("chunk size line")
+                line = buf[start:newline]
+                self._start = newline + 1
+                size = line.rstrip(b"\r").split(b";", 1)[0].rstrip(b" \t")
+                if (not size or size.translate(None, _HEX) or b"\r" in line[:-1]
+                        or line.translate(None, _HEAD_CHARS)):
+                    self._fail(400, "malformed chunk size %r" % line[:40])
+                if len(size) > 15:
+                    self._fail(413, "a chunk of 0x%s... bytes, more than the body limit of %d"
+                               % (size[:15].decode(), self.max_body))
+                size = int(size, 16)
+                self._body_size += size
+                if self._body_size > self.max_body:
+                    self._fail(413, "a chunked body of more than %d bytes (the limit)"
+                               % self.max_body)
+                if size:
+                    self._remaining = size
+                    self._state = _CHUNK_DATA
+                else:
+                    self._state = _TRAILERS
+                    self._scanned = self._start
+            elif state == _CHUNK_END:
+                if buf.startswith(b"\r\n", start):
+                    self._start = start + 2
+                elif buf.startswith(b"\n", start):
+                    self._start = start + 1
+                elif available >= 2 or (available == 1 and buf[start] != 13):
+                    self._fail(400, "no CRLF after chunk data")
+                else:
+                    return self._truncated("CRLF after a chunk")
+                self._state = _CHUNK_SIZE
+            elif state == _TRAILERS:
+                # The trailer section: header lines up to an empty line.
+                if buf.startswith((b"\r\n", b"\n"), start):
+                    self._start = start + (1 if buf[start] == 10 else 2)
+                    return self._finish()
+                end = buf.find(b"\n\r\n", max(start, self._scanned - 2))
+                lf = buf.find(b"\n\n", start, end + 1 if end >= 0 else len(buf))
+                if lf >= 0:
+                    end, after = lf, lf + 2
+                elif end >= 0:
+                    after = end + 3
+                else:
+                    if available > self.max_head:
+                        self._fail(431, "a trailer section over %d bytes" % self.max_head)
+                    self._scanned = len(buf)
+                    return self._truncated("trailer section")
+                trailer = buf[start:end]
+                if len(trailer) > self.max_head:
+                    self._fail(431, "a trailer section over %d bytes" % self.max_head)
+                if trailer.translate(None, _HEAD_CHARS):
+                    self._fail(400, "a control character in the trailer section")
+                lines = [line.rstrip(b"\r") for line in trailer.split(b"\n")]
+                self._parse_fields(lines)       # validated, then dropped
+                self._start = after
+                return self._finish()
+            else:                               # _UNTIL_CLOSE
+                if available:
+                    self._chunks.append(buf[start:])
+                    self._start = len(buf)
+                    self._body_size += available
+                    if self._body_size > self.max_body:
+                        self._fail(413, "a body of more than %d bytes (the limit)"
+                                   % self.max_body)
+                if self._eof:
+                    return self._finish()
+                return None
+
+    def _truncated(self, where, missing=None):
+        if self._eof:
+            what = "%d bytes short" % missing if missing else "in the %s" % where
+            self._fail(400, "the connection closed before the message body was complete (%s)"
+                       % what)
+        return None
+
+    def _finish(self):
+        message = self._message
+        chunks = self._chunks
+        message.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self._chunks = []
+        self._state = _HEAD
+        self._scanned = self._start
+        return message
+
+
+class RequestParser(_Parser):
+    """Requests from a client, for a server::
+
+        parser = RequestParser()
+        parser.feed(data)
+        while True:
+            request = parser.next_request()     # raises ProtocolError
+            if request is None:
+                break                           # read more, feed it
+            ...
+
+    Limits (keywords): ``max_line`` (the request line: 414 beyond it),
+    ``max_head`` and ``max_headers`` (431), ``max_body`` (413).
+    """
+
+    def next_request(self):
+        """The next complete ``Request``, or ``None`` if more bytes are
+        needed (or the peer closed cleanly between requests).  Raises
+        ``ProtocolError`` for bad or truncated input, and for everything
+        after that."""
+        return self._next()
+
+    def _parse_head(self, line, headers, special):
+        parts = line.split(b" ")
+        if len(parts) != 3:
+            self._fail(400, "malformed request line %r" % line[:80])
+        method, target, version = parts
+        if version != b"HTTP/1.1" and version != b"HTTP/1.0":
+            if (len(version) == 8 and version.startswith(b"HTTP/") and version[5:6].isdigit()
+                    and version[6] == 46 and version[7:].isdigit()):
+                self._fail(505, "HTTP version %s not supported" % version.decode())
+            self._fail(400, "malformed HTTP version %r" % version[:20])
+        known = _METHODS.get(method)
+        if known is None:
+            if not method or method.translate(None, _TCHAR):
+                self._fail(400, "malformed method %r" % method[:20])
+            known = method.decode("ascii")
+        method = known
+        try:
+            target = target.decode("ascii")
+        except UnicodeDecodeError:
+            self._fail(400, "a request target that is not ASCII")
+        # The target: /path?query, or the absolute form (a proxy's), or "*".
+        if target[:1] != "/":
+            if target == "*" and method == "OPTIONS":
+                pass
+            elif target.startswith(("http://", "https://")):
+                slash = target.find("/", target.index("//") + 2)
+                target = target[slash:] if slash >= 0 else "/"
+            elif method == "CONNECT" and target:
+                pass                            # authority form: refused above us
+            else:
+                self._fail(400, "malformed request target %r" % target[:80])
+        path, _, query = target.partition("?")
+        if "%" in path:
+            path = unquote(path, errors="surrogateescape")
+        keep_alive = version == b"HTTP/1.1"
+        expect_continue = False
+        hosts = 0
+        framed = False
+        for name, value in special:
+            if name == b"host":
+                hosts += 1
+            elif name == b"connection":
+                tokens = _tokens(value)
+                if b"close" in tokens:
+                    keep_alive = False
+                elif b"keep-alive" in tokens and version == b"HTTP/1.0":
+                    keep_alive = True
+            elif name == b"expect":
+                if value.lower() != b"100-continue":
+                    self._fail(417, "cannot meet Expect: %r" % value[:40])
+                expect_continue = version == b"HTTP/1.1"
+            else:
+                framed = True
+        if hosts != 1 and (hosts or version == b"HTTP/1.1"):
+            self._fail(400, "%s Host header" % ("more than one" if hosts else "no"))
+        request = Request(method, target, path, query, version, headers, b"",
+                          keep_alive, expect_continue)
+        if framed:
+            self._start_body(*self._framing(special, version))
+        return request
+
+
+class ResponseParser(_Parser):
+    """Responses from a server, for a client::
+
+        parser = ResponseParser()
+        parser.feed(data)
+        response = parser.next_response("GET")  # None: feed more
+
+    ``method`` is the request's: a response to HEAD has no body.  Interim
+    responses (1xx) are skipped.  A response with neither length nor
+    chunking runs until the close: ``feed_eof()`` completes it.
+    """
+
+    def __init__(self, **limits):
+        limits.setdefault("max_body", 16 << 20)
+        super().__init__(**limits)
+        self._method = "GET"
+
+    def next_response(self, method="GET"):
+        """The next complete ``Response`` to a ``method`` request, or ``None``.
+        Raises ``ProtocolError`` (its ``status`` is meaningless here)."""
+        if self._state == _HEAD:
+            self._method = method
+        while True:
+            response = self._next()
+            if response is None or response.status >= 200:
+                return response
+            # 1xx: an interim response; the real one follows.
+
+    def _parse_head(self, line, headers, special):
+        parts = line.split(b" ", 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+            self._fail(400, "malformed status line %r" % line[:80])
+        version, status = parts[0], parts[1]
+        if len(status) != 3 or not status.isdigit():
+            self._fail(400, "malformed status code %r" % status[:20])
+        status = int(status)
+        reason = parts[2].decode("latin-1") if len(parts) == 3 else ""
+        keep_alive = version == b"HTTP/1.1"
+        for name, value in special:
+            if name == b"connection":
+                tokens = _tokens(value)
+                if b"close" in tokens:
+                    keep_alive = False
+                elif b"keep-alive" in tokens:
+                    keep_alive = True
+        response = Response(status, reason, version, headers, b"", keep_alive)
+        if self._method == "HEAD" or status < 200 or status in (204, 304):
+            self._start_body(None, None)
+        else:
+            framing, length = self._framing(special, version)
+            if framing is None:
+                framing = "close"
+            if framing == "close":
+                response.keep_alive = False
+            self._start_body(framing, length)
+        return response
+
+
+# ============================================================ encoding
+
+def encode_headers(headers):
+    """``b"Name: value\\r\\n..."`` from ``(name, value)`` pairs of str or
+    bytes.  Raises ``ValueError`` for a CR or LF in a name or value."""
+    out = []
+    for name, value in headers:
+        if isinstance(name, str):
+            name = name.encode("latin-1")
+        if isinstance(value, str):
+            value = value.encode("latin-1")
+        elif isinstance(value, int):
+            value = b"%d" % value
+        if name.translate(None, _TCHAR) or not name or value.translate(None, _HEAD_CHARS) \
+                or b"\r" in value or b"\n" in value:
+            raise ValueError("header %r: %r cannot be sent" % (name, value))
+        out.append(b"%s: %s\r\n" % (name, value))
+    return b"".join(out)
+
+
+def encode_response(status, headers=(), body=b"", *, reason=None, head_only=False,
+                    keep_alive=True, version=b"HTTP/1.1"):
+    """The bytes of a whole response.  ``Content-Length`` (and
+    ``Connection: close`` when not ``keep_alive``) are added; ``head_only``
+    (a response to HEAD) leaves the body out but keeps its length."""
+    if reason is None:
+        reason = STATUS_REASONS.get(status, "Unknown")
+    head = [b"%s %d %s\r\n" % (version, status, reason.encode("latin-1")),
+            encode_headers(headers)]
+    if status >= 200 and status not in (204, 304):
+        head.append(b"Content-Length: %d\r\n" % len(body))
+    if not keep_alive:
+        head.append(b"Connection: close\r\n")
+    head.append(b"\r\n")
+    if not head_only:
+        head.append(body)
+    return b"".join(head)
+
+
+def encode_request(method, target, headers=(), body=b""):
+    """The bytes of a whole request (``Content-Length`` added when there is
+    a body or the method usually has one)."""
+    head = [b"%s %s HTTP/1.1\r\n" % (method.encode("ascii"), target.encode("ascii")),
+            encode_headers(headers)]
+    if body or method in ("POST", "PUT", "PATCH"):
+        head.append(b"Content-Length: %d\r\n" % len(body))
+    head.append(b"\r\n")
+    head.append(body)
+    return b"".join(head)

@@ -1,0 +1,88 @@
+"""examples/compose.py: echo, HTTP and chat from one kernel, driven by nc,
+socat and curl, with the shared counter read at /stats."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from net_helpers import watchdog  # noqa: F401  (autouse)
+
+COMPOSE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "examples", "compose.py")
+
+WATCHDOG_SECONDS = 20
+
+
+@pytest.fixture
+def compose():
+    proc = subprocess.Popen([sys.executable, COMPOSE, "--echo-port", "0", "--http-port", "0",
+                             "--chat-port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ports = {}
+        for _ in range(3):
+            line = proc.stdout.readline()
+            assert " server listening on 127.0.0.1:" in line, line + proc.stderr.read()
+            ports[line.split()[0]] = int(line.rsplit(":", 1)[1])
+        yield proc, ports
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def tool(*command, input=b""):
+    out = subprocess.run(list(command), input=input, capture_output=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.mark.skipif(shutil.which("nc") is None or shutil.which("socat") is None
+                    or shutil.which("curl") is None, reason="needs nc, socat and curl")
+def test_three_servers_one_counter(compose):
+    """nc gets its echo, a socat chat client talks to a socket one, and
+    curl's /stats counts all of it; SIGTERM stops all three, status 0."""
+    proc, ports = compose
+    assert tool("nc", "-N", "127.0.0.1", str(ports["echo"]), input=b"hello\n") == b"hello\n"
+    with socket.create_connection(("127.0.0.1", ports["chat"]), timeout=10) as bob:
+        reader = bob.makefile("rb")
+        assert reader.read(len(b"Welcome! Your name? ")) == b"Welcome! Your name? "
+        bob.sendall(b"bob\n")
+        assert reader.readline() == b"* hello bob; 1 here\n"
+        said = tool("socat", "-", "TCP:127.0.0.1:%d" % ports["chat"],
+                    input=b"ann\nhi bob\n/quit\n")
+        assert said == b"Welcome! Your name? * hello ann; 2 here\n"
+        assert reader.readline() == b"* ann joined\n"
+        assert reader.readline() == b"ann: hi bob\n"
+        assert reader.readline() == b"* ann left\n"
+        reader.close()
+    assert tool("curl", "-sS", "http://127.0.0.1:%d/" % ports["http"]) == b"Hello, world!\n"
+    stats = json.loads(tool("curl", "-sS", "http://127.0.0.1:%d/stats" % ports["http"]))
+    assert stats["echo_connections"] == 1
+    assert stats["chat_connections"] == 2 and stats["chat_lines"] == 1
+    assert stats["http_requests"] == 2 and stats["http_connections"] == 2
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+    assert proc.stdout.read().startswith("stopped; served {")
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_a_port_in_use_stops_them_all():
+    """One server cannot listen: the error, the others stopped, status 1."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        out = subprocess.run([sys.executable, COMPOSE, "--echo-port", "0", "--chat-port", "0",
+                              "--http-port", str(taken.getsockname()[1])],
+                             capture_output=True, text=True, timeout=20)
+    assert out.returncode == 1
+    assert "compose:" in out.stderr and "in use" in out.stderr
+    assert "Traceback" not in out.stderr

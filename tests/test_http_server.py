@@ -1,0 +1,526 @@
+"""examples/http_server.py, run as a user runs it and driven by real clients:
+curl, http.client, urllib, wrk, plain sockets -- and a few hundred damaged
+requests replayed over one server, which must answer each the way the
+sans-I/O parser says and stay up."""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from net_helpers import watchdog  # noqa: F401  (autouse)
+from test_http_protocol import malformed_requests, parse_all
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")
+SERVER = os.path.join(EXAMPLES, "http_server.py")
+sys.path.insert(0, EXAMPLES)
+
+import http_server  # noqa: E402
+from protocols.http import ProtocolError, ResponseParser  # noqa: E402
+from net_helpers import CERT, KEY, start_server  # noqa: E402
+from trampoline import Event, cancel, join, run_in_thread, sleep, spawn  # noqa: E402
+
+WATCHDOG_SECONDS = 30
+
+needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+
+
+class Server:
+    """A running examples/http_server.py: ``port``, ``proc``, ``url(path)``."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([sys.executable, SERVER, "--port", "0"] + list(args),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert "listening on 127.0.0.1:" in line, line + self.proc.stderr.read()
+        self.port = int(line.rsplit(":", 1)[1])
+
+    def url(self, path="/"):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    (root / "hello.txt").write_text("hello, file\n")
+    (root / "page.html").write_text("<a href='hello.txt'>hi</a>\n")
+    (root / "sub").mkdir()
+    (root / "sub" / "index.html").write_text("<p>index</p>\n")
+    (root / ".secret").write_text("hidden\n")
+    (root / "big.bin").write_bytes(bytes(range(256)) * 4096)       # 1 MiB
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "private.txt").write_text("private\n")
+    os.symlink(str(outside / "private.txt"), str(root / "escape.txt"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """One server for the module; limits small enough to test quickly."""
+    running = Server("--static", str(site), "--max-body", "100000", "--header-timeout", "0.5",
+                     "--idle-timeout", "1")
+    yield running
+    running.stop()
+
+
+def raw(port, data, shut=True, timeout=5):
+    """Send ``data`` on a new connection, then (with ``shut``) half-close;
+    return everything the server sends until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        if shut:
+            sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def responses(data, methods=None):
+    """Parse every response in ``data`` (all complete)."""
+    parser = ResponseParser()
+    parser.feed(data)
+    parser.feed_eof()
+    out = []
+    for method in methods or ["GET"] * 1000:
+        response = parser.next_response(method)
+        if response is None:
+            break
+        out.append(response)
+    return out
+
+
+def curl(*args):
+    out = subprocess.run(["curl", "-sS", "--max-time", "10"] + list(args),
+                         capture_output=True, timeout=20)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+# ================================================================ real clients
+
+@needs_curl
+def test_curl_get_head_post(server):
+    """GET / is hello world; HEAD has the headers and no body; POST /echo
+    sends the body back."""
+    out = curl("-i", server.url("/"))
+    assert out.stdout.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert out.stdout.endswith(b"\r\n\r\nHello, world!\n")
+    head = curl("-I", server.url("/"))
+    assert b"Content-Length: 14\r\n" in head.stdout and b"Hello" not in head.stdout
+    echo = curl("--data-binary", "some data", "-H", "Content-Type: application/x-test",
+                "-w", "|%{content_type}", server.url("/echo"))
+    assert echo.stdout == b"some data|application/x-test"
+
+
+@needs_curl
+def test_curl_chunked_upload(server, tmp_path):
+    """``Transfer-Encoding: chunked`` from curl (with its Expect:
+    100-continue): the body comes back byte for byte."""
+    body = os.urandom(50000)
+    (tmp_path / "body").write_bytes(body)
+    out = curl("-H", "Transfer-Encoding: chunked", "--data-binary", "@%s" % (tmp_path / "body"),
+               "-v", server.url("/echo"))
+    assert out.stdout == body
+    assert b"Transfer-Encoding: chunked" in out.stderr
+
+
+@needs_curl
+def test_curl_reuses_the_connection(server):
+    """Three URLs in one curl: one connection, kept alive ("Re-using
+    existing connection", num_connects 1 then 0)."""
+    out = curl("-v", "-w", "[%{num_connects}]", server.url("/"), server.url("/echo"),
+               server.url("/"))
+    assert out.stdout == b"Hello, world!\n[1][0]Hello, world!\n[0]"
+    assert out.stderr.count(b"Re-using existing connection") == 2
+
+
+@needs_curl
+def test_curl_static_files(server, site):
+    """Files under --static, a directory's index.html, a listing, a
+    redirect to the slash; traversal, symlinks out and hidden files
+    refused; missing files 404."""
+    assert curl(server.url("/static/hello.txt")).stdout == b"hello, file\n"
+    assert curl(server.url("/static/big.bin")).stdout == (site / "big.bin").read_bytes()
+    assert curl("-L", server.url("/static/sub")).stdout == b"<p>index</p>\n"
+    listing = curl(server.url("/static/")).stdout
+    assert b'href="page.html"' in listing and b"secret" not in listing
+    code = "%{http_code}"
+    for path, status in [("/static/../../../etc/passwd", b"403"),
+                         ("/static/%2e%2e/%2e%2e/etc/passwd", b"403"),
+                         ("/static/escape.txt", b"403"),
+                         ("/static/.secret", b"403"),
+                         ("/static/missing.txt", b"404"),
+                         ("/nowhere", b"404")]:
+        out = curl("--path-as-is", "-o", os.devnull, "-w", code, server.url(path))
+        assert out.stdout == status, path
+    assert curl("-X", "DELETE", "-o", os.devnull, "-w", code, server.url("/")).stdout == b"405"
+    assert curl("-X", "BREW", "-o", os.devnull, "-w", code, server.url("/")).stdout == b"501"
+
+
+@needs_curl
+def test_curl_body_too_large_gets_413(server):
+    """A body over --max-body: 413, read by curl (not a reset)."""
+    proc = subprocess.run(["curl", "-sS", "--max-time", "10", "--data-binary", "@-", "-o",
+                           os.devnull, "-w", "%{http_code}", server.url("/echo")],
+                          input=b"x" * 300000, capture_output=True, timeout=20)
+    assert proc.stdout == b"413", proc.stderr
+
+
+def test_http_client_keep_alive(server):
+    """http.client: many requests on one connection, bodies and headers right."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        for _ in range(3):
+            conn.request("GET", "/")
+            response = conn.getresponse()
+            assert (response.status, response.read()) == (200, b"Hello, world!\n")
+            assert response.getheader("Date")
+        sock = conn.sock
+        conn.request("POST", "/echo", body=b"x" * 70000, headers={"Content-Type": "a/b"})
+        response = conn.getresponse()
+        assert response.read() == b"x" * 70000 and response.getheader("Content-Type") == "a/b"
+        conn.request("HEAD", "/static/hello.txt")
+        response = conn.getresponse()
+        assert response.getheader("Content-Length") == "12" and response.read() == b""
+        conn.request("GET", "/sleep?s=0")
+        assert conn.getresponse().read() == b"slept 0 s\n"
+        assert conn.sock is sock                    # the same connection throughout
+    finally:
+        conn.close()
+
+
+def test_urllib(server):
+    """urllib: GET, POST, and an HTTPError for 404 and 400."""
+    with urllib.request.urlopen(server.url("/"), timeout=10) as response:
+        assert response.read() == b"Hello, world!\n"
+    with urllib.request.urlopen(server.url("/echo"), data=b"posted", timeout=10) as response:
+        assert response.read() == b"posted"
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(server.url("/missing"), timeout=10)
+    assert caught.value.code == 404
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(server.url("/sleep?s=nan"), timeout=10)
+    assert caught.value.code == 400
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_short_run(server):
+    """wrk -t1 -c10 -d1s: thousands of requests, no socket errors, no
+    non-2xx answers."""
+    out = subprocess.run(["wrk", "-t1", "-c10", "-d1s", server.url("/")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "Socket errors" not in out.stdout, out.stdout
+    assert "Non-2xx" not in out.stdout, out.stdout
+    requests = int(out.stdout.split(" requests in ")[0].split()[-1])
+    assert requests > 500, out.stdout
+
+
+# ================================================================ the protocol, on the wire
+
+def test_pipelined_requests_are_answered_in_order(server):
+    data = (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+            b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            b"GET /never HTTP/1.1\r\nHost: x\r\n\r\n")
+    answers = responses(raw(server.port, data, shut=False), ["GET", "POST", "HEAD", "GET", "GET"])
+    assert [r.status for r in answers] == [200, 200, 200, 404, 200]
+    assert [r.body for r in answers[:3]] == [b"Hello, world!\n", b"abc", b""]
+    assert answers[4].header("connection") == b"close"      # and nothing after it
+
+
+def test_http_1_0(server):
+    """HTTP/1.0: closed after the answer unless it asks for keep-alive."""
+    (answer,) = responses(raw(server.port, b"GET / HTTP/1.0\r\n\r\n", shut=False))
+    assert answer.status == 200 and answer.header("connection") == b"close"
+    data = (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+            b"GET /echo HTTP/1.0\r\n\r\n")
+    first, second = responses(raw(server.port, data, shut=False))
+    assert first.header("connection") == b"keep-alive" and second.status == 200
+
+
+@pytest.mark.parametrize("data, status", [
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nA: " + b"b" * 70000 + b"\r\n\r\n", 431),
+    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"A: b\r\n" * 101 + b"\r\n", 431),
+    (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100001\r\n\r\n", 413),
+    (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     + b"ffff\r\n" + b"x" * 0xffff + b"\r\n" + b"ffff\r\n" + b"x" * 0xffff + b"\r\n", 413),
+    (b"GET / HTTP/1.1\r\nHost x\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\n\r\n", 400),
+    (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    (b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505),
+    (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort", 400),
+], ids=["long-line", "big-header", "many-headers", "big-length", "big-chunks", "no-colon",
+        "no-host", "gzip", "http3", "truncated-body"])
+def test_limits_and_errors_get_their_status_and_a_close(server, data, status):
+    """Each gets its status with ``Connection: close``, then the server
+    closes -- reading what the client still sends first, so the client
+    reads the answer rather than a reset."""
+    answers = responses(raw(server.port, data))
+    assert [r.status for r in answers] == [status]
+    assert answers[0].header("connection") == b"close"
+
+
+def test_expect_100_continue(server):
+    """The server says 100 Continue once the head is in, then reads the body."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                     b"Expect: 100-continue\r\n\r\n")
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"body")
+        sock.shutdown(socket.SHUT_WR)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert responses(data)[0].body == b"body"
+
+
+def test_a_slowloris_client_is_cut_off(server):
+    """A head trickling in is refused with 408 once --header-timeout (0.5 s)
+    has passed since its first byte, though bytes keep coming."""
+    started = time.monotonic()
+    sent = 0
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\n")
+        sock.settimeout(0.05)                   # a header line every 50 ms
+        data = b""
+        for _ in range(200):
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+                sent += 1
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 408 ")
+    assert sent > 3 and time.monotonic() - started < 3
+
+
+def test_an_idle_keep_alive_connection_is_closed(server):
+    """After --idle-timeout (1 s) with no request, the server closes: no
+    answer, just the end of the stream."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        started = time.monotonic()
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        waited = time.monotonic() - started
+    assert len(responses(data)) == 1
+    assert 0.8 < waited < 8
+
+
+def expected_answers(data):
+    """What the server should answer ``data`` (then EOF) with, according
+    to the parser: the number of requests it answers before closing, and
+    the status of the last answer if it is an error."""
+    requests, error = parse_all(data, eof=True)
+    for count, request in enumerate(requests, 1):
+        if not request.keep_alive:
+            return count, None
+    return len(requests), (error.status if error else None)
+
+
+def test_hundreds_of_damaged_requests_over_one_server(server):
+    """Each damaged request, sent then half-closed, gets exactly the
+    answers the parser predicts -- one per good request, then the error's
+    status -- or a clean close; the server stays up, and a good request
+    still works after them all."""
+    cases = malformed_requests(300, seed=7)
+    good = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    errors = 0
+    for data in cases:
+        count, status = expected_answers(data)
+        methods = [r.method for r in parse_all(data, eof=True)[0]] + ["GET"]
+        try:
+            answers = responses(raw(server.port, data), methods)
+        except ProtocolError as exc:            # would be the server's fault
+            raise AssertionError("bad response to %r: %s" % (data, exc))
+        if status is None:
+            assert len(answers) == count, data
+        else:
+            errors += 1
+            assert len(answers) == count + 1, data
+            assert answers[-1].status == status, (data, answers[-1].body)
+        assert responses(raw(server.port, good))[0].body == b"Hello, world!\n"
+    assert errors > 100
+    assert server.proc.poll() is None
+
+
+# ================================================================ the process
+
+def stats(server):
+    with urllib.request.urlopen(server.url("/stats"), timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_sigterm_lets_requests_in_flight_finish(tmp_path):
+    """SIGTERM while a request is being handled: that client gets its whole
+    answer (with Connection: close), an idle connection is closed, and the
+    process exits 0."""
+    server = Server("--static", str(tmp_path))
+    try:
+        busy = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        busy.sendall(b"GET /sleep?s=0.5 HTTP/1.1\r\nHost: x\r\n\r\n")
+        while stats(server).get("http_in_flight", 0) < 1:
+            pass                                # the sleep has begun
+        server.proc.send_signal(signal.SIGTERM)
+        data = b""
+        while True:
+            chunk = busy.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        (answer,) = responses(data)
+        assert answer.body == b"slept 0.5 s\n" and answer.header("connection") == b"close"
+        assert idle.recv(10) == b""
+        assert server.proc.wait(10) == 0
+        assert "Traceback" not in server.proc.stderr.read()
+        busy.close()
+        idle.close()
+    finally:
+        server.stop()
+
+
+def test_workers(tmp_path):
+    """--workers 2: two processes answer on one port; SIGTERM stops both."""
+    server = Server("--workers", "2", "--static", str(tmp_path))
+    try:
+        for _ in range(5):
+            with urllib.request.urlopen(server.url("/"), timeout=10) as response:
+                assert response.read() == b"Hello, world!\n"
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(10) == 0
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", ["http_server.py", "crawler.py", "compose.py"])
+def test_help(name):
+    out = subprocess.run([sys.executable, os.path.join(EXAMPLES, name), "--help"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and "usage:" in out.stdout
+
+
+def test_port_in_use_is_a_one_line_error(server):
+    out = subprocess.run([sys.executable, SERVER, "--port", str(server.port)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "http server:" in out.stderr and "Traceback" not in out.stderr
+
+
+@needs_curl
+def test_https(tmp_path):
+    """--tls: curl over HTTPS, certificate checked, the connection reused."""
+    server = Server("--tls", CERT, KEY, "--static", str(tmp_path))
+    try:
+        url = "https://127.0.0.1:%d" % server.port
+        out = curl("-v", "--cacert", CERT, url + "/", "--next", "-sS", "-v", "--cacert", CERT,
+                   "--data-binary", "secret", url + "/echo")
+        assert out.stdout == b"Hello, world!\nsecret"
+        assert b"Re-using existing connection" in out.stderr
+    finally:
+        server.stop()
+
+
+# ================================================================ in one kernel
+
+def in_process(router, exchange, limits=None):
+    """Main task: serve ``router`` with make_handler on a free port and run
+    ``exchange(sock)`` (a blocking client) in a worker thread against it."""
+    def main():
+        task, port = yield start_server(http_server.make_handler(
+            router, limits or http_server.Limits(grace=1.0)))
+        try:
+            return (yield run_in_thread(exchange, port))
+        finally:
+            yield cancel(task)
+    return main()
+
+
+def test_a_failing_handler_is_a_500_and_the_connection_goes_on(run):
+    """A handler that raises, one that returns no Response, a generator
+    handler that raises: each a 500 (logged), and the next request on the
+    same connection is answered."""
+    def broken(request):
+        raise RuntimeError("broken handler")
+
+    def slow_broken(request):
+        yield sleep(0)
+        raise RuntimeError("broken generator handler")
+
+    router = http_server.Router()
+    router.add("/", http_server.hello)
+    router.add("/raise", broken)
+    router.add("/none", lambda request: None)
+    router.add("/slow", slow_broken)
+
+    def exchange(port):
+        data = b"".join(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path
+                        for path in (b"/raise", b"/none", b"/slow", b"/"))
+        return [r.status for r in responses(raw(port, data))]
+
+    assert run(in_process(router, exchange)) == [500, 500, 500, 200]
+
+
+def test_cancelled_server_lets_a_handler_finish(run):
+    """Cancelling tcp_server (as compose.py's shutdown does) while a
+    generator handler runs: it finishes within the grace period and its
+    answer goes out with Connection: close."""
+    started = Event()
+
+    def slow(request):
+        started.set()
+        yield sleep(0.1)
+        return http_server.Response("finished\n")
+
+    router = http_server.Router()
+    router.add("/slow", slow)
+
+    def main():
+        task, port = yield start_server(http_server.make_handler(router))
+        client = yield spawn(run_in_thread(raw, port, b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"))
+        yield started.wait()
+        yield cancel(task)
+        return (yield join(client))
+
+    (answer,) = responses(run(main()))
+    assert answer.body == b"finished\n" and answer.header("connection") == b"close"
