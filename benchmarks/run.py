@@ -74,8 +74,9 @@ MICRO_BASELINE = "asyncio"
 # ------------------------------------------------------------------ what
 
 class Workload:
-    def __init__(self, key, title, kind, size=0, conns=0):
+    def __init__(self, key, title, kind, size=0, conns=0, baseline=None):
         self.key, self.title, self.kind, self.size, self.conns = key, title, kind, size, conns
+        self.baseline = baseline or BASELINE    # what the × columns divide by
 
 
 WORKLOADS = [
@@ -84,6 +85,8 @@ WORKLOADS = [
     Workload("echo-100k", "echo 100 KiB × 10", "echo", 102400, 10),
     Workload("echo-c10k", "echo 64 B × 10,000 conns", "echo", 64, 10000),
     Workload("http", "HTTP hello, wrk -c100", "http", 0, 100),
+    Workload("kv", "Redis protocol, redis-benchmark -c50 -P16 (ping, set, get, incr, mset)",
+             "resp", 0, 50, baseline="redis-server"),
     Workload("micro", "micro benchmarks", "micro"),
 ]
 
@@ -92,10 +95,19 @@ class Server:
     """One server to measure: a script under servers/, an interpreter, and
     the module it needs (checked before the run)."""
 
-    def __init__(self, name, script, args=(), needs=None, python=None):
+    def __init__(self, name, script, args=(), needs=None, python=None, workloads=None,
+                 pinned=True, note=None):
         self.name, self.script, self.args, self.needs = name, script, list(args), needs
         self.python = python or sys.executable
         self.version = ""
+        self.workloads = workloads      # the workload keys it serves (None: echo and http)
+        self.pinned = pinned            # on the server CPU (False: wherever the OS likes)
+        self.note = note                # said under the table
+
+    def serves(self, workload):
+        if self.workloads is None:
+            return workload.kind in ("echo", "http")
+        return workload.key in self.workloads
 
     def command(self, mode):
         return [self.python, os.path.join(SERVERS_DIR, self.script), "--mode", mode] + self.args
@@ -111,6 +123,19 @@ def default_servers():
         Server("curio", "curio_server.py", needs="curio"),
         Server("trio", "trio_server.py", needs="trio"),
         Server("gevent", "gevent_server.py", needs="gevent"),
+        # trampoline's own programs: the examples' real protocol code, and
+        # the echo server on every core.
+        Server("trampoline-http_server", "trampoline_app_server.py", needs="trampoline",
+               workloads={"http"}, note="trampoline-http_server is examples/http_server.py's "
+               "handler: its real HTTP/1.1 parser, router and limits, not a fixed response"),
+        Server("trampoline-2workers", "trampoline_app_server.py", ["--workers", "2"],
+               needs="trampoline", workloads={"echo-1k"}, pinned=False,
+               note="trampoline-2workers is run_server(workers=2), NOT pinned: two worker "
+               "processes share the machine's two CPUs with the load client; its CPU and "
+               "RSS figures are the supervisor's alone"),
+        Server("trampoline-kv_server", "trampoline_app_server.py", needs="trampoline",
+               workloads={"kv"}),
+        Server("redis-server", "redis_server.py", needs="redis-server", workloads={"kv"}),
     ]
 
 
@@ -324,12 +349,12 @@ def run_load(workload, server, settings, round_no):
     os.makedirs(LOGS, exist_ok=True)
     log_path = os.path.join(LOGS, "%s-%s-r%d.log" % (
         re.sub(r"[^\w.-]+", "_", server.name).strip("_"), workload.key, round_no))
-    mode = "http" if workload.kind == "http" else "echo"
+    mode = workload.kind
     env = dict(os.environ)
     if settings.stock_malloc:
         env["BENCH_STOCK_MALLOC"] = "1"     # see servers/common.py: steady_malloc
     with open(log_path, "wb") as log:
-        proc = spawn(server.command(mode), settings.server_cpu,
+        proc = spawn(server.command(mode), settings.server_cpu if server.pinned else None,
                      stdout=subprocess.PIPE, stderr=log, cwd=SERVERS_DIR, env=env)
     outcome = None
     try:
@@ -344,6 +369,8 @@ def run_load(workload, server, settings, round_no):
         started = time.monotonic()
         if workload.kind == "echo":
             outcome = drive_echo(workload, port, settings)
+        elif workload.kind == "resp":
+            outcome = drive_resp(port, settings)
         else:
             outcome = drive_http(port, settings)
         wall = time.monotonic() - started
@@ -351,7 +378,8 @@ def run_load(workload, server, settings, round_no):
         busy_after = cpu_busy()
         # What else ran on the two CPUs meanwhile (other processes on a
         # shared machine): busy time of the CPU minus our process's.
-        if settings.server_cpu is not None and cpu_before is not None and cpu_after is not None:
+        if (settings.server_cpu is not None and server.pinned and cpu_before is not None
+                and cpu_after is not None):
             cpu = settings.server_cpu
             outcome.foreign_server = max(0.0, (busy_after.get(cpu, 0) - busy_before.get(cpu, 0)
                                                - (cpu_after - cpu_before)) / wall)
@@ -364,7 +392,7 @@ def run_load(workload, server, settings, round_no):
         outcome.rss_peak = max(filter(None, (proc_status(proc.pid, "VmHWM"),
                                              proc_status(proc.pid, "VmRSS"), rss_idle)), default=None)
         outcome.rss_idle = rss_idle
-        if cpu_before is not None and cpu_after is not None and wall > 0:
+        if cpu_before is not None and cpu_after is not None and wall > 0 and server.pinned:
             outcome.server_cpu = (cpu_after - cpu_before) / wall
         if proc.poll() is not None and outcome.ok:
             outcome.error = "server died (status %s) during the run%s" % (
@@ -444,6 +472,28 @@ def drive_http(port, settings):
 
     return Outcome(rate=float(rate.group(1)), p50=percentile(50), p99=percentile(99),
                    client_cpu=cpu / seconds, client_cpu_seconds=cpu + warmup_cpu)
+
+
+def drive_resp(port, settings):
+    """redis-benchmark, 50 clients with 16 requests in flight each (one
+    client alone cannot keep a server busy otherwise), each of its tests
+    with the same number of requests; the rate is all requests over the
+    time all the tests took."""
+    tests = "ping,set,get,incr,mset"
+    requests = max(10000, int(150000 * settings.seconds))
+    cmd = [shutil.which("redis-benchmark"), "-h", "127.0.0.1", "-p", str(port), "-c", "50",
+           "-P", "16", "-n", str(requests), "-t", tests, "-q"]
+    code, out, err, cpu = run_client(cmd, settings.client_cpu, 120 + 10 * settings.seconds)
+    out = out.replace("\r", "\n")
+    found = re.findall(r"^(\S+): ([\d.]+) requests per second(?:, p50=([\d.]+) msec)?", out, re.M)
+    if code != 0 or not found or re.search(r"error", out + err, re.I):
+        detail = [line for line in (err + out).splitlines() if "error" in line.lower()]
+        return Outcome("redis-benchmark: %s" % ((detail[0] if detail else (err.strip() or out.strip()
+                                                 or "exit status %s" % code))[:200]))
+    seconds = sum(requests / float(rate) for _, rate, _ in found)
+    p50s = [float(p50) / 1e3 for _, _, p50 in found if p50]
+    return Outcome(rate=requests * len(found) / seconds, p50=median(p50s) if p50s else None,
+                   client_cpu=cpu / seconds, client_cpu_seconds=cpu)
 
 
 def run_micro(bench, impl, python, n, tracemalloc, settings, profile=None):
@@ -552,6 +602,14 @@ def build_echoload():
 
 def check_server(server):
     """Can ``server`` run here?  Sets server.version; returns None or why not."""
+    if server.needs == "redis-server":
+        path = shutil.which("redis-server")
+        if path is None:
+            return "redis-server is not installed (apt-get install redis-server)"
+        out = subprocess.run([path, "--version"], stdout=subprocess.PIPE).stdout.decode()
+        match = re.search(r"v=([\d.]+)", out)
+        server.version = match.group(1) if match else ""
+        return None
     if server.needs == "trampoline":
         code = "import sys; sys.path.insert(0, %r); import trampoline as m" % REPO
     else:
@@ -646,11 +704,11 @@ class Cell:
 
 
 def load_table(results, workloads, servers):
-    head = ("| workload | server | req/s | spread | × proto | p50 ms | × proto | p99 ms "
-            "| × proto | peak RSS MiB | × proto | ΔRSS KiB/conn |")
+    head = ("| workload | server | req/s | spread | × base | p50 ms | × base | p99 ms "
+            "| × base | peak RSS MiB | × base | ΔRSS KiB/conn |")
     lines = [head, "|" + "---|" * 12]
     for workload in workloads:
-        base = results.get((workload.key, BASELINE))
+        base = results.get((workload.key, workload.baseline))
         base_ok = base is not None and base.ok
         for server in servers:
             cell = results.get((workload.key, server.name))
@@ -889,7 +947,7 @@ def suite(args, settings, command):
             servers.append(server)
     trampoline_name = "trampoline [%s]" % tag if args.python else "trampoline"
 
-    load = [w for w in workloads if w.kind in ("echo", "http")]
+    load = [w for w in workloads if w.kind in ("echo", "http", "resp")]
     if any(w.kind == "echo" for w in load):
         why = build_echoload()
         if why:
@@ -898,6 +956,10 @@ def suite(args, settings, command):
     if any(w.kind == "http" for w in load) and not shutil.which("wrk"):
         say("skipping the HTTP workload: wrk is not installed (apt-get install wrk)")
         load = [w for w in load if w.kind != "http"]
+    if any(w.kind == "resp" for w in load) and not shutil.which("redis-benchmark"):
+        say("skipping the Redis-protocol workload: redis-benchmark is not installed "
+            "(apt-get install redis-tools)")
+        load = [w for w in load if w.kind != "resp"]
     if any(w.key == "echo-c10k" for w in load):
         message, fits = raise_nofile(settings.c10k)
         say(message)
@@ -916,6 +978,8 @@ def suite(args, settings, command):
         retried = {server.name: 0 for server in servers}
         for round_no in range(1, settings.rounds + 1):
             for server in servers:
+                if not server.serves(workload):
+                    continue
                 for attempt in range(1 + settings.retries):
                     wait_quiet(settings)
                     outcome = run_load(workload, server, settings, round_no)
@@ -938,6 +1002,8 @@ def suite(args, settings, command):
                 print("  %-10s round %d/%d  %-28s %s" % (workload.key, round_no, settings.rounds,
                                                        server.name, status), flush=True)
         for server in servers:
+            if not server.serves(workload):
+                continue
             cell = Cell(outcomes[server.name], settings.conns(workload))
             kept = [o for o in cell.outcomes if o.ok and
                     max(o.foreign_server or 0, o.foreign_client or 0) > DISTURBED]
@@ -1083,11 +1149,15 @@ def render(args, settings, command, messages, load, servers, results, micro, imp
         out.append("")
         out.append("req/s, p50 and p99 round-trip latency (as the client saw it) and peak RSS "
                    "(VmHWM) are medians over the rounds; spread is (max − min) / median of req/s; "
-                   "× proto is each figure divided by asyncio-protocols' (higher is better for "
-                   "req/s, lower for the rest); ΔRSS KiB/conn is (peak RSS − RSS when idle) / "
+                   "× base is each figure divided by asyncio-protocols' (redis-server's for the "
+                   "Redis-protocol workload; higher is better for req/s, lower for the rest); ΔRSS KiB/conn is (peak RSS − RSS when idle) / "
                    "connections.  A workload on which some round failed (client errors, a stall, "
                    "a crash) gets no number: its row says so.")
         out.append("")
+        for server in servers:
+            if server.note and any((w.key, server.name) in results for w in load):
+                out.append("- %s." % server.note)
+                out.append("")
     if micro:
         out.append("## Micro benchmarks")
         out.append("")

@@ -48,7 +48,7 @@ def steady_malloc():
 
 def parse_args(description, extra=None):
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--mode", choices=("echo", "http"), default="echo")
+    parser.add_argument("--mode", choices=("echo", "http", "resp"), default="echo")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--profile", metavar="FILE",
                         help="run under cProfile; write the stats to FILE on SIGTERM")
