@@ -505,3 +505,23 @@ def test_a_handler_that_is_not_callable_is_refused():
 def test_workers_need_fork():                               # pragma: no cover
     with pytest.raises(RuntimeError, match="needs os.fork"):
         run_server("127.0.0.1", 0, handler, workers=2)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_stop_signal_right_after_the_listening_line_is_graceful(count):
+    """``ready`` (the "listening" line) comes only once the stop signals are
+    handled: a SIGTERM sent the moment it appears stops the server
+    gracefully (status 0), never by the signal's default action."""
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "examples", "echo_server.py"),
+                                 "--port", "0", "--workers", str(count)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert "listening" in proc.stdout.readline()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(10) == 0
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()

@@ -151,13 +151,15 @@ def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=
     listener = listen(address, backlog=backlog)
     path = listener.getsockname() if unix is not None else None
     inode = os.stat(path).st_ino if path else None
+    # ``ready`` is called only once the stop signals are handled: a client
+    # (or a test) that signals the server as soon as it is told it listens
+    # must get a graceful stop, not the default action of the signal.
     try:
-        if ready is not None:
-            ready(listener.getsockname())
         if workers == 1:
-            run(_worker(listener, handler, ssl, grace), shutdown_signals=STOP_SIGNALS)
+            run(_worker(listener, handler, ssl, grace, ready=ready),
+                shutdown_signals=STOP_SIGNALS)
         else:
-            _Supervisor(listener, handler, ssl, workers, grace).run()
+            _Supervisor(listener, handler, ssl, workers, grace, ready).run()
     finally:
         listener.close()
         if path:                        # ours still? (another server may have replaced it)
@@ -211,7 +213,7 @@ def _check_can_fork():
 
 # ================================================================ a worker: one kernel
 
-def _worker(listener, handler, context, grace, lifeline=None, unblock=()):
+def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=None):
     """The main task of a worker: serve until told to stop, then drain.
 
     Told to stop means: a shutdown signal cancels this task (``run``'s
@@ -219,6 +221,8 @@ def _worker(listener, handler, context, grace, lifeline=None, unblock=()):
     """
     if unblock:                         # blocked since the fork: now run() handles them
         signal.pthread_sigmask(signal.SIG_UNBLOCK, unblock)
+    if ready is not None:               # (the stop signals are handled by now)
+        ready(listener.getsockname())
     connections = _Connections(handler)
     server = yield spawn(serve(listener, connections.handle, ssl=context), name="server")
     try:
@@ -350,7 +354,8 @@ class _Supervisor:
     """The parent: start the workers, replace the ones that die, stop them
     all on SIGINT/SIGTERM.  One plain loop, no kernel, no threads."""
 
-    def __init__(self, listener, handler, context, count, grace):
+    def __init__(self, listener, handler, context, count, grace, ready=None):
+        self.ready = ready
         self.listener = listener
         self.handler = handler
         self.context = context
@@ -375,6 +380,8 @@ class _Supervisor:
                 self.previous_handlers[signum] = signal.signal(signum, _wake_only)
             previous_fd = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
             try:
+                if self.ready is not None:      # (the stop signals are handled by now)
+                    self.ready(self.listener.getsockname())
                 for slot in self.slots:
                     self.start(slot)
                 again = self.supervise(wake_read)
