@@ -73,7 +73,7 @@ class SelectorPoller:
     def unregister(self, fd):
         try:
             self.selector.unregister(fd)
-        except (KeyError, ValueError, OSError):
+        except (KeyError, ValueError, OSError):     # pragma: no cover - defensive: already forgotten
             pass
 
     def poll(self, timeout):
