@@ -68,6 +68,7 @@ LOGS = os.path.join(BUILD, "logs")
 ECHOLOAD_SRC = os.path.join(HERE, "echoload.c")
 ECHOLOAD = os.path.join(BUILD, "echoload")
 RESULTS = os.path.join(HERE, "RESULTS.md")
+SCALING = os.path.join(HERE, "scaling.md")
 BASELINE = "asyncio-protocols"
 MICRO_BASELINE = "asyncio"
 
@@ -1166,6 +1167,10 @@ def render(args, settings, command, messages, load, servers, results, micro, imp
         out.append("Each in its own process, pinned to the server CPU, timed inside the running "
                    "loop; medians over the rounds (memory: up to 3).  × asyncio is the ratio to "
                    "asyncio (idle connections: to asyncio-protocols).")
+        out.append("")
+    if any(w.key == "echo-1k" for w in load) and os.path.exists(SCALING):
+        with open(SCALING) as text:         # the argument behind the workers row
+            out.append(text.read().rstrip())
         out.append("")
     out.append("## Targets (from the spec, for %s)" % trampoline_name)
     out.append("")

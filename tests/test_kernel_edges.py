@@ -295,3 +295,45 @@ def test_a_task_can_be_renamed_and_a_finished_one_is_nowhere():
     task = run(main())
     assert task.name == "renamed" and "renamed" in repr(task)
     assert task.where() == []
+
+
+def test_bad_datagram_trap_arguments():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        with pytest.raises(ValueError, match="recvfrom"):
+            recvfrom(sock, 0)
+        with pytest.raises(TypeError, match="sendto.. needs bytes"):
+            sendto(sock, "text", ("127.0.0.1", 9))
+    finally:
+        sock.close()
+
+
+class Delegate:
+    """A plain iterator (no generator) that a task delegates to with
+    ``yield from``: it yields one trap, then ends."""
+
+    def __init__(self):
+        self.started = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.started:
+            self.started = True
+            return sleep(1000)
+        raise StopIteration
+
+
+def test_where_looks_through_a_yield_from_of_a_plain_iterator():
+    def parked():
+        yield from Delegate()
+
+    def main():
+        task = yield spawn(parked())
+        yield sleep(0)                      # it is parked in the delegate's sleep
+        frames = task.where()
+        yield cancel(task)
+        return [name for _, _, name in frames]
+
+    assert run(main()) == ["parked"]

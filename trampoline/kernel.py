@@ -835,8 +835,8 @@ class Kernel:
                         cancelled_up_to[0] = self._last_id
                     return not self._tasks
 
-                if not finished():
-                    self._run_until(finished, self._clock() + self.shutdown_grace)
+                finished()                  # cancels every task alive now
+                self._run_until(finished, self._clock() + self.shutdown_grace)
         finally:
             for task in list(self._tasks.values()):
                 self._abandon(task)
@@ -893,8 +893,7 @@ class Kernel:
         if trap is not None:                # woken, not yet run: drop the trap
             if type(trap) is write:
                 exc.bytes_written = trap.sent
-            if hasattr(trap, "waited"):
-                trap.waited = False
+            trap.waited = False             # (a trap parked on a descriptor has one)
             task._trap = None
             task._exc = exc
         elif task._exc is not None or woken is _RESULT or (woken is not None and woken.keep):
