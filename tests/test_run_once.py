@@ -105,13 +105,17 @@ def test_misuse_is_a_clear_error():
     assert coro.gi_frame is None            # closed, not left to warn
 
 
-def test_spawn_from_another_thread_while_running_is_refused():
+def test_spawn_or_run_once_from_another_thread_while_running_is_refused():
     errors = []
 
     def main(kernel):
         def other_thread():
             try:
                 kernel.spawn(sleep_a_bit())
+            except RuntimeError as exc:
+                errors.append(str(exc))
+            try:
+                kernel.run_once()
             except RuntimeError as exc:
                 errors.append(str(exc))
         thread = threading.Thread(target=other_thread)
@@ -124,4 +128,5 @@ def test_spawn_from_another_thread_while_running_is_refused():
 
     with Kernel() as kernel:
         kernel.run(main(kernel))
-    assert errors and "spawn_threadsafe" in errors[0]
+    assert len(errors) == 2 and "spawn_threadsafe" in errors[0]
+    assert "running in another thread" in errors[1]

@@ -444,6 +444,8 @@ class Kernel:
             raise RuntimeError("this Kernel is closed")
         if getattr(_running, "kernel", None) is not None:
             raise RuntimeError("run_once() called inside a running kernel")
+        if self._running:
+            raise RuntimeError("run_once(): this kernel is running in another thread")
         _running.kernel = self
         self._running = True
         try:
