@@ -464,7 +464,9 @@ def test_a_task_that_will_not_die_leaves_no_child_behind(caplog):
 
     try:
         with Kernel() as kernel:
-            kernel.shutdown_grace = 0.05
+            # Long enough for a restarted child to start and say its pid
+            # (under coverage on a loaded machine 0.05 s was not).
+            kernel.shutdown_grace = 0.3
             kernel.run(main())
         theirs.close()
         ours.setblocking(True)
