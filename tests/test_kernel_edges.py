@@ -12,8 +12,8 @@ import threading
 
 import pytest
 
-from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, join, read,
-                        read_wait, recvfrom, run, sendto, sleep, spawn)
+from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, ignore_after,
+                        join, read, read_wait, recvfrom, run, sendto, sleep, spawn)
 from trampoline.traps import park, set_alarm
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
@@ -39,8 +39,17 @@ def test_a_thread_wakes_a_task_parked_on_a_threadsafe_wait_queue():
     assert run(main()) == ("from a thread", True)
 
 
-def test_wake_threadsafe_before_anyone_parked_is_a_no_op():
-    WaitQueue(threadsafe=True).wake_threadsafe()        # no kernel yet: nothing to do
+def test_wake_threadsafe_before_anyone_parked_is_not_remembered():
+    """A wake-up with nobody parked (no kernel has seen the queue yet) does
+    nothing: it is not kept for a task that parks later."""
+    queue = WaitQueue(threadsafe=True)
+    queue.wake_threadsafe(1, "too early")
+
+    def main():
+        return (yield ignore_after(1, park(queue), default="still parked"))
+
+    with Kernel(clock=VirtualClock()) as kernel:
+        assert kernel.run(main()) == "still parked"
 
 
 def test_a_call_from_a_thread_that_raises_is_logged_and_the_kernel_goes_on(caplog):
