@@ -32,11 +32,26 @@ Cancellation
 trap where it is blocked*: a parked task is taken off what it waits on
 (``_unpark``) and made ready with the exception.  A task already on the
 ready queue gets it at once too, unless that would lose something it was
-given: a task holding a trap's result, or woken by a ``WaitQueue(keep=True)``,
-gets it at its next blocking trap instead (``_pending``).  A task woken by
-an ordinary ``WaitQueue`` -- handed a lock, an item -- gets it at once, and
-the queue passes what it was handed to the next waiter.  So nothing is ever
-lost either way.  (``Kernel._cancel`` has the whole rule.)
+given: a task woken by a ``WaitQueue(keep=True)``, or with an exception
+already on its way in, gets it at its next blocking trap instead
+(``_pending``).  A task woken by an ordinary ``WaitQueue`` -- handed a lock,
+an item -- gets it at once, and the queue passes what it was handed to the
+next waiter.  So nothing is ever lost either way.  (``Kernel._cancel`` has
+the whole rule.)
+
+Every trap is a cancellation point.  A task that uses up its budget of
+``BUDGET`` traps without blocking goes to the back of the ready queue with
+its next trap not yet performed; a cancellation that arrives meanwhile
+drops that trap (nothing was done) and is thrown in at its ``yield``.  So
+even a task that never blocks is cancelled, or timed out, within a budget.
+
+An alarm (``set_alarm``, under every timeout) is *level-triggered*: once it
+has gone off it is thrown in at every blocking trap, until the scope that
+set it clears it -- work that catches a timeout and carries on is
+interrupted again.
+
+Each task runs in a ``contextvars`` context of its own, copied from its
+parent's when it is spawned (asyncio's rule).
 
 Descriptor traps: wait first, or try first?
 -------------------------------------------
@@ -61,6 +76,7 @@ Design rules
   other task keep running.
 """
 
+import contextvars
 import errno
 import heapq
 import logging
@@ -82,7 +98,7 @@ from .traps import (Trap, _check_coro, _describe, accept, call, cancel, clear_al
                     connect, current, current_kernel, join, park, read, read_wait,
                     recvfrom, sendto, set_alarm, sleep, spawn, write, write_wait)
 
-__all__ = ["Kernel", "WaitQueue", "run", "PARKED", "BUDGET"]
+__all__ = ["Kernel", "WaitQueue", "run", "current_task", "running_kernel", "PARKED", "BUDGET"]
 
 log = logging.getLogger("trampoline")
 
@@ -110,9 +126,6 @@ MAX_TIMEOUT = 3600.0
 #: (see Kernel._sweep_closed); while descriptors are registered, the poller
 #: wakes at least this often.
 SWEEP_INTERVAL = 1.0
-
-# Kernel._cancel: the task on the ready queue holds the result of a trap.
-_RESULT = object()
 
 # Which kernel, if any, is running in this thread: run() inside a running
 # kernel is an error, not a silent deadlock.
@@ -244,6 +257,7 @@ class Kernel:
         self._jump_to = None                # see _wait_time
         self._next_sweep = 0.0              # when to look for closed fds next
         self._running = False
+        self._current = None                # the task running now (see current_task)
         # Other threads hand calls to the kernel through _calls and wake it by
         # writing a byte to _wake_send; the poller watches _wake_recv.
         self._calls = deque()
@@ -408,9 +422,59 @@ class Kernel:
         return getattr(_running, "kernel", None) is self
 
     def spawn_threadsafe(self, coro, *, name=None):
-        """From any thread: start ``coro`` as a new task.  Returns at once."""
+        """From any thread: start ``coro`` as a new task, in a copy of the
+        calling thread's context.  Returns at once."""
         _check_coro(coro, "spawn_threadsafe")
-        self.call_threadsafe(self._spawn, coro, name)
+        self.call_threadsafe(self._spawn, coro, name, contextvars.copy_context())
+
+    # --------------------------------------------- time and alarms
+    #
+    # Plain methods, for code that runs in the kernel's thread but cannot
+    # yield a trap (a ``with`` block's __enter__ and __exit__): timeouts.
+
+    def time(self):
+        """The kernel's clock now (seconds; ``time.monotonic`` unless a
+        ``clock`` was given): what deadlines are measured on."""
+        return self._clock()
+
+    def set_alarm(self, task, deadline, exception):
+        """At ``deadline`` (on the kernel's clock) throw ``exception`` into
+        ``task`` as ``cancel`` does -- and again at each of its blocking traps
+        after that, until the alarm is cleared.  Returns the alarm, for
+        ``clear_alarm``.  Timeouts are built on this."""
+        alarm = [deadline, next(self._sleep_seq), task, exception]
+        heapq.heappush(self._sleeping, alarm)
+        return alarm
+
+    def clear_alarm(self, task, alarm):
+        """Disarm ``alarm``, set for ``task``.  Returns True if it had not
+        gone off; if it had, its exception is thrown in no more."""
+        if alarm[2] is not None:        # not gone off: the heap drops it later
+            alarm[2] = None
+            self._timer_died()
+            return True
+        pending = task._pending
+        if pending:
+            for index, item in enumerate(pending):
+                if item is alarm:
+                    del pending[index]
+                    break
+        return False
+
+    def defer_cancellation(self, task, defer=True):
+        """While ``task`` defers cancellation (each ``defer=True`` undone by
+        one ``defer=False``: they nest), cancellations and alarms do not
+        interrupt its blocking traps: they wait, pending, and come at its
+        first blocking trap after.  For cleanup that must block (take a lock
+        back, wait for children) under a timeout that keeps firing."""
+        task._deferring += 1 if defer else -1
+
+    def due_alarm(self, task):
+        """The exception of ``task``'s outermost alarm that has gone off and
+        is not cleared yet, or None: what a timeout scope that is expiring
+        must let pass, for the scope around it."""
+        alarms = [item for item in task._pending or () if type(item) is list]
+        return min(alarms, key=_alarm_order)[3] if alarms else None
 
     # ------------------------------------------- driven by a host loop
     #
@@ -515,93 +579,22 @@ class Kernel:
 
     def _run_until(self, finished, deadline=None):
         """Turn the loop until ``finished()`` says so (it is asked once a
-        turn), or until the clock passes ``deadline``.  The hot path: names
-        are hoisted into locals, each a lookup saved per use."""
+        turn), or until the clock passes ``deadline``."""
         ready = self._ready
         ready_popleft = ready.popleft
-        ready_append = ready.append
-        handlers_get = self._handlers.get
         sleeping = self._sleeping
         clock = self._clock
-        debug = self.debug
-        on_step = self._on_step
+        step = self._stepper()
         skipped = 0                         # turns since the last poll
 
         while True:
-            # 1. Run the tasks that are ready now.  Tasks they wake go behind
-            #    them and run on the next turn, after the poll.
+            # 1. Run the tasks that are ready now, each in its own context.
+            #    Tasks they wake go behind them and run on the next turn,
+            #    after the poll.
             for _ in range(len(ready)):
                 task = ready_popleft()
-                trap = task._trap
-                if trap is None:
-                    value = task._value
-                    exc = task._exc
-                    task._value = task._exc = task._woken = None
-                else:
-                    task._trap = None           # dispatch the pending trap
-                    value = exc = None
-                budget = BUDGET
-                if on_step:
-                    for hook in on_step:
-                        hook(task, value if exc is None else exc)
-                if debug:
-                    started = time.perf_counter()
-                while True:
-                    if trap is None:
-                        try:
-                            if exc is None:
-                                trap = task._coro.send(value)
-                            else:
-                                trap = task._coro.throw(exc)
-                        except StopIteration as stop:
-                            value = stop.value
-                            exc = None
-                            if task._stack:     # a subroutine returned
-                                task._coro = task._stack.pop()
-                                continue
-                            self._exit(task, value, None)
-                            break
-                        except BaseException as error:
-                            value = None
-                            exc = error
-                            if task._stack:     # a subroutine raised
-                                task._coro = task._stack.pop()
-                                continue
-                            self._exit(task, None, error)
-                            break
-                        budget -= 1
-                    handler = handlers_get(type(trap))
-                    if handler is None:
-                        kind = type(trap)
-                        if kind is GeneratorType or kind is CoroutineType:
-                            task._stack.append(task._coro)     # a subroutine call
-                            task._coro = trap
-                            trap = value = exc = None
-                            if not budget:      # fair share used: start it later
-                                ready_append(task)
-                                break
-                            continue
-                        handler = self._trap_other
-                    try:
-                        value = handler(task, trap)
-                    except BaseException as error:
-                        exc = error
-                        value = trap = None
-                        continue
-                    if value is PARKED:
-                        if not task._pending:
-                            break
-                        exc = self._deliver_pending(task)   # (see _cancel)
-                        value = trap = None
-                        continue
-                    trap = exc = None
-                    if not budget:              # fair share used: to the back
-                        task._value = value     # (the trap is done: nothing
-                        task._woken = _RESULT   #  can be lost in between)
-                        ready_append(task)
-                        break
-                if debug:
-                    self._check_slow(task, time.perf_counter() - started)
+                task._context.run(step, task)
+            self._current = None
 
             if finished():
                 return
@@ -626,6 +619,102 @@ class Kernel:
             self._poll(timeout)
             if deadline is not None and clock() >= deadline:
                 return
+
+    def _stepper(self):
+        """Make ``step(task)``: run ``task`` until it parks, ends, or has
+        used its budget of traps.  The hot path: what it uses is hoisted into
+        the closure, each a lookup saved per use."""
+        kernel = self
+        ready_append = self._ready.append
+        handlers_get = self._handlers.get
+        trap_other = self._trap_other
+        debug = self.debug
+        on_step = self._on_step
+
+        def step(task):
+            kernel._current = task
+            trap = task._trap
+            if trap is None:
+                value = task._value
+                exc = task._exc
+                task._value = task._exc = task._woken = None
+            else:
+                task._trap = None           # dispatch the pending trap
+                value = exc = None
+            budget = BUDGET
+            if on_step:
+                for hook in on_step:
+                    hook(task, value if exc is None else exc)
+            if debug:
+                started = time.perf_counter()
+            while True:
+                if trap is None:
+                    try:
+                        if exc is None:
+                            trap = task._coro.send(value)
+                        else:
+                            trap = task._coro.throw(exc)
+                    except StopIteration as stop:
+                        value = stop.value
+                        exc = None
+                        if task._stack:     # a subroutine returned
+                            task._coro = task._stack.pop()
+                            continue
+                        kernel._exit(task, value, None)
+                        break
+                    except BaseException as error:
+                        value = None
+                        exc = error
+                        if task._stack:     # a subroutine raised
+                            task._coro = task._stack.pop()
+                            continue
+                        kernel._exit(task, None, error)
+                        break
+                    budget -= 1
+                    if not budget:
+                        # Fair share used: to the back of the queue, this
+                        # trap not yet performed -- a cancellation point.
+                        kernel._defer(task, trap)
+                        break
+                handler = handlers_get(type(trap))
+                if handler is None:
+                    kind = type(trap)
+                    if kind is GeneratorType or kind is CoroutineType:
+                        task._stack.append(task._coro)     # a subroutine call
+                        task._coro = trap
+                        trap = value = exc = None
+                        continue
+                    handler = trap_other
+                try:
+                    value = handler(task, trap)
+                except BaseException as error:
+                    exc = error
+                    value = trap = None
+                    continue
+                if value is PARKED:
+                    if not task._pending:
+                        break
+                    exc = kernel._deliver_pending(task)     # (see _cancel)
+                    if exc is None:
+                        break               # deferred: it stays parked
+                    value = trap = None
+                    continue
+                trap = exc = None
+            if debug:
+                kernel._check_slow(task, time.perf_counter() - started)
+
+        return step
+
+    def _defer(self, task, trap):
+        """``task`` has used its budget: it goes to the back of the ready
+        queue, to perform ``trap`` when it next runs -- or to have a pending
+        cancellation thrown in at that trap instead."""
+        if task._pending and not task._deferring:
+            _drop(trap, None)
+            task._exc = self._take_pending(task)
+        else:
+            task._trap = trap
+        self._ready.append(task)
 
     def _poll(self, timeout):
         """Steps 2 and 3 of a turn: wait up to ``timeout`` seconds for I/O,
@@ -737,10 +826,13 @@ class Kernel:
                 self._ready.append(task)
                 for hook in self._on_timer:
                     hook(task)
-            else:                       # an alarm goes off
-                entry[2] = None
+            else:                       # an alarm goes off: its exception
+                entry[2] = None         # now, and at every blocking trap until cleared
                 if not task.done:
-                    self._cancel(task, entry[3])
+                    if task._pending is None:
+                        task._pending = []
+                    task._pending.append(entry)
+                    self._interrupt(task, entry[3])
 
     def _io_waiters(self):
         """Is any task waiting on a descriptor (or on another thread)?"""
@@ -766,9 +858,12 @@ class Kernel:
 
     # ------------------------------------------------------ task life
 
-    def _spawn(self, coro, name):
+    def _spawn(self, coro, name, context=None):
         self._last_id = task_id = next(self._task_ids)
         task = Task(coro, task_id, name)
+        # A copy of the spawner's context (the running task's, or the
+        # caller's outside any task): what it sets is its own.
+        task._context = contextvars.copy_context() if context is None else context
         self._tasks[task.id] = task
         self._ready.append(task)
         for hook in self._on_spawned:
@@ -850,7 +945,7 @@ class Kernel:
         if task._waiting is not None:
             self._unpark(task, Cancelled())
             task._waiting = None
-        else:
+        elif task in self._ready:
             self._ready.remove(task)
         for frame in [task._coro] + task._stack[::-1]:
             try:
@@ -870,53 +965,77 @@ class Kernel:
     # ----------------------------------------------------- cancellation
 
     def _cancel(self, task, exc):
-        """Deliver ``exc`` into ``task`` at the trap it is blocked in.
+        """Deliver ``exc`` into ``task`` at the trap where it is blocked.
 
         A parked task is taken off what it waits on and made ready, to have
         ``exc`` thrown in.  A task already on the ready queue gets it at once
-        too if that loses nothing: a trap not yet dispatched (nothing was
-        read on its behalf), a plain wake-up (a sleep ended, a joined task
-        ended), or a wake-up from a ``WaitQueue``, which passes it on to the
-        next waiter.  But a task holding a result -- a trap completed just as
-        its turn ran out, or a wake-up from a ``WaitQueue(keep=True)`` --
-        keeps it: ``exc`` waits in ``_pending`` and is thrown in at the
-        task's next *blocking* trap.  So does an exception that arrives while
-        another is already on its way in: none is ever dropped.
+        too if that loses nothing: a trap not yet performed is dropped (the
+        budget's cancellation point, or a descriptor ready but not yet read),
+        a plain wake-up (a sleep ended, a joined task ended) is forgotten, a
+        wake-up from a ``WaitQueue`` is passed on to the next waiter.  But a
+        wake-up from a ``WaitQueue(keep=True)`` is kept: ``exc`` waits in
+        ``_pending`` and is thrown in at the task's next blocking trap (or at
+        its budget's end).  So does an exception that arrives while another
+        is already on its way in: none is ever dropped.
         """
-        waiting = task._waiting
-        if waiting is not None:
+        if self._interrupt(task, exc):
+            if isinstance(exc, Cancelled):
+                task._last_cancel = exc     # (see Task.last_cancel)
+            return
+        pending = task._pending
+        if pending is None:
+            pending = task._pending = []
+        if type(exc) is Cancelled and (type(task._exc) is Cancelled or any(
+                type(other) is Cancelled for other in pending)):
+            return                          # one plain cancellation is enough
+        pending.append(exc)
+
+    def _interrupt(self, task, exc):
+        """Throw ``exc`` into ``task`` when it next runs, if that loses
+        nothing (see _cancel); return whether it will."""
+        if task._deferring:
+            return False
+        if task._waiting is not None:
             self._unpark(task, exc)
             task._waiting = None
             task._exc = exc
             self._ready.append(task)
-            return
+            return True
         trap = task._trap
-        woken = task._woken
-        if trap is not None:                # woken, not yet run: drop the trap
-            if type(trap) is write:
-                exc.bytes_written = trap.sent
-            trap.waited = False             # (a trap parked on a descriptor has one)
+        if trap is not None:                # ready, trap not performed: drop it
+            _drop(trap, exc)
             task._trap = None
             task._exc = exc
-        elif task._exc is not None or woken is _RESULT or (woken is not None and woken.keep):
-            pending = task._pending
-            if pending is None:
-                pending = task._pending = []
-            if type(exc) is Cancelled and (type(task._exc) is Cancelled or any(
-                    type(other) is Cancelled for other in pending)):
-                return                      # one plain cancellation is enough
-            pending.append(exc)
-        else:
-            if woken is not None:           # the wake-up goes to someone else
-                task._woken = None
-                woken._pass_on(task._value)
-            task._value = None
-            task._exc = exc
+            return True
+        woken = task._woken
+        if task._exc is not None or (woken is not None and woken.keep):
+            return False
+        if woken is not None:               # the wake-up goes to someone else
+            task._woken = None
+            woken._pass_on(task._value)
+        task._value = None
+        task._exc = exc
+        return True
+
+    def _take_pending(self, task):
+        """The exception ``task`` gets at this blocking trap: the first
+        one-off (a cancel) in order of arrival, else the outermost alarm that
+        has gone off -- which stays pending, to come again (level-triggered)."""
+        pending = task._pending
+        for index, item in enumerate(pending):
+            if type(item) is not list:      # not an alarm: delivered once
+                del pending[index]
+                if isinstance(item, Cancelled):
+                    task._last_cancel = item
+                return item
+        return min(pending, key=_alarm_order)[3]
 
     def _deliver_pending(self, task):
         """``task`` just blocked with an exception pending: unblock it and
-        return the exception to throw in."""
-        exc = task._pending.pop(0)
+        return the exception to throw in (None while it defers them)."""
+        if task._deferring:
+            return None
+        exc = self._take_pending(task)
         if task._waiting is not None:
             self._unpark(task, exc)
             task._waiting = None
@@ -1263,14 +1382,15 @@ class Kernel:
         if target.done:
             return None
         if target is task:
-            exc = Cancelled("%r cancelled itself" % task)
+            exc = trap.exception or Cancelled("%r cancelled itself" % task)
             if trap.wait:
+                task._last_cancel = exc
                 raise exc
             if task._pending is None:       # at its next blocking trap
                 task._pending = []
             task._pending.append(exc)
             return None
-        self._cancel(target, Cancelled("cancelled by %r" % task))
+        self._cancel(target, trap.exception or Cancelled("cancelled by %r" % task))
         if not trap.wait:
             return None
         if target._joiners is None:
@@ -1326,20 +1446,10 @@ class Kernel:
         return PARKED
 
     def _trap_set_alarm(self, task, trap):
-        entry = [self._clock() + trap.seconds, next(self._sleep_seq), task, trap.exception]
-        heapq.heappush(self._sleeping, entry)
-        return entry
+        return self.set_alarm(task, self._clock() + trap.seconds, trap.exception)
 
     def _trap_clear_alarm(self, task, trap):
-        entry = trap.alarm
-        if entry[2] is not None:        # not gone off: the heap drops it later
-            entry[2] = None
-            self._timer_died()
-            return True
-        pending = task._pending        # gone off, not yet delivered: never will be
-        if pending and entry[3] in pending:
-            pending.remove(entry[3])
-        return False
+        return self.clear_alarm(task, trap.alarm)
 
     def _trap_current_kernel(self, task, trap):
         return self
@@ -1384,6 +1494,37 @@ def _is_closed(fileobj):
         return fileobj.fileno() < 0
     except (OSError, ValueError):
         return True
+
+
+def _drop(trap, exc):
+    """``trap`` will not be performed after all: a cancellation came first."""
+    kind = type(trap)
+    if kind is GeneratorType or kind is CoroutineType:
+        trap.close()                    # a subroutine never called
+        return
+    if kind is write and exc is not None:
+        exc.bytes_written = trap.sent
+    if hasattr(trap, "waited"):         # a trap parked on a descriptor
+        trap.waited = False
+
+
+def _alarm_order(alarm):
+    return alarm[1]                     # the outermost scope set its alarm first
+
+
+def running_kernel():
+    """The ``Kernel`` running in this thread, or None."""
+    return getattr(_running, "kernel", None)
+
+
+def current_task():
+    """The ``Task`` running now in this thread, or None outside a task.
+
+    For code that runs inside a task but cannot yield a trap: a ``with``
+    block's ``__enter__`` (``with timeout_after(5):``), a plain method such as
+    ``RLock.release``.  In a task, ``yield current()`` says the same."""
+    kernel = getattr(_running, "kernel", None)
+    return None if kernel is None else kernel._current
 
 
 def _traced(handler, hooks):

@@ -35,6 +35,9 @@ class Task:
         "_timer",                       # its entry in the sleep heap, or None
         "_joiners",                     # tasks parked in join/cancel on it
         "_fds",                         # descriptors it registered
+        "_context",                     # its contextvars.Context (set by the kernel)
+        "_last_cancel",                 # the last Cancelled thrown in by cancel()
+        "_deferring",                   # > 0: cancellations wait (Kernel.defer_cancellation)
         "done", "cancelled", "_result", "_exception",
         "_unreported",                  # a crash report waiting to be logged
         "__weakref__",
@@ -55,6 +58,9 @@ class Task:
         self._timer = None
         self._joiners = None            # made when the first one comes
         self._fds = None                # likewise
+        self._context = None
+        self._last_cancel = None
+        self._deferring = 0
         self.done = False
         self.cancelled = False
         self._result = None
@@ -92,6 +98,13 @@ class Task:
             raise RuntimeError("%r has not finished; join it first" % self)
         self._mark_retrieved()
         return self._exception
+
+    @property
+    def last_cancel(self):
+        """The ``Cancelled`` most recently thrown into this task by ``cancel``
+        (or by the kernel's shutdown), or None.  A timeout scope looks at it,
+        so that a cancel thrown in inside the scope stays a cancel."""
+        return self._last_cancel
 
     @property
     def state(self):

@@ -22,6 +22,7 @@ import errno
 import io
 from types import CoroutineType, GeneratorType
 
+from .errors import Cancelled
 from .task import Task
 
 __all__ = [
@@ -314,24 +315,32 @@ class join(Trap):
 
 
 class cancel(Trap):
-    """``yield cancel(task, wait=True)``
+    """``yield cancel(task, wait=True, exception=None)``
 
     Cancel ``task`` and wait until it has finished.  ``Cancelled`` is
     raised inside it at the trap where it is blocked (or at its first step
-    if it never ran; or, if it was just woken with a value -- an item, a
-    lock -- at its next blocking trap, so nothing handed to it is lost), so
-    its ``finally`` and ``with`` blocks run.  Returns ``None``; cancelling a
-    finished task does nothing.  With ``wait=False`` it returns at once.  A
-    task that cancels itself gets ``Cancelled`` at once -- or, with
-    ``wait=False``, at its next blocking trap.
+    if it never ran; or, if it was just handed a value it must keep, at its
+    next blocking trap, so nothing handed to it is lost), so its ``finally``
+    and ``with`` blocks run.  A task that never blocks gets it once it has
+    used its budget of traps: every trap is a cancellation point.  Returns
+    ``None``; cancelling a finished task does nothing.  With ``wait=False``
+    it returns at once.  A task that cancels itself gets ``Cancelled`` at
+    once -- or, with ``wait=False``, at its next blocking trap.
+    ``exception`` (an instance of ``Cancelled`` or a subclass) is delivered
+    instead of a new ``Cancelled``, for a library that must recognise its
+    own cancellation (a TaskGroup cancelling its parent's body).
     """
 
-    __slots__ = ("task", "wait")
+    __slots__ = ("task", "wait", "exception")
     _shown = ("task",)
 
-    def __init__(self, task, *, wait=True):
+    def __init__(self, task, *, wait=True, exception=None):
         self.task = _check_task(task, "cancel")
         self.wait = wait
+        if exception is not None and not isinstance(exception, Cancelled):
+            raise TypeError("cancel() delivers a Cancelled; exception= must be an instance "
+                            "of Cancelled or a subclass, got %s" % _describe(exception))
+        self.exception = exception
 
 
 def _check_task(task, trap_name):
