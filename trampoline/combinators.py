@@ -11,16 +11,53 @@ left no registration behind.
 ``shield(coro)`` runs ``coro`` to completion even if the caller is cancelled
 meanwhile; the caller's cancellation is delivered once ``coro`` is done.
 
-Built from traps only.
+``with disable_cancellation():`` (curio's name; ``async with`` in an
+``async def``) defers every cancellation and timeout of the running task
+until the block ends: they come at its first blocking trap after.  Cleanup
+that must block -- wait for children, take a lock back -- uses it, since a
+timeout that has expired interrupts *every* blocking trap in its scope.
+
+Built from traps, and the kernel's public ``defer_cancellation``.
 """
 
 from types import CoroutineType, GeneratorType, coroutine
 
 from .errors import Cancelled, TaskError
-from .kernel import WaitQueue
-from .traps import cancel, current, join, park, spawn
+from .kernel import WaitQueue, current_task, running_kernel
+from .traps import cancel, join, park, spawn
 
-__all__ = ["select", "shield"]
+__all__ = ["select", "shield", "disable_cancellation"]
+
+
+class disable_cancellation:
+    """``with disable_cancellation(): ...`` (``async with`` in an ``async
+    def``), inside a task: no cancellation or timeout interrupts the block;
+    those that arrive meanwhile are delivered at the task's first blocking
+    trap after it.  Blocks nest."""
+
+    __slots__ = ("_task", "_kernel")
+
+    def __enter__(self):
+        task = current_task()
+        if task is None:
+            raise RuntimeError("disable_cancellation() is used inside a task")
+        self._task, self._kernel = task, running_kernel()
+        self._kernel.defer_cancellation(task)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._kernel.defer_cancellation(self._task, False)
+        return False
+
+    @coroutine
+    def __aenter__(self):
+        return self.__enter__()
+        yield                               # a generator, so it is awaitable (never reached)
+
+    @coroutine
+    def __aexit__(self, *exc_info):
+        return self.__exit__(*exc_info)
+        yield                               # (never reached)
 
 
 @coroutine
@@ -63,23 +100,17 @@ def select(*branches):
             yield park(decided)
     finally:
         # The losers have been cancelled (or, if we were, are now): wait
-        # until each has finished its cleanup, whatever arrives meanwhile.
-        cancelled = None
-        for task in tasks:
-            while not task.done:
-                try:
-                    if outcome:
-                        yield join(task)
-                    else:
-                        yield cancel(task)
-                except TaskError:
-                    pass
-                except Cancelled as exc:
-                    cancelled = cancelled or exc
-        if cancelled is not None:
-            if not outcome:
-                raise cancelled
-            yield cancel((yield current()), wait=False)     # at our next block
+        # until each has finished its cleanup; what arrives meanwhile waits.
+        with disable_cancellation():
+            for task in tasks:
+                if not task.done:
+                    try:
+                        if outcome:
+                            yield join(task)
+                        else:
+                            yield cancel(task)
+                    except TaskError:
+                        pass
     index, value, exc = outcome[0]
     if exc is not None:
         raise exc
@@ -102,17 +133,14 @@ def shield(coro):
     if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
         coro = _perform(coro)
     task = yield spawn(coro)
-    cancelled = None
-    while True:
-        try:
-            result = yield join(task)
-            break
-        except Cancelled as exc:    # keep it for later; go on waiting
-            cancelled = cancelled or exc
-        except TaskError as exc:
-            if cancelled is not None:
-                raise cancelled from exc.__cause__
-            raise exc.__cause__
-    if cancelled is not None:
-        raise cancelled
-    return result
+    try:
+        return (yield join(task))
+    except TaskError as exc:
+        raise exc.__cause__
+    except Cancelled as exc:    # keep it for later; wait for the work to end
+        with disable_cancellation():
+            try:
+                yield join(task)
+            except TaskError as failed:
+                raise exc from failed.__cause__
+        raise

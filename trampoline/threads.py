@@ -21,6 +21,7 @@ call running; the outcome is dropped), or reach into the kernel's insides
 (only the ``current_kernel`` and ``park`` traps and ``call_threadsafe``).
 """
 
+import contextvars
 import os
 import threading
 from collections import deque
@@ -40,11 +41,13 @@ DEFAULT_MAX_WORKERS = min(32, (os.cpu_count() or 1) + 4)
 class _Job:
     """One call handed to a worker: the function, and its outcome."""
 
-    __slots__ = ("func", "args", "kernel", "finished", "result", "error", "abandoned")
+    __slots__ = ("func", "args", "context", "kernel", "finished", "result", "error",
+                 "abandoned")
 
     def __init__(self, func, args, kernel):
         self.func = func
         self.args = args
+        self.context = contextvars.copy_context()  # the calling task's: the call runs in it
         self.kernel = kernel                        # whose thread to hand it back to
         self.finished = WaitQueue(threadsafe=True)  # the task parks here
         self.result = None
@@ -56,7 +59,7 @@ class _Job:
         if self.abandoned:          # cancelled while queued: do not even start
             return
         try:
-            self.result = self.func(*self.args)
+            self.result = self.context.run(self.func, *self.args)
         except BaseException as exc:    # everything goes back to the task
             self.error = exc
         self.kernel.call_threadsafe(self._deliver)
@@ -180,6 +183,7 @@ def run_in_thread(func, *args):
     exception ``func`` raises is raised here.  Cancelling the waiting task
     does not kill the thread: the task moves on at once and the result is
     discarded.  Keyword arguments: pass ``functools.partial(func, key=...)``.
+    ``func`` runs in a copy of the calling task's ``contextvars`` context.
     Awaitable in an ``async def``.
     """
     return default_pool().run(func, *args)

@@ -1,33 +1,52 @@
 """Timeouts: give up on work that takes too long.
 
-``timeout_after(seconds, coro)`` runs ``coro`` as a subroutine under an
-*alarm* (a kernel primitive: "in so many seconds, deliver this exception into
-this task").  When the alarm goes off, the exception -- a ``Cancelled`` of
-this scope's own, a ``TimeoutCancelled`` -- lands at the trap where the work
-is blocked, the work's ``finally`` blocks run, and ``timeout_after`` turns
-its *own* ``TimeoutCancelled`` into ``TaskTimeout`` for its caller.
+A timeout is a *scope* with a deadline, built on one kernel primitive, the
+*alarm*: "at this time, throw this exception into this task -- and again at
+each of its blocking traps, until the alarm is cleared".  Two ways to use it::
 
-Why not raise ``TaskTimeout`` directly inside the work?  Because timeouts
-nest.  An outer timeout that expires inside an inner one must not look like
-the inner one expiring (code that catches the inner ``TaskTimeout`` to try
-something else would swallow the outer deadline).  ``TimeoutCancelled`` is
-a ``BaseException`` like every cancellation, so it passes through ordinary
-``except`` clauses -- and through every inner ``timeout_after``, which
-re-raises any ``TimeoutCancelled`` that is not its own -- up to the scope
-that owns it.  When two deadlines are equal the outer one wins: it was set
-first, so it goes off first, and the inner alarm, cleared on the way out,
-never delivers.
+    result = yield timeout_after(5, fetch(url))     # a coroutine, or a trap
 
-This module never touches the kernel's insides: only the ``set_alarm`` and
-``clear_alarm`` traps.
+    with timeout_after(5):                          # a block (generator code)
+        data = yield stream.read()
+    async with timeout_after(5):                    # the same in async def
+        data = await stream.read()
+
+When the deadline passes, the scope's own exception -- a ``Cancelled`` of
+its own, a ``TimeoutCancelled`` -- lands at the trap where the work is
+blocked, the work's ``finally`` blocks run, and the scope turns it into
+``TaskTimeout`` for its caller (``ignore_after`` swallows it, and its
+``expired`` says so).
+
+The rules, as in curio and trio:
+
+* **Level-triggered.**  Once its deadline has passed, *every* blocking trap
+  inside the scope raises the scope's cancellation, until the scope exits:
+  work that catches it and carries on is cancelled again at its next
+  blocking trap.  A scope whose deadline passed raises ``TaskTimeout`` at
+  its exit even if the work inside swallowed the cancellation.
+* **Nested scopes compose.**  ``TimeoutCancelled`` is a ``BaseException``,
+  so it passes through ordinary ``except`` clauses, and through every inner
+  scope, up to the scope that owns it.  An outer deadline that passes while
+  an inner scope is expiring wins: the inner scope passes the outer one's
+  cancellation on instead of raising its own ``TaskTimeout``.  When two
+  deadlines are equal the outer one wins.
+* **A cancel stays a cancel.**  If the task is cancelled inside the scope
+  and its cleanup then outlasts the deadline, the scope raises the
+  cancellation, not ``TaskTimeout``.
+* ``seconds=None`` means no deadline at all.
+
+This module never touches the kernel's insides: it uses the kernel's public
+``set_alarm``, ``clear_alarm``, ``due_alarm`` and ``time`` and the
+``current_task`` primitive.
 """
 
 from types import coroutine
 
 from .errors import Cancelled, TrampolineError
-from .traps import clear_alarm, set_alarm
+from .kernel import current_task, running_kernel
 
-__all__ = ["TaskTimeout", "TimeoutCancelled", "timeout_after", "ignore_after"]
+__all__ = ["TaskTimeout", "TimeoutCancelled", "TimeoutScope", "timeout_after", "ignore_after",
+           "timeout_at", "ignore_at", "current_time"]
 
 
 class TaskTimeout(TrampolineError, TimeoutError):
@@ -36,51 +55,178 @@ class TaskTimeout(TrampolineError, TimeoutError):
 
 class TimeoutCancelled(Cancelled):
     """The cancellation a timeout delivers into the work it interrupts;
-    ``scope`` says which ``timeout_after`` it belongs to."""
+    ``scope`` is the ``TimeoutScope`` it belongs to."""
+
+    scope = None
+
+
+def current_time():
+    """The running kernel's clock (``time.monotonic``, or the ``clock`` the
+    kernel was given): what ``timeout_at`` and ``ignore_at`` deadlines are
+    measured on.  Raises ``RuntimeError`` outside a running kernel."""
+    kernel = running_kernel()
+    if kernel is None:
+        raise RuntimeError("current_time() needs a running kernel")
+    return kernel.time()
+
+
+class TimeoutScope:
+    """A block with a deadline: what ``timeout_after(seconds)``,
+    ``ignore_after(seconds)``, ``timeout_at(deadline)`` and
+    ``ignore_at(deadline)`` return when given no coroutine.
+
+    ``with scope:`` in generator code, ``async with scope:`` in ``async
+    def``; either way inside a task.  ``expired`` is True once the block has
+    ended past its deadline; ``deadline`` is on the kernel's clock (None:
+    no deadline).  A scope is used once.
+    """
+
+    def __init__(self, seconds=None, *, deadline=None, ignore=False, what=None):
+        if seconds is not None:
+            _check_number(seconds, "seconds")
+            if seconds < 0:
+                raise ValueError("a timeout needs seconds >= 0 (or None), got %r" % (seconds,))
+        if deadline is not None:
+            _check_number(deadline, "deadline")
+        self._seconds = seconds
+        self.deadline = deadline
+        self._ignore = ignore
+        self._what = what               # the work's name, for the message
+        self.expired = False
+        self._task = self._kernel = self._alarm = self._exception = None
+        self._cancel_before = None
+        self._used = False
+
+    def __enter__(self):
+        task = current_task()
+        if task is None:
+            raise RuntimeError("a timeout block runs inside a task: 'with timeout_after(...)' "
+                               "in a generator task, 'async with' in an async def")
+        if self._used:
+            raise RuntimeError("%r has been used; make a new one for each block" % self)
+        self._used = True
+        kernel = running_kernel()
+        if self._seconds is not None:
+            self.deadline = kernel.time() + self._seconds
+        if self.deadline is not None:
+            self._exception = TimeoutCancelled(self._message())
+            self._exception.scope = self
+            self._task, self._kernel = task, kernel
+            self._cancel_before = task.last_cancel
+            self._alarm = kernel.set_alarm(task, self.deadline, self._exception)
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        alarm = self._alarm
+        if alarm is None:                   # no deadline
+            return False
+        self._alarm = None
+        task, kernel = self._task, self._kernel
+        if kernel.clear_alarm(task, alarm):
+            return False                    # in time: whatever happened goes on
+        self.expired = True
+        mine = self._exception
+        if exc is not None and exc is not mine:
+            return False                    # someone else's exception goes on
+        # Our deadline passed.  Something more senior may be under way.
+        if task.last_cancel is not self._cancel_before:
+            raise task.last_cancel     # a cancel stays a cancel
+        outer = kernel.due_alarm(task)
+        if outer is not None:
+            raise outer                     # an outer deadline passed too: its turn
+        if self._ignore:
+            return True
+        raise TaskTimeout(self._message(did_not_finish=True)) from exc
+
+    @coroutine
+    def __aenter__(self):
+        return self.__enter__()
+        yield                               # a generator, so it is awaitable (never reached)
+
+    @coroutine
+    def __aexit__(self, kind, exc, traceback):
+        return self.__exit__(kind, exc, traceback)
+        yield                               # (never reached)
+
+    def _message(self, did_not_finish=False):
+        if self._seconds is not None:
+            limit = "within %g s" % self._seconds
+        else:
+            limit = "by its deadline (%g on the kernel's clock)" % self.deadline
+        if did_not_finish:
+            return "%s did not finish %s" % (self._what or "the block", limit)
+        return "timed out: not finished %s" % limit
+
+    def __repr__(self):
+        state = "expired" if self.expired else ("active" if self._alarm else "idle")
+        return "<TimeoutScope deadline=%s %s>" % (self.deadline, state)
+
+
+def _check_number(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("the timeout's %s must be a number or None, got %r" % (name, value))
+    if value != value:
+        raise ValueError("the timeout's %s must not be NaN" % name)
 
 
 @coroutine
-def _under_alarm(seconds, coro, on_timeout):
-    scope = TimeoutCancelled("timed out after %g s" % seconds)
-    alarm = yield set_alarm(seconds, scope)
-    try:
-        result = yield coro
-    except TimeoutCancelled as exc:
-        if exc is not scope:
-            raise                   # an outer timeout's: on up to its owner
-        return on_timeout(exc)
-    finally:
-        yield clear_alarm(alarm)
-    return result
+def _run_in(scope, coro, default):
+    with scope:
+        return (yield coro)
+    return default                          # (reached only when ignore_* swallowed it)
 
 
-def timeout_after(seconds, coro):
-    """``result = yield timeout_after(seconds, coro)``
+def timeout_after(seconds, coro=None):
+    """``result = yield timeout_after(seconds, coro)``, or as a block:
+    ``with timeout_after(seconds):`` / ``async with timeout_after(seconds):``
 
-    Run ``coro`` (a generator or coroutine object) and return its result,
-    or raise ``TaskTimeout`` if it has not finished after ``seconds`` -- by
-    then it has been cancelled and its cleanup has run.  Awaitable in an
-    ``async def``.  Nested timeouts compose (see the module's docstring).
+    Run ``coro`` (a generator, coroutine or single trap) and return its
+    result, or raise ``TaskTimeout`` if it has not finished after
+    ``seconds`` -- by then it has been cancelled and its cleanup has run.
+    Without ``coro``, return a ``TimeoutScope`` for a ``with`` block, which
+    raises ``TaskTimeout`` at its exit if the deadline passed.
+    ``seconds=None``: no deadline.  Awaitable in an ``async def``.  Nested
+    timeouts compose (see the module's docstring).
     """
-    def expired(exc):
-        raise TaskTimeout("%s did not finish within %g s" % (_name(coro), seconds)) from exc
-    return _named(_under_alarm(seconds, coro, expired), "timeout_after", seconds, coro)
+    return _timeout(TimeoutScope(seconds, what=_name(coro)), coro, None, "timeout_after",
+                    seconds)
 
 
-def ignore_after(seconds, coro, default=None):
-    """``result = yield ignore_after(seconds, coro, default=None)``
+def ignore_after(seconds, coro=None, default=None):
+    """``result = yield ignore_after(seconds, coro, default=None)``, or
+    ``with ignore_after(seconds) as scope: ...`` then ``scope.expired``.
 
-    Like ``timeout_after``, but on expiry return ``default`` instead of
-    raising.
+    Like ``timeout_after``, but on expiry return ``default`` (the block form:
+    go on after the block, with ``scope.expired`` True) instead of raising.
     """
-    return _named(_under_alarm(seconds, coro, lambda exc: default), "ignore_after", seconds, coro)
+    return _timeout(TimeoutScope(seconds, ignore=True, what=_name(coro)), coro, default,
+                    "ignore_after", seconds)
+
+
+def timeout_at(deadline, coro=None):
+    """``timeout_after`` with an absolute ``deadline`` on the kernel's clock
+    (see ``current_time()``)."""
+    return _timeout(TimeoutScope(deadline=deadline, what=_name(coro)), coro, None,
+                    "timeout_at", deadline)
+
+
+def ignore_at(deadline, coro=None, default=None):
+    """``ignore_after`` with an absolute ``deadline`` on the kernel's clock."""
+    return _timeout(TimeoutScope(deadline=deadline, ignore=True, what=_name(coro)), coro,
+                    default, "ignore_at", deadline)
+
+
+def _timeout(scope, coro, default, function, limit):
+    if coro is None:
+        return scope
+    gen = _run_in(scope, coro, default)
+    # What a traceback, a task name or an outer timeout's message shows.
+    gen.__qualname__ = gen.__name__ = "%s(%s, %s)" % (
+        function, "None" if limit is None else "%g" % limit, _name(coro))
+    return gen
 
 
 def _name(coro):
+    if coro is None:
+        return None
     return getattr(coro, "__qualname__", None) or type(coro).__name__
-
-
-def _named(gen, function, seconds, coro):
-    # What a traceback, a task name or an outer timeout's message shows.
-    gen.__qualname__ = gen.__name__ = "%s(%g, %s)" % (function, seconds, _name(coro))
-    return gen
