@@ -1,4 +1,5 @@
-"""Synchronisation between tasks: Event, Lock, Semaphore, Condition, Queue.
+"""Synchronisation between tasks: Event, Lock, RLock, Semaphore, Condition,
+Barrier, Queue.
 
 Every primitive here is a little state plus a ``WaitQueue`` from the kernel:
 a task that must wait does ``yield park(wait_queue)``; whoever changes the
@@ -38,13 +39,15 @@ import heapq
 from collections import deque
 from types import coroutine
 
+from .combinators import disable_cancellation
 from .errors import Cancelled, TrampolineError
-from .kernel import WaitQueue
-from .traps import park
+from .kernel import WaitQueue, current_task
+from .traps import current, park
 
 __all__ = [
-    "Event", "Lock", "Semaphore", "BoundedSemaphore", "Condition",
-    "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
+    "Event", "Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Barrier",
+    "BrokenBarrierError", "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
+    "QueueShutDown",
 ]
 
 
@@ -54,6 +57,15 @@ class QueueEmpty(TrampolineError):
 
 class QueueFull(TrampolineError):
     """``put_nowait()`` on a full queue."""
+
+
+class QueueShutDown(TrampolineError):
+    """``put`` on a queue that was shut down, or ``get`` on one that was
+    shut down and is empty (asyncio 3.13's rule)."""
+
+
+class BrokenBarrierError(TrampolineError):
+    """A ``Barrier`` was reset or aborted while tasks waited at it."""
 
 
 # ================================================================= Event
@@ -192,6 +204,55 @@ class Lock(Semaphore):
                                          len(self._waiting))
 
 
+class RLock(_Acquirable):
+    """A lock its holder may take again.  ``acquire`` by the task that holds
+    it only counts; the lock is free once that task has called ``release``
+    as many times.  Only the holder may release it (``RuntimeError``).
+    Waiters are served in order, as with ``Lock``."""
+
+    def __init__(self):
+        self._lock = Lock()
+        self._owner = None              # the task holding it
+        self._count = 0                 # how many times it holds it
+
+    def locked(self):
+        return self._lock.locked()
+
+    @coroutine
+    def acquire(self):
+        """``yield rlock.acquire()``: take it (at once if this task holds
+        it already); returns the lock."""
+        me = yield current()
+        if self._owner is me:
+            self._count += 1
+            return self
+        yield from self._lock.acquire()
+        self._owner = me
+        self._count = 1
+        return self
+
+    def release(self):
+        """Undo one ``acquire`` of the task that holds it.  Never blocks."""
+        me = current_task()
+        if me is None or self._owner is not me:
+            raise RuntimeError("release() of %r by %r, which does not hold it" % (self, me))
+        self._count -= 1
+        if not self._count:
+            self._owner = None
+            self._lock.release()
+
+    def __enter__(self):
+        if self._owner is None or self._owner is not current_task():
+            raise RuntimeError("%r: use 'with (yield rlock.acquire()):' -- a plain "
+                               "'with rlock:' would not acquire it" % self)
+        return self
+
+    def __repr__(self):
+        return "<RLock %s waiting=%d>" % (
+            "held %d time(s) by %r" % (self._count, self._owner) if self._owner else "unlocked",
+            len(self._lock._waiting))
+
+
 class Condition(_Acquirable):
     """Wait until another task says something changed.
 
@@ -222,19 +283,25 @@ class Condition(_Acquirable):
         if not self._lock.locked():
             raise RuntimeError("wait() on a Condition whose lock is not held")
         self._lock.release()
+        notified = False
         try:
             yield park(self._waiting)
+            notified = True
         finally:
-            # Take the lock back whatever happened; a cancellation that
-            # arrives meanwhile is kept and raised once we hold it.
+            # Take the lock back whatever happened.  A cancellation that
+            # arrives meanwhile is raised once we hold it -- and if we had
+            # been notified, the notify goes on to the next waiter: a task
+            # that will not act on it must not swallow it.
             cancelled = None
-            while True:
-                try:
+            try:
+                yield from self._lock.acquire()
+            except Cancelled as exc:
+                cancelled = exc
+                with disable_cancellation():    # (an expired timeout fires at every wait)
                     yield from self._lock.acquire()
-                    break
-                except Cancelled as exc:
-                    cancelled = cancelled or exc
             if cancelled is not None:
+                if notified:
+                    self._waiting.wake(1)
                 raise cancelled
         return True
 
@@ -249,17 +316,108 @@ class Condition(_Acquirable):
         return result
 
     def notify(self, n=1):
-        """Wake up to ``n`` waiting tasks (they still need the lock)."""
+        """Wake up to ``n`` waiting tasks (they still need the lock, which
+        the caller must hold: ``RuntimeError`` otherwise)."""
+        if not self._lock.locked():
+            raise RuntimeError("notify() on a Condition whose lock is not held")
         self._waiting.wake(n)
 
     def notify_all(self):
+        """Wake every waiting task (the caller must hold the lock)."""
+        if not self._lock.locked():
+            raise RuntimeError("notify_all() on a Condition whose lock is not held")
         self._waiting.wake_all()
 
     def __repr__(self):
         return "<Condition %r waiting=%d>" % (self._lock, len(self._waiting))
 
 
+# ================================================================ Barrier
+
+class Barrier:
+    """``parties`` tasks wait for each other (asyncio's ``Barrier``).
+
+    ``index = yield barrier.wait()`` parks until ``parties`` tasks are
+    waiting, then all go on, each with its own index (0 for the first to
+    arrive); the barrier is then ready for the next round.  A task
+    cancelled while it waits leaves the round.  ``abort()`` breaks the
+    barrier for good, ``reset()`` breaks the current round only: the tasks
+    waiting then, and (after ``abort``) every later ``wait``, raise
+    ``BrokenBarrierError``.  ``async with barrier as index:`` waits too.
+    """
+
+    def __init__(self, parties):
+        if type(parties) is not int or parties < 1:
+            raise ValueError("Barrier needs an int number of parties >= 1, got %r" % (parties,))
+        self.parties = parties
+        self._count = 0                 # tasks waiting in this round
+        self._broken = False
+        # Woken with True (the round is complete) or False (broken); a task
+        # woken and then cancelled keeps its wake-up: the round happened.
+        self._waiting = WaitQueue(keep=True)
+
+    @property
+    def n_waiting(self):
+        """How many tasks wait in the current round."""
+        return self._count
+
+    @property
+    def broken(self):
+        return self._broken
+
+    @coroutine
+    def wait(self):
+        """``index = yield barrier.wait()``: see the class docstring."""
+        if self._broken:
+            raise BrokenBarrierError("%r is broken" % self)
+        index = self._count
+        self._count += 1
+        if self._count == self.parties:     # the last one: the round is complete
+            self._count = 0
+            self._waiting.wake_all(True)
+            return index
+        try:
+            complete = yield park(self._waiting)
+        except BaseException:
+            self._count -= 1                # cancelled while waiting: out of the round
+            raise
+        if not complete:
+            raise BrokenBarrierError("%r was reset or aborted while this task waited" % self)
+        return index
+
+    def reset(self):
+        """Break the current round (its waiters raise BrokenBarrierError) and
+        make the barrier usable again."""
+        self._count = 0
+        self._broken = False
+        self._waiting.wake_all(False)
+
+    def abort(self):
+        """Break the barrier: every waiting and later ``wait`` raises
+        BrokenBarrierError (until ``reset``)."""
+        self._broken = True
+        self._count = 0
+        self._waiting.wake_all(False)
+
+    @coroutine
+    def __aenter__(self):
+        return (yield from self.wait())
+
+    @coroutine
+    def __aexit__(self, *exc_info):
+        return False
+        yield                           # (never reached)
+
+    def __repr__(self):
+        return "<Barrier %s waiting=%d/%d>" % ("broken" if self._broken else "ok",
+                                               self._count, self.parties)
+
+
 # ================================================================= Queues
+
+# What getters and putters waiting on a queue are woken with when it shuts down.
+_SHUT_DOWN = object()
+
 
 class Queue:
     """A FIFO queue between tasks; with ``maxsize`` > 0 it is bounded, and
@@ -268,7 +426,8 @@ class Queue:
     An item put while getters wait is handed straight to the first of them;
     room freed while putters wait is reserved for the first of them.  So
     getters and putters are served in order, and a newcomer never jumps the
-    line.  ``task_done()`` and ``join()`` work as in ``queue.Queue``.
+    line.  ``task_done()`` and ``join()`` work as in ``queue.Queue``;
+    ``shutdown()`` as in asyncio 3.13.
     """
 
     def __init__(self, maxsize=0):
@@ -278,11 +437,12 @@ class Queue:
         self._items = self._make()
         # An item handed to a getter cancelled before it ran goes to the next
         # getter, or back into the queue; likewise a reserved slot.
-        self._getters = WaitQueue(on_unclaimed=self._put_back)
-        self._putters = WaitQueue(on_unclaimed=self._unreserve)
+        self._getters = WaitQueue(on_unclaimed=self._item_unclaimed)
+        self._putters = WaitQueue(on_unclaimed=self._slot_unclaimed)
         self._reserved = 0              # free slots promised to woken putters
         self._unfinished = 0
         self._all_done = WaitQueue()    # tasks in join()
+        self._shut_down = False
 
     # How items are stored: overridden by PriorityQueue and LifoQueue.
     def _make(self):
@@ -297,8 +457,13 @@ class Queue:
     def _get(self):
         return self._items.popleft()
 
-    def _unreserve(self, value):
-        self._reserved -= 1
+    def _item_unclaimed(self, item):
+        if item is not _SHUT_DOWN:
+            self._put_back(item)
+
+    def _slot_unclaimed(self, value):
+        if value is not _SHUT_DOWN:
+            self._reserved -= 1
 
     def qsize(self):
         return len(self._items)
@@ -311,15 +476,22 @@ class Queue:
 
     @coroutine
     def put(self, item):
-        """``yield q.put(item)``: add ``item``, waiting while the queue is full."""
+        """``yield q.put(item)``: add ``item``, waiting while the queue is
+        full.  Raises ``QueueShutDown`` once the queue is shut down."""
+        if self._shut_down:
+            raise QueueShutDown("put() on %r, which was shut down" % self)
         if self.full() or len(self._putters):
-            yield park(self._putters)   # woken with a slot reserved for us
+            if (yield park(self._putters)) is _SHUT_DOWN:   # else a slot reserved for us
+                raise QueueShutDown("%r was shut down while put() waited" % self)
             self._reserved -= 1
         self._store(item)
         self._admit_putters()           # (if a getter took it, the slot is free)
 
     def put_nowait(self, item):
-        """Add ``item`` or raise ``QueueFull``.  Never blocks."""
+        """Add ``item`` or raise ``QueueFull`` (``QueueShutDown`` once shut
+        down).  Never blocks."""
+        if self._shut_down:
+            raise QueueShutDown("put_nowait() on %r, which was shut down" % self)
         if self.full() or len(self._putters):
             raise QueueFull("%r is full" % self)
         self._store(item)
@@ -331,14 +503,21 @@ class Queue:
 
     @coroutine
     def get(self):
-        """``item = yield q.get()``: take the next item, waiting while empty."""
-        if self._items:
+        """``item = yield q.get()``: take the next item, waiting while empty.
+        Raises ``QueueShutDown`` once the queue is shut down and empty."""
+        if self._items or self._shut_down:
             return self.get_nowait()
-        return (yield park(self._getters))      # put() hands us the item
+        item = yield park(self._getters)        # put() hands us the item
+        if item is _SHUT_DOWN:
+            raise QueueShutDown("%r was shut down while get() waited" % self)
+        return item
 
     def get_nowait(self):
-        """Take the next item or raise ``QueueEmpty``.  Never blocks."""
+        """Take the next item or raise ``QueueEmpty`` (``QueueShutDown`` if
+        the queue is shut down and empty).  Never blocks."""
         if not self._items:
+            if self._shut_down:
+                raise QueueShutDown("get() on %r, which was shut down and is empty" % self)
             raise QueueEmpty("%r is empty" % self)
         item = self._get()
         self._admit_putters()
@@ -346,7 +525,7 @@ class Queue:
 
     def _admit_putters(self):
         """Room for waiting putters: reserve it for them, in order."""
-        while len(self._putters) and not self.full():
+        while len(self._putters) and not self.full() and not self._shut_down:
             self._reserved += 1
             self._putters.wake(1)
 
@@ -363,6 +542,21 @@ class Queue:
         """``yield q.join()``: wait until every item put was marked done."""
         while self._unfinished:
             yield park(self._all_done)
+
+    def shutdown(self, immediate=False):
+        """Shut the queue down (asyncio 3.13's rule).  From now on ``put``
+        raises ``QueueShutDown``, and so do the putters waiting now; ``get``
+        goes on giving what is left, then raises ``QueueShutDown`` -- at once
+        in the getters waiting now.  With ``immediate=True`` what is left is
+        dropped first, each dropped item counting as done for ``join``."""
+        self._shut_down = True
+        if immediate:
+            while self._items:
+                self._get()
+                self.task_done()
+        self._getters.wake_all(_SHUT_DOWN)
+        self._putters.wake_all(_SHUT_DOWN)
+        self._reserved = 0
 
     def __repr__(self):
         return "<%s size=%d maxsize=%d getters=%d putters=%d>" % (

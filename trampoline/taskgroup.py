@@ -1,12 +1,27 @@
 """TaskGroup: children whose parent waits for them.
 
-Structured concurrency in the small, after curio and trio: a group's
-children are spawned through it, and the parent does not go on past
-``join()`` until every child has finished.  When a child fails, the group
-cancels the others, and ``join()`` raises ``TaskGroupError`` carrying every
-failure.  Cancel the parent while it waits in ``join()`` and the children
-are cancelled too.  Results can also be taken one by one, as the children
-finish, with ``next_done()``.
+Structured concurrency in the small, after curio, trio and asyncio: a
+group's children are spawned through it, and the parent does not go on past
+the group until every child has finished.  The rules:
+
+* **A failure cancels the rest.**  When a child fails, the group cancels the
+  other children -- and, inside ``async with TaskGroup()``, the parent's
+  body too, at its next blocking trap -- and the group raises one
+  ``TaskGroupError`` carrying every failure, in the order they happened.
+* **Errors are never dropped.**  If the body itself raises while children
+  fail, the error carries the body's exception first, then the children's.
+  If the parent is cancelled, the cancellation propagates (a cancel stays a
+  cancel) and the children's failures are logged.
+* **A cancelled child is no failure.**  Cancel one child (or call
+  ``cancel_remaining()``) and the group goes on; ``join()`` gives ``None``
+  as that child's result.
+* **Open until its last child ends.**  A child may spawn a sibling into the
+  group while the parent waits at the end of the block; a group that has
+  finished, or is cancelling its children, refuses new ones
+  (``RuntimeError``, and the refused coroutine is closed).
+
+On Python 3.11+ ``TaskGroupError`` is also an ``ExceptionGroup``, so
+``except* ValueError:`` works; on every version it has ``.errors``.
 
 In generator code::
 
@@ -18,28 +33,53 @@ In generator code::
 If the parent's own code may fail between ``spawn`` and ``join``, make sure
 the children do not outlive it: ``try: ... except BaseException: yield
 group.cancel_remaining(); raise``.  ``async with TaskGroup() as group:``
-does all of that by itself.
+does all of that by itself.  Results can also be taken one by one, as the
+children finish, with ``next_done()``.
 
-Built from traps only (``spawn``, ``join``, ``cancel``, ``park``).
+Built from traps only (``spawn``, ``join``, ``cancel``, ``current``, ``park``).
 """
 
+import logging
+import sys
 from types import coroutine
 
-from .errors import TaskError
+from .combinators import disable_cancellation
+from .errors import Cancelled, TaskError
 from .kernel import WaitQueue
-from .traps import cancel, join, park, spawn
+from .traps import cancel, current, join, park, spawn
 
 __all__ = ["TaskGroup", "TaskGroupError"]
 
+log = logging.getLogger("trampoline")
 
-class TaskGroupError(TaskError):
-    """One or more children of a TaskGroup failed.  ``errors`` holds every
-    failure (exceptions, in the order they happened); ``__cause__`` is the
-    first."""
 
-    def __init__(self, message, errors):
-        super().__init__(message)
-        self.errors = errors
+def _group_error_init(self, message, errors):
+    TaskError.__init__(self, message)
+    self.errors = list(errors)
+
+
+if sys.version_info >= (3, 11):
+    class TaskGroupError(TaskError, ExceptionGroup):   # noqa: F821 - 3.11+ builtin
+        """One or more children of a TaskGroup failed (or the body failed as
+        they did).  ``errors`` holds every failure, in the order they
+        happened; ``__cause__`` is the first.  Also an ``ExceptionGroup``."""
+
+        def __new__(cls, message, errors):
+            return super().__new__(cls, message, list(errors))
+
+        def __init__(self, message, errors):
+            self.task = None
+            self.errors = list(errors)
+
+        def derive(self, errors):
+            return TaskGroupError(self.message, errors)
+else:
+    class TaskGroupError(TaskError):
+        """One or more children of a TaskGroup failed (or the body failed as
+        they did).  ``errors`` holds every failure, in the order they
+        happened; ``__cause__`` is the first."""
+
+        __init__ = _group_error_init
 
 
 class TaskGroup:
@@ -51,13 +91,20 @@ class TaskGroup:
         self._finished = []         # children finished, not yet taken by next_done
         self._errors = []           # failures, in order
         self._changed = WaitQueue()  # the parent waits here for a child to finish
-        self._joined = False
+        self._cancelling = False    # a child failed, or cancel_remaining: no new children
+        self._closed = False        # joined, every child done: no new children
+        self._parent = None         # the task running the ``async with`` body
+        self._body_cancel = None    # the Cancelled the group threw into that body
 
     @coroutine
     def spawn(self, coro, *, name=None):
-        """``task = yield group.spawn(coro)``: start a child in the group."""
-        if self._joined:
-            raise RuntimeError("%r has been joined; it takes no more children" % self)
+        """``task = yield group.spawn(coro)``: start a child in the group.
+        Raises ``RuntimeError`` (and closes ``coro``) if the group has
+        finished or is cancelling its children."""
+        if self._closed or self._cancelling:
+            coro.close()
+            raise RuntimeError("%r has %s; it takes no more children" % (
+                self, "finished" if self._closed else "cancelled its children"))
         task = yield spawn(coro, name=name)
         self._tasks.append(task)
         self._running.add(task)
@@ -69,19 +116,47 @@ class TaskGroup:
 
     def _watch(self, task):
         failure = None
-        try:
-            yield join(task)
-        except TaskError:
-            if not task.cancelled:
-                failure = task.exception
+        # Bookkeeping that must not be cut short (the kernel's shutdown
+        # cancels every task, watchers too): the child ends in any case.
+        with disable_cancellation():
+            try:
+                yield join(task)
+            except TaskError:
+                if not task.cancelled:
+                    failure = task.exception
         self._running.discard(task)
         self._finished.append(task)
         if failure is not None:
             self._errors.append(failure)
-            if len(self._errors) == 1:      # the first failure cancels the others
+            if len(self._errors) == 1:      # the first failure cancels the rest
+                self._cancelling = True
                 for other in list(self._running):
                     yield cancel(other, wait=False)
+                if self._parent is not None and not self._parent.done:
+                    self._body_cancel = Cancelled("a child of the TaskGroup failed: %r"
+                                                  % (failure,))
+                    yield cancel(self._parent, wait=False, exception=self._body_cancel)
         self._changed.wake_all()
+
+    @coroutine
+    def _wait_children(self):
+        """Wait until no child is running.  If the waiting task is cancelled
+        meanwhile, cancel the children, wait for them all the same, then
+        raise that cancellation.  (The group's own cancellation of the body,
+        arriving late, is absorbed: the children are being cancelled.)"""
+        try:
+            while self._running:
+                yield park(self._changed)
+        except BaseException as exc:
+            with disable_cancellation():    # (an expired timeout fires at every wait)
+                if exc is not self._body_cancel:
+                    self._cancelling = True
+                    for task in list(self._running):
+                        yield cancel(task, wait=False)
+                while self._running:
+                    yield park(self._changed)
+            if exc is not self._body_cancel:
+                raise
 
     @coroutine
     def next_done(self):
@@ -95,36 +170,37 @@ class TaskGroup:
 
     @coroutine
     def join(self):
-        """``results = yield group.join()``: wait for every child; return
-        their results in spawn order, or raise ``TaskGroupError`` if any
-        failed (the others were cancelled).  Cancelling the caller while it
-        waits here cancels the children."""
-        self._joined = True
-        try:
-            while self._running:
-                yield park(self._changed)
-        except BaseException:
-            yield from self.cancel_remaining()
-            raise
+        """``results = yield group.join()``: wait for every child -- children
+        may add siblings meanwhile; return their results in spawn order
+        (``None`` for a child cancelled on purpose), or raise
+        ``TaskGroupError`` if any failed (the others were cancelled).
+        Cancelling the caller while it waits here cancels the children."""
+        yield from self._wait_children()
+        self._closed = True
         return self._outcome()
 
     @coroutine
     def cancel_remaining(self):
         """``yield group.cancel_remaining()``: cancel every child still
-        running and wait until they have finished."""
-        self._joined = True
+        running and wait until they have finished.  Not a failure: ``join``
+        afterwards gives ``None`` for each of them."""
+        self._cancelling = True
         for task in list(self._running):
-            yield cancel(task)
+            yield cancel(task, wait=False)
+        yield from self._wait_children()
 
     def _outcome(self):
         for task in self._tasks:
             task.exception              # looked at: no "never joined" report
         if self._errors:
-            error = TaskGroupError("%d of %d tasks in the group failed; first: %r" % (
-                len(self._errors), len(self._tasks), self._errors[0]), self._errors)
-            error.__cause__ = self._errors[0]
-            raise error
-        return [task.result for task in self._tasks]
+            raise self._error(self._errors)
+        return [None if task.cancelled else task.result for task in self._tasks]
+
+    def _error(self, errors):
+        error = TaskGroupError("%d failure%s in a TaskGroup of %d tasks; first: %r" % (
+            len(errors), "" if len(errors) == 1 else "s", len(self._tasks), errors[0]), errors)
+        error.__cause__ = errors[0]
+        return error
 
     @property
     def tasks(self):
@@ -133,15 +209,29 @@ class TaskGroup:
 
     @coroutine
     def __aenter__(self):
+        self._parent = yield current()
         return self
-        yield   # a generator, so that it is awaitable (never reached)
 
     @coroutine
     def __aexit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            yield from self.cancel_remaining()
+        if exc is None or exc is self._body_cancel:
+            self._parent = None         # the body is over: no more cancelling it
+            yield from self.join()      # raises TaskGroupError on a failure
             return False
-        yield from self.join()
+        self._parent = None
+        yield from self.cancel_remaining()
+        self._closed = True
+        for task in self._tasks:
+            task.exception              # looked at here, reported below
+        if not self._errors:
+            return False                # the body's exception goes on
+        if isinstance(exc, Exception):
+            raise self._error([exc] + self._errors) from exc
+        # A cancellation (or KeyboardInterrupt...) goes on as it is: the
+        # children's failures are logged, not lost.
+        for error in self._errors:
+            log.error("a child of %r failed while its parent was being cancelled", self,
+                      exc_info=(type(error), error, error.__traceback__))
         return False
 
     def __repr__(self):
