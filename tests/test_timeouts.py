@@ -397,11 +397,11 @@ def test_nested_equal_deadlines_expiring_in_the_same_turn_the_outer_wins():
     assert log == []
 
 
-def test_timeout_during_cleanup_outer_expires_in_inner_finally():
-    """The inner scope expires; while the inner work cleans up (blocking in
-    its finally) the outer deadline passes: the outer timeout is what
-    surfaces -- the inner scope neither reports it as its own nor lets the
-    cleanup run past the outer deadline."""
+def test_cleanup_that_blocks_inside_an_expired_scope_is_cancelled_again():
+    """Level-triggered: the inner scope has expired, so a blocking trap in
+    the inner work's cleanup is interrupted at once by the same scope's
+    cancellation -- the cleanup cannot outlast the inner deadline, and the
+    inner scope raises its TaskTimeout at 0.01 (the outer never expires)."""
     log = []
 
     def work():
@@ -409,7 +409,7 @@ def test_timeout_during_cleanup_outer_expires_in_inner_finally():
             yield sleep(1)
         finally:
             log.append("cleanup start")
-            yield sleep(0.5)            # the outer deadline passes here
+            yield sleep(0.5)            # interrupted at once: the scope expired
             log.append("cleanup end")
 
     def middle():
@@ -423,15 +423,15 @@ def test_timeout_during_cleanup_outer_expires_in_inner_finally():
     def main():
         start = clock()
         try:
-            yield timeout_after(0.05, middle())
+            result = yield timeout_after(0.05, middle())
         except TaskTimeout:
             return "outer", clock() - start
-        return "none", clock() - start
+        return result, clock() - start
 
     result, elapsed = run(main())
-    assert result == "outer"
-    assert log == ["cleanup start"]
-    assert elapsed == pytest.approx(0.05)    # the outer deadline, not the cleanup's end
+    assert result == "inner"
+    assert log == ["cleanup start", "inner TaskTimeout"]
+    assert elapsed == pytest.approx(0.01)
 
 
 def test_timeout_during_cleanup_outer_expires_in_inner_fallback():
