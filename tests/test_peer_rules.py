@@ -346,3 +346,56 @@ def test_cancelling_a_spinning_task_does_not_break_the_kernel():
         return [task.cancelled for task in tasks]
 
     assert run(main()) == [True, True, True]
+
+
+def test_a_spinning_task_is_timed_out_within_one_budget_of_its_deadline():
+    from trampoline.kernel import BUDGET
+    clock = VirtualClock()
+    after_deadline = []
+
+    def spinner():
+        while True:
+            yield current()
+            clock.advance(0.001)        # time passes only as the spinner spins
+            if clock() > 1:
+                after_deadline.append(clock())
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(1, spinner())
+
+    trampoline.run(main(), clock=clock)
+    assert 0 < len(after_deadline) <= BUDGET
+
+
+def test_a_ctrl_c_in_the_middle_of_a_step_still_lets_that_task_clean_up(caplog):
+    log = []
+
+    class Interrupter:
+        """An instrument that presses Ctrl-C as the worker's second step starts."""
+
+        def __init__(self):
+            self.steps = 0
+
+        def task_step(self, task, value):
+            if task.name == "worker":
+                self.steps += 1
+                if self.steps == 2:
+                    raise KeyboardInterrupt
+
+    def worker():
+        try:
+            yield sleep(1)
+            yield sleep(1)
+        except Cancelled:
+            log.append("cancelled, cleaning up")
+            raise
+
+    def main():
+        yield spawn(worker())
+        yield sleep(10)
+
+    with pytest.raises(KeyboardInterrupt):
+        trampoline.run(main(), clock=VirtualClock(), instruments=[Interrupter()])
+    assert log == ["cancelled, cleaning up"]
+    assert "did not finish" not in caplog.text      # not abandoned after the grace

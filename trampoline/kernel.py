@@ -593,7 +593,11 @@ class Kernel:
             #    after the poll.
             for _ in range(len(ready)):
                 task = ready_popleft()
-                task._context.run(step, task)
+                try:
+                    task._context.run(step, task)
+                except BaseException:           # Ctrl-C, SystemExit, a fault
+                    self._orphaned(task)
+                    raise
             self._current = None
 
             if finished():
@@ -704,6 +708,15 @@ class Kernel:
                 kernel._check_slow(task, time.perf_counter() - started)
 
         return step
+
+    def _orphaned(self, task):
+        """An exception went out of the loop through ``task``'s step.  If it
+        left the task neither finished nor waiting anywhere, put it back on
+        the ready queue, so that the shutdown cancels it and its cleanup
+        runs (instead of waiting for it in vain)."""
+        if not task.done and task._waiting is None and task not in self._ready:
+            task._trap = None
+            self._ready.append(task)
 
     def _defer(self, task, trap):
         """``task`` has used its budget: it goes to the back of the ready
@@ -945,7 +958,7 @@ class Kernel:
         if task._waiting is not None:
             self._unpark(task, Cancelled())
             task._waiting = None
-        elif task in self._ready:
+        else:
             self._ready.remove(task)
         for frame in [task._coro] + task._stack[::-1]:
             try:
@@ -1025,8 +1038,8 @@ class Kernel:
         for index, item in enumerate(pending):
             if type(item) is not list:      # not an alarm: delivered once
                 del pending[index]
-                if isinstance(item, Cancelled):
-                    task._last_cancel = item
+                if isinstance(item, Cancelled):     # pragma: no branch - only a cancel waits
+                    task._last_cancel = item        # here (a bad fd's waiter is parked)
                 return item
         return min(pending, key=_alarm_order)[3]
 
