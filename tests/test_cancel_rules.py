@@ -607,3 +607,97 @@ def test_a_call_inside_a_timeout_block_in_async_code():
         return scope.expired
 
     assert run(main()) is False
+
+
+# ======================================== the kernel's rarer paths
+
+def test_a_task_that_cancels_itself_and_never_blocks_is_cancelled_within_a_budget():
+    from trampoline import current
+    from trampoline.kernel import BUDGET
+
+    def spinner(count):
+        me = yield current()
+        yield cancel(me, wait=False)    # at its next blocking trap -- or budget's end
+        while True:
+            count.append(1)
+            yield current()
+
+    def main():
+        count = []
+        task = yield spawn(spinner(count))
+        try:
+            yield join(task)
+        except TaskError:
+            pass
+        return task.cancelled, len(count)
+
+    cancelled, traps = run(main())
+    assert cancelled and traps <= BUDGET
+
+
+def test_a_subroutine_call_dropped_by_a_cancellation_is_closed_not_left_to_warn():
+    import gc
+    import warnings
+
+    async def instant():
+        return "done"
+
+    def spinner():
+        while True:
+            yield instant()             # every trap is a coroutine called as a subroutine
+
+    def main():
+        task = yield spawn(spinner())
+        yield sleep(0)                  # it spins a budget, then waits at a call
+        yield cancel(task)
+        return task.cancelled
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run(main()) is True
+        gc.collect()
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+def test_raw_alarm_traps_fire_until_cleared_and_clearing_twice_is_harmless():
+    from trampoline.traps import clear_alarm, set_alarm
+
+    class Alarm(Cancelled):
+        pass
+
+    def main():
+        alarm = yield set_alarm(1, Alarm("ring"))
+        fired = []
+        for _ in range(2):
+            try:
+                yield sleep(5)
+            except Alarm:
+                fired.append(current_time())    # level-triggered: again at once
+        first = yield clear_alarm(alarm)
+        second = yield clear_alarm(alarm)
+        yield sleep(1)                  # cleared: nothing more arrives
+        unfired = yield set_alarm(10, Alarm("never"))
+        return fired, first, second, (yield clear_alarm(unfired))
+
+    assert run(main()) == ([1, 1], False, False, True)
+
+
+def test_disable_cancellation_outside_a_task_says_so():
+    with pytest.raises(RuntimeError, match="inside a task"):
+        with disable_cancellation():
+            pass
+
+
+def test_a_plain_with_on_an_rlock_not_held_says_how_to_acquire_it():
+    def main():
+        lock = RLock()
+        with pytest.raises(RuntimeError, match="yield rlock.acquire"):
+            with lock:
+                pass
+        yield lock.acquire()
+        text = repr(lock)
+        lock.release()
+        return text, repr(lock)
+
+    held, free = run(main())
+    assert "held 1 time(s)" in held and "unlocked" in free
