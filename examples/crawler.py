@@ -27,12 +27,9 @@ import time
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
-from protocols.http import ProtocolError, ResponseParser, encode_request  # noqa: E402
+from trampoline.protocols.http import ProtocolError, ResponseParser, encode_request  # noqa: E402
 from trampoline import (Queue, Semaphore, TaskGroup, TaskTimeout,  # noqa: E402
                         open_connection, run, timeout_after)
 

@@ -6,6 +6,7 @@ test there (it is autouse).
 """
 
 import fcntl
+import importlib.util
 import os
 import signal
 import socket
@@ -24,6 +25,17 @@ CERT = os.path.join(HERE, "tls_cert.pem")
 KEY = os.path.join(HERE, "tls_key.pem")
 
 MiB = 1 << 20
+EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
+
+
+def load_example(name):
+    """The module of ``examples/<name>.py``, loaded from its file (the
+    examples are scripts, not a package; tests of their own code load
+    them this way rather than putting examples/ on ``sys.path``)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class Hung(BaseException):

@@ -23,12 +23,11 @@ from test_http_protocol import malformed_requests, parse_all
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 SERVER = os.path.join(EXAMPLES, "http_server.py")
-sys.path.insert(0, EXAMPLES)
 
-import http_server  # noqa: E402
-from protocols.http import ProtocolError, ResponseParser  # noqa: E402
 from net_helpers import CERT, KEY, start_server  # noqa: E402
 from trampoline import Event, cancel, join, run_in_thread, sleep, spawn  # noqa: E402
+from trampoline.protocols import http_server  # noqa: E402
+from trampoline.protocols.http import ProtocolError, ResponseParser  # noqa: E402
 
 WATCHDOG_SECONDS = 30
 
@@ -488,7 +487,7 @@ def test_a_failing_handler_is_a_500_and_the_connection_goes_on(run):
         raise RuntimeError("broken generator handler")
 
     router = http_server.Router()
-    router.add("/", http_server.hello)
+    router.add("/", lambda request: http_server.Response("Hello, world!\n"))
     router.add("/raise", broken)
     router.add("/none", lambda request: None)
     router.add("/slow", slow_broken)

@@ -1,4 +1,4 @@
-"""examples/kv_server.py: the store on a fake clock, the server over real
+"""trampoline/protocols/kv.py and examples/kv_server.py: the store on a fake clock, the server over real
 sockets, driven by redis-cli and redis-benchmark, and compared reply for
 reply with a real redis-server when one is installed."""
 
@@ -20,12 +20,11 @@ from trampoline.traps import write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(ROOT, "examples", "kv_server.py")
-sys.path.insert(0, os.path.join(ROOT, "examples"))
 
-import kv_server  # noqa: E402
-from kv_server import Store, glob_to_regex  # noqa: E402
-from protocols.resp import (ProtocolError, ReplyError, ReplyParser,  # noqa: E402
-                            RequestParser, encode_command)
+from trampoline.protocols.kv import kv_server  # noqa: E402
+from trampoline.protocols.kv import Store, glob_to_regex  # noqa: E402
+from trampoline.protocols.resp import (ProtocolError, ReplyError, ReplyParser,  # noqa: E402
+                                       RequestParser, encode_command)
 
 WATCHDOG_SECONDS = 30.0
 
@@ -406,7 +405,7 @@ def test_connect_time_questions(kv):
     """What clients ask on connecting: answered so that they carry on."""
     got = kv.call(["COMMAND", "DOCS"], ["CONFIG", "GET", "save"], ["CONFIG", "GET", "appendonly"],
                   ["CLIENT", "SETINFO", "lib-name", "redis-py"], ["CLIENT", "SETNAME", "me"],
-                  ["CLIENT", "GETNAME"], ["HELLO", "3"], ["SELECT", "0"], ["SELECT", "1"],
+                  ["CLIENT", "GETNAME"], ["HELLO", "4"], ["SELECT", "0"], ["SELECT", "1"],
                   ["CONFIG", "SET", "x", "y"], ["CLIENT", "SETNAME"])
     assert got[:6] == [[], [b"save", b""], [b"appendonly", b"no"], "OK", "OK", b"me"]
     assert got[6:] == [ReplyError("NOPROTO unsupported protocol version"), "OK",
@@ -483,7 +482,7 @@ def test_keys_expire_on_the_kernels_virtual_clock():
 
     def main():
         ready = Future()
-        server = yield spawn(kv_server.kv_server("127.0.0.1", 0, store, ready=ready))
+        server = yield spawn(kv_server("127.0.0.1", 0, store, ready=ready))
         host, port = (yield ready)[:2]
         stream = yield open_connection(host, port)
         with stream:
@@ -519,7 +518,7 @@ def test_a_pipelined_batch_is_answered_with_one_write():
     def main():
         counter.skip = yield current()
         ready = Future()
-        server = yield spawn(kv_server.kv_server("127.0.0.1", 0, Store(), ready=ready))
+        server = yield spawn(kv_server("127.0.0.1", 0, Store(), ready=ready))
         host, port = (yield ready)[:2]
         stream = yield open_connection(host, port)
         with stream:
