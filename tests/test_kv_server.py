@@ -656,3 +656,51 @@ def test_glob_patterns_match_a_real_redis(server, redis):
     finally:
         ours.close()
         theirs.close()
+
+
+def raw_reply(conn, command):
+    """Send one command; return its reply's bytes exactly as they came."""
+    conn.sock.sendall(encode_command(*command))
+    data = b""
+    while True:
+        chunk = conn.sock.recv(65536)
+        if not chunk:
+            raise EOFError("closed before the reply to %r" % (command,))
+        data += chunk
+        if ReplyParser().feed(data):        # one whole reply (and one only: we wait for it)
+            return data
+
+
+RESP3_SCRIPT = DIFFERENTIAL_SCRIPT + [
+    ["CLIENT", "GETNAME"], ["MGET", "nope", "k", "nope"], ["SET", "k", "v"], ["MGET", "k", "x"],
+    ["SET", "k", "w", "GET"], ["SET", "fresh", "v", "NX", "GET"], ["SET", "k", "v", "NX"],
+    ["COMMAND", "INFO", "nosuch"],
+    ["HELLO", "3", "SETNAME", "a b"], ["HELLO", "3", "AUTH", "nobody", "pw"], ["HELLO", "3", "FOO"],
+    ["HELLO", "5", "FOO"], ["KEYS", "nothing*"], ["TTL", "nope"],
+]
+
+
+def test_resp3_replies_match_a_real_redis_word_for_word(server, redis):
+    """After HELLO 3 (what redis-py 8 and ``redis-cli -3`` say first): the
+    same script, and RESP3's own replies (``_`` nils, maps), byte for byte
+    as redis-server sends them; HELLO's map has the same fields."""
+    ours = Connection(("127.0.0.1", server))
+    theirs = Connection(redis, socket.AF_UNIX)
+    try:
+        hellos = [ReplyParser().feed(raw_reply(conn, ["HELLO", "3", "SETNAME", "tester"]))[0]
+                  for conn in (ours, theirs)]
+        assert [list(hello) for hello in hellos] == [list(hellos[1])] * 2
+        assert hellos[0][b"proto"] == hellos[1][b"proto"] == 3
+        for command in RESP3_SCRIPT:
+            if command == ["SELECT", "99"]:
+                command = ["SELECT", "16"]
+            if command[0] == "HELLO" and command[1:2] == ["2"] and len(command) == 2:
+                continue
+            assert raw_reply(ours, command) == raw_reply(theirs, command), command
+        # And back to RESP2 on the same connection.
+        for conn in (ours, theirs):
+            assert ReplyParser().feed(raw_reply(conn, ["HELLO", "2"]))[0][5] == 2
+        assert raw_reply(ours, ["GET", "nope"]) == raw_reply(theirs, ["GET", "nope"]) == b"$-1\r\n"
+    finally:
+        ours.close()
+        theirs.close()
