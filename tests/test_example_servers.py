@@ -21,8 +21,8 @@ import time
 
 import pytest
 
-from net_helpers import CERT, KEY, start_server, watchdog  # noqa: F401  (autouse)
-from trampoline import cancel, run, sleep
+from net_helpers import CERT, KEY, has_ipv6, start_server, watchdog  # noqa: F401  (autouse)
+from trampoline import cancel, run, run_in_thread, sleep
 from trampoline.net import check_port, listen
 from trampoline.streams import open_connection, tcp_server
 from trampoline.udp import udp_socket
@@ -385,3 +385,83 @@ def test_redis_cli_dash_3_speaks_resp3(kv):
     assert cli("CONFIG", "GET", "appendonly") == '1# "appendonly" => "no"\n'
     hello = cli("HELLO", "3")
     assert '"proto" => (integer) 3' in hello and '"server"' in hello
+
+
+def test_a_reset_under_a_handler_is_one_debug_line_not_a_crash(caplog):
+    """In one kernel: a client resets while its handler writes; the
+    handler's ConnectionResetError ends the connection with one DEBUG line
+    naming the peer, and nothing is reported as a crash."""
+    def flood(stream, address):
+        while True:
+            yield stream.write(b"x" * 65536)
+
+    def reset_three_times(port):
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+            sock.recv(1)
+            sock.close()                        # RST: the handler's write fails
+
+    def main():
+        server, port = yield start_server(flood)
+        yield run_in_thread(reset_three_times, port)
+        while len([r for r in caplog.records if "ended" in r.getMessage()]) < 3:
+            yield sleep(0.01)
+        yield cancel(server)
+
+    with caplog.at_level("DEBUG", logger="trampoline"):
+        run(main())
+    ended = [r for r in caplog.records if "ended" in r.getMessage()]
+    assert len(ended) == 3 and all(r.levelname == "DEBUG" for r in ended)
+    assert all("127.0.0.1:" in r.getMessage() and "Error" in r.getMessage() for r in ended)
+    assert not [r for r in caplog.records if "crash" in r.getMessage() or r.exc_info]
+
+
+def test_a_timeout_out_of_a_handler_is_one_info_line(caplog):
+    from trampoline import timeout_after
+
+    def impatient(stream, address):
+        yield timeout_after(0.01, stream.read(1))
+
+    def main():
+        server, port = yield start_server(impatient)
+        stream = yield open_connection("127.0.0.1", port)
+        assert (yield stream.read()) == b""         # the server hung up
+        stream.close()
+        yield cancel(server)
+
+    with caplog.at_level("DEBUG", logger="trampoline"):
+        run(main())
+    (line,) = [r for r in caplog.records if "ended" in r.getMessage()]
+    assert line.levelname == "INFO" and "TaskTimeout" in line.getMessage()
+
+
+# ================================================================ errors that name the culprit, in process
+
+def test_server_context_names_a_missing_file_and_both_files_it_cannot_load(tmp_path):
+    import ssl
+    from trampoline.net import server_context
+    with pytest.raises(FileNotFoundError, match="/nope.key"):
+        server_context(CERT, "/nope.key")
+    with pytest.raises(ssl.SSLError) as info:
+        server_context(KEY, CERT)
+    assert KEY in str(info.value) and CERT in str(info.value)
+    assert server_context(CERT, KEY).check_hostname is False
+
+
+def test_an_address_in_use_is_named_by_listen_and_udp_socket():
+    import errno
+    with listen(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match="cannot listen on 127.0.0.1:%d" % port) as info:
+            listen(("127.0.0.1", port))
+        assert info.value.errno == errno.EADDRINUSE
+    with udp_socket(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=r"cannot bind to 127.0.0.1:%d" % port):
+            udp_socket(("127.0.0.1", port))
+    if has_ipv6():
+        with listen(("::1", 0)) as taken:
+            port = taken.getsockname()[1]
+            with pytest.raises(OSError, match=r"cannot listen on \[::1\]:%d" % port):
+                listen(("::1", port))

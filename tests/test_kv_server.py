@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401 (autouse)
+from net_helpers import ServerThread, watchdog  # noqa: F401 (autouse)
 from trampoline import Future, Kernel, VirtualClock, cancel, current, sleep, spawn
 from trampoline.streams import open_connection
 from trampoline.traps import write
@@ -130,13 +130,15 @@ def stop(proc):
 
 @pytest.fixture(scope="module")
 def server():
-    """examples/kv_server.py on a free port; yields the port."""
-    proc, line = start([sys.executable, SERVER, "--port", "0"], "listening on 127.0.0.1:")
+    """kv_server on a free port, in a thread of this process (so that its
+    code counts in coverage); yields the port.  The script itself is run
+    by test_example_servers.py and by the tests below that need a process."""
+    running = ServerThread(lambda ready: kv_server("127.0.0.1", 0, Store(), ready=ready))
     try:
-        yield int(line.rsplit(":", 1)[1])
+        yield running.port
     finally:
-        assert proc.poll() is None, "the server died: " + proc.stderr.read()
-        stop(proc)
+        assert running.running(), "the server died: %r" % running.error
+        running.stop()
 
 
 @pytest.fixture
