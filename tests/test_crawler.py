@@ -1,5 +1,5 @@
-"""examples/crawler.py against examples/http_server.py, both in one kernel
-(and once as two processes)."""
+"""examples/crawler.py (over trampoline.protocols.http_client) against the
+HTTP server, both in one kernel (and once as two processes)."""
 
 import os
 import subprocess
@@ -11,11 +11,11 @@ from net_helpers import load_example, start_server, watchdog  # noqa: F401  (aut
 from trampoline import cancel, run, sleep
 
 from trampoline.protocols import http_server
+from trampoline.protocols.http_client import Fetcher
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
-crawler = load_example("crawler")
-Crawler, Fetcher = crawler.Crawler, crawler.Fetcher
+Crawler = load_example("crawler").Crawler
 
 WATCHDOG_SECONDS = 20
 
