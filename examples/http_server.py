@@ -149,18 +149,19 @@ def main(argv=None):
     try:
         handler = make_handler(make_router(args.static, stats), limits, stats)
         context = server_context(*args.tls) if args.tls else None
-        ready = announce("http server", bool(context))
+        # The server's options from the command line, in one place.
+        options = dict(ssl=context, ready=announce("http server", bool(context)))
         if args.workers == 1:
             # SIGINT/SIGTERM cancel the server: it stops accepting, idle
             # connections close, handlers at work get --grace seconds and
             # answer with "Connection: close".
-            run(tcp_server(args.host, args.port, handler, ssl=context, ready=ready),
+            run(tcp_server(args.host, args.port, handler, **options),
                 shutdown_signals=(signal.SIGINT, signal.SIGTERM))
         else:
             # N processes, each with its kernel, sharing the listening
             # socket; they stop the same way (trampoline.workers).
-            run_server(args.host, args.port, handler, ssl=context, workers=args.workers,
-                       grace=args.grace, ready=ready)
+            run_server(args.host, args.port, handler, workers=args.workers, grace=args.grace,
+                       **options)
     except (OSError, ValueError, ssl.SSLError, CrashLoopError) as exc:
         print("http server: %s" % exc, file=sys.stderr)     # port, file, address: named
         return 1

@@ -465,3 +465,15 @@ def test_an_address_in_use_is_named_by_listen_and_udp_socket():
             port = taken.getsockname()[1]
             with pytest.raises(OSError, match=r"cannot listen on \[::1\]:%d" % port):
                 listen(("::1", port))
+
+
+def test_the_kv_example_adds_a_command_of_its_own(kv):
+    """examples/kv_server.py's TIME: the server's clock, as Redis answers it."""
+    with socket.create_connection(("127.0.0.1", kv.port), timeout=5) as sock:
+        sock.sendall(b"TIME\r\nTIME x\r\n")
+        answer = b""
+        while answer.count(b"\r\n") < 6:
+            answer += sock.recv(1000)
+    head, _, seconds, _, micros, error, _ = answer.split(b"\r\n")
+    assert head == b"*2" and abs(int(seconds) - time.time()) < 60 and 0 <= int(micros) < 10**6
+    assert error == b"-ERR wrong number of arguments for 'time' command"

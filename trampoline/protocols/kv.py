@@ -672,12 +672,15 @@ def expire_keys(store, interval=SWEEP_INTERVAL):
         store.sweep()
 
 
-def kv_server(host, port, store=None, ready=None):
-    """``yield kv_server(host, port, store=None, ready=None)``: serve until cancelled."""
+def kv_server(host, port, store=None, ready=None, **options):
+    """``yield kv_server(host, port, store=None, ready=None, **options)``:
+    serve ``store`` (a new ``Store`` by default) until cancelled, with the
+    task that drops expired keys beside it.  ``ready`` and ``options``
+    (``ssl=``, ``backlog=`` ...) are ``tcp_server``'s."""
     if store is None:
         store = Store()
     sweeper = yield spawn(expire_keys(store), name="kv expiry")
     try:
-        yield tcp_server(host, port, serve_client(store), ready=ready)
+        yield tcp_server(host, port, serve_client(store), ready=ready, **options)
     finally:
         yield cancel(sweeper)
