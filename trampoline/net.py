@@ -36,8 +36,9 @@ def server_context(certfile, keyfile=None):
     try:
         context.load_cert_chain(certfile, keyfile)
     except ssl.SSLError as exc:
-        raise ssl.SSLError(exc.errno, "cannot load the certificate %s with the key %s: %s"
-                           % (certfile, keyfile or certfile, exc.reason or exc)) from None
+        raise ssl.SSLError(exc.errno, "cannot load the certificate %s with the private key %s "
+                           "(PEM files, the key the certificate's?): %s"
+                           % (certfile, keyfile or certfile, exc)) from None
     return context
 
 
