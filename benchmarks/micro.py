@@ -2,7 +2,7 @@
 """Micro benchmarks, one per process: run.py starts this file once per
 (benchmark, implementation, round) and reads the JSON line it prints.
 
-    python3 micro.py BENCH IMPL N [--tracemalloc] [--profile FILE]
+    PYTHONPATH=.. python3 micro.py BENCH IMPL N [--tracemalloc] [--profile FILE]
 
 BENCH is one of
 
@@ -33,7 +33,6 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
 
 clock = time.perf_counter
 

@@ -221,7 +221,16 @@ def _pin_and_tie(cpu):
     return setup
 
 
+def repo_env(env=None):
+    """``env`` (default: ours) with this checkout first on PYTHONPATH: how
+    the servers and micro.py find ``trampoline`` without installing it."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")]))
+    return env
+
+
 def spawn(cmd, cpu, **kwargs):
+    kwargs["env"] = repo_env(kwargs.get("env"))
     proc = subprocess.Popen(cmd, preexec_fn=_pin_and_tie(cpu), **kwargs)
     _children.add(proc)
     return proc
@@ -612,13 +621,13 @@ def check_server(server):
         server.version = match.group(1) if match else ""
         return None
     if server.needs == "trampoline":
-        code = "import sys; sys.path.insert(0, %r); import trampoline as m" % REPO
+        code = "import trampoline as m"
     else:
         code = "import %s as m" % server.needs
     code += "; import sys; print(getattr(m, '__version__', '') or sys.version.split()[0])"
     try:
         result = subprocess.run([server.python, "-c", code], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, timeout=60)
+                                stderr=subprocess.PIPE, timeout=60, env=repo_env())
     except (OSError, subprocess.TimeoutExpired) as error:
         return "%s cannot run: %s" % (server.python, error)
     if result.returncode:

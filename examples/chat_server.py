@@ -12,6 +12,12 @@ the socket.  A message is delivered with ``put_nowait``, so one slow client
 never holds up the others -- and a client too slow to keep up, whose outbox
 is full, is told so and disconnected, instead of making the server's memory
 grow without bound.
+
+``run_server`` accepts the clients (and, out of descriptors, waits a
+little and tries again rather than dying); Ctrl-C or SIGTERM stops it
+gracefully -- every client sees the end of its stream and leaves -- with
+exit status 0.  A port out of range or an address in use: one line
+saying which, exit status 1.
 """
 
 import argparse
@@ -20,8 +26,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import (Event, Queue, QueueFull, TaskGroup, accept, ignore_after,  # noqa: E402
-                        listen, read, run, spawn, write)
+from trampoline import Event, Queue, QueueFull, TaskGroup, ignore_after, read, write  # noqa: E402
+from trampoline.workers import run_server  # noqa: E402
 
 LINE_LIMIT = 65536
 
@@ -57,9 +63,11 @@ class ChatRoom:
         self.clients.discard(client)
         client.gone.set()
 
-    def serve(self, sock, address):
+    def serve(self, stream, address):
+        """One client's connection: the handler ``run_server`` runs."""
+        sock = stream.sock
         client = Client(sock, address, self.outbox_size)
-        with sock:
+        with stream:
             group = TaskGroup()
             yield group.spawn(self.ended(self.reader(client), client))
             yield group.spawn(self.ended(self.writer(client), client))
@@ -114,16 +122,6 @@ class ChatRoom:
             yield write(client.sock, line)
 
 
-def main_task(host, port, outbox_size):
-    room = ChatRoom(outbox_size)
-    listener = listen((host, port))
-    print("chat server listening on %s:%d" % listener.getsockname()[:2], flush=True)
-    with listener:
-        while True:
-            sock, address = yield accept(listener)
-            yield spawn(room.serve(sock, address))
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="trampoline chat server")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -131,14 +129,16 @@ def main(argv=None):
     parser.add_argument("--outbox", type=int, default=256,
                         help="lines queued per client before it counts as too slow (default 256)")
     args = parser.parse_args(argv)
+
+    def ready(address):
+        print("chat server listening on %s:%d" % address[:2], flush=True)
+
     try:
-        run(main_task(args.host, args.port, args.outbox))
-    except KeyboardInterrupt:
-        print("chat server stopped", flush=True)
-        return 130
-    except OSError as exc:
+        run_server(args.host, args.port, ChatRoom(args.outbox).serve, ready=ready)
+    except (OSError, ValueError) as exc:        # the port, the address: named
         print("chat server: %s" % exc, file=sys.stderr)
         return 1
+    print("chat server stopped", flush=True)
     return 0
 
 

@@ -28,9 +28,7 @@ import signal
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))       # a checkout (examples/ is on the path already)
 
 import chat_server  # noqa: E402
 import echo_server  # noqa: E402
@@ -61,7 +59,7 @@ def chat_handler(room, stats):
 
     def chat(stream, address):
         stats["chat_connections"] += 1
-        return room.serve(stream.sock, address)
+        return room.serve(stream, address)
     return chat
 
 

@@ -13,8 +13,9 @@ queue; ``queue.join()`` says when the work is done.  Every fetch takes a
 slot of a ``Semaphore``: at most ``--connections`` connections are open at
 once, and they are kept alive and reused between requests.  Each request
 (connect, send, response) must finish within ``--timeout`` seconds;
-redirects are followed, up to ``--max-redirects``.  Responses are parsed by
-the same sans-I/O parser as the server's (``protocols/http.py``).
+redirects are followed, up to ``--max-redirects``.  The client is
+``trampoline.protocols.http_client.Fetcher``, which parses responses with
+the same sans-I/O parser as the server's (``trampoline.protocols.http``).
 
 It prints one line per URL (status, size, URL) and a summary; the exit
 status is 0 if every page was fetched, 1 otherwise.
@@ -27,175 +28,12 @@ import time
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
-from protocols.http import ProtocolError, ResponseParser, encode_request  # noqa: E402
-from trampoline import (Queue, Semaphore, TaskGroup, TaskTimeout,  # noqa: E402
-                        open_connection, run, timeout_after)
+from trampoline import Queue, TaskGroup, run  # noqa: E402
+from trampoline.protocols.http_client import Fetcher  # noqa: E402
 
 USER_AGENT = "trampoline-crawler/0.1"
-REDIRECTS = (301, 302, 303, 307, 308)
-
-
-class FetchError(Exception):
-    """A URL could not be fetched: the message says which and why."""
-
-
-class Page:
-    """What fetching a URL gave: ``url`` (asked), ``final_url`` (after
-    redirects), ``status``, ``headers``, ``body``, ``redirects`` (the
-    URLs that redirected, in order), ``error`` (a message, or None)."""
-
-    def __init__(self, url):
-        self.url = url
-        self.final_url = url
-        self.status = None
-        self.headers = []
-        self.body = b""
-        self.redirects = []
-        self.error = None
-
-    def __repr__(self):
-        return "<Page %s %s %d bytes%s>" % (self.status, self.url, len(self.body),
-                                             " error=%s" % self.error if self.error else "")
-
-
-# ============================================================ the client
-
-class Fetcher:
-    """An HTTP/1.1 client with a bounded pool of keep-alive connections.
-
-    ``fetch(url)`` is a coroutine returning the ``Response`` (raising
-    ``FetchError``); ``get(url)`` follows redirects and returns a ``Page``.
-    ``connections`` bounds how many connections are open at once (a
-    Semaphore slot per request in flight; an idle connection is kept for
-    the next request to the same place).  ``timeout``: seconds for each
-    request, connecting included.
-    """
-
-    def __init__(self, connections=4, timeout=10.0, max_redirects=5):
-        self.slots = Semaphore(connections)
-        self.timeout = timeout
-        self.max_redirects = max_redirects
-        self.idle = {}                  # (scheme, host, port) -> [(stream, parser)]
-        self.opened = 0                 # connections opened, in all
-
-    def close(self):
-        for pool in self.idle.values():
-            for stream, _ in pool:
-                stream.close()
-        self.idle.clear()
-
-    def fetch(self, url, method="GET"):
-        """``response = yield fetcher.fetch(url, method="GET")``: one request,
-        no redirects followed."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError("%s: not an http(s) URL" % url)
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise FetchError("%s: bad port" % url) from None
-        key = (parts.scheme, parts.hostname, port)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        host = parts.hostname if parts.port is None else "%s:%d" % (parts.hostname, port)
-        if ":" in parts.hostname:
-            host = "[%s]" % parts.hostname + host[len(parts.hostname):]
-        request = encode_request(method, target, [("Host", host), ("User-Agent", USER_AGENT),
-                                                  ("Accept-Encoding", "identity")])
-        yield self.slots.acquire()
-        try:
-            try:
-                return (yield timeout_after(self.timeout, self._exchange(key, request, method)))
-            except TaskTimeout:
-                raise FetchError("%s: no response within %g s" % (url, self.timeout)) from None
-            except ProtocolError as exc:
-                raise FetchError("%s: bad response: %s" % (url, exc)) from None
-            except OSError as exc:
-                raise FetchError("%s: %s" % (url, exc.strerror or exc)) from None
-        finally:
-            self.slots.release()
-
-    def _exchange(self, key, request, method):
-        """Send ``request`` and read its response, on an idle connection if
-        there is one (once more on a new one if that had gone stale)."""
-        pool = self.idle.setdefault(key, [])
-        while pool:
-            stream, parser = pool.pop()
-            try:
-                response = yield self._round_trip(stream, parser, request, method)
-            except (OSError, ProtocolError, _Stale):
-                stream.close()          # closed by the server meanwhile: try anew
-                continue
-            except BaseException:
-                stream.close()
-                raise
-            self._keep(key, stream, parser, response)
-            return response
-        scheme, host, port = key
-        stream = yield open_connection(host, port, ssl=True if scheme == "https" else None)
-        self.opened += 1
-        parser = ResponseParser()
-        try:
-            response = yield self._round_trip(stream, parser, request, method)
-        except _Stale:
-            stream.close()
-            raise ProtocolError(0, "the server closed the connection without a response")
-        except BaseException:
-            stream.close()
-            raise
-        self._keep(key, stream, parser, response)
-        return response
-
-    def _round_trip(self, stream, parser, request, method):
-        yield stream.write(request)
-        while True:
-            response = parser.next_response(method)
-            if response is not None:
-                return response
-            data = yield stream.read(65536)
-            if data:
-                parser.feed(data)
-            elif parser.idle:
-                raise _Stale()
-            else:
-                parser.feed_eof()       # a body up to the close ends here
-
-    def _keep(self, key, stream, parser, response):
-        if response.keep_alive and not parser.buffered and not parser.dead:
-            self.idle[key].append((stream, parser))
-        else:
-            stream.close()
-
-    def get(self, url):
-        """``page = yield fetcher.get(url)``: fetch ``url``, following
-        redirects; failures are in ``page.error``, never raised."""
-        page = Page(url)
-        try:
-            while True:
-                response = yield self.fetch(page.final_url)
-                location = response.header(b"location")
-                if response.status not in REDIRECTS or location is None:
-                    break
-                if len(page.redirects) >= self.max_redirects:
-                    raise FetchError("%s: more than %d redirects" % (url, self.max_redirects))
-                page.redirects.append(page.final_url)
-                page.final_url = urljoin(page.final_url, location.decode("latin-1"))
-            page.status = response.status
-            page.headers = response.headers
-            page.body = response.body
-        except FetchError as exc:
-            page.error = str(exc)
-        return page
-
-
-class _Stale(Exception):
-    """A kept-alive connection that the server had closed."""
 
 
 # ============================================================ the crawler
@@ -254,7 +92,7 @@ class Crawler:
                  workers=None, on_page=None):
         self.root = urldefrag(root)[0]
         self.max_pages = max_pages
-        self.fetcher = Fetcher(connections, timeout, max_redirects)
+        self.fetcher = Fetcher(connections, timeout, max_redirects, USER_AGENT)
         self.workers = workers or connections * 2
         self.on_page = on_page          # called with each Page as it is done
         self.seen = {self.root}

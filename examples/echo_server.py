@@ -20,11 +20,11 @@ and the process exits with status 0.  A second Ctrl-C stops it at once.
 import argparse
 import logging
 import os
-import ssl
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from trampoline.net import server_context  # noqa: E402
 from trampoline.workers import CrashLoopError, run_server  # noqa: E402
 
 
@@ -59,20 +59,14 @@ def main(argv=None):
     # The supervisor says which workers start and stop (on stderr).
     logging.basicConfig(level=logging.INFO, format="echo server: %(message)s")
     try:
-        context = None
-        if args.tls:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(*args.tls)
+        context = server_context(*args.tls) if args.tls else None
         if args.unix:
             host, port = None, None
         else:
             host, port = args.host, args.port
         run_server(host, port, echo, workers=args.workers, ssl=context, unix=args.unix,
                    ready=announce(context))
-    except OSError as exc:                  # address in use, bad certificate file ...
-        print("echo server: %s" % exc, file=sys.stderr)
-        return 1
-    except CrashLoopError as exc:
+    except (OSError, ValueError, CrashLoopError) as exc:    # port, address, file: named
         print("echo server: %s" % exc, file=sys.stderr)
         return 1
     print("echo server stopped", flush=True)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An HTTP/1.1 server: keep-alive, pipelining, chunked uploads, limits, timeouts.
+"""An HTTP/1.1 server: a few pages, static files, limits, TLS, several workers.
 
     python3 examples/http_server.py [--host 127.0.0.1] [--port 8080] [--static DIR]
     curl -v http://127.0.0.1:8080/                       # Hello, world!
@@ -9,450 +9,45 @@
     curl http://127.0.0.1:8080/stats                     # counters, as JSON
     wrk -c100 -d5s http://127.0.0.1:8080/                # load
 
-The idea.  Bytes go into a sans-I/O parser (``protocols/http.py``), complete
-requests come out; a ``Router`` maps each one to a handler, a plain function
-``handler(request)`` that returns a ``Response`` -- or a generator that
-yields traps first (``/sleep``).  ``make_handler(router, limits)`` turns
-that into the ``handler(stream, address)`` that ``tcp_server`` runs for
-each connection, so other programs (``compose.py``, benchmarks) serve the
-same application.  Pipelined requests that arrive together are answered
-with one write.
+The protocol -- parsing, keep-alive, pipelining, limits, timeouts, static
+files -- is ``trampoline.protocols.http_server``'s; this program is the
+application and the command line.  A handler is a plain function of the
+request that returns a ``Response`` (``hello``, ``echo``), or a generator
+that yields traps first (``slow`` sleeps); a ``Router`` maps paths to them;
+``make_handler`` makes that the per-connection handler ``run_server``
+runs.  ``--workers N`` runs N processes sharing the port.
 
-Every limit answers with its status and closes the connection: request
-line too long 414, headers too large 431, body too large 413, malformed
-400, unsupported (a transfer coding, a method) 501, a head that takes longer
-than ``--header-timeout`` 408 -- so a slowloris client cannot hold a
-connection for long.  A keep-alive connection idle for ``--idle-timeout``
-is closed.  SIGTERM or Ctrl-C: the server stops accepting, idle connections
-close, requests being handled get ``--grace`` seconds to finish and be
-answered (with ``Connection: close``), and it exits with status 0.
-``--workers N`` runs N processes sharing the port
-(``trampoline.workers.run_server``).
-
-It never blocks the loop on a client; static files are read from the local
-disk directly (fast enough here; a server on slow disks would move those
-calls to ``run_in_thread``).
+Bad input is answered with its status (400, 408, 413, 414, 431, 501) and
+the connection closed; a client too slow to send or to read is let go.
+SIGTERM or Ctrl-C: the server stops accepting, idle connections close,
+requests being handled get ``--grace`` seconds to finish, and it exits
+with status 0.  A port out of range, a missing certificate or static
+directory, an address in use: one line saying which, exit status 1.
 """
 
 import argparse
 import collections
 import json
 import logging
-import mimetypes
 import os
 import signal
-import socket
 import ssl
 import sys
-from email.utils import formatdate
-from functools import partial
-from html import escape
-from time import time
-from types import GeneratorType
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)            # protocols/, when imported from elsewhere
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
-from protocols.http import (MAX_BODY, MAX_HEAD, MAX_HEADERS, MAX_LINE,  # noqa: E402
-                            STATUS_REASONS, ProtocolError, RequestParser, encode_headers)
-from trampoline import (Cancelled, TaskError, TaskTimeout, cancel, ignore_after, join,  # noqa: E402
-                        read, run, sleep, spawn, timeout_after, write)
+from trampoline import run, sleep  # noqa: E402
+from trampoline.net import server_context  # noqa: E402
+from trampoline.protocols.http import MAX_BODY  # noqa: E402
+from trampoline.protocols.http_server import (Limits, Response, Router,  # noqa: E402
+                                              error_response, make_handler, static_files)
 from trampoline.streams import tcp_server  # noqa: E402
 from trampoline.workers import CrashLoopError, run_server  # noqa: E402
 
-log = logging.getLogger("http_server")
-
-#: How much one read asks for.
-CHUNK = 262144
-#: Writes larger than this get ``Limits.send_timeout``.
-BIG_WRITE = 65536
-#: The methods the server knows; any other gets 501.
-KNOWN_METHODS = frozenset(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"])
-
-
-class Limits:
-    """How much a client may send, and how slowly.
-
-    ``max_line`` (the request line, else 414), ``max_head`` and
-    ``max_headers`` (else 431), ``max_body`` (else 413); ``header_timeout``:
-    seconds from a request's first byte to the end of its head (else 408),
-    ``body_timeout``: seconds for its body, ``idle_timeout``: seconds a
-    keep-alive connection may wait for its next request; ``grace``: seconds
-    a request being handled may still take at shutdown; ``send_timeout``:
-    seconds a large write (a file, a big body) may take before the client
-    counts as gone; ``linger``: seconds spent reading what a client still
-    sends after an error response (so it reads the response instead of a
-    connection reset).
-    """
-
-    def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
-                 max_body=MAX_BODY, header_timeout=10.0, body_timeout=60.0,
-                 idle_timeout=15.0, grace=10.0, send_timeout=60.0, linger=2.0):
-        self.max_line = max_line
-        self.max_head = max_head
-        self.max_headers = max_headers
-        self.max_body = max_body
-        self.header_timeout = header_timeout
-        self.body_timeout = body_timeout
-        self.idle_timeout = idle_timeout
-        self.grace = grace
-        self.send_timeout = send_timeout
-        self.linger = linger
-
-    def parser(self):
-        return RequestParser(max_line=self.max_line, max_head=self.max_head,
-                             max_headers=self.max_headers, max_body=self.max_body)
-
-
-# ============================================================ responses
-
-# Per status, its line; per second, the Date header: made once, reused.
-_STATUS_LINES = {status: b"HTTP/1.1 %d %s\r\n" % (status, reason.encode())
-                 for status, reason in STATUS_REASONS.items()}
-_date = [0, b""]
-
-
-def _status_line(status):
-    line = _STATUS_LINES.get(status)
-    if line is None:
-        line = b"HTTP/1.1 %d %s\r\n" % (status, STATUS_REASONS.get(status, "Unknown").encode())
-    return line
-
-
-def _http_date():
-    now = int(time())
-    if now != _date[0]:
-        _date[0], _date[1] = now, formatdate(now, usegmt=True).encode()
-    return _date[1]
-
-
-class Response:
-    """What a handler returns: ``Response(body=b"", status=200, headers=(),
-    content_type="text/plain; charset=utf-8")``.
-
-    ``body`` is bytes or str (sent as UTF-8).  ``headers`` are ``(name,
-    value)`` pairs; ``Content-Length``, ``Date`` and ``Connection`` are the
-    server's to add.  They are encoded once, here, so a handler may return
-    the same Response to every request.  ``close=True`` closes the
-    connection after it.  ``Response.file(f, size, ...)`` sends an open
-    binary file instead of a body.
-    """
-
-    __slots__ = ("status", "body", "head", "close", "fileobj", "length")
-
-    def __init__(self, body=b"", status=200, headers=(), content_type="text/plain; charset=utf-8",
-                 close=False):
-        if isinstance(body, str):
-            body = body.encode("utf-8", "backslashreplace")  # (paths may hold surrogates)
-        if content_type is not None:
-            headers = [("Content-Type", content_type)] + list(headers)
-        self.status = status
-        self.body = body
-        self.close = close
-        self.fileobj = None
-        self._encode(headers, len(body))
-
-    def _encode(self, headers, length):
-        # Everything of the head but Date and Connection, encoded once.
-        self.length = length
-        self.head = _status_line(self.status) + encode_headers(headers)
-        if self.status >= 200 and self.status not in (204, 304):
-            self.head += b"Content-Length: %d\r\n" % length
-
-    @classmethod
-    def file(cls, fileobj, size, content_type="application/octet-stream", headers=()):
-        """A response whose body is ``size`` bytes read from ``fileobj``
-        (closed once sent)."""
-        response = cls(b"", 200, (), None)
-        response.fileobj = fileobj
-        response._encode([("Content-Type", content_type)] + list(headers), size)
-        return response
-
-
-def error_response(status, message, close=False, headers=()):
-    """A short plain-text answer: ``"<status> <reason>: <message>"``."""
-    text = "%d %s: %s\n" % (status, STATUS_REASONS.get(status, "Error"), message)
-    return Response(text, status, headers, close=close)
-
-
-def _encode_head(response, keep_alive, version):
-    """The status line and headers for ``response`` (bytes)."""
-    if not keep_alive:
-        connection = b"Connection: close\r\n"
-    elif version == b"HTTP/1.0":
-        connection = b"Connection: keep-alive\r\n"
-    else:
-        connection = b""
-    return b"%sDate: %s\r\n%s\r\n" % (response.head, _http_date(), connection)
-
-
-# ============================================================ the router
-
-class Router:
-    """Maps a request to its handler: exact paths (``add``) first, then
-    prefixes (``mount``), longest first.  HEAD is allowed wherever GET is.
-    No route: 404; a route without the method: 405 (with ``Allow``); a
-    method the server does not know: 501."""
-
-    def __init__(self):
-        self._exact = {}                # path -> (handler, methods)
-        self._prefixes = []             # (prefix, handler, methods), longest first
-
-    def add(self, path, handler, methods=("GET",)):
-        self._exact[path] = (handler, _allowed(methods))
-
-    def route(self, path, methods=("GET",)):
-        """Decorator: ``@router.route("/hello")``."""
-        def register(handler):
-            self.add(path, handler, methods)
-            return handler
-        return register
-
-    def mount(self, prefix, handler, methods=("GET",)):
-        """Send every path that starts with ``prefix`` to ``handler``."""
-        self._prefixes.append((prefix, handler, _allowed(methods)))
-        self._prefixes.sort(key=lambda entry: -len(entry[0]))
-
-    def dispatch(self, request):
-        """The handler's Response (or generator), or an error Response."""
-        route = self._exact.get(request.path)
-        if route is None:
-            for prefix, handler, methods in self._prefixes:
-                if request.path.startswith(prefix):
-                    route = handler, methods
-                    break
-            else:
-                if request.method not in KNOWN_METHODS:
-                    return error_response(501, "method %s not implemented" % request.method)
-                return error_response(404, "no such page: %s" % request.path)
-        handler, methods = route
-        if methods is not None and request.method not in methods:
-            if request.method not in KNOWN_METHODS:
-                return error_response(501, "method %s not implemented" % request.method)
-            return error_response(405, "%s is not allowed here" % request.method,
-                                  headers=[("Allow", ", ".join(sorted(methods)))])
-        try:
-            response = handler(request)
-        except Exception:
-            log.exception("handler %s failed on %s %s", getattr(handler, "__name__", handler),
-                          request.method, request.target)
-            return error_response(500, "the handler failed; see the server's log")
-        if (type(response) is not Response and type(response) is not GeneratorType
-                and not isinstance(response, Response)):
-            return _not_a_response(handler, response)
-        return response
-
-
-def _not_a_response(handler, response):
-    log.error("handler %s returned %r, not a Response", getattr(handler, "__name__", handler),
-              response)
-    return error_response(500, "the handler failed; see the server's log")
-
-
-def _allowed(methods):
-    if methods is None:
-        return None                     # anything
-    methods = frozenset(methods)
-    return methods | {"HEAD"} if "GET" in methods else methods
-
-
-# ============================================================ connections
-
-def make_handler(router, limits=None, stats=None):
-    """The ``handler(stream, address)`` for ``tcp_server`` that serves HTTP
-    with ``router``.  ``limits``: a ``Limits``.  ``stats``: a
-    ``collections.Counter`` the server counts into (``http_connections``,
-    ``http_requests``, ``http_errors``, ``http_in_flight``: handlers
-    running now)."""
-    limits = Limits() if limits is None else limits
-    stats = collections.Counter() if stats is None else stats
-
-    def http_connection(stream, address):
-        return _connection(stream, router, limits, stats)
-    return http_connection
-
-
-def _connection(stream, router, limits, stats):
-    """Serve one connection: read, parse, dispatch, answer, until the
-    client closes, an error closes it, or it idles too long."""
-    sock = stream.sock
-    if isinstance(sock, ssl.SSLSocket):
-        receive, send_now = stream.read, stream.write
-    else:
-        # The traps themselves: no generator per call on the hot path.
-        receive, send_now = partial(read, sock), partial(write, sock)
-    send_timeout = limits.send_timeout
-
-    def send(data):
-        # A small write fits the socket's buffer; a large one may wait for
-        # a client that stopped reading: that one has a deadline.
-        if len(data) <= BIG_WRITE:
-            return send_now(data)
-        return timeout_after(send_timeout, send_now(data))
-
-    parser = limits.parser()
-    idle_timeout = limits.idle_timeout
-    out = []                            # answers ready, not yet written
-    stats["http_connections"] += 1
-    try:
-        while True:
-            try:
-                request = parser.next_request()
-                if request is None:
-                    if out:                     # answer what came before waiting
-                        yield send(out[0] if len(out) == 1 else b"".join(out))
-                        out.clear()
-                    if parser.idle:
-                        data = yield ignore_after(idle_timeout, receive(CHUNK))
-                        if not data:            # closed, or idle too long
-                            return
-                        parser.feed(data)
-                        continue
-                    request = yield _rest_of_request(parser, receive, send, limits)
-            except ProtocolError as error:
-                stats["http_errors"] += 1
-                response = error_response(error.status, str(error), close=True)
-                out.append(_encode_head(response, False, b"HTTP/1.1") + response.body)
-                yield send(b"".join(out))
-                yield _linger(sock, limits.linger)
-                return
-            stats["http_requests"] += 1
-            response = router.dispatch(request)
-            keep_alive = request.keep_alive
-            if type(response) is GeneratorType:
-                if out:
-                    yield send(b"".join(out))
-                    out.clear()
-                response, shutting_down = yield _run_handler(response, limits.grace, stats)
-                if shutting_down:
-                    keep_alive = False
-            if response.close:
-                keep_alive = False
-            out.append(_encode_head(response, keep_alive, request.version))
-            if request.method != "HEAD":
-                if response.fileobj is not None:
-                    yield _send_file(send, out, response)
-                elif response.body:
-                    out.append(response.body)
-            elif response.fileobj is not None:
-                response.fileobj.close()
-            if not keep_alive:
-                yield send(b"".join(out))
-                return
-    except (ConnectionError, TaskTimeout):
-        return                          # the client went away, or stopped reading
-
-
-def _rest_of_request(parser, receive, send, limits):
-    """Read until ``parser`` has a whole request (its first bytes are in):
-    the head within ``header_timeout``, then -- after a ``100 Continue`` if
-    the client waits for one -- the body within ``body_timeout``.  Raises
-    ProtocolError, 408 for a timeout."""
-    try:
-        request = yield timeout_after(limits.header_timeout, _read_until(parser, receive, True))
-    except TaskTimeout:
-        raise ProtocolError(408, "the request head took longer than %g s"
-                            % limits.header_timeout) from None
-    if request is not None:
-        return request
-    if parser.pending.expect_continue:
-        yield send(b"HTTP/1.1 100 Continue\r\n\r\n")
-    try:
-        return (yield timeout_after(limits.body_timeout, _read_until(parser, receive, False)))
-    except TaskTimeout:
-        raise ProtocolError(408, "the request body took longer than %g s"
-                            % limits.body_timeout) from None
-
-
-def _read_until(parser, receive, head_only):
-    """Feed ``parser`` until it has a request; with ``head_only``, return
-    None as soon as the head is in and the body is still to come."""
-    while True:
-        request = parser.next_request()
-        if request is not None:
-            return request
-        if head_only and parser.pending is not None:
-            return None
-        data = yield receive(CHUNK)
-        if data:
-            parser.feed(data)
-        else:
-            parser.feed_eof()           # next_request() says what was cut short
-
-
-def _run_handler(coro, grace, stats):
-    """Run a generator handler in a task of its own, so that a shutdown
-    (our cancellation) lets it finish within ``grace`` seconds.  Returns
-    ``(response, shutting_down)``."""
-    stats["http_in_flight"] += 1
-    task = yield spawn(coro)
-    try:
-        try:
-            return _checked((yield join(task)), coro), False
-        except Cancelled as exc:
-            cancelled = exc             # shutting down: finish this request first
-        try:
-            response = yield timeout_after(grace, join(task))
-        except TaskTimeout:
-            raise cancelled from None
-        return _checked(response, coro), True
-    except TaskError as exc:
-        log.error("handler failed", exc_info=exc.__cause__)
-        return error_response(500, "the handler failed; see the server's log"), False
-    finally:
-        stats["http_in_flight"] -= 1
-        if not task.done:
-            yield cancel(task)
-
-
-def _checked(response, coro):
-    if isinstance(response, Response):
-        return response
-    return _not_a_response(coro, response)
-
-
-def _send_file(send, out, response):
-    """Write the head in ``out`` and then the file, a chunk at a time."""
-    with response.fileobj as fileobj:
-        remaining = response.length
-        while remaining > 0:
-            # A local file: a read from the page cache, quick enough here.
-            data = fileobj.read(min(CHUNK, remaining))
-            if not data:
-                raise ConnectionError("%s shrank while being sent" % fileobj.name)
-            remaining -= len(data)
-            out.append(data)
-            yield send(b"".join(out))
-            out.clear()
-
-
-def _linger(sock, seconds):
-    """After an error response: say we are done, then read (and drop) what
-    the client still sends for a while, so that closing does not reset the
-    connection before the client has read our answer."""
-    if isinstance(sock, ssl.SSLSocket):
-        return
-    try:
-        sock.shutdown(socket.SHUT_WR)
-    except OSError:
-        return
-
-    def drain():
-        for _ in range(64):             # at most 16 MiB
-            if not (yield read(sock, CHUNK)):
-                return
-    try:
-        yield ignore_after(seconds, drain())
-    except OSError:
-        pass
-
-
 # ============================================================ the application
 
-HELLO = Response(b"Hello, world!\n")
+HELLO = Response(b"Hello, world!\n")        # encoded once, sent to every request
 
 
 def hello(request):
@@ -473,11 +68,11 @@ def slow(request):
         seconds = -1
     if not 0 <= seconds <= 60:
         return error_response(400, "s must be a number of seconds from 0 to 60")
-    return _sleep_then_answer(seconds)
+    return sleep_then_answer(seconds)
 
 
-def _sleep_then_answer(seconds):
-    yield sleep(seconds)
+def sleep_then_answer(seconds):
+    yield sleep(seconds)                    # other requests go on meanwhile
     return Response("slept %g s\n" % seconds)
 
 
@@ -489,67 +84,9 @@ def stats_page(stats):
     return stats_handler
 
 
-def static_files(root, prefix="/static/"):
-    """A handler serving the files under directory ``root`` at ``prefix``.
-    A path that climbs out of ``root`` (``..``, or a symbolic link that
-    leads outside) is refused with 403, and so is a hidden name (one that
-    starts with a dot: ``.git``, ``.env``); a directory is listed, or its
-    ``index.html`` served."""
-    root = os.path.realpath(root)
-
-    def serve_file(request):
-        relative = request.path[len(prefix):]
-        parts = relative.split("/")
-        if ".." in parts or "\0" in relative or "\\" in relative:
-            return error_response(403, "path traversal refused: %s" % request.path)
-        if any(part.startswith(".") for part in parts):
-            return error_response(403, "hidden files are not served: %s" % request.path)
-        path = os.path.realpath(os.path.join(root, *[p for p in parts if p]))
-        if path != root and not path.startswith(root + os.sep):
-            return error_response(403, "path traversal refused: %s" % request.path)
-        if os.path.isdir(path):
-            if not request.path.endswith("/"):
-                location = quote(request.path + "/", errors="surrogateescape")
-                if request.query:
-                    location += "?" + request.query
-                return Response("see %s\n" % location, 301, [("Location", location)])
-            index = os.path.join(path, "index.html")
-            if not os.path.isfile(index):
-                return _listing(request.path, path)
-            path = index
-        try:
-            fileobj = open(path, "rb")
-        except (FileNotFoundError, NotADirectoryError):
-            return error_response(404, "no such file: %s" % request.path)
-        except OSError as exc:
-            return error_response(403, "cannot open %s: %s" % (request.path, exc.strerror))
-        size = os.fstat(fileobj.fileno()).st_size
-        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        if content_type.startswith("text/"):
-            content_type += "; charset=utf-8"
-        return Response.file(fileobj, size, content_type)
-    return serve_file
-
-
-def _listing(url_path, directory):
-    names = sorted(os.listdir(directory))
-    items = []
-    for name in names:
-        if name.startswith("."):
-            continue
-        if os.path.isdir(os.path.join(directory, name)):
-            name += "/"
-        items.append('<li><a href="%s">%s</a></li>' % (
-            escape(quote(name, errors="surrogateescape")), escape(name)))
-    page = ("<!DOCTYPE html>\n<html><head><title>%s</title></head><body>\n<h1>%s</h1>\n"
-            "<ul>\n%s\n</ul>\n</body></html>\n" % (escape(url_path), escape(url_path),
-                                                   "\n".join(items)))
-    return Response(page, content_type="text/html; charset=utf-8")
-
-
 def make_router(static_root=None, stats=None):
-    """The demo application: ``/``, ``/echo``, ``/sleep?s=``, ``/stats``
-    (when given the Counter) and ``/static/`` (when given a directory)."""
+    """The application: ``/``, ``/echo``, ``/sleep?s=``, ``/stats`` (when
+    given the Counter) and ``/static/`` (when given a directory)."""
     router = Router()
     router.add("/", hello)
     router.add("/echo", echo, methods=("GET", "POST", "PUT"))
@@ -574,25 +111,28 @@ def announce(what, tls=False):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="trampoline HTTP/1.1 server")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port; 0 picks one (default 8080)")
-    parser.add_argument("--static", metavar="DIR", default=".",
-                        help="directory served under /static/ (default: the current one)")
-    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
-                        help="serve HTTPS with this certificate and private key (PEM files)")
-    parser.add_argument("--max-body", type=int, default=MAX_BODY,
-                        help="largest request body in bytes, else 413 (default %d)" % MAX_BODY)
-    parser.add_argument("--header-timeout", type=float, default=10.0,
-                        help="seconds for a request's head to arrive, else 408 (default 10)")
-    parser.add_argument("--body-timeout", type=float, default=60.0,
-                        help="seconds for a request's body to arrive, else 408 (default 60)")
-    parser.add_argument("--idle-timeout", type=float, default=15.0,
-                        help="seconds a keep-alive connection may idle (default 15)")
-    parser.add_argument("--grace", type=float, default=10.0,
-                        help="seconds requests may still take at shutdown (default 10)")
-    parser.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="worker processes sharing the port (POSIX); 0: one per CPU "
-                             "(default 1: no fork).  Each keeps its own /stats.")
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    add("--port", type=int, default=8080, help="port; 0 picks one (default 8080)")
+    add("--static", metavar="DIR", default=".",
+        help="directory served under /static/ (default: the current one)")
+    add("--tls", nargs=2, metavar=("CERT", "KEY"),
+        help="serve HTTPS with this certificate and private key (PEM files)")
+    add("--max-body", type=int, default=MAX_BODY,
+        help="largest request body in bytes, else 413 (default %d)" % MAX_BODY)
+    add("--header-timeout", type=float, default=10.0,
+        help="seconds for a request's head to arrive, else 408 (default 10)")
+    add("--body-timeout", type=float, default=60.0,
+        help="seconds for a request's body to arrive, else 408 (default 60)")
+    add("--idle-timeout", type=float, default=15.0,
+        help="seconds a keep-alive connection may idle (default 15)")
+    add("--send-timeout", type=float, default=60.0,
+        help="seconds a client may take to read an answer (default 60)")
+    add("--grace", type=float, default=10.0,
+        help="seconds requests may still take at shutdown (default 10)")
+    add("--workers", type=int, default=1, metavar="N",
+        help="worker processes sharing the port (POSIX); 0: one per CPU "
+             "(default 1: no fork).  Each keeps its own /stats.")
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error("--workers must be 0 or more")
@@ -601,30 +141,29 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     limits = Limits(max_body=args.max_body, header_timeout=args.header_timeout,
                     body_timeout=args.body_timeout, idle_timeout=args.idle_timeout,
-                    grace=args.grace)
+                    send_timeout=args.send_timeout, grace=args.grace)
     stats = collections.Counter()
-    handler = make_handler(make_router(args.static, stats), limits, stats)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     try:
-        context = None
-        if args.tls:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(*args.tls)
-        ready = announce("http server", bool(context))
+        handler = make_handler(make_router(args.static, stats), limits, stats)
+        context = server_context(*args.tls) if args.tls else None
+        # The server's options from the command line, in one place.
+        options = dict(ssl=context, ready=announce("http server", bool(context)))
         if args.workers == 1:
             # SIGINT/SIGTERM cancel the server: it stops accepting, idle
-            # connections close, handlers at work get --grace seconds.
-            run(tcp_server(args.host, args.port, handler, ssl=context, ready=ready),
+            # connections close, handlers at work get --grace seconds and
+            # answer with "Connection: close".
+            run(tcp_server(args.host, args.port, handler, **options),
                 shutdown_signals=(signal.SIGINT, signal.SIGTERM))
         else:
             # N processes, each with its kernel, sharing the listening
             # socket; they stop the same way (trampoline.workers).
-            run_server(args.host, args.port, handler, workers=args.workers, ssl=context,
-                       ready=ready, grace=args.grace)
-    except (OSError, CrashLoopError) as exc:    # address in use, bad certificate file ...
-        print("http server: %s" % exc, file=sys.stderr)
+            run_server(args.host, args.port, handler, workers=args.workers, grace=args.grace,
+                       **options)
+    except (OSError, ValueError, ssl.SSLError, CrashLoopError) as exc:
+        print("http server: %s" % exc, file=sys.stderr)     # port, file, address: named
         return 1
     print("http server stopped", flush=True)
     return 0

@@ -8,11 +8,14 @@ The server is one task: ``recvfrom`` a datagram, ``sendto`` it straight
 back to whoever sent it, forever -- no connections, so no task per client.
 The client sends each line of stdin as one datagram and prints the reply;
 UDP may lose datagrams, so it waits at most ``--timeout`` seconds for
-each (exit status 1 if one never came).  Ctrl-C stops either.
+each (exit status 1 if one never came).  Ctrl-C or SIGTERM stops the
+server (exit status 0); Ctrl-C stops the client.  A port out of range or
+an address in use: one line saying which, exit status 1.
 """
 
 import argparse
 import os
+import signal
 import socket
 import sys
 
@@ -66,18 +69,17 @@ def main(argv=None):
     try:
         if args.client:
             return run(client(args.host, args.port, args.timeout))
-        run(serve(args.host, args.port))
-    except KeyboardInterrupt:
-        if not args.client:
-            print("udp echo server stopped", flush=True)
+        run(serve(args.host, args.port), shutdown_signals=(signal.SIGINT, signal.SIGTERM))
+    except KeyboardInterrupt:           # (the client)
         return 130
     except TaskTimeout:
         print("udp echo client: no reply within %g s" % args.timeout, file=sys.stderr)
         return 1
-    except OSError as exc:
+    except (OSError, ValueError) as exc:        # the port, the address: named
         print("udp echo: %s" % exc, file=sys.stderr)
         return 1
-    return 0                                    # (serve() never returns)
+    print("udp echo server stopped", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

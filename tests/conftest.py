@@ -1,10 +1,18 @@
-"""Shared fixtures: run I/O tests on every poller backend."""
+"""Shared fixtures: run I/O tests on every poller backend.
 
+Child processes -- the scripts tests write and run -- import this
+checkout's ``trampoline`` through PYTHONPATH, set here once, rather than
+each putting the checkout on ``sys.path``."""
+
+import os
 import selectors
 
 import pytest
 
 import trampoline
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
 
 SELECTORS = {
     "default": lambda: None,                    # epoll on Linux

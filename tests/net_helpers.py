@@ -6,15 +6,18 @@ test there (it is autouse).
 """
 
 import fcntl
+import importlib.util
 import os
 import signal
 import socket
 import ssl
 import termios
+import threading
 
 import pytest
 
-from trampoline import Future, sleep, spawn
+import trampoline
+from trampoline import Future, cancel, read, sleep, spawn
 from trampoline.streams import tcp_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,6 +27,17 @@ CERT = os.path.join(HERE, "tls_cert.pem")
 KEY = os.path.join(HERE, "tls_key.pem")
 
 MiB = 1 << 20
+EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
+
+
+def load_example(name):
+    """The module of ``examples/<name>.py``, loaded from its file (the
+    examples are scripts, not a package; tests of their own code load
+    them this way rather than putting examples/ on ``sys.path``)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class Hung(BaseException):
@@ -88,6 +102,54 @@ def start_server(handler, host="127.0.0.1", **kwargs):
     task = yield spawn(tcp_server(host, 0, handler, ready=ready, **kwargs))
     address = yield ready
     return task, address[1]
+
+
+class ServerThread:
+    """A server in a kernel of its own on a thread of this process:
+    ``ServerThread(serving)`` where ``serving(ready)`` is the coroutine that
+    serves until cancelled and calls ``ready(address)`` once it listens.
+    ``port``; ``running()``; ``stop()``.  What a module fixture uses when
+    the server's code should count in coverage (a subprocess's does not)."""
+
+    def __init__(self, serving):
+        self._stop_here, self._stop_there = socket.socketpair()
+        self._ready = threading.Event()
+        self.address = self.error = None
+        self.thread = threading.Thread(target=self._run, args=(serving,), daemon=True)
+        self.thread.start()
+        if not self._ready.wait(10):
+            raise AssertionError("the server thread did not start listening in 10 s")
+        if self.error is not None:
+            raise self.error
+        self.port = self.address[1]
+
+    def _run(self, serving):
+        def on_ready(address):
+            self.address = address
+            self._ready.set()
+
+        def main():
+            server = yield spawn(serving(on_ready))
+            try:
+                yield read(self._stop_here, 1)      # until stop() closes the other end
+            finally:
+                yield cancel(server)
+        try:
+            trampoline.run(main())
+        except BaseException as exc:                # (reported by stop, or at start)
+            self.error = exc
+            self._ready.set()
+
+    def running(self):
+        return self.thread.is_alive() and self.error is None
+
+    def stop(self):
+        self._stop_there.close()
+        self.thread.join(10)
+        self._stop_here.close()
+        assert not self.thread.is_alive(), "the server thread did not stop"
+        if self.error is not None:
+            raise self.error
 
 
 def tcp_pair():

@@ -125,13 +125,15 @@ def test_telnet_example_chats(chat_server):
         ann.close()
 
 
-def test_chat_server_stops_on_ctrl_c(chat_server):
-    """SIGINT: exit status 130, no traceback."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_chat_server_stops_gracefully_on_sigint_and_sigterm(chat_server, signum):
+    """SIGINT or SIGTERM: a connected client sees the end of its stream,
+    the server exits with status 0, no traceback."""
     proc, port = chat_server
     ann = Person(port, "ann")
     try:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(10) == 130
+        proc.send_signal(signum)
+        assert proc.wait(10) == 0
         assert "Traceback" not in proc.stderr.read()
         assert ann.file.readline() == b""
     finally:

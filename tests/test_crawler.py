@@ -1,5 +1,5 @@
-"""examples/crawler.py against examples/http_server.py, both in one kernel
-(and once as two processes)."""
+"""examples/crawler.py (over trampoline.protocols.http_client) against the
+HTTP server, both in one kernel (and once as two processes)."""
 
 import os
 import subprocess
@@ -7,15 +7,15 @@ import sys
 
 import pytest
 
-from net_helpers import start_server, watchdog  # noqa: F401  (autouse)
+from net_helpers import load_example, start_server, watchdog  # noqa: F401  (autouse)
 from trampoline import cancel, run, sleep
+
+from trampoline.protocols import http_server
+from trampoline.protocols.http_client import Fetcher
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
-sys.path.insert(0, EXAMPLES)
-
-import http_server  # noqa: E402
-from crawler import Crawler, Fetcher  # noqa: E402
+Crawler = load_example("crawler").Crawler
 
 WATCHDOG_SECONDS = 20
 
@@ -38,6 +38,17 @@ def site(tmp_path):
         path.parent.mkdir(exist_ok=True)
         path.write_text(text)
     return tmp_path
+
+
+def site_router(site):
+    """The files of ``site`` under /static/, and /sleep?s=0."""
+    def nap(request):
+        yield sleep(0)
+        return http_server.Response("slept\n")
+    router = http_server.Router()
+    router.mount("/static/", http_server.static_files(str(site)))
+    router.add("/sleep", nap)
+    return router
 
 
 def serving(router, work, limits=None):
@@ -66,7 +77,7 @@ def test_crawls_the_site_with_bounded_connections(site, run):
     """Every page reachable on the site, once; redirects followed (sub ->
     sub/), a 404 recorded, other sites, broken links and non-HTML left
     alone; never more than 2 connections open, and they are reused."""
-    router = http_server.make_router(str(site))
+    router = site_router(site)
 
     def work(base, connections):
         crawler = Crawler(base + "/static/", max_pages=50, connections=2, timeout=5)
@@ -88,7 +99,7 @@ def test_crawls_the_site_with_bounded_connections(site, run):
 
 
 def test_max_pages(site, run):
-    router = http_server.make_router(str(site))
+    router = site_router(site)
 
     def work(base, connections):
         return (yield Crawler(base + "/static/", max_pages=3, connections=4).crawl())

@@ -1,19 +1,14 @@
-"""examples/protocols/http.py, the sans-I/O HTTP/1.1 parser: bytes in,
+"""trampoline/protocols/http.py, the sans-I/O HTTP/1.1 parser: bytes in,
 requests and responses out -- no sockets.  Also home of the seeded generator
 of malformed and truncated requests that test_http_server.py replays over a
 real server."""
 
-import os
 import random
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "examples"))
-
-from protocols.http import (ProtocolError, RequestParser, ResponseParser,  # noqa: E402
-                            encode_headers, encode_request, encode_response)
+from trampoline.protocols.http import (ProtocolError, RequestParser, ResponseParser,
+                                       encode_headers, encode_request, encode_response)
 
 
 def parse_all(data, eof=False, **limits):
@@ -417,3 +412,55 @@ def test_thousands_of_damaged_requests():
         cuts = sorted(rng.sample(range(len(data) + 1), min(len(data), rng.randrange(1, 6))))
         assert summary(*parse_in_pieces(data, cuts, eof=True)) == whole, data
     assert {400, 501}.issubset(statuses)    # the generator does reach the error paths
+
+
+# ================================================================ what RFC 9110/9112 ask of a recipient
+
+@pytest.mark.parametrize("head, body, expected", [
+    # RFC 9110 8.6: Content-Length = 1*DIGIT -- leading zeros are digits.
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0000000000000000005\r\n\r\n", b"hello",
+     b"hello"),
+    # RFC 9112 7.1: chunk-size = 1*HEXDIG, likewise.
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+     b"0000000000000000000005\r\nhello\r\n00000000000000000000\r\n\r\n", b"hello"),
+    # RFC 9110 5.6.1: a recipient must accept and ignore empty list elements.
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , chunked\r\n\r\n",
+     b"5\r\nhello\r\n0\r\n\r\n", b"hello"),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked , ,\r\n\r\n",
+     b"5\r\nhello\r\n0\r\n\r\n", b"hello"),
+])
+def test_framing_the_rfcs_allow_is_accepted(head, body, expected):
+    (request,), error = parse_all(head + body)
+    assert error is None and request.body == expected
+
+
+def test_a_transfer_encoding_of_only_empty_elements_is_refused():
+    requests, error = parse_all(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , ,\r\n\r\n")
+    assert not requests and error.status == 400 and "empty Transfer-Encoding" in str(error)
+
+
+def test_a_body_length_too_long_after_its_leading_zeros_is_still_413():
+    requests, error = parse_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 00%s\r\n\r\n"
+                                % (b"9" * 19))
+    assert error.status == 413
+
+
+@pytest.mark.parametrize("target", [b"HTTP://example.com/a?b=1", b"hTTpS://example.com/a?b=1"])
+def test_the_scheme_of_an_absolute_target_is_case_insensitive(target):
+    # RFC 9110 4.2.3: the scheme is case-insensitive.
+    (request,), error = parse_all(b"GET %s HTTP/1.1\r\nHost: example.com\r\n\r\n" % target)
+    assert error is None and (request.path, request.query) == ("/a", "b=1")
+
+
+@pytest.mark.parametrize("version", [b"HTTP/1.2", b"HTTP/1.9"])
+def test_a_higher_minor_version_is_handled_as_http_1_1(version):
+    # RFC 9110 2.5: process it as the highest minor version we conform to.
+    (request,), error = parse_all(b"GET / %s\r\nHost: x\r\n\r\n" % version)
+    assert error is None and request.version == b"HTTP/1.1" and request.keep_alive
+
+
+@pytest.mark.parametrize("version, status", [
+    (b"HTTP/2.0", 505), (b"HTTP/0.9", 505), (b"HTTP/1.x", 400), (b"HTTP/1.10", 400)])
+def test_other_versions_are_refused(version, status):
+    requests, error = parse_all(b"GET / %s\r\nHost: x\r\n\r\n" % version)
+    assert not requests and error.status == status

@@ -3,6 +3,7 @@ curl, http.client, urllib, wrk, plain sockets -- and a few hundred damaged
 requests replayed over one server, which must answer each the way the
 sans-I/O parser says and stay up."""
 
+import collections
 import http.client
 import json
 import os
@@ -23,12 +24,12 @@ from test_http_protocol import malformed_requests, parse_all
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 SERVER = os.path.join(EXAMPLES, "http_server.py")
-sys.path.insert(0, EXAMPLES)
 
-import http_server  # noqa: E402
-from protocols.http import ProtocolError, ResponseParser  # noqa: E402
-from net_helpers import CERT, KEY, start_server  # noqa: E402
+from net_helpers import CERT, KEY, ServerThread, load_example, start_server  # noqa: E402
 from trampoline import Event, cancel, join, run_in_thread, sleep, spawn  # noqa: E402
+from trampoline.protocols import http_server  # noqa: E402
+from trampoline.protocols.http import ProtocolError, ResponseParser  # noqa: E402
+from trampoline.streams import tcp_server  # noqa: E402
 
 WATCHDOG_SECONDS = 30
 
@@ -71,11 +72,26 @@ def site(tmp_path_factory):
     return root
 
 
+class InProcessServer(ServerThread):
+    """examples/http_server.py's application and the package's server, in a
+    thread of this process (so that the server's code counts in coverage):
+    ``port``, ``url(path)``.  The tests that need the script itself start
+    a ``Server``."""
+
+    def __init__(self, static, **limits):
+        example = load_example("http_server")
+        stats = collections.Counter()
+        handler = http_server.make_handler(example.make_router(static, stats),
+                                           http_server.Limits(**limits), stats)
+        super().__init__(lambda ready: tcp_server("127.0.0.1", 0, handler, ready=ready))
+
+    url = Server.url
+
+
 @pytest.fixture(scope="module")
 def server(site):
     """One server for the module; limits small enough to test quickly."""
-    running = Server("--static", str(site), "--max-body", "100000", "--header-timeout", "0.5",
-                     "--idle-timeout", "1")
+    running = InProcessServer(str(site), max_body=100000, header_timeout=0.5, idle_timeout=1)
     yield running
     running.stop()
 
@@ -381,7 +397,7 @@ def test_hundreds_of_damaged_requests_over_one_server(server):
             assert answers[-1].status == status, (data, answers[-1].body)
         assert responses(raw(server.port, good))[0].body == b"Hello, world!\n"
     assert errors > 100
-    assert server.proc.poll() is None
+    assert server.running()
 
 
 # ================================================================ the process
@@ -488,7 +504,7 @@ def test_a_failing_handler_is_a_500_and_the_connection_goes_on(run):
         raise RuntimeError("broken generator handler")
 
     router = http_server.Router()
-    router.add("/", http_server.hello)
+    router.add("/", lambda request: http_server.Response("Hello, world!\n"))
     router.add("/raise", broken)
     router.add("/none", lambda request: None)
     router.add("/slow", slow_broken)

@@ -1,4 +1,4 @@
-"""examples/kv_server.py: the store on a fake clock, the server over real
+"""trampoline/protocols/kv.py and examples/kv_server.py: the store on a fake clock, the server over real
 sockets, driven by redis-cli and redis-benchmark, and compared reply for
 reply with a real redis-server when one is installed."""
 
@@ -13,19 +13,18 @@ import threading
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401 (autouse)
+from net_helpers import ServerThread, watchdog  # noqa: F401 (autouse)
 from trampoline import Future, Kernel, VirtualClock, cancel, current, sleep, spawn
 from trampoline.streams import open_connection
 from trampoline.traps import write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(ROOT, "examples", "kv_server.py")
-sys.path.insert(0, os.path.join(ROOT, "examples"))
 
-import kv_server  # noqa: E402
-from kv_server import Store, glob_to_regex  # noqa: E402
-from protocols.resp import (ProtocolError, ReplyError, ReplyParser,  # noqa: E402
-                            RequestParser, encode_command)
+from trampoline.protocols.kv import kv_server  # noqa: E402
+from trampoline.protocols.kv import Store, glob_to_regex  # noqa: E402
+from trampoline.protocols.resp import (ProtocolError, ReplyError, ReplyParser,  # noqa: E402
+                                       RequestParser, encode_command)
 
 WATCHDOG_SECONDS = 30.0
 
@@ -131,13 +130,15 @@ def stop(proc):
 
 @pytest.fixture(scope="module")
 def server():
-    """examples/kv_server.py on a free port; yields the port."""
-    proc, line = start([sys.executable, SERVER, "--port", "0"], "listening on 127.0.0.1:")
+    """kv_server on a free port, in a thread of this process (so that its
+    code counts in coverage); yields the port.  The script itself is run
+    by test_example_servers.py and by the tests below that need a process."""
+    running = ServerThread(lambda ready: kv_server("127.0.0.1", 0, Store(), ready=ready))
     try:
-        yield int(line.rsplit(":", 1)[1])
+        yield running.port
     finally:
-        assert proc.poll() is None, "the server died: " + proc.stderr.read()
-        stop(proc)
+        assert running.running(), "the server died: %r" % running.error
+        running.stop()
 
 
 @pytest.fixture
@@ -406,7 +407,7 @@ def test_connect_time_questions(kv):
     """What clients ask on connecting: answered so that they carry on."""
     got = kv.call(["COMMAND", "DOCS"], ["CONFIG", "GET", "save"], ["CONFIG", "GET", "appendonly"],
                   ["CLIENT", "SETINFO", "lib-name", "redis-py"], ["CLIENT", "SETNAME", "me"],
-                  ["CLIENT", "GETNAME"], ["HELLO", "3"], ["SELECT", "0"], ["SELECT", "1"],
+                  ["CLIENT", "GETNAME"], ["HELLO", "4"], ["SELECT", "0"], ["SELECT", "1"],
                   ["CONFIG", "SET", "x", "y"], ["CLIENT", "SETNAME"])
     assert got[:6] == [[], [b"save", b""], [b"appendonly", b"no"], "OK", "OK", b"me"]
     assert got[6:] == [ReplyError("NOPROTO unsupported protocol version"), "OK",
@@ -483,7 +484,7 @@ def test_keys_expire_on_the_kernels_virtual_clock():
 
     def main():
         ready = Future()
-        server = yield spawn(kv_server.kv_server("127.0.0.1", 0, store, ready=ready))
+        server = yield spawn(kv_server("127.0.0.1", 0, store, ready=ready))
         host, port = (yield ready)[:2]
         stream = yield open_connection(host, port)
         with stream:
@@ -519,7 +520,7 @@ def test_a_pipelined_batch_is_answered_with_one_write():
     def main():
         counter.skip = yield current()
         ready = Future()
-        server = yield spawn(kv_server.kv_server("127.0.0.1", 0, Store(), ready=ready))
+        server = yield spawn(kv_server("127.0.0.1", 0, Store(), ready=ready))
         host, port = (yield ready)[:2]
         stream = yield open_connection(host, port)
         with stream:
@@ -654,6 +655,54 @@ def test_glob_patterns_match_a_real_redis(server, redis):
             pattern = bytes(rng.choice(alphabet) for _ in range(rng.randrange(1, 7)))
             (mine,), (real,) = ours.call(["KEYS", pattern]), theirs.call(["KEYS", pattern])
             assert sorted(mine) == sorted(real), pattern
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def raw_reply(conn, command):
+    """Send one command; return its reply's bytes exactly as they came."""
+    conn.sock.sendall(encode_command(*command))
+    data = b""
+    while True:
+        chunk = conn.sock.recv(65536)
+        if not chunk:
+            raise EOFError("closed before the reply to %r" % (command,))
+        data += chunk
+        if ReplyParser().feed(data):        # one whole reply (and one only: we wait for it)
+            return data
+
+
+RESP3_SCRIPT = DIFFERENTIAL_SCRIPT + [
+    ["CLIENT", "GETNAME"], ["MGET", "nope", "k", "nope"], ["SET", "k", "v"], ["MGET", "k", "x"],
+    ["SET", "k", "w", "GET"], ["SET", "fresh", "v", "NX", "GET"], ["SET", "k", "v", "NX"],
+    ["COMMAND", "INFO", "nosuch"],
+    ["HELLO", "3", "SETNAME", "a b"], ["HELLO", "3", "AUTH", "nobody", "pw"], ["HELLO", "3", "FOO"],
+    ["HELLO", "5", "FOO"], ["KEYS", "nothing*"], ["TTL", "nope"],
+]
+
+
+def test_resp3_replies_match_a_real_redis_word_for_word(server, redis):
+    """After HELLO 3 (what redis-py 8 and ``redis-cli -3`` say first): the
+    same script, and RESP3's own replies (``_`` nils, maps), byte for byte
+    as redis-server sends them; HELLO's map has the same fields."""
+    ours = Connection(("127.0.0.1", server))
+    theirs = Connection(redis, socket.AF_UNIX)
+    try:
+        hellos = [ReplyParser().feed(raw_reply(conn, ["HELLO", "3", "SETNAME", "tester"]))[0]
+                  for conn in (ours, theirs)]
+        assert [list(hello) for hello in hellos] == [list(hellos[1])] * 2
+        assert hellos[0][b"proto"] == hellos[1][b"proto"] == 3
+        for command in RESP3_SCRIPT:
+            if command == ["SELECT", "99"]:
+                command = ["SELECT", "16"]
+            if command[0] == "HELLO" and command[1:2] == ["2"] and len(command) == 2:
+                continue
+            assert raw_reply(ours, command) == raw_reply(theirs, command), command
+        # And back to RESP2 on the same connection.
+        for conn in (ours, theirs):
+            assert ReplyParser().feed(raw_reply(conn, ["HELLO", "2"]))[0][5] == 2
+        assert raw_reply(ours, ["GET", "nope"]) == raw_reply(theirs, ["GET", "nope"]) == b"$-1\r\n"
     finally:
         ours.close()
         theirs.close()

@@ -17,7 +17,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SERVER = textwrap.dedent("""
     import os, resource, sys
-    sys.path.insert(0, sys.argv[1])
     from trampoline import run, tcp_server
 
     def echo(stream, address):

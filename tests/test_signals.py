@@ -166,7 +166,6 @@ def test_with_shutdown_signals_results_and_errors_pass_through():
 def test_a_second_signal_kills_a_process_whose_cleanup_hangs():
     script = textwrap.dedent("""
         import os, signal, sys
-        sys.path.insert(0, %r)
         from trampoline import run, sleep
 
         def main():
@@ -178,7 +177,7 @@ def test_a_second_signal_kills_a_process_whose_cleanup_hangs():
                 yield sleep(60)             # a cleanup that never ends
 
         run(main(), shutdown_signals=(signal.SIGINT, signal.SIGTERM))
-    """ % ROOT)
+    """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
     try:
         assert proc.stdout.readline() == b"cleaning up\n"

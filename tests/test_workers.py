@@ -34,7 +34,6 @@ ECHO_SERVER = os.path.join(ROOT, "examples", "echo_server.py")
 # worker dies as it starts.  --quick and --kill-margin set those constants.
 SCRIPT = r"""
 import argparse, logging, os, sys, time
-sys.path.insert(0, %r)
 from trampoline import sleep, workers
 from trampoline.workers import run_server
 
@@ -65,11 +64,11 @@ def slow(stream, address):
 
 if args.crash:
     os.register_at_fork(after_in_child=lambda: os._exit(3))
-logging.basicConfig(level=logging.INFO, format="%%(message)s")
+logging.basicConfig(level=logging.INFO, format="%(message)s")
 run_server("127.0.0.1", 0, slow, workers=args.workers, grace=args.grace,
-           ready=lambda address: print("listening on %%s:%%d" %% address, flush=True))
+           ready=lambda address: print("listening on %s:%d" % address, flush=True))
 print("stopped", flush=True)
-""" % ROOT
+"""
 
 STARTED = re.compile(r"worker (\d+) started \(pid (\d+)\)")
 

@@ -1,13 +1,45 @@
-"""Plain socket helpers (no traps, no yields): listening sockets.
+"""Plain socket helpers (no traps, no yields): listening sockets, ports, TLS contexts.
 
 This module makes sockets ready for the kernel: non-blocking, with the
-options a server wants.  It never blocks and never touches the kernel.
+options a server wants; it checks what a user gives (a port, a certificate)
+and says what is wrong with it by name.  It never blocks and never touches
+the kernel.
 """
 
 import os
 import socket
+import ssl
 
-__all__ = ["listen"]
+__all__ = ["listen", "check_port", "server_context"]
+
+
+def check_port(port, who="port"):
+    """``port`` if it is a TCP/UDP port number (an int from 0 to 65535),
+    else ``ValueError`` naming it and ``who`` asked (a function's name).
+    (The socket module would take 99999 as 99999 % 65536 in some calls and
+    raise ``OverflowError`` in others.)"""
+    if type(port) is not int or not 0 <= port <= 65535:
+        raise ValueError("%s: port must be an int from 0 to 65535, got %r" % (who, port))
+    return port
+
+
+def server_context(certfile, keyfile=None):
+    """An ``ssl.SSLContext`` for a server, holding the certificate chain in
+    ``certfile`` and its private key in ``keyfile`` (PEM files; the key may
+    be in ``certfile``).  Raises ``FileNotFoundError`` naming the missing
+    file, and ``ssl.SSLError`` naming both files when OpenSSL refuses them
+    (not PEM, the key does not match the certificate, swapped)."""
+    for path in (certfile, keyfile):
+        if path is not None and not os.path.isfile(path):
+            raise FileNotFoundError(2, "no such certificate or key file: %s" % path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except ssl.SSLError as exc:
+        raise ssl.SSLError(exc.errno, "cannot load the certificate %s with the private key %s "
+                           "(PEM files, the key the certificate's?): %s"
+                           % (certfile, keyfile or certfile, exc)) from None
+    return context
 
 
 def listen(address, *, backlog=1024, reuse_port=False):
@@ -24,6 +56,7 @@ def listen(address, *, backlog=1024, reuse_port=False):
         family = socket.AF_UNIX
         address = os.fspath(address)
     elif isinstance(address, tuple) and len(address) in (2, 4):
+        check_port(address[1], "listen()")
         family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
     else:
         raise TypeError("listen() needs (host, port) or a Unix socket path, got %r" % (address,))
@@ -39,7 +72,12 @@ def listen(address, *, backlog=1024, reuse_port=False):
             if not hasattr(socket, "SO_REUSEPORT"):   # pragma: no cover - not Linux
                 raise OSError("listen(): SO_REUSEPORT is not supported here")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            # Say where: "Address already in use" alone does not.
+            raise type(exc)(exc.errno, "%s: cannot listen on %s"
+                            % (exc.strerror, _format(address))) from None
         sock.listen(backlog)
         sock.setblocking(False)
     except BaseException:
@@ -54,3 +92,10 @@ def _is_socket_file(path):
         return stat.S_ISSOCK(os.stat(path).st_mode)
     except (OSError, ValueError):
         return False
+
+
+def _format(address):
+    if isinstance(address, tuple):
+        host, port = address[:2]
+        return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host or "*", port)
+    return repr(address)

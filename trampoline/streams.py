@@ -46,7 +46,7 @@ from types import CoroutineType, GeneratorType, coroutine
 
 from . import traps
 from .errors import TaskError, TrampolineError
-from .net import listen
+from .net import check_port, listen
 from .threads import run_in_thread
 from .timeouts import timeout_after
 from .traps import _describe, accept, cancel, connect, current, join, sleep, spawn
@@ -496,6 +496,7 @@ def open_connection(host, port, *, ssl=None, server_hostname=None, timeout=None,
     whole thing -- look-up, connection, handshake -- and raises
     ``TaskTimeout``.  ``local_addr``, ``(host, port)``: bind there first.
     """
+    check_port(port, "open_connection()")
     context = _client_context(ssl, server_hostname)
     if server_hostname is None:
         server_hostname = host
@@ -586,6 +587,7 @@ def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False,
     (``EADDRINUSE`` ...) at the start.
     """
     _check_server_args(handler, ssl, ready)
+    check_port(port, "tcp_server()")
     address = (host or "", port)
     if host:
         infos = yield getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -713,9 +715,26 @@ def _connection(conn, address, handler, context, connections):
                     "the handler %s returned %s; it must be a generator function "
                     "or an async def" % (getattr(handler, "__qualname__", handler),
                                          _describe(coro)))
-            yield coro
+            try:
+                yield coro
+            except _PEER_TROUBLE as exc:
+                _log_peer_trouble(address, exc)
     finally:
         connections.pop(me, None)
+
+
+# What one connection's peer can do to it -- reset it, close it under a
+# write, stop answering -- is ordinary network life, not a bug in the
+# handler: one line in the log (DEBUG for a reset or a broken pipe), never a
+# crash report.  Anything else a handler raises is still reported, with its
+# traceback.
+_PEER_TROUBLE = (ConnectionError, TimeoutError)
+
+
+def _log_peer_trouble(address, exc):
+    level = logging.INFO if isinstance(exc, TimeoutError) else logging.DEBUG
+    log.log(level, "connection from %s ended: %s: %s", _format_address(address),
+            type(exc).__name__, exc)
 
 
 def _format_address(address):

@@ -17,6 +17,8 @@ here (that could block): give numeric addresses, or resolve first with
 
 import socket
 
+from .net import _format, check_port
+
 __all__ = ["udp_socket"]
 
 
@@ -29,12 +31,14 @@ def udp_socket(address=None, *, family=None, reuse_port=False):
     unbound (the system binds it on the first ``sendto``); ``family`` then
     picks IPv4 (the default) or IPv6 (``socket.AF_INET6``).
     ``reuse_port`` sets ``SO_REUSEPORT`` (several sockets sharing a port).
-    Raises ``TypeError`` for an address that is not a tuple, and the
-    ``OSError`` of ``bind`` (``EADDRINUSE`` ...).
+    Raises ``TypeError`` for an address that is not a tuple,
+    ``ValueError`` for a port out of range, and the ``OSError`` of ``bind``
+    (``EADDRINUSE`` ..., naming the address).
     """
     if address is not None:
         if not isinstance(address, tuple) or len(address) not in (2, 4):
             raise TypeError("udp_socket() needs a (host, port) address, got %r" % (address,))
+        check_port(address[1], "udp_socket()")
         if family is None:
             family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
     elif family is None:
@@ -45,7 +49,11 @@ def udp_socket(address=None, *, family=None, reuse_port=False):
         if reuse_port:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if address is not None:
-            sock.bind(address)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                raise type(exc)(exc.errno, "%s: cannot bind to %s"
+                                % (exc.strerror, _format(address))) from None
     except BaseException:
         sock.close()
         raise

@@ -66,7 +66,7 @@ from types import CoroutineType, GeneratorType
 from .combinators import select, shield
 from .errors import Cancelled, TaskError, TrampolineError
 from .kernel import run
-from .net import listen
+from .net import check_port, listen
 from .streams import _check_server_args, serve
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, current, join, read, spawn
@@ -176,8 +176,7 @@ def _address(host, port, unix):
             raise ValueError("run_server(): give host and port, or unix=PATH with host "
                              "and port None -- not both")
         return os.fspath(unix)
-    if type(port) is not int or not 0 <= port <= 65535:
-        raise ValueError("run_server(): port must be an int from 0 to 65535, got %r" % (port,))
+    check_port(port, "run_server()")
     if not host:
         return ("", port)               # every IPv4 interface, as tcp_server
     # Resolved here, blocking: this process runs no kernel to keep going.

@@ -11,7 +11,6 @@ HTTP/1.1 requests up to their blank line and answers each with RESPONSE
 import argparse
 import os
 import signal
-import sys
 
 HOST = "127.0.0.1"
 BACKLOG = 4096          # the 10,000-connection workload connects in a burst
@@ -92,7 +91,3 @@ def serve(main, args):
         stop(None, None)
 
 
-def repo_on_path():
-    """Make ``import trampoline`` find the repository's copy."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, os.path.dirname(os.path.dirname(here)))

@@ -3,27 +3,24 @@
 protocol code rather than the fixed-response servers of
 trampoline_server.py.
 
-    --mode http           examples/http_server.py's handler (its sans-I/O
-                          parser, router and limits) serving "/"
-    --mode resp           examples/kv_server.py (the Redis-protocol store)
+    --mode http           trampoline.protocols.http_server (its sans-I/O
+                          parser, router and limits) serving "/", as
+                          examples/http_server.py does
+    --mode resp           trampoline.protocols.kv (the Redis-protocol store)
     --mode echo --workers N
                           the echo handler under run_server(workers=N):
                           N processes, one kernel each
 """
 
-import os
-import sys
+from common import HOST, parse_args, ready, serve
 
-from common import HOST, parse_args, ready, repo_on_path, serve
+from trampoline import run
+from trampoline.protocols.http_server import Response, Router, make_handler
+from trampoline.protocols.kv import kv_server
+from trampoline.streams import tcp_server
+from trampoline.workers import run_server
 
-repo_on_path()
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "examples")
-sys.path.insert(0, EXAMPLES)
-
-from trampoline import run  # noqa: E402
-from trampoline.streams import tcp_server  # noqa: E402
-from trampoline.workers import run_server  # noqa: E402
+HELLO = Response(b"Hello, world!\n")
 
 
 def extra(parser):
@@ -40,12 +37,12 @@ def echo(stream, address):
 
 def main(args):
     if args.mode == "http":
-        import http_server
-        handler = http_server.make_handler(http_server.make_router())
+        router = Router()
+        router.add("/", lambda request: HELLO)           # examples/http_server.py's "/"
+        handler = make_handler(router)
         run(tcp_server(HOST, args.port, handler, backlog=4096, ready=lambda a: ready(a[1])))
     elif args.mode == "resp":
-        import kv_server
-        run(kv_server.kv_server(HOST, args.port, ready=lambda a: ready(a[1])))
+        run(kv_server(HOST, args.port, ready=lambda a: ready(a[1])))
     else:
         run_server(HOST, args.port, echo, workers=args.workers, backlog=4096,
                    ready=lambda a: ready(a[1]))

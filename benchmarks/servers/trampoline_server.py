@@ -3,9 +3,8 @@
 connection, written the way the README writes it."""
 
 from common import (BACKLOG, HOST, READ_SIZE, RESPONSE, parse_args, ready,
-                    repo_on_path, responses, serve)
+                    responses, serve)
 
-repo_on_path()
 from trampoline import accept, listen, read, run, spawn, write  # noqa: E402
 
 

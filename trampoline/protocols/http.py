@@ -64,6 +64,7 @@ STATUS_REASONS = {
 _TCHAR = (b"!#$%&'*+-.^_`|~0123456789"
           b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HEX = b"0123456789abcdefABCDEF"
+_DIGITS = frozenset(b"0123456789")
 # In a head: every byte but the control characters (tab, CR and LF excepted).
 _HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256))
 
@@ -360,14 +361,17 @@ class _Parser:
             if name == b"content-length":
                 lengths.append(value)
             elif name == b"transfer-encoding":
-                codings.extend(c.strip().lower() for c in value.split(b","))
-        if codings:
+                # Empty list elements ("chunked, ," or ", chunked") are
+                # ignored, as RFC 9110 5.6.1 says a recipient must.
+                codings.extend(c for c in (c.strip(b" \t").lower() for c in value.split(b","))
+                               if c)
+        if codings or any(name == b"transfer-encoding" for name, _ in headers):
+            if not codings:
+                self._fail(400, "an empty Transfer-Encoding")
             if lengths:
                 self._fail(400, "both Transfer-Encoding and Content-Length")
             if version == b"HTTP/1.0":
                 self._fail(400, "Transfer-Encoding in an HTTP/1.0 message")
-            if not all(codings):
-                self._fail(400, "an empty transfer coding")
             other = [c for c in codings if c != b"chunked"]
             if other:
                 self._fail(501, "transfer coding %r not implemented"
@@ -384,10 +388,11 @@ class _Parser:
             value = values.pop()
             if not value.isdigit():
                 self._fail(400, "malformed Content-Length: %r" % value[:40])
-            if len(value) > 18:
+            digits = value.lstrip(b"0") or b"0"     # "0005" is 5 (RFC 9110 8.6)
+            if len(digits) > 18:
                 self._fail(413, "a body of %s... bytes, more than the limit of %d"
-                           % (value[:18].decode(), self.max_body))
-            length = int(value)
+                           % (digits[:18].decode(), self.max_body))
+            length = int(digits)
             if length > self.max_body:
                 self._fail(413, "a body of %d bytes, more than the limit of %d"
                            % (length, self.max_body))
@@ -439,6 +444,7 @@ class _Parser:
                 if (not size or size.translate(None, _HEX) or b"\r" in line[:-1]
                         or line.translate(None, _HEAD_CHARS)):
                     self._fail(400, "malformed chunk size %r" % line[:40])
+                size = size.lstrip(b"0") or b"0"    # leading zeros say nothing
                 if len(size) > 15:
                     self._fail(413, "a chunk of 0x%s... bytes, more than the body limit of %d"
                                % (size[:15].decode(), self.max_body))
@@ -545,10 +551,13 @@ class RequestParser(_Parser):
             self._fail(400, "malformed request line %r" % line[:80])
         method, target, version = parts
         if version != b"HTTP/1.1" and version != b"HTTP/1.0":
-            if (len(version) == 8 and version.startswith(b"HTTP/") and version[5:6].isdigit()
-                    and version[6] == 46 and version[7:].isdigit()):
+            if not (len(version) == 8 and version.startswith(b"HTTP/") and version[5] in _DIGITS
+                    and version[6] == 46 and version[7] in _DIGITS):
+                self._fail(400, "malformed HTTP version %r" % version[:20])
+            if version[5] != 49:                # "1"
                 self._fail(505, "HTTP version %s not supported" % version.decode())
-            self._fail(400, "malformed HTTP version %r" % version[:20])
+            # HTTP/1.2 and up: read as the highest 1.x we speak (RFC 9110 2.5).
+            version = b"HTTP/1.1"
         known = _METHODS.get(method)
         if known is None:
             if not method or method.translate(None, _TCHAR):
@@ -563,7 +572,7 @@ class RequestParser(_Parser):
         if target[:1] != "/":
             if target == "*" and method == "OPTIONS":
                 pass
-            elif target.startswith(("http://", "https://")):
+            elif target[:8].lower().startswith(("http://", "https://")):    # any case
                 slash = target.find("/", target.index("//") + 2)
                 target = target[slash:] if slash >= 0 else "/"
             elif method == "CONNECT" and target:

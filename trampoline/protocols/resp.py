@@ -1,4 +1,4 @@
-"""RESP2, the Redis protocol, sans-I/O: bytes in, commands or replies out.
+"""RESP, the Redis protocol, sans-I/O: bytes in, commands or replies out.
 
 What it is for: the Redis wire protocol without the wire.  ``RequestParser``
 is a server's half -- feed it the bytes a client sent, get back the complete
@@ -28,20 +28,24 @@ import re
 __all__ = [
     "ProtocolError", "RequestParser", "ReplyParser", "ReplyError",
     "encode_simple", "encode_error", "encode_integer", "encode_bulk", "encode_array",
-    "encode_command", "OK", "PONG", "NIL", "EMPTY_ARRAY",
+    "encode_map", "encode_command", "OK", "PONG", "NIL", "NULL", "EMPTY_ARRAY",
     "MAX_BULK", "MAX_MULTIBULK", "MAX_INLINE",
 ]
 
 #: The longest bulk string a request may carry (Redis's proto-max-bulk-len).
 MAX_BULK = 512 * 1024 * 1024
-#: The most arguments one multibulk request may have.
-MAX_MULTIBULK = 1024 * 1024
+#: The most arguments one multibulk request may have: Redis 7 takes up to
+#: INT_MAX (arguments are stored as they come, never allocated ahead, so a
+#: large count alone costs nothing).
+MAX_MULTIBULK = 2**31 - 1
 #: The longest inline command line (and header line), line ending excluded.
 MAX_INLINE = 64 * 1024
 
 OK = b"+OK\r\n"
 PONG = b"+PONG\r\n"
 NIL = b"$-1\r\n"
+#: RESP3's null, which replaces both nils (``$-1`` and ``*-1``).
+NULL = b"_\r\n"
 EMPTY_ARRAY = b"*0\r\n"
 
 
@@ -370,15 +374,27 @@ def encode_bulk(data):
     return b"$%d\r\n%s\r\n" % (len(data), data)
 
 
-def encode_array(items):
+def encode_array(items, null=NIL):
     """An array of bulk strings (``None`` items are nils); ``None`` itself
-    is the nil array, ``*-1``."""
+    is the nil array, ``*-1``.  ``null=NULL``: RESP3, where every nil is
+    ``_``."""
     if items is None:
-        return b"*-1\r\n"
+        return b"*-1\r\n" if null is NIL else null
     parts = [b"*%d\r\n" % len(items)]
     append = parts.append
     for item in items:
-        append(NIL if item is None else b"$%d\r\n%s\r\n" % (len(item), item))
+        append(null if item is None else b"$%d\r\n%s\r\n" % (len(item), item))
+    return b"".join(parts)
+
+
+def encode_map(pairs, resp3):
+    """A map from ``(name, encoded value)`` pairs (``name`` bytes, sent as
+    a bulk string): RESP3's ``%n``, or in RESP2 the flat array of names and
+    values that Redis sends instead."""
+    parts = [b"%%%d\r\n" % len(pairs) if resp3 else b"*%d\r\n" % (2 * len(pairs))]
+    for name, value in pairs:
+        parts.append(b"$%d\r\n%s\r\n" % (len(name), name))
+        parts.append(value)
     return b"".join(parts)
 
 
@@ -418,8 +434,9 @@ class ReplyParser:
 
     Each reply is a ``str`` (status: ``+OK`` is ``"OK"``), a ``ReplyError``,
     an ``int``, ``bytes`` (a bulk string), ``None`` (nil) or a ``list``
-    (arrays nest).  Incomplete input is kept for the next call; a reply
-    that is not RESP2 raises ``ProtocolError``.  Re-parses an unfinished
+    (arrays nest); RESP3's null is ``None``, a map a ``dict``, a set a
+    ``list``, a boolean a ``bool``, a double a ``float``.  Incomplete input is kept for the next call; a reply
+    that is not RESP raises ``ProtocolError``.  Re-parses an unfinished
     reply from its start on each call: fine for a client's replies.
     """
 
@@ -441,6 +458,21 @@ class ReplyParser:
         self._offset += pos
         return replies
 
+    def _parse_items(self, buf, pos, count, per_item):
+        """``(items, end)`` of an aggregate of ``count`` (digits) entries
+        of ``per_item`` replies each, or ``(None, None)`` if incomplete."""
+        number = _strict_int(count)
+        if number is None or number < 0:
+            raise ProtocolError("Protocol error: bad count %r in reply" % count,
+                                self._offset + pos)
+        items = []
+        for _ in range(number * per_item):
+            item, pos = self._parse_one(buf, pos)
+            if pos is None:
+                return None, None
+            items.append(item)
+        return items, pos
+
     def _parse_one(self, buf, pos):
         """``(reply, end)``, or ``(None, None)`` if incomplete."""
         line_end = buf.find(b"\r\n", pos)
@@ -449,6 +481,19 @@ class ReplyParser:
         kind = buf[pos]
         line = buf[pos + 1:line_end]
         after = line_end + 2
+        if kind == 0x5f:                # _ (RESP3 null)
+            return None, after
+        if kind == 0x23:                # # (RESP3 boolean)
+            return line == b"t", after
+        if kind == 0x2c:                # , (RESP3 double)
+            return float(line.replace(b"inf", b"Infinity")), after
+        if kind == 0x25:                # % (RESP3 map): a dict
+            items, after = self._parse_items(buf, after, line, 2)
+            if after is None:
+                return None, None
+            return dict(zip(items[::2], items[1::2])), after
+        if kind == 0x7e:                # ~ (RESP3 set): a list
+            return self._parse_items(buf, after, line, 1)
         if kind == 0x2b:                # +
             return line.decode("utf-8", "replace"), after
         if kind == 0x2d:                # -
@@ -471,12 +516,6 @@ class ReplyParser:
         if kind == 0x2a:                # *
             if number < 0:
                 return None, after
-            items = []
-            for _ in range(number):
-                item, after = self._parse_one(buf, after)
-                if after is None:
-                    return None, None
-                items.append(item)
-            return items, after
+            return self._parse_items(buf, after, line, 1)
         raise ProtocolError("Protocol error: unknown reply type %r" % chr(kind),
                             self._offset + pos)

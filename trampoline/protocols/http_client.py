@@ -1,0 +1,196 @@
+"""An HTTP/1.1 client: a bounded pool of keep-alive connections, timeouts, redirects.
+
+    fetcher = Fetcher(connections=4, timeout=10)
+    page = yield fetcher.get("http://127.0.0.1:8080/")     # a Page; errors in page.error
+    response = yield fetcher.fetch(url)                   # one request; raises FetchError
+
+What it is for: fetching many URLs from a few sites concurrently without
+opening a connection per request -- ``examples/crawler.py`` is built on it.
+Responses are parsed by the sans-I/O ``ResponseParser`` of
+``protocols/http.py``; connections are ``open_connection`` streams (TLS for
+``https``).
+
+The idea.  Every request takes a slot of a ``Semaphore`` (at most
+``connections`` requests, hence connections, at once) and runs under one
+deadline, connecting included.  A connection whose response left it
+reusable goes back to an idle pool keyed by (scheme, host, port); the next
+request to that place takes it, and if the server had closed it meanwhile
+(the read finds the end of stream before any byte), tries once more on a
+new connection.
+
+What it must never do: wait without a deadline, keep a connection whose
+framing is in doubt (bytes left over, a parser that failed), or raise
+anything but ``FetchError`` from ``fetch`` (``get`` raises nothing).
+"""
+
+from urllib.parse import urljoin, urlsplit
+
+from ..streams import open_connection
+from ..sync import Semaphore
+from ..timeouts import TaskTimeout, timeout_after
+from .http import ProtocolError, ResponseParser, encode_request
+
+__all__ = ["Fetcher", "FetchError", "Page", "REDIRECTS"]
+
+USER_AGENT = "trampoline/0.1"
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class FetchError(Exception):
+    """A URL could not be fetched: the message says which and why."""
+
+
+class Page:
+    """What fetching a URL gave: ``url`` (asked), ``final_url`` (after
+    redirects), ``status``, ``headers``, ``body``, ``redirects`` (the
+    URLs that redirected, in order), ``error`` (a message, or None)."""
+
+    def __init__(self, url):
+        self.url = url
+        self.final_url = url
+        self.status = None
+        self.headers = []
+        self.body = b""
+        self.redirects = []
+        self.error = None
+
+    def __repr__(self):
+        return "<Page %s %s %d bytes%s>" % (self.status, self.url, len(self.body),
+                                             " error=%s" % self.error if self.error else "")
+
+
+# ============================================================ the client
+
+class Fetcher:
+    """An HTTP/1.1 client with a bounded pool of keep-alive connections.
+
+    ``fetch(url)`` is a coroutine returning the ``Response`` (raising
+    ``FetchError``); ``get(url)`` follows redirects and returns a ``Page``.
+    ``connections`` bounds how many connections are open at once (a
+    Semaphore slot per request in flight; an idle connection is kept for
+    the next request to the same place).  ``timeout``: seconds for each
+    request, connecting included; ``max_redirects``: how many ``get``
+    follows; ``user_agent``: what the requests say they come from.
+    """
+
+    def __init__(self, connections=4, timeout=10.0, max_redirects=5, user_agent=USER_AGENT):
+        self.user_agent = user_agent
+        self.slots = Semaphore(connections)
+        self.timeout = timeout
+        self.max_redirects = max_redirects
+        self.idle = {}                  # (scheme, host, port) -> [(stream, parser)]
+        self.opened = 0                 # connections opened, in all
+
+    def close(self):
+        for pool in self.idle.values():
+            for stream, _ in pool:
+                stream.close()
+        self.idle.clear()
+
+    def fetch(self, url, method="GET"):
+        """``response = yield fetcher.fetch(url, method="GET")``: one request,
+        no redirects followed."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError("%s: not an http(s) URL" % url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FetchError("%s: bad port" % url) from None
+        key = (parts.scheme, parts.hostname, port)
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        host = parts.hostname if parts.port is None else "%s:%d" % (parts.hostname, port)
+        if ":" in parts.hostname:
+            host = "[%s]" % parts.hostname + host[len(parts.hostname):]
+        request = encode_request(method, target, [("Host", host), ("User-Agent", self.user_agent),
+                                                  ("Accept-Encoding", "identity")])
+        yield self.slots.acquire()
+        try:
+            try:
+                return (yield timeout_after(self.timeout, self._exchange(key, request, method)))
+            except TaskTimeout:
+                raise FetchError("%s: no response within %g s" % (url, self.timeout)) from None
+            except ProtocolError as exc:
+                raise FetchError("%s: bad response: %s" % (url, exc)) from None
+            except OSError as exc:
+                raise FetchError("%s: %s" % (url, exc.strerror or exc)) from None
+        finally:
+            self.slots.release()
+
+    def _exchange(self, key, request, method):
+        """Send ``request`` and read its response, on an idle connection if
+        there is one (once more on a new one if that had gone stale)."""
+        pool = self.idle.setdefault(key, [])
+        while pool:
+            stream, parser = pool.pop()
+            try:
+                response = yield self._round_trip(stream, parser, request, method)
+            except (OSError, ProtocolError, _Stale):
+                stream.close()          # closed by the server meanwhile: try anew
+                continue
+            except BaseException:
+                stream.close()
+                raise
+            self._keep(key, stream, parser, response)
+            return response
+        scheme, host, port = key
+        stream = yield open_connection(host, port, ssl=True if scheme == "https" else None)
+        self.opened += 1
+        parser = ResponseParser()
+        try:
+            response = yield self._round_trip(stream, parser, request, method)
+        except _Stale:
+            stream.close()
+            raise ProtocolError(0, "the server closed the connection without a response")
+        except BaseException:
+            stream.close()
+            raise
+        self._keep(key, stream, parser, response)
+        return response
+
+    def _round_trip(self, stream, parser, request, method):
+        yield stream.write(request)
+        while True:
+            response = parser.next_response(method)
+            if response is not None:
+                return response
+            data = yield stream.read(65536)
+            if data:
+                parser.feed(data)
+            elif parser.idle:
+                raise _Stale()
+            else:
+                parser.feed_eof()       # a body up to the close ends here
+
+    def _keep(self, key, stream, parser, response):
+        if response.keep_alive and not parser.buffered and not parser.dead:
+            self.idle[key].append((stream, parser))
+        else:
+            stream.close()
+
+    def get(self, url):
+        """``page = yield fetcher.get(url)``: fetch ``url``, following
+        redirects; failures are in ``page.error``, never raised."""
+        page = Page(url)
+        try:
+            while True:
+                response = yield self.fetch(page.final_url)
+                location = response.header(b"location")
+                if response.status not in REDIRECTS or location is None:
+                    break
+                if len(page.redirects) >= self.max_redirects:
+                    raise FetchError("%s: more than %d redirects" % (url, self.max_redirects))
+                page.redirects.append(page.final_url)
+                page.final_url = urljoin(page.final_url, location.decode("latin-1"))
+            page.status = response.status
+            page.headers = response.headers
+            page.body = response.body
+        except FetchError as exc:
+            page.error = str(exc)
+        return page
+
+
+class _Stale(Exception):
+    """A kept-alive connection that the server had closed."""

@@ -1,0 +1,686 @@
+"""A key-value store that speaks the Redis protocol (RESP2 and RESP3).
+
+    from trampoline.protocols.kv import Store, kv_server
+    run(kv_server("127.0.0.1", 6380, Store()))      # redis-cli -p 6380 ...
+
+Commands: PING, ECHO, GET, SET (EX/PX/EXAT/PXAT/KEEPTTL, NX/XX, GET), DEL,
+UNLINK, EXISTS, INCR, DECR, INCRBY, DECRBY, MGET, MSET, KEYS (Redis glob
+patterns), DBSIZE, FLUSHDB, FLUSHALL, EXPIRE/PEXPIRE (NX/XX/GT/LT),
+TTL/PTTL, PERSIST, SELECT 0, QUIT, and what clients ask on connecting:
+HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS, COUNT, INFO),
+CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID).  Values are strings
+only; one database.  Replies and errors read word for word as Redis 7's,
+in RESP2 or -- after ``HELLO 3``, what redis-py 8 and ``redis-cli -3`` say
+first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).
+
+How it works.  ``Store`` is the database: plain dicts and a function per
+command that takes the arguments and returns the encoded reply -- no I/O,
+so the tests call it directly.  Time comes from the ``clock`` it is given
+(``time.time``, or a fake clock in tests).  A key with a time to live is
+dropped when it is next touched after its deadline, and a background task
+sweeps the ones nobody touches (a heap of deadlines), as Redis does.  The
+parsing is ``protocols/resp.py``'s, sans-I/O.  Each connection's task
+(``serve_client``) reads what the client sent, parses every complete
+command in it, and answers the whole pipelined batch with one write --
+that is what makes it fast.  Bad protocol gets ``-ERR Protocol error:
+...`` and the connection is closed, as Redis does; the server goes on.
+``examples/kv_server.py`` is the program around it.
+
+What it must never do: wait inside a command (commands touch only dicts),
+let one client's bad bytes disturb another, or let one client make it
+hold unbounded memory (the parser keeps Redis's limits; replies to a
+batch go out a megabyte at a time).
+"""
+
+import heapq
+import re
+import time
+from itertools import count
+
+from ..traps import cancel, read, sleep, spawn, write
+from ..streams import tcp_server
+from .resp import (NIL, NULL, OK, PONG, ProtocolError, RequestParser, encode_array,
+                   encode_bulk, encode_error, encode_map)
+
+__all__ = ["Store", "Session", "serve_client", "kv_server", "glob_to_regex"]
+
+INT_MIN, INT_MAX = -2**63, 2**63 - 1
+NOT_AN_INTEGER = b"-ERR value is not an integer or out of range\r\n"
+SYNTAX_ERROR = b"-ERR syntax error\r\n"
+ZERO, ONE = b":0\r\n", b":1\r\n"
+#: How many bytes of replies to a pipelined batch are gathered, at most, before a write.
+FLUSH_AT = 1 << 20
+#: How often the background task looks for expired keys nobody touched.
+SWEEP_INTERVAL = 0.1
+#: What CONFIG GET answers (redis-benchmark asks for save and appendonly).
+CONFIG = {b"save": b"", b"appendonly": b"no", b"databases": b"1"}
+
+_INTEGER = re.compile(rb"-?[1-9][0-9]{0,18}|0").fullmatch
+
+
+def to_int(data):
+    """The 64-bit integer ``data`` spells exactly as Redis wants it ("12",
+    "-3"; not "+1", " 1", "01", "1.0"), or None."""
+    if _INTEGER(data) is None:
+        return None
+    value = int(data)
+    return value if INT_MIN <= value <= INT_MAX else None
+
+
+class Session:
+    """What a connection carries between commands."""
+
+    _ids = count(1)
+
+    def __init__(self):
+        self.id = next(self._ids)
+        self.name = None            # CLIENT SETNAME
+        self.closing = False        # QUIT: answer, then close
+        self.protocol = 2           # HELLO 3: RESP3 replies
+
+
+# ================================================================ the store
+
+class Store:
+    """The database: ``reply = store.execute([b"SET", b"k", b"v"])``.
+
+    ``execute`` takes one command (a list of bytes) and returns its reply,
+    encoded.  ``clock`` is a function returning seconds (``time.time``,
+    like Redis: EXAT takes Unix times); a test passes a fake one and
+    moves it.  ``sweep()`` drops expired keys nobody has touched.
+    """
+
+    def __init__(self, clock=time.time):
+        self.clock = clock
+        self.data = {}              # key -> value (bytes -> bytes)
+        self.expires = {}           # key -> deadline in ms; alive while now <= deadline
+        self._deadlines = []        # heap of (deadline, key) for sweep(); may hold stale ones
+        # name -> (function, arity, name in errors); arity as in Redis:
+        # n means exactly n words (the name included), -n at least n.
+        self.commands = {}
+        for name, arity in COMMANDS:
+            function = getattr(self, "cmd_" + name)
+            self.commands[name.upper().encode()] = (function, arity, name.encode())
+
+    # ---------------------------------------------------------- dispatch
+
+    def execute(self, args, session=None):
+        """Run one command; return its encoded reply."""
+        entry = self.commands.get(args[0])
+        if entry is None:
+            entry = self.commands.get(args[0].upper())
+            if entry is None:
+                return unknown_command(args)
+        function, arity, name = entry
+        if len(args) != arity and (arity > 0 or len(args) < -arity):
+            return wrong_arity(name)
+        reply = function(args, session)
+        # RESP3 spells "nothing" ``_``: the commands return the one NIL
+        # object for it, so one identity test here covers them all (the
+        # replies that hold a nil, or a map, ask the session themselves).
+        if reply is NIL and session is not None and session.protocol == 3:
+            return NULL
+        return reply
+
+    # ---------------------------------------------------------- time
+
+    def now(self):
+        """The clock, in whole milliseconds (what deadlines are kept in)."""
+        return round(self.clock() * 1000)
+
+    def get(self, key):
+        """The value of ``key``, or None; an expired key is dropped here."""
+        value = self.data.get(key)
+        if value is not None and key in self.expires and self.expires[key] < self.now():
+            self.delete(key)
+            return None
+        return value
+
+    def delete(self, key):
+        del self.data[key]
+        self.expires.pop(key, None)
+
+    def set_deadline(self, key, deadline):
+        self.expires[key] = deadline
+        heapq.heappush(self._deadlines, (deadline, key))
+        if len(self._deadlines) > 2 * len(self.expires) + 1024:
+            # Keys whose deadline was changed or removed left stale
+            # entries: rebuild, so the heap stays proportional.
+            self._deadlines = [(when, key) for key, when in self.expires.items()]
+            heapq.heapify(self._deadlines)
+
+    def sweep(self, limit=10000):
+        """Drop up to ``limit`` keys whose deadline has passed; return how many."""
+        deadlines = self._deadlines
+        now = self.now()
+        dropped = 0
+        while deadlines and deadlines[0][0] < now and dropped < limit:
+            deadline, key = heapq.heappop(deadlines)
+            if self.expires.get(key) == deadline:       # not a stale entry
+                self.delete(key)
+                dropped += 1
+        return dropped
+
+    # ---------------------------------------------------------- strings
+
+    def cmd_get(self, args, session):
+        value = self.data.get(args[1])
+        if value is None:
+            return NIL
+        if args[1] in self.expires:
+            value = self.get(args[1])
+            if value is None:
+                return NIL
+        return b"$%d\r\n%s\r\n" % (len(value), value)
+
+    def cmd_set(self, args, session):
+        key = args[1]
+        if len(args) == 3:                      # the common case: no options
+            self.data[key] = args[2]
+            if self.expires:
+                self.expires.pop(key, None)
+            return OK
+        # SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL], parsed
+        # like Redis: first the words (syntax error), then the number.
+        nx = xx = get = keepttl = False
+        unit = when = None
+        i = 3
+        while i < len(args):
+            option = args[i].upper()
+            more = i + 1 < len(args)
+            if option == b"NX" and not xx:
+                nx = True
+            elif option == b"XX" and not nx:
+                xx = True
+            elif option == b"GET":
+                get = True
+            elif option == b"KEEPTTL" and unit is None:
+                keepttl = True
+            elif option in (b"EX", b"PX", b"EXAT", b"PXAT") and more and not keepttl \
+                    and unit in (None, option):
+                unit, when = option, args[i + 1]
+                i += 1
+            else:
+                return SYNTAX_ERROR
+            i += 1
+        deadline = None
+        if unit is not None:
+            number = to_int(when)
+            if number is None:
+                return NOT_AN_INTEGER
+            deadline = self._deadline(number, unit in (b"EX", b"EXAT"), unit in (b"EX", b"PX"))
+            if deadline is None or number <= 0:
+                return b"-ERR invalid expire time in 'set' command\r\n"
+        old = self.get(key)
+        if (nx and old is not None) or (xx and old is None):
+            return encode_bulk(old) if get else NIL
+        self.data[key] = args[2]
+        if deadline is not None:
+            self.set_deadline(key, deadline)
+        elif not keepttl:
+            self.expires.pop(key, None)
+        return encode_bulk(old) if get else OK
+
+    def _deadline(self, number, seconds, relative):
+        """A deadline in ms from an EX/PX/EXAT/PXAT argument, or None if it
+        would not fit in 64 bits (Redis's "invalid expire time")."""
+        if seconds:
+            if not -(2**63 // 1000) <= number <= INT_MAX // 1000:     # C's truncating division
+                return None
+            number *= 1000
+        if relative:
+            number += self.now()
+        return number if INT_MIN <= number <= INT_MAX else None
+
+    def cmd_mget(self, args, session):
+        get = self.get
+        return encode_array([get(key) for key in args[1:]], _null(session))
+
+    def cmd_mset(self, args, session):
+        if len(args) % 2 == 0:
+            return wrong_arity(b"mset")
+        self.data.update(zip(args[1::2], args[2::2]))
+        if self.expires:
+            for key in args[1::2]:
+                self.expires.pop(key, None)
+        return OK
+
+    def cmd_incr(self, args, session):
+        return self._add(args[1], 1)
+
+    def cmd_decr(self, args, session):
+        return self._add(args[1], -1)
+
+    def cmd_incrby(self, args, session):
+        delta = to_int(args[2])
+        if delta is None:
+            return NOT_AN_INTEGER
+        return self._add(args[1], delta)
+
+    def cmd_decrby(self, args, session):
+        delta = to_int(args[2])
+        if delta is None:
+            return NOT_AN_INTEGER
+        if delta == INT_MIN:
+            return b"-ERR decrement would overflow\r\n"
+        return self._add(args[1], -delta)
+
+    def _add(self, key, delta):
+        value = self.get(key)
+        current = 0 if value is None else to_int(value)
+        if current is None:
+            return NOT_AN_INTEGER
+        result = current + delta
+        if not INT_MIN <= result <= INT_MAX:
+            return b"-ERR increment or decrement would overflow\r\n"
+        self.data[key] = b"%d" % result         # the time to live stays, as in Redis
+        return b":%d\r\n" % result
+
+    # ---------------------------------------------------------- keys
+
+    def cmd_del(self, args, session):
+        deleted = 0
+        for key in args[1:]:
+            if self.get(key) is not None:
+                self.delete(key)
+                deleted += 1
+        return b":%d\r\n" % deleted
+
+    cmd_unlink = cmd_del
+
+    def cmd_exists(self, args, session):
+        get = self.get
+        return b":%d\r\n" % sum(1 for key in args[1:] if get(key) is not None)
+
+    def cmd_keys(self, args, session):
+        if args[1] == b"*":
+            keys = list(self.data)
+        else:
+            match = glob_to_regex(args[1]).fullmatch
+            keys = [key for key in self.data if match(key)]
+        if self.expires:
+            keys = [key for key in keys if self.get(key) is not None]
+        return encode_array(keys)
+
+    def cmd_dbsize(self, args, session):
+        self.sweep()
+        return b":%d\r\n" % len(self.data)
+
+    def cmd_flushdb(self, args, session):
+        if len(args) > 2 or (len(args) == 2 and args[1].upper() not in (b"ASYNC", b"SYNC")):
+            return SYNTAX_ERROR
+        self.data.clear()
+        self.expires.clear()
+        self._deadlines.clear()
+        return OK
+
+    cmd_flushall = cmd_flushdb
+
+    def cmd_select(self, args, session):
+        index = to_int(args[1])
+        if index is None:
+            return NOT_AN_INTEGER
+        return OK if index == 0 else b"-ERR DB index is out of range\r\n"
+
+    # ---------------------------------------------------------- time to live
+
+    def cmd_expire(self, args, session):
+        return self._expire(args, True, b"expire")
+
+    def cmd_pexpire(self, args, session):
+        return self._expire(args, False, b"pexpire")
+
+    def _expire(self, args, seconds, name):
+        # EXPIRE key seconds [NX|XX|GT|LT]: options first, then the number.
+        flags = set()
+        for option in args[3:]:
+            upper = option.upper()
+            if upper not in (b"NX", b"XX", b"GT", b"LT"):
+                return encode_error(b"ERR Unsupported option " + option)
+            flags.add(upper)
+        if b"NX" in flags and len(flags) > 1:
+            return encode_error("ERR NX and XX, GT or LT options at the same time "
+                                "are not compatible")
+        if b"GT" in flags and b"LT" in flags:
+            return encode_error("ERR GT and LT options at the same time are not compatible")
+        number = to_int(args[2])
+        if number is None:
+            return NOT_AN_INTEGER
+        deadline = self._deadline(number, seconds, True)
+        if deadline is None:
+            return b"-ERR invalid expire time in '%s' command\r\n" % name
+        key = args[1]
+        if self.get(key) is None:
+            return ZERO
+        current = self.expires.get(key)         # None: no deadline (infinitely far)
+        if ((b"NX" in flags and current is not None)
+                or (b"XX" in flags and current is None)
+                or (b"GT" in flags and (current is None or deadline <= current))
+                or (b"LT" in flags and current is not None and deadline >= current)):
+            return ZERO
+        if deadline <= self.now():
+            self.delete(key)                    # already in the past
+        else:
+            self.set_deadline(key, deadline)
+        return ONE
+
+    def cmd_ttl(self, args, session):
+        return self._ttl(args[1], True)
+
+    def cmd_pttl(self, args, session):
+        return self._ttl(args[1], False)
+
+    def _ttl(self, key, seconds):
+        if self.get(key) is None:
+            return b":-2\r\n"
+        deadline = self.expires.get(key)
+        if deadline is None:
+            return b":-1\r\n"
+        left = max(deadline - self.now(), 0)
+        return b":%d\r\n" % ((left + 500) // 1000 if seconds else left)
+
+    def cmd_persist(self, args, session):
+        if self.get(args[1]) is None or self.expires.pop(args[1], None) is None:
+            return ZERO
+        return ONE
+
+    # ---------------------------------------------------------- connection
+
+    def cmd_ping(self, args, session):
+        if len(args) == 1:
+            return PONG
+        if len(args) == 2:
+            return encode_bulk(args[1])
+        return wrong_arity(b"ping")
+
+    def cmd_echo(self, args, session):
+        return encode_bulk(args[1])
+
+    def cmd_quit(self, args, session):
+        if session is not None:
+            session.closing = True
+        return OK
+
+    def cmd_hello(self, args, session):
+        # HELLO [protover [AUTH username password] [SETNAME clientname]],
+        # checked in Redis's order: the version, the options, the password.
+        protocol = session.protocol if session else 2
+        name = user = None
+        if len(args) > 1:
+            version = to_int(args[1])
+            if version is None:
+                return encode_error("ERR Protocol version is not an integer or out of range")
+            if version not in (2, 3):
+                return b"-NOPROTO unsupported protocol version\r\n"
+            i = 2
+            while i < len(args):
+                option, more = args[i].upper(), len(args) - i - 1
+                if option == b"AUTH" and more >= 2:
+                    user = args[i + 1]
+                    i += 3
+                elif option == b"SETNAME" and more >= 1:
+                    name = args[i + 1]
+                    if _bad_client_name(name):
+                        return CLIENT_NAME_ERROR
+                    i += 2
+                else:
+                    return encode_error(b"ERR Syntax error in HELLO option '%s'" % args[i][:128])
+            if user is not None and user != b"default":     # no users but the default one
+                return encode_error("WRONGPASS invalid username-password pair "
+                                    "or user is disabled.")
+            protocol = version
+        if session is not None:
+            session.protocol = protocol
+            if name is not None:
+                session.name = name or None
+        return encode_map([
+            (b"server", encode_bulk(b"trampoline-kv")), (b"version", encode_bulk(b"0.1.0")),
+            (b"proto", b":%d\r\n" % protocol),
+            (b"id", b":%d\r\n" % (session.id if session else 0)),
+            (b"mode", encode_bulk(b"standalone")), (b"role", encode_bulk(b"master")),
+            (b"modules", b"*0\r\n")], protocol == 3)
+
+    def cmd_command(self, args, session):
+        # redis-cli asks for COMMAND DOCS to show hints: an empty answer is
+        # enough (no hints).
+        sub = args[1].upper() if len(args) > 1 else b""
+        if sub == b"":
+            return b"*0\r\n"
+        if sub == b"DOCS":
+            return encode_map([], _resp3(session))
+        if sub == b"COUNT":
+            return b":%d\r\n" % len(self.commands)
+        if sub == b"INFO":
+            return encode_array([None] * (len(args) - 2), _null(session))
+        return unknown_subcommand(args)
+
+    def cmd_config(self, args, session):
+        if args[1].upper() != b"GET":
+            return unknown_subcommand(args)
+        if len(args) < 3:
+            return wrong_arity(b"config|get")
+        patterns = [glob_to_regex(pattern.lower()) for pattern in args[2:]]
+        found = []
+        for name, value in CONFIG.items():
+            if any(pattern.fullmatch(name) for pattern in patterns):
+                found.append((name, encode_bulk(value)))
+        return encode_map(found, _resp3(session))
+
+    def cmd_client(self, args, session):
+        sub = args[1].upper()
+        arity = {b"SETNAME": 3, b"GETNAME": 2, b"SETINFO": 4, b"ID": 2}.get(sub)
+        if arity is None:
+            return unknown_subcommand(args)
+        if len(args) != arity:
+            return wrong_arity(b"client|" + sub.lower())
+        if sub == b"ID":
+            return b":%d\r\n" % (session.id if session else 0)
+        if sub == b"GETNAME":
+            return encode_bulk(session.name if session else None)
+        if sub == b"SETNAME":
+            if _bad_client_name(args[2]):
+                return CLIENT_NAME_ERROR
+            if session is not None:
+                session.name = args[2] or None
+        return OK                               # SETINFO lib-name ...: noted, not kept
+
+
+# Every command: (name, arity).  The function is Store.cmd_<name>.
+COMMANDS = [
+    ("ping", -1), ("echo", 2), ("get", 2), ("set", -3), ("del", -2), ("unlink", -2),
+    ("exists", -2), ("incr", 2), ("decr", 2), ("incrby", 3), ("decrby", 3),
+    ("mget", -2), ("mset", -3), ("keys", 2), ("dbsize", 1), ("flushdb", -1),
+    ("flushall", -1), ("select", 2), ("expire", -3), ("pexpire", -3), ("ttl", 2),
+    ("pttl", 2), ("persist", 2), ("quit", -1), ("hello", -1), ("command", -1),
+    ("config", -2), ("client", -2),
+]
+
+
+def _resp3(session):
+    return session is not None and session.protocol == 3
+
+
+def _null(session):
+    """How ``session`` spells a nil: ``$-1`` (RESP2) or ``_`` (RESP3)."""
+    return NULL if session is not None and session.protocol == 3 else NIL
+
+
+def _bad_client_name(name):
+    return any(c < 0x21 or c > 0x7e for c in name)
+
+
+# ================================================================ errors, as Redis words them
+
+CLIENT_NAME_ERROR = encode_error("ERR Client names cannot contain spaces, newlines "
+                                 "or special characters.")
+
+
+def unknown_command(args):
+    shown = b""
+    for arg in args[1:]:
+        if len(shown) >= 128:
+            break
+        shown += b"'%s' " % arg[:128 - len(shown)]
+    return encode_error(b"ERR unknown command '%s', with args beginning with: %s"
+                        % (args[0][:128], shown))
+
+
+def wrong_arity(name):
+    return b"-ERR wrong number of arguments for '%s' command\r\n" % name
+
+
+def unknown_subcommand(args):
+    return encode_error(b"ERR unknown subcommand '%s'. Try %s HELP."
+                        % (args[1][:128], args[0].upper()))
+
+
+# ================================================================ glob patterns
+
+_patterns = {}          # a few compiled patterns, for repeated KEYS calls
+
+
+def glob_to_regex(pattern):
+    """A compiled regular expression that matches what Redis's glob
+    ``pattern`` (bytes) matches (``fullmatch`` it): ``*``, ``?``,
+    ``[abc]``, ``[^a-z]``, ``\\`` escapes -- read exactly as Redis's
+    ``stringmatchlen`` reads them, odd corners included."""
+    compiled = _patterns.get(pattern)
+    if compiled is not None:
+        return compiled
+    out = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == 0x2a:                                   # *
+            while i + 1 < n and pattern[i + 1] == 0x2a:
+                i += 1
+            out.append(b".*")
+        elif c == 0x3f:                                 # ?
+            out.append(b".")
+        elif c == 0x5b:                                 # [set]
+            i += 1
+            negate = i < n and pattern[i] == 0x5e
+            if negate:
+                i += 1
+            ranges = []
+            while True:
+                if i < n and pattern[i] == 0x5c and n - i >= 2:
+                    i += 1
+                    ranges.append((pattern[i], pattern[i]))
+                elif i < n and pattern[i] == 0x5d:
+                    break
+                elif i >= n:                            # no "]": the set ends with the pattern
+                    i -= 1
+                    break
+                elif n - i >= 3 and pattern[i + 1] == 0x2d:
+                    low, high = sorted((pattern[i], pattern[i + 2]))
+                    ranges.append((low, high))
+                    i += 2
+                else:
+                    ranges.append((pattern[i], pattern[i]))
+                i += 1
+            members = b"".join(b"\\x%02x-\\x%02x" % pair for pair in ranges)
+            if members:
+                out.append(b"[%s%s]" % (b"^" if negate else b"", members))
+            else:
+                out.append(b"." if negate else b"(?!)")
+        elif c == 0x5c and n - i >= 2:                  # \x: x itself
+            i += 1
+            out.append(re.escape(pattern[i:i + 1]))
+        else:
+            out.append(re.escape(pattern[i:i + 1]))
+        i += 1
+    if pattern:
+        # Redis never matches "" against a non-empty pattern, not even "**"
+        # (KEYS * finds "" only because it skips matching altogether).
+        out.insert(0, b"(?=.)")
+    compiled = re.compile(b"".join(out), re.DOTALL)
+    if len(_patterns) > 256:
+        _patterns.clear()
+    _patterns[pattern] = compiled
+    return compiled
+
+
+# ================================================================ the server
+
+def serve_client(store):
+    """The ``tcp_server`` handler: answer one client until it leaves."""
+    execute = store.execute
+
+    def client(stream, address):
+        # The read and write traps on the socket itself: the Stream's
+        # buffer is not needed (the parser keeps what is incomplete), and
+        # each call it would add costs a generator.
+        sock = stream.sock
+        feed = RequestParser().feed
+        session = Session()
+        try:
+            while True:
+                data = yield read(sock, 65536)
+                if not data:
+                    return
+                try:
+                    commands = feed(data)
+                except ProtocolError as error:
+                    # The commands before the bad bytes are answered, then
+                    # the error (latin-1: a byte quoted in the message goes
+                    # out as itself, as Redis sends it), then we hang up.
+                    last = encode_error(("ERR " + str(error)).encode("latin-1"))
+                    yield answer(sock, error.commands, execute, session, last)
+                    return
+                if len(commands) == 1:          # the common case: one command, one reply
+                    yield write(sock, execute(commands[0], session))
+                elif commands:
+                    yield answer(sock, commands, execute, session)
+                else:
+                    continue
+                if session.closing:
+                    return
+        except ConnectionError:
+            return                      # the client went away mid-reply: nothing to tell it
+    return client
+
+
+def answer(sock, commands, execute, session, last=None):
+    """Subroutine: answer a pipelined batch with one write -- or one per
+    ``FLUSH_AT`` bytes of replies, so that a batch of GETs of big values
+    does not pile up in memory.  ``last``, if given, goes after the
+    replies, unless a QUIT came first (nothing runs after a QUIT)."""
+    replies = []
+    size = 0
+    for args in commands:
+        reply = execute(args, session)
+        replies.append(reply)
+        size += len(reply)
+        if size >= FLUSH_AT:
+            yield write(sock, b"".join(replies))
+            replies = []
+            size = 0
+        if session.closing:
+            break
+    else:
+        if last is not None:
+            replies.append(last)
+    if replies:
+        yield write(sock, b"".join(replies))
+
+
+def expire_keys(store, interval=SWEEP_INTERVAL):
+    """Background task: drop expired keys nobody touches."""
+    while True:
+        yield sleep(interval)
+        store.sweep()
+
+
+def kv_server(host, port, store=None, ready=None, **options):
+    """``yield kv_server(host, port, store=None, ready=None, **options)``:
+    serve ``store`` (a new ``Store`` by default) until cancelled, with the
+    task that drops expired keys beside it.  ``ready`` and ``options``
+    (``ssl=``, ``backlog=`` ...) are ``tcp_server``'s."""
+    if store is None:
+        store = Store()
+    sweeper = yield spawn(expire_keys(store), name="kv expiry")
+    try:
+        yield tcp_server(host, port, serve_client(store), ready=ready, **options)
+    finally:
+        yield cancel(sweeper)
