@@ -48,7 +48,7 @@ from . import traps
 from .errors import Cancelled, TaskError, TrampolineError
 from .net import listen
 from .threads import run_in_thread
-from .protocols.proxy import ProxyProtocolError, parse_header
+from .protocols.proxy import ProxyProtocolError, header_length, parse_header
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, accept, cancel, connect, current, join, sleep, spawn
 
@@ -809,21 +809,32 @@ def _read_proxy_header(sock):
     """Read the PROXY header at the start of ``sock`` and not one byte
     more: peek at what has come, and take off the socket only the bytes
     that belong to the header -- what follows (a TLS handshake, a request)
-    stays for whoever reads next."""
-    received = b""
+    stays for whoever reads next.  (Once a version 2 header has told its
+    length, the rest is simply read.)"""
+    received = bytearray()
+    needed = None                       # the header's whole length, once known
     while True:
         try:
-            data = sock.recv(PROXY_PEEK, socket.MSG_PEEK)
+            if needed is None:
+                data = sock.recv(PROXY_PEEK, socket.MSG_PEEK)
+            else:
+                data = sock.recv(needed - len(received))
         except BlockingIOError:
             yield traps.read_wait(sock)
             continue
         if not data:
             raise ProxyProtocolError("the connection ended after %d bytes, before its "
                                      "PROXY header was complete: %r"
-                                     % (len(received), received[:40]))
+                                     % (len(received), bytes(received[:40])))
+        if needed is not None:
+            received += data
+            if len(received) < needed:
+                continue
+            return parse_header(received)[0]
         result = parse_header(received + data)
         if result is None:              # every byte seen is the header's: take them all
             received += _recv_exactly(sock, len(data))
+            needed = header_length(received)
             continue
         header, length = result
         _recv_exactly(sock, length - len(received))

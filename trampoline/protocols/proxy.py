@@ -44,7 +44,7 @@ import socket
 import struct
 
 __all__ = [
-    "ProxyHeader", "ProxyProtocolError", "HeaderParser", "parse_header",
+    "ProxyHeader", "ProxyProtocolError", "HeaderParser", "parse_header", "header_length",
     "V1_MAX_LENGTH", "V2_SIGNATURE",
     "PP2_TYPE_ALPN", "PP2_TYPE_AUTHORITY", "PP2_TYPE_CRC32C", "PP2_TYPE_NOOP",
     "PP2_TYPE_UNIQUE_ID", "PP2_TYPE_SSL", "PP2_TYPE_NETNS",
@@ -168,18 +168,31 @@ def parse_header(data):
                              "(expected 'PROXY ' or the version 2 signature)" % _show(data))
 
 
+def header_length(data):
+    """The whole header's length, once the bytes so far say it: for version
+    2, 16 plus the length field, as soon as those 16 bytes are there;
+    ``None`` before, and always for version 1 (a line: it ends where its
+    CRLF is).  Call it on bytes ``parse_header`` found incomplete."""
+    if len(data) >= V2_FIXED_LENGTH and data[:12] == V2_SIGNATURE:
+        return V2_FIXED_LENGTH + struct.unpack_from("!H", data, 14)[0]
+    return None
+
+
 class HeaderParser:
     """``HeaderParser().feed(data) -> ProxyHeader or None``, piece by piece.
 
     Keeps the bytes fed so far; ``feed`` returns the header once it is
     complete (then ``rest`` holds the bytes that came after it, the
     client's), ``None`` while more are needed, and raises
-    ``ProxyProtocolError`` as soon as they cannot be a header.  Feeding a
-    parser that is done raises ``RuntimeError``.
+    ``ProxyProtocolError`` as soon as they cannot be a header.  Once a
+    version 2 header's length is known, the bytes are only counted until
+    they are all there: a long header fed byte by byte costs no
+    re-parsing.  Feeding a parser that is done raises ``RuntimeError``.
     """
 
     def __init__(self):
-        self._received = b""
+        self._received = bytearray()
+        self._needed = None             # the whole header's length, once known
         self.header = None
         self.rest = b""
 
@@ -187,13 +200,17 @@ class HeaderParser:
         if self.header is not None:
             raise RuntimeError("HeaderParser.feed(): the header is complete already; "
                                "what follows it belongs to the client")
-        self._received += bytes(data)
-        result = parse_header(self._received)
+        received = self._received
+        received += data
+        if self._needed is not None and len(received) < self._needed:
+            return None
+        result = parse_header(received)
         if result is None:
+            self._needed = header_length(received)
             return None
         self.header, length = result
-        self.rest = self._received[length:]
-        self._received = b""
+        self.rest = bytes(received[length:])
+        del received[:]
         return self.header
 
 
@@ -215,6 +232,7 @@ def _parse_v1(data):
     protocol = fields[1]
     if protocol == b"UNKNOWN":          # the spec: ignore whatever follows, up to the CRLF
         return ProxyHeader(1, "PROXY", socket.AF_UNSPEC, 0, None, None), end + 2
+    _refuse_bare_line_ends(line + b"\r")
     if protocol == b"TCP4":
         family = socket.AF_INET
     elif protocol == b"TCP6":
