@@ -126,8 +126,9 @@ def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=
     -- before the workers start; clients that connect meanwhile wait in
     the queue.  ``grace``: how many seconds connections get to finish after
     the stop signal.  ``proxy_protocol=True``: behind a balancer that
-    sends the PROXY protocol, as for ``tcp_server``.  Raises the ``OSError`` of ``bind`` (``EADDRINUSE``
-    ...), and ``CrashLoopError`` if workers keep dying as they start.
+    sends the PROXY protocol, as for ``tcp_server``.  Raises the
+    ``OSError`` of ``bind`` (``EADDRINUSE`` ...), and ``CrashLoopError`` if
+    workers keep dying as they start.
     """
     _check_server_args(handler, ssl, None)
     if ready is not None and not callable(ready):
