@@ -10,6 +10,7 @@ header.  HAProxy itself sends the headers in test_haproxy.py.
 """
 
 import logging
+import select
 import socket
 import struct
 import time
@@ -19,7 +20,7 @@ import pytest
 from net_helpers import server_context, client_context, start_server, watchdog  # noqa: F401
 from trampoline import Future, TaskError, cancel, join, run_in_thread, sleep, spawn
 from trampoline.traps import current_kernel
-from trampoline import streams
+from trampoline import streams, workers
 from trampoline.protocols.proxy import V2_SIGNATURE, ProxyHeader
 from trampoline.streams import open_connection, open_unix_connection, serve, unix_server
 from trampoline.net import listen
@@ -144,6 +145,38 @@ def test_a_bad_or_cut_off_header_closes_the_connection_with_one_log_line(run, ca
     lines = [r for r in caplog.records if "closing the connection" in r.getMessage()]
     assert len(lines) == 1 and lines[0].levelno == logging.WARNING
     assert logged in lines[0].getMessage() and "127.0.0.1:" in lines[0].getMessage()
+
+
+def test_a_connection_closed_before_its_first_byte_is_logged_at_info(run, caplog):
+    """What a balancer's plain TCP health check does: connect, close."""
+    def main():
+        server, port = yield start_server(who, proxy_protocol=True)
+        reply = yield exchange(port)
+        yield cancel(server)
+        return reply
+
+    with caplog.at_level(logging.INFO, logger="trampoline"):
+        assert run(main()) == b""
+    assert [(r.levelno, r.getMessage().split(": ", 1)[1]) for r in caplog.records] == [
+        (logging.INFO, "the connection ended before its PROXY header")]
+
+
+def test_a_connection_reset_in_its_header_is_logged_and_closed(run, caplog):
+    def main():
+        server, port = yield start_server(who, proxy_protocol=True)
+        client = yield open_connection("127.0.0.1", port)
+        yield client.write(b"PROXY ")
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()                                      # an RST
+        while not caplog.records:
+            yield sleep(0)
+        yield cancel(server)
+
+    with caplog.at_level(logging.INFO, logger="trampoline"):
+        run(main())
+    message = caplog.records[0].getMessage()
+    assert "before its PROXY header was complete" in message
+    assert "reset" in message or "ended after 6 bytes" in message
 
 
 def test_a_header_that_does_not_come_in_time_closes_the_connection(run, caplog, monkeypatch):
@@ -329,3 +362,49 @@ def connection_tasks():
     server's connection tasks (the kernel's table, as the monitor reads it)."""
     kernel = yield current_kernel()
     return [task for task in kernel._tasks.values() if (task.name or "").startswith("who ")]
+
+
+def test_run_servers_drain_serves_queued_clients_even_one_whose_request_comes_late(run):
+    """workers._drain, the real thing: a client queued with its request
+    sent, and one queued whose request arrives only after the drain began
+    (its connection is not half-closed before the request is there), are
+    both answered; the drain then ends -- well within its grace."""
+    def main():
+        connections = workers._Connections(who)
+        listener = listen(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        ready = Future()
+        server = yield spawn(streams._serve(listener, connections.handle, None, ready, True,
+                                            handover=connections))
+        yield ready
+        early, late = queued_clients(port, 2, V1)
+        early.sendall(b"early\n")
+        drain = yield spawn(workers._drain(server, connections, 5.0))
+        name = "who 127.0.0.1:%d" % late.getsockname()[1]
+        # The late one accepted, past its header, waiting for its request --
+        # or (what a drain must not do) closed already:
+        while not ((yield settled(name)) or select.select([late], [], [], 0)[0]):
+            yield sleep(0)
+        try:
+            late.sendall(b"late\n")
+        except OSError:
+            pass                                            # closed: the assert says so
+        started = time.monotonic()
+        yield join(drain)
+        replies = []
+        for sock in (early, late):
+            replies.append((yield run_in_thread(read_all, sock)))
+            sock.close()
+        return replies, time.monotonic() - started
+
+    replies, took = run(main())
+    assert replies == [b"('198.51.100.9', 40000) early\n", b"('198.51.100.9', 40000) late\n"]
+    assert took < 4.0
+
+
+def settled(name):
+    """Subroutine: whether the connection task ``name`` is parked in a
+    ``read_wait`` (past its header, waiting for its client's request)."""
+    kernel = yield current_kernel()
+    tasks = [task for task in kernel._tasks.values() if task.name == name]
+    return bool(tasks) and type(tasks[0]._waiting).__name__ == "read_wait"

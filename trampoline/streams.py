@@ -792,14 +792,20 @@ def _connection(conn, address, handler, context, connections, proxy_protocol=Fal
 def _proxy_header(conn, address):
     """The PROXY header ``conn`` begins with, read within
     ``PROXY_HEADER_TIMEOUT`` seconds; or ``None``, once ``conn`` is closed
-    and the reason logged."""
+    and the reason logged: at WARNING, or at INFO for a connection that
+    closed without sending a byte (a balancer's plain TCP health check)."""
+    level = logging.WARNING
     try:
         return (yield timeout_after(PROXY_HEADER_TIMEOUT, _read_proxy_header(conn)))
     except TaskTimeout:
         reason = "no PROXY header within %g s" % PROXY_HEADER_TIMEOUT
-    except (ProxyProtocolError, OSError) as exc:
+    except ProxyProtocolError as exc:
         reason = str(exc)
-    log.warning("closing the connection from %s: %s", _format_address(address), reason)
+        if exc.offset is None:          # it ended before sending anything
+            level = logging.INFO
+    except OSError as exc:
+        reason = "%s, before its PROXY header was complete" % exc
+    log.log(level, "closing the connection from %s: %s", _format_address(address), reason)
     conn.close()
     return None
 
@@ -823,9 +829,12 @@ def _read_proxy_header(sock):
             yield traps.read_wait(sock)
             continue
         if not data:
+            if not received:
+                raise ProxyProtocolError("the connection ended before its PROXY header",
+                                         None)
             raise ProxyProtocolError("the connection ended after %d bytes, before its "
                                      "PROXY header was complete: %r"
-                                     % (len(received), bytes(received[:40])))
+                                     % (len(received), bytes(received[:40])), len(received))
         if needed is not None:
             received += data
             if len(received) < needed:

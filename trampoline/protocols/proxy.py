@@ -77,7 +77,8 @@ class ProxyProtocolError(ValueError):
     """The bytes are not a PROXY protocol header we accept.
 
     The message names what was wrong and shows the bytes (``repr``, cut
-    short); ``offset`` is where in the header the fault was found.
+    short); ``offset`` is where in the header the fault was found
+    (``None`` when a server saw the connection end before its first byte).
     """
 
     def __init__(self, message, offset=0):
