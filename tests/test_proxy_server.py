@@ -324,6 +324,30 @@ def test_a_hand_over_serves_the_clients_queued_in_the_listener(run, draining):
         assert b"('198.51.100.9', 40000) queued\n" not in replies
 
 
+def test_a_hand_over_serves_the_clients_queued_on_a_unix_socket_too(run, tmp_path):
+    path = str(tmp_path / "h.sock")
+
+    def main():
+        handover = HandOver()
+        listener = listen(path)
+        ready = Future()
+        server = yield spawn(streams._serve(listener, who, None, ready, False, handover))
+        yield ready
+        client = socket.socket(socket.AF_UNIX)
+        client.connect(path)                                # queued: nobody accepts it yet
+        client.sendall(b"unix\n")
+        client.shutdown(socket.SHUT_WR)
+        handover.draining = True
+        yield cancel(server, wait=False)
+        reply = yield run_in_thread(read_all, client)
+        client.close()
+        with pytest.raises(TaskError):
+            yield join(server)
+        return reply
+
+    assert run(main()) == b"'' unix\n"
+
+
 def test_a_hand_over_lets_a_connection_finish_its_header_and_a_second_cancel_ends_it(run):
     """A client in the middle of its PROXY header when the hand-over starts
     gets served; then one that never completes it is cancelled by a second

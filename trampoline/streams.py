@@ -735,11 +735,15 @@ def _hand_over(listener, start, connections):
     """A graceful leave: serve what the listener has queued (those clients
     are connected already: closing the listener would reset them), close
     it, and let every connection finish -- until cancelled again."""
+    listener.setblocking(False)
     while True:
         try:
             conn, address = listener.accept()
         except OSError:                 # BlockingIOError: the queue is empty
             break
+        conn.setblocking(False)         # as the accept trap leaves it
+        if conn.family != socket.AF_UNIX:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         task = yield start(conn, address)
         connections[task] = conn
     listener.close()

@@ -268,11 +268,16 @@ def _refuse_bare_line_ends(data):
                                                      else "CR", bare, _show(data)), bare)
 
 
+_V1_ADDRESS_BYTES = {socket.AF_INET: frozenset(b"0123456789."),
+                     socket.AF_INET6: frozenset(b"0123456789abcdefABCDEF:.")}
+
+
 def _v1_address(family, field, line):
     try:
-        text = field.decode("ascii")
-        return socket.inet_ntop(family, socket.inet_pton(family, text))
-    except (UnicodeDecodeError, OSError, ValueError):
+        if not _V1_ADDRESS_BYTES[family].issuperset(field):
+            raise ValueError("not an address")  # (and PyPy's inet_pton stops at a NUL)
+        return socket.inet_ntop(family, socket.inet_pton(family, field.decode("ascii")))
+    except (OSError, ValueError):
         raise ProxyProtocolError("PROXY v1 header with a bad %s address %s: %s"
                                  % ("IPv4" if family == socket.AF_INET else "IPv6",
                                     _show(field), _show(line))) from None
