@@ -348,6 +348,37 @@ def test_a_hand_over_serves_the_clients_queued_on_a_unix_socket_too(run, tmp_pat
     assert run(main()) == b"'' unix\n"
 
 
+def test_a_handler_failing_during_a_hand_over_is_reported_and_the_rest_go_on(run, caplog):
+    def picky(stream, address):
+        line = yield stream.readline()
+        if line == b"bad\n":
+            raise ValueError("this handler fails on purpose")
+        yield stream.write(b"fine\n")
+
+    def main():
+        handover = HandOver()
+        listener = listen(("127.0.0.1", 0))
+        ready = Future()
+        server = yield spawn(streams._serve(listener, picky, None, ready, False, handover))
+        yield ready
+        bad, good = queued_clients(listener.getsockname()[1], 2, b"")
+        bad.sendall(b"bad\n")
+        good.sendall(b"good\n")
+        handover.draining = True
+        yield cancel(server, wait=False)
+        replies = []
+        for sock in (bad, good):
+            replies.append((yield run_in_thread(read_all, sock)))
+            sock.close()
+        with pytest.raises(TaskError):
+            yield join(server)
+        return replies
+
+    with caplog.at_level(logging.ERROR, logger="trampoline"):
+        assert run(main()) == [b"", b"fine\n"]
+    assert "this handler fails on purpose" in caplog.text
+
+
 def test_a_hand_over_lets_a_connection_finish_its_header_and_a_second_cancel_ends_it(run):
     """A client in the middle of its PROXY header when the hand-over starts
     gets served; then one that never completes it is cancelled by a second

@@ -749,16 +749,20 @@ def _hand_over(listener, start, connections):
     listener.close()
     try:
         for task in list(connections):
-            yield _join_quietly(task)
+            yield _join_reporting(task)
     except Cancelled:
         pass                            # the grace is over: the caller cancels the rest
 
 
-def _join_quietly(task):
+def _join_reporting(task):
+    """Wait for a connection task; if it crashed, log it (joining it took
+    the report the kernel would have written)."""
     try:
         yield join(task)
-    except TaskError:
-        pass                            # it failed: reported by the kernel already
+    except TaskError as exc:
+        if not task.cancelled:
+            log.error("Task %d %s crashed while its server was leaving", task.id, task.name,
+                      exc_info=exc.__cause__)
 
 
 @coroutine
