@@ -22,7 +22,8 @@ from trampoline import Future, TaskError, cancel, join, run_in_thread, sleep, sp
 from trampoline.traps import current_kernel
 from trampoline import streams, workers
 from trampoline.protocols.proxy import V2_SIGNATURE, ProxyHeader
-from trampoline.streams import open_connection, open_unix_connection, serve, unix_server
+from trampoline.streams import (open_connection, open_unix_connection, serve, tcp_server,
+                                unix_server)
 from trampoline.net import listen
 
 V1 = b"PROXY TCP4 198.51.100.9 192.0.2.1 40000 80\r\n"
@@ -204,6 +205,23 @@ def test_a_header_that_does_not_come_in_time_closes_the_connection(run, caplog, 
     assert 0.15 < waited < 5
     assert [r.getMessage().split(": ", 1)[1] for r in caplog.records
             if "closing the connection" in r.getMessage()] == ["no PROXY header within 0.2 s"]
+
+
+def test_a_proxy_protocol_that_is_not_a_bool_is_refused_naming_it(run, tmp_path):
+    def main():
+        with pytest.raises(TypeError, match="proxy_protocol= must be True or False, got str 'yes'"):
+            yield tcp_server("127.0.0.1", 0, who, proxy_protocol="yes")
+        with pytest.raises(TypeError, match="got int 1"):
+            yield unix_server(str(tmp_path / "u.sock"), who, proxy_protocol=1)
+        listener = listen(("127.0.0.1", 0))
+        with pytest.raises(TypeError, match="got None"):
+            yield serve(listener, who, proxy_protocol=None)
+        assert listener.fileno() == -1                      # not left open
+
+    run(main())
+    with pytest.raises(TypeError, match=r"run_server\(\): proxy_protocol= .* got str 'on'"):
+        workers.run_server("127.0.0.1", 0, who, proxy_protocol="on")
+    assert not (tmp_path / "u.sock").exists()
 
 
 def test_without_proxy_protocol_a_header_is_just_data(run):

@@ -687,6 +687,10 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
     queued in the listener are accepted and served too, and the connection
     tasks are waited for rather than cancelled -- until a second
     cancellation, which cancels them."""
+    if type(proxy_protocol) is not bool:
+        listener.close()
+        raise TypeError("proxy_protocol= must be True or False, got %s"
+                        % _describe(proxy_protocol))
     connections = {}                    # task -> its socket, while it runs
 
     def start(conn, address):           # spawn a connection's task

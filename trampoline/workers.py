@@ -137,6 +137,9 @@ def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=
     if type(workers) is not int or workers < 0:
         raise ValueError("run_server(): workers must be an int >= 0 (0: one per CPU), got %r"
                          % (workers,))
+    if type(proxy_protocol) is not bool:
+        raise TypeError("run_server(): proxy_protocol= must be True or False, got %s"
+                        % _describe(proxy_protocol))
     if isinstance(grace, bool) or not isinstance(grace, (int, float)) or not grace >= 0:
         raise ValueError("run_server(): grace must be a number of seconds >= 0, got %r"
                          % (grace,))
