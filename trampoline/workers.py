@@ -12,13 +12,18 @@ replaced (after a pause that grows if it keeps dying young; after
 ``CrashLoopError``); SIGTERM or SIGINT stops them all gracefully, and
 ``run_server`` returns once every worker has exited.
 
-Graceful means: the listening socket closes at once, and each open
-connection may finish what it is doing.  Each connection's socket is
-half-closed for reading (``shutdown(SHUT_RD)``), so its handler, the next
-time it waits for input with nothing left to read, sees the end of the
-stream and returns as if the client had hung up: an idle connection ends at
-once; one in the middle of a request reads that request (on Linux, bytes
-already received are still delivered), writes its reply, and then ends.
+Graceful means: the listening socket closes at once -- a load balancer's
+next connection is refused and tried on another backend -- and each open
+connection may finish what it is doing.  Clients already queued in the
+listener are connected (closing it would reset them): they are accepted
+and served too, once their first bytes have come.  A connection still
+reading its PROXY header or shaking hands gets to its handler.  Each
+connection's socket is half-closed for reading (``shutdown(SHUT_RD)``), so
+its handler, the next time it waits for input with nothing left to read,
+sees the end of the stream and returns as if the client had hung up: an
+idle connection ends at once; one in the middle of a request reads that
+request (on Linux, bytes already received are still delivered), writes its
+reply, and then ends.
 Handlers that go on without reading are cancelled when ``grace`` seconds
 have passed.  (On BSD and macOS ``SHUT_RD`` also throws away bytes not yet
 read, so a request that had arrived but was not yet read is lost there.)
