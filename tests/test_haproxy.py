@@ -141,8 +141,12 @@ def farm(scripts, tmp_path):  # noqa: F811 (scripts: the fixture imported above)
                           send_proxy)
         started.append(haproxy)
         # Both up in HAProxy's eyes (its first health checks passed):
-        until(lambda: {get(haproxy.port)[1].split()[0] for _ in range(4)} == {"a", "b"},
-              "served by both backends")
+        def both_serve():
+            if haproxy.proc.poll() is not None:
+                raise AssertionError("haproxy exited with status %d:\n%s"
+                                     % (haproxy.proc.returncode, haproxy.output()))
+            return {get(haproxy.port)[1].split()[0] for _ in range(4)} == {"a", "b"}
+        until(both_serve, "served by both backends")
         return haproxy, backends
 
     yield start
