@@ -629,7 +629,6 @@ class Kernel:
         used its budget of traps.  The hot path: what it uses is hoisted into
         the closure, each a lookup saved per use."""
         kernel = self
-        ready_append = self._ready.append
         handlers_get = self._handlers.get
         trap_other = self._trap_other
         debug = self.debug

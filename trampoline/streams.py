@@ -45,10 +45,11 @@ import ssl as ssl_module
 from types import CoroutineType, GeneratorType, coroutine
 
 from . import traps
-from .errors import TaskError, TrampolineError
+from .errors import Cancelled, TaskError, TrampolineError
 from .net import check_port, listen
 from .threads import run_in_thread
-from .timeouts import timeout_after
+from .protocols.proxy import ProxyProtocolError, header_length, parse_header
+from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, accept, cancel, connect, current, join, sleep, spawn
 
 __all__ = [
@@ -65,6 +66,12 @@ CHUNK = 65536
 TLS_CHUNK = 262144
 #: The default longest line for readline / readuntil, separator included.
 LINE_LIMIT = 65536
+#: How much one peek at a PROXY header asks for (a version 1 header is at
+#: most 107 bytes; a longer version 2 one takes several peeks).
+PROXY_PEEK = 536
+#: Seconds a server with ``proxy_protocol=True`` waits for a connection's
+#: PROXY header (a balancer sends it at once) before closing it.
+PROXY_HEADER_TIMEOUT = 3.0
 
 
 # ================================================================ errors
@@ -124,6 +131,10 @@ class Stream:
     until the end: ``yield stream.each_line(func)``, or ``async for line in
     stream`` in an ``async def``.
     """
+
+    #: The PROXY protocol header this connection came with (a server's
+    #: ``proxy_protocol=True``): a ``trampoline.protocols.proxy.ProxyHeader``.
+    proxy_header = None
 
     def __init__(self, sock):
         if not isinstance(sock, socket.socket):
@@ -564,9 +575,10 @@ def open_unix_connection(path, *, ssl=None, server_hostname=None):
 # ================================================================ servers
 
 @coroutine
-def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False, ready=None):
+def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False, ready=None,
+               proxy_protocol=False):
     """``yield tcp_server(host, port, handler, *, ssl=None, backlog=1024,
-    reuse_port=False, ready=None)``
+    reuse_port=False, ready=None, proxy_protocol=False)``
 
     Listen on ``host`` (an address or a name, resolved off the loop; ``""``
     or ``None``: every IPv4 interface) and ``port`` (0: any free port), and
@@ -581,6 +593,15 @@ def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False,
     when 0 was asked) once the server listens: a callback is called with
     it, a ``Future`` gets it as its result, an ``Event`` is just set.
 
+    ``proxy_protocol=True``: the server sits behind a balancer that sends
+    the PROXY protocol (HAProxy's ``send-proxy`` or ``send-proxy-v2``).
+    Each connection must begin with that header, version 1 or 2 (before
+    TLS, if any); the handler's ``address`` is then the original client's,
+    and ``stream.proxy_header`` the whole header (the connection's own
+    addresses when it says LOCAL or UNKNOWN).  A connection whose header is
+    missing, malformed, or not there within ``PROXY_HEADER_TIMEOUT``
+    seconds is closed with one log line (WARNING), before the handler runs.
+
     Runs until cancelled; then it stops accepting, cancels the connection
     tasks (their cleanup runs; each stream is closed), and closes the
     listening socket.  Raises the ``OSError`` of ``bind``
@@ -593,12 +614,13 @@ def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False,
         infos = yield getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         address = infos[0][4]
     listener = listen(address, backlog=backlog, reuse_port=reuse_port)
-    return (yield _serve(listener, handler, ssl, ready))
+    return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
 
 
 @coroutine
-def unix_server(path, handler, *, ssl=None, backlog=1024, ready=None):
-    """``yield unix_server(path, handler, *, ssl=None, backlog=1024, ready=None)``
+def unix_server(path, handler, *, ssl=None, backlog=1024, ready=None, proxy_protocol=False):
+    """``yield unix_server(path, handler, *, ssl=None, backlog=1024, ready=None,
+    proxy_protocol=False)``
 
     ``tcp_server`` on a Unix socket at ``path`` (a stale socket file there
     is replaced).  ``ready`` gets the path; the handler gets the peer's
@@ -610,7 +632,7 @@ def unix_server(path, handler, *, ssl=None, backlog=1024, ready=None):
     path = listener.getsockname()
     inode = os.stat(path).st_ino
     try:
-        return (yield _serve(listener, handler, ssl, ready))
+        return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
     finally:
         try:
             if os.stat(path).st_ino == inode:
@@ -620,8 +642,8 @@ def unix_server(path, handler, *, ssl=None, backlog=1024, ready=None):
 
 
 @coroutine
-def serve(listener, handler, *, ssl=None, ready=None):
-    """``yield serve(listener, handler, *, ssl=None, ready=None)``
+def serve(listener, handler, *, ssl=None, ready=None, proxy_protocol=False):
+    """``yield serve(listener, handler, *, ssl=None, ready=None, proxy_protocol=False)``
 
     The server loop of ``tcp_server`` and ``unix_server``, on a listening
     socket you made (with ``listen()``, or inherited): accept forever, one
@@ -629,7 +651,7 @@ def serve(listener, handler, *, ssl=None, ready=None):
     listener from then on and closes it when cancelled.
     """
     _check_server_args(handler, ssl, ready)
-    return (yield _serve(listener, handler, ssl, ready))
+    return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
 
 
 def _check_server_args(handler, ssl, ready):
@@ -660,8 +682,24 @@ _ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.
 
 
 @coroutine
-def _serve(listener, handler, context, ready):
+def _serve(listener, handler, context, ready, proxy_protocol=False, handover=None):
+    """The accept loop.  ``handover``, if given, is an object whose
+    ``draining`` attribute is true when a cancellation means "leave
+    gracefully" (``run_server``'s drain): then the connections already
+    queued in the listener are accepted and served too, and the connection
+    tasks are waited for rather than cancelled -- until a second
+    cancellation, which cancels them."""
+    if type(proxy_protocol) is not bool:
+        listener.close()
+        raise TypeError("proxy_protocol= must be True or False, got %s"
+                        % _describe(proxy_protocol))
     connections = {}                    # task -> its socket, while it runs
+
+    def start(conn, address):           # spawn a connection's task
+        return spawn(_connection(conn, address, handler, context, connections,
+                                 proxy_protocol),
+                     name="%s %s" % (getattr(handler, "__name__", "handler"),
+                                     _format_address(address)))
     try:
         if ready is not None:
             _report_ready(ready, listener.getsockname())
@@ -680,12 +718,12 @@ def _serve(listener, handler, context, ready):
                 yield sleep(backoff)
                 continue
             backoff = 0.0
-            task = yield spawn(_connection(conn, address, handler, context, connections),
-                               name="%s %s" % (getattr(handler, "__name__", "handler"),
-                                               _format_address(address)))
+            task = yield start(conn, address)
             connections[task] = conn
             del task                    # so a crashed one is freed, and reported, when it ends
     finally:
+        if handover is not None and handover.draining:
+            yield _hand_over(listener, start, connections)
         listener.close()                # no more connections
         tasks = list(connections.items())
         for task, _ in tasks:
@@ -699,15 +737,59 @@ def _serve(listener, handler, context, ready):
 
 
 @coroutine
-def _connection(conn, address, handler, context, connections):
-    """One connection's task: TLS handshake if any, then the handler."""
+def _hand_over(listener, start, connections):
+    """A graceful leave: serve what the listener has queued (those clients
+    are connected already: closing the listener would reset them), close
+    it, and let every connection finish -- until cancelled again."""
+    listener.setblocking(False)
+    while True:
+        try:
+            conn, address = listener.accept()
+        except OSError:                 # BlockingIOError: the queue is empty
+            break
+        conn.setblocking(False)         # as the accept trap leaves it
+        if conn.family != socket.AF_UNIX:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        task = yield start(conn, address)
+        connections[task] = conn
+    listener.close()
+    try:
+        for task in list(connections):
+            yield _join_reporting(task)
+    except Cancelled:
+        pass                            # the grace is over: the caller cancels the rest
+
+
+def _join_reporting(task):
+    """Wait for a connection task; if it crashed, log it (joining it took
+    the report the kernel would have written)."""
+    try:
+        yield join(task)
+    except TaskError as exc:
+        if not task.cancelled:
+            log.error("Task %d %s crashed while its server was leaving", task.id, task.name,
+                      exc_info=exc.__cause__)
+
+
+@coroutine
+def _connection(conn, address, handler, context, connections, proxy_protocol=False):
+    """One connection's task: the PROXY header and TLS handshake if any,
+    then the handler."""
     me = yield current()
     try:
+        header = None
+        if proxy_protocol:
+            header = yield _proxy_header(conn, address)
+            if header is None:
+                return
+            if header.source is not None:
+                address = header.source
         try:
             stream = yield _start_stream(conn, context, server_side=True)
         except OSError as exc:
             log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
             return
+        stream.proxy_header = header
         with stream:
             coro = handler(stream, address)
             if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
@@ -735,6 +817,80 @@ def _log_peer_trouble(address, exc):
     level = logging.INFO if isinstance(exc, TimeoutError) else logging.DEBUG
     log.log(level, "connection from %s ended: %s: %s", _format_address(address),
             type(exc).__name__, exc)
+
+
+@coroutine
+def _proxy_header(conn, address):
+    """The PROXY header ``conn`` begins with, read within
+    ``PROXY_HEADER_TIMEOUT`` seconds; or ``None``, once ``conn`` is closed
+    and the reason logged: at WARNING, or at INFO for a connection that
+    closed without sending a byte (a balancer's plain TCP health check)."""
+    level = logging.WARNING
+    try:
+        return (yield timeout_after(PROXY_HEADER_TIMEOUT, _read_proxy_header(conn)))
+    except TaskTimeout:
+        reason = "no PROXY header within %g s" % PROXY_HEADER_TIMEOUT
+    except ProxyProtocolError as exc:
+        reason = str(exc)
+        if exc.offset is None:          # it ended before sending anything
+            level = logging.INFO
+    except OSError as exc:
+        reason = "%s, before its PROXY header was complete" % exc
+    log.log(level, "closing the connection from %s: %s", _format_address(address), reason)
+    conn.close()
+    return None
+
+
+@coroutine
+def _read_proxy_header(sock):
+    """Read the PROXY header at the start of ``sock`` and not one byte
+    more: peek at what has come, and take off the socket only the bytes
+    that belong to the header -- what follows (a TLS handshake, a request)
+    stays for whoever reads next.  (Once a version 2 header has told its
+    length, the rest is simply read.)"""
+    received = bytearray()
+    needed = None                       # the header's whole length, once known
+    while True:
+        try:
+            if needed is None:
+                data = sock.recv(PROXY_PEEK, socket.MSG_PEEK)
+            else:
+                data = sock.recv(needed - len(received))
+        except BlockingIOError:
+            yield traps.read_wait(sock)
+            continue
+        if not data:
+            if not received:
+                raise ProxyProtocolError("the connection ended before its PROXY header",
+                                         None)
+            raise ProxyProtocolError("the connection ended after %d bytes, before its "
+                                     "PROXY header was complete: %r"
+                                     % (len(received), bytes(received[:40])), len(received))
+        if needed is not None:
+            received += data
+            if len(received) < needed:
+                continue
+            return parse_header(received)[0]
+        result = parse_header(received + data)
+        if result is None:              # every byte seen is the header's: take them all
+            received += _recv_exactly(sock, len(data))
+            needed = header_length(received)
+            continue
+        header, length = result
+        _recv_exactly(sock, length - len(received))
+        return header
+
+
+def _recv_exactly(sock, n):
+    """Take ``n`` bytes that a peek has shown are there."""
+    chunks = []
+    while n > 0:
+        chunk = sock.recv(n)
+        if not chunk:                   # pragma: no cover - a peek showed them
+            raise ProxyProtocolError("the connection ended inside its PROXY header")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
 def _format_address(address):

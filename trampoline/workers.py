@@ -12,13 +12,18 @@ replaced (after a pause that grows if it keeps dying young; after
 ``CrashLoopError``); SIGTERM or SIGINT stops them all gracefully, and
 ``run_server`` returns once every worker has exited.
 
-Graceful means: the listening socket closes at once, and each open
-connection may finish what it is doing.  Each connection's socket is
-half-closed for reading (``shutdown(SHUT_RD)``), so its handler, the next
-time it waits for input with nothing left to read, sees the end of the
-stream and returns as if the client had hung up: an idle connection ends at
-once; one in the middle of a request reads that request (on Linux, bytes
-already received are still delivered), writes its reply, and then ends.
+Graceful means: the listening socket closes at once -- a load balancer's
+next connection is refused and tried on another backend -- and each open
+connection may finish what it is doing.  Clients already queued in the
+listener are connected (closing it would reset them): they are accepted
+and served too, once their first bytes have come.  A connection still
+reading its PROXY header or shaking hands gets to its handler.  Each
+connection's socket is half-closed for reading (``shutdown(SHUT_RD)``), so
+its handler, the next time it waits for input with nothing left to read,
+sees the end of the stream and returns as if the client had hung up: an
+idle connection ends at once; one in the middle of a request reads that
+request (on Linux, bytes already received are still delivered), writes its
+reply, and then ends.
 Handlers that go on without reading are cancelled when ``grace`` seconds
 have passed.  (On BSD and macOS ``SHUT_RD`` also throws away bytes not yet
 read, so a request that had arrived but was not yet read is lost there.)
@@ -67,9 +72,9 @@ from .combinators import select, shield
 from .errors import Cancelled, TaskError, TrampolineError
 from .kernel import run
 from .net import check_port, listen
-from .streams import _check_server_args, serve
+from .streams import _check_server_args, _serve
 from .timeouts import TaskTimeout, timeout_after
-from .traps import _describe, cancel, current, join, read, spawn
+from .traps import _describe, cancel, current, join, read, read_wait, spawn
 
 __all__ = ["run_server", "CrashLoopError"]
 
@@ -100,9 +105,9 @@ class CrashLoopError(TrampolineError, RuntimeError):
 
 
 def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=None,
-               unix=None, grace=GRACE):
+               unix=None, grace=GRACE, proxy_protocol=False):
     """``run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024,
-    ready=None, unix=None, grace=5.0)``
+    ready=None, unix=None, grace=5.0, proxy_protocol=False)``
 
     Serve ``handler(stream, address)`` -- a generator function or an
     ``async def``, one task per connection, as for ``tcp_server`` -- on
@@ -125,8 +130,10 @@ def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=
     address (the real port when 0 was asked) as soon as the socket listens
     -- before the workers start; clients that connect meanwhile wait in
     the queue.  ``grace``: how many seconds connections get to finish after
-    the stop signal.  Raises the ``OSError`` of ``bind`` (``EADDRINUSE``
-    ...), and ``CrashLoopError`` if workers keep dying as they start.
+    the stop signal.  ``proxy_protocol=True``: behind a balancer that
+    sends the PROXY protocol, as for ``tcp_server``.  Raises the
+    ``OSError`` of ``bind`` (``EADDRINUSE`` ...), and ``CrashLoopError`` if
+    workers keep dying as they start.
     """
     _check_server_args(handler, ssl, None)
     if ready is not None and not callable(ready):
@@ -135,6 +142,9 @@ def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=
     if type(workers) is not int or workers < 0:
         raise ValueError("run_server(): workers must be an int >= 0 (0: one per CPU), got %r"
                          % (workers,))
+    if type(proxy_protocol) is not bool:
+        raise TypeError("run_server(): proxy_protocol= must be True or False, got %s"
+                        % _describe(proxy_protocol))
     if isinstance(grace, bool) or not isinstance(grace, (int, float)) or not grace >= 0:
         raise ValueError("run_server(): grace must be a number of seconds >= 0, got %r"
                          % (grace,))
@@ -156,10 +166,11 @@ def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=
     # must get a graceful stop, not the default action of the signal.
     try:
         if workers == 1:
-            run(_worker(listener, handler, ssl, grace, ready=ready),
+            run(_worker(listener, handler, ssl, grace, ready=ready,
+                        proxy_protocol=proxy_protocol),
                 shutdown_signals=STOP_SIGNALS)
         else:
-            _Supervisor(listener, handler, ssl, workers, grace, ready).run()
+            _Supervisor(listener, handler, ssl, workers, grace, ready, proxy_protocol).run()
     finally:
         listener.close()
         if path:                        # ours still? (another server may have replaced it)
@@ -212,7 +223,8 @@ def _check_can_fork():
 
 # ================================================================ a worker: one kernel
 
-def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=None):
+def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=None,
+            proxy_protocol=False):
     """The main task of a worker: serve until told to stop, then drain.
 
     Told to stop means: a shutdown signal cancels this task (``run``'s
@@ -223,7 +235,8 @@ def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=
     if ready is not None:               # (the stop signals are handled by now)
         ready(listener.getsockname())
     connections = _Connections(handler)
-    server = yield spawn(serve(listener, connections.handle, ssl=context), name="server")
+    server = yield spawn(_serve(listener, connections.handle, context, None, proxy_protocol,
+                                handover=connections), name="server")
     try:
         if lifeline is None:
             yield join(server)          # runs until cancelled, or fails
@@ -242,9 +255,11 @@ def _drain(server, connections, grace):
     connections.stop()                  # idle ones see the end of their stream now
     if server.done:
         return
-    # serve() closes the listener at once, then cancels its connection
-    # tasks and waits for them -- and ours, draining, wait for their
-    # handlers to finish.
+    # Told by connections.draining that this is a hand-over, the server
+    # accepts the clients already queued, closes the listener -- new ones
+    # are refused, so a balancer tries another backend -- and waits for its
+    # connection tasks: those still reading a PROXY header or shaking hands
+    # get there, and ours wait for their handlers to finish.
     yield cancel(server, wait=False)
     try:
         yield timeout_after(grace, _join_quietly(server))
@@ -254,6 +269,7 @@ def _drain(server, connections, grace):
                     os.getpid(), len(busy), grace)
         for task in busy:
             yield cancel(task, wait=False)
+        yield cancel(server, wait=False)        # and those not at their handler yet
         yield _join_quietly(server)
 
 
@@ -268,10 +284,11 @@ class _Connections:
     """The connections of one worker, and the handler wrapped so that a
     drain can tell them to finish.
 
-    ``serve`` cancels its connection tasks the moment it is cancelled.  To
-    give them time instead, each connection task runs the real handler in a
-    task of its own (``handlers``) and, while draining, lets its own
-    cancellation pass: it goes on waiting for the handler.
+    While draining, the server waits for its connection tasks; when the
+    grace is over it cancels them.  So that the handlers are cancelled
+    only by ``_drain`` (which logs it), each connection task runs the real
+    handler in a task of its own (``handlers``) and, while draining, lets
+    its own cancellation pass: it goes on waiting for the handler.
     """
 
     def __init__(self, handler):
@@ -296,9 +313,11 @@ class _Connections:
                             "or an async def" % (getattr(self.handler, "__qualname__",
                                                          self.handler), _describe(coro)))
         me = yield current()
+        if self.draining:               # accepted as the drain began: it was queued
+            yield _first_bytes(stream)
         task = yield spawn(coro, name=me.name)
         self.handlers[task] = stream.sock
-        if self.draining:               # accepted as the drain began
+        if self.draining:
             _stop_reading(stream.sock)
         try:
             while True:
@@ -318,6 +337,16 @@ class _Connections:
         finally:
             del self.handlers[task]
         raise error                     # the handler's error, reported once: here
+
+
+def _first_bytes(stream):
+    """Wait until the client's first bytes are there to read: a client
+    accepted as the drain began has connected but may not have sent its
+    request yet, and a half-close before it arrives would lose it."""
+    sock = stream.sock
+    if stream._buffer or (hasattr(sock, "pending") and sock.pending()):
+        return                          # (TLS: OpenSSL holds some already)
+    yield read_wait(sock)
 
 
 def _stop_reading(sock):
@@ -353,8 +382,10 @@ class _Supervisor:
     """The parent: start the workers, replace the ones that die, stop them
     all on SIGINT/SIGTERM.  One plain loop, no kernel, no threads."""
 
-    def __init__(self, listener, handler, context, count, grace, ready=None):
+    def __init__(self, listener, handler, context, count, grace, ready=None,
+                 proxy_protocol=False):
         self.ready = ready
+        self.proxy_protocol = proxy_protocol
         self.listener = listener
         self.handler = handler
         self.context = context
@@ -477,7 +508,7 @@ class _Supervisor:
                     slot.lifeline.close()
             lifeline.setblocking(False)
             run(_worker(self.listener, self.handler, self.context, self.grace,
-                        lifeline, _SUPERVISOR_SIGNALS),
+                        lifeline, _SUPERVISOR_SIGNALS, proxy_protocol=self.proxy_protocol),
                 shutdown_signals=STOP_SIGNALS)
             status = 0
         except SystemExit as exc:           # as the interpreter would exit
