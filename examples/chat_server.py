@@ -128,13 +128,16 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=25001, help="port; 0 picks one (default 25001)")
     parser.add_argument("--outbox", type=int, default=256,
                         help="lines queued per client before it counts as too slow (default 256)")
+    parser.add_argument("--proxy-protocol", action="store_true",
+                        help="behind a load balancer: read a PROXY header (v1 or v2) first")
     args = parser.parse_args(argv)
 
     def ready(address):
         print("chat server listening on %s:%d" % address[:2], flush=True)
 
     try:
-        run_server(args.host, args.port, ChatRoom(args.outbox).serve, ready=ready)
+        run_server(args.host, args.port, ChatRoom(args.outbox).serve, ready=ready,
+                   proxy_protocol=args.proxy_protocol)
     except (OSError, ValueError) as exc:        # the port, the address: named
         print("chat server: %s" % exc, file=sys.stderr)
         return 1

@@ -53,6 +53,8 @@ def main(argv=None):
                         help="serve TLS with this certificate and private key (PEM files)")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="worker processes (POSIX); 0: one per CPU (default 1: no fork)")
+    parser.add_argument("--proxy-protocol", action="store_true",
+                        help="behind a load balancer: read a PROXY header (v1 or v2) first")
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error("--workers must be 0 or more")
@@ -65,7 +67,7 @@ def main(argv=None):
         else:
             host, port = args.host, args.port
         run_server(host, port, echo, workers=args.workers, ssl=context, unix=args.unix,
-                   ready=announce(context))
+                   ready=announce(context), proxy_protocol=args.proxy_protocol)
     except (OSError, ValueError, CrashLoopError) as exc:    # port, address, file: named
         print("echo server: %s" % exc, file=sys.stderr)
         return 1

@@ -133,6 +133,10 @@ def parse_args(argv=None):
     add("--workers", type=int, default=1, metavar="N",
         help="worker processes sharing the port (POSIX); 0: one per CPU "
              "(default 1: no fork).  Each keeps its own /stats.")
+    add("--proxy-protocol", action="store_true",
+        help="behind a load balancer: read a PROXY header (v1 or v2) first")
+    add("--access-log", action="store_true",
+        help="log one line per answer on stderr, with the client's address")
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error("--workers must be 0 or more")
@@ -147,10 +151,14 @@ def main(argv=None):
                     send_timeout=args.send_timeout, grace=args.grace)
     stats = collections.Counter()
     try:
-        handler = make_handler(make_router(args.static, stats), limits, stats)
+        access_log = logging.getLogger("http.access") if args.access_log else None
+        if access_log is not None:
+            access_log.setLevel(logging.INFO)
+        handler = make_handler(make_router(args.static, stats), limits, stats, access_log)
         context = server_context(*args.tls) if args.tls else None
         # The server's options from the command line, in one place.
-        options = dict(ssl=context, ready=announce("http server", bool(context)))
+        options = dict(ssl=context, ready=announce("http server", bool(context)),
+                       proxy_protocol=args.proxy_protocol)
         if args.workers == 1:
             # SIGINT/SIGTERM cancel the server: it stops accepting, idle
             # connections close, handlers at work get --grace seconds and

@@ -53,6 +53,8 @@ def main(argv=None):
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     add("--port", type=int, default=6380,
         help="port; 0 picks one (default 6380, next to Redis's 6379)")
+    add("--proxy-protocol", action="store_true",
+        help="behind a load balancer: read a PROXY header (v1 or v2) first")
     args = parser.parse_args(argv)
 
     def ready(address):
@@ -61,7 +63,8 @@ def main(argv=None):
     try:
         # Until SIGINT or SIGTERM: then the server stops accepting, its
         # connections are closed, and run() returns.
-        run(kv_server(args.host, args.port, TimedStore(), ready=ready),
+        run(kv_server(args.host, args.port, TimedStore(), ready=ready,
+                      proxy_protocol=args.proxy_protocol),
             shutdown_signals=(signal.SIGINT, signal.SIGTERM))
     except (OSError, ValueError) as exc:        # the port, the address: named
         print("kv server: %s" % exc, file=sys.stderr)

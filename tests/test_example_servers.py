@@ -477,3 +477,46 @@ def test_the_kv_example_adds_a_command_of_its_own(kv):
     head, _, seconds, _, micros, error, _ = answer.split(b"\r\n")
     assert head == b"*2" and abs(int(seconds) - time.time()) < 60 and 0 <= int(micros) < 10**6
     assert error == b"-ERR wrong number of arguments for 'time' command"
+
+
+# ------------------------------------------- behind a load balancer (issue 18)
+
+PROXY_V1 = b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\n"
+
+
+@pytest.mark.parametrize("name", TCP_SERVERS)
+def test_every_tcp_server_reads_a_proxy_header_with_proxy_protocol(name):
+    """Behind HAProxy (``send-proxy``): the header comes first, then the
+    protocol; without one the connection is closed at once."""
+    hello = {"echo_server.py": (b"ping\n", b"ping"),
+             "chat_server.py": (b"", b"Welcome"),
+             "http_server.py": (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 200"),
+             "kv_server.py": (b"PING\r\n", b"+PONG")}[name]
+    server = Script(name, "--proxy-protocol")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(PROXY_V1 + hello[0])
+            assert sock.recv(4096).startswith(hello[1])
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"no header here\r\n")
+            try:
+                answer = sock.recv(4096)
+            except ConnectionResetError:        # closed with our bytes unread
+                answer = b""
+            assert answer == b""                # nothing reached the handler
+    finally:
+        server.stop()
+
+
+def test_the_http_access_log_names_the_real_client_behind_a_balancer():
+    server = Script("http_server.py", "--proxy-protocol", "--access-log")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(PROXY_V1 + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            while sock.recv(4096):
+                pass
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(10) == 0
+        assert '203.0.113.7:5555 "GET / HTTP/1.1" 200' in server.stderr()
+    finally:
+        server.stop()

@@ -254,21 +254,41 @@ def _allowed(methods):
 
 # ============================================================ connections
 
-def make_handler(router, limits=None, stats=None):
+def make_handler(router, limits=None, stats=None, access_log=None):
     """The ``handler(stream, address)`` for ``tcp_server`` that serves HTTP
     with ``router``.  ``limits``: a ``Limits``.  ``stats``: a
     ``collections.Counter`` the server counts into (``http_connections``,
     ``http_requests``, ``http_errors``, ``http_in_flight``: handlers
-    running now)."""
+    running now).  ``access_log``: a ``logging.Logger`` told one line per
+    answer, naming the client's address -- the real client's behind a load
+    balancer that speaks the PROXY protocol (``proxy_protocol=True``)."""
     limits = Limits() if limits is None else limits
     stats = collections.Counter() if stats is None else stats
 
     def http_connection(stream, address):
-        return _connection(stream, router, limits, stats)
+        return _connection(stream, router, limits, stats,
+                           _access_logger(access_log, address) if access_log else None)
     return http_connection
 
 
-def _connection(stream, router, limits, stats):
+def _access_logger(logger, address):
+    """``logged(request, response)`` for one connection: the common log
+    format's essentials, client address first."""
+    if isinstance(address, tuple):
+        client = "[%s]:%d" % address[:2] if ":" in address[0] else "%s:%d" % address[:2]
+    else:
+        client = address or "unix"
+
+    def logged(request, response):
+        if request is None:
+            line = "-"
+        else:
+            line = "%s %s %s" % (request.method, request.target, request.version.decode())
+        logger.info('%s "%s" %d %d', client, line, response.status, response.length)
+    return logged
+
+
+def _connection(stream, router, limits, stats, logged=None):
     """Serve one connection: read, parse, dispatch, answer, until the
     client closes, an error closes it, or it idles too long."""
     sock = stream.sock
@@ -317,6 +337,8 @@ def _connection(stream, router, limits, stats):
             except ProtocolError as error:
                 stats["http_errors"] += 1
                 response = error_response(error.status, str(error), close=True)
+                if logged is not None:
+                    logged(None, response)
                 out.append(_encode_head(response, False, b"HTTP/1.1") + response.body)
                 yield send(b"".join(out))
                 yield _linger(sock, limits.linger)
@@ -333,6 +355,8 @@ def _connection(stream, router, limits, stats):
                     keep_alive = False
             if response.close:
                 keep_alive = False
+            if logged is not None:
+                logged(request, response)
             out.append(_encode_head(response, keep_alive, request.version))
             if request.method != "HEAD":
                 if response.fileobj is not None:
