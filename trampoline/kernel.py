@@ -345,7 +345,9 @@ class Kernel:
     def run(self, coro, *, shutdown_signals=()):
         """Run ``coro`` (a generator or coroutine object) as the main task
         until it returns, and return its value; its exception propagates.
-        Tasks still running then are cancelled and their cleanup runs.
+        Tasks still running then are cancelled and their cleanup runs.  The
+        main task runs in a copy of the caller's ``contextvars`` context, so
+        what it sets stays inside.
 
         ``shutdown_signals`` (say ``(SIGINT, SIGTERM)``; main thread only)
         turn the first such signal into cancellation of the main task, and
