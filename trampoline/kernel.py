@@ -456,11 +456,8 @@ class Kernel:
             self._timer_died()
             return True
         pending = task._pending
-        if pending:
-            for index, item in enumerate(pending):
-                if item is alarm:
-                    del pending[index]
-                    break
+        if pending and alarm in pending:    # (alarms differ in their sequence number)
+            pending.remove(alarm)
         return False
 
     def defer_cancellation(self, task, defer=True):
