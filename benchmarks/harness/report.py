@@ -247,7 +247,9 @@ def targets_table(results, micro, trampoline):
             verdict = "FAILED run" if failed else "not measured"
         else:
             verdict = "yes" if target.holds(value) else "**MISS**"
-        lines.append("| %s | %s | %s | %s |" % (target_text(target), target.source, shown, verdict))
+        mine = trampoline["micro" if target.workload in ("spawn", "switch") else "load"]
+        name = mine if target.server == "trampoline" else target.server
+        lines.append("| %s | %s | %s | %s |" % (target_text(target, name), target.source, shown, verdict))
     return lines
 
 
@@ -272,8 +274,8 @@ def target_value(target, results, micro, trampoline):
     return getattr(mine, figure) / getattr(theirs, figure), False
 
 
-def target_text(target):
-    what = "%s, %s" % (TITLES[target.workload], target.server)
+def target_text(target, name):
+    what = "%s, %s" % (TITLES[target.workload], name)
     bound = "%s %.2f" % ("≥" if target.op == ">=" else "≤", target.bound)
     if target.what == "kib_per_conn":
         return "%s: server RSS %s KiB per connection above idle" % (what, bound)
