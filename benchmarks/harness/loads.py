@@ -10,7 +10,9 @@ request much less.
 The window is the client's own: echoload prints ``window-start`` and
 ``window-end`` as its measured window opens and closes (warm-up and the
 grace period after it are outside), and the suite samples the server's CPU
-at each; wrk and redis-benchmark count every request of a run, so their
+at each (should it see a mark late -- it shares the client's CPU -- the
+figure is the server's CPU per second between the samples times the
+window's length, and the report notes it); wrk and redis-benchmark count every request of a run, so their
 window is the measured run itself (wrk's warm-up is a run of its own,
 outside it).
 
@@ -67,21 +69,43 @@ class Window:
 
     def __init__(self, pid):
         self.pid = pid
-        self.start = self.end = None
+        self.start = self.end = None        # (user, sys) CPU seconds
+        self.opened = self.closed = None    # time.monotonic()
 
     def open(self):
-        self.start = tree_cpu(self.pid)
+        self.start, self.opened = tree_cpu(self.pid), time.monotonic()
 
     def close(self):
-        self.end = tree_cpu(self.pid)
+        self.end, self.closed = tree_cpu(self.pid), time.monotonic()
 
-    def charge(self, outcome, requests):
-        """Set outcome.requests, and its cpu_user and cpu_sys per request."""
+    def check(self, outcome, seconds):
+        """Note it if the samples were not taken about ``seconds`` apart
+        (the suite was slow to see a mark: the CPU figure is then scaled
+        from a window that is not quite the client's)."""
+        if self.opened is None or self.closed is None:
+            outcome.notes.append("no CPU window: the client marked no measured window")
+        elif abs((self.closed - self.opened) - seconds) > max(0.02, 0.05 * seconds):
+            outcome.notes.append("the CPU samples were %.3f s apart for a %.3f s window "
+                                 "(CPU per request scaled to the window)"
+                                 % (self.closed - self.opened, seconds))
+        return outcome
+
+    def charge(self, outcome, requests, seconds=None):
+        """Set outcome.requests, and its cpu_user and cpu_sys per request.
+
+        With ``seconds`` (the client's window, which the samples should
+        bracket): the server's CPU per second between the samples, times
+        ``seconds``, divided by the requests -- the same figure when the
+        samples are exactly ``seconds`` apart, and still right when the
+        suite saw a mark a little late (the load is steady in the window)."""
         outcome.requests = requests
         if self.start is None or self.end is None or not requests:
             return outcome
-        outcome.cpu_user = (self.end[0] - self.start[0]) / requests
-        outcome.cpu_sys = (self.end[1] - self.start[1]) / requests
+        scale = 1.0
+        if seconds is not None and self.closed > self.opened:
+            scale = seconds / (self.closed - self.opened)
+        outcome.cpu_user = (self.end[0] - self.start[0]) * scale / requests
+        outcome.cpu_sys = (self.end[1] - self.start[1]) * scale / requests
         return outcome
 
 
@@ -210,7 +234,8 @@ def drive_echo(workload, port, settings, window):
                       p99=float(figures["p99_us"]) / 1e6, client_cpu=run.cpu / seconds,
                       client_cpu_seconds=run.cpu,
                       min_conn=int(figures["min_conn"]), max_conn=int(figures["max_conn"]))
-    return window.charge(outcome, int(figures["requests"]))
+    window.check(outcome, settings.seconds)
+    return window.charge(outcome, int(figures["requests"]), settings.seconds)
 
 
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
