@@ -179,8 +179,7 @@ def suite(args, settings, command):
 
     record.results = run_loads(record.load, record.servers, settings)
     if any(w.kind == "micro" for w in workloads):
-        record.impls = micro_impls(args, tag, record.servers)
-        record.micro = run_micro_suite(record.impls, settings)
+        record.micro = run_micro_suite(micro_impls(args, tag, record.servers), settings)
 
     if source_digest() != digest:
         record.messages.append("trampoline/ CHANGED during the run (someone edited it): the "

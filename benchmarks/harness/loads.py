@@ -24,15 +24,13 @@ figure.
 import json
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
 import time
 
 from .plan import ECHOLOAD, HERE, LOGS, REPO, SERVERS_DIR
-from .processes import (_children, cpu_busy, proc_status, run_client, spawn, stop,
-                        tree_cpu, wait_ready)
+from .processes import cpu_busy, proc_status, run_client, spawn, stop, tree_cpu, wait_ready
 
 
 class Outcome:
@@ -328,27 +326,18 @@ def run_micro(bench, impl, python, n, tracemalloc, settings, profile=None):
         cmd.append("--tracemalloc")
     if profile:
         cmd += ["--profile", profile]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before = cpu_busy()
     started = time.monotonic()
-    proc = spawn(cmd, settings.server_cpu, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=HERE)
-    try:
-        out, err = proc.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        stop(proc)
-        return {"error": "no result after 180 s"}
-    _children.discard(proc)
+    run = run_client(cmd, settings.server_cpu, 180, cwd=HERE)
     wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_after = cpu_busy()
-    for line in reversed(out.decode(errors="replace").splitlines()):
+    for line in reversed(run.out.splitlines()):
         if line.startswith("{"):
             figures = json.loads(line)
             cpu = settings.server_cpu
             if cpu is not None and wall > 0:
-                used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 figures["foreign"] = max(0.0, (busy_after.get(cpu, 0) - busy_before.get(cpu, 0)
-                                               - used) / wall)
+                                               - run.cpu) / wall)
             return figures
-    tail = err.decode(errors="replace").strip().splitlines()
-    return {"error": (tail[-1] if tail else "exit status %s" % proc.returncode)[:200]}
+    tail = run.err.strip().splitlines()
+    return {"error": (tail[-1] if tail else "exit status %s" % run.code)[:200]}

@@ -114,13 +114,13 @@ class ClientRun:
         self.code, self.out, self.err, self.cpu = code, out, err, cpu
 
 
-def run_client(cmd, cpu, timeout, marks=None):
-    """Run a load client to completion: a ClientRun.  ``marks`` maps a line
-    of its output to a function called the moment the client prints it
-    (echoload's window-start and window-end).  Its CPU time comes from
-    RUSAGE_CHILDREN (no other child is reaped meanwhile)."""
+def run_client(cmd, cpu, timeout, marks=None, **popen):
+    """Run a load client (or a micro benchmark) to completion: a ClientRun.
+    ``marks`` maps a line of its output to a function called the moment the
+    client prints it (echoload's window-start and window-end).  Its CPU time
+    comes from RUSAGE_CHILDREN (no other child is reaped meanwhile)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = spawn(cmd, cpu, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = spawn(cmd, cpu, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
     try:
         out, err = _collect(proc, time.monotonic() + timeout, marks or {})
         if proc.poll() is None:

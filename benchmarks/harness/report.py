@@ -67,7 +67,7 @@ class RunRecord:
 
     def __init__(self, **fields):
         self.args = self.settings = self.command = self.revision = None
-        self.messages, self.load, self.servers, self.impls = [], [], [], []
+        self.messages, self.load, self.servers = [], [], []
         self.results, self.micro = {}, {}
         self.trampoline_name = self.micro_trampoline = "trampoline"
         self.interpreter_name, self.elapsed = "", 0.0
