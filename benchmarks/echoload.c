@@ -11,7 +11,10 @@
  * sent; a message still in flight must come back within GRACE seconds
  * (default 5), or it counts as an error (a stalled connection).
  *
- * Prints one line:
+ * Marks the measured window on stdout as it happens, so that whoever runs
+ * it can sample the server's CPU time at both ends: a line "window-start"
+ * (flushed) when the window opens and "window-end" when it closes.  Then,
+ * at the end, prints one line:
  *   requests=N errors=E rate=R p50_us=X p99_us=Y max_us=Z seconds=S
  *   min_conn=A max_conn=B connect_s=C cpu=U
  * requests/rate/latencies cover the measured window only; min_conn/max_conn
@@ -162,10 +165,14 @@ int main(int argc, char **argv) {
         if (push(ep, c, i) < 0) drop(c, &active);
     }
     struct epoll_event events[1024];
+    int marked = 0;     /* window marks printed: 0, 1 (start), 2 (start and end) */
     while (active > 0) {
         double t = now();
+        if (marked == 0 && t >= window) { puts("window-start"); fflush(stdout); marked = 1; }
+        if (marked == 1 && t >= deadline) { puts("window-end"); fflush(stdout); marked = 2; }
         if (t >= hard_stop) break;
-        int timeout = (int)(((t < deadline ? deadline : hard_stop) - t) * 1000) + 1;
+        double next = t < window ? window : t < deadline ? deadline : hard_stop;
+        int timeout = (int)((next - t) * 1000) + 1;
         int n = epoll_wait(ep, events, 1024, timeout > 100 ? 100 : timeout);
         for (int k = 0; k < n; k++) {
             int i = (int)events[k].data.u32;
@@ -211,6 +218,7 @@ int main(int argc, char **argv) {
             if (push(ep, c, i) < 0) drop(c, &active);
         }
     }
+    if (marked < 2) { if (marked == 0) puts("window-start"); puts("window-end"); fflush(stdout); }
     if (active > 0) {
         char what[96];
         snprintf(what, sizeof what, "%d connection(s) still waiting for an echo %.1f s after the end", active, grace);

@@ -1,12 +1,15 @@
 """Smoke test of the benchmark suite (benchmarks/run.py).
 
 Runs the suite on tiny settings (--smoke: a fraction of a second per load)
-against trampoline and asyncio-protocols, and checks that it still prints its
-table with a trampoline row and no failed run.  It measures nothing: timing
-is never asserted.
+against trampoline (raw traps, examples/echo_server.py, two workers) and
+asyncio-protocols, and checks that it still prints its table with a
+trampoline row, the server's CPU per request beside req/s, and no failed
+run.  It measures nothing: timing is never asserted, only that every CPU
+figure is there and is a sane positive number.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,14 +26,33 @@ pytestmark = [
                        reason="the benchmark suite reads /proc and pins CPUs: Linux only"),
 ]
 
+HEAD = ("| workload | server | req/s | spread | × base | CPU µs/req | user µs | sys µs | × base |")
 
-def test_quick_run_prints_a_table_with_trampoline(tmp_path):
-    output = tmp_path / "RESULTS.md"
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    output = tmp_path_factory.mktemp("bench") / "RESULTS.md"
     result = subprocess.run(
         [sys.executable, RUN, "--smoke",
-         "--only", "echo-1k,echo-c10k,http,micro,trampoline,asyncio-protocols",
+         "--only", "echo-1k,echo-c10k,http,micro,trampoline,asyncio-protocols,"
+                   "trampoline-echo_server,trampoline-2workers",
          "--output", str(output)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=150)
+    return result, output
+
+
+def load_rows(text):
+    """{(workload, server): the row's cells} from the load table."""
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith("| ") and line.count("|") == 17 and not line.startswith("| workload"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            rows[(cells[0], cells[1])] = cells
+    return rows
+
+
+def test_quick_run_prints_a_table_with_trampoline(smoke_run):
+    result, output = smoke_run
     text = result.stdout
     assert result.returncode == 0, text
     assert "| workload | server | req/s |" in text
@@ -39,3 +61,39 @@ def test_quick_run_prints_a_table_with_trampoline(tmp_path):
     assert "| spawn+join 2,000 tasks | trampoline | " in text
     assert "FAILED" not in text
     assert output.read_text(encoding="utf-8").startswith("# trampoline benchmark results")
+
+
+def test_every_server_has_a_sane_cpu_time_per_request_user_and_sys(smoke_run):
+    result, output = smoke_run
+    assert result.returncode == 0, result.stdout
+    text = output.read_text(encoding="utf-8")
+    assert HEAD in text
+    rows = load_rows(text)
+    expected = {("echo 1 KiB × 100", "trampoline"), ("echo 1 KiB × 100", "asyncio-protocols"),
+                ("echo 1 KiB × 100", "trampoline-echo_server"),
+                ("echo 1 KiB × 100", "trampoline-2workers"),
+                ("echo 64 B × 500 conns", "trampoline"), ("echo 64 B × 500 conns", "asyncio-protocols"),
+                ("echo 64 B × 500 conns", "trampoline-echo_server"),
+                ("HTTP hello, wrk -c100", "trampoline"), ("HTTP hello, wrk -c100", "asyncio-protocols")}
+    assert expected <= set(rows), sorted(rows)
+    for key, cells in rows.items():
+        total, user, system = (float(cells[i]) for i in (5, 6, 7))
+        # Python serves no request in under a microsecond of CPU, nor in 10 ms;
+        # the two workers' row counts the workers, not the idle supervisor alone.
+        assert 1.0 <= total <= 10000.0, (key, cells)
+        assert user >= 0 and system >= 0, (key, cells)
+        assert abs(user + system - total) <= 0.2, (key, cells)     # one round: they add up
+        assert float(cells[8]) > 0, (key, cells)                    # the ratio to asyncio's
+
+
+def test_the_targets_table_checks_the_cpu_figures(smoke_run):
+    result, output = smoke_run
+    text = output.read_text(encoding="utf-8")
+    checked = re.findall(r"^\| (.*server CPU per request.*?) \| issue 14 \| ([\d.]+) × \| (yes|\*\*MISS\*\*) \|$",
+                         text, re.M)
+    targets = {target for target, _, _ in checked}
+    assert "echo 1 KiB × 100, trampoline: server CPU per request ≤ 0.85 × asyncio-protocols" in targets
+    assert ("echo 1 KiB × 100, trampoline-echo_server: server CPU per request ≤ 1.00 × "
+            "asyncio-protocols") in targets
+    assert "HTTP hello, wrk -c100, trampoline: server CPU per request ≤ 0.90 × asyncio-protocols" in targets
+    assert len(targets) == 5, checked
