@@ -21,12 +21,9 @@ What this step adds
 
 Why
     Without it, every helper that does I/O would have to be its own task.
-    Python's ``yield from`` chains generators too, but each level of
-    ``yield from`` is a level of the Python stack, and every value passes
-    through all of them.  Here the Python stack stays flat: the kernel
-    resumes only the innermost generator, and calls nest as deep as memory
-    allows -- ten thousand deep in the demo, where ordinary recursion stops
-    at the recursion limit.
+    (``yield from`` chains generators too, but each level is a level of
+    the Python stack.)  Here the stack stays flat: the kernel resumes only
+    the innermost generator, and calls nest ten thousand deep in the demo.
 
 In trampoline/
     The generator case in ``trampoline.kernel.Kernel._run_until`` ("a
