@@ -168,6 +168,61 @@ def test_steps_are_built_from_scratch(n):
         assert not others, "step%d.py imports %s" % (n, sorted(others))
 
 
+# ---------------------------------------------------------- the exercises
+
+def exercise_paths(n):
+    return sorted(os.path.join(EXERCISES, name) for name in os.listdir(EXERCISES)
+                  if re.fullmatch(r"step%d_\w+\.py" % n, name))
+
+
+ALL_EXERCISES = [os.path.basename(path) for n in STEPS for path in exercise_paths(n)]
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_every_step_has_an_exercise_shown_in_its_section(n):
+    section = step_section(n)
+    assert exercise_paths(n), "step %d has no exercise in docs/steps/exercises/" % n
+    for path in exercise_paths(n):
+        name = "docs/steps/exercises/%s" % os.path.basename(path)
+        assert "``%s``" % name in section, "step %d's section does not give %s" % (n, name)
+
+
+def expected_output(path):
+    """The block after "Prints:" in an exercise's docstring."""
+    with open(path, encoding="utf-8") as f:
+        doc = ast.get_docstring(ast.parse(f.read()))
+    assert "\nPrints:\n" in doc, "%s: its docstring needs a 'Prints:' block" % path
+    return textwrap.dedent(doc.split("\nPrints:\n", 1)[1]).strip("\n") + "\n"
+
+
+@pytest.mark.parametrize("name", ALL_EXERCISES)
+def test_exercise_solution_prints_what_its_docstring_says(name):
+    path = os.path.join(EXERCISES, name)
+    done = subprocess.run([sys.executable, "-X", "dev", path], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert_same_output(expected_output(path), done.stdout)
+
+
+@pytest.mark.parametrize("name", ALL_EXERCISES)
+def test_exercise_solutions_use_only_the_steps(name):
+    n = int(re.match(r"step(\d+)_", name).group(1))
+    with open(os.path.join(EXERCISES, name), encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module]
+        else:
+            continue
+        for module in modules:
+            assert not module.startswith("trampoline"), name
+            if module.startswith("step"):
+                assert int(module[4:]) <= n, "%s imports %s, a later step" % (name, module)
+
+
 # ---------------------------------------------------------- the pointers
 
 @pytest.fixture(scope="module")
@@ -225,6 +280,12 @@ def test_tutorial_points_at_things_that_exist(kernel):
 
 
 def test_tutorial_is_valid_restructuredtext():
-    docutils_core = pytest.importorskip("docutils.core")
+    try:                        # in the [test] extra: the README's command has it
+        import docutils.core as docutils_core
+    except ImportError:
+        if sys.implementation.name == "cpython":
+            raise AssertionError("docutils is missing: it is in the [test] extra, "
+                                 "python3 -m pip install -e '.[test]'") from None
+        pytest.skip("docutils is not installed for %s" % sys.implementation.name)
     docutils_core.publish_string(tutorial(), writer_name="null",
                                  settings_overrides={"halt_level": 2, "report_level": 2})
