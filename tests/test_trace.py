@@ -354,10 +354,36 @@ def test_ascii_timeline_draws_each_kind_of_wait():
     assert "." in rows["task 5 parker"]
     assert "-" in rows["task 5 parker"]          # ready, waiting for its turn
     # Everything on a row is one of the chart's symbols.
-    assert set("".join(rows.values())) <= set("#.rwz- ")
+    assert set("".join(rows.values())) <= set("#123456789.rwz- ")
     first, legend = chart.splitlines()[0], chart.splitlines()[-1]
     assert first.rstrip().endswith(" ms") and "0" in first
     assert "# running" in legend and "z sleeping" in legend
+
+
+def test_ascii_timeline_shades_a_column_by_how_much_of_it_the_task_ran():
+    """A task that runs a tenth of every column shows "1", not a solid bar
+    beside the task that runs the other nine tenths."""
+    now = [0.0]                         # a clock the tasks move: a step's work
+
+    def worker(seconds):
+        for _ in range(4):
+            now[0] += seconds
+            yield sleep(0)
+
+    def main():
+        heavy = yield spawn(worker(0.9))
+        light = yield spawn(worker(0.1))
+        yield join(heavy)
+        yield join(light)
+
+    timeline = Timeline(clock=lambda: now[0])
+    run(main(), instruments=[timeline])
+    chart = timeline.ascii(width=4)     # one column per second
+    rows = {line.split("|")[0].strip(): line.split("|")[1] for line in chart.splitlines()
+            if "|" in line}
+    assert rows["task 2 worker"] == "9999"
+    assert rows["task 3 worker"] == "1111"
+    assert "1-9: that many tenths" in chart.splitlines()[-1]
 
 
 def test_ascii_timeline_of_nothing_is_empty_but_valid():

@@ -29,6 +29,7 @@ when it is not installed (``run()`` imports this module only when asked to).
 
 import argparse
 import json
+import math
 import os
 import runpy
 import sys
@@ -379,24 +380,51 @@ class Timeline:
             out.write("\n]}\n")
 
     def ascii(self, width=64):
-        """The timeline as text: one row per task, time across."""
+        """The timeline as text: one row per task, time across.
+
+        A column where the task ran is shaded by how much of the column it
+        ran: ``#`` for more than nine tenths, a digit ``1``-``9`` for up to
+        that many tenths -- so a task that runs microseconds per column
+        shows ``1``, not a solid bar.  Otherwise a column shows what the
+        task did there: waited (``r`` ``w`` ``z`` ``.``) or stood ready
+        (``-``)."""
         rows = self.slices()
         end = max([stop for label, slices in rows for _, stop, _, _ in slices] or [0.0])
         step = end / width or 1.0
         label_width = min(max([len(label) for label, _ in rows] or [4]), 32)
         lines = ["%-*s  0%s%s" % (label_width, "", " " * (width - 1 - len(_ms(end))), _ms(end))]
         for label, slices in rows:
-            cells = [" "] * width
-            for begin, stop, state, _ in slices:
-                first = min(int(begin / step), width - 1)
-                last = max(first, min(int(stop / step - 1e-9), width - 1))
-                for column in range(first, last + 1):
-                    if _PRIORITY[state] > _PRIORITY[cells[column]]:
-                        cells[column] = state
-            lines.append("%-*s |%s|" % (label_width, label[:label_width], "".join(cells)))
-        lines.append("%-*s  # running  . waiting (join, lock, queue...)  r read-wait  "
-                     "w write-wait  z sleeping  - ready" % (label_width, ""))
+            lines.append("%-*s |%s|" % (label_width, label[:label_width],
+                                        "".join(_row(slices, width, step, end))))
+        lines.append("%-*s  %s" % (label_width, "", ASCII_LEGEND))
         return "\n".join(lines)
+
+
+#: The last line of ``Timeline.ascii``.
+ASCII_LEGEND = ("# running (all of the column; 1-9: that many tenths of it)  "
+                ". waiting (join, lock, queue...)  r read-wait  w write-wait  "
+                "z sleeping  - ready")
+
+
+def _row(slices, width, step, end):
+    """One task's cells: the running share of each column, or its state."""
+    cells = [" "] * width
+    ran = [0.0] * width             # seconds of each column the task ran
+    for begin, stop, state, _ in slices:
+        first = min(int(begin / step), width - 1)
+        last = max(first, min(int(stop / step - 1e-9), width - 1))
+        for column in range(first, last + 1):
+            if state == "#" and end > 0:
+                left, right = column * step, (column + 1) * step
+                ran[column] += max(0.0, min(stop, right) - max(begin, left))
+            elif _PRIORITY[state] > _PRIORITY[cells[column]]:
+                cells[column] = state
+    for column, seconds in enumerate(ran):
+        if seconds > 0:
+            # Rounded up (any run shows), less a hair for float error.
+            tenths = max(1, math.ceil(seconds * 10 / step - 1e-6))
+            cells[column] = "#" if tenths >= 10 else str(tenths)
+    return cells
 
 
 #: When several states share one column, the one drawn.
