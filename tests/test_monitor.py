@@ -4,6 +4,7 @@ cancel, help, quit; the command-line client; a kernel too busy to answer."""
 import io
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -394,3 +395,100 @@ def test_durations_read_well():
     assert _duration(0.25) == "250 ms"
     assert _duration(12.34) == "12.3 s"
     assert _duration(600) == "10 min"
+
+
+# ------------------------------------- the program's own tasks, and main
+
+CANCELS_ITS_MAIN = r"""
+import signal, socket, sys
+sys.path.insert(0, %(root)r)
+from trampoline import connect, read, run, sleep, spawn, write
+from trampoline.monitor import PROMPT
+from trampoline.traps import current_kernel
+
+def ask(sock, line):
+    yield write(sock, line.encode() + b"\n")
+    reply = b""
+    while not reply.endswith(PROMPT):
+        reply += yield read(sock, 65536)
+    return reply.decode()
+
+def operator(main_id):
+    kernel = yield current_kernel()
+    sock = socket.socket()
+    yield connect(sock, kernel.monitor.address)
+    yield ask(sock, "help")
+    print((yield ask(sock, "ps")), flush=True)
+    yield write(sock, b"cancel %%d\n" %% main_id)
+    yield sleep(3600)
+
+def main():
+    yield spawn(operator(%(main_id)d))
+    try:
+        yield sleep(3600)
+    finally:
+        print("main: cleaning up", flush=True)
+
+run(main(), monitor=("127.0.0.1", 0), shutdown_signals=%(signals)s)
+"""
+
+
+@pytest.mark.parametrize("signals, main_id", [((), 1), ((signal.SIGUSR2,), 2)])
+def test_cancelling_the_main_task_from_the_monitor_ends_the_program_saying_so(signals, main_id):
+    script = CANCELS_ITS_MAIN % {"root": ROOT, "main_id": main_id, "signals": [int(s) for s in signals]}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=30)
+    assert "main: cleaning up" in done.stdout       # its cleanup ran, as for any cancel
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "task %d main, the program's main task, was cancelled from the trampoline "
+        "monitor: the program stops" % main_id)
+
+
+def test_the_monitor_answers_that_cancelling_the_main_task_stops_the_program():
+    replies = []
+
+    def operator(address):              # a person at the monitor, in a thread
+        with socket.create_connection(address, timeout=10) as sock:
+            for line in (b"ps\n", b"cancel 1\n"):
+                reply = b""
+                while not reply.endswith(PROMPT):
+                    reply += sock.recv(65536)
+                replies.append(reply.decode())
+                sock.sendall(line)
+            replies.append(sock.recv(65536).decode())
+
+    def main():
+        kernel = yield current_kernel()
+        thread.append(threading.Thread(target=operator, args=(kernel.monitor.address,)))
+        thread[0].start()
+        yield sleep(3600)
+
+    thread = []
+    with pytest.raises(SystemExit) as stopped:
+        run(main(), monitor=ANYWHERE)
+    thread[0].join(10)
+    assert isinstance(stopped.value, monitor.CancelledFromMonitor)
+    assert replies[-1].startswith(
+        "cancelled task 1 main, the program's main task: the program stops once it has "
+        "cleaned up")
+
+
+def test_ps_leaves_out_trampolines_own_tasks_and_ps_all_shows_them():
+    answers = {}
+
+    def main():
+        sock = yield open_monitor()
+        with sock:
+            answers["ps"] = yield ask(sock, "ps")
+            answers["ps all"] = yield ask(sock, "ps all")
+            answers["ps what"] = yield ask(sock, "ps what")
+
+    run(main(), monitor=ANYWHERE, shutdown_signals=[signal.SIGUSR2])
+    assert "trampoline:" not in answers["ps"]
+    assert " main " in answers["ps"]
+    assert "(and 2 of trampoline's own tasks: 'ps all' shows them)" in answers["ps"]
+    assert "trampoline: run, stopping on SIGUSR2" in answers["ps all"]
+    assert "trampoline: waiting for SIGUSR2" in answers["ps all"]
+    assert answers["ps what"].startswith("usage: ps, or ps all")

@@ -4,7 +4,8 @@
 ``=host:port``) listens on 127.0.0.1:48802; ``python3 -m trampoline.monitor
 [host:port]`` connects to it.  Commands::
 
-    ps          every task: id, name, state, what it waits on, for how long
+    ps          every task of the program's own: id, name, state, what it
+                waits on, for how long ("ps all": trampoline's own tasks too)
     where ID    the task's whole generator stack, file:line, outermost first
     cancel ID   cancel the task (Cancelled is raised at its yield)
     help, quit
@@ -33,7 +34,8 @@ from .debug import format_frames
 from .errors import Cancelled
 from .trace import describe_trap, describe_wait
 
-__all__ = ["Monitor", "parse_address", "main", "DEFAULT_HOST", "DEFAULT_PORT"]
+__all__ = ["Monitor", "CancelledFromMonitor", "parse_address", "main", "DEFAULT_HOST",
+           "DEFAULT_PORT", "INTERNAL"]
 
 log = logging.getLogger("trampoline")
 
@@ -41,13 +43,25 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 48802
 PROMPT = b"trampoline> "
 
+#: How trampoline names the tasks it runs for itself (a signal watcher, a
+#: graceful shutdown...): ``ps`` leaves them out, ``ps all`` shows them.
+INTERNAL = "trampoline: "
+
 HELP = """\
 commands:
   ps          every task: id, name, state, what it waits on, and for how long
+  ps all      the same, with trampoline's own tasks (named "trampoline: ...")
   where ID    task ID's generator stack, outermost call first
   cancel ID   cancel task ID (Cancelled is raised where it waits)
   help        this text
   quit        close this connection (the program goes on)"""
+
+
+class CancelledFromMonitor(Cancelled, SystemExit):
+    """What ``cancel`` raises in the program's main task: a ``Cancelled``
+    for the task -- its cleanup runs as for any cancel -- and a
+    ``SystemExit`` for the program, which then ends with this message
+    instead of a traceback: nothing went wrong, someone asked it to stop."""
 
 
 def parse_address(spec):
@@ -76,6 +90,9 @@ class Monitor:
         self.kernel = kernel
         self.address = parse_address(address)
         self._since = {}            # task id -> when it last ran (kernel thread only)
+        self._main_ids = []         # the program's main task (and, when the first is
+                                    # trampoline's own, the user's main inside it)
+        self._first_is_internal = False
         self._listener = None
         self._stop_recv = self._stop_send = None
         self._threads = []
@@ -87,6 +104,10 @@ class Monitor:
 
     def task_spawned(self, task):
         self._since[task.id] = time.monotonic()
+        main_ids = self._main_ids
+        if not main_ids or (len(main_ids) == 1 and self._first_is_internal):
+            main_ids.append(task.id)
+            self._first_is_internal = task.name.startswith(INTERNAL)
 
     def task_step(self, task, value):
         self._since[task.id] = time.monotonic()
@@ -99,6 +120,8 @@ class Monitor:
     def start(self):
         """Listen and serve, in a thread.  If the address is taken, log a
         warning and let the program run without a monitor."""
+        self._main_ids = []         # (run() spawns the main task after this)
+        self._first_is_internal = False
         try:
             self._listener = socket.create_server(self.address)
         except OSError as error:
@@ -196,7 +219,9 @@ class Monitor:
         if name == "help":
             return HELP
         if name == "ps":
-            return self._ask(self._ps)
+            if args not in ([], ["all"]):
+                return "usage: ps, or ps all (trampoline's own tasks too)"
+            return self._ask(self._ps, bool(args))
         if name in ("where", "cancel"):
             if len(args) != 1 or not args[0].isdigit():
                 return "usage: %s ID (a task id, from ps)" % name
@@ -241,19 +266,28 @@ class Monitor:
 
     # ----------------------------------- the questions (kernel thread)
 
-    def _ps(self):
+    def _ps(self, everything=False):
         now = time.monotonic()
         rows = [("ID", "NAME", "STATE", "FOR", "WAITING ON")]
-        for task in sorted(self.kernel._tasks.values(), key=lambda task: task.id):
+        tasks = sorted(self.kernel._tasks.values(), key=lambda task: task.id)
+        hidden = 0
+        if not everything:
+            shown = [task for task in tasks if not task.name.startswith(INTERNAL)]
+            hidden, tasks = len(tasks) - len(shown), shown
+        for task in tasks:
             waiting = task._waiting
             rows.append((str(task.id), task.name, task.state,
                          _duration(now - self._since.get(task.id, now)),
                          "" if waiting is None else "%s: %s" % (
                              describe_trap(waiting), describe_wait(waiting))))
         widths = [max(len(row[column]) for row in rows) for column in range(4)]
-        return "\n".join("%*s  %-*s  %-*s  %*s  %s" % (
+        table = "\n".join("%*s  %-*s  %-*s  %*s  %s" % (
             widths[0], row[0], widths[1], row[1], widths[2], row[2], widths[3], row[3],
             row[4]) for row in rows)
+        if hidden:
+            table += "\n(and %d of trampoline's own task%s: 'ps all' shows %s)" % (
+                hidden, "s" if hidden > 1 else "", "them" if hidden > 1 else "it")
+        return table
 
     def _where(self, task_id):
         task = self.kernel._tasks.get(task_id)
@@ -268,6 +302,14 @@ class Monitor:
         task = self.kernel._tasks.get(task_id)
         if task is None:
             return "no task %d (it has finished, or never was; see ps)" % task_id
+        if task.id in self._main_ids and not task.name.startswith(INTERNAL):
+            # The program's main task: the program ends when it has cleaned
+            # up, and says why, without a traceback.
+            self.kernel._cancel(task, CancelledFromMonitor(
+                "task %d %s, the program's main task, was cancelled from the "
+                "trampoline monitor: the program stops" % (task.id, task.name)))
+            return ("cancelled task %d %s, the program's main task: the program stops "
+                    "once it has cleaned up" % (task.id, task.name))
         self.kernel._cancel(task, Cancelled("cancelled from the monitor"))
         return "cancelled task %d %s: Cancelled is raised where it waits" % (task.id, task.name)
 

@@ -169,11 +169,23 @@ def _shutdown_on(signums, coro):
     of its own, beside a watcher.  The first of these signals cancels it --
     servers stop accepting, connection tasks run their cleanup -- and if it
     ends because of that, ``run`` returns None.  A second signal, while the
-    cleanup is still running, kills the process with it."""
+    cleanup is still running, kills the process with it.
+
+    The two tasks around the user's are trampoline's own, and named so
+    ("trampoline: ..."; the monitor's ``ps`` leaves them out); the user's
+    task keeps its function's name, as the main task of any run."""
+    names = ", ".join(signal.Signals(signo).name for signo in signums)
+    outer = _run_stopping_on(signums, names, coro)
+    outer.__qualname__ = "trampoline: run, stopping on %s" % names     # the task's name
+    return outer
+
+
+def _run_stopping_on(signums, names, coro):
     received = []
     with SignalSet(*signums) as signals:
-        main = yield spawn(coro, name="main")
-        watcher = yield spawn(_watch(signals, main, received), name="shutdown-signals")
+        main = yield spawn(coro)
+        watcher = yield spawn(_watch(signals, main, received),
+                              name="trampoline: waiting for %s" % names)
         try:
             yield join(main)
         except TaskError:
