@@ -208,6 +208,71 @@ def test_a_slow_step_is_named(caplog):
     assert len(warnings) == 1 and "the-hog" in warnings[0] and "without yielding" in warnings[0]
 
 
+class Released(logging.Handler):
+    """Sets ``event`` when trampoline logs a record saying ``words``."""
+
+    def __init__(self, event, words):
+        super().__init__()
+        self.event, self.words = event, words
+
+    def emit(self, record):
+        if self.words in record.getMessage():
+            self.event.set()
+
+
+def blocking_helper(released):
+    released.wait(10)                   # BLOCKING-CALL
+
+
+def test_a_slow_step_names_the_line_that_blocks_while_it_blocks(caplog):
+    """The watchdog names the blocking call itself (not the next yield),
+    while the step is still blocked: the step ends only once it has."""
+    released = threading.Event()
+    handler = Released(released, "without yielding")
+    logging.getLogger("trampoline").addHandler(handler)
+
+    def blocker():
+        yield sleep(0)
+        blocking_helper(released)       # THE-TASK-LINE
+        yield sleep(0)
+
+    try:
+        with Kernel(debug=True) as kernel:
+            kernel.slow_step = 0.02
+            kernel.run(blocker())
+    finally:
+        logging.getLogger("trampoline").removeHandler(handler)
+    assert released.is_set()
+    warnings = warnings_of(caplog)
+    assert len(warnings) == 1, warnings             # not again when the step ends
+    message = warnings[0]
+    assert message.startswith("task 1 blocker has run for ")
+    assert "blocked at %s:%d in blocking_helper: released.wait(10)" % (
+        __file__, line_of("BLOCKING-CALL")) in message
+    assert "yield run_in_thread(func, *args)" in message
+    assert 'line %d, in blocker' % line_of("THE-TASK-LINE") in message   # the way there
+
+
+def test_an_async_def_step_that_blocks_is_named_too(caplog):
+    released = threading.Event()
+    handler = Released(released, "without yielding")
+    logging.getLogger("trampoline").addHandler(handler)
+
+    async def blocker():
+        await sleep(0)
+        released.wait(10)               # ASYNC-BLOCKING-CALL
+
+    try:
+        with Kernel(debug=True) as kernel:
+            kernel.slow_step = 0.02
+            kernel.run(blocker())
+    finally:
+        logging.getLogger("trampoline").removeHandler(handler)
+    message, = warnings_of(caplog)
+    assert "blocked at %s:%d in blocker: released.wait(10)" % (
+        __file__, line_of("ASYNC-BLOCKING-CALL")) in message
+
+
 # -------------------------------------------- hooks come and go with it
 
 def test_debug_mode_puts_everything_back():

@@ -2,7 +2,11 @@
 turns on, for the mistakes every newcomer to generator tasks makes.
 
 * A step that runs too long without yielding (``Kernel.slow_step``, 0.1 s):
-  the kernel itself warns (``Kernel._check_slow``), naming the task.
+  a watchdog thread notices it *while* it runs, looks at the loop thread's
+  stack (``sys._current_frames``) and names the line that is blocking --
+  ``time.sleep(0.3)``, ``requests.get(...)`` -- and suggests
+  ``run_in_thread``.  A step that ends between two looks is still reported
+  when it ends (``Kernel._check_slow``), naming the task.
 * A trap made but never yielded -- ``sleep(1)`` where ``yield sleep(1)`` was
   meant.  The trap is made, nothing happens, and the program goes on as if
   it had slept.  Debug mode warns, naming the file and line that made it.
@@ -26,8 +30,11 @@ or cost anything when debug mode is off (the kernel imports it only then).
 
 import linecache
 import logging
+import os
 import sys
+import sysconfig
 import threading
+import time
 
 from . import traps
 from .traps import Trap
@@ -65,9 +72,12 @@ class DebugChecks:
     def __init__(self, kernel):
         self.kernel = kernel
         self._handlers = None
+        self._watchdog = None
 
     def start(self):
         kernel = self.kernel
+        self._watchdog = SlowStepWatchdog(kernel)
+        self._watchdog.start()
         _hook_traps()
         # The trap table: note every trap the kernel is handed.
         self._handlers = dict(kernel._handlers)
@@ -79,6 +89,7 @@ class DebugChecks:
 
     def stop(self):
         kernel = self.kernel
+        self._watchdog.stop()
         kernel._handlers.update(self._handlers)
         del kernel._trap_other
         _unhook_traps()
@@ -181,3 +192,113 @@ def _trap_died(trap):
                     "did you mean 'yield %s(...)' (or 'await %s(...)')?",
                     code.co_filename, lineno, trap, code.co_name,
                     type(trap).__name__, type(trap).__name__)
+
+
+# ================================================ the slow-step watchdog
+
+_STDLIB = tuple(os.path.normcase(os.path.realpath(path)) + os.sep for path in {
+    sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]})
+_PACKAGE = os.path.normcase(os.path.dirname(os.path.realpath(__file__))) + os.sep
+
+
+class SlowStepWatchdog:
+    """A thread that looks, a few times per ``kernel.slow_step``, whether
+    the task step running now has run longer than that; if so it reads the
+    loop thread's stack and logs, once per step, the line that blocks.
+
+    The kernel tells it when a step starts (a ``task_step`` hook) and ends
+    (``_check_slow``, which it stands in for).  Only the loop thread writes
+    ``_step``; the watchdog only reads it (one tuple, replaced whole)."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self._step = None           # (serial, task, perf_counter at its start), or None
+        self._serial = 0
+        self._reported = -1         # the serial of the last step reported
+        self._stopped = threading.Event()
+        self._thread = None
+        self._loop_thread = None
+
+    def start(self):
+        kernel = self.kernel
+        self._loop_thread = threading.get_ident()
+        kernel._on_step.append(self.task_step)      # (in place: the loop holds the list)
+        kernel._check_slow = self.step_ended
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._watch, daemon=True,
+                                        name="trampoline slow-step watchdog")
+        self._thread.start()
+
+    def stop(self):
+        self._stopped.set()
+        self._thread.join()
+        kernel = self.kernel
+        kernel._on_step.remove(self.task_step)
+        del kernel._check_slow
+
+    # ------------------------------------------------- the loop thread
+
+    def task_step(self, task, value):
+        self._serial += 1
+        self._step = (self._serial, task, time.perf_counter())
+
+    def step_ended(self, task, elapsed):
+        serial = self._step[0] if self._step is not None else None
+        self._step = None
+        if serial != self._reported:        # too quick for the watchdog to see
+            type(self.kernel)._check_slow(self.kernel, task, elapsed)
+
+    # ---------------------------------------------------- its own thread
+
+    def _watch(self):
+        while not self._stopped.wait(max(self.kernel.slow_step / 4, 0.002)):
+            step = self._step
+            if step is None or step[0] == self._reported:
+                continue
+            serial, task, started = step
+            elapsed = time.perf_counter() - started
+            if elapsed <= self.kernel.slow_step:
+                continue
+            frame = sys._current_frames().get(self._loop_thread)
+            frames = _task_frames(frame)
+            if not frames or self._step is not step:    # it yielded meanwhile
+                continue
+            self._reported = serial
+            log.warning(_blocked_message(task, elapsed, frames))
+
+
+def _task_frames(frame):
+    """The frames of the running task's step, outermost first: those inside
+    the kernel's loop (``_run_until``) -- empty if it is not in one."""
+    frames = []
+    while frame is not None:
+        if frame.f_code.co_name == "_run_until" and _in_package(frame):
+            return frames[::-1]
+        frames.append(frame)
+        frame = frame.f_back
+    return []
+
+
+def _in_package(frame):
+    return os.path.normcase(os.path.realpath(frame.f_code.co_filename)).startswith(_PACKAGE)
+
+
+def _in_stdlib(frame):
+    return os.path.normcase(os.path.realpath(frame.f_code.co_filename)).startswith(_STDLIB)
+
+
+def _blocked_message(task, elapsed, frames):
+    """Where the step blocks: the innermost line of the program's own code
+    (not the standard library's, not trampoline's), with the stack that
+    leads there from the task's generator."""
+    own = [frame for frame in frames if not _in_stdlib(frame) and not _in_package(frame)]
+    culprit = own[-1] if own else frames[-1]
+    where = [(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+             for frame in frames[:frames.index(culprit) + 1]]
+    source = linecache.getline(culprit.f_code.co_filename, culprit.f_lineno).strip()
+    return ("task %d %s has run for %.2f s without yielding, blocked at %s:%d in %s: %s\n"
+            "Every other task waits meanwhile.  A blocking call belongs in a thread: "
+            "'result = yield run_in_thread(func, *args)' ('await run_in_thread(...)' "
+            "in an async def); a wait belongs in a trap ('yield sleep(...)').\n%s"
+            % (task.id, task.name, elapsed, culprit.f_code.co_filename, culprit.f_lineno,
+               culprit.f_code.co_name, source or "?", format_frames(where)))
