@@ -76,6 +76,12 @@ class DebugChecks:
 
     def start(self):
         kernel = self.kernel
+        # A library call never yielded nor awaited (``lock.acquire()``
+        # alone) is a coroutine Python warns about when it is dropped; with
+        # this, the warning also says where it was made (on PyPy, where it
+        # comes at a garbage collection, that is the only place it says).
+        self._origin_depth = sys.get_coroutine_origin_tracking_depth()
+        sys.set_coroutine_origin_tracking_depth(max(self._origin_depth, 4))
         self._watchdog = SlowStepWatchdog(kernel)
         self._watchdog.start()
         _hook_traps()
@@ -89,6 +95,7 @@ class DebugChecks:
 
     def stop(self):
         kernel = self.kernel
+        sys.set_coroutine_origin_tracking_depth(self._origin_depth)
         self._watchdog.stop()
         kernel._handlers.update(self._handlers)
         del kernel._trap_other

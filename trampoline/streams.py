@@ -317,22 +317,25 @@ class Stream:
 
     # ---------------------------------------------------------- writing
 
-    @coroutine
-    def write(self, data):
+    async def write(self, data):
         """``yield stream.write(data)``
 
         Send all of ``data`` (bytes-like) and return ``None`` once the
         kernel has it all.  Raises ``TypeError`` for ``str`` and other
         non-bytes, the socket's ``OSError`` (``BrokenPipeError``,
         ``ConnectionResetError`` ...) otherwise.
+
+        An ``async def`` (a coroutine, yielded or awaited the same), so
+        that a forgotten ``yield`` -- ``stream.write(data)`` alone, which
+        would send nothing -- gets Python's own warning, "coroutine
+        'Stream.write' was never awaited", naming the line.
         """
         if not self._tls:
-            yield traps.write(self.sock, data)
-            return
+            return await traps.write(self.sock, data)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
                 _describe(data), "; encode it first" if isinstance(data, str) else ""))
-        yield _tls_write(self.sock, data)
+        await _tls_write(self.sock, data)
 
     def writelines(self, lines):
         """``yield stream.writelines(iterable_of_bytes)``: write them all,

@@ -1,0 +1,94 @@
+"""A forgotten ``yield`` (or ``await``) on the library's own calls is
+reported, as Python reports a coroutine that was never awaited: a
+``RuntimeWarning`` naming the call and the line that made it -- in
+generator code and in ``async def`` code, debug mode or not.  (Debug mode
+adds where the call was made to the message: on PyPy the warning comes at
+a garbage collection, and that is where it would otherwise point.)"""
+
+import gc
+import socket
+import sys
+import warnings
+
+import pytest
+
+from trampoline import run, sleep
+from trampoline.streams import Stream
+
+ON_CPYTHON = sys.implementation.name == "cpython"
+
+
+def line_of(marker):
+    with open(__file__) as source:
+        for number, line in enumerate(source, 1):
+            if line.rstrip().endswith("# " + marker):
+                return number
+    raise AssertionError(marker)        # pragma: no cover
+
+
+def never_awaited(run_it, what, marker, debug=False):
+    """Run ``run_it(debug)``; the one RuntimeWarning about ``what`` (e.g.
+    'Stream.write'), checked to name the line marked ``marker``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_it(debug)
+        gc.collect()                    # (PyPy: the warning comes at a collection)
+    found = [w for w in caught if issubclass(w.category, RuntimeWarning)
+             and "'%s' was never awaited" % what in str(w.message)]
+    assert len(found) == 1, [str(w.message) for w in caught]
+    warning = found[0]
+    line = line_of(marker)
+    if ON_CPYTHON or debug:
+        named = ((warning.filename, warning.lineno) == (__file__, line)
+                 or 'File "%s", line %d' % (__file__, line) in str(warning.message))
+        assert named, (warning.filename, warning.lineno, str(warning.message))
+    return warning
+
+
+def socket_stream():
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    return Stream(a), b
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_stream_write_without_yield_is_reported_in_generator_code(debug):
+    def main():
+        stream, other = socket_stream()
+        with stream, other:
+            stream.write(b"hello\n")    # FORGOTTEN-WRITE
+            yield sleep(0)
+    never_awaited(lambda debug: run(main(), debug=debug), "Stream.write", "FORGOTTEN-WRITE",
+                  debug)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_stream_write_without_await_is_reported_in_async_code(debug):
+    async def main():
+        stream, other = socket_stream()
+        with stream, other:
+            stream.write(b"hello\n")    # FORGOTTEN-AWAIT-WRITE
+            await sleep(0)
+    never_awaited(lambda debug: run(main(), debug=debug), "Stream.write",
+                  "FORGOTTEN-AWAIT-WRITE", debug)
+
+
+def test_stream_write_yielded_or_awaited_warns_about_nothing():
+    def gen_main():
+        stream, other = socket_stream()
+        with stream, other:
+            yield stream.write(b"hello\n")
+            assert other.recv(100) == b"hello\n"
+
+    async def async_main():
+        stream, other = socket_stream()
+        with stream, other:
+            await stream.write(b"hello\n")
+            assert other.recv(100) == b"hello\n"
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(gen_main())
+        run(async_main())
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
