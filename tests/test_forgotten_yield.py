@@ -14,6 +14,7 @@ import pytest
 
 from trampoline import run, sleep
 from trampoline.streams import Stream
+from trampoline.sync import Condition, Event, Lock, Queue, Semaphore
 
 ON_CPYTHON = sys.implementation.name == "cpython"
 
@@ -85,6 +86,89 @@ def test_stream_write_yielded_or_awaited_warns_about_nothing():
         with stream, other:
             await stream.write(b"hello\n")
             assert other.recv(100) == b"hello\n"
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(gen_main())
+        run(async_main())
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+
+
+# ------------------------------------------------ locks, queues, events
+
+def forget_acquire():
+    lock = Lock()
+    lock.acquire()                      # FORGOTTEN-ACQUIRE
+    assert not lock.locked()            # it did nothing: that is the mistake
+
+
+def forget_put():
+    queue = Queue()
+    queue.put("x")                      # FORGOTTEN-PUT
+    assert queue.empty()
+
+
+def forget_get():
+    queue = Queue()
+    queue.put_nowait("x")
+    queue.get()                         # FORGOTTEN-GET
+    assert queue.qsize() == 1
+
+
+def forget_wait():
+    event = Event()
+    event.set()
+    event.wait()                        # FORGOTTEN-WAIT
+
+
+def forget_semaphore():
+    Semaphore(2).acquire()              # FORGOTTEN-SEMAPHORE
+
+
+CALLS = [(forget_acquire, "Semaphore.acquire", "FORGOTTEN-ACQUIRE"),
+         (forget_put, "Queue.put", "FORGOTTEN-PUT"),
+         (forget_get, "Queue.get", "FORGOTTEN-GET"),
+         (forget_wait, "Event.wait", "FORGOTTEN-WAIT"),
+         (forget_semaphore, "Semaphore.acquire", "FORGOTTEN-SEMAPHORE")]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("forget, what, marker", CALLS)
+def test_a_sync_call_without_yield_is_reported_in_generator_code(forget, what, marker, debug):
+    def main():
+        forget()
+        yield sleep(0)
+    never_awaited(lambda debug: run(main(), debug=debug), what, marker, debug)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("forget, what, marker", CALLS)
+def test_a_sync_call_without_await_is_reported_in_async_code(forget, what, marker, debug):
+    async def main():
+        forget()
+        await sleep(0)
+    never_awaited(lambda debug: run(main(), debug=debug), what, marker, debug)
+
+
+def test_sync_calls_yielded_or_awaited_warn_about_nothing():
+    def gen_main():
+        lock, queue, event, cond = Lock(), Queue(), Event(), Condition()
+        with (yield lock.acquire()):
+            yield queue.put(1)
+            assert (yield queue.get()) == 1
+        event.set()
+        assert (yield event.wait()) is True
+        with (yield cond.acquire()):
+            assert (yield cond.wait_for(lambda: True)) is True
+
+    async def async_main():
+        lock, queue, event = Lock(), Queue(), Event()
+        async with lock:
+            await queue.put(1)
+            assert await queue.get() == 1
+        event.set()
+        assert await event.wait() is True
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

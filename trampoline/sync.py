@@ -2,15 +2,23 @@
 Barrier, Queue.
 
 Every primitive here is a little state plus a ``WaitQueue`` from the kernel:
-a task that must wait does ``yield park(wait_queue)``; whoever changes the
+a task that must wait does ``await park(wait_queue)``; whoever changes the
 state calls ``wait_queue.wake(n)``.  Nothing here touches the kernel's
 insides, and nothing blocks the thread.
 
 Methods that can block (``wait``, ``acquire``, ``get``, ``put``...) are
-generators marked with ``types.coroutine``, so they work both ways::
+``async def`` coroutines, and the kernel runs a yielded coroutine as a
+call, so they work both ways::
 
     yield event.wait()              # in a generator task
     await event.wait()              # in an async def
+
+Being coroutines, they cannot be forgotten silently: ``lock.acquire()``
+without its ``yield`` (or ``await``) acquires nothing, and Python warns
+when the coroutine is dropped -- ``RuntimeWarning: coroutine
+'Semaphore.acquire' was never awaited`` -- naming the line.  (In a plain
+generator, ``yield from lock.acquire()`` is refused by Python; write
+``yield lock.acquire()``.)
 
 Waiters are served first come, first served: what a waiter waits for -- a
 lock, a semaphore slot, an item, room in a queue -- is *handed* to it when it
@@ -37,7 +45,6 @@ code: ``async with lock: ...``.  The long form works everywhere::
 
 import heapq
 from collections import deque
-from types import coroutine
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TrampolineError
@@ -88,12 +95,11 @@ class Event:
     def clear(self):
         self._flag = False
 
-    @coroutine
-    def wait(self):
+    async def wait(self):
         """``yield event.wait()``: return ``True`` once the flag is set (at
         once if it is)."""
         if not self._flag:
-            yield park(self._waiting)
+            await park(self._waiting)
         return True
 
     def __repr__(self):
@@ -113,16 +119,13 @@ class _Acquirable:
     def __exit__(self, *exc_info):
         self.release()
 
-    @coroutine
-    def __aenter__(self):
-        yield from self.acquire()
+    async def __aenter__(self):
+        await self.acquire()
         return self
 
-    @coroutine
-    def __aexit__(self, *exc_info):
+    async def __aexit__(self, *exc_info):
         self.release()
         return False
-        yield   # a generator, so that it is awaitable (never reached)
 
 
 class Semaphore(_Acquirable):
@@ -149,15 +152,14 @@ class Semaphore(_Acquirable):
     def value(self):
         return self._value
 
-    @coroutine
-    def acquire(self):
+    async def acquire(self):
         """``yield sem.acquire()``: take a slot; returns the semaphore."""
         if self._value > 0 and not self._waiting:
             self._value -= 1
         else:
             # Wait; release() hands its slot to us directly, so a task that
             # comes later cannot take it first (FIFO).
-            yield park(self._waiting)
+            await park(self._waiting)
         return self
 
     def release(self):
@@ -218,15 +220,14 @@ class RLock(_Acquirable):
     def locked(self):
         return self._lock.locked()
 
-    @coroutine
-    def acquire(self):
+    async def acquire(self):
         """``yield rlock.acquire()``: take it (at once if this task holds
         it already); returns the lock."""
-        me = yield current()
+        me = await current()
         if self._owner is me:
             self._count += 1
             return self
-        yield from self._lock.acquire()
+        await self._lock.acquire()
         self._owner = me
         self._count = 1
         return self
@@ -277,15 +278,14 @@ class Condition(_Acquirable):
     def release(self):
         self._lock.release()
 
-    @coroutine
-    def wait(self):
+    async def wait(self):
         """``yield cond.wait()``: wait for ``notify``; the lock must be held."""
         if not self._lock.locked():
             raise RuntimeError("wait() on a Condition whose lock is not held")
         self._lock.release()
         notified = False
         try:
-            yield park(self._waiting)
+            await park(self._waiting)
             notified = True
         finally:
             # Take the lock back whatever happened.  A cancellation that
@@ -294,24 +294,23 @@ class Condition(_Acquirable):
             # that will not act on it must not swallow it.
             cancelled = None
             try:
-                yield from self._lock.acquire()
+                await self._lock.acquire()
             except Cancelled as exc:
                 cancelled = exc
                 with disable_cancellation():    # (an expired timeout fires at every wait)
-                    yield from self._lock.acquire()
+                    await self._lock.acquire()
             if cancelled is not None:
                 if notified:
                     self._waiting.wake(1)
                 raise cancelled
         return True
 
-    @coroutine
-    def wait_for(self, predicate):
+    async def wait_for(self, predicate):
         """``yield cond.wait_for(predicate)``: wait until ``predicate()`` is
         true; returns its value."""
         result = predicate()
         while not result:
-            yield from self.wait()
+            await self.wait()
             result = predicate()
         return result
 
@@ -365,8 +364,7 @@ class Barrier:
     def broken(self):
         return self._broken
 
-    @coroutine
-    def wait(self):
+    async def wait(self):
         """``index = yield barrier.wait()``: see the class docstring."""
         if self._broken:
             raise BrokenBarrierError("%r is broken" % self)
@@ -377,7 +375,7 @@ class Barrier:
             self._waiting.wake_all(True)
             return index
         try:
-            complete = yield park(self._waiting)
+            complete = await park(self._waiting)
         except BaseException:
             self._count -= 1                # cancelled while waiting: out of the round
             raise
@@ -399,14 +397,11 @@ class Barrier:
         self._count = 0
         self._waiting.wake_all(False)
 
-    @coroutine
-    def __aenter__(self):
-        return (yield from self.wait())
+    async def __aenter__(self):
+        return await self.wait()
 
-    @coroutine
-    def __aexit__(self, *exc_info):
+    async def __aexit__(self, *exc_info):
         return False
-        yield                           # (never reached)
 
     def __repr__(self):
         return "<Barrier %s waiting=%d/%d>" % ("broken" if self._broken else "ok",
@@ -474,14 +469,13 @@ class Queue:
     def full(self):
         return 0 < self.maxsize <= len(self._items) + self._reserved
 
-    @coroutine
-    def put(self, item):
+    async def put(self, item):
         """``yield q.put(item)``: add ``item``, waiting while the queue is
         full.  Raises ``QueueShutDown`` once the queue is shut down."""
         if self._shut_down:
             raise QueueShutDown("put() on %r, which was shut down" % self)
         if self.full() or len(self._putters):
-            if (yield park(self._putters)) is _SHUT_DOWN:   # else a slot reserved for us
+            if (await park(self._putters)) is _SHUT_DOWN:   # else a slot reserved for us
                 raise QueueShutDown("%r was shut down while put() waited" % self)
             self._reserved -= 1
         self._store(item)
@@ -501,13 +495,12 @@ class Queue:
         if not self._getters.wake(1, item):     # handed to a waiting getter, or kept
             self._put(item)
 
-    @coroutine
-    def get(self):
+    async def get(self):
         """``item = yield q.get()``: take the next item, waiting while empty.
         Raises ``QueueShutDown`` once the queue is shut down and empty."""
         if self._items or self._shut_down:
             return self.get_nowait()
-        item = yield park(self._getters)        # put() hands us the item
+        item = await park(self._getters)        # put() hands us the item
         if item is _SHUT_DOWN:
             raise QueueShutDown("%r was shut down while get() waited" % self)
         return item
@@ -537,11 +530,10 @@ class Queue:
         if self._unfinished == 0:
             self._all_done.wake_all()
 
-    @coroutine
-    def join(self):
+    async def join(self):
         """``yield q.join()``: wait until every item put was marked done."""
         while self._unfinished:
-            yield park(self._all_done)
+            await park(self._all_done)
 
     def shutdown(self, immediate=False):
         """Shut the queue down (asyncio 3.13's rule).  From now on ``put``
