@@ -273,6 +273,36 @@ def test_an_async_def_step_that_blocks_is_named_too(caplog):
         __file__, line_of("ASYNC-BLOCKING-CALL")) in message
 
 
+# ------------------------------------- yield from a trap, a bare yield
+
+def test_yield_from_a_trap_works_as_yield_and_await_do():
+    def gen():
+        slept = yield from sleep(0.001)
+        me = yield from current()
+        return slept, me.id
+
+    async def coro():
+        return await sleep(0.001), (await current()).id
+
+    def main():
+        slept = yield sleep(0.001)
+        by_yield = slept, (yield current()).id
+        return by_yield, (yield gen()), (yield coro())
+
+    assert run(main()) == ((None, 1), (None, 1), (None, 1))
+
+
+def test_a_bare_yield_is_told_to_yield_sleep_0():
+    def main():
+        yield                           # BARE-YIELD
+
+    with pytest.raises(TypeError) as caught:
+        run(main())
+    message = str(caught.value)
+    assert "yielded None (a bare 'yield') at %s:%d" % (__file__, line_of("BARE-YIELD")) in message
+    assert "to let the other tasks run, yield sleep(0)" in message
+
+
 # -------------------------------------------- hooks come and go with it
 
 def test_debug_mode_puts_everything_back():

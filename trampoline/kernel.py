@@ -1580,6 +1580,10 @@ def _bad_yield_message(task, value):
         name = getattr(value, "__qualname__", repr(value))
         return (where % ("the function %s" % name)
                 + "; yield a trap or a generator: call it, yield %s(...)" % name)
+    if value is None:                   # a bare "yield", as in a plain generator
+        return (where % "None (a bare 'yield')"
+                + ", which is not a trap: to let the other tasks run, yield sleep(0) "
+                  "(await sleep(0) in an async def)")
     return (where % _describe(value)
             + ", which is not a trap; yield a trap (read, write, sleep, spawn, ...) "
               "or a generator to call it as a subroutine")

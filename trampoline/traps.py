@@ -45,6 +45,10 @@ class Trap:
     def __await__(self):
         return (yield self)
 
+    # ``yield from sleep(1)`` in a generator, as ``yield sleep(1)`` and
+    # ``await sleep(1)``: the same generator, which yields the trap itself.
+    __iter__ = __await__
+
     def __repr__(self):
         fields = " ".join("%s=%s" % (name, _short(getattr(self, name)))
                           for name in self._shown)
