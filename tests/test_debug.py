@@ -15,7 +15,7 @@ from trampoline import (Kernel, TaskError, current, join, read, run, select, shi
                         spawn, timeout_after, write)
 from trampoline import debug, traps
 from trampoline.kernel import WaitQueue
-from trampoline.sync import Event
+from trampoline.sync import Event, Lock, Queue
 from trampoline.traps import Trap, park
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -301,6 +301,48 @@ def test_a_bare_yield_is_told_to_yield_sleep_0():
     message = str(caught.value)
     assert "yielded None (a bare 'yield') at %s:%d" % (__file__, line_of("BARE-YIELD")) in message
     assert "to let the other tasks run, yield sleep(0)" in message
+
+
+# ------------------------------------ messages in the program's terms
+
+def divides_by_zero():
+    yield sleep(0)
+    return 1 / 0
+
+
+def test_a_task_error_names_the_exception_once():
+    def main():
+        task = yield spawn(divides_by_zero())
+        with pytest.raises(TaskError) as caught:
+            yield join(task)
+        return str(caught.value)
+
+    assert run(main()) == "task 2 divides_by_zero failed: ZeroDivisionError: division by zero"
+
+
+def test_a_deadlock_names_the_library_call_and_the_line_not_the_wait_queue():
+    def consumer(queue):
+        yield queue.get()               # DEADLOCKED-GET
+
+    def locker(lock):
+        yield lock.acquire()            # DEADLOCKED-ACQUIRE
+
+    def main():
+        queue, lock = Queue(), Lock()
+        yield lock.acquire()
+        tasks = [(yield spawn(consumer(queue))), (yield spawn(locker(lock)))]
+        for task in tasks:
+            yield join(task)            # DEADLOCKED-JOIN
+
+    with pytest.raises(RuntimeError) as caught:
+        run(main())
+    message = str(caught.value)
+    assert "WaitQueue" not in message and "park" not in message
+    assert "task 2 consumer waits in Queue.get, called at %s:%d (in consumer)" % (
+        __file__, line_of("DEADLOCKED-GET")) in message
+    assert "task 3 locker waits in Lock.acquire, called at %s:%d (in locker)" % (
+        __file__, line_of("DEADLOCKED-ACQUIRE")) in message
+    assert "called at %s:%d (in main)" % (__file__, line_of("DEADLOCKED-JOIN")) in message
 
 
 # -------------------------------------------- hooks come and go with it

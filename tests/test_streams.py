@@ -549,9 +549,13 @@ def test_connect_timeout_closes_the_socket(run):
 
     def main():
         before = open_fds()
-        with pytest.raises(TaskTimeout):
-            yield open_connection("127.0.0.1", listener.getsockname()[1], timeout=0.2)
+        port = listener.getsockname()[1]
+        with pytest.raises(TaskTimeout) as caught:
+            yield open_connection("127.0.0.1", port, timeout=0.2)
         assert open_fds() == before
+        # The user's call is named, not the helper behind it.
+        assert str(caught.value) == (
+            "open_connection('127.0.0.1', %d) did not finish within 0.2 s" % port)
 
     try:
         run(main())

@@ -857,9 +857,9 @@ class Kernel:
     def _deadlock(self):
         """Nothing is ready, no timer is set, no descriptor is watched: every
         task waits on another task, and none ever will run again."""
-        waits = "; ".join("%r" % task for task in self._tasks.values())
+        waits = "\n".join("  " + _waiting_in(task) for task in self._tasks.values())
         raise RuntimeError("deadlock: every task is waiting on another task, and "
-                           "nothing can wake any of them: %s" % waits)
+                           "nothing can wake any of them:\n%s" % waits)
 
     def _check_slow(self, task, elapsed):
         if elapsed > self.slow_step:
@@ -1556,12 +1556,51 @@ def _check_open(trap):
 def _task_error(task):
     exc = task._exception
     if task.cancelled:
-        message = "%r was cancelled" % task
+        message = "task %d %s was cancelled" % (task.id, task.name)
     else:
-        message = "task %d %s failed: %s" % (task.id, task.name, _describe(exc))
+        message = "task %d %s failed: %s" % (task.id, task.name, _exception_text(exc))
     error = TaskError(message, task)
     error.__cause__ = exc
     return error
+
+
+def _exception_text(exc):
+    """``ZeroDivisionError: division by zero``, as a traceback's last line."""
+    text = str(exc)
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _waiting_in(task):
+    """What a parked task waits in, in the program's terms: the library
+    call it made (``Queue.get``, ``Lock.acquire``...) and the line that
+    made it -- not the wait queue underneath."""
+    frames = []
+    for coro in task._stack + [task._coro]:
+        while coro is not None:
+            frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
+            if frame is not None:
+                frames.append(frame)
+            coro = getattr(coro, "gi_yieldfrom", None) or getattr(coro, "cr_await", None)
+    own = [frame for frame in frames if not frame.f_code.co_filename.startswith(_PACKAGE)]
+    if not own:
+        return "%r" % task
+    caller = own[-1]
+    called = frames[frames.index(caller) + 1:]
+    if called:                          # the library's call, outermost: Queue.get
+        code = called[0].f_code
+        owner = called[0].f_locals.get("self")
+        if owner is not None:           # a method: named after the object's class
+            what = "%s.%s" % (type(owner).__name__, code.co_name)
+        else:
+            what = getattr(code, "co_qualname", code.co_name)
+    else:                               # a trap yielded by the program itself
+        what = "%r" % (task._waiting,)
+    return "task %d %s waits in %s, called at %s:%d (in %s)" % (
+        task.id, task.name, what, caller.f_code.co_filename, caller.f_lineno,
+        caller.f_code.co_name)
 
 
 def _where(task):

@@ -517,6 +517,8 @@ def open_connection(host, port, *, ssl=None, server_hostname=None, timeout=None,
     connecting = _connect_tcp(host, port, context, server_hostname, local_addr)
     if timeout is None:
         return (yield connecting)
+    # What a timeout names: the user's call, not the helper behind it.
+    connecting.__qualname__ = "open_connection(%r, %r)" % (host, port)
     return (yield timeout_after(timeout, connecting))
 
 
