@@ -8,11 +8,13 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 import pytest
 
 from trampoline import (Kernel, TaskError, current, join, read, run, select, shield, sleep,
                         spawn, timeout_after, write)
+import trampoline.kernel
 from trampoline import debug, traps
 from trampoline.kernel import WaitQueue
 from trampoline.sync import Event, Lock, Queue
@@ -343,6 +345,72 @@ def test_a_deadlock_names_the_library_call_and_the_line_not_the_wait_queue():
     assert "task 3 locker waits in Lock.acquire, called at %s:%d (in locker)" % (
         __file__, line_of("DEADLOCKED-ACQUIRE")) in message
     assert "called at %s:%d (in main)" % (__file__, line_of("DEADLOCKED-JOIN")) in message
+
+
+# --------------------------------------------- tracebacks, plain
+
+def level_c():
+    yield sleep(0)
+    return 1 / 0
+
+
+def level_b():
+    return (yield level_c())
+
+
+def level_a():
+    return (yield level_b())
+
+
+def test_a_traceback_shows_the_calls_in_order_without_the_kernel_between_them():
+    def main():
+        yield level_a()
+
+    with pytest.raises(ZeroDivisionError) as caught:
+        run(main())
+    entries = traceback.extract_tb(caught.value.__traceback__)
+    names = [entry.name for entry in entries if entry.filename == __file__]
+    assert names[-4:] == ["main", "level_a", "level_b", "level_c"]
+    kernel_file = trampoline.kernel.__file__
+    # Only run() on the way in; nothing of the loop between the calls.
+    assert [entry.name for entry in entries if entry.filename == kernel_file] == ["run", "run"]
+
+
+def test_a_joined_tasks_error_and_a_failed_trap_are_plain_too():
+    def main():
+        task = yield spawn(level_a())
+        try:
+            yield join(task)
+        except TaskError as error:
+            cause = error.__cause__
+        a, b = socket.socketpair()
+        a.close()
+        try:
+            yield read(a, 10)           # a failed trap: EBADF
+        except OSError as error:
+            failed = error
+        b.close()
+        return cause, failed
+
+    cause, failed = run(main())
+    kernel_file = trampoline.kernel.__file__
+    assert [e.name for e in traceback.extract_tb(cause.__traceback__)] == [
+        "level_a", "level_b", "level_c"]
+    assert all(e.filename != kernel_file for e in traceback.extract_tb(failed.__traceback__))
+
+
+def test_the_kernels_frames_stay_when_asked_for():
+    script = ("import sys; sys.path.insert(0, %r)\n"
+              "from trampoline import run\n"
+              "def main():\n"
+              "    yield from ()\n"
+              "    return 1 / 0\n"
+              "run(main())\n" % ROOT)
+    for env, shown in (({}, False), ({"TRAMPOLINE_KERNEL_FRAMES": "1"}, True)):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              env=dict(os.environ, **env), timeout=30)
+        assert "ZeroDivisionError" in done.stderr
+        assert ("in step" in done.stderr) is shown, done.stderr
 
 
 # -------------------------------------------- hooks come and go with it

@@ -632,6 +632,7 @@ class Kernel:
         trap_other = self._trap_other
         debug = self.debug
         on_step = self._on_step
+        trim = not KERNEL_FRAMES            # (see _trim_kernel_frames)
 
         def step(task):
             kernel._current = task
@@ -667,6 +668,8 @@ class Kernel:
                     except BaseException as error:
                         value = None
                         exc = error
+                        if trim:
+                            _trim_kernel_frames(error)
                         if task._stack:     # a subroutine raised
                             task._coro = task._stack.pop()
                             continue
@@ -691,6 +694,8 @@ class Kernel:
                     value = handler(task, trap)
                 except BaseException as error:
                     exc = error
+                    if trim:
+                        _trim_kernel_frames(error)
                     value = trap = None
                     continue
                 if value is PARKED:
@@ -1562,6 +1567,34 @@ def _task_error(task):
     error = TaskError(message, task)
     error.__cause__ = exc
     return error
+
+
+#: Keep the kernel's own frames in the tracebacks of the tasks' exceptions
+#: (``TRAMPOLINE_KERNEL_FRAMES=1``): for debugging the kernel itself.  By
+#: default they are trimmed, so that an error raised three subroutine calls
+#: deep shows those three calls, in order, as a plain call stack would --
+#: not the loop's ``throw`` between every two of them.
+KERNEL_FRAMES = os.environ.get("TRAMPOLINE_KERNEL_FRAMES", "") not in ("", "0")
+
+_KERNEL_FILE = __file__
+
+
+def _trim_kernel_frames(exc):
+    """Cut this module's entries out of ``exc``'s traceback (in place:
+    ``tb_next`` is writable).  Only on the way an exception takes through
+    the loop, so it costs nothing when nothing is raised."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == _KERNEL_FILE:
+        tb = tb.tb_next
+    if tb is not exc.__traceback__:
+        exc.__traceback__ = tb
+    while tb is not None:
+        following = tb.tb_next
+        while following is not None and following.tb_frame.f_code.co_filename == _KERNEL_FILE:
+            following = following.tb_next
+        if following is not tb.tb_next:
+            tb.tb_next = following
+        tb = following
 
 
 def _exception_text(exc):
