@@ -492,3 +492,23 @@ def test_ps_leaves_out_trampolines_own_tasks_and_ps_all_shows_them():
     assert "trampoline: run, stopping on SIGUSR2" in answers["ps all"]
     assert "trampoline: waiting for SIGUSR2" in answers["ps all"]
     assert answers["ps what"].startswith("usage: ps, or ps all")
+
+
+def test_a_task_groups_watchers_are_trampolines_own():
+    from trampoline.taskgroup import TaskGroup
+    answers = {}
+
+    def main():
+        group = TaskGroup()
+        yield group.spawn(nap())
+        yield group.spawn(nap())
+        sock = yield open_monitor()
+        with sock:
+            answers["ps"] = yield ask(sock, "ps")
+            answers["ps all"] = yield ask(sock, "ps all")
+        yield group.cancel_remaining()
+
+    run(main(), monitor=ANYWHERE)
+    assert "watching" not in answers["ps"] and answers["ps"].count(" nap ") == 2
+    assert "(and 2 of trampoline's own tasks: 'ps all' shows them)" in answers["ps"]
+    assert answers["ps all"].count("trampoline: watching") == 2

@@ -111,7 +111,7 @@ class TaskGroup:
         # A watcher joins the child, so the group learns of its end however
         # it ends -- even cancelled before its first step, when none of its
         # own code runs.
-        yield spawn(self._watch(task), name="watching %s" % task.name)
+        yield spawn(self._watch(task), name="trampoline: watching %s" % task.name)
         return task
 
     def _watch(self, task):

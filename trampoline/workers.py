@@ -316,6 +316,9 @@ class _Connections:
         if self.draining:               # accepted as the drain began: it was queued
             yield _first_bytes(stream)
         task = yield spawn(coro, name=me.name)
+        # The handler task has the connection's name; this one, which only
+        # waits for it, is trampoline's own (the monitor's ps leaves it out).
+        me.name = "trampoline: waiting for %s" % me.name
         self.handlers[task] = stream.sock
         if self.draining:
             _stop_reading(stream.sock)
