@@ -288,4 +288,5 @@ def test_tutorial_is_valid_restructuredtext():
                                  "python3 -m pip install -e '.[test]'") from None
         pytest.skip("docutils is not installed for %s" % sys.implementation.name)
     docutils_core.publish_string(tutorial(), writer_name="null",
-                                 settings_overrides={"halt_level": 2, "report_level": 2})
+                                 settings_overrides={"halt_level": 2, "report_level": 2,
+                                                     "syntax_highlight": "none"})
