@@ -18,6 +18,8 @@ import trampoline.kernel
 from trampoline import debug, traps
 from trampoline.kernel import WaitQueue
 from trampoline.sync import Event, Lock, Queue
+from trampoline.taskgroup import TaskGroup
+from trampoline.timeouts import timeout_after
 from trampoline.traps import Trap, park
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -329,22 +331,37 @@ def test_a_deadlock_names_the_library_call_and_the_line_not_the_wait_queue():
     def locker(lock):
         yield lock.acquire()            # DEADLOCKED-ACQUIRE
 
+    def grouped(queue):
+        yield timeout_after(None, queue.get())      # DEADLOCKED-TIMEOUT
+
+    def iterated(other):
+        # (below it, an iterator that is no generator)
+        yield from iter([join(other)])  # DEADLOCKED-ITERATOR
+
     def main():
         queue, lock = Queue(), Lock()
         yield lock.acquire()
         tasks = [(yield spawn(consumer(queue))), (yield spawn(locker(lock)))]
+        group = TaskGroup()
+        yield group.spawn(grouped(queue))
+        tasks.append((yield spawn(iterated(tasks[0]))))
         for task in tasks:
             yield join(task)            # DEADLOCKED-JOIN
 
     with pytest.raises(RuntimeError) as caught:
         run(main())
     message = str(caught.value)
-    assert "WaitQueue" not in message and "park" not in message
+    assert "WaitQueue" not in message and "<park" not in message
     assert "task 2 consumer waits in Queue.get, called at %s:%d (in consumer)" % (
         __file__, line_of("DEADLOCKED-GET")) in message
     assert "task 3 locker waits in Lock.acquire, called at %s:%d (in locker)" % (
         __file__, line_of("DEADLOCKED-ACQUIRE")) in message
     assert "called at %s:%d (in main)" % (__file__, line_of("DEADLOCKED-JOIN")) in message
+    assert "task 4 grouped waits in timeout_after(None, Queue.get), called at %s:%d" % (
+        __file__, line_of("DEADLOCKED-TIMEOUT")) in message
+    assert "<Task 5 trampoline: watching grouped parked on <join" in message   # its own
+    assert "task 6 iterated waits in <join task=<Task 2 consumer>>, called at %s:%d" % (
+        __file__, line_of("DEADLOCKED-ITERATOR")) in message
 
 
 # --------------------------------------------- tracebacks, plain
@@ -399,7 +416,21 @@ def test_a_joined_tasks_error_and_a_failed_trap_are_plain_too():
     assert all(e.filename != kernel_file for e in traceback.extract_tb(failed.__traceback__))
 
 
-def test_the_kernels_frames_stay_when_asked_for():
+def test_the_kernels_frames_stay_when_asked_for(monkeypatch):
+    monkeypatch.setattr(trampoline.kernel, "KERNEL_FRAMES", True)
+
+    def main():
+        task = yield spawn(level_a())
+        try:
+            yield join(task)
+        except TaskError as error:
+            return error.__cause__
+
+    names = [e.name for e in traceback.extract_tb(run(main()).__traceback__)]
+    assert names[:2] == ["step", "level_a"] and names.count("step") == 3
+
+
+def test_the_environment_asks_for_the_kernels_frames():
     script = ("import sys; sys.path.insert(0, %r)\n"
               "from trampoline import run\n"
               "def main():\n"

@@ -1586,8 +1586,7 @@ def _trim_kernel_frames(exc):
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == _KERNEL_FILE:
         tb = tb.tb_next
-    if tb is not exc.__traceback__:
-        exc.__traceback__ = tb
+    exc.__traceback__ = tb
     while tb is not None:
         following = tb.tb_next
         while following is not None and following.tb_frame.f_code.co_filename == _KERNEL_FILE:
@@ -1610,25 +1609,26 @@ def _waiting_in(task):
     """What a parked task waits in, in the program's terms: the library
     call it made (``Queue.get``, ``Lock.acquire``...) and the line that
     made it -- not the wait queue underneath."""
-    frames = []
+    calls = []                          # (generator or coroutine, its frame), outermost first
     for coro in task._stack + [task._coro]:
         while coro is not None:
             frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
-            if frame is not None:
-                frames.append(frame)
+            if frame is None:           # (an iterator that is no generator: its end)
+                break
+            calls.append((coro, frame))
             coro = getattr(coro, "gi_yieldfrom", None) or getattr(coro, "cr_await", None)
-    own = [frame for frame in frames if not frame.f_code.co_filename.startswith(_PACKAGE)]
-    if not own:
+    own = [i for i, (_, frame) in enumerate(calls)
+           if not frame.f_code.co_filename.startswith(_PACKAGE)]
+    if not own:                         # one of trampoline's own tasks
         return "%r" % task
-    caller = own[-1]
-    called = frames[frames.index(caller) + 1:]
-    if called:                          # the library's call, outermost: Queue.get
-        code = called[0].f_code
-        owner = called[0].f_locals.get("self")
+    caller = calls[own[-1]][1]
+    if own[-1] + 1 < len(calls):        # the library's call, outermost: Queue.get
+        coro, frame = calls[own[-1] + 1]
+        owner = frame.f_locals.get("self")
         if owner is not None:           # a method: named after the object's class
-            what = "%s.%s" % (type(owner).__name__, code.co_name)
-        else:
-            what = getattr(code, "co_qualname", code.co_name)
+            what = "%s.%s" % (type(owner).__name__, frame.f_code.co_name)
+        else:                           # a function: its name, as the call made it
+            what = coro.__qualname__
     else:                               # a trap yielded by the program itself
         what = "%r" % (task._waiting,)
     return "task %d %s waits in %s, called at %s:%d (in %s)" % (
