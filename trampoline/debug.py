@@ -10,6 +10,12 @@ turns on, for the mistakes every newcomer to generator tasks makes.
 * A trap made but never yielded -- ``sleep(1)`` where ``yield sleep(1)`` was
   meant.  The trap is made, nothing happens, and the program goes on as if
   it had slept.  Debug mode warns, naming the file and line that made it.
+  (The library's own calls that wait -- ``lock.acquire()``,
+  ``queue.put(x)``, ``stream.write(data)`` -- are coroutines, so Python
+  itself warns about one never yielded or awaited, debug mode or not; debug
+  mode turns on coroutine origin tracking, so that the warning also says
+  where the call was made -- on PyPy, where the warning comes at a garbage
+  collection, the only place it says.)
 * A wrong yield (``yield 42``, ``yield sleep``): the ``TypeError`` thrown
   into the task gets the task's whole generator stack in its message.
 * A task that crashed and that nobody joined: always logged at ERROR,
