@@ -126,7 +126,7 @@ def forget_semaphore():
     Semaphore(2).acquire()              # FORGOTTEN-SEMAPHORE
 
 
-CALLS = [(forget_acquire, "Semaphore.acquire", "FORGOTTEN-ACQUIRE"),
+CALLS = [(forget_acquire, "Lock.acquire", "FORGOTTEN-ACQUIRE"),
          (forget_put, "Queue.put", "FORGOTTEN-PUT"),
          (forget_get, "Queue.get", "FORGOTTEN-GET"),
          (forget_wait, "Event.wait", "FORGOTTEN-WAIT"),

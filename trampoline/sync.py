@@ -16,7 +16,7 @@ call, so they work both ways::
 Being coroutines, they cannot be forgotten silently: ``lock.acquire()``
 without its ``yield`` (or ``await``) acquires nothing, and Python warns
 when the coroutine is dropped -- ``RuntimeWarning: coroutine
-'Semaphore.acquire' was never awaited`` -- naming the line.  (In a plain
+'Lock.acquire' was never awaited`` -- naming the line.  (In a plain
 generator, ``yield from lock.acquire()`` is refused by Python; write
 ``yield lock.acquire()``.)
 
@@ -44,6 +44,7 @@ code: ``async with lock: ...``.  The long form works everywhere::
 """
 
 import heapq
+import types
 from collections import deque
 
 from .combinators import disable_cancellation
@@ -171,8 +172,22 @@ class Semaphore(_Acquirable):
         return "<%s value=%d waiting=%d>" % (type(self).__name__, self._value, len(self._waiting))
 
 
+def _named(method, owner):
+    """``method`` again, named ``owner.method`` -- the name Python's "never
+    awaited" warning gives the coroutines it makes (a forgotten
+    ``lock.acquire()`` is then called ``Lock.acquire``, not
+    ``Semaphore.acquire``)."""
+    renamed = types.FunctionType(method.__code__, method.__globals__, method.__name__,
+                                 method.__defaults__, method.__closure__)
+    renamed.__qualname__ = "%s.%s" % (owner, method.__name__)
+    renamed.__doc__ = method.__doc__
+    return renamed
+
+
 class BoundedSemaphore(Semaphore):
     """A Semaphore that refuses to be released more often than acquired."""
+
+    acquire = _named(Semaphore.acquire, "BoundedSemaphore")
 
     def __init__(self, value=1):
         super().__init__(value)
@@ -186,6 +201,8 @@ class BoundedSemaphore(Semaphore):
 
 class Lock(Semaphore):
     """Mutual exclusion: one holder at a time, waiters served in order."""
+
+    acquire = _named(Semaphore.acquire, "Lock")
 
     def __init__(self):
         super().__init__(1)
