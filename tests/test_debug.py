@@ -19,7 +19,6 @@ from trampoline import debug, traps
 from trampoline.kernel import WaitQueue
 from trampoline.sync import Event, Lock, Queue
 from trampoline.taskgroup import TaskGroup
-from trampoline.timeouts import timeout_after
 from trampoline.traps import Trap, park
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
