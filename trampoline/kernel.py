@@ -1580,20 +1580,16 @@ _KERNEL_FILE = __file__
 
 
 def _trim_kernel_frames(exc):
-    """Cut this module's entries out of ``exc``'s traceback (in place:
-    ``tb_next`` is writable).  Only on the way an exception takes through
-    the loop, so it costs nothing when nothing is raised."""
+    """Cut the loop's own entries off the front of ``exc``'s traceback.
+    Each level of the trampoline an exception goes through puts its entries
+    in front (the loop's frame, then the generator it threw into), so
+    trimming the front at every level leaves none in between -- and costs
+    the same at every level, however deep the calls (trimming the whole
+    chain each time would cost the square of the depth)."""
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == _KERNEL_FILE:
         tb = tb.tb_next
     exc.__traceback__ = tb
-    while tb is not None:
-        following = tb.tb_next
-        while following is not None and following.tb_frame.f_code.co_filename == _KERNEL_FILE:
-            following = following.tb_next
-        if following is not tb.tb_next:
-            tb.tb_next = following
-        tb = following
 
 
 def _exception_text(exc):
