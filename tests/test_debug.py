@@ -23,6 +23,14 @@ from trampoline.traps import Trap, park
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+#: The "made but never yielded" warning hangs on ``Trap.__del__``, added to
+#: the class while debug mode is on; PyPy only finalizes objects whose class
+#: had a ``__del__`` when it was created, so there the warning never comes
+#: (the README says so, under PyPy).
+needs_late_del = pytest.mark.skipif(
+    sys.implementation.name == "pypy",
+    reason="PyPy ignores a __del__ added to an existing class: no never-yielded warning there")
+
 
 def warnings_of(caplog, level=logging.WARNING):
     return [record.getMessage() for record in caplog.records
@@ -49,6 +57,7 @@ async def forgets_to_await():
     await sleep(0)
 
 
+@needs_late_del
 def test_a_trap_made_but_never_yielded_is_named_with_its_line(caplog):
     def main():
         yield forgets_to_yield()
@@ -467,6 +476,7 @@ def test_debug_mode_puts_everything_back():
         traps.current(1)                # the constructors behave as before
 
 
+@needs_late_del
 def test_hooks_stay_while_another_debug_kernel_runs(caplog):
     """Two debug kernels in two threads: the first to stop leaves the hooks
     for the other."""
@@ -494,12 +504,14 @@ def test_hooks_stay_while_another_debug_kernel_runs(caplog):
     assert debug._users == 0
 
 
+@needs_late_del
 def test_the_environment_turns_it_on(monkeypatch, caplog):
     monkeypatch.setenv("TRAMPOLINE_DEBUG", "1")
     run(forgets_to_yield())
     assert len(warnings_of(caplog)) == 1
 
 
+@needs_late_del
 def test_the_environment_turns_it_on_in_a_subprocess(tmp_path):
     script = tmp_path / "forgetful.py"
     script.write_text(

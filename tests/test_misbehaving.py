@@ -465,7 +465,13 @@ def test_a_handler_that_raises_on_every_request_leaves_memory_flat():
     assert not log.unexpected
     assert set(log.times) == {1}                # each crash logged once
     assert memory.growth() < 64 * 1024 + 8 * CRASHES, memory.describe()
-    assert logged_while_serving == CRASHES + 1
+    if sys.implementation.name == "pypy":
+        # A report comes when the crashed task is freed; PyPy frees it when
+        # its GC runs, and the kernel's loop may still hold the last task
+        # or two that ran: those are reported when run() ends (each once).
+        assert CRASHES - 1 <= logged_while_serving <= CRASHES + 1
+    else:
+        assert logged_while_serving == CRASHES + 1
 
 
 # ======================================================== misuse of the kernel

@@ -78,6 +78,7 @@ Design rules
 
 import contextvars
 import errno
+import gc
 import heapq
 import logging
 import os
@@ -126,6 +127,12 @@ MAX_TIMEOUT = 3600.0
 #: (see Kernel._sweep_closed); while descriptors are registered, the poller
 #: wakes at least this often.
 SWEEP_INTERVAL = 1.0
+
+#: CPython frees a task the moment its last reference goes, and a crash
+#: nobody joined is reported then; PyPy frees it only when its GC runs.
+#: There the kernel collects, while crash reports wait, at each sweep and
+#: before run() returns, so the reports come within a SWEEP_INTERVAL.
+_COLLECT_FOR_REPORTS = sys.implementation.name != "cpython"
 
 # Which kernel, if any, is running in this thread: run() inside a running
 # kernel is an error, not a silent deadlock.
@@ -755,6 +762,8 @@ class Kernel:
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_INTERVAL
             self._sweep_closed()
+            if self._crashed and _COLLECT_FOR_REPORTS:   # pragma: no cover (PyPy)
+                gc.collect()
         sleeping = self._sleeping
         if sleeping and sleeping[0][0] <= now:
             self._fire_timers(now)
@@ -972,6 +981,8 @@ class Kernel:
 
     def _report_crashes(self):
         """run() is ending: log every crash nobody has looked at."""
+        if self._crashed and _COLLECT_FOR_REPORTS:       # pragma: no cover (PyPy)
+            gc.collect()                # in order, by the finalizers, where they can
         for task in sorted(self._crashed.values(), key=lambda task: task.id):
             if task._unreported is not None:
                 task._unreported()
