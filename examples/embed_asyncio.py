@@ -11,18 +11,9 @@ then, from other terminals, talk to either (both echo)::
 
 asyncio owns the thread and its loop runs as usual.  The trampoline kernel
 does not get a thread or a ``run()`` of its own: asyncio drives it, a round
-at a time, with ``KernelDriver``:
-
-* ``loop.add_reader(kernel.fileno(), step)`` -- the kernel's descriptor is
-  readable when it has I/O to process (a socket is ready, or another thread
-  handed it a call), so asyncio calls ``step`` then;
-* ``step`` calls ``kernel.run_once()``, which runs the ready tasks, polls
-  without waiting and fires due timers, then asks ``kernel.next_deadline()``
-  when the kernel needs another round even if no I/O comes (0 while tasks
-  are still ready, the next timer's time, or None) and sets an asyncio
-  timer for it.
-
-So neither loop blocks the other.  Ctrl-C (or SIGTERM) stops both servers
+at a time, with ``trampoline.aio.AsyncioDriver`` (its module says how:
+``add_reader`` on ``kernel.fileno()``, ``run_once``, an asyncio timer for
+``next_deadline()``).  So neither loop blocks the other.  Ctrl-C (or SIGTERM) stops both servers
 cleanly: asyncio's closes, trampoline's is cancelled -- by a trampoline task,
 which then sets an ``asyncio.Event`` (the two share the thread, so it may).
 """
@@ -36,37 +27,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import Kernel, cancel  # noqa: E402
+from trampoline.aio import AsyncioDriver  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
-
-
-class KernelDriver:
-    """Runs ``kernel`` inside the running asyncio ``loop``, a round at a time."""
-
-    def __init__(self, kernel, loop):
-        self.kernel = kernel
-        self.loop = loop
-        self.timer = None
-        loop.add_reader(kernel.fileno(), self.step)
-        self.schedule()
-
-    def step(self):
-        self.kernel.run_once(0)
-        self.schedule()
-
-    def schedule(self):
-        """Be back when the kernel's next timer is due (or at once, if tasks
-        are ready); I/O brings us back through add_reader anyway."""
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        delay = self.kernel.next_deadline()
-        if delay is not None:
-            self.timer = self.loop.call_later(delay, self.step)
-
-    def close(self):
-        self.loop.remove_reader(self.kernel.fileno())
-        if self.timer is not None:
-            self.timer.cancel()
 
 
 # ------------------------------------------------- the trampoline side
@@ -144,7 +106,7 @@ async def main(args):
 
     with Kernel() as kernel:
         tramp_server = kernel.spawn(trampoline_server(args, stop))
-        driver = KernelDriver(kernel, loop)
+        driver = AsyncioDriver(kernel, loop)
         try:
             await stop.wait()
         finally:

@@ -1,0 +1,247 @@
+"""trampoline.aio: a kernel driven by an asyncio loop, and asyncio coroutines
+awaited from trampoline tasks -- over real sockets, with both loops' own
+cancellation."""
+
+import asyncio
+import socket
+import threading
+import time
+
+import pytest
+
+from trampoline import (Kernel, TaskTimeout, accept, join, listen, read, run, sleep, spawn,
+                        timeout_after, write)
+from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
+
+
+def asyncio_run(coro):
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
+# ============================================== trampoline inside asyncio
+
+def test_asyncio_awaits_a_trampoline_coroutine_while_its_own_tasks_run():
+    """A trampoline echo over a real socket, run from asyncio, while an
+    asyncio task ticks beside it: both make progress in one thread."""
+    ticks = []
+
+    def echo_once():
+        with listen(("127.0.0.1", 0)) as listener, socket.socket() as client:
+            client.setblocking(False)
+            client.connect_ex(listener.getsockname())
+            server_side, _ = yield accept(listener)
+            with server_side:
+                yield write(client, b"ping")
+                data = yield read(server_side, 4)
+                yield sleep(0.05)
+                return data
+
+    async def ticker(stop):
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.005)
+
+    async def main():
+        stop = asyncio.Event()
+        beside = asyncio.ensure_future(ticker(stop))
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                result = await driver.run(echo_once())
+        stop.set()
+        await beside
+        return result
+
+    assert asyncio_run(main()) == b"ping"
+    assert len(ticks) >= 3          # asyncio ran during the trampoline sleep
+
+
+def test_run_trampoline_gives_the_result_and_raises_the_exception():
+    def answer():
+        yield sleep(0.001)
+        return 42
+
+    async def fails():
+        await sleep(0)
+        raise ValueError("from trampoline")
+
+    assert asyncio_run(run_trampoline(answer())) == 42
+    with pytest.raises(ValueError, match="from trampoline"):
+        asyncio_run(run_trampoline(fails()))
+
+
+def test_run_trampoline_cancels_what_the_coroutine_left_running():
+    cleaned = []
+
+    def forever():
+        try:
+            yield sleep(3600)
+        finally:
+            cleaned.append("forever")
+
+    def main():
+        yield spawn(forever())
+        yield sleep(0.001)
+        return "done"
+
+    assert asyncio_run(run_trampoline(main())) == "done"
+    assert cleaned == ["forever"]
+
+
+def test_cancelling_the_asyncio_side_cancels_the_trampoline_task():
+    events = []
+
+    def forever(started):
+        started.set_result(None)
+        try:
+            yield sleep(3600)
+        finally:
+            events.append("trampoline cleanup")
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        started = loop.create_future()
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                waiting = asyncio.ensure_future(driver.run(forever(started)))
+                await started
+                waiting.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await waiting
+                events.append("asyncio saw it")
+
+    asyncio_run(main())
+    assert events == ["trampoline cleanup", "asyncio saw it"]
+
+
+def test_a_kernel_is_driven_by_one_loop_at_a_time():
+    async def main():
+        with Kernel() as kernel:
+            driver = AsyncioDriver(kernel)
+            try:
+                with pytest.raises(RuntimeError, match="already driven"):
+                    AsyncioDriver(kernel)
+            finally:
+                driver.close()
+            driver.close()                  # twice: harmless
+            AsyncioDriver(kernel).close()   # free again
+
+    asyncio_run(main())
+
+
+# ============================================== asyncio inside trampoline
+
+async def asyncio_only(value, seconds=0.001):
+    """Stands for an asyncio-only library call: needs a running asyncio loop."""
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(seconds)
+    return value, loop
+
+
+def test_a_task_awaits_an_asyncio_coroutine_on_the_loop_thread():
+    def main():
+        value, loop = yield await_asyncio(asyncio_only("from asyncio"))
+        return value, loop
+
+    value, loop = run(main())
+    assert value == "from asyncio"
+    assert isinstance(loop, asyncio.AbstractEventLoop)
+
+
+def test_an_async_def_task_awaits_asyncio_and_gets_its_exception():
+    async def broken():
+        await asyncio.sleep(0)
+        raise KeyError("asyncio side")
+
+    async def main():
+        with pytest.raises(KeyError, match="asyncio side"):
+            await await_asyncio(broken())
+        return (await await_asyncio(asyncio_only(7)))[0]
+
+    assert run(main()) == 7
+
+
+def test_other_tasks_run_while_one_awaits_asyncio():
+    """The asyncio side waits until another trampoline task has run three
+    times: it can only finish if the kernel went on meanwhile."""
+    ran = []
+    others_done = threading.Event()
+
+    def other():
+        for _ in range(3):
+            ran.append("other")
+            yield sleep(0.001)
+        others_done.set()
+
+    async def until_the_others_ran():
+        deadline = time.monotonic() + 10
+        while not others_done.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+        return others_done.is_set()
+
+    def main():
+        task = yield spawn(other())
+        assert (yield await_asyncio(until_the_others_ran()))
+        ran.append("asyncio")
+        yield join(task)
+        return ran
+
+    assert run(main()) == ["other", "other", "other", "asyncio"]
+
+
+def test_a_timeout_cancels_the_asyncio_task():
+    cancelled_there = threading.Event()
+
+    async def slow():
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled_there.set()
+            raise
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.05, await_asyncio(slow()))
+
+    run(main())
+    assert cancelled_there.wait(5), "the asyncio task was not cancelled"
+
+
+def test_in_a_driven_kernel_asyncio_code_runs_on_the_driving_loop():
+    def task():
+        value, loop = yield await_asyncio(asyncio_only("same loop"))
+        return value, loop
+
+    async def main():
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                value, loop = await driver.run(task())
+        return value, loop is asyncio.get_running_loop()
+
+    assert asyncio_run(main()) == ("same loop", True)
+
+
+def test_an_asyncio_thread_of_ones_own_and_its_close():
+    thread = AsyncioThread(name="test-asyncio")
+
+    def main():
+        return (yield await_asyncio(asyncio_only("mine"), loop=thread.loop))
+
+    try:
+        value, loop = run(main())
+        assert value == "mine" and loop is thread.loop
+    finally:
+        thread.close()
+    assert loop.is_closed()
+    thread.close()                      # twice: harmless
+
+
+def test_something_asyncio_cannot_await_is_a_type_error():
+    def main():
+        with pytest.raises(TypeError, match="await_asyncio\\(\\) needs an asyncio coroutine"):
+            yield await_asyncio(42)
+
+    run(main())

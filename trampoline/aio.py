@@ -1,0 +1,332 @@
+"""asyncio, both ways: a kernel inside an asyncio loop, and asyncio code
+awaited from trampoline tasks.
+
+**trampoline inside asyncio.**  An asyncio program does not give the
+kernel a thread or a ``run()`` of its own: ``AsyncioDriver(kernel)`` has
+the running asyncio loop drive it, a round at a time.  The loop watches
+``kernel.fileno()`` (readable when the kernel has I/O to process, or a call
+handed in by another thread) and calls ``kernel.run_once()`` then; after
+each round the driver asks ``kernel.next_deadline()`` when the kernel needs
+another round even if no I/O comes, and sets an asyncio timer for it.
+Neither loop blocks the other, and they share the thread, so a trampoline
+task may touch asyncio objects (set an ``asyncio.Event``) and asyncio code
+may ``await driver.run(coro)`` for a trampoline coroutine's result.
+``run_trampoline(coro)`` is the short form: a fresh kernel, driven until
+``coro`` is done.
+
+**asyncio inside trampoline.**  An asyncio-only library (a database
+driver, an HTTP client) runs on an asyncio loop.
+``result = yield await_asyncio(coro)`` runs the asyncio coroutine ``coro``
+on such a loop and parks the task until it is done: on the loop that drives
+this kernel, if an ``AsyncioDriver`` does, else on a loop of its own in a
+daemon thread (``AsyncioThread``; one per process by default, started on
+first use).  The outcome comes back through ``call_threadsafe``, the
+kernel's one door between threads.  Cancelling the waiting task cancels
+the asyncio task.
+
+What it must never do: import asyncio into the kernel (this module is a
+layer above it, on public API: ``run_once``, ``next_deadline``,
+``fileno``, ``call_threadsafe``, traps), block either loop, or leave an
+asyncio task running for a trampoline task that has gone.
+"""
+
+import asyncio
+import threading
+import weakref
+from types import coroutine
+from typing import (Any, Awaitable, Callable, Coroutine, Generator, Optional, TypeVar,
+                    Union, cast)
+
+from .errors import Cancelled
+from .kernel import Kernel, WaitQueue
+from .task import Task
+from .traps import _describe, call, cancel, current, current_kernel, park
+
+__all__ = ["AsyncioDriver", "run_trampoline", "await_asyncio", "AsyncioThread"]
+
+T = TypeVar("T")
+
+#: A trampoline coroutine: a generator yielding traps, or an ``async def``
+#: coroutine object.
+TrampolineCoroutine = Union[Generator[Any, Any, T], Coroutine[Any, Any, T]]
+
+# The driver of each kernel driven by an asyncio loop (await_asyncio then
+# uses that loop).  Weak: a kernel that goes away takes its entry along.
+_drivers = weakref.WeakKeyDictionary()     # type: weakref.WeakKeyDictionary[Kernel, AsyncioDriver]
+
+
+# =============================================== trampoline inside asyncio
+
+class AsyncioDriver:
+    """Drives ``kernel`` from the asyncio ``loop`` (default: the running
+    one; without ``loop``, make it inside a coroutine), a round at a time,
+    until ``close()``.
+
+    ``async with AsyncioDriver(kernel) as driver: ...`` closes it on the
+    way out.  Start tasks with ``kernel.spawn(coro)`` followed by
+    ``driver.schedule()`` (so that the new task runs at once), or await
+    a result with ``await driver.run(coro)``.  Raises ``RuntimeError`` if
+    the kernel is already driven.
+    """
+
+    def __init__(self, kernel: Kernel, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        if kernel in _drivers:
+            raise RuntimeError("%r is already driven by an asyncio loop" % (kernel,))
+        self.kernel = kernel
+        self.loop = loop if loop is not None else asyncio.get_running_loop()
+        self._timer = None              # type: Optional[asyncio.TimerHandle]
+        self._closed = False
+        self.loop.add_reader(kernel.fileno(), self.step)
+        _drivers[kernel] = self
+        self.schedule()
+
+    def step(self) -> None:
+        """One round of the kernel, then the timer for the next.  asyncio
+        calls it; call it yourself after ``kernel.spawn`` if you like."""
+        if self._closed:
+            return
+        self.kernel.run_once(0)
+        self.schedule()
+
+    def schedule(self) -> None:
+        """Be back when the kernel's next timer is due (at once, if tasks
+        are ready); I/O brings the loop back through its reader anyway."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._closed:
+            return
+        delay = self.kernel.next_deadline()
+        if delay is not None:
+            self._timer = self.loop.call_later(delay, self.step)
+
+    async def run(self, coro: "TrampolineCoroutine[T]") -> T:
+        """Run the trampoline coroutine ``coro`` as a task of the kernel and
+        return its result (its exception is raised here).  Cancelling the
+        awaiting asyncio task cancels the trampoline task (its ``finally``
+        blocks run) before ``CancelledError`` goes on."""
+        future = self.loop.create_future()
+        task = self.kernel.spawn(_outcome_into(future, coro))
+        self.schedule()
+        try:
+            return cast(T, await asyncio.shield(future))
+        except asyncio.CancelledError:
+            if not task.done:
+                stopped = self.loop.create_future()
+                self.kernel.spawn(_cancel_then_set(task, stopped))
+                self.schedule()
+                await stopped
+            raise
+
+    def close(self) -> None:
+        """Stop driving the kernel (it is not closed: its tasks stay as
+        they are).  Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.loop.remove_reader(self.kernel.fileno())
+        if _drivers.get(self.kernel) is self:
+            del _drivers[self.kernel]
+
+    async def __aenter__(self) -> "AsyncioDriver":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "<AsyncioDriver %s %r>" % ("closed" if self._closed else "driving", self.kernel)
+
+
+def _outcome_into(future: "asyncio.Future[Any]", coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
+    """A trampoline task: run ``coro`` and put its outcome into the asyncio
+    ``future`` (the two loops share the thread, so it may)."""
+    try:
+        result = yield call(coro)
+    except Cancelled:
+        if not future.done():
+            future.cancel()
+        raise
+    except BaseException as exc:
+        if not future.done():
+            future.set_exception(exc)
+    else:
+        if not future.done():
+            future.set_result(result)
+
+
+def _cancel_then_set(task: Task, stopped: "asyncio.Future[None]") -> Generator[Any, Any, None]:
+    yield cancel(task)
+    if not stopped.done():
+        stopped.set_result(None)
+
+
+async def run_trampoline(coro: "TrampolineCoroutine[T]", **kernel_options: Any) -> T:
+    """From asyncio code: run the trampoline coroutine ``coro`` in a fresh
+    ``Kernel(**kernel_options)`` driven by the running loop, and return its
+    result.  The tasks it spawned and left running are cancelled (their
+    cleanup runs) before it returns; the kernel is then closed.
+    ``await run_trampoline(main())`` is to asyncio what ``run(main())`` is
+    to a program of its own."""
+    kernel = Kernel(**kernel_options)
+    try:
+        driver = AsyncioDriver(kernel, asyncio.get_running_loop())
+        try:
+            return await driver.run(_main_then_cancel_the_rest(coro))
+        finally:
+            driver.close()
+    finally:
+        kernel.close()
+
+
+def _main_then_cancel_the_rest(coro: "TrampolineCoroutine[T]") -> Generator[Any, Any, T]:
+    """Run ``coro``; then cancel the other tasks still alive, as ``run``
+    does at its end."""
+    try:
+        return (yield call(coro))
+    finally:
+        me = yield current()
+        kernel = yield current_kernel()
+        for task in list(kernel._tasks.values()):  # (read only, as the monitor does)
+            if task is not me and not task.done:
+                yield cancel(task)
+
+
+# =============================================== asyncio inside trampoline
+
+class AsyncioThread:
+    """An asyncio loop running in a daemon thread of its own, for
+    ``await_asyncio``.  Started on first use; ``close()`` stops it (the
+    asyncio tasks still running there are cancelled first).  One may serve
+    several kernels."""
+
+    def __init__(self, name: str = "trampoline-asyncio") -> None:
+        self.name = name
+        self._lock = threading.Lock()
+        self._loop = None               # type: Optional[asyncio.AbstractEventLoop]
+        self._thread = None             # type: Optional[threading.Thread]
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop, started (with its thread) if it was not yet."""
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                started = threading.Event()
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=self._serve, args=(loop, started),
+                                          name=self.name, daemon=True)
+                thread.start()
+                started.wait()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    @staticmethod
+    def _serve(loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(started.set)
+        try:
+            loop.run_forever()
+        finally:
+            pending = asyncio.all_tasks(loop) if hasattr(asyncio, "all_tasks") else set()
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    def close(self) -> None:
+        """Stop the loop and wait for its thread (from any thread but the
+        loop's own).  Closing twice, or before first use, is harmless."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+
+    def __repr__(self) -> str:
+        return "<AsyncioThread %s>" % ("running" if self._loop is not None else "idle")
+
+
+_default_thread = AsyncioThread()
+
+
+@coroutine
+def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoop] = None) -> Generator[Any, Any, T]:
+    """``result = yield await_asyncio(coro)`` (or ``await`` in ``async def``)
+
+    Run the asyncio coroutine (or awaitable) ``coro`` on an asyncio loop and
+    return its result; its exception is raised here.  The loop is ``loop``
+    if given; else the loop driving this kernel (``AsyncioDriver``); else
+    the process's ``AsyncioThread``, a loop in a daemon thread started on
+    first use.  The task waits, the kernel does not.  Cancelling the task
+    (or a timeout) cancels the asyncio task and moves on at once.  Raises
+    ``TypeError`` for something asyncio cannot await.
+    """
+    if not (asyncio.iscoroutine(coro) or asyncio.isfuture(coro)
+            or hasattr(coro, "__await__")):
+        raise TypeError("await_asyncio() needs an asyncio coroutine or awaitable, got %s"
+                        % _describe(coro))
+    kernel = yield current_kernel()
+    if loop is None:
+        driver = _drivers.get(kernel)
+        loop = driver.loop if driver is not None else _default_thread.loop
+    done = WaitQueue(threadsafe=True)
+    outcome = {}                        # type: dict
+    handle = _submit(loop, coro, lambda future: _hand_back(kernel, done, outcome, future))
+    try:
+        yield park(done)
+    except BaseException:
+        outcome["abandoned"] = True
+        loop.call_soon_threadsafe(handle.cancel)
+        raise
+    future = outcome["future"]
+    return cast(T, future.result())
+
+
+class _Handle:
+    """The asyncio task running for a waiting trampoline task, made in the
+    loop's own thread; ``cancel`` may come before it exists."""
+
+    def __init__(self) -> None:
+        self.task = None                # type: Optional[asyncio.Future[Any]]
+        self.cancelled = False
+
+    def cancel(self) -> None:           # in the loop's thread
+        self.cancelled = True
+        if self.task is not None:
+            self.task.cancel()
+
+
+def _submit(loop: asyncio.AbstractEventLoop, coro: Awaitable[Any],
+            when_done: Callable[["asyncio.Future[Any]"], None]) -> _Handle:
+    """Start ``coro`` on ``loop`` (from any thread) and have ``when_done``
+    called with its future, in the loop's thread, when it ends."""
+    handle = _Handle()
+
+    def start() -> None:
+        if handle.cancelled:
+            if asyncio.iscoroutine(coro):
+                cast(Coroutine[Any, Any, Any], coro).close()
+            return
+        task = asyncio.ensure_future(coro, loop=loop)
+        handle.task = task
+        task.add_done_callback(when_done)
+
+    loop.call_soon_threadsafe(start)
+    return handle
+
+
+def _hand_back(kernel: Kernel, done: WaitQueue, outcome: dict,
+               future: "asyncio.Future[Any]") -> None:
+    """In the asyncio loop's thread: hand the outcome to the kernel."""
+    if outcome.get("abandoned"):
+        if not future.cancelled():
+            future.exception()          # retrieved: asyncio logs nothing
+        return
+    outcome["future"] = future
+    kernel.call_threadsafe(done.wake, 1)

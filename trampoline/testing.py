@@ -1,0 +1,133 @@
+"""A pytest plugin: tests that are trampoline tasks.
+
+Installed with the package (the ``pytest11`` entry point), it makes pytest
+run a test marked ``@pytest.mark.trampoline`` -- a generator function or an
+``async def`` -- as the main task of a fresh kernel::
+
+    import pytest
+    from trampoline import open_connection, sleep
+
+    @pytest.mark.trampoline
+    def test_the_server_says_hello(server_port):       # fixtures as usual
+        stream = yield open_connection("127.0.0.1", server_port)
+        assert (yield stream.readline()) == b"hello\\n"
+
+    @pytest.mark.trampoline(virtual_clock=True)
+    async def test_an_hour_passes_at_once():
+        await sleep(3600)                               # returns at once
+
+An exception inside the test fails it, as in any test; tasks it left
+running are cancelled when it returns, as ``run()`` does.  Options of the
+mark: ``virtual_clock=True`` runs the kernel on a ``VirtualClock`` (with
+autojump: whenever every task waits on a timer, time jumps to the next
+one), ``debug=True`` turns on debug mode, and ``timeout=SECONDS`` fails a
+test still running after that long (in the kernel's time: virtual seconds
+on a virtual clock).  ``pytestmark = pytest.mark.trampoline`` marks a whole
+module; a plain (non-generator) function there runs as usual.  The
+``trampoline_clock`` fixture gives the test its ``VirtualClock`` (or None).
+
+Without installing, ``pytest -p trampoline.testing`` loads the plugin.
+This module touches pytest only through its hooks; it is never imported by
+the package itself.
+"""
+
+import inspect
+from typing import Any, Dict, Optional
+
+import pytest
+
+from .clock import VirtualClock
+from .kernel import Kernel
+from .timeouts import timeout_after
+
+__all__ = ["MARK", "pytest_configure", "pytest_pycollect_makeitem", "pytest_pyfunc_call",
+           "trampoline_clock"]
+
+#: The marker's name.
+MARK = "trampoline"
+
+_OPTIONS = ("virtual_clock", "debug", "timeout")
+
+
+def pytest_configure(config: Any) -> None:
+    """Register the marker, so that ``--strict-markers`` accepts it."""
+    config.addinivalue_line(
+        "markers",
+        "trampoline(virtual_clock=False, debug=False, timeout=None): run this generator "
+        "or async def test as the main task of a fresh trampoline kernel")
+
+
+def _is_task_function(obj: Any) -> bool:
+    return inspect.isgeneratorfunction(obj) or inspect.iscoroutinefunction(obj)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> Any:
+    """Collect a marked generator function as a test (pytest would refuse
+    it: "yield tests were removed")."""
+    if not (inspect.isgeneratorfunction(obj) and collector.istestfunction(obj, name)):
+        return None
+    if not _marked(obj, collector):
+        return None
+    return list(collector._genfunctions(name, obj))
+
+
+def _marked(obj: Any, collector: Any) -> bool:
+    """Whether ``obj`` or the module or class around it carries the mark."""
+    for mark in getattr(obj, "pytestmark", ()):
+        if mark.name == MARK:
+            return True
+    node = collector
+    while node is not None:
+        if node.get_closest_marker(MARK) is not None:
+            return True
+        node = getattr(node, "parent", None)
+    return False
+
+
+def _options(item: Any) -> Dict[str, Any]:
+    mark = item.get_closest_marker(MARK)
+    if mark is None:
+        return {}
+    if mark.args:
+        raise pytest.UsageError(
+            "%s: @pytest.mark.trampoline takes keyword options only (%s), got %r"
+            % (item.nodeid, ", ".join(_OPTIONS), mark.args))
+    unknown = sorted(set(mark.kwargs) - set(_OPTIONS))
+    if unknown:
+        raise pytest.UsageError(
+            "%s: unknown option(s) %s of @pytest.mark.trampoline; it takes %s"
+            % (item.nodeid, ", ".join(unknown), ", ".join(_OPTIONS)))
+    return dict(mark.kwargs)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
+    """Run a marked generator or ``async def`` test in a fresh kernel."""
+    function = pyfuncitem.obj
+    if not _is_task_function(function) or pyfuncitem.get_closest_marker(MARK) is None:
+        return None
+    options = _options(pyfuncitem)
+    arguments = {name: pyfuncitem.funcargs[name]
+                 for name in pyfuncitem._fixtureinfo.argnames}
+    clock = pyfuncitem.funcargs.get("trampoline_clock")
+    if clock is None and options.get("virtual_clock"):
+        clock = VirtualClock()
+    coro = function(**arguments)
+    timeout = options.get("timeout")
+    if timeout is not None:
+        coro = timeout_after(timeout, coro)
+    with Kernel(clock=clock, debug=bool(options.get("debug"))) as kernel:
+        kernel.run(coro)
+    return True
+
+
+@pytest.fixture
+def trampoline_clock(request: Any) -> Optional[VirtualClock]:
+    """The ``VirtualClock`` a ``@pytest.mark.trampoline(virtual_clock=True)``
+    test runs on (None without ``virtual_clock=True``): read it for the
+    virtual time, or ``advance`` it by hand."""
+    mark = request.node.get_closest_marker(MARK)
+    if mark is not None and mark.kwargs.get("virtual_clock"):
+        return VirtualClock()
+    return None
