@@ -1,0 +1,53 @@
+"""A user's program, checked by .ci/run with ``mypy --strict`` against the
+installed wheel (and run): it uses run, spawn, Queue, Stream, timeout_after."""
+
+from typing import Any, Generator, List, Tuple
+
+from trampoline import (Future, Queue, Stream, Task, cancel, join, open_connection, run, spawn,
+                        tcp_server, timeout_after)
+
+
+def echo(stream: Stream, address: Any) -> Generator[Any, Any, None]:
+    while True:
+        line: bytes = yield stream.readline()
+        if not line:
+            break
+        yield stream.write(line)
+
+
+def producer(queue: "Queue[int]", count: int) -> Generator[Any, Any, None]:
+    for n in range(count):
+        yield queue.put(n)
+
+
+def consumer(queue: "Queue[int]", count: int) -> Generator[Any, Any, List[int]]:
+    items: List[int] = []
+    for _ in range(count):
+        item: int = yield queue.get()
+        items.append(item)
+    return items
+
+
+async def ask(port: int) -> bytes:
+    stream = await open_connection("127.0.0.1", port)
+    with stream:
+        await stream.write(b"hello\n")
+        reply: bytes = await stream.readline()
+    return reply
+
+
+def main() -> Generator[Any, Any, Tuple[List[int], bytes]]:
+    queue: "Queue[int]" = Queue(maxsize=2)
+    made: Task = yield spawn(producer(queue, 5))
+    items: List[int] = yield timeout_after(5.0, consumer(queue, 5))
+    yield join(made)
+    ready: "Future[Tuple[str, int]]" = Future()
+    server: Task = yield spawn(tcp_server("127.0.0.1", 0, echo, ready=ready))
+    address: Tuple[str, int] = yield ready
+    reply: bytes = yield timeout_after(5.0, ask(address[1]))
+    yield cancel(server)
+    return items, reply
+
+
+if __name__ == "__main__":
+    print(run(main()))
