@@ -164,3 +164,14 @@ def test_the_marker_is_registered_for_strict_markers(tmp_path):
         universal_newlines=True, timeout=120)
     assert result.returncode == 0, result.stdout
     assert "1 passed" in result.stdout
+
+
+def test_the_readme_example_passes(tmp_path):
+    """The README's plugin example, as written there."""
+    readme = open(os.path.join(ROOT, "README.rst"), encoding="utf-8").read()
+    blocks = [re.sub(r"(?m)^    ", "", block) for block in
+              re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", readme)
+              if "@pytest.mark.trampoline" in block]
+    assert len(blocks) == 1
+    result, outcomes, _ = run_pytest(tmp_path, blocks[0])
+    assert len(outcomes) == 2 and set(outcomes.values()) == {"PASSED"}, result.stdout
