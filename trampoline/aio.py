@@ -52,7 +52,7 @@ TrampolineCoroutine = Union[Generator[Any, Any, T], Coroutine[Any, Any, T]]
 
 # The driver of each kernel driven by an asyncio loop (await_asyncio then
 # uses that loop).  Weak: a kernel that goes away takes its entry along.
-_drivers = weakref.WeakKeyDictionary()     # type: weakref.WeakKeyDictionary[Kernel, AsyncioDriver]
+_drivers = weakref.WeakKeyDictionary()  # type: weakref.WeakKeyDictionary[Kernel, AsyncioDriver]
 
 
 # =============================================== trampoline inside asyncio
@@ -141,7 +141,8 @@ class AsyncioDriver:
         return "<AsyncioDriver %s %r>" % ("closed" if self._closed else "driving", self.kernel)
 
 
-def _outcome_into(future: "asyncio.Future[Any]", coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
+def _outcome_into(future: "asyncio.Future[Any]",
+                  coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
     """A trampoline task: run ``coro`` and put its outcome into the asyncio
     ``future`` (the two loops share the thread, so it may)."""
     try:
@@ -256,7 +257,8 @@ _default_thread = AsyncioThread()
 
 
 @coroutine
-def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoop] = None) -> Generator[Any, Any, T]:
+def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoop] = None
+                  ) -> Generator[Any, Any, T]:
     """``result = yield await_asyncio(coro)`` (or ``await`` in ``async def``)
 
     Run the asyncio coroutine (or awaitable) ``coro`` on an asyncio loop and

@@ -81,6 +81,7 @@ class DebugChecks:
         self._watchdog = None
 
     def start(self):
+        """Turn the checks on for this kernel (``run()`` calls it)."""
         kernel = self.kernel
         # A library call never yielded nor awaited (``lock.acquire()``
         # alone) is a coroutine Python warns about when it is dropped; with
@@ -100,6 +101,7 @@ class DebugChecks:
         kernel._trap_other = _with_stack(kernel._trap_other)
 
     def stop(self):
+        """Turn them off again and put the kernel's tables back."""
         kernel = self.kernel
         sys.set_coroutine_origin_tracking_depth(self._origin_depth)
         self._watchdog.stop()

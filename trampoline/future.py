@@ -34,6 +34,7 @@ class Future:
         self._waiting = WaitQueue(threadsafe=True)
 
     def done(self):
+        """True once a result or an exception is set."""
         return self._done
 
     def set_result(self, value):

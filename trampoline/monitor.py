@@ -103,6 +103,7 @@ class Monitor:
     # ------------------------------------------- instrument (kernel thread)
 
     def task_spawned(self, task):
+        """Instrument hook: ``task`` was just spawned (it has not run yet)."""
         self._since[task.id] = time.monotonic()
         main_ids = self._main_ids
         if not main_ids or (len(main_ids) == 1 and self._first_is_internal):
@@ -110,9 +111,12 @@ class Monitor:
             self._first_is_internal = task.name.startswith(INTERNAL)
 
     def task_step(self, task, value):
+        """Instrument hook: ``task`` runs a step; ``value`` is what it is
+        sent (or the exception thrown in)."""
         self._since[task.id] = time.monotonic()
 
     def task_exited(self, task):
+        """Instrument hook: ``task`` finished (returned, raised or was cancelled)."""
         del self._since[task.id]
 
     # -------------------------------------------------- start and stop

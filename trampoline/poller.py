@@ -40,12 +40,14 @@ class EpollPoller:
         self.fileno = self._epoll.fileno
 
     def unregister(self, fd):
+        """Stop watching ``fd`` (already gone is fine: closing a descriptor removes it)."""
         try:
             self._epoll.unregister(fd)
         except OSError:         # already gone: closing an fd removes it from epoll
             pass
 
     def close(self):
+        """Close the epoll descriptor."""
         self._epoll.close()
 
     def __repr__(self):
@@ -65,18 +67,22 @@ class SelectorPoller:
         self.selector = selector
 
     def register(self, fd, events):
+        """Watch ``fd`` for ``events`` (READ, WRITE or both)."""
         self.selector.register(fd, events)
 
     def modify(self, fd, events):
+        """Watch ``fd`` for other ``events``."""
         self.selector.modify(fd, events)
 
     def unregister(self, fd):
+        """Stop watching ``fd`` (already forgotten is fine)."""
         try:
             self.selector.unregister(fd)
         except (KeyError, ValueError, OSError):     # pragma: no cover - defensive: already forgotten
             pass
 
     def poll(self, timeout):
+        """Wait at most ``timeout`` seconds; return ``[(fd, events), ...]`` ready now."""
         return [(key.fd, events) for key, events in self.selector.select(timeout)]
 
     def fileno(self):
@@ -88,6 +94,7 @@ class SelectorPoller:
         return fileno()
 
     def close(self):
+        """Close the selector."""
         self.selector.close()
 
     def __repr__(self):

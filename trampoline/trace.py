@@ -155,11 +155,14 @@ class TextTrace:
         self._write(self._labels[task], line, when)
 
     def task_spawned(self, task):
+        """Instrument hook: ``task`` was just spawned (it has not run yet)."""
         self._flush(same_step=True)
         self._labels[task] = _task_label(task)
         self._write(self._labels[task], "spawned")
 
     def task_step(self, task, value):
+        """Instrument hook: ``task`` runs a step; ``value`` is what it is
+        sent (or the exception thrown in)."""
         self._flush()
         if isinstance(value, BaseException):
             self._parked.pop(task, None)
@@ -176,6 +179,7 @@ class TextTrace:
         self._write(self._labels[task], line)
 
     def task_trap(self, task, trap):
+        """Instrument hook: ``task`` yielded ``trap``, about to be handled."""
         self._flush(same_step=True)
         if self._parked.get(task) is trap:      # its wait is over: it goes on
             del self._parked[task]
@@ -183,16 +187,19 @@ class TextTrace:
         self._pending = (task, trap, "-> " + describe_trap(trap), self._clock())
 
     def task_exited(self, task):
+        """Instrument hook: ``task`` finished (returned, raised or was cancelled)."""
         self._flush(same_step=True)
         self._parked.pop(task, None)
         self._write(self._labels.pop(task), "exits")
 
     def io_wait(self, timeout):
+        """Instrument hook: the kernel polls for I/O, waiting at most ``timeout`` seconds."""
         self._flush()
         if timeout:
             self._write("kernel", "polls: nothing to run; waits for I/O, at most %.3f s" % timeout)
 
     def io_ready(self, events):
+        """Instrument hook: the poll returned ``events``, a list of ``(fd, mask)``."""
         self._flush()
         waiters = {}                # (fd, "r" or "w") -> the task parked on it
         for task, trap in self._parked.items():
@@ -211,6 +218,7 @@ class TextTrace:
             self._write("kernel", "ready: fd %d %s" % (fd, ", ".join(words)))
 
     def timer_fired(self, task):
+        """Instrument hook: ``task``'s sleep or alarm is due."""
         self._flush()
         self._write("kernel", "timer: %s has slept enough" % self._labels[task])
 
@@ -289,6 +297,7 @@ class Timeline:
                         {"waiting for": describe_wait(waiting)})
 
     def task_spawned(self, task):
+        """Instrument hook: ``task`` was just spawned (it has not run yet)."""
         now = self._now(step_over=False)    # (the spawner goes on running)
         if task.id == 1:
             self._runs += 1
@@ -298,12 +307,15 @@ class Timeline:
         self._live += 1
 
     def task_step(self, task, value):
+        """Instrument hook: ``task`` runs a step; ``value`` is what it is
+        sent (or the exception thrown in)."""
         now = self._now()
         track = self._tracks[task]
         track.enter(now, "#", "run")
         self._running = track
 
     def task_trap(self, task, trap):
+        """Instrument hook: ``task`` yielded ``trap``, about to be handled."""
         track = self._tracks[task]
         if track.args is None:
             track.args = {"yielded": []}
@@ -312,6 +324,7 @@ class Timeline:
             yielded.append(describe_trap(trap))
 
     def task_exited(self, task):
+        """Instrument hook: ``task`` finished (returned, raised or was cancelled)."""
         track = self._tracks.pop(task)
         if self._running is track:
             self._running = None
@@ -323,14 +336,17 @@ class Timeline:
             self.write()
 
     def io_wait(self, timeout):
+        """Instrument hook: the kernel polls for I/O, waiting at most ``timeout`` seconds."""
         now = self._now()
         if timeout:
             self._polling = (now, timeout)
 
     def io_ready(self, events):
+        """Instrument hook: the poll returned ``events``, a list of ``(fd, mask)``."""
         self._now()
 
     def timer_fired(self, task):
+        """Instrument hook: ``task``'s sleep or alarm is due."""
         now = self._now()
         track = self._tracks[task]
         track.enter(now, "-", "ready")

@@ -85,9 +85,11 @@ class UniversalQueue:
     # ------------------------------------------------------- never block
 
     def qsize(self):
+        """How many items wait in the queue now."""
         return len(self._items)
 
     def empty(self):
+        """True if no item waits in the queue now."""
         return not self._items
 
     def full(self):

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Write docs/reference.rst: every public name, its signature and docstring.
+
+    python3 docs/make_reference.py           # (re)write docs/reference.rst
+    python3 docs/make_reference.py --check   # exit 1 if it is out of date
+
+The public names are each public module's ``__all__`` (every module and
+subpackage of ``trampoline`` whose name does not start with ``_``), and for
+a class, the methods and properties it defines whose names do not start
+with ``_``.  ``trampoline.__all__`` is listed first, each name pointing to
+the module that documents it.  Signatures are shown without annotations
+(they read the same under every Python version); docstrings as they are,
+in literal blocks, so that no docstring can break the page.  Names with no
+docstring are listed at the end of the page and by ``--check``; a test
+(tests/test_reference.py) keeps the page current and that list empty.
+No Sphinx: the standard library's ``inspect`` only.
+"""
+
+import importlib
+import inspect
+import os
+import pkgutil
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUTPUT = os.path.join(HERE, "reference.rst")
+COMMAND = "python3 docs/make_reference.py"
+
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+
+def public_modules():
+    """``trampoline`` and its public modules and subpackages, by name."""
+    import trampoline
+    names = ["trampoline"]
+    for info in pkgutil.walk_packages(trampoline.__path__, "trampoline."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return sorted(names, key=lambda name: (name != "trampoline", name))
+
+
+def signature(obj):
+    """``(a, b=1, *, c=None)`` without annotations; None if there is none."""
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None
+    parameters = [parameter.replace(annotation=inspect.Parameter.empty)
+                  for parameter in sig.parameters.values()]
+    text = str(sig.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
+    return re.sub(r"<([\w.]+) object at 0x[0-9a-f]+>", r"<\1>", text)
+
+
+def docstring(obj):
+    doc = obj.__doc__ if isinstance(obj, property) else inspect.getdoc(obj)
+    return inspect.cleandoc(doc) if doc else ""
+
+
+def literal(text):
+    return "::\n\n" + "\n".join(("    " + line).rstrip() for line in text.splitlines()) + "\n"
+
+
+def title(text, underline):
+    return "%s\n%s\n" % (text, underline * len(text))
+
+
+def class_members(cls):
+    """The public methods and properties ``cls`` itself defines, in source order."""
+    fields = getattr(cls, "_fields", ())   # a namedtuple's (accessors differ on PyPy)
+    for name, member in cls.__dict__.items():
+        if name.startswith("_") or name in fields:
+            continue
+        if isinstance(member, (staticmethod, classmethod)):
+            member = member.__func__
+        if isinstance(member, property) or inspect.isfunction(member):
+            yield name, member
+
+
+def own(module, name, obj):
+    """Whether ``module`` is where ``obj`` is defined (not a re-export)."""
+    return getattr(obj, "__module__", module.__name__) == module.__name__
+
+
+class Reference:
+    def __init__(self):
+        self.parts = []
+        self.missing = []           # names without a docstring
+        self.home = {}              # id(obj) -> module that documents it
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def describe(self, qualname, obj, level):
+        kind = "class" if inspect.isclass(obj) else ""
+        self.write(title("``%s``" % qualname, level))
+        sig = signature(obj) if callable(obj) and not isinstance(obj, property) else None
+        head = "%s %s%s" % (kind, qualname.rsplit(".", 1)[-1], sig or "")
+        if isinstance(obj, property):
+            head = "property %s" % qualname.rsplit(".", 1)[-1]
+        elif not callable(obj):
+            head = "%s = %s" % (qualname.rsplit(".", 1)[-1], re.sub(
+                r" at 0x[0-9a-f]+", "", repr(obj)))
+        self.write(literal(head.strip()))
+        doc = docstring(obj) if (callable(obj) or isinstance(obj, property)) else ""
+        if doc:
+            self.write(literal(doc))
+        elif callable(obj) or isinstance(obj, property):
+            self.missing.append(qualname)
+        if inspect.isclass(obj):
+            for name, member in class_members(obj):
+                self.describe("%s.%s" % (qualname, name), member, "." if level == "~" else "~")
+
+    def module(self, name):
+        module = importlib.import_module(name)
+        exported = list(getattr(module, "__all__", []))
+        self.write(title("``%s``" % name, "-"))
+        summary = (inspect.getdoc(module) or "").split("\n\n", 1)[0]
+        if summary:
+            self.write(" ".join(summary.split()) + "\n")
+        if name == "trampoline":
+            self.write("Its names, each documented in its module below:\n")
+            for export in exported:
+                obj = getattr(module, export)
+                home = getattr(obj, "__module__", None) or "trampoline"
+                self.write("* ``%s`` -- ``%s``" % (export, home))
+            self.write("")
+            return
+        for export in exported:
+            obj = getattr(module, export)
+            if not own(module, export, obj) and inspect.isclass(obj) or (
+                    inspect.isfunction(obj) and not own(module, export, obj)):
+                self.write("``%s``: see ``%s``.\n" % (export, obj.__module__))
+                continue
+            self.describe("%s.%s" % (name.split(".", 1)[-1] if name != "trampoline" else name,
+                                     export), obj, "~")
+
+    def text(self):
+        return "\n".join(self.parts).rstrip("\n") + "\n"
+
+
+def generate():
+    """The page's text, and the names that have no docstring."""
+    reference = Reference()
+    reference.write(title("API reference", "="))
+    reference.write(
+        "Every public name of the ``trampoline`` package: each public module's\n"
+        "``__all__``, and the public methods and properties of its classes, with\n"
+        "signatures (without annotations; the package's own are in its source\n"
+        "and ``py.typed``) and docstrings.  Generated by ``%s``;\n"
+        "do not edit by hand.\n" % COMMAND)
+    for name in public_modules():
+        reference.module(name)
+    if reference.missing:
+        reference.write(title("Without a docstring", "-"))
+        for name in reference.missing:
+            reference.write("* ``%s``" % name)
+        reference.write("")
+    return reference.text(), reference.missing
+
+
+def main(argv):
+    text, missing = generate()
+    if "--check" in argv:
+        with open(OUTPUT, encoding="utf-8") as page:
+            current = page.read() == text
+        if not current:
+            print("docs/reference.rst is out of date: run %s" % COMMAND, file=sys.stderr)
+        if missing:
+            print("no docstring: %s" % ", ".join(missing), file=sys.stderr)
+        return 0 if current and not missing else 1
+    with open(OUTPUT, "w", encoding="utf-8") as page:
+        page.write(text)
+    print("wrote %s (%d names without a docstring)" % (os.path.relpath(OUTPUT), len(missing)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,43 @@
+"""docs/reference.rst is current: what docs/make_reference.py writes now,
+every public name in it, and none without a docstring."""
+
+import importlib
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "docs"))
+make_reference = importlib.import_module("make_reference")
+
+HOW = "run: %s (and commit docs/reference.rst)" % make_reference.COMMAND
+
+
+def test_the_reference_page_is_what_the_script_writes_now():
+    text, _ = make_reference.generate()
+    with open(make_reference.OUTPUT, encoding="utf-8") as page:
+        on_disk = page.read()
+    assert on_disk == text, "docs/reference.rst is out of date; " + HOW
+
+
+def test_every_public_name_has_a_docstring():
+    _, missing = make_reference.generate()
+    assert not missing, "no docstring: %s; add them, then %s" % (", ".join(missing), HOW)
+
+
+def test_every_name_of_the_package_is_on_the_page():
+    import trampoline
+    text, _ = make_reference.generate()
+    for name in trampoline.__all__:
+        assert "``%s``" % name in text, name
+    for module in make_reference.public_modules():
+        for name in getattr(importlib.import_module(module), "__all__", ()):
+            assert "%s``" % name in text, "%s.%s" % (module, name)
+
+
+def test_the_page_is_valid_restructuredtext():
+    docutils = pytest.importorskip("docutils.core")
+    text, _ = make_reference.generate()
+    docutils.publish_string(text, writer_name="null",
+                            settings_overrides={"halt_level": 2, "report_level": 5})
