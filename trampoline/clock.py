@@ -20,23 +20,23 @@ class VirtualClock:
 
     autojump = True
 
-    def __init__(self, start=0.0, autojump_threshold=0.1):
+    def __init__(self, start: float = 0.0, autojump_threshold: float = 0.1) -> None:
         self._now = float(start)
         self.autojump_threshold = autojump_threshold
 
-    def __call__(self):
+    def __call__(self) -> float:
         return self._now
 
-    def jump(self, when):
+    def jump(self, when: float) -> None:
         """Move to ``when`` (never backwards)."""
         if when > self._now:
             self._now = when
 
-    def advance(self, seconds):
+    def advance(self, seconds: float) -> None:
         """Move forward by ``seconds``."""
         if seconds < 0:
             raise ValueError("time only goes forward; got %r" % (seconds,))
         self._now += seconds
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<VirtualClock now=%g>" % self._now

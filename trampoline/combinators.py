@@ -21,9 +21,11 @@ Built from traps, and the kernel's public ``defer_cancellation``.
 """
 
 from types import CoroutineType, GeneratorType, coroutine
+from typing import Any, Generator, List, Optional, Tuple
 
 from .errors import Cancelled, TaskError
 from .kernel import WaitQueue, current_task, running_kernel
+from .task import Task
 from .traps import cancel, join, park, spawn
 
 __all__ = ["select", "shield", "disable_cancellation"]
@@ -61,7 +63,7 @@ class disable_cancellation:
 
 
 @coroutine
-def select(*branches):
+def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     """``index, value = yield select(read(a, 1024), read(b, 1024), sleep(5))``
 
     Wait for the first of ``branches`` (traps, generators or coroutine
@@ -74,8 +76,8 @@ def select(*branches):
     if not branches:
         raise ValueError("select() needs at least one trap or coroutine")
     decided = WaitQueue(keep=True)      # woken with the result: keep it
-    outcome = []                        # [(index, value, exception)] of the winner
-    tasks = []
+    outcome = []                        # type: List[Tuple[int, Any, Optional[BaseException]]]
+    tasks = []                          # type: List[Task]
 
     def branch(index, item):
         try:
@@ -111,9 +113,9 @@ def select(*branches):
                             yield cancel(task)
                     except TaskError:
                         pass
-    index, value, exc = outcome[0]
-    if exc is not None:
-        raise exc
+    index, value, error = outcome[0]    # (the winner's)
+    if error is not None:
+        raise error
     return index, value
 
 
@@ -123,7 +125,7 @@ def _perform(trap):
 
 
 @coroutine
-def shield(coro):
+def shield(coro: Any) -> Generator[Any, Any, Any]:
     """``result = yield shield(coro)``
 
     Run ``coro`` (a generator, coroutine, or a single trap) to completion
@@ -136,7 +138,7 @@ def shield(coro):
     try:
         return (yield join(task))
     except TaskError as exc:
-        raise exc.__cause__
+        raise exc.__cause__             # type: ignore[misc]  # (a TaskError's is set)
     except Cancelled as exc:    # keep it for later; wait for the work to end
         with disable_cancellation():
             try:

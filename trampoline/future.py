@@ -14,41 +14,44 @@ A Future is set once.  Built on a ``WaitQueue(threadsafe=True)`` and the
 
 import threading
 from types import coroutine
+from typing import Any, Generator, Generic, Optional, TypeVar
 
 from .kernel import WaitQueue
 from .traps import current_kernel, park
 
 __all__ = ["Future"]
 
+T = TypeVar("T")
 
-class Future:
+
+class Future(Generic[T]):
     """A value to come.  ``set_result(v)`` / ``set_exception(e)`` once;
     tasks ``yield fut`` (or ``yield fut.wait()``) to get it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()   # set_* may come from another thread
         self._done = False
-        self._result = None
-        self._exception = None
+        self._result = None             # type: Optional[T]
+        self._exception = None          # type: Optional[BaseException]
         self._kernel = None             # the kernel whose task waits
         self._waiting = WaitQueue(threadsafe=True)
 
-    def done(self):
+    def done(self) -> bool:
         """True once a result or an exception is set."""
         return self._done
 
-    def set_result(self, value):
+    def set_result(self, value: T) -> None:
         """Set the result and wake the waiters.  Any thread.  A Future is
         set once: a second set raises ``RuntimeError``."""
         self._finish(value, None)
 
-    def set_exception(self, exception):
+    def set_exception(self, exception: BaseException) -> None:
         """Make waiters raise ``exception``.  Any thread."""
         if not isinstance(exception, BaseException):
             raise TypeError("set_exception() needs an exception, got %r" % (exception,))
         self._finish(None, exception)
 
-    def _finish(self, value, exception):
+    def _finish(self, value: Optional[T], exception: Optional[BaseException]) -> None:
         with self._lock:
             if self._done:
                 raise RuntimeError("%r is already done" % self)
@@ -61,16 +64,16 @@ class Future:
         else:
             kernel.call_threadsafe(self._waiting.wake_all)
 
-    def result(self):
+    def result(self) -> T:
         """The result now (raises the exception; ``RuntimeError`` if not done)."""
         if not self._done:
             raise RuntimeError("%r has no result yet" % self)
         if self._exception is not None:
             raise self._exception
-        return self._result
+        return self._result            # type: ignore[return-value]
 
     @coroutine
-    def wait(self):
+    def wait(self) -> Generator[Any, Any, T]:
         """``value = yield fut.wait()``: wait until it is set; return the
         result or raise the exception."""
         if not self._done:
@@ -85,10 +88,10 @@ class Future:
                 yield park(self._waiting)
         return self.result()
 
-    def __await__(self):
+    def __await__(self) -> Generator[Any, Any, T]:
         return (yield from self.wait())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self._done:
             state = "pending"
         elif self._exception is not None:

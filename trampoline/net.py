@@ -9,11 +9,12 @@ the kernel.
 import os
 import socket
 import ssl
+from typing import Any, Optional
 
 __all__ = ["listen", "check_port", "server_context"]
 
 
-def check_port(port, who="port"):
+def check_port(port: Any, who: str = "port") -> int:
     """``port`` if it is a TCP/UDP port number (an int from 0 to 65535),
     else ``ValueError`` naming it and ``who`` asked (a function's name).
     (The socket module would take 99999 as 99999 % 65536 in some calls and
@@ -23,7 +24,7 @@ def check_port(port, who="port"):
     return port
 
 
-def server_context(certfile, keyfile=None):
+def server_context(certfile: str, keyfile: Optional[str] = None) -> ssl.SSLContext:
     """An ``ssl.SSLContext`` for a server, holding the certificate chain in
     ``certfile`` and its private key in ``keyfile`` (PEM files; the key may
     be in ``certfile``).  Raises ``FileNotFoundError`` naming the missing
@@ -42,7 +43,8 @@ def server_context(certfile, keyfile=None):
     return context
 
 
-def listen(address, *, backlog=1024, reuse_port=False):
+def listen(address: Any, *, backlog: int = 1024,
+           reuse_port: bool = False) -> socket.socket:
     """A non-blocking listening socket bound to ``address``.
 
     ``address`` is ``(host, port)`` for TCP -- IPv6 when ``host`` contains a

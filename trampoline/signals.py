@@ -30,6 +30,7 @@ import signal
 import socket
 import threading
 from collections import deque
+from typing import Any, Deque, Generator
 
 from .errors import TaskError
 from .kernel import WaitQueue
@@ -99,7 +100,7 @@ class _Hub:
                         each._pending.append(signo)
 
 
-_hub = None                         # the _Hub, while any SignalSet is entered
+_hub = None  # type: Any           # the _Hub, while any SignalSet is entered
 
 
 class SignalSet:
@@ -111,18 +112,18 @@ class SignalSet:
     may nest or overlap; a signal goes to every set that names it.
     """
 
-    def __init__(self, *signums):
+    def __init__(self, *signums: int) -> None:
         if not signums:
             raise ValueError("SignalSet() needs at least one signal number")
         self.signums = frozenset(signal.Signals(signo) for signo in signums)
-        self._pending = deque()
+        self._pending = deque()         # type: Deque[int]
         self._entered = False
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<SignalSet %s pending=%d>" % (
             " ".join(sorted(s.name for s in self.signums)), len(self._pending))
 
-    def __enter__(self):
+    def __enter__(self) -> "SignalSet":
         global _hub
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("SignalSet works only in the main thread (Python delivers "
@@ -136,7 +137,7 @@ class SignalSet:
         self._entered = True
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: Any) -> None:
         global _hub
         self._entered = False
         _hub.sets.remove(self)
@@ -145,7 +146,7 @@ class SignalSet:
             _hub.close()
             _hub = None
 
-    def wait(self):
+    def wait(self) -> Generator[Any, Any, int]:
         """``signo = yield signals.wait()``: the next signal received (an
         ``int``), waiting for it if none is queued yet."""
         if not self._entered:
@@ -155,7 +156,7 @@ class SignalSet:
         return self._pending.popleft()
 
 
-def signal_wait(*signums):
+def signal_wait(*signums: int) -> Generator[Any, Any, int]:
     """``signo = yield signal_wait(*signums)``: wait for one of these
     signals and return its number (main thread only)."""
     with SignalSet(*signums) as signals:

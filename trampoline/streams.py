@@ -43,6 +43,8 @@ import os
 import socket
 import ssl as ssl_module
 from types import CoroutineType, GeneratorType, coroutine
+from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optional, Tuple,
+                    Union)
 
 from . import traps
 from .errors import Cancelled, TaskError, TrampolineError
@@ -84,7 +86,7 @@ class IncompleteReadError(TrampolineError, EOFError):
     number of bytes asked for, or ``None`` for ``readuntil``.
     """
 
-    def __init__(self, partial, expected, what=None):
+    def __init__(self, partial: bytes, expected: Any, what: Optional[str] = None) -> None:
         self.partial = partial
         self.expected = expected
         if what is None:
@@ -101,7 +103,7 @@ class LimitOverrunError(TrampolineError, ValueError):
     ``buffered`` how many bytes were in the buffer when it was hit.
     """
 
-    def __init__(self, separator, limit, buffered):
+    def __init__(self, separator: bytes, limit: int, buffered: int) -> None:
         self.limit = limit
         self.buffered = buffered
         super().__init__("no %r within limit=%d bytes (%d bytes buffered; they stay "
@@ -134,9 +136,9 @@ class Stream:
 
     #: The PROXY protocol header this connection came with (a server's
     #: ``proxy_protocol=True``): a ``trampoline.protocols.proxy.ProxyHeader``.
-    proxy_header = None
+    proxy_header = None             # type: Any
 
-    def __init__(self, sock):
+    def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
             raise TypeError("Stream() needs a connected socket, got %s" % _describe(sock))
         sock.setblocking(False)
@@ -158,7 +160,7 @@ class Stream:
         return "<Stream %s peer=%r buffered=%d>" % (state, self.peername, len(self._buffer))
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """True once ``close`` has run."""
         return self.sock.fileno() < 0
 
@@ -172,7 +174,7 @@ class Stream:
         return traps.read(self.sock, CHUNK)
 
     @coroutine
-    def read(self, n=-1):
+    def read(self, n: int = -1) -> Generator[Any, Any, bytes]:
         """``data = yield stream.read(n=-1)``
 
         Up to ``n`` bytes: what the buffer holds, or else what one receive
@@ -205,7 +207,7 @@ class Stream:
         return self._take(n)
 
     @coroutine
-    def readexactly(self, n):
+    def readexactly(self, n: int) -> Generator[Any, Any, bytes]:
         """``data = yield stream.readexactly(n)``
 
         Exactly ``n`` bytes, waiting as long as it takes.  Raises
@@ -226,7 +228,8 @@ class Stream:
                 self._eof = True
         return self._take(n)
 
-    def readuntil(self, separator=b"\n", limit=LINE_LIMIT):
+    def readuntil(self, separator: bytes = b"\n",
+                  limit: int = LINE_LIMIT) -> Awaitable[bytes]:
         """``data = yield stream.readuntil(separator=b"\\n", limit=65536)``
 
         The bytes up to and including the next ``separator``.  Raises
@@ -237,7 +240,7 @@ class Stream:
         """
         return self._read_until(_check_separator(separator), _check_limit(limit), False)
 
-    def readline(self, limit=LINE_LIMIT):
+    def readline(self, limit: int = LINE_LIMIT) -> Awaitable[bytes]:
         """``line = yield stream.readline(limit=65536)``
 
         The next line, ``b"\\n"`` included.  At the end of the stream, the
@@ -248,7 +251,8 @@ class Stream:
         return self._read_until(b"\n", _check_limit(limit), True)
 
     @coroutine
-    def _read_until(self, separator, limit, partial_ok):
+    def _read_until(self, separator: bytes, limit: int,
+                    partial_ok: bool) -> Generator[Any, Any, bytes]:
         buffer = self._buffer
         start = 0                       # where the separator may begin
         while True:
@@ -274,7 +278,8 @@ class Stream:
         raise LimitOverrunError(separator, limit, len(buffer))
 
     @coroutine
-    def each_line(self, func, limit=LINE_LIMIT):
+    def each_line(self, func: Callable[[bytes], Any],
+                  limit: int = LINE_LIMIT) -> Generator[Any, Any, int]:
         """``count = yield stream.each_line(func, limit=65536)``
 
         The ``for`` loop over lines: call ``func(line)`` for every line
@@ -295,10 +300,10 @@ class Stream:
             if type(result) is GeneratorType or type(result) is CoroutineType:
                 yield result
 
-    def __aiter__(self):
+    def __aiter__(self) -> "Stream":
         return self
 
-    async def __anext__(self):
+    async def __anext__(self) -> bytes:
         line = await self.readline()
         if not line:
             raise StopAsyncIteration
@@ -317,7 +322,7 @@ class Stream:
 
     # ---------------------------------------------------------- writing
 
-    async def write(self, data):
+    async def write(self, data: "Union[bytes, bytearray, memoryview]") -> None:
         """``yield stream.write(data)``
 
         Send all of ``data`` (bytes-like) and return ``None`` once the
@@ -337,12 +342,12 @@ class Stream:
                 _describe(data), "; encode it first" if isinstance(data, str) else ""))
         await _tls_write(self.sock, data)
 
-    def writelines(self, lines):
+    def writelines(self, lines: Iterable[bytes]) -> Awaitable[None]:
         """``yield stream.writelines(iterable_of_bytes)``: write them all,
         joined, in one go."""
         return self.write(b"".join(lines))
 
-    def write_eof(self):
+    def write_eof(self) -> Awaitable[None]:
         """``yield stream.write_eof()``: half-close -- tell the peer we will
         send no more (TCP ``shutdown(SHUT_WR)``) while still reading what it
         sends.  Takes effect at once, so the ``yield`` is optional.  A TLS
@@ -357,7 +362,7 @@ class Stream:
 
     # ---------------------------------------------------------- closing
 
-    def close(self):
+    def close(self) -> Awaitable[None]:
         """``yield stream.close()``: close the connection.
 
         Takes effect at once and never blocks, so the ``yield`` is
@@ -366,7 +371,7 @@ class Stream:
         without waiting for the peer's.  Bytes still in the buffer are
         dropped.
         """
-        sock = self.sock
+        sock = self.sock                # type: Any  # (an SSLSocket when _tls)
         if sock.fileno() >= 0:
             if self._tls:
                 try:
@@ -376,15 +381,15 @@ class Stream:
             sock.close()
         return _already_done()
 
-    def __enter__(self):
+    def __enter__(self) -> "Stream":
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
 
 @coroutine
-def _already_done():
+def _already_done() -> Generator[Any, Any, None]:
     """What ``close`` and ``write_eof`` return: an empty subroutine, so that
     ``yield stream.close()`` reads like every other method."""
     return None
@@ -470,7 +475,8 @@ def _start_stream(sock, context, server_hostname=None, server_side=False):
 # ================================================================ clients
 
 @coroutine
-def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+def getaddrinfo(host: Optional[str], port: Union[int, str, None], family: int = 0, type: int = 0,
+                proto: int = 0, flags: int = 0) -> Generator[Any, Any, List[Tuple[Any, ...]]]:
     """``infos = yield getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)``
 
     ``socket.getaddrinfo`` without blocking the loop: a numeric address is
@@ -491,8 +497,9 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
 
 
 @coroutine
-def open_connection(host, port, *, ssl=None, server_hostname=None, timeout=None,
-                    local_addr=None):
+def open_connection(host: str, port: int, *, ssl: Any = None,
+                    server_hostname: Optional[str] = None, timeout: Optional[float] = None,
+                    local_addr: Optional[Tuple[str, int]] = None) -> Generator[Any, Any, Stream]:
     """``stream = yield open_connection(host, port, *, ssl=None,
     server_hostname=None, timeout=None, local_addr=None)``
 
@@ -559,7 +566,8 @@ def _bind_local(sock, local):
 
 
 @coroutine
-def open_unix_connection(path, *, ssl=None, server_hostname=None):
+def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
+                         server_hostname: Optional[str] = None) -> Generator[Any, Any, Stream]:
     """``stream = yield open_unix_connection(path, *, ssl=None, server_hostname=None)``
 
     Connect to the Unix socket at ``path`` and return a ``Stream``.  Raises

@@ -16,13 +16,15 @@ here (that could block): give numeric addresses, or resolve first with
 """
 
 import socket
+from typing import Optional, Tuple
 
 from .net import _format, check_port
 
 __all__ = ["udp_socket"]
 
 
-def udp_socket(address=None, *, family=None, reuse_port=False):
+def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[int] = None,
+               reuse_port: bool = False) -> socket.socket:
     """A non-blocking UDP socket, bound to ``address`` if one is given.
 
     ``address`` is ``(host, port)`` with a numeric host -- IPv6 when it

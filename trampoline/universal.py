@@ -37,12 +37,15 @@ import threading
 import time
 from collections import deque
 from types import coroutine
+from typing import Any, Deque, Generic, Optional, TypeVar
 
 from .kernel import WaitQueue, _running
 from .sync import QueueEmpty, QueueFull
 from .traps import park
 
 __all__ = ["UniversalQueue"]
+
+T = TypeVar("T")
 
 # co_flags of the frames that are tasks' code: generator, coroutine,
 # types.coroutine generator, async generator (values of inspect.CO_*).
@@ -61,7 +64,7 @@ class _Waiter:
         self.item = None
 
 
-class UniversalQueue:
+class UniversalQueue(Generic[T]):
     """A FIFO queue that threads and tasks share, both ways.
 
     ``maxsize`` > 0 bounds it: ``put`` waits while it is full (a thread
@@ -72,38 +75,38 @@ class UniversalQueue:
     ``qsize``, ``empty``, ``full`` -- never block, from anywhere.
     """
 
-    def __init__(self, maxsize=0):
+    def __init__(self, maxsize: int = 0) -> None:
         if type(maxsize) is not int or maxsize < 0:
             raise ValueError("UniversalQueue: maxsize must be an int >= 0, got %r" % (maxsize,))
         self.maxsize = maxsize
         self._lock = threading.Lock()
-        self._items = deque()
-        self._getters = deque()     # _Waiters for an item; only while _items is empty
-        self._putters = deque()     # _Waiters for room
+        self._items = deque()       # type: Deque[T]
+        self._getters = deque()     # type: Deque[_Waiter]  # _Waiters for an item; only while _items is empty
+        self._putters = deque()     # type: Deque[_Waiter]  # _Waiters for room
         self._reserved = 0          # free slots promised to woken putters
 
     # ------------------------------------------------------- never block
 
-    def qsize(self):
+    def qsize(self) -> int:
         """How many items wait in the queue now."""
         return len(self._items)
 
-    def empty(self):
+    def empty(self) -> bool:
         """True if no item waits in the queue now."""
         return not self._items
 
-    def full(self):
+    def full(self) -> bool:
         """True when ``put`` would wait (slots promised to woken putters count)."""
         return 0 < self.maxsize <= len(self._items) + self._reserved
 
-    def put_nowait(self, item):
+    def put_nowait(self, item: T) -> None:
         """Add ``item`` or raise ``QueueFull``.  Any thread, any task."""
         with self._lock:
             if self.full() or self._putters:
                 raise QueueFull("%r is full" % self)
             self._store(item)
 
-    def get_nowait(self):
+    def get_nowait(self) -> T:
         """Take the next item or raise ``QueueEmpty``.  Any thread, any task."""
         with self._lock:
             if not self._items:
@@ -112,7 +115,7 @@ class UniversalQueue:
 
     # ------------------------------------------------- either side
 
-    def put(self, item, timeout=None):
+    def put(self, item: T, timeout: Optional[float] = None) -> Any:
         """In a thread: add ``item``, blocking while the queue is full (at
         most ``timeout`` seconds, then ``QueueFull``).  In a task:
         ``yield q.put(item)`` parks instead."""
@@ -127,7 +130,7 @@ class UniversalQueue:
                 raise QueueFull("%r: still full after %r seconds" % (self, timeout))
             self._fill_slot(item)
 
-    def get(self, timeout=None):
+    def get(self, timeout: Optional[float] = None) -> Any:
         """In a thread: take the next item, blocking while the queue is empty
         (at most ``timeout`` seconds, then ``QueueEmpty``).  In a task:
         ``item = yield q.get()`` parks instead."""
@@ -261,7 +264,7 @@ class UniversalQueue:
         else:
             kernel.call_threadsafe(waiter.wake_up.wake)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<UniversalQueue size=%d maxsize=%d getters=%d putters=%d>" % (
             len(self._items), self.maxsize, len(self._getters), len(self._putters))
 
