@@ -35,6 +35,7 @@ import subprocess
 from collections import namedtuple
 from subprocess import DEVNULL, PIPE, STDOUT, CalledProcessError
 from types import coroutine
+from typing import Any, Awaitable, Generator, List, Optional, Tuple, cast
 
 from .errors import TaskError
 from .streams import CHUNK, Stream
@@ -68,11 +69,12 @@ class TimeoutExpired(TaskTimeout, subprocess.TimeoutExpired):
     then (``None`` if it was not captured).
     """
 
-    def __init__(self, cmd, timeout, output=None, stderr=None):
+    def __init__(self, cmd: Any, timeout: float, output: Optional[bytes] = None,
+                 stderr: Optional[bytes] = None) -> None:
         subprocess.TimeoutExpired.__init__(self, cmd, timeout, output, stderr)
         self.args = (str(self),)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return subprocess.TimeoutExpired.__str__(self) + "; it was killed"
 
 
@@ -95,7 +97,7 @@ class PipeStream(Stream):
     the file object underneath.
     """
 
-    def __init__(self, pipe):
+    def __init__(self, pipe: Any) -> None:
         # Stream.__init__ wants a socket; a pipe needs the same state -- the
         # read buffer and the end-of-stream flag -- and no more.  Stream's
         # methods read and write through ``self.sock`` with the read and
@@ -114,24 +116,24 @@ class PipeStream(Stream):
         return "<PipeStream %s buffered=%d>" % (state, len(self._buffer))
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         """True once ``close`` has run."""
-        return self.pipe.closed
+        return bool(self.pipe.closed)
 
-    def close(self):
+    def close(self) -> Awaitable[None]:
         """``yield stream.close()``: close our end of the pipe.  Takes effect
         at once (the ``yield`` is optional); closing twice is harmless."""
         self.pipe.close()
         return _done()
 
-    def write_eof(self):
+    def write_eof(self) -> Awaitable[None]:
         """``yield process.stdin.write_eof()``: a pipe cannot half-close, so
         this closes it -- the child reads end of file."""
         return self.close()
 
 
 @coroutine
-def _done():
+def _done() -> Generator[Any, Any, None]:
     """An empty subroutine: what ``close`` returns, so that ``yield
     stream.close()`` reads like every other method."""
     return None
@@ -170,7 +172,8 @@ class Process:
     for, and cancelling a ``wait()`` leaves it running.
     """
 
-    def __init__(self, args, *, stdin=None, stdout=None, stderr=None, **popen_kwargs):
+    def __init__(self, args: Any, *, stdin: Any = None, stdout: Any = None, stderr: Any = None,
+                 **popen_kwargs: Any) -> None:
         for name, allowed in (("text", False), ("universal_newlines", False),
                               ("encoding", None), ("errors", None), ("bufsize", 0)):
             value = popen_kwargs.pop(name, allowed)
@@ -193,7 +196,7 @@ class Process:
         return "<Process pid=%d %s args=%s>" % (self.pid, state, _describe(self.args))
 
     @property
-    def returncode(self):
+    def returncode(self) -> Optional[int]:
         """The exit status, or ``None`` while the child runs (asks the system:
         a child that has just exited is reaped here)."""
         return self._popen.poll()
@@ -201,7 +204,7 @@ class Process:
     # --------------------------------------------------------- waiting
 
     @coroutine
-    def wait(self):
+    def wait(self) -> Generator[Any, Any, int]:
         """``returncode = yield process.wait()``
 
         Wait until the child exits and return its exit status (``-N`` if
@@ -225,7 +228,8 @@ class Process:
         return popen.returncode
 
     @coroutine
-    def communicate(self, input=None):
+    def communicate(self, input: Optional[bytes] = None
+                    ) -> Generator[Any, Any, Tuple[Optional[bytes], Optional[bytes]]]:
         """``stdout, stderr = yield process.communicate(input=None)``
 
         Write ``input`` (bytes) to the child's stdin and close it, read its
@@ -238,7 +242,7 @@ class Process:
         is not bytes-like, the pipes' ``OSError``.  Cancelled (or timed
         out), it stops its helper tasks; what was read is dropped.
         """
-        out, err = [], []
+        out, err = [], []               # type: List[bytes], List[bytes]
         yield self._communicate(_check_input(input, self.stdin), out, err)
         return (b"".join(out) if self.stdout is not None else None,
                 b"".join(err) if self.stderr is not None else None)
@@ -273,15 +277,15 @@ class Process:
 
     # --------------------------------------------------------- signals
 
-    def send_signal(self, signum):
+    def send_signal(self, signum: int) -> None:
         """Send signal ``signum`` to the child (nothing if it has been reaped)."""
         self._popen.send_signal(signum)
 
-    def terminate(self):
+    def terminate(self) -> None:
         """Ask the child to stop: SIGTERM."""
         self._popen.terminate()
 
-    def kill(self):
+    def kill(self) -> None:
         """Stop the child: SIGKILL.  ``yield process.wait()`` then reaps it."""
         self._popen.kill()
 
@@ -320,16 +324,16 @@ class Process:
             popen.wait()
             raise
 
-    def __enter__(self):
+    def __enter__(self) -> "Process":
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: Any) -> None:
         self._kill_now()
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> "Process":
         return self
 
-    async def __aexit__(self, kind, exc, traceback):
+    async def __aexit__(self, kind: Any, exc: Any, traceback: Any) -> None:
         if kind is GeneratorExit:       # closed at shutdown: no more awaiting
             self._kill_now()
         else:
@@ -342,8 +346,10 @@ _UNSET = object()
 
 
 @coroutine
-def run_process(args, input=None, capture=True, timeout=None, check=False, *,
-                stdin=_UNSET, stdout=_UNSET, stderr=_UNSET, **popen_kwargs):
+def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
+                timeout: Optional[float] = None, check: bool = False, *, stdin: Any = _UNSET,
+                stdout: Any = _UNSET, stderr: Any = _UNSET,
+                **popen_kwargs: Any) -> Generator[Any, Any, Any]:
     """``code, out, err = yield run_process(args, input=None, capture=True,
     timeout=None, check=False, *, stdin=, stdout=, stderr=, **popen_kwargs)``
 
@@ -383,7 +389,7 @@ def run_process(args, input=None, capture=True, timeout=None, check=False, *,
     if stdin is PIPE:
         _check_input(input, True)
     process = Process(args, stdin=stdin, stdout=stdout, stderr=stderr, **popen_kwargs)
-    out, err = [], []
+    out, err = [], []                   # type: List[bytes], List[bytes]
     try:
         work = process._communicate(input, out, err)
         if timeout is None:
@@ -392,7 +398,7 @@ def run_process(args, input=None, capture=True, timeout=None, check=False, *,
             returncode = yield timeout_after(timeout, work)
     except TaskTimeout as exc:
         yield process._kill_and_reap()
-        raise TimeoutExpired(args, timeout, *_outputs(process, out, err)) from exc
+        raise TimeoutExpired(args, cast(float, timeout), *_outputs(process, out, err)) from exc
     except GeneratorExit:               # closed at shutdown: no more yielding
         process._kill_now()
         raise
