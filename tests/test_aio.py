@@ -126,8 +126,14 @@ def test_a_kernel_is_driven_by_one_loop_at_a_time():
                     AsyncioDriver(kernel)
             finally:
                 driver.close()
+            assert "closed" in repr(driver)
             driver.close()                  # twice: harmless
-            AsyncioDriver(kernel).close()   # free again
+            driver.step()                   # closed: no round, no timer
+            driver.schedule()
+            assert driver._timer is None
+            again = AsyncioDriver(kernel)   # free again
+            assert "driving" in repr(again)
+            again.close()
 
     asyncio_run(main())
 
@@ -245,3 +251,25 @@ def test_something_asyncio_cannot_await_is_a_type_error():
             yield await_asyncio(42)
 
     run(main())
+
+
+def test_closing_an_asyncio_thread_cancels_what_still_runs_there():
+    thread = AsyncioThread(name="test-asyncio-close")
+    assert "idle" in repr(thread)
+    running, cancelled_there = threading.Event(), threading.Event()
+
+    async def forever():
+        running.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled_there.set()
+            raise
+
+    loop = thread.loop
+    assert "running" in repr(thread)
+    started = asyncio.run_coroutine_threadsafe(forever(), loop)
+    assert running.wait(10)
+    thread.close()
+    assert cancelled_there.is_set() and started.cancelled()
+    assert loop.is_closed()

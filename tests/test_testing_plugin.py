@@ -11,6 +11,10 @@ import sys
 import textwrap
 import time
 
+import pytest
+
+from trampoline import sleep
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 USER_TESTS = '''
@@ -175,3 +179,19 @@ def test_the_readme_example_passes(tmp_path):
     assert len(blocks) == 1
     result, outcomes, _ = run_pytest(tmp_path, blocks[0])
     assert len(outcomes) == 2 and set(outcomes.values()) == {"PASSED"}, result.stdout
+
+
+# The plugin is loaded in this very run too (setup.cfg's addopts), so these
+# run as tasks here: the options at work, in this process.
+
+@pytest.mark.trampoline(virtual_clock=True, timeout=7200, debug=True)
+async def test_options_together_run_in_debug_mode_under_a_timeout():
+    started = time.monotonic()
+    await sleep(3600)                       # within the (virtual) timeout
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.trampoline
+def test_without_a_virtual_clock_the_clock_fixture_is_none(trampoline_clock):
+    assert trampoline_clock is None
+    yield sleep(0)

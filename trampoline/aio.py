@@ -34,7 +34,7 @@ import asyncio
 import threading
 import weakref
 from types import coroutine
-from typing import (Any, Awaitable, Callable, Coroutine, Generator, Optional, TypeVar,
+from typing import (Any, Awaitable, Callable, Coroutine, Generator, List, Optional, TypeVar,
                     Union, cast)
 
 from .errors import Cancelled
@@ -111,11 +111,10 @@ class AsyncioDriver:
         try:
             return cast(T, await asyncio.shield(future))
         except asyncio.CancelledError:
-            if not task.done:
-                stopped = self.loop.create_future()
-                self.kernel.spawn(_cancel_then_set(task, stopped))
-                self.schedule()
-                await stopped
+            stopped = self.loop.create_future()     # (cancelling a finished task
+            self.kernel.spawn(_cancel_then_set(task, stopped))  # does nothing)
+            self.schedule()
+            await stopped
             raise
 
     def close(self) -> None:
@@ -128,8 +127,7 @@ class AsyncioDriver:
             self._timer.cancel()
             self._timer = None
         self.loop.remove_reader(self.kernel.fileno())
-        if _drivers.get(self.kernel) is self:
-            del _drivers[self.kernel]
+        del _drivers[self.kernel]
 
     async def __aenter__(self) -> "AsyncioDriver":
         return self
@@ -145,24 +143,21 @@ def _outcome_into(future: "asyncio.Future[Any]",
                   coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
     """A trampoline task: run ``coro`` and put its outcome into the asyncio
     ``future`` (the two loops share the thread, so it may)."""
+    # Only this task sets ``future`` (the awaiting side shields it).
     try:
         result = yield call(coro)
     except Cancelled:
-        if not future.done():
-            future.cancel()
+        future.cancel()
         raise
     except BaseException as exc:
-        if not future.done():
-            future.set_exception(exc)
+        future.set_exception(exc)
     else:
-        if not future.done():
-            future.set_result(result)
+        future.set_result(result)
 
 
 def _cancel_then_set(task: Task, stopped: "asyncio.Future[None]") -> Generator[Any, Any, None]:
     yield cancel(task)
-    if not stopped.done():
-        stopped.set_result(None)
+    stopped.set_result(None)
 
 
 async def run_trampoline(coro: "TrampolineCoroutine[T]", **kernel_options: Any) -> T:
@@ -279,56 +274,43 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
         loop = driver.loop if driver is not None else _default_thread.loop
     done = WaitQueue(threadsafe=True)
     outcome = {}                        # type: dict
-    handle = _submit(loop, coro, lambda future: _hand_back(kernel, done, outcome, future))
+    cancel_it = _submit(loop, coro, lambda future: _hand_back(kernel, done, outcome, future))
     try:
         yield park(done)
     except BaseException:
         outcome["abandoned"] = True
-        loop.call_soon_threadsafe(handle.cancel)
+        loop.call_soon_threadsafe(cancel_it)
         raise
     future = outcome["future"]
     return cast(T, future.result())
 
 
-class _Handle:
-    """The asyncio task running for a waiting trampoline task, made in the
-    loop's own thread; ``cancel`` may come before it exists."""
-
-    def __init__(self) -> None:
-        self.task = None                # type: Optional[asyncio.Future[Any]]
-        self.cancelled = False
-
-    def cancel(self) -> None:           # in the loop's thread
-        self.cancelled = True
-        if self.task is not None:
-            self.task.cancel()
-
-
 def _submit(loop: asyncio.AbstractEventLoop, coro: Awaitable[Any],
-            when_done: Callable[["asyncio.Future[Any]"], None]) -> _Handle:
+            when_done: Callable[["asyncio.Future[Any]"], None]) -> Callable[[], None]:
     """Start ``coro`` on ``loop`` (from any thread) and have ``when_done``
-    called with its future, in the loop's thread, when it ends."""
-    handle = _Handle()
+    called with its future, in the loop's thread, when it ends.  Returns a
+    function that cancels it, to be called in the loop's thread (after the
+    start, then: the loop runs its callbacks in order)."""
+    started = []                        # type: List[asyncio.Future[Any]]
 
     def start() -> None:
-        if handle.cancelled:
-            if asyncio.iscoroutine(coro):
-                cast(Coroutine[Any, Any, Any], coro).close()
-            return
         task = asyncio.ensure_future(coro, loop=loop)
-        handle.task = task
         task.add_done_callback(when_done)
+        started.append(task)
+
+    def cancel() -> None:
+        for task in started:
+            task.cancel()
 
     loop.call_soon_threadsafe(start)
-    return handle
+    return cancel
 
 
 def _hand_back(kernel: Kernel, done: WaitQueue, outcome: dict,
                future: "asyncio.Future[Any]") -> None:
     """In the asyncio loop's thread: hand the outcome to the kernel."""
-    if outcome.get("abandoned"):
-        if not future.cancelled():
-            future.exception()          # retrieved: asyncio logs nothing
+    if outcome.get("abandoned"):        # nobody waits: mark its exception
+        future.cancelled() or future.exception()    # retrieved (asyncio logs nothing)
         return
     outcome["future"] = future
     kernel.call_threadsafe(done.wake, 1)

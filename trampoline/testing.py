@@ -65,30 +65,20 @@ def _is_task_function(obj: Any) -> bool:
 def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> Any:
     """Collect a marked generator function as a test (pytest would refuse
     it: "yield tests were removed")."""
-    if not (inspect.isgeneratorfunction(obj) and collector.istestfunction(obj, name)):
-        return None
-    if not _marked(obj, collector):
-        return None
-    return list(collector._genfunctions(name, obj))
+    if (inspect.isgeneratorfunction(obj) and collector.istestfunction(obj, name)
+            and _marked(obj, collector)):
+        return list(collector._genfunctions(name, obj))
+    return None
 
 
 def _marked(obj: Any, collector: Any) -> bool:
-    """Whether ``obj`` or the module or class around it carries the mark."""
-    for mark in getattr(obj, "pytestmark", ()):
-        if mark.name == MARK:
-            return True
-    node = collector
-    while node is not None:
-        if node.get_closest_marker(MARK) is not None:
-            return True
-        node = getattr(node, "parent", None)
-    return False
+    """Whether ``obj``, or the module or class around it, carries the mark."""
+    return (any(mark.name == MARK for mark in getattr(obj, "pytestmark", ()))
+            or collector.get_closest_marker(MARK) is not None)
 
 
 def _options(item: Any) -> Dict[str, Any]:
     mark = item.get_closest_marker(MARK)
-    if mark is None:
-        return {}
     if mark.args:
         raise pytest.UsageError(
             "%s: @pytest.mark.trampoline takes keyword options only (%s), got %r"
