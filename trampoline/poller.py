@@ -19,6 +19,7 @@ task waiting on a broken connection learns of it at once.
 
 import select
 import selectors
+from typing import List, Optional, Tuple, Union
 
 __all__ = ["EpollPoller", "SelectorPoller", "default_poller"]
 
@@ -32,25 +33,25 @@ class EpollPoller:
     READY_READ = READ | _BROKEN
     READY_WRITE = WRITE | _BROKEN
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._epoll = select.epoll()
         self.register = self._epoll.register
         self.modify = self._epoll.modify
         self.poll = self._epoll.poll        # (timeout or -1) -> [(fd, mask), ...]
         self.fileno = self._epoll.fileno
 
-    def unregister(self, fd):
+    def unregister(self, fd: int) -> None:
         """Stop watching ``fd`` (already gone is fine: closing a descriptor removes it)."""
         try:
             self._epoll.unregister(fd)
         except OSError:         # already gone: closing an fd removes it from epoll
             pass
 
-    def close(self):
+    def close(self) -> None:
         """Close the epoll descriptor."""
         self._epoll.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<EpollPoller fd=%d>" % self._epoll.fileno()
 
 
@@ -60,32 +61,32 @@ class SelectorPoller:
     READ = READY_READ = selectors.EVENT_READ
     WRITE = READY_WRITE = selectors.EVENT_WRITE
 
-    def __init__(self, selector):
+    def __init__(self, selector: selectors.BaseSelector) -> None:
         if not isinstance(selector, selectors.BaseSelector):
             raise TypeError("selector must be a selectors.BaseSelector instance "
                             "(e.g. selectors.PollSelector()), got %r" % (selector,))
         self.selector = selector
 
-    def register(self, fd, events):
+    def register(self, fd: int, events: int) -> None:
         """Watch ``fd`` for ``events`` (READ, WRITE or both)."""
         self.selector.register(fd, events)
 
-    def modify(self, fd, events):
+    def modify(self, fd: int, events: int) -> None:
         """Watch ``fd`` for other ``events``."""
         self.selector.modify(fd, events)
 
-    def unregister(self, fd):
+    def unregister(self, fd: int) -> None:
         """Stop watching ``fd`` (already forgotten is fine)."""
         try:
             self.selector.unregister(fd)
         except (KeyError, ValueError, OSError):     # pragma: no cover - defensive: already forgotten
             pass
 
-    def poll(self, timeout):
+    def poll(self, timeout: Optional[float]) -> List[Tuple[int, int]]:
         """Wait at most ``timeout`` seconds; return ``[(fd, events), ...]`` ready now."""
         return [(key.fd, events) for key, events in self.selector.select(timeout)]
 
-    def fileno(self):
+    def fileno(self) -> int:
         """The selector's own descriptor (epoll, kqueue, devpoll); poll and
         select have none, and raise AttributeError."""
         fileno = getattr(self.selector, "fileno", None)
@@ -93,15 +94,16 @@ class SelectorPoller:
             raise AttributeError("%s has no descriptor" % type(self.selector).__name__)
         return fileno()
 
-    def close(self):
+    def close(self) -> None:
         """Close the selector."""
         self.selector.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<SelectorPoller %s>" % type(self.selector).__name__
 
 
-def default_poller(selector=None):
+def default_poller(selector: Optional[selectors.BaseSelector] = None
+                   ) -> Union[EpollPoller, SelectorPoller]:
     """The best poller here: epoll on Linux, ``selectors.DefaultSelector``
     elsewhere, or a wrapper around the ``selector`` you pass."""
     if selector is not None:
