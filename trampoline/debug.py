@@ -51,8 +51,8 @@ log = logging.getLogger("trampoline")
 
 _lock = threading.Lock()
 _users = 0              # debug kernels running now (the hooks stay while any does)
-_made = {}              # id(trap) -> (code, lineno) that made it, until it is yielded
-_saved = []             # (trap class, its own __init__ or None): to put back
+_made = {}  # type: dict # id(trap) -> (code, lineno) that made it, until it is yielded
+_saved = []  # type: list # (trap class, its own __init__ or None): to put back
 
 
 def format_stack(task):
@@ -182,7 +182,7 @@ def _noting_maker(cls, own):
         def __init__(self):
             _note_maker(self, sys._getframe(1))
     else:
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args, **kwargs):  # type: ignore[misc]  # (either form)
             own(self, *args, **kwargs)
             _note_maker(self, sys._getframe(1))
         __init__.__doc__ = own.__doc__
