@@ -588,8 +588,9 @@ def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
 # ================================================================ servers
 
 @coroutine
-def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False, ready=None,
-               proxy_protocol=False):
+def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], Any], *, ssl: Any = None,
+               backlog: int = 1024, reuse_port: bool = False, ready: Any = None,
+               proxy_protocol: bool = False) -> Generator[Any, Any, None]:
     """``yield tcp_server(host, port, handler, *, ssl=None, backlog=1024,
     reuse_port=False, ready=None, proxy_protocol=False)``
 
@@ -631,7 +632,9 @@ def tcp_server(host, port, handler, *, ssl=None, backlog=1024, reuse_port=False,
 
 
 @coroutine
-def unix_server(path, handler, *, ssl=None, backlog=1024, ready=None, proxy_protocol=False):
+def unix_server(path: Union[str, bytes], handler: Callable[[Stream, Any], Any], *, ssl: Any = None,
+                backlog: int = 1024, ready: Any = None,
+                proxy_protocol: bool = False) -> Generator[Any, Any, None]:
     """``yield unix_server(path, handler, *, ssl=None, backlog=1024, ready=None,
     proxy_protocol=False)``
 
@@ -655,7 +658,8 @@ def unix_server(path, handler, *, ssl=None, backlog=1024, ready=None, proxy_prot
 
 
 @coroutine
-def serve(listener, handler, *, ssl=None, ready=None, proxy_protocol=False):
+def serve(listener: socket.socket, handler: Callable[[Stream, Any], Any], *, ssl: Any = None,
+          ready: Any = None, proxy_protocol: bool = False) -> Generator[Any, Any, None]:
     """``yield serve(listener, handler, *, ssl=None, ready=None, proxy_protocol=False)``
 
     The server loop of ``tcp_server`` and ``unix_server``, on a listening

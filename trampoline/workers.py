@@ -67,6 +67,7 @@ import threading
 import time
 import traceback
 from types import CoroutineType, GeneratorType
+from typing import Any, Callable, Optional
 
 from .combinators import select, shield
 from .errors import Cancelled, TaskError, TrampolineError
@@ -104,8 +105,10 @@ class CrashLoopError(TrampolineError, RuntimeError):
     """``run_server`` gave up: a worker kept dying right after it started."""
 
 
-def run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024, ready=None,
-               unix=None, grace=GRACE, proxy_protocol=False):
+def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any, Any], Any], *,
+               workers: int = 1, ssl: Any = None, backlog: int = 1024,
+               ready: Optional[Callable[[Any], Any]] = None, unix: Optional[str] = None,
+               grace: float = GRACE, proxy_protocol: bool = False) -> None:
     """``run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024,
     ready=None, unix=None, grace=5.0, proxy_protocol=False)``
 
