@@ -6,6 +6,8 @@ Every error trampoline raises derives from ``TrampolineError`` except
 ``finally`` blocks above it still run and the task really ends.
 """
 
+from typing import Any, Optional
+
 __all__ = ["TrampolineError", "TaskError", "Cancelled", "ResourceBusy"]
 
 
@@ -19,7 +21,7 @@ class TaskError(TrampolineError):
     The task's own exception is ``__cause__``; the task is ``.task``.
     """
 
-    def __init__(self, message, task=None):
+    def __init__(self, message: str, task: Optional[Any] = None) -> None:
         super().__init__(message)
         self.task = task
 

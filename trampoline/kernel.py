@@ -91,6 +91,8 @@ import weakref
 from collections import deque
 from itertools import count
 from types import CoroutineType, GeneratorType
+from typing import (Any, Callable, Coroutine, Deque, Dict, Generator, Iterable, List, Optional,
+                    Tuple, TypeVar, Union)
 
 from .errors import Cancelled, ResourceBusy, TaskError
 from .poller import default_poller
@@ -102,6 +104,12 @@ from .traps import (Trap, _check_coro, _describe, accept, call, cancel, clear_al
 __all__ = ["Kernel", "WaitQueue", "run", "current_task", "running_kernel", "PARKED", "BUDGET"]
 
 log = logging.getLogger("trampoline")
+
+T = TypeVar("T")
+
+#: What a task runs: a generator that yields traps, or an ``async def``
+#: coroutine object, returning a ``T``.
+CoroutineLike = Union[Generator[Any, Any, T], Coroutine[Any, Any, T]]
 
 #: What a trap handler returns when the task must wait.  Anything else it
 #: returns is the trap's result, sent straight back into the task.
@@ -177,20 +185,21 @@ class WaitQueue:
 
     __slots__ = ("_waiters", "_kernel", "threadsafe", "keep", "on_unclaimed")
 
-    def __init__(self, threadsafe=False, keep=False, on_unclaimed=None):
-        self._waiters = deque()
-        self._kernel = None         # set by the first park
+    def __init__(self, threadsafe: bool = False, keep: bool = False,
+                 on_unclaimed: Optional[Callable[[Any], None]] = None) -> None:
+        self._waiters = deque()     # type: Deque[Task]
+        self._kernel = None         # type: Any  # set by the first park
         self.threadsafe = threadsafe
         self.keep = keep
         self.on_unclaimed = on_unclaimed
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._waiters)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<WaitQueue waiting=%d>" % len(self._waiters)
 
-    def wake(self, n=1, value=True):
+    def wake(self, n: int = 1, value: Any = True) -> int:
         """Make the first ``n`` parked tasks ready; ``park`` returns ``value``
         in each.  Returns how many were woken."""
         waiters = self._waiters
@@ -206,10 +215,11 @@ class WaitQueue:
             self._kernel._foreign_waits -= woken
         return woken
 
-    def wake_all(self, value=True):
+    def wake_all(self, value: Any = True) -> int:
+        """Make every parked task ready (``wake(len(self), value)``)."""
         return self.wake(len(self._waiters), value)
 
-    def wake_threadsafe(self, n=1, value=True):
+    def wake_threadsafe(self, n: int = 1, value: Any = True) -> None:
         """``wake`` from another thread: done by the kernel, soon."""
         kernel = self._kernel
         if kernel is not None:
@@ -245,16 +255,18 @@ class Kernel:
     #: How long cleanup may take at shutdown before it is cancelled again.
     shutdown_grace = 5.0
 
-    def __init__(self, selector=None, debug=False, instruments=(), clock=None, monitor=False):
+    def __init__(self, selector: Any = None, debug: bool = False, instruments: Iterable[Any] = (),
+                 clock: Optional[Callable[[], float]] = None, monitor: Any = False) -> None:
         self._poller = default_poller(selector)
-        self._ready = deque()               # tasks to run on this turn or the next
-        self._sleeping = []                 # heap of [deadline, seq, task] (task None: cancelled)
+        self._ready = deque()               # type: Deque[Task]  # to run this turn or the next
+        self._sleeping = []                 # type: List[list]  # heap: [deadline, seq, task]
         self._sleep_seq = count()           # breaks deadline ties in FIFO order
-        self._fds = {}                      # fd -> _Registration
-        self._tasks = {}                    # id -> every live Task
+        self._fds = {}                      # type: Dict[int, _Registration]
+        self._tasks = {}                    # type: Dict[int, Task]  # every live one, by id
         self._task_ids = count(1)
         self._last_id = 0                   # the newest task's id
-        self._crashed = weakref.WeakValueDictionary()   # id -> crashed task nobody joined yet
+        # Crashed tasks nobody joined yet, by id:
+        self._crashed = weakref.WeakValueDictionary()  # type: weakref.WeakValueDictionary[int, Task]
         self._dead_timers = 0               # cancelled entries still in the heap
         self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
         # Time: the real monotonic clock, or a VirtualClock that the loop
@@ -267,7 +279,7 @@ class Kernel:
         self._current = None                # the task running now (see current_task)
         # Other threads hand calls to the kernel through _calls and wake it by
         # writing a byte to _wake_send; the poller watches _wake_recv.
-        self._calls = deque()
+        self._calls = deque()               # type: Deque[Tuple[Callable[..., Any], Tuple[Any, ...]]]
         self._calls_lock = threading.Lock()
         self._wake_recv, self._wake_send = socket.socketpair()
         self._wake_recv.setblocking(False)
@@ -349,7 +361,7 @@ class Kernel:
 
     # ------------------------------------------------------------ public
 
-    def run(self, coro, *, shutdown_signals=()):
+    def run(self, coro: "CoroutineLike[T]", *, shutdown_signals: Iterable[int] = ()) -> T:
         """Run ``coro`` (a generator or coroutine object) as the main task
         until it returns, and return its value; its exception propagates.
         Tasks still running then are cancelled and their cleanup runs.  The
@@ -377,7 +389,7 @@ class Kernel:
         self._running = True
         # What runs beside the loop while it turns, only when asked for: the
         # monitor's thread and debug mode's checks (trampoline.debug).
-        watchers = [self.monitor] if self.monitor else []
+        watchers = [self.monitor] if self.monitor else []   # type: List[Any]
         if self.debug:
             from .debug import DebugChecks
             watchers.append(DebugChecks(self))
@@ -405,7 +417,7 @@ class Kernel:
             raise main._exception
         return main._result
 
-    def close(self):
+    def close(self) -> None:
         """Release the poller.  Closing twice is harmless."""
         if not self._closed:
             self._closed = True
@@ -413,7 +425,7 @@ class Kernel:
             self._wake_recv.close()
             self._wake_send.close()
 
-    def call_threadsafe(self, func, *args):
+    def call_threadsafe(self, func: Callable[..., Any], *args: Any) -> None:
         """From any thread: have the kernel call ``func(*args)`` soon, in its
         own thread, between tasks.  Returns at once; wakes a kernel blocked
         in its poller.  An exception ``func`` raises is logged."""
@@ -426,11 +438,11 @@ class Kernel:
             except (BlockingIOError, OSError):
                 pass                    # already full of wake-ups, or closed
 
-    def owns_thread(self):
+    def owns_thread(self) -> bool:
         """True when called from the thread this kernel is running in."""
         return getattr(_running, "kernel", None) is self
 
-    def spawn_threadsafe(self, coro, *, name=None):
+    def spawn_threadsafe(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> None:
         """From any thread: start ``coro`` as a new task, in a copy of the
         calling thread's context.  Returns at once."""
         _check_coro(coro, "spawn_threadsafe")
@@ -441,7 +453,7 @@ class Kernel:
     # Plain methods, for code that runs in the kernel's thread but cannot
     # yield a trap (a ``with`` block's __enter__ and __exit__): timeouts.
 
-    def time(self):
+    def time(self) -> float:
         """The kernel's clock now (seconds; ``time.monotonic`` unless a
         ``clock`` was given): what deadlines are measured on."""
         return self._clock()
@@ -489,7 +501,7 @@ class Kernel:
     # spawn(), watches fileno() for I/O and calls run_once() when that is
     # readable or when next_deadline() says a timer is due.
 
-    def spawn(self, coro, *, name=None):
+    def spawn(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> Task:
         """Start ``coro`` as a new task and return its Task, from the
         kernel's own thread when no task is running (inside a task, yield the
         ``spawn`` trap; from another thread, use spawn_threadsafe)."""
@@ -503,7 +515,7 @@ class Kernel:
                                "kernel runs; use kernel.spawn_threadsafe(coro)")
         return self._spawn(coro, name)
 
-    def run_once(self, timeout=0):
+    def run_once(self, timeout: float = 0) -> None:
         """One round of the loop: run the tasks that are ready (each until it
         blocks, or for its budget), wait at most ``timeout`` seconds for I/O
         (not at all while tasks are still ready) and make its waiters ready,
@@ -528,7 +540,7 @@ class Kernel:
             _running.kernel = None
             self._running = False
 
-    def next_deadline(self):
+    def next_deadline(self) -> Optional[float]:
         """Seconds until the kernel wants ``run_once()`` again even if no I/O
         arrives: 0 while tasks are ready, the time to the next timer, or None
         if nothing but I/O (or another thread) can wake a task.  While
@@ -544,7 +556,7 @@ class Kernel:
             return None
         return max(wake_at - self._clock(), 0.0)
 
-    def fileno(self):
+    def fileno(self) -> int:
         """A descriptor that becomes readable when the kernel has I/O to
         process (including calls and tasks handed in by other threads): the
         epoll (or kqueue) descriptor itself.  Watch it from a host loop and
@@ -571,10 +583,10 @@ class Kernel:
             except Exception:
                 log.exception("call_threadsafe(%r) raised", func)
 
-    def __enter__(self):
+    def __enter__(self) -> "Kernel":
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
     def __repr__(self):
@@ -1539,12 +1551,12 @@ def _alarm_order(alarm):
     return alarm[1]                     # the outermost scope set its alarm first
 
 
-def running_kernel():
+def running_kernel() -> Optional["Kernel"]:
     """The ``Kernel`` running in this thread, or None."""
     return getattr(_running, "kernel", None)
 
 
-def current_task():
+def current_task() -> Optional[Task]:
     """The ``Task`` running now in this thread, or None outside a task.
 
     For code that runs inside a task but cannot yield a trap: a ``with``
@@ -1668,8 +1680,9 @@ def _bad_yield_message(task, value):
               "or a generator to call it as a subroutine")
 
 
-def run(coro, *, selector=None, debug=False, instruments=(), clock=None, monitor=False,
-        shutdown_signals=()):
+def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
+        instruments: Iterable[Any] = (), clock: Optional[Callable[[], float]] = None,
+        monitor: Any = False, shutdown_signals: Iterable[int] = ()) -> T:
     """Run ``coro`` in a new kernel and return its result.
 
     The kernel is closed afterwards.  ``shutdown_signals`` is passed to

@@ -46,6 +46,7 @@ code: ``async with lock: ...``.  The long form works everywhere::
 import heapq
 import types
 from collections import deque
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TrampolineError
@@ -57,6 +58,8 @@ __all__ = [
     "BrokenBarrierError", "Queue", "PriorityQueue", "LifoQueue", "QueueEmpty", "QueueFull",
     "QueueShutDown",
 ]
+
+T = TypeVar("T")
 
 
 class QueueEmpty(TrampolineError):
@@ -81,22 +84,24 @@ class BrokenBarrierError(TrampolineError):
 class Event:
     """A flag tasks can wait for.  ``set()`` wakes every waiter."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._flag = False
         self._waiting = WaitQueue()
 
-    def is_set(self):
+    def is_set(self) -> bool:
+        """True while the flag is set."""
         return self._flag
 
-    def set(self):
+    def set(self) -> None:
         """Set the flag and wake every task waiting for it."""
         self._flag = True
         self._waiting.wake_all()
 
-    def clear(self):
+    def clear(self) -> None:
+        """Clear the flag: ``wait`` waits again."""
         self._flag = False
 
-    async def wait(self):
+    async def wait(self) -> bool:
         """``yield event.wait()``: return ``True`` once the flag is set (at
         once if it is)."""
         if not self._flag:
@@ -114,17 +119,17 @@ class _Acquirable:
     ``with (yield x.acquire()):`` -- ``acquire`` returns ``x``, whose
     ``with`` only releases."""
 
-    def __enter__(self):
+    def __enter__(self: T) -> T:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self: Any, *exc_info: Any) -> None:
         self.release()
 
-    async def __aenter__(self):
+    async def __aenter__(self: Any) -> Any:
         await self.acquire()
         return self
 
-    async def __aexit__(self, *exc_info):
+    async def __aexit__(self: Any, *exc_info: Any) -> bool:
         self.release()
         return False
 
@@ -134,7 +139,7 @@ class Semaphore(_Acquirable):
     free); ``release`` gives one back, handing it straight to the first
     waiter if there is one."""
 
-    def __init__(self, value=1):
+    def __init__(self, value: int = 1) -> None:
         if type(value) is not int or value < 0:
             raise ValueError("%s needs an int value >= 0, got %r" % (type(self).__name__, value))
         self._value = value
@@ -145,15 +150,16 @@ class Semaphore(_Acquirable):
     def _slot_returned(self, value):
         self._value += 1
 
-    def locked(self):
+    def locked(self) -> bool:
         """True when ``acquire`` would wait."""
         return self._value == 0
 
     @property
-    def value(self):
+    def value(self) -> int:
+        """How many slots are free now."""
         return self._value
 
-    async def acquire(self):
+    async def acquire(self) -> "Semaphore":
         """``yield sem.acquire()``: take a slot; returns the semaphore."""
         if self._value > 0 and not self._waiting:
             self._value -= 1
@@ -163,7 +169,7 @@ class Semaphore(_Acquirable):
             await park(self._waiting)
         return self
 
-    def release(self):
+    def release(self) -> None:
         """Give a slot back (to the first waiter, if any).  Never blocks."""
         if not self._waiting.wake(1):
             self._value += 1
@@ -189,11 +195,11 @@ class BoundedSemaphore(Semaphore):
 
     acquire = _named(Semaphore.acquire, "BoundedSemaphore")
 
-    def __init__(self, value=1):
+    def __init__(self, value: int = 1) -> None:
         super().__init__(value)
         self._bound = value
 
-    def release(self):
+    def release(self) -> None:
         if self._value >= self._bound and not self._waiting:
             raise ValueError("%r released more times than it was acquired" % self)
         super().release()
@@ -204,7 +210,7 @@ class Lock(Semaphore):
 
     acquire = _named(Semaphore.acquire, "Lock")
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(1)
 
     def __enter__(self):
@@ -213,7 +219,7 @@ class Lock(Semaphore):
                                "'with lock:' would not acquire it" % self)
         return self
 
-    def release(self):
+    def release(self) -> None:
         if self._value:
             raise RuntimeError("release() of an unlocked Lock")
         super().release()
@@ -229,15 +235,16 @@ class RLock(_Acquirable):
     as many times.  Only the holder may release it (``RuntimeError``).
     Waiters are served in order, as with ``Lock``."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = Lock()
         self._owner = None              # the task holding it
         self._count = 0                 # how many times it holds it
 
-    def locked(self):
+    def locked(self) -> bool:
+        """True while a task holds it."""
         return self._lock.locked()
 
-    async def acquire(self):
+    async def acquire(self) -> "RLock":
         """``yield rlock.acquire()``: take it (at once if this task holds
         it already); returns the lock."""
         me = await current()
@@ -249,7 +256,7 @@ class RLock(_Acquirable):
         self._count = 1
         return self
 
-    def release(self):
+    def release(self) -> None:
         """Undo one ``acquire`` of the task that holds it.  Never blocks."""
         me = current_task()
         if me is None or self._owner is not me:
@@ -279,23 +286,26 @@ class Condition(_Acquirable):
     cancelled, so the caller's ``finally: release()`` stays right.
     """
 
-    def __init__(self, lock=None):
+    def __init__(self, lock: Optional["Lock"] = None) -> None:
         self._lock = Lock() if lock is None else lock
         self._waiting = WaitQueue()     # a notify for a cancelled waiter goes on
 
     def __enter__(self):
         return self._lock.__enter__() and self
 
-    def locked(self):
+    def locked(self) -> bool:
+        """True while its lock is held."""
         return self._lock.locked()
 
-    def acquire(self):
+    def acquire(self) -> Any:
+        """``yield cond.acquire()``: take its lock."""
         return self._lock.acquire()
 
-    def release(self):
+    def release(self) -> None:
+        """Release its lock."""
         self._lock.release()
 
-    async def wait(self):
+    async def wait(self) -> bool:
         """``yield cond.wait()``: wait for ``notify``; the lock must be held."""
         if not self._lock.locked():
             raise RuntimeError("wait() on a Condition whose lock is not held")
@@ -322,7 +332,7 @@ class Condition(_Acquirable):
                 raise cancelled
         return True
 
-    async def wait_for(self, predicate):
+    async def wait_for(self, predicate: Callable[[], T]) -> T:
         """``yield cond.wait_for(predicate)``: wait until ``predicate()`` is
         true; returns its value."""
         result = predicate()
@@ -331,14 +341,14 @@ class Condition(_Acquirable):
             result = predicate()
         return result
 
-    def notify(self, n=1):
+    def notify(self, n: int = 1) -> None:
         """Wake up to ``n`` waiting tasks (they still need the lock, which
         the caller must hold: ``RuntimeError`` otherwise)."""
         if not self._lock.locked():
             raise RuntimeError("notify() on a Condition whose lock is not held")
         self._waiting.wake(n)
 
-    def notify_all(self):
+    def notify_all(self) -> None:
         """Wake every waiting task (the caller must hold the lock)."""
         if not self._lock.locked():
             raise RuntimeError("notify_all() on a Condition whose lock is not held")
@@ -362,7 +372,7 @@ class Barrier:
     ``BrokenBarrierError``.  ``async with barrier as index:`` waits too.
     """
 
-    def __init__(self, parties):
+    def __init__(self, parties: int) -> None:
         if type(parties) is not int or parties < 1:
             raise ValueError("Barrier needs an int number of parties >= 1, got %r" % (parties,))
         self.parties = parties
@@ -373,15 +383,16 @@ class Barrier:
         self._waiting = WaitQueue(keep=True)
 
     @property
-    def n_waiting(self):
+    def n_waiting(self) -> int:
         """How many tasks wait in the current round."""
         return self._count
 
     @property
-    def broken(self):
+    def broken(self) -> bool:
+        """True once the barrier is broken (until ``reset``)."""
         return self._broken
 
-    async def wait(self):
+    async def wait(self) -> int:
         """``index = yield barrier.wait()``: see the class docstring."""
         if self._broken:
             raise BrokenBarrierError("%r is broken" % self)
@@ -400,14 +411,14 @@ class Barrier:
             raise BrokenBarrierError("%r was reset or aborted while this task waited" % self)
         return index
 
-    def reset(self):
+    def reset(self) -> None:
         """Break the current round (its waiters raise BrokenBarrierError) and
         make the barrier usable again."""
         self._count = 0
         self._broken = False
         self._waiting.wake_all(False)
 
-    def abort(self):
+    def abort(self) -> None:
         """Break the barrier: every waiting and later ``wait`` raises
         BrokenBarrierError (until ``reset``)."""
         self._broken = True
@@ -431,7 +442,7 @@ class Barrier:
 _SHUT_DOWN = object()
 
 
-class Queue:
+class Queue(Generic[T]):
     """A FIFO queue between tasks; with ``maxsize`` > 0 it is bounded, and
     ``put`` waits while it is full -- the tool for backpressure.
 
@@ -442,7 +453,7 @@ class Queue:
     ``shutdown()`` as in asyncio 3.13.
     """
 
-    def __init__(self, maxsize=0):
+    def __init__(self, maxsize: int = 0) -> None:
         if type(maxsize) is not int or maxsize < 0:
             raise ValueError("maxsize must be an int >= 0, got %r" % (maxsize,))
         self.maxsize = maxsize
@@ -477,16 +488,19 @@ class Queue:
         if value is not _SHUT_DOWN:
             self._reserved -= 1
 
-    def qsize(self):
+    def qsize(self) -> int:
+        """How many items are in the queue now."""
         return len(self._items)
 
-    def empty(self):
+    def empty(self) -> bool:
+        """True if the queue holds no item now."""
         return not self._items
 
-    def full(self):
+    def full(self) -> bool:
+        """True if ``put`` would wait now."""
         return 0 < self.maxsize <= len(self._items) + self._reserved
 
-    async def put(self, item):
+    async def put(self, item: T) -> None:
         """``yield q.put(item)``: add ``item``, waiting while the queue is
         full.  Raises ``QueueShutDown`` once the queue is shut down."""
         if self._shut_down:
@@ -498,7 +512,7 @@ class Queue:
         self._store(item)
         self._admit_putters()           # (if a getter took it, the slot is free)
 
-    def put_nowait(self, item):
+    def put_nowait(self, item: T) -> None:
         """Add ``item`` or raise ``QueueFull`` (``QueueShutDown`` once shut
         down).  Never blocks."""
         if self._shut_down:
@@ -512,7 +526,7 @@ class Queue:
         if not self._getters.wake(1, item):     # handed to a waiting getter, or kept
             self._put(item)
 
-    async def get(self):
+    async def get(self) -> T:
         """``item = yield q.get()``: take the next item, waiting while empty.
         Raises ``QueueShutDown`` once the queue is shut down and empty."""
         if self._items or self._shut_down:
@@ -522,7 +536,7 @@ class Queue:
             raise QueueShutDown("%r was shut down while get() waited" % self)
         return item
 
-    def get_nowait(self):
+    def get_nowait(self) -> T:
         """Take the next item or raise ``QueueEmpty`` (``QueueShutDown`` if
         the queue is shut down and empty).  Never blocks."""
         if not self._items:
@@ -539,7 +553,7 @@ class Queue:
             self._reserved += 1
             self._putters.wake(1)
 
-    def task_done(self):
+    def task_done(self) -> None:
         """Mark one item got earlier as processed (for ``join``)."""
         if self._unfinished <= 0:
             raise ValueError("task_done() called more times than there were items")
@@ -547,12 +561,12 @@ class Queue:
         if self._unfinished == 0:
             self._all_done.wake_all()
 
-    async def join(self):
+    async def join(self) -> None:
         """``yield q.join()``: wait until every item put was marked done."""
         while self._unfinished:
             await park(self._all_done)
 
-    def shutdown(self, immediate=False):
+    def shutdown(self, immediate: bool = False) -> None:
         """Shut the queue down (asyncio 3.13's rule).  From now on ``put``
         raises ``QueueShutDown``, and so do the putters waiting now; ``get``
         goes on giving what is left, then raises ``QueueShutDown`` -- at once

@@ -15,6 +15,7 @@ import copy
 import logging
 import traceback
 import weakref
+from typing import Any, List, Optional, Tuple
 
 from .errors import TaskError
 
@@ -68,18 +69,18 @@ class Task:
         self._unreported = None
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The function's qualified name, without the "outer.<locals>." of
         a function defined inside another ("Server.handle", "echo"), or the
         name given to ``spawn``.  (Worked out when asked: spawning is hot.)"""
         return self._name.rpartition("<locals>.")[2]
 
     @name.setter
-    def name(self, value):
+    def name(self, value: str) -> None:
         self._name = value
 
     @property
-    def result(self):
+    def result(self) -> Any:
         """The task's return value.  Raises ``TaskError`` (its ``__cause__``
         the task's exception) if it failed or was cancelled, and
         ``RuntimeError`` if it has not finished."""
@@ -91,7 +92,7 @@ class Task:
         return self._result
 
     @property
-    def exception(self):
+    def exception(self) -> Optional[BaseException]:
         """The exception the task ended with, or ``None``.  Raises
         ``RuntimeError`` if it has not finished."""
         if not self.done:
@@ -100,14 +101,14 @@ class Task:
         return self._exception
 
     @property
-    def last_cancel(self):
+    def last_cancel(self) -> Optional[BaseException]:
         """The ``Cancelled`` most recently thrown into this task by ``cancel``
         (or by the kernel's shutdown), or None.  A timeout scope looks at it,
         so that a cancel thrown in inside the scope stays a cancel."""
         return self._last_cancel
 
     @property
-    def state(self):
+    def state(self) -> str:
         """A word for a person: ready, parked, done, crashed or cancelled."""
         if self.done:
             if self.cancelled:
@@ -115,7 +116,7 @@ class Task:
             return "crashed" if self._exception is not None else "done"
         return "parked" if self._waiting is not None else "ready"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = self.state
         if state == "parked":
             state = "parked on %r" % (self._waiting,)
@@ -123,7 +124,7 @@ class Task:
             state = "crashed with %r" % (self._exception,)
         return "<Task %d %s %s>" % (self.id, self.name, state)
 
-    def where(self):
+    def where(self) -> List[Tuple[str, int, str]]:
         """The task's call stack, outermost first, as ``(filename, lineno,
         function)``: through the trampoline's stack of subroutines and, in
         each, through ``yield from`` / ``await`` chains.  Empty when done."""

@@ -43,9 +43,12 @@ import logging
 import sys
 from types import coroutine
 
+from typing import Any, Generator, List, Optional, Set
+
 from .combinators import disable_cancellation
 from .errors import Cancelled, TaskError
-from .kernel import WaitQueue
+from .kernel import CoroutineLike, WaitQueue
+from .task import Task
 from .traps import cancel, current, join, park, spawn
 
 __all__ = ["TaskGroup", "TaskGroupError"]
@@ -72,6 +75,8 @@ if sys.version_info >= (3, 11):
             self.errors = list(errors)
 
         def derive(self, errors):
+            """What ``ExceptionGroup.split`` and ``subgroup`` make: the same
+            message, these errors."""
             return TaskGroupError(self.message, errors)
 else:
     class TaskGroupError(TaskError):
@@ -85,19 +90,20 @@ else:
 class TaskGroup:
     """A set of child tasks the parent waits for.  See the module docstring."""
 
-    def __init__(self):
-        self._tasks = []            # every child, in spawn order
-        self._running = set()       # children not finished yet
-        self._finished = []         # children finished, not yet taken by next_done
-        self._errors = []           # failures, in order
+    def __init__(self) -> None:
+        self._tasks = []            # type: List[Task]  # every child, in spawn order
+        self._running = set()       # type: Set[Task]  # children not finished yet
+        self._finished = []         # type: List[Task]  # finished, not yet taken by next_done
+        self._errors = []           # type: List[BaseException]  # failures, in order
         self._changed = WaitQueue()  # the parent waits here for a child to finish
         self._cancelling = False    # a child failed, or cancel_remaining: no new children
         self._closed = False        # joined, every child done: no new children
-        self._parent = None         # the task running the ``async with`` body
-        self._body_cancel = None    # the Cancelled the group threw into that body
+        self._parent = None         # type: Optional[Task]  # running the ``async with`` body
+        self._body_cancel = None    # type: Optional[BaseException]  # thrown into that body
 
     @coroutine
-    def spawn(self, coro, *, name=None):
+    def spawn(self, coro: "CoroutineLike[Any]", *,
+              name: Optional[str] = None) -> Generator[Any, Any, Task]:
         """``task = yield group.spawn(coro)``: start a child in the group.
         Raises ``RuntimeError`` (and closes ``coro``) if the group has
         finished or is cancelling its children."""
@@ -159,7 +165,7 @@ class TaskGroup:
                 raise
 
     @coroutine
-    def next_done(self):
+    def next_done(self) -> Generator[Any, Any, Optional[Task]]:
         """``task = yield group.next_done()``: the next child to finish (in
         the order they finish), or ``None`` when there are no more."""
         while not self._finished:
@@ -169,7 +175,7 @@ class TaskGroup:
         return self._finished.pop(0)
 
     @coroutine
-    def join(self):
+    def join(self) -> Generator[Any, Any, List[Any]]:
         """``results = yield group.join()``: wait for every child -- children
         may add siblings meanwhile; return their results in spawn order
         (``None`` for a child cancelled on purpose), or raise
@@ -180,7 +186,7 @@ class TaskGroup:
         return self._outcome()
 
     @coroutine
-    def cancel_remaining(self):
+    def cancel_remaining(self) -> Generator[Any, Any, None]:
         """``yield group.cancel_remaining()``: cancel every child still
         running and wait until they have finished.  Not a failure: ``join``
         afterwards gives ``None`` for each of them."""
@@ -203,17 +209,17 @@ class TaskGroup:
         return error
 
     @property
-    def tasks(self):
+    def tasks(self) -> List[Task]:
         """Every child, in spawn order."""
         return list(self._tasks)
 
     @coroutine
-    def __aenter__(self):
+    def __aenter__(self) -> Generator[Any, Any, "TaskGroup"]:
         self._parent = yield current()
         return self
 
     @coroutine
-    def __aexit__(self, exc_type, exc, tb):
+    def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Generator[Any, Any, bool]:
         if exc is None or exc is self._body_cancel:
             self._parent = None         # the body is over: no more cancelling it
             yield from self.join()      # raises TaskGroupError on a failure

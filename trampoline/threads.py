@@ -26,11 +26,14 @@ import os
 import threading
 from collections import deque
 from types import coroutine
+from typing import Any, Callable, Deque, Generator, TypeVar
 
 from .kernel import WaitQueue
 from .traps import _describe, current_kernel, park
 
 __all__ = ["run_in_thread", "WorkerPool", "DEFAULT_MAX_WORKERS"]
+
+T = TypeVar("T")
 
 #: How many worker threads the default pool may run at once (the rule of
 #: ``concurrent.futures.ThreadPoolExecutor``: enough for blocking I/O, not
@@ -82,15 +85,15 @@ class WorkerPool:
     alive.  One pool may serve several kernels, in several threads.
     """
 
-    def __init__(self, max_workers=DEFAULT_MAX_WORKERS, *, idle_timeout=10.0,
-                 name="trampoline-worker"):
+    def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS, *, idle_timeout: float = 10.0,
+                 name: str = "trampoline-worker") -> None:
         if type(max_workers) is not int or max_workers < 1:
             raise ValueError("WorkerPool: max_workers must be an int >= 1, got %r"
                              % (max_workers,))
         self.max_workers = max_workers
         self.idle_timeout = idle_timeout
         self.name = name
-        self._jobs = deque()                # jobs no worker has taken yet
+        self._jobs = deque()                # type: Deque[_Job]  # no worker has taken them yet
         self._lock = threading.Lock()
         self._work_to_do = threading.Condition(self._lock)
         self._workers = 0                   # threads alive
@@ -98,12 +101,12 @@ class WorkerPool:
         self._started = 0                   # threads ever started (names them)
 
     @property
-    def workers(self):
+    def workers(self) -> int:
         """How many worker threads are alive now."""
         return self._workers
 
     @coroutine
-    def run(self, func, *args):
+    def run(self, func: Callable[..., T], *args: Any) -> Generator[Any, Any, T]:
         """``result = yield pool.run(func, *args)``
 
         Call ``func(*args)`` in a worker thread and return its result; its
@@ -174,7 +177,7 @@ def default_pool():
         return _default_pool
 
 
-def run_in_thread(func, *args):
+def run_in_thread(func: Callable[..., T], *args: Any) -> Generator[Any, Any, T]:
     """``result = yield run_in_thread(func, *args)``
 
     Call ``func(*args)`` in a worker thread of the default pool (at most

@@ -42,11 +42,16 @@ This module never touches the kernel's insides: it uses the kernel's public
 
 from types import coroutine
 
+from typing import Any, Awaitable, Generator, Optional, TypeVar, overload
+
 from .errors import Cancelled, TrampolineError
-from .kernel import current_task, running_kernel
+from .kernel import CoroutineLike, current_task, running_kernel
+from .traps import Trap
 
 __all__ = ["TaskTimeout", "TimeoutCancelled", "TimeoutScope", "timeout_after", "ignore_after",
            "timeout_at", "ignore_at", "current_time"]
+
+T = TypeVar("T")
 
 
 class TaskTimeout(TrampolineError, TimeoutError):
@@ -60,7 +65,7 @@ class TimeoutCancelled(Cancelled):
     scope = None
 
 
-def current_time():
+def current_time() -> float:
     """The running kernel's clock (``time.monotonic``, or the ``clock`` the
     kernel was given): what ``timeout_at`` and ``ignore_at`` deadlines are
     measured on.  Raises ``RuntimeError`` outside a running kernel."""
@@ -81,7 +86,8 @@ class TimeoutScope:
     no deadline).  A scope is used once.
     """
 
-    def __init__(self, seconds=None, *, deadline=None, ignore=False, what=None):
+    def __init__(self, seconds: Optional[float] = None, *, deadline: Optional[float] = None,
+                 ignore: bool = False, what: Optional[str] = None) -> None:
         if seconds is not None:
             _check_number(seconds, "seconds")
             if seconds < 0:
@@ -93,11 +99,11 @@ class TimeoutScope:
         self._ignore = ignore
         self._what = what               # the work's name, for the message
         self.expired = False
-        self._task = self._kernel = self._alarm = self._exception = None
-        self._cancel_before = None
+        self._task = self._kernel = self._alarm = self._exception = None  # type: Any
+        self._cancel_before = None      # type: Optional[BaseException]
         self._used = False
 
-    def __enter__(self):
+    def __enter__(self) -> "TimeoutScope":
         task = current_task()
         if task is None:
             raise RuntimeError("a timeout block runs inside a task: 'with timeout_after(...)' "
@@ -105,7 +111,7 @@ class TimeoutScope:
         if self._used:
             raise RuntimeError("%r has been used; make a new one for each block" % self)
         self._used = True
-        kernel = running_kernel()
+        kernel = running_kernel()       # type: Any  # (a task runs: so does a kernel)
         if self._seconds is not None:
             self.deadline = kernel.time() + self._seconds
         if self.deadline is not None:
@@ -116,7 +122,7 @@ class TimeoutScope:
             self._alarm = kernel.set_alarm(task, self.deadline, self._exception)
         return self
 
-    def __exit__(self, kind, exc, traceback):
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
         alarm = self._alarm
         if alarm is None:                   # no deadline
             return False
@@ -139,12 +145,12 @@ class TimeoutScope:
         raise TaskTimeout(self._message(did_not_finish=True)) from exc
 
     @coroutine
-    def __aenter__(self):
+    def __aenter__(self) -> Generator[Any, Any, "TimeoutScope"]:
         return self.__enter__()
         yield                               # a generator, so it is awaitable (never reached)
 
     @coroutine
-    def __aexit__(self, kind, exc, traceback):
+    def __aexit__(self, kind: Any, exc: Any, traceback: Any) -> Generator[Any, Any, bool]:
         return self.__exit__(kind, exc, traceback)
         yield                               # (never reached)
 
@@ -157,7 +163,7 @@ class TimeoutScope:
             return "%s did not finish %s" % (self._what or "the block", limit)
         return "timed out: not finished %s" % limit
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "expired" if self.expired else ("active" if self._alarm else "idle")
         return "<TimeoutScope deadline=%s %s>" % (self.deadline, state)
 
@@ -176,7 +182,13 @@ def _run_in(scope, coro, default):
     return default                          # (reached only when ignore_* swallowed it)
 
 
-def timeout_after(seconds, coro=None):
+@overload
+def timeout_after(seconds: Optional[float]) -> "TimeoutScope": ...
+@overload
+def timeout_after(seconds: Optional[float], coro: "CoroutineLike[T]") -> Awaitable[T]: ...
+@overload
+def timeout_after(seconds: Optional[float], coro: Trap) -> Awaitable[Any]: ...
+def timeout_after(seconds: Optional[float], coro: Any = None) -> Any:
     """``result = yield timeout_after(seconds, coro)``, or as a block:
     ``with timeout_after(seconds):`` / ``async with timeout_after(seconds):``
 
@@ -192,7 +204,13 @@ def timeout_after(seconds, coro=None):
                     seconds)
 
 
-def ignore_after(seconds, coro=None, default=None):
+@overload
+def ignore_after(seconds: Optional[float]) -> "TimeoutScope": ...
+@overload
+def ignore_after(seconds: Optional[float], coro: "CoroutineLike[T]", default: Any = None) -> Awaitable[Any]: ...
+@overload
+def ignore_after(seconds: Optional[float], coro: Trap, default: Any = None) -> Awaitable[Any]: ...
+def ignore_after(seconds: Optional[float], coro: Any = None, default: Any = None) -> Any:
     """``result = yield ignore_after(seconds, coro, default=None)``, or
     ``with ignore_after(seconds) as scope: ...`` then ``scope.expired``.
 
@@ -203,14 +221,26 @@ def ignore_after(seconds, coro=None, default=None):
                     "ignore_after", seconds)
 
 
-def timeout_at(deadline, coro=None):
+@overload
+def timeout_at(deadline: Optional[float]) -> "TimeoutScope": ...
+@overload
+def timeout_at(deadline: Optional[float], coro: "CoroutineLike[T]") -> Awaitable[T]: ...
+@overload
+def timeout_at(deadline: Optional[float], coro: Trap) -> Awaitable[Any]: ...
+def timeout_at(deadline: Optional[float], coro: Any = None) -> Any:
     """``timeout_after`` with an absolute ``deadline`` on the kernel's clock
     (see ``current_time()``)."""
     return _timeout(TimeoutScope(deadline=deadline, what=_name(coro)), coro, None,
                     "timeout_at", deadline)
 
 
-def ignore_at(deadline, coro=None, default=None):
+@overload
+def ignore_at(deadline: Optional[float]) -> "TimeoutScope": ...
+@overload
+def ignore_at(deadline: Optional[float], coro: "CoroutineLike[T]", default: Any = None) -> Awaitable[Any]: ...
+@overload
+def ignore_at(deadline: Optional[float], coro: Trap, default: Any = None) -> Awaitable[Any]: ...
+def ignore_at(deadline: Optional[float], coro: Any = None, default: Any = None) -> Any:
     """``ignore_after`` with an absolute ``deadline`` on the kernel's clock."""
     return _timeout(TimeoutScope(deadline=deadline, ignore=True, what=_name(coro)), coro,
                     default, "ignore_at", deadline)

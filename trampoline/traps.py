@@ -22,6 +22,7 @@ import errno
 import io
 import sys
 from types import CoroutineType, GeneratorType
+from typing import Any, Generator, Optional, Tuple, Union
 
 from .errors import Cancelled
 from .task import Task
@@ -45,19 +46,19 @@ class Trap:
 
     __slots__ = ()
 
-    def __await__(self):
+    def __await__(self) -> Generator[Any, Any, Any]:
         return (yield self)
 
     # ``yield from sleep(1)`` in a generator, as ``yield sleep(1)`` and
     # ``await sleep(1)``: the same generator, which yields the trap itself.
     __iter__ = __await__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         fields = " ".join("%s=%s" % (name, _short(getattr(self, name)))
                           for name in self._shown)
         return "<%s %s>" % (type(self).__name__, fields) if fields else "<%s>" % type(self).__name__
 
-    _shown = ()
+    _shown = ()                 # type: Tuple[str, ...]
 
 
 def _short(value):
@@ -125,7 +126,7 @@ class read(Trap):
     __slots__ = ("fileobj", "fd", "nbytes", "waited")
     _shown = ("fd", "nbytes")
 
-    def __init__(self, fileobj, nbytes):
+    def __init__(self, fileobj: Any, nbytes: int) -> None:
         if type(nbytes) is not int or nbytes < 1:
             _bad_size("read", nbytes)
         try:                            # (inline: the common case costs no call)
@@ -165,7 +166,7 @@ class write(Trap):
     __slots__ = ("fileobj", "fd", "data", "sent", "waited")
     _shown = ("fd", "nbytes")
 
-    def __init__(self, fileobj, data):
+    def __init__(self, fileobj: Any, data: "Union[bytes, bytearray, memoryview]") -> None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(
                 "write() needs bytes, bytearray or memoryview, got %s%s" % (
@@ -185,7 +186,8 @@ class write(Trap):
         self.waited = False     # parked until writable (the kernel sets it)
 
     @property
-    def nbytes(self):
+    def nbytes(self) -> int:
+        """How many bytes there are to write, in all."""
         return len(self.data)
 
 
@@ -201,7 +203,7 @@ class accept(Trap):
     __slots__ = ("fileobj", "fd", "waited")
     _shown = ("fd",)
 
-    def __init__(self, listener):
+    def __init__(self, listener: Any) -> None:
         self.fd = _fileno(listener, "accept")
         if not hasattr(listener, "accept"):
             raise TypeError("accept() needs a listening socket, got %s" % _describe(listener))
@@ -222,7 +224,7 @@ class connect(Trap):
     __slots__ = ("fileobj", "fd", "address", "waited")
     _shown = ("fd", "address")
 
-    def __init__(self, sock, address):
+    def __init__(self, sock: Any, address: Any) -> None:
         self.fd = _fileno(sock, "connect")
         if not hasattr(sock, "connect_ex"):
             raise TypeError("connect() needs a socket, got %s" % _describe(sock))
@@ -242,7 +244,7 @@ class read_wait(Trap):
     __slots__ = ("fileobj", "fd", "waited")
     _shown = ("fd",)
 
-    def __init__(self, fileobj):
+    def __init__(self, fileobj: Any) -> None:
         self.fd = _fileno(fileobj, "read_wait")
         self.fileobj = fileobj
         self.waited = False
@@ -258,7 +260,7 @@ class write_wait(Trap):
     __slots__ = ("fileobj", "fd", "waited")
     _shown = ("fd",)
 
-    def __init__(self, fileobj):
+    def __init__(self, fileobj: Any) -> None:
         self.fd = _fileno(fileobj, "write_wait")
         self.fileobj = fileobj
         self.waited = False
@@ -278,7 +280,7 @@ class sleep(Trap):
     __slots__ = ("seconds",)
     _shown = ("seconds",)
 
-    def __init__(self, seconds):
+    def __init__(self, seconds: float) -> None:
         if type(seconds) is not float and type(seconds) is not int:
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                 raise TypeError("sleep() needs a number of seconds, got %s" % _describe(seconds))
@@ -302,7 +304,7 @@ class spawn(Trap):
     __slots__ = ("coro", "name")
     _shown = ("coro",)
 
-    def __init__(self, coro, *, name=None):
+    def __init__(self, coro: Any, *, name: Optional[str] = None) -> None:
         self.coro = _check_coro(coro, "spawn")
         self.name = name
 
@@ -319,7 +321,7 @@ class join(Trap):
     __slots__ = ("task",)
     _shown = ("task",)
 
-    def __init__(self, task):
+    def __init__(self, task: Task) -> None:
         self.task = _check_task(task, "join")
 
 
@@ -343,7 +345,8 @@ class cancel(Trap):
     __slots__ = ("task", "wait", "exception")
     _shown = ("task",)
 
-    def __init__(self, task, *, wait=True, exception=None):
+    def __init__(self, task: Task, *, wait: bool = True,
+                 exception: Optional[BaseException] = None) -> None:
         self.task = _check_task(task, "cancel")
         self.wait = wait
         if exception is not None and not isinstance(exception, Cancelled):
@@ -381,7 +384,7 @@ class call(Trap):
     __slots__ = ("coro",)
     _shown = ("coro",)
 
-    def __init__(self, coro):
+    def __init__(self, coro: Any) -> None:
         self.coro = _check_coro(coro, "call")
 
 
@@ -398,7 +401,7 @@ class recvfrom(Trap):
     __slots__ = ("fileobj", "fd", "nbytes", "waited")
     _shown = ("fd", "nbytes")
 
-    def __init__(self, sock, nbytes):
+    def __init__(self, sock: Any, nbytes: int) -> None:
         if type(nbytes) is not int or nbytes < 1:
             _bad_size("recvfrom", nbytes)
         self.fd = _fileno(sock, "recvfrom")
@@ -420,7 +423,7 @@ class sendto(Trap):
     __slots__ = ("fileobj", "fd", "data", "address", "waited")
     _shown = ("fd", "address")
 
-    def __init__(self, sock, data, address):
+    def __init__(self, sock: Any, data: bytes, address: Any) -> None:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("sendto() needs bytes, bytearray or memoryview, got %s"
                             % _describe(data))
@@ -449,7 +452,7 @@ class park(Trap):
     __slots__ = ("queue",)
     _shown = ("queue",)
 
-    def __init__(self, queue):
+    def __init__(self, queue: Any) -> None:
         self.queue = queue
 
 
@@ -465,7 +468,7 @@ class set_alarm(Trap):
     __slots__ = ("seconds", "exception")
     _shown = ("seconds",)
 
-    def __init__(self, seconds, exception):
+    def __init__(self, seconds: float, exception: BaseException) -> None:
         self.seconds = sleep(seconds).seconds       # the same checks as sleep
         self.exception = exception
 
@@ -479,9 +482,9 @@ class clear_alarm(Trap):
     """
 
     __slots__ = ("alarm",)
-    _shown = ()
+    _shown = ()                 # type: Tuple[str, ...]
 
-    def __init__(self, alarm):
+    def __init__(self, alarm: Any) -> None:
         self.alarm = alarm
 
 

@@ -82,6 +82,7 @@ class Fetcher:
         self.opened = 0                 # connections opened, in all
 
     def close(self):
+        """Close every idle pooled connection."""
         for pool in self.idle.values():
             for stream, _ in pool:
                 stream.close()

@@ -96,6 +96,7 @@ class Limits:
         self.linger = linger
 
     def parser(self):
+        """A ``RequestParser`` with these limits."""
         return RequestParser(max_line=self.max_line, max_head=self.max_head,
                              max_headers=self.max_headers, max_body=self.max_body)
 
@@ -195,6 +196,7 @@ class Router:
         self._prefixes = []             # (prefix, handler, methods), longest first
 
     def add(self, path, handler, methods=("GET",)):
+        """Route ``path`` (exact) to ``handler`` for ``methods``."""
         self._exact[path] = (handler, _allowed(methods))
 
     def route(self, path, methods=("GET",)):

@@ -137,10 +137,12 @@ class Store:
         return value
 
     def delete(self, key):
+        """Remove ``key`` and its deadline (the key must exist)."""
         del self.data[key]
         self.expires.pop(key, None)
 
     def set_deadline(self, key, deadline):
+        """Expire ``key`` at ``deadline`` (on the store's clock)."""
         self.expires[key] = deadline
         heapq.heappush(self._deadlines, (deadline, key))
         if len(self._deadlines) > 2 * len(self.expires) + 1024:
@@ -164,6 +166,7 @@ class Store:
     # ---------------------------------------------------------- strings
 
     def cmd_get(self, args, session):
+        """``GET key``: its value, or nil."""
         value = self.data.get(args[1])
         if value is None:
             return NIL
@@ -174,6 +177,7 @@ class Store:
         return b"$%d\r\n%s\r\n" % (len(value), value)
 
     def cmd_set(self, args, session):
+        """``SET key value [EX|PX|EXAT|PXAT t | KEEPTTL] [NX|XX] [GET]``: store it."""
         key = args[1]
         if len(args) == 3:                      # the common case: no options
             self.data[key] = args[2]
@@ -233,10 +237,12 @@ class Store:
         return number if INT_MIN <= number <= INT_MAX else None
 
     def cmd_mget(self, args, session):
+        """``MGET key ...``: each key's value, nil where there is none."""
         get = self.get
         return encode_array([get(key) for key in args[1:]], _null(session))
 
     def cmd_mset(self, args, session):
+        """``MSET key value ...``: store every pair."""
         if len(args) % 2 == 0:
             return wrong_arity(b"mset")
         self.data.update(zip(args[1::2], args[2::2]))
@@ -246,18 +252,22 @@ class Store:
         return OK
 
     def cmd_incr(self, args, session):
+        """``INCR key``: add 1 to its integer value; the new value."""
         return self._add(args[1], 1)
 
     def cmd_decr(self, args, session):
+        """``DECR key``: subtract 1 from its integer value; the new value."""
         return self._add(args[1], -1)
 
     def cmd_incrby(self, args, session):
+        """``INCRBY key n``: add ``n``; the new value."""
         delta = to_int(args[2])
         if delta is None:
             return NOT_AN_INTEGER
         return self._add(args[1], delta)
 
     def cmd_decrby(self, args, session):
+        """``DECRBY key n``: subtract ``n``; the new value."""
         delta = to_int(args[2])
         if delta is None:
             return NOT_AN_INTEGER
@@ -279,6 +289,7 @@ class Store:
     # ---------------------------------------------------------- keys
 
     def cmd_del(self, args, session):
+        """``DEL key ...`` (and ``UNLINK``): remove them; how many there were."""
         deleted = 0
         for key in args[1:]:
             if self.get(key) is not None:
@@ -289,10 +300,12 @@ class Store:
     cmd_unlink = cmd_del
 
     def cmd_exists(self, args, session):
+        """``EXISTS key ...``: how many of them exist."""
         get = self.get
         return b":%d\r\n" % sum(1 for key in args[1:] if get(key) is not None)
 
     def cmd_keys(self, args, session):
+        """``KEYS pattern``: the keys matching the glob ``pattern``."""
         if args[1] == b"*":
             keys = list(self.data)
         else:
@@ -303,10 +316,12 @@ class Store:
         return encode_array(keys)
 
     def cmd_dbsize(self, args, session):
+        """``DBSIZE``: how many keys there are."""
         self.sweep()
         return b":%d\r\n" % len(self.data)
 
     def cmd_flushdb(self, args, session):
+        """``FLUSHDB`` (and ``FLUSHALL``): remove every key."""
         if len(args) > 2 or (len(args) == 2 and args[1].upper() not in (b"ASYNC", b"SYNC")):
             return SYNTAX_ERROR
         self.data.clear()
@@ -317,6 +332,7 @@ class Store:
     cmd_flushall = cmd_flushdb
 
     def cmd_select(self, args, session):
+        """``SELECT 0``: the only database there is."""
         index = to_int(args[1])
         if index is None:
             return NOT_AN_INTEGER
@@ -325,9 +341,11 @@ class Store:
     # ---------------------------------------------------------- time to live
 
     def cmd_expire(self, args, session):
+        """``EXPIRE key seconds``: set its time to live; 1 if it exists."""
         return self._expire(args, True, b"expire")
 
     def cmd_pexpire(self, args, session):
+        """``PEXPIRE key ms``: set its time to live; 1 if it exists."""
         return self._expire(args, False, b"pexpire")
 
     def _expire(self, args, seconds, name):
@@ -365,9 +383,11 @@ class Store:
         return ONE
 
     def cmd_ttl(self, args, session):
+        """``TTL key``: seconds left to live (-1 none, -2 no such key)."""
         return self._ttl(args[1], True)
 
     def cmd_pttl(self, args, session):
+        """``PTTL key``: milliseconds left to live (-1 none, -2 no such key)."""
         return self._ttl(args[1], False)
 
     def _ttl(self, key, seconds):
@@ -380,6 +400,7 @@ class Store:
         return b":%d\r\n" % ((left + 500) // 1000 if seconds else left)
 
     def cmd_persist(self, args, session):
+        """``PERSIST key``: drop its time to live; 1 if it had one."""
         if self.get(args[1]) is None or self.expires.pop(args[1], None) is None:
             return ZERO
         return ONE
@@ -387,6 +408,7 @@ class Store:
     # ---------------------------------------------------------- connection
 
     def cmd_ping(self, args, session):
+        """``PING [message]``: PONG, or the message."""
         if len(args) == 1:
             return PONG
         if len(args) == 2:
@@ -394,14 +416,17 @@ class Store:
         return wrong_arity(b"ping")
 
     def cmd_echo(self, args, session):
+        """``ECHO message``: the message."""
         return encode_bulk(args[1])
 
     def cmd_quit(self, args, session):
+        """``QUIT``: OK, then the connection closes."""
         if session is not None:
             session.closing = True
         return OK
 
     def cmd_hello(self, args, session):
+        """``HELLO [2|3]``: switch the protocol version; the server's details."""
         # HELLO [protover [AUTH username password] [SETNAME clientname]],
         # checked in Redis's order: the version, the options, the password.
         protocol = session.protocol if session else 2
@@ -441,6 +466,7 @@ class Store:
             (b"modules", b"*0\r\n")], protocol == 3)
 
     def cmd_command(self, args, session):
+        """``COMMAND [DOCS|COUNT|INFO]``: what redis-cli asks on start; a minimal answer."""
         # redis-cli asks for COMMAND DOCS to show hints: an empty answer is
         # enough (no hints).
         sub = args[1].upper() if len(args) > 1 else b""
@@ -455,6 +481,7 @@ class Store:
         return unknown_subcommand(args)
 
     def cmd_config(self, args, session):
+        """``CONFIG GET pattern``: what redis-benchmark asks; a minimal answer."""
         if args[1].upper() != b"GET":
             return unknown_subcommand(args)
         if len(args) < 3:
@@ -467,6 +494,7 @@ class Store:
         return encode_map(found, _resp3(session))
 
     def cmd_client(self, args, session):
+        """``CLIENT SETNAME|GETNAME|SETINFO|ID ...``: the connection's name and id."""
         sub = args[1].upper()
         arity = {b"SETNAME": 3, b"GETNAME": 2, b"SETINFO": 4, b"ID": 2}.get(sub)
         if arity is None:
@@ -536,7 +564,7 @@ def unknown_subcommand(args):
 
 # ================================================================ glob patterns
 
-_patterns = {}          # a few compiled patterns, for repeated KEYS calls
+_patterns = {}  # type: dict  # a few compiled patterns, for repeated KEYS calls
 
 
 def glob_to_regex(pattern):

@@ -445,6 +445,7 @@ class ReplyParser:
         self._offset = 0
 
     def feed(self, data):
+        """Take ``data`` (bytes) and return the list of replies it completes."""
         buf = self._pending + data if self._pending else data
         replies = []
         pos = 0
