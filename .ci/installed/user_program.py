@@ -29,10 +29,11 @@ def consumer(queue: "Queue[int]", count: int) -> Generator[Any, Any, List[int]]:
 
 
 async def ask(port: int) -> bytes:
-    stream = await open_connection("127.0.0.1", port)
-    with stream:
-        await stream.write(b"hello\n")
-        reply: bytes = await stream.readline()
+    async with timeout_after(5.0):          # the block form, in async def
+        stream = await open_connection("127.0.0.1", port)
+        with stream:
+            await stream.write(b"hello\n")
+            reply = await stream.readline()
     return reply
 
 
@@ -40,7 +41,8 @@ def main() -> Generator[Any, Any, Tuple[List[int], bytes]]:
     queue: "Queue[int]" = Queue(maxsize=2)
     made: Task = yield spawn(producer(queue, 5))
     items: List[int] = yield timeout_after(5.0, consumer(queue, 5))
-    yield join(made)
+    with timeout_after(5.0):                # the block form, in a generator
+        yield join(made)
     ready: "Future[Tuple[str, int]]" = Future()
     server: Task = yield spawn(tcp_server("127.0.0.1", 0, echo, ready=ready))
     address: Tuple[str, int] = yield ready
