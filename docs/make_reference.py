@@ -45,13 +45,36 @@ def public_modules():
 def signature(obj):
     """``(a, b=1, *, c=None)`` without annotations; None if there is none."""
     try:
-        sig = inspect.signature(obj)
+        if inspect.isclass(obj):
+            # The Python-level __init__ (or __new__), without self: what
+            # signature(cls) says about built-in ones differs between
+            # versions and interpreters (3.8's Generic, PyPy's exceptions).
+            maker = _own_maker(obj, "__init__") or _own_maker(obj, "__new__")
+            if maker is None:
+                return None
+            sig = inspect.signature(maker)
+            sig = sig.replace(parameters=list(sig.parameters.values())[1:])
+        else:
+            sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return None
     parameters = [parameter.replace(annotation=inspect.Parameter.empty)
                   for parameter in sig.parameters.values()]
     text = str(sig.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
     return re.sub(r"<([\w.]+) object at 0x[0-9a-f]+>", r"<\1>", text)
+
+
+def _own_maker(cls, name):
+    """``cls``'s ``__init__`` or ``__new__`` if Python code (not a built-in
+    type) defines it, else None."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            if klass.__module__ == "builtins":
+                return None
+            maker = vars(klass)[name]
+            maker = getattr(maker, "__func__", maker)       # a staticmethod's
+            return maker if inspect.isfunction(maker) else None
+    return None
 
 
 def docstring(obj):
@@ -68,10 +91,16 @@ def title(text, underline):
 
 
 def class_members(cls):
-    """The public methods and properties ``cls`` itself defines, in source order."""
-    fields = getattr(cls, "_fields", ())   # a namedtuple's (accessors differ on PyPy)
+    """The public methods and properties ``cls`` itself defines, in source
+    order -- but not a namedtuple's field accessors, nor what overrides a
+    built-in base class's method (``ExceptionGroup.derive``): Python
+    documents those, and they differ between versions and interpreters."""
+    fields = getattr(cls, "_fields", ())
+    builtin_bases = [base for base in cls.__mro__[1:] if base.__module__ == "builtins"]
     for name, member in cls.__dict__.items():
         if name.startswith("_") or name in fields:
+            continue
+        if any(hasattr(base, name) for base in builtin_bases):
             continue
         if isinstance(member, (staticmethod, classmethod)):
             member = member.__func__

@@ -65,7 +65,8 @@ if sys.version_info >= (3, 11):
     class TaskGroupError(TaskError, ExceptionGroup):   # noqa: F821 - 3.11+ builtin
         """One or more children of a TaskGroup failed (or the body failed as
         they did).  ``errors`` holds every failure, in the order they
-        happened; ``__cause__`` is the first.  Also an ``ExceptionGroup``."""
+        happened; ``__cause__`` is the first.  On Python 3.11 and newer it
+        is also an ``ExceptionGroup`` (``except*`` sees the failures)."""
 
         def __new__(cls, message, errors):
             return super().__new__(cls, message, list(errors))
@@ -82,7 +83,8 @@ else:
     class TaskGroupError(TaskError):
         """One or more children of a TaskGroup failed (or the body failed as
         they did).  ``errors`` holds every failure, in the order they
-        happened; ``__cause__`` is the first."""
+        happened; ``__cause__`` is the first.  On Python 3.11 and newer it
+        is also an ``ExceptionGroup`` (``except*`` sees the failures)."""
 
         __init__ = _group_error_init
 
