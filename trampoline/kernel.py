@@ -267,6 +267,7 @@ class Kernel:
         self._last_id = 0                   # the newest task's id
         # Crashed tasks nobody joined yet, by id:
         self._crashed = weakref.WeakValueDictionary()  # type: weakref.WeakValueDictionary[int, Task]
+        self._crashes_to_collect = False    # PyPy: collect for their reports (see below)
         self._dead_timers = 0               # cancelled entries still in the heap
         self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
         # Time: the real monotonic clock, or a VirtualClock that the loop
@@ -774,8 +775,8 @@ class Kernel:
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_INTERVAL
             self._sweep_closed()
-            if self._crashed and _COLLECT_FOR_REPORTS:   # pragma: no cover (PyPy)
-                gc.collect()
+            if self._crashes_to_collect:                 # pragma: no cover (PyPy)
+                self._collect_for_reports()
         sleeping = self._sleeping
         if sleeping and sleeping[0][0] <= now:
             self._fire_timers(now)
@@ -944,6 +945,7 @@ class Kernel:
         if exc is not None and not joined and not task.cancelled:
             task._crashed_unseen()
             self._crashed[task.id] = task   # (gone by itself once the task is freed)
+            self._crashes_to_collect = _COLLECT_FOR_REPORTS
 
     def _shutdown(self):
         """Cancel every task still alive and let its cleanup run.
@@ -991,10 +993,17 @@ class Kernel:
                 pass
         self._exit(task, None, Cancelled("abandoned at shutdown"))
 
+    def _collect_for_reports(self):     # pragma: no cover (PyPy)
+        """PyPy: free the crashed tasks nobody holds, so that their reports
+        come now -- a collection also runs the reports of tasks an earlier
+        one freed, which PyPy may otherwise hold back for a while."""
+        gc.collect()
+        self._crashes_to_collect = bool(self._crashed)
+
     def _report_crashes(self):
         """run() is ending: log every crash nobody has looked at."""
-        if self._crashed and _COLLECT_FOR_REPORTS:       # pragma: no cover (PyPy)
-            gc.collect()                # in order, by the finalizers, where they can
+        if self._crashes_to_collect:                     # pragma: no cover (PyPy)
+            self._collect_for_reports()
         for task in sorted(self._crashed.values(), key=lambda task: task.id):
             if task._unreported is not None:
                 task._unreported()
