@@ -173,8 +173,8 @@ class write(Trap):
                     _describe(data), "; encode it first" if isinstance(data, str) else ""))
         if type(data) is memoryview and (data.itemsize != 1 or data.ndim != 1):
             data = data.cast("B")           # count bytes, not items
-            if _PYPY:                       # whose slices of a cast view read item by
-                data = data.tobytes()       # item: 8 s for 4 MiB; one copy is 0.01 s
+            if _PYPY:                       # pragma: no cover - PyPy reads a cast view's
+                data = data.tobytes()       # slices item by item (8 s for 4 MiB); one copy
         try:
             fd = fileobj.fileno()
         except Exception:
