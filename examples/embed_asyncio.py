@@ -54,11 +54,10 @@ def trampoline_server(args, stop):
         stop.set()
 
 
-def stop_server(server, stopped):
-    """A trampoline task: cancel the server (its connections close), then
-    tell asyncio it is done."""
+def stop_server(server):
+    """Cancel the server (its connections close); asyncio awaits this with
+    ``driver.run``."""
     yield cancel(server)
-    stopped.set()
 
 
 # ---------------------------------------------------- the asyncio side
@@ -106,19 +105,15 @@ async def main(args):
 
     with Kernel() as kernel:
         tramp_server = kernel.spawn(trampoline_server(args, stop))
-        driver = AsyncioDriver(kernel, loop)
-        try:
-            await stop.wait()
-        finally:
-            server.close()
-            await handler.close_all()
-            await server.wait_closed()
-            if not tramp_server.done:
-                stopped = asyncio.Event()
-                kernel.spawn(stop_server(tramp_server, stopped))
-                driver.schedule()       # a task is ready: a round now
-                await stopped.wait()
-            driver.close()
+        async with AsyncioDriver(kernel, loop) as driver:
+            try:
+                await stop.wait()
+            finally:
+                server.close()
+                await handler.close_all()
+                await server.wait_closed()
+                if not tramp_server.done:
+                    await driver.run(stop_server(tramp_server))
         if tramp_server.exception is not None and not tramp_server.cancelled:
             raise tramp_server.exception    # it could not listen, say
     print("both servers stopped", flush=True)
