@@ -588,9 +588,9 @@ def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
 # ================================================================ servers
 
 @coroutine
-def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], Any], *, ssl: Any = None,
-               backlog: int = 1024, reuse_port: bool = False, ready: Any = None,
-               proxy_protocol: bool = False) -> Generator[Any, Any, None]:
+def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], Any], *,
+               ssl: Any = None, backlog: int = 1024, reuse_port: bool = False,
+               ready: Any = None, proxy_protocol: bool = False) -> Generator[Any, Any, None]:
     """``yield tcp_server(host, port, handler, *, ssl=None, backlog=1024,
     reuse_port=False, ready=None, proxy_protocol=False)``
 

@@ -126,7 +126,7 @@ class ProxyHeader:
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
-    __hash__ = None
+    __hash__ = None                 # type: ignore[assignment]  # (equal by value: unhashable)
 
     def tlv(self, kind, default=None):
         """The value of the first TLV of type ``kind``, or ``default``."""
@@ -198,6 +198,8 @@ class HeaderParser:
         self.rest = b""
 
     def feed(self, data):
+        """Take ``data`` (bytes): the header once it is complete (the bytes
+        after it in ``rest``), else None.  See the class docstring."""
         if self.header is not None:
             raise RuntimeError("HeaderParser.feed(): the header is complete already; "
                                "what follows it belongs to the client")
