@@ -467,9 +467,9 @@ def test_a_handler_that_raises_on_every_request_leaves_memory_flat():
     assert memory.growth() < 64 * 1024 + 8 * CRASHES, memory.describe()
     if sys.implementation.name == "pypy":
         # A report comes when the crashed task is freed; PyPy frees it when
-        # its GC runs, and the kernel's loop may still hold the last task
-        # or two that ran: those are reported when run() ends (each once).
-        assert CRASHES - 1 <= logged_while_serving <= CRASHES + 1
+        # its GC runs, and the kernel may still hold the last few tasks
+        # that ran: those are reported when run() ends (each once).
+        assert CRASHES - 5 <= logged_while_serving <= CRASHES + 1
     else:
         assert logged_while_serving == CRASHES + 1
 

@@ -213,6 +213,8 @@ def record_micro(entry, figures, what):
     """Add one round's figures to its entry: what the console shows."""
     if "error" in figures:
         entry["errors"].append(figures["error"])
+        if "not available" in figures["error"]:     # (no tracemalloc on PyPy)
+            return "n/a: " + figures["error"]
         return "FAILED: " + figures["error"]
     value = figures["rate"] if what == "rate" else figures["bytes"]
     entry["values"].append(value)
