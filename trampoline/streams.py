@@ -525,7 +525,8 @@ def open_connection(host: str, port: int, *, ssl: Any = None,
     if timeout is None:
         return (yield connecting)
     # What a timeout names: the user's call, not the helper behind it.
-    connecting.__qualname__ = "open_connection(%r, %r)" % (host, port)  # type: ignore
+    name = "open_connection(%r, %r)" % (host, port)
+    connecting.__qualname__ = name      # type: ignore[attr-defined]
     return (yield timeout_after(timeout, connecting))
 
 
