@@ -5,15 +5,12 @@ the generator version of each method (copied here, in a subclass) against
 the ``async def`` one, in one process on one kernel, alternating, best of 7
 rounds: only the method differs.
 
-    python3 benchmarks/forgotten_yield.py
+    PYTHONPATH=. python3 benchmarks/forgotten_yield.py      (from the checkout)
 """
-import os
 import socket
-import sys
 import time
 from types import coroutine
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from trampoline import read, run, spawn, join, traps
 from trampoline.streams import Stream
 from trampoline.sync import Lock, Queue, Event, _SHUT_DOWN, QueueShutDown

@@ -13,13 +13,9 @@ it gracefully; it prints "stopped" and exits 0.
 
 import argparse
 import logging
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from trampoline import sleep  # noqa: E402
-from trampoline.workers import run_server  # noqa: E402
+from trampoline import sleep
+from trampoline.workers import run_server
 
 
 def main():

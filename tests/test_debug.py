@@ -439,12 +439,11 @@ def test_the_kernels_frames_stay_when_asked_for(monkeypatch):
 
 
 def test_the_environment_asks_for_the_kernels_frames():
-    script = ("import sys; sys.path.insert(0, %r)\n"
-              "from trampoline import run\n"
+    script = ("from trampoline import run\n"     # (found through PYTHONPATH: conftest)
               "def main():\n"
               "    yield from ()\n"
               "    return 1 / 0\n"
-              "run(main())\n" % ROOT)
+              "run(main())\n")
     for env, shown in (({}, False), ({"TRAMPOLINE_KERNEL_FRAMES": "1"}, True)):
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                               env=dict(os.environ, **env), timeout=30)

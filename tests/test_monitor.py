@@ -401,7 +401,6 @@ def test_durations_read_well():
 
 CANCELS_ITS_MAIN = r"""
 import signal, socket, sys
-sys.path.insert(0, %(root)r)
 from trampoline import connect, read, run, sleep, spawn, write
 from trampoline.monitor import PROMPT
 from trampoline.traps import current_kernel
@@ -435,7 +434,7 @@ run(main(), monitor=("127.0.0.1", 0), shutdown_signals=%(signals)s)
 
 @pytest.mark.parametrize("signals, main_id", [((), 1), ((signal.SIGUSR2,), 2)])
 def test_cancelling_the_main_task_from_the_monitor_ends_the_program_saying_so(signals, main_id):
-    script = CANCELS_ITS_MAIN % {"root": ROOT, "main_id": main_id, "signals": [int(s) for s in signals]}
+    script = CANCELS_ITS_MAIN % {"main_id": main_id, "signals": [int(s) for s in signals]}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=30)
     assert "main: cleaning up" in done.stdout       # its cleanup ran, as for any cancel
