@@ -39,7 +39,7 @@ from collections import deque
 from types import coroutine
 from typing import Any, Deque, Generic, Optional, TypeVar
 
-from .kernel import WaitQueue, _running
+from .kernel import WaitQueue, running_kernel
 from .sync import QueueEmpty, QueueFull
 from .traps import park
 
@@ -171,7 +171,7 @@ class UniversalQueue(Generic[T]):
     # -------------------------------------------------------- the task side
 
     # The kernel a task runs on is the one running in this thread (run()
-    # and run_once() say so in trampoline.kernel._running): no trap needed
+    # and run_once() say so: trampoline.kernel.running_kernel()): no trap needed
     # to ask, so checking, joining the line and parking are one step.
 
     @coroutine
@@ -180,7 +180,7 @@ class UniversalQueue(Generic[T]):
             if not (self.full() or self._putters):
                 self._store(item)
                 return
-            waiter = _Waiter(_running.kernel, WaitQueue(threadsafe=True))
+            waiter = _Waiter(running_kernel(), WaitQueue(threadsafe=True))
             self._putters.append(waiter)
         yield from self._park(waiter, self._putters)
         with self._lock:
@@ -191,7 +191,7 @@ class UniversalQueue(Generic[T]):
         with self._lock:
             if self._items:
                 return self._take()
-            waiter = _Waiter(_running.kernel, WaitQueue(threadsafe=True))
+            waiter = _Waiter(running_kernel(), WaitQueue(threadsafe=True))
             self._getters.append(waiter)
         yield from self._park(waiter, self._getters)
         return waiter.item
@@ -276,7 +276,7 @@ def _called_by_task(what, timeout):
     generator or coroutine.  A plain function in a running kernel's thread
     would block the kernel: refused, with what to do instead.
     """
-    kernel = getattr(_running, "kernel", None)
+    kernel = running_kernel()
     if kernel is None:
         return False
     if not sys._getframe(2).f_code.co_flags & _TASK_CODE:
