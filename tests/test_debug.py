@@ -526,3 +526,26 @@ def test_the_environment_turns_it_on_in_a_subprocess(tmp_path):
         assert done.returncode == 0, done.stderr
         assert ("forgetful.py:3: <sleep seconds=1> was made but never yielded"
                 in done.stderr) is warned
+
+
+def test_an_error_from_a_descriptor_trap_shows_no_frame_of_the_kernels_io_layer():
+    import trampoline.descriptors
+    from trampoline import cancel
+
+    def reader(sock):
+        yield read(sock, 10)
+
+    def main():
+        a, b = socket.socketpair()
+        with a, b:
+            first = yield spawn(reader(a))
+            yield sleep(0)
+            try:
+                yield read(a, 10)           # a second reader: ResourceBusy
+            except Exception as exc:
+                error = exc
+            yield cancel(first)
+        return error
+
+    files = {entry.filename for entry in traceback.extract_tb(run(main()).__traceback__)}
+    assert trampoline.descriptors.__file__ not in files

@@ -32,8 +32,14 @@ _PYPY = sys.implementation.name == "pypy"
 __all__ = [
     "Trap", "read", "write", "accept", "connect", "sleep", "spawn", "join",
     "cancel", "current", "read_wait", "write_wait", "call", "recvfrom", "sendto",
-    "park", "set_alarm", "clear_alarm", "current_kernel",
+    "park", "set_alarm", "clear_alarm", "current_kernel", "PARKED",
 ]
+
+
+#: What a trap handler returns when the task must wait (the kernel's
+#: handlers, and the descriptor layer's).  Anything else a handler returns is
+#: the trap's result, sent straight back into the task.
+PARKED = object()
 
 
 class Trap:

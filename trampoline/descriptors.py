@@ -1,0 +1,445 @@
+"""Descriptor waiting: the kernel's I/O layer.
+
+The run loop (``kernel.py``) knows tasks, traps, timers and cancellation;
+this module knows file descriptors.  It keeps one ``_Registration`` per
+descriptor the poller watches -- who waits to read it, who waits to write it
+-- performs the descriptor traps (``read``, ``write``, ``accept``,
+``connect``, ``read_wait``, ``write_wait``, ``recvfrom``, ``sendto``), wakes
+their waiters when the poller reports them ready, and sweeps for
+descriptors closed under a waiting task.  (trio keeps its epoll layer apart
+from its run loop in the same way.)
+
+It is a mixin of ``Kernel``: its handlers sit in the kernel's one trap table
+as bound methods, so the split costs nothing on the hot path.  What it uses
+of the kernel, and nothing more: ``_fds`` (descriptor -> registration),
+``_poller``, ``_ready``, ``_cancel`` (to fail a waiter), ``_wake_fd`` and
+``_run_calls`` (another thread's wake-up byte).
+
+The rules it keeps:
+
+* ``read`` and ``recvfrom`` *wait first*: the data is usually not there
+  yet, and a failed ``recv`` costs an exception.  ``write``, ``sendto``,
+  ``accept`` and ``connect`` *try first*.  A trap that had to park is
+  dispatched again when its descriptor is ready; its ``waited`` flag tells
+  the handler which time this is.
+* A descriptor stays registered across the waits of a task (a system call
+  saved per wait) until its owner ends, it is found closed, or it turns up
+  ready with nobody waiting.
+* One reader and one writer per descriptor at a time (``ResourceBusy``).
+
+This module must never import the kernel (the kernel imports it), block,
+or know anything above the traps.
+"""
+
+import errno
+import os
+import select
+import socket
+
+from .errors import ResourceBusy
+from .traps import PARKED, read, write
+
+__all__ = ["DescriptorWaiting", "PIPE_CHUNK", "SWEEP_INTERVAL"]
+
+#: The longest a write to a *blocking* pipe may be, so that it cannot block:
+#: once a pipe is writable there is room for at least this much.
+PIPE_CHUNK = getattr(select, "PIPE_BUF", 512)
+
+#: How often the kernel looks for descriptors closed under a waiting task
+#: (see DescriptorWaiting._sweep_closed); while descriptors are registered,
+#: the poller wakes at least this often.
+SWEEP_INTERVAL = 1.0
+
+
+class _Registration:
+    """One descriptor known to the poller: who waits on it, for what."""
+
+    __slots__ = ("fileobj", "reader", "writer", "events", "owner", "writing", "full")
+
+    def __init__(self, fileobj, owner):
+        self.fileobj = fileobj      # the object the traps name (identity tells reuse)
+        self.reader = None          # the task parked until it is readable
+        self.writer = None          # the task parked until it is writable
+        self.events = 0             # the poller's event mask registered now
+        self.owner = owner          # the task that registered it (cleans up)
+        self.writing = None         # the write trap last parked on it
+        self.full = False           # the last read filled its buffer: try the next
+
+
+class DescriptorWaiting:
+    """The descriptor half of ``Kernel`` (see the module docstring)."""
+
+    def _wait_readable(self, task, trap):
+        """Park ``task`` until ``trap.fd`` is readable.  Returns PARKED, or
+        None if the descriptor cannot be polled (a regular file: always
+        ready)."""
+        fd = trap.fd
+        reg = self._fds.get(fd)
+        if reg is None or reg.fileobj is not trap.fileobj or type(reg.fileobj) is int:
+            # (A bare int cannot tell us that it was closed and its number
+            # reused -- epoll forgets closed descriptors silently -- so its
+            # registration is renewed on every wait.)
+            reg = self._register(task, trap.fileobj, fd, self._poller.READ)
+            if reg is None:
+                return None
+        elif reg.full and type(trap) is read:
+            reg.full = False            # the last read filled its buffer: try now
+            return None
+        if reg.reader is not None:
+            raise ResourceBusy(
+                "%r: %r cannot wait to read fd %d, %r is already waiting to read it; "
+                "only one task may read a descriptor at a time" % (trap, task, fd, reg.reader))
+        if not reg.events & self._poller.READ:
+            reg.events |= self._poller.READ
+            self._poller.modify(fd, reg.events)
+        reg.reader = task
+        task._waiting = trap
+        return PARKED
+
+    def _wait_writable(self, task, trap):
+        """Park ``task`` until ``trap.fd`` is writable (see _wait_readable)."""
+        fd = trap.fd
+        reg = self._fds.get(fd)
+        if reg is None or reg.fileobj is not trap.fileobj or type(reg.fileobj) is int:
+            reg = self._register(task, trap.fileobj, fd, self._poller.WRITE)
+            if reg is None:
+                return None
+        if reg.writer is not None:
+            raise ResourceBusy(
+                "%r: %r cannot wait to write fd %d, %r is already waiting to write it; "
+                "only one task may write a descriptor at a time" % (trap, task, fd, reg.writer))
+        if not reg.events & self._poller.WRITE:
+            reg.events |= self._poller.WRITE
+            self._poller.modify(fd, reg.events)
+        reg.writer = task
+        task._waiting = trap
+        return PARKED
+
+    def _register(self, task, fileobj, fd, events):
+        """The slow path: ``fd`` is new to the poller, or now stands for a
+        different object (the old one was closed and its number reused)."""
+        old = self._fds.get(fd)
+        if old is not None:
+            if old.reader is not None or old.writer is not None:
+                if _is_closed(old.fileobj):
+                    self._fail_waiters(fd, old)
+                else:                   # the same descriptor under another name
+                    old.fileobj = fileobj
+                    return old
+            else:
+                self._release(fd, old)
+        if isinstance(fileobj, socket.socket) and fileobj.gettimeout() != 0.0:
+            fileobj.setblocking(False)  # a blocking socket would stall every task
+        try:
+            self._poller.register(fd, events)
+        except PermissionError:         # epoll refuses regular files: always ready
+            return None
+        reg = _Registration(fileobj, task)
+        reg.events = events
+        self._fds[fd] = reg
+        _own(task, fd)
+        return reg
+
+    def _release(self, fd, reg):
+        """Forget ``fd`` unless a task still waits on it (then it owns it)."""
+        _disown(reg.owner, fd)
+        waiter = reg.reader or reg.writer
+        if waiter is not None:
+            reg.owner = waiter
+            _own(waiter, fd)
+            return
+        del self._fds[fd]
+        self._poller.unregister(fd)
+
+    def _drop_idle(self, fd, reg):
+        """Stop polling ``fd`` for events nobody waits on any more."""
+        events = 0
+        if reg.reader is not None:
+            events |= self._poller.READ
+        if reg.writer is not None:
+            events |= self._poller.WRITE
+        if events == reg.events:        # pragma: no cover - needs HUP/ERR on a one-way registration
+            return
+        if events:
+            reg.events = events
+            self._poller.modify(fd, events)
+        else:
+            del self._fds[fd]
+            self._poller.unregister(fd)
+
+    def _fail_waiters(self, fd, reg):
+        """``fd`` was closed under its waiters: wake them with an error."""
+        for waiter in (reg.reader, reg.writer):
+            if waiter is not None:
+                self._cancel(waiter, OSError(
+                    errno.EBADF, "fd %d was closed while %r waited on it" % (fd, waiter)))
+        reg.reader = reg.writer = None
+        _disown(reg.owner, fd)
+        del self._fds[fd]
+        self._poller.unregister(fd)
+
+    def _sweep_closed(self):
+        """Fail the waiters of descriptors closed under them; forget closed
+        descriptors nobody waits on.
+
+        Closing a socket removes it from epoll without a word, so a task
+        parked on it would wait forever.  Once a second (``SWEEP_INTERVAL``)
+        the kernel looks for waiters whose descriptor is closed and throws
+        ``OSError(EBADF)`` into them.  (select() and poll() report a closed
+        descriptor themselves; this catches it on every backend.)  A closed
+        descriptor with no waiter is simply forgotten: a long-lived task
+        that opens and closes sockets would otherwise keep every one's
+        registration until it ends.
+        """
+        closed = [(fd, reg) for fd, reg in self._fds.items() if _is_closed(reg.fileobj)]
+        for fd, reg in closed:
+            if reg.reader is not None or reg.writer is not None:
+                self._fail_waiters(fd, reg)
+            else:
+                self._release(fd, reg)
+
+    def _poll_failed(self, error):
+        """The poller failed.  With select() that means a registered
+        descriptor was closed: find it and fail its waiters."""
+        if error.errno != errno.EBADF:
+            raise error
+        for fd, reg in list(self._fds.items()):
+            try:
+                os.fstat(fd)
+            except OSError:
+                self._fail_waiters(fd, reg)
+
+    def _wake_io_waiters(self, events):
+        """The poller says these descriptors are ready: make their waiters
+        ready, to finish the trap they are parked in (``_trap``)."""
+        fds_get = self._fds.get
+        ready_append = self._ready.append
+        READY_READ = self._poller.READY_READ
+        READY_WRITE = self._poller.READY_WRITE
+        for fd, mask in events:
+            reg = fds_get(fd)
+            if reg is None:
+                if fd == self._wake_fd:     # pragma: no branch - the poller reports nothing else unknown
+                    self._run_calls()
+                continue
+            idle = False
+            if mask & READY_READ:
+                waiter = reg.reader
+                if waiter is not None:
+                    reg.reader = None
+                    waiter._trap = waiter._waiting      # finish its trap
+                    waiter._waiting = None
+                    ready_append(waiter)
+                else:
+                    idle = True
+            if mask & READY_WRITE:
+                waiter = reg.writer
+                if waiter is not None:
+                    reg.writer = None
+                    waiter._trap = waiter._waiting
+                    waiter._waiting = None
+                    ready_append(waiter)
+                else:
+                    idle = True
+            if idle:
+                # Readiness nobody waits for: the interest was kept from an
+                # earlier wait.  Drop it, or a level-triggered poller would
+                # report it on every turn.
+                self._drop_idle(fd, reg)
+
+    def _io_waiters(self):
+        """Is any task waiting on a descriptor (or on another thread)?"""
+        if self._foreign_waits:
+            return True
+        for reg in self._fds.values():
+            if reg.reader is not None or reg.writer is not None:
+                return True
+        return False
+
+    # A task parked on a descriptor is in its slot; these take it off again.
+
+    def _unpark_reader(self, task, trap, exc):
+        self._fds[trap.fd].reader = None    # the registration stays, for next time
+        trap.waited = False
+
+    def _unpark_writer(self, task, trap, exc):
+        self._fds[trap.fd].writer = None
+        trap.waited = False
+        if type(trap) is write:
+            exc.bytes_written = trap.sent
+
+    # ------------------------------------------------- the I/O traps
+
+    def _trap_read(self, task, trap):
+        if not trap.waited:
+            trap.waited = True
+            if self._wait_readable(task, trap) is PARKED:
+                return PARKED
+        trap.waited = False
+        fileobj = trap.fileobj
+        nbytes = trap.nbytes
+        try:
+            if isinstance(fileobj, socket.socket):
+                data = fileobj.recv(nbytes)
+            else:
+                data = os.read(trap.fd, nbytes)
+        except BlockingIOError:         # no data after all: wait for it
+            trap.waited = True
+            return self._wait_readable(task, trap)
+        if len(data) == nbytes:
+            # The buffer came back full: more is probably waiting, so the
+            # next read tries at once instead of waiting for a poll first.
+            reg = self._fds.get(trap.fd)
+            if reg is not None:
+                reg.full = True
+        return data
+
+    def _trap_write(self, task, trap):
+        fd = trap.fd
+        fileobj = trap.fileobj
+        if not trap.waited:
+            reg = self._fds.get(fd)
+            if reg is not None and reg.fileobj is fileobj:
+                # One writer at a time: a second write must not slip its
+                # bytes into the middle of a first one still in progress.
+                other = reg.writing
+                if other is not None and other is not trap and other.waited:
+                    raise ResourceBusy(
+                        "%r: %r cannot write fd %d while an earlier write of %d bytes "
+                        "is only %d bytes in; only one task may write a descriptor at "
+                        "a time" % (trap, task, fd, len(other.data), other.sent))
+            elif isinstance(fileobj, socket.socket) and fileobj.gettimeout() != 0.0:
+                # (A registered socket was made non-blocking then.)
+                fileobj.setblocking(False)      # or send() could stall everyone
+        data = trap.data
+        sent = trap.sent
+        while True:
+            try:
+                if isinstance(fileobj, socket.socket):
+                    sent += fileobj.send(memoryview(data)[sent:] if sent else data)
+                elif trap.waited or not os.get_blocking(fd):
+                    # A blocking pipe is only written once it is writable, and
+                    # a little at a time, so the write itself cannot block.
+                    chunk = memoryview(data)[sent:]
+                    if os.get_blocking(fd):
+                        chunk = chunk[:PIPE_CHUNK]
+                    sent += os.write(fd, chunk)
+            except BlockingIOError:
+                pass
+            except OSError as error:
+                trap.waited = False
+                error.bytes_written = sent
+                raise
+            trap.sent = sent
+            if sent >= len(data):
+                trap.waited = False
+                return None
+            trap.waited = True
+            if self._wait_writable(task, trap) is PARKED:
+                self._fds[fd].writing = trap
+                return PARKED
+            # Not pollable (a regular file): always writable, go on writing.
+
+    def _trap_accept(self, task, trap):
+        # Try first: under load connections queue up, and waiting before each
+        # accept would cost a poll per connection.
+        listener = trap.fileobj
+        if listener.gettimeout() != 0.0:
+            listener.setblocking(False)     # or accept() could stall everyone
+        try:
+            conn, address = listener.accept()
+        except BlockingIOError:
+            return self._wait_readable(task, trap)
+        conn.setblocking(False)
+        if conn.family in _TCP_FAMILIES:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, address
+
+    def _trap_connect(self, task, trap):
+        sock = trap.fileobj
+        if trap.waited:                 # writable: the connection is settled
+            trap.waited = False
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        else:
+            if sock.gettimeout() != 0.0:
+                sock.setblocking(False)
+            err = sock.connect_ex(trap.address)
+            if err in _IN_PROGRESS:
+                trap.waited = True
+                return self._wait_writable(task, trap)
+        if err:
+            raise OSError(err, "%s (connecting to %r)" % (os.strerror(err), trap.address))
+        return None
+
+    def _trap_read_wait(self, task, trap):
+        if trap.waited:                 # dispatched again: it is readable
+            trap.waited = False
+            _check_open(trap)           # (poll() calls a closed fd "ready")
+            return None
+        parked = self._wait_readable(task, trap)
+        trap.waited = parked is PARKED
+        return parked
+
+    def _trap_write_wait(self, task, trap):
+        if trap.waited:
+            trap.waited = False
+            _check_open(trap)
+            return None
+        parked = self._wait_writable(task, trap)
+        trap.waited = parked is PARKED
+        return parked
+
+    def _trap_recvfrom(self, task, trap):
+        if trap.waited:                 # readable: a datagram is there
+            trap.waited = False
+            try:
+                return trap.fileobj.recvfrom(trap.nbytes)
+            except BlockingIOError:     # pragma: no cover - a spurious wake-up (another reader took it)
+                pass
+        trap.waited = True
+        return self._wait_readable(task, trap)
+
+    def _trap_sendto(self, task, trap):
+        trap.waited = False
+        sock = trap.fileobj
+        if sock.gettimeout() != 0.0:
+            sock.setblocking(False)
+        try:
+            return sock.sendto(trap.data, trap.address)
+        except BlockingIOError:         # pragma: no cover - Linux drops datagrams rather than block
+            trap.waited = True
+            return self._wait_writable(task, trap)
+
+
+_TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY)
+
+
+def _own(task, fd):
+    """Note that ``task`` owns ``fd``'s registration (released when it ends)."""
+    if task._fds is None:
+        task._fds = set()
+    task._fds.add(fd)
+
+
+def _disown(task, fd):
+    if task._fds is not None:
+        task._fds.discard(fd)
+
+
+def _is_closed(fileobj):
+    if type(fileobj) is int:
+        try:
+            os.fstat(fileobj)
+        except OSError:
+            return True
+        return False
+    try:
+        return fileobj.fileno() < 0
+    except (OSError, ValueError):
+        return True
+
+
+def _check_open(trap):
+    if _is_closed(trap.fileobj):
+        raise OSError(errno.EBADF, "%r: fd %d was closed while waiting" % (trap, trap.fd))
