@@ -81,22 +81,21 @@ import gc
 import heapq
 import logging
 import os
-import socket
 import sys
-import threading
 import time
 import weakref
 from collections import deque
 from itertools import count
 from types import CoroutineType, GeneratorType
-from typing import (Any, Callable, Coroutine, Deque, Dict, Generator, Iterable, List, Optional,
-                    Tuple, TypeVar, Union)
+from typing import (Any, Callable, Deque, Dict, Iterable, List,  # noqa: F401 (type comments)
+                    Optional)
 
 from . import descriptors as _descriptors
 from .descriptors import SWEEP_INTERVAL, DescriptorWaiting, _Registration  # noqa: F401 (typing)
 from .errors import Cancelled, TaskError
+from .hostloop import FromOutside, running as _running
 from .poller import default_poller
-from .task import Task
+from .task import CoroutineLike, T, Task
 from .traps import (PARKED, Trap, _check_coro, _describe, accept, call, cancel, clear_alarm,
                     connect, current, current_kernel, join, park, read, read_wait,
                     recvfrom, sendto, set_alarm, sleep, spawn, write, write_wait)
@@ -105,12 +104,6 @@ from .waitqueue import WaitQueue
 __all__ = ["Kernel", "WaitQueue", "run", "current_task", "running_kernel", "PARKED", "BUDGET"]
 
 log = logging.getLogger("trampoline")
-
-T = TypeVar("T")
-
-#: What a task runs: a generator that yields traps, or an ``async def``
-#: coroutine object, returning a ``T``.
-CoroutineLike = Union[Generator[Any, Any, T], Coroutine[Any, Any, T]]
 
 #: How many traps a task may complete in one turn before it goes to the back
 #: of the ready queue.  Bounds how long one busy task delays the others and
@@ -130,12 +123,9 @@ MAX_TIMEOUT = 3600.0
 #: before run() returns, so the reports come within a SWEEP_INTERVAL.
 _COLLECT_FOR_REPORTS = sys.implementation.name != "cpython"
 
-# Which kernel, if any, is running in this thread: run() inside a running
-# kernel is an error, not a silent deadlock.
-_running = threading.local()
 
 
-class Kernel(DescriptorWaiting):
+class Kernel(DescriptorWaiting, FromOutside):
     """Runs tasks.  ``with Kernel() as kernel: kernel.run(main())``.
 
     ``selector`` is any ``selectors`` selector (default: epoll on Linux,
@@ -177,15 +167,7 @@ class Kernel(DescriptorWaiting):
         self._next_sweep = 0.0              # when to look for closed fds next
         self._running = False
         self._current = None                # the task running now (see current_task)
-        # Other threads hand calls to the kernel through _calls and wake it by
-        # writing a byte to _wake_send; the poller watches _wake_recv.
-        self._calls = deque()               # type: Deque[Tuple[Callable[..., Any], Tuple[Any, ...]]]
-        self._calls_lock = threading.Lock()
-        self._wake_recv, self._wake_send = socket.socketpair()
-        self._wake_recv.setblocking(False)
-        self._wake_send.setblocking(False)
-        self._wake_fd = self._wake_recv.fileno()
-        self._poller.register(self._wake_fd, self._poller.READ)
+        self._open_wake_channel()           # for other threads (see FromOutside)
         self._closed = False
         self.debug = debug
         # The trap table: one handler per trap type.  Adding a trap is adding
@@ -325,29 +307,6 @@ class Kernel(DescriptorWaiting):
             self._wake_recv.close()
             self._wake_send.close()
 
-    def call_threadsafe(self, func: Callable[..., Any], *args: Any) -> None:
-        """From any thread: have the kernel call ``func(*args)`` soon, in its
-        own thread, between tasks.  Returns at once; wakes a kernel blocked
-        in its poller.  An exception ``func`` raises is logged."""
-        with self._calls_lock:
-            self._calls.append((func, args))
-            first = len(self._calls) == 1
-        if first:                       # one byte wakes it; more would pile up
-            try:
-                self._wake_send.send(b"\0")
-            except (BlockingIOError, OSError):
-                pass                    # already full of wake-ups, or closed
-
-    def owns_thread(self) -> bool:
-        """True when called from the thread this kernel is running in."""
-        return getattr(_running, "kernel", None) is self
-
-    def spawn_threadsafe(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> None:
-        """From any thread: start ``coro`` as a new task, in a copy of the
-        calling thread's context.  Returns at once."""
-        _check_coro(coro, "spawn_threadsafe")
-        self.call_threadsafe(self._spawn, coro, name, contextvars.copy_context())
-
     # --------------------------------------------- time and alarms
     #
     # Plain methods, for code that runs in the kernel's thread but cannot
@@ -393,95 +352,6 @@ class Kernel(DescriptorWaiting):
         must let pass, for the scope around it."""
         alarms = [item for item in task._pending or () if type(item) is list]
         return min(alarms, key=_alarm_order)[3] if alarms else None
-
-    # ------------------------------------------- driven by a host loop
-    #
-    # A program with a loop of its own (a GUI, a game, asyncio) runs the
-    # kernel a round at a time instead of calling run(): it starts tasks with
-    # spawn(), watches fileno() for I/O and calls run_once() when that is
-    # readable or when next_deadline() says a timer is due.
-
-    def spawn(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> Task:
-        """Start ``coro`` as a new task and return its Task, from the
-        kernel's own thread when no task is running (inside a task, yield the
-        ``spawn`` trap; from another thread, use spawn_threadsafe)."""
-        _check_coro(coro, "spawn")
-        if self._closed:
-            coro.close()
-            raise RuntimeError("this Kernel is closed")
-        if self._running and not self.owns_thread():
-            coro.close()
-            raise RuntimeError("Kernel.spawn() called from another thread while the "
-                               "kernel runs; use kernel.spawn_threadsafe(coro)")
-        return self._spawn(coro, name)
-
-    def run_once(self, timeout: float = 0) -> None:
-        """One round of the loop: run the tasks that are ready (each until it
-        blocks, or for its budget), wait at most ``timeout`` seconds for I/O
-        (not at all while tasks are still ready) and make its waiters ready,
-        then fire due timers.  Tasks still alive afterwards stay alive for
-        the next round; ``close()`` ends them without their cleanup, so let
-        them finish (or cancel them and run rounds) first."""
-        if self._closed:
-            raise RuntimeError("this Kernel is closed")
-        if getattr(_running, "kernel", None) is not None:
-            raise RuntimeError("run_once() called inside a running kernel")
-        if self._running:
-            raise RuntimeError("run_once(): this kernel is running in another thread")
-        _running.kernel = self
-        self._running = True
-        try:
-            self._run_until(_true)          # runs the ready tasks once
-            wait = self.next_deadline()
-            if wait is None or wait > timeout:
-                wait = timeout
-            self._poll(max(wait, 0))
-        finally:
-            _running.kernel = None
-            self._running = False
-
-    def next_deadline(self) -> Optional[float]:
-        """Seconds until the kernel wants ``run_once()`` again even if no I/O
-        arrives: 0 while tasks are ready, the time to the next timer, or None
-        if nothing but I/O (or another thread) can wake a task.  While
-        descriptors are registered it is at most SWEEP_INTERVAL, for the
-        closed-descriptor sweep."""
-        if self._ready:
-            return 0.0
-        sleeping = self._sleeping
-        wake_at = sleeping[0][0] if sleeping else None
-        if self._fds and (wake_at is None or self._next_sweep < wake_at):
-            wake_at = self._next_sweep
-        if wake_at is None:
-            return None
-        return max(wake_at - self._clock(), 0.0)
-
-    def fileno(self) -> int:
-        """A descriptor that becomes readable when the kernel has I/O to
-        process (including calls and tasks handed in by other threads): the
-        epoll (or kqueue) descriptor itself.  Watch it from a host loop and
-        call run_once() when it is readable."""
-        try:
-            return self._poller.fileno()
-        except AttributeError:
-            raise RuntimeError("Kernel.fileno() needs an epoll or kqueue poller; this "
-                               "kernel polls with %r: drive it with run_once() on a "
-                               "timer instead" % self._poller) from None
-
-    def _run_calls(self):
-        """Run the calls other threads handed in (see call_threadsafe)."""
-        try:
-            while self._wake_recv.recv(4096):   # pragma: no branch - the socket closes only with us
-                pass
-        except BlockingIOError:
-            pass
-        with self._calls_lock:
-            calls, self._calls = self._calls, deque()
-        for func, args in calls:
-            try:
-                func(*args)
-            except Exception:
-                log.exception("call_threadsafe(%r) raised", func)
 
     def __enter__(self) -> "Kernel":
         return self
@@ -1236,10 +1106,6 @@ def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
     with Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock,
                 monitor=monitor) as kernel:
         return kernel.run(coro, shutdown_signals=shutdown_signals)
-
-
-def _true():
-    return True
 
 
 def _switched_on(name):

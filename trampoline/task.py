@@ -15,11 +15,17 @@ import copy
 import logging
 import traceback
 import weakref
-from typing import Any, List, Optional, Tuple
+from typing import Any, Coroutine, Generator, List, Optional, Tuple, TypeVar, Union
 
 from .errors import TaskError
 
 __all__ = ["Task"]
+
+T = TypeVar("T")
+
+#: What a task runs: a generator that yields traps, or an ``async def``
+#: coroutine object, returning a ``T``.
+CoroutineLike = Union[Generator[Any, Any, T], Coroutine[Any, Any, T]]
 
 log = logging.getLogger("trampoline")
 

@@ -1,0 +1,184 @@
+"""From outside the tasks: other threads, and a host loop that drives the kernel.
+
+Two kinds of code talk to a kernel without being one of its tasks:
+
+* **Other threads.**  ``call_threadsafe(func, *args)`` hands the kernel a
+  call to make in its own thread, between tasks; ``spawn_threadsafe`` starts
+  a task.  The calls wait in a list behind a lock, and one byte written to a
+  socket pair wakes a kernel blocked in its poller (the poller watches the
+  other end).  ``WaitQueue.wake_threadsafe`` and ``Future.set_result`` are
+  built on this.
+* **A host loop** -- a GUI's, a game's, asyncio's -- that runs the kernel a
+  round at a time instead of calling ``run()``: it starts tasks with
+  ``spawn()``, watches ``fileno()`` for I/O, and calls ``run_once()`` when
+  that is readable or when ``next_deadline()`` says a timer is due.
+
+It is a mixin of ``Kernel``.  What it uses of the kernel: ``_poller``,
+``_ready``, ``_sleeping``, ``_fds``, ``_next_sweep``, ``_clock``,
+``_closed``, ``_running``, ``_spawn``, ``_run_until`` and ``_poll``.  This
+module must never import the kernel (the kernel imports it).
+"""
+
+import contextvars
+import logging
+import socket
+import threading
+from collections import deque
+from typing import Any, Callable, Deque, Optional, Tuple  # noqa: F401 (type comments)
+
+from .task import CoroutineLike, Task
+from .traps import _check_coro
+
+__all__ = ["FromOutside", "running"]
+
+log = logging.getLogger("trampoline")
+
+#: Which kernel, if any, is running in this thread (``running.kernel``):
+#: ``run()`` inside a running kernel is an error, not a silent deadlock, and
+#: ``current_task()`` needs no trap to answer.
+running = threading.local()
+
+
+class FromOutside:
+    """The thread-safe and host-loop half of ``Kernel`` (see the module
+    docstring)."""
+
+    # What it uses of the kernel (declared for type checkers; set by Kernel).
+    _poller: Any
+    _ready: Any
+    _sleeping: Any
+    _fds: Any
+    _next_sweep: float
+    _clock: Callable[[], float]
+    _closed: bool
+    _running: bool
+    _spawn: Callable[..., Task]
+    _run_until: Callable[..., None]
+    _poll: Callable[[float], None]
+
+    def _open_wake_channel(self):
+        # Other threads hand calls to the kernel through _calls and wake it by
+        # writing a byte to _wake_send; the poller watches _wake_recv.
+        self._calls = deque()               # type: Deque[Tuple[Callable[..., Any], Tuple[Any, ...]]]
+        self._calls_lock = threading.Lock()
+        self._wake_recv, self._wake_send = socket.socketpair()
+        self._wake_recv.setblocking(False)
+        self._wake_send.setblocking(False)
+        self._wake_fd = self._wake_recv.fileno()
+        self._poller.register(self._wake_fd, self._poller.READ)
+
+    def call_threadsafe(self, func: Callable[..., Any], *args: Any) -> None:
+        """From any thread: have the kernel call ``func(*args)`` soon, in its
+        own thread, between tasks.  Returns at once; wakes a kernel blocked
+        in its poller.  An exception ``func`` raises is logged."""
+        with self._calls_lock:
+            self._calls.append((func, args))
+            first = len(self._calls) == 1
+        if first:                       # one byte wakes it; more would pile up
+            try:
+                self._wake_send.send(b"\0")
+            except (BlockingIOError, OSError):
+                pass                    # already full of wake-ups, or closed
+
+    def owns_thread(self) -> bool:
+        """True when called from the thread this kernel is running in."""
+        return getattr(running, "kernel", None) is self
+
+    def spawn_threadsafe(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> None:
+        """From any thread: start ``coro`` as a new task, in a copy of the
+        calling thread's context.  Returns at once."""
+        _check_coro(coro, "spawn_threadsafe")
+        self.call_threadsafe(self._spawn, coro, name, contextvars.copy_context())
+
+    # ------------------------------------------- driven by a host loop
+    #
+    # A program with a loop of its own (a GUI, a game, asyncio) runs the
+    # kernel a round at a time instead of calling run(): it starts tasks with
+    # spawn(), watches fileno() for I/O and calls run_once() when that is
+    # readable or when next_deadline() says a timer is due.
+
+    def spawn(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> Task:
+        """Start ``coro`` as a new task and return its Task, from the
+        kernel's own thread when no task is running (inside a task, yield the
+        ``spawn`` trap; from another thread, use spawn_threadsafe)."""
+        _check_coro(coro, "spawn")
+        if self._closed:
+            coro.close()
+            raise RuntimeError("this Kernel is closed")
+        if self._running and not self.owns_thread():
+            coro.close()
+            raise RuntimeError("Kernel.spawn() called from another thread while the "
+                               "kernel runs; use kernel.spawn_threadsafe(coro)")
+        return self._spawn(coro, name)
+
+    def run_once(self, timeout: float = 0) -> None:
+        """One round of the loop: run the tasks that are ready (each until it
+        blocks, or for its budget), wait at most ``timeout`` seconds for I/O
+        (not at all while tasks are still ready) and make its waiters ready,
+        then fire due timers.  Tasks still alive afterwards stay alive for
+        the next round; ``close()`` ends them without their cleanup, so let
+        them finish (or cancel them and run rounds) first."""
+        if self._closed:
+            raise RuntimeError("this Kernel is closed")
+        if getattr(running, "kernel", None) is not None:
+            raise RuntimeError("run_once() called inside a running kernel")
+        if self._running:
+            raise RuntimeError("run_once(): this kernel is running in another thread")
+        running.kernel = self
+        self._running = True
+        try:
+            self._run_until(_true)          # runs the ready tasks once
+            wait = self.next_deadline()
+            if wait is None or wait > timeout:
+                wait = timeout
+            self._poll(max(wait, 0))
+        finally:
+            running.kernel = None
+            self._running = False
+
+    def next_deadline(self) -> Optional[float]:
+        """Seconds until the kernel wants ``run_once()`` again even if no I/O
+        arrives: 0 while tasks are ready, the time to the next timer, or None
+        if nothing but I/O (or another thread) can wake a task.  While
+        descriptors are registered it is at most SWEEP_INTERVAL, for the
+        closed-descriptor sweep."""
+        if self._ready:
+            return 0.0
+        sleeping = self._sleeping
+        wake_at = sleeping[0][0] if sleeping else None
+        if self._fds and (wake_at is None or self._next_sweep < wake_at):
+            wake_at = self._next_sweep
+        if wake_at is None:
+            return None
+        return max(wake_at - self._clock(), 0.0)
+
+    def fileno(self) -> int:
+        """A descriptor that becomes readable when the kernel has I/O to
+        process (including calls and tasks handed in by other threads): the
+        epoll (or kqueue) descriptor itself.  Watch it from a host loop and
+        call run_once() when it is readable."""
+        try:
+            return self._poller.fileno()
+        except AttributeError:
+            raise RuntimeError("Kernel.fileno() needs an epoll or kqueue poller; this "
+                               "kernel polls with %r: drive it with run_once() on a "
+                               "timer instead" % self._poller) from None
+
+    def _run_calls(self):
+        """Run the calls other threads handed in (see call_threadsafe)."""
+        try:
+            while self._wake_recv.recv(4096):   # pragma: no branch - the socket closes only with us
+                pass
+        except BlockingIOError:
+            pass
+        with self._calls_lock:
+            calls, self._calls = self._calls, deque()
+        for func, args in calls:
+            try:
+                func(*args)
+            except Exception:
+                log.exception("call_threadsafe(%r) raised", func)
+
+
+def _true():
+    return True
