@@ -1,0 +1,121 @@
+"""What the kernel says when something goes wrong, in the program's terms.
+
+A kernel is only as teachable as its error messages.  This module turns
+the kernel's view of a failure -- a task, a trap, a frame -- into what the
+programmer wrote: ``task 3 fetch failed: ZeroDivisionError: division by
+zero``; a deadlock as "task 2 waits in Queue.get, called at app.py:12"; a
+wrong ``yield`` with the value, the line and what to write instead; and
+tracebacks without the loop's own frames between the program's (unless
+``TRAMPOLINE_KERNEL_FRAMES=1`` asks for them).
+
+Plain functions of a task or an exception; this module never imports the
+kernel, never blocks, and changes nothing but a traceback's links.
+"""
+
+import os
+from types import GeneratorType
+
+from .errors import TaskError
+from .traps import Trap, _describe
+
+__all__ = ["KERNEL_FRAMES"]
+
+
+def _task_error(task):
+    exc = task._exception
+    if task.cancelled:
+        message = "task %d %s was cancelled" % (task.id, task.name)
+    else:
+        message = "task %d %s failed: %s" % (task.id, task.name, _exception_text(exc))
+    error = TaskError(message, task)
+    error.__cause__ = exc
+    return error
+
+
+#: Keep the kernel's own frames in the tracebacks of the tasks' exceptions
+#: (``TRAMPOLINE_KERNEL_FRAMES=1``): for debugging the kernel itself.  By
+#: default they are trimmed, so that an error raised three subroutine calls
+#: deep shows those three calls, in order, as a plain call stack would --
+#: not the loop's ``throw`` between every two of them.
+KERNEL_FRAMES = os.environ.get("TRAMPOLINE_KERNEL_FRAMES", "") not in ("", "0")
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+# The files whose frames are the loop's own: the kernel and its two mixins.
+_KERNEL_FILES = frozenset(os.path.join(os.path.dirname(__file__), name)
+                          for name in ("kernel.py", "descriptors.py", "hostloop.py"))
+
+
+def _trim_kernel_frames(exc):
+    """Cut the loop's own entries off the front of ``exc``'s traceback.
+    Each level of the trampoline an exception goes through puts its entries
+    in front (the loop's frame, then the generator it threw into), so
+    trimming the front at every level leaves none in between -- and costs
+    the same at every level, however deep the calls (trimming the whole
+    chain each time would cost the square of the depth)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename in _KERNEL_FILES:
+        tb = tb.tb_next
+    exc.__traceback__ = tb
+
+
+def _exception_text(exc):
+    """``ZeroDivisionError: division by zero``, as a traceback's last line."""
+    text = str(exc)
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+def _waiting_in(task):
+    """What a parked task waits in, in the program's terms: the library
+    call it made (``Queue.get``, ``Lock.acquire``...) and the line that
+    made it -- not the wait queue underneath."""
+    calls = []                          # (generator or coroutine, its frame), outermost first
+    for coro in task._stack + [task._coro]:
+        while coro is not None:
+            frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
+            if frame is None:           # (an iterator that is no generator: its end)
+                break
+            calls.append((coro, frame))
+            coro = getattr(coro, "gi_yieldfrom", None) or getattr(coro, "cr_await", None)
+    own = [i for i, (_, frame) in enumerate(calls)
+           if not frame.f_code.co_filename.startswith(_PACKAGE)]
+    if not own:                         # one of trampoline's own tasks
+        return "%r" % task
+    caller = calls[own[-1]][1]
+    if own[-1] + 1 < len(calls):        # the library's call, outermost: Queue.get
+        coro, frame = calls[own[-1] + 1]
+        owner = frame.f_locals.get("self")
+        if owner is not None:           # a method: named after the object's class
+            what = "%s.%s" % (type(owner).__name__, frame.f_code.co_name)
+        else:                           # a function: its name, as the call made it
+            what = coro.__qualname__
+    else:                               # a trap yielded by the program itself
+        what = "%r" % (task._waiting,)
+    return "task %d %s waits in %s, called at %s:%d (in %s)" % (
+        task.id, task.name, what, caller.f_code.co_filename, caller.f_lineno,
+        caller.f_code.co_name)
+
+
+def _where(task):
+    """file:line where the task's innermost frame is."""
+    coro = task._coro
+    frame = coro.gi_frame if type(coro) is GeneratorType else coro.cr_frame
+    return "%s:%d" % (frame.f_code.co_filename, frame.f_lineno)
+
+
+def _bad_yield_message(task, value):
+    where = "task %d %s yielded %%s at %s" % (task.id, task.name, _where(task))
+    if isinstance(value, type) and issubclass(value, Trap):
+        return (where % ("the trap function %s itself" % value.__name__)
+                + "; call it to make a trap: yield %s(...)" % value.__name__)
+    if callable(value) and not isinstance(value, Trap):
+        name = getattr(value, "__qualname__", repr(value))
+        return (where % ("the function %s" % name)
+                + "; yield a trap or a generator: call it, yield %s(...)" % name)
+    if value is None:                   # a bare "yield", as in a plain generator
+        return (where % "None (a bare 'yield')"
+                + ", which is not a trap: to let the other tasks run, yield sleep(0) "
+                  "(await sleep(0) in an async def)")
+    return (where % _describe(value)
+            + ", which is not a trap; yield a trap (read, write, sleep, spawn, ...) "
+              "or a generator to call it as a subroutine")
