@@ -18,7 +18,8 @@ from .clock import VirtualClock
 from .combinators import disable_cancellation, select, shield
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
 from .future import Future
-from .kernel import Kernel, WaitQueue, current_task, run
+from .kernel import Kernel, WaitQueue, current_task
+from .runner import run
 from .net import listen
 from .sync import (Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event,
                    LifoQueue, Lock, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown,

@@ -80,7 +80,6 @@ import contextvars
 import gc
 import heapq
 import logging
-import os
 import sys
 import time
 import weakref
@@ -102,7 +101,7 @@ from .traps import (PARKED, _check_coro, accept, call, cancel, clear_alarm,
                     recvfrom, sendto, set_alarm, sleep, spawn, write, write_wait)
 from .waitqueue import WaitQueue
 
-__all__ = ["Kernel", "WaitQueue", "run", "current_task", "running_kernel", "PARKED", "BUDGET"]
+__all__ = ["Kernel", "WaitQueue", "current_task", "running_kernel", "PARKED", "BUDGET"]
 
 log = logging.getLogger("trampoline")
 
@@ -207,10 +206,27 @@ class Kernel(DescriptorWaiting, FromOutside):
         # `ps` and `where`, and an instrument noting when each task last ran.
         self.monitor = None
         if monitor:
-            from .monitor import Monitor
-            self.monitor = Monitor(self, monitor)
+            self.monitor = self._extension("monitor")(self, monitor)
             instruments = list(instruments) + [self.monitor]
         self._instrument(instruments)
+
+    # ------------------------------------------------------ extensions
+
+    #: What serves the options that layers above the kernel provide -- the
+    #: constructor's ``debug=`` and ``monitor=``, ``run``'s
+    #: ``shutdown_signals=`` -- by name: ``extensions["debug"](kernel)``
+    #: (trampoline.debug), ``extensions["monitor"](kernel, address)``
+    #: (trampoline.monitor), ``extensions["shutdown_signals"](signals,
+    #: coro)`` (trampoline.signals).  Filled in by trampoline.runner, which
+    #: the package imports, so that the kernel imports none of them.
+    extensions = {}                 # type: Dict[str, Callable[..., Any]]
+
+    def _extension(self, name):
+        try:
+            return self.extensions[name]
+        except KeyError:
+            raise RuntimeError("the kernel's %r option needs trampoline.runner, which "
+                               "'import trampoline' loads" % name) from None
 
     # ----------------------------------------------------- instruments
 
@@ -257,8 +273,7 @@ class Kernel(DescriptorWaiting, FromOutside):
         (trampoline.signals)."""
         coro = _check_coro(coro, "run")
         if shutdown_signals:
-            from .signals import _shutdown_on       # the layer above, on traps
-            coro = _shutdown_on(tuple(shutdown_signals), coro)
+            coro = self._extension("shutdown_signals")(tuple(shutdown_signals), coro)
         if self._closed:
             coro.close()
             raise RuntimeError("this Kernel is closed")
@@ -274,8 +289,7 @@ class Kernel(DescriptorWaiting, FromOutside):
         # monitor's thread and debug mode's checks (trampoline.debug).
         watchers = [self.monitor] if self.monitor else []   # type: List[Any]
         if self.debug:
-            from .debug import DebugChecks
-            watchers.append(DebugChecks(self))
+            watchers.append(self._extension("debug")(self))
         for watcher in watchers:
             watcher.start()
         main = self._spawn(coro, None)
@@ -986,31 +1000,3 @@ def _traced(handler, hooks):
     traced_handler.__wrapped__ = handler
     return traced_handler
 
-
-def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
-        instruments: Iterable[Any] = (), clock: Optional[Callable[[], float]] = None,
-        monitor: Any = False, shutdown_signals: Iterable[int] = ()) -> T:
-    """Run ``coro`` in a new kernel and return its result.
-
-    The kernel is closed afterwards.  ``shutdown_signals`` is passed to
-    ``Kernel.run``, the other keywords to ``Kernel``.
-    The environment switches on what the code did not: ``TRAMPOLINE_DEBUG=1``
-    debug mode, ``TRAMPOLINE_MONITOR=1`` (or ``=host:port``) the monitor,
-    ``TRAMPOLINE_TRACE=1`` a text trace on stderr -- as does running the
-    program under ``python3 -m trampoline.trace``.
-    """
-    debug = debug or _switched_on("TRAMPOLINE_DEBUG") is not None
-    monitor = monitor or _switched_on("TRAMPOLINE_MONITOR")
-    if _switched_on("TRAMPOLINE_TRACE") or "trampoline.trace" in sys.modules:
-        from .trace import environment_instruments     # imported only when asked for
-        instruments = list(instruments) + environment_instruments()
-    with Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock,
-                monitor=monitor) as kernel:
-        return kernel.run(coro, shutdown_signals=shutdown_signals)
-
-
-def _switched_on(name):
-    """The value of environment variable ``name``, or ``None`` if it is
-    unset, empty or "0"."""
-    value = os.environ.get(name, "")
-    return None if value in ("", "0") else value

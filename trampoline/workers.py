@@ -71,7 +71,7 @@ from typing import Any, Callable, Optional
 
 from .combinators import select, shield
 from .errors import Cancelled, TaskError, TrampolineError
-from .kernel import run
+from .runner import run
 from .net import check_port, listen
 from .streams import _check_server_args, _serve
 from .timeouts import TaskTimeout, timeout_after
