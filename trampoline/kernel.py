@@ -53,24 +53,25 @@ interrupted again.
 Each task runs in a ``contextvars`` context of its own, copied from its
 parent's when it is spawned (asyncio's rule).
 
-Descriptor traps: wait first, or try first?
--------------------------------------------
-``read`` and ``recvfrom`` *wait first*: the data is usually not there yet,
-and a failed ``recv`` costs an exception.  ``write``, ``sendto``, ``accept``
-and ``connect`` *try first*: there is usually room, a queued connection, or
-a connection that completes at once.  Either way a trap that had to park is
-dispatched again when its descriptor is ready, and its ``waited`` flag tells
-the handler which time this is.
+Where the rest is
+-----------------
+The kernel is this file and two mixins of ``Kernel``, each a module of its
+own: ``descriptors.py`` (registrations, the descriptor traps, the
+closed-descriptor sweep: the I/O layer) and ``hostloop.py`` (calls from
+other threads, the wake-up socket pair, ``run_once`` for a host loop).
+Beside them: ``waitqueue.py`` (``WaitQueue``, under every sync object),
+``diagnostics.py`` (error messages in the program's terms) and
+``runner.py`` (``run()``, and the options served from above: debug mode,
+the monitor, shutdown signals).
 
 Design rules
 ------------
 * The kernel is small and knows nothing above it.  Sockets helpers,
   synchronisation, tracing and examples are built *on* traps, never wired
   into this file.  A new need gets one small general primitive here.
-* Speed comes from doing less: a read waits for readiness *before* calling
-  ``recv`` (a ``recv`` that would fail costs an exception); a descriptor stays
-  registered across the waits of a task instead of being registered and
-  unregistered every time; state lives in attributes and locals.
+* Speed comes from doing less: a task runs on while its traps complete at
+  once; the poller is asked only every ``POLL_EVERY`` turns while tasks are
+  ready; state lives in attributes, and the hot path's names in locals.
 * Errors are the task's: a bad trap, a bad argument, a failed system call is
   thrown into the task that caused it, at its ``yield``.  The kernel and every
   other task keep running.
