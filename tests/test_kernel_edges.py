@@ -12,6 +12,8 @@ import threading
 
 import pytest
 
+import trampoline
+
 from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, ignore_after,
                         join, read, read_wait, recvfrom, run, sendto, sleep, spawn)
 from trampoline.traps import park, set_alarm
@@ -346,3 +348,27 @@ def test_where_looks_through_a_yield_from_of_a_plain_iterator():
         return [name for _, _, name in frames]
 
     assert run(main()) == ["parked"]
+
+
+def test_a_kernel_option_whose_extension_is_missing_says_what_provides_it(monkeypatch):
+    """The kernel imports nothing above it: debug mode is served by an
+    extension that trampoline.runner registers.  Without it, the option
+    says where it comes from instead of failing obscurely."""
+    from trampoline.kernel import Kernel
+    monkeypatch.delitem(Kernel.extensions, "debug")
+
+    def main():
+        yield sleep(0)
+
+    with Kernel(debug=True) as kernel:
+        coro = main()
+        with pytest.raises(RuntimeError, match="trampoline.runner"):
+            kernel.run(coro)
+        assert coro.gi_frame is None    # closed, not left to warn
+    monkeypatch.undo()
+    assert trampoline.run(main()) is None   # and the thread runs kernels as before
+
+
+def test_a_wait_queue_says_how_many_wait():
+    from trampoline.waitqueue import WaitQueue
+    assert repr(WaitQueue()) == "<WaitQueue waiting=0>"

@@ -284,13 +284,17 @@ class Kernel(DescriptorWaiting, FromOutside):
                 "run() called inside a running kernel; a task calls another "
                 "coroutine with 'yield coro' (or 'await call(coro)'), or starts "
                 "one with 'yield spawn(coro)'")
-        _running.kernel = self
-        self._running = True
         # What runs beside the loop while it turns, only when asked for: the
         # monitor's thread and debug mode's checks (trampoline.debug).
         watchers = [self.monitor] if self.monitor else []   # type: List[Any]
         if self.debug:
-            watchers.append(self._extension("debug")(self))
+            try:
+                watchers.append(self._extension("debug")(self))
+            except BaseException:
+                coro.close()
+                raise
+        _running.kernel = self
+        self._running = True
         for watcher in watchers:
             watcher.start()
         main = self._spawn(coro, None)
