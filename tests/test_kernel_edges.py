@@ -372,3 +372,26 @@ def test_a_kernel_option_whose_extension_is_missing_says_what_provides_it(monkey
 def test_a_wait_queue_says_how_many_wait():
     from trampoline.waitqueue import WaitQueue
     assert repr(WaitQueue()) == "<WaitQueue waiting=0>"
+
+
+def test_a_host_loop_lists_the_live_tasks_and_cancels_one_outside_any_task():
+    log = []
+
+    def worker(name):
+        try:
+            yield sleep(3600)
+        except Cancelled as exc:
+            log.append((name, str(exc)))
+            raise
+
+    with Kernel(clock=VirtualClock()) as kernel:
+        first = kernel.spawn(worker("first"), name="first")
+        second = kernel.spawn(worker("second"), name="second")
+        kernel.run_once()
+        assert kernel.tasks() == [first, second]
+        kernel.cancel(first)                            # a new Cancelled
+        kernel.cancel(second, Cancelled("by the tool"))
+        kernel.run_once()
+        kernel.cancel(first)                            # done: nothing happens
+        assert kernel.tasks() == []
+    assert log == [("first", "cancelled from outside the tasks"), ("second", "by the tool")]

@@ -186,7 +186,7 @@ def _main_then_cancel_the_rest(coro: "TrampolineCoroutine[T]") -> Generator[Any,
     finally:
         me = yield current()
         kernel = yield current_kernel()
-        for task in list(kernel._tasks.values()):  # (read only, as the monitor does)
+        for task in kernel.tasks():
             if task is not me and not task.done:
                 yield cancel(task)
 

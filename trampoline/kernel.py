@@ -358,6 +358,20 @@ class Kernel(DescriptorWaiting, FromOutside):
             pending.remove(alarm)
         return False
 
+    def tasks(self) -> List[Task]:
+        """Every task alive now, in the order they were spawned: for tools
+        that look at a running program (the monitor, a test's teardown)."""
+        return list(self._tasks.values())
+
+    def cancel(self, task: Task, exception: Optional[BaseException] = None) -> None:
+        """From the kernel's thread, outside any task (a tool, a host loop's
+        callback): throw ``exception`` (a new ``Cancelled`` by default) into
+        ``task`` as the ``cancel`` trap does, without waiting.  Inside a
+        task, ``yield cancel(task)`` instead."""
+        if not task.done:
+            self._cancel(task, Cancelled("cancelled from outside the tasks")
+                         if exception is None else exception)
+
     def defer_cancellation(self, task, defer=True):
         """While ``task`` defers cancellation (each ``defer=True`` undone by
         one ``defer=False``: they nest), cancellations and alarms do not

@@ -270,10 +270,16 @@ class Monitor:
 
     # ----------------------------------- the questions (kernel thread)
 
+    def _task(self, task_id):
+        for task in self.kernel.tasks():
+            if task.id == task_id:
+                return task
+        return None
+
     def _ps(self, everything=False):
         now = time.monotonic()
         rows = [("ID", "NAME", "STATE", "FOR", "WAITING ON")]
-        tasks = sorted(self.kernel._tasks.values(), key=lambda task: task.id)
+        tasks = self.kernel.tasks()                 # (in spawn order: by id)
         hidden = 0
         if not everything:
             shown = [task for task in tasks if not task.name.startswith(INTERNAL)]
@@ -294,7 +300,7 @@ class Monitor:
         return table
 
     def _where(self, task_id):
-        task = self.kernel._tasks.get(task_id)
+        task = self._task(task_id)
         if task is None:
             return "no task %d (it has finished, or never was; see ps)" % task_id, []
         waiting = task._waiting
@@ -303,18 +309,18 @@ class Monitor:
             "" if waiting is None else " on %s" % describe_trap(waiting)), task.where()
 
     def _cancel(self, task_id):
-        task = self.kernel._tasks.get(task_id)
+        task = self._task(task_id)
         if task is None:
             return "no task %d (it has finished, or never was; see ps)" % task_id
         if task.id in self._main_ids and not task.name.startswith(INTERNAL):
             # The program's main task: the program ends when it has cleaned
             # up, and says why, without a traceback.
-            self.kernel._cancel(task, CancelledFromMonitor(
+            self.kernel.cancel(task, CancelledFromMonitor(
                 "task %d %s, the program's main task, was cancelled from the "
                 "trampoline monitor: the program stops" % (task.id, task.name)))
             return ("cancelled task %d %s, the program's main task: the program stops "
                     "once it has cleaned up" % (task.id, task.name))
-        self.kernel._cancel(task, Cancelled("cancelled from the monitor"))
+        self.kernel.cancel(task, Cancelled("cancelled from the monitor"))
         return "cancelled task %d %s: Cancelled is raised where it waits" % (task.id, task.name)
 
 
