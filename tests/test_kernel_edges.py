@@ -395,3 +395,29 @@ def test_a_host_loop_lists_the_live_tasks_and_cancels_one_outside_any_task():
         kernel.cancel(first)                            # done: nothing happens
         assert kernel.tasks() == []
     assert log == [("first", "cancelled from outside the tasks"), ("second", "by the tool")]
+
+
+def test_handlers_wrapped_twice_count_every_trap_and_unwrap_in_turn():
+    seen = []
+
+    def counting(label):
+        def wrap(kind, handler):
+            def counted(task, trap):
+                seen.append((label, kind.__name__ if kind else "other"))
+                return handler(task, trap)
+            return counted
+        return wrap
+
+    def main():
+        yield sleep(0)
+
+    with Kernel() as kernel:
+        unwrap_outer = kernel.wrap_handlers(counting("outer"))
+        unwrap_inner = kernel.wrap_handlers(counting("inner"))
+        kernel.run(main())
+        unwrap_inner()
+        assert "_trap_other" in vars(kernel)        # the outer wrapper's, still
+        unwrap_outer()
+        assert "_trap_other" not in vars(kernel)    # the method again
+        kernel.run(main())
+    assert seen == [("inner", "sleep"), ("outer", "sleep")]

@@ -77,7 +77,7 @@ class DebugChecks:
 
     def __init__(self, kernel):
         self.kernel = kernel
-        self._handlers = None
+        self._unwrap = None
         self._watchdog = None
 
     def start(self):
@@ -92,22 +92,25 @@ class DebugChecks:
         self._watchdog = SlowStepWatchdog(kernel)
         self._watchdog.start()
         _hook_traps()
-        # The trap table: note every trap the kernel is handed.
-        self._handlers = dict(kernel._handlers)
-        for kind, handler in self._handlers.items():
-            if isinstance(kind, type) and issubclass(kind, Trap):
-                kernel._handlers[kind] = _noting_yielded(handler)
-        # A wrong yield: add the task's stack to the TypeError.
-        kernel._trap_other = _with_stack(kernel._trap_other)
+        self._unwrap = kernel.wrap_handlers(_checking)
 
     def stop(self):
         """Turn them off again and put the kernel's tables back."""
-        kernel = self.kernel
         sys.set_coroutine_origin_tracking_depth(self._origin_depth)
         self._watchdog.stop()
-        kernel._handlers.update(self._handlers)
-        del kernel._trap_other
+        self._unwrap()
         _unhook_traps()
+
+
+def _checking(kind, handler):
+    """Debug mode's wrapper for each trap handler (see Kernel.wrap_handlers):
+    note every trap the kernel is handed; add the task's stack to the
+    TypeError of a wrong yield."""
+    if kind is None:
+        return _with_stack(handler)
+    if isinstance(kind, type) and issubclass(kind, Trap):
+        return _noting_yielded(handler)
+    return handler
 
 
 def _noting_yielded(handler):

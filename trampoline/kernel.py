@@ -229,6 +229,26 @@ class Kernel(DescriptorWaiting, FromOutside):
             raise RuntimeError("the kernel's %r option needs trampoline.runner, which "
                                "'import trampoline' loads" % name) from None
 
+    def wrap_handlers(self, wrap):
+        """Replace every trap handler by ``wrap(kind, handler)`` -- ``kind``
+        the trap's class, or None for the handler of a value that is no trap
+        (an awaitable, or a mistake) -- for tools that watch every trap (debug
+        mode).  Call it before ``run()``; returns a function that puts the
+        handlers back."""
+        handlers, other = dict(self._handlers), self._trap_other
+        wrapped_before = "_trap_other" in vars(self)
+        for kind, handler in handlers.items():
+            self._handlers[kind] = wrap(kind, handler)
+        self._trap_other = wrap(None, other)
+
+        def unwrap():
+            self._handlers.update(handlers)
+            if wrapped_before:
+                self._trap_other = other
+            else:
+                del self._trap_other        # the method again, as before
+        return unwrap
+
     # ----------------------------------------------------- instruments
 
     def _instrument(self, instruments):
