@@ -421,3 +421,32 @@ def test_handlers_wrapped_twice_count_every_trap_and_unwrap_in_turn():
         assert "_trap_other" not in vars(kernel)    # the method again
         kernel.run(main())
     assert seen == [("inner", "sleep"), ("outer", "sleep")]
+
+
+def test_an_instrument_added_while_running_sees_the_steps_and_a_trap_hook_is_refused():
+    class Steps:
+        def __init__(self):
+            self.steps = []
+
+        def task_step_done(self, task, seconds):
+            self.steps.append((task.name, seconds >= 0))
+
+    class Traps:
+        def task_trap(self, task, trap):
+            pass                        # pragma: no cover - refused before it could run
+
+    steps = Steps()
+
+    def main():
+        kernel = yield trampoline.traps.current_kernel()
+        kernel.add_instrument(steps)    # mid-step: this step is not timed
+        yield sleep(0)
+        yield sleep(0)                  # the one step it sees ends here
+        kernel.remove_instrument(steps)
+        yield sleep(0)
+
+    with Kernel() as kernel:
+        with pytest.raises(ValueError, match="task_trap"):
+            kernel.add_instrument(Traps())
+        kernel.run(main())
+    assert steps.steps == [("main", True)]

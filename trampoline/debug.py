@@ -43,6 +43,7 @@ import threading
 import time
 
 from . import traps
+from .diagnostics import _where
 from .traps import Trap
 
 __all__ = ["DebugChecks", "format_stack", "format_frames"]
@@ -224,9 +225,12 @@ class SlowStepWatchdog:
     the task step running now has run longer than that; if so it reads the
     loop thread's stack and logs, once per step, the line that blocks.
 
-    The kernel tells it when a step starts (a ``task_step`` hook) and ends
-    (``_check_slow``, which it stands in for).  Only the loop thread writes
-    ``_step``; the watchdog only reads it (one tuple, replaced whole)."""
+    The kernel tells it when a step starts and ends: it is an instrument
+    (``task_step``, ``task_step_done``), installed with
+    ``Kernel.add_instrument``.  A step it did not catch in the act but that
+    ran too long is still reported, once it is over.  Only the loop thread
+    writes ``_step``; the watchdog only reads it (one tuple, replaced
+    whole)."""
 
     def __init__(self, kernel):
         self.kernel = kernel
@@ -240,8 +244,7 @@ class SlowStepWatchdog:
     def start(self):
         kernel = self.kernel
         self._loop_thread = threading.get_ident()
-        kernel._on_step.append(self.task_step)      # (in place: the loop holds the list)
-        kernel._check_slow = self.step_ended
+        kernel.add_instrument(self)
         self._stopped.clear()
         self._thread = threading.Thread(target=self._watch, daemon=True,
                                         name="trampoline slow-step watchdog")
@@ -250,9 +253,7 @@ class SlowStepWatchdog:
     def stop(self):
         self._stopped.set()
         self._thread.join()
-        kernel = self.kernel
-        kernel._on_step.remove(self.task_step)
-        del kernel._check_slow
+        self.kernel.remove_instrument(self)
 
     # ------------------------------------------------- the loop thread
 
@@ -260,11 +261,14 @@ class SlowStepWatchdog:
         self._serial += 1
         self._step = (self._serial, task, time.perf_counter())
 
-    def step_ended(self, task, elapsed):
+    def task_step_done(self, task, elapsed):
         serial = self._step[0] if self._step is not None else None
         self._step = None
-        if serial != self._reported:        # too quick for the watchdog to see
-            type(self.kernel)._check_slow(self.kernel, task, elapsed)
+        if serial != self._reported and elapsed > self.kernel.slow_step:
+            # Too quick for the watchdog to see: say it now, after the fact.
+            log.warning("%r ran for %.3f s without yielding (it is now at %s); "
+                        "it blocks every other task meanwhile", task, elapsed,
+                        _where(task) if task._coro is not None else "its end")
 
     # ---------------------------------------------------- its own thread
 

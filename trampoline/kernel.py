@@ -92,7 +92,7 @@ from typing import (Any, Callable, Deque, Dict, Iterable, List,  # noqa: F401 (t
 
 from .descriptors import SWEEP_INTERVAL, DescriptorWaiting, _Registration  # noqa: F401 (typing)
 from .diagnostics import (KERNEL_FRAMES, _bad_yield_message, _task_error, _trim_kernel_frames,
-                          _waiting_in, _where)
+                          _waiting_in)
 from .errors import Cancelled
 from .hostloop import FromOutside, running as _running
 from .poller import default_poller
@@ -254,8 +254,9 @@ class Kernel(DescriptorWaiting, FromOutside):
     def _instrument(self, instruments):
         """Install instruments: objects with any of the methods
         ``task_spawned(task)``, ``task_step(task, value)``,
-        ``task_trap(task, trap)``, ``task_exited(task)``, ``io_wait(timeout)``,
-        ``io_ready(events)``, ``timer_fired(task)`` (see trampoline.trace).
+        ``task_step_done(task, seconds)``, ``task_trap(task, trap)``,
+        ``task_exited(task)``, ``io_wait(timeout)``, ``io_ready(events)``,
+        ``timer_fired(task)`` (see trampoline.trace).
 
         With none installed they cost nothing: the loop tests an empty list
         once a turn, and ``task_trap`` is done by wrapping the handlers in
@@ -268,6 +269,7 @@ class Kernel(DescriptorWaiting, FromOutside):
 
         self._on_spawned = hooks("task_spawned")
         self._on_step = hooks("task_step")
+        self._on_step_done = hooks("task_step_done")   # (each step is timed for them)
         self._on_exited = hooks("task_exited")
         self._on_io_wait = hooks("io_wait")
         self._on_io_ready = hooks("io_ready")
@@ -278,6 +280,32 @@ class Kernel(DescriptorWaiting, FromOutside):
             self._handlers[GeneratorType] = self._handlers[CoroutineType] = self._trap_subroutine
             for kind, handler in list(self._handlers.items()):
                 self._handlers[kind] = _traced(handler, on_trap)
+
+    #: The hooks add_instrument can install while the kernel runs (the
+    #: loop holds these lists, so they change in place).
+    _LIVE_HOOKS = {"task_spawned": "_on_spawned", "task_step": "_on_step",
+                   "task_step_done": "_on_step_done", "task_exited": "_on_exited",
+                   "io_wait": "_on_io_wait", "io_ready": "_on_io_ready",
+                   "timer_fired": "_on_timer"}
+
+    def add_instrument(self, instrument):
+        """Install one more instrument, even while the kernel runs (debug
+        mode's watchdog does).  Any hook but ``task_trap``, which needs the
+        instrument at construction (``Kernel(instruments=...)``)."""
+        if hasattr(instrument, "task_trap"):
+            raise ValueError("%r has a task_trap hook: give it to Kernel(instruments=...)"
+                             % (instrument,))
+        self.instruments.append(instrument)
+        for name, hooks in self._LIVE_HOOKS.items():
+            if hasattr(instrument, name):
+                getattr(self, hooks).append(getattr(instrument, name))
+
+    def remove_instrument(self, instrument):
+        """Take out an instrument ``add_instrument`` installed."""
+        self.instruments.remove(instrument)
+        for name, hooks in self._LIVE_HOOKS.items():
+            if hasattr(instrument, name):
+                getattr(self, hooks).remove(getattr(instrument, name))
 
     # ------------------------------------------------------------ public
 
@@ -473,8 +501,8 @@ class Kernel(DescriptorWaiting, FromOutside):
         kernel = self
         handlers_get = self._handlers.get
         trap_other = self._trap_other
-        debug = self.debug
         on_step = self._on_step
+        on_step_done = self._on_step_done
         trim = not KERNEL_FRAMES            # (see _trim_kernel_frames)
 
         def step(task):
@@ -491,8 +519,7 @@ class Kernel(DescriptorWaiting, FromOutside):
             if on_step:
                 for hook in on_step:
                     hook(task, value if exc is None else exc)
-            if debug:
-                started = time.perf_counter()
+            started = time.perf_counter() if on_step_done else None
             while True:
                 if trap is None:
                     try:
@@ -550,8 +577,10 @@ class Kernel(DescriptorWaiting, FromOutside):
                     value = trap = None
                     continue
                 trap = exc = None
-            if debug:
-                kernel._check_slow(task, time.perf_counter() - started)
+            if started is not None:         # (an instrument added mid-step waits)
+                elapsed = time.perf_counter() - started
+                for hook in on_step_done:
+                    hook(task, elapsed)
 
         return step
 
@@ -663,12 +692,6 @@ class Kernel(DescriptorWaiting, FromOutside):
         waits = "\n".join("  " + _waiting_in(task) for task in self._tasks.values())
         raise RuntimeError("deadlock: every task is waiting on another task, and "
                            "nothing can wake any of them:\n%s" % waits)
-
-    def _check_slow(self, task, elapsed):
-        if elapsed > self.slow_step:
-            log.warning("%r ran for %.3f s without yielding (it is now at %s); "
-                        "it blocks every other task meanwhile", task, elapsed,
-                        _where(task) if task._coro is not None else "its end")
 
     # ------------------------------------------------------ task life
 
