@@ -54,7 +54,8 @@ SWEEP_INTERVAL = 1.0
 class _Registration:
     """One descriptor known to the poller: who waits on it, for what."""
 
-    __slots__ = ("fileobj", "reader", "writer", "events", "owner", "writing", "full")
+    __slots__ = ("fileobj", "reader", "writer", "events", "owner", "writing", "full",
+                 "plain", "pushback")
 
     def __init__(self, fileobj, owner):
         self.fileobj = fileobj      # the object the traps name (identity tells reuse)
@@ -64,6 +65,23 @@ class _Registration:
         self.owner = owner          # the task that registered it (cleans up)
         self.writing = None         # the write trap last parked on it
         self.full = False           # the last read filled its buffer: try the next
+        self.plain = type(fileobj) is socket.socket     # (the fast paths take these)
+        self.pushback = b""         # bytes read for a reader cancelled before it ran
+
+    # A reader whose read was completed as its descriptor turned up ready
+    # (see _wake_io_waiters) has its bytes in hand before it runs.  If it is
+    # cancelled then, the kernel gives them back here (as a WaitQueue passes
+    # on what it handed out: Kernel._interrupt), and the next read takes them
+    # first.
+    keep = False
+
+    def _pass_on(self, data):
+        self.pushback += data
+
+    def _take_pushback(self, nbytes):
+        data = self.pushback
+        self.pushback = data[nbytes:]
+        return data[:nbytes]
 
 
 class DescriptorWaiting:
@@ -84,6 +102,8 @@ class DescriptorWaiting:
                 return None
         elif reg.full and type(trap) is read:
             reg.full = False            # the last read filled its buffer: try now
+            return None
+        elif reg.pushback:              # bytes are waiting here already
             return None
         if reg.reader is not None:
             raise ResourceBusy(
@@ -125,6 +145,7 @@ class DescriptorWaiting:
                     self._fail_waiters(fd, old)
                 else:                   # the same descriptor under another name
                     old.fileobj = fileobj
+                    old.plain = type(fileobj) is socket.socket
                     return old
             else:
                 self._release(fd, old)
@@ -148,6 +169,9 @@ class DescriptorWaiting:
             reg.owner = waiter
             _own(waiter, fd)
             return
+        if reg.pushback and not _is_closed(reg.fileobj):
+            reg.owner = None            # its bytes wait for the next reader (the sweep
+            return                      # forgets it once it is closed)
         del self._fds[fd]
         self._poller.unregister(fd)
 
@@ -211,11 +235,15 @@ class DescriptorWaiting:
 
     def _wake_io_waiters(self, events):
         """The poller says these descriptors are ready: make their waiters
-        ready, to finish the trap they are parked in (``_trap``)."""
+        ready, to finish the trap they are parked in (``_trap``) -- or, for a
+        ``read`` of a socket, read now and make the reader ready with the
+        bytes (one dispatch per read instead of two; off while something
+        watches every trap, see Kernel.wrap_handlers)."""
         fds_get = self._fds.get
         ready_append = self._ready.append
         READY_READ = self._poller.READY_READ
         READY_WRITE = self._poller.READY_WRITE
+        inline = self._fast_paths
         for fd, mask in events:
             reg = fds_get(fd)
             if reg is None:
@@ -227,8 +255,27 @@ class DescriptorWaiting:
                 waiter = reg.reader
                 if waiter is not None:
                     reg.reader = None
-                    waiter._trap = waiter._waiting      # finish its trap
+                    trap = waiter._waiting
                     waiter._waiting = None
+                    if inline and reg.plain and type(trap) is read:
+                        trap.waited = False
+                        nbytes = trap.nbytes
+                        try:
+                            data = reg.fileobj.recv(nbytes)
+                        except BlockingIOError:     # pragma: no cover - a spurious wake-up
+                            reg.reader = waiter
+                            waiter._waiting = trap
+                            trap.waited = True
+                            continue
+                        except OSError as error:
+                            waiter._exc = error
+                        else:
+                            waiter._value = data
+                            waiter._woken = reg     # (its bytes come back if cancelled)
+                            if len(data) == nbytes:
+                                reg.full = True     # more is probably there: try at once
+                    else:
+                        waiter._trap = trap         # finish its trap
                     ready_append(waiter)
                 else:
                     idle = True
@@ -272,6 +319,12 @@ class DescriptorWaiting:
 
     def _trap_read(self, task, trap):
         if not trap.waited:
+            reg = self._fds.get(trap.fd)
+            if reg is not None and reg.pushback and reg.fileobj is trap.fileobj:
+                if reg.owner is None:       # (see _release)
+                    reg.owner = task
+                    _own(task, trap.fd)
+                return reg._take_pushback(trap.nbytes)
             trap.waited = True
             if self._wait_readable(task, trap) is PARKED:
                 return PARKED
@@ -299,6 +352,20 @@ class DescriptorWaiting:
         fileobj = trap.fileobj
         if not trap.waited:
             reg = self._fds.get(fd)
+            if reg is not None and reg.plain and reg.fileobj is fileobj and (
+                    reg.writing is None or not reg.writing.waited):
+                # The fast path: a socket known to the poller (so non-blocking)
+                # with no write in progress.  Anything unusual, the long way.
+                try:
+                    sent = fileobj.send(trap.data)
+                except BlockingIOError:
+                    sent = 0
+                except OSError as error:
+                    error.bytes_written = 0
+                    raise
+                if sent == len(trap.data):
+                    return None
+                trap.sent = sent
             if reg is not None and reg.fileobj is fileobj:
                 # One writer at a time: a second write must not slip its
                 # bytes into the middle of a first one still in progress.

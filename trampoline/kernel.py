@@ -170,6 +170,7 @@ class Kernel(DescriptorWaiting, FromOutside):
         self._current = None                # the task running now (see current_task)
         self._open_wake_channel()           # for other threads (see FromOutside)
         self._closed = False
+        self._fast_paths = True             # off while every trap is watched
         self.debug = debug
         # The trap table: one handler per trap type.  Adding a trap is adding
         # a line here and a _trap_<name> method below.
@@ -236,6 +237,7 @@ class Kernel(DescriptorWaiting, FromOutside):
         mode).  Call it before ``run()``; returns a function that puts the
         handlers back."""
         handlers, other = dict(self._handlers), self._trap_other
+        fast, self._fast_paths = self._fast_paths, False
         wrapped_before = "_trap_other" in vars(self)
         for kind, handler in handlers.items():
             self._handlers[kind] = wrap(kind, handler)
@@ -243,6 +245,7 @@ class Kernel(DescriptorWaiting, FromOutside):
 
         def unwrap():
             self._handlers.update(handlers)
+            self._fast_paths = fast
             if wrapped_before:
                 self._trap_other = other
             else:
@@ -276,6 +279,7 @@ class Kernel(DescriptorWaiting, FromOutside):
         self._on_timer = hooks("timer_fired")
         on_trap = hooks("task_trap")
         if on_trap:
+            self._fast_paths = False        # so that every dispatch is seen
             # Subroutine calls go through the table too, so they are seen.
             self._handlers[GeneratorType] = self._handlers[CoroutineType] = self._trap_subroutine
             for kind, handler in list(self._handlers.items()):

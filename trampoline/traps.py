@@ -173,14 +173,8 @@ class write(Trap):
     _shown = ("fd", "nbytes")
 
     def __init__(self, fileobj: Any, data: "Union[bytes, bytearray, memoryview]") -> None:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(
-                "write() needs bytes, bytearray or memoryview, got %s%s" % (
-                    _describe(data), "; encode it first" if isinstance(data, str) else ""))
-        if type(data) is memoryview and (data.itemsize != 1 or data.ndim != 1):
-            data = data.cast("B")           # count bytes, not items
-            if _PYPY:                       # pragma: no cover - PyPy reads a cast view's
-                data = data.tobytes()       # slices item by item (8 s for 4 MiB); one copy
+        if type(data) is not bytes:     # (the common case checks nothing more)
+            data = _check_data(data)
         try:
             fd = fileobj.fileno()
         except Exception:
@@ -195,6 +189,20 @@ class write(Trap):
     def nbytes(self) -> int:
         """How many bytes there are to write, in all."""
         return len(self.data)
+
+
+def _check_data(data):
+    """``data`` as ``write`` sends it -- a memoryview counted in bytes -- or
+    a TypeError saying what it is."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            "write() needs bytes, bytearray or memoryview, got %s%s" % (
+                _describe(data), "; encode it first" if isinstance(data, str) else ""))
+    if type(data) is memoryview and (data.itemsize != 1 or data.ndim != 1):
+        data = data.cast("B")           # count bytes, not items
+        if _PYPY:                       # pragma: no cover - PyPy reads a cast view's
+            data = data.tobytes()       # slices item by item (8 s for 4 MiB); one copy
+    return data
 
 
 class accept(Trap):
