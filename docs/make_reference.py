@@ -97,9 +97,15 @@ def class_members(cls):
     documents those, and they differ between versions and interpreters."""
     fields = getattr(cls, "_fields", ())
     builtin_bases = [base for base in cls.__mro__[1:] if base.__module__ == "builtins"]
-    for name, member in cls.__dict__.items():
-        if name.startswith("_") or name in fields:
+    # A class assembled from mixins (Kernel) shows their methods as its own.
+    mixins = [base for base in cls.__mro__[1:]
+              if base.__module__.startswith("trampoline.") and base.__name__ not in
+              getattr(sys.modules[base.__module__], "__all__", ())]
+    seen = set()
+    for name, member in [item for klass in [cls] + mixins for item in vars(klass).items()]:
+        if name.startswith("_") or name in fields or name in seen:
             continue
+        seen.add(name)
         if any(hasattr(base, name) for base in builtin_bases):
             continue
         if isinstance(member, (staticmethod, classmethod)):

@@ -8,7 +8,7 @@ the environment: ``TRAMPOLINE_LONG=1`` (cycles, connections, bytes) and
 docs/reliability.rst.
 
 The kernel's tables are private attributes (``_fds``, ``_tasks``,
-``_sleeping``).  They are read here, for leak checks only, and never
+``_timers``).  They are read here, for leak checks only, and never
 changed: a test of behaviour goes through the public API.
 """
 
@@ -68,20 +68,20 @@ def raise_fd_limit(wanted):
 def kernel_tables(kernel):
     """What the kernel holds on behalf of tasks: registered descriptors
     (``_fds``), live tasks (``_tasks``) and live timers (entries of the
-    ``_sleeping`` heap whose task slot is not None -- a cancelled sleep or a
+    ``_timers`` heap whose task slot is not None -- a cancelled sleep or a
     cleared alarm stays in the heap, dead, until its deadline comes up or
     the heap is rebuilt; ``timer_heap`` counts those too).  Private
     attributes, read for leak checks only."""
     return {
         "fds": len(kernel._fds),
         "tasks": len(kernel._tasks),
-        "timers": sum(1 for entry in kernel._sleeping if entry[2] is not None),
+        "timers": sum(1 for entry in kernel._timers if entry[2] is not None),
     }
 
 
 def timer_heap(kernel):
     """The timer heap's length, dead entries included (private)."""
-    return len(kernel._sleeping)
+    return len(kernel._timers)
 
 
 # ------------------------------------------------------------------ memory

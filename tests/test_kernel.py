@@ -168,7 +168,7 @@ def test_a_cancelled_sleeper_leaves_nothing_behind_in_the_timer_heap():
 
     with Kernel() as kernel:
         kernel.run(main())
-        assert kernel._sleeping == []
+        assert kernel._timers == []
     assert fired == ["kept"]
 
 

@@ -142,7 +142,7 @@ def check_seed(seed):
 
     with Kernel() as kernel:
         left = kernel.run(main())
-        live_alarms = [e for e in kernel._sleeping if e[2] is not None]
+        live_alarms = [e for e in kernel._timers if e[2] is not None]
 
     where = "seed %d (maxsize=%d)" % (seed, maxsize)
     assert len(set(put_ok)) == len(put_ok), "%s: an item was put twice" % where

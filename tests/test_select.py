@@ -61,7 +61,7 @@ def never(log=None, name=None):
 
 
 def live_timers(kernel):
-    return [e for e in kernel._sleeping if e[2] is not None]
+    return [e for e in kernel._timers if e[2] is not None]
 
 
 def other_tasks(kernel, me):

@@ -75,7 +75,7 @@ def slow(seconds, log=None, result="slow"):
 
 def live_alarms(kernel):
     """Timer-heap entries that can still go off (alarms have 4 fields)."""
-    return [e for e in kernel._sleeping if e[2] is not None and len(e) == 4]
+    return [e for e in kernel._timers if e[2] is not None and len(e) == 4]
 
 
 # ============================================================ basics

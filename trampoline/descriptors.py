@@ -12,7 +12,7 @@ from its run loop in the same way.)
 It is a mixin of ``Kernel``: its handlers sit in the kernel's one trap table
 as bound methods, so the split costs nothing on the hot path.  What it uses
 of the kernel, and nothing more: ``_fds`` (descriptor -> registration),
-``_poller``, ``_ready``, ``_cancel`` (to fail a waiter), ``_wake_fd`` and
+``_poller``, ``_ready``, ``_cancel``, ``_fast_paths`` (to fail a waiter), ``_wake_fd`` and
 ``_run_calls`` (another thread's wake-up byte).
 
 The rules it keeps:
@@ -39,7 +39,7 @@ import socket
 from .errors import ResourceBusy
 from .traps import PARKED, read, write
 
-__all__ = ["DescriptorWaiting", "PIPE_CHUNK", "SWEEP_INTERVAL"]
+__all__ = ["PIPE_CHUNK", "SWEEP_INTERVAL"]  # (DescriptorWaiting: documented as Kernel's)
 
 #: The longest a write to a *blocking* pipe may be, so that it cannot block:
 #: once a pipe is writable there is room for at least this much.
@@ -161,6 +161,14 @@ class DescriptorWaiting:
         _own(task, fd)
         return reg
 
+    def _release_all(self, task):
+        """``task`` has ended: release the descriptors it registered."""
+        fds, task._fds = task._fds, None
+        for fd in fds:
+            reg = self._fds.get(fd)
+            if reg is not None and reg.owner is task:
+                self._release(fd, reg)
+
     def _release(self, fd, reg):
         """Forget ``fd`` unless a task still waits on it (then it owns it)."""
         _disown(reg.owner, fd)
@@ -275,7 +283,7 @@ class DescriptorWaiting:
                             if len(data) == nbytes:
                                 reg.full = True     # more is probably there: try at once
                     else:
-                        waiter._trap = trap         # finish its trap
+                        waiter._next_trap = trap    # finish its trap
                     ready_append(waiter)
                 else:
                     idle = True
@@ -283,7 +291,7 @@ class DescriptorWaiting:
                 waiter = reg.writer
                 if waiter is not None:
                     reg.writer = None
-                    waiter._trap = waiter._waiting
+                    waiter._next_trap = waiter._waiting
                     waiter._waiting = None
                     ready_append(waiter)
                 else:

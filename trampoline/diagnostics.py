@@ -41,9 +41,10 @@ KERNEL_FRAMES = os.environ.get("TRAMPOLINE_KERNEL_FRAMES", "") not in ("", "0")
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
-# The files whose frames are the loop's own: the kernel and its two mixins.
+# The files whose frames are the loop's own: the kernel and its mixins.
 _KERNEL_FILES = frozenset(os.path.join(os.path.dirname(__file__), name)
-                          for name in ("kernel.py", "descriptors.py", "hostloop.py"))
+                          for name in ("kernel.py", "descriptors.py", "hostloop.py",
+                                       "lifetime.py", "instruments.py", "timers.py"))
 
 
 def _trim_kernel_frames(exc):

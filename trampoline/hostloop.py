@@ -14,7 +14,7 @@ Two kinds of code talk to a kernel without being one of its tasks:
   that is readable or when ``next_deadline()`` says a timer is due.
 
 It is a mixin of ``Kernel``.  What it uses of the kernel: ``_poller``,
-``_ready``, ``_sleeping``, ``_fds``, ``_next_sweep``, ``_clock``,
+``_ready``, ``_timers``, ``_fds``, ``_next_sweep``, ``_clock``,
 ``_closed``, ``_running``, ``_spawn``, ``_run_until`` and ``_poll``.  This
 module must never import the kernel (the kernel imports it).
 """
@@ -29,7 +29,7 @@ from typing import Any, Callable, Deque, Optional, Tuple  # noqa: F401 (type com
 from .task import CoroutineLike, Task
 from .traps import _check_coro
 
-__all__ = ["FromOutside", "running"]
+__all__ = ["running"]  # (FromOutside: documented as Kernel's)
 
 log = logging.getLogger("trampoline")
 
@@ -46,7 +46,7 @@ class FromOutside:
     # What it uses of the kernel (declared for type checkers; set by Kernel).
     _poller: Any
     _ready: Any
-    _sleeping: Any
+    _timers: Any
     _fds: Any
     _next_sweep: float
     _clock: Callable[[], float]
@@ -144,8 +144,8 @@ class FromOutside:
         closed-descriptor sweep."""
         if self._ready:
             return 0.0
-        sleeping = self._sleeping
-        wake_at = sleeping[0][0] if sleeping else None
+        timers = self._timers
+        wake_at = timers[0][0] if timers else None
         if self._fds and (wake_at is None or self._next_sweep < wake_at):
             wake_at = self._next_sweep
         if wake_at is None:

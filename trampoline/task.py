@@ -35,7 +35,7 @@ class Task:
 
     __slots__ = (
         "id", "_name", "_coro", "_stack",
-        "_value", "_exc", "_trap",      # what to do when it next runs
+        "_value", "_exc", "_next_trap", # what to do when it next runs
         "_pending",                     # exceptions for its next blocking trap (a list)
         "_woken",                       # what made it ready with a value (see Kernel._cancel)
         "_waiting",                     # the trap it is parked on, or None
@@ -58,7 +58,7 @@ class Task:
         self._stack = []
         self._value = None
         self._exc = None
-        self._trap = None
+        self._next_trap = None
         self._pending = None
         self._woken = None
         self._waiting = None

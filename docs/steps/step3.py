@@ -18,7 +18,7 @@ Why
 
 In trampoline/
     ``trampoline.kernel.Kernel._trap_sleep`` pushes onto the heap
-    ``trampoline.kernel.Kernel._sleeping``; part 3 of
+    ``trampoline.kernel.Kernel._timers``; part 3 of
     ``trampoline.kernel.Kernel._run_until`` pops it.  ``PARKED`` is
     ``trampoline.kernel.PARKED``, and ``Task.waiting`` is
     ``trampoline.task.Task._waiting``.  (There ``sleep(0)`` skips the heap

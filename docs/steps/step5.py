@@ -26,7 +26,7 @@ In trampoline/
     ``trampoline.kernel.Kernel._trap_read`` and
     ``trampoline.kernel.Kernel._trap_write`` (which also copes with a
     partial send, and with pipes).  The retry is
-    ``trampoline.task.Task._trap``: the poll in
+    ``trampoline.task.Task._next_trap``: the poll in
     ``trampoline.kernel.Kernel._run_until`` sets it from
     ``trampoline.task.Task._waiting``.  Listening sockets come from
     ``trampoline.net.listen``; clients connect with the

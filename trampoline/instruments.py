@@ -1,0 +1,137 @@
+"""Instruments and extensions: what tools above the kernel plug into it.
+
+The kernel imports nothing above it, yet tracing, debug mode, the monitor
+and shutdown signals all watch or change what it does.  They come in
+through the small general hooks here, a mixin of ``Kernel``:
+
+* *instruments* -- objects told what the kernel does, one method per event
+  (``task_spawned``, ``task_step``, ``task_trap``...: see ``_instrument``);
+  with none installed they cost nothing;
+* ``wrap_handlers`` -- every trap handler wrapped, for a tool that watches
+  every trap (debug mode);
+* ``extensions`` -- the constructor's and ``run``'s options that layers
+  above serve (``debug=``, ``monitor=``, ``shutdown_signals=``), filled in
+  by trampoline.runner.
+
+While anything watches every trap (a ``task_trap`` hook, a wrapped table),
+the kernel's fast paths are off (``_fast_paths``), so that every dispatch
+of every trap is seen.
+"""
+
+from types import CoroutineType, GeneratorType
+from typing import Any, Callable, Dict  # noqa: F401 (type comments)
+
+__all__ = []  # type: list  # (Instrumented: documented as Kernel's)
+
+
+class Instrumented:
+    """The hooks half of ``Kernel`` (see the module docstring)."""
+
+    # ------------------------------------------------------ extensions
+
+    #: What serves the options that layers above the kernel provide -- the
+    #: constructor's ``debug=`` and ``monitor=``, ``run``'s
+    #: ``shutdown_signals=`` -- by name: ``extensions["debug"](kernel)``
+    #: (trampoline.debug), ``extensions["monitor"](kernel, address)``
+    #: (trampoline.monitor), ``extensions["shutdown_signals"](signals,
+    #: coro)`` (trampoline.signals).  Filled in by trampoline.runner, which
+    #: the package imports, so that the kernel imports none of them.
+    extensions = {}                 # type: Dict[str, Callable[..., Any]]
+
+    def _extension(self, name):
+        try:
+            return self.extensions[name]
+        except KeyError:
+            raise RuntimeError("the kernel's %r option needs trampoline.runner, which "
+                               "'import trampoline' loads" % name) from None
+
+    def wrap_handlers(self, wrap):
+        """Replace every trap handler by ``wrap(kind, handler)`` -- ``kind``
+        the trap's class, or None for the handler of a value that is no trap
+        (an awaitable, or a mistake) -- for tools that watch every trap (debug
+        mode).  Call it before ``run()``; returns a function that puts the
+        handlers back."""
+        handlers, other = dict(self._handlers), self._trap_other
+        fast, self._fast_paths = self._fast_paths, False
+        wrapped_before = "_trap_other" in vars(self)
+        for kind, handler in handlers.items():
+            self._handlers[kind] = wrap(kind, handler)
+        self._trap_other = wrap(None, other)
+
+        def unwrap():
+            self._handlers.update(handlers)
+            self._fast_paths = fast
+            if wrapped_before:
+                self._trap_other = other
+            else:
+                del self._trap_other        # the method again, as before
+        return unwrap
+
+    # ----------------------------------------------------- instruments
+
+    def _instrument(self, instruments):
+        """Install instruments: objects with any of the methods
+        ``task_spawned(task)``, ``task_step(task, value)``,
+        ``task_step_done(task, seconds)``, ``task_trap(task, trap)``,
+        ``task_exited(task)``, ``io_wait(timeout)``, ``io_ready(events)``,
+        ``timer_fired(task)`` (see trampoline.trace).
+
+        With none installed they cost nothing: the loop tests an empty list
+        once a turn, and ``task_trap`` is done by wrapping the handlers in
+        the trap table -- the table is left alone when nobody listens.
+        """
+        self.instruments = list(instruments)
+
+        def hooks(name):
+            return [getattr(each, name) for each in self.instruments if hasattr(each, name)]
+
+        self._on_spawned = hooks("task_spawned")
+        self._on_step = hooks("task_step")
+        self._on_step_done = hooks("task_step_done")   # (each step is timed for them)
+        self._on_exited = hooks("task_exited")
+        self._on_io_wait = hooks("io_wait")
+        self._on_io_ready = hooks("io_ready")
+        self._on_timer = hooks("timer_fired")
+        on_trap = hooks("task_trap")
+        if on_trap:
+            self._fast_paths = False        # so that every dispatch is seen
+            # Subroutine calls go through the table too, so they are seen.
+            self._handlers[GeneratorType] = self._handlers[CoroutineType] = self._trap_subroutine
+            for kind, handler in list(self._handlers.items()):
+                self._handlers[kind] = _traced(handler, on_trap)
+
+    #: The hooks add_instrument can install while the kernel runs (the
+    #: loop holds these lists, so they change in place).
+    _LIVE_HOOKS = {"task_spawned": "_on_spawned", "task_step": "_on_step",
+                   "task_step_done": "_on_step_done", "task_exited": "_on_exited",
+                   "io_wait": "_on_io_wait", "io_ready": "_on_io_ready",
+                   "timer_fired": "_on_timer"}
+
+    def add_instrument(self, instrument):
+        """Install one more instrument, even while the kernel runs (debug
+        mode's watchdog does).  Any hook but ``task_trap``, which needs the
+        instrument at construction (``Kernel(instruments=...)``)."""
+        if hasattr(instrument, "task_trap"):
+            raise ValueError("%r has a task_trap hook: give it to Kernel(instruments=...)"
+                             % (instrument,))
+        self.instruments.append(instrument)
+        for name, hooks in self._LIVE_HOOKS.items():
+            if hasattr(instrument, name):
+                getattr(self, hooks).append(getattr(instrument, name))
+
+    def remove_instrument(self, instrument):
+        """Take out an instrument ``add_instrument`` installed."""
+        self.instruments.remove(instrument)
+        for name, hooks in self._LIVE_HOOKS.items():
+            if hasattr(instrument, name):
+                getattr(self, hooks).remove(getattr(instrument, name))
+
+
+def _traced(handler, hooks):
+    """``handler``, telling every ``task_trap`` hook first."""
+    def traced_handler(task, trap):
+        for hook in hooks:
+            hook(task, trap)
+        return handler(task, trap)
+    traced_handler.__wrapped__ = handler
+    return traced_handler

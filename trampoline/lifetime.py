@@ -1,0 +1,175 @@
+"""A kernel's lifetime: ``run`` a main task, shut down, report crashes, close.
+
+``Kernel.run(coro)`` spawns the main task and turns the loop
+(``_run_until``) until it is done.  Then comes the shutdown: every task
+still alive is cancelled and the loop turns on while their cleanup runs
+(``_shutdown``); a task that will not finish is closed (``_abandon``).
+Crashes nobody joined are reported last (``_report_crashes``).
+
+A mixin of ``Kernel``.  What it uses of the kernel: ``_spawn``,
+``_run_until``, ``_cancel``, ``_unpark``, ``_exit``, ``_tasks``,
+``_ready``, ``_crashed``, and the extensions (debug mode, shutdown signals).
+"""
+
+import gc
+import logging
+import sys
+from typing import Any, Iterable, List, TypeVar  # noqa: F401 (type comments)
+
+from .errors import Cancelled
+from .hostloop import running as _running
+from .task import CoroutineLike, T  # noqa: F401 (annotations)
+from .traps import _check_coro
+
+__all__ = []  # type: list  # (Lifetime: documented as Kernel's)
+
+log = logging.getLogger("trampoline")
+
+_K = TypeVar("_K", bound="Lifetime")
+
+
+class Lifetime:
+    """The lifetime half of ``Kernel`` (see the module docstring)."""
+
+    #: CPython frees a task the moment its last reference goes, and a crash
+    #: nobody joined is reported then; PyPy frees it only when its GC runs.
+    #: There the kernel collects, while crash reports wait, at each sweep and
+    #: before run() returns, so the reports come within a SWEEP_INTERVAL.
+    _COLLECT_FOR_REPORTS = sys.implementation.name != "cpython"
+
+    def run(self: Any, coro: "CoroutineLike[T]", *, shutdown_signals: Iterable[int] = ()) -> T:
+        """Run ``coro`` (a generator or coroutine object) as the main task
+        until it returns, and return its value; its exception propagates.
+        Tasks still running then are cancelled and their cleanup runs.  The
+        main task runs in a copy of the caller's ``contextvars`` context, so
+        what it sets stays inside.
+
+        ``shutdown_signals`` (say ``(SIGINT, SIGTERM)``; main thread only)
+        turn the first such signal into cancellation of the main task, and
+        ``run`` then returns None; a second one kills the process with it
+        (trampoline.signals)."""
+        coro = _check_coro(coro, "run")
+        if shutdown_signals:
+            coro = self._extension("shutdown_signals")(tuple(shutdown_signals), coro)
+        if self._closed:
+            coro.close()
+            raise RuntimeError("this Kernel is closed")
+        if getattr(_running, "kernel", None) is not None:
+            coro.close()
+            raise RuntimeError(
+                "run() called inside a running kernel; a task calls another "
+                "coroutine with 'yield coro' (or 'await call(coro)'), or starts "
+                "one with 'yield spawn(coro)'")
+        # What runs beside the loop while it turns, only when asked for: the
+        # monitor's thread and debug mode's checks (trampoline.debug).
+        watchers = [self.monitor] if self.monitor else []   # type: List[Any]
+        if self.debug:
+            try:
+                watchers.append(self._extension("debug")(self))
+            except BaseException:
+                coro.close()
+                raise
+        _running.kernel = self
+        self._running = True
+        for watcher in watchers:
+            watcher.start()
+        main = self._spawn(coro, None)
+        try:
+            try:
+                self._run_until(lambda: main.done)
+            finally:
+                self._shutdown()
+        except BaseException:
+            # Ctrl-C, SystemExit, or a kernel fault: every task was cancelled
+            # and cleaned up above; close and let the error go on.
+            self.close()
+            raise
+        finally:
+            _running.kernel = None
+            self._running = False
+            main._mark_retrieved()          # its outcome is what run() gives
+            for watcher in watchers:
+                watcher.stop()
+            self._report_crashes()
+        if main._exception is not None:
+            raise main._exception
+        return main._result
+
+    def close(self: Any) -> None:
+        """Release the poller.  Closing twice is harmless."""
+        if not self._closed:
+            self._closed = True
+            self._poller.close()
+            self._wake_recv.close()
+            self._wake_send.close()
+
+
+    def __enter__(self: _K) -> _K:
+        return self
+
+    def __exit__(self: Any, *exc_info: Any) -> None:
+        self.close()
+
+
+    def _shutdown(self):
+        """Cancel every task still alive and let its cleanup run.
+
+        Cleanup may block (flush a write, cancel a child, say goodbye), so the
+        loop keeps turning, timers and I/O included, until every task is done
+        -- tasks spawned during cleanup are cancelled too.  A task still alive
+        ``shutdown_grace`` seconds after its cancellation is cancelled again;
+        after three rounds its frames are closed.  Another Ctrl-C during
+        shutdown closes them at once.
+        """
+        try:
+            for _ in range(3):
+                if not self._tasks:
+                    return
+                cancelled_up_to = [0]       # the highest task id cancelled
+
+                def finished():
+                    if self._last_id > cancelled_up_to[0]:
+                        for task in list(self._tasks.values()):
+                            if task.id > cancelled_up_to[0]:
+                                self._cancel(task, Cancelled("the kernel is shutting down"))
+                        cancelled_up_to[0] = self._last_id
+                    return not self._tasks
+
+                finished()                  # cancels every task alive now
+                self._run_until(finished, self._clock() + self.shutdown_grace)
+        finally:
+            for task in list(self._tasks.values()):
+                self._abandon(task)
+
+    def _abandon(self, task):
+        """Close a task that will not finish: its ``finally`` blocks run, but
+        without the kernel (a yield there fails)."""
+        log.warning("%r did not finish after cancellation; closing it", task)
+        if task._waiting is not None:
+            self._unpark(task, Cancelled())
+            task._waiting = None
+        else:
+            self._ready.remove(task)
+        for frame in [task._coro] + task._stack[::-1]:
+            try:
+                frame.close()
+            except BaseException:
+                pass
+        self._exit(task, None, Cancelled("abandoned at shutdown"))
+
+    def _collect_for_reports(self):     # pragma: no cover (PyPy)
+        """PyPy: free the crashed tasks nobody holds, so that their reports
+        come now -- a collection also runs the reports of tasks an earlier
+        one freed, which PyPy may otherwise hold back for a while."""
+        gc.collect()
+        self._crashes_to_collect = bool(self._crashed)
+
+    def _report_crashes(self):
+        """run() is ending: log every crash nobody has looked at."""
+        if self._crashes_to_collect:                     # pragma: no cover (PyPy)
+            self._collect_for_reports()
+        for task in sorted(self._crashed.values(), key=lambda task: task.id):
+            if task._unreported is not None:
+                task._unreported()
+                task._unreported = None
+        self._crashed.clear()

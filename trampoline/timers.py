@@ -1,0 +1,148 @@
+"""Timers: the heap of sleeps and alarms, and how long the poller may wait.
+
+A task that sleeps, and every timeout (an *alarm*), is an entry in one heap
+ordered by deadline: ``[deadline, seq, task]`` for a sleep,
+``[deadline, seq, task, exception]`` for an alarm -- ``seq`` breaks ties in
+the order they were set.  A sleep or alarm cancelled before its time has
+``task`` set to None and is skipped when it comes up (the heap is rebuilt
+once most of it is dead).  Each turn the loop fires what is due
+(``_fire_timers``): a sleeper goes back on the ready queue; an alarm's
+exception is thrown into its task as ``cancel`` does, and stays in the
+task's ``_pending`` -- thrown in again at every blocking trap (it is
+*level-triggered*) until the scope that set it clears it.
+
+A mixin of ``Kernel``.  The public methods are for code in the kernel's
+thread that cannot yield a trap (a ``with`` block's __enter__ and __exit__:
+timeouts).  What it uses of the kernel: ``_timers``, ``_timer_seq``,
+``_dead_timers``, ``_clock``, ``_ready``, ``_fds``, ``_interrupt``,
+``_deadlock``, ``_io_waiters``, ``_on_timer``.
+"""
+
+import heapq
+from typing import Any
+
+from .descriptors import SWEEP_INTERVAL
+from .traps import PARKED
+
+__all__ = []  # type: list  # (Timers: documented as Kernel's)
+
+#: The longest single wait in the poller (a sleep of inf waits in pieces).
+MAX_TIMEOUT = 3600.0
+
+
+class Timers:
+    """The timer half of ``Kernel`` (see the module docstring)."""
+
+    def time(self: Any) -> float:
+        """The kernel's clock now (seconds; ``time.monotonic`` unless a
+        ``clock`` was given): what deadlines are measured on."""
+        return self._clock()
+
+    def set_alarm(self, task, deadline, exception):
+        """At ``deadline`` (on the kernel's clock) throw ``exception`` into
+        ``task`` as ``cancel`` does -- and again at each of its blocking traps
+        after that, until the alarm is cleared.  Returns the alarm, for
+        ``clear_alarm``.  Timeouts are built on this."""
+        alarm = [deadline, next(self._timer_seq), task, exception]
+        heapq.heappush(self._timers, alarm)
+        return alarm
+
+    def clear_alarm(self, task, alarm):
+        """Disarm ``alarm``, set for ``task``.  Returns True if it had not
+        gone off; if it had, its exception is thrown in no more."""
+        if alarm[2] is not None:        # not gone off: the heap drops it later
+            alarm[2] = None
+            self._timer_died()
+            return True
+        pending = task._pending
+        if pending and alarm in pending:    # (alarms differ in their sequence number)
+            pending.remove(alarm)
+        return False
+
+    def due_alarm(self, task):
+        """The exception of ``task``'s outermost alarm that has gone off and
+        is not cleared yet, or None: what a timeout scope that is expiring
+        must let pass, for the scope around it."""
+        alarms = [item for item in task._pending or () if type(item) is list]
+        return min(alarms, key=_alarm_order)[3] if alarms else None
+
+    def _fire_timers(self, now):
+        """Wake the sleepers whose time has come; deliver due alarms."""
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            entry = heapq.heappop(timers)
+            task = entry[2]
+            if task is None:            # cancelled sleep or cleared alarm
+                self._dead_timers -= 1
+            elif len(entry) == 3:       # a sleep is over
+                task._timer = None
+                task._waiting = None
+                self._ready.append(task)
+                for hook in self._on_timer:
+                    hook(task)
+            else:                       # an alarm goes off: its exception
+                entry[2] = None         # now, and at every blocking trap until cleared
+                if not task.done:
+                    if task._pending is None:
+                        task._pending = []
+                    task._pending.append(entry)
+                    self._interrupt(task, entry[3])
+
+    def _timer_died(self):
+        """One more dead entry in the timer heap; rebuild it once most are."""
+        self._dead_timers += 1
+        if self._dead_timers > 64 and self._dead_timers * 2 > len(self._timers):
+            self._timers[:] = [entry for entry in self._timers if entry[2] is not None]
+            heapq.heapify(self._timers)
+            self._dead_timers = 0
+
+    def _wait_time(self, deadline):
+        """How long the poller may wait when no task is ready: until the next
+        timer (or ``deadline``), at most SWEEP_INTERVAL while descriptors are
+        registered (see _sweep_closed)."""
+        wake_at = self._timers[0][0] if self._timers else deadline
+        if deadline is not None and deadline < wake_at:
+            wake_at = deadline
+        longest = SWEEP_INTERVAL if self._fds else MAX_TIMEOUT
+        if wake_at is None:
+            if not self._fds and not self._foreign_waits:
+                self._deadlock()
+            return longest
+        timeout = min(max(wake_at - self._clock(), 0), longest)
+        if self._autojump and timeout > 0:
+            if not self._io_waiters():
+                # Virtual time: only timers can wake anyone, so go straight there.
+                self._clock.jump(wake_at)
+                return 0
+            # Tasks wait on I/O too: give it the clock's threshold of real
+            # time, then jump (the I/O may itself wait on that timer).
+            self._jump_to = wake_at
+            return min(self._clock.autojump_threshold, longest)
+        return timeout
+
+    def _unpark_sleeper(self, task, trap, exc):
+        task._timer[2] = None           # the heap drops the entry when it comes up
+        task._timer = None
+        self._timer_died()
+
+    def _trap_sleep(self, task, trap):
+        seconds = trap.seconds
+        if seconds == 0:                # behind every ready task
+            task._value = None
+            self._ready.append(task)
+            return PARKED
+        entry = [self._clock() + seconds, next(self._timer_seq), task]
+        heapq.heappush(self._timers, entry)
+        task._timer = entry
+        task._waiting = trap
+        return PARKED
+
+    def _trap_set_alarm(self, task, trap):
+        return self.set_alarm(task, self._clock() + trap.seconds, trap.exception)
+
+    def _trap_clear_alarm(self, task, trap):
+        return self.clear_alarm(task, trap.alarm)
+
+
+def _alarm_order(alarm):
+    return alarm[1]                     # the outermost scope set its alarm first
