@@ -29,7 +29,7 @@ from typing import Any, Callable, Deque, Optional, Tuple  # noqa: F401 (type com
 from .task import CoroutineLike, Task
 from .traps import _check_coro
 
-__all__ = ["running"]  # (FromOutside: documented as Kernel's)
+__all__ = ["running", "running_kernel", "current_task"]  # (FromOutside: documented as Kernel's)
 
 log = logging.getLogger("trampoline")
 
@@ -182,3 +182,18 @@ class FromOutside:
 
 def _true():
     return True
+
+
+def running_kernel() -> Any:
+    """The ``Kernel`` running in this thread, or None."""
+    return getattr(running, "kernel", None)
+
+
+def current_task() -> Optional[Task]:
+    """The ``Task`` running now in this thread, or None outside a task.
+
+    For code that runs inside a task but cannot yield a trap: a ``with``
+    block's ``__enter__`` (``with timeout_after(5):``), a plain method such as
+    ``RLock.release``.  In a task, ``yield current()`` says the same."""
+    kernel = getattr(running, "kernel", None)
+    return None if kernel is None else kernel._current

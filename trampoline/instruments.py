@@ -19,7 +19,10 @@ of every trap is seen.
 """
 
 from types import CoroutineType, GeneratorType
-from typing import Any, Callable, Dict  # noqa: F401 (type comments)
+from typing import Any, Callable, Dict, List, Optional  # noqa: F401 (type comments)
+
+from .errors import Cancelled
+from .task import Task
 
 __all__ = []  # type: list  # (Instrumented: documented as Kernel's)
 
@@ -125,6 +128,20 @@ class Instrumented:
         for name, hooks in self._LIVE_HOOKS.items():
             if hasattr(instrument, name):
                 getattr(self, hooks).remove(getattr(instrument, name))
+
+    def tasks(self: Any) -> List[Task]:
+        """Every task alive now, in the order they were spawned: for tools
+        that look at a running program (the monitor, a test's teardown)."""
+        return list(self._tasks.values())
+
+    def cancel(self: Any, task: Task, exception: Optional[BaseException] = None) -> None:
+        """From the kernel's thread, outside any task (a tool, a host loop's
+        callback): throw ``exception`` (a new ``Cancelled`` by default) into
+        ``task`` as the ``cancel`` trap does, without waiting.  Inside a
+        task, ``yield cancel(task)`` instead."""
+        if not task.done:
+            self._cancel(task, Cancelled("cancelled from outside the tasks")
+                         if exception is None else exception)
 
 
 def _traced(handler, hooks):

@@ -85,10 +85,9 @@ from types import CoroutineType, GeneratorType
 from typing import Any, Callable, Deque, Dict, Iterable, List, Optional  # noqa: F401
 
 from .descriptors import SWEEP_INTERVAL, DescriptorWaiting, _Registration  # noqa: F401 (typing)
-from .diagnostics import (KERNEL_FRAMES, _bad_yield_message, _task_error, _trim_kernel_frames,
-                          _waiting_in)
+from .diagnostics import KERNEL_FRAMES, _bad_yield_message, _task_error, _trim_kernel_frames
 from .errors import Cancelled
-from .hostloop import FromOutside, running as _running
+from .hostloop import FromOutside, current_task, running_kernel  # noqa: F401 (re-exported)
 from .instruments import Instrumented
 from .lifetime import Lifetime
 from .poller import default_poller
@@ -130,10 +129,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
     coroutines, one after another.
     """
 
-    #: debug=True warns about a task step longer than this (seconds).
-    slow_step = 0.1
-    #: How long cleanup may take at shutdown before it is cancelled again.
-    shutdown_grace = 5.0
+    slow_step = 0.1         #: debug=True warns of a task step longer than this (seconds)
+    shutdown_grace = 5.0    #: how long cleanup may take at shutdown before a new cancel
 
     def __init__(self, selector: Any = None, debug: bool = False, instruments: Iterable[Any] = (),
                  clock: Optional[Callable[[], float]] = None, monitor: Any = False) -> None:
@@ -146,9 +143,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._tasks = {}                    # type: Dict[int, Task]  # every live one, by id
         self._task_ids = count(1)
         self._last_id = 0                   # the newest task's id
-        # Crashed tasks nobody joined yet, by id (see lifetime.py):
         self._crashed = weakref.WeakValueDictionary()  # type: weakref.WeakValueDictionary[int, Task]
-        self._crashes_to_collect = False
+        self._crashes_to_collect = False    # (crashes nobody joined: see lifetime.py)
         self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
         # Time: the real monotonic clock, or a VirtualClock that the loop
         # moves straight to the next timer when nothing else can happen.
@@ -362,13 +358,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         if self._timers and self._timers[0][0] <= now:
             self._fire_timers(now)
 
-    def _deadlock(self):
-        """Nothing is ready, no timer is set, no descriptor is watched: every
-        task waits on another task, and none ever will run again."""
-        waits = "\n".join("  " + _waiting_in(task) for task in self._tasks.values())
-        raise RuntimeError("deadlock: every task is waiting on another task, and "
-                           "nothing can wake any of them:\n%s" % waits)
-
     # ------------------------------------------------------ task life
 
     def _spawn(self, coro, name, context=None):
@@ -418,21 +407,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             self._crashed[task.id] = task   # (gone by itself once the task is freed)
             self._crashes_to_collect = self._COLLECT_FOR_REPORTS
 
-    def tasks(self) -> List[Task]:
-        """Every task alive now, in the order they were spawned: for tools
-        that look at a running program (the monitor, a test's teardown)."""
-        return list(self._tasks.values())
-
     # ----------------------------------------------------- cancellation
-
-    def cancel(self, task: Task, exception: Optional[BaseException] = None) -> None:
-        """From the kernel's thread, outside any task (a tool, a host loop's
-        callback): throw ``exception`` (a new ``Cancelled`` by default) into
-        ``task`` as the ``cancel`` trap does, without waiting.  Inside a
-        task, ``yield cancel(task)`` instead."""
-        if not task.done:
-            self._cancel(task, Cancelled("cancelled from outside the tasks")
-                         if exception is None else exception)
 
     def defer_cancellation(self, task, defer=True):
         """While ``task`` defers cancellation (each ``defer=True`` undone by
@@ -443,17 +418,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         task._deferring += 1 if defer else -1
 
     def _cancel(self, task, exc):
-        """Deliver ``exc`` into ``task`` at the trap where it is blocked.
-
-        A parked task is taken off what it waits on and made ready, to have
-        ``exc`` thrown in.  A task already on the ready queue gets it at once
-        too if that loses nothing: a trap not yet performed is dropped, a
-        plain wake-up (a sleep ended, a joined task ended) is forgotten, what
-        it was handed goes back (``_interrupt``).  But a wake-up from a
-        ``WaitQueue(keep=True)`` is kept: ``exc`` waits in ``_pending`` for
-        the task's next blocking trap (or its budget's end).  So does an
-        exception that arrives while another is on its way in.
-        """
+        """Deliver ``exc`` into ``task`` at the trap where it is blocked: at
+        once if that loses nothing (``_interrupt``), else at its next blocking
+        trap, from ``_pending`` (see "Cancellation" above)."""
         if self._interrupt(task, exc):
             if isinstance(exc, Cancelled):
                 task._last_cancel = exc     # (see Task.last_cancel)
@@ -626,18 +593,3 @@ def _drop(trap, exc):
         exc.bytes_written = trap.sent
     if hasattr(trap, "waited"):         # a trap parked on a descriptor
         trap.waited = False
-
-
-def running_kernel() -> Optional["Kernel"]:
-    """The ``Kernel`` running in this thread, or None."""
-    return getattr(_running, "kernel", None)
-
-
-def current_task() -> Optional[Task]:
-    """The ``Task`` running now in this thread, or None outside a task.
-
-    For code that runs inside a task but cannot yield a trap: a ``with``
-    block's ``__enter__`` (``with timeout_after(5):``), a plain method such as
-    ``RLock.release``.  In a task, ``yield current()`` says the same."""
-    kernel = getattr(_running, "kernel", None)
-    return None if kernel is None else kernel._current

@@ -22,6 +22,7 @@ import heapq
 from typing import Any
 
 from .descriptors import SWEEP_INTERVAL
+from .diagnostics import _waiting_in
 from .traps import PARKED
 
 __all__ = []  # type: list  # (Timers: documented as Kernel's)
@@ -142,6 +143,13 @@ class Timers:
 
     def _trap_clear_alarm(self, task, trap):
         return self.clear_alarm(task, trap.alarm)
+
+    def _deadlock(self):
+        """Nothing is ready, no timer is set, no descriptor is watched: every
+        task waits on another task, and none ever will run again."""
+        waits = "\n".join("  " + _waiting_in(task) for task in self._tasks.values())
+        raise RuntimeError("deadlock: every task is waiting on another task, and "
+                           "nothing can wake any of them:\n%s" % waits)
 
 
 def _alarm_order(alarm):
