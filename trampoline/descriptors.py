@@ -241,6 +241,25 @@ class DescriptorWaiting:
             except OSError:
                 self._fail_waiters(fd, reg)
 
+    def _wait_for_io(self, timeout):
+        """Wait up to ``timeout`` seconds for I/O, then make the waiters of
+        the descriptors that are ready ready (the loop's step 2)."""
+        for hook in self._on_io_wait:
+            hook(timeout)
+        try:
+            events = self._poller.poll(timeout)
+        except OSError as error:
+            self._poll_failed(error)
+            return
+        if self._jump_to is not None:       # virtual time, waited for I/O
+            if not events:
+                self._clock.jump(self._jump_to)
+            self._jump_to = None
+        if events:
+            for hook in self._on_io_ready:
+                hook(events)
+            self._wake_io_waiters(events)
+
     def _wake_io_waiters(self, events):
         """The poller says these descriptors are ready: make their waiters
         ready, to finish the trap they are parked in (``_trap``) -- or, for a
@@ -360,20 +379,6 @@ class DescriptorWaiting:
         fileobj = trap.fileobj
         if not trap.waited:
             reg = self._fds.get(fd)
-            if reg is not None and reg.plain and reg.fileobj is fileobj and (
-                    reg.writing is None or not reg.writing.waited):
-                # The fast path: a socket known to the poller (so non-blocking)
-                # with no write in progress.  Anything unusual, the long way.
-                try:
-                    sent = fileobj.send(trap.data)
-                except BlockingIOError:
-                    sent = 0
-                except OSError as error:
-                    error.bytes_written = 0
-                    raise
-                if sent == len(trap.data):
-                    return None
-                trap.sent = sent
             if reg is not None and reg.fileobj is fileobj:
                 # One writer at a time: a second write must not slip its
                 # bytes into the middle of a first one still in progress.

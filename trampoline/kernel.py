@@ -162,11 +162,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         # its _trap_<name> method.
         self._handlers = {kind: getattr(self, "_trap_" + kind.__name__) for kind in TRAPS}
         # How to take a parked task off what it waits on (for cancel).
-        self._unparkers = dict.fromkeys((read, read_wait, accept, recvfrom), self._unpark_reader)
-        self._unparkers.update(dict.fromkeys((write, write_wait, connect, sendto),
-                                             self._unpark_writer))
-        self._unparkers.update({park: self._unpark_parked, sleep: self._unpark_sleeper,
-                                join: self._unpark_joiner, cancel: self._unpark_joiner})
+        self._unparkers = {park: self._unpark_parked, sleep: self._unpark_sleeper,
+                           join: self._unpark_joiner, cancel: self._unpark_joiner}
+        for kinds, unpark in (((read, read_wait, accept, recvfrom), self._unpark_reader),
+                              ((write, write_wait, connect, sendto), self._unpark_writer)):
+            self._unparkers.update(dict.fromkeys(kinds, unpark))
         # The monitor (trampoline.monitor), when asked for: a thread serving
         # `ps` and `where`, and an instrument noting when each task last ran.
         self.monitor = None
@@ -174,10 +174,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             self.monitor = self._extension("monitor")(self, monitor)
             instruments = list(instruments) + [self.monitor]
         self._instrument(instruments)
-
-    def __repr__(self):
-        return "<Kernel %s tasks=%d%s>" % (
-            self._poller, len(self._tasks), " closed" if self._closed else "")
 
     # --------------------------------------------------------- the loop
 
@@ -191,8 +187,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         step = self._stepper()
         skipped = 0                         # turns since the last poll
         while True:
-            # 1. Run the tasks that are ready now, each in its own context.
-            #    Tasks they wake go behind them, to run on the next turn.
+            # 1. Run the tasks ready now (those they wake run next turn).
             for _ in range(len(ready)):
                 task = ready_popleft()
                 try:
@@ -231,6 +226,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         on_step = self._on_step
         on_step_done = self._on_step_done
         trim = not KERNEL_FRAMES            # (see _trim_kernel_frames)
+        fast = self._fast_paths
+        fds_get = self._fds.get
+        READ = self._poller.READ
 
         def step(task):
             kernel._current = task
@@ -278,9 +276,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         # trap not yet performed -- a cancellation point.
                         kernel._defer(task, trap)
                         break
-                handler = handlers_get(type(trap))
+                kind = type(trap)
+                handler = handlers_get(kind)
                 if handler is None:
-                    kind = type(trap)
                     if kind is GeneratorType or kind is CoroutineType:
                         task._stack.append(task._coro)     # a subroutine call
                         task._coro = trap
@@ -288,7 +286,30 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         continue
                     handler = trap_other
                 try:
-                    value = handler(task, trap)
+                    # The fast paths, for a socket the poller knows: park a
+                    # read, send a write at once.  Anything unusual, the handler.
+                    reg = fds_get(trap.fd) if fast and (kind is read or kind is write) else None
+                    if reg is None or not reg.plain or reg.fileobj is not trap.fileobj:
+                        value = handler(task, trap)
+                    elif kind is read:
+                        if reg.reader or reg.full or reg.pushback or not reg.events & READ:
+                            value = handler(task, trap)
+                        else:
+                            reg.reader = task
+                            task._waiting = trap
+                            trap.waited = True
+                            value = PARKED
+                    elif reg.writing and reg.writing.waited:
+                        value = handler(task, trap)
+                    else:
+                        try:
+                            trap.sent = trap.fileobj.send(trap.data)
+                        except BlockingIOError:
+                            pass
+                        except OSError as error:
+                            error.bytes_written = 0
+                            raise
+                        value = None if trap.sent == len(trap.data) else handler(task, trap)
                 except BaseException as error:
                     exc = error
                     if trim:
@@ -312,9 +333,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         return step
 
     def _orphaned(self, task):
-        """An exception went out of the loop through ``task``'s step.  If it
-        left the task neither finished nor waiting anywhere, put it back on
-        the ready queue, so that the shutdown cancels it and its cleanup runs."""
+        """An exception went out of the loop through ``task``'s step: if that
+        left it nowhere, queue it, for the shutdown to cancel it."""
         if not task.done and task._waiting is None and task not in self._ready:
             task._next_trap = None
             self._ready.append(task)
@@ -334,21 +354,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         """Steps 2 and 3 of a turn: wait up to ``timeout`` seconds for I/O,
         make the waiters of ready descriptors ready, then fire due timers
         (and, once every SWEEP_INTERVAL, sweep for closed descriptors)."""
-        for hook in self._on_io_wait:
-            hook(timeout)
-        try:
-            events = self._poller.poll(timeout)
-        except OSError as error:
-            self._poll_failed(error)
-            return
-        if self._jump_to is not None:       # virtual time, waited for I/O
-            if not events:
-                self._clock.jump(self._jump_to)
-            self._jump_to = None
-        if events:
-            for hook in self._on_io_ready:
-                hook(events)
-            self._wake_io_waiters(events)
+        self._wait_for_io(timeout)          # (descriptors.py)
         now = self._clock()
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_INTERVAL
@@ -363,8 +369,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
     def _spawn(self, coro, name, context=None):
         self._last_id = task_id = next(self._task_ids)
         task = Task(coro, task_id, name)
-        # A copy of the spawner's context (the running task's, or the
-        # caller's outside any task): what it sets is its own.
+        # A copy of the spawner's context: what the task sets is its own.
         task._context = contextvars.copy_context() if context is None else context
         self._tasks[task_id] = task
         self._ready.append(task)

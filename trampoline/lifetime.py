@@ -104,6 +104,10 @@ class Lifetime:
             self._wake_send.close()
 
 
+    def __repr__(self: Any):
+        return "<Kernel %s tasks=%d%s>" % (
+            self._poller, len(self._tasks), " closed" if self._closed else "")
+
     def __enter__(self: _K) -> _K:
         return self
 
