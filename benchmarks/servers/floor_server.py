@@ -20,17 +20,14 @@ from common import BACKLOG, HOST, READ_SIZE, RESPONSE, parse_args, ready, respon
 
 
 class Read:
-    __slots__ = ("sock",)
-
-    def __init__(self, sock):
-        self.sock = sock
-
-
-class Write:
     __slots__ = ("sock", "data")
 
-    def __init__(self, sock, data):
+    def __init__(self, sock, data=None):
         self.sock, self.data = sock, data
+
+
+class Write(Read):
+    __slots__ = ()
 
 
 def echo(client):
@@ -113,10 +110,7 @@ def accept(listener, poller, tasks, handler):
 
 
 def main(args):
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((HOST, args.port))
-    listener.listen(BACKLOG)
+    listener = socket.create_server((HOST, args.port), backlog=BACKLOG)
     listener.setblocking(False)
     ready(listener.getsockname()[1])
     run(listener, echo if args.mode == "echo" else http)
