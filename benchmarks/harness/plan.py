@@ -100,7 +100,7 @@ def default_servers():
         Server("gevent", "gevent_server.py", needs="gevent"),
         Server(FLOOR, "floor_server.py", needs="select", workloads={"echo-1k", "echo-c10k", "http"},
                note=FLOOR + " is not a framework but a measuring stick: the smallest honest "
-               "generator kernel (servers/floor_server.py, ~70 lines: generators yielding read "
+               "generator kernel (servers/floor_server.py, ~80 lines of code: generators yielding read "
                "and write traps, one ready deque, one level-triggered epoll with each "
                "connection registered once, reads that wait for readability first, sends at "
                "once; no timers, cancellation, fairness or error handling).  Its CPU per "
