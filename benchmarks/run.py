@@ -12,7 +12,10 @@ in one run, side by side.
 Servers (``benchmarks/servers/``): trampoline (raw traps, as the README's
 first example); asyncio streams and protocols; and, when importable, uvloop
 (streams and protocols), curio, trio, gevent -- a missing one is skipped with
-a message.  Then trampoline's own programs: ``examples/echo_server.py`` as it
+a message; and generator-floor, the smallest honest generator kernel
+(``servers/floor_server.py``: a measuring stick, not a framework), whose CPU
+per request the report sets beside the targets as the floor a pure-Python
+kernel cannot go below.  Then trampoline's own programs: ``examples/echo_server.py`` as it
 is (streams, ``run_server``), the HTTP server's handler, the kv server next to
 a real redis-server, and the echo server on two worker processes.  Each server is a fresh process per
 round, pinned to one CPU; the load client is pinned to the other.

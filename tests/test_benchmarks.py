@@ -35,7 +35,7 @@ def smoke_run(tmp_path_factory):
     result = subprocess.run(
         [sys.executable, RUN, "--smoke",
          "--only", "echo-1k,echo-c10k,http,micro,trampoline,asyncio-protocols,"
-                   "trampoline-echo_server,trampoline-2workers",
+                   "trampoline-echo_server,trampoline-2workers,generator-floor",
          "--output", str(output)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=150)
     return result, output
@@ -74,7 +74,9 @@ def test_every_server_has_a_sane_cpu_time_per_request_user_and_sys(smoke_run):
                 ("echo 1 KiB × 100", "trampoline-2workers"),
                 ("echo 64 B × 500 conns", "trampoline"), ("echo 64 B × 500 conns", "asyncio-protocols"),
                 ("echo 64 B × 500 conns", "trampoline-echo_server"),
-                ("HTTP hello, wrk -c100", "trampoline"), ("HTTP hello, wrk -c100", "asyncio-protocols")}
+                ("HTTP hello, wrk -c100", "trampoline"), ("HTTP hello, wrk -c100", "asyncio-protocols"),
+                ("echo 1 KiB × 100", "generator-floor"), ("echo 64 B × 500 conns", "generator-floor"),
+                ("HTTP hello, wrk -c100", "generator-floor")}
     assert expected <= set(rows), sorted(rows)
     for key, cells in rows.items():
         total, user, system = (float(cells[i]) for i in (5, 6, 7))
@@ -97,3 +99,16 @@ def test_the_targets_table_checks_the_cpu_figures(smoke_run):
             "asyncio-protocols") in targets
     assert "HTTP hello, wrk -c100, trampoline: server CPU per request ≤ 0.90 × asyncio-protocols" in targets
     assert len(targets) == 5, checked
+
+
+def test_the_targets_section_sets_the_generator_floor_beside_the_cpu_targets(smoke_run):
+    result, output = smoke_run
+    text = output.read_text(encoding="utf-8")
+    targets = text[text.index("## Targets"):]
+    floors = re.findall(r"^- floor, (.*?): generator-floor's CPU per request is \*\*([\d.]+) ×\*\* "
+                        r"asyncio-protocols' .*; the targets: (.*)\.$", targets, re.M)
+    assert [workload for workload, _, _ in floors] == [
+        "echo 1 KiB × 100", "echo 64 B × 500 conns", "HTTP hello, wrk -c100"], floors
+    for workload, ratio, bounds in floors:
+        assert float(ratio) > 0, (workload, ratio)
+        assert "trampoline ≤ " in bounds, (workload, bounds)

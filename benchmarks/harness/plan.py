@@ -26,6 +26,7 @@ ECHOLOAD = os.path.join(BUILD, "echoload")
 RESULTS = os.path.join(HERE, "RESULTS.md")
 SCALING = os.path.join(HERE, "scaling.md")
 BASELINE = "asyncio-protocols"
+FLOOR = "generator-floor"       # the least a pure-Python generator kernel costs
 MICRO_BASELINE = "asyncio"
 READY = r"READY (\d+)\n"        # what a server under servers/ prints once it listens
 
@@ -97,6 +98,14 @@ def default_servers():
         Server("curio", "curio_server.py", needs="curio"),
         Server("trio", "trio_server.py", needs="trio"),
         Server("gevent", "gevent_server.py", needs="gevent"),
+        Server(FLOOR, "floor_server.py", needs="select", workloads={"echo-1k", "echo-c10k", "http"},
+               note=FLOOR + " is not a framework but a measuring stick: the smallest honest "
+               "generator kernel (servers/floor_server.py, ~80 lines of code: generators yielding read "
+               "and write traps, one ready deque, one level-triggered epoll with each "
+               "connection registered once, reads that wait for readability first, sends at "
+               "once; no timers, cancellation, fairness or error handling).  Its CPU per "
+               "request is the floor under what a pure-Python generator kernel can reach "
+               "here; the Targets section sets it beside the targets"),
     ] + application_servers()
 
 

@@ -16,7 +16,7 @@ import statistics
 import subprocess
 from datetime import datetime, timezone
 
-from .plan import BASELINE, MICRO, MICRO_BASELINE, REPO, SCALING, TARGETS, WORKLOADS
+from .plan import BASELINE, FLOOR, MICRO, MICRO_BASELINE, REPO, SCALING, TARGETS, WORKLOADS
 
 # ------------------------------------------------------------- figures
 
@@ -92,6 +92,9 @@ def render(record):
     out += targets_table(record.results, record.micro,
                          {"load": record.trampoline_name, "micro": record.micro_trampoline})
     out.append("")
+    floor = floor_lines(record.results)
+    if floor:
+        out += floor + [""]
     notes = run_notes(record.results, record.micro)
     if notes:
         out += ["## Notes", ""] + ["- " + note for note in notes] + [""]
@@ -112,7 +115,8 @@ def header(record):
         out.append("- `--python`: %s (rows marked [%s])" % (
             record.interpreter_name, record.trampoline_name.split("[")[1][:-1]))
     versions = ", ".join(sorted({"%s %s" % (s.needs, s.version) for s in record.servers
-                                 if s.needs not in ("trampoline", "asyncio") and s.version}))
+                                 if s.needs not in ("trampoline", "asyncio", "select")
+                                 and s.version}))
     if versions:
         out.append("- also: %s" % versions)
     wrk = wrk_version()
@@ -284,6 +288,34 @@ def target_text(target, name):
         return "%s: server CPU per request %s × %s" % (what, bound, target.other)
     return "%s: %s %s × %s" % (what, "req/s" if target.workload not in ("spawn", "switch")
                                else "rate", bound, target.other)
+
+
+def floor_lines(results):
+    """Where the generator floor ran beside the baseline: its CPU per
+    request as a ratio to the baseline's, next to the CPU targets of that
+    workload -- a target below the floor cannot be met by a kernel in
+    pure Python, however lean."""
+    lines = []
+    for workload in WORKLOADS:
+        mine, theirs = results.get((workload.key, FLOOR)), results.get((workload.key, BASELINE))
+        if not (mine and theirs and mine.ok and theirs.ok and mine.cpu and theirs.cpu):
+            continue
+        bounds = ["%s ≤ %.2f ×" % (t.server, t.bound) for t in TARGETS
+                  if t.workload == workload.key and t.what == "cpu" and t.other == BASELINE]
+        lines.append("- floor, %s: %s's CPU per request is **%.2f ×** %s' (%s µs: user %s, "
+                     "sys %s; %s: %s µs, user %s, sys %s)%s." % (
+                         workload.title, FLOOR, mine.cpu / theirs.cpu, BASELINE,
+                         fmt_us(mine.cpu), fmt_us(mine.cpu_user), fmt_us(mine.cpu_sys),
+                         BASELINE, fmt_us(theirs.cpu), fmt_us(theirs.cpu_user),
+                         fmt_us(theirs.cpu_sys),
+                         "; the targets: " + ", ".join(bounds) if bounds else ""))
+    if not lines:
+        return []
+    return ["The floor (not a target): %s (servers/floor_server.py) is the smallest honest "
+            "generator kernel, the least a kernel in pure Python costs per request here.  Most "
+            "of it is sys time -- recv, send and epoll in the Linux kernel -- which every "
+            "server pays; a CPU target below the floor is out of reach of any such kernel."
+            % FLOOR, ""] + lines
 
 
 # ---------------------------------------------------------------- notes
