@@ -164,7 +164,7 @@ class DescriptorWaiting:
     def _release_all(self, task):
         """``task`` has ended: release the descriptors it registered."""
         fds, task._fds = task._fds, None
-        for fd in fds:
+        for fd in (fds,) if type(fds) is int else fds:
             reg = self._fds.get(fd)
             if reg is not None and reg.owner is task:
                 self._release(fd, reg)
@@ -496,15 +496,24 @@ _IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREA
 
 
 def _own(task, fd):
-    """Note that ``task`` owns ``fd``'s registration (released when it ends)."""
-    if task._fds is None:
-        task._fds = set()
-    task._fds.add(fd)
+    """Note that ``task`` owns ``fd``'s registration (released when it ends).
+    One descriptor is kept as the int itself (most tasks own one socket: a
+    set would cost 216 bytes a connection), more in a set."""
+    owned = task._fds
+    if owned is None or owned == fd:
+        task._fds = fd
+    elif type(owned) is int:
+        task._fds = {owned, fd}
+    else:
+        owned.add(fd)
 
 
 def _disown(task, fd):
-    if task._fds is not None:
-        task._fds.discard(fd)
+    owned = task._fds
+    if owned == fd:
+        task._fds = None
+    elif owned is not None and type(owned) is not int:
+        owned.discard(fd)
 
 
 def _is_closed(fileobj):

@@ -383,7 +383,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         task.done = True
         task._coro = None
         del self._tasks[task.id]
-        if task._fds:
+        if task._fds is not None:
             self._release_all(task)
         if exc is None:
             task._result = value

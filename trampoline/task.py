@@ -41,7 +41,7 @@ class Task:
         "_waiting",                     # the trap it is parked on, or None
         "_timer",                       # its entry in the sleep heap, or None
         "_joiners",                     # tasks parked in join/cancel on it
-        "_fds",                         # descriptors it registered
+        "_fds",                         # descriptors it registered (an int, a set)
         "_context",                     # its contextvars.Context (set by the kernel)
         "_last_cancel",                 # the last Cancelled thrown in by cancel()
         "_deferring",                   # > 0: cancellations wait (Kernel.defer_cancellation)

@@ -319,7 +319,9 @@ class spawn(Trap):
     _shown = ("coro",)
 
     def __init__(self, coro: Any, *, name: Optional[str] = None) -> None:
-        self.coro = _check_coro(coro, "spawn")
+        kind = type(coro)               # (the common case calls nothing)
+        self.coro = coro if kind is GeneratorType or kind is CoroutineType else _check_coro(
+            coro, "spawn")
         self.name = name
 
 
@@ -336,7 +338,7 @@ class join(Trap):
     _shown = ("task",)
 
     def __init__(self, task: Task) -> None:
-        self.task = _check_task(task, "join")
+        self.task = task if type(task) is Task else _check_task(task, "join")
 
 
 class cancel(Trap):
