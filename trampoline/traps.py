@@ -127,6 +127,12 @@ class read(Trap):
     ``OSError`` of the read itself (``ConnectionResetError``...), and
     ``ResourceBusy`` if another task is already reading this descriptor.
     Blocks while no data is available.
+
+    A socket is read as soon as the poller reports it readable, before its
+    reader runs.  If the reader is cancelled (or timed out) in between, the
+    bytes are not lost: the kernel keeps them, and the next ``read`` of that
+    socket returns them first (``read_wait`` returns at once meanwhile; the
+    socket's own ``recv`` does not see them).
     """
 
     __slots__ = ("fileobj", "fd", "nbytes", "waited")
