@@ -12,8 +12,9 @@ from its run loop in the same way.)
 It is a mixin of ``Kernel``: its handlers sit in the kernel's one trap table
 as bound methods, so the split costs nothing on the hot path.  What it uses
 of the kernel, and nothing more: ``_fds`` (descriptor -> registration),
-``_poller``, ``_ready``, ``_cancel``, ``_fast_paths`` (to fail a waiter), ``_wake_fd`` and
-``_run_calls`` (another thread's wake-up byte).
+``_poller``, ``_ready``, ``_cancel`` (to fail a waiter), ``_fast_paths``,
+the instruments' I/O hooks, the clock (``_clock``, ``_jump_to``), ``_wake_fd``
+and ``_run_calls`` (another thread's wake-up byte).
 
 The rules it keeps:
 
@@ -21,7 +22,11 @@ The rules it keeps:
   yet, and a failed ``recv`` costs an exception.  ``write``, ``sendto``,
   ``accept`` and ``connect`` *try first*.  A trap that had to park is
   dispatched again when its descriptor is ready; its ``waited`` flag tells
-  the handler which time this is.
+  the handler which time this is.  Except the commonest: a socket's
+  ``read`` is done right as the poller reports it ready, and the reader
+  queued with the bytes (``_wake_io_waiters``).  A reader cancelled before
+  it runs gives them back: they wait in the registration's ``pushback``
+  for the next ``read``, and make the descriptor count as readable.
 * A descriptor stays registered across the waits of a task (a system call
   saved per wait) until its owner ends, it is found closed, or it turns up
   ready with nobody waiting.
@@ -103,7 +108,7 @@ class DescriptorWaiting:
         elif reg.full and type(trap) is read:
             reg.full = False            # the last read filled its buffer: try now
             return None
-        elif reg.pushback:              # bytes are waiting here already
+        if reg.pushback:                # bytes are waiting here already
             return None
         if reg.reader is not None:
             raise ResourceBusy(
@@ -139,6 +144,7 @@ class DescriptorWaiting:
         """The slow path: ``fd`` is new to the poller, or now stands for a
         different object (the old one was closed and its number reused)."""
         old = self._fds.get(fd)
+        pushback = b""
         if old is not None:
             if old.reader is not None or old.writer is not None:
                 if _is_closed(old.fileobj):
@@ -148,6 +154,9 @@ class DescriptorWaiting:
                     old.plain = type(fileobj) is socket.socket
                     return old
             else:
+                if not _is_closed(old.fileobj):     # the same descriptor under another
+                    pushback = old.pushback         # name: its bytes go on waiting
+                old.pushback = b""
                 self._release(fd, old)
         if isinstance(fileobj, socket.socket) and fileobj.gettimeout() != 0.0:
             fileobj.setblocking(False)  # a blocking socket would stall every task
@@ -157,6 +166,7 @@ class DescriptorWaiting:
             return None
         reg = _Registration(fileobj, task)
         reg.events = events
+        reg.pushback = pushback
         self._fds[fd] = reg
         _own(task, fd)
         return reg
@@ -346,16 +356,16 @@ class DescriptorWaiting:
 
     def _trap_read(self, task, trap):
         if not trap.waited:
-            reg = self._fds.get(trap.fd)
-            if reg is not None and reg.pushback and reg.fileobj is trap.fileobj:
-                if reg.owner is None:       # (see _release)
-                    reg.owner = task
-                    _own(task, trap.fd)
-                return reg._take_pushback(trap.nbytes)
             trap.waited = True
             if self._wait_readable(task, trap) is PARKED:
                 return PARKED
         trap.waited = False
+        reg = self._fds.get(trap.fd)
+        if reg is not None and reg.pushback:
+            if reg.owner is None:           # (see _release)
+                reg.owner = task
+                _own(task, trap.fd)
+            return reg._take_pushback(trap.nbytes)
         fileobj = trap.fileobj
         nbytes = trap.nbytes
         try:
