@@ -60,9 +60,9 @@ class _Registration:
     """One descriptor known to the poller: who waits on it, for what."""
 
     __slots__ = ("fileobj", "reader", "writer", "events", "owner", "writing", "full",
-                 "plain", "pushback")
+                 "plain", "pushback", "table")
 
-    def __init__(self, fileobj, owner):
+    def __init__(self, fileobj, owner, table):
         self.fileobj = fileobj      # the object the traps name (identity tells reuse)
         self.reader = None          # the task parked until it is readable
         self.writer = None          # the task parked until it is writable
@@ -72,6 +72,7 @@ class _Registration:
         self.full = False           # the last read filled its buffer: try the next
         self.plain = type(fileobj) is socket.socket     # (the fast paths take these)
         self.pushback = b""         # bytes read for a reader cancelled before it ran
+        self.table = table          # the kernel's registrations, fd -> this
 
     # A reader whose read was completed as its descriptor turned up ready
     # (see _wake_io_waiters) has its bytes in hand before it runs.  If it is
@@ -81,7 +82,16 @@ class _Registration:
     keep = False
 
     def _pass_on(self, data):
+        fd = self.fileobj.fileno()
+        if fd < 0:                  # closed since: nobody can read them
+            return
         self.pushback += data
+        if self.table.get(fd) is not self:  # dropped meanwhile (its owner ended, a
+            self.events = 0                 # hang-up...): back in the table, out of
+            self.owner = None               # the poller, until someone reads
+            other = self.table.setdefault(fd, self)
+            if other is not self:           # (the same socket since named by its fd)
+                other.pushback += self.pushback
 
     def _take_pushback(self, nbytes):
         data = self.pushback
@@ -115,8 +125,7 @@ class DescriptorWaiting:
                 "%r: %r cannot wait to read fd %d, %r is already waiting to read it; "
                 "only one task may read a descriptor at a time" % (trap, task, fd, reg.reader))
         if not reg.events & self._poller.READ:
-            reg.events |= self._poller.READ
-            self._poller.modify(fd, reg.events)
+            self._watch(fd, reg, reg.events | self._poller.READ)
         reg.reader = task
         task._waiting = trap
         return PARKED
@@ -134,8 +143,7 @@ class DescriptorWaiting:
                 "%r: %r cannot wait to write fd %d, %r is already waiting to write it; "
                 "only one task may write a descriptor at a time" % (trap, task, fd, reg.writer))
         if not reg.events & self._poller.WRITE:
-            reg.events |= self._poller.WRITE
-            self._poller.modify(fd, reg.events)
+            self._watch(fd, reg, reg.events | self._poller.WRITE)
         reg.writer = task
         task._waiting = trap
         return PARKED
@@ -164,7 +172,7 @@ class DescriptorWaiting:
             self._poller.register(fd, events)
         except PermissionError:         # epoll refuses regular files: always ready
             return None
-        reg = _Registration(fileobj, task)
+        reg = _Registration(fileobj, task, self._fds)
         reg.events = events
         reg.pushback = pushback
         self._fds[fd] = reg
@@ -202,12 +210,21 @@ class DescriptorWaiting:
             events |= self._poller.WRITE
         if events == reg.events:        # pragma: no cover - needs HUP/ERR on a one-way registration
             return
-        if events:
-            reg.events = events
-            self._poller.modify(fd, events)
+        if events or reg.pushback:      # (bytes given back wait in the registration,
+            self._watch(fd, reg, events)    # out of the poller if nobody waits)
         else:
             del self._fds[fd]
             self._poller.unregister(fd)
+
+    def _watch(self, fd, reg, events):
+        """Have the poller watch ``fd`` for ``events`` (0: not at all)."""
+        if not events:
+            self._poller.unregister(fd)
+        elif reg.events:
+            self._poller.modify(fd, events)
+        else:
+            self._poller.register(fd, events)
+        reg.events = events
 
     def _fail_waiters(self, fd, reg):
         """``fd`` was closed under its waiters: wake them with an error."""
@@ -519,6 +536,8 @@ def _own(task, fd):
 
 
 def _disown(task, fd):
+    if task is None:                # (a registration kept for its pushback)
+        return
     owned = task._fds
     if owned == fd:
         task._fds = None
