@@ -23,7 +23,9 @@ real sockets, and hold on the kernel before the fast paths and after:
    ``OSError(EBADF)``; the kernel and the other tasks go on;
 6. traced runs (a ``task_trap`` instrument, the text trace, wrapped
    handlers) give the same results as untraced ones, and the tracer sees
-   every ``read`` and ``write`` trap the program yields.
+   every ``read`` and ``write`` trap the program yields;
+7. a bad ``read`` or ``write`` argument is refused, naming the culprit, in
+   the task that made the trap, wherever the check happens.
 
 How the race of (1) is built, deterministically: two readers park in
 ``read`` on two socket pairs; then one task step sends to both peers, so
@@ -43,6 +45,7 @@ import errno
 import functools
 import hashlib
 import io
+import re
 import socket
 from types import coroutine
 
@@ -57,8 +60,6 @@ from trampoline.trace import TextTrace
 import net_helpers
 
 watchdog = net_helpers.watchdog         # (autouse: a hang fails the test)
-
-WATCHDOG_SECONDS = 10.0
 
 
 # ------------------------------------------------------------- helpers
@@ -94,7 +95,6 @@ def until(condition, turns=1000):
     raise AssertionError("still not true after %d turns: %s" % (turns, condition))
 
 
-@coroutine
 def until_parked(tasks):
     return until(lambda: all(task.state == "parked" for task in tasks))
 
@@ -192,13 +192,14 @@ DRAINS = {
 def race_two_readers(socks, peers, sent, nbytes, survivor=False, close_peers=True):
     """Two readers park in ``read(socks[i], nbytes)``; one step sends
     ``sent[i]`` to ``peers[i]``, so one poll wakes both; the first to run
-    cancels the other before it has run.  Returns ``(got, tasks, states)``:
-    what each reader's ``read`` returned (None for the cancelled one; with
-    ``survivor``, it catches the cancellation and returns ``("cancelled",
-    everything it reads next)``), the tasks, and the loser's state when it
-    was cancelled.  With ``close_peers`` the peers are closed once the race
-    is decided: the end of both streams."""
-    tasks, got, states = [], [None, None], []
+    cancels the other, which has not run yet.  Returns ``(results, tasks,
+    states)``: each reader's ``outcome_of`` -- ("returned", ("read", its
+    data)) for the winner, ("raised", the Cancelled) for the loser or, with
+    ``survivor``, ("returned", ("cancelled", everything it read after)) --
+    the two tasks, and the loser's state when it was cancelled.  With
+    ``close_peers`` the peers are closed once the race is decided: the end
+    of both streams."""
+    tasks, states = [], []
 
     def reader(index):
         try:
@@ -210,7 +211,6 @@ def race_two_readers(socks, peers, sent, nbytes, survivor=False, close_peers=Tru
         other = tasks[1 - index]
         states.append(other.state)      # "ready": woken by the poll, not yet run
         yield cancel(other, wait=False)
-        got[index] = data
         return "read", data
 
     for index in (0, 1):
@@ -415,7 +415,8 @@ def test_select_over_two_streams_leaves_the_losers_line_in_its_stream(run, socke
         peer_b.sendall(b"".join(lines[1]))
         index, line = await join(chooser)
         loser = streams[1 - index]
-        return index, line, await loser.readline(), await loser.readline()
+        async with timeout_after(2):    # (lost bytes would be waited for forever)
+            return index, line, await loser.readline(), await loser.readline()
 
     index, line, first, second = run(main(), instruments=[ready])
     assert ready.together(a.fileno(), b.fileno())
@@ -444,17 +445,20 @@ def test_bytes_a_cancelled_read_took_come_first_and_read_wait_sees_them(run, soc
                                                         close_peers=False)
         loser = [how for how, _ in results].index("raised")
         sock = socks[loser]
+        # (Each read under a timeout: a kernel that lost the bytes would
+        # wait for them forever, the peer being open.)
         if style == "read":
-            got = yield read(sock, 65536)
+            got = yield timeout_after(2, read(sock, 65536))
         elif style == "read_wait then read":
             waited = yield ignore_after(2, read_wait(sock), default="still waiting")
             assert waited is None
-            got = yield read(sock, 65536)
+            got = yield timeout_after(2, read(sock, 65536))
         elif style == "stream readexactly":
-            got = yield Stream(sock).readexactly(len(sent[loser]))
+            got = yield timeout_after(2, Stream(sock).readexactly(len(sent[loser])))
         else:
             stream = Stream(sock)
-            got = (yield stream.readline()) + (yield stream.readline())
+            with timeout_after(2):
+                got = (yield stream.readline()) + (yield stream.readline())
         try:
             sock.recv(100)
             left = "something"
@@ -514,6 +518,10 @@ def small_buffers(sock, peer):
 @pytest.mark.parametrize("second_writer", ["write trap", "async Stream.write"])
 def test_a_second_writer_is_refused_while_a_first_write_is_parked_midway(run, socketpair,
                                                                          second_writer):
+    """The second writer comes when the buffer has room again (a raw
+    ``recv`` on the peer) but the first has not run yet: a write that sent
+    at once, without asking who is midway, would put its bytes into the
+    middle of the first's."""
     a, peer = socketpair()
     small_buffers(a, peer)
     first, second = pattern(262144, b"A"), pattern(9000, b"B")
@@ -531,13 +539,14 @@ def test_a_second_writer_is_refused_while_a_first_write_is_parked_midway(run, so
     def main():
         task = yield spawn(writer(first))
         yield until_parked([task])      # midway: the buffer is full
+        head = peer.recv(65536)         # room again, before the first writer runs
         refused = yield outcome_of((yield spawn(intruder(second))))
         reader = yield spawn(drain_with_read(peer))
         finished = yield join(task)
         again = yield spawn(intruder(second))       # its turn now
         after = yield join(again)
         a.shutdown(socket.SHUT_WR)
-        return refused, finished, after, (yield join(reader))
+        return refused, finished, after, head + (yield join(reader))
 
     (how, error), finished, after, received = run(main())
     assert how == "raised" and isinstance(error, ResourceBusy)
@@ -785,3 +794,61 @@ def test_wrapped_handlers_see_every_read_and_write_and_change_nothing():
         result = kernel.run(scenario(made))
     assert result == EXPECTED
     assert {id(trap) for trap in made} == set(seen)
+
+
+# ============================== 7. arguments checked, fast path or not
+
+BAD_ARGUMENTS = {
+    "read of 0 bytes": (lambda sock: read(sock, 0), ValueError, "nbytes must be at least 1"),
+    "read of a str size": (lambda sock: read(sock, "10"), TypeError, "nbytes must be an int"),
+    "read of a float size": (lambda sock: read(sock, 10.0), TypeError, "nbytes must be an int"),
+    "read of a bool size": (lambda sock: read(sock, True), TypeError, "nbytes must be an int"),
+    "read of no socket": (lambda sock: read("not a socket", 10), TypeError,
+                          "read.. needs a socket"),
+    "write of a str": (lambda sock: write(sock, "text"), TypeError, "encode it first"),
+    "write of a list": (lambda sock: write(sock, [1, 2]), TypeError, "write.. needs bytes"),
+    "write to no socket": (lambda sock: write(None, b"x"), TypeError, "write.. needs a socket"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
+def test_a_bad_read_or_write_is_refused_in_its_task_and_the_socket_still_works(
+        run, socketpair, case):
+    """Wherever the check happens -- where the trap is made, or when the
+    kernel meets it -- the error names the culprit, is raised in the task
+    that made the trap, and leaves the socket as it was."""
+    make, kind, words = BAD_ARGUMENTS[case]
+    a, peer = socketpair()
+
+    def main():
+        try:
+            yield make(a)
+        except Exception as exc:
+            error = exc
+        else:
+            error = None
+        yield write(a, b"ping")
+        return error, (yield read(a, 100))
+
+    peer.sendall(b"pong")
+    error, got = run(main())
+    assert isinstance(error, kind), error
+    assert re.search(words, str(error)), error
+    assert got == b"pong"
+    assert peer.recv(100) == b"ping"
+
+
+def test_a_read_or_write_on_a_closed_socket_is_ebadf_in_its_task(run, socketpair):
+    a, peer = socketpair()
+    a.close()
+
+    def attempt(trap_maker):
+        try:
+            yield trap_maker()
+        except OSError as exc:
+            return exc.errno
+
+    def main():
+        return (yield attempt(lambda: read(a, 10))), (yield attempt(lambda: write(a, b"x")))
+
+    assert run(main()) == (errno.EBADF, errno.EBADF)
