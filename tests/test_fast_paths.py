@@ -54,7 +54,7 @@ import pytest
 from trampoline import (Cancelled, Kernel, ResourceBusy, Stream, TaskError, TaskTimeout,
                         VirtualClock, cancel, ignore_after, join, read, read_wait, select, sleep,
                         spawn, timeout_after, write)
-from trampoline.kernel import running_kernel
+from trampoline.kernel import POLL_EVERY, running_kernel
 from trampoline.trace import TextTrace
 
 import net_helpers
@@ -643,6 +643,28 @@ def test_a_socket_closed_under_a_parked_task_fails_it_with_ebadf_and_the_rest_go
     assert how == "raised"
     assert isinstance(error, OSError) and error.errno == errno.EBADF, error
     assert echoed == b"still here"
+
+
+def test_a_socket_closed_under_a_parked_reader_is_found_while_a_virtual_clock_stands_still(
+        run, socketpair):
+    """No timer at all, so a virtual clock never moves: the sweep for closed
+    descriptors goes by real time, and still finds the closed socket."""
+    sock, peer = socketpair()
+
+    def victim():
+        yield read(sock, 100)
+
+    def main():
+        task = yield spawn(victim())
+        yield until_parked([task])
+        for _ in range(2 * POLL_EVERY):
+            yield sleep(0)              # a poll, and its sweep, come first
+        sock.close()
+        return (yield outcome_of(task))
+
+    how, error = run(main(), clock=VirtualClock())
+    assert how == "raised"
+    assert isinstance(error, OSError) and error.errno == errno.EBADF, error
 
 
 # ============================================ 6. traced and untraced

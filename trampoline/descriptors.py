@@ -40,6 +40,7 @@ import errno
 import os
 import select
 import socket
+import time
 
 from .errors import ResourceBusy
 from .traps import PARKED, read, write
@@ -270,14 +271,15 @@ class DescriptorWaiting:
 
     def _wait_for_io(self, timeout):
         """Wait up to ``timeout`` seconds for I/O, then make the waiters of
-        the descriptors that are ready ready (the loop's step 2)."""
+        the descriptors that are ready ready (the loop's step 2); once every
+        SWEEP_INTERVAL, sweep for closed descriptors.  Returns whether it swept."""
         for hook in self._on_io_wait:
             hook(timeout)
         try:
             events = self._poller.poll(timeout)
         except OSError as error:
             self._poll_failed(error)
-            return
+            return False
         if self._jump_to is not None:       # virtual time, waited for I/O
             if not events:
                 self._clock.jump(self._jump_to)
@@ -286,6 +288,12 @@ class DescriptorWaiting:
             for hook in self._on_io_ready:
                 hook(events)
             self._wake_io_waiters(events)
+        now = time.monotonic()          # (real time: a virtual clock may stand still)
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_INTERVAL
+            self._sweep_closed()
+            return True                 # (see Kernel._poll)
+        return False
 
     def _wake_io_waiters(self, events):
         """The poller says these descriptors are ready: make their waiters

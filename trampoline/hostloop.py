@@ -23,6 +23,7 @@ import contextvars
 import logging
 import socket
 import threading
+import time
 from collections import deque
 from typing import Any, Callable, Deque, Optional, Tuple  # noqa: F401 (type comments)
 
@@ -145,12 +146,12 @@ class FromOutside:
         if self._ready:
             return 0.0
         timers = self._timers
-        wake_at = timers[0][0] if timers else None
-        if self._fds and (wake_at is None or self._next_sweep < wake_at):
-            wake_at = self._next_sweep
-        if wake_at is None:
-            return None
-        return max(wake_at - self._clock(), 0.0)
+        wait = timers[0][0] - self._clock() if timers else None
+        if self._fds:                   # (the sweep goes by real time)
+            sweep = self._next_sweep - time.monotonic()
+            if wait is None or sweep < wait:
+                wait = sweep
+        return None if wait is None else max(wait, 0.0)
 
     def fileno(self) -> int:
         """A descriptor that becomes readable when the kernel has I/O to

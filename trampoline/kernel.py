@@ -84,7 +84,7 @@ from itertools import count
 from types import CoroutineType, GeneratorType
 from typing import Any, Callable, Deque, Dict, Iterable, List, Optional  # noqa: F401
 
-from .descriptors import SWEEP_INTERVAL, DescriptorWaiting, _Registration  # noqa: F401 (typing)
+from .descriptors import DescriptorWaiting, _Registration  # noqa: F401 (typing)
 from .diagnostics import KERNEL_FRAMES, _bad_yield_message, _task_error, _trim_kernel_frames
 from .errors import Cancelled
 from .hostloop import FromOutside, current_task, running_kernel  # noqa: F401 (re-exported)
@@ -151,7 +151,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._clock = time.monotonic if clock is None else clock
         self._autojump = getattr(clock, "autojump", False)
         self._jump_to = None                # see _wait_time
-        self._next_sweep = 0.0              # when to look for closed fds next
+        self._next_sweep = 0.0              # when to look for closed fds next (real time)
         self._running = False
         self._current = None                # the task running now (see current_task)
         self._open_wake_channel()           # for other threads (see FromOutside)
@@ -352,15 +352,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     def _poll(self, timeout):
         """Steps 2 and 3 of a turn: wait up to ``timeout`` seconds for I/O,
-        make the waiters of ready descriptors ready, then fire due timers
-        (and, once every SWEEP_INTERVAL, sweep for closed descriptors)."""
-        self._wait_for_io(timeout)          # (descriptors.py)
+        make the waiters of ready descriptors ready (and, once every
+        SWEEP_INTERVAL, sweep for closed descriptors), then fire due timers."""
+        if self._wait_for_io(timeout) and self._crashes_to_collect:  # (it swept: see
+            self._collect_for_reports()                 # pragma: no cover (PyPy) lifetime.py)
         now = self._clock()
-        if now >= self._next_sweep:
-            self._next_sweep = now + SWEEP_INTERVAL
-            self._sweep_closed()
-            if self._crashes_to_collect:                 # pragma: no cover (PyPy)
-                self._collect_for_reports()
         if self._timers and self._timers[0][0] <= now:
             self._fire_timers(now)
 
