@@ -101,7 +101,7 @@ class _Registration:
 
 
 class DescriptorWaiting:
-    """The descriptor half of ``Kernel`` (see the module docstring)."""
+    """The descriptor part of ``Kernel`` (see the module docstring)."""
 
     def _wait_readable(self, task, trap):
         """Park ``task`` until ``trap.fd`` is readable.  Returns PARKED, or

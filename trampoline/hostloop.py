@@ -41,7 +41,7 @@ running = threading.local()
 
 
 class FromOutside:
-    """The thread-safe and host-loop half of ``Kernel`` (see the module
+    """The thread-safe and host-loop part of ``Kernel`` (see the module
     docstring)."""
 
     # What it uses of the kernel (declared for type checkers; set by Kernel).

@@ -28,7 +28,7 @@ __all__ = []  # type: list  # (Instrumented: documented as Kernel's)
 
 
 class Instrumented:
-    """The hooks half of ``Kernel`` (see the module docstring)."""
+    """The hooks part of ``Kernel`` (see the module docstring)."""
 
     # ------------------------------------------------------ extensions
 

@@ -29,7 +29,7 @@ _K = TypeVar("_K", bound="Lifetime")
 
 
 class Lifetime:
-    """The lifetime half of ``Kernel`` (see the module docstring)."""
+    """The lifetime part of ``Kernel`` (see the module docstring)."""
 
     #: CPython frees a task the moment its last reference goes, and a crash
     #: nobody joined is reported then; PyPy frees it only when its GC runs.

@@ -32,7 +32,7 @@ MAX_TIMEOUT = 3600.0
 
 
 class Timers:
-    """The timer half of ``Kernel`` (see the module docstring)."""
+    """The timer part of ``Kernel`` (see the module docstring)."""
 
     def time(self: Any) -> float:
         """The kernel's clock now (seconds; ``time.monotonic`` unless a
