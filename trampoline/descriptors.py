@@ -84,8 +84,8 @@ class _Registration:
 
     def _pass_on(self, data):
         fd = self.fileobj.fileno()
-        if fd < 0:                  # closed since: nobody can read them
-            return
+        if fd < 0 or not data:      # closed since: nobody can read them (or the end
+            return                  # of the stream: the next recv says it again)
         self.pushback += data
         if self.table.get(fd) is not self:  # dropped meanwhile (its owner ended, a
             self.events = 0                 # hang-up...): back in the table, out of
