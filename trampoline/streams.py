@@ -11,7 +11,10 @@ received but not yet asked for.  Every read method takes what it needs
 from the front of that buffer and receives more (one ``read`` trap, up to
 64 KiB) only when the buffer cannot answer.  Bytes enter the buffer only
 after a trap has returned, so a read that is cancelled or times out loses
-nothing: the next call finds every byte, in order.  Host names are resolved
+nothing: the next call finds every byte, in order.  The hot path costs
+nothing above the traps: ``read(n)`` with an empty buffer, and ``write``,
+return the ``read`` or ``write`` trap itself, which the kernel performs
+with no generator in between.  Host names are resolved
 by ``getaddrinfo`` in a worker thread (see ``threads.py``), so the loop
 never waits for DNS.
 
@@ -42,6 +45,7 @@ import logging
 import os
 import socket
 import ssl as ssl_module
+import sys
 from types import CoroutineType, GeneratorType, coroutine
 from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optional, Tuple,
                     Union)
@@ -62,8 +66,18 @@ __all__ = [
 
 log = logging.getLogger("trampoline")
 
+# Does Python track where coroutines are made?  Debug mode turns it on (so
+# does asyncio's); Stream.write is then a coroutine, whose forgotten
+# ``yield`` Python reports.  (A C function: cheap enough for every write.)
+_tracking_coroutines = sys.get_coroutine_origin_tracking_depth
+
 #: How much one read asks of the socket.
 CHUNK = 65536
+#: ``read(n)`` with an empty buffer and ``n`` at least this big is one
+#: ``read`` trap of ``min(n, CHUNK)`` bytes, handed to the kernel as it is;
+#: a smaller one receives a whole ``CHUNK`` into the buffer (a system call
+#: per few bytes would cost more than the call it saves).
+DIRECT_READ = 1024
 #: How much one TLS send hands to OpenSSL (a retry must repeat the same call).
 TLS_CHUNK = 262144
 #: The default longest line for readline / readuntil, separator included.
@@ -117,8 +131,8 @@ class Stream:
 
     ``sock`` is a connected stream socket (TCP or Unix), or an
     ``ssl.SSLSocket`` whose handshake is done; it is made non-blocking.
-    Every method that waits is a generator: call it with ``yield`` (or
-    ``await`` in an ``async def``)::
+    Every method that waits returns something to ``yield`` (or ``await``
+    in an ``async def``) -- a generator, or the kernel's trap itself::
 
         line = yield stream.readline()
         yield stream.write(b"hello\\n")
@@ -173,8 +187,7 @@ class Stream:
             return _tls_io(self.sock, self.sock.recv, CHUNK)
         return traps.read(self.sock, CHUNK)
 
-    @coroutine
-    def read(self, n: int = -1) -> Generator[Any, Any, bytes]:
+    def read(self, n: int = -1) -> Awaitable[bytes]:
         """``data = yield stream.read(n=-1)``
 
         Up to ``n`` bytes: what the buffer holds, or else what one receive
@@ -182,8 +195,21 @@ class Stream:
         end of stream.  With ``n < 0``, everything until the end of the
         stream.  Raises ``TypeError`` for a size that is not an int, and the
         socket's ``OSError`` (``ConnectionResetError`` ...).
+
+        When the buffer is empty and ``n`` is at least ``DIRECT_READ``,
+        what it returns is the ``read`` trap itself: the kernel receives
+        straight into the result, with no call in between.
         """
-        _check_size(n, "read")
+        if type(n) is not int:
+            raise TypeError("read(): n must be an int, got %s" % _describe(n))
+        if n >= DIRECT_READ and not self._buffer and not self._eof and not self._tls:
+            return traps.read(self.sock, n if n < CHUNK else CHUNK)
+        return self._read(n)
+
+    @coroutine
+    def _read(self, n):
+        """``read`` when the buffer can answer, or must keep what a receive
+        brings beyond ``n``, or for TLS, or to the end of the stream."""
         buffer = self._buffer
         if n == 0:
             return b""
@@ -322,7 +348,7 @@ class Stream:
 
     # ---------------------------------------------------------- writing
 
-    async def write(self, data: "Union[bytes, bytearray, memoryview]") -> None:
+    def write(self, data: "Union[bytes, bytearray, memoryview]") -> Awaitable[None]:
         """``yield stream.write(data)``
 
         Send all of ``data`` (bytes-like) and return ``None`` once the
@@ -330,17 +356,29 @@ class Stream:
         non-bytes, the socket's ``OSError`` (``BrokenPipeError``,
         ``ConnectionResetError`` ...) otherwise.
 
-        An ``async def`` (a coroutine, yielded or awaited the same), so
-        that a forgotten ``yield`` -- ``stream.write(data)`` alone, which
-        would send nothing -- gets Python's own warning, "coroutine
-        'Stream.write' was never awaited", naming the line.
+        What it returns is the ``write`` trap itself, handed to the kernel
+        with no call in between -- so a forgotten ``yield``
+        (``stream.write(data)`` alone) sends nothing, silently.  Debug mode
+        (``run(..., debug=True)``, ``TRAMPOLINE_DEBUG=1``) finds it: there
+        (and whenever Python tracks where coroutines are made) ``write`` is
+        a coroutine, and Python warns "coroutine 'Stream.write' was never
+        awaited", naming the line.  Over TLS it is always a coroutine.
         """
+        if self._tls or _tracking_coroutines():
+            return self._write(data)
+        return traps.write(self.sock, data)
+
+    async def _write(self, data):
+        """``write`` as a coroutine: over TLS, and in debug mode (a coroutine
+        never awaited is one Python warns about)."""
         if not self._tls:
             return await traps.write(self.sock, data)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
                 _describe(data), "; encode it first" if isinstance(data, str) else ""))
         await _tls_write(self.sock, data)
+
+    _write.__qualname__ = "Stream.write"    # what Python's warning names
 
     def writelines(self, lines: Iterable[bytes]) -> Awaitable[None]:
         """``yield stream.writelines(iterable_of_bytes)``: write them all,
