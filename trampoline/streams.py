@@ -56,7 +56,7 @@ from .net import check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
 from .timeouts import TaskTimeout, timeout_after
-from .traps import _describe, accept, cancel, connect, current, join, sleep, spawn
+from .traps import _describe, accept, cancel, connect, join, sleep, spawn
 
 __all__ = [
     "Stream", "IncompleteReadError", "LimitOverrunError",
@@ -739,23 +739,23 @@ _ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.
 
 @coroutine
 def _serve(listener, handler, context, ready, proxy_protocol=False, handover=None):
-    """The accept loop.  ``handover``, if given, is an object whose
-    ``draining`` attribute is true when a cancellation means "leave
-    gracefully" (``run_server``'s drain): then the connections already
-    queued in the listener are accepted and served too, and the connection
-    tasks are waited for rather than cancelled -- until a second
-    cancellation, which cancels them."""
+    """The accept loop.  ``handover``, if given, is a ``_HandOver``: when
+    its ``draining`` is true a cancellation means "leave gracefully"
+    (``run_server``'s drain): then the connections already queued in the
+    listener are accepted and served too, and the connection tasks are
+    waited for rather than cancelled -- until a second cancellation, which
+    cancels them."""
     if type(proxy_protocol) is not bool:
         listener.close()
         raise TypeError("proxy_protocol= must be True or False, got %s"
                         % _describe(proxy_protocol))
-    connections = {}                    # task -> its socket, while it runs
+    connections = {}                    # socket -> its connection's task, while it runs
+    name = getattr(handler, "__name__", "handler")
 
     def start(conn, address):           # spawn a connection's task
         return spawn(_connection(conn, address, handler, context, connections,
-                                 proxy_protocol),
-                     name="%s %s" % (getattr(handler, "__name__", "handler"),
-                                     _format_address(address)))
+                                 proxy_protocol, handover),
+                     name="%s %s" % (name, _format_address(address)))
     try:
         if ready is not None:
             _report_ready(ready, listener.getsockname())
@@ -774,17 +774,16 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                 yield sleep(backoff)
                 continue
             backoff = 0.0
-            task = yield start(conn, address)
-            connections[task] = conn
-            del task                    # so a crashed one is freed, and reported, when it ends
+            # (Its task runs only after this: the entry is there before it ends.)
+            connections[conn] = yield start(conn, address)
     finally:
         if handover is not None and handover.draining:
             yield _hand_over(listener, start, connections)
         listener.close()                # no more connections
         tasks = list(connections.items())
-        for task, _ in tasks:
+        for _, task in tasks:
             yield cancel(task, wait=False)
-        for task, conn in tasks:
+        for conn, task in tasks:
             try:
                 yield join(task)
             except TaskError:
@@ -806,11 +805,10 @@ def _hand_over(listener, start, connections):
         conn.setblocking(False)         # as the accept trap leaves it
         if conn.family != socket.AF_UNIX:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        task = yield start(conn, address)
-        connections[task] = conn
+        connections[conn] = yield start(conn, address)
     listener.close()
     try:
-        for task in list(connections):
+        for task in list(connections.values()):
             yield _join_reporting(task)
     except Cancelled:
         pass                            # the grace is over: the caller cancels the rest
@@ -827,11 +825,58 @@ def _join_reporting(task):
                       exc_info=exc.__cause__)
 
 
+class _HandOver:
+    """What ``run_server``'s graceful leave shares with its accept loop
+    (``_serve``'s ``handover``).
+
+    ``draining`` says that a cancellation of the accept loop is a hand-over
+    (see ``_serve``); ``serving`` holds the sockets of the connections whose
+    handler runs.  ``stop()`` starts the leave: every handler, the next time
+    it waits for input with nothing left to read, sees the end of the
+    stream (``_stop_reading``) -- and so does each one that gets to its
+    handler from then on (a client queued in the listener, a connection
+    still in its PROXY header or TLS handshake), once its first bytes have
+    come.  The connection tasks run their handlers themselves: a hand-over
+    needs no task of its own per connection.
+    """
+
+    def __init__(self):
+        self.draining = False
+        self.serving = set()
+
+    def stop(self):
+        self.draining = True
+        for sock in self.serving:
+            _stop_reading(sock)
+
+    @coroutine
+    def admit(self, stream):
+        """A connection gets to its handler while draining: let its first
+        bytes come (a half-close before they arrive would lose them), then
+        stop its reading."""
+        sock = stream.sock
+        if not (stream._buffer or (stream._tls and sock.pending())):
+            yield traps.read_wait(sock)     # (TLS: OpenSSL may hold some already)
+        _stop_reading(sock)
+
+
+def _stop_reading(sock):
+    """Half-close ``sock`` for reading: a reader waiting on it, or the next
+    one that finds nothing left to read, gets the end of the stream.
+    (``socket.socket.shutdown``, not ``SSLSocket.shutdown``, which would
+    also drop the TLS session that the reply still needs.  OpenSSL sees that
+    end of stream without the client's close_notify: with
+    ``OP_IGNORE_UNEXPECTED_EOF``, set by ``run_server``, it just says so.)"""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RD)
+    except OSError:
+        pass                            # closed or reset already: nothing to stop
+
+
 @coroutine
-def _connection(conn, address, handler, context, connections, proxy_protocol=False):
+def _connection(conn, address, handler, context, connections, proxy_protocol, handover):
     """One connection's task: the PROXY header and TLS handshake if any,
-    then the handler."""
-    me = yield current()
+    then the handler -- run right here, as a subroutine of this task."""
     try:
         header = None
         if proxy_protocol:
@@ -840,12 +885,16 @@ def _connection(conn, address, handler, context, connections, proxy_protocol=Fal
                 return
             if header.source is not None:
                 address = header.source
-        try:
-            stream = yield _start_stream(conn, context, server_side=True)
-        except OSError as exc:
-            log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
-            return
-        stream.proxy_header = header
+        if context is None:
+            stream = Stream(conn)
+        else:
+            try:
+                stream = yield _start_stream(conn, context, server_side=True)
+            except OSError as exc:
+                log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
+                return
+        if header is not None:
+            stream.proxy_header = header
         with stream:
             coro = handler(stream, address)
             if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
@@ -853,12 +902,21 @@ def _connection(conn, address, handler, context, connections, proxy_protocol=Fal
                     "the handler %s returned %s; it must be a generator function "
                     "or an async def" % (getattr(handler, "__qualname__", handler),
                                          _describe(coro)))
+            serving = None
+            if handover is not None:        # (run_server: see _HandOver)
+                if handover.draining:
+                    yield handover.admit(stream)
+                serving = handover.serving
+                serving.add(stream.sock)
             try:
                 yield coro
             except _PEER_TROUBLE as exc:
                 _log_peer_trouble(address, exc)
+            finally:
+                if serving is not None:
+                    serving.discard(stream.sock)
     finally:
-        connections.pop(me, None)
+        connections.pop(conn, None)
 
 
 # What one connection's peer can do to it -- reset it, close it under a
