@@ -155,15 +155,28 @@ class Stream:
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
             raise TypeError("Stream() needs a connected socket, got %s" % _describe(sock))
-        sock.setblocking(False)
+        try:
+            peername = sock.getpeername()
+        except OSError:
+            peername = None
+        self._attach(sock, peername)
+
+    @classmethod
+    def _accepted(cls, sock, address):
+        """The Stream a server makes of a socket ``accept`` returned, with
+        the peer's ``address`` it gave (a system call and a copy saved)."""
+        stream = cls.__new__(cls)
+        stream._attach(sock, address)
+        return stream
+
+    def _attach(self, sock, peername):
+        if sock.gettimeout() != 0.0:    # (accept and connect leave it non-blocking)
+            sock.setblocking(False)
         self.sock = sock
         self._buffer = bytearray()      # received, not yet asked for
         self._eof = False               # the peer will send no more
         self._tls = isinstance(sock, ssl_module.SSLSocket)
-        try:
-            self.peername = sock.getpeername()
-        except OSError:
-            self.peername = None
+        self.peername = peername
 
     def __repr__(self):
         state = "closed" if self.closed else "fd=%d" % self.sock.fileno()
@@ -494,20 +507,23 @@ def _client_context(ssl, server_hostname):
 
 
 @coroutine
-def _start_stream(sock, context, server_hostname=None, server_side=False):
+def _start_stream(sock, context, server_hostname=None, accepted_from=None):
     """A Stream over the connected ``sock``; with a context, after the TLS
-    handshake (run without blocking).  ``sock`` is closed if that fails."""
-    if context is None:
+    handshake (run without blocking).  ``sock`` is closed if that fails.
+    ``accepted_from``: a server's socket, the peer's address as ``accept``
+    gave it."""
+    if context is not None:
+        try:
+            sock = context.wrap_socket(sock, server_side=accepted_from is not None,
+                                       server_hostname=server_hostname,
+                                       do_handshake_on_connect=False)
+            yield _tls_io(sock, sock.do_handshake)
+        except BaseException:
+            sock.close()
+            raise
+    if accepted_from is None:
         return Stream(sock)
-    try:
-        sock = context.wrap_socket(sock, server_side=server_side,
-                                   server_hostname=server_hostname,
-                                   do_handshake_on_connect=False)
-        yield _tls_io(sock, sock.do_handshake)
-    except BaseException:
-        sock.close()
-        raise
-    return Stream(sock)
+    return Stream._accepted(sock, accepted_from)
 
 
 # ================================================================ clients
@@ -877,6 +893,7 @@ def _stop_reading(sock):
 def _connection(conn, address, handler, context, connections, proxy_protocol, handover):
     """One connection's task: the PROXY header and TLS handshake if any,
     then the handler -- run right here, as a subroutine of this task."""
+    peer = address                      # the socket's peer (address: the client's)
     try:
         header = None
         if proxy_protocol:
@@ -886,16 +903,18 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
             if header.source is not None:
                 address = header.source
         if context is None:
-            stream = Stream(conn)
+            stream = Stream._accepted(conn, peer)
         else:
             try:
-                stream = yield _start_stream(conn, context, server_side=True)
+                stream = yield _start_stream(conn, context, accepted_from=peer)
             except OSError as exc:
                 log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
                 return
         if header is not None:
             stream.proxy_header = header
-        with stream:
+        # (try/finally, not "with stream": a with statement would hold a
+        # bound __exit__ for the connection's whole life, 64 bytes each.)
+        try:
             coro = handler(stream, address)
             if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
                 raise TypeError(
@@ -915,6 +934,8 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
             finally:
                 if serving is not None:
                     serving.discard(stream.sock)
+        finally:
+            stream.close()
     finally:
         connections.pop(conn, None)
 
