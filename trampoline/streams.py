@@ -78,6 +78,8 @@ CHUNK = 65536
 #: a smaller one receives a whole ``CHUNK`` into the buffer (a system call
 #: per few bytes would cost more than the call it saves).
 DIRECT_READ = 1024
+#: A Stream's buffer until it needs one (see Stream._buffered).
+_NO_BUFFER = b""
 #: How much one TLS send hands to OpenSSL (a retry must repeat the same call).
 TLS_CHUNK = 262144
 #: The default longest line for readline / readuntil, separator included.
@@ -173,7 +175,7 @@ class Stream:
         if sock.gettimeout() != 0.0:    # (accept and connect leave it non-blocking)
             sock.setblocking(False)
         self.sock = sock
-        self._buffer = bytearray()      # received, not yet asked for
+        self._buffer = _NO_BUFFER       # received, not yet asked for (see _buffered)
         self._eof = False               # the peer will send no more
         self._tls = isinstance(sock, ssl_module.SSLSocket)
         self.peername = peername
@@ -223,7 +225,7 @@ class Stream:
     def _read(self, n):
         """``read`` when the buffer can answer, or must keep what a receive
         brings beyond ``n``, or for TLS, or to the end of the stream."""
-        buffer = self._buffer
+        buffer = self._buffered()
         if n == 0:
             return b""
         if n < 0:
@@ -256,7 +258,7 @@ class Stream:
         _check_size(n, "readexactly")
         if n < 0:
             raise ValueError("readexactly(): n must be >= 0, got %d" % n)
-        buffer = self._buffer
+        buffer = self._buffered()
         while len(buffer) < n:
             if self._eof:
                 raise IncompleteReadError(self._take(len(buffer)), n)
@@ -292,7 +294,7 @@ class Stream:
     @coroutine
     def _read_until(self, separator: bytes, limit: int,
                     partial_ok: bool) -> Generator[Any, Any, bytes]:
-        buffer = self._buffer
+        buffer = self._buffered()
         start = 0                       # where the separator may begin
         while True:
             end = buffer.find(separator, start)
@@ -347,6 +349,15 @@ class Stream:
         if not line:
             raise StopAsyncIteration
         return line
+
+    def _buffered(self):
+        """The buffer, to add to: made on first need -- a stream whose
+        reads all go straight to the socket (an echo, a proxy) never has
+        one, and saves its 56 bytes."""
+        buffer = self._buffer
+        if buffer is _NO_BUFFER:
+            buffer = self._buffer = bytearray()
+        return buffer
 
     def _take(self, n):
         """The first ``n`` bytes of the buffer, removed from it."""
