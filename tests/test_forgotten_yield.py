@@ -100,7 +100,8 @@ def test_stream_write_outside_debug_mode_is_the_write_trap_itself():
         run(main())
         run(debug_main(), debug=True)
         gc.collect()
-    assert [str(w.message) for w in caught] == []
+    # (PyPy's debug mode says once that a __del__ added to Trap is not called.)
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
 
 
 def test_stream_write_yielded_or_awaited_warns_about_nothing():
