@@ -280,11 +280,6 @@ def test_unix_server_and_serve_take_proxy_protocol_too(run, tmp_path):
 
 # ================================================================ the hand-over
 
-class HandOver:
-    """What run_server's drain gives the accept loop: ``draining``."""
-    draining = False
-
-
 def queued_clients(port, count, data):
     """``count`` blocking clients connected -- the kernel completes the
     handshake, nobody has accepted them -- each having sent ``data``."""
@@ -311,7 +306,7 @@ def test_a_hand_over_serves_the_clients_queued_in_the_listener(run, draining):
     queued, closes the listener, and waits for those connections to be
     served.  A plain cancellation drops them (the difference this makes)."""
     def main():
-        handover = HandOver()
+        handover = streams._HandOver()
         listener = listen(("127.0.0.1", 0))
         port = listener.getsockname()[1]
         ready = Future()
@@ -346,7 +341,7 @@ def test_a_hand_over_serves_the_clients_queued_on_a_unix_socket_too(run, tmp_pat
     path = str(tmp_path / "h.sock")
 
     def main():
-        handover = HandOver()
+        handover = streams._HandOver()
         listener = listen(path)
         ready = Future()
         server = yield spawn(streams._serve(listener, who, None, ready, False, handover))
@@ -374,7 +369,7 @@ def test_a_handler_failing_during_a_hand_over_is_reported_and_the_rest_go_on(run
         yield stream.write(b"fine\n")
 
     def main():
-        handover = HandOver()
+        handover = streams._HandOver()
         listener = listen(("127.0.0.1", 0))
         ready = Future()
         server = yield spawn(streams._serve(listener, picky, None, ready, False, handover))
@@ -402,7 +397,7 @@ def test_a_hand_over_lets_a_connection_finish_its_header_and_a_second_cancel_end
     gets served; then one that never completes it is cancelled by a second
     cancellation."""
     def main():
-        handover = HandOver()
+        handover = streams._HandOver()
         listener = listen(("127.0.0.1", 0))
         port = listener.getsockname()[1]
         ready = Future()
@@ -443,16 +438,16 @@ def test_run_servers_drain_serves_queued_clients_even_one_whose_request_comes_la
     (its connection is not half-closed before the request is there), are
     both answered; the drain then ends -- well within its grace."""
     def main():
-        connections = workers._Connections(who)
+        handover = streams._HandOver()
         listener = listen(("127.0.0.1", 0))
         port = listener.getsockname()[1]
         ready = Future()
-        server = yield spawn(streams._serve(listener, connections.handle, None, ready, True,
-                                            handover=connections))
+        server = yield spawn(streams._serve(listener, who, None, ready, True,
+                                            handover=handover))
         yield ready
         early, late = queued_clients(port, 2, V1)
         early.sendall(b"early\n")
-        drain = yield spawn(workers._drain(server, connections, 5.0))
+        drain = yield spawn(workers._drain(server, handover, 5.0))
         name = "who 127.0.0.1:%d" % late.getsockname()[1]
         # The late one accepted, past its header, waiting for its request --
         # or (what a drain must not do) closed already:

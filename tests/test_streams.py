@@ -25,6 +25,7 @@ from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream, 
                                 open_connection, open_unix_connection, serve, tcp_server,
                                 unix_server)
 from trampoline.net import listen
+from trampoline import streams
 
 
 def open_fds():
@@ -258,6 +259,56 @@ def test_cancelled_read_loses_nothing(run):
             return (yield stream.readline()), reader.cancelled
 
     assert run(main()) == (b"abcdef\n", True)
+
+
+def test_read_with_an_empty_buffer_is_the_read_trap_itself(run):
+    """Issue 14: when the buffer cannot answer, read(n) hands the kernel
+    the read trap with no call in between (at most CHUNK bytes); when it
+    can, or n is small, the buffer answers first, in order."""
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            direct = stream.read(1 << 20)
+            assert type(direct) is read and direct.nbytes == streams.CHUNK
+            assert type(stream.read(streams.DIRECT_READ)) is read
+            small = stream.read(streams.DIRECT_READ - 1)
+            assert type(small) is not read
+            small.close()                           # (never run: takes nothing)
+            yield write(peer, b"line one\nline two\n")
+            first = yield direct                    # the trap: up to CHUNK bytes
+            yield write(peer, b"tail\nmore")
+            line = yield stream.readline()          # what read left: the buffer's
+            buffered = stream.read(65536)
+            assert type(buffered) is not read       # the buffer answers
+            rest = yield buffered
+            peer.shutdown(socket.SHUT_WR)
+            end = yield stream.read(65536)          # the trap again: end of stream
+            assert end == b"" and (yield stream.read(65536)) == b""
+            assert (yield stream.readline()) == b""
+            return first, line, rest
+
+    first, line, rest = run(main())
+    assert first == b"line one\nline two\n"
+    assert (line, rest) == (b"tail\n", b"more")
+
+
+def test_a_direct_read_cancelled_or_timed_out_loses_nothing(run):
+    """A task cancelled in read(n)'s trap, and a read timed out, took no
+    byte: the next read gets them all, in order."""
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            reader = yield spawn(stream.read(65536))
+            yield sleep(0)                          # it waits in the trap
+            yield cancel(reader)
+            with pytest.raises(TaskTimeout):
+                yield timeout_after(0.01, stream.read(65536))
+            yield write(peer, b"abc")
+            return (yield stream.read(65536)), reader.cancelled
+
+    assert run(main()) == (b"abc", True)
 
 
 def test_each_line_calls_plain_and_generator_functions(run):

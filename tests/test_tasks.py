@@ -1121,3 +1121,20 @@ def test_debug_warns_about_a_slow_step(caplog):
                 if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "the-hog" in warnings[0].getMessage()
+
+
+def test_spawn_of_a_trap_performs_it_in_a_task_of_its_own():
+    """``spawn(read(sock, n))`` (or a Stream's read/write, which may be
+    traps) runs the trap in the new task, which returns its result."""
+    from trampoline import read
+    a, b = socket.socketpair()
+
+    def main():
+        reader = yield spawn(read(a, 100))
+        b.send(b"hello")
+        return (yield join(reader)), reader.name
+
+    with a, b:
+        data, name = trampoline.run(main())
+    assert data == b"hello"
+    assert name == "read"

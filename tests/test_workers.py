@@ -527,3 +527,35 @@ def test_a_stop_signal_right_after_the_listening_line_is_graceful(count):
             proc.wait()
             proc.stdout.close()
             proc.stderr.close()
+
+
+def test_a_worker_runs_each_handler_in_its_connection_task_and_still_drains(run):
+    """Issue 14: a worker's connection is one task, the one that runs its
+    handler (no second task waiting on it), and a stop still drains it: the
+    handler, waiting for input, sees the end of its stream and returns."""
+    from trampoline import cancel, current, open_connection, spawn
+    from trampoline.traps import current_kernel
+    from trampoline.net import listen
+    seen = {}
+
+    def idle(stream, address):
+        me = yield current()
+        kernel = yield current_kernel()
+        seen["me"] = me.name
+        seen["tasks"] = [task.name for task in kernel.tasks() if "idle" in task.name]
+        yield stream.write(b"hi\n")
+        seen["read after the stop"] = yield stream.read(100)
+
+    def main():
+        listener = listen(("127.0.0.1", 0))
+        worker = yield spawn(workers._worker(listener, idle, None, 5.0))
+        client = yield open_connection("127.0.0.1", listener.getsockname()[1])
+        with client:
+            assert (yield client.readline()) == b"hi\n"
+            yield cancel(worker)                # a stop signal's drain, and its end
+            return (yield client.read())
+
+    assert run(main()) == b""                  # the server closed the connection
+    assert seen["me"].startswith("idle 127.0.0.1:")
+    assert seen["tasks"] == [seen["me"]]
+    assert seen["read after the stop"] == b""

@@ -11,7 +11,10 @@ received but not yet asked for.  Every read method takes what it needs
 from the front of that buffer and receives more (one ``read`` trap, up to
 64 KiB) only when the buffer cannot answer.  Bytes enter the buffer only
 after a trap has returned, so a read that is cancelled or times out loses
-nothing: the next call finds every byte, in order.  Host names are resolved
+nothing: the next call finds every byte, in order.  The hot path costs
+nothing above the traps: ``read(n)`` with an empty buffer, and ``write``,
+return the ``read`` or ``write`` trap itself, which the kernel performs
+with no generator in between.  Host names are resolved
 by ``getaddrinfo`` in a worker thread (see ``threads.py``), so the loop
 never waits for DNS.
 
@@ -42,6 +45,7 @@ import logging
 import os
 import socket
 import ssl as ssl_module
+import sys
 from types import CoroutineType, GeneratorType, coroutine
 from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optional, Tuple,
                     Union)
@@ -52,7 +56,7 @@ from .net import check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
 from .timeouts import TaskTimeout, timeout_after
-from .traps import _describe, accept, cancel, connect, current, join, sleep, spawn
+from .traps import _describe, accept, cancel, connect, join, sleep, spawn
 
 __all__ = [
     "Stream", "IncompleteReadError", "LimitOverrunError",
@@ -62,8 +66,20 @@ __all__ = [
 
 log = logging.getLogger("trampoline")
 
+# Does Python track where coroutines are made?  Debug mode turns it on (so
+# does asyncio's); Stream.write is then a coroutine, whose forgotten
+# ``yield`` Python reports.  (A C function: cheap enough for every write.)
+_tracking_coroutines = sys.get_coroutine_origin_tracking_depth
+
 #: How much one read asks of the socket.
 CHUNK = 65536
+#: ``read(n)`` with an empty buffer and ``n`` at least this big is one
+#: ``read`` trap of ``min(n, CHUNK)`` bytes, handed to the kernel as it is;
+#: a smaller one receives a whole ``CHUNK`` into the buffer (a system call
+#: per few bytes would cost more than the call it saves).
+DIRECT_READ = 1024
+#: A Stream's buffer until it needs one (see Stream._buffered).
+_NO_BUFFER = b""
 #: How much one TLS send hands to OpenSSL (a retry must repeat the same call).
 TLS_CHUNK = 262144
 #: The default longest line for readline / readuntil, separator included.
@@ -117,8 +133,8 @@ class Stream:
 
     ``sock`` is a connected stream socket (TCP or Unix), or an
     ``ssl.SSLSocket`` whose handshake is done; it is made non-blocking.
-    Every method that waits is a generator: call it with ``yield`` (or
-    ``await`` in an ``async def``)::
+    Every method that waits returns something to ``yield`` (or ``await``
+    in an ``async def``) -- a generator, or the kernel's trap itself::
 
         line = yield stream.readline()
         yield stream.write(b"hello\\n")
@@ -141,15 +157,28 @@ class Stream:
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
             raise TypeError("Stream() needs a connected socket, got %s" % _describe(sock))
-        sock.setblocking(False)
+        try:
+            peername = sock.getpeername()
+        except OSError:
+            peername = None
+        self._attach(sock, peername)
+
+    @classmethod
+    def _accepted(cls, sock, address):
+        """The Stream a server makes of a socket ``accept`` returned, with
+        the peer's ``address`` it gave (a system call and a copy saved)."""
+        stream = cls.__new__(cls)
+        stream._attach(sock, address)
+        return stream
+
+    def _attach(self, sock, peername):
+        if sock.gettimeout() != 0.0:    # (accept and connect leave it non-blocking)
+            sock.setblocking(False)
         self.sock = sock
-        self._buffer = bytearray()      # received, not yet asked for
+        self._buffer = _NO_BUFFER       # received, not yet asked for (see _buffered)
         self._eof = False               # the peer will send no more
         self._tls = isinstance(sock, ssl_module.SSLSocket)
-        try:
-            self.peername = sock.getpeername()
-        except OSError:
-            self.peername = None
+        self.peername = peername
 
     def __repr__(self):
         state = "closed" if self.closed else "fd=%d" % self.sock.fileno()
@@ -173,8 +202,7 @@ class Stream:
             return _tls_io(self.sock, self.sock.recv, CHUNK)
         return traps.read(self.sock, CHUNK)
 
-    @coroutine
-    def read(self, n: int = -1) -> Generator[Any, Any, bytes]:
+    def read(self, n: int = -1) -> Awaitable[bytes]:
         """``data = yield stream.read(n=-1)``
 
         Up to ``n`` bytes: what the buffer holds, or else what one receive
@@ -182,9 +210,22 @@ class Stream:
         end of stream.  With ``n < 0``, everything until the end of the
         stream.  Raises ``TypeError`` for a size that is not an int, and the
         socket's ``OSError`` (``ConnectionResetError`` ...).
+
+        When the buffer is empty and ``n`` is at least ``DIRECT_READ``,
+        what it returns is the ``read`` trap itself: the kernel receives
+        straight into the result, with no call in between.
         """
-        _check_size(n, "read")
-        buffer = self._buffer
+        if type(n) is not int:
+            raise TypeError("read(): n must be an int, got %s" % _describe(n))
+        if n >= DIRECT_READ and not self._buffer and not self._eof and not self._tls:
+            return traps.read(self.sock, n if n < CHUNK else CHUNK)
+        return self._read(n)
+
+    @coroutine
+    def _read(self, n):
+        """``read`` when the buffer can answer, or must keep what a receive
+        brings beyond ``n``, or for TLS, or to the end of the stream."""
+        buffer = self._buffered()
         if n == 0:
             return b""
         if n < 0:
@@ -217,7 +258,7 @@ class Stream:
         _check_size(n, "readexactly")
         if n < 0:
             raise ValueError("readexactly(): n must be >= 0, got %d" % n)
-        buffer = self._buffer
+        buffer = self._buffered()
         while len(buffer) < n:
             if self._eof:
                 raise IncompleteReadError(self._take(len(buffer)), n)
@@ -253,7 +294,7 @@ class Stream:
     @coroutine
     def _read_until(self, separator: bytes, limit: int,
                     partial_ok: bool) -> Generator[Any, Any, bytes]:
-        buffer = self._buffer
+        buffer = self._buffered()
         start = 0                       # where the separator may begin
         while True:
             end = buffer.find(separator, start)
@@ -309,6 +350,15 @@ class Stream:
             raise StopAsyncIteration
         return line
 
+    def _buffered(self):
+        """The buffer, to add to: made on first need -- a stream whose
+        reads all go straight to the socket (an echo, a proxy) never has
+        one, and saves its 56 bytes."""
+        buffer = self._buffer
+        if buffer is _NO_BUFFER:
+            buffer = self._buffer = bytearray()
+        return buffer
+
     def _take(self, n):
         """The first ``n`` bytes of the buffer, removed from it."""
         buffer = self._buffer
@@ -322,7 +372,7 @@ class Stream:
 
     # ---------------------------------------------------------- writing
 
-    async def write(self, data: "Union[bytes, bytearray, memoryview]") -> None:
+    def write(self, data: "Union[bytes, bytearray, memoryview]") -> Awaitable[None]:
         """``yield stream.write(data)``
 
         Send all of ``data`` (bytes-like) and return ``None`` once the
@@ -330,17 +380,29 @@ class Stream:
         non-bytes, the socket's ``OSError`` (``BrokenPipeError``,
         ``ConnectionResetError`` ...) otherwise.
 
-        An ``async def`` (a coroutine, yielded or awaited the same), so
-        that a forgotten ``yield`` -- ``stream.write(data)`` alone, which
-        would send nothing -- gets Python's own warning, "coroutine
-        'Stream.write' was never awaited", naming the line.
+        What it returns is the ``write`` trap itself, handed to the kernel
+        with no call in between -- so a forgotten ``yield``
+        (``stream.write(data)`` alone) sends nothing, silently.  Debug mode
+        (``run(..., debug=True)``, ``TRAMPOLINE_DEBUG=1``) finds it: there
+        (and whenever Python tracks where coroutines are made) ``write`` is
+        a coroutine, and Python warns "coroutine 'Stream.write' was never
+        awaited", naming the line.  Over TLS it is always a coroutine.
         """
+        if self._tls or _tracking_coroutines():
+            return self._write(data)
+        return traps.write(self.sock, data)
+
+    async def _write(self, data):
+        """``write`` as a coroutine: over TLS, and in debug mode (a coroutine
+        never awaited is one Python warns about)."""
         if not self._tls:
             return await traps.write(self.sock, data)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
                 _describe(data), "; encode it first" if isinstance(data, str) else ""))
         await _tls_write(self.sock, data)
+
+    _write.__qualname__ = "Stream.write"    # what Python's warning names
 
     def writelines(self, lines: Iterable[bytes]) -> Awaitable[None]:
         """``yield stream.writelines(iterable_of_bytes)``: write them all,
@@ -456,20 +518,23 @@ def _client_context(ssl, server_hostname):
 
 
 @coroutine
-def _start_stream(sock, context, server_hostname=None, server_side=False):
+def _start_stream(sock, context, server_hostname=None, accepted_from=None):
     """A Stream over the connected ``sock``; with a context, after the TLS
-    handshake (run without blocking).  ``sock`` is closed if that fails."""
-    if context is None:
+    handshake (run without blocking).  ``sock`` is closed if that fails.
+    ``accepted_from``: a server's socket, the peer's address as ``accept``
+    gave it."""
+    if context is not None:
+        try:
+            sock = context.wrap_socket(sock, server_side=accepted_from is not None,
+                                       server_hostname=server_hostname,
+                                       do_handshake_on_connect=False)
+            yield _tls_io(sock, sock.do_handshake)
+        except BaseException:
+            sock.close()
+            raise
+    if accepted_from is None:
         return Stream(sock)
-    try:
-        sock = context.wrap_socket(sock, server_side=server_side,
-                                   server_hostname=server_hostname,
-                                   do_handshake_on_connect=False)
-        yield _tls_io(sock, sock.do_handshake)
-    except BaseException:
-        sock.close()
-        raise
-    return Stream(sock)
+    return Stream._accepted(sock, accepted_from)
 
 
 # ================================================================ clients
@@ -701,23 +766,23 @@ _ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.
 
 @coroutine
 def _serve(listener, handler, context, ready, proxy_protocol=False, handover=None):
-    """The accept loop.  ``handover``, if given, is an object whose
-    ``draining`` attribute is true when a cancellation means "leave
-    gracefully" (``run_server``'s drain): then the connections already
-    queued in the listener are accepted and served too, and the connection
-    tasks are waited for rather than cancelled -- until a second
-    cancellation, which cancels them."""
+    """The accept loop.  ``handover``, if given, is a ``_HandOver``: when
+    its ``draining`` is true a cancellation means "leave gracefully"
+    (``run_server``'s drain): then the connections already queued in the
+    listener are accepted and served too, and the connection tasks are
+    waited for rather than cancelled -- until a second cancellation, which
+    cancels them."""
     if type(proxy_protocol) is not bool:
         listener.close()
         raise TypeError("proxy_protocol= must be True or False, got %s"
                         % _describe(proxy_protocol))
-    connections = {}                    # task -> its socket, while it runs
+    connections = {}                    # socket -> its connection's task, while it runs
+    name = getattr(handler, "__name__", "handler")
 
     def start(conn, address):           # spawn a connection's task
         return spawn(_connection(conn, address, handler, context, connections,
-                                 proxy_protocol),
-                     name="%s %s" % (getattr(handler, "__name__", "handler"),
-                                     _format_address(address)))
+                                 proxy_protocol, handover),
+                     name="%s %s" % (name, _format_address(address)))
     try:
         if ready is not None:
             _report_ready(ready, listener.getsockname())
@@ -736,17 +801,16 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                 yield sleep(backoff)
                 continue
             backoff = 0.0
-            task = yield start(conn, address)
-            connections[task] = conn
-            del task                    # so a crashed one is freed, and reported, when it ends
+            # (Its task runs only after this: the entry is there before it ends.)
+            connections[conn] = yield start(conn, address)
     finally:
         if handover is not None and handover.draining:
             yield _hand_over(listener, start, connections)
         listener.close()                # no more connections
         tasks = list(connections.items())
-        for task, _ in tasks:
+        for _, task in tasks:
             yield cancel(task, wait=False)
-        for task, conn in tasks:
+        for conn, task in tasks:
             try:
                 yield join(task)
             except TaskError:
@@ -768,11 +832,10 @@ def _hand_over(listener, start, connections):
         conn.setblocking(False)         # as the accept trap leaves it
         if conn.family != socket.AF_UNIX:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        task = yield start(conn, address)
-        connections[task] = conn
+        connections[conn] = yield start(conn, address)
     listener.close()
     try:
-        for task in list(connections):
+        for task in list(connections.values()):
             yield _join_reporting(task)
     except Cancelled:
         pass                            # the grace is over: the caller cancels the rest
@@ -789,11 +852,59 @@ def _join_reporting(task):
                       exc_info=exc.__cause__)
 
 
+class _HandOver:
+    """What ``run_server``'s graceful leave shares with its accept loop
+    (``_serve``'s ``handover``).
+
+    ``draining`` says that a cancellation of the accept loop is a hand-over
+    (see ``_serve``); ``serving`` holds the sockets of the connections whose
+    handler runs.  ``stop()`` starts the leave: every handler, the next time
+    it waits for input with nothing left to read, sees the end of the
+    stream (``_stop_reading``) -- and so does each one that gets to its
+    handler from then on (a client queued in the listener, a connection
+    still in its PROXY header or TLS handshake), once its first bytes have
+    come.  The connection tasks run their handlers themselves: a hand-over
+    needs no task of its own per connection.
+    """
+
+    def __init__(self):
+        self.draining = False
+        self.serving = set()
+
+    def stop(self):
+        self.draining = True
+        for sock in self.serving:
+            _stop_reading(sock)
+
+    @coroutine
+    def admit(self, stream):
+        """A connection gets to its handler while draining: let its first
+        bytes come (a half-close before they arrive would lose them), then
+        stop its reading."""
+        sock = stream.sock
+        if not (stream._buffer or (stream._tls and sock.pending())):
+            yield traps.read_wait(sock)     # (TLS: OpenSSL may hold some already)
+        _stop_reading(sock)
+
+
+def _stop_reading(sock):
+    """Half-close ``sock`` for reading: a reader waiting on it, or the next
+    one that finds nothing left to read, gets the end of the stream.
+    (``socket.socket.shutdown``, not ``SSLSocket.shutdown``, which would
+    also drop the TLS session that the reply still needs.  OpenSSL sees that
+    end of stream without the client's close_notify: with
+    ``OP_IGNORE_UNEXPECTED_EOF``, set by ``run_server``, it just says so.)"""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RD)
+    except OSError:
+        pass                            # closed or reset already: nothing to stop
+
+
 @coroutine
-def _connection(conn, address, handler, context, connections, proxy_protocol=False):
+def _connection(conn, address, handler, context, connections, proxy_protocol, handover):
     """One connection's task: the PROXY header and TLS handshake if any,
-    then the handler."""
-    me = yield current()
+    then the handler -- run right here, as a subroutine of this task."""
+    peer = address                      # the socket's peer (address: the client's)
     try:
         header = None
         if proxy_protocol:
@@ -802,25 +913,42 @@ def _connection(conn, address, handler, context, connections, proxy_protocol=Fal
                 return
             if header.source is not None:
                 address = header.source
+        if context is None:
+            stream = Stream._accepted(conn, peer)
+        else:
+            try:
+                stream = yield _start_stream(conn, context, accepted_from=peer)
+            except OSError as exc:
+                log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
+                return
+        if header is not None:
+            stream.proxy_header = header
+        # (try/finally, not "with stream": a with statement would hold a
+        # bound __exit__ for the connection's whole life, 64 bytes each.)
         try:
-            stream = yield _start_stream(conn, context, server_side=True)
-        except OSError as exc:
-            log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
-            return
-        stream.proxy_header = header
-        with stream:
             coro = handler(stream, address)
             if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
                 raise TypeError(
                     "the handler %s returned %s; it must be a generator function "
                     "or an async def" % (getattr(handler, "__qualname__", handler),
                                          _describe(coro)))
+            serving = None
+            if handover is not None:        # (run_server: see _HandOver)
+                if handover.draining:
+                    yield handover.admit(stream)
+                serving = handover.serving
+                serving.add(stream.sock)
             try:
                 yield coro
             except _PEER_TROUBLE as exc:
                 _log_peer_trouble(address, exc)
+            finally:
+                if serving is not None:
+                    serving.discard(stream.sock)
+        finally:
+            stream.close()
     finally:
-        connections.pop(me, None)
+        connections.pop(conn, None)
 
 
 # What one connection's peer can do to it -- reset it, close it under a

@@ -316,9 +316,11 @@ class spawn(Trap):
 
     Start ``coro`` (a generator or coroutine object) as a new task and
     return its ``Task`` at once; the new task runs soon, after the tasks
-    already ready.  ``name`` defaults to the function's name.  Raises
-    ``TypeError`` for something that is not a generator or coroutine (a
-    function instead of its call, say).  Never blocks.
+    already ready.  ``name`` defaults to the function's name.  A trap
+    (``spawn(stream.write(data))``) is performed in the new task, which
+    returns its result.  Raises ``TypeError`` for something that is not a
+    generator, coroutine or trap (a function instead of its call, say).
+    Never blocks.
     """
 
     __slots__ = ("coro", "name")
@@ -326,9 +328,19 @@ class spawn(Trap):
 
     def __init__(self, coro: Any, *, name: Optional[str] = None) -> None:
         kind = type(coro)               # (the common case calls nothing)
-        self.coro = coro if kind is GeneratorType or kind is CoroutineType else _check_coro(
-            coro, "spawn")
+        if kind is not GeneratorType and kind is not CoroutineType:
+            if isinstance(coro, Trap):
+                name = name or type(coro).__name__
+                coro = _perform(coro)
+            else:
+                coro = _check_coro(coro, "spawn")
+        self.coro = coro
         self.name = name
+
+
+def _perform(trap):
+    """A task that performs one trap and returns its result."""
+    return (yield trap)
 
 
 class join(Trap):

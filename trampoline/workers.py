@@ -66,16 +66,15 @@ import sys
 import threading
 import time
 import traceback
-from types import CoroutineType, GeneratorType
 from typing import Any, Callable, Optional
 
 from .combinators import select, shield
-from .errors import Cancelled, TaskError, TrampolineError
+from .errors import TaskError, TrampolineError
 from .runner import run
 from .net import check_port, listen
-from .streams import _check_server_args, _serve
+from .streams import _check_server_args, _HandOver, _serve
 from .timeouts import TaskTimeout, timeout_after
-from .traps import _describe, cancel, current, join, read, read_wait, spawn
+from .traps import _describe, cancel, join, read, spawn
 
 __all__ = ["run_server", "CrashLoopError"]
 
@@ -128,7 +127,7 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
 
     ``ssl``: an ``ssl.SSLContext`` with the server's certificate (where
     OpenSSL has it, ``run_server`` sets ``ssl.OP_IGNORE_UNEXPECTED_EOF`` on
-    it: see ``_stop_reading``).
+    it: see ``streams._stop_reading``).
     ``ready``: a function called once, in this process, with the bound
     address (the real port when 0 was asked) as soon as the socket listens
     -- before the workers start; clients that connect meanwhile wait in
@@ -237,9 +236,9 @@ def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=
         signal.pthread_sigmask(signal.SIG_UNBLOCK, unblock)
     if ready is not None:               # (the stop signals are handled by now)
         ready(listener.getsockname())
-    connections = _Connections(handler)
-    server = yield spawn(_serve(listener, connections.handle, context, None, proxy_protocol,
-                                handover=connections), name="server")
+    handover = _HandOver()
+    server = yield spawn(_serve(listener, handler, context, None, proxy_protocol,
+                                handover=handover), name="server")
     try:
         if lifeline is None:
             yield join(server)          # runs until cancelled, or fails
@@ -249,30 +248,29 @@ def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=
         # Shielded: a shutdown signal arriving during the drain (the group
         # got SIGTERM after the parent closed the lifeline) must not cut it
         # short.  (A second one still kills at once.)
-        yield shield(_drain(server, connections, grace))
+        yield shield(_drain(server, handover, grace))
 
 
-def _drain(server, connections, grace):
+def _drain(server, handover, grace):
     """Stop accepting; let the connections finish within ``grace``
     seconds, then cancel what is left."""
-    connections.stop()                  # idle ones see the end of their stream now
+    handover.stop()                     # idle ones see the end of their stream now
     if server.done:
         return
-    # Told by connections.draining that this is a hand-over, the server
+    # Told by handover.draining that this is a hand-over, the server
     # accepts the clients already queued, closes the listener -- new ones
     # are refused, so a balancer tries another backend -- and waits for its
     # connection tasks: those still reading a PROXY header or shaking hands
-    # get there, and ours wait for their handlers to finish.
+    # get to their handler, and every handler may finish.
     yield cancel(server, wait=False)
     try:
         yield timeout_after(grace, _join_quietly(server))
     except TaskTimeout:
-        busy = list(connections.handlers)
         log.warning("pid %d: %d connection(s) still busy after %g s; cancelling them",
-                    os.getpid(), len(busy), grace)
-        for task in busy:
-            yield cancel(task, wait=False)
-        yield cancel(server, wait=False)        # and those not at their handler yet
+                    os.getpid(), len(handover.serving), grace)
+        # A second cancellation: the server cancels its connection tasks
+        # (and with them their handlers), and waits for them.
+        yield cancel(server, wait=False)
         yield _join_quietly(server)
 
 
@@ -281,91 +279,6 @@ def _join_quietly(task):
         yield join(task)
     except TaskError:
         pass                            # cancelled, as asked (or already reported)
-
-
-class _Connections:
-    """The connections of one worker, and the handler wrapped so that a
-    drain can tell them to finish.
-
-    While draining, the server waits for its connection tasks; when the
-    grace is over it cancels them.  So that the handlers are cancelled
-    only by ``_drain`` (which logs it), each connection task runs the real
-    handler in a task of its own (``handlers``) and, while draining, lets
-    its own cancellation pass: it goes on waiting for the handler.
-    """
-
-    def __init__(self, handler):
-        self.handler = handler
-        self.handlers = {}              # handler task -> its socket
-        self.draining = False
-
-        def handle(stream, address):    # what serve() runs for each connection
-            return self._handle(stream, address)
-        handle.__name__ = getattr(handler, "__name__", "handler")  # names its tasks
-        self.handle = handle
-
-    def stop(self):
-        self.draining = True
-        for sock in self.handlers.values():
-            _stop_reading(sock)
-
-    def _handle(self, stream, address):
-        coro = self.handler(stream, address)
-        if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
-            raise TypeError("the handler %s returned %s; it must be a generator function "
-                            "or an async def" % (getattr(self.handler, "__qualname__",
-                                                         self.handler), _describe(coro)))
-        me = yield current()
-        if self.draining:               # accepted as the drain began: it was queued
-            yield _first_bytes(stream)
-        task = yield spawn(coro, name=me.name)
-        # The handler task has the connection's name; this one, which only
-        # waits for it, is trampoline's own (the monitor's ps leaves it out).
-        me.name = "trampoline: waiting for %s" % me.name
-        self.handlers[task] = stream.sock
-        if self.draining:
-            _stop_reading(stream.sock)
-        try:
-            while True:
-                try:
-                    return (yield join(task))
-                except Cancelled:
-                    if not self.draining:       # the server failed: no grace
-                        yield cancel(task)
-                        raise
-                    # Draining: the handler finishes on its own, or is
-                    # cancelled when the grace period is over.
-                except TaskError as exc:
-                    if task.cancelled:
-                        return None
-                    error = exc.__cause__
-                    break
-        finally:
-            del self.handlers[task]
-        raise error                     # the handler's error, reported once: here
-
-
-def _first_bytes(stream):
-    """Wait until the client's first bytes are there to read: a client
-    accepted as the drain began has connected but may not have sent its
-    request yet, and a half-close before it arrives would lose it."""
-    sock = stream.sock
-    if stream._buffer or (hasattr(sock, "pending") and sock.pending()):
-        return                          # (TLS: OpenSSL holds some already)
-    yield read_wait(sock)
-
-
-def _stop_reading(sock):
-    """Half-close ``sock`` for reading: a reader waiting on it, or the next
-    one that finds nothing left to read, gets the end of the stream.
-    (``socket.socket.shutdown``, not ``SSLSocket.shutdown``, which would
-    also drop the TLS session that the reply still needs.  OpenSSL sees that
-    end of stream without the client's close_notify: with
-    ``OP_IGNORE_UNEXPECTED_EOF``, set by ``run_server``, it just says so.)"""
-    try:
-        socket.socket.shutdown(sock, socket.SHUT_RD)
-    except OSError:
-        pass                            # closed or reset already: nothing to stop
 
 
 # ================================================================ the supervisor: no kernel
