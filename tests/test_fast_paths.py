@@ -667,6 +667,40 @@ def test_a_socket_closed_under_a_parked_reader_is_found_while_a_virtual_clock_st
     assert isinstance(error, OSError) and error.errno == errno.EBADF, error
 
 
+def test_a_reader_cancelled_with_the_end_of_the_stream_in_hand_sees_it_again(run, socketpair):
+    """The end of the stream is not bytes to give back: the next read of
+    that socket says it again; the other socket's bytes are all there."""
+    (a, peer_a), (b, peer_b) = socketpair(), socketpair()
+    tasks, states = [], []
+
+    def reader(index):
+        data = yield read((a, b)[index], 100)
+        other = tasks[1 - index]
+        states.append(other.state)
+        yield cancel(other, wait=False)
+        return data
+
+    def main():
+        for index in (0, 1):
+            tasks.append((yield spawn(reader(index))))
+        yield until_parked(tasks)
+        peer_a.sendall(b"bytes for a")
+        peer_b.close()                  # the end of b's stream, in the same poll
+        yield until(lambda: states)
+        results = []
+        for task in tasks:
+            results.append((yield outcome_of(task)))
+        peer_a.close()
+        return results, states, (yield drain_with_read(a)), (yield drain_with_read(b))
+
+    results, states, rest_a, rest_b = run(main())
+    assert states == ["ready"]
+    first_a = results[0][1] if results[0][0] == "returned" else b""
+    assert first_a + rest_a == b"bytes for a"
+    assert results[1][0] == "raised" or results[1][1] == b""
+    assert rest_b == b""
+
+
 # ============================================ 6. traced and untraced
 
 class TrapRecorder:

@@ -91,8 +91,8 @@ class _Registration:
             self.events = 0                 # hang-up...): back in the table, out of
             self.owner = None               # the poller, until someone reads
             other = self.table.setdefault(fd, self)
-            if other is not self:           # (the same socket since named by its fd)
-                other.pushback += self.pushback
+            if other is not self:           # pragma: no cover - the same socket renamed
+                other.pushback += self.pushback     # (by its fd) while these were in flight
 
     def _take_pushback(self, nbytes):
         data = self.pushback
