@@ -47,7 +47,7 @@ global
 defaults
     mode http
     log global
-    log-format "%%ci:%%cp %%s %%ST retries=%%rc"
+    log-format "%%ci:%%cp %%s %%ST %%tsc retries=%%rc"
     timeout connect 2s
     timeout client 10s
     timeout server 10s

@@ -12,6 +12,7 @@ header.  HAProxy itself sends the headers in test_haproxy.py.
 import logging
 import select
 import socket
+import ssl
 import struct
 import time
 
@@ -472,7 +473,63 @@ def test_run_servers_drain_serves_queued_clients_even_one_whose_request_comes_la
 
 def settled(name):
     """Subroutine: whether the connection task ``name`` is parked in a
-    ``read_wait`` (past its header, waiting for its client's request)."""
+    ``read`` (over TLS a ``read_wait``): past its header, in its handler,
+    waiting for its client's request."""
     kernel = yield current_kernel()
     tasks = [task for task in kernel._tasks.values() if task.name == name]
-    return bool(tasks) and type(tasks[0]._waiting).__name__ == "read_wait"
+    return bool(tasks) and type(tasks[0]._waiting).__name__ in ("read", "read_wait")
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_a_drain_lets_a_new_connection_send_its_first_request(run, tls, monkeypatch):
+    """Go's rule: a new connection is not idle.  Two clients are in their
+    handlers when the drain begins: one answered once and now idle sees
+    the end of its stream at once; one that has sent nothing yet (a
+    balancer's connection whose request is on its way; a TLS client one
+    round trip after its handshake) is not cut off -- its request, sent
+    after the stop, is answered, and then it too sees the end.  A third
+    that never speaks is let go after NEW_CONNECTION_GRACE (at most twice
+    that), well within the drain's grace."""
+    grace = 0.3
+    monkeypatch.setattr(streams, "NEW_CONNECTION_GRACE", grace)
+
+    def main():
+        handover = streams._HandOver()
+        listener = listen(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        ready = Future()
+        context = None
+        if tls:                                 # as run_server makes it
+            context = server_context()
+            context.options |= getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
+        server = yield spawn(streams._serve(listener, who, context, ready, False,
+                                            handover=handover))
+        yield ready
+        context = client_context() if tls else None
+        idle = yield open_connection("127.0.0.1", port, ssl=context)
+        new = yield open_connection("127.0.0.1", port, ssl=context)
+        silent = yield open_connection("127.0.0.1", port, ssl=context)
+        yield idle.write(b"one\n")
+        first = yield idle.readline()
+        for client in (new, silent):            # in its handler, waiting for a request
+            while not (yield settled("who 127.0.0.1:%d" % client.sock.getsockname()[1])):
+                yield sleep(0)
+        started = time.monotonic()
+        drain = yield spawn(workers._drain(server, handover, 5.0))
+        at_once = yield idle.read()             # the idle one: let go now
+        yield new.write(b"two\n")               # the new one: heard
+        second = yield new.read()
+        nothing = yield silent.read()           # the silent one: after a while
+        silent_at = time.monotonic() - started
+        yield join(drain)
+        for client in (idle, new, silent):
+            client.close()
+        return first, at_once, second, nothing, silent_at, time.monotonic() - started
+
+    first, at_once, second, nothing, silent_at, took = run(main())
+    assert first.endswith(b") one\n")
+    assert at_once == b""
+    assert second.endswith(b") two\n")
+    assert nothing == b""
+    assert grace <= silent_at < 2 * grace + 1.0
+    assert took < 4.0

@@ -20,7 +20,7 @@ import time
 import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse fixture)
-from trampoline import workers
+from trampoline import streams, workers
 from trampoline.workers import run_server
 
 WATCHDOG_SECONDS = 20.0
@@ -552,10 +552,14 @@ def test_a_worker_runs_each_handler_in_its_connection_task_and_still_drains(run)
         client = yield open_connection("127.0.0.1", listener.getsockname()[1])
         with client:
             assert (yield client.readline()) == b"hi\n"
+            started = time.monotonic()
             yield cancel(worker)                # a stop signal's drain, and its end
+            seen["took"] = time.monotonic() - started
             return (yield client.read())
 
     assert run(main()) == b""                  # the server closed the connection
+    # Not new (it has written): idle, let go at once, not after a grace.
+    assert seen["took"] < streams.NEW_CONNECTION_GRACE
     assert seen["me"].startswith("idle 127.0.0.1:")
     assert seen["tasks"] == [seen["me"]]
     assert seen["read after the stop"] == b""

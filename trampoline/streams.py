@@ -91,6 +91,11 @@ PROXY_PEEK = 536
 #: PROXY header (a balancer sends it at once) before closing it.
 PROXY_HEADER_TIMEOUT = 3.0
 
+#: How long, at least, ``run_server``'s graceful leave waits for the first
+#: byte of a new connection before it treats it as idle (at most twice
+#: this; see ``_HandOver``).  Go's ``Shutdown`` waits 5 s.
+NEW_CONNECTION_GRACE = 1.0
+
 
 # ================================================================ errors
 
@@ -154,6 +159,10 @@ class Stream:
     #: ``proxy_protocol=True``): a ``trampoline.protocols.proxy.ProxyHeader``.
     proxy_header = None             # type: Any
 
+    # run_server's graceful leave (a _HandOver) while this connection is
+    # new: not a byte received or written yet (see _HandOver and _begun).
+    _new_in = None                  # type: Any
+
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
             raise TypeError("Stream() needs a connected socket, got %s" % _describe(sock))
@@ -178,6 +187,7 @@ class Stream:
         self._buffer = _NO_BUFFER       # received, not yet asked for (see _buffered)
         self._eof = False               # the peer will send no more
         self._tls = isinstance(sock, ssl_module.SSLSocket)
+        self._direct = not self._tls    # read and write may hand out the kernel's trap
         self.peername = peername
 
     def __repr__(self):
@@ -199,8 +209,29 @@ class Stream:
         """What to yield to receive the next chunk: the ``read`` trap, or
         for TLS the try-and-wait loop."""
         if self._tls:
-            return _tls_io(self.sock, self.sock.recv, CHUNK)
-        return traps.read(self.sock, CHUNK)
+            receive = _tls_io(self.sock, self.sock.recv, CHUNK)
+        else:
+            receive = traps.read(self.sock, CHUNK)
+        if self._new_in is not None:
+            return self._first_receive(receive)
+        return receive
+
+    @coroutine
+    def _first_receive(self, receive):
+        data = yield receive
+        self._begun()
+        return data
+
+    def _begun(self):
+        """The first byte has come, or gone: the connection is no longer
+        new (see ``_HandOver``)."""
+        handover = self._new_in
+        if handover is None:
+            return                      # (the drain's sweep said so already)
+        self._new_in = None
+        self._direct = not self._tls
+        if handover.draining:
+            _stop_reading(self.sock)
 
     def read(self, n: int = -1) -> Awaitable[bytes]:
         """``data = yield stream.read(n=-1)``
@@ -217,7 +248,7 @@ class Stream:
         """
         if type(n) is not int:
             raise TypeError("read(): n must be an int, got %s" % _describe(n))
-        if n >= DIRECT_READ and not self._buffer and not self._eof and not self._tls:
+        if n >= DIRECT_READ and not self._buffer and not self._eof and self._direct:
             return traps.read(self.sock, n if n < CHUNK else CHUNK)
         return self._read(n)
 
@@ -388,13 +419,16 @@ class Stream:
         a coroutine, and Python warns "coroutine 'Stream.write' was never
         awaited", naming the line.  Over TLS it is always a coroutine.
         """
-        if self._tls or _tracking_coroutines():
+        if not self._direct or _tracking_coroutines():
             return self._write(data)
         return traps.write(self.sock, data)
 
     async def _write(self, data):
-        """``write`` as a coroutine: over TLS, and in debug mode (a coroutine
-        never awaited is one Python warns about)."""
+        """``write`` as a coroutine: over TLS, in debug mode (a coroutine
+        never awaited is one Python warns about), and on a new connection
+        that ``run_server`` serves (see ``_HandOver``)."""
+        if self._new_in is not None:
+            self._begun()
         if not self._tls:
             return await traps.write(self.sock, data)
         if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -854,17 +888,27 @@ def _join_reporting(task):
 
 class _HandOver:
     """What ``run_server``'s graceful leave shares with its accept loop
-    (``_serve``'s ``handover``).
+    (``_serve``'s ``handover``) and its connections.
 
     ``draining`` says that a cancellation of the accept loop is a hand-over
-    (see ``_serve``); ``serving`` holds the sockets of the connections whose
+    (see ``_serve``); ``serving`` holds the streams of the connections whose
     handler runs.  ``stop()`` starts the leave: every handler, the next time
     it waits for input with nothing left to read, sees the end of the
-    stream (``_stop_reading``) -- and so does each one that gets to its
-    handler from then on (a client queued in the listener, a connection
-    still in its PROXY header or TLS handshake), once its first bytes have
-    come.  The connection tasks run their handlers themselves: a hand-over
-    needs no task of its own per connection.
+    stream (``_stop_reading``) -- the waiting client is idle, between two
+    requests.  Except on a *new* connection, one that has not received or
+    written a byte yet: its first request is on its way (a balancer sends
+    it right after connecting; a TLS client one round trip after the
+    handshake), and an end of stream now would drop it unanswered.  Such a
+    stream stops its reading itself once its first byte has come or gone
+    (``Stream._begun``) -- so does every connection that gets to its
+    handler from then on (a client queued in the listener, one still in
+    its PROXY header or TLS handshake).  This is Go's ``Shutdown`` rule: a
+    new connection is not idle -- for a while: ``sweep`` stops the reading
+    of one that is still new after ``NEW_CONNECTION_GRACE`` seconds (it may
+    never speak; or its handler reads and writes the socket with the traps
+    themselves, which its stream does not see).  The connection tasks run
+    their handlers themselves: a hand-over needs no task of its own per
+    connection.
     """
 
     def __init__(self):
@@ -873,18 +917,29 @@ class _HandOver:
 
     def stop(self):
         self.draining = True
-        for sock in self.serving:
-            _stop_reading(sock)
+        for stream in self.serving:
+            if stream._new_in is None:
+                _stop_reading(stream.sock)
 
-    @coroutine
+    def sweep(self):
+        """The drain's task beside ``stop()``: every ``NEW_CONNECTION_GRACE``
+        seconds, stop the reading of the connections that were new at the
+        last look and still are.  Runs until cancelled."""
+        seen = set()                    # type: set
+        while True:
+            yield sleep(NEW_CONNECTION_GRACE)
+            new = {stream for stream in self.serving if stream._new_in is not None}
+            for stream in new & seen:
+                stream._begun()         # (draining: its reading stops)
+            seen = new - seen
+
     def admit(self, stream):
-        """A connection gets to its handler while draining: let its first
-        bytes come (a half-close before they arrive would lose them), then
-        stop its reading."""
-        sock = stream.sock
-        if not (stream._buffer or (stream._tls and sock.pending())):
-            yield traps.read_wait(sock)     # (TLS: OpenSSL may hold some already)
-        _stop_reading(sock)
+        """A connection gets to its handler: it is new until its first
+        byte comes or goes (see ``Stream._begun``)."""
+        if not stream._buffer:          # (bytes in hand: the client has spoken)
+            stream._new_in = self
+            stream._direct = False      # (its first read and write go through _begun)
+        self.serving.add(stream)
 
 
 def _stop_reading(sock):
@@ -932,19 +987,15 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
                     "the handler %s returned %s; it must be a generator function "
                     "or an async def" % (getattr(handler, "__qualname__", handler),
                                          _describe(coro)))
-            serving = None
             if handover is not None:        # (run_server: see _HandOver)
-                if handover.draining:
-                    yield handover.admit(stream)
-                serving = handover.serving
-                serving.add(stream.sock)
+                handover.admit(stream)
             try:
                 yield coro
             except _PEER_TROUBLE as exc:
                 _log_peer_trouble(address, exc)
             finally:
-                if serving is not None:
-                    serving.discard(stream.sock)
+                if handover is not None:
+                    handover.serving.discard(stream)
         finally:
             stream.close()
     finally:

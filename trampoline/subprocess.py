@@ -107,6 +107,7 @@ class PipeStream(Stream):
         self._buffer = bytearray()
         self._eof = False
         self._tls = False
+        self._direct = True
         self.peername = None
 
     def __repr__(self):

@@ -255,6 +255,7 @@ def _drain(server, handover, grace):
     """Stop accepting; let the connections finish within ``grace``
     seconds, then cancel what is left."""
     handover.stop()                     # idle ones see the end of their stream now
+                                        # (new ones once their first byte comes)
     if server.done:
         return
     # Told by handover.draining that this is a hand-over, the server
@@ -263,6 +264,7 @@ def _drain(server, handover, grace):
     # connection tasks: those still reading a PROXY header or shaking hands
     # get to their handler, and every handler may finish.
     yield cancel(server, wait=False)
+    sweeper = yield spawn(handover.sweep(), name="drain sweeper")
     try:
         yield timeout_after(grace, _join_quietly(server))
     except TaskTimeout:
@@ -272,6 +274,8 @@ def _drain(server, handover, grace):
         # (and with them their handlers), and waits for them.
         yield cancel(server, wait=False)
         yield _join_quietly(server)
+    finally:
+        yield cancel(sweeper)
 
 
 def _join_quietly(task):
