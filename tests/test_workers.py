@@ -563,3 +563,39 @@ def test_a_worker_runs_each_handler_in_its_connection_task_and_still_drains(run)
     assert seen["me"].startswith("idle 127.0.0.1:")
     assert seen["tasks"] == [seen["me"]]
     assert seen["read after the stop"] == b""
+
+
+def test_a_handler_that_only_reads_is_idle_once_its_first_read_came_back(run):
+    """A new connection begins when its handler writes -- or, as here, asks
+    for input a second time (the first read came back): a stop then lets
+    it go at once, not after NEW_CONNECTION_GRACE."""
+    from trampoline import Event, cancel, open_connection, spawn
+    from trampoline.net import listen
+    got = []
+    second_read = Event()
+
+    def sink(stream, address):
+        while True:
+            read = stream.read(65536)           # the read trap itself (1st: new)
+            if got:
+                second_read.set()
+            data = yield read
+            if not data:
+                got.append("the end")
+                return
+            got.append(data)
+
+    def main():
+        listener = listen(("127.0.0.1", 0))
+        worker = yield spawn(workers._worker(listener, sink, None, 5.0))
+        client = yield open_connection("127.0.0.1", listener.getsockname()[1])
+        with client:
+            yield client.write(b"hello")
+            yield second_read.wait()            # it has its bytes and asks again
+            started = time.monotonic()
+            yield cancel(worker)                # a stop signal's drain, and its end
+            return time.monotonic() - started, (yield client.read())
+
+    took, rest = run(main())
+    assert got == [b"hello", "the end"] and rest == b""
+    assert took < streams.NEW_CONNECTION_GRACE

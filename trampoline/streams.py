@@ -160,8 +160,10 @@ class Stream:
     proxy_header = None             # type: Any
 
     # run_server's graceful leave (a _HandOver) while this connection is
-    # new: not a byte received or written yet (see _HandOver and _begun).
+    # new -- nothing written, no receive come back yet -- and whether a
+    # receive has been asked for (see _HandOver and _begun).
     _new_in = None                  # type: Any
+    _asked = False
 
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
@@ -208,23 +210,25 @@ class Stream:
     def _receive(self):
         """What to yield to receive the next chunk: the ``read`` trap, or
         for TLS the try-and-wait loop."""
-        if self._tls:
-            receive = _tls_io(self.sock, self.sock.recv, CHUNK)
-        else:
-            receive = traps.read(self.sock, CHUNK)
         if self._new_in is not None:
-            return self._first_receive(receive)
-        return receive
+            self._asking()
+        if self._tls:
+            return _tls_io(self.sock, self.sock.recv, CHUNK)
+        return traps.read(self.sock, CHUNK)
 
-    @coroutine
-    def _first_receive(self, receive):
-        data = yield receive
-        self._begun()
-        return data
+    def _asking(self):
+        """A new connection's handler asks for input.  The second time, the
+        first receive has come back (one task reads a stream at a time):
+        the connection has begun.  (A first receive cancelled and asked
+        again counts too.)"""
+        if self._asked:
+            self._begun()
+        else:
+            self._asked = True
 
     def _begun(self):
-        """The first byte has come, or gone: the connection is no longer
-        new (see ``_HandOver``)."""
+        """The first byte has come, or is going: the connection is no
+        longer new (see ``_HandOver``)."""
         handover = self._new_in
         if handover is None:
             return                      # (the drain's sweep said so already)
@@ -248,8 +252,12 @@ class Stream:
         """
         if type(n) is not int:
             raise TypeError("read(): n must be an int, got %s" % _describe(n))
-        if n >= DIRECT_READ and not self._buffer and not self._eof and self._direct:
-            return traps.read(self.sock, n if n < CHUNK else CHUNK)
+        if n >= DIRECT_READ and not self._buffer and not self._eof:
+            if self._direct:
+                return traps.read(self.sock, n if n < CHUNK else CHUNK)
+            if self._new_in is not None and not self._tls:
+                self._asking()
+                return traps.read(self.sock, n if n < CHUNK else CHUNK)
         return self._read(n)
 
     @coroutine
@@ -420,15 +428,15 @@ class Stream:
         awaited", naming the line.  Over TLS it is always a coroutine.
         """
         if not self._direct or _tracking_coroutines():
-            return self._write(data)
+            if self._new_in is not None:
+                self._begun()
+            if self._tls or _tracking_coroutines():
+                return self._write(data)
         return traps.write(self.sock, data)
 
     async def _write(self, data):
-        """``write`` as a coroutine: over TLS, in debug mode (a coroutine
-        never awaited is one Python warns about), and on a new connection
-        that ``run_server`` serves (see ``_HandOver``)."""
-        if self._new_in is not None:
-            self._begun()
+        """``write`` as a coroutine: over TLS, and in debug mode (a coroutine
+        never awaited is one Python warns about)."""
         if not self._tls:
             return await traps.write(self.sock, data)
         if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -899,10 +907,10 @@ class _HandOver:
     written a byte yet: its first request is on its way (a balancer sends
     it right after connecting; a TLS client one round trip after the
     handshake), and an end of stream now would drop it unanswered.  Such a
-    stream stops its reading itself once its first byte has come or gone
-    (``Stream._begun``) -- so does every connection that gets to its
-    handler from then on (a client queued in the listener, one still in
-    its PROXY header or TLS handshake).  This is Go's ``Shutdown`` rule: a
+    stream stops its reading itself once it has begun (``Stream._begun``:
+    its handler writes, or asks for input a second time) -- so does every
+    connection that gets to its handler from then on (a client queued in
+    the listener, one still in its PROXY header or TLS handshake).  This is Go's ``Shutdown`` rule: a
     new connection is not idle -- for a while: ``sweep`` stops the reading
     of one that is still new after ``NEW_CONNECTION_GRACE`` seconds (it may
     never speak; or its handler reads and writes the socket with the traps
@@ -938,7 +946,7 @@ class _HandOver:
         byte comes or goes (see ``Stream._begun``)."""
         if not stream._buffer:          # (bytes in hand: the client has spoken)
             stream._new_in = self
-            stream._direct = False      # (its first read and write go through _begun)
+            stream._direct = False      # (its reads and writes see to that until it begins)
         self.serving.add(stream)
 
 
