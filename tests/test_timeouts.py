@@ -111,6 +111,37 @@ def test_timeout_after_raises_and_cancels_the_work_inside():
     assert log == [("slow interrupted by", "TimeoutCancelled"), "slow finally"]
 
 
+def test_what_the_interrupted_work_sees_says_which_timeout_and_the_wrapper_is_named():
+    """The cancellation thrown into the work names its limit (its message
+    is made only when read), and ``timeout_after(s, coro)`` is a subroutine
+    named after the timeout and the work -- what a task spawned with it is
+    called."""
+    seen = []
+
+    def work():
+        try:
+            yield sleep(1)
+        except TimeoutCancelled as exc:
+            seen.extend([str(exc), repr(exc), exc.scope.deadline])
+            raise
+
+    def main():
+        wrapped = timeout_after(0.25, work())
+        task = yield spawn(wrapped)
+        try:
+            yield join(task)
+        except TaskError as exc:
+            assert isinstance(exc.__cause__, TaskTimeout)
+        return task.name, ignore_after(None, work()).__qualname__
+
+    name, other = run(main())
+    assert name.endswith("timeout_after(0.25, work)")
+    assert other.startswith("ignore_after(None, test_") and other.endswith(".<locals>.work)")
+    assert seen == ["timed out: not finished within 0.25 s",
+                    "TimeoutCancelled('timed out: not finished within 0.25 s')",
+                    pytest.approx(0.25)]
+
+
 def test_the_work_cannot_catch_the_timeout_with_except_exception():
     log = []
 

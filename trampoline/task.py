@@ -13,6 +13,7 @@ This module knows nothing of sockets or selectors and never blocks.
 
 import copy
 import logging
+import re
 import traceback
 import weakref
 from typing import Any, Coroutine, Generator, List, Optional, Tuple, TypeVar, Union
@@ -20,6 +21,9 @@ from typing import Any, Coroutine, Generator, List, Optional, Tuple, TypeVar, Un
 from .errors import TaskError
 
 __all__ = ["Task"]
+
+# "outer.<locals>." in a qualified name: what Task.name leaves out.
+_LOCALS = re.compile(r"[\w.]*<locals>\.")
 
 T = TypeVar("T")
 
@@ -77,9 +81,10 @@ class Task:
     @property
     def name(self) -> str:
         """The function's qualified name, without the "outer.<locals>." of
-        a function defined inside another ("Server.handle", "echo"), or the
-        name given to ``spawn``.  (Worked out when asked: spawning is hot.)"""
-        return self._name.rpartition("<locals>.")[2]
+        a function defined inside another ("Server.handle", "echo"; and
+        "timeout_after(5, fetch)"), or the name given to ``spawn``.
+        (Worked out when asked: spawning is hot.)"""
+        return _LOCALS.sub("", self._name)
 
     @name.setter
     def name(self, value: str) -> None:

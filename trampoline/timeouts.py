@@ -40,6 +40,7 @@ This module never touches the kernel's insides: it uses the kernel's public
 ``current_task`` primitive.
 """
 
+from functools import lru_cache
 from types import coroutine
 
 from typing import Any, Awaitable, Generator, Optional, TypeVar, overload
@@ -64,6 +65,16 @@ class TimeoutCancelled(Cancelled):
 
     scope = None
 
+    def __str__(self) -> str:
+        # Its message is made only if someone reads it: most deadlines
+        # are met, and a scope per request should cost no formatting.
+        if not self.args and self.scope is not None:
+            return self.scope._message()
+        return super().__str__()
+
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__, str(self))
+
 
 def current_time() -> float:
     """The running kernel's clock (``time.monotonic``, or the ``clock`` the
@@ -86,10 +97,19 @@ class TimeoutScope:
     no deadline).  A scope is used once.
     """
 
+    # Until the block runs (class defaults: a scope per request sets only
+    # what it must).
+    expired = False
+    _task = _kernel = _alarm = _exception = None    # type: Any
+    _cancel_before = None           # type: Optional[BaseException]
+    _used = False
+
     def __init__(self, seconds: Optional[float] = None, *, deadline: Optional[float] = None,
                  ignore: bool = False, what: Optional[str] = None) -> None:
         if seconds is not None:
-            _check_number(seconds, "seconds")
+            if (type(seconds) is not float and type(seconds) is not int
+                    or seconds != seconds):
+                _check_number(seconds, "seconds")
             if seconds < 0:
                 raise ValueError("a timeout needs seconds >= 0 (or None), got %r" % (seconds,))
         if deadline is not None:
@@ -98,10 +118,6 @@ class TimeoutScope:
         self.deadline = deadline
         self._ignore = ignore
         self._what = what               # the work's name, for the message
-        self.expired = False
-        self._task = self._kernel = self._alarm = self._exception = None  # type: Any
-        self._cancel_before = None      # type: Optional[BaseException]
-        self._used = False
 
     def __enter__(self) -> "TimeoutScope":
         task = current_task()
@@ -115,7 +131,7 @@ class TimeoutScope:
         if self._seconds is not None:
             self.deadline = kernel.time() + self._seconds
         if self.deadline is not None:
-            self._exception = TimeoutCancelled(self._message())
+            self._exception = TimeoutCancelled()
             self._exception.scope = self
             self._task, self._kernel = task, kernel
             self._cancel_before = task.last_cancel
@@ -200,7 +216,8 @@ def timeout_after(seconds: Optional[float], coro: Any = None) -> Any:
     ``seconds=None``: no deadline.  Awaitable in an ``async def``.  Nested
     timeouts compose (see the module's docstring).
     """
-    return _timeout(TimeoutScope(seconds, what=_name(coro)), coro, None, "timeout_after",
+    name = _name(coro)
+    return _timeout(TimeoutScope(seconds, what=name), coro, name, None, "timeout_after",
                     seconds)
 
 
@@ -217,7 +234,8 @@ def ignore_after(seconds: Optional[float], coro: Any = None, default: Any = None
     Like ``timeout_after``, but on expiry return ``default`` (the block form:
     go on after the block, with ``scope.expired`` True) instead of raising.
     """
-    return _timeout(TimeoutScope(seconds, ignore=True, what=_name(coro)), coro, default,
+    name = _name(coro)
+    return _timeout(TimeoutScope(seconds, ignore=True, what=name), coro, name, default,
                     "ignore_after", seconds)
 
 
@@ -230,7 +248,8 @@ def timeout_at(deadline: Optional[float], coro: Trap) -> Awaitable[Any]: ...
 def timeout_at(deadline: Optional[float], coro: Any = None) -> Any:
     """``timeout_after`` with an absolute ``deadline`` on the kernel's clock
     (see ``current_time()``)."""
-    return _timeout(TimeoutScope(deadline=deadline, what=_name(coro)), coro, None,
+    name = _name(coro)
+    return _timeout(TimeoutScope(deadline=deadline, what=name), coro, name, None,
                     "timeout_at", deadline)
 
 
@@ -242,18 +261,25 @@ def ignore_at(deadline: Optional[float], coro: "CoroutineLike[T]", default: Any 
 def ignore_at(deadline: Optional[float], coro: Trap, default: Any = None) -> Awaitable[Any]: ...
 def ignore_at(deadline: Optional[float], coro: Any = None, default: Any = None) -> Any:
     """``ignore_after`` with an absolute ``deadline`` on the kernel's clock."""
-    return _timeout(TimeoutScope(deadline=deadline, ignore=True, what=_name(coro)), coro,
+    name = _name(coro)
+    return _timeout(TimeoutScope(deadline=deadline, ignore=True, what=name), coro, name,
                     default, "ignore_at", deadline)
 
 
-def _timeout(scope, coro, default, function, limit):
+def _timeout(scope, coro, name, default, function, limit):
     if coro is None:
         return scope
     gen = _run_in(scope, coro, default)
     # What a traceback, a task name or an outer timeout's message shows.
-    gen.__qualname__ = gen.__name__ = "%s(%s, %s)" % (
-        function, "None" if limit is None else "%g" % limit, _name(coro))
+    gen.__qualname__ = gen.__name__ = _label(function, limit) + name + ")"
     return gen
+
+
+@lru_cache(maxsize=64)
+def _label(function, limit):
+    """``"timeout_after(5, "``: a timeout's name but for its work's (made
+    once per function and limit: a timeout per request reuses it)."""
+    return "%s(%s, " % (function, "None" if limit is None else "%g" % limit)
 
 
 def _name(coro):
