@@ -71,7 +71,7 @@ def _waiting_in(task):
     call it made (``Queue.get``, ``Lock.acquire``...) and the line that
     made it -- not the wait queue underneath."""
     calls = []                          # (generator or coroutine, its frame), outermost first
-    for coro in task._stack + [task._coro]:
+    for coro in [*task._stack, task._coro]:
         while coro is not None:
             frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
             if frame is None:           # (an iterator that is no generator: its end)

@@ -18,6 +18,7 @@ the kernel's fast paths are off (``_fast_paths``), so that every dispatch
 of every trap is seen.
 """
 
+import time
 from types import CoroutineType, GeneratorType
 from typing import Any, Callable, Dict, List, Optional  # noqa: F401 (type comments)
 
@@ -109,6 +110,24 @@ class Instrumented:
                    "task_step_done": "_on_step_done", "task_exited": "_on_exited",
                    "io_wait": "_on_io_wait", "io_ready": "_on_io_ready",
                    "timer_fired": "_on_timer"}
+
+    def _watched(self, step):
+        """``step`` with the ``task_step`` and ``task_step_done`` hooks
+        around it: the loop's stepper while any is installed (chosen once a
+        turn, so an instrument added mid-turn waits for the next)."""
+        kernel, on_step, on_step_done = self, self._on_step, self._on_step_done
+
+        def watched_step(task):
+            kernel._current = task
+            sent = task._exc if task._exc is not None else task._value
+            for hook in on_step:
+                hook(task, None if task._next_trap is not None else sent)
+            started = time.perf_counter()
+            step(task)
+            elapsed = time.perf_counter() - started
+            for hook in on_step_done:
+                hook(task, elapsed)
+        return watched_step
 
     def add_instrument(self, instrument):
         """Install one more instrument, even while the kernel runs (debug

@@ -185,13 +185,15 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         timers = self._timers
         clock = self._clock
         step = self._stepper()
+        watched_step, on_step, on_step_done = self._watched(step), self._on_step, self._on_step_done
         skipped = 0                         # turns since the last poll
         while True:
             # 1. Run the tasks ready now (those they wake run next turn).
+            stepper = watched_step if on_step or on_step_done else step
             for _ in range(len(ready)):
                 task = ready_popleft()
                 try:
-                    task._context.run(step, task)
+                    task._context.run(stepper, task)
                 except BaseException:           # Ctrl-C, SystemExit, a fault
                     self._orphaned(task)
                     raise
@@ -222,9 +224,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         the closure, each a lookup saved per use."""
         kernel = self
         handlers_get = self._handlers.get
+        write_handler = self._handlers[write]
         trap_other = self._trap_other
-        on_step = self._on_step
-        on_step_done = self._on_step_done
         trim = not KERNEL_FRAMES            # (see _trim_kernel_frames)
         fast = self._fast_paths
         fds_get = self._fds.get
@@ -241,10 +242,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 task._next_trap = None      # perform the trap it was woken for
                 value = exc = None
             budget = BUDGET
-            if on_step:
-                for hook in on_step:
-                    hook(task, value if exc is None else exc)
-            started = time.perf_counter() if on_step_done else None
             while True:
                 if trap is None:
                     try:
@@ -277,31 +274,19 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         kernel._defer(task, trap)
                         break
                 kind = type(trap)
-                handler = handlers_get(kind)
-                if handler is None:
-                    if kind is GeneratorType or kind is CoroutineType:
-                        task._stack.append(task._coro)     # a subroutine call
-                        task._coro = trap
-                        trap = value = exc = None
-                        continue
-                    handler = trap_other
                 try:
                     # The fast paths, for a socket the poller knows: park a
                     # read, send a write at once.  Anything unusual, the handler.
-                    reg = fds_get(trap.fd) if fast and (kind is read or kind is write) else None
-                    if reg is None or not reg.plain or reg.fileobj is not trap.fileobj:
-                        value = handler(task, trap)
-                    elif kind is read:
-                        if reg.reader or reg.full or reg.pushback or not reg.events & READ:
-                            value = handler(task, trap)
-                        else:
-                            reg.reader = task
-                            task._waiting = trap
-                            trap.waited = True
-                            value = PARKED
-                    elif reg.writing and reg.writing.waited:
-                        value = handler(task, trap)
-                    else:
+                    if kind is read and fast and (reg := fds_get(trap.fd)) is not None \
+                            and reg.plain and reg.fileobj is trap.fileobj and reg.events & READ \
+                            and not (reg.reader or reg.full or reg.pushback):
+                        reg.reader = task
+                        task._waiting = trap
+                        trap.waited = True
+                        value = PARKED
+                    elif kind is write and fast and (reg := fds_get(trap.fd)) is not None \
+                            and reg.plain and reg.fileobj is trap.fileobj \
+                            and not (reg.writing and reg.writing.waited):
                         try:
                             trap.sent = trap.fileobj.send(trap.data)
                         except BlockingIOError:
@@ -309,7 +294,19 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         except OSError as error:
                             error.bytes_written = 0
                             raise
-                        value = None if trap.sent == len(trap.data) else handler(task, trap)
+                        value = None if trap.sent == len(trap.data) else write_handler(task, trap)
+                    elif (handler := handlers_get(kind)) is not None:
+                        value = handler(task, trap)
+                    elif kind is GeneratorType or kind is CoroutineType:
+                        if not task._stack:             # a subroutine call
+                            task._stack = [task._coro]
+                        else:
+                            task._stack.append(task._coro)
+                        task._coro = trap
+                        trap = value = exc = None
+                        continue
+                    else:
+                        value = trap_other(task, trap)
                 except BaseException as error:
                     exc = error
                     if trim:
@@ -325,10 +322,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     value = trap = None
                     continue
                 trap = exc = None
-            if started is not None:         # (an instrument added mid-step waits)
-                elapsed = time.perf_counter() - started
-                for hook in on_step_done:
-                    hook(task, elapsed)
 
         return step
 
@@ -377,7 +370,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         """``task`` has returned ``value`` or raised ``exc``: record it, wake
         whoever joins or cancels it, forget its descriptors."""
         task.done = True
-        task._coro = None
+        task._coro = task._context = None
         del self._tasks[task.id]
         if task._fds is not None:
             self._release_all(task)
@@ -569,7 +562,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
     def _trap_subroutine(self, task, coro):
         # In the table only while instruments are installed; else the loop
         # pushes the subroutine itself.
-        task._stack.append(task._coro)
+        task._stack = [*task._stack, task._coro]
         task._coro = coro
         return None
 

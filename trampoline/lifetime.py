@@ -154,7 +154,7 @@ class Lifetime:
             task._waiting = None
         else:
             self._ready.remove(task)
-        for frame in [task._coro] + task._stack[::-1]:
+        for frame in [task._coro, *task._stack[::-1]]:
             try:
                 frame.close()
             except BaseException:

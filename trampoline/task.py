@@ -59,7 +59,7 @@ class Task:
         # The function's qualified name unless given one; see ``name``.
         self._name = name or getattr(coro, "__qualname__", None) or type(coro).__name__
         self._coro = coro
-        self._stack = []
+        self._stack = ()                # a list from its first subroutine call
         self._value = None
         self._exc = None
         self._next_trap = None
@@ -140,7 +140,7 @@ class Task:
         function)``: through the trampoline's stack of subroutines and, in
         each, through ``yield from`` / ``await`` chains.  Empty when done."""
         frames = []
-        for coro in self._stack + [self._coro]:
+        for coro in [*self._stack, self._coro]:
             while coro is not None:
                 frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
                 if frame is not None:
