@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Instructions per request: a figure this noisy machine cannot move.
+
+    python3 benchmarks/instructions.py [--only NAME,...] [--size 1024] [--conns 100]
+
+run.py measures CPU time, which other tenants of a shared machine push up
+and down by 10-30% between runs: too coarse to tell whether a change to the
+kernel saved 3%.  This script counts, with valgrind's cachegrind, the
+instructions the server executes in user space -- the same on every run to
+within a fraction of a percent -- for each echo request, and the same for
+the micro benchmarks' operations.  It leaves out what cachegrind cannot see:
+the time spent in the Linux kernel (recv, send, epoll: most of a request's
+CPU time, and about the same for every server) and cache and branch
+behaviour.  So it is the tool for A/B-ing a change to the Python side, not a
+replacement for run.py's side-by-side CPU figures.
+
+How: each server is started twice under cachegrind (about 50x slower),
+echoload drives it for a short and a long window, and the difference of the
+two instruction totals over the difference of the two request counts is
+what one more request costs -- start-up, imports and connection set-up
+cancel out.  Micro benchmarks likewise run N and 2N operations.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness.plan import ECHOLOAD, build_echoload, default_servers  # noqa: E402
+from harness.processes import repo_env, spawn, stop, wait_ready  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+#: The servers counted by default (names as in run.py).
+DEFAULT = ("trampoline", "trampoline-echo_server", "asyncio-protocols", "generator-floor")
+#: echoload's two windows, seconds (under cachegrind a server does ~1-2 k requests/s).
+WINDOWS = (2, 6)
+
+
+def cachegrind(cmd, out):
+    return ["valgrind", "--tool=cachegrind", "--cache-sim=no",
+            "--cachegrind-out-file=" + out] + cmd
+
+
+def instructions(out):
+    """The total instruction count (Ir) cachegrind wrote to ``out``."""
+    with open(out) as results:
+        for line in results:
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError("no summary in %s" % out)
+
+
+def one_window(server, seconds, args, scratch):
+    """Serve ``seconds`` of echo load under cachegrind: (requests, instructions)."""
+    out = os.path.join(scratch, "%s-%d.cg" % (server.name, seconds))
+    proc = spawn(cachegrind(server.command("echo"), out), None,
+                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        port = wait_ready(proc, server.ready, 120)
+        if isinstance(port, str):
+            raise RuntimeError("%s: %s" % (server.name, port))
+        load = subprocess.run([ECHOLOAD, "127.0.0.1", str(port), str(args.conns), str(args.size),
+                               str(seconds), "0", "1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        match = re.search(r"\brequests=(\d+)", load.stdout)
+        if load.returncode != 0 or not match:
+            raise RuntimeError("%s: echoload: %s" % (server.name, (load.stderr or load.stdout).strip()))
+    finally:
+        stop(proc)              # SIGTERM: the servers exit, and cachegrind writes its file
+    return int(match.group(1)), instructions(out)
+
+
+def per_request(server, args, scratch):
+    (r1, i1), (r2, i2) = (one_window(server, seconds, args, scratch) for seconds in WINDOWS)
+    if r2 <= r1:
+        raise RuntimeError("%s: the long window served no more requests (%d, %d)" % (server.name, r1, r2))
+    return (i2 - i1) / (r2 - r1), r2 - r1
+
+
+MICRO = {
+    # (bench, impl): the program micro.py runs; instructions per operation.
+    "switch": "sleep(0) ping-pong: one operation is one task switch",
+    "spawn": "spawn a task that returns at once, then join it",
+}
+
+
+def per_operation(bench, impl, n, scratch):
+    """Instructions per operation of micro.py's ``bench`` for ``impl``."""
+    totals = []
+    for count in (n, 2 * n):
+        out = os.path.join(scratch, "%s-%s-%d.cg" % (bench, impl, count))
+        subprocess.run(cachegrind([sys.executable, os.path.join(HERE, "micro.py"), bench, impl,
+                                   str(count)], out),
+                       env=repo_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True, timeout=600)
+        totals.append(instructions(out))
+    # micro.py's switch makes 2N switches for N; spawn makes N tasks.
+    ops = 2 * n if bench == "switch" else n
+    return (totals[1] - totals[0]) / ops
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="these servers and/or 'micro' (comma-separated)")
+    parser.add_argument("--size", type=int, default=1024, help="echo message size (default 1024)")
+    parser.add_argument("--conns", type=int, default=100, help="connections (default 100)")
+    parser.add_argument("--micro-n", type=int, default=20000, help="micro operations (default 20000)")
+    args = parser.parse_args()
+    if not shutil.which("valgrind"):
+        sys.exit("instructions.py needs valgrind (apt-get install valgrind)")
+    wanted = args.only.split(",") if args.only else list(DEFAULT) + ["micro"]
+    servers = {server.name: server for server in default_servers()}
+    unknown = [name for name in wanted if name not in servers and name != "micro"]
+    if unknown:
+        sys.exit("unknown server(s): %s (known: %s, micro)" % (", ".join(unknown), ", ".join(servers)))
+    build_echoload()
+    with tempfile.TemporaryDirectory() as scratch:
+        print("| echo %d B × %d: server | instructions per request | × asyncio-protocols |"
+              % (args.size, args.conns))
+        print("|---|---|---|")
+        rows = [(name, per_request(servers[name], args, scratch)) for name in wanted if name != "micro"]
+        base = dict(rows).get("asyncio-protocols", (None,))[0]
+        for name, (count, requests) in rows:
+            print("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
+        if "micro" in wanted:
+            print("\n| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline |")
+            print("|---|---|---|---|")
+            for bench, what in MICRO.items():
+                ours = per_operation(bench, "trampoline", args.micro_n, scratch)
+                theirs = per_operation(bench, "asyncio", args.micro_n, scratch)
+                print("| %s (%s) | %.0f | %.0f | %.2f |" % (bench, what, ours, theirs, theirs / ours))
+
+
+if __name__ == "__main__":
+    main()
