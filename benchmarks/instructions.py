@@ -111,13 +111,13 @@ def main():
     parser.add_argument("--conns", type=int, default=100, help="connections (default 100)")
     parser.add_argument("--micro-n", type=int, default=20000, help="micro operations (default 20000)")
     args = parser.parse_args()
-    if not shutil.which("valgrind"):
-        sys.exit("instructions.py needs valgrind (apt-get install valgrind)")
     wanted = args.only.split(",") if args.only else list(DEFAULT) + ["micro"]
     servers = {server.name: server for server in default_servers()}
     unknown = [name for name in wanted if name not in servers and name != "micro"]
     if unknown:
         sys.exit("unknown server(s): %s (known: %s, micro)" % (", ".join(unknown), ", ".join(servers)))
+    if not shutil.which("valgrind"):
+        sys.exit("instructions.py needs valgrind (apt-get install valgrind)")
     build_echoload()
     with tempfile.TemporaryDirectory() as scratch:
         print("| echo %d B × %d: server | instructions per request | × asyncio-protocols |"

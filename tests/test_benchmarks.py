@@ -112,3 +112,16 @@ def test_the_targets_section_sets_the_generator_floor_beside_the_cpu_targets(smo
     for workload, ratio, bounds in floors:
         assert float(ratio) > 0, (workload, ratio)
         assert "trampoline ≤ " in bounds, (workload, bounds)
+
+
+def test_the_instruction_counter_names_an_unknown_server():
+    """benchmarks/instructions.py (cachegrind; not run here: it takes
+    minutes) refuses a server it does not know, naming it and the known
+    ones, before it needs valgrind."""
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"),
+         "--only", "trampoline,nosuch-server"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode != 0
+    assert "unknown server(s): nosuch-server" in result.stderr
+    assert "asyncio-protocols" in result.stderr and "generator-floor" in result.stderr
