@@ -23,11 +23,13 @@ cancel out.  Micro benchmarks likewise run N and 2N operations.
 
 import argparse
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -110,6 +112,8 @@ def main():
     parser.add_argument("--size", type=int, default=1024, help="echo message size (default 1024)")
     parser.add_argument("--conns", type=int, default=100, help="connections (default 100)")
     parser.add_argument("--micro-n", type=int, default=20000, help="micro operations (default 20000)")
+    parser.add_argument("--output", metavar="FILE", help="also write the tables, with the command, "
+                        "commit and date, to FILE (e.g. benchmarks/INSTRUCTIONS.md)")
     args = parser.parse_args()
     wanted = args.only.split(",") if args.only else list(DEFAULT) + ["micro"]
     servers = {server.name: server for server in default_servers()}
@@ -119,21 +123,48 @@ def main():
     if not shutil.which("valgrind"):
         sys.exit("instructions.py needs valgrind (apt-get install valgrind)")
     build_echoload()
+    lines = []
+
+    def say(line):
+        print(line, flush=True)
+        lines.append(line)
+
     with tempfile.TemporaryDirectory() as scratch:
-        print("| echo %d B × %d: server | instructions per request | × asyncio-protocols |"
-              % (args.size, args.conns))
-        print("|---|---|---|")
+        say("| echo %d B × %d: server | instructions per request | × asyncio-protocols |"
+            % (args.size, args.conns))
+        say("|---|---|---|")
         rows = [(name, per_request(servers[name], args, scratch)) for name in wanted if name != "micro"]
         base = dict(rows).get("asyncio-protocols", (None,))[0]
         for name, (count, requests) in rows:
-            print("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
+            say("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
         if "micro" in wanted:
-            print("\n| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline |")
-            print("|---|---|---|---|")
+            say("")
+            say("| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline |")
+            say("|---|---|---|---|")
             for bench, what in MICRO.items():
                 ours = per_operation(bench, "trampoline", args.micro_n, scratch)
                 theirs = per_operation(bench, "asyncio", args.micro_n, scratch)
-                print("| %s (%s) | %.0f | %.0f | %.2f |" % (bench, what, ours, theirs, theirs / ours))
+                say("| %s (%s) | %.0f | %.0f | %.2f |" % (bench, what, ours, theirs, theirs / ours))
+    if args.output:
+        write_report(args.output, lines)
+
+
+def write_report(path, tables):
+    commit = subprocess.run(["git", "-C", HERE, "log", "-1", "--format=%h %s"],
+                            stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    head = ["# Instructions per request (cachegrind)", "",
+            "- command: `python3 benchmarks/instructions.py %s`" % " ".join(sys.argv[1:]),
+            "- trampoline: commit %s" % (commit[:80] + ("..." if len(commit) > 80 else "")),
+            "- date: %s; %s %s" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                   platform.python_implementation(), platform.python_version()),
+            "- what: user-space instructions the server executes per echo request (the "
+            "difference of a %d s and a %d s window under echoload, over the difference of "
+            "their requests), and per micro operation (N and 2N).  Deterministic to a fraction "
+            "of a percent; it leaves out time in the Linux kernel (most of a request's CPU, "
+            "about the same for every server) and cache and branch effects: see "
+            "benchmarks/instructions.py and, for CPU time, RESULTS.md." % WINDOWS, ""]
+    with open(path, "w") as report:
+        report.write("\n".join(head + tables) + "\n")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ BENCH is one of
                   protocol) blocked reading.  A helper process opens the
                   connections.  Result: bytes per connection, as ``parked``.
 
-IMPL is ``trampoline``, ``asyncio``, ``uvloop`` (asyncio on uvloop), or for
+IMPL is ``trampoline``, ``asyncio``, ``uvloop`` (asyncio on uvloop),
+``floor`` (spawn and switch only: the smallest generator kernel that has
+them, see floor_bench), or for
 ``idle`` ``asyncio-streams`` / ``asyncio-protocols`` (``asyncio`` means
 streams).  The figures are taken inside the running loop, so interpreter
 and loop start-up are not counted.
@@ -244,6 +246,99 @@ def asyncio_bench(bench, n, meter, api):
 
 # ------------------------------------------------------- the idle clients
 
+# ---------------------------------------------------------------- floor
+
+def floor_bench(bench, n):
+    """The generator floor of spawn+join and of a task switch: the least a
+    pure-Python generator kernel can do for them -- a task object, a trap
+    object per operation, one ready deque, a contextvars context per task
+    (as asyncio and trampoline give), and nothing else: no budget, no
+    cancellation, no instruments, no error handling.  Not a framework: a
+    measuring stick for the micro targets, as servers/floor_server.py is
+    for the load ones."""
+    import contextvars
+    from collections import deque
+
+    class Task:
+        __slots__ = ("coro", "context", "value", "done", "result", "joiner")
+
+        def __init__(self, coro):
+            self.coro, self.context = coro, contextvars.copy_context()
+            self.value = self.done = self.result = self.joiner = None
+
+    class Spawn:
+        __slots__ = ("coro",)
+
+        def __init__(self, coro):
+            self.coro = coro
+
+    class Join(Spawn):
+        __slots__ = ()
+
+    class Sleep0:
+        __slots__ = ()
+
+    ready = deque()
+
+    def step(task):
+        value = task.value
+        while True:
+            try:
+                trap = task.coro.send(value)
+            except StopIteration as stop:
+                task.done, task.result = True, stop.value
+                task.coro = task.context = None     # (as trampoline lets go of them)
+                if task.joiner is not None:
+                    task.joiner.value = stop.value
+                    ready.append(task.joiner)
+                return
+            kind = trap.__class__
+            if kind is Spawn:
+                value = Task(trap.coro)
+                ready.append(value)
+            elif kind is Join:
+                if not trap.coro.done:
+                    trap.coro.joiner = task
+                    return
+                value = trap.coro.result
+            else:                       # Sleep0
+                task.value = None
+                ready.append(task)
+                return
+
+    def child():
+        return 1
+        yield
+
+    def pinger(count):
+        for _ in range(count):
+            yield Sleep0()
+
+    def spawn_join():
+        started = clock()
+        tasks = []
+        for _ in range(n):
+            tasks.append((yield Spawn(child())))
+        for task in tasks:
+            yield Join(task)
+        report(rate=n / (clock() - started), unit="tasks/s")
+
+    def switch():
+        started = clock()
+        a = yield Spawn(pinger(n))
+        b = yield Spawn(pinger(n))
+        yield Join(a)
+        yield Join(b)
+        report(rate=2 * n / (clock() - started), unit="switches/s")
+
+    if bench not in ("spawn", "switch"):
+        report(error="not available: the floor measures spawn and switch only")
+    ready.append(Task(spawn_join() if bench == "spawn" else switch()))
+    while ready:
+        task = ready.popleft()
+        task.context.run(step, task)
+
+
 def start_holder(port, n):
     """A helper process that opens ``n`` connections to ``port`` when told
     "go" on stdin, and holds them until it is killed."""
@@ -269,7 +364,7 @@ def main():
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("bench", choices=("spawn", "switch", "parked", "idle"))
-    parser.add_argument("impl", choices=("trampoline", "asyncio", "uvloop",
+    parser.add_argument("impl", choices=("trampoline", "asyncio", "uvloop", "floor",
                                          "asyncio-streams", "asyncio-protocols"))
     parser.add_argument("n", type=int)
     parser.add_argument("--tracemalloc", action="store_true")
@@ -286,6 +381,9 @@ def main():
         PROFILER.enable()
     if args.impl == "trampoline":
         trampoline_bench(args.bench, args.n, meter)
+        return
+    if args.impl == "floor":
+        floor_bench(args.bench, args.n)
         return
     if args.impl == "uvloop":
         import asyncio

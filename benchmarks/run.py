@@ -72,7 +72,7 @@ import sys
 import time
 
 from harness.loads import run_load, run_micro
-from harness.plan import (BUILD, HERE, RESULTS, WORKLOADS, MicroImpl, Server, Settings,
+from harness.plan import (BUILD, FLOOR, HERE, RESULTS, WORKLOADS, MicroImpl, Server, Settings,
                           build_echoload, check_server, default_servers, interpreter_tag,
                           raise_nofile)
 from harness.processes import pin_self, stop_all
@@ -253,6 +253,8 @@ def micro_impls(args, tag, servers):
              MicroImpl("asyncio", "asyncio", sys.executable)]
     if any(s.name.startswith("uvloop") for s in servers):
         impls.append(MicroImpl("uvloop", "uvloop", sys.executable))
+    if any(s.name == FLOOR for s in servers):       # (spawn and switch only)
+        impls.append(MicroImpl(FLOOR, "floor", sys.executable))
     if args.python:
         impls.insert(1, MicroImpl("trampoline [%s]" % tag, "trampoline", args.python))
         impls.append(MicroImpl("asyncio [%s]" % tag, "asyncio", args.python))

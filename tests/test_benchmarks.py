@@ -114,6 +114,27 @@ def test_the_targets_section_sets_the_generator_floor_beside_the_cpu_targets(smo
         assert "trampoline ≤ " in bounds, (workload, bounds)
 
 
+def test_the_generator_floor_is_measured_beside_the_micro_targets(smoke_run):
+    """micro.py's floor_bench runs spawn+join and switches (only those), its
+    rows are in the micro table, and the Targets section sets its rate
+    beside the micro targets."""
+    result, output = smoke_run
+    text = output.read_text(encoding="utf-8")
+    micro = text[text.index("## Micro benchmarks"):text.index("## Targets")]
+    floor_rows = [line for line in micro.splitlines() if "| generator-floor |" in line]
+    assert [row.split("|")[1].strip().split()[0] for row in floor_rows] == ["spawn+join", "task"], \
+        floor_rows
+    for row in floor_rows:
+        assert "FAILED" not in row and re.search(r"\| [\d.,]+ k? ?M? ?(tasks|switches)/s \|", row), row
+    targets = text[text.index("## Targets"):]
+    floors = re.findall(r"^- floor, (spawn\+join|task switch): generator-floor's rate is "
+                        r"\*\*([\d.]+) ×\*\* asyncio's .*; the target: trampoline ≥ ([\d.]+) ×\.$",
+                        targets, re.M)
+    assert [(what, bound) for what, _, bound in floors] == [("spawn+join", "2.50"),
+                                                             ("task switch", "5.00")], floors
+    assert all(float(ratio) > 0 for _, ratio, _ in floors), floors
+
+
 def test_the_instruction_counter_names_an_unknown_server():
     """benchmarks/instructions.py (cachegrind; not run here: it takes
     minutes) refuses a server it does not know, naming it and the known

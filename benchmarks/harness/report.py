@@ -92,7 +92,7 @@ def render(record):
     out += targets_table(record.results, record.micro,
                          {"load": record.trampoline_name, "micro": record.micro_trampoline})
     out.append("")
-    floor = floor_lines(record.results)
+    floor = floor_lines(record.results, record.micro)
     if floor:
         out += floor + [""]
     notes = run_notes(record.results, record.micro)
@@ -290,7 +290,7 @@ def target_text(target, name):
                                else "rate", bound, target.other)
 
 
-def floor_lines(results):
+def floor_lines(results, micro):
     """Where the generator floor ran beside the baseline: its CPU per
     request as a ratio to the baseline's, next to the CPU targets of that
     workload -- a target below the floor cannot be met by a kernel in
@@ -309,13 +309,32 @@ def floor_lines(results):
                          BASELINE, fmt_us(theirs.cpu), fmt_us(theirs.cpu_user),
                          fmt_us(theirs.cpu_sys),
                          "; the targets: " + ", ".join(bounds) if bounds else ""))
+    lines += micro_floor_lines(micro)
     if not lines:
         return []
     return ["The floor (not a target): %s (servers/floor_server.py) is the smallest honest "
             "generator kernel, the least a kernel in pure Python costs per request here.  Most "
             "of it is sys time -- recv, send and epoll in the Linux kernel -- which every "
-            "server pays; a CPU target below the floor is out of reach of any such kernel."
+            "server pays; a CPU target below the floor is out of reach of any such kernel.  "
+            "Likewise for the micro targets: a rate target above the floor's is out of reach."
             % FLOOR, ""] + lines
+
+
+def micro_floor_lines(micro):
+    """The same for the micro targets: the floor's rate as a ratio to
+    asyncio's (micro.py's floor_bench), next to the target."""
+    lines = []
+    for target in TARGETS:
+        mine, theirs = micro.get((target.workload, FLOOR)), micro.get((target.workload, target.other))
+        if target.what != "rate" or not (mine and theirs and mine["values"] and theirs["values"]):
+            continue
+        lines.append("- floor, %s: %s's rate is **%.2f ×** %s's (micro.py's floor_bench: a task "
+                     "object, a trap object per operation, one ready deque, a context per task, "
+                     "nothing else); the target: %s ≥ %.2f ×." % (
+                         TITLES[target.workload], FLOOR,
+                         median(mine["values"]) / median(theirs["values"]), target.other,
+                         target.server, target.bound))
+    return lines
 
 
 # ---------------------------------------------------------------- notes

@@ -167,7 +167,8 @@ def run_micro_suite(impls, settings):
     for key, _title, bench, tracemalloc, what in MICRO:
         # Memory barely varies between rounds; three are plenty.
         rounds = settings.rounds if what == "rate" else min(settings.rounds, 3)
-        bench_impls = idle_impls(impls) if bench == "idle" else list(impls)
+        bench_impls = idle_impls(impls) if bench == "idle" else [
+            impl for impl in impls if impl.impl != "floor" or what == "rate"]
         for impl in bench_impls:
             micro[(key, impl.label)] = {"values": [], "errors": [], "unit": ""}
         for round_no in range(1, rounds + 1):
