@@ -229,6 +229,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         trim = not KERNEL_FRAMES            # (see _trim_kernel_frames)
         fast = self._fast_paths
         fds_get = self._fds.get
+        ready_append = self._ready.append
         READ = self._poller.READ
 
         def step(task):
@@ -295,6 +296,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                             error.bytes_written = 0
                             raise
                         value = None if trap.sent == len(trap.data) else write_handler(task, trap)
+                    elif kind is sleep and not trap.seconds and fast:     # pass the processor on
+                        ready_append(task)
+                        value = PARKED
                     elif (handler := handlers_get(kind)) is not None:
                         value = handler(task, trap)
                     elif kind is GeneratorType or kind is CoroutineType:

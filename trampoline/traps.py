@@ -301,7 +301,7 @@ class sleep(Trap):
     _shown = ("seconds",)
 
     def __init__(self, seconds: float) -> None:
-        if type(seconds) is not float and type(seconds) is not int:
+        if type(seconds) is not int and type(seconds) is not float:
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                 raise TypeError("sleep() needs a number of seconds, got %s" % _describe(seconds))
         if not seconds >= 0:                # also catches NaN
