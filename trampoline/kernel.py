@@ -360,8 +360,13 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
     # ------------------------------------------------------ task life
 
     def _spawn(self, coro, name, context=None):
+        """A new task, spawned by run(), Kernel.spawn or another thread."""
+        trap = spawn(coro, name=name)       # (handed to the handler: debug mode's
+        return self._trap_spawn(None, trap, context)    # never-yielded check is content)
+
+    def _trap_spawn(self, spawner, trap, context=None):
         self._last_id = task_id = next(self._task_ids)
-        task = Task(coro, task_id, name)
+        task = Task(trap.coro, task_id, trap.name)
         # A copy of the spawner's context: what the task sets is its own.
         task._context = contextvars.copy_context() if context is None else context
         self._tasks[task_id] = task
@@ -390,16 +395,17 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             # run() cancels every task (joiners included) and re-raises it.
             raise exc
         joined = False
-        for waiter in task._joiners or ():
-            if type(waiter._waiting) is join:
-                joined = True
-                if exc is None:
-                    waiter._value = value
-                else:
-                    waiter._exc = _task_error(task)
-            waiter._waiting = None          # a canceller just gets None
-            self._ready.append(waiter)
-        task._joiners = None
+        if task._joiners:
+            for waiter in task._joiners:
+                if type(waiter._waiting) is join:
+                    joined = True
+                    if exc is None:
+                        waiter._value = value
+                    else:
+                        waiter._exc = _task_error(task)
+                waiter._waiting = None      # a canceller just gets None
+                self._ready.append(waiter)
+            task._joiners = None
         if exc is not None and not joined and not task.cancelled:
             task._crashed_unseen()
             self._crashed[task.id] = task   # (gone by itself once the task is freed)
@@ -505,13 +511,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
     # thrown into the task at its yield.  (The descriptor traps are in
     # descriptors.py.)
 
-    def _trap_spawn(self, task, trap):
-        return self._spawn(trap.coro, trap.name)
-
     def _trap_join(self, task, trap):
         target = trap.task
         if target.done:
-            target._mark_retrieved()
+            if target._unreported is not None:
+                target._mark_retrieved()
             if target._exception is not None:
                 raise _task_error(target)
             return target._result
