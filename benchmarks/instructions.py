@@ -139,12 +139,14 @@ def main():
             say("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
         if "micro" in wanted:
             say("")
-            say("| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline |")
-            say("|---|---|---|---|")
+            say("| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline "
+                "| generator-floor (micro.py floor) | asyncio ÷ floor |")
+            say("|---|---|---|---|---|---|")
             for bench, what in MICRO.items():
-                ours = per_operation(bench, "trampoline", args.micro_n, scratch)
-                theirs = per_operation(bench, "asyncio", args.micro_n, scratch)
-                say("| %s (%s) | %.0f | %.0f | %.2f |" % (bench, what, ours, theirs, theirs / ours))
+                ours, theirs, floor = (per_operation(bench, impl, args.micro_n, scratch)
+                                       for impl in ("trampoline", "asyncio", "floor"))
+                say("| %s (%s) | %.0f | %.0f | %.2f | %.0f | %.2f |"
+                    % (bench, what, ours, theirs, theirs / ours, floor, theirs / floor))
     if args.output:
         write_report(args.output, lines)
 
