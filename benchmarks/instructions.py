@@ -31,10 +31,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from harness.plan import ECHOLOAD, build_echoload, default_servers  # noqa: E402
-from harness.processes import repo_env, spawn, stop, wait_ready  # noqa: E402
+from harness.plan import ECHOLOAD, build_echoload, default_servers
+from harness.processes import repo_env, spawn, stop, wait_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: The servers counted by default (names as in run.py).

@@ -68,8 +68,10 @@ Design rules
   A new need gets one small general primitive here.
 * Speed comes from doing less: a task runs on while its traps complete at
   once; a read is completed as its socket turns up ready (one dispatch, not
-  two); the poller is asked only every ``POLL_EVERY`` turns while tasks are
-  ready; the hot path's names live in locals.
+  two); the loop itself parks a read, sends a write and passes on a
+  ``sleep(0)``, without the trap table; the poller is asked only every
+  ``POLL_EVERY`` turns while tasks are ready; the hot path's names live in
+  locals.
 * Errors are the task's: a bad trap, a bad argument, a failed system call is
   thrown into the task that caused it, at its ``yield``.  The kernel and
   every other task keep running.
