@@ -363,6 +363,50 @@ def test_an_idle_keep_alive_connection_is_closed(server):
     assert 0.8 < waited < 8
 
 
+def answers_on(sock, count):
+    """Read from ``sock`` until ``count`` whole responses have come."""
+    data = b""
+    while len(responses(data)) < count:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed after %d answers" % len(responses(data))
+        data += chunk
+    return responses(data)
+
+
+def test_each_idle_keep_alive_connection_is_closed_in_turn(server):
+    """The idle watch ends when no connection waits, and starts again for
+    the next one: two idle connections, one after the other, are each
+    closed after --idle-timeout (1 s), not before."""
+    for _ in range(2):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            answers_on(sock, 1)
+            started = time.monotonic()
+            assert sock.recv(65536) == b""          # (a timeout fails the test)
+            assert time.monotonic() - started > 0.8
+
+
+def test_a_connection_that_keeps_asking_stays_open(server):
+    """Each wait for the next request has its own --idle-timeout (1 s):
+    requests 0.6 s apart keep one connection open for longer than that."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        for _ in range(4):
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answers_on(sock, 1)[0].status == 200
+            time.sleep(0.6)                     # idle, within the limit (what is tested)
+
+
+def test_a_request_handled_longer_than_the_idle_timeout_keeps_its_connection(server):
+    """--idle-timeout is for waiting between requests, not for handling
+    one: an answer that takes 1.5 s (idle timeout 1 s) comes, and the
+    connection serves the next request."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=8) as sock:
+        sock.sendall(b"GET /sleep?s=1.5 HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert answers_on(sock, 1)[0].body == b"slept 1.5 s\n"
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert answers_on(sock, 1)[0].body == b"Hello, world!\n"
+
+
 def expected_answers(data):
     """What the server should answer ``data`` (then EOF) with, according
     to the parser: the number of requests it answers before closing, and

@@ -23,8 +23,10 @@ too long 414, headers too large 431, body too large 413, malformed 400,
 unsupported (a transfer coding, a method) 501, a head that takes longer than
 ``Limits.header_timeout`` 408 -- so a slowloris client cannot hold a
 connection for long.  A keep-alive connection idle for ``idle_timeout`` is
-closed, and every write has a deadline (``send_timeout``): a client that
-sends requests and never reads the answers is let go too.  When the server
+closed, a little after: one watcher per kernel looks at the waiting
+connections every second (every quarter of the timeout, if shorter), so a
+request costs no timer.  Every write has a deadline (``send_timeout``): a
+client that sends requests and never reads the answers is let go too.  When the server
 is cancelled (a shutdown), requests being handled get ``grace`` seconds to
 finish and be answered with ``Connection: close``.
 
@@ -38,6 +40,7 @@ once).
 import collections
 import errno
 import logging
+import math
 import mimetypes
 import os
 import socket
@@ -49,10 +52,11 @@ from html import escape
 from time import time
 from types import GeneratorType
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from ..errors import Cancelled, TaskError
 from ..timeouts import TaskTimeout, ignore_after, timeout_after
-from ..traps import cancel, join, read, spawn, write
+from ..traps import cancel, current_kernel, join, read, sleep, spawn, write
 from .http import (MAX_BODY, MAX_HEAD, MAX_HEADERS, MAX_LINE, STATUS_REASONS,
                    ProtocolError, RequestParser, encode_headers)
 
@@ -73,7 +77,8 @@ class Limits:
     ``max_headers`` (else 431), ``max_body`` (else 413); ``header_timeout``:
     seconds from a request's first byte to the end of its head (else 408),
     ``body_timeout``: seconds for its body, ``idle_timeout``: seconds a
-    keep-alive connection may wait for its next request; ``grace``: seconds
+    keep-alive connection may wait for its next request (it is closed
+    within two seconds after; None: no limit); ``grace``: seconds
     a request being handled may still take at shutdown; ``send_timeout``:
     seconds a large write (a file, a big body) may take before the client
     counts as gone; ``linger``: seconds spent reading what a client still
@@ -266,10 +271,12 @@ def make_handler(router, limits=None, stats=None, access_log=None):
     balancer that speaks the PROXY protocol (``proxy_protocol=True``)."""
     limits = Limits() if limits is None else limits
     stats = collections.Counter() if stats is None else stats
+    watches = WeakKeyDictionary()       # type: WeakKeyDictionary  # kernel -> its _IdleWatch
 
     def http_connection(stream, address):
         return _connection(stream, router, limits, stats,
-                           _access_logger(access_log, address) if access_log else None)
+                           _access_logger(access_log, address) if access_log else None,
+                           watches)
     return http_connection
 
 
@@ -290,35 +297,46 @@ def _access_logger(logger, address):
     return logged
 
 
-def _connection(stream, router, limits, stats, logged=None):
+def _connection(stream, router, limits, stats, logged=None, watches=None):
     """Serve one connection: read, parse, dispatch, answer, until the
     client closes, an error closes it, or it idles too long."""
     sock = stream.sock
     send_timeout = limits.send_timeout
+    idle_timeout = limits.idle_timeout
+    watch = None                        # (see _IdleWatch; a TLS wait keeps its scope)
     if isinstance(sock, ssl.SSLSocket):
         receive = stream.read
 
-        def send(data):
+        def send_rest(data):
             return timeout_after(send_timeout, stream.write(data))
     else:
         # The trap itself: no generator per call on the hot path.
         receive = partial(read, sock)
 
-        def send(data):
+        def send_rest(data):
             # Every write has a deadline: a client that sends requests and
             # never reads the answers must not hold the connection forever.
             # Most answers fit the socket's buffer and go out here and now
-            # (no trap, no alarm); what does not fit waits, under the alarm.
+            # (no trap, no alarm: None); what does not fit waits, under the
+            # alarm: what this returns, to yield.
             try:
                 sent = sock.send(data)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             if sent == len(data):
-                return _nothing()
+                return None
             return timeout_after(send_timeout, write(sock, memoryview(data)[sent:]))
 
+        if idle_timeout is not None and watches is not None:
+            kernel = yield current_kernel()
+            watch = watches.get(kernel)
+            if watch is None:
+                watch = watches[kernel] = _IdleWatch(idle_timeout)
+
+    def send(data):
+        return send_rest(data) or _nothing()
+
     parser = limits.parser()
-    idle_timeout = limits.idle_timeout
     out = []                            # answers ready, not yet written
     stats["http_connections"] += 1
     try:
@@ -327,10 +345,21 @@ def _connection(stream, router, limits, stats, logged=None):
                 request = parser.next_request()
                 if request is None:
                     if out:                     # answer what came before waiting
-                        yield send(out[0] if len(out) == 1 else b"".join(out))
+                        rest = send_rest(out[0] if len(out) == 1 else b"".join(out))
+                        if rest is not None:
+                            yield rest
                         out.clear()
                     if parser.idle:
-                        data = yield ignore_after(idle_timeout, receive(CHUNK))
+                        if watch is None:
+                            data = yield ignore_after(idle_timeout, receive(CHUNK))
+                        else:                   # (inline: no call per request)
+                            watch.waiting[sock] = watch.tick
+                            if not watch.running:
+                                yield watch.start()
+                            try:
+                                data = yield receive(CHUNK)
+                            finally:
+                                watch.waiting.pop(sock, None)
                         if not data:            # closed, or idle too long
                             return
                         parser.feed(data)
@@ -372,6 +401,54 @@ def _connection(stream, router, limits, stats, logged=None):
                 return
     except (ConnectionError, TaskTimeout):
         return                          # the client went away, or stopped reading
+
+
+class _IdleWatch:
+    """The keep-alive connections of one kernel waiting for their next
+    request, and the task that lets go of those idle for ``timeout``
+    seconds: it half-closes them for reading, so the wait gets the end of
+    the stream.  (A timeout scope around every wait cost a third of a
+    request's CPU; this costs a dict entry.)  Every ``period`` seconds the
+    watcher counts a tick, and a wait is stamped with the tick it began in:
+    ``ticks`` ticks later it has lasted ``timeout`` seconds at least, and
+    less than two periods more.  The watcher runs while connections wait,
+    and ends when none does."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self.period = min(1.0, max(timeout / 4, 0.01))
+        self.ticks = math.ceil(timeout / self.period) + 1
+        self.tick = 0
+        self.waiting = {}               # socket -> the tick its wait began in
+        self.running = False
+
+    def start(self):
+        """The trap that starts the watcher (a connection began to wait)."""
+        self.running = True
+        return spawn(self._watch(), name="http idle watch")
+
+    def _watch(self):
+        try:
+            while self.waiting:
+                yield sleep(self.period)
+                self.tick += 1
+                began_by = self.tick - self.ticks
+                for sock, began in list(self.waiting.items()):
+                    if began <= began_by:
+                        del self.waiting[sock]
+                        _stop_reading(sock)
+        finally:
+            self.running = False
+
+
+def _stop_reading(sock):
+    """Half-close ``sock`` for reading: its reader gets the end of the
+    stream.  (``socket.socket.shutdown``: ``SSLSocket``'s would drop the
+    TLS session.)"""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RD)
+    except OSError:
+        pass                            # closed or reset already
 
 
 def _nothing():
