@@ -55,6 +55,7 @@ from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 from ..errors import Cancelled, TaskError
+from ..streams import _stop_reading     # (what run_server's drain does to an idle stream)
 from ..timeouts import TaskTimeout, ignore_after, timeout_after
 from ..traps import cancel, current_kernel, join, read, sleep, spawn, write
 from .http import (MAX_BODY, MAX_HEAD, MAX_HEADERS, MAX_LINE, STATUS_REASONS,
@@ -271,7 +272,7 @@ def make_handler(router, limits=None, stats=None, access_log=None):
     balancer that speaks the PROXY protocol (``proxy_protocol=True``)."""
     limits = Limits() if limits is None else limits
     stats = collections.Counter() if stats is None else stats
-    watches = WeakKeyDictionary()       # type: WeakKeyDictionary  # kernel -> its _IdleWatch
+    watches = WeakKeyDictionary()       # kernel -> its _IdleWatch
 
     def http_connection(stream, address):
         return _connection(stream, router, limits, stats,
@@ -439,16 +440,6 @@ class _IdleWatch:
                         _stop_reading(sock)
         finally:
             self.running = False
-
-
-def _stop_reading(sock):
-    """Half-close ``sock`` for reading: its reader gets the end of the
-    stream.  (``socket.socket.shutdown``: ``SSLSocket``'s would drop the
-    TLS session.)"""
-    try:
-        socket.socket.shutdown(sock, socket.SHUT_RD)
-    except OSError:
-        pass                            # closed or reset already
 
 
 def _nothing():
