@@ -22,7 +22,8 @@ the connection closed; a client too slow to send or to read is let go.
 SIGTERM or Ctrl-C: the server stops accepting, idle connections close,
 requests being handled get ``--grace`` seconds to finish, and it exits
 with status 0.  A port out of range, a missing certificate or static
-directory, an address in use: one line saying which, exit status 1.
+directory, an address in use, a limit below zero: one line saying which,
+exit status 1.
 """
 
 import argparse
@@ -146,11 +147,11 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    limits = Limits(max_body=args.max_body, header_timeout=args.header_timeout,
-                    body_timeout=args.body_timeout, idle_timeout=args.idle_timeout,
-                    send_timeout=args.send_timeout, grace=args.grace)
     stats = collections.Counter()
     try:
+        limits = Limits(max_body=args.max_body, header_timeout=args.header_timeout,
+                        body_timeout=args.body_timeout, idle_timeout=args.idle_timeout,
+                        send_timeout=args.send_timeout, grace=args.grace)     # (checked)
         access_log = logging.getLogger("http.access") if args.access_log else None
         if access_log is not None:
             access_log.setLevel(logging.INFO)

@@ -507,6 +507,27 @@ def test_port_in_use_is_a_one_line_error(server):
     assert "http server:" in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("option, value, field", [
+    ("--idle-timeout", "-1", "idle_timeout"), ("--header-timeout", "nan", "header_timeout"),
+    ("--max-body", "-5", "max_body"), ("--grace", "-0.5", "grace")])
+def test_a_bad_limit_is_a_one_line_error_naming_it(option, value, field):
+    """A limit that would break every connection (a negative timeout, NaN,
+    a negative size) stops the script at once, saying which and what."""
+    out = subprocess.run([sys.executable, SERVER, "--port", "0", option, value],
+                         capture_output=True, text=True, timeout=30)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode == 1 and len(lines) == 1, out.stderr
+    assert lines[0].startswith("http server: Limits: %s " % field) and value in lines[0]
+
+
+def test_limits_take_none_for_no_timeout_and_refuse_what_is_not_a_number():
+    assert http_server.Limits(idle_timeout=None, header_timeout=0).idle_timeout is None
+    for bad in (dict(send_timeout="5"), dict(linger=True), dict(max_line=10.5),
+                dict(max_headers=0)):
+        with pytest.raises(ValueError, match="Limits: %s " % next(iter(bad))):
+            http_server.Limits(**bad)
+
+
 @needs_curl
 def test_https(tmp_path):
     """--tls: curl over HTTPS, certificate checked, the connection reused."""
