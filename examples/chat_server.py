@@ -131,6 +131,8 @@ def main(argv=None):
     parser.add_argument("--proxy-protocol", action="store_true",
                         help="behind a load balancer: read a PROXY header (v1 or v2) first")
     args = parser.parse_args(argv)
+    if args.outbox < 1:
+        parser.error("--outbox must be at least 1, got %d" % args.outbox)
 
     def ready(address):
         print("chat server listening on %s:%d" % address[:2], flush=True)

@@ -160,6 +160,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if urlsplit(args.root).scheme not in ("http", "https"):
         parser.error("the root must be an http:// or https:// URL")
+    for option, value, least in (("--max-pages", args.max_pages, 1),
+                                 ("--connections", args.connections, 1),
+                                 ("--max-redirects", args.max_redirects, 0)):
+        if value < least:
+            parser.error("%s must be at least %d, got %d" % (option, least, value))
+    if not args.timeout > 0:            # (NaN too)
+        parser.error("--timeout must be a number of seconds above 0, got %s" % args.timeout)
     crawler = Crawler(args.root, args.max_pages, args.connections, args.timeout,
                       args.max_redirects, on_page=report)
     started = time.monotonic()

@@ -66,6 +66,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=2.0,
                         help="client: seconds to wait for each reply (default 2)")
     args = parser.parse_args(argv)
+    if not args.timeout > 0:            # (NaN too)
+        parser.error("--timeout must be a number of seconds above 0, got %s" % args.timeout)
     try:
         if args.client:
             return run(client(args.host, args.port, args.timeout))

@@ -111,6 +111,24 @@ def test_every_server_has_help_and_refuses_a_bad_option_with_a_usage_line(name):
     assert not_a_number.returncode == 2 and "usage:" in not_a_number.stderr
 
 
+@pytest.mark.parametrize("args, option", [
+    (("chat_server.py", "--outbox", "0"), "--outbox"),
+    (("crawler.py", "http://127.0.0.1:1/", "--connections", "0"), "--connections"),
+    (("crawler.py", "http://127.0.0.1:1/", "--max-pages", "-1"), "--max-pages"),
+    (("crawler.py", "http://127.0.0.1:1/", "--max-redirects", "-1"), "--max-redirects"),
+    (("crawler.py", "http://127.0.0.1:1/", "--timeout", "-1"), "--timeout"),
+    (("crawler.py", "http://127.0.0.1:1/", "--timeout", "nan"), "--timeout"),
+    (("udp_echo.py", "--client", "--timeout", "0"), "--timeout")])
+def test_a_number_out_of_range_is_a_usage_error_naming_the_option(args, option):
+    """A count or a time that cannot work (no connections: the crawler
+    waited forever; a negative timeout: it gave up on every page at once)
+    is refused before anything starts, naming the option."""
+    result = run_script(*args)
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 2 and result.stderr.startswith("usage:"), result.stderr
+    assert option in last and "Traceback" not in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("name", sorted(SERVERS))
 def test_every_server_refuses_a_port_out_of_range_in_one_line(name):
     one_line_error(run_script(name, "--port", "99999"), "99999", "0 to 65535")
