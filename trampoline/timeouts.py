@@ -36,8 +36,9 @@ The rules, as in curio and trio:
 * ``seconds=None`` means no deadline at all.
 
 This module never touches the kernel's insides: it uses the kernel's public
-``set_alarm``, ``clear_alarm``, ``due_alarm`` and ``time`` and the
-``current_task`` primitive.
+``set_alarm``, ``clear_alarm``, ``due_alarm`` and ``time``, the
+``current_task`` primitive and ``hostloop.running`` (the kernel running in
+this thread).
 """
 
 from functools import lru_cache
@@ -46,6 +47,7 @@ from types import coroutine
 from typing import Any, Awaitable, Generator, Optional, TypeVar, overload
 
 from .errors import Cancelled, TrampolineError
+from .hostloop import running
 from .kernel import CoroutineLike, current_task, running_kernel
 from .traps import Trap
 
@@ -63,7 +65,14 @@ class TimeoutCancelled(Cancelled):
     """The cancellation a timeout delivers into the work it interrupts;
     ``scope`` is the ``TimeoutScope`` it belongs to."""
 
-    scope = None
+    # A slot, not a __dict__ (a scope per request makes one of these), set
+    # by the scope; read as ``scope``.
+    __slots__ = ("_scope",)
+
+    @property
+    def scope(self) -> "Optional[TimeoutScope]":
+        """The ``TimeoutScope`` that delivered it (None for one made by hand)."""
+        return getattr(self, "_scope", None)
 
     def __str__(self) -> str:
         # Its message is made only if someone reads it: most deadlines
@@ -127,12 +136,12 @@ class TimeoutScope:
         if self._used:
             raise RuntimeError("%r has been used; make a new one for each block" % self)
         self._used = True
-        kernel = running_kernel()       # type: Any  # (a task runs: so does a kernel)
+        kernel = running.kernel         # (a task runs: so does a kernel)
         if self._seconds is not None:
             self.deadline = kernel.time() + self._seconds
         if self.deadline is not None:
             self._exception = TimeoutCancelled()
-            self._exception.scope = self
+            self._exception._scope = self
             self._task, self._kernel = task, kernel
             self._cancel_before = task.last_cancel
             self._alarm = kernel.set_alarm(task, self.deadline, self._exception)
@@ -216,9 +225,7 @@ def timeout_after(seconds: Optional[float], coro: Any = None) -> Any:
     ``seconds=None``: no deadline.  Awaitable in an ``async def``.  Nested
     timeouts compose (see the module's docstring).
     """
-    name = _name(coro)
-    return _timeout(TimeoutScope(seconds, what=name), coro, name, None, "timeout_after",
-                    seconds)
+    return _timeout(coro, None, "timeout_after", seconds, seconds)
 
 
 @overload
@@ -234,9 +241,7 @@ def ignore_after(seconds: Optional[float], coro: Any = None, default: Any = None
     Like ``timeout_after``, but on expiry return ``default`` (the block form:
     go on after the block, with ``scope.expired`` True) instead of raising.
     """
-    name = _name(coro)
-    return _timeout(TimeoutScope(seconds, ignore=True, what=name), coro, name, default,
-                    "ignore_after", seconds)
+    return _timeout(coro, default, "ignore_after", seconds, seconds, ignore=True)
 
 
 @overload
@@ -248,9 +253,7 @@ def timeout_at(deadline: Optional[float], coro: Trap) -> Awaitable[Any]: ...
 def timeout_at(deadline: Optional[float], coro: Any = None) -> Any:
     """``timeout_after`` with an absolute ``deadline`` on the kernel's clock
     (see ``current_time()``)."""
-    name = _name(coro)
-    return _timeout(TimeoutScope(deadline=deadline, what=name), coro, name, None,
-                    "timeout_at", deadline)
+    return _timeout(coro, None, "timeout_at", deadline, deadline=deadline)
 
 
 @overload
@@ -261,15 +264,17 @@ def ignore_at(deadline: Optional[float], coro: "CoroutineLike[T]", default: Any 
 def ignore_at(deadline: Optional[float], coro: Trap, default: Any = None) -> Awaitable[Any]: ...
 def ignore_at(deadline: Optional[float], coro: Any = None, default: Any = None) -> Any:
     """``ignore_after`` with an absolute ``deadline`` on the kernel's clock."""
-    name = _name(coro)
-    return _timeout(TimeoutScope(deadline=deadline, ignore=True, what=name), coro, name,
-                    default, "ignore_at", deadline)
+    return _timeout(coro, default, "ignore_at", deadline, deadline=deadline, ignore=True)
 
 
-def _timeout(scope, coro, name, default, function, limit):
+def _timeout(coro, default, function, limit, seconds=None, deadline=None, ignore=False):
+    """The scope, or with ``coro`` the scope running it (what the four
+    functions above return)."""
     if coro is None:
-        return scope
-    gen = _run_in(scope, coro, default)
+        return TimeoutScope(seconds, deadline=deadline, ignore=ignore)
+    name = getattr(coro, "__qualname__", None) or type(coro).__name__
+    gen = _run_in(TimeoutScope(seconds, deadline=deadline, ignore=ignore, what=name), coro,
+                  default)
     # What a traceback, a task name or an outer timeout's message shows.
     gen.__qualname__ = gen.__name__ = _label(function, limit) + name + ")"
     return gen
@@ -280,9 +285,3 @@ def _label(function, limit):
     """``"timeout_after(5, "``: a timeout's name but for its work's (made
     once per function and limit: a timeout per request reuses it)."""
     return "%s(%s, " % (function, "None" if limit is None else "%g" % limit)
-
-
-def _name(coro):
-    if coro is None:
-        return None
-    return getattr(coro, "__qualname__", None) or type(coro).__name__
