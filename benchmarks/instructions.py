@@ -7,15 +7,16 @@ run.py measures CPU time, which other tenants of a shared machine push up
 and down by 10-30% between runs: too coarse to tell whether a change to the
 kernel saved 3%.  This script counts, with valgrind's cachegrind, the
 instructions the server executes in user space -- the same on every run to
-within a fraction of a percent -- for each echo request, and the same for
-the micro benchmarks' operations.  It leaves out what cachegrind cannot see:
+within a fraction of a percent -- for each echo request, each HTTP request
+(wrk's hello load, when wrk is installed), and the same for the micro
+benchmarks' operations.  It leaves out what cachegrind cannot see:
 the time spent in the Linux kernel (recv, send, epoll: most of a request's
 CPU time, and about the same for every server) and cache and branch
 behaviour.  So it is the tool for A/B-ing a change to the Python side, not a
 replacement for run.py's side-by-side CPU figures.
 
 How: each server is started twice under cachegrind (about 50x slower),
-echoload drives it for a short and a long window, and the difference of the
+echoload (or wrk) drives it for a short and a long window, and the difference of the
 two instruction totals over the difference of the two request counts is
 what one more request costs -- start-up, imports and connection set-up
 cancel out.  Micro benchmarks likewise run N and 2N operations.
@@ -35,8 +36,9 @@ from harness.plan import ECHOLOAD, build_echoload, default_servers
 from harness.processes import repo_env, spawn, stop, wait_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-#: The servers counted by default (names as in run.py).
+#: The servers counted by default (names as in run.py), for echo and for HTTP.
 DEFAULT = ("trampoline", "trampoline-echo_server", "asyncio-protocols", "generator-floor")
+HTTP_DEFAULT = ("trampoline", "trampoline-http_server", "asyncio-protocols", "generator-floor")
 #: echoload's two windows, seconds (under cachegrind a server does ~1-2 k requests/s).
 WINDOWS = (2, 6)
 
@@ -55,28 +57,37 @@ def instructions(out):
     raise RuntimeError("no summary in %s" % out)
 
 
-def one_window(server, seconds, args, scratch):
-    """Serve ``seconds`` of echo load under cachegrind: (requests, instructions)."""
-    out = os.path.join(scratch, "%s-%d.cg" % (server.name, seconds))
-    proc = spawn(cachegrind(server.command("echo"), out), None,
+def one_window(server, mode, seconds, args, scratch):
+    """Serve ``seconds`` of echo (``mode``: or http) load under cachegrind:
+    (requests, instructions)."""
+    out = os.path.join(scratch, "%s-%s-%d.cg" % (server.name, mode, seconds))
+    proc = spawn(cachegrind(server.command(mode), out), None,
                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         port = wait_ready(proc, server.ready, 120)
         if isinstance(port, str):
             raise RuntimeError("%s: %s" % (server.name, port))
-        load = subprocess.run([ECHOLOAD, "127.0.0.1", str(port), str(args.conns), str(args.size),
-                               str(seconds), "0", "1"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
-        match = re.search(r"\brequests=(\d+)", load.stdout)
+        if mode == "http":
+            command = ["wrk", "-t1", "-c%d" % args.conns, "-d%ds" % seconds,
+                       "http://127.0.0.1:%d/" % port]
+            pattern = r"(\d+) requests in"
+        else:
+            command = [ECHOLOAD, "127.0.0.1", str(port), str(args.conns), str(args.size),
+                       str(seconds), "0", "1"]
+            pattern = r"\brequests=(\d+)"
+        load = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+        match = re.search(pattern, load.stdout)
         if load.returncode != 0 or not match:
-            raise RuntimeError("%s: echoload: %s" % (server.name, (load.stderr or load.stdout).strip()))
+            raise RuntimeError("%s: %s: %s" % (server.name, command[0],
+                                               (load.stderr or load.stdout).strip()))
     finally:
         stop(proc)              # SIGTERM: the servers exit, and cachegrind writes its file
     return int(match.group(1)), instructions(out)
 
 
-def per_request(server, args, scratch):
-    (r1, i1), (r2, i2) = (one_window(server, seconds, args, scratch) for seconds in WINDOWS)
+def per_request(server, mode, args, scratch):
+    (r1, i1), (r2, i2) = (one_window(server, mode, seconds, args, scratch) for seconds in WINDOWS)
     if r2 <= r1:
         raise RuntimeError("%s: the long window served no more requests (%d, %d)" % (server.name, r1, r2))
     return (i2 - i1) / (r2 - r1), r2 - r1
@@ -113,13 +124,22 @@ def main():
     parser.add_argument("--output", metavar="FILE", help="also write the tables, with the command, "
                         "commit and date, to FILE (e.g. benchmarks/INSTRUCTIONS.md)")
     args = parser.parse_args()
-    wanted = args.only.split(",") if args.only else list(DEFAULT) + ["micro"]
     servers = {server.name: server for server in default_servers()}
-    unknown = [name for name in wanted if name not in servers and name != "micro"]
-    if unknown:
-        sys.exit("unknown server(s): %s (known: %s, micro)" % (", ".join(unknown), ", ".join(servers)))
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = [name for name in wanted if name not in servers and name != "micro"]
+        if unknown:
+            sys.exit("unknown server(s): %s (known: %s, micro)"
+                     % (", ".join(unknown), ", ".join(servers)))
+        echo = [name for name in wanted if name in servers and _serves(servers[name], "echo-1k")]
+        http = [name for name in wanted if name in servers and _serves(servers[name], "http")]
+    else:
+        wanted, echo, http = ["micro"], list(DEFAULT), list(HTTP_DEFAULT)
     if not shutil.which("valgrind"):
         sys.exit("instructions.py needs valgrind (apt-get install valgrind)")
+    if http and not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk): no HTTP table", flush=True)
+        http = []
     build_echoload()
     lines = []
 
@@ -128,15 +148,18 @@ def main():
         lines.append(line)
 
     with tempfile.TemporaryDirectory() as scratch:
-        say("| echo %d B × %d: server | instructions per request | × asyncio-protocols |"
-            % (args.size, args.conns))
-        say("|---|---|---|")
-        rows = [(name, per_request(servers[name], args, scratch)) for name in wanted if name != "micro"]
-        base = dict(rows).get("asyncio-protocols", (None,))[0]
-        for name, (count, requests) in rows:
-            say("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
-        if "micro" in wanted:
+        for mode, names, title in (("echo", echo, "echo %d B × %d" % (args.size, args.conns)),
+                                   ("http", http, "HTTP hello, wrk -c%d" % args.conns)):
+            if not names:
+                continue
+            say("| %s: server | instructions per request | × asyncio-protocols |" % title)
+            say("|---|---|---|")
+            rows = [(name, per_request(servers[name], mode, args, scratch)) for name in names]
+            base = dict(rows).get("asyncio-protocols", (None,))[0]
+            for name, (count, requests) in rows:
+                say("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
             say("")
+        if "micro" in wanted:
             say("| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline "
                 "| generator-floor (micro.py floor) | asyncio ÷ floor |")
             say("|---|---|---|---|---|---|")
@@ -149,6 +172,10 @@ def main():
         write_report(args.output, lines)
 
 
+def _serves(server, key):
+    return key in server.workloads if server.workloads else key in ("echo-1k", "http")
+
+
 def write_report(path, tables):
     commit = subprocess.run(["git", "-C", HERE, "log", "-1", "--format=%h %s"],
                             stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
@@ -157,9 +184,9 @@ def write_report(path, tables):
             "- trampoline: commit %s" % (commit[:80] + ("..." if len(commit) > 80 else "")),
             "- date: %s; %s %s" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                    platform.python_implementation(), platform.python_version()),
-            "- what: user-space instructions the server executes per echo request (the "
-            "difference of a %d s and a %d s window under echoload, over the difference of "
-            "their requests), and per micro operation (N and 2N).  Deterministic to a fraction "
+            "- what: user-space instructions the server executes per echo or HTTP request (the "
+            "difference of a %d s and a %d s window under echoload or wrk, over the difference "
+            "of their requests), and per micro operation (N and 2N).  Deterministic to a fraction "
             "of a percent; it leaves out time in the Linux kernel (most of a request's CPU, "
             "about the same for every server) and cache and branch effects: see "
             "benchmarks/instructions.py and, for CPU time, RESULTS.md." % WINDOWS, ""]
