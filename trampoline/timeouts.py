@@ -42,7 +42,7 @@ this thread).
 """
 
 from functools import lru_cache
-from types import coroutine
+from types import CoroutineType, GeneratorType, coroutine
 
 from typing import Any, Awaitable, Generator, Optional, TypeVar, overload
 
@@ -201,9 +201,11 @@ def _check_number(value, name):
 
 
 @coroutine
-def _run_in(scope, coro, default):
+def _run_in(scope, coro, default, delegate):
     with scope:
-        return (yield coro)
+        if delegate:                        # a generator or coroutine: run right here
+            return (yield from coro)        # (not a second call through the kernel)
+        return (yield coro)                 # a trap, or another awaitable
     return default                          # (reached only when ignore_* swallowed it)
 
 
@@ -272,9 +274,12 @@ def _timeout(coro, default, function, limit, seconds=None, deadline=None, ignore
     functions above return)."""
     if coro is None:
         return TimeoutScope(seconds, deadline=deadline, ignore=ignore)
-    name = getattr(coro, "__qualname__", None) or type(coro).__name__
+    name = getattr(coro, "__qualname__", None)     # (a trap has none)
+    delegate = name is not None and (type(coro) is GeneratorType or type(coro) is CoroutineType)
+    if name is None:
+        name = type(coro).__name__
     gen = _run_in(TimeoutScope(seconds, deadline=deadline, ignore=ignore, what=name), coro,
-                  default)
+                  default, delegate)
     # What a traceback, a task name or an outer timeout's message shows.
     gen.__qualname__ = gen.__name__ = _label(function, limit) + name + ")"
     return gen
