@@ -422,12 +422,12 @@ class _IdleWatch:
     """The keep-alive connections of one kernel waiting for their next
     request, and the task that lets go of those idle for ``timeout``
     seconds: it half-closes them for reading, so the wait gets the end of
-    the stream.  (A timeout scope around every wait cost a third of a
-    request's CPU; this costs a dict entry.)  Every ``period`` seconds the
-    watcher counts a tick, and a wait is stamped with the tick it began in:
-    ``ticks`` ticks later it has lasted ``timeout`` seconds at least, and
-    less than two periods more.  The watcher runs while connections wait,
-    and ends when none does."""
+    the stream.  (A timeout scope around every wait cost a third of the
+    instructions of a request; this costs a dict entry.)  Every ``period``
+    seconds the watcher counts a tick, and a wait is stamped with the tick
+    it began in: ``ticks`` ticks later it has lasted ``timeout`` seconds at
+    least, and less than two periods more.  The watcher runs while
+    connections wait, and ends when none does."""
 
     def __init__(self, timeout):
         self.timeout = timeout
