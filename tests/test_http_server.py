@@ -522,9 +522,10 @@ def test_a_bad_limit_is_a_one_line_error_naming_it(option, value, field):
 
 def test_limits_take_none_for_no_timeout_and_refuse_what_is_not_a_number():
     assert http_server.Limits(idle_timeout=None, header_timeout=0).idle_timeout is None
-    for bad in (dict(send_timeout="5"), dict(linger=True), dict(max_line=10.5),
-                dict(max_headers=0)):
-        with pytest.raises(ValueError, match="Limits: %s " % next(iter(bad))):
+    for bad, error in ((dict(send_timeout="5"), TypeError), (dict(linger=True), TypeError),
+                       (dict(max_line=10.5), TypeError), (dict(max_headers=0), ValueError),
+                       (dict(idle_timeout=float("nan")), ValueError)):
+        with pytest.raises(error, match="Limits: %s " % next(iter(bad))):
             http_server.Limits(**bad)
 
 

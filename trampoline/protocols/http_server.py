@@ -84,9 +84,9 @@ class Limits:
     seconds a large write (a file, a big body) may take before the client
     counts as gone; ``linger``: seconds spent reading what a client still
     sends after an error response (so it reads the response instead of a
-    connection reset).  Raises ``ValueError`` for a size that is not an int
-    (of at least 1; ``max_body`` at least 0) or a time that is not a number
-    of seconds >= 0 or None.
+    connection reset).  Raises ``TypeError`` for a size that is not an int or
+    a time that is not a number (or None), ``ValueError`` for a size below 1
+    (``max_body``: below 0) or a time below 0 or NaN.
     """
 
     def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
@@ -95,14 +95,18 @@ class Limits:
         # A bad limit is said here, once, not by every connection it would break.
         for name, value, least in (("max_line", max_line, 1), ("max_head", max_head, 1),
                                    ("max_headers", max_headers, 1), ("max_body", max_body, 0)):
-            if type(value) is not int or value < least:
-                raise ValueError("Limits: %s must be an int of at least %d, got %r"
-                                 % (name, least, value))
+            if type(value) is not int:
+                raise TypeError("Limits: %s must be an int, got %r" % (name, value))
+            if value < least:
+                raise ValueError("Limits: %s must be at least %d, got %r" % (name, least, value))
         for name, value in (("header_timeout", header_timeout), ("body_timeout", body_timeout),
                             ("idle_timeout", idle_timeout), ("grace", grace),
                             ("send_timeout", send_timeout), ("linger", linger)):
-            if value is not None and (type(value) not in (int, float) or not value >= 0):
-                raise ValueError("Limits: %s must be a number of seconds >= 0 (or None), got %r"
+            if value is not None and type(value) not in (int, float):
+                raise TypeError("Limits: %s must be a number of seconds or None, got %r"
+                                % (name, value))
+            if value is not None and not value >= 0:        # (NaN too)
+                raise ValueError("Limits: %s must be >= 0 seconds (or None), got %r"
                                  % (name, value))
         self.max_line = max_line
         self.max_head = max_head
