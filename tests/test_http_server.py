@@ -396,6 +396,19 @@ def test_a_connection_that_keeps_asking_stays_open(server):
             time.sleep(0.6)                     # idle, within the limit (what is tested)
 
 
+def test_an_infinite_idle_timeout_is_no_limit(site):
+    """--idle-timeout inf: connections are served and never let go for
+    idling (the watch's tick count must not overflow)."""
+    running = InProcessServer(str(site), idle_timeout=float("inf"))
+    try:
+        with socket.create_connection(("127.0.0.1", running.port), timeout=5) as sock:
+            for _ in range(2):
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert answers_on(sock, 1)[0].body == b"Hello, world!\n"
+    finally:
+        running.stop()
+
+
 def test_a_request_handled_longer_than_the_idle_timeout_keeps_its_connection(server):
     """--idle-timeout is for waiting between requests, not for handling
     one: an answer that takes 1.5 s (idle timeout 1 s) comes, and the

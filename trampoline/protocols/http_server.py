@@ -436,7 +436,7 @@ class _IdleWatch:
     def __init__(self, timeout):
         self.timeout = timeout
         self.period = min(1.0, max(timeout / 4, 0.01))
-        self.ticks = math.ceil(timeout / self.period) + 1
+        self.ticks = math.ceil(timeout / self.period) + 1 if timeout < math.inf else math.inf
         self.tick = 0
         self.waiting = {}               # socket -> the tick its wait began in
         self.running = False
