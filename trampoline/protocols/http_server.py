@@ -26,9 +26,9 @@ connection for long.  A keep-alive connection idle for ``idle_timeout`` is
 closed, a little after: one watcher per kernel looks at the waiting
 connections every second (every quarter of the timeout, if shorter), so a
 request costs no timer.  Every write has a deadline (``send_timeout``): a
-client that sends requests and never reads the answers is let go too.  When the server
-is cancelled (a shutdown), requests being handled get ``grace`` seconds to
-finish and be answered with ``Connection: close``.
+client that sends requests and never reads the answers is let go too.  When
+the server is cancelled (a shutdown), requests being handled get ``grace``
+seconds to finish and be answered with ``Connection: close``.
 
 What it must never do: block the loop on a client (static files are regular
 files read from the local disk; a FIFO or a device under the static root is
@@ -434,7 +434,6 @@ class _IdleWatch:
     connections wait, and ends when none does."""
 
     def __init__(self, timeout):
-        self.timeout = timeout
         self.period = min(1.0, max(timeout / 4, 0.01))
         self.ticks = math.ceil(timeout / self.period) + 1 if timeout < math.inf else math.inf
         self.tick = 0
