@@ -552,6 +552,25 @@ def test_an_immediate_shutdown_drops_what_is_left_and_unblocks_join():
     assert run(main()) == 0
 
 
+def test_an_immediate_shutdown_after_an_early_task_done_still_shuts_down():
+    """asyncio 3.13's rule: the dropped items count as done, but never below
+    zero -- a task_done() that came early is no reason to fail half shut."""
+    def main():
+        queue = Queue(maxsize=1)
+        yield queue.put("a")
+        queue.task_done()               # early: "a" is still queued
+        putter = yield spawn(queue.put("b"))
+        yield sleep(1)                  # it waits: the queue is full
+        queue.shutdown(immediate=True)
+        with pytest.raises(TaskError) as caught:
+            yield join(putter)
+        assert isinstance(caught.value.__cause__, QueueShutDown)
+        yield queue.join()              # nothing unfinished: at once
+        return queue.qsize()
+
+    assert run(main()) == 0
+
+
 # ============================================= disable_cancellation
 
 @pytest.mark.parametrize("style", ["generator", "async"])

@@ -375,6 +375,38 @@ def test_lock_handed_to_waiter_then_cancelled_before_it_runs_is_not_leaked():
     assert "a done" not in log
 
 
+def test_a_second_release_while_the_lock_is_on_its_way_to_a_waiter_raises():
+    """release() hands the lock to a waiter that has not run yet; releasing
+    again then is the caller's bug, and must say so there -- not let a
+    second waiter in beside the first (asyncio and trio raise too)."""
+    holders, most = [], []
+
+    def worker(lock, name):
+        with (yield lock.acquire()):
+            holders.append(name)
+            most.append(len(holders))
+            yield sleep(0)
+            holders.remove(name)
+
+    def main():
+        lock = Lock()
+        yield lock.acquire()
+        b = yield spawn(worker(lock, "b"))
+        c = yield spawn(worker(lock, "c"))
+        yield parked(b, c)
+        lock.release()                  # to b, which has not run yet
+        with pytest.raises(RuntimeError, match="not run yet"):
+            lock.release()
+        yield join(b)
+        yield join(c)
+        assert not lock.locked()
+        with pytest.raises(RuntimeError, match="unlocked Lock"):
+            lock.release()
+
+    run(main())
+    assert most == [1, 1]
+
+
 def test_lock_acquire_timeout_does_not_leak_the_lock():
     def main():
         lock = Lock()
@@ -1162,6 +1194,23 @@ def test_lifo_queue_gives_newest_first():
         return got
 
     assert run(main()) == ["c", "b", "a"]
+
+
+def test_lifo_queue_item_of_a_cancelled_getter_goes_under_the_newer_ones():
+    """An item handed to a getter that is cancelled before it runs goes
+    back where it would be had it stayed in the queue: under every item
+    put after it (as in asyncio's LifoQueue)."""
+    def main():
+        q = LifoQueue()
+        g = yield spawn(q.get())
+        yield parked(g)
+        q.put_nowait("a")               # handed to g...
+        q.put_nowait("b")
+        yield cancel(g)                 # ...which never takes it
+        assert g.cancelled
+        return drain(q)
+
+    assert run(main()) == ["b", "a"]
 
 
 @pytest.mark.parametrize("kind", [Queue, PriorityQueue, LifoQueue])

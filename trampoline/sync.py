@@ -206,12 +206,29 @@ class BoundedSemaphore(Semaphore):
 
 
 class Lock(Semaphore):
-    """Mutual exclusion: one holder at a time, waiters served in order."""
+    """Mutual exclusion: one holder at a time, waiters served in order.
 
-    acquire = _named(Semaphore.acquire, "Lock")
+    ``release`` raises ``RuntimeError`` when the lock is not held -- also
+    while it is on its way to a waiter that has not run yet (a second
+    ``release`` then would let two tasks in)."""
 
     def __init__(self) -> None:
         super().__init__(1)
+        self._handing = False           # released to a waiter that has not run yet
+
+    async def acquire(self) -> "Lock":
+        """``yield lock.acquire()``: take the lock, waiting while it is held;
+        returns the lock."""
+        if self._value and not self._waiting:
+            self._value = 0
+        else:
+            await park(self._waiting)   # release() hands the lock to us
+            self._handing = False
+        return self
+
+    def _slot_returned(self, value):    # the waiter it went to was cancelled: free
+        self._handing = False
+        self._value = 1
 
     def __enter__(self):
         if not self.locked():
@@ -220,9 +237,15 @@ class Lock(Semaphore):
         return self
 
     def release(self) -> None:
-        if self._value:
-            raise RuntimeError("release() of an unlocked Lock")
-        super().release()
+        """Free the lock (handing it to the first waiter, if any).  Raises
+        ``RuntimeError`` if it is not held.  Never blocks."""
+        if self._value or self._handing:
+            raise RuntimeError("release() of an unlocked Lock%s" % (
+                " (already released, to a task that has not run yet)" if self._handing else ""))
+        if self._waiting.wake(1):
+            self._handing = True
+        else:
+            self._value = 1
 
     def __repr__(self):
         return "<Lock %s waiting=%d>" % ("locked" if self.locked() else "unlocked",
@@ -576,7 +599,10 @@ class Queue(Generic[T]):
         if immediate:
             while self._items:
                 self._get()
-                self.task_done()
+                if self._unfinished > 0:    # (task_done() may have come early)
+                    self._unfinished -= 1
+            if self._unfinished == 0:
+                self._all_done.wake_all()
         self._getters.wake_all(_SHUT_DOWN)
         self._putters.wake_all(_SHUT_DOWN)
         self._reserved = 0
@@ -608,8 +634,10 @@ class LifoQueue(Queue):
     def _make(self):
         return []
 
-    def _put_back(self, item):          # it was the newest: it goes on top
-        self._items.append(item)
+    def _put_back(self, item):
+        # Handed out when the queue was empty: every item there now came
+        # later, so it goes under them all, where it would be had it stayed.
+        self._items.insert(0, item)
 
     def _get(self):
         return self._items.pop()
