@@ -182,6 +182,99 @@ def test_except_star_catches_a_childs_error_on_python_3_11():
     assert issubclass(TaskGroupError, ExceptionGroup)  # noqa: F821 - 3.11+ builtin
 
 
+def test_a_cancel_from_outside_while_the_groups_own_is_on_its_way_is_kept():
+    """The group's cancellation of its body is its own (and it absorbs it);
+    a cancel from outside that arrives meanwhile must not be merged into it
+    and lost: it comes at the parent's next blocking trap after the group."""
+    log = []
+
+    def failing():
+        yield sleep(1)
+        raise ValueError("child failed")
+
+    async def supervisor():
+        try:
+            async with TaskGroup() as group:
+                await group.spawn(failing())
+                async with disable_cancellation():
+                    await sleep(3)          # both cancels arrive meanwhile
+                await sleep(0)              # the group's own comes here
+        except TaskGroupError:
+            log.append("group failed")
+        try:
+            await sleep(10)                 # the one from outside comes here
+        except Cancelled:
+            log.append("cancelled at %g" % current_time())
+            raise
+        log.append("not cancelled")
+
+    async def main():
+        task = await spawn(supervisor())
+        await sleep(2)                      # the child has failed
+        await cancel(task, wait=False)
+        await join(task)
+
+    with pytest.raises(TaskError):
+        run(main())
+    assert log == ["group failed", "cancelled at 3"]
+
+
+@pytest.mark.parametrize("how", ["deferring", "woken with an error"])
+def test_the_groups_cancellation_of_its_body_does_not_outlive_the_group(how):
+    """A child fails while the body cannot take the cancellation yet; the body
+    then ends without another blocking trap.  The group raises the failure,
+    and the parent's next blocking trap is not cancelled by a stale leftover."""
+    def failing(seconds):
+        yield sleep(seconds)
+        raise ValueError("failed")
+
+    async def main():
+        try:
+            async with TaskGroup() as group:
+                await group.spawn(failing(1))
+                if how == "deferring":
+                    async with disable_cancellation():
+                        await sleep(2)
+                else:                       # the child and `other` fail in one turn
+                    other = await spawn(failing(1))
+                    with pytest.raises(TaskError):
+                        await join(other)
+        except TaskGroupError as error:
+            caught = [str(e) for e in error.errors]
+        await sleep(1)                      # must not raise
+        return caught
+
+    assert run(main()) == ["failed"]
+
+
+def test_a_child_failing_with_a_base_exception_is_not_lost():
+    """An exception group that is an Exception cannot hold a BaseException
+    (Python 3.11+): the group raises a BaseExceptionGroup there, as asyncio
+    does -- not a TypeError that hides the failure."""
+    class Stop(BaseException):
+        pass
+
+    def failing():
+        yield sleep(1)
+        raise Stop("out")
+
+    async def main():
+        async with TaskGroup() as group:
+            await group.spawn(failing())
+            await group.spawn(nap(10))
+
+    with pytest.raises(BaseException) as caught:
+        run(main())
+    error = caught.value
+    assert [type(e) for e in error.errors] == [Stop]
+    assert isinstance(error.__cause__, Stop)
+    if sys.version_info >= (3, 11):
+        assert type(error) is BaseExceptionGroup    # noqa: F821 - 3.11+ builtin
+        assert [str(e) for e in error.exceptions] == ["out"]
+    else:
+        assert type(error) is TaskGroupError
+
+
 def test_a_group_error_keeps_errors_on_every_python():
     error = TaskGroupError("two failed", [KeyError("a"), ValueError("b")])
     assert [type(e) for e in error.errors] == [KeyError, ValueError]

@@ -12,6 +12,11 @@ the group until every child has finished.  The rules:
   fail, the error carries the body's exception first, then the children's.
   If the parent is cancelled, the cancellation propagates (a cancel stays a
   cancel) and the children's failures are logged.
+* **The body's cancellation ends with the body.**  The group cancels its
+  body with a ``TaskGroupCancelled`` of its own, which the group absorbs; if
+  the body never reached a blocking trap to get it, the group takes it back
+  at its exit.  A cancel from outside that arrives meanwhile is kept, and
+  comes at the parent's next blocking trap.
 * **A cancelled child is no failure.**  Cancel one child (or call
   ``cancel_remaining()``) and the group goes on; ``join()`` gives ``None``
   as that child's result.
@@ -21,7 +26,10 @@ the group until every child has finished.  The rules:
   (``RuntimeError``, and the refused coroutine is closed).
 
 On Python 3.11+ ``TaskGroupError`` is also an ``ExceptionGroup``, so
-``except* ValueError:`` works; on every version it has ``.errors``.
+``except* ValueError:`` works; on every version it has ``.errors``.  There,
+a failure that is not an ``Exception`` (a ``BaseException`` of the program's
+own, or pytest's ``fail()``) cannot go into an ``ExceptionGroup``: the group
+raises a ``BaseExceptionGroup`` of the failures instead, as asyncio does.
 
 In generator code::
 
@@ -47,11 +55,12 @@ from typing import Any, Generator, List, Optional, Set
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TaskError
+from .hostloop import running
 from .kernel import CoroutineLike, WaitQueue
 from .task import Task
 from .traps import cancel, current, join, park, spawn
 
-__all__ = ["TaskGroup", "TaskGroupError"]
+__all__ = ["TaskGroup", "TaskGroupError", "TaskGroupCancelled"]
 
 log = logging.getLogger("trampoline")
 
@@ -87,6 +96,12 @@ else:
         is also an ``ExceptionGroup`` (``except*`` sees the failures)."""
 
         __init__ = _group_error_init
+
+
+class TaskGroupCancelled(Cancelled):
+    """What a TaskGroup throws into its ``async with`` body when a child
+    fails: a ``Cancelled`` of its own, so that the group knows it (and
+    absorbs it) and a cancel from outside is never mistaken for it."""
 
 
 class TaskGroup:
@@ -141,8 +156,8 @@ class TaskGroup:
                 for other in list(self._running):
                     yield cancel(other, wait=False)
                 if self._parent is not None and not self._parent.done:
-                    self._body_cancel = Cancelled("a child of the TaskGroup failed: %r"
-                                                  % (failure,))
+                    self._body_cancel = TaskGroupCancelled(
+                        "a child of the TaskGroup failed: %r" % (failure,))
                     yield cancel(self._parent, wait=False, exception=self._body_cancel)
         self._changed.wake_all()
 
@@ -205,8 +220,13 @@ class TaskGroup:
         return [None if task.cancelled else task.result for task in self._tasks]
 
     def _error(self, errors):
-        error = TaskGroupError("%d failure%s in a TaskGroup of %d tasks; first: %r" % (
-            len(errors), "" if len(errors) == 1 else "s", len(self._tasks), errors[0]), errors)
+        message = "%d failure%s in a TaskGroup of %d tasks; first: %r" % (
+            len(errors), "" if len(errors) == 1 else "s", len(self._tasks), errors[0])
+        if sys.version_info >= (3, 11) and not all(isinstance(e, Exception) for e in errors):
+            error = BaseExceptionGroup(message, errors)     # noqa: F821 - 3.11+ builtin
+            error.errors = list(errors)
+        else:
+            error = TaskGroupError(message, errors)
         error.__cause__ = errors[0]
         return error
 
@@ -222,11 +242,18 @@ class TaskGroup:
 
     @coroutine
     def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> Generator[Any, Any, bool]:
+        parent, self._parent = self._parent, None   # the body is over: no more cancelling it
+        try:
+            return (yield from self._exit(exc))
+        finally:
+            kernel = getattr(running, "kernel", None)  # (None: closed by the collector)
+            if self._body_cancel is not None and kernel is not None:
+                kernel.withdraw(parent, self._body_cancel)  # sent, perhaps never received
+
+    def _exit(self, exc):
         if exc is None or exc is self._body_cancel:
-            self._parent = None         # the body is over: no more cancelling it
             yield from self.join()      # raises TaskGroupError on a failure
             return False
-        self._parent = None
         yield from self.cancel_remaining()
         self._closed = True
         for task in self._tasks:

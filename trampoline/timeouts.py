@@ -17,13 +17,16 @@ blocked, the work's ``finally`` blocks run, and the scope turns it into
 ``TaskTimeout`` for its caller (``ignore_after`` swallows it, and its
 ``expired`` says so).
 
-The rules, as in curio and trio:
+The rules, as in curio and trio except where said:
 
 * **Level-triggered.**  Once its deadline has passed, *every* blocking trap
   inside the scope raises the scope's cancellation, until the scope exits:
   work that catches it and carries on is cancelled again at its next
   blocking trap.  A scope whose deadline passed raises ``TaskTimeout`` at
-  its exit even if the work inside swallowed the cancellation.
+  its exit even if the work inside swallowed the cancellation.  (Stricter
+  than curio, trio and asyncio, which let such a block end as if it had
+  finished in time: here work that ignores its deadline cannot look as if
+  it met it.)
 * **Nested scopes compose.**  ``TimeoutCancelled`` is a ``BaseException``,
   so it passes through ordinary ``except`` clauses, and through every inner
   scope, up to the scope that owns it.  An outer deadline that passes while

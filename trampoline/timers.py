@@ -13,7 +13,7 @@ task's ``_pending`` -- thrown in again at every blocking trap (it is
 
 A mixin of ``Kernel``.  The public methods are for code in the kernel's
 thread that cannot yield a trap (a ``with`` block's __enter__ and __exit__:
-timeouts).  What it uses of the kernel: ``_timers``, ``_timer_seq``,
+timeouts; a task group's exit takes back its cancellation with ``withdraw``).  What it uses of the kernel: ``_timers``, ``_timer_seq``,
 ``_dead_timers``, ``_clock``, ``_ready``, ``_fds``, ``_interrupt``,
 ``_deadlock``, ``_io_waiters``, ``_on_timer``.
 """
@@ -57,9 +57,18 @@ class Timers:
             if self._dead_timers > 64:
                 self._timer_died(0)
             return True
+        self.withdraw(task, alarm)          # (alarms differ in their sequence number)
+        return False
+
+    def withdraw(self, task, exc):
+        """Take back ``exc``, thrown at ``task`` (by ``cancel``, or a gone-off
+        alarm) but still pending -- waiting for its next blocking trap.
+        Returns True if it was.  For a scope whose own cancellation of its
+        body must not outlive it (a TaskGroup's, as an alarm's)."""
         pending = task._pending
-        if pending and alarm in pending:    # (alarms differ in their sequence number)
-            pending.remove(alarm)
+        if pending and exc in pending:
+            pending.remove(exc)
+            return True
         return False
 
     def due_alarm(self, task):
