@@ -1339,3 +1339,10 @@ def test_woken_getter_cancelled_then_busy_loses_no_item(offset):
 
     left = run(main())
     assert sorted(got + left) == list(range(100))
+
+
+def test_every_queue_kind_takes_a_type_argument():
+    """``PriorityQueue[Tuple[int, str]]`` in an annotation, as with asyncio's
+    and queue's (mypy checks the same in .ci/installed/user_program.py)."""
+    for kind in (Queue, PriorityQueue, LifoQueue):
+        assert kind[int]().maxsize == 0

@@ -613,7 +613,7 @@ class Queue(Generic[T]):
             len(self._getters), len(self._putters))
 
 
-class PriorityQueue(Queue):
+class PriorityQueue(Queue[T]):
     """A Queue that gives the smallest item first (items are compared)."""
 
     def _make(self):
@@ -628,7 +628,7 @@ class PriorityQueue(Queue):
         return heapq.heappop(self._items)
 
 
-class LifoQueue(Queue):
+class LifoQueue(Queue[T]):
     """A Queue that gives the newest item first (a stack)."""
 
     def _make(self):

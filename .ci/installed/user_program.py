@@ -1,10 +1,11 @@
 """A user's program, checked by .ci/run with ``mypy --strict`` against the
-installed wheel (and run): it uses run, spawn, Queue, Stream, timeout_after."""
+installed wheel (and run): it uses run, spawn, Queue, PriorityQueue, Stream,
+timeout_after."""
 
 from typing import Any, Generator, List, Tuple
 
-from trampoline import (Future, Queue, Stream, Task, cancel, join, open_connection, run, spawn,
-                        tcp_server, timeout_after)
+from trampoline import (Future, PriorityQueue, Queue, Stream, Task, cancel, join,
+                        open_connection, run, spawn, tcp_server, timeout_after)
 
 
 def echo(stream: Stream, address: Any) -> Generator[Any, Any, None]:
@@ -48,6 +49,11 @@ def main() -> Generator[Any, Any, Tuple[List[int], bytes]]:
     address: Tuple[str, int] = yield ready
     reply: bytes = yield timeout_after(5.0, ask(address[1]))
     yield cancel(server)
+    urgent: "PriorityQueue[Tuple[int, str]]" = PriorityQueue()
+    urgent.put_nowait((2, "later"))
+    urgent.put_nowait((1, "first"))
+    first: Tuple[int, str] = yield urgent.get()
+    assert first == (1, "first")
     return items, reply
 
 
