@@ -15,9 +15,10 @@ Why
 In trampoline/
     ``trampoline.task.Task`` wraps the generator (``trampoline.task.Task._coro``).
     ``trampoline.kernel.Kernel._spawn`` puts a new task on the ready queue
-    (``trampoline.kernel.Kernel._ready``), and
-    ``trampoline.kernel.Kernel._run_until`` is the loop: its part 1, "run the
-    tasks that are ready now", is this step.
+    (``trampoline.kernel.Kernel._ready``).  The loop is
+    ``trampoline.kernel.Kernel._run_until`` ("Run the tasks ready now"):
+    its part 1 is this step.  It runs each task with the ``step`` that
+    ``trampoline.kernel.Kernel._stepper`` makes.
 
 Run it: python3 docs/steps/step1.py
 """

@@ -14,9 +14,12 @@ Why
     ``select``.  Running a task on saves both; the budget keeps it fair.
 
 In trampoline/
-    ``trampoline.kernel.Kernel._run_until``: its inner ``while True`` runs a
-    task on, ``trampoline.kernel.BUDGET`` bounds it.  The real loop also
-    hoists attributes into local variables (each a lookup saved per use).
+    ``trampoline.kernel.Kernel._stepper`` ("Fair share used"): the inner
+    ``while True`` of the ``step`` it makes runs a task on,
+    ``trampoline.kernel.BUDGET`` bounds it, and
+    ``trampoline.kernel.Kernel._defer`` puts a task that has used it up at
+    the back of the ready queue.  The real ``step`` also keeps what it uses
+    in local variables of the closure (each a lookup saved per use).
 
 Run it: python3 docs/steps/step10.py   (it builds on step9.py, and compares)
 """

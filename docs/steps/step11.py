@@ -20,15 +20,16 @@ Why
     of the difference between a kernel for reading and a fast one.
 
 In trampoline/
-    Waiting first is ``trampoline.kernel.Kernel._trap_read`` with
-    ``trampoline.traps.read.waited`` (``trampoline.kernel.Kernel._trap_accept``
-    tries first).  Registrations are ``trampoline.kernel._Registration``
-    records in ``trampoline.kernel.Kernel._fds``, made by
-    ``trampoline.kernel.Kernel._register``, dropped by
-    ``trampoline.kernel.Kernel._drop_idle`` and
-    ``trampoline.kernel.Kernel._release``; the real table keeps a reader
-    *and* a writer per descriptor, where this one allows one waiter per
-    socket.  It uses epoll without ``selectors``
+    Waiting first is ``trampoline.descriptors.DescriptorWaiting._trap_read``
+    with ``trampoline.traps.read.waited``
+    (``trampoline.descriptors.DescriptorWaiting._trap_accept`` tries first).
+    Registrations are ``trampoline.descriptors._Registration`` records in
+    ``trampoline.kernel.Kernel._fds``, made by
+    ``trampoline.descriptors.DescriptorWaiting._register``, dropped by
+    ``trampoline.descriptors.DescriptorWaiting._drop_idle`` and
+    ``trampoline.descriptors.DescriptorWaiting._release``; the real table
+    keeps a reader *and* a writer per descriptor, where this one allows one
+    waiter per socket.  It uses epoll without ``selectors``
     (``trampoline.poller.EpollPoller``).
 
 Run it: python3 docs/steps/step11.py   (it builds on step10.py, and compares)

@@ -29,7 +29,7 @@ Why
 In trampoline/
     ``trampoline.traps.Trap`` has the same ``__await__``.  The kernel's
     loop treats ``types.CoroutineType`` like ``types.GeneratorType`` (the
-    "a subroutine call" lines of ``trampoline.kernel.Kernel._run_until``),
+    "a subroutine call" lines of ``trampoline.kernel.Kernel._stepper``),
     and an awaitable object that is neither -- a ``trampoline.future.Future``,
     a ``trampoline.taskgroup.TaskGroup`` -- is awaited by running its
     ``__await__()`` as a subroutine (``trampoline.kernel.Kernel._trap_other``).

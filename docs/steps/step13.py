@@ -23,8 +23,8 @@ Why
 In trampoline/
     The traps ``trampoline.traps.set_alarm`` and
     ``trampoline.traps.clear_alarm``; the handler
-    ``trampoline.kernel.Kernel._trap_set_alarm``; alarms go off in
-    ``trampoline.kernel.Kernel._fire_timers``.  ``trampoline.timeouts``
+    ``trampoline.timers.Timers._trap_set_alarm``; alarms go off in
+    ``trampoline.timers.Timers._fire_timers``.  ``trampoline.timeouts``
     builds ``timeout_after`` and ``ignore_after`` on them, and raises
     ``trampoline.timeouts.TaskTimeout``.
 

@@ -26,10 +26,10 @@ Why
     that never touch the kernel's insides.
 
 In trampoline/
-    ``trampoline.kernel.WaitQueue`` and the trap ``trampoline.traps.park``
+    ``trampoline.waitqueue.WaitQueue`` and the trap ``trampoline.traps.park``
     (``trampoline.kernel.Kernel._trap_park``).  A woken task's
     ``trampoline.task.Task._woken`` is what ``woken_by`` is here, and
-    ``trampoline.kernel.WaitQueue._pass_on`` passes a wake-up on.  The
+    ``trampoline.waitqueue.WaitQueue._pass_on`` passes a wake-up on.  The
     primitives are in ``trampoline/sync.py``: ``trampoline.sync.Lock``,
     ``trampoline.sync.Event``, ``trampoline.sync.Queue`` ...
 

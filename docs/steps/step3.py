@@ -17,10 +17,11 @@ Why
     timer is O(log n) however many tasks sleep.
 
 In trampoline/
-    ``trampoline.kernel.Kernel._trap_sleep`` pushes onto the heap
-    ``trampoline.kernel.Kernel._timers``; part 3 of
-    ``trampoline.kernel.Kernel._run_until`` pops it.  ``PARKED`` is
-    ``trampoline.kernel.PARKED``, and ``Task.waiting`` is
+    ``trampoline.timers.Timers._trap_sleep`` pushes onto the heap
+    ``trampoline.kernel.Kernel._timers``, and
+    ``trampoline.timers.Timers._fire_timers`` pops it: part 3 of the loop
+    in ``trampoline.kernel.Kernel._run_until`` ("Fire due timers").
+    ``PARKED`` is ``trampoline.traps.PARKED``, and ``Task.waiting`` is
     ``trampoline.task.Task._waiting``.  (There ``sleep(0)`` skips the heap
     and goes straight to the back of the ready queue.)
 

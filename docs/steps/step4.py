@@ -17,12 +17,17 @@ Why
     waiting.  The timer heap still sets how long ``select()`` may wait.
 
 In trampoline/
-    Part 2 of ``trampoline.kernel.Kernel._run_until`` ("Poll").
-    ``trampoline.kernel.Kernel._trap_read_wait`` and
-    ``trampoline.kernel.Kernel._wait_readable`` park the task.  The real
-    kernel talks to epoll directly (``trampoline.poller.EpollPoller``)
-    instead of through ``selectors`` (``trampoline.poller.SelectorPoller``)
-    to save an object per ready socket.
+    Part 2 of the loop in ``trampoline.kernel.Kernel._run_until``
+    ("Wait for I/O") calls ``trampoline.kernel.Kernel._poll``, which asks
+    the poller (``trampoline.descriptors.DescriptorWaiting._wait_for_io``)
+    and wakes the waiters
+    (``trampoline.descriptors.DescriptorWaiting._wake_io_waiters``).
+    ``trampoline.descriptors.DescriptorWaiting._trap_read_wait`` and
+    ``trampoline.descriptors.DescriptorWaiting._wait_readable`` park the
+    task.  The real kernel talks to epoll directly
+    (``trampoline.poller.EpollPoller``) instead of through ``selectors``
+    (``trampoline.poller.SelectorPoller``) to save an object per ready
+    socket.
 
 Run it: python3 docs/steps/step4.py
 """

@@ -22,13 +22,14 @@ Why
     ("probably ready"); the retry does the real work or waits again.
 
 In trampoline/
-    ``trampoline.kernel.Kernel._trap_accept``,
-    ``trampoline.kernel.Kernel._trap_read`` and
-    ``trampoline.kernel.Kernel._trap_write`` (which also copes with a
-    partial send, and with pipes).  The retry is
-    ``trampoline.task.Task._next_trap``: the poll in
-    ``trampoline.kernel.Kernel._run_until`` sets it from
-    ``trampoline.task.Task._waiting``.  Listening sockets come from
+    ``trampoline.descriptors.DescriptorWaiting._trap_accept``,
+    ``trampoline.descriptors.DescriptorWaiting._trap_read`` and
+    ``trampoline.descriptors.DescriptorWaiting._trap_write`` (which also
+    copes with a partial send, and with pipes).  The retry is
+    ``trampoline.task.Task._next_trap``: when the poller says the socket is
+    ready, ``trampoline.descriptors.DescriptorWaiting._wake_io_waiters``
+    sets it from ``trampoline.task.Task._waiting``, and the task's next
+    step performs it.  Listening sockets come from
     ``trampoline.net.listen``; clients connect with the
     ``trampoline.traps.connect`` trap (here the demo's client connects
     with a blocking call, which on this machine is instant).

@@ -24,7 +24,7 @@ In trampoline/
     ``trampoline.kernel.Kernel._trap_join`` and
     ``trampoline.kernel.Kernel._exit``; the list is
     ``trampoline.task.Task._joiners``.  The real ``run`` is
-    ``trampoline.kernel.Kernel.run``, and a real ``Task`` shows
+    ``trampoline.lifetime.Lifetime.run``, and a real ``Task`` shows
     ``trampoline.task.Task.done`` and ``trampoline.task.Task.result``.
 
 Run it: python3 docs/steps/step6.py

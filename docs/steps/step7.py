@@ -26,11 +26,11 @@ Why
     the innermost generator, and calls nest ten thousand deep in the demo.
 
 In trampoline/
-    The generator case in ``trampoline.kernel.Kernel._run_until`` ("a
-    subroutine call", "a subroutine returned") and
-    ``trampoline.kernel.Kernel._trap_call``, the trap an ``async def``
-    uses for the same call.  The stack is ``trampoline.task.Task._stack``;
-    the innermost generator is ``trampoline.task.Task._coro``.
+    The generator case in the ``step`` made by
+    ``trampoline.kernel.Kernel._stepper`` ("a subroutine call", "a
+    subroutine returned"), and ``trampoline.kernel.Kernel._trap_call``: how
+    an ``async def`` calls generator code.  The callers wait in
+    ``trampoline.task.Task._stack``; the callee is ``trampoline.task.Task._coro``.
 
 Run it: python3 docs/steps/step7.py
 """

@@ -25,10 +25,15 @@ Why
     ``try``, ``except``, ``finally``, ``with``.
 
 In trampoline/
-    The ``throw`` and ``except BaseException`` parts of
-    ``trampoline.kernel.Kernel._run_until``;
-    ``trampoline.kernel.Kernel._trap_other`` turns a bad yield into a
-    ``TypeError`` that names the task, the value and the line; the error
+    The ``step`` that ``trampoline.kernel.Kernel._stepper`` makes: its
+    ``throw``, and its two ``except BaseException`` blocks.  The first
+    carries an error out of a generator to its caller, or ends the task
+    with it (``trampoline.kernel.Kernel._exit``); the second throws a
+    handler's error into the task at its ``yield``.  (The ``except
+    BaseException`` in ``trampoline.kernel.Kernel._run_until`` is not for
+    task errors: it lets Ctrl-C, or a fault in the kernel, out of the
+    loop.)  ``trampoline.kernel.Kernel._trap_other`` turns a bad yield into
+    a ``TypeError`` that names the task, the value and the line; the error
     ``join`` raises is ``trampoline.errors.TaskError``.  The real kernel
     also logs a crash nobody joined
     (``trampoline.task.Task._crashed_unseen``).

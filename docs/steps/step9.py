@@ -23,12 +23,12 @@ In trampoline/
     ``trampoline.kernel.Kernel._cancel`` deliver the exception;
     ``trampoline.kernel.Kernel._unpark`` finds how to unpark in the table
     ``trampoline.kernel.Kernel._unparkers`` (a timer is marked dead rather
-    than cut out of the heap: ``trampoline.kernel.Kernel._unpark_sleeper``).
+    than cut out of the heap: ``trampoline.timers.Timers._unpark_sleeper``).
     The error is ``trampoline.errors.Cancelled``.  The real kernel does
     more: a task woken *with* a value (a lock handed over) keeps it, and
     the ``Cancelled`` waits in ``trampoline.task.Task._pending`` for its next
     blocking trap; and when ``run`` ends it cancels every task still alive
-    (``trampoline.kernel.Kernel._shutdown``).
+    (``trampoline.lifetime.Lifetime._shutdown``).
 
 Run it: python3 docs/steps/step9.py   (it builds on step8.py)
 """
