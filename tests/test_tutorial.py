@@ -8,8 +8,11 @@ the exercises' solutions in docs/steps/exercises/.
 * Every ``.. code-block:: python`` in a step's section is still there, line
   for line, in that step's file.
 * Every name the step docstrings and the tutorial give for the real thing
-  (``trampoline.kernel.Kernel._trap_read``, ``trampoline/kernel.py``...)
-  still exists in trampoline/.
+  (``trampoline.descriptors.DescriptorWaiting._trap_read``,
+  ``trampoline/kernel.py``...) still exists, and is defined in the module
+  (and class) it is written with -- not just imported there or inherited;
+  a line quoted from a function (``"a subroutine call" lines of ...``) is
+  in that function.
 * The steps are built from scratch: none imports trampoline.
 * No step file is longer than 300 lines.
 * Every step has an exercise whose solution runs and prints what its
@@ -18,6 +21,7 @@ the exercises' solutions in docs/steps/exercises/.
 
 import ast
 import importlib
+import inspect
 import os
 import re
 import subprocess
@@ -25,8 +29,6 @@ import sys
 import textwrap
 
 import pytest
-
-import trampoline.kernel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(ROOT, "docs")
@@ -225,29 +227,83 @@ def test_exercise_solutions_use_only_the_steps(name):
 
 # ---------------------------------------------------------- the pointers
 
-@pytest.fixture(scope="module")
-def kernel():
-    """A real Kernel, for attributes made in __init__ (``_handlers``...)."""
-    with trampoline.kernel.Kernel() as k:
-        yield k
-
-
-def resolve(dotted, kernel):
-    """The object ``dotted`` names (``trampoline.kernel.Kernel._trap_read``),
-    or an AssertionError saying which part is missing."""
+def defined_in(dotted):
+    """Check that ``dotted`` (``trampoline.descriptors.DescriptorWaiting._trap_read``)
+    names something *defined* where it says: each part in the module or class
+    before it, in that one's own source.  A name imported into a module (the
+    kernel re-exports ``WaitQueue``), or inherited by a class (``Kernel`` has
+    ``_trap_read`` from a mixin), does not count: the reader is sent to the
+    file that has the code.  An AssertionError says what is wrong."""
+    obj, i = longest_module(dotted)
     parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):              # the longest module prefix
+    for j in range(i, len(parts)):
+        owner, name, where = obj, parts[j], ".".join(parts[:j])
+        assert inspect.ismodule(owner) or inspect.isclass(owner), (
+            "%s: %s is neither a module nor a class" % (dotted, where))
+        if name in vars(owner):
+            obj = vars(owner)[name]
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                home = owner.__name__ if inspect.ismodule(owner) else owner.__module__
+                assert obj.__module__ == home, (
+                    "%s: %s is defined in %s, not in %s" % (dotted, name, obj.__module__, where))
+            elif inspect.ismodule(owner):
+                assert name in assigned_at_top(owner), (
+                    "%s: %s is imported into %s; name the module that defines it"
+                    % (dotted, name, where))
+        else:
+            assert inspect.isclass(owner) and name in assigned_to_self(owner), (
+                "%s: %s is not defined in %s%s" % (dotted, name, where, inherited(owner, name)))
+            assert j == len(parts) - 1, "%s: %s is an instance attribute" % (dotted, name)
+
+
+def longest_module(dotted):
+    """The module that the longest importable prefix of ``dotted`` names,
+    and how many of its parts that prefix has."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
         try:
-            obj = importlib.import_module(".".join(parts[:i]))
-            break
+            return importlib.import_module(".".join(parts[:i])), i
         except ImportError:
             continue
-    for j in range(i, len(parts)):
-        if obj is trampoline.kernel.Kernel and not hasattr(obj, parts[j]):
-            obj = kernel                            # an attribute set in __init__
-        assert hasattr(obj, parts[j]), "%s: no %r in %s" % (dotted, parts[j], ".".join(parts[:j]))
-        obj = getattr(obj, parts[j])
-    return obj
+    raise AssertionError("%s: no such module" % dotted)
+
+
+def module_tree(module):
+    with open(inspect.getsourcefile(module), encoding="utf-8") as f:
+        return ast.parse(f.read())
+
+
+def assigned_at_top(module):
+    """The names a module's own top-level statements assign (not import)."""
+    names = set()
+    statements = list(module_tree(module).body)
+    while statements:
+        node = statements.pop()
+        if isinstance(node, (ast.If, ast.Try)):
+            statements.extend(node.body + node.orelse + getattr(node, "finalbody", []))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for target in targets for n in ast.walk(target)
+                         if isinstance(n, ast.Name))
+    return names
+
+
+def assigned_to_self(cls):
+    """The ``self.<name>`` a class's own methods assign (instance attributes)."""
+    found = set()
+    for node in ast.walk(module_tree(inspect.getmodule(cls))):
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
+            found.update(n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
+                         and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
+                         and n.value.id == "self")
+    return found
+
+
+def inherited(cls, name):
+    for base in cls.__mro__[1:-1]:                  # (not object)
+        if name in vars(base) or name in assigned_to_self(base):
+            return " (it is inherited from %s.%s)" % (base.__module__, base.__qualname__)
+    return ""
 
 
 def pointers(text):
@@ -258,25 +314,60 @@ def paths(text):
     return re.findall(r"``(trampoline/[\w/]+\.py)``", text)
 
 
-@pytest.mark.parametrize("n", STEPS)
-def test_step_docstring_points_at_things_that_exist(n, kernel):
-    doc = step_docstring(n)
-    names = pointers(doc)
-    assert names, "step%d.py's docstring names nothing in trampoline/" % n
-    for name in names:
-        resolve(name, kernel)
-    for path in paths(doc):
-        assert os.path.exists(os.path.join(ROOT, path)), path
+def quoted_lines(text):
+    """(phrase, dotted) for every line quoted from a function: ``X``
+    ("phrase", "phrase"), or "phrase" [and "phrase"] lines of ``X``."""
+    text = re.sub(r"\s+", " ", text)
+    phrases = r"((?:\"[^\"]+\"(?:,| and|, and)? ?)+)"
+    found = re.findall(r"``(trampoline(?:\.\w+)+)`` \(" + phrases + r"\)", text)
+    found += [(dotted, quoted) for quoted, dotted in re.findall(
+        phrases + r" ?lines? (?:of|in) ``(trampoline(?:\.\w+)+)``", text)]
+    return [(phrase, dotted) for dotted, quoted in found
+            for phrase in re.findall(r"\"([^\"]+)\"", quoted)]
 
 
-def test_tutorial_points_at_things_that_exist(kernel):
-    text = tutorial()
+def check_pointers(text):
     for name in pointers(text):
-        resolve(name, kernel)
+        defined_in(name)
     for path in paths(text):
         assert os.path.exists(os.path.join(ROOT, path)), path
+    for phrase, dotted in quoted_lines(text):
+        obj, i = longest_module(dotted)
+        for part in dotted.split(".")[i:]:
+            obj = getattr(obj, part)
+        assert phrase.lower() in inspect.getsource(obj).lower(), (
+            "%r is not in %s" % (phrase, dotted))
+
+
+@pytest.mark.parametrize("n", STEPS)
+def test_step_docstring_points_at_things_that_exist(n):
+    doc = step_docstring(n)
+    assert pointers(doc), "step%d.py's docstring names nothing in trampoline/" % n
+    check_pointers(doc)
+
+
+def test_tutorial_points_at_things_that_exist():
+    check_pointers(tutorial())
     for step in STEPS:                              # every step has its pointers
         assert pointers(step_section(step)), "step %d's section names nothing in trampoline/" % step
+
+
+def test_the_pointer_check_is_strict():
+    """A name reached through a re-export or a mixin is refused; a name
+    defined where it is said to be is found."""
+    defined_in("trampoline.descriptors.DescriptorWaiting._trap_read")
+    defined_in("trampoline.kernel.Kernel._ready")               # made in __init__
+    defined_in("trampoline.traps.PARKED")
+    defined_in("trampoline.task.Task._coro")                    # a slot
+    for wrong in ("trampoline.kernel.Kernel._trap_read",        # a mixin's
+                  "trampoline.kernel.WaitQueue",                # imported
+                  "trampoline.kernel.PARKED",                   # imported
+                  "trampoline.kernel.Kernel._no_such_thing"):
+        with pytest.raises(AssertionError):
+            defined_in(wrong)
+    with pytest.raises(AssertionError):                         # quoted from the wrong function
+        check_pointers('the "a subroutine call" lines of ``trampoline.kernel.Kernel._run_until``')
+    check_pointers('the "a subroutine call" lines of ``trampoline.kernel.Kernel._stepper``')
 
 
 def test_tutorial_is_valid_restructuredtext():
