@@ -1,4 +1,5 @@
-"""The README's snippets run as they are written, and its reST is valid."""
+"""The README's snippets run as they are written, its reST is valid, and its
+Layout lists every module of the package."""
 
 import os
 import re
@@ -52,3 +53,20 @@ def test_readme_is_valid_restructuredtext():
     from docutils.writers.null import Writer    # (writer_name= goes in Docutils 2.0)
     docutils.publish_string(README, writer=Writer(),
                             settings_overrides={"halt_level": 2, "report_level": 5})
+
+
+def test_layout_lists_every_module():
+    """Each module file under trampoline/ has its line in the Layout
+    section (a new module, or a split one, must be listed)."""
+    layout = README.split("\nLayout\n------\n", 1)[1]
+    listed = set(re.findall(r"^ +([\w/]+\.py|\w+/) ", layout, re.M))
+    package = os.path.join(ROOT, "trampoline")
+    missing = []
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
+        if folder != package:
+            if os.path.basename(folder) + "/" not in listed:
+                missing.append(os.path.relpath(folder, package) + "/")
+            files = [name for name in files if name != "__init__.py"]
+        missing.extend(name for name in files if name.endswith(".py") and name not in listed)
+    assert not missing, "README.rst's Layout leaves out %s" % ", ".join(sorted(missing))
