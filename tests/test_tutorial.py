@@ -17,6 +17,8 @@ the exercises' solutions in docs/steps/exercises/.
 * No step file is longer than 300 lines.
 * Every step has an exercise whose solution runs and prints what its
   docstring says.
+* docs/reliability.rst, which points at tests, names tests and kernel
+  attributes that exist.
 """
 
 import ast
@@ -382,3 +384,52 @@ def test_tutorial_is_valid_restructuredtext():
     docutils_core.publish_string(tutorial(), writer=Writer(),
                                  settings_overrides={"halt_level": 2, "report_level": 2,
                                                      "syntax_highlight": "none"})
+
+
+# --------------------------------------------- docs/reliability.rst's names
+
+def functions_in(filename):
+    with open(os.path.join(ROOT, "tests", filename), encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    return {node.name for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def test_reliability_page_names_tests_that_exist():
+    """Every test the page cites is there: ``tests/test_x.py::test_name``,
+    ``::test_name`` (in the file named last), a bare ``test_name`` (in a
+    file its section named), ``..._part_of_a_name_...``; and so is every
+    ``Kernel._attr`` and ``Task._attr`` it reads."""
+    import trampoline.kernel
+    import trampoline.task
+    with open(os.path.join(DOCS, "reliability.rst"), encoding="utf-8") as f:
+        text = f.read()
+    kernel_attrs = set(dir(trampoline.kernel.Kernel)).union(
+        *(assigned_to_self(cls) for cls in trampoline.kernel.Kernel.__mro__[:-1]))
+    checked = 0
+    for section in re.split(r"\n[^\n]+\n[-=~]{3,}\n", text):
+        last, named = None, []
+        for literal in re.findall(r"``([^`]+)``", section):
+            m = re.fullmatch(r"(?:tests/)?(test_\w+\.py)(?:::(\w+))?", literal)
+            if m:
+                last = m.group(1)
+                named.append(last)
+                assert os.path.exists(os.path.join(ROOT, "tests", last)), literal
+                found = m.group(2) is None or m.group(2) in functions_in(last)
+            elif re.fullmatch(r"::\w+", literal):
+                found = literal[2:] in functions_in(last)
+            elif re.fullmatch(r"test_\w+", literal):
+                found = any(literal in functions_in(name) for name in named)
+            elif re.fullmatch(r"\.\.\.\w+\.\.\.", literal):
+                found = any(literal[3:-3] in name for name in functions_in(last))
+            elif re.fullmatch(r"Kernel\.\w+", literal):
+                found = literal[7:] in kernel_attrs
+            elif re.fullmatch(r"Task\.\w+", literal):
+                found = hasattr(trampoline.task.Task, literal[5:])
+            elif literal.startswith("tests/reliability_helpers."):
+                found = literal.split(".", 1)[1] in functions_in("reliability_helpers.py")
+            else:
+                continue
+            assert found, "docs/reliability.rst names %s, which is not there" % literal
+            checked += 1
+    assert checked >= 50, "the check found only %d names: is the page's form new?" % checked
