@@ -1,9 +1,9 @@
 """Descriptor waiting: the kernel's I/O layer.
 
-The run loop (``kernel.py``) knows tasks, traps, timers and cancellation;
-this module knows file descriptors.  It keeps one ``_Registration`` per
-descriptor the poller watches -- who waits to read it, who waits to write it
--- performs the descriptor traps (``read``, ``write``, ``accept``,
+The run loop (``kernel.py``) knows tasks, traps and cancellation, and
+``timers.py`` the timers; this module knows file descriptors.  It keeps one
+``_Registration`` per descriptor the poller watches -- who waits to read it,
+who waits to write it -- performs the descriptor traps (``read``, ``write``, ``accept``,
 ``connect``, ``read_wait``, ``write_wait``, ``recvfrom``, ``sendto``), wakes
 their waiters when the poller reports them ready, and sweeps for
 descriptors closed under a waiting task.  (trio keeps its epoll layer apart
