@@ -222,6 +222,25 @@ def test_text_trace_shows_a_value_sent_in():
     assert "is done waiting <- 'the value'" in out.getvalue()
 
 
+def test_text_trace_tells_a_wake_up_from_another_thread():
+    """The kernel's own wake-up channel turning readable is another thread
+    (here run_in_thread's) handing it something: no task's descriptor."""
+    from trampoline.threads import run_in_thread
+    out = io.StringIO()
+
+    def main():
+        return (yield run_in_thread(lambda: 42))
+
+    with Kernel(instruments=[TextTrace(out)]) as kernel:
+        assert kernel.run(main()) == 42
+        wake_fd = kernel.wake_fd
+    text = out.getvalue()
+    assert "no task waits" not in text, text
+    woke = "ready: fd %d, the kernel's wake-up channel: another thread woke it" % wake_fd
+    assert woke in text, text
+    assert text.index(woke) < text.index("runs: park(a wait queue) is done waiting <- True")
+
+
 # -------------------------------------------------------------- Timeline
 
 def interleaving_program(rounds=5):

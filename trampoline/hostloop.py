@@ -81,6 +81,14 @@ class FromOutside:
             except (BlockingIOError, OSError):
                 pass                    # already full of wake-ups, or closed
 
+    @property
+    def wake_fd(self) -> int:
+        """The descriptor another thread makes readable to wake the kernel
+        (``call_threadsafe``; the poller watches it from the start).  For
+        tools that report the poller's events (trampoline.trace): readiness
+        on it is a wake-up from another thread, not a task's I/O.  Read-only."""
+        return self._wake_fd
+
     def owns_thread(self) -> bool:
         """True when called from the thread this kernel is running in."""
         return getattr(running, "kernel", None) is self

@@ -35,6 +35,7 @@ import runpy
 import sys
 import time
 
+from .hostloop import running_kernel
 from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
                     sendto, sleep, write, write_wait)
 
@@ -201,12 +202,17 @@ class TextTrace:
     def io_ready(self, events):
         """Instrument hook: the poll returned ``events``, a list of ``(fd, mask)``."""
         self._flush()
+        wake_fd = getattr(running_kernel(), "wake_fd", None)
         waiters = {}                # (fd, "r" or "w") -> the task parked on it
         for task, trap in self._parked.items():
             kind = _WAIT_KINDS.get(type(trap))
             if kind in ("r", "w"):
                 waiters[trap.fd, kind] = task
         for fd, mask in events:
+            if fd == wake_fd:       # (Kernel.call_threadsafe: no task's descriptor)
+                self._write("kernel", "ready: fd %d, the kernel's wake-up channel: another "
+                                      "thread woke it (call_threadsafe)" % fd)
+                continue
             words = []
             for kind, word, bits in (("r", "readable", _READABLE), ("w", "writable", _WRITABLE)):
                 if mask & (bits | _BROKEN):
