@@ -241,6 +241,48 @@ def test_text_trace_tells_a_wake_up_from_another_thread():
     assert text.index(woke) < text.index("runs: park(a wait queue) is done waiting <- True")
 
 
+def test_text_trace_follows_a_write_that_parks_again():
+    """A write bigger than the socket's buffer is sent a part per wake-up:
+    one request, parked again after each part, each wake-up its own."""
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    out = io.StringIO()
+    size = 2000000
+
+    def reader():
+        total = 0
+        while total < size:
+            total += len((yield read(b, 65536)))
+        return total
+
+    def main():
+        task = yield spawn(reader())
+        yield write(a, b"x" * size)
+        return (yield join(task))
+
+    fd = a.fileno()
+    with a, b:
+        assert run(main(), instruments=[TextTrace(out)]) == size
+    lines = out.getvalue().splitlines()
+    write_text = "write(fd=%d, %d bytes)" % (fd, size)
+    assert sum("-> " + write_text in line for line in lines) == 1     # one request
+    done = [n for n, line in enumerate(lines) if "runs: %s is done waiting" % write_text in line]
+    assert len(done) == 1
+    again = [line for line in lines[:done[0]] if "runs: " + write_text in line]
+    assert len(again) >= 2              # (2 MB through a small buffer)
+    sent = []
+    for line in again:
+        assert "is not done (" in line and line.endswith("[parked again: fd %d writable]" % fd)
+        sent.append(int(line.split("is not done (")[1].split()[0]))
+    assert sent == sorted(sent) and 0 < sent[0] and sent[-1] < size
+    # Every readiness of fd a before the write is done wakes main.
+    ready = [line for line in lines[:done[0]] if "ready: fd %d " % fd in line]
+    assert len(ready) == len(again) + 1
+    assert all(line.endswith("ready: fd %d writable -> wakes task 1 main" % fd)
+               for line in ready), ready
+
+
 # -------------------------------------------------------------- Timeline
 
 def interleaving_program(rounds=5):

@@ -29,6 +29,7 @@ when it is not installed (``run()`` imports this module only when asked to).
 
 import argparse
 import json
+import logging
 import math
 import os
 import runpy
@@ -40,6 +41,8 @@ from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, 
                     sendto, sleep, write, write_wait)
 
 __all__ = ["TextTrace", "Timeline", "describe_trap", "describe_wait", "main"]
+
+log = logging.getLogger("trampoline")
 
 # ================================================== words for what tasks do
 
@@ -129,6 +132,7 @@ class TextTrace:
         self._start = None
         self._labels = {}           # task -> its label, while it lives
         self._pending = None        # (task, trap, line, when): a trap line not yet written
+                                    # (line None: a parked trap performed again)
         self._parked = {}           # task -> the trap it parked on
 
     def _write(self, who, text, now=None):
@@ -147,7 +151,18 @@ class TextTrace:
             return
         self._pending = None
         task, trap, line, when = pending
-        if not same_step and not task.done:
+        if line is None:            # the trap it was parked on, performed again
+            line = "runs: %s " % describe_trap(trap)
+            if not same_step and task._waiting is trap:     # not done: parked again
+                if type(trap) is write:
+                    line += "is not done (%d bytes sent so far)" % trap.sent
+                else:
+                    line += "is not done"
+                line += "   [parked again: %s]" % describe_wait(trap)
+            else:
+                del self._parked[task]
+                line += "is done waiting"
+        elif not same_step and not task.done:
             if task._waiting is trap:
                 self._parked[task] = trap
                 line += "   [parked: %s]" % describe_wait(trap)
@@ -172,19 +187,23 @@ class TextTrace:
             parked = self._parked.get(task)
             line = "runs"
             if parked is not None:
+                if type(parked) in _REDISPATCHED and value is None:
+                    # The kernel performs it now: whether that finishes it
+                    # or it parks again shows when the step ends (_flush).
+                    self._pending = (task, parked, None, self._clock())
+                    return
+                del self._parked[task]
                 line = "runs: %s is done waiting" % describe_trap(parked)
-                if type(parked) not in _REDISPATCHED:
-                    del self._parked[task]
             if value is not None:
                 line += " <- %s" % _short(value)
         self._write(self._labels[task], line)
 
     def task_trap(self, task, trap):
         """Instrument hook: ``task`` yielded ``trap``, about to be handled."""
+        pending = self._pending
+        if pending is not None and pending[1] is trap and pending[2] is None:
+            return                  # performed again, as task_step said: not a new request
         self._flush(same_step=True)
-        if self._parked.get(task) is trap:      # its wait is over: it goes on
-            del self._parked[task]
-            return
         self._pending = (task, trap, "-> " + describe_trap(trap), self._clock())
 
     def task_exited(self, task):
