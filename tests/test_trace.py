@@ -634,3 +634,83 @@ def test_run_leaves_tracing_unimported_unless_asked(monkeypatch):
     monkeypatch.delenv("TRAMPOLINE_TRACE", raising=False)
     run(helper())
     assert "trampoline.trace" not in sys.modules
+
+
+# ------------------------------------------- outputs that cannot be written
+
+def test_timeline_tries_its_path_before_anything_runs(tmp_path):
+    missing = str(tmp_path / "no such dir" / "out.json")
+    with pytest.raises(FileNotFoundError, match="no such dir"):
+        Timeline(missing)
+    with pytest.raises(TypeError):
+        Timeline(3)                     # (a number would be opened as a descriptor)
+    with pytest.raises(ValueError, match="needs a path"):
+        Timeline().write()
+
+
+def test_a_timeline_that_cannot_write_at_the_end_logs_it_and_the_run_ends_as_usual(
+        tmp_path, caplog):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    path = folder / "trace.json"
+    timeline = Timeline(str(path))
+
+    def main():
+        path.unlink()
+        folder.rmdir()                  # gone before the run ends and it writes
+        yield sleep(0)
+        return "the result"
+
+    assert run(main(), instruments=[timeline]) == "the result"
+    errors = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert errors == ["Timeline: cannot write the trace to %s: No such file or directory" % path]
+    with pytest.raises(FileNotFoundError):
+        timeline.write()                # called by hand: it raises
+
+
+def test_a_text_trace_that_cannot_write_logs_it_once_and_the_run_ends_as_usual(caplog):
+    out = io.StringIO()
+    out.close()
+
+    def main():
+        yield sleep(0)
+        yield sleep(0)
+        return "the result"
+
+    assert run(main(), instruments=[TextTrace(out)]) == "the result"
+    errors = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith("TextTrace: cannot write to "), errors
+    assert "the trace stops here" in errors[0]
+
+
+def test_cli_refuses_a_timeline_path_it_cannot_write_before_the_script_runs(script):
+    done = subprocess.run(
+        [sys.executable, "-m", "trampoline.trace", "--timeline", "/nonexistent/out.json",
+         script],
+        env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""            # the script never ran
+    assert ("error: argument --timeline: cannot write /nonexistent/out.json: "
+            "No such file or directory") in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_says_when_the_timeline_cannot_be_written_at_the_end(tmp_path, capsys):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    path = folder / "trace.json"
+    script = tmp_path / "removes.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys
+        from trampoline import run, sleep
+        os.remove(sys.argv[1])
+        os.rmdir(os.path.dirname(sys.argv[1]))
+        def main():
+            yield sleep(0)
+        run(main())
+        print("the script ends")
+        """))
+    assert trace.main(["--timeline", str(path), str(script), str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert "the script ends" in out
+    assert "cannot write the timeline to %s: No such file or directory" % path in err

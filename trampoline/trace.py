@@ -124,7 +124,11 @@ _READABLE, _WRITABLE, _BROKEN = 1, 2 | 4, 8 | 16
 class TextTrace:
     """An instrument that writes one line per event to ``file`` (default:
     ``sys.stderr`` at the time of writing).  Times are seconds since the
-    first event, on ``clock`` (default ``time.perf_counter``)."""
+    first event, on ``clock`` (default ``time.perf_counter``).
+
+    A write that fails (a closed file, a broken pipe) is logged, once, on
+    the "trampoline" logger, and the trace stops: an instrument never raises
+    into the kernel, where the error would end the run it watches."""
 
     def __init__(self, file=None, clock=time.perf_counter):
         self.file = file
@@ -134,14 +138,21 @@ class TextTrace:
         self._pending = None        # (task, trap, line, when): a trap line not yet written
                                     # (line None: a parked trap performed again)
         self._parked = {}           # task -> the trap it parked on
+        self._failed = False        # a write failed: the trace has stopped
 
     def _write(self, who, text, now=None):
         if now is None:
             now = self._clock()
         if self._start is None:
             self._start = now
+        if self._failed:
+            return
         file = self.file if self.file is not None else sys.stderr
-        file.write("%.6f  %-28s %s\n" % (now - self._start, who, text))
+        try:
+            file.write("%.6f  %-28s %s\n" % (now - self._start, who, text))
+        except (OSError, ValueError) as error:     # (ValueError: a closed file)
+            self._failed = True
+            log.error("TextTrace: cannot write to %r (%s); the trace stops here", file, error)
 
     def _flush(self, same_step=False):
         """Write the trap line held back until now: the task's state tells
@@ -282,9 +293,20 @@ class Timeline:
     by itself, to the ``path`` given here, whenever the last task of a run
     exits); ``ascii(width)`` draws it as text.  Times come from ``clock``
     (default ``time.perf_counter``).
+
+    A ``path`` that cannot be written is an error here, before anything
+    runs: the file is opened (and created, empty, if it is new) at once.
+    The writes done by themselves happen inside the kernel, at the end of a
+    run, where an exception would take the place of the run's result; so a
+    failure there (a full disk...) is logged as an error naming the path,
+    on the "trampoline" logger, and the run ends as it would have.
+    ``write()`` called by you raises.
     """
 
     def __init__(self, path=None, clock=time.perf_counter):
+        if path is not None:
+            path = os.fspath(path)
+            open(path, "a").close()     # (an OSError naming the path, before the run)
         self.path = path
         self._clock = clock
         self._start = None
@@ -357,8 +379,19 @@ class Timeline:
         track.enter(now, None, None)
         track.task = None
         self._live -= 1
-        if not self._live and self.path is not None:
+        if not self._live:
+            self._run_ended()
+
+    def _run_ended(self):
+        """The last task of a run has exited: write the trace, if to a path.
+        Inside the kernel: a failure is logged, never raised into it."""
+        if self.path is None:
+            return
+        try:
             self.write()
+        except OSError as error:
+            log.error("Timeline: cannot write the trace to %s: %s", self.path,
+                      error.strerror or error)
 
     def io_wait(self, timeout):
         """Instrument hook: the kernel polls for I/O, waiting at most ``timeout`` seconds."""
@@ -415,6 +448,9 @@ class Timeline:
         """Write the trace-event JSON to ``path`` (default: the one given
         to the constructor)."""
         path = path or self.path
+        if path is None:
+            raise ValueError("Timeline.write() needs a path: none was given to it "
+                             "or to Timeline()")
         with open(path, "w") as out:
             out.write('{"displayTimeUnit": "ms", "traceEvents": [\n')
             out.write(",\n".join(json.dumps(event) for event in self.events()))
@@ -519,7 +555,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     timeline = None
     if args.timeline or args.ascii:
-        timeline = Timeline(args.timeline)
+        try:
+            timeline = Timeline(args.timeline)      # (tries the path: before the script runs)
+        except OSError as error:
+            parser.error("argument --timeline: cannot write %s: %s"
+                         % (args.timeline, error.strerror or error))
         _cli_instruments = [timeline]
     else:
         _cli_instruments = [TextTrace()]
@@ -536,7 +576,12 @@ def main(argv=None):
         sys.argv, sys.path[0] = saved_argv, saved_path
         if timeline is not None:
             if args.timeline:
-                timeline.write()
+                try:
+                    timeline.write()
+                except OSError as error:
+                    print("%s: cannot write the timeline to %s: %s"
+                          % (parser.prog, args.timeline, error.strerror or error), file=sys.stderr)
+                    code = code or 1
             if args.ascii:
                 print(timeline.ascii(args.width), file=sys.stderr)
     return code
