@@ -714,3 +714,36 @@ def test_cli_says_when_the_timeline_cannot_be_written_at_the_end(tmp_path, capsy
     out, err = capsys.readouterr()
     assert "the script ends" in out
     assert "cannot write the timeline to %s: No such file or directory" % path in err
+
+
+# ------------------------------------------------------------ chart widths
+
+@pytest.mark.parametrize("width, words", [("0", "at least 16 columns, not 0"),
+                                          ("-5", "at least 16 columns, not -5"),
+                                          ("ten", "a whole number of columns, not 'ten'")])
+def test_cli_refuses_a_bad_width_before_the_script_runs(script, capsys, width, words):
+    with pytest.raises(SystemExit) as exit:
+        trace.main(["--ascii", "--width", width, script])
+    assert exit.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""                    # the script never ran
+    assert "error: argument --width: " + words in err
+    assert trace._cli_instruments is None
+
+
+def test_cli_draws_16_columns_and_no_fewer(script, capsys):
+    with pytest.raises(SystemExit):
+        trace.main(["--ascii", "--width", "15", script])
+    assert "error: argument --width: at least 16 columns, not 15" in capsys.readouterr().err
+    assert trace.main(["--ascii", "--width", "16", script]) == 0
+    rows = [line for line in capsys.readouterr().err.splitlines() if "|" in line]
+    assert rows and all(len(row.split("|")[1]) == 16 for row in rows)
+
+
+@pytest.mark.parametrize("width, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError),
+                                          (True, TypeError), ("64", TypeError)])
+def test_ascii_refuses_a_bad_width(width, error):
+    timeline = Timeline()
+    run(helper(), instruments=[timeline])
+    with pytest.raises(error, match="width"):
+        timeline.ascii(width)

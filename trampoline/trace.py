@@ -464,7 +464,13 @@ class Timeline:
         that many tenths -- so a task that runs microseconds per column
         shows ``1``, not a solid bar.  Otherwise a column shows what the
         task did there: waited (``r`` ``w`` ``z`` ``.``) or stood ready
-        (``-``)."""
+        (``-``).  ``width``: a whole number of columns, at least 1."""
+        if not isinstance(width, int) or isinstance(width, bool):
+            raise TypeError("Timeline.ascii(width): width is a whole number of columns, "
+                            "not %r" % (width,))
+        if width < 1:
+            raise ValueError("Timeline.ascii(width): width must be at least 1 column, "
+                             "got %d" % width)
         rows = self.slices()
         end = max([stop for label, slices in rows for _, stop, _, _ in slices] or [0.0])
         step = end / width or 1.0
@@ -522,6 +528,22 @@ def _slice(name, category, pid, tid, begin, duration, args):
 
 # ==================================================== the command line
 
+#: The narrowest chart ``--width`` asks for: its header (0 ... "1234.56 s") fits.
+_MIN_WIDTH = 16
+
+
+def _chart_width(text):
+    """``--width``: a whole number of columns, at least _MIN_WIDTH (argparse
+    names the option in the error)."""
+    try:
+        width = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a whole number of columns, not %r" % text) from None
+    if width < _MIN_WIDTH:
+        raise argparse.ArgumentTypeError("at least %d columns, not %d" % (_MIN_WIDTH, width))
+    return width
+
+
 #: Instruments that ``python3 -m trampoline.trace`` asks every run() to use.
 _cli_instruments = None
 
@@ -549,7 +571,8 @@ def main(argv=None):
                              "ui.perfetto.dev)")
     parser.add_argument("--ascii", action="store_true",
                         help="print an ASCII timeline on stderr when the script ends")
-    parser.add_argument("--width", type=int, default=64, help="columns of the ASCII timeline")
+    parser.add_argument("--width", type=_chart_width, default=64,
+                        help="columns of the ASCII timeline (at least %d; default 64)" % _MIN_WIDTH)
     parser.add_argument("script", help="the Python script to run")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     args = parser.parse_args(argv)
