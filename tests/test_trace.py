@@ -747,3 +747,108 @@ def test_ascii_refuses_a_bad_width(width, error):
     run(helper(), instruments=[timeline])
     with pytest.raises(error, match="width"):
         timeline.ascii(width)
+
+
+# ---------------------------------------------------------------- forking
+
+FORKING_SCRIPT = """
+import os, sys
+from trampoline import run, sleep, spawn, join
+
+def child():
+    yield sleep(0.001)
+
+def main():
+    yield join((yield spawn(child(), name=NAME)))
+
+NAME = "before the forks"
+run(main())                             # the parent's, before it forks
+pids = []
+for n in range(2):
+    pid = os.fork()
+    if pid == 0:                        # a worker: it never comes back
+        try:
+            NAME = "worker %d" % n
+            run(main())
+        finally:
+            os._exit(0)
+    pids.append(pid)
+for pid in pids:
+    assert os.waitpid(pid, 0)[1] == 0
+NAME = "after the forks"
+run(main())
+print(os.getpid(), *pids)
+"""
+
+
+def track_names(path):
+    events = json.loads(open(path).read())["traceEvents"]
+    return {event["args"]["name"] for event in events
+            if event["name"] == "thread_name" and event["tid"]}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_cli_traces_each_forked_process_on_its_own(tmp_path):
+    """Like strace -ff: every process its own timeline file and chart;
+    the parent's are its own, and it says where the others went."""
+    script = tmp_path / "forking.py"
+    script.write_text(FORKING_SCRIPT)
+    out_json = str(tmp_path / "out.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "trampoline.trace", "--ascii", "--width", "40",
+         "--timeline", out_json, str(script)],
+        env=subprocess_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    parent, *workers = [int(pid) for pid in done.stdout.split()]
+    assert track_names(out_json) == {"task 1 main", "task 2 before the forks",
+                                     "task 2 after the forks"}
+    for n, pid in enumerate(workers):
+        # Its own runs only: not the parent's before the fork.
+        assert track_names(str(tmp_path / ("out.%d.json" % pid))) == {
+            "task 1 main", "task 2 worker %d" % n}
+        chart = done.stderr.split("trace: process %d (forked by %d):\n" % (pid, parent))[1]
+        rows = [line for line in chart.splitlines()[:4] if "|" in line]
+        assert [row.split("|")[0].strip() for row in rows] == ["task 1 main",
+                                                               "task 2 worker %d" % n]
+    note = ("python3 -m trampoline.trace: the script forked 2 processes: each traced its "
+            "own trampoline.run() calls (its chart was drawn above as each run of its "
+            "ended; its timeline is in %s).  This process's (pid %d) alone: the chart "
+            "below, %s." % (str(tmp_path / "out.<pid>.json"), parent, out_json))
+    assert note in done.stderr
+    parent_chart = done.stderr.split(note)[1]
+    assert "before the forks" in parent_chart and "worker" not in parent_chart
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_timeline_in_a_forked_process_writes_a_file_of_its_own(tmp_path):
+    path = tmp_path / "trace.json"
+    script = tmp_path / "forking.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys
+        from trampoline import run, sleep
+        from trampoline.trace import Timeline
+
+        def task():
+            yield sleep(0)
+
+        timeline = Timeline(sys.argv[1])
+        run(task(), instruments=[timeline])
+        pid = os.fork()
+        if pid == 0:
+            try:
+                run(task(), instruments=[timeline])
+                timeline.write()
+            finally:
+                os._exit(0)
+        assert os.waitpid(pid, 0)[1] == 0
+        print(pid)
+        """))
+    done = subprocess.run([sys.executable, str(script), str(path)], env=subprocess_env(),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    child = tmp_path / ("trace.%d.json" % int(done.stdout))
+    for each in (path, child):
+        events = json.loads(each.read_text())["traceEvents"]
+        assert [event["args"]["name"] for event in events
+                if event["name"] == "process_name"] == ["trampoline run 1"]
+        assert track_names(str(each)) == {"task 1 task"}

@@ -20,6 +20,14 @@ fired.  This module turns those calls into something a person can read:
   it calls; ``TRAMPOLINE_TRACE=1`` does the same for the text trace without
   changing a line.
 
+A script that forks (``run_server(workers=N)``: the parent runs no kernel,
+the workers do the work) is traced in every process, as ``strace -ff``
+does: a process forked after a ``Timeline`` was made starts a timeline of
+its own at its first run and writes it to ``OUT.<pid>.json``, never over
+its parent's file; under the command, each forked process draws its chart
+when a run of its ends (a worker ends with ``os._exit`` and never comes back
+to the command), and the parent says at the end where they went.
+
 The idea: an instrument only *looks*.  When a step ends (the next event
 comes) it reads the task's state -- parked on which trap, back on the ready
 queue, done -- and so learns what the trap did without the kernel saying.
@@ -301,6 +309,11 @@ class Timeline:
     failure there (a full disk...) is logged as an error naming the path,
     on the "trampoline" logger, and the run ends as it would have.
     ``write()`` called by you raises.
+
+    In a process forked after it was made, it starts empty at that
+    process's first run, and writes to ``path`` with the process id before
+    the extension (``out.json``: ``out.4242.json``): a forked worker's
+    timeline is its own, and never overwrites its parent's.
     """
 
     def __init__(self, path=None, clock=time.perf_counter):
@@ -309,6 +322,12 @@ class Timeline:
             open(path, "a").close()     # (an OSError naming the path, before the run)
         self.path = path
         self._clock = clock
+        self._maker = os.getpid()   # the process that made it: it writes to path itself
+        self._forget()
+
+    def _forget(self):
+        """Hold nothing yet: a new timeline, for this process."""
+        self._pid = os.getpid()     # the process whose runs it holds
         self._start = None
         self._tracks = {}           # task -> its _Track, while it lives
         self._order = []            # the tracks, in spawn order
@@ -345,6 +364,8 @@ class Timeline:
 
     def task_spawned(self, task):
         """Instrument hook: ``task`` was just spawned (it has not run yet)."""
+        if task.id == 1 and not self._live and os.getpid() != self._pid:
+            self._forget()          # a forked process's first run: its own timeline
         now = self._now(step_over=False)    # (the spawner goes on running)
         if task.id == 1:
             self._runs += 1
@@ -390,7 +411,7 @@ class Timeline:
         try:
             self.write()
         except OSError as error:
-            log.error("Timeline: cannot write the trace to %s: %s", self.path,
+            log.error("Timeline: cannot write the trace to %s: %s", self._own_path(),
                       error.strerror or error)
 
     def io_wait(self, timeout):
@@ -444,10 +465,19 @@ class Timeline:
                                      begin - start, end - begin, args))
         return events
 
+    def _own_path(self):
+        """This process's file: ``path``, or in a process forked since the
+        timeline was made, ``path`` with its process id."""
+        pid = os.getpid()
+        if self.path is None or pid == self._maker:
+            return self.path
+        return _pid_path(self.path, pid)
+
     def write(self, path=None):
         """Write the trace-event JSON to ``path`` (default: the one given
-        to the constructor)."""
-        path = path or self.path
+        to the constructor; in a forked process, that with its process id:
+        see the class)."""
+        path = path or self._own_path()
         if path is None:
             raise ValueError("Timeline.write() needs a path: none was given to it "
                              "or to Timeline()")
@@ -518,6 +548,13 @@ def _ms(seconds):
     return "%.1f ms" % (seconds * 1000) if seconds < 1 else "%.2f s" % seconds
 
 
+def _pid_path(path, pid):
+    """``path`` with ``pid`` before its extension: ``out.json`` -> ``out.4242.json``."""
+    root, extension = os.path.splitext(path)
+    middle = ".%s" % pid
+    return root + (middle.encode() if isinstance(root, bytes) else middle) + extension
+
+
 def _slice(name, category, pid, tid, begin, duration, args):
     event = {"ph": "X", "name": name, "cat": category, "pid": pid, "tid": tid,
              "ts": round(begin * 1e6, 3), "dur": round(duration * 1e6, 3)}
@@ -544,8 +581,41 @@ def _chart_width(text):
     return width
 
 
+class _CommandTimeline(Timeline):
+    """The timeline of ``python3 -m trampoline.trace``.  In a process the
+    script forked it also draws its chart (``width`` columns, if asked for)
+    when a run ends: a forked worker ends with ``os._exit``, and never comes
+    back to the command, which draws the parent's when the script ends."""
+
+    def __init__(self, path, width):
+        Timeline.__init__(self, path)
+        self.width = width
+
+    def _run_ended(self):
+        Timeline._run_ended(self)
+        pid = os.getpid()
+        if self.width is not None and pid != self._maker:
+            try:
+                print("%s: process %d (forked by %d):\n%s" % (
+                    _PROG, pid, self._maker, self.ascii(self.width)), file=sys.stderr, flush=True)
+            except (OSError, ValueError) as error:  # (never into the kernel)
+                log.error("Timeline: cannot draw the chart of process %d: %s", pid, error)
+
+
+_PROG = "python3 -m trampoline.trace"
+
 #: Instruments that ``python3 -m trampoline.trace`` asks every run() to use.
 _cli_instruments = None
+
+#: While the command runs a script: how many processes it has forked.
+_cli_forks = None
+_counting_forks = False
+
+
+def _count_fork():
+    global _cli_forks
+    if _cli_forks is not None:
+        _cli_forks += 1
 
 
 def environment_instruments():
@@ -561,9 +631,9 @@ def environment_instruments():
 
 def main(argv=None):
     """``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py args...``"""
-    global _cli_instruments
+    global _cli_instruments, _cli_forks, _counting_forks
     parser = argparse.ArgumentParser(
-        prog="python3 -m trampoline.trace",
+        prog=_PROG,
         description="Run a Python script with every trampoline.run() in it traced: a line "
                     "per event on stderr, or a timeline (JSON for a trace viewer, or ASCII).")
     parser.add_argument("--timeline", metavar="OUT.json",
@@ -579,13 +649,18 @@ def main(argv=None):
     timeline = None
     if args.timeline or args.ascii:
         try:
-            timeline = Timeline(args.timeline)      # (tries the path: before the script runs)
+            timeline = _CommandTimeline(args.timeline,      # (tries the path: before
+                                        args.width if args.ascii else None)     # the script runs)
         except OSError as error:
             parser.error("argument --timeline: cannot write %s: %s"
                          % (args.timeline, error.strerror or error))
         _cli_instruments = [timeline]
     else:
         _cli_instruments = [TextTrace()]
+    if not _counting_forks and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_parent=_count_fork)    # (once: it cannot be undone)
+        _counting_forks = True
+    _cli_forks = 0
     saved_argv, saved_path = sys.argv, sys.path[0]
     sys.argv = [args.script] + args.args
     sys.path[0] = os.path.dirname(os.path.abspath(args.script))
@@ -596,18 +671,37 @@ def main(argv=None):
         code = exit.code
     finally:
         _cli_instruments = None
+        forks, _cli_forks = _cli_forks, None
         sys.argv, sys.path[0] = saved_argv, saved_path
-        if timeline is not None:
+        # (A forked process that comes back here drew and wrote its own already.)
+        if timeline is not None and os.getpid() == timeline._maker:
+            if forks:
+                print(_forks_note(forks, args), file=sys.stderr)
             if args.timeline:
                 try:
                     timeline.write()
                 except OSError as error:
                     print("%s: cannot write the timeline to %s: %s"
-                          % (parser.prog, args.timeline, error.strerror or error), file=sys.stderr)
+                          % (_PROG, args.timeline, error.strerror or error), file=sys.stderr)
                     code = code or 1
             if args.ascii:
                 print(timeline.ascii(args.width), file=sys.stderr)
     return code
+
+
+def _forks_note(forks, args):
+    """Where the timelines of the processes the script forked went."""
+    theirs, mine = [], []
+    if args.ascii:
+        theirs.append("its chart was drawn above as each run of its ended")
+        mine.append("the chart below")
+    if args.timeline:
+        theirs.append("its timeline is in " + _pid_path(args.timeline, "<pid>"))
+        mine.append(args.timeline)
+    return ("%s: the script forked %d process%s: each traced its own trampoline.run() calls "
+            "(%s).  This process's (pid %d) alone: %s." % (
+                _PROG, forks, "" if forks == 1 else "es", "; ".join(theirs), os.getpid(),
+                ", ".join(mine)))
 
 
 if __name__ == "__main__":     # pragma: no cover - run as a command in the tests
