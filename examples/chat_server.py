@@ -85,6 +85,8 @@ class ChatRoom:
     def ended(self, coro, client):
         try:
             yield coro
+        except OSError:                     # reset, broken pipe: the client is gone,
+            pass                            # as if it had hung up
         finally:
             client.gone.set()
 

@@ -3,6 +3,7 @@
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 
@@ -138,3 +139,24 @@ def test_chat_server_stops_gracefully_on_sigint_and_sigterm(chat_server, signum)
         assert ann.file.readline() == b""
     finally:
         ann.close()
+
+
+def test_a_client_that_resets_its_connection_has_left_and_nothing_is_logged(chat_server):
+    """A reset is a hang-up: the others are told, and the server logs no
+    error for it (the reader's ConnectionResetError is not a failure)."""
+    proc, port = chat_server
+    ann = Person(port, "ann")
+    bob = Person(port, "bob")
+    try:
+        assert ann.line() == "* bob joined\n"
+        bob.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        bob.close()                                 # RST, not FIN
+        assert ann.line() == "* bob left\n"
+        ann.say("/quit")
+        assert ann.file.readline() == b""
+    finally:
+        ann.close()
+    proc.send_signal(signal.SIGINT)
+    proc.wait(10)
+    errors = proc.stderr.read()
+    assert "Error" not in errors and "failed" not in errors, errors

@@ -434,3 +434,44 @@ def test_cancelling_the_parent_inside_async_with_cancels_children():
 def test_taskgroup_is_exported():
     assert trampoline.TaskGroup is TaskGroup
     assert trampoline.TaskGroupError is TaskGroupError
+
+
+# ----------------------------------------------------- cancel_remaining
+
+def test_cancel_remaining_logs_a_failure_nobody_was_told_of(caplog):
+    """cancel_remaining() raises nothing (it is for cleanup), but a child
+    that had failed is not dropped in silence: it is logged, with its
+    traceback.  join() afterwards still raises it."""
+    def main():
+        group = TaskGroup()
+        failed = yield group.spawn(fail_now(KeyError("lost?")))
+        yield group.spawn(never())
+        yield until(lambda: failed.done)
+        yield group.cancel_remaining()
+        with pytest.raises(TaskGroupError):
+            yield group.join()
+
+    with caplog.at_level("ERROR", logger="trampoline"):
+        run(main())
+    logged = [r for r in caplog.records if "join() would have raised it" in r.getMessage()]
+    assert len(logged) == 1
+    assert logged[0].exc_info[0] is KeyError
+
+
+@pytest.mark.parametrize("told_by", ["join", "next_done"])
+def test_cancel_remaining_logs_nothing_the_caller_was_told_of(caplog, told_by):
+    def main():
+        group = TaskGroup()
+        yield group.spawn(fail_now(KeyError("seen")))
+        if told_by == "join":
+            with pytest.raises(TaskGroupError):
+                yield group.join()
+        else:
+            task = yield group.next_done()
+            assert isinstance(task.exception, KeyError)
+        yield group.cancel_remaining()
+
+    with caplog.at_level("ERROR", logger="trampoline"):
+        run(main())
+    assert not [r for r in caplog.records if "join() would have raised it" in r.getMessage()]
+

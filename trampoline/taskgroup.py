@@ -112,6 +112,7 @@ class TaskGroup:
         self._running = set()       # type: Set[Task]  # children not finished yet
         self._finished = []         # type: List[Task]  # finished, not yet taken by next_done
         self._errors = []           # type: List[BaseException]  # failures, in order
+        self._unseen = []           # type: List[Task]  # failed children nobody was told of
         self._changed = WaitQueue()  # the parent waits here for a child to finish
         self._cancelling = False    # a child failed, or cancel_remaining: no new children
         self._closed = False        # joined, every child done: no new children
@@ -151,6 +152,7 @@ class TaskGroup:
         self._finished.append(task)
         if failure is not None:
             self._errors.append(failure)
+            self._unseen.append(task)
             if len(self._errors) == 1:      # the first failure cancels the rest
                 self._cancelling = True
                 for other in list(self._running):
@@ -189,7 +191,10 @@ class TaskGroup:
             if not self._running:
                 return None
             yield park(self._changed)
-        return self._finished.pop(0)
+        task = self._finished.pop(0)
+        if task in self._unseen:        # its failure is the caller's to see now
+            self._unseen.remove(task)
+        return task
 
     @coroutine
     def join(self) -> Generator[Any, Any, List[Any]]:
@@ -206,7 +211,20 @@ class TaskGroup:
     def cancel_remaining(self) -> Generator[Any, Any, None]:
         """``yield group.cancel_remaining()``: cancel every child still
         running and wait until they have finished.  Not a failure: ``join``
-        afterwards gives ``None`` for each of them."""
+        afterwards gives ``None`` for each of them.  It raises nothing (it
+        is for cleanup: ``finally``, ``except``); a child that had *failed*
+        and that nobody was told of yet -- by ``join``, ``next_done`` or the
+        ``async with`` exit -- is logged, with its traceback, not dropped
+        (``join`` afterwards still raises ``TaskGroupError``)."""
+        yield from self._cancel_all()
+        for task in self._unseen:
+            error = task.exception
+            log.error("%r failed in %r, whose children were then cancelled (join() would "
+                      "have raised it)", task, self, exc_info=(type(error), error, error.__traceback__))
+        self._unseen = []
+
+    @coroutine
+    def _cancel_all(self):
         self._cancelling = True
         for task in list(self._running):
             yield cancel(task, wait=False)
@@ -216,6 +234,7 @@ class TaskGroup:
         for task in self._tasks:
             task.exception              # looked at: no "never joined" report
         if self._errors:
+            self._unseen = []
             raise self._error(self._errors)
         return [None if task.cancelled else task.result for task in self._tasks]
 
@@ -254,8 +273,9 @@ class TaskGroup:
         if exc is None or exc is self._body_cancel:
             yield from self.join()      # raises TaskGroupError on a failure
             return False
-        yield from self.cancel_remaining()
+        yield from self._cancel_all()
         self._closed = True
+        self._unseen = []               # (reported below)
         for task in self._tasks:
             task.exception              # looked at here, reported below
         if not self._errors:
