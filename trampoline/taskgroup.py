@@ -11,7 +11,8 @@ the group until every child has finished.  The rules:
 * **Errors are never dropped.**  If the body itself raises while children
   fail, the error carries the body's exception first, then the children's.
   If the parent is cancelled, the cancellation propagates (a cancel stays a
-  cancel) and the children's failures are logged.
+  cancel) and the children's failures are logged; so are those that
+  ``cancel_remaining()``, which raises nothing, finds untold.
 * **The body's cancellation ends with the body.**  The group cancels its
   body with a ``TaskGroupCancelled`` of its own, which the group absorbs; if
   the body never reached a blocking trap to get it, the group takes it back
