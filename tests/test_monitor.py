@@ -316,9 +316,64 @@ def test_the_environment_turns_it_on_in_a_subprocess(tmp_path):
     ("0.0.0.0:6000", ("0.0.0.0", 6000)),
     ("[::1]:7000", ("::1", 7000)),
     (("localhost", "8000"), ("localhost", 8000)),
+    # A host alone listens on the default port; TRAMPOLINE_MONITOR=yes (or
+    # true, on: any "on" TRAMPOLINE_DEBUG takes) on the default address.
+    ("localhost", ("localhost", 48802)),
+    ("0.0.0.0", ("0.0.0.0", 48802)),
+    ("[::1]", ("::1", 48802)),
+    ("::1", ("::1", 48802)),
+    ("yes", ("127.0.0.1", 48802)),
+    ("true", ("127.0.0.1", 48802)),
+    ("On", ("127.0.0.1", 48802)),
 ])
 def test_addresses(spec, address):
     assert parse_address(spec) == address
+
+
+@pytest.mark.parametrize("spec, why", [
+    ("localhost:http", "the port 'http' is not a number"),
+    ("localhost:", "the port '' is not a number"),
+    ("localhost:70000", "the port 70000 is not between 0 and 65535"),
+    (-1, "the port -1 is not between 0 and 65535"),
+    ("1:2:3", "more than one ':', and not an IPv6 address"),
+    ("[::1]7000", "an IPv6 address goes in brackets"),
+    ("off", "that reads as 'off'"),
+    ("no such host:1", "the host 'no such host' is not a host name or address"),
+    (2.5, "a float, not a string"),
+    (("localhost",), "a tuple must be (host, port)"),
+    (("localhost", 2.5), "the port 2.5 is not a number"),
+])
+def test_bad_addresses_say_what_is_wrong(spec, why):
+    with pytest.raises(ValueError) as caught:
+        parse_address(spec)
+    message = str(caught.value)
+    assert message.startswith("%r is not a monitor address (%s" % (spec, why))
+    assert "host:port" in message
+
+
+def test_a_bad_address_names_the_setting_it_came_from(monkeypatch, capsys):
+    with pytest.raises(ValueError, match=r"^monitor='localhost:http' is not a monitor "
+                                         r"address \(the port 'http' is not a number\); "
+                                         r"expected host:port"):
+        Kernel(monitor="localhost:http")
+
+    monkeypatch.setenv("TRAMPOLINE_MONITOR", "localhost:http")
+    ran = []
+
+    def main():
+        ran.append(True)                # pragma: no cover - never runs
+        yield sleep(0)                  # pragma: no cover
+
+    with pytest.raises(ValueError, match=r"^TRAMPOLINE_MONITOR='localhost:http' is not a "
+                                         r"monitor address .*host:port"):
+        run(main())
+    assert ran == []
+
+    assert monitor.main(["localhost:http"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python3 -m trampoline.monitor: 'localhost:http' is not a "
+                          "monitor address (the port 'http' is not a number)")
+    assert "\nusage: python3 -m trampoline.monitor [host:port]" in err
 
 
 def test_a_question_pending_when_the_kernel_stops_gets_an_answer():

@@ -2,7 +2,10 @@
 
 ``run(main(), monitor=True)`` (or ``TRAMPOLINE_MONITOR=1``, or
 ``=host:port``) listens on 127.0.0.1:48802; ``python3 -m trampoline.monitor
-[host:port]`` connects to it.  Commands::
+[host:port]`` connects to it.  An address is "host:port", a host alone (port
+48802), a port alone ("5000" or ":5000"), "[::1]:port" for IPv6, or
+1/true/yes/on for the default; anything else is a ``ValueError`` saying
+which setting was wrong.  Commands::
 
     ps          every task of the program's own: id, name, state, what it
                 waits on, for how long ("ps all": trampoline's own tasks too)
@@ -23,7 +26,10 @@ What it must never do: read or change a task from its own thread, or
 listen beyond localhost unless told to (whoever connects can cancel tasks).
 """
 
+import ipaddress
 import logging
+import os
+import re
 import selectors
 import socket
 import sys
@@ -47,6 +53,11 @@ PROMPT = b"trampoline> "
 #: graceful shutdown...): ``ps`` leaves them out, ``ps all`` shows them.
 INTERNAL = "trampoline: "
 
+#: What switches the monitor on at its default address, as
+#: TRAMPOLINE_DEBUG and TRAMPOLINE_TRACE take any value but "0".
+_ON = ("1", "true", "yes", "on")
+_OFF = ("false", "no", "off")
+
 HELP = """\
 commands:
   ps          every task: id, name, state, what it waits on, and for how long
@@ -68,14 +79,70 @@ def parse_address(spec):
     """Where to listen or connect: ``True`` or "1" (the default,
     127.0.0.1:48802), a port (``5000``, "5000", ":5000"), "host:port", or
     a ``(host, port)`` tuple."""
-    if isinstance(spec, tuple):
-        return spec[0], int(spec[1])
-    if spec is True or spec in ("1", ""):
+    return _parse_address(spec, None)
+
+
+def _parse_address(spec, setting):
+    """``parse_address``, whose ``ValueError`` names ``setting`` (say
+    "TRAMPOLINE_MONITOR") as where the bad address came from."""
+    try:
+        return _address(spec)
+    except ValueError as error:
+        where = "%r" % (spec,) if setting is None else "%s=%r" % (setting, spec)
+        raise ValueError(
+            "%s is not a monitor address (%s); expected host:port, a host alone (port "
+            "%d), a port alone, [IPv6]:port, or 1/true/yes/on for %s:%d"
+            % (where, error, DEFAULT_PORT, DEFAULT_HOST, DEFAULT_PORT)) from None
+
+
+def _address(spec):
+    if spec is True:
         return DEFAULT_HOST, DEFAULT_PORT
+    if isinstance(spec, tuple):
+        if len(spec) != 2 or not isinstance(spec[0], str):
+            raise ValueError("a tuple must be (host, port)")
+        return spec[0] or DEFAULT_HOST, _port(spec[1])
     if isinstance(spec, int):
-        return DEFAULT_HOST, spec
-    host, _, port = str(spec).rpartition(":")
-    return host.strip("[]") or DEFAULT_HOST, int(port)
+        return DEFAULT_HOST, _port(spec)
+    if not isinstance(spec, str):
+        raise ValueError("a %s, not a string, port or (host, port)" % type(spec).__name__)
+    text = spec.strip()
+    if text.lower() in _ON or not text:
+        return DEFAULT_HOST, DEFAULT_PORT
+    if text.lower() in _OFF:
+        raise ValueError("that reads as 'off': to run without the monitor, leave it "
+                         "out, or set it to 0")
+    if text.startswith("["):                    # [IPv6] or [IPv6]:port
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or not host or rest[:1] not in ("", ":"):
+            raise ValueError("an IPv6 address goes in brackets: [::1] or [::1]:port")
+        return host, _port(rest[1:]) if rest else DEFAULT_PORT
+    if text.count(":") > 1:                     # an IPv6 address alone
+        try:
+            ipaddress.IPv6Address(text.partition("%")[0])
+        except ValueError:
+            raise ValueError("more than one ':', and not an IPv6 address") from None
+        return text, DEFAULT_PORT
+    host, colon, port = text.rpartition(":")
+    if not colon:
+        if re.fullmatch("[0-9]+", text):        # a port alone
+            return DEFAULT_HOST, _port(text)
+        host, port = text, None                 # a host alone
+    if host and not re.fullmatch(r"[^\s/@\[\]]+", host):
+        raise ValueError("the host %r is not a host name or address" % host)
+    return host or DEFAULT_HOST, DEFAULT_PORT if port is None else _port(port)
+
+
+def _port(port):
+    if isinstance(port, str):
+        if not re.fullmatch("[0-9]+", port):
+            raise ValueError("the port %r is not a number" % port)
+        port = int(port)
+    elif isinstance(port, bool) or not isinstance(port, int):
+        raise ValueError("the port %r is not a number" % (port,))
+    if not 0 <= port <= 65535:
+        raise ValueError("the port %d is not between 0 and 65535" % port)
+    return port
 
 
 class Monitor:
@@ -88,7 +155,12 @@ class Monitor:
 
     def __init__(self, kernel, address=True):
         self.kernel = kernel
-        self.address = parse_address(address)
+        # (run() hands on TRAMPOLINE_MONITOR's value as it is: a bad one is
+        # reported as the variable's.)
+        from_environment = isinstance(address, str) and (
+            os.environ.get("TRAMPOLINE_MONITOR") == address)
+        self.address = _parse_address(
+            address, "TRAMPOLINE_MONITOR" if from_environment else "monitor")
         self._since = {}            # task id -> when it last ran (kernel thread only)
         self._main_ids = []         # the program's main task (and, when the first is
                                     # trampoline's own, the user's main inside it)
@@ -334,15 +406,22 @@ def _duration(seconds):
 
 # =================================================== the client
 
+USAGE = "usage: python3 -m trampoline.monitor [host:port]   (default %s:%d)" % (
+    DEFAULT_HOST, DEFAULT_PORT)
+
+
 def main(argv=None):
     """``python3 -m trampoline.monitor [host:port]``: connect, then send
     each line typed (or piped in) and print the answers."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] in (["-h"], ["--help"]) or len(argv) > 1:
-        print("usage: python3 -m trampoline.monitor [host:port]   (default %s:%d)"
-              % (DEFAULT_HOST, DEFAULT_PORT))
+        print(USAGE)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    address = parse_address(argv[0] if argv else True)
+    try:
+        address = parse_address(argv[0] if argv else True)
+    except ValueError as error:
+        print("python3 -m trampoline.monitor: %s\n%s" % (error, USAGE), file=sys.stderr)
+        return 2
     try:
         sock = socket.create_connection(address)
     except OSError as error:
