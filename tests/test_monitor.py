@@ -566,3 +566,38 @@ def test_a_task_groups_watchers_are_trampolines_own():
     assert "watching" not in answers["ps"] and answers["ps"].count(" nap ") == 2
     assert "(and 2 of trampoline's own tasks: 'ps all' shows them)" in answers["ps"]
     assert answers["ps all"].count("trampoline: watching") == 2
+
+
+# ------------------------------------------- what a session must survive
+
+def test_trampolines_own_tasks_cannot_be_cancelled():
+    """Cancelling the signal watcher would leave the program deaf to
+    Ctrl-C and SIGTERM: the monitor refuses, for every task 'ps all' adds."""
+    from trampoline.taskgroup import TaskGroup
+    answers = {}
+
+    def main():
+        group = TaskGroup()
+        yield group.spawn(nap())
+        sock = yield open_monitor()
+        with sock:
+            ps_all = yield ask(sock, "ps all")
+            own = [line.split()[0] for line in ps_all.splitlines()[1:-1]
+                   if line.split()[1] == "trampoline:"]
+            answers["own"] = own
+            answers["cancel"] = []
+            for task_id in own:
+                answers["cancel"].append((yield ask(sock, "cancel %s" % task_id)))
+            answers["ps all after"] = yield ask(sock, "ps all")
+        # The watcher still hears the signal: main is cancelled, run() returns None.
+        os.kill(os.getpid(), signal.SIGUSR2)
+        yield sleep(10)                 # (a deadline: the signal ends it long before)
+        return "SIGUSR2 did not stop the program"     # pragma: no cover
+
+    assert run(main(), monitor=ANYWHERE, shutdown_signals=[signal.SIGUSR2]) is None
+    assert len(answers["own"]) == 3     # run's, the signal watcher, the group's watcher
+    for task_id, answer in zip(answers["own"], answers["cancel"]):
+        assert answer.startswith("not cancelled: task %s trampoline: " % task_id), answer
+        assert "is trampoline's own" in answer
+    assert "trampoline: waiting for SIGUSR2 is trampoline's own" in "".join(answers["cancel"])
+    assert answers["ps all after"].count("trampoline: ") == 3

@@ -23,7 +23,9 @@ after ``answer_timeout`` seconds.  The monitor is also an instrument, so it
 knows since when each task has been in its state.
 
 What it must never do: read or change a task from its own thread, or
-listen beyond localhost unless told to (whoever connects can cancel tasks).
+listen beyond localhost unless told to (whoever connects can cancel tasks),
+or cancel trampoline's own tasks (a signal watcher cancelled, Ctrl-C would
+no longer stop the program).
 """
 
 import ipaddress
@@ -384,7 +386,13 @@ class Monitor:
         task = self._task(task_id)
         if task is None:
             return "no task %d (it has finished, or never was; see ps)" % task_id
-        if task.id in self._main_ids and not task.name.startswith(INTERNAL):
+        if task.name.startswith(INTERNAL):
+            return ("not cancelled: task %d %s is trampoline's own (a signal watcher, a "
+                    "task group's watcher...; 'ps' leaves such tasks out), and the program "
+                    "needs it working; cancel the program's own tasks instead"
+                    % (task.id, task.name))
+        if task.id in self._main_ids:
+
             # The program's main task: the program ends when it has cleaned
             # up, and says why, without a traceback.
             self.kernel.cancel(task, CancelledFromMonitor(
