@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from trampoline import Kernel, TaskError, connect, join, read, run, sleep, spawn, write
+from trampoline import Kernel, TaskError, cancel, connect, join, read, run, sleep, spawn, write
 from trampoline import monitor
 from trampoline.kernel import WaitQueue
 from trampoline.monitor import PROMPT, _duration, parse_address
@@ -601,3 +601,51 @@ def test_trampolines_own_tasks_cannot_be_cancelled():
         assert "is trampoline's own" in answer
     assert "trampoline: waiting for SIGUSR2 is trampoline's own" in "".join(answers["cancel"])
     assert answers["ps all after"].count("trampoline: ") == 3
+
+
+def test_only_decimal_digits_make_a_task_id():
+    """'²' is a digit to str.isdigit(), not to int(): the session died."""
+    answers = {}
+
+    def main():
+        sock = yield open_monitor()
+        with sock:
+            for line in ("where \u00b2", "cancel \u00b2", "where 1 2", "where 1"):
+                answers[line] = yield ask(sock, line)
+
+    run(main(), monitor=ANYWHERE)
+    for command in ("where", "cancel"):
+        assert answers[command + " \u00b2"].startswith(
+            "usage: %s ID (a task id, from ps), not '\u00b2'" % command)
+    assert answers["where 1 2"].startswith("usage: where ID (a task id, from ps), not '1 2'")
+    assert answers["where 1"].startswith("task 1 main, parked on read(")
+
+
+class UnprintableSeconds(int):
+    def __repr__(self):
+        raise RuntimeError("this number cannot be shown")
+
+
+def test_a_command_that_fails_is_answered_and_the_session_goes_on(caplog):
+    """ps describes each wait with repr(): a user's object whose repr
+    raises fails the command -- not the session, the kernel or the task."""
+    answers = {}
+
+    def sleeper():
+        yield sleep(UnprintableSeconds(3600))
+
+    def main():
+        task = yield spawn(sleeper())
+        sock = yield open_monitor()
+        with sock:
+            answers["ps"] = yield ask(sock, "ps")
+            answers["help"] = yield ask(sock, "help")
+        answers["sleeper"] = task.state
+        yield cancel(task)
+
+    run(main(), monitor=ANYWHERE)
+    assert answers["ps"] == ("error: 'ps' failed: RuntimeError: this number cannot be shown "
+                             "(the monitor goes on)\n" + PROMPT.decode())
+    assert answers["help"].startswith("commands:")
+    assert answers["sleeper"] == "parked"
+    assert "trampoline monitor: command 'ps' failed" in caplog.text

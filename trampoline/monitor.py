@@ -279,11 +279,21 @@ class Monitor:
                 pending += data
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
-                    answer = self.command(line.decode("utf-8", "replace"))
+                    answer = self._answer(line.decode("utf-8", "replace"))
                     if answer is None:
                         conn.sendall(b"bye\n")
                         return
                     conn.sendall(answer.encode("utf-8", "replace") + b"\n" + PROMPT)
+
+    def _answer(self, line):
+        """``command(line)``, or what went wrong: one command's failure is
+        not the session's."""
+        try:
+            return self.command(line)
+        except Exception as error:
+            log.exception("trampoline monitor: command %r failed", line[:80])
+            return "error: %r failed: %s: %s (the monitor goes on)" % (
+                line.strip()[:80], type(error).__name__, error)
 
     def command(self, line):
         """The answer to one command line (``None`` for quit).  Called in a
@@ -301,9 +311,15 @@ class Monitor:
                 return "usage: ps, or ps all (trampoline's own tasks too)"
             return self._ask(self._ps, bool(args))
         if name in ("where", "cancel"):
-            if len(args) != 1 or not args[0].isdigit():
-                return "usage: %s ID (a task id, from ps)" % name
-            task_id = int(args[0])
+            task_id = None
+            if len(args) == 1 and args[0].isdecimal():
+                try:
+                    task_id = int(args[0])
+                except ValueError:      # pragma: no cover - beyond int's digit limit
+                    pass
+            if task_id is None:
+                return "usage: %s ID (a task id, from ps)%s" % (
+                    name, ", not %r" % " ".join(args) if args else "")
             if name == "cancel":
                 return self._ask(self._cancel, task_id)
             answer = self._ask(self._where, task_id)
@@ -318,10 +334,13 @@ class Monitor:
         wait for the answer."""
         answered = threading.Event()
         answer = []
+        failed = []
 
         def in_kernel():
             try:
                 answer.append(question(*args))
+            except Exception as error:      # (raised again in the monitor's thread)
+                failed.append(error)
             finally:
                 answered.set()
 
@@ -337,6 +356,8 @@ class Monitor:
                 self._waiting.discard(answered)
         if answer:
             return answer[0]
+        if failed:
+            raise failed[0]
         if self._stopped:
             return "no answer: the program's kernel has stopped"
         return ("no answer from the kernel within %g s: a task is running without "
