@@ -15,7 +15,7 @@ import pytest
 from trampoline import Kernel, TaskError, cancel, connect, join, read, run, sleep, spawn, write
 from trampoline import monitor
 from trampoline.kernel import WaitQueue
-from trampoline.monitor import PROMPT, _duration, parse_address
+from trampoline.monitor import MAX_LINE, PROMPT, _duration, parse_address
 from trampoline.traps import current_kernel, park
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -649,3 +649,49 @@ def test_a_command_that_fails_is_answered_and_the_session_goes_on(caplog):
     assert answers["help"].startswith("commands:")
     assert answers["sleeper"] == "parked"
     assert "trampoline monitor: command 'ps' failed" in caplog.text
+
+
+def test_a_line_too_long_is_answered_and_dropped():
+    answers = {}
+
+    def main():
+        kernel = yield current_kernel()
+        with socket.create_connection(kernel.monitor.address, timeout=10) as sock:
+            assert read_all(sock, 1).endswith(PROMPT)
+            # Longer than MAX_LINE: in one piece, and over many reads.
+            sock.sendall(b"x" * (MAX_LINE + 1) + b"\n" + b"ps " + b" " * 10 ** 5 + b"\n")
+            answers["long"] = read_all(sock, 2).decode()
+            sock.sendall(b"y" * (MAX_LINE - 5) + b"\nhelp\n")   # the longest there is
+            answers["longest"] = read_all(sock, 2).decode()
+
+    run(main(), monitor=ANYWHERE)
+    too_long = "line too long (over %d bytes): ignored\n" % MAX_LINE + PROMPT.decode()
+    assert answers["long"] == too_long * 2
+    assert answers["longest"].startswith("unknown command 'yyy")
+    assert "commands:" in answers["longest"]
+
+
+def test_a_huge_line_costs_no_more_than_its_length():
+    """Every read searched the whole line so far for its end: 16 MB without
+    a newline took minutes.  Now only the new data is searched, and none of
+    it is kept."""
+    def main():
+        kernel = yield current_kernel()
+        with socket.create_connection(kernel.monitor.address, timeout=20) as sock:
+            assert read_all(sock, 1).endswith(PROMPT)
+            sock.sendall(b"z" * (16 << 20) + b"\nhelp\n")
+            return read_all(sock, 2).decode()
+
+    answer = run(main(), monitor=ANYWHERE)
+    assert answer.startswith("line too long")
+    assert "commands:" in answer
+
+
+def read_all(sock, prompts):
+    """From a blocking socket: until ``prompts`` prompts have come."""
+    data = b""
+    while data.count(PROMPT) < prompts:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    return data

@@ -23,9 +23,10 @@ after ``answer_timeout`` seconds.  The monitor is also an instrument, so it
 knows since when each task has been in its state.
 
 What it must never do: read or change a task from its own thread, or
-listen beyond localhost unless told to (whoever connects can cancel tasks),
-or cancel trampoline's own tasks (a signal watcher cancelled, Ctrl-C would
-no longer stop the program).
+listen beyond localhost unless told to (whoever connects can cancel tasks);
+cancel trampoline's own tasks (a signal watcher cancelled, Ctrl-C would
+no longer stop the program); keep more than ``MAX_LINE`` bytes of a command
+line.
 """
 
 import ipaddress
@@ -54,6 +55,10 @@ PROMPT = b"trampoline> "
 #: How trampoline names the tasks it runs for itself (a signal watcher, a
 #: graceful shutdown...): ``ps`` leaves them out, ``ps all`` shows them.
 INTERNAL = "trampoline: "
+
+#: The longest command line a session reads, in bytes: a longer one is
+#: answered "line too long" and dropped, whatever its length.
+MAX_LINE = 4096
 
 #: What switches the monitor on at its default address, as
 #: TRAMPOLINE_DEBUG and TRAMPOLINE_TRACE take any value but "0".
@@ -267,7 +272,8 @@ class Monitor:
             selector.register(conn, selectors.EVENT_READ)
             selector.register(self._stop_recv, selectors.EVENT_READ)
             conn.sendall(b"trampoline monitor: 'help' lists the commands\n" + PROMPT)
-            pending = b""
+            pending = bytearray()       # the line so far (at most MAX_LINE bytes)
+            too_long = False            # the line so far was longer: dropped
             while True:
                 ready = [key.fileobj for key, _ in selector.select()]
                 if self._stop_recv in ready:
@@ -276,14 +282,28 @@ class Monitor:
                 data = conn.recv(4096)
                 if not data:
                     return
-                pending += data
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    answer = self._answer(line.decode("utf-8", "replace"))
-                    if answer is None:
-                        conn.sendall(b"bye\n")
-                        return
+                start = 0
+                while True:             # (only the new data is searched)
+                    end = data.find(b"\n", start)
+                    if end < 0:
+                        break
+                    if too_long or len(pending) + end - start > MAX_LINE:
+                        answer = "line too long (over %d bytes): ignored" % MAX_LINE
+                    else:
+                        pending += data[start:end]
+                        answer = self._answer(pending.decode("utf-8", "replace"))
+                        if answer is None:
+                            conn.sendall(b"bye\n")
+                            return
                     conn.sendall(answer.encode("utf-8", "replace") + b"\n" + PROMPT)
+                    pending.clear()
+                    too_long = False
+                    start = end + 1
+                if too_long or len(pending) + len(data) - start > MAX_LINE:
+                    pending.clear()
+                    too_long = True
+                else:
+                    pending += data[start:]
 
     def _answer(self, line):
         """``command(line)``, or what went wrong: one command's failure is
