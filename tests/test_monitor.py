@@ -1,6 +1,7 @@
 """The monitor, over real sockets: ps, where (a nested generator stack),
 cancel, help, quit; the command-line client; a kernel too busy to answer."""
 
+import gc
 import io
 import logging
 import os
@@ -9,10 +10,13 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import weakref
 
 import pytest
 
-from trampoline import Kernel, TaskError, cancel, connect, join, read, run, sleep, spawn, write
+from trampoline import (Kernel, TaskError, cancel, connect, join, read, read_wait, run, sleep,
+                        spawn, write)
 from trampoline import monitor
 from trampoline.kernel import WaitQueue
 from trampoline.monitor import MAX_LINE, PROMPT, _duration, parse_address
@@ -695,3 +699,105 @@ def read_all(sock, prompts):
         assert chunk, data
         data += chunk
     return data
+
+
+def session_threads():
+    return {thread for thread in threading.enumerate()
+            if thread.name == "trampoline monitor session"}
+
+
+def test_finished_sessions_are_not_kept():
+    """Each session's thread object was kept until the program ended."""
+    finished = []
+
+    def main():
+        kernel = yield current_kernel()
+        for _ in range(20):
+            with socket.create_connection(kernel.monitor.address, timeout=10) as sock:
+                assert read_all(sock, 1).endswith(PROMPT)
+                finished.extend(weakref.ref(thread) for thread in session_threads())
+                sock.sendall(b"quit\n")
+                assert sock.recv(100) == b"bye\n"
+                assert sock.recv(100) == b""
+        deadline = time.monotonic() + 10
+        while any(ref() is not None for ref in finished) and time.monotonic() < deadline:
+            gc.collect()
+            yield sleep(0.01)
+        return sum(ref() is not None for ref in finished)
+
+    assert run(main(), monitor=ANYWHERE) == 0
+    assert len(finished) >= 20
+
+
+def stuck_session():
+    """From a task: a client that asks for an answer far larger than the
+    sockets' buffers can hold (a 6 MB task name pads every row of ps) and
+    never reads it.  Returns its socket and its session's thread once the
+    answer has begun to come: the session is stuck sending it."""
+    kernel = yield current_kernel()
+    yield spawn(nap(), name="-" * (6 << 20))   # (not letters: see Task.name)
+    before = session_threads()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    yield connect(sock, kernel.monitor.address)
+    assert (yield read_reply(sock)).endswith(PROMPT.decode())
+    (thread,) = session_threads() - before
+    yield write(sock, b"ps\n")
+    yield read_wait(sock)
+    return sock, thread
+
+
+def test_a_client_that_stops_reading_does_not_hold_up_the_end():
+    """run() waited answer_timeout (5 s) for each stuck session at its end,
+    and left the session's thread stuck."""
+    kept = {}
+
+    def main():
+        kernel = yield current_kernel()
+        kernel.monitor.answer_timeout = 2           # (how long run() would wait)
+        kept["sock"], kept["thread"] = yield stuck_session()
+
+    run(main(), monitor=ANYWHERE)
+    alive = kept["thread"].is_alive()
+    kept["sock"].close()
+    assert not alive
+
+
+def test_a_client_that_takes_nothing_is_dropped():
+    def main():
+        kernel = yield current_kernel()
+        kernel.monitor.send_timeout = 0.1
+        sock, thread = yield stuck_session()
+        with sock:
+            deadline = time.monotonic() + 10
+            while thread.is_alive() and time.monotonic() < deadline:
+                yield sleep(0.01)
+            alive = thread.is_alive()
+        sock = yield open_monitor()     # and the monitor serves on
+        with sock:
+            return alive, (yield ask(sock, "help"))
+
+    alive, answer = run(main(), monitor=ANYWHERE)
+    assert not alive
+    assert answer.startswith("commands:")
+
+
+def test_a_client_that_reads_slowly_gets_all_of_its_answer():
+    """The stuck session of the tests above goes on where it was as soon as
+    its client reads."""
+    def main():
+        sock, thread = yield stuck_session()
+        with sock:
+            reply = bytearray()
+            while not reply.endswith(PROMPT):
+                data = yield read(sock, 1 << 20)
+                assert data, bytes(reply[-200:])
+                reply += data
+            return reply.decode(), (yield ask(sock, "help"))
+
+    ps, answer = run(main(), monitor=ANYWHERE)
+    lines = ps.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "STATE", "FOR", "WAITING", "ON"]
+    assert [line.split()[1:3] for line in lines[1:-1]] == [
+        ["main", "parked"], ["-" * (6 << 20), "parked"]]
+    assert answer.startswith("commands:")

@@ -24,9 +24,11 @@ knows since when each task has been in its state.
 
 What it must never do: read or change a task from its own thread, or
 listen beyond localhost unless told to (whoever connects can cancel tasks);
-cancel trampoline's own tasks (a signal watcher cancelled, Ctrl-C would
-no longer stop the program); keep more than ``MAX_LINE`` bytes of a command
-line.
+cancel trampoline's own tasks (a signal watcher cancelled, Ctrl-C would no
+longer stop the program); let one client hold anything up -- a command line
+is at most ``MAX_LINE`` bytes, a client that takes no output for
+``send_timeout`` seconds is dropped, and a session waiting to send ends as
+soon as the monitor stops.
 """
 
 import ipaddress
@@ -160,6 +162,10 @@ class Monitor:
     #: How long a command waits for the kernel to answer.
     answer_timeout = 5.0
 
+    #: How long a session waits for its client to take more of an answer
+    #: before it hangs up on it.
+    send_timeout = 30.0
+
     def __init__(self, kernel, address=True):
         self.kernel = kernel
         # (run() hands on TRAMPOLINE_MONITOR's value as it is: a bad one is
@@ -174,7 +180,8 @@ class Monitor:
         self._first_is_internal = False
         self._listener = None
         self._stop_recv = self._stop_send = None
-        self._threads = []
+        self._server = None         # the thread accepting connections
+        self._sessions = set()      # the threads serving them, while they run
         self._waiting = set()       # threading.Events of questions not yet answered
         self._stopped = False       # (both guarded by _lock)
         self._lock = threading.Lock()
@@ -217,7 +224,9 @@ class Monitor:
         self._stop_recv, self._stop_send = socket.socketpair()
         log.info("trampoline monitor on %s:%d: python3 -m trampoline.monitor %s:%d",
                  *(self.address + self.address))
-        self._spawn_thread(self._serve, "trampoline monitor")
+        self._server = threading.Thread(target=self._serve, name="trampoline monitor",
+                                        daemon=True)
+        self._server.start()
 
     def stop(self):
         """Stop serving: wake every monitor thread, wait for them, close.
@@ -229,17 +238,16 @@ class Monitor:
             self._stopped = True
             for answered in self._waiting:
                 answered.set()
-        for thread in self._threads:
+        # (Sessions waiting to send give up at once; once the server has
+        # ended, none begins.)
+        self._server.join(self.answer_timeout)
+        with self._lock:
+            sessions = list(self._sessions)
+        for thread in sessions:
             thread.join(self.answer_timeout)
-        self._threads = []
         for sock in (self._listener, self._stop_recv, self._stop_send):
             sock.close()
         self._listener = None
-
-    def _spawn_thread(self, target, name, *args):
-        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
-        self._threads.append(thread)
-        thread.start()
 
     # ---------------------------------------------- the monitor threads
 
@@ -255,55 +263,71 @@ class Monitor:
                     conn, _ = self._listener.accept()
                 except OSError:         # pragma: no cover - gone before it was accepted
                     continue
-                conn.setblocking(True)
-                self._spawn_thread(self._session, "trampoline monitor session", conn)
+                conn.setblocking(False)     # (sends wait on the selector: see _send)
+                self._start_session(conn)
+
+    def _start_session(self, conn):
+        # (A method, so that no variable keeps the thread once it is done.)
+        thread = threading.Thread(target=self._session, args=(conn,),
+                                  name="trampoline monitor session", daemon=True)
+        with self._lock:
+            self._sessions.add(thread)
+        thread.start()
 
     def _session(self, conn):
         """One connection: a line in, an answer and a prompt out."""
         try:
-            self._converse(conn)
-        except OSError:                 # the client went away
+            with selectors.DefaultSelector() as selector:
+                selector.register(conn, selectors.EVENT_READ)
+                selector.register(self._stop_recv, selectors.EVENT_READ)
+                self._converse(conn, selector)
+        except (OSError, _HangUp):      # the client went away, or would not read
             pass
         finally:
             conn.close()
+            with self._lock:
+                self._sessions.discard(threading.current_thread())
 
-    def _converse(self, conn):
-        with selectors.DefaultSelector() as selector:
-            selector.register(conn, selectors.EVENT_READ)
-            selector.register(self._stop_recv, selectors.EVENT_READ)
-            conn.sendall(b"trampoline monitor: 'help' lists the commands\n" + PROMPT)
-            pending = bytearray()       # the line so far (at most MAX_LINE bytes)
-            too_long = False            # the line so far was longer: dropped
-            while True:
-                ready = [key.fileobj for key, _ in selector.select()]
-                if self._stop_recv in ready:
-                    conn.sendall(b"\nthe program's kernel has stopped\n")
-                    return
+    def _converse(self, conn, selector):
+        self._send(conn, selector, b"trampoline monitor: 'help' lists the commands\n" + PROMPT)
+        pending = bytearray()           # the line so far (at most MAX_LINE bytes)
+        too_long = False                # the line so far was longer: dropped
+        while True:
+            ready = [key.fileobj for key, _ in selector.select()]
+            if self._stop_recv in ready:
+                try:                    # (if it fits: nobody waits for a client now)
+                    conn.send(b"\nthe program's kernel has stopped\n")
+                except OSError:         # pragma: no cover - gone meanwhile
+                    pass
+                return
+            try:
                 data = conn.recv(4096)
-                if not data:
-                    return
-                start = 0
-                while True:             # (only the new data is searched)
-                    end = data.find(b"\n", start)
-                    if end < 0:
-                        break
-                    if too_long or len(pending) + end - start > MAX_LINE:
-                        answer = "line too long (over %d bytes): ignored" % MAX_LINE
-                    else:
-                        pending += data[start:end]
-                        answer = self._answer(pending.decode("utf-8", "replace"))
-                        if answer is None:
-                            conn.sendall(b"bye\n")
-                            return
-                    conn.sendall(answer.encode("utf-8", "replace") + b"\n" + PROMPT)
-                    pending.clear()
-                    too_long = False
-                    start = end + 1
-                if too_long or len(pending) + len(data) - start > MAX_LINE:
-                    pending.clear()
-                    too_long = True
+            except BlockingIOError:     # pragma: no cover - readable, then not
+                continue
+            if not data:
+                return
+            start = 0
+            while True:                 # (only the new data is searched)
+                end = data.find(b"\n", start)
+                if end < 0:
+                    break
+                if too_long or len(pending) + end - start > MAX_LINE:
+                    answer = "line too long (over %d bytes): ignored" % MAX_LINE
                 else:
-                    pending += data[start:]
+                    pending += data[start:end]
+                    answer = self._answer(pending.decode("utf-8", "replace"))
+                    if answer is None:
+                        self._send(conn, selector, b"bye\n")
+                        return
+                self._send(conn, selector, answer.encode("utf-8", "replace") + b"\n" + PROMPT)
+                pending.clear()
+                too_long = False
+                start = end + 1
+            if too_long or len(pending) + len(data) - start > MAX_LINE:
+                pending.clear()
+                too_long = True
+            else:
+                pending += data[start:]
 
     def _answer(self, line):
         """``command(line)``, or what went wrong: one command's failure is
@@ -314,6 +338,31 @@ class Monitor:
             log.exception("trampoline monitor: command %r failed", line[:80])
             return "error: %r failed: %s: %s (the monitor goes on)" % (
                 line.strip()[:80], type(error).__name__, error)
+
+    def _send(self, conn, selector, data):
+        """All of ``data``, unless the monitor stops first or the client
+        takes none of it for ``send_timeout`` seconds (then ``_HangUp``)."""
+        view = memoryview(data)
+        deadline = time.monotonic() + self.send_timeout
+        selector.modify(conn, selectors.EVENT_WRITE)
+        try:
+            while view:
+                try:
+                    sent = conn.send(view)
+                except BlockingIOError:
+                    sent = 0
+                if sent:
+                    view = view[sent:]
+                    deadline = time.monotonic() + self.send_timeout
+                    continue
+                ready = [key.fileobj for key, _ in
+                         selector.select(max(deadline - time.monotonic(), 0))]
+                if self._stop_recv in ready:
+                    raise _HangUp("the monitor stopped")
+                if not ready and time.monotonic() >= deadline:
+                    raise _HangUp("the client took nothing for %g s" % self.send_timeout)
+        finally:
+            selector.modify(conn, selectors.EVENT_READ)
 
     def command(self, line):
         """The answer to one command line (``None`` for quit).  Called in a
@@ -433,7 +482,6 @@ class Monitor:
                     "needs it working; cancel the program's own tasks instead"
                     % (task.id, task.name))
         if task.id in self._main_ids:
-
             # The program's main task: the program ends when it has cleaned
             # up, and says why, without a traceback.
             self.kernel.cancel(task, CancelledFromMonitor(
@@ -443,6 +491,10 @@ class Monitor:
                     "once it has cleaned up" % (task.id, task.name))
         self.kernel.cancel(task, Cancelled("cancelled from the monitor"))
         return "cancelled task %d %s: Cancelled is raised where it waits" % (task.id, task.name)
+
+
+class _HangUp(Exception):
+    """A session ends: the monitor stopped, or its client would not read."""
 
 
 def _duration(seconds):
