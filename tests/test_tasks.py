@@ -8,8 +8,11 @@ yields ``sleep(0)``, i.e. lets the other ready tasks run).  Long sleeps
 
 import contextlib
 import logging
+import os
 import re
 import socket
+import subprocess
+import sys
 import time
 import traceback
 
@@ -1138,3 +1141,21 @@ def test_spawn_of_a_trap_performs_it_in_a_task_of_its_own():
         data, name = trampoline.run(main())
     assert data == b"hello"
     assert name == "read"
+
+
+def test_a_long_task_name_is_read_in_linear_time():
+    """``Task.name`` drops ``outer.<locals>.`` parts; on a long name without
+    any it took quadratic time (200,000 letters: minutes -- and the monitor's
+    ``ps`` reads every name).  In a child process, so a regression fails
+    here on its timeout instead of hanging the suite."""
+    code = ("from trampoline import run, spawn\n"
+            "def main():\n"
+            "    task = yield spawn(main_child(), name='a' * 200000)\n"
+            "    assert task.name == 'a' * 200000\n"
+            "def main_child():\n"
+            "    return\n"
+            "    yield\n"
+            "run(main())\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=20,
+                   env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
+                       os.path.abspath(__file__)))))

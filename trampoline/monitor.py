@@ -85,9 +85,10 @@ class CancelledFromMonitor(Cancelled, SystemExit):
 
 
 def parse_address(spec):
-    """Where to listen or connect: ``True`` or "1" (the default,
-    127.0.0.1:48802), a port (``5000``, "5000", ":5000"), "host:port", or
-    a ``(host, port)`` tuple."""
+    """Where to listen or connect: ``True``, "1", "true", "yes" or "on" (the
+    default, 127.0.0.1:48802), a port (``5000``, "5000", ":5000"),
+    "host:port", a host alone (port 48802), "[::1]:port", or a ``(host,
+    port)`` tuple.  Anything else is a ``ValueError`` saying what is wrong."""
     return _parse_address(spec, None)
 
 

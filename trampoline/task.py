@@ -84,7 +84,8 @@ class Task:
         a function defined inside another ("Server.handle", "echo"; and
         "timeout_after(5, fetch)"), or the name given to ``spawn``.
         (Worked out when asked: spawning is hot.)"""
-        return _LOCALS.sub("", self._name)
+        name = self._name               # (the test first: the pattern is slow on a long name)
+        return _LOCALS.sub("", name) if "<locals>" in name else name
 
     @name.setter
     def name(self, value: str) -> None:
