@@ -8,9 +8,13 @@ The server is one task: ``recvfrom`` a datagram, ``sendto`` it straight
 back to whoever sent it, forever -- no connections, so no task per client.
 The client sends each line of stdin as one datagram and prints the reply;
 UDP may lose datagrams, so it waits at most ``--timeout`` seconds for
-each (exit status 1 if one never came).  Ctrl-C or SIGTERM stops the
-server (exit status 0); Ctrl-C stops the client.  A port out of range or
-an address in use: one line saying which, exit status 1.
+each (exit status 1 if one never came).  Both resolve ``--host`` once,
+off the loop, with ``getaddrinfo``, and use its first address: the client
+sends there and takes replies only from there (a name such as
+``localhost`` never matches the address a reply comes from).  Ctrl-C or
+SIGTERM stops the server (exit status 0); Ctrl-C stops the client.  A port
+out of range, a host not found or an address in use: one line saying
+which, exit status 1.
 """
 
 import argparse
@@ -21,12 +25,22 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import TaskTimeout, read, recvfrom, run, sendto, timeout_after  # noqa: E402
+from trampoline import (TaskTimeout, getaddrinfo, read, recvfrom, run, sendto,  # noqa: E402
+                        timeout_after)
 from trampoline.udp import udp_socket  # noqa: E402
 
 
+def resolve(host, port, flags=0):
+    """``(family, address)``: the first UDP address of ``host`` (a name is
+    looked up in a worker thread, so the loop does not block)."""
+    infos = yield getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=flags)
+    family, _, _, _, address = infos[0]
+    return family, address
+
+
 def serve(host, port):
-    sock = udp_socket((host, port))
+    family, address = yield resolve(host or None, port, socket.AI_PASSIVE)
+    sock = udp_socket(address, family=family)
     host, port = sock.getsockname()[:2]
     print("udp echo server listening on %s:%d" % (host, port), flush=True)
     with sock:
@@ -36,16 +50,16 @@ def serve(host, port):
 
 
 def client(host, port, timeout):
-    server = (host, port)
-    sock = udp_socket(family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    family, server = yield resolve(host, port)
+    sock = udp_socket(family=family)
     with sock:
         pending = b""
         while True:
             data = yield read(sys.stdin.fileno(), 4096)
-            if not data:
-                return 0
             pending += data
             *lines, pending = pending.split(b"\n")
+            if not data and pending:
+                lines.append(pending)       # the end of stdin: a last line without "\n"
             for line in lines:
                 yield sendto(sock, line, server)
                 while True:
@@ -53,12 +67,14 @@ def client(host, port, timeout):
                     if sender[:2] == server[:2]:
                         break               # a stray datagram from elsewhere: ignore it
                 print(reply.decode(errors="replace"), flush=True)
+            if not data:
+                return 0
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="trampoline UDP echo server (and client)")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to serve on / send to (default 127.0.0.1)")
+                        help="name or address to serve on / send to (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=25001,
                         help="port; 0 picks one for the server (default 25001)")
     parser.add_argument("--client", action="store_true",
@@ -77,7 +93,7 @@ def main(argv=None):
     except TaskTimeout:
         print("udp echo client: no reply within %g s" % args.timeout, file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:        # the port, the address: named
+    except (OSError, ValueError) as exc:        # the port, the host, the address: named
         print("udp echo: %s" % exc, file=sys.stderr)
         return 1
     print("udp echo server stopped", flush=True)

@@ -260,3 +260,31 @@ def test_udp_echo_client_without_a_server():
                              input="anyone?\n", capture_output=True, text=True, timeout=30)
     assert out.returncode == 1
     assert "no reply within 0.1 s" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_udp_echo_by_host_name():
+    """--host localhost on both sides: the client resolves the name once and
+    takes the replies from its address (it compared the reply's sender,
+    127.0.0.1, with "localhost" and dropped every reply as stray)."""
+    proc, line = start("udp_echo.py", "--host", "localhost", "--port", "0")
+    try:
+        port = line.rsplit(":", 1)[1].strip()
+        out = subprocess.run(script("udp_echo.py") + ["--client", "--host", "localhost",
+                                                      "--port", port],
+                             input="by name\n", capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == "by name\n"
+    finally:
+        stop(proc)
+
+
+def test_udp_echo_client_sends_a_last_line_without_a_newline():
+    proc, line = start("udp_echo.py", "--port", "0")
+    try:
+        port = line.rsplit(":", 1)[1].strip()
+        out = subprocess.run(script("udp_echo.py") + ["--client", "--port", port],
+                             input="hello\nworld", capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == "hello\nworld\n"
+    finally:
+        stop(proc)
