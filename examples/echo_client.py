@@ -50,14 +50,15 @@ def interactive(args, context):
         pending = b""
         while True:
             data = yield read(sys.stdin.fileno(), 4096)
-            if not data:
-                break
             pending += data
             *lines, pending = pending.split(b"\n")
+            if not data and pending:
+                lines.append(pending)       # the end of stdin: a last line without "\n"
             for line in lines:
                 reply = yield round_trip(stream, line + b"\n")
                 print(reply.decode(errors="replace"), end="", flush=True)
-    return 0
+            if not data:
+                return 0
 
 
 def client(args, context, verbose):

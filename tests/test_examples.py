@@ -106,3 +106,13 @@ def test_echo_server_refuses_negative_workers():
     out = subprocess.run(script("echo_server.py") + ["--workers", "-1"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 2 and "--workers must be 0 or more" in out.stderr
+
+
+def test_client_sends_a_last_line_without_a_newline(echo_server):
+    """``printf 'hello\\nworld' | echo_client.py``: world is a line too (it
+    was dropped, status 0), as telnet.py and nc send it."""
+    _, port = echo_server
+    out = subprocess.run(script("echo_client.py") + ["--port", str(port)],
+                         input="hello\nworld", capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "hello\nworld\n"
