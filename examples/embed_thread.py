@@ -21,8 +21,10 @@ of its own and talks to it in two ways:
 
 Without ``--count`` each line of stdin makes one round trip and its answer
 is printed; with ``--count N`` N messages go out at once and a summary is
-printed.  At the end the main thread tells the kernel to stop (a trampoline
-``Future`` set from this thread) and joins its thread.
+printed; the exit status is 1 if a round trip failed.  If the server cannot
+start (``--host`` not found, not an address of this machine), that is one
+line, exit status 1.  At the end the main thread tells the kernel to stop
+(a trampoline ``Future`` set from this thread) and joins its thread.
 """
 
 import argparse
@@ -34,7 +36,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import Future, Kernel, spawn  # noqa: E402
+from trampoline import Future, Kernel, TaskError, join, select, spawn  # noqa: E402
+from trampoline.net import check_port  # noqa: E402
 from trampoline.streams import open_connection, tcp_server  # noqa: E402
 from trampoline.universal import UniversalQueue  # noqa: E402
 
@@ -51,10 +54,16 @@ def upper(stream, address):
 
 
 def start_server(host):
-    """Start the line server as a task of its own; return its address."""
+    """Start the line server as a task of its own; return its address, or
+    raise why it could not listen (a host not found ...).  ``select``
+    waits for whichever comes first: the address, or the server's end."""
     listening = Future()
-    yield spawn(tcp_server(host, 0, upper, ready=listening))
-    return (yield listening)
+    server = yield spawn(tcp_server(host, 0, upper, ready=listening))
+    try:
+        _, address = yield select(listening, join(server))
+    except TaskError as exc:
+        raise exc.__cause__ from None       # the server's own error
+    return address
 
 
 def worker(address, jobs, results):
@@ -64,20 +73,24 @@ def worker(address, jobs, results):
     stream = error = None
     try:
         stream = yield open_connection(*address)
-    except OSError as exc:
+    except Exception as exc:                # refused, host not found ...
         error = exc
     try:
         while True:
             job = yield jobs.get()
-            if error is None:
-                try:
-                    yield stream.write(job.encode() + b"\n")
-                    reply = yield stream.readline()
-                    yield results.put((job, reply.decode().rstrip("\n"), None))
-                    continue
-                except OSError as exc:
-                    error = exc
-            yield results.put((job, None, error))
+            try:
+                if error is not None:
+                    raise error
+                yield stream.write(job.encode() + b"\n")
+                reply = yield stream.readline()
+                if not reply:
+                    raise ConnectionError("the server closed the connection")
+                answer = (job, reply.decode().rstrip("\n"), None)
+            except Exception as exc:        # an answer all the same: the error
+                if isinstance(exc, OSError):
+                    error = exc             # the connection is broken: every later job's too
+                answer = (job, None, exc)
+            yield results.put(answer)
     finally:
         if stream is not None:
             stream.close()
@@ -101,8 +114,10 @@ def call_in_kernel(kernel, coro):
         try:
             result = yield coro
         except BaseException as exc:
-            outcome.set_exception(exc)
-            raise
+            outcome.set_exception(exc)      # the error is the caller's now ...
+            if not isinstance(exc, Exception):
+                raise                       # ... but a cancellation goes on
+            return
         outcome.set_result(result)
 
     kernel.spawn_threadsafe(task())
@@ -123,6 +138,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    try:
+        check_port(args.port, "--port")
+    except ValueError as exc:               # 99999: one line naming --port, as elsewhere
+        print("embed_thread: %s" % exc, file=sys.stderr)
+        return 1
 
     kernel = Kernel()
     stop = Future()
@@ -141,8 +161,8 @@ def main(argv=None):
             kernel.spawn_threadsafe(worker(address, jobs, results))
 
         if args.count is None:                  # one line at a time, as typed
-            for line in sys.stdin:
-                jobs.put(line.rstrip("\n"))
+            for line in sys.stdin.buffer:       # (bytes: not UTF-8 is no error)
+                jobs.put(line.decode(errors="replace").rstrip("\n"))
                 job, reply, error = results.get()
                 failed += error is not None
                 print("%s -> %s" % (job, reply if error is None else "error: %s" % error),

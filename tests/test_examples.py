@@ -2,8 +2,10 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -116,3 +118,65 @@ def test_client_sends_a_last_line_without_a_newline(echo_server):
                          input="hello\nworld", capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout == "hello\nworld\n"
+
+
+# ================================================ embed_thread.py
+
+def run_embed_thread(*args, input=""):
+    """examples/embed_thread.py; a hang (a job never answered) fails in 10 s."""
+    return subprocess.run(script("embed_thread.py") + list(args), input=input,
+                          capture_output=True, text=True, timeout=10)
+
+
+def test_embed_thread_names_the_server_that_cannot_start():
+    """--host not an address of this machine: the kernel's server cannot
+    listen; the main thread waited for its address for ever.  Now: one
+    line naming the address, status 1."""
+    out = run_embed_thread("--host", "192.0.2.1", input="hi\n")
+    assert out.returncode == 1, out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("embed_thread: ") and "192.0.2.1" in line
+    assert out.stdout == ""
+
+
+def test_embed_thread_answers_every_job_whatever_goes_wrong():
+    """A host name the resolver refuses (UnicodeError, not OSError): each
+    worker died and the main thread waited for ever.  Every job gets its
+    error; status 1."""
+    out = run_embed_thread("--host", "a..b", "--port", "9", "--count", "3")
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.startswith("3 round trips by 4 worker tasks in ")
+    assert "0 wrong, 3 failed (" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_embed_thread_takes_a_line_that_is_not_utf8():
+    """A byte that is not UTF-8 (caf\\xe9): its worker died on encoding it
+    and the program hung; now it is replaced, as echo_client does."""
+    out = subprocess.run(script("embed_thread.py"), input=b"caf\xe9\nnext\n",
+                         capture_output=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.decode() == "caf\ufffd -> CAF\ufffd\nnext -> NEXT\n"
+
+
+def test_embed_thread_a_server_that_hangs_up_is_an_error():
+    """The server reads the line and closes without answering: the empty
+    reply was printed as an answer ("hello -> ", status 0)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+
+        def hang_up():
+            conn, _ = listener.accept()
+            with conn:
+                data = b"x"
+                while data and not data.endswith(b"\n"):
+                    data = conn.recv(100)
+
+        server = threading.Thread(target=hang_up, daemon=True)
+        server.start()
+        out = run_embed_thread("--port", str(listener.getsockname()[1]), "--workers", "1",
+                               input="hello\n")
+        server.join(10)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout == "hello -> error: the server closed the connection\n"
