@@ -2,7 +2,7 @@
 """Trampoline tasks inside an asyncio program: two echo servers, one thread.
 
     python3 examples/embed_asyncio.py [--host 127.0.0.1] [--asyncio-port 25001]
-                                      [--trampoline-port 25002]
+                                      [--trampoline-port 25002] [--grace 2]
 
 then, from other terminals, talk to either (both echo)::
 
@@ -16,6 +16,9 @@ at a time, with ``trampoline.aio.AsyncioDriver`` (its module says how:
 ``next_deadline()``).  So neither loop blocks the other.  Ctrl-C (or SIGTERM) stops both servers
 cleanly: asyncio's closes, trampoline's is cancelled -- by a trampoline task,
 which then sets an ``asyncio.Event`` (the two share the thread, so it may).
+asyncio's connections get ``--grace`` seconds to finish; then those still
+open (a client that sends and never reads) are aborted.  A second Ctrl-C
+aborts them at once.  A port out of range or in use: one line, exit status 1.
 """
 
 import argparse
@@ -28,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import Kernel, cancel  # noqa: E402
 from trampoline.aio import AsyncioDriver  # noqa: E402
+from trampoline.net import check_port  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 
 
@@ -85,20 +89,32 @@ class AsyncioEcho:
             writer.close()
             del self.connections[writer]
 
-    async def close_all(self):
+    async def close_all(self, grace):
         handlers = list(self.connections.values())
         for writer in list(self.connections):
-            writer.close()              # the handler reads EOF and returns
+            writer.close()              # the handler reads EOF and returns ...
+        if handlers:
+            await asyncio.wait(handlers, timeout=grace)
+        self.abort_all()                # ... unless it waits on a client that never reads
         await asyncio.gather(*handlers, return_exceptions=True)
+
+    def abort_all(self):
+        for writer in list(self.connections):
+            writer.transport.abort()    # (close() would wait to send what is buffered)
 
 
 async def main(args):
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for signo in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signo, stop.set)
-
     handler = AsyncioEcho()
+
+    def interrupted():
+        if stop.is_set():               # a second Ctrl-C: no more grace
+            handler.abort_all()
+        stop.set()
+    for signo in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signo, interrupted)
+
     server = await asyncio.start_server(handler, args.host, args.asyncio_port)
     port = server.sockets[0].getsockname()[1]
     print("asyncio echo server listening on %s:%d" % (args.host, port), flush=True)
@@ -110,7 +126,7 @@ async def main(args):
                 await stop.wait()
             finally:
                 server.close()
-                await handler.close_all()
+                await handler.close_all(args.grace)
                 await server.wait_closed()
                 if not tramp_server.done:
                     await driver.run(stop_server(tramp_server))
@@ -127,10 +143,16 @@ def run_main(argv=None):
                         help="port of the asyncio echo server; 0 picks one (default 25001)")
     parser.add_argument("--trampoline-port", type=int, default=25002,
                         help="port of the trampoline echo server; 0 picks one (default 25002)")
+    parser.add_argument("--grace", type=float, default=2.0,
+                        help="seconds connections may take to finish at a stop (default 2)")
     args = parser.parse_args(argv)
+    if not args.grace >= 0:             # (NaN too)
+        parser.error("--grace must be a number of seconds >= 0, got %s" % args.grace)
     try:
+        check_port(args.asyncio_port, "--asyncio-port")
+        check_port(args.trampoline_port, "--trampoline-port")
         asyncio.run(main(args))
-    except OSError as exc:              # address in use ...
+    except (OSError, ValueError) as exc:        # a port out of range, in use ...
         print("embed_asyncio: %s" % exc, file=sys.stderr)
         return 1
     return 0

@@ -1,6 +1,7 @@
 """The example scripts, run as a user runs them: as separate processes."""
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -180,3 +181,83 @@ def test_embed_thread_a_server_that_hangs_up_is_an_error():
         server.join(10)
     assert out.returncode == 1, out.stderr
     assert out.stdout == "hello -> error: the server closed the connection\n"
+
+
+# ================================================ embed_asyncio.py
+
+def start_embed_asyncio(*args):
+    """examples/embed_asyncio.py on free ports: (process, {"asyncio": port, "trampoline": port})."""
+    proc = subprocess.Popen(script("embed_asyncio.py") + ["--asyncio-port", "0",
+                                                          "--trampoline-port", "0"] + list(args),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ports = {}
+    for _ in range(2):
+        line = proc.stdout.readline()
+        if "listening on" not in line:
+            stop_process(proc)
+            pytest.fail("embed_asyncio.py did not start: %s%s" % (line, proc.stderr.read()))
+        ports[line.split()[0]] = int(line.rsplit(":", 1)[1])
+    return proc, ports
+
+
+def stop_process(proc):
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+def flood(port):
+    """A client that sends and never reads, connected to ``port``: it
+    sends until the server stops taking more -- the server's replies have
+    filled the buffers, its handler waits to write."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    chunk = b"x" * 65536
+    while select.select([], [sock], [], 0.5)[1]:
+        try:
+            sock.send(chunk)
+        except BlockingIOError:
+            pass
+    return sock
+
+
+def test_embed_asyncio_stops_with_a_client_that_never_reads():
+    """Ctrl-C while a client floods each server without reading: asyncio's
+    handler waited in drain() for ever (writer.close() waits to send what
+    is buffered), and the program with it.  After --grace (2 s) it is
+    aborted; status 0."""
+    proc, ports = start_embed_asyncio()
+    try:
+        clients = [flood(port) for port in ports.values()]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        assert proc.stdout.read() == "both servers stopped\n"
+        assert proc.stderr.read() == ""
+        for client in clients:
+            client.close()
+    finally:
+        stop_process(proc)
+
+
+def test_embed_asyncio_a_second_ctrl_c_stops_at_once():
+    """The grace is 60 s, a client floods without reading: the second
+    SIGINT aborts it at once (it did nothing)."""
+    proc, ports = start_embed_asyncio("--grace", "60")
+    try:
+        stuck = flood(ports["asyncio"])
+        idle = socket.create_connection(("127.0.0.1", ports["asyncio"]), timeout=10)
+        idle.sendall(b"ping")
+        assert idle.recv(4) == b"ping"          # its handler runs
+        proc.send_signal(signal.SIGINT)
+        assert idle.recv(1) == b""              # the first SIGINT closed it: the stop began
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        assert proc.stdout.read() == "both servers stopped\n"
+        for sock in (stuck, idle):
+            sock.close()
+    finally:
+        stop_process(proc)
