@@ -18,7 +18,8 @@ lines), HTTP its requests, and ``GET /stats`` on the HTTP port shows it all
 at a ``yield``.
 
 SIGTERM or Ctrl-C stops all three (exit status 0).  If one server cannot
-start (a port in use), the others are stopped and the error is printed.
+start (a port in use), the others are stopped and the error is printed; a
+port out of range or a missing --static directory: one line, exit status 1.
 """
 
 import argparse
@@ -34,6 +35,7 @@ import chat_server  # noqa: E402
 import echo_server  # noqa: E402
 import http_server  # noqa: E402
 from trampoline import TaskGroup, TaskGroupError, run  # noqa: E402
+from trampoline.net import check_port  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 
 
@@ -94,12 +96,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     stats = collections.Counter()
     try:
+        for option, port in (("--echo-port", args.echo_port), ("--http-port", args.http_port),
+                             ("--chat-port", args.chat_port)):
+            check_port(port, option)        # 99999: named here
         run(serve_all(args.host, (args.echo_port, args.http_port, args.chat_port), stats,
                       args.static),
             shutdown_signals=(signal.SIGINT, signal.SIGTERM))
     except TaskGroupError as exc:           # a server could not start: port in use ...
         for error in exc.errors:
             print("compose: %s" % error, file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:    # a port out of range, no --static directory
+        print("compose: %s" % exc, file=sys.stderr)
         return 1
     print("stopped; served %s" % dict(stats), flush=True)
     return 0

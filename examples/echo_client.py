@@ -23,6 +23,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import join, read, run, spawn  # noqa: E402
+from trampoline.net import check_port  # noqa: E402
 from trampoline.streams import (IncompleteReadError, open_connection,  # noqa: E402
                                 open_unix_connection)
 
@@ -130,13 +131,14 @@ def main(argv=None):
         parser.error("--cafile needs --tls")
     raise_fd_limit(args.connections + 64)
     try:
+        check_port(args.port, "--port")         # 99999: named here, not a traceback
         context = ssl.create_default_context(cafile=args.cafile) if args.tls else None
         if args.count is None:
             return run(interactive(args, context))
         return run(load(args, context))
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:
+    except (OSError, ValueError) as exc:        # the port, refused, DNS, TLS ...
         print("echo client: %s" % exc, file=sys.stderr)
         return 1
 

@@ -28,6 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import TaskError, cancel, join, read, run, sleep, spawn, write  # noqa: E402
+from trampoline.net import check_port  # noqa: E402
 from trampoline.streams import open_connection, open_unix_connection  # noqa: E402
 
 
@@ -107,11 +108,13 @@ def main(argv=None):
     if not args.tls and (args.cafile or args.server_hostname):
         parser.error("--cafile and --server-hostname need --tls")
     try:
+        if args.port is not None:
+            check_port(args.port, "PORT")       # 99999: named here, not a traceback
         context = ssl.create_default_context(cafile=args.cafile) if args.tls else None
         run(telnet(args, context))
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:                      # refused, reset, DNS, TLS ...
+    except (OSError, ValueError) as exc:        # the port, refused, reset, DNS, TLS ...
         print("telnet: %s" % exc, file=sys.stderr)
         return 1
     return 0

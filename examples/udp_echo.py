@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import (TaskTimeout, getaddrinfo, read, recvfrom, run, sendto,  # noqa: E402
                         timeout_after)
+from trampoline.net import check_port  # noqa: E402
 from trampoline.udp import udp_socket  # noqa: E402
 
 
@@ -85,6 +86,7 @@ def main(argv=None):
     if not args.timeout > 0:            # (NaN too)
         parser.error("--timeout must be a number of seconds above 0, got %s" % args.timeout)
     try:
+        check_port(args.port, "--port")     # 99999: named here, not an OverflowError
         if args.client:
             return run(client(args.host, args.port, args.timeout))
         run(serve(args.host, args.port), shutdown_signals=(signal.SIGINT, signal.SIGTERM))

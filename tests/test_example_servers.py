@@ -134,6 +134,21 @@ def test_every_server_refuses_a_port_out_of_range_in_one_line(name):
     one_line_error(run_script(name, "--port", "99999"), "99999", "0 to 65535")
 
 
+@pytest.mark.parametrize("args, option, value", [
+    (("udp_echo.py", "--client", "--port", "99999"), "--port", "99999"),
+    (("echo_client.py", "--port", "99999"), "--port", "99999"),
+    (("telnet.py", "127.0.0.1", "99999"), "PORT", "99999"),
+    (("telnet.py", "127.0.0.1", "-5"), "PORT", "-5"),
+    (("embed_thread.py", "--port", "99999", "--count", "3"), "--port", "99999"),
+    (("embed_asyncio.py", "--asyncio-port", "99999"), "--asyncio-port", "99999"),
+    (("embed_asyncio.py", "--trampoline-port", "99999"), "--trampoline-port", "99999"),
+    (("compose.py", "--chat-port", "99999"), "--chat-port", "99999")])
+def test_every_other_example_names_a_port_out_of_range_in_one_line(args, option, value):
+    """The clients and the composite programs too (tracebacks: ValueError,
+    OverflowError; embed_thread hung)."""
+    one_line_error(run_script(*args), option, value, "0 to 65535")
+
+
 @pytest.mark.parametrize("name", sorted(SERVERS))
 def test_every_server_names_the_address_already_in_use(name):
     kind = socket.SOCK_DGRAM if name == "udp_echo.py" else socket.SOCK_STREAM
@@ -164,6 +179,12 @@ def test_the_http_server_refuses_to_start_on_a_missing_static_directory(tmp_path
     a_file.write_text("x")
     one_line_error(run_script("http_server.py", "--static", str(a_file)), str(a_file),
                    "not a directory")
+
+
+def test_compose_refuses_to_start_on_a_missing_static_directory(tmp_path):
+    missing = str(tmp_path / "nonexistent")
+    one_line_error(run_script("compose.py", "--static", missing, "--echo-port", "0",
+                              "--http-port", "0", "--chat-port", "0"), missing, "does not exist")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
