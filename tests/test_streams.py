@@ -547,6 +547,21 @@ def test_dns_failure():
     assert "'no-such-host.invalid'" in trampoline.run(main())
 
 
+@pytest.mark.parametrize("host", ["a..b", "x" * 64 + ".example"])
+def test_a_host_that_is_no_host_name_is_a_gaierror_naming_it(host):
+    """IDNA refuses an empty label or one over 63 characters with a
+    UnicodeError; a caller handling OSError for a name it cannot reach must
+    not get a codec's message instead."""
+    import trampoline
+
+    def main():
+        with pytest.raises(socket.gaierror) as info:
+            yield open_connection(host, 80)
+        return str(info.value)
+
+    assert "not a valid host name: %r" % host in trampoline.run(main())
+
+
 def test_peer_resets_mid_message(run):
     """The peer sends half a message and resets the connection (RST): the
     reader waiting in readexactly gets ConnectionResetError; a later write

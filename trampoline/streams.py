@@ -590,7 +590,7 @@ def getaddrinfo(host: Optional[str], port: Union[int, str, None], family: int = 
     converted at once, a name is resolved in a worker thread
     (``run_in_thread``).  Returns the same list of ``(family, type, proto,
     canonname, sockaddr)``.  Raises ``socket.gaierror`` naming the host
-    that could not be resolved.
+    that could not be resolved, or that is no host name at all (``"a..b"``).
     """
     try:
         return socket.getaddrinfo(host, port, family, type, proto,
@@ -601,6 +601,9 @@ def getaddrinfo(host: Optional[str], port: Union[int, str, None], family: int = 
         return (yield run_in_thread(socket.getaddrinfo, host, port, family, type, proto, flags))
     except socket.gaierror as exc:
         raise socket.gaierror(exc.errno, "%s (looking up %r)" % (exc.strerror, host)) from None
+    except UnicodeError as exc:         # "a..b", a label over 63 characters: IDNA refuses it
+        raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s)"
+                              % (host, exc)) from None
 
 
 @coroutine
