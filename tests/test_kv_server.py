@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(ROOT, "examples", "kv_server.py")
 
 from trampoline.protocols.kv import kv_server  # noqa: E402
-from trampoline.protocols.kv import Store, glob_to_regex  # noqa: E402
+from trampoline.protocols.kv import Store, glob_matcher  # noqa: E402
 from trampoline.protocols.resp import (ProtocolError, ReplyError, ReplyParser,  # noqa: E402
                                        RequestParser, encode_command)
 
@@ -293,8 +293,36 @@ def test_glob_patterns_match_like_redis(pattern, matches):
     """Redis's stringmatchlen, odd corners included (reversed ranges, an
     unterminated set, a trailing backslash)."""
     keys = [b"", b"a", b"b", b"-", b"]", b"a*b", b"abc", b"a-c", b"a\\"]
-    found = [key for key in keys if glob_to_regex(pattern).fullmatch(key)]
+    found = [key for key in keys if glob_matcher(pattern)(key)]
     assert sorted(found) == sorted(matches)
+
+
+# Patterns whose answers are Redis 7's own (checked against redis-server 7.0.15):
+# range ends compare as C's signed chars, the nesting limit of 1000 stars,
+# the empty pattern; and patterns that make a backtracking matcher run for ever.
+CORNER_KEYS = [b"", b"\x00", b"\x01", b"a", b"b", b"z", b"\x7f", b"\x80", b"\xff", b"a" * 1100]
+CORNER_PATTERNS = [
+    (b"[a-\xff]", [b"\x00", b"\x01", b"a", b"\xff"]),           # \xff is -1: the range is -1..'a'
+    (b"[\xff-a]", [b"\x00", b"\x01", b"a", b"\xff"]),
+    (b"[\x80-\xff]", [b"\x80", b"\xff"]), (b"[\x01-\x80]", [b"\x00", b"\x01", b"\x80", b"\xff"]),
+    (b"[^a-\xff]", [b"b", b"z", b"\x7f", b"\x80"]), (b"\x00", [b"\x00"]), (b"?", CORNER_KEYS[1:9]),
+    (b"", [b""]), (b"**", CORNER_KEYS[1:]), (b"[^", CORNER_KEYS[1:9]), (b"[a-", [b"a"]),
+    (b"*a" * 1000, [b"a" * 1100]), (b"*a" * 1001, []), (b"a*" * 1001, [b"a" * 1100]),
+    (b"a*" * 1002, []), (b"*a" * 1001 + b"*", []), (b"?*" * 1001, [b"a" * 1100]),
+    (b"*a" * 11 + b"*b", []), (b"*a" * 11 + b"*", [b"a" * 1100]),
+    (b"*[a]*a*?*a*a*[^b]*a*a*a*a*a*a*", [b"a" * 1100]), (b"a*a*a" * 300 + b"b", []),
+]
+
+
+@pytest.mark.parametrize("pattern, matches", CORNER_PATTERNS,
+                         ids=[repr(pattern[:24]) + ("...%d" % len(pattern)) * (len(pattern) > 24)
+                              for pattern, _ in CORNER_PATTERNS])
+def test_glob_corner_patterns_match_like_redis(pattern, matches):
+    """What redis-server 7 answers (the same table is checked against a
+    real one below): signed range ends, Redis's nesting limit, and
+    pathological patterns -- answered at once."""
+    match = glob_matcher(pattern)
+    assert sorted(key for key in CORNER_KEYS if match(key)) == sorted(matches)
 
 
 # ================================================================ the server, over sockets
@@ -550,6 +578,32 @@ def test_the_server_stops_cleanly_on_a_signal(signum):
         stop(proc)
 
 
+def test_a_pathological_keys_pattern_does_not_freeze_the_server():
+    """KEYS with a pattern a backtracking matcher takes for ever on (the
+    stars of ``*a*a*a*a*a*a*a*a*a*a*a*b`` against long runs of a's): the
+    answer comes at once, another client's PING is answered, and SIGTERM
+    still stops the program."""
+    proc, line = start([sys.executable, SERVER, "--port", "0"], "listening on")
+    address = ("127.0.0.1", int(line.rsplit(":", 1)[1]))
+    asking, other = Connection(address), Connection(address)
+    try:
+        for conn in (asking, other):
+            conn.sock.settimeout(5)
+        assert asking.call(["SET", "a" * 60, "1"], ["SET", "a" * 5000, "1"]) == ["OK", "OK"]
+        asking.send_raw(encode_command("KEYS", "*a" * 11 + "*b")
+                        + encode_command("KEYS", "*a" * 2500 + "*b")
+                        + encode_command("KEYS", "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a?"))
+        assert other.call(["PING"]) == ["PONG"]
+        nothing, none, both = asking.read(3)
+        assert nothing == none == [] and sorted(both) == [b"a" * 60, b"a" * 5000]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        asking.close()
+        other.close()
+        stop(proc)
+
+
 def test_help():
     out = subprocess.run([sys.executable, SERVER, "--help"], capture_output=True, text=True,
                          timeout=30)
@@ -655,6 +709,23 @@ def test_glob_patterns_match_a_real_redis(server, redis):
             pattern = bytes(rng.choice(alphabet) for _ in range(rng.randrange(1, 7)))
             (mine,), (real,) = ours.call(["KEYS", pattern]), theirs.call(["KEYS", pattern])
             assert sorted(mine) == sorted(real), pattern
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_glob_corner_patterns_match_a_real_redis(server, redis):
+    """The table of corner patterns above, KEYS on both servers: the same
+    keys (the table is what Redis 7 answers, not what we think it does)."""
+    ours = Connection(("127.0.0.1", server))
+    theirs = Connection(redis, socket.AF_UNIX)
+    try:
+        for conn in (ours, theirs):
+            mset = ["MSET"] + [word for key in CORNER_KEYS for word in (key, b"1")]
+            assert conn.call(["FLUSHDB"], mset) == ["OK", "OK"]
+        for pattern, matches in CORNER_PATTERNS:
+            (mine,), (real,) = ours.call(["KEYS", pattern]), theirs.call(["KEYS", pattern])
+            assert sorted(mine) == sorted(real) == sorted(matches), pattern[:24]
     finally:
         ours.close()
         theirs.close()
