@@ -18,7 +18,10 @@ redirects are followed, up to ``--max-redirects``.  The client is
 the same sans-I/O parser as the server's (``trampoline.protocols.http``).
 
 It prints one line per URL (status, size, URL) and a summary; the exit
-status is 0 if every page was fetched, 1 otherwise.
+status is 0 if every page was fetched, 1 otherwise -- a URL that cannot
+be fetched (a bad host name, a redirect to no URL at all) and a page the
+crawler cannot read are errors of those pages, and the crawl goes on.  A
+root that is not an http(s) URL is a usage error (exit status 2).
 """
 
 import argparse
@@ -31,7 +34,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
 from trampoline import Queue, TaskGroup, run  # noqa: E402
-from trampoline.protocols.http_client import Fetcher  # noqa: E402
+from trampoline.protocols.http_client import Fetcher, Page  # noqa: E402
 
 USER_AGENT = "trampoline-crawler/0.1"
 
@@ -115,17 +118,31 @@ class Crawler:
         while True:
             url = yield self.queue.get()
             try:
-                page = yield self.fetcher.get(url)
-                self.pages[url] = page
-                if page.final_url != url:
-                    self.seen.add(page.final_url)
-                if _site(page.final_url) == _site(self.root):
-                    for link in links_of(page):
-                        self._add(link)
+                page = yield self._visit(url)
                 if self.on_page is not None:
-                    self.on_page(page)
+                    try:
+                        self.on_page(page)
+                    except Exception as exc:
+                        page.error = "%s: on_page: %s: %s" % (url, type(exc).__name__, exc)
             finally:
                 self.queue.task_done()
+
+    def _visit(self, url):
+        """Fetch ``url`` and queue its links; its Page.  Whatever goes wrong
+        is that page's error: a worker that died would leave the rest of
+        its work undone (and the crawl would end early, or never)."""
+        page = Page(url)
+        try:
+            page = yield self.fetcher.get(url)          # (raises nothing, it says)
+            if page.final_url != url:
+                self.seen.add(page.final_url)
+            if _site(page.final_url) == _site(self.root):
+                for link in links_of(page):
+                    self._add(link)
+        except Exception as exc:
+            page.error = "%s: %s: %s" % (url, type(exc).__name__, exc)
+        self.pages[url] = page
+        return page
 
     def _add(self, url):
         if url in self.seen or len(self.seen) >= self.max_pages:
@@ -158,8 +175,14 @@ def main(argv=None):
     parser.add_argument("--max-redirects", type=int, default=5,
                         help="redirects followed per URL (default 5)")
     args = parser.parse_args(argv)
-    if urlsplit(args.root).scheme not in ("http", "https"):
-        parser.error("the root must be an http:// or https:// URL")
+    try:
+        root = urlsplit(args.root)
+        root.port                       # (checked when read: out of range, not a number)
+    except ValueError as exc:           # "http://[::1/": Invalid IPv6 URL
+        parser.error("the root %r is not a URL: %s" % (args.root, exc))
+    if root.scheme not in ("http", "https") or not root.hostname:
+        parser.error("the root must be an http:// or https:// URL with a host, got %r"
+                     % args.root)
     for option, value, least in (("--max-pages", args.max_pages, 1),
                                  ("--connections", args.connections, 1),
                                  ("--max-redirects", args.max_redirects, 0)):

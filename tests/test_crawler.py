@@ -11,7 +11,7 @@ from net_helpers import load_example, start_server, watchdog  # noqa: F401  (aut
 from trampoline import cancel, run, sleep
 
 from trampoline.protocols import http_server
-from trampoline.protocols.http_client import Fetcher
+from trampoline.protocols.http_client import Fetcher, FetchError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -181,3 +181,85 @@ def test_the_command_line(site):
                          text=True, timeout=30)
     assert out.returncode == 1
     assert "refused" in out.stdout and out.stdout.splitlines()[-1].endswith("; 1 errors")
+
+
+def broken_links_router():
+    """/ links to /r1 (302 to a host name IDNA refuses), /r2 (302 to no URL
+    at all), /odd (HTML that Python's HTMLParser raises on) and /ok."""
+    router = http_server.Router()
+    router.add("/", lambda request: http_server.Response(
+        '<a href="/r1">1</a> <a href="/r2">2</a> <a href="/odd">odd</a> <a href="/ok">ok</a>',
+        content_type="text/html"))
+    router.add("/r1", lambda request: http_server.Response("", 302, [("Location", "http://a..b/")]))
+    router.add("/r2", lambda request: http_server.Response("", 302, [("Location", "http://[::1/x")]))
+    router.add("/odd", lambda request: http_server.Response(
+        '<a href="/ok">ok</a> <![foo[ marked ]]>', content_type="text/html"))
+    router.add("/ok", lambda request: http_server.Response("fine", content_type="text/plain"))
+    return router
+
+
+@pytest.mark.parametrize("connections", [1, 4])
+def test_bad_urls_and_bad_pages_are_those_pages_errors(run, connections):
+    """A redirect to a host name IDNA refuses or to no URL at all, a page
+    the HTML parser raises on: each is that page's error, naming it; the
+    workers live on and every other page is fetched (a worker used to die:
+    the crawl ended early, /ok cancelled -- or, with one connection, the
+    kernel found a deadlock)."""
+    def work(base, _):
+        return (yield Crawler(base + "/", connections=connections, timeout=5).crawl())
+
+    pages = run(serving(broken_links_router(), work))
+    by_path = {url.split("/", 3)[3]: page for url, page in pages.items()}
+    assert sorted(by_path) == ["", "odd", "ok", "r1", "r2"]
+    assert by_path[""].error is None and by_path["ok"].error is None
+    assert by_path["ok"].status == 200 and by_path["ok"].body == b"fine"
+    assert "/r1 -> http://a..b/: bad host name 'a..b'" in by_path["r1"].error
+    assert "/r2: bad redirect to http://[::1/x: Invalid IPv6 URL" in by_path["r2"].error
+    assert "/odd: " in by_path["odd"].error and "marked section" in by_path["odd"].error
+
+
+def test_fetch_raises_only_fetch_errors_naming_the_url(run):
+    """URLs urlsplit, IDNA or the request line refuse: a FetchError saying
+    which URL and why (a ValueError escaped, a UnicodeError from IDNA).  A
+    space or a non-ASCII character in the path goes as browsers send it."""
+    router = http_server.Router()
+    router.add("/caf\u00e9 au lait", lambda request: http_server.Response(request.target))
+
+    def work(base, _):
+        fetcher = Fetcher(connections=1, timeout=5)
+        errors = []
+        for url in ["http://a..b/", "http://[::1/x", "http://h:99999/", "http://%s/" % ("x" * 64),
+                    "http://h/\udc80", "ftp://h/"]:
+            try:
+                yield fetcher.fetch(url)
+            except FetchError as exc:
+                errors.append(str(exc))
+        response = yield fetcher.fetch(base + "/caf\u00e9 au lait")
+        fetcher.close()
+        return errors, response
+
+    errors, response = run(serving(router, work))
+    assert errors[0].startswith("http://a..b/: bad host name 'a..b'"), errors
+    assert errors[1] == "http://[::1/x: bad URL: Invalid IPv6 URL"
+    assert errors[2] == "http://h:99999/: bad port"
+    assert errors[3].startswith("http://%s/: bad host name" % ("x" * 64))
+    assert errors[4].startswith("http://h/\udc80: bad URL: ")
+    assert errors[5] == "ftp://h/: not an http(s) URL"
+    assert response.status == 200 and response.body == b"/caf%C3%A9%20au%20lait"
+
+
+def test_the_command_line_with_a_bad_root():
+    """A root whose host IDNA refuses: an error line, a page, exit status 1
+    (it said "0 pages ... 0 errors", exit 0); a root that is no URL: a
+    usage error naming it, exit status 2 (a traceback from urlsplit)."""
+    crawler = [sys.executable, os.path.join(EXAMPLES, "crawler.py")]
+    out = subprocess.run(crawler + ["http://a..b/"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert out.stdout.startswith("ERR  http://a..b/: bad host name 'a..b'"), out.stdout
+    assert out.stdout.splitlines()[-1].startswith("1 pages in ")
+    assert out.stdout.splitlines()[-1].endswith("; 1 errors")
+    for root, why in [("http://[::1/", "Invalid IPv6 URL"), ("http://h:99999/", "Port out of range")]:
+        out = subprocess.run(crawler + [root], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 2, out.stdout + out.stderr
+        assert "the root %r is not a URL: %s" % (root, why) in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr

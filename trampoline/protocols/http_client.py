@@ -23,7 +23,8 @@ framing is in doubt (bytes left over, a parser that failed), or raise
 anything but ``FetchError`` from ``fetch`` (``get`` raises nothing).
 """
 
-from urllib.parse import urljoin, urlsplit
+import re
+from urllib.parse import quote, urljoin, urlsplit
 
 from ..streams import open_connection
 from ..sync import Semaphore
@@ -34,6 +35,7 @@ __all__ = ["Fetcher", "FetchError", "Page", "REDIRECTS"]
 
 USER_AGENT = "trampoline/0.1"
 REDIRECTS = (301, 302, 303, 307, 308)
+_UNSENDABLE = re.compile("[^\x21-\x7e]+")     # what cannot go in a request line as it is
 
 
 class FetchError(Exception):
@@ -91,22 +93,7 @@ class Fetcher:
     def fetch(self, url, method="GET"):
         """``response = yield fetcher.fetch(url, method="GET")``: one request,
         no redirects followed."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError("%s: not an http(s) URL" % url)
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise FetchError("%s: bad port" % url) from None
-        key = (parts.scheme, parts.hostname, port)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        host = parts.hostname if parts.port is None else "%s:%d" % (parts.hostname, port)
-        if ":" in parts.hostname:
-            host = "[%s]" % parts.hostname + host[len(parts.hostname):]
-        request = encode_request(method, target, [("Host", host), ("User-Agent", self.user_agent),
-                                                  ("Accept-Encoding", "identity")])
+        key, request = self._request(url, method)
         yield self.slots.acquire()
         try:
             try:
@@ -117,8 +104,43 @@ class Fetcher:
                 raise FetchError("%s: bad response: %s" % (url, exc)) from None
             except OSError as exc:
                 raise FetchError("%s: %s" % (url, exc.strerror or exc)) from None
+            except ValueError as exc:   # (UnicodeError is one) what a resolver says of a name
+                raise FetchError("%s: %s" % (url, exc)) from None
         finally:
             self.slots.release()
+
+    def _request(self, url, method):
+        """``(scheme, host, port)`` and the bytes of the request for ``url``;
+        ``FetchError`` saying what is wrong with it."""
+        try:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError("%s: not an http(s) URL" % url)
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                raise FetchError("%s: bad port" % url) from None
+            try:
+                # The name as DNS and the Host header spell it (punycode):
+                # an empty or too long label is refused here, by name.
+                hostname = parts.hostname.encode("idna").decode("ascii")
+            except UnicodeError as exc:
+                raise FetchError("%s: bad host name %r: %s" % (url, parts.hostname, exc)) from None
+            target = parts.path or "/"
+            if parts.query:
+                target += "?" + parts.query
+            # What a browser sends for a space, a control or a non-ASCII
+            # character in a link: its UTF-8 bytes, percent-encoded.
+            target = _UNSENDABLE.sub(lambda found: quote(found.group(), safe=""), target)
+            host = hostname if parts.port is None else "%s:%d" % (hostname, port)
+            if ":" in hostname:
+                host = "[%s]" % hostname + host[len(hostname):]
+            request = encode_request(method, target, [("Host", host),
+                                                      ("User-Agent", self.user_agent),
+                                                      ("Accept-Encoding", "identity")])
+        except ValueError as exc:       # urlsplit's "Invalid IPv6 URL", a lone surrogate...
+            raise FetchError("%s: bad URL: %s" % (url, exc)) from None
+        return (parts.scheme, hostname, port), request
 
     def _exchange(self, key, request, method):
         """Send ``request`` and read its response, on an idle connection if
@@ -177,14 +199,23 @@ class Fetcher:
         page = Page(url)
         try:
             while True:
-                response = yield self.fetch(page.final_url)
+                try:
+                    response = yield self.fetch(page.final_url)
+                except FetchError as exc:
+                    if page.redirects:  # say where the redirects led from
+                        raise FetchError("%s -> %s" % (url, exc)) from None
+                    raise
                 location = response.header(b"location")
                 if response.status not in REDIRECTS or location is None:
                     break
                 if len(page.redirects) >= self.max_redirects:
                     raise FetchError("%s: more than %d redirects" % (url, self.max_redirects))
                 page.redirects.append(page.final_url)
-                page.final_url = urljoin(page.final_url, location.decode("latin-1"))
+                try:
+                    page.final_url = urljoin(page.final_url, location.decode("latin-1"))
+                except ValueError as exc:       # "http://[::1/x": no URL at all
+                    raise FetchError("%s: bad redirect to %s: %s"
+                                     % (page.final_url, location.decode("latin-1"), exc)) from None
             page.status = response.status
             page.headers = response.headers
             page.body = response.body
