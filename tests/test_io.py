@@ -571,6 +571,66 @@ def test_listen_replaces_a_stale_unix_socket_file(tmp_path):
         assert listener.getsockname() == path
 
 
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix sockets here")
+def test_listen_leaves_a_live_unix_socket_alone(tmp_path):
+    """listen(path) where a server listens: OSError(EADDRINUSE) naming the
+    path, as a TCP port in use says; the first server keeps its socket
+    file and its clients (the second used to unlink it and take over)."""
+    path = str(tmp_path / "live.sock")
+    with listen(path) as first:
+        with pytest.raises(OSError) as error:
+            listen(path)
+        assert error.value.errno == errno.EADDRINUSE
+        assert "cannot listen on %r: a server is listening there" % path in str(error.value)
+        with socket.socket(socket.AF_UNIX) as client:
+            client.connect(path)                # still the first server's path
+            client.sendall(b"still here")
+            first.settimeout(5)
+            got = b""
+            while not got:                      # (the check's connection came first: empty)
+                peer, _ = first.accept()
+                with peer:
+                    peer.settimeout(5)
+                    got = peer.recv(100)
+            assert got == b"still here"
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix sockets here")
+def test_listen_leaves_a_live_unix_socket_with_a_full_backlog_alone(tmp_path):
+    """A server too busy to accept: its path is still in use (the check
+    that it is alive does not wait for it)."""
+    path = str(tmp_path / "busy.sock")
+    fillers = []
+    with listen(path, backlog=0):
+        try:
+            while True:                         # fill the backlog
+                filler = socket.socket(socket.AF_UNIX)
+                fillers.append(filler)
+                filler.setblocking(False)
+                filler.connect(path)
+        except BlockingIOError:
+            pass
+        with pytest.raises(OSError) as error:
+            listen(path)
+        assert error.value.errno == errno.EADDRINUSE
+        assert "cannot listen on %r: a server is listening there" % path in str(error.value)
+        assert os.path.exists(path)
+    for filler in fillers:
+        filler.close()
+
+
+def test_listen_never_removes_a_file_that_is_not_a_socket(tmp_path):
+    """A regular file at the path: OSError(EADDRINUSE) saying it is not a
+    socket; the file is untouched."""
+    path = tmp_path / "notes.txt"
+    path.write_text("keep me")
+    with pytest.raises(OSError) as error:
+        listen(str(path))
+    assert error.value.errno == errno.EADDRINUSE
+    assert "%r: a file that is not a socket is there" % str(path) in str(error.value)
+    assert path.read_text() == "keep me"
+
+
 def test_listen_gives_a_nonblocking_reusable_tcp_listener():
     """listen(("127.0.0.1", 0)) is non-blocking, SO_REUSEADDR, bound to a free port."""
     with listen(("127.0.0.1", 0)) as listener:

@@ -6,9 +6,11 @@ and says what is wrong with it by name.  It never blocks and never touches
 the kernel.
 """
 
+import errno
 import os
 import socket
 import ssl
+import stat
 from typing import Any, Optional
 
 __all__ = ["listen", "check_port", "server_context"]
@@ -50,9 +52,13 @@ def listen(address: Any, *, backlog: int = 1024,
     ``address`` is ``(host, port)`` for TCP -- IPv6 when ``host`` contains a
     colon, IPv4 otherwise; port 0 picks a free port (read it back with
     ``sock.getsockname()``) -- or a path (``str`` or ``bytes``) for a Unix
-    socket (a stale socket file at that path is replaced).  ``SO_REUSEADDR``
-    is set for TCP, so a restarted server can bind at once; ``reuse_port``
-    sets ``SO_REUSEPORT`` (several processes sharing one port).
+    socket.  A socket file already at that path is replaced only if it is
+    stale (connecting to it is refused: its server died without removing
+    it); if a server answers there, or the file is not a socket, it is left
+    alone and ``OSError(EADDRINUSE)`` says so, naming the path, as for a
+    TCP port in use.  ``SO_REUSEADDR`` is set for TCP, so a restarted
+    server can bind at once; ``reuse_port`` sets ``SO_REUSEPORT`` (several
+    processes sharing one port).
     """
     if isinstance(address, (str, bytes, os.PathLike)):
         family = socket.AF_UNIX
@@ -68,8 +74,8 @@ def listen(address: Any, *, backlog: int = 1024,
     try:
         if family != socket.AF_UNIX:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        elif _is_socket_file(address):
-            os.unlink(address)
+        else:
+            _remove_stale_socket(address)
         if reuse_port:
             if not hasattr(socket, "SO_REUSEPORT"):   # pragma: no cover - not Linux
                 raise OSError("listen(): SO_REUSEPORT is not supported here")
@@ -88,12 +94,45 @@ def listen(address: Any, *, backlog: int = 1024,
     return sock
 
 
-def _is_socket_file(path):
-    import stat
+def _remove_stale_socket(path):
+    """Unlink the socket file at ``path`` if it is stale (its server is
+    gone: connecting is refused).  ``OSError(EADDRINUSE)`` naming the path
+    if a server answers there, or if the file there is not a socket (it is
+    never removed); nothing if there is no file."""
     try:
-        return stat.S_ISSOCK(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):       # nothing there, or an abstract name: bind decides
+        return
+    if not stat.S_ISSOCK(mode):
+        raise _in_use(path, "a file that is not a socket is there (it is not removed)")
+    # A non-blocking connect to a Unix socket never waits: it is accepted
+    # into the backlog (a server), refused (stale), or EAGAIN (a server
+    # whose backlog is full).  A live server sees a client come and go.
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.setblocking(False)
+        probe.connect(path)
+    except ConnectionRefusedError:
+        try:
+            os.unlink(path)             # stale: its server died without removing it
+        except FileNotFoundError:
+            pass
+        return
+    except FileNotFoundError:           # removed meanwhile
+        return
+    except BlockingIOError:
+        raise _in_use(path, "a server is listening there (its backlog is full)") from None
+    except OSError as exc:              # a datagram socket (EPROTOTYPE), no permission...
+        raise _in_use(path, "a socket file is there, and connecting to it says: %s "
+                      "(it is not removed)" % (exc.strerror or exc)) from None
+    finally:
+        probe.close()
+    raise _in_use(path, "a server is listening there")
+
+
+def _in_use(path, why):
+    return OSError(errno.EADDRINUSE, "%s: cannot listen on %s: %s"
+                   % (os.strerror(errno.EADDRINUSE), _format(path), why))
 
 
 def _format(address):
