@@ -871,7 +871,8 @@ def test_unix_server_leaves_a_replacement_socket_alone(run, tmp_path):
         ready = Future()
         server = yield spawn(unix_server(path, echo, ready=ready))
         yield ready
-        other = listen(path)                        # replaces the socket file
+        os.unlink(path)                             # somebody removed it and
+        other = listen(path)                        # started another server there
         yield cancel(server)
         assert os.path.exists(path)
         other.close()
