@@ -585,9 +585,9 @@ def glob_matcher(pattern):
     Redis 7's ``stringmatchlen`` reads them, odd corners included: an
     unterminated set ends with the pattern, a reversed range is swapped,
     range ends compare as C's signed ``char`` (``[a-\\xff]`` is
-    ``\\xff`` and ``\\x00``-``a``, as on x86-64), ``""`` matches no
-    pattern but ``""``, and a pattern whose 1001st ``*`` has more after it
-    matches nothing (Redis's nesting limit).
+    ``\\xff`` and ``\\x00``-``a``, as on x86-64), an empty key matches
+    only the empty pattern, and a pattern whose 1001st ``*`` has more after
+    it matches nothing (Redis's nesting limit).
 
     It takes time linear in the pattern and the key for the common cases,
     O(len(pattern) x len(key)) at worst, whatever the pattern: the parts
