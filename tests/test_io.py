@@ -619,6 +619,23 @@ def test_listen_leaves_a_live_unix_socket_with_a_full_backlog_alone(tmp_path):
         filler.close()
 
 
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix sockets here")
+def test_listen_leaves_a_live_datagram_socket_alone(tmp_path):
+    """A live Unix datagram socket at the path (a stream connect to it is
+    refused with EPROTOTYPE, not ECONNREFUSED): in use, not removed."""
+    path = str(tmp_path / "dgram.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as other:
+        other.bind(path)
+        with pytest.raises(OSError) as error:
+            listen(path)
+        assert error.value.errno == errno.EADDRINUSE
+        assert "cannot listen on %r: a socket file is there, and connecting to it says: " \
+            % path in str(error.value)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+            sender.sendto(b"still mine", path)
+            assert other.recv(100) == b"still mine"
+
+
 def test_listen_never_removes_a_file_that_is_not_a_socket(tmp_path):
     """A regular file at the path: OSError(EADDRINUSE) saying it is not a
     socket; the file is untouched."""
