@@ -190,8 +190,9 @@ def broken_links_router():
     router.add("/", lambda request: http_server.Response(
         '<a href="/r1">1</a> <a href="/r2">2</a> <a href="/odd">odd</a> <a href="/ok">ok</a>',
         content_type="text/html"))
-    router.add("/r1", lambda request: http_server.Response("", 302, [("Location", "http://a..b/")]))
-    router.add("/r2", lambda request: http_server.Response("", 302, [("Location", "http://[::1/x")]))
+    for path, location in [("/r1", "http://a..b/"), ("/r2", "http://[::1/x")]:
+        router.add(path, lambda request, location=location: http_server.Response(
+            "", 302, [("Location", location)]))
     router.add("/odd", lambda request: http_server.Response(
         '<a href="/ok">ok</a> <![foo[ marked ]]>', content_type="text/html"))
     router.add("/ok", lambda request: http_server.Response("fine", content_type="text/plain"))
@@ -258,7 +259,8 @@ def test_the_command_line_with_a_bad_root():
     assert out.stdout.startswith("ERR  http://a..b/: bad host name 'a..b'"), out.stdout
     assert out.stdout.splitlines()[-1].startswith("1 pages in ")
     assert out.stdout.splitlines()[-1].endswith("; 1 errors")
-    for root, why in [("http://[::1/", "Invalid IPv6 URL"), ("http://h:99999/", "Port out of range")]:
+    for root, why in [("http://[::1/", "Invalid IPv6 URL"),
+                      ("http://h:99999/", "Port out of range")]:
         out = subprocess.run(crawler + [root], capture_output=True, text=True, timeout=30)
         assert out.returncode == 2, out.stdout + out.stderr
         assert "the root %r is not a URL: %s" % (root, why) in out.stderr, out.stderr

@@ -104,8 +104,8 @@ class Fetcher:
                 raise FetchError("%s: bad response: %s" % (url, exc)) from None
             except OSError as exc:
                 raise FetchError("%s: %s" % (url, exc.strerror or exc)) from None
-            except ValueError as exc:   # (UnicodeError is one) what a resolver says of a name
-                raise FetchError("%s: %s" % (url, exc)) from None
+            except ValueError as exc:   # pragma: no cover - defensive: _request checked the name
+                raise FetchError("%s: %s" % (url, exc)) from None     # (IDNA's UnicodeError...)
         finally:
             self.slots.release()
 
