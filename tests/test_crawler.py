@@ -2,8 +2,10 @@
 HTTP server, both in one kernel (and once as two processes)."""
 
 import os
+import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
@@ -183,6 +185,9 @@ def test_the_command_line(site):
     assert "refused" in out.stdout and out.stdout.splitlines()[-1].endswith("; 1 errors")
 
 
+ODD_HTML = '<a href="/ok">ok</a> <![foo[ marked ]]>'     # HTMLParser raises (3.8-3.13)
+
+
 def broken_links_router():
     """/ links to /r1 (302 to a host name IDNA refuses), /r2 (302 to no URL
     at all), /odd (HTML that Python's HTMLParser raises on) and /ok."""
@@ -193,8 +198,7 @@ def broken_links_router():
     for path, location in [("/r1", "http://a..b/"), ("/r2", "http://[::1/x")]:
         router.add(path, lambda request, location=location: http_server.Response(
             "", 302, [("Location", location)]))
-    router.add("/odd", lambda request: http_server.Response(
-        '<a href="/ok">ok</a> <![foo[ marked ]]>', content_type="text/html"))
+    router.add("/odd", lambda request: http_server.Response(ODD_HTML, content_type="text/html"))
     router.add("/ok", lambda request: http_server.Response("fine", content_type="text/plain"))
     return router
 
@@ -216,7 +220,43 @@ def test_bad_urls_and_bad_pages_are_those_pages_errors(run, connections):
     assert by_path["ok"].status == 200 and by_path["ok"].body == b"fine"
     assert "/r1 -> http://a..b/: bad host name 'a..b'" in by_path["r1"].error
     assert "/r2: bad redirect to http://[::1/x: Invalid IPv6 URL" in by_path["r2"].error
-    assert "/odd: " in by_path["odd"].error and "marked section" in by_path["odd"].error
+    if html_parser_raises(ODD_HTML):
+        # (AssertionError "unknown status keyword ... in marked section" from
+        # 3.10 on, NotImplementedError "... must override error()" before)
+        assert re.search(r"/odd: (AssertionError|NotImplementedError): ", by_path["odd"].error)
+    else:                                       # pragma: no cover - a parser that copes
+        assert by_path["odd"].error is None
+
+
+def html_parser_raises(text):
+    try:
+        parser = HTMLParser()
+        parser.feed(text)
+        parser.close()
+    except Exception:
+        return True
+    return False                                # pragma: no cover - a later Python's
+
+
+def test_a_callback_that_raises_loses_no_worker(run):
+    """on_page raising for one page: that page's error says so, and every
+    other page is still fetched, with one worker (it died, and with it the
+    crawl: a deadlock)."""
+    seen = []
+
+    def on_page(page):
+        seen.append(page.url.rsplit("/", 1)[1])
+        if page.url.endswith("/r1"):
+            raise RuntimeError("the report failed")
+
+    def work(base, _):
+        return (yield Crawler(base + "/", connections=1, workers=1, timeout=5,
+                              on_page=on_page).crawl())
+
+    pages = run(serving(broken_links_router(), work))
+    assert sorted(seen) == ["", "odd", "ok", "r1", "r2"]
+    (r1,) = [page for url, page in pages.items() if url.endswith("/r1")]
+    assert r1.error.endswith("/r1: on_page: RuntimeError: the report failed"), r1.error
 
 
 def test_fetch_raises_only_fetch_errors_naming_the_url(run):
