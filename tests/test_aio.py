@@ -273,3 +273,35 @@ def test_closing_an_asyncio_thread_cancels_what_still_runs_there():
     thread.close()
     assert cancelled_there.is_set() and started.cancelled()
     assert loop.is_closed()
+
+
+def test_a_driver_whose_kernel_was_closed_first_stops_quietly_and_lets_go():
+    async def main():
+        loop = asyncio.get_running_loop()
+        kernel = Kernel()
+        fd = kernel.fileno()
+        driver = AsyncioDriver(kernel)
+        def sleeper():
+            yield sleep(3600)
+
+        kernel.spawn(sleeper())
+        driver.step()
+        kernel.close()
+        assert repr(driver).startswith("<AsyncioDriver driving <Kernel ")
+        driver.step()                           # what its timer or reader would call
+        assert repr(driver).startswith("<AsyncioDriver closed <Kernel ")
+        assert not loop.remove_reader(fd)       # no longer watched
+        driver.close()                          # harmless
+        with pytest.raises(RuntimeError, match="closed"):   # not "already driven"
+            AsyncioDriver(kernel)
+
+        kernel2 = Kernel()
+        driver2 = AsyncioDriver(kernel2)
+        fd2 = kernel2.fileno()
+        kernel2.close()
+        driver2.close()                         # the driver closed second: fine too
+        assert not loop.remove_reader(fd2)
+        with pytest.raises(RuntimeError, match="closed"):
+            AsyncioDriver(kernel2)
+
+    asyncio_run(main())

@@ -130,3 +130,13 @@ def test_spawn_or_run_once_from_another_thread_while_running_is_refused():
         kernel.run(main(kernel))
     assert len(errors) == 2 and "spawn_threadsafe" in errors[0]
     assert "running in another thread" in errors[1]
+
+
+@pytest.mark.parametrize("selector", [None, selectors.PollSelector], ids=["epoll", "poll"])
+def test_a_closed_kernel_says_so_in_its_repr_and_has_no_fileno(selector):
+    with Kernel(selector=selector and selector()) as kernel:
+        assert not repr(kernel).endswith(" closed>")
+    assert repr(kernel).endswith(" closed>")
+    assert "closed" in "%s %r" % (kernel, kernel._poller)     # print(), logging's %r
+    with pytest.raises(RuntimeError, match="Kernel.fileno\\(\\): this Kernel is closed"):
+        kernel.fileno()

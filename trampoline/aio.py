@@ -76,14 +76,20 @@ class AsyncioDriver:
         self.loop = loop if loop is not None else asyncio.get_running_loop()
         self._timer = None              # type: Optional[asyncio.TimerHandle]
         self._closed = False
-        self.loop.add_reader(kernel.fileno(), self.step)
+        # Kept: once the kernel is closed it has no descriptor to ask for.
+        self._fd = kernel.fileno()
+        self.loop.add_reader(self._fd, self.step)
         _drivers[kernel] = self
         self.schedule()
 
     def step(self) -> None:
         """One round of the kernel, then the timer for the next.  asyncio
-        calls it; call it yourself after ``kernel.spawn`` if you like."""
+        calls it; call it yourself after ``kernel.spawn`` if you like.
+        Once the kernel is closed it does nothing (the driver closes)."""
         if self._closed:
+            return
+        if self.kernel._closed:         # closed under us: stop driving it
+            self.close()
             return
         self.kernel.run_once(0)
         self.schedule()
@@ -94,7 +100,7 @@ class AsyncioDriver:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._closed:
+        if self._closed or self.kernel._closed:
             return
         delay = self.kernel.next_deadline()
         if delay is not None:
@@ -126,7 +132,7 @@ class AsyncioDriver:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.loop.remove_reader(self.kernel.fileno())
+        self.loop.remove_reader(self._fd)
         del _drivers[self.kernel]
 
     async def __aenter__(self) -> "AsyncioDriver":

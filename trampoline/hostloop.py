@@ -166,6 +166,8 @@ class FromOutside:
         process (including calls and tasks handed in by other threads): the
         epoll (or kqueue) descriptor itself.  Watch it from a host loop and
         call run_once() when it is readable."""
+        if self._closed:
+            raise RuntimeError("Kernel.fileno(): this Kernel is closed")
         try:
             return self._poller.fileno()
         except AttributeError:

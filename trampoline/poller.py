@@ -52,6 +52,8 @@ class EpollPoller:
         self._epoll.close()
 
     def __repr__(self) -> str:
+        if self._epoll.closed:
+            return "<EpollPoller closed>"
         return "<EpollPoller fd=%d>" % self._epoll.fileno()
 
 
