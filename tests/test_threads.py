@@ -7,6 +7,9 @@ started never runs; idle workers end.  Threads and tasks synchronise with
 threading.Event (thread side) and Futures (task side), never with sleeps.
 """
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -207,3 +210,36 @@ def test_exception_from_the_thread_propagates_through_join(run):
         return info.value.__cause__
 
     assert isinstance(run(main()), ValueError)
+
+
+FORKED_CHILD = r"""
+import os, time
+from trampoline import run, run_in_thread, timeout_after
+from trampoline.threads import default_pool
+
+def job():
+    return (yield run_in_thread(os.getpid))
+
+assert run(job()) == os.getpid()
+deadline = time.monotonic() + 10        # until its worker waits for the next job
+while "idle=1" not in repr(default_pool()):
+    assert time.monotonic() < deadline, repr(default_pool())
+    time.sleep(0.001)
+pid = os.fork()
+if pid == 0:
+    try:
+        print("child:", run(timeout_after(5, job())) == os.getpid(), flush=True)
+    finally:
+        os._exit(0)
+os.waitpid(pid, 0)
+print("parent:", run(job()) == os.getpid(), flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_its_calls_in_threads_of_its_own():
+    """The child of a fork has none of its parent's worker threads: its
+    pool must not count the parent's idle worker as its own and wait for it."""
+    done = subprocess.run([sys.executable, "-c", FORKED_CHILD], capture_output=True,
+                          text=True, timeout=30)
+    assert done.stdout == "child: True\nparent: True\n", done.stdout + done.stderr

@@ -45,6 +45,7 @@ parser.add_argument("--crash", action="store_true")
 parser.add_argument("--block", action="store_true")
 parser.add_argument("--quick", type=float, default=workers.QUICK)
 parser.add_argument("--kill-margin", type=float, default=workers.KILL_MARGIN)
+parser.add_argument("--thread-first", action="store_true")
 args = parser.parse_args()
 workers.QUICK, workers.KILL_MARGIN = args.quick, args.kill_margin
 
@@ -65,6 +66,9 @@ def slow(stream, address):
 if args.crash:
     os.register_at_fork(after_in_child=lambda: os._exit(3))
 logging.basicConfig(level=logging.INFO, format="%(message)s")
+if args.thread_first:                   # (as a host name look-up does)
+    from trampoline import run, run_in_thread
+    run(run_in_thread(os.getpid))
 run_server("127.0.0.1", 0, slow, workers=args.workers, grace=args.grace,
            ready=lambda address: print("listening on %s:%d" % address, flush=True))
 print("stopped", flush=True)
@@ -481,6 +485,27 @@ def test_forking_with_other_threads_running_is_refused():
     finally:
         release.set()
         other.join()
+
+
+def test_trampolines_own_idle_worker_threads_do_not_stop_the_fork(server, slow_server):
+    """A look-up in a thread just before run_server left a worker thread
+    waiting for its next job: it ends, rather than refuse the fork."""
+    proc = server(slow_server("--workers", "2", "--thread-first"))
+    proc.started(2)
+    with proc.connect() as sock:
+        sock.sendall(b"hello\n")
+        assert read_line(sock) == b"working\n"
+    proc.proc.send_signal(signal.SIGTERM)
+    assert proc.proc.wait(10) == 0
+
+
+def read_line(sock):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(1)
+        assert chunk, "connection closed after %r" % data
+        data += chunk
+    return data
 
 
 def test_forking_from_another_thread_is_refused():

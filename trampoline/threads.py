@@ -24,9 +24,11 @@ call running; the outcome is dropped), or reach into the kernel's insides
 import contextvars
 import os
 import threading
+import time
+import weakref
 from collections import deque
 from types import coroutine
-from typing import Any, Callable, Deque, Generator, TypeVar
+from typing import Any, Callable, Deque, Generator, List, TypeVar
 
 from .kernel import WaitQueue
 from .traps import _describe, current_kernel, park
@@ -65,7 +67,10 @@ class _Job:
             self.result = self.context.run(self.func, *self.args)
         except BaseException as exc:    # everything goes back to the task
             self.error = exc
-        self.kernel.call_threadsafe(self._deliver)
+        try:
+            self.kernel.call_threadsafe(self._deliver)
+        except RuntimeError:            # the kernel was closed meanwhile: nobody waits
+            pass
 
     def _deliver(self):
         """In the kernel's thread: wake the task that waits for this job.
@@ -83,6 +88,10 @@ class WorkerPool:
     A worker idle for ``idle_timeout`` seconds ends.  Workers are daemon
     threads: a call still blocked when the program ends does not keep it
     alive.  One pool may serve several kernels, in several threads.
+
+    A process forked from this one starts with no workers and no jobs (the
+    parent's are the parent's), and starts workers of its own as it needs
+    them.
     """
 
     def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS, *, idle_timeout: float = 10.0,
@@ -93,12 +102,22 @@ class WorkerPool:
         self.max_workers = max_workers
         self.idle_timeout = idle_timeout
         self.name = name
+        self._started = 0                   # threads ever started (names them)
+        self._reset()
+        _pools.add(self)
+
+    def _reset(self):
+        """No workers, no jobs: a new pool (and, after a fork, the child's:
+        the parent's threads are not there, and a lock one of them held
+        would stay held)."""
         self._jobs = deque()                # type: Deque[_Job]  # no worker has taken them yet
         self._lock = threading.Lock()
         self._work_to_do = threading.Condition(self._lock)
         self._workers = 0                   # threads alive
         self._idle = 0                      # of which waiting for a job
-        self._started = 0                   # threads ever started (names them)
+        self._retiring = False              # (see _retire)
+        self._retired = threading.Condition(self._lock)
+        self._gone = []                     # type: List[threading.Thread]  # retired, to join
 
     @property
     def workers(self) -> int:
@@ -145,19 +164,50 @@ class WorkerPool:
             self._work_to_do.notify()
 
     def _work(self):
-        """A worker thread: take jobs until none comes for idle_timeout."""
+        """A worker thread: take jobs until none comes for idle_timeout
+        (or, while the pool retires its workers, until none is left)."""
         jobs = self._jobs
         while True:
             with self._lock:
                 while not jobs:
+                    if self._retiring:
+                        self._leave()
+                        return
                     self._idle += 1
                     woken = self._work_to_do.wait(self.idle_timeout)
                     self._idle -= 1
                     if not woken and not jobs:
-                        self._workers -= 1
+                        self._leave()
                         return
                 job = jobs.popleft()
             job.run()
+
+    def _leave(self):
+        """A worker ends (the lock held)."""
+        self._workers -= 1
+        if self._retiring:
+            self._gone.append(threading.current_thread())
+            self._retired.notify_all()
+
+    def _retire(self, timeout):
+        """End every worker as soon as it has no job, and wait (at most
+        ``timeout`` seconds) until their threads are gone.  For a fork
+        (``run_server(workers=N)``): a child gets only the forking thread,
+        and a lock another thread held then would stay held in the child.
+        Workers start again with the next job."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._retiring = True
+            self._work_to_do.notify_all()
+            try:
+                while self._workers and self._retired.wait(
+                        max(deadline - time.monotonic(), 0)):
+                    pass
+            finally:
+                self._retiring = False
+            gone, self._gone = self._gone, []
+        for thread in gone:             # (out of the lock: they are returning now)
+            thread.join(timeout)
 
     def __repr__(self):
         return "<WorkerPool workers=%d/%d idle=%d queued=%d>" % (
@@ -166,6 +216,29 @@ class WorkerPool:
 
 _default_pool = None
 _default_pool_lock = threading.Lock()
+
+#: Every pool, for retire_workers and for a forked child to reset.
+_pools = weakref.WeakSet()  # type: weakref.WeakSet[WorkerPool]
+
+
+def _retire_workers(timeout: float = 2.0) -> None:
+    """End the worker threads of every pool that have no job, and wait
+    until they are gone: a process about to fork (``run_server``) must not
+    count trampoline's own idle threads as threads running.  (Threads
+    still busy with a call stay.)"""
+    for pool in list(_pools):
+        pool._retire(timeout)
+
+
+def _after_fork_in_child():
+    global _default_pool_lock
+    _default_pool_lock = threading.Lock()
+    for pool in list(_pools):
+        pool._reset()
+
+
+if hasattr(os, "register_at_fork"):    # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def default_pool():

@@ -73,6 +73,7 @@ from .errors import TaskError, TrampolineError
 from .runner import run
 from .net import check_port, listen
 from .streams import _check_server_args, _HandOver, _serve
+from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, join, read, spawn
 
@@ -215,6 +216,11 @@ def _check_can_fork():
         raise RuntimeError("run_server(workers=N) must be called from the main thread "
                            "(it handles SIGINT, SIGTERM and SIGCHLD)")
     others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    if others:
+        # Those of run_in_thread's pools (a look-up before this call) that
+        # have no call to make end now, and start again when needed.
+        _retire_workers()
+        others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     if others:
         # A forked child gets only the forking thread; a lock another thread
         # held (in logging, in malloc ...) would stay locked in the child.
