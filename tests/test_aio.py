@@ -3,7 +3,10 @@ awaited from trampoline tasks -- over real sockets, with both loops' own
 cancellation."""
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -305,3 +308,31 @@ def test_a_driver_whose_kernel_was_closed_first_stops_quietly_and_lets_go():
             AsyncioDriver(kernel2)
 
     asyncio_run(main())
+
+
+FORKED_CHILD = r"""
+import asyncio, os
+from trampoline import run, timeout_after
+from trampoline.aio import await_asyncio
+
+def job(who):
+    return (yield await_asyncio(asyncio.sleep(0, who)))
+
+print(run(job("parent")), flush=True)
+pid = os.fork()
+if pid == 0:
+    try:
+        print(run(timeout_after(5, job("child"))), flush=True)
+    finally:
+        os._exit(0)
+os.waitpid(pid, 0)
+print(run(job("parent again")), flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_awaits_asyncio_on_a_loop_of_its_own():
+    """The parent's asyncio thread is not in the child: the child starts one."""
+    done = subprocess.run([sys.executable, "-W", "error::ResourceWarning", "-c", FORKED_CHILD],
+                          capture_output=True, text=True, timeout=30)
+    assert done.stdout == "parent\nchild\nparent again\n", done.stdout + done.stderr

@@ -31,6 +31,7 @@ asyncio task running for a trampoline task that has gone.
 """
 
 import asyncio
+import os
 import threading
 import weakref
 from types import coroutine
@@ -203,10 +204,20 @@ class AsyncioThread:
     """An asyncio loop running in a daemon thread of its own, for
     ``await_asyncio``.  Started on first use; ``close()`` stops it (the
     asyncio tasks still running there are cancelled first).  One may serve
-    several kernels."""
+    several kernels.  In a process forked from this one it starts a loop
+    of its own on first use (the parent's thread is not there)."""
 
     def __init__(self, name: str = "trampoline-asyncio") -> None:
         self.name = name
+        self._forget()
+        _asyncio_threads.add(self)
+
+    def _forget(self) -> None:
+        """Not started (and, in a forked child, the parent's loop forgotten:
+        its thread is not there, and a lock held then would stay held)."""
+        loop = getattr(self, "_loop", None)
+        if loop is not None:            # kept, so that it never warns it was not closed:
+            _left_in_parent.append(loop)    # it cannot be closed here, as it "runs"
         self._lock = threading.Lock()
         self._loop = None               # type: Optional[asyncio.AbstractEventLoop]
         self._thread = None             # type: Optional[threading.Thread]
@@ -253,6 +264,20 @@ class AsyncioThread:
     def __repr__(self) -> str:
         return "<AsyncioThread %s>" % ("running" if self._loop is not None else "idle")
 
+
+#: Every AsyncioThread, for a forked child to reset; and the loops a
+#: forked child inherited from its parent's AsyncioThreads.
+_asyncio_threads = weakref.WeakSet()   # type: weakref.WeakSet[AsyncioThread]
+_left_in_parent = []                    # type: List[asyncio.AbstractEventLoop]
+
+
+def _after_fork_in_child() -> None:
+    for each in list(_asyncio_threads):
+        each._forget()
+
+
+if hasattr(os, "register_at_fork"):    # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 _default_thread = AsyncioThread()
 
