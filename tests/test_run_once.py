@@ -4,10 +4,11 @@ import select
 import selectors
 import socket
 import threading
+from fractions import Fraction
 
 import pytest
 
-from trampoline import Kernel, VirtualClock, read, sleep
+from trampoline import Future, Kernel, VirtualClock, read, sleep
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
 
@@ -140,3 +141,50 @@ def test_a_closed_kernel_says_so_in_its_repr_and_has_no_fileno(selector):
     assert "closed" in "%s %r" % (kernel, kernel._poller)     # print(), logging's %r
     with pytest.raises(RuntimeError, match="Kernel.fileno\\(\\): this Kernel is closed"):
         kernel.fileno()
+
+
+@pytest.mark.parametrize("selector", [None, selectors.PollSelector, selectors.SelectSelector],
+                         ids=["epoll", "poll", "select"])
+def test_a_host_loop_blocks_until_io_a_thread_or_a_timer_wakes_the_kernel(selector):
+    """run_once(None) (what next_deadline() says when only I/O or another
+    thread can wake a task) waits for that; a huge timeout waits as long
+    as it must and no error comes of its size."""
+    answer = Future()
+    got = []
+
+    def waiter():
+        got.append((yield answer))
+
+    def nap():
+        yield sleep(0.01)
+
+    with Kernel(selector=selector and selector()) as kernel:
+        task = kernel.spawn(waiter())
+        kernel.run_once()
+        assert kernel.next_deadline() is None
+        thread = threading.Thread(target=answer.set_result, args=(42,))
+        thread.start()
+        while not task.done:            # (a round for the wake-up, one for the task)
+            kernel.run_once(kernel.next_deadline())
+        thread.join()
+        assert got == [42]
+        for timeout in (float("inf"), 1e10, 3e6):
+            napper = kernel.spawn(nap())
+            kernel.run_once(timeout)    # it starts its nap; the round waits for its timer,
+            while kernel.next_deadline() != 0:      # not for the timeout
+                kernel.run_once(timeout)
+            kernel.call_threadsafe(got.append, timeout)
+            kernel.run_once(timeout)    # it ends; then the call wakes the poller
+            assert napper.done and got[-1] == timeout
+        assert kernel.next_deadline() is None
+
+
+def test_a_bad_run_once_timeout_is_named():
+    with Kernel() as kernel:
+        with pytest.raises(TypeError, match=r"run_once\(\): timeout must be a number of seconds "
+                                            r"or None, got '1'"):
+            kernel.run_once("1")
+        with pytest.raises(ValueError, match="got nan"):
+            kernel.run_once(float("nan"))
+        kernel.run_once(Fraction(1, 1000))     # other kinds of number are fine
+        kernel.run_once(-1)                     # in the past: no wait at all

@@ -21,6 +21,7 @@ module must never import the kernel (the kernel imports it).
 
 import contextvars
 import logging
+import numbers
 import socket
 import threading
 import time
@@ -28,6 +29,7 @@ from collections import deque
 from typing import Any, Callable, Deque, Optional, Tuple  # noqa: F401 (type comments)
 
 from .task import CoroutineLike, Task
+from .timers import MAX_TIMEOUT
 from .traps import _check_coro
 
 __all__ = ["running", "running_kernel", "current_task"]  # (FromOutside: documented as Kernel's)
@@ -120,13 +122,22 @@ class FromOutside:
                                "kernel runs; use kernel.spawn_threadsafe(coro)")
         return self._spawn(coro, name)
 
-    def run_once(self, timeout: float = 0) -> None:
+    def run_once(self, timeout: Optional[float] = 0) -> None:
         """One round of the loop: run the tasks that are ready (each until it
-        blocks, or for its budget), wait at most ``timeout`` seconds for I/O
-        (not at all while tasks are still ready) and make its waiters ready,
+        blocks, or for its budget), wait for I/O and make its waiters ready,
         then fire due timers.  Tasks still alive afterwards stay alive for
         the next round; ``close()`` ends them without their cleanup, so let
-        them finish (or cancel them and run rounds) first."""
+        them finish (or cancel them and run rounds) first.
+
+        The wait for I/O (a call or task handed in by another thread counts)
+        lasts at most ``timeout`` seconds, and not past the next timer: not
+        at all while tasks are still ready.  ``None`` (or ``inf``) sets no
+        limit but the timers -- a host loop with nothing else to do blocks
+        with ``run_once(kernel.next_deadline())``.  A single wait lasts at
+        most an hour (``timers.MAX_TIMEOUT``: the system's limit is near)."""
+        if timeout is not None and not (type(timeout) is int or type(timeout) is float
+                                        and timeout == timeout):
+            timeout = _seconds(timeout)
         if self._closed:
             raise RuntimeError("this Kernel is closed")
         if getattr(running, "kernel", None) is not None:
@@ -138,9 +149,9 @@ class FromOutside:
         try:
             self._run_until(_true)          # runs the ready tasks once
             wait = self.next_deadline()
-            if wait is None or wait > timeout:
+            if wait is None or (timeout is not None and wait > timeout):
                 wait = timeout
-            self._poll(max(wait, 0))
+            self._poll(MAX_TIMEOUT if wait is None or wait > MAX_TIMEOUT else max(wait, 0))
         finally:
             running.kernel = None
             self._running = False
@@ -193,6 +204,18 @@ class FromOutside:
 
 def _true():
     return True
+
+
+def _seconds(timeout):
+    """run_once's ``timeout``, when not a plain int or float: a number of
+    seconds it must be, and not NaN."""
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError("run_once(): timeout must be a number of seconds or None, got %r"
+                        % (timeout,))
+    timeout = float(timeout)
+    if timeout != timeout:
+        raise ValueError("run_once(): timeout must be a number of seconds or None, got nan")
+    return timeout
 
 
 def running_kernel() -> Any:
