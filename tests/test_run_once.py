@@ -188,3 +188,46 @@ def test_a_bad_run_once_timeout_is_named():
             kernel.run_once(float("nan"))
         kernel.run_once(Fraction(1, 1000))     # other kinds of number are fine
         kernel.run_once(-1)                     # in the past: no wait at all
+
+
+def test_run_or_close_from_another_thread_while_it_runs_is_refused():
+    """Another thread's run() would cancel the running kernel's tasks at
+    its shutdown; its close() would pull the poller from under it."""
+    inside, release = threading.Event(), Future()
+    outcome = []
+
+    def main():
+        inside.set()
+        return (yield release)
+
+    def other():
+        yield sleep(0)
+
+    def in_a_thread(kernel, host_loop):
+        if host_loop:
+            task = kernel.spawn(main())
+            kernel.run_once(None)       # a round: main runs, then it waits in the poller
+            while not task.done:
+                kernel.run_once(kernel.next_deadline())
+            outcome.append(task.result)
+        else:
+            outcome.append(kernel.run(main()))
+
+    for host_loop in (False, True):
+        inside.clear()
+        release = Future()
+        with Kernel() as kernel:
+            thread = threading.Thread(target=in_a_thread, args=(kernel, host_loop))
+            thread.start()
+            assert inside.wait(10)
+            coro = other()
+            with pytest.raises(RuntimeError, match=r"run\(\): this kernel is running in "
+                                                   r"another thread .*spawn_threadsafe"):
+                kernel.run(coro)
+            assert coro.gi_frame is None            # closed, not left to warn
+            with pytest.raises(RuntimeError, match=r"Kernel.close\(\) called from another "
+                                                   r"thread while the kernel runs"):
+                kernel.close()
+            release.set_result(host_loop)
+            thread.join(10)
+        assert outcome.pop() is host_loop and repr(kernel).endswith(" closed>")

@@ -60,6 +60,11 @@ class Lifetime:
                 "run() called inside a running kernel; a task calls another "
                 "coroutine with 'yield coro' (or 'await call(coro)'), or starts "
                 "one with 'yield spawn(coro)'")
+        if self._running:
+            coro.close()
+            raise RuntimeError(
+                "run(): this kernel is running in another thread (its run(), or a host "
+                "loop's run_once()); start a task there with kernel.spawn_threadsafe(coro)")
         # What runs beside the loop while it turns, only when asked for: the
         # monitor's thread and debug mode's checks (trampoline.debug).
         watchers = [self.monitor] if self.monitor else []   # type: List[Any]
@@ -96,7 +101,14 @@ class Lifetime:
         return main._result
 
     def close(self: Any) -> None:
-        """Release the poller.  Closing twice is harmless."""
+        """Release the poller.  Closing twice is harmless.  Not while the
+        kernel runs in another thread: end its run() first (have
+        ``call_threadsafe`` cancel its main task, say)."""
+        if self._running and not self.owns_thread():
+            raise RuntimeError(
+                "Kernel.close() called from another thread while the kernel runs there; "
+                "end its run() first -- kernel.call_threadsafe(kernel.cancel, main_task), "
+                "say -- or stop driving it with run_once(), then close it")
         if not self._closed:
             self._closed = True
             self._poller.close()
