@@ -336,3 +336,40 @@ def test_a_forked_child_awaits_asyncio_on_a_loop_of_its_own():
     done = subprocess.run([sys.executable, "-W", "error::ResourceWarning", "-c", FORKED_CHILD],
                           capture_output=True, text=True, timeout=30)
     assert done.stdout == "parent\nchild\nparent again\n", done.stdout + done.stderr
+
+
+def test_an_asyncio_outcome_for_a_task_of_a_closed_kernel_is_dropped_quietly():
+    """The kernel was closed while a task awaited asyncio: when the asyncio
+    coroutine ends there, the kernel refuses the hand-back -- quietly, with
+    no "Exception in callback" from the loop."""
+    thread = AsyncioThread(name="test-asyncio-late")
+    loop = thread.loop
+    errors = []
+    go, finished = threading.Event(), threading.Event()
+
+    async def later():
+        while not go.is_set():
+            await asyncio.sleep(0.001)
+        finished.set()
+        return "too late"
+
+    async def probe():
+        for _ in range(3):              # (the ended task's callbacks run before this ends)
+            await asyncio.sleep(0)
+
+    def waiter():
+        return (yield await_asyncio(later(), loop=loop))
+
+    try:
+        asyncio.run_coroutine_threadsafe(probe(), loop).result(10)
+        loop.call_soon_threadsafe(loop.set_exception_handler,
+                                  lambda loop, context: errors.append(context))
+        with Kernel() as kernel:
+            kernel.spawn(waiter())
+            kernel.run_once()           # it waits for asyncio
+        go.set()
+        assert finished.wait(10)
+        asyncio.run_coroutine_threadsafe(probe(), loop).result(10)
+    finally:
+        thread.close()
+    assert errors == []

@@ -29,7 +29,8 @@ from net_helpers import watchdog  # noqa: F401 (autouse fixture)
 from trampoline import (Future, Kernel, QueueEmpty, QueueFull, TaskTimeout, cancel, join,
                         run, sleep, spawn, timeout_after)
 from trampoline.streams import tcp_server
-from trampoline.traps import current_kernel
+from trampoline.kernel import WaitQueue
+from trampoline.traps import current_kernel, park
 from trampoline.universal import UniversalQueue
 
 WATCHDOG_SECONDS = 10.0
@@ -161,6 +162,63 @@ def test_a_call_wakes_a_kernel_blocked_in_its_poller():
 
     with Kernel(instruments=[watch]) as kernel:
         assert kernel.run(main()) == "woken"
+
+
+
+def test_a_closed_kernel_refuses_calls_and_spawns_and_closes_those_still_queued():
+    """A call or spawn handed to a closed kernel would never happen: it is
+    refused (a spawn's coroutine closed, not left to warn it was never
+    awaited).  Those queued when it closes are dropped, their coroutines
+    closed."""
+    queued = []
+
+    async def job():
+        queued.append("ran")            # (never)
+
+    def handing_in(kernel, coro):
+        kernel.spawn_threadsafe(coro)
+        kernel.call_threadsafe(queued.append, "called")
+
+    kernel = Kernel()
+    first, second = job(), job()
+    thread = Thread(handing_in, kernel, first)
+    thread.start()
+    thread.check()
+    kernel.close()                      # before any round took them in
+    assert first.cr_frame is None and queued == []
+    thread = Thread(kernel.spawn_threadsafe, second)
+    thread.start()
+    with pytest.raises(RuntimeError, match=r"spawn_threadsafe\(\): this Kernel is closed"):
+        thread.check()
+    assert second.cr_frame is None
+    with pytest.raises(RuntimeError, match=r"call_threadsafe\(\): this Kernel is closed"):
+        kernel.call_threadsafe(queued.append, "late")
+    assert queued == []
+
+
+def test_a_thread_waking_a_task_of_a_closed_kernel_is_harmless():
+    """Future.set_result, UniversalQueue.put and WaitQueue.wake_threadsafe
+    from a thread, after the kernel whose task waited was closed: its tasks
+    are gone, nothing to do, no error."""
+    future, queue, waitqueue = Future(), UniversalQueue(), WaitQueue(threadsafe=True)
+
+    def waits_for(what):
+        yield what
+
+    def gets():
+        yield queue.get()
+
+    with Kernel() as kernel:
+        kernel.spawn(waits_for(future))
+        kernel.spawn(gets())
+        kernel.spawn(waits_for(park(waitqueue)))
+        kernel.run_once()               # all three park
+    for set_from_a_thread in (lambda: future.set_result(1), lambda: queue.put(2),
+                              waitqueue.wake_threadsafe):
+        thread = Thread(set_from_a_thread)
+        thread.start()
+        thread.check()
+    assert future.result() == 1
 
 
 

@@ -310,7 +310,10 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
         yield park(done)
     except BaseException:
         outcome["abandoned"] = True
-        loop.call_soon_threadsafe(cancel_it)
+        try:
+            loop.call_soon_threadsafe(cancel_it)
+        except RuntimeError:            # the loop is closed: its tasks are gone with it
+            pass
         raise
     future = outcome["future"]
     return cast(T, future.result())
@@ -344,4 +347,7 @@ def _hand_back(kernel: Kernel, done: WaitQueue, outcome: dict,
         future.cancelled() or future.exception()    # retrieved (asyncio logs nothing)
         return
     outcome["future"] = future
-    kernel.call_threadsafe(done.wake, 1)
+    try:
+        kernel.call_threadsafe(done.wake, 1)
+    except RuntimeError:                # the kernel was closed: nobody waits
+        future.cancelled() or future.exception()

@@ -62,7 +62,10 @@ class Future(Generic[T]):
         if kernel.owns_thread():
             self._waiting.wake_all()
         else:
-            kernel.call_threadsafe(self._waiting.wake_all)
+            try:
+                kernel.call_threadsafe(self._waiting.wake_all)
+            except RuntimeError:        # its kernel is closed: nobody waits there now
+                pass
 
     def result(self) -> T:
         """The result now (raises the exception; ``RuntimeError`` if not done)."""

@@ -70,18 +70,33 @@ class FromOutside:
         self._wake_fd = self._wake_recv.fileno()
         self._poller.register(self._wake_fd, self._poller.READ)
 
+    def _close_wake_channel(self):
+        """``close()``: no more calls from other threads.  Those still
+        waiting are dropped; the coroutines of the spawns among them are
+        closed (they never started: nothing to clean up, nothing to warn)."""
+        with self._calls_lock:
+            self._closed = True
+            calls, self._calls = self._calls, deque()
+            self._wake_recv.close()
+            self._wake_send.close()
+        for func, args in calls:
+            if func == self._spawn:
+                args[0].close()
+
     def call_threadsafe(self, func: Callable[..., Any], *args: Any) -> None:
         """From any thread: have the kernel call ``func(*args)`` soon, in its
         own thread, between tasks.  Returns at once; wakes a kernel blocked
-        in its poller.  An exception ``func`` raises is logged."""
+        in its poller.  An exception ``func`` raises is logged.  Raises
+        ``RuntimeError`` if the kernel is closed (it would never be called)."""
         with self._calls_lock:
+            if self._closed:
+                raise RuntimeError("call_threadsafe(): this Kernel is closed")
             self._calls.append((func, args))
-            first = len(self._calls) == 1
-        if first:                       # one byte wakes it; more would pile up
-            try:
-                self._wake_send.send(b"\0")
-            except (BlockingIOError, OSError):
-                pass                    # already full of wake-ups, or closed
+            if len(self._calls) == 1:   # one byte wakes it; more would pile up
+                try:
+                    self._wake_send.send(b"\0")
+                except OSError:         # (BlockingIOError: already full of wake-ups)
+                    pass
 
     @property
     def wake_fd(self) -> int:
@@ -97,9 +112,14 @@ class FromOutside:
 
     def spawn_threadsafe(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> None:
         """From any thread: start ``coro`` as a new task, in a copy of the
-        calling thread's context.  Returns at once."""
+        calling thread's context.  Returns at once.  Raises ``RuntimeError``
+        if the kernel is closed."""
         _check_coro(coro, "spawn_threadsafe")
-        self.call_threadsafe(self._spawn, coro, name, contextvars.copy_context())
+        try:
+            self.call_threadsafe(self._spawn, coro, name, contextvars.copy_context())
+        except RuntimeError:
+            coro.close()
+            raise RuntimeError("spawn_threadsafe(): this Kernel is closed") from None
 
     # ------------------------------------------- driven by a host loop
     #

@@ -8,7 +8,8 @@ Crashes nobody joined are reported last (``_report_crashes``).
 
 A mixin of ``Kernel``.  What it uses of the kernel: ``_spawn``,
 ``_run_until``, ``_cancel``, ``_unpark``, ``_exit``, ``_tasks``,
-``_ready``, ``_crashed``, and the extensions (debug mode, shutdown signals).
+``_ready``, ``_crashed``, ``_poller``, ``_close_wake_channel``, and the
+extensions (debug mode, shutdown signals).
 """
 
 import gc
@@ -110,10 +111,8 @@ class Lifetime:
                 "end its run() first -- kernel.call_threadsafe(kernel.cancel, main_task), "
                 "say -- or stop driving it with run_once(), then close it")
         if not self._closed:
-            self._closed = True
+            self._close_wake_channel()      # (sets _closed, under its lock)
             self._poller.close()
-            self._wake_recv.close()
-            self._wake_send.close()
 
 
     def __repr__(self: Any):

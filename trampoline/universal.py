@@ -262,7 +262,10 @@ class UniversalQueue(Generic[T]):
         elif kernel.owns_thread():
             waiter.wake_up.wake()                   # a task of this very kernel
         else:
-            kernel.call_threadsafe(waiter.wake_up.wake)
+            try:
+                kernel.call_threadsafe(waiter.wake_up.wake)
+            except RuntimeError:                    # its kernel is closed: the task
+                pass                                # is gone, as it would be anyway
 
     def __repr__(self) -> str:
         return "<UniversalQueue size=%d maxsize=%d getters=%d putters=%d>" % (

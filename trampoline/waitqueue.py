@@ -77,10 +77,14 @@ class WaitQueue:
         return self.wake(len(self._waiters), value)
 
     def wake_threadsafe(self, n: int = 1, value: Any = True) -> None:
-        """``wake`` from another thread: done by the kernel, soon."""
+        """``wake`` from another thread: done by the kernel, soon (if it is
+        closed, nobody waits: nothing to do)."""
         kernel = self._kernel
         if kernel is not None:
-            kernel.call_threadsafe(self.wake, n, value)
+            try:
+                kernel.call_threadsafe(self.wake, n, value)
+            except RuntimeError:        # closed
+                pass
 
     def _pass_on(self, value):
         """A woken task was cancelled before it ran: its wake-up goes on."""
