@@ -15,16 +15,22 @@ are private attributes, read here for the leak check only
 """
 
 import logging
+import os
+import signal
 import socket
 import struct
+import threading
+import warnings
 
 import pytest
+
+import trampoline
 
 from net_helpers import watchdog  # noqa: F401 (an autouse fixture)
 from reliability_helpers import (LONG, Countdown, MemoryReadings, kernel_tables, needs_fd_count,
                                  open_fds, scale, timer_heap)
 from trampoline import (Event, Kernel, TaskTimeout, cancel, connect, current, join, listen,
-                        open_connection, read, serve, spawn, timeout_after, write)
+                        open_connection, read, serve, sleep, spawn, timeout_after, write)
 
 CYCLES = scale(2000, 20000)
 WARM_UP = 140                       # cycles before the first reading (20 of each kind)
@@ -258,3 +264,76 @@ def test_a_long_lived_task_that_opens_many_connections_does_not_grow():
     # closed-descriptor sweep (the kernel cannot see a close): at most that
     # one is left over, not one per connection.
     assert after["fds"] - before["fds"] <= 1, found
+
+
+# ------------------------------------------- what a failed start leaves
+
+async def coroutine():
+    await sleep(0)
+
+
+def bad_kernel_options():
+    return [("instruments", dict(instruments=5), TypeError,
+             r"Kernel\(instruments=\.\.\.\) needs an iterable of instruments, got 5"),
+            ("monitor", dict(monitor="localhost:port"), ValueError,
+             r"the monitor's address 'localhost:port': .*'port'"),
+            ("selector", dict(selector="epoll"), TypeError, "selector must be a selectors")]
+
+
+@needs_fd_count
+@pytest.mark.parametrize("option, kwargs, error, message", bad_kernel_options(),
+                         ids=[each[0] for each in bad_kernel_options()])
+def test_a_kernel_that_cannot_be_made_leaves_nothing_open(option, kwargs, error, message):
+    """Kernel() raises, naming what was wrong, having closed what it had
+    opened (its poller, its wake-up socket pair); run() closes the
+    coroutine it will never run, so that it does not warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)     # (an unclosed kernel's)
+        before = open_fds()
+        with pytest.raises(error, match=message):
+            Kernel(**kwargs)
+        assert open_fds() == before
+        main = coroutine()
+        with pytest.raises(error, match=message):
+            trampoline.run(main, **kwargs)
+        assert main.cr_frame is None and open_fds() == before
+
+
+@needs_fd_count
+def test_a_kernel_out_of_descriptors_closes_its_poller():
+    """The socket pair fails after the poller opened: that is closed too."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    used = set(int(fd) for fd in os.listdir("/proc/self/fd"))
+    free = [fd for fd in range(soft) if fd not in used][:2]
+    before = open_fds()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (free[1], hard))     # room for one more
+    try:
+        with pytest.raises(OSError, match="Too many open files") as info:
+            Kernel()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert open_fds() == before             # (while its traceback holds the half-made kernel)
+    del info
+
+
+@pytest.mark.parametrize("where", ["bad signal", "not the main thread"])
+def test_run_closes_the_main_coroutine_when_its_signals_cannot_be_handled(where):
+    main = coroutine()
+    if where == "bad signal":
+        with pytest.raises(ValueError, match="99999"):
+            trampoline.run(main, shutdown_signals=[99999])
+    else:
+        errors = []
+
+        def in_a_thread():
+            try:
+                trampoline.run(main, shutdown_signals=[signal.SIGINT])
+            except RuntimeError as exc:
+                errors.append(exc)
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        thread.join()
+        assert "only in the main thread" in str(errors[0])
+    assert main.cr_frame is None            # closed: no "never awaited" warning
+

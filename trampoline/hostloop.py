@@ -64,7 +64,11 @@ class FromOutside:
         # writing a byte to _wake_send; the poller watches _wake_recv.
         self._calls = deque()               # type: Deque[Tuple[Callable[..., Any], Tuple[Any, ...]]]
         self._calls_lock = threading.Lock()
-        self._wake_recv, self._wake_send = socket.socketpair()
+        try:
+            self._wake_recv, self._wake_send = socket.socketpair()
+        except BaseException:           # (out of descriptors): Kernel() fails, and
+            self._poller.close()        # must not leave the poller open
+            raise
         self._wake_recv.setblocking(False)
         self._wake_send.setblocking(False)
         self._wake_fd = self._wake_recv.fileno()

@@ -19,6 +19,7 @@ from typing import Any, Iterable, List, TypeVar  # noqa: F401 (type comments)
 
 from .errors import Cancelled
 from .hostloop import running as _running
+from .instruments import Instrumented
 from .task import CoroutineLike, T  # noqa: F401 (annotations)
 from .traps import _check_coro
 
@@ -50,8 +51,6 @@ class Lifetime:
         ``run`` then returns None; a second one kills the process with it
         (trampoline.signals)."""
         coro = _check_coro(coro, "run")
-        if shutdown_signals:
-            coro = self._extension("shutdown_signals")(tuple(shutdown_signals), coro)
         if self._closed:
             coro.close()
             raise RuntimeError("this Kernel is closed")
@@ -66,15 +65,18 @@ class Lifetime:
             raise RuntimeError(
                 "run(): this kernel is running in another thread (its run(), or a host "
                 "loop's run_once()); start a task there with kernel.spawn_threadsafe(coro)")
-        # What runs beside the loop while it turns, only when asked for: the
-        # monitor's thread and debug mode's checks (trampoline.debug).
-        watchers = [self.monitor] if self.monitor else []   # type: List[Any]
-        if self.debug:
-            try:
+        users = coro
+        try:
+            if shutdown_signals:
+                coro = self._extension("shutdown_signals")(tuple(shutdown_signals), coro)
+            # What runs beside the loop while it turns, only when asked
+            # for: the monitor's thread and debug mode's checks.
+            watchers = [self.monitor] if self.monitor else []   # type: List[Any]
+            if self.debug:
                 watchers.append(self._extension("debug")(self))
-            except BaseException:
-                coro.close()
-                raise
+        except BaseException:
+            users.close()
+            raise
         _running.kernel = self
         self._running = True
         for watcher in watchers:
@@ -96,7 +98,8 @@ class Lifetime:
             main._mark_retrieved()          # its outcome is what run() gives
             for watcher in watchers:
                 watcher.stop()
-            self._report_crashes()
+            users.close()                   # (run, or never started: the signals'
+            self._report_crashes()          # wrapper failed first, outside the main thread)
         if main._exception is not None:
             raise main._exception
         return main._result
@@ -113,6 +116,20 @@ class Lifetime:
         if not self._closed:
             self._close_wake_channel()      # (sets _closed, under its lock)
             self._poller.close()
+
+    def _instrument(self, instruments):
+        # Kernel.__init__'s last step, once the poller and the wake-up
+        # channel are open: if it fails (``instruments=5``), close them.
+        try:
+            try:
+                instruments = list(instruments)
+            except TypeError:
+                raise TypeError("Kernel(instruments=...) needs an iterable of instruments, "
+                                "got %r" % (instruments,)) from None
+            Instrumented._instrument(self, instruments)
+        except BaseException:
+            self.close()
+            raise
 
 
     def __repr__(self: Any):

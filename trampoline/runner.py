@@ -14,6 +14,7 @@ trace are themselves imported only when asked for.
 
 import os
 import sys
+from types import CoroutineType, GeneratorType
 from typing import Any, Callable, Iterable, Optional
 
 from .kernel import Kernel
@@ -33,7 +34,17 @@ def _debug_checks(kernel):
 
 def _monitor(kernel, address):
     from .monitor import Monitor
-    return Monitor(kernel, address)
+    try:
+        return Monitor(kernel, address)
+    except BaseException as exc:
+        # A bad address: Kernel() fails, and must not leave open what it
+        # opened so far (the poller, the wake-up channel).
+        kernel.close()
+        if isinstance(exc, (ValueError, TypeError)):
+            kind = TypeError if isinstance(exc, TypeError) else ValueError
+            raise kind("the monitor's address %r: %s (give True, a port, or 'host:port')"
+                       % (address, exc)) from None
+        raise
 
 
 Kernel.extensions.update(debug=_debug_checks, monitor=_monitor, shutdown_signals=_shutdown_on)
@@ -53,11 +64,22 @@ def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
     """
     debug = debug or _switched_on("TRAMPOLINE_DEBUG") is not None
     monitor = monitor or _switched_on("TRAMPOLINE_MONITOR")
-    if _switched_on("TRAMPOLINE_TRACE") or "trampoline.trace" in sys.modules:
-        from .trace import environment_instruments     # imported only when asked for
-        instruments = list(instruments) + environment_instruments()
-    with Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock,
-                monitor=monitor) as kernel:
+    try:
+        if _switched_on("TRAMPOLINE_TRACE") or "trampoline.trace" in sys.modules:
+            from .trace import environment_instruments     # imported only when asked for
+            try:
+                instruments = list(instruments)
+            except TypeError:
+                pass                    # (Kernel() says what is wrong)
+            else:
+                instruments += environment_instruments()
+        kernel = Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock,
+                        monitor=monitor)
+    except BaseException:
+        if isinstance(coro, (GeneratorType, CoroutineType)):
+            coro.close()                # not left to warn it was never awaited
+        raise
+    with kernel:
         return kernel.run(coro, shutdown_signals=shutdown_signals)
 
 
