@@ -373,3 +373,14 @@ def test_an_asyncio_outcome_for_a_task_of_a_closed_kernel_is_dropped_quietly():
     finally:
         thread.close()
     assert errors == []
+
+
+def test_run_trampoline_in_debug_mode_names_a_slow_step_and_stops_its_watchdog(caplog):
+    def blocks():
+        time.sleep(Kernel.slow_step * 1.5)      # what debug mode is for
+        yield sleep(0)
+        return "done"
+
+    assert asyncio_run(run_trampoline(blocks(), debug=True)) == "done"
+    assert "without yielding" in caplog.text
+    assert "trampoline slow-step watchdog" not in {each.name for each in threading.enumerate()}

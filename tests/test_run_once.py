@@ -4,6 +4,7 @@ import select
 import selectors
 import socket
 import threading
+import time
 from fractions import Fraction
 
 import pytest
@@ -231,3 +232,51 @@ def test_run_or_close_from_another_thread_while_it_runs_is_refused():
             release.set_result(host_loop)
             thread.join(10)
         assert outcome.pop() is host_loop and repr(kernel).endswith(" closed>")
+
+
+def test_debug_mode_and_the_monitor_watch_a_host_loop_from_its_first_round_to_close(caplog):
+    """Kernel(debug=True, monitor=...) driven by run_once: both start on the
+    first round and stop at close(), as run() starts and stops them."""
+    from trampoline.monitor import PROMPT
+
+    def blocks():
+        time.sleep(0.05)                # a slow step: what debug mode is for
+        yield sleep(0)
+
+    def nap():
+        yield sleep(3600)
+
+    def read_reply(sock):
+        reply = b""
+        while not reply.endswith(PROMPT):
+            data = sock.recv(65536)
+            assert data, reply
+            reply += data
+        return reply.decode()
+
+    def ps(address, answer):
+        with socket.create_connection(address, timeout=10) as sock:
+            read_reply(sock)
+            sock.sendall(b"ps\n")
+            answer.append(read_reply(sock))
+
+    names = ("trampoline slow-step watchdog", "trampoline monitor")
+    with Kernel(debug=True, monitor=("127.0.0.1", 0)) as kernel:
+        kernel.slow_step = 0.01
+        kernel.spawn(blocks())
+        napper = kernel.spawn(nap(), name="napper")
+        kernel.run_once()
+        assert "without yielding" in caplog.text
+        assert {thread.name for thread in threading.enumerate()} >= set(names)
+        address, answer = kernel.monitor.address, []
+        client = threading.Thread(target=ps, args=(address, answer))
+        client.start()
+        while client.is_alive():        # the kernel answers in its rounds
+            kernel.run_once(0.01)
+        assert "napper" in answer[0]
+        kernel.cancel(napper)
+        kernel.run_once()
+    assert not {thread.name for thread in threading.enumerate()} & set(names)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(address, timeout=10)
+

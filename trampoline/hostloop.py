@@ -15,8 +15,10 @@ Two kinds of code talk to a kernel without being one of its tasks:
 
 It is a mixin of ``Kernel``.  What it uses of the kernel: ``_poller``,
 ``_ready``, ``_timers``, ``_fds``, ``_next_sweep``, ``_clock``,
-``_closed``, ``_running``, ``_spawn``, ``_run_until`` and ``_poll``.  This
-module must never import the kernel (the kernel imports it).
+``_closed``, ``_running``, ``_spawn``, ``_run_until``, ``_poll`` and
+``_watch_host_loop`` (lifetime.py: what ``debug=`` and ``monitor=`` start,
+on the first ``run_once()``, until ``close()``).  This module must never
+import the kernel (the kernel imports it).
 """
 
 import contextvars
@@ -58,6 +60,8 @@ class FromOutside:
     _spawn: Callable[..., Task]
     _run_until: Callable[..., None]
     _poll: Callable[[float], None]
+    _host_watchers: Any
+    _watch_host_loop: Callable[[], None]
 
     def _open_wake_channel(self):
         # Other threads hand calls to the kernel through _calls and wake it by
@@ -171,6 +175,8 @@ class FromOutside:
         running.kernel = self
         self._running = True
         try:
+            if self._host_watchers is None:     # the first round: debug=, monitor=
+                self._watch_host_loop()
             self._run_until(_true)          # runs the ready tasks once
             wait = self.next_deadline()
             if wait is None or (timeout is not None and wait > timeout):

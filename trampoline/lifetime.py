@@ -15,7 +15,7 @@ extensions (debug mode, shutdown signals).
 import gc
 import logging
 import sys
-from typing import Any, Iterable, List, TypeVar  # noqa: F401 (type comments)
+from typing import Any, Iterable, List, Optional, TypeVar  # noqa: F401 (type comments)
 
 from .errors import Cancelled
 from .hostloop import running as _running
@@ -70,10 +70,9 @@ class Lifetime:
             if shutdown_signals:
                 coro = self._extension("shutdown_signals")(tuple(shutdown_signals), coro)
             # What runs beside the loop while it turns, only when asked
-            # for: the monitor's thread and debug mode's checks.
-            watchers = [self.monitor] if self.monitor else []   # type: List[Any]
-            if self.debug:
-                watchers.append(self._extension("debug")(self))
+            # for: the monitor's thread and debug mode's checks -- unless a
+            # host loop's run_once() started them already (see close).
+            watchers = [] if self._host_watchers is not None else self._watchers()
         except BaseException:
             users.close()
             raise
@@ -107,15 +106,40 @@ class Lifetime:
     def close(self: Any) -> None:
         """Release the poller.  Closing twice is harmless.  Not while the
         kernel runs in another thread: end its run() first (have
-        ``call_threadsafe`` cancel its main task, say)."""
+        ``call_threadsafe`` cancel its main task, say).
+
+        For a kernel driven by a host loop, this is where the monitor and
+        debug mode's checks stop (run() stops its own at its end)."""
         if self._running and not self.owns_thread():
             raise RuntimeError(
                 "Kernel.close() called from another thread while the kernel runs there; "
                 "end its run() first -- kernel.call_threadsafe(kernel.cancel, main_task), "
                 "say -- or stop driving it with run_once(), then close it")
         if not self._closed:
+            watchers, self._host_watchers = self._host_watchers or (), None
+            for watcher in watchers:
+                watcher.stop()
             self._close_wake_channel()      # (sets _closed, under its lock)
             self._poller.close()
+
+    #: The watchers a host loop's first ``run_once()`` started (None: not
+    #: yet), for ``close()`` to stop.
+    _host_watchers = None       # type: Optional[List[Any]]
+
+    def _watchers(self: Any) -> "List[Any]":
+        """What ``debug=`` and ``monitor=`` asked to run beside the loop,
+        not yet started: the monitor, debug mode's checks."""
+        watchers = [self.monitor] if self.monitor else []   # type: List[Any]
+        if self.debug:
+            watchers.append(self._extension("debug")(self))
+        return watchers
+
+    def _watch_host_loop(self: Any) -> None:
+        """The first ``run_once()``: start the watchers, until ``close()``."""
+        watchers = self._watchers()
+        for watcher in watchers:
+            watcher.start()
+        self._host_watchers = watchers
 
     def _instrument(self, instruments):
         # Kernel.__init__'s last step, once the poller and the wake-up
