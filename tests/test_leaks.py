@@ -14,6 +14,7 @@ are private attributes, read here for the leak check only
 (reliability_helpers.kernel_tables).
 """
 
+import gc
 import logging
 import os
 import signal
@@ -337,3 +338,17 @@ def test_run_closes_the_main_coroutine_when_its_signals_cannot_be_handled(where)
         assert "only in the main thread" in str(errors[0])
     assert main.cr_frame is None            # closed: no "never awaited" warning
 
+
+@needs_fd_count
+def test_a_kernel_nobody_closed_says_so_when_collected_and_closes():
+    before = open_fds()
+    kernel = Kernel()
+    fd = kernel.fileno()
+    assert open_fds() == before + 3         # its poller and wake-up socket pair
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del kernel
+        gc.collect()
+    assert [str(each.message) for each in caught] == ["unclosed <Kernel <EpollPoller fd=%d> "
+                                                      "tasks=0>" % fd]
+    assert open_fds() == before

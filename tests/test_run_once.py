@@ -280,3 +280,22 @@ def test_debug_mode_and_the_monitor_watch_a_host_loop_from_its_first_round_to_cl
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(address, timeout=10)
 
+
+def test_close_reports_the_crashes_of_a_host_loop_nobody_looked_at(caplog):
+    """What run() does at its end, close() does for a host loop: a task
+    that crashed and that nobody joined (or asked for its outcome) is
+    logged, even if the host still holds it."""
+    def crashes(what):
+        yield sleep(0)
+        raise ValueError(what)
+
+    with Kernel() as kernel:
+        unseen = kernel.spawn(crashes("unseen"), name="unseen")
+        seen = kernel.spawn(crashes("seen"), name="seen")
+        while not (unseen.done and seen.done):
+            kernel.run_once()
+        assert isinstance(seen.exception, ValueError)   # looked at: not a report
+        assert "never joined" not in caplog.text        # (the host may still look)
+    reports = [record.getMessage() for record in caplog.records
+               if "never joined" in record.getMessage()]
+    assert reports == ["Task 1 unseen crashed and was never joined"]

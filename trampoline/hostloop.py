@@ -103,8 +103,8 @@ class FromOutside:
             if len(self._calls) == 1:   # one byte wakes it; more would pile up
                 try:
                     self._wake_send.send(b"\0")
-                except OSError:         # (BlockingIOError: already full of wake-ups)
-                    pass
+                except OSError:         # pragma: no cover - full of wake-ups: at most one
+                    pass                # is left unread per round, so it never fills
 
     @property
     def wake_fd(self) -> int:
@@ -155,7 +155,10 @@ class FromOutside:
         blocks, or for its budget), wait for I/O and make its waiters ready,
         then fire due timers.  Tasks still alive afterwards stay alive for
         the next round; ``close()`` ends them without their cleanup, so let
-        them finish (or cancel them and run rounds) first.
+        them finish (or cancel them and run rounds) first.  The first round
+        starts what ``Kernel(debug=..., monitor=...)`` asked for; ``close()``
+        stops it, and logs the crashes nobody joined, as ``run()`` does at
+        its end.
 
         The wait for I/O (a call or task handed in by another thread counts)
         lasts at most ``timeout`` seconds, and not past the next timer: not

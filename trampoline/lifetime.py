@@ -15,6 +15,7 @@ extensions (debug mode, shutdown signals).
 import gc
 import logging
 import sys
+import warnings
 from typing import Any, Iterable, List, Optional, TypeVar  # noqa: F401 (type comments)
 
 from .errors import Cancelled
@@ -34,10 +35,12 @@ class Lifetime:
     """The lifetime part of ``Kernel`` (see the module docstring)."""
 
     #: CPython frees a task the moment its last reference goes, and a crash
-    #: nobody joined is reported then; PyPy frees it only when its GC runs.
+    #: nobody joined is reported then; PyPy frees it only when its GC runs,
+    #: and so does CPython 3.12+ for a task that crashed (its traceback's
+    #: frame holds, through ``f_back``, the kernel's frame that ran it).
     #: There the kernel collects, while crash reports wait, at each sweep and
     #: before run() returns, so the reports come within a SWEEP_INTERVAL.
-    _COLLECT_FOR_REPORTS = sys.implementation.name != "cpython"
+    _COLLECT_FOR_REPORTS = sys.implementation.name != "cpython" or sys.version_info >= (3, 12)
 
     def run(self: Any, coro: "CoroutineLike[T]", *, shutdown_signals: Iterable[int] = ()) -> T:
         """Run ``coro`` (a generator or coroutine object) as the main task
@@ -108,8 +111,9 @@ class Lifetime:
         kernel runs in another thread: end its run() first (have
         ``call_threadsafe`` cancel its main task, say).
 
-        For a kernel driven by a host loop, this is where the monitor and
-        debug mode's checks stop (run() stops its own at its end)."""
+        For a kernel driven by a host loop, this is where what ``run()``
+        does at its end happens: the monitor and debug mode's checks stop,
+        and crashes nobody joined are logged."""
         if self._running and not self.owns_thread():
             raise RuntimeError(
                 "Kernel.close() called from another thread while the kernel runs there; "
@@ -121,6 +125,7 @@ class Lifetime:
                 watcher.stop()
             self._close_wake_channel()      # (sets _closed, under its lock)
             self._poller.close()
+            self._report_crashes()
 
     #: The watchers a host loop's first ``run_once()`` started (None: not
     #: yet), for ``close()`` to stop.
@@ -155,6 +160,18 @@ class Lifetime:
             self.close()
             raise
 
+
+    def __del__(self, _warn=warnings.warn):
+        # A kernel nobody closed holds a poller and a socket pair (three
+        # descriptors) until it is collected; say so, as an unclosed file
+        # does, and close them.  (Kernel() that failed closed them itself.)
+        if getattr(self, "_closed", True):
+            return
+        try:
+            _warn("unclosed %r" % (self,), ResourceWarning, source=self)
+            self.close()
+        except Exception:               # pragma: no cover - at interpreter exit
+            pass
 
     def __repr__(self: Any):
         return "<Kernel %s tasks=%d%s>" % (
@@ -213,16 +230,16 @@ class Lifetime:
                 pass
         self._exit(task, None, Cancelled("abandoned at shutdown"))
 
-    def _collect_for_reports(self):     # pragma: no cover (PyPy)
-        """PyPy: free the crashed tasks nobody holds, so that their reports
-        come now -- a collection also runs the reports of tasks an earlier
-        one freed, which PyPy may otherwise hold back for a while."""
+    def _collect_for_reports(self):     # pragma: no cover (PyPy, CPython 3.12+)
+        """PyPy, CPython 3.12+: free the crashed tasks nobody holds, so that
+        their reports come now -- a collection also runs the reports of tasks
+        an earlier one freed, which PyPy may otherwise hold back for a while."""
         gc.collect()
         self._crashes_to_collect = bool(self._crashed)
 
     def _report_crashes(self):
         """run() is ending: log every crash nobody has looked at."""
-        if self._crashes_to_collect:                     # pragma: no cover (PyPy)
+        if self._crashes_to_collect:        # pragma: no cover (PyPy, CPython 3.12+)
             self._collect_for_reports()
         for task in sorted(self._crashed.values(), key=lambda task: task.id):
             if task._unreported is not None:
