@@ -106,7 +106,7 @@ class WorkerPool:
         self._reset()
         _pools.add(self)
 
-    def _reset(self):
+    def _reset(self) -> None:
         """No workers, no jobs: a new pool (and, after a fork, the child's:
         the parent's threads are not there, and a lock one of them held
         would stay held)."""
