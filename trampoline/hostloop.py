@@ -164,8 +164,9 @@ class FromOutside:
         lasts at most ``timeout`` seconds, and not past the next timer: not
         at all while tasks are still ready.  ``None`` (or ``inf``) sets no
         limit but the timers -- a host loop with nothing else to do blocks
-        with ``run_once(kernel.next_deadline())``.  A single wait lasts at
-        most an hour (``timers.MAX_TIMEOUT``: the system's limit is near)."""
+        with ``run_once(kernel.next_deadline())``.  One round waits at most
+        an hour (``timers.MAX_TIMEOUT``; pollers overflow on much longer
+        waits), then returns: a host loop just calls it again."""
         if timeout is not None and not (type(timeout) is int or type(timeout) is float
                                         and timeout == timeout):
             timeout = _seconds(timeout)
