@@ -277,7 +277,7 @@ def bad_kernel_options():
     return [("instruments", dict(instruments=5), TypeError,
              r"Kernel\(instruments=\.\.\.\) needs an iterable of instruments, got 5"),
             ("monitor", dict(monitor="localhost:port"), ValueError,
-             r"the monitor's address 'localhost:port': .*'port'"),
+             r"monitor='localhost:port' is not a monitor address"),
             ("selector", dict(selector="epoll"), TypeError, "selector must be a selectors")]
 
 

@@ -84,7 +84,11 @@ class Instrumented:
         once a turn, and ``task_trap`` is done by wrapping the handlers in
         the trap table -- the table is left alone when nobody listens.
         """
-        self.instruments = list(instruments)
+        try:
+            self.instruments = list(instruments)
+        except TypeError:
+            raise TypeError("Kernel(instruments=...) needs an iterable of instruments, "
+                            "got %r" % (instruments,)) from None
 
         def hooks(name):
             return [getattr(each, name) for each in self.instruments if hasattr(each, name)]

@@ -136,7 +136,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     def __init__(self, selector: Any = None, debug: bool = False, instruments: Iterable[Any] = (),
                  clock: Optional[Callable[[], float]] = None, monitor: Any = False) -> None:
-        self._poller = default_poller(selector)
         self._ready = deque()               # type: Deque[Task]  # to run this turn or the next
         self._timers = []                   # type: List[list]  # heap of sleeps and alarms
         self._timer_seq = count()           # breaks deadline ties in FIFO order
@@ -156,8 +155,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._next_sweep = 0.0              # when to look for closed fds next (real time)
         self._running = False
         self._current = None                # the task running now (see current_task)
-        self._open_wake_channel()           # for other threads (see FromOutside)
-        self._closed = False
         self._fast_paths = True             # off while every trap is watched
         self.debug = debug
         # The trap table: adding a trap is adding it to TRAPS and writing
@@ -174,8 +171,12 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self.monitor = None
         if monitor:
             self.monitor = self._extension("monitor")(self, monitor)
-            instruments = list(instruments) + [self.monitor]
+            instruments = [*instruments, self.monitor]
         self._instrument(instruments)
+        # Last, what must be closed: a bad option above leaves nothing open.
+        self._poller = default_poller(selector)
+        self._open_wake_channel()           # for other threads (see FromOutside)
+        self._closed = False
 
     # --------------------------------------------------------- the loop
 

@@ -20,7 +20,6 @@ from typing import Any, Iterable, List, Optional, TypeVar  # noqa: F401 (type co
 
 from .errors import Cancelled
 from .hostloop import running as _running
-from .instruments import Instrumented
 from .task import CoroutineLike, T  # noqa: F401 (annotations)
 from .traps import _check_coro
 
@@ -146,25 +145,10 @@ class Lifetime:
             watcher.start()
         self._host_watchers = watchers
 
-    def _instrument(self, instruments):
-        # Kernel.__init__'s last step, once the poller and the wake-up
-        # channel are open: if it fails (``instruments=5``), close them.
-        try:
-            try:
-                instruments = list(instruments)
-            except TypeError:
-                raise TypeError("Kernel(instruments=...) needs an iterable of instruments, "
-                                "got %r" % (instruments,)) from None
-            Instrumented._instrument(self, instruments)
-        except BaseException:
-            self.close()
-            raise
-
-
     def __del__(self, _warn=warnings.warn):
         # A kernel nobody closed holds a poller and a socket pair (three
         # descriptors) until it is collected; say so, as an unclosed file
-        # does, and close them.  (Kernel() that failed closed them itself.)
+        # does, and close them.  (A Kernel() that failed never opened them.)
         if getattr(self, "_closed", True):
             return
         try:

@@ -34,17 +34,7 @@ def _debug_checks(kernel):
 
 def _monitor(kernel, address):
     from .monitor import Monitor
-    try:
-        return Monitor(kernel, address)
-    except BaseException as exc:
-        # A bad address: Kernel() fails, and must not leave open what it
-        # opened so far (the poller, the wake-up channel).
-        kernel.close()
-        if isinstance(exc, (ValueError, TypeError)):
-            kind = TypeError if isinstance(exc, TypeError) else ValueError
-            raise kind("the monitor's address %r: %s (give True, a port, or 'host:port')"
-                       % (address, exc)) from None
-        raise
+    return Monitor(kernel, address)
 
 
 Kernel.extensions.update(debug=_debug_checks, monitor=_monitor, shutdown_signals=_shutdown_on)

@@ -219,9 +219,8 @@ class TaskGroup:
         (``join`` afterwards still raises ``TaskGroupError``)."""
         yield from self._cancel_all()
         for task in self._unseen:
-            error = task.exception
             log.error("%r failed in %r, whose children were then cancelled (join() would "
-                      "have raised it)", task, self, exc_info=(type(error), error, error.__traceback__))
+                      "have raised it)", task, self, exc_info=task.exception)
         self._unseen = []
 
     @coroutine
