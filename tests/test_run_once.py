@@ -281,6 +281,45 @@ def test_debug_mode_and_the_monitor_watch_a_host_loop_from_its_first_round_to_cl
         socket.create_connection(address, timeout=10)
 
 
+def test_the_monitor_of_a_host_loop_knows_its_first_task_as_the_main_one():
+    """The monitor starts on the first round, after the host spawned its
+    first task: that one stays the main task, and a task spawned later is
+    not taken for it (cancelling it does not say the program stops)."""
+    from trampoline.monitor import PROMPT
+
+    def nap():
+        yield sleep(3600)
+
+    def cancel_by_monitor(address, task_id, answer):
+        with socket.create_connection(address, timeout=10) as sock:
+            reply = b""
+            for command in (None, b"cancel %d\n" % task_id):
+                if command:
+                    sock.sendall(command)
+                reply = b""
+                while not reply.endswith(PROMPT):
+                    data = sock.recv(65536)
+                    assert data, reply
+                    reply += data
+            answer.append(reply.decode())
+
+    with Kernel(monitor=("127.0.0.1", 0)) as kernel:
+        first = kernel.spawn(nap(), name="first")
+        kernel.run_once()                   # the monitor starts here
+        later = kernel.spawn(nap(), name="later")
+        answer = []
+        client = threading.Thread(target=cancel_by_monitor,
+                                  args=(kernel.monitor.address, later.id, answer))
+        client.start()
+        while client.is_alive():
+            kernel.run_once(0.01)
+        assert "cancelled task %d later" % later.id in answer[0]
+        assert "main task" not in answer[0]
+        kernel.cancel(first)
+        while not (first.done and later.done):
+            kernel.run_once(0.01)
+
+
 def test_close_reports_the_crashes_of_a_host_loop_nobody_looked_at(caplog):
     """What run() does at its end, close() does for a host loop: a task
     that crashed and that nobody joined (or asked for its outcome) is

@@ -211,8 +211,12 @@ class Monitor:
     def start(self):
         """Listen and serve, in a thread.  If the address is taken, log a
         warning and let the program run without a monitor."""
-        self._main_ids = []         # (run() spawns the main task after this)
-        self._first_is_internal = False
+        # run() spawns its main task after this: a main task of an earlier
+        # run is forgotten.  One still alive stays: a host loop's first
+        # run_once() starts the monitor after spawning its tasks.
+        alive = {task.id for task in self.kernel.tasks()}
+        self._main_ids = [task_id for task_id in self._main_ids if task_id in alive]
+        self._first_is_internal = self._first_is_internal and bool(self._main_ids)
         try:
             self._listener = socket.create_server(self.address)
         except OSError as error:
