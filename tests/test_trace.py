@@ -852,3 +852,41 @@ def test_a_timeline_in_a_forked_process_writes_a_file_of_its_own(tmp_path):
         assert [event["args"]["name"] for event in events
                 if event["name"] == "process_name"] == ["trampoline run 1"]
         assert track_names(str(each)) == {"task 1 task"}
+
+
+def test_a_text_trace_marks_the_lines_of_a_forked_process_with_its_pid(tmp_path):
+    """Lines from forked workers would mix with the parent's on one stream:
+    as ``strace -f`` does, each of a forked process's lines starts with
+    ``[pid N]``; the process that made the trace writes its own unmarked."""
+    script = tmp_path / "forking.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys
+        from trampoline import run, sleep
+        from trampoline.trace import TextTrace
+
+        def task():
+            yield sleep(0)
+
+        trace = TextTrace(sys.stdout)
+        run(task(), instruments=[trace])
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                run(task(), instruments=[trace])
+                sys.stdout.flush()
+            finally:
+                os._exit(0)
+        assert os.waitpid(pid, 0)[1] == 0
+        print("child", pid)
+        """))
+    done = subprocess.run([sys.executable, str(script)], env=subprocess_env(),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    child = int(lines.pop().split()[1])
+    marked = [line for line in lines if line.startswith("[pid %d] " % child)]
+    unmarked = [line for line in lines if not line.startswith("[pid ")]
+    assert marked and unmarked and len(marked) + len(unmarked) == len(lines)
+    assert [line[len("[pid %d] " % child):] for line in marked][0].split()[1:] == \
+        unmarked[0].split()[1:]

@@ -136,10 +136,13 @@ class TextTrace:
 
     A write that fails (a closed file, a broken pipe) is logged, once, on
     the "trampoline" logger, and the trace stops: an instrument never raises
-    into the kernel, where the error would end the run it watches."""
+    into the kernel, where the error would end the run it watches.  In a
+    process forked after it was made (``run_server(workers=N)``) each line
+    starts with ``[pid N]``, as ``strace -f`` marks its children's lines."""
 
     def __init__(self, file=None, clock=time.perf_counter):
         self.file = file
+        self._maker = os.getpid()   # the process that made it: its lines go unmarked
         self._clock = clock
         self._start = None
         self._labels = {}           # task -> its label, while it lives
@@ -156,8 +159,10 @@ class TextTrace:
         if self._failed:
             return
         file = self.file if self.file is not None else sys.stderr
+        pid = os.getpid()
         try:
-            file.write("%.6f  %-28s %s\n" % (now - self._start, who, text))
+            file.write("%s%.6f  %-28s %s\n" % (
+                "" if pid == self._maker else "[pid %d] " % pid, now - self._start, who, text))
         except (OSError, ValueError) as error:     # (ValueError: a closed file)
             self._failed = True
             log.error("TextTrace: cannot write to %r (%s); the trace stops here", file, error)
