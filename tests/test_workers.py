@@ -46,6 +46,7 @@ parser.add_argument("--block", action="store_true")
 parser.add_argument("--quick", type=float, default=workers.QUICK)
 parser.add_argument("--kill-margin", type=float, default=workers.KILL_MARGIN)
 parser.add_argument("--thread-first", action="store_true")
+parser.add_argument("--asyncio-first", action="store_true")
 args = parser.parse_args()
 workers.QUICK, workers.KILL_MARGIN = args.quick, args.kill_margin
 
@@ -59,6 +60,8 @@ def slow(stream, address):
         yield stream.write(b"working\n")
         if args.block:
             time.sleep(args.delay)
+        elif args.asyncio_first:
+            yield await_asyncio(asyncio.sleep(args.delay))
         else:
             yield sleep(args.delay)
         yield stream.write(b"done " + line)
@@ -69,9 +72,16 @@ logging.basicConfig(level=logging.INFO, format="%(message)s")
 if args.thread_first:                   # (as a host name look-up does)
     from trampoline import run, run_in_thread
     run(run_in_thread(os.getpid))
+if args.asyncio_first:                  # (as an asyncio-only library does)
+    import asyncio
+    from trampoline import run
+    from trampoline.aio import await_asyncio
+    run(await_asyncio(asyncio.sleep(0)))
 run_server("127.0.0.1", 0, slow, workers=args.workers, grace=args.grace,
            ready=lambda address: print("listening on %s:%d" % address, flush=True))
 print("stopped", flush=True)
+if args.asyncio_first:
+    print(run(await_asyncio(asyncio.sleep(0, "asyncio again"))), flush=True)
 """
 
 STARTED = re.compile(r"worker (\d+) started \(pid (\d+)\)")
@@ -497,6 +507,39 @@ def test_trampolines_own_idle_worker_threads_do_not_stop_the_fork(server, slow_s
         assert read_line(sock) == b"working\n"
     proc.proc.send_signal(signal.SIGTERM)
     assert proc.proc.wait(10) == 0
+
+
+def test_an_idle_asyncio_thread_does_not_stop_the_fork(server, slow_server):
+    """An await_asyncio call just before run_server left its asyncio thread
+    running, idle: it ends, rather than refuse the fork.  The workers'
+    handlers await asyncio on a loop of their own, and the parent on a new
+    one once the server has stopped."""
+    proc = server(slow_server("--workers", "2", "--asyncio-first", "--delay", "0"))
+    proc.started(2)
+    with proc.connect() as sock:
+        sock.sendall(b"hello\n")
+        assert read_line(sock) == b"working\n"
+        assert read_line(sock) == b"done hello\n"     # after an await_asyncio there
+    proc.proc.send_signal(signal.SIGTERM)
+    assert proc.proc.wait(10) == 0
+    assert proc.proc.stdout.read() == "stopped\nasyncio again\n"
+
+
+def test_an_asyncio_thread_with_work_in_flight_still_stops_the_fork():
+    """Its asyncio task would be lost in the fork: refused, naming it."""
+    import asyncio
+    from trampoline.aio import AsyncioThread
+
+    def forked(address):                    # pragma: no cover - a failure
+        raise AssertionError("run_server went on to fork")
+    thread = AsyncioThread(name="busy-asyncio")
+    busy = asyncio.run_coroutine_threadsafe(asyncio.sleep(3600), thread.loop)
+    try:
+        with pytest.raises(RuntimeError, match=r"other threads running \(.*busy-asyncio"):
+            run_server("127.0.0.1", 0, handler, workers=2, ready=forked)
+    finally:
+        busy.cancel()
+        thread.close()
 
 
 def read_line(sock):

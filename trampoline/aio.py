@@ -205,7 +205,9 @@ class AsyncioThread:
     ``await_asyncio``.  Started on first use; ``close()`` stops it (the
     asyncio tasks still running there are cancelled first).  One may serve
     several kernels.  In a process forked from this one it starts a loop
-    of its own on first use (the parent's thread is not there)."""
+    of its own on first use (the parent's thread is not there).
+    ``run_server(workers=N)`` stops it before it forks if no asyncio task
+    runs there; it starts again on next use (ask ``loop`` again)."""
 
     def __init__(self, name: str = "trampoline-asyncio") -> None:
         self.name = name
@@ -261,6 +263,32 @@ class AsyncioThread:
             loop.call_soon_threadsafe(loop.stop)
             thread.join()
 
+    def _retire(self, timeout: float) -> None:
+        """Stop the loop and wait for its thread (at most ``timeout``
+        seconds each) if no asyncio task runs there; else leave it running.
+        For a fork, as ``WorkerPool._retire``: the loop starts again on
+        next use."""
+        with self._lock:                # (held: nobody gets the loop meanwhile)
+            loop, thread = self._loop, self._thread
+            if loop is None or thread is None or loop.is_closed():
+                return                  # (closed: its thread has stopped it)
+            stopped = []                # type: List[bool]
+            answered, gave_up = threading.Event(), threading.Event()
+
+            def stop_if_idle() -> None:     # in the loop's thread: no task starts meanwhile
+                if not gave_up.is_set() and not asyncio.all_tasks(loop):
+                    loop.stop()
+                    stopped.append(True)
+                answered.set()
+
+            loop.call_soon_threadsafe(stop_if_idle)
+            if not answered.wait(timeout):  # pragma: no cover - a loop blocked that long
+                gave_up.set()
+            if not stopped:
+                return
+            self._loop = self._thread = None
+        thread.join(timeout)
+
     def __repr__(self) -> str:
         return "<AsyncioThread %s>" % ("running" if self._loop is not None else "idle")
 
@@ -269,6 +297,14 @@ class AsyncioThread:
 #: forked child inherited from its parent's AsyncioThreads.
 _asyncio_threads = weakref.WeakSet()   # type: weakref.WeakSet[AsyncioThread]
 _left_in_parent = []                    # type: List[asyncio.AbstractEventLoop]
+
+
+def _retire_asyncio_threads(timeout: float = 2.0) -> None:
+    """Stop every AsyncioThread that has no asyncio task running, and wait
+    until its thread is gone: a process about to fork (``run_server``)
+    must not count it as a thread running.  (Busy ones stay.)"""
+    for each in list(_asyncio_threads):
+        each._retire(timeout)
 
 
 def _after_fork_in_child() -> None:

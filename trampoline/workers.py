@@ -218,8 +218,12 @@ def _check_can_fork():
     others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     if others:
         # Those of run_in_thread's pools (a look-up before this call) that
-        # have no call to make end now, and start again when needed.
+        # have no call to make end now, and start again when needed; so does
+        # await_asyncio's loop, if no asyncio task runs there.
         _retire_workers()
+        aio = sys.modules.get("trampoline.aio")     # (not imported: no such thread)
+        if aio is not None:
+            aio._retire_asyncio_threads()
         others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     if others:
         # A forked child gets only the forking thread; a lock another thread
