@@ -26,7 +26,8 @@ EXAMPLES = os.path.join(ROOT, "examples")
 SERVER = os.path.join(EXAMPLES, "http_server.py")
 
 from net_helpers import CERT, KEY, ServerThread, load_example, start_server  # noqa: E402
-from trampoline import Event, cancel, join, run_in_thread, sleep, spawn  # noqa: E402
+from trampoline import (Event, cancel, join, run_in_thread, sleep, spawn,  # noqa: E402
+                        timeout_after)
 from trampoline.protocols import http_server  # noqa: E402
 from trampoline.protocols.http import ProtocolError, ResponseParser  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
@@ -619,3 +620,92 @@ def test_cancelled_server_lets_a_handler_finish(run):
 
     (answer,) = responses(run(main()))
     assert answer.body == b"finished\n" and answer.header("connection") == b"close"
+
+
+BIG_BODY = bytes(range(256)) * 11719                    # 3,000,064 bytes
+
+
+def read_answer_then_pipeline(port, head, pipelined):
+    """A client that reads slowly: a small receive buffer, so most of the
+    answer still waits in the server's send buffer when the server is done
+    writing it.  It sends ``head``; once the answer begins (the server has
+    read the request and is busy writing) it pipelines ``pipelined``, which
+    the server never reads; then it reads to the end: ``(data, error)``."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(head)
+        chunks = [sock.recv(1024)]
+        sock.sendall(pipelined)
+        try:
+            while chunks[-1]:
+                chunks.append(sock.recv(4096))
+        except ConnectionResetError as exc:
+            return b"".join(chunks), exc
+        return b"".join(chunks), None
+
+
+@pytest.mark.parametrize("path, header", [(b"/big", b"Connection: close\r\n"),
+                                          (b"/big-close", b"")])
+def test_a_closing_answer_reaches_a_client_that_pipelined_more(run, path, header):
+    """The last answer of a connection -- asked for with ``Connection:
+    close``, or closed by the handler (``close=True``) -- while the client
+    has pipelined more requests the server will not read: closing at once
+    would reset the connection (Linux sends RST when unread bytes are
+    left) and destroy the tail of the answer.  The server lingers (RFC 9112
+    9.6): the client gets all 3 MB, then the end of the stream."""
+    router = http_server.Router()
+    router.add("/big", lambda request: http_server.Response(BIG_BODY))
+    router.add("/big-close", lambda request: http_server.Response(BIG_BODY, close=True))
+    router.add("/", lambda request: http_server.Response("hello\n"))
+
+    def exchange(port):
+        return read_answer_then_pipeline(
+            port, b"GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path, header),
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 100)
+
+    data, error = run(in_process(router, exchange))
+    assert error is None, "reset after %d bytes" % len(data)
+    (answer,) = responses(data)
+    assert answer.header("connection") == b"close"
+    assert len(answer.body) == len(BIG_BODY) and answer.body == BIG_BODY
+
+
+def test_a_connection_close_request_with_nothing_after_it_is_closed_at_once(run):
+    """Lingering costs up to ``linger`` seconds: only a client that sent
+    more than the server read is lingered for.  One that sent a single
+    ``Connection: close`` request and keeps its socket open (a client
+    waiting for the server's close) has its connection closed as soon as
+    the answer is out -- long before a linger of 60 s."""
+    router = http_server.Router()
+    router.add("/", lambda request: http_server.Response("hello\n"))
+    handler = http_server.make_handler(router, http_server.Limits(linger=60.0))
+    closed = Event()
+
+    def serve(stream, address):
+        yield handler(stream, address)
+        closed.set()
+
+    def ask(port):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return sock, data               # still open on this side
+            data += chunk
+
+    def main():
+        task, port = yield start_server(serve)
+        sock, data = yield run_in_thread(ask, port)
+        try:
+            yield timeout_after(5, closed.wait())
+        finally:
+            sock.close()
+            yield cancel(task)
+        return data
+
+    (answer,) = responses(run(main()))
+    assert answer.body == b"hello\n" and answer.header("connection") == b"close"

@@ -83,10 +83,13 @@ class Limits:
     a request being handled may still take at shutdown; ``send_timeout``:
     seconds a large write (a file, a big body) may take before the client
     counts as gone; ``linger``: seconds spent reading what a client still
-    sends after an error response (so it reads the response instead of a
-    connection reset).  Raises ``TypeError`` for a size that is not an int or
-    a time that is not a number (or None), ``ValueError`` for a size below 1
-    (``max_body``: below 0) or a time below 0 or NaN.
+    sends after the last response of a connection the server closes -- an
+    error, or ``Connection: close`` with more requests pipelined behind it
+    (so it reads the response instead of a connection reset; a client that
+    sent nothing more is closed at once).  Raises ``TypeError`` for a size
+    that is not an int or a time that is not a number (or None),
+    ``ValueError`` for a size below 1 (``max_body``: below 0) or a time
+    below 0 or NaN.
     """
 
     def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
@@ -417,6 +420,10 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                 response.fileobj.close()
             if not keep_alive:
                 yield send(b"".join(out))
+                if _unread_input(sock, parser):
+                    # Closing now would reset the connection (RFC 9112 9.6)
+                    # and destroy the answer still on its way: linger.
+                    yield _linger(sock, limits.linger)
                 return
     except (ConnectionError, TaskTimeout):
         return                          # the client went away, or stopped reading
@@ -549,10 +556,29 @@ def _send_file(send, out, response):
             out.clear()
 
 
+def _unread_input(sock, parser):
+    """Whether the client has sent bytes the server will not read: more
+    pipelined requests after the last answer, in ``parser`` or still in the
+    socket.  (With none, a close sends no reset: no need to linger.)"""
+    if not parser.idle:
+        return True
+    if isinstance(sock, ssl.SSLSocket):
+        return False                    # (_linger does nothing there)
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK))
+    except (BlockingIOError, InterruptedError):
+        return False                    # nothing waiting
+    except OSError:
+        return False                    # reset: nothing left to save
+
+
 def _linger(sock, seconds):
-    """After an error response: say we are done, then read (and drop) what
-    the client still sends for a while, so that closing does not reset the
-    connection before the client has read our answer."""
+    """The staged close of RFC 9112 9.6, after the last response of a
+    connection the server closes while the client may still be sending
+    (an error, or pipelined requests after ``Connection: close``): say we
+    are done, then read (and drop) what the client still sends for a
+    while, so that closing does not reset the connection -- a reset
+    destroys the answer the client has not read yet."""
     if isinstance(sock, ssl.SSLSocket):
         return
     try:
