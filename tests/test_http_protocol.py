@@ -120,6 +120,21 @@ def test_percent_decoding_and_absolute_targets():
     assert (b.target, b.path, b.query) == ("/p?q", "/p", "q")
 
 
+@pytest.mark.parametrize("target, origin, path, query", [
+    (b"http://example.com?s=0.5", "/?s=0.5", "/", "s=0.5"),           # empty path, a query
+    (b"HTTPS://example.com:8443?a/b?c", "/?a/b?c", "/", "a/b?c"),     # "/" and "?" in it
+    (b"http://example.com", "/", "/", ""),
+    (b"http://example.com/p?q", "/p?q", "/p", "q"),
+    (b"http://example.com/?q", "/?q", "/", "q"),
+])
+def test_an_absolute_target_keeps_its_query_even_with_an_empty_path(target, origin, path, query):
+    """RFC 9112 3.2.2: the absolute form's path, "/" if empty -- and the
+    query after it (RFC 3986 3: the authority ends at "/" or "?")."""
+    (request,), error = parse_all(b"GET %s HTTP/1.1\r\nHost: example.com\r\n\r\n" % target)
+    assert error is None
+    assert (request.target, request.path, request.query) == (origin, path, query)
+
+
 @pytest.mark.parametrize("head, keep_alive", [
     (b"GET / HTTP/1.1\r\nHost: x\r\n", True),
     (b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n", False),

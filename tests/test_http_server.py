@@ -709,3 +709,20 @@ def test_a_connection_close_request_with_nothing_after_it_is_closed_at_once(run)
 
     (answer,) = responses(run(main()))
     assert answer.body == b"hello\n" and answer.header("connection") == b"close"
+
+
+def test_an_absolute_target_with_an_empty_path_keeps_its_query(run):
+    """``GET http://host?s=0.5`` (what a client talking to a proxy sends):
+    the handler of "/" gets the query ``s=0.5`` (it lost it: the target
+    became "/")."""
+    router = http_server.Router()
+    router.add("/", lambda request: http_server.Response("%s %s\n" % (request.target,
+                                                                       request.query)))
+
+    def exchange(port):
+        data = b"".join(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % target
+                        for target in (b"http://127.0.0.1:%d?s=0.5" % port,
+                                       b"http://127.0.0.1:%d" % port, b"/?t=1"))
+        return [answer.body for answer in responses(raw(port, data))]
+
+    assert run(in_process(router, exchange)) == [b"/?s=0.5 s=0.5\n", b"/ \n", b"/?t=1 t=1\n"]

@@ -90,13 +90,15 @@ class ProtocolError(Exception):
 class Request:
     """One request, head and body.
 
-    ``method`` (str, ``"GET"``), ``target`` (str, as sent), ``path``
-    (str, percent-decoded, without the query), ``query`` (str, raw, without
-    the ``?``), ``version`` (``b"HTTP/1.1"`` or ``b"HTTP/1.0"``),
-    ``headers`` (a list of ``(name, value)`` bytes pairs, names lowercased,
-    in order), ``body`` (bytes), ``keep_alive`` (whether the connection may
-    carry another request), ``expect_continue`` (the client waits for
-    ``100 Continue`` before it sends the body).
+    ``method`` (str, ``"GET"``), ``target`` (str, as sent -- but the
+    absolute form, ``http://host/p?q``, is cut to its path and query,
+    ``/p?q``; ``http://host?q`` to ``/?q``), ``path`` (str, percent-decoded,
+    without the query), ``query`` (str, raw, without the ``?``),
+    ``version`` (``b"HTTP/1.1"`` or ``b"HTTP/1.0"``), ``headers`` (a list
+    of ``(name, value)`` bytes pairs, names lowercased, in order), ``body``
+    (bytes), ``keep_alive`` (whether the connection may carry another
+    request), ``expect_continue`` (the client waits for ``100 Continue``
+    before it sends the body).
     """
 
     __slots__ = ("method", "target", "path", "query", "version", "headers", "body",
@@ -573,8 +575,16 @@ class RequestParser(_Parser):
             if target == "*" and method == "OPTIONS":
                 pass
             elif target[:8].lower().startswith(("http://", "https://")):    # any case
-                slash = target.find("/", target.index("//") + 2)
-                target = target[slash:] if slash >= 0 else "/"
+                # The authority ends at the path's "/" or the query's "?"
+                # (RFC 3986 3); an empty path is "/" (RFC 9112 3.2.2), and
+                # the query stays: "http://h?q" is "/?q".
+                authority = target.index("//") + 2
+                slash = target.find("/", authority)
+                question = target.find("?", authority, slash if slash >= 0 else len(target))
+                if question >= 0:
+                    target = "/" + target[question:]
+                else:
+                    target = target[slash:] if slash >= 0 else "/"
             elif method == "CONNECT" and target:
                 pass                            # authority form: refused above us
             else:
