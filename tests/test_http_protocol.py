@@ -467,6 +467,28 @@ def test_the_scheme_of_an_absolute_target_is_case_insensitive(target):
     assert error is None and (request.path, request.query) == ("/a", "b=1")
 
 
+@pytest.mark.parametrize("host", [
+    b"example.com", b"example.com:8080", b"127.0.0.1:80", b"[::1]", b"[2001:db8::7]:443",
+    b"[v1.fe:x]", b"xn--bcher-kva.example", b"a%20b", b"a-b_c~d!$&'()*+,;=", b"x:", b""])
+def test_a_host_of_rfc_3986_form_or_empty_is_accepted(host):
+    # RFC 9112 3.2: Host = uri-host [ ":" port ]; empty when the target has no authority.
+    (request,), error = parse_all(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host)
+    assert error is None and request.header("host") == host
+
+
+@pytest.mark.parametrize("host", [
+    b"a b", b"a/b", b"a?b", b"a#b", b"user@a", b'a"b', b"a\\b", b"h\xc3\xa9", b"a%2", b"a%zz",
+    b":80", b"a::80", b"a:b", b"a:80x", b"a:-1", b"[::1", b"[::1]x", b"[]", b"[1.2.3.4]",
+    b"[fe80::1%25eth0]", b"[v.x]", b"[v1.]", b"a]"])
+def test_an_invalid_host_is_a_400_naming_it(host):
+    # RFC 9112 3.2: a server MUST answer 400 to a Host with an invalid value.
+    requests, error = parse_all(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host)
+    assert not requests and error.status == 400
+    assert str(error) == "invalid Host header %r" % host
+    requests, error = parse_all(b"GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % host)
+    assert not requests and error.status == 400
+
+
 @pytest.mark.parametrize("version", [b"HTTP/1.2", b"HTTP/1.9"])
 def test_a_higher_minor_version_is_handled_as_http_1_1(version):
     # RFC 9110 2.5: process it as the highest minor version we conform to.

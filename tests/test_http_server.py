@@ -291,11 +291,12 @@ def test_http_1_0(server):
      + b"ffff\r\n" + b"x" * 0xffff + b"\r\n" + b"ffff\r\n" + b"x" * 0xffff + b"\r\n", 413),
     (b"GET / HTTP/1.1\r\nHost x\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
     (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
     (b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505),
     (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort", 400),
 ], ids=["long-line", "big-header", "many-headers", "big-length", "big-chunks", "no-colon",
-        "no-host", "gzip", "http3", "truncated-body"])
+        "no-host", "bad-host", "gzip", "http3", "truncated-body"])
 def test_limits_and_errors_get_their_status_and_a_close(server, data, status):
     """Each gets its status with ``Connection: close``, then the server
     closes -- reading what the client still sends first, so the client
@@ -726,3 +727,14 @@ def test_an_absolute_target_with_an_empty_path_keeps_its_query(run):
         return [answer.body for answer in responses(raw(port, data))]
 
     assert run(in_process(router, exchange)) == [b"/?s=0.5 s=0.5\n", b"/ \n", b"/?t=1 t=1\n"]
+
+
+def test_a_host_header_with_an_invalid_value_is_a_400_naming_it(server):
+    """RFC 9112 3.2: a Host with an invalid value gets 400, and the answer
+    says which value (it was served: 200); a valid one still is."""
+    (answer,) = responses(raw(server.port, b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n"))
+    assert answer.status == 400 and answer.header("connection") == b"close"
+    assert answer.body == b"400 Bad Request: invalid Host header b'a b'\n"
+    answers = responses(raw(server.port, b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"
+                                         b"GET / HTTP/1.1\r\nHost: \r\n\r\n"))
+    assert [answer.status for answer in answers] == [200, 200]

@@ -26,6 +26,7 @@ What it must never do: I/O of any kind, hold more than the limits allow,
 or guess at an ambiguous message length.
 """
 
+from socket import AF_INET6, inet_pton
 from urllib.parse import unquote
 
 __all__ = [
@@ -64,6 +65,10 @@ STATUS_REASONS = {
 _TCHAR = (b"!#$%&'*+-.^_`|~0123456789"
           b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _HEX = b"0123456789abcdefABCDEF"
+# RFC 3986's reg-name: unreserved, sub-delims, and "%" (checked apart).
+_UNRESERVED_SUB_DELIMS = (b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                          b"-._~!$&'()*+,;=")
+_REG_NAME = _UNRESERVED_SUB_DELIMS + b"%"
 _DIGITS = frozenset(b"0123456789")
 # In a head: every byte but the control characters (tab, CR and LF excepted).
 _HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256))
@@ -152,6 +157,47 @@ class Response:
 def _tokens(value):
     """The comma-separated tokens of a header value, lowercased."""
     return [token.strip(b" \t") for token in value.lower().split(b",")]
+
+
+# Host values found valid: a server sees the same few again and again, and
+# a look-up here costs a tenth of checking one.  (At most 64, short ones: a
+# client sending a new one each time has each checked, nothing worse.)
+_HOSTS_SEEN = {b""}
+
+
+def _valid_host(value):
+    """Whether ``value`` (not empty) is RFC 3986's ``host [":" port]``, as
+    a Host header must be (RFC 9112 3.2): a reg-name (an IPv4 address is
+    one) or an IP-literal in brackets, then digits after a colon."""
+    if value[:1] == b"[":
+        end = value.find(b"]")
+        if end < 0:
+            return False
+        literal = value[1:end]
+        port = value[end + 1:]
+        if port:
+            if port[:1] != b":":
+                return False
+            port = port[1:]
+        if literal[:1] in (b"v", b"V"):         # IPvFuture: v1.x
+            version, dot, rest = literal[1:].partition(b".")
+            if (not version or version.translate(None, _HEX) or not rest
+                    or rest.translate(None, _UNRESERVED_SUB_DELIMS + b":")):
+                return False
+        else:
+            try:
+                inet_pton(AF_INET6, literal.decode("ascii"))
+            except (OSError, UnicodeDecodeError, ValueError):
+                return False
+    else:
+        host, _, port = value.partition(b":")
+        if not host or host.translate(None, _REG_NAME):
+            return False
+        if b"%" in host:                        # pct-encoded: "%" HEXDIG HEXDIG
+            for part in host.split(b"%")[1:]:
+                if len(part) < 2 or part[:2].translate(None, _HEX):
+                    return False
+    return not port or port.isdigit()
 
 
 def _header(headers, name, default):
@@ -599,6 +645,11 @@ class RequestParser(_Parser):
         for name, value in special:
             if name == b"host":
                 hosts += 1
+                if value not in _HOSTS_SEEN:        # RFC 9112 3.2: else a 400
+                    if not _valid_host(value):
+                        self._fail(400, "invalid Host header %r" % value[:80])
+                    if len(_HOSTS_SEEN) < 64 and len(value) < 256:
+                        _HOSTS_SEEN.add(value)
             elif name == b"connection":
                 tokens = _tokens(value)
                 if b"close" in tokens:
