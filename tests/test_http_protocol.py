@@ -105,11 +105,51 @@ def test_any_split_gives_the_same_requests():
 
 
 def test_bare_lf_line_ends_and_leading_empty_lines_are_accepted():
+    """In the start line and the header fields, as RFC 9112 2.2 allows --
+    not in the chunked framing that follows (see below)."""
     (request,), error = parse_all(b"\r\n\nGET / HTTP/1.1\nHost: x\nA: b\n\n")
     assert error is None and request.headers == [(b"host", b"x"), (b"a", b"b")]
     (request,), error = parse_all(b"POST / HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n"
-                                  b"3\nabc\n0\n\n")
+                                  b"3\r\nabc\r\n0\r\nX: y\r\n\r\n")
     assert error is None and request.body == b"abc"
+
+
+@pytest.mark.parametrize("body, words", [
+    (b"3\nabc\n0\n\n", "chunk-size line ending in a bare LF: b'3'"),
+    (b"3;ext=1\nabc\r\n0\r\n\r\n", "chunk-size line ending in a bare LF: b'3;ext=1'"),
+    (b"3\r\nabc\n0\r\n\r\n", "no CRLF after chunk data"),
+    (b"3\r\nabc\r\n0\n\r\n", "chunk-size line ending in a bare LF: b'0'"),
+    (b"3\r\nabc\r\n0\r\n\n", "bare CR or LF in the trailer section"),
+    (b"3\r\nabc\r\n0\r\nX: y\n\r\n", "bare CR or LF in the trailer section"),
+    (b"3\r\nabc\r\n0\r\nX: y\r\n\n", "bare CR or LF in the trailer section"),
+    (b"3\r\nabc\r\n0\r\nX: y\rz\r\n\r\n", "bare CR or LF in the trailer section"),
+    (b"3\r\nabc\r\n0\r\n\rX: y\r\n\r\n", "bare CR or LF in the trailer section"),
+])
+def test_chunked_framing_takes_crlf_only(body, words):
+    """RFC 9112 2.2 lets a recipient take a bare LF for CRLF in the start
+    line and header fields only; a chunk-size line, the CRLF after a
+    chunk's data, and the trailer section's lines up to its end take
+    exactly CRLF (as h11 does since CVE-2025-43859): a front end that
+    frames the body otherwise would read a different request into it.
+    Fed whole or a byte at a time, the same 400 -- at once, not after a
+    wait for a CRLF that may never come."""
+    data = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+    requests, error = parse_all(data)
+    assert not requests and error.status == 400 and words in str(error), error
+    assert summary(*parse_in_pieces(data, range(1, len(data)))) == summary(requests, error)
+    # The first bare LF is known as such once it comes; a bare CR, with the next byte.
+    known = min([i + 1 for i, byte in enumerate(body) if byte == 10 and body[i - 1:i] != b"\r"]
+                + [i + 2 for i, byte in enumerate(body) if byte == 13 and body[i + 1] != 10])
+    assert summary(*parse_all(data[:len(data) - len(body) + known])) == summary(requests, error)
+
+
+def test_a_bare_lf_after_the_last_chunk_cannot_smuggle_a_request():
+    """``0\r\n\n`` ends the message for a reader that takes a bare LF
+    there; one that does not reads on -- so what follows is a second
+    request for one of them and trailer fields for the other.  Refused."""
+    requests, error = parse_all(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                b"0\r\n\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert not requests and error.status == 400
 
 
 def test_percent_decoding_and_absolute_targets():

@@ -738,3 +738,16 @@ def test_a_host_header_with_an_invalid_value_is_a_400_naming_it(server):
     answers = responses(raw(server.port, b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"
                                          b"GET / HTTP/1.1\r\nHost: \r\n\r\n"))
     assert [answer.status for answer in answers] == [200, 200]
+
+
+@pytest.mark.parametrize("body", [b"3\nabc\n0\n\n", b"3\r\nabc\n0\r\n\r\n",
+                                  b"0\r\n\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"])
+def test_chunked_framing_with_a_bare_lf_is_a_400(server, body):
+    """A chunk-size line, the end of a chunk or of the trailer section
+    with a bare LF: 400 and the connection closed -- neither the body
+    echoed (200) nor, after ``0\\r\\n\\n``, a request smuggled in behind it
+    answered (404)."""
+    answers = responses(raw(server.port, b"POST /echo HTTP/1.1\r\nHost: x\r\n"
+                                         b"Transfer-Encoding: chunked\r\n\r\n" + body))
+    assert [answer.status for answer in answers] == [400]
+    assert answers[0].header("connection") == b"close"

@@ -16,11 +16,13 @@ up to the close -- read and bounded by the limits.  Anything wrong raises
 transfer coding we do not do, 505 a version we do not speak); after that the
 parser is dead and raises the same error again -- the connection must close.
 
-Lenient where RFC 9112 allows it (bare LF line ends, empty lines before a
-request line), strict where leniency is dangerous: no line folding, no
-whitespace before the colon, no ``Content-Length`` beside
-``Transfer-Encoding``, conflicting lengths rejected -- the usual request
-smuggling doors stay shut.
+Lenient where RFC 9112 allows it (bare LF line ends in the start line and
+header fields, empty lines before a request line), strict where leniency is
+dangerous: no line folding, no whitespace before the colon, no
+``Content-Length`` beside ``Transfer-Encoding``, conflicting lengths
+rejected, chunked framing (chunk-size lines, the end of each chunk, the
+trailer section) in CRLF only -- the usual request smuggling doors stay
+shut.
 
 What it must never do: I/O of any kind, hold more than the limits allow,
 or guess at an ambiguous message length.
@@ -79,6 +81,8 @@ _SPECIAL = frozenset([b"host", b"connection", b"content-length", b"transfer-enco
 # Methods we see every day, decoded once.
 _METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
                                     "PATCH", "TRACE", "CONNECT")}
+
+_BARE_IN_TRAILER = "a bare CR or LF in the trailer section (its lines end with CRLF)"
 
 _HEAD, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _UNTIL_CLOSE, _DEAD = range(8)
 
@@ -488,7 +492,9 @@ class _Parser:
                     return self._truncated("chunk size line")
                 line = buf[start:newline]
                 self._start = newline + 1
-                size = line.rstrip(b"\r").split(b";", 1)[0].rstrip(b" \t")
+                if line[-1:] != b"\r":
+                    self._fail(400, "a chunk-size line ending in a bare LF: %r" % line[:40])
+                size = line[:-1].split(b";", 1)[0].rstrip(b" \t")
                 if (not size or size.translate(None, _HEX) or b"\r" in line[:-1]
                         or line.translate(None, _HEAD_CHARS)):
                     self._fail(400, "malformed chunk size %r" % line[:40])
@@ -510,37 +516,34 @@ class _Parser:
             elif state == _CHUNK_END:
                 if buf.startswith(b"\r\n", start):
                     self._start = start + 2
-                elif buf.startswith(b"\n", start):
-                    self._start = start + 1
                 elif available >= 2 or (available == 1 and buf[start] != 13):
                     self._fail(400, "no CRLF after chunk data")
                 else:
                     return self._truncated("CRLF after a chunk")
                 self._state = _CHUNK_SIZE
             elif state == _TRAILERS:
-                # The trailer section: header lines up to an empty line.
-                if buf.startswith((b"\r\n", b"\n"), start):
-                    self._start = start + (1 if buf[start] == 10 else 2)
+                # The trailer section: header lines up to an empty line,
+                # every line ended by CRLF, as the chunks are.
+                if buf.startswith(b"\r\n", start):
+                    self._start = start + 2
                     return self._finish()
-                end = buf.find(b"\n\r\n", max(start, self._scanned - 2))
-                lf = buf.find(b"\n\n", start, end + 1 if end >= 0 else len(buf))
-                if lf >= 0:
-                    end, after = lf, lf + 2
-                elif end >= 0:
-                    after = end + 3
-                else:
+                end = buf.find(b"\r\n\r\n", max(start, self._scanned - 3))
+                if end < 0:
+                    self._check_trailer_so_far(buf, start, max(start, self._scanned))
                     if available > self.max_head:
                         self._fail(431, "a trailer section over %d bytes" % self.max_head)
                     self._scanned = len(buf)
                     return self._truncated("trailer section")
                 trailer = buf[start:end]
+                bare = trailer.replace(b"\r\n", b"")
+                if b"\n" in bare or b"\r" in bare:
+                    self._fail(400, _BARE_IN_TRAILER)
                 if len(trailer) > self.max_head:
                     self._fail(431, "a trailer section over %d bytes" % self.max_head)
                 if trailer.translate(None, _HEAD_CHARS):
                     self._fail(400, "a control character in the trailer section")
-                lines = [line.rstrip(b"\r") for line in trailer.split(b"\n")]
-                self._parse_fields(lines)       # validated, then dropped
-                self._start = after
+                self._parse_fields(trailer.split(b"\r\n"))       # validated, then dropped
+                self._start = end + 4
                 return self._finish()
             else:                               # _UNTIL_CLOSE
                 if available:
@@ -553,6 +556,19 @@ class _Parser:
                 if self._eof:
                     return self._finish()
                 return None
+
+    def _check_trailer_so_far(self, buf, start, new):
+        """Refuse a bare LF or CR in the unfinished trailer section at
+        ``start`` now, not once its end comes; the bytes before ``new``
+        were checked already (a CR last may wait for its LF)."""
+        end = len(buf)
+        before = max(start, new - 1)                    # (a CR left waiting)
+        lfs = buf.count(b"\n", new, end)
+        crs = buf.count(b"\r", before, end)
+        if lfs or crs:
+            crlfs = buf.count(b"\r\n", before, end)
+            if lfs != crlfs or crs != crlfs + (buf[end - 1] == 13):
+                self._fail(400, _BARE_IN_TRAILER)
 
     def _truncated(self, where, missing=None):
         if self._eof:
