@@ -30,6 +30,7 @@ from trampoline import (Event, cancel, join, run_in_thread, sleep, spawn,  # noq
                         timeout_after)
 from trampoline.protocols import http_server  # noqa: E402
 from trampoline.protocols.http import ProtocolError, ResponseParser  # noqa: E402
+from trampoline.protocols.proxy import V2_SIGNATURE  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 
 WATCHDOG_SECONDS = 30
@@ -751,3 +752,42 @@ def test_chunked_framing_with_a_bare_lf_is_a_400(server, body):
                                          b"Transfer-Encoding: chunked\r\n\r\n" + body))
     assert [answer.status for answer in answers] == [400]
     assert answers[0].header("connection") == b"close"
+
+
+def test_a_proxy_header_for_udp_leaves_the_connections_own_address():
+    """examples/http_server.py --proxy-protocol --access-log: a version 2
+    header for TCP names the client in the access log; one for UDP over
+    the same TCP connection (family/transport byte 0x12, 0x22) does not --
+    its source did not make this connection, and the log names the
+    connection's own peer, as for LOCAL or UNSPEC."""
+    def header(family_transport, addresses):
+        return (V2_SIGNATURE + bytes([0x21, family_transport])
+                + len(addresses).to_bytes(2, "big") + addresses)
+
+    inet = (socket.inet_pton(socket.AF_INET, "203.0.113.7")
+            + socket.inet_pton(socket.AF_INET, "192.0.2.1") + bytes([0xdc, 0x04, 0x01, 0xbb]))
+    inet6 = (socket.inet_pton(socket.AF_INET6, "2001:db8::7")
+             + socket.inet_pton(socket.AF_INET6, "2001:db8::1") + bytes([0xdc, 0x04, 0x01, 0xbb]))
+    server = Server("--proxy-protocol", "--access-log")
+    try:
+        clients = []
+        for first in (header(0x12, inet), header(0x22, inet6), header(0x11, inet)):
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+                clients.append("127.0.0.1:%d" % sock.getsockname()[1])
+                sock.sendall(first + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            assert [answer.status for answer in responses(data)] == [200]
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(10) == 0
+        log = [line for line in server.proc.stderr.read().splitlines() if '"GET / ' in line]
+    finally:
+        server.stop()
+    assert len(log) == 3, log
+    assert clients[0] in log[0] and clients[1] in log[1], log
+    assert "203.0.113.7:56324" in log[2], log
+    assert not any("203.0.113.7" in line or "2001:db8" in line for line in log[:2]), log

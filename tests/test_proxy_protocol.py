@@ -18,7 +18,7 @@ from trampoline.protocols.proxy import (PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY,  # no
                                         header_length, parse_header)
 
 INET, INET6, UNIX, UNSPEC = socket.AF_INET, socket.AF_INET6, socket.AF_UNIX, socket.AF_UNSPEC
-STREAM, DGRAM = socket.SOCK_STREAM, socket.SOCK_DGRAM
+STREAM = socket.SOCK_STREAM
 
 
 def v2(command=0x1, family=0x1, transport=0x1, addresses=b"", tlvs=b"", version=0x2,
@@ -242,11 +242,22 @@ def test_a_v2_tcp6_header_gives_every_field():
                                  ("fe80::1", 65535, 0, 0))
 
 
-def test_v2_over_udp_says_so_in_its_transport():
-    header, _ = parsed(v2(transport=0x2, addresses=inet()))
-    assert (header.family, header.transport) == (INET, DGRAM)
-    header, _ = parsed(v2(family=0x2, transport=0x2, addresses=inet6()))
-    assert (header.family, header.transport) == (INET6, DGRAM)
+@pytest.mark.parametrize("family, transport, addresses", [
+    (0x1, 0x2, inet()), (0x2, 0x2, inet6()), (0x3, 0x2, unix()),      # UDP4, UDP6, UNIX dgram
+    (0x1, 0x0, inet()), (0x2, 0x0, inet6() + tlv(PP2_TYPE_ALPN, b"h2")),   # no transport
+    (0x1, 0x2, b"\x00" * 5),                                           # (skipped unread)
+], ids=["udp4", "udp6", "unix-dgram", "inet-unspec", "inet6-unspec-tlv", "udp4-short"])
+def test_v2_addresses_of_a_transport_other_than_stream_are_not_the_clients(family, transport,
+                                                                           addresses):
+    """A UDP (DGRAM) source did not make a TCP connection: the header is
+    taken as UNSPEC -- its body skipped, no addresses, so the server keeps
+    the connection's own -- as the spec says a receiver falls back for a
+    protocol it does not support, and as HAProxy does (it takes TCP's)."""
+    data = v2(family=family, transport=transport, addresses=addresses)
+    header, length = parsed(data + b"GET")
+    assert length == len(data)
+    assert header == ProxyHeader(2, "PROXY", UNSPEC, 0, None, None)
+    assert header.source is None and header.destination is None
 
 
 def test_a_v2_af_unix_header_gives_both_paths():
@@ -262,8 +273,8 @@ def test_v2_unix_paths_of_108_bytes_abstract_ones_and_unnamed_ones():
     header, _ = parsed(v2(family=0x3, addresses=unix(longest, b"\x00abstract")))
     assert header.source == longest.decode()
     assert header.destination == "\x00abstract"
-    header, _ = parsed(v2(family=0x3, transport=0x2, addresses=unix(b"", b"")))
-    assert (header.source, header.destination, header.transport) == ("", "", DGRAM)
+    header, _ = parsed(v2(family=0x3, addresses=unix(b"", b"")))
+    assert (header.source, header.destination, header.transport) == ("", "", STREAM)
 
 
 def test_a_v2_local_header_has_no_addresses_and_its_body_is_skipped_whole():

@@ -67,7 +67,7 @@ PP2_TYPE_SSL = 0x20
 PP2_TYPE_NETNS = 0x30
 
 _V2_COMMANDS = {0x0: "LOCAL", 0x1: "PROXY"}
-_V2_TRANSPORTS = {0x0: 0, 0x1: socket.SOCK_STREAM, 0x2: socket.SOCK_DGRAM}
+_V2_TRANSPORTS = {0x0: "UNSPEC", 0x1: "STREAM", 0x2: "DGRAM"}   # (only STREAM's are used)
 # family nibble -> (socket family, size of the address block)
 _V2_FAMILIES = {0x0: (socket.AF_UNSPEC, 0), 0x1: (socket.AF_INET, 12),
                 0x2: (socket.AF_INET6, 36), 0x3: (socket.AF_UNIX, 216)}
@@ -93,9 +93,11 @@ class ProxyHeader:
     relayed for a client) or ``"LOCAL"`` (version 2 only: the balancer
     speaks for itself, a health check say).  ``family``: ``socket.AF_INET``,
     ``AF_INET6``, ``AF_UNIX``, or ``AF_UNSPEC`` when the addresses are
-    unknown (version 1 ``UNKNOWN``, version 2 LOCAL or UNSPEC).
-    ``transport``: ``socket.SOCK_STREAM``, ``SOCK_DGRAM``, or 0 when unknown
-    (version 1 says only TCP).  ``source`` and ``destination``: the
+    unknown or not this connection's (version 1 ``UNKNOWN``, version 2
+    LOCAL, UNSPEC, or a transport other than STREAM: UDP, UNIX datagram --
+    whose addresses are skipped, as HAProxy skips them).  ``transport``:
+    ``socket.SOCK_STREAM``, or 0 with ``AF_UNSPEC`` (version 1 says only
+    TCP).  ``source`` and ``destination``: the
     original connection's two ends, shaped as the socket module shapes them
     -- ``(host, port)`` for IPv4, ``(host, port, 0, 0)`` for IPv6 (hosts
     as ``inet_ntop`` writes them), a ``str`` path for Unix -- or ``None``
@@ -319,9 +321,13 @@ def _parse_v2(data):
     total = V2_FIXED_LENGTH + length
     if len(data) < total:
         return None
-    if command == "LOCAL" or family == socket.AF_UNSPEC:
+    if command == "LOCAL" or family == socket.AF_UNSPEC or transport_bits != 0x1:
         # The spec: the receiver skips a LOCAL header's body whole, and the
-        # addresses of an UNSPEC one, and uses the real connection's.
+        # addresses of an UNSPEC one, and uses the real connection's -- as
+        # it does ("falls back to the UNSPEC mode") for a protocol it does
+        # not support.  Only STREAM's addresses are taken (TCP, UNIX
+        # stream; HAProxy's receiver takes TCP's alone): a UDP (DGRAM)
+        # source, or one of no transport, did not make this connection.
         return ProxyHeader(2, command, socket.AF_UNSPEC, 0, None, None), total
     if length < address_length:
         raise ProxyProtocolError("PROXY v2 header too short for its %s addresses: "
@@ -330,8 +336,7 @@ def _parse_v2(data):
     body = data[V2_FIXED_LENGTH:V2_FIXED_LENGTH + address_length]
     source, destination = _v2_addresses(family, body)
     tlvs = _v2_tlvs(data, total, V2_FIXED_LENGTH + address_length)
-    header = ProxyHeader(2, command, family, _V2_TRANSPORTS[transport_bits], source,
-                         destination, tlvs)
+    header = ProxyHeader(2, command, family, socket.SOCK_STREAM, source, destination, tlvs)
     return header, total
 
 
