@@ -51,7 +51,7 @@ from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optiona
                     Union)
 
 from . import traps
-from .errors import Cancelled, TaskError, TrampolineError
+from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
 from .net import check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
@@ -164,6 +164,9 @@ class Stream:
     # receive has been asked for (see _HandOver and _begun).
     _new_in = None                  # type: Any
     _asked = False
+    # A read that may wait is under way (read, readexactly, readuntil,
+    # readline): another read is ResourceBusy until it ends (see _busy).
+    _reading = False
 
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
@@ -190,6 +193,7 @@ class Stream:
         self._eof = False               # the peer will send no more
         self._tls = isinstance(sock, ssl_module.SSLSocket)
         self._direct = not self._tls    # read and write may hand out the kernel's trap
+        self._reading = False           # (an instance attribute: read() checks it)
         self.peername = peername
 
     def __repr__(self):
@@ -243,8 +247,10 @@ class Stream:
         Up to ``n`` bytes: what the buffer holds, or else what one receive
         brings -- it waits only if nothing at all is there.  ``b""`` means
         end of stream.  With ``n < 0``, everything until the end of the
-        stream.  Raises ``TypeError`` for a size that is not an int, and the
-        socket's ``OSError`` (``ConnectionResetError`` ...).
+        stream.  Raises ``TypeError`` for a size that is not an int, the
+        socket's ``OSError`` (``ConnectionResetError`` ...), and
+        ``ResourceBusy`` while another task's read of this stream is under
+        way (as do the other read methods).
 
         When the buffer is empty and ``n`` is at least ``DIRECT_READ``,
         what it returns is the ``read`` trap itself: the kernel receives
@@ -252,7 +258,7 @@ class Stream:
         """
         if type(n) is not int:
             raise TypeError("read(): n must be an int, got %s" % _describe(n))
-        if n >= DIRECT_READ and not self._buffer and not self._eof:
+        if n >= DIRECT_READ and not self._buffer and not self._eof and not self._reading:
             if self._direct:
                 return traps.read(self.sock, n if n < CHUNK else CHUNK)
             if self._new_in is not None and not self._tls:
@@ -264,27 +270,33 @@ class Stream:
     def _read(self, n):
         """``read`` when the buffer can answer, or must keep what a receive
         brings beyond ``n``, or for TLS, or to the end of the stream."""
+        if self._reading:
+            raise self._busy("read")
         buffer = self._buffered()
         if n == 0:
             return b""
-        if n < 0:
-            while not self._eof:
+        self._reading = True
+        try:
+            if n < 0:
+                while not self._eof:
+                    data = yield self._receive()
+                    if data:
+                        buffer += data
+                    else:
+                        self._eof = True
+                return self._take(len(buffer))
+            if not buffer:
+                if self._eof:
+                    return b""
                 data = yield self._receive()
-                if data:
-                    buffer += data
-                else:
+                if not data:
                     self._eof = True
-            return self._take(len(buffer))
-        if not buffer:
-            if self._eof:
-                return b""
-            data = yield self._receive()
-            if not data:
-                self._eof = True
-            if len(data) <= n:          # the common case: no copy into the buffer
-                return data
-            buffer += data
-        return self._take(n)
+                if len(data) <= n:      # the common case: no copy into the buffer
+                    return data
+                buffer += data
+            return self._take(n)
+        finally:
+            self._reading = False
 
     @coroutine
     def readexactly(self, n: int) -> Generator[Any, Any, bytes]:
@@ -297,16 +309,22 @@ class Stream:
         _check_size(n, "readexactly")
         if n < 0:
             raise ValueError("readexactly(): n must be >= 0, got %d" % n)
+        if self._reading:
+            raise self._busy("readexactly")
         buffer = self._buffered()
-        while len(buffer) < n:
-            if self._eof:
-                raise IncompleteReadError(self._take(len(buffer)), n)
-            data = yield self._receive()
-            if data:
-                buffer += data
-            else:
-                self._eof = True
-        return self._take(n)
+        self._reading = True
+        try:
+            while len(buffer) < n:
+                if self._eof:
+                    raise IncompleteReadError(self._take(len(buffer)), n)
+                data = yield self._receive()
+                if data:
+                    buffer += data
+                else:
+                    self._eof = True
+            return self._take(n)
+        finally:
+            self._reading = False
 
     def readuntil(self, separator: bytes = b"\n",
                   limit: int = LINE_LIMIT) -> Awaitable[bytes]:
@@ -318,7 +336,8 @@ class Stream:
         ``IncompleteReadError`` (an ``EOFError``, with the bytes that came
         as ``partial``) if the stream ends first.
         """
-        return self._read_until(_check_separator(separator), _check_limit(limit), False)
+        return self._read_until(_check_separator(separator), _check_limit(limit), False,
+                                "readuntil")
 
     def readline(self, limit: int = LINE_LIMIT) -> Awaitable[bytes]:
         """``line = yield stream.readline(limit=65536)``
@@ -328,34 +347,45 @@ class Stream:
         ``LimitOverrunError`` (a ``ValueError``) for a line longer than
         ``limit`` bytes; the line stays in the buffer.
         """
-        return self._read_until(b"\n", _check_limit(limit), True)
+        return self._read_until(b"\n", _check_limit(limit), True, "readline")
 
     @coroutine
-    def _read_until(self, separator: bytes, limit: int,
-                    partial_ok: bool) -> Generator[Any, Any, bytes]:
+    def _read_until(self, separator: bytes, limit: int, partial_ok: bool,
+                    method: str) -> Generator[Any, Any, bytes]:
+        if self._reading:
+            raise self._busy(method)
         buffer = self._buffered()
         start = 0                       # where the separator may begin
-        while True:
-            end = buffer.find(separator, start)
-            if end >= 0:
-                end += len(separator)
-                if end > limit:
+        self._reading = True            # (start counts on the buffer staying ours)
+        try:
+            while True:
+                end = buffer.find(separator, start)
+                if end >= 0:
+                    end += len(separator)
+                    if end > limit:
+                        break
+                    return self._take(end)
+                if len(buffer) >= limit:
                     break
-                return self._take(end)
-            if len(buffer) >= limit:
-                break
-            if self._eof:
-                partial = self._take(len(buffer))
-                if partial_ok:
-                    return partial
-                raise IncompleteReadError(partial, None, repr(bytes(separator)))
-            start = max(0, len(buffer) - len(separator) + 1)
-            data = yield self._receive()
-            if data:
-                buffer += data
-            else:
-                self._eof = True
+                if self._eof:
+                    partial = self._take(len(buffer))
+                    if partial_ok:
+                        return partial
+                    raise IncompleteReadError(partial, None, repr(bytes(separator)))
+                start = max(0, len(buffer) - len(separator) + 1)
+                data = yield self._receive()
+                if data:
+                    buffer += data
+                else:
+                    self._eof = True
+        finally:
+            self._reading = False
         raise LimitOverrunError(separator, limit, len(buffer))
+
+    def _busy(self, method):
+        """The error of a read begun while another is under way."""
+        return ResourceBusy("%s(): another read of %r is under way; only one task may "
+                            "read a stream at a time" % (method, self))
 
     @coroutine
     def each_line(self, func: Callable[[bytes], Any],
@@ -367,12 +397,13 @@ class Stream:
         if ``func`` returns a generator or coroutine, it is run (yielded)
         before the next line is read.  Returns how many lines there were.
         Raises like ``readline``.  In an ``async def``: ``async for line in
-        stream``.
+        stream``.  ``func`` runs between two reads, so it may read the
+        stream itself (a body after its header line, say).
         """
         limit = _check_limit(limit)
         count = 0
         while True:
-            line = yield self._read_until(b"\n", limit, True)
+            line = yield self._read_until(b"\n", limit, True, "each_line")
             if not line:
                 return count
             count += 1
