@@ -8,13 +8,18 @@ byte reaches OpenSSL.  Tasks synchronise through data, joins and the
 kernel's scheduling -- never through sleeps.
 """
 
+import re
+import select
 import socket
 
 import pytest
 
-from net_helpers import tcp_pair, watchdog  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import ResourceBusy, TaskError, cancel, join, sleep, spawn, write
-from trampoline.streams import IncompleteReadError, LimitOverrunError, Stream
+from net_helpers import (MiB, client_context, server_context, start_server, tcp_pair,
+                         watchdog)  # noqa: F401 (watchdog: autouse fixture)
+from trampoline import (Event, Future, ResourceBusy, TaskError, cancel, join, sleep, spawn,
+                        write)
+from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream,
+                                open_connection)
 
 
 def pair():
@@ -26,6 +31,16 @@ def holding(stream, n):
     """Subroutine: return once the reader of ``stream`` has ``n`` bytes in
     its buffer (it has received them and gone back to waiting)."""
     while len(stream._buffer) < n:
+        yield sleep(0)
+
+
+def stalled(stream):
+    """Subroutine: return once a write to ``stream`` waits for room (its
+    socket's send buffer is full, and stays full: the peer does not read)."""
+    while True:
+        _, writable, _ = select.select([], [stream.sock], [], 0)
+        if not writable:
+            return
         yield sleep(0)
 
 
@@ -143,3 +158,49 @@ def test_a_crashed_reader_frees_the_stream(run):
         peer.close()
 
     run(main())
+
+
+# ==================================================================== TLS writes
+
+def stalled_tls_pair():
+    """Subroutine: ``(stream, server, received, go)`` -- a TLS client stream
+    whose server does not read until ``go`` is set, then reads to the end
+    and sets ``received`` to everything."""
+    received = Future()
+    go = Event()
+
+    def late_reader(stream, address):
+        yield go.wait()
+        received.set_result((yield stream.read()))
+
+    server, port = yield start_server(late_reader, ssl=server_context())
+    stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+    return stream, server, received, go
+
+
+def test_a_second_tls_writer_is_busy_before_it_sends_a_byte(run):
+    """One task's TLS write waits (its peer does not read); a second
+    task's write is refused before it reaches OpenSSL -- which would have
+    flushed the first one's pending record and sent its own bytes after it
+    -- and the peer gets the first write's bytes alone, in order."""
+    def main():
+        stream, server, received, go = yield stalled_tls_pair()
+        first = yield spawn(stream.write(b"A" * 8 * MiB))
+        yield stalled(stream)
+        refused = []
+        for call in (lambda: stream.write(b"B" * MiB), lambda: stream.writelines([b"B"] * 10)):
+            with pytest.raises(ResourceBusy) as info:
+                yield call()
+            refused.append(str(info.value))
+        go.set()
+        yield join(first)
+        yield stream.close()
+        data = yield received
+        yield cancel(server)
+        return len(data), data.count(b"A"), refused
+
+    length, a_count, refused = run(main())
+    assert (length, a_count) == (8 * MiB, 8 * MiB)
+    for message in refused:
+        assert re.match(r"write\(\): another write of <Stream TLS fd=\d+ .*> is under way; "
+                        r"only one task may write", message), message

@@ -167,6 +167,10 @@ class Stream:
     # A read that may wait is under way (read, readexactly, readuntil,
     # readline): another read is ResourceBusy until it ends (see _busy).
     _reading = False
+    # A TLS write is under way: another is ResourceBusy before it reaches
+    # OpenSSL.  (A plain write is the kernel's trap, which refuses a second
+    # writer itself before it sends a byte.)
+    _writing = False
 
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
@@ -382,10 +386,10 @@ class Stream:
             self._reading = False
         raise LimitOverrunError(separator, limit, len(buffer))
 
-    def _busy(self, method):
-        """The error of a read begun while another is under way."""
-        return ResourceBusy("%s(): another read of %r is under way; only one task may "
-                            "read a stream at a time" % (method, self))
+    def _busy(self, method, what="read"):
+        """The error of a read (or write) begun while another is under way."""
+        return ResourceBusy("%s(): another %s of %r is under way; only one task may "
+                            "%s a stream at a time" % (method, what, self, what))
 
     @coroutine
     def each_line(self, func: Callable[[bytes], Any],
@@ -457,6 +461,8 @@ class Stream:
         (and whenever Python tracks where coroutines are made) ``write`` is
         a coroutine, and Python warns "coroutine 'Stream.write' was never
         awaited", naming the line.  Over TLS it is always a coroutine.
+        A second task's write while one is under way raises
+        ``ResourceBusy`` before it sends a byte.
         """
         if not self._direct or _tracking_coroutines():
             if self._new_in is not None:
@@ -473,7 +479,15 @@ class Stream:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
                 _describe(data), "; encode it first" if isinstance(data, str) else ""))
-        await _tls_write(self.sock, data)
+        if self._writing:
+            # (Before any send: a second SSL_write would flush the first
+            # one's pending record and slip its own bytes in after it.)
+            raise self._busy("write", "write")
+        self._writing = True
+        try:
+            await _tls_write(self.sock, data)
+        finally:
+            self._writing = False
 
     _write.__qualname__ = "Stream.write"    # what Python's warning names
 
