@@ -16,8 +16,8 @@ import pytest
 
 from net_helpers import (MiB, client_context, server_context, start_server, tcp_pair,
                          watchdog)  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import (Event, Future, ResourceBusy, TaskError, cancel, join, sleep, spawn,
-                        write)
+from trampoline import (Event, Future, ResourceBusy, TaskError, TaskTimeout, cancel, join,
+                        sleep, spawn, timeout_after, write)
 from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream,
                                 open_connection)
 
@@ -204,3 +204,33 @@ def test_a_second_tls_writer_is_busy_before_it_sends_a_byte(run):
     for message in refused:
         assert re.match(r"write\(\): another write of <Stream TLS fd=\d+ .*> is under way; "
                         r"only one task may write", message), message
+
+
+def test_an_interrupted_tls_write_says_what_it_wrote_and_the_next_goes_on_from_there(run):
+    """A TLS write cancelled while it waits (its peer does not read) leaves
+    a chunk half in OpenSSL's records; bytes_written counts it, and the
+    next write sends the rest of it before its own bytes (OpenSSL would
+    have finished the old record with the new bytes, or refused them:
+    BAD_LENGTH).  Timed out, the same; a write interrupted before that
+    chunk could go says it wrote nothing of its own."""
+    def main():
+        stream, server, received, go = yield stalled_tls_pair()
+        first = yield spawn(stream.write(b"A" * 8 * MiB))
+        yield stalled(stream)
+        yield cancel(first)
+        with pytest.raises(TaskError) as info:
+            yield join(first)
+        written_a = info.value.__cause__.bytes_written
+        with pytest.raises(TaskTimeout) as info:
+            yield timeout_after(0.05, stream.write(b"B" * MiB))   # room for none of it
+        written_b = info.value.__cause__.bytes_written
+        go.set()
+        yield stream.write(b"C" * MiB)
+        yield stream.close()
+        data = yield received
+        yield cancel(server)
+        return written_a, written_b, data
+
+    written_a, written_b, data = run(main())
+    assert 0 < written_a < 8 * MiB and written_b == 0
+    assert data == b"A" * written_a + b"C" * MiB

@@ -171,6 +171,9 @@ class Stream:
     # OpenSSL.  (A plain write is the kernel's trap, which refuses a second
     # writer itself before it sends a byte.)
     _writing = False
+    # The chunk of an interrupted TLS write that OpenSSL holds part of: the
+    # next write sends it first (see _tls_write).
+    _tls_pending = None             # type: Any
 
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
@@ -463,6 +466,15 @@ class Stream:
         awaited", naming the line.  Over TLS it is always a coroutine.
         A second task's write while one is under way raises
         ``ResourceBusy`` before it sends a byte.
+
+        Cancelled or timed out midway, the ``Cancelled`` (a
+        ``TaskTimeout``'s ``__cause__``) carries ``bytes_written``: the peer
+        gets ``data[:bytes_written]`` before anything written after.  Over
+        TLS that is the bytes of ``data`` OpenSSL accepted, the last chunk
+        (at most ``TLS_CHUNK`` bytes) included if it was handed to OpenSSL
+        and is still partly in its hands: the stream's next write sends the
+        rest of that chunk before its own bytes -- so ``write(data[
+        bytes_written:])`` goes on where it stopped.
         """
         if not self._direct or _tracking_coroutines():
             if self._new_in is not None:
@@ -485,7 +497,7 @@ class Stream:
             raise self._busy("write", "write")
         self._writing = True
         try:
-            await _tls_write(self.sock, data)
+            await _tls_write(self, data)
         finally:
             self._writing = False
 
@@ -581,13 +593,65 @@ def _tls_io(sock, operation, *args):
 
 
 @coroutine
-def _tls_write(sock, data):
+def _tls_write(stream, data):
+    """Send ``data`` over the TLS ``stream``, ``TLS_CHUNK`` bytes per
+    ``send``.  A ``send`` that had to wait left its chunk in OpenSSL's
+    hands: part of it is in records already, and the call must be repeated
+    with that chunk alone.  If the wait is interrupted (cancelled, timed
+    out...), the chunk stays on the stream (``_tls_pending``) and the next
+    write completes it before anything else; the exception's
+    ``bytes_written`` counts it (see ``Stream.write``)."""
+    sock = stream.sock
+    pending = stream._tls_pending
+    if pending is not None:             # an interrupted write's chunk: it goes first
+        yield _tls_send(stream, pending, 0, 0)
+        stream._tls_pending = None
     view = memoryview(data)
     if view.itemsize != 1 or view.ndim != 1:
         view = view.cast("B")
     sent = 0
     while sent < len(view):
-        sent += yield _tls_io(sock, sock.send, view[sent:sent + TLS_CHUNK])
+        chunk = view[sent:sent + TLS_CHUNK]
+        try:
+            sent += sock.send(chunk)
+            continue
+        except _TLS_WANTS as exc:
+            want = type(exc)
+        except OSError as exc:
+            exc.bytes_written = sent
+            raise
+        sent += yield _tls_send(stream, chunk, sent, sent + len(chunk), want)
+
+
+_TLS_WANTS = (ssl_module.SSLWantReadError, ssl_module.SSLWantWriteError)
+
+
+@coroutine
+def _tls_send(stream, chunk, sent, committed, want=None):
+    """Repeat the ``send`` of ``chunk`` that OpenSSL holds (``want``: what
+    it said the last time) until it is done; return its length.  Whatever
+    interrupts a wait leaves ``chunk`` pending on ``stream`` and says that
+    ``committed`` bytes are written (the chunk's own, if it is the
+    write's); an error of the connection itself, that ``sent`` are."""
+    sock = stream.sock
+    while True:
+        if want is not None:
+            try:
+                if want is ssl_module.SSLWantReadError:
+                    yield traps.read_wait(sock)
+                else:
+                    yield traps.write_wait(sock)
+            except BaseException as exc:
+                stream._tls_pending = chunk
+                exc.bytes_written = committed
+                raise
+        try:
+            return sock.send(chunk)
+        except _TLS_WANTS as exc:
+            want = type(exc)
+        except OSError as exc:
+            exc.bytes_written = sent
+            raise
 
 
 def _client_context(ssl, server_hostname):
