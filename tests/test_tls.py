@@ -19,6 +19,7 @@ import logging
 import os
 import socket
 import ssl
+import struct
 
 import pytest
 
@@ -196,12 +197,50 @@ def test_close_sends_close_notify_and_peer_sees_eof(run):
         yield stream.write(b"dropped")
         raw = socket.socket(fileno=os.dup(stream.sock.fileno()))
         stream.sock.close()                         # nothing sent: raw still open
-        raw.close()                                 # FIN, no close_notify
+        # FIN, no close_notify.  (Not raw.close(): with the server's session
+        # tickets unread, that would be a reset.)
+        raw.shutdown(socket.SHUT_WR)
         yield done
+        raw.close()
         yield cancel(server)
 
     run(main())
     assert seen == [b"bye", b"dropped"]
+
+
+def test_a_reset_is_an_error_not_an_end(run):
+    """A TLS peer whose TCP connection is reset (no close_notify, no FIN)
+    makes the read raise ConnectionResetError, as without TLS -- not the
+    clean end of stream a truncated message would pass for."""
+    got = Future()
+
+    def reader(stream, address):
+        yield stream.write(b"go")
+        received = b""
+        try:
+            while True:
+                data = yield stream.read(65536)
+                if not data:
+                    break
+                received += data
+            got.set_result(("end", received))
+        except OSError as exc:
+            got.set_result((exc, received))
+
+    def main():
+        server, port = yield start_server(reader, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        assert (yield stream.readexactly(2)) == b"go"  # both handshakes done
+        yield stream.write(b"half a request")
+        stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        socket.socket.close(stream.sock)            # RST: no close_notify, no FIN
+        result = yield got
+        yield cancel(server)
+        return result
+
+    error, received = run(main())
+    assert isinstance(error, ConnectionResetError), error
+    assert received in (b"", b"half a request")
 
 
 def test_closing_a_stream_whose_peer_is_gone(run):

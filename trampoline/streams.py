@@ -33,7 +33,9 @@ says exactly which wait it needs; with a ``MemoryBIO`` we would carry every
 encrypted byte between OpenSSL's buffers and the socket ourselves -- more
 code, one more copy, and the same waits in the end.  (A ``MemoryBIO`` is
 the tool for TLS over something that is not a socket; nothing here needs
-that.)
+that.)  A peer that ends its TCP connection without TLS's closing message
+(``close_notify``) reads as the end of the stream, as many servers do;
+one that resets it raises ``ConnectionResetError``, as without TLS.
 
 What this module must never do: block the thread (no DNS, no handshake, no
 ``sendall`` outside the kernel), reach into the kernel's insides (traps
@@ -199,6 +201,8 @@ class Stream:
         self._buffer = _NO_BUFFER       # received, not yet asked for (see _buffered)
         self._eof = False               # the peer will send no more
         self._tls = isinstance(sock, ssl_module.SSLSocket)
+        if self._tls:
+            sock.suppress_ragged_eofs = False   # (_tls_receive tells a reset from an end)
         self._direct = not self._tls    # read and write may hand out the kernel's trap
         self._reading = False           # (an instance attribute: read() checks it)
         self.peername = peername
@@ -224,7 +228,7 @@ class Stream:
         if self._new_in is not None:
             self._asking()
         if self._tls:
-            return _tls_io(self.sock, self.sock.recv, CHUNK)
+            return _tls_receive(self.sock)
         return traps.read(self.sock, CHUNK)
 
     def _asking(self):
@@ -590,6 +594,38 @@ def _tls_io(sock, operation, *args):
             yield traps.read_wait(sock)
         except ssl_module.SSLWantWriteError:
             yield traps.write_wait(sock)
+
+
+@coroutine
+def _tls_receive(sock):
+    """Receive up to ``CHUNK`` bytes over the TLS socket ``sock``: ``_tls_io``
+    with ``sock.recv``, and an end of the TCP connection without the peer's
+    close_notify read as the end of the stream -- unless it was reset,
+    which raises ``ConnectionResetError`` as it does without TLS."""
+    while True:
+        try:
+            return sock.recv(CHUNK)
+        except ssl_module.SSLWantReadError:
+            yield traps.read_wait(sock)
+        except ssl_module.SSLWantWriteError:
+            yield traps.write_wait(sock)
+        except ssl_module.SSLEOFError:
+            break
+    # OpenSSL says EOF for both (Python loses the errno of a reset), and
+    # the socket's error is gone with it.  But a reset TCP socket refuses
+    # to send, even nothing; one whose peer sent its FIN does not.  (A Unix
+    # socket refuses once its peer is gone, either way: an end it is.)
+    if sock.family != socket.AF_UNIX:
+        try:
+            socket.socket.send(sock, b"", _NO_SIGNAL)
+        except OSError:
+            raise ConnectionResetError(
+                errno.ECONNRESET, "%s: the peer reset the TLS connection"
+                % os.strerror(errno.ECONNRESET)) from None
+    return b""
+
+
+_NO_SIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
 
 
 @coroutine
