@@ -20,12 +20,13 @@ import os
 import socket
 import ssl
 import struct
+import time
 
 import pytest
 
 from net_helpers import (HERE, KEY, MiB, client_context, needs_ipv6, server_context,
                          start_server, watchdog)  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import Future, cancel, join, spawn
+from trampoline import Event, Future, TaskError, cancel, join, sleep, spawn
 from trampoline.threads import run_in_thread
 from trampoline.net import listen
 from trampoline.streams import (Stream, open_connection, open_unix_connection, serve,
@@ -336,3 +337,79 @@ def test_stream_over_an_already_wrapped_socket(run):
         return got
 
     assert run(main()) == b"wrapped"
+
+
+def late_reader_server(received, go, linger=False):
+    """A handler that reads nothing until ``go`` is set, then everything,
+    into ``received``; then returns (its stream is closed), or with
+    ``linger`` waits forever."""
+    def late_reader(stream, address):
+        yield go.wait()
+        received.set_result((yield stream.read()))
+        if linger:
+            yield Event().wait()
+    return late_reader
+
+
+def test_aclose_waits_for_the_peer_so_it_gets_every_byte(run):
+    """A client writes 1 MB and closes while its server (TLS 1.3: it sends
+    session tickets after the handshake) has read none of it.  close()
+    alone let the tickets reach a closed socket, whose reset made the
+    server drop what it had not read; aclose() sends close_notify and
+    reads on until the server's, so the server gets every byte, then a
+    clean end."""
+    received, go, closing = Future(), Event(), Event()
+
+    def client(port):
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        yield stream.write(b"x" * MiB)
+        closing.set()
+        yield stream.aclose(timeout=60)     # (the watchdog fails it long before)
+        return stream.closed
+
+    def main():
+        server, port = yield start_server(late_reader_server(received, go),
+                                          ssl=server_context())
+        closer = yield spawn(client(port))
+        yield closing.wait()
+        yield sleep(0)                      # the client waits in aclose
+        go.set()
+        data = yield received
+        closed = yield join(closer)
+        yield cancel(server)
+        return len(data), closed
+
+    assert run(main()) == (MiB, True)
+
+
+def test_aclose_gives_up_after_its_timeout_and_finishes_a_cancelled_write(run):
+    """A peer that never answers close_notify: aclose closes after its
+    timeout all the same.  The chunk a cancelled write left with OpenSSL
+    goes out first: the peer gets data[:bytes_written], then the end."""
+    received, go = Future(), Event()
+
+    def main():
+        server, port = yield start_server(late_reader_server(received, go, linger=True),
+                                          ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        writer = yield spawn(stream.write(b"A" * 8 * MiB))
+        yield sleep(0)                  # it sends what fits, and waits: nobody reads
+        yield cancel(writer)
+        try:
+            yield join(writer)
+            written = 8 * MiB
+        except TaskError as exc:
+            written = exc.__cause__.bytes_written
+        go.set()
+        started = time.monotonic()
+        yield stream.aclose(timeout=0.2)    # the server's handler never closes
+        waited = time.monotonic() - started
+        assert stream.closed
+        data = yield received
+        yield cancel(server)
+        return written, data, waited
+
+    written, data, waited = run(main())
+    assert 0 < written < 8 * MiB
+    assert data == b"A" * written
+    assert 0.2 <= waited < 5

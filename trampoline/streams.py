@@ -57,7 +57,7 @@ from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
 from .net import check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
-from .timeouts import TaskTimeout, timeout_after
+from .timeouts import TaskTimeout, ignore_after, timeout_after
 from .traps import _describe, accept, cancel, connect, join, sleep, spawn
 
 __all__ = [
@@ -84,6 +84,9 @@ DIRECT_READ = 1024
 _NO_BUFFER = b""
 #: How much one TLS send hands to OpenSSL (a retry must repeat the same call).
 TLS_CHUNK = 262144
+#: Seconds ``aclose`` waits, at most, for a TLS peer's own closing message
+#: (or the end of its connection) after sending ours.  (asyncio: 30 s.)
+TLS_CLOSE_TIMEOUT = 10.0
 #: The default longest line for readline / readuntil, separator included.
 LINE_LIMIT = 65536
 #: How much one peek at a PROXY header asks for (a version 1 header is at
@@ -534,7 +537,10 @@ class Stream:
         optional; closing twice is harmless.  A TLS stream first sends its
         closing message (``close_notify``) if the socket has room for it,
         without waiting for the peer's.  Bytes still in the buffer are
-        dropped.
+        dropped.  Over TLS, what the peer sends after that (a TLS 1.3
+        server's session tickets, right after the handshake) finds the
+        socket closed and resets the connection, which can take the end
+        of what we wrote with it: ``aclose`` waits for the peer.
         """
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
         if sock.fileno() >= 0:
@@ -545,6 +551,31 @@ class Stream:
                     pass                    # no room, peer gone, or no TLS yet
             sock.close()
         return _already_done()
+
+    @coroutine
+    def aclose(self, timeout: Optional[float] = TLS_CLOSE_TIMEOUT) -> Generator[Any, Any, None]:
+        """``yield stream.aclose(timeout=TLS_CLOSE_TIMEOUT)``: close a TLS
+        stream gracefully, as asyncio does.
+
+        Finish the chunk of a cancelled write that OpenSSL still holds
+        (see ``write``), send ``close_notify``, then read and drop what the
+        peer sends until its own ``close_notify`` or the end of its
+        connection -- at most ``timeout`` seconds (``None``: no limit) --
+        and close.  Until then every byte the peer sends is read: nothing
+        comes back to a closed socket, which would reset the connection
+        and make the peer drop what it had not read yet of ours.  Raises
+        nothing: a peer gone or too slow ends it just the same.  Not TLS,
+        or closed already: ``close()``.
+        """
+        sock = self.sock                # type: Any
+        try:
+            if self._tls and sock.fileno() >= 0:
+                yield ignore_after(timeout, _tls_shutdown(self))
+        except (OSError, ValueError):
+            pass                        # peer gone: nothing more to wait for
+        finally:
+            self._tls_pending = None
+            sock.close()
 
     def __enter__(self) -> "Stream":
         return self
@@ -626,6 +657,36 @@ def _tls_receive(sock):
 
 
 _NO_SIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
+
+
+@coroutine
+def _tls_shutdown(stream):
+    """``aclose``'s exchange of ``close_notify``: the pending chunk of a
+    cancelled write first, then ours, then read (dropping it) until the
+    peer's, or its end of the connection."""
+    sock = stream.sock
+    pending = stream._tls_pending
+    if pending is not None:
+        yield _tls_send(stream, pending, 0, 0)
+        stream._tls_pending = None
+    while True:
+        try:
+            sock.unwrap()               # both sent: done
+            return
+        except ssl_module.SSLWantWriteError:
+            yield traps.write_wait(sock)
+        except ssl_module.SSLWantReadError:
+            break                       # ours is sent; the peer's is to come
+    while True:
+        try:
+            if not sock.recv(CHUNK):
+                return                  # the peer's close_notify
+        except ssl_module.SSLWantReadError:
+            yield traps.read_wait(sock)
+        except ssl_module.SSLWantWriteError:
+            yield traps.write_wait(sock)
+        except ssl_module.SSLEOFError:
+            return                      # its end, without close_notify
 
 
 @coroutine
