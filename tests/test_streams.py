@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import struct
+import sys
 
 import pytest
 
@@ -861,6 +862,32 @@ def test_unix_server_and_connection(run, tmp_path):
         return got
 
     assert run(main()) == b"unix\n"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux abstract names")
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_unix_server_on_an_abstract_name(run, kind):
+    """A Linux abstract name ("\\0name", str or bytes) is no file: the
+    server serves there (it crashed on stat() after listening, and left
+    the listener open for clients to queue on forever), and when
+    cancelled it stops listening."""
+    name = "\0trampoline-test-%d-%s" % (os.getpid(), kind.__name__)
+    path = name if kind is str else name.encode()
+
+    def main():
+        ready = Future()
+        server = yield spawn(unix_server(path, echo, ready=ready))
+        assert (yield ready) == name.encode()
+        stream = yield open_unix_connection(path)
+        with stream:
+            yield stream.write(b"abstract\n")
+            got = yield stream.readline()
+        yield cancel(server)
+        with pytest.raises(ConnectionRefusedError):
+            yield open_unix_connection(path)
+        return got
+
+    assert run(main()) == b"abstract\n"
 
 
 def test_unix_server_leaves_a_replacement_socket_alone(run, tmp_path):

@@ -956,19 +956,25 @@ def unix_server(path: Union[str, bytes], handler: Callable[[Stream, Any], Any], 
     proxy_protocol=False)``
 
     ``tcp_server`` on a Unix socket at ``path`` (a stale socket file there
-    is replaced).  ``ready`` gets the path; the handler gets the peer's
-    address (usually ``""``: clients are rarely bound).  When cancelled it
-    also removes the socket file, unless another server has replaced it.
+    is replaced), or on Linux at an abstract name (``"\\0name"``: no
+    file).  ``ready`` gets the path; the handler gets the peer's address
+    (usually ``""``: clients are rarely bound).  When cancelled it also
+    removes the socket file, unless another server has replaced it.
     """
     _check_server_args(handler, ssl, ready)
     listener = listen(os.fspath(path), backlog=backlog)
-    path = listener.getsockname()
-    inode = os.stat(path).st_ino
+    try:
+        path = listener.getsockname()
+        # A Linux abstract name ("\0name") is no file: nothing to remove.
+        inode = None if path[:1] in ("\0", b"\0") else os.stat(path).st_ino
+    except BaseException:
+        listener.close()                # (clients would queue on it forever)
+        raise
     try:
         return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
     finally:
         try:
-            if os.stat(path).st_ino == inode:
+            if inode is not None and os.stat(path).st_ino == inode:
                 os.unlink(path)
         except OSError:
             pass                        # already gone
