@@ -788,6 +788,43 @@ def test_handler_errors_are_logged_and_the_server_goes_on(run, caplog):
     assert "returned int 42; it must be a generator function or an async def" in text
 
 
+def test_a_handler_whose_own_connect_is_refused_is_reported_as_a_crash(run, caplog):
+    """ConnectionRefusedError comes from a connect, and the accepted peer
+    made none: a proxy handler whose backend refuses is a crash, logged at
+    ERROR with its traceback (it was taken for the peer's doing: one DEBUG
+    line); a peer's reset stays one DEBUG line."""
+    refused = free_port()
+    backend = refused.getsockname()[1]
+
+    def proxy(stream, address):
+        request = yield stream.readline()
+        if request == b"reset\n":
+            raise ConnectionResetError(errno.ECONNRESET, "as if the peer reset")
+        upstream = yield open_connection("127.0.0.1", backend)
+        yield upstream.write(request)
+
+    def main():
+        server, port = yield start_server(proxy)
+        for request in (b"GET\n", b"reset\n"):
+            stream = yield open_connection("127.0.0.1", port)
+            with stream:
+                yield stream.write(request)
+                try:
+                    yield stream.read()
+                except ConnectionResetError:
+                    pass
+        yield cancel(server)
+
+    with refused, caplog.at_level(logging.DEBUG, logger="trampoline"):
+        run(main())
+    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(crashes) == 1 and crashes[0].exc_info is not None
+    assert crashes[0].exc_info[0] is ConnectionRefusedError
+    assert "proxy" in crashes[0].getMessage()
+    assert any(r.levelno == logging.DEBUG and "as if the peer reset" in r.getMessage()
+               for r in caplog.records)
+
+
 def test_async_def_handler(run):
     async def shout(stream, address):
         async for line in stream:

@@ -1215,6 +1215,8 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
             try:
                 yield coro
             except _PEER_TROUBLE as exc:
+                if isinstance(exc, ConnectionRefusedError):
+                    raise               # the handler's own connect: a crash, reported
                 _log_peer_trouble(address, exc)
             finally:
                 if handover is not None:
@@ -1229,7 +1231,8 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
 # write, stop answering -- is ordinary network life, not a bug in the
 # handler: one line in the log (DEBUG for a reset or a broken pipe), never a
 # crash report.  Anything else a handler raises is still reported, with its
-# traceback.
+# traceback -- ConnectionRefusedError too: only a connect gets it, and the
+# accepted peer made none (the handler's own backend refused).
 _PEER_TROUBLE = (ConnectionError, TimeoutError)
 
 
