@@ -1,5 +1,6 @@
 """Signals: SignalSet, signal_wait, and run(..., shutdown_signals=...)."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -9,8 +10,10 @@ import threading
 
 import pytest
 
-from trampoline import (Cancelled, SignalSet, TaskError, cancel, join, run, signal_wait, sleep,
-                        spawn)
+import trampoline.timers
+from trampoline import (Cancelled, Kernel, SignalSet, TaskError, cancel, join, run, signal_wait,
+                        sleep, spawn)
+from trampoline.aio import AsyncioDriver
 from trampoline.sync import Event
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
@@ -202,3 +205,117 @@ def test_a_crash_is_still_a_task_error_for_joiners():
         return "ok"
 
     assert run(main(), shutdown_signals=[signal.SIGTERM]) == "ok"
+
+
+# ------------------------------------------ a kernel blocked in its poller
+
+def _blocked_in_poller(native_id):
+    """Whether that thread of ours sleeps in the kernel's poller: its wait
+    channel names a poll (do_epoll_wait, ep_poll ...); where the channel is
+    not shown, at least asleep."""
+    task = "/proc/self/task/%d/" % native_id
+    with open(task + "wchan") as f:
+        wchan = f.read().strip()
+    if wchan and wchan != "0":
+        return "poll" in wchan
+    with open(task + "stat") as f:
+        return f.read().rpartition(")")[2].split()[0] == "S"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("caught_by", ["main thread", "other thread"])
+def test_a_signal_wakes_a_kernel_blocked_in_its_poller_with_no_timer(caught_by, monkeypatch):
+    """The signal comes while the kernel has nothing to do but wait in its
+    poller, with no timeout (not even the sweep's, once a second while a
+    descriptor is watched: a wake-up lost would be a hang).  Caught by the
+    main thread, it interrupts the poll (EINTR), Python runs the handler,
+    which writes the wake-up byte, and the poll, retried, returns.  Caught
+    by another thread, nothing interrupts the main thread's poll: the byte
+    the interpreter writes to the wake-up fd (ours, as nobody else had one)
+    wakes it."""
+    monkeypatch.setattr(trampoline.timers, "SWEEP_INTERVAL", trampoline.timers.MAX_TIMEOUT)
+    errors = []
+
+    def send(main_thread):
+        try:
+            while not _blocked_in_poller(main_thread):
+                os.sched_yield()
+            if caught_by == "main thread":
+                signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])     # not here
+                kill(signal.SIGUSR1)
+            else:
+                signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)    # only here
+        except BaseException as exc:        # pragma: no cover - the test fails with it
+            errors.append(exc)
+
+    def main():
+        with SignalSet(signal.SIGUSR1) as signals:
+            sender = threading.Thread(target=send, args=(threading.main_thread().native_id,))
+            sender.start()
+            try:
+                return (yield signals.wait())
+            finally:
+                sender.join()
+
+    assert run(main()) == signal.SIGUSR1
+    assert not errors
+
+
+# ------------------------------------------ beside asyncio's signal handlers
+
+def asyncio_run(coro):
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
+@pytest.mark.parametrize("entered", ["after asyncio's handler", "before asyncio's handler"])
+def test_a_signal_set_leaves_asyncio_its_own_signals_and_wakeup_fd(entered):
+    """asyncio's add_signal_handler relies on the process's wake-up fd (its
+    Python-level handler does nothing).  A SignalSet entered before or after
+    it, in a kernel the same loop drives, neither swallows asyncio's signal
+    while it is open nor leaves asyncio's handler dead once it is left."""
+    before = {signo: signal.getsignal(signo) for signo in (signal.SIGUSR1, signal.SIGTERM)}
+
+    def takes_sigusr1(entered_future):
+        with SignalSet(signal.SIGUSR1) as signals:
+            entered_future.set_result(None)
+            return (yield signals.wait())
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        got = asyncio.Queue()
+
+        def asyncio_takes_sigterm():
+            loop.add_signal_handler(signal.SIGTERM, got.put_nowait, "asyncio: SIGTERM")
+
+        async def asyncio_gets_sigterm():
+            kill(signal.SIGTERM)
+            return await asyncio.wait_for(got.get(), 5)
+
+        seen = []
+        if entered == "after asyncio's handler":
+            asyncio_takes_sigterm()
+        try:
+            with Kernel() as kernel:
+                async with AsyncioDriver(kernel) as driver:
+                    in_set = loop.create_future()
+                    trampoline_side = asyncio.ensure_future(driver.run(takes_sigusr1(in_set)))
+                    await in_set
+                    if entered == "before asyncio's handler":
+                        asyncio_takes_sigterm()
+                    seen.append(await asyncio_gets_sigterm())       # while the set is open
+                    kill(signal.SIGUSR1)
+                    seen.append(signal.Signals(await asyncio.wait_for(trampoline_side, 5)).name)
+            seen.append(await asyncio_gets_sigterm())               # once it is left
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+        return seen
+
+    assert asyncio_run(main()) == ["asyncio: SIGTERM", "SIGUSR1", "asyncio: SIGTERM"]
+    assert {signo: signal.getsignal(signo) for signo in before} == before
+    old = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(old)
+    assert old == -1

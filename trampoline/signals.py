@@ -13,16 +13,27 @@ shutdown_signals=(SIGINT, SIGTERM))`` uses the same machinery for a graceful
 shutdown (``_shutdown_on`` below).
 
 The idea: Python runs signal handlers in the main thread between bytecodes,
-where they must not touch the kernel.  So the handlers installed here do
-nothing at all; what matters is ``signal.set_wakeup_fd``, which makes the
-interpreter write each signal's number, as one byte, to a socket.  A task
-reads that socket with the ordinary ``read`` trap and hands the numbers out.
-The kernel knows nothing of signals.
+where they must not touch the kernel.  So the handler installed here only
+queues the signal's number on each set that names it and writes a byte to
+a socket; a task waiting for a signal reads that socket with the ordinary
+``read`` trap.  The kernel knows nothing of signals.  A signal that comes
+while the kernel is blocked in its poller interrupts the system call
+(EINTR): Python runs the handler there, retries the call, and the byte
+makes it return at once.
 
-It never touches process-global state unless asked: handlers and the wakeup
-descriptor are installed when a ``SignalSet`` is entered and restored when
-the last one is left.  Signals are a main-thread affair: anywhere else this
-raises ``RuntimeError``.
+The process's wake-up fd (``signal.set_wakeup_fd``, one per process) is
+left to whoever has it -- an asyncio loop's ``add_signal_handler`` relies
+on its own, so a kernel driven by asyncio must not take it.  If nobody has
+one, the socket becomes it while a set is entered (and stops being it on
+the way out, if it still is): the interpreter then writes the byte itself,
+from the C-level handler, which also wakes the poller when the signal came
+just before its system call began or went to another thread -- cases in
+which the Python-level handler runs only after the call returns.
+
+It never touches process-global state unless asked: handlers (and the
+wake-up fd, if free) are installed when a ``SignalSet`` is entered and
+restored when the last one is left.  Signals are a main-thread affair:
+anywhere else this raises ``RuntimeError``.
 """
 
 import os
@@ -30,6 +41,7 @@ import signal
 import socket
 import threading
 from collections import deque
+from contextlib import contextmanager
 from typing import Any, Deque, Generator
 
 from .errors import TaskError
@@ -39,27 +51,65 @@ from .traps import cancel, join, park, read, spawn
 __all__ = ["SignalSet", "signal_wait"]
 
 
-def _ignore(signo, frame):
-    """The Python-level handler: nothing to do, the wakeup byte is the news."""
+def _queue(signo, frame):
+    """The Python-level handler of every signal a SignalSet takes (main
+    thread, between bytecodes): queue it on each set that names it, and
+    wake the task reading the hub's socket."""
+    hub = _hub
+    if hub is None:     # pragma: no cover - left in place by give_back, all sets gone
+        return
+    for each in hub.sets:
+        if signo in each.signums:
+            each._pending.append(signo)
+    try:
+        hub.send.send(bytes((signo,)))
+    except OSError:
+        # BlockingIOError: thousands of wake-ups already wait, and one is
+        # enough (the numbers are queued above).
+        pass
 
 
 class _Hub:
-    """The process's one wakeup socket and the SignalSets listening to it."""
+    """The SignalSets entered, the handlers they replaced, and the socket
+    that wakes a task waiting for a signal."""
 
     def __init__(self):
         self.recv, self.send = socket.socketpair()
         self.recv.setblocking(False)
         self.send.setblocking(False)
-        # (A full buffer would mean thousands of unread signals: dropping
-        # more bytes is the right thing, and not worth a warning.)
-        self.old_wakeup = signal.set_wakeup_fd(self.send.fileno(), warn_on_full_buffer=False)
         self.sets = []              # the SignalSets entered and not yet left
         self.handlers = {}          # signum -> [handler before us, sets using it]
         self.reading = False        # a waiting task is reading self.recv
         self.waiters = WaitQueue()  # the other waiting tasks
+        # The process's wake-up fd, if it is free (see the module's docstring).
+        self.owns_wakeup_fd = self._try_wakeup_fd() in (-1, self.send.fileno())
+
+    def _try_wakeup_fd(self):
+        """Make our socket the process's wake-up fd, and return the one
+        that was there: if that was someone else's (not -1, not ours), it is
+        back in place, and any byte written to ours meanwhile has been passed
+        on to it.  (Python can only tell by replacing it.)"""
+        ours = self.send.fileno()
+        # (A full buffer would mean thousands of unread signals: dropping
+        # more bytes is the right thing, and not worth a warning.)
+        with _signals_blocked():
+            before = signal.set_wakeup_fd(ours, warn_on_full_buffer=False)
+            if before in (-1, ours):
+                return before
+            signal.set_wakeup_fd(before)
+        try:            # a signal caught in another thread while ours was in place
+            os.write(before, self.recv.recv(4096))
+        except OSError:                 # (none: BlockingIOError)
+            pass
+        return before
 
     def close(self):
-        signal.set_wakeup_fd(self.old_wakeup)
+        if self.owns_wakeup_fd:
+            _drain(self.recv)
+            if self._try_wakeup_fd() in (-1, self.send.fileno()):
+                signal.set_wakeup_fd(-1)
+            # else: someone took it since -- asyncio's add_signal_handler,
+            # say; it stays theirs.
         self.recv.close()
         self.send.close()
 
@@ -67,7 +117,7 @@ class _Hub:
         for signo in signums:
             entry = self.handlers.get(signo)
             if entry is None:
-                self.handlers[signo] = [signal.signal(signo, _ignore), 1]
+                self.handlers[signo] = [signal.signal(signo, _queue), 1]
             else:
                 entry[1] += 1
 
@@ -77,27 +127,46 @@ class _Hub:
             entry[1] -= 1
             if not entry[1]:
                 del self.handlers[signo]
-                signal.signal(signo, entry[0])
+                if entry[0] is not None:    # None: not set from Python; ours stays,
+                    signal.signal(signo, entry[0])  # doing nothing once we are gone
 
     def wait_for(self, signals):
         """Until ``signals`` has a signal pending.  One waiting task reads the
-        socket and hands what it reads to every set; the others park, and
-        when the reader leaves (with its signal, or cancelled) they are woken
-        so that one of them reads next."""
+        socket (the bytes only wake it: the handler has queued the numbers
+        already); the others park, and whenever the reader wakes or leaves
+        (with its signal, or cancelled) they are woken too, to look at their
+        own queue, and one of them reads next if need be."""
         while not signals._pending:
             if self.reading:
                 yield park(self.waiters)
                 continue
             self.reading = True
             try:
-                data = yield read(self.recv, 256)
+                yield read(self.recv, 4096)
             finally:
                 self.reading = False
                 self.waiters.wake_all()
-            for signo in data:
-                for each in self.sets:
-                    if signo in each.signums:
-                        each._pending.append(signo)
+
+
+def _drain(sock):
+    try:
+        while sock.recv(4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+@contextmanager
+def _signals_blocked():
+    """This thread receives no signal inside (they wait until the end)."""
+    if not hasattr(signal, "pthread_sigmask"):      # pragma: no cover - not POSIX
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 _hub = None  # type: Any           # the _Hub, while any SignalSet is entered
