@@ -47,6 +47,7 @@ parser.add_argument("--quick", type=float, default=workers.QUICK)
 parser.add_argument("--kill-margin", type=float, default=workers.KILL_MARGIN)
 parser.add_argument("--thread-first", action="store_true")
 parser.add_argument("--asyncio-first", action="store_true")
+parser.add_argument("--hold-files", type=int, default=0)
 args = parser.parse_args()
 workers.QUICK, workers.KILL_MARGIN = args.quick, args.kill_margin
 
@@ -77,6 +78,12 @@ if args.asyncio_first:                  # (as an asyncio-only library does)
     from trampoline import run
     from trampoline.aio import await_asyncio
     run(await_asyncio(asyncio.sleep(0)))
+if args.hold_files:                     # (as an application with many files open does)
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < args.hold_files + 256:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (args.hold_files + 256, hard))
+    held = [open(os.devnull) for _ in range(args.hold_files)]
 run_server("127.0.0.1", 0, slow, workers=args.workers, grace=args.grace,
            ready=lambda address: print("listening on %s:%d" % address, flush=True))
 print("stopped", flush=True)
@@ -349,6 +356,29 @@ def test_a_second_signal_stops_at_once(server, slow_server):
         assert srv.proc.wait(10) == -signal.SIGTERM
         assert read_all(busy) == b""
     assert all(gone(pid) for pid in pids.values())
+
+
+def _descriptors_allowed():
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return float("inf") if hard == resource.RLIM_INFINITY else hard
+
+
+@pytest.mark.skipif(_descriptors_allowed() < 1400, reason="needs RLIMIT_NOFILE of 1400 or more")
+def test_a_supervisor_holding_more_than_1024_descriptors(server, slow_server):
+    """An application that holds 1100 files when it calls run_server: the
+    supervisor's wake-up pipe is above descriptor 1024 (select() refused it:
+    ValueError, workers killed, exit status 1); it serves and stops as ever."""
+    srv = server(slow_server("--workers", "2", "--delay", "0", "--hold-files", "1100"))
+    srv.started(2)
+    with srv.connect() as sock:
+        sock.sendall(b"hello\n")
+        assert sock.makefile("rb").read(len(b"working\ndone hello\n")) == b"working\ndone hello\n"
+    srv.proc.send_signal(signal.SIGTERM)
+    srv.expect(r"stopping 2 worker\(s\) \(got SIGTERM\)")
+    assert srv.proc.wait(10) == 0
+    assert srv.proc.stdout.read() == "stopped\n"
+    assert "Traceback" not in srv.proc.stderr.read()
 
 
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs os.pidfd_open (Linux, 3.9+)")

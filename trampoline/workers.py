@@ -57,6 +57,7 @@ only; ``workers=1`` forks nothing and works everywhere.
 """
 
 import logging
+import math
 import os
 import select as select_module
 import signal
@@ -347,7 +348,11 @@ class _Supervisor:
                     self.ready(self.listener.getsockname())
                 for slot in self.slots:
                     self.start(slot)
-                again = self.supervise(wake_read)
+                # poll, not select: a process holding many descriptors has
+                # the pipe's above FD_SETSIZE (1024), which select refuses.
+                waiter = select_module.poll()
+                waiter.register(wake_read, select_module.POLLIN)
+                again = self.supervise(wake_read, waiter)
             finally:
                 signal.set_wakeup_fd(previous_fd)
         finally:
@@ -363,12 +368,14 @@ class _Supervisor:
         if self.error is not None:
             raise self.error
 
-    def supervise(self, wake_read):
+    def supervise(self, wake_read, waiter):
         """Loop until every worker has exited after a stop; return the
-        signal number if a second stop signal came, else None."""
+        signal number if a second stop signal came, else None.  ``waiter``
+        polls ``wake_read``."""
         while not (self.stopping and not self.alive()):
             timeout = self.next_timeout()
-            select_module.select([wake_read], [], [], timeout)
+            # (In milliseconds, rounded up: waking before a deadline would spin.)
+            waiter.poll(None if timeout is None else math.ceil(timeout * 1000))
             for signum in _drain_pipe(wake_read):
                 if signum in STOP_SIGNALS:
                     if self.signalled:
