@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from trampoline import (Kernel, TaskTimeout, accept, join, listen, read, run, sleep, spawn,
-                        timeout_after, write)
+from trampoline import (Future, Kernel, TaskTimeout, accept, join, listen, read, run, sleep,
+                        spawn, timeout_after, write)
 from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
 
 
@@ -118,6 +118,79 @@ def test_cancelling_the_asyncio_side_cancels_the_trampoline_task():
 
     asyncio_run(main())
     assert events == ["trampoline cleanup", "asyncio saw it"]
+
+
+def test_cancelled_twice_the_asyncio_side_still_waits_for_the_trampoline_cleanup(caplog):
+    """A timeout cancels the awaiting asyncio task, then the program's
+    shutdown cancels it again while the trampoline task's cleanup runs: the
+    asyncio task still ends only once that cleanup is done, and nothing
+    crashes (the second cancel used to end it at once, and the cleanup's end
+    then set a cancelled future: InvalidStateError, logged as a crash)."""
+    events = []
+
+    def work(started, cleanup_started, release):
+        started.set_result(None)
+        try:
+            yield sleep(3600)
+        finally:
+            cleanup_started.set_result(None)
+            yield release                   # a cleanup that takes a while
+            events.append("trampoline cleanup done")
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        started, cleanup_started = loop.create_future(), loop.create_future()
+        release = Future()
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                waiting = asyncio.ensure_future(
+                    driver.run(work(started, cleanup_started, release)))
+                await started
+                waiting.cancel()                    # the timeout
+                await cleanup_started
+                waiting.cancel()                    # the shutdown
+                for _ in range(5):                  # its turns to end, if it would
+                    await asyncio.sleep(0)
+                events.append("asyncio task done: %s" % waiting.done())
+                release.set_result(None)
+                with pytest.raises(asyncio.CancelledError):
+                    await waiting
+                events.append("asyncio saw it")
+                while kernel.tasks():               # the kernel's own task too
+                    await asyncio.sleep(0)
+
+    asyncio_run(main())
+    assert events == ["asyncio task done: False", "trampoline cleanup done", "asyncio saw it"]
+    assert "crashed" not in caplog.text and "InvalidStateError" not in caplog.text
+
+
+def test_closing_the_driver_ends_a_wait_for_a_cleanup_nothing_will_run():
+    """The awaiting side, cancelled, waits for the trampoline task's
+    cleanup; the driver closed meanwhile (by other asyncio code) will never
+    run it: the wait ends, and CancelledError goes on."""
+    def work(started, cleanup_started):
+        started.set_result(None)
+        try:
+            yield sleep(3600)
+        finally:
+            cleanup_started.set_result(None)
+            yield sleep(3600)               # never gets its turn again
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        started, cleanup_started = loop.create_future(), loop.create_future()
+        with Kernel() as kernel:
+            driver = AsyncioDriver(kernel)
+            waiting = asyncio.ensure_future(driver.run(work(started, cleanup_started)))
+            await started
+            waiting.cancel()
+            await cleanup_started
+            waiting.cancel()                        # (shielded: it still waits)
+            driver.close()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+
+    asyncio_run(main())
 
 
 def test_a_kernel_is_driven_by_one_loop_at_a_time():

@@ -35,8 +35,8 @@ import os
 import threading
 import weakref
 from types import coroutine
-from typing import (Any, Awaitable, Callable, Coroutine, Generator, List, Optional, TypeVar,
-                    Union, cast)
+from typing import (Any, Awaitable, Callable, Coroutine, Generator, List, Optional, Set,
+                    TypeVar, Union, cast)
 
 from .errors import Cancelled
 from .kernel import Kernel, WaitQueue
@@ -77,6 +77,8 @@ class AsyncioDriver:
         self.loop = loop if loop is not None else asyncio.get_running_loop()
         self._timer = None              # type: Optional[asyncio.TimerHandle]
         self._closed = False
+        # run()'s waits for a cancelled task's cleanup (close() ends them).
+        self._cleanups = set()          # type: Set[asyncio.Future[None]]
         # Kept: once the kernel is closed it has no descriptor to ask for.
         self._fd = kernel.fileno()
         self.loop.add_reader(self._fd, self.step)
@@ -111,7 +113,9 @@ class AsyncioDriver:
         """Run the trampoline coroutine ``coro`` as a task of the kernel and
         return its result (its exception is raised here).  Cancelling the
         awaiting asyncio task cancels the trampoline task (its ``finally``
-        blocks run) before ``CancelledError`` goes on."""
+        blocks run) before ``CancelledError`` goes on -- even if the asyncio
+        task is cancelled again meanwhile (a timeout, then the shutdown), as
+        long as the driver is not closed."""
         future = self.loop.create_future()
         task = self.kernel.spawn(_outcome_into(future, coro))
         self.schedule()
@@ -121,7 +125,15 @@ class AsyncioDriver:
             stopped = self.loop.create_future()     # (cancelling a finished task
             self.kernel.spawn(_cancel_then_set(task, stopped))  # does nothing)
             self.schedule()
-            await stopped
+            self._cleanups.add(stopped)
+            try:
+                while not stopped.done():
+                    try:
+                        await asyncio.shield(stopped)
+                    except asyncio.CancelledError:
+                        pass            # cancelled again: the cleanup still runs
+            finally:
+                self._cleanups.discard(stopped)
             raise
 
     def close(self) -> None:
@@ -133,6 +145,9 @@ class AsyncioDriver:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for stopped in list(self._cleanups):    # nothing will run those cleanups now
+            if not stopped.done():
+                stopped.set_result(None)
         self.loop.remove_reader(self._fd)
         del _drivers[self.kernel]
 
@@ -164,7 +179,8 @@ def _outcome_into(future: "asyncio.Future[Any]",
 
 def _cancel_then_set(task: Task, stopped: "asyncio.Future[None]") -> Generator[Any, Any, None]:
     yield cancel(task)
-    stopped.set_result(None)
+    if not stopped.done():              # (done: the driver was closed meanwhile)
+        stopped.set_result(None)
 
 
 async def run_trampoline(coro: "TrampolineCoroutine[T]", **kernel_options: Any) -> T:
