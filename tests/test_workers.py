@@ -48,6 +48,7 @@ parser.add_argument("--kill-margin", type=float, default=workers.KILL_MARGIN)
 parser.add_argument("--thread-first", action="store_true")
 parser.add_argument("--asyncio-first", action="store_true")
 parser.add_argument("--hold-files", type=int, default=0)
+parser.add_argument("--sighup", choices=["default", "ignore"])
 args = parser.parse_args()
 workers.QUICK, workers.KILL_MARGIN = args.quick, args.kill_margin
 
@@ -67,6 +68,9 @@ def slow(stream, address):
             yield sleep(args.delay)
         yield stream.write(b"done " + line)
 
+if args.sighup:                         # (ignore: as nohup starts it)
+    import signal
+    signal.signal(signal.SIGHUP, signal.SIG_IGN if args.sighup == "ignore" else signal.SIG_DFL)
 if args.crash:
     os.register_at_fork(after_in_child=lambda: os._exit(3))
 logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -379,6 +383,48 @@ def test_a_supervisor_holding_more_than_1024_descriptors(server, slow_server):
     assert srv.proc.wait(10) == 0
     assert srv.proc.stdout.read() == "stopped\n"
     assert "Traceback" not in srv.proc.stderr.read()
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_sighup_stops_the_server_gracefully(server, slow_server, count):
+    """SIGHUP (the terminal went away) is a stop signal like SIGTERM: the
+    request in flight gets its reply, the workers drain and are reaped, and
+    the process exits 0 -- not the signal's default action (exit status 129,
+    no cleanup, the workers left to drain without a parent)."""
+    srv = server(slow_server("--workers", str(count), "--delay", "0.3", "--sighup", "default"))
+    pids = srv.started(count) if count > 1 else {}
+    with srv.connect() as busy:
+        busy.sendall(b"request\n")
+        assert busy.recv(8) == b"working\n"     # it is in the handler's sleep now
+        srv.proc.send_signal(signal.SIGHUP)
+        assert read_all(busy) == b"done request\n"
+    assert srv.proc.wait(10) == 0
+    assert srv.proc.stdout.read() == "stopped\n"
+    log = "".join(srv.log) + srv.proc.stderr.read()
+    assert "Traceback" not in log
+    if count > 1:
+        assert "stopping 2 worker(s) (got SIGHUP)" in log
+        for number, pid in pids.items():
+            assert "worker %d (pid %d) exited with status 0" % (number, pid) in log
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_server_started_with_sighup_ignored_leaves_it_ignored(server, slow_server, count):
+    """Under nohup (SIGHUP ignored when run_server starts) a hang-up must
+    not stop the server: SIGHUP then SIGTERM is one stop signal, not two
+    (a second one would kill it)."""
+    srv = server(slow_server("--workers", str(count), "--delay", "0", "--sighup", "ignore"))
+    if count > 1:
+        srv.started(count)
+    with srv.connect() as sock:
+        sock.sendall(b"hello\n")
+        assert sock.makefile("rb").read(len(b"working\ndone hello\n")) == b"working\ndone hello\n"
+    srv.proc.send_signal(signal.SIGHUP)
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(10) == 0
+    if count > 1:
+        srv.expect(r"stopping 2 worker\(s\) \(got SIGTERM\)")
+    assert srv.proc.stdout.read() == "stopped\n"
 
 
 @pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs os.pidfd_open (Linux, 3.9+)")

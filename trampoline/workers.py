@@ -9,8 +9,10 @@ hands every new connection to whichever worker calls ``accept`` first.  The
 parent process runs no kernel: it supervises.  A worker that dies is
 replaced (after a pause that grows if it keeps dying young; after
 ``CRASH_LIMIT`` quick deaths in a row the server gives up with
-``CrashLoopError``); SIGTERM or SIGINT stops them all gracefully, and
-``run_server`` returns once every worker has exited.
+``CrashLoopError``); SIGTERM, SIGINT or SIGHUP stops them all gracefully,
+and ``run_server`` returns once every worker has exited.  (SIGHUP -- the
+terminal went away -- unless the process ignores it when ``run_server``
+starts, as under ``nohup``: then it stays ignored.)
 
 Graceful means: the listening socket closes at once -- a load balancer's
 next connection is refused and tried on another backend -- and each open
@@ -97,9 +99,11 @@ RESTART_DELAY = 0.1
 MAX_RESTART_DELAY = 5.0
 CRASH_LIMIT = 5
 
-#: The signals that stop the server, and the one that says a worker died.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_SUPERVISOR_SIGNALS = STOP_SIGNALS + ((signal.SIGCHLD,) if hasattr(signal, "SIGCHLD") else ())
+#: The signals that stop the server (SIGHUP: unless ignored, see
+#: ``_stop_signals``), and the one that says a worker died.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP")
+                                                 else ())
+_CHILD_SIGNALS = (signal.SIGCHLD,) if hasattr(signal, "SIGCHLD") else ()
 
 
 class CrashLoopError(TrampolineError, RuntimeError):
@@ -116,10 +120,11 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     Serve ``handler(stream, address)`` -- a generator function or an
     ``async def``, one task per connection, as for ``tcp_server`` -- on
     ``host`` and ``port`` (or, with ``unix=PATH`` and ``host`` and ``port``
-    None, on a Unix socket) until SIGINT or SIGTERM, then stop gracefully
-    (see the module's docstring) and return ``None``.  Call it from a plain
-    program, in the main thread, not from a task: like ``run``, it runs the
-    kernel (or kernels) itself.
+    None, on a Unix socket) until SIGINT, SIGTERM or SIGHUP, then stop
+    gracefully (see the module's docstring) and return ``None``.  (A SIGHUP
+    this process ignores when it starts -- run under ``nohup`` -- stays
+    ignored.)  Call it from a plain program, in the main thread, not from a
+    task: like ``run``, it runs the kernel (or kernels) itself.
 
     ``workers``: how many processes serve.  1 (the default) forks nothing:
     the server runs in this process.  N >= 2 forks N workers that share the
@@ -172,7 +177,7 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
         if workers == 1:
             run(_worker(listener, handler, ssl, grace, ready=ready,
                         proxy_protocol=proxy_protocol),
-                shutdown_signals=STOP_SIGNALS)
+                shutdown_signals=_stop_signals())
         else:
             _Supervisor(listener, handler, ssl, workers, grace, ready, proxy_protocol).run()
     finally:
@@ -199,6 +204,14 @@ def _address(host, port, unix):
     return infos[0][4]
 
 
+def _stop_signals():
+    """STOP_SIGNALS, less SIGHUP if this process ignores it: started with
+    ``nohup`` so that a hang-up would not stop it, it must not."""
+    hangup = getattr(signal, "SIGHUP", None)
+    return tuple(signum for signum in STOP_SIGNALS
+                 if signum != hangup or signal.getsignal(signum) != signal.SIG_IGN)
+
+
 def _cpu_count():
     """The CPUs this process may run on (not all the machine has, under
     taskset or a container's CPU set)."""
@@ -215,7 +228,7 @@ def _check_can_fork():
         raise RuntimeError("run_server(workers=N) needs os.fork (POSIX)")
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("run_server(workers=N) must be called from the main thread "
-                           "(it handles SIGINT, SIGTERM and SIGCHLD)")
+                           "(it handles SIGINT, SIGTERM, SIGHUP and SIGCHLD)")
     others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
     if others:
         # Those of run_in_thread's pools (a look-up before this call) that
@@ -314,7 +327,7 @@ class _Slot:
 
 class _Supervisor:
     """The parent: start the workers, replace the ones that die, stop them
-    all on SIGINT/SIGTERM.  One plain loop, no kernel, no threads."""
+    all on SIGINT/SIGTERM/SIGHUP.  One plain loop, no kernel, no threads."""
 
     def __init__(self, listener, handler, context, count, grace, ready=None,
                  proxy_protocol=False):
@@ -331,6 +344,8 @@ class _Supervisor:
         self.error = None               # a CrashLoopError to raise at the end
         self.previous_handlers = {}
         self.wakeup_pipe = ()
+        self.stop_signals = _stop_signals()
+        self.signals = self.stop_signals + _CHILD_SIGNALS    # (the ones we handle)
 
     def run(self):
         wake_read, wake_write = self.wakeup_pipe = os.pipe()
@@ -340,7 +355,7 @@ class _Supervisor:
         try:
             # Our handlers do nothing: the C-level handler writes the
             # signal's number to the wakeup pipe, which ends our wait.
-            for signum in _SUPERVISOR_SIGNALS:
+            for signum in self.signals:
                 self.previous_handlers[signum] = signal.signal(signum, _wake_only)
             previous_fd = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
             try:
@@ -377,7 +392,7 @@ class _Supervisor:
             # (In milliseconds, rounded up: waking before a deadline would spin.)
             waiter.poll(None if timeout is None else math.ceil(timeout * 1000))
             for signum in _drain_pipe(wake_read):
-                if signum in STOP_SIGNALS:
+                if signum in self.stop_signals:
                     if self.signalled:
                         return signum
                     self.signalled = True
@@ -418,7 +433,7 @@ class _Supervisor:
                 pass
         # Blocked across the fork: a signal reaching the child before it has
         # undone our handlers would otherwise wake *us* through the pipe.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SUPERVISOR_SIGNALS)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.signals)
         try:
             pid = os.fork()
             if pid == 0:
@@ -448,8 +463,8 @@ class _Supervisor:
                     slot.lifeline.close()
             lifeline.setblocking(False)
             run(_worker(self.listener, self.handler, self.context, self.grace,
-                        lifeline, _SUPERVISOR_SIGNALS, proxy_protocol=self.proxy_protocol),
-                shutdown_signals=STOP_SIGNALS)
+                        lifeline, self.signals, proxy_protocol=self.proxy_protocol),
+                shutdown_signals=self.stop_signals)
             status = 0
         except SystemExit as exc:           # as the interpreter would exit
             if exc.code is None or isinstance(exc.code, int):
