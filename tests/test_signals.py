@@ -116,6 +116,22 @@ def test_misuse_is_a_clear_error():
     assert errors and "only in the main thread" in errors[0]
 
 
+def test_a_signal_that_cannot_be_caught_leaves_everything_as_it_was():
+    try:
+        signal.signal(signal.SIGKILL, signal.SIG_DFL)
+    except OSError:
+        pass
+    else:                                   # pragma: no cover - PyPy
+        pytest.skip("this interpreter lets a handler be set for SIGKILL (it never runs)")
+    before = signal.getsignal(signal.SIGUSR1)
+    with pytest.raises(OSError):
+        SignalSet(signal.SIGUSR1, signal.SIGKILL).__enter__()
+    assert signal.getsignal(signal.SIGUSR1) == before
+    old = signal.set_wakeup_fd(-1)          # not left to a set that never was
+    signal.set_wakeup_fd(old)
+    assert old == -1
+
+
 def test_shutdown_signal_cancels_the_main_task_and_run_returns_none():
     cleaned = []
 

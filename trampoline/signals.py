@@ -114,12 +114,20 @@ class _Hub:
         self.send.close()
 
     def take(self, signums):
-        for signo in signums:
-            entry = self.handlers.get(signo)
-            if entry is None:
-                self.handlers[signo] = [signal.signal(signo, _queue), 1]
-            else:
-                entry[1] += 1
+        """Handle ``signums`` -- all of them, or (an error: SIGKILL cannot
+        be caught) none."""
+        taken = []
+        try:
+            for signo in signums:
+                entry = self.handlers.get(signo)
+                if entry is None:
+                    self.handlers[signo] = [signal.signal(signo, _queue), 1]
+                else:
+                    entry[1] += 1
+                taken.append(signo)
+        except BaseException:
+            self.give_back(taken)
+            raise
 
     def give_back(self, signums):
         for signo in signums:
@@ -201,7 +209,13 @@ class SignalSet:
             raise RuntimeError("%r is already entered" % self)
         if _hub is None:
             _hub = _Hub()
-        _hub.take(self.signums)
+        try:
+            _hub.take(self.signums)
+        except BaseException:
+            if not _hub.sets:           # (nothing of ours is left in place)
+                _hub.close()
+                _hub = None
+            raise
         _hub.sets.append(self)
         self._entered = True
         return self
