@@ -5,6 +5,7 @@ Import the ``watchdog`` fixture into a test module and it applies to every
 test there (it is autouse).
 """
 
+import asyncio
 import fcntl
 import importlib.util
 import os
@@ -28,6 +29,15 @@ KEY = os.path.join(HERE, "tls_key.pem")
 
 MiB = 1 << 20
 EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
+
+
+def asyncio_run(coro):
+    """Run ``coro`` in a new asyncio loop of its own, closed after."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
 
 
 def load_example(name):

@@ -16,13 +16,7 @@ from trampoline import (Future, Kernel, TaskTimeout, accept, join, listen, read,
                         spawn, timeout_after, write)
 from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
 
-
-def asyncio_run(coro):
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
+from net_helpers import asyncio_run
 
 
 # ============================================== trampoline inside asyncio

@@ -16,7 +16,7 @@ from trampoline import (Cancelled, Kernel, SignalSet, TaskError, cancel, join, r
 from trampoline.aio import AsyncioDriver
 from trampoline.sync import Event
 
-from net_helpers import watchdog  # noqa: F401  (autouse)
+from net_helpers import asyncio_run, watchdog  # noqa: F401  (watchdog: autouse)
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals only")
 
@@ -278,14 +278,6 @@ def test_a_signal_wakes_a_kernel_blocked_in_its_poller_with_no_timer(caught_by, 
 
 
 # ------------------------------------------ beside asyncio's signal handlers
-
-def asyncio_run(coro):
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coro)
-    finally:
-        loop.close()
-
 
 @pytest.mark.parametrize("entered", ["after asyncio's handler", "before asyncio's handler"])
 def test_a_signal_set_leaves_asyncio_its_own_signals_and_wakeup_fd(entered):
