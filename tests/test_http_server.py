@@ -117,6 +117,16 @@ def raw(port, data, shut=True, timeout=5):
     return b"".join(chunks)
 
 
+def read_to_end(sock):
+    """Everything ``sock`` receives until the server closes (a reset fails)."""
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def responses(data, methods=None):
     """Parse every response in ``data`` (all complete)."""
     parser = ResponseParser()
@@ -315,12 +325,7 @@ def test_expect_100_continue(server):
         assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(b"body")
         sock.shutdown(socket.SHUT_WR)
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_end(sock)
     assert responses(data)[0].body == b"body"
 
 
@@ -355,12 +360,7 @@ def test_an_idle_keep_alive_connection_is_closed(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         started = time.monotonic()
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_to_end(sock)
         waited = time.monotonic() - started
     assert len(responses(data)) == 1
     assert 0.8 < waited < 8
@@ -692,12 +692,7 @@ def test_a_connection_close_request_with_nothing_after_it_is_closed_at_once(run)
     def ask(port):
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return sock, data               # still open on this side
-            data += chunk
+        return sock, read_to_end(sock)          # still open on this side
 
     def main():
         task, port = yield start_server(serve)
@@ -775,12 +770,7 @@ def test_a_proxy_header_for_udp_leaves_the_connections_own_address():
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
                 clients.append("127.0.0.1:%d" % sock.getsockname()[1])
                 sock.sendall(first + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                data = b""
-                while True:
-                    chunk = sock.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = read_to_end(sock)
             assert [answer.status for answer in responses(data)] == [200]
         server.proc.send_signal(signal.SIGTERM)
         assert server.proc.wait(10) == 0
