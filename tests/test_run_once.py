@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from trampoline import Future, Kernel, VirtualClock, read, sleep
+from trampoline import Future, Kernel, VirtualClock, read, sleep, spawn
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
 
@@ -197,8 +197,14 @@ def test_run_or_close_from_another_thread_while_it_runs_is_refused():
     inside, release = threading.Event(), Future()
     outcome = []
 
-    def main():
+    async def say_inside():
         inside.set()
+
+    def main():
+        # "inside" only once main waits for release: were it set before,
+        # the test could set release first, main would end in its first
+        # round, and a host loop's run_once(None) would wait for ever.
+        yield spawn(say_inside())
         return (yield release)
 
     def other():
@@ -207,8 +213,7 @@ def test_run_or_close_from_another_thread_while_it_runs_is_refused():
     def in_a_thread(kernel, host_loop):
         if host_loop:
             task = kernel.spawn(main())
-            kernel.run_once(None)       # a round: main runs, then it waits in the poller
-            while not task.done:
+            while not task.done:        # main waits in the poller until release is set
                 kernel.run_once(kernel.next_deadline())
             outcome.append(task.result)
         else:
