@@ -20,8 +20,9 @@ import time
 import pytest
 
 from trampoline import (Cancelled, Kernel, ResourceBusy, TaskError, accept, cancel,
-                        connect, current, join, listen, read, read_wait, sleep, spawn,
-                        timeout_after, write, write_wait)
+                        connect, current, disable_cancellation, join, listen, read, read_wait,
+                        sleep, spawn, timeout_after, write, write_wait)
+from trampoline.traps import current_kernel
 
 MiB = 1 << 20
 
@@ -744,6 +745,82 @@ def test_socket_closed_under_a_waiting_reader_raises_ebadf_in_it(run, watchdog):
     with a, b:
         error = run(main())
     assert isinstance(error, OSError)
+    assert error.errno == errno.EBADF
+
+
+def test_notify_closing_fails_the_reader_and_the_writer_at_once(run):
+    """Kernel.notify_closing(sock), then close: the task parked reading it
+    and the one parked writing it get OSError(EBADF) at once -- both have
+    ended by the closer's next turn, not at the sweep a second later -- and
+    the writer's error says how many bytes went out, every one of which
+    the peer reads."""
+    a, b = socket.socketpair()
+    b.setblocking(False)
+
+    def main():
+        kernel = yield current_kernel()
+        reader = yield spawn(do(read(a, 10)))
+        writer = yield spawn(do(write(a, bytes(8 * MiB))))
+        yield settle()              # both wait now: nothing to read, no room
+        kernel.notify_closing(a)
+        a.close()
+        kernel.notify_closing(a)    # closed already: ignored
+        kernel.notify_closing(b)    # a socket it never saw: ignored
+        r, w = os.pipe()
+        os.close(w)
+        with os.fdopen(r, "rb") as pipe:
+            pass
+        kernel.notify_closing(pipe)     # a closed file object (its fileno() raises)
+        yield settle()
+        ended = reader.done, writer.done
+        errors = []
+        for task in (reader, writer):
+            try:
+                yield join(task)
+            except TaskError as exc:
+                errors.append(exc.__cause__)
+        received = 0
+        while True:
+            try:
+                data = b.recv(MiB)
+            except BlockingIOError:     # (the peer closed: recv says b"" first)
+                break
+            if not data:
+                break
+            received += len(data)
+        return ended, errors, received
+
+    with a, b:
+        ended, errors, received = run(main())
+    assert ended == (True, True)
+    assert [error.errno for error in errors] == [errno.EBADF, errno.EBADF]
+    assert "was closed while" in str(errors[0])
+    assert 0 < errors[1].bytes_written == received < 8 * MiB
+
+
+def test_closed_descriptor_fails_a_reader_that_defers_cancellation(run, watchdog):
+    """EBADF for a descriptor closed under its reader finishes the read
+    like any error of the read; it is not a cancellation, so it comes even
+    inside ``disable_cancellation()`` (it used to wait for the end of the
+    block, which the reader never reached)."""
+    watchdog(3.0)
+    a, b = socket.socketpair()
+
+    def reader():
+        with disable_cancellation():
+            try:
+                yield read(b, 10)
+            except OSError as exc:
+                return exc
+
+    def main():
+        task = yield spawn(reader())
+        yield settle()
+        b.close()                   # no notice: the sweep finds it
+        return (yield join(task))
+
+    with a, b:
+        error = run(main())
     assert error.errno == errno.EBADF
 
 

@@ -26,6 +26,7 @@ from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream, 
                                 open_connection, open_unix_connection, serve, tcp_server,
                                 unix_server)
 from trampoline.net import listen
+from trampoline.subprocess import PipeStream
 from trampoline import streams
 
 
@@ -446,6 +447,38 @@ def test_close_is_immediate_and_idempotent(run):
         theirs.close()
 
     run(main())
+
+
+@pytest.mark.parametrize("kind", ["stream", "pipe"])
+def test_close_fails_a_task_reading_the_stream_at_once(run, kind):
+    """close() while another task waits in read(): that task gets
+    OSError(EBADF) right away -- it has ended by the closer's next turn --
+    not at the kernel's sweep for closed descriptors, a second later.  The
+    same for a subprocess pipe's stream."""
+    if kind == "stream":
+        stream, peer = pair()
+    else:
+        r, w = os.pipe()
+        stream, peer = PipeStream(os.fdopen(r, "rb", buffering=0)), os.fdopen(w, "wb")
+
+    def reader():
+        try:
+            yield stream.read(10)
+        except OSError as exc:
+            return exc
+
+    def main():
+        task = yield spawn(reader())
+        yield sleep(0)
+        yield sleep(0)                  # it waits in read() now
+        stream.close()
+        yield sleep(0)                  # it ran, with the error
+        assert task.done
+        return (yield join(task))
+
+    with peer:
+        error = run(main())
+    assert error.errno == errno.EBADF and "was closed while" in str(error)
 
 
 def test_unconnected_socket_has_no_peername():

@@ -12,7 +12,7 @@ from its run loop in the same way.)
 It is a mixin of ``Kernel``: its handlers sit in the kernel's one trap table
 as bound methods, so the split costs nothing on the hot path.  What it uses
 of the kernel, and nothing more: ``_fds`` (descriptor -> registration),
-``_poller``, ``_ready``, ``_cancel`` (to fail a waiter), ``_fast_paths``,
+``_poller``, ``_ready``, ``_unpark`` (to fail a waiter), ``_fast_paths``,
 the instruments' I/O hooks, the clock (``_clock``, ``_jump_to``), ``_wake_fd``
 and ``_run_calls`` (another thread's wake-up byte).
 
@@ -227,13 +227,36 @@ class DescriptorWaiting:
             self._poller.register(fd, events)
         reg.events = events
 
+    def notify_closing(self, fileobj):
+        """``fileobj`` (a socket, file or descriptor number) is about to be
+        closed: a task waiting to read or write it gets ``OSError(EBADF)``
+        now -- not at the next sweep, up to a second later -- and the
+        poller forgets it.  Call it from the kernel's own thread (a task),
+        right before closing: ``Stream.close()`` does.  A descriptor the
+        kernel does not know, or one closed already, is ignored.  (trio's
+        ``notify_closing``.)"""
+        try:
+            fd = fileobj if type(fileobj) is int else fileobj.fileno()
+        except (OSError, ValueError):
+            return                      # closed already: the sweep sees to it
+        reg = self._fds.get(fd)
+        if reg is not None:
+            self._fail_waiters(fd, reg)
+
     def _fail_waiters(self, fd, reg):
-        """``fd`` was closed under its waiters: wake them with an error."""
+        """``fd`` was closed (or is closing) under its waiters: wake them
+        with an error, and forget it.  The error finishes their trap, as a
+        trap's own error would: it is not a cancellation, so it comes even
+        while a task defers those."""
         for waiter in (reg.reader, reg.writer):
             if waiter is not None:
-                self._cancel(waiter, OSError(
-                    errno.EBADF, "fd %d was closed while %r waited on it" % (fd, waiter)))
+                exc = OSError(errno.EBADF, "fd %d was closed while %r waited on it" % (fd, waiter))
+                self._unpark(waiter, exc)
+                waiter._waiting = None
+                waiter._exc = exc
+                self._ready.append(waiter)
         reg.reader = reg.writer = None
+        reg.pushback = b""
         _disown(reg.owner, fd)
         del self._fds[fd]
         self._poller.unregister(fd)
@@ -253,10 +276,7 @@ class DescriptorWaiting:
         """
         closed = [(fd, reg) for fd, reg in self._fds.items() if _is_closed(reg.fileobj)]
         for fd, reg in closed:
-            if reg.reader is not None or reg.writer is not None:
-                self._fail_waiters(fd, reg)
-            else:
-                self._release(fd, reg)
+            self._fail_waiters(fd, reg)
 
     def _poll_failed(self, error):
         """The poller failed.  With select() that means a registered

@@ -54,6 +54,7 @@ from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optiona
 
 from . import traps
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
+from .hostloop import running_kernel
 from .net import check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
@@ -537,13 +538,15 @@ class Stream:
         optional; closing twice is harmless.  A TLS stream first sends its
         closing message (``close_notify``) if the socket has room for it,
         without waiting for the peer's.  Bytes still in the buffer are
-        dropped.  Over TLS, what the peer sends after that (a TLS 1.3
+        dropped.  A task parked reading or writing the stream gets
+        ``OSError(EBADF)`` at once.  Over TLS, what the peer sends after that (a TLS 1.3
         server's session tickets, right after the handshake) finds the
         socket closed and resets the connection, which can take the end
         of what we wrote with it: ``aclose`` waits for the peer.
         """
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
         if sock.fileno() >= 0:
+            _notify_closing(sock)
             if self._tls:
                 try:
                     sock.unwrap()           # sends close_notify, waits for nothing
@@ -575,6 +578,7 @@ class Stream:
             pass                        # peer gone: nothing more to wait for
         finally:
             self._tls_pending = None
+            _notify_closing(sock)
             sock.close()
 
     def __enter__(self) -> "Stream":
@@ -582,6 +586,14 @@ class Stream:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def _notify_closing(sock: Any) -> None:
+    """A task of this thread's kernel parked reading or writing ``sock``
+    gets ``OSError(EBADF)`` at once, not at the kernel's next sweep."""
+    kernel = running_kernel()
+    if kernel is not None:
+        kernel.notify_closing(sock)
 
 
 @coroutine

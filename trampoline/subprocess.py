@@ -38,7 +38,7 @@ from types import coroutine
 from typing import Any, Awaitable, Generator, List, Optional, Tuple, cast
 
 from .errors import TaskError
-from .streams import CHUNK, Stream
+from .streams import CHUNK, Stream, _notify_closing
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, join, read_wait, sleep, spawn
 
@@ -123,7 +123,10 @@ class PipeStream(Stream):
 
     def close(self) -> Awaitable[None]:
         """``yield stream.close()``: close our end of the pipe.  Takes effect
-        at once (the ``yield`` is optional); closing twice is harmless."""
+        at once (the ``yield`` is optional); closing twice is harmless.  A
+        task parked reading or writing it gets ``OSError(EBADF)`` at once."""
+        if not self.pipe.closed:
+            _notify_closing(self.pipe)
         self.pipe.close()
         return _done()
 
