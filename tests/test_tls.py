@@ -15,6 +15,7 @@ name verification, failed handshakes (the server goes on), TLS over Unix
 sockets, closing, and a handshake that must wait to write.
 """
 
+import errno
 import logging
 import os
 import socket
@@ -207,6 +208,39 @@ def test_close_sends_close_notify_and_peer_sees_eof(run):
 
     run(main())
     assert seen == [b"bye", b"dropped"]
+
+
+def test_close_fails_a_task_reading_the_tls_stream_at_once(run):
+    """close() of a TLS stream while another task waits in read(): that
+    task gets OSError(EBADF) right away (it has ended by the closer's next
+    turn), not at the kernel's sweep a second later."""
+    release = Event()
+
+    def silent(stream, address):
+        yield release.wait()
+
+    def reader(stream):
+        try:
+            yield stream.read(10)
+        except OSError as exc:
+            return exc
+
+    def main():
+        server, port = yield start_server(silent, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        task = yield spawn(reader(stream))
+        yield sleep(0)
+        yield sleep(0)                  # it waits in read() now
+        stream.close()
+        yield sleep(0)                  # it ran, with the error
+        assert task.done
+        error = yield join(task)
+        release.set()
+        yield cancel(server)
+        return error
+
+    error = run(main())
+    assert error.errno == errno.EBADF and "was closed while" in str(error)
 
 
 def test_a_reset_is_an_error_not_an_end(run):
