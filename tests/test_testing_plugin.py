@@ -150,6 +150,41 @@ def test_a_marked_module_runs_every_task_test_in_it(tmp_path):
     assert result.returncode == 0
 
 
+def test_a_task_that_crashed_unjoined_fails_the_test(tmp_path):
+    """run() only logs such a crash; a test that passed over it would hide
+    a broken server handler, say (pytest-trio fails it too)."""
+    result, outcomes, _ = run_pytest(tmp_path, '''
+        import pytest
+        from trampoline import Event, sleep, spawn
+
+        @pytest.mark.trampoline
+        def test_a_child_crashes():
+            crashed = Event()
+
+            def child():
+                try:
+                    raise ValueError("from the child")
+                finally:
+                    yield crashed.set()
+
+            yield spawn(child())
+            yield crashed.wait()
+            yield sleep(0)
+
+        @pytest.mark.trampoline
+        async def test_a_child_is_left_running():
+            async def child():
+                await Event().wait()
+
+            await spawn(child())
+    ''')
+    assert outcomes == {"test_a_child_crashes": "FAILED",
+                        "test_a_child_is_left_running": "PASSED"}, result.stdout
+    assert ("test_a_child_crashes passed, but 1 task(s) it spawned crashed and were "
+            "never joined" in result.stdout), result.stdout
+    assert "ValueError: from the child" in result.stdout
+
+
 def test_the_marker_is_registered_for_strict_markers(tmp_path):
     path = tmp_path / "test_strict.py"
     path.write_text(textwrap.dedent('''

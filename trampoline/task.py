@@ -183,10 +183,13 @@ def _bare(exc):
         return None
 
 
+#: How a crash nobody joined is logged (trampoline.testing looks for it).
+CRASH_REPORT = "Task %d %s crashed and was never joined"
+
+
 def _log_crash(task_id, name, kind, exc, text):
     if log.isEnabledFor(logging.ERROR):
-        record = log.makeRecord(log.name, logging.ERROR, __file__, 0,
-                                "Task %d %s crashed and was never joined",
+        record = log.makeRecord(log.name, logging.ERROR, __file__, 0, CRASH_REPORT,
                                 (task_id, name), (kind, exc, None))
         record.exc_text = text          # what formatters print for exc_info
         log.handle(record)

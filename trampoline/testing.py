@@ -16,8 +16,10 @@ run a test marked ``@pytest.mark.trampoline`` -- a generator function or an
     async def test_an_hour_passes_at_once():
         await sleep(3600)                               # returns at once
 
-An exception inside the test fails it, as in any test; tasks it left
-running are cancelled when it returns, as ``run()`` does.  Options of the
+An exception inside the test fails it, as in any test, and so does a task
+it spawned that crashed and was never joined (``run()`` would only log
+it); tasks it left running are cancelled when it returns, as ``run()``
+does.  Options of the
 mark: ``virtual_clock=True`` runs the kernel on a ``VirtualClock`` (with
 autojump: whenever every task waits on a timer, time jumps to the next
 one), ``debug=True`` turns on debug mode, and ``timeout=SECONDS`` fails a
@@ -32,12 +34,14 @@ the package itself.
 """
 
 import inspect
-from typing import Any, Dict, Optional
+import logging
+from typing import Any, Dict, List, Optional
 
 import pytest
 
 from .clock import VirtualClock
 from .kernel import Kernel
+from .task import CRASH_REPORT
 from .timeouts import timeout_after
 
 __all__ = ["MARK", "pytest_configure", "pytest_pycollect_makeitem", "pytest_pyfunc_call",
@@ -107,9 +111,32 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     timeout = options.get("timeout")
     if timeout is not None:
         coro = timeout_after(timeout, coro)
-    with Kernel(clock=clock, debug=bool(options.get("debug"))) as kernel:
-        kernel.run(coro)
+    crashes = _Crashes()
+    log = logging.getLogger("trampoline")
+    log.addHandler(crashes)
+    try:
+        with Kernel(clock=clock, debug=bool(options.get("debug"))) as kernel:
+            kernel.run(coro)
+    finally:
+        log.removeHandler(crashes)
+    if crashes.reports:
+        pytest.fail("%s passed, but %d task(s) it spawned crashed and were never "
+                    "joined:\n\n%s" % (pyfuncitem.name, len(crashes.reports),
+                                         "\n\n".join(crashes.reports)), pytrace=False)
     return True
+
+
+class _Crashes(logging.Handler):
+    """Collects the kernel's reports of crashes nobody joined (they go on
+    to the log too)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.reports = []  # type: List[str]
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == CRASH_REPORT:
+            self.reports.append("%s\n%s" % (record.getMessage(), record.exc_text))
 
 
 @pytest.fixture
