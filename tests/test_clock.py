@@ -164,3 +164,25 @@ def test_virtual_time_jumps_when_io_waits_on_a_timer():
     with a, b, Kernel(clock=clock) as kernel:
         assert kernel.run(main()) == b"x"
     assert clock() == 10
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: VirtualClock(start="5"), TypeError, "VirtualClock(start=...) needs a number"),
+    (lambda: VirtualClock(start=float("nan")), ValueError, "VirtualClock(start=...) needs a finite"),
+    (lambda: VirtualClock(autojump_threshold=None), TypeError,
+     "VirtualClock(autojump_threshold=...) needs a number of seconds, got None"),
+    (lambda: VirtualClock(autojump_threshold=-1), ValueError,
+     "VirtualClock(autojump_threshold=...) needs seconds >= 0"),
+    (lambda: VirtualClock().advance("1"), TypeError,
+     "VirtualClock.advance() needs a number of seconds, got '1'"),
+    (lambda: VirtualClock().advance(float("nan")), ValueError,
+     "VirtualClock.advance() needs a finite number of seconds, got nan"),
+])
+def test_the_clock_refuses_what_is_not_seconds(make, error, message):
+    """Each of these was taken: a negative threshold made the poller wait
+    for ever (poll(-1)) as soon as a task waited on I/O, and a NaN or None
+    failed deep in the kernel's loop, naming none of these."""
+    with pytest.raises(error) as caught:
+        make()
+    assert message in str(caught.value)
+

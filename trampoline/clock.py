@@ -11,6 +11,8 @@ happening, after which it jumps anyway (the socket may be waiting for that
 very timer: a peer task that sleeps, then writes).
 """
 
+import math
+
 __all__ = ["VirtualClock"]
 
 
@@ -21,7 +23,12 @@ class VirtualClock:
     autojump = True
 
     def __init__(self, start: float = 0.0, autojump_threshold: float = 0.1) -> None:
-        self._now = float(start)
+        self._now = float(_seconds("VirtualClock(start=...)", start))
+        if _seconds("VirtualClock(autojump_threshold=...)", autojump_threshold,
+                    infinite=True) < 0:
+            raise ValueError("VirtualClock(autojump_threshold=...) needs seconds >= 0 "
+                             "(inf: wait for the I/O however long), got %r"
+                             % (autojump_threshold,))
         self.autojump_threshold = autojump_threshold
 
     def __call__(self) -> float:
@@ -34,9 +41,19 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> None:
         """Move forward by ``seconds``."""
-        if seconds < 0:
+        if _seconds("VirtualClock.advance()", seconds) < 0:
             raise ValueError("time only goes forward; got %r" % (seconds,))
         self._now += seconds
 
     def __repr__(self) -> str:
         return "<VirtualClock now=%g>" % self._now
+
+
+def _seconds(what: str, value: float, infinite: bool = False) -> float:
+    """``value``, if it is a number of seconds (not NaN; infinite only if
+    ``infinite``); else a TypeError or ValueError naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("%s needs a number of seconds, got %r" % (what, value))
+    if math.isnan(value) or (math.isinf(value) and not infinite):
+        raise ValueError("%s needs a finite number of seconds, got %r" % (what, value))
+    return value
