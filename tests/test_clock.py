@@ -166,6 +166,27 @@ def test_virtual_time_jumps_when_io_waits_on_a_timer():
     assert clock() == 10
 
 
+
+def test_a_threshold_past_a_second_is_kept():
+    """The kernel polls at most a second at a time while descriptors are
+    watched; the threshold is real time with nothing happening over as many
+    polls as it takes (it was cut to that one poll: an infinite threshold,
+    trio's "wait for the I/O however long", jumped after a second)."""
+    a, b = socket.socketpair()
+    peer = threading.Timer(1.3, b.send, (b"late",))   # a slow peer, in real time
+
+    def main():
+        peer.start()
+        return (yield timeout_after(10, read(a, 100)))
+
+    clock = VirtualClock(autojump_threshold=float("inf"))
+    with a, b:
+        try:
+            assert run_virtual(main(), clock)[0] == b"late"
+        finally:
+            peer.join()
+    assert clock() == 0.0                   # time stood still while the read waited
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: VirtualClock(start="5"), TypeError, "VirtualClock(start=...) needs a number"),
     (lambda: VirtualClock(start=float("nan")), ValueError, "VirtualClock(start=...) needs a finite"),

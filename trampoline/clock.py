@@ -8,7 +8,8 @@ one-hour timeout takes microseconds and always goes the same way.  Real I/O
 still works beside it: while a task waits on a socket, virtual time stands
 still -- for at most ``autojump_threshold`` real seconds with nothing
 happening, after which it jumps anyway (the socket may be waiting for that
-very timer: a peer task that sleeps, then writes).
+very timer: a peer task that sleeps, then writes); ``float("inf")`` waits
+for the I/O however long it takes.
 """
 
 import math

@@ -13,7 +13,7 @@ It is a mixin of ``Kernel``: its handlers sit in the kernel's one trap table
 as bound methods, so the split costs nothing on the hot path.  What it uses
 of the kernel, and nothing more: ``_fds`` (descriptor -> registration),
 ``_poller``, ``_ready``, ``_unpark`` (to fail a waiter), ``_fast_paths``,
-the instruments' I/O hooks, the clock (``_clock``, ``_jump_to``), ``_wake_fd``
+the instruments' I/O hooks, the clock (``_clock``, ``_jump_to``, ``_quiet_until``), ``_wake_fd``
 and ``_run_calls`` (another thread's wake-up byte).
 
 The rules it keeps:
@@ -301,8 +301,11 @@ class DescriptorWaiting:
             self._poll_failed(error)
             return False
         if self._jump_to is not None:       # virtual time, waited for I/O
-            if not events:
-                self._clock.jump(self._jump_to)
+            if events:
+                self._quiet_until = None    # something happened: time stands still again
+            elif time.monotonic() >= self._quiet_until:
+                self._clock.jump(self._jump_to)     # nothing, for the whole threshold
+                self._quiet_until = None
             self._jump_to = None
         if events:
             for hook in self._on_io_ready:

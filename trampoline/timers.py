@@ -14,11 +14,12 @@ task's ``_pending`` -- thrown in again at every blocking trap (it is
 A mixin of ``Kernel``.  The public methods are for code in the kernel's
 thread that cannot yield a trap (a ``with`` block's __enter__ and __exit__:
 timeouts; a task group's exit takes back its cancellation with ``withdraw``).  What it uses of the kernel: ``_timers``, ``_timer_seq``,
-``_dead_timers``, ``_clock``, ``_ready``, ``_fds``, ``_interrupt``,
-``_deadlock``, ``_io_waiters``, ``_on_timer``.
+``_dead_timers``, ``_clock``, ``_jump_to``, ``_quiet_until``, ``_ready``,
+``_fds``, ``_interrupt``, ``_deadlock``, ``_io_waiters``, ``_on_timer``.
 """
 
 import heapq
+import time
 from typing import Any
 
 from .descriptors import SWEEP_INTERVAL
@@ -127,9 +128,14 @@ class Timers:
                 self._clock.jump(wake_at)
                 return 0
             # Tasks wait on I/O too: give it the clock's threshold of real
-            # time, then jump (the I/O may itself wait on that timer).
+            # time with nothing happening, then jump (the I/O may itself
+            # wait on that timer).  That may take more than one poll, each
+            # at most ``longest``: _wait_for_io jumps once it is up.
+            now = time.monotonic()
+            if self._quiet_until is None:
+                self._quiet_until = now + self._clock.autojump_threshold
             self._jump_to = wake_at
-            return min(self._clock.autojump_threshold, longest)
+            return min(max(self._quiet_until - now, 0), longest)
         return timeout
 
     def _unpark_sleeper(self, task, trap, exc):
