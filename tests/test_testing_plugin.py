@@ -185,6 +185,31 @@ def test_a_task_that_crashed_unjoined_fails_the_test(tmp_path):
     assert "ValueError: from the child" in result.stdout
 
 
+def test_a_marked_plain_function_runs_with_a_warning(tmp_path):
+    """A test marked itself that is no generator has likely forgotten its
+    yield: it runs, and pytest says so (pytest-asyncio does the same); a
+    plain function in a marked module is not warned about."""
+    result, outcomes, _ = run_pytest(tmp_path, '''
+        import pytest
+        from trampoline import sleep
+
+        pytestmark = pytest.mark.trampoline
+
+        @pytest.mark.trampoline
+        def test_forgot_to_yield():
+            sleep(3600)                     # a trap, made and dropped
+
+        def test_plain_in_a_marked_module():
+            pass
+    ''')
+    assert outcomes == {"test_forgot_to_yield": "PASSED",
+                        "test_plain_in_a_marked_module": "PASSED"}, result.stdout
+    assert ("PytestWarning: test_forgot_to_yield is marked @pytest.mark.trampoline but "
+            "is neither a generator function nor an async def" in result.stdout), result.stdout
+    assert "1 warning" in result.stdout and "test_plain_in_a_marked_module is" not in \
+        result.stdout
+
+
 def test_the_marker_is_registered_for_strict_markers(tmp_path):
     path = tmp_path / "test_strict.py"
     path.write_text(textwrap.dedent('''

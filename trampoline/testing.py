@@ -25,8 +25,9 @@ autojump: whenever every task waits on a timer, time jumps to the next
 one), ``debug=True`` turns on debug mode, and ``timeout=SECONDS`` fails a
 test still running after that long (in the kernel's time: virtual seconds
 on a virtual clock).  ``pytestmark = pytest.mark.trampoline`` marks a whole
-module; a plain (non-generator) function there runs as usual.  The
-``trampoline_clock`` fixture gives the test its ``VirtualClock`` (or None).
+module; a plain (non-generator) function there runs as usual (marked
+itself, it runs so too, with a warning: it is likely a test that forgot to
+be a generator).  The ``trampoline_clock`` fixture gives the test its ``VirtualClock`` (or None).
 
 Without installing, ``pytest -p trampoline.testing`` loads the plugin.
 This module touches pytest only through its hooks; it is never imported by
@@ -99,7 +100,14 @@ def _options(item: Any) -> Dict[str, Any]:
 def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     """Run a marked generator or ``async def`` test in a fresh kernel."""
     function = pyfuncitem.obj
-    if not _is_task_function(function) or pyfuncitem.get_closest_marker(MARK) is None:
+    if pyfuncitem.get_closest_marker(MARK) is None:
+        return None
+    if not _is_task_function(function):
+        if any(mark.name == MARK for mark in getattr(function, "pytestmark", ())):
+            pyfuncitem.warn(pytest.PytestWarning(
+                "%s is marked @pytest.mark.trampoline but is neither a generator function "
+                "nor an async def: it ran as a plain test, outside any kernel (a trap "
+                "not yielded, or a coroutine not awaited, does nothing)" % pyfuncitem.name))
         return None
     options = _options(pyfuncitem)
     arguments = {name: pyfuncitem.funcargs[name]
