@@ -83,6 +83,14 @@ USER_TESTS = '''
     def test_an_unknown_option():
         yield sleep(0)
 
+    @pytest.mark.trampoline(timeout="5")
+    def test_a_timeout_that_is_no_number():
+        yield sleep(0)
+
+    @pytest.mark.trampoline(virtual_clock="no")
+    def test_a_virtual_clock_that_is_no_bool():
+        yield sleep(0)
+
     def test_a_plain_test_still_runs():
         assert True
 '''
@@ -118,6 +126,8 @@ def test_marked_generator_and_async_tests_pass_and_fail_as_they_should(tmp_path)
         "test_a_failing_virtual_clock_test": "FAILED",
         "test_a_test_past_its_timeout": "FAILED",
         "test_an_unknown_option": "FAILED",
+        "test_a_timeout_that_is_no_number": "FAILED",
+        "test_a_virtual_clock_that_is_no_bool": "FAILED",
         "test_a_plain_test_still_runs": "PASSED",
     }, text
     assert result.returncode == 1, text
@@ -126,6 +136,8 @@ def test_marked_generator_and_async_tests_pass_and_fail_as_they_should(tmp_path)
     assert "KeyError: 'after ten virtual seconds'" in text
     assert "did not finish within 60 s" in text
     assert "unknown option(s) clock of @pytest.mark.trampoline" in text
+    assert "@pytest.mark.trampoline(timeout=...) takes seconds > 0 (or None), got '5'" in text
+    assert "@pytest.mark.trampoline(virtual_clock=...) takes True or False, got 'no'" in text
     assert "yield tests were removed" not in text and "not natively supported" not in text
 
 

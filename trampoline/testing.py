@@ -93,6 +93,17 @@ def _options(item: Any) -> Dict[str, Any]:
         raise pytest.UsageError(
             "%s: unknown option(s) %s of @pytest.mark.trampoline; it takes %s"
             % (item.nodeid, ", ".join(unknown), ", ".join(_OPTIONS)))
+    for name in ("virtual_clock", "debug"):
+        if not isinstance(mark.kwargs.get(name, False), bool):
+            raise pytest.UsageError(
+                "%s: @pytest.mark.trampoline(%s=...) takes True or False, got %r"
+                % (item.nodeid, name, mark.kwargs[name]))
+    timeout = mark.kwargs.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not timeout > 0):
+        raise pytest.UsageError(
+            "%s: @pytest.mark.trampoline(timeout=...) takes seconds > 0 (or None), got %r"
+            % (item.nodeid, timeout))
     return dict(mark.kwargs)
 
 
