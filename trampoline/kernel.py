@@ -152,7 +152,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._clock = time.monotonic if clock is None else clock
         self._autojump = getattr(clock, "autojump", False)
         self._jump_to = None                # see _wait_time
-        self._quiet_until = None            # (real time) see _wait_time
         self._next_sweep = 0.0              # when to look for closed fds next (real time)
         self._running = False
         self._current = None                # the task running now (see current_task)

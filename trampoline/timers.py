@@ -20,7 +20,7 @@ timeouts; a task group's exit takes back its cancellation with ``withdraw``).  W
 
 import heapq
 import time
-from typing import Any
+from typing import Any, Optional
 
 from .descriptors import SWEEP_INTERVAL
 from .diagnostics import _waiting_in
@@ -108,6 +108,11 @@ class Timers:
             self._timers[:] = [entry for entry in self._timers if entry[2] is not None]
             heapq.heapify(self._timers)
             self._dead_timers = 0
+
+    #: With a virtual clock and tasks waiting on I/O: the real time at which
+    #: the autojump threshold is up if nothing happens before (None: no such
+    #: wait under way).  See _wait_time.
+    _quiet_until = None         # type: Optional[float]
 
     def _wait_time(self, deadline):
         """How long the poller may wait when no task is ready: until the next
