@@ -538,6 +538,40 @@ def test_a_putter_cancelled_holding_a_slot_passes_it_on():
     assert run(main()) == ("y", True)
 
 
+def test_a_task_of_a_kernel_closed_while_it_waits_is_passed_over():
+    """close() does not end a kernel's tasks: a getter or putter parked
+    there stays in the queue's line.  What a thread puts or frees after
+    that goes to the next waiter or stays in the queue -- not to the
+    task that will never run (the item was lost, the slot held for ever)."""
+    def getter(queue):
+        yield queue.get()
+
+    def putter(queue):
+        yield queue.put("never")
+
+    items = UniversalQueue()
+    kernel = Kernel()
+    kernel.spawn(getter(items))
+    kernel.run_once(0)
+    assert waiting(items) == (1, 0)
+    kernel.close()
+    items.put("kept")
+    assert items.get(timeout=5) == "kept"
+
+    slots = UniversalQueue(maxsize=1)
+    slots.put("first")
+    kernel = Kernel()
+    kernel.spawn(putter(slots))
+    kernel.run_once(0)
+    assert waiting(slots) == (0, 1)
+    kernel.close()
+    assert slots.get(timeout=5) == "first"
+    assert not slots.full()
+    slots.put("second", timeout=5)
+    assert slots.get(timeout=5) == "second"
+    assert waiting(items) == waiting(slots) == (0, 0)
+
+
 def test_a_task_get_under_a_timeout():
     """timeout_after works on a task's get(); the timed-out getter leaves the
     line, and the next item goes to the next getter."""

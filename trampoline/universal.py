@@ -19,7 +19,8 @@ what a waiter waits for is *handed* to it by whoever makes it possible: an
 item to a getter, a reserved slot to a putter, so a newcomer never jumps the
 line.  A waiter that gives up after it was handed something (a cancelled
 task, a thread interrupted) gives it back: the item goes first in line
-again, the slot to the next putter.  Nothing is lost.
+again, the slot to the next putter.  A task whose kernel was closed while it
+waited (``close()`` does not end tasks) is passed over.  Nothing is lost.
 
 Which side a call is on: ``get()`` and ``put()`` made by a generator or
 coroutine in the thread of a running kernel are the task's (they return a
@@ -211,10 +212,15 @@ class UniversalQueue(Generic[T]):
 
     def _store(self, item):
         """Hand ``item`` to the first waiting getter, or keep it."""
-        if self._getters:
-            self._hand(self._getters.popleft(), item)
-        else:
+        if not self._to_a_getter(item):
             self._items.append(item)
+
+    def _to_a_getter(self, item):
+        """Hand ``item`` to the first getter still waiting; False if none is."""
+        while self._getters:
+            if self._hand(self._getters.popleft(), item):
+                return True
+        return False
 
     def _fill_slot(self, item):
         """A putter woken with a slot reserved for it puts its item there.
@@ -232,20 +238,19 @@ class UniversalQueue(Generic[T]):
     def _admit_putters(self):
         """Room for waiting putters: reserve it for them, in order."""
         while self._putters and not self.full():
-            self._reserved += 1
-            self._hand(self._putters.popleft(), None)
+            if self._hand(self._putters.popleft(), None):
+                self._reserved += 1
 
     def _give_up(self, waiter, line):
         """``waiter`` stops waiting.  Still in line: it leaves.  Handed an
         item: the item goes first in line again (the queue may hold one item
         over ``maxsize`` for a while).  Handed a slot: the slot goes on."""
         if not waiter.handed:
-            line.remove(waiter)
+            if waiter in line:          # (else passed over: its kernel was closed)
+                line.remove(waiter)
         elif line is self._getters:
             item, waiter.item = waiter.item, None
-            if self._getters:
-                self._hand(self._getters.popleft(), item)
-            else:
+            if not self._to_a_getter(item):
                 self._items.appendleft(item)
         else:
             self._reserved -= 1
@@ -253,7 +258,10 @@ class UniversalQueue(Generic[T]):
 
     @staticmethod
     def _hand(waiter, item):
-        """Give ``waiter`` its item (or slot) and wake it."""
+        """Give ``waiter`` its item (or slot) and wake it.  False if it is a
+        task whose kernel was closed while it waited (``close()`` does not
+        end tasks): it will never run, so it must not be handed anything --
+        the item would be lost, the slot held for ever."""
         waiter.item = item
         waiter.handed = True
         kernel = waiter.kernel
@@ -264,8 +272,10 @@ class UniversalQueue(Generic[T]):
         else:
             try:
                 kernel.call_threadsafe(waiter.wake_up.wake)
-            except RuntimeError:                    # its kernel is closed: the task
-                pass                                # is gone, as it would be anyway
+            except RuntimeError:                    # its kernel is closed
+                waiter.item, waiter.handed = None, False
+                return False
+        return True
 
     def __repr__(self) -> str:
         return "<UniversalQueue size=%d maxsize=%d getters=%d putters=%d>" % (
