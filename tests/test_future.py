@@ -330,6 +330,34 @@ def test_many_threads_many_futures():
         t.check()
 
 
+def test_tasks_of_two_kernels_wait_for_one_future():
+    """One Future (a "stop" signal, say) waited for by a task of each of two
+    kernels, set from another thread: each kernel wakes its own task.  (A
+    Future knew one kernel: both tasks were woken in the last one, and the
+    other's task ran there and broke it.)"""
+    fut = Future()
+    got = []
+
+    def waiter(name):
+        got.append((name, (yield fut)))
+
+    kernels = [Kernel(), Kernel()]
+    tasks = [kernel.spawn(waiter(name)) for kernel, name in zip(kernels, "ab")]
+    for kernel in kernels:
+        kernel.run_once(0)
+    assert [t.state for t in tasks] == ["parked", "parked"]
+    setter = Thread(lambda: fut.set_result(42))
+    setter.start()
+    setter.check()
+    for kernel in kernels:
+        kernel.run_once(5)              # the thread's call (already there) wakes its task
+    for kernel in kernels:
+        kernel.run_once(0)              # which runs
+        kernel.close()
+    assert sorted(got) == [("a", 42), ("b", 42)]
+    assert [t.state for t in tasks] == ["done", "done"]
+
+
 def test_future_waiter_cancelled_leaves_kernel_able_to_detect_deadlock():
     """A task that stopped waiting on a Future no longer counts as "a thread
     may still wake it": later, a real deadlock is reported, not waited on

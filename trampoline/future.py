@@ -9,12 +9,13 @@ trampoline program and the blocking world around it.
 Waiting is ``result = yield fut`` (a Future is awaitable, so the kernel runs
 its ``__await__`` as a subroutine), ``yield fut.wait()``, or ``await fut``.
 A Future is set once.  Built on a ``WaitQueue(threadsafe=True)`` and the
-``current_kernel`` trap; never blocks a thread.
+``current_kernel`` trap (a WaitQueue per kernel: tasks of several kernels,
+in several threads, may wait for one Future); never blocks a thread.
 """
 
 import threading
 from types import coroutine
-from typing import Any, Generator, Generic, Optional, TypeVar
+from typing import Any, Dict, Generator, Generic, Optional, TypeVar
 
 from .kernel import WaitQueue
 from .traps import current_kernel, park
@@ -33,8 +34,9 @@ class Future(Generic[T]):
         self._done = False
         self._result = None             # type: Optional[T]
         self._exception = None          # type: Optional[BaseException]
-        self._kernel = None             # the kernel whose task waits
-        self._waiting = WaitQueue(threadsafe=True)
+        # The tasks waiting, a WaitQueue per kernel (a WaitQueue belongs to
+        # one kernel; tasks of several kernels, in several threads, may wait).
+        self._waiting = {}              # type: Dict[Any, WaitQueue]
 
     def done(self) -> bool:
         """True once a result or an exception is set."""
@@ -56,16 +58,15 @@ class Future(Generic[T]):
             if self._done:
                 raise RuntimeError("%r is already done" % self)
             self._result, self._exception, self._done = value, exception, True
-            kernel = self._kernel
-        if kernel is None:
-            return                      # nobody waits yet
-        if kernel.owns_thread():
-            self._waiting.wake_all()
-        else:
-            try:
-                kernel.call_threadsafe(self._waiting.wake_all)
-            except RuntimeError:        # its kernel is closed: nobody waits there now
-                pass
+            waiting, self._waiting = self._waiting, {}
+        for kernel, queue in waiting.items():
+            if kernel.owns_thread():
+                queue.wake_all()
+            else:
+                try:
+                    kernel.call_threadsafe(queue.wake_all)
+                except RuntimeError:    # its kernel is closed: nobody waits there now
+                    pass
 
     def result(self) -> T:
         """The result now (raises the exception; ``RuntimeError`` if not done)."""
@@ -84,11 +85,13 @@ class Future(Generic[T]):
             with self._lock:
                 # Tell a setter in another thread whom to wake -- under the
                 # lock, so it cannot set the result between our check and this.
-                waiting = not self._done
-                if waiting:
-                    self._kernel = kernel
-            if waiting:
-                yield park(self._waiting)
+                queue = None
+                if not self._done:
+                    queue = self._waiting.get(kernel)
+                    if queue is None:
+                        queue = self._waiting[kernel] = WaitQueue(threadsafe=True)
+            if queue is not None:
+                yield park(queue)
         return self.result()
 
     def __await__(self) -> Generator[Any, Any, T]:
