@@ -8,6 +8,7 @@ threading.Event (thread side) and Futures (task side), never with sleeps.
 """
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -198,6 +199,14 @@ def test_argument_errors(run):
     run(main())
     with pytest.raises(ValueError, match="max_workers must be an int >= 1"):
         WorkerPool(0)
+    # A bad idle_timeout used to kill the first worker once it was idle,
+    # still counted as alive and idle: the next job waited for ever.
+    for bad in ("10", -1, float("nan"), float("inf"), True):
+        with pytest.raises(ValueError, match=r"idle_timeout must be a number of seconds >= 0 "
+                                             r"\(or None: never\), got %s" % re.escape(repr(bad))):
+            WorkerPool(2, idle_timeout=bad)
+    for good in (0, 0.5, None):
+        assert WorkerPool(2, idle_timeout=good).idle_timeout == good
     assert default_pool() is default_pool()
     assert default_pool().max_workers == DEFAULT_MAX_WORKERS
 

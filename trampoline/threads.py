@@ -28,7 +28,7 @@ import time
 import weakref
 from collections import deque
 from types import coroutine
-from typing import Any, Callable, Deque, Generator, List, TypeVar
+from typing import Any, Callable, Deque, Generator, List, Optional, TypeVar
 
 from .kernel import WaitQueue
 from .traps import _describe, current_kernel, park
@@ -85,7 +85,8 @@ class WorkerPool:
     ``result = yield pool.run(func, *args)`` (or ``await pool.run(...)``).
     Threads start when there is work and no idle worker to take it, up to
     ``max_workers``; further jobs wait in line (first come, first served).
-    A worker idle for ``idle_timeout`` seconds ends.  Workers are daemon
+    A worker idle for ``idle_timeout`` seconds ends (``None``: never; a
+    bad value raises ``ValueError``).  Workers are daemon
     threads: a call still blocked when the program ends does not keep it
     alive.  One pool may serve several kernels, in several threads.
 
@@ -94,11 +95,16 @@ class WorkerPool:
     them.
     """
 
-    def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS, *, idle_timeout: float = 10.0,
+    def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS, *,
+                 idle_timeout: Optional[float] = 10.0,
                  name: str = "trampoline-worker") -> None:
         if type(max_workers) is not int or max_workers < 1:
             raise ValueError("WorkerPool: max_workers must be an int >= 1, got %r"
                              % (max_workers,))
+        if idle_timeout is not None and not (
+                type(idle_timeout) in (int, float) and 0 <= idle_timeout < float("inf")):
+            raise ValueError("WorkerPool: idle_timeout must be a number of seconds >= 0 "
+                             "(or None: never), got %r" % (idle_timeout,))
         self.max_workers = max_workers
         self.idle_timeout = idle_timeout
         self.name = name
