@@ -187,6 +187,48 @@ def test_closing_the_driver_ends_a_wait_for_a_cleanup_nothing_will_run():
     asyncio_run(main())
 
 
+def test_a_run_left_waiting_when_the_blocks_end_is_cancelled_quietly():
+    """A driver.run() still waiting when ``async with AsyncioDriver`` and
+    ``with Kernel()`` end (a server left running): nothing will run its
+    task again, so when the asyncio side is cancelled (the shutdown) it
+    gets CancelledError at once -- it got RuntimeError("this Kernel is
+    closed"), which asyncio.run() logs as an unhandled exception."""
+    def server():
+        yield sleep(3600)
+
+    async def main():
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                left = asyncio.ensure_future(driver.run(server()))
+                await asyncio.sleep(0)
+                driver.step()                       # the server runs, and sleeps
+        left.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await left
+
+    asyncio_run(main())
+
+
+def test_run_on_a_closed_driver_is_refused_at_once():
+    """It spawned the task and waited for ever -- cancelling it too (the
+    cancellation waited for a cleanup nothing would run)."""
+    def never():                                    # pragma: no cover - never runs
+        yield sleep(0)
+
+    async def main():
+        with Kernel() as kernel:
+            driver = AsyncioDriver(kernel)
+            driver.close()
+            attempt = asyncio.ensure_future(driver.run(never()))
+            await asyncio.wait([attempt], timeout=5)
+            assert attempt.done()
+            with pytest.raises(RuntimeError, match=r"AsyncioDriver.run\(\): <AsyncioDriver "
+                                                   r"closed <Kernel .*> is closed"):
+                attempt.result()
+
+    asyncio_run(main())
+
+
 def test_a_kernel_is_driven_by_one_loop_at_a_time():
     async def main():
         with Kernel() as kernel:

@@ -115,13 +115,21 @@ class AsyncioDriver:
         awaiting asyncio task cancels the trampoline task (its ``finally``
         blocks run) before ``CancelledError`` goes on -- even if the asyncio
         task is cancelled again meanwhile (a timeout, then the shutdown), as
-        long as the driver is not closed."""
+        long as the driver is not closed.  Once the driver or the kernel is
+        closed, nothing runs the trampoline task: ``CancelledError`` goes on
+        at once.  Raises ``RuntimeError`` if the driver is closed."""
+        if self._closed:
+            if hasattr(coro, "close"):
+                coro.close()            # (never started: no "never awaited" warning)
+            raise RuntimeError("AsyncioDriver.run(): %r is closed" % (self,))
         future = self.loop.create_future()
         task = self.kernel.spawn(_outcome_into(future, coro))
         self.schedule()
         try:
             return cast(T, await asyncio.shield(future))
         except asyncio.CancelledError:
+            if self._closed or self.kernel._closed:
+                raise                   # nothing will run the task's cleanup now
             stopped = self.loop.create_future()     # (cancelling a finished task
             self.kernel.spawn(_cancel_then_set(task, stopped))  # does nothing)
             self.schedule()
