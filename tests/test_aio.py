@@ -365,6 +365,26 @@ def test_something_asyncio_cannot_await_is_a_type_error():
     run(main())
 
 
+def test_a_closed_asyncio_loop_is_refused_and_the_coroutine_closed():
+    """It raised asyncio's bare "Event loop is closed" and left the
+    coroutine never awaited (a RuntimeWarning at its collection)."""
+    loop = asyncio.new_event_loop()
+    loop.close()
+
+    async def answer():                             # pragma: no cover - never runs
+        return 42
+
+    coro = answer()
+
+    def main():
+        with pytest.raises(RuntimeError, match=r"await_asyncio\(\): the asyncio loop "
+                                               r"<.*> is closed"):
+            yield await_asyncio(coro, loop=loop)
+
+    run(main())
+    assert coro.cr_frame is None                    # closed: nothing to warn about
+
+
 def test_closing_an_asyncio_thread_cancels_what_still_runs_there():
     thread = AsyncioThread(name="test-asyncio-close")
     assert "idle" in repr(thread)

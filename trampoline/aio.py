@@ -353,7 +353,8 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
     the process's ``AsyncioThread``, a loop in a daemon thread started on
     first use.  The task waits, the kernel does not.  Cancelling the task
     (or a timeout) cancels the asyncio task and moves on at once.  Raises
-    ``TypeError`` for something asyncio cannot await.
+    ``TypeError`` for something asyncio cannot await, ``RuntimeError`` if
+    ``loop`` is closed.
     """
     if not (asyncio.iscoroutine(coro) or asyncio.isfuture(coro)
             or hasattr(coro, "__await__")):
@@ -365,7 +366,12 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
         loop = driver.loop if driver is not None else _default_thread.loop
     done = WaitQueue(threadsafe=True)
     outcome = {}                        # type: dict
-    cancel_it = _submit(loop, coro, lambda future: _hand_back(kernel, done, outcome, future))
+    try:
+        cancel_it = _submit(loop, coro, lambda future: _hand_back(kernel, done, outcome, future))
+    except RuntimeError:                # closed: it would never run
+        if asyncio.iscoroutine(coro):
+            coro.close()                # (no "never awaited" warning)
+        raise RuntimeError("await_asyncio(): the asyncio loop %r is closed" % (loop,)) from None
     try:
         yield park(done)
     except BaseException:
