@@ -439,6 +439,38 @@ def test_a_driver_whose_kernel_was_closed_first_stops_quietly_and_lets_go():
     asyncio_run(main())
 
 
+def test_a_kernel_closed_before_its_driver_leaves_its_descriptor_number_alone():
+    """The loop watched the kernel's own descriptor: closed with the kernel
+    first, its number went to the next socket opened, whose reader the
+    still-open driver then shadowed (its data never reported) and whose
+    reader driver.close() removed."""
+    async def main():
+        loop = asyncio.get_running_loop()
+        kernel = Kernel()
+        number = kernel.fileno()
+        driver = AsyncioDriver(kernel)
+        kernel.close()
+        a, b = socket.socketpair()
+        with a, b:
+            dup = a.fileno() != number              # (the number is reused either way)
+            if dup:
+                os.dup2(a.fileno(), number)
+            try:
+                got = asyncio.Queue()
+                loop.add_reader(number, lambda: got.put_nowait(os.read(number, 10)))
+                b.send(b"one")
+                assert await asyncio.wait_for(got.get(), 5) == b"one"
+                driver.close()
+                b.send(b"two")                      # still watched after the close
+                assert await asyncio.wait_for(got.get(), 5) == b"two"
+                assert loop.remove_reader(number)
+            finally:
+                if dup:
+                    os.close(number)
+
+    asyncio_run(main())
+
+
 FORKED_CHILD = r"""
 import asyncio, os
 from trampoline import run, timeout_after

@@ -79,9 +79,15 @@ class AsyncioDriver:
         self._closed = False
         # run()'s waits for a cancelled task's cleanup (close() ends them).
         self._cleanups = set()          # type: Set[asyncio.Future[None]]
-        # Kept: once the kernel is closed it has no descriptor to ask for.
-        self._fd = kernel.fileno()
-        self.loop.add_reader(self._fd, self.step)
+        # A duplicate of the kernel's descriptor, ours until close(): a
+        # kernel closed first closes its own, and the loop must not watch
+        # that number, which the next socket opened gets.
+        self._fd = os.dup(kernel.fileno())
+        try:
+            self.loop.add_reader(self._fd, self.step)
+        except BaseException:
+            os.close(self._fd)
+            raise
         _drivers[kernel] = self
         self.schedule()
 
@@ -157,6 +163,7 @@ class AsyncioDriver:
             if not stopped.done():
                 stopped.set_result(None)
         self.loop.remove_reader(self._fd)
+        os.close(self._fd)
         del _drivers[self.kernel]
 
     async def __aenter__(self) -> "AsyncioDriver":
