@@ -15,9 +15,9 @@ It ends cleanly on end of file from either side.  When the server closes,
 at once.  When stdin ends (Ctrl-D, or the end of a pipe), it half-closes
 the connection -- the server sees end of file -- and goes on printing what
 the server still sends until the server closes too (``-q SECONDS``: wait
-at most that long).  That is what makes ``echo hello | telnet.py ...``
-print the reply.  Bytes go through untouched: no telnet option
-negotiation, like ``nc``.
+at most that long); a closed stdin (``<&-``) is an empty one.  That is
+what makes ``echo hello | telnet.py ...`` print the reply.  Bytes go
+through untouched: no telnet option negotiation, like ``nc``.
 """
 
 import argparse
@@ -35,9 +35,11 @@ from trampoline.streams import open_connection, open_unix_connection  # noqa: E4
 def keyboard_to_socket(stream, receiver, quit_after):
     """Copy stdin to the server; at its end, half-close, and maybe give the
     server ``quit_after`` seconds more."""
-    stdin = sys.stdin.fileno()
+    # stdin closed (``<&-``): no input, as from /dev/null.  (Its descriptor 0
+    # may be the socket by now: never read it then.)
+    stdin = sys.stdin.fileno() if sys.stdin is not None else None
     try:
-        while True:
+        while stdin is not None:
             data = yield read(stdin, 65536)
             if not data:
                 break
@@ -103,14 +105,24 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if (args.unix is None) == (args.host is None or args.port is None):
         parser.error("give HOST and PORT, or --unix PATH")
-    if args.quit_after is not None and args.quit_after < 0:
+    if args.quit_after is not None and not args.quit_after >= 0:     # (NaN too)
         parser.error("-q needs a number of seconds >= 0")
     if not args.tls and (args.cafile or args.server_hostname):
         parser.error("--cafile and --server-hostname need --tls")
+    if sys.stdout is None:                      # ``>&-``: replies would go nowhere
+        print("telnet: stdout is closed", file=sys.stderr)
+        return 1
     try:
         if args.port is not None:
             check_port(args.port, "PORT")       # 99999: named here, not a traceback
-        context = ssl.create_default_context(cafile=args.cafile) if args.tls else None
+        context = None
+        if args.tls:
+            try:
+                context = ssl.create_default_context(cafile=args.cafile)
+            except (OSError, ValueError) as exc:     # missing, unreadable, not PEM
+                if args.cafile is None:
+                    raise
+                raise ValueError("--cafile %s: %s" % (args.cafile, exc)) from None
         run(telnet(args, context))
     except KeyboardInterrupt:
         return 130

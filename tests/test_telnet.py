@@ -76,7 +76,7 @@ def test_help(name):
 
 def test_telnet_usage_errors():
     for args in ([], ["--unix", "/x", "host", "1"], ["h", "1", "--cafile", CERT],
-                 ["h", "1", "-q", "-1"]):
+                 ["h", "1", "-q", "-1"], ["h", "1", "-q", "nan"]):
         out = subprocess.run(script("telnet.py") + args, capture_output=True, text=True, timeout=30)
         assert out.returncode == 2 and "error:" in out.stderr, args
 
@@ -143,6 +143,57 @@ def test_telnet_quit_after_end_of_stdin():
                 assert proc.wait(10) == 0           # while we still hold the line
         finally:
             stop(proc)
+
+
+def closed(fd, *args):
+    """``args`` run with descriptor ``fd`` closed, as ``prog <&-`` (0) or
+    ``prog >&-`` (1) in a shell."""
+    return ["sh", "-c", 'exec "$@" %d>&-' % fd, "sh"] + list(args)
+
+
+def test_telnet_with_stdin_closed():
+    """``telnet.py HOST PORT <&-``: a closed stdin is an empty one -- the
+    server sees end of file, its reply is printed, exit 0 (it was a
+    traceback, and no half-close)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        proc = subprocess.Popen(closed(0, *script("telnet.py"), "127.0.0.1",
+                                       str(listener.getsockname()[1])),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(10)
+                assert conn.recv(100) == b""        # the half-close: no input
+                conn.sendall(b"bye\n")
+            assert proc.wait(10) == 0
+            assert proc.stdout.read() == b"bye\n"
+            assert proc.stderr.read() == b""
+        finally:
+            stop(proc)
+
+
+def test_telnet_with_stdout_closed(echo_server):
+    """``telnet.py HOST PORT >&-``: one line saying so, exit 1 (it was a
+    traceback)."""
+    out = subprocess.run(closed(1, *script("telnet.py"), "127.0.0.1", str(echo_server)),
+                         input="hello\n", stderr=subprocess.PIPE, text=True, timeout=30)
+    assert out.returncode == 1
+    assert out.stderr == "telnet: stdout is closed\n"
+
+
+def test_telnet_names_a_bad_cafile(tmp_path):
+    """A missing or non-PEM --cafile: the error names the file."""
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    for path in (str(tmp_path / "missing.pem"), str(garbage)):
+        out = subprocess.run(script("telnet.py") + ["--tls", "--cafile", path, "localhost", "1"],
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 1
+        assert out.stderr.startswith("telnet: --cafile %s: " % path), out.stderr
+        assert len(out.stderr.splitlines()) == 1
 
 
 def test_telnet_reports_a_refused_connection():
