@@ -124,13 +124,17 @@ def main():
     parser.add_argument("--output", metavar="FILE", help="also write the tables, with the command, "
                         "commit and date, to FILE (e.g. benchmarks/INSTRUCTIONS.md)")
     args = parser.parse_args()
+    for option, value in (("--size", args.size), ("--conns", args.conns),
+                          ("--micro-n", args.micro_n)):
+        if value < 1:                   # (--micro-n 0: a division by zero after minutes)
+            parser.error("%s must be at least 1, got %d" % (option, value))
     servers = {server.name: server for server in default_servers()}
     if args.only:
-        wanted = args.only.split(",")
+        wanted = [name.strip() for name in args.only.split(",") if name.strip()]
         unknown = [name for name in wanted if name not in servers and name != "micro"]
-        if unknown:
-            sys.exit("unknown server(s): %s (known: %s, micro)"
-                     % (", ".join(unknown), ", ".join(servers)))
+        if unknown or not wanted:
+            parser.error("unknown server(s): %s (known: %s, micro)"
+                         % (", ".join(unknown) or repr(args.only), ", ".join(servers)))
         echo = [name for name in wanted if name in servers and _serves(servers[name], "echo-1k")]
         http = [name for name in wanted if name in servers and _serves(servers[name], "http")]
     else:

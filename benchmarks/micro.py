@@ -366,10 +366,12 @@ def main():
     parser.add_argument("bench", choices=("spawn", "switch", "parked", "idle"))
     parser.add_argument("impl", choices=("trampoline", "asyncio", "uvloop", "floor",
                                          "asyncio-streams", "asyncio-protocols"))
-    parser.add_argument("n", type=int)
+    parser.add_argument("n", type=int, help="tasks, switches or connections (at least 1)")
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--profile", metavar="FILE", help="run under cProfile, stats to FILE")
     args = parser.parse_args()
+    if args.n < 1:                      # (0: a division by zero; -1: a negative rate)
+        parser.error("n must be at least 1, got %d" % args.n)
     if args.bench == "idle":
         raise_nofile(args.n)
     meter = Meter(args.tracemalloc)
@@ -387,8 +389,11 @@ def main():
         return
     if args.impl == "uvloop":
         import asyncio
-
-        import uvloop
+        try:
+            import uvloop
+        except ImportError:             # an optional peer: said as run.py reads it
+            print(json.dumps({"error": "not available: uvloop is not installed"}))
+            return
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     api = "protocols" if args.impl == "asyncio-protocols" else "streams"
     asyncio_bench(args.bench, args.n, meter, api)

@@ -122,8 +122,10 @@ def parse_args(argv=None):
 def check_args(parser, args, names):
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be at least 1")
-    if args.seconds is not None and args.seconds <= 0:
-        parser.error("--seconds must be positive")
+    if args.seconds is not None and not 0 < args.seconds < float("inf"):    # (NaN too)
+        parser.error("--seconds must be a positive number, got %s" % args.seconds)
+    if args.warmup is not None and not 0 <= args.warmup < float("inf"):
+        parser.error("--warmup must be a number of seconds >= 0, got %s" % args.warmup)
     only = set()
     if args.only:
         only = {name.strip() for name in args.only.split(",") if name.strip()}

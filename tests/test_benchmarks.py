@@ -143,6 +143,65 @@ def test_the_instruction_counter_names_an_unknown_server():
         [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"),
          "--only", "trampoline,nosuch-server"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
-    assert result.returncode != 0
+    assert result.returncode == 2           # a usage error, as argparse's
     assert "unknown server(s): nosuch-server" in result.stderr
     assert "asyncio-protocols" in result.stderr and "generator-floor" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--warmup", "-1"], "--warmup must be a number of seconds >= 0, got -1.0"),
+    (["--warmup", "nan"], "--warmup must be a number of seconds >= 0, got nan"),
+    (["--seconds", "nan"], "--seconds must be a positive number, got nan"),
+    (["--seconds", "0"], "--seconds must be a positive number, got 0.0"),
+])
+def test_the_suite_refuses_bad_durations(args, message):
+    """A negative or NaN --warmup, a NaN --seconds: usage errors (they ran,
+    and printed 0 req/s, or a failed round, with exit status 0 or 1)."""
+    result = subprocess.run([sys.executable, RUN, "--smoke", "--only", "micro"] + args,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)
+    assert result.returncode == 2
+    assert "run.py: error: %s" % message in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["spawn", "trampoline", "0"], ["switch", "asyncio", "-1"],
+                                  ["parked", "trampoline", "0"]])
+def test_micro_refuses_a_count_below_one(args):
+    """micro.py N < 1: a usage error (it printed a rate of 0 or a negative
+    one, or a ZeroDivisionError traceback)."""
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "micro.py")] + args,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)
+    assert result.returncode == 2
+    assert "micro.py: error: n must be at least 1, got %s" % args[2] in result.stderr
+    assert result.stdout == ""
+
+
+def test_micro_says_uvloop_is_not_available():
+    """micro.py's uvloop without uvloop installed: the JSON line run.py reads
+    for what is not available (it was a ModuleNotFoundError traceback)."""
+    try:
+        import uvloop  # noqa: F401
+        pytest.skip("uvloop is installed")
+    except ImportError:
+        pass
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "micro.py"),
+                             "spawn", "uvloop", "10"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == '{"error": "not available: uvloop is not installed"}\n'
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("option", ["--size", "--conns", "--micro-n"])
+def test_the_instruction_counter_refuses_a_count_below_one(option):
+    """instructions.py --micro-n 0 ran cachegrind for minutes, then died of a
+    ZeroDivisionError; every count below 1 is now a usage error."""
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"),
+         "--only", "micro", option, "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 2
+    assert "instructions.py: error: %s must be at least 1, got 0" % option in result.stderr
