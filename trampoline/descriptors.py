@@ -257,6 +257,7 @@ class DescriptorWaiting:
                 self._ready.append(waiter)
         reg.reader = reg.writer = None
         reg.pushback = b""
+        self._quiet_until = None        # (tasks woken: a virtual clock's wait starts again)
         _disown(reg.owner, fd)
         del self._fds[fd]
         self._poller.unregister(fd)
