@@ -343,3 +343,41 @@ def test_close_reports_the_crashes_of_a_host_loop_nobody_looked_at(caplog):
     reports = [record.getMessage() for record in caplog.records
                if "never joined" in record.getMessage()]
     assert reports == ["Task 1 unseen crashed and was never joined"]
+
+
+def test_on_close_calls_back_once_the_kernel_is_closed(caplog):
+    """close() drops the tasks still alive; code outside that waits on one
+    hears of it through on_close: each callback once, in order, after the
+    kernel is closed.  One that raises is logged and the others still run;
+    one taken back is not called, and one may take itself back meanwhile."""
+    calls = []
+    kernel = Kernel()
+
+    def sleeper():
+        yield sleep(3600)
+
+    kernel.spawn(sleeper())
+    kernel.run_once()
+
+    def first():
+        calls.append(("first", repr(kernel).endswith(" closed>"), len(kernel.tasks())))
+        forget_first()                      # (as AsyncioDriver.close() does)
+        forget_first()
+
+    def fails():
+        raise ValueError("from a callback")
+
+    forget_first = kernel.on_close(first)
+    forget = kernel.on_close(lambda: calls.append("taken back"))
+    kernel.on_close(fails)
+    kernel.on_close(lambda: calls.append("last"))
+    forget()
+    forget()                                # twice: harmless
+    assert calls == []
+    kernel.close()
+    kernel.close()                          # twice: called once
+    assert calls == [("first", True, 1), "last"]    # the task dropped, not ended
+    assert "on_close(" in caplog.text and "from a callback" in caplog.text
+    forget()                                # after the close: harmless
+    with pytest.raises(RuntimeError, match=r"on_close\(\): this Kernel is closed"):
+        kernel.on_close(print)

@@ -154,8 +154,9 @@ class FromOutside:
         """One round of the loop: run the tasks that are ready (each until it
         blocks, or for its budget), wait for I/O and make its waiters ready,
         then fire due timers.  Tasks still alive afterwards stay alive for
-        the next round; ``close()`` ends them without their cleanup, so let
-        them finish (or cancel them and run rounds) first.  The first round
+        the next round; ``close()`` drops them, their cleanup never run,
+        so let them finish (or cancel them and run rounds) first -- code
+        outside that waits on them hears of it through ``on_close``.  The first round
         starts what ``Kernel(debug=..., monitor=...)`` asked for; ``close()``
         stops it, and logs the crashes nobody joined, as ``run()`` does at
         its end.

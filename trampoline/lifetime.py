@@ -8,15 +8,22 @@ Crashes nobody joined are reported last (``_report_crashes``).
 
 A mixin of ``Kernel``.  What it uses of the kernel: ``_spawn``,
 ``_run_until``, ``_cancel``, ``_unpark``, ``_exit``, ``_tasks``,
-``_ready``, ``_crashed``, ``_poller``, ``_close_wake_channel``, and the
-extensions (debug mode, shutdown signals).
+``_ready``, ``_crashed``, ``_poller``, ``_close_wake_channel``,
+``_calls_lock``, and the extensions (debug mode, shutdown signals).
+
+``close()`` does not end the tasks still alive: it drops them, as closing
+an asyncio loop does (their cleanup is ``run()``'s, or a host loop's before
+it closes).  Code outside the kernel that waits on them hears of the close
+through ``on_close`` -- ``AsyncioDriver.run()`` raises then -- so that it
+does not wait for ever.
 """
 
 import gc
 import logging
 import sys
 import warnings
-from typing import Any, Iterable, List, Optional, TypeVar  # noqa: F401 (type comments)
+from typing import (Any, Callable, Dict, Iterable, List, Optional,  # noqa: F401 (type comments)
+                    TypeVar)
 
 from .errors import Cancelled
 from .hostloop import running as _running
@@ -110,6 +117,12 @@ class Lifetime:
         kernel runs in another thread: end its run() first (have
         ``call_threadsafe`` cancel its main task, say).
 
+        Tasks still alive are dropped, not cancelled: nothing runs them, or
+        their cleanup, again (``run()`` cancels and cleans up its tasks
+        before it returns; a host loop cancels them and runs rounds first).
+        What waits on them from outside hears of it: the ``on_close``
+        callbacks are called last.
+
         For a kernel driven by a host loop, this is where what ``run()``
         does at its end happens: the monitor and debug mode's checks stop,
         and crashes nobody joined are logged."""
@@ -125,6 +138,38 @@ class Lifetime:
             self._close_wake_channel()      # (sets _closed, under its lock)
             self._poller.close()
             self._report_crashes()
+            callbacks, self._close_callbacks = list((self._close_callbacks or {}).values()), None
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("on_close(%r) raised", callback)
+
+    #: The ``on_close`` callbacks, in order, each under a key of its own
+    #: (None: none yet, or closed).
+    _close_callbacks = None     # type: Optional[Dict[object, Callable[[], Any]]]
+
+    def on_close(self: Any, callback: "Callable[[], Any]") -> "Callable[[], None]":
+        """Have ``close()`` call ``callback()`` once the kernel is closed,
+        in the thread that closes it, after the callbacks registered
+        before; an exception it raises is logged.  For code outside the
+        kernel that waits on its tasks (``AsyncioDriver.run()``): ``close()``
+        drops the tasks still alive, and the wait would never end.
+
+        Returns a function that takes the callback back (harmless once it
+        was called).  Raises ``RuntimeError`` if the kernel is closed."""
+        with self._calls_lock:          # (close() sets _closed under it)
+            if self._closed:
+                raise RuntimeError("on_close(): this Kernel is closed")
+            if self._close_callbacks is None:
+                self._close_callbacks = {}
+            callbacks, key = self._close_callbacks, object()
+            callbacks[key] = callback
+
+        def forget() -> None:
+            with self._calls_lock:
+                callbacks.pop(key, None)
+        return forget
 
     #: The watchers a host loop's first ``run_once()`` started (None: not
     #: yet), for ``close()`` to stop.
