@@ -16,7 +16,9 @@ from trampoline import (Future, Kernel, TaskTimeout, accept, join, listen, read,
                         spawn, timeout_after, write)
 from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
 
-from net_helpers import asyncio_run
+from net_helpers import asyncio_run, watchdog  # noqa: F401 (autouse: a hang fails)
+
+WATCHDOG_SECONDS = 30
 
 
 # ============================================== trampoline inside asyncio
@@ -207,6 +209,39 @@ def test_a_run_left_waiting_when_the_blocks_end_is_cancelled_quietly():
             await left
 
     asyncio_run(main())
+
+
+def test_a_run_waiting_when_its_kernel_is_closed_raises_runtime_error():
+    """close() drops the tasks still alive: the await of one waited for
+    ever.  Now it raises RuntimeError saying so, and the driver closes --
+    whether the kernel is closed in the loop's thread or in another one."""
+    def forever(started):
+        started.set_result(None)
+        yield sleep(3600)
+
+    async def main(close):
+        loop = asyncio.get_running_loop()
+        kernel = Kernel()
+        driver = AsyncioDriver(kernel)
+        started = loop.create_future()
+        waiting = asyncio.ensure_future(driver.run(forever(started)))
+        await started
+        await close(kernel)
+        with pytest.raises(RuntimeError, match=r"AsyncioDriver.run\(forever\(\)\): <Kernel "
+                                               r".* closed> was closed while this waited"):
+            await waiting
+        assert repr(driver).startswith("<AsyncioDriver closed ")
+        with pytest.raises(RuntimeError, match="closed"):
+            await driver.run(forever(loop.create_future()))
+
+    async def here(kernel):
+        kernel.close()
+
+    async def in_a_thread(kernel):
+        await asyncio.get_running_loop().run_in_executor(None, kernel.close)
+
+    asyncio_run(main(here))
+    asyncio_run(main(in_a_thread))
 
 
 def test_run_on_a_closed_driver_is_refused_at_once():
@@ -418,10 +453,9 @@ def test_a_driver_whose_kernel_was_closed_first_stops_quietly_and_lets_go():
 
         kernel.spawn(sleeper())
         driver.step()
-        kernel.close()
-        assert repr(driver).startswith("<AsyncioDriver driving <Kernel ")
-        driver.step()                           # what its timer or reader would call
+        kernel.close()                          # the driver closes with it
         assert repr(driver).startswith("<AsyncioDriver closed <Kernel ")
+        driver.step()                           # what its timer or reader would call: nothing
         assert not loop.remove_reader(fd)       # no longer watched
         driver.close()                          # harmless
         with pytest.raises(RuntimeError, match="closed"):   # not "already driven"

@@ -35,8 +35,8 @@ import os
 import threading
 import weakref
 from types import coroutine
-from typing import (Any, Awaitable, Callable, Coroutine, Generator, List, Optional, Set,
-                    TypeVar, Union, cast)
+from typing import (Any, Awaitable, Callable, Coroutine, Dict, Generator, List, Optional,
+                    Set, TypeVar, Union, cast)
 
 from .errors import Cancelled
 from .kernel import Kernel, WaitQueue
@@ -67,7 +67,8 @@ class AsyncioDriver:
     way out.  Start tasks with ``kernel.spawn(coro)`` followed by
     ``driver.schedule()`` (so that the new task runs at once), or await
     a result with ``await driver.run(coro)``.  Raises ``RuntimeError`` if
-    the kernel is already driven.
+    the kernel is already driven.  Once the kernel is closed, the driver
+    closes too (``Kernel.on_close``).
     """
 
     def __init__(self, kernel: Kernel, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
@@ -79,13 +80,18 @@ class AsyncioDriver:
         self._closed = False
         # run()'s waits for a cancelled task's cleanup (close() ends them).
         self._cleanups = set()          # type: Set[asyncio.Future[None]]
+        # run()'s waits for a result, and what each runs (for the
+        # RuntimeError if the kernel is closed meanwhile).
+        self._waiting = {}              # type: Dict[asyncio.Future[Any], str]
         # A duplicate of the kernel's descriptor, ours until close(): a
         # kernel closed first closes its own, and the loop must not watch
         # that number, which the next socket opened gets.
         self._fd = os.dup(kernel.fileno())
         try:
             self.loop.add_reader(self._fd, self.step)
+            self._forget_close = kernel.on_close(self._kernel_closed)
         except BaseException:
+            self.loop.remove_reader(self._fd)
             os.close(self._fd)
             raise
         _drivers[kernel] = self
@@ -123,13 +129,17 @@ class AsyncioDriver:
         task is cancelled again meanwhile (a timeout, then the shutdown), as
         long as the driver is not closed.  Once the driver or the kernel is
         closed, nothing runs the trampoline task: ``CancelledError`` goes on
-        at once.  Raises ``RuntimeError`` if the driver is closed."""
+        at once.  Raises ``RuntimeError`` if the driver is closed, and if
+        the kernel is closed while this waits for the result (``close()``
+        drops the tasks still alive: nothing will run this one again)."""
         if self._closed:
             if hasattr(coro, "close"):
                 coro.close()            # (never started: no "never awaited" warning)
             raise RuntimeError("AsyncioDriver.run(): %r is closed" % (self,))
         future = self.loop.create_future()
+        what = getattr(coro, "__name__", None) or type(coro).__name__
         task = self.kernel.spawn(_outcome_into(future, coro))
+        self._waiting[future] = what
         self.schedule()
         try:
             return cast(T, await asyncio.shield(future))
@@ -149,6 +159,34 @@ class AsyncioDriver:
             finally:
                 self._cleanups.discard(stopped)
             raise
+        finally:
+            del self._waiting[future]
+
+    def _kernel_closed(self) -> None:
+        """``Kernel.on_close``, in the thread that closed the kernel: stop,
+        in the loop's thread."""
+        try:
+            here = asyncio.get_running_loop() is self.loop
+        except RuntimeError:            # no loop running in this thread
+            here = False
+        if here:
+            self._stop_for_closed_kernel()
+            return
+        try:
+            self.loop.call_soon_threadsafe(self._stop_for_closed_kernel)
+        except RuntimeError:            # the loop is closed: nobody awaits there now
+            self.close()
+
+    def _stop_for_closed_kernel(self) -> None:
+        """The kernel was closed: fail the ``run()`` awaits (nothing will
+        run their tasks again), and close."""
+        for future, what in list(self._waiting.items()):
+            if not future.done():
+                future.set_exception(RuntimeError(
+                    "AsyncioDriver.run(%s()): %r was closed while this waited for the task "
+                    "(close() drops the tasks still alive: cancel them, or let them end, "
+                    "first)" % (what, self.kernel)))
+        self.close()
 
     def close(self) -> None:
         """Stop driving the kernel (it is not closed: its tasks stay as
@@ -165,6 +203,7 @@ class AsyncioDriver:
         self.loop.remove_reader(self._fd)
         os.close(self._fd)
         del _drivers[self.kernel]
+        self._forget_close()
 
     async def __aenter__(self) -> "AsyncioDriver":
         return self
@@ -180,14 +219,17 @@ def _outcome_into(future: "asyncio.Future[Any]",
                   coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
     """A trampoline task: run ``coro`` and put its outcome into the asyncio
     ``future`` (the two loops share the thread, so it may)."""
-    # Only this task sets ``future`` (the awaiting side shields it).
+    # Only this task sets ``future`` (the awaiting side shields it) -- and
+    # the driver, if the kernel is closed first (this frame may be closed
+    # later, when the dropped task is collected).
     try:
         result = yield call(coro)
     except Cancelled:
         future.cancel()
         raise
     except BaseException as exc:
-        future.set_exception(exc)
+        if not future.done():
+            future.set_exception(exc)
     else:
         future.set_result(result)
 
