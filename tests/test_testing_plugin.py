@@ -174,10 +174,11 @@ def test_a_task_that_crashed_unjoined_fails_the_test(tmp_path):
             crashed = Event()
 
             def child():
+                yield sleep(0)
                 try:
                     raise ValueError("from the child")
                 finally:
-                    yield crashed.set()
+                    crashed.set()
 
             yield spawn(child())
             yield crashed.wait()
@@ -195,6 +196,7 @@ def test_a_task_that_crashed_unjoined_fails_the_test(tmp_path):
     assert ("test_a_child_crashes passed, but 1 task(s) it spawned crashed and were "
             "never joined" in result.stdout), result.stdout
     assert "ValueError: from the child" in result.stdout
+    assert "TypeError" not in result.stdout, result.stdout
 
 
 def test_a_marked_plain_function_runs_with_a_warning(tmp_path):
