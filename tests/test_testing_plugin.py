@@ -255,6 +255,51 @@ def test_the_readme_example_passes(tmp_path):
     assert len(outcomes) == 2 and set(outcomes.values()) == {"PASSED"}, result.stdout
 
 
+
+def test_a_parametrized_case_marked_trampoline_runs_in_a_kernel(tmp_path):
+    """pytest.param(..., marks=pytest.mark.trampoline) marks one case; a
+    generator function with such a case is collected (pytest refused the
+    whole module), and a case of it left unmarked fails, saying so."""
+    result, outcomes, _ = run_pytest(tmp_path, """
+        import time
+        import pytest
+        from trampoline import sleep
+
+        @pytest.mark.parametrize("x", [pytest.param(1, marks=pytest.mark.trampoline)])
+        def test_one_case(x):
+            yield sleep(0)
+            assert x == 1
+
+        @pytest.mark.parametrize("seconds", [
+            pytest.param(3600, marks=pytest.mark.trampoline(virtual_clock=True)),
+            pytest.param(0, marks=[pytest.mark.trampoline]),
+            5,
+        ])
+        def test_some_cases(seconds):
+            started = time.monotonic()
+            yield sleep(seconds)
+            assert time.monotonic() - started < 1
+
+        @pytest.mark.parametrize("x", [pytest.param(1, marks=pytest.mark.trampoline)])
+        async def test_async_case(x):
+            await sleep(0)
+
+        def test_the_rest_of_the_module_is_collected():
+            pass
+    """)
+    text = result.stdout
+    assert outcomes == {
+        "test_one_case[1]": "PASSED",
+        "test_some_cases[3600]": "PASSED",
+        "test_some_cases[0]": "PASSED",
+        "test_some_cases[5]": "FAILED",
+        "test_async_case[1]": "PASSED",
+        "test_the_rest_of_the_module_is_collected": "PASSED",
+    }, text
+    assert ("test_some_cases[5] is a generator function, but this case of it is not marked "
+            "@pytest.mark.trampoline") in text, text
+
+
 # The plugin is loaded in this very run too (setup.cfg's addopts), so these
 # run as tasks here: the options at work, in this process.
 

@@ -27,7 +27,11 @@ test still running after that long (in the kernel's time: virtual seconds
 on a virtual clock).  ``pytestmark = pytest.mark.trampoline`` marks a whole
 module; a plain (non-generator) function there runs as usual (marked
 itself, it runs so too, with a warning: it is likely a test that forgot to
-be a generator).  The ``trampoline_clock`` fixture gives the test its ``VirtualClock`` (or None).
+be a generator).  ``pytest.param(..., marks=pytest.mark.trampoline)`` marks
+one case of a parametrized test; a generator function with a case so
+marked is collected (pytest refuses generator tests), and a case of it left
+unmarked fails, saying so.  The ``trampoline_clock`` fixture gives the test
+its ``VirtualClock`` (or None).
 
 Without installing, ``pytest -p trampoline.testing`` loads the plugin.
 This module touches pytest only through its hooks; it is never imported by
@@ -68,8 +72,9 @@ def _is_task_function(obj: Any) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> Any:
-    """Collect a marked generator function as a test (pytest would refuse
-    it: "yield tests were removed")."""
+    """Collect a marked generator function -- or one with a marked
+    ``pytest.param`` case -- as a test (pytest would refuse it: "'yield'
+    keyword is allowed in fixtures, but not in tests")."""
     if (inspect.isgeneratorfunction(obj) and collector.istestfunction(obj, name)
             and _marked(obj, collector)):
         return list(collector._genfunctions(name, obj))
@@ -77,9 +82,18 @@ def pytest_pycollect_makeitem(collector: Any, name: str, obj: Any) -> Any:
 
 
 def _marked(obj: Any, collector: Any) -> bool:
-    """Whether ``obj``, or the module or class around it, carries the mark."""
-    return (any(mark.name == MARK for mark in getattr(obj, "pytestmark", ()))
-            or collector.get_closest_marker(MARK) is not None)
+    """Whether ``obj``, the module or class around it, or one of its
+    ``pytest.param(..., marks=pytest.mark.trampoline)`` cases carries the
+    mark (the cases' marks reach the items only once they are made)."""
+    for mark in list(getattr(obj, "pytestmark", ())) + list(collector.iter_markers()):
+        if mark.name == MARK:
+            return True
+        if mark.name == "parametrize":
+            cases = mark.args[1] if len(mark.args) > 1 else mark.kwargs.get("argvalues")
+            if isinstance(cases, (list, tuple)) and any(     # (an iterator: not read twice)
+                    m.name == MARK for case in cases for m in getattr(case, "marks", ())):
+                return True
+    return False
 
 
 def _options(item: Any) -> Dict[str, Any]:
@@ -112,6 +126,10 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     """Run a marked generator or ``async def`` test in a fresh kernel."""
     function = pyfuncitem.obj
     if pyfuncitem.get_closest_marker(MARK) is None:
+        if inspect.isgeneratorfunction(function):      # collected for a marked case
+            pytest.fail("%s is a generator function, but this case of it is not marked "
+                        "@pytest.mark.trampoline: mark the function, or this case too"
+                        % pyfuncitem.name, pytrace=False)
         return None
     if not _is_task_function(function):
         if any(mark.name == MARK for mark in getattr(function, "pytestmark", ())):
