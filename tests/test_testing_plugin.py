@@ -252,7 +252,187 @@ def test_the_readme_example_passes(tmp_path):
               if "@pytest.mark.trampoline" in block]
     assert len(blocks) == 1
     result, outcomes, _ = run_pytest(tmp_path, blocks[0])
-    assert len(outcomes) == 2 and set(outcomes.values()) == {"PASSED"}, result.stdout
+    assert len(outcomes) == 3 and set(outcomes.values()) == {"PASSED"}, result.stdout
+
+
+
+def test_async_fixtures_run_in_the_tests_kernel(tmp_path):
+    """An async def fixture, or an async generator one, is set up in the
+    test's own kernel -- deepest dependency first, autouse ones too -- so
+    it can start a server task the test talks to; its teardown runs after
+    the test body, in that kernel, while the server still runs."""
+    result, outcomes, _ = run_pytest(tmp_path, """
+        import time
+        import pytest
+        from trampoline import Queue, cancel, current_task, sleep, spawn
+
+        log = []
+
+        @pytest.fixture
+        def prefix():
+            return "echo: "
+
+        @pytest.fixture
+        async def queues():
+            return Queue(), Queue()
+
+        @pytest.fixture
+        async def echo_server(queues, prefix):
+            requests, answers = queues
+
+            async def serve():
+                while True:
+                    await answers.put(prefix + await requests.get())
+
+            task = await spawn(serve())
+            log.append("server up")
+            yield requests, answers
+            await requests.put("bye")                # the server still runs
+            assert await answers.get() == "echo: bye"
+            await cancel(task)
+            log.append("server down")
+
+        @pytest.fixture
+        async def task_of_fixture():
+            return current_task()
+
+        @pytest.mark.trampoline
+        class TestEcho:
+            @pytest.fixture(autouse=True)
+            async def first(self):
+                log.append("first up")
+
+            async def test_async_test(self, echo_server, task_of_fixture):
+                requests, answers = echo_server
+                assert current_task() is task_of_fixture          # the test's own task
+                await requests.put("hello")
+                assert await answers.get() == "echo: hello"
+                log.append("test")
+
+            def test_generator_test(self, echo_server):
+                requests, answers = echo_server
+                yield requests.put("hi")
+                assert (yield answers.get()) == "echo: hi"
+                log.append("test")
+
+        @pytest.fixture
+        async def an_hour():
+            await sleep(3600)
+            return "an hour later"
+
+        @pytest.mark.trampoline(virtual_clock=True)
+        async def test_on_the_virtual_clock(an_hour, trampoline_clock):
+            assert an_hour == "an hour later" and trampoline_clock() == 3600
+
+        def test_the_order():
+            assert log == ["first up", "server up", "test", "server down"] * 2
+    """)
+    assert outcomes == {"TestEcho::test_async_test": "PASSED",
+                        "TestEcho::test_generator_test": "PASSED",
+                        "test_on_the_virtual_clock": "PASSED", "test_the_order": "PASSED"}, \
+        result.stdout
+    assert "async fixture" not in result.stdout, result.stdout
+
+
+def test_async_fixture_failures_and_misuses_name_the_fixture(tmp_path):
+    result, outcomes, _ = run_pytest(tmp_path, """
+        import pytest
+        from trampoline import sleep
+
+        torn_down = []
+
+        @pytest.fixture
+        async def broken():
+            await sleep(0)
+            raise ValueError("no database")
+
+        @pytest.fixture
+        async def bad_teardown():
+            yield 1
+            raise KeyError("left a mess")
+
+        @pytest.fixture
+        async def tidy():
+            yield
+            torn_down.append("tidy")
+
+        @pytest.fixture
+        async def yields_twice():
+            yield 1
+            yield 2
+
+        @pytest.fixture(scope="module")
+        async def wide():
+            return 1
+
+        @pytest.fixture
+        async def plain_value():
+            return 1
+
+        @pytest.fixture
+        def sync_on_async(plain_value):
+            return plain_value
+
+        @pytest.mark.trampoline
+        async def test_setup_fails(broken):
+            pass
+
+        @pytest.mark.trampoline
+        async def test_teardown_fails(bad_teardown):
+            raise LookupError("the test, too")
+
+        @pytest.mark.trampoline
+        async def test_fails_and_tidy_still_tears_down(tidy):
+            raise RuntimeError("the test itself")
+
+        def test_tidy_was_torn_down():
+            assert torn_down == ["tidy"]
+
+        @pytest.mark.trampoline
+        async def test_twice(yields_twice):
+            pass
+
+        @pytest.mark.trampoline
+        async def test_module_scope(wide):
+            pass
+
+        def test_not_trampoline(plain_value):
+            pass
+
+        @pytest.mark.trampoline
+        async def test_sync_fixture_on_async(sync_on_async):
+            pass
+
+        @pytest.mark.trampoline
+        async def test_asked_for_inside(request):
+            request.getfixturevalue("plain_value")
+    """)
+    text = result.stdout
+    assert outcomes == {
+        "test_setup_fails": "FAILED",
+        "test_teardown_fails": "FAILED",
+        "test_fails_and_tidy_still_tears_down": "FAILED",
+        "test_tidy_was_torn_down": "PASSED",
+        "test_twice": "FAILED",
+        "test_module_scope": "ERROR",
+        "test_not_trampoline": "ERROR",
+        "test_sync_fixture_on_async": "ERROR",
+        "test_asked_for_inside": "FAILED",
+    }, text
+    assert "ValueError: no database" in text
+    assert "async fixture 'broken' of test_setup_fails raised in its setup" in text, text
+    assert "KeyError: 'left a mess'" in text and "LookupError: the test, too" in text
+    assert "async fixture 'bad_teardown' of test_teardown_fails raised in its teardown" in text
+    assert "RuntimeError: the test itself" in text
+    assert "async fixture 'yields_twice' of test_twice yielded twice" in text
+    assert ("async fixture 'wide' has scope 'module': an async fixture runs in the "
+            "test's kernel, one per test, so its scope must be 'function'") in text
+    assert ("async fixture 'plain_value' is used by test_not_trampoline, which is not a "
+            "@pytest.mark.trampoline generator or async def test") in text
+    assert ("fixture 'sync_on_async' of test_sync_fixture_on_async uses the async fixture "
+            "'plain_value' but is not async def itself") in text
+    assert ("async fixture 'plain_value' was requested inside test_asked_for_inside, "
+            "while it runs") in text
 
 
 

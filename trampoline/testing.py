@@ -33,6 +33,30 @@ marked is collected (pytest refuses generator tests), and a case of it left
 unmarked fails, saying so.  The ``trampoline_clock`` fixture gives the test
 its ``VirtualClock`` (or None).
 
+``async def`` fixtures run in the test's kernel, in its main task, so one
+can start a server task the test then talks to::
+
+    @pytest.fixture
+    async def server_port():
+        ready = Future()
+        server = await spawn(tcp_server("127.0.0.1", 0, hello, ready=ready))
+        host, port = await ready
+        yield port                      # the test body runs here
+        await cancel(server)            # teardown: after it, in the kernel
+
+A coroutine fixture's value is what it returns; an async generator's what
+it yields, once, its teardown after the ``yield``.  They are set up before
+the test body, each after the fixtures it uses, torn down after it in
+reverse order, before the tasks left running are cancelled, all under the
+mark's ``timeout``.  An exception in a setup or a teardown fails the test
+with ``AsyncFixtureError``, naming the fixture, its cause that exception;
+the fixtures set up are torn down all the same.  Refused, with an error
+naming the fixture: a scope other than "function" (one kernel per test),
+an async fixture used by a test that is no trampoline task, or by a plain
+fixture (which pytest sets up before any kernel runs).  A plain generator
+fixture is pytest's own ``yield`` fixture, never a task: only ``async def``
+marks a fixture as trampoline code.
+
 Without installing, ``pytest -p trampoline.testing`` loads the plugin.
 This module touches pytest only through its hooks; it is never imported by
 the package itself.
@@ -40,17 +64,21 @@ the package itself.
 
 import inspect
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional
 
 import pytest
+from _pytest.fixtures import resolve_fixture_function    # binds a fixture method, as pytest does
 
 from .clock import VirtualClock
+from .errors import TrampolineError
+from .hostloop import current_task
 from .kernel import Kernel
 from .task import CRASH_REPORT
 from .timeouts import timeout_after
+from .traps import call
 
-__all__ = ["MARK", "pytest_configure", "pytest_pycollect_makeitem", "pytest_pyfunc_call",
-           "trampoline_clock"]
+__all__ = ["MARK", "AsyncFixtureError", "pytest_configure", "pytest_pycollect_makeitem",
+           "pytest_fixture_setup", "pytest_pyfunc_call", "trampoline_clock"]
 
 #: The marker's name.
 MARK = "trampoline"
@@ -123,7 +151,9 @@ def _options(item: Any) -> Dict[str, Any]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
-    """Run a marked generator or ``async def`` test in a fresh kernel."""
+    """Run a marked generator or ``async def`` test in a fresh kernel, inside
+    its async fixtures."""
+    __tracebackhide__ = True
     function = pyfuncitem.obj
     if pyfuncitem.get_closest_marker(MARK) is None:
         if inspect.isgeneratorfunction(function):      # collected for a marked case
@@ -144,7 +174,8 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     clock = pyfuncitem.funcargs.get("trampoline_clock")
     if clock is None and options.get("virtual_clock"):
         clock = VirtualClock()
-    coro = function(**arguments)
+    fixtures = _in_order(pyfuncitem.funcargs.values())
+    coro = _with_fixtures(fixtures, function, arguments) if fixtures else function(**arguments)
     timeout = options.get("timeout")
     if timeout is not None:
         coro = timeout_after(timeout, coro)
@@ -154,6 +185,8 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     try:
         with Kernel(clock=clock, debug=bool(options.get("debug"))) as kernel:
             kernel.run(coro)
+    except AsyncFixtureError as error:      # the fixture's traceback is its cause's; the
+        raise error.with_traceback(None)    # kernel's frames would only hide it
     finally:
         log.removeHandler(crashes)
     if crashes.reports:
@@ -161,6 +194,142 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
                     "joined:\n\n%s" % (pyfuncitem.name, len(crashes.reports),
                                          "\n\n".join(crashes.reports)), pytrace=False)
     return True
+
+
+# ------------------------------------------------------------ async fixtures
+#
+# pytest sets fixtures up before the test runs, outside any kernel, so an
+# async def fixture cannot run there.  For a trampoline test,
+# pytest_fixture_setup hands pytest an _AsyncFixture instead -- a
+# placeholder, the fixture's value as far as pytest knows -- and
+# pytest_pyfunc_call sets the placeholders up in the test's kernel, each
+# after the fixtures it uses, runs the test inside them all, and tears them
+# down in reverse order: one try/finally per fixture, so each teardown runs
+# whatever happened inside it, before run() cancels the tasks left over.
+
+
+class AsyncFixtureError(TrampolineError):
+    """An ``async def`` fixture of a ``@pytest.mark.trampoline`` test raised
+    in its setup or its teardown (its exception is ``__cause__``), or
+    yielded twice."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef: Any, request: Any) -> Any:
+    """Set an ``async def`` fixture (a coroutine or an async generator
+    function) of a trampoline test aside, to be set up in the test's kernel;
+    refuse one that no kernel would run -- of a scope wider than the test, or
+    used by a test that is no trampoline task -- and a plain fixture that
+    uses one.  Other fixtures are left to pytest (and to other plugins: an
+    async fixture one of them has wrapped is not async any more)."""
+    function = resolve_fixture_function(fixturedef, request)
+    name = fixturedef.argname
+    is_async = inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
+    if is_async and fixturedef.scope != "function":
+        pytest.fail("async fixture %r has scope %r: an async fixture runs in the test's "
+                    "kernel, one per test, so its scope must be 'function'"
+                    % (name, fixturedef.scope), pytrace=False)
+    arguments = {argname: request.getfixturevalue(argname) for argname in fixturedef.argnames}
+    test = request.node
+    if not is_async:
+        for argname, value in arguments.items():
+            if isinstance(value, _AsyncFixture):
+                pytest.fail("fixture %r of %s uses the async fixture %r but is not async def "
+                            "itself: make it async def too (async fixtures are set up in the "
+                            "test's kernel, when the test runs)" % (name, test.name, argname),
+                            pytrace=False)
+        return None
+    if test.get_closest_marker(MARK) is None or not _is_task_function(getattr(test, "obj", None)):
+        pytest.fail("async fixture %r is used by %s, which is not a @pytest.mark.trampoline "
+                    "generator or async def test: no kernel would run the fixture"
+                    % (name, test.name), pytrace=False)
+    if current_task() is not None:
+        pytest.fail("async fixture %r was requested inside %s, while it runs: name it as an "
+                    "argument of the test, to have it set up before" % (name, test.name),
+                    pytrace=False)
+    fixture = _AsyncFixture(name, test.name, function, arguments)
+    fixturedef.cached_result = (fixture, fixturedef.cache_key(request), None)
+    return fixture
+
+
+class _AsyncFixture:
+    """An async fixture of a trampoline test, set aside: pytest's value of
+    the fixture until the test runs; ``value`` is then what the fixture
+    returned or yielded."""
+
+    def __init__(self, name: str, test: str, function: Callable[..., Any],
+                 arguments: Dict[str, Any]) -> None:
+        self.name = name
+        self.test = test
+        self.function = function
+        self.arguments = arguments          # fixture name -> value (or _AsyncFixture)
+        self.value = None                   # type: Any
+        self._generator = None              # type: Optional[AsyncGenerator[Any, None]]
+
+    def _error(self, what: str) -> AsyncFixtureError:
+        return AsyncFixtureError("async fixture %r of %s %s" % (self.name, self.test, what))
+
+    async def set_up(self) -> None:
+        __tracebackhide__ = True
+        arguments = _values(self.arguments)
+        try:
+            if inspect.isasyncgenfunction(self.function):
+                self._generator = self.function(**arguments)
+                self.value = await self._generator.__anext__()
+            else:
+                self.value = await self.function(**arguments)
+        except StopAsyncIteration:
+            raise self._error("did not yield a value") from None
+        except Exception as exc:
+            raise self._error("raised in its setup") from exc
+
+    async def tear_down(self) -> None:
+        __tracebackhide__ = True
+        if self._generator is None:
+            return
+        try:
+            await self._generator.__anext__()
+        except StopAsyncIteration:
+            return
+        except Exception as exc:
+            raise self._error("raised in its teardown") from exc
+        await self._generator.aclose()
+        raise self._error("yielded twice: an async fixture yields once")
+
+
+def _values(arguments: Dict[str, Any]) -> Dict[str, Any]:
+    return {name: value.value if isinstance(value, _AsyncFixture) else value
+            for name, value in arguments.items()}
+
+
+def _in_order(values: Iterable[Any]) -> List[_AsyncFixture]:
+    """The async fixtures among ``values``, and those they use, each after
+    those it uses."""
+    order = []  # type: List[_AsyncFixture]
+
+    def visit(value: Any) -> None:
+        if isinstance(value, _AsyncFixture) and value not in order:
+            for argument in value.arguments.values():
+                visit(argument)
+            order.append(value)
+
+    for value in values:
+        visit(value)
+    return order
+
+
+async def _with_fixtures(fixtures: List[_AsyncFixture], function: Callable[..., Any],
+                         arguments: Dict[str, Any]) -> Any:
+    """Set ``fixtures[0]`` up, run the rest inside it (the other fixtures,
+    then the test), and tear it down."""
+    __tracebackhide__ = True
+    if not fixtures:
+        return await call(function(**_values(arguments)))
+    await fixtures[0].set_up()
+    try:
+        return await _with_fixtures(fixtures[1:], function, arguments)
+    finally:
+        await fixtures[0].tear_down()
 
 
 class _Crashes(logging.Handler):
