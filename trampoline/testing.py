@@ -153,7 +153,7 @@ def _options(item: Any) -> Dict[str, Any]:
 def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     """Run a marked generator or ``async def`` test in a fresh kernel, inside
     its async fixtures."""
-    __tracebackhide__ = True
+    __tracebackhide__ = _is_fixture_error       # (pytest calls it with the ExceptionInfo)
     function = pyfuncitem.obj
     if pyfuncitem.get_closest_marker(MARK) is None:
         if inspect.isgeneratorfunction(function):      # collected for a marked case
@@ -295,6 +295,10 @@ class _AsyncFixture:
             raise self._error("raised in its teardown") from exc
         await self._generator.aclose()
         raise self._error("yielded twice: an async fixture yields once")
+
+
+def _is_fixture_error(excinfo: Any) -> bool:
+    return bool(excinfo.errisinstance(AsyncFixtureError))
 
 
 def _values(arguments: Dict[str, Any]) -> Dict[str, Any]:
