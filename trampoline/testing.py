@@ -58,8 +58,9 @@ fixture is pytest's own ``yield`` fixture, never a task: only ``async def``
 marks a fixture as trampoline code.
 
 Without installing, ``pytest -p trampoline.testing`` loads the plugin.
-This module touches pytest only through its hooks; it is never imported by
-the package itself.
+This module touches pytest only through its hooks (and pytest's own
+``resolve_fixture_function``, which binds a fixture that is a method to the
+test's instance); it is never imported by the package itself.
 """
 
 import inspect
