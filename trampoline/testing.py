@@ -68,7 +68,11 @@ import logging
 from typing import Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional
 
 import pytest
-from _pytest.fixtures import resolve_fixture_function    # binds a fixture method, as pytest does
+try:
+    from _pytest.fixtures import resolve_fixture_function   # binds a fixture method, as pytest does
+except ImportError:                 # pragma: no cover - a pytest without it (private API)
+    def resolve_fixture_function(fixturedef: Any, request: Any) -> Any:  # type: ignore[misc]
+        return fixturedef.func
 
 from .clock import VirtualClock
 from .errors import TrampolineError
