@@ -18,14 +18,17 @@ lines), HTTP its requests, and ``GET /stats`` on the HTTP port shows it all
 at a ``yield``.
 
 SIGTERM or Ctrl-C stops all three (exit status 0).  If one server cannot
-start (a port in use), the others are stopped and the error is printed; a
-port out of range or a missing --static directory: one line, exit status 1.
+start (a port in use), the others are stopped and the error is printed, one
+line per server that failed, naming it; a --host that does not resolve (it
+is looked up once, before any server starts), a port out of range or a
+missing --static directory: one line, exit status 1.
 """
 
 import argparse
 import collections
 import os
 import signal
+import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,7 +37,7 @@ sys.path.insert(0, os.path.dirname(HERE))       # a checkout (examples/ is on th
 import chat_server  # noqa: E402
 import echo_server  # noqa: E402
 import http_server  # noqa: E402
-from trampoline import TaskGroup, TaskGroupError, run  # noqa: E402
+from trampoline import TaskGroup, TaskGroupError, getaddrinfo, run  # noqa: E402
 from trampoline.net import check_port  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 
@@ -76,12 +79,39 @@ def servers(host, ports, stats, static_root=None, limits=None):
     ]
 
 
+class ServerError(Exception):
+    """One of the servers could not start; the message names it."""
+
+
+def named(name, server):
+    """``server``, whose ``OSError`` (a port in use ...) names it: the
+    servers fail side by side, and their errors alike would be duplicates."""
+    try:
+        return (yield server)
+    except OSError as exc:
+        raise ServerError("%s: %s" % (name, exc)) from exc
+
+
+def resolve(host):
+    """``--host`` as an address, looked up once for the three servers (each
+    of them looking it up would fail as many times, as a race decides)."""
+    if not host:
+        return host                     # "": every IPv4 interface
+    try:
+        infos = yield getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        raise OSError("--host: %s" % exc) from None
+    return infos[0][4][0]
+
+
 def serve_all(host, ports, stats, static_root=None, limits=None):
     """The main task: every server in one TaskGroup, until cancelled."""
+    host = yield resolve(host)
     group = TaskGroup()
     for name, port, handler in servers(host, ports, stats, static_root, limits):
-        yield group.spawn(tcp_server(host, port, handler,
-                                     ready=http_server.announce("%s server" % name)),
+        yield group.spawn(named("%s server" % name,
+                                tcp_server(host, port, handler,
+                                           ready=http_server.announce("%s server" % name))),
                           name="%s server" % name)
     yield group.join()
 
@@ -103,7 +133,7 @@ def main(argv=None):
                       args.static),
             shutdown_signals=(signal.SIGINT, signal.SIGTERM))
     except TaskGroupError as exc:           # a server could not start: port in use ...
-        for error in exc.errors:
+        for error in exc.errors:            # each names its server
             print("compose: %s" % error, file=sys.stderr)
         return 1
     except (OSError, ValueError) as exc:    # a port out of range, no --static directory

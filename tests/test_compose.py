@@ -86,3 +86,41 @@ def test_a_port_in_use_stops_them_all():
     assert out.returncode == 1
     assert "compose:" in out.stderr and "in use" in out.stderr
     assert "Traceback" not in out.stderr
+    assert out.stderr.startswith("compose: http server: "), out.stderr
+
+
+def run_compose(host):
+    return subprocess.run([sys.executable, COMPOSE, "--host", host, "--echo-port", "0",
+                           "--http-port", "0", "--chat-port", "0"],
+                          capture_output=True, text=True, timeout=20)
+
+
+def test_a_host_that_does_not_resolve_is_one_line():
+    """--host is looked up once, not by each server: one line naming it
+    (it was the same line once per server that failed before the others
+    were cancelled, as a race decided)."""
+    out = run_compose("no-such-host.invalid")
+    assert out.returncode == 1
+    assert out.stderr.startswith("compose: --host: "), out.stderr
+    assert out.stderr.count("\n") == 1 and "no-such-host.invalid" in out.stderr, out.stderr
+
+
+def test_servers_that_cannot_listen_are_named():
+    """An address that is not this machine's (192.0.2.1, TEST-NET-1): every
+    server that failed names itself, so no two lines are alike (they were
+    the same line three times)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("192.0.2.1", 0))
+        except OSError:
+            pass
+        else:
+            pytest.skip("this machine can bind 192.0.2.1 (ip_nonlocal_bind?)")
+    out = run_compose("192.0.2.1")
+    assert out.returncode == 1
+    lines = out.stderr.splitlines()
+    assert lines and len(set(lines)) == len(lines), out.stderr
+    for line in lines:
+        name = line.split(":")[1].strip()
+        assert name in ("echo server", "http server", "chat server"), out.stderr
+        assert "192.0.2.1" in line, out.stderr
