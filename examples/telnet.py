@@ -68,13 +68,27 @@ def socket_to_screen(stream):
             return
 
 
-def telnet(args, context):
+def peer(args):
+    """The server as the user named it: ``host:port`` (``[::1]:port``), or the path."""
     if args.unix:
-        stream = yield open_unix_connection(args.unix, ssl=context,
-                                            server_hostname=args.server_hostname)
-    else:
-        stream = yield open_connection(args.host, args.port, ssl=context,
-                                       server_hostname=args.server_hostname)
+        return args.unix
+    return ("[%s]:%d" if ":" in args.host else "%s:%d") % (args.host, args.port)
+
+
+def telnet(args, context):
+    try:
+        if args.unix:
+            stream = yield open_unix_connection(args.unix, ssl=context,
+                                                server_hostname=args.server_hostname)
+        else:
+            stream = yield open_connection(args.host, args.port, ssl=context,
+                                           server_hostname=args.server_hostname)
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
+        if context is None:
+            raise
+        # The handshake: a server that speaks no TLS, a certificate not
+        # trusted...  OpenSSL's words do not say with whom; curl's do.
+        raise OSError("TLS with %s failed: %s" % (peer(args), exc)) from None
     with stream:
         receiver = yield spawn(socket_to_screen(stream))
         sender = yield spawn(keyboard_to_socket(stream, receiver, args.quit_after))

@@ -205,6 +205,32 @@ def test_telnet_reports_a_refused_connection():
     assert "refused" in out.stderr.lower() and "Traceback" not in out.stderr
 
 
+def test_telnet_tls_to_a_plain_server_names_it():
+    """--tls against a server that speaks no TLS: one line naming the host
+    and port, as curl's does (it was OpenSSL's words alone,
+    "[SSL: WRONG_VERSION_NUMBER] ...")."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+        proc = subprocess.Popen(script("telnet.py") + ["--tls", "127.0.0.1", str(port)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(10)
+                assert conn.recv(4096)              # its ClientHello
+                conn.sendall(b"220 plain text here\r\n")
+            assert proc.wait(10) == 1
+            err = proc.stderr.read()
+            assert err.startswith("telnet: TLS with 127.0.0.1:%d failed: " % port), err
+            assert len(err.splitlines()) == 1 and "Traceback" not in err
+        finally:
+            stop(proc)
+
+
 def test_telnet_talks_to_a_real_peer_socat():
     """A TCP peer not written by us: socat, running ``tr a-z A-Z``."""
     socat = shutil.which("socat")
@@ -256,6 +282,7 @@ def test_tls_echo_server_with_telnet_and_echo_client():
         out = subprocess.run(script("telnet.py") + ["--tls", "127.0.0.1", port],
                              input="x\n", capture_output=True, text=True, timeout=30)
         assert out.returncode == 1 and "certificate verify failed" in out.stderr
+        assert out.stderr.startswith("telnet: TLS with 127.0.0.1:%s failed: " % port), out.stderr
     finally:
         stop(proc)
 
