@@ -12,7 +12,8 @@ in one run, side by side.
 Servers (``benchmarks/servers/``): trampoline (raw traps, as the README's
 first example); asyncio streams and protocols; and, when importable, uvloop
 (streams and protocols), curio, trio, gevent -- a missing one is skipped with
-a message; and generator-floor, the smallest honest generator kernel
+a message (if that leaves nothing to measure, run.py says so, writes no
+report and exits with status 1); and generator-floor, the smallest honest generator kernel
 (``servers/floor_server.py``: a measuring stick, not a framework), whose CPU
 per request the report sets beside the targets as the floor a pure-Python
 kernel cannot go below.  Then trampoline's own programs: ``examples/echo_server.py`` as it
@@ -181,6 +182,10 @@ def suite(args, settings, command):
     workloads = [w for w in WORKLOADS if not only_workloads or w.key in only_workloads]
     record.servers = choose_servers(args, tag, args.only_set - workload_names, say)
     record.load = choose_loads(workloads, settings, say)
+    why = nothing_to_measure(record, workloads, args.only_set - workload_names)
+    if why:
+        print("run.py: nothing measured: %s; no report written" % why, file=sys.stderr)
+        return 1
 
     record.results = run_loads(record.load, record.servers, settings)
     if any(w.kind == "micro" for w in workloads):
@@ -216,6 +221,17 @@ def choose_servers(args, tag, only_servers, say):
         else:
             servers.append(server)
     return servers
+
+
+def nothing_to_measure(record, workloads, only_servers):
+    """Why the chosen servers and workloads measure nothing (a report of
+    empty tables, exit status 0, would pass for a run), or None."""
+    if any(w.kind == "micro" for w in workloads) or (record.load and record.servers):
+        return None
+    if not record.servers:
+        return "every chosen server was skipped (%s)" % (
+            ", ".join(sorted(only_servers)) or "all of them")
+    return "every chosen workload was skipped (%s)" % ", ".join(w.key for w in workloads)
 
 
 def choose_loads(workloads, settings, say):

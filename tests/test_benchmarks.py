@@ -165,6 +165,27 @@ def test_the_suite_refuses_bad_durations(args, message):
     assert result.stdout == ""
 
 
+def test_the_suite_says_when_it_measures_nothing(tmp_path):
+    """--only a server that is skipped (uvloop not installed) and a load:
+    nothing to measure -- one line saying why, exit status 1 and no report
+    (it wrote a report of empty tables and exited 0)."""
+    try:
+        import uvloop  # noqa: F401
+        pytest.skip("uvloop is installed")
+    except ImportError:
+        pass
+    output = tmp_path / "RESULTS.md"
+    result = subprocess.run([sys.executable, RUN, "--smoke", "--only", "uvloop-protocols,echo-1k",
+                             "--output", str(output)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == ("run.py: nothing measured: every chosen server was skipped "
+                             "(uvloop-protocols); no report written\n")
+    assert "skipping uvloop-protocols: uvloop is not" in result.stdout
+    assert not output.exists()
+
+
 @pytest.mark.parametrize("args", [["spawn", "trampoline", "0"], ["switch", "asyncio", "-1"],
                                   ["parked", "trampoline", "0"]])
 def test_micro_refuses_a_count_below_one(args):
