@@ -22,9 +22,16 @@ task, a thread interrupted) gives it back: the item goes first in line
 again, the slot to the next putter.  A task whose kernel was closed while it
 waited (``close()`` does not end tasks) is passed over.  Nothing is lost.
 
-Which side a call is on: ``get()`` and ``put()`` made by a generator or
-coroutine in the thread of a running kernel are the task's (they return a
-coroutine to ``yield``); anywhere else they block the calling thread.
+``task_done()`` and ``join()`` work as in ``queue.Queue``: every item put
+counts as unfinished until a ``task_done()`` call for it, and the one that
+brings the count to zero hands each waiting joiner its leave to go (a
+third line, woken the same way).  A joiner so woken returns even if new
+items came before it ran, as in ``asyncio.Queue``.
+
+Which side a call is on: ``get()``, ``put()`` and ``join()`` made by a
+generator or coroutine in the thread of a running kernel are the task's
+(they return a coroutine to ``yield``); anywhere else they block the
+calling thread.
 
 What it must never do: block a kernel's thread (a blocking call there, or in
 a running asyncio loop's thread, is refused with ``RuntimeError``), hold its
@@ -73,7 +80,9 @@ class UniversalQueue(Generic[T]):
     ``q.get(timeout=None)`` (``QueueFull``/``QueueEmpty`` when the timeout
     passes).  Tasks: ``yield q.put(item)``, ``item = yield q.get()`` (for a
     timeout, ``timeout_after``).  Both: ``put_nowait``, ``get_nowait``,
-    ``qsize``, ``empty``, ``full`` -- never block, from anywhere.
+    ``qsize``, ``empty``, ``full``, ``task_done`` -- never block, from
+    anywhere.  ``q.join()`` (thread) / ``yield q.join()`` (task) waits until
+    every item put was marked done with ``task_done()``.
     """
 
     def __init__(self, maxsize: int = 0) -> None:
@@ -85,6 +94,8 @@ class UniversalQueue(Generic[T]):
         self._getters = deque()     # type: Deque[_Waiter]  # _Waiters for an item; only while _items is empty
         self._putters = deque()     # type: Deque[_Waiter]  # _Waiters for room
         self._reserved = 0          # free slots promised to woken putters
+        self._unfinished = 0        # items put and not yet marked done
+        self._joiners = deque()     # type: Deque[_Waiter]  # _Waiters in join()
 
     # ------------------------------------------------------- never block
 
@@ -113,6 +124,18 @@ class UniversalQueue(Generic[T]):
             if not self._items:
                 raise QueueEmpty("%r is empty" % self)
             return self._take()
+
+    def task_done(self) -> None:
+        """Mark one item got earlier as processed (for ``join``).  Any
+        thread, any task.  ``ValueError`` if called more times than there
+        were items put."""
+        with self._lock:
+            if self._unfinished <= 0:
+                raise ValueError("%r: task_done() called more times than there were items" % self)
+            self._unfinished -= 1
+            if self._unfinished == 0:
+                while self._joiners:        # (a task of a closed kernel: passed over)
+                    self._hand(self._joiners.popleft(), None)
 
     # ------------------------------------------------- either side
 
@@ -144,6 +167,16 @@ class UniversalQueue(Generic[T]):
             if waiter is None:
                 raise QueueEmpty("%r: still empty after %r seconds" % (self, timeout))
             return waiter.item
+
+    def join(self) -> Any:
+        """In a thread: block until every item put was marked done with
+        ``task_done()`` (return at once if none is outstanding).  In a task:
+        ``yield q.join()`` parks instead (for a timeout, ``timeout_after``)."""
+        if _called_by_task("join", None):
+            return self._task_join()
+        with self._lock:
+            if self._unfinished:
+                self._wait_in_thread(self._joiners, "join", None)
 
     # ------------------------------------------------------ the thread side
 
@@ -197,6 +230,15 @@ class UniversalQueue(Generic[T]):
         yield from self._park(waiter, self._getters)
         return waiter.item
 
+    @coroutine
+    def _task_join(self):
+        with self._lock:
+            if not self._unfinished:
+                return
+            waiter = _Waiter(running_kernel(), WaitQueue(threadsafe=True))
+            self._joiners.append(waiter)
+        yield from self._park(waiter, self._joiners)
+
     def _park(self, waiter, line):
         """Park the task until ``waiter`` is handed something.  Joining the
         line and parking happen in one step of the task, so a wake-up from
@@ -211,7 +253,9 @@ class UniversalQueue(Generic[T]):
     # -------------------------------------------- moving things (lock held)
 
     def _store(self, item):
-        """Hand ``item`` to the first waiting getter, or keep it."""
+        """A new item (unfinished until its task_done): hand it to the first
+        waiting getter, or keep it."""
+        self._unfinished += 1
         if not self._to_a_getter(item):
             self._items.append(item)
 
@@ -244,7 +288,8 @@ class UniversalQueue(Generic[T]):
     def _give_up(self, waiter, line):
         """``waiter`` stops waiting.  Still in line: it leaves.  Handed an
         item: the item goes first in line again (the queue may hold one item
-        over ``maxsize`` for a while).  Handed a slot: the slot goes on."""
+        over ``maxsize`` for a while).  Handed a slot: the slot goes on.
+        Handed its leave to go (a joiner): nothing to give back."""
         if not waiter.handed:
             if waiter in line:          # (else passed over: its kernel was closed)
                 line.remove(waiter)
@@ -252,16 +297,16 @@ class UniversalQueue(Generic[T]):
             item, waiter.item = waiter.item, None
             if not self._to_a_getter(item):
                 self._items.appendleft(item)
-        else:
+        elif line is self._putters:
             self._reserved -= 1
             self._admit_putters()
 
     @staticmethod
     def _hand(waiter, item):
-        """Give ``waiter`` its item (or slot) and wake it.  False if it is a
-        task whose kernel was closed while it waited (``close()`` does not
-        end tasks): it will never run, so it must not be handed anything --
-        the item would be lost, the slot held for ever."""
+        """Give ``waiter`` its item (or slot, or leave to go) and wake it.
+        False if it is a task whose kernel was closed while it waited
+        (``close()`` does not end tasks): it will never run, so it must not
+        be handed anything -- the item would be lost, the slot held for ever."""
         waiter.item = item
         waiter.handed = True
         kernel = waiter.kernel
@@ -278,12 +323,14 @@ class UniversalQueue(Generic[T]):
         return True
 
     def __repr__(self) -> str:
-        return "<UniversalQueue size=%d maxsize=%d getters=%d putters=%d>" % (
-            len(self._items), self.maxsize, len(self._getters), len(self._putters))
+        return ("<UniversalQueue size=%d maxsize=%d getters=%d putters=%d "
+                "unfinished=%d joiners=%d>" % (
+                    len(self._items), self.maxsize, len(self._getters), len(self._putters),
+                    self._unfinished, len(self._joiners)))
 
 
 def _called_by_task(what, timeout):
-    """Is ``put``/``get`` being called by a task (not a thread)?
+    """Is ``put``/``get``/``join`` being called by a task (not a thread)?
 
     Yes when a kernel runs in this thread and the caller's code is a
     generator or coroutine.  A plain function in a running kernel's thread
@@ -296,8 +343,8 @@ def _called_by_task(what, timeout):
         raise RuntimeError(
             "UniversalQueue.%s() called from a plain function in the thread of a "
             "running kernel (%r): blocking there would freeze every task.  In a task "
-            "write 'yield q.%s(...)' (or 'await'); elsewhere use %s_nowait()"
-            % (what, kernel, what, what))
+            "write 'yield q.%s(...)' (or 'await'); elsewhere %s"
+            % (what, kernel, what, _instead(what)))
     if timeout is not None:
         raise TypeError("UniversalQueue.%s(timeout=...) is for threads; in a task "
                         "write 'yield timeout_after(%r, q.%s(...))'" % (what, timeout, what))
@@ -310,5 +357,12 @@ def _refuse_to_block_a_loop(what):
     asyncio = sys.modules.get("asyncio")
     if asyncio is not None and asyncio._get_running_loop() is not None:
         raise RuntimeError(
-            "UniversalQueue.%s() would block the thread of a running asyncio loop; "
-            "use %s_nowait(), or call it from another thread" % (what, what))
+            "UniversalQueue.%s() would block the thread of a running asyncio loop; %s"
+            % (what, _instead(what)))
+
+
+def _instead(what):
+    """What a refused blocking call may do instead (join has no _nowait)."""
+    if what == "join":
+        return "call it from another thread"
+    return "use %s_nowait(), or call it from another thread" % what
