@@ -5,6 +5,8 @@
 * ``UniversalQueue`` between threads and tasks, both ways, bounded: threads
   block and tasks park when it is full, nothing is lost, FIFO per producer,
   no busy waiting, cancellation gives back what a waiter was handed;
+  ``task_done``/``join`` from either side, a joiner cancelled, timed out or
+  of a closed kernel leaving the queue as it was;
 * ``run_once`` / ``fileno`` / ``next_deadline`` driving a kernel from an
   asyncio loop, both loops serving sockets at once;
 * two kernels in two threads at once, no global state touched;
@@ -668,6 +670,241 @@ def test_a_blocking_call_in_an_asyncio_loop_is_refused():
         return queue.get_nowait()
 
     assert asyncio.run(main()) == "no wait needed"
+
+
+# ================================== UniversalQueue: task_done and join
+
+def unfinished(queue):
+    """How many items are unfinished, and how many joiners wait (from its repr)."""
+    found = re.search(r"unfinished=(\d+) joiners=(\d+)", repr(queue))
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_a_thread_join_returns_after_the_tasks_task_done():
+    """A thread puts items and joins; tasks consume them.  The thread stays
+    in join() while one item is unfinished, and returns at the tasks' last
+    task_done()."""
+    queue = UniversalQueue()
+    ITEMS = 200
+    done = []
+    go = Future()
+
+    async def consumer():
+        for _ in range(ITEMS // 2):
+            item = await queue.get()
+            await sleep(0)              # the work, in slices
+            done.append(item)
+            if len(done) == ITEMS:
+                await go                # the last task_done(): when the test says
+            queue.task_done()
+
+    def producer():
+        for n in range(ITEMS):
+            queue.put(n)
+        queue.join()
+        return len(done)
+
+    def main():
+        thread = Thread(producer)
+        thread.start()
+        yield until(lambda: unfinished(queue) == (ITEMS, 1))    # it put them all, and joined
+        consumers = [(yield spawn(consumer())), (yield spawn(consumer()))]
+        yield until(lambda: len(done) == ITEMS)
+        assert unfinished(queue) == (1, 1) and thread.is_alive()
+        go.set_result(None)
+        for task in consumers:
+            yield join(task)
+        return thread
+
+    assert run(main()).check() == ITEMS
+    assert sorted(done) == list(range(ITEMS))
+    assert unfinished(queue) == (0, 0)
+
+
+def test_a_task_join_returns_only_after_the_last_task_done_from_a_thread():
+    """A thread consumes what a task put; the task's join() stays parked
+    while one item is unfinished, and returns at the thread's last
+    task_done()."""
+    queue = UniversalQueue(maxsize=2)
+    joined, last = threading.Event(), threading.Event()
+
+    def consumer():
+        got = [queue.get() for _ in range(5)]
+        assert joined.wait(5)
+        for _ in range(4):
+            queue.task_done()
+        assert last.wait(5)
+        queue.task_done()
+        return got
+
+    async def joiner():
+        await queue.join()
+
+    def main():
+        thread = Thread(consumer)
+        thread.start()
+        for n in range(5):
+            yield queue.put(n)
+        task = yield spawn(joiner())
+        yield until(lambda: unfinished(queue) == (5, 1))
+        joined.set()
+        yield until(lambda: unfinished(queue)[0] == 1)
+        assert unfinished(queue) == (1, 1) and task.state == "parked"
+        last.set()
+        yield join(task)
+        return thread.check(), unfinished(queue)
+
+    assert run(main()) == ([0, 1, 2, 3, 4], (0, 0))
+
+
+def test_join_with_nothing_outstanding_returns_at_once():
+    """Nothing put, or everything put marked done: a thread's join() does
+    not block, a task's does not even park (one round of the kernel)."""
+    queue = UniversalQueue()
+    queue.join()                        # (a wait here would be for ever: the watchdog)
+    queue.put("x")
+    queue.get()
+    queue.task_done()
+    queue.join()
+
+    def joiner():
+        yield queue.join()
+        return "joined"
+
+    with Kernel() as kernel:
+        task = kernel.spawn(joiner())
+        kernel.run_once(0)
+        assert task.done and task.result == "joined"
+
+
+def test_task_done_more_times_than_items_put_is_a_value_error():
+    queue = UniversalQueue()
+    with pytest.raises(ValueError, match=r"<UniversalQueue .*>: task_done\(\) called more "
+                                         r"times than there were items"):
+        queue.task_done()
+    queue.put_nowait("x")
+    queue.get_nowait()
+    queue.task_done()
+
+    def task():
+        with pytest.raises(ValueError, match="task_done"):
+            queue.task_done()
+        yield sleep(0)
+
+    run(task())
+    assert unfinished(queue) == (0, 0)  # the count did not go below zero
+    queue.put_nowait("y")
+    assert unfinished(queue) == (1, 0)
+
+
+def test_an_item_given_back_by_a_cancelled_getter_counts_once():
+    """A getter handed an item and cancelled before it ran gives the item
+    back: still one unfinished item, not two."""
+    queue = UniversalQueue()
+
+    def main():
+        getter = yield spawn(queue.get())
+        yield until(lambda: waiting(queue) == (1, 0))
+        queue.put_nowait("item")
+        yield cancel(getter)
+        assert unfinished(queue) == (1, 0)
+        assert (yield queue.get()) == "item"
+        queue.task_done()
+        yield timeout_after(5, queue.join())
+
+    run(main())
+
+
+def test_a_cancelled_task_join_leaves_the_queue_consistent():
+    """A joiner cancelled while it waits leaves the line; one cancelled
+    after task_done() handed it its wake-up gives nothing back (a bounded
+    queue's room is as it was).  The others are woken as usual."""
+    queue = UniversalQueue(maxsize=1)
+
+    def joiner():
+        yield queue.join()
+        return "joined"
+
+    def main():
+        yield queue.put("x")
+        tasks = [(yield spawn(joiner())), (yield spawn(joiner())), (yield spawn(joiner()))]
+        yield until(lambda: unfinished(queue) == (1, 3))
+        yield cancel(tasks[0])          # waiting: it leaves the line
+        assert unfinished(queue) == (1, 2)
+        assert (yield queue.get()) == "x"
+        queue.task_done()               # hands both the others their wake-up...
+        assert unfinished(queue) == (0, 0)
+        yield cancel(tasks[1])          # ... and one is cancelled before it runs
+        yield queue.put("y")            # the room is the queue's own: one item fills it
+        assert queue.full()
+        return [task.cancelled for task in tasks], (yield join(tasks[2]))
+
+    assert run(main()) == ([True, True, False], "joined")
+
+
+def test_a_task_join_under_a_timeout():
+    """timeout_after works on a task's join(): TaskTimeout, the joiner leaves
+    the line, and a later join returns at the thread's task_done()."""
+    queue = UniversalQueue()
+
+    def consumer():
+        queue.get()
+        queue.task_done()
+
+    def main():
+        yield queue.put("work")
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.01, queue.join())
+        assert unfinished(queue) == (1, 0)
+        thread = Thread(consumer)
+        thread.start()
+        yield timeout_after(5, queue.join())
+        thread.check()
+        return unfinished(queue)
+
+    assert run(main()) == (0, 0)
+
+
+def test_a_joiner_of_a_kernel_closed_while_it_waits_is_passed_over():
+    """A task parked in join() whose kernel was closed never runs again: the
+    last task_done() passes it over (no error, nothing left in line)."""
+    def joiner():
+        yield queue.join()
+
+    queue = UniversalQueue()
+    queue.put("x")
+    kernel = Kernel()
+    kernel.spawn(joiner())
+    kernel.run_once(0)
+    assert unfinished(queue) == (1, 1)
+    kernel.close()
+    queue.get()
+    queue.task_done()
+    assert unfinished(queue) == (0, 0)
+    queue.join()
+
+
+def test_a_blocking_join_in_a_kernels_thread_or_an_asyncio_loop_is_refused():
+    queue = UniversalQueue()
+    queue.put("unfinished")
+
+    def helper():
+        return queue.join()
+
+    def main():
+        with pytest.raises(RuntimeError, match=r"UniversalQueue.join\(\) called from a plain "
+                                               r"function .* elsewhere call it from another"):
+            helper()
+        yield sleep(0)
+
+    async def in_asyncio():
+        with pytest.raises(RuntimeError, match=r"UniversalQueue.join\(\) would block the "
+                                               r"thread of a running asyncio loop; call it"):
+            queue.join()
+
+    run(main())
+    asyncio.run(in_asyncio())
+    assert unfinished(queue) == (1, 0)
 
 
 # ================================== run_once: a kernel inside asyncio
