@@ -607,6 +607,40 @@ def test_bounded_semaphore_refuses_extra_release():
     run(main())
 
 
+def test_bounded_semaphore_second_release_while_the_slot_is_on_its_way_is_refused():
+    """release() hands the slot to a waiter that has not run yet; a second
+    release() then is one more than were acquired and must raise -- not
+    free a slot that lets a second holder into a BoundedSemaphore(1), as
+    the Lock refuses its second release (asyncio's, trio's and curio's
+    bounded semaphores let it through)."""
+    holders, most = [], []
+
+    def worker(sem, name):
+        with (yield sem.acquire()):
+            holders.append(name)
+            most.append(len(holders))
+            yield sleep(0)
+            holders.remove(name)
+
+    def main():
+        sem = BoundedSemaphore(1)
+        yield sem.acquire()
+        b = yield spawn(worker(sem, "b"))
+        yield parked(b)
+        sem.release()                   # to b, which has not run yet
+        with pytest.raises(ValueError, match="released more times"):
+            sem.release()
+        c = yield spawn(worker(sem, "c"))
+        yield join(b)
+        yield join(c)
+        with pytest.raises(ValueError):
+            sem.release()
+        return sem.value
+
+    assert run(main()) == 1
+    assert most == [1, 1]
+
+
 def test_semaphore_async_with_and_await():
     async def worker(sem, log):
         async with sem:

@@ -143,11 +143,13 @@ class Semaphore(_Acquirable):
         if type(value) is not int or value < 0:
             raise ValueError("%s needs an int value >= 0, got %r" % (type(self).__name__, value))
         self._value = value
+        self._handed = 0                # slots released to waiters that have not run yet
         # A slot handed to a waiter that is cancelled before it runs goes to
         # the next waiter, or back to the count.
         self._waiting = WaitQueue(on_unclaimed=self._slot_returned)
 
     def _slot_returned(self, value):
+        self._handed -= 1
         self._value += 1
 
     def locked(self) -> bool:
@@ -167,11 +169,14 @@ class Semaphore(_Acquirable):
             # Wait; release() hands its slot to us directly, so a task that
             # comes later cannot take it first (FIFO).
             await park(self._waiting)
+            self._handed -= 1
         return self
 
     def release(self) -> None:
         """Give a slot back (to the first waiter, if any).  Never blocks."""
-        if not self._waiting.wake(1):
+        if self._waiting.wake(1):
+            self._handed += 1
+        else:
             self._value += 1
 
     def __repr__(self):
@@ -191,7 +196,9 @@ def _named(method, owner):
 
 
 class BoundedSemaphore(Semaphore):
-    """A Semaphore that refuses to be released more often than acquired."""
+    """A Semaphore that refuses to be released more often than acquired
+    (``ValueError``) -- also while a released slot is on its way to a
+    waiter that has not run yet."""
 
     acquire = _named(Semaphore.acquire, "BoundedSemaphore")
 
@@ -200,7 +207,7 @@ class BoundedSemaphore(Semaphore):
         self._bound = value
 
     def release(self) -> None:
-        if self._value >= self._bound and not self._waiting:
+        if self._value + self._handed >= self._bound:
             raise ValueError("%r released more times than it was acquired" % self)
         super().release()
 
@@ -214,7 +221,6 @@ class Lock(Semaphore):
 
     def __init__(self) -> None:
         super().__init__(1)
-        self._handing = False           # released to a waiter that has not run yet
 
     async def acquire(self) -> "Lock":
         """``yield lock.acquire()``: take the lock, waiting while it is held;
@@ -223,12 +229,8 @@ class Lock(Semaphore):
             self._value = 0
         else:
             await park(self._waiting)   # release() hands the lock to us
-            self._handing = False
+            self._handed -= 1
         return self
-
-    def _slot_returned(self, value):    # the waiter it went to was cancelled: free
-        self._handing = False
-        self._value = 1
 
     def __enter__(self):
         if not self.locked():
@@ -239,13 +241,10 @@ class Lock(Semaphore):
     def release(self) -> None:
         """Free the lock (handing it to the first waiter, if any).  Raises
         ``RuntimeError`` if it is not held.  Never blocks."""
-        if self._value or self._handing:
+        if self._value or self._handed:
             raise RuntimeError("release() of an unlocked Lock%s" % (
-                " (already released, to a task that has not run yet)" if self._handing else ""))
-        if self._waiting.wake(1):
-            self._handing = True
-        else:
-            self._value = 1
+                " (already released, to a task that has not run yet)" if self._handed else ""))
+        super().release()
 
     def __repr__(self):
         return "<Lock %s waiting=%d>" % ("locked" if self.locked() else "unlocked",
