@@ -13,8 +13,9 @@ import pytest
 
 import trampoline
 from trampoline import (BoundedSemaphore, Cancelled, Condition, Event, LifoQueue, Lock,
-                        PriorityQueue, Queue, QueueEmpty, QueueFull, Semaphore, TaskError,
-                        TaskTimeout, call, cancel, join, run, sleep, spawn, timeout_after)
+                        PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore,
+                        TaskError, TaskTimeout, call, cancel, join, run, sleep, spawn,
+                        timeout_after)
 
 
 # ------------------------------------------------------------- helpers
@@ -1110,6 +1111,30 @@ def test_queue_putter_woken_then_cancelled_reports_truthfully():
     left = run(main())
     assert len(outcome) == 1
     assert left == (["late"] if outcome == ["put returned"] else [])
+
+
+@pytest.mark.parametrize("immediate", [False, True])
+def test_queue_putter_given_room_then_shut_down_before_it_runs_raises(immediate):
+    """A putter is woken for room; the queue is shut down before it runs.
+    It was one of "the putters waiting now": its put() raises QueueShutDown
+    and puts nothing (asyncio 3.13), and the room it was promised is not
+    left counted -- even an immediate shutdown leaves nothing to get."""
+    def main():
+        q = Queue(maxsize=1)
+        q.put_nowait("first")
+        p = yield spawn(q.put("late"))
+        yield parked(p)
+        assert q.get_nowait() == "first"    # room for p, which has not run
+        q.shutdown(immediate=immediate)
+        outcome = yield finished(p)
+        assert outcome[0] == "failed" and isinstance(outcome[1], QueueShutDown), outcome
+        assert not q.full() and "size=0" in repr(q)
+        with pytest.raises(QueueShutDown):
+            q.get_nowait()
+        q.task_done()                   # "first" was got: the only item unfinished
+        yield q.join()
+
+    run(main())
 
 
 def test_queue_get_timeout_then_item_goes_to_the_next_getter():

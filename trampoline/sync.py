@@ -531,6 +531,8 @@ class Queue(Generic[T]):
             if (await park(self._putters)) is _SHUT_DOWN:   # else a slot reserved for us
                 raise QueueShutDown("%r was shut down while put() waited" % self)
             self._reserved -= 1
+            if self._shut_down:         # shut down after the slot was reserved
+                raise QueueShutDown("%r was shut down while put() waited" % self)
         self._store(item)
         self._admit_putters()           # (if a getter took it, the slot is free)
 
@@ -604,7 +606,8 @@ class Queue(Generic[T]):
                 self._all_done.wake_all()
         self._getters.wake_all(_SHUT_DOWN)
         self._putters.wake_all(_SHUT_DOWN)
-        self._reserved = 0
+        # (A putter woken for a reserved slot raises QueueShutDown when it
+        # runs, giving the slot back; one cancelled before, on_unclaimed.)
 
     def __repr__(self):
         return "<%s size=%d maxsize=%d getters=%d putters=%d>" % (
