@@ -577,6 +577,29 @@ def test_a_task_cancelled_at_a_barrier_leaves_the_round():
     assert run(main()) == (0, 1)
 
 
+def test_a_barrier_round_after_a_cancelled_waiter_gives_each_party_its_own_index():
+    """A task cancelled at a barrier leaves the round; the indices of that
+    round are still 0 .. parties-1, each once -- "if index == 0:" runs in
+    exactly one task (asyncio numbers by the count at arrival, giving two
+    parties the same index and none 0)."""
+    barrier = Barrier(4)
+
+    def main():
+        first = yield spawn(barrier.wait())
+        yield sleep(1)
+        second = yield spawn(barrier.wait())
+        yield sleep(1)
+        third = yield spawn(barrier.wait())
+        yield sleep(1)
+        yield cancel(second)            # it arrived second, with index 1
+        fourth = yield spawn(barrier.wait())
+        yield sleep(1)
+        last = yield barrier.wait()
+        return (yield join(first)), (yield join(third)), (yield join(fourth)), last
+
+    assert run(main()) == (0, 1, 2, 3)
+
+
 # ==================================================== Queue.shutdown
 
 @pytest.mark.parametrize("style", ["generator", "async"])

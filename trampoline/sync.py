@@ -46,7 +46,7 @@ code: ``async with lock: ...``.  The long form works everywhere::
 import heapq
 import types
 from collections import deque
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, Generic, List, Optional, TypeVar
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TrampolineError
@@ -382,23 +382,35 @@ class Condition(_Acquirable):
 
 # ================================================================ Barrier
 
+class _Place:
+    """A task's place in a Barrier's round (equal to itself only)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self) -> None:
+        self.index = -1
+
+
 class Barrier:
     """``parties`` tasks wait for each other (asyncio's ``Barrier``).
 
     ``index = yield barrier.wait()`` parks until ``parties`` tasks are
     waiting, then all go on, each with its own index (0 for the first to
     arrive); the barrier is then ready for the next round.  A task
-    cancelled while it waits leaves the round.  ``abort()`` breaks the
-    barrier for good, ``reset()`` breaks the current round only: the tasks
-    waiting then, and (after ``abort``) every later ``wait``, raise
-    ``BrokenBarrierError``.  ``async with barrier as index:`` waits too.
+    cancelled while it waits leaves the round, and the indices close up:
+    a round's are always 0 .. ``parties`` - 1, each once.  ``abort()``
+    breaks the barrier for good, ``reset()`` breaks the current round only:
+    the tasks waiting then, and (after ``abort``) every later ``wait``,
+    raise ``BrokenBarrierError``.  ``async with barrier as index:`` waits too.
     """
 
     def __init__(self, parties: int) -> None:
         if type(parties) is not int or parties < 1:
             raise ValueError("Barrier needs an int number of parties >= 1, got %r" % (parties,))
         self.parties = parties
-        self._count = 0                 # tasks waiting in this round
+        # One place per task waiting in this round, in order of arrival; the
+        # round's completion writes each its index.
+        self._arrived = []              # type: List[_Place]
         self._broken = False
         # Woken with True (the round is complete) or False (broken); a task
         # woken and then cancelled keeps its wake-up: the round happened.
@@ -407,7 +419,7 @@ class Barrier:
     @property
     def n_waiting(self) -> int:
         """How many tasks wait in the current round."""
-        return self._count
+        return len(self._arrived)
 
     @property
     def broken(self) -> bool:
@@ -418,25 +430,28 @@ class Barrier:
         """``index = yield barrier.wait()``: see the class docstring."""
         if self._broken:
             raise BrokenBarrierError("%r is broken" % self)
-        index = self._count
-        self._count += 1
-        if self._count == self.parties:     # the last one: the round is complete
-            self._count = 0
+        arrived = self._arrived
+        if len(arrived) + 1 == self.parties:    # the last one: the round is complete
+            self._arrived = []
+            for index, place in enumerate(arrived):
+                place.index = index
             self._waiting.wake_all(True)
-            return index
+            return len(arrived)
+        mine = _Place()
+        arrived.append(mine)
         try:
             complete = await park(self._waiting)
         except BaseException:
-            self._count -= 1                # cancelled while waiting: out of the round
+            arrived.remove(mine)        # cancelled while waiting: out of the round
             raise
         if not complete:
             raise BrokenBarrierError("%r was reset or aborted while this task waited" % self)
-        return index
+        return mine.index
 
     def reset(self) -> None:
         """Break the current round (its waiters raise BrokenBarrierError) and
         make the barrier usable again."""
-        self._count = 0
+        self._arrived = []
         self._broken = False
         self._waiting.wake_all(False)
 
@@ -444,7 +459,7 @@ class Barrier:
         """Break the barrier: every waiting and later ``wait`` raises
         BrokenBarrierError (until ``reset``)."""
         self._broken = True
-        self._count = 0
+        self._arrived = []
         self._waiting.wake_all(False)
 
     async def __aenter__(self):
@@ -455,7 +470,7 @@ class Barrier:
 
     def __repr__(self):
         return "<Barrier %s waiting=%d/%d>" % ("broken" if self._broken else "ok",
-                                               self._count, self.parties)
+                                               len(self._arrived), self.parties)
 
 
 # ================================================================= Queues
