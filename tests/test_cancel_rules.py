@@ -600,6 +600,43 @@ def test_a_barrier_round_after_a_cancelled_waiter_gives_each_party_its_own_index
     assert run(main()) == (0, 1, 2, 3)
 
 
+def test_a_barrier_reset_or_aborted_then_reset_is_used_again_by_the_same_tasks():
+    """asyncio's test_reset_barrier_while_tasks_waiting_and_waiting_again
+    and test_abort_barrier_when_exception_then_resetting: the waiters that
+    a reset broke wait again and, with one newcomer, make a full round; an
+    aborted barrier refuses every wait until reset() makes it whole."""
+    barrier = Barrier(3)
+    log = []
+
+    def party(name):
+        try:
+            yield barrier.wait()
+        except BrokenBarrierError:
+            log.append(name + " broken")
+        log.append((name, (yield barrier.wait())))
+
+    def main():
+        a = yield spawn(party("a"))
+        b = yield spawn(party("b"))
+        yield sleep(1)
+        barrier.reset()
+        yield sleep(1)
+        assert barrier.n_waiting == 2 and not barrier.broken
+        log.append(("c", (yield barrier.wait())))
+        yield join(a)
+        yield join(b)
+        barrier.abort()
+        with pytest.raises(BrokenBarrierError):
+            yield barrier.wait()
+        barrier.reset()
+        others = [(yield spawn(barrier.wait())), (yield spawn(barrier.wait()))]
+        last = yield barrier.wait()
+        return sorted([(yield join(others[0])), (yield join(others[1])), last])
+
+    assert run(main()) == [0, 1, 2]
+    assert log == ["a broken", "b broken", ("c", 2), ("a", 0), ("b", 1)]
+
+
 # ==================================================== Queue.shutdown
 
 @pytest.mark.parametrize("style", ["generator", "async"])
