@@ -20,8 +20,8 @@ import pytest
 
 import trampoline
 from trampoline import (Cancelled, Event, Kernel, Queue, TaskError, TaskTimeout,
-                        TimeoutCancelled, VirtualClock, cancel, ignore_after, join, read,
-                        sleep, spawn, timeout_after)
+                        TimeoutCancelled, VirtualClock, cancel, current_time, ignore_after,
+                        ignore_at, join, read, sleep, spawn, timeout_after)
 from trampoline.traps import current_kernel
 
 
@@ -662,3 +662,132 @@ def test_nested_timeouts_in_async_def():
         return a, b
 
     assert run(main()) == ("inner expired", "outer expired")
+
+
+# ============================================ changing a scope's deadline
+#
+# trio's CancelScope.deadline (test_run.py, test_basic_timeout: "changing
+# deadline") and asyncio's Timeout.reschedule (test_timeouts.py,
+# test_reschedule): a scope's deadline may be moved while the block runs.
+
+def test_a_deadline_moved_into_the_past_interrupts_the_next_blocking_trap():
+    def main():
+        start = current_time()
+        with ignore_after(None) as scope:
+            yield sleep(0)
+            scope.deadline = start + 10
+            yield sleep(5)
+            scope.deadline = start + 1          # already past
+            with pytest.raises(TimeoutCancelled):
+                yield sleep(0)
+            with pytest.raises(TimeoutCancelled):
+                yield sleep(0)                  # and again: level-triggered
+        return scope.expired, scope.deadline, current_time() - start
+
+    assert run(main()) == (True, 1, 5)
+
+
+def test_a_deadline_moved_earlier_or_later_is_the_one_that_goes_off():
+    def moved(to):
+        start = current_time()
+        with pytest.raises(TaskTimeout):
+            with timeout_after(10) as scope:
+                scope.deadline = start + to
+                yield sleep(100)
+        return current_time() - start
+
+    def main():
+        return (yield moved(2)), (yield moved(30))
+
+    assert run(main()) == (2, 30)
+
+
+def test_a_deadline_rescheduled_by_another_task_then_removed():
+    """asyncio's test_reschedule: another task moves the deadline later,
+    then takes it away; the block is cancelled instead, not expired."""
+    entered = Event()
+    scopes = []
+
+    def f(deadline):
+        with ignore_at(deadline) as scope:
+            scopes.append(scope)
+            entered.set()
+            yield sleep(50)
+
+    def main():
+        deadline1 = current_time() + 10
+        task = yield spawn(f(deadline1))
+        yield entered.wait()
+        scope = scopes[0]
+        assert scope.deadline == deadline1
+        scope.deadline = deadline1 + 20
+        assert scope.deadline == deadline1 + 20
+        scope.deadline = None
+        yield sleep(40)                     # both deadlines are long past
+        assert task.state == "parked"
+        yield cancel(task)
+        kernel = yield current_kernel()
+        return task.cancelled, scope.expired, live_alarms(kernel)
+
+    assert run(main()) == (True, False, [])
+
+
+def test_a_scope_set_before_its_block_keeps_the_deadline_it_was_given():
+    def main():
+        scope = timeout_after(100)
+        scope.deadline = current_time() + 1     # (now absolute)
+        yield sleep(3)
+        with pytest.raises(TaskTimeout, match="deadline"):
+            with scope:
+                yield sleep(10)
+        return current_time()
+
+    assert run(main()) == 3
+
+
+def test_a_deadline_that_went_off_stays_gone_off_wherever_it_is_moved():
+    """trio's rule: once a scope's deadline has passed and it has begun
+    cancelling, moving the deadline later (or away) does not undo it."""
+    def main():
+        log = []
+        with ignore_after(1) as scope:
+            try:
+                yield sleep(5)
+            except TimeoutCancelled:
+                log.append("interrupted")
+            scope.deadline = None
+            try:
+                yield sleep(5)
+            except TimeoutCancelled:
+                log.append("interrupted again")
+        kernel = yield current_kernel()
+        return log, scope.expired, live_alarms(kernel)
+
+    assert run(main()) == (["interrupted", "interrupted again"], True, [])
+
+
+def test_a_swallowed_expiry_is_reported_at_the_exit_after_the_deadline_moved():
+    def main():
+        with pytest.raises(TaskTimeout):
+            with timeout_after(1) as scope:
+                try:
+                    yield sleep(5)
+                except TimeoutCancelled:
+                    pass
+                scope.deadline = scope.deadline + 100
+        return scope.expired
+
+    assert run(main()) is True
+
+
+def test_a_bad_deadline_is_refused_and_changes_nothing():
+    def main():
+        with ignore_after(1) as scope:
+            with pytest.raises(TypeError):
+                scope.deadline = "soon"
+            with pytest.raises(ValueError):
+                scope.deadline = float("nan")
+            yield sleep(5)
+        return scope.expired, scope.deadline
+
+    assert run(main()) == (True, 1)

@@ -107,6 +107,13 @@ class TimeoutScope:
     def``; either way inside a task.  ``expired`` is True once the block has
     ended past its deadline; ``deadline`` is on the kernel's clock (None:
     no deadline).  A scope is used once.
+
+    ``deadline`` may be changed, from any task in the kernel's thread (as
+    trio's ``CancelScope.deadline`` and asyncio's ``Timeout.reschedule``):
+    before the block, or while it runs -- later, earlier (a time already
+    past: the block is interrupted at its next blocking trap), or None (no
+    deadline).  Once the deadline has gone off, the block stays expired
+    whatever the deadline becomes (trio's rule).
     """
 
     # Until the block runs (class defaults: a scope per request sets only
@@ -115,6 +122,7 @@ class TimeoutScope:
     _task = _kernel = _alarm = _exception = None    # type: Any
     _cancel_before = None           # type: Optional[BaseException]
     _used = False
+    _went_off = False               # gone off before the deadline was moved
 
     def __init__(self, seconds: Optional[float] = None, *, deadline: Optional[float] = None,
                  ignore: bool = False, what: Optional[str] = None) -> None:
@@ -127,7 +135,7 @@ class TimeoutScope:
         if deadline is not None:
             _check_number(deadline, "deadline")
         self._seconds = seconds
-        self.deadline = deadline
+        self._deadline = deadline
         self._ignore = ignore
         self._what = what               # the work's name, for the message
 
@@ -141,22 +149,52 @@ class TimeoutScope:
         self._used = True
         kernel = running.kernel         # (a task runs: so does a kernel)
         if self._seconds is not None:
-            self.deadline = kernel.time() + self._seconds
-        if self.deadline is not None:
-            self._exception = TimeoutCancelled()
-            self._exception._scope = self
-            self._task, self._kernel = task, kernel
-            self._cancel_before = task.last_cancel
-            self._alarm = kernel.set_alarm(task, self.deadline, self._exception)
+            self._deadline = kernel.time() + self._seconds
+        self._task, self._kernel = task, kernel     # (active: see the deadline setter)
+        self._cancel_before = task.last_cancel
+        if self._deadline is not None:
+            self._arm(self._deadline)
         return self
 
-    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+    def _arm(self, deadline):
+        exception = self._exception
+        if exception is None:
+            exception = self._exception = TimeoutCancelled()
+            exception._scope = self
+        self._alarm = self._kernel.set_alarm(self._task, deadline, exception)
+
+    @property
+    def deadline(self) -> Optional[float]:
+        """When the block is interrupted, on the kernel's clock (None: never;
+        None too for a ``timeout_after`` scope not yet entered).  Settable:
+        see the class's docstring."""
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, deadline: Optional[float]) -> None:
+        if deadline is not None:
+            _check_number(deadline, "deadline")
+        gone_off = self._deadline           # (a time already past, if it went off)
+        self._deadline = deadline
+        self._seconds = None                # (its message names the deadline now)
+        task = self._task
+        if task is None:                    # not entered yet, or done with
+            return
         alarm = self._alarm
+        if alarm is not None and not self._kernel.clear_alarm(task, alarm):
+            self._went_off = True           # it went off: it stays expired, and
+            self._arm(gone_off)             # comes again at every blocking trap
+        elif deadline is not None:
+            self._arm(deadline)
+        else:
+            self._alarm = None
+
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+        task, kernel, alarm = self._task, self._kernel, self._alarm
+        self._task = self._alarm = None
         if alarm is None:                   # no deadline
             return False
-        self._alarm = None
-        task, kernel = self._task, self._kernel
-        if kernel.clear_alarm(task, alarm):
+        if kernel.clear_alarm(task, alarm) and not self._went_off:
             return False                    # in time: whatever happened goes on
         self.expired = True
         mine = self._exception
@@ -186,14 +224,14 @@ class TimeoutScope:
         if self._seconds is not None:
             limit = "within %g s" % self._seconds
         else:
-            limit = "by its deadline (%g on the kernel's clock)" % self.deadline
+            limit = "by its deadline (%g on the kernel's clock)" % self._deadline
         if did_not_finish:
             return "%s did not finish %s" % (self._what or "the block", limit)
         return "timed out: not finished %s" % limit
 
     def __repr__(self) -> str:
-        state = "expired" if self.expired else ("active" if self._alarm else "idle")
-        return "<TimeoutScope deadline=%s %s>" % (self.deadline, state)
+        state = "expired" if self.expired else ("active" if self._task else "idle")
+        return "<TimeoutScope deadline=%s %s>" % (self._deadline, state)
 
 
 def _check_number(value, name):
