@@ -425,6 +425,33 @@ def test_shield_raises_the_work_exception():
     run(main())
 
 
+def test_shield_raises_the_work_exception_with_its_own_context_and_cause():
+    """The error is the work's own, as if the work had been called: its
+    ``__context__`` and ``__cause__`` are what the work gave them, not the
+    TaskError that carried it out of the shielded task."""
+    def work():
+        try:
+            raise KeyError("first")
+        except KeyError:
+            yield sleep(0)
+            raise ValueError("then")
+
+    def caused():
+        yield sleep(0)
+        raise ValueError("caused") from OSError("root")
+
+    def main():
+        with pytest.raises(ValueError) as caught:
+            yield shield(work())
+        with pytest.raises(ValueError) as caused_by:
+            yield shield(caused())
+        return caught.value.__context__, caused_by.value.__cause__
+
+    context, cause = run(main())
+    assert type(context) is KeyError and context.args == ("first",)
+    assert type(cause) is OSError and cause.args == ("root",)
+
+
 def test_shield_finishes_the_work_then_delivers_the_cancel():
     log = []
 

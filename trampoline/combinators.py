@@ -138,7 +138,7 @@ def shield(coro: Any) -> Generator[Any, Any, Any]:
     try:
         return (yield join(task))
     except TaskError as exc:
-        raise exc.__cause__             # type: ignore[misc]  # (a TaskError's is set)
+        error = exc.__cause__           # (a TaskError's is set)
     except Cancelled as exc:    # keep it for later; wait for the work to end
         with disable_cancellation():
             try:
@@ -146,3 +146,6 @@ def shield(coro: Any) -> Generator[Any, Any, Any]:
             except TaskError as failed:
                 raise exc from failed.__cause__
         raise
+    # The work's error, raised outside the except clause: its __context__
+    # stays the work's own, not the TaskError that carried it here.
+    raise error                         # type: ignore[misc]
