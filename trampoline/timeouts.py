@@ -122,7 +122,7 @@ class TimeoutScope:
     _task = _kernel = _alarm = _exception = None    # type: Any
     _cancel_before = None           # type: Optional[BaseException]
     _used = False
-    _went_off = False               # gone off before the deadline was moved
+    _went_off = None    # type: Optional[float]  # the deadline that went off, if moved after
 
     def __init__(self, seconds: Optional[float] = None, *, deadline: Optional[float] = None,
                  ignore: bool = False, what: Optional[str] = None) -> None:
@@ -182,7 +182,7 @@ class TimeoutScope:
             return
         alarm = self._alarm
         if alarm is not None and not self._kernel.clear_alarm(task, alarm):
-            self._went_off = True           # it went off: it stays expired, and
+            self._went_off = gone_off       # it went off: it stays expired, and
             self._arm(gone_off)             # comes again at every blocking trap
         elif deadline is not None:
             self._arm(deadline)
@@ -194,7 +194,7 @@ class TimeoutScope:
         self._task = self._alarm = None
         if alarm is None:                   # no deadline
             return False
-        if kernel.clear_alarm(task, alarm) and not self._went_off:
+        if kernel.clear_alarm(task, alarm) and self._went_off is None:
             return False                    # in time: whatever happened goes on
         self.expired = True
         mine = self._exception
@@ -224,7 +224,8 @@ class TimeoutScope:
         if self._seconds is not None:
             limit = "within %g s" % self._seconds
         else:
-            limit = "by its deadline (%g on the kernel's clock)" % self._deadline
+            deadline = self._deadline if self._went_off is None else self._went_off
+            limit = "by its deadline (%g on the kernel's clock)" % deadline
         if did_not_finish:
             return "%s did not finish %s" % (self._what or "the block", limit)
         return "timed out: not finished %s" % limit
