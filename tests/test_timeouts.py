@@ -792,3 +792,19 @@ def test_a_bad_deadline_is_refused_and_changes_nothing():
         return scope.expired, scope.deadline
 
     assert run(main()) == (True, 1)
+
+
+def test_an_inner_timeout_left_uncaught_passes_an_outer_scope_unchanged():
+    """curio's test_nested_timeout_uncaught, where this is an
+    UncaughtTimeoutError; here, as in asyncio and trio, the inner scope's
+    TaskTimeout reaches the caller, and the outer scope has not expired."""
+    def child():
+        yield timeout_after(1, slow(5))
+
+    def main():
+        with pytest.raises(TaskTimeout, match="within 1 s") as caught:
+            with timeout_after(10) as outer:
+                yield child()
+        return outer.expired, type(caught.value.__cause__)
+
+    assert run(main()) == (False, TimeoutCancelled)

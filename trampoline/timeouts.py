@@ -36,6 +36,10 @@ The rules, as in curio and trio except where said:
 * **A cancel stays a cancel.**  If the task is cancelled inside the scope
   and its cleanup then outlasts the deadline, the scope raises the
   cancellation, not ``TaskTimeout``.
+* **An inner ``TaskTimeout`` is an ordinary error.**  Left uncaught, it
+  passes through the scopes around it unchanged, as asyncio's
+  ``TimeoutError`` and trio's ``TooSlowError`` do (curio makes it an
+  ``UncaughtTimeoutError`` at an outer scope that has not expired).
 * ``seconds=None`` means no deadline at all.
 
 This module never touches the kernel's insides: it uses the kernel's public
