@@ -20,8 +20,8 @@ import pytest
 
 import trampoline
 from trampoline import (Cancelled, Event, Kernel, Queue, TaskError, TaskTimeout,
-                        TimeoutCancelled, VirtualClock, cancel, current_time, ignore_after,
-                        ignore_at, join, read, sleep, spawn, timeout_after)
+                        TimeoutCancelled, VirtualClock, cancel, current, current_time,
+                        ignore_after, ignore_at, join, read, sleep, spawn, timeout_after)
 from trampoline.traps import current_kernel
 
 
@@ -808,3 +808,30 @@ def test_an_inner_timeout_left_uncaught_passes_an_outer_scope_unchanged():
         return outer.expired, type(caught.value.__cause__)
 
     assert run(main()) == (False, TimeoutCancelled)
+
+
+def test_a_timeout_in_the_cleanup_after_a_caught_cancel_is_a_timeout():
+    """asyncio's test_timeout_after_cancellation and
+    test_cancel_in_timeout_after_cancellation: a cancel caught earlier does
+    not make a later scope's expiry a cancel; a new cancel inside it does."""
+    def cleanup_after_a_cancel(cancel_again):
+        me = yield current()
+        try:
+            yield cancel(me, wait=False)
+            yield sleep(1)              # work which will be cancelled
+        except Cancelled:
+            pass
+        try:
+            with timeout_after(0.5):
+                if cancel_again:
+                    yield cancel(me, wait=False)
+                yield sleep(1)          # some cleanup
+        except TaskTimeout:
+            return "timeout"
+        except Cancelled:
+            return "cancelled"
+
+    def main():
+        return (yield cleanup_after_a_cancel(False)), (yield cleanup_after_a_cancel(True))
+
+    assert run(main()) == ("timeout", "cancelled")
