@@ -156,8 +156,10 @@ class TimeoutScope:
             self._deadline = kernel.time() + self._seconds
         self._task, self._kernel = task, kernel     # (active: see the deadline setter)
         self._cancel_before = task.last_cancel
-        if self._deadline is not None:
-            self._arm(self._deadline)
+        if self._deadline is not None:      # (_arm, written out: once per scope)
+            self._exception = exception = TimeoutCancelled()
+            exception._scope = self
+            self._alarm = kernel.set_alarm(task, self._deadline, exception)
         return self
 
     def _arm(self, deadline):
