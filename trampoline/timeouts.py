@@ -157,9 +157,9 @@ class TimeoutScope:
         self._task, self._kernel = task, kernel     # (active: see the deadline setter)
         self._cancel_before = task.last_cancel
         if self._deadline is not None:      # (_arm, written out: once per scope)
-            self._exception = exception = TimeoutCancelled()
-            exception._scope = self
-            self._alarm = kernel.set_alarm(task, self._deadline, exception)
+            self._exception = TimeoutCancelled()
+            self._exception._scope = self
+            self._alarm = kernel.set_alarm(task, self._deadline, self._exception)
         return self
 
     def _arm(self, deadline):
