@@ -227,6 +227,18 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Any:
     used by a test that is no trampoline task -- and a plain fixture that
     uses one.  Other fixtures are left to pytest (and to other plugins: an
     async fixture one of them has wrapped is not async any more)."""
+    try:
+        return _set_aside(fixturedef, request)
+    except pytest.fail.Exception as error:
+        # Refused: the fixture's outcome, as pytest's own setup records an
+        # error (pytest 9.2 finishes a fixture -- runs its finalizers --
+        # only if it has one; the next test using it broke on them).
+        fixturedef.cached_result = (None, fixturedef.cache_key(request),
+                                    (error, error.__traceback__))
+        raise
+
+
+def _set_aside(fixturedef: Any, request: Any) -> Any:
     function = resolve_fixture_function(fixturedef, request)
     name = fixturedef.argname
     is_async = inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
