@@ -360,7 +360,7 @@ def test_on_close_calls_back_once_the_kernel_is_closed(caplog):
     kernel.run_once()
 
     def first():
-        calls.append(("first", repr(kernel).endswith(" closed>"), len(kernel.tasks())))
+        calls.append(("first", kernel.closed, len(kernel.tasks())))
         forget_first()                      # (as AsyncioDriver.close() does)
         forget_first()
 
@@ -373,7 +373,7 @@ def test_on_close_calls_back_once_the_kernel_is_closed(caplog):
     kernel.on_close(lambda: calls.append("last"))
     forget()
     forget()                                # twice: harmless
-    assert calls == []
+    assert calls == [] and not kernel.closed
     kernel.close()
     kernel.close()                          # twice: called once
     assert calls == [("first", True, 1), "last"]    # the task dropped, not ended

@@ -103,7 +103,7 @@ class AsyncioDriver:
         Once the kernel is closed it does nothing (the driver closes)."""
         if self._closed:
             return
-        if self.kernel._closed:         # closed under us: stop driving it
+        if self.kernel.closed:         # closed under us: stop driving it
             self.close()
             return
         self.kernel.run_once(0)
@@ -115,7 +115,7 @@ class AsyncioDriver:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._closed or self.kernel._closed:
+        if self._closed or self.kernel.closed:
             return
         delay = self.kernel.next_deadline()
         if delay is not None:
@@ -144,7 +144,7 @@ class AsyncioDriver:
         try:
             return cast(T, await asyncio.shield(future))
         except asyncio.CancelledError:
-            if self._closed or self.kernel._closed:
+            if self._closed or self.kernel.closed:
                 raise                   # nothing will run the task's cleanup now
             stopped = self.loop.create_future()     # (cancelling a finished task
             self.kernel.spawn(_cancel_then_set(task, stopped))  # does nothing)

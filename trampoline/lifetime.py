@@ -202,6 +202,12 @@ class Lifetime:
         except Exception:               # pragma: no cover - at interpreter exit
             pass
 
+    @property
+    def closed(self: Any) -> bool:
+        """True once ``close()`` has run (for code beside the kernel that
+        must not wait on it then: ``AsyncioDriver``).  Read-only."""
+        return bool(self._closed)
+
     def __repr__(self: Any):
         return "<Kernel %s tasks=%d%s>" % (
             self._poller, len(self._tasks), " closed" if self._closed else "")
