@@ -52,8 +52,8 @@ from types import coroutine
 import pytest
 
 from trampoline import (Cancelled, Kernel, ResourceBusy, Stream, TaskError, TaskTimeout,
-                        VirtualClock, cancel, ignore_after, join, read, read_wait, select, sleep,
-                        spawn, timeout_after, write)
+                        VirtualClock, cancel, current, ignore_after, join, read, read_wait, select,
+                        sleep, spawn, timeout_after, write)
 from trampoline.kernel import POLL_EVERY, running_kernel
 from trampoline.trace import TextTrace
 
@@ -294,6 +294,34 @@ def test_a_reader_that_survives_its_cancellation_reads_its_bytes_next(run, socke
     assert states == ["ready"]
     assert sorted(kind for kind, _ in received) == ["cancelled", "read"]
     assert [data for _, data in received] == sent
+
+
+@pytest.mark.parametrize("trap", ["read", "sleep(0)"])
+def test_a_trap_made_with_a_cancellation_pending_is_where_it_comes_and_loses_nothing(
+        run, socketpair, trap):
+    """A cancellation waiting for the task's next blocking trap (a task that
+    cancelled itself with ``wait=False``) comes at a ``read`` the fast path
+    parks, or at a ``sleep(0)`` it passes on: the read took nothing, so the
+    bytes sent after are all there for the next one."""
+    sock, peer = socketpair()
+    sock.setblocking(False)
+
+    def main():
+        peer.sendall(b"first")
+        first = yield read(sock, 100)           # (the poller knows the socket now)
+        me = yield current()
+        yield cancel(me, wait=False)            # pending: nothing blocked yet
+        try:
+            yield read(sock, 100) if trap == "read" else sleep(0)
+        except Cancelled:
+            caught = True
+        else:
+            caught = False
+        peer.sendall(b"after")
+        peer.close()
+        return first, caught, (yield drain_with_read(sock))
+
+    assert run(main()) == (b"first", True, b"after")
 
 
 @pytest.mark.parametrize("who_reads_next", ["the timed-out task", "another task"])

@@ -67,11 +67,10 @@ Design rules
   tracing and examples are built *on* traps, never wired into these files.
   A new need gets one small general primitive here.
 * Speed comes from doing less: a task runs on while its traps complete at
-  once; a read is completed as its socket turns up ready (one dispatch, not
+  once; a read completes as its socket turns up ready (one dispatch, not
   two); the loop itself parks a read, sends a write and passes on a
-  ``sleep(0)``, without the trap table; the poller is asked only every
-  ``POLL_EVERY`` turns while tasks are ready; the hot path's names live in
-  locals.
+  ``sleep(0)``; the poller is asked only every ``POLL_EVERY`` turns while
+  tasks are ready; the hot path's names live in locals.
 * Errors are the task's: a bad trap, a bad argument, a failed system call is
   thrown into the task that caused it, at its ``yield``.  The kernel and
   every other task keep running.
@@ -122,14 +121,13 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     ``selector`` is any ``selectors`` selector (default: epoll on Linux,
     ``selectors.DefaultSelector`` elsewhere).  ``debug=True`` turns on debug
-    mode (trampoline.debug): warnings for a task step that runs longer than
-    ``slow_step`` seconds without yielding and for a trap made but never
-    yielded, and the task's stack on a wrong yield.  ``instruments`` are told
-    what the kernel does (trampoline.trace); ``clock`` replaces the real
-    clock (a ``VirtualClock`` for tests); ``monitor=True`` (or an address)
-    serves the monitor (trampoline.monitor).  One kernel may ``run`` several
-    coroutines, one after another.
-    """
+    mode (trampoline.debug): warnings for a step that runs longer than
+    ``slow_step`` seconds and for a trap made but never yielded, and the
+    task's stack on a wrong yield.  ``instruments`` are told what the kernel
+    does (trampoline.trace); ``clock`` replaces the real clock (a
+    ``VirtualClock`` for tests); ``monitor=True`` (or an address) serves the
+    monitor (trampoline.monitor).  One kernel may ``run`` several coroutines,
+    one after another."""
 
     slow_step = 0.1         #: debug=True warns of a task step longer than this (seconds)
     shutdown_grace = 5.0    #: how long cleanup may take at shutdown before a new cancel
@@ -203,10 +201,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             self._current = None
             if finished():
                 return
-            # 2. Wait for I/O -- not at all if tasks are ready, and then only
-            #    every POLL_EVERY turns: a poll is a system call, and tasks
-            #    passing the processor among themselves (sleep(0), spawn,
-            #    join) need none.  3. Fire due timers.
+            # 2. Wait for I/O: with tasks ready, without waiting and only
+            #    every POLL_EVERY turns (tasks passing the processor among
+            #    themselves need no system call).  3. Fire due timers.
             if ready:
                 skipped += 1
                 if skipped < POLL_EVERY:
@@ -222,9 +219,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 return
 
     def _stepper(self):
-        """Make ``step(task)``: run ``task`` until it parks, ends, or has
-        used its budget of traps.  The hot path: what it uses is hoisted into
-        the closure, each a lookup saved per use."""
+        """Make ``step(task)``: run ``task`` until it parks, ends or has used
+        its budget of traps.  The hot path: what it uses is in the closure."""
         kernel = self
         handlers_get = self._handlers.get
         write_handler = self._handlers[write]
@@ -279,14 +275,16 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         break
                 kind = type(trap)
                 try:
-                    # The fast paths, for a socket the poller knows: park a
-                    # read, send a write at once.  Anything unusual, the handler.
+                    # The fast paths, for a socket the poller knows and for
+                    # sleep(0); anything unusual goes to the handler.
                     if kind is read and fast and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain and reg.fileobj is trap.fileobj and reg.events & READ \
                             and not (reg.reader or reg.full or reg.pushback):
                         reg.reader = task
                         task._waiting = trap
                         trap.waited = True
+                        if not task._pending:
+                            break
                         value = PARKED
                     elif kind is write and fast and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain and reg.fileobj is trap.fileobj \
@@ -299,8 +297,10 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                             error.bytes_written = 0
                             raise
                         value = None if trap.sent == len(trap.data) else write_handler(task, trap)
-                    elif kind is sleep and not trap.seconds and fast:     # pass the processor on
+                    elif kind is sleep and fast and not trap.seconds:     # pass the processor on
                         ready_append(task)
+                        if not task._pending:
+                            break
                         value = PARKED
                     elif (handler := handlers_get(kind)) is not None:
                         value = handler(task, trap)
@@ -352,8 +352,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     def _poll(self, timeout):
         """Steps 2 and 3 of a turn: wait up to ``timeout`` seconds for I/O,
-        make the waiters of ready descriptors ready (and, once every
-        SWEEP_INTERVAL, sweep for closed descriptors), then fire due timers."""
+        make the waiters of ready descriptors ready (and sweep for closed
+        descriptors now and then), then fire due timers."""
         if self._wait_for_io(timeout) and self._crashes_to_collect:  # (it swept: see
             self._collect_for_reports()                 # pragma: no cover (PyPy) lifetime.py)
         now = self._clock()
