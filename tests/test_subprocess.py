@@ -271,6 +271,29 @@ def test_fifty_children_at_once(wait_mode):
     assert open_fds() == before             # every pipe and pidfd closed
 
 
+def test_a_pipe_stream_connects_two_children(wait_mode):
+    """stdin=first.stdout connects two children as a shell's | does: the
+    second gets the pipe itself, blocking again, so it waits for the first
+    to write instead of failing with EAGAIN.  A PipeStream with bytes read
+    ahead here (which the child would never see) is refused."""
+    def main():
+        with Process(["sh", "-c", "read go; echo hello; read done; true"],
+                     stdin=PIPE, stdout=PIPE) as first:
+            with Process(["cat"], stdin=first.stdout, stdout=PIPE, stderr=PIPE) as second:
+                yield first.stdin.write(b"go\n")
+                line = yield second.stdout.readline()   # cat waits for more now
+                yield first.stdin.close()               # the first exits: cat reads EOF
+                rest, err = yield second.communicate()
+                codes = (yield second.wait()), (yield first.wait())
+        with Process(["sh", "-c", "printf 'one\\ntwo\\n'"], stdout=PIPE) as first:
+            assert (yield first.stdout.readline()) == b"one\n"
+            with pytest.raises(ValueError, match="4 bytes already read"):
+                Process(["cat"], stdin=first.stdout)
+        return line, rest, err, codes
+
+    assert run(main()) == (b"hello\n", b"", b"", (0, 0))
+
+
 def test_wait_uses_a_pidfd_or_polls(monkeypatch):
     """With pidfds wait() is one read_wait; without, it polls with sleeps
     (and no read_wait).  Seen through a tracing instrument."""

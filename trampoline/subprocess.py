@@ -153,8 +153,12 @@ class Process:
     process, at once, with ``subprocess.Popen``.  ``stdin``, ``stdout``,
     ``stderr``: ``PIPE`` for a pipe to talk through, ``DEVNULL``, a file
     or descriptor, ``None`` to share ours; ``stderr=STDOUT`` sends it into
-    stdout.  Other keywords (``cwd``, ``env``, ``start_new_session``,
-    ``pass_fds`` ...) go to ``Popen``; ``text``, ``encoding`` and
+    stdout.  Another ``Process``'s ``PipeStream`` (``stdin=first.stdout``)
+    connects the two children, as a shell's ``|``: the pipe is made
+    blocking again for the child (so do not read or write it here too), and
+    one with bytes already read ahead here is refused (``ValueError``).
+    Other keywords (``cwd``, ``env``, ``start_new_session``, ``pass_fds``
+    ...) go to ``Popen``; ``text``, ``encoding`` and
     ``bufsize`` are refused: the pipes carry bytes (``ValueError``).
     Raises what ``Popen`` raises (``FileNotFoundError`` for a program not
     found ...).
@@ -185,6 +189,7 @@ class Process:
                 raise ValueError(
                     "Process(%s=%r): the pipes carry bytes, unbuffered; encode what you "
                     "write and decode what you read" % (name, value))
+        stdin, stdout, stderr = _hand_over(stdin), _hand_over(stdout), _hand_over(stderr)
         popen = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=stderr,
                                  bufsize=0, **popen_kwargs)
         self._popen = popen
@@ -420,6 +425,20 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
 def _outputs(process, out, err):
     return (b"".join(out) if process.stdout is not None else None,
             b"".join(err) if process.stderr is not None else None)
+
+
+def _hand_over(stream):
+    """What Popen gets for a stdin, stdout or stderr that may be a PipeStream
+    of another child: its pipe, blocking again -- O_NONBLOCK belongs to the
+    pipe, which the child shares, and a child reading a non-blocking stdin
+    gets EAGAIN and gives up."""
+    if not isinstance(stream, PipeStream):
+        return stream
+    if stream._buffer:
+        raise ValueError("%r holds %d bytes already read from it, which the child would "
+                         "never see; hand it over before reading" % (stream, len(stream._buffer)))
+    os.set_blocking(stream.pipe.fileno(), True)
+    return stream.pipe
 
 
 def _check_input(input, stdin):
