@@ -85,6 +85,29 @@ def test_cancelling_the_task_reading_the_signals_hands_the_reading_on():
     assert signal.getsignal(signal.SIGUSR1) is signal.SIG_DFL
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGRTMIN"), reason="no real-time signals here")
+def test_real_time_signals_are_taken_too():
+    """A real-time signal (SIGRTMIN+n: signal.signal takes it, the Signals
+    enum does not name it) in a SignalSet and in shutdown_signals."""
+    realtime = signal.SIGRTMIN + 1
+    before = signal.getsignal(realtime)
+
+    def main():
+        with SignalSet(realtime, signal.SIGUSR1) as signals:
+            assert "SIGRTMIN+1 SIGUSR1" in repr(signals)
+            kill(realtime)
+            kill(signal.SIGUSR1)
+            return [(yield signals.wait()), (yield signals.wait())]
+
+    def stopped():
+        kill(realtime)
+        yield sleep(60)
+
+    assert run(main()) == [realtime, signal.SIGUSR1]
+    assert run(stopped(), shutdown_signals=[realtime]) is None
+    assert signal.getsignal(realtime) == before
+
+
 def test_misuse_is_a_clear_error():
     with pytest.raises(ValueError, match="at least one signal"):
         SignalSet()

@@ -180,6 +180,24 @@ def _signals_blocked():
 _hub = None  # type: Any           # the _Hub, while any SignalSet is entered
 
 
+def _signal(signo):
+    """``signo`` as a ``signal.Signals``, or as an int for a real-time
+    signal (which the enum does not name but ``signal.signal`` takes);
+    ``ValueError`` for a number that is no signal here."""
+    try:
+        return signal.Signals(signo)
+    except ValueError:
+        if signo in signal.valid_signals():
+            return int(signo)
+        raise ValueError("%r is not a signal number on this system" % (signo,)) from None
+
+
+def _name(signo):
+    if isinstance(signo, signal.Signals):
+        return signo.name
+    return "SIGRTMIN+%d" % (signo - signal.SIGRTMIN)   # (only real-time ones have no name)
+
+
 class SignalSet:
     """``with SignalSet(*signums) as signals: signo = yield signals.wait()``
 
@@ -192,13 +210,13 @@ class SignalSet:
     def __init__(self, *signums: int) -> None:
         if not signums:
             raise ValueError("SignalSet() needs at least one signal number")
-        self.signums = frozenset(signal.Signals(signo) for signo in signums)
+        self.signums = frozenset(_signal(signo) for signo in signums)
         self._pending = deque()         # type: Deque[int]
         self._entered = False
 
     def __repr__(self) -> str:
         return "<SignalSet %s pending=%d>" % (
-            " ".join(sorted(s.name for s in self.signums)), len(self._pending))
+            " ".join(sorted(_name(signo) for signo in self.signums)), len(self._pending))
 
     def __enter__(self) -> "SignalSet":
         global _hub
@@ -258,7 +276,7 @@ def _shutdown_on(signums, coro):
     The two tasks around the user's are trampoline's own, and named so
     ("trampoline: ..."; the monitor's ``ps`` leaves them out); the user's
     task keeps its function's name, as the main task of any run."""
-    names = ", ".join(signal.Signals(signo).name for signo in signums)
+    names = ", ".join(_name(_signal(signo)) for signo in signums)
     outer = _run_stopping_on(signums, names, coro)
     outer.__qualname__ = "trampoline: run, stopping on %s" % names     # the task's name
     return outer
