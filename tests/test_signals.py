@@ -1,6 +1,7 @@
 """Signals: SignalSet, signal_wait, and run(..., shutdown_signals=...)."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 
 import trampoline.timers
 from trampoline import (Cancelled, Kernel, SignalSet, TaskError, cancel, join, run, signal_wait,
-                        sleep, spawn)
+                        sleep, spawn, timeout_after)
 from trampoline.aio import AsyncioDriver
 from trampoline.sync import Event
 
@@ -106,6 +107,35 @@ def test_real_time_signals_are_taken_too():
     assert run(main()) == [realtime, signal.SIGUSR1]
     assert run(stopped(), shutdown_signals=[realtime]) is None
     assert signal.getsignal(realtime) == before
+
+
+@pytest.mark.parametrize("beside", ["alone", "beside another set"])
+def test_a_set_left_while_tasks_wait_on_it_is_a_clear_error_at_once(beside, monkeypatch):
+    """Another task leaves the block of a set two tasks wait on (one reads
+    the wake-up socket, one is parked): both get RuntimeError at once.  (The
+    set alone: the socket was closed under them, and the kernel's sweep gave
+    a cryptic EBADF; beside a set that keeps the machinery up: they waited
+    forever.)  No sweep here to help: a hang would be a timeout."""
+    monkeypatch.setattr(trampoline.timers, "SWEEP_INTERVAL", trampoline.timers.MAX_TIMEOUT)
+
+    def waiter(signals):
+        return (yield signals.wait())
+
+    def main():
+        with SignalSet(signal.SIGUSR2) if beside != "alone" else contextlib.nullcontext():
+            with SignalSet(signal.SIGUSR1) as signals:
+                tasks = [(yield spawn(waiter(signals))), (yield spawn(waiter(signals)))]
+                yield sleep(0)              # both wait now
+            errors = []
+            for task in tasks:
+                with pytest.raises(TaskError) as info:
+                    yield timeout_after(5, join(task))
+                errors.append(info.value.__cause__)
+            return errors
+
+    errors = run(main())
+    assert [type(error) for error in errors] == [RuntimeError, RuntimeError]
+    assert all("was left while this task waited" in str(error) for error in errors)
 
 
 def test_misuse_is_a_clear_error():

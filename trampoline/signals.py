@@ -46,6 +46,7 @@ from typing import Any, Deque, Generator
 
 from .errors import TaskError
 from .kernel import WaitQueue
+from .streams import _notify_closing
 from .traps import cancel, join, park, read, spawn
 
 __all__ = ["SignalSet", "signal_wait"]
@@ -110,6 +111,7 @@ class _Hub:
                 signal.set_wakeup_fd(-1)
             # else: someone took it since -- asyncio's add_signal_handler,
             # say; it stays theirs.
+        _notify_closing(self.recv)      # a task still reading it: EBADF, now
         self.recv.close()
         self.send.close()
 
@@ -143,14 +145,20 @@ class _Hub:
         socket (the bytes only wake it: the handler has queued the numbers
         already); the others park, and whenever the reader wakes or leaves
         (with its signal, or cancelled) they are woken too, to look at their
-        own queue, and one of them reads next if need be."""
+        own queue, and one of them reads next if need be.  If ``signals``
+        is left meanwhile (by another task), ``RuntimeError``."""
         while not signals._pending:
+            if not signals._entered:
+                raise RuntimeError("%r was left while this task waited for a signal" % signals)
             if self.reading:
                 yield park(self.waiters)
                 continue
             self.reading = True
             try:
                 yield read(self.recv, 4096)
+            except OSError:
+                if signals._entered:    # else: closed as the last set was left
+                    raise
             finally:
                 self.reading = False
                 self.waiters.wake_all()
@@ -246,10 +254,17 @@ class SignalSet:
         if not _hub.sets:
             _hub.close()
             _hub = None
+        else:       # wake a task waiting on this set (see wait_for): the reader
+            try:    # wakes, then the others
+                _hub.send.send(b"\0")
+            except OSError:             # (full: the reader has bytes to wake it)
+                pass
 
     def wait(self) -> Generator[Any, Any, int]:
         """``signo = yield signals.wait()``: the next signal received (an
-        ``int``), waiting for it if none is queued yet."""
+        ``int``), waiting for it if none is queued yet.  ``RuntimeError``
+        outside the ``with`` block, and if another task leaves the block
+        while this one waits."""
         if not self._entered:
             raise RuntimeError("wait() on %r outside its 'with' block" % self)
         if not self._pending:
