@@ -177,7 +177,7 @@ def test_a_signal_that_cannot_be_caught_leaves_everything_as_it_was():
     else:                                   # pragma: no cover - PyPy
         pytest.skip("this interpreter lets a handler be set for SIGKILL (it never runs)")
     before = signal.getsignal(signal.SIGUSR1)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="SIGKILL cannot be caught"):
         SignalSet(signal.SIGUSR1, signal.SIGKILL).__enter__()
     assert signal.getsignal(signal.SIGUSR1) == before
     old = signal.set_wakeup_fd(-1)          # not left to a set that never was

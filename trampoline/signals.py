@@ -123,7 +123,12 @@ class _Hub:
             for signo in signums:
                 entry = self.handlers.get(signo)
                 if entry is None:
-                    self.handlers[signo] = [signal.signal(signo, _queue), 1]
+                    try:
+                        before = signal.signal(signo, _queue)
+                    except OSError as error:    # (EINVAL, and no word of which)
+                        raise OSError(error.errno, "SignalSet: %s cannot be caught: %s" % (
+                            _name(signo), error.strerror)) from None
+                    self.handlers[signo] = [before, 1]
                 else:
                     entry[1] += 1
                 taken.append(signo)
