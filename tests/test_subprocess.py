@@ -4,6 +4,7 @@ when their owner gives up on them."""
 
 import errno
 import os
+import pickle
 import shutil
 import signal
 import socket
@@ -341,6 +342,9 @@ def test_timeout_kills_and_reaps_the_child(run, wait_mode):
     assert (error.cmd, error.timeout, error.stderr) == (args, 0.2, b"")
     assert "timed out after 0.2 seconds; it was killed" in str(error)
     assert reaped(int(error.output))
+    copy = pickle.loads(pickle.dumps(error))    # as a process pool sends it back
+    assert (type(copy), str(copy), copy.output, copy.stderr) == (
+        TimeoutExpired, str(error), error.output, b"")
 
 
 def test_cancelled_in_wait_the_child_is_killed_and_reaped(run, wait_mode):

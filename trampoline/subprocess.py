@@ -77,6 +77,10 @@ class TimeoutExpired(TaskTimeout, subprocess.TimeoutExpired):
     def __str__(self) -> str:
         return subprocess.TimeoutExpired.__str__(self) + "; it was killed"
 
+    def __reduce__(self) -> Any:
+        # (pickle would call TimeoutExpired(*self.args): the message alone)
+        return type(self), (self.cmd, self.timeout, self.output, self.stderr)
+
 
 #: What ``run_process`` returns: a named tuple, so ``code, out, err = ...``
 #: works, and so does ``result.stdout``.
