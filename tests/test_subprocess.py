@@ -538,3 +538,24 @@ def test_bad_arguments_raise_clear_errors():
         return "still running"
 
     assert run(main()) == "still running"
+
+
+def test_a_bad_cwd_or_env_is_named(tmp_path):
+    """A cwd that is not there says so (Popen's message read as a program
+    not found); an env entry that is not str or bytes, or an env that is no
+    mapping, is named (Popen named neither)."""
+    missing = str(tmp_path / "missing")
+
+    def main():
+        with pytest.raises(FileNotFoundError, match=r"\(the cwd= given\)") as info:
+            yield run_process(["true"], cwd=missing)
+        assert info.value.filename == missing
+        with pytest.raises(TypeError, match="env=.*the value of 'PORT' is int 8080"):
+            yield run_process(["true"], env={"PATH": os.environ["PATH"], "PORT": 8080})
+        with pytest.raises(TypeError, match="env=.*a name is int 1"):
+            yield run_process(["true"], env={1: "x"})
+        with pytest.raises(TypeError, match="env=.*must be a mapping"):
+            yield run_process(["true"], env=[("A", "b")])
+        return (yield run_process(["sh", "-c", 'echo "$A"'], env={b"A": b"bytes"})).stdout
+
+    assert run(main()) == b"bytes\n"

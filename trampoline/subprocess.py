@@ -165,7 +165,8 @@ class Process:
     ...) go to ``Popen``; ``text``, ``encoding`` and
     ``bufsize`` are refused: the pipes carry bytes (``ValueError``).
     Raises what ``Popen`` raises (``FileNotFoundError`` for a program not
-    found ...).
+    found, or a ``cwd`` -- which its message says ...), and ``TypeError``
+    naming an ``env`` entry that is not ``str`` or ``bytes``.
 
     Attributes: ``args``, ``pid``, ``stdin``/``stdout``/``stderr`` (a
     ``PipeStream`` for each ``PIPE``, else ``None``), ``returncode``
@@ -193,9 +194,18 @@ class Process:
                 raise ValueError(
                     "Process(%s=%r): the pipes carry bytes, unbuffered; encode what you "
                     "write and decode what you read" % (name, value))
+        _check_env(popen_kwargs.get("env"))
         stdin, stdout, stderr = _hand_over(stdin), _hand_over(stdout), _hand_over(stderr)
-        popen = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=stderr,
-                                 bufsize=0, **popen_kwargs)
+        try:
+            popen = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=stderr,
+                                     bufsize=0, **popen_kwargs)
+        except OSError as error:
+            cwd = popen_kwargs.get("cwd")
+            if cwd is None or error.filename != cwd or error.errno is None:
+                raise
+            # (Popen's message for a cwd that is not there reads as a program not found)
+            raise type(error)(error.errno, "%s (the cwd= given)" % error.strerror,
+                              error.filename) from None
         self._popen = popen
         self.args = args
         self.pid = popen.pid
@@ -429,6 +439,20 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
 def _outputs(process, out, err):
     return (b"".join(out) if process.stdout is not None else None,
             b"".join(err) if process.stderr is not None else None)
+
+
+def _check_env(env):
+    """Popen's errors for a bad ``env`` name neither it nor the entry."""
+    if env is None:
+        return
+    if not hasattr(env, "items"):
+        raise TypeError("Process(env=...) must be a mapping of names to values, got %s"
+                        % _describe(env))
+    for name, value in env.items():
+        for what, item in (("a name", name), ("the value of %r" % (name,), value)):
+            if not isinstance(item, (str, bytes, os.PathLike)):
+                raise TypeError("Process(env=...): %s is %s; names and values are str or "
+                                "bytes" % (what, _describe(item)))
 
 
 def _hand_over(stream):
