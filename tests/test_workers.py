@@ -347,6 +347,23 @@ def test_a_handler_still_busy_after_grace_is_cancelled(server, slow_server):
     srv.expect(r"1 connection\(s\) still busy after 0.2 s; cancelling them")
 
 
+@pytest.mark.parametrize("grace", ["inf", "1e9"])
+def test_an_unlimited_or_huge_grace_still_stops_gracefully(server, slow_server, grace):
+    """grace=float("inf") (wait for every connection, however long) or a
+    grace of years: the supervisor's wait for the kill deadline is capped,
+    not an OverflowError that killed every worker (exit status 1)."""
+    srv = server(slow_server("--workers", "2", "--delay", "0.3", "--grace", grace))
+    srv.started(2)
+    with srv.connect() as busy:
+        busy.sendall(b"request\n")
+        assert busy.recv(8) == b"working\n"
+        srv.proc.send_signal(signal.SIGTERM)
+        assert read_all(busy) == b"done request\n"
+    assert srv.proc.wait(10) == 0
+    assert srv.proc.stdout.read() == "stopped\n"
+    assert "Traceback" not in "".join(srv.log) + srv.proc.stderr.read()
+
+
 def test_a_second_signal_stops_at_once(server, slow_server):
     """A second SIGTERM while the workers drain: everything dies now."""
     srv = server(slow_server("--workers", "2", "--delay", "30", "--grace", "30"))

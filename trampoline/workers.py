@@ -389,8 +389,9 @@ class _Supervisor:
         polls ``wake_read``."""
         while not (self.stopping and not self.alive()):
             timeout = self.next_timeout()
-            # (In milliseconds, rounded up: waking before a deadline would spin.)
-            waiter.poll(None if timeout is None else math.ceil(timeout * 1000))
+            # (In milliseconds, rounded up: waking before a deadline would spin;
+            # at most a day at a time: poll takes a C int, and grace may be inf.)
+            waiter.poll(None if timeout is None else math.ceil(min(timeout, 86400.0) * 1000))
             for signum in _drain_pipe(wake_read):
                 if signum in self.stop_signals:
                     if self.signalled:
