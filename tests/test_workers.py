@@ -576,6 +576,15 @@ def test_bad_port_and_unix_with_host_are_refused():
         run_server(None, 0, handler, unix="/tmp/x.sock")
 
 
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_host_that_does_not_resolve_is_named(count):
+    """A host name with no address (.invalid never has one): the error
+    names it and the port, as a port in use does -- not just "Name or
+    service not known"."""
+    with pytest.raises(socket.gaierror, match=r"cannot listen on no-such-host\.invalid:8123"):
+        run_server("no-such-host.invalid", 8123, handler, workers=count)
+
+
 def test_forking_with_other_threads_running_is_refused():
     """Forking copies only the calling thread: refused, before listening."""
     import threading

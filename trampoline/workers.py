@@ -74,7 +74,7 @@ from typing import Any, Callable, Optional
 from .combinators import select, shield
 from .errors import TaskError, TrampolineError
 from .runner import run
-from .net import check_port, listen
+from .net import _format, check_port, listen
 from .streams import _check_server_args, _HandOver, _serve
 from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
@@ -200,7 +200,11 @@ def _address(host, port, unix):
     if not host:
         return ("", port)               # every IPv4 interface, as tcp_server
     # Resolved here, blocking: this process runs no kernel to keep going.
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:      # say which name, as listen() would
+        raise socket.gaierror(exc.errno, "%s: cannot listen on %s"
+                              % (exc.strerror, _format((host, port)))) from None
     return infos[0][4]
 
 
