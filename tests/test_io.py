@@ -637,6 +637,18 @@ def test_listen_leaves_a_live_datagram_socket_alone(tmp_path):
             assert other.recv(100) == b"still mine"
 
 
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix sockets here")
+def test_listen_on_a_unix_path_too_long_says_so(tmp_path):
+    """bind's error without an errno ("AF_UNIX path too long") keeps its
+    words; it read "[Errno None] None: cannot listen on ..."."""
+    path = str(tmp_path / ("x" * 200 + ".sock"))
+    with pytest.raises(OSError) as error:
+        listen(path)
+    message = str(error.value)
+    assert message.endswith(": cannot listen on %r" % path) and "too long" in message, message
+    assert "None" not in message
+
+
 def test_listen_never_removes_a_file_that_is_not_a_socket(tmp_path):
     """A regular file at the path: OSError(EADDRINUSE) saying it is not a
     socket; the file is untouched."""

@@ -83,9 +83,11 @@ def listen(address: Any, *, backlog: int = 1024,
         try:
             sock.bind(address)
         except OSError as exc:
-            # Say where: "Address already in use" alone does not.
-            raise type(exc)(exc.errno, "%s: cannot listen on %s"
-                            % (exc.strerror, _format(address))) from None
+            # Say where: "Address already in use" alone does not.  (Some
+            # errors have no errno: "AF_UNIX path too long".)
+            message = "%s: cannot listen on %s" % (exc.strerror or exc, _format(address))
+            raise (type(exc)(exc.errno, message) if exc.errno is not None
+                   else type(exc)(message)) from None
         sock.listen(backlog)
         sock.setblocking(False)
     except BaseException:
