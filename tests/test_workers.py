@@ -699,6 +699,48 @@ def test_a_stop_signal_right_after_the_listening_line_is_graceful(count):
             proc.stderr.close()
 
 
+# A SIGTERM sent as soon as run_server has set its handler for it (found
+# with a profile hook: signal.signal's second return), before anything runs.
+EARLY_SIGTERM = r"""
+import os, signal, sys
+from trampoline.workers import run_server
+
+def handler(stream, address):
+    yield stream.write(b"")
+
+returns = []
+
+def profile(frame, event, arg):
+    if event == "return" and frame.f_code is signal.signal.__code__:
+        returns.append(frame)
+        if len(returns) == 2:           # SIGINT's, then SIGTERM's
+            sys.setprofile(None)
+            os.kill(os.getpid(), signal.SIGTERM)
+            print("signalled", flush=True)
+
+sys.setprofile(profile)
+run_server("127.0.0.1", 0, handler, workers=2, ready=lambda address: print("listening"))
+print("stopped", flush=True)
+"""
+
+
+def test_a_stop_signal_while_the_supervisor_sets_its_handlers_is_not_lost(tmp_path):
+    """A SIGTERM caught by the supervisor's handler before its wake-up pipe
+    was there woke nothing: the server ran on as if it had never come (a
+    service stopped as it starts would wait for its SIGKILL)."""
+    script = tmp_path / "early_sigterm.py"
+    script.write_text(EARLY_SIGTERM)
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError("the SIGTERM was lost: %r\n%s" % (out, err))
+    assert (out, proc.returncode) == ("signalled\nlistening\nstopped\n", 0), err
+
+
 def test_a_worker_runs_each_handler_in_its_connection_task_and_still_drains(run):
     """Issue 14: a worker's connection is one task, the one that runs its
     handler (no second task waiting on it), and a stop still drains it: the

@@ -358,11 +358,12 @@ class _Supervisor:
         again = None
         try:
             # Our handlers do nothing: the C-level handler writes the
-            # signal's number to the wakeup pipe, which ends our wait.
-            for signum in self.signals:
-                self.previous_handlers[signum] = signal.signal(signum, _wake_only)
+            # signal's number to the wakeup pipe, which ends our wait.  (The
+            # pipe first: a signal caught before it is there would be lost.)
             previous_fd = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
             try:
+                for signum in self.signals:
+                    self.previous_handlers[signum] = signal.signal(signum, _wake_only)
                 if self.ready is not None:      # (the stop signals are handled by now)
                     self.ready(self.listener.getsockname())
                 for slot in self.slots:
