@@ -488,6 +488,14 @@ def test_server_context_names_a_missing_file_and_both_files_it_cannot_load(tmp_p
     assert server_context(CERT, KEY).check_hostname is False
 
 
+def test_server_context_refuses_tls_older_than_1_2():
+    """On every Python: 3.8, 3.9 and PyPy 3.9's default context still
+    took TLS 1.0 and 1.1 (3.10 refuses them by default)."""
+    import ssl
+    from trampoline.net import server_context
+    assert server_context(CERT, KEY).minimum_version >= ssl.TLSVersion.TLSv1_2
+
+
 def test_an_address_in_use_is_named_by_listen_and_udp_socket():
     import errno
     with listen(("127.0.0.1", 0)) as taken:

@@ -29,13 +29,18 @@ def check_port(port: Any, who: str = "port") -> int:
 def server_context(certfile: str, keyfile: Optional[str] = None) -> ssl.SSLContext:
     """An ``ssl.SSLContext`` for a server, holding the certificate chain in
     ``certfile`` and its private key in ``keyfile`` (PEM files; the key may
-    be in ``certfile``).  Raises ``FileNotFoundError`` naming the missing
-    file, and ``ssl.SSLError`` naming both files when OpenSSL refuses them
-    (not PEM, the key does not match the certificate, swapped)."""
+    be in ``certfile``), speaking TLS 1.2 or later.  Raises
+    ``FileNotFoundError`` naming the missing file, and ``ssl.SSLError``
+    naming both files when OpenSSL refuses them (not PEM, the key does not
+    match the certificate, swapped)."""
     for path in (certfile, keyfile):
         if path is not None and not os.path.isfile(path):
             raise FileNotFoundError(2, "no such certificate or key file: %s" % path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    # TLS 1.2 at least, as Python 3.10+ has it by default (3.8, 3.9 and
+    # PyPy 3.9 would still speak TLS 1.0 and 1.1).
+    if context.minimum_version < ssl.TLSVersion.TLSv1_2:
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
         context.load_cert_chain(certfile, keyfile)
     except ssl.SSLError as exc:
