@@ -488,6 +488,35 @@ def test_server_context_names_a_missing_file_and_both_files_it_cannot_load(tmp_p
     assert server_context(CERT, KEY).check_hostname is False
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_server_context_names_a_key_file_it_may_not_read():
+    """A key only root may read (mode 600), the server run as another user:
+    PermissionError naming the file (OpenSSL's said only "[Errno 13]
+    Permission denied").  As root the test reads it as nobody, for a moment."""
+    import tempfile
+    from trampoline.net import server_context
+    directory = tempfile.mkdtemp()
+    try:
+        os.chmod(directory, 0o755)
+        cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+        shutil.copy(CERT, cert)
+        shutil.copy(KEY, key)
+        os.chmod(cert, 0o644)
+        root = os.geteuid() == 0
+        os.chmod(key, 0o600 if root else 0o000)
+        if root:
+            os.seteuid(65534)               # nobody (the real uid stays root: we come back)
+        try:
+            with pytest.raises(PermissionError) as info:
+                server_context(cert, key)
+        finally:
+            if root:
+                os.seteuid(0)
+        assert "cannot read the certificate or key file %s: " % key in str(info.value)
+    finally:
+        shutil.rmtree(directory)
+
+
 def test_server_context_refuses_tls_older_than_1_2():
     """On every Python: 3.8, 3.9 and PyPy 3.9's default context still
     took TLS 1.0 and 1.1 (3.10 refuses them by default)."""

@@ -30,11 +30,21 @@ def server_context(certfile: str, keyfile: Optional[str] = None) -> ssl.SSLConte
     """An ``ssl.SSLContext`` for a server, holding the certificate chain in
     ``certfile`` and its private key in ``keyfile`` (PEM files; the key may
     be in ``certfile``), speaking TLS 1.2 or later.  Raises
-    ``FileNotFoundError`` naming the missing file, and ``ssl.SSLError``
-    naming both files when OpenSSL refuses them (not PEM, the key does not
-    match the certificate, swapped)."""
+    ``FileNotFoundError`` naming the missing file, ``PermissionError``
+    naming one it may not read, and ``ssl.SSLError`` naming both files when
+    OpenSSL refuses them (not PEM, the key does not match the certificate,
+    swapped)."""
     for path in (certfile, keyfile):
-        if path is not None and not os.path.isfile(path):
+        if path is None:
+            continue
+        try:                            # (OpenSSL's own error would not name it)
+            os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+        except FileNotFoundError:
+            pass                        # said below
+        except OSError as exc:          # a key only root may read, as is usual...
+            raise type(exc)(exc.errno, "cannot read the certificate or key file %s: %s"
+                            % (path, exc.strerror)) from None
+        if not os.path.isfile(path):
             raise FileNotFoundError(2, "no such certificate or key file: %s" % path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     # TLS 1.2 at least, as Python 3.10+ has it by default (3.8, 3.9 and
