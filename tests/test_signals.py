@@ -138,6 +138,27 @@ def test_a_set_left_while_tasks_wait_on_it_is_a_clear_error_at_once(beside, monk
     assert all("was left while this task waited" in str(error) for error in errors)
 
 
+def test_a_signal_caught_as_the_set_is_entered_is_not_lost():
+    """A signal that comes just after the set's handler is in place, before
+    ``__enter__`` has returned, is the set's (it was queued on no set, and
+    lost: a server stopped as it started ran on)."""
+    def send_it_as_the_handler_goes_in(frame, event, arg):
+        if event == "return" and frame.f_code is signal.signal.__code__:
+            sys.setprofile(None)
+            os.kill(os.getpid(), signal.SIGUSR1)
+
+    def main():
+        sys.setprofile(send_it_as_the_handler_goes_in)
+        try:
+            with SignalSet(signal.SIGUSR1) as signals:
+                sys.setprofile(None)
+                return (yield timeout_after(5, signals.wait()))
+        finally:
+            sys.setprofile(None)
+
+    assert run(main()) == signal.SIGUSR1
+
+
 def test_misuse_is_a_clear_error():
     with pytest.raises(ValueError, match="at least one signal"):
         SignalSet()

@@ -240,14 +240,17 @@ class SignalSet:
             raise RuntimeError("%r is already entered" % self)
         if _hub is None:
             _hub = _Hub()
+        # In the sets first: a signal caught as soon as our handler is in
+        # place (before take returns) is queued here, not lost.
+        _hub.sets.append(self)
         try:
             _hub.take(self.signums)
         except BaseException:
+            _hub.sets.remove(self)
             if not _hub.sets:           # (nothing of ours is left in place)
                 _hub.close()
                 _hub = None
             raise
-        _hub.sets.append(self)
         self._entered = True
         return self
 
