@@ -447,3 +447,68 @@ def test_aclose_gives_up_after_its_timeout_and_finishes_a_cancelled_write(run):
     assert 0 < written < 8 * MiB
     assert data == b"A" * written
     assert 0.2 <= waited < 5
+
+
+def test_aclose_while_another_task_reads_fails_the_reader_not_aclose(run):
+    """aclose() while another task waits to read the TLS stream: that task
+    gets OSError(EBADF), as from close(), and aclose raises nothing (it
+    raised ResourceBusy: its own wait for the peer's close_notify found the
+    reader there) and still exchanges close_notify: the peer reads a
+    clean end."""
+    ended = Future()
+
+    def until_the_end(stream, address):
+        yield stream.write(b"hi")               # (the client knows the handshake is done)
+        ended.set_result((yield stream.read()))
+
+    def reader(stream):
+        try:
+            yield stream.readline()
+        except OSError as exc:
+            return exc
+
+    def main():
+        server, port = yield start_server(until_the_end, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        assert (yield stream.readexactly(2)) == b"hi"
+        task = yield spawn(reader(stream))
+        yield sleep(0)
+        yield sleep(0)                          # it waits in readline() now
+        assert not task.done
+        yield stream.aclose(timeout=5)
+        error = yield join(task)
+        end = yield ended
+        yield cancel(server)
+        return error, end, stream.closed
+
+    error, end, closed = run(main())
+    assert isinstance(error, OSError) and error.errno == errno.EBADF, error
+    assert end == b"" and closed
+
+
+def test_aclose_while_another_task_writes_finishes_its_chunk(run):
+    """aclose() while another task's write waits for room: the writer gets
+    OSError(EBADF) with bytes_written, aclose raises nothing, and the peer
+    gets exactly data[:bytes_written], then a clean end.  (aclose raised
+    ResourceBusy: its own wait found the writer there.)"""
+    received, go = Future(), Event()
+
+    def main():
+        server, port = yield start_server(late_reader_server(received, go),
+                                          ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        writer = yield spawn(stream.write(b"A" * 8 * MiB))
+        yield sleep(0)                  # it sends what fits, and waits: nobody reads
+        assert not writer.done
+        go.set()
+        yield stream.aclose(timeout=5)
+        with pytest.raises(TaskError) as caught:
+            yield join(writer)
+        data = yield received
+        yield cancel(server)
+        return caught.value.__cause__, data
+
+    error, data = run(main())
+    assert isinstance(error, OSError) and error.errno == errno.EBADF, error
+    assert 0 < error.bytes_written < 8 * MiB
+    assert data == b"A" * error.bytes_written

@@ -567,12 +567,19 @@ class Stream:
         and close.  Until then every byte the peer sends is read: nothing
         comes back to a closed socket, which would reset the connection
         and make the peer drop what it had not read yet of ours.  Raises
-        nothing: a peer gone or too slow ends it just the same.  Not TLS,
-        or closed already: ``close()``.
+        nothing: a peer gone or too slow ends it just the same.  A task
+        parked reading or writing the stream gets ``OSError(EBADF)`` at
+        once, as from ``close()``.  Not TLS, or closed already: ``close()``.
         """
         sock = self.sock                # type: Any
         try:
             if self._tls and sock.fileno() >= 0:
+                # Another task parked reading or writing gets EBADF now, as
+                # from close(): the exchange below waits on the socket itself.
+                # A writer runs first, leaving its chunk pending (_tls_send).
+                _notify_closing(sock)
+                if self._writing:
+                    yield sleep(0)
                 yield ignore_after(timeout, _tls_shutdown(self))
         except (OSError, ValueError):
             pass                        # peer gone: nothing more to wait for
