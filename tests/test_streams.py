@@ -349,6 +349,22 @@ def test_each_line_calls_plain_and_generator_functions(run):
     assert seen[-2:] == [("plain", b"x\n"), ("plain", b"y")]
 
 
+def test_each_line_refuses_a_non_function_before_taking_a_line(run):
+    """each_line(func) with func not callable: TypeError naming it, and no
+    line taken from the stream.  (It read the first line, then failed
+    calling it: that line was lost.)"""
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            yield write(peer, b"first\nsecond\n")
+            with pytest.raises(TypeError, match="each_line.*needs a function.*str 'print'"):
+                yield stream.each_line("print")
+            return (yield stream.readline())
+
+    assert run(main()) == b"first\n"
+
+
 def test_async_def_users(run):
     """In an async def: await the methods; async for iterates over lines."""
     stream, peer = pair()

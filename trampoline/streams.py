@@ -411,11 +411,15 @@ class Stream:
         until the end of the stream (the last one may lack its newline);
         if ``func`` returns a generator or coroutine, it is run (yielded)
         before the next line is read.  Returns how many lines there were.
-        Raises like ``readline``.  In an ``async def``: ``async for line in
-        stream``.  ``func`` runs between two reads, so it may read the
-        stream itself (a body after its header line, say).
+        Raises like ``readline``; ``TypeError``, before reading, for a
+        ``func`` that is not callable.  In an ``async def``: ``async for
+        line in stream``.  ``func`` runs between two reads, so it may read
+        the stream itself (a body after its header line, say).
         """
         limit = _check_limit(limit)
+        if not callable(func):          # (before a line is taken: it would be lost)
+            raise TypeError("each_line() needs a function func(line), got %s"
+                            % _describe(func))
         count = 0
         while True:
             line = yield self._read_until(b"\n", limit, True, "each_line")
