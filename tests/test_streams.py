@@ -9,9 +9,11 @@ Tasks synchronise through data, joins, Futures and the kernel's own
 scheduling -- never through sleeps.
 """
 
+import copy
 import errno
 import logging
 import os
+import pickle
 import socket
 import struct
 import sys
@@ -217,6 +219,38 @@ def test_readline_limit_without_any_newline(run):
             return (yield stream.read(1000))
 
     assert run(main()) == b"y" * 300
+
+
+def test_read_errors_survive_pickle_and_copy(run):
+    """IncompleteReadError and LimitOverrunError, as reads raise them,
+    can be pickled (to another process) and copied, attributes and message
+    intact.  (Their args is the message alone: unpickling called
+    __init__ with it and failed with a TypeError, as did copy.copy.)"""
+    stream, peer = pair()
+
+    def main():
+        with stream:
+            yield write(peer, b"x" * 20 + b"\n" + b"12345")
+            peer.close()
+            errors = []
+            for attempt in (lambda: stream.readline(limit=10),
+                            lambda: stream.readexactly(21 + 8),
+                            lambda: stream.readuntil(b"\r\n")):
+                try:
+                    yield attempt()
+                except (LimitOverrunError, IncompleteReadError) as exc:
+                    errors.append(exc)
+            return errors
+
+    overrun, short, until = run(main())
+    assert isinstance(overrun, LimitOverrunError) and isinstance(short, IncompleteReadError)
+    assert isinstance(until, IncompleteReadError) and until.expected is None
+    for error in (overrun, short, until):
+        for twin in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
+            assert type(twin) is type(error) and str(twin) == str(error)
+            assert vars(twin) == vars(error)
+    assert short.partial == b"x" * 20 + b"\n12345" and short.expected == 29
+    assert overrun.limit == 10 and overrun.buffered == 26
 
 
 def test_readuntil_separator_split_between_packets(run):

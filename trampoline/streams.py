@@ -116,10 +116,14 @@ class IncompleteReadError(TrampolineError, EOFError):
     def __init__(self, partial: bytes, expected: Any, what: Optional[str] = None) -> None:
         self.partial = partial
         self.expected = expected
+        self._what = what
         if what is None:
             what = "%d bytes" % expected
         super().__init__("the stream ended after %d bytes, before %s"
                          % (len(partial), what))
+
+    def __reduce__(self) -> Any:        # (pickle and copy: args is the message)
+        return type(self), (self.partial, self.expected, self._what)
 
 
 class LimitOverrunError(TrampolineError, ValueError):
@@ -133,8 +137,12 @@ class LimitOverrunError(TrampolineError, ValueError):
     def __init__(self, separator: bytes, limit: int, buffered: int) -> None:
         self.limit = limit
         self.buffered = buffered
+        self._separator = bytes(separator)
         super().__init__("no %r within limit=%d bytes (%d bytes buffered; they stay "
-                         "in the stream)" % (bytes(separator), limit, buffered))
+                         "in the stream)" % (self._separator, limit, buffered))
+
+    def __reduce__(self) -> Any:
+        return type(self), (self._separator, self.limit, self.buffered)
 
 
 # ================================================================ Stream
