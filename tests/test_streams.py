@@ -605,6 +605,30 @@ def test_local_addr_of_another_family_is_an_error(run):
     run(main())
 
 
+@pytest.mark.parametrize("local_addr, error, message", [
+    (("127.0.0.1", 99999), ValueError, "local_addr: port must be an int from 0 to 65535, "
+                                       "got 99999"),
+    (("127.0.0.1", -1), ValueError, "got -1"),
+    (("127.0.0.1", True), ValueError, "got True"),
+    ("127.0.0.1", TypeError, r"local_addr must be \(host, port\), got '127.0.0.1'"),
+    (("127.0.0.1",), TypeError, r"local_addr must be \(host, port\)"),
+])
+def test_local_addr_is_checked_before_connecting(run, local_addr, error, message):
+    """A local_addr that is not (host, port) with a real port is refused,
+    naming it -- before anything is bound.  (Port 99999 bound port 34463,
+    99999 % 65536, silently; a string bound host "1" port "2"; a 1-tuple
+    raised IndexError.)"""
+    def main():
+        server, port = yield start_server(echo)
+        try:
+            with pytest.raises(error, match=message):
+                yield open_connection("127.0.0.1", port, local_addr=local_addr)
+        finally:
+            yield cancel(server)
+
+    run(main())
+
+
 def test_dns_name_is_resolved_off_the_loop(run):
     """A host name goes through getaddrinfo (in a worker thread)."""
     def main():

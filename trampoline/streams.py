@@ -862,9 +862,15 @@ def open_connection(host: str, port: int, *, ssl: Any = None,
     against ``server_hostname``, which defaults to ``host`` (failure:
     ``ssl.SSLCertVerificationError``).  ``timeout`` (seconds) bounds the
     whole thing -- look-up, connection, handshake -- and raises
-    ``TaskTimeout``.  ``local_addr``, ``(host, port)``: bind there first.
+    ``TaskTimeout``.  ``local_addr``, a ``(host, port)`` tuple: bind there
+    first (``ValueError`` for a port that is not an int from 0 to 65535).
     """
     check_port(port, "open_connection()")
+    if local_addr is not None:
+        if not isinstance(local_addr, tuple) or len(local_addr) != 2:
+            raise TypeError("open_connection(): local_addr must be (host, port), got %r"
+                            % (local_addr,))
+        check_port(local_addr[1], "open_connection(): local_addr")
     context = _client_context(ssl, server_hostname)
     if server_hostname is None:
         server_hostname = host
