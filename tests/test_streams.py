@@ -499,6 +499,32 @@ def test_close_is_immediate_and_idempotent(run):
     run(main())
 
 
+def test_close_drops_the_buffer_a_later_read_fails(run):
+    """Another task closes the stream while this one works through lines
+    it has buffered: its next readline raises OSError(EBADF), as the
+    docstring of close() says (the buffer is dropped).  (It went on
+    returning the buffered lines after the close, then failed.)"""
+    stream, peer = pair()
+
+    def closer():
+        yield stream.close()
+
+    def main():
+        with peer:
+            yield write(peer, b"one\ntwo\nthree\n")
+            first = yield stream.readline()
+            yield join((yield spawn(closer())))
+            with pytest.raises(OSError) as info:
+                yield stream.readline()
+            assert info.value.errno == errno.EBADF
+            with pytest.raises(OSError):
+                yield stream.read(3)
+            return first, repr(stream)
+
+    first, shown = run(main())
+    assert first == b"one\n" and "closed" in shown and "buffered=0" in shown
+
+
 @pytest.mark.parametrize("kind", ["stream", "pipe"])
 def test_close_fails_a_task_reading_the_stream_at_once(run, kind):
     """close() while another task waits in read(): that task gets

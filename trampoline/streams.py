@@ -558,6 +558,7 @@ class Stream:
         """
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
         if sock.fileno() >= 0:
+            self._drop_buffer()
             _notify_closing(sock)
             if self._tls:
                 try:
@@ -597,8 +598,16 @@ class Stream:
             pass                        # peer gone: nothing more to wait for
         finally:
             self._tls_pending = None
+            self._drop_buffer()
             _notify_closing(sock)
             sock.close()
+
+    def _drop_buffer(self):
+        """Closing: what is buffered is dropped, so that a read after the
+        close fails as closed instead of returning it.  (In place: a reader
+        woken with data before the close adds to this same buffer.)"""
+        if self._buffer:
+            self._buffer.clear()
 
     def __enter__(self) -> "Stream":
         return self
