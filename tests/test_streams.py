@@ -499,6 +499,23 @@ def test_close_is_immediate_and_idempotent(run):
     run(main())
 
 
+def test_write_eof_on_a_closed_stream_names_it(run):
+    """write_eof() after close(): OSError(EBADF) naming the stream, not
+    the socket's bare "[Errno 9] Bad file descriptor"."""
+    stream, peer = pair()
+
+    def main():
+        with peer:
+            stream.close()
+            with pytest.raises(OSError) as info:
+                yield stream.write_eof()
+            return info.value
+
+    error = run(main())
+    assert error.errno == errno.EBADF
+    assert "write_eof(): <Stream closed peer=" in str(error) and "is closed" in str(error)
+
+
 def test_close_drops_the_buffer_a_later_read_fails(run):
     """Another task closes the stream while this one works through lines
     it has buffered: its next readline raises OSError(EBADF), as the

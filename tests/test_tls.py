@@ -512,3 +512,32 @@ def test_aclose_while_another_task_writes_finishes_its_chunk(run):
     assert isinstance(error, OSError) and error.errno == errno.EBADF, error
     assert 0 < error.bytes_written < 8 * MiB
     assert data == b"A" * error.bytes_written
+
+
+def test_a_closed_tls_stream_says_so(run):
+    """read, readline and write on a closed TLS stream raise OSError(EBADF)
+    naming the stream and its peer, as a plain stream's do -- not the bare
+    "[Errno 9] Bad file descriptor" of the SSLSocket underneath."""
+    release = Event()
+
+    def hold(stream, address):
+        yield release.wait()
+
+    def main():
+        server, port = yield start_server(hold, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        stream.close()
+        errors = []
+        for attempt in (lambda: stream.read(10), lambda: stream.readline(),
+                        lambda: stream.write(b"x")):
+            with pytest.raises(OSError) as info:
+                yield attempt()
+            errors.append(info.value)
+        release.set()
+        yield cancel(server)
+        return errors
+
+    for error in run(main()):
+        assert error.errno == errno.EBADF
+        assert "<Stream TLS closed peer=('127.0.0.1', " in str(error), error
+        assert "is closed" in str(error)

@@ -240,6 +240,8 @@ class Stream:
         if self._new_in is not None:
             self._asking()
         if self._tls:
+            if self.sock.fileno() < 0:
+                raise self._closed_error("read")
             return _tls_receive(self.sock)
         return traps.read(self.sock, CHUNK)
 
@@ -405,6 +407,11 @@ class Stream:
             self._reading = False
         raise LimitOverrunError(separator, limit, len(buffer))
 
+    def _closed_error(self, method):
+        """The error of a stream used after close, naming it (the socket
+        alone would say "Bad file descriptor")."""
+        return OSError(errno.EBADF, "%s(): %r is closed" % (method, self))
+
     def _busy(self, method, what="read"):
         """The error of a read (or write) begun while another is under way."""
         return ResourceBusy("%s(): another %s of %r is under way; only one task may "
@@ -511,6 +518,8 @@ class Stream:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
                 _describe(data), "; encode it first" if isinstance(data, str) else ""))
+        if self.sock.fileno() < 0:
+            raise self._closed_error("write")
         if self._writing:
             # (Before any send: a second SSL_write would flush the first
             # one's pending record and slip its own bytes in after it.)
@@ -538,6 +547,8 @@ class Stream:
         if self._tls:
             raise NotImplementedError(
                 "a TLS stream cannot half-close (write_eof); close it instead")
+        if self.sock.fileno() < 0:
+            raise self._closed_error("write_eof")
         self.sock.shutdown(socket.SHUT_WR)
         return _already_done()
 
