@@ -27,7 +27,9 @@ import pytest
 
 from net_helpers import (HERE, KEY, MiB, client_context, needs_ipv6, server_context,
                          start_server, watchdog)  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import Event, Future, TaskError, cancel, join, sleep, spawn
+from trampoline import (Event, Future, TaskError, VirtualClock, cancel, current_time, join,
+                        read, sleep, spawn)
+from trampoline import streams
 from trampoline.threads import run_in_thread
 from trampoline.net import listen
 from trampoline.streams import (Stream, open_connection, open_unix_connection, serve,
@@ -324,6 +326,39 @@ def test_server_cancelled_during_a_handshake(run):
         assert open_fds() == before
 
     run(main())
+
+
+def test_a_client_that_never_finishes_its_handshake_is_dropped_in_time(run, caplog):
+    """A client that connects and never says hello does not hold its
+    connection for ever: after ``TLS_HANDSHAKE_TIMEOUT`` seconds (virtual
+    here) it is closed, with one INFO line; a client that does say hello is
+    served meanwhile and after."""
+    caplog.set_level(logging.INFO, logger="trampoline")
+
+    def main():
+        started = Future()
+        listener = listen(("127.0.0.1", 0))
+        server = yield spawn(serve(listener, echo, ssl=server_context(), ready=started))
+        yield started
+        silent = socket.create_connection(listener.getsockname())
+        silent.setblocking(False)
+        began = current_time()
+        assert (yield read(silent, 100)) == b""         # closed by the server
+        waited = current_time() - began
+        stream = yield open_connection("127.0.0.1", listener.getsockname()[1],
+                                       ssl=client_context())
+        yield stream.write(b"still serving\n")
+        echoed = yield stream.readline()
+        stream.close()
+        silent.close()
+        yield cancel(server)
+        return waited, echoed
+
+    waited, echoed = run(main(), clock=VirtualClock(autojump_threshold=0.01))
+    assert streams.TLS_HANDSHAKE_TIMEOUT <= waited < streams.TLS_HANDSHAKE_TIMEOUT + 1
+    assert echoed == b"still serving\n"
+    assert "TLS handshake with 127.0.0.1:" in caplog.text
+    assert "not finished within 60 s" in caplog.text
 
 
 def test_handshake_that_must_wait_to_write(run):

@@ -96,6 +96,10 @@ PROXY_PEEK = 536
 #: Seconds a server with ``proxy_protocol=True`` waits for a connection's
 #: PROXY header (a balancer sends it at once) before closing it.
 PROXY_HEADER_TIMEOUT = 3.0
+#: Seconds a TLS server gives a new connection's handshake before closing
+#: it (asyncio's ``ssl_handshake_timeout`` default): a client that connects
+#: and never says hello must not hold a connection for ever.
+TLS_HANDSHAKE_TIMEOUT = 60.0
 
 #: How long, at least, ``run_server``'s graceful leave waits for the first
 #: byte of a new connection before it treats it as idle (at most twice
@@ -974,7 +978,8 @@ def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], 
     ``handler(stream, address)`` -- a generator function or an ``async
     def`` -- and the stream is closed when it returns.  ``ssl``, an
     ``ssl.SSLContext`` with the server's certificate, makes every
-    connection TLS; a client whose handshake fails is logged (INFO, on the
+    connection TLS; a client whose handshake fails, or has not finished
+    within ``TLS_HANDSHAKE_TIMEOUT`` seconds, is logged (INFO, on the
     ``trampoline`` logger) and dropped, and the server goes on.
 
     ``ready`` learns the bound address (``(host, port)``: the real port,
@@ -1252,7 +1257,12 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
             stream = Stream._accepted(conn, peer)
         else:
             try:
-                stream = yield _start_stream(conn, context, accepted_from=peer)
+                stream = yield timeout_after(TLS_HANDSHAKE_TIMEOUT,
+                                             _start_stream(conn, context, accepted_from=peer))
+            except TaskTimeout:         # (first: it is a TimeoutError, an OSError)
+                log.info("TLS handshake with %s failed: not finished within %g s",
+                         _format_address(address), TLS_HANDSHAKE_TIMEOUT)
+                return
             except OSError as exc:
                 log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
                 return
