@@ -649,6 +649,19 @@ def test_listen_on_a_unix_path_too_long_says_so(tmp_path):
     assert "None" not in message
 
 
+def test_listen_takes_none_as_every_interface_and_caps_a_huge_backlog():
+    """``(None, port)`` is every IPv4 interface, as ``tcp_server`` has it (a
+    bare TypeError from bind before); a backlog over what ``listen(2)``
+    takes is capped, as the system caps it (an unnamed OverflowError
+    before); a host that is not a string is named."""
+    with listen((None, 0)) as listener:
+        assert listener.getsockname()[0] == "0.0.0.0"
+    with listen(("127.0.0.1", 0), backlog=2 ** 40) as listener:
+        assert listener.getsockname()[0] == "127.0.0.1"
+    with pytest.raises(TypeError, match=r"listen\(\): the host must be a str, got 127"):
+        listen((127, 0))
+
+
 def test_listen_never_removes_a_file_that_is_not_a_socket(tmp_path):
     """A regular file at the path: OSError(EADDRINUSE) saying it is not a
     socket; the file is untouched."""

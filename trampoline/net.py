@@ -73,13 +73,18 @@ def listen(address: Any, *, backlog: int = 1024,
     alone and ``OSError(EADDRINUSE)`` says so, naming the path, as for a
     TCP port in use.  ``SO_REUSEADDR`` is set for TCP, so a restarted
     server can bind at once; ``reuse_port`` sets ``SO_REUSEPORT`` (several
-    processes sharing one port).
+    processes sharing one port).  A host of ``""`` or ``None`` is every
+    IPv4 interface; a ``backlog`` above what the system allows is capped.
     """
     if isinstance(address, (str, bytes, os.PathLike)):
         family = socket.AF_UNIX
         address = os.fspath(address)
     elif isinstance(address, tuple) and len(address) in (2, 4):
         check_port(address[1], "listen()")
+        if address[0] is None:          # every IPv4 interface, as tcp_server's None
+            address = ("",) + address[1:]
+        elif not isinstance(address[0], (str, bytes, bytearray)):
+            raise TypeError("listen(): the host must be a str, got %r" % (address[0],))
         family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
     else:
         raise TypeError("listen() needs (host, port) or a Unix socket path, got %r" % (address,))
@@ -103,7 +108,7 @@ def listen(address: Any, *, backlog: int = 1024,
             message = "%s: cannot listen on %s" % (exc.strerror or exc, _format(address))
             raise (type(exc)(exc.errno, message) if exc.errno is not None
                    else type(exc)(message)) from None
-        sock.listen(backlog)
+        sock.listen(min(backlog, 0x7FFFFFFF))   # (the system caps it lower anyway)
         sock.setblocking(False)
     except BaseException:
         sock.close()
