@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from net_helpers import load_example, start_server, watchdog  # noqa: F401  (autouse)
-from trampoline import cancel, run, sleep
+from trampoline import Event, cancel, run, sleep
 
 from trampoline.protocols import http_server
 from trampoline.protocols.http_client import Fetcher, FetchError
@@ -154,6 +154,41 @@ def test_a_stale_kept_alive_connection_is_replaced():
             yield cancel(task)
 
     assert run(main()) == (b"ok", b"ok", 2)
+
+
+def test_a_response_to_no_request_on_an_idle_connection_is_not_the_answer():
+    """A server that sends a 408 on a kept-alive connection before it
+    closes it: the next request goes on a new connection, and its answer
+    is that of the new connection (it was the 408, read as the answer)."""
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    timed_out = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                 b"Content-Length: 0\r\n\r\n")
+    kept, said = Event(), Event()
+
+    def answer_then_time_out(stream, address):
+        yield stream.readuntil(b"\r\n\r\n")
+        yield stream.write(ok)
+        if not said.is_set():           # the first connection: 408 once kept, then close
+            yield kept.wait()
+            yield stream.write(timed_out)
+            yield stream.close()
+            said.set()
+
+    def main():
+        task, port = yield start_server(answer_then_time_out)
+        fetcher = Fetcher(connections=1, timeout=5)
+        try:
+            url = "http://127.0.0.1:%d/" % port
+            first = yield fetcher.fetch(url)
+            kept.set()
+            yield said.wait()
+            second = yield fetcher.fetch(url)
+            return first.status, second.status, second.body, fetcher.opened
+        finally:
+            fetcher.close()
+            yield cancel(task)
+
+    assert run(main()) == (200, 200, b"ok", 2)
 
 
 def test_the_command_line(site):

@@ -14,7 +14,9 @@ The idea.  Every request takes a slot of a ``Semaphore`` (at most
 ``connections`` requests, hence connections, at once) and runs under one
 deadline, connecting included.  A connection whose response left it
 reusable goes back to an idle pool keyed by (scheme, host, port); the next
-request to that place takes it, and if the server had closed it meanwhile
+request to that place takes it -- unless it has something to read already
+(the end of stream, a 408 the server sent before closing): then it is out
+of step and closed -- and if the server closed it just as the request went
 (the read finds the end of stream before any byte), tries once more on a
 new connection.
 
@@ -24,6 +26,7 @@ anything but ``FetchError`` from ``fetch`` (``get`` raises nothing).
 """
 
 import re
+import socket
 from urllib.parse import quote, urljoin, urlsplit
 
 from ..streams import open_connection
@@ -148,6 +151,9 @@ class Fetcher:
         pool = self.idle.setdefault(key, [])
         while pool:
             stream, parser = pool.pop()
+            if _spoke_out_of_turn(stream):
+                stream.close()          # a 408 sent before closing, the end, a reset
+                continue
             try:
                 response = yield self._round_trip(stream, parser, request, method)
             except (OSError, ProtocolError, _Stale):
@@ -222,6 +228,20 @@ class Fetcher:
         except FetchError as exc:
             page.error = str(exc)
         return page
+
+
+def _spoke_out_of_turn(stream):
+    """Whether an idle kept-alive connection has something to read before
+    a request is sent on it -- a response to no request (servers send a 408
+    before they close one), the end of stream, an error: it is out of step,
+    and the next response read there would not be the answer."""
+    try:                                # (the raw socket's recv: SSLSocket's takes no flags)
+        socket.socket.recv(stream.sock, 1, socket.MSG_PEEK)
+    except (BlockingIOError, InterruptedError):
+        return False                    # nothing: the connection can carry a request
+    except OSError:
+        pass
+    return True
 
 
 class _Stale(Exception):
