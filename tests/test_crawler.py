@@ -191,6 +191,34 @@ def test_a_response_to_no_request_on_an_idle_connection_is_not_the_answer():
     assert run(main()) == (200, 200, b"ok", 2)
 
 
+def test_a_redirect_to_a_utf8_location_goes_where_it_says():
+    """``Location: /caf\xc3\xa9`` (UTF-8 bytes, as servers send): the
+    next request is for /caf%C3%A9, as curl and browsers send it (the
+    bytes were read as Latin-1 and encoded again: /caf%C3%83%C2%A9)."""
+    def redirect_to_utf8(stream, address):
+        while True:
+            head = yield stream.readuntil(b"\r\n\r\n")
+            target = head.split(b" ")[1]
+            if target == b"/from":
+                yield stream.write(b"HTTP/1.1 302 Found\r\nLocation: /caf\xc3\xa9?q=\xc3\xa9\r\n"
+                                   b"Content-Length: 0\r\n\r\n")
+            else:
+                yield stream.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                                   % (len(target), target))
+
+    def main():
+        task, port = yield start_server(redirect_to_utf8)
+        fetcher = Fetcher(connections=1, timeout=5)
+        try:
+            page = yield fetcher.get("http://127.0.0.1:%d/from" % port)
+            return page.error, page.body, page.final_url.split("/", 3)[3]
+        finally:
+            fetcher.close()
+            yield cancel(task)
+
+    assert run(main()) == (None, b"/caf%C3%A9?q=%C3%A9", "caf%C3%A9?q=%C3%A9")
+
+
 def test_the_command_line(site):
     """crawler.py against http_server.py, two processes: a line per page,
     a summary, exit status 0 (a 404 is a page, not an error); against a

@@ -39,6 +39,7 @@ __all__ = ["Fetcher", "FetchError", "Page", "REDIRECTS"]
 USER_AGENT = "trampoline/0.1"
 REDIRECTS = (301, 302, 303, 307, 308)
 _UNSENDABLE = re.compile("[^\x21-\x7e]+")     # what cannot go in a request line as it is
+_PRINTABLE = "".join(map(chr, range(0x21, 0x7f)))
 
 
 class FetchError(Exception):
@@ -217,11 +218,15 @@ class Fetcher:
                 if len(page.redirects) >= self.max_redirects:
                     raise FetchError("%s: more than %d redirects" % (url, self.max_redirects))
                 page.redirects.append(page.final_url)
+                # Bytes beyond ASCII (a UTF-8 path) percent-encoded as they
+                # are, as curl and browsers do: not decoded as Latin-1 and
+                # encoded again as UTF-8.
+                location = quote(location, safe=_PRINTABLE)
                 try:
-                    page.final_url = urljoin(page.final_url, location.decode("latin-1"))
+                    page.final_url = urljoin(page.final_url, location)
                 except ValueError as exc:       # "http://[::1/x": no URL at all
                     raise FetchError("%s: bad redirect to %s: %s"
-                                     % (page.final_url, location.decode("latin-1"), exc)) from None
+                                     % (page.final_url, location, exc)) from None
             page.status = response.status
             page.headers = response.headers
             page.body = response.body
