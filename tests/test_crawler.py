@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from net_helpers import load_example, start_server, watchdog  # noqa: F401  (autouse)
-from trampoline import Event, cancel, run, sleep
+from trampoline import Event, cancel, ignore_after, run, sleep
 
 from trampoline.protocols import http_server
 from trampoline.protocols.http_client import Fetcher, FetchError
@@ -189,6 +189,38 @@ def test_a_response_to_no_request_on_an_idle_connection_is_not_the_answer():
             yield cancel(task)
 
     assert run(main()) == (200, 200, b"ok", 2)
+
+
+def test_idle_connections_to_other_sites_count_in_the_bound():
+    """``connections=1``: a request to a second site closes the idle
+    connection kept for the first (both stayed open: one idle connection
+    more per site fetched, for the fetcher's life)."""
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    ended = Event()
+
+    def answer(stream, address):
+        try:
+            while (yield stream.read(65536)):
+                yield stream.write(ok)
+        finally:
+            ended.set()
+
+    def main():
+        first, first_port = yield start_server(answer)
+        second, second_port = yield start_server(answer)
+        fetcher = Fetcher(connections=1, timeout=5)
+        try:
+            yield fetcher.fetch("http://127.0.0.1:%d/" % first_port)
+            yield fetcher.fetch("http://127.0.0.1:%d/" % second_port)
+            idle = sum(len(pool) for pool in fetcher.idle.values())
+            closed = yield ignore_after(5, ended.wait(), False)
+            return idle, closed
+        finally:
+            fetcher.close()
+            yield cancel(first)
+            yield cancel(second)
+
+    assert run(main()) == (1, True)
 
 
 def test_a_redirect_to_a_utf8_location_goes_where_it_says():

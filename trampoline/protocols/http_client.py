@@ -82,6 +82,8 @@ class Fetcher:
     def __init__(self, connections=4, timeout=10.0, max_redirects=5, user_agent=USER_AGENT):
         self.user_agent = user_agent
         self.slots = Semaphore(connections)
+        self._limit = connections
+        self._in_flight = 0             # requests holding a slot
         self.timeout = timeout
         self.max_redirects = max_redirects
         self.idle = {}                  # (scheme, host, port) -> [(stream, parser)]
@@ -99,6 +101,7 @@ class Fetcher:
         no redirects followed."""
         key, request = self._request(url, method)
         yield self.slots.acquire()
+        self._in_flight += 1
         try:
             try:
                 return (yield timeout_after(self.timeout, self._exchange(key, request, method)))
@@ -111,6 +114,7 @@ class Fetcher:
             except ValueError as exc:   # pragma: no cover - defensive: _request checked the name
                 raise FetchError("%s: %s" % (url, exc)) from None     # (IDNA's UnicodeError...)
         finally:
+            self._in_flight -= 1
             self.slots.release()
 
     def _request(self, url, method):
@@ -165,6 +169,7 @@ class Fetcher:
                 raise
             self._keep(key, stream, parser, response)
             return response
+        self._make_room()
         scheme, host, port = key
         stream = yield open_connection(host, port, ssl=True if scheme == "https" else None)
         self.opened += 1
@@ -193,6 +198,17 @@ class Fetcher:
                 raise _Stale()
             else:
                 parser.feed_eof()       # a body up to the close ends here
+
+    def _make_room(self):
+        """Close idle connections kept for other places (there is none
+        for this one) until a new connection keeps those open within
+        ``connections``."""
+        idle = sum(len(pool) for pool in self.idle.values())
+        for pool in self.idle.values():
+            while pool and idle + self._in_flight > self._limit:
+                stream, _ = pool.pop(0)
+                stream.close()
+                idle -= 1
 
     def _keep(self, key, stream, parser, response):
         if response.keep_alive and not parser.buffered and not parser.dead:
