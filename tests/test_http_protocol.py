@@ -334,6 +334,19 @@ def parse_responses(data, methods, eof=True):
     return [parser.next_response(method) for method in methods]
 
 
+def test_empty_lines_before_a_head_are_named_for_what_comes_next():
+    """Too many empty lines before a message: the error names a request's
+    first line "request line" and a response's "status line" (a client was
+    told of a request line it never received)."""
+    request_parser, response_parser = RequestParser(), ResponseParser()
+    request_parser.feed(b"\r\n" * 9 + b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    response_parser.feed(b"\r\n" * 9 + b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    with pytest.raises(ProtocolError, match="empty lines before the request line"):
+        request_parser.next_request()
+    with pytest.raises(ProtocolError, match="empty lines before the status line"):
+        response_parser.next_response("GET")
+
+
 def test_responses_by_length_chunked_and_close():
     data = (b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
             b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nno\r\n0\r\n\r\n"

@@ -220,6 +220,8 @@ class _Parser:
     """What request and response parsing share: the buffer, the head, the
     body framings.  Subclasses parse the start line and decide the framing."""
 
+    _start_line = "start line"      # what errors call it: "request line"...
+
     def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
                  max_body=MAX_BODY):
         self.max_line = max_line
@@ -313,8 +315,8 @@ class _Parser:
             self._empty_lines += 1
             if self._empty_lines > MAX_EMPTY_LINES:
                 self._start = start
-                self._fail(400, "more than %d empty lines before the request line"
-                           % MAX_EMPTY_LINES)
+                self._fail(400, "more than %d empty lines before the %s"
+                           % (MAX_EMPTY_LINES, self._start_line))
         self._start = start
         # Where the head ends: the first empty line, CRLF or bare LF.  The
         # common CRLF case is one find; "\n\n" is looked for only before it.
@@ -602,6 +604,8 @@ class RequestParser(_Parser):
     ``max_head`` and ``max_headers`` (431), ``max_body`` (413).
     """
 
+    _start_line = "request line"
+
     def next_request(self):
         """The next complete ``Request``, or ``None`` if more bytes are
         needed (or the peer closed cleanly between requests).  Raises
@@ -698,6 +702,8 @@ class ResponseParser(_Parser):
     responses (1xx) are skipped.  A response with neither length nor
     chunking runs until the close: ``feed_eof()`` completes it.
     """
+
+    _start_line = "status line"
 
     def __init__(self, **limits):
         limits.setdefault("max_body", 16 << 20)
