@@ -446,6 +446,29 @@ def test_connect_time_questions(kv):
     assert dict(zip(hello[::2], hello[1::2]))[b"proto"] == 2
 
 
+# Words Redis quotes in its errors, with C's %s: up to the first NUL byte.
+QUOTED_WORDS = [
+    ["FOO\0BAR", "a\0b", "c"], ["FOO", "a\0" + "b" * 200, "c" * 200], ["SET", "k", "v"],
+    ["EXPIRE", "k", "1", "N\0X"], ["CLIENT", "FOO\0x"], ["CONFIG", "FOO\0x"],
+    ["HELLO", "3", "FOO\0x"], ["HELLO", "2", "x" * 300],
+]
+
+
+def test_errors_quote_words_up_to_a_nul_as_redis_does(kv):
+    """A word with a NUL byte is quoted up to the NUL, as Redis 7's %s
+    prints it (the length budget of "with args beginning with" counts
+    what is shown); HELLO quotes its bad option whole, however long."""
+    assert kv.call(*QUOTED_WORDS) == [
+        ReplyError("ERR unknown command 'FOO', with args beginning with: 'a' 'c' "),
+        ReplyError("ERR unknown command 'FOO', with args beginning with: 'a' '%s' " % ("c" * 124)),
+        "OK",
+        ReplyError("ERR Unsupported option N"),
+        ReplyError("ERR unknown subcommand 'FOO'. Try CLIENT HELP."),
+        ReplyError("ERR unknown subcommand 'FOO'. Try CONFIG HELP."),
+        ReplyError("ERR Syntax error in HELLO option 'FOO'"),
+        ReplyError("ERR Syntax error in HELLO option '%s'" % ("x" * 300))]
+
+
 def expected_outcome(data):
     """What the server must answer ``data`` with, by the sans-I/O parser:
     (number of commands answered, the protocol error or None)."""
@@ -774,6 +797,19 @@ def test_resp3_replies_match_a_real_redis_word_for_word(server, redis):
         for conn in (ours, theirs):
             assert ReplyParser().feed(raw_reply(conn, ["HELLO", "2"]))[0][5] == 2
         assert raw_reply(ours, ["GET", "nope"]) == raw_reply(theirs, ["GET", "nope"]) == b"$-1\r\n"
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_errors_quote_words_as_a_real_redis_does(server, redis):
+    """The words with NUL bytes, and HELLO's long option: the same error
+    bytes from redis-server and from ours."""
+    ours = Connection(("127.0.0.1", server))
+    theirs = Connection(redis, socket.AF_UNIX)
+    try:
+        for command in [["FLUSHDB"]] + QUOTED_WORDS:
+            assert raw_reply(ours, command) == raw_reply(theirs, command), command
     finally:
         ours.close()
         theirs.close()

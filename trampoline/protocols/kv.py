@@ -360,7 +360,7 @@ class Store:
         for option in args[3:]:
             upper = option.upper()
             if upper not in (b"NX", b"XX", b"GT", b"LT"):
-                return encode_error(b"ERR Unsupported option " + option)
+                return encode_error(b"ERR Unsupported option " + _c_string(option))
             flags.add(upper)
         if b"NX" in flags and len(flags) > 1:
             return encode_error("ERR NX and XX, GT or LT options at the same time "
@@ -455,7 +455,8 @@ class Store:
                         return CLIENT_NAME_ERROR
                     i += 2
                 else:
-                    return encode_error(b"ERR Syntax error in HELLO option '%s'" % args[i][:128])
+                    return encode_error(b"ERR Syntax error in HELLO option '%s'"
+                                        % _c_string(args[i]))
             if user is not None and user != b"default":     # no users but the default one
                 return encode_error("WRONGPASS invalid username-password pair "
                                     "or user is disabled.")
@@ -549,14 +550,19 @@ CLIENT_NAME_ERROR = encode_error("ERR Client names cannot contain spaces, newlin
                                  "or special characters.")
 
 
+def _c_string(data):
+    """``data`` as Redis quotes it in an error (C's ``%s``): up to its first NUL byte."""
+    return data.partition(b"\0")[0]
+
+
 def unknown_command(args):
     shown = b""
     for arg in args[1:]:
         if len(shown) >= 128:
             break
-        shown += b"'%s' " % arg[:128 - len(shown)]
+        shown += b"'%s' " % _c_string(arg)[:128 - len(shown)]
     return encode_error(b"ERR unknown command '%s', with args beginning with: %s"
-                        % (args[0][:128], shown))
+                        % (_c_string(args[0])[:128], shown))
 
 
 def wrong_arity(name):
@@ -565,7 +571,7 @@ def wrong_arity(name):
 
 def unknown_subcommand(args):
     return encode_error(b"ERR unknown subcommand '%s'. Try %s HELP."
-                        % (args[1][:128], args[0].upper()))
+                        % (_c_string(args[1])[:128], args[0].upper()))
 
 
 # ================================================================ glob patterns
