@@ -446,6 +446,20 @@ def test_connect_time_questions(kv):
     assert dict(zip(hello[::2], hello[1::2]))[b"proto"] == 2
 
 
+CONFIG_NAMES = [["CONFIG", "GET", "SAVE"], ["CONFIG", "GET", "Save", "save"],
+                ["CONFIG", "GET", "sa\\ve"], ["config", "get", "APPENDONLY", "nosuch"],
+                ["CONFIG", "GET", "SAV*"], ["CONFIG", "GET", "sav?", "SAVE"]]
+
+
+def test_config_get_answers_a_name_as_the_client_spelled_it(kv):
+    """CONFIG GET NAME (no * ? [ in it) looks the name up and answers it as
+    asked, first spelling first, as Redis does; a pattern answers the
+    names it matches, in lower case; ``sa\\ve`` is no name at all."""
+    assert kv.call(*CONFIG_NAMES) == [
+        [b"SAVE", b""], [b"Save", b""], [], [b"APPENDONLY", b"no"], [b"save", b""],
+        [b"save", b""]]
+
+
 # Words Redis quotes in its errors, with C's %s: up to the first NUL byte.
 QUOTED_WORDS = [
     ["FOO\0BAR", "a\0b", "c"], ["FOO", "a\0" + "b" * 200, "c" * 200], ["SET", "k", "v"],
@@ -809,6 +823,19 @@ def test_errors_quote_words_as_a_real_redis_does(server, redis):
     theirs = Connection(redis, socket.AF_UNIX)
     try:
         for command in [["FLUSHDB"]] + QUOTED_WORDS:
+            assert raw_reply(ours, command) == raw_reply(theirs, command), command
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_config_get_names_as_a_real_redis(server, redis):
+    """CONFIG GET of names spelt in capitals, and of patterns: the same
+    reply bytes from redis-server and from ours."""
+    ours = Connection(("127.0.0.1", server))
+    theirs = Connection(redis, socket.AF_UNIX)
+    try:
+        for command in CONFIG_NAMES:
             assert raw_reply(ours, command) == raw_reply(theirs, command), command
     finally:
         ours.close()

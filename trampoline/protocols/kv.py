@@ -57,6 +57,7 @@ SWEEP_INTERVAL = 0.1
 CONFIG = {b"save": b"", b"appendonly": b"no", b"databases": b"1"}
 
 _INTEGER = re.compile(rb"-?[1-9][0-9]{0,18}|0").fullmatch
+_GLOB_CHARS = re.compile(rb"[*?[]").search
 
 
 def to_int(data):
@@ -493,12 +494,21 @@ class Store:
             return unknown_subcommand(args)
         if len(args) < 3:
             return wrong_arity(b"config|get")
-        patterns = [glob_matcher(pattern.lower()) for pattern in args[2:]]
-        found = []
-        for name, value in CONFIG.items():
-            if any(match(name) for match in patterns):
-                found.append((name, encode_bulk(value)))
-        return encode_map(found, _resp3(session))
+        # As Redis: a word without * ? [ is a name, looked up and answered
+        # as the client spelled it; a pattern answers the names it matches.
+        found = {}                              # name -> as the reply spells it
+        for pattern in args[2:]:
+            lower = pattern.lower()
+            if _GLOB_CHARS(pattern) is None:
+                if lower in CONFIG:
+                    found.setdefault(lower, pattern)
+            else:
+                match = glob_matcher(lower)
+                for name in CONFIG:
+                    if match(name):
+                        found.setdefault(name, name)
+        return encode_map([(found[name], encode_bulk(value)) for name, value in CONFIG.items()
+                           if name in found], _resp3(session))
 
     def cmd_client(self, args, session):
         """``CLIENT SETNAME|GETNAME|SETINFO|ID ...``: the connection's name and id."""
