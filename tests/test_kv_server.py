@@ -840,3 +840,16 @@ def test_config_get_names_as_a_real_redis(server, redis):
     finally:
         ours.close()
         theirs.close()
+
+
+def test_reply_parser_reads_what_a_real_redis_says_in_resp3(redis):
+    """ReplyParser, the client's half, on a real redis-server after HELLO 3:
+    CLIENT INFO's verbatim string is its text, SUBSCRIBE's push a list."""
+    conn = Connection(redis, socket.AF_UNIX)
+    try:
+        hello, info = conn.call(["HELLO", "3"], ["CLIENT", "INFO"])
+        assert hello[b"proto"] == 3
+        assert info.startswith(b"id=%d " % hello[b"id"]) and b" resp=3" in info
+        assert conn.call(["SUBSCRIBE", "news"]) == [[b"subscribe", b"news", 1]]
+    finally:
+        conn.close()

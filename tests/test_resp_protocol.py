@@ -330,7 +330,23 @@ def test_reply_parser_reads_every_reply_type_in_pieces():
         assert parser.feed(data[:cut]) + parser.feed(data[cut:]) == expected, cut
 
 
-@pytest.mark.parametrize("data", [b"?x\r\n", b":x\r\n", b"$3\r\nabcd\r\n", b"*y\r\n"])
+def test_reply_parser_reads_resp3s_verbatim_strings_big_numbers_blob_errors_and_pushes():
+    """The RESP3 types Redis 7 sends that RESP2 has no word for: a
+    verbatim string (INFO, CLIENT INFO) is its text, a big number an int,
+    a blob error a ReplyError, a push (what a subscriber gets) a list;
+    split anywhere, the same replies."""
+    data = (b"=15\r\ntxt:Some string\r\n(3492890328409238509324850943850943825024385\r\n"
+            b"(-1\r\n!21\r\nSYNTAX invalid syntax\r\n>3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n")
+    expected = [b"Some string", 3492890328409238509324850943850943825024385, -1,
+                ReplyError("SYNTAX invalid syntax"), [b"subscribe", b"ch", 1]]
+    assert ReplyParser().feed(data) == expected
+    for cut in range(len(data) + 1):
+        parser = ReplyParser()
+        assert parser.feed(data[:cut]) + parser.feed(data[cut:]) == expected, cut
+
+
+@pytest.mark.parametrize("data", [b"?x\r\n", b":x\r\n", b"$3\r\nabcd\r\n", b"*y\r\n", b"(1.5\r\n",
+                                  b"=3\r\nabcd\r\n"])
 def test_reply_parser_refuses_what_is_not_resp(data):
     with pytest.raises(ProtocolError):
         ReplyParser().feed(data)

@@ -65,6 +65,8 @@ class ProtocolError(ValueError):
         self.commands = list(commands)
 
 
+_BIG_NUMBER = re.compile(rb"[-+]?[0-9]+").fullmatch
+
 # Header numbers: "*3", "$5".  The common ones come from this table (one
 # dict lookup instead of checking digits and calling int()); the rest go
 # through _strict_int, which refuses what Redis refuses: "+1", " 1", "01",
@@ -435,7 +437,10 @@ class ReplyParser:
     Each reply is a ``str`` (status: ``+OK`` is ``"OK"``), a ``ReplyError``,
     an ``int``, ``bytes`` (a bulk string), ``None`` (nil) or a ``list``
     (arrays nest); RESP3's null is ``None``, a map a ``dict``, a set a
-    ``list``, a boolean a ``bool``, a double a ``float``.  Incomplete input is kept for the next call; a reply
+    ``list``, a boolean a ``bool``, a double a ``float``, a big number an
+    ``int``, a verbatim string ``bytes`` (its text, without the ``txt:``
+    format), a blob error a ``ReplyError``, a push (``>``, what Redis 7
+    sends a subscriber) a ``list``.  Incomplete input is kept for the next call; a reply
     that is not RESP raises ``ProtocolError``.  Re-parses an unfinished
     reply from its start on each call: fine for a client's replies.
     """
@@ -499,13 +504,18 @@ class ReplyParser:
             return line.decode("utf-8", "replace"), after
         if kind == 0x2d:                # -
             return ReplyError(line.decode("utf-8", "replace")), after
+        if kind == 0x28:                # ( (RESP3 big number): an int
+            if _BIG_NUMBER(line) is None:
+                raise ProtocolError("Protocol error: bad number %r in reply" % line,
+                                    self._offset + pos)
+            return int(line), after
         number = _strict_int(line)
         if number is None:
             raise ProtocolError("Protocol error: bad number %r in reply" % line,
                                 self._offset + pos)
         if kind == 0x3a:                # :
             return number, after
-        if kind == 0x24:                # $
+        if kind == 0x24 or kind == 0x3d or kind == 0x21:   # $, = (verbatim), ! (blob error)
             if number < 0:
                 return None, after
             if after + number + 2 > len(buf):
@@ -513,8 +523,13 @@ class ReplyParser:
             if not buf.startswith(b"\r\n", after + number):
                 raise ProtocolError("Protocol error: bulk reply not followed by CRLF",
                                     self._offset + after + number)
-            return buf[after:after + number], after + number + 2
-        if kind == 0x2a:                # *
+            data = buf[after:after + number]
+            if kind == 0x3d:
+                data = data[4:]         # "txt:" or "mkd:", the format
+            elif kind == 0x21:
+                data = ReplyError(data.decode("utf-8", "replace"))
+            return data, after + number + 2
+        if kind == 0x2a or kind == 0x3e:    # *, > (RESP3 push)
             if number < 0:
                 return None, after
             return self._parse_items(buf, after, line, 1)
