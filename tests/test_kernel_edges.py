@@ -450,3 +450,45 @@ def test_an_instrument_added_while_running_sees_the_steps_and_a_trap_hook_is_ref
             kernel.add_instrument(Traps())
         kernel.run(main())
     assert steps.steps == [("main", True)]
+
+
+@pytest.mark.parametrize("primitive", ["Event", "Queue", "Semaphore", "Future"])
+def test_a_wait_whose_park_comes_as_the_budget_runs_out_is_not_missed(primitive):
+    """A task checks that it must wait (``Event.wait``: the flag is clear)
+    and yields its ``park`` just as its budget of traps runs out.  Deferred
+    to the back of the ready queue, the park came after the wake-up of the
+    task queued behind it (``set``, ``put``, ``release``), which found
+    nobody waiting: the task waited for ever.  A park is performed at once."""
+    from trampoline import Event, Future, Queue, Semaphore, TaskTimeout, timeout_after
+    from trampoline.kernel import BUDGET
+
+    make, wait, wake = {
+        "Event": (Event, lambda e: e.wait(), lambda e: e.set()),
+        "Queue": (Queue, lambda q: q.get(), lambda q: q.put_nowait("item")),
+        "Semaphore": (lambda: Semaphore(0), lambda s: s.acquire(), lambda s: s.release()),
+        "Future": (Future, lambda f: f.wait(), lambda f: f.set_result("done")),
+    }[primitive]
+
+    def waiter(traps_before, thing):
+        for _ in range(traps_before):
+            yield current()                 # each uses one of the budget's traps
+        yield wait(thing)
+
+    def waker(thing):
+        wake(thing)
+        yield sleep(0)
+
+    def main():
+        missed = []
+        for traps_before in range(BUDGET + 3):
+            thing = make()
+            task = yield spawn(waiter(traps_before, thing))
+            yield spawn(waker(thing))       # runs right after the waiter's first step
+            try:
+                yield timeout_after(1, join(task))
+            except TaskTimeout:
+                missed.append(traps_before)
+                yield cancel(task)
+        return missed
+
+    assert run(main(), clock=VirtualClock()) == []

@@ -39,7 +39,8 @@ an item, bytes already read for it -- goes back where it came from (its
 ``_woken``: the next waiter, the descriptor's pushback).  Nothing is lost.
 
 Every trap is a cancellation point.  A task that uses up its budget goes to
-the back of the ready queue with its next trap not yet performed; a
+the back of the ready queue with its next trap not yet performed -- but a
+``park``, whose task has just seen that it must wait, is performed; a
 cancellation that arrives meanwhile drops that trap (nothing was done) and
 is thrown in at its ``yield``.  An alarm (``set_alarm``, under every
 timeout) is *level-triggered*: once it has gone off it is thrown in at every
@@ -268,10 +269,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         kernel._exit(task, None, error)
                         break
                     budget -= 1
-                    if not budget:
-                        # Fair share used: to the back of the queue, this
-                        # trap not yet performed -- a cancellation point.
-                        kernel._defer(task, trap)
+                    if budget <= 0 and type(trap) is not park:  # (see "Cancellation")
+                        kernel._defer(task, trap)     # fair share used: to the back
                         break
                 kind = type(trap)
                 try:
