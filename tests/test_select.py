@@ -18,6 +18,7 @@ import trampoline
 from trampoline import (Cancelled, Event, Kernel, Lock, Queue, TaskError, TaskTimeout, call,
                         cancel, join, read, read_wait, run, select, shield, sleep, spawn,
                         timeout_after)
+from trampoline.kernel import BUDGET
 from trampoline.traps import current_kernel
 
 SELECTORS = {
@@ -571,3 +572,30 @@ def test_shield_of_a_trap():
 def test_select_and_shield_are_exported():
     assert trampoline.select is select
     assert trampoline.shield is shield
+
+
+# ====================================== select across the end of a budget
+
+def test_select_cancelled_while_spawning_its_branches_leaves_no_branch():
+    """More branches than a task's budget of traps: the selecting task goes
+    to the back of the ready queue in the middle of spawning them, and is
+    cancelled there.  The branches spawned so far are cancelled too."""
+    log = []
+
+    def selector():
+        yield select(*[never(log, "branch") for _ in range(BUDGET + 10)])
+
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        s = yield spawn(selector())
+        yield sleep(0)                  # s runs, and stops half-way through its spawns
+        assert 0 < len(k._tasks) - 2 < BUDGET + 10
+        yield cancel(s, wait=False)
+        with pytest.raises(TaskError):
+            yield join(s)
+        assert s.cancelled
+        assert other_tasks(k, me) == []
+        return len(log)
+
+    assert 0 < run(main()) < BUDGET + 10

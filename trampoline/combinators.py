@@ -95,9 +95,11 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
                     yield cancel(task, wait=False)
             decided.wake(1)
 
-    for index, item in enumerate(branches):
-        tasks.append((yield spawn(branch(index, item), name="select branch %d" % index)))
     try:
+        # (Spawning many may use up this task's budget: it can be cancelled
+        # at a spawn, with branches already running.)
+        for index, item in enumerate(branches):
+            tasks.append((yield spawn(branch(index, item), name="select branch %d" % index)))
         if not outcome:
             yield park(decided)
     finally:
