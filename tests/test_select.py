@@ -599,3 +599,25 @@ def test_select_cancelled_while_spawning_its_branches_leaves_no_branch():
         return len(log)
 
     assert 0 < run(main()) < BUDGET + 10
+
+
+def test_select_won_while_spawning_its_branches_cancels_the_rest():
+    """A branch that finishes at once wins while the selecting task, out of
+    budget, has not spawned every branch yet.  The branches spawned after
+    the win lose too: select returns, it does not wait for them for ever."""
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        release = Event()               # (lets the losers end if select hangs)
+        s = yield spawn(select(value("won"), *[after(release, "lost")
+                                               for _ in range(BUDGET + 10)]))
+        try:
+            result = yield timeout_after(10, join(s))
+        except TaskTimeout:
+            release.set()
+            yield join(s)
+            raise AssertionError("select waited for branches nobody cancelled")
+        assert other_tasks(k, me) == []
+        return result
+
+    assert trampoline.run(main(), clock=trampoline.VirtualClock()) == (0, "won")

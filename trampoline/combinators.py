@@ -78,6 +78,7 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     decided = WaitQueue(keep=True)      # woken with the result: keep it
     outcome = []                        # type: List[Tuple[int, Any, Optional[BaseException]]]
     tasks = []                          # type: List[Task]
+    cancelled = []                      # type: List[Task]  # those sent their cancel
 
     def branch(index, item):
         try:
@@ -90,15 +91,19 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
             result = (index, value, None)
         if not outcome:                 # first to finish: the others lose at once
             outcome.append(result)
-            for task in tasks:
-                if task is not tasks[index]:
+            for task in tasks:          # (those spawned later: select cancels them)
+                if task is not tasks[index] and task not in cancelled:
                     yield cancel(task, wait=False)
+                    cancelled.append(task)
             decided.wake(1)
 
     try:
         # (Spawning many may use up this task's budget: it can be cancelled
         # at a spawn, with branches already running.)
+        # A branch may even win meanwhile: the rest are not spawned then.
         for index, item in enumerate(branches):
+            if outcome:
+                break
             tasks.append((yield spawn(branch(index, item), name="select branch %d" % index)))
         if not outcome:
             yield park(decided)
@@ -109,9 +114,10 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
             for task in tasks:
                 if not task.done:
                     try:
-                        if outcome:
+                        if task in cancelled or (outcome and task is tasks[outcome[0][0]]):
                             yield join(task)
                         else:
+                            cancelled.append(task)
                             yield cancel(task)
                     except TaskError:
                         pass
