@@ -621,3 +621,38 @@ def test_select_won_while_spawning_its_branches_cancels_the_rest():
         return result
 
     assert trampoline.run(main(), clock=trampoline.VirtualClock()) == (0, "won")
+
+
+def test_select_cancelled_as_a_branch_wins_returns_the_item_then_the_cancel():
+    """An item is put (a get() branch is woken with it) and the selecting
+    task is cancelled, in one step: the branch runs first and wins with the
+    item.  select returns it; the cancellation comes at the next blocking
+    trap.  (It raised Cancelled, and the item was gone.)"""
+    log = []
+
+    def selector(q):
+        result = yield select(q.get(), never())
+        log.append(("select returned", result))
+        try:
+            yield sleep(0)
+        except Cancelled:
+            log.append("then cancelled")
+            raise
+
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        q = Queue()
+        s = yield spawn(selector(q))
+        yield until(lambda: len(k._tasks) == 4)
+        yield parked(*other_tasks(k, me))
+        q.put_nowait("item")
+        yield cancel(s, wait=False)
+        with pytest.raises(TaskError):
+            yield join(s)
+        assert s.cancelled
+        assert other_tasks(k, me) == []
+        return q.qsize()
+
+    assert run(main()) == 0
+    assert log == [("select returned", (0, "item")), "then cancelled"]

@@ -26,7 +26,7 @@ from typing import Any, Generator, List, Optional, Tuple
 from .errors import Cancelled, TaskError
 from .kernel import WaitQueue, current_task, running_kernel
 from .task import Task
-from .traps import cancel, join, park, spawn
+from .traps import cancel, current, join, park, spawn
 
 __all__ = ["select", "shield", "disable_cancellation"]
 
@@ -70,8 +70,9 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     objects) to complete and return its position and result; the others are
     cancelled, and have finished when ``select`` returns.  If the first to
     complete raised, ``select`` raises that.  If the caller is cancelled
-    after a branch won, it still gets the result, and the cancellation at
-    its next blocking trap.
+    as or after a branch wins -- even while ``select`` is cancelling the
+    others -- it still gets the result (an item taken is not lost), and the
+    cancellation at its next blocking trap.
     """
     if not branches:
         raise ValueError("select() needs at least one trap or coroutine")
@@ -79,6 +80,7 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     outcome = []                        # type: List[Tuple[int, Any, Optional[BaseException]]]
     tasks = []                          # type: List[Task]
     cancelled = []                      # type: List[Task]  # those sent their cancel
+    interrupted = None                  # type: Optional[Cancelled]
 
     def branch(index, item):
         try:
@@ -107,6 +109,8 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
             tasks.append((yield spawn(branch(index, item), name="select branch %d" % index)))
         if not outcome:
             yield park(decided)
+    except Cancelled as exc:
+        interrupted = exc               # (a branch may win yet: see below)
     finally:
         # The losers have been cancelled (or, if we were, are now): wait
         # until each has finished its cleanup; what arrives meanwhile waits.
@@ -121,6 +125,15 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
                             yield cancel(task)
                     except TaskError:
                         pass
+    if interrupted is not None:
+        if not outcome:
+            raise interrupted
+        # A branch won as we were cancelled: what it got (an item, a
+        # datagram) is returned, not lost; a cancel comes again at the next
+        # blocking trap (a timeout's alarm does so by itself).
+        me = yield current()
+        if interrupted is me.last_cancel:
+            yield cancel(me, wait=False, exception=interrupted)
     index, value, error = outcome[0]    # (the winner's)
     if error is not None:
         raise error
