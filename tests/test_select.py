@@ -656,3 +656,40 @@ def test_select_cancelled_as_a_branch_wins_returns_the_item_then_the_cancel():
 
     assert run(main()) == 0
     assert log == [("select returned", (0, "item")), "then cancelled"]
+
+
+def _cleanup_fails(error):
+    try:
+        yield Event().wait()
+    finally:
+        raise error
+
+
+def test_select_loser_whose_cleanup_fails_is_not_swallowed():
+    """A loser that fails as it is cancelled (its cleanup raises): select
+    raises that error, as trio's nursery would.  It returned the winner's
+    value as if nothing had happened -- even for a SystemExit."""
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        with pytest.raises(OSError, match="cleanup failed"):
+            yield select(_cleanup_fails(OSError("cleanup failed")), value("won"))
+        with pytest.raises(SystemExit):
+            yield select(_cleanup_fails(SystemExit(3)), value("won"))
+        assert other_tasks(k, me) == []
+
+    run(main())
+
+
+def test_select_winner_and_loser_fail_the_winners_error_is_raised_the_losers_logged(caplog):
+    def fails_now():
+        raise KeyError("winner")
+        yield  # pragma: no cover
+
+    def main():
+        with pytest.raises(KeyError, match="winner"):
+            yield select(_cleanup_fails(OSError("loser")), fails_now())
+
+    run(main())
+    logged = [r for r in caplog.records if r.exc_info and isinstance(r.exc_info[1], OSError)]
+    assert len(logged) == 1 and "select branch 0" in logged[0].getMessage()

@@ -20,6 +20,7 @@ timeout that has expired interrupts *every* blocking trap in its scope.
 Built from traps, and the kernel's public ``defer_cancellation``.
 """
 
+import logging
 from types import CoroutineType, GeneratorType, coroutine
 from typing import Any, Generator, List, Optional, Tuple
 
@@ -29,6 +30,8 @@ from .task import Task
 from .traps import cancel, current, join, park, spawn
 
 __all__ = ["select", "shield", "disable_cancellation"]
+
+log = logging.getLogger("trampoline")
 
 
 class disable_cancellation:
@@ -69,9 +72,11 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     Wait for the first of ``branches`` (traps, generators or coroutine
     objects) to complete and return its position and result; the others are
     cancelled, and have finished when ``select`` returns.  If the first to
-    complete raised, ``select`` raises that.  If the caller is cancelled
-    as or after a branch wins -- even while ``select`` is cancelling the
-    others -- it still gets the result (an item taken is not lost), and the
+    complete raised, ``select`` raises that; if it returned but a loser
+    failed as it was cancelled (its cleanup raised), ``select`` raises the
+    loser's error (and logs any more).  If the caller is cancelled as or
+    after a branch wins -- even while ``select`` is cancelling the others --
+    it still gets the result (an item taken is not lost), and the
     cancellation at its next blocking trap.
     """
     if not branches:
@@ -91,8 +96,8 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
             result = (index, None, exc)
         else:
             result = (index, value, None)
-        if not outcome:                 # first to finish: the others lose at once
-            outcome.append(result)
+        outcome.append(result)          # (a loser's too: its cleanup may have failed)
+        if len(outcome) == 1:           # first to finish: the others lose at once
             for task in tasks:          # (those spawned later: select cancels them)
                 if task is not tasks[index] and task not in cancelled:
                     yield cancel(task, wait=False)
@@ -135,6 +140,14 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
         if interrupted is me.last_cancel:
             yield cancel(me, wait=False, exception=interrupted)
     index, value, error = outcome[0]    # (the winner's)
+    # A loser that failed, not as cancelled (its cleanup raised): its error
+    # is raised if the winner's is not; any other is logged, never dropped.
+    failed = [(i, failure) for i, _, failure in outcome[1:] if failure is not None]
+    if error is None and failed:
+        error = failed.pop(0)[1]
+    for i, failure in failed:
+        log.error("select branch %d failed after another had won (select raised the "
+                  "first error)", i, exc_info=(type(failure), failure, failure.__traceback__))
     if error is not None:
         raise error
     return index, value
