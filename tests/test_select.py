@@ -8,6 +8,7 @@ raises.  shield: the work runs to completion although the caller is
 cancelled, and the caller's cancellation is delivered afterwards.
 """
 
+import gc
 import selectors
 import socket
 import time
@@ -693,3 +694,21 @@ def test_select_winner_and_loser_fail_the_winners_error_is_raised_the_losers_log
     run(main())
     logged = [r for r in caplog.records if r.exc_info and isinstance(r.exc_info[1], OSError)]
     assert len(logged) == 1 and "select branch 0" in logged[0].getMessage()
+
+
+def test_select_loser_coroutine_that_never_started_is_closed(recwarn):
+    """A branch that wins at once cancels the others before they start: an
+    ``async def`` loser's coroutine is closed, not left for the garbage
+    collector to warn "coroutine ... was never awaited"."""
+    async def fast():
+        return "fast"
+
+    async def slow():
+        await sleep(1)
+
+    def main():
+        return (yield select(fast(), slow()))
+
+    assert run(main()) == (0, "fast")
+    gc.collect()
+    assert [str(w.message) for w in recwarn if "never awaited" in str(w.message)] == []

@@ -130,6 +130,9 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
                             yield cancel(task)
                     except TaskError:
                         pass
+        for index, item in enumerate(branches):
+            if type(item) is CoroutineType and (index >= len(tasks) or tasks[index].done):
+                item.close()            # never started, if it lost first: no "never awaited"
     if interrupted is not None:
         if not outcome:
             raise interrupted
