@@ -712,3 +712,28 @@ def test_select_loser_coroutine_that_never_started_is_closed(recwarn):
     assert run(main()) == (0, "fast")
     gc.collect()
     assert [str(w.message) for w in recwarn if "never awaited" in str(w.message)] == []
+
+
+def test_select_and_shield_name_a_bad_argument():
+    """A Task (asyncio.shield takes one), a function not called, a number:
+    TypeError naming select's branch or shield, before anything runs.
+    (shield's said "task 3 _perform yielded Task ...".)"""
+    def work():
+        yield sleep(0)
+
+    def main():
+        me = yield trampoline.current()
+        k = yield current_kernel()
+        t = yield spawn(work())
+        with pytest.raises(TypeError, match=r"shield\(\) needs .* the task .*join\(task\)"):
+            yield shield(t)
+        with pytest.raises(TypeError, match=r"select\(\) branch 1 needs .* the task"):
+            yield select(sleep(1), t)
+        with pytest.raises(TypeError, match=r"shield\(\) needs .* the function .*work itself"):
+            yield shield(work)
+        with pytest.raises(TypeError, match=r"select\(\) branch 0 needs .* got int 5"):
+            yield select(5)
+        assert other_tasks(k, me) == [t]
+        yield join(t)
+
+    run(main())

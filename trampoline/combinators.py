@@ -27,7 +27,7 @@ from typing import Any, Generator, List, Optional, Tuple
 from .errors import Cancelled, TaskError
 from .kernel import WaitQueue, current_task, running_kernel
 from .task import Task
-from .traps import cancel, current, join, park, spawn
+from .traps import Trap, cancel, current, join, park, spawn
 
 __all__ = ["select", "shield", "disable_cancellation"]
 
@@ -81,6 +81,8 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     """
     if not branches:
         raise ValueError("select() needs at least one trap or coroutine")
+    for index, item in enumerate(branches):
+        _check_work(item, "select() branch %d" % index)
     decided = WaitQueue(keep=True)      # woken with the result: keep it
     outcome = []                        # type: List[Tuple[int, Any, Optional[BaseException]]]
     tasks = []                          # type: List[Task]
@@ -156,6 +158,24 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     return index, value
 
 
+def _check_work(item, who):
+    """A generator, coroutine, trap or awaitable; else a TypeError naming
+    ``who`` (checked before anything is spawned)."""
+    kind = type(item)
+    if kind is GeneratorType or kind is CoroutineType or isinstance(item, Trap) or (
+            hasattr(kind, "__await__") and not isinstance(item, type)):
+        return
+    if isinstance(item, Task):
+        raise TypeError("%s needs a generator, coroutine or trap, got the task %r; to wait "
+                        "for a task, give join(task) (cancelling the caller never cancels "
+                        "the task it joins)" % (who, item))
+    if callable(item):
+        raise TypeError("%s needs a generator, coroutine or trap, got the function %s "
+                        "itself; call it" % (who, getattr(item, "__qualname__", item)))
+    raise TypeError("%s needs a generator, coroutine or trap, got %s %r"
+                    % (who, kind.__name__, item))
+
+
 def _perform(trap):
     """A generator that performs one trap: a trap made into a task."""
     return (yield trap)
@@ -169,6 +189,7 @@ def shield(coro: Any) -> Generator[Any, Any, Any]:
     even if the calling task is cancelled; return its result (or raise its
     exception), and only then deliver the caller's cancellation.
     """
+    _check_work(coro, "shield()")
     if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
         coro = _perform(coro)
     task = yield spawn(coro)
