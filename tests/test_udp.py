@@ -104,3 +104,14 @@ def test_udp_socket_options_and_errors():
     with udp_socket(("127.0.0.1", 0), reuse_port=True) as first:
         with udp_socket(first.getsockname(), reuse_port=True) as second:
             assert second.getsockname() == first.getsockname()
+
+
+def test_udp_socket_bad_host_names_the_address():
+    """A host that is not a string (None, as asyncio's local_addr=(None, 0)
+    might suggest), or an IPv4 address with four fields: TypeError naming
+    udp_socket and the address (socket's own said only "str, bytes or
+    bytearray expected, not NoneType")."""
+    with pytest.raises(TypeError, match=r"udp_socket\(\): cannot bind to \(None, 0\)"):
+        udp_socket((None, 0))
+    with pytest.raises(TypeError, match=r"udp_socket\(\): cannot bind to \('127.0.0.1', 0, 0, 0\)"):
+        udp_socket(("127.0.0.1", 0, 0, 0))

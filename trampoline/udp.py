@@ -33,7 +33,8 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
     unbound (the system binds it on the first ``sendto``); ``family`` then
     picks IPv4 (the default) or IPv6 (``socket.AF_INET6``).
     ``reuse_port`` sets ``SO_REUSEPORT`` (several sockets sharing a port).
-    Raises ``TypeError`` for an address that is not a tuple,
+    Raises ``TypeError`` for an address that is not a tuple (or that
+    ``bind`` refuses as such: a host None),
     ``ValueError`` for a port out of range, and the ``OSError`` of ``bind``
     (``EADDRINUSE`` ..., naming the address).
     """
@@ -56,6 +57,8 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
             except OSError as exc:
                 raise type(exc)(exc.errno, "%s: cannot bind to %s"
                                 % (exc.strerror, _format(address))) from None
+            except TypeError as exc:    # a host None, a 4-tuple for IPv4...
+                raise TypeError("udp_socket(): cannot bind to %r: %s" % (address, exc)) from None
     except BaseException:
         sock.close()
         raise
