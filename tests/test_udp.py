@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
-from trampoline import join, recvfrom, sendto, spawn
+from trampoline import join, read, recvfrom, select, sendto, spawn
 from trampoline.udp import udp_socket
 
 
@@ -59,6 +59,35 @@ def test_message_boundaries_and_truncation(run):
             return got
 
     assert run(main()) == [b"first", b"sec", b"third"]
+
+
+def test_a_select_over_two_udp_reads_leaves_the_losers_datagrams_whole(run):
+    """``select`` over ``read`` on two connected UDP sockets readable in the
+    same poll: the loser's datagrams are all still there, each whole, for
+    ``recvfrom`` with its sender and for ``read``.  (The kernel read the
+    loser's first datagram as its socket turned up ready and kept it as
+    stream bytes: ``recvfrom`` then returned None for ever, and ``read``
+    would have merged datagrams.)"""
+    a, b = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    sender = udp_socket(("127.0.0.1", 0))
+
+    def main():
+        with a, b, sender:
+            a.connect(sender.getsockname())
+            b.connect(sender.getsockname())
+            for sock, tag in ((a, b"a"), (b, b"b")):
+                for number in (b"1", b"2", b"3"):
+                    yield sendto(sender, tag + number, sock.getsockname())
+            index, data = yield select(read(a, 100), read(b, 100))
+            loser = (b, a)[index]
+            rest = [(yield recvfrom(loser, 100)), (yield read(loser, 100)),
+                    (yield recvfrom(loser, 100))]
+            return index, data, rest, sender.getsockname()
+
+    index, data, rest, sent_from = run(main())
+    tag = (b"a", b"b")[1 - index]
+    assert data == (b"a1", b"b1")[index]
+    assert rest == [(tag + b"1", sent_from), tag + b"2", (tag + b"3", sent_from)]
 
 
 def test_oversize_datagram(run):

@@ -57,6 +57,13 @@ PIPE_CHUNK = getattr(select, "PIPE_BUF", 512)
 SWEEP_INTERVAL = 1.0
 
 
+def _plain(fileobj):
+    """A plain stream socket: one whose reads may be completed as it turns
+    up ready, and whose bytes a cancelled reader gives back -- not a
+    datagram socket (that would merge datagrams and lose their senders)."""
+    return type(fileobj) is socket.socket and fileobj.type == socket.SOCK_STREAM
+
+
 class _Registration:
     """One descriptor known to the poller: who waits on it, for what."""
 
@@ -71,7 +78,7 @@ class _Registration:
         self.owner = owner          # the task that registered it (cleans up)
         self.writing = None         # the write trap last parked on it
         self.full = False           # the last read filled its buffer: try the next
-        self.plain = type(fileobj) is socket.socket     # (the fast paths take these)
+        self.plain = _plain(fileobj)    # (the fast paths take these)
         self.pushback = b""         # bytes read for a reader cancelled before it ran
         self.table = table          # the kernel's registrations, fd -> this
 
@@ -160,7 +167,7 @@ class DescriptorWaiting:
                     self._fail_waiters(fd, old)
                 else:                   # the same descriptor under another name
                     old.fileobj = fileobj
-                    old.plain = type(fileobj) is socket.socket
+                    old.plain = _plain(fileobj)
                     return old
             else:
                 if not _is_closed(old.fileobj):     # the same descriptor under another
