@@ -660,6 +660,10 @@ def test_listen_takes_none_as_every_interface_and_caps_a_huge_backlog():
         assert listener.getsockname()[0] == "127.0.0.1"
     with pytest.raises(TypeError, match=r"listen\(\): the host must be a str, got 127"):
         listen((127, 0))
+    with listen((b"127.0.0.1", 0)) as taken:    # a bytes host, as bind takes it
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=r"cannot listen on 127\.0\.0\.1:%d" % port):
+            listen((b"127.0.0.1", port))
 
 
 def test_listen_never_removes_a_file_that_is_not_a_socket(tmp_path):

@@ -160,5 +160,7 @@ def _in_use(path, why):
 def _format(address):
     if isinstance(address, tuple):
         host, port = address[:2]
+        if isinstance(host, (bytes, bytearray)):
+            host = host.decode("ascii", "replace")
         return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host or "*", port)
     return repr(address)
