@@ -90,6 +90,29 @@ def test_a_select_over_two_udp_reads_leaves_the_losers_datagrams_whole(run):
     assert rest == [(tag + b"1", sent_from), tag + b"2", (tag + b"3", sent_from)]
 
 
+def test_broadcast_needs_the_option_and_then_reaches_the_listener(run):
+    """``broadcast=True`` (asyncio's ``allow_broadcast``): a datagram to the
+    loopback network's broadcast address reaches a socket listening on
+    every interface; without it, that ``sendto`` is refused."""
+    listener = udp_socket(("0.0.0.0", 0))
+    plain, broadcaster = udp_socket(), udp_socket(broadcast=True)
+    target = ("127.255.255.255", listener.getsockname()[1])
+
+    def main():
+        with listener, plain, broadcaster:
+            try:
+                yield sendto(plain, b"refused", target)
+            except PermissionError:
+                refused = True
+            else:
+                refused = False
+            yield sendto(broadcaster, b"to all", target)
+            data, _ = yield recvfrom(listener, 100)
+            return refused, data
+
+    assert run(main()) == (True, b"to all")
+
+
 def test_oversize_datagram(run):
     sock = udp_socket(("127.0.0.1", 0))
 

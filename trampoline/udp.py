@@ -24,7 +24,7 @@ __all__ = ["udp_socket"]
 
 
 def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[int] = None,
-               reuse_port: bool = False) -> socket.socket:
+               reuse_port: bool = False, broadcast: bool = False) -> socket.socket:
     """A non-blocking UDP socket, bound to ``address`` if one is given.
 
     ``address`` is ``(host, port)`` with a numeric host -- IPv6 when it
@@ -32,7 +32,10 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
     back with ``sock.getsockname()``).  Without an address the socket is
     unbound (the system binds it on the first ``sendto``); ``family`` then
     picks IPv4 (the default) or IPv6 (``socket.AF_INET6``).
-    ``reuse_port`` sets ``SO_REUSEPORT`` (several sockets sharing a port).
+    ``reuse_port`` sets ``SO_REUSEPORT`` (several sockets sharing a port);
+    ``broadcast`` sets ``SO_BROADCAST``, without which a ``sendto`` to a
+    broadcast address fails with ``PermissionError`` (asyncio's
+    ``allow_broadcast``).
     Raises ``TypeError`` for an address that is not a tuple (or that
     ``bind`` refuses as such: a host None),
     ``ValueError`` for a port out of range, and the ``OSError`` of ``bind``
@@ -51,6 +54,8 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
         sock.setblocking(False)
         if reuse_port:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if broadcast:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         if address is not None:
             try:
                 sock.bind(address)
