@@ -26,7 +26,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import Event, Queue, QueueFull, TaskGroup, ignore_after, read, write  # noqa: E402
+from trampoline import (Event, Queue, QueueFull, TaskGroup, ignore_after, read, sleep,  # noqa: E402
+                        write)
 from trampoline.workers import run_server  # noqa: E402
 
 LINE_LIMIT = 65536
@@ -117,6 +118,10 @@ class ChatRoom:
                     return
                 else:
                     self.broadcast(b"%s: %s\n" % (client.name.encode(), line), sender=client)
+                    # The others' writers take it before the next line: many
+                    # lines in one packet fill only the outboxes of clients
+                    # that really are too slow, not of everyone.
+                    yield sleep(0)
 
     def writer(self, client):
         while True:

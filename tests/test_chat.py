@@ -99,6 +99,25 @@ def test_a_slow_client_is_disconnected_and_the_others_go_on(chat_server):
         talker.close()
 
 
+def test_many_lines_in_one_packet_disconnect_nobody_who_reads(chat_server):
+    """A client that pastes more lines at once than an outbox holds (8
+    here): every reading client gets each of them; none is taken for too
+    slow and disconnected (all the lines were queued before any writer ran)."""
+    _, port = chat_server
+    ann = Person(port, "ann")
+    bob = Person(port, "bob")
+    try:
+        assert ann.line() == "* bob joined\n"
+        bob.sock.sendall(b"".join(b"line %d\n" % i for i in range(50)))
+        for i in range(50):
+            assert ann.line() == "bob: line %d\n" % i
+        bob.say("/quit")
+        assert ann.line() == "* bob left\n"
+    finally:
+        ann.close()
+        bob.close()
+
+
 def test_telnet_example_chats(chat_server):
     """examples/telnet.py is a chat client: what it reads from stdin reaches
     the others, what they say reaches its stdout."""
