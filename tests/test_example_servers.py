@@ -249,6 +249,36 @@ def test_every_server_survives_running_out_of_descriptors(name):
         server.stop()
 
 
+def test_static_files_out_of_descriptors_are_503_not_403_nor_a_traceback(tmp_path):
+    """Out of descriptors, a file under --static cannot be opened, nor a
+    directory listed: that is 503 with Retry-After (it is there: try again),
+    not 403 Forbidden for the file, nor a 500 with a traceback logged for
+    the listing."""
+    (tmp_path / "file.txt").write_text("a file\n")
+    server = Script("http_server.py", "--static", str(tmp_path), limit_files=64)
+    crowd = []
+    try:
+        first = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        crowd.append(first)
+        first.sendall(b"GET /static/file.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert first.recv(65536).startswith(b"HTTP/1.1 200 OK")
+        crowd += connect_all(server.port, 100)
+        deadline = time.monotonic() + 10
+        while "Too many open files" not in server.stderr():     # every descriptor taken
+            assert time.monotonic() < deadline and server.proc.poll() is None, server.stderr()
+            crowd += connect_all(server.port, 1)
+        for path in (b"/static/file.txt", b"/static/"):
+            first.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path)
+            answer = first.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 503 Service Unavailable"), answer
+            assert b"\r\nRetry-After: 1\r\n" in answer and b"Too many open files" in answer
+        assert "Traceback" not in server.stderr(), server.stderr()
+    finally:
+        for sock in crowd:
+            sock.close()
+        server.stop()
+
+
 def _still_serves(name, port):
     """One real exchange with the server, retried until the back-off ends."""
     deadline = time.monotonic() + 10

@@ -606,7 +606,10 @@ def static_files(root, prefix="/static/"):
     starts with a dot: ``.git``, ``.env``); a directory is listed, or its
     ``index.html`` served.  Only regular files are served: a FIFO, a socket
     or a device under ``root`` gets 403 (opening a FIFO for reading would
-    wait for a writer, and the whole server with it).  Raises
+    wait for a writer, and the whole server with it).  A file or directory
+    that cannot be opened gets 403 -- or, while the server is out of
+    descriptors (or memory), 503 with ``Retry-After``: it is there, try
+    again.  Raises
     ``FileNotFoundError`` (``NotADirectoryError``) naming ``root`` if it is
     not a directory: a server with nothing to serve should not start.
     """
@@ -661,7 +664,7 @@ def _open_regular_file(path, url_path):
     except (FileNotFoundError, NotADirectoryError):
         return error_response(404, "no such file: %s" % url_path)
     except OSError as exc:
-        return error_response(403, "cannot open %s: %s" % (url_path, exc.strerror))
+        return _cannot_open(url_path, exc)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
@@ -671,8 +674,25 @@ def _open_regular_file(path, url_path):
     return open(fd, "rb"), info.st_size
 
 
+# Out of descriptors or memory: the file is there, the server is busy.
+_EXHAUSTED = {errno.EMFILE, errno.ENFILE, errno.ENOMEM}
+
+
+def _cannot_open(url_path, exc):
+    """The answer to a file or directory under the static root that
+    could not be opened: 503 (try again) if the server is out of
+    descriptors or memory, else 403."""
+    if exc.errno in _EXHAUSTED:
+        return error_response(503, "cannot open %s now: %s" % (url_path, exc.strerror),
+                              headers=[("Retry-After", "1")])
+    return error_response(403, "cannot open %s: %s" % (url_path, exc.strerror))
+
+
 def _listing(url_path, directory):
-    names = sorted(os.listdir(directory))
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        return _cannot_open(url_path, exc)
     items = []
     for name in names:
         if name.startswith("."):
