@@ -82,6 +82,48 @@ def test_out_of_descriptors_the_server_backs_off_and_recovers():
     assert "Too many open files" in err         # it did meet EMFILE, and said so
 
 
+def test_out_of_descriptors_with_clients_coming_and_going_the_log_is_not_flooded():
+    """Out of descriptors while clients keep leaving and arriving: every
+    freed descriptor lets one connection in, and the next accept() fails
+    again.  That is said at most about once a second (with how many times
+    it failed meanwhile), as asyncio does, not once for every newcomer."""
+    if not os.path.isdir("/proc/self/fd"):
+        import pytest
+        pytest.skip("needs /proc (Linux)")
+    import time
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, ROOT],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients = []
+    try:
+        port = int(proc.stdout.readline())
+        for _ in range(3):                      # all the server has room for
+            clients.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+            assert echoes(clients[-1])
+        started = time.monotonic()
+        clients.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        cycles = 0
+        while cycles < 100 or time.monotonic() - started < 1.5:    # (a measure, not a wait)
+            cycles += 1
+            # One always waits in the listener's queue: once the server
+            # takes the next one, its following accept() fails with EMFILE.
+            clients.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+            clients.pop(0).close()              # frees one of its descriptors
+            assert echoes(clients[2])           # the one that waited longest is served
+        elapsed = time.monotonic() - started
+        assert proc.poll() is None
+    finally:
+        for sock in clients:
+            sock.close()
+        proc.kill()
+        proc.wait(10)
+        err = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+    reports = [line for line in err.splitlines() if "Too many open files" in line]
+    assert 1 <= len(reports) <= elapsed + 2, (len(reports), elapsed, err[-2000:])
+    assert "more times since the last report" in err   # how many were not said
+
+
 # ============================================================ load held
 
 HOLD = scale(2000, 10000)

@@ -48,6 +48,7 @@ import os
 import socket
 import ssl as ssl_module
 import sys
+import time
 from types import CoroutineType, GeneratorType, coroutine
 from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optional, Tuple,
                     Union)
@@ -1081,6 +1082,7 @@ def _report_ready(ready, address):
 # accept() errors a server lives through: out of descriptors or memory, or
 # a connection that was reset before it could be accepted.
 _ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED}
+_ACCEPT_REPORT_EVERY = 1.0       # seconds: at most one log line per this, about those failures
 
 
 @coroutine
@@ -1106,6 +1108,8 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
         if ready is not None:
             _report_ready(ready, listener.getsockname())
         backoff = 0.0
+        reported = None                 # when the last failure was logged
+        unreported = 0                  # failures since then
         while True:
             try:
                 conn, address = yield accept(listener)
@@ -1114,9 +1118,18 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                     raise
                 # Out of descriptors (or memory): the connections we have go
                 # on being served; wait, a little longer each time, and try
-                # again -- neither crash nor spin.
+                # again -- neither crash nor spin.  (Each connection that
+                # leaves lets one in, and the next accept fails again: said
+                # at most once every _ACCEPT_REPORT_EVERY seconds.)
                 backoff = min(max(backoff * 2, 0.01), 1.0)
-                log.warning("accept() failed: %s; retrying in %.2f s", exc, backoff)
+                now = time.monotonic()
+                if reported is None or now - reported >= _ACCEPT_REPORT_EVERY:
+                    log.warning("accept() failed: %s; retrying in %.2f s%s", exc, backoff,
+                                " (failed %d more times since the last report)" % unreported
+                                if unreported else "")
+                    reported, unreported = now, 0
+                else:
+                    unreported += 1
                 yield sleep(backoff)
                 continue
             backoff = 0.0
