@@ -2,6 +2,7 @@
 and many connections held at once.  (Leaks, misbehaving peers, cancellation
 and the soak have files of their own: see docs/reliability.rst.)"""
 
+import errno
 import os
 import resource
 import socket
@@ -11,7 +12,9 @@ import textwrap
 
 from net_helpers import watchdog  # noqa: F401 (an autouse fixture)
 from reliability_helpers import LONG, Countdown, needs_fd_count, raise_fd_limit, scale
-from trampoline import Event, Kernel, Semaphore, join, open_connection, spawn
+from trampoline import (Event, Kernel, Semaphore, cancel, join, open_connection, run, spawn,
+                        timeout_after)
+from trampoline.streams import serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -202,3 +205,47 @@ def test_the_echo_server_holds_many_connections_at_once_and_answers_every_one():
     if LONG:
         print("\nheld %d connections: server fds %d -> %d, RSS %d -> %d KiB" % (
             HOLD, idle_fds, held_fds, idle_rss, held_rss))
+
+
+class _ListenerWithNetworkErrors(socket.socket):
+    """A real listening socket whose first accept() calls fail as Linux's
+    may (accept(2)): with a connection's own pending network error, which
+    loopback cannot produce on demand."""
+
+    errors = []                         # (each test gives its own)
+
+    def accept(self):
+        if self.errors:
+            raise OSError(self.errors.pop(0), "a connection's error, before it was accepted")
+        return super().accept()
+
+
+def test_a_connections_error_at_accept_skips_it_quietly_and_the_server_goes_on(caplog):
+    """accept() failing with one connection's own error (EPROTO,
+    ECONNABORTED, a network error, a firewall's EPERM) is that connection
+    gone: the next is accepted at once, nothing is logged, and the server
+    goes on.  (EPROTO and the network errors ended the server; ECONNABORTED
+    was logged as a warning and made it wait.)"""
+    listener = _ListenerWithNetworkErrors(socket.AF_INET, socket.SOCK_STREAM)
+    listener.errors = [errno.EPROTO, errno.ECONNABORTED, errno.EHOSTUNREACH, errno.EPERM]
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+
+    def echo(stream, address):
+        yield stream.write((yield stream.readline()))
+
+    def main():
+        server = yield spawn(serve(listener, echo))
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            yield stream.write(b"still here\n")
+            line = yield timeout_after(5, stream.readline())
+        yield cancel(server)
+        return line
+
+    caplog.set_level("DEBUG", logger="trampoline")
+    assert run(main()) == b"still here\n"
+    assert listener.errors == []
+    assert "accept() failed" not in caplog.text

@@ -498,7 +498,10 @@ class DescriptorWaiting:
             return self._wait_readable(task, trap)
         conn.setblocking(False)
         if conn.family in _TCP_FAMILIES:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:     # pragma: no cover - macOS: EINVAL for one reset already;
+                pass            # its first read will say so, to its own task
         return conn, address
 
     def _trap_connect(self, task, trap):

@@ -1079,9 +1079,17 @@ def _report_ready(ready, address):
         ready(address)
 
 
-# accept() errors a server lives through: out of descriptors or memory, or
-# a connection that was reset before it could be accepted.
-_ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED}
+# accept() errors a server lives through: out of descriptors or memory
+# (wait a little, then try again) ...
+_ACCEPT_RETRY = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+# ... and one connection's own failure before it was accepted -- reset,
+# aborted, or a network error Linux hands to accept() (see accept(2)), a
+# firewall's EPERM: that connection is gone, the next one is taken at once,
+# and nothing is logged (trio's list).
+_ACCEPT_SKIP = {getattr(errno, name) for name in (
+    "ECONNABORTED", "ECONNRESET", "EPROTO", "EPERM", "ETIMEDOUT", "ENETDOWN", "ENETUNREACH",
+    "EHOSTDOWN", "EHOSTUNREACH", "ENONET", "ENOPROTOOPT", "EOPNOTSUPP", "ENOSR",
+    "ESOCKTNOSUPPORT", "EPROTONOSUPPORT") if hasattr(errno, name)}
 _ACCEPT_REPORT_EVERY = 1.0       # seconds: at most one log line per this, about those failures
 
 
@@ -1114,6 +1122,8 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
             try:
                 conn, address = yield accept(listener)
             except OSError as exc:
+                if exc.errno in _ACCEPT_SKIP:
+                    continue
                 if exc.errno not in _ACCEPT_RETRY:
                     raise
                 # Out of descriptors (or memory): the connections we have go
