@@ -1173,7 +1173,10 @@ def _hand_over(listener, start, connections):
             break
         conn.setblocking(False)         # as the accept trap leaves it
         if conn.family != socket.AF_UNIX:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:             # pragma: no cover - macOS: one reset already
+                pass
         connections[conn] = yield start(conn, address)
     listener.close()
     try:
