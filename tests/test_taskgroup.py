@@ -12,6 +12,7 @@ import pytest
 import trampoline
 from trampoline import (Cancelled, Event, TaskError, TaskGroup, TaskGroupError, cancel, join,
                         run, sleep, spawn)
+from trampoline.kernel import BUDGET
 
 
 # ------------------------------------------------------------- helpers
@@ -406,6 +407,34 @@ def test_async_with_child_failure_raises_task_group_error():
     errors = run(main())
     assert [type(e) for e in errors] == [KeyError]
     assert log == ["a cleaned up"]
+
+
+@pytest.mark.parametrize("others", range(BUDGET - 3, BUDGET + 2))
+def test_the_body_cancel_of_a_busy_watcher_never_outlives_the_group(others):
+    """A child fails as ~BUDGET siblings finish: its watcher's cancels (one
+    trap per sibling, then the body's) use up its budget, and the kernel
+    defers the body's.  The group must not end before it is done -- else
+    it lands on the parent after the group, a stray TaskGroupCancelled."""
+    async def main(body_steps):
+        ev = Event()
+        try:
+            async with TaskGroup() as group:
+                await group.spawn(fail_after(ev, KeyError("child")))
+                for _ in range(others):
+                    await group.spawn(after(ev, None))
+                for _ in range(3):
+                    await sleep(0)
+                ev.set()
+                for _ in range(body_steps):
+                    await sleep(0)
+        except TaskGroupError as error:
+            assert [type(e) for e in error.errors] == [KeyError]
+        for _ in range(5):
+            await sleep(0)              # no cancel comes after the group
+        return "after the group"
+
+    for body_steps in range(5):
+        assert run(main(body_steps)) == "after the group"
 
 
 def test_cancelling_the_parent_inside_async_with_cancels_children():

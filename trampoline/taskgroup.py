@@ -149,7 +149,6 @@ class TaskGroup:
             except TaskError:
                 if not task.cancelled:
                     failure = task.exception
-        self._running.discard(task)
         self._finished.append(task)
         if failure is not None:
             self._errors.append(failure)
@@ -157,11 +156,16 @@ class TaskGroup:
             if len(self._errors) == 1:      # the first failure cancels the rest
                 self._cancelling = True
                 for other in list(self._running):
-                    yield cancel(other, wait=False)
+                    if other is not task:
+                        yield cancel(other, wait=False)
                 if self._parent is not None and not self._parent.done:
                     self._body_cancel = TaskGroupCancelled(
                         "a child of the TaskGroup failed: %r" % (failure,))
                     yield cancel(self._parent, wait=False, exception=self._body_cancel)
+        # Only now is the child off the books: these cancels are traps, which
+        # the kernel may defer (a task's budget), and the group must not end
+        # -- its parent go on -- before they are done.
+        self._running.discard(task)
         self._changed.wake_all()
 
     @coroutine
