@@ -845,6 +845,30 @@ def test_condition_from_async_def():
     assert run(main()) == ["x"]
 
 
+# ============================================================= Barrier
+
+def test_a_task_cancelled_at_a_barrier_leaves_the_round_before_it_runs():
+    """A waiter cancelled at a Barrier is out of the round at once, not
+    once it has run: a task arriving in between must still wait for a real
+    second party (it passed a Barrier(2) alone, the cancelled task's place
+    counted), and the round it makes numbers its parties 0, 1."""
+    barrier = trampoline.Barrier(2)
+
+    def main():
+        gone = yield spawn(barrier.wait())
+        yield parked(gone)
+        yield cancel(gone, wait=False)          # it has not run yet
+        assert barrier.n_waiting == 0
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(5, barrier.wait())      # alone: nobody comes
+        other = yield spawn(barrier.wait())
+        index = yield barrier.wait()
+        assert gone.cancelled
+        return index, (yield join(other))
+
+    assert run(main(), clock=trampoline.VirtualClock()) == (0, 1)
+
+
 # =============================================================== Queue
 
 def test_queue_fifo_and_sizes():

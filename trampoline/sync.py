@@ -46,7 +46,7 @@ code: ``async with lock: ...``.  The long form works everywhere::
 import heapq
 import types
 from collections import deque
-from typing import Any, Callable, Generic, List, Optional, TypeVar
+from typing import Any, Callable, Generic, Optional, TypeVar
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TrampolineError
@@ -382,13 +382,9 @@ class Condition(_Acquirable):
 
 # ================================================================ Barrier
 
-class _Place:
-    """A task's place in a Barrier's round (equal to itself only)."""
-
-    __slots__ = ("index",)
-
-    def __init__(self) -> None:
-        self.index = -1
+# What the waiters of a Barrier's round are woken with when it breaks (else
+# each is woken with its index).
+_BROKEN = object()
 
 
 class Barrier:
@@ -408,18 +404,17 @@ class Barrier:
         if type(parties) is not int or parties < 1:
             raise ValueError("Barrier needs an int number of parties >= 1, got %r" % (parties,))
         self.parties = parties
-        # One place per task waiting in this round, in order of arrival; the
-        # round's completion writes each its index.
-        self._arrived = []              # type: List[_Place]
         self._broken = False
-        # Woken with True (the round is complete) or False (broken); a task
-        # woken and then cancelled keeps its wake-up: the round happened.
+        # The tasks waiting in this round, in order of arrival (a task
+        # cancelled there is taken off at once: it leaves the round).  Each
+        # is woken with its index when the round completes, or _BROKEN; a
+        # task woken and then cancelled keeps its wake-up: the round happened.
         self._waiting = WaitQueue(keep=True)
 
     @property
     def n_waiting(self) -> int:
         """How many tasks wait in the current round."""
-        return len(self._arrived)
+        return len(self._waiting)
 
     @property
     def broken(self) -> bool:
@@ -430,37 +425,28 @@ class Barrier:
         """``index = yield barrier.wait()``: see the class docstring."""
         if self._broken:
             raise BrokenBarrierError("%r is broken" % self)
-        arrived = self._arrived
-        if len(arrived) + 1 == self.parties:    # the last one: the round is complete
-            self._arrived = []
-            for index, place in enumerate(arrived):
-                place.index = index
-            self._waiting.wake_all(True)
-            return len(arrived)
-        mine = _Place()
-        arrived.append(mine)
-        try:
-            complete = await park(self._waiting)
-        except BaseException:
-            arrived.remove(mine)        # cancelled while waiting: out of the round
-            raise
-        if not complete:
+        waiting = self._waiting
+        arrived = len(waiting)
+        if arrived + 1 == self.parties:     # the last one: the round is complete
+            for index in range(arrived):
+                waiting.wake(1, index)      # (first come, first woken)
+            return arrived
+        index = await park(waiting)
+        if index is _BROKEN:
             raise BrokenBarrierError("%r was reset or aborted while this task waited" % self)
-        return mine.index
+        return index
 
     def reset(self) -> None:
         """Break the current round (its waiters raise BrokenBarrierError) and
         make the barrier usable again."""
-        self._arrived = []
         self._broken = False
-        self._waiting.wake_all(False)
+        self._waiting.wake_all(_BROKEN)
 
     def abort(self) -> None:
         """Break the barrier: every waiting and later ``wait`` raises
         BrokenBarrierError (until ``reset``)."""
         self._broken = True
-        self._arrived = []
-        self._waiting.wake_all(False)
+        self._waiting.wake_all(_BROKEN)
 
     async def __aenter__(self):
         return await self.wait()
@@ -470,7 +456,7 @@ class Barrier:
 
     def __repr__(self):
         return "<Barrier %s waiting=%d/%d>" % ("broken" if self._broken else "ok",
-                                               len(self._arrived), self.parties)
+                                               len(self._waiting), self.parties)
 
 
 # ================================================================= Queues
