@@ -437,6 +437,25 @@ def test_the_body_cancel_of_a_busy_watcher_never_outlives_the_group(others):
         assert run(main(body_steps)) == "after the group"
 
 
+def test_a_child_spawned_as_a_timeout_cuts_the_spawn_short_is_still_watched():
+    """``group.spawn`` is two traps: spawn the child, spawn its watcher.
+    When the parent's budget runs out between them, the kernel defers the
+    second, and a timeout that expires meanwhile drops it: the child ran
+    with no watcher, and the group waited for it for ever (a deadlock)."""
+    async def body(burn):
+        async with trampoline.ignore_after(0) as scope:
+            async with TaskGroup() as group:
+                for _ in range(burn):
+                    await trampoline.current()
+                await group.spawn(never())
+                await Event().wait()
+        assert all(t.cancelled for t in group.tasks)
+        return scope.expired
+
+    for burn in range(BUDGET - 6, BUDGET + 2):
+        assert run(body(burn), clock=trampoline.VirtualClock()) is True
+
+
 def test_cancelling_the_parent_inside_async_with_cancels_children():
     log = []
 

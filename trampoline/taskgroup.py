@@ -136,7 +136,16 @@ class TaskGroup:
         # A watcher joins the child, so the group learns of its end however
         # it ends -- even cancelled before its first step, when none of its
         # own code runs.
-        yield spawn(self._watch(task), name="trampoline: watching %s" % task.name)
+        name = "trampoline: watching %s" % task.name
+        try:
+            yield spawn(self._watch(task), name=name)
+        except BaseException:
+            # A cancellation dropped the trap (the kernel had deferred it: our
+            # budget was used up).  The child runs: it needs its watcher, or
+            # the group would wait for it for ever.
+            with disable_cancellation():
+                yield spawn(self._watch(task), name=name)
+            raise
         return task
 
     def _watch(self, task):
