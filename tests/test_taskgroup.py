@@ -456,6 +456,34 @@ def test_a_child_spawned_as_a_timeout_cuts_the_spawn_short_is_still_watched():
         assert run(body(burn), clock=trampoline.VirtualClock()) is True
 
 
+@pytest.mark.parametrize("how", ["async with", "cancel_remaining"])
+def test_a_timed_out_group_cancels_more_children_than_a_budget_of_traps(how):
+    """Cancelling the children is a trap per child; past the parent's
+    budget the kernel defers the rest, and the expired timeout (thrown in
+    at every blocking trap until its scope ends) dropped them: the group
+    ended with the children past the budget neither cancelled nor waited
+    for -- running on after it."""
+    async def main():
+        group = TaskGroup()
+        async with trampoline.ignore_after(1) as scope:
+            if how == "async with":
+                async with group:
+                    for _ in range(BUDGET + 10):
+                        await group.spawn(never())
+                    await sleep(5)
+            else:
+                for _ in range(BUDGET + 10):
+                    await group.spawn(never())
+                try:
+                    await sleep(5)
+                finally:
+                    await group.cancel_remaining()
+        assert scope.expired
+        return [t.state for t in group.tasks]
+
+    assert set(run(main(), clock=trampoline.VirtualClock())) == {"cancelled"}
+
+
 def test_cancelling_the_parent_inside_async_with_cancels_children():
     log = []
 

@@ -239,8 +239,13 @@ class TaskGroup:
     @coroutine
     def _cancel_all(self):
         self._cancelling = True
-        for task in list(self._running):
-            yield cancel(task, wait=False)
+        # Every child gets its cancel: these traps do not block, but past our
+        # budget the kernel defers them, and a cancellation arriving then (an
+        # expired timeout: at every one) would drop the rest.  It comes at
+        # the wait below instead, where _wait_children sees to it.
+        with disable_cancellation():
+            for task in list(self._running):
+                yield cancel(task, wait=False)
         yield from self._wait_children()
 
     def _outcome(self):
