@@ -1161,6 +1161,28 @@ def test_queue_putter_given_room_then_shut_down_before_it_runs_raises(immediate)
     run(main())
 
 
+@pytest.mark.parametrize("immediate", [False, True])
+def test_queue_item_left_by_a_getter_cancelled_after_a_shutdown(immediate):
+    """An item is handed to a waiting getter; the queue is shut down, and
+    the getter cancelled, before it runs.  A plain shutdown keeps the item
+    for the next get; an immediate one drops it, as what was left, counting
+    it done -- it was put back, unfinished, and join() waited for ever."""
+    def main():
+        q = Queue()
+        getter = yield spawn(q.get())
+        yield parked(getter)
+        q.put_nowait("x")               # handed to the getter, which has not run
+        q.shutdown(immediate=immediate)
+        yield cancel(getter)
+        left = [q.get_nowait()] if q.qsize() else []
+        if left:
+            q.task_done()
+        yield timeout_after(5, q.join())
+        return left
+
+    assert run(main(), clock=trampoline.VirtualClock()) == ([] if immediate else ["x"])
+
+
 def test_queue_get_timeout_then_item_goes_to_the_next_getter():
     def main():
         q = Queue()

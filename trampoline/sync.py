@@ -489,6 +489,7 @@ class Queue(Generic[T]):
         self._unfinished = 0
         self._all_done = WaitQueue()    # tasks in join()
         self._shut_down = False
+        self._dropping = False          # shut down with immediate=True
 
     # How items are stored: overridden by PriorityQueue and LifoQueue.
     def _make(self):
@@ -504,8 +505,18 @@ class Queue(Generic[T]):
         return self._items.popleft()
 
     def _item_unclaimed(self, item):
-        if item is not _SHUT_DOWN:
+        if item is _SHUT_DOWN:
+            return
+        if self._dropping:              # dropped, as what was left at the shutdown
+            self._dropped()
+            if self._unfinished == 0:
+                self._all_done.wake_all()
+        else:
             self._put_back(item)
+
+    def _dropped(self):
+        if self._unfinished > 0:        # (task_done() may have come early)
+            self._unfinished -= 1
 
     def _slot_unclaimed(self, value):
         if value is not _SHUT_DOWN:
@@ -596,13 +607,15 @@ class Queue(Generic[T]):
         raises ``QueueShutDown``, and so do the putters waiting now; ``get``
         goes on giving what is left, then raises ``QueueShutDown`` -- at once
         in the getters waiting now.  With ``immediate=True`` what is left is
-        dropped first, each dropped item counting as done for ``join``."""
+        dropped first, each dropped item counting as done for ``join`` --
+        and so, later, is an item handed to a getter that is cancelled
+        before it takes it."""
         self._shut_down = True
         if immediate:
+            self._dropping = True       # (so is an item a cancelled getter leaves)
             while self._items:
                 self._get()
-                if self._unfinished > 0:    # (task_done() may have come early)
-                    self._unfinished -= 1
+                self._dropped()
             if self._unfinished == 0:
                 self._all_done.wake_all()
         self._getters.wake_all(_SHUT_DOWN)
