@@ -492,3 +492,40 @@ def test_a_wait_whose_park_comes_as_the_budget_runs_out_is_not_missed(primitive)
         return missed
 
     assert run(main(), clock=VirtualClock()) == []
+
+
+def test_a_spawn_dropped_by_a_cancellation_closes_its_coroutine():
+    """A ``spawn`` deferred as its task's budget runs out, then dropped by a
+    cancellation (an expired timeout), never started its coroutine: it is
+    closed, so Python does not warn that it was never awaited (and a
+    generator's ``finally`` has nothing to run)."""
+    import gc
+    import warnings
+
+    from trampoline import TaskTimeout, timeout_after
+    from trampoline.kernel import BUDGET
+
+    async def child():
+        pass
+
+    made = []
+
+    async def main():
+        try:
+            async with timeout_after(0):
+                for _ in range(BUDGET - 1):
+                    await current()
+                coro = child()
+                made.append(coro)
+                await spawn(coro)           # the budget's last trap: deferred, dropped
+        except TaskTimeout:
+            pass
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(main(), clock=VirtualClock())
+        closed = made[0].cr_frame is None
+        made.clear()
+        gc.collect()
+    assert closed
+    assert not [w for w in caught if "never awaited" in str(w.message)]
