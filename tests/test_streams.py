@@ -1142,3 +1142,45 @@ def test_cancelled_while_connecting_closes_the_socket(run, tmp_path):
         assert run(main()) is True
     for sock in fillers:
         sock.close()
+
+
+def test_a_server_left_by_an_expired_timeout_ends_every_connection(run):
+    """``tcp_server`` under a timeout that expires: every connection task is
+    cancelled and waited for, and every client sees its connection end --
+    however many there are.  (The expired timeout came again at the
+    server's first join, and, past its budget of traps, at one of its
+    cancels: the connections after it ran on.)"""
+    from trampoline import VirtualClock, ignore_after
+    from trampoline.kernel import BUDGET, running_kernel
+
+    count = BUDGET + 20
+    started = []
+    all_in = Event()
+
+    def handler(stream, address):
+        started.append(address)
+        if len(started) == count:
+            all_in.set()
+        yield stream.read()             # until cancelled
+
+    def main():
+        port = Future()
+        server = yield spawn(ignore_after(60, streams.tcp_server("127.0.0.1", 0, handler,
+                                                                 ready=port)))
+        address = yield port
+        clients = [socket.create_connection(address) for _ in range(count)]
+        try:
+            yield all_in.wait()
+            yield join(server)          # the virtual clock reaches the deadline
+            left = [task for task in running_kernel().tasks()
+                    if task.name.startswith("handler")]
+            ended = []
+            for client in clients:
+                client.settimeout(5)
+                ended.append(client.recv(1) == b"")
+            return len(left), ended.count(True)
+        finally:
+            for client in clients:
+                client.close()
+
+    assert run(main(), clock=VirtualClock()) == (0, count)

@@ -54,6 +54,7 @@ from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optiona
                     Union)
 
 from . import traps
+from .combinators import disable_cancellation
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
 from .hostloop import running_kernel
 from .net import check_port, listen
@@ -1150,14 +1151,18 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
             yield _hand_over(listener, start, connections)
         listener.close()                # no more connections
         tasks = list(connections.items())
-        for _, task in tasks:
-            yield cancel(task, wait=False)
-        for conn, task in tasks:
-            try:
-                yield join(task)
-            except TaskError:
-                pass                    # cancelled, as asked
-            conn.close()                # if it never ran, nobody else will
+        # Cancellation deferred: left by an expired timeout, this task would
+        # get it again at every join, and at one of these cancels once past
+        # its budget -- and the connections after it would run on.
+        with disable_cancellation():
+            for _, task in tasks:
+                yield cancel(task, wait=False)
+            for conn, task in tasks:
+                try:
+                    yield join(task)
+                except TaskError:
+                    pass                # cancelled, as asked
+                conn.close()            # if it never ran, nobody else will
 
 
 @coroutine
