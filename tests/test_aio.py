@@ -579,3 +579,19 @@ def test_run_trampoline_in_debug_mode_names_a_slow_step_and_stops_its_watchdog(c
     assert asyncio_run(run_trampoline(blocks(), debug=True)) == "done"
     assert "without yielding" in caplog.text
     assert "trampoline slow-step watchdog" not in {each.name for each in threading.enumerate()}
+
+
+def test_an_awaitable_asyncio_refuses_to_start_raises_in_the_task():
+    """A future of another loop: ``ensure_future`` raised in the loop's
+    callback, asyncio logged it, and the task waited for ever."""
+    other = asyncio.new_event_loop()
+    try:
+        future = other.create_future()
+
+        def main():
+            with pytest.raises(ValueError, match="different loop"):
+                yield timeout_after(5, await_asyncio(future))
+
+        run(main())
+    finally:
+        other.close()

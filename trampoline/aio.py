@@ -443,7 +443,13 @@ def _submit(loop: asyncio.AbstractEventLoop, coro: Awaitable[Any],
     started = []                        # type: List[asyncio.Future[Any]]
 
     def start() -> None:
-        task = asyncio.ensure_future(coro, loop=loop)
+        try:
+            task = asyncio.ensure_future(coro, loop=loop)   # type: asyncio.Future[Any]
+        except Exception as exc:        # (a future of another loop): the waiter gets it
+            if asyncio.iscoroutine(coro):
+                coro.close()            # (no "never awaited" warning)
+            task = loop.create_future()
+            task.set_exception(exc)
         task.add_done_callback(when_done)
         started.append(task)
 
