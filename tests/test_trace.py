@@ -890,3 +890,18 @@ def test_a_text_trace_marks_the_lines_of_a_forked_process_with_its_pid(tmp_path)
     assert marked and unmarked and len(marked) + len(unmarked) == len(lines)
     assert [line[len("[pid %d] " % child):] for line in marked][0].split()[1:] == \
         unmarked[0].split()[1:]
+
+
+def test_cli_refuses_a_script_it_cannot_open_before_anything_runs(tmp_path):
+    """It ran, and ended in runpy's FileNotFoundError traceback, after
+    making the --timeline file."""
+    missing = tmp_path / "missing.py"
+    out = tmp_path / "out.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "trampoline.trace", "--timeline", str(out), str(missing)],
+        env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert ("error: cannot open the script %s: No such file or directory" % missing
+            in done.stderr)
+    assert "Traceback" not in done.stderr
+    assert not out.exists()

@@ -651,6 +651,12 @@ def main(argv=None):
     parser.add_argument("script", help="the Python script to run")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     args = parser.parse_args(argv)
+    if not os.path.isdir(args.script):  # (a directory with a __main__.py runs too)
+        try:                            # (as python3 does: exit status 2, no traceback)
+            open(args.script, "rb").close()
+        except OSError as error:
+            parser.error("cannot open the script %s: %s"
+                         % (args.script, error.strerror or error))
     timeline = None
     if args.timeline or args.ascii:
         try:
