@@ -801,3 +801,55 @@ def test_a_client_that_reads_slowly_gets_all_of_its_answer():
     assert [line.split()[1:3] for line in lines[1:-1]] == [
         ["main", "parked"], ["-" * (6 << 20), "parked"]]
     assert answer.startswith("commands:")
+
+
+def test_a_session_that_the_stop_cuts_short_still_hears_it_and_ends_cleanly():
+    """A client whose bytes the session had not read yet when the kernel
+    stopped: the session closed with them unread, which resets the
+    connection, and the client lost "the program's kernel has stopped"
+    (the command-line client died on ConnectionResetError)."""
+    kept = {}
+
+    def main():
+        kernel = yield current_kernel()
+        kernel.monitor.answer_timeout = 30
+        sock = kept["sock"] = socket.create_connection(kernel.monitor.address, timeout=10)
+        assert sock.recv(4096).endswith(PROMPT)     # the session has begun
+        # "ps" and more than the session reads at once: it asks the kernel
+        # (busy here, in this step) and leaves the rest unread meanwhile.
+        sock.sendall(b"ps\n" + b"x" * 20000)
+        yield sleep(0)
+
+    run(main(), monitor=ANYWHERE)
+    data = b""
+    with kept["sock"] as sock:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.decode().endswith("the program's kernel has stopped\n")
+
+
+def test_the_client_says_so_when_the_connection_is_reset(capsys, monkeypatch):
+    """It died on ConnectionResetError, with a traceback."""
+    import struct
+    with socket.create_server(ANYWHERE) as listener:
+
+        def resetting_monitor():        # a banner, then a reset once a line comes
+            conn, _ = listener.accept()
+            with conn:
+                conn.sendall(b"trampoline monitor: 'help' lists the commands\n" + PROMPT)
+                conn.recv(1, socket.MSG_PEEK)           # the client's line has come
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                struct.pack("ii", 1, 0))    # linger 0: close resets
+        thread = threading.Thread(target=resetting_monitor)
+        thread.start()
+        monkeypatch.setattr(sys, "stdin", io.StringIO("ps\n"))
+        try:
+            code = monitor.main(["127.0.0.1:%d" % listener.getsockname()[1]])
+        finally:
+            thread.join(10)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "the connection to the monitor was lost: Connection reset by peer" in err

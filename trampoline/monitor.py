@@ -289,7 +289,7 @@ class Monitor:
         except (OSError, _HangUp):      # the client went away, or would not read
             pass
         finally:
-            conn.close()
+            _hang_up(conn)
             with self._lock:
                 self._sessions.discard(threading.current_thread())
 
@@ -502,6 +502,22 @@ class _HangUp(Exception):
     """A session ends: the monitor stopped, or its client would not read."""
 
 
+def _hang_up(conn):
+    """Close a session's connection without losing the last answer.  Bytes
+    the client sent that were never read (a line typed as the kernel
+    stopped) make ``close()`` reset the connection at once, and the reset
+    cost the client what it was last sent ("the program's kernel has
+    stopped"): so end the stream first, then read what is there."""
+    try:
+        conn.shutdown(socket.SHUT_WR)
+        while conn.recv(65536):         # (non-blocking: what has come)
+            pass
+    except OSError:                     # (BlockingIOError: all read) or gone
+        pass
+    finally:
+        conn.close()
+
+
 def _duration(seconds):
     if seconds < 1:
         return "%d ms" % (seconds * 1000)
@@ -536,7 +552,12 @@ def main(argv=None):
         return 1
     with sock:
         while True:
-            reply = _read_reply(sock)
+            try:
+                reply = _read_reply(sock)
+            except OSError as error:    # reset: the program ended, say
+                print("\nthe connection to the monitor was lost: %s (has the program "
+                      "ended?)" % (error.strerror or error), file=sys.stderr)
+                return 1
             sys.stdout.write(reply.decode("utf-8", "replace"))
             sys.stdout.flush()
             if not reply.endswith(PROMPT):
@@ -546,7 +567,10 @@ def main(argv=None):
                 line = "quit\n"
             if not sys.stdin.isatty():  # pragma: no branch - show what was piped in
                 sys.stdout.write(line)
-            sock.sendall(line.encode("utf-8"))
+            try:
+                sock.sendall(line.encode("utf-8"))
+            except OSError:             # gone: the next read says so
+                pass
 
 
 def _read_reply(sock):
