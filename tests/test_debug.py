@@ -263,6 +263,10 @@ def test_a_slow_step_names_the_line_that_blocks_while_it_blocks(caplog):
         __file__, line_of("BLOCKING-CALL")) in message
     assert "yield run_in_thread(func, *args)" in message
     assert 'line %d, in blocker' % line_of("THE-TASK-LINE") in message   # the way there
+    # ... from the task's generator: not the kernel's frames that step it
+    stack = message.split("('yield sleep(...)').\n")[1]
+    assert stack.startswith('  File "%s", line %d, in blocker' % (
+        __file__, line_of("THE-TASK-LINE"))), stack
 
 
 def test_an_async_def_step_that_blocks_is_named_too(caplog):

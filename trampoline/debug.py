@@ -313,6 +313,12 @@ def _blocked_message(task, elapsed, frames):
     """Where the step blocks: the innermost line of the program's own code
     (not the standard library's, not trampoline's), with the stack that
     leads there from the task's generator."""
+    coro = task._coro                   # (None if it has ended since)
+    code = getattr(coro, "gi_code", None) or getattr(coro, "cr_code", None)
+    for index, frame in enumerate(frames):
+        if frame.f_code is code:        # (not the kernel's frames that step it)
+            frames = frames[index:]
+            break
     own = [frame for frame in frames if not _in_stdlib(frame) and not _in_package(frame)]
     culprit = own[-1] if own else frames[-1]
     where = [(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
