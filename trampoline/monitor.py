@@ -88,7 +88,9 @@ def parse_address(spec):
     """Where to listen or connect: ``True``, "1", "true", "yes" or "on" (the
     default, 127.0.0.1:48802), a port (``5000``, "5000", ":5000"),
     "host:port", a host alone (port 48802), "[::1]:port", or a ``(host,
-    port)`` tuple.  Anything else is a ``ValueError`` saying what is wrong."""
+    port)`` tuple; an empty string is the default too.  Anything else
+    (``False``, "off", a float, a port beyond 65535) is a ``ValueError``
+    saying what is wrong."""
     return _parse_address(spec, None)
 
 

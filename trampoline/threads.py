@@ -85,8 +85,10 @@ class WorkerPool:
     ``result = yield pool.run(func, *args)`` (or ``await pool.run(...)``).
     Threads start when there is work and no idle worker to take it, up to
     ``max_workers``; further jobs wait in line (first come, first served).
-    A worker idle for ``idle_timeout`` seconds ends (``None``: never; a
-    bad value raises ``ValueError``).  Workers are daemon
+    A worker idle for ``idle_timeout`` seconds ends (``None``: never).  A
+    ``max_workers`` that is no int >= 1 (a bool, a float), or an
+    ``idle_timeout`` that is no finite number >= 0, raises ``ValueError``.
+    Workers are daemon
     threads: a call still blocked when the program ends does not keep it
     alive.  One pool may serve several kernels, in several threads.
 
@@ -135,7 +137,9 @@ class WorkerPool:
         """``result = yield pool.run(func, *args)``
 
         Call ``func(*args)`` in a worker thread and return its result; its
-        exception is raised here.  The task waits, the kernel does not.  If
+        exception is raised here (but a ``StopIteration`` comes as the
+        ``RuntimeError`` "generator raised StopIteration": no generator may
+        raise it, PEP 479).  The task waits, the kernel does not.  If
         the task is cancelled (or times out) while waiting, the thread is
         not stopped -- the call runs to its end and its outcome is dropped
         -- but the task moves on at once; a call that had not started yet
@@ -262,7 +266,8 @@ def run_in_thread(func: Callable[..., T], *args: Any) -> Generator[Any, Any, T]:
     Call ``func(*args)`` in a worker thread of the default pool (at most
     ``DEFAULT_MAX_WORKERS`` threads) and return its result, without blocking
     the loop: for blocking calls such as DNS look-ups or file reads.  The
-    exception ``func`` raises is raised here.  Cancelling the waiting task
+    exception ``func`` raises is raised here (a ``StopIteration`` as
+    ``RuntimeError``, PEP 479's for a generator).  Cancelling the waiting task
     does not kill the thread: the task moves on at once and the result is
     discarded.  Keyword arguments: pass ``functools.partial(func, key=...)``.
     ``func`` runs in a copy of the calling task's ``contextvars`` context.
