@@ -333,6 +333,29 @@ def test_spawn_name_defaults_to_function_name():
     assert run(main()) == ("worker", "custom")
 
 
+def test_spawn_refuses_a_name_that_is_not_a_string():
+    """spawn(coro, name=5) is a TypeError where the trap is made, and the
+    coroutine is closed (it will never run): a task named 5 broke its own
+    repr and its crash report.  Task.name refuses one too."""
+    def main():
+        coro = worker()
+        try:
+            yield spawn(coro, name=5)
+        except TypeError as error:
+            message = str(error)
+        task = yield spawn(worker(), name="w")
+        try:
+            task.name = b"w"
+        except TypeError:
+            refused = True
+        yield join(task)
+        return message, coro.gi_frame is None, refused, repr(task)
+
+    message, closed, refused, text = run(main())
+    assert "name must be a string or None, got int 5" in message
+    assert closed and refused and "<Task 2 w done>" == text
+
+
 def test_current_returns_the_running_task():
     """current() gives each task its own Task object."""
     def who():

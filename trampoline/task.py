@@ -82,13 +82,17 @@ class Task:
     def name(self) -> str:
         """The function's qualified name, without the "outer.<locals>." of
         a function defined inside another ("Server.handle", "echo"; and
-        "timeout_after(5, fetch)"), or the name given to ``spawn``.
+        "timeout_after(5, fetch)"), or the name given to ``spawn``.  It may
+        be set, to a string (else ``TypeError``).
         (Worked out when asked: spawning is hot.)"""
         name = self._name               # (the test first: the pattern is slow on a long name)
         return _LOCALS.sub("", name) if "<locals>" in name else name
 
     @name.setter
     def name(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Task.name must be a string, got %s %r"
+                            % (type(value).__name__, value))
         self._name = value
 
     @property

@@ -319,7 +319,8 @@ class spawn(Trap):
     already ready.  ``name`` defaults to the function's name.  A trap
     (``spawn(stream.write(data))``) is performed in the new task, which
     returns its result.  Raises ``TypeError`` for something that is not a
-    generator, coroutine or trap (a function instead of its call, say).
+    generator, coroutine or trap (a function instead of its call, say), and
+    for a ``name`` that is not a string (the coroutine is closed then).
     Never blocks.
     """
 
@@ -327,6 +328,8 @@ class spawn(Trap):
     _shown = ("coro",)
 
     def __init__(self, coro: Any, *, name: Optional[str] = None) -> None:
+        if name is not None and type(name) is not str:
+            _check_name(coro, name)
         kind = type(coro)               # (the common case calls nothing)
         if kind is not GeneratorType and kind is not CoroutineType:
             if isinstance(coro, Trap):
@@ -336,6 +339,16 @@ class spawn(Trap):
                 coro = _check_coro(coro, "spawn")
         self.coro = coro
         self.name = name
+
+
+def _check_name(coro, name):
+    """A task's ``name`` must be a string: a TypeError (and ``coro``, which
+    will never run, closed: not left to warn it was never awaited)."""
+    if isinstance(name, str):
+        return
+    if type(coro) is GeneratorType or type(coro) is CoroutineType:
+        coro.close()
+    raise TypeError("spawn(): name must be a string or None, got %s" % _describe(name))
 
 
 def _perform(trap):
