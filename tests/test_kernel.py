@@ -418,6 +418,25 @@ def test_reprs_name_the_backend():
     assert "SelectSelector" in repr(SelectorPoller(selectors.SelectSelector()))
 
 
+def test_notify_closing_after_close_is_ignored():
+    """A kernel closed while a task waited on a socket (a host loop's):
+    notify_closing(sock) then is ignored, as for any descriptor it no
+    longer watches -- the epoll poller raised ValueError (closed epoll)
+    from its unregister, where SelectorPoller's said nothing."""
+    a, b = socket.socketpair()
+    with a, b:
+        for selector in (None, selectors.PollSelector()):
+            kernel = Kernel(selector=selector)
+            kernel.spawn(do(read(a, 10)))
+            kernel.run_once()           # the reader waits on a: registered
+            kernel.close()              # (and dropped)
+            kernel.notify_closing(a)
+        poller = EpollPoller()
+        poller.register(a.fileno(), poller.READ)
+        poller.close()
+        poller.unregister(a.fileno())   # "already gone is fine"
+
+
 # ------------------------------------------------------------- traps
 
 @pytest.mark.parametrize("make, message", [

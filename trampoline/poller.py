@@ -41,10 +41,13 @@ class EpollPoller:
         self.fileno = self._epoll.fileno
 
     def unregister(self, fd: int) -> None:
-        """Stop watching ``fd`` (already gone is fine: closing a descriptor removes it)."""
+        """Stop watching ``fd`` (already gone is fine: closing a descriptor
+        removes it; so is a closed poller, which watches nothing)."""
         try:
             self._epoll.unregister(fd)
         except OSError:         # already gone: closing an fd removes it from epoll
+            pass
+        except ValueError:      # the epoll is closed (as SelectorPoller's unregister)
             pass
 
     def close(self) -> None:
