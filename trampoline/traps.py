@@ -525,7 +525,8 @@ class clear_alarm(Trap):
 
     Disarm an alarm of the current task.  If it already went off and its
     exception has not been delivered yet, it never will be.  Returns
-    ``True`` if the alarm had not gone off.
+    ``True`` if this disarmed it before it went off, ``False`` if it had
+    gone off or was cleared already (clearing twice is harmless).
     """
 
     __slots__ = ("alarm",)
