@@ -198,6 +198,12 @@ def test_a_threshold_past_a_second_is_kept():
      "VirtualClock.advance() needs a number of seconds, got '1'"),
     (lambda: VirtualClock().advance(float("nan")), ValueError,
      "VirtualClock.advance() needs a finite number of seconds, got nan"),
+    (lambda: VirtualClock(autojump_threshold=float("nan")), ValueError,
+     "VirtualClock(autojump_threshold=...) needs a number of seconds, got nan"),
+    (lambda: VirtualClock(start=10 ** 400), ValueError,
+     "VirtualClock(start=...) needs a number of seconds a float can hold, got an int of 1329 bits"),
+    (lambda: VirtualClock().advance(-10 ** 400), ValueError,
+     "VirtualClock.advance() needs a number of seconds a float can hold, got an int of 1329 bits"),
 ])
 def test_the_clock_refuses_what_is_not_seconds(make, error, message):
     """Each of these was taken: a negative threshold made the poller wait

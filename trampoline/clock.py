@@ -55,6 +55,12 @@ def _seconds(what: str, value: float, infinite: bool = False) -> float:
     ``infinite``); else a TypeError or ValueError naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError("%s needs a number of seconds, got %r" % (what, value))
-    if math.isnan(value) or (math.isinf(value) and not infinite):
-        raise ValueError("%s needs a finite number of seconds, got %r" % (what, value))
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise ValueError("%s needs a number of seconds a float can hold, got an int "
+                         "of %d bits" % (what, int(value).bit_length())) from None
+    if math.isnan(seconds) or (math.isinf(seconds) and not infinite):
+        raise ValueError("%s needs a %snumber of seconds, got %r"
+                         % (what, "" if infinite else "finite ", value))
     return value
