@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from trampoline import (Kernel, TaskTimeout, VirtualClock, ignore_after, join, read, sleep,
-                        spawn, timeout_after, write)
+from trampoline import (Kernel, TaskTimeout, VirtualClock, current_time, ignore_after, join, read,
+                        sleep, spawn, timeout_after, write)
 from trampoline.sync import Event
 
 
@@ -204,6 +204,12 @@ def test_a_threshold_past_a_second_is_kept():
      "VirtualClock(start=...) needs a number of seconds a float can hold, got an int of 1329 bits"),
     (lambda: VirtualClock().advance(-10 ** 400), ValueError,
      "VirtualClock.advance() needs a number of seconds a float can hold, got an int of 1329 bits"),
+    (lambda: VirtualClock().jump(float("inf")), ValueError,
+     "VirtualClock.jump() needs a finite number of seconds, got inf"),
+    (lambda: VirtualClock().jump(float("nan")), ValueError,
+     "VirtualClock.jump() needs a finite number of seconds, got nan"),
+    (lambda: Kernel(clock=5), TypeError,
+     "Kernel(clock=...) needs a function returning the time in seconds"),
 ])
 def test_the_clock_refuses_what_is_not_seconds(make, error, message):
     """Each of these was taken: a negative threshold made the poller wait
@@ -213,3 +219,20 @@ def test_the_clock_refuses_what_is_not_seconds(make, error, message):
         make()
     assert message in str(caught.value)
 
+
+
+def test_a_timer_at_infinity_is_never_jumped_to():
+    """``sleep(inf)`` and ``timeout_after(inf)`` wait for ever on a virtual
+    clock too: it does not jump to infinity (the sleep returned at once,
+    the timeout went off, and the clock stayed at infinity).  With nothing
+    else to wake anyone, it is a deadlock, said as such."""
+    def forever():
+        yield sleep(float("inf"))
+
+    def main():
+        waited = yield ignore_after(5, forever())       # a finite timer beside it
+        return waited, current_time()
+
+    assert run_virtual(main())[0] == (None, 5)
+    with pytest.raises(RuntimeError, match=r"deadlock(.|\n)*sleep seconds=inf"):
+        run_virtual(forever())

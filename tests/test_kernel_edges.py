@@ -529,3 +529,40 @@ def test_a_spawn_dropped_by_a_cancellation_closes_its_coroutine():
         gc.collect()
     assert closed
     assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+def test_kernel_methods_refuse_what_would_break_the_kernel_later():
+    """Each of these was taken, and failed later, elsewhere: ``close()``
+    from a task of the running kernel (its run() then failed on a closed
+    epoll object), a NaN deadline for ``set_alarm`` (it broke the timer heap
+    and run() failed out of the loop), a name that is no string for
+    ``spawn_threadsafe`` (refused in the kernel's thread, only logged)."""
+    errors = []
+
+    def closer(kernel):
+        try:
+            kernel.close()
+        except RuntimeError as error:
+            errors.append(str(error))
+        me = yield current()
+        try:
+            kernel.set_alarm(me, float("nan"), Cancelled())
+        except ValueError as error:
+            errors.append(str(error))
+        try:
+            kernel.set_alarm(me, "soon", Cancelled())
+        except TypeError as error:
+            errors.append(str(error))
+        return "still running"
+
+    with Kernel() as kernel:
+        assert kernel.run(closer(kernel)) == "still running"
+        assert not kernel.closed
+        coro = closer(kernel)
+        with pytest.raises(TypeError, match=r"spawn_threadsafe\(\): name must be a string"):
+            kernel.spawn_threadsafe(coro, name=5)
+        assert coro.gi_frame is None            # closed: it will never run
+    assert "Kernel.close() called while the kernel runs" in errors[0]
+    assert errors[1:] == ["set_alarm(): the deadline must not be NaN",
+                          "set_alarm(): the deadline must be a number on the kernel's clock, "
+                          "got 'soon'"]

@@ -36,7 +36,9 @@ class VirtualClock:
         return self._now
 
     def jump(self, when: float) -> None:
-        """Move to ``when`` (never backwards)."""
+        """Move to ``when`` (never backwards).  A ``TypeError`` or
+        ``ValueError`` for what is not a finite time, as ``advance``."""
+        _seconds("VirtualClock.jump()", when)
         if when > self._now:
             self._now = when
 

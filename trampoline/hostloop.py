@@ -123,6 +123,9 @@ class FromOutside:
         calling thread's context.  Returns at once.  Raises ``RuntimeError``
         if the kernel is closed."""
         _check_coro(coro, "spawn_threadsafe")
+        if name is not None and not isinstance(name, str):  # (here, not in the kernel's thread)
+            coro.close()
+            raise TypeError("spawn_threadsafe(): name must be a string or None, got %r" % (name,))
         try:
             self.call_threadsafe(self._spawn, coro, name, contextvars.copy_context())
         except RuntimeError:

@@ -79,7 +79,6 @@ Design rules
 
 import contextvars
 import logging
-import time
 import weakref
 from collections import deque
 from itertools import count
@@ -94,7 +93,7 @@ from .instruments import Instrumented
 from .lifetime import Lifetime
 from .poller import default_poller
 from .task import CoroutineLike, T, Task  # noqa: F401 (CoroutineLike, T: re-exported)
-from .timers import Timers, _alarm_order
+from .timers import Timers, _alarm_order, _clock_of
 from .traps import (PARKED, accept, call, cancel, clear_alarm, connect, current, current_kernel,
                     join, park, read, read_wait, recvfrom, sendto, set_alarm, sleep, spawn,
                     write, write_wait)
@@ -148,7 +147,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
         # Time: the real monotonic clock, or a VirtualClock that the loop
         # moves straight to the next timer when nothing else can happen.
-        self._clock = time.monotonic if clock is None else clock
+        self._clock = _clock_of(clock)
         self._autojump = getattr(clock, "autojump", False)
         self._jump_to = None                # see _wait_time
         self._next_sweep = 0.0              # when to look for closed fds next (real time)

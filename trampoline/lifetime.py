@@ -98,6 +98,7 @@ class Lifetime:
         except BaseException:
             # Ctrl-C, SystemExit, or a kernel fault: every task was cancelled
             # and cleaned up above; close and let the error go on.
+            self._running = False
             self.close()
             raise
         finally:
@@ -114,8 +115,8 @@ class Lifetime:
 
     def close(self: Any) -> None:
         """Release the poller.  Closing twice is harmless.  Not while the
-        kernel runs in another thread: end its run() first (have
-        ``call_threadsafe`` cancel its main task, say).
+        kernel runs (``RuntimeError``): end its run() first (from another
+        thread, have ``call_threadsafe`` cancel its main task, say).
 
         Tasks still alive are dropped, not cancelled: nothing runs them, or
         their cleanup, again (``run()`` cancels and cleans up its tasks
@@ -131,6 +132,11 @@ class Lifetime:
                 "Kernel.close() called from another thread while the kernel runs there; "
                 "end its run() first -- kernel.call_threadsafe(kernel.cancel, main_task), "
                 "say -- or stop driving it with run_once(), then close it")
+        if self._running:
+            raise RuntimeError(
+                "Kernel.close() called while the kernel runs (from one of its tasks?); "
+                "return from the main task (or cancel it), and close it once run() or "
+                "run_once() has returned")
         if not self._closed:
             watchers, self._host_watchers = self._host_watchers or (), None
             for watcher in watchers:

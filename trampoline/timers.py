@@ -30,6 +30,7 @@ __all__ = []  # type: list  # (Timers: documented as Kernel's)
 
 #: The longest single wait in the poller (a sleep of inf waits in pieces).
 MAX_TIMEOUT = 3600.0
+_INF = float("inf")
 
 
 class Timers:
@@ -45,13 +46,16 @@ class Timers:
         ``task`` as ``cancel`` does -- and again at each of its blocking traps
         after that, until the alarm is cleared.  Returns the alarm, for
         ``clear_alarm``.  Timeouts are built on this."""
+        if type(deadline) is not float and type(deadline) is not int or deadline != deadline:
+            deadline = _checked_deadline(deadline)  # (NaN, a str: it would break the heap)
         alarm = [deadline, next(self._timer_seq), task, exception]
         heapq.heappush(self._timers, alarm)
         return alarm
 
     def clear_alarm(self, task, alarm):
-        """Disarm ``alarm``, set for ``task``.  Returns True if it had not
-        gone off; if it had, its exception is thrown in no more."""
+        """Disarm ``alarm``, set for ``task``.  Returns True if this disarmed
+        it before it went off, False if it had gone off (its exception is
+        thrown in no more) or was cleared already (twice is harmless)."""
         if alarm[2] is not None:        # not gone off: the heap drops it later
             alarm[2] = None
             self._dead_timers += 1      # (_timer_died, inline: a timeout per request)
@@ -128,6 +132,10 @@ class Timers:
             return longest
         timeout = min(max(wake_at - self._clock(), 0), longest)
         if self._autojump and timeout > 0:
+            if wake_at == _INF:             # sleep(inf): a timer that never comes,
+                if not self._fds and not self._foreign_waits:   # not one to jump to
+                    self._deadlock()
+                return longest
             if not self._io_waiters():
                 # Virtual time: only timers can wake anyone, so go straight there.
                 self._clock.jump(wake_at)
@@ -176,3 +184,24 @@ class Timers:
 
 def _alarm_order(alarm):
     return alarm[1]                     # the outermost scope set its alarm first
+
+
+def _checked_deadline(deadline):
+    """An alarm's deadline as a float, or a TypeError or ValueError."""
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):
+        raise TypeError("set_alarm(): the deadline must be a number on the kernel's clock, "
+                        "got %r" % (deadline,))
+    if deadline != deadline:
+        raise ValueError("set_alarm(): the deadline must not be NaN")
+    return float(deadline)
+
+
+def _clock_of(clock):
+    """``Kernel(clock=...)``: the real monotonic clock for None, else a
+    callable (a ``VirtualClock``) -- or a TypeError now, not at a sleep."""
+    if clock is None:
+        return time.monotonic
+    if not callable(clock):
+        raise TypeError("Kernel(clock=...) needs a function returning the time in seconds "
+                        "(a VirtualClock, say), got %r" % (clock,))
+    return clock
