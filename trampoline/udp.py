@@ -62,7 +62,7 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
             except OSError as exc:
                 raise type(exc)(exc.errno, "%s: cannot bind to %s"
                                 % (exc.strerror, _format(address))) from None
-            except TypeError as exc:    # a host None, a 4-tuple for IPv4...
+            except (TypeError, ValueError) as exc:  # a host None, a 4-tuple for IPv4
                 raise TypeError("udp_socket(): cannot bind to %r: %s" % (address, exc)) from None
     except BaseException:
         sock.close()
