@@ -347,6 +347,26 @@ def test_timeout_kills_and_reaps_the_child(run, wait_mode):
         TimeoutExpired, str(error), error.output, b"")
 
 
+def test_a_timed_out_communicate_stops_every_helper_task(run):
+    """``communicate()`` under a timeout that expires stops the tasks that
+    feed stdin and drain stderr, as it says: the expired timeout came again
+    at its first wait for one, and the stderr drain ran on after it."""
+    def main():
+        process = Process(["sh", "-c", "exec sleep 30"], stdin=PIPE, stdout=PIPE, stderr=PIPE)
+        try:
+            with pytest.raises(TaskTimeout):
+                yield timeout_after(0.2, process.communicate(b"input"))
+            kernel = yield current_kernel()
+            return [task.name for task in kernel.tasks() if "pid" in task.name]
+        finally:
+            process.kill()
+            yield process.wait()
+            for pipe in (process.stdin, process.stdout, process.stderr):
+                pipe.close()
+
+    assert run(main()) == []
+
+
 def test_cancelled_in_wait_the_child_is_killed_and_reaped(run, wait_mode):
     """A task owning a child (with Process) is cancelled in wait(): the
     child is killed and reaped, and the kernel watches no descriptor."""

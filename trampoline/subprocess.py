@@ -37,6 +37,7 @@ from subprocess import DEVNULL, PIPE, STDOUT, CalledProcessError
 from types import coroutine
 from typing import Any, Awaitable, Generator, List, Optional, Tuple, cast
 
+from .combinators import disable_cancellation
 from .errors import TaskError
 from .streams import CHUNK, Stream, _notify_closing
 from .timeouts import TaskTimeout, timeout_after
@@ -293,8 +294,11 @@ class Process:
         except GeneratorExit:
             raise               # closed at shutdown: no more yielding (nor helpers)
         except BaseException:
-            for task in helpers:
-                yield cancel(task)          # (a finished one: nothing to do)
+            # (Cancellation deferred: an expired timeout would come again at
+            # the first of these waits, and the other helpers run on.)
+            with disable_cancellation():
+                for task in helpers:
+                    yield cancel(task)      # (a finished one: nothing to do)
             raise
         return (yield self.wait())
 
