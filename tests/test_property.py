@@ -18,6 +18,7 @@ failure names its seed: ``check_seed(seed)`` reproduces it.
 """
 
 import random
+import sys
 import time
 from collections import Counter
 
@@ -887,13 +888,16 @@ class Nothing:
 SCENARIOS["tg2"] = tg2_seed
 
 
-EDGE_SEEDS = 300
-EDGE_TIME_LIMIT = 10.0      # seconds, per scenario (well under 1 s here)
+# Seeds per scenario: about 0.15 s on CPython; PyPy, which compiles each
+# fresh kernel's loop anew, takes about 20 times longer per seed.
+EDGE_SEEDS = 40 if sys.implementation.name == "pypy" else 300
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_seeded_interleavings_at_the_budget_edges(scenario):
-    start = time.monotonic()
+    """Tasks burn 0 to 2 x BUDGET traps before each operation on a
+    primitive, with cancels and timeouts on a virtual clock, in seeded
+    orders: every invariant of the primitive holds, and nobody hangs."""
     failures = []
     for seed in range(EDGE_SEEDS):
         try:
@@ -903,4 +907,3 @@ def test_seeded_interleavings_at_the_budget_edges(scenario):
             if len(failures) >= 5:
                 break
     assert not failures, "\n".join(failures)
-    assert time.monotonic() - start < EDGE_TIME_LIMIT
