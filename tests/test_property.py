@@ -226,6 +226,47 @@ class Fail(AssertionError):
     pass
 
 
+def raise_failures(tasks):
+    """A task that failed (not cancelled) fails the seed, with its error."""
+    for task in tasks:
+        if not task.cancelled and task.exception is not None:
+            raise task.exception
+
+
+def free_slots(lock):
+    """How many tasks take ``lock`` (a Lock, Semaphore, Condition...) in a
+    fresh kernel without waiting: its slots that were not leaked."""
+    def take():
+        yield lock.acquire()
+
+    def main():
+        tasks = []
+        for _ in range(5):
+            tasks.append((yield spawn(take())))
+        yield sleep(1)                  # (virtual: all that can take one, have)
+        return sum(task.done for task in tasks)
+
+    with Kernel(clock=VirtualClock()) as kernel:
+        return kernel.run(main())
+
+
+def room(queue, maxsize):
+    """How many items the emptied ``queue`` takes before it is full (a slot
+    kept for a putter that never came would be missing); emptied again."""
+    taken = 0
+    try:
+        while taken < maxsize + 1:
+            queue.put_nowait(("room", taken))
+            taken += 1
+    except (QueueFull, QueueShutDown):
+        pass
+    while True:
+        try:
+            queue.get_nowait()
+        except (QueueEmpty, QueueShutDown):
+            return taken
+
+
 def settle(tasks, what, limit=3000):
     for _ in range(limit):
         if all(t.done for t in tasks):
@@ -318,21 +359,14 @@ def sem_seed(seed):
             ws.append((yield spawn(worker(i))))
         c = yield spawn(chaos(rng, ws, rng.randint(0, 4), stats, cancelled))
         yield settle(ws + [c], "workers")
-        for w in ws:
-            if w._exception is not None and not w.cancelled:
-                raise w._exception
+        raise_failures(ws)
         return sem
 
     with Kernel(clock=VirtualClock()) as k:
         k.run(main())
-    if kind == "RLock":
-        assert not sem.locked() and sem._owner is None, "seed %d: %r" % (seed, sem)
-        lk = sem._lock
-    else:
-        lk = sem
-    assert lk._value == value and lk._handed == 0 and not len(lk._waiting), \
-        "seed %d %s: leaked: value=%d handed=%d waiting=%d" % (
-            seed, kind, lk._value, lk._handed, len(lk._waiting))
+    assert not sem.locked(), "seed %d: %r" % (seed, sem)
+    free = free_slots(sem)
+    assert free == value, "seed %d %s: %d of %d slots free" % (seed, kind, free, value)
     return stats
 
 
@@ -415,17 +449,16 @@ def queue_seed(seed):
             for t in cs:
                 yield cancel(t, wait=False)
         yield settle(cs, "consumers")
-        for t in ps + cs:
-            if t._exception is not None and not t.cancelled:
-                raise t._exception
+        raise_failures(ps + cs)
         left = []
         while True:
             try:
                 left.append(q.get_nowait())
             except (QueueEmpty, QueueShutDown):
                 break
-        assert q._reserved == 0, "seed %d: reserved %d" % (seed, q._reserved)
-        assert not len(q._getters) and not len(q._putters)
+        if maxsize and not shutdown_at:
+            free = room(q, maxsize)
+            assert free == maxsize, "seed %d: room for %d of %d" % (seed, free, maxsize)
         return left
 
     with Kernel(clock=VirtualClock()) as k:
@@ -481,9 +514,7 @@ def event_seed(seed):
             s = yield spawn(setter())
         c = yield spawn(chaos(rng, ws, rng.randint(0, 2), stats, cancelled))
         yield settle(ws + [s, c], "waiters")
-        for w in ws:
-            if w._exception is not None and not w.cancelled:
-                raise w._exception
+        raise_failures(ws)
 
     with Kernel(clock=VirtualClock()) as k:
         k.run(main())
@@ -565,14 +596,12 @@ def cond_seed(seed):
             cond.release()
             yield sleep(0)
         yield settle(ws, "waiters")
-        for w in ws:
-            if w._exception is not None and not w.cancelled:
-                raise w._exception
+        raise_failures(ws)
         assert not cond.locked()
-        assert cond._lock._value == 1 and cond._lock._handed == 0
 
     with Kernel(clock=VirtualClock()) as k:
         k.run(main())
+    assert free_slots(cond) == 1, "seed %d: the condition's lock leaked" % seed
     return stats
 
 
@@ -606,9 +635,7 @@ def barrier_seed(seed):
             yield sleep(0)
         bar.abort()
         yield settle(ws, "waiters")
-        for w in ws:
-            if w._exception is not None and not w.cancelled:
-                raise w._exception
+        raise_failures(ws)
 
     with Kernel(clock=VirtualClock()) as k:
         k.run(main())
@@ -651,9 +678,7 @@ def future_seed(seed):
         s = yield spawn(setter())
         c = yield spawn(chaos(rng, ws, rng.randint(0, 2), stats, cancelled))
         yield settle(ws + [s, c], "waiters")
-        for w in ws:
-            if w._exception is not None and not w.cancelled:
-                raise w._exception
+        raise_failures(ws)
 
     with Kernel(clock=VirtualClock()) as k:
         k.run(main())
@@ -712,16 +737,16 @@ def uq_seed(seed):
         for t in cs:
             yield cancel(t, wait=False)
         yield settle(cs, "consumers")
-        for t in ps + cs:
-            if t._exception is not None and not t.cancelled:
-                raise t._exception
+        raise_failures(ps + cs)
         left = []
         while True:
             try:
                 left.append(q.get_nowait())
             except QueueEmpty:
                 break
-        assert q._reserved == 0, "reserved %d" % q._reserved
+        if maxsize:
+            free = room(q, maxsize)
+            assert free == maxsize, "room for %d of %d" % (free, maxsize)
         return left
 
     with Kernel(clock=VirtualClock()) as k:
@@ -786,8 +811,8 @@ def tg_seed(seed):
         assert out.get("errors"), "seed %d: failures lost %r" % (seed, plan)
         assert set(out["errors"]) <= set(fails)
         for t in out["tasks"]:
-            if isinstance(t._exception, KeyError):
-                assert t._exception.args[0] in out["errors"], "seed %d: lost %r" % (seed, t)
+            if isinstance(t.exception, KeyError):
+                assert t.exception.args[0] in out["errors"], "seed %d: lost %r" % (seed, t)
     else:
         assert "errors" not in out
     return stats
