@@ -233,6 +233,19 @@ def raise_failures(tasks):
             raise task.exception
 
 
+def each_once(where, put, out, may_drop=False):
+    """Every item put came out exactly once (got, or left in the queue) --
+    or, if the queue may drop some (an immediate shutdown), at most once;
+    nothing came out that was never put."""
+    counted = Counter(out)
+    twice = [item for item, times in counted.items() if times > 1]
+    assert not twice, "%s: twice %r" % (where, twice)
+    assert not set(counted) - set(put), "%s: never put %r" % (where, set(counted) - set(put))
+    if not may_drop:
+        lost = set(put) - set(counted)
+        assert not lost, "%s: lost %r" % (where, lost)
+
+
 def free_slots(lock):
     """How many tasks take ``lock`` (a Lock, Semaphore, Condition...) in a
     fresh kernel without waiting: its slots that were not leaked."""
@@ -463,14 +476,8 @@ def queue_seed(seed):
 
     with Kernel(clock=VirtualClock()) as k:
         left = k.run(main())
-    where = "seed %d (%s maxsize=%d shutdown=%s)" % (seed, kind.__name__, maxsize, shutdown_at)
-    counted = Counter(got) + Counter(left)
-    dup = [i for i, c in counted.items() if c > 1]
-    assert not dup, "%s: twice %r" % (where, dup)
-    assert not set(counted) - set(put_ok), "%s: never put %r" % (where, set(counted) - set(put_ok))
-    if shutdown_at != "immediate":
-        lost = set(put_ok) - set(counted)
-        assert not lost, "%s: lost %r" % (where, lost)
+    each_once("seed %d (%s maxsize=%d shutdown=%s)" % (seed, kind.__name__, maxsize, shutdown_at),
+              put_ok, got + left, may_drop=shutdown_at == "immediate")
     return stats
 
 
@@ -752,13 +759,7 @@ def uq_seed(seed):
     with Kernel(clock=VirtualClock()) as k:
         left = k.run(main())
         assert k._foreign_waits == 0, "seed %d: foreign waits %d" % (seed, k._foreign_waits)
-    where = "seed %d (maxsize=%d)" % (seed, maxsize)
-    counted = Counter(got) + Counter(left)
-    dup = [i for i, c in counted.items() if c > 1]
-    assert not dup, "%s: twice %r" % (where, dup)
-    assert not set(counted) - set(put_ok), "%s: never put" % where
-    lost = set(put_ok) - set(counted)
-    assert not lost, "%s: lost %r" % (where, lost)
+    each_once("seed %d (maxsize=%d)" % (seed, maxsize), put_ok, got + left)
     return stats
 
 
