@@ -173,6 +173,10 @@ def _tokens(value):
 # a look-up here costs a tenth of checking one.  (At most 64, short ones: a
 # client sending a new one each time has each checked, nothing worse.)
 _HOSTS_SEEN = {b""}
+# Field names found valid, as sent -> lowercased: the same few again and
+# again, and a look-up costs a fraction of checking and lowering one.
+# (At most 256, short ones, as above.)
+_NAMES_SEEN = {}
 
 
 def _valid_host(value):
@@ -367,16 +371,26 @@ class _Parser:
         fields = []
         special = []
         for line in lines[1:] if len(lines) > 1 else ():
-            name, colon, value = line.partition(b":")
-            if not colon or not name or name.translate(None, _TCHAR):
-                self._bad_field(line)
-            name = name.lower()
+            raw, colon, value = line.partition(b":")
+            name = _NAMES_SEEN.get(raw)          # (None: not seen, or not valid)
+            if name is None or not colon:
+                name = self._field_name(line, raw, colon)
             value = value.strip(b" \t")
             fields.append((name, value))
             if name in _SPECIAL:
                 special.append((name, value))
         self._message = self._parse_head(lines[0], fields, special)
         return True
+
+    def _field_name(self, line, name, colon):
+        """The lowercased ``name`` of header ``line``, checked: a token,
+        then a colon."""
+        if not colon or not name or name.translate(None, _TCHAR):
+            self._bad_field(line)
+        lowered = name.lower()
+        if len(_NAMES_SEEN) < 256 and len(name) < 64:
+            _NAMES_SEEN[name] = lowered
+        return lowered
 
     def _bad_field(self, line):
         if line[:1] in (b" ", b"\t"):
@@ -402,9 +416,7 @@ class _Parser:
         fields = []
         for line in lines:
             name, colon, value = line.partition(b":")
-            if not colon or not name or name.translate(None, _TCHAR):
-                self._bad_field(line)
-            fields.append((name.lower(), value.strip(b" \t")))
+            fields.append((self._field_name(line, name, colon), value.strip(b" \t")))
         return fields
 
     def _parse_head(self, first_line, headers, special):
