@@ -130,10 +130,11 @@ class Limits:
 
 # ============================================================ responses
 
-# Per status, its line; per second, the Date header: made once, reused.
+# Per status, its line; per second, the ends of a head (see _encode_head):
+# made once, reused.
 _STATUS_LINES = {status: b"HTTP/1.1 %d %s\r\n" % (status, reason.encode())
                  for status, reason in STATUS_REASONS.items()}
-_date = [0, b""]
+_ends = (0, None)                       # (the second, its ends of a head)
 
 
 def _status_line(status):
@@ -141,13 +142,6 @@ def _status_line(status):
     if line is None:
         line = b"HTTP/1.1 %d %s\r\n" % (status, STATUS_REASONS.get(status, "Unknown").encode())
     return line
-
-
-def _http_date():
-    now = int(time())
-    if now != _date[0]:
-        _date[0], _date[1] = now, formatdate(now, usegmt=True).encode()
-    return _date[1]
 
 
 class Response:
@@ -201,13 +195,19 @@ def error_response(status, message, close=False, headers=()):
 
 def _encode_head(response, keep_alive, version):
     """The status line and headers for ``response`` (bytes)."""
+    global _ends
+    second = int(time())
+    if _ends[0] != second:              # once a second: the Date, and after it
+        date = b"Date: %s\r\n" % formatdate(second, usegmt=True).encode()
+        _ends = second, (date + b"\r\n",                            # HTTP/1.1 keep-alive
+                         date + b"Connection: keep-alive\r\n\r\n",  # HTTP/1.0 keep-alive
+                         date + b"Connection: close\r\n\r\n")
+    ends = _ends[1]
     if not keep_alive:
-        connection = b"Connection: close\r\n"
-    elif version == b"HTTP/1.0":
-        connection = b"Connection: keep-alive\r\n"
-    else:
-        connection = b""
-    return b"%sDate: %s\r\n%s\r\n" % (response.head, _http_date(), connection)
+        return response.head + ends[2]
+    if version == b"HTTP/1.0":
+        return response.head + ends[1]
+    return response.head + ends[0]
 
 
 # ============================================================ the router
