@@ -364,28 +364,32 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
     try:
         while True:
             try:
-                request = parser.next_request()
-                if request is None:
+                if parser.idle:                 # (nothing to parse: no call to the parser)
                     if out:                     # answer what came before waiting
                         rest = send_rest(out[0] if len(out) == 1 else b"".join(out))
                         if rest is not None:
                             yield rest
                         out.clear()
-                    if parser.idle:
-                        if watch is None:
-                            data = yield ignore_after(idle_timeout, receive(CHUNK))
-                        else:                   # (inline: no call per request)
-                            watch.waiting[sock] = watch.tick
-                            if not watch.running:
-                                yield watch.start()
-                            try:
-                                data = yield receive(CHUNK)
-                            finally:
-                                watch.waiting.pop(sock, None)
-                        if not data:            # closed, or idle too long
-                            return
-                        parser.feed(data)
+                    if watch is None:
+                        data = yield ignore_after(idle_timeout, receive(CHUNK))
+                    else:                       # (inline: no call per request)
+                        watch.waiting[sock] = watch.tick
+                        if not watch.running:
+                            yield watch.start()
+                        try:
+                            data = yield receive(CHUNK)
+                        finally:
+                            watch.waiting.pop(sock, None)
+                    if not data:                # closed, or idle too long
+                        return
+                    parser.feed(data)
+                request = parser.next_request()
+                if request is None:
+                    if parser.idle:             # (empty lines only: still idle)
                         continue
+                    if out:                     # answer what came before waiting
+                        yield send(b"".join(out))
+                        out.clear()
                     request = yield _rest_of_request(parser, receive, send, limits)
             except ProtocolError as error:
                 stats["http_errors"] += 1
