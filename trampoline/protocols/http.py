@@ -260,7 +260,8 @@ class _Parser:
             return
         start = self._start
         if start >= len(self._buffer):      # the common case: nothing left over
-            self._buffer = bytes(data)
+            # (A copy of a bytearray, which its owner may reuse; bytes are kept.)
+            self._buffer = data if type(data) is bytes else bytes(data)
             self._scanned = 0
         else:
             self._buffer = self._buffer[start:] + data
@@ -318,19 +319,11 @@ class _Parser:
         start = self._start
         if start >= len(buf):
             return False
-        # Empty lines before a message are skipped (a few: not a way to
-        # keep a connection busy forever).
-        while buf.startswith((b"\r\n", b"\n"), start):
-            start += 1 if buf[start] == 10 else 2
-            self._empty_lines += 1
-            if self._empty_lines > MAX_EMPTY_LINES:
-                self._start = start
-                self._fail(400, "more than %d empty lines before the %s"
-                           % (MAX_EMPTY_LINES, self._start_line))
-        self._start = start
+        if buf[start] == 13 or buf[start] == 10:
+            start = self._skip_empty_lines(buf, start)
         # Where the head ends: the first empty line, CRLF or bare LF.  The
         # common CRLF case is one find; "\n\n" is looked for only before it.
-        scan = max(start, self._scanned)
+        scan = self._scanned if self._scanned > start else start
         crlf = buf.find(b"\n\r\n", scan)
         lf = buf.find(b"\n\n", scan, crlf + 1 if crlf >= 0 else len(buf))
         if lf >= 0:
@@ -381,6 +374,19 @@ class _Parser:
                 special.append((name, value))
         self._message = self._parse_head(lines[0], fields, special)
         return True
+
+    def _skip_empty_lines(self, buf, start):
+        """Skip the empty lines at ``start``, before a message (a few: not a
+        way to keep a connection busy forever); where the message begins."""
+        while buf.startswith((b"\r\n", b"\n"), start):
+            start += 1 if buf[start] == 10 else 2
+            self._empty_lines += 1
+            if self._empty_lines > MAX_EMPTY_LINES:
+                self._start = start
+                self._fail(400, "more than %d empty lines before the %s"
+                           % (MAX_EMPTY_LINES, self._start_line))
+        self._start = start
+        return start
 
     def _field_name(self, line, name, colon):
         """The lowercased ``name`` of header ``line``, checked: a token,
