@@ -80,6 +80,8 @@ _HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256)
 # builds a 256-entry table on every call: a quarter of parsing a small head;
 # and ``b"\0" in`` would try the int form first, at the cost of an exception.)
 _NUL_IF_CONTROL = bytes(byte if byte in _HEAD_CHARS else 0 for byte in range(256))
+# And CR and LF too: for the lines of a head, once their CRLFs are taken out.
+_NUL_IF_CR_LF_OR_CONTROL = _NUL_IF_CONTROL.replace(b"\r", b"\0").replace(b"\n", b"\0")
 
 # The header fields that shape a message (framing, persistence).
 _SPECIAL = frozenset([b"host", b"connection", b"content-length", b"transfer-encoding",
@@ -321,25 +323,32 @@ class _Parser:
             return False
         if buf[start] == 13 or buf[start] == 10:
             start = self._skip_empty_lines(buf, start)
-        # Where the head ends: the first empty line, CRLF or bare LF.  The
-        # common CRLF case is one find; "\n\n" is looked for only before it.
+        # Where the head ends: the first empty line, CRLF or bare LF.
         scan = self._scanned if self._scanned > start else start
         crlf = buf.find(b"\n\r\n", scan)
-        lf = buf.find(b"\n\n", scan, crlf + 1 if crlf >= 0 else len(buf))
-        if lf >= 0:
-            end, after = lf, lf + 2
-        elif crlf >= 0:
-            end, after = crlf, crlf + 3
-        else:
-            self._scanned = max(start, len(buf) - 2)
-            self._check_head_size(buf, start)
-            if self._eof and start < len(buf):
-                self._fail(400, "the connection closed in the middle of a message head "
-                           "(after %d bytes)" % (len(buf) - start))
-            return False
-        if buf[end - 1] == 13:                  # the CR of the last line's CRLF
-            end -= 1
-        head = buf[start:end]
+        # The common case first: every line ends with CRLF (then no "\n\n"
+        # comes before this end), no other CR or LF, no control character.
+        regular = False
+        if crlf >= 0 and buf[crlf - 1] == 13:
+            end, after = crlf - 1, crlf + 3
+            head = buf[start:end]
+            regular = 0 not in head.replace(b"\r\n", b"").translate(_NUL_IF_CR_LF_OR_CONTROL)
+        if not regular:                         # "\n\n" is looked for only before "\n\r\n"
+            lf = buf.find(b"\n\n", scan, crlf + 1 if crlf >= 0 else len(buf))
+            if lf >= 0:
+                end, after = lf, lf + 2
+            elif crlf >= 0:
+                end, after = crlf, crlf + 3
+            else:
+                self._scanned = max(start, len(buf) - 2)
+                self._check_head_size(buf, start)
+                if self._eof and start < len(buf):
+                    self._fail(400, "the connection closed in the middle of a message head "
+                               "(after %d bytes)" % (len(buf) - start))
+                return False
+            if buf[end - 1] == 13:              # the CR of the last line's CRLF
+                end -= 1
+            head = buf[start:end]
         self._start = after
         self._scanned = after
         self._empty_lines = 0
@@ -349,12 +358,14 @@ class _Parser:
             self._fail(431, "the message head is %d bytes, more than the limit of %d"
                        % (len(head), self.max_head))
         lines = head.split(b"\r\n")
-        bare_cr = head.count(b"\r") >= len(lines)
-        if head.count(b"\n") >= len(lines):     # some bare LF: lenient, as RFC 9112 allows
-            lines = [line[:-1] if line.endswith(b"\r") else line for line in head.split(b"\n")]
-            bare_cr = any(b"\r" in line for line in lines)
-        if bare_cr or 0 in head.translate(_NUL_IF_CONTROL):
-            self._fail(400, "a control character in the message head")
+        if not regular:
+            bare_cr = head.count(b"\r") >= len(lines)
+            if head.count(b"\n") >= len(lines):     # some bare LF: lenient, as RFC 9112 allows
+                lines = [line[:-1] if line.endswith(b"\r") else line
+                         for line in head.split(b"\n")]
+                bare_cr = any(b"\r" in line for line in lines)
+            if bare_cr or 0 in head.translate(_NUL_IF_CONTROL):
+                self._fail(400, "a control character in the message head")
         if len(lines[0]) > self.max_line:
             self._check_line_size(len(lines[0]))
         if len(lines) > self.max_headers + 1:
