@@ -114,6 +114,18 @@ def test_bare_lf_line_ends_and_leading_empty_lines_are_accepted():
     assert error is None and request.body == b"abc"
 
 
+def test_a_head_of_crlf_lines_with_a_bare_lf_among_them():
+    """CRLF line ends, then a bare LF as the empty line: the head ends
+    there (not at the CRLF CRLF after it, which would make an empty header
+    line), and the CRLF left is an empty line before the next request.  A
+    bare LF ending the last field, then CRLF: the field keeps its value."""
+    requests, error = parse_all(b"GET / HTTP/1.1\r\nHost: x\r\n\n\r\n" + GET)
+    assert error is None and len(requests) == 2
+    assert requests[0].headers == [(b"host", b"x")]
+    (request,), error = parse_all(b"GET / HTTP/1.1\r\nHost: x\n\r\n")    # a bare LF, then CRLF
+    assert error is None and request.headers == [(b"host", b"x")]
+
+
 @pytest.mark.parametrize("body, words", [
     (b"3\nabc\n0\n\n", "chunk-size line ending in a bare LF: b'3'"),
     (b"3;ext=1\nabc\r\n0\r\n\r\n", "chunk-size line ending in a bare LF: b'3;ext=1'"),
@@ -225,6 +237,8 @@ BAD = [
     (b"GET / HTTP/1.1\r\nHost: x\r\nNo colon\r\n\r\n", 400, "malformed header line"),
     (b"GET / HTTP/1.1\r\nHost: x\r\nName : v\r\n\r\n", 400, "malformed header line"),
     (b"GET / HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n", 400, "malformed header line"),
+    # A name seen (and found valid) before, without its colon this time.
+    (b"GET / HTTP/1.1\r\nHost: x\r\nHost\r\n\r\n", 400, "malformed header line"),
     (b"GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n  folded\r\n\r\n", 400, "obsolete line folding"),
     (b"GET / HTTP/1.1\r\nHost: x\r\nA: b\x00c\r\n\r\n", 400, "control character"),
     (b"GET / HTTP/1.1\r\nHost: x\r\nA: b\rc\r\n\r\n", 400, "control character"),
