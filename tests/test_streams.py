@@ -475,6 +475,41 @@ def test_half_close_peer_eof_while_we_still_write(run):
     assert run(main()) == b"REQUEST" + reply
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_write_after_write_eof_says_so(run, debug):
+    """write() or writelines() after write_eof(): a BrokenPipeError (EPIPE,
+    as the socket's own) that says "after write_eof()" and names the stream
+    and its peer -- the socket's was a bare "[Errno 32] Broken pipe".  The
+    peer got nothing; reading goes on, with the read trap itself.  (In
+    debug mode too, where write is a coroutine.)"""
+    stream, peer = pair()
+    port = stream.sock.getpeername()[1]
+
+    def main():
+        with stream, peer:
+            yield write(peer, b"question")
+            assert (yield stream.read(100)) == b"question"
+            yield stream.write_eof()
+            errors = []
+            for attempt in (lambda: stream.write(b"more"),
+                            lambda: stream.writelines([b"more"])):
+                with pytest.raises(BrokenPipeError) as info:
+                    yield attempt()
+                errors.append(info.value)
+            assert (yield read(peer, 100)) == b""   # our end, and nothing after it
+            yield write(peer, b"answer")
+            direct = stream.read(65536)
+            assert type(direct) is read             # half-closed, still the trap
+            return errors, (yield direct)
+
+    errors, answer = run(main(), debug=debug)
+    assert answer == b"answer"
+    for error in errors:
+        assert error.errno == errno.EPIPE
+        assert "write() after write_eof()" in str(error)
+        assert "<Stream fd=" in str(error) and "%d)" % port in str(error)
+
+
 def test_close_is_immediate_and_idempotent(run):
     """close() takes effect without a yield and twice is fine; with closes;
     reading a closed stream raises EBADF."""

@@ -194,6 +194,9 @@ class Stream:
     # The chunk of an interrupted TLS write that OpenSSL holds part of: the
     # next write sends it first (see _tls_write).
     _tls_pending = None             # type: Any
+    # write_eof() has run: a write is refused, before the socket (whose
+    # own "[Errno 32] Broken pipe" would not say why).
+    _eof_written = False
 
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
@@ -268,7 +271,7 @@ class Stream:
         if handover is None:
             return                      # (the drain's sweep said so already)
         self._new_in = None
-        self._direct = not self._tls
+        self._direct = not self._tls and not self._eof_written
         if handover.draining:
             _stop_reading(self.sock)
 
@@ -292,8 +295,9 @@ class Stream:
         if n >= DIRECT_READ and not self._buffer and not self._eof and not self._reading:
             if self._direct:
                 return traps.read(self.sock, n if n < CHUNK else CHUNK)
-            if self._new_in is not None and not self._tls:
-                self._asking()
+            if not self._tls:           # new (see _HandOver), or half-closed
+                if self._new_in is not None:
+                    self._asking()
                 return traps.read(self.sock, n if n < CHUNK else CHUNK)
         return self._read(n)
 
@@ -418,6 +422,13 @@ class Stream:
         alone would say "Bad file descriptor")."""
         return OSError(errno.EBADF, "%s(): %r is closed" % (method, self))
 
+    def _written_eof_error(self, method):
+        """The error of a write after ``write_eof``: a ``BrokenPipeError``
+        (EPIPE), as the socket's own, that says why and names the stream."""
+        return BrokenPipeError(errno.EPIPE, "%s() after write_eof(): %r has sent its end "
+                                            "of the stream; it can send nothing more"
+                               % (method, self))
+
     def _busy(self, method, what="read"):
         """The error of a read (or write) begun while another is under way."""
         return ResourceBusy("%s(): another %s of %r is under way; only one task may "
@@ -512,6 +523,8 @@ class Stream:
         if not self._direct or _tracking_coroutines():
             if self._new_in is not None:
                 self._begun()
+            if self._eof_written:       # (write_eof took it off the direct path)
+                raise self._written_eof_error("write")
             if self._tls or _tracking_coroutines():
                 return self._write(data)
         return traps.write(self.sock, data)
@@ -546,9 +559,11 @@ class Stream:
     def write_eof(self) -> Awaitable[None]:
         """``yield stream.write_eof()``: half-close -- tell the peer we will
         send no more (TCP ``shutdown(SHUT_WR)``) while still reading what it
-        sends.  Takes effect at once, so the ``yield`` is optional.  A TLS
-        stream cannot half-close (``NotImplementedError``): TLS would need
-        its own closing message, after which Python's ``ssl`` reads no more.
+        sends.  Takes effect at once, so the ``yield`` is optional.  A
+        ``write`` (or ``writelines``) after it raises ``BrokenPipeError``
+        saying so.  A TLS stream cannot half-close (``NotImplementedError``):
+        TLS would need its own closing message, after which Python's ``ssl``
+        reads no more.
         """
         if self._tls:
             raise NotImplementedError(
@@ -556,6 +571,8 @@ class Stream:
         if self.sock.fileno() < 0:
             raise self._closed_error("write_eof")
         self.sock.shutdown(socket.SHUT_WR)
+        self._eof_written = True
+        self._direct = False            # (write checks _eof_written off the direct path)
         return _already_done()
 
     # ---------------------------------------------------------- closing
