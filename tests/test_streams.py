@@ -770,6 +770,96 @@ def test_peer_resets_mid_message(run):
     run(main())
 
 
+def reset(sock):
+    """Close ``sock`` with a reset (RST), not a FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+@pytest.mark.parametrize("method", ["read", "readline", "readexactly", "readuntil",
+                                    "each_line"])
+def test_a_reset_names_the_peer(run, method):
+    """A reset read through the stream's buffer: the same class and errno
+    (``except ConnectionResetError`` and ``.errno`` work as before), its
+    message naming the method and the peer, which getpeername() no longer
+    knows once the connection is reset; the socket's was a bare "[Errno
+    104] Connection reset by peer"."""
+    stream, peer = pair()
+    port = peer.getsockname()[1]
+    calls = {"read": lambda: stream.read(10), "readline": lambda: stream.readline(),
+             "readexactly": lambda: stream.readexactly(5),
+             "readuntil": lambda: stream.readuntil(b"\r\n"),
+             "each_line": lambda: stream.each_line(print)}
+
+    def main():
+        with stream:
+            reset(peer)
+            with pytest.raises(ConnectionResetError) as info:
+                yield calls[method]()
+            return info.value
+
+    error = run(main())
+    assert type(error) is ConnectionResetError and error.errno == errno.ECONNRESET
+    assert str(error) == ("[Errno 104] Connection reset by peer (%s() from 127.0.0.1:%d)"
+                          % (method, port))
+
+
+def test_a_reset_names_the_peer_in_writes_and_write_eof(run):
+    """A write to a reset connection (debug mode: write is a coroutine)
+    and write_eof() on one: the socket's error, same class and errno, with
+    the peer named ("to 127.0.0.1:port")."""
+    stream, peer = pair()
+    port = peer.getsockname()[1]
+
+    def main():
+        with stream:
+            reset(peer)
+            errors = []
+            with pytest.raises((BrokenPipeError, ConnectionResetError)) as info:
+                yield stream.write(b"x" * MiB)
+            errors.append(info.value)
+            with pytest.raises(OSError) as info:
+                yield stream.write_eof()
+            errors.append(info.value)
+            return errors
+
+    write_error, eof_error = run(main(), debug=True)
+    assert write_error.errno in (errno.EPIPE, errno.ECONNRESET)
+    assert str(write_error).endswith(" (write() to 127.0.0.1:%d)" % port), write_error
+    assert type(eof_error) is OSError and eof_error.errno == errno.ENOTCONN
+    assert str(eof_error).endswith(" (write_eof() to 127.0.0.1:%d)" % port), eof_error
+
+
+def test_a_reset_over_a_unix_socket_names_its_path(run, tmp_path):
+    """Over a Unix socket the peer is its path -- or, for a client that did
+    not bind (the usual case: its address is ""), the path of our end."""
+    path = str(tmp_path / "s")
+
+    def connection():
+        client = socket.socket(socket.AF_UNIX)
+        client.connect(path)
+        accepted, _ = listener.accept()
+        return Stream(accepted), Stream(client)
+
+    def reset_reading(reader, other):
+        """The error ``reader`` gets once ``other`` closes with bytes unread
+        (which resets a Unix connection)."""
+        with reader, other:
+            yield reader.write(b"left unread")
+            other.close()
+            with pytest.raises(ConnectionResetError) as info:
+                yield reader.readline()
+            return info.value
+
+    with listen(path) as listener:
+        server_side, client_side = connection()
+        server_error = run(reset_reading(server_side, client_side))
+        server_side, client_side = connection()
+        client_error = run(reset_reading(client_side, server_side))
+    assert str(server_error).endswith("(readline() from an unnamed peer on %r)" % path)
+    assert str(client_error).endswith("(readline() from %r)" % path)
+
+
 def test_open_connection_timeout(run):
     """A server that never answers the TLS handshake: timeout= gives up
     with TaskTimeout, and the socket is closed."""

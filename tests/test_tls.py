@@ -280,6 +280,38 @@ def test_a_reset_is_an_error_not_an_end(run):
     assert received in (b"", b"half a request")
 
 
+def test_a_reset_names_the_peer(run):
+    """A TLS stream's read that meets a reset raises ConnectionResetError
+    (ECONNRESET), its message naming the method and the peer: the bare
+    "Connection reset by peer" said neither."""
+    got = Future()
+
+    def reader(stream, address):
+        yield stream.write(b"go")
+        try:
+            while (yield stream.read(65536)):
+                pass
+        except Exception as exc:
+            got.set_result(exc)
+        else:
+            got.set_result(None)
+
+    def main():
+        server, port = yield start_server(reader, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        assert (yield stream.readexactly(2)) == b"go"  # both handshakes done
+        ours = stream.sock.getsockname()[1]
+        stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        socket.socket.close(stream.sock)            # RST: no close_notify, no FIN
+        error = yield got
+        yield cancel(server)
+        return error, ours
+
+    error, port = run(main())
+    assert type(error) is ConnectionResetError and error.errno == errno.ECONNRESET, error
+    assert str(error).endswith(" (read() from 127.0.0.1:%d)" % port), error
+
+
 def test_closing_a_stream_whose_peer_is_gone(run):
     """close() on a TLS stream whose peer has reset: no error."""
     def main():

@@ -284,11 +284,15 @@ class Stream:
         stream.  Raises ``TypeError`` for a size that is not an int, the
         socket's ``OSError`` (``ConnectionResetError`` ...), and
         ``ResourceBusy`` while another task's read of this stream is under
-        way (as do the other read methods).
+        way (as do the other read methods).  A failure of the connection
+        keeps its class and errno, and its message names the method and
+        the peer: ``[Errno 104] Connection reset by peer (readline() from
+        127.0.0.1:54321)``.
 
         When the buffer is empty and ``n`` is at least ``DIRECT_READ``,
         what it returns is the ``read`` trap itself: the kernel receives
-        straight into the result, with no call in between.
+        straight into the result, with no call in between -- and raises
+        the socket's error as it is, without the peer (``peername`` has it).
         """
         if type(n) is not int:
             raise TypeError("read(): n must be an int, got %s" % _describe(n))
@@ -314,7 +318,10 @@ class Stream:
         try:
             if n < 0:
                 while not self._eof:
-                    data = yield self._receive()
+                    try:
+                        data = yield self._receive()
+                    except OSError as exc:
+                        raise self._failed(exc, "read")
                     if data:
                         buffer += data
                     else:
@@ -323,7 +330,10 @@ class Stream:
             if not buffer:
                 if self._eof:
                     return b""
-                data = yield self._receive()
+                try:
+                    data = yield self._receive()
+                except OSError as exc:
+                    raise self._failed(exc, "read")
                 if not data:
                     self._eof = True
                 if len(data) <= n:      # the common case: no copy into the buffer
@@ -352,7 +362,10 @@ class Stream:
             while len(buffer) < n:
                 if self._eof:
                     raise IncompleteReadError(self._take(len(buffer)), n)
-                data = yield self._receive()
+                try:
+                    data = yield self._receive()
+                except OSError as exc:
+                    raise self._failed(exc, "readexactly")
                 if data:
                     buffer += data
                 else:
@@ -408,7 +421,10 @@ class Stream:
                         return partial
                     raise IncompleteReadError(partial, None, repr(bytes(separator)))
                 start = max(0, len(buffer) - len(separator) + 1)
-                data = yield self._receive()
+                try:
+                    data = yield self._receive()
+                except OSError as exc:
+                    raise self._failed(exc, method)
                 if data:
                     buffer += data
                 else:
@@ -421,6 +437,44 @@ class Stream:
         """The error of a stream used after close, naming it (the socket
         alone would say "Bad file descriptor")."""
         return OSError(errno.EBADF, "%s(): %r is closed" % (method, self))
+
+    def _failed(self, exc, method):
+        """The error path: ``exc``, an ``OSError`` that ``method`` of this
+        stream met, as the caller gets it.  A failure of the connection --
+        reset, broken pipe, aborted, timed out... -- comes back as the same
+        class with the same errno, its message naming the peer (captured
+        when the stream was made: ``getpeername`` fails once the
+        connection is reset).  (Not a subclass, whose constructor may
+        differ -- ``ssl.SSLError``, ``TaskTimeout`` -- nor EBADF, our own
+        close, said where it happens.)"""
+        if type(exc) not in _CONNECTION_ERRORS or exc.errno is None or exc.errno == errno.EBADF:
+            return exc
+        peer = self._peer_text()
+        if peer is None:
+            return exc
+        error = type(exc)(exc.errno, "%s (%s() %s %s)" % (
+            exc.strerror or os.strerror(exc.errno), method,
+            "to" if method.startswith("write") else "from", peer))
+        error.__suppress_context__ = True   # (raise ... from None: the original is __context__)
+        if hasattr(exc, "bytes_written"):
+            error.bytes_written = exc.bytes_written
+        return error
+
+    def _peer_text(self):
+        """The peer, as an error message names it: ``127.0.0.1:54321``,
+        ``[::1]:8080``, a Unix socket's path; or ``None`` if unknown."""
+        peer = self.peername
+        if isinstance(peer, tuple):
+            return _format_address(peer)
+        if peer:
+            return repr(peer)
+        if peer is None:
+            return None
+        try:                            # a Unix client that did not bind: our end says which
+            own = self.sock.getsockname()
+        except OSError:
+            own = None
+        return "an unnamed peer on %r" % (own,) if own else "an unnamed peer"
 
     def _written_eof_error(self, method):
         """The error of a write after ``write_eof``: a ``BrokenPipeError``
@@ -499,7 +553,10 @@ class Stream:
         Send all of ``data`` (bytes-like) and return ``None`` once the
         kernel has it all.  Raises ``TypeError`` for ``str`` and other
         non-bytes, the socket's ``OSError`` (``BrokenPipeError``,
-        ``ConnectionResetError`` ...) otherwise.
+        ``ConnectionResetError`` ...) otherwise.  Over TLS (and in debug
+        mode) its message names the peer, as a read's does; a plain write
+        is the trap itself (below), whose error is the socket's own,
+        without the peer (``peername`` has it).
 
         What it returns is the ``write`` trap itself, handed to the kernel
         with no call in between -- so a forgotten ``yield``
@@ -533,7 +590,10 @@ class Stream:
         """``write`` as a coroutine: over TLS, and in debug mode (a coroutine
         never awaited is one Python warns about)."""
         if not self._tls:
-            return await traps.write(self.sock, data)
+            try:
+                return await traps.write(self.sock, data)
+            except OSError as exc:
+                raise self._failed(exc, "write")
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
                 _describe(data), "; encode it first" if isinstance(data, str) else ""))
@@ -546,6 +606,8 @@ class Stream:
         self._writing = True
         try:
             await _tls_write(self, data)
+        except OSError as exc:
+            raise self._failed(exc, "write")
         finally:
             self._writing = False
 
@@ -570,7 +632,10 @@ class Stream:
                 "a TLS stream cannot half-close (write_eof); close it instead")
         if self.sock.fileno() < 0:
             raise self._closed_error("write_eof")
-        self.sock.shutdown(socket.SHUT_WR)
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:          # (ENOTCONN: reset already)
+            raise self._failed(exc, "write_eof")
         self._eof_written = True
         self._direct = False            # (write checks _eof_written off the direct path)
         return _already_done()
@@ -731,6 +796,11 @@ def _tls_receive(sock):
 
 
 _NO_SIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
+
+# The errors of a connection that Stream._failed names the peer in: these
+# exact classes (their constructor is OSError's).
+_CONNECTION_ERRORS = frozenset((OSError, ConnectionResetError, ConnectionAbortedError,
+                                BrokenPipeError, TimeoutError))
 
 
 @coroutine
