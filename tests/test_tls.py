@@ -312,6 +312,46 @@ def test_a_reset_names_the_peer(run):
     assert str(error).endswith(" (read() from 127.0.0.1:%d)" % port), error
 
 
+def test_a_write_to_a_reset_connection_is_a_broken_pipe_naming_the_peer(run):
+    """A TLS write once the peer has reset: BrokenPipeError (a
+    ConnectionError: a server logs it as the peer's doing, not as its
+    handler's crash), naming the peer, with bytes_written -- as over plain
+    TCP.  (With OpenSSL 3 on Python 3.10+ it was ssl.SSLEOFError "EOF
+    occurred in violation of protocol", which said neither.)"""
+    got = Future()
+
+    def writer(stream, address):
+        yield stream.write(b"go")
+        try:
+            while (yield stream.read(65536)):       # until the reset has come
+                pass
+        except ConnectionResetError:
+            pass
+        try:
+            yield stream.write(b"x" * MiB)
+        except Exception as exc:
+            got.set_result(exc)
+        else:
+            got.set_result(None)
+
+    def main():
+        server, port = yield start_server(writer, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        assert (yield stream.readexactly(2)) == b"go"  # both handshakes done
+        ours = stream.sock.getsockname()[1]
+        stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        socket.socket.close(stream.sock)            # RST: no close_notify, no FIN
+        error = yield got
+        yield cancel(server)
+        return error, ours
+
+    error, port = run(main())
+    assert isinstance(error, (BrokenPipeError, ConnectionResetError)), repr(error)
+    assert error.errno in (errno.EPIPE, errno.ECONNRESET)
+    assert str(error).endswith(" (write() to 127.0.0.1:%d)" % port), error
+    assert error.bytes_written == 0
+
+
 def test_closing_a_stream_whose_peer_is_gone(run):
     """close() on a TLS stream whose peer has reset: no error."""
     def main():

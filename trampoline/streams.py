@@ -858,6 +858,9 @@ def _tls_write(stream, data):
             continue
         except _TLS_WANTS as exc:
             want = type(exc)
+        except ssl_module.SSLEOFError as exc:
+            exc.bytes_written = sent
+            raise _tls_send_eof(sock, exc)
         except OSError as exc:
             exc.bytes_written = sent
             raise
@@ -890,9 +893,27 @@ def _tls_send(stream, chunk, sent, committed, want=None):
             return sock.send(chunk)
         except _TLS_WANTS as exc:
             want = type(exc)
+        except ssl_module.SSLEOFError as exc:
+            exc.bytes_written = sent
+            raise _tls_send_eof(sock, exc)
         except OSError as exc:
             exc.bytes_written = sent
             raise
+
+
+def _tls_send_eof(sock, exc):
+    """What a TLS send's ``SSLEOFError`` (``exc``) means: the socket refused
+    the send -- the peer reset the connection or is gone -- and OpenSSL 3
+    lost its errno (as for a receive: see ``_tls_receive``).  The socket's
+    own error, found by sending nothing, as a plain stream raises it
+    (``BrokenPipeError``, with ``exc``'s ``bytes_written``); else ``exc``."""
+    try:
+        socket.socket.send(sock, b"", _NO_SIGNAL)
+    except OSError as error:
+        error.bytes_written = exc.bytes_written
+        error.__suppress_context__ = True   # (raise ... from None)
+        return error
+    return exc
 
 
 def _client_context(ssl, server_hostname):
