@@ -253,6 +253,35 @@ def test_read_errors_survive_pickle_and_copy(run):
     assert overrun.limit == 10 and overrun.buffered == 26
 
 
+def test_a_closed_stream_says_so(run):
+    """Every read and write of a closed stream raises OSError(EBADF)
+    naming the method, the stream and its peer, as a TLS stream's do; a
+    plain one's named only the closed socket ("read(): <socket.socket
+    [closed] fd=-1, family=2, type=1, proto=6> is closed")."""
+    stream, peer = pair()
+    port = peer.getsockname()[1]
+    calls = [("read", lambda: stream.read(10)), ("read", lambda: stream.read(65536)),
+             ("readline", lambda: stream.readline()),
+             ("readexactly", lambda: stream.readexactly(5)),
+             ("write", lambda: stream.write(b"x")),
+             ("write", lambda: stream.writelines([b"x"]))]
+
+    def main():
+        with peer:
+            stream.close()
+            errors = []
+            for method, attempt in calls:
+                with pytest.raises(OSError) as info:
+                    yield attempt()
+                errors.append((method, info.value))
+            return errors
+
+    for method, error in run(main()):
+        assert error.errno == errno.EBADF
+        assert str(error) == ("[Errno 9] %s(): <Stream closed peer=('127.0.0.1', %d) "
+                              "buffered=0> is closed" % (method, port))
+
+
 def test_readuntil_separator_split_between_packets(run):
     """A multi-byte separator cut in two by packet boundaries is found; EOF
     before it raises IncompleteReadError with the partial data."""

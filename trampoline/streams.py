@@ -243,15 +243,16 @@ class Stream:
 
     # ---------------------------------------------------------- reading
 
-    def _receive(self):
-        """What to yield to receive the next chunk: the ``read`` trap, or
-        for TLS the try-and-wait loop."""
-        if self._new_in is not None:
-            self._asking()
-        if self._tls:
+    def _receive(self, method):
+        """What ``method`` yields to receive the next chunk: the ``read``
+        trap, or for TLS the try-and-wait loop."""
+        if not self._direct:            # TLS, new (see _HandOver), half-closed or closed
+            if self._new_in is not None:
+                self._asking()
             if self.sock.fileno() < 0:
-                raise self._closed_error("read")
-            return _tls_receive(self.sock)
+                raise self._closed_error(method)
+            if self._tls:
+                return _tls_receive(self.sock)
         return traps.read(self.sock, CHUNK)
 
     def _asking(self):
@@ -271,7 +272,7 @@ class Stream:
         if handover is None:
             return                      # (the drain's sweep said so already)
         self._new_in = None
-        self._direct = not self._tls and not self._eof_written
+        self._direct = not (self._tls or self._eof_written or self.closed)
         if handover.draining:
             _stop_reading(self.sock)
 
@@ -299,7 +300,7 @@ class Stream:
         if n >= DIRECT_READ and not self._buffer and not self._eof and not self._reading:
             if self._direct:
                 return traps.read(self.sock, n if n < CHUNK else CHUNK)
-            if not self._tls:           # new (see _HandOver), or half-closed
+            if not self._tls and self.sock.fileno() >= 0:  # new (see _HandOver), half-closed
                 if self._new_in is not None:
                     self._asking()
                 return traps.read(self.sock, n if n < CHUNK else CHUNK)
@@ -319,7 +320,7 @@ class Stream:
             if n < 0:
                 while not self._eof:
                     try:
-                        data = yield self._receive()
+                        data = yield self._receive("read")
                     except OSError as exc:
                         raise self._failed(exc, "read")
                     if data:
@@ -331,7 +332,7 @@ class Stream:
                 if self._eof:
                     return b""
                 try:
-                    data = yield self._receive()
+                    data = yield self._receive("read")
                 except OSError as exc:
                     raise self._failed(exc, "read")
                 if not data:
@@ -363,7 +364,7 @@ class Stream:
                 if self._eof:
                     raise IncompleteReadError(self._take(len(buffer)), n)
                 try:
-                    data = yield self._receive()
+                    data = yield self._receive("readexactly")
                 except OSError as exc:
                     raise self._failed(exc, "readexactly")
                 if data:
@@ -422,7 +423,7 @@ class Stream:
                     raise IncompleteReadError(partial, None, repr(bytes(separator)))
                 start = max(0, len(buffer) - len(separator) + 1)
                 try:
-                    data = yield self._receive()
+                    data = yield self._receive(method)
                 except OSError as exc:
                     raise self._failed(exc, method)
                 if data:
@@ -476,9 +477,12 @@ class Stream:
             own = None
         return "an unnamed peer on %r" % (own,) if own else "an unnamed peer"
 
-    def _written_eof_error(self, method):
-        """The error of a write after ``write_eof``: a ``BrokenPipeError``
-        (EPIPE), as the socket's own, that says why and names the stream."""
+    def _write_refused(self, method):
+        """The error of a write after ``close``, or after ``write_eof``: a
+        ``BrokenPipeError`` (EPIPE), as the socket's own, that says why and
+        names the stream."""
+        if self.closed:
+            return self._closed_error(method)
         return BrokenPipeError(errno.EPIPE, "%s() after write_eof(): %r has sent its end "
                                             "of the stream; it can send nothing more"
                                % (method, self))
@@ -580,9 +584,11 @@ class Stream:
         if not self._direct or _tracking_coroutines():
             if self._new_in is not None:
                 self._begun()
-            if self._eof_written:       # (write_eof took it off the direct path)
-                raise self._written_eof_error("write")
-            if self._tls or _tracking_coroutines():
+            if self._tls:
+                return self._write(data)
+            if self._eof_written or self.closed:   # (write_eof and close: off the direct path)
+                raise self._write_refused("write")
+            if _tracking_coroutines():
                 return self._write(data)
         return traps.write(self.sock, data)
 
@@ -658,6 +664,7 @@ class Stream:
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
         if sock.fileno() >= 0:
             self._drop_buffer()
+            self._direct = False        # (read and write then say it is closed)
             _notify_closing(sock)
             if self._tls:
                 try:
@@ -698,6 +705,7 @@ class Stream:
         finally:
             self._tls_pending = None
             self._drop_buffer()
+            self._direct = False
             _notify_closing(sock)
             sock.close()
 
