@@ -253,6 +253,33 @@ def test_read_errors_survive_pickle_and_copy(run):
     assert overrun.limit == 10 and overrun.buffered == 26
 
 
+def test_read_errors_name_the_peer(run):
+    """IncompleteReadError and LimitOverrunError say whose stream ended
+    short or sent the long line: "the stream from 127.0.0.1:port ended
+    after ..." (with a server's many connections, "the stream ended" said
+    not which)."""
+    stream, peer = pair()
+    port = peer.getsockname()[1]
+
+    def main():
+        with stream:
+            yield write(peer, b"x" * 20 + b"\n" + b"12345")
+            peer.close()
+            errors = []
+            for attempt in (lambda: stream.readline(limit=10),
+                            lambda: stream.readexactly(21 + 8)):
+                with pytest.raises((LimitOverrunError, IncompleteReadError)) as info:
+                    yield attempt()
+                errors.append(info.value)
+            return errors
+
+    overrun, short = run(main())
+    assert str(overrun) == ("no b'\\n' within limit=10 bytes from 127.0.0.1:%d (26 bytes "
+                            "buffered; they stay in the stream)" % port)
+    assert str(short) == ("the stream from 127.0.0.1:%d ended after 26 bytes, before 29 "
+                          "bytes" % port)
+
+
 def test_a_closed_stream_says_so(run):
     """Every read and write of a closed stream raises OSError(EBADF)
     naming the method, the stream and its peer, as a TLS stream's do; a

@@ -116,20 +116,23 @@ class IncompleteReadError(TrampolineError, EOFError):
 
     ``partial`` holds the bytes that did arrive (they are taken out of the
     stream's buffer: not lost, and not read twice); ``expected`` is the
-    number of bytes asked for, or ``None`` for ``readuntil``.
+    number of bytes asked for, or ``None`` for ``readuntil``.  The message
+    names the stream's peer when it is known (``peer``: ``127.0.0.1:54321``).
     """
 
-    def __init__(self, partial: bytes, expected: Any, what: Optional[str] = None) -> None:
+    def __init__(self, partial: bytes, expected: Any, what: Optional[str] = None,
+                 peer: Optional[str] = None) -> None:
         self.partial = partial
         self.expected = expected
         self._what = what
+        self._peer = peer
         if what is None:
             what = "%d bytes" % expected
-        super().__init__("the stream ended after %d bytes, before %s"
-                         % (len(partial), what))
+        super().__init__("the stream%s ended after %d bytes, before %s"
+                         % (" from %s" % peer if peer else "", len(partial), what))
 
     def __reduce__(self) -> Any:        # (pickle and copy: args is the message)
-        return type(self), (self.partial, self.expected, self._what)
+        return type(self), (self.partial, self.expected, self._what, self._peer)
 
 
 class LimitOverrunError(TrampolineError, ValueError):
@@ -137,18 +140,23 @@ class LimitOverrunError(TrampolineError, ValueError):
 
     The bytes stay in the stream's buffer, untouched: read them with
     ``read(n)`` or give up on the connection.  ``limit`` is the limit;
-    ``buffered`` how many bytes were in the buffer when it was hit.
+    ``buffered`` how many bytes were in the buffer when it was hit.  The
+    message names the stream's peer when it is known (``peer``, as for
+    ``IncompleteReadError``).
     """
 
-    def __init__(self, separator: bytes, limit: int, buffered: int) -> None:
+    def __init__(self, separator: bytes, limit: int, buffered: int,
+                 peer: Optional[str] = None) -> None:
         self.limit = limit
         self.buffered = buffered
         self._separator = bytes(separator)
-        super().__init__("no %r within limit=%d bytes (%d bytes buffered; they stay "
-                         "in the stream)" % (self._separator, limit, buffered))
+        self._peer = peer
+        super().__init__("no %r within limit=%d bytes%s (%d bytes buffered; they stay "
+                         "in the stream)" % (self._separator, limit,
+                                             " from %s" % peer if peer else "", buffered))
 
     def __reduce__(self) -> Any:
-        return type(self), (self._separator, self.limit, self.buffered)
+        return type(self), (self._separator, self.limit, self.buffered, self._peer)
 
 
 # ================================================================ Stream
@@ -362,7 +370,8 @@ class Stream:
         try:
             while len(buffer) < n:
                 if self._eof:
-                    raise IncompleteReadError(self._take(len(buffer)), n)
+                    raise IncompleteReadError(self._take(len(buffer)), n,
+                                              peer=self._peer_text())
                 try:
                     data = yield self._receive("readexactly")
                 except OSError as exc:
@@ -420,7 +429,8 @@ class Stream:
                     partial = self._take(len(buffer))
                     if partial_ok:
                         return partial
-                    raise IncompleteReadError(partial, None, repr(bytes(separator)))
+                    raise IncompleteReadError(partial, None, repr(bytes(separator)),
+                                              self._peer_text())
                 start = max(0, len(buffer) - len(separator) + 1)
                 try:
                     data = yield self._receive(method)
@@ -432,7 +442,7 @@ class Stream:
                     self._eof = True
         finally:
             self._reading = False
-        raise LimitOverrunError(separator, limit, len(buffer))
+        raise LimitOverrunError(separator, limit, len(buffer), self._peer_text())
 
     def _closed_error(self, method):
         """The error of a stream used after close, naming it (the socket
