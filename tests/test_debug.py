@@ -555,3 +555,36 @@ def test_an_error_from_a_descriptor_trap_shows_no_frame_of_the_kernels_io_layer(
 
     files = {entry.filename for entry in traceback.extract_tb(run(main()).__traceback__)}
     assert trampoline.descriptors.__file__ not in files
+
+
+def test_debug_mode_adds_no_frame_of_its_own_to_a_tasks_traceback():
+    """Debug mode wraps every trap handler; those wrappers' frames (and,
+    behind them, the kernel's handler) stayed at the front of a failed
+    trap's traceback, so a learner's first error in debug mode showed
+    trampoline's insides that the same error without it does not."""
+    from trampoline import descriptors
+    loop_files = {trampoline.kernel.__file__, descriptors.__file__, debug.__file__}
+
+    def main():
+        errors = []
+        a, b = socket.socketpair()
+        b.close()
+        with a:
+            try:
+                yield write(a, b"x")        # BROKEN-PIPE
+            except OSError as error:
+                errors.append(error)
+        try:
+            yield calls_the_wrong_one()
+        except TypeError as error:
+            errors.append(error)
+        return errors
+
+    for debug_mode in (False, True):
+        broken, wrong = run(main(), debug=debug_mode)
+        entries = traceback.extract_tb(broken.__traceback__)
+        assert [e.filename for e in entries if e.filename in loop_files] == [], debug_mode
+        assert (entries[-1].filename, entries[-1].lineno) == (__file__, line_of("BROKEN-PIPE"))
+        entries = traceback.extract_tb(wrong.__traceback__)
+        assert [e.filename for e in entries if e.filename in loop_files] == [], debug_mode
+        assert [e.name for e in entries] == ["main", "calls_the_wrong_one", "yields_a_number"]

@@ -41,10 +41,13 @@ KERNEL_FRAMES = os.environ.get("TRAMPOLINE_KERNEL_FRAMES", "") not in ("", "0")
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
-# The files whose frames are the loop's own: the kernel and its mixins.
+# The files whose frames are the loop's own: the kernel and its mixins, and
+# debug mode, whose wrappers stand around every trap handler while it is on
+# (so a failed trap's traceback is the same with debug mode as without).
 _KERNEL_FILES = frozenset(os.path.join(os.path.dirname(__file__), name)
                           for name in ("kernel.py", "descriptors.py", "hostloop.py",
-                                       "lifetime.py", "instruments.py", "timers.py"))
+                                       "lifetime.py", "instruments.py", "timers.py",
+                                       "debug.py"))
 
 
 def _trim_kernel_frames(exc):
