@@ -853,3 +853,28 @@ def test_the_client_says_so_when_the_connection_is_reset(capsys, monkeypatch):
     assert code == 1
     err = capsys.readouterr().err
     assert "the connection to the monitor was lost: Connection reset by peer" in err
+
+
+def test_ctrl_c_in_the_command_line_client_ends_it_without_a_traceback():
+    """Ctrl-C at the ``trampoline>`` prompt -- the way out a learner tries
+    first -- ended the client in a KeyboardInterrupt traceback."""
+    with socket.create_server(ANYWHERE) as listener:
+        env = dict(os.environ, PYTHONPATH=ROOT)
+        client = subprocess.Popen(
+            [sys.executable, "-m", "trampoline.monitor", "127.0.0.1:%d" % listener.getsockname()[1]],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        conn, _ = listener.accept()
+        with conn:
+            conn.sendall(b"trampoline monitor: 'help' lists the commands\n" + PROMPT)
+            shown = b""
+            while not shown.endswith(PROMPT):   # the client has printed the prompt
+                shown += client.stdout.read1(65536)
+            client.send_signal(signal.SIGINT)   # (its stdin stays open: it waits on it)
+            client.wait(timeout=30)
+            client.stdin.close()
+            err = client.stderr.read()
+            client.stdout.close()
+            client.stderr.close()
+            assert conn.recv(65536) == b""      # it closed the connection
+    assert client.returncode == 130, err
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err

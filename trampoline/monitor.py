@@ -547,6 +547,15 @@ def main(argv=None):
         print("python3 -m trampoline.monitor: %s\n%s" % (error, USAGE), file=sys.stderr)
         return 2
     try:
+        return _client(address)
+    except KeyboardInterrupt:           # Ctrl-C: a way out, as quit is (the program goes on)
+        print(file=sys.stderr)          # (the shell's prompt on a line of its own)
+        return 130
+
+
+def _client(address):
+    """Connect, then print each reply and send each line typed."""
+    try:
         sock = socket.create_connection(address)
     except OSError as error:
         print("cannot connect to the monitor at %s:%d: %s (is the program running with "
