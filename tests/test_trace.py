@@ -905,3 +905,28 @@ def test_cli_refuses_a_script_it_cannot_open_before_anything_runs(tmp_path):
             in done.stderr)
     assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("options", [[], ["--ascii"]])
+def test_cli_says_so_when_the_script_never_calls_run(options):
+    """A learner's first try -- a tutorial step under the command -- ran
+    the script and printed nothing more (with --ascii, an empty chart):
+    the step files build kernels of their own, and nothing is traced."""
+    step = os.path.join(ROOT, "docs", "steps", "step1.py")
+    done = subprocess.run([sys.executable, "-m", "trampoline.trace"] + options + [step],
+                          env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("apples 3\n")
+    assert done.stderr == (
+        "python3 -m trampoline.trace: nothing was traced: the script never called "
+        "trampoline.run() (a Kernel it makes itself has only the instruments it is given: "
+        "Kernel(instruments=[TextTrace()]); the tutorial's step files build kernels of "
+        "their own, without trampoline)\n")
+
+
+def test_cli_says_nothing_of_the_kind_when_a_run_was_traced(script, capsys):
+    assert trace.main(["--ascii", script]) == 0
+    err = capsys.readouterr().err
+    assert "task 2 child" in err and "nothing was traced" not in err
+    assert trace.main([script]) == 0
+    assert "nothing was traced" not in capsys.readouterr().err

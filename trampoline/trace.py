@@ -616,6 +616,9 @@ _cli_instruments = None
 _cli_forks = None
 _counting_forks = False
 
+#: While the command runs a script: how many run() calls it has traced.
+_cli_runs = 0
+
 
 def _count_fork():
     global _cli_forks
@@ -627,7 +630,9 @@ def environment_instruments():
     """The instruments ``trampoline.run()`` adds by itself: those of
     ``python3 -m trampoline.trace``, else a ``TextTrace`` on stderr when
     ``TRAMPOLINE_TRACE`` is set (and not "0")."""
+    global _cli_runs
     if _cli_instruments is not None:
+        _cli_runs += 1
         return list(_cli_instruments)
     if os.environ.get("TRAMPOLINE_TRACE", "0") not in ("", "0"):
         return [TextTrace()]
@@ -636,7 +641,7 @@ def environment_instruments():
 
 def main(argv=None):
     """``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py args...``"""
-    global _cli_instruments, _cli_forks, _counting_forks
+    global _cli_instruments, _cli_forks, _counting_forks, _cli_runs
     parser = argparse.ArgumentParser(
         prog=_PROG,
         description="Run a Python script with every trampoline.run() in it traced: a line "
@@ -671,7 +676,7 @@ def main(argv=None):
     if not _counting_forks and hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_parent=_count_fork)    # (once: it cannot be undone)
         _counting_forks = True
-    _cli_forks = 0
+    _cli_forks = _cli_runs = 0
     saved_argv, saved_path = sys.argv, sys.path[0]
     sys.argv = [args.script] + args.args
     sys.path[0] = os.path.dirname(os.path.abspath(args.script))
@@ -684,6 +689,9 @@ def main(argv=None):
         _cli_instruments = None
         forks, _cli_forks = _cli_forks, None
         sys.argv, sys.path[0] = saved_argv, saved_path
+        traced = _cli_runs or forks
+        if not traced and (timeline is None or os.getpid() == timeline._maker):
+            print(_NOTHING_TRACED, file=sys.stderr)
         # (A forked process that comes back here drew and wrote its own already.)
         if timeline is not None and os.getpid() == timeline._maker:
             if forks:
@@ -695,9 +703,16 @@ def main(argv=None):
                     print("%s: cannot write the timeline to %s: %s"
                           % (_PROG, args.timeline, error.strerror or error), file=sys.stderr)
                     code = code or 1
-            if args.ascii:
+            if args.ascii and traced:
                 print(timeline.ascii(args.width), file=sys.stderr)
     return code
+
+
+#: What the command says when the script called no ``trampoline.run()``.
+_NOTHING_TRACED = (
+    "%s: nothing was traced: the script never called trampoline.run() (a Kernel it "
+    "makes itself has only the instruments it is given: Kernel(instruments=[TextTrace()]); "
+    "the tutorial's step files build kernels of their own, without trampoline)" % _PROG)
 
 
 def _forks_note(forks, args):
