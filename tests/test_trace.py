@@ -930,3 +930,16 @@ def test_cli_says_nothing_of_the_kind_when_a_run_was_traced(script, capsys):
     assert "task 2 child" in err and "nothing was traced" not in err
     assert trace.main([script]) == 0
     assert "nothing was traced" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["--ascii"]])
+def test_cli_without_a_script_says_the_script_is_missing_and_no_more(argv):
+    """argparse said "the following arguments are required: script, args":
+    the script's arguments are optional."""
+    done = subprocess.run([sys.executable, "-m", "trampoline.trace"] + argv,
+                          env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.endswith("python3 -m trampoline.trace: error: the script to run is "
+                                "missing\n")
+    assert "args" not in done.stderr.splitlines()[-1]
+    assert "script [args ...]" in done.stderr       # the usage line

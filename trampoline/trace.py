@@ -644,6 +644,8 @@ def main(argv=None):
     global _cli_instruments, _cli_forks, _counting_forks, _cli_runs
     parser = argparse.ArgumentParser(
         prog=_PROG,
+        usage="%(prog)s [-h] [--timeline OUT.json] [--ascii] [--width WIDTH]\n"
+              + " " * len("usage: " + _PROG) + " script [args ...]",
         description="Run a Python script with every trampoline.run() in it traced: a line "
                     "per event on stderr, or a timeline (JSON for a trace viewer, or ASCII).")
     parser.add_argument("--timeline", metavar="OUT.json",
@@ -653,9 +655,13 @@ def main(argv=None):
                         help="print an ASCII timeline on stderr when the script ends")
     parser.add_argument("--width", type=_chart_width, default=64,
                         help="columns of the ASCII timeline (at least %d; default 64)" % _MIN_WIDTH)
-    parser.add_argument("script", help="the Python script to run")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    # (Optional to argparse, which would otherwise name the script's
+    # arguments -- nargs=REMAINDER -- as required too when it is missing.)
+    parser.add_argument("script", nargs="?", help="the Python script to run")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments, if any")
     args = parser.parse_args(argv)
+    if args.script is None:
+        parser.error("the script to run is missing")
     if not os.path.isdir(args.script):  # (a directory with a __main__.py runs too)
         try:                            # (as python3 does: exit status 2, no traceback)
             open(args.script, "rb").close()
