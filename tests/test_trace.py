@@ -943,3 +943,34 @@ def test_cli_without_a_script_says_the_script_is_missing_and_no_more(argv):
                                 "missing\n")
     assert "args" not in done.stderr.splitlines()[-1]
     assert "script [args ...]" in done.stderr       # the usage line
+
+
+def test_cli_prints_a_failing_scripts_traceback_from_the_script_on(tmp_path):
+    """The traceback of a script that raised began with six frames of
+    runpy and of this command before the script's own."""
+    path = tmp_path / "fails.py"
+    text = textwrap.dedent(SCRIPT).replace("sys.exit(", "raise ValueError('boom') #(")
+    path.write_text(text)
+    line = next(number for number, source in enumerate(text.splitlines(), 1)
+                if source.startswith("raise ValueError"))
+    out_json = tmp_path / "out.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "trampoline.trace", "--ascii", "--timeline", str(out_json),
+         str(path)], env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1, done.stderr
+    assert "result 7" in done.stdout
+    traceback_text = done.stderr[done.stderr.index("Traceback"):]
+    assert traceback_text.startswith(
+        'Traceback (most recent call last):\n  File "%s", line %d, in <module>\n' % (path, line))
+    assert "ValueError: boom\n" in traceback_text
+    assert "runpy" not in done.stderr and "trace.py" not in done.stderr
+    assert "nothing was traced" not in done.stderr
+    assert "task 2 child" in traceback_text.split("ValueError: boom\n")[1]   # the chart
+    assert json.loads(out_json.read_text())["traceEvents"]
+
+    path.write_text("def broken(:\n    pass\n")   # a SyntaxError: python3's few lines
+    done = subprocess.run([sys.executable, "-m", "trampoline.trace", str(path)],
+                          env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert done.stderr.startswith('  File "%s", line 1\n' % path), done.stderr
+    assert "SyntaxError" in done.stderr and "runpy" not in done.stderr

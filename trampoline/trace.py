@@ -43,6 +43,7 @@ import os
 import runpy
 import sys
 import time
+import traceback
 
 from .hostloop import running_kernel
 from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
@@ -687,16 +688,20 @@ def main(argv=None):
     sys.argv = [args.script] + args.args
     sys.path[0] = os.path.dirname(os.path.abspath(args.script))
     code = 0
+    failed = False
     try:
         runpy.run_path(args.script, run_name="__main__")
     except SystemExit as exit:
         code = exit.code
+    except Exception as error:          # the script's own: its traceback, as python3 prints it
+        _print_script_traceback(error)
+        code, failed = 1, True
     finally:
         _cli_instruments = None
         forks, _cli_forks = _cli_forks, None
         sys.argv, sys.path[0] = saved_argv, saved_path
         traced = _cli_runs or forks
-        if not traced and (timeline is None or os.getpid() == timeline._maker):
+        if not (traced or failed) and (timeline is None or os.getpid() == timeline._maker):
             print(_NOTHING_TRACED, file=sys.stderr)
         # (A forked process that comes back here drew and wrote its own already.)
         if timeline is not None and os.getpid() == timeline._maker:
@@ -719,6 +724,15 @@ _NOTHING_TRACED = (
     "%s: nothing was traced: the script never called trampoline.run() (a Kernel it "
     "makes itself has only the instruments it is given: Kernel(instruments=[TextTrace()]); "
     "the tutorial's step files build kernels of their own, without trampoline)" % _PROG)
+
+
+def _print_script_traceback(error):
+    """The traceback of an exception out of the script, from the script's
+    own frame on: without this command's and runpy's frames in front of it."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_globals.get("__name__") in (__name__, "runpy"):
+        tb = tb.tb_next
+    traceback.print_exception(type(error), error, tb)  # (none: a SyntaxError, say)
 
 
 def _forks_note(forks, args):
