@@ -974,3 +974,34 @@ def test_cli_prints_a_failing_scripts_traceback_from_the_script_on(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith('  File "%s", line 1\n' % path), done.stderr
     assert "SyntaxError" in done.stderr and "runpy" not in done.stderr
+
+
+
+@pytest.fixture
+def argv_script(tmp_path):
+    path = tmp_path / "argv.py"
+    path.write_text(SCRIPT.replace("sys.exit(", "# sys.exit("))
+    return str(path)
+
+
+@pytest.mark.parametrize("argv, seen", [
+    (["--", "x"], ["--", "x"]),
+    (["x", "--width", "3", "-h"], ["x", "--width", "3", "-h"]),
+    (["--"], ["--"]),
+])
+def test_cli_passes_the_scripts_arguments_on_as_they_are(argv_script, capsys, argv, seen):
+    """``python3 script.py -- x`` gives the script ['--', 'x']; under the
+    command argparse took the "--" for its own and the script saw ['x']."""
+    code = trace.main(["--ascii", "--width", "20", argv_script] + argv)
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "args %r" % (seen,) in out
+    assert "# running" in err                       # the command's own options were taken
+    assert trace._cli_instruments is None
+
+
+def test_cli_options_end_at_a_double_dash_before_the_script(argv_script, capsys):
+    code = trace.main(["--", argv_script, "--ascii"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "args ['--ascii']" in out
+    assert "# running" not in err                   # no chart: --ascii was the script's

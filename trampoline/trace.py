@@ -656,13 +656,15 @@ def main(argv=None):
                         help="print an ASCII timeline on stderr when the script ends")
     parser.add_argument("--width", type=_chart_width, default=64,
                         help="columns of the ASCII timeline (at least %d; default 64)" % _MIN_WIDTH)
-    # (Optional to argparse, which would otherwise name the script's
-    # arguments -- nargs=REMAINDER -- as required too when it is missing.)
     parser.add_argument("script", nargs="?", help="the Python script to run")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments, if any")
-    args = parser.parse_args(argv)
-    if args.script is None:
+    parser.add_argument("args", nargs="*", help="its arguments, if any")
+    # The command's own options, then the script and its arguments, passed
+    # on as they are ("--" included: argparse would take it for its own).
+    options, command = _split_command(sys.argv[1:] if argv is None else list(argv))
+    args = parser.parse_args(options)
+    if not command:
         parser.error("the script to run is missing")
+    args.script, args.args = command[0], command[1:]
     if not os.path.isdir(args.script):  # (a directory with a __main__.py runs too)
         try:                            # (as python3 does: exit status 2, no traceback)
             open(args.script, "rb").close()
@@ -717,6 +719,25 @@ def main(argv=None):
             if args.ascii and traced:
                 print(timeline.ascii(args.width), file=sys.stderr)
     return code
+
+
+def _split_command(argv):
+    """``argv`` split into the command's options and the script's command
+    line: the script is the first word that is neither an option nor an
+    option's value (or the word after ``--``)."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            return argv[:i], argv[i + 1:]
+        if not word.startswith("-") or word == "-":
+            break
+        name = word.split("=", 1)[0]
+        if "=" not in word and len(name) > 2 and ("--timeline".startswith(name)
+                                                  or "--width".startswith(name)):
+            i += 1                      # (its value is the next word)
+        i += 1
+    return argv[:i], argv[i:]
 
 
 #: What the command says when the script called no ``trampoline.run()``.
