@@ -835,3 +835,54 @@ def test_a_timeout_in_the_cleanup_after_a_caught_cancel_is_a_timeout():
         return (yield cleanup_after_a_cancel(False)), (yield cleanup_after_a_cancel(True))
 
     assert run(main()) == ("timeout", "cancelled")
+
+
+@pytest.mark.parametrize("make", [
+    lambda coro: timeout_after(5, coro),
+    lambda coro: ignore_after(5, coro),
+    lambda coro: trampoline.timeout_at(1e9, coro),
+    lambda coro: ignore_at(1e9, coro),
+], ids=["timeout_after", "ignore_after", "timeout_at", "ignore_at"])
+def test_a_timeout_dropped_before_it_ran_closes_its_coroutine(make):
+    """Yielded as its task's budget ran out, then dropped by a cancellation
+    (an expired outer timeout) before it ran: its coroutine never started,
+    and was left for Python to warn "coroutine ... was never awaited".  It
+    is closed now, as a dropped spawn's is.  One made and forgotten (no
+    ``yield``) still leaves its coroutine to that warning."""
+    import gc
+    import warnings
+
+    from trampoline.kernel import BUDGET
+
+    async def work():                   # pragma: no cover - never runs
+        await sleep(1)
+
+    made = []
+
+    def main():
+        try:
+            with timeout_after(0):
+                for _ in range(BUDGET - 1):
+                    yield current()
+                made.append(work())
+                yield make(made[0])     # the budget's last trap: deferred, dropped
+        except TaskTimeout:
+            pass
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(main())
+        closed = made[0].cr_frame is None
+        made.clear()
+        for _ in range(3):
+            gc.collect()
+    assert closed
+    assert not [w for w in caught if "never awaited" in str(w.message)]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        make(work())                    # forgotten: no yield
+        for _ in range(3):              # (PyPy: the timeout's generator, then its coroutine)
+            gc.collect()
+    assert ["coroutine 'test_a_timeout_dropped_before_it_ran_closes_its_coroutine.<locals>."
+            "work' was never awaited" in str(w.message) for w in caught] == [True]

@@ -50,13 +50,14 @@ this thread).
 
 from functools import lru_cache
 from types import CoroutineType, GeneratorType, coroutine
+from weakref import ref as _weak_reference
 
 from typing import Any, Awaitable, Generator, Optional, TypeVar, overload
 
 from .errors import Cancelled, TrampolineError
 from .hostloop import running
 from .kernel import CoroutineLike, current_task, running_kernel
-from .traps import Trap
+from .traps import Trap, _close_dropped
 
 __all__ = ["TaskTimeout", "TimeoutCancelled", "TimeoutScope", "timeout_after", "ignore_after",
            "timeout_at", "ignore_at", "current_time"]
@@ -249,7 +250,12 @@ def _check_number(value, name):
 
 
 @coroutine
-def _run_in(scope, coro, default, delegate):
+def _run_in(itself, scope, coro, default, delegate):
+    try:
+        yield                               # primed (traps._prime): here until it runs
+    except GeneratorExit:                   # dropped before it ran (a cancellation
+        _close_dropped(itself, coro)        # came first): its work is closed too
+        raise
     with scope:
         if delegate:                        # a generator or coroutine: run right here
             return (yield from coro)        # (not a second call through the kernel)
@@ -326,8 +332,11 @@ def _timeout(coro, default, function, limit, seconds=None, deadline=None, ignore
     delegate = name is not None and (type(coro) is GeneratorType or type(coro) is CoroutineType)
     if name is None:
         name = type(coro).__name__
-    gen = _run_in(TimeoutScope(seconds, deadline=deadline, ignore=ignore, what=name), coro,
-                  default, delegate)
+    itself = []                         # type: list  # (traps._prime, written out)
+    gen = _run_in(itself, TimeoutScope(seconds, deadline=deadline, ignore=ignore, what=name),
+                  coro, default, delegate)
+    itself.append(_weak_reference(gen))
+    next(gen)
     # What a traceback, a task name or an outer timeout's message shows.
     gen.__qualname__ = gen.__name__ = _label(function, limit) + name + ")"
     return gen

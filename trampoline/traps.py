@@ -21,6 +21,7 @@ kernel, touch a socket, or block.
 import errno
 import io
 import sys
+import weakref
 from types import CoroutineType, GeneratorType
 from typing import Any, Generator, Optional, Tuple, Union
 
@@ -110,6 +111,46 @@ def _check_coro(coro, trap_name):
                 getattr(coro, "__name__", "f")))
     raise TypeError("%s() needs a generator or coroutine object, got %s"
                     % (trap_name, _describe(coro)))
+
+
+# A generator that is handed work (a coroutine to run) and is yielded as a
+# trap -- timeout_after(5, coro), shield(coro), select(...) -- may be
+# dropped by the kernel before it ever runs: a cancellation came first, as
+# its task's budget ran out.  The kernel closes it then, as it closes a
+# dropped spawn's coroutine; but closing a generator that has not started
+# runs none of its code, and the work it holds would be left to warn that
+# it was never awaited.  So such a generator is made *primed*: run to a
+# first bare ``yield`` before it is handed out, where closing it reaches
+# its code.  Its body begins:
+#
+#     try:
+#         yield                       # primed: here until its task runs it
+#     except GeneratorExit:
+#         _close_dropped(itself, coro)     # dropped before it ran
+#         raise
+
+def _prime(gen, itself):
+    """Run ``gen``, a generator begun as above and handed ``itself``, an
+    empty list, to its first ``yield``; ``itself`` then holds a weak
+    reference to it.  (``itself = []; return _prime(body(itself, ...),
+    itself)``: a call with no ``*args``, as this is on the way of every
+    call of these functions.)"""
+    itself.append(weakref.ref(gen))
+    next(gen)
+    return gen
+
+
+def _close_dropped(itself, *work):
+    """A primed generator was closed before it ran: close the generators and
+    coroutines in ``work`` -- if someone closed it (the kernel dropping it,
+    whose weak reference ``itself`` is alive then).  Freed unused instead (a
+    forgotten ``yield``; its weak reference died first), it leaves them be,
+    for Python to warn that they were never awaited."""
+    if itself[0]() is None:
+        return
+    for each in work:
+        if type(each) is GeneratorType or type(each) is CoroutineType:
+            each.close()
 
 
 # ===================================================================== I/O
