@@ -737,3 +737,48 @@ def test_select_and_shield_name_a_bad_argument():
         yield join(t)
 
     run(main())
+
+
+@pytest.mark.parametrize("combinator", ["select", "shield"])
+def test_a_select_or_shield_dropped_before_it_ran_closes_its_coroutines(combinator):
+    """Yielded as its task's budget ran out, then dropped as another task
+    cancelled that task before it ran: the work it was given never started,
+    and was left unclosed -- Python warned "coroutine ... was never
+    awaited" (a generator was just leaked).  It is closed now, as a dropped
+    spawn's coroutine is (a trap has nothing to close)."""
+    import warnings
+
+    async def work():                   # pragma: no cover - never runs
+        await sleep(1)
+
+    def gen_work():                     # pragma: no cover - never runs
+        yield sleep(1)
+
+    made = []
+
+    def spinner():
+        for _ in range(BUDGET - 1):
+            yield trampoline.current()
+        if combinator == "select":
+            made.extend([work(), gen_work()])
+            yield select(*made, sleep(1))   # the budget's last trap: deferred...
+        else:
+            made.append(work())
+            yield shield(made[0])
+
+    def main():
+        task = yield spawn(spinner())
+        yield sleep(0)                  # it spins its budget, then waits behind us
+        yield cancel(task)              # ...and dropped
+        return task.cancelled
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run(main()) is True
+        closed = [(each.cr_frame if hasattr(each, "cr_frame") else each.gi_frame) is None
+                  for each in made]
+        made.clear()
+        for _ in range(3):              # (PyPy: its warnings come at a collection)
+            gc.collect()
+    assert closed == ([True, True] if combinator == "select" else [True])
+    assert not [w for w in caught if "never awaited" in str(w.message)]

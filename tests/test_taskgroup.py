@@ -551,3 +551,40 @@ def test_cancel_remaining_logs_nothing_the_caller_was_told_of(caplog, told_by):
         run(main())
     assert not [r for r in caplog.records if "join() would have raised it" in r.getMessage()]
 
+
+
+def test_a_group_spawn_dropped_before_it_ran_closes_its_coroutine():
+    """``group.spawn(coro)`` yielded as its task's budget ran out, then
+    dropped as another task cancelled that task before it ran: ``coro``
+    never started, and was left for Python to warn "coroutine ... was never
+    awaited".  It is closed now, as a dropped plain ``spawn``'s is."""
+    import gc
+    import warnings
+
+    async def work():                   # pragma: no cover - never runs
+        await sleep(1)
+
+    made = []
+
+    def spinner():
+        group = TaskGroup()
+        for _ in range(BUDGET - 1):
+            yield trampoline.current()
+        made.append(work())
+        yield group.spawn(made[0])      # the budget's last trap: deferred...
+
+    def main():
+        task = yield spawn(spinner())
+        yield sleep(0)                  # it spins its budget, then waits behind us
+        yield cancel(task)              # ...and dropped
+        return task.cancelled
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run(main()) is True
+        closed = made[0].cr_frame is None
+        made.clear()
+        for _ in range(3):              # (PyPy: its warnings come at a collection)
+            gc.collect()
+    assert closed
+    assert not [w for w in caught if "never awaited" in str(w.message)]

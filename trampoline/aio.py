@@ -41,7 +41,7 @@ from typing import (Any, Awaitable, Callable, Coroutine, Dict, Generator, List, 
 from .errors import Cancelled
 from .kernel import Kernel, WaitQueue
 from .task import Task
-from .traps import _describe, call, cancel, current, current_kernel, park
+from .traps import _close_dropped, _describe, _prime, call, cancel, current, current_kernel, park
 
 __all__ = ["AsyncioDriver", "run_trampoline", "await_asyncio", "AsyncioThread"]
 
@@ -391,7 +391,6 @@ if hasattr(os, "register_at_fork"):    # pragma: no branch - POSIX
 _default_thread = AsyncioThread()
 
 
-@coroutine
 def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoop] = None
                   ) -> Generator[Any, Any, T]:
     """``result = yield await_asyncio(coro)`` (or ``await`` in ``async def``)
@@ -405,6 +404,18 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
     ``TypeError`` for something asyncio cannot await, ``RuntimeError`` if
     ``loop`` is closed.
     """
+    itself = []                         # type: List[Any]
+    return _prime(_await_asyncio(itself, coro, loop), itself)
+
+
+@coroutine
+def _await_asyncio(itself: List[Any], coro: Awaitable[T],
+                   loop: Optional[asyncio.AbstractEventLoop]) -> Generator[Any, Any, T]:
+    try:
+        yield                           # primed (traps._prime): here until it runs
+    except GeneratorExit:               # dropped before it ran (a cancellation came
+        _close_dropped(itself, coro)    # first): the coroutine is closed too
+        raise
     if not (asyncio.iscoroutine(coro) or asyncio.isfuture(coro)
             or hasattr(coro, "__await__")):
         raise TypeError("await_asyncio() needs an asyncio coroutine or awaitable, got %s"
@@ -432,6 +443,10 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
         raise
     future = outcome["future"]
     return cast(T, future.result())
+
+
+# Its generators keep the public name: what the diagnostics of a waiting task show.
+_await_asyncio.__name__ = _await_asyncio.__qualname__ = "await_asyncio"
 
 
 def _submit(loop: asyncio.AbstractEventLoop, coro: Awaitable[Any],

@@ -27,7 +27,7 @@ from typing import Any, Generator, List, Optional, Tuple
 from .errors import Cancelled, TaskError
 from .kernel import WaitQueue, current_task, running_kernel
 from .task import Task
-from .traps import Trap, cancel, current, join, park, spawn
+from .traps import Trap, _close_dropped, _prime, cancel, current, join, park, spawn
 
 __all__ = ["select", "shield", "disable_cancellation"]
 
@@ -65,7 +65,6 @@ class disable_cancellation:
         yield                               # (never reached)
 
 
-@coroutine
 def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     """``index, value = yield select(read(a, 1024), read(b, 1024), sleep(5))``
 
@@ -79,6 +78,18 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     it still gets the result (an item taken is not lost), and the
     cancellation at its next blocking trap.
     """
+    itself = []                         # type: List[Any]
+    return _prime(_select(itself, branches), itself)
+
+
+@coroutine
+def _select(itself: List[Any],
+            branches: Tuple[Any, ...]) -> Generator[Any, Any, Tuple[int, Any]]:
+    try:
+        yield                           # primed (traps._prime): here until it runs
+    except GeneratorExit:               # dropped before it ran (a cancellation
+        _close_dropped(itself, *branches)   # came first): the branches are closed too
+        raise
     if not branches:
         raise ValueError("select() needs at least one trap or coroutine")
     for index, item in enumerate(branches):
@@ -181,7 +192,6 @@ def _perform(trap):
     return (yield trap)
 
 
-@coroutine
 def shield(coro: Any) -> Generator[Any, Any, Any]:
     """``result = yield shield(coro)``
 
@@ -189,6 +199,17 @@ def shield(coro: Any) -> Generator[Any, Any, Any]:
     even if the calling task is cancelled; return its result (or raise its
     exception), and only then deliver the caller's cancellation.
     """
+    itself = []                         # type: List[Any]
+    return _prime(_shield(itself, coro), itself)
+
+
+@coroutine
+def _shield(itself: List[Any], coro: Any) -> Generator[Any, Any, Any]:
+    try:
+        yield                           # primed (traps._prime): here until it runs
+    except GeneratorExit:               # dropped before it ran: its work is closed too
+        _close_dropped(itself, coro)
+        raise
     _check_work(coro, "shield()")
     if type(coro) is not GeneratorType and type(coro) is not CoroutineType:
         coro = _perform(coro)
@@ -207,3 +228,9 @@ def shield(coro: Any) -> Generator[Any, Any, Any]:
     # The work's error, raised outside the except clause: its __context__
     # stays the work's own, not the TaskError that carried it here.
     raise error                         # type: ignore[misc]
+
+
+# Their generators keep the public names: what a task's name, the trace and
+# the diagnostics of a waiting task show.
+_select.__name__ = _select.__qualname__ = "select"
+_shield.__name__ = _shield.__qualname__ = "shield"

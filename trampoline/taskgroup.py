@@ -59,7 +59,7 @@ from .errors import Cancelled, TaskError
 from .hostloop import running
 from .kernel import CoroutineLike, WaitQueue
 from .task import Task
-from .traps import cancel, current, join, park, spawn
+from .traps import _close_dropped, _prime, cancel, current, join, park, spawn
 
 __all__ = ["TaskGroup", "TaskGroupError", "TaskGroupCancelled"]
 
@@ -120,12 +120,22 @@ class TaskGroup:
         self._parent = None         # type: Optional[Task]  # running the ``async with`` body
         self._body_cancel = None    # type: Optional[BaseException]  # thrown into that body
 
-    @coroutine
     def spawn(self, coro: "CoroutineLike[Any]", *,
               name: Optional[str] = None) -> Generator[Any, Any, Task]:
         """``task = yield group.spawn(coro)``: start a child in the group.
         Raises ``RuntimeError`` (and closes ``coro``) if the group has
         finished or is cancelling its children."""
+        itself = []                     # type: List[Any]
+        return _prime(self._spawn(itself, coro, name), itself)
+
+    @coroutine
+    def _spawn(self, itself: List[Any], coro: "CoroutineLike[Any]",
+               name: Optional[str]) -> Generator[Any, Any, Task]:
+        try:
+            yield                       # primed (traps._prime): here until it runs
+        except GeneratorExit:           # dropped before it ran (a cancellation came
+            _close_dropped(itself, coro)    # first): as a dropped spawn's, coro is closed
+            raise
         if self._closed or self._cancelling:
             coro.close()
             raise RuntimeError("%r has %s; it takes no more children" % (
@@ -310,3 +320,7 @@ class TaskGroup:
     def __repr__(self):
         return "<TaskGroup tasks=%d running=%d failed=%d>" % (
             len(self._tasks), len(self._running), len(self._errors))
+
+
+# Its generators keep the public name: what the diagnostics of a task show.
+TaskGroup._spawn.__name__, TaskGroup._spawn.__qualname__ = "spawn", "TaskGroup.spawn"
