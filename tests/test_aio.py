@@ -90,6 +90,42 @@ def test_run_trampoline_cancels_what_the_coroutine_left_running():
     assert cleaned == ["forever"]
 
 
+def test_run_trampoline_cancels_the_rest_even_with_a_cancellation_pending_as_main_ends():
+    """The main coroutine returns with a cancellation still pending (its
+    own ``cancel(me, wait=False)``: at its next blocking trap).  It came at
+    the first cancel of the others that waited, the rest were left running
+    -- dropped, cleanup unrun, by the kernel's close -- and the result was
+    lost to a ``CancelledError``.  Now every other task is cancelled and
+    its cleanup runs, and the result comes back, as ``run()`` does."""
+    from trampoline import cancel, current
+    from trampoline.kernel import BUDGET
+
+    cleaned = []
+    others = []
+
+    def sleeper(number):
+        try:
+            yield sleep(3600)
+        finally:
+            cleaned.append(number)
+
+    def main():
+        me = yield current()
+        for number in range(BUDGET + 5):
+            others.append((yield spawn(sleeper(number))))
+        yield sleep(0)                  # they wait
+        yield cancel(me, wait=False)    # a cancellation at our next blocking trap
+        return "done"                   # ...but we have none
+
+    try:
+        result = asyncio_run(run_trampoline(main()))
+    except asyncio.CancelledError:
+        result = "CancelledError"
+    assert [task.state for task in others] == ["cancelled"] * len(others)
+    assert sorted(cleaned) == list(range(BUDGET + 5))
+    assert result == "done"
+
+
 def test_cancelling_the_asyncio_side_cancels_the_trampoline_task():
     events = []
 

@@ -38,6 +38,7 @@ from types import coroutine
 from typing import (Any, Awaitable, Callable, Coroutine, Dict, Generator, List, Optional,
                     Set, TypeVar, Union, cast)
 
+from .combinators import disable_cancellation
 from .errors import Cancelled
 from .kernel import Kernel, WaitQueue
 from .task import Task
@@ -264,11 +265,17 @@ def _main_then_cancel_the_rest(coro: "TrampolineCoroutine[T]") -> Generator[Any,
     try:
         return (yield call(coro))
     finally:
-        me = yield current()
-        kernel = yield current_kernel()
-        for task in kernel.tasks():
-            if task is not me and not task.done:
-                yield cancel(task)
+        # Cancellation deferred: one still pending as ``coro`` ended (or
+        # one arriving meanwhile) would come at the first of these traps
+        # that blocks (or at one past the budget), and the tasks after it
+        # would be left running -- then dropped by the kernel's close,
+        # their cleanup never run.
+        with disable_cancellation():
+            me = yield current()
+            kernel = yield current_kernel()
+            for task in kernel.tasks():
+                if task is not me and not task.done:
+                    yield cancel(task)
 
 
 # =============================================== asyncio inside trampoline
