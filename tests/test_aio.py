@@ -571,16 +571,21 @@ def test_a_forked_child_awaits_asyncio_on_a_loop_of_its_own():
 
 def test_an_asyncio_outcome_for_a_task_of_a_closed_kernel_is_dropped_quietly():
     """The kernel was closed while a task awaited asyncio: when the asyncio
-    coroutine ends there, the kernel refuses the hand-back -- quietly, with
-    no "Exception in callback" from the loop."""
+    coroutine ends there (this one ignores the cancellation the close sends
+    it), its outcome is dropped -- quietly, with no "Exception in callback"
+    from the loop."""
     thread = AsyncioThread(name="test-asyncio-late")
     loop = thread.loop
     errors = []
-    go, finished = threading.Event(), threading.Event()
+    started, go, finished = threading.Event(), threading.Event(), threading.Event()
 
     async def later():
+        started.set()
         while not go.is_set():
-            await asyncio.sleep(0.001)
+            try:
+                await asyncio.sleep(0.001)
+            except asyncio.CancelledError:
+                pass                    # (the kernel's close cancels it)
         finished.set()
         return "too late"
 
@@ -598,6 +603,7 @@ def test_an_asyncio_outcome_for_a_task_of_a_closed_kernel_is_dropped_quietly():
         with Kernel() as kernel:
             kernel.spawn(waiter())
             kernel.run_once()           # it waits for asyncio
+            assert started.wait(10)
         go.set()
         assert finished.wait(10)
         asyncio.run_coroutine_threadsafe(probe(), loop).result(10)
@@ -605,6 +611,65 @@ def test_an_asyncio_outcome_for_a_task_of_a_closed_kernel_is_dropped_quietly():
         thread.close()
     assert errors == []
 
+
+def test_closing_the_kernel_cancels_the_asyncio_coroutine_a_task_awaited():
+    """``Kernel.close()`` drops a task waiting in ``await_asyncio``: nothing
+    runs it again, and its asyncio coroutine ran on for nobody, to its end.
+    It is cancelled there now, as asyncio cancels a task whose awaiter is
+    cancelled."""
+    thread = AsyncioThread(name="test-asyncio-kernel-closed")
+    loop = thread.loop
+    started, cancelled_there, finished = threading.Event(), threading.Event(), threading.Event()
+
+    async def slow():
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled_there.set()
+            raise
+        finished.set()                  # pragma: no cover - what it did
+
+    def waiter():
+        yield await_asyncio(slow(), loop=loop)
+
+    try:
+        with Kernel() as kernel:
+            kernel.spawn(waiter())
+            kernel.run_once()           # it waits for asyncio
+            assert started.wait(10)
+        assert cancelled_there.wait(10), "the asyncio coroutine was not cancelled"
+    finally:
+        thread.close()
+    assert not finished.is_set()
+
+
+def test_closing_a_driven_kernel_cancels_the_asyncio_coroutine_a_task_awaited():
+    """The same on the loop that drives the kernel (``AsyncioDriver``): the
+    close cancels the coroutine there (it slept on for nobody)."""
+    async def slow(started, cancelled_here):
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled_here.set()
+            raise
+
+    def waiter(started, cancelled_here):
+        yield await_asyncio(slow(started, cancelled_here))
+
+    async def main():
+        started, cancelled_here = asyncio.Event(), asyncio.Event()
+        kernel = Kernel()
+        driver = AsyncioDriver(kernel)
+        kernel.spawn(waiter(started, cancelled_here))
+        driver.schedule()
+        await started.wait()
+        kernel.close()                  # (the driver closes with it)
+        await cancelled_here.wait()     # (a hang, if it sleeps on: the watchdog's)
+        return "cancelled"
+
+    assert asyncio_run(main()) == "cancelled"
 
 def test_run_trampoline_in_debug_mode_names_a_slow_step_and_stops_its_watchdog(caplog):
     def blocks():

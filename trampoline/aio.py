@@ -22,7 +22,8 @@ this kernel, if an ``AsyncioDriver`` does, else on a loop of its own in a
 daemon thread (``AsyncioThread``; one per process by default, started on
 first use).  The outcome comes back through ``call_threadsafe``, the
 kernel's one door between threads.  Cancelling the waiting task cancels
-the asyncio task.
+the asyncio task, and so does closing the kernel while it waits
+(``Kernel.on_close``).
 
 What it must never do: import asyncio into the kernel (this module is a
 layer above it, on public API: ``run_once``, ``next_deadline``,
@@ -407,9 +408,10 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
     if given; else the loop driving this kernel (``AsyncioDriver``); else
     the process's ``AsyncioThread``, a loop in a daemon thread started on
     first use.  The task waits, the kernel does not.  Cancelling the task
-    (or a timeout) cancels the asyncio task and moves on at once.  Raises
-    ``TypeError`` for something asyncio cannot await, ``RuntimeError`` if
-    ``loop`` is closed.
+    (or a timeout) cancels the asyncio task and moves on at once; so does
+    closing the kernel while the task waits (``Kernel.close()`` drops the
+    task: nobody is left to wait for the result).  Raises ``TypeError`` for
+    something asyncio cannot await, ``RuntimeError`` if ``loop`` is closed.
     """
     itself = []                         # type: List[Any]
     return _prime(_await_asyncio(itself, coro, loop), itself)
@@ -439,15 +441,27 @@ def _await_asyncio(itself: List[Any], coro: Awaitable[T],
         if asyncio.iscoroutine(coro):
             coro.close()                # (no "never awaited" warning)
         raise RuntimeError("await_asyncio(): the asyncio loop %r is closed" % (loop,)) from None
-    try:
-        yield park(done)
-    except BaseException:
+
+    def abandon() -> None:
+        """Nobody will wait for it now: cancel it there (from any thread)."""
         outcome["abandoned"] = True
         try:
             loop.call_soon_threadsafe(cancel_it)
         except RuntimeError:            # the loop is closed: its tasks are gone with it
             pass
+
+    # A kernel closed while this waits drops the task: nothing runs its
+    # except below (not until the garbage collector closes it, if ever: the
+    # asyncio task holds it, through its done callback), and the asyncio
+    # task would run on for nobody.
+    forget = kernel.on_close(abandon)
+    try:
+        yield park(done)
+    except BaseException:
+        abandon()
         raise
+    finally:
+        forget()
     future = outcome["future"]
     return cast(T, future.result())
 
