@@ -126,6 +126,37 @@ def test_run_trampoline_cancels_the_rest_even_with_a_cancellation_pending_as_mai
     assert result == "done"
 
 
+def test_cancelling_run_trampoline_from_asyncio_runs_the_cleanup_and_goes_on():
+    """asyncio cancels the task awaiting ``run_trampoline`` (a timeout, a
+    shutdown): the main coroutine is cancelled, its cleanup and the other
+    tasks' runs, and ``CancelledError`` goes on.  It hung for ever: at its
+    end the main task cancelled, with the others, the driver's own task
+    that was cancelling it and would say when it had ended."""
+    cleaned = []
+
+    def forever(name):
+        try:
+            yield sleep(3600)
+        finally:
+            cleaned.append(name)
+
+    def main(started):
+        yield spawn(forever("other"))
+        started.set()                   # (the loops share the thread)
+        yield forever("main")
+
+    async def outer():
+        started = asyncio.Event()
+        running = asyncio.ensure_future(run_trampoline(main(started)))
+        await started.wait()
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running               # (a hang, without the fix: the watchdog's)
+
+    asyncio_run(outer())
+    assert sorted(cleaned) == ["main", "other"]
+
+
 def test_cancelling_the_asyncio_side_cancels_the_trampoline_task():
     events = []
 

@@ -149,7 +149,8 @@ class AsyncioDriver:
             if self._closed or self.kernel.closed:
                 raise                   # nothing will run the task's cleanup now
             stopped = self.loop.create_future()     # (cancelling a finished task
-            self.kernel.spawn(_cancel_then_set(task, stopped))  # does nothing)
+            helper = self.kernel.spawn(_cancel_then_set(task, stopped))     # does nothing)
+            _bookkeeping.add(helper)                # (run_trampoline's end leaves it be)
             self.schedule()
             self._cleanups.add(stopped)
             try:
@@ -236,6 +237,13 @@ def _outcome_into(future: "asyncio.Future[Any]",
         future.set_result(result)
 
 
+#: The tasks ``AsyncioDriver.run()`` spawns to cancel a task and say when it
+#: has ended: bookkeeping, which ``run_trampoline``'s end leaves alone (one
+#: waits for the main task's end; cancelled, it never says so, and
+#: ``AsyncioDriver.run()`` waited for ever).
+_bookkeeping = weakref.WeakSet()  # type: weakref.WeakSet[Task]
+
+
 def _cancel_then_set(task: Task, stopped: "asyncio.Future[None]") -> Generator[Any, Any, None]:
     yield cancel(task)
     if not stopped.done():              # (done: the driver was closed meanwhile)
@@ -275,7 +283,7 @@ def _main_then_cancel_the_rest(coro: "TrampolineCoroutine[T]") -> Generator[Any,
             me = yield current()
             kernel = yield current_kernel()
             for task in kernel.tasks():
-                if task is not me and not task.done:
+                if task is not me and not task.done and task not in _bookkeeping:
                     yield cancel(task)
 
 
