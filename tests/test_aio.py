@@ -126,6 +126,35 @@ def test_run_trampoline_cancels_the_rest_even_with_a_cancellation_pending_as_mai
     assert result == "done"
 
 
+def test_run_trampoline_cancels_a_task_spawned_by_another_ones_cleanup():
+    """A task's cleanup spawns a task (a last message, say): that one is
+    cancelled too, and its cleanup runs, as ``run()`` does at its end.  It
+    was left running -- then dropped by the kernel's close."""
+    cleaned = []
+    spawned = []
+
+    def forever(name):
+        try:
+            yield sleep(3600)
+        finally:
+            cleaned.append(name)
+
+    def spawns_in_its_cleanup():
+        try:
+            yield sleep(3600)
+        finally:
+            spawned.append((yield spawn(forever("spawned by a cleanup"))))
+
+    def main():
+        yield spawn(spawns_in_its_cleanup())
+        yield sleep(0)                  # it waits
+        return "done"
+
+    assert asyncio_run(run_trampoline(main())) == "done"
+    assert [task.state for task in spawned] == ["cancelled"]
+    assert cleaned == ["spawned by a cleanup"]
+
+
 def test_cancelling_run_trampoline_from_asyncio_runs_the_cleanup_and_goes_on():
     """asyncio cancels the task awaiting ``run_trampoline`` (a timeout, a
     shutdown): the main coroutine is cancelled, its cleanup and the other

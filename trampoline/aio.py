@@ -282,9 +282,13 @@ def _main_then_cancel_the_rest(coro: "TrampolineCoroutine[T]") -> Generator[Any,
         with disable_cancellation():
             me = yield current()
             kernel = yield current_kernel()
-            for task in kernel.tasks():
-                if task is not me and not task.done and task not in _bookkeeping:
-                    yield cancel(task)
+            while True:                 # (again for those a cleanup spawned)
+                others = [task for task in kernel.tasks()
+                          if task is not me and task not in _bookkeeping]
+                if not others:
+                    break
+                for task in others:
+                    yield cancel(task)  # (returns once it has ended; at once if it had)
 
 
 # =============================================== asyncio inside trampoline
