@@ -16,7 +16,7 @@ import trampoline
 
 from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, ignore_after,
                         join, read, read_wait, recvfrom, run, sendto, sleep, spawn)
-from trampoline.traps import park, set_alarm
+from trampoline.traps import call, park, set_alarm
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
 
@@ -494,11 +494,12 @@ def test_a_wait_whose_park_comes_as_the_budget_runs_out_is_not_missed(primitive)
     assert run(main(), clock=VirtualClock()) == []
 
 
-def test_a_spawn_dropped_by_a_cancellation_closes_its_coroutine():
-    """A ``spawn`` deferred as its task's budget runs out, then dropped by a
-    cancellation (an expired timeout), never started its coroutine: it is
-    closed, so Python does not warn that it was never awaited (and a
-    generator's ``finally`` has nothing to run)."""
+@pytest.mark.parametrize("trap", [spawn, call])
+def test_a_spawn_dropped_by_a_cancellation_closes_its_coroutine(trap):
+    """A ``spawn`` (or a ``call``) deferred as its task's budget runs out,
+    then dropped by a cancellation (an expired timeout), never started its
+    coroutine: it is closed, so Python does not warn that it was never
+    awaited (and a generator's ``finally`` has nothing to run)."""
     import gc
     import warnings
 
@@ -517,7 +518,7 @@ def test_a_spawn_dropped_by_a_cancellation_closes_its_coroutine():
                     await current()
                 coro = child()
                 made.append(coro)
-                await spawn(coro)           # the budget's last trap: deferred, dropped
+                await trap(coro)            # the budget's last trap: deferred, dropped
         except TaskTimeout:
             pass
 

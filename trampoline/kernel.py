@@ -589,8 +589,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 def _drop(trap, exc):
     """``trap`` will not be performed after all: a cancellation came first."""
     kind = type(trap)
-    if kind is GeneratorType or kind is CoroutineType or kind is spawn:
-        (trap.coro if kind is spawn else trap).close()  # never called, never a task
+    if kind is GeneratorType or kind is CoroutineType or kind is spawn or kind is call:
+        (trap.coro if kind is spawn or kind is call else trap).close()  # never begun
         return
     if kind is write and exc is not None:
         exc.bytes_written = trap.sent
