@@ -135,6 +135,10 @@ def test_spawn_after_join_is_refused():
         yield group.join()
         with pytest.raises(RuntimeError):
             yield group.spawn(value(2))
+        # A trap, which spawn takes too (a task performing it), has nothing
+        # to close: the same error, not "'sleep' object has no attribute 'close'".
+        with pytest.raises(RuntimeError, match="has finished; it takes no more children"):
+            yield group.spawn(sleep(1))
 
     run(main())
 

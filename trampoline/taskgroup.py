@@ -50,7 +50,7 @@ Built from traps only (``spawn``, ``join``, ``cancel``, ``current``, ``park``).
 
 import logging
 import sys
-from types import coroutine
+from types import CoroutineType, GeneratorType, coroutine
 
 from typing import Any, Generator, List, Optional, Set
 
@@ -137,7 +137,8 @@ class TaskGroup:
             _close_dropped(itself, coro)    # first): as a dropped spawn's, coro is closed
             raise
         if self._closed or self._cancelling:
-            coro.close()
+            if type(coro) is GeneratorType or type(coro) is CoroutineType:
+                coro.close()            # (a trap -- spawn(sleep(1)) -- has nothing to close)
             raise RuntimeError("%r has %s; it takes no more children" % (
                 self, "finished" if self._closed else "cancelled its children"))
         task = yield spawn(coro, name=name)
