@@ -1156,6 +1156,33 @@ def test_a_handler_whose_own_connect_is_refused_is_reported_as_a_crash(run, capl
                for r in caplog.records)
 
 
+def test_a_peer_that_hangs_up_mid_message_is_one_info_line_not_a_crash(run, caplog):
+    """``readexactly`` in a handler whose client closes after 5 of the 8
+    bytes: the peer's doing, as a reset is -- one INFO line naming the
+    peer; it was logged at ERROR with a traceback, as the handler's bug."""
+    def handler(stream, address):
+        yield stream.readexactly(8)
+
+    def main():
+        server, port = yield start_server(handler)
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            yield stream.write(b"12345")
+            yield stream.write_eof()
+            assert (yield stream.read()) == b""     # the server closed its end
+            mine = "%s:%d" % stream.sock.getsockname()
+        yield cancel(server)
+        return mine
+
+    with caplog.at_level(logging.DEBUG, logger="trampoline"):
+        client = run(main())
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    ended = [r.getMessage() for r in caplog.records
+             if r.levelno == logging.INFO and "IncompleteReadError" in r.getMessage()]
+    assert ended == ["connection from %s ended: IncompleteReadError: the stream from %s "
+                     "ended after 5 bytes, before 8 bytes" % (client, client)]
+
+
 def test_async_def_handler(run):
     async def shout(stream, address):
         async for line in stream:

@@ -1108,7 +1108,11 @@ def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], 
     ``ssl.SSLContext`` with the server's certificate, makes every
     connection TLS; a client whose handshake fails, or has not finished
     within ``TLS_HANDSHAKE_TIMEOUT`` seconds, is logged (INFO, on the
-    ``trampoline`` logger) and dropped, and the server goes on.
+    ``trampoline`` logger) and dropped, and the server goes on.  So does
+    a handler's error: logged at ERROR with its traceback -- or, for what
+    the peer did (a reset or a broken pipe: DEBUG; a timeout, or an
+    ``IncompleteReadError`` from a peer that hung up in the middle of a
+    message: INFO), in one line.
 
     ``ready`` learns the bound address (``(host, port)``: the real port,
     when 0 was asked) once the server listens: a callback is called with
@@ -1452,16 +1456,16 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
 
 
 # What one connection's peer can do to it -- reset it, close it under a
-# write, stop answering -- is ordinary network life, not a bug in the
-# handler: one line in the log (DEBUG for a reset or a broken pipe), never a
-# crash report.  Anything else a handler raises is still reported, with its
-# traceback -- ConnectionRefusedError too: only a connect gets it, and the
+# write, stop answering, hang up in the middle of a message -- is ordinary
+# network life, not a bug in the handler: one line in the log (DEBUG for a
+# reset or a broken pipe, INFO for the others), never a crash report.
+# Anything else a handler raises is still reported, with its traceback -- ConnectionRefusedError too: only a connect gets it, and the
 # accepted peer made none (the handler's own backend refused).
-_PEER_TROUBLE = (ConnectionError, TimeoutError)
+_PEER_TROUBLE = (ConnectionError, TimeoutError, IncompleteReadError)
 
 
 def _log_peer_trouble(address, exc):
-    level = logging.INFO if isinstance(exc, TimeoutError) else logging.DEBUG
+    level = logging.DEBUG if isinstance(exc, ConnectionError) else logging.INFO
     log.log(level, "connection from %s ended: %s: %s", _format_address(address),
             type(exc).__name__, exc)
 
