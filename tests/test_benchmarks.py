@@ -78,6 +78,8 @@ def test_every_server_has_a_sane_cpu_time_per_request_user_and_sys(smoke_run):
                 ("echo 1 KiB × 100", "generator-floor"), ("echo 64 B × 500 conns", "generator-floor"),
                 ("HTTP hello, wrk -c100", "generator-floor")}
     assert expected <= set(rows), sorted(rows)
+    # A round that failed leaves "–" in its row; its note says why.
+    assert "FAILED" not in text, [line for line in text.splitlines() if "FAILED" in line]
     for key, cells in rows.items():
         total, user, system = (float(cells[i]) for i in (5, 6, 7))
         # Python serves no request in under a microsecond of CPU, nor in 10 ms;
