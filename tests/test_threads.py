@@ -16,7 +16,8 @@ import threading
 import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse fixture)
-from trampoline import Future, TaskError, TaskTimeout, cancel, current, join, spawn, timeout_after
+from trampoline import (Future, Kernel, TaskError, TaskTimeout, cancel, current, join, spawn,
+                        timeout_after)
 from trampoline.threads import DEFAULT_MAX_WORKERS, WorkerPool, default_pool, run_in_thread
 
 
@@ -252,3 +253,11 @@ def test_a_forked_child_runs_its_calls_in_threads_of_its_own():
     done = subprocess.run([sys.executable, "-c", FORKED_CHILD], capture_output=True,
                           text=True, timeout=30)
     assert done.stdout == "child: True\nparent: True\n", done.stdout + done.stderr
+
+
+def test_call_threadsafe_refuses_what_is_not_callable_at_once():
+    with Kernel() as kernel:
+        with pytest.raises(TypeError, match=r"call_threadsafe\(\): func must be callable, "
+                           r"got 'print'"):
+            kernel.call_threadsafe("print", "hello")
+        assert kernel.next_deadline() is None   # nothing queued

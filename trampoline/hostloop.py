@@ -95,7 +95,11 @@ class FromOutside:
         """From any thread: have the kernel call ``func(*args)`` soon, in its
         own thread, between tasks.  Returns at once; wakes a kernel blocked
         in its poller.  An exception ``func`` raises is logged.  Raises
-        ``RuntimeError`` if the kernel is closed (it would never be called)."""
+        ``TypeError`` if ``func`` is not callable (here, not later in the
+        kernel's thread), ``RuntimeError`` if the kernel is closed (it would
+        never be called)."""
+        if not callable(func):
+            raise TypeError("call_threadsafe(): func must be callable, got %r" % (func,))
         with self._calls_lock:
             if self._closed:
                 raise RuntimeError("call_threadsafe(): this Kernel is closed")
