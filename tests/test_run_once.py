@@ -381,3 +381,45 @@ def test_on_close_calls_back_once_the_kernel_is_closed(caplog):
     forget()                                # after the close: harmless
     with pytest.raises(RuntimeError, match=r"on_close\(\): this Kernel is closed"):
         kernel.on_close(print)
+
+
+def test_spawn_from_another_thread_between_a_host_loops_rounds_is_refused():
+    # A host loop in a thread of its own blocks on fileno() between rounds;
+    # a task Kernel.spawn() queued from here would not wake it (the kernel
+    # is not running then).  spawn() says to use spawn_threadsafe, which does.
+    between_rounds, go_on = threading.Event(), threading.Event()
+    ran = threading.Event()
+
+    def job():
+        yield sleep(0)
+        ran.set()
+
+    def host_loop(kernel):
+        kernel.run_once(0)
+        between_rounds.set()
+        go_on.wait(10)                      # (a watchdog, not a pause)
+        while not ran.is_set():
+            deadline = kernel.next_deadline()
+            select.select([kernel.fileno()], [], [], 10 if deadline is None else deadline)
+            kernel.run_once(0)
+
+    with Kernel() as kernel:
+        host = threading.Thread(target=host_loop, args=(kernel,), name="host loop")
+        host.start()
+        try:
+            assert between_rounds.wait(10)
+            coro = job()
+            with pytest.raises(RuntimeError, match=r"Kernel.spawn\(\) called from another "
+                               r"thread than 'host loop'.*spawn_threadsafe"):
+                kernel.spawn(coro)
+            assert coro.gi_frame is None    # closed, not left to warn
+            kernel.spawn_threadsafe(job())  # the way: it wakes the host loop
+        finally:
+            go_on.set()
+            host.join(10)
+        assert not host.is_alive() and ran.is_set()
+        ran.clear()
+        task = kernel.spawn(job())          # that thread is gone: this one may drive it
+        while not task.done:
+            kernel.run_once(0)
+        assert ran.is_set()

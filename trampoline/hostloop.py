@@ -146,7 +146,11 @@ class FromOutside:
     def spawn(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> Task:
         """Start ``coro`` as a new task and return its Task, from the
         kernel's own thread when no task is running (inside a task, yield the
-        ``spawn`` trap; from another thread, use spawn_threadsafe)."""
+        ``spawn`` trap; from another thread, use spawn_threadsafe).  The
+        kernel's own thread is the one running it, or the one that last
+        drove it with ``run_once()`` while that thread lives: from any other,
+        ``RuntimeError`` -- the new task would not wake a host loop blocked
+        on ``fileno()``."""
         _check_coro(coro, "spawn")
         if self._closed:
             coro.close()
@@ -155,7 +159,17 @@ class FromOutside:
             coro.close()
             raise RuntimeError("Kernel.spawn() called from another thread while the "
                                "kernel runs; use kernel.spawn_threadsafe(coro)")
+        host = self._host_thread
+        if host is not None and host is not threading.current_thread() and host.is_alive():
+            coro.close()
+            raise RuntimeError("Kernel.spawn() called from another thread than %r, which "
+                               "drives the kernel with run_once(); the task would not wake "
+                               "it: use kernel.spawn_threadsafe(coro)" % (host.name,))
         return self._spawn(coro, name)
+
+    #: The thread that last drove the kernel with ``run_once()`` (None:
+    #: none, or ``run()`` since), for ``spawn()`` to refuse the others.
+    _host_thread = None         # type: Optional[threading.Thread]
 
     def run_once(self, timeout: Optional[float] = 0) -> None:
         """One round of the loop: run the tasks that are ready (each until it
@@ -186,6 +200,7 @@ class FromOutside:
             raise RuntimeError("run_once(): this kernel is running in another thread")
         running.kernel = self
         self._running = True
+        self._host_thread = threading.current_thread()
         try:
             if self._host_watchers is None:     # the first round: debug=, monitor=
                 self._watch_host_loop()

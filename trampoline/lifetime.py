@@ -87,6 +87,7 @@ class Lifetime:
             raise
         _running.kernel = self
         self._running = True
+        self._host_thread = None            # (no host loop drives it now: see spawn)
         for watcher in watchers:
             watcher.start()
         main = self._spawn(coro, None)
