@@ -142,6 +142,36 @@ def test_a_closed_kernel_says_so_in_its_repr_and_has_no_fileno(selector):
     assert "closed" in "%s %r" % (kernel, kernel._poller)     # print(), logging's %r
     with pytest.raises(RuntimeError, match="Kernel.fileno\\(\\): this Kernel is closed"):
         kernel.fileno()
+    with pytest.raises(RuntimeError, match="next_deadline\\(\\): this Kernel is closed"):
+        kernel.next_deadline()          # (it said None: "wait for I/O", for ever)
+
+
+def test_a_ctrl_c_from_a_call_threadsafe_loses_none_of_the_calls_after_it():
+    """A KeyboardInterrupt out of one call handed in by call_threadsafe goes
+    out of run_once(), as it must -- and the calls queued after it run in
+    the next round (they were dropped: a spawn_threadsafe's task never
+    started, nor was its coroutine closed)."""
+    done = []
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    def child():
+        done.append("child")
+        yield sleep(0)
+
+    with Kernel() as kernel:
+        kernel.call_threadsafe(done.append, 1)
+        kernel.call_threadsafe(interrupt)
+        kernel.call_threadsafe(done.append, 2)
+        kernel.spawn_threadsafe(child())
+        with pytest.raises(KeyboardInterrupt):
+            kernel.run_once()
+        assert done == [1]
+        kernel.call_threadsafe(done.append, 3)
+        while len(done) < 4:
+            kernel.run_once(kernel.next_deadline())
+    assert done == [1, 2, 3, "child"] or done == [1, 2, "child", 3]
 
 
 @pytest.mark.parametrize("selector", [None, selectors.PollSelector, selectors.SelectSelector],

@@ -218,7 +218,9 @@ class FromOutside:
         arrives: 0 while tasks are ready, the time to the next timer, or None
         if nothing but I/O (or another thread) can wake a task.  While
         descriptors are registered it is at most SWEEP_INTERVAL, for the
-        closed-descriptor sweep."""
+        closed-descriptor sweep.  ``RuntimeError`` once the kernel is closed."""
+        if self._closed:
+            raise RuntimeError("next_deadline(): this Kernel is closed")
         if self._ready:
             return 0.0
         timers = self._timers
@@ -252,11 +254,28 @@ class FromOutside:
             pass
         with self._calls_lock:
             calls, self._calls = self._calls, deque()
-        for func, args in calls:
+        while calls:
+            func, args = calls.popleft()
             try:
                 func(*args)
             except Exception:
                 log.exception("call_threadsafe(%r) raised", func)
+            except BaseException:       # Ctrl-C, SystemExit: out of the loop, but
+                self._put_back(calls)   # the calls after it are not lost
+                raise
+
+    def _put_back(self, calls):
+        """Queue ``calls`` again, first, and wake the kernel for them."""
+        with self._calls_lock:
+            if self._closed or not calls:
+                return
+            if not self._calls:         # (else the byte of those queued since is there)
+                try:
+                    self._wake_send.send(b"\0")
+                except OSError:         # pragma: no cover - full of wake-ups
+                    pass
+            calls.extend(self._calls)
+            self._calls = calls
 
 
 def _true():
