@@ -48,6 +48,8 @@ class Lifetime:
     #: before run() returns, so the reports come within a SWEEP_INTERVAL.
     _COLLECT_FOR_REPORTS = sys.implementation.name != "cpython" or sys.version_info >= (3, 12)
 
+    _host_thread = None     # type: Any  # (hostloop.py's: run() releases it)
+
     def run(self: Any, coro: "CoroutineLike[T]", *, shutdown_signals: Iterable[int] = ()) -> T:
         """Run ``coro`` (a generator or coroutine object) as the main task
         until it returns, and return its value; its exception propagates.

@@ -51,7 +51,7 @@ import sys
 import time
 from types import CoroutineType, GeneratorType, coroutine
 from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optional, Tuple,
-                    Union)
+                    Union, cast)
 
 from . import traps
 from .combinators import disable_cancellation
@@ -654,7 +654,7 @@ class Stream:
             raise self._failed(exc, "write_eof")
         self._eof_written = True
         self._direct = False            # (write checks _eof_written off the direct path)
-        return _already_done()
+        return cast(Awaitable[None], _already_done())   # (mypy: see _already_done)
 
     # ---------------------------------------------------------- closing
 

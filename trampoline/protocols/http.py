@@ -178,7 +178,7 @@ _HOSTS_SEEN = {b""}
 # Field names found valid, as sent -> lowercased: the same few again and
 # again, and a look-up costs a fraction of checking and lowering one.
 # (At most 256, short ones, as above.)
-_NAMES_SEEN = {}
+_NAMES_SEEN = {}  # type: dict
 
 
 def _valid_host(value):
