@@ -303,24 +303,23 @@ class _Parser:
     # ------------------------------------------------------ the head
 
     def _next(self):
-        """The next complete message, or None.  Runs the state machine as far
-        as the bytes go."""
+        """The next complete message, or ``None`` if more bytes are needed
+        (or the peer closed cleanly between messages).  Raises
+        ``ProtocolError`` for bad or truncated input, and for everything
+        after that.  Runs the state machine as far as the bytes go: the
+        head here, the body in ``_read_body``.  (The head is read here, not
+        in a method of its own, and ``RequestParser.next_request`` is this
+        very function: a Python call costs more than most of a head's
+        lines, and these would be two per request.)"""
         state = self._state
-        if state == _HEAD:
-            if not self._read_head():
-                return None
-            state = self._state
-            if state == _HEAD:                  # no body: done already
-                return self._message
-        if state == _DEAD:
-            raise self._error
-        return self._read_body()
-
-    def _read_head(self):
+        if state != _HEAD:
+            if state == _DEAD:
+                raise self._error
+            return self._read_body()
         buf = self._buffer
         start = self._start
         if start >= len(buf):
-            return False
+            return None
         if buf[start] == 13 or buf[start] == 10:
             start = self._skip_empty_lines(buf, start)
         # Where the head ends: the first empty line, CRLF or bare LF.
@@ -345,7 +344,7 @@ class _Parser:
                 if self._eof and start < len(buf):
                     self._fail(400, "the connection closed in the middle of a message head "
                                "(after %d bytes)" % (len(buf) - start))
-                return False
+                return None
             if buf[end - 1] == 13:              # the CR of the last line's CRLF
                 end -= 1
             head = buf[start:end]
@@ -383,8 +382,10 @@ class _Parser:
             fields.append((name, value))
             if name in _SPECIAL:
                 special.append((name, value))
-        self._message = self._parse_head(lines[0], fields, special)
-        return True
+        self._message = message = self._parse_head(lines[0], fields, special)
+        if self._state == _HEAD:                # no body: done already
+            return message
+        return self._read_body()
 
     def _skip_empty_lines(self, buf, start):
         """Skip the empty lines at ``start``, before a message (a few: not a
@@ -641,12 +642,12 @@ class RequestParser(_Parser):
 
     _start_line = "request line"
 
-    def next_request(self):
-        """The next complete ``Request``, or ``None`` if more bytes are
-        needed (or the peer closed cleanly between requests).  Raises
-        ``ProtocolError`` for bad or truncated input, and for everything
-        after that."""
-        return self._next()
+    #: ``next_request()``: the next complete ``Request``, or ``None`` if more
+    #: bytes are needed (or the peer closed cleanly between requests).
+    #: Raises ``ProtocolError`` for bad or truncated input, and for
+    #: everything after that.  (``_next`` itself, not a method that calls
+    #: it: one Python call less per request.)
+    next_request = _Parser._next
 
     def _parse_head(self, line, headers, special):
         parts = line.split(b" ")
