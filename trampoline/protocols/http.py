@@ -376,15 +376,15 @@ class _Parser:
         # The header fields, and on the side those that shape the message.
         fields = []
         special = []
-        for line in lines[1:] if len(lines) > 1 else ():
+        for line in lines[1:]:
             raw, colon, value = line.partition(b":")
             name = _NAMES_SEEN.get(raw)          # (None: not seen, or not valid)
             if name is None or not colon:
                 name = self._field_name(line, raw, colon)
-            value = value.strip(b" \t")
-            fields.append((name, value))
+            field = name, value.strip(b" \t")
+            fields.append(field)
             if name in _SPECIAL:
-                special.append((name, value))
+                special.append(field)           # (the same tuple)
         self._message = message = self._parse_head(lines[0], fields, special)
         if self._state == _HEAD:                # no body: done already
             return message
@@ -694,7 +694,10 @@ class RequestParser(_Parser):
                 pass                            # authority form: refused above us
             else:
                 self._fail(400, "malformed request target %r" % target[:80])
-        path, _, query = target.partition("?")
+        if "?" in target:
+            path, _, query = target.partition("?")
+        else:                                   # (most targets: no tuple to build)
+            path, query = target, ""
         if "%" in path:
             path = unquote(path, errors="surrogateescape")
         keep_alive = version == b"HTTP/1.1"
