@@ -306,14 +306,15 @@ class _Parser:
     # ------------------------------------------------------ the head
 
     def _next(self):
-        """The next complete message, or ``None`` if more bytes are needed
-        (or the peer closed cleanly between messages).  Raises
-        ``ProtocolError`` for bad or truncated input, and for everything
-        after that.  Runs the state machine as far as the bytes go: the
-        head here, the body in ``_read_body``.  (The head is read here, not
-        in a method of its own, and ``RequestParser.next_request`` is this
-        very function: a Python call costs more than most of a head's
-        lines, and these would be two per request.)"""
+        """The next complete message (a ``Request`` from a ``RequestParser``),
+        or ``None`` if more bytes are needed (or the peer closed cleanly
+        between messages).  Raises ``ProtocolError`` for bad or truncated
+        input, and for everything after that."""
+        # The state machine, as far as the bytes go: the head here, the body
+        # in _read_body.  (The head is read here, not in a method of its
+        # own, and RequestParser.next_request is this very function: a
+        # Python call costs more than most lines of a head, and these would
+        # be two more per request.)
         state = self._state
         if state != _HEAD:
             if state == _DEAD:
@@ -645,11 +646,8 @@ class RequestParser(_Parser):
 
     _start_line = "request line"
 
-    #: ``next_request()``: the next complete ``Request``, or ``None`` if more
-    #: bytes are needed (or the peer closed cleanly between requests).
-    #: Raises ``ProtocolError`` for bad or truncated input, and for
-    #: everything after that.  (``_next`` itself, not a method that calls
-    #: it: one Python call less per request.)
+    # next_request() is _next itself, not a method that calls it: one
+    # Python call less per request.  (Its docstring is _next's.)
     next_request = _Parser._next
 
     def _parse_head(self, line, headers, special):
