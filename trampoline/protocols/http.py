@@ -248,6 +248,13 @@ class _Parser:
         self._scanned = 0           # the head's end is not before here
         self._eof = False
         self._state = _HEAD
+        # True between messages with nothing of the next one received.  An
+        # attribute, not a property: a server asks before every read, and a
+        # property is a call (a fortieth of a request).  So it is kept up
+        # to date where it changes: feed() makes it False, the end of a
+        # message (or of the empty lines before one) sets it, and so does
+        # a ProtocolError.
+        self.idle = True
         self._error = None          # the ProtocolError that killed us
         self._message = None        # the head parsed, waiting for its body
         self._remaining = 0         # body bytes still to come (length, chunk)
@@ -272,6 +279,7 @@ class _Parser:
             self._buffer = self._buffer[start:] + data
             self._scanned = max(0, self._scanned - start)
         self._start = 0
+        self.idle = False
 
     def feed_eof(self):
         """The peer has closed its side: no more bytes will come."""
@@ -281,11 +289,6 @@ class _Parser:
     def buffered(self):
         """How many bytes are received and not yet part of a message returned."""
         return len(self._buffer) - self._start
-
-    @property
-    def idle(self):
-        """True between messages with nothing of the next one received."""
-        return self._state == _HEAD and self._start >= len(self._buffer)
 
     @property
     def pending(self):
@@ -300,6 +303,7 @@ class _Parser:
 
     def _fail(self, status, message):
         self._state = _DEAD
+        self.idle = False
         self._error = ProtocolError(status, message)
         raise self._error
 
@@ -388,6 +392,7 @@ class _Parser:
                 special.append(field)           # (the same tuple)
         self._message = message = self._parse_head(lines[0], fields, special)
         if self._state == _HEAD:                # no body: done already
+            self.idle = after >= len(buf)
             return message
         return self._read_body()
 
@@ -402,6 +407,7 @@ class _Parser:
                 self._fail(400, "more than %d empty lines before the %s"
                            % (MAX_EMPTY_LINES, self._start_line))
         self._start = start
+        self.idle = start >= len(buf)           # (empty lines only: still idle)
         return start
 
     def _field_name(self, line, name, colon):
@@ -626,6 +632,7 @@ class _Parser:
         self._chunks = []
         self._state = _HEAD
         self._scanned = self._start
+        self.idle = self._start >= len(self._buffer)
         return message
 
 
@@ -642,6 +649,8 @@ class RequestParser(_Parser):
 
     Limits (keywords): ``max_line`` (the request line: 414 beyond it),
     ``max_head`` and ``max_headers`` (431), ``max_body`` (413).
+    ``idle`` (an attribute: read it, do not set it) is True between
+    requests with nothing of the next one received.
     """
 
     _start_line = "request line"
@@ -751,6 +760,8 @@ class ResponseParser(_Parser):
     ``method`` is the request's: a response to HEAD has no body.  Interim
     responses (1xx) are skipped.  A response with neither length nor
     chunking runs until the close: ``feed_eof()`` completes it.
+    ``idle`` (an attribute: read it, do not set it) is True between
+    responses with nothing of the next one received.
     """
 
     _start_line = "status line"
