@@ -193,16 +193,23 @@ def error_response(status, message, close=False, headers=()):
     return Response(text, status, headers, close=close)
 
 
-def _encode_head(response, keep_alive, version):
-    """The status line and headers for ``response`` (bytes)."""
+def _ends_of_head(second):
+    """The three ends of a head in ``second`` (Unix time): the Date, then
+    what keep-alive HTTP/1.1, keep-alive HTTP/1.0 and a close need.  Made
+    once a second."""
     global _ends
-    second = int(time())
-    if _ends[0] != second:              # once a second: the Date, and after it
+    if _ends[0] != second:
         date = b"Date: %s\r\n" % formatdate(second, usegmt=True).encode()
         _ends = second, (date + b"\r\n",                            # HTTP/1.1 keep-alive
                          date + b"Connection: keep-alive\r\n\r\n",  # HTTP/1.0 keep-alive
                          date + b"Connection: close\r\n\r\n")
-    ends = _ends[1]
+    return _ends[1]
+
+
+def _encode_head(response, keep_alive, version):
+    """The status line and headers for ``response`` (bytes)."""
+    second = int(time())
+    ends = _ends[1] if _ends[0] == second else _ends_of_head(second)
     if not keep_alive:
         return response.head + ends[2]
     if version == b"HTTP/1.0":
@@ -354,6 +361,7 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
             watch = watches.get(kernel)
             if watch is None:
                 watch = watches[kernel] = _IdleWatch(idle_timeout)
+            waiting = watch.waiting
 
     def send(data):
         return send_rest(data) or _nothing()
@@ -373,13 +381,13 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                     if watch is None:
                         data = yield ignore_after(idle_timeout, receive(CHUNK))
                     else:                       # (inline: no call per request)
-                        watch.waiting[sock] = watch.tick
+                        waiting[sock] = watch.tick
                         if not watch.running:
                             yield watch.start()
                         try:
                             data = yield receive(CHUNK)
                         finally:
-                            watch.waiting.pop(sock, None)
+                            waiting.pop(sock, None)
                     if not data:                # closed, or idle too long
                         return
                     parser.feed(data)
@@ -414,7 +422,16 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                 keep_alive = False
             if logged is not None:
                 logged(request, response)
-            out.append(_encode_head(response, keep_alive, request.version))
+            # _encode_head(response, keep_alive, request.version), inline:
+            # a call less per request.
+            second = int(time())
+            ends = _ends[1] if _ends[0] == second else _ends_of_head(second)
+            if not keep_alive:
+                out.append(response.head + ends[2])
+            elif request.version == b"HTTP/1.0":
+                out.append(response.head + ends[1])
+            else:
+                out.append(response.head + ends[0])
             if request.method != "HEAD":
                 if response.fileobj is not None:
                     yield _send_file(send, out, response)
