@@ -403,7 +403,10 @@ class DescriptorWaiting:
         trap.waited = False
 
     def _unpark_writer(self, task, trap, exc):
-        self._fds[trap.fd].writer = None
+        reg = self._fds[trap.fd]
+        reg.writer = None
+        if reg.writing is trap:
+            reg.writing = None          # (and with it its data: see _trap_write)
         trap.waited = False
         if type(trap) is write:
             exc.bytes_written = trap.sent
@@ -473,12 +476,12 @@ class DescriptorWaiting:
             except BlockingIOError:
                 pass
             except OSError as error:
-                trap.waited = False
+                self._done_writing(trap)
                 error.bytes_written = sent
                 raise
             trap.sent = sent
             if sent >= len(data):
-                trap.waited = False
+                self._done_writing(trap)
                 return None
             trap.waited = True
             if self._wait_writable(task, trap) is PARKED:
@@ -528,6 +531,17 @@ class DescriptorWaiting:
         parked = self._wait_readable(task, trap)
         trap.waited = parked is PARKED
         return parked
+
+    def _done_writing(self, trap):
+        """``trap`` has written all it will.  If it parked, its descriptor's
+        ``writing`` holds it (for a second writer to see): let go of it
+        now, or its data -- megabytes, maybe -- would live as long as the
+        connection does."""
+        if trap.waited:
+            trap.waited = False
+            reg = self._fds.get(trap.fd)
+            if reg is not None and reg.writing is trap:
+                reg.writing = None
 
     def _trap_write_wait(self, task, trap):
         if trap.waited:
