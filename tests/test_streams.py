@@ -291,7 +291,7 @@ def test_a_closed_stream_says_so(run):
              ("readline", lambda: stream.readline()),
              ("readexactly", lambda: stream.readexactly(5)),
              ("write", lambda: stream.write(b"x")),
-             ("write", lambda: stream.writelines([b"x"]))]
+             ("writelines", lambda: stream.writelines([b"x"]))]
 
     def main():
         with peer:
@@ -547,11 +547,11 @@ def test_write_after_write_eof_says_so(run, debug):
             assert (yield stream.read(100)) == b"question"
             yield stream.write_eof()
             errors = []
-            for attempt in (lambda: stream.write(b"more"),
-                            lambda: stream.writelines([b"more"])):
+            for method, attempt in (("write", lambda: stream.write(b"more")),
+                                    ("writelines", lambda: stream.writelines([b"more"]))):
                 with pytest.raises(BrokenPipeError) as info:
                     yield attempt()
-                errors.append(info.value)
+                errors.append((method, info.value))
             assert (yield read(peer, 100)) == b""   # our end, and nothing after it
             yield write(peer, b"answer")
             direct = stream.read(65536)
@@ -560,9 +560,9 @@ def test_write_after_write_eof_says_so(run, debug):
 
     errors, answer = run(main(), debug=debug)
     assert answer == b"answer"
-    for error in errors:
+    for method, error in errors:
         assert error.errno == errno.EPIPE
-        assert "write() after write_eof()" in str(error)
+        assert "%s() after write_eof()" % method in str(error)
         assert "<Stream fd=" in str(error) and "%d)" % port in str(error)
 
 

@@ -632,6 +632,8 @@ class Stream:
     def writelines(self, lines: Iterable[bytes]) -> Awaitable[None]:
         """``yield stream.writelines(iterable_of_bytes)``: write them all,
         joined, in one go."""
+        if not self._direct and not self._tls and (self._eof_written or self.closed):
+            raise self._write_refused("writelines")     # (not write's name)
         return self.write(b"".join(lines))
 
     def write_eof(self) -> Awaitable[None]:
