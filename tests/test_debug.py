@@ -3,6 +3,7 @@ and that it leaves nothing behind once the debug kernel has stopped."""
 
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -242,6 +243,7 @@ def test_a_slow_step_names_the_line_that_blocks_while_it_blocks(caplog):
     released = threading.Event()
     handler = Released(released, "without yielding")
     logging.getLogger("trampoline").addHandler(handler)
+    caplog.set_level(logging.INFO, logger="trampoline")
 
     def blocker():
         yield sleep(0)
@@ -259,6 +261,11 @@ def test_a_slow_step_names_the_line_that_blocks_while_it_blocks(caplog):
     assert len(warnings) == 1, warnings             # not again when the step ends
     message = warnings[0]
     assert message.startswith("task 1 blocker has run for ")
+    # ... but then, as asyncio's "took 0.300 seconds", how long it took in all
+    [total] = [r.getMessage() for r in caplog.records
+               if r.levelno == logging.INFO and "in all" in r.getMessage()]
+    seconds = float(re.search(r"ended after ([\d.]+) s in all", total).group(1))
+    assert total.startswith("<Task 1 blocker") and seconds >= 0.02, total
     assert "blocked at %s:%d in blocking_helper: released.wait(10)" % (
         __file__, line_of("BLOCKING-CALL")) in message
     assert "yield run_in_thread(func, *args)" in message

@@ -5,8 +5,9 @@ turns on, for the mistakes every newcomer to generator tasks makes.
   a watchdog thread notices it *while* it runs, looks at the loop thread's
   stack (``sys._current_frames``) and names the line that is blocking --
   ``time.sleep(0.3)``, ``requests.get(...)`` -- and suggests
-  ``run_in_thread``.  A step that ends between two looks is still reported
-  when it ends (``Kernel._check_slow``), naming the task.
+  ``run_in_thread``; once that step ends, one INFO line says how long it
+  took in all.  A step that ends between two looks is still reported when
+  it ends, naming the task.
 * A trap made but never yielded -- ``sleep(1)`` where ``yield sleep(1)`` was
   meant.  The trap is made, nothing happens, and the program goes on as if
   it had slept.  Debug mode warns, naming the file and line that made it.
@@ -264,11 +265,16 @@ class SlowStepWatchdog:
     def task_step_done(self, task, elapsed):
         serial = self._step[0] if self._step is not None else None
         self._step = None
-        if serial != self._reported and elapsed > self.kernel.slow_step:
+        if elapsed <= self.kernel.slow_step:
+            return
+        if serial != self._reported:
             # Too quick for the watchdog to see: say it now, after the fact.
             log.warning("%r ran for %.3f s without yielding (it is now at %s); "
                         "it blocks every other task meanwhile", task, elapsed,
                         _where(task) if task._coro is not None else "its end")
+        else:                           # named while it blocked: now how long, in all
+            log.info("%r: the step reported blocked above ended after %.3f s in all",
+                     task, elapsed)
 
     # ---------------------------------------------------- its own thread
 
