@@ -162,6 +162,7 @@ def test_a_ctrl_c_from_a_call_threadsafe_loses_none_of_the_calls_after_it():
 
     with Kernel() as kernel:
         kernel.call_threadsafe(done.append, 1)
+        kernel.call_threadsafe(kernel.call_threadsafe, done.append, "queued meanwhile")
         kernel.call_threadsafe(interrupt)
         kernel.call_threadsafe(done.append, 2)
         kernel.spawn_threadsafe(child())
@@ -169,9 +170,21 @@ def test_a_ctrl_c_from_a_call_threadsafe_loses_none_of_the_calls_after_it():
             kernel.run_once()
         assert done == [1]
         kernel.call_threadsafe(done.append, 3)
-        while len(done) < 4:
+        while len(done) < 5:
             kernel.run_once(kernel.next_deadline())
-    assert done == [1, 2, 3, "child"] or done == [1, 2, "child", 3]
+        assert done[:4] == [1, 2, "queued meanwhile", 3]   # the ones put back first
+        assert done[4] == "child"
+        kernel.call_threadsafe(interrupt)   # nothing queued meanwhile: it wakes itself
+        kernel.call_threadsafe(done.append, 4)
+        with pytest.raises(KeyboardInterrupt):
+            kernel.run_once()
+        kernel.run_once(None)               # (woken by the byte it sent: no wait for ever)
+        kernel.call_threadsafe(interrupt)   # the last of its batch: nothing to put back
+        with pytest.raises(KeyboardInterrupt):
+            kernel.run_once()
+        kernel.call_threadsafe(done.append, 5)
+        kernel.run_once(None)
+    assert done[5:] == [4, 5]
 
 
 @pytest.mark.parametrize("selector", [None, selectors.PollSelector, selectors.SelectSelector],

@@ -266,9 +266,9 @@ class FromOutside:
 
     def _put_back(self, calls):
         """Queue ``calls`` again, first, and wake the kernel for them."""
-        with self._calls_lock:
-            if self._closed or not calls:
-                return
+        if not calls:
+            return
+        with self._calls_lock:          # (not closed: it is running)
             if not self._calls:         # (else the byte of those queued since is there)
                 try:
                     self._wake_send.send(b"\0")
