@@ -562,33 +562,11 @@ def test_a_group_spawn_dropped_before_it_ran_closes_its_coroutine():
     dropped as another task cancelled that task before it ran: ``coro``
     never started, and was left for Python to warn "coroutine ... was never
     awaited".  It is closed now, as a dropped plain ``spawn``'s is."""
-    import gc
-    import warnings
+    from drop_helpers import drop_unrun
 
     async def work():                   # pragma: no cover - never runs
         await sleep(1)
 
-    made = []
-
-    def spinner():
-        group = TaskGroup()
-        for _ in range(BUDGET - 1):
-            yield trampoline.current()
-        made.append(work())
-        yield group.spawn(made[0])      # the budget's last trap: deferred...
-
-    def main():
-        task = yield spawn(spinner())
-        yield sleep(0)                  # it spins its budget, then waits behind us
-        yield cancel(task)              # ...and dropped
-        return task.cancelled
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert run(main()) is True
-        closed = made[0].cr_frame is None
-        made.clear()
-        for _ in range(3):              # (PyPy: its warnings come at a collection)
-            gc.collect()
-    assert closed
-    assert not [w for w in caught if "never awaited" in str(w.message)]
+    made = [work()]
+    closed, never_awaited = drop_unrun(lambda: TaskGroup().spawn(made[0]), made)
+    assert closed == [True] and never_awaited == []
