@@ -280,6 +280,21 @@ def test_a_reset_is_an_error_not_an_end(run):
     assert received in (b"", b"half a request")
 
 
+def reset_by_the_client(handler, got):
+    """Serve ``handler`` over TLS; connect, read its "go" (both handshakes
+    done), then reset the connection from our end (RST: no close_notify,
+    no FIN).  Returns what the handler put into ``got``, and our port."""
+    server, port = yield start_server(handler, ssl=server_context())
+    stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+    assert (yield stream.readexactly(2)) == b"go"
+    ours = stream.sock.getsockname()[1]
+    stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    socket.socket.close(stream.sock)
+    error = yield got
+    yield cancel(server)
+    return error, ours
+
+
 def test_a_reset_names_the_peer(run):
     """A TLS stream's read that meets a reset raises ConnectionResetError
     (ECONNRESET), its message naming the method and the peer: the bare
@@ -296,18 +311,7 @@ def test_a_reset_names_the_peer(run):
         else:
             got.set_result(None)
 
-    def main():
-        server, port = yield start_server(reader, ssl=server_context())
-        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
-        assert (yield stream.readexactly(2)) == b"go"  # both handshakes done
-        ours = stream.sock.getsockname()[1]
-        stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        socket.socket.close(stream.sock)            # RST: no close_notify, no FIN
-        error = yield got
-        yield cancel(server)
-        return error, ours
-
-    error, port = run(main())
+    error, port = run(reset_by_the_client(reader, got))
     assert type(error) is ConnectionResetError and error.errno == errno.ECONNRESET, error
     assert str(error).endswith(" (read() from 127.0.0.1:%d)" % port), error
 
@@ -334,18 +338,7 @@ def test_a_write_to_a_reset_connection_is_a_broken_pipe_naming_the_peer(run):
         else:
             got.set_result(None)
 
-    def main():
-        server, port = yield start_server(writer, ssl=server_context())
-        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
-        assert (yield stream.readexactly(2)) == b"go"  # both handshakes done
-        ours = stream.sock.getsockname()[1]
-        stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        socket.socket.close(stream.sock)            # RST: no close_notify, no FIN
-        error = yield got
-        yield cancel(server)
-        return error, ours
-
-    error, port = run(main())
+    error, port = run(reset_by_the_client(writer, got))
     assert isinstance(error, (BrokenPipeError, ConnectionResetError)), repr(error)
     assert error.errno in (errno.EPIPE, errno.ECONNRESET)
     assert str(error).endswith(" (write() to 127.0.0.1:%d)" % port), error
