@@ -42,6 +42,7 @@ import sys
 import sysconfig
 import threading
 import time
+import warnings
 
 from . import traps
 from .diagnostics import _where
@@ -147,11 +148,26 @@ def _trap_classes():
     return found
 
 
+#: PyPy only finalizes objects whose class had ``__del__`` when it was made
+#: (a ``__del__`` added later gets a RuntimeWarning and is never called), so
+#: the never-yielded check is off there, and a warning says so, once.
+_NEVER_YIELDED_CHECK = sys.implementation.name != "pypy"
+_said_off = False
+
+
 def _hook_traps():
-    global _users
+    global _users, _said_off
     with _lock:
         _users += 1
         if _users > 1:
+            return
+        if not _NEVER_YIELDED_CHECK:        # pragma: no cover - PyPy
+            if not _said_off:
+                _said_off = True
+                warnings.warn("debug mode: a trap made but never yielded ('sleep(1)' for "
+                              "'yield sleep(1)') is not detected on PyPy, which calls no "
+                              "__del__ added to a class after it was made; debug mode's "
+                              "other checks are on", RuntimeWarning, stacklevel=2)
             return
         for cls in _trap_classes()[1:]:     # (Trap itself is never made)
             own = cls.__dict__.get("__init__")
@@ -164,7 +180,7 @@ def _unhook_traps():
     global _users
     with _lock:
         _users -= 1
-        if _users:
+        if _users or not _NEVER_YIELDED_CHECK:
             return
         del Trap.__del__
         for cls, own in _saved:
