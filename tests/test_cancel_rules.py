@@ -20,7 +20,7 @@ import textwrap
 import pytest
 
 import trampoline
-from trampoline import (Barrier, BrokenBarrierError, Cancelled, Event, Queue, QueueShutDown,
+from trampoline import (Barrier, BrokenBarrierError, Cancelled, Queue, QueueShutDown,
                         RLock, TaskError, TaskGroup, TaskGroupError, TaskTimeout, TimeoutScope,
                         VirtualClock, call, cancel, current_time, disable_cancellation,
                         ignore_after, ignore_at, join, run_in_thread, sleep, spawn,

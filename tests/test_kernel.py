@@ -2,7 +2,6 @@
 backends -- the paths a program only meets when something goes wrong."""
 
 import errno
-import logging
 import selectors
 import socket
 

@@ -15,7 +15,7 @@ import pytest
 import trampoline
 
 from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, ignore_after,
-                        join, read, read_wait, recvfrom, run, sendto, sleep, spawn)
+                        join, read_wait, recvfrom, run, sendto, sleep, spawn)
 from trampoline.traps import call, park, set_alarm
 
 from net_helpers import watchdog  # noqa: F401  (autouse)

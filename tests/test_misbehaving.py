@@ -21,7 +21,6 @@ import asyncio
 import errno
 import gc
 import logging
-import os
 import socket
 import struct
 import subprocess

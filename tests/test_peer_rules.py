@@ -16,7 +16,7 @@ import logging
 import pytest
 
 import trampoline
-from trampoline import (Cancelled, Condition, call, Event, TaskError, TaskGroup, TaskGroupError,
+from trampoline import (Cancelled, Condition, call, TaskError, TaskGroup, TaskGroupError,
                         TaskTimeout, VirtualClock, cancel, current, ignore_after, join,
                         read, sleep, spawn, timeout_after, write)
 
