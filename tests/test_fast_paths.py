@@ -54,7 +54,7 @@ import pytest
 from trampoline import (Cancelled, Kernel, ResourceBusy, Stream, TaskError, TaskTimeout,
                         VirtualClock, cancel, current, ignore_after, join, read, read_wait, select,
                         sleep, spawn, timeout_after, write)
-from trampoline.kernel import POLL_EVERY, running_kernel
+from trampoline.kernel import BUDGET, POLL_EVERY, running_kernel
 from trampoline.trace import TextTrace
 
 import net_helpers
@@ -992,3 +992,32 @@ def test_a_read_or_write_on_a_closed_socket_is_ebadf_in_its_task(run, socketpair
         return (yield attempt(lambda: read(a, 10))), (yield attempt(lambda: write(a, b"x")))
 
     assert run(main()) == (errno.EBADF, errno.EBADF)
+
+
+def test_a_write_dropped_for_an_expired_timeout_says_it_wrote_nothing(run, socketpair):
+    """A timeout's exception comes again at every blocking trap of its
+    scope (level-triggered), the same exception each time.  A write it cut
+    midway set its ``bytes_written``; a later write in that scope, dropped
+    unperformed because the task's budget ran out just there, must say 0 --
+    not repeat the count of the first."""
+    a, peer = socketpair()
+    small_buffers(a, peer)
+    counts = []
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            with timeout_after(0.05):
+                try:
+                    yield write(a, pattern(262144))     # parks midway; the timeout cuts it
+                except Cancelled as exc:      # (inside its scope: TimeoutCancelled)
+                    counts.append(exc.bytes_written)
+                for _ in range(BUDGET - 1):             # the budget runs out at the write
+                    yield current()
+                try:
+                    yield write(a, b"never sent")
+                except Cancelled as exc:
+                    counts.append(exc.bytes_written)
+                    raise
+
+    run(main())
+    assert counts[0] > 0 and counts[1] == 0, counts

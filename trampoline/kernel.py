@@ -342,8 +342,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         perform ``trap`` when it next runs -- or to have a pending
         cancellation thrown in at that trap instead."""
         if task._pending and not task._deferring:
-            _drop(trap, None)
             task._exc = self._take_pending(task)
+            _drop(trap, task._exc)
         else:
             task._next_trap = trap
         self._ready.append(task)
