@@ -886,3 +886,31 @@ def test_a_timeout_dropped_before_it_ran_closes_its_coroutine(make):
             gc.collect()
     assert ["coroutine 'test_a_timeout_dropped_before_it_ran_closes_its_coroutine.<locals>."
             "work' was never awaited" in str(w.message) for w in caught] == [True]
+
+
+def test_an_expired_timeout_delivered_again_carries_only_its_last_delivery_s_frames():
+    """An expired timeout's exception comes at every blocking trap of its
+    scope, the same object each time.  Its traceback is that of where it came
+    last -- not every earlier delivery's frames stacked up before it, which
+    read as one impossible call chain and kept those frames alive."""
+    import traceback
+
+    def nap(seconds):
+        yield sleep(seconds)
+
+    def main():
+        depths = []
+        with pytest.raises(TaskTimeout) as raised:
+            with timeout_after(1):
+                for _ in range(3):
+                    try:
+                        yield nap(10)
+                    except TimeoutCancelled as exc:
+                        depths.append(len(traceback.extract_tb(exc.__traceback__)))
+                yield sleep(10)                 # LAST-DELIVERY
+        return depths, raised.value.__cause__
+
+    depths, cause = run(main())
+    assert depths == [2, 2, 2]
+    [frame] = traceback.extract_tb(cause.__traceback__)
+    assert "LAST-DELIVERY" in frame.line

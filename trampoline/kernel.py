@@ -476,7 +476,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 if isinstance(item, Cancelled):     # pragma: no branch - only a cancel waits
                     task._last_cancel = item        # here (a bad fd's waiter is parked)
                 return item
-        return min(pending, key=_alarm_order)[3]
+        alarm = min(pending, key=_alarm_order)[3]
+        alarm.__traceback__ = None          # (its frames: of this trap, not of every one before)
+        return alarm
 
     def _deliver_pending(self, task):
         """``task`` just blocked with an exception pending: unblock it and
