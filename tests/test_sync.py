@@ -120,6 +120,41 @@ def test_event_wait_blocks_again_after_clear():
     assert run(main()) is True
 
 
+def test_event_waiter_woken_then_cancelled_wakes_no_later_waiter():
+    """set() then clear() (a pulse) wakes the tasks waiting then; one of them
+    cancelled before it runs must not pass its wake-up on to a task that
+    began waiting after the clear() -- that task waits for the next set(),
+    as in asyncio, trio and curio."""
+    woke = []
+
+    def waiter(ev, name):
+        yield ev.wait()
+        woke.append((name, ev.is_set()))
+
+    def main():
+        ev = Event()
+        a = yield spawn(waiter(ev, "a"))
+        yield parked(a)
+
+        def cancel_a():
+            assert b.state == "parked" and a.state == "ready"   # b waits since the clear()
+            yield cancel(a)
+
+        b = yield spawn(waiter(ev, "b"))        # runs (and waits) after the pulse,
+        c = yield spawn(cancel_a())             # then c cancels a, woken but not run
+        ev.set()
+        ev.clear()
+        yield join(c)
+        yield sleep(0)
+        assert a.cancelled
+        assert b.state == "parked", woke
+        ev.set()
+        yield join(b)
+
+    run(main())
+    assert woke == [("b", True)]
+
+
 def test_event_waiter_cancelled_while_blocked_leaves_the_queue():
     log = []
 

@@ -86,7 +86,9 @@ class Event:
 
     def __init__(self) -> None:
         self._flag = False
-        self._waiting = WaitQueue()
+        # set() wakes every waiter: one cancelled before it runs passes its
+        # wake-up to nobody (a task waiting since a clear() waits on).
+        self._waiting = WaitQueue(broadcast=True)
 
     def is_set(self) -> bool:
         """True while the flag is set."""

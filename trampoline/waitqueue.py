@@ -33,22 +33,28 @@ class WaitQueue:
     item, a lock slot -- passes to the next task parked here; if none is,
     ``on_unclaimed(value)`` gets it back (a semaphore takes its slot back).
     With ``keep=True`` the woken task keeps what it was given instead, and
-    the cancellation waits for its next blocking trap.
+    the cancellation waits for its next blocking trap.  With
+    ``broadcast=True`` -- for a wake-up that goes to every task parked at
+    the time, as ``Event.set`` does -- it is not passed on (to
+    ``on_unclaimed`` only): every task parked then was woken too, so it
+    could only wake, for nothing, a task that came later.
 
     With ``threadsafe=True`` another thread may wake it, with
     ``wake_threadsafe``; the kernel then knows a thread may still come, so
     a kernel whose tasks all wait on such a queue is not in deadlock.
     """
 
-    __slots__ = ("_waiters", "_kernel", "threadsafe", "keep", "on_unclaimed")
+    __slots__ = ("_waiters", "_kernel", "threadsafe", "keep", "on_unclaimed", "broadcast")
 
     def __init__(self, threadsafe: bool = False, keep: bool = False,
-                 on_unclaimed: Optional[Callable[[Any], None]] = None) -> None:
+                 on_unclaimed: Optional[Callable[[Any], None]] = None,
+                 broadcast: bool = False) -> None:
         self._waiters = deque()     # type: Deque[Task]
         self._kernel = None         # type: Any  # set by the first park
         self.threadsafe = threadsafe
         self.keep = keep
         self.on_unclaimed = on_unclaimed
+        self.broadcast = broadcast
 
     def __len__(self) -> int:
         return len(self._waiters)
@@ -87,8 +93,9 @@ class WaitQueue:
                 pass
 
     def _pass_on(self, value):
-        """A woken task was cancelled before it ran: its wake-up goes on."""
-        if not self.wake(1, value) and self.on_unclaimed is not None:
+        """A woken task was cancelled before it ran: its wake-up goes on
+        (unless it was a broadcast)."""
+        if (self.broadcast or not self.wake(1, value)) and self.on_unclaimed is not None:
             self.on_unclaimed(value)
 
     def _remove(self, task):
