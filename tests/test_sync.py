@@ -13,9 +13,9 @@ import pytest
 
 import trampoline
 from trampoline import (BoundedSemaphore, Cancelled, Condition, Event, LifoQueue, Lock,
-                        PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore,
-                        TaskError, TaskTimeout, call, cancel, join, run, sleep, spawn,
-                        timeout_after)
+                        PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, RLock,
+                        Semaphore, TaskError, TaskTimeout, VirtualClock, call, cancel, join, run,
+                        sleep, spawn, timeout_after)
 
 
 # ------------------------------------------------------------- helpers
@@ -775,6 +775,44 @@ def test_condition_shares_a_given_lock():
         assert not lock.locked()
 
     run(main())
+
+
+def test_condition_refuses_what_is_not_a_lock():
+    """trio's rule: a Semaphore (which has no holder, and is "locked" only
+    when every slot is taken) cannot be a Condition's lock."""
+    for bad in (Semaphore(1), BoundedSemaphore(1), "lock"):
+        with pytest.raises(TypeError, match="Lock or an RLock"):
+            Condition(bad)
+
+
+def test_condition_wait_releases_an_rlock_held_several_times_and_restores_it():
+    """As threading.Condition does: wait() frees an RLock however many times
+    its task holds it -- else the notifier could never take it -- and gives
+    it back held as many times."""
+    log = []
+
+    def waiter(cond, lock):
+        with (yield lock.acquire()):
+            with (yield cond.acquire()):
+                yield cond.wait()
+                log.append(("woken", lock.locked()))
+            log.append(("once", lock.locked()))
+        log.append(("free", lock.locked()))
+
+    def main():
+        lock = RLock()
+        cond = Condition(lock)
+        w = yield spawn(waiter(cond, lock))
+        yield parked(w)
+        yield timeout_after(1, cond.acquire())      # free while w waits
+        cond.notify()
+        cond.release()
+        yield join(w)
+        with pytest.raises(RuntimeError, match="does not hold it"):
+            lock.release()
+
+    run(main(), clock=VirtualClock())
+    assert log == [("woken", True), ("once", True), ("free", False)]
 
 
 def test_condition_wait_cancelled_reacquires_the_lock_before_raising():

@@ -46,7 +46,7 @@ code: ``async with lock: ...``.  The long form works everywhere::
 import heapq
 import types
 from collections import deque
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TrampolineError
@@ -248,6 +248,13 @@ class Lock(Semaphore):
                 " (already released, to a task that has not run yet)" if self._handed else ""))
         super().release()
 
+    # What Condition.wait does to its lock (an RLock has its own).
+    def _release_save(self) -> Any:
+        self.release()
+
+    async def _acquire_restore(self, saved: Any) -> None:
+        await self.acquire()
+
     def __repr__(self):
         return "<Lock %s waiting=%d>" % ("locked" if self.locked() else "unlocked",
                                          len(self._waiting))
@@ -261,7 +268,7 @@ class RLock(_Acquirable):
 
     def __init__(self) -> None:
         self._lock = Lock()
-        self._owner = None              # the task holding it
+        self._owner = None              # type: Any  # the task holding it
         self._count = 0                 # how many times it holds it
 
     def locked(self) -> bool:
@@ -290,6 +297,25 @@ class RLock(_Acquirable):
             self._owner = None
             self._lock.release()
 
+    def _release_save(self) -> int:
+        """Condition.wait: release it however many times this task holds it
+        (as threading.Condition does); returns that count."""
+        me = current_task()
+        if me is None or self._owner is not me:
+            raise RuntimeError("wait() on a Condition whose %r is held by another task than %r"
+                               % (self, me))
+        count = self._count
+        self._owner = None
+        self._count = 0
+        self._lock.release()
+        return count
+
+    async def _acquire_restore(self, count: int) -> None:
+        """Condition.wait: take it back, held ``count`` times."""
+        await self._lock.acquire()
+        self._owner = current_task()
+        self._count = count
+
     def __enter__(self):
         if self._owner is None or self._owner is not current_task():
             raise RuntimeError("%r: use 'with (yield rlock.acquire()):' -- a plain "
@@ -308,10 +334,18 @@ class Condition(_Acquirable):
     ``wait()`` (with the lock held) releases the lock, waits for a
     ``notify``, and takes the lock back before it returns -- even when it is
     cancelled, so the caller's ``finally: release()`` stays right.
+
+    Its lock is a new ``Lock``, or the ``Lock`` or ``RLock`` given
+    (``TypeError`` otherwise); ``wait()`` releases an ``RLock`` however many
+    times its task holds it, and gives it back held as many times.
     """
 
-    def __init__(self, lock: Optional["Lock"] = None) -> None:
-        self._lock = Lock() if lock is None else lock
+    def __init__(self, lock: Optional[Union["Lock", "RLock"]] = None) -> None:
+        if lock is None:
+            lock = Lock()
+        elif not isinstance(lock, (Lock, RLock)):
+            raise TypeError("a Condition's lock must be a Lock or an RLock, got %r" % (lock,))
+        self._lock = lock   # type: Union[Lock, RLock]
         self._waiting = WaitQueue()     # a notify for a cancelled waiter goes on
 
     def __enter__(self):
@@ -333,7 +367,7 @@ class Condition(_Acquirable):
         """``yield cond.wait()``: wait for ``notify``; the lock must be held."""
         if not self._lock.locked():
             raise RuntimeError("wait() on a Condition whose lock is not held")
-        self._lock.release()
+        held = self._lock._release_save()
         notified = False
         try:
             await park(self._waiting)
@@ -345,11 +379,11 @@ class Condition(_Acquirable):
             # that will not act on it must not swallow it.
             cancelled = None
             try:
-                await self._lock.acquire()
+                await self._lock._acquire_restore(held)
             except Cancelled as exc:
                 cancelled = exc
                 with disable_cancellation():    # (an expired timeout fires at every wait)
-                    await self._lock.acquire()
+                    await self._lock._acquire_restore(held)
             if cancelled is not None:
                 if notified:
                     self._waiting.wake(1)
