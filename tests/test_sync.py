@@ -320,6 +320,31 @@ def test_plain_with_lock_without_acquire_is_refused():
     run(main())
 
 
+def test_plain_with_lock_held_by_another_task_is_refused():
+    """``with lock:`` without ``yield lock.acquire()``, while another task
+    holds the lock, would run its block beside that task and then release
+    that task's lock: refused too (in asyncio and trio a plain ``with lock:``
+    is always an error)."""
+    def holder(lock, go):
+        with (yield lock.acquire()):
+            yield go.wait()
+
+    def main():
+        lock, go = Lock(), Event()
+        h = yield spawn(holder(lock, go))
+        yield parked(h)
+        for plain in (lock, Condition(lock)):
+            with pytest.raises(RuntimeError, match="held by another task"):
+                with plain:
+                    pass                # pragma: no cover
+            assert lock.locked()
+        go.set()
+        yield join(h)
+        assert not lock.locked()
+
+    run(main())
+
+
 def test_async_with_lock():
     order = []
 

@@ -223,6 +223,7 @@ class Lock(Semaphore):
 
     def __init__(self) -> None:
         super().__init__(1)
+        self._holder = None             # type: Any  # the task that acquired it
 
     async def acquire(self) -> "Lock":
         """``yield lock.acquire()``: take the lock, waiting while it is held;
@@ -232,12 +233,17 @@ class Lock(Semaphore):
         else:
             await park(self._waiting)   # release() hands the lock to us
             self._handed -= 1
+        self._holder = current_task()
         return self
 
     def __enter__(self):
         if not self.locked():
             raise RuntimeError("%r: use 'with (yield lock.acquire()):' -- a plain "
                                "'with lock:' would not acquire it" % self)
+        if self._holder is not current_task():
+            raise RuntimeError("%r is held by another task: use 'with (yield lock.acquire()):' "
+                               "-- a plain 'with lock:' would not wait for it, and would "
+                               "release it" % self)
         return self
 
     def release(self) -> None:
@@ -246,6 +252,7 @@ class Lock(Semaphore):
         if self._value or self._handed:
             raise RuntimeError("release() of an unlocked Lock%s" % (
                 " (already released, to a task that has not run yet)" if self._handed else ""))
+        self._holder = None
         super().release()
 
     # What Condition.wait does to its lock (an RLock has its own).
