@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -188,6 +189,29 @@ def test_misuse_is_a_clear_error():
     thread.start()
     thread.join()
     assert errors and "only in the main thread" in errors[0]
+
+
+def test_a_signal_that_is_not_an_int_is_a_type_error_naming_it():
+    """As asyncio's add_signal_handler: a name or a float is a TypeError
+    that names it (a name was "not a signal number on this system", and
+    15.0 was taken as SIGTERM); shutdown_signals given one signal, or a
+    name, says what it takes (it said "'Signals' object is not iterable",
+    or "'S' is not a signal number")."""
+    with pytest.raises(TypeError, match=r"'SIGUSR1' .*signal\.SIGUSR1"):
+        SignalSet("SIGUSR1")
+    with pytest.raises(TypeError, match=r"15\.0"):
+        SignalSet(signal.SIGUSR1, 15.0)
+
+    def main():
+        yield sleep(0)
+
+    for wrong in (signal.SIGTERM, "SIGTERM"):
+        coro = main()
+        with pytest.raises(TypeError, match=r"shutdown_signals.*\(signal\.SIGINT, signal\.SIGTERM\)"
+                           r".*got " + re.escape(repr(wrong))):
+            run(coro, shutdown_signals=wrong)
+        assert coro.gi_frame is None        # closed, not left to warn
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_a_signal_that_cannot_be_caught_leaves_everything_as_it_was():

@@ -78,6 +78,9 @@ class Lifetime:
                 "loop's run_once()); start a task there with kernel.spawn_threadsafe(coro)")
         users = coro
         try:
+            if isinstance(shutdown_signals, (int, str)):
+                raise TypeError("shutdown_signals takes a collection of signal numbers, as "
+                                "(signal.SIGINT, signal.SIGTERM); got %r" % (shutdown_signals,))
             if shutdown_signals:
                 coro = self._extension("shutdown_signals")(tuple(shutdown_signals), coro)
             # What runs beside the loop while it turns, only when asked

@@ -196,7 +196,12 @@ _hub = None  # type: Any           # the _Hub, while any SignalSet is entered
 def _signal(signo):
     """``signo`` as a ``signal.Signals``, or as an int for a real-time
     signal (which the enum does not name but ``signal.signal`` takes);
-    ``ValueError`` for a number that is no signal here."""
+    ``ValueError`` for a number that is no signal here, ``TypeError`` for
+    what is no number (a name: ``signal.SIGTERM``, not ``"SIGTERM"``)."""
+    if not isinstance(signo, int):
+        named = isinstance(signo, str) and signo in signal.Signals.__members__
+        hint = " (signal.%s is)" % signo if named else ""
+        raise TypeError("a signal is an int such as signal.SIGTERM, not %r%s" % (signo, hint))
     try:
         return signal.Signals(signo)
     except ValueError:
