@@ -139,6 +139,59 @@ def test_a_set_left_while_tasks_wait_on_it_is_a_clear_error_at_once(beside, monk
     assert all("was left while this task waited" in str(error) for error in errors)
 
 
+def test_signals_left_unread_in_a_set_go_to_the_handler_it_replaced():
+    """As trio's open_signal_receiver: a signal the set received but no task
+    took from it before the block was left -- it came just too late -- is
+    not lost; it goes to the handler the set had replaced, once for each
+    signal (in the order they came).  One still taken by another set, which
+    has its own copy, is not: nor is one a task did take."""
+    got = []
+
+    def previous(signo, frame):
+        got.append(signo)
+
+    def main():
+        with SignalSet(signal.SIGUSR2):
+            with SignalSet(signal.SIGUSR1, signal.SIGUSR2) as signals:
+                kill(signal.SIGUSR1)
+                assert (yield signals.wait()) == signal.SIGUSR1     # read: not passed on
+                kill(signal.SIGUSR2)        # the outer set has it too
+                kill(signal.SIGUSR1)
+                kill(signal.SIGUSR1)
+                yield sleep(0)
+            assert got == [signal.SIGUSR1]
+        return got
+
+    before = [signal.signal(signo, previous) for signo in (signal.SIGUSR1, signal.SIGUSR2)]
+    try:
+        assert run(main()) == [signal.SIGUSR1, signal.SIGUSR2]
+    finally:
+        for signo, handler in zip((signal.SIGUSR1, signal.SIGUSR2), before):
+            signal.signal(signo, handler)
+
+
+def test_a_ctrl_c_left_unread_in_a_set_is_a_keyboard_interrupt():
+    """SIGINT received by a set just before its block is left, under the
+    default handler: the program gets its KeyboardInterrupt (and cleanup
+    runs), as if the set had not been there; it was lost, and the program
+    went on as if nobody had pressed Ctrl-C."""
+    cleaned = []
+
+    def main():
+        try:
+            with SignalSet(signal.SIGINT):
+                kill(signal.SIGINT)
+                yield sleep(0)
+            yield sleep(0)
+        finally:
+            cleaned.append("main")
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt):
+        run(main())
+    assert cleaned == ["main"]
+
+
 def test_a_signal_caught_as_the_set_is_entered_is_not_lost():
     """A signal that comes just after the set's handler is in place, before
     ``__enter__`` has returned, is the set's (it was queued on no set, and

@@ -137,6 +137,9 @@ class _Hub:
             raise
 
     def give_back(self, signums):
+        """Stop handling ``signums`` for one set; return those whose handler
+        before us is back in place (no other set takes them now)."""
+        restored = set()
         for signo in signums:
             entry = self.handlers[signo]
             entry[1] -= 1
@@ -144,6 +147,8 @@ class _Hub:
                 del self.handlers[signo]
                 if entry[0] is not None:    # None: not set from Python; ours stays,
                     signal.signal(signo, entry[0])  # doing nothing once we are gone
+                    restored.add(signo)
+        return restored
 
     def wait_for(self, signals):
         """Until ``signals`` has a signal pending.  One waiting task reads the
@@ -167,6 +172,18 @@ class _Hub:
             finally:
                 self.reading = False
                 self.waiters.wake_all()
+
+
+def _redeliver(signums):
+    """Raise each of ``signums`` again, now that its handler before us is
+    back: it gets the signals a set received but nobody read.  Each is
+    raised even if a handler before it raises (KeyboardInterrupt): the last
+    error propagates, the earlier ones its ``__context__``."""
+    if signums:
+        try:
+            signal.raise_signal(signums[0])     # (its handler runs before it returns)
+        finally:
+            _redeliver(signums[1:])
 
 
 def _drain(sock):
@@ -221,8 +238,12 @@ class SignalSet:
 
     While the block runs, these signals no longer go to their handlers (or
     kill the process): each is queued here, and ``wait()`` returns the next
-    one's number.  Leaving the block restores what was there before.  Sets
-    may nest or overlap; a signal goes to every set that names it.
+    one's number.  Leaving the block restores what was there before, and a
+    signal still queued then (it came after the last ``wait()``) is not
+    lost: it is raised again, once, for the handler now in place, as trio
+    does.  Sets may nest or overlap; a signal goes to every set that names
+    it (so one left unread while another set still takes the signal is not
+    raised again: that set has its own).
     """
 
     def __init__(self, *signums: int) -> None:
@@ -263,7 +284,9 @@ class SignalSet:
         global _hub
         self._entered = False
         _hub.sets.remove(self)
-        _hub.give_back(self.signums)
+        restored = _hub.give_back(self.signums)
+        unread = [signo for signo in dict.fromkeys(self._pending) if signo in restored]
+        self._pending.clear()
         if not _hub.sets:
             _hub.close()
             _hub = None
@@ -272,6 +295,7 @@ class SignalSet:
                 _hub.send.send(b"\0")
             except OSError:             # (full: the reader has bytes to wake it)
                 pass
+        _redeliver(unread)
 
     def wait(self) -> Generator[Any, Any, int]:
         """``signo = yield signals.wait()``: the next signal received (an
