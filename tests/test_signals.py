@@ -374,6 +374,35 @@ def test_a_crash_is_still_a_task_error_for_joiners():
     assert run(main(), shutdown_signals=[signal.SIGTERM]) == "ok"
 
 
+def test_a_kernel_closed_with_a_set_still_entered_gives_its_signals_back():
+    """A host loop closes its kernel while a task waits in a SignalSet: the
+    task is dropped, its ``with`` block never left -- and the set's handler
+    stayed, swallowing the signal (a Ctrl-C, say) for the rest of the
+    process.  As asyncio's loop.close() removes its signal handlers, the
+    kernel's close gives them back, and the wake-up fd; the task's frame,
+    closed later (by the GC), finds nothing left to do."""
+    before = signal.getsignal(signal.SIGUSR1)
+
+    def waiter():
+        with SignalSet(signal.SIGUSR1) as signals:
+            yield signals.wait()
+
+    coro = waiter()
+    kernel = Kernel()
+    try:
+        kernel.spawn(coro)
+        kernel.run_once(0)                  # it waits in the set now
+        assert signal.getsignal(signal.SIGUSR1) is not before
+    finally:
+        kernel.close()
+    assert signal.getsignal(signal.SIGUSR1) is before
+    old = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(old)
+    assert old == -1
+    coro.close()                            # as the GC would: harmless
+    assert signal.getsignal(signal.SIGUSR1) is before
+
+
 # ------------------------------------------ a kernel blocked in its poller
 
 def _blocked_in_poller(native_id):

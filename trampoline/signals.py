@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from typing import Any, Deque, Generator
 
 from .errors import TaskError
+from .hostloop import running_kernel
 from .kernel import WaitQueue
 from .streams import _notify_closing
 from .traps import cancel, join, park, read, spawn
@@ -243,7 +244,8 @@ class SignalSet:
     lost: it is raised again, once, for the handler now in place, as trio
     does.  Sets may nest or overlap; a signal goes to every set that names
     it (so one left unread while another set still takes the signal is not
-    raised again: that set has its own).
+    raised again: that set has its own).  A kernel closed while one of its
+    tasks is in the block (dropped by a host loop) leaves the set then.
     """
 
     def __init__(self, *signums: int) -> None:
@@ -252,6 +254,7 @@ class SignalSet:
         self.signums = frozenset(_signal(signo) for signo in signums)
         self._pending = deque()         # type: Deque[int]
         self._entered = False
+        self._forget_close = None       # type: Any  # (see _kernel_closed)
 
     def __repr__(self) -> str:
         return "<SignalSet %s pending=%d>" % (
@@ -278,11 +281,29 @@ class SignalSet:
                 _hub = None
             raise
         self._entered = True
+        kernel = running_kernel()
+        if kernel is not None:
+            self._forget_close = kernel.on_close(self._kernel_closed)
         return self
+
+    def _kernel_closed(self):
+        """The kernel whose task entered this set was closed while it was
+        entered: the task was dropped, and its block will not be left until
+        the GC closes its frame (PyPy: who knows when).  Leave it now, as
+        asyncio's loop.close() removes its handlers.  (Only in the main
+        thread: elsewhere signal.signal fails, and the frame's close will
+        have to do.)"""
+        if self._entered and threading.current_thread() is threading.main_thread():
+            self.__exit__(None, None, None)
 
     def __exit__(self, *exc_info: Any) -> None:
         global _hub
+        if not self._entered:       # (left when its kernel was closed: _kernel_closed)
+            return
         self._entered = False
+        if self._forget_close is not None:
+            self._forget_close()
+            self._forget_close = None
         _hub.sets.remove(self)
         restored = _hub.give_back(self.signums)
         unread = [signo for signo in dict.fromkeys(self._pending) if signo in restored]
