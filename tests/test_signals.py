@@ -244,6 +244,31 @@ def test_misuse_is_a_clear_error():
     assert errors and "only in the main thread" in errors[0]
 
 
+def test_shutdown_signals_outside_the_main_thread_is_an_error_naming_them():
+    """run(..., shutdown_signals=...) in another thread says so in its own
+    terms, before anything runs (it spoke of a SignalSet the caller never
+    made, from inside the kernel)."""
+    outcome = []
+
+    def main():
+        yield sleep(0)
+
+    def in_a_thread():
+        coro = main()
+        try:
+            run(coro, shutdown_signals=[signal.SIGTERM])
+        except RuntimeError as exc:
+            outcome.append(str(exc))
+        outcome.append(coro.gi_frame is None)
+
+    thread = threading.Thread(target=in_a_thread, name="not-main")
+    thread.start()
+    thread.join()
+    assert len(outcome) == 2 and outcome[1], outcome
+    assert "shutdown_signals" in outcome[0] and "only in the main thread" in outcome[0]
+    assert "not-main" in outcome[0]
+
+
 def test_a_signal_that_is_not_an_int_is_a_type_error_naming_it():
     """As asyncio's add_signal_handler: a name or a float is a TypeError
     that names it (a name was "not a signal number on this system", and

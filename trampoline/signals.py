@@ -350,6 +350,10 @@ def _shutdown_on(signums, coro):
     ("trampoline: ..."; the monitor's ``ps`` leaves them out); the user's
     task keeps its function's name, as the main task of any run."""
     names = ", ".join(_name(_signal(signo)) for signo in signums)
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("run(..., shutdown_signals=(%s)) works only in the main thread "
+                           "(Python delivers signals there); this is %s"
+                           % (names, threading.current_thread().name))
     outer = _run_stopping_on(signums, names, coro)
     outer.__qualname__ = "trampoline: run, stopping on %s" % names     # the task's name
     return outer
