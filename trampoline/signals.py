@@ -36,6 +36,7 @@ restored when the last one is left.  Signals are a main-thread affair:
 anywhere else this raises ``RuntimeError``.
 """
 
+import errno
 import os
 import signal
 import socket
@@ -125,6 +126,8 @@ class _Hub:
                 entry = self.handlers.get(signo)
                 if entry is None:
                     try:
+                        if signo in _UNCATCHABLE:   # (PyPy sets a handler for them, never run)
+                            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
                         before = signal.signal(signo, _queue)
                     except OSError as error:    # (EINVAL, and no word of which)
                         raise OSError(error.errno, "SignalSet: %s cannot be caught: %s" % (
@@ -209,6 +212,12 @@ def _signals_blocked():
 
 
 _hub = None  # type: Any           # the _Hub, while any SignalSet is entered
+
+#: The signals no handler ever sees.  CPython's ``signal.signal`` refuses
+#: them (EINVAL); PyPy 3.9's takes them and the handler never runs, so a
+#: ``SignalSet`` would wait forever: refused here, on every interpreter.
+_UNCATCHABLE = frozenset(getattr(signal, name) for name in ("SIGKILL", "SIGSTOP")
+                         if hasattr(signal, name))
 
 
 def _signal(signo):
