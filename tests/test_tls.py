@@ -22,6 +22,7 @@ import socket
 import ssl
 import struct
 import time
+import warnings
 
 import pytest
 
@@ -391,6 +392,43 @@ def test_server_cancelled_during_a_handshake(run):
         assert open_fds() == before
 
     run(main())
+
+
+def test_a_client_reset_before_the_handshake_leaves_no_descriptor_open(run, caplog):
+    """Clients that reset their connection while it waits in the listener's
+    queue: ssl's ``wrap_socket`` fails (ECONNRESET, from its check for
+    early data) once the SSLSocket it made holds the descriptor, and closes
+    nothing.  The server closes it at once.  (On PyPy each stayed open until
+    a garbage collection -- a flood of them could use up the server's
+    descriptors; on CPython it was closed as garbage, with a
+    ResourceWarning.)"""
+    caplog.set_level(logging.INFO, logger="trampoline")
+
+    def main():
+        before = open_fds()
+        listener = listen(("127.0.0.1", 0))
+        for _ in range(3):                  # reset before they are accepted
+            early = socket.create_connection(listener.getsockname())
+            early.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            early.close()
+        started = Future()
+        server = yield spawn(serve(listener, echo, ssl=server_context(), ready=started))
+        yield started
+        # Connections are accepted in order: once this later one is served,
+        # the early ones' handshakes have failed.
+        stream = yield open_connection("127.0.0.1", listener.getsockname()[1],
+                                       ssl=client_context())
+        yield stream.write(b"hello\n")
+        assert (yield stream.readline()) == b"hello\n"
+        stream.close()
+        yield cancel(server)
+        return open_fds() - before
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        assert run(main()) == 0             # no collection ran meanwhile
+    assert caplog.text.count("TLS handshake with 127.0.0.1:") == 3, caplog.text
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_a_client_that_never_finishes_its_handshake_is_dropped_in_time(run, caplog):

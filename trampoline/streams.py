@@ -950,6 +950,22 @@ def _client_context(ssl, server_hostname):
                     "client context), got %s" % _describe(ssl))
 
 
+def _close_half_wrapped(exc):
+    """``wrap_socket`` failed with ``exc`` after the ``SSLSocket`` it was
+    making had taken the descriptor over (the socket given to it is
+    detached): a peer that reset the connection before the handshake makes
+    its check for early data (``recv(1)``) raise, and ssl closes nothing.
+    Close that ``SSLSocket``, found in the traceback -- CPython would close
+    it once the traceback is gone (with a ``ResourceWarning``), PyPy only
+    when its collector runs, the descriptor open meanwhile."""
+    tb = exc.__traceback__
+    while tb is not None:
+        made = tb.tb_frame.f_locals.get("self")
+        if isinstance(made, ssl_module.SSLSocket):
+            made.close()
+        tb = tb.tb_next
+
+
 @coroutine
 def _start_stream(sock, context, server_hostname=None, accepted_from=None):
     """A Stream over the connected ``sock``; with a context, after the TLS
@@ -962,8 +978,11 @@ def _start_stream(sock, context, server_hostname=None, accepted_from=None):
                                        server_hostname=server_hostname,
                                        do_handshake_on_connect=False)
             yield _tls_io(sock, sock.do_handshake)
-        except BaseException:
-            sock.close()
+        except BaseException as exc:
+            if sock.fileno() == -1 and not isinstance(sock, ssl_module.SSLSocket):
+                _close_half_wrapped(exc)    # wrap_socket failed, sock detached
+            else:
+                sock.close()
             raise
     if accepted_from is None:
         return Stream(sock)
