@@ -532,3 +532,23 @@ def test_a_signal_set_leaves_asyncio_its_own_signals_and_wakeup_fd(entered):
     old = signal.set_wakeup_fd(-1)
     signal.set_wakeup_fd(old)
     assert old == -1
+
+
+def test_a_stop_signal_that_comes_as_the_run_ends_is_not_raised_again():
+    """run(..., shutdown_signals=...) whose main task ends just as a stop
+    signal comes, before the watcher has read it (a worker told to stop by
+    its supervisor and by the terminal's Ctrl-C at once): the signal asked
+    for what is happening, so the run ends cleanly -- it is not raised
+    again for the default handler as the set is left, which made a
+    KeyboardInterrupt traceback and exit status 1 after a clean stop."""
+    script = textwrap.dedent("""
+        import os, signal, trampoline
+        def main():
+            yield trampoline.sleep(0)
+            os.kill(os.getpid(), signal.SIGINT)     # queued; nobody reads it now
+            return "done"
+        print(trampoline.run(main(), shutdown_signals=(signal.SIGINT, signal.SIGTERM)))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "done\n", "")

@@ -264,6 +264,7 @@ class SignalSet:
         self._pending = deque()         # type: Deque[int]
         self._entered = False
         self._forget_close = None       # type: Any  # (see _kernel_closed)
+        self._raise_unread = True       # (see _run_stopping_on)
 
     def __repr__(self) -> str:
         return "<SignalSet %s pending=%d>" % (
@@ -315,7 +316,8 @@ class SignalSet:
             self._forget_close = None
         _hub.sets.remove(self)
         restored = _hub.give_back(self.signums)
-        unread = [signo for signo in dict.fromkeys(self._pending) if signo in restored]
+        unread = [signo for signo in dict.fromkeys(self._pending)
+                  if signo in restored and self._raise_unread]
         self._pending.clear()
         if not _hub.sets:
             _hub.close()
@@ -371,6 +373,11 @@ def _shutdown_on(signums, coro):
 def _run_stopping_on(signums, names, coro):
     received = []
     with SignalSet(*signums) as signals:
+        # A stop signal that comes as the run ends, unread, asked for what
+        # is happening: it is not raised again on leaving (that would be a
+        # KeyboardInterrupt, or death by SIGTERM, after a clean stop -- a
+        # worker told to stop by its supervisor and by the terminal at once).
+        signals._raise_unread = False
         main = yield spawn(coro)
         watcher = yield spawn(_watch(signals, main, received),
                               name="trampoline: waiting for %s" % names)
