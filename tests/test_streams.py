@@ -22,8 +22,8 @@ import pytest
 
 from net_helpers import (MiB, drained, free_port, needs_ipv6, start_server, tcp_pair,
                          watchdog)  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import (Event, Future, TaskError, TaskTimeout, cancel, join, read,
-                        sleep, spawn, timeout_after, write)
+from trampoline import (Cancelled, Event, Future, TaskError, TaskTimeout, cancel, join,
+                        read, read_wait, sleep, spawn, timeout_after, write)
 from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream, getaddrinfo,
                                 open_connection, open_unix_connection, serve, tcp_server,
                                 unix_server)
@@ -468,6 +468,85 @@ def test_write_and_writelines(run):
             return data
 
     assert run(main()) == b"abcdefghi\n"
+
+
+def test_writelines_takes_an_endless_generator_a_batch_at_a_time(run):
+    """writelines(generator) writes as it goes, as curio's does: it holds at
+    most a batch of the lines at once, so a generator that never ends (or
+    is huge) is written until the task is cancelled -- whose Cancelled
+    carries bytes_written over all the lines, exactly what the peer gets.
+    It joined the whole iterable first: memory without bound, and a
+    generator that never ends never let the task yield, so no timeout
+    could stop it."""
+    ours, theirs = socket.socketpair()
+    stream = Stream(ours)
+    cap = 32 * MiB                  # (a safety net: the old join stops here)
+    pulled = [0]
+
+    def lines():
+        n = 0
+        while pulled[0] < cap:
+            line = b"%07d" % n + b"." * 1016 + b"\n"
+            pulled[0] += len(line)
+            n += 1
+            yield line
+
+    def writer():
+        try:
+            yield stream.writelines(lines())
+        finally:
+            stream.close()
+
+    def main():
+        task = yield spawn(writer())
+        yield read_wait(theirs)         # it has written something; the peer reads nothing
+        yield cancel(task)
+        held = pulled[0]
+        data = []
+        while True:
+            chunk = yield read(theirs, 65536)
+            if not chunk:
+                return task.exception, held, b"".join(data)
+            data.append(chunk)
+
+    with theirs:
+        cancelled, held, received = run(main())
+    assert isinstance(cancelled, Cancelled)
+    assert 0 < cancelled.bytes_written == len(received) < cap
+    assert held - cancelled.bytes_written <= MiB, "writelines joined the iterable ahead"
+    expected = b"".join(b"%07d" % n + b"." * 1016 + b"\n" for n in range(len(received) // 1024 + 1))
+    assert received == expected[:len(received)]
+
+
+def test_writelines_of_a_generator_that_fails_sends_the_lines_before_it(run):
+    """A generator's own exception, or a line that is not bytes-like (a
+    TypeError naming it), comes after every line before it is sent; from a
+    list, the TypeError comes before anything is sent."""
+    stream, peer = pair()
+
+    def failing():
+        yield b"one\n"
+        yield bytearray(b"two\n")
+        raise KeyError("the generator's own")
+
+    def main():
+        with stream, peer:
+            with pytest.raises(KeyError, match="the generator's own"):
+                yield stream.writelines(failing())
+            with pytest.raises(TypeError, match="got str 'four'; encode it first"):
+                yield stream.writelines(line for line in [b"three\n", "four"])
+            with pytest.raises(TypeError):
+                yield stream.writelines([b"five\n", "six"])
+            yield stream.writelines(iter([memoryview(b"seven\n")]))
+            yield stream.write_eof()
+            data = b""
+            while True:
+                chunk = yield read(peer, 100)
+                if not chunk:
+                    return data
+                data += chunk
+
+    assert run(main()) == b"one\ntwo\nthree\nseven\n"
 
 
 def test_ten_mebibytes_both_ways(run):

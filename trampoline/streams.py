@@ -630,11 +630,62 @@ class Stream:
     _write.__qualname__ = "Stream.write"    # what Python's warning names
 
     def writelines(self, lines: Iterable[bytes]) -> Awaitable[None]:
-        """``yield stream.writelines(iterable_of_bytes)``: write them all,
-        joined, in one go."""
+        """``yield stream.writelines(iterable_of_bytes)``: write them all.
+
+        A list or tuple is joined and written in one go (a line that is
+        not bytes-like: ``TypeError``, before anything is sent).  Any other
+        iterable -- a generator -- is taken a batch of about ``CHUNK``
+        bytes at a time, each written before the next lines are taken, as
+        curio does: a generator that never ends is written until the task
+        is cancelled, in bounded memory.  Then an exception -- the
+        iterable's own, or ``TypeError`` for a line that is not bytes-like
+        -- comes after every line before it is written.  Cancelled midway,
+        the ``Cancelled`` carries ``bytes_written`` counted over all the
+        lines, as for ``write``.
+        """
         if not self._direct and not self._tls and (self._eof_written or self.closed):
             raise self._write_refused("writelines")     # (not write's name)
-        return self.write(b"".join(lines))
+        if type(lines) is list or type(lines) is tuple:
+            return self.write(b"".join(lines))
+        return self._writelines(lines)
+
+    async def _writelines(self, lines):
+        """``writelines`` of an iterable that is not a list or tuple: a batch
+        at a time (see ``writelines``)."""
+        lines = iter(lines)
+        written = 0                     # by the batches before this one
+        while lines is not None:
+            batch = []
+            size = 0
+            error = None
+            try:
+                for line in lines:
+                    if not isinstance(line, (bytes, bytearray, memoryview)):
+                        raise TypeError("writelines() needs bytes-like lines, got %s%s" % (
+                            _describe(line), "; encode it first" if isinstance(line, str)
+                            else ""))
+                    batch.append(line)
+                    size += len(line)
+                    if size >= CHUNK:
+                        break
+                else:
+                    lines = None        # all taken
+            except Exception as exc:    # (the lines before it go out first)
+                error = exc
+                lines = None
+            if batch:
+                data = b"".join(batch)
+                try:
+                    await self.write(data)
+                except BaseException as exc:
+                    if written and hasattr(exc, "bytes_written"):
+                        exc.bytes_written += written
+                    raise
+                written += len(data)
+            if error is not None:
+                raise error
+
+    _writelines.__qualname__ = "Stream.writelines"  # what Python's warning names
 
     def write_eof(self) -> Awaitable[None]:
         """``yield stream.write_eof()``: half-close -- tell the peer we will
