@@ -221,6 +221,36 @@ def test_readline_limit_without_any_newline(run):
     assert run(main()) == b"y" * 300
 
 
+def test_limit_overrun_says_how_much_to_drop_to_skip_the_line(run):
+    """LimitOverrunError.consumed, as asyncio's: how many bytes can be read
+    and dropped without losing a separator -- where it begins, if it came,
+    else all but what may be its start -- so that an overlong line can be
+    skipped and the next one read (the error leaves every byte in place;
+    ``buffered`` counts the lines after it too)."""
+    stream, peer = pair()
+
+    def main():
+        with stream, peer:
+            yield write(peer, b"x" * 100 + b"\nshort\n")
+            with pytest.raises(LimitOverrunError) as found:
+                yield stream.readline(limit=50)
+            yield stream.readexactly(found.value.consumed + 1)     # the line and its b"\n"
+            short = yield stream.readline(limit=50)
+            yield write(peer, b"z" * 299 + b"\r")
+            with pytest.raises(LimitOverrunError) as missing:
+                yield stream.readuntil(b"\r\n", limit=200)
+            yield stream.readexactly(missing.value.consumed)
+            yield write(peer, b"\nnext\r\n")
+            rest = yield stream.readuntil(b"\r\n", limit=200)
+            nxt = yield stream.readuntil(b"\r\n", limit=200)
+            return found.value, short, missing.value, rest, nxt
+
+    found, short, missing, rest, nxt = run(main())
+    assert (found.consumed, found.buffered, short) == (100, 107, b"short\n")
+    assert (missing.consumed, missing.buffered) == (299, 300)
+    assert (rest, nxt) == (b"\r\n", b"next\r\n")
+
+
 def test_read_errors_survive_pickle_and_copy(run):
     """IncompleteReadError and LimitOverrunError, as reads raise them,
     can be pickled (to another process) and copied, attributes and message

@@ -140,15 +140,22 @@ class LimitOverrunError(TrampolineError, ValueError):
 
     The bytes stay in the stream's buffer, untouched: read them with
     ``read(n)`` or give up on the connection.  ``limit`` is the limit;
-    ``buffered`` how many bytes were in the buffer when it was hit.  The
-    message names the stream's peer when it is known (``peer``, as for
-    ``IncompleteReadError``).
+    ``buffered`` how many bytes were in the buffer when it was hit.
+    ``consumed``, as asyncio's: how many of them can be read and dropped
+    without losing a separator -- where the separator begins, if it came;
+    else all but the last ``len(separator) - 1`` -- so that
+    ``readexactly(consumed)`` skips an overlong line (then its separator
+    or its rest).  The message names the stream's peer when it is known
+    (``peer``, as for ``IncompleteReadError``).
     """
 
     def __init__(self, separator: bytes, limit: int, buffered: int,
-                 peer: Optional[str] = None) -> None:
+                 peer: Optional[str] = None, consumed: Optional[int] = None) -> None:
         self.limit = limit
         self.buffered = buffered
+        if consumed is None:            # (no separator among them)
+            consumed = max(0, buffered - len(separator) + 1)
+        self.consumed = consumed
         self._separator = bytes(separator)
         self._peer = peer
         super().__init__("no %r within limit=%d bytes%s (%d bytes buffered; they stay "
@@ -156,7 +163,8 @@ class LimitOverrunError(TrampolineError, ValueError):
                                              " from %s" % peer if peer else "", buffered))
 
     def __reduce__(self) -> Any:
-        return type(self), (self._separator, self.limit, self.buffered, self._peer)
+        return type(self), (self._separator, self.limit, self.buffered, self._peer,
+                            self.consumed)
 
 
 # ================================================================ Stream
@@ -390,7 +398,8 @@ class Stream:
 
         The bytes up to and including the next ``separator``.  Raises
         ``LimitOverrunError`` (a ``ValueError``) if that would be more than
-        ``limit`` bytes -- the data stays in the buffer -- and
+        ``limit`` bytes -- the data stays in the buffer; the error's
+        ``consumed`` says how much of it to drop to skip it -- and
         ``IncompleteReadError`` (an ``EOFError``, with the bytes that came
         as ``partial``) if the stream ends first.
         """
@@ -403,7 +412,8 @@ class Stream:
         The next line, ``b"\\n"`` included.  At the end of the stream, the
         last bytes without a newline, then ``b""``.  Raises
         ``LimitOverrunError`` (a ``ValueError``) for a line longer than
-        ``limit`` bytes; the line stays in the buffer.
+        ``limit`` bytes; the line stays in the buffer (the error's
+        ``consumed`` says how much of it to drop to skip it).
         """
         return self._read_until(b"\n", _check_limit(limit), True, "readline")
 
@@ -442,7 +452,8 @@ class Stream:
                     self._eof = True
         finally:
             self._reading = False
-        raise LimitOverrunError(separator, limit, len(buffer), self._peer_text())
+        raise LimitOverrunError(separator, limit, len(buffer), self._peer_text(),
+                                end - len(separator) if end >= 0 else None)
 
     def _closed_error(self, method):
         """The error of a stream used after close, naming it (the socket
