@@ -344,6 +344,57 @@ def test_readuntil_separator_split_between_packets(run):
     assert "before b'\\r\\n\\r\\n'" in str(error)
 
 
+def test_readuntil_takes_a_tuple_of_separators(run):
+    """readuntil((sep1, sep2, ...)), as Python 3.13's asyncio: the bytes up
+    to whichever separator ends first, wherever the packets split them;
+    over the limit LimitOverrunError (consumed: where that separator
+    begins, or what no separator can start in); at the end of the stream
+    IncompleteReadError naming them all.  It was a ValueError ("the
+    separator must be non-empty bytes")."""
+    stream, peer = pair()
+
+    def sender():
+        for piece in (b"line 1\nline 2\r", b"ABC", b"DEFG", b"xx\r", b"\n",
+                      b"q" * 30 + b"END", b"tail"):
+            yield write(peer, piece)
+            yield drained(stream.sock)
+        peer.close()
+
+    def main():
+        with stream:
+            yield spawn(sender())
+            got = [(yield stream.readuntil((b"\r", b"\n"))),
+                   (yield stream.readuntil((bytearray(b"\n"), b"\r"))),
+                   (yield stream.readuntil((b"DEF", b"BCDE"))),     # BCDE ends first
+                   (yield stream.readuntil((b"\r\n", b"\r"))),      # b"\\r" ends first
+                   (yield stream.readexactly(1))]
+            with pytest.raises(LimitOverrunError) as over:
+                yield stream.readuntil((b"END", b"!"), limit=20)
+            with pytest.raises(LimitOverrunError) as tie:
+                yield stream.readuntil((b"qEND", b"END"), limit=20)   # same end
+            got.append((yield stream.readexactly(over.value.consumed)))
+            got.append((yield stream.readuntil((b"END", b"!"), limit=20)))
+            with pytest.raises(IncompleteReadError) as short:
+                yield stream.readuntil((b"!", b"?"))
+            return got, over.value, tie.value, short.value
+
+    got, over, tie, short = run(main())
+    assert got == [b"line 1\n", b"line 2\r", b"ABCDE", b"FGxx\r", b"\n", b"q" * 30, b"END"]
+    assert (over.consumed, over.buffered) == (30, 33) and tie.consumed == 30
+    assert "no b'END' or b'!' within limit=20" in str(over)
+    assert short.partial == b"tail" and "before b'!' or b'?'" in str(short)
+    for twin in (pickle.loads(pickle.dumps(over)), copy.copy(over)):
+        assert str(twin) == str(over) and vars(twin) == vars(over)
+
+
+def test_readuntil_refuses_an_empty_tuple_or_separator(run):
+    stream, peer = pair()
+    with stream, peer:
+        for bad in ((), (b"\n", b""), (b"\n", "\r"), [b"\n"]):
+            with pytest.raises(ValueError, match="separator"):
+                stream.readuntil(bad)
+
+
 def test_cancelled_read_loses_nothing(run):
     """A reader cancelled in the middle of readexactly, and one that times
     out in readline, leave every byte they had received in the stream."""

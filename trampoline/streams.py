@@ -143,28 +143,42 @@ class LimitOverrunError(TrampolineError, ValueError):
     ``buffered`` how many bytes were in the buffer when it was hit.
     ``consumed``, as asyncio's: how many of them can be read and dropped
     without losing a separator -- where the separator begins, if it came;
-    else all but the last ``len(separator) - 1`` -- so that
-    ``readexactly(consumed)`` skips an overlong line (then its separator
-    or its rest).  The message names the stream's peer when it is known
-    (``peer``, as for ``IncompleteReadError``).
+    else all but the last ``len(separator) - 1`` (of the longest, for a
+    tuple of separators) -- so that ``readexactly(consumed)`` skips an
+    overlong line (then its separator or its rest).  The message names
+    the stream's peer when it is known (``peer``, as for
+    ``IncompleteReadError``).
     """
 
-    def __init__(self, separator: bytes, limit: int, buffered: int,
-                 peer: Optional[str] = None, consumed: Optional[int] = None) -> None:
+    def __init__(self, separator: Union[bytes, Tuple[bytes, ...]], limit: int,
+                 buffered: int, peer: Optional[str] = None,
+                 consumed: Optional[int] = None) -> None:
         self.limit = limit
         self.buffered = buffered
+        if isinstance(separator, tuple):    # (readuntil's choice of separators)
+            self._separator = tuple(bytes(each) for each in separator)  # type: Any
+            longest = max(len(each) for each in separator)
+        else:
+            self._separator = bytes(separator)
+            longest = len(separator)
         if consumed is None:            # (no separator among them)
-            consumed = max(0, buffered - len(separator) + 1)
+            consumed = max(0, buffered - longest + 1)
         self.consumed = consumed
-        self._separator = bytes(separator)
         self._peer = peer
-        super().__init__("no %r within limit=%d bytes%s (%d bytes buffered; they stay "
-                         "in the stream)" % (self._separator, limit,
+        super().__init__("no %s within limit=%d bytes%s (%d bytes buffered; they stay "
+                         "in the stream)" % (_separators_text(self._separator), limit,
                                              " from %s" % peer if peer else "", buffered))
 
     def __reduce__(self) -> Any:
         return type(self), (self._separator, self.limit, self.buffered, self._peer,
                             self.consumed)
+
+
+def _separators_text(separator):
+    """``b'\\n'``, or for a tuple of separators ``b'\\r' or b'\\n'``."""
+    if type(separator) is tuple:
+        return " or ".join(repr(bytes(each)) for each in separator)
+    return repr(bytes(separator))
 
 
 # ================================================================ Stream
@@ -392,7 +406,7 @@ class Stream:
         finally:
             self._reading = False
 
-    def readuntil(self, separator: bytes = b"\n",
+    def readuntil(self, separator: Union[bytes, Tuple[bytes, ...]] = b"\n",
                   limit: int = LINE_LIMIT) -> Awaitable[bytes]:
         """``data = yield stream.readuntil(separator=b"\\n", limit=65536)``
 
@@ -401,8 +415,12 @@ class Stream:
         ``limit`` bytes -- the data stays in the buffer; the error's
         ``consumed`` says how much of it to drop to skip it -- and
         ``IncompleteReadError`` (an ``EOFError``, with the bytes that came
-        as ``partial``) if the stream ends first.
+        as ``partial``) if the stream ends first.  ``separator`` may be a
+        tuple of them, as in Python 3.13's asyncio: the bytes up to
+        whichever ends first (``(b"\\r\\n", b"\\n")``: either kind of line).
         """
+        if type(separator) is tuple:
+            return self._read_until_any(_check_separators(separator), _check_limit(limit))
         return self._read_until(_check_separator(separator), _check_limit(limit), False,
                                 "readuntil")
 
@@ -454,6 +472,49 @@ class Stream:
             self._reading = False
         raise LimitOverrunError(separator, limit, len(buffer), self._peer_text(),
                                 end - len(separator) if end >= 0 else None)
+
+    @coroutine
+    def _read_until_any(self, separators, limit):
+        """``readuntil`` with a tuple of ``separators``: ``_read_until``,
+        finding the one that ends first (at the same end the shortest, as
+        asyncio: the error's ``consumed`` is where it begins)."""
+        if self._reading:
+            raise self._busy("readuntil")
+        buffer = self._buffered()
+        longest = max(len(separator) for separator in separators)
+        start = 0                       # where a separator may begin
+        self._reading = True
+        try:
+            while True:
+                found = end = -1
+                for separator in separators:
+                    at = buffer.find(separator, start)
+                    if at >= 0 and (end < 0 or at + len(separator) < end
+                                    or at + len(separator) == end and at > found):
+                        found, end = at, at + len(separator)
+                if end >= 0:
+                    if end > limit:
+                        break
+                    return self._take(end)
+                if len(buffer) >= limit:
+                    break
+                if self._eof:
+                    raise IncompleteReadError(self._take(len(buffer)), None,
+                                              _separators_text(separators),
+                                              self._peer_text())
+                start = max(0, len(buffer) - longest + 1)
+                try:
+                    data = yield self._receive("readuntil")
+                except OSError as exc:
+                    raise self._failed(exc, "readuntil")
+                if data:
+                    buffer += data
+                else:
+                    self._eof = True
+        finally:
+            self._reading = False
+        raise LimitOverrunError(separators, limit, len(buffer), self._peer_text(),
+                                found if end >= 0 else None)
 
     def _closed_error(self, method):
         """The error of a stream used after close, naming it (the socket
@@ -829,6 +890,18 @@ def _check_separator(separator):
         raise ValueError("readuntil(): the separator must be non-empty bytes, got %r"
                          % (separator,))
     return separator
+
+
+def _check_separators(separators):
+    """A tuple of separators for ``readuntil``: at least one, each one
+    non-empty bytes."""
+    if not separators:
+        raise ValueError("readuntil(): a tuple of separators must hold at least one")
+    for separator in separators:
+        if not isinstance(separator, (bytes, bytearray)) or not separator:
+            raise ValueError("readuntil(): each separator must be non-empty bytes, got %r "
+                             "among %r" % (separator, separators))
+    return separators
 
 
 # ====================================================================== TLS
