@@ -568,3 +568,31 @@ def test_a_higher_minor_version_is_handled_as_http_1_1(version):
 def test_other_versions_are_refused(version, status):
     requests, error = parse_all(b"GET / %s\r\nHost: x\r\n\r\n" % version)
     assert not requests and error.status == status
+
+
+# ============================================================ cases from h11's and llhttp's tests
+
+@pytest.mark.parametrize("line", [b"GET /a\tb HTTP/1.1", b"GET /a\t HTTP/1.1",
+                                  b"GET\t/ HTTP/1.1", b"GET /\tHTTP/1.1", b"GET / HTTP/1.1\t"])
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_a_tab_in_the_request_line_is_a_400(line, eol):
+    """RFC 9112 3: single spaces separate the request line's parts, and a
+    target has no whitespace (h11: a target is VCHARs) -- a tab is not one
+    more character of the path, which a front end may read as a space.
+    The same on the CRLF-only fast path and the bare-LF one."""
+    data = line + eol + b"Host: x" + eol + eol
+    requests, error = parse_all(data)
+    assert not requests and error.status == 400
+    assert str(error) == "a tab in the request line %r" % line
+    assert summary(*parse_in_pieces(data, range(1, len(data)))) == summary(requests, error)
+
+
+def test_tabs_in_field_values_and_a_reason_phrase_are_still_accepted():
+    """A tab is whitespace around a field value (OWS) and may be inside one,
+    and a reason phrase may hold one (RFC 9112 4): those heads leave the
+    fast path, and still parse."""
+    (request,), error = parse_all(b"GET /a HTTP/1.1\r\nHost:\tx\t\r\nA: b\tc\r\n\r\n")
+    assert error is None and request.headers == [(b"host", b"x"), (b"a", b"b\tc")]
+    (response,) = parse_responses(b"HTTP/1.1 200 All\tfine\r\nContent-Length: 2\r\n\r\nok",
+                                  ["GET"])
+    assert (response.reason, response.body) == ("All\tfine", b"ok")

@@ -781,3 +781,11 @@ def test_a_proxy_header_for_udp_leaves_the_connections_own_address():
     assert clients[0] in log[0] and clients[1] in log[1], log
     assert "203.0.113.7:56324" in log[2], log
     assert not any("203.0.113.7" in line or "2001:db8" in line for line in log[:2]), log
+
+
+@pytest.mark.parametrize("line", [b"GET /\tHTTP/1.1", b"GET /echo\tx HTTP/1.1"])
+def test_a_tab_in_the_request_line_is_a_400(server, line):
+    """Not served as a path with a tab in it (404, or the / page)."""
+    answers = responses(raw(server.port, line + b"\r\nHost: x\r\n\r\n"))
+    assert [answer.status for answer in answers] == [400]
+    assert b"a tab in the request line" in answers[0].body

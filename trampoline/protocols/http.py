@@ -18,11 +18,11 @@ parser is dead and raises the same error again -- the connection must close.
 
 Lenient where RFC 9112 allows it (bare LF line ends in the start line and
 header fields, empty lines before a request line), strict where leniency is
-dangerous: no line folding, no whitespace before the colon, no
-``Content-Length`` beside ``Transfer-Encoding``, conflicting lengths
-rejected, chunked framing (chunk-size lines, the end of each chunk, the
-trailer section) in CRLF only -- the usual request smuggling doors stay
-shut.
+dangerous: no line folding, no whitespace before the colon, no tab in
+the request line, no ``Content-Length`` beside ``Transfer-Encoding``,
+conflicting lengths rejected, chunked framing (chunk-size lines, the end
+of each chunk, the trailer section) in CRLF only -- the usual request
+smuggling doors stay shut.
 
 What it must never do: I/O of any kind, hold more than the limits allow,
 or guess at an ambiguous message length.
@@ -80,8 +80,12 @@ _HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256)
 # builds a 256-entry table on every call: a quarter of parsing a small head;
 # and ``b"\0" in`` would try the int form first, at the cost of an exception.)
 _NUL_IF_CONTROL = bytes(byte if byte in _HEAD_CHARS else 0 for byte in range(256))
-# And CR and LF too: for the lines of a head, once their CRLFs are taken out.
-_NUL_IF_CR_LF_OR_CONTROL = _NUL_IF_CONTROL.replace(b"\r", b"\0").replace(b"\n", b"\0")
+# And CR, LF and tab too: for the lines of a head, once their CRLFs are
+# taken out -- what the fast path takes.  (A tab is fine in a field value
+# but never in a request line; it is rare, and sends the head to the slow
+# path, which looks at the request line.)
+_NUL_IF_CR_LF_TAB_OR_CONTROL = (_NUL_IF_CONTROL.replace(b"\r", b"\0").replace(b"\n", b"\0")
+                                .replace(b"\t", b"\0"))
 
 # The header fields that shape a message (framing, persistence).
 _SPECIAL = frozenset([b"host", b"connection", b"content-length", b"transfer-encoding",
@@ -236,6 +240,7 @@ class _Parser:
     body framings.  Subclasses parse the start line and decide the framing."""
 
     _start_line = "start line"      # what errors call it: "request line"...
+    _tab_in_start_line = True       # (a status line's reason may have one)
 
     def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
                  max_body=MAX_BODY):
@@ -334,12 +339,13 @@ class _Parser:
         scan = self._scanned if self._scanned > start else start
         crlf = buf.find(b"\n\r\n", scan)
         # The common case first: every line ends with CRLF (then no "\n\n"
-        # comes before this end), no other CR or LF, no control character.
+        # comes before this end), no other CR or LF, no control character,
+        # no tab.
         regular = False
         if crlf >= 0 and buf[crlf - 1] == 13:
             end, after = crlf - 1, crlf + 3
             head = buf[start:end]
-            regular = 0 not in head.replace(b"\r\n", b"").translate(_NUL_IF_CR_LF_OR_CONTROL)
+            regular = 0 not in head.replace(b"\r\n", b"").translate(_NUL_IF_CR_LF_TAB_OR_CONTROL)
         if not regular:                         # "\n\n" is looked for only before "\n\r\n"
             lf = buf.find(b"\n\n", scan, crlf + 1 if crlf >= 0 else len(buf))
             if lf >= 0:
@@ -373,6 +379,11 @@ class _Parser:
                 bare_cr = any(b"\r" in line for line in lines)
             if bare_cr or 0 in head.translate(_NUL_IF_CONTROL):
                 self._fail(400, "a control character in the message head")
+            if b"\t" in lines[0] and not self._tab_in_start_line:
+                # Single spaces separate a request line's parts, and its
+                # target has no whitespace (RFC 9112 3): a tab is not one
+                # more character of the path -- some read it as a space.
+                self._fail(400, "a tab in the %s %r" % (self._start_line, lines[0][:80]))
         if len(lines[0]) > self.max_line:
             self._check_line_size(len(lines[0]))
         if len(lines) > self.max_headers + 1:
@@ -654,6 +665,7 @@ class RequestParser(_Parser):
     """
 
     _start_line = "request line"
+    _tab_in_start_line = False
 
     # next_request() is _next itself, not a method that calls it: one
     # Python call less per request.  (Its docstring is _next's.)
