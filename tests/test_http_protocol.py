@@ -596,3 +596,32 @@ def test_tabs_in_field_values_and_a_reason_phrase_are_still_accepted():
     (response,) = parse_responses(b"HTTP/1.1 200 All\tfine\r\nContent-Length: 2\r\n\r\nok",
                                   ["GET"])
     assert (response.reason, response.body) == ("All\tfine", b"ok")
+
+
+@pytest.mark.parametrize("first", [b"\x00", b" ", b"\t", b"\x7f", b"\xff", b"\r ",
+                                   b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03"])
+def test_a_start_line_that_cannot_be_http_is_refused_at_its_first_byte(first):
+    """As h11 does: a first byte that no method (a token) begins with --
+    a NUL, a space, a TLS ClientHello sent to a plain HTTP port -- is a 400
+    at once, before any line end (which such a client may never send: the
+    server would wait out its header timeout)."""
+    parser = RequestParser()
+    parser.feed(first)
+    with pytest.raises(ProtocolError) as caught:
+        parser.next_request()
+    assert caught.value.status == 400
+    assert str(caught.value).startswith("malformed request line: it begins with %r"
+                                        % first[:1])
+    # After empty lines too, and for a response.
+    requests, error = parse_all(b"\r\n\r\n" + first)
+    assert not requests and error.status == 400 and "it begins with" in str(error)
+    response_parser = ResponseParser()
+    response_parser.feed(first)
+    with pytest.raises(ProtocolError, match="malformed status line: it begins with"):
+        response_parser.next_response("GET")
+
+
+def test_a_cr_last_may_be_half_of_an_empty_line():
+    """CRLF before a request, cut between its CR and its LF: no error yet."""
+    requests, error = parse_in_pieces(b"\r\n" + GET, [1])
+    assert error is None and len(requests) == 1

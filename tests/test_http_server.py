@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -781,6 +782,26 @@ def test_a_proxy_header_for_udp_leaves_the_connections_own_address():
     assert clients[0] in log[0] and clients[1] in log[1], log
     assert "203.0.113.7:56324" in log[2], log
     assert not any("203.0.113.7" in line or "2001:db8" in line for line in log[:2]), log
+
+
+def client_hello():
+    """The first bytes a TLS client sends: its ClientHello."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ssl.create_default_context().wrap_bio(incoming, outgoing, server_hostname="x")
+    with pytest.raises(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()
+
+
+def test_a_tls_client_on_the_plain_port_gets_a_400_at_once(server):
+    """A ClientHello sent to a plain HTTP port has no line end to wait for:
+    400 at its first byte, naming TLS, and the connection closed -- not a
+    408 once the header timeout (0.5 s here) has passed."""
+    hello = client_hello()
+    assert hello[:1] == b"\x16"
+    (answer,) = responses(raw(server.port, hello, shut=False))
+    assert answer.status == 400 and answer.header("connection") == b"close"
+    assert b"(TLS to a plain HTTP port?)" in answer.body
 
 
 @pytest.mark.parametrize("line", [b"GET /\tHTTP/1.1", b"GET /echo\tx HTTP/1.1"])

@@ -72,6 +72,7 @@ _UNRESERVED_SUB_DELIMS = (b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
                           b"-._~!$&'()*+,;=")
 _REG_NAME = _UNRESERVED_SUB_DELIMS + b"%"
 _DIGITS = frozenset(b"0123456789")
+_TCHAR_BYTES = frozenset(_TCHAR)
 # In a head: every byte but the control characters (tab, CR and LF excepted).
 _HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256))
 # The same test, cheaper on the hot path: this table turns every byte not in
@@ -333,7 +334,7 @@ class _Parser:
         start = self._start
         if start >= len(buf):
             return None
-        if buf[start] == 13 or buf[start] == 10:
+        if buf[start] not in _TCHAR_BYTES:      # empty lines first, or not HTTP
             start = self._skip_empty_lines(buf, start)
         # Where the head ends: the first empty line, CRLF or bare LF.
         scan = self._scanned if self._scanned > start else start
@@ -409,7 +410,11 @@ class _Parser:
 
     def _skip_empty_lines(self, buf, start):
         """Skip the empty lines at ``start``, before a message (a few: not a
-        way to keep a connection busy forever); where the message begins."""
+        way to keep a connection busy forever); where the message begins.
+        Then refuse a start line that cannot begin with its first byte, one
+        not a token character (a method and "HTTP" are tokens) -- at once,
+        not after waiting for a line end that a TLS handshake or another
+        protocol may never send (a CR last may be half of a CRLF)."""
         while buf.startswith((b"\r\n", b"\n"), start):
             start += 1 if buf[start] == 10 else 2
             self._empty_lines += 1
@@ -419,6 +424,11 @@ class _Parser:
                            % (MAX_EMPTY_LINES, self._start_line))
         self._start = start
         self.idle = start >= len(buf)           # (empty lines only: still idle)
+        if (start < len(buf) and buf[start] not in _TCHAR_BYTES
+                and not (buf[start] == 13 and start + 1 == len(buf))):
+            self._fail(400, "malformed %s: it begins with %r%s" % (
+                self._start_line, buf[start:start + 1],
+                " (TLS to a plain HTTP port?)" if buf[start] == 0x16 else ""))
         return start
 
     def _field_name(self, line, name, colon):
