@@ -304,11 +304,12 @@ def test_http_1_0(server):
     (b"GET / HTTP/1.1\r\nHost x\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\n\r\n", 400),
     (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
-    (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+    (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
     (b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505),
     (b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort", 400),
 ], ids=["long-line", "big-header", "many-headers", "big-length", "big-chunks", "no-colon",
-        "no-host", "bad-host", "gzip", "http3", "truncated-body"])
+        "no-host", "bad-host", "gzip", "chunked-not-last", "http3", "truncated-body"])
 def test_limits_and_errors_get_their_status_and_a_close(server, data, status):
     """Each gets its status with ``Connection: close``, then the server
     closes -- reading what the client still sends first, so the client

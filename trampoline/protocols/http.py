@@ -493,6 +493,11 @@ class _Parser:
                 self._fail(400, "both Transfer-Encoding and Content-Length")
             if version == b"HTTP/1.0":
                 self._fail(400, "Transfer-Encoding in an HTTP/1.0 message")
+            if codings[-1] != b"chunked":
+                # RFC 9112 6.3: then a request's body length cannot be
+                # known, and a server MUST answer 400 and close.
+                self._fail(400, "Transfer-Encoding %r does not end with chunked: the body "
+                           "length cannot be known" % b", ".join(codings)[:60].decode("latin-1"))
             other = [c for c in codings if c != b"chunked"]
             if other:
                 self._fail(501, "transfer coding %r not implemented"
