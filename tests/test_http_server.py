@@ -811,3 +811,27 @@ def test_a_tab_in_the_request_line_is_a_400(server, line):
     answers = responses(raw(server.port, line + b"\r\nHost: x\r\n\r\n"))
     assert [answer.status for answer in answers] == [400]
     assert b"a tab in the request line" in answers[0].body
+
+
+def test_a_body_with_a_204_or_304_is_refused_not_sent(run):
+    """204 and 304 answers end with their head (RFC 9110 15.3.5, 15.4.5):
+    a body sent after one would be read as the start of the next response
+    -- the answers of a connection out of step.  ``Response`` refuses it
+    (a handler's bug: 500), and the requests after it get their answers."""
+    for status in (100, 204, 304):
+        with pytest.raises(ValueError, match="a %d response has no body; got 4 bytes" % status):
+            http_server.Response(b"oops", status)
+    router = http_server.Router()
+    router.add("/204", lambda request: http_server.Response(b"oops", 204))
+    router.add("/empty", lambda request: http_server.Response(status=204))
+    router.add("/", lambda request: http_server.Response("hello\n"))
+
+    def exchange(port):
+        return responses(raw(port, b"GET /204 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   b"GET /empty HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+
+    answers = run(in_process(router, exchange))
+    assert [(answer.status, answer.body) for answer in answers] == [
+        (500, b"500 Internal Server Error: the handler failed; see the server's log\n"),
+        (204, b""), (200, b"hello\n")]

@@ -153,7 +153,9 @@ class Response:
     server's to add.  They are encoded once, here, so a handler may return
     the same Response to every request.  ``close=True`` closes the
     connection after it.  ``Response.file(f, size, ...)`` sends an open
-    binary file instead of a body.
+    binary file instead of a body.  Raises ``ValueError`` for a body with
+    a status that has none (1xx, 204, 304): the client would read it as
+    the start of the next response.
     """
 
     __slots__ = ("status", "body", "head", "close", "fileobj", "length")
@@ -162,6 +164,9 @@ class Response:
                  close=False):
         if isinstance(body, str):
             body = body.encode("utf-8", "backslashreplace")  # (paths may hold surrogates)
+        if body and (status < 200 or status == 204 or status == 304):
+            # (No Content-Length either: RFC 9110 15.3.5, 15.4.5.)
+            raise ValueError("a %d response has no body; got %d bytes" % (status, len(body)))
         if content_type is not None:
             headers = [("Content-Type", content_type)] + list(headers)
         self.status = status
