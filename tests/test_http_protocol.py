@@ -631,3 +631,28 @@ def test_a_cr_last_may_be_half_of_an_empty_line():
     """CRLF before a request, cut between its CR and its LF: no error yet."""
     requests, error = parse_in_pieces(b"\r\n" + GET, [1])
     assert error is None and len(requests) == 1
+
+
+@pytest.mark.parametrize("status", [b"000", b"099"])
+def test_a_status_below_100_is_a_final_answer_not_an_interim_one(status):
+    """RFC 9110 15: 100-599 are the valid codes, and a client reads an
+    invalid one as a 5xx -- final, its body framed by its head.  It was
+    skipped as a 1xx, and the next bytes (here, its body) read as the
+    response."""
+    data = b"HTTP/1.1 %s Odd\r\nContent-Length: 5\r\n\r\nfirstHTTP/1.1 200 OK\r\n" \
+           b"Content-Length: 6\r\n\r\nsecond" % status
+    first, second = parse_responses(data, ["GET", "GET"])
+    assert (first.status, first.body) == (int(status), b"first")
+    assert (second.status, second.body) == (200, b"second")
+
+
+def test_a_101_switching_protocols_is_returned_not_skipped():
+    """After a 101 the connection speaks another protocol: the response is
+    returned, not skipped as an interim one (the bytes after it parsed as
+    HTTP), and says the connection does not go on as HTTP/1.1."""
+    parser = ResponseParser()
+    parser.feed(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\n"
+                b"Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello")
+    response = parser.next_response("GET")
+    assert (response.status, response.body, response.keep_alive) == (101, b"", False)
+    assert parser.buffered == 7

@@ -785,8 +785,11 @@ class ResponseParser(_Parser):
         response = parser.next_response("GET")  # None: feed more
 
     ``method`` is the request's: a response to HEAD has no body.  Interim
-    responses (1xx) are skipped.  A response with neither length nor
-    chunking runs until the close: ``feed_eof()`` completes it.
+    responses (1xx) are skipped -- but a ``101 Switching Protocols`` is
+    returned, with ``keep_alive`` False (what follows it is another
+    protocol's bytes), and a status below 100, invalid, is a final answer
+    (RFC 9110 15).  A response with neither length nor chunking runs until
+    the close: ``feed_eof()`` completes it.
     ``idle`` (an attribute: read it, do not set it) is True between
     responses with nothing of the next one received.
     """
@@ -805,7 +808,7 @@ class ResponseParser(_Parser):
             self._method = method
         while True:
             response = self._next()
-            if response is None or response.status >= 200:
+            if response is None or not 100 <= response.status < 200 or response.status == 101:
                 return response
             # 1xx: an interim response; the real one follows.
 
@@ -826,8 +829,11 @@ class ResponseParser(_Parser):
                     keep_alive = False
                 elif b"keep-alive" in tokens:
                     keep_alive = True
+        if status == 101:
+            keep_alive = False                  # (what follows is not HTTP/1.1)
         response = Response(status, reason, version, headers, b"", keep_alive)
-        if self._method == "HEAD" or status < 200 or status in (204, 304):
+        # (Below 100: invalid, read as a 5xx -- a final answer -- RFC 9110 15.)
+        if self._method == "HEAD" or 100 <= status < 200 or status in (204, 304):
             self._start_body(None, None)
         else:
             framing, length = self._framing(special, version)
