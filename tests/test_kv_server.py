@@ -281,6 +281,25 @@ def test_unknown_commands_and_arity_read_as_redis():
         ReplyError("ERR unknown command 'FOO', with args beginning with: 'a  b' ")]
 
 
+def test_odd_arguments_get_redis_own_error_words():
+    """Words redis-server 7 answers in its own terms (checked against it):
+    a SELECT index beyond a C int, COMMAND COUNT with a word after it (an
+    arity error, not the count) or an empty subcommand, and an EXPIRE
+    option ending in CR or LF -- which Redis's error formatting drops
+    (only the ones inside become spaces)."""
+    store = Store(FakeClock())
+    assert replies(store, ["SELECT", "2147483648"], ["SELECT", "-2147483649"],
+                   ["SELECT", "2147483647"], ["COMMAND", "COUNT", "x"], ["COMMAND", ""],
+                   ["EXPIRE", "k", "1", "X\r\n"], ["PEXPIRE", "k", "1", "\na\nb\r"]) == [
+        ReplyError("ERR value is out of range, value must between -2147483648 and 2147483647"),
+        ReplyError("ERR value is out of range, value must between -2147483648 and 2147483647"),
+        ReplyError("ERR DB index is out of range"),
+        ReplyError("ERR wrong number of arguments for 'command|count' command"),
+        ReplyError("ERR unknown subcommand ''. Try COMMAND HELP."),
+        ReplyError("ERR Unsupported option X"),
+        ReplyError("ERR Unsupported option  a b")]
+
+
 @pytest.mark.parametrize("pattern, matches", [
     (b"*", [b"a", b"b", b"-", b"]", b"a*b", b"abc", b"a-c", b"a\\"]),      # "" only for KEYS *
     (b"a?c", [b"abc", b"a-c"]), (b"a*", [b"a", b"a*b", b"abc", b"a-c", b"a\\"]),
@@ -691,6 +710,8 @@ DIFFERENTIAL_SCRIPT = [
     ["COMMAND", "FOO"], ["CLIENT"], ["CLIENT", "FOO"], ["CLIENT", "SETNAME"], ["CLIENT", "SETNAME", "a b"],
     ["CLIENT", "SETNAME", "x", "y"], ["CLIENT", "SETNAME", "me"], ["CLIENT", "GETNAME"],
     ["HELLO", "x"], ["HELLO", "4"], ["HELLO", "2", "foo"],
+    ["SELECT", "2147483648"], ["SELECT", "-2147483649"], ["COMMAND", "COUNT", "x"], ["COMMAND", ""],
+    ["EXPIRE", "e", "1", "X\r\n"], ["PEXPIRE", "e", "1", "\na\nb\r"],
 ]
 
 

@@ -47,6 +47,7 @@ __all__ = ["Store", "Session", "serve_client", "kv_server", "glob_matcher"]
 
 INT_MIN, INT_MAX = -2**63, 2**63 - 1
 NOT_AN_INTEGER = b"-ERR value is not an integer or out of range\r\n"
+OUT_OF_INT_RANGE = b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
 SYNTAX_ERROR = b"-ERR syntax error\r\n"
 ZERO, ONE = b":0\r\n", b":1\r\n"
 #: How many bytes of replies to a pipelined batch are gathered, at most, before a write.
@@ -343,6 +344,8 @@ class Store:
         index = to_int(args[1])
         if index is None:
             return NOT_AN_INTEGER
+        if not -2**31 <= index < 2**31:         # Redis reads it as a C int first
+            return OUT_OF_INT_RANGE
         return OK if index == 0 else b"-ERR DB index is out of range\r\n"
 
     # ---------------------------------------------------------- time to live
@@ -361,7 +364,10 @@ class Store:
         for option in args[3:]:
             upper = option.upper()
             if upper not in (b"NX", b"XX", b"GT", b"LT"):
-                return encode_error(b"ERR Unsupported option " + _c_string(option))
+                # As Redis's addReplyErrorFormat: CR and LF at the end of the
+                # message are dropped (those inside become spaces).
+                return encode_error((b"ERR Unsupported option " + _c_string(option))
+                                    .rstrip(b"\r\n"))
             flags.add(upper)
         if b"NX" in flags and len(flags) > 1:
             return encode_error("ERR NX and XX, GT or LT options at the same time "
@@ -477,12 +483,14 @@ class Store:
         """``COMMAND [DOCS|COUNT|INFO]``: what redis-cli asks on start; a minimal answer."""
         # redis-cli asks for COMMAND DOCS to show hints: an empty answer is
         # enough (no hints).
-        sub = args[1].upper() if len(args) > 1 else b""
-        if sub == b"":
+        if len(args) == 1:
             return b"*0\r\n"
+        sub = args[1].upper()
         if sub == b"DOCS":
             return encode_map([], _resp3(session))
         if sub == b"COUNT":
+            if len(args) != 2:
+                return wrong_arity(b"command|count")
             return b":%d\r\n" % len(self.commands)
         if sub == b"INFO":
             return encode_array([None] * (len(args) - 2), _null(session))
