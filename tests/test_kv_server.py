@@ -300,6 +300,26 @@ def test_odd_arguments_get_redis_own_error_words():
         ReplyError("ERR Unsupported option  a b")]
 
 
+def test_client_setinfo_checks_its_words_as_redis_7_2():
+    """CLIENT SETINFO (Redis 7.2, what redis-py sends on connecting): only
+    LIB-NAME and LIB-VER, any case, and a value without spaces or special
+    characters -- both read as C strings, up to a NUL; the messages are
+    redis 7.2's (src/networking.c, clientSetinfoCommand)."""
+    store = Store(FakeClock())
+    assert replies(store, ["CLIENT", "SETINFO", "lib-name", "redis-py"],
+                   ["CLIENT", "SETINFO", "LIB-VER", "5.0.1"], ["CLIENT", "SETINFO", "lib-ver", ""],
+                   ["CLIENT", "SETINFO", "lib-name\0x", "a\0 b"],
+                   ["CLIENT", "SETINFO", "foo", "x"], ["CLIENT", "SETINFO", "f\roo\0bar", "x"],
+                   ["CLIENT", "SETINFO", "Lib-Name", "my lib"],
+                   ["CLIENT", "SETINFO", "lib-ver", "1.0\n"],
+                   ["CLIENT", "SETINFO", "lib-ver", "\xe9"]) == ["OK", "OK", "OK", "OK",
+        ReplyError("ERR Unrecognized option 'foo'"),
+        ReplyError("ERR Unrecognized option 'f oo'"),
+        ReplyError("ERR Lib-Name cannot contain spaces, newlines or special characters."),
+        ReplyError("ERR lib-ver cannot contain spaces, newlines or special characters."),
+        ReplyError("ERR lib-ver cannot contain spaces, newlines or special characters.")]
+
+
 @pytest.mark.parametrize("pattern, matches", [
     (b"*", [b"a", b"b", b"-", b"]", b"a*b", b"abc", b"a-c", b"a\\"]),      # "" only for KEYS *
     (b"a?c", [b"abc", b"a-c"]), (b"a*", [b"a", b"a*b", b"abc", b"a-c", b"a\\"]),

@@ -535,7 +535,16 @@ class Store:
                 return CLIENT_NAME_ERROR
             if session is not None:
                 session.name = args[2] or None
-        return OK                               # SETINFO lib-name ...: noted, not kept
+            return OK
+        # SETINFO LIB-NAME|LIB-VER value (Redis 7.2): checked as Redis checks
+        # it -- both words as C strings, up to a NUL -- then noted, not kept.
+        attribute = _c_string(args[2])
+        if attribute.lower() not in (b"lib-name", b"lib-ver"):
+            return encode_error(b"ERR Unrecognized option '%s'" % attribute)
+        if _bad_client_name(_c_string(args[3])):
+            return encode_error(b"ERR %s cannot contain spaces, newlines or special characters."
+                                % attribute)
+        return OK
 
 
 # Every command: (name, arity).  The function is Store.cmd_<name>.
