@@ -165,6 +165,15 @@ class RequestParser:
     Incomplete input is kept for the next call.  Raises ``ProtocolError``
     for input Redis would refuse; its ``commands`` are those completed
     before the bad bytes.
+
+    Where Redis reads on past a malformation, this parser stops, on
+    purpose: a bulk string not followed by CRLF (Redis skips the two bytes
+    whatever they are, and runs what follows as commands), or a header
+    ended by a CR alone, is a ``ProtocolError``.  A NUL is an ordinary
+    byte in an inline line (Redis's C string search stops at it, and the
+    line waits for 64 KiB more), and an inline line longer than
+    ``max_inline`` is refused however it arrives (Redis looks only when a
+    read ends without a line end).
     """
 
     def __init__(self, max_bulk=MAX_BULK, max_multibulk=MAX_MULTIBULK, max_inline=MAX_INLINE):
