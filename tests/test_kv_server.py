@@ -460,6 +460,35 @@ def test_a_pipelined_batch_of_big_replies_arrives_whole(kv):
     assert kv.call(*[["GET", "big"]] * 40 + [["ECHO", "end"]]) == [value] * 40 + [b"end"]
 
 
+def test_stalled_and_non_reading_clients_hold_up_nobody(kv, server):
+    """A client that sends half a command and stops, and one that pipelines
+    GETs of a 100 KB value without reading a byte of the replies: the
+    server waits on each (it stops reading the second once a megabyte of
+    replies is unwritten, so its send fills up, as a real Redis would not
+    -- Redis buffers the replies without limit), other clients are
+    answered meanwhile, and the half command completes when the rest
+    comes."""
+    assert kv.call(["SET", "big", b"x" * 100_000]) == ["OK"]
+    half = Connection(("127.0.0.1", server))
+    flood = Connection(("127.0.0.1", server))
+    try:
+        half.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc")
+        flood.sock.setblocking(False)
+        batch = encode_command("GET", "big") * 1000
+        sent = 0
+        with pytest.raises(BlockingIOError):
+            while sent < 64 << 20:              # far more than any socket buffers
+                sent += flood.sock.send(batch)
+        assert kv.call(["PING"], ["GET", "k"]) == ["PONG", None]
+        half.send_raw(b"defghij\r\n")
+        assert half.read(1) == ["OK"]
+        assert kv.call(["GET", "k"]) == [b"abcdefghij"]
+    finally:
+        half.close()
+        flood.close()
+    assert kv.call(["PING"]) == ["PONG"]
+
+
 def test_inline_commands_over_the_socket(kv):
     kv.send_raw(b'SET greeting "hello world"\r\nGET greeting\nPING\r\n\r\nECHO \'a b\'\r\n')
     assert kv.read(4) == ["OK", b"hello world", "PONG", b"a b"]
