@@ -295,6 +295,46 @@ def test_a_pipe_stream_connects_two_children(wait_mode):
     assert run(main()) == (b"hello\n", b"", b"", (0, 0))
 
 
+def test_a_pipeline_ends_when_its_reader_does(wait_mode):
+    """``yes | head -n 1``: our end of the pipe handed to ``head`` is closed
+    here, as a shell closes its copy, so ``yes`` gets SIGPIPE once ``head``
+    has exited (ours kept the pipe open: ``yes`` wrote on for ever).  The
+    same for a stdin handed over as a child's stdout: its reader sees the
+    end of file when the writer exits."""
+    def main():
+        with Process(["yes"], stdout=PIPE) as first:
+            with Process(["head", "-n", "1"], stdin=first.stdout, stdout=PIPE) as second:
+                assert first.stdout.closed
+                out, _ = yield second.communicate()
+                codes = (yield second.wait()), (yield timeout_after(5, first.wait()))
+        with Process(["cat"], stdin=PIPE, stdout=PIPE) as reader:
+            with Process(["echo", "hi"], stdout=reader.stdin) as writer:
+                assert (yield timeout_after(5, reader.stdout.read())) == b"hi\n"
+                assert (yield writer.wait()) == 0
+        return out, codes
+
+    assert run(main()) == (b"y\n", (0, -signal.SIGPIPE))
+
+
+def test_a_pipe_stream_not_handed_over_stays_ours(wait_mode):
+    """A child that fails to start gives a PipeStream handed to it back as
+    it was: non-blocking (else a read of it would stall the loop), and
+    open; one handed over already (closed here) is refused by name."""
+    def main():
+        with Process(["sh", "-c", "read go; echo hello"], stdin=PIPE, stdout=PIPE) as first:
+            with pytest.raises(FileNotFoundError):
+                Process(["/nonexistent/program"], stdin=first.stdout)
+            assert not first.stdout.closed
+            assert not os.get_blocking(first.stdout.pipe.fileno())
+            with Process(["cat"], stdin=first.stdout, stdout=PIPE) as second:
+                with pytest.raises(ValueError, match="is closed: it cannot be handed"):
+                    Process(["cat"], stdin=first.stdout)
+                yield first.stdin.write(b"go\n")
+                return (yield second.communicate())
+
+    assert run(main()) == (b"hello\n", None)
+
+
 def test_wait_uses_a_pidfd_or_polls(monkeypatch):
     """With pidfds wait() is one read_wait; without, it polls with sleeps
     (and no read_wait).  Seen through a tracing instrument."""

@@ -159,9 +159,11 @@ class Process:
     ``stderr``: ``PIPE`` for a pipe to talk through, ``DEVNULL``, a file
     or descriptor, ``None`` to share ours; ``stderr=STDOUT`` sends it into
     stdout.  Another ``Process``'s ``PipeStream`` (``stdin=first.stdout``)
-    connects the two children, as a shell's ``|``: the pipe is made
-    blocking again for the child (so do not read or write it here too), and
-    one with bytes already read ahead here is refused (``ValueError``).
+    connects the two children, as a shell's ``|``: the pipe goes to the
+    child, blocking again, and our end is closed, as a shell closes its
+    copy (so that ``yes`` in ``yes | head -n 1`` gets its SIGPIPE when
+    ``head`` exits); one closed, or with bytes already read ahead here, is
+    refused (``ValueError``).
     Other keywords (``cwd``, ``env``, ``start_new_session``, ``pass_fds``
     ...) go to ``Popen``; ``text``, ``encoding`` and
     ``bufsize`` are refused: the pipes carry bytes (``ValueError``).
@@ -196,17 +198,30 @@ class Process:
                     "Process(%s=%r): the pipes carry bytes, unbuffered; encode what you "
                     "write and decode what you read" % (name, value))
         _check_env(popen_kwargs.get("env"))
-        stdin, stdout, stderr = _hand_over(stdin), _hand_over(stdout), _hand_over(stderr)
+        handed = [stream for stream in (stdin, stdout, stderr) if isinstance(stream, PipeStream)]
+        for stream in handed:
+            _check_hand_over(stream)
         try:
+            stdin, stdout, stderr = _hand_over(stdin), _hand_over(stdout), _hand_over(stderr)
             popen = subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=stderr,
                                      bufsize=0, **popen_kwargs)
         except OSError as error:
+            _take_back(handed)
             cwd = popen_kwargs.get("cwd")
             if cwd is None or error.filename != cwd or error.errno is None:
                 raise
             # (Popen's message for a cwd that is not there reads as a program not found)
             raise type(error)(error.errno, "%s (the cwd= given)" % error.strerror,
                               error.filename) from None
+        except BaseException:
+            _take_back(handed)
+            raise
+        # The child has its copy of a pipe handed over; ours goes, as a
+        # shell's does: held here, it would keep the pipe open after the
+        # child at the other end exits -- ``yes`` in ``yes | head -n 1``
+        # would never get its SIGPIPE, a reader never its end of file.
+        for stream in handed:
+            stream.close()
         self._popen = popen
         self.args = args
         self.pid = popen.pid
@@ -459,6 +474,16 @@ def _check_env(env):
                                 "bytes" % (what, _describe(item)))
 
 
+def _check_hand_over(stream):
+    """A PipeStream that cannot go to a child: refused before anything changes."""
+    if stream.closed:
+        raise ValueError("%r is closed: it cannot be handed to a child (one handed over "
+                         "is closed here, as a shell closes its copy)" % (stream,))
+    if stream._buffer:
+        raise ValueError("%r holds %d bytes already read from it, which the child would "
+                         "never see; hand it over before reading" % (stream, len(stream._buffer)))
+
+
 def _hand_over(stream):
     """What Popen gets for a stdin, stdout or stderr that may be a PipeStream
     of another child: its pipe, blocking again -- O_NONBLOCK belongs to the
@@ -466,11 +491,16 @@ def _hand_over(stream):
     gets EAGAIN and gives up."""
     if not isinstance(stream, PipeStream):
         return stream
-    if stream._buffer:
-        raise ValueError("%r holds %d bytes already read from it, which the child would "
-                         "never see; hand it over before reading" % (stream, len(stream._buffer)))
     os.set_blocking(stream.pipe.fileno(), True)
     return stream.pipe
+
+
+def _take_back(streams):
+    """Popen failed: the PipeStreams ``_hand_over`` made blocking for the
+    child that never started are ours again, non-blocking (a blocking read
+    would stall the loop)."""
+    for stream in streams:
+        os.set_blocking(stream.pipe.fileno(), False)
 
 
 def _check_input(input, stdin):
