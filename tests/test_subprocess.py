@@ -600,6 +600,36 @@ def test_bad_arguments_raise_clear_errors():
     assert run(main()) == "still running"
 
 
+def test_a_wrong_argument_is_named():
+    """An argument Popen refuses is named, with its place, where Popen's
+    own error named neither ("expected str, bytes or os.PathLike object,
+    not int", "list index out of range", "'str' object has no attribute
+    'fileno'", "Bad file descriptor"); nothing starts.  An iterator of
+    arguments works, and the error of check=True shows them as a list."""
+    def main():
+        closed = 1000 + max(int(fd) for fd in os.listdir("/proc/self/fd" if os.path.isdir(
+            "/proc/self/fd") else "/dev/fd"))         # no descriptor of ours
+        with pytest.raises(TypeError, match=r"args\[1\] is int 1; each argument must be str"):
+            yield run_process(["sh", 1])
+        with pytest.raises(TypeError, match="args must be a list.*got NoneType None"):
+            yield run_process(None)
+        with pytest.raises(ValueError, match="args is empty: there is no program to run"):
+            yield run_process([])
+        with pytest.raises(ValueError, match=r"args\[2\] holds a NUL character"):
+            yield run_process(["sh", "-c", "true\0"])
+        with pytest.raises(TypeError, match=r"Process\(stdout=...\) must be PIPE.*got str 'out'"):
+            Process(["true"], stdout="out")
+        with pytest.raises(ValueError, match=r"stdin=-2.*STDOUT is for stderr"):
+            Process(["cat"], stdin=STDOUT)
+        with pytest.raises(OSError, match="pass_fds=...\\): descriptor %d is not open" % closed):
+            Process(["true"], pass_fds=[closed])
+        with pytest.raises(CalledProcessError) as info:
+            yield run_process(iter(["sh", "-c", "exit 3"]), check=True)
+        return info.value.cmd
+
+    assert run(main()) == ["sh", "-c", "exit 3"]
+
+
 def test_a_bad_cwd_or_env_is_named(tmp_path):
     """A cwd that is not there says so (Popen's message read as a program
     not found); an env entry that is not str or bytes, or an env that is no

@@ -30,6 +30,7 @@ have children of their own), or reach into the kernel's insides (traps
 only).
 """
 
+import errno
 import os
 import subprocess
 from collections import namedtuple
@@ -168,8 +169,13 @@ class Process:
     ...) go to ``Popen``; ``text``, ``encoding`` and
     ``bufsize`` are refused: the pipes carry bytes (``ValueError``).
     Raises what ``Popen`` raises (``FileNotFoundError`` for a program not
-    found, or a ``cwd`` -- which its message says ...), and ``TypeError``
-    naming an ``env`` entry that is not ``str`` or ``bytes``.
+    found, or a ``cwd`` -- which its message says ...), and errors that
+    name what is wrong where Popen's do not: ``TypeError`` for an argument
+    in ``args`` that is not ``str``, ``bytes`` or ``os.PathLike``
+    (``args[1] is int 1``), for an ``env`` entry that is not ``str`` or
+    ``bytes``, for a ``stdin``/``stdout``/``stderr`` of no kind Popen
+    takes; ``ValueError`` for an empty ``args`` or an argument holding a
+    NUL; ``OSError(EBADF)`` naming a ``pass_fds`` descriptor not open.
 
     Attributes: ``args``, ``pid``, ``stdin``/``stdout``/``stderr`` (a
     ``PipeStream`` for each ``PIPE``, else ``None``), ``returncode``
@@ -197,6 +203,9 @@ class Process:
                 raise ValueError(
                     "Process(%s=%r): the pipes carry bytes, unbuffered; encode what you "
                     "write and decode what you read" % (name, value))
+        args = _check_args(args, popen_kwargs.get("executable"))
+        for name, stream in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr)):
+            _check_stdio(name, stream)
         _check_env(popen_kwargs.get("env"))
         handed = [stream for stream in (stdin, stdout, stderr) if isinstance(stream, PipeStream)]
         for stream in handed:
@@ -207,6 +216,7 @@ class Process:
                                      bufsize=0, **popen_kwargs)
         except OSError as error:
             _take_back(handed)
+            _name_a_closed_fd(error, popen_kwargs.get("pass_fds"))
             cwd = popen_kwargs.get("cwd")
             if cwd is None or error.filename != cwd or error.errno is None:
                 raise
@@ -440,7 +450,8 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
             returncode = yield timeout_after(timeout, work)
     except TaskTimeout as exc:
         yield process._kill_and_reap()
-        raise TimeoutExpired(args, cast(float, timeout), *_outputs(process, out, err)) from exc
+        raise TimeoutExpired(process.args, cast(float, timeout),
+                             *_outputs(process, out, err)) from exc
     except GeneratorExit:               # closed at shutdown: no more yielding
         process._kill_now()
         raise
@@ -451,13 +462,70 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
         process._close_pipes()
     stdout, stderr = _outputs(process, out, err)
     if check and returncode:
-        raise CalledProcessError(returncode, args, stdout, stderr)
+        raise CalledProcessError(returncode, process.args, stdout, stderr)
     return ProcessResult(returncode, stdout, stderr)
 
 
 def _outputs(process, out, err):
     return (b"".join(out) if process.stdout is not None else None,
             b"".join(err) if process.stderr is not None else None)
+
+
+def _check_args(args, executable):
+    """``args`` as Popen wants it, or an error that names the argument that
+    is wrong (Popen's own name neither it nor its place: "expected str,
+    bytes or os.PathLike object, not int", "list index out of range").
+    An iterator is made a list (Popen would, and ``args`` is kept)."""
+    one = isinstance(args, (str, bytes, os.PathLike))
+    if one:
+        items = [args]
+    else:
+        try:
+            items = args if isinstance(args, (list, tuple)) else list(args)
+        except TypeError:
+            raise TypeError("Process(args): args must be a list of str, bytes or os.PathLike "
+                            "(or one str: a program, or a command line with shell=True), "
+                            "got %s" % _describe(args)) from None
+        if not items and executable is None:
+            raise ValueError("Process(args): args is empty: there is no program to run")
+        args = items
+    for index, item in enumerate(items):
+        where = "args" if one else "args[%d]" % index
+        if not isinstance(item, (str, bytes, os.PathLike)):
+            raise TypeError("Process(args): %s is %s; each argument must be str, bytes or "
+                            "os.PathLike" % (where, _describe(item)))
+        text = os.fspath(item)
+        if (b"\0" if isinstance(text, bytes) else "\0") in text:
+            raise ValueError("Process(args): %s holds a NUL character, which no program "
+                             "argument can: %r" % (where, item))
+    return args
+
+
+def _check_stdio(name, stream):
+    """Popen's error for a stdin, stdout or stderr of the wrong kind names
+    neither ("'str' object has no attribute 'fileno'")."""
+    if stream is None or isinstance(stream, PipeStream) or hasattr(stream, "fileno"):
+        return
+    if isinstance(stream, int) and not isinstance(stream, bool):
+        if stream >= 0 or stream in (PIPE, DEVNULL) or (stream == STDOUT and name == "stderr"):
+            return
+        raise ValueError("Process(%s=%d): not a descriptor, nor PIPE or DEVNULL%s" % (
+            name, stream, " (STDOUT is for stderr)" if stream == STDOUT else ""))
+    raise TypeError("Process(%s=...) must be PIPE, DEVNULL, a file or a descriptor, or None, "
+                    "got %s" % (name, _describe(stream)))
+
+
+def _name_a_closed_fd(error, pass_fds):
+    """Popen's EBADF for a ``pass_fds`` descriptor that is not open names
+    none: raise one that does."""
+    if error.errno != errno.EBADF or not pass_fds:
+        return
+    for fd in pass_fds:
+        try:
+            os.fstat(fd)
+        except (OSError, TypeError, ValueError):
+            raise OSError(errno.EBADF, "Process(pass_fds=...): descriptor %r is not open"
+                          % (fd,)) from None
 
 
 def _check_env(env):
