@@ -16,7 +16,7 @@ import pytest
 
 import trampoline.subprocess as tsub
 from trampoline import (Cancelled, Event, Kernel, TaskError, TaskGroup, TaskTimeout, cancel, join,
-                        read, run, spawn, timeout_after)
+                        read, run, spawn, timeout_after, write)
 from trampoline.subprocess import (DEVNULL, PIPE, STDOUT, CalledProcessError, Process,
                                    TimeoutExpired, run_process)
 from trampoline.traps import current_kernel
@@ -405,6 +405,79 @@ def test_a_timed_out_communicate_stops_every_helper_task(run):
                 pipe.close()
 
     assert run(main()) == []
+
+
+def read_line(sock):
+    """Subroutine: read a line a child writes on ``sock``."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = yield read(sock, 100)
+        assert chunk, "the child closed the socket before writing a line"
+        data += chunk
+    return data
+
+
+def test_communicate_again_after_a_timeout_gets_everything(run, wait_mode):
+    """subprocess's way after a timeout -- kill, then communicate() again --
+    returns all the output, what the first call had read included (it was
+    dropped), and writes the rest of the input, stdin left open (it was
+    closed: the child read a truncated input and its end)."""
+    ours, theirs = socket.socketpair()
+    fd = theirs.fileno()
+    # Writes 200 kB (more than a pipe holds: the first call has read some
+    # when the child says "ready"), then waits to be killed.
+    talker = [sys.executable, "-c", "import os, sys; sys.stdout.buffer.write(bytes(200000)); "
+              "sys.stdout.flush(); os.write(2, b'e1\\n'); os.write(%d, b'ready\\n'); "
+              "os.read(%d, 1)" % (fd, fd)]
+    # Reads 70 kB of its 200 kB input, says "ready", waits for "go", reads the rest.
+    reader = [sys.executable, "-c", "import os, sys; n = len(sys.stdin.buffer.read(70000)); "
+              "os.write(%d, b'ready\\n'); os.read(%d, 3); "
+              "print(n + len(sys.stdin.buffer.read()))" % (fd, fd)]
+
+    def stop_when_ready(process, data=None):
+        task = yield spawn(process.communicate(data))
+        assert (yield read_line(ours)) == b"ready\n"
+        yield cancel(task)
+        assert task.cancelled
+
+    def main():
+        with Process(talker, stdin=DEVNULL, stdout=PIPE, stderr=PIPE, pass_fds=[fd]) as process:
+            yield stop_when_ready(process)
+            process.kill()
+            out, err = yield process.communicate()
+            again = yield process.communicate()
+        with Process(reader, stdin=PIPE, stdout=PIPE, pass_fds=[fd]) as process:
+            yield stop_when_ready(process, b"x" * 200000)
+            still_open = not process.stdin.closed
+            with pytest.raises(ValueError, match="an earlier communicate.. has begun"):
+                yield process.communicate(b"more")
+            yield write(ours, b"go\n")
+            counted, _ = yield process.communicate()
+            code = yield process.wait()
+        return (len(out), out.count(b"\0"), err, again == (out, err), still_open, counted, code)
+
+    try:
+        assert run(main()) == (200000, 200000, b"e1\n", True, True, b"200000\n", 0)
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_communicate_failing_on_two_pipes_raises_one_error_and_logs_none(caplog):
+    """stdout and stderr both closed before communicate(): one OSError is
+    raised, and the helper task's own is not logged as a crash nobody
+    joined."""
+    def main():
+        with Process(["sh", "-c", "echo out; echo err >&2"], stdin=PIPE, stdout=PIPE,
+                     stderr=PIPE) as process:
+            yield process.stdout.close()
+            yield process.stderr.close()
+            with pytest.raises(OSError, match="closed"):
+                yield process.communicate()
+        return "done"
+
+    assert run(main()) == "done"
+    assert "never joined" not in caplog.text
 
 
 def test_cancelled_in_wait_the_child_is_killed_and_reaped(run, wait_mode):

@@ -288,23 +288,56 @@ class Process:
         deadlock.  A child that exits without reading all its input is not
         an error (as with ``subprocess``).  Raises ``ValueError`` for
         ``input`` without ``stdin=PIPE``, ``TypeError`` for ``input`` that
-        is not bytes-like, the pipes' ``OSError``.  Cancelled (or timed
-        out), it stops its helper tasks; what was read is dropped.
+        is not bytes-like, the pipes' ``OSError``.
+
+        Cancelled (or timed out), it stops its helper tasks and leaves the
+        child and its pipes as they are; what it had read is kept, and the
+        next ``communicate()`` writes what is left of the input and returns
+        the whole output -- ``subprocess``'s way after a timeout::
+
+            try:
+                out, err = yield timeout_after(15, process.communicate(data))
+            except TaskTimeout:
+                process.kill()
+                out, err = yield process.communicate()
+
+        Called again once it has finished, it returns the same again.  A
+        second call with ``input`` raises ``ValueError``: the first has
+        begun writing its own.
         """
-        out, err = [], []               # type: List[bytes], List[bytes]
-        yield self._communicate(_check_input(input, self.stdin), out, err)
+        input = _check_input(input, self.stdin)
+        if input is not None and self._output is not None:
+            raise ValueError("communicate(input=...): an earlier communicate() has begun "
+                             "writing its input to the child; call it again without input "
+                             "to go on with what is left of that")
+        yield self._communicate(input)
+        return self._outputs()
+
+    #: What communicate() has read of stdout and of stderr (two lists of
+    #: chunks, kept for the next call), and what is left of its input to
+    #: write; None until it begins.
+    _output = None                  # type: Optional[Tuple[List[bytes], List[bytes]]]
+    _unwritten = None               # type: Any
+
+    def _outputs(self):
+        out, err = self._output or ([], [])
         return (b"".join(out) if self.stdout is not None else None,
                 b"".join(err) if self.stderr is not None else None)
 
     @coroutine
-    def _communicate(self, input, out, err):
-        """``communicate``, putting what it reads into the lists ``out`` and
-        ``err`` as it comes (so that a caller sees what came before a
-        timeout).  Returns the exit status."""
+    def _communicate(self, input):
+        """``communicate``, putting what it reads into ``_output`` as it
+        comes (so that a caller sees what came before a timeout, and the
+        next call all of it).  Returns the exit status."""
+        if self._output is None:
+            self._output = out, err = [], []
+            self._unwritten = memoryview(input).cast("B") if input else None
+        else:
+            out, err = self._output
         helpers = []
         try:
             if self.stdin is not None:
-                helpers.append((yield spawn(_feed(self.stdin, input),
+                helpers.append((yield spawn(self._feed(),
                                             name="stdin of pid %d" % self.pid)))
             if self.stderr is not None:
                 helpers.append((yield spawn(_drain(self.stderr, err),
@@ -324,8 +357,26 @@ class Process:
             with disable_cancellation():
                 for task in helpers:
                     yield cancel(task)      # (a finished one: nothing to do)
+                    task.exception          # (seen: one error is raised, not each logged)
             raise
         return (yield self.wait())
+
+    @coroutine
+    def _feed(self):
+        """Write what is left of communicate's input into the child's stdin,
+        then close it.  Cancelled midway, stdin stays open and ``_unwritten``
+        keeps the rest, for the next communicate."""
+        stream, data = self.stdin, self._unwritten
+        if data:
+            try:
+                yield stream.write(data)
+            except BrokenPipeError:
+                pass        # the child stopped reading, or exited: its business
+            except BaseException as exc:
+                self._unwritten = data[getattr(exc, "bytes_written", 0):]
+                raise
+        self._unwritten = None
+        stream.close()
 
     # --------------------------------------------------------- signals
 
@@ -441,9 +492,8 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
     if stdin is PIPE:
         _check_input(input, True)
     process = Process(args, stdin=stdin, stdout=stdout, stderr=stderr, **popen_kwargs)
-    out, err = [], []                   # type: List[bytes], List[bytes]
     try:
-        work = process._communicate(input, out, err)
+        work = process._communicate(input)
         if timeout is None:
             returncode = yield work
         else:
@@ -451,7 +501,7 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
     except TaskTimeout as exc:
         yield process._kill_and_reap()
         raise TimeoutExpired(process.args, cast(float, timeout),
-                             *_outputs(process, out, err)) from exc
+                             *process._outputs()) from exc
     except GeneratorExit:               # closed at shutdown: no more yielding
         process._kill_now()
         raise
@@ -460,15 +510,10 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
         raise
     finally:
         process._close_pipes()
-    stdout, stderr = _outputs(process, out, err)
+    stdout, stderr = process._outputs()
     if check and returncode:
         raise CalledProcessError(returncode, process.args, stdout, stderr)
     return ProcessResult(returncode, stdout, stderr)
-
-
-def _outputs(process, out, err):
-    return (b"".join(out) if process.stdout is not None else None,
-            b"".join(err) if process.stderr is not None else None)
 
 
 def _check_args(args, executable):
@@ -586,25 +631,18 @@ def _check_input(input, stdin):
 # ================================================================ helpers
 
 @coroutine
-def _feed(stream, input):
-    """Write ``input`` into the child's stdin, then close it."""
-    try:
-        if input:
-            yield stream.write(input)
-    except BrokenPipeError:
-        pass            # the child stopped reading, or exited: its business
-    finally:
-        stream.close()
-
-
-@coroutine
 def _drain(stream, chunks):
-    """Read ``stream`` to its end into the list ``chunks``, then close it."""
+    """Read ``stream`` to its end into the list ``chunks``, then close it.
+    One read to its end and closed already (by an earlier communicate, or
+    the caller) has nothing more to give."""
+    if stream.closed and stream._eof:
+        return
     while True:
         data = yield stream.read(CHUNK)
         if not data:
             break
         chunks.append(data)
+    stream._eof = True
     stream.close()
 
 
