@@ -520,7 +520,8 @@ def _check_args(args, executable):
     """``args`` as Popen wants it, or an error that names the argument that
     is wrong (Popen's own name neither it nor its place: "expected str,
     bytes or os.PathLike object, not int", "list index out of range").
-    An iterator is made a list (Popen would, and ``args`` is kept)."""
+    An iterator is made a list (as Popen would): ``Process.args`` and the
+    errors of ``run_process`` show that list, not a spent iterator."""
     one = isinstance(args, (str, bytes, os.PathLike))
     if one:
         items = [args]
