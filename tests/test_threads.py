@@ -261,3 +261,46 @@ def test_call_threadsafe_refuses_what_is_not_callable_at_once():
                            r"got 'print'"):
             kernel.call_threadsafe("print", "hello")
         assert kernel.next_deadline() is None   # nothing queued
+
+
+def test_a_call_that_came_back_is_not_lost_to_a_cancellation_that_comes_after():
+    """The thread has finished and its outcome was handed back (the task is
+    ready), then a timeout fires before the task runs: the task gets the
+    outcome -- the timeout comes at its next blocking trap -- as with trio,
+    once a thread's result is on its way.  (It was dropped: a socket or file
+    the call opened was lost.)  Deterministic: a virtual clock, and the
+    kernel driven a round at a time, its fileno() readable once the thread
+    handed the outcome back."""
+    import select
+    from trampoline.clock import VirtualClock
+
+    class Precious:
+        pass
+
+    pool = WorkerPool(1)
+    got = []
+
+    def call():
+        result = yield pool.run(Precious)
+        got.append(result)
+        return result
+
+    def task():
+        try:
+            yield timeout_after(10, call())
+        except TaskTimeout:
+            got.append("timed out")
+
+    clock = VirtualClock(autojump_threshold=float("inf"))
+    with Kernel(clock=clock) as kernel:
+        waiting = kernel.spawn(task())
+        kernel.run_once(0)                  # it parks; the thread runs the call
+        assert waiting.state == "parked"
+        readable, _, _ = select.select([kernel.fileno()], [], [], 5)
+        assert readable                     # the outcome was handed back
+        clock.advance(10)                   # and the timeout is due
+        kernel.run_once(0)                  # the task is woken, then its alarm fires
+        assert waiting.state == "ready"
+        kernel.run_once(0)
+        assert waiting.state == "done"
+    assert len(got) == 2 and isinstance(got[0], Precious) and got[1] == "timed out"

@@ -54,7 +54,10 @@ class _Job:
         self.args = args
         self.context = contextvars.copy_context()  # the calling task's: the call runs in it
         self.kernel = kernel                        # whose thread to hand it back to
-        self.finished = WaitQueue(threadsafe=True)  # the task parks here
+        # The task parks here.  keep=True: a task woken with the outcome and
+        # cancelled before it runs still gets the outcome (the cancellation
+        # comes at its next blocking trap): what the call made is not lost.
+        self.finished = WaitQueue(threadsafe=True, keep=True)
         self.result = None
         self.error = None
         self.abandoned = False                      # the task gave up (cancelled)
@@ -143,7 +146,10 @@ class WorkerPool:
         the task is cancelled (or times out) while waiting, the thread is
         not stopped -- the call runs to its end and its outcome is dropped
         -- but the task moves on at once; a call that had not started yet
-        never starts.  Raises ``TypeError`` if ``func`` is not callable.
+        never starts.  A cancellation that comes once the outcome is back
+        (the task woken, not yet run) waits for the task's next blocking
+        trap: the outcome is not lost.  Raises ``TypeError`` if ``func`` is
+        not callable.
         """
         if not callable(func):
             raise TypeError("run_in_thread() needs a function to call, got %s"
@@ -269,7 +275,9 @@ def run_in_thread(func: Callable[..., T], *args: Any) -> Generator[Any, Any, T]:
     exception ``func`` raises is raised here (a ``StopIteration`` as
     ``RuntimeError``, PEP 479's for a generator).  Cancelling the waiting task
     does not kill the thread: the task moves on at once and the result is
-    discarded.  Keyword arguments: pass ``functools.partial(func, key=...)``.
+    discarded (once the result is back, it is returned, and the cancellation
+    comes at the task's next blocking trap).  Keyword arguments: pass
+    ``functools.partial(func, key=...)``.
     ``func`` runs in a copy of the calling task's ``contextvars`` context.
     Awaitable in an ``async def``.
     """
