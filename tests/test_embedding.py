@@ -1176,3 +1176,44 @@ def test_embed_thread_many_jobs_at_once_and_a_server_that_is_not_there():
                              capture_output=True, text=True, timeout=30)
     assert out.returncode == 1
     assert "0 wrong, 3 failed ([Errno 111]" in out.stdout or "3 failed" in out.stdout
+
+
+@pytest.mark.parametrize("bad, error", [("1", TypeError), (True, TypeError), (-1, ValueError),
+                                        (float("nan"), ValueError)])
+def test_a_bad_timeout_is_refused_before_the_thread_joins_a_line(bad, error):
+    """A thread's put or get with a timeout that is no number of seconds >= 0
+    raises at once, as in queue.Queue, and leaves no trace in the queue: it
+    used to fail after joining the line, and stayed there -- the next item
+    put went to that getter nobody was, a putter's slot was held for ever
+    (a queue of maxsize 1 then full with nothing in it)."""
+    items = UniversalQueue()
+    with pytest.raises(error, match=r"UniversalQueue.get\(\): timeout must be a number of "
+                                    r"seconds"):
+        items.get(timeout=bad)
+    items.put("kept")
+    assert items.get(timeout=5) == "kept"
+
+    slots = UniversalQueue(maxsize=1)
+    slots.put("first")
+    with pytest.raises(error, match=r"UniversalQueue.put\(\): timeout must be a number of "
+                                    r"seconds"):
+        slots.put("never", timeout=bad)
+    assert slots.get(timeout=5) == "first"
+    assert not slots.full()
+    slots.put("second", timeout=5)
+    assert slots.get_nowait() == "second"
+    assert waiting(items) == waiting(slots) == (0, 0)
+
+
+def test_an_infinite_or_huge_timeout_waits_like_none():
+    """timeout=inf (or beyond threading.TIMEOUT_MAX) waits until an item
+    comes: it used to raise OverflowError from the lock."""
+    queue = UniversalQueue()
+    for timeout in (float("inf"), 1e300):
+        getter = Thread(queue.get, timeout)
+        getter.start()
+        while waiting(queue) != (1, 0):             # until it waits in line
+            assert getter.is_alive(), getter.error
+            getter.join(0.001)
+        queue.put(timeout)
+        assert getter.check() == timeout

@@ -40,6 +40,7 @@ lock across a ``yield`` or a wait, poll in a loop, or reach into a kernel
 ``owns_thread``).
 """
 
+import numbers
 import sys
 import threading
 import time
@@ -78,7 +79,8 @@ class UniversalQueue(Generic[T]):
     ``maxsize`` > 0 bounds it: ``put`` waits while it is full (a thread
     blocks, a task parks).  Threads: ``q.put(item, timeout=None)``,
     ``q.get(timeout=None)`` (``QueueFull``/``QueueEmpty`` when the timeout
-    passes).  Tasks: ``yield q.put(item)``, ``item = yield q.get()`` (for a
+    passes; a timeout that is no number of seconds >= 0 is a ``TypeError``
+    or ``ValueError``, as in ``queue.Queue``).  Tasks: ``yield q.put(item)``, ``item = yield q.get()`` (for a
     timeout, ``timeout_after``).  Both: ``put_nowait``, ``get_nowait``,
     ``qsize``, ``empty``, ``full``, ``task_done`` -- never block, from
     anywhere.  ``q.join()`` (thread) / ``yield q.join()`` (task) waits until
@@ -145,6 +147,7 @@ class UniversalQueue(Generic[T]):
         ``yield q.put(item)`` parks instead."""
         if _called_by_task("put", timeout):
             return self._task_put(item)
+        timeout = _thread_timeout("put", timeout)
         with self._lock:
             if not (self.full() or self._putters):
                 self._store(item)
@@ -160,6 +163,7 @@ class UniversalQueue(Generic[T]):
         ``item = yield q.get()`` parks instead."""
         if _called_by_task("get", timeout):
             return self._task_get()
+        timeout = _thread_timeout("get", timeout)
         with self._lock:
             if self._items:
                 return self._take()
@@ -196,7 +200,7 @@ class UniversalQueue(Generic[T]):
                     if remaining <= 0:
                         line.remove(waiter)
                         return None
-                    waiter.wake_up.wait(remaining)
+                    waiter.wake_up.wait(min(remaining, threading.TIMEOUT_MAX))
         except BaseException:           # Ctrl-C in the main thread, say
             self._give_up(waiter, line)
             raise
@@ -349,6 +353,22 @@ def _called_by_task(what, timeout):
         raise TypeError("UniversalQueue.%s(timeout=...) is for threads; in a task "
                         "write 'yield timeout_after(%r, q.%s(...))'" % (what, timeout, what))
     return True
+
+
+def _thread_timeout(what, timeout):
+    """A thread's ``timeout``: None or seconds >= 0 (``inf``: None).  Checked
+    before the call joins a line: one that failed there stayed in it, and
+    swallowed the next item (or held a slot for ever)."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError("UniversalQueue.%s(): timeout must be a number of seconds or None, "
+                        "got %r" % (what, timeout))
+    seconds = float(timeout)
+    if not seconds >= 0:                # (negative, or NaN)
+        raise ValueError("UniversalQueue.%s(): timeout must be a number of seconds >= 0 "
+                         "or None, got %r" % (what, timeout))
+    return None if seconds == float("inf") else seconds
 
 
 def _refuse_to_block_a_loop(what):
