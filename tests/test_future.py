@@ -427,3 +427,52 @@ def test_joining_a_task_that_failed_on_a_future():
             return type(exc.__cause__)
 
     assert run(main()) is OSError
+
+
+def test_set_exception_refuses_stop_iteration():
+    """As asyncio does: a StopIteration raised in a waiting generator comes
+    out as "generator raised StopIteration" (PEP 479), which says nothing of
+    the Future -- so it is refused when set, and the Future stays pending."""
+    fut = Future()
+    for stop in (StopIteration(), StopIteration("value")):
+        with pytest.raises(TypeError, match="a StopIteration cannot be raised"):
+            fut.set_exception(stop)
+    assert not fut.done()
+    fut.set_exception(StopAsyncIteration())     # (no generator turns that one)
+    with pytest.raises(StopAsyncIteration):
+        fut.result()
+
+
+def test_a_waiter_that_gives_up_leaves_no_trace_of_its_kernel():
+    """A long-lived Future (a "stop" signal, say) waited for under a timeout
+    by a task of one short-lived kernel after another: each kernel, once
+    closed, can be freed.  (The Future kept every kernel whose task had ever
+    waited for it, until it was set.)"""
+    import gc
+    import weakref
+
+    fut = Future()
+
+    def main():
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.001, fut.wait())
+
+    kernels = []
+    for _ in range(3):
+        with Kernel() as kernel:
+            kernel.run(main())
+        kernels.append(weakref.ref(kernel))
+        del kernel
+    gc.collect()
+    assert [ref() for ref in kernels] == [None, None, None]
+
+    def main2():                        # gives up, then waits again: still woken
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.001, fut.wait())
+        setter = Thread(lambda: fut.set_result("still works"))
+        setter.start()
+        result = yield fut
+        setter.check()
+        return result
+
+    assert run(main2()) == "still works"

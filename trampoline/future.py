@@ -48,9 +48,16 @@ class Future(Generic[T]):
         self._finish(value, None)
 
     def set_exception(self, exception: BaseException) -> None:
-        """Make waiters raise ``exception``.  Any thread."""
+        """Make waiters raise ``exception``.  Any thread.  A
+        ``StopIteration`` is refused with ``TypeError``, as by asyncio: raised
+        in a waiting generator it would come out as "generator raised
+        StopIteration" (PEP 479)."""
         if not isinstance(exception, BaseException):
             raise TypeError("set_exception() needs an exception, got %r" % (exception,))
+        if isinstance(exception, StopIteration):
+            raise TypeError("set_exception(%r): a StopIteration cannot be raised in the "
+                            "tasks that wait (PEP 479 turns it into RuntimeError); set "
+                            "another exception" % (exception,))
         self._finish(None, exception)
 
     def _finish(self, value: Optional[T], exception: Optional[BaseException]) -> None:
@@ -91,7 +98,13 @@ class Future(Generic[T]):
                     if queue is None:
                         queue = self._waiting[kernel] = WaitQueue(threadsafe=True)
             if queue is not None:
-                yield park(queue)
+                try:
+                    yield park(queue)
+                except BaseException:   # cancelled, timed out: the last of its
+                    with self._lock:    # kernel to wait drops the kernel's WaitQueue
+                        if not len(queue) and self._waiting.get(kernel) is queue:
+                            del self._waiting[kernel]
+                    raise
         return self.result()
 
     def __await__(self) -> Generator[Any, Any, T]:
