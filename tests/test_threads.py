@@ -304,3 +304,26 @@ def test_a_call_that_came_back_is_not_lost_to_a_cancellation_that_comes_after():
         kernel.run_once(0)
         assert waiting.state == "done"
     assert len(got) == 2 and isinstance(got[0], Precious) and got[1] == "timed out"
+
+
+def test_an_async_function_is_refused_with_what_to_do(run, recwarn):
+    """As trio's to_thread.run_sync: a function that returns a coroutine (an
+    async def, directly or through a partial) raises TypeError in the task,
+    and its coroutine is closed -- no "never awaited" warning.  (The task
+    got the coroutine object as the result, and a warning came later.)"""
+    import functools
+    import gc
+
+    async def fetch(x):
+        return x
+
+    def main():
+        for func in (fetch, functools.partial(fetch)):
+            with pytest.raises(TypeError, match=r"run_in_thread\(.*fetch.*\): that is an async "
+                                                r"function .* await it in the task instead"):
+                yield run_in_thread(func, 1)
+        return (yield run_in_thread(iter, [1]))     # a plain function's result stays
+
+    assert list(run(main())) == [1]
+    gc.collect()
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]

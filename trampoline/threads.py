@@ -27,7 +27,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from types import coroutine
+from types import CoroutineType, coroutine
 from typing import Any, Callable, Deque, Generator, List, Optional, TypeVar
 
 from .kernel import WaitQueue
@@ -67,7 +67,14 @@ class _Job:
         if self.abandoned:          # cancelled while queued: do not even start
             return
         try:
-            self.result = self.context.run(self.func, *self.args)
+            result = self.context.run(self.func, *self.args)
+            if type(result) is CoroutineType:   # an async def: nothing ran
+                result.close()                  # (no "never awaited" warning)
+                raise TypeError("run_in_thread(%s): that is an async function -- the call "
+                                "made a coroutine, not a result; await it in the task "
+                                "instead" % (getattr(self.func, "__qualname__", None)
+                                             or repr(self.func)))
+            self.result = result
         except BaseException as exc:    # everything goes back to the task
             self.error = exc
         try:
@@ -149,7 +156,8 @@ class WorkerPool:
         never starts.  A cancellation that comes once the outcome is back
         (the task woken, not yet run) waits for the task's next blocking
         trap: the outcome is not lost.  Raises ``TypeError`` if ``func`` is
-        not callable.
+        not callable, or is an async function (its call returns a
+        coroutine: closed, not returned).
         """
         if not callable(func):
             raise TypeError("run_in_thread() needs a function to call, got %s"
@@ -277,7 +285,8 @@ def run_in_thread(func: Callable[..., T], *args: Any) -> Generator[Any, Any, T]:
     does not kill the thread: the task moves on at once and the result is
     discarded (once the result is back, it is returned, and the cancellation
     comes at the task's next blocking trap).  Keyword arguments: pass
-    ``functools.partial(func, key=...)``.
+    ``functools.partial(func, key=...)``.  An async function raises
+    ``TypeError`` (await it in the task instead).
     ``func`` runs in a copy of the calling task's ``contextvars`` context.
     Awaitable in an ``async def``.
     """
