@@ -100,6 +100,9 @@ class Future(Generic[T]):
             if queue is not None:
                 try:
                     yield park(queue)
+                except GeneratorExit:   # a dropped task, closed (by the garbage
+                    raise               # collector, perhaps while this thread holds
+                                        # the lock): still parked, nothing to drop
                 except BaseException:   # cancelled, timed out: the last of its
                     with self._lock:    # kernel to wait drops the kernel's WaitQueue
                         if not len(queue) and self._waiting.get(kernel) is queue:
