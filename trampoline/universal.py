@@ -80,8 +80,9 @@ class UniversalQueue(Generic[T]):
     blocks, a task parks).  Threads: ``q.put(item, timeout=None)``,
     ``q.get(timeout=None)`` (``QueueFull``/``QueueEmpty`` when the timeout
     passes; a timeout that is no number of seconds >= 0 is a ``TypeError``
-    or ``ValueError``, as in ``queue.Queue``).  Tasks: ``yield q.put(item)``, ``item = yield q.get()`` (for a
-    timeout, ``timeout_after``).  Both: ``put_nowait``, ``get_nowait``,
+    or ``ValueError``, as in ``queue.Queue``).  Tasks: ``yield
+    q.put(item)``, ``item = yield q.get()`` (for a timeout,
+    ``timeout_after``).  Both: ``put_nowait``, ``get_nowait``,
     ``qsize``, ``empty``, ``full``, ``task_done`` -- never block, from
     anywhere.  ``q.join()`` (thread) / ``yield q.join()`` (task) waits until
     every item put was marked done with ``task_done()``.
