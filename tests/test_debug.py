@@ -348,6 +348,24 @@ def test_a_bare_yield_is_told_to_yield_sleep_0():
     assert "to let the other tasks run, yield sleep(0)" in message
 
 
+def test_yielding_what_a_plain_call_returned_is_told_to_drop_the_yield():
+    """``yield lock.release()`` (a curio habit: its release is awaited)
+    yields the None that the plain method returned: the message names the
+    call, not a "bare yield" that is not in the program."""
+    lock = Lock()
+
+    def main():
+        yield lock.acquire()
+        yield lock.release()            # PLAIN-CALL
+
+    with pytest.raises(TypeError) as caught:
+        run(main())
+    message = str(caught.value)
+    assert ("yielded None (what lock.release() returned) at %s:%d"
+            % (__file__, line_of("PLAIN-CALL"))) in message
+    assert "make it without 'yield'" in message and "bare" not in message
+
+
 # ------------------------------------ messages in the program's terms
 
 def divides_by_zero():

@@ -12,6 +12,7 @@ Plain functions of a task or an exception; this module never imports the
 kernel, never blocks, and changes nothing but a traceback's links.
 """
 
+import linecache
 import os
 from types import GeneratorType
 
@@ -100,6 +101,16 @@ def _waiting_in(task):
         caller.f_code.co_name)
 
 
+def _yielded_expression(task):
+    """What the line where the task yielded yields ("lock.release()"), or
+    "" for a bare ``yield`` (or a line that cannot be read)."""
+    coro = task._coro
+    frame = coro.gi_frame if type(coro) is GeneratorType else coro.cr_frame
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    _, found, after = line.partition("yield ")
+    return after.split("#")[0].strip() if found else ""
+
+
 def _where(task):
     """file:line where the task's innermost frame is."""
     coro = task._coro
@@ -116,8 +127,13 @@ def _bad_yield_message(task, value):
         name = getattr(value, "__qualname__", repr(value))
         return (where % ("the function %s" % name)
                 + "; yield a trap or a generator: call it, yield %s(...)" % name)
-    if value is None:                   # a bare "yield", as in a plain generator
-        return (where % "None (a bare 'yield')"
+    if value is None:
+        call = _yielded_expression(task)
+        if call:                        # "yield lock.release()": a plain call
+            return (where % ("None (what %s returned)" % call)
+                    + ", which is not a trap: %s is a plain call, not a trap or a "
+                      "coroutine; make it without 'yield'" % call)
+        return (where % "None (a bare 'yield')"     # as in a plain generator
                 + ", which is not a trap: to let the other tasks run, yield sleep(0) "
                   "(await sleep(0) in an async def)")
     return (where % _describe(value)
