@@ -848,6 +848,58 @@ def test_every_address_is_tried_in_turn():
     assert trampoline.run(main()) == last
 
 
+def loopback_addresses(host):
+    """The addresses getaddrinfo gives ``host`` here, in its order."""
+    return [info[4][0] for info in socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)]
+
+
+def test_a_refused_connection_names_the_host_the_port_and_every_address_tried(run):
+    """When every address fails, the error (the last one's class and
+    errno) says what was asked and what was tried: the name and port, and
+    each address -- for a name with ::1 and 127.0.0.1, both (the last
+    error alone said "connecting to ('127.0.0.1', port)", as if the name
+    had one address and ::1 had never been tried)."""
+    with free_port() as sock:
+        port = sock.getsockname()[1]
+
+    def refused(host):
+        with pytest.raises(ConnectionRefusedError) as info:
+            yield open_connection(host, port)
+        assert info.value.errno == errno.ECONNREFUSED
+        return str(info.value)
+
+    def main():
+        return ((yield refused("127.0.0.1")), (yield refused("localhost")),
+                (yield refused(None)))
+
+    numeric, name, both = run(main())
+    assert numeric == "[Errno 111] Connection refused (connecting to 127.0.0.1:%d)" % port
+    assert name == ("[Errno 111] Connection refused (connecting to localhost:%d; tried %s)"
+                    % (port, ", ".join(loopback_addresses("localhost"))))
+    assert both == ("[Errno 111] Connection refused (connecting to port %d; tried %s)"
+                    % (port, ", ".join(loopback_addresses(None))))
+
+
+def test_addresses_that_fail_differently_each_say_why(run):
+    """local_addr is IPv4: the IPv6 loopback cannot be tried from it, and
+    the IPv4 one is refused -- the error names both reasons."""
+    addresses = loopback_addresses(None)
+    if len(addresses) < 2:
+        pytest.skip("the loopback has a single address family here")
+    with free_port() as sock:
+        port = sock.getsockname()[1]
+
+    def main():
+        with pytest.raises(ConnectionRefusedError) as info:
+            yield open_connection(None, port, local_addr=("127.0.0.1", 0))
+        return str(info.value)
+
+    message = run(main())
+    assert "(connecting to port %d; tried " % port in message
+    assert "::1 (local_addr has no address of family AF_INET6: [('127.0.0.1', 0)])" in message
+    assert "127.0.0.1 (Connection refused)" in message
+
+
 LOCAL_PORT = []
 
 

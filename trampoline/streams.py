@@ -1160,9 +1160,11 @@ def open_connection(host: str, port: int, *, ssl: Any = None,
 
     Connect to ``host`` (a name or an address) on ``port`` and return a
     ``Stream``.  The name is resolved in a worker thread; every address it
-    has is tried in turn, IPv6 and IPv4 alike, and if all fail the last
-    error is raised (``ConnectionRefusedError`` ...; ``socket.gaierror``
-    if the name does not resolve).
+    has is tried in turn, IPv6 and IPv4 alike.  If all fail, the error is
+    the last one's class and errno (``ConnectionRefusedError`` ...), its
+    message naming the host and port and each address tried ("Connection
+    refused (connecting to localhost:8080; tried ::1, 127.0.0.1)");
+    ``socket.gaierror`` if the name does not resolve.
 
     ``ssl``: an ``ssl.SSLContext`` (or ``True`` for
     ``ssl.create_default_context()``) makes it a TLS connection; the
@@ -1198,7 +1200,7 @@ def _connect_tcp(host, port, context, server_hostname, local_addr):
     if local_addr is not None:
         local = yield getaddrinfo(local_addr[0], local_addr[1], type=socket.SOCK_STREAM,
                                   flags=socket.AI_PASSIVE)
-    error = None
+    errors = []                         # (address, its OSError), in the order tried
     for family, kind, proto, _, address in addresses:
         sock = socket.socket(family, kind, proto)
         try:
@@ -1207,14 +1209,37 @@ def _connect_tcp(host, port, context, server_hostname, local_addr):
             yield connect(sock, address)
         except OSError as exc:
             sock.close()
-            error = exc                 # try the next address
+            errors.append((address, exc))   # try the next address
             continue
         except BaseException:
             sock.close()
             raise
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return (yield _start_stream(sock, context, server_hostname))
-    raise error
+    raise _connect_error(host, port, errors)
+
+
+def _connect_error(host, port, errors):
+    """The error of a connection that failed at every address: the last
+    one's class and errno (what ``except ConnectionRefusedError`` and
+    ``.errno`` look at), its message naming ``host`` and ``port`` and each
+    address tried with its own error -- not only the last, which for a name
+    with an IPv6 and an IPv4 address hid why the first failed."""
+    def reason(exc):                    # (the trap's strerror names the address)
+        return os.strerror(exc.errno) if exc.errno is not None else str(exc)
+
+    last = errors[-1][1]
+    where = _format_address((host, port)) if host is not None else "port %d" % port
+    if [address[0] for address, _ in errors] != [host]:     # a name, or several addresses
+        if all(reason(exc) == reason(last) for _, exc in errors):
+            where += "; tried " + ", ".join(address[0] for address, _ in errors)
+        else:
+            where += "; tried " + ", ".join("%s (%s)" % (address[0], reason(exc))
+                                            for address, exc in errors)
+    message = "%s (connecting to %s)" % (reason(last), where)
+    error = type(last)(last.errno, message) if last.errno is not None else type(last)(message)
+    error.__suppress_context__ = True   # (raise ... from None: all is said)
+    return error
 
 
 def _bind_local(sock, local):
