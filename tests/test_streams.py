@@ -17,6 +17,7 @@ import pickle
 import socket
 import struct
 import sys
+import time
 
 import pytest
 
@@ -859,8 +860,8 @@ def test_a_refused_connection_names_the_host_the_port_and_every_address_tried(ru
     each address -- for a name with ::1 and 127.0.0.1, both (the last
     error alone said "connecting to ('127.0.0.1', port)", as if the name
     had one address and ::1 had never been tried)."""
-    with free_port() as sock:
-        port = sock.getsockname()[1]
+    unused = free_port()                # (held: nobody else takes the port meanwhile)
+    port = unused.getsockname()[1]
 
     def refused(host):
         with pytest.raises(ConnectionRefusedError) as info:
@@ -872,7 +873,8 @@ def test_a_refused_connection_names_the_host_the_port_and_every_address_tried(ru
         return ((yield refused("127.0.0.1")), (yield refused("localhost")),
                 (yield refused(None)))
 
-    numeric, name, both = run(main())
+    with unused:
+        numeric, name, both = run(main())
     assert numeric == "[Errno 111] Connection refused (connecting to 127.0.0.1:%d)" % port
     assert name == ("[Errno 111] Connection refused (connecting to localhost:%d; tried %s)"
                     % (port, ", ".join(loopback_addresses("localhost"))))
@@ -886,18 +888,99 @@ def test_addresses_that_fail_differently_each_say_why(run):
     addresses = loopback_addresses(None)
     if len(addresses) < 2:
         pytest.skip("the loopback has a single address family here")
-    with free_port() as sock:
-        port = sock.getsockname()[1]
+    unused = free_port()
+    port = unused.getsockname()[1]
 
     def main():
         with pytest.raises(ConnectionRefusedError) as info:
             yield open_connection(None, port, local_addr=("127.0.0.1", 0))
         return str(info.value)
 
-    message = run(main())
+    with unused:
+        message = run(main())
     assert "(connecting to port %d; tried " % port in message
     assert "::1 (local_addr has no address of family AF_INET6: [('127.0.0.1', 0)])" in message
     assert "127.0.0.1 (Connection refused)" in message
+
+
+def unanswering(host, port=0):
+    """A listener on ``(host, port)`` whose backlog is full: a connect's
+    SYN goes unanswered, as to a server whose IPv6 is dropped on the way.
+    Returns the sockets to close (the listener first)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(0)
+    sockets = [listener]
+    for _ in range(4):                              # more than the backlog holds
+        sock = socket.socket(family)
+        sock.setblocking(False)
+        sock.connect_ex(listener.getsockname()[:2])
+        sockets.append(sock)
+    return sockets
+
+
+def both_loopbacks():
+    """The loopback addresses of getaddrinfo(None), ::1 first; else skip."""
+    addresses = loopback_addresses(None)
+    if addresses[:1] != ["::1"] or "127.0.0.1" not in addresses:
+        pytest.skip("getaddrinfo(None) does not give ::1 then 127.0.0.1 here")
+    return addresses
+
+
+@needs_ipv6
+def test_an_address_that_never_answers_does_not_hold_up_the_next(run):
+    """::1 never answers and 127.0.0.1 listens, on the same port: the
+    connection is made to 127.0.0.1 once ::1 has had HAPPY_EYEBALLS_DELAY
+    alone (trio's happy eyeballs), and the ::1 attempt's socket is closed.
+    Tried one after the other, ::1 held the connection up until the system
+    gave up on it (two minutes), or until timeout= expired -- with
+    127.0.0.1 never tried."""
+    both_loopbacks()
+    blocked = unanswering("::1")
+    port = blocked[0].getsockname()[1]
+    listener = listen(("127.0.0.1", port))
+
+    def main():
+        before = open_fds()
+        start = time.monotonic()
+        stream = yield open_connection(None, port, timeout=5)
+        took = time.monotonic() - start
+        with stream:
+            peer = stream.peername[0]
+        return peer, took, open_fds() - before
+
+    try:
+        peer, took, leaked = run(main())
+    finally:
+        for sock in blocked + [listener]:
+            sock.close()
+    assert peer == "127.0.0.1"
+    assert streams.HAPPY_EYEBALLS_DELAY <= took < 2.5
+    assert leaked == 0
+
+
+@needs_ipv6
+def test_a_timeout_while_several_addresses_are_being_tried_closes_every_socket(run):
+    """Neither ::1 nor 127.0.0.1 answers: both attempts are under way when
+    timeout= expires; TaskTimeout, and no socket is left behind."""
+    both_loopbacks()
+    blocked = unanswering("::1")
+    port = blocked[0].getsockname()[1]
+    blocked += unanswering("127.0.0.1", port)
+
+    def main():
+        before = open_fds()
+        with pytest.raises(TaskTimeout):
+            yield open_connection(None, port, timeout=2 * streams.HAPPY_EYEBALLS_DELAY + 0.1)
+        return open_fds() - before
+
+    try:
+        assert run(main()) == 0
+    finally:
+        for sock in blocked:
+            sock.close()
 
 
 LOCAL_PORT = []

@@ -61,6 +61,7 @@ from .net import check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
 from .timeouts import TaskTimeout, ignore_after, timeout_after
+from .sync import Event
 from .traps import _describe, accept, cancel, connect, join, sleep, spawn
 
 __all__ = [
@@ -102,6 +103,10 @@ PROXY_HEADER_TIMEOUT = 3.0
 #: it (asyncio's ``ssl_handshake_timeout`` default): a client that connects
 #: and never says hello must not hold a connection for ever.
 TLS_HANDSHAKE_TIMEOUT = 60.0
+#: Seconds ``open_connection`` gives a connect to one of a name's addresses
+#: before it tries the next one too (RFC 8305's Connection Attempt Delay,
+#: trio's ``happy_eyeballs_delay``): the first to answer wins.
+HAPPY_EYEBALLS_DELAY = 0.25
 
 #: How long, at least, ``run_server``'s graceful leave waits for the first
 #: byte of a new connection before it treats it as idle (at most twice
@@ -1160,7 +1165,12 @@ def open_connection(host: str, port: int, *, ssl: Any = None,
 
     Connect to ``host`` (a name or an address) on ``port`` and return a
     ``Stream``.  The name is resolved in a worker thread; every address it
-    has is tried in turn, IPv6 and IPv4 alike.  If all fail, the error is
+    has is tried in turn, IPv6 and IPv4 alike (the first of the other
+    family second), each one ``HAPPY_EYEBALLS_DELAY`` seconds (0.25) after
+    the one before -- which goes on meanwhile -- or at once when that one
+    fails: the first to connect wins, and the others are closed (RFC 8305's
+    happy eyeballs: an address that never answers holds nothing up).
+    If all fail, the error is
     the last one's class and errno (``ConnectionRefusedError`` ...), its
     message naming the host and port and each address tried ("Connection
     refused (connecting to localhost:8080; tried ::1, 127.0.0.1)");
@@ -1200,23 +1210,113 @@ def _connect_tcp(host, port, context, server_hostname, local_addr):
     if local_addr is not None:
         local = yield getaddrinfo(local_addr[0], local_addr[1], type=socket.SOCK_STREAM,
                                   flags=socket.AI_PASSIVE)
-    errors = []                         # (address, its OSError), in the order tried
-    for family, kind, proto, _, address in addresses:
-        sock = socket.socket(family, kind, proto)
+    sock = yield _connect_first(_interleave(addresses), local, host, port)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return (yield _start_stream(sock, context, server_hostname))
+
+
+def _interleave(addresses):
+    """``addresses`` with the first of another family second, when the
+    first two are of one family (RFC 8305 4): [v6, v6, v4] -> [v6, v4, v6],
+    so a network that drops IPv6 costs one ``HAPPY_EYEBALLS_DELAY``."""
+    if len(addresses) > 2 and addresses[0][0] == addresses[1][0]:
+        for i, info in enumerate(addresses):
+            if info[0] != addresses[0][0]:
+                return [addresses[0], info] + addresses[1:i] + addresses[i + 1:]
+    return addresses
+
+
+@coroutine
+def _connect_first(addresses, local, host, port):
+    """A socket connected to the first of ``addresses`` that answers.
+
+    They are tried in turn, each connect in a task of its own; the next
+    starts when the one before has failed, or has had
+    ``HAPPY_EYEBALLS_DELAY`` seconds without an answer -- it goes on
+    meanwhile (RFC 8305's staggered race: an address that never answers,
+    a server's IPv6 dropped on the way, does not hold the next one up until
+    the system gives up on it, two minutes later).  The first to connect
+    wins; every other attempt is cancelled and its socket closed, and so
+    are they all if this is cancelled.  (A single address -- a numeric
+    host, most often -- is connected to right here: nothing to race.)"""
+    if len(addresses) == 1:
+        family, kind, proto, _, address = addresses[0]
+        try:
+            sock = socket.socket(family, kind, proto)
+        except OSError as exc:          # (EAFNOSUPPORT: no IPv6 in this system)
+            raise _connect_error(host, port, [(address, exc)])
         try:
             if local is not None:
                 _bind_local(sock, local)
             yield connect(sock, address)
-        except OSError as exc:
+        except BaseException as exc:
             sock.close()
-            errors.append((address, exc))   # try the next address
-            continue
-        except BaseException:
-            sock.close()
+            if isinstance(exc, OSError):
+                raise _connect_error(host, port, [(address, exc)])
             raise
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return (yield _start_stream(sock, context, server_hostname))
-    raise _connect_error(host, port, errors)
+        return sock
+    errors = {}                         # index -> its OSError
+    ended = []                          # (index, error or None), as attempts end
+    woken = Event()
+    tasks = []
+    sockets = {}                        # index -> its socket: all but the winner are closed
+    winner = None
+
+    def attempt(index, sock, address):
+        try:
+            yield connect(sock, address)
+        except Exception as exc:        # (an OSError: the next address is tried)
+            ended.append((index, exc))
+        else:
+            ended.append((index, None))
+        woken.set()
+
+    try:
+        next_index = 0
+        running = 0                     # attempts started that have not ended
+        start = True                    # start the next address now
+        while True:
+            while ended:                # what has ended since the last look
+                index, failure = ended.pop(0)
+                running -= 1
+                if failure is None:
+                    winner = sockets[index]
+                    return winner
+                if not isinstance(failure, OSError):
+                    raise failure
+                errors[index] = failure
+                start = True            # a failure: the next address at once
+            if next_index < len(addresses) and (start or not running):
+                family, kind, proto, _, address = addresses[next_index]
+                try:
+                    sock = sockets[next_index] = socket.socket(family, kind, proto)
+                    if local is not None:
+                        _bind_local(sock, local)
+                except OSError as exc:
+                    errors[next_index] = exc
+                else:
+                    tasks.append((yield spawn(attempt(next_index, sock, address),
+                                              name="connect %s" % _format_address(address))))
+                    running += 1
+                    start = False
+                next_index += 1
+                continue
+            if not running:
+                raise _connect_error(host, port, [(addresses[i][4], errors[i])
+                                                  for i in sorted(errors)])
+            woken.clear()
+            if next_index < len(addresses):
+                start = (yield ignore_after(HAPPY_EYEBALLS_DELAY, woken.wait(), False)) is False
+            else:
+                yield woken.wait()
+    finally:
+        with disable_cancellation():    # (their sockets are closed once they are gone)
+            for task in tasks:
+                if not task.done:
+                    yield cancel(task)
+        for sock in sockets.values():
+            if sock is not winner:
+                sock.close()
 
 
 def _connect_error(host, port, errors):
