@@ -162,6 +162,36 @@ def test_tls_over_a_unix_socket(run, tmp_path):
     assert run(main()) == b"over unix\n"
 
 
+@pytest.mark.parametrize("kind", ["no host", "empty server_hostname", "unix"])
+def test_a_context_that_checks_host_names_and_none_to_check_is_refused_before_connecting(
+        run, tmp_path, kind):
+    """ssl with check_hostname and no name to check (host None, or
+    server_hostname "", or a Unix socket without one): ValueError naming
+    the call and server_hostname=, before any connection is made (ssl's
+    "check_hostname requires server_hostname" came once connected)."""
+    if kind == "unix":
+        listener = listen(str(tmp_path / "s"))
+        call = open_unix_connection(str(tmp_path / "s"), ssl=client_context())
+    else:
+        listener = listen(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        call = (open_connection(None, port, ssl=client_context()) if kind == "no host" else
+                open_connection("127.0.0.1", port, ssl=True, server_hostname=""))
+
+    def main():
+        with pytest.raises(ValueError) as info:
+            yield call
+        return str(info.value)
+
+    with listener:
+        message = run(main())
+        with pytest.raises(BlockingIOError):
+            listener.accept()[0].close()        # no connection was made
+    assert message.startswith("open_unix_connection(): " if kind == "unix"
+                              else "open_connection(): ")
+    assert message.endswith("give server_hostname=")
+
+
 @needs_ipv6
 def test_tls_over_ipv6(run):
     def main():

@@ -1090,6 +1090,15 @@ def _client_context(ssl, server_hostname):
                     "client context), got %s" % _describe(ssl))
 
 
+def _check_server_hostname(context, server_hostname, who):
+    """A context that checks host names needs one: ``ValueError`` before
+    connecting (ssl's "check_hostname requires server_hostname" came once
+    connected, naming neither the call nor what to do)."""
+    if context is not None and context.check_hostname and not server_hostname:
+        raise ValueError("%s: the ssl context checks the server's certificate against a "
+                         "host name, and there is none: give server_hostname=" % who)
+
+
 def _close_half_wrapped(exc):
     """``wrap_socket`` failed with ``exc`` after the ``SSLSocket`` it was
     making had taken the descriptor over (the socket given to it is
@@ -1194,6 +1203,7 @@ def open_connection(host: str, port: int, *, ssl: Any = None,
     context = _client_context(ssl, server_hostname)
     if server_hostname is None:
         server_hostname = host
+    _check_server_hostname(context, server_hostname, "open_connection()")
     connecting = _connect_tcp(host, port, context, server_hostname, local_addr)
     if timeout is None:
         return (yield connecting)
@@ -1363,6 +1373,7 @@ def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
     checks host names needs ``server_hostname``.
     """
     context = _client_context(ssl, server_hostname)
+    _check_server_hostname(context, server_hostname, "open_unix_connection()")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         yield connect(sock, os.fspath(path))
