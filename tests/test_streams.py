@@ -909,9 +909,13 @@ def unanswering(host, port=0):
     Returns the sockets to close (the listener first)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
-    listener.listen(0)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(0)
+    except OSError:
+        listener.close()
+        raise
     sockets = [listener]
     for _ in range(4):                              # more than the backlog holds
         sock = socket.socket(family)
@@ -919,6 +923,27 @@ def unanswering(host, port=0):
         sock.connect_ex(listener.getsockname()[:2])
         sockets.append(sock)
     return sockets
+
+
+def on_one_port(*makers):
+    """``(port, sockets)``: each of ``makers`` called on one port -- the
+    first with 0, the others with the port it got -- each returning a list
+    of sockets.  Another port is tried if that one is in use on another
+    address (another program's socket has it there)."""
+    for _ in range(20):
+        sockets = makers[0](0)
+        port = sockets[0].getsockname()[1]
+        try:
+            for make in makers[1:]:
+                sockets += make(port)
+        except OSError as exc:
+            for sock in sockets:
+                sock.close()
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            continue
+        return port, sockets
+    raise OSError(errno.EADDRINUSE, "no port free on every address")
 
 
 def both_loopbacks():
@@ -938,9 +963,8 @@ def test_an_address_that_never_answers_does_not_hold_up_the_next(run):
     gave up on it (two minutes), or until timeout= expired -- with
     127.0.0.1 never tried."""
     both_loopbacks()
-    blocked = unanswering("::1")
-    port = blocked[0].getsockname()[1]
-    listener = listen(("127.0.0.1", port))
+    port, sockets = on_one_port(lambda port: unanswering("::1", port),
+                                lambda port: [listen(("127.0.0.1", port))])
 
     def main():
         before = open_fds()
@@ -954,7 +978,7 @@ def test_an_address_that_never_answers_does_not_hold_up_the_next(run):
     try:
         peer, took, leaked = run(main())
     finally:
-        for sock in blocked + [listener]:
+        for sock in sockets:
             sock.close()
     assert peer == "127.0.0.1"
     assert streams.HAPPY_EYEBALLS_DELAY <= took < 2.5
@@ -966,9 +990,8 @@ def test_a_timeout_while_several_addresses_are_being_tried_closes_every_socket(r
     """Neither ::1 nor 127.0.0.1 answers: both attempts are under way when
     timeout= expires; TaskTimeout, and no socket is left behind."""
     both_loopbacks()
-    blocked = unanswering("::1")
-    port = blocked[0].getsockname()[1]
-    blocked += unanswering("127.0.0.1", port)
+    port, sockets = on_one_port(lambda port: unanswering("::1", port),
+                                lambda port: unanswering("127.0.0.1", port))
 
     def main():
         before = open_fds()
@@ -979,7 +1002,7 @@ def test_a_timeout_while_several_addresses_are_being_tried_closes_every_socket(r
     try:
         assert run(main()) == 0
     finally:
-        for sock in blocked:
+        for sock in sockets:
             sock.close()
 
 
