@@ -320,20 +320,24 @@ def test_a_closed_stream_says_so(run):
                               "buffered=0> is closed" % (method, port))
 
 
+def in_pieces(peer, stream, pieces):
+    """Write ``pieces`` to ``peer``, each a receive of its own for
+    ``stream`` (the next goes once it has taken the last), then close."""
+    for piece in pieces:
+        yield write(peer, piece)
+        yield drained(stream.sock)
+    peer.close()
+
+
 def test_readuntil_separator_split_between_packets(run):
     """A multi-byte separator cut in two by packet boundaries is found; EOF
     before it raises IncompleteReadError with the partial data."""
     stream, peer = pair()
 
-    def sender():
-        for piece in (b"GET / HTTP/1.1\r", b"\nHost: x\r\n\r", b"\n", b"body"):
-            yield write(peer, piece)
-            yield drained(stream.sock)
-        peer.close()
-
     def main():
         with stream:
-            yield spawn(sender())
+            yield spawn(in_pieces(peer, stream, (b"GET / HTTP/1.1\r", b"\nHost: x\r\n\r",
+                                                 b"\n", b"body")))
             head = yield stream.readuntil(b"\r\n\r\n")
             with pytest.raises(IncompleteReadError) as info:
                 yield stream.readuntil(b"\r\n\r\n")
@@ -354,16 +358,10 @@ def test_readuntil_takes_a_tuple_of_separators(run):
     separator must be non-empty bytes")."""
     stream, peer = pair()
 
-    def sender():
-        for piece in (b"line 1\nline 2\r", b"ABC", b"DEFG", b"xx\r", b"\n",
-                      b"q" * 30 + b"END", b"tail"):
-            yield write(peer, piece)
-            yield drained(stream.sock)
-        peer.close()
-
     def main():
         with stream:
-            yield spawn(sender())
+            yield spawn(in_pieces(peer, stream, (b"line 1\nline 2\r", b"ABC", b"DEFG", b"xx\r",
+                                                 b"\n", b"q" * 30 + b"END", b"tail")))
             got = [(yield stream.readuntil((b"\r", b"\n"))),
                    (yield stream.readuntil((bytearray(b"\n"), b"\r"))),
                    (yield stream.readuntil((b"DEF", b"BCDE"))),     # BCDE ends first

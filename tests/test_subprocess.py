@@ -65,14 +65,19 @@ def open_fds():
     return len(os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"))
 
 
-def read_pid(sock):
-    """Subroutine: read the pid a child writes on ``sock`` (a line)."""
+def read_line(sock):
+    """Subroutine: read a line a child writes on ``sock``."""
     data = b""
     while not data.endswith(b"\n"):
         chunk = yield read(sock, 100)
-        assert chunk, "the child closed the socket before writing its pid"
+        assert chunk, "the child closed the socket before writing a line"
         data += chunk
-    return int(data)
+    return data
+
+
+def read_pid(sock):
+    """Subroutine: read the pid a child writes on ``sock`` (a line)."""
+    return int((yield from read_line(sock)))
 
 
 # ============================================================ round trips
@@ -405,16 +410,6 @@ def test_a_timed_out_communicate_stops_every_helper_task(run):
                 pipe.close()
 
     assert run(main()) == []
-
-
-def read_line(sock):
-    """Subroutine: read a line a child writes on ``sock``."""
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = yield read(sock, 100)
-        assert chunk, "the child closed the socket before writing a line"
-        data += chunk
-    return data
 
 
 def test_communicate_again_after_a_timeout_gets_everything(run, wait_mode):

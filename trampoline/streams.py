@@ -290,6 +290,19 @@ class Stream:
                 return _tls_receive(self.sock)
         return traps.read(self.sock, CHUNK)
 
+    def _receive_into(self, buffer, method):
+        """Receive the next chunk into ``buffer`` (the stream's own), or
+        mark the end of the stream; a failure of the connection names
+        ``method`` and the peer.  (``yield from``: no trampoline call.)"""
+        try:
+            data = yield self._receive(method)
+        except OSError as exc:
+            raise self._failed(exc, method)
+        if data:
+            buffer += data
+        else:
+            self._eof = True
+
     def _asking(self):
         """A new connection's handler asks for input.  The second time, the
         first receive has come back (one task reads a stream at a time):
@@ -354,14 +367,7 @@ class Stream:
         try:
             if n < 0:
                 while not self._eof:
-                    try:
-                        data = yield self._receive("read")
-                    except OSError as exc:
-                        raise self._failed(exc, "read")
-                    if data:
-                        buffer += data
-                    else:
-                        self._eof = True
+                    yield from self._receive_into(buffer, "read")
                 return self._take(len(buffer))
             if not buffer:
                 if self._eof:
@@ -399,14 +405,7 @@ class Stream:
                 if self._eof:
                     raise IncompleteReadError(self._take(len(buffer)), n,
                                               peer=self._peer_text())
-                try:
-                    data = yield self._receive("readexactly")
-                except OSError as exc:
-                    raise self._failed(exc, "readexactly")
-                if data:
-                    buffer += data
-                else:
-                    self._eof = True
+                yield from self._receive_into(buffer, "readexactly")
             return self._take(n)
         finally:
             self._reading = False
@@ -465,14 +464,7 @@ class Stream:
                     raise IncompleteReadError(partial, None, repr(bytes(separator)),
                                               self._peer_text())
                 start = max(0, len(buffer) - len(separator) + 1)
-                try:
-                    data = yield self._receive(method)
-                except OSError as exc:
-                    raise self._failed(exc, method)
-                if data:
-                    buffer += data
-                else:
-                    self._eof = True
+                yield from self._receive_into(buffer, method)
         finally:
             self._reading = False
         raise LimitOverrunError(separator, limit, len(buffer), self._peer_text(),
@@ -508,14 +500,7 @@ class Stream:
                                               _separators_text(separators),
                                               self._peer_text())
                 start = max(0, len(buffer) - longest + 1)
-                try:
-                    data = yield self._receive("readuntil")
-                except OSError as exc:
-                    raise self._failed(exc, "readuntil")
-                if data:
-                    buffer += data
-                else:
-                    self._eof = True
+                yield from self._receive_into(buffer, "readuntil")
         finally:
             self._reading = False
         raise LimitOverrunError(separators, limit, len(buffer), self._peer_text(),
