@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from trampoline import (Kernel, TaskTimeout, VirtualClock, current_time, ignore_after, join, read,
-                        sleep, spawn, timeout_after, write)
+from trampoline import (Kernel, TaskTimeout, VirtualClock, cancel, current_time, ignore_after, join,
+                        read, sleep, spawn, timeout_after, write)
 from trampoline.sync import Event
 
 
@@ -236,3 +236,26 @@ def test_a_timer_at_infinity_is_never_jumped_to():
     assert run_virtual(main())[0] == (None, 5)
     with pytest.raises(RuntimeError, match=r"deadlock(.|\n)*sleep seconds=inf"):
         run_virtual(forever())
+
+
+def test_a_timer_at_infinity_beside_a_socket_waits_for_the_socket():
+    """With only ``sleep(inf)`` on the heap and a task waiting on a socket,
+    the kernel waits for I/O (a bounded poll), not for the timer and not
+    as a deadlock: the read that comes is served; time does not move."""
+    a, b = socket.socketpair()
+
+    def reader():
+        return (yield read(a, 100))
+
+    def main():
+        sleeper = yield spawn(forever_sleeping())
+        got = yield join((yield spawn(reader())))
+        yield cancel(sleeper)
+        return got, current_time()
+
+    def forever_sleeping():
+        yield sleep(float("inf"))
+
+    with a, b:
+        b.sendall(b"here")                  # waiting already: the poll sees it at once
+        assert run_virtual(main())[0] == (b"here", 0)

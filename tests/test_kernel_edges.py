@@ -16,7 +16,7 @@ import trampoline
 
 from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, ignore_after,
                         join, read_wait, recvfrom, run, sendto, sleep, spawn)
-from trampoline.traps import call, park, set_alarm
+from trampoline.traps import call, current_kernel, park, set_alarm
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
 
@@ -567,3 +567,18 @@ def test_kernel_methods_refuse_what_would_break_the_kernel_later():
     assert errors[1:] == ["set_alarm(): the deadline must not be NaN",
                           "set_alarm(): the deadline must be a number on the kernel's clock, "
                           "got 'soon'"]
+
+
+def test_set_alarm_takes_a_number_of_a_float_subclass_as_a_float():
+    """A deadline of a subclass of float (a unit type, say) is a number:
+    taken, as a plain float in the heap."""
+    class Seconds(float):
+        pass
+
+    def main():
+        kernel, me = (yield current_kernel()), (yield current())
+        alarm = kernel.set_alarm(me, Seconds(1e9), Cancelled("never"))
+        kernel.clear_alarm(me, alarm)
+        return type(alarm[0])
+
+    assert run(main()) is float
