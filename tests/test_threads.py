@@ -279,9 +279,14 @@ def test_a_call_that_came_back_is_not_lost_to_a_cancellation_that_comes_after():
 
     pool = WorkerPool(1)
     got = []
+    release = threading.Event()             # the call ends once the task has parked
+
+    def make():
+        assert release.wait(10)
+        return Precious()
 
     def call():
-        result = yield pool.run(Precious)
+        result = yield pool.run(make)
         got.append(result)
         return result
 
@@ -296,6 +301,7 @@ def test_a_call_that_came_back_is_not_lost_to_a_cancellation_that_comes_after():
         waiting = kernel.spawn(task())
         kernel.run_once(0)                  # it parks; the thread runs the call
         assert waiting.state == "parked"
+        release.set()
         readable, _, _ = select.select([kernel.fileno()], [], [], 5)
         assert readable                     # the outcome was handed back
         clock.advance(10)                   # and the timeout is due
