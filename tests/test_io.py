@@ -1135,6 +1135,46 @@ def test_task_looping_on_current_does_not_starve_socket_io(run):
         assert run(main()) > 20
 
 
+@pytest.mark.parametrize("spinners", [2, 300])
+def test_a_reader_wakes_within_a_bounded_number_of_steps_of_busy_tasks(run, spinners):
+    """With tasks always ready, the kernel polls for I/O once POLL_EVERY task
+    steps have run since the last poll (and at the end of a turn): a reader
+    whose bytes have arrived waits out at most that many steps and one
+    turn -- however many busy tasks there are.  Counting polls by turns
+    instead would keep it waiting eight turns of 300 tasks."""
+    from trampoline.kernel import POLL_EVERY
+    a, b = socket.socketpair()
+    steps, stop = [0], []
+
+    def busy():
+        while not stop:
+            steps[0] += 1
+            yield sleep(0)
+
+    def reader():
+        data = yield read(a, 10)
+        stop.append(True)
+        return data, steps[0]
+
+    def main():
+        task = yield spawn(reader())
+        yield sleep(0)                  # it parks in read
+        busies = []
+        for _ in range(spinners):
+            busies.append((yield spawn(busy())))
+        yield sleep(0)                  # every busy task is running
+        b.send(b"ready")
+        steps[0] = 0
+        result = yield join(task)
+        for each in busies:
+            yield join(each)
+        return result
+
+    with a, b:
+        data, waited = run(main())
+    assert data == b"ready"
+    assert waited <= POLL_EVERY + 2 * spinners, waited
+
 # =================================================================== idle
 
 @pytest.mark.parametrize("timer", [True, False], ids=["with a timer", "no timer"])

@@ -23,7 +23,7 @@ One turn of the loop (``_run_until``):
    used its budget of ``BUDGET`` traps, so nobody starves the others);
 2. ask the poller which descriptors are ready and put their waiters on the
    ready queue -- with no task ready, waiting until the next timer; with
-   tasks ready, not waiting, and only every ``POLL_EVERY`` turns;
+   tasks ready, not waiting, and only every ``POLL_EVERY`` task steps;
 3. move tasks whose sleep is over onto the ready queue, deliver due alarms.
 
 Cancellation
@@ -70,7 +70,7 @@ Design rules
 * Speed comes from doing less: a task runs on while its traps complete at
   once; a read completes as its socket turns up ready (one dispatch, not
   two); the loop itself parks a read, sends a write and passes on a
-  ``sleep(0)``; the poller is asked only every ``POLL_EVERY`` turns while
+  ``sleep(0)``; the poller is asked only every ``POLL_EVERY`` steps while
   tasks are ready; the hot path's names live in locals.
 * Errors are the task's: a bad trap, a bad argument, a failed system call is
   thrown into the task that caused it, at its ``yield``.  The kernel and
@@ -107,9 +107,9 @@ log = logging.getLogger("trampoline")
 #: of the ready queue.  Bounds how long one busy task delays the others.
 BUDGET = 50
 
-#: While tasks are ready, the kernel polls for I/O once every this many
-#: turns (each turn runs every ready task once).
-POLL_EVERY = 8
+#: While tasks are ready, the kernel polls for I/O once this many task steps
+#: have run since the last poll (a step runs one task until it parks).
+POLL_EVERY = 64
 
 #: Every trap the kernel knows; each has its handler, ``_trap_<name>``.
 TRAPS = (read, write, accept, connect, read_wait, write_wait, recvfrom, sendto, sleep, spawn,
@@ -187,10 +187,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         clock = self._clock
         step = self._stepper()
         watched_step, on_step, on_step_done = self._watched(step), self._on_step, self._on_step_done
-        skipped = 0                         # turns since the last poll
+        skipped = 0                         # steps since the last poll
         while True:
             # 1. Run the tasks ready now (those they wake run next turn).
             stepper = watched_step if on_step or on_step_done else step
+            skipped += len(ready)
             for _ in range(len(ready)):
                 task = ready_popleft()
                 try:
@@ -202,10 +203,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             if finished():
                 return
             # 2. Wait for I/O: with tasks ready, without waiting and only
-            #    every POLL_EVERY turns (tasks passing the processor among
+            #    every POLL_EVERY steps (tasks passing the processor among
             #    themselves need no system call).  3. Fire due timers.
             if ready:
-                skipped += 1
                 if skipped < POLL_EVERY:
                     if timers and timers[0][0] <= clock():
                         self._fire_timers(clock())
