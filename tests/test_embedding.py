@@ -574,6 +574,74 @@ def test_a_task_of_a_kernel_closed_while_it_waits_is_passed_over():
     assert waiting(items) == waiting(slots) == (0, 0)
 
 
+def test_a_dropped_getter_closed_by_a_collection_inside_a_queue_call_does_not_deadlock():
+    """A task parked in get() whose kernel was closed is passed over, then
+    dropped.  The garbage collector closes its generator wherever a
+    collection starts -- here in the very thread that holds the queue's
+    lock, as inside a put() or a get().  Closing it must not take that lock
+    (not reentrant: the thread waited for itself, for ever)."""
+    import gc
+    import weakref
+
+    def getter():
+        yield queue.get()
+
+    queue = UniversalQueue()
+    kernel = Kernel()
+    dropped = weakref.ref(kernel.spawn(getter()))
+    kernel.run_once(0)
+    assert waiting(queue) == (1, 0)
+    kernel.close()
+    queue.put("kept")                   # passes the getter over: it is garbage now
+    del kernel
+
+    def collect_inside_a_queue_call():
+        with queue._lock:               # what put() and get() hold
+            gc.collect()
+            gc.collect()                # (PyPy: the finalizers of the first)
+
+    gc.disable()                        # no collection before the lock is held
+    try:
+        collector = Thread(collect_inside_a_queue_call)
+        collector.start()
+        collector.check(timeout=5)
+    finally:
+        gc.enable()
+    assert dropped() is None
+    assert queue.get_nowait() == "kept" and waiting(queue) == (0, 0)
+
+
+def test_a_waiter_closed_while_its_kernel_lives_is_passed_over():
+    """A parked task's coroutine closed (dropped) while its kernel is still
+    open: its waiter stays in the line -- closing takes no lock -- and is
+    passed over.  The next item is not handed to it (lost), nor the next
+    slot (the queue full for ever)."""
+    async def getter():
+        await items.get()
+
+    async def putter():
+        await slots.put("never")
+
+    items = UniversalQueue()
+    slots = UniversalQueue(maxsize=1)
+    slots.put("first")
+    kernel = Kernel()
+    closed = [getter(), putter()]
+    for coro in closed:
+        kernel.spawn(coro)
+    kernel.run_once(0)
+    assert waiting(items) == (1, 0) and waiting(slots) == (0, 1)
+    for coro in closed:
+        coro.close()
+    items.put("kept")
+    assert items.get_nowait() == "kept"
+    assert slots.get_nowait() == "first"
+    slots.put_nowait("second")
+    assert slots.get_nowait() == "second"
+    assert waiting(items) == waiting(slots) == (0, 0)
+    kernel.close()
+
+
 def test_a_task_get_under_a_timeout():
     """timeout_after works on a task's get(); the timed-out getter leaves the
     line, and the next item goes to the next getter."""

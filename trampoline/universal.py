@@ -20,7 +20,10 @@ item to a getter, a reserved slot to a putter, so a newcomer never jumps the
 line.  A waiter that gives up after it was handed something (a cancelled
 task, a thread interrupted) gives it back: the item goes first in line
 again, the slot to the next putter.  A task whose kernel was closed while it
-waited (``close()`` does not end tasks) is passed over.  Nothing is lost.
+waited (``close()`` does not end tasks), or whose coroutine was closed, is
+passed over.  Nothing is lost -- except what was handed to a task before it
+was dropped (its kernel closed before it ran): that goes with the task, as
+what it had already taken would.
 
 ``task_done()`` and ``join()`` work as in ``queue.Queue``: every item put
 counts as unfinished until a ``task_done()`` call for it, and the one that
@@ -35,7 +38,9 @@ calling thread.
 
 What it must never do: block a kernel's thread (a blocking call there, or in
 a running asyncio loop's thread, is refused with ``RuntimeError``), hold its
-lock across a ``yield`` or a wait, poll in a loop, or reach into a kernel
+lock across a ``yield`` or a wait, take it while a task's coroutine is
+being closed (the garbage collector may do that in a thread that holds
+it), poll in a loop, or reach into a kernel
 (it uses only the ``park`` trap, ``WaitQueue``, ``call_threadsafe`` and
 ``owns_thread``).
 """
@@ -64,13 +69,14 @@ _TASK_CODE = 0x20 | 0x80 | 0x100 | 0x200
 class _Waiter:
     """One thread or task waiting in a line: what wakes it, what it got."""
 
-    __slots__ = ("kernel", "wake_up", "handed", "item")
+    __slots__ = ("kernel", "wake_up", "handed", "item", "closed")
 
     def __init__(self, kernel, wake_up):
         self.kernel = kernel        # the task's kernel; None for a thread
         self.wake_up = wake_up      # a WaitQueue (task) or a Condition (thread)
         self.handed = False         # given its item (getter) or a slot (putter)
         self.item = None
+        self.closed = False         # a task whose coroutine was closed: never runs again
 
 
 class UniversalQueue(Generic[T]):
@@ -250,6 +256,11 @@ class UniversalQueue(Generic[T]):
         another thread (run by its kernel between steps) finds it parked."""
         try:
             yield park(waiter.wake_up)
+        except GeneratorExit:           # a dropped task, closed -- by the garbage
+            waiter.closed = True        # collector, perhaps in a thread that holds
+            raise                       # the lock: no lock here.  Still in line, it
+                                        # is passed over (_hand); handed something
+                                        # already, it is dropped with it
         except BaseException:           # cancelled, timed out
             with self._lock:
                 self._give_up(waiter, line)
@@ -310,8 +321,11 @@ class UniversalQueue(Generic[T]):
     def _hand(waiter, item):
         """Give ``waiter`` its item (or slot, or leave to go) and wake it.
         False if it is a task whose kernel was closed while it waited
-        (``close()`` does not end tasks): it will never run, so it must not
-        be handed anything -- the item would be lost, the slot held for ever."""
+        (``close()`` does not end tasks), or whose coroutine was closed: it
+        will never run, so it must not be handed anything -- the item would
+        be lost, the slot held for ever."""
+        if waiter.closed:
+            return False
         waiter.item = item
         waiter.handed = True
         kernel = waiter.kernel
