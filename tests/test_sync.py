@@ -1281,6 +1281,58 @@ def test_queue_item_left_by_a_getter_cancelled_after_a_shutdown(immediate):
     assert run(main(), clock=trampoline.VirtualClock()) == ([] if immediate else ["x"])
 
 
+def test_bounded_queue_never_holds_more_than_maxsize_when_a_woken_getter_is_cancelled():
+    """Queue(1): an item handed to a parked getter keeps its slot until the
+    getter has it (asyncio keeps it in the queue until then), so a putter
+    that comes meanwhile waits.  The getter cancelled before it runs puts
+    the item back first in line -- the queue held it and the newcomer's
+    item at once, two in a Queue(1).  No task ever sees more than maxsize;
+    nothing lost or doubled; order kept: a, then b."""
+    sizes = []
+
+    def watch(q):                       # looks between every other task's steps
+        while True:
+            sizes.append(q.qsize())
+            yield sleep(0)
+
+    def main():
+        q = Queue(1)
+        watcher = yield spawn(watch(q))
+        getter = yield spawn(q.get())
+        yield parked(getter)
+        q.put_nowait("a")               # handed to the getter, which has not run
+        assert q.full() and q.qsize() == 0
+        with pytest.raises(QueueFull):  # "a" keeps its slot (it went in, and
+            q.put_nowait("b")           # the queue held two below)
+        putter = yield spawn(q.put("b"))    # waits its turn
+        yield cancel(getter)            # before it has run: "a" goes back, first
+        assert getter.cancelled         # in line
+        sizes.append(q.qsize())
+        assert q.qsize() <= 1 and q.full()
+        got = [(yield q.get()), (yield q.get())]
+        yield join(putter)
+        yield cancel(watcher)
+        return got, q.qsize(), q.full()
+
+    assert run(main()) == (["a", "b"], 0, False)
+    assert max(sizes) <= 1, sizes
+
+
+def test_queue_slot_of_a_handed_item_is_free_once_its_getter_has_it():
+    """The slot an item handed to a getter keeps is freed when the getter
+    has run: a putter waiting for it is let in then."""
+    def main():
+        q = Queue(1)
+        getter = yield spawn(q.get())
+        yield parked(getter)
+        q.put_nowait("a")               # handed to the getter, which has not run
+        yield q.put("b")                # waits until the getter has "a"
+        assert getter.state == "done"
+        return (yield join(getter)), q.get_nowait(), q.full()
+
+    assert run(main()) == ("a", "b", False)
+
+
 def test_queue_get_timeout_then_item_goes_to_the_next_getter():
     def main():
         q = Queue()

@@ -515,8 +515,11 @@ class Queue(Generic[T]):
     An item put while getters wait is handed straight to the first of them;
     room freed while putters wait is reserved for the first of them.  So
     getters and putters are served in order, and a newcomer never jumps the
-    line.  ``task_done()`` and ``join()`` work as in ``queue.Queue``;
-    ``shutdown()`` as in asyncio 3.13.
+    line.  An item handed to a getter keeps its slot until the getter has
+    it (as asyncio's stays in the queue until then): a getter cancelled
+    before it runs puts it back first in line, and the queue never holds
+    more than ``maxsize``.  ``task_done()`` and ``join()`` work as in
+    ``queue.Queue``; ``shutdown()`` as in asyncio 3.13.
     """
 
     def __init__(self, maxsize: int = 0) -> None:
@@ -529,6 +532,7 @@ class Queue(Generic[T]):
         self._getters = WaitQueue(on_unclaimed=self._item_unclaimed)
         self._putters = WaitQueue(on_unclaimed=self._slot_unclaimed)
         self._reserved = 0              # free slots promised to woken putters
+        self._handed = 0                # items handed to woken getters, not yet taken
         self._unfinished = 0
         self._all_done = WaitQueue()    # tasks in join()
         self._shut_down = False
@@ -550,6 +554,7 @@ class Queue(Generic[T]):
     def _item_unclaimed(self, item):
         if item is _SHUT_DOWN:
             return
+        self._handed -= 1               # (its slot: the item's again, or free)
         if self._dropping:              # dropped, as what was left at the shutdown
             self._dropped()
             if self._unfinished == 0:
@@ -574,8 +579,9 @@ class Queue(Generic[T]):
         return not self._items
 
     def full(self) -> bool:
-        """True if ``put`` would wait now."""
-        return 0 < self.maxsize <= len(self._items) + self._reserved
+        """True if ``put`` would wait now (an item handed to a getter that
+        has not run yet, or room promised to a waiting putter, takes a slot)."""
+        return 0 < self.maxsize <= len(self._items) + self._reserved + self._handed
 
     async def put(self, item: T) -> None:
         """``yield q.put(item)``: add ``item``, waiting while the queue is
@@ -602,7 +608,9 @@ class Queue(Generic[T]):
 
     def _store(self, item):
         self._unfinished += 1
-        if not self._getters.wake(1, item):     # handed to a waiting getter, or kept
+        if self._getters.wake(1, item):         # handed to a waiting getter, or kept
+            self._handed += 1
+        else:
             self._put(item)
 
     async def get(self) -> T:
@@ -613,6 +621,8 @@ class Queue(Generic[T]):
         item = await park(self._getters)        # put() hands us the item
         if item is _SHUT_DOWN:
             raise QueueShutDown("%r was shut down while get() waited" % self)
+        self._handed -= 1                       # taken: its slot is free
+        self._admit_putters()
         return item
 
     def get_nowait(self) -> T:
