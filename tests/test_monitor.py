@@ -5,6 +5,7 @@ import gc
 import io
 import logging
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from trampoline import (Kernel, TaskError, cancel, connect, join, read, read_wai
                         spawn, write)
 from trampoline import monitor
 from trampoline.kernel import WaitQueue
+from trampoline.diagnostics import PYTHON
 from trampoline.monitor import MAX_LINE, PROMPT, _duration, parse_address
 from trampoline.traps import current_kernel, park
 
@@ -280,6 +282,18 @@ def test_one_kernel_runs_twice_with_its_monitor():
     assert first and second
 
 
+def test_its_log_line_says_the_command_to_connect_with_this_interpreter(caplog):
+    """Under PyPy the hint says pypy3: python3 may not have trampoline."""
+    caplog.set_level(logging.INFO, logger="trampoline")
+
+    def main():
+        return (yield current_kernel()).monitor.address
+
+    host, port = run(main(), monitor=ANYWHERE)
+    command = "pypy3" if platform.python_implementation() == "PyPy" else "python3"
+    assert "%s -m trampoline.monitor %s:%d" % (command, host, port) in caplog.text
+
+
 def test_the_environment_turns_it_on(monkeypatch):
     monkeypatch.setenv("TRAMPOLINE_MONITOR", "127.0.0.1:0")
 
@@ -375,9 +389,9 @@ def test_a_bad_address_names_the_setting_it_came_from(monkeypatch, capsys):
 
     assert monitor.main(["localhost:http"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("python3 -m trampoline.monitor: 'localhost:http' is not a "
+    assert err.startswith(PYTHON + " -m trampoline.monitor: 'localhost:http' is not a "
                           "monitor address (the port 'http' is not a number)")
-    assert "\nusage: python3 -m trampoline.monitor [host:port]" in err
+    assert "\nusage: %s -m trampoline.monitor [host:port]" % PYTHON in err
 
 
 def test_a_question_pending_when_the_kernel_stops_gets_an_answer():

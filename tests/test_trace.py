@@ -16,6 +16,7 @@ import trampoline
 from trampoline import (Kernel, cancel, connect, current, join, read, run, sleep, spawn,
                         write, write_wait)
 from trampoline import trace
+from trampoline.diagnostics import PYTHON
 from trampoline.kernel import WaitQueue
 from trampoline.trace import TextTrace, Timeline, describe_trap, describe_wait
 from trampoline.traps import accept, park, read_wait, recvfrom, sendto
@@ -810,7 +811,7 @@ def test_cli_traces_each_forked_process_on_its_own(tmp_path):
         rows = [line for line in chart.splitlines()[:4] if "|" in line]
         assert [row.split("|")[0].strip() for row in rows] == ["task 1 main",
                                                                "task 2 worker %d" % n]
-    note = ("python3 -m trampoline.trace: the script forked 2 processes: each traced its "
+    note = (PYTHON + " -m trampoline.trace: the script forked 2 processes: each traced its "
             "own trampoline.run() calls (its chart was drawn above as each run of its "
             "ended; its timeline is in %s).  This process's (pid %d) alone: the chart "
             "below, %s." % (str(tmp_path / "out.<pid>.json"), parent, out_json))
@@ -918,7 +919,7 @@ def test_cli_says_so_when_the_script_never_calls_run(options):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("apples 3\n")
     assert done.stderr == (
-        "python3 -m trampoline.trace: nothing was traced: the script never called "
+        PYTHON + " -m trampoline.trace: nothing was traced: the script never called "
         "trampoline.run() (a Kernel it makes itself has only the instruments it is given: "
         "Kernel(instruments=[TextTrace()]); the tutorial's step files build kernels of "
         "their own, without trampoline)\n")
@@ -939,7 +940,7 @@ def test_cli_without_a_script_says_the_script_is_missing_and_no_more(argv):
     done = subprocess.run([sys.executable, "-m", "trampoline.trace"] + argv,
                           env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
-    assert done.stderr.endswith("python3 -m trampoline.trace: error: the script to run is "
+    assert done.stderr.endswith(PYTHON + " -m trampoline.trace: error: the script to run is "
                                 "missing\n")
     assert "args" not in done.stderr.splitlines()[-1]
     assert "script [args ...]" in done.stderr       # the usage line

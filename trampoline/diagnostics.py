@@ -14,12 +14,17 @@ kernel, never blocks, and changes nothing but a traceback's links.
 
 import linecache
 import os
+import sys
 from types import GeneratorType
 
 from .errors import TaskError
 from .traps import Trap, _describe
 
-__all__ = ["KERNEL_FRAMES"]
+__all__ = ["KERNEL_FRAMES", "PYTHON"]
+
+#: The interpreter's command, as the messages that say what to type name it:
+#: ``pypy3`` under PyPy (where ``python3`` may not have trampoline at all).
+PYTHON = "pypy3" if sys.implementation.name == "pypy" else "python3"
 
 
 def _task_error(task):

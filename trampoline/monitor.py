@@ -42,6 +42,7 @@ import threading
 import time
 
 from .debug import format_frames
+from .diagnostics import PYTHON
 from .errors import Cancelled
 from .trace import describe_trap, describe_wait
 
@@ -229,8 +230,8 @@ class Monitor:
         self.address = self._listener.getsockname()[:2]
         self._stopped = False
         self._stop_recv, self._stop_send = socket.socketpair()
-        log.info("trampoline monitor on %s:%d: python3 -m trampoline.monitor %s:%d",
-                 *(self.address + self.address))
+        log.info("trampoline monitor on %s:%d: %s -m trampoline.monitor %s:%d",
+                 *(self.address + (PYTHON,) + self.address))
         self._server = threading.Thread(target=self._serve, name="trampoline monitor",
                                         daemon=True)
         self._server.start()
@@ -530,8 +531,8 @@ def _duration(seconds):
 
 # =================================================== the client
 
-USAGE = "usage: python3 -m trampoline.monitor [host:port]   (default %s:%d)" % (
-    DEFAULT_HOST, DEFAULT_PORT)
+USAGE = "usage: %s -m trampoline.monitor [host:port]   (default %s:%d)" % (
+    PYTHON, DEFAULT_HOST, DEFAULT_PORT)
 
 
 def main(argv=None):
@@ -544,7 +545,7 @@ def main(argv=None):
     try:
         address = parse_address(argv[0] if argv else True)
     except ValueError as error:
-        print("python3 -m trampoline.monitor: %s\n%s" % (error, USAGE), file=sys.stderr)
+        print("%s -m trampoline.monitor: %s\n%s" % (PYTHON, error, USAGE), file=sys.stderr)
         return 2
     try:
         return _client(address)

@@ -45,6 +45,7 @@ import sys
 import time
 import traceback
 
+from .diagnostics import PYTHON
 from .hostloop import running_kernel
 from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
                     sendto, sleep, write, write_wait)
@@ -608,7 +609,7 @@ class _CommandTimeline(Timeline):
                 log.error("Timeline: cannot draw the chart of process %d: %s", pid, error)
 
 
-_PROG = "python3 -m trampoline.trace"
+_PROG = PYTHON + " -m trampoline.trace"
 
 #: Instruments that ``python3 -m trampoline.trace`` asks every run() to use.
 _cli_instruments = None
