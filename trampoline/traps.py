@@ -204,9 +204,10 @@ def _bad_size(trap_name, nbytes):
 class write(Trap):
     """``yield write(fileobj, data)``
 
-    Write all of ``data`` (``bytes``, ``bytearray`` or ``memoryview``),
-    waiting whenever the descriptor's buffer is full.  Returns ``None`` once
-    everything is written.
+    Write all of ``data`` (``bytes``, ``bytearray``, ``memoryview``, or
+    any other bytes-like object: an ``array.array``, an ``mmap``... as
+    ``socket.send`` takes), waiting whenever the descriptor's buffer is
+    full.  Returns ``None`` once everything is written.
 
     If the task is cancelled midway, the ``Cancelled`` (or other) exception
     raised carries ``bytes_written``: how much of ``data`` went out.  Raises
@@ -238,18 +239,29 @@ class write(Trap):
         return len(self.data)
 
 
-def _check_data(data):
-    """``data`` as ``write`` sends it -- a memoryview counted in bytes -- or
-    a TypeError saying what it is."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
+def _check_data(data, trap_name="write"):
+    """``data`` as ``write`` and ``sendto`` send it -- bytes, a bytearray,
+    or a memoryview counted in bytes -- or a TypeError saying what it is.
+    Any object with the buffer protocol is taken (an ``array.array``, a
+    ``ctypes`` array, an ``mmap``: what ``socket.send`` takes), as a flat
+    view of its bytes; one that is not contiguous is copied."""
+    if type(data) is bytes or type(data) is bytearray:
+        return data
+    try:
+        view = data if type(data) is memoryview else memoryview(data)
+    except TypeError:
         raise TypeError(
-            "write() needs bytes, bytearray or memoryview, got %s%s" % (
-                _describe(data), "; encode it first" if isinstance(data, str) else ""))
-    if type(data) is memoryview and (data.itemsize != 1 or data.ndim != 1):
-        data = data.cast("B")           # count bytes, not items
+            "%s() needs bytes, a bytearray, a memoryview or another bytes-like object, "
+            "got %s%s" % (
+                trap_name, _describe(data),
+                "; encode it first" if isinstance(data, str) else "")) from None
+    if not view.c_contiguous:
+        return view.tobytes()           # (send() takes only a contiguous buffer)
+    if view.itemsize != 1 or view.ndim != 1:
+        view = view.cast("B")           # count bytes, not items
         if _PYPY:                       # pragma: no cover - PyPy reads a cast view's
-            data = data.tobytes()       # slices item by item (8 s for 4 MiB); one copy
-    return data
+            view = view.tobytes()       # slices item by item (8 s for 4 MiB); one copy
+    return view
 
 
 class accept(Trap):
@@ -512,9 +524,8 @@ class sendto(Trap):
     _shown = ("fd", "address")
 
     def __init__(self, sock: Any, data: bytes, address: Any) -> None:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError("sendto() needs bytes, bytearray or memoryview, got %s"
-                            % _describe(data))
+        if type(data) is not bytes:
+            data = _check_data(data, "sendto")
         self.fd = _fileno(sock, "sendto")
         if not hasattr(sock, "sendto"):
             raise TypeError("sendto() needs a socket, got %s" % _describe(sock))
