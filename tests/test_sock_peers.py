@@ -9,7 +9,11 @@ trampoline differs on purpose, the trap's docstring says so; these tests
 pin what it does instead:
 
 * any bytes-like payload is sent, as ``socket.send`` takes it (curio sends
-  an ``array('i')`` of a million ints).
+  an ``array('i')`` of a million ints);
+* a host *name* in ``connect`` or ``sendto`` is refused, in the task, with
+  a ``ValueError`` saying to resolve it first -- asyncio and trio resolve
+  it in a worker thread; the kernel would have looked it up inline,
+  blocking every task while DNS answered.
 
 Tasks synchronise through joins and data, never sleeps.
 """
@@ -22,7 +26,7 @@ import socket
 
 import pytest
 
-from trampoline import join, read, recvfrom, sendto, spawn, write
+from trampoline import connect, join, read, recvfrom, sendto, spawn, write
 
 import net_helpers
 
@@ -57,6 +61,13 @@ def udp_pair():
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))
     return receiver, socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+
+def listener():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    return sock
 
 
 # ====================================================== bytes-like payloads
@@ -137,3 +148,55 @@ def test_sendto_of_a_str_says_to_encode_it_in_the_task(run):
         kind, error = run(outcome(lambda: sendto(sender, "text", receiver.getsockname())))
     assert kind == "raised" and type(error) is TypeError
     assert "sendto() needs bytes" in str(error) and "encode it first" in str(error)
+
+
+# ============================================== host names are not looked up
+
+def test_connect_to_a_host_name_is_refused_in_the_task_and_the_socket_still_connects(run):
+    """connect(sock, ("localhost", port)) raises ValueError naming the name
+    and saying how to resolve it -- the kernel used to look it up inline,
+    every task waiting on DNS.  The socket is untouched: it connects to the
+    numeric address next."""
+    server = listener()
+    port = server.getsockname()[1]
+    sock = socket.socket()
+
+    def main():
+        refused = yield outcome(lambda: connect(sock, ("localhost", port)))
+        yield connect(sock, ("127.0.0.1", port))
+        return refused, sock.getpeername()
+
+    with server, sock:
+        (kind, error), peer = run(main())
+    assert kind == "raised" and type(error) is ValueError
+    assert "'localhost' is a host name" in str(error)
+    assert "getaddrinfo" in str(error)
+    assert peer == ("127.0.0.1", port)
+    if socket.has_ipv6:         # a scoped address is numeric (getaddrinfo, numeric only, says so)
+        with socket.socket(socket.AF_INET6) as sock:
+            assert connect(sock, ("fe80::1%lo", 80, 0, 0)).address[0] == "fe80::1%lo"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", b"127.0.0.1", "127.1", ""], ids=repr)
+def test_sendto_refuses_a_host_name_and_takes_every_numeric_spelling(run, host):
+    """sendto(sock, data, ("localhost", port)): ValueError in the task,
+    nothing sent (it was looked up inline, per datagram).  Numeric hosts
+    pass in every spelling Python takes -- str or bytes, the short form
+    inet_aton reads, "" (the wildcard: here, this machine) -- and a host
+    that is no string at all is left to the call, which says what is
+    wrong with it."""
+    receiver, sender = udp_pair()
+    port = receiver.getsockname()[1]
+
+    def main():
+        by_name = yield outcome(lambda: sendto(sender, b"by name", ("localhost", port)))
+        malformed = yield outcome(lambda: sendto(sender, b"x", (None, port)))
+        yield sendto(sender, b"by number", (host, port))
+        return by_name, malformed, (yield recvfrom(receiver, 100))[0]
+
+    with receiver, sender:
+        (kind, error), (_, malformed), first = run(main())
+    assert kind == "raised" and type(error) is ValueError
+    assert "'localhost' is a host name" in str(error)
+    assert type(malformed) is TypeError
+    assert first == b"by number"

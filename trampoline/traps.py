@@ -20,6 +20,7 @@ kernel, touch a socket, or block.
 
 import errno
 import io
+import socket
 import sys
 import weakref
 from types import CoroutineType, GeneratorType
@@ -290,8 +291,10 @@ class connect(Trap):
     Connect ``sock`` (made non-blocking) to ``address`` and return ``None``
     once connected.  Raises the connection's ``OSError``
     (``ConnectionRefusedError``, ``TimeoutError``...).  Blocks while the
-    connection is in progress.  ``address`` must be numeric: resolve names
-    first, so the kernel never blocks on DNS.
+    connection is in progress.  ``address`` must be numeric: a host name
+    raises ``ValueError`` (looking it up would block every task; asyncio
+    and trio resolve it for you) -- resolve it first with ``yield
+    getaddrinfo(...)``, or use ``open_connection``.
     """
 
     __slots__ = ("fileobj", "fd", "address", "waited")
@@ -301,9 +304,42 @@ class connect(Trap):
         self.fd = _fileno(sock, "connect")
         if not hasattr(sock, "connect_ex"):
             raise TypeError("connect() needs a socket, got %s" % _describe(sock))
+        _check_numeric(sock, address, "connect")
         self.fileobj = sock
         self.address = address
         self.waited = False
+
+
+def _check_numeric(sock, address, trap_name):
+    """Refuse an IP address whose host is a name: ``sock.connect`` or
+    ``sendto`` would look it up right there, blocking every task while DNS
+    answers (or does not).  A numeric host costs one ``inet_pton``."""
+    if type(address) is not tuple or not address:
+        return                      # (a Unix path; a bad address: the call says so)
+    host = address[0]
+    if getattr(sock, "family", None) not in _IP_FAMILIES or not isinstance(host, (str, bytes)):
+        return
+    if type(host) is bytes:
+        host = host.decode("ascii", "replace")
+    for family in _IP_FAMILIES:
+        try:
+            socket.inet_pton(family, host)
+            return
+        except (OSError, ValueError):
+            pass
+    if host in ("", "<broadcast>"):     # (Python's own: the wildcard, the broadcast address)
+        return
+    try:                            # "fe80::1%eth0", "127.1": numeric too
+        socket.getaddrinfo(host, None, 0, 0, 0, socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError):
+        raise ValueError(
+            "%s(): %r is a host name, not a numeric address, in %r: the kernel does not "
+            "look names up (that would block every task); resolve it first -- yield "
+            "getaddrinfo(host, port) looks it up in a worker thread" % (
+                trap_name, address[0], address)) from None
+
+
+_IP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
 class read_wait(Trap):
@@ -517,7 +553,9 @@ class sendto(Trap):
 
     Send one datagram to ``address``, waiting while the socket's buffer is
     full; returns the number of bytes sent.  Raises ``TypeError`` for a
-    payload that is not bytes-like, the ``OSError`` of the send otherwise.
+    payload that is not bytes-like, ``ValueError`` for a host name in
+    ``address`` (resolve it first, as for ``connect``), the ``OSError`` of
+    the send otherwise.
     """
 
     __slots__ = ("fileobj", "fd", "data", "address", "waited")
@@ -529,6 +567,7 @@ class sendto(Trap):
         self.fd = _fileno(sock, "sendto")
         if not hasattr(sock, "sendto"):
             raise TypeError("sendto() needs a socket, got %s" % _describe(sock))
+        _check_numeric(sock, address, "sendto")
         self.fileobj = sock
         self.data = data
         self.address = address
