@@ -13,13 +13,17 @@ pin what it does instead:
 * a host *name* in ``connect`` or ``sendto`` is refused, in the task, with
   a ``ValueError`` saying to resolve it first -- asyncio and trio resolve
   it in a worker thread; the kernel would have looked it up inline,
-  blocking every task while DNS answered.
+  blocking every task while DNS answered;
+* a Unix ``connect`` to a listener whose backlog is full raises, naming
+  the path -- it used to return as if connected (so do asyncio's and
+  trio's), and the socket's first write said ``ENOTCONN``.
 
 Tasks synchronise through joins and data, never sleeps.
 """
 
 import array
 import ctypes
+import errno
 import mmap
 import os
 import socket
@@ -200,3 +204,45 @@ def test_sendto_refuses_a_host_name_and_takes_every_numeric_spelling(run, host):
     assert "'localhost' is a host name" in str(error)
     assert type(malformed) is TypeError
     assert first == b"by number"
+
+
+# ================================================ connect: what it leaves
+
+def test_a_unix_connect_to_a_full_backlog_raises_naming_the_path(run, tmp_path):
+    """A listener that never accepts, backlog 1: the connects that find the
+    backlog full raise BlockingIOError naming the path and the reason.
+    Every connect that returned left its socket connected -- one used to
+    return as if connected, and its socket's first write said ENOTCONN."""
+    path = str(tmp_path / "full")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(1)
+    clients = [socket.socket(socket.AF_UNIX) for _ in range(8)]
+
+    def main():
+        results = []
+        for sock in clients:
+            kind, error = yield outcome(lambda: connect(sock, path))
+            if kind == "raised":
+                results.append(error)
+                continue
+            try:
+                sock.getpeername()
+            except OSError as exc:
+                results.append(("returned, but not connected", exc))
+            else:
+                results.append("connected")
+        return results
+
+    try:
+        results = run(main())
+    finally:
+        for sock in clients + [server]:
+            sock.close()
+    assert results[0] == "connected"
+    refused = [result for result in results if result != "connected"]
+    assert refused, "the backlog never filled: %r" % results
+    for error in refused:
+        assert isinstance(error, BlockingIOError), error
+        assert error.errno == errno.EAGAIN
+        assert path in str(error) and "backlog is full" in str(error)

@@ -520,7 +520,8 @@ class DescriptorWaiting:
                 trap.waited = True
                 return self._wait_writable(task, trap)
         if err:
-            raise OSError(err, "%s (connecting to %r)" % (os.strerror(err), trap.address))
+            why = _AGAIN.get(sock.family, "") if err == errno.EAGAIN else ""
+            raise OSError(err, "%s (connecting to %r)%s" % (os.strerror(err), trap.address, why))
         return None
 
     def _trap_read_wait(self, task, trap):
@@ -575,7 +576,15 @@ class DescriptorWaiting:
 
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
-_IN_PROGRESS = (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY)
+# A connection under way.  Not EAGAIN: from a Unix socket's connect() it
+# means the listener's backlog is full -- nothing is under way, and the
+# socket turns writable unconnected (asyncio and trio wait and call that
+# connected; so did we).  Over IP, that no local port is free.  (Windows
+# says WSAEWOULDBLOCK, not EAGAIN, for a connection under way.)
+_IN_PROGRESS = (errno.EINPROGRESS, errno.EALREADY) + (
+    (errno.EWOULDBLOCK,) if errno.EWOULDBLOCK != errno.EAGAIN else ())
+_AGAIN = {family: ": no local port is free" for family in _TCP_FAMILIES}
+_AGAIN[getattr(socket, "AF_UNIX", None)] = ": the listener's backlog is full; try again later"
 
 
 def _own(task, fd):

@@ -1354,7 +1354,8 @@ def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
 
     Connect to the Unix socket at ``path`` and return a ``Stream``.  Raises
     ``FileNotFoundError`` if nothing is there, ``ConnectionRefusedError``
-    if nobody listens.  ``ssl`` as for ``open_connection``; a context that
+    if nobody listens, ``BlockingIOError`` if the listener's backlog is
+    full (it does not wait for room).  ``ssl`` as for ``open_connection``; a context that
     checks host names needs ``server_hostname``.
     """
     context = _client_context(ssl, server_hostname)

@@ -290,8 +290,10 @@ class connect(Trap):
 
     Connect ``sock`` (made non-blocking) to ``address`` and return ``None``
     once connected.  Raises the connection's ``OSError``
-    (``ConnectionRefusedError``, ``TimeoutError``...).  Blocks while the
-    connection is in progress.  ``address`` must be numeric: a host name
+    (``ConnectionRefusedError``, ``TimeoutError``...; ``BlockingIOError``
+    naming the path when a Unix listener's backlog is full -- asyncio and
+    trio return as if connected then).  Blocks while the connection is in
+    progress.  ``address`` must be numeric: a host name
     raises ``ValueError`` (looking it up would block every task; asyncio
     and trio resolve it for you) -- resolve it first with ``yield
     getaddrinfo(...)``, or use ``open_connection``.
