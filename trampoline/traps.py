@@ -297,6 +297,12 @@ class connect(Trap):
     raises ``ValueError`` (looking it up would block every task; asyncio
     and trio resolve it for you) -- resolve it first with ``yield
     getaddrinfo(...)``, or use ``open_connection``.
+
+    A connect cancelled (or timed out) midway goes on in the system: close
+    the socket then, and connect a new one.  A second ``connect`` of the
+    same socket waits for that first attempt and reports its outcome as its
+    own -- connected to the first address, maybe.  (trio closes the socket
+    for you; asyncio behaves as trampoline does.)
     """
 
     __slots__ = ("fileobj", "fd", "address", "waited")
