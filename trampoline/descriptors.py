@@ -41,6 +41,7 @@ import os
 import select
 import socket
 import time
+from typing import Any, Dict
 
 from .errors import ResourceBusy
 from .traps import PARKED, read, write
@@ -583,7 +584,7 @@ _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 # says WSAEWOULDBLOCK, not EAGAIN, for a connection under way.)
 _IN_PROGRESS = (errno.EINPROGRESS, errno.EALREADY) + (
     (errno.EWOULDBLOCK,) if errno.EWOULDBLOCK != errno.EAGAIN else ())
-_AGAIN = {family: ": no local port is free" for family in _TCP_FAMILIES}
+_AGAIN: Dict[Any, str] = {family: ": no local port is free" for family in _TCP_FAMILIES}
 _AGAIN[getattr(socket, "AF_UNIX", None)] = ": the listener's backlog is full; try again later"
 
 
