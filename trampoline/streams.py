@@ -43,11 +43,14 @@ only), or lose, duplicate or reorder a byte between calls.
 """
 
 import errno
+import fcntl
 import logging
 import os
+import select
 import socket
 import ssl as ssl_module
 import sys
+import termios
 import time
 from types import CoroutineType, GeneratorType, coroutine
 from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optional, Tuple,
@@ -207,7 +210,10 @@ class Stream:
     it must -- a key update under a full send buffer -- while another task
     is waiting to write, it too gets ``ResourceBusy``.)  Reading lines
     until the end: ``yield stream.each_line(func)``, or ``async for line in
-    stream`` in an ``async def``.
+    stream`` in an ``async def``.  ``stream.at_eof()`` (no ``yield``) is
+    True once the peer's end has come and every byte before it was read,
+    whichever read met it -- even a ``read(n)`` that was the kernel's
+    trap itself (see ``at_eof``).
     """
 
     #: The PROXY protocol header this connection came with (a server's
@@ -232,6 +238,9 @@ class Stream:
     # write_eof() has run: a write is refused, before the socket (whose
     # own "[Errno 32] Broken pipe" would not say why).
     _eof_written = False
+    # The socket's error (a reset...) that at_eof's look at the socket took
+    # from it: the next receive raises it (see at_eof).
+    _failure = None                 # type: Optional[OSError]
 
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
@@ -278,14 +287,77 @@ class Stream:
 
     # ---------------------------------------------------------- reading
 
+    def at_eof(self) -> bool:
+        """``stream.at_eof()``: True when the buffer is empty and the peer's
+        end of the stream has been received -- a read now returns ``b""``
+        at once (asyncio's ``StreamReader.at_eof``).  A plain method: no
+        ``yield``; it never waits.  ``while not stream.at_eof(): data =
+        yield stream.read(65536)`` ends, each byte read once.
+
+        The stream records the end whenever one of its reads meets it.
+        But ``read(n)`` may hand out the kernel's ``read`` trap itself
+        (see ``read``), whose ``b""`` the stream never sees; and the end
+        may have come right behind the last bytes a read took.  So, with
+        the buffer empty and no end recorded, ``at_eof`` looks: at the
+        socket, taking nothing from it (``MSG_PEEK``; a ``PipeStream``'s
+        pipe: ``poll`` and ``FIONREAD``) -- the end counts only if no bytes
+        a cancelled read received wait in the kernel (see the ``read``
+        trap) -- or, over TLS, with one receive that does not wait, into
+        the buffer (while no other task's read is under way).
+        ``False`` while bytes may still come, and if the connection failed
+        (a reset): the next read raises that error.
+        """
+        if self._buffer:
+            return False
+        if self._eof:
+            return True
+        sock = self.sock                # type: Any  # (an SSLSocket when _tls)
+        if sock.fileno() < 0 or self._failure is not None:
+            return False
+        try:
+            if self._tls:
+                if self._reading:       # (its receive must take what comes first)
+                    return False
+                data = _tls_try_receive(sock)
+                if data:
+                    self._buffered().extend(data)
+                    return False
+            else:
+                kernel = running_kernel()
+                if kernel is not None and kernel.holds_input(sock):
+                    return False
+                if isinstance(sock, socket.socket):
+                    data = sock.recv(1, _PEEK)
+                elif not _pipe_at_end(sock.fileno()):   # (a PipeStream's pipe)
+                    return False
+                else:
+                    data = b""
+        except (BlockingIOError, InterruptedError):
+            return False                # nothing there yet
+        except OSError as exc:
+            # Looking took the socket's error with it (Linux reports a reset
+            # once, then reads the end): keep it for the next receive, off
+            # the direct path, which would read that end.
+            self._failure = exc
+            self._direct = False
+            return False
+        if data is None or data:
+            return False
+        self._eof = True
+        return True
+
     def _receive(self, method):
         """What ``method`` yields to receive the next chunk: the ``read``
         trap, or for TLS the try-and-wait loop."""
-        if not self._direct:            # TLS, new (see _HandOver), half-closed or closed
-            if self._new_in is not None:
+        if not self._direct:            # TLS, new (see _HandOver), half-closed, closed,
+            if self._new_in is not None:    # or with an error at_eof took
                 self._asking()
             if self.sock.fileno() < 0:
                 raise self._closed_error(method)
+            failure = self._failure
+            if failure is not None:
+                self._failure = None    # (once, as the socket says it: then the end)
+                raise failure
             if self._tls:
                 return _tls_receive(self.sock)
         return traps.read(self.sock, CHUNK)
@@ -320,7 +392,8 @@ class Stream:
         if handover is None:
             return                      # (the drain's sweep said so already)
         self._new_in = None
-        self._direct = not (self._tls or self._eof_written or self.closed)
+        self._direct = not (self._tls or self._eof_written or self.closed
+                            or self._failure is not None)
         if handover.draining:
             _stop_reading(self.sock)
 
@@ -348,7 +421,8 @@ class Stream:
         if n >= DIRECT_READ and not self._buffer and not self._eof and not self._reading:
             if self._direct:
                 return traps.read(self.sock, n if n < CHUNK else CHUNK)
-            if not self._tls and self.sock.fileno() >= 0:  # new (see _HandOver), half-closed
+            if not self._tls and self.sock.fileno() >= 0 and self._failure is None:
+                # (new, see _HandOver; half-closed)
                 if self._new_in is not None:
                     self._asking()
                 return traps.read(self.sock, n if n < CHUNK else CHUNK)
@@ -926,6 +1000,24 @@ def _tls_receive(sock):
             yield traps.write_wait(sock)
         except ssl_module.SSLEOFError:
             break
+    return _tls_end(sock)
+
+
+def _tls_try_receive(sock):
+    """``_tls_receive`` without waiting (``at_eof``): the bytes, ``b""`` at
+    the end, or ``None`` if OpenSSL must wait for the socket first."""
+    try:
+        return sock.recv(CHUNK)
+    except (ssl_module.SSLWantReadError, ssl_module.SSLWantWriteError):
+        return None
+    except ssl_module.SSLEOFError:
+        return _tls_end(sock)
+
+
+def _tls_end(sock):
+    """OpenSSL met the end of the TCP connection under the TLS socket
+    ``sock`` without the peer's close_notify: ``b""``, the end of the
+    stream -- or ``ConnectionResetError`` if the connection was reset."""
     # OpenSSL says EOF for both (Python loses the errno of a reset), and
     # the socket's error is gone with it.  But a reset TCP socket refuses
     # to send, even nothing; one whose peer sent its FIN does not.  (A Unix
@@ -940,7 +1032,20 @@ def _tls_receive(sock):
     return b""
 
 
+def _pipe_at_end(fd):
+    """Is the pipe ``fd`` at its end -- readable, with nothing in it?  Looked
+    at without reading: ``poll`` and ``FIONREAD``."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    if not poller.poll(0):
+        return False
+    waiting = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    return int.from_bytes(waiting, sys.byteorder, signed=True) == 0
+
+
 _NO_SIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
+# at_eof's look at a socket: take nothing, never wait.
+_PEEK = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 
 # The errors of a connection that Stream._failed names the peer in: these
 # exact classes (their constructor is OSError's).
