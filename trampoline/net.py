@@ -81,7 +81,7 @@ def listen(address: Any, *, backlog: int = 1024,
         address = os.fspath(address)
     elif isinstance(address, tuple) and len(address) in (2, 4):
         check_port(address[1], "listen()")
-        if address[0] is None:          # every IPv4 interface, as tcp_server's None
+        if address[0] is None:          # every IPv4 interface (one socket: one family)
             address = ("",) + address[1:]
         elif not isinstance(address[0], (str, bytes, bytearray)):
             raise TypeError("listen(): the host must be a str, got %r" % (address[0],))
@@ -90,12 +90,21 @@ def listen(address: Any, *, backlog: int = 1024,
         raise TypeError("listen() needs (host, port) or a Unix socket path, got %r" % (address,))
     if type(backlog) is not int or backlog < 0:
         raise ValueError("listen(): backlog must be an int >= 0, got %r" % (backlog,))
+    return _listening(family, address, backlog, reuse_port)
+
+
+def _listening(family, address, backlog, reuse_port, v6only=False):
+    """``listen()`` once its arguments are checked; ``v6only`` sets
+    ``IPV6_V6ONLY`` on an IPv6 socket, so that an IPv4 one can have the same
+    port (``tcp_server`` on several addresses)."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         if family != socket.AF_UNIX:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         else:
             _remove_stale_socket(address)
+        if v6only and family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         if reuse_port:
             if not hasattr(socket, "SO_REUSEPORT"):   # pragma: no cover - not Linux
                 raise OSError("listen(): SO_REUSEPORT is not supported here")

@@ -198,7 +198,7 @@ def _address(host, port, unix):
         return os.fspath(unix)
     check_port(port, "run_server()")
     if not host:
-        return ("", port)               # every IPv4 interface, as tcp_server
+        return ("", port)               # every IPv4 interface: one socket, shared by the workers
     # Resolved here, blocking: this process runs no kernel to keep going.
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
