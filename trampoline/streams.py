@@ -57,10 +57,10 @@ from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optiona
                     Union, cast)
 
 from . import traps
-from .combinators import disable_cancellation
+from .combinators import disable_cancellation, select as select_first
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
 from .hostloop import running_kernel
-from .net import check_port, listen
+from .net import _listening, check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
 from .timeouts import TaskTimeout, ignore_after, timeout_after
@@ -1483,9 +1483,8 @@ def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], 
     """``yield tcp_server(host, port, handler, *, ssl=None, backlog=1024,
     reuse_port=False, ready=None, proxy_protocol=False)``
 
-    Listen on ``host`` (an address or a name, resolved off the loop; ``""``
-    or ``None``: every IPv4 interface) and ``port`` (0: any free port), and
-    serve forever: each connection gets a task of its own running
+    Listen on ``host`` and ``port`` (0: any free port), and serve forever:
+    each connection gets a task of its own running
     ``handler(stream, address)`` -- a generator function or an ``async
     def`` -- and the stream is closed when it returns.  ``ssl``, an
     ``ssl.SSLContext`` with the server's certificate, makes every
@@ -1497,9 +1496,24 @@ def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], 
     ``IncompleteReadError`` from a peer that hung up in the middle of a
     message: INFO), in one line.
 
+    ``host`` is an address, or a name resolved off the loop; the server
+    listens on every address it resolves to (``"localhost"``: 127.0.0.1
+    and ::1, where both are listed), one accept loop each, as asyncio's
+    ``create_server`` and trio's ``open_tcp_listeners`` do.  ``""`` or
+    ``None`` is every interface, IPv4 and IPv6 (``"0.0.0.0"``: IPv4 only;
+    ``"::"`` alone: IPv6, and IPv4 too where the system maps it).  On
+    several addresses the IPv6 sockets are ``IPV6_V6ONLY`` (so that an
+    IPv4 one may have the same port), all of them have the same port --
+    with port 0, the one the first address got (trio and asyncio give
+    each its own) -- and an address of a family the system lacks (no
+    IPv6) is skipped, with an INFO log line, as long as another one
+    listens.
+
     ``ready`` learns the bound address (``(host, port)``: the real port,
     when 0 was asked) once the server listens: a callback is called with
-    it, a ``Future`` gets it as its result, an ``Event`` is just set.
+    it, a ``Future`` gets it as its result, an ``Event`` is just set.  On
+    several addresses, once it listens on them all: a callback is called
+    with each in turn, a ``Future`` gets the first.
 
     ``proxy_protocol=True``: the server sits behind a balancer that sends
     the PROXY protocol (HAProxy's ``send-proxy`` or ``send-proxy-v2``).
@@ -1512,17 +1526,119 @@ def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], 
 
     Runs until cancelled; then it stops accepting, cancels the connection
     tasks (their cleanup runs; each stream is closed), and closes the
-    listening socket.  Raises the ``OSError`` of ``bind``
-    (``EADDRINUSE`` ...) at the start.
+    listening sockets.  Raises the ``OSError`` of ``bind`` (``EADDRINUSE``
+    ...) at the start, naming the host, the port and the address that
+    failed: ``Address already in use: cannot listen on [::1]:8080
+    (tcp_server('localhost', 8080), which is 127.0.0.1, ::1)``.
     """
     _check_server_args(handler, ssl, ready)
     check_port(port, "tcp_server()")
-    address = (host or "", port)
-    if host:
-        infos = yield getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        address = infos[0][4]
-    listener = listen(address, backlog=backlog, reuse_port=reuse_port)
-    return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
+    if type(backlog) is not int or backlog < 0:
+        raise ValueError("tcp_server(): backlog must be an int >= 0, got %r" % (backlog,))
+    infos = yield getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                              flags=socket.AI_PASSIVE)
+    addresses = []                      # (family, sockaddr), each once, in the resolver's order
+    for family, _, _, _, sockaddr in infos:
+        if (family, sockaddr) not in addresses:
+            addresses.append((family, sockaddr))
+    listeners = _listen_on_all(host, port, addresses, backlog, reuse_port)
+    if len(listeners) == 1:             # (as it always was: one accept loop, this task)
+        return (yield _serve(listeners[0], handler, ssl, ready, proxy_protocol))
+    try:
+        if ready is not None:
+            _report_ready_all(ready, [listener.getsockname() for listener in listeners])
+        # One accept loop per listener, each in a task of its own: if one
+        # fails, select cancels the others (which end their connections)
+        # and raises its error; cancelled, it cancels them all.
+        yield select_first(*[_serve(listener, handler, ssl, None, proxy_protocol)
+                       for listener in listeners])
+    finally:
+        for listener in listeners:      # (those whose loop never ran; twice is harmless)
+            listener.close()
+
+
+#: How many times ``tcp_server`` on several addresses with port 0 tries a
+#: new port, when the one the first address got is taken on another.
+SHARED_PORT_TRIES = 10
+
+# A family this system lacks (no IPv6: the socket, or ::1, cannot be had).
+_NO_SUCH_FAMILY = {errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL}
+
+
+def _listen_on_all(host, port, addresses, backlog, reuse_port):
+    """The listening sockets of ``tcp_server(host, port)`` on every one of
+    ``addresses`` (``(family, sockaddr)``), all on one port: with port 0,
+    the first one's, tried again on a new one (``SHARED_PORT_TRIES``) when
+    another address has it taken.  With several addresses, IPv6 sockets are
+    ``IPV6_V6ONLY`` (an IPv4 one shares the port), and an address of a
+    family the system lacks is skipped, with a log line, if another one
+    listens.  An error names the host, the port, and the address."""
+    several = len(addresses) > 1
+    for _ in range(SHARED_PORT_TRIES):
+        listeners = []
+        skipped = []
+        chosen = port
+        try:
+            for family, sockaddr in addresses:
+                sockaddr = (sockaddr[0], chosen) + tuple(sockaddr[2:])
+                try:
+                    listener = _listening(family, sockaddr, backlog, reuse_port, several)
+                except OSError as exc:
+                    if several and exc.errno in _NO_SUCH_FAMILY:
+                        skipped.append((sockaddr, exc))
+                        continue
+                    if port == 0 and listeners and exc.errno == errno.EADDRINUSE:
+                        break           # the first one's port is taken here: another
+                    raise _listen_error(exc, host, port, sockaddr, addresses) from None
+                listeners.append(listener)
+                chosen = listener.getsockname()[1]
+            else:
+                if not listeners:
+                    raise _listen_error(skipped[-1][1], host, port, skipped[-1][0],
+                                        addresses) from None
+                for lacking, error in skipped:
+                    log.info("tcp_server(%r, %d): not listening on %s: %s", host, port,
+                             _format_address(lacking), error.strerror or error)
+                return listeners
+        except BaseException:
+            for listener in listeners:
+                listener.close()
+            raise
+        for listener in listeners:
+            listener.close()
+    raise _listen_error(OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE)), host, port,
+                        None, addresses, "no port free on every address in %d tries"
+                        % SHARED_PORT_TRIES)
+
+
+def _listen_error(exc, host, port, sockaddr, addresses, why=None):
+    """``exc``, an ``OSError`` of listening on ``sockaddr`` (one of
+    ``addresses``), as ``tcp_server(host, port)`` raises it: the same
+    class and errno, its message naming all three."""
+    where = ", ".join(_format_host(address[0]) for _, address in addresses)
+    message = "%s%s (tcp_server(%r, %d)%s%s)" % (
+        exc.strerror or exc,
+        "" if sockaddr is None or "cannot listen on" in str(exc.strerror)
+        else ": cannot listen on %s" % _format_address(sockaddr),
+        host, port,
+        ": %s" % why if why else "",
+        ", which is %s" % where if host != where else "")
+    return type(exc)(exc.errno, message) if exc.errno is not None else type(exc)(message)
+
+
+def _format_host(host):
+    return "every IPv4 interface" if host == "0.0.0.0" else \
+        "every IPv6 interface" if host == "::" else host
+
+
+def _report_ready_all(ready, addresses):
+    """``ready`` of a server on several ``addresses``: a callback is called
+    with each, a ``Future`` gets the first, an ``Event`` is set."""
+    if hasattr(ready, "set_result") or hasattr(ready, "set"):
+        _report_ready(ready, addresses[0])
+    else:
+        for address in addresses:
+            ready(address)
 
 
 @coroutine

@@ -1,0 +1,152 @@
+"""tcp_server on a host of several addresses, over real loopback sockets.
+
+``None`` (every interface) resolves to 0.0.0.0 and :: -- the name this
+machine surely has for two addresses ("localhost" is 127.0.0.1 alone in
+many /etc/hosts).  The server must listen on each, with one port, serve
+connections on both, report each address to ``ready``, end them all when
+cancelled, and name the host, the port and the address that failed.  The
+IPv6 half is skipped only where ::1 cannot be had (then the IPv4 half is
+still checked).  Synchronised by Futures and joins, never sleeps.
+"""
+
+import errno
+import socket
+
+import pytest
+
+from net_helpers import has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
+from trampoline import Event, Future, cancel, spawn, timeout_after
+from trampoline.streams import open_connection, tcp_server
+
+IPV6 = has_ipv6()
+
+
+def echo(stream, address):
+    while True:
+        data = yield stream.read(65536)
+        if not data:
+            return
+        yield stream.write(data)
+
+
+def every_interface():
+    """What getaddrinfo says ``None`` is: one address per family."""
+    return [info[4][0] for info in socket.getaddrinfo(None, 0, 0, socket.SOCK_STREAM, 0,
+                                                      socket.AI_PASSIVE)]
+
+
+def connect_refused(host, port):
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_a_server_on_every_interface_serves_ipv4_and_ipv6_on_one_port(run):
+    """``tcp_server(None, 0)``: a callback ``ready`` hears of each address,
+    all with the port the first one got; a client of either family is
+    served at once, each by a connection task of the same server; cancelled,
+    the server ends both connections and listens nowhere."""
+    reported = []
+    heard = Future()
+
+    def ready(address):
+        reported.append(address)
+        if len(reported) == len(every_interface()):
+            heard.set_result(None)
+
+    def main():
+        server = yield spawn(tcp_server(None, 0, echo, ready=ready))
+        yield heard
+        port = reported[0][1]
+        streams = []
+        replies = []
+        for host in ("127.0.0.1", "::1") if IPV6 else ("127.0.0.1",):
+            stream = yield open_connection(host, port)
+            streams.append(stream)
+            yield stream.write(host.encode())
+            replies.append((yield stream.read(100)))
+        yield cancel(server)
+        ends = []
+        for stream in streams:
+            with stream:
+                ends.append((yield stream.read(100)))   # its handler was cancelled
+        return port, replies, ends
+
+    port, replies, ends = run(main())
+    assert [address[:2] for address in reported] == [(host, port) for host in every_interface()]
+    assert replies == ([b"127.0.0.1", b"::1"] if IPV6 else [b"127.0.0.1"])
+    assert ends == [b""] * len(replies)
+    assert connect_refused("127.0.0.1", port)
+    if IPV6:
+        assert connect_refused("::1", port)
+
+
+def test_on_several_addresses_a_future_gets_the_first_and_an_event_is_set(run):
+    """The Future of a single-address caller still gets one address, the
+    first: ``(host, port)`` as before."""
+    def main():
+        future = Future()
+        event = Event()
+        first = yield spawn(tcp_server("", 0, echo, ready=future))
+        second = yield spawn(tcp_server(None, 0, echo, ready=event))
+        address = yield future
+        yield event.wait()
+        stream = yield open_connection("::1" if IPV6 else "127.0.0.1", address[1])
+        with stream:
+            yield stream.write(b"x")
+            got = yield stream.read(1)
+        yield cancel(first)
+        yield cancel(second)
+        return address, got
+
+    address, got = run(main())
+    assert address[0] == every_interface()[0] and got == b"x"
+
+
+@pytest.mark.skipif(not IPV6, reason="no IPv6 loopback (::1) here")
+def test_a_port_taken_on_one_address_is_an_error_naming_the_host_the_port_and_it(run):
+    """[::]:P is held by another socket (IPv6 only): ``tcp_server(None, P)``
+    raises EADDRINUSE naming the host, the port and the address that
+    failed, and does not keep the IPv4 socket it had bound (P is free
+    there again)."""
+    taken = socket.socket(socket.AF_INET6)
+    taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    taken.bind(("::", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+
+    def main():
+        with pytest.raises(OSError) as info:
+            yield timeout_after(10, tcp_server(None, port, echo))
+        return info.value
+
+    try:
+        error = run(main())
+        assert error.errno == errno.EADDRINUSE, error
+        assert str(error) == (
+            "[Errno 98] Address already in use: cannot listen on [::]:%d (tcp_server(None, %d), "
+            "which is every IPv4 interface, every IPv6 interface)" % (port, port))
+        with socket.socket() as again:
+            again.bind(("0.0.0.0", port))       # closed: nothing holds it
+    finally:
+        taken.close()
+
+
+def test_a_single_address_error_names_the_call_too(run):
+    """One address, as before, but the message names the call as well."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        def main():
+            with pytest.raises(OSError) as info:
+                yield timeout_after(10, tcp_server("127.0.0.1", port, echo))
+            return info.value
+
+        error = run(main())
+    assert error.errno == errno.EADDRINUSE
+    assert str(error) == ("[Errno 98] Address already in use: cannot listen on 127.0.0.1:%d "
+                          "(tcp_server('127.0.0.1', %d))" % (port, port))
