@@ -21,6 +21,7 @@ import pytest
 from net_helpers import (client_context, server_context, start_server, tcp_pair,
                          watchdog)  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import Future, cancel, read_wait, spawn, write
+from trampoline.hostloop import running_kernel
 from trampoline.streams import IncompleteReadError, Stream, open_connection
 from trampoline.subprocess import PIPE, Process
 
@@ -244,3 +245,21 @@ def test_at_eof_of_a_child_s_output_pipe(run):
     got = run(main())
     assert b"".join(got) == b"x" * 200000
     assert got.count(b"") <= 1 and b"" not in got[:-1]
+
+
+def test_at_eof_of_a_closed_pipe_and_what_the_kernel_holds_of_closed_or_unknown_files(run):
+    """A closed PipeStream is not at its end either (its pipe's fileno()
+    raises); ``Kernel.holds_input`` is False for a closed file, a number
+    it does not know, and a socket it holds nothing of."""
+    def main():
+        with Process([sys.executable, "-c", "print('x')"], stdout=PIPE) as process:
+            pipe = process.stdout
+            yield process.wait()
+            pipe.close()
+            kernel = running_kernel()
+            ours, theirs = tcp_pair()
+            with ours, theirs:
+                return (pipe.at_eof(), kernel.holds_input(pipe.pipe), kernel.holds_input(10**6),
+                        kernel.holds_input(ours))
+
+    assert run(main()) == (False, False, False, False)

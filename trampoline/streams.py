@@ -312,7 +312,7 @@ class Stream:
         if self._eof:
             return True
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
-        if sock.fileno() < 0 or self._failure is not None:
+        if self.closed or self._failure is not None:   # (a PipeStream's says it too)
             return False
         try:
             if self._tls:
