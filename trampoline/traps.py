@@ -24,7 +24,10 @@ import socket
 import sys
 import weakref
 from types import CoroutineType, GeneratorType
-from typing import Any, Generator, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Generator, Optional, Tuple
+
+if TYPE_CHECKING:                       # (what socket.send takes: bytes, bytearray,
+    from _typeshed import ReadableBuffer  # memoryview, array.array, mmap...)
 
 from .errors import Cancelled
 from .task import Task
@@ -221,7 +224,7 @@ class write(Trap):
     __slots__ = ("fileobj", "fd", "data", "sent", "waited")
     _shown = ("fd", "nbytes")
 
-    def __init__(self, fileobj: Any, data: "Union[bytes, bytearray, memoryview]") -> None:
+    def __init__(self, fileobj: Any, data: "ReadableBuffer") -> None:
         if type(data) is not bytes:     # (the common case checks nothing more)
             data = _check_data(data)
         try:
@@ -237,7 +240,7 @@ class write(Trap):
     @property
     def nbytes(self) -> int:
         """How many bytes there are to write, in all."""
-        return len(self.data)
+        return memoryview(self.data).nbytes
 
 
 def _check_data(data, trap_name="write"):
@@ -569,7 +572,7 @@ class sendto(Trap):
     __slots__ = ("fileobj", "fd", "data", "address", "waited")
     _shown = ("fd", "address")
 
-    def __init__(self, sock: Any, data: bytes, address: Any) -> None:
+    def __init__(self, sock: Any, data: "ReadableBuffer", address: Any) -> None:
         if type(data) is not bytes:
             data = _check_data(data, "sendto")
         self.fd = _fileno(sock, "sendto")

@@ -1,11 +1,14 @@
 """A user's program, checked by .ci/run with ``mypy --strict`` against the
 installed wheel (and run): it uses run, spawn, Queue, PriorityQueue, Stream,
-timeout_after."""
+timeout_after, and the raw read and write traps (write takes any bytes-like
+object, as socket.send does)."""
 
+import array
+import socket
 from typing import Any, Generator, List, Tuple
 
 from trampoline import (Future, PriorityQueue, Queue, Stream, Task, cancel, join,
-                        open_connection, run, spawn, tcp_server, timeout_after)
+                        open_connection, read, run, spawn, tcp_server, timeout_after, write)
 
 
 def echo(stream: Stream, address: Any) -> Generator[Any, Any, None]:
@@ -54,6 +57,11 @@ def main() -> Generator[Any, Any, Tuple[List[int], bytes]]:
     urgent.put_nowait((1, "first"))
     first: Tuple[int, str] = yield urgent.get()
     assert first == (1, "first")
+    left, right = socket.socketpair()
+    with left, right:
+        yield write(left, array.array("B", b"raw"))
+        raw: bytes = yield read(right, 3)
+    assert raw == b"raw"
     return items, reply
 
 
