@@ -502,6 +502,52 @@ def test_thousands_of_damaged_requests():
     assert {400, 501}.issubset(statuses)    # the generator does reach the error paths
 
 
+class GeneralParser(RequestParser):
+    """A RequestParser without next_request's shortcuts: every head takes
+    the general path (_next)."""
+    next_request = RequestParser._next
+
+
+def parse_with(parser, data, cuts):
+    """Every request (summarised, headers changed by a handler after) and
+    the error, fed in pieces cut at ``cuts``; and the parser's state after
+    each piece."""
+    seen = []
+    start = 0
+    for cut in list(cuts) + [len(data)]:
+        parser.feed(data[start:cut])
+        start = cut
+        requests, error = drain(parser)
+        seen.append((summary(requests, error), parser.idle, parser.buffered, parser.dead,
+                     parser.pending is None))
+        for request in requests:
+            request.headers.append((b"x-changed", b"by the handler"))
+        if error:
+            break
+    return seen
+
+
+def test_the_shortcuts_answer_as_the_general_path_does():
+    """A head that repeats the last request's header section (with a request
+    line seen before, or new) skips most of the parsing: it must come to the
+    same requests, errors and parser state as the general path -- for good
+    requests repeated, then damaged ones, then with the request line or the
+    section damaged alone, fed whole or in pieces, under small limits too."""
+    rng = random.Random(SEED + 2)
+    for data in malformed_requests(1500, seed=SEED + 3):
+        good = good_request(rng)
+        line, _, rest = good.partition(b"\r\n")
+        other_line = data.partition(b"\r\n")[0]
+        other_rest = data.partition(b"\r\n")[2]
+        stream = rng.choice([good + good + data, good + other_line + b"\r\n" + rest + good,
+                             good + good.replace(b"HTTP/1.1", b"HTTP/1.0", 1) + good,
+                             good + line + b"\r\n" + other_rest, good * 3])
+        cuts = sorted(rng.sample(range(len(stream) + 1), min(len(stream), rng.randrange(0, 4))))
+        limits = rng.choice([{}, {}, {"max_line": 30}, {"max_head": 90}, {"max_headers": 2}])
+        assert (parse_with(RequestParser(**limits), stream, cuts)
+                == parse_with(GeneralParser(**limits), stream, cuts)), (stream, cuts, limits)
+
+
 # ================================================================ what RFC 9110/9112 ask of a recipient
 
 @pytest.mark.parametrize("head, body, expected", [

@@ -187,6 +187,11 @@ _HOSTS_SEEN = {b""}
 # again, and a look-up costs a fraction of checking and lowering one.
 # (At most 256, short ones, as above.)
 _NAMES_SEEN = {}  # type: dict
+# Request lines found valid -> (method, target, path, query, version, whether
+# HTTP/1.1): a server is asked for the same pages again and again, and a
+# look-up costs a fifth of parsing one.  (Short lines only; emptied when it
+# holds 256, so it follows what is asked now.)
+_LINES_SEEN = {}  # type: dict
 
 
 def _valid_host(value):
@@ -402,7 +407,7 @@ class _Parser:
             fields.append(field)
             if name in _SPECIAL:
                 special.append(field)           # (the same tuple)
-        self._message = message = self._parse_head(lines[0], fields, special)
+        self._message = message = self._parse_head(lines[0], fields, special, None)
         if self._state == _HEAD:                # no body: done already
             self.idle = after >= len(buf)
             return message
@@ -468,7 +473,7 @@ class _Parser:
             fields.append((self._field_name(line, name, colon), value.strip(b" \t")))
         return fields
 
-    def _parse_head(self, first_line, headers, special):
+    def _parse_head(self, first_line, headers, special, section):
         raise NotImplementedError
 
     # ------------------------------------------------------ framing
@@ -682,11 +687,99 @@ class RequestParser(_Parser):
     _start_line = "request line"
     _tab_in_start_line = False
 
-    # next_request() is _next itself, not a method that calls it: one
-    # Python call less per request.  (Its docstring is _next's.)
-    next_request = _Parser._next
+    def __init__(self, **limits):
+        super().__init__(**limits)
+        # The header section of the last request, when it was one of the
+        # usual kind (all lines end with CRLF, one Host, at most one
+        # Connection, no body): its bytes, its fields, keep_alive for HTTP/1.0
+        # and for HTTP/1.1, and how long a request line may be beside it.
+        # A client sends the same section again and again on a connection:
+        # then its head is the request line and that -- see next_request.
+        self._section = None
+        self._fields = ()
+        self._keep_alive = (False, True)
+        self._line_room = 0
 
-    def _parse_head(self, line, headers, special):
+    def next_request(self):
+        """The next complete ``Request``, or ``None`` if more bytes are
+        needed (or the client closed cleanly between requests).  Raises
+        ``ProtocolError`` for bad or truncated input, and for everything
+        after that."""
+        # _next's work for the common head -- whole, every line ended by
+        # CRLF, after no empty line -- with less of it: a header section the
+        # same as the last request's on this connection (remembered by
+        # _parse_head) is not parsed again, and a request line seen before
+        # is looked up (_LINES_SEEN).  Anything else -- a body to read, a
+        # head still coming, a bare LF, an error -- is _next's.
+        if self._state != _HEAD:
+            return self._next()
+        buf = self._buffer
+        start = self._start
+        scan = self._scanned if self._scanned > start else start
+        crlf = buf.find(b"\n\r\n", scan)
+        if crlf < 0 or buf[start] not in _TCHAR_BYTES or buf[crlf - 1] != 13:
+            return self._next()
+        head = buf[start:crlf - 1]
+        line, _, section = head.partition(b"\r\n")
+        after = crlf + 3
+        if section == self._section:
+            # The head is a request line and a section found valid: only
+            # the line is to check.  (Too long, or with a CR, LF, tab or
+            # control character: _next says so, as it would have.)
+            known = _LINES_SEEN.get(line)
+            if len(line) > self._line_room or (
+                    known is None and 0 in line.translate(_NUL_IF_CR_LF_TAB_OR_CONTROL)):
+                return self._next()
+            self._start = after
+            self._scanned = after
+            self._empty_lines = 0
+            if known is None:
+                known = self._request_line(line)    # (raises what _next would)
+            method, target, path, query, version, http11 = known
+            request = _new_object(Request)          # (as in _parse_head)
+            request.method = method
+            request.target = target
+            request.path = path
+            request.query = query
+            request.version = version
+            request.headers = list(self._fields)    # (the handler's to change)
+            request.body = b""
+            request.keep_alive = self._keep_alive[http11]
+            request.expect_continue = False
+            self._message = request
+            self.idle = after >= len(buf)
+            return request
+        # A new section: what _next does with a regular head.
+        if (0 in head.replace(b"\r\n", b"").translate(_NUL_IF_CR_LF_TAB_OR_CONTROL)
+                or len(head) > self.max_head or len(line) > self.max_line):
+            return self._next()                 # (a bare CR or LF, too large...)
+        lines = section.split(b"\r\n") if section else []
+        if len(lines) > self.max_headers:
+            return self._next()
+        self._start = after
+        self._scanned = after
+        self._empty_lines = 0
+        fields = []
+        special = []
+        for field_line in lines:
+            raw, colon, value = field_line.partition(b":")
+            name = _NAMES_SEEN.get(raw)
+            if name is None or not colon:
+                name = self._field_name(field_line, raw, colon)
+            field = name, value.strip(b" \t")
+            fields.append(field)
+            if name in _SPECIAL:
+                special.append(field)
+        self._message = message = self._parse_head(line, fields, special, section)
+        if self._state == _HEAD:
+            self.idle = after >= len(buf)
+            return message
+        return self._read_body()
+
+    def _request_line(self, line):
+        """``(method, target, path, query, version, http11)`` of a request
+        line (without its CRLF), remembered in _LINES_SEEN; raises
+        ProtocolError for a bad one."""
         parts = line.split(b" ")
         if len(parts) != 3:
             self._fail(400, "malformed request line %r" % line[:80])
@@ -734,10 +827,25 @@ class RequestParser(_Parser):
             path, query = target, ""
         if "%" in path:
             path = unquote(path, errors="surrogateescape")
-        keep_alive = version == b"HTTP/1.1"
+        known = method, target, path, query, version, version == b"HTTP/1.1"
+        if len(line) < 512:
+            if len(_LINES_SEEN) >= 256:
+                _LINES_SEEN.clear()
+            _LINES_SEEN[line] = known
+        return known
+
+    def _parse_head(self, line, headers, special, section):
+        # (section: the head's header section, when next_request may
+        # remember it -- every line ended by CRLF, no control character.)
+        known = _LINES_SEEN.get(line)
+        if known is None:
+            known = self._request_line(line)
+        method, target, path, query, version, keep_alive = known
         expect_continue = False
         hosts = 0
         framed = False
+        usual = True                # one Connection at most, no Expect
+        connection = None
         for name, value in special:
             if name == b"host":
                 hosts += 1
@@ -752,14 +860,27 @@ class RequestParser(_Parser):
                     keep_alive = False
                 elif b"keep-alive" in tokens and version == b"HTTP/1.0":
                     keep_alive = True
+                if connection is not None:
+                    usual = False
+                connection = tokens
             elif name == b"expect":
                 if value.lower() != b"100-continue":
                     self._fail(417, "cannot meet Expect: %r" % value[:40])
                 expect_continue = version == b"HTTP/1.1"
+                usual = False
             else:
                 framed = True
         if hosts != 1 and (hosts or version == b"HTTP/1.1"):
             self._fail(400, "%s Host header" % ("more than one" if hosts else "no"))
+        if section is not None and keep_alive and usual and hosts == 1 and not framed:
+            # The section, for next_request: the client may send it again.
+            self._section = section
+            self._fields = tuple(headers)
+            # keep_alive for HTTP/1.0 and for HTTP/1.1 (no "close" here):
+            self._keep_alive = ((True, True) if connection is not None
+                                and b"keep-alive" in connection else (False, True))
+            room = self.max_head - 2 - len(section)
+            self._line_room = room if room < self.max_line else self.max_line
         # Request(...) with its fields set here: a class's __init__ is a call
         # the interpreter cannot inline (CPython 3.11), dearer than these stores.
         request = _new_object(Request)
@@ -812,7 +933,7 @@ class ResponseParser(_Parser):
                 return response
             # 1xx: an interim response; the real one follows.
 
-    def _parse_head(self, line, headers, special):
+    def _parse_head(self, line, headers, special, section):
         parts = line.split(b" ", 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
             self._fail(400, "malformed status line %r" % line[:80])
