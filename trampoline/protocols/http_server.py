@@ -338,7 +338,8 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
     send_timeout = limits.send_timeout
     idle_timeout = limits.idle_timeout
     watch = None                        # (see _IdleWatch; a TLS wait keeps its scope)
-    if isinstance(sock, ssl.SSLSocket):
+    tls = isinstance(sock, ssl.SSLSocket)
+    if tls:
         receive = stream.read
 
         def send_rest(data):
@@ -379,10 +380,18 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
             try:
                 if parser.idle:                 # (nothing to parse: no call to the parser)
                     if out:                     # answer what came before waiting
-                        rest = send_rest(out[0] if len(out) == 1 else b"".join(out))
-                        if rest is not None:
-                            yield rest
+                        data = out[0] if len(out) == 1 else b"".join(out)
                         out.clear()
+                        if tls:
+                            yield send_rest(data)
+                        else:                   # (send_rest inline: no call per request)
+                            try:
+                                sent = sock.send(data)
+                            except (BlockingIOError, InterruptedError):
+                                sent = 0
+                            if sent != len(data):
+                                yield timeout_after(send_timeout,
+                                                    write(sock, memoryview(data)[sent:]))
                     if watch is None:
                         data = yield ignore_after(idle_timeout, receive(CHUNK))
                     else:                       # (inline: no call per request)
@@ -392,7 +401,8 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                         try:
                             data = yield receive(CHUNK)
                         finally:
-                            waiting.pop(sock, None)
+                            if sock in waiting:     # (not a pop(): a method call)
+                                del waiting[sock]
                     if not data:                # closed, or idle too long
                         return
                     parser.feed(data)
