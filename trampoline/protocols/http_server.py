@@ -442,18 +442,21 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
             second = int(time())
             ends = _ends[1] if _ends[0] == second else _ends_of_head(second)
             if not keep_alive:
-                out.append(response.head + ends[2])
+                end = ends[2]
             elif request.version == b"HTTP/1.0":
-                out.append(response.head + ends[1])
+                end = ends[1]
             else:
-                out.append(response.head + ends[0])
+                end = ends[0]
             if request.method != "HEAD":
-                if response.fileobj is not None:
+                if response.fileobj is None:    # (one bytes: nothing to join to send it)
+                    out.append(response.head + end + response.body)
+                else:
+                    out.append(response.head + end)
                     yield _send_file(send, out, response)
-                elif response.body:
-                    out.append(response.body)
-            elif response.fileobj is not None:
-                response.fileobj.close()
+            else:
+                out.append(response.head + end)
+                if response.fileobj is not None:
+                    response.fileobj.close()
             if not keep_alive:
                 yield send(b"".join(out))
                 if _unread_input(sock, parser):
