@@ -689,13 +689,15 @@ class RequestParser(_Parser):
 
     def __init__(self, **limits):
         super().__init__(**limits)
-        # The header section of the last request, when it was one of the
-        # usual kind (all lines end with CRLF, one Host, at most one
-        # Connection, no body): its bytes, its fields, keep_alive for HTTP/1.0
-        # and for HTTP/1.1, and how long a request line may be beside it.
-        # A client sends the same section again and again on a connection:
-        # then its head is the request line and that -- see next_request.
+        # The header section of the last requests, when it came twice in a
+        # row and is of the usual kind (all lines end with CRLF, one Host, at
+        # most one Connection, no Expect, no body): its bytes, its fields,
+        # keep_alive for HTTP/1.0 and for HTTP/1.1, and how long a request
+        # line may be beside it (see _parse_head, _remember).  A client
+        # sends the same section again and again on a connection: then its
+        # head is a request line and that -- see next_request.
         self._section = None
+        self._candidate = None      # (the last section, not yet remembered)
         self._fields = ()
         self._keep_alive = (False, True)
         self._line_room = 0
@@ -873,14 +875,13 @@ class RequestParser(_Parser):
         if hosts != 1 and (hosts or version == b"HTTP/1.1"):
             self._fail(400, "%s Host header" % ("more than one" if hosts else "no"))
         if section is not None and keep_alive and usual and hosts == 1 and not framed:
-            # The section, for next_request: the client may send it again.
-            self._section = section
-            self._fields = tuple(headers)
-            # keep_alive for HTTP/1.0 and for HTTP/1.1 (no "close" here):
-            self._keep_alive = ((True, True) if connection is not None
-                                and b"keep-alive" in connection else (False, True))
-            room = self.max_head - 2 - len(section)
-            self._line_room = room if room < self.max_line else self.max_line
+            # The section, for next_request, once it came twice in a row:
+            # the client sends it every time.  (Once only: a first request,
+            # or a client whose headers change; remembering costs.)
+            if section != self._candidate:
+                self._candidate = section
+            else:
+                self._remember(section, headers, connection)
         # Request(...) with its fields set here: a class's __init__ is a call
         # the interpreter cannot inline (CPython 3.11), dearer than these stores.
         request = _new_object(Request)
@@ -896,6 +897,16 @@ class RequestParser(_Parser):
         if framed:
             self._start_body(*self._framing(special, version))
         return request
+
+    def _remember(self, section, headers, connection):
+        """Remember ``section`` for next_request (see __init__)."""
+        self._section = section
+        self._fields = tuple(headers)
+        # keep_alive for HTTP/1.0 and for HTTP/1.1 (no "close" here):
+        self._keep_alive = ((True, True) if connection is not None
+                            and b"keep-alive" in connection else (False, True))
+        room = self.max_head - 2 - len(section)
+        self._line_room = room if room < self.max_line else self.max_line
 
 
 class ResponseParser(_Parser):
