@@ -687,15 +687,17 @@ class RequestParser(_Parser):
     _start_line = "request line"
     _tab_in_start_line = False
 
-    def __init__(self, **limits):
-        super().__init__(**limits)
+    def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
+                 max_body=MAX_BODY):
+        super().__init__(max_line, max_head, max_headers, max_body)
         # The header section of the last requests, when it came twice in a
         # row and is of the usual kind (all lines end with CRLF, one Host, at
         # most one Connection, no Expect, no body): its bytes, its fields,
         # keep_alive for HTTP/1.0 and for HTTP/1.1, and how long a request
         # line may be beside it (see _parse_head, _remember).  A client
         # sends the same section again and again on a connection: then its
-        # head is a request line and that -- see next_request.
+        # head is a request line and that -- see next_request.  (Checked
+        # against the limits given here: they are the parser's for life.)
         self._section = None
         self._candidate = None      # (the last section, not yet remembered)
         self._fields = ()
