@@ -327,9 +327,9 @@ class _Parser:
         input, and for everything after that."""
         # The state machine, as far as the bytes go: the head here, the body
         # in _read_body.  (The head is read here, not in a method of its
-        # own, and RequestParser.next_request is this very function: a
-        # Python call costs more than most lines of a head, and these would
-        # be two more per request.)
+        # own: a Python call costs more than most lines of a head.
+        # RequestParser.next_request reads the usual request head itself,
+        # and comes here for the rest.)
         state = self._state
         if state != _HEAD:
             if state == _DEAD:
