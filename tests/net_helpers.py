@@ -105,6 +105,15 @@ def has_ipv6():
 needs_ipv6 = pytest.mark.skipif(not has_ipv6(), reason="no IPv6 loopback (::1) here")
 
 
+def echo(stream, address):
+    """A server's handler: send back every byte until the peer closes."""
+    while True:
+        data = yield stream.read(65536)
+        if not data:
+            return
+        yield stream.write(data)
+
+
 def start_server(handler, host="127.0.0.1", **kwargs):
     """Subroutine: spawn ``tcp_server(host, 0, handler, ...)``, wait until it
     listens; return ``(task, port)``."""

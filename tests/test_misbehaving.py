@@ -29,7 +29,7 @@ import textwrap
 
 import pytest
 
-from net_helpers import (client_context, server_context, start_server, unread,
+from net_helpers import (client_context, echo, server_context, start_server, unread,
                          watchdog)  # noqa: F401 (watchdog: an autouse fixture)
 from reliability_helpers import LONG, MiB, MemoryReadings, kernel_tables, scale
 from trampoline import (Event, Kernel, TaskError, TaskTimeout, accept, cancel, connect,
@@ -55,14 +55,6 @@ def reset(sock):
     """Close ``sock`` with an RST instead of a FIN."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
-
-
-def echo(stream, address):
-    while True:
-        data = yield stream.read(65536)
-        if not data:
-            return
-        yield stream.write(data)
 
 
 def echoes(port, message=b"still serving\n"):

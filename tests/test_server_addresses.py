@@ -14,19 +14,11 @@ import socket
 
 import pytest
 
-from net_helpers import has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
+from net_helpers import echo, has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import Event, Future, cancel, spawn, timeout_after
 from trampoline.streams import open_connection, tcp_server
 
 IPV6 = has_ipv6()
-
-
-def echo(stream, address):
-    while True:
-        data = yield stream.read(65536)
-        if not data:
-            return
-        yield stream.write(data)
 
 
 def every_interface():

@@ -18,7 +18,7 @@ import os
 import random
 from statistics import mean
 
-from net_helpers import start_server, watchdog  # noqa: F401 (watchdog: an autouse fixture)
+from net_helpers import echo, start_server, watchdog  # noqa: F401 (watchdog: an autouse fixture)
 from reliability_helpers import LONG, MemoryReadings, kernel_tables, needs_fd_count, open_fds
 from trampoline import (Event, Kernel, Queue, QueueFull, TaskError, TaskTimeout, cancel,
                         ignore_after, join, open_connection, sleep, spawn, timeout_after)
@@ -45,14 +45,6 @@ def peer_gone_is_the_end(handler):
 
 
 @peer_gone_is_the_end
-def echo(stream, address):
-    while True:
-        data = yield stream.read(65536)
-        if not data:
-            return
-        yield stream.write(data)
-
-
 @peer_gone_is_the_end
 def http(stream, address):
     """Keep-alive HTTP/1.1: GET /N answers N bytes.  A client that sends no

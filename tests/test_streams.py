@@ -21,8 +21,8 @@ import time
 
 import pytest
 
-from net_helpers import (MiB, drained, free_port, needs_ipv6, start_server, tcp_pair,
-                         watchdog)  # noqa: F401 (watchdog: autouse fixture)
+from net_helpers import (MiB, drained, echo, free_port, needs_ipv6, start_server,
+                         tcp_pair, watchdog)  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import (Cancelled, Event, Future, TaskError, TaskTimeout, cancel, join,
                         read, read_wait, sleep, spawn, timeout_after, write)
 from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream, getaddrinfo,
@@ -35,15 +35,6 @@ from trampoline import streams
 
 def open_fds():
     return len(os.listdir("/proc/self/fd"))
-
-
-def echo(stream, address):
-    """Handler: send back every byte until the peer closes."""
-    while True:
-        data = yield stream.read(65536)
-        if not data:
-            return
-        yield stream.write(data)
 
 
 def pair():

@@ -26,7 +26,7 @@ import warnings
 
 import pytest
 
-from net_helpers import (HERE, KEY, MiB, client_context, needs_ipv6, server_context,
+from net_helpers import (HERE, KEY, MiB, client_context, echo, needs_ipv6, server_context,
                          start_server, watchdog)  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import (Event, Future, TaskError, VirtualClock, cancel, current_time, join,
                         read, sleep, spawn)
@@ -35,14 +35,6 @@ from trampoline.threads import run_in_thread
 from trampoline.net import listen
 from trampoline.streams import (Stream, open_connection, open_unix_connection, serve,
                                 unix_server)
-
-
-def echo(stream, address):
-    while True:
-        data = yield stream.read(65536)
-        if not data:
-            return
-        yield stream.write(data)
 
 
 def open_fds():
