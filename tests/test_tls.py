@@ -15,6 +15,7 @@ name verification, failed handshakes (the server goes on), TLS over Unix
 sockets, closing, and a handshake that must wait to write.
 """
 
+import array
 import errno
 import logging
 import os
@@ -217,7 +218,8 @@ def test_close_sends_close_notify_and_peer_sees_eof(run):
             stream.write_eof()
         with pytest.raises(TypeError, match="encode it first"):
             yield stream.write("text")
-        yield stream.write(b"bye")
+        yield stream.write(array.array("B", b"by"))     # any bytes-like, as over TCP
+        yield stream.write(memoryview(b"e"))
         yield stream.close()
         assert stream.closed
         stream = yield open_connection("127.0.0.1", port, ssl=client_context())

@@ -53,8 +53,8 @@ import sys
 import termios
 import time
 from types import CoroutineType, GeneratorType, coroutine
-from typing import (Any, Awaitable, Callable, Generator, Iterable, List, Optional, Tuple,
-                    Union, cast)
+from typing import (TYPE_CHECKING, Any, Awaitable, Callable, Generator, Iterable, List,
+                    Optional, Tuple, Union, cast)
 
 from . import traps
 from .combinators import disable_cancellation, select as select_first
@@ -66,6 +66,9 @@ from .protocols.proxy import ProxyProtocolError, header_length, parse_header
 from .timeouts import TaskTimeout, ignore_after, timeout_after
 from .sync import Event
 from .traps import _describe, accept, cancel, connect, join, sleep, spawn
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer    # (what socket.send takes)
 
 __all__ = [
     "Stream", "IncompleteReadError", "LimitOverrunError",
@@ -697,7 +700,7 @@ class Stream:
 
     # ---------------------------------------------------------- writing
 
-    def write(self, data: "Union[bytes, bytearray, memoryview]") -> Awaitable[None]:
+    def write(self, data: "ReadableBuffer") -> Awaitable[None]:
         """``yield stream.write(data)``
 
         Send all of ``data`` (bytes-like) and return ``None`` once the
@@ -746,9 +749,8 @@ class Stream:
                 return await traps.write(self.sock, data)
             except OSError as exc:
                 raise self._failed(exc, "write")
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError("write() needs bytes, bytearray or memoryview, got %s%s" % (
-                _describe(data), "; encode it first" if isinstance(data, str) else ""))
+        if type(data) is not bytes:     # (any bytes-like, as the write trap takes)
+            data = traps._check_data(data)
         if self.sock.fileno() < 0:
             raise self._closed_error("write")
         if self._writing:
