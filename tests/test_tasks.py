@@ -356,6 +356,20 @@ def test_spawn_refuses_a_name_that_is_not_a_string():
     assert closed and refused and "<Task 2 w done>" == text
 
 
+def test_spawn_takes_a_name_of_a_str_subclass():
+    """A name that is a str subclass (an enum.StrEnum member, say) is a
+    string: the task gets it."""
+    class Label(str):
+        pass
+
+    def main():
+        task = yield spawn(worker(), name=Label("labelled"))
+        yield join(task)
+        return task.name
+
+    assert run(main()) == "labelled"
+
+
 def test_current_returns_the_running_task():
     """current() gives each task its own Task object."""
     def who():
