@@ -20,10 +20,11 @@ from types import GeneratorType
 from .errors import TaskError
 from .traps import Trap, _describe
 
-__all__ = ["KERNEL_FRAMES", "PYTHON"]
+__all__ = ["KERNEL_FRAMES"]
 
-#: The interpreter's command, as the messages that say what to type name it:
-#: ``pypy3`` under PyPy (where ``python3`` may not have trampoline at all).
+# The interpreter's command, as the messages that say what to type name it:
+# ``pypy3`` under PyPy (where ``python3`` may not have trampoline at all).
+# (Not in __all__: the reference page would show this interpreter's value.)
 PYTHON = "pypy3" if sys.implementation.name == "pypy" else "python3"
 
 
