@@ -96,7 +96,7 @@ def resolve(host):
     """``--host`` as an address, looked up once for the three servers (each
     of them looking it up would fail as many times, as a race decides)."""
     if not host:
-        return host                     # "": every IPv4 interface
+        return host                     # "": every interface, IPv4 and IPv6 (tcp_server)
     try:
         infos = yield getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except OSError as exc:
