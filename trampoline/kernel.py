@@ -388,7 +388,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             task._result = value
         else:
             task._exception = exc
-            task.cancelled = isinstance(exc, Cancelled)
         for hook in self._on_exited:
             hook(task)
         if exc is not None and isinstance(exc, (KeyboardInterrupt, SystemExit)):

@@ -18,7 +18,7 @@ import traceback
 import weakref
 from typing import Any, Coroutine, Generator, List, Optional, Tuple, TypeVar, Union
 
-from .errors import TaskError
+from .errors import Cancelled, TaskError
 
 __all__ = ["Task"]
 
@@ -49,7 +49,7 @@ class Task:
         "_context",                     # its contextvars.Context (set by the kernel)
         "_last_cancel",                 # the last Cancelled thrown in by cancel()
         "_deferring",                   # > 0: cancellations wait (Kernel.defer_cancellation)
-        "done", "cancelled", "_result", "_exception",
+        "done", "_result", "_exception",
         "_unreported",                  # a crash report waiting to be logged
         "__weakref__",
     )
@@ -73,7 +73,6 @@ class Task:
         self._last_cancel = None
         self._deferring = 0
         self.done = False
-        self.cancelled = False
         self._result = None
         self._exception = None
         self._unreported = None
@@ -115,6 +114,12 @@ class Task:
             raise RuntimeError("%r has not finished; join it first" % self)
         self._mark_retrieved()
         return self._exception
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the task ended by a ``Cancelled`` (a cancel, or a
+        timeout's, that it did not catch)."""
+        return isinstance(self._exception, Cancelled)
 
     @property
     def last_cancel(self) -> Optional[BaseException]:
