@@ -20,7 +20,7 @@ import pytest
 
 from net_helpers import (client_context, server_context, start_server, tcp_pair,
                          watchdog)  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import Future, cancel, read_wait, spawn, write
+from trampoline import Future, cancel, join, read_wait, spawn, write
 from trampoline.hostloop import running_kernel
 from trampoline.streams import IncompleteReadError, Stream, open_connection
 from trampoline.subprocess import PIPE, Process
@@ -263,3 +263,60 @@ def test_at_eof_of_a_closed_pipe_and_what_the_kernel_holds_of_closed_or_unknown_
                         kernel.holds_input(ours))
 
     assert run(main()) == (False, False, False, False)
+
+
+
+def race_at_eof(run, method):
+    """Two streams, a reader parked in each (``method``); one step sends a
+    line to both peers and closes them, so one poll wakes both readers with
+    their bytes, the end right behind them in the socket.  The first reader
+    to run asks the other's stream ``at_eof()`` while that reader has been
+    woken but has not run.  Returns ``(the other's state then, what at_eof
+    said, what each read, at_eof of each after)``."""
+    pairs = [tcp_pair(), tcp_pair()]
+    streams = [Stream(ours) for ours, _ in pairs]
+    tasks, seen = [], []
+
+    def reader(index):
+        data = yield method(streams[index])
+        if not seen:                    # the first to run: the other has not
+            seen.append((tasks[1 - index].state, streams[1 - index].at_eof()))
+        return data
+
+    def main():
+        for index in (0, 1):
+            tasks.append((yield spawn(reader(index))))
+        yield test_fast_paths.until_parked(tasks)
+        for _, peer in pairs:
+            peer.sendall(b"line\n")     # both in this one step: one poll sees both
+            peer.shutdown(socket.SHUT_WR)
+        got = []
+        for task in tasks:
+            got.append((yield join(task)))
+        return got, [stream.at_eof() for stream in streams]
+
+    try:
+        got, after = run(main())
+    finally:
+        for stream, (_, peer) in zip(streams, pairs):
+            stream.close()
+            peer.close()
+    (state, said), = seen
+    return state, said, got, after
+
+
+@pytest.mark.parametrize("method", [
+    lambda stream: stream.readline(),
+    lambda stream: stream.read(100),            # (below DIRECT_READ: through the buffer)
+    lambda stream: stream.readexactly(5),
+    lambda stream: stream.readuntil((b"\n", b";")),
+], ids=["readline", "read(100)", "readexactly", "readuntil-any"])
+def test_at_eof_is_false_while_another_task_s_read_holds_bytes_it_has_not_returned(
+        run, method):
+    """The peer's line and its end arrive while a read of the stream is
+    under way: the kernel wakes that reader with the line, so the socket
+    shows only the end -- but the read has not returned the line yet.
+    at_eof must say False (a read would still return data), as it does
+    over TLS; True once that read has run and the end is all that is
+    left."""
+    assert race_at_eof(run, method) == ("ready", False, [b"line\n"] * 2, [True, True])

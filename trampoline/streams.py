@@ -307,20 +307,31 @@ class Stream:
         a cancelled read received wait in the kernel (see the ``read``
         trap) -- or, over TLS, with one receive that does not wait, into
         the buffer (while no other task's read is under way).
-        ``False`` while bytes may still come, and if the connection failed
-        (a reset): the next read raises that error.
+        ``False`` while bytes may still come, while another task's read of
+        this stream is under way, and if the connection failed (a reset):
+        the next read raises that error.
+
+        One limit: a ``read(n)`` that is the kernel's trap itself is not
+        known to the stream.  If the peer's last bytes and its end arrive
+        while another task waits in such a read, the kernel wakes that task
+        with the bytes in hand; until it runs, the socket shows only the
+        end, and ``at_eof`` says True.  No byte is lost -- that read returns
+        them -- but ask ``at_eof`` in the task that reads (as the loop above
+        does), not beside it.
         """
         if self._buffer:
             return False
         if self._eof:
             return True
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
-        if self.closed or self._failure is not None:   # (a PipeStream's says it too)
+        if self.closed or self._failure is not None or self._reading:
+            # (a PipeStream's says it too.  A read under way may have been
+            # woken with bytes it has not returned -- the socket then shows
+            # only the end -- and over TLS its receive must take what comes
+            # first.)
             return False
         try:
             if self._tls:
-                if self._reading:       # (its receive must take what comes first)
-                    return False
                 data = _tls_try_receive(sock)
                 if data:
                     self._buffered().extend(data)
