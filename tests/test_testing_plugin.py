@@ -18,6 +18,7 @@ from trampoline import sleep
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 USER_TESTS = '''
+    import logging
     import time
     import pytest
     from trampoline import Queue, sleep, spawn
@@ -91,24 +92,59 @@ USER_TESTS = '''
     def test_a_virtual_clock_that_is_no_bool():
         yield sleep(0)
 
+    @pytest.mark.trampoline(5)
+    def test_an_option_without_a_name():
+        yield sleep(0)
+
+    @pytest.mark.trampoline
+    def test_an_error_logged_is_no_crash():
+        logging.getLogger("trampoline").error("an error, logged")
+        yield sleep(0)
+
     def test_a_plain_test_still_runs():
         assert True
 '''
 
 
 def run_pytest(tmp_path, source):
+    """Run pytest on ``source`` (a test file) in a subprocess, in
+    ``tmp_path``: ``(result, {test name: outcome}, seconds)``.  When this
+    test run is measured by coverage, the subprocess is too (``coverage
+    run``), and its data are merged into ours: the plugin's code runs
+    there."""
     path = tmp_path / "test_user.py"
     path.write_text(textwrap.dedent(source))
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONDONTWRITEBYTECODE="1")
+    measured = _measuring()
+    python = [sys.executable]
+    if measured is not None:
+        rcfile = tmp_path / "coveragerc"
+        rcfile.write_text("[run]\nbranch = True\nsource = %s\ndata_file = %s\n"
+                          % (os.path.join(ROOT, "trampoline"), tmp_path / "coverage_data"))
+        python += ["-m", "coverage", "run", "--rcfile", str(rcfile)]
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "trampoline.testing", "-p", "no:cacheprovider",
-         "-rA", "-q", "--rootdir", str(tmp_path), str(path)],
+        python + ["-m", "pytest", "-p", "trampoline.testing", "-p", "no:cacheprovider",
+                  "-rA", "-q", "--rootdir", str(tmp_path), str(path)],
         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=120)
+    if measured is not None:
+        from coverage import CoverageData
+        part = CoverageData(str(tmp_path / "coverage_data"))
+        part.read()
+        measured.get_data().update(part)
     outcomes = dict((name, outcome) for outcome, name in re.findall(
         r"^(PASSED|FAILED|ERROR) test_user\.py::(\S+)", result.stdout, re.M))
     return result, outcomes, time.monotonic() - started
+
+
+def _measuring():
+    """The Coverage measuring this process, if any."""
+    try:
+        import coverage
+    except ImportError:
+        return None
+    return coverage.Coverage.current()
 
 
 def test_marked_generator_and_async_tests_pass_and_fail_as_they_should(tmp_path):
@@ -128,6 +164,8 @@ def test_marked_generator_and_async_tests_pass_and_fail_as_they_should(tmp_path)
         "test_an_unknown_option": "FAILED",
         "test_a_timeout_that_is_no_number": "FAILED",
         "test_a_virtual_clock_that_is_no_bool": "FAILED",
+        "test_an_option_without_a_name": "FAILED",
+        "test_an_error_logged_is_no_crash": "PASSED",
         "test_a_plain_test_still_runs": "PASSED",
     }, text
     assert result.returncode == 1, text
@@ -138,6 +176,8 @@ def test_marked_generator_and_async_tests_pass_and_fail_as_they_should(tmp_path)
     assert "unknown option(s) clock of @pytest.mark.trampoline" in text
     assert "@pytest.mark.trampoline(timeout=...) takes seconds > 0 (or None), got '5'" in text
     assert "@pytest.mark.trampoline(virtual_clock=...) takes True or False, got 'no'" in text
+    assert ("@pytest.mark.trampoline takes keyword options only (virtual_clock, debug, "
+            "timeout), got (5,)") in text
     assert "yield tests were removed" not in text and "not natively supported" not in text
 
 
@@ -357,6 +397,11 @@ def test_async_fixture_failures_and_misuses_name_the_fixture(tmp_path):
             torn_down.append("tidy")
 
         @pytest.fixture
+        async def never_yields():
+            return
+            yield
+
+        @pytest.fixture
         async def yields_twice():
             yield 1
             yield 2
@@ -393,6 +438,10 @@ def test_async_fixture_failures_and_misuses_name_the_fixture(tmp_path):
             pass
 
         @pytest.mark.trampoline
+        async def test_never(never_yields):
+            pass
+
+        @pytest.mark.trampoline
         async def test_module_scope(wide):
             pass
 
@@ -414,6 +463,7 @@ def test_async_fixture_failures_and_misuses_name_the_fixture(tmp_path):
         "test_fails_and_tidy_still_tears_down": "FAILED",
         "test_tidy_was_torn_down": "PASSED",
         "test_twice": "FAILED",
+        "test_never": "FAILED",
         "test_module_scope": "ERROR",
         "test_not_trampoline": "ERROR",
         "test_sync_fixture_on_async": "ERROR",
@@ -425,6 +475,7 @@ def test_async_fixture_failures_and_misuses_name_the_fixture(tmp_path):
     assert "async fixture 'bad_teardown' of test_teardown_fails raised in its teardown" in text
     assert "RuntimeError: the test itself" in text
     assert "async fixture 'yields_twice' of test_twice yielded twice" in text
+    assert "async fixture 'never_yields' of test_never did not yield a value" in text
     assert ("async fixture 'wide' has scope 'module': an async fixture runs in the "
             "test's kernel, one per test, so its scope must be 'function'") in text
     assert ("async fixture 'plain_value' is used by test_not_trampoline, which is not a "
@@ -478,6 +529,24 @@ def test_a_parametrized_case_marked_trampoline_runs_in_a_kernel(tmp_path):
     }, text
     assert ("test_some_cases[5] is a generator function, but this case of it is not marked "
             "@pytest.mark.trampoline") in text, text
+
+
+def test_a_generator_test_with_no_case_marked_is_left_to_pytest_which_refuses_it(tmp_path):
+    """Parametrized without a case marked trampoline, a generator function
+    is not the plugin's: pytest refuses it, naming it, as without the
+    plugin."""
+    result, outcomes, _ = run_pytest(tmp_path, """
+        import pytest
+        from trampoline import sleep
+
+        @pytest.mark.parametrize("x", [1, 2])
+        def test_plain_cases(x):
+            yield sleep(0)
+    """)
+    text = result.stdout
+    assert result.returncode == 2, text         # (interrupted: an error in collection)
+    assert ("'yield' keyword is allowed in fixtures, but not in tests (test_plain_cases)"
+            in text), text
 
 
 # The plugin is loaded in this very run too (setup.cfg's addopts), so these
