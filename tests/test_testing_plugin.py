@@ -7,12 +7,12 @@ installed wheel)."""
 import os
 import re
 import subprocess
-import sys
 import textwrap
 import time
 
 import pytest
 
+from coverage_helpers import run_python
 from trampoline import sleep
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -108,43 +108,20 @@ USER_TESTS = '''
 
 def run_pytest(tmp_path, source):
     """Run pytest on ``source`` (a test file) in a subprocess, in
-    ``tmp_path``: ``(result, {test name: outcome}, seconds)``.  When this
-    test run is measured by coverage, the subprocess is too (``coverage
-    run``), and its data are merged into ours: the plugin's code runs
-    there."""
+    ``tmp_path``: ``(result, {test name: outcome}, seconds)``.  (Measured
+    by coverage when this run is: the plugin's code runs there.)"""
     path = tmp_path / "test_user.py"
     path.write_text(textwrap.dedent(source))
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONDONTWRITEBYTECODE="1")
-    measured = _measuring()
-    python = [sys.executable]
-    if measured is not None:
-        rcfile = tmp_path / "coveragerc"
-        rcfile.write_text("[run]\nbranch = True\nsource = %s\ndata_file = %s\n"
-                          % (os.path.join(ROOT, "trampoline"), tmp_path / "coverage_data"))
-        python += ["-m", "coverage", "run", "--rcfile", str(rcfile)]
     started = time.monotonic()
-    result = subprocess.run(
-        python + ["-m", "pytest", "-p", "trampoline.testing", "-p", "no:cacheprovider",
-                  "-rA", "-q", "--rootdir", str(tmp_path), str(path)],
+    result = run_python(
+        ["-m", "pytest", "-p", "trampoline.testing", "-p", "no:cacheprovider",
+         "-rA", "-q", "--rootdir", str(tmp_path), str(path)],
         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=120)
-    if measured is not None:
-        from coverage import CoverageData
-        part = CoverageData(str(tmp_path / "coverage_data"))
-        part.read()
-        measured.get_data().update(part)
     outcomes = dict((name, outcome) for outcome, name in re.findall(
         r"^(PASSED|FAILED|ERROR) test_user\.py::(\S+)", result.stdout, re.M))
     return result, outcomes, time.monotonic() - started
-
-
-def _measuring():
-    """The Coverage measuring this process, if any."""
-    try:
-        import coverage
-    except ImportError:
-        return None
-    return coverage.Coverage.current()
 
 
 def test_marked_generator_and_async_tests_pass_and_fail_as_they_should(tmp_path):
@@ -275,8 +252,8 @@ def test_the_marker_is_registered_for_strict_markers(tmp_path):
             yield sleep(0)
     '''))
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONDONTWRITEBYTECODE="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "trampoline.testing", "-p", "no:cacheprovider",
+    result = run_python(
+        ["-m", "pytest", "-p", "trampoline.testing", "-p", "no:cacheprovider",
          "--strict-markers", "-q", "--rootdir", str(tmp_path), str(path)],
         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=120)

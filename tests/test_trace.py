@@ -12,6 +12,7 @@ import textwrap
 
 import pytest
 
+from coverage_helpers import run_python
 import trampoline
 from trampoline import (Kernel, cancel, connect, current, join, read, run, sleep, spawn,
                         write, write_wait)
@@ -514,8 +515,8 @@ def subprocess_env(**extra):
 
 def test_cli_as_a_command(script, tmp_path):
     out_json = str(tmp_path / "cli.json")
-    done = subprocess.run(
-        [sys.executable, "-m", "trampoline.trace", "--ascii", "--timeline", out_json, script, "5"],
+    done = run_python(
+        ["-m", "trampoline.trace", "--ascii", "--timeline", out_json, script, "5"],
         env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 5, done.stderr
     assert "result 7" in done.stdout
@@ -524,7 +525,7 @@ def test_cli_as_a_command(script, tmp_path):
 
 
 def test_cli_text_trace_as_a_command(script):
-    done = subprocess.run([sys.executable, "-m", "trampoline.trace", script],
+    done = run_python(["-m", "trampoline.trace", script],
                           env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "task 2 child" in done.stderr and "[parked: task 2 child to finish]" in done.stderr
@@ -532,7 +533,7 @@ def test_cli_text_trace_as_a_command(script):
 
 @pytest.mark.parametrize("value, traced", [("1", True), ("0", False), ("", False)])
 def test_trampoline_trace_env_var(script, value, traced):
-    done = subprocess.run([sys.executable, script], env=subprocess_env(TRAMPOLINE_TRACE=value),
+    done = run_python([script], env=subprocess_env(TRAMPOLINE_TRACE=value),
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "result 7" in done.stdout
@@ -685,8 +686,8 @@ def test_a_text_trace_that_cannot_write_logs_it_once_and_the_run_ends_as_usual(c
 
 
 def test_cli_refuses_a_timeline_path_it_cannot_write_before_the_script_runs(script):
-    done = subprocess.run(
-        [sys.executable, "-m", "trampoline.trace", "--timeline", "/nonexistent/out.json",
+    done = run_python(
+        ["-m", "trampoline.trace", "--timeline", "/nonexistent/out.json",
          script],
         env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2, done.stderr
@@ -795,8 +796,8 @@ def test_cli_traces_each_forked_process_on_its_own(tmp_path):
     script = tmp_path / "forking.py"
     script.write_text(FORKING_SCRIPT)
     out_json = str(tmp_path / "out.json")
-    done = subprocess.run(
-        [sys.executable, "-m", "trampoline.trace", "--ascii", "--width", "40",
+    done = run_python(
+        ["-m", "trampoline.trace", "--ascii", "--width", "40",
          "--timeline", out_json, str(script)],
         env=subprocess_env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -844,7 +845,7 @@ def test_a_timeline_in_a_forked_process_writes_a_file_of_its_own(tmp_path):
         assert os.waitpid(pid, 0)[1] == 0
         print(pid)
         """))
-    done = subprocess.run([sys.executable, str(script), str(path)], env=subprocess_env(),
+    done = run_python([str(script), str(path)], env=subprocess_env(),
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     child = tmp_path / ("trace.%d.json" % int(done.stdout))
@@ -881,7 +882,7 @@ def test_a_text_trace_marks_the_lines_of_a_forked_process_with_its_pid(tmp_path)
         assert os.waitpid(pid, 0)[1] == 0
         print("child", pid)
         """))
-    done = subprocess.run([sys.executable, str(script)], env=subprocess_env(),
+    done = run_python([str(script)], env=subprocess_env(),
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -898,8 +899,8 @@ def test_cli_refuses_a_script_it_cannot_open_before_anything_runs(tmp_path):
     making the --timeline file."""
     missing = tmp_path / "missing.py"
     out = tmp_path / "out.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "trampoline.trace", "--timeline", str(out), str(missing)],
+    done = run_python(
+        ["-m", "trampoline.trace", "--timeline", str(out), str(missing)],
         env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2, done.stderr
     assert ("error: cannot open the script %s: No such file or directory" % missing
@@ -914,7 +915,7 @@ def test_cli_says_so_when_the_script_never_calls_run(options):
     the script and printed nothing more (with --ascii, an empty chart):
     the step files build kernels of their own, and nothing is traced."""
     step = os.path.join(ROOT, "docs", "steps", "step1.py")
-    done = subprocess.run([sys.executable, "-m", "trampoline.trace"] + options + [step],
+    done = run_python(["-m", "trampoline.trace"] + options + [step],
                           env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("apples 3\n")
@@ -937,7 +938,7 @@ def test_cli_says_nothing_of_the_kind_when_a_run_was_traced(script, capsys):
 def test_cli_without_a_script_says_the_script_is_missing_and_no_more(argv):
     """argparse said "the following arguments are required: script, args":
     the script's arguments are optional."""
-    done = subprocess.run([sys.executable, "-m", "trampoline.trace"] + argv,
+    done = run_python(["-m", "trampoline.trace"] + argv,
                           env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert done.stderr.endswith(PYTHON + " -m trampoline.trace: error: the script to run is "
@@ -955,8 +956,8 @@ def test_cli_prints_a_failing_scripts_traceback_from_the_script_on(tmp_path):
     line = next(number for number, source in enumerate(text.splitlines(), 1)
                 if source.startswith("raise ValueError"))
     out_json = tmp_path / "out.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "trampoline.trace", "--ascii", "--timeline", str(out_json),
+    done = run_python(
+        ["-m", "trampoline.trace", "--ascii", "--timeline", str(out_json),
          str(path)], env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 1, done.stderr
     assert "result 7" in done.stdout
@@ -970,7 +971,7 @@ def test_cli_prints_a_failing_scripts_traceback_from_the_script_on(tmp_path):
     assert json.loads(out_json.read_text())["traceEvents"]
 
     path.write_text("def broken(:\n    pass\n")   # a SyntaxError: python3's few lines
-    done = subprocess.run([sys.executable, "-m", "trampoline.trace", str(path)],
+    done = run_python(["-m", "trampoline.trace", str(path)],
                           env=subprocess_env(), capture_output=True, text=True, timeout=30)
     assert done.returncode == 1
     assert done.stderr.startswith('  File "%s", line 1\n' % path), done.stderr
