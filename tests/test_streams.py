@@ -95,6 +95,8 @@ def test_read_zero_and_bad_sizes(run):
                 yield stream.read(1.5)
             with pytest.raises(ValueError, match="n must be >= 0"):
                 yield stream.readexactly(-1)
+            with pytest.raises(TypeError, match=r"readexactly\(\): n must be an int, got str '4'"):
+                yield stream.readexactly("4")
             with pytest.raises(ValueError, match="limit must be an int >= 1"):
                 stream.readline(limit=0)
             with pytest.raises(ValueError, match="separator must be non-empty bytes"):
@@ -364,14 +366,18 @@ def test_readuntil_takes_a_tuple_of_separators(run):
                 yield stream.readuntil((b"qEND", b"END"), limit=20)   # same end
             got.append((yield stream.readexactly(over.value.consumed)))
             got.append((yield stream.readuntil((b"END", b"!"), limit=20)))
+            with pytest.raises(LimitOverrunError) as none:
+                yield stream.readuntil((b"!!", b"?"), limit=3)  # none in b"tail"
             with pytest.raises(IncompleteReadError) as short:
                 yield stream.readuntil((b"!", b"?"))
-            return got, over.value, tie.value, short.value
+            return got, over.value, tie.value, none.value, short.value
 
-    got, over, tie, short = run(main())
+    got, over, tie, none, short = run(main())
     assert got == [b"line 1\n", b"line 2\r", b"ABCDE", b"FGxx\r", b"\n", b"q" * 30, b"END"]
     assert (over.consumed, over.buffered) == (30, 33) and tie.consumed == 30
     assert "no b'END' or b'!' within limit=20" in str(over)
+    assert (none.consumed, none.buffered) == (3, 4)     # (b"!!" could begin in the last byte)
+    assert "no b'!!' or b'?' within limit=3" in str(none)
     assert short.partial == b"tail" and "before b'!' or b'?'" in str(short)
     for twin in (pickle.loads(pickle.dumps(over)), copy.copy(over)):
         assert str(twin) == str(over) and vars(twin) == vars(over)

@@ -50,6 +50,7 @@ def other_reads(stream):
             ("read", lambda: stream.read()), ("readexactly", lambda: stream.readexactly(1)),
             ("readline", lambda: stream.readline()),
             ("readuntil", lambda: stream.readuntil(b"o")),
+            ("readuntil", lambda: stream.readuntil((b"o", b";"))),
             ("each_line", lambda: stream.each_line(lambda line: None))]
 
 
