@@ -14,7 +14,7 @@ import pytest
 import trampoline
 from trampoline import (BoundedSemaphore, Cancelled, Condition, Event, LifoQueue, Lock,
                         PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, RLock,
-                        Semaphore, TaskError, TaskTimeout, VirtualClock, call, cancel, join, run,
+                        Semaphore, TaskError, TaskTimeout, VirtualClock, call, cancel, current, join, run,
                         sleep, spawn, timeout_after)
 
 
@@ -790,6 +790,36 @@ def test_condition_wait_without_lock_is_an_error():
     run(main())
 
 
+def test_condition_wait_on_an_rlock_another_task_holds_is_an_error_naming_both():
+    """The RLock is locked -- by another task: wait() must not release it
+    for that task (threading.Condition refuses a wait by a non-owner too).
+    The error names the lock and the waiting task; the lock stays with its
+    holder.  The Condition's repr shows its lock and who waits."""
+    def holder(lock, go):
+        with (yield lock.acquire()):
+            yield go.wait()
+
+    def main():
+        lock = RLock()
+        cond = Condition(lock)
+        go = Event()
+        task = yield spawn(holder(lock, go))
+        yield parked(task)
+        me = yield current()
+        with pytest.raises(RuntimeError) as error:
+            yield cond.wait()
+        seen = (str(error.value), lock.locked(), repr(cond), repr(lock), repr(me))
+        go.set()
+        yield join(task)
+        return seen
+
+    message, still, cond_text, lock_text, me_text = run(main())
+    assert message == ("wait() on a Condition whose %s is held by another task than %s"
+                       % (lock_text, me_text))
+    assert "held 1 time(s) by <Task" in lock_text and still is True
+    assert cond_text == "<Condition %s waiting=0>" % lock_text
+
+
 def test_condition_shares_a_given_lock():
     def main():
         lock = Lock()
@@ -944,6 +974,14 @@ def test_condition_from_async_def():
 
 
 # ============================================================= Barrier
+
+@pytest.mark.parametrize("parties", [0, -1, 2.0, "2", None, True])
+def test_a_barrier_refuses_a_number_of_parties_that_is_not_an_int_of_at_least_one(parties):
+    with pytest.raises(ValueError) as error:
+        trampoline.Barrier(parties)
+    assert str(error.value) == ("Barrier needs an int number of parties >= 1, got %r"
+                                % (parties,))
+
 
 def test_a_task_cancelled_at_a_barrier_leaves_the_round_before_it_runs():
     """A waiter cancelled at a Barrier is out of the round at once, not

@@ -86,6 +86,13 @@ def test_task_timeout_is_a_timeout_error():
     assert not issubclass(TimeoutCancelled, Exception)
 
 
+def test_a_timeout_cancelled_made_by_hand_says_its_own_message():
+    """Made by hand (no scope delivered it) it reads as any exception."""
+    assert str(TimeoutCancelled("mine")) == "mine"
+    assert str(TimeoutCancelled()) == ""
+    assert TimeoutCancelled("mine").scope is None
+
+
 def test_timeout_after_returns_the_result_when_fast():
     def main():
         a = yield timeout_after(1, value(42))
