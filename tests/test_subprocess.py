@@ -685,6 +685,9 @@ def test_a_wrong_argument_is_named():
             yield run_process([])
         with pytest.raises(ValueError, match=r"args\[2\] holds a NUL character"):
             yield run_process(["sh", "-c", "true\0"])
+        with pytest.raises(ValueError, match=r"Process\(args\): args holds a NUL character"):
+            yield run_process("true\0", shell=True)     # one str: the whole command line
+        assert (yield run_process("echo one line", shell=True)) == (0, b"one line\n", b"")
         with pytest.raises(TypeError, match=r"Process\(stdout=...\) must be PIPE.*got str 'out'"):
             Process(["true"], stdout="out")
         with pytest.raises(ValueError, match=r"stdin=-2.*STDOUT is for stderr"):
