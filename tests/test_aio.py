@@ -498,7 +498,8 @@ def test_something_asyncio_cannot_await_is_a_type_error():
 
 def test_a_closed_asyncio_loop_is_refused_and_the_coroutine_closed():
     """It raised asyncio's bare "Event loop is closed" and left the
-    coroutine never awaited (a RuntimeWarning at its collection)."""
+    coroutine never awaited (a RuntimeWarning at its collection).  A
+    future of that loop is refused the same way."""
     loop = asyncio.new_event_loop()
     loop.close()
 
@@ -507,13 +508,17 @@ def test_a_closed_asyncio_loop_is_refused_and_the_coroutine_closed():
 
     coro = answer()
 
+    future = loop.create_future()                   # (an awaitable that is no coroutine)
+
     def main():
-        with pytest.raises(RuntimeError, match=r"await_asyncio\(\): the asyncio loop "
-                                               r"<.*> is closed"):
-            yield await_asyncio(coro, loop=loop)
+        for awaitable in (coro, future):
+            with pytest.raises(RuntimeError, match=r"await_asyncio\(\): the asyncio loop "
+                                                   r"<.*> is closed"):
+                yield await_asyncio(awaitable, loop=loop)
 
     run(main())
     assert coro.cr_frame is None                    # closed: nothing to warn about
+    assert not future.done()
 
 
 def test_closing_an_asyncio_thread_cancels_what_still_runs_there():

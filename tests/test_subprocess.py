@@ -673,7 +673,8 @@ def test_a_wrong_argument_is_named():
     own error named neither ("expected str, bytes or os.PathLike object,
     not int", "list index out of range", "'str' object has no attribute
     'fileno'", "Bad file descriptor"); nothing starts.  An iterator of
-    arguments works, and the error of check=True shows them as a list."""
+    arguments works, and the error of check=True shows them as a list; one
+    str is the whole command line (shell=True), named as args."""
     def main():
         closed = 1000 + max(int(fd) for fd in os.listdir("/proc/self/fd" if os.path.isdir(
             "/proc/self/fd") else "/dev/fd"))         # no descriptor of ours
