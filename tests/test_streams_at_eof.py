@@ -310,7 +310,8 @@ def race_at_eof(run, method):
     lambda stream: stream.read(100),            # (below DIRECT_READ: through the buffer)
     lambda stream: stream.readexactly(5),
     lambda stream: stream.readuntil((b"\n", b";")),
-], ids=["readline", "read(100)", "readexactly", "readuntil-any"])
+    lambda stream: stream.read(65536),          # (the kernel's read trap itself)
+], ids=["readline", "read(100)", "readexactly", "readuntil-any", "direct-read"])
 def test_at_eof_is_false_while_another_task_s_read_holds_bytes_it_has_not_returned(
         run, method):
     """The peer's line and its end arrive while a read of the stream is

@@ -254,18 +254,20 @@ class DescriptorWaiting:
     def holds_input(self, fileobj):
         """Does the kernel hold bytes of ``fileobj`` (a socket, file or
         descriptor number) that no read has taken yet -- those a ``read``
-        received for a task cancelled (or timed out) before it ran?  The
-        next ``read`` returns them first; the descriptor itself no longer
-        shows them.  For code that looks at the descriptor without a trap:
-        ``Stream.at_eof`` must not take the end its socket shows for the
-        end of the stream while these wait.  False for a descriptor the
-        kernel does not know, or a closed one."""
+        received for a task that has not run since, or that was cancelled
+        (or timed out) before it ran?  That task's read, or the next one,
+        returns them; the descriptor itself no longer shows them.  For code
+        that looks at the descriptor without a trap: ``Stream.at_eof`` must
+        not take the end its socket shows for the end of the stream while
+        these wait.  False for a descriptor the kernel does not know, or a
+        closed one.  (It looks through the ready tasks: ask it seldom.)"""
         try:
             fd = fileobj if type(fileobj) is int else fileobj.fileno()
         except (OSError, ValueError):
             return False
         reg = self._fds.get(fd)
-        return reg is not None and bool(reg.pushback)
+        return reg is not None and (bool(reg.pushback) or any(
+            task._woken is reg and task._value for task in self._ready))
 
     def _fail_waiters(self, fd, reg):
         """``fd`` was closed (or is closing) under its waiters: wake them

@@ -311,13 +311,6 @@ class Stream:
         this stream is under way, and if the connection failed (a reset):
         the next read raises that error.
 
-        One limit: a ``read(n)`` that is the kernel's trap itself is not
-        known to the stream.  If the peer's last bytes and its end arrive
-        while another task waits in such a read, the kernel wakes that task
-        with the bytes in hand; until it runs, the socket shows only the
-        end, and ``at_eof`` says True.  No byte is lost -- that read returns
-        them -- but ask ``at_eof`` in the task that reads (as the loop above
-        does), not beside it.
         """
         if self._buffer:
             return False
@@ -337,15 +330,16 @@ class Stream:
                     self._buffered().extend(data)
                     return False
             else:
-                kernel = running_kernel()
-                if kernel is not None and kernel.holds_input(sock):
-                    return False
                 if isinstance(sock, socket.socket):
                     data = sock.recv(1, _PEEK)
                 elif not _pipe_at_end(sock.fileno()):   # (a PipeStream's pipe)
                     return False
                 else:
                     data = b""
+                if not data:            # the end, unless the kernel has bytes before it
+                    kernel = running_kernel()
+                    if kernel is not None and kernel.holds_input(sock):
+                        return False
         except (BlockingIOError, InterruptedError):
             return False                # nothing there yet
         except OSError as exc:
