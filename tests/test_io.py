@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from trampoline import (Cancelled, Kernel, ResourceBusy, TaskError, accept, cancel,
+from trampoline import (Cancelled, Kernel, ResourceBusy, Stream, TaskError, accept, cancel,
                         connect, current, disable_cancellation, join, listen, read, read_wait,
                         sleep, spawn, timeout_after, write, write_wait)
 from trampoline.traps import current_kernel
@@ -906,12 +906,79 @@ def test_connect_on_a_file_that_is_not_a_socket_raises_type_error(run):
     assert "socket" in str(error)
 
 
-def test_accept_on_a_socket_that_is_not_listening_raises_oserror_in_the_task(run):
-    """accept() on a socket that is not listening raises the OSError of accept."""
-    with socket.socket() as sock:
+def system_error(code, text):
+    """The message of an ``OSError(code)`` whose words are the system's and then ``text``."""
+    return "[Errno %d] %s %s" % (code, os.strerror(code), text)
+
+
+@pytest.mark.parametrize("kind", ["unbound", "bound", "connected", "datagram"])
+def test_accept_on_a_socket_that_is_not_listening_says_so_naming_it(run, kind):
+    """accept() of a socket that is not listening raises, in the task, the
+    OSError of accept -- its class and errno (EINVAL; EOPNOTSUPP for a
+    datagram socket) -- saying what was wrong, with the socket's address;
+    it said "[Errno 22] Invalid argument" alone.  The kernel and the other
+    tasks go on (error_in_task's bystander)."""
+    if kind == "connected":
+        sock, peer = tcp_pair()
+        peer.close()
+    else:
+        sock = socket.socket(type=socket.SOCK_DGRAM if kind == "datagram" else socket.SOCK_STREAM)
+        if kind != "unbound":
+            sock.bind(("127.0.0.1", 0))
+    with sock:
+        where = "%s:%d" % sock.getsockname()
         error = error_in_task(run, lambda: accept(sock))
-    assert isinstance(error, OSError)
-    assert error.errno == errno.EINVAL
+    assert type(error) is OSError
+    if kind == "datagram":
+        assert error.errno == errno.EOPNOTSUPP
+        assert str(error) == system_error(errno.EOPNOTSUPP, (
+            "(accept() of the datagram socket %s): it has no connections to accept; "
+            "recvfrom() its datagrams" % where))
+    else:
+        assert error.errno == errno.EINVAL
+        assert str(error) == system_error(errno.EINVAL, (
+            "(accept() of %s, which is not listening): accept() takes a listening socket "
+            "-- trampoline.listen(address) makes one" % where))
+
+
+@pytest.mark.parametrize("kind", ["socket", "int fd", "Stream.read", "Stream.readline"])
+def test_read_of_a_listening_socket_says_to_accept_its_connections(run, kind):
+    """read() of a listening socket -- the socket, its descriptor's number, a
+    Stream made of it -- raises, in the task, OSError(ENOTCONN) naming the
+    trap and the socket and saying to accept() instead; it said "[Errno
+    107] Transport endpoint is not connected" alone.  (read waits first: a
+    listening socket turns readable when a connection comes; one is
+    queued here.)  The listener is left open and working."""
+    listener = listen(("127.0.0.1", 0))
+    where = "127.0.0.1:%d" % listener.getsockname()[1]
+    client = socket.create_connection(listener.getsockname())
+    if kind == "socket":
+        make = lambda: read(listener, 100)                      # noqa: E731
+    elif kind == "int fd":
+        make = lambda: read(listener.fileno(), 100)             # noqa: E731
+    elif kind == "Stream.read":
+        make = lambda: Stream(listener).read(100)               # noqa: E731
+    else:
+        make = lambda: Stream(listener).readline()              # noqa: E731
+    with listener, client:
+        error = error_in_task(run, make)
+        conn, _ = listener.accept()     # (still open: the error closed nothing)
+        conn.close()
+    assert type(error) is OSError and error.errno == errno.ENOTCONN
+    assert str(error) == system_error(errno.ENOTCONN, (
+        "(read() of the listening socket %s): accept() its connections instead" % where))
+
+
+def test_read_of_a_socket_never_connected_says_so(run):
+    """read() of a TCP socket that was never connected (it polls as hung
+    up): OSError(ENOTCONN) naming it and saying to connect() it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        where = "127.0.0.1:%d" % sock.getsockname()[1]
+        error = error_in_task(run, lambda: read(sock, 100))
+    assert type(error) is OSError and error.errno == errno.ENOTCONN
+    assert str(error) == system_error(errno.ENOTCONN, (
+        "(read() of %s, which is not connected): connect() it first" % where))
 
 
 @pytest.mark.parametrize("second_trap", ["read", "read_wait"])

@@ -44,6 +44,7 @@ import time
 from typing import Any, Dict
 
 from .errors import ResourceBusy
+from .net import _format
 from .traps import PARKED, read, write
 
 __all__ = ["PIPE_CHUNK", "SWEEP_INTERVAL"]  # (DescriptorWaiting: documented as Kernel's)
@@ -380,7 +381,8 @@ class DescriptorWaiting:
                             trap.waited = True
                             continue
                         except OSError as error:
-                            waiter._exc = error
+                            waiter._exc = error if error.errno != errno.ENOTCONN \
+                                else _misused(error, trap.fileobj, fd, "read")
                         else:
                             waiter._value = data
                             waiter._woken = reg     # (its bytes come back if cancelled)
@@ -454,6 +456,10 @@ class DescriptorWaiting:
         except BlockingIOError:         # no data after all: wait for it
             trap.waited = True
             return self._wait_readable(task, trap)
+        except OSError as error:
+            if error.errno == errno.ENOTCONN:   # listening, or never connected: say so
+                raise _misused(error, fileobj, trap.fd, "read") from None
+            raise
         if len(data) == nbytes:
             # The buffer came back full: more is probably waiting, so the
             # next read tries at once instead of waiting for a poll first.
@@ -518,6 +524,10 @@ class DescriptorWaiting:
             conn, address = listener.accept()
         except BlockingIOError:
             return self._wait_readable(task, trap)
+        except OSError as error:
+            if error.errno in _NOT_LISTENING:   # not a listening socket: say so
+                raise _misused(error, listener, trap.fd, "accept") from None
+            raise
         conn.setblocking(False)
         if conn.family in _TCP_FAMILIES:
             try:
@@ -604,6 +614,39 @@ _IN_PROGRESS = (errno.EINPROGRESS, errno.EALREADY) + (
     (errno.EWOULDBLOCK,) if errno.EWOULDBLOCK != errno.EAGAIN else ())
 _AGAIN: Dict[Any, str] = {family: ": no local port is free" for family in _TCP_FAMILIES}
 _AGAIN[getattr(socket, "AF_UNIX", None)] = ": the listener's backlog is full; try again later"
+# What accept() of a socket that is not listening says: EINVAL (a stream
+# socket: not listening yet, or connected), EOPNOTSUPP (a datagram socket).
+_NOT_LISTENING = (errno.EINVAL, errno.EOPNOTSUPP)
+
+
+def _misused(error, fileobj, fd, trap_name):
+    """``error`` -- ENOTCONN from ``read``, EINVAL or EOPNOTSUPP from
+    ``accept`` -- as the task gets it: the same class and errno, its
+    message naming the trap and the socket (its address) and saying what
+    was wrong with it: "Transport endpoint is not connected (read() of the
+    listening socket 127.0.0.1:8000): accept() its connections instead".
+    (The system's message alone names neither.)  Only on the error path:
+    the system call has failed already, so the look at the socket costs a
+    working one nothing.  ``fileobj`` may be the descriptor ``fd`` itself."""
+    sock = fileobj if isinstance(fileobj, socket.socket) else socket.socket(fileno=fd)
+    try:
+        where = _format(sock.getsockname())
+        if trap_name == "accept" and error.errno == errno.EINVAL:
+            what = "accept() of %s, which is not listening" % where
+            hint = "accept() takes a listening socket -- trampoline.listen(address) makes one"
+        elif trap_name == "accept":
+            what = "accept() of the datagram socket %s" % where
+            hint = "it has no connections to accept; recvfrom() its datagrams"
+        elif sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+            what = "read() of the listening socket %s" % where
+            hint = "accept() its connections instead"
+        else:
+            what = "read() of %s, which is not connected" % where
+            hint = "connect() it first"
+    finally:
+        if sock is not fileobj:
+            sock.detach()               # (the descriptor stays its owner's)
+    return type(error)(error.errno, "%s (%s): %s" % (error.strerror, what, hint))
 
 
 def _own(task, fd):

@@ -171,7 +171,12 @@ class read(Trap):
     that is not a file, ``OSError`` (``EBADF``) for a closed one, the
     ``OSError`` of the read itself (``ConnectionResetError``...), and
     ``ResourceBusy`` if another task is already reading this descriptor.
-    Blocks while no data is available.
+    Blocks while no data is available.  A socket that is listening, or
+    was never connected, raises ``OSError(ENOTCONN)`` naming it and saying
+    so ("read() of the listening socket 127.0.0.1:8000: accept() its
+    connections instead") -- a listening one once a connection comes: that
+    is when it turns readable (``read`` waits first; asyncio and trio,
+    which try first, raise the bare error at once).
 
     A socket is read as soon as the poller reports it readable, before its
     reader runs.  If the reader is cancelled (or timed out) in between, the
@@ -273,8 +278,10 @@ class accept(Trap):
 
     Wait for a connection on a listening socket and accept it.  ``conn`` is
     non-blocking, with ``TCP_NODELAY`` set for TCP.  Raises the ``OSError``
-    of ``accept`` itself (``EMFILE`` when out of descriptors...).  Blocks
-    while no connection is pending.
+    of ``accept`` itself (``EMFILE`` when out of descriptors...); of a
+    socket that is not listening (``EINVAL``; ``EOPNOTSUPP`` for a
+    datagram socket), naming it and saying so.  Blocks while no connection
+    is pending.
     """
 
     __slots__ = ("fileobj", "fd", "waited")
