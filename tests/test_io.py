@@ -650,8 +650,9 @@ def test_listen_on_a_unix_path_too_long_says_so(tmp_path):
 
 
 def test_listen_takes_none_as_every_interface_and_caps_a_huge_backlog():
-    """``(None, port)`` is every IPv4 interface, as ``tcp_server`` has it (a
-    bare TypeError from bind before); a backlog over what ``listen(2)``
+    """``(None, port)`` is every IPv4 interface, as ``("", port)`` (a
+    bare TypeError from bind before; one socket, one family: tcp_server
+    adds an IPv6 one); a backlog over what ``listen(2)``
     takes is capped, as the system caps it (an unnamed OverflowError
     before); a host that is not a string is named."""
     with listen((None, 0)) as listener:

@@ -448,7 +448,7 @@ def test_run_servers_drain_serves_queued_clients_even_one_whose_request_comes_la
         yield ready
         early, late = queued_clients(port, 2, V1)
         early.sendall(b"early\n")
-        drain = yield spawn(workers._drain(server, handover, 5.0))
+        drain = yield spawn(workers._drain([server], handover, 5.0))
         name = "who 127.0.0.1:%d" % late.getsockname()[1]
         # The late one accepted, past its header, waiting for its request --
         # or (what a drain must not do) closed already:
@@ -515,7 +515,7 @@ def test_a_drain_lets_a_new_connection_send_its_first_request(run, tls, monkeypa
             while not (yield settled("who 127.0.0.1:%d" % client.sock.getsockname()[1])):
                 yield sleep(0)
         started = time.monotonic()
-        drain = yield spawn(workers._drain(server, handover, 5.0))
+        drain = yield spawn(workers._drain([server], handover, 5.0))
         at_once = yield idle.read()             # the idle one: let go now
         yield new.write(b"two\n")               # the new one: heard
         second = yield new.read()

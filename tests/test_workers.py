@@ -7,6 +7,7 @@ pids from the supervisor's log lines on its stderr, then talks to it with
 plain blocking sockets and signals.
 """
 
+import errno
 import glob
 import os
 import re
@@ -19,7 +20,7 @@ import time
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401 (autouse fixture)
+from net_helpers import has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import streams, workers
 from trampoline.workers import run_server
 
@@ -767,7 +768,7 @@ def test_a_worker_runs_each_handler_in_its_connection_task_and_still_drains(run)
 
     def main():
         listener = listen(("127.0.0.1", 0))
-        worker = yield spawn(workers._worker(listener, idle, None, 5.0))
+        worker = yield spawn(workers._worker([listener], idle, None, 5.0))
         client = yield open_connection("127.0.0.1", listener.getsockname()[1])
         with client:
             assert (yield client.readline()) == b"hi\n"
@@ -806,7 +807,7 @@ def test_a_handler_that_only_reads_is_idle_once_its_first_read_came_back(run):
 
     def main():
         listener = listen(("127.0.0.1", 0))
-        worker = yield spawn(workers._worker(listener, sink, None, 5.0))
+        worker = yield spawn(workers._worker([listener], sink, None, 5.0))
         client = yield open_connection("127.0.0.1", listener.getsockname()[1])
         with client:
             yield client.write(b"hello")
@@ -818,3 +819,64 @@ def test_a_handler_that_only_reads_is_idle_once_its_first_read_came_back(run):
     took, rest = run(main())
     assert got == [b"hello", "the end"] and rest == b""
     assert took < streams.NEW_CONNECTION_GRACE
+
+
+# ---------------------------------------------------------------- every interface
+
+EVERY_INTERFACE = r"""
+import logging, sys
+from trampoline.workers import run_server
+
+def peer(stream, address):                  # the client's address, as the handler gets it
+    yield stream.write(("%s\n" % address[0]).encode())
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+run_server(None, 0, peer, workers=int(sys.argv[1]),
+           ready=lambda address: print("listening on %s:%d" % address[:2], flush=True))
+print("stopped", flush=True)
+"""
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_run_server_on_no_host_serves_ipv4_and_ipv6_clients_as_tcp_server_does(
+        server, scripts, tmp_path, count):
+    """``run_server(None, port)`` is every interface, IPv4 and IPv6, as
+    ``tcp_server(None, port)`` and asyncio's and trio's servers are: an
+    IPv6 client (::1) is served too -- by the one process, or by the
+    forked workers, which share both sockets.  An IPv4 client's address
+    stays plain ("127.0.0.1", not "::ffff:127.0.0.1": the IPv6 socket is
+    V6ONLY); ``ready`` is called once, with the first address.  It
+    listened on IPv4 alone."""
+    script = tmp_path / "every_interface.py"
+    script.write_text(EVERY_INTERFACE)
+    srv = server(scripts(script, str(count)))
+    assert srv.where == "0.0.0.0:%d" % srv.port     # (getaddrinfo's first: IPv4)
+    hosts = ["127.0.0.1", "::1"] if has_ipv6() else ["127.0.0.1"]
+    seen = []
+    for host in hosts:
+        with socket.create_connection((host, srv.port), timeout=10) as sock:
+            seen.append(read_all(sock))
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(10) == 0
+    assert srv.proc.stdout.read() == "stopped\n"
+    assert seen == [b"%s\n" % host.encode() for host in hosts]
+
+
+@pytest.mark.skipif(not has_ipv6(), reason="no IPv6 here")
+def test_run_server_on_no_host_with_the_ipv6_port_taken_names_the_call_and_the_address():
+    """[::]:P held by another socket: ``run_server(None, P)`` raises, before
+    forking anything, EADDRINUSE naming the address that failed and the
+    call, as tcp_server's error does (it listened on IPv4 alone, and
+    started)."""
+    with socket.socket(socket.AF_INET6) as taken:
+        taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        taken.bind(("::", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError) as info:
+            run_server(None, port, handler, workers=2)
+    assert info.value.errno == errno.EADDRINUSE
+    assert str(info.value) == (
+        "[Errno %d] %s: cannot listen on [::]:%d (run_server(None, %d), which is every IPv4 "
+        "interface, every IPv6 interface)" % (errno.EADDRINUSE, os.strerror(errno.EADDRINUSE),
+                                             port, port))

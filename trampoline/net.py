@@ -74,7 +74,12 @@ def listen(address: Any, *, backlog: int = 1024,
     TCP port in use.  ``SO_REUSEADDR`` is set for TCP, so a restarted
     server can bind at once; ``reuse_port`` sets ``SO_REUSEPORT`` (several
     processes sharing one port).  A host of ``""`` or ``None`` is every
-    IPv4 interface; a ``backlog`` above what the system allows is capped.
+    IPv4 interface, as ``socket.create_server(("", port))`` has it: one
+    socket has one family.  (``tcp_server`` and ``run_server`` listen on
+    every IPv6 interface too, with a second socket.  ``("::", port)`` is
+    one socket for both where the system maps IPv4 into IPv6 -- but an IPv4
+    client's address then reads ``::ffff:127.0.0.1``.)  A ``backlog`` above
+    what the system allows is capped.
     """
     if isinstance(address, (str, bytes, os.PathLike)):
         family = socket.AF_UNIX

@@ -1544,11 +1544,7 @@ def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], 
         raise ValueError("tcp_server(): backlog must be an int >= 0, got %r" % (backlog,))
     infos = yield getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
                               flags=socket.AI_PASSIVE)
-    addresses = []                      # (family, sockaddr), each once, in the resolver's order
-    for family, _, _, _, sockaddr in infos:
-        if (family, sockaddr) not in addresses:
-            addresses.append((family, sockaddr))
-    listeners = _listen_on_all(host, port, addresses, backlog, reuse_port)
+    listeners = _listen_on_all(host, port, infos, backlog, reuse_port)
     if len(listeners) == 1:             # (as it always was: one accept loop, this task)
         return (yield _serve(listeners[0], handler, ssl, ready, proxy_protocol))
     try:
@@ -1572,14 +1568,19 @@ SHARED_PORT_TRIES = 10
 _NO_SUCH_FAMILY = {errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL}
 
 
-def _listen_on_all(host, port, addresses, backlog, reuse_port):
-    """The listening sockets of ``tcp_server(host, port)`` on every one of
-    ``addresses`` (``(family, sockaddr)``), all on one port: with port 0,
-    the first one's, tried again on a new one (``SHARED_PORT_TRIES``) when
-    another address has it taken.  With several addresses, IPv6 sockets are
+def _listen_on_all(host, port, infos, backlog, reuse_port, who="tcp_server"):
+    """The listening sockets of ``tcp_server(host, port)`` (or of ``who``:
+    ``run_server``) on every address of ``infos`` (what ``getaddrinfo``
+    said ``host`` is), each once, all on one port: with port 0, the first
+    one's, tried again on a new one (``SHARED_PORT_TRIES``) when another
+    address has it taken.  With several addresses, IPv6 sockets are
     ``IPV6_V6ONLY`` (an IPv4 one shares the port), and an address of a
     family the system lacks is skipped, with a log line, if another one
-    listens.  An error names the host, the port, and the address."""
+    listens.  An error names the call, the host, the port, and the address."""
+    addresses = []                      # (family, sockaddr), each once, in the resolver's order
+    for family, _, _, _, sockaddr in infos:
+        if (family, sockaddr) not in addresses:
+            addresses.append((family, sockaddr))
     several = len(addresses) > 1
     for _ in range(SHARED_PORT_TRIES):
         listeners = []
@@ -1596,15 +1597,15 @@ def _listen_on_all(host, port, addresses, backlog, reuse_port):
                         continue
                     if port == 0 and listeners and exc.errno == errno.EADDRINUSE:
                         break           # the first one's port is taken here: another
-                    raise _listen_error(exc, host, port, sockaddr, addresses) from None
+                    raise _listen_error(exc, host, port, sockaddr, addresses, who) from None
                 listeners.append(listener)
                 chosen = listener.getsockname()[1]
             else:
                 if not listeners:
                     raise _listen_error(skipped[-1][1], host, port, skipped[-1][0],
-                                        addresses) from None
+                                        addresses, who) from None
                 for lacking, error in skipped:
-                    log.info("tcp_server(%r, %d): not listening on %s: %s", host, port,
+                    log.info("%s(%r, %d): not listening on %s: %s", who, host, port,
                              _format_address(lacking), error.strerror or error)
                 return listeners
         except BaseException:
@@ -1614,20 +1615,20 @@ def _listen_on_all(host, port, addresses, backlog, reuse_port):
         for listener in listeners:
             listener.close()
     raise _listen_error(OSError(errno.EADDRINUSE, os.strerror(errno.EADDRINUSE)), host, port,
-                        None, addresses, "no port free on every address in %d tries"
+                        None, addresses, who, "no port free on every address in %d tries"
                         % SHARED_PORT_TRIES)
 
 
-def _listen_error(exc, host, port, sockaddr, addresses, why=None):
+def _listen_error(exc, host, port, sockaddr, addresses, who, why=None):
     """``exc``, an ``OSError`` of listening on ``sockaddr`` (one of
-    ``addresses``), as ``tcp_server(host, port)`` raises it: the same
-    class and errno, its message naming all three."""
+    ``addresses``), as ``tcp_server(host, port)`` (``who``) raises it: the
+    same class and errno, its message naming all three."""
     where = ", ".join(_format_host(address[0]) for _, address in addresses)
-    message = "%s%s (tcp_server(%r, %d)%s%s)" % (
+    message = "%s%s (%s(%r, %d)%s%s)" % (
         exc.strerror or exc,
         "" if sockaddr is None or "cannot listen on" in str(exc.strerror)
         else ": cannot listen on %s" % _format_address(sockaddr),
-        host, port,
+        who, host, port,
         ": %s" % why if why else "",
         ", which is %s" % where if host != where else "")
     return type(exc)(exc.errno, message) if exc.errno is not None else type(exc)(message)

@@ -3,8 +3,9 @@
 One kernel runs on one core: Python runs one thread's bytecode at a time,
 so a single process never serves faster than one CPU allows.
 ``run_server(host, port, handler, workers=N)`` is the way past that: it
-opens the listening socket, forks N worker processes, and each runs its own
-kernel serving connections from that one socket -- the operating system
+opens the listening socket (one per address: two for every interface, IPv4
+and IPv6), forks N worker processes, and each runs its own kernel serving
+connections from those same sockets -- the operating system
 hands every new connection to whichever worker calls ``accept`` first.  The
 parent process runs no kernel: it supervises.  A worker that dies is
 replaced (after a pause that grows if it keeps dying young; after
@@ -75,7 +76,7 @@ from .combinators import select, shield
 from .errors import TaskError, TrampolineError
 from .runner import run
 from .net import _format, check_port, listen
-from .streams import _check_server_args, _HandOver, _serve
+from .streams import _check_server_args, _HandOver, _listen_on_all, _serve
 from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, join, read, spawn
@@ -124,7 +125,12 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     gracefully (see the module's docstring) and return ``None``.  (A SIGHUP
     this process ignores when it starts -- run under ``nohup`` -- stays
     ignored.)  Call it from a plain program, in the main thread, not from a
-    task: like ``run``, it runs the kernel (or kernels) itself.
+    task: like ``run``, it runs the kernel (or kernels) itself.  It listens
+    where ``tcp_server`` would: on every address ``host`` resolves to (a
+    name is looked up here, blocking), one socket each -- ``None`` or
+    ``""``: every interface, IPv4 and IPv6, the IPv6 socket ``IPV6_V6ONLY``
+    so that an IPv4 client's address stays plain; ``"0.0.0.0"``: IPv4
+    only.
 
     ``workers``: how many processes serve.  1 (the default) forks nothing:
     the server runs in this process.  N >= 2 forks N workers that share the
@@ -136,7 +142,8 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     OpenSSL has it, ``run_server`` sets ``ssl.OP_IGNORE_UNEXPECTED_EOF`` on
     it: see ``streams._stop_reading``).
     ``ready``: a function called once, in this process, with the bound
-    address (the real port when 0 was asked) as soon as the socket listens
+    address (the real port when 0 was asked; on several addresses the
+    first, whose port they all have) as soon as the socket listens
     -- before the workers start; clients that connect meanwhile wait in
     the queue.  ``grace``: how many seconds connections get to finish after
     the stop signal.  ``proxy_protocol=True``: behind a balancer that
@@ -166,22 +173,22 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
         workers = _cpu_count()
     if workers > 1:
         _check_can_fork()
-    address = _address(host, port, unix)
-    listener = listen(address, backlog=backlog)
-    path = listener.getsockname() if unix is not None else None
+    listeners = _listen(host, port, unix, backlog)
+    path = listeners[0].getsockname() if unix is not None else None
     inode = os.stat(path).st_ino if path else None
     # ``ready`` is called only once the stop signals are handled: a client
     # (or a test) that signals the server as soon as it is told it listens
     # must get a graceful stop, not the default action of the signal.
     try:
         if workers == 1:
-            run(_worker(listener, handler, ssl, grace, ready=ready,
+            run(_worker(listeners, handler, ssl, grace, ready=ready,
                         proxy_protocol=proxy_protocol),
                 shutdown_signals=_stop_signals())
         else:
-            _Supervisor(listener, handler, ssl, workers, grace, ready, proxy_protocol).run()
+            _Supervisor(listeners, handler, ssl, workers, grace, ready, proxy_protocol).run()
     finally:
-        listener.close()
+        for listener in listeners:
+            listener.close()
         if path:                        # ours still? (another server may have replaced it)
             try:
                 if os.stat(path).st_ino == inode:
@@ -190,22 +197,25 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
                 pass
 
 
-def _address(host, port, unix):
+def _listen(host, port, unix, backlog):
+    """The listening sockets, shared by the workers: one on a Unix path, or
+    one per address ``host`` resolves to, as ``tcp_server`` listens --
+    ``None`` or ``""``: every interface, IPv4 and IPv6 (two sockets, the
+    IPv6 one ``IPV6_V6ONLY``: an IPv4 client's address stays plain)."""
     if unix is not None:
         if host is not None or port is not None:
             raise ValueError("run_server(): give host and port, or unix=PATH with host "
                              "and port None -- not both")
-        return os.fspath(unix)
+        return [listen(os.fspath(unix), backlog=backlog)]
     check_port(port, "run_server()")
-    if not host:
-        return ("", port)               # every IPv4 interface: one socket, shared by the workers
     # Resolved here, blocking: this process runs no kernel to keep going.
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:      # say which name, as listen() would
         raise socket.gaierror(exc.errno, "%s: cannot listen on %s"
                               % (exc.strerror, _format((host, port)))) from None
-    return infos[0][4]
+    return _listen_on_all(host, port, infos, backlog, False, "run_server")
 
 
 def _stop_signals():
@@ -253,7 +263,7 @@ def _check_can_fork():
 
 # ================================================================ a worker: one kernel
 
-def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=None,
+def _worker(listeners, handler, context, grace, lifeline=None, unblock=(), ready=None,
             proxy_protocol=False):
     """The main task of a worker: serve until told to stop, then drain.
 
@@ -263,54 +273,61 @@ def _worker(listener, handler, context, grace, lifeline=None, unblock=(), ready=
     if unblock:                         # blocked since the fork: now run() handles them
         signal.pthread_sigmask(signal.SIG_UNBLOCK, unblock)
     if ready is not None:               # (the stop signals are handled by now)
-        ready(listener.getsockname())
+        ready(listeners[0].getsockname())   # (on several: they all have its port)
     handover = _HandOver()
-    server = yield spawn(_serve(listener, handler, context, None, proxy_protocol,
-                                handover=handover), name="server")
+    servers = []                        # one accept loop per listener, one hand-over
+    for listener in listeners:
+        servers.append((yield spawn(_serve(listener, handler, context, None, proxy_protocol,
+                                           handover=handover), name="server")))
+    waits = [join(server) for server in servers]    # (each runs until cancelled, or fails)
+    if lifeline is not None:
+        waits.append(read(lifeline, 1))
     try:
-        if lifeline is None:
-            yield join(server)          # runs until cancelled, or fails
-        else:
-            yield select(join(server), read(lifeline, 1))
+        yield select(*waits)
     finally:
         # Shielded: a shutdown signal arriving during the drain (the group
         # got SIGTERM after the parent closed the lifeline) must not cut it
         # short.  (A second one still kills at once.)
-        yield shield(_drain(server, handover, grace))
+        yield shield(_drain(servers, handover, grace))
 
 
-def _drain(server, handover, grace):
+def _drain(servers, handover, grace):
     """Stop accepting; let the connections finish within ``grace``
-    seconds, then cancel what is left."""
+    seconds, then cancel what is left.  ``servers``: the accept loops
+    (``_serve`` tasks) that share ``handover``."""
     handover.stop()                     # idle ones see the end of their stream now
                                         # (new ones once their first byte comes)
-    if server.done:
+    servers = [server for server in servers if not server.done]
+    if not servers:
         return
-    # Told by handover.draining that this is a hand-over, the server
-    # accepts the clients already queued, closes the listener -- new ones
+    # Told by handover.draining that this is a hand-over, each server
+    # accepts the clients already queued, closes its listener -- new ones
     # are refused, so a balancer tries another backend -- and waits for its
     # connection tasks: those still reading a PROXY header or shaking hands
     # get to their handler, and every handler may finish.
-    yield cancel(server, wait=False)
+    for server in servers:
+        yield cancel(server, wait=False)
     sweeper = yield spawn(handover.sweep(), name="drain sweeper")
     try:
-        yield timeout_after(grace, _join_quietly(server))
+        yield timeout_after(grace, _join_quietly(servers))
     except TaskTimeout:
         log.warning("pid %d: %d connection(s) still busy after %g s; cancelling them",
                     os.getpid(), len(handover.serving), grace)
-        # A second cancellation: the server cancels its connection tasks
+        # A second cancellation: each server cancels its connection tasks
         # (and with them their handlers), and waits for them.
-        yield cancel(server, wait=False)
-        yield _join_quietly(server)
+        for server in servers:
+            yield cancel(server, wait=False)
+        yield _join_quietly(servers)
     finally:
         yield cancel(sweeper)
 
 
-def _join_quietly(task):
-    try:
-        yield join(task)
-    except TaskError:
-        pass                            # cancelled, as asked (or already reported)
+def _join_quietly(tasks):
+    for task in tasks:
+        try:
+            yield join(task)
+        except TaskError:
+            pass                        # cancelled, as asked (or already reported)
 
 
 # ================================================================ the supervisor: no kernel
@@ -333,11 +350,11 @@ class _Supervisor:
     """The parent: start the workers, replace the ones that die, stop them
     all on SIGINT/SIGTERM/SIGHUP.  One plain loop, no kernel, no threads."""
 
-    def __init__(self, listener, handler, context, count, grace, ready=None,
+    def __init__(self, listeners, handler, context, count, grace, ready=None,
                  proxy_protocol=False):
         self.ready = ready
         self.proxy_protocol = proxy_protocol
-        self.listener = listener
+        self.listeners = listeners
         self.handler = handler
         self.context = context
         self.grace = grace
@@ -365,7 +382,7 @@ class _Supervisor:
                 for signum in self.signals:
                     self.previous_handlers[signum] = signal.signal(signum, _wake_only)
                 if self.ready is not None:      # (the stop signals are handled by now)
-                    self.ready(self.listener.getsockname())
+                    self.ready(self.listeners[0].getsockname())
                 for slot in self.slots:
                     self.start(slot)
                 # poll, not select: a process holding many descriptors has
@@ -468,7 +485,7 @@ class _Supervisor:
                 if slot.lifeline is not None:
                     slot.lifeline.close()
             lifeline.setblocking(False)
-            run(_worker(self.listener, self.handler, self.context, self.grace,
+            run(_worker(self.listeners, self.handler, self.context, self.grace,
                         lifeline, self.signals, proxy_protocol=self.proxy_protocol),
                 shutdown_signals=self.stop_signals)
             status = 0
@@ -534,10 +551,11 @@ class _Supervisor:
             return
         self.stopping = True
         log.info("stopping %d worker(s) (%s)", len(self.alive()), why)
-        # Our copy of the listening socket: with it, new clients would wait
-        # in a queue nobody reads; without it (the workers close theirs as
-        # they drain) they are refused at once.
-        self.listener.close()
+        # Our copies of the listening sockets: with them, new clients would
+        # wait in a queue nobody reads; without them (the workers close
+        # theirs as they drain) they are refused at once.
+        for listener in self.listeners:
+            listener.close()
         for slot in self.slots:
             slot.restart_at = None
             if slot.lifeline is not None:
