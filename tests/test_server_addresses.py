@@ -10,12 +10,15 @@ still checked).  Synchronised by Futures and joins, never sleeps.
 """
 
 import errno
+import os
 import socket
+import sys
 
 import pytest
 
 from net_helpers import echo, has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import Event, Future, cancel, spawn, timeout_after
+from trampoline import streams
 from trampoline.streams import open_connection, tcp_server
 
 IPV6 = has_ipv6()
@@ -142,3 +145,105 @@ def test_a_single_address_error_names_the_call_too(run):
     assert error.errno == errno.EADDRINUSE
     assert str(error) == ("[Errno 98] Address already in use: cannot listen on 127.0.0.1:%d "
                           "(tcp_server('127.0.0.1', %d))" % (port, port))
+
+
+# A name the resolver answers with the addresses a test needs: this machine
+# has no name for two addresses that cannot both listen (its /etc/hosts is
+# not ours to change), so the test answers for it -- the resolver's part
+# only: the sockets, binds and errors are real.
+
+def resolving(monkeypatch, name, *hosts):
+    """Make ``name`` resolve to ``hosts`` (numeric), in that order."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if host != name or flags & socket.AI_NUMERICHOST:
+            return real(host, port, family, type, proto, flags)
+        infos = []
+        for each in hosts:
+            infos += real(each, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+        return infos
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_an_address_that_cannot_be_had_here_is_skipped_with_a_log_line(run, monkeypatch, caplog):
+    """A name that is 127.0.0.1 and 2001:db8::1 (a documentation address no
+    host has: bind says EADDRNOTAVAIL, as it says for ::1 where IPv6 is
+    off; no IPv6 at all says EAFNOSUPPORT, skipped the same), and
+    127.0.0.1 again: the server listens on 127.0.0.1 alone, once, says at
+    INFO which address it skipped and why, and ``ready`` hears of the one
+    it listens on."""
+    resolving(monkeypatch, "two.test", "127.0.0.1", "2001:db8::1", "127.0.0.1")
+    reported = []
+    heard = Future()
+
+    def ready(address):
+        reported.append(address)
+        heard.set_result(None)
+
+    def main():
+        server = yield spawn(tcp_server("two.test", 0, echo, ready=ready))
+        yield heard
+        stream = yield open_connection("127.0.0.1", reported[0][1])
+        with stream:
+            yield stream.write(b"ping")
+            reply = yield stream.read(100)
+        yield cancel(server)
+        return reply
+
+    caplog.set_level("INFO", logger="trampoline")
+    assert run(main()) == b"ping"
+    port = reported[0][1]
+    assert reported == [("127.0.0.1", port)]
+    skipped = [r.getMessage() for r in caplog.records if "not listening on" in r.getMessage()]
+    assert len(skipped) == 1, skipped
+    assert skipped[0].startswith("tcp_server('two.test', 0): not listening on [2001:db8::1]:%d: "
+                                 % port), skipped
+
+
+def test_when_every_address_is_skipped_the_last_ones_error_is_raised(run, monkeypatch):
+    """Neither address can be had here: nothing listens, and the error
+    (EADDRNOTAVAIL; EAFNOSUPPORT without IPv6) names the last address,
+    the call and what the name is."""
+    resolving(monkeypatch, "none.test", "192.0.2.1", "2001:db8::1")
+
+    def main():
+        with pytest.raises(OSError) as info:
+            yield timeout_after(10, tcp_server("none.test", 0, echo))
+        return info.value
+
+    error = run(main())
+    assert error.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT), error
+    assert str(error).endswith(
+        ": cannot listen on [2001:db8::1]:0 (tcp_server('none.test', 0), which is 192.0.2.1, "
+        "2001:db8::1)"), error
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="Linux refuses 0.0.0.0:P beside a listening 127.0.0.1:P")
+def test_port_0_tries_a_new_port_while_another_address_has_it_taken_then_gives_up(
+        run, monkeypatch):
+    """With port 0 every address gets the first one's port; when another
+    address has it taken (EADDRINUSE), the sockets are closed and a new
+    port is tried, ``SHARED_PORT_TRIES`` times.  127.0.0.1 then 0.0.0.0
+    clash on every port (a listening socket on one address holds the port
+    on the wildcard), so every try fails: the error says how many were
+    made, and no socket is left open.  (That a retry *succeeds* cannot be
+    forced: the port bind(0) picks is random, so no other socket can hold
+    it in advance.)"""
+    resolving(monkeypatch, "clash.test", "127.0.0.1", "0.0.0.0")
+    monkeypatch.setattr(streams, "SHARED_PORT_TRIES", 3)
+    before = len(os.listdir("/proc/self/fd"))
+
+    def main():
+        with pytest.raises(OSError) as info:
+            yield timeout_after(10, tcp_server("clash.test", 0, echo))
+        return info.value
+
+    error = run(main())
+    assert error.errno == errno.EADDRINUSE
+    assert str(error) == (
+        "[Errno %d] %s (tcp_server('clash.test', 0): no port free on every address in 3 "
+        "tries, which is 127.0.0.1, every IPv4 interface)"
+        % (errno.EADDRINUSE, os.strerror(errno.EADDRINUSE)))
+    assert len(os.listdir("/proc/self/fd")) == before
