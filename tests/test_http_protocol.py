@@ -39,23 +39,30 @@ def summary(requests, error):
              for r in requests], error and (error.status, str(error)))
 
 
-def parse_in_pieces(data, cuts, eof=False):
-    """Like parse_all, but fed in pieces cut at ``cuts``."""
-    parser = RequestParser()
-    requests = []
+def fed_in_pieces(parser, data, cuts, eof=False):
+    """Feed ``data`` to ``parser`` in pieces cut at ``cuts`` (then the end,
+    if ``eof``), draining it after each: yields ``(requests, error)`` for
+    each piece, up to the first error.  (The caller may look at the parser,
+    or change it, between pieces.)"""
     start = 0
     for cut in list(cuts) + [len(data)]:
         parser.feed(data[start:cut])
         start = cut
-        more, error = drain(parser)
-        requests += more
+        requests, error = drain(parser)
+        yield requests, error
         if error:
-            return requests, error
+            return
     if eof:
         parser.feed_eof()
-        more, error = drain(parser)
-        return requests + more, error
-    return requests, None
+        yield drain(parser)
+
+
+def parse_in_pieces(data, cuts, eof=False):
+    """Like parse_all, but fed in pieces cut at ``cuts``."""
+    requests, error = [], None
+    for more, error in fed_in_pieces(RequestParser(), data, cuts, eof):
+        requests += more
+    return requests, error
 
 
 GET = b"GET /index.html?q=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n"
@@ -508,22 +515,20 @@ class GeneralParser(RequestParser):
     next_request = RequestParser._next
 
 
-def parse_with(parser, data, cuts):
+def parse_with(parser, data, cuts, limits_after=()):
     """Every request (summarised, headers changed by a handler after) and
     the error, fed in pieces cut at ``cuts``; and the parser's state after
-    each piece."""
+    each piece.  ``limits_after``: the limits to set after each piece, in
+    turn (a dict each)."""
     seen = []
-    start = 0
-    for cut in list(cuts) + [len(data)]:
-        parser.feed(data[start:cut])
-        start = cut
-        requests, error = drain(parser)
+    limits_after = iter(limits_after)
+    for requests, error in fed_in_pieces(parser, data, cuts):
         seen.append((summary(requests, error), parser.idle, parser.buffered, parser.dead,
                      parser.pending is None))
         for request in requests:
             request.headers.append((b"x-changed", b"by the handler"))
-        if error:
-            break
+        for name, value in next(limits_after, {}).items():
+            setattr(parser, name, value)
     return seen
 
 
@@ -532,8 +537,12 @@ def test_the_shortcuts_answer_as_the_general_path_does():
     line seen before, or new) skips most of the parsing: it must come to the
     same requests, errors and parser state as the general path -- for good
     requests repeated, then damaged ones, then with the request line or the
-    section damaged alone, fed whole or in pieces, under small limits too."""
+    section damaged alone, fed whole or in pieces, under small limits too,
+    and with the limits changed between pieces (after a section was
+    remembered under the old ones)."""
     rng = random.Random(SEED + 2)
+    some_limits = [{}, {}, {"max_line": 30}, {"max_head": 90}, {"max_headers": 2},
+                   {"max_line": 8192, "max_head": 65536, "max_headers": 100}]
     for data in malformed_requests(1500, seed=SEED + 3):
         good = good_request(rng)
         line, _, rest = good.partition(b"\r\n")
@@ -541,11 +550,53 @@ def test_the_shortcuts_answer_as_the_general_path_does():
         other_rest = data.partition(b"\r\n")[2]
         stream = rng.choice([good + good + data, good + other_line + b"\r\n" + rest + good,
                              good + good.replace(b"HTTP/1.1", b"HTTP/1.0", 1) + good,
-                             good + line + b"\r\n" + other_rest, good * 3])
+                             good + line + b"\r\n" + other_rest, good * 3, good * 4])
         cuts = sorted(rng.sample(range(len(stream) + 1), min(len(stream), rng.randrange(0, 4))))
-        limits = rng.choice([{}, {}, {"max_line": 30}, {"max_head": 90}, {"max_headers": 2}])
-        assert (parse_with(RequestParser(**limits), stream, cuts)
-                == parse_with(GeneralParser(**limits), stream, cuts)), (stream, cuts, limits)
+        if rng.random() < 0.3:
+            cuts = sorted(set(cuts + [2 * len(good)]))  # (a cut once the section is remembered)
+        limits = rng.choice(some_limits)
+        limits_after = [rng.choice(some_limits) for _ in cuts]
+        assert (parse_with(RequestParser(**limits), stream, cuts, limits_after)
+                == parse_with(GeneralParser(**limits), stream, cuts, limits_after)), (
+                    stream, cuts, limits, limits_after)
+
+
+@pytest.mark.parametrize("limit, value, status", [
+    ("max_headers", 2, 431), ("max_head", 40, 431), ("max_line", 5, 414)])
+def test_a_limit_lowered_between_requests_holds_for_the_next_one(limit, value, status):
+    """The limits can change on a parser in use: the next head is held to
+    the new ones, even one the same as those before it."""
+    head = b"GET /a HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\nUser-Agent: x\r\n\r\n"
+    parser = RequestParser()
+    parser.feed(head * 3)
+    assert [parser.next_request().target, parser.next_request().target] == ["/a", "/a"]
+    setattr(parser, limit, value)
+    assert getattr(parser, limit) == value
+    with pytest.raises(ProtocolError) as caught:
+        parser.next_request()
+    assert caught.value.status == status
+
+
+def test_parsers_share_nothing_through_their_module():
+    """What a parser remembers of the requests before (their lines, Host,
+    field names) is its own: parsing leaves the module as it was, so one
+    client's requests cannot change how another's are read, nor how fast."""
+    import copy
+    import trampoline.protocols.http as module
+
+    def module_state():
+        return {name: copy.deepcopy(value) for name, value in vars(module).items()
+                if isinstance(value, (dict, set, list, bytearray))
+                and not name.startswith("__")}
+    before = module_state()
+    requests, error = parse_all(b"".join(
+        b"GET /page-%d HTTP/1.1\r\nHost: h%d.example\r\nX-Name-%d: v\r\n\r\n" % (i, i, i)
+        for i in range(3)))
+    assert error is None and [r.target for r in requests] == ["/page-0", "/page-1", "/page-2"]
+    responses = parse_responses(b"HTTP/1.1 200 OK\r\nX-Other: 1\r\nContent-Length: 0\r\n\r\n",
+                                ["GET"])
+    assert [r.status for r in responses] == [200]
+    assert module_state() == before
 
 
 # ================================================================ what RFC 9110/9112 ask of a recipient

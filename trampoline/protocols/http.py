@@ -73,6 +73,11 @@ _UNRESERVED_SUB_DELIMS = (b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 _REG_NAME = _UNRESERVED_SUB_DELIMS + b"%"
 _DIGITS = frozenset(b"0123456789")
 _TCHAR_BYTES = frozenset(_TCHAR)
+# Tables for ``0 in x.translate(table)``, "has x a byte not allowed?": each
+# turns the bytes not allowed into NUL.  (translate(None, allowed) builds a
+# 256-entry table on every call; see _NUL_IF_CONTROL.)
+_NUL_UNLESS_TCHAR = bytes(byte if byte in _TCHAR else 0 for byte in range(256))
+_NUL_UNLESS_REG_NAME = bytes(byte if byte in _REG_NAME else 0 for byte in range(256))
 # In a head: every byte but the control characters (tab, CR and LF excepted).
 _HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256))
 # The same test, cheaper on the hot path: this table turns every byte not in
@@ -179,19 +184,26 @@ def _tokens(value):
     return [token.strip(b" \t") for token in value.lower().split(b",")]
 
 
-# Host values found valid: a server sees the same few again and again, and
-# a look-up here costs a tenth of checking one.  (At most 64, short ones: a
-# client sending a new one each time has each checked, nothing worse.)
-_HOSTS_SEEN = {b""}
-# Field names found valid, as sent -> lowercased: the same few again and
-# again, and a look-up costs a fraction of checking and lowering one.
-# (At most 256, short ones, as above.)
-_NAMES_SEEN = {}  # type: dict
-# Request lines found valid -> (method, target, path, query, version, whether
-# HTTP/1.1): a server is asked for the same pages again and again, and a
-# look-up costs a fifth of parsing one.  (Short lines only; emptied when it
-# holds 256, so it follows what is asked now.)
-_LINES_SEEN = {}  # type: dict
+# What a parser remembers of the messages before (RequestParser: the last
+# header section, request line and Host) it remembers for its own
+# connection only, never in a table shared by all: one client's requests
+# must not change how fast another's are read (a timing difference would
+# tell what others ask for), and two parsers share nothing.  A table of
+# what everyone sends is a constant, as this one: the field names most
+# clients send, as they send them -> lowercased; a look-up costs a fraction
+# of checking and lowering one.  (Other names are checked every time.)
+_COMMON_NAMES = {sent.encode(): name.lower().encode() for name in (
+    "Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language", "Accept-Charset",
+    "Connection", "Keep-Alive", "Content-Length", "Content-Type", "Content-Encoding",
+    "Transfer-Encoding", "TE", "Expect", "Cookie", "Authorization", "Referer", "Origin",
+    "Cache-Control", "Pragma", "If-Modified-Since", "If-None-Match", "Range", "Upgrade",
+    "Upgrade-Insecure-Requests", "Via", "X-Forwarded-For", "X-Forwarded-Proto",
+    "X-Forwarded-Host", "X-Real-IP", "X-Requested-With", "DNT", "Priority",
+    "Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User",
+    # (and in responses, for ResponseParser)
+    "Date", "Server", "Location", "Last-Modified", "ETag", "Vary", "Set-Cookie",
+    "Content-Range", "Accept-Ranges", "Age", "Expires",
+) for sent in (name, name.lower())}
 
 
 def _valid_host(value):
@@ -220,7 +232,7 @@ def _valid_host(value):
                 return False
     else:
         host, _, port = value.partition(b":")
-        if not host or host.translate(None, _REG_NAME):
+        if not host or 0 in host.translate(_NUL_UNLESS_REG_NAME):
             return False
         if b"%" in host:                        # pct-encoded: "%" HEXDIG HEXDIG
             for part in host.split(b"%")[1:]:
@@ -241,6 +253,18 @@ def _header(headers, name, default):
 
 # ============================================================ the parser
 
+def _limit(private, doc):
+    """A property for a limit of _Parser, kept in ``private``, that makes
+    the parser forget what it remembered under the old value when set."""
+    def get(self):
+        return getattr(self, private)
+
+    def set(self, value):
+        setattr(self, private, value)
+        self._forget()
+    return property(get, set, doc=doc)
+
+
 class _Parser:
     """What request and response parsing share: the buffer, the head, the
     body framings.  Subclasses parse the start line and decide the framing."""
@@ -250,9 +274,9 @@ class _Parser:
 
     def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
                  max_body=MAX_BODY):
-        self.max_line = max_line
-        self.max_head = max_head
-        self.max_headers = max_headers
+        self._max_line = max_line
+        self._max_head = max_head
+        self._max_headers = max_headers
         self.max_body = max_body
         self._buffer = b""          # bytes received; those before _start are consumed
         self._start = 0
@@ -272,6 +296,20 @@ class _Parser:
         self._chunks = []           # the body so far
         self._body_size = 0
         self._empty_lines = 0
+
+    # ------------------------------------------------------ limits
+
+    # The limits a head is checked against can be changed at any time; what
+    # the parser remembered under the old ones is then forgotten (see
+    # RequestParser._remember), and the next head is checked in full.
+    # Properties for that, read through the private attributes inside (no
+    # call).  (max_body is a plain attribute: nothing remembered depends on it.)
+    max_line = _limit("_max_line", "The longest start line, in bytes (beyond it: 414).")
+    max_head = _limit("_max_head", "The largest message head, in bytes (beyond it: 431).")
+    max_headers = _limit("_max_headers", "The most header fields (beyond them: 431).")
+
+    def _forget(self):
+        """Forget what was remembered under the old limits."""
 
     # ------------------------------------------------------ feeding
 
@@ -371,11 +409,11 @@ class _Parser:
         self._start = after
         self._scanned = after
         self._empty_lines = 0
-        if len(head) > self.max_head:
+        if len(head) > self._max_head:
             newline = head.find(b"\n")
             self._check_line_size(newline if newline >= 0 else len(head))
             self._fail(431, "the message head is %d bytes, more than the limit of %d"
-                       % (len(head), self.max_head))
+                       % (len(head), self._max_head))
         lines = head.split(b"\r\n")
         if not regular:
             bare_cr = head.count(b"\r") >= len(lines)
@@ -390,17 +428,18 @@ class _Parser:
                 # target has no whitespace (RFC 9112 3): a tab is not one
                 # more character of the path -- some read it as a space.
                 self._fail(400, "a tab in the %s %r" % (self._start_line, lines[0][:80]))
-        if len(lines[0]) > self.max_line:
+        if len(lines[0]) > self._max_line:
             self._check_line_size(len(lines[0]))
-        if len(lines) > self.max_headers + 1:
+        if len(lines) > self._max_headers + 1:
             self._fail(431, "%d header fields, more than the limit of %d"
-                       % (len(lines) - 1, self.max_headers))
+                       % (len(lines) - 1, self._max_headers))
         # The header fields, and on the side those that shape the message.
         fields = []
         special = []
+        common = _COMMON_NAMES
         for line in lines[1:]:
             raw, colon, value = line.partition(b":")
-            name = _NAMES_SEEN.get(raw)          # (None: not seen, or not valid)
+            name = common.get(raw)              # (None: not common, or not valid)
             if name is None or not colon:
                 name = self._field_name(line, raw, colon)
             field = name, value.strip(b" \t")
@@ -439,12 +478,9 @@ class _Parser:
     def _field_name(self, line, name, colon):
         """The lowercased ``name`` of header ``line``, checked: a token,
         then a colon."""
-        if not colon or not name or name.translate(None, _TCHAR):
+        if not colon or not name or 0 in name.translate(_NUL_UNLESS_TCHAR):
             self._bad_field(line)
-        lowered = name.lower()
-        if len(_NAMES_SEEN) < 256 and len(name) < 64:
-            _NAMES_SEEN[name] = lowered
-        return lowered
+        return name.lower()
 
     def _bad_field(self, line):
         if line[:1] in (b" ", b"\t"):
@@ -452,18 +488,18 @@ class _Parser:
         self._fail(400, "malformed header line %r" % line[:80])
 
     def _check_line_size(self, length):
-        if length > self.max_line:
+        if length > self._max_line:
             self._fail(414, "the first line is %d bytes or more, more than the limit of %d"
-                       % (length, self.max_line))
+                       % (length, self._max_line))
 
     def _check_head_size(self, buf, start):
         """With no end of head in sight: is it already too big?"""
         size = len(buf) - start
-        if size > self.max_line and buf.find(b"\n", start, start + self.max_line + 1) < 0:
+        if size > self._max_line and buf.find(b"\n", start, start + self._max_line + 1) < 0:
             self._check_line_size(size)
-        if size > self.max_head:
+        if size > self._max_head:
             self._fail(431, "more than %d bytes of message head and no end in sight"
-                       % self.max_head)
+                       % self._max_head)
 
     def _parse_fields(self, lines):
         """``[(name, value)]`` from header lines; validates names."""
@@ -609,16 +645,16 @@ class _Parser:
                 end = buf.find(b"\r\n\r\n", max(start, self._scanned - 3))
                 if end < 0:
                     self._check_trailer_so_far(buf, start, max(start, self._scanned))
-                    if available > self.max_head:
-                        self._fail(431, "a trailer section over %d bytes" % self.max_head)
+                    if available > self._max_head:
+                        self._fail(431, "a trailer section over %d bytes" % self._max_head)
                     self._scanned = len(buf)
                     return self._truncated("trailer section")
                 trailer = buf[start:end]
                 bare = trailer.replace(b"\r\n", b"")
                 if b"\n" in bare or b"\r" in bare:
                     self._fail(400, _BARE_IN_TRAILER)
-                if len(trailer) > self.max_head:
-                    self._fail(431, "a trailer section over %d bytes" % self.max_head)
+                if len(trailer) > self._max_head:
+                    self._fail(431, "a trailer section over %d bytes" % self._max_head)
                 if 0 in trailer.translate(_NUL_IF_CONTROL):
                     self._fail(400, "a control character in the trailer section")
                 self._parse_fields(trailer.split(b"\r\n"))       # validated, then dropped
@@ -679,9 +715,10 @@ class RequestParser(_Parser):
             ...
 
     Limits (keywords): ``max_line`` (the request line: 414 beyond it),
-    ``max_head`` and ``max_headers`` (431), ``max_body`` (413).
-    ``idle`` (an attribute: read it, do not set it) is True between
-    requests with nothing of the next one received.
+    ``max_head`` and ``max_headers`` (431), ``max_body`` (413); attributes
+    too, which may be changed at any time: the next head is held to the
+    new values.  ``idle`` (an attribute: read it, do not set it) is True
+    between requests with nothing of the next one received.
     """
 
     _start_line = "request line"
@@ -697,12 +734,19 @@ class RequestParser(_Parser):
         # line may be beside it (see _parse_head, _remember).  A client
         # sends the same section again and again on a connection: then its
         # head is a request line and that -- see next_request.  (Checked
-        # against the limits given here: they are the parser's for life.)
+        # against the limits of that time: changing one forgets it.)
         self._section = None
         self._candidate = None      # (the last section, not yet remembered)
         self._fields = ()
         self._keep_alive = (False, True)
         self._line_room = 0
+        # The last request line found valid and what it came to, (method,
+        # target, path, query, version, whether HTTP/1.1): a client asks
+        # for the same page again and again, and comparing costs a fifth of
+        # parsing it.  And the last Host found valid (a tenth of checking).
+        self._line = None
+        self._line_parsed = None
+        self._host = None
 
     def next_request(self):
         """The next complete ``Request``, or ``None`` if more bytes are
@@ -712,8 +756,8 @@ class RequestParser(_Parser):
         # _next's work for the common head -- whole, every line ended by
         # CRLF, after no empty line -- with less of it: a header section the
         # same as the last request's on this connection (remembered by
-        # _parse_head) is not parsed again, and a request line seen before
-        # is looked up (_LINES_SEEN).  Anything else -- a body to read, a
+        # _parse_head) is not parsed again, nor a request line the same as
+        # the last one (_line).  Anything else -- a body to read, a
         # head still coming, a bare LF, an error -- is _next's.
         if self._state != _HEAD:
             return self._next()
@@ -730,15 +774,15 @@ class RequestParser(_Parser):
             # The head is a request line and a section found valid: only
             # the line is to check.  (Too long, or with a CR, LF, tab or
             # control character: _next says so, as it would have.)
-            known = _LINES_SEEN.get(line)
+            same = line == self._line
             if len(line) > self._line_room or (
-                    known is None and 0 in line.translate(_NUL_IF_CR_LF_TAB_OR_CONTROL)):
+                    not same and 0 in line.translate(_NUL_IF_CR_LF_TAB_OR_CONTROL)):
                 return self._next()
             self._start = after
             self._scanned = after
             self._empty_lines = 0
-            if known is None:
-                known = self._request_line(line)    # (raises what _next would)
+            # (_request_line raises what _next would.)
+            known = self._line_parsed if same else self._request_line(line)
             method, target, path, query, version, http11 = known
             request = _new_object(Request)          # (as in _parse_head)
             request.method = method
@@ -755,19 +799,20 @@ class RequestParser(_Parser):
             return request
         # A new section: what _next does with a regular head.
         if (0 in head.replace(b"\r\n", b"").translate(_NUL_IF_CR_LF_TAB_OR_CONTROL)
-                or len(head) > self.max_head or len(line) > self.max_line):
+                or len(head) > self._max_head or len(line) > self._max_line):
             return self._next()                 # (a bare CR or LF, too large...)
         lines = section.split(b"\r\n") if section else []
-        if len(lines) > self.max_headers:
+        if len(lines) > self._max_headers:
             return self._next()
         self._start = after
         self._scanned = after
         self._empty_lines = 0
         fields = []
         special = []
+        common = _COMMON_NAMES
         for field_line in lines:
             raw, colon, value = field_line.partition(b":")
-            name = _NAMES_SEEN.get(raw)
+            name = common.get(raw)
             if name is None or not colon:
                 name = self._field_name(field_line, raw, colon)
             field = name, value.strip(b" \t")
@@ -782,7 +827,7 @@ class RequestParser(_Parser):
 
     def _request_line(self, line):
         """``(method, target, path, query, version, http11)`` of a request
-        line (without its CRLF), remembered in _LINES_SEEN; raises
+        line (without its CRLF), remembered as the last (_line); raises
         ProtocolError for a bad one."""
         parts = line.split(b" ")
         if len(parts) != 3:
@@ -798,7 +843,7 @@ class RequestParser(_Parser):
             version = b"HTTP/1.1"
         known = _METHODS.get(method)
         if known is None:
-            if not method or method.translate(None, _TCHAR):
+            if not method or 0 in method.translate(_NUL_UNLESS_TCHAR):
                 self._fail(400, "malformed method %r" % method[:20])
             known = method.decode("ascii")
         method = known
@@ -832,18 +877,14 @@ class RequestParser(_Parser):
         if "%" in path:
             path = unquote(path, errors="surrogateescape")
         known = method, target, path, query, version, version == b"HTTP/1.1"
-        if len(line) < 512:
-            if len(_LINES_SEEN) >= 256:
-                _LINES_SEEN.clear()
-            _LINES_SEEN[line] = known
+        self._line = line
+        self._line_parsed = known
         return known
 
     def _parse_head(self, line, headers, special, section):
         # (section: the head's header section, when next_request may
         # remember it -- every line ended by CRLF, no control character.)
-        known = _LINES_SEEN.get(line)
-        if known is None:
-            known = self._request_line(line)
+        known = self._line_parsed if line == self._line else self._request_line(line)
         method, target, path, query, version, keep_alive = known
         expect_continue = False
         hosts = 0
@@ -853,11 +894,10 @@ class RequestParser(_Parser):
         for name, value in special:
             if name == b"host":
                 hosts += 1
-                if value not in _HOSTS_SEEN:        # RFC 9112 3.2: else a 400
-                    if not _valid_host(value):
+                if value != self._host and value:   # (empty: valid, RFC 9112 3.2)
+                    if not _valid_host(value):          # RFC 9112 3.2: a 400
                         self._fail(400, "invalid Host header %r" % value[:80])
-                    if len(_HOSTS_SEEN) < 64 and len(value) < 256:
-                        _HOSTS_SEEN.add(value)
+                    self._host = value
             elif name == b"connection":
                 tokens = _tokens(value)
                 if b"close" in tokens:
@@ -900,6 +940,10 @@ class RequestParser(_Parser):
             self._start_body(*self._framing(special, version))
         return request
 
+    def _forget(self):
+        self._section = None
+        self._candidate = None
+
     def _remember(self, section, headers, connection):
         """Remember ``section`` for next_request (see __init__)."""
         self._section = section
@@ -907,8 +951,8 @@ class RequestParser(_Parser):
         # keep_alive for HTTP/1.0 and for HTTP/1.1 (no "close" here):
         self._keep_alive = ((True, True) if connection is not None
                             and b"keep-alive" in connection else (False, True))
-        room = self.max_head - 2 - len(section)
-        self._line_room = room if room < self.max_line else self.max_line
+        room = self._max_head - 2 - len(section)
+        self._line_room = room if room < self._max_line else self._max_line
 
 
 class ResponseParser(_Parser):
