@@ -54,6 +54,18 @@ from types import GeneratorType
 from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
+try:
+    # Counting a request into the stats Counter: ``stats[key] += 1`` stores
+    # through Counter's item slot, which is Python's because Counter defines
+    # __delitem__ (~1,650 instructions, a dict's ~650); the helper behind
+    # Counter.update(iterable), given a tuple of one key, stores with the
+    # dict's own setitem (~1,150; CPython 3.8 to 3.13).  Any mapping works.
+    from collections import _count_elements as _count  # type: ignore[attr-defined]
+except ImportError:                     # pragma: no cover - every Python we know has it
+    def _count(mapping, keys):
+        for key in keys:
+            mapping[key] = mapping.get(key, 0) + 1
+
 from ..errors import Cancelled, TaskError
 from ..streams import _stop_reading     # (what run_server's drain does to an idle stream)
 from ..timeouts import TaskTimeout, ignore_after, timeout_after
@@ -67,6 +79,7 @@ log = logging.getLogger("trampoline.http")
 
 #: How much one read asks for.
 CHUNK = 262144
+_A_REQUEST = ("http_requests",)         # (what _count adds one to, per request)
 #: The methods the server knows; any other gets 501.
 KNOWN_METHODS = frozenset(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"])
 
@@ -423,7 +436,7 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                 yield send(b"".join(out))
                 yield _linger(sock, limits.linger)
                 return
-            stats["http_requests"] += 1
+            _count(stats, _A_REQUEST)          # stats["http_requests"] += 1, see _count
             response = router.dispatch(request)
             keep_alive = request.keep_alive
             if type(response) is GeneratorType:
