@@ -3,10 +3,12 @@ requests and responses out -- no sockets.  Also home of the seeded generator
 of malformed and truncated requests that test_http_server.py replays over a
 real server."""
 
+import copy
 import random
 
 import pytest
 
+import trampoline.protocols.http as module
 from trampoline.protocols.http import (ProtocolError, RequestParser, ResponseParser,
                                        encode_headers, encode_request, encode_response)
 
@@ -581,9 +583,6 @@ def test_parsers_share_nothing_through_their_module():
     """What a parser remembers of the requests before (their lines, Host,
     field names) is its own: parsing leaves the module as it was, so one
     client's requests cannot change how another's are read, nor how fast."""
-    import copy
-    import trampoline.protocols.http as module
-
     def module_state():
         return {name: copy.deepcopy(value) for name, value in vars(module).items()
                 if isinstance(value, (dict, set, list, bytearray))
