@@ -39,6 +39,7 @@ or know anything above the traps.
 import errno
 import os
 import select
+import _socket
 import socket
 import time
 from typing import Any, Dict
@@ -59,11 +60,18 @@ PIPE_CHUNK = getattr(select, "PIPE_BUF", 512)
 SWEEP_INTERVAL = 1.0
 
 
+# A socket's family and type as plain ints.  (socket.socket's properties
+# make an enum member of each, at ~0.5 microseconds a time: several per
+# connection.)
+_family_of = _socket.socket.family.__get__
+_type_of = _socket.socket.type.__get__
+
+
 def _plain(fileobj):
     """A plain stream socket: one whose reads may be completed as it turns
     up ready, and whose bytes a cancelled reader gives back -- not a
     datagram socket (that would merge datagrams and lose their senders)."""
-    return type(fileobj) is socket.socket and fileobj.type == socket.SOCK_STREAM
+    return type(fileobj) is socket.socket and _type_of(fileobj) == socket.SOCK_STREAM
 
 
 class _Registration:
@@ -521,7 +529,13 @@ class DescriptorWaiting:
         if listener.gettimeout() != 0.0:
             listener.setblocking(False)     # or accept() could stall everyone
         try:
-            conn, address = listener.accept()
+            if type(listener) is socket.socket:     # (what its accept() does, less
+                fd, address = listener._accept()    # two enums: see _family_of)
+                family = _family_of(listener)
+                conn = socket.socket(family, _type_of(listener), listener.proto, fd)
+            else:                                   # (an SSLSocket...)
+                conn, address = listener.accept()
+                family = conn.family
         except BlockingIOError:
             return self._wait_readable(task, trap)
         except OSError as error:
@@ -529,7 +543,7 @@ class DescriptorWaiting:
                 raise _misused(error, listener, trap.fd, "accept") from None
             raise
         conn.setblocking(False)
-        if conn.family in _TCP_FAMILIES:
+        if family in _TCP_FAMILIES:
             try:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:     # pragma: no cover - macOS: EINVAL for one reset already;
