@@ -262,7 +262,7 @@ class Stream:
         stream._attach(sock, address)
         return stream
 
-    def _attach(self, sock, peername):
+    def _attach(self, sock, peername):  # (a plain accepted socket: see _plain_stream)
         if sock.gettimeout() != 0.0:    # (accept and connect leave it non-blocking)
             sock.setblocking(False)
         self.sock = sock
@@ -400,8 +400,8 @@ class Stream:
         if handover is None:
             return                      # (the drain's sweep said so already)
         self._new_in = None
-        self._direct = not (self._tls or self._eof_written or self.closed
-                            or self._failure is not None)
+        self._direct = not (self._tls or self._eof_written or self.sock.fileno() < 0
+                            or self._failure is not None)   # (closed, less a call)
         if handover.draining:
             _stop_reading(self.sock)
 
@@ -738,6 +738,8 @@ class Stream:
         if not self._direct or _tracking_coroutines():
             if self._new_in is not None:
                 self._begun()
+                if self._direct and not _tracking_coroutines():
+                    return traps.write(self.sock, data)     # (_begun checked the rest)
             if self._tls:
                 return self._write(data)
             if self._eof_written or self.closed:   # (write_eof and close: off the direct path)
@@ -867,18 +869,25 @@ class Stream:
         socket closed and resets the connection, which can take the end
         of what we wrote with it: ``aclose`` waits for the peer.
         """
+        self._close()
+        return _already_done()
+
+    def _close(self):
+        """``close()``, returning nothing."""
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
         if sock.fileno() >= 0:
-            self._drop_buffer()
+            if self._buffer:            # (_drop_buffer and _notify_closing written out:
+                self._buffer.clear()    # two calls less per connection)
             self._direct = False        # (read and write then say it is closed)
-            _notify_closing(sock)
+            kernel = running_kernel()
+            if kernel is not None:
+                kernel.notify_closing(sock)
             if self._tls:
                 try:
                     sock.unwrap()           # sends close_notify, waits for nothing
                 except (OSError, ValueError):
                     pass                    # no room, peer gone, or no TLS yet
             sock.close()
-        return _already_done()
 
     @coroutine
     def aclose(self, timeout: Optional[float] = TLS_CLOSE_TIMEOUT) -> Generator[Any, Any, None]:
@@ -927,6 +936,24 @@ class Stream:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def _plain_stream(sock, address):
+    """``Stream._accepted`` for a plain socket the ``accept`` trap made,
+    non-blocking already: its attributes set at once, with no look at the
+    socket (~1,500 instructions)."""
+    stream = _new_stream(Stream)
+    stream.sock = sock
+    stream._buffer = _NO_BUFFER
+    stream._eof = False
+    stream._tls = False
+    stream._direct = True
+    stream._reading = False
+    stream.peername = address
+    return stream
+
+
+_new_stream = object.__new__            # (Stream has no __new__ of its own)
 
 
 def _notify_closing(sock: Any) -> None:
@@ -1746,7 +1773,7 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
     connections = {}                    # socket -> its connection's task, while it runs
     name = getattr(handler, "__name__", "handler")
 
-    def start(conn, address):           # spawn a connection's task
+    def start(conn, address):           # spawn a connection's task (the hand-over's)
         return spawn(_connection(conn, address, handler, context, connections,
                                  proxy_protocol, handover),
                      name="%s %s" % (name, _format_address(address)))
@@ -1781,8 +1808,16 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                 yield sleep(backoff)
                 continue
             backoff = 0.0
+            # start(conn, address), written out: a call less per connection;
+            # and an IPv4 peer's name in one formatting (~1,000 instructions).
+            if type(address) is tuple and len(address) == 2 and ":" not in address[0]:
+                task_name = "%s %s:%d" % (name, address[0], address[1])
+            else:
+                task_name = "%s %s" % (name, _format_address(address))
             # (Its task runs only after this: the entry is there before it ends.)
-            connections[conn] = yield start(conn, address)
+            connections[conn] = yield spawn(
+                _connection(conn, address, handler, context, connections, proxy_protocol,
+                            handover), name=task_name)
     finally:
         if handover is not None and handover.draining:
             yield _hand_over(listener, start, connections)
@@ -1911,7 +1946,7 @@ def _stop_reading(sock):
 @coroutine
 def _connection(conn, address, handler, context, connections, proxy_protocol, handover):
     """One connection's task: the PROXY header and TLS handshake if any,
-    then the handler -- run right here, as a subroutine of this task."""
+    then the handler -- run right here, delegated to (``yield from``)."""
     peer = address                      # the socket's peer (address: the client's)
     try:
         header = None
@@ -1922,7 +1957,7 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
             if header.source is not None:
                 address = header.source
         if context is None:
-            stream = Stream._accepted(conn, peer)
+            stream = _plain_stream(conn, peer)
         else:
             try:
                 stream = yield timeout_after(TLS_HANDSHAKE_TIMEOUT,
@@ -1948,7 +1983,10 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
             if handover is not None:        # (run_server: see _HandOver)
                 handover.admit(stream)
             try:
-                yield coro
+                # The handler runs as this generator's own delegate, not as
+                # the kernel's subroutine call: no call stack for the task,
+                # no StopIteration at its return (~2,000 instructions).
+                yield from coro
             except _PEER_TROUBLE as exc:
                 if isinstance(exc, ConnectionRefusedError):
                     raise               # the handler's own connect: a crash, reported
@@ -1957,7 +1995,7 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
                 if handover is not None:
                     handover.serving.discard(stream)
         finally:
-            stream.close()
+            stream._close()             # (close(), less the generator it returns)
     finally:
         connections.pop(conn, None)
 
