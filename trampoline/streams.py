@@ -59,7 +59,7 @@ from typing import (TYPE_CHECKING, Any, Awaitable, Callable, Generator, Iterable
 from . import traps
 from .combinators import disable_cancellation, select as select_first
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
-from .hostloop import running_kernel
+from .hostloop import running, running_kernel
 from .net import _listening, check_port, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
@@ -262,7 +262,7 @@ class Stream:
         stream._attach(sock, address)
         return stream
 
-    def _attach(self, sock, peername):  # (a plain accepted socket: see _plain_stream)
+    def _attach(self, sock, peername):  # (a server's plain socket: see _connection)
         if sock.gettimeout() != 0.0:    # (accept and connect leave it non-blocking)
             sock.setblocking(False)
         self.sock = sock
@@ -738,8 +738,6 @@ class Stream:
         if not self._direct or _tracking_coroutines():
             if self._new_in is not None:
                 self._begun()
-                if self._direct and not _tracking_coroutines():
-                    return traps.write(self.sock, data)     # (_begun checked the rest)
             if self._tls:
                 return self._write(data)
             if self._eof_written or self.closed:   # (write_eof and close: off the direct path)
@@ -876,12 +874,10 @@ class Stream:
         """``close()``, returning nothing."""
         sock = self.sock                # type: Any  # (an SSLSocket when _tls)
         if sock.fileno() >= 0:
-            if self._buffer:            # (_drop_buffer and _notify_closing written out:
-                self._buffer.clear()    # two calls less per connection)
+            if self._buffer:            # (_drop_buffer written out: a call less)
+                self._buffer.clear()
             self._direct = False        # (read and write then say it is closed)
-            kernel = running_kernel()
-            if kernel is not None:
-                kernel.notify_closing(sock)
+            _notify_closing(sock)
             if self._tls:
                 try:
                     sock.unwrap()           # sends close_notify, waits for nothing
@@ -938,28 +934,13 @@ class Stream:
         self.close()
 
 
-def _plain_stream(sock, address):
-    """``Stream._accepted`` for a plain socket the ``accept`` trap made,
-    non-blocking already: its attributes set at once, with no look at the
-    socket (~1,500 instructions)."""
-    stream = _new_stream(Stream)
-    stream.sock = sock
-    stream._buffer = _NO_BUFFER
-    stream._eof = False
-    stream._tls = False
-    stream._direct = True
-    stream._reading = False
-    stream.peername = address
-    return stream
-
-
 _new_stream = object.__new__            # (Stream has no __new__ of its own)
 
 
 def _notify_closing(sock: Any) -> None:
     """A task of this thread's kernel parked reading or writing ``sock``
     gets ``OSError(EBADF)`` at once, not at the kernel's next sweep."""
-    kernel = running_kernel()
+    kernel = getattr(running, "kernel", None)   # (running_kernel(), less a call)
     if kernel is not None:
         kernel.notify_closing(sock)
 
@@ -1772,6 +1753,11 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                         % _describe(proxy_protocol))
     connections = {}                    # socket -> its connection's task, while it runs
     name = getattr(handler, "__name__", "handler")
+    # Every peer an IPv4 listener accepts is (dotted quad, port): its task's
+    # name is made without a look at the address first (a few hundred
+    # instructions).  (getattr: a listener that is no socket is the accept
+    # trap's to name.)
+    ipv4 = getattr(listener, "family", None) == socket.AF_INET
 
     def start(conn, address):           # spawn a connection's task (the hand-over's)
         return spawn(_connection(conn, address, handler, context, connections,
@@ -1809,9 +1795,10 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                 continue
             backoff = 0.0
             # start(conn, address), written out: a call less per connection;
-            # and an IPv4 peer's name in one formatting (~1,000 instructions).
-            if type(address) is tuple and len(address) == 2 and ":" not in address[0]:
-                task_name = "%s %s:%d" % (name, address[0], address[1])
+            # and an IPv4 peer's name in one f-string, with no format string
+            # to parse and no _format_address call (~1,000 instructions).
+            if ipv4:
+                task_name = f"{name} {address[0]}:{address[1]}"
             else:
                 task_name = "%s %s" % (name, _format_address(address))
             # (Its task runs only after this: the entry is there before it ends.)
@@ -1957,7 +1944,17 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
             if header.source is not None:
                 address = header.source
         if context is None:
-            stream = _plain_stream(conn, peer)
+            # Stream._accepted(conn, peer) for a plain socket the accept
+            # trap made, non-blocking already: its attributes set here, with
+            # no look at the socket and no call (~2,000 instructions).
+            stream = _new_stream(Stream)
+            stream.sock = conn
+            stream._buffer = _NO_BUFFER
+            stream._eof = False
+            stream._tls = False
+            stream._direct = True
+            stream._reading = False
+            stream.peername = peer
         else:
             try:
                 stream = yield timeout_after(TLS_HANDSHAKE_TIMEOUT,
