@@ -517,6 +517,36 @@ class GeneralParser(RequestParser):
     next_request = RequestParser._next
 
 
+class CountingParser(RequestParser):
+    """A RequestParser that counts the heads the general path parsed."""
+    general = 0
+
+    def _parse_head(self, *args):
+        self.general += 1
+        return RequestParser._parse_head(self, *args)
+
+
+def rebodied(request, body):
+    """``request`` (from good_request) with ``body``, framed as it was:
+    the same head but for its Content-Length, or chunked (in one or two
+    chunks, after a chunk size with an extension or leading zeros)."""
+    head, _, _ = request.partition(b"\r\n\r\n")
+    if b"Content-Length: " in head:
+        before, _, after = head.partition(b"Content-Length: ")
+        after = after.partition(b"\r\n")[1:]
+        return before + b"Content-Length: %d" % len(body) + b"".join(after) + b"\r\n\r\n" + body
+    if b"Transfer-Encoding: chunked" in head:
+        half = len(body) // 2
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:half], body[half:])
+                          if part)
+        if len(body) % 3 == 1:
+            chunks = chunks.replace(b"\r\n", b";x=y\r\n", 1)
+        elif len(body) % 3 == 2:
+            chunks = b"000" + chunks
+        return head + b"\r\n\r\n" + chunks + b"0\r\n\r\n"
+    return request
+
+
 def parse_with(parser, data, cuts, limits_after=()):
     """Every request (summarised, headers changed by a handler after) and
     the error, fed in pieces cut at ``cuts``; and the parser's state after
@@ -536,31 +566,73 @@ def parse_with(parser, data, cuts, limits_after=()):
 
 def test_the_shortcuts_answer_as_the_general_path_does():
     """A head that repeats the last request's header section (with a request
-    line seen before, or new) skips most of the parsing: it must come to the
-    same requests, errors and parser state as the general path -- for good
-    requests repeated, then damaged ones, then with the request line or the
-    section damaged alone, fed whole or in pieces, under small limits too,
+    line seen before, or new; with a body, chunked or of another length)
+    skips most of the parsing: it must come to the same requests, errors
+    and parser state as the general path -- for good requests repeated,
+    then damaged ones, then with the request line or the section or the
+    body damaged alone, fed whole or in pieces, under small limits too,
     and with the limits changed between pieces (after a section was
     remembered under the old ones)."""
     rng = random.Random(SEED + 2)
     some_limits = [{}, {}, {"max_line": 30}, {"max_head": 90}, {"max_headers": 2},
-                   {"max_line": 8192, "max_head": 65536, "max_headers": 100}]
-    for data in malformed_requests(1500, seed=SEED + 3):
+                   {"max_body": 20}, {"max_line": 8192, "max_head": 65536, "max_headers": 100,
+                                      "max_body": 1 << 20}]
+    shortcuts = 0
+    # What the shortcut for bodies leaves to the general path: a length
+    # over the limit, or with leading zeros beyond 18 digits, a request line
+    # too long; a section with a list of lengths, or two, is not remembered.
+    for stream in [POST * 2 + POST.replace(b": 5\r\n", b": 2000000\r\n"),
+                   POST * 2 + POST.replace(b": 5\r\n", b": 0000000000000000000005\r\n"),
+                   POST * 2 + POST.replace(b"/echo", b"/" + b"e" * 9000),
+                   POST.replace(b": 5\r\n", b": 5, 5\r\n") * 3,
+                   POST.replace(b"Content-", b"Content-Length: 5\r\nContent-") * 3]:
+        assert parse_with(RequestParser(), stream, []) == parse_with(GeneralParser(), stream, [])
+    for data in malformed_requests(3000, seed=SEED + 3):
         good = good_request(rng)
         line, _, rest = good.partition(b"\r\n")
         other_line = data.partition(b"\r\n")[0]
         other_rest = data.partition(b"\r\n")[2]
+        other_body = b"b" * rng.choice([0, 1, 9, 10, 19, 21, 100, 1000])
+        resized = rebodied(good, other_body)
         stream = rng.choice([good + good + data, good + other_line + b"\r\n" + rest + good,
                              good + good.replace(b"HTTP/1.1", b"HTTP/1.0", 1) + good,
-                             good + line + b"\r\n" + other_rest, good * 3, good * 4])
+                             good + good + good.replace(b"HTTP/1.1", b"HTTP/1.0", 1),
+                             good + line + b"\r\n" + other_rest, good * 3, good * 4,
+                             good + good + resized + good, good + resized + resized,
+                             good + good + mutate(rng, resized), good + resized + data])
         cuts = sorted(rng.sample(range(len(stream) + 1), min(len(stream), rng.randrange(0, 4))))
         if rng.random() < 0.3:
             cuts = sorted(set(cuts + [2 * len(good)]))  # (a cut once the section is remembered)
         limits = rng.choice(some_limits)
         limits_after = [rng.choice(some_limits) for _ in cuts]
-        assert (parse_with(RequestParser(**limits), stream, cuts, limits_after)
-                == parse_with(GeneralParser(**limits), stream, cuts, limits_after)), (
+        shortcut = CountingParser(**limits)
+        general = CountingParser(**limits)
+        general.next_request = general._next
+        assert (parse_with(shortcut, stream, cuts, limits_after)
+                == parse_with(general, stream, cuts, limits_after)), (
                     stream, cuts, limits, limits_after)
+        if good.startswith(b"POST"):
+            shortcuts += general.general - shortcut.general     # (heads with a body)
+    assert shortcuts > 300                  # (the shortcuts for bodies were taken: 455)
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_a_client_repeating_its_header_section_with_bodies_has_it_parsed_twice(framing):
+    """Requests with a body whose header section is the same as the last
+    one's (but for the Content-Length value) are answered by the shortcut
+    from the third on: their heads are not parsed again."""
+    if framing == "length":
+        requests = [POST, POST.replace(b"5\r\n\r\nhello", b"7\r\n\r\nhello, ")]
+    else:
+        requests = [CHUNKED, CHUNKED.replace(b"X-Trailer: yes\r\n", b"")]
+    parser = CountingParser()
+    stream = b"".join(requests[i % 2] for i in range(10))
+    for cut in range(0, len(stream), 7):        # (bodies cut in pieces too)
+        parser.feed(stream[cut:cut + 7])
+        while parser.next_request() is not None:
+            pass
+    assert parser.idle and parser.buffered == 0
+    assert parser.general == 2
 
 
 @pytest.mark.parametrize("limit, value, status", [

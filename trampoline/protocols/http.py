@@ -78,6 +78,7 @@ _TCHAR_BYTES = frozenset(_TCHAR)
 # 256-entry table on every call; see _NUL_IF_CONTROL.)
 _NUL_UNLESS_TCHAR = bytes(byte if byte in _TCHAR else 0 for byte in range(256))
 _NUL_UNLESS_REG_NAME = bytes(byte if byte in _REG_NAME else 0 for byte in range(256))
+_NUL_UNLESS_HEX = bytes(byte if byte in _HEX else 0 for byte in range(256))
 # In a head: every byte but the control characters (tab, CR and LF excepted).
 _HEAD_CHARS = bytes([9, 10, 13]) + bytes(range(32, 127)) + bytes(range(128, 256))
 # The same test, cheaper on the hot path: this table turns every byte not in
@@ -101,6 +102,7 @@ _METHODS = {m.encode(): m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPT
                                     "PATCH", "TRACE", "CONNECT")}
 
 _BARE_IN_TRAILER = "a bare CR or LF in the trailer section (its lines end with CRLF)"
+_CHUNKED_IN_HTTP_1_0 = "Transfer-Encoding in an HTTP/1.0 message"
 
 _HEAD, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _UNTIL_CLOSE, _DEAD = range(8)
 
@@ -533,7 +535,7 @@ class _Parser:
             if lengths:
                 self._fail(400, "both Transfer-Encoding and Content-Length")
             if version == b"HTTP/1.0":
-                self._fail(400, "Transfer-Encoding in an HTTP/1.0 message")
+                self._fail(400, _CHUNKED_IN_HTTP_1_0)
             if codings[-1] != b"chunked":
                 # RFC 9112 6.3: then a request's body length cannot be
                 # known, and a server MUST answer 400 and close.
@@ -587,6 +589,50 @@ class _Parser:
         while True:
             state = self._state
             start = self._start
+            if state == _CHUNK_SIZE:                # (first: a chunked body's usual state)
+                newline = buf.find(b"\n", start, start + MAX_CHUNK_LINE)
+                if newline < 0:
+                    if len(buf) - start >= MAX_CHUNK_LINE:
+                        self._fail(400, "a chunk-size line longer than %d bytes" % MAX_CHUNK_LINE)
+                    return self._truncated("chunk size line")
+                line = buf[start:newline]
+                start = newline + 1
+                self._start = start
+                if line[-1:] != b"\r":
+                    self._fail(400, "a chunk-size line ending in a bare LF: %r" % line[:40])
+                size = line[:-1]
+                # The usual line is hex digits alone: one table look-up says
+                # so.  (Else the size is before the extensions, if valid.)
+                if not size or 0 in size.translate(_NUL_UNLESS_HEX):
+                    size = size.split(b";", 1)[0].rstrip(b" \t")
+                    if (not size or 0 in size.translate(_NUL_UNLESS_HEX) or b"\r" in line[:-1]
+                            or 0 in line.translate(_NUL_IF_CONTROL)):
+                        self._fail(400, "malformed chunk size %r" % line[:40])
+                if len(size) > 15:
+                    size = size.lstrip(b"0") or b"0"    # leading zeros say nothing
+                    if len(size) > 15:
+                        self._fail(413, "a chunk of 0x%s... bytes, more than the body limit of %d"
+                                   % (size[:15].decode(), self.max_body))
+                size = int(size, 16)
+                self._body_size += size
+                if self._body_size > self.max_body:
+                    self._fail(413, "a chunked body of more than %d bytes (the limit)"
+                               % self.max_body)
+                if not size:
+                    if buf.startswith(b"\r\n", start):  # no trailer: done (_TRAILERS'd say so)
+                        self._start = start + 2
+                        return self._finish()
+                    self._state = _TRAILERS
+                    self._scanned = start
+                elif buf.startswith(b"\r\n", start + size):
+                    # The chunk and its CRLF are here: taken at once, not
+                    # through the _CHUNK_DATA and _CHUNK_END states.
+                    self._chunks.append(buf[start:start + size])
+                    self._start = start + size + 2
+                else:
+                    self._remaining = size
+                    self._state = _CHUNK_DATA
+                continue
             available = len(buf) - start
             if state == _BODY or state == _CHUNK_DATA:
                 take = min(available, self._remaining)
@@ -599,35 +645,6 @@ class _Parser:
                 if state == _BODY:
                     return self._finish()
                 self._state = _CHUNK_END
-            elif state == _CHUNK_SIZE:
-                newline = buf.find(b"\n", start, start + MAX_CHUNK_LINE)
-                if newline < 0:
-                    if available >= MAX_CHUNK_LINE:
-                        self._fail(400, "a chunk-size line longer than %d bytes" % MAX_CHUNK_LINE)
-                    return self._truncated("chunk size line")
-                line = buf[start:newline]
-                self._start = newline + 1
-                if line[-1:] != b"\r":
-                    self._fail(400, "a chunk-size line ending in a bare LF: %r" % line[:40])
-                size = line[:-1].split(b";", 1)[0].rstrip(b" \t")
-                if (not size or size.translate(None, _HEX) or b"\r" in line[:-1]
-                        or 0 in line.translate(_NUL_IF_CONTROL)):
-                    self._fail(400, "malformed chunk size %r" % line[:40])
-                size = size.lstrip(b"0") or b"0"    # leading zeros say nothing
-                if len(size) > 15:
-                    self._fail(413, "a chunk of 0x%s... bytes, more than the body limit of %d"
-                               % (size[:15].decode(), self.max_body))
-                size = int(size, 16)
-                self._body_size += size
-                if self._body_size > self.max_body:
-                    self._fail(413, "a chunked body of more than %d bytes (the limit)"
-                               % self.max_body)
-                if size:
-                    self._remaining = size
-                    self._state = _CHUNK_DATA
-                else:
-                    self._state = _TRAILERS
-                    self._scanned = self._start
             elif state == _CHUNK_END:
                 if buf.startswith(b"\r\n", start):
                     self._start = start + 2
@@ -740,6 +757,16 @@ class RequestParser(_Parser):
         self._fields = ()
         self._keep_alive = (False, True)
         self._line_room = 0
+        # The same for the last sections with a body, of the usual kind
+        # too: chunked, when two in a row were the same; by Content-Length
+        # -- whose value changes with the body -- when two in a row
+        # differed in its digits at most.  (The section up to the digits,
+        # the section after them, its fields, where the Content-Length is
+        # among them, keep_alive for HTTP/1.0 and 1.1); for a chunked one
+        # (the section, b"", its fields, -1, keep_alive).  See
+        # _remember_with_body.
+        self._with_body = None
+        self._with_body_candidate = None
         # The last request line found valid and what it came to, (method,
         # target, path, query, version, whether HTTP/1.1): a client asks
         # for the same page again and again, and comparing costs a fifth of
@@ -757,8 +784,10 @@ class RequestParser(_Parser):
         # CRLF, after no empty line -- with less of it: a header section the
         # same as the last request's on this connection (remembered by
         # _parse_head) is not parsed again, nor a request line the same as
-        # the last one (_line).  Anything else -- a body to read, a
-        # head still coming, a bare LF, an error -- is _next's.
+        # the last one (_line); nor one with a body, chunked or the same but
+        # for its Content-Length value (_with_body), whose body is then taken
+        # in one slice.  Anything else -- the rest of a body, a head still
+        # coming, a bare LF, an error -- is _next's.
         if self._state != _HEAD:
             return self._next()
         buf = self._buffer
@@ -797,6 +826,12 @@ class RequestParser(_Parser):
             self._message = request
             self.idle = after >= len(buf)
             return request
+        with_body = self._with_body
+        if (with_body is not None and section.startswith(with_body[0])
+                and section.endswith(with_body[1])):
+            # (A method of its own: its locals would cost every request
+            # here, a bodiless one too, the clearing of a larger frame.)
+            return self._next_with_body(buf, head, line, section, after, with_body)
         # A new section: what _next does with a regular head.
         if (0 in head.replace(b"\r\n", b"").translate(_NUL_IF_CR_LF_TAB_OR_CONTROL)
                 or len(head) > self._max_head or len(line) > self._max_line):
@@ -823,6 +858,72 @@ class RequestParser(_Parser):
         if self._state == _HEAD:
             self.idle = after >= len(buf)
             return message
+        return self._read_body()
+
+    def _next_with_body(self, buf, head, line, section, after, with_body):
+        """next_request's shortcut for a head whose section begins and
+        ends as the one remembered with a body (_with_body): the request,
+        its body read as far as the buffer goes.  The section must be that
+        one but for the digits of its Content-Length (digits only: then the
+        lines, their count and the other fields are the same), or the very
+        one if chunked.  Left to _next: a length with more digits than
+        _framing reads at once or over the limit, a head or line too long,
+        a line with a byte it refuses."""
+        prefix, suffix, fields, at, keep_alive = with_body
+        digits = section[len(prefix):len(section) - len(suffix)]
+        if at >= 0:
+            if not digits.isdigit() or len(digits) > 18:
+                return self._next()
+            length = int(digits)
+            if length > self.max_body:
+                return self._next()
+        elif digits:                            # (chunked: the very section, no more)
+            return self._next()
+        if len(head) > self._max_head or len(line) > self._max_line:
+            return self._next()
+        same = line == self._line
+        if not same and 0 in line.translate(_NUL_IF_CR_LF_TAB_OR_CONTROL):
+            return self._next()
+        self._empty_lines = 0
+        self._start = after
+        self._scanned = after
+        known = self._line_parsed if same else self._request_line(line)
+        method, target, path, query, version, http11 = known
+        headers = list(fields)
+        if at >= 0:
+            headers[at] = (b"content-length", digits)
+        elif not http11:                        # (what _framing says of a chunked one)
+            self._fail(400, _CHUNKED_IN_HTTP_1_0)
+        request = _new_object(Request)          # (as in _parse_head)
+        request.method = method
+        request.target = target
+        request.path = path
+        request.query = query
+        request.version = version
+        request.headers = headers
+        request.keep_alive = keep_alive[http11]
+        request.expect_continue = False
+        self._message = request
+        if at < 0:                              # (_start_body's work for chunked)
+            request.body = b""
+            self._chunks = []
+            self._body_size = 0
+            self._state = _CHUNK_SIZE
+            return self._read_body()
+        end = after + length
+        if end <= len(buf):
+            # The whole body is here: one slice, no trip through the
+            # body states (_start_body, _read_body, _finish).
+            request.body = buf[after:end]
+            self._start = end
+            self._scanned = end
+            self.idle = end >= len(buf)
+            return request
+        request.body = b""
+        self._chunks = []
+        self._body_size = 0
+        self._state = _BODY
+        self._remaining = length
         return self._read_body()
 
     def _request_line(self, line):
@@ -916,11 +1017,16 @@ class RequestParser(_Parser):
                 framed = True
         if hosts != 1 and (hosts or version == b"HTTP/1.1"):
             self._fail(400, "%s Host header" % ("more than one" if hosts else "no"))
-        if section is not None and keep_alive and usual and hosts == 1 and not framed:
+        framing = None
+        if framed:
+            framing, length = self._framing(special, version)
+        if section is not None and keep_alive and usual and hosts == 1:
             # The section, for next_request, once it came twice in a row:
             # the client sends it every time.  (Once only: a first request,
             # or a client whose headers change; remembering costs.)
-            if section != self._candidate:
+            if framing is not None:
+                self._remember_with_body(section, headers, special, connection, framing)
+            elif section != self._candidate:
                 self._candidate = section
             else:
                 self._remember(section, headers, connection)
@@ -937,22 +1043,57 @@ class RequestParser(_Parser):
         request.keep_alive = keep_alive
         request.expect_continue = expect_continue
         if framed:
-            self._start_body(*self._framing(special, version))
+            self._start_body(framing, length)
         return request
 
     def _forget(self):
         self._section = None
         self._candidate = None
+        self._with_body = None
+        self._with_body_candidate = None
 
     def _remember(self, section, headers, connection):
         """Remember ``section`` for next_request (see __init__)."""
         self._section = section
         self._fields = tuple(headers)
-        # keep_alive for HTTP/1.0 and for HTTP/1.1 (no "close" here):
-        self._keep_alive = ((True, True) if connection is not None
-                            and b"keep-alive" in connection else (False, True))
+        self._keep_alive = _keep_alive(connection)
         room = self._max_head - 2 - len(section)
         self._line_room = room if room < self._max_line else self._max_line
+
+    def _remember_with_body(self, section, headers, special, connection, framing):
+        """Remember ``section``, of a request with a body, for next_request
+        if the one before was the same -- but for the digits of its one
+        Content-Length, if not chunked (see __init__)."""
+        candidate = self._with_body_candidate
+        self._with_body_candidate = section
+        if candidate is None:           # (a first request: nothing to compare)
+            return
+        if framing == "chunked":
+            if candidate == section:
+                self._with_body = section, b"", tuple(headers), -1, _keep_alive(connection)
+            return
+        fields = [field for field in special if field[0] == b"content-length"]
+        digits = fields[0][1]
+        if len(fields) != 1 or not digits.isdigit():    # (not "5, 5")
+            return
+        # Where its digits are in the section: its line, then after the
+        # colon and the whitespace.
+        at = headers.index(fields[0])
+        lines = section.split(b"\r\n")
+        begin = sum(len(line) + 2 for line in lines[:at])
+        value = lines[at].partition(b":")[2]
+        begin += len(lines[at]) - len(value.lstrip(b" \t"))
+        prefix = section[:begin]
+        suffix = section[begin + len(digits):]
+        if (candidate.startswith(prefix) and candidate.endswith(suffix)
+                and candidate[len(prefix):len(candidate) - len(suffix)].isdigit()):
+            self._with_body = prefix, suffix, tuple(headers), at, _keep_alive(connection)
+
+
+def _keep_alive(connection):
+    """keep_alive for HTTP/1.0 and for HTTP/1.1 of a remembered section,
+    with ``connection`` its Connection tokens (no "close" there) or None."""
+    return (True, True) if connection is not None and b"keep-alive" in connection else (False, True)
 
 
 class ResponseParser(_Parser):
