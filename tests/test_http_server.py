@@ -32,7 +32,7 @@ from trampoline import (Event, cancel, join, run_in_thread, sleep, spawn,  # noq
 from trampoline.protocols import http_server  # noqa: E402
 from trampoline.protocols.http import ProtocolError, ResponseParser  # noqa: E402
 from trampoline.protocols.proxy import V2_SIGNATURE  # noqa: E402
-from trampoline.streams import tcp_server  # noqa: E402
+from trampoline.streams import Stream, tcp_server  # noqa: E402
 
 WATCHDOG_SECONDS = 30
 
@@ -835,3 +835,37 @@ def test_a_body_with_a_204_or_304_is_refused_not_sent(run):
     assert [(answer.status, answer.body) for answer in answers] == [
         (500, b"500 Internal Server Error: the handler failed; see the server's log\n"),
         (204, b""), (200, b"hello\n")]
+
+
+def test_a_request_read_in_pieces_is_answered_as_if_it_came_whole(run):
+    """The server reads each piece before the next is sent: a head
+    completed by its second piece, one completed with its body still to
+    come, a body after its head, a body in two pieces -- each answered as
+    the request sent at once would be."""
+    router = http_server.Router()
+    router.add("/echo", lambda request: http_server.Response(request.body),
+               methods=("GET", "POST"))
+    pieces = [b"GET /echo HTTP/1.1\r\nHo", b"st: x\r\n\r\n",
+              b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Len", b"gth: 5\r\n\r\nhe", b"llo",
+              b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n", b"wor", b"ld"]
+
+    def main():
+        server_end, client_end = socket.socketpair()
+        with server_end, client_end:
+            connection = http_server.make_handler(router)(Stream(server_end), "a socketpair")
+            task = yield spawn(connection)
+            for piece in pieces:
+                client_end.sendall(piece)
+                while True:             # until the server has read it (a peek finds nothing)
+                    try:
+                        server_end.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                    except BlockingIOError:
+                        break
+                    yield sleep(0)
+            client_end.shutdown(socket.SHUT_WR)
+            yield join(task)
+            server_end.close()
+            return read_to_end(client_end)
+
+    answers = responses(run(main()), ["GET", "POST", "POST"])
+    assert [(r.status, r.body) for r in answers] == [(200, b""), (200, b"hello"), (200, b"world")]

@@ -526,17 +526,20 @@ def _nothing():
 
 
 def _rest_of_request(parser, receive, send, limits):
-    """Read until ``parser`` has a whole request (its first bytes are in):
-    the head within ``header_timeout``, then -- after a ``100 Continue`` if
-    the client waits for one -- the body within ``body_timeout``.  Raises
+    """Read until ``parser`` has a whole request (its first bytes are in,
+    and it has just said it needs more): the head within
+    ``header_timeout``, then -- after a ``100 Continue`` if the client
+    waits for one -- the body within ``body_timeout``.  Raises
     ProtocolError, 408 for a timeout."""
-    try:
-        request = yield timeout_after(limits.header_timeout, _read_until(parser, receive, True))
-    except TaskTimeout:
-        raise ProtocolError(408, "the request head took longer than %g s"
-                            % limits.header_timeout) from None
-    if request is not None:
-        return request
+    if parser.pending is None:          # (the head is in already: no scope for it)
+        try:
+            request = yield timeout_after(limits.header_timeout,
+                                          _read_until(parser, receive, True))
+        except TaskTimeout:
+            raise ProtocolError(408, "the request head took longer than %g s"
+                                % limits.header_timeout) from None
+        if request is not None:
+            return request
     if parser.pending.expect_continue:
         yield send(b"HTTP/1.1 100 Continue\r\n\r\n")
     try:
@@ -548,18 +551,20 @@ def _rest_of_request(parser, receive, send, limits):
 
 def _read_until(parser, receive, head_only):
     """Feed ``parser`` until it has a request; with ``head_only``, return
-    None as soon as the head is in and the body is still to come."""
+    None as soon as the head is in and the body is still to come.  (The
+    parser has just said it needs more: a read first, not a call that
+    would say so again.)"""
     while True:
-        request = parser.next_request()
-        if request is not None:
-            return request
-        if head_only and parser.pending is not None:
-            return None
         data = yield receive(CHUNK)
         if data:
             parser.feed(data)
         else:
             parser.feed_eof()           # next_request() says what was cut short
+        request = parser.next_request()
+        if request is not None:
+            return request
+        if head_only and parser.pending is not None:
+            return None
 
 
 def _run_handler(coro, grace, stats):
