@@ -427,6 +427,29 @@ def test_headers_that_would_split_a_message_are_refused():
             encode_headers([bad])
 
 
+def test_encode_headers_refuses_exactly_the_bytes_a_field_cannot_carry():
+    """A name is a token (RFC 9110 5.1); a value any byte but a control
+    character, CR and LF -- a tab is fine (5.5)."""
+    tchar = b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for byte in range(256):
+        one = bytes([byte])
+        for name, value, allowed in [(b"X" + one, b"v", byte in tchar),
+                                     (b"X", b"a" + one + b"b", byte == 9 or 32 <= byte != 127)]:
+            if allowed:
+                assert encode_headers([(name, value)]) == b"%s: %s\r\n" % (name, value)
+            else:
+                with pytest.raises(ValueError) as caught:
+                    encode_headers([(name, value)])
+                assert str(caught.value) == "header %r: %r cannot be sent" % (name, value)
+
+
+def test_a_header_sent_several_times_reads_as_its_values_joined():
+    (request,), error = parse_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nx-a: 2\r\n"
+                                  b"Accept: */*\r\nX-A: 3\r\n\r\n")
+    assert error is None
+    assert request.header("x-a") == b"1, 2, 3" and request.header(b"Accept") == b"*/*"
+
+
 # ================================================================ fuzzing
 
 SEED = 20261122

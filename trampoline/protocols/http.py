@@ -93,6 +93,8 @@ _NUL_IF_CONTROL = bytes(byte if byte in _HEAD_CHARS else 0 for byte in range(256
 # path, which looks at the request line.)
 _NUL_IF_CR_LF_TAB_OR_CONTROL = (_NUL_IF_CONTROL.replace(b"\r", b"\0").replace(b"\n", b"\0")
                                 .replace(b"\t", b"\0"))
+# What a field value we send may not hold: a control character, CR or LF.
+_NUL_IF_CR_LF_OR_CONTROL = _NUL_IF_CONTROL.replace(b"\r", b"\0").replace(b"\n", b"\0")
 
 # The header fields that shape a message (framing, persistence).
 _SPECIAL = frozenset([b"host", b"connection", b"content-length", b"transfer-encoding",
@@ -247,10 +249,19 @@ def _header(headers, name, default):
     if isinstance(name, str):
         name = name.encode("latin-1")
     name = name.lower()
-    values = [value for key, value in headers if key == name]
-    if not values:
-        return default
-    return values[0] if len(values) == 1 else b", ".join(values)
+    found = None
+    several = None                  # (a list only for a second value: most have one)
+    for key, value in headers:      # (a loop, not a list comprehension: no frame for it)
+        if key == name:
+            if found is None:
+                found = value
+            elif several is None:
+                several = [found, value]
+            else:
+                several.append(value)
+    if several is not None:
+        return b", ".join(several)
+    return default if found is None else found
 
 
 # ============================================================ the parser
@@ -1177,8 +1188,9 @@ def encode_headers(headers):
             value = value.encode("latin-1")
         elif isinstance(value, int):
             value = b"%d" % value
-        if name.translate(None, _TCHAR) or not name or 0 in value.translate(_NUL_IF_CONTROL) \
-                or b"\r" in value or b"\n" in value:
+        # (Tables, not translate(None, allowed), which builds one per call.)
+        if (0 in name.translate(_NUL_UNLESS_TCHAR) or not name
+                or 0 in value.translate(_NUL_IF_CR_LF_OR_CONTROL)):
             raise ValueError("header %r: %r cannot be sent" % (name, value))
         out.append(b"%s: %s\r\n" % (name, value))
     return b"".join(out)

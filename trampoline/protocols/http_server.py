@@ -191,9 +191,13 @@ class Response:
     def _encode(self, headers, length):
         # Everything of the head but Date and Connection, encoded once.
         self.length = length
-        self.head = _status_line(self.status) + encode_headers(headers)
-        if self.status >= 200 and self.status not in (204, 304):
-            self.head += b"Content-Length: %d\r\n" % length
+        status = self.status
+        if status >= 200 and status != 204 and status != 304:
+            # (One bytes made, not two: a concatenation less.)
+            self.head = b"%s%sContent-Length: %d\r\n" % (_status_line(status),
+                                                          encode_headers(headers), length)
+        else:
+            self.head = _status_line(status) + encode_headers(headers)
 
     @classmethod
     def file(cls, fileobj, size, content_type="application/octet-stream", headers=()):
