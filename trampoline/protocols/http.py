@@ -532,15 +532,20 @@ class _Parser:
         ("length", n) or (None, None) -- no framing header."""
         lengths = []
         codings = []
+        encoded = False                 # (a Transfer-Encoding, even one of no coding)
         for name, value in headers:
             if name == b"content-length":
                 lengths.append(value)
             elif name == b"transfer-encoding":
-                # Empty list elements ("chunked, ," or ", chunked") are
-                # ignored, as RFC 9110 5.6.1 says a recipient must.
-                codings.extend(c for c in (c.strip(b" \t").lower() for c in value.split(b","))
-                               if c)
-        if codings or any(name == b"transfer-encoding" for name, _ in headers):
+                encoded = True
+                if value == b"chunked":         # (the usual value: nothing to split)
+                    codings.append(value)
+                else:
+                    # Empty list elements ("chunked, ," or ", chunked") are
+                    # ignored, as RFC 9110 5.6.1 says a recipient must.
+                    codings.extend(c for c in (c.strip(b" \t").lower()
+                                               for c in value.split(b",")) if c)
+        if encoded:
             if not codings:
                 self._fail(400, "an empty Transfer-Encoding")
             if lengths:
@@ -560,12 +565,14 @@ class _Parser:
                 self._fail(400, "chunked applied more than once")
             return "chunked", None
         if lengths:
-            values = set()
-            for value in lengths:
-                values.update(v.strip() for v in value.split(b","))
-            if len(values) != 1:
-                self._fail(400, "conflicting Content-Length values: %r" % b", ".join(lengths))
-            value = values.pop()
+            value = lengths[0]
+            if len(lengths) != 1 or not value.isdigit():    # (else: one value, no list)
+                values = set()
+                for value in lengths:
+                    values.update(v.strip() for v in value.split(b","))
+                if len(values) != 1:
+                    self._fail(400, "conflicting Content-Length values: %r" % b", ".join(lengths))
+                value = values.pop()
             if not value.isdigit():
                 self._fail(400, "malformed Content-Length: %r" % value[:40])
             digits = value.lstrip(b"0") or b"0"     # "0005" is 5 (RFC 9110 8.6)
