@@ -105,6 +105,86 @@ def test_fast_and_careful_paths_agree():
     assert accepted > 200
 
 
+class CarefulParser(RequestParser):
+    """The parser without its fast paths: every byte read by ``_parse``."""
+
+    def _parse_simple(self, buf):
+        return None
+
+    def _parse_simple_inline(self, buf):
+        return None
+
+
+class CountingParser(RequestParser):
+    """The parser, counting the batches its fast paths read."""
+
+    taken = 0
+
+    def _parse_simple(self, buf):
+        commands = super()._parse_simple(buf)
+        CountingParser.taken += commands is not None
+        return commands
+
+    def _parse_simple_inline(self, buf):
+        commands = super()._parse_simple_inline(buf)
+        CountingParser.taken += commands is not None
+        return commands
+
+
+def random_pipeline(rng):
+    """A pipelined batch as clients send them -- multibulk commands all of
+    one arity, or of mixed arities, or inline lines -- sometimes damaged."""
+    words = [bytes(rng.choice(b"ab \t\r\n$*\"'0\x0b")
+                   for _ in range(rng.choice((0, 1, 1, 3, 6))))
+             for _ in range(6)]
+    kind = rng.randrange(3)
+    if kind == 0:                                   # one arity: the column-wise path
+        arity = rng.randrange(1, 4)
+        data = b"".join(encode_command(*rng.sample(words, arity))
+                        for _ in range(rng.randrange(1, 6)))
+    elif kind == 1:
+        data = b"".join(encode_command(*rng.sample(words, rng.randrange(1, 4)))
+                        for _ in range(rng.randrange(1, 6)))
+    else:                                           # inline lines, a multibulk among them
+        data = b"".join(b" ".join(rng.sample(words, rng.randrange(4))) + rng.choice(
+            (b"\r\n", b"\n", b"\r\r\n")) for _ in range(rng.randrange(1, 6)))
+        if rng.random() < 0.2:
+            data += encode_command(b"PING")
+    for _ in range(rng.choice((0, 0, 1, 2)) if len(data) > 2 else 0):
+        at = rng.randrange(len(data))             # damage: a byte changed, lost or added
+        damage = rng.randrange(3)
+        byte = bytes([rng.choice(b"*$\r\n0x\"")])
+        data = data[:at] + (byte if damage < 2 else b"") + data[at + (damage > 0):]
+    return data
+
+
+def feed_in_pieces(parser, data, cuts):
+    commands = []
+    bounds = [0] + sorted(cuts) + [len(data)]
+    for start, end in zip(bounds, bounds[1:]):
+        try:
+            commands += parser.feed(data[start:end])
+        except ProtocolError as error:
+            return commands + error.commands, (str(error), error.offset)
+    return commands, None
+
+
+def test_the_fast_paths_answer_as_the_careful_parser_does():
+    """6,000 random pipelines (one arity, mixed, inline; some damaged) fed
+    in random pieces: the parser with its fast paths -- split at CRLF,
+    check a column of arguments at a time, split inline lines in one go --
+    gives the commands, error and offset the careful parser gives."""
+    rng = random.Random(11)
+    CountingParser.taken = 0
+    for case in range(6000):
+        data = random_pipeline(rng)
+        cuts = rng.sample(range(1, len(data)), min(len(data) - 1, rng.randrange(3))) \
+            if len(data) > 1 else []
+        assert (feed_in_pieces(CountingParser(), data, cuts)
+                == feed_in_pieces(CarefulParser(), data, cuts)), (case, data, cuts)
+    assert CountingParser.taken > 1000              # the fast paths did read most batches
+
+
 def test_a_big_bulk_arriving_in_small_pieces_costs_linear_time():
     """8 MiB in 4 KiB pieces: the parser does not re-scan or re-copy what
     it holds (quadratic would be gigabytes of copying here)."""

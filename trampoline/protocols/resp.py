@@ -208,8 +208,12 @@ class RequestParser:
         elif self._bulk >= 0 and len(data) < self._bulk + 2:
             pending += data
             return []
-        if self._args is None and data.endswith(b"\r\n") and data.startswith(b"*"):
-            commands = self._parse_simple(data)
+        if self._args is None and data.endswith(b"\n"):
+            # Whole commands, most likely: try the fast path of their form.
+            if data.startswith(b"*"):
+                commands = self._parse_simple(data) if data.endswith(b"\r\n") else None
+            else:
+                commands = self._parse_simple_inline(data)
             if commands is not None:
                 self._offset += len(data)
                 return commands
@@ -235,6 +239,22 @@ class RequestParser:
         parts = buf.split(b"\r\n")
         last = len(parts) - 1           # parts[last] is b"": buf ends with CRLF
         counts, lengths = _COUNTS, _LENGTHS
+        count = counts.get(parts[0])
+        if count is None:
+            return None
+        stride = 2 * count + 1
+        if last % stride == 0 and parts[0:last:stride].count(parts[0]) == last // stride:
+            # Every command has the same number of arguments (a pipeline of
+            # GETs, of SETs ...): check and gather them a column at a time --
+            # the j-th argument of every command in one slice -- so the
+            # loop runs once per argument position, not once per command.
+            columns = []
+            for j in range(2, stride, 2):
+                column = parts[j:last:stride]
+                if list(map(lengths.get, parts[j - 1:last:stride])) != list(map(len, column)):
+                    return None
+                columns.append(column)
+            return list(map(list, zip(*columns)))
         commands = []
         i = 0
         while i < last:
@@ -250,6 +270,18 @@ class RequestParser:
             commands.append(args)
             i = end
         return commands
+
+    def _parse_simple_inline(self, buf):
+        """The fast path for whole inline lines (``PING\\r\\n`` ..., what
+        telnet and redis-benchmark's PING_INLINE send): if no line starts a
+        multibulk, none can be too long and none holds a quote,
+        ``split_inline`` is ``bytes.split`` for every line -- so split them
+        all in one go.  Returns the commands, or None: then ``_parse``
+        reads ``buf`` the careful way."""
+        if b"\n*" in buf or len(buf) > self.max_inline or _NEEDS_SLOW_SPLIT(buf) is not None:
+            return None
+        # Blank lines are no command (filter drops the empty lists), as in _parse.
+        return list(filter(None, map(bytes.split, buf.split(b"\n"))))
 
     def _parse(self, buf):
         """Parse every complete command in ``buf``: ``(commands, where the
