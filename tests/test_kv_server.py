@@ -452,6 +452,36 @@ def test_pipelined_requests_are_answered_in_order(kv):
     assert got == expected
 
 
+class LoggingStore(Store):
+    """A store whose execute() is its own: it notes every command."""
+
+    def __init__(self):
+        super().__init__()
+        self.log = []
+
+    def execute(self, args, session=None):
+        self.log.append(args)
+        return super().execute(args, session)
+
+
+def test_a_store_with_its_own_execute_sees_every_command():
+    """The server runs most commands from the store's table without calling
+    execute() (a call less each); a store that defines execute() gets every
+    command through it, pipelined or not, in order."""
+    store = LoggingStore()
+    running = ServerThread(lambda ready: kv_server("127.0.0.1", 0, store, ready=ready))
+    try:
+        conn = Connection(("127.0.0.1", running.port))
+        commands = [["SET", "a", "1"], ["INCR", "a"], ["GET", "a"], ["ping"], ["GET"]]
+        assert conn.call(*commands) == ["OK", 2, b"2", "PONG",
+                                        ReplyError("ERR wrong number of arguments for 'get' command")]
+        assert conn.call(["PING"]) == ["PONG"]
+        conn.close()
+    finally:
+        running.stop()
+    assert store.log == [[word.encode() for word in command] for command in commands + [["PING"]]]
+
+
 def test_a_pipelined_batch_of_big_replies_arrives_whole(kv):
     """40 GETs of a 100 KB value in one send: 4 MB of replies (written a
     megabyte at a time), every byte in order."""
@@ -856,7 +886,7 @@ RESP3_SCRIPT = DIFFERENTIAL_SCRIPT + [
     ["SET", "k", "w", "GET"], ["SET", "fresh", "v", "NX", "GET"], ["SET", "k", "v", "NX"],
     ["COMMAND", "INFO", "nosuch"],
     ["HELLO", "3", "SETNAME", "a b"], ["HELLO", "3", "AUTH", "nobody", "pw"], ["HELLO", "3", "FOO"],
-    ["HELLO", "5", "FOO"], ["KEYS", "nothing*"], ["TTL", "nope"],
+    ["HELLO", "5", "FOO"], ["KEYS", "nothing*"], ["TTL", "nope"], ["get", "nope"],
 ]
 
 
