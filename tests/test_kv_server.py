@@ -169,7 +169,9 @@ def test_strings_counters_and_keys():
     assert replies(store, ["DBSIZE"], ["FLUSHDB"], ["DBSIZE"]) == [4, "OK", 0]
 
 
-@pytest.mark.parametrize("value", [b" 1", b"01", b"+1", b"1.0", b"-0", b"", b"9223372036854775808"])
+@pytest.mark.parametrize("value", [b" 1", b"01", b"+1", b"1.0", b"-0", b"", b"9223372036854775808",
+                                   b"1_000", b"1 ", b"00", b"-01", b"0x1", b"\xef\xbc\x91", b"1" * 25,
+                                   b"-9223372036854775809", b"-"])
 def test_incr_wants_what_redis_calls_an_integer(value):
     store = Store(FakeClock())
     store.execute([b"SET", b"n", value])
