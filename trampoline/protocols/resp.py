@@ -73,10 +73,11 @@ _BIG_NUMBER = re.compile(rb"[-+]?[0-9]+").fullmatch
 # "-0", "1_000", an empty string, more than 64 bits.
 _SMALL = {b"%d" % n: n for n in range(-1, 1025)}
 _INTEGER = re.compile(rb"-?[1-9][0-9]{0,18}|0").fullmatch
-# The fast path's headers: "*1" ... "*1024", "$0" ... "$4095".
+# The fast path's headers: "*1" ... "*1024" (count by header), "$0" ...
+# "$4095" (header by length).
 _FAST_COUNT, _FAST_LENGTH = 1024, 4096
 _COUNTS = {b"*%d" % n: n for n in range(1, _FAST_COUNT + 1)}
-_LENGTHS = {b"$%d" % n: n for n in range(_FAST_LENGTH)}
+_HEADERS = {n: b"$%d" % n for n in range(_FAST_LENGTH)}
 
 
 def _strict_int(digits):
@@ -238,7 +239,11 @@ class RequestParser:
             return None
         parts = buf.split(b"\r\n")
         last = len(parts) - 1           # parts[last] is b"": buf ends with CRLF
-        counts, lengths = _COUNTS, _LENGTHS
+        counts = _COUNTS
+        # A header is checked by looking up what it should be, from the
+        # length of its string, and comparing: an int is hashed for nothing,
+        # a header's bytes are not.  (Too long a string: None, no match.)
+        header = _HEADERS.get
         count = counts.get(parts[0])
         if count is None:
             return None
@@ -251,7 +256,7 @@ class RequestParser:
             columns = []
             for j in range(2, stride, 2):
                 column = parts[j:last:stride]
-                if list(map(lengths.get, parts[j - 1:last:stride])) != list(map(len, column)):
+                if list(map(header, map(len, column))) != parts[j - 1:last:stride]:
                     return None
                 columns.append(column)
             return list(map(list, zip(*columns)))
@@ -265,7 +270,7 @@ class RequestParser:
             if end > last:
                 return None
             args = parts[i + 2:end:2]
-            if list(map(lengths.get, parts[i + 1:end:2])) != list(map(len, args)):
+            if list(map(header, map(len, args))) != parts[i + 1:end:2]:
                 return None
             commands.append(args)
             i = end
