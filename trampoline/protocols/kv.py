@@ -261,31 +261,11 @@ class Store:
                 self.expires.pop(key, None)
         return OK
 
-    def cmd_incr(self, args, session):
-        """``INCR key``: add 1 to its integer value; the new value."""
-        return self._add(args[1], 1)
-
-    def cmd_decr(self, args, session):
-        """``DECR key``: subtract 1 from its integer value; the new value."""
-        return self._add(args[1], -1)
-
-    def cmd_incrby(self, args, session):
-        """``INCRBY key n``: add ``n``; the new value."""
-        delta = to_int(args[2])
-        if delta is None:
-            return NOT_AN_INTEGER
-        return self._add(args[1], delta)
-
-    def cmd_decrby(self, args, session):
-        """``DECRBY key n``: subtract ``n``; the new value."""
-        delta = to_int(args[2])
-        if delta is None:
-            return NOT_AN_INTEGER
-        if delta == INT_MIN:
-            return b"-ERR decrement would overflow\r\n"
-        return self._add(args[1], -delta)
-
-    def _add(self, key, delta):
+    def cmd_incr(self, args, session, delta=1):
+        """``INCR key``: add 1 to its integer value; the new value.  (DECR,
+        INCRBY and DECRBY call it with their ``delta``: INCR, the common
+        one, pays no call to a helper.)"""
+        key = args[1]
         value = self.data.get(key)
         if value is not None and key in self.expires:   # (a call less for keys that never expire)
             value = self.get(key)
@@ -301,6 +281,26 @@ class Store:
         digits = b"%d" % result
         self.data[key] = digits                 # the time to live stays, as in Redis
         return b":%s\r\n" % digits
+
+    def cmd_decr(self, args, session):
+        """``DECR key``: subtract 1 from its integer value; the new value."""
+        return self.cmd_incr(args, session, -1)
+
+    def cmd_incrby(self, args, session):
+        """``INCRBY key n``: add ``n``; the new value."""
+        delta = to_int(args[2])
+        if delta is None:
+            return NOT_AN_INTEGER
+        return self.cmd_incr(args, session, delta)
+
+    def cmd_decrby(self, args, session):
+        """``DECRBY key n``: subtract ``n``; the new value."""
+        delta = to_int(args[2])
+        if delta is None:
+            return NOT_AN_INTEGER
+        if delta == INT_MIN:
+            return b"-ERR decrement would overflow\r\n"
+        return self.cmd_incr(args, session, -delta)
 
     # ---------------------------------------------------------- keys
 
