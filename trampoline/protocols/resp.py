@@ -209,12 +209,14 @@ class RequestParser:
         elif self._bulk >= 0 and len(data) < self._bulk + 2:
             pending += data
             return []
-        if self._args is None and data.endswith(b"\n"):
+        if self._args is None:
             # Whole commands, most likely: try the fast path of their form.
-            if data.startswith(b"*"):
-                commands = self._parse_simple(data) if data.endswith(b"\r\n") else None
-            else:
+            if data.endswith(b"\r\n") and data.startswith(b"*"):
+                commands = self._parse_simple(data)
+            elif data.endswith(b"\n") and not data.startswith(b"*"):
                 commands = self._parse_simple_inline(data)
+            else:
+                commands = None
             if commands is not None:
                 self._offset += len(data)
                 return commands
@@ -248,11 +250,13 @@ class RequestParser:
         if count is None:
             return None
         stride = 2 * count + 1
-        if last % stride == 0 and parts[0:last:stride].count(parts[0]) == last // stride:
-            # Every command has the same number of arguments (a pipeline of
-            # GETs, of SETs ...): check and gather them a column at a time --
-            # the j-th argument of every command in one slice -- so the
-            # loop runs once per argument position, not once per command.
+        if last >= 3 * stride and last % stride == 0 \
+                and parts[0:last:stride].count(parts[0]) == last // stride:
+            # Three commands or more, all with the same number of arguments
+            # (a pipeline of GETs, of SETs ...): check and gather them a
+            # column at a time -- the j-th argument of every command in one
+            # slice -- so the loop runs once per argument position, not once
+            # per command.  (For one or two, the loop below costs less.)
             columns = []
             for j in range(2, stride, 2):
                 column = parts[j:last:stride]
@@ -262,11 +266,8 @@ class RequestParser:
             return list(map(list, zip(*columns)))
         commands = []
         i = 0
-        while i < last:
-            count = counts.get(parts[i])
-            if count is None:
-                return None
-            end = i + 1 + 2 * count
+        while True:
+            end = i + stride
             if end > last:
                 return None
             args = parts[i + 2:end:2]
@@ -274,7 +275,12 @@ class RequestParser:
                 return None
             commands.append(args)
             i = end
-        return commands
+            if i == last:
+                return commands
+            count = counts.get(parts[i])
+            if count is None:
+                return None
+            stride = 2 * count + 1
 
     def _parse_simple_inline(self, buf):
         """The fast path for whole inline lines (``PING\\r\\n`` ..., what
