@@ -250,13 +250,15 @@ class RequestParser:
         if count is None:
             return None
         stride = 2 * count + 1
-        if last >= 3 * stride and last % stride == 0 \
-                and parts[0:last:stride].count(parts[0]) == last // stride:
+        times = last // stride          # commands in buf, if all are like its first
+        if times >= 3 and times > count and last % stride == 0 \
+                and parts[0:last:stride].count(parts[0]) == times:
             # Three commands or more, all with the same number of arguments
             # (a pipeline of GETs, of SETs ...): check and gather them a
             # column at a time -- the j-th argument of every command in one
             # slice -- so the loop runs once per argument position, not once
-            # per command.  (For one or two, the loop below costs less.)
+            # per command.  (For one or two commands, or fewer commands
+            # than arguments -- a few MSETs --, the loop below costs less.)
             columns = []
             for j in range(2, stride, 2):
                 column = parts[j:last:stride]
