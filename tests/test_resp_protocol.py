@@ -22,15 +22,7 @@ def parse(data):
 
 def parse_in_pieces(data, cuts):
     """Feed ``data`` cut at ``cuts``; return (commands, error message or None)."""
-    parser = RequestParser()
-    commands = []
-    bounds = [0] + sorted(cuts) + [len(data)]
-    for start, end in zip(bounds, bounds[1:]):
-        try:
-            commands += parser.feed(data[start:end])
-        except ProtocolError as error:
-            return commands + error.commands, (str(error), error.offset)
-    return commands, None
+    return feed_in_pieces(RequestParser(), data, cuts)
 
 
 def protocol_error(data):
@@ -159,6 +151,8 @@ def random_pipeline(rng):
 
 
 def feed_in_pieces(parser, data, cuts):
+    """Feed ``parser`` ``data`` cut at ``cuts``; return (commands, (error
+    message, offset) or None)."""
     commands = []
     bounds = [0] + sorted(cuts) + [len(data)]
     for start, end in zip(bounds, bounds[1:]):
