@@ -521,9 +521,13 @@ def test_a_generator_test_with_no_case_marked_is_left_to_pytest_which_refuses_it
             yield sleep(0)
     """)
     text = result.stdout
-    assert result.returncode == 2, text         # (interrupted: an error in collection)
+    # pytest's own refusal, which depends on its version: an error in
+    # collection (pytest 8.4 and later), or a case it never runs, reported
+    # as an xfail (before: the pytest that Python 3.8 gets).  Not a pass.
     assert ("'yield' keyword is allowed in fixtures, but not in tests (test_plain_cases)"
-            in text), text
+            in text or "yield tests were removed in pytest 4.0 - test_plain_cases will be "
+            "ignored" in text), text
+    assert "passed" not in text.strip().splitlines()[-1], text
 
 
 # The plugin is loaded in this very run too (setup.cfg's addopts), so these
