@@ -181,6 +181,29 @@ def tcp_pair():
     return ours, theirs
 
 
+def ipv6_port_taken():
+    """A listening IPv6-only socket on ``[::]:P``, for a test that needs P
+    taken there and free on IPv4.  Binding ``[::]:0`` alone may pick a port
+    some IPv4 socket of this machine holds (an outgoing connection's local
+    port, say), and the test would fail on IPv4 instead: so P is first bound
+    on ``0.0.0.0`` (which only a free port can be) and let go once ``[::]:P``
+    is held."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("0.0.0.0", 0))
+            port = probe.getsockname()[1]
+            taken = socket.socket(socket.AF_INET6)
+            taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                taken.bind(("::", port))
+            except OSError:
+                taken.close()
+                continue
+        taken.listen()
+        return taken
+    raise RuntimeError("no port free on both 0.0.0.0 and [::] in 50 tries")
+
+
 def free_port():
     """A port nobody listens on: bound, not listening -- connecting is refused."""
     sock = socket.socket()

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from net_helpers import echo, has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
+from net_helpers import echo, has_ipv6, ipv6_port_taken, watchdog  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import Event, Future, cancel, spawn, timeout_after
 from trampoline import streams
 from trampoline.streams import open_connection, tcp_server
@@ -106,10 +106,7 @@ def test_a_port_taken_on_one_address_is_an_error_naming_the_host_the_port_and_it
     raises EADDRINUSE naming the host, the port and the address that
     failed, and does not keep the IPv4 socket it had bound (P is free
     there again)."""
-    taken = socket.socket(socket.AF_INET6)
-    taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    taken.bind(("::", 0))
-    taken.listen()
+    taken = ipv6_port_taken()
     port = taken.getsockname()[1]
 
     def main():

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from net_helpers import has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
+from net_helpers import has_ipv6, ipv6_port_taken, watchdog  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import streams, workers
 from trampoline.workers import run_server
 
@@ -868,10 +868,7 @@ def test_run_server_on_no_host_with_the_ipv6_port_taken_names_the_call_and_the_a
     forking anything, EADDRINUSE naming the address that failed and the
     call, as tcp_server's error does (it listened on IPv4 alone, and
     started)."""
-    with socket.socket(socket.AF_INET6) as taken:
-        taken.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        taken.bind(("::", 0))
-        taken.listen()
+    with ipv6_port_taken() as taken:
         port = taken.getsockname()[1]
         with pytest.raises(OSError) as info:
             run_server(None, port, handler, workers=2)
