@@ -204,7 +204,7 @@ class FromOutside:
         try:
             if self._host_watchers is None:     # the first round: debug=, monitor=
                 self._watch_host_loop()
-            self._run_until(_true)          # runs the ready tasks once
+            self._run_until(_OneTurn)       # runs the ready tasks once
             wait = self.next_deadline()
             if wait is None or (timeout is not None and wait > timeout):
                 wait = timeout
@@ -278,8 +278,9 @@ class FromOutside:
             self._calls = calls
 
 
-def _true():
-    return True
+class _OneTurn:
+    """``_run_until``'s ``until`` for ``run_once``: done after one turn."""
+    done = True
 
 
 def _seconds(timeout):

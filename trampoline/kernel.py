@@ -178,9 +178,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     # --------------------------------------------------------- the loop
 
-    def _run_until(self, finished, deadline=None):
-        """Turn the loop until ``finished()`` says so (it is asked once a
-        turn), or until the clock passes ``deadline``."""
+    def _run_until(self, until, deadline=None):
+        """Turn the loop until ``until.done`` (a task's, or any object's: it
+        is read once a turn), or until the clock passes ``deadline``."""
         ready = self._ready
         ready_popleft = ready.popleft
         timers = self._timers
@@ -200,7 +200,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     self._orphaned(task)
                     raise
             self._current = None
-            if finished():
+            if until.done:
                 return
             # 2. Wait for I/O: with tasks ready, without waiting and only
             #    every POLL_EVERY steps (tasks passing the processor among

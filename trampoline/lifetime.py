@@ -98,7 +98,7 @@ class Lifetime:
         main = self._spawn(coro, None)
         try:
             try:
-                self._run_until(lambda: main.done)
+                self._run_until(main)
             finally:
                 self._shutdown()
         except BaseException:
@@ -245,18 +245,9 @@ class Lifetime:
             for _ in range(3):
                 if not self._tasks:
                     return
-                cancelled_up_to = [0]       # the highest task id cancelled
-
-                def finished():
-                    if self._last_id > cancelled_up_to[0]:
-                        for task in list(self._tasks.values()):
-                            if task.id > cancelled_up_to[0]:
-                                self._cancel(task, Cancelled("the kernel is shutting down"))
-                        cancelled_up_to[0] = self._last_id
-                    return not self._tasks
-
-                finished()                  # cancels every task alive now
-                self._run_until(finished, self._clock() + self.shutdown_grace)
+                every = _EveryTaskCancelled(self)
+                every.cancel_new()          # cancels every task alive now
+                self._run_until(every, self._clock() + self.shutdown_grace)
         finally:
             for task in list(self._tasks.values()):
                 self._abandon(task)
@@ -293,3 +284,27 @@ class Lifetime:
                 task._unreported()
                 task._unreported = None
         self._crashed.clear()
+
+
+class _EveryTaskCancelled:
+    """Where a shutdown round ends (``_run_until``'s ``until``): ``done`` once
+    no task is left.  Each time it is read, it first cancels every task
+    spawned since it last looked -- a task a cancelled one's cleanup spawns
+    is cancelled before it runs."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.cancelled_up_to = 0            # the highest task id cancelled
+
+    def cancel_new(self):
+        kernel = self.kernel
+        if kernel._last_id > self.cancelled_up_to:
+            for task in list(kernel._tasks.values()):
+                if task.id > self.cancelled_up_to:
+                    kernel._cancel(task, Cancelled("the kernel is shutting down"))
+            self.cancelled_up_to = kernel._last_id
+
+    @property
+    def done(self):
+        self.cancel_new()
+        return not self.kernel._tasks
