@@ -37,7 +37,7 @@ SELECTORS = {
 
 # ---------------------------------------------------------------- watchdog
 
-from net_helpers import watchdog  # noqa: E402,F401 (an autouse fixture)
+from net_helpers import free_port, watchdog  # noqa: E402,F401 (watchdog: an autouse fixture)
 
 WATCHDOG_SECONDS = 5.0                  # a hang (or a starved task) fails fast
 
@@ -183,13 +183,6 @@ def reset(sock):
     """Close ``sock`` so that its peer gets a TCP RST."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
-
-
-def closed_port():
-    """A port on 127.0.0.1 where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def closed_socket():
@@ -468,14 +461,18 @@ def test_connect_then_talk_both_ways(run):
 
 def test_connect_to_a_closed_port_raises_connection_refused_in_the_task(run):
     """connect() to a port nobody listens on raises ConnectionRefusedError,
-    naming the address, in the task; the others keep running."""
-    port = closed_port()
+    naming the address, in the task; the others keep running.  (The port
+    stays bound, not listening, till the end: nothing else can listen
+    there meanwhile, nor can the connect pick it as its own local port.)"""
+    unused = free_port()
+    port = unused.getsockname()[1]
 
     def refused():
         with socket.socket() as sock:
             yield connect(sock, ("127.0.0.1", port))
 
-    error = error_in_task(run, refused)
+    with unused:
+        error = error_in_task(run, refused)
     assert isinstance(error, ConnectionRefusedError)
     assert str(port) in str(error)
 
@@ -1302,8 +1299,9 @@ def test_no_registrations_left_after_errors_and_cancellations(run):
     """Refused connects, cancelled readers and writers, ResourceBusy and peer
     resets leave no descriptor registered once run() ends (the sockets stay
     open till then, so only the kernel's bookkeeping can forget them)."""
-    port = closed_port()
-    sockets = []
+    unused = free_port()                # (held: bound, not listening, so refused)
+    port = unused.getsockname()[1]
+    sockets = [unused]
 
     def refused():
         with socket.socket() as sock:
