@@ -824,13 +824,17 @@ def test_every_address_is_tried_in_turn():
     server listening on the last one only is found after the first is
     refused."""
     import trampoline
-    addresses = socket.getaddrinfo(None, 0, type=socket.SOCK_STREAM)
+    addresses = loopback_addresses(None)
     if len(addresses) < 2:
         pytest.skip("the loopback has a single address family here")
-    last = addresses[-1][4][0]
+    last = addresses[-1]
+    # The port is held, not listening, on the other addresses: a port free
+    # on one family may be another program's listener on the other.
+    port, sockets = on_one_port(lambda port: [listen((last, port))],
+                                *[refusing(host) for host in addresses[:-1]])
 
     def main():
-        server, port = yield start_server(echo, host=last)
+        server = yield spawn(serve(sockets[0], echo))
         stream = yield open_connection(None, port)
         with stream:
             yield stream.write(b"ping")
@@ -841,12 +845,31 @@ def test_every_address_is_tried_in_turn():
             yield open_connection(None, port)       # all refused: the last error
         return peer
 
-    assert trampoline.run(main()) == last
+    try:
+        assert trampoline.run(main()) == last
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def loopback_addresses(host):
     """The addresses getaddrinfo gives ``host`` here, in its order."""
     return [info[4][0] for info in socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)]
+
+
+def refusing(host):
+    """A maker for ``on_one_port``: a socket bound to ``(host, port)``, not
+    listening -- a connection there is refused, and nobody else can listen
+    there while it is held."""
+    def make(port):
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        return [sock]
+    return make
 
 
 def test_a_refused_connection_names_the_host_the_port_and_every_address_tried(run):
@@ -855,8 +878,11 @@ def test_a_refused_connection_names_the_host_the_port_and_every_address_tried(ru
     each address -- for a name with ::1 and 127.0.0.1, both (the last
     error alone said "connecting to ('127.0.0.1', port)", as if the name
     had one address and ::1 had never been tried)."""
-    unused = free_port()                # (held: nobody else takes the port meanwhile)
-    port = unused.getsockname()[1]
+    # Held on every address tried (bound, not listening): nobody else takes
+    # the port meanwhile, on either family.
+    hosts = sorted(set(["127.0.0.1"] + loopback_addresses("localhost")
+                       + loopback_addresses(None)))
+    port, held = on_one_port(*[refusing(host) for host in hosts])
 
     def refused(host):
         with pytest.raises(ConnectionRefusedError) as info:
@@ -868,8 +894,11 @@ def test_a_refused_connection_names_the_host_the_port_and_every_address_tried(ru
         return ((yield refused("127.0.0.1")), (yield refused("localhost")),
                 (yield refused(None)))
 
-    with unused:
+    try:
         numeric, name, both = run(main())
+    finally:
+        for sock in held:
+            sock.close()
     assert numeric == "[Errno 111] Connection refused (connecting to 127.0.0.1:%d)" % port
     assert name == ("[Errno 111] Connection refused (connecting to localhost:%d; tried %s)"
                     % (port, ", ".join(loopback_addresses("localhost"))))
@@ -1011,9 +1040,21 @@ def test_local_addr(run):
 
     def main():
         server, port = yield start_server(who)
-        with free_port() as sock:
-            LOCAL_PORT[:] = [sock.getsockname()[1]]
-        stream = yield open_connection("127.0.0.1", port, local_addr=("127.0.0.1", LOCAL_PORT[0]))
+        for _ in range(20):
+            with free_port() as sock:
+                LOCAL_PORT[:] = [sock.getsockname()[1]]
+            try:
+                stream = yield open_connection("127.0.0.1", port,
+                                               local_addr=("127.0.0.1", LOCAL_PORT[0]))
+            except OSError as exc:
+                # Free a moment ago, the port may be another program's by
+                # now (bind: EADDRINUSE): another one then.
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+            else:
+                break
+        else:
+            raise AssertionError("local_addr: EADDRINUSE on 20 ports just found free")
         with stream:
             seen = yield stream.read()
         yield cancel(server)
@@ -1057,9 +1098,16 @@ def test_local_addr_is_checked_before_connecting(run, local_addr, error, message
 
 
 def test_dns_name_is_resolved_off_the_loop(run):
-    """A host name goes through getaddrinfo (in a worker thread)."""
+    """A host name goes through getaddrinfo (in a worker thread).  (The
+    server is on 127.0.0.1; where "localhost" is ::1 too, the port is held
+    there, not listening, so that the connection tried there first is
+    refused -- not made to another program listening on [::1]:port.)"""
+    others = [host for host in loopback_addresses("localhost") if host != "127.0.0.1"]
+    port, sockets = on_one_port(lambda port: [listen(("127.0.0.1", port))],
+                                *[refusing(host) for host in others])
+
     def main():
-        server, port = yield start_server(echo)
+        server = yield spawn(serve(sockets[0], echo))
         stream = yield open_connection("localhost", port)
         with stream:
             yield stream.write(b"hi")
@@ -1068,7 +1116,11 @@ def test_dns_name_is_resolved_off_the_loop(run):
         infos = yield getaddrinfo("127.0.0.1", "80", type=socket.SOCK_STREAM)
         return got, infos[0][4]
 
-    assert run(main()) == (b"hi", ("127.0.0.1", 80))
+    try:
+        assert run(main()) == (b"hi", ("127.0.0.1", 80))
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def test_dns_failure():
