@@ -14,6 +14,17 @@ import trampoline
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
 
+# The package's environment switches are the tests' to set (monkeypatch.setenv,
+# a child's env=): one exported in the shell that runs the suite turned on
+# debug mode, tracing or the monitor in every test and every child process,
+# and tests of the defaults failed.  TRAMPOLINE_KERNEL_FRAMES was read when
+# the test plugin (trampoline.testing, in setup.cfg's addopts) imported the
+# package, before this file: its value is put back to the default too.
+for _name in ("TRAMPOLINE_DEBUG", "TRAMPOLINE_TRACE", "TRAMPOLINE_MONITOR",
+              "TRAMPOLINE_KERNEL_FRAMES"):
+    os.environ.pop(_name, None)
+trampoline.diagnostics.KERNEL_FRAMES = trampoline.kernel.KERNEL_FRAMES = False
+
 SELECTORS = {
     "default": lambda: None,                    # epoll on Linux
     "poll": getattr(selectors, "PollSelector", None),
