@@ -25,6 +25,17 @@
  * errors is a failed run, not a number.  The first few errors are described
  * on stderr.
  *
+ *   echoload --sequential HOST PORT COUNT SIZE
+ *
+ * --sequential: what a server pays per short-lived client.  COUNT
+ * connections, one after another: connect, send one SIZE-byte message, read
+ * the whole echo back and check every byte, shut down the sending side,
+ * wait for the server to close its side (its end of stream), close.  The
+ * next connection starts only once the server has closed the last one.
+ * Prints one line, connections=N errors=E rate=R seconds=S (N counts the
+ * connections that completed, every one of them checked); exits 1 on any
+ * error (described on stderr) or a server silent for 60 s.
+ *
  * Message contents: byte i of message number seq on a connection is
  * (7 * (i + 41 * seq)) mod 256 (= 31 * seq + 7 * i), so every message is a
  * window into one precomputed pattern buffer: nothing is filled per message
@@ -42,6 +53,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,7 +116,82 @@ static int push(int ep, struct conn *c, int i) {
     return 0;
 }
 
+/* One short-lived connection: connect, one message (sent whole before its
+ * echo is read: SIZE must fit in the socket buffers), its echo, both sides
+ * closed.  0, or -1 after saying on stderr what went wrong. */
+static int one_connection(const struct sockaddr_in *addr, unsigned seq, unsigned char *in) {
+    struct timeval limit = {.tv_sec = 60};
+    const char *what = NULL;
+    int err = 0;
+    size_t got = 0;
+    ssize_t r;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (const struct sockaddr *)addr, sizeof *addr) < 0) {
+        what = "connect", err = errno;
+        goto out;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    if (send(fd, message(seq), size, MSG_NOSIGNAL) != (ssize_t)size) {
+        what = "send", err = errno;
+        goto out;
+    }
+    for (; got < size; got += (size_t)r) {
+        r = recv(fd, in, size - got, 0);
+        if (r <= 0) {
+            what = r < 0 ? "recv" : "closed by the server before the whole echo";
+            err = r < 0 ? errno : 0;
+            goto out;
+        }
+        if (memcmp(in, message(seq) + got, (size_t)r) != 0) {
+            what = "echoed bytes differ from those sent";
+            goto out;
+        }
+    }
+    shutdown(fd, SHUT_WR);          /* our end of stream: the server closes its side */
+    r = recv(fd, in, 1, 0);
+    if (r != 0) {
+        what = r < 0 ? "waiting for the server to close" : "bytes after the echo";
+        err = r < 0 ? errno : 0;
+    }
+out:
+    if (what)
+        fprintf(stderr, "echoload: connection %u: %s%s%s\n", seq, what,
+                err ? ": " : "", err ? strerror(err) : "");
+    if (fd >= 0) close(fd);
+    return what ? -1 : 0;
+}
+
+static int sequential(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: echoload --sequential HOST PORT COUNT SIZE\n");
+        return 2;
+    }
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
+    long count = atol(argv[3]), done = 0;
+    size = (size_t)atol(argv[4]);
+    if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1) {
+        fprintf(stderr, "echoload: bad IPv4 address %s\n", argv[1]);
+        return 2;
+    }
+    if (count < 1 || size < 1) {
+        fprintf(stderr, "echoload: COUNT and SIZE must be positive\n");
+        return 2;
+    }
+    pattern = malloc(size + 256);
+    for (size_t i = 0; i < size + 256; i++) pattern[i] = (unsigned char)(7 * i);
+    unsigned char *in = malloc(size);
+    double start = now();
+    while (done < count && one_connection(&addr, (unsigned)done, in) == 0) done++;
+    double elapsed = now() - start;
+    printf("connections=%ld errors=%d rate=%.1f seconds=%.3f\n", done, done < count,
+           done / elapsed, elapsed);
+    return done < count ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--sequential") == 0)
+        return sequential(argc - 1, argv + 1);
     if (argc < 6 || argc > 8) {
         fprintf(stderr, "usage: echoload HOST PORT CONNS SIZE SECONDS [WARMUP [GRACE]]\n");
         return 2;

@@ -11,8 +11,10 @@ figure is there and is a sane positive number.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -148,6 +150,73 @@ def test_the_instruction_counter_names_an_unknown_server():
     assert result.returncode == 2           # a usage error, as argparse's
     assert "unknown server(s): nosuch-server" in result.stderr
     assert "asyncio-protocols" in result.stderr and "generator-floor" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def echoload(tmp_path_factory):
+    """benchmarks/echoload.c, built afresh."""
+    program = str(tmp_path_factory.mktemp("echoload") / "echoload")
+    subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", program,
+                    os.path.join(ROOT, "benchmarks", "echoload.c")], check=True, timeout=60)
+    return program
+
+
+def test_echoload_sequential_serves_short_lived_connections_one_at_a_time(echoload):
+    """echoload --sequential (instructions.py's connection table): COUNT
+    connections to examples/echo_server.py, each one echo and a close."""
+    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "examples", "echo_server.py"),
+                               "--port", "0"], stdout=subprocess.PIPE, universal_newlines=True)
+    try:
+        line = server.stdout.readline()
+        port = re.search(r"listening on 127\.0\.0\.1:(\d+)$", line.strip()).group(1)
+        result = subprocess.run([echoload, "--sequential", "127.0.0.1", port, "300", "64"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True, timeout=60)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"connections=300 errors=0 rate=[\d.]+ seconds=[\d.]+\n$", result.stdout), \
+        result.stdout
+    assert result.stderr == ""
+
+
+def test_echoload_sequential_checks_every_byte_of_each_echo(echoload):
+    """A server that echoes the third connection's message with one byte
+    changed: echoload --sequential stops there, names the connection, and
+    exits 1 with the two good connections counted."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)                     # (no thread left in accept should echoload stop early)
+
+    def serve():
+        for number in range(3):
+            client, _ = listener.accept()
+            with client:
+                data = b""
+                while len(data) < 64:
+                    data += client.recv(64 - len(data))
+                if number == 2:
+                    data = data[:10] + bytes([data[10] ^ 1]) + data[11:]
+                client.sendall(data)
+                try:
+                    while client.recv(64):      # till echoload's end of stream
+                        pass
+                except ConnectionResetError:    # (or its close after a bad echo)
+                    pass
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        result = subprocess.run([echoload, "--sequential", "127.0.0.1",
+                                 str(listener.getsockname()[1]), "5", "64"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True, timeout=60)
+    finally:
+        thread.join(30)
+        listener.close()
+    assert result.returncode == 1
+    assert result.stdout.startswith("connections=2 errors=1 "), result.stdout
+    assert result.stderr == "echoload: connection 2: echoed bytes differ from those sent\n"
 
 
 @pytest.mark.parametrize("args, message", [
