@@ -2,14 +2,17 @@
 """Instructions per request: a figure this noisy machine cannot move.
 
     python3 benchmarks/instructions.py [--only NAME,...] [--size 1024] [--conns 100]
+                                       [--conn-n 2000] [--micro-n 20000] [--output FILE]
 
 run.py measures CPU time, which other tenants of a shared machine push up
 and down by 10-30% between runs: too coarse to tell whether a change to the
 kernel saved 3%.  This script counts, with valgrind's cachegrind, the
 instructions the server executes in user space -- the same on every run to
 within a fraction of a percent -- for each echo request, each HTTP request
-(wrk's hello load, when wrk is installed), and the same for the micro
-benchmarks' operations.  It leaves out what cachegrind cannot see:
+(wrk's hello load, when wrk is installed), each short-lived connection
+(accept, one 64-byte echo, close: what a server pays per client that
+connects once -- its task, its stream, its accept and close), and the same
+for the micro benchmarks' operations.  It leaves out what cachegrind cannot see:
 the time spent in the Linux kernel (recv, send, epoll: most of a request's
 CPU time, and about the same for every server) and cache and branch
 behaviour.  So it is the tool for A/B-ing a change to the Python side, not a
@@ -19,7 +22,18 @@ How: each server is started twice under cachegrind (about 50x slower),
 echoload (or wrk) drives it for a short and a long window, and the difference of the
 two instruction totals over the difference of the two request counts is
 what one more request costs -- start-up, imports and connection set-up
-cancel out.  Micro benchmarks likewise run N and 2N operations.
+cancel out.  The connection table likewise serves N and 2N connections
+(``echoload --sequential``: one at a time, each connect, 64 bytes, the
+echo checked byte for byte, a half-close, the server's close awaited,
+close), and (I(2N) - I(N)) / N is what one more client costs.  Micro
+benchmarks likewise run N and 2N operations.
+
+Tables: echo, http, conn (the servers' tables, in that order) and micro.
+``--only`` takes server names and/or table names: the tables named (a
+server but no server table named: echo, http and conn), for the servers
+named (none named: each table's default servers).  So ``--only conn`` is
+the connection table alone, ``--only trampoline`` every server table for
+trampoline, ``--only micro`` the micro benchmarks.
 """
 
 import argparse
@@ -39,6 +53,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 #: The servers counted by default (names as in run.py), for echo and for HTTP.
 DEFAULT = ("trampoline", "trampoline-echo_server", "asyncio-protocols", "generator-floor")
 HTTP_DEFAULT = ("trampoline", "trampoline-http_server", "asyncio-protocols", "generator-floor")
+#: The tables, in the order they run: each server table's default servers, then micro.
+DEFAULTS = {"echo": list(DEFAULT), "http": list(HTTP_DEFAULT), "conn": list(DEFAULT)}
+TABLES = tuple(DEFAULTS) + ("micro",)
+#: The workload a server must serve to have a row in a table (conn: an echo server).
+WORKLOAD = {"echo": "echo-1k", "http": "http", "conn": "echo-1k"}
+#: The connection table: N and 2N short-lived connections of one CONN_SIZE-byte echo each.
+CONN_N, CONN_SIZE = 2000, 64
 #: echoload's two windows, seconds (under cachegrind a server does ~1-2 k requests/s).
 WINDOWS = (2, 6)
 
@@ -57,33 +78,50 @@ def instructions(out):
     raise RuntimeError("no summary in %s" % out)
 
 
-def one_window(server, mode, seconds, args, scratch):
-    """Serve ``seconds`` of echo (``mode``: or http) load under cachegrind:
-    (requests, instructions)."""
-    out = os.path.join(scratch, "%s-%s-%d.cg" % (server.name, mode, seconds))
+def under_cachegrind(server, mode, out, client, timeout=120):
+    """Start ``server`` (in ``mode``) under cachegrind, writing to ``out``;
+    run the command ``client(port)`` against it to the end; stop the server:
+    (the client's output, the server's instructions).  A client that fails
+    is an error naming the server and the client's complaint."""
     proc = spawn(cachegrind(server.command(mode), out), None,
                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         port = wait_ready(proc, server.ready, 120)
         if isinstance(port, str):
             raise RuntimeError("%s: %s" % (server.name, port))
-        if mode == "http":
-            command = ["wrk", "-t1", "-c%d" % args.conns, "-d%ds" % seconds,
-                       "http://127.0.0.1:%d/" % port]
-            pattern = r"(\d+) requests in"
-        else:
-            command = [ECHOLOAD, "127.0.0.1", str(port), str(args.conns), str(args.size),
-                       str(seconds), "0", "1"]
-            pattern = r"\brequests=(\d+)"
+        command = client(port)
         load = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              timeout=120)
-        match = re.search(pattern, load.stdout)
-        if load.returncode != 0 or not match:
-            raise RuntimeError("%s: %s: %s" % (server.name, command[0],
+                              timeout=timeout)
+        if load.returncode != 0:
+            raise RuntimeError("%s: %s: %s" % (server.name, os.path.basename(command[0]),
                                                (load.stderr or load.stdout).strip()))
     finally:
         stop(proc)              # SIGTERM: the servers exit, and cachegrind writes its file
-    return int(match.group(1)), instructions(out)
+    return load.stdout, instructions(out)
+
+
+def one_window(server, mode, seconds, args, scratch):
+    """Serve ``seconds`` of echo (``mode``: or http) load under cachegrind:
+    (requests, instructions)."""
+    out = os.path.join(scratch, "%s-%s-%d.cg" % (server.name, mode, seconds))
+    if mode == "http":
+        pattern = r"(\d+) requests in"
+
+        def client(port):
+            return ["wrk", "-t1", "-c%d" % args.conns, "-d%ds" % seconds,
+                    "http://127.0.0.1:%d/" % port]
+    else:
+        pattern = r"\brequests=(\d+)"
+
+        def client(port):
+            return [ECHOLOAD, "127.0.0.1", str(port), str(args.conns), str(args.size),
+                    str(seconds), "0", "1"]
+    output, total = under_cachegrind(server, mode, out, client)
+    match = re.search(pattern, output)
+    if not match:
+        raise RuntimeError("%s: no request count in the client's output: %s"
+                           % (server.name, output.strip()))
+    return int(match.group(1)), total
 
 
 def per_request(server, mode, args, scratch):
@@ -91,6 +129,28 @@ def per_request(server, mode, args, scratch):
     if r2 <= r1:
         raise RuntimeError("%s: the long window served no more requests (%d, %d)" % (server.name, r1, r2))
     return (i2 - i1) / (r2 - r1), r2 - r1
+
+
+def connection_client(count):
+    """echoload's command for ``count`` short-lived connections, one after
+    another (each: connect, a CONN_SIZE-byte echo, every byte checked,
+    close), as a function of the port."""
+    return lambda port: [ECHOLOAD, "--sequential", "127.0.0.1", str(port), str(count),
+                         str(CONN_SIZE)]
+
+
+def per_connection(server, args, scratch):
+    """What one more short-lived client costs ``server``: instructions for
+    2N sequential connections less those for N, over N."""
+    totals = []
+    for count in (args.conn_n, 2 * args.conn_n):
+        out = os.path.join(scratch, "%s-conn-%d.cg" % (server.name, count))
+        output, total = under_cachegrind(server, "echo", out, connection_client(count), 600)
+        if "connections=%d " % count not in output:
+            raise RuntimeError("%s: echoload did not complete %d connections: %s"
+                               % (server.name, count, output.strip()))
+        totals.append(total)
+    return (totals[1] - totals[0]) / args.conn_n, args.conn_n
 
 
 MICRO = {
@@ -117,34 +177,23 @@ def per_operation(bench, impl, n, scratch):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", help="these servers and/or 'micro' (comma-separated)")
+    parser.add_argument("--only", help="these servers and/or tables (%s), comma-separated"
+                        % ", ".join(TABLES))
     parser.add_argument("--size", type=int, default=1024, help="echo message size (default 1024)")
-    parser.add_argument("--conns", type=int, default=100, help="connections (default 100)")
+    parser.add_argument("--conns", type=int, default=100, help="the echo and HTTP loads' connections (default 100)")
+    parser.add_argument("--conn-n", type=int, default=CONN_N, help="the connection table's N: "
+                        "N and 2N connections (default %d)" % CONN_N)
     parser.add_argument("--micro-n", type=int, default=20000, help="micro operations (default 20000)")
     parser.add_argument("--output", metavar="FILE", help="also write the tables, with the command, "
                         "commit and date, to FILE (e.g. benchmarks/INSTRUCTIONS.md)")
     args = parser.parse_args()
     for option, value in (("--size", args.size), ("--conns", args.conns),
-                          ("--micro-n", args.micro_n)):
+                          ("--conn-n", args.conn_n), ("--micro-n", args.micro_n)):
         if value < 1:                   # (--micro-n 0: a division by zero after minutes)
             parser.error("%s must be at least 1, got %d" % (option, value))
     servers = {server.name: server for server in default_servers()}
-    if args.only:
-        wanted = [name.strip() for name in args.only.split(",") if name.strip()]
-        unknown = [name for name in wanted if name not in servers and name != "micro"]
-        if unknown or not wanted:
-            parser.error("unknown server(s): %s (known: %s, micro)"
-                         % (", ".join(unknown) or repr(args.only), ", ".join(servers)))
-        echo = [name for name in wanted if name in servers and _serves(servers[name], "echo-1k")]
-        http = [name for name in wanted if name in servers and _serves(servers[name], "http")]
-    else:
-        wanted, echo, http = ["micro"], list(DEFAULT), list(HTTP_DEFAULT)
-    if not shutil.which("valgrind"):
-        sys.exit("instructions.py needs valgrind (apt-get install valgrind)")
-    if http and not shutil.which("wrk"):
-        print("wrk is not installed (apt-get install wrk): no HTTP table", flush=True)
-        http = []
-    build_echoload()
+    chosen = choose(parser, args.only, servers)
+    check_tools(chosen)
     lines = []
 
     def say(line):
@@ -152,35 +201,84 @@ def main():
         lines.append(line)
 
     with tempfile.TemporaryDirectory() as scratch:
-        for mode, names, title in (("echo", echo, "echo %d B × %d" % (args.size, args.conns)),
-                                   ("http", http, "HTTP hello, wrk -c%d" % args.conns)):
-            if not names:
-                continue
-            say("| %s: server | instructions per request | × asyncio-protocols |" % title)
-            say("|---|---|---|")
-            rows = [(name, per_request(servers[name], mode, args, scratch)) for name in names]
-            base = dict(rows).get("asyncio-protocols", (None,))[0]
-            for name, (count, requests) in rows:
-                say("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
-            say("")
-        if "micro" in wanted:
-            say("| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline "
-                "| generator-floor (micro.py floor) | asyncio ÷ floor |")
-            say("|---|---|---|---|---|---|")
-            for bench, what in MICRO.items():
-                ours, theirs, floor = (per_operation(bench, impl, args.micro_n, scratch)
-                                       for impl in ("trampoline", "asyncio", "floor"))
-                say("| %s (%s) | %.0f | %.0f | %.2f | %.0f | %.2f |"
-                    % (bench, what, ours, theirs, theirs / ours, floor, theirs / floor))
+        for table, names in chosen.items():
+            if table == "micro":
+                micro_table(args, scratch, say)
+            elif names:
+                server_table(table, [servers[name] for name in names], args, scratch, say)
     if args.output:
-        write_report(args.output, lines)
+        write_report(args.output, lines, args.conn_n)
+
+
+def choose(parser, only, servers):
+    """The tables to run, in TABLES' order: {table: server names} (micro's
+    list is empty).  ``only`` names servers and/or tables: the tables named
+    (a server named but no server table: echo, http and conn), for the
+    servers named that serve them (none named: each table's defaults)."""
+    if not only:
+        return dict(DEFAULTS, micro=[])
+    wanted = [name.strip() for name in only.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in servers and name not in TABLES]
+    if unknown or not wanted:
+        parser.error("unknown server(s): %s (known: %s; tables: %s)"
+                     % (", ".join(unknown) or repr(only), ", ".join(servers), ", ".join(TABLES)))
+    names = [name for name in wanted if name in servers]
+    tables = [table for table in DEFAULTS if table in wanted] or (list(DEFAULTS) if names else [])
+    chosen = {table: [name for name in names if _serves(servers[name], WORKLOAD[table])]
+              if names else list(DEFAULTS[table]) for table in tables}
+    if not any(chosen.values()) and "micro" not in wanted:
+        parser.error("nothing to count: %s has no row in the table(s) %s"
+                     % (", ".join(names), ", ".join(tables)))
+    if "micro" in wanted:
+        chosen["micro"] = []
+    return chosen
+
+
+def check_tools(chosen):
+    """Exit if valgrind or echoload is missing; without wrk, no HTTP table."""
+    if not shutil.which("valgrind"):
+        sys.exit("instructions.py needs valgrind (apt-get install valgrind)")
+    if chosen.get("http") and not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk): no HTTP table", flush=True)
+        chosen["http"] = []
+    if chosen.get("echo") or chosen.get("conn"):
+        why = build_echoload()
+        if why:
+            sys.exit("instructions.py: %s" % why)
+
+
+def server_table(table, servers, args, scratch, say):
+    """One table of instructions per request (per connection for conn), a
+    row a server, with its ratio to asyncio-protocols' when that is a row."""
+    title, unit = {"echo": ("echo %d B × %d" % (args.size, args.conns), "request"),
+                   "http": ("HTTP hello, wrk -c%d" % args.conns, "request"),
+                   "conn": ("connection: accept, %d B echo, close" % CONN_SIZE, "connection")}[table]
+    say("| %s: server | instructions per %s | × asyncio-protocols |" % (title, unit))
+    say("|---|---|---|")
+    rows = [(server.name, per_connection(server, args, scratch) if table == "conn"
+             else per_request(server, table, args, scratch)) for server in servers]
+    base = dict(rows).get("asyncio-protocols", (None,))[0]
+    for name, (count, _) in rows:
+        say("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
+    say("")
+
+
+def micro_table(args, scratch, say):
+    say("| micro benchmark | trampoline | asyncio | asyncio ÷ trampoline "
+        "| generator-floor (micro.py floor) | asyncio ÷ floor |")
+    say("|---|---|---|---|---|---|")
+    for bench, what in MICRO.items():
+        ours, theirs, floor = (per_operation(bench, impl, args.micro_n, scratch)
+                               for impl in ("trampoline", "asyncio", "floor"))
+        say("| %s (%s) | %.0f | %.0f | %.2f | %.0f | %.2f |"
+            % (bench, what, ours, theirs, theirs / ours, floor, theirs / floor))
 
 
 def _serves(server, key):
     return key in server.workloads if server.workloads else key in ("echo-1k", "http")
 
 
-def write_report(path, tables):
+def write_report(path, tables, conn_n):
     commit = subprocess.run(["git", "-C", HERE, "log", "-1", "--format=%h %s"],
                             stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
     head = ["# Instructions per request (cachegrind)", "",
@@ -190,10 +288,13 @@ def write_report(path, tables):
                                    platform.python_implementation(), platform.python_version()),
             "- what: user-space instructions the server executes per echo or HTTP request (the "
             "difference of a %d s and a %d s window under echoload or wrk, over the difference "
-            "of their requests), and per micro operation (N and 2N).  Deterministic to a fraction "
+            "of their requests), per short-lived connection (N = %d and 2N connections one "
+            "after another, each connect, %d B echo, close), and per micro operation (N and "
+            "2N).  Deterministic to a fraction "
             "of a percent; it leaves out time in the Linux kernel (most of a request's CPU, "
             "about the same for every server) and cache and branch effects: see "
-            "benchmarks/instructions.py and, for CPU time, RESULTS.md." % WINDOWS, ""]
+            "benchmarks/instructions.py and, for CPU time, RESULTS.md."
+            % (WINDOWS + (conn_n, CONN_SIZE)), ""]
     with open(path, "w") as report:
         report.write("\n".join(head + tables) + "\n")
 

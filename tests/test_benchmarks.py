@@ -150,6 +150,21 @@ def test_the_instruction_counter_names_an_unknown_server():
     assert result.returncode == 2           # a usage error, as argparse's
     assert "unknown server(s): nosuch-server" in result.stderr
     assert "asyncio-protocols" in result.stderr and "generator-floor" in result.stderr
+    assert "tables: echo, http, conn, micro)" in result.stderr
+
+
+def test_the_instruction_counter_refuses_a_selection_with_nothing_to_count():
+    """--only a server and a table it has no row in (the HTTP example in the
+    connection table, which wants an echo server): a usage error saying so,
+    not a run that counts nothing."""
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"),
+         "--only", "trampoline-http_server,conn"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 2
+    assert ("instructions.py: error: nothing to count: trampoline-http_server has no row in "
+            "the table(s) conn") in result.stderr
+    assert result.stdout == ""
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +302,7 @@ def test_micro_says_uvloop_is_not_available():
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("option", ["--size", "--conns", "--micro-n"])
+@pytest.mark.parametrize("option", ["--size", "--conns", "--conn-n", "--micro-n"])
 def test_the_instruction_counter_refuses_a_count_below_one(option):
     """instructions.py --micro-n 0 ran cachegrind for minutes, then died of a
     ZeroDivisionError; every count below 1 is now a usage error."""
