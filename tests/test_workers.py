@@ -270,11 +270,18 @@ def test_a_worker_killed_with_sigkill_is_replaced(server, echo_server):
 
 
 def test_workers_0_starts_one_per_cpu(server, echo_server):
-    """--workers 0: as many workers as this process may use CPUs."""
-    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    """--workers 0: as many workers as this process may use CPUs (from
+    Python 3.13, as ``os.process_cpu_count()`` says: PYTHON_CPU_COUNT, if
+    set, is the user's word for it)."""
+    if hasattr(os, "process_cpu_count"):
+        expected = os.process_cpu_count()
+    else:
+        expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     srv = server(echo_server("--workers", "0"))
-    pids = srv.started(expected)
-    assert sorted(pids) == list(range(1, expected + 1))
+    if expected > 1:
+        assert sorted(srv.started(expected)) == list(range(1, expected + 1))
+    # (One CPU: as --workers 1, this process serves, nothing is forked --
+    # the STARTED check below sees to that.)
     with srv.connect() as sock:
         assert echoes(sock)
     srv.proc.send_signal(signal.SIGTERM)
