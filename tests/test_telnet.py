@@ -258,7 +258,9 @@ def test_telnet_talks_to_a_real_peer_socat():
 
 def test_tls_echo_server_with_telnet_and_echo_client():
     server_supports("--tls")
-    proc, line = start("echo_server.py", "--port", "0", "--tls", CERT, KEY)
+    # On every address of localhost, which the clients connect to (and
+    # which may be ::1 as well as 127.0.0.1): none finds another program.
+    proc, line = start("echo_server.py", "--host", "localhost", "--port", "0", "--tls", CERT, KEY)
     try:
         assert "(TLS)" in line
         port = line.rsplit(":", 1)[1].strip()

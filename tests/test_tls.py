@@ -46,7 +46,9 @@ def test_round_trip_with_hostname_verified(run):
     """Client and server both TLS; the certificate is checked against the
     host name given (by default, the host connected to)."""
     def main():
-        server, port = yield start_server(echo, ssl=server_context())
+        # On every address of localhost (::1 too, where it has it): the
+        # client may try any, and must find this server there.
+        server, port = yield start_server(echo, host="localhost", ssl=server_context())
         results = []
         for host in ("localhost", "127.0.0.1"):
             stream = yield open_connection(host, port, ssl=client_context())
@@ -106,7 +108,7 @@ def test_untrusted_certificate_with_the_default_context(run):
     """ssl=True means ssl.create_default_context(): the system's CAs, which
     do not know our self-signed certificate."""
     def main():
-        server, port = yield start_server(echo, ssl=server_context())
+        server, port = yield start_server(echo, host="localhost", ssl=server_context())
         with pytest.raises(ssl.SSLCertVerificationError, match="self.signed"):
             yield open_connection("localhost", port, ssl=True)
         yield cancel(server)
