@@ -160,6 +160,34 @@ def test_shutdown_cancels_again_a_task_that_resists_then_closes_one_that_never_s
     assert any("did not finish after cancellation" in r.getMessage() for r in caplog.records)
 
 
+def test_a_task_spawned_by_cleanup_at_shutdown_is_cancelled_before_it_runs():
+    """Shutdown: a task that a cancelled task's cleanup spawns is cancelled
+    at the end of that turn, before its first step -- not left to run until
+    the grace period is over (virtual clock: no time passes at all)."""
+    clock = VirtualClock()
+    log, spawned = [], []
+
+    def late():
+        log.append("late ran")
+        yield sleep(1000)
+
+    def cleans_up():
+        try:
+            yield sleep(1000)
+        finally:
+            spawned.append((yield spawn(late())))
+
+    def main():
+        yield spawn(cleans_up())
+        yield sleep(0)
+
+    with Kernel(clock=clock) as kernel:
+        started = clock()
+        kernel.run(main())
+    assert log == [] and spawned[0].cancelled   # it never ran a step
+    assert clock() == started                   # and nobody waited for the grace
+
+
 def test_cancelling_a_task_woken_from_read_wait_before_it_runs(run):
     a, b = socket.socketpair()
 
