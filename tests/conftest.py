@@ -6,6 +6,7 @@ each putting the checkout on ``sys.path``."""
 
 import os
 import selectors
+import signal
 
 import pytest
 
@@ -24,6 +25,17 @@ for _name in ("TRAMPOLINE_DEBUG", "TRAMPOLINE_TRACE", "TRAMPOLINE_MONITOR",
               "TRAMPOLINE_KERNEL_FRAMES"):
     os.environ.pop(_name, None)
 trampoline.diagnostics.KERNEL_FRAMES = trampoline.kernel.KERNEL_FRAMES = False
+
+# Ctrl-C as Python gives it to a program (KeyboardInterrupt) is what the
+# tests of Ctrl-C expect, here and in the children they start.  A shell
+# without job control -- a script's ``python3 -m pytest &``, as a CI runner
+# may start the suite -- starts a background command with SIGINT ignored;
+# Python then leaves it ignored, and so does every child (an ignored signal
+# stays ignored across exec): a SignalSet gave back SIG_IGN where the test
+# wanted the default handler, and a client sent SIGINT never ended.  (A
+# handler, unlike SIG_IGN, is not inherited: the children get SIG_DFL.)
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SELECTORS = {
     "default": lambda: None,                    # epoll on Linux
