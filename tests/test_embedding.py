@@ -1063,8 +1063,11 @@ def test_run_once_driven_by_asyncio_both_servers_answer():
         asyncio_port = server.sockets[0].getsockname()[1]
         with Kernel() as kernel:
             listening = loop.create_future()
+            # Where localhost is ::1 too (Debian's /etc/hosts), the server
+            # listens on both, on one port, and calls ready once for each.
             tramp_server = kernel.spawn(tcp_server(
-                "localhost", 0, echo, ready=lambda address: listening.set_result(address[1])))
+                "localhost", 0, echo,
+                ready=lambda address: listening.done() or listening.set_result(address[1])))
             driver = AsyncioDriver(kernel, loop)
             trampoline_port = await asyncio.wait_for(listening, 5)
             # Trampoline tasks may resolve asyncio futures: same thread.
