@@ -8,6 +8,7 @@ run.  It measures nothing: timing is never asserted, only that every CPU
 figure is there and is a sane positive number.
 """
 
+import importlib.util
 import os
 import platform
 import re
@@ -145,6 +146,71 @@ def test_the_generator_floor_is_measured_beside_the_micro_targets(smoke_run):
     assert [(what, bound) for what, _, bound in floors] == [("spawn+join", "2.50"),
                                                              ("task switch", "5.00")], floors
     assert all(float(ratio) > 0 for _, ratio, _ in floors), floors
+
+
+# A cold server: it accepts its N connections, then answers nobody for
+# DELAY seconds (longer than echoload's warm-up and window, which open only
+# once every connection is made), then echoes everything -- within the
+# grace period, so that echoload sees no stall, only no request in its window.
+COLD_SERVER = """
+import socket, sys, threading, time
+count, delay = int(sys.argv[1]), float(sys.argv[2])
+listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
+print("READY %d" % listener.getsockname()[1], flush=True)
+conns = [listener.accept()[0] for _ in range(count)]
+time.sleep(delay)
+
+def echo(conn):
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            return
+        conn.sendall(data)
+
+for conn in conns:
+    threading.Thread(target=echo, args=(conn,), daemon=True).start()
+threading.Event().wait()
+"""
+
+
+def test_a_round_that_measured_no_request_is_a_failed_round_that_says_why(tmp_path):
+    """A round in which the client completed no request in its measured
+    window (a cold server that had not answered once by its end) fails, as a
+    stall does: its row says FAILED and why, the notes say so, the run
+    counts as failed (run.py's exit status 1); the other server's row keeps
+    its figures.  (It was a success: a row of "0" and "–", no note, status 0.)"""
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))      # (run.py's own imports)
+    try:
+        spec = importlib.util.spec_from_file_location("benchmarks_run", RUN)
+        run = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(run)
+        from harness.plan import WORKLOADS, Server, Settings, build_echoload, default_servers
+        from harness.report import RunRecord, render
+        from harness.rounds import run_loads
+    finally:
+        sys.path.remove(os.path.join(ROOT, "benchmarks"))
+    assert build_echoload() is None
+    # (Under PyPy the trampoline server warms up as in smoke_run.)
+    warmup = ["--warmup", "1"] if platform.python_implementation() == "PyPy" else []
+    args = run.parse_args(["--smoke", *warmup, "--only", "echo-1k"])
+    settings = Settings(args)
+    workload = next(w for w in WORKLOADS if w.key == "echo-1k")
+    program = tmp_path / "cold_server.py"
+    program.write_text(COLD_SERVER, encoding="utf-8")
+    silent = settings.warmup + settings.seconds + 0.5
+    cold = Server("cold-echo", None, [str(workload.conns), str(silent)], program=str(program))
+    servers = [next(s for s in default_servers() if s.name == "trampoline"), cold]
+    record = RunRecord(args=args, settings=settings, command="test", revision="test",
+                       load=[workload], servers=servers)
+    record.results = run_loads(record.load, servers, settings)
+    text = render(record)
+    rows = load_rows(text)
+    why = "no request completed in the 0.2 s window of round 1"
+    assert rows[(workload.title, "cold-echo")][2] == "**FAILED** (1/1 rounds): " + why, text
+    assert "- echo-1k / cold-echo: FAILED: " + why in text.splitlines(), text
+    good = rows[(workload.title, "trampoline")]
+    assert float(good[2].replace(",", "")) > 0 and float(good[5]) > 0, good
+    assert run.failed(record)
 
 
 def test_the_instruction_counter_names_an_unknown_server():

@@ -18,7 +18,9 @@ outside it).
 
 Each driver returns an Outcome; a client that reports any error (a wrong
 byte, a reset, a stall, a non-2xx answer) makes the Outcome an error, not a
-figure.
+figure.  So does a round in which the client completed no request in its
+measured window (a cold server that had not answered once by its end): it
+measured nothing, and its figures would be zeros and blanks.
 """
 
 import json
@@ -40,6 +42,7 @@ class Outcome:
         self.error = error
         self.rate = self.p50 = self.p99 = None      # requests/s, seconds
         self.requests = None                        # completed in the measured window
+        self.window = None                          # its length, seconds
         self.cpu_user = self.cpu_sys = None         # server CPU seconds per request
         self.rss_peak = self.rss_idle = None        # bytes
         self.client_cpu = self.server_cpu = None    # fraction of one CPU
@@ -133,6 +136,9 @@ def run_load(workload, server, settings, round_no):
         if proc.poll() is not None and outcome.ok:
             outcome.error = "server died (status %s) during the run%s" % (
                 proc.returncode, _log_tail(log_path))
+        elif outcome.ok and outcome.requests == 0:
+            outcome.error = "no request completed in the %.1f s window of round %d" % (
+                outcome.window, round_no)
         return outcome
     finally:
         stop(proc)
@@ -230,7 +236,7 @@ def drive_echo(workload, port, settings, window):
     seconds = float(figures["seconds"]) or 1.0
     outcome = Outcome(rate=float(figures["rate"]), p50=float(figures["p50_us"]) / 1e6,
                       p99=float(figures["p99_us"]) / 1e6, client_cpu=run.cpu / seconds,
-                      client_cpu_seconds=run.cpu,
+                      client_cpu_seconds=run.cpu, window=settings.seconds,
                       min_conn=int(figures["min_conn"]), max_conn=int(figures["max_conn"]))
     window.check(outcome, settings.seconds)
     return window.charge(outcome, int(figures["requests"]), settings.seconds)
@@ -268,7 +274,8 @@ def drive_http(workload, port, settings, window):
         return float(match.group(1)) * _UNITS[match.group(2)] if match else None
 
     outcome = Outcome(rate=float(rate.group(1)), p50=percentile(50), p99=percentile(99),
-                      client_cpu=run.cpu / seconds, client_cpu_seconds=run.cpu + warmup_cpu)
+                      client_cpu=run.cpu / seconds, client_cpu_seconds=run.cpu + warmup_cpu,
+                      window=seconds)
     return window.charge(outcome, int(count.group(1)))
 
 
@@ -308,7 +315,7 @@ def drive_resp(workload, port, settings, window):
     p50s = [float(p50) / 1e3 for _, _, p50 in found if p50]
     outcome = Outcome(rate=requests * len(found) / seconds,
                       p50=statistics.median(p50s) if p50s else None,
-                      client_cpu=run.cpu / seconds, client_cpu_seconds=run.cpu)
+                      client_cpu=run.cpu / seconds, client_cpu_seconds=run.cpu, window=seconds)
     return window.charge(outcome, requests * len(found))
 
 

@@ -160,7 +160,8 @@ LOAD_EXPLAINED = (
     "figure divided by asyncio-protocols' (redis-server's for the Redis-protocol workload; "
     "higher is better for req/s, lower for the rest); ΔRSS KiB/conn is (peak RSS − RSS when "
     "idle) / connections.  A workload on which some round failed (client errors, a stall, "
-    "a crash) gets no number: its row says so.")
+    "a crash, no request completed in the measured window) gets no number: its row says so, "
+    "and why.")
 
 
 def load_section(record):
@@ -191,9 +192,7 @@ def load_table(results, workloads, servers):
 
 def load_row(workload, server, cell, base):
     if not cell.ok:
-        return "| %s | %s | **FAILED** (%d/%d rounds) |%s" % (
-            workload.title, server.name, len(cell.failed), len(cell.outcomes),
-            " – |" * (LOAD_COLUMNS - 3))
+        return failed_row(workload, server, cell)
     figure = lambda name: getattr(base, name) if base is not None else None
     cells = [workload.title, server.name, fmt_rate(cell.rate), fmt_pct(spread(cell.rates)),
              fmt_ratio(cell.rate, figure("rate")),
@@ -205,6 +204,21 @@ def load_row(workload, server, cell, base):
              fmt_ratio(cell.rss_peak, figure("rss_peak")),
              "–" if cell.kib_per_conn is None else "%.2f" % cell.kib_per_conn]
     return "| " + " | ".join(cells) + " |"
+
+
+def failed_row(workload, server, cell):
+    """A row with no figures: how many rounds failed, and why the first
+    did (the notes list every failed round)."""
+    why = ""
+    if cell.failed:
+        why = ": " + " ".join(cell.failed[0].error.split()).replace("|", "\\|")
+        if len(why) > 120:
+            why = why[:119] + "…"
+        if len(cell.failed) > 1:
+            why += " (and %d more; see the notes)" % (len(cell.failed) - 1)
+    return "| %s | %s | **FAILED** (%d/%d rounds)%s |%s" % (
+        workload.title, server.name, len(cell.failed), len(cell.outcomes), why,
+        " – |" * (LOAD_COLUMNS - 3))
 
 
 # ---------------------------------------------------------------- micro
