@@ -8,7 +8,7 @@ run.  It measures nothing: timing is never asserted, only that every CPU
 figure is there and is a sane positive number.
 """
 
-import importlib.util
+import json
 import os
 import platform
 import re
@@ -173,44 +173,57 @@ threading.Event().wait()
 """
 
 
+# The harness run of the test below, in a process of its own started in
+# benchmarks/ (``python3 -c``: the current directory comes first on its
+# path), where run.py and its ``harness`` package import as they do when
+# run.py runs: one round of echo-1k against trampoline and the cold server
+# (the program named by argv[1]); prints the report and run.py's verdict.
+COLD_ROUND = """
+import json, platform, sys
+import run
+from harness.plan import WORKLOADS, Server, Settings, build_echoload, default_servers
+from harness.report import RunRecord, render
+from harness.rounds import run_loads
+
+assert build_echoload() is None
+# (Under PyPy the trampoline server warms up as in smoke_run.)
+warmup = ["--warmup", "1"] if platform.python_implementation() == "PyPy" else []
+args = run.parse_args(["--smoke"] + warmup + ["--only", "echo-1k"])
+settings = Settings(args)
+workload = next(w for w in WORKLOADS if w.key == "echo-1k")
+silent = settings.warmup + settings.seconds + 0.5
+cold = Server("cold-echo", None, [str(workload.conns), str(silent)], program=sys.argv[1])
+servers = [next(s for s in default_servers() if s.name == "trampoline"), cold]
+record = RunRecord(args=args, settings=settings, command="test", revision="test",
+                   load=[workload], servers=servers)
+record.results = run_loads(record.load, servers, settings)
+print("RESULT " + json.dumps({"title": workload.title, "report": render(record),
+                              "failed": run.failed(record)}))
+"""
+
+
 def test_a_round_that_measured_no_request_is_a_failed_round_that_says_why(tmp_path):
     """A round in which the client completed no request in its measured
     window (a cold server that had not answered once by its end) fails, as a
     stall does: its row says FAILED and why, the notes say so, the run
     counts as failed (run.py's exit status 1); the other server's row keeps
     its figures.  (It was a success: a row of "0" and "–", no note, status 0.)"""
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))      # (run.py's own imports)
-    try:
-        spec = importlib.util.spec_from_file_location("benchmarks_run", RUN)
-        run = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(run)
-        from harness.plan import WORKLOADS, Server, Settings, build_echoload, default_servers
-        from harness.report import RunRecord, render
-        from harness.rounds import run_loads
-    finally:
-        sys.path.remove(os.path.join(ROOT, "benchmarks"))
-    assert build_echoload() is None
-    # (Under PyPy the trampoline server warms up as in smoke_run.)
-    warmup = ["--warmup", "1"] if platform.python_implementation() == "PyPy" else []
-    args = run.parse_args(["--smoke", *warmup, "--only", "echo-1k"])
-    settings = Settings(args)
-    workload = next(w for w in WORKLOADS if w.key == "echo-1k")
     program = tmp_path / "cold_server.py"
     program.write_text(COLD_SERVER, encoding="utf-8")
-    silent = settings.warmup + settings.seconds + 0.5
-    cold = Server("cold-echo", None, [str(workload.conns), str(silent)], program=str(program))
-    servers = [next(s for s in default_servers() if s.name == "trampoline"), cold]
-    record = RunRecord(args=args, settings=settings, command="test", revision="test",
-                       load=[workload], servers=servers)
-    record.results = run_loads(record.load, servers, settings)
-    text = render(record)
+    result = subprocess.run([sys.executable, "-c", COLD_ROUND, str(program)],
+                            cwd=os.path.join(ROOT, "benchmarks"), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    found = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert result.returncode == 0 and len(found) == 1, result.stdout
+    outcome = json.loads(found[0][len("RESULT "):])
+    text, title = outcome["report"], outcome["title"]
     rows = load_rows(text)
     why = "no request completed in the 0.2 s window of round 1"
-    assert rows[(workload.title, "cold-echo")][2] == "**FAILED** (1/1 rounds): " + why, text
+    assert rows[(title, "cold-echo")][2] == "**FAILED** (1/1 rounds): " + why, text
     assert "- echo-1k / cold-echo: FAILED: " + why in text.splitlines(), text
-    good = rows[(workload.title, "trampoline")]
+    good = rows[(title, "trampoline")]
     assert float(good[2].replace(",", "")) > 0 and float(good[5]) > 0, good
-    assert run.failed(record)
+    assert outcome["failed"] is True
 
 
 def test_the_instruction_counter_names_an_unknown_server():
