@@ -74,6 +74,25 @@ def test_a_trap_made_but_never_yielded_is_named_with_its_line(caplog):
         assert message and "(in %s)" % function in message[0]
 
 
+def forgets_to_yield_a_switch():
+    for _ in range(3):
+        sleep(0)                        # FORGOT-SWITCH
+        yield sleep(0)
+
+
+@needs_late_del
+def test_a_forgotten_sleep_0_is_named_though_sleep_0_is_one_shared_trap(caplog):
+    # sleep(0) is one shared trap, which never dies; the check makes each
+    # its own while it runs, and shares it again after.
+    run(forgets_to_yield_a_switch(), debug=True)
+    where = "%s:%d: <sleep seconds=0> was made but never yielded" % (__file__,
+                                                                    line_of("FORGOT-SWITCH"))
+    said = [warning for warning in warnings_of(caplog) if warning.startswith(where)]
+    assert len(said) == 3 and "(in forgets_to_yield_a_switch)" in said[0], warnings_of(caplog)
+    assert sleep(0) is sleep(0)
+    assert sleep(0.0) is not sleep(0.0) and sleep(0.0).seconds == 0.0
+
+
 def test_where_the_never_yielded_check_cannot_work_debug_mode_says_so_once():
     # On PyPy a __del__ added to Trap is never called: debug mode must not
     # add one (PyPy's own RuntimeWarning about it points into trampoline),

@@ -169,6 +169,7 @@ def _hook_traps():
                               "__del__ added to a class after it was made; debug mode's "
                               "other checks are on", RuntimeWarning, stacklevel=2)
             return
+        traps.share_sleep_zero(False)      # each sleep(0) its own, to watch it die
         for cls in _trap_classes()[1:]:     # (Trap itself is never made)
             own = cls.__dict__.get("__init__")
             _saved.append((cls, own))
@@ -183,6 +184,7 @@ def _unhook_traps():
         if _users or not _NEVER_YIELDED_CHECK:
             return
         del Trap.__del__
+        traps.share_sleep_zero(True)
         for cls, own in _saved:
             if own is None:
                 del cls.__init__
@@ -199,8 +201,11 @@ def _noting_maker(cls, own):
     """``cls.__init__`` that also notes the line that made the trap.  (Traps
     made inside another trap's constructor -- ``set_alarm`` checks its
     delay with a ``sleep`` -- are not the user's.)"""
-    if own is None:
+    if own is None and cls.__new__ is object.__new__:     # a trap that takes nothing
         def __init__(self):
+            _note_maker(self, sys._getframe(1))
+    elif own is None:                   # its __new__ takes the arguments (sleep)
+        def __init__(self, *args, **kwargs):  # type: ignore[misc]
             _note_maker(self, sys._getframe(1))
     else:
         def __init__(self, *args, **kwargs):  # type: ignore[misc]  # (either form)

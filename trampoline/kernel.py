@@ -191,8 +191,10 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         while True:
             # 1. Run the tasks ready now (those they wake run next turn).
             stepper = watched_step if on_step or on_step_done else step
-            skipped += len(ready)
-            for _ in range(len(ready)):
+            left = len(ready)               # (a countdown: cheaper than a range)
+            skipped += left
+            while left:
+                left -= 1
                 task = ready_popleft()
                 try:
                     task._context.run(stepper, task)
@@ -273,9 +275,14 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         break
                 kind = type(trap)
                 try:
-                    # The fast paths, for a socket the poller knows and for
-                    # sleep(0); anything unusual goes to the handler.
-                    if kind is read and fast and (reg := fds_get(trap.fd)) is not None \
+                    # The fast paths, for sleep(0) and for a socket the
+                    # poller knows; anything unusual goes to the handler.
+                    if kind is sleep and fast and not trap.seconds:     # pass the processor on
+                        ready_append(task)
+                        if not task._pending:
+                            break
+                        value = PARKED
+                    elif kind is read and fast and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain and reg.fileobj is trap.fileobj and reg.events & READ \
                             and not (reg.reader or reg.full or reg.pushback):
                         reg.reader = task
@@ -295,11 +302,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                             error.bytes_written = 0
                             raise
                         value = None if trap.sent == len(trap.data) else write_handler(task, trap)
-                    elif kind is sleep and fast and not trap.seconds:     # pass the processor on
-                        ready_append(task)
-                        if not task._pending:
-                            break
-                        value = PARKED
                     elif (handler := handlers_get(kind)) is not None:
                         value = handler(task, trap)
                     elif kind is GeneratorType or kind is CoroutineType:
@@ -338,9 +340,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             self._ready.append(task)
 
     def _defer(self, task, trap):
-        """``task`` has used its budget: to the back of the ready queue, to
-        perform ``trap`` when it next runs -- or to have a pending
-        cancellation thrown in at that trap instead."""
+        """``task`` has used its budget: to the back of the ready queue, to perform
+        ``trap`` when it next runs (or to get a pending cancellation there)."""
         if task._pending and not task._deferring:
             task._exc = self._take_pending(task)
             _drop(trap, task._exc)
@@ -349,9 +350,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._ready.append(task)
 
     def _poll(self, timeout):
-        """Steps 2 and 3 of a turn: wait up to ``timeout`` seconds for I/O,
-        make the waiters of ready descriptors ready (and sweep for closed
-        descriptors now and then), then fire due timers."""
+        """Steps 2 and 3 of a turn: wait up to ``timeout`` seconds for I/O, wake
+        ready descriptors' waiters (now and then sweep closed ones), fire timers."""
         if self._wait_for_io(timeout) and self._crashes_to_collect:  # (it swept: see
             self._collect_for_reports()                 # pragma: no cover (PyPy) lifetime.py)
         now = self._clock()

@@ -400,20 +400,43 @@ class sleep(Trap):
 
     Park the task for ``seconds`` (an int or float, at least 0) and return
     ``None``.  ``sleep(0)`` parks it behind every other ready task: the way
-    to let others run.  Raises ``ValueError`` for a negative or NaN delay,
+    to let others run (the same object every time: passing the processor
+    makes no trap).  Raises ``ValueError`` for a negative or NaN delay,
     ``TypeError`` for something that is not a number.
     """
 
     __slots__ = ("seconds",)
     _shown = ("seconds",)
+    seconds: float
 
-    def __init__(self, seconds: float) -> None:
+    def __new__(cls, seconds: float) -> "sleep":
+        if seconds is _ZERO and cls is _sharing_zero:
+            return SLEEP_ZERO           # (see below)
         if type(seconds) is not int and type(seconds) is not float:
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                 raise TypeError("sleep() needs a number of seconds, got %s" % _describe(seconds))
         if not seconds >= 0:                # also catches NaN
             raise ValueError("sleep() needs seconds >= 0, got %r" % (seconds,))
+        self = object.__new__(cls)
         self.seconds = seconds
+        return self
+
+
+# ``sleep(0)``, the commonest trap (each task switch makes one), is one
+# object made once: nothing changes a sleep trap after it is made, so one
+# can serve every task.  Debug mode's never-yielded check, which watches
+# each trap die, turns the sharing off while it runs.
+_ZERO = 0                               # (an int 0 is this object)
+SLEEP_ZERO = object.__new__(sleep)
+SLEEP_ZERO.seconds = 0
+_sharing_zero = sleep                   # type: Optional[type]  # whose sleep(0) is shared
+
+
+def share_sleep_zero(share: bool) -> None:
+    """Whether ``sleep(0)`` returns ``SLEEP_ZERO`` (the default) or a new
+    trap each time (debug mode's never-yielded check)."""
+    global _sharing_zero
+    _sharing_zero = sleep if share else None
 
 
 # =================================================================== tasks
