@@ -204,9 +204,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             self._current = None
             if until.done:
                 return
-            # 2. Wait for I/O: with tasks ready, without waiting and only
-            #    every POLL_EVERY steps (tasks passing the processor among
-            #    themselves need no system call).  3. Fire due timers.
+            # 2. Wait for I/O: with tasks ready, without waiting and only every POLL_EVERY
+            #    steps (passing the processor on needs no system call).  3. Fire due timers.
             if ready:
                 if skipped < POLL_EVERY:
                     if timers and timers[0][0] <= clock():
@@ -372,8 +371,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         task._context = contextvars.copy_context() if context is None else context
         self._tasks[task_id] = task
         self._ready.append(task)
-        for hook in self._on_spawned:
-            hook(task)
+        if self._on_spawned:
+            for hook in self._on_spawned:
+                hook(task)
         return task
 
     def _exit(self, task, value, exc):
@@ -388,8 +388,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             task._result = value
         else:
             task._exception = exc
-        for hook in self._on_exited:
-            hook(task)
+        if self._on_exited:
+            for hook in self._on_exited:
+                hook(task)
         if exc is not None and isinstance(exc, (KeyboardInterrupt, SystemExit)):
             # Not a crash: the program is stopping.  Out of the loop it goes;
             # run() cancels every task (joiners included) and re-raises it.
