@@ -1,7 +1,9 @@
 """The kernel's own machinery: shutdown, deadlock, descriptor bookkeeping,
 backends -- the paths a program only meets when something goes wrong."""
 
+import copy
 import errno
+import pickle
 import selectors
 import socket
 
@@ -447,6 +449,15 @@ def test_more_bad_trap_arguments(make, message):
     """Arguments of the wrong kind are refused where the trap is made."""
     with pytest.raises(TypeError, match=message):
         make()
+
+
+def test_a_sleep_trap_copies_and_pickles_as_every_trap_does():
+    """sleep(0) is one shared trap, made by sleep's __new__: copy and pickle
+    still make a sleep of the same seconds, as they make any other trap."""
+    for trap in (sleep(0), sleep(1.5), sleep(0.0), current()):
+        for again in (copy.copy(trap), copy.deepcopy(trap), pickle.loads(pickle.dumps(trap))):
+            assert type(again) is type(trap) and repr(again) == repr(trap)
+    assert pickle.loads(pickle.dumps(sleep(0))) is sleep(0)
 
 
 def test_listen_refuses_bad_arguments():

@@ -421,6 +421,9 @@ class sleep(Trap):
         self.seconds = seconds
         return self
 
+    def __reduce__(self) -> Tuple[Any, Tuple[float]]:  # (copy, pickle: through __new__)
+        return type(self), (self.seconds,)
+
 
 # ``sleep(0)``, the commonest trap (each task switch makes one), is one
 # object made once: nothing changes a sleep trap after it is made, so one
