@@ -56,8 +56,8 @@ class Task:
 
     def __init__(self, coro, task_id, name=None):
         self.id = task_id
-        # The function's qualified name unless given one (spawn let in only a
-        # generator or coroutine); see ``name``.
+        # The function's qualified name unless given one (spawn lets in only
+        # a generator or coroutine); see ``name``.
         self._name = name or coro.__qualname__
         self._coro = coro
         self._stack = ()                # a list from its first subroutine call

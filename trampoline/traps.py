@@ -400,8 +400,8 @@ class sleep(Trap):
 
     Park the task for ``seconds`` (an int or float, at least 0) and return
     ``None``.  ``sleep(0)`` parks it behind every other ready task: the way
-    to let others run (the same object every time: passing the processor
-    makes no trap).  Raises ``ValueError`` for a negative or NaN delay,
+    to let others run (it is one object, made once: passing the processor
+    allocates nothing).  Raises ``ValueError`` for a negative or NaN delay,
     ``TypeError`` for something that is not a number.
     """
 
@@ -429,7 +429,7 @@ class sleep(Trap):
 # object made once: nothing changes a sleep trap after it is made, so one
 # can serve every task.  Debug mode's never-yielded check, which watches
 # each trap die, turns the sharing off while it runs.
-_ZERO = 0                               # (an int 0 is this object)
+_ZERO = 0                               # (small ints are cached: every int 0 is this one)
 SLEEP_ZERO = object.__new__(sleep)
 SLEEP_ZERO.seconds = 0
 _sharing_zero = sleep                   # type: Optional[type]  # whose sleep(0) is shared
