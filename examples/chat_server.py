@@ -40,6 +40,7 @@ class Client:
         self.name = "%s:%d" % address[:2]
         self.outbox = Queue(outbox_size)
         self.dropped = False
+        self.farewell = None        # the last word the reader asks to send, if any
         self.gone = Event()         # set when either side ends, or on a drop
 
 
@@ -76,12 +77,18 @@ class ChatRoom:
                 yield client.gone.wait()
             finally:
                 yield group.cancel_remaining()      # the writer may be stuck
-                if client.dropped:                  # one last word, if it fits
-                    yield ignore_after(1, write(
-                        sock, b"* you are too slow to keep up; disconnected\n"))
+                if client.dropped:
+                    client.farewell = b"* you are too slow to keep up; disconnected\n"
                 elif client in self.clients:
                     self.clients.discard(client)
                     self.broadcast(b"* %s left\n" % client.name.encode())
+                if client.farewell is not None:     # one last word, if it fits
+                    # Written here, once the writer is gone: two tasks may
+                    # not write one socket at once (ResourceBusy).
+                    try:
+                        yield ignore_after(1, write(sock, client.farewell))
+                    except OSError:
+                        pass                        # the client is gone already
 
     def ended(self, coro, client):
         try:
@@ -103,7 +110,9 @@ class ChatRoom:
             pending += data
             *lines, pending = pending.split(b"\n")
             if len(pending) > LINE_LIMIT:
-                yield write(sock, b"* line too long; goodbye\n")
+                # Not written here: the writer may be in the middle of a
+                # write to this socket (serve says it, once it is gone).
+                client.farewell = b"* line too long; goodbye\n"
                 return
             for line in lines:
                 line = line.rstrip(b"\r")

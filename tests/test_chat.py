@@ -179,3 +179,52 @@ def test_a_client_that_resets_its_connection_has_left_and_nothing_is_logged(chat
     proc.wait(10)
     errors = proc.stderr.read()
     assert "Error" not in errors and "failed" not in errors, errors
+
+
+def test_a_line_too_long_from_a_client_that_does_not_read_is_no_crash():
+    """A client that stops reading (its writer waits in the middle of a
+    line) and then sends a line longer than the limit: it is disconnected,
+    and the server logs nothing -- the reader used to write its goodbye
+    into the socket the writer was writing, and crashed with ResourceBusy
+    (a traceback in the log).  The others go on being served."""
+    proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--outbox", "1000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert "listening on 127.0.0.1:" in line, line + proc.stderr.read()
+        port = int(line.rsplit(":", 1)[1])
+        # A socket with a small receive buffer, made before connecting (the
+        # window is agreed then): a few lines fill it.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(b"mute\n")
+        fast = Person(port, "fast")
+        talker = Person(port, "talker")
+        try:
+            assert fast.line() == "* talker joined\n"
+            big = "x" * 60000
+            for i in range(60):                 # 3.6 MB for mute, which reads none
+                talker.say("%d %s" % (i, big))
+                assert fast.line() == "talker: %d %s\n" % (i, big)
+            sock.sendall(b"y" * 70000)          # no line end: too long
+            while sock.recv(65536):             # what it was sent, then the end
+                pass
+            assert fast.line() == "* mute left\n"
+            talker.say("still here?")
+            assert fast.line() == "talker: still here?\n"
+        finally:
+            sock.close()
+            fast.close()
+            talker.close()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        errors = proc.stderr.read()
+        assert "Traceback" not in errors and "crashed" not in errors, errors
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
