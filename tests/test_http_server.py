@@ -13,6 +13,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -282,6 +283,52 @@ def test_pipelined_requests_are_answered_in_order(server):
     assert [r.status for r in answers] == [200, 200, 200, 404, 200]
     assert [r.body for r in answers[:3]] == [b"Hello, world!\n", b"abc", b""]
     assert answers[4].header("connection") == b"close"      # and nothing after it
+
+
+def test_a_client_that_pipelines_and_reads_nothing_holds_few_answers_in_the_server():
+    """2,000 small requests pipelined in one packet by a client that reads
+    nothing: the server answers them PIPELINE_FLUSH at a time, and stops
+    once the socket's buffers are full (until send_timeout lets the client
+    go) -- it no longer makes and holds an answer for every request of a
+    read first (13 times what it read: 3 MB per such connection for 256
+    KiB reads).  A client that reads gets all 2,000 answers, in order."""
+    stats = collections.Counter()
+    ended = threading.Event()
+    handler = http_server.make_handler(load_example("http_server").make_router(None, stats),
+                                       http_server.Limits(send_timeout=0.3), stats)
+
+    def small_buffers(stream, address):
+        # (Our end's send buffer small: a few dozen answers fill it, and
+        # the client's receive buffer, whatever the system's defaults.)
+        stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        try:
+            yield handler(stream, address)
+        finally:
+            ended.set()
+
+    request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    running = ServerThread(lambda ready: tcp_server("127.0.0.1", 0, small_buffers, ready=ready))
+    try:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", running.port))
+            sock.sendall(request * 2000)        # 54 KB: one read takes them all
+            assert ended.wait(10), "the server still holds a client that reads nothing"
+        assert 0 < stats["http_requests"] < 1000, stats
+        ended.clear()
+        with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
+            last = request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+            sock.sendall(request * 1999 + last)
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        answers = responses(data, ["GET"] * 2001)
+        assert len(answers) == 2000 and all(a.body == b"Hello, world!\n" for a in answers)
+    finally:
+        running.stop()
 
 
 def test_http_1_0(server):
