@@ -6,6 +6,8 @@
 
 The server is one task: ``recvfrom`` a datagram, ``sendto`` it straight
 back to whoever sent it, forever -- no connections, so no task per client.
+A datagram whose sender cannot be answered (a forged source address) is
+dropped; the server goes on.
 The client sends each line of stdin as one datagram and prints the reply;
 UDP may lose datagrams, so it waits at most ``--timeout`` seconds for
 each (exit status 1 if one never came).  Both resolve ``--host`` once,
@@ -47,7 +49,14 @@ def serve(host, port):
     with sock:
         while True:
             data, address = yield recvfrom(sock, 65535)
-            yield sendto(sock, data, address)
+            try:
+                yield sendto(sock, data, address)
+            except OSError:
+                # No answer can go there: a forged source (port 0: EINVAL;
+                # a broadcast address: EACCES), a route or a firewall that
+                # refuses it.  That datagram goes unanswered; the others
+                # are still served (one sender must not stop the server).
+                continue
 
 
 def client(host, port, timeout):

@@ -12,6 +12,7 @@ never sleeps.
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 
@@ -366,5 +367,31 @@ def test_udp_echo_client_sends_a_last_line_without_a_newline():
                              input="hello\nworld", capture_output=True, text=True, timeout=30)
         assert out.returncode == 0, out.stderr
         assert out.stdout == "hello\nworld\n"
+    finally:
+        stop(proc)
+
+
+def test_udp_echo_server_survives_a_datagram_it_cannot_answer():
+    """A datagram from source port 0 (forged: only a raw socket sends one)
+    cannot be answered -- sendto() says EINVAL.  The server drops it and
+    goes on echoing; it used to exit on it ("udp echo: [Errno 22] Invalid
+    argument", status 1): one forged packet stopped it for everyone."""
+    try:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    except PermissionError:
+        pytest.skip("a raw socket needs root (CAP_NET_RAW)")
+    proc, line = start("udp_echo.py", "--port", "0")
+    try:
+        port = int(line.rsplit(":", 1)[1])
+        with raw, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            payload = b"forged"
+            # A UDP header (source port 0, no checksum) and the payload; the
+            # system adds the IP header.
+            raw.sendto(struct.pack("!HHHH", 0, port, 8 + len(payload), 0) + payload,
+                       ("127.0.0.1", 0))
+            sock.settimeout(5)                  # (the watchdog's limit is 10)
+            sock.sendto(b"after", ("127.0.0.1", port))
+            assert sock.recvfrom(100) == (b"after", ("127.0.0.1", port))
+        assert proc.poll() is None, proc.stderr.read()
     finally:
         stop(proc)
