@@ -110,11 +110,15 @@ class ChatRoom:
             pending += data
             *lines, pending = pending.split(b"\n")
             if len(pending) > LINE_LIMIT:
-                # Not written here: the writer may be in the middle of a
-                # write to this socket (serve says it, once it is gone).
-                client.farewell = b"* line too long; goodbye\n"
-                return
+                lines.append(pending)       # too long already, its end or not
             for line in lines:
+                # (Every line, not only the unfinished one: a line whose
+                # end comes in the read after its first 64 KiB is whole.)
+                if len(line) > LINE_LIMIT:
+                    # Not written here: the writer may be in the middle of a
+                    # write to this socket (serve says it, once it is gone).
+                    client.farewell = b"* line too long; goodbye\n"
+                    return
                 line = line.rstrip(b"\r")
                 if not named:
                     client.name = line.decode(errors="replace").strip() or client.name

@@ -118,6 +118,26 @@ def test_many_lines_in_one_packet_disconnect_nobody_who_reads(chat_server):
         bob.close()
 
 
+def test_a_line_over_the_limit_is_refused_even_when_its_end_came_with_it(chat_server):
+    """A 70,000-byte line (the limit is 65,536) sent whole: the server reads
+    its first 64 KiB, then the rest with its end -- and refuses it, where it
+    used to broadcast it (only a line still unfinished above the limit was
+    refused, so any line up to twice the limit got through).  The line
+    before it reaches the others; the sender is told and disconnected."""
+    _, port = chat_server
+    ann = Person(port, "ann")
+    bob = Person(port, "bob")
+    try:
+        assert ann.line() == "* bob joined\n"
+        bob.sock.sendall(b"short one\n" + b"x" * 70000 + b"\n")
+        assert ann.line() == "bob: short one\n"
+        assert ann.line() == "* bob left\n"
+        assert bob.file.read() == b"* line too long; goodbye\n"
+    finally:
+        ann.close()
+        bob.close()
+
+
 def test_telnet_example_chats(chat_server):
     """examples/telnet.py is a chat client: what it reads from stdin reaches
     the others, what they say reaches its stdout."""
