@@ -104,6 +104,11 @@ class TaskGroupCancelled(Cancelled):
     fails: a ``Cancelled`` of its own, so that the group knows it (and
     absorbs it) and a cancel from outside is never mistaken for it."""
 
+    # True once its group has exited: it is spent, and a timeout scope
+    # around the group that expires later does not take it for a cancel
+    # still on its way (Task.last_cancel is still this one).
+    _absorbed = False
+
 
 class TaskGroup:
     """A set of child tasks the parent waits for.  See the module docstring."""
@@ -295,8 +300,10 @@ class TaskGroup:
             return (yield from self._exit(exc))
         finally:
             kernel = getattr(running, "kernel", None)  # (None: closed by the collector)
-            if self._body_cancel is not None and kernel is not None:
-                kernel.withdraw(parent, self._body_cancel)  # sent, perhaps never received
+            if self._body_cancel is not None:
+                self._body_cancel._absorbed = True
+                if kernel is not None:
+                    kernel.withdraw(parent, self._body_cancel)  # sent, perhaps never received
 
     def _exit(self, exc):
         if exc is None or exc is self._body_cancel:

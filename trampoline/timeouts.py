@@ -208,8 +208,10 @@ class TimeoutScope:
         if exc is not None and exc is not mine:
             return False                    # someone else's exception goes on
         # Our deadline passed.  Something more senior may be under way.
-        if task.last_cancel is not self._cancel_before:
-            raise task.last_cancel     # a cancel stays a cancel
+        last = task.last_cancel
+        if last is not self._cancel_before and not getattr(last, "_absorbed", False):
+            raise last                  # a cancel stays a cancel (unless a TaskGroup
+                                        # inside took back its own: it is spent)
         outer = kernel.due_alarm(task)
         if outer is not None:
             raise outer                     # an outer deadline passed too: its turn
