@@ -53,3 +53,90 @@ def test_a_timeout_after_a_group_that_absorbed_its_cancellation_is_a_timeout():
         return log
 
     assert run(main()) == ["ValueError", "timed out", "ValueError", "expired"]
+
+
+# ------------------------------ cancel_remaining() called by one of the children
+
+def racer(group, seconds, log):
+    yield sleep(seconds)
+    yield group.cancel_remaining()      # the first to finish stops the others
+    log.append(seconds)
+    return seconds
+
+
+def test_a_child_that_calls_cancel_remaining_cancels_its_siblings_and_goes_on():
+    """The "first one wins" pattern: a child cancels its siblings and
+    returns its result.  trio's ``nursery.cancel_scope.cancel()`` and curio's
+    ``cancel_remaining()`` are called so from a child; the group's waited for
+    the child itself, which was waiting for them: a deadlock."""
+    log = []
+
+    def generator_style():
+        group = TaskGroup()
+        for seconds in (3, 1, 2):
+            yield group.spawn(racer(group, seconds, log))
+        return (yield group.join())
+
+    async def async_style():
+        async with TaskGroup() as group:
+            for seconds in (3, 1, 2):
+                await group.spawn(racer(group, seconds, log))
+        return [task.state for task in group.tasks]
+
+    assert run(generator_style()) == [None, 1, None]
+    assert run(async_style()) == ["cancelled", "done", "cancelled"]
+    assert log == [1, 1]
+
+
+def test_two_children_calling_cancel_remaining_at_once_both_end():
+    """Two children that cancel the rest in the same turn cancel each other:
+    both end (cancelled, or returned), and so does the group."""
+    log = []
+
+    def main():
+        group = TaskGroup()
+        for seconds in (1, 1, 5):
+            yield group.spawn(racer(group, seconds, log))
+        results = yield group.join()
+        return results, [task.state for task in group.tasks]
+
+    results, states = run(main())
+    assert states[2] == "cancelled"
+    assert "done" in states[:2] or states[:2] == ["cancelled", "cancelled"]
+    assert results == [1 if state == "done" else None for state in states]
+
+
+def test_a_child_cancelled_while_it_waits_in_cancel_remaining_goes_at_once():
+    """A child waiting in cancel_remaining() for a sibling whose cleanup is
+    slow, and cancelled meanwhile (here: the parent's timeout cancels every
+    child), ends at once; the parent still waits for the slow sibling."""
+    log = []
+
+    def slow_to_die():
+        try:
+            yield sleep(10)
+        finally:
+            with trampoline.disable_cancellation():
+                yield sleep(3)          # cleanup, t = 1 .. 4
+            log.append("slow sibling done")
+
+    def stopper(group):
+        yield sleep(1)
+        try:
+            yield group.cancel_remaining()
+        except Cancelled:
+            log.append("stopper cancelled at %g" % trampoline.current_time())
+            raise
+
+    async def main():
+        try:
+            async with timeout_after(2):
+                async with TaskGroup() as group:
+                    await group.spawn(slow_to_die())
+                    await group.spawn(stopper(group))
+        except TaskTimeout:
+            log.append("timed out at %g" % trampoline.current_time())
+        return [task.state for task in group.tasks]
+
+    assert run(main()) == ["cancelled", "cancelled"]
+    assert log == ["stopper cancelled at 2", "slow sibling done", "timed out at 4"]

@@ -194,15 +194,21 @@ class TaskGroup:
         self._changed.wake_all()
 
     @coroutine
-    def _wait_children(self):
+    def _wait_children(self, me=None):
         """Wait until no child is running.  If the waiting task is cancelled
         meanwhile, cancel the children, wait for them all the same, then
         raise that cancellation.  (The group's own cancellation of the body,
-        arriving late, is absorbed: the children are being cancelled.)"""
+        arriving late, is absorbed: the children are being cancelled.)
+
+        ``me``, a child of the group (in ``cancel_remaining``), waits for
+        its siblings only -- not for itself -- and, cancelled meanwhile,
+        goes at once: the parent waits for them all in any case."""
         try:
-            while self._running:
+            while self._running and (me is None or len(self._running) > (me in self._running)):
                 yield park(self._changed)
         except BaseException as exc:
+            if me is not None and me in self._running:
+                raise
             with disable_cancellation():    # (an expired timeout fires at every wait)
                 if exc is not self._body_cancel:
                     self._cancelling = True
@@ -241,7 +247,9 @@ class TaskGroup:
     def cancel_remaining(self) -> Generator[Any, Any, None]:
         """``yield group.cancel_remaining()``: cancel every child still
         running and wait until they have finished.  Not a failure: ``join``
-        afterwards gives ``None`` for each of them.  It raises nothing (it
+        afterwards gives ``None`` for each of them.  A child may call it (the
+        first to finish stops the others): it cancels and waits for its
+        siblings, not itself, and goes on.  It raises nothing (it
         is for cleanup: ``finally``, ``except``); a child that had *failed*
         and that nobody was told of yet -- by ``join``, ``next_done`` or the
         ``async with`` exit -- is logged, with its traceback, not dropped
@@ -255,14 +263,18 @@ class TaskGroup:
     @coroutine
     def _cancel_all(self):
         self._cancelling = True
+        # A child may call it (the first to finish stops the others): it
+        # cancels and waits for its siblings, not itself.
+        me = yield current()
         # Every child gets its cancel: these traps do not block, but past our
         # budget the kernel defers them, and a cancellation arriving then (an
         # expired timeout: at every one) would drop the rest.  It comes at
         # the wait below instead, where _wait_children sees to it.
         with disable_cancellation():
             for task in list(self._running):
-                yield cancel(task, wait=False)
-        yield from self._wait_children()
+                if task is not me:
+                    yield cancel(task, wait=False)
+        yield from self._wait_children(me)
 
     def _outcome(self):
         for task in self._tasks:
