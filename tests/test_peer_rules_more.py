@@ -5,9 +5,11 @@ against the peers' behaviour (see each test's docstring for the peer).
 Virtual time throughout: no test sleeps for real.
 """
 
+import pytest
+
 import trampoline
-from trampoline import (Cancelled, TaskGroup, TaskGroupError, TaskTimeout, VirtualClock,
-                        ignore_after, sleep, timeout_after)
+from trampoline import (Cancelled, Event, TaskError, TaskGroup, TaskGroupError, TaskTimeout,
+                        VirtualClock, cancel, ignore_after, join, sleep, spawn, timeout_after)
 
 
 def run(coro, clock=None):
@@ -140,3 +142,48 @@ def test_a_child_cancelled_while_it_waits_in_cancel_remaining_goes_at_once():
 
     assert run(main()) == ["cancelled", "cancelled"]
     assert log == ["stopper cancelled at 2", "slow sibling done", "timed out at 4"]
+
+
+# ------------------------------ a cancel that comes as a timeout has gone off
+
+@pytest.mark.xfail(strict=True, reason="kernel: a cancel that arrives while an alarm's "
+                   "exception is on its way in waits in _pending for a next blocking trap "
+                   "that a task handling the timeout may never reach")
+def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost():
+    """The deadline of a task's timeout has gone off (its TimeoutCancelled is
+    on its way in) when another task cancels it, before it has run.  The
+    task handles the timeout and returns without blocking again: the cancel
+    must not be lost.  asyncio: ``asyncio.timeout`` sees the second
+    ``cancel()`` (``uncancel()`` > 0) and lets CancelledError out, and
+    ``await task`` raises CancelledError; trio: the cancelled outer scope
+    wins over the expired inner one (``fail_after`` does not catch a
+    Cancelled its parent's cancellation can see).  Here ``cancel(task)``
+    returned, the task's result was "fallback" and ``task.cancelled`` False."""
+    clock = VirtualClock()
+
+    def worker():
+        try:
+            yield timeout_after(1, sleep(10))
+        except TaskTimeout:
+            return "fallback"
+
+    def canceller(go, target):
+        yield go.wait()
+        yield cancel(target)
+
+    def main():
+        go = Event()
+        task = yield spawn(worker())
+        stopper = yield spawn(canceller(go, task))
+        yield sleep(0)                  # both parked
+        clock.advance(1.5)              # the deadline passes: the alarm goes off at the
+        go.set()                        # end of this turn, and the canceller runs first
+        yield join(stopper)             # in the next one, before the worker
+        try:
+            result = yield join(task)
+        except TaskError as exc:
+            result = exc.__cause__
+        return task.cancelled, result
+
+    cancelled, result = run(main(), clock)
+    assert cancelled and isinstance(result, Cancelled)
