@@ -8,8 +8,9 @@ Virtual time throughout: no test sleeps for real.
 import pytest
 
 import trampoline
-from trampoline import (Cancelled, Event, TaskError, TaskGroup, TaskGroupError, TaskTimeout,
-                        VirtualClock, cancel, ignore_after, join, sleep, spawn, timeout_after)
+from trampoline import (Cancelled, Event, LifoQueue, PriorityQueue, Queue, TaskError, TaskGroup,
+                        TaskGroupError, TaskTimeout, VirtualClock, cancel, ignore_after, join,
+                        sleep, spawn, timeout_after)
 
 
 def run(coro, clock=None):
@@ -187,3 +188,74 @@ def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost():
 
     cancelled, result = run(main(), clock)
     assert cancelled and isinstance(result, Cancelled)
+
+
+# ------------------ items put while getters wait: a priority or LIFO order still
+
+def waiting_getters(kind, items, cancel_first=False):
+    """Two getters parked on an empty ``kind()``; ``items`` put at once (the
+    first getter cancelled then, before it has run, if asked); what each
+    getter got, and what is left in the order ``get`` gives it."""
+    def main():
+        queue = kind()
+        got = []
+
+        def getter(name):
+            got.append((name, (yield queue.get())))
+
+        tasks = []
+        for name in (1, 2):
+            tasks.append((yield spawn(getter(name))))
+        yield sleep(0)                  # both parked
+        for item in items:
+            queue.put_nowait(item)
+        if cancel_first:
+            yield cancel(tasks[0])
+        for task in tasks[cancel_first:]:
+            yield join(task)
+        return got, [queue.get_nowait() for _ in range(queue.qsize())]
+
+    return run(main())
+
+
+def test_a_priority_queue_gives_a_waiting_getter_the_smallest_item():
+    """Items put while getters wait: each getter gets the smallest item there
+    when it runs, as with asyncio's and curio's PriorityQueue.  Here the
+    first items put went to the waiting getters whatever their priority
+    (5 and 3, with 1 left for later)."""
+    assert waiting_getters(PriorityQueue, [5, 3, 1, 4]) == ([(1, 1), (2, 3)], [4, 5])
+    assert waiting_getters(PriorityQueue, [5, 3, 1, 4], cancel_first=True) == (
+        [(2, 1)], [3, 4, 5])
+
+
+def test_a_lifo_queue_gives_a_waiting_getter_the_newest_item():
+    """The same for a LifoQueue: the newest item there when the getter runs
+    (asyncio's LifoQueue: "c", then "b"; it gave "a" and "b")."""
+    assert waiting_getters(LifoQueue, "abc") == ([(1, "c"), (2, "b")], ["a"])
+    assert waiting_getters(LifoQueue, "abc", cancel_first=True) == ([(2, "c")], ["b", "a"])
+
+
+@pytest.mark.parametrize("kind", [Queue, PriorityQueue, LifoQueue])
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_an_item_put_for_a_waiting_getter_outlives_an_immediate_shutdown(kind, cancelled):
+    """Every kind of queue alike: an item put while a getter waits is that
+    getter's -- the one it would have got, the first in the queue's order
+    (LIFO: the newest) -- even if the queue is shut down at once before it
+    has run.  If the getter is cancelled then, that item is dropped with
+    what was left, counted done (join() returns)."""
+    def main():
+        queue = kind()
+        getter = yield spawn(queue.get())
+        yield sleep(0)                  # parked
+        queue.put_nowait(1)             # for the getter, which has not run
+        queue.put_nowait(2)
+        queue.shutdown(immediate=True)  # 2 is dropped
+        if cancelled:
+            yield cancel(getter)
+        else:
+            assert (yield join(getter)) == (2 if kind is LifoQueue else 1)
+            queue.task_done()
+        yield timeout_after(5, queue.join())
+        return queue.qsize(), queue.empty()
+
+    assert run(main()) == (0, True)

@@ -506,6 +506,10 @@ class Barrier:
 
 # What getters and putters waiting on a queue are woken with when it shuts down.
 _SHUT_DOWN = object()
+# What a getter of a PriorityQueue or LifoQueue is woken with: an item is
+# kept for it in the queue, and it takes the first in the queue's order --
+# the smallest, the newest -- when it runs.
+_CLAIM = object()
 
 
 class Queue(Generic[T]):
@@ -520,7 +524,16 @@ class Queue(Generic[T]):
     before it runs puts it back first in line, and the queue never holds
     more than ``maxsize``.  ``task_done()`` and ``join()`` work as in
     ``queue.Queue``; ``shutdown()`` as in asyncio 3.13.
+
+    (A ``PriorityQueue`` or ``LifoQueue`` keeps the item in the queue for
+    the woken getter instead, which takes the smallest, or the newest, item
+    there when it runs -- as asyncio's and curio's do.)
     """
+
+    # Whether a woken getter takes the first item in the queue's order when
+    # it runs (PriorityQueue, LifoQueue) rather than the item put as it was
+    # woken (FIFO: the same item, handed over at once).
+    _claims = False
 
     def __init__(self, maxsize: int = 0) -> None:
         if type(maxsize) is not int or maxsize < 0:
@@ -533,6 +546,7 @@ class Queue(Generic[T]):
         self._putters = WaitQueue(on_unclaimed=self._slot_unclaimed)
         self._reserved = 0              # free slots promised to woken putters
         self._handed = 0                # items handed to woken getters, not yet taken
+        self._claimed = 0               # items kept in the queue for woken getters (_claims)
         self._unfinished = 0
         self._all_done = WaitQueue()    # tasks in join()
         self._shut_down = False
@@ -546,13 +560,21 @@ class Queue(Generic[T]):
         self._items.append(item)
 
     def _put_back(self, item):          # an item nobody took after all: first out
-        self._items.appendleft(item)
+        self._items.appendleft(item)    # (only without _claims)
 
     def _get(self):
         return self._items.popleft()
 
     def _item_unclaimed(self, item):
         if item is _SHUT_DOWN:
+            return
+        if item is _CLAIM:              # the item kept for it stays in the queue
+            self._claimed -= 1
+            if self._dropping:          # (or is dropped, as what was left at the shutdown)
+                self._get()
+                self._dropped()
+                if self._unfinished == 0:
+                    self._all_done.wake_all()
             return
         self._handed -= 1               # (its slot: the item's again, or free)
         if self._dropping:              # dropped, as what was left at the shutdown
@@ -572,11 +594,11 @@ class Queue(Generic[T]):
 
     def qsize(self) -> int:
         """How many items are in the queue now."""
-        return len(self._items)
+        return len(self._items) - self._claimed
 
     def empty(self) -> bool:
         """True if the queue holds no item now."""
-        return not self._items
+        return len(self._items) <= self._claimed
 
     def full(self) -> bool:
         """True if ``put`` would wait now (an item handed to a getter that
@@ -608,7 +630,11 @@ class Queue(Generic[T]):
 
     def _store(self, item):
         self._unfinished += 1
-        if self._getters.wake(1, item):         # handed to a waiting getter, or kept
+        if self._claims:                        # kept, for a waiting getter or anyone
+            self._put(item)
+            if self._getters.wake(1, _CLAIM):
+                self._claimed += 1
+        elif self._getters.wake(1, item):       # handed to a waiting getter, or kept
             self._handed += 1
         else:
             self._put(item)
@@ -616,19 +642,23 @@ class Queue(Generic[T]):
     async def get(self) -> T:
         """``item = yield q.get()``: take the next item, waiting while empty.
         Raises ``QueueShutDown`` once the queue is shut down and empty."""
-        if self._items or self._shut_down:
+        if len(self._items) > self._claimed or self._shut_down:
             return self.get_nowait()
         item = await park(self._getters)        # put() hands us the item
         if item is _SHUT_DOWN:
             raise QueueShutDown("%r was shut down while get() waited" % self)
-        self._handed -= 1                       # taken: its slot is free
+        if item is _CLAIM:                      # one is kept for us: the first now
+            self._claimed -= 1
+            item = self._get()
+        else:
+            self._handed -= 1                   # taken: its slot is free
         self._admit_putters()
         return item
 
     def get_nowait(self) -> T:
         """Take the next item or raise ``QueueEmpty`` (``QueueShutDown`` if
         the queue is shut down and empty).  Never blocks."""
-        if not self._items:
+        if len(self._items) <= self._claimed:   # (those kept are for woken getters)
             if self._shut_down:
                 raise QueueShutDown("get() on %r, which was shut down and is empty" % self)
             raise QueueEmpty("%r is empty" % self)
@@ -666,9 +696,13 @@ class Queue(Generic[T]):
         self._shut_down = True
         if immediate:
             self._dropping = True       # (so is an item a cancelled getter leaves)
+            # The items kept for woken getters are theirs: the first ones.
+            kept = [self._get() for _ in range(self._claimed)]
             while self._items:
                 self._get()
                 self._dropped()
+            for item in reversed(kept):
+                self._put(item)
             if self._unfinished == 0:
                 self._all_done.wake_all()
         self._getters.wake_all(_SHUT_DOWN)
@@ -683,7 +717,10 @@ class Queue(Generic[T]):
 
 
 class PriorityQueue(Queue[T]):
-    """A Queue that gives the smallest item first (items are compared)."""
+    """A Queue that gives the smallest item first (items are compared) --
+    also to a getter that was waiting: the smallest there when it runs."""
+
+    _claims = True
 
     def _make(self):
         return []
@@ -691,22 +728,18 @@ class PriorityQueue(Queue[T]):
     def _put(self, item):
         heapq.heappush(self._items, item)
 
-    _put_back = _put
-
     def _get(self):
         return heapq.heappop(self._items)
 
 
 class LifoQueue(Queue[T]):
-    """A Queue that gives the newest item first (a stack)."""
+    """A Queue that gives the newest item first (a stack) -- also to a
+    getter that was waiting: the newest there when it runs."""
+
+    _claims = True
 
     def _make(self):
         return []
-
-    def _put_back(self, item):
-        # Handed out when the queue was empty: every item there now came
-        # later, so it goes under them all, where it would be had it stayed.
-        self._items.insert(0, item)
 
     def _get(self):
         return self._items.pop()
