@@ -150,7 +150,8 @@ def test_a_child_cancelled_while_it_waits_in_cancel_remaining_goes_at_once():
 @pytest.mark.xfail(strict=True, reason="kernel: a cancel that arrives while an alarm's "
                    "exception is on its way in waits in _pending for a next blocking trap "
                    "that a task handling the timeout may never reach")
-def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost():
+@pytest.mark.parametrize("scope", ["timeout_after", "ignore_after"])
+def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost(scope):
     """The deadline of a task's timeout has gone off (its TimeoutCancelled is
     on its way in) when another task cancels it, before it has run.  The
     task handles the timeout and returns without blocking again: the cancel
@@ -159,10 +160,15 @@ def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost():
     ``await task`` raises CancelledError; trio: the cancelled outer scope
     wins over the expired inner one (``fail_after`` does not catch a
     Cancelled its parent's cancellation can see).  Here ``cancel(task)``
-    returned, the task's result was "fallback" and ``task.cancelled`` False."""
+    returned, the task's result was "fallback" (or "gave up") and
+    ``task.cancelled`` False."""
     clock = VirtualClock()
 
     def worker():
+        if scope == "ignore_after":
+            with ignore_after(1):
+                yield sleep(10)
+            return "gave up"
         try:
             yield timeout_after(1, sleep(10))
         except TaskTimeout:
