@@ -123,7 +123,7 @@ class TaskGroup:
         self._cancelling = False    # a child failed, or cancel_remaining: no new children
         self._closed = False        # joined, every child done: no new children
         self._parent = None         # type: Optional[Task]  # running the ``async with`` body
-        self._body_cancel = None    # type: Optional[BaseException]  # thrown into that body
+        self._body_cancel = None    # type: Optional[TaskGroupCancelled]  # thrown into that body
 
     def spawn(self, coro: "CoroutineLike[Any]", *,
               name: Optional[str] = None) -> Generator[Any, Any, Task]:
