@@ -204,7 +204,7 @@ class TaskGroup:
         its siblings only -- not for itself -- and, cancelled meanwhile,
         goes at once: the parent waits for them all in any case."""
         try:
-            while self._running and (me is None or len(self._running) > (me in self._running)):
+            while len(self._running) > (me in self._running):     # (me aside: 1 or 0)
                 yield park(self._changed)
         except BaseException as exc:
             if me is not None and me in self._running:
