@@ -147,9 +147,6 @@ def test_a_child_cancelled_while_it_waits_in_cancel_remaining_goes_at_once():
 
 # ------------------------------ a cancel that comes as a timeout has gone off
 
-@pytest.mark.xfail(strict=True, reason="kernel: a cancel that arrives while an alarm's "
-                   "exception is on its way in waits in _pending for a next blocking trap "
-                   "that a task handling the timeout may never reach")
 @pytest.mark.parametrize("scope", ["timeout_after", "ignore_after"])
 def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost(scope):
     """The deadline of a task's timeout has gone off (its TimeoutCancelled is
@@ -159,9 +156,9 @@ def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost(scope):
     ``cancel()`` (``uncancel()`` > 0) and lets CancelledError out, and
     ``await task`` raises CancelledError; trio: the cancelled outer scope
     wins over the expired inner one (``fail_after`` does not catch a
-    Cancelled its parent's cancellation can see).  Here ``cancel(task)``
-    returned, the task's result was "fallback" (or "gave up") and
-    ``task.cancelled`` False."""
+    Cancelled its parent's cancellation can see).  The cancel was lost:
+    ``cancel(task)`` returned, the task's result was "fallback" (or "gave
+    up") and ``task.cancelled`` False."""
     clock = VirtualClock()
 
     def worker():
@@ -194,6 +191,30 @@ def test_a_cancel_arriving_as_the_timeout_goes_off_is_not_lost(scope):
 
     cancelled, result = run(main(), clock)
     assert cancelled and isinstance(result, Cancelled)
+
+
+
+def test_a_task_that_cancels_itself_without_waiting_and_returns_ends_cancelled():
+    """``cancel(me, wait=False)`` puts the cancel off to the task's next
+    blocking trap; a task that returns first ends cancelled all the same,
+    its value dropped -- as an asyncio task that calls ``cancel()`` on itself
+    and returns does.  (It used to end well, the cancel forgotten.)"""
+    def worker():
+        me = yield trampoline.current()
+        yield cancel(me, wait=False)
+        return "done anyway"
+
+    def main():
+        task = yield spawn(worker())
+        try:
+            result = yield join(task)
+        except TaskError as exc:
+            result = exc.__cause__
+        return task.cancelled, result
+
+    cancelled, result = run(main())
+    assert cancelled and type(result) is Cancelled, result
+    assert "cancelled itself" in str(result)
 
 
 # ------------------ items put while getters wait: a priority or LIFO order still

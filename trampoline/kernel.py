@@ -155,8 +155,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._current = None                # the task running now (see current_task)
         self._fast_paths = True             # off while every trap is watched
         self.debug = debug
-        # The trap table: adding a trap is adding it to TRAPS and writing
-        # its _trap_<name> method.
+        # The trap table (a new trap: add it to TRAPS, write its _trap_<name>).
         self._handlers = {kind: getattr(self, "_trap_" + kind.__name__) for kind in TRAPS}
         # How to take a parked task off what it waits on (for cancel).
         self._unparkers = {park: self._unpark_parked, sleep: self._unpark_sleeper,
@@ -378,7 +377,10 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     def _exit(self, task, value, exc):
         """``task`` has returned ``value`` or raised ``exc``: record it, wake
-        whoever joins or cancels it, forget its descriptors."""
+        whoever joins or cancels it, forget its descriptors.  A cancel that
+        came too late to be thrown in ends it all the same (asyncio's rule)."""
+        if exc is None and task._pending and any(type(e) is not list for e in task._pending):
+            value, exc = None, self._take_pending(task)     # (a list: an alarm, not a cancel)
         task.done = True
         task._coro = task._context = None
         del self._tasks[task.id]
@@ -510,9 +512,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
     #
     # Each handler gets the task and its trap, and returns the trap's result
     # (the task goes on running) or PARKED (the task waits; whatever wakes it
-    # puts it back on the ready queue).  An exception a handler raises is
-    # thrown into the task at its yield.  (The descriptor traps are in
-    # descriptors.py.)
+    # puts it back on the ready queue).  An exception a handler raises is thrown
+    # into the task at its yield.  (The descriptor traps are in descriptors.py.)
 
     def _trap_join(self, task, trap):
         target = trap.task
@@ -571,8 +572,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         return self._trap_subroutine(task, trap.coro)
 
     def _trap_subroutine(self, task, coro):
-        # In the table only while instruments are installed; else the loop
-        # pushes the subroutine itself.
+        # In the table only while instruments are installed (else: the loop).
         task._stack = [*task._stack, task._coro]
         task._coro = coro
         return None

@@ -513,9 +513,11 @@ class cancel(Trap):
     if it never ran; or, if it was just handed a value it must keep, at its
     next blocking trap, so nothing handed to it is lost), so its ``finally``
     and ``with`` blocks run.  A task that never blocks gets it once it has
-    used its budget of traps: every trap is a cancellation point.  Returns
-    ``None``; cancelling a finished task does nothing.  With ``wait=False``
-    it returns at once.  A task that cancels itself gets ``Cancelled`` at
+    used its budget of traps: every trap is a cancellation point.  A task
+    that returns before the ``Cancelled`` could be thrown in ends cancelled
+    all the same (its value dropped: asyncio's rule).  Returns ``None``;
+    cancelling a finished task does nothing.  With ``wait=False`` it
+    returns at once.  A task that cancels itself gets ``Cancelled`` at
     once -- or, with ``wait=False``, at its next blocking trap.
     ``exception`` (an instance of ``Cancelled`` or a subclass) is delivered
     instead of a new ``Cancelled``, for a library that must recognise its
