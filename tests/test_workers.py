@@ -600,6 +600,27 @@ def test_a_host_that_does_not_resolve_is_named(count):
         run_server("no-such-host.invalid", 8123, handler, workers=count)
 
 
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_host_that_is_no_host_name_is_named(count):
+    """A host IDNA refuses ("a..b", an empty label): the error named
+    neither the host nor the port -- "encoding with 'idna' codec failed
+    (UnicodeError: label empty or too long)" -- where tcp_server's says
+    "not a valid host name: 'a..b'"."""
+    with pytest.raises(socket.gaierror, match=r"not a valid host name: 'a\.\.b' \(.*\): "
+                                              r"cannot listen on a\.\.b:8123$"):
+        run_server("a..b", 8123, handler, workers=count)
+
+
+def test_echo_server_names_a_host_that_is_no_host_name():
+    """The user's view of the same: one line naming the host, status 1."""
+    out = subprocess.run([sys.executable, ECHO_SERVER, "--host", "a..b", "--port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("echo server: ") and "not a valid host name: 'a..b'" in line, line
+    assert out.stdout == ""
+
+
 def test_forking_with_other_threads_running_is_refused():
     """Forking copies only the calling thread: refused, before listening."""
     import threading

@@ -215,6 +215,9 @@ def _listen(host, port, unix, backlog):
     except socket.gaierror as exc:      # say which name, as listen() would
         raise socket.gaierror(exc.errno, "%s: cannot listen on %s"
                               % (exc.strerror, _format((host, port)))) from None
+    except UnicodeError as exc:         # "a..b", a label over 63 characters: IDNA refuses it
+        raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s): cannot "
+                              "listen on %s" % (host, exc, _format((host, port)))) from None
     return _listen_on_all(host, port, infos, backlog, False, "run_server")
 
 
