@@ -198,6 +198,22 @@ def test_the_client_in_process_and_its_errors(capsys, monkeypatch):
     assert "cannot connect to the monitor" in capsys.readouterr().err
 
 
+def test_the_client_names_a_host_that_is_no_host_name(capsys):
+    """``python3 -m trampoline.monitor a..b:5``: a host IDNA refuses (an
+    empty label) ended the client with a UnicodeError traceback; now one
+    line naming it, status 1, as a host not found is."""
+    assert monitor.main(["a..b:5"]) == 1       # (in this process too: coverage sees it)
+    assert "not a valid host name: 'a..b'" in capsys.readouterr().err
+    out = subprocess.run([sys.executable, "-m", "trampoline.monitor", "a..b:5"],
+                         capture_output=True, text=True, timeout=30,
+                         env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.returncode == 1, out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("cannot connect to the monitor at a..b:5: not a valid host name: "
+                           "'a..b'"), line
+    assert out.stdout == ""
+
+
 def test_a_kernel_that_does_not_yield_cannot_answer():
     """The monitor never reaches into the kernel: while a task hogs it, the
     answer is that there is no answer."""

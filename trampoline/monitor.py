@@ -557,7 +557,10 @@ def main(argv=None):
 def _client(address):
     """Connect, then print each reply and send each line typed."""
     try:
-        sock = socket.create_connection(address)
+        try:
+            sock = socket.create_connection(address)
+        except UnicodeError as error:   # "a..b", a label over 63 characters: IDNA refuses it
+            raise OSError("not a valid host name: %r (%s)" % (address[0], error)) from None
     except OSError as error:
         print("cannot connect to the monitor at %s:%d: %s (is the program running with "
               "monitor=True or TRAMPOLINE_MONITOR=1?)" % (address + (error,)), file=sys.stderr)
