@@ -18,13 +18,15 @@ cleanly: asyncio's closes, trampoline's is cancelled -- by a trampoline task,
 which then sets an ``asyncio.Event`` (the two share the thread, so it may).
 asyncio's connections get ``--grace`` seconds to finish; then those still
 open (a client that sends and never reads) are aborted.  A second Ctrl-C
-aborts them at once.  A port out of range or in use: one line, exit status 1.
+aborts them at once.  A port out of range or in use, a host not found: one
+line naming it, exit status 1.
 """
 
 import argparse
 import asyncio
 import os
 import signal
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -115,7 +117,13 @@ async def main(args):
     for signo in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signo, interrupted)
 
-    server = await asyncio.start_server(handler, args.host, args.asyncio_port)
+    try:
+        server = await asyncio.start_server(handler, args.host, args.asyncio_port)
+    except socket.gaierror as exc:      # asyncio's error does not say which name
+        raise socket.gaierror(exc.errno, "%s (looking up %r)" % (exc.strerror, args.host)) from None
+    except UnicodeError as exc:         # "a..b": IDNA refuses it
+        raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s)"
+                              % (args.host, exc)) from None
     port = server.sockets[0].getsockname()[1]
     print("asyncio echo server listening on %s:%d" % (args.host, port), flush=True)
 

@@ -261,3 +261,20 @@ def test_embed_asyncio_a_second_ctrl_c_stops_at_once():
             sock.close()
     finally:
         stop_process(proc)
+
+
+@pytest.mark.parametrize("host, words", [
+    ("no-such-host.invalid", "(looking up 'no-such-host.invalid')"),
+    ("a..b", "not a valid host name: 'a..b'"),
+])
+def test_embed_asyncio_names_a_host_it_cannot_listen_on(host, words):
+    """--host not found (or no host name at all): asyncio's error said only
+    "[Errno -2] Name or service not known" (or "encoding with 'idna' codec
+    failed"), naming no host.  Now one line naming it, status 1."""
+    out = subprocess.run(script("embed_asyncio.py") + ["--host", host, "--asyncio-port", "0",
+                                                       "--trampoline-port", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("embed_asyncio: ") and words in line, line
+    assert out.stdout == ""
