@@ -132,7 +132,14 @@ def main(argv=None):
     raise_fd_limit(args.connections + 64)
     try:
         check_port(args.port, "--port")         # 99999: named here, not a traceback
-        context = ssl.create_default_context(cafile=args.cafile) if args.tls else None
+        context = None
+        if args.tls:
+            try:
+                context = ssl.create_default_context(cafile=args.cafile)
+            except (OSError, ValueError) as exc:     # missing, unreadable, not PEM
+                if args.cafile is None:
+                    raise
+                raise ValueError("--cafile %s: %s" % (args.cafile, exc)) from None
         if args.count is None:
             return run(interactive(args, context))
         return run(load(args, context))

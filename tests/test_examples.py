@@ -278,3 +278,22 @@ def test_embed_asyncio_names_a_host_it_cannot_listen_on(host, words):
     (line,) = out.stderr.splitlines()
     assert line.startswith("embed_asyncio: ") and words in line, line
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize("what", ["missing", "not a certificate"])
+@pytest.mark.parametrize("count", [None, "2"])
+def test_echo_client_names_a_cafile_it_cannot_load(tmp_path, what, count):
+    """--tls --cafile with a file missing or not PEM: the error was the
+    system's or OpenSSL's words alone ("[Errno 2] No such file or
+    directory"), naming no file.  Now it names the option and the file, as
+    telnet.py does; status 1, before any connection."""
+    cafile = tmp_path / "ca.pem"
+    if what == "not a certificate":
+        cafile.write_text("hello\n")
+    args = ["--tls", "--cafile", str(cafile), "--port", "9"]
+    out = subprocess.run(script("echo_client.py") + args + (["--count", count] if count else []),
+                         input="", capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("echo client: --cafile %s: " % cafile), line
+    assert out.stdout == ""
