@@ -94,6 +94,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.timeout > 0:            # (NaN too)
         parser.error("--timeout must be a number of seconds above 0, got %s" % args.timeout)
+    if args.client and args.port == 0:  # (sendto port 0: "[Errno 22] Invalid argument")
+        parser.error("--port 0 picks a port for the server; the client needs the server's port")
     try:
         check_port(args.port, "--port")     # 99999: named here, not an OverflowError
         if args.client:

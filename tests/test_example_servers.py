@@ -129,6 +129,20 @@ def test_a_number_out_of_range_is_a_usage_error_naming_the_option(args, option):
     assert option in last and "Traceback" not in result.stderr, result.stderr
 
 
+def test_the_udp_client_refuses_port_0_naming_it():
+    """``udp_echo.py --client --port 0`` (0 picks a port for the server):
+    each line sent was "udp echo: [Errno 22] Invalid argument", naming
+    nothing.  Now a usage error that says the client needs the server's
+    port, before anything is sent."""
+    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, "udp_echo.py"), "--client",
+                             "--port", "0"], input="hello\n", capture_output=True, text=True,
+                            timeout=30)
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 2 and result.stderr.startswith("usage:"), result.stderr
+    assert "--port 0" in last and "the server's port" in last, last
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize("name", sorted(SERVERS))
 def test_every_server_refuses_a_port_out_of_range_in_one_line(name):
     one_line_error(run_script(name, "--port", "99999"), "99999", "0 to 65535")
