@@ -138,6 +138,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.count is not None and args.count < 0:
+        parser.error("--count must be at least 0, got %d" % args.count)
     try:
         check_port(args.port, "--port")
     except ValueError as exc:               # 99999: one line naming --port, as elsewhere

@@ -129,6 +129,16 @@ def test_a_number_out_of_range_is_a_usage_error_naming_the_option(args, option):
     assert option in last and "Traceback" not in result.stderr, result.stderr
 
 
+def test_embed_thread_refuses_a_negative_count():
+    """``embed_thread.py --count -1`` printed "-1 round trips by 4 worker
+    tasks ... 0 failed" and exited 0.  Now a usage error naming --count."""
+    result = run_script("embed_thread.py", "--count", "-1")
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 2 and result.stderr.startswith("usage:"), result.stderr
+    assert "--count must be at least 0, got -1" in last, last
+    assert result.stdout == ""
+
+
 def test_the_udp_client_refuses_port_0_naming_it():
     """``udp_echo.py --client --port 0`` (0 picks a port for the server):
     each line sent was "udp echo: [Errno 22] Invalid argument", naming
