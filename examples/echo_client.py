@@ -125,6 +125,8 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=1,
                         help="with --count: this many connections at once (default 1)")
     args = parser.parse_args(argv)
+    if args.unix == "":                 # (--unix "$UNSET"): not TCP, not "give host and port"
+        parser.error("--unix needs a path, got an empty one")
     if args.connections < 1 or (args.count is not None and args.count < 0):
         parser.error("--connections must be at least 1 and --count at least 0")
     if args.cafile and not args.tls:

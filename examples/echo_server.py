@@ -56,6 +56,8 @@ def main(argv=None):
     parser.add_argument("--proxy-protocol", action="store_true",
                         help="behind a load balancer: read a PROXY header (v1 or v2) first")
     args = parser.parse_args(argv)
+    if args.unix == "":                 # (--unix "$UNSET"): not TCP, not "give host and port"
+        parser.error("--unix needs a path, got an empty one")
     if args.workers < 0:
         parser.error("--workers must be 0 or more")
     # The supervisor says which workers start and stop (on stderr).

@@ -117,6 +117,8 @@ def main(argv=None):
                         help="after the end of stdin, wait at most this long for the "
                              "server to close (default: as long as it takes)")
     args = parser.parse_args(argv)
+    if args.unix == "":                 # (--unix "$UNSET"): not TCP, not "give host and port"
+        parser.error("--unix needs a path, got an empty one")
     if (args.unix is None) == (args.host is None or args.port is None):
         parser.error("give HOST and PORT, or --unix PATH")
     if args.quit_after is not None and not args.quit_after >= 0:     # (NaN too)

@@ -139,6 +139,20 @@ def test_embed_thread_refuses_a_negative_count():
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("name", ["echo_server.py", "echo_client.py", "telnet.py"])
+def test_an_empty_unix_path_is_a_usage_error(name):
+    """``--unix ""`` (``--unix "$SOCK"`` with SOCK unset): echo_server.py
+    said "give host and port, or unix=PATH with host and port None -- not
+    both", echo_client.py quietly connected over TCP to 127.0.0.1:25000,
+    telnet.py said "port must be an int ..., got None".  Now a usage error
+    naming --unix."""
+    result = run_script(name, "--unix", "")
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 2 and result.stderr.startswith("usage:"), result.stderr
+    assert "--unix needs a path" in last, last
+    assert result.stdout == ""
+
+
 def test_the_udp_client_refuses_port_0_naming_it():
     """``udp_echo.py --client --port 0`` (0 picks a port for the server):
     each line sent was "udp echo: [Errno 22] Invalid argument", naming
