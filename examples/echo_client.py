@@ -122,11 +122,15 @@ def main(argv=None):
                         help="with --tls: trust this certificate (default: the system's CAs)")
     parser.add_argument("--count", type=int, default=None,
                         help="send this many numbered messages instead of reading stdin")
-    parser.add_argument("--connections", type=int, default=1,
+    parser.add_argument("--connections", type=int,
                         help="with --count: this many connections at once (default 1)")
     args = parser.parse_args(argv)
     if args.unix == "":                 # (--unix "$UNSET"): not TCP, not "give host and port"
         parser.error("--unix needs a path, got an empty one")
+    if args.connections is not None and args.count is None:     # (stdin is one connection)
+        parser.error("--connections needs --count")
+    if args.connections is None:
+        args.connections = 1
     if args.connections < 1 or (args.count is not None and args.count < 0):
         parser.error("--connections must be at least 1 and --count at least 0")
     if args.cafile and not args.tls:

@@ -297,3 +297,16 @@ def test_echo_client_names_a_cafile_it_cannot_load(tmp_path, what, count):
     (line,) = out.stderr.splitlines()
     assert line.startswith("echo client: --cafile %s: " % cafile), line
     assert out.stdout == ""
+
+
+def test_echo_client_connections_without_count_is_a_usage_error(echo_server):
+    """``--connections 100`` without ``--count`` looked like a load test
+    and was one connection reading stdin, the option quietly dropped (its
+    help says "with --count").  Now a usage error, as --cafile without
+    --tls is."""
+    _, port = echo_server
+    out = subprocess.run(script("echo_client.py") + ["--port", str(port), "--connections", "100"],
+                         input="hello\n", capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert out.stderr.strip().splitlines()[-1].endswith("error: --connections needs --count")
+    assert out.stdout == ""
