@@ -909,6 +909,28 @@ def test_cli_refuses_a_script_it_cannot_open_before_anything_runs(tmp_path):
     assert not out.exists()
 
 
+def test_cli_refuses_a_directory_with_no_main_before_anything_runs(tmp_path):
+    """``python3 -m trampoline.trace examples/`` (the shell completed the
+    folder, not the script): runpy's chained ImportError traceback ("can't
+    find '__main__' module"), after making the --timeline file.  Now a
+    usage error naming the directory; one with a __main__.py still runs."""
+    out = tmp_path / "out.json"
+    done = run_python(
+        ["-m", "trampoline.trace", "--timeline", str(out), str(tmp_path)],
+        env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert "error: cannot run %s: a directory with no __main__.py" % tmp_path in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+    with pytest.raises(SystemExit) as exit:         # (in this process too: coverage sees it)
+        trace.main([str(tmp_path)])
+    assert exit.value.code == 2
+    (tmp_path / "__main__.py").write_text("print('ran')\n")
+    done = run_python(["-m", "trampoline.trace", str(tmp_path)],
+                      env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and done.stdout == "ran\n", done.stderr
+
+
 @pytest.mark.parametrize("options", [[], ["--ascii"]])
 def test_cli_says_so_when_the_script_never_calls_run(options):
     """A learner's first try -- a tutorial step under the command -- ran

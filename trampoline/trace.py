@@ -672,6 +672,10 @@ def main(argv=None):
         except OSError as error:
             parser.error("cannot open the script %s: %s"
                          % (args.script, error.strerror or error))
+    elif not any(os.path.isfile(os.path.join(args.script, name))
+                 for name in ("__main__.py", "__main__.pyc")):
+        parser.error("cannot run %s: a directory with no __main__.py (give the script "
+                     "in it to run)" % args.script)
     timeline = None
     if args.timeline or args.ascii:
         try:
