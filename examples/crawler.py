@@ -190,6 +190,9 @@ def main(argv=None):
             parser.error("%s must be at least %d, got %d" % (option, least, value))
     if not args.timeout > 0:            # (NaN too)
         parser.error("--timeout must be a number of seconds above 0, got %s" % args.timeout)
+    if sys.stdout is None:              # ``>&-``: the report would go nowhere
+        print("crawler: stdout is closed", file=sys.stderr)
+        return 1
     crawler = Crawler(args.root, args.max_pages, args.connections, args.timeout,
                       args.max_redirects, on_page=report)
     started = time.monotonic()

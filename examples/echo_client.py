@@ -46,11 +46,14 @@ def round_trip(stream, message):
 
 
 def interactive(args, context):
+    # stdin closed (``<&-``): no input, as from /dev/null.  (Its descriptor 0
+    # may be the socket by now: never read it then.)
+    stdin = sys.stdin.fileno() if sys.stdin is not None else None
     stream = yield connect(args, context)
     with stream:
         pending = b""
         while True:
-            data = yield read(sys.stdin.fileno(), 4096)
+            data = (yield read(stdin, 4096)) if stdin is not None else b""
             pending += data
             *lines, pending = pending.split(b"\n")
             if not data and pending:
@@ -135,6 +138,9 @@ def main(argv=None):
         parser.error("--connections must be at least 1 and --count at least 0")
     if args.cafile and not args.tls:
         parser.error("--cafile needs --tls")
+    if sys.stdout is None:                      # ``>&-``: replies would go nowhere
+        print("echo client: stdout is closed", file=sys.stderr)
+        return 1
     raise_fd_limit(args.connections + 64)
     try:
         check_port(args.port, "--port")         # 99999: named here, not a traceback

@@ -146,6 +146,10 @@ def main(argv=None):
         print("embed_thread: %s" % exc, file=sys.stderr)
         return 1
 
+    if sys.stdout is None:                      # ``>&-``: answers would go nowhere
+        print("embed_thread: stdout is closed", file=sys.stderr)
+        return 1
+
     kernel = Kernel()
     stop = Future()
     engine = threading.Thread(target=kernel.run, args=(kernel_main(stop),),
@@ -163,7 +167,8 @@ def main(argv=None):
             kernel.spawn_threadsafe(worker(address, jobs, results))
 
         if args.count is None:                  # one line at a time, as typed
-            for line in sys.stdin.buffer:       # (bytes: not UTF-8 is no error)
+            # (bytes: not UTF-8 is no error; stdin closed, ``<&-``: no lines)
+            for line in sys.stdin.buffer if sys.stdin is not None else ():
                 jobs.put(line.decode(errors="replace").rstrip("\n"))
                 job, reply, error = results.get()
                 failed += error is not None

@@ -60,12 +60,15 @@ def serve(host, port):
 
 
 def client(host, port, timeout):
+    # stdin closed (``<&-``): no input, as from /dev/null.  (Its descriptor 0
+    # may be the socket by now: never read it then.)
+    stdin = sys.stdin.fileno() if sys.stdin is not None else None
     family, server = yield resolve(host, port)
     sock = udp_socket(family=family)
     with sock:
         pending = b""
         while True:
-            data = yield read(sys.stdin.fileno(), 4096)
+            data = (yield read(stdin, 4096)) if stdin is not None else b""
             pending += data
             *lines, pending = pending.split(b"\n")
             if not data and pending:
@@ -96,6 +99,9 @@ def main(argv=None):
         parser.error("--timeout must be a number of seconds above 0, got %s" % args.timeout)
     if args.client and args.port == 0:  # (sendto port 0: "[Errno 22] Invalid argument")
         parser.error("--port 0 picks a port for the server; the client needs the server's port")
+    if args.client and sys.stdout is None:  # ``>&-``: replies would go nowhere
+        print("udp echo client: stdout is closed", file=sys.stderr)
+        return 1
     try:
         check_port(args.port, "--port")     # 99999: named here, not an OverflowError
         if args.client:

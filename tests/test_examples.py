@@ -310,3 +310,42 @@ def test_echo_client_connections_without_count_is_a_usage_error(echo_server):
     assert out.returncode == 2, (out.stdout, out.stderr)
     assert out.stderr.strip().splitlines()[-1].endswith("error: --connections needs --count")
     assert out.stdout == ""
+
+
+def closed(fd, *args):
+    """``args`` run with descriptor ``fd`` closed, as ``prog <&-`` (0) or
+    ``prog >&-`` (1) in a shell."""
+    return ["sh", "-c", 'exec "$@" %d>&-' % fd, "sh"] + list(args)
+
+
+@pytest.mark.parametrize("args", [("echo_client.py", "--port", "PORT"),
+                                  ("udp_echo.py", "--client", "--port", "9"),
+                                  ("embed_thread.py",)])
+def test_a_client_with_stdin_closed_has_no_input(echo_server, args):
+    """``prog <&-``: a closed stdin is an empty one, as telnet.py takes it
+    -- nothing to send, exit 0.  It was an AttributeError traceback
+    (sys.stdin is None)."""
+    _, port = echo_server
+    args = [str(port) if arg == "PORT" else arg for arg in args]
+    out = subprocess.run(closed(0, *script(args[0]), *args[1:]),
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+@pytest.mark.parametrize("args, name", [
+    (("echo_client.py", "--port", "PORT"), "echo client"),
+    (("echo_client.py", "--port", "PORT", "--count", "2"), "echo client"),
+    (("udp_echo.py", "--client", "--port", "9"), "udp echo client"),
+    (("embed_thread.py",), "embed_thread"),
+    (("crawler.py", "http://127.0.0.1:9/"), "crawler")])
+def test_a_client_with_stdout_closed_says_so(echo_server, args, name):
+    """``prog >&-``: its replies or report would go nowhere -- print()
+    to a closed stdout does nothing -- and it exited 0 having shown
+    nothing (or ran into a traceback).  Now one line, exit 1, as telnet.py."""
+    _, port = echo_server
+    args = [str(port) if arg == "PORT" else arg for arg in args]
+    out = subprocess.run(closed(1, *script(args[0]), *args[1:]), input="hello\n",
+                         stderr=subprocess.PIPE, text=True, timeout=30)
+    assert out.returncode == 1, out.stderr
+    assert out.stderr == "%s: stdout is closed\n" % name
