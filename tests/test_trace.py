@@ -733,6 +733,25 @@ def test_cli_refuses_a_bad_width_before_the_script_runs(script, capsys, width, w
     assert trace._cli_instruments is None
 
 
+@pytest.mark.parametrize("others", [[], ["--timeline", "OUT"]])
+def test_cli_refuses_a_width_without_ascii_before_the_script_runs(script, capsys, tmp_path,
+                                                                  others):
+    """``--width 120`` without ``--ascii``: the width was dropped without a
+    word, and the script ran under a text trace (or a JSON timeline), not
+    the wider chart asked for.  Now a usage error, before anything runs."""
+    others = [str(tmp_path / "out.json") if word == "OUT" else word for word in others]
+    with pytest.raises(SystemExit) as exit:
+        trace.main(others + ["--width", "120", script])
+    assert exit.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""                    # the script never ran
+    assert "error: --width needs --ascii" in err
+    assert not (tmp_path / "out.json").exists()
+    done = run_python(["-m", "trampoline.trace", "--width", "120", script],
+                      env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "error: --width needs --ascii" in done.stderr, done.stderr
+
+
 def test_cli_draws_16_columns_and_no_fewer(script, capsys):
     with pytest.raises(SystemExit):
         trace.main(["--ascii", "--width", "15", script])

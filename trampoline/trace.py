@@ -655,8 +655,9 @@ def main(argv=None):
                              "ui.perfetto.dev)")
     parser.add_argument("--ascii", action="store_true",
                         help="print an ASCII timeline on stderr when the script ends")
-    parser.add_argument("--width", type=_chart_width, default=64,
-                        help="columns of the ASCII timeline (at least %d; default 64)" % _MIN_WIDTH)
+    parser.add_argument("--width", type=_chart_width,
+                        help="with --ascii: columns of the timeline (at least %d; default 64)"
+                        % _MIN_WIDTH)
     parser.add_argument("script", nargs="?", help="the Python script to run")
     parser.add_argument("args", nargs="*", help="its arguments, if any")
     # The command's own options, then the script and its arguments, passed
@@ -665,6 +666,10 @@ def main(argv=None):
     args = parser.parse_args(options)
     if not command:
         parser.error("the script to run is missing")
+    if args.width is not None and not args.ascii:   # (a text trace has no columns)
+        parser.error("--width needs --ascii")
+    if args.width is None:
+        args.width = 64
     args.script, args.args = command[0], command[1:]
     if not os.path.isdir(args.script):  # (a directory with a __main__.py runs too)
         try:                            # (as python3 does: exit status 2, no traceback)
