@@ -72,7 +72,7 @@ def worker(address, jobs, results):
     too -- so the main thread never waits for one that will not come."""
     stream = error = None
     try:
-        stream = yield open_connection(*address)
+        stream = yield open_connection(*address[:2])   # (IPv6: 4 items, host and port first)
     except Exception as exc:                # refused, host not found ...
         error = exc
     try:

@@ -10,6 +10,8 @@ import threading
 
 import pytest
 
+from net_helpers import needs_ipv6
+
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 
@@ -349,3 +351,15 @@ def test_a_client_with_stdout_closed_says_so(echo_server, args, name):
                          stderr=subprocess.PIPE, text=True, timeout=30)
     assert out.returncode == 1, out.stderr
     assert out.stderr == "%s: stdout is closed\n" % name
+
+
+@needs_ipv6
+def test_embed_thread_serves_on_ipv6():
+    """``--host ::1``: the server's address is an IPv6 4-tuple (host,
+    port, flowinfo, scope id), and each worker called
+    ``open_connection(*address)`` -- "open_connection() takes 2 positional
+    arguments but 4 were given" for every line, status 1."""
+    out = run_embed_thread("--host", "::1", input="hello\nworld\n")
+    assert out.returncode == 0, (out.stdout, out.stderr)
+    assert out.stdout == "hello -> HELLO\nworld -> WORLD\n"
+    assert out.stderr.startswith("round trips to ::1:")
