@@ -155,7 +155,9 @@ def main(argv=None):
         parser.error("--outbox must be at least 1, got %d" % args.outbox)
 
     def ready(address):
-        print("chat server listening on %s:%d" % address[:2], flush=True)
+        host, port = address[:2]
+        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8000
+        print("chat server listening on %s" % where, flush=True)
 
     try:
         run_server(args.host, args.port, ChatRoom(args.outbox).serve, ready=ready,

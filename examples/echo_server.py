@@ -39,7 +39,10 @@ def echo(stream, address):
 
 def announce(tls):
     def ready(address):
-        where = "%s:%d" % address[:2] if isinstance(address, tuple) else address
+        where = address                 # (a Unix path)
+        if isinstance(address, tuple):
+            host, port = address[:2]
+            where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:25000
         print("echo server%s listening on %s" % (" (TLS)" if tls else "", where), flush=True)
     return ready
 

@@ -52,7 +52,9 @@ def trampoline_server(args, stop):
     the whole program stops: ``stop`` is an asyncio.Event, and a trampoline
     task may set it, for the two loops share this thread."""
     def listening(address):
-        print("trampoline echo server listening on %s:%d" % address[:2], flush=True)
+        host, port = address[:2]
+        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8000
+        print("trampoline echo server listening on %s" % where, flush=True)
 
     try:
         yield tcp_server(args.host, args.trampoline_port, echo, ready=listening)
@@ -125,7 +127,8 @@ async def main(args):
         raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s)"
                               % (args.host, exc)) from None
     port = server.sockets[0].getsockname()[1]
-    print("asyncio echo server listening on %s:%d" % (args.host, port), flush=True)
+    where = ("[%s]:%d" if ":" in args.host else "%s:%d") % (args.host, port)     # [::1]:8000
+    print("asyncio echo server listening on %s" % where, flush=True)
 
     with Kernel() as kernel:
         tramp_server = kernel.spawn(trampoline_server(args, stop))

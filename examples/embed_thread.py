@@ -162,7 +162,9 @@ def main(argv=None):
         address = (args.host, args.port)
         if not args.port:
             address = call_in_kernel(kernel, start_server(args.host))
-        print("round trips to %s:%d" % address[:2], file=sys.stderr, flush=True)
+        host, port = address[:2]
+        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8000
+        print("round trips to %s" % where, file=sys.stderr, flush=True)
         for _ in range(args.workers):
             kernel.spawn_threadsafe(worker(address, jobs, results))
 

@@ -105,8 +105,9 @@ def make_router(static_root=None, stats=None):
 
 def announce(what, tls=False):
     def ready(address):
-        print("%s%s listening on %s:%d" % (what, " (TLS)" if tls else "", address[0], address[1]),
-              flush=True)
+        host, port = address[:2]
+        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8080
+        print("%s%s listening on %s" % (what, " (TLS)" if tls else "", where), flush=True)
     return ready
 
 

@@ -58,7 +58,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def ready(address):
-        print("kv server listening on %s:%d" % address[:2], flush=True)
+        host, port = address[:2]
+        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:6380
+        print("kv server listening on %s" % where, flush=True)
 
     try:
         # Until SIGINT or SIGTERM: then the server stops accepting, its

@@ -45,7 +45,8 @@ def serve(host, port):
     family, address = yield resolve(host or None, port, socket.AI_PASSIVE)
     sock = udp_socket(address, family=family)
     host, port = sock.getsockname()[:2]
-    print("udp echo server listening on %s:%d" % (host, port), flush=True)
+    where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:25001
+    print("udp echo server listening on %s" % where, flush=True)
     with sock:
         while True:
             data, address = yield recvfrom(sock, 65535)

@@ -139,6 +139,40 @@ def test_embed_thread_refuses_a_negative_count():
     assert result.stdout == ""
 
 
+@pytest.mark.skipif(not has_ipv6(), reason="no IPv6 loopback (::1) here")
+@pytest.mark.parametrize("args", [("echo_server.py",), ("chat_server.py",), ("http_server.py",),
+                                  ("kv_server.py",), ("udp_echo.py",), ("compose.py",),
+                                  ("embed_asyncio.py",), ("embed_thread.py", "--count", "1")])
+def test_an_ipv6_address_is_shown_in_brackets(args):
+    """``--host ::1``: the listening line said "listening on ::1:8080",
+    which curl, a browser or ``host:port`` parsers cannot take (nor a
+    reader tell the port from the address: "::::8080" for ``::``); the
+    error messages already said "[::1]:8080".  Now the address is in
+    brackets, as in a URL, and that port is where the server is."""
+    name, extra = args[0], list(args[1:])
+    ports = {"compose.py": ["--echo-port", "0", "--http-port", "0", "--chat-port", "0"],
+             "embed_asyncio.py": ["--asyncio-port", "0", "--trampoline-port", "0"],
+             "embed_thread.py": []}.get(name, ["--port", "0"])
+    proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, name), "--host", "::1"]
+                            + ports + extra, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stream = proc.stderr if name == "embed_thread.py" else proc.stdout
+        line = stream.readline()
+        assert " [::1]:" in line and "::1:" not in line.replace("[::1]:", ""), line
+        port = int(line.rsplit("]:", 1)[1])
+        if name == "embed_thread.py":
+            assert proc.wait(30) == 0, proc.stderr.read()
+        elif name != "udp_echo.py":
+            socket.create_connection(("::1", port), timeout=10).close()   # it is there
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
 @pytest.mark.parametrize("name", ["echo_server.py", "echo_client.py", "telnet.py"])
 def test_an_empty_unix_path_is_a_usage_error(name):
     """``--unix ""`` (``--unix "$SOCK"`` with SOCK unset): echo_server.py

@@ -362,4 +362,4 @@ def test_embed_thread_serves_on_ipv6():
     out = run_embed_thread("--host", "::1", input="hello\nworld\n")
     assert out.returncode == 0, (out.stdout, out.stderr)
     assert out.stdout == "hello -> HELLO\nworld -> WORLD\n"
-    assert out.stderr.startswith("round trips to ::1:")
+    assert out.stderr.startswith("round trips to [::1]:")
