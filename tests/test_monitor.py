@@ -16,6 +16,7 @@ import weakref
 
 import pytest
 
+from net_helpers import has_ipv6
 from trampoline import (Kernel, TaskError, cancel, connect, join, read, read_wait, run, sleep,
                         spawn, write)
 from trampoline import monitor
@@ -308,6 +309,39 @@ def test_its_log_line_says_the_command_to_connect_with_this_interpreter(caplog):
     host, port = run(main(), monitor=ANYWHERE)
     command = "pypy3" if platform.python_implementation() == "PyPy" else "python3"
     assert "%s -m trampoline.monitor %s:%d" % (command, host, port) in caplog.text
+
+
+@pytest.mark.skipif(not has_ipv6(), reason="no IPv6 loopback (::1) here")
+def test_an_ipv6_address_is_served_and_its_command_works_as_logged(caplog):
+    """``TRAMPOLINE_MONITOR=[::1]:PORT`` (``parse_address`` takes it): the
+    monitor listened on an IPv4 socket, so it could not bind ("Address
+    family for hostname not supported ... running without it"); and its
+    log line would have said "python3 -m trampoline.monitor ::1:PORT",
+    which the client refuses.  Now it serves on ::1 and the command it logs
+    connects, run as written."""
+    caplog.set_level(logging.INFO, logger="trampoline")
+
+    def main():
+        host, port = (yield current_kernel()).monitor.address
+        command = caplog.text.split(" -m trampoline.monitor ")[-1].split()[0]
+        client = subprocess.Popen([sys.executable, "-m", "trampoline.monitor", command],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  env=dict(os.environ, PYTHONPATH=ROOT))
+        client.stdin.write(b"ps\n")
+        client.stdin.close()
+        output = b""
+        while True:
+            data = yield read(client.stdout, 65536)
+            if not data:
+                break
+            output += data
+        client.stdout.close()
+        return host, port, command, client.wait(), output.decode()
+
+    host, port, command, code, output = run(main(), monitor="[::1]:0")
+    assert host == "::1" and port > 0 and command == "[::1]:%d" % port
+    assert "cannot listen" not in caplog.text
+    assert code == 0 and "trampoline> ps\n" in output and output.endswith("bye\n"), output
 
 
 def test_the_environment_turns_it_on(monkeypatch):

@@ -108,6 +108,13 @@ def _parse_address(spec, setting):
             % (where, error, DEFAULT_PORT, DEFAULT_HOST, DEFAULT_PORT)) from None
 
 
+def _where(address):
+    """``host:port``, an IPv6 host in brackets (``[::1]:48802``): what
+    ``parse_address`` takes back."""
+    host, port = address[:2]
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+
+
 def _address(spec):
     if spec is True:
         return DEFAULT_HOST, DEFAULT_PORT
@@ -220,18 +227,21 @@ class Monitor:
         alive = {task.id for task in self.kernel.tasks()}
         self._main_ids = [task_id for task_id in self._main_ids if task_id in alive]
         self._first_is_internal = self._first_is_internal and bool(self._main_ids)
+        # (An IPv6 address, "[::1]:port", needs an IPv6 socket: create_server
+        # makes an IPv4 one unless told.)
+        family = socket.AF_INET6 if ":" in self.address[0] else socket.AF_INET
         try:
-            self._listener = socket.create_server(self.address)
+            self._listener = socket.create_server(self.address, family=family)
         except OSError as error:
-            log.warning("trampoline monitor: cannot listen on %s:%d (%s); running without it",
-                        self.address[0], self.address[1], error)
+            log.warning("trampoline monitor: cannot listen on %s (%s); running without it",
+                        _where(self.address), error)
             return
         self._listener.setblocking(False)   # (readiness may be gone by accept)
         self.address = self._listener.getsockname()[:2]
         self._stopped = False
         self._stop_recv, self._stop_send = socket.socketpair()
-        log.info("trampoline monitor on %s:%d: %s -m trampoline.monitor %s:%d",
-                 *(self.address + (PYTHON,) + self.address))
+        log.info("trampoline monitor on %s: %s -m trampoline.monitor %s",
+                 _where(self.address), PYTHON, _where(self.address))
         self._server = threading.Thread(target=self._serve, name="trampoline monitor",
                                         daemon=True)
         self._server.start()
@@ -562,8 +572,8 @@ def _client(address):
         except UnicodeError as error:   # "a..b", a label over 63 characters: IDNA refuses it
             raise OSError("not a valid host name: %r (%s)" % (address[0], error)) from None
     except OSError as error:
-        print("cannot connect to the monitor at %s:%d: %s (is the program running with "
-              "monitor=True or TRAMPOLINE_MONITOR=1?)" % (address + (error,)), file=sys.stderr)
+        print("cannot connect to the monitor at %s: %s (is the program running with "
+              "monitor=True or TRAMPOLINE_MONITOR=1?)" % (_where(address), error), file=sys.stderr)
         return 1
     with sock:
         while True:
