@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import (Event, Queue, QueueFull, TaskGroup, ignore_after, read, sleep,  # noqa: E402
                         write)
+from trampoline.net import format_address  # noqa: E402
 from trampoline.workers import run_server  # noqa: E402
 
 LINE_LIMIT = 65536
@@ -155,9 +156,7 @@ def main(argv=None):
         parser.error("--outbox must be at least 1, got %d" % args.outbox)
 
     def ready(address):
-        host, port = address[:2]
-        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8000
-        print("chat server listening on %s" % where, flush=True)
+        print("chat server listening on %s" % format_address(address), flush=True)  # ([::1]:8000)
 
     try:
         run_server(args.host, args.port, ChatRoom(args.outbox).serve, ready=ready,

@@ -24,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline.net import server_context  # noqa: E402
+from trampoline.net import format_address, server_context  # noqa: E402
 from trampoline.workers import CrashLoopError, run_server  # noqa: E402
 
 
@@ -39,10 +39,8 @@ def echo(stream, address):
 
 def announce(tls):
     def ready(address):
-        where = address                 # (a Unix path)
-        if isinstance(address, tuple):
-            host, port = address[:2]
-            where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:25000
+        # host:port ([::1]:25000 for IPv6), or a Unix socket's path
+        where = format_address(address) if isinstance(address, tuple) else address
         print("echo server%s listening on %s" % (" (TLS)" if tls else "", where), flush=True)
     return ready
 

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import Kernel, cancel  # noqa: E402
 from trampoline.aio import AsyncioDriver  # noqa: E402
-from trampoline.net import check_port  # noqa: E402
+from trampoline.net import check_port, format_address  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 
 
@@ -52,9 +52,8 @@ def trampoline_server(args, stop):
     the whole program stops: ``stop`` is an asyncio.Event, and a trampoline
     task may set it, for the two loops share this thread."""
     def listening(address):
-        host, port = address[:2]
-        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8000
-        print("trampoline echo server listening on %s" % where, flush=True)
+        print("trampoline echo server listening on %s" % format_address(address),
+              flush=True)               # ([::1]:8000 for IPv6)
 
     try:
         yield tcp_server(args.host, args.trampoline_port, echo, ready=listening)
@@ -127,8 +126,7 @@ async def main(args):
         raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s)"
                               % (args.host, exc)) from None
     port = server.sockets[0].getsockname()[1]
-    where = ("[%s]:%d" if ":" in args.host else "%s:%d") % (args.host, port)     # [::1]:8000
-    print("asyncio echo server listening on %s" % where, flush=True)
+    print("asyncio echo server listening on %s" % format_address((args.host, port)), flush=True)
 
     with Kernel() as kernel:
         tramp_server = kernel.spawn(trampoline_server(args, stop))

@@ -37,7 +37,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import Future, Kernel, TaskError, join, select, spawn  # noqa: E402
-from trampoline.net import check_port  # noqa: E402
+from trampoline.net import check_port, format_address  # noqa: E402
 from trampoline.streams import open_connection, tcp_server  # noqa: E402
 from trampoline.universal import UniversalQueue  # noqa: E402
 
@@ -162,9 +162,7 @@ def main(argv=None):
         address = (args.host, args.port)
         if not args.port:
             address = call_in_kernel(kernel, start_server(args.host))
-        host, port = address[:2]
-        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8000
-        print("round trips to %s" % where, file=sys.stderr, flush=True)
+        print("round trips to %s" % format_address(address), file=sys.stderr, flush=True)
         for _ in range(args.workers):
             kernel.spawn_threadsafe(worker(address, jobs, results))
 

@@ -39,7 +39,7 @@ from urllib.parse import parse_qs
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
 from trampoline import run, sleep  # noqa: E402
-from trampoline.net import server_context  # noqa: E402
+from trampoline.net import format_address, server_context  # noqa: E402
 from trampoline.protocols.http import MAX_BODY  # noqa: E402
 from trampoline.protocols.http_server import (Limits, Response, Router,  # noqa: E402
                                               error_response, make_handler, static_files)
@@ -105,9 +105,8 @@ def make_router(static_root=None, stats=None):
 
 def announce(what, tls=False):
     def ready(address):
-        host, port = address[:2]
-        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:8080
-        print("%s%s listening on %s" % (what, " (TLS)" if tls else "", where), flush=True)
+        print("%s%s listening on %s" % (what, " (TLS)" if tls else "", format_address(address)),
+              flush=True)                   # ([::1]:8080 for IPv6)
     return ready
 
 

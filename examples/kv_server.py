@@ -30,6 +30,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
 from trampoline import run  # noqa: E402
+from trampoline.net import format_address  # noqa: E402
 from trampoline.protocols.kv import Store, kv_server  # noqa: E402
 from trampoline.protocols.resp import encode_array  # noqa: E402
 
@@ -58,9 +59,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def ready(address):
-        host, port = address[:2]
-        where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:6380
-        print("kv server listening on %s" % where, flush=True)
+        print("kv server listening on %s" % format_address(address), flush=True)  # ([::1]:6380)
 
     try:
         # Until SIGINT or SIGTERM: then the server stops accepting, its

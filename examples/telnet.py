@@ -28,7 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import TaskError, cancel, join, read, run, sleep, spawn, write  # noqa: E402
-from trampoline.net import check_port  # noqa: E402
+from trampoline.net import check_port, format_address  # noqa: E402
 from trampoline.streams import open_connection, open_unix_connection  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def peer(args):
     """The server as the user named it: ``host:port`` (``[::1]:port``), or the path."""
     if args.unix:
         return args.unix
-    return ("[%s]:%d" if ":" in args.host else "%s:%d") % (args.host, args.port)
+    return format_address((args.host, args.port))
 
 
 def telnet(args, context):

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import (TaskTimeout, getaddrinfo, read, recvfrom, run, sendto,  # noqa: E402
                         timeout_after)
-from trampoline.net import check_port  # noqa: E402
+from trampoline.net import check_port, format_address  # noqa: E402
 from trampoline.udp import udp_socket  # noqa: E402
 
 
@@ -44,9 +44,8 @@ def resolve(host, port, flags=0):
 def serve(host, port):
     family, address = yield resolve(host or None, port, socket.AI_PASSIVE)
     sock = udp_socket(address, family=family)
-    host, port = sock.getsockname()[:2]
-    where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)     # [::1]:25001
-    print("udp echo server listening on %s" % where, flush=True)
+    print("udp echo server listening on %s" % format_address(sock.getsockname()),
+          flush=True)                   # ([::1]:25001 for IPv6)
     with sock:
         while True:
             data, address = yield recvfrom(sock, 65535)

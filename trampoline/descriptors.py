@@ -45,7 +45,7 @@ import time
 from typing import Any, Dict
 
 from .errors import ResourceBusy
-from .net import _format
+from .net import format_address
 from .traps import PARKED, read, write
 
 __all__ = ["PIPE_CHUNK", "SWEEP_INTERVAL"]  # (DescriptorWaiting: documented as Kernel's)
@@ -644,7 +644,7 @@ def _misused(error, fileobj, fd, trap_name):
     working one nothing.  ``fileobj`` may be the descriptor ``fd`` itself."""
     sock = fileobj if isinstance(fileobj, socket.socket) else socket.socket(fileno=fd)
     try:
-        where = _format(sock.getsockname())
+        where = format_address(sock.getsockname())
         if trap_name == "accept" and error.errno == errno.EINVAL:
             what = "accept() of %s, which is not listening" % where
             hint = "accept() takes a listening socket -- trampoline.listen(address) makes one"

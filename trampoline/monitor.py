@@ -44,6 +44,7 @@ import time
 from .debug import format_frames
 from .diagnostics import PYTHON
 from .errors import Cancelled
+from .net import format_address
 from .trace import describe_trap, describe_wait
 
 __all__ = ["Monitor", "CancelledFromMonitor", "parse_address", "main", "DEFAULT_HOST",
@@ -106,13 +107,6 @@ def _parse_address(spec, setting):
             "%s is not a monitor address (%s); expected host:port, a host alone (port "
             "%d), a port alone, [IPv6]:port, or 1/true/yes/on for %s:%d"
             % (where, error, DEFAULT_PORT, DEFAULT_HOST, DEFAULT_PORT)) from None
-
-
-def _where(address):
-    """``host:port``, an IPv6 host in brackets (``[::1]:48802``): what
-    ``parse_address`` takes back."""
-    host, port = address[:2]
-    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
 
 
 def _address(spec):
@@ -234,14 +228,14 @@ class Monitor:
             self._listener = socket.create_server(self.address, family=family)
         except OSError as error:
             log.warning("trampoline monitor: cannot listen on %s (%s); running without it",
-                        _where(self.address), error)
+                        format_address(self.address), error)
             return
         self._listener.setblocking(False)   # (readiness may be gone by accept)
         self.address = self._listener.getsockname()[:2]
         self._stopped = False
         self._stop_recv, self._stop_send = socket.socketpair()
         log.info("trampoline monitor on %s: %s -m trampoline.monitor %s",
-                 _where(self.address), PYTHON, _where(self.address))
+                 format_address(self.address), PYTHON, format_address(self.address))
         self._server = threading.Thread(target=self._serve, name="trampoline monitor",
                                         daemon=True)
         self._server.start()
@@ -573,7 +567,8 @@ def _client(address):
             raise OSError("not a valid host name: %r (%s)" % (address[0], error)) from None
     except OSError as error:
         print("cannot connect to the monitor at %s: %s (is the program running with "
-              "monitor=True or TRAMPOLINE_MONITOR=1?)" % (_where(address), error), file=sys.stderr)
+              "monitor=True or TRAMPOLINE_MONITOR=1?)" % (format_address(address), error),
+              file=sys.stderr)
         return 1
     with sock:
         while True:

@@ -13,7 +13,7 @@ import ssl
 import stat
 from typing import Any, Optional
 
-__all__ = ["listen", "check_port", "server_context"]
+__all__ = ["listen", "check_port", "server_context", "format_address"]
 
 
 def check_port(port: Any, who: str = "port") -> int:
@@ -119,7 +119,7 @@ def _listening(family, address, backlog, reuse_port, v6only=False):
         except OSError as exc:
             # Say where: "Address already in use" alone does not.  (Some
             # errors have no errno: "AF_UNIX path too long".)
-            message = "%s: cannot listen on %s" % (exc.strerror or exc, _format(address))
+            message = "%s: cannot listen on %s" % (exc.strerror or exc, format_address(address))
             raise (type(exc)(exc.errno, message) if exc.errno is not None
                    else type(exc)(message)) from None
         sock.listen(min(backlog, 0x7FFFFFFF))   # (the system caps it lower anyway)
@@ -168,10 +168,13 @@ def _remove_stale_socket(path):
 
 def _in_use(path, why):
     return OSError(errno.EADDRINUSE, "%s: cannot listen on %s: %s"
-                   % (os.strerror(errno.EADDRINUSE), _format(path), why))
+                   % (os.strerror(errno.EADDRINUSE), format_address(path), why))
 
 
-def _format(address):
+def format_address(address: Any) -> str:
+    """An address as a person would type it: ``host:port``, an IPv6 host in
+    brackets as in a URL (``[::1]:8080``), an empty host (every interface)
+    as ``*``; anything else -- a Unix socket's path -- as its ``repr``."""
     if isinstance(address, tuple):
         host, port = address[:2]
         if isinstance(host, (bytes, bytearray)):

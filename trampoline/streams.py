@@ -60,7 +60,7 @@ from . import traps
 from .combinators import disable_cancellation, select as select_first
 from .errors import Cancelled, ResourceBusy, TaskError, TrampolineError
 from .hostloop import running, running_kernel
-from .net import _listening, check_port, listen
+from .net import _listening, check_port, format_address, listen
 from .threads import run_in_thread
 from .protocols.proxy import ProxyProtocolError, header_length, parse_header
 from .timeouts import TaskTimeout, ignore_after, timeout_after
@@ -635,7 +635,7 @@ class Stream:
         ``[::1]:8080``, a Unix socket's path; or ``None`` if unknown."""
         peer = self.peername
         if isinstance(peer, tuple):
-            return _format_address(peer)
+            return format_address(peer)
         if peer:
             return repr(peer)
         if peer is None:
@@ -1426,7 +1426,7 @@ def _connect_first(addresses, local, host, port):
                     errors[next_index] = exc
                 else:
                     tasks.append((yield spawn(attempt(next_index, sock, address),
-                                              name="connect %s" % _format_address(address))))
+                                              name="connect %s" % format_address(address))))
                     running += 1
                     start = False
                 next_index += 1
@@ -1459,7 +1459,7 @@ def _connect_error(host, port, errors):
         return os.strerror(exc.errno) if exc.errno is not None else str(exc)
 
     last = errors[-1][1]
-    where = _format_address((host, port)) if host is not None else "port %d" % port
+    where = format_address((host, port)) if host is not None else "port %d" % port
     if [address[0] for address, _ in errors] != [host]:     # a name, or several addresses
         if all(reason(exc) == reason(last) for _, exc in errors):
             where += "; tried " + ", ".join(address[0] for address, _ in errors)
@@ -1629,7 +1629,7 @@ def _listen_on_all(host, port, infos, backlog, reuse_port, who="tcp_server"):
                                         addresses, who) from None
                 for lacking, error in skipped:
                     log.info("%s(%r, %d): not listening on %s: %s", who, host, port,
-                             _format_address(lacking), error.strerror or error)
+                             format_address(lacking), error.strerror or error)
                 return listeners
         except BaseException:
             for listener in listeners:
@@ -1650,7 +1650,7 @@ def _listen_error(exc, host, port, sockaddr, addresses, who, why=None):
     message = "%s%s (%s(%r, %d)%s%s)" % (
         exc.strerror or exc,
         "" if sockaddr is None or "cannot listen on" in str(exc.strerror)
-        else ": cannot listen on %s" % _format_address(sockaddr),
+        else ": cannot listen on %s" % format_address(sockaddr),
         who, host, port,
         ": %s" % why if why else "",
         ", which is %s" % where if host != where else "")
@@ -1777,7 +1777,7 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
     def start(conn, address):           # spawn a connection's task (the hand-over's)
         return spawn(_connection(conn, address, handler, context, connections,
                                  proxy_protocol, handover),
-                     name="%s %s" % (name, _format_address(address)))
+                     name="%s %s" % (name, format_address(address)))
     try:
         if ready is not None:
             _report_ready(ready, listener.getsockname())
@@ -1811,11 +1811,11 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
             backoff = 0.0
             # start(conn, address), written out: a call less per connection;
             # and an IPv4 peer's name in one f-string, with no format string
-            # to parse and no _format_address call (~1,000 instructions).
+            # to parse and no format_address call (~1,000 instructions).
             if ipv4:
                 task_name = f"{name} {address[0]}:{address[1]}"
             else:
-                task_name = "%s %s" % (name, _format_address(address))
+                task_name = "%s %s" % (name, format_address(address))
             # (Its task runs only after this: the entry is there before it ends.)
             connections[conn] = yield spawn(
                 _connection(conn, address, handler, context, connections, proxy_protocol,
@@ -1966,10 +1966,10 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
                                              _start_stream(conn, context, accepted_from=peer))
             except TaskTimeout:         # (first: it is a TimeoutError, an OSError)
                 log.info("TLS handshake with %s failed: not finished within %g s",
-                         _format_address(address), TLS_HANDSHAKE_TIMEOUT)
+                         format_address(address), TLS_HANDSHAKE_TIMEOUT)
                 return
             except OSError as exc:
-                log.info("TLS handshake with %s failed: %s", _format_address(address), exc)
+                log.info("TLS handshake with %s failed: %s", format_address(address), exc)
                 return
         if header is not None:
             stream.proxy_header = header
@@ -2014,7 +2014,7 @@ _PEER_TROUBLE = (ConnectionError, TimeoutError, IncompleteReadError)
 
 def _log_peer_trouble(address, exc):
     level = logging.DEBUG if isinstance(exc, ConnectionError) else logging.INFO
-    log.log(level, "connection from %s ended: %s: %s", _format_address(address),
+    log.log(level, "connection from %s ended: %s: %s", format_address(address),
             type(exc).__name__, exc)
 
 
@@ -2035,7 +2035,7 @@ def _proxy_header(conn, address):
             level = logging.INFO
     except OSError as exc:
         reason = "%s, before its PROXY header was complete" % exc
-    log.log(level, "closing the connection from %s: %s", _format_address(address), reason)
+    log.log(level, "closing the connection from %s: %s", format_address(address), reason)
     conn.close()
     return None
 
@@ -2090,10 +2090,3 @@ def _recv_exactly(sock, n):
         chunks.append(chunk)
         n -= len(chunk)
     return b"".join(chunks)
-
-
-def _format_address(address):
-    if isinstance(address, tuple):
-        host, port = address[:2]
-        return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
-    return repr(address)

@@ -18,7 +18,7 @@ here (that could block): give numeric addresses, or resolve first with
 import socket
 from typing import Optional, Tuple
 
-from .net import _format, check_port
+from .net import format_address, check_port
 
 __all__ = ["udp_socket"]
 
@@ -61,7 +61,7 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
                 sock.bind(address)
             except OSError as exc:
                 raise type(exc)(exc.errno, "%s: cannot bind to %s"
-                                % (exc.strerror, _format(address))) from None
+                                % (exc.strerror, format_address(address))) from None
             except (TypeError, ValueError) as exc:  # a host None, a 4-tuple for IPv4
                 raise TypeError("udp_socket(): cannot bind to %r: %s" % (address, exc)) from None
     except BaseException:

@@ -75,7 +75,7 @@ from typing import Any, Callable, Optional
 from .combinators import select, shield
 from .errors import TaskError, TrampolineError
 from .runner import run
-from .net import _format, check_port, listen
+from .net import format_address, check_port, listen
 from .streams import _check_server_args, _HandOver, _listen_on_all, _serve
 from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
@@ -214,10 +214,10 @@ def _listen(host, port, unix, backlog):
                                    flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:      # say which name, as listen() would
         raise socket.gaierror(exc.errno, "%s: cannot listen on %s"
-                              % (exc.strerror, _format((host, port)))) from None
+                              % (exc.strerror, format_address((host, port)))) from None
     except UnicodeError as exc:         # "a..b", a label over 63 characters: IDNA refuses it
         raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s): cannot "
-                              "listen on %s" % (host, exc, _format((host, port)))) from None
+                              "listen on %s" % (host, exc, format_address((host, port)))) from None
     return _listen_on_all(host, port, infos, backlog, False, "run_server")
 
 

@@ -67,6 +67,7 @@ except ImportError:                     # pragma: no cover - every Python we kno
             mapping[key] = mapping.get(key, 0) + 1
 
 from ..errors import Cancelled, TaskError
+from ..net import format_address
 from ..streams import _stop_reading     # (what run_server's drain does to an idle stream)
 from ..timeouts import TaskTimeout, ignore_after, timeout_after
 from ..traps import cancel, current_kernel, join, read, sleep, spawn, write
@@ -341,7 +342,7 @@ def _access_logger(logger, address):
     """``logged(request, response)`` for one connection: the common log
     format's essentials, client address first."""
     if isinstance(address, tuple):
-        client = "[%s]:%d" % address[:2] if ":" in address[0] else "%s:%d" % address[:2]
+        client = format_address(address)
     else:
         client = address or "unix"
 
