@@ -6,6 +6,8 @@ import errno
 import pickle
 import selectors
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -450,6 +452,24 @@ def test_more_bad_trap_arguments(make, message):
     with pytest.raises(TypeError, match=message):
         make()
 
+
+
+def test_run_of_what_a_function_with_no_yield_returned_says_so(tmp_path):
+    """A first program's commonest slip: ``def main(): ... return 1`` with no
+    ``yield`` in it, then ``run(main())`` -- main ran at once, and run() got
+    its return value.  The error says what happened and what to do (it
+    said only "needs a generator or coroutine object, got int 1")."""
+    script = tmp_path / "first.py"
+    script.write_text("import trampoline\n\n"
+                      "def main():\n    print('hello')\n    return 1\n\n"
+                      "trampoline.run(main())\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60)           # (trampoline: through PYTHONPATH, conftest)
+    assert proc.returncode == 1 and proc.stdout == "hello\n"
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("TypeError: run() needs a generator or coroutine object, got int 1")
+    assert "a function with no yield in it runs when called" in last
+    assert "needs a yield, or async def" in last
 
 def test_a_sleep_trap_copies_and_pickles_as_every_trap_does():
     """sleep(0) is one shared trap, made by sleep's __new__: copy and pickle

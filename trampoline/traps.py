@@ -113,8 +113,11 @@ def _check_coro(coro, trap_name):
             "itself; call it: %s(%s(...))" % (
                 trap_name, getattr(coro, "__qualname__", coro), trap_name,
                 getattr(coro, "__name__", "f")))
-    raise TypeError("%s() needs a generator or coroutine object, got %s"
-                    % (trap_name, _describe(coro)))
+    # (The commonest way to get here: main() whose body has no yield yet
+    # runs when called, and run() gets what it returned.)
+    raise TypeError("%s() needs a generator or coroutine object, got %s (a function "
+                    "with no yield in it runs when called and returns that: a task's "
+                    "function needs a yield, or async def)" % (trap_name, _describe(coro)))
 
 
 # A generator that is handed work (a coroutine to run) and is yielded as a
