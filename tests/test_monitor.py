@@ -636,6 +636,55 @@ def test_a_task_groups_watchers_are_trampolines_own():
     assert answers["ps all"].count("trampoline: watching") == 2
 
 
+
+def test_ps_of_the_echo_server_shows_its_connections_not_run_servers_plumbing():
+    """``examples/echo_server.py`` under the monitor: ``ps`` lists the
+    connection's task; run_server's own -- the worker's main task, the
+    accept loop, the select between them -- are trampoline's, shown by ``ps
+    all``.  (They were "_worker", "server" and "select branch 0", in ``ps``
+    beside the user's tasks.)"""
+    env = dict(os.environ, PYTHONPATH=ROOT, TRAMPOLINE_MONITOR="127.0.0.1:0")
+    proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "examples", "echo_server.py"),
+                             "--port", "0"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert "trampoline monitor on 127.0.0.1:" in line, line
+        monitor_port = int(line.split("trampoline monitor on 127.0.0.1:")[1].split(":")[0])
+        line = proc.stdout.readline()
+        assert "listening on 127.0.0.1:" in line, line
+        port = int(line.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client, \
+                socket.create_connection(("127.0.0.1", monitor_port), timeout=10) as sock:
+            client.sendall(b"hi\n")
+            assert client.recv(10) == b"hi\n"         # its task is there and waiting
+
+            def reply():                # what the monitor says, up to its prompt
+                said = b""
+                while not said.endswith(PROMPT):
+                    data = sock.recv(65536)
+                    assert data, said
+                    said += data
+                return said.decode()
+
+            reply()                     # its banner
+            sock.sendall(b"ps\n")
+            ps = reply()
+            sock.sendall(b"ps all\n")
+            ps_all = reply()
+        tasks = [row.split()[1] for row in ps.splitlines() if row.strip()[:1].isdigit()]
+        assert tasks == ["echo"], ps
+        assert "(and 5 of trampoline's own tasks: 'ps all' shows them)" in ps
+        assert "trampoline: run_server worker %d" % proc.pid in ps_all
+        assert "trampoline: accepting on 127.0.0.1:%d" % port in ps_all
+        assert "trampoline: select branch 0" in ps_all
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        proc.stdout.close()
+        proc.stderr.close()
+
+
 # ------------------------------------------- what a session must survive
 
 def test_trampolines_own_tasks_cannot_be_cancelled():

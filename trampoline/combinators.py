@@ -95,6 +95,9 @@ def _select(itself: List[Any],
     for index, item in enumerate(branches):
         _check_work(item, "select() branch %d" % index)
     decided = WaitQueue(keep=True)      # woken with the result: keep it
+    # The branches of trampoline's own task are trampoline's own (the
+    # monitor's ``ps`` leaves them out): named so.
+    internal = "trampoline: " if current_task().name.startswith("trampoline: ") else ""
     outcome = []                        # type: List[Tuple[int, Any, Optional[BaseException]]]
     tasks = []                          # type: List[Task]
     cancelled = []                      # type: List[Task]  # those sent their cancel
@@ -124,7 +127,8 @@ def _select(itself: List[Any],
         for index, item in enumerate(branches):
             if outcome:
                 break
-            tasks.append((yield spawn(branch(index, item), name="select branch %d" % index)))
+            tasks.append((yield spawn(branch(index, item), name="%sselect branch %d"
+                                      % (internal, index))))
         if not outcome:
             yield park(decided)
     except Cancelled as exc:

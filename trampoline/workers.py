@@ -75,7 +75,7 @@ from typing import Any, Callable, Optional
 from .combinators import select, shield
 from .errors import TaskError, TrampolineError
 from .runner import run
-from .net import format_address, check_port, listen
+from .net import check_port, format_address, listen
 from .streams import _check_server_args, _HandOver, _listen_on_all, _serve
 from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
@@ -181,8 +181,8 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     # must get a graceful stop, not the default action of the signal.
     try:
         if workers == 1:
-            run(_worker(listeners, handler, ssl, grace, ready=ready,
-                        proxy_protocol=proxy_protocol),
+            run(_worker_task(listeners, handler, ssl, grace, ready=ready,
+                             proxy_protocol=proxy_protocol),
                 shutdown_signals=_stop_signals())
         else:
             _Supervisor(listeners, handler, ssl, workers, grace, ready, proxy_protocol).run()
@@ -266,6 +266,14 @@ def _check_can_fork():
 
 # ================================================================ a worker: one kernel
 
+def _worker_task(*args, **kwargs):
+    """``_worker(...)``, named as trampoline's own task: the monitor's ``ps``
+    shows the connections' tasks, and ``ps all`` the plumbing too."""
+    worker = _worker(*args, **kwargs)
+    worker.__qualname__ = "trampoline: run_server worker %d" % os.getpid()
+    return worker
+
+
 def _worker(listeners, handler, context, grace, lifeline=None, unblock=(), ready=None,
             proxy_protocol=False):
     """The main task of a worker: serve until told to stop, then drain.
@@ -281,7 +289,9 @@ def _worker(listeners, handler, context, grace, lifeline=None, unblock=(), ready
     servers = []                        # one accept loop per listener, one hand-over
     for listener in listeners:
         servers.append((yield spawn(_serve(listener, handler, context, None, proxy_protocol,
-                                           handover=handover), name="server")))
+                                           handover=handover),
+                                    name="trampoline: accepting on %s"
+                                    % format_address(listener.getsockname()))))
     waits = [join(server) for server in servers]    # (each runs until cancelled, or fails)
     if lifeline is not None:
         waits.append(read(lifeline, 1))
@@ -310,7 +320,7 @@ def _drain(servers, handover, grace):
     # get to their handler, and every handler may finish.
     for server in servers:
         yield cancel(server, wait=False)
-    sweeper = yield spawn(handover.sweep(), name="drain sweeper")
+    sweeper = yield spawn(handover.sweep(), name="trampoline: drain sweeper")
     try:
         yield timeout_after(grace, _join_quietly(servers))
     except TaskTimeout:
@@ -488,8 +498,8 @@ class _Supervisor:
                 if slot.lifeline is not None:
                     slot.lifeline.close()
             lifeline.setblocking(False)
-            run(_worker(self.listeners, self.handler, self.context, self.grace,
-                        lifeline, self.signals, proxy_protocol=self.proxy_protocol),
+            run(_worker_task(self.listeners, self.handler, self.context, self.grace,
+                             lifeline, self.signals, proxy_protocol=self.proxy_protocol),
                 shutdown_signals=self.stop_signals)
             status = 0
         except SystemExit as exc:           # as the interpreter would exit
