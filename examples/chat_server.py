@@ -22,6 +22,7 @@ saying which, exit status 1.
 
 import argparse
 import os
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -88,6 +89,7 @@ class ChatRoom:
                     # not write one socket at once (ResourceBusy).
                     try:
                         yield ignore_after(1, write(sock, client.farewell))
+                        yield ignore_after(1, linger(sock))
                     except OSError:
                         pass                        # the client is gone already
 
@@ -142,6 +144,15 @@ class ChatRoom:
             line = yield client.outbox.get()
             yield write(client.sock, line)
 
+
+def linger(sock):
+    """Close gently: say we are done, then read and drop what the client
+    still sends.  Closing a socket with bytes unread resets the connection,
+    and a reset can destroy the last words before the client reads them
+    (``nc`` quits as its send fails)."""
+    sock.shutdown(socket.SHUT_WR)
+    while (yield read(sock, 65536)):
+        pass
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="trampoline chat server")

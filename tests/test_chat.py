@@ -6,6 +6,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -137,6 +138,37 @@ def test_a_line_over_the_limit_is_refused_even_when_its_end_came_with_it(chat_se
         ann.close()
         bob.close()
 
+
+
+def test_the_goodbye_to_a_line_too_long_is_a_clean_close_not_a_reset(chat_server):
+    """A client still sending when it is told "line too long" (200 KB with no
+    line end; the server reads 64 KiB and refuses it): the server says so,
+    reads and drops the rest, and closes -- the client's send completes and
+    it sees the end of the stream.  Closing with bytes unread reset the
+    connection instead: the client's send failed, and ``nc``, which quits
+    on that, lost the goodbye 6 times in 10."""
+    _, port = chat_server
+    bob = Person(port, "bob")
+    sent = []
+
+    def send_rest():
+        try:
+            bob.sock.sendall(b"y" * 200000)
+            sent.append("all")
+        except OSError as exc:                  # reset by the server
+            sent.append(exc)
+
+    sender = threading.Thread(target=send_rest)
+    sender.start()
+    try:
+        assert bob.file.read(len(b"* line too long; goodbye\n")) == b"* line too long; goodbye\n"
+        sender.join(10)
+        assert sent == ["all"]
+        bob.sock.shutdown(socket.SHUT_WR)       # done sending: the server may close
+        assert bob.file.read() == b""           # the end of the stream, not a reset
+    finally:
+        sender.join(10)
+        bob.close()
 
 def test_telnet_example_chats(chat_server):
     """examples/telnet.py is a chat client: what it reads from stdin reaches
