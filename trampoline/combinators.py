@@ -76,7 +76,8 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     loser's error (and logs any more).  If the caller is cancelled as or
     after a branch wins -- even while ``select`` is cancelling the others --
     it still gets the result (an item taken is not lost), and the
-    cancellation at its next blocking trap.
+    cancellation at its next blocking trap (or, should it return before
+    blocking again, it ends cancelled: see ``cancel``).
     """
     itself = []                         # type: List[Any]
     return _prime(_select(itself, branches), itself)
