@@ -56,6 +56,9 @@ USE_PIDFD = True
 #: The polling fallback's first sleep, and its longest (it doubles between).
 POLL_FIRST = 0.001
 POLL_LONGEST = 0.05
+#: ``communicate`` writes its input to the child this many bytes at a time
+#: (a Linux pipe holds 64 KiB).
+FEED_CHUNK = 65536
 
 
 # ================================================================ errors
@@ -331,7 +334,7 @@ class Process:
         next call all of it).  Returns the exit status."""
         if self._output is None:
             self._output = out, err = [], []
-            self._unwritten = memoryview(input).cast("B") if input else None
+            self._unwritten = _byte_view(input) if input else None
         else:
             out, err = self._output
         helpers = []
@@ -367,13 +370,19 @@ class Process:
         then close it.  Cancelled midway, stdin stays open and ``_unwritten``
         keeps the rest, for the next communicate."""
         stream, data = self.stdin, self._unwritten
+        done = 0
         if data:
             try:
-                yield stream.write(data)
+                # A piece at a time: a pipe takes about this much per write
+                # anyway, and on PyPy every write of a cast memoryview copies
+                # all of it -- the whole input at each write was quadratic.
+                while done < len(data):
+                    yield stream.write(data[done:done + FEED_CHUNK])
+                    done += FEED_CHUNK
             except BrokenPipeError:
                 pass        # the child stopped reading, or exited: its business
             except BaseException as exc:
-                self._unwritten = data[getattr(exc, "bytes_written", 0):]
+                self._unwritten = data[done + getattr(exc, "bytes_written", 0):]
                 raise
         self._unwritten = None
         stream.close()
@@ -630,6 +639,16 @@ def _check_input(input, stdin):
 
 
 # ================================================================ helpers
+
+def _byte_view(input):
+    """``input`` as a memoryview of bytes, cast only if it must be (items
+    wider than a byte, more than one dimension): on PyPy a cast view is
+    slow to write -- each write copies all of it, a byte at a time."""
+    view = memoryview(input)
+    if view.itemsize != 1 or view.ndim != 1:
+        view = view.cast("B")
+    return view
+
 
 @coroutine
 def _drain(stream, chunks):
