@@ -752,3 +752,28 @@ def test_a_bad_cwd_or_env_is_named(tmp_path):
         return (yield run_process(["sh", "-c", 'echo "$A"'], env={b"A": b"bytes"})).stdout
 
     assert run(main()) == b"bytes\n"
+
+
+def test_a_nul_or_an_equals_sign_in_env_or_cwd_is_named(tmp_path):
+    """An env value or name holding a NUL, a name holding '=', a cwd
+    holding a NUL or that is no path: each is named, with the entry, where
+    Popen said only "embedded null byte", "illegal environment variable
+    name", "expected str, bytes or os.PathLike object, not int"; nothing
+    starts."""
+    path = os.environ["PATH"]
+
+    def main():
+        with pytest.raises(ValueError, match=r"env=.*the value of 'A' holds a NUL.*'x\\x00y'"):
+            yield run_process(["true"], env={"PATH": path, "A": "x\0y"})
+        with pytest.raises(ValueError, match=r"env=.*a name holds a NUL.*b'A\\x00'"):
+            yield run_process(["true"], env={b"A\0": b"x"})
+        with pytest.raises(ValueError, match=r"env=.*the name 'A=B' holds '='"):
+            yield run_process(["true"], env={"PATH": path, "A=B": "x"})
+        with pytest.raises(ValueError, match=r"cwd=.*holds a NUL.*'/tmp\\x00x'"):
+            yield run_process(["true"], cwd="/tmp\0x")
+        with pytest.raises(TypeError, match=r"cwd=.*must be a path.*got int 123"):
+            Process(["true"], cwd=123)
+        return (yield run_process(["sh", "-c", 'echo "$A" && pwd'], cwd=tmp_path,
+                                  env={"PATH": path, "A": "a=b"})).stdout
+
+    assert run(main()) == b"a=b\n" + os.path.realpath(str(tmp_path)).encode() + b"\n"

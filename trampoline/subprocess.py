@@ -176,9 +176,11 @@ class Process:
     name what is wrong where Popen's do not: ``TypeError`` for an argument
     in ``args`` that is not ``str``, ``bytes`` or ``os.PathLike``
     (``args[1] is int 1``), for an ``env`` entry that is not ``str`` or
-    ``bytes``, for a ``stdin``/``stdout``/``stderr`` of no kind Popen
-    takes; ``ValueError`` for an empty ``args`` or an argument holding a
-    NUL; ``OSError(EBADF)`` naming a ``pass_fds`` descriptor not open.
+    ``bytes``, a ``cwd`` that is no path, a ``stdin``/``stdout``/``stderr``
+    of no kind Popen takes; ``ValueError`` for an empty ``args``, an
+    argument, an ``env`` entry or a ``cwd`` holding a NUL, an ``env`` name
+    holding ``=``; ``OSError(EBADF)`` naming a ``pass_fds`` descriptor not
+    open.
 
     Attributes: ``args``, ``pid``, ``stdin``/``stdout``/``stderr`` (a
     ``PipeStream`` for each ``PIPE``, else ``None``), ``returncode``
@@ -210,6 +212,7 @@ class Process:
         for name, stream in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr)):
             _check_stdio(name, stream)
         _check_env(popen_kwargs.get("env"))
+        _check_cwd(popen_kwargs.get("cwd"))
         handed = [stream for stream in (stdin, stdout, stderr) if isinstance(stream, PipeStream)]
         for stream in handed:
             _check_hand_over(stream)
@@ -595,6 +598,30 @@ def _check_env(env):
             if not isinstance(item, (str, bytes, os.PathLike)):
                 raise TypeError("Process(env=...): %s is %s; names and values are str or "
                                 "bytes" % (what, _describe(item)))
+            # (Popen's "embedded null byte", "illegal environment variable
+            # name" name neither the entry nor env)
+            text = os.fspath(item)
+            if (b"\0" if isinstance(text, bytes) else "\0") in text:
+                raise ValueError("Process(env=...): %s holds a NUL character, which no "
+                                 "environment entry can: %r" % (what, item))
+        text = os.fspath(name)
+        if (b"=" if isinstance(text, bytes) else "=") in text:
+            raise ValueError("Process(env=...): the name %r holds '=', which ends a "
+                             "name in the environment" % (name,))
+
+
+def _check_cwd(cwd):
+    """Popen's errors for a bad ``cwd`` do not name it ("expected str, bytes
+    or os.PathLike object, not int", "embedded null byte")."""
+    if cwd is None:
+        return
+    if not isinstance(cwd, (str, bytes, os.PathLike)):
+        raise TypeError("Process(cwd=...) must be a path (str, bytes or os.PathLike), got %s"
+                        % _describe(cwd))
+    path = os.fspath(cwd)
+    if (b"\0" if isinstance(path, bytes) else "\0") in path:
+        raise ValueError("Process(cwd=...) holds a NUL character, which no path can: %r"
+                         % (cwd,))
 
 
 def _check_hand_over(stream):
