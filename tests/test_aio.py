@@ -340,6 +340,34 @@ def test_a_run_waiting_when_its_kernel_is_closed_raises_runtime_error():
     asyncio_run(main(in_a_thread))
 
 
+def test_asyncio_code_that_wakes_a_trampoline_task_has_it_run():
+    """Under the driver, asyncio code (same thread) that wakes a trampoline
+    task -- ``Event.set()``, ``Queue.put_nowait()`` -- has it run at the
+    loop's next turn, as an asyncio task woken so does.  The task waited
+    for unrelated I/O or a timer: here, for ever."""
+    from trampoline import Event, Queue
+
+    def waiter(parked, event, queue):
+        parked.set()                    # (an asyncio.Event: the same thread)
+        yield event.wait()
+        parked.set()                    # (main cleared it)
+        return (yield queue.get())
+
+    async def main():
+        parked, event, queue = asyncio.Event(), Event(), Queue()
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                task = asyncio.ensure_future(driver.run(waiter(parked, event, queue)))
+                await asyncio.wait_for(parked.wait(), 5)
+                parked.clear()
+                event.set()
+                await asyncio.wait_for(parked.wait(), 5)
+                queue.put_nowait("item")
+                return await asyncio.wait_for(task, 5)
+
+    assert asyncio_run(main()) == "item"
+
+
 def test_run_on_a_closed_driver_is_refused_at_once():
     """It spawned the task and waited for ever -- cancelling it too (the
     cancellation waited for a cleanup nothing would run)."""

@@ -466,3 +466,44 @@ def test_spawn_from_another_thread_between_a_host_loops_rounds_is_refused():
         while not task.done:
             kernel.run_once(0)
         assert ran.is_set()
+
+
+def test_a_task_made_ready_between_rounds_makes_fileno_readable():
+    """A host loop watching ``fileno()`` comes back for a task its own code
+    made ready between rounds -- ``spawn()``, ``Event.set()``, a
+    ``Queue.put_nowait()``, ``kernel.cancel()`` -- as it does for a call
+    from another thread.  fileno() stayed quiet: the task waited for
+    unrelated I/O or a timer (under asyncio's driver: for ever)."""
+    from trampoline import Cancelled, Event, Queue
+
+    def readable(kernel):
+        return bool(select.select([kernel.fileno()], [], [], 1)[0])
+
+    def wait_for(what):
+        yield what
+        return "woken"
+
+    def sleeper():
+        try:
+            yield sleep(3600)
+        except Cancelled:
+            return "cancelled"
+
+    with Kernel() as kernel:
+        event, queue = Event(), Queue()
+        kernel.run_once()
+        assert not select.select([kernel.fileno()], [], [], 0)[0]   # quiet when idle
+        tasks = [kernel.spawn(wait_for(event.wait())), kernel.spawn(wait_for(queue.get())),
+                 kernel.spawn(sleeper())]
+        assert readable(kernel)             # spawn()
+        while kernel.next_deadline() == 0:
+            kernel.run_once()
+        assert not select.select([kernel.fileno()], [], [], 0)[0]   # all parked
+        for wake in (event.set, lambda: queue.put_nowait(1), lambda: kernel.cancel(tasks[2])):
+            wake()
+            assert readable(kernel)
+            kernel.run_once()
+        while kernel.next_deadline() == 0:
+            kernel.run_once()
+        assert [task.result for task in tasks] == ["woken", "woken", "cancelled"]
+        assert not select.select([kernel.fileno()], [], [], 0)[0]   # the byte was read

@@ -165,7 +165,32 @@ class FromOutside:
             raise RuntimeError("Kernel.spawn() called from another thread than %r, which "
                                "drives the kernel with run_once(); the task would not wake "
                                "it: use kernel.spawn_threadsafe(coro)" % (host.name,))
-        return self._spawn(coro, name)
+        task = self._spawn(coro, name)
+        if not self._running:
+            self._nudge()
+        return task
+
+    #: A byte written by ``_nudge`` waits on the wake channel (reset by
+    #: ``_run_calls``, which reads it): one is enough.
+    _nudged = False
+
+    def _nudge(self) -> None:
+        """A task was made ready between a host loop's rounds -- by its own
+        code: ``spawn()``, an ``Event.set()``, a ``Queue.put_nowait()``,
+        ``cancel()`` -- so ``fileno()`` becomes readable, as for a call
+        handed in by another thread: a host loop that watches it (the
+        asyncio driver) comes back for the task, which otherwise waited
+        for unrelated I/O or a timer.  (Harmless on a closed kernel.)"""
+        if self._nudged:
+            return
+        with self._calls_lock:
+            if self._closed:
+                return
+            self._nudged = True
+            try:
+                self._wake_send.send(b"\0")
+            except OSError:             # pragma: no cover - full of wake-ups
+                pass
 
     #: The thread that last drove the kernel with ``run_once()`` (None:
     #: none, or ``run()`` since), for ``spawn()`` to refuse the others.
@@ -233,9 +258,11 @@ class FromOutside:
 
     def fileno(self) -> int:
         """A descriptor that becomes readable when the kernel has I/O to
-        process (including calls and tasks handed in by other threads): the
-        epoll (or kqueue) descriptor itself.  Watch it from a host loop and
-        call run_once() when it is readable."""
+        process (including calls and tasks handed in by other threads, and
+        tasks made ready between rounds by the host loop's own code:
+        ``spawn()``, an ``Event.set()``, a ``put_nowait()``, ``cancel()``):
+        the epoll (or kqueue) descriptor itself.  Watch it from a host loop
+        and call run_once() when it is readable."""
         if self._closed:
             raise RuntimeError("Kernel.fileno(): this Kernel is closed")
         try:
@@ -247,6 +274,7 @@ class FromOutside:
 
     def _run_calls(self):
         """Run the calls other threads handed in (see call_threadsafe)."""
+        self._nudged = False            # (its byte is read here)
         try:
             while self._wake_recv.recv(4096):   # pragma: no branch - the socket closes only with us
                 pass

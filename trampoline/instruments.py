@@ -165,6 +165,8 @@ class Instrumented:
         if not task.done:
             self._cancel(task, Cancelled("cancelled from outside the tasks")
                          if exception is None else exception)
+            if not self._running:       # between a host loop's rounds: fileno()
+                self._nudge()           # says a task is ready (hostloop.py)
 
 
 def _traced(handler, hooks):

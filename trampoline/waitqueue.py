@@ -74,8 +74,12 @@ class WaitQueue:
             task._woken = self
             self._kernel._ready.append(task)
             woken += 1
-        if self.threadsafe and woken:
-            self._kernel._foreign_waits -= woken
+        if woken:
+            kernel = self._kernel
+            if self.threadsafe:
+                kernel._foreign_waits -= woken
+            if not kernel._running:     # woken between a host loop's rounds:
+                kernel._nudge()         # fileno() says so (hostloop.py)
         return woken
 
     def wake_all(self, value: Any = True) -> int:
