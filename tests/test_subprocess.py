@@ -165,11 +165,6 @@ print(run(main()))
 
 @pytest.mark.skipif(sys.implementation.name != "pypy" and not shutil.which("pypy3"),
                     reason="needs PyPy (pypy3)")
-@pytest.mark.xfail(strict=True, reason="traps.py (not ours to edit): on PyPy the write trap "
-                   "hands os.write the whole rest of a cast memoryview each time, and PyPy "
-                   "copies all of it item by item -- 3 MB take 4 s.  _check_data copies "
-                   "(tobytes) only views it must cast itself; it should also copy a view that "
-                   "is already a cast one (or the write trap hand PyPy bounded slices)")
 def test_a_stream_write_of_a_cast_view_is_linear_on_pypy():
     """``process.stdin.write(view)`` of a 3 MB ``memoryview.cast("B")``
     under PyPy: about 0.01 s (CPython: 4 ms), not 4 s."""
