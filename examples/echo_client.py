@@ -16,14 +16,13 @@ and checks each reply byte for byte; the client prints a summary and exits
 
 import argparse
 import os
-import ssl
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import join, read, run, spawn  # noqa: E402
-from trampoline.net import check_port  # noqa: E402
+from trampoline.net import check_port, client_context  # noqa: E402
 from trampoline.streams import (IncompleteReadError, open_connection,  # noqa: E402
                                 open_unix_connection)
 
@@ -144,14 +143,7 @@ def main(argv=None):
     raise_fd_limit(args.connections + 64)
     try:
         check_port(args.port, "--port")         # 99999: named here, not a traceback
-        context = None
-        if args.tls:
-            try:
-                context = ssl.create_default_context(cafile=args.cafile)
-            except (OSError, ValueError) as exc:     # missing, unreadable, not PEM
-                if args.cafile is None:
-                    raise
-                raise ValueError("--cafile %s: %s" % (args.cafile, exc)) from None
+        context = client_context(args.cafile) if args.tls else None
         if args.count is None:
             return run(interactive(args, context))
         return run(load(args, context))

@@ -28,7 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import TaskError, cancel, join, read, run, sleep, spawn, write  # noqa: E402
-from trampoline.net import check_port, format_address  # noqa: E402
+from trampoline.net import check_port, client_context, format_address  # noqa: E402
 from trampoline.streams import open_connection, open_unix_connection  # noqa: E402
 
 
@@ -131,14 +131,7 @@ def main(argv=None):
     try:
         if args.port is not None:
             check_port(args.port, "PORT")       # 99999: named here, not a traceback
-        context = None
-        if args.tls:
-            try:
-                context = ssl.create_default_context(cafile=args.cafile)
-            except (OSError, ValueError) as exc:     # missing, unreadable, not PEM
-                if args.cafile is None:
-                    raise
-                raise ValueError("--cafile %s: %s" % (args.cafile, exc)) from None
+        context = client_context(args.cafile) if args.tls else None
         run(telnet(args, context))
     except KeyboardInterrupt:
         return 130

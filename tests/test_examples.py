@@ -287,7 +287,7 @@ def test_embed_asyncio_names_a_host_it_cannot_listen_on(host, words):
 def test_echo_client_names_a_cafile_it_cannot_load(tmp_path, what, count):
     """--tls --cafile with a file missing or not PEM: the error was the
     system's or OpenSSL's words alone ("[Errno 2] No such file or
-    directory"), naming no file.  Now it names the option and the file, as
+    directory"), naming no file.  Now it names the file, as
     telnet.py does; status 1, before any connection."""
     cafile = tmp_path / "ca.pem"
     if what == "not a certificate":
@@ -297,7 +297,7 @@ def test_echo_client_names_a_cafile_it_cannot_load(tmp_path, what, count):
                          input="", capture_output=True, text=True, timeout=30)
     assert out.returncode == 1, out.stderr
     (line,) = out.stderr.splitlines()
-    assert line.startswith("echo client: --cafile %s: " % cafile), line
+    assert line.startswith("echo client: cannot load CA certificates from %s: " % cafile), line
     assert out.stdout == ""
 
 

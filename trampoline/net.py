@@ -13,7 +13,7 @@ import ssl
 import stat
 from typing import Any, Optional
 
-__all__ = ["listen", "check_port", "server_context", "format_address"]
+__all__ = ["listen", "check_port", "server_context", "client_context", "format_address"]
 
 
 def check_port(port: Any, who: str = "port") -> int:
@@ -58,6 +58,19 @@ def server_context(certfile: str, keyfile: Optional[str] = None) -> ssl.SSLConte
                            "(PEM files, the key the certificate's?): %s"
                            % (certfile, keyfile or certfile, exc)) from None
     return context
+
+
+def client_context(cafile: Optional[str] = None) -> ssl.SSLContext:
+    """An ``ssl.SSLContext`` for a client: it checks the server's certificate
+    and name against the certificate authorities in ``cafile`` (a PEM file)
+    or, without one, the system's.  Raises ``ValueError`` naming ``cafile``
+    when it cannot be loaded (missing, unreadable, not PEM)."""
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ValueError) as exc:    # (OpenSSL's words would not name it)
+        if cafile is None:
+            raise
+        raise ValueError("cannot load CA certificates from %s: %s" % (cafile, exc)) from None
 
 
 def listen(address: Any, *, backlog: int = 1024,
