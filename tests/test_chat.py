@@ -1,5 +1,6 @@
 """examples/chat_server.py, driven by plain socket clients in this process."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -14,9 +15,10 @@ SERVER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
                       "examples", "chat_server.py")
 
 
-@pytest.fixture
-def chat_server():
-    proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--outbox", "8"],
+@contextlib.contextmanager
+def running_chat_server(outbox):
+    """examples/chat_server.py on a free port: (its process, the port)."""
+    proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--outbox", str(outbox)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -28,6 +30,12 @@ def chat_server():
         proc.wait(10)
         proc.stdout.close()
         proc.stderr.close()
+
+
+@pytest.fixture
+def chat_server():
+    with running_chat_server(outbox=8) as running:
+        yield running
 
 
 class Person:
@@ -239,12 +247,7 @@ def test_a_line_too_long_from_a_client_that_does_not_read_is_no_crash():
     and the server logs nothing -- the reader used to write its goodbye
     into the socket the writer was writing, and crashed with ResourceBusy
     (a traceback in the log).  The others go on being served."""
-    proc = subprocess.Popen([sys.executable, SERVER, "--port", "0", "--outbox", "1000"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert "listening on 127.0.0.1:" in line, line + proc.stderr.read()
-        port = int(line.rsplit(":", 1)[1])
+    with running_chat_server(outbox=1000) as (proc, port):
         # A socket with a small receive buffer, made before connecting (the
         # window is agreed then): a few lines fill it.
         sock = socket.socket()
@@ -274,9 +277,3 @@ def test_a_line_too_long_from_a_client_that_does_not_read_is_no_crash():
         assert proc.wait(10) == 0
         errors = proc.stderr.read()
         assert "Traceback" not in errors and "crashed" not in errors, errors
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        proc.stdout.close()
-        proc.stderr.close()
