@@ -544,3 +544,31 @@ async def test_options_together_run_in_debug_mode_under_a_timeout():
 def test_without_a_virtual_clock_the_clock_fixture_is_none(trampoline_clock):
     assert trampoline_clock is None
     yield sleep(0)
+
+
+def test_trampoline_debug_in_the_environment_turns_debug_mode_on_for_every_test(
+        tmp_path, monkeypatch):
+    """``TRAMPOLINE_DEBUG=1 pytest`` -- what one tries first to find a
+    forgotten yield in a test -- turns debug mode on, as it does for run()
+    (and as PYTHONASYNCIODEBUG=1 does for pytest-asyncio's loops)."""
+    monkeypatch.setenv("TRAMPOLINE_DEBUG", "1")
+    result, outcomes, _ = run_pytest(tmp_path, '''
+        import sys
+        import pytest
+        from trampoline import sleep
+
+        @pytest.mark.trampoline
+        def test_a_wrong_yield():
+            yield 42
+
+        @pytest.mark.trampoline(debug=False)
+        async def test_a_forgotten_sleep():
+            sleep(1)
+            await sleep(0)
+            if sys.implementation.name == "pypy":   # (no such check there)
+                pytest.skip("debug mode does not see a forgotten trap on PyPy")
+    ''')
+    assert outcomes.get("test_a_wrong_yield") == "FAILED", result.stdout
+    assert "the task's stack, outermost call first" in result.stdout, result.stdout
+    if outcomes.get("test_a_forgotten_sleep") == "PASSED":
+        assert "<sleep seconds=1> was made but never yielded" in result.stdout, result.stdout

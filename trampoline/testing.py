@@ -22,7 +22,8 @@ it); tasks it left running are cancelled when it returns, as ``run()``
 does.  Options of the
 mark: ``virtual_clock=True`` runs the kernel on a ``VirtualClock`` (with
 autojump: whenever every task waits on a timer, time jumps to the next
-one), ``debug=True`` turns on debug mode, and ``timeout=SECONDS`` fails a
+one), ``debug=True`` turns on debug mode (as ``TRAMPOLINE_DEBUG=1`` does for
+every test, the way it does for ``run()``), and ``timeout=SECONDS`` fails a
 test still running after that long (in the kernel's time: virtual seconds
 on a virtual clock).  ``pytestmark = pytest.mark.trampoline`` marks a whole
 module; a plain (non-generator) function there runs as usual (marked
@@ -78,6 +79,7 @@ from .clock import VirtualClock
 from .errors import TrampolineError
 from .hostloop import current_task
 from .kernel import Kernel
+from .runner import _switched_on
 from .task import CRASH_REPORT
 from .timeouts import timeout_after
 from .traps import call
@@ -188,7 +190,9 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     log = logging.getLogger("trampoline")
     log.addHandler(crashes)
     try:
-        with Kernel(clock=clock, debug=bool(options.get("debug"))) as kernel:
+        # The environment switches debug mode on, as it does for run().
+        debug = bool(options.get("debug")) or _switched_on("TRAMPOLINE_DEBUG") is not None
+        with Kernel(clock=clock, debug=debug) as kernel:
             kernel.run(coro)
     except AsyncFixtureError as error:      # the fixture's traceback is its cause's; the
         raise error.with_traceback(None)    # kernel's frames would only hide it
