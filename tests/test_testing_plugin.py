@@ -572,3 +572,36 @@ def test_trampoline_debug_in_the_environment_turns_debug_mode_on_for_every_test(
     assert "the task's stack, outermost call first" in result.stdout, result.stdout
     if outcomes.get("test_a_forgotten_sleep") == "PASSED":
         assert "<sleep seconds=1> was made but never yielded" in result.stdout, result.stdout
+
+
+def test_a_test_past_its_timeout_shows_where_it_was_stuck_not_the_plugin(tmp_path):
+    """The mark's timeout fails the test with the line it was stuck on and
+    one line saying why -- not pages of the plugin's, the kernel's and the
+    timeout scope's source (as pytest-timeout shows the stuck stack and
+    one "Timeout" line)."""
+    result, outcomes, _ = run_pytest(tmp_path, '''
+        import pytest
+        from trampoline import Event
+
+        @pytest.fixture
+        async def stuck_in_setup():
+            await Event().wait()                    # STUCK-IN-FIXTURE
+            yield 1
+
+        @pytest.mark.trampoline(virtual_clock=True, timeout=60)
+        async def test_stuck():
+            await Event().wait()                    # STUCK-HERE
+
+        @pytest.mark.trampoline(virtual_clock=True, timeout=60)
+        def test_stuck_in_a_fixture(stuck_in_setup):
+            yield Event().wait()
+    ''')
+    text = result.stdout
+    assert outcomes == {"test_stuck": "FAILED", "test_stuck_in_a_fixture": "FAILED"}, text
+    assert ("TaskTimeout: test_stuck did not finish within 60 s (the timeout of its "
+            "@pytest.mark.trampoline)") in text, text
+    assert "TaskTimeout: test_stuck_in_a_fixture did not finish within 60 s" in text, text
+    assert "# STUCK-HERE" in text and "# STUCK-IN-FIXTURE" in text, text
+    for internal in ("testing.py", "def pytest_pyfunc_call", "lifetime.py", "def __exit__",
+                     "timeouts.py"):
+        assert internal not in text, (internal, text)

@@ -81,7 +81,7 @@ from .hostloop import current_task
 from .kernel import Kernel
 from .runner import _switched_on
 from .task import CRASH_REPORT
-from .timeouts import timeout_after
+from .timeouts import TaskTimeout, TimeoutCancelled, TimeoutScope
 from .traps import call
 
 __all__ = ["MARK", "AsyncFixtureError", "pytest_configure", "pytest_pycollect_makeitem",
@@ -160,7 +160,7 @@ def _options(item: Any) -> Dict[str, Any]:
 def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     """Run a marked generator or ``async def`` test in a fresh kernel, inside
     its async fixtures."""
-    __tracebackhide__ = _is_fixture_error       # (pytest calls it with the ExceptionInfo)
+    __tracebackhide__ = _is_plugin_error        # (pytest calls it with the ExceptionInfo)
     function = pyfuncitem.obj
     if pyfuncitem.get_closest_marker(MARK) is None:
         if inspect.isgeneratorfunction(function):      # collected for a marked case
@@ -184,8 +184,10 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     fixtures = _in_order(pyfuncitem.funcargs.values())
     coro = _with_fixtures(fixtures, function, arguments) if fixtures else function(**arguments)
     timeout = options.get("timeout")
+    scope = None
     if timeout is not None:
-        coro = timeout_after(timeout, coro)
+        scope = TimeoutScope(timeout, what=pyfuncitem.name)
+        coro = _within(scope, coro)
     crashes = _Crashes()
     log = logging.getLogger("trampoline")
     log.addHandler(crashes)
@@ -196,6 +198,16 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
             kernel.run(coro)
     except AsyncFixtureError as error:      # the fixture's traceback is its cause's; the
         raise error.with_traceback(None)    # kernel's frames would only hide it
+    except TaskTimeout as error:
+        stuck = error.__cause__
+        if scope is None or not isinstance(stuck, TimeoutCancelled) or stuck.scope is not scope:
+            raise                           # the test's own timeout_after, say
+        # The mark's timeout: where the test was stuck is its cause's
+        # traceback; the kernel's and the scope's frames would only hide it.
+        timed_out = TaskTimeout("%s did not finish within %g s (the timeout of its "
+                                "@pytest.mark.trampoline)" % (pyfuncitem.name, timeout))
+        timed_out._trampoline_plugin = True     # type: ignore[attr-defined]
+        raise timed_out from stuck
     finally:
         log.removeHandler(crashes)
     if crashes.reports:
@@ -318,8 +330,12 @@ class _AsyncFixture:
         raise self._error("yielded twice: an async fixture yields once")
 
 
-def _is_fixture_error(excinfo: Any) -> bool:
-    return bool(excinfo.errisinstance(AsyncFixtureError))
+def _is_plugin_error(excinfo: Any) -> bool:
+    """Whether the plugin's frame is of no interest in a traceback: an
+    async fixture's failure, or the mark's timeout (both say where in the
+    user's code, in their cause)."""
+    return bool(excinfo.errisinstance(AsyncFixtureError)
+                or getattr(excinfo.value, "_trampoline_plugin", False))
 
 
 def _values(arguments: Dict[str, Any]) -> Dict[str, Any]:
@@ -341,6 +357,13 @@ def _in_order(values: Iterable[Any]) -> List[_AsyncFixture]:
     for value in values:
         visit(value)
     return order
+
+
+async def _within(scope: TimeoutScope, coro: Any) -> Any:
+    """Run ``coro`` (the test, inside its fixtures) under the mark's timeout."""
+    __tracebackhide__ = True
+    with scope:
+        return await call(coro)
 
 
 async def _with_fixtures(fixtures: List[_AsyncFixture], function: Callable[..., Any],
