@@ -54,6 +54,24 @@ def open_monitor():
     return sock
 
 
+def command_line_client(address, typed):
+    """From a task: ``python3 -m trampoline.monitor address`` with ``typed``
+    as its input (its end: the client says quit); (its status, its output)."""
+    client = subprocess.Popen([sys.executable, "-m", "trampoline.monitor", address],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              env=dict(os.environ, PYTHONPATH=ROOT))
+    client.stdin.write(typed)
+    client.stdin.close()
+    output = b""
+    while True:
+        data = yield read(client.stdout, 65536)
+        if not data:
+            break
+        output += data
+    client.stdout.close()
+    return client.wait(), output.decode()
+
+
 forever = WaitQueue()
 
 
@@ -145,20 +163,7 @@ def test_the_command_line_client(tmp_path):
         task = yield spawn(outer())
         kernel = yield current_kernel()
         host, port = kernel.monitor.address
-        env = dict(os.environ, PYTHONPATH=ROOT)
-        client = subprocess.Popen(
-            [sys.executable, "-m", "trampoline.monitor", "%s:%d" % (host, port)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        client.stdin.write(b"ps\nwhere %d\n" % task.id)
-        client.stdin.close()            # end of input: the client says quit
-        output = b""
-        while True:
-            data = yield read(client.stdout, 65536)
-            if not data:
-                break
-            output += data
-        client.stdout.close()
-        return client.wait(), output.decode()
+        return (yield command_line_client("%s:%d" % (host, port), b"ps\nwhere %d\n" % task.id))
 
     code, output = run(main(), monitor=ANYWHERE)
     assert code == 0
@@ -324,19 +329,8 @@ def test_an_ipv6_address_is_served_and_its_command_works_as_logged(caplog):
     def main():
         host, port = (yield current_kernel()).monitor.address
         command = caplog.text.split(" -m trampoline.monitor ")[-1].split()[0]
-        client = subprocess.Popen([sys.executable, "-m", "trampoline.monitor", command],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  env=dict(os.environ, PYTHONPATH=ROOT))
-        client.stdin.write(b"ps\n")
-        client.stdin.close()
-        output = b""
-        while True:
-            data = yield read(client.stdout, 65536)
-            if not data:
-                break
-            output += data
-        client.stdout.close()
-        return host, port, command, client.wait(), output.decode()
+        code, output = yield command_line_client(command, b"ps\n")
+        return host, port, command, code, output
 
     host, port, command, code, output = run(main(), monitor="[::1]:0")
     assert host == "::1" and port > 0 and command == "[::1]:%d" % port
