@@ -17,7 +17,8 @@ lines), HTTP its requests, and ``GET /stats`` on the HTTP port shows it all
 -- no locks, because every task runs on the same thread and switches only
 at a ``yield``.
 
-SIGTERM or Ctrl-C stops all three (exit status 0).  If one server cannot
+SIGTERM, Ctrl-C or a hang-up (SIGHUP, unless under ``nohup``) stops all
+three (exit status 0).  If one server cannot
 start (a port in use), the others are stopped and the error is printed, one
 line per server that failed, naming it; a --host that does not resolve (it
 is looked up once, before any server starts), a port out of range or a
@@ -27,7 +28,6 @@ missing --static directory: one line, exit status 1.
 import argparse
 import collections
 import os
-import signal
 import socket
 import sys
 
@@ -39,6 +39,7 @@ import echo_server  # noqa: E402
 import http_server  # noqa: E402
 from trampoline import TaskGroup, TaskGroupError, getaddrinfo, run  # noqa: E402
 from trampoline.net import check_port  # noqa: E402
+from trampoline.signals import stop_signals  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 
 
@@ -131,7 +132,7 @@ def main(argv=None):
             check_port(port, option)        # 99999: named here
         run(serve_all(args.host, (args.echo_port, args.http_port, args.chat_port), stats,
                       args.static),
-            shutdown_signals=(signal.SIGINT, signal.SIGTERM))
+            shutdown_signals=stop_signals())
     except TaskGroupError as exc:           # a server could not start: port in use ...
         for error in exc.errors:            # each names its server
             print("compose: %s" % error, file=sys.stderr)

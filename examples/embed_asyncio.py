@@ -13,9 +13,10 @@ asyncio owns the thread and its loop runs as usual.  The trampoline kernel
 does not get a thread or a ``run()`` of its own: asyncio drives it, a round
 at a time, with ``trampoline.aio.AsyncioDriver`` (its module says how:
 ``add_reader`` on ``kernel.fileno()``, ``run_once``, an asyncio timer for
-``next_deadline()``).  So neither loop blocks the other.  Ctrl-C (or SIGTERM) stops both servers
-cleanly: asyncio's closes, trampoline's is cancelled -- by a trampoline task,
-which then sets an ``asyncio.Event`` (the two share the thread, so it may).
+``next_deadline()``).  So neither loop blocks the other.  Ctrl-C (or
+SIGTERM, or a hang-up unless under ``nohup``) stops both servers cleanly:
+asyncio's closes, trampoline's is cancelled -- by a trampoline task, which
+then sets an ``asyncio.Event`` (the two share the thread, so it may).
 asyncio's connections get ``--grace`` seconds to finish; then those still
 open (a client that sends and never reads) are aborted.  A second Ctrl-C
 aborts them at once.  A port out of range or in use, a host not found: one
@@ -25,7 +26,6 @@ line naming it, exit status 1.
 import argparse
 import asyncio
 import os
-import signal
 import socket
 import sys
 
@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from trampoline import Kernel, cancel  # noqa: E402
 from trampoline.aio import AsyncioDriver  # noqa: E402
 from trampoline.net import check_port, format_address  # noqa: E402
+from trampoline.signals import stop_signals  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 
 
@@ -115,7 +116,7 @@ async def main(args):
         if stop.is_set():               # a second Ctrl-C: no more grace
             handler.abort_all()
         stop.set()
-    for signo in (signal.SIGINT, signal.SIGTERM):
+    for signo in stop_signals():        # SIGINT, SIGTERM, SIGHUP (unless under nohup)
         loop.add_signal_handler(signo, interrupted)
 
     try:

@@ -19,7 +19,8 @@ runs.  ``--workers N`` runs N processes sharing the port.
 
 Bad input is answered with its status (400, 408, 413, 414, 431, 501) and
 the connection closed; a client too slow to send or to read is let go.
-SIGTERM or Ctrl-C: the server stops accepting, idle connections close,
+SIGTERM, Ctrl-C or a hang-up (SIGHUP, unless under ``nohup``): the
+server stops accepting, idle connections close,
 requests being handled get ``--grace`` seconds to finish, and it exits
 with status 0.  A port out of range, a missing certificate or static
 directory, an address in use, a limit below zero: one line saying which,
@@ -31,7 +32,6 @@ import collections
 import json
 import logging
 import os
-import signal
 import ssl
 import sys
 from urllib.parse import parse_qs
@@ -43,6 +43,7 @@ from trampoline.net import format_address, server_context  # noqa: E402
 from trampoline.protocols.http import MAX_BODY  # noqa: E402
 from trampoline.protocols.http_server import (Limits, Response, Router,  # noqa: E402
                                               error_response, make_handler, static_files)
+from trampoline.signals import stop_signals  # noqa: E402
 from trampoline.streams import tcp_server  # noqa: E402
 from trampoline.workers import CrashLoopError, run_server  # noqa: E402
 
@@ -161,11 +162,11 @@ def main(argv=None):
         options = dict(ssl=context, ready=announce("http server", bool(context)),
                        proxy_protocol=args.proxy_protocol)
         if args.workers == 1:
-            # SIGINT/SIGTERM cancel the server: it stops accepting, idle
+            # SIGINT/SIGTERM/SIGHUP cancel the server: it stops accepting, idle
             # connections close, handlers at work get --grace seconds and
             # answer with "Connection: close".
             run(tcp_server(args.host, args.port, handler, **options),
-                shutdown_signals=(signal.SIGINT, signal.SIGTERM))
+                shutdown_signals=stop_signals())
         else:
             # N processes, each with its kernel, sharing the listening
             # socket; they stop the same way (trampoline.workers).

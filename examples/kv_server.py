@@ -18,13 +18,13 @@ write, beside a task that drops the expired keys nobody touches.
 It also shows how to add a command: Redis's ``TIME`` below is a method on
 a ``Store`` subclass, registered under its name with its Redis arity.
 
-Ctrl-C or SIGTERM stops it gracefully (exit status 0).  A port out of
+Ctrl-C, SIGTERM or a hang-up (SIGHUP, unless under ``nohup``) stops it
+gracefully (exit status 0).  A port out of
 range or an address in use: one line saying which, exit status 1.
 """
 
 import argparse
 import os
-import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
@@ -33,6 +33,7 @@ from trampoline import run  # noqa: E402
 from trampoline.net import format_address  # noqa: E402
 from trampoline.protocols.kv import Store, kv_server  # noqa: E402
 from trampoline.protocols.resp import encode_array  # noqa: E402
+from trampoline.signals import stop_signals  # noqa: E402
 
 
 class TimedStore(Store):
@@ -62,11 +63,11 @@ def main(argv=None):
         print("kv server listening on %s" % format_address(address), flush=True)  # ([::1]:6380)
 
     try:
-        # Until SIGINT or SIGTERM: then the server stops accepting, its
+        # Until SIGINT, SIGTERM or SIGHUP: then the server stops accepting, its
         # connections are closed, and run() returns.
         run(kv_server(args.host, args.port, TimedStore(), ready=ready,
                       proxy_protocol=args.proxy_protocol),
-            shutdown_signals=(signal.SIGINT, signal.SIGTERM))
+            shutdown_signals=stop_signals())
     except (OSError, ValueError) as exc:        # the port, the address: named
         print("kv server: %s" % exc, file=sys.stderr)
         return 1

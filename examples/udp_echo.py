@@ -13,15 +13,15 @@ UDP may lose datagrams, so it waits at most ``--timeout`` seconds for
 each (exit status 1 if one never came).  Both resolve ``--host`` once,
 off the loop, with ``getaddrinfo``, and use its first address: the client
 sends there and takes replies only from there (a name such as
-``localhost`` never matches the address a reply comes from).  Ctrl-C or
-SIGTERM stops the server (exit status 0); Ctrl-C stops the client.  A port
+``localhost`` never matches the address a reply comes from).  Ctrl-C,
+SIGTERM or a hang-up (SIGHUP, unless under ``nohup``) stops the server
+(exit status 0); Ctrl-C stops the client.  A port
 out of range, a host not found or an address in use: one line saying
 which, exit status 1.
 """
 
 import argparse
 import os
-import signal
 import socket
 import sys
 
@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from trampoline import (TaskTimeout, getaddrinfo, read, recvfrom, run, sendto,  # noqa: E402
                         timeout_after)
 from trampoline.net import check_port, format_address  # noqa: E402
+from trampoline.signals import stop_signals  # noqa: E402
 from trampoline.udp import udp_socket  # noqa: E402
 
 
@@ -106,7 +107,7 @@ def main(argv=None):
         check_port(args.port, "--port")     # 99999: named here, not an OverflowError
         if args.client:
             return run(client(args.host, args.port, args.timeout))
-        run(serve(args.host, args.port), shutdown_signals=(signal.SIGINT, signal.SIGTERM))
+        run(serve(args.host, args.port), shutdown_signals=stop_signals())
     except KeyboardInterrupt:           # (the client)
         return 130
     except TaskTimeout:

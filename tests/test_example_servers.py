@@ -4,7 +4,7 @@ hostile peers and by mistakes on the command line.
 Every server (echo, chat, HTTP, key-value, UDP echo) answers ``--help``,
 refuses a bad option with a usage line (exit 2), a bad port, a missing file
 or an address in use with one line naming it (exit 1), survives running out
-of descriptors, and stops gracefully on SIGTERM and SIGINT (exit 0).  Then
+of descriptors, and stops gracefully on SIGTERM, SIGINT and SIGHUP (exit 0).  Then
 the hostile peers: a FIFO under ``--static``, a client that pipelines and
 never reads, a storm of connection resets, and what RFC 9112 says a server
 must accept."""
@@ -259,9 +259,12 @@ def test_compose_refuses_to_start_on_a_missing_static_directory(tmp_path):
                               "--http-port", "0", "--chat-port", "0"), missing, "does not exist")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 @pytest.mark.parametrize("name", sorted(SERVERS))
-def test_every_server_stops_gracefully_on_sigterm_and_sigint(name, signum):
+def test_every_server_stops_gracefully_on_sigterm_sigint_and_sighup(name, signum):
+    """SIGHUP too (the terminal went away), as run_server's servers always
+    did: http_server.py (one process), kv_server.py and udp_echo.py were
+    killed by it outright, with no cleanup (status -1)."""
     server = Script(name)
     try:
         server.proc.send_signal(signum)

@@ -552,3 +552,16 @@ def test_a_stop_signal_that_comes_as_the_run_ends_is_not_raised_again():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "done\n", "")
+
+
+def test_stop_signals_leave_out_a_hang_up_this_process_ignores():
+    """stop_signals(): SIGINT, SIGTERM and SIGHUP -- less SIGHUP while the
+    process ignores it, as under nohup (a hang-up asked to be survived)."""
+    from trampoline.signals import stop_signals
+    before = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        assert stop_signals() == (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        assert stop_signals() == (signal.SIGINT, signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGHUP, before)

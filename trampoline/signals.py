@@ -43,7 +43,7 @@ import socket
 import threading
 from collections import deque
 from contextlib import contextmanager
-from typing import Any, Deque, Generator
+from typing import Any, Deque, Generator, Tuple
 
 from .errors import TaskError
 from .hostloop import running_kernel
@@ -51,7 +51,20 @@ from .kernel import WaitQueue
 from .streams import _notify_closing
 from .traps import cancel, join, park, read, spawn
 
-__all__ = ["SignalSet", "signal_wait"]
+__all__ = ["SignalSet", "signal_wait", "stop_signals"]
+
+
+def stop_signals() -> Tuple[int, ...]:
+    """The signals that tell a server to stop, for ``run(main(),
+    shutdown_signals=stop_signals())``: SIGINT (Ctrl-C), SIGTERM (``kill``,
+    systemd, ``docker stop``) and SIGHUP (its terminal went away) -- less
+    SIGHUP if this process ignores it, as under ``nohup``, which asked for
+    a hang-up to be survived.  ``run_server`` stops on these."""
+    hangup = getattr(signal, "SIGHUP", None)
+    stop = (signal.SIGINT, signal.SIGTERM)
+    if hangup is not None and signal.getsignal(hangup) != signal.SIG_IGN:
+        stop += (hangup,)
+    return stop
 
 
 def _queue(signo, frame):

@@ -75,6 +75,7 @@ from typing import Any, Callable, Optional
 from .combinators import select, shield
 from .errors import TaskError, TrampolineError
 from .runner import run
+from .signals import stop_signals
 from .net import check_port, format_address, listen
 from .streams import _check_server_args, _HandOver, _listen_on_all, _serve
 from .threads import _retire_workers
@@ -100,10 +101,8 @@ RESTART_DELAY = 0.1
 MAX_RESTART_DELAY = 5.0
 CRASH_LIMIT = 5
 
-#: The signals that stop the server (SIGHUP: unless ignored, see
-#: ``_stop_signals``), and the one that says a worker died.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP")
-                                                 else ())
+#: The signal that says a worker died.  (The server stops on stop_signals():
+#: SIGINT, SIGTERM and, unless it is ignored, SIGHUP.)
 _CHILD_SIGNALS = (signal.SIGCHLD,) if hasattr(signal, "SIGCHLD") else ()
 
 
@@ -183,7 +182,7 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
         if workers == 1:
             run(_worker_task(listeners, handler, ssl, grace, ready=ready,
                              proxy_protocol=proxy_protocol),
-                shutdown_signals=_stop_signals())
+                shutdown_signals=stop_signals())
         else:
             _Supervisor(listeners, handler, ssl, workers, grace, ready, proxy_protocol).run()
     finally:
@@ -219,14 +218,6 @@ def _listen(host, port, unix, backlog):
         raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s): cannot "
                               "listen on %s" % (host, exc, format_address((host, port)))) from None
     return _listen_on_all(host, port, infos, backlog, False, "run_server")
-
-
-def _stop_signals():
-    """STOP_SIGNALS, less SIGHUP if this process ignores it: started with
-    ``nohup`` so that a hang-up would not stop it, it must not."""
-    hangup = getattr(signal, "SIGHUP", None)
-    return tuple(signum for signum in STOP_SIGNALS
-                 if signum != hangup or signal.getsignal(signum) != signal.SIG_IGN)
 
 
 def _cpu_count():
@@ -378,7 +369,7 @@ class _Supervisor:
         self.error = None               # a CrashLoopError to raise at the end
         self.previous_handlers = {}
         self.wakeup_pipe = ()
-        self.stop_signals = _stop_signals()
+        self.stop_signals = stop_signals()
         self.signals = self.stop_signals + _CHILD_SIGNALS    # (the ones we handle)
 
     def run(self):
