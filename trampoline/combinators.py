@@ -98,7 +98,8 @@ def _select(itself: List[Any],
     decided = WaitQueue(keep=True)      # woken with the result: keep it
     # The branches of trampoline's own task are trampoline's own (the
     # monitor's ``ps`` leaves them out): named so.
-    internal = "trampoline: " if current_task().name.startswith("trampoline: ") else ""
+    me = current_task()
+    internal = "trampoline: " if me is not None and me.name.startswith("trampoline: ") else ""
     outcome = []                        # type: List[Tuple[int, Any, Optional[BaseException]]]
     tasks = []                          # type: List[Task]
     cancelled = []                      # type: List[Task]  # those sent their cancel
