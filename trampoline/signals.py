@@ -43,7 +43,7 @@ import socket
 import threading
 from collections import deque
 from contextlib import contextmanager
-from typing import Any, Deque, Generator, Tuple
+from typing import Any, Deque, Generator, List, Tuple
 
 from .errors import TaskError
 from .hostloop import running_kernel
@@ -61,10 +61,10 @@ def stop_signals() -> Tuple[int, ...]:
     SIGHUP if this process ignores it, as under ``nohup``, which asked for
     a hang-up to be survived.  ``run_server`` stops on these."""
     hangup = getattr(signal, "SIGHUP", None)
-    stop = (signal.SIGINT, signal.SIGTERM)
+    stop = [signal.SIGINT, signal.SIGTERM]     # type: List[int]
     if hangup is not None and signal.getsignal(hangup) != signal.SIG_IGN:
-        stop += (hangup,)
-    return stop
+        stop.append(hangup)
+    return tuple(stop)
 
 
 def _queue(signo, frame):

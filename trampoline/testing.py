@@ -66,7 +66,7 @@ test's instance); it is never imported by the package itself.
 
 import inspect
 import logging
-from typing import Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional
+from typing import Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional, cast
 
 import pytest
 try:
@@ -205,7 +205,7 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
         # The mark's timeout: where the test was stuck is its cause's
         # traceback; the kernel's and the scope's frames would only hide it.
         timed_out = TaskTimeout("%s did not finish within %g s (the timeout of its "
-                                "@pytest.mark.trampoline)" % (pyfuncitem.name, timeout))
+                                "@pytest.mark.trampoline)" % (pyfuncitem.name, cast(float, timeout)))
         timed_out._trampoline_plugin = True     # type: ignore[attr-defined]
         raise timed_out from stuck
     finally:
