@@ -507,3 +507,23 @@ def test_a_task_made_ready_between_rounds_makes_fileno_readable():
             kernel.run_once()
         assert [task.result for task in tasks] == ["woken", "woken", "cancelled"]
         assert not select.select([kernel.fileno()], [], [], 0)[0]   # the byte was read
+
+
+def test_waking_a_task_of_a_closed_kernel_is_harmless():
+    """An Event set by the host's code after the kernel it was waited on in
+    has been closed: nothing to run, no fileno() to make readable (it is
+    gone) -- and no error for the host."""
+    from trampoline import Event
+    event = Event()
+
+    def waiter():
+        yield event.wait()
+
+    kernel = Kernel()
+    kernel.spawn(waiter())
+    kernel.run_once()                   # it waits on the event
+    kernel.close()
+    event.set()                         # (no error: the kernel is closed)
+    with pytest.raises(RuntimeError, match="closed"):
+        kernel.fileno()
+
