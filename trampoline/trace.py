@@ -256,7 +256,8 @@ class TextTrace:
         for fd, mask in events:
             if fd == wake_fd:       # (Kernel.call_threadsafe: no task's descriptor)
                 self._write("kernel", "ready: fd %d, the kernel's wake-up channel: another "
-                                      "thread woke it (call_threadsafe)" % fd)
+                                      "thread woke it (call_threadsafe), or a host loop's own "
+                                      "code made a task ready between rounds" % fd)
                 continue
             words = []
             for kind, word, bits in (("r", "readable", _READABLE), ("w", "writable", _WRITABLE)):
