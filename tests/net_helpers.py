@@ -222,3 +222,14 @@ def drained(sock):
     that arrived -- so that the next bytes sent are a separate receive."""
     while unread(sock):
         yield sleep(0)
+
+
+def stop_process(proc, timeout=10):
+    """A test's clean-up of a program it started, whatever happened: kill
+    ``proc`` if it still runs, reap it, close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout)
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()

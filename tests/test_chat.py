@@ -11,6 +11,8 @@ import threading
 
 import pytest
 
+from net_helpers import stop_process
+
 SERVER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "examples", "chat_server.py")
 
@@ -25,11 +27,7 @@ def running_chat_server(outbox):
         assert "listening on 127.0.0.1:" in line, line + proc.stderr.read()
         yield proc, int(line.rsplit(":", 1)[1])
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_process(proc)
 
 
 @pytest.fixture

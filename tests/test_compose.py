@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401  (autouse)
+from net_helpers import stop_process, watchdog  # noqa: F401  (autouse)
 
 COMPOSE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                        "examples", "compose.py")
@@ -32,11 +32,7 @@ def compose():
             ports[line.split()[0]] = int(line.rsplit(":", 1)[1])
         yield proc, ports
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_process(proc)
 
 
 def tool(*command, input=b""):

@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401 (autouse fixture)
+from net_helpers import stop_process, watchdog  # noqa: F401 (autouse fixture)
 from trampoline import (Future, Kernel, QueueEmpty, QueueFull, TaskTimeout, cancel, join,
                         run, sleep, spawn, timeout_after)
 from trampoline.streams import tcp_server
@@ -1218,11 +1218,7 @@ def test_embed_asyncio_serves_on_both_loops_and_stops_cleanly():
         assert rest == "both servers stopped\n"
         assert proc.stderr.read() == ""
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_process(proc)
 
 
 def test_embed_thread_answers_each_line_of_stdin():

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from net_helpers import CERT, KEY, has_ipv6, start_server, watchdog  # noqa: F401  (autouse)
+from net_helpers import CERT, KEY, has_ipv6, start_server, stop_process, watchdog  # noqa: F401  (autouse)
 from trampoline import cancel, run, run_in_thread, sleep
 from trampoline.net import check_port, listen
 from trampoline.streams import open_connection, tcp_server
@@ -166,11 +166,7 @@ def test_an_ipv6_address_is_shown_in_brackets(args):
         elif name != "udp_echo.py":
             socket.create_connection(("::1", port), timeout=10).close()   # it is there
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_process(proc)
 
 
 @pytest.mark.parametrize("name", ["echo_server.py", "echo_client.py", "telnet.py"])

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from net_helpers import needs_ipv6
+from net_helpers import needs_ipv6, stop_process
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
@@ -29,11 +29,7 @@ def echo_server():
         assert "listening on 127.0.0.1:" in line, line + proc.stderr.read()
         yield proc, int(line.rsplit(":", 1)[1])
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_process(proc)
 
 
 @pytest.mark.parametrize("name", ["echo_server.py", "echo_client.py"])
@@ -200,14 +196,6 @@ def start_embed_asyncio(*args):
             pytest.fail("embed_asyncio.py did not start: %s%s" % (line, proc.stderr.read()))
         ports[line.split()[0]] = int(line.rsplit(":", 1)[1])
     return proc, ports
-
-
-def stop_process(proc):
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(10)
-    proc.stdout.close()
-    proc.stderr.close()
 
 
 def flood(port):

@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from net_helpers import ServerThread, watchdog  # noqa: F401 (autouse)
+from net_helpers import stop_process as stop
 from trampoline import Future, Kernel, VirtualClock, cancel, current, sleep, spawn
 from trampoline.streams import open_connection
 from trampoline.traps import write
@@ -118,14 +119,6 @@ def start(argv, ready_text):
         killer.cancel()
     stop(proc)
     raise AssertionError("no %r from %s: %s" % (ready_text, argv[0], "".join(lines)))
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(10)
-    proc.stdout.close()
-    proc.stderr.close()
 
 
 @pytest.fixture(scope="module")

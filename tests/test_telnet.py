@@ -19,6 +19,7 @@ import sys
 import pytest
 
 from net_helpers import CERT, KEY, watchdog  # noqa: F401 (autouse fixture)
+from net_helpers import stop_process as stop
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
@@ -36,15 +37,6 @@ def start(name, *args):
         stop(proc)
         pytest.fail("%s did not start: %s%s" % (name, line, proc.stderr.read()))
     return proc, line
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(10)
-    for pipe in (proc.stdin, proc.stdout, proc.stderr):
-        if pipe is not None:
-            pipe.close()
 
 
 @pytest.fixture
