@@ -319,13 +319,8 @@ def test_a_client_that_pipelines_and_reads_nothing_holds_few_answers_in_the_serv
         with socket.create_connection(("127.0.0.1", running.port), timeout=10) as sock:
             last = request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
             sock.sendall(request * 1999 + last)
-            data = b""
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        answers = responses(data, ["GET"] * 2001)
+            data = read_to_end(sock)
+        answers = responses(data, ["GET"] * 2000)
         assert len(answers) == 2000 and all(a.body == b"Hello, world!\n" for a in answers)
     finally:
         running.stop()
