@@ -299,6 +299,57 @@ def test_crash_reports_respect_the_log_level(caplog):
     assert not [r for r in caplog.records if "never joined" in r.getMessage()]
 
 
+def test_a_crash_hook_hears_of_every_unjoined_crash_whatever_the_log_level(caplog):
+    """The pytest plugin's way in: a silenced logger hides no crash from it,
+    and a hook that fails is logged without keeping the report from the rest."""
+    caplog.set_level(logging.CRITICAL, logger="trampoline")
+    heard = []
+
+    def broken(task_id, name, exc, text):
+        raise RuntimeError("the hook is broken")
+
+    def listening(task_id, name, exc, text):
+        heard.append((task_id, name, exc, text))
+
+    def crashes():
+        raise ValueError("quiet")
+        yield
+
+    def joined():
+        raise KeyError("seen")
+        yield
+
+    def main():
+        yield spawn(crashes())
+        task = yield spawn(joined())
+        with pytest.raises(trampoline.TaskError):
+            yield join(task)
+
+    trampoline.task.add_crash_hook(broken)
+    trampoline.task.add_crash_hook(listening)
+    try:
+        run(main())
+    finally:
+        trampoline.task.remove_crash_hook(broken)
+        trampoline.task.remove_crash_hook(listening)
+    [(task_id, name, exc, text)] = heard
+    assert (task_id, name) == (2, "crashes")
+    assert type(exc) is ValueError and exc.args == ("quiet",) and exc.__traceback__ is None
+    assert text.startswith("Task 2 crashes crashed and was never joined\nTraceback")
+    assert text.rstrip().endswith("ValueError: quiet")
+    caplog.set_level(logging.ERROR, logger="trampoline")
+    trampoline.task.add_crash_hook(broken)
+    try:
+        run(main())
+    finally:
+        trampoline.task.remove_crash_hook(broken)
+    failed = [r for r in caplog.records if "crash hook" in r.getMessage()]
+    assert len(failed) == 1 and "on the report of task 2" in failed[0].getMessage()
+    assert "the hook is broken" in logging.Formatter().format(failed[0])
+    with pytest.raises(ValueError):
+        trampoline.task.remove_crash_hook(broken)
+
+
 def test_the_poll_selector_has_no_descriptor_to_watch():
     with Kernel(selector=selectors.PollSelector()) as kernel:
         with pytest.raises(RuntimeError, match="needs an epoll or kqueue poller"):

@@ -183,6 +183,7 @@ def test_a_task_that_crashed_unjoined_fails_the_test(tmp_path):
     """run() only logs such a crash; a test that passed over it would hide
     a broken server handler, say (pytest-trio fails it too)."""
     result, outcomes, _ = run_pytest(tmp_path, '''
+        import logging
         import pytest
         from trampoline import Event, sleep, spawn
 
@@ -207,12 +208,29 @@ def test_a_task_that_crashed_unjoined_fails_the_test(tmp_path):
                 await Event().wait()
 
             await spawn(child())
+
+        @pytest.mark.trampoline
+        def test_a_crash_under_a_silenced_logger():
+            # The program's own logging set-up does not hide the crash.
+            logging.getLogger("trampoline").setLevel(logging.CRITICAL)
+            try:
+                yield spawn(crash_at_once())
+                yield sleep(0)
+                yield sleep(0)
+            finally:
+                logging.getLogger("trampoline").setLevel(logging.NOTSET)
+
+        def crash_at_once():
+            raise KeyError("silenced")
+            yield
     ''')
     assert outcomes == {"test_a_child_crashes": "FAILED",
-                        "test_a_child_is_left_running": "PASSED"}, result.stdout
+                        "test_a_child_is_left_running": "PASSED",
+                        "test_a_crash_under_a_silenced_logger": "FAILED"}, result.stdout
     assert ("test_a_child_crashes passed, but 1 task(s) it spawned crashed and were "
             "never joined" in result.stdout), result.stdout
     assert "ValueError: from the child" in result.stdout
+    assert "KeyError: 'silenced'" in result.stdout, result.stdout
     assert "TypeError" not in result.stdout, result.stdout
 
 

@@ -16,11 +16,11 @@ import logging
 import re
 import traceback
 import weakref
-from typing import Any, Coroutine, Generator, List, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Coroutine, Generator, List, Optional, Tuple, TypeVar, Union
 
 from .errors import Cancelled, TaskError
 
-__all__ = ["Task"]
+__all__ = ["Task", "add_crash_hook", "remove_crash_hook"]
 
 # "outer.<locals>." in a qualified name: what Task.name leaves out.
 _LOCALS = re.compile(r"[\w.]*<locals>\.")
@@ -197,9 +197,38 @@ def _bare(exc):
 CRASH_REPORT = "Task %d %s crashed and was never joined"
 
 
+# (task_id, name, exception or None, the report's text): see add_crash_hook.
+CrashHook = Callable[[int, str, Optional[BaseException], str], Any]
+_crash_hooks = []  # type: List[CrashHook]
+
+
+def add_crash_hook(hook: CrashHook) -> None:
+    """Call ``hook(task_id, name, exc, text)`` for each crash nobody joined,
+    when it is reported (see ``Task``), beside the log's ERROR record --
+    whatever the ``trampoline`` logger's level.  ``exc`` is a copy of the
+    exception without its traceback (None if it would not copy); ``text``
+    is the whole report, its first line "Task 7 handler crashed and was
+    never joined", then the traceback.  For every kernel, in every thread,
+    as a logging handler is; ``remove_crash_hook`` undoes it.  An error in
+    a hook is logged, and the report goes on to the other hooks.  The
+    pytest plugin fails a test with it."""
+    _crash_hooks.append(hook)
+
+
+def remove_crash_hook(hook: CrashHook) -> None:
+    """Undo ``add_crash_hook(hook)`` (ValueError if it was not added)."""
+    _crash_hooks.remove(hook)
+
+
 def _log_crash(task_id, name, kind, exc, text):
     if log.isEnabledFor(logging.ERROR):
         record = log.makeRecord(log.name, logging.ERROR, __file__, 0, CRASH_REPORT,
                                 (task_id, name), (kind, exc, None))
         record.exc_text = text          # what formatters print for exc_info
         log.handle(record)
+    report = "%s\n%s" % (CRASH_REPORT % (task_id, name), text)
+    for hook in list(_crash_hooks):
+        try:
+            hook(task_id, name, exc, report)
+        except Exception:
+            log.exception("crash hook %r failed on the report of task %d", hook, task_id)

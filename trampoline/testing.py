@@ -65,7 +65,6 @@ test's instance); it is never imported by the package itself.
 """
 
 import inspect
-import logging
 from typing import Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional, cast
 
 import pytest
@@ -80,7 +79,7 @@ from .errors import TrampolineError
 from .hostloop import current_task
 from .kernel import Kernel
 from .runner import _switched_on
-from .task import CRASH_REPORT
+from .task import add_crash_hook, remove_crash_hook
 from .timeouts import TaskTimeout, TimeoutCancelled, TimeoutScope
 from .traps import call
 
@@ -188,9 +187,12 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     if timeout is not None:
         scope = TimeoutScope(timeout, what=pyfuncitem.name)
         coro = _within(scope, coro)
-    crashes = _Crashes()
-    log = logging.getLogger("trampoline")
-    log.addHandler(crashes)
+    crashes = []  # type: List[str]
+
+    def crashed(task_id: int, name: str, exc: Optional[BaseException], report: str) -> None:
+        crashes.append(report)
+
+    add_crash_hook(crashed)     # whatever level the program set its logger to
     try:
         # The environment switches debug mode on, as it does for run().
         debug = bool(options.get("debug")) or _switched_on("TRAMPOLINE_DEBUG") is not None
@@ -209,11 +211,11 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
         timed_out._trampoline_plugin = True     # type: ignore[attr-defined]
         raise timed_out from stuck
     finally:
-        log.removeHandler(crashes)
-    if crashes.reports:
+        remove_crash_hook(crashed)
+    if crashes:
         pytest.fail("%s passed, but %d task(s) it spawned crashed and were never "
-                    "joined:\n\n%s" % (pyfuncitem.name, len(crashes.reports),
-                                         "\n\n".join(crashes.reports)), pytrace=False)
+                    "joined:\n\n%s" % (pyfuncitem.name, len(crashes),
+                                         "\n\n".join(crashes)), pytrace=False)
     return True
 
 
@@ -378,19 +380,6 @@ async def _with_fixtures(fixtures: List[_AsyncFixture], function: Callable[..., 
         return await _with_fixtures(fixtures[1:], function, arguments)
     finally:
         await fixtures[0].tear_down()
-
-
-class _Crashes(logging.Handler):
-    """Collects the kernel's reports of crashes nobody joined (they go on
-    to the log too)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.reports = []  # type: List[str]
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == CRASH_REPORT:
-            self.reports.append("%s\n%s" % (record.getMessage(), record.exc_text))
 
 
 @pytest.fixture
