@@ -592,6 +592,33 @@ def test_trampoline_debug_in_the_environment_turns_debug_mode_on_for_every_test(
         assert "<sleep seconds=1> was made but never yielded" in result.stdout, result.stdout
 
 
+def test_the_trace_and_monitor_switches_of_the_environment_reach_every_test(
+        tmp_path, monkeypatch):
+    """``TRAMPOLINE_TRACE=1 pytest`` traces each test's kernel, and
+    ``TRAMPOLINE_MONITOR=host:port`` gives it a monitor, as they do for
+    ``run()``: a failing test's captured stderr shows its trace."""
+    monkeypatch.setenv("TRAMPOLINE_TRACE", "1")
+    monkeypatch.setenv("TRAMPOLINE_MONITOR", "127.0.0.1:0")
+    result, outcomes, _ = run_pytest(tmp_path, '''
+        import pytest
+        from trampoline import sleep
+        from trampoline.traps import current_kernel
+
+        @pytest.mark.trampoline
+        def test_traced_and_monitored():
+            kernel = yield current_kernel()
+            yield sleep(0)
+            assert kernel.monitor is not None
+            host, port = kernel.monitor.address     # listening: a port was chosen
+            assert host == "127.0.0.1" and port != 0
+            assert False, "look at the trace"
+    ''')
+    assert outcomes == {"test_traced_and_monitored": "FAILED"}, result.stdout
+    assert "look at the trace" in result.stdout, result.stdout
+    assert re.search(r"task \d+ test_traced_and_monitored +-> sleep\(0\)", result.stdout), \
+        result.stdout
+
+
 def test_a_test_past_its_timeout_shows_where_it_was_stuck_not_the_plugin(tmp_path):
     """The mark's timeout fails the test with the line it was stuck on and
     one line saying why -- not pages of the plugin's, the kernel's and the

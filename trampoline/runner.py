@@ -52,17 +52,8 @@ def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
     ``TRAMPOLINE_TRACE=1`` a text trace on stderr -- as does running the
     program under ``python3 -m trampoline.trace``.
     """
-    debug = debug or _switched_on("TRAMPOLINE_DEBUG") is not None
-    monitor = monitor or _switched_on("TRAMPOLINE_MONITOR")
     try:
-        if _switched_on("TRAMPOLINE_TRACE") or "trampoline.trace" in sys.modules:
-            from .trace import environment_instruments     # imported only when asked for
-            try:
-                instruments = list(instruments)
-            except TypeError:
-                pass                    # (Kernel() says what is wrong)
-            else:
-                instruments += environment_instruments()
+        debug, monitor, instruments = _with_environment(debug, monitor, instruments)
         kernel = Kernel(selector=selector, debug=debug, instruments=instruments, clock=clock,
                         monitor=monitor)
     except BaseException:
@@ -71,6 +62,22 @@ def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
         raise
     with kernel:
         return kernel.run(coro, shutdown_signals=shutdown_signals)
+
+
+def _with_environment(debug, monitor, instruments):
+    """``debug``, ``monitor`` and ``instruments``, with what the environment
+    switches on added (run()'s rule; the pytest plugin's too)."""
+    debug = debug or _switched_on("TRAMPOLINE_DEBUG") is not None
+    monitor = monitor or _switched_on("TRAMPOLINE_MONITOR")
+    if _switched_on("TRAMPOLINE_TRACE") or "trampoline.trace" in sys.modules:
+        from .trace import environment_instruments     # imported only when asked for
+        try:
+            instruments = list(instruments)
+        except TypeError:
+            pass                        # (Kernel() says what is wrong)
+        else:
+            instruments += environment_instruments()
+    return debug, monitor, instruments
 
 
 def _switched_on(name):

@@ -23,7 +23,9 @@ does.  Options of the
 mark: ``virtual_clock=True`` runs the kernel on a ``VirtualClock`` (with
 autojump: whenever every task waits on a timer, time jumps to the next
 one), ``debug=True`` turns on debug mode (as ``TRAMPOLINE_DEBUG=1`` does for
-every test, the way it does for ``run()``), and ``timeout=SECONDS`` fails a
+every test, the way it does for ``run()``; ``TRAMPOLINE_TRACE=1`` and
+``TRAMPOLINE_MONITOR`` likewise trace every test's kernel and give it a
+monitor), and ``timeout=SECONDS`` fails a
 test still running after that long (in the kernel's time: virtual seconds
 on a virtual clock).  ``pytestmark = pytest.mark.trampoline`` marks a whole
 module; a plain (non-generator) function there runs as usual (marked
@@ -78,7 +80,7 @@ from .clock import VirtualClock
 from .errors import TrampolineError
 from .hostloop import current_task
 from .kernel import Kernel
-from .runner import _switched_on
+from .runner import _with_environment
 from .task import add_crash_hook, remove_crash_hook
 from .timeouts import TaskTimeout, TimeoutCancelled, TimeoutScope
 from .traps import call
@@ -194,9 +196,11 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
 
     add_crash_hook(crashed)     # whatever level the program set its logger to
     try:
-        # The environment switches debug mode on, as it does for run().
-        debug = bool(options.get("debug")) or _switched_on("TRAMPOLINE_DEBUG") is not None
-        with Kernel(clock=clock, debug=debug) as kernel:
+        # The environment switches on debug mode, the monitor and a trace,
+        # as it does for run().
+        debug, monitor, instruments = _with_environment(bool(options.get("debug")), False, ())
+        with Kernel(clock=clock, debug=debug, monitor=monitor,
+                    instruments=instruments) as kernel:
             kernel.run(coro)
     except AsyncFixtureError as error:      # the fixture's traceback is its cause's; the
         raise error.with_traceback(None)    # kernel's frames would only hide it
