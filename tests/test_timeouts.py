@@ -921,3 +921,62 @@ def test_an_expired_timeout_delivered_again_carries_only_its_last_delivery_s_fra
     assert depths == [2, 2, 2]
     [frame] = traceback.extract_tb(cause.__traceback__)
     assert "LAST-DELIVERY" in frame.line
+
+
+# ------------------------------------- what the work got stands (trio's rule)
+
+def test_a_select_whose_branch_won_as_the_deadline_passed_returns_the_item_through_the_timeout():
+    """The deadline passes while ``select`` waits; a branch takes the queued
+    item before ``select`` sees the cancellation.  ``select`` returns the
+    item (it is not lost), and the timeout around it returns it too: it
+    raised ``TaskTimeout``, and the item was gone from the queue and from
+    everyone's hands."""
+    def main():
+        queue = Queue()
+        yield queue.put("item")
+        got = yield timeout_after(0, trampoline.select(queue.get(), sleep(10)))
+        return got, queue.qsize()
+
+    assert run(main()) == ((0, "item"), 0)
+
+
+def test_a_timeout_deferred_to_the_end_of_its_block_does_not_undo_the_block():
+    """The deadline passes while the work defers cancellation, and the block
+    ends without blocking again: the cancellation never reached the work, so
+    the block ends as finished (trio's shielded scope, curio's rule), not
+    expired.  One more blocking trap in the block, and it is thrown in
+    there: level-triggered as ever."""
+    def main():
+        log = []
+        with ignore_after(1) as scope:
+            with trampoline.disable_cancellation():
+                yield sleep(2)
+            log.append("block done")
+        log.append(("expired", scope.expired, current_time()))
+        with ignore_after(1) as scope:
+            with trampoline.disable_cancellation():
+                yield sleep(2)
+            log.append("block goes on")
+            yield sleep(0)                  # the deadline comes here
+            log.append("not reached")
+        log.append(("expired", scope.expired, current_time()))
+        return log
+
+    assert run(main()) == ["block done", ("expired", False, 2),
+                           "block goes on", ("expired", True, 4)]
+
+
+def test_a_swallowed_timeout_still_times_the_block_out():
+    """The rule above is for a cancellation that never reached the work:
+    work that catches it and ends the block quietly still raises
+    ``TaskTimeout`` (this library's stricter rule)."""
+    def main():
+        with timeout_after(1):
+            try:
+                yield sleep(10)
+            except TimeoutCancelled:
+                pass
+        return "finished"
+
+    with pytest.raises(TaskTimeout):
+        run(main())

@@ -77,7 +77,9 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     after a branch wins -- even while ``select`` is cancelling the others --
     it still gets the result (an item taken is not lost), and the
     cancellation at its next blocking trap (or, should it return before
-    blocking again, it ends cancelled: see ``cancel``).
+    blocking again, it ends cancelled: see ``cancel``).  A timeout's
+    deadline likewise: a timeout whose block ends before blocking again
+    returns the result.
     """
     itself = []                         # type: List[Any]
     return _prime(_select(itself, branches), itself)
@@ -157,7 +159,10 @@ def _select(itself: List[Any],
             raise interrupted
         # A branch won as we were cancelled: what it got (an item, a
         # datagram) is returned, not lost; a cancel comes again at the next
-        # blocking trap (a timeout's alarm does so by itself).
+        # blocking trap (a timeout's alarm does so by itself).  Handed back
+        # unreceived, as the kernel keeps one not yet thrown in (without a
+        # traceback): a timeout around us that ends now returns our result.
+        interrupted.__traceback__ = None
         me = yield current()
         if interrupted is me.last_cancel:
             yield cancel(me, wait=False, exception=interrupted)

@@ -27,6 +27,13 @@ The rules, as in curio and trio except where said:
   than curio, trio and asyncio, which let such a block end as if it had
   finished in time: here work that ignores its deadline cannot look as if
   it met it.)
+* **What the work got stands.**  A deadline that passes while its
+  cancellation cannot reach the work -- the task was handed something it
+  must keep (a thread's result, a ``select``'s winner) and has not run yet,
+  or it defers cancellation -- is thrown in at the next blocking trap.  If
+  the block ends before that, it ends as finished (not ``expired``), with
+  its result: a timeout never drops what the work already holds (trio's
+  rule; curio's too).
 * **Nested scopes compose.**  ``TimeoutCancelled`` is a ``BaseException``,
   so it passes through ordinary ``except`` clauses, and through every inner
   scope, up to the scope that owns it.  An outer deadline that passes while
@@ -110,7 +117,8 @@ class TimeoutScope:
 
     ``with scope:`` in generator code, ``async with scope:`` in ``async
     def``; either way inside a task.  ``expired`` is True once the block has
-    ended past its deadline; ``deadline`` is on the kernel's clock (None:
+    ended past its deadline (not if the deadline never reached the work,
+    which then ended: see the module's rules); ``deadline`` is on the kernel's clock (None:
     no deadline).  A scope is used once.
 
     ``deadline`` may be changed, from any task in the kernel's thread (as
@@ -203,8 +211,14 @@ class TimeoutScope:
             return False
         if kernel.clear_alarm(task, alarm) and self._went_off is None:
             return False                    # in time: whatever happened goes on
-        self.expired = True
         mine = self._exception
+        if exc is None and mine.__traceback__ is None:
+            # It went off, but never reached the work (a thrown exception
+            # has a traceback): the task held what it must keep, or deferred
+            # cancellation, and the block then ended without blocking again.
+            # The work finished; undoing it would lose what it got.
+            return False
+        self.expired = True
         if exc is not None and exc is not mine:
             return False                    # someone else's exception goes on
         # Our deadline passed.  Something more senior may be under way.
