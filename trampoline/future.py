@@ -34,6 +34,10 @@ class Future(Generic[T]):
         self._done = False
         self._result = None             # type: Optional[T]
         self._exception = None          # type: Optional[BaseException]
+        # Its traceback when it was set: each raise starts from that again
+        # (as asyncio's), so one waiter's frames never show in another's,
+        # nor pile up with every result().
+        self._traceback = None          # type: Any
         # The tasks waiting, a WaitQueue per kernel (a WaitQueue belongs to
         # one kernel; tasks of several kernels, in several threads, may wait).
         self._waiting = {}              # type: Dict[Any, WaitQueue]
@@ -65,6 +69,8 @@ class Future(Generic[T]):
             if self._done:
                 raise RuntimeError("%r is already done" % self)
             self._result, self._exception, self._done = value, exception, True
+            if exception is not None:
+                self._traceback = exception.__traceback__
             waiting, self._waiting = self._waiting, {}
         for kernel, queue in waiting.items():
             if kernel.owns_thread():
@@ -80,7 +86,7 @@ class Future(Generic[T]):
         if not self._done:
             raise RuntimeError("%r has no result yet" % self)
         if self._exception is not None:
-            raise self._exception
+            raise self._exception.with_traceback(self._traceback)
         return self._result            # type: ignore[return-value]
 
     @coroutine
