@@ -10,7 +10,7 @@ with events, joins and ``sleep(0)``.
 import traceback
 
 import trampoline
-from trampoline import Future, TaskError, VirtualClock, join, sleep, spawn
+from trampoline import Future, Queue, TaskError, VirtualClock, cancel, join, sleep, spawn
 
 
 def run(coro, clock=None):
@@ -69,3 +69,75 @@ def test_a_futures_exception_shows_each_waiter_only_its_own_frames():
     assert seen[3] == seen[4] == seen[5]
     assert seen[3][:2] == ["main", "result"] and seen[3][-2:] == ["main", "origin"]
     assert seen[3].count("result") == 1
+
+
+def until(predicate, limit=1000):
+    """Let the other ready tasks run until ``predicate()`` holds."""
+    for _ in range(limit):
+        if predicate():
+            return
+        yield sleep(0)
+    raise AssertionError("condition never became true")
+
+
+def parked(*tasks):
+    return until(lambda: all(t.state == "parked" for t in tasks))
+
+
+# ------------------------------------ Queue.join: the last task_done lets go
+
+def test_a_join_let_go_by_the_last_task_done_returns_though_an_item_came_since():
+    """The ``task_done()`` that marks the last unfinished item lets every
+    waiting ``join`` go, even if a new item is put before the joiner runs
+    (asyncio's ``join`` waits for an Event that ``task_done`` sets and
+    ``put`` clears; curio's is woken the same way).  It waited on for the
+    new item -- so a joiner could wait for ever behind a worker that, as it
+    finishes one item, queues the next."""
+    def main():
+        queue = Queue()
+        queue.put_nowait("a")
+        joiner = yield spawn(queue.join())
+        yield parked(joiner)
+        queue.get_nowait()
+        queue.task_done()               # nothing unfinished: the joiner may go
+        queue.put_nowait("b")           # ... and it does, though "b" came since
+        yield until(lambda: joiner.done or joiner.state == "parked")
+        done = joiner.done
+        if not done:
+            yield cancel(joiner)
+        return done
+
+    assert run(main()) is True
+
+
+def test_a_joiner_let_go_then_cancelled_lets_no_later_joiner_go():
+    """A joiner let go by the last ``task_done()`` and cancelled before it
+    runs does not pass its leave on to a task that began joining after a
+    new item came: that one waits for the new item (asyncio's ``join``
+    waits for an Event, whose ``set`` a cancelled waiter passes on to
+    nobody)."""
+    def main():
+        queue = Queue()
+        queue.put_nowait("a")
+        log = []
+        first = yield spawn(queue.join())
+        yield parked(first)
+
+        def canceller():
+            yield cancel(first, wait=False)     # let go, not run yet: cancelled
+            for _ in range(10):                 # (main, if let go, returns)
+                yield sleep(0)
+            log.append("b done")
+            queue.get_nowait()
+            queue.task_done()
+
+        other = yield spawn(canceller())        # (ready before first is let go)
+        queue.get_nowait()
+        queue.task_done()                       # first is let go
+        queue.put_nowait("b")
+        yield queue.join()                      # joins after "b" came: waits for it
+        log.append("joined")
+        yield join(other)
+        return log, first.cancelled
+
+    assert run(main()) == (["b done", "joined"], True)

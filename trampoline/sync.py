@@ -523,7 +523,9 @@ class Queue(Generic[T]):
     it (as asyncio's stays in the queue until then): a getter cancelled
     before it runs puts it back first in line, and the queue never holds
     more than ``maxsize``.  ``task_done()`` and ``join()`` work as in
-    ``queue.Queue``; ``shutdown()`` as in asyncio 3.13.
+    asyncio (and ``queue.Queue``, but for one point: the last
+    ``task_done()`` lets a ``join`` go even if new items come before it
+    runs); ``shutdown()`` as in asyncio 3.13.
 
     (A ``PriorityQueue`` or ``LifoQueue`` keeps the item in the queue for
     the woken getter instead, which takes the smallest, or the newest, item
@@ -548,7 +550,10 @@ class Queue(Generic[T]):
         self._handed = 0                # items handed to woken getters, not yet taken
         self._claimed = 0               # items kept in the queue for woken getters (_claims)
         self._unfinished = 0
-        self._all_done = WaitQueue()    # tasks in join()
+        # Tasks in join(): the last task_done() lets every one of them go.
+        # One cancelled before it runs passes that on to nobody (a task
+        # joining since then waits for the items put meanwhile).
+        self._all_done = WaitQueue(broadcast=True)
         self._shut_down = False
         self._dropping = False          # shut down with immediate=True
 
@@ -681,8 +686,11 @@ class Queue(Generic[T]):
             self._all_done.wake_all()
 
     async def join(self) -> None:
-        """``yield q.join()``: wait until every item put was marked done."""
-        while self._unfinished:
+        """``yield q.join()``: wait until every item put was marked done
+        (at once if none is unfinished).  The ``task_done()`` that marks the
+        last one lets every waiting ``join`` go: it returns even if new
+        items were put before it ran, as asyncio's and curio's do."""
+        if self._unfinished:
             await park(self._all_done)
 
     def shutdown(self, immediate: bool = False) -> None:
