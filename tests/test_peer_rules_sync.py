@@ -10,7 +10,7 @@ with events, joins and ``sleep(0)``.
 import traceback
 
 import trampoline
-from trampoline import Future, Queue, TaskError, VirtualClock, cancel, join, sleep, spawn
+from trampoline import Future, Queue, VirtualClock, cancel, join, sleep, spawn
 
 
 def run(coro, clock=None):
