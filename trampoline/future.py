@@ -68,9 +68,9 @@ class Future(Generic[T]):
         with self._lock:
             if self._done:
                 raise RuntimeError("%r is already done" % self)
-            self._result, self._exception, self._done = value, exception, True
-            if exception is not None:
+            if exception is not None:   # (before _done: another thread may look)
                 self._traceback = exception.__traceback__
+            self._result, self._exception, self._done = value, exception, True
             waiting, self._waiting = self._waiting, {}
         for kernel, queue in waiting.items():
             if kernel.owns_thread():
