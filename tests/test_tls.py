@@ -307,6 +307,29 @@ def test_a_reset_is_an_error_not_an_end(run):
     assert received in (b"", b"half a request")
 
 
+def test_a_peer_that_closes_without_close_notify_ends_the_stream(run):
+    """A TLS server that closes its socket after its answer without
+    close_notify -- a FIN, as many HTTP servers end a response -- ends the
+    stream: b"" after the answer.  (OpenSSL answers that end with an alert,
+    which the closed peer resets; the read said "Connection reset by peer".)"""
+    def answer_then_close(stream, address):
+        assert (yield stream.readexactly(3)) == b"GET"
+        yield stream.write(b"the answer")
+        socket.socket.close(stream.sock)            # FIN: no close_notify, nothing unread
+
+    def main():
+        server, port = yield start_server(answer_then_close, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        yield stream.write(b"GET")
+        received = yield stream.read()              # (to the end)
+        assert stream.at_eof()
+        stream.close()
+        yield cancel(server)
+        return received
+
+    assert run(main()) == b"the answer"
+
+
 def reset_by_the_client(handler, got):
     """Serve ``handler`` over TLS; connect, read its "go" (both handshakes
     done), then reset the connection from our end (RST: no close_notify,

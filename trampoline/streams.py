@@ -1028,9 +1028,10 @@ def _tls_receive(sock):
             yield traps.read_wait(sock)
         except ssl_module.SSLWantWriteError:
             yield traps.write_wait(sock)
-        except ssl_module.SSLEOFError:
+        except ssl_module.SSLEOFError as exc:
+            error = exc
             break
-    return _tls_end(sock)
+    return _tls_end(sock, error)
 
 
 def _tls_try_receive(sock):
@@ -1040,15 +1041,21 @@ def _tls_try_receive(sock):
         return sock.recv(CHUNK)
     except (ssl_module.SSLWantReadError, ssl_module.SSLWantWriteError):
         return None
-    except ssl_module.SSLEOFError:
-        return _tls_end(sock)
+    except ssl_module.SSLEOFError as exc:
+        return _tls_end(sock, exc)
 
 
-def _tls_end(sock):
+def _tls_end(sock, exc):
     """OpenSSL met the end of the TCP connection under the TLS socket
-    ``sock`` without the peer's close_notify: ``b""``, the end of the
-    stream -- or ``ConnectionResetError`` if the connection was reset."""
-    # OpenSSL says EOF for both (Python loses the errno of a reset), and
+    ``sock`` without the peer's close_notify (its ``SSLEOFError`` ``exc``):
+    ``b""``, the end of the stream -- or ``ConnectionResetError`` if the
+    connection was reset."""
+    # OpenSSL 3 tells a FIN by its reason: the receive read 0 bytes.  (It
+    # then sends the peer an alert; a peer that closed its socket answers
+    # that with a reset, so the test below would take a FIN for one.)
+    if exc.reason == "UNEXPECTED_EOF_WHILE_READING":
+        return b""
+    # Else OpenSSL says EOF for both (Python loses the errno of a reset), and
     # the socket's error is gone with it.  But a reset TCP socket refuses
     # to send, even nothing; one whose peer sent its FIN does not.  (A Unix
     # socket refuses once its peer is gone, either way: an end it is.)
