@@ -228,11 +228,27 @@ class Fetcher:
                     if page.redirects:  # say where the redirects led from
                         raise FetchError("%s -> %s" % (url, exc)) from None
                     raise
-                location = response.header(b"location")
-                if response.status not in REDIRECTS or location is None:
+                locations = {value for name, value in response.headers if name == b"location"}
+                if response.status not in REDIRECTS or not locations:
                     break
+                # An empty Location (a relative reference to the page
+                # itself) or two of them: no place to go -- and the first
+                # would come back here until the limit, saying only that.
+                where = page.final_url if not page.redirects else "%s -> %s" % (
+                    url, page.final_url)
+                if len(locations) > 1:
+                    raise FetchError("%s: a %d redirect with %d different Location headers: %s"
+                                     % (where, response.status, len(locations),
+                                        b", ".join(sorted(locations)).decode("latin-1")))
+                location = locations.pop()
+                if not location:
+                    raise FetchError("%s: a %d redirect with an empty Location header"
+                                     % (where, response.status))
                 if len(page.redirects) >= self.max_redirects:
-                    raise FetchError("%s: more than %d redirects" % (url, self.max_redirects))
+                    loop = (" (a loop: %s again)" % page.final_url
+                            if page.final_url in page.redirects else "")
+                    raise FetchError("%s: more than %d redirects%s"
+                                     % (url, self.max_redirects, loop))
                 page.redirects.append(page.final_url)
                 # Bytes beyond ASCII (a UTF-8 path) percent-encoded as they
                 # are, as curl and browsers do: not decoded as Latin-1 and

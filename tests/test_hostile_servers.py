@@ -1,0 +1,84 @@
+"""Clients against servers that misbehave: the HTTP client (``Fetcher``,
+``examples/crawler.py``) and the streams, over real loopback sockets.
+Each failure must be an error naming what was wrong -- the URL, the
+header, the peer -- not a traceback from deep inside, nor a hang."""
+
+import pytest
+
+from net_helpers import start_server, watchdog  # noqa: F401  (autouse)
+from trampoline import cancel
+from trampoline.protocols.http_client import Fetcher
+
+WATCHDOG_SECONDS = 20
+
+
+def scripted(answers):
+    """A server's handler: read each request's head and answer with
+    ``answers[path]`` (bytes sent as they are), then read the next."""
+    def handler(stream, address):
+        while True:
+            head = yield stream.readuntil(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1].decode("ascii")
+            yield stream.write(answers[path])
+    return handler
+
+
+def fetching(answers, work):
+    """Main task: serve ``scripted(answers)`` on a free port, run
+    ``work(fetcher, base_url)``, stop the server."""
+    task, port = yield start_server(scripted(answers))
+    fetcher = Fetcher(connections=2, timeout=5, max_redirects=3)
+    try:
+        return (yield work(fetcher, "http://127.0.0.1:%d" % port))
+    finally:
+        fetcher.close()
+        yield cancel(task)
+
+
+def redirect(location, status=302):
+    return (b"HTTP/1.1 %d Moved\r\n%sContent-Length: 0\r\n\r\n"
+            % (status, b"".join(b"Location: %s\r\n" % each for each in location)))
+
+
+def get_all(*paths):
+    def work(fetcher, base):
+        pages = []
+        for path in paths:
+            pages.append((yield fetcher.get(base + path)))
+        return base, pages
+    return work
+
+
+def test_an_empty_location_is_an_error_not_a_loop(run):
+    """A redirect whose Location is empty (or blank) says so, after one
+    request: it was read as the page itself and followed until the limit
+    ("more than 3 redirects", with four requests for nothing).  Reached
+    through a redirect, the error says from where."""
+    answers = {"/empty": redirect([b""]), "/blank": redirect([b"   "], 301),
+               "/to-empty": redirect([b"/empty"], 307)}
+    base, (empty, blank, chained) = run(fetching(answers, get_all("/empty", "/blank",
+                                                                  "/to-empty")))
+    assert empty.error == base + "/empty: a 302 redirect with an empty Location header"
+    assert empty.redirects == [] and empty.status is None
+    assert blank.error == base + "/blank: a 301 redirect with an empty Location header"
+    assert chained.error == ("%s/to-empty -> %s/empty: a 302 redirect with an empty Location "
+                             "header" % (base, base))
+    assert chained.redirects == [base + "/to-empty"]
+
+
+def test_two_different_locations_are_an_error(run):
+    """Two Location headers that disagree: an error naming both.  They were
+    joined with ", " into one URL ("/a,%20/b") and followed there."""
+    answers = {"/two": redirect([b"/a", b"/b"]), "/same": redirect([b"/ok", b"/ok"]),
+               "/ok": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}
+    base, (two, same) = run(fetching(answers, get_all("/two", "/same")))
+    assert two.error == base + "/two: a 302 redirect with 2 different Location headers: /a, /b"
+    assert same.error is None and same.body == b"ok" and same.final_url == base + "/ok"
+
+
+def test_a_redirect_loop_says_where_it_loops(run):
+    """The redirect limit reached in a loop says which URL came back."""
+    answers = {"/a": redirect([b"/b"]), "/b": redirect([b"/a"])}
+    base, (page,) = run(fetching(answers, get_all("/a")))
+    assert page.error == "%s/a: more than 3 redirects (a loop: %s/b again)" % (base, base)
+
