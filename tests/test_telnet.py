@@ -199,16 +199,22 @@ def test_telnet_reports_a_refused_connection():
     assert "refused" in out.stderr.lower() and "Traceback" not in out.stderr
 
 
-def test_telnet_tls_to_a_plain_server_names_it():
+@pytest.mark.parametrize("client", ["telnet", "echo client"])
+def test_telnet_tls_to_a_plain_server_names_it(client):
     """--tls against a server that speaks no TLS: one line naming the host
     and port, as curl's does (it was OpenSSL's words alone,
-    "[SSL: WRONG_VERSION_NUMBER] ...")."""
+    "[SSL: WRONG_VERSION_NUMBER] ...").  The same for echo_client.py."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         listener.settimeout(10)
         port = listener.getsockname()[1]
-        proc = subprocess.Popen(script("telnet.py") + ["--tls", "127.0.0.1", str(port)],
+        if client == "telnet":
+            command = script("telnet.py") + ["--tls", "127.0.0.1", str(port)]
+        else:
+            command = script("echo_client.py") + ["--tls", "--host", "127.0.0.1",
+                                                  "--port", str(port)]
+        proc = subprocess.Popen(command,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
@@ -219,7 +225,7 @@ def test_telnet_tls_to_a_plain_server_names_it():
                 conn.sendall(b"220 plain text here\r\n")
             assert proc.wait(10) == 1
             err = proc.stderr.read()
-            assert err.startswith("telnet: TLS with 127.0.0.1:%d failed: " % port), err
+            assert err.startswith("%s: TLS with 127.0.0.1:%d failed: " % (client, port)), err
             assert len(err.splitlines()) == 1 and "Traceback" not in err
         finally:
             stop(proc)
