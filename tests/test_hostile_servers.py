@@ -7,7 +7,8 @@ import pytest
 
 from net_helpers import start_server, watchdog  # noqa: F401  (autouse)
 from trampoline import cancel
-from trampoline.protocols.http_client import Fetcher
+from trampoline.protocols.http_client import Fetcher, FetchError
+from trampoline.streams import IncompleteReadError
 
 WATCHDOG_SECONDS = 20
 
@@ -17,7 +18,10 @@ def scripted(answers):
     ``answers[path]`` (bytes sent as they are), then read the next."""
     def handler(stream, address):
         while True:
-            head = yield stream.readuntil(b"\r\n\r\n")
+            try:
+                head = yield stream.readuntil(b"\r\n\r\n")
+            except IncompleteReadError:     # the client closed
+                return
             path = head.split(b" ", 2)[1].decode("ascii")
             yield stream.write(answers[path])
     return handler
@@ -82,3 +86,20 @@ def test_a_redirect_loop_says_where_it_loops(run):
     base, (page,) = run(fetching(answers, get_all("/a")))
     assert page.error == "%s/a: more than 3 redirects (a loop: %s/b again)" % (base, base)
 
+
+
+def test_a_server_of_another_protocol_is_named_at_once(run):
+    """A server that answers with something not HTTP -- SSH's banner --
+    and then waits: the fetch fails at once, saying the answer was not
+    HTTP.  It waited for the end of a head until the timeout, then said
+    "no response within 5 s"."""
+    answers = {"/": b"SSH-2.0-OpenSSH_9.6\r\n"}
+
+    def work(fetcher, base):
+        with pytest.raises(FetchError) as caught:
+            yield fetcher.fetch(base + "/")
+        return base, str(caught.value)
+
+    base, error = run(fetching(answers, work))
+    assert error == (base + "/: bad response: malformed status line: it begins with "
+                     "b'SSH-2.0-OpenSSH_9.6', not HTTP/ (is it an HTTP server?)")

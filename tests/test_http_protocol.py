@@ -407,6 +407,25 @@ def test_a_response_cut_short_is_an_error():
         parse_responses(b"SPDY/3 200 OK\r\n\r\n", ["GET"])
 
 
+def test_a_response_that_is_not_http_is_refused_at_its_first_bytes():
+    """A server of another protocol -- SSH's banner, an SMTP greeting, a
+    Redis error -- may never send a blank line: the parser says it is not
+    HTTP as soon as the first bytes do, not after a head that never ends.
+    (It waited: a client saw its timeout, "no response".)  Empty lines
+    first, and "HTTP/" a byte at a time, are still read."""
+    for banner in [b"SSH-2.0-OpenSSH_9.6\r\n", b"220 smtp.example.org ESMTP\r\n",
+                   b"-ERR unknown command", b"\r\nHTTX"]:
+        parser = ResponseParser()
+        parser.feed(banner)
+        with pytest.raises(ProtocolError, match="not HTTP/ .is it an HTTP server"):
+            parser.next_response("GET")
+    parser = ResponseParser()
+    for byte in b"\r\n\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok":
+        assert parser.next_response("GET") is None
+        parser.feed(bytes([byte]))
+    assert parser.next_response("GET").body == b"ok"
+
+
 def test_encoders_round_trip_through_the_parsers():
     request = encode_request("POST", "/echo?x=1", [("Host", "h"), ("X-A", "b")], b"body")
     (parsed,), error = parse_all(request)

@@ -1144,10 +1144,24 @@ class ResponseParser(_Parser):
         if self._state == _HEAD:
             self._method = method
         while True:
+            if self._state == _HEAD and self._start < len(self._buffer):
+                self._check_http()
             response = self._next()
             if response is None or not 100 <= response.status < 200 or response.status == 101:
                 return response
             # 1xx: an interim response; the real one follows.
+
+    def _check_http(self):
+        """Refuse a response that does not begin with "HTTP/" as soon as its
+        first bytes say so: a server of another protocol (SSH's banner, an
+        SMTP greeting, a Redis error) may send no blank line ever, and the
+        client would wait for the end of a head until its timeout -- which
+        then said "no response", when the answer was not HTTP."""
+        text = self._buffer[self._start:self._start + 2 * MAX_EMPTY_LINES + 40]
+        text = text.lstrip(b"\r\n")               # (empty lines first: _next's to judge)
+        if text and not b"HTTP/".startswith(text[:5]):
+            self._fail(400, "malformed status line: it begins with %r, not HTTP/ (is it an "
+                       "HTTP server?)" % text.split(b"\n", 1)[0].rstrip(b"\r"))
 
     def _parse_head(self, line, headers, special, section):
         parts = line.split(b" ", 2)
