@@ -8,7 +8,8 @@ import pytest
 from net_helpers import start_server, watchdog  # noqa: F401  (autouse)
 from trampoline import cancel
 from trampoline.protocols.http_client import Fetcher, FetchError
-from trampoline.streams import IncompleteReadError
+from trampoline.protocols.resp import ProtocolError, ReplyParser
+from trampoline.streams import IncompleteReadError, open_connection
 
 WATCHDOG_SECONDS = 20
 
@@ -103,3 +104,65 @@ def test_a_server_of_another_protocol_is_named_at_once(run):
     base, error = run(fetching(answers, work))
     assert error == (base + "/: bad response: malformed status line: it begins with "
                      "b'SSH-2.0-OpenSSH_9.6', not HTTP/ (is it an HTTP server?)")
+
+
+# ================================================================ RESP replies
+
+def replies_from(data, piece=4096):
+    """Main task: a server that sends ``data`` and closes; a client that
+    reads it ``piece`` bytes at a time into a ``ReplyParser``.  The
+    replies, or the parser's ``ProtocolError``."""
+    def sender(stream, address):
+        yield stream.write(data)
+
+    task, port = yield start_server(sender)
+    stream = yield open_connection("127.0.0.1", port)
+    parser = ReplyParser()
+    replies = []
+    try:
+        while True:
+            received = yield stream.read(piece)
+            if not received:
+                return replies
+            replies += parser.feed(received)
+    except ProtocolError as exc:
+        return exc
+    finally:
+        stream.close()
+        yield cancel(task)
+
+
+def test_a_reply_of_many_items_in_many_pieces_is_read_once(run):
+    """An array of 400,000 items read 4 KiB at a time: one pass.  The
+    parser read the reply again from its start at every piece (2.5 s for
+    100,000 items, a minute for these), so a big KEYS or LRANGE reply --
+    or a server that sends one on purpose -- held the client for minutes."""
+    count = 400000
+    (reply,) = run(replies_from(b"*%d\r\n" % count + b":7\r\n" * count))
+    assert len(reply) == count and reply[-1] == 7
+
+
+def test_deeply_nested_arrays_are_no_recursion_error(run):
+    """Arrays nested 100,000 deep (what a hostile server can send in
+    400 KB): the reply, not a RecursionError from deep in the parser."""
+    depth = 100000
+    (reply,) = run(replies_from(b"*1\r\n" * depth + b":5\r\n"))
+    for _ in range(depth):
+        (reply,) = reply
+    assert reply == 5
+
+
+def test_replies_that_are_not_resp_are_protocol_errors(run):
+    """A double, a boolean, a null or a verbatim string that is not what
+    RESP3 says: a ProtocolError naming it.  A bad double raised float's own
+    ValueError; "#x" read as False, "_junk" as None, a verbatim string
+    without its "txt:" format lost its first bytes; a map keyed by an
+    array raised dict's TypeError."""
+    for data, message in [(b",abc\r\n", "bad double b'abc'"),
+                          (b"#x\r\n", "bad boolean b'x'"),
+                          (b"_junk\r\n", "bad null b'junk'"),
+                          (b"=3\r\nabc\r\n", "verbatim string without its format"),
+                          (b"%1\r\n*0\r\n:1\r\n", "a map reply with a key a dict cannot hold")]:
+        error = run(replies_from(b"+OK\r\n" + data))
+        assert isinstance(error, ProtocolError), (data, error)
+        assert message in str(error) and error.offset == 5, (data, error)

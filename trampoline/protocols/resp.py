@@ -495,46 +495,76 @@ class ReplyParser:
     ``int``, a verbatim string ``bytes`` (its text, without the ``txt:``
     format), a blob error a ``ReplyError``, a push (``>``, what Redis 7
     sends a subscriber) a ``list``.  Incomplete input is kept for the next call; a reply
-    that is not RESP raises ``ProtocolError``.  Re-parses an unfinished
-    reply from its start on each call: fine for a client's replies.
+    that is not RESP raises ``ProtocolError``.  An unfinished reply is
+    kept as far as it came -- the items of its arrays so far -- and read
+    on from there: a reply of many items coming in many pieces costs one
+    pass, and arrays may nest as deep as memory allows.
     """
 
     def __init__(self):
         self._pending = b""
         self._offset = 0
+        # The aggregates open around the next reply, innermost last: each a
+        # [kind, items so far, items still to come, where it began].  Kept between calls, so
+        # a reply of many items coming in many pieces is read once, not
+        # again from its start at every piece.
+        self._open = []
 
     def feed(self, data):
         """Take ``data`` (bytes) and return the list of replies it completes."""
         buf = self._pending + data if self._pending else data
         replies = []
         pos = 0
+        open_ = self._open
         while pos < len(buf):
             reply, end = self._parse_one(buf, pos)
             if end is None:
                 break
-            replies.append(reply)
+            if type(reply) is _Aggregate:
+                if reply.count:
+                    open_.append([reply.kind, [], reply.count, self._offset + pos])
+                    pos = end
+                    continue
+                reply = [] if reply.kind != 0x25 else {}
             pos = end
+            while open_:                # the reply completes items, perhaps aggregates
+                frame = open_[-1]
+                frame[1].append(reply)
+                frame[2] -= 1
+                if frame[2]:
+                    break
+                open_.pop()
+                reply = self._build(*frame)
+            else:
+                replies.append(reply)
         self._pending = buf[pos:]
         self._offset += pos
         return replies
 
-    def _parse_items(self, buf, pos, count, per_item):
-        """``(items, end)`` of an aggregate of ``count`` (digits) entries
-        of ``per_item`` replies each, or ``(None, None)`` if incomplete."""
-        number = _strict_int(count)
+    def _build(self, kind, items, _, offset):
+        """The value of an aggregate of ``kind`` from its ``items``; ``offset``,
+        where it begins in the stream."""
+        if kind == 0x25:                # % (map): key, value, key, value...
+            try:
+                return dict(zip(items[::2], items[1::2]))
+            except TypeError:           # a key that is an aggregate (a list)
+                raise ProtocolError("Protocol error: a map reply with a key a dict cannot "
+                                    "hold: %r" % [key for key in items[::2]
+                                                  if type(key) is list][:1],
+                                    offset) from None
+        return items
+
+    def _count(self, line, pos, per_item):
+        """An aggregate's header: ``count`` entries of ``per_item`` replies."""
+        number = _strict_int(line)
         if number is None or number < 0:
-            raise ProtocolError("Protocol error: bad count %r in reply" % count,
+            raise ProtocolError("Protocol error: bad count %r in reply" % line,
                                 self._offset + pos)
-        items = []
-        for _ in range(number * per_item):
-            item, pos = self._parse_one(buf, pos)
-            if pos is None:
-                return None, None
-            items.append(item)
-        return items, pos
+        return number * per_item
 
     def _parse_one(self, buf, pos):
-        """``(reply, end)``, or ``(None, None)`` if incomplete."""
+        """``(reply, end)``, or ``(None, None)`` if incomplete; an aggregate's
+        header is an ``_Aggregate``, its items the replies that follow."""
         line_end = buf.find(b"\r\n", pos)
         if line_end < 0:
             return None, None
@@ -542,18 +572,25 @@ class ReplyParser:
         line = buf[pos + 1:line_end]
         after = line_end + 2
         if kind == 0x5f:                # _ (RESP3 null)
+            if line:
+                raise ProtocolError("Protocol error: bad null %r in reply" % line,
+                                    self._offset + pos)
             return None, after
         if kind == 0x23:                # # (RESP3 boolean)
+            if line != b"t" and line != b"f":
+                raise ProtocolError("Protocol error: bad boolean %r in reply" % line,
+                                    self._offset + pos)
             return line == b"t", after
         if kind == 0x2c:                # , (RESP3 double)
-            return float(line.replace(b"inf", b"Infinity")), after
+            try:                        # (inf, -inf and nan as Python spells them)
+                return float(line), after
+            except ValueError:          # (float's own words would not say where)
+                raise ProtocolError("Protocol error: bad double %r in reply" % line,
+                                    self._offset + pos) from None
         if kind == 0x25:                # % (RESP3 map): a dict
-            items, after = self._parse_items(buf, after, line, 2)
-            if after is None:
-                return None, None
-            return dict(zip(items[::2], items[1::2])), after
+            return _Aggregate(kind, self._count(line, pos, 2)), after
         if kind == 0x7e:                # ~ (RESP3 set): a list
-            return self._parse_items(buf, after, line, 1)
+            return _Aggregate(kind, self._count(line, pos, 1)), after
         if kind == 0x2b:                # +
             return line.decode("utf-8", "replace"), after
         if kind == 0x2d:                # -
@@ -579,6 +616,9 @@ class ReplyParser:
                                     self._offset + after + number)
             data = buf[after:after + number]
             if kind == 0x3d:
+                if data[3:4] != b":":   # (what would be cut is not a format)
+                    raise ProtocolError("Protocol error: verbatim string without its "
+                                        "format (txt:) in reply", self._offset + pos)
                 data = data[4:]         # "txt:" or "mkd:", the format
             elif kind == 0x21:
                 data = ReplyError(data.decode("utf-8", "replace"))
@@ -586,6 +626,17 @@ class ReplyParser:
         if kind == 0x2a or kind == 0x3e:    # *, > (RESP3 push)
             if number < 0:
                 return None, after
-            return self._parse_items(buf, after, line, 1)
+            return _Aggregate(kind, number), after
         raise ProtocolError("Protocol error: unknown reply type %r" % chr(kind),
                             self._offset + pos)
+
+
+class _Aggregate:
+    """The header of an array, map, set or push: its ``kind`` (the type
+    byte) and ``count``, how many replies follow in it."""
+
+    __slots__ = ("kind", "count")
+
+    def __init__(self, kind, count):
+        self.kind = kind
+        self.count = count
