@@ -95,8 +95,14 @@ def telnet(args, context):
         try:
             yield join(receiver)
         except TaskError as exc:
-            if not receiver.cancelled:          # cancelled: -q ran out, a clean end
-                raise exc.__cause__
+            if receiver.cancelled:              # cancelled: -q ran out, a clean end
+                return
+            cause = exc.__cause__
+            if isinstance(cause, OSError) and peer(args) not in str(cause):
+                # A reset...: the read's error, which names no one (the
+                # kernel's read trap raises the socket's own).
+                raise OSError("connection to %s: %s" % (peer(args), cause)) from None
+            raise cause
         finally:
             yield cancel(sender)
 

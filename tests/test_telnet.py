@@ -117,6 +117,35 @@ def test_telnet_exits_when_the_server_closes():
             stop(proc)
 
 
+def test_telnet_names_the_server_that_reset_the_connection():
+    """A server that resets the connection: what it sent is printed, then
+    one line naming it ("telnet: connection to 127.0.0.1:P: [Errno 104]
+    Connection reset by peer"); it was the bare "[Errno 104] Connection
+    reset by peer", which says nothing of where."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+        proc = telnet("127.0.0.1", str(port))
+        try:
+            conn, _ = listener.accept()
+            with conn:
+                proc.stdin.write(b"hello\n")
+                proc.stdin.flush()
+                conn.settimeout(10)
+                assert conn.recv(100) == b"hello\n"
+                conn.sendall(b"partial")
+                assert proc.stdout.read(7) == b"partial"    # it has it: now the reset
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            assert proc.wait(10) == 1
+            assert proc.stdout.read() == b""
+            assert proc.stderr.read() == (b"telnet: connection to 127.0.0.1:%d: [Errno 104] "
+                                          b"Connection reset by peer\n" % port)
+        finally:
+            stop(proc)
+
+
 def test_telnet_quit_after_end_of_stdin():
     """-q: a server that never closes; telnet gives up that long after
     the end of stdin."""
