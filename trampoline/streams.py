@@ -1053,7 +1053,7 @@ def _tls_end(sock, exc):
     # OpenSSL 3 tells a FIN by its reason: the receive read 0 bytes.  (It
     # then sends the peer an alert; a peer that closed its socket answers
     # that with a reset, so the test below would take a FIN for one.)
-    if exc.reason == "UNEXPECTED_EOF_WHILE_READING":
+    if getattr(exc, "reason", None) == "UNEXPECTED_EOF_WHILE_READING":
         return b""
     # Else OpenSSL says EOF for both (Python loses the errno of a reset), and
     # the socket's error is gone with it.  But a reset TCP socket refuses
