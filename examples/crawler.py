@@ -66,9 +66,10 @@ def links_of(page):
         charset = content_type.split(b"charset=")[1].split(b";")[0].strip().decode("ascii",
                                                                                      "replace")
     try:
-        parser.feed(page.body.decode(charset, errors="replace"))
-    except LookupError:                 # an unknown charset
-        parser.feed(page.body.decode("utf-8", errors="replace"))
+        text = page.body.decode(charset, errors="replace")
+    except (LookupError, UnicodeError):     # an unknown charset, or a codec that is no
+        text = page.body.decode("utf-8", errors="replace")  # charset (punycode, idna)
+    parser.feed(text)
     links = []
     for link in parser.links:
         try:

@@ -323,6 +323,30 @@ def test_bad_urls_and_bad_pages_are_those_pages_errors(run, connections):
         assert by_path["odd"].error is None
 
 
+def test_a_page_in_a_codec_that_is_no_charset_is_read_as_utf8(run):
+    """A page whose Content-Type names a codec that cannot decode it with
+    errors="replace" -- punycode, idna, undefined -- is read as UTF-8, as
+    an unknown charset is: its links are followed.  It was that page's
+    error ("UnicodeDecodeError: 'ascii' codec can't decode..."), though it
+    was fetched whole, and the crawl exited 1."""
+    router = http_server.Router()
+    for charset in ["punycode", "idna", "undefined"]:
+        router.add("/" + charset, lambda request, charset=charset: http_server.Response(
+            '<a href="/ok">\u00e9</a>', content_type="text/html; charset=" + charset))
+    router.add("/ok", lambda request: http_server.Response("fine"))
+
+    def work(base, _):
+        pages = {}
+        for charset in ["punycode", "idna", "undefined"]:
+            pages.update((yield Crawler(base + "/" + charset, connections=1).crawl()))
+        return pages
+
+    pages = run(serving(router, work))
+    assert sorted(url.rsplit("/", 1)[1] for url in pages) == ["idna", "ok", "punycode",
+                                                              "undefined"]
+    assert all(page.error is None for page in pages.values()), pages
+
+
 def html_parser_raises(text):
     try:
         parser = HTMLParser()
