@@ -599,7 +599,12 @@ class ReplyParser:
             if _BIG_NUMBER(line) is None:
                 raise ProtocolError("Protocol error: bad number %r in reply" % line,
                                     self._offset + pos)
-            return int(line), after
+            try:
+                return int(line), after
+            except ValueError:          # (Python's limit on digits: 4300 by default)
+                raise ProtocolError("Protocol error: a big number of %d digits in reply, more "
+                                    "than Python converts (sys.set_int_max_str_digits)"
+                                    % len(line.lstrip(b"+-")), self._offset + pos) from None
         number = _strict_int(line)
         if number is None:
             raise ProtocolError("Protocol error: bad number %r in reply" % line,
