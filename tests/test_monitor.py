@@ -985,3 +985,77 @@ def test_ctrl_c_in_the_command_line_client_ends_it_without_a_traceback():
             assert conn.recv(65536) == b""      # it closed the connection
     assert client.returncode == 130, err
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err
+
+
+def café():
+    yield sleep(3600)
+
+
+def test_the_client_on_a_terminal_that_cannot_show_the_answer_nor_read_the_line():
+    """A task named ``café``, the client on an ASCII terminal
+    (``PYTHONIOENCODING=ascii``), and a line typed that is not UTF-8: the
+    client died in a UnicodeEncodeError (printing the answer) or a
+    UnicodeDecodeError (reading the line) traceback.  Now what it cannot
+    show is escaped, the bytes typed go as they are, and the session goes on."""
+
+    def main():
+        yield spawn(café())
+        kernel = yield current_kernel()
+        client = subprocess.Popen(
+            [sys.executable, "-m", "trampoline.monitor", "%s:%d" % kernel.monitor.address],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, PYTHONPATH=ROOT, PYTHONIOENCODING="ascii"))
+        client.stdin.write(b"ps\nwhere \xff\xc3\xa9\nhelp\n")
+        client.stdin.close()
+        output = b""
+        while True:
+            data = yield read(client.stdout, 65536)
+            if not data:
+                break
+            output += data
+        err = b""
+        while True:
+            data = yield read(client.stderr, 65536)
+            if not data:
+                break
+            err += data
+        client.stdout.close()
+        client.stderr.close()
+        return client.wait(), output.decode("ascii"), err.decode()
+
+    code, output, err = run(main(), monitor=ANYWHERE)
+    assert code == 0 and err == "", err
+    assert "2  caf\\xe9  parked" in output
+    assert "usage: where ID (a task id, from ps), not '\\ufffd\\xe9'" in output
+    assert "trampoline> help\ncommands:" in output and output.endswith("quit\nbye\n")
+
+
+def test_the_client_piped_into_head_stops_quietly():
+    """``python3 -m trampoline.monitor ... | head -2``: once ``head`` had
+    gone, the client died in a BrokenPipeError traceback (and Python's
+    "Exception ignored" at exit).  Now it stops, status 1, saying nothing."""
+
+    def main():
+        kernel = yield current_kernel()
+        client = subprocess.Popen(
+            [sys.executable, "-m", "trampoline.monitor", "%s:%d" % kernel.monitor.address],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, PYTHONPATH=ROOT))
+        shown = b""
+        while not shown.endswith(PROMPT):       # the banner: then the reader goes
+            shown += yield read(client.stdout, 65536)
+        client.stdout.close()
+        client.stdin.write(b"ps\nps\nps\n")
+        client.stdin.close()
+        err = b""
+        while True:
+            data = yield read(client.stderr, 65536)
+            if not data:
+                break
+            err += data
+        client.stderr.close()
+        return client.wait(), err.decode()
+
+    code, err = run(main(), monitor=ANYWHERE)
+    assert code == 1, err
+    assert err == ""

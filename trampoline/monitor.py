@@ -556,6 +556,9 @@ def main(argv=None):
     except KeyboardInterrupt:           # Ctrl-C: a way out, as quit is (the program goes on)
         print(file=sys.stderr)          # (the shell's prompt on a line of its own)
         return 130
+    except BrokenPipeError:             # nobody reads the output any more (| head): stop,
+        _silence_stdout()               # quietly, as quit does (the program goes on)
+        return 1
 
 
 def _client(address):
@@ -578,19 +581,52 @@ def _client(address):
                 print("\nthe connection to the monitor was lost: %s (has the program "
                       "ended?)" % (error.strerror or error), file=sys.stderr)
                 return 1
-            sys.stdout.write(reply.decode("utf-8", "replace"))
-            sys.stdout.flush()
+            _show(reply)
             if not reply.endswith(PROMPT):
                 return 0                # the monitor said bye, or stopped
-            line = sys.stdin.readline()
+            line = _read_line()
             if not line:
-                line = "quit\n"
+                line = b"quit\n"
             if not sys.stdin.isatty():  # pragma: no branch - show what was piped in
-                sys.stdout.write(line)
+                _show(line)
             try:
-                sock.sendall(line.encode("utf-8"))
+                sock.sendall(line)
             except OSError:             # gone: the next read says so
                 pass
+
+
+def _show(data):
+    """Print ``data`` (UTF-8 from the monitor, or a line typed) on stdout,
+    in whatever encoding it has: what it cannot show (a task named "café"
+    on an ASCII terminal) is shown as a backslash escape, not a crash."""
+    out = sys.stdout
+    encoding = getattr(out, "encoding", None) or "utf-8"
+    text = data.decode("utf-8", "replace")
+    out.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+    out.flush()
+
+
+def _read_line():
+    """A line of stdin as bytes, sent on as they are (the monitor reads
+    UTF-8, replacing what is not): bytes that stdin's encoding cannot decode
+    are not this client's business."""
+    stdin = sys.stdin
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is not None:
+        return buffer.readline()
+    return stdin.readline().encode("utf-8", "replace")     # (a StringIO, say)
+
+
+def _silence_stdout():
+    """After a broken pipe on stdout: point it at the null device, or Python
+    reports the pipe again when it flushes stdout at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):   # (no real descriptor: nothing to flush)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _read_reply(sock):
