@@ -372,6 +372,38 @@ def test_the_pointer_check_is_strict():
     check_pointers('the "a subroutine call" lines of ``trampoline.kernel.Kernel._stepper``')
 
 
+def handled_by(text):
+    """(trap, [handlers]) for every "``trampoline.traps.A`` and
+    ``trampoline.traps.B``, handled by ``...Timers._trap_a``" in ``text``."""
+    text = re.sub(r"\s+", " ", text)
+    names = r"((?:``trampoline(?:\.\w+)+``(?:,| and|, and)? ?)+)"
+    found = []
+    for traps, handlers in re.findall(names + r",? handled by " + names, text):
+        for trap in re.findall(r"``trampoline\.traps\.(\w+)``", traps):
+            found.append((trap, re.findall(r"``(trampoline(?:\.\w+)+)``", handlers)))
+    return found
+
+
+def test_a_trap_is_handled_by_the_handler_named_for_it():
+    """"``set_alarm`` and ``clear_alarm``, handled by ``_trap_set_alarm``"
+    sent the reader to the wrong method for ``clear_alarm``: every trap
+    said to be handled by named methods is handled by one of them."""
+    import trampoline.kernel
+    import trampoline.traps
+    kernel = trampoline.kernel.Kernel()
+    try:
+        found = handled_by(tutorial()) + [pair for n in STEPS
+                                          for pair in handled_by(step_docstring(n))]
+        assert found, "no \"handled by\" in the tutorial: the test reads nothing"
+        for trap, handlers in found:
+            handler = kernel._handlers[getattr(trampoline.traps, trap)]
+            real = "%s.%s" % (handler.__func__.__module__, handler.__func__.__qualname__)
+            assert real in handlers, "%s is handled by %s, not by %s" % (
+                trap, real, " or ".join(handlers))
+    finally:
+        kernel.close()
+
+
 def test_tutorial_is_valid_restructuredtext():
     try:                        # in the [test] extra: the README's command has it
         import docutils.core as docutils_core

@@ -22,8 +22,9 @@ Why
 
 In trampoline/
     The traps ``trampoline.traps.set_alarm`` and
-    ``trampoline.traps.clear_alarm``; the handler
-    ``trampoline.timers.Timers._trap_set_alarm``; alarms go off in
+    ``trampoline.traps.clear_alarm``, handled by
+    ``trampoline.timers.Timers._trap_set_alarm`` and
+    ``trampoline.timers.Timers._trap_clear_alarm``; alarms go off in
     ``trampoline.timers.Timers._fire_timers``.  ``trampoline.timeouts``
     builds ``timeout_after`` and ``ignore_after`` on them, and raises
     ``trampoline.timeouts.TaskTimeout``.
