@@ -988,6 +988,35 @@ def test_cli_without_a_script_says_the_script_is_missing_and_no_more(argv):
     assert "script [args ...]" in done.stderr       # the usage line
 
 
+def test_cli_ctrl_c_prints_the_scripts_traceback_and_ends_as_python3_does(tmp_path):
+    """Ctrl-C (a KeyboardInterrupt out of the script) printed the traceback
+    with the command's and runpy's six frames in front of the script's, as
+    a crash did before it was fixed.  Now the traceback begins at the
+    script, the chart is drawn, and the command ends killed by SIGINT, as
+    ``python3 script.py`` does (a shell loop running it stops too)."""
+    import signal
+    path = tmp_path / "interrupted.py"
+    path.write_text(textwrap.dedent("""\
+        from trampoline import run, sleep
+
+        def main():
+            yield sleep(0)
+            raise KeyboardInterrupt     # as Ctrl-C raises it in a task that runs
+
+        run(main())
+        """))
+    done = run_python(["-m", "trampoline.trace", "--ascii", str(path)],
+                      env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    assert done.returncode == -signal.SIGINT, done.stderr
+    traceback_text = done.stderr[done.stderr.index("Traceback"):]
+    assert traceback_text.startswith(
+        'Traceback (most recent call last):\n  File "%s", line 7, in <module>\n' % path)
+    assert "runpy" not in done.stderr and "trace.py" not in done.stderr
+    assert "task 1 main |" in traceback_text.split("KeyboardInterrupt\n")[-1]   # the chart
+    assert "nothing was traced" not in done.stderr
+    assert trace.main([str(path)]) == 130       # (in process: the status, no signal)
+
+
 def test_cli_prints_a_failing_scripts_traceback_from_the_script_on(tmp_path):
     """The traceback of a script that raised began with six frames of
     runpy and of this command before the script's own."""

@@ -41,6 +41,7 @@ import logging
 import math
 import os
 import runpy
+import signal
 import sys
 import time
 import traceback
@@ -622,6 +623,9 @@ _counting_forks = False
 #: While the command runs a script: how many run() calls it has traced.
 _cli_runs = 0
 
+#: A KeyboardInterrupt (Ctrl-C) ended the script the command ran.
+_interrupted = False
+
 
 def _count_fork():
     global _cli_forks
@@ -644,7 +648,7 @@ def environment_instruments():
 
 def main(argv=None):
     """``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py args...``"""
-    global _cli_instruments, _cli_forks, _counting_forks, _cli_runs
+    global _cli_instruments, _cli_forks, _counting_forks, _cli_runs, _interrupted
     parser = argparse.ArgumentParser(
         prog=_PROG,
         usage="%(prog)s [-h] [--timeline OUT.json] [--ascii] [--width WIDTH]\n"
@@ -697,6 +701,7 @@ def main(argv=None):
         os.register_at_fork(after_in_parent=_count_fork)    # (once: it cannot be undone)
         _counting_forks = True
     _cli_forks = _cli_runs = 0
+    _interrupted = False
     saved_argv, saved_path = sys.argv, sys.path[0]
     sys.argv = [args.script] + args.args
     sys.path[0] = os.path.dirname(os.path.abspath(args.script))
@@ -709,6 +714,9 @@ def main(argv=None):
     except Exception as error:          # the script's own: its traceback, as python3 prints it
         _print_script_traceback(error)
         code, failed = 1, True
+    except KeyboardInterrupt as error:  # Ctrl-C: the same; then python3's exit (see _exit)
+        _print_script_traceback(error)
+        code, failed, _interrupted = 130, True, True
     finally:
         _cli_instruments = None
         forks, _cli_forks = _cli_forks, None
@@ -730,6 +738,19 @@ def main(argv=None):
             if args.ascii and traced:
                 print(timeline.ascii(args.width), file=sys.stderr)
     return code
+
+
+def _exit(code):
+    """End the command with ``main``'s status, as python3 ends a script:
+    after a KeyboardInterrupt (``main`` returns 130, the shell's status for
+    it), killed by SIGINT, so that a shell loop running the command stops
+    too."""
+    if _interrupted and hasattr(os, "kill"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(code)
 
 
 def _split_command(argv):
@@ -783,5 +804,5 @@ def _forks_note(forks, args):
 
 
 if __name__ == "__main__":     # pragma: no cover - run as a command in the tests
-    from trampoline.trace import main as _main     # the module run() looks at, not __main__
-    sys.exit(_main())
+    from trampoline.trace import _exit, main as _main   # the module run() looks at,
+    _exit(_main())                                      # not __main__
