@@ -508,6 +508,7 @@ def subprocess_env(**extra):
     env.pop("TRAMPOLINE_TRACE", None)
     env.pop("TRAMPOLINE_DEBUG", None)
     env.pop("TRAMPOLINE_MONITOR", None)
+    env.pop("COLUMNS", None)            # (the chart fits a terminal that narrow)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env
@@ -986,6 +987,38 @@ def test_cli_without_a_script_says_the_script_is_missing_and_no_more(argv):
                                 "missing\n")
     assert "args" not in done.stderr.splitlines()[-1]
     assert "script [args ...]" in done.stderr       # the usage line
+
+
+@pytest.mark.parametrize("columns", [60, 45])
+def test_cli_chart_fits_a_narrow_terminal(script, columns):
+    """On a terminal narrower than the chart (``COLUMNS=60``, a split
+    pane) every row of ``--ascii``'s chart wrapped, and its legend, one
+    line of 153 characters, too: no chart left to read.  With no
+    ``--width`` given, the chart now has as many columns as fit, and its
+    legend wraps; ``--width`` is still obeyed, and with no terminal (a
+    pipe, a file) the chart is 64 columns, as before."""
+    done = run_python(["-m", "trampoline.trace", "--ascii", script],
+                      env=subprocess_env(COLUMNS=str(columns)), capture_output=True,
+                      text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    rows = [line for line in lines if line.startswith("task ")]
+    assert len(rows) == 2 and all(len(line) == columns for line in rows), lines
+    assert all(len(line) <= columns for line in lines), lines
+    legend = " ".join(line.strip() for line in lines[lines.index(rows[-1]) + 1:])
+    assert legend.split() == trace.ASCII_LEGEND.split()
+
+    asked = run_python(["-m", "trampoline.trace", "--ascii", "--width", "30", script],
+                       env=subprocess_env(COLUMNS=str(columns)), capture_output=True,
+                       text=True, timeout=30)
+    rows = [line for line in asked.stderr.splitlines() if line.startswith("task ")]
+    assert [len(line) for line in rows] == [len("task 2 child |") + 30 + 1] * 2
+    assert trace.ASCII_LEGEND in asked.stderr
+
+    piped = run_python(["-m", "trampoline.trace", "--ascii", script],
+                       env=subprocess_env(), capture_output=True, text=True, timeout=30)
+    rows = [line for line in piped.stderr.splitlines() if line.startswith("task ")]
+    assert [len(line) for line in rows] == [len("task 2 child |") + 64 + 1] * 2
 
 
 def test_cli_ctrl_c_prints_the_scripts_traceback_and_ends_as_python3_does(tmp_path):

@@ -43,6 +43,7 @@ import os
 import runpy
 import signal
 import sys
+import textwrap
 import time
 import traceback
 
@@ -596,9 +597,10 @@ class _CommandTimeline(Timeline):
     when a run ends: a forked worker ends with ``os._exit``, and never comes
     back to the command, which draws the parent's when the script ends."""
 
-    def __init__(self, path, width):
+    def __init__(self, path, width, fit=False):
         Timeline.__init__(self, path)
         self.width = width
+        self.fit = fit              # no --width given: fit a narrower terminal
 
     def _run_ended(self):
         Timeline._run_ended(self)
@@ -606,9 +608,47 @@ class _CommandTimeline(Timeline):
         if self.width is not None and pid != self._maker:
             try:
                 print("%s: process %d (forked by %d):\n%s" % (
-                    _PROG, pid, self._maker, self.ascii(self.width)), file=sys.stderr, flush=True)
+                    _PROG, pid, self._maker, self.chart()), file=sys.stderr, flush=True)
             except (OSError, ValueError) as error:  # (never into the kernel)
                 log.error("Timeline: cannot draw the chart of process %d: %s", pid, error)
+
+    def chart(self):
+        """The chart, ``width`` columns wide -- or, with no ``--width``
+        given and a terminal narrower than that chart (``COLUMNS``, or
+        stderr's terminal), as many columns as fit it (at least
+        _MIN_WIDTH), its legend wrapped to it: rows that wrap are no chart."""
+        terminal = _terminal_columns() if self.fit else None
+        if terminal is None:
+            return self.ascii(self.width)
+        label_width = min(max([len(label) for label, _ in self.slices()] or [4]), 32)
+        width = max(_MIN_WIDTH, min(self.width, terminal - label_width - 3))  # (" |", "|")
+        chart, _, legend = self.ascii(width).rpartition("\n")
+        lines, indent = [], legend[:len(legend) - len(legend.lstrip())]
+        for item in [item.strip() for item in legend.split("  ") if item.strip()]:
+            if lines and len(lines[-1]) + 2 + len(item) <= terminal:
+                lines[-1] += "  " + item
+            elif len(indent) + len(item) <= terminal:
+                lines.append(indent + item)
+            else:                           # (too long for the terminal on its own)
+                lines.extend(textwrap.wrap(item, terminal))
+        return chart + "\n" + "\n".join(lines)
+
+
+def _terminal_columns():
+    """How wide the terminal is: ``COLUMNS`` if set, else stderr's
+    terminal's width; None if stderr is no terminal (a file, a pipe)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        if not sys.stderr.isatty():
+            return None
+        return os.get_terminal_size(sys.stderr.fileno()).columns or None
+    except (OSError, ValueError, AttributeError):   # (no descriptor, or closed)
+        return None
 
 
 _PROG = PYTHON + " -m trampoline.trace"
@@ -661,8 +701,8 @@ def main(argv=None):
     parser.add_argument("--ascii", action="store_true",
                         help="print an ASCII timeline on stderr when the script ends")
     parser.add_argument("--width", type=_chart_width,
-                        help="with --ascii: columns of the timeline (at least %d; default 64)"
-                        % _MIN_WIDTH)
+                        help="with --ascii: columns of the timeline (at least %d; default 64, "
+                             "fewer on a terminal too narrow for that)" % _MIN_WIDTH)
     parser.add_argument("script", nargs="?", help="the Python script to run")
     parser.add_argument("args", nargs="*", help="its arguments, if any")
     # The command's own options, then the script and its arguments, passed
@@ -673,7 +713,8 @@ def main(argv=None):
         parser.error("the script to run is missing")
     if args.width is not None and not args.ascii:   # (a text trace has no columns)
         parser.error("--width needs --ascii")
-    if args.width is None:
+    fit = args.width is None
+    if fit:
         args.width = 64
     args.script, args.args = command[0], command[1:]
     if not os.path.isdir(args.script):  # (a directory with a __main__.py runs too)
@@ -690,7 +731,8 @@ def main(argv=None):
     if args.timeline or args.ascii:
         try:
             timeline = _CommandTimeline(args.timeline,      # (tries the path: before
-                                        args.width if args.ascii else None)     # the script runs)
+                                        args.width if args.ascii else None,     # the script runs)
+                                        fit)
         except OSError as error:
             parser.error("argument --timeline: cannot write %s: %s"
                          % (args.timeline, error.strerror or error))
@@ -736,7 +778,7 @@ def main(argv=None):
                           % (_PROG, args.timeline, error.strerror or error), file=sys.stderr)
                     code = code or 1
             if args.ascii and traced:
-                print(timeline.ascii(args.width), file=sys.stderr)
+                print(timeline.chart(), file=sys.stderr)
     return code
 
 
