@@ -320,6 +320,42 @@ def test_plain_with_lock_without_acquire_is_refused():
     run(main())
 
 
+@pytest.mark.parametrize("kind", [Semaphore, BoundedSemaphore])
+def test_plain_with_semaphore_without_acquire_is_refused(kind):
+    """A plain ``with sem:`` took no slot and gave one back at its end: the
+    count grew by one each time (asyncio, trio and curio refuse it).  With
+    ``yield sem.acquire()``, ``async with`` and a later ``with`` of a slot
+    acquired first, it works as before."""
+    def main():
+        sem = kind(2)
+        with pytest.raises(RuntimeError, match="plain 'with sem:'"):
+            with sem:
+                pass                    # pragma: no cover
+        assert sem.value == 2
+        for _ in range(3):
+            with (yield sem.acquire()) as held:
+                assert held is sem and sem.value == 1
+        assert sem.value == 2
+        yield sem.acquire()
+        with sem:                       # the slot acquired above
+            assert sem.value == 1
+        with pytest.raises(RuntimeError):
+            with sem:                   # no slot left unentered
+                pass                    # pragma: no cover
+        assert sem.value == 2
+        yield using_async_with(sem)
+        assert sem.value == 2
+
+    async def using_async_with(sem):
+        async with sem:
+            assert sem.value == 1
+        with pytest.raises(RuntimeError):
+            with sem:
+                pass                    # pragma: no cover
+
+    run(main())
+
+
 def test_plain_with_lock_held_by_another_task_is_refused():
     """``with lock:`` without ``yield lock.acquire()``, while another task
     holds the lock, would run its block beside that task and then release

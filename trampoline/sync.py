@@ -129,7 +129,7 @@ class _Acquirable:
 
     async def __aenter__(self: Any) -> Any:
         await self.acquire()
-        return self
+        return self.__enter__()
 
     async def __aexit__(self: Any, *exc_info: Any) -> bool:
         self.release()
@@ -139,16 +139,26 @@ class _Acquirable:
 class Semaphore(_Acquirable):
     """A counter of free slots.  ``acquire`` takes one (waiting while none is
     free); ``release`` gives one back, handing it straight to the first
-    waiter if there is one."""
+    waiter if there is one.  ``with (yield sem.acquire()):`` gives it back
+    at the block's end; a plain ``with sem:``, which would take none, raises
+    ``RuntimeError``."""
 
     def __init__(self, value: int = 1) -> None:
         if type(value) is not int or value < 0:
             raise ValueError("%s needs an int value >= 0, got %r" % (type(self).__name__, value))
         self._value = value
         self._handed = 0                # slots released to waiters that have not run yet
+        self._unentered = 0             # slots acquired whose ``with`` has not begun
         # A slot handed to a waiter that is cancelled before it runs goes to
         # the next waiter, or back to the count.
         self._waiting = WaitQueue(on_unclaimed=self._slot_returned)
+
+    def __enter__(self):
+        if not self._unentered:
+            raise RuntimeError("%r: use 'with (yield sem.acquire()):' -- a plain 'with sem:' "
+                               "would not take a slot, and would give one back" % self)
+        self._unentered -= 1
+        return self
 
     def _slot_returned(self, value):
         self._handed -= 1
@@ -172,6 +182,7 @@ class Semaphore(_Acquirable):
             # comes later cannot take it first (FIFO).
             await park(self._waiting)
             self._handed -= 1
+        self._unentered += 1            # (for the ``with`` that may follow)
         return self
 
     def release(self) -> None:
