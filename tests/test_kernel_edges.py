@@ -5,6 +5,7 @@ cancellation of a task woken but not yet run, odd traps and odd awaitables.
 corners the rest of the suite does not reach.)"""
 
 import copy
+import linecache
 import logging
 import selectors
 import socket
@@ -427,6 +428,25 @@ def test_where_looks_through_a_yield_from_of_a_plain_iterator():
         return [name for _, _, name in frames]
 
     assert run(main()) == ["parked"]
+
+
+def test_where_of_an_async_task_ends_at_the_line_that_awaits():
+    """Not in the trap's own ``__await__`` (traps.py), which the monitor's
+    ``where`` and debug mode showed as the innermost frame of every async
+    task."""
+    async def napping():
+        await sleep(1000)                   # NAPPING
+
+    def main():
+        task = yield spawn(napping())
+        yield sleep(0)
+        frames = task.where()
+        yield cancel(task)
+        return frames
+
+    [(filename, lineno, name)] = run(main())
+    assert (filename, name) == (__file__, "napping")
+    assert "NAPPING" in linecache.getline(filename, lineno)
 
 
 def test_a_kernel_option_whose_extension_is_missing_says_what_provides_it(monkeypatch):

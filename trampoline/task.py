@@ -149,12 +149,15 @@ class Task:
     def where(self) -> List[Tuple[str, int, str]]:
         """The task's call stack, outermost first, as ``(filename, lineno,
         function)``: through the trampoline's stack of subroutines and, in
-        each, through ``yield from`` / ``await`` chains.  Empty when done."""
+        each, through ``yield from`` / ``await`` chains.  Empty when done.
+        (The trap's own ``__await__``, under every ``await sleep(1)``, is
+        left out: the stack ends at the line that awaits.)"""
         frames = []
         for coro in [*self._stack, self._coro]:
             while coro is not None:
                 frame = getattr(coro, "gi_frame", None) or getattr(coro, "cr_frame", None)
-                if frame is not None:
+                if frame is not None and not (frame.f_code.co_name == "__await__" and
+                                              frame.f_globals.get("__name__") == "trampoline.traps"):
                     frames.append((frame.f_code.co_filename, frame.f_lineno,
                                    frame.f_code.co_name))
                 coro = getattr(coro, "gi_yieldfrom", None) or getattr(coro, "cr_await", None)
