@@ -1029,9 +1029,7 @@ def _tls_receive(sock):
         except ssl_module.SSLWantWriteError:
             yield traps.write_wait(sock)
         except ssl_module.SSLEOFError as exc:
-            error = exc
-            break
-    return _tls_end(sock, error)
+            return _tls_end(sock, exc)
 
 
 def _tls_try_receive(sock):
