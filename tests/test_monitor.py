@@ -910,6 +910,59 @@ def test_a_client_that_reads_slowly_gets_all_of_its_answer():
     assert answer.startswith("commands:")
 
 
+def test_hundreds_of_connections_take_no_more_than_max_sessions_threads():
+    """Each connection had a thread and two descriptors of its own, without
+    limit: idle clients could take every descriptor the program has (its
+    accept() then fails with EMFILE) and as many threads.  Now at most
+    ``max_sessions`` are served; one more is told so and closed, and the
+    program's tasks run on."""
+    ticks = []
+
+    def ticker():
+        while True:
+            ticks.append(None)
+            yield sleep(0.001)
+
+    def main():
+        kernel = yield current_kernel()
+        yield spawn(ticker())
+        served, refused = [], []
+        try:
+            for _ in range(200):
+                sock = socket.create_connection(kernel.monitor.address, timeout=10)
+                greeting = b""
+                while not greeting.endswith(PROMPT):    # (a refusal: until its end)
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    greeting += chunk
+                (served if greeting.endswith(PROMPT) else refused).append((sock, greeting))
+            threads, how_many = len(session_threads()), len(served)
+            # One leaves: the next is served.
+            sock, _ = served.pop()
+            sock.close()
+            deadline = time.monotonic() + 10
+            while len(session_threads()) >= threads and time.monotonic() < deadline:
+                yield sleep(0.01)
+            before = len(ticks)
+            again = yield open_monitor()
+            with again:
+                answer = yield ask(again, "help")
+            yield sleep(0.01)
+            return how_many, refused[0][1] if refused else b"", threads, answer, \
+                len(ticks) > before
+        finally:
+            for sock, _ in served + refused:
+                sock.close()
+
+    served, refused, threads, answer, ticked = run(main(), monitor=ANYWHERE)
+    assert served == getattr(monitor.Monitor, "max_sessions", 16)
+    assert threads == served
+    assert b"sessions already" in refused
+    assert answer.startswith("commands:")
+    assert ticked
+
+
 def test_a_session_that_the_stop_cuts_short_still_hears_it_and_ends_cleanly():
     """A client whose bytes the session had not read yet when the kernel
     stopped: the session closed with them unread, which resets the

@@ -28,7 +28,8 @@ cancel trampoline's own tasks (a signal watcher cancelled, Ctrl-C would no
 longer stop the program); let one client hold anything up -- a command line
 is at most ``MAX_LINE`` bytes, a client that takes no output for
 ``send_timeout`` seconds is dropped, and a session waiting to send ends as
-soon as the monitor stops.
+soon as the monitor stops; nor let clients take the program's threads and
+descriptors -- at most ``max_sessions`` are served at once.
 """
 
 import ipaddress
@@ -171,6 +172,11 @@ class Monitor:
     #: before it hangs up on it.
     send_timeout = 30.0
 
+    #: How many sessions are served at once: a connection beyond is told so
+    #: and closed (each session is a thread and two descriptors, taken from
+    #: the program's own).
+    max_sessions = 16
+
     def __init__(self, kernel, address=True):
         self.kernel = kernel
         # (run() hands on TRAMPOLINE_MONITOR's value as it is: a bad one is
@@ -276,6 +282,16 @@ class Monitor:
                 except OSError:         # pragma: no cover - gone before it was accepted
                     continue
                 conn.setblocking(False)     # (sends wait on the selector: see _send)
+                with self._lock:
+                    full = len(self._sessions) >= self.max_sessions
+                if full:
+                    try:                # (if it fits: never wait for this client)
+                        conn.send(b"trampoline monitor: %d sessions already, the most it "
+                                  b"serves at once; try again later\n" % self.max_sessions)
+                    except OSError:     # pragma: no cover - gone meanwhile
+                        pass
+                    _hang_up(conn)
+                    continue
                 self._start_session(conn)
 
     def _start_session(self, conn):
