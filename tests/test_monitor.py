@@ -963,6 +963,68 @@ def test_hundreds_of_connections_take_no_more_than_max_sessions_threads():
     assert ticked
 
 
+def test_a_program_out_of_descriptors_does_not_make_the_monitor_spin(tmp_path):
+    """accept() failing with EMFILE (the program has used up its descriptors)
+    was retried at once, forever, while the connection waited: the monitor's
+    thread took a whole core and the GIL from the program.  Now it waits a
+    little between tries, and serves the client once descriptors are free."""
+    resource = pytest.importorskip("resource")
+    script = tmp_path / "crowded.py"
+    script.write_text(
+        "import os, resource, sys, threading, time\n"
+        "from trampoline import run, sleep\n"
+        "from trampoline.traps import current_kernel\n"
+        "def main():\n"
+        "    kernel = yield current_kernel()\n"
+        "    print(kernel.monitor.address[1], flush=True)\n"
+        "    sys.stdin.readline()              # the monitor has served a client\n"
+        "    for thread in threading.enumerate():\n"
+        "        if thread.name == 'trampoline monitor session':\n"
+        "            thread.join()\n"
+        "    held = []\n"
+        "    resource.setrlimit(resource.RLIMIT_NOFILE,\n"
+        "                       (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))\n"
+        "    try:\n"
+        "        while True:\n"
+        "            held.append(os.dup(0))\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    print('full', flush=True)\n"
+        "    sys.stdin.readline()              # the client has connected\n"
+        "    cpu = time.process_time()\n"
+        "    yield sleep(0.5)\n"
+        "    print(round(time.process_time() - cpu, 3), flush=True)\n"
+        "    for fd in held:\n"
+        "        os.close(fd)\n"
+        "    sys.stdin.readline()              # the client was served\n"
+        "run(main(), monitor='127.0.0.1:0')\n")
+    child = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        port = int(child.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+            assert read_all(sock, 1).endswith(PROMPT)      # it serves
+            sock.sendall(b"quit\n")
+            assert sock.recv(100) == b"bye\n"
+        child.stdin.write(b"served\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == b"full\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+            child.stdin.write(b"connected\n")
+            child.stdin.flush()
+            cpu = float(child.stdout.readline())
+            assert read_all(sock, 1).endswith(PROMPT)
+        child.stdin.write(b"served\n")
+        child.stdin.close()
+        assert child.wait(20) == 0
+    finally:
+        if child.poll() is None:    # pragma: no cover - the test failed
+            child.kill()
+            child.wait()
+        child.stdout.close()
+    assert cpu < 0.1
+
+
 def test_a_session_that_the_stop_cuts_short_still_hears_it_and_ends_cleanly():
     """A client whose bytes the session had not read yet when the kernel
     stopped: the session closed with them unread, which resets the

@@ -32,6 +32,7 @@ soon as the monitor stops; nor let clients take the program's threads and
 descriptors -- at most ``max_sessions`` are served at once.
 """
 
+import errno
 import ipaddress
 import logging
 import os
@@ -279,8 +280,10 @@ class Monitor:
                     return
                 try:
                     conn, _ = self._listener.accept()
-                except OSError:         # pragma: no cover - gone before it was accepted
-                    continue
+                except OSError as error:
+                    if error.errno in _OUT_OF_RESOURCES and self._wait_for_resources(selector):
+                        return
+                    continue            # (else gone before it was accepted)
                 conn.setblocking(False)     # (sends wait on the selector: see _send)
                 with self._lock:
                     full = len(self._sessions) >= self.max_sessions
@@ -293,6 +296,21 @@ class Monitor:
                     _hang_up(conn)
                     continue
                 self._start_session(conn)
+
+    #: How long the monitor waits before it tries again to accept a
+    #: connection when the program is out of descriptors (or memory).
+    accept_retry = 0.1
+
+    def _wait_for_resources(self, selector):
+        """``accept()`` failed for want of descriptors or memory, and the
+        connection still waits: retrying at once would spin, taking a core
+        and the GIL from the program.  Wait ``accept_retry`` seconds first
+        (True: the monitor stopped meanwhile)."""
+        selector.unregister(self._listener)
+        try:
+            return bool(selector.select(self.accept_retry))
+        finally:
+            selector.register(self._listener, selectors.EVENT_READ)
 
     def _start_session(self, conn):
         # (A method, so that no variable keeps the thread once it is done.)
@@ -519,6 +537,12 @@ class Monitor:
                     "once it has cleaned up" % (task.id, task.name))
         self.kernel.cancel(task, Cancelled("cancelled from the monitor"))
         return "cancelled task %d %s: Cancelled is raised where it waits" % (task.id, task.name)
+
+
+#: accept()'s errors that mean "not now": the program (or the system) is
+#: out of descriptors or memory.
+_OUT_OF_RESOURCES = frozenset(
+    (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
 
 
 class _HangUp(Exception):
