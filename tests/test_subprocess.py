@@ -282,6 +282,21 @@ def test_a_child_that_ignores_its_input_is_not_an_error():
     assert run(main()) == (0, b"done\n", b"")
 
 
+def test_communicate_skips_an_output_pipe_the_caller_closed():
+    """stdout closed by its reader before communicate(): communicate failed
+    with "read(): <_io.FileIO [closed]> is closed (EBADF)"; subprocess's
+    communicate skips a closed pipe and gives b"" for it."""
+    def main():
+        process = Process(["sh", "-c", "echo err >&2; echo out"], stdout=PIPE, stderr=PIPE)
+        yield process.stdout.close()
+        out, err = yield process.communicate()
+        return out, err, (yield process.wait())
+
+    out, err, code = run(main())
+    assert (out, err) == (b"", b"err\n")
+    assert code in (0, -signal.SIGPIPE)       # (echo out meets the closed pipe)
+
+
 def test_communicate_with_streams_and_async_def(wait_mode):
     """communicate() on a Process; the same from an async def, with
     ``async with`` and ``await``."""
@@ -517,16 +532,21 @@ def test_communicate_again_after_a_timeout_gets_everything(run, wait_mode):
 
 
 def test_communicate_failing_on_two_pipes_raises_one_error_and_logs_none(caplog):
-    """stdout and stderr both closed before communicate(): one OSError is
-    raised, and the helper task's own is not logged as a crash nobody
-    joined."""
+    """stdout and stderr both failing in communicate() (here: a directory
+    put in their place, EISDIR): one OSError is raised, and the helper
+    task's own is not logged as a crash nobody joined."""
     def main():
         with Process(["sh", "-c", "echo out; echo err >&2"], stdin=PIPE, stdout=PIPE,
                      stderr=PIPE) as process:
-            yield process.stdout.close()
-            yield process.stderr.close()
-            with pytest.raises(OSError, match="closed"):
+            directory = os.open("/", os.O_RDONLY)
+            try:
+                os.dup2(directory, process.stdout.pipe.fileno())
+                os.dup2(directory, process.stderr.pipe.fileno())
+            finally:
+                os.close(directory)
+            with pytest.raises(OSError) as raised:
                 yield process.communicate()
+            assert raised.value.errno == errno.EISDIR
         return "done"
 
     assert run(main()) == "done"
@@ -717,10 +737,12 @@ def test_bad_arguments_raise_clear_errors():
         with pytest.raises(FileNotFoundError):
             yield run_process(["/nonexistent/program"])
         with Process(["sh", "-c", "echo err >&2"], stderr=PIPE) as process:
-            yield process.stderr.close()
-            with pytest.raises(OSError, match="closed") as info:
+            directory = os.open("/", os.O_RDONLY)     # (reading it: EISDIR)
+            os.dup2(directory, process.stderr.pipe.fileno())
+            os.close(directory)
+            with pytest.raises(OSError) as info:
                 yield process.communicate()     # the pipe's own error, not a TaskError
-            assert info.value.errno == errno.EBADF
+            assert info.value.errno == errno.EISDIR
         return "still running"
 
     assert run(main()) == "still running"

@@ -292,7 +292,8 @@ class Process:
         wrote on each (``None`` for one that is not a ``PIPE``).  All at
         once, in tasks of their own: a big input and a big output never
         deadlock.  A child that exits without reading all its input is not
-        an error (as with ``subprocess``).  Raises ``ValueError`` for
+        an error, and an output pipe the caller has closed is skipped
+        (``b""`` for it), as with ``subprocess``.  Raises ``ValueError`` for
         ``input`` without ``stdin=PIPE``, ``TypeError`` for ``input`` that
         is not bytes-like, the pipes' ``OSError``.
 
@@ -680,9 +681,10 @@ def _byte_view(input):
 @coroutine
 def _drain(stream, chunks):
     """Read ``stream`` to its end into the list ``chunks``, then close it.
-    One read to its end and closed already (by an earlier communicate, or
-    the caller) has nothing more to give."""
-    if stream.closed and stream._eof:
+    One closed already has nothing more to give: read to its end by an
+    earlier communicate, or closed by the caller, who wanted no more of it
+    (subprocess's communicate skips it too)."""
+    if stream.closed:
         return
     while True:
         data = yield stream.read(CHUNK)
