@@ -13,6 +13,7 @@ import threading
 
 import pytest
 
+import trampoline.signals
 import trampoline.timers
 from trampoline import (Cancelled, Kernel, SignalSet, TaskError, cancel, join, run, signal_wait,
                         sleep, spawn, timeout_after)
@@ -212,6 +213,38 @@ def test_a_signal_caught_as_the_set_is_entered_is_not_lost():
             sys.setprofile(None)
 
     assert run(main()) == signal.SIGUSR1
+
+
+def test_a_signal_caught_as_the_set_is_left_is_not_lost():
+    """A signal that comes as the block is left, once the set is no longer
+    among those the handler queues on but before the handler it replaced is
+    back: it was queued nowhere and raised again for nobody -- lost.  Now
+    the old handler goes back first, so the set has it (and raises it
+    again) or the old handler does."""
+    got = []
+
+    def previous(signo, frame):
+        got.append(signo)
+
+    def send_it_as_the_set_is_left(frame, event, arg):
+        if event == "call" and frame.f_code is trampoline.signals._Hub.give_back.__code__:
+            sys.setprofile(None)
+            os.kill(os.getpid(), signal.SIGUSR1)
+
+    def main():
+        try:
+            with SignalSet(signal.SIGUSR1):
+                sys.setprofile(send_it_as_the_set_is_left)
+            yield sleep(0)
+        finally:
+            sys.setprofile(None)
+
+    before = signal.signal(signal.SIGUSR1, previous)
+    try:
+        run(main())
+    finally:
+        signal.signal(signal.SIGUSR1, before)
+    assert got == [signal.SIGUSR1]
 
 
 def test_misuse_is_a_clear_error():

@@ -327,8 +327,11 @@ class SignalSet:
         if self._forget_close is not None:
             self._forget_close()
             self._forget_close = None
-        _hub.sets.remove(self)
+        # The handlers before us back first, then out of the sets: a signal
+        # caught in between goes to one or the other (the other way round,
+        # it was queued nowhere and raised again for nobody).
         restored = _hub.give_back(self.signums)
+        _hub.sets.remove(self)
         unread = [signo for signo in dict.fromkeys(self._pending)
                   if signo in restored and self._raise_unread]
         self._pending.clear()
