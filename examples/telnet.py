@@ -22,7 +22,6 @@ through untouched: no telnet option negotiation, like ``nc``.
 
 import argparse
 import os
-import ssl
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -76,19 +75,15 @@ def peer(args):
 
 
 def telnet(args, context):
-    try:
-        if args.unix:
-            stream = yield open_unix_connection(args.unix, ssl=context,
-                                                server_hostname=args.server_hostname)
-        else:
-            stream = yield open_connection(args.host, args.port, ssl=context,
-                                           server_hostname=args.server_hostname)
-    except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
-        if context is None:
-            raise
-        # The handshake: a server that speaks no TLS, a certificate not
-        # trusted...  OpenSSL's words do not say with whom; curl's do.
-        raise OSError("TLS with %s failed: %s" % (peer(args), exc)) from None
+    # A failed handshake -- a server that speaks no TLS, a certificate not
+    # trusted -- raises an error that says with whom, as curl's does:
+    # "... (TLS handshake with localhost:25000)".
+    if args.unix:
+        stream = yield open_unix_connection(args.unix, ssl=context,
+                                            server_hostname=args.server_hostname)
+    else:
+        stream = yield open_connection(args.host, args.port, ssl=context,
+                                       server_hostname=args.server_hostname)
     with stream:
         receiver = yield spawn(socket_to_screen(stream))
         sender = yield spawn(keyboard_to_socket(stream, receiver, args.quit_after))

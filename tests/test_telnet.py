@@ -232,7 +232,8 @@ def test_telnet_reports_a_refused_connection():
 def test_telnet_tls_to_a_plain_server_names_it(client):
     """--tls against a server that speaks no TLS: one line naming the host
     and port, as curl's does (it was OpenSSL's words alone,
-    "[SSL: WRONG_VERSION_NUMBER] ...").  The same for echo_client.py."""
+    "[SSL: WRONG_VERSION_NUMBER] ...") -- open_connection's error names
+    them now.  The same for echo_client.py."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
@@ -254,7 +255,8 @@ def test_telnet_tls_to_a_plain_server_names_it(client):
                 conn.sendall(b"220 plain text here\r\n")
             assert proc.wait(10) == 1
             err = proc.stderr.read()
-            assert err.startswith("%s: TLS with 127.0.0.1:%d failed: " % (client, port)), err
+            assert err.startswith("%s: [SSL" % client), err
+            assert err.endswith(" (TLS handshake with 127.0.0.1:%d)\n" % port), err
             assert len(err.splitlines()) == 1 and "Traceback" not in err
         finally:
             stop(proc)
@@ -313,7 +315,8 @@ def test_tls_echo_server_with_telnet_and_echo_client():
         out = subprocess.run(script("telnet.py") + ["--tls", "127.0.0.1", port],
                              input="x\n", capture_output=True, text=True, timeout=30)
         assert out.returncode == 1 and "certificate verify failed" in out.stderr
-        assert out.stderr.startswith("telnet: TLS with 127.0.0.1:%s failed: " % port), out.stderr
+        assert out.stderr.startswith("telnet: [SSL: CERTIFICATE_VERIFY_FAILED] "), out.stderr
+        assert out.stderr.endswith(" (TLS handshake with 127.0.0.1:%s)\n" % port), out.stderr
     finally:
         stop(proc)
 

@@ -139,6 +139,67 @@ def test_plain_client_to_a_tls_server(run):
     assert run(main()) == b"ok"
 
 
+def plain_text_server(stream, address):
+    """A server's handler that speaks no TLS: it reads the ClientHello and
+    answers in plain text."""
+    yield stream.read(65536)
+    yield stream.write(b"220 plain text here\r\n")
+
+
+def resetting_server(stream, address):
+    """A server's handler that reads the ClientHello and resets."""
+    yield stream.read(65536)
+    stream.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    stream.close()
+
+
+@pytest.mark.parametrize("kind", ["untrusted", "wrong name", "plain text", "reset", "unix"])
+def test_a_failed_handshake_names_the_server(run, tmp_path, kind):
+    """A client's failed handshake raises the error it did -- its class,
+    errno and OpenSSL's attributes as they were, what ``except`` looks at
+    -- its message ending "(TLS handshake with host:port)": OpenSSL's words
+    alone named no one, and every client had to say whom itself."""
+    path = str(tmp_path / "tls.sock")
+
+    def main():
+        if kind == "unix":
+            ready = Future()
+            server = yield spawn(unix_server(path, echo, ssl=server_context(), ready=ready))
+            yield ready
+            where = repr(path)
+            connecting = open_unix_connection(path, ssl=True, server_hostname="localhost")
+        else:
+            handler = {"plain text": plain_text_server, "reset": resetting_server}.get(kind, echo)
+            server, port = yield start_server(
+                handler, ssl=server_context() if handler is echo else None)
+            where = "127.0.0.1:%d" % port
+            connecting = open_connection(
+                "127.0.0.1", port, ssl=client_context() if kind == "wrong name" else True,
+                server_hostname="example.org" if kind == "wrong name" else None)
+        try:
+            yield connecting
+        except OSError as exc:
+            return exc, where
+        finally:
+            yield cancel(server)
+
+    error, where = run(main())
+    assert str(error).endswith(" (TLS handshake with %s)" % where), repr(error)
+    assert len(str(error).split("TLS handshake")) == 2, error      # said once
+    if kind == "reset":
+        assert type(error) is ConnectionResetError and error.errno == errno.ECONNRESET, error
+        assert str(error).startswith("[Errno %d] " % errno.ECONNRESET), error
+    elif kind == "plain text":
+        assert isinstance(error, ssl.SSLError), repr(error)
+        assert error.reason is not None and error.library == "SSL", repr(error)
+    else:
+        assert type(error) is ssl.SSLCertVerificationError, repr(error)
+        assert error.reason == "CERTIFICATE_VERIFY_FAILED" and error.verify_code in (18, 62)
+        said = "example.org" if kind == "wrong name" else "self-signed"
+        assert said in str(error).replace("self signed", "self-signed"), error
+    assert error.args[1:] == (error.strerror,) and str(error.args[1]).endswith(where + ")")
+
+
 def test_tls_over_a_unix_socket(run, tmp_path):
     path = str(tmp_path / "tls.sock")
 

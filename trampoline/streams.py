@@ -1240,12 +1240,28 @@ def _close_half_wrapped(exc):
         tb = tb.tb_next
 
 
+def _name_the_peer(exc, where):
+    """Add `` (where)`` to the message of ``exc``, an ``OSError`` -- an
+    ``ssl.SSLError`` (a certificate not trusted, a server that speaks no
+    TLS), a reset -- whose words (OpenSSL's, the system's) name no one.  It
+    is changed in place: its class and attributes (``errno``, ``reason``,
+    ``verify_code`` ...) stay what ``except`` and handlers look at."""
+    suffix = " (%s)" % where
+    if isinstance(exc.strerror, str):   # what str() shows: SSLError's own, or "[Errno n] ..."
+        exc.strerror += suffix
+        if len(exc.args) >= 2:
+            exc.args = (exc.args[0], exc.strerror) + exc.args[2:]
+    else:                               # no errno: the message is the only argument
+        exc.args = (str(exc) + suffix,)
+
+
 @coroutine
-def _start_stream(sock, context, server_hostname=None, accepted_from=None):
+def _start_stream(sock, context, server_hostname=None, accepted_from=None, peer=None):
     """A Stream over the connected ``sock``; with a context, after the TLS
     handshake (run without blocking).  ``sock`` is closed if that fails.
     ``accepted_from``: a server's socket, the peer's address as ``accept``
-    gave it."""
+    gave it.  ``peer``: for a client, the server as its user named it
+    (``host:port``, a path), which a failed handshake's error names."""
     if context is not None:
         try:
             sock = context.wrap_socket(sock, server_side=accepted_from is not None,
@@ -1257,6 +1273,8 @@ def _start_stream(sock, context, server_hostname=None, accepted_from=None):
                 _close_half_wrapped(exc)    # wrap_socket failed, sock detached
             else:
                 sock.close()
+            if peer is not None and isinstance(exc, OSError):
+                _name_the_peer(exc, "TLS handshake with %s" % peer)
             raise
     if accepted_from is None:
         return Stream(sock)
@@ -1314,7 +1332,10 @@ def open_connection(host: str, port: int, *, ssl: Any = None,
     ``ssl.create_default_context()``) makes it a TLS connection; the
     handshake runs without blocking the loop.  The certificate is checked
     against ``server_hostname``, which defaults to ``host`` (failure:
-    ``ssl.SSLCertVerificationError``).  ``timeout`` (seconds) bounds the
+    ``ssl.SSLCertVerificationError``).  A failed handshake raises OpenSSL's
+    error (an ``ssl.SSLError``) or the socket's (``ConnectionResetError``
+    ...), its message naming the server: "... (TLS handshake with
+    localhost:8443)".  ``timeout`` (seconds) bounds the
     whole thing -- look-up, connection, handshake -- and raises
     ``TaskTimeout``.  ``local_addr``, a ``(host, port)`` tuple: bind there
     first (``ValueError`` for a port that is not an int from 0 to 65535).
@@ -1347,7 +1368,8 @@ def _connect_tcp(host, port, context, server_hostname, local_addr):
                                   flags=socket.AI_PASSIVE)
     sock = yield _connect_first(_interleave(addresses), local, host, port)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return (yield _start_stream(sock, context, server_hostname))
+    return (yield _start_stream(sock, context, server_hostname,
+                                peer=format_address((host, port))))
 
 
 def _interleave(addresses):
@@ -1495,8 +1517,9 @@ def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
     Connect to the Unix socket at ``path`` and return a ``Stream``.  Raises
     ``FileNotFoundError`` if nothing is there, ``ConnectionRefusedError``
     if nobody listens, ``BlockingIOError`` if the listener's backlog is
-    full (it does not wait for room).  ``ssl`` as for ``open_connection``; a context that
-    checks host names needs ``server_hostname``.
+    full (it does not wait for room).  ``ssl`` as for ``open_connection`` (a failed
+    handshake's error names ``path``); a context that checks host names needs
+    ``server_hostname``.
     """
     context = _client_context(ssl, server_hostname)
     _check_server_hostname(context, server_hostname, "open_unix_connection()")
@@ -1506,7 +1529,8 @@ def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
     except BaseException:
         sock.close()
         raise
-    return (yield _start_stream(sock, context, server_hostname))
+    return (yield _start_stream(sock, context, server_hostname,
+                                peer=format_address(os.fspath(path))))
 
 
 # ================================================================ servers
