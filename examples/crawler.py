@@ -4,6 +4,7 @@
     python3 examples/http_server.py --port 8080 --static docs &
     python3 examples/crawler.py http://127.0.0.1:8080/static/ [--max-pages 100]
                                 [--connections 4] [--timeout 10] [--max-redirects 5]
+    python3 examples/crawler.py https://localhost:8443/ --cafile tests/tls_cert.pem
 
 After the asyncio crawler of "500 Lines or Less" (A. Jesse Jiryu Davis and
 Guido van Rossum): a queue of URLs and a few worker tasks.  Each worker
@@ -13,7 +14,8 @@ queue; ``queue.join()`` says when the work is done.  Every fetch takes a
 slot of a ``Semaphore``: at most ``--connections`` connections are open at
 once, and they are kept alive and reused between requests.  Each request
 (connect, send, response) must finish within ``--timeout`` seconds;
-redirects are followed, up to ``--max-redirects``.  The client is
+redirects are followed, up to ``--max-redirects``.  ``https`` certificates
+are checked against the system's CAs, or ``--cafile``'s.  The client is
 ``trampoline.protocols.http_client.Fetcher``, which parses responses with
 the same sans-I/O parser as the server's (``trampoline.protocols.http``).
 
@@ -34,6 +36,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
 from trampoline import Queue, TaskGroup, run  # noqa: E402
+from trampoline.net import client_context  # noqa: E402
 from trampoline.protocols.http_client import Fetcher, Page  # noqa: E402
 
 USER_AGENT = "trampoline-crawler/0.1"
@@ -90,13 +93,14 @@ def _site(url):
 
 class Crawler:
     """``pages = yield Crawler(root, ...).crawl()``: every page reached from
-    ``root`` on the same site, at most ``max_pages``, as ``{url: Page}``."""
+    ``root`` on the same site, at most ``max_pages``, as ``{url: Page}``.
+    ``ssl``: the ``ssl.SSLContext`` for https (default: the system's CAs)."""
 
     def __init__(self, root, max_pages=100, connections=4, timeout=10.0, max_redirects=5,
-                 workers=None, on_page=None):
+                 workers=None, on_page=None, ssl=None):
         self.root = urldefrag(root)[0]
         self.max_pages = max_pages
-        self.fetcher = Fetcher(connections, timeout, max_redirects, USER_AGENT)
+        self.fetcher = Fetcher(connections, timeout, max_redirects, USER_AGENT, ssl=ssl)
         self.workers = workers or connections * 2
         self.on_page = on_page          # called with each Page as it is done
         self.seen = {self.root}
@@ -175,6 +179,8 @@ def main(argv=None):
                         help="seconds for each request (default 10)")
     parser.add_argument("--max-redirects", type=int, default=5,
                         help="redirects followed per URL (default 5)")
+    parser.add_argument("--cafile", metavar="PEM",
+                        help="for https: trust this certificate (default: the system's CAs)")
     args = parser.parse_args(argv)
     try:
         root = urlsplit(args.root)
@@ -191,11 +197,15 @@ def main(argv=None):
             parser.error("%s must be at least %d, got %d" % (option, least, value))
     if not args.timeout > 0:            # (NaN too)
         parser.error("--timeout must be a number of seconds above 0, got %s" % args.timeout)
+    try:
+        context = client_context(args.cafile) if args.cafile else None
+    except ValueError as exc:           # missing, unreadable, not PEM: named
+        parser.error(str(exc))
     if sys.stdout is None:              # ``>&-``: the report would go nowhere
         print("crawler: stdout is closed", file=sys.stderr)
         return 1
     crawler = Crawler(args.root, args.max_pages, args.connections, args.timeout,
-                      args.max_redirects, on_page=report)
+                      args.max_redirects, on_page=report, ssl=context)
     started = time.monotonic()
     try:
         pages = run(crawler.crawl())

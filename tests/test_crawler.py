@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from net_helpers import load_example, start_server, watchdog  # noqa: F401  (autouse)
+from net_helpers import (CERT, KEY, client_context, load_example, server_context,  # noqa: F401
+                         start_server, watchdog)  # (watchdog: autouse)
 from trampoline import Event, cancel, ignore_after, run, sleep
 
 from trampoline.protocols import http_server
@@ -249,6 +250,67 @@ def test_a_redirect_to_a_utf8_location_goes_where_it_says():
             yield cancel(task)
 
     assert run(main()) == (None, b"/caf%C3%A9?q=%C3%A9", "caf%C3%A9?q=%C3%A9")
+
+
+def test_https_with_a_private_ca(run):
+    """Fetcher(ssl=context) fetches https from a server whose certificate
+    that context trusts (the test certificate, a CA of its own); the
+    default context (the system's CAs) refuses it: the page's error names
+    the URL and says why.  ssl= that is no SSLContext is refused at once."""
+    router = http_server.Router()
+    router.add("/", lambda request: http_server.Response("over TLS\n"))
+
+    def main():
+        task, port = yield start_server(http_server.make_handler(router),
+                                        ssl=server_context())
+        url = "https://127.0.0.1:%d/" % port
+        trusting, default = Fetcher(ssl=client_context()), Fetcher()
+        try:
+            return url, (yield trusting.get(url)), (yield default.get(url))
+        finally:
+            trusting.close()
+            default.close()
+            yield cancel(task)
+
+    url, page, refused = run(main())
+    assert (page.error, page.status, page.body) == (None, 200, b"over TLS\n")
+    assert refused.status is None and refused.error.startswith(url + ": "), refused.error
+    assert "certificate verify failed" in refused.error, refused.error
+    with pytest.raises(TypeError, match="ssl= needs an ssl.SSLContext"):
+        Fetcher(ssl=CERT)
+
+
+def test_the_command_line_over_https_with_cafile(site):
+    """crawler.py --cafile against http_server.py --tls with the test
+    certificate: the site crawled, exit status 0; without --cafile, the
+    root's error names its URL and the certificate, exit status 1; a
+    --cafile that cannot be loaded is a usage error naming it."""
+    server = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "http_server.py"),
+                               "--port", "0", "--static", str(site), "--tls", CERT, KEY],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    crawler = [sys.executable, os.path.join(EXAMPLES, "crawler.py"), "--connections", "2"]
+    try:
+        port = int(server.stdout.readline().rsplit(":", 1)[1])
+        root = "https://127.0.0.1:%d/static/a.html" % port
+        trusting = subprocess.run(crawler + ["--cafile", CERT, root],
+                                  capture_output=True, text=True, timeout=30)
+        default = subprocess.run(crawler + [root], capture_output=True, text=True, timeout=30)
+    finally:
+        server.kill()
+        server.wait(10)
+        server.stdout.close()
+        server.stderr.close()
+    assert trusting.returncode == 0, trusting.stdout + trusting.stderr
+    lines = trusting.stdout.splitlines()
+    assert any(line.startswith("404") and line.endswith("/static/missing.html") for line in lines)
+    assert lines[-1].startswith("8 pages in ") and lines[-1].endswith("; 0 errors"), lines
+    assert default.returncode == 1, default.stdout + default.stderr
+    assert default.stdout.startswith("ERR  %s: [SSL: CERTIFICATE_VERIFY_FAILED] " % root)
+    assert default.stdout.splitlines()[-1].endswith("; 1 errors"), default.stdout
+    missing = subprocess.run(crawler + ["--cafile", str(site / "none.pem"), root],
+                             capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "cannot load CA certificates from %s" % (site / "none.pem") in missing.stderr
 
 
 def test_the_command_line(site):

@@ -27,6 +27,7 @@ anything but ``FetchError`` from ``fetch`` (``get`` raises nothing).
 
 import re
 import socket
+import ssl as _ssl
 from urllib.parse import quote, urljoin, urlsplit
 
 from ..streams import open_connection
@@ -76,10 +77,19 @@ class Fetcher:
     Semaphore slot per request in flight; an idle connection is kept for
     the next request to the same place).  ``timeout``: seconds for each
     request, connecting included; ``max_redirects``: how many ``get``
-    follows; ``user_agent``: what the requests say they come from.
+    follows; ``user_agent``: what the requests say they come from;
+    ``ssl``: the ``ssl.SSLContext`` that ``https`` connections use -- one
+    trusting a private CA, ``trampoline.net.client_context(cafile)`` --
+    by default ``ssl.create_default_context()``'s (the system's CAs).  A
+    certificate it does not trust is a ``FetchError`` naming the URL.
     """
 
-    def __init__(self, connections=4, timeout=10.0, max_redirects=5, user_agent=USER_AGENT):
+    def __init__(self, connections=4, timeout=10.0, max_redirects=5, user_agent=USER_AGENT,
+                 *, ssl=None):
+        if ssl is not None and not isinstance(ssl, _ssl.SSLContext):
+            raise TypeError("Fetcher: ssl= needs an ssl.SSLContext (or None for the default "
+                            "one), got %r" % (ssl,))
+        self.ssl = ssl
         self.user_agent = user_agent
         self.slots = Semaphore(connections)
         self._limit = connections
@@ -171,7 +181,10 @@ class Fetcher:
             return response
         self._make_room()
         scheme, host, port = key
-        stream = yield open_connection(host, port, ssl=True if scheme == "https" else None)
+        context = None
+        if scheme == "https":
+            context = self.ssl if self.ssl is not None else True     # (True: the default one)
+        stream = yield open_connection(host, port, ssl=context)
         self.opened += 1
         parser = ResponseParser()
         try:
