@@ -252,6 +252,40 @@ def test_a_redirect_to_a_utf8_location_goes_where_it_says():
     assert run(main()) == (None, b"/caf%C3%A9?q=%C3%A9", "caf%C3%A9?q=%C3%A9")
 
 
+def test_a_redirect_without_a_fragment_keeps_the_urls():
+    """RFC 9110 10.2.2: a Location with no fragment inherits the one of
+    the URL redirected (along a chain of redirects too); a Location with
+    one replaces it.  The fragment is never sent.  It was dropped."""
+    def redirects(stream, address):
+        moves = {b"/from": b"/to", b"/to": b"/end", b"/frag": b"/to#there"}
+        while True:
+            head = yield stream.readuntil(b"\r\n\r\n")
+            target = head.split(b" ")[1]
+            if target in moves:
+                yield stream.write(b"HTTP/1.1 301 Moved\r\nLocation: %s\r\n"
+                                   b"Content-Length: 0\r\n\r\n" % moves[target])
+            else:
+                yield stream.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                                   % (len(target), target))
+
+    def main():
+        task, port = yield start_server(redirects)
+        base = "http://127.0.0.1:%d" % port
+        fetcher = Fetcher(connections=1, timeout=5)
+        try:
+            pages = []
+            for path in ["/from#sec", "/frag#sec"]:
+                pages.append((yield fetcher.get(base + path)))
+        finally:
+            fetcher.close()
+            yield cancel(task)
+        return [(page.error, page.body, page.final_url[len(base):],
+                 [url[len(base):] for url in page.redirects]) for page in pages]
+
+    assert run(main()) == [(None, b"/end", "/end#sec", ["/from#sec", "/to#sec"]),
+                           (None, b"/end", "/end#there", ["/frag#sec", "/to#there"])]
+
+
 def test_https_with_a_private_ca(run):
     """Fetcher(ssl=context) fetches https from a server whose certificate
     that context trusts (the test certificate, a CA of its own); the

@@ -28,7 +28,7 @@ anything but ``FetchError`` from ``fetch`` (``get`` raises nothing).
 import re
 import socket
 import ssl as _ssl
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urldefrag, urljoin, urlsplit
 
 from ..streams import open_connection
 from ..sync import Semaphore
@@ -231,7 +231,9 @@ class Fetcher:
 
     def get(self, url):
         """``page = yield fetcher.get(url)``: fetch ``url``, following
-        redirects; failures are in ``page.error``, never raised."""
+        redirects; failures are in ``page.error``, never raised.  A
+        ``Location`` without a fragment keeps the URL's (``#part``), as RFC
+        9110 says: ``page.final_url`` ends with it."""
         page = Page(url)
         try:
             while True:
@@ -268,10 +270,14 @@ class Fetcher:
                 # encoded again as UTF-8.
                 location = quote(location, safe=_PRINTABLE)
                 try:
-                    page.final_url = urljoin(page.final_url, location)
+                    target = urljoin(page.final_url, location)
                 except ValueError as exc:       # "http://[::1/x": no URL at all
                     raise FetchError("%s: bad redirect to %s: %s"
                                      % (page.final_url, location, exc)) from None
+                fragment = urldefrag(page.final_url).fragment
+                if "#" not in location and fragment:
+                    target += "#" + fragment    # RFC 9110 10.2.2: kept, as browsers do
+                page.final_url = target
             page.status = response.status
             page.headers = response.headers
             page.body = response.body
