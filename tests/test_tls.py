@@ -153,7 +153,8 @@ def resetting_server(stream, address):
     stream.close()
 
 
-@pytest.mark.parametrize("kind", ["untrusted", "wrong name", "plain text", "reset", "unix"])
+@pytest.mark.parametrize("kind", ["untrusted", "wrong name", "plain text", "reset", "unix",
+                                  "no host"])
 def test_a_failed_handshake_names_the_server(run, tmp_path, kind):
     """A client's failed handshake raises the error it did -- its class,
     errno and OpenSSL's attributes as they were, what ``except`` looks at
@@ -169,12 +170,17 @@ def test_a_failed_handshake_names_the_server(run, tmp_path, kind):
             where = repr(path)
             connecting = open_unix_connection(path, ssl=True, server_hostname="localhost")
         else:
-            handler = {"plain text": plain_text_server, "reset": resetting_server}.get(kind, echo)
+            handler = {"plain text": plain_text_server, "reset": resetting_server,
+                       "no host": plain_text_server}.get(kind, echo)
             server, port = yield start_server(
                 handler, ssl=server_context() if handler is echo else None)
             where = "127.0.0.1:%d" % port
+            context = client_context() if kind in ("wrong name", "no host") else True
+            if kind == "no host":       # (None: the loopback; no name to check)
+                context.check_hostname = False
+                where = "port %d" % port
             connecting = open_connection(
-                "127.0.0.1", port, ssl=client_context() if kind == "wrong name" else True,
+                None if kind == "no host" else "127.0.0.1", port, ssl=context,
                 server_hostname="example.org" if kind == "wrong name" else None)
         try:
             yield connecting
@@ -189,7 +195,7 @@ def test_a_failed_handshake_names_the_server(run, tmp_path, kind):
     if kind == "reset":
         assert type(error) is ConnectionResetError and error.errno == errno.ECONNRESET, error
         assert str(error).startswith("[Errno %d] " % errno.ECONNRESET), error
-    elif kind == "plain text":
+    elif kind in ("plain text", "no host"):
         assert isinstance(error, ssl.SSLError), repr(error)
         assert error.reason is not None and error.library == "SSL", repr(error)
     else:

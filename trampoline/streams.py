@@ -1368,8 +1368,8 @@ def _connect_tcp(host, port, context, server_hostname, local_addr):
                                   flags=socket.AI_PASSIVE)
     sock = yield _connect_first(_interleave(addresses), local, host, port)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return (yield _start_stream(sock, context, server_hostname,
-                                peer=format_address((host, port))))
+    where = format_address((host, port)) if host is not None else "port %d" % port
+    return (yield _start_stream(sock, context, server_hostname, peer=where))
 
 
 def _interleave(addresses):
