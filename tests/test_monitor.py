@@ -295,6 +295,38 @@ def test_a_taken_port_is_a_warning_not_a_failure(caplog):
     assert "cannot listen on" in caplog.text
 
 
+def test_a_program_out_of_descriptors_runs_without_its_monitor(caplog):
+    """The listener opens, but its wake-up pair cannot: a warning, as for a
+    taken port, and the program runs (it failed in run() with EMFILE, or --
+    for the server's selector, made in its thread -- the thread died after
+    "monitor on ..." had been logged)."""
+    import resource
+    caplog.set_level(logging.WARNING, logger="trampoline")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    fillers = []
+    with Kernel(monitor=ANYWHERE) as kernel:
+        try:
+            highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 8, hard))
+            while True:                     # every descriptor below the limit taken...
+                try:
+                    fillers.append(os.open(os.devnull, os.O_RDONLY))
+                except OSError:
+                    break
+            os.close(fillers.pop())         # ...but one: the listener's
+
+            def main():
+                yield sleep(0)
+                return (yield current_kernel()).monitor._listener
+
+            assert kernel.run(main()) is None
+        finally:
+            for fd in fillers:
+                os.close(fd)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert "cannot listen on" in caplog.text and "Too many open files" in caplog.text
+
+
 def test_one_kernel_runs_twice_with_its_monitor():
     with Kernel(monitor=ANYWHERE) as kernel:
         def port():

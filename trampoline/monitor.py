@@ -192,6 +192,7 @@ class Monitor:
         self._first_is_internal = False
         self._listener = None
         self._stop_recv = self._stop_send = None
+        self._selector = None           # (made in start: the server thread uses it)
         self._server = None         # the thread accepting connections
         self._sessions = set()      # the threads serving them, while they run
         self._waiting = set()       # threading.Events of questions not yet answered
@@ -220,8 +221,9 @@ class Monitor:
     # -------------------------------------------------- start and stop
 
     def start(self):
-        """Listen and serve, in a thread.  If the address is taken, log a
-        warning and let the program run without a monitor."""
+        """Listen and serve, in a thread.  If the address is taken (or the
+        program is out of descriptors), log a warning and let the program
+        run without a monitor."""
         # run() spawns its main task after this: a main task of an earlier
         # run is forgotten.  One still alive stays: a host loop's first
         # run_once() starts the monitor after spawning its tasks.
@@ -231,16 +233,23 @@ class Monitor:
         # (An IPv6 address, "[::1]:port", needs an IPv6 socket: create_server
         # makes an IPv4 one unless told.)
         family = socket.AF_INET6 if ":" in self.address[0] else socket.AF_INET
+        opened = []
         try:
             self._listener = socket.create_server(self.address, family=family)
+            opened.append(self._listener)
+            self._stop_recv, self._stop_send = socket.socketpair()
+            opened += [self._stop_recv, self._stop_send]
+            self._selector = selectors.DefaultSelector()    # (the server thread's)
         except OSError as error:
+            for sock in opened:
+                sock.close()
+            self._listener = None
             log.warning("trampoline monitor: cannot listen on %s (%s); running without it",
                         format_address(self.address), error)
             return
         self._listener.setblocking(False)   # (readiness may be gone by accept)
         self.address = self._listener.getsockname()[:2]
         self._stopped = False
-        self._stop_recv, self._stop_send = socket.socketpair()
         log.info("trampoline monitor on %s: %s -m trampoline.monitor %s",
                  format_address(self.address), PYTHON, format_address(self.address))
         self._server = threading.Thread(target=self._serve, name="trampoline monitor",
@@ -271,7 +280,7 @@ class Monitor:
     # ---------------------------------------------- the monitor threads
 
     def _serve(self):
-        with selectors.DefaultSelector() as selector:
+        with self._selector as selector:
             selector.register(self._listener, selectors.EVENT_READ)
             selector.register(self._stop_recv, selectors.EVENT_READ)
             while True:
