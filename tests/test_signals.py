@@ -278,6 +278,25 @@ def test_misuse_is_a_clear_error():
     assert errors and "only in the main thread" in errors[0]
 
 
+@pytest.mark.parametrize("signo", [signal.SIGWINCH, signal.SIGCHLD, signal.SIGTSTP])
+def test_a_signal_that_would_not_end_the_process_is_no_shutdown_signal(signo):
+    """The second shutdown signal is re-sent with its default action, to
+    end a program whose cleanup hangs: for SIGWINCH, SIGCHLD (ignored) or
+    SIGTSTP (stops) it did nothing.  Refused, naming it, before anything
+    runs."""
+    before = signal.getsignal(signo)
+    coro = main_that_never_runs()
+    with pytest.raises(ValueError, match="%s cannot be a shutdown signal" % signo.name):
+        run(coro, shutdown_signals=[signal.SIGTERM, signo])
+    assert coro.gi_frame is None            # closed: no "never awaited" later
+    assert signal.getsignal(signo) is before
+
+
+def main_that_never_runs():
+    raise AssertionError("it ran")          # pragma: no cover
+    yield
+
+
 def test_shutdown_signals_outside_the_main_thread_is_an_error_naming_them():
     """run(..., shutdown_signals=...) in another thread says so in its own
     terms, before anything runs (it spoke of a SignalSet the caller never

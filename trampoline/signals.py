@@ -366,6 +366,14 @@ def signal_wait(*signums: int) -> Generator[Any, Any, int]:
 
 # ----------------------------------------------------- graceful shutdown
 
+# Signals whose default action ignores or stops the process: the second
+# shutdown signal, re-sent with the default action (see _watch), would
+# not end it.
+_NOT_FATAL = frozenset(getattr(signal, name) for name in (
+    "SIGCHLD", "SIGCONT", "SIGURG", "SIGWINCH", "SIGTSTP", "SIGTTIN", "SIGTTOU")
+    if hasattr(signal, name))
+
+
 def _shutdown_on(signums, coro):
     """What ``run(coro, shutdown_signals=signums)`` runs: ``coro`` as a task
     of its own, beside a watcher.  The first of these signals cancels it --
@@ -377,6 +385,12 @@ def _shutdown_on(signums, coro):
     ("trampoline: ..."; the monitor's ``ps`` leaves them out); the user's
     task keeps its function's name, as the main task of any run."""
     names = ", ".join(_name(_signal(signo)) for signo in signums)
+    for signo in signums:
+        if signo in _NOT_FATAL:
+            raise ValueError("%s cannot be a shutdown signal: by default it does not end a "
+                             "process, so a second one could not stop the program if its "
+                             "cleanup hangs (SIGTERM, SIGINT and SIGHUP can)"
+                             % _name(_signal(signo)))
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("run(..., shutdown_signals=(%s)) works only in the main thread "
                            "(Python delivers signals there); this is %s"
