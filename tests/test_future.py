@@ -14,21 +14,10 @@ import pytest
 import trampoline
 from trampoline import (Cancelled, Future, Kernel, TaskError, TaskTimeout, cancel, join, run,
                         sleep, spawn, timeout_after)
+from task_helpers import parked
 
 
 # ------------------------------------------------------------- helpers
-
-def until(predicate, limit=1000):
-    for _ in range(limit):
-        if predicate():
-            return
-        yield sleep(0)
-    raise AssertionError("condition never became true")
-
-
-def parked(*tasks):
-    return until(lambda: all(t.state == "parked" for t in tasks))
-
 
 def wait_in_thread(predicate, timeout=5.0):
     """From a plain thread: wait until ``predicate()`` holds."""

@@ -11,6 +11,7 @@ import traceback
 
 import trampoline
 from trampoline import Future, Queue, VirtualClock, cancel, join, sleep, spawn
+from task_helpers import parked, until
 
 
 def run(coro, clock=None):
@@ -69,19 +70,6 @@ def test_a_futures_exception_shows_each_waiter_only_its_own_frames():
     assert seen[3] == seen[4] == seen[5]
     assert seen[3][:2] == ["main", "result"] and seen[3][-2:] == ["main", "origin"]
     assert seen[3].count("result") == 1
-
-
-def until(predicate, limit=1000):
-    """Let the other ready tasks run until ``predicate()`` holds."""
-    for _ in range(limit):
-        if predicate():
-            return
-        yield sleep(0)
-    raise AssertionError("condition never became true")
-
-
-def parked(*tasks):
-    return until(lambda: all(t.state == "parked" for t in tasks))
 
 
 # ------------------------------------ Queue.join: the last task_done lets go

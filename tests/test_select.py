@@ -21,6 +21,7 @@ from trampoline import (Cancelled, Event, Kernel, Lock, Queue, TaskError, TaskTi
                         timeout_after)
 from trampoline.kernel import BUDGET
 from trampoline.traps import current_kernel
+from task_helpers import parked, until
 
 SELECTORS = {
     "default": lambda: None,
@@ -31,18 +32,6 @@ BACKENDS = [name for name, make in SELECTORS.items() if make is not None]
 
 
 # ------------------------------------------------------------- helpers
-
-def until(predicate, limit=1000):
-    for _ in range(limit):
-        if predicate():
-            return
-        yield sleep(0)
-    raise AssertionError("condition never became true")
-
-
-def parked(*tasks):
-    return until(lambda: all(t.state == "parked" for t in tasks))
-
 
 def value(x):
     return x

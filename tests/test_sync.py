@@ -16,23 +16,10 @@ from trampoline import (BoundedSemaphore, Cancelled, Condition, Event, LifoQueue
                         PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, RLock,
                         Semaphore, TaskError, TaskTimeout, VirtualClock, call, cancel, current, join, run,
                         sleep, spawn, timeout_after)
+from task_helpers import parked, until
 
 
 # ------------------------------------------------------------- helpers
-
-def until(predicate, limit=1000):
-    """Let the other ready tasks run until ``predicate()`` holds."""
-    for _ in range(limit):
-        if predicate():
-            return
-        yield sleep(0)
-    raise AssertionError("condition never became true")
-
-
-def parked(*tasks):
-    """``yield parked(t1, t2)``: wait until every task is blocked."""
-    return until(lambda: all(t.state == "parked" for t in tasks))
-
 
 def drain(q):
     items = []

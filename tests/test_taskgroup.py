@@ -13,21 +13,10 @@ import trampoline
 from trampoline import (Cancelled, Event, TaskError, TaskGroup, TaskGroupError, cancel, join,
                         run, sleep, spawn)
 from trampoline.kernel import BUDGET
+from task_helpers import parked, until
 
 
 # ------------------------------------------------------------- helpers
-
-def until(predicate, limit=1000):
-    for _ in range(limit):
-        if predicate():
-            return
-        yield sleep(0)
-    raise AssertionError("condition never became true")
-
-
-def parked(*tasks):
-    return until(lambda: all(t.state == "parked" for t in tasks))
-
 
 def after(ev, result, log=None, name=None):
     """Wait for ``ev``, then return ``result``; note a cancellation."""

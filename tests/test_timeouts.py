@@ -23,6 +23,7 @@ from trampoline import (Cancelled, Event, Kernel, Queue, TaskError, TaskTimeout,
                         TimeoutCancelled, VirtualClock, cancel, current, current_time,
                         ignore_after, ignore_at, join, read, sleep, spawn, timeout_after)
 from trampoline.traps import current_kernel
+from task_helpers import parked
 
 
 # ------------------------------------------------------------- helpers
@@ -41,18 +42,6 @@ def virtual_clock():
 def run(coro):
     """trampoline.run on this test's virtual clock."""
     return trampoline.run(coro, clock=clock)
-
-
-def until(predicate, limit=1000):
-    for _ in range(limit):
-        if predicate():
-            return
-        yield sleep(0)
-    raise AssertionError("condition never became true")
-
-
-def parked(*tasks):
-    return until(lambda: all(t.state == "parked" for t in tasks))
 
 
 def value(x):
