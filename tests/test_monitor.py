@@ -57,19 +57,33 @@ def open_monitor():
 def command_line_client(address, typed):
     """From a task: ``python3 -m trampoline.monitor address`` with ``typed``
     as its input (its end: the client says quit); (its status, its output)."""
-    client = subprocess.Popen([sys.executable, "-m", "trampoline.monitor", address],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              env=dict(os.environ, PYTHONPATH=ROOT))
+    client = start_client(address, stderr=None)
     client.stdin.write(typed)
     client.stdin.close()
-    output = b""
-    while True:
-        data = yield read(client.stdout, 65536)
-        if not data:
-            break
-        output += data
-    client.stdout.close()
+    output = yield read_to_end(client.stdout)
     return client.wait(), output.decode()
+
+
+def start_client(address, stderr=subprocess.PIPE, **env):
+    """``python3 -m trampoline.monitor address`` (host:port, or a (host,
+    port) pair), its pipes for a task to use; ``env``: more environment."""
+    if not isinstance(address, str):
+        address = "%s:%d" % address
+    return subprocess.Popen([sys.executable, "-m", "trampoline.monitor", address],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                            env=dict(os.environ, PYTHONPATH=ROOT, **env))
+
+
+def read_to_end(pipe):
+    """From a task: ``data = yield read_to_end(pipe)``, then the pipe is closed."""
+    data = b""
+    while True:
+        more = yield read(pipe, 65536)
+        if not more:
+            break
+        data += more
+    pipe.close()
+    return data
 
 
 forever = WaitQueue()
@@ -1000,7 +1014,6 @@ def test_a_program_out_of_descriptors_does_not_make_the_monitor_spin(tmp_path):
     was retried at once, forever, while the connection waited: the monitor's
     thread took a whole core and the GIL from the program.  Now it waits a
     little between tries, and serves the client once descriptors are free."""
-    resource = pytest.importorskip("resource")
     script = tmp_path / "crowded.py"
     script.write_text(
         "import os, resource, sys, threading, time\n"
@@ -1148,26 +1161,11 @@ def test_the_client_on_a_terminal_that_cannot_show_the_answer_nor_read_the_line(
     def main():
         yield spawn(café())
         kernel = yield current_kernel()
-        client = subprocess.Popen(
-            [sys.executable, "-m", "trampoline.monitor", "%s:%d" % kernel.monitor.address],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=dict(os.environ, PYTHONPATH=ROOT, PYTHONIOENCODING="ascii"))
+        client = start_client(kernel.monitor.address, PYTHONIOENCODING="ascii")
         client.stdin.write(b"ps\nwhere \xff\xc3\xa9\nhelp\n")
         client.stdin.close()
-        output = b""
-        while True:
-            data = yield read(client.stdout, 65536)
-            if not data:
-                break
-            output += data
-        err = b""
-        while True:
-            data = yield read(client.stderr, 65536)
-            if not data:
-                break
-            err += data
-        client.stdout.close()
-        client.stderr.close()
+        output = yield read_to_end(client.stdout)
+        err = yield read_to_end(client.stderr)
         return client.wait(), output.decode("ascii"), err.decode()
 
     code, output, err = run(main(), monitor=ANYWHERE)
@@ -1184,23 +1182,14 @@ def test_the_client_piped_into_head_stops_quietly():
 
     def main():
         kernel = yield current_kernel()
-        client = subprocess.Popen(
-            [sys.executable, "-m", "trampoline.monitor", "%s:%d" % kernel.monitor.address],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=dict(os.environ, PYTHONPATH=ROOT))
+        client = start_client(kernel.monitor.address)
         shown = b""
         while not shown.endswith(PROMPT):       # the banner: then the reader goes
             shown += yield read(client.stdout, 65536)
         client.stdout.close()
         client.stdin.write(b"ps\nps\nps\n")
         client.stdin.close()
-        err = b""
-        while True:
-            data = yield read(client.stderr, 65536)
-            if not data:
-                break
-            err += data
-        client.stderr.close()
+        err = yield read_to_end(client.stderr)
         return client.wait(), err.decode()
 
     code, err = run(main(), monitor=ANYWHERE)
