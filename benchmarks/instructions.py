@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 
-from harness.plan import ECHOLOAD, build_echoload, default_servers
+from harness.plan import ECHOLOAD, build_echoload, default_servers, output_problem
 from harness.processes import repo_env, spawn, stop, wait_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -191,6 +191,10 @@ def main():
                           ("--conn-n", args.conn_n), ("--micro-n", args.micro_n)):
         if value < 1:                   # (--micro-n 0: a division by zero after minutes)
             parser.error("%s must be at least 1, got %d" % (option, value))
+    if args.output is not None:             # (not after minutes of cachegrind)
+        why = output_problem(args.output)
+        if why:
+            parser.error("--output: %s" % why)
     servers = {server.name: server for server in default_servers()}
     chosen = choose(parser, args.only, servers)
     check_tools(chosen)
@@ -295,6 +299,7 @@ def write_report(path, tables, conn_n):
             "about the same for every server) and cache and branch effects: see "
             "benchmarks/instructions.py and, for CPU time, RESULTS.md."
             % (WINDOWS + (conn_n, CONN_SIZE)), ""]
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as report:
         report.write("\n".join(head + tables) + "\n")
 

@@ -75,7 +75,7 @@ import time
 from harness.loads import run_load, run_micro
 from harness.plan import (BUILD, FLOOR, HERE, RESULTS, WORKLOADS, MicroImpl, Server, Settings,
                           build_echoload, check_server, default_servers, interpreter_tag,
-                          raise_nofile)
+                          output_problem, raise_nofile)
 from harness.processes import pin_self, stop_all
 from harness.report import RunRecord, fmt_rate, git_revision, render, source_digest
 from harness.rounds import run_loads, run_micro_suite
@@ -135,6 +135,10 @@ def check_args(parser, args, names):
             parser.error("--only: unknown name(s) %s; choose from %s"
                          % (", ".join(sorted(unknown)), ", ".join(names)))
     args.only_set = only
+    if args.output is not None:             # (not after a run of minutes)
+        why = output_problem(args.output)
+        if why:
+            parser.error("--output: %s" % why)
     if args.python:
         found = shutil.which(args.python)
         if not found:

@@ -399,3 +399,36 @@ def test_the_instruction_counter_refuses_a_count_below_one(option):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     assert result.returncode == 2
     assert "instructions.py: error: %s must be at least 1, got 0" % option in result.stderr
+
+
+@pytest.mark.parametrize("script", ["run.py", "instructions.py"])
+@pytest.mark.parametrize("where", ["a folder", "under a file", "in /proc"])
+def test_an_output_that_cannot_be_written_is_refused_before_the_run(tmp_path, script, where):
+    """--output a folder, a path under a file, a file /proc will not make: a
+    usage error naming it, before anything runs (run.py measured for up to
+    15 minutes, instructions.py counted for an hour, then each died of a
+    traceback in open(), the figures lost)."""
+    (tmp_path / "plain").write_text("", encoding="utf-8")
+    output, why = {"a folder": (str(tmp_path), "%s is a directory" % tmp_path),
+                   "under a file": (str(tmp_path / "plain" / "RESULTS.md"),
+                                    "%s is not a directory" % (tmp_path / "plain")),
+                   "in /proc": ("/proc/RESULTS.md", "cannot write /proc/RESULTS.md: ")}[where]
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script),
+                             "--only", "micro", "--output", output]
+                            + (["--smoke"] if script == "run.py" else []),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "%s: error: --output: %s" % (script, why) in result.stderr
+    assert result.stdout == ""
+
+
+def test_the_report_goes_into_a_folder_made_for_it(tmp_path):
+    """--output in a folder that does not exist yet is fine: the check
+    before the run leaves nothing behind, and the report makes the folder."""
+    output = tmp_path / "new" / "deeper" / "RESULTS.md"
+    result = subprocess.run([sys.executable, RUN, "--smoke", "--only", "micro", "--output",
+                             str(output)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert output.read_text(encoding="utf-8").startswith("# trampoline benchmark results")

@@ -278,6 +278,33 @@ def build_echoload():
     return None
 
 
+def output_problem(path):
+    """Why the report cannot be written to ``path`` (checked before a run,
+    which takes minutes), or None.  A missing folder is fine: it is made."""
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        return "%s is a directory" % path
+    folder = os.path.dirname(path)
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return "%s is not a directory" % existing
+    if existing != folder:
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return "cannot make a folder in %s" % existing
+        return None
+    there = os.path.exists(path)
+    try:
+        with open(path, "a"):
+            pass
+    except OSError as error:
+        return "cannot write %s: %s" % (path, error.strerror or error)
+    if not there:
+        os.unlink(path)
+    return None
+
+
 def check_server(server):
     """Can ``server`` run here?  Sets server.version; returns None or why not."""
     if server.needs == "redis-server":
