@@ -219,13 +219,14 @@ def choose(parser, only, servers):
     list is empty).  ``only`` names servers and/or tables: the tables named
     (a server named but no server table: echo, http and conn), for the
     servers named that serve them (none named: each table's defaults)."""
-    if not only:
+    if only is None:
         return dict(DEFAULTS, micro=[])
     wanted = [name.strip() for name in only.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in servers and name not in TABLES]
     if unknown or not wanted:
-        parser.error("unknown server(s): %s (known: %s; tables: %s)"
-                     % (", ".join(unknown) or repr(only), ", ".join(servers), ", ".join(TABLES)))
+        parser.error("%s (known: %s; tables: %s)"
+                     % ("unknown server(s): " + ", ".join(unknown) if unknown else
+                        "--only: no name given", ", ".join(servers), ", ".join(TABLES)))
     names = [name for name in wanted if name in servers]
     tables = [table for table in DEFAULTS if table in wanted] or (list(DEFAULTS) if names else [])
     chosen = {table: [name for name in names if _serves(servers[name], WORKLOAD[table])]

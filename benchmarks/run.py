@@ -128,8 +128,10 @@ def check_args(parser, args, names):
     if args.warmup is not None and not 0 <= args.warmup < float("inf"):
         parser.error("--warmup must be a number of seconds >= 0, got %s" % args.warmup)
     only = set()
-    if args.only:
+    if args.only is not None:
         only = {name.strip() for name in args.only.split(",") if name.strip()}
+        if not only:        # (it ran everything: a full run, RESULTS.md overwritten)
+            parser.error("--only: no name given; choose from %s" % ", ".join(names))
         unknown = only - set(names)
         if unknown:
             parser.error("--only: unknown name(s) %s; choose from %s"

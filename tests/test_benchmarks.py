@@ -432,3 +432,19 @@ def test_the_report_goes_into_a_folder_made_for_it(tmp_path):
                             universal_newlines=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert output.read_text(encoding="utf-8").startswith("# trampoline benchmark results")
+
+
+@pytest.mark.parametrize("script", ["run.py", "instructions.py"])
+@pytest.mark.parametrize("only", ["", ",", " , "])
+def test_an_empty_only_is_a_usage_error(script, only):
+    """--only "" (an empty shell variable) or --only , names nothing: a
+    usage error.  It meant no --only at all: run.py started the full run
+    (~15 min) and overwrote benchmarks/RESULTS.md, instructions.py counted
+    every table (an hour)."""
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", script),
+                             "--only", only], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "%s: error: --only: no name given" % script in result.stderr
+    assert "trampoline" in result.stderr.split("no name given")[1]      # what to choose from
+    assert result.stdout == ""
