@@ -448,3 +448,24 @@ def test_an_empty_only_is_a_usage_error(script, only):
     assert "%s: error: --only: no name given" % script in result.stderr
     assert "trampoline" in result.stderr.split("no name given")[1]      # what to choose from
     assert result.stdout == ""
+
+
+def test_a_broken_echoload_binary_is_built_again():
+    """benchmarks/build/echoload newer than its source but not a program
+    that runs here (copied from another machine, a build cut short): the
+    suite builds it again.  It ran it, and died of an OSError traceback
+    ("Exec format error") in the first echo round."""
+    build = os.path.join(ROOT, "benchmarks", "build")
+    binary = os.path.join(build, "echoload")
+    os.makedirs(build, exist_ok=True)
+    with open(binary, "wb") as broken:
+        broken.write(b"\x7fELF not really\n")
+    os.chmod(binary, 0o755)
+    result = subprocess.run(
+        [sys.executable, "-c", "from harness.plan import build_echoload; print(build_echoload())"],
+        cwd=os.path.join(ROOT, "benchmarks"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=60)
+    assert result.stdout == "None\n", result.stdout + result.stderr
+    probe = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=10)
+    assert probe.returncode == 2 and probe.stderr.startswith("usage: echoload "), probe.stderr

@@ -264,8 +264,10 @@ def raise_nofile(needed):
 # --------------------------------------------------------------- checks
 
 def build_echoload():
-    """Build echoload if it is missing or older than its source: None, or why not."""
-    if os.path.exists(ECHOLOAD) and os.path.getmtime(ECHOLOAD) >= os.path.getmtime(ECHOLOAD_SRC):
+    """Build echoload if it is missing, older than its source, or does not
+    run (a binary from another machine, a truncated build): None, or why not."""
+    if (os.path.exists(ECHOLOAD) and os.path.getmtime(ECHOLOAD) >= os.path.getmtime(ECHOLOAD_SRC)
+            and _echoload_runs()):
         return None
     cc = shutil.which(os.environ.get("CC", "cc"))
     if cc is None:
@@ -276,6 +278,17 @@ def build_echoload():
     if result.returncode:
         return "building echoload failed: %s" % result.stdout.decode(errors="replace")[-300:]
     return None
+
+
+def _echoload_runs():
+    """Does the built echoload run?  (Without arguments it prints its usage
+    and exits with status 2.)"""
+    try:
+        probe = subprocess.run([ECHOLOAD], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 2 and probe.stderr.startswith(b"usage: echoload ")
 
 
 def output_problem(path):
