@@ -469,3 +469,45 @@ def test_a_broken_echoload_binary_is_built_again():
     probe = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            universal_newlines=True, timeout=10)
     assert probe.returncode == 2 and probe.stderr.startswith("usage: echoload "), probe.stderr
+
+
+# A report rendered from made-up rounds (nothing runs), in a process started
+# in benchmarks/ as COLD_ROUND is: echo-1k for the servers named in argv[1:],
+# no HTTP workload.
+RENDER = """
+import sys
+import run
+from harness.loads import Outcome
+from harness.plan import WORKLOADS, Settings, default_servers
+from harness.report import RunRecord, render
+from harness.rounds import Cell
+
+args = run.parse_args(["--smoke", "--only", "echo-1k," + ",".join(sys.argv[1:])])
+workload = next(w for w in WORKLOADS if w.key == "echo-1k")
+servers = [s for s in default_servers() if s.name in sys.argv[1:]]
+figures = dict(rate=1000.0, cpu_user=1e-6, cpu_sys=2e-6, p50=1e-3, p99=2e-3, rss_peak=2**24,
+               rss_idle=2**23, requests=200, window=0.2)
+results = {(workload.key, s.name): Cell([Outcome(**figures)], workload.conns) for s in servers}
+print(render(RunRecord(args=args, settings=Settings(args), command="test", revision="test",
+                       load=[workload], servers=servers, results=results)))
+"""
+
+
+@pytest.mark.parametrize("servers, scaling", [(["trampoline"], False),
+                                              (["trampoline", "trampoline-2workers"], True)])
+def test_the_report_explains_the_workers_row_only_when_it_is_there(servers, scaling):
+    """The section on scaling over N cores (scaling.md: "The row
+    `trampoline-2workers` ...  In the run above it served fewer requests")
+    is in the report when that row is; it was in every report with echo-1k,
+    speaking of a row that was not there.  Likewise the header names wrk
+    only when the HTTP workload ran."""
+    result = subprocess.run([sys.executable, "-c", RENDER] + servers,
+                            cwd=os.path.join(ROOT, "benchmarks"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "| echo 1 KiB × 100 | trampoline | 1,000 |" in text
+    assert ("## Scaling over N cores" in text) is scaling
+    assert ("The row `trampoline-2workers`" in text) is scaling
+    assert ("| echo 1 KiB × 100 | trampoline-2workers | 1,000 |" in text) is scaling
+    assert "- HTTP client:" not in text

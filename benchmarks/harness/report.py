@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 
 from .plan import BASELINE, FLOOR, MICRO, MICRO_BASELINE, REPO, SCALING, TARGETS, WORKLOADS
 
+WORKERS = "trampoline-2workers"     # the row scaling.md speaks of
+
 # ------------------------------------------------------------- figures
 
 def median(values):
@@ -84,7 +86,7 @@ def render(record):
             "", "Each in its own process, pinned to the server CPU, timed inside the running "
             "loop; medians over the rounds (memory: up to 3).  × asyncio is the ratio to "
             "asyncio (idle connections: to asyncio-protocols).", ""]
-    if any(w.key == "echo-1k" for w in record.load) and os.path.exists(SCALING):
+    if ("echo-1k", WORKERS) in record.results and os.path.exists(SCALING):
         with open(SCALING) as text:         # the argument behind the workers row
             out += [text.read().rstrip(), ""]
     out += ["## Targets (issue 14's, and the first spec's req/s ones, for %s)"
@@ -119,7 +121,7 @@ def header(record):
                                  and s.version}))
     if versions:
         out.append("- also: %s" % versions)
-    wrk = wrk_version()
+    wrk = wrk_version() if any(w.kind == "http" for w in record.load) else ""
     if wrk:
         out.append("- HTTP client: %s (-t1 -c100)" % wrk)
     out.append("- settings: %d round(s) per figure, interleaved; %.1f s measured after %.1f s "
