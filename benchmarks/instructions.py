@@ -47,7 +47,7 @@ import tempfile
 import time
 
 from harness.plan import ECHOLOAD, build_echoload, default_servers, output_problem
-from harness.processes import repo_env, spawn, stop, wait_ready
+from harness.processes import end_interrupted, repo_env, spawn, stop, wait_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: The servers counted by default (names as in run.py), for echo and for HTTP.
@@ -306,4 +306,7 @@ def write_report(path, tables, conn_n):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:       # (under_cachegrind has stopped its server)
+        end_interrupted("instructions.py", "no table finished since the last one printed")

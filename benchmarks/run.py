@@ -76,7 +76,7 @@ from harness.loads import run_load, run_micro
 from harness.plan import (BUILD, FLOOR, HERE, RESULTS, WORKLOADS, MicroImpl, Server, Settings,
                           build_echoload, check_server, default_servers, interpreter_tag,
                           output_problem, raise_nofile)
-from harness.processes import pin_self, stop_all
+from harness.processes import end_interrupted, pin_self, stop_all
 from harness.report import RunRecord, fmt_rate, git_revision, render, source_digest
 from harness.rounds import run_loads, run_micro_suite
 
@@ -341,4 +341,8 @@ def profile(settings):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    except KeyboardInterrupt:       # (main has stopped every server and client)
+        end_interrupted("run.py", "no report written")
+    sys.exit(status)

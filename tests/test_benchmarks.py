@@ -511,3 +511,73 @@ def test_the_report_explains_the_workers_row_only_when_it_is_there(servers, scal
     assert ("The row `trampoline-2workers`" in text) is scaling
     assert ("| echo 1 KiB × 100 | trampoline-2workers | 1,000 |" in text) is scaling
     assert "- HTTP client:" not in text
+
+
+def _ours_running():
+    """The command lines of processes running this checkout's benchmark
+    servers or load client."""
+    found = []
+    marks = [os.path.join(ROOT, "benchmarks", "servers"), os.path.join(ROOT, "benchmarks", "build")]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as cmdline:
+                line = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(mark in line for mark in marks):
+            found.append(line)
+    return found
+
+
+def test_ctrl_c_ends_the_suite_with_a_line_not_a_traceback():
+    """Ctrl-C (SIGINT) in the middle of a round: run.py stops the server and
+    the client, says it was interrupted and wrote no report, and ends killed
+    by SIGINT as python3 does -- no KeyboardInterrupt traceback through the
+    harness's frames."""
+    import signal
+    proc = subprocess.Popen(
+        [sys.executable, RUN, "--smoke", "--seconds", "2",
+         "--only", "echo-1k,trampoline,asyncio-protocols"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        lines = []
+        for line in proc.stdout:                # the first round ends, the second begins
+            lines.append(line)
+            if " round 1/1 " in line:
+                break
+        assert " round 1/1 " in lines[-1], "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == -signal.SIGINT, err
+    assert "Traceback" not in err, err
+    assert err.strip() == "run.py: interrupted (Ctrl-C): no report written", err
+    assert _ours_running() == []
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_ctrl_c_ends_the_instruction_counter_with_a_line_not_a_traceback():
+    """The same for instructions.py, interrupted while cachegrind runs the
+    first micro benchmark."""
+    import signal
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"), "--only", "micro",
+         "--micro-n", "10"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        first = proc.stdout.readline()          # the table's head: the counting begins
+        assert first.startswith("| micro benchmark |"), first
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == -signal.SIGINT, err
+    assert err.strip() == ("instructions.py: interrupted (Ctrl-C): no table finished since "
+                           "the last one printed"), err

@@ -20,6 +20,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -83,6 +84,18 @@ def stop(proc):
 def stop_all():
     for proc in list(_children):
         stop(proc)
+
+
+def end_interrupted(program, what):
+    """After Ctrl-C (a KeyboardInterrupt out of ``program``'s main, every
+    process it started stopped): one line saying so and ``what`` was lost,
+    no traceback, and the end python3 gives a script -- killed by SIGINT,
+    so that a shell loop running ``program`` stops too."""
+    print("\n%s: interrupted (Ctrl-C): %s" % (program, what), file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(130)           # (should SIGINT not end us)
 
 
 def wait_ready(proc, pattern, timeout):
