@@ -2,7 +2,9 @@
 """Micro benchmarks, one per process: run.py starts this file once per
 (benchmark, implementation, round) and reads the JSON line it prints.
 
-    PYTHONPATH=.. python3 micro.py BENCH IMPL N [--tracemalloc] [--profile FILE]
+    python3 benchmarks/micro.py BENCH IMPL N [--tracemalloc] [--profile FILE]
+
+(``trampoline`` is this checkout's, as in run.py and the examples.)
 
 BENCH is one of
 
@@ -35,6 +37,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))      # a checkout: its trampoline (run.py: PYTHONPATH)
 
 clock = time.perf_counter
 
@@ -367,7 +370,9 @@ def main():
     parser.add_argument("impl", choices=("trampoline", "asyncio", "uvloop", "floor",
                                          "asyncio-streams", "asyncio-protocols"))
     parser.add_argument("n", type=int, help="tasks, switches or connections (at least 1)")
-    parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="parked and idle: bytes from tracemalloc (Python allocations "
+                             "only), not from RSS")
     parser.add_argument("--profile", metavar="FILE", help="run under cProfile, stats to FILE")
     args = parser.parse_args()
     if args.n < 1:                      # (0: a division by zero; -1: a negative rate)

@@ -581,3 +581,21 @@ def test_ctrl_c_ends_the_instruction_counter_with_a_line_not_a_traceback():
     assert proc.returncode == -signal.SIGINT, err
     assert err.strip() == ("instructions.py: interrupted (Ctrl-C): no table finished since "
                            "the last one printed"), err
+
+
+def test_micro_runs_as_the_docs_run_it_from_anywhere(tmp_path):
+    """``python3 benchmarks/micro.py spawn trampoline N`` (as
+    benchmarks/contextvars.md runs it), from the checkout or any folder, with
+    no PYTHONPATH: micro.py measures this checkout's trampoline.  It died of
+    ModuleNotFoundError: No module named 'trampoline' unless PYTHONPATH named
+    the checkout."""
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    for cwd in (ROOT, str(tmp_path)):
+        result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "micro.py"),
+                                 "spawn", "trampoline", "100"], cwd=cwd, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        figures = json.loads(result.stdout)
+        assert figures["unit"] == "tasks/s" and figures["rate"] > 0, figures
