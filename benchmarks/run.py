@@ -141,10 +141,14 @@ def check_args(parser, args, names):
         why = output_problem(args.output)
         if why:
             parser.error("--output: %s" % why)
+    args.interpreter = None
     if args.python:
         found = shutil.which(args.python)
         if not found:
-            parser.error("--python: %s not found" % args.python)
+            parser.error("--python: %s not found (or not executable)" % args.python)
+        args.interpreter = interpreter_tag(found)
+        if args.interpreter is None:    # (its servers were skipped or failed, one by one)
+            parser.error("--python: %s does not run as a Python interpreter" % found)
         args.python = found
 
 
@@ -180,7 +184,7 @@ def suite(args, settings, command):
         say("only one CPU: server and client are NOT pinned apart; figures compare poorly")
     else:
         print("server on CPU %d, client on CPU %d" % (settings.server_cpu, settings.client_cpu))
-    tag, record.interpreter_name = interpreter_tag(args.python) if args.python else ("", "")
+    tag, record.interpreter_name = args.interpreter or ("", "")
     if args.python:
         record.trampoline_name = record.micro_trampoline = "trampoline [%s]" % tag
     workload_names = {w.key for w in WORKLOADS}

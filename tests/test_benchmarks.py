@@ -599,3 +599,22 @@ def test_micro_runs_as_the_docs_run_it_from_anywhere(tmp_path):
         assert result.returncode == 0, result.stderr
         figures = json.loads(result.stdout)
         assert figures["unit"] == "tasks/s" and figures["rate"] > 0, figures
+
+
+@pytest.mark.parametrize("python, message", [
+    ("/bin/false", "--python: /bin/false does not run as a Python interpreter"),
+    ("/bin/true", "--python: /bin/true does not run as a Python interpreter"),
+    (os.path.join(ROOT, "README.rst"), "--python: %s not found (or not executable)"
+     % os.path.join(ROOT, "README.rst")),
+])
+def test_the_suite_refuses_a_python_that_is_not_one(python, message):
+    """--python naming a program that is not a Python interpreter: a usage
+    error.  The run went on without it -- its rows skipped ("trampoline is
+    not importable under /bin/false") or FAILED ("server exited (status 0)
+    before it was ready") -- and judged the targets for "trampoline [false]"."""
+    result = subprocess.run([sys.executable, RUN, "--smoke", "--only", "micro",
+                             "--python", python], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "run.py: error: %s" % message in result.stderr
+    assert result.stdout == ""

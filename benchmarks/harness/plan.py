@@ -344,10 +344,13 @@ def check_server(server):
 
 
 def interpreter_tag(python):
+    """(tag, name) of a Python interpreter, e.g. ("pypy3.9.16", "PyPy 3.9.16"),
+    or None if ``python`` does not run as one."""
     try:
         out = subprocess.run([python, "-c", "import sys, platform; print(platform.python_implementation(), "
                               "'.'.join(map(str, sys.version_info[:3])))"],
-                             stdout=subprocess.PIPE, timeout=60).stdout.decode().split()
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             timeout=60).stdout.decode(errors="replace").split()
         return out[0].lower() + out[1], " ".join(out)
     except (OSError, subprocess.TimeoutExpired, IndexError):
-        return os.path.basename(python), python
+        return None
