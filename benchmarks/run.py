@@ -105,9 +105,11 @@ def parse_args(argv=None):
                         help="also run the trampoline and asyncio-protocols servers (and the "
                              "micro benchmarks) under this interpreter, e.g. pypy3")
     parser.add_argument("--output", metavar="FILE",
-                        help="where to write the results (default benchmarks/RESULTS.md for a "
-                             "full run, RESULTS-<interpreter>.md with --python; --quick and "
-                             "--only runs write under benchmarks/build/)")
+                        help="where to write the results (default, the first that "
+                             "applies: --quick or --smoke: benchmarks/build/RESULTS-quick.md; "
+                             "--only: benchmarks/build/RESULTS-partial.md; --python: "
+                             "benchmarks/RESULTS-<implementation><version>.md, e.g. "
+                             "RESULTS-pypy3.9.16.md; else benchmarks/RESULTS.md)")
     parser.add_argument("--stock-malloc", action="store_true",
                         help="do not put glibc malloc in its steady state in the servers (see "
                              "servers/common.py): asyncio then maps and unmaps every read buffer")

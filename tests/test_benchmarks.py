@@ -618,3 +618,18 @@ def test_the_suite_refuses_a_python_that_is_not_one(python, message):
     assert result.returncode == 2, result.stdout + result.stderr
     assert "run.py: error: %s" % message in result.stderr
     assert result.stdout == ""
+
+
+def test_the_help_names_the_files_the_report_goes_to():
+    """--output's help names the default files as run.py picks them (it said
+    "RESULTS-<interpreter>.md" for --python, which writes
+    RESULTS-pypy3.9.16.md, and "under benchmarks/build/" for the others)."""
+    env = dict(os.environ, COLUMNS="1000")     # (argparse wraps at hyphens too)
+    result = subprocess.run([sys.executable, RUN, "--help"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for name in ("benchmarks/RESULTS.md", "benchmarks/RESULTS-<implementation><version>.md",
+                 "e.g. RESULTS-pypy3.9.16.md", "benchmarks/build/RESULTS-quick.md",
+                 "benchmarks/build/RESULTS-partial.md"):
+        assert name in text, text
