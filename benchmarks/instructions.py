@@ -47,7 +47,7 @@ import tempfile
 import time
 
 from harness.plan import ECHOLOAD, build_echoload, default_servers, output_problem
-from harness.processes import end_interrupted, repo_env, spawn, stop, wait_ready
+from harness.processes import end_interrupted, spawn, stop, wait_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: The servers counted by default (names as in run.py), for echo and for HTTP.
@@ -165,10 +165,17 @@ def per_operation(bench, impl, n, scratch):
     totals = []
     for count in (n, 2 * n):
         out = os.path.join(scratch, "%s-%s-%d.cg" % (bench, impl, count))
-        subprocess.run(cachegrind([sys.executable, os.path.join(HERE, "micro.py"), bench, impl,
-                                   str(count)], out),
-                       env=repo_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True, timeout=600)
+        # (spawn: tied to us, killed should we die -- it ran on for minutes)
+        proc = spawn(cachegrind([sys.executable, os.path.join(HERE, "micro.py"), bench, impl,
+                                 str(count)], out), None,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            status = proc.wait(600)
+        finally:
+            stop(proc)
+        if status:
+            raise RuntimeError("micro.py %s %s %d under cachegrind: exit status %s"
+                               % (bench, impl, count, status))
         totals.append(instructions(out))
     # micro.py's switch makes 2N switches for N; spawn makes N tasks.
     ops = 2 * n if bench == "switch" else n

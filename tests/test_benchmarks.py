@@ -633,3 +633,46 @@ def test_the_help_names_the_files_the_report_goes_to():
                  "e.g. RESULTS-pypy3.9.16.md", "benchmarks/build/RESULTS-quick.md",
                  "benchmarks/build/RESULTS-partial.md"):
         assert name in text, text
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None or not hasattr(os, "pidfd_open"),
+                    reason="valgrind is not installed, or no os.pidfd_open (Python < 3.9)")
+def test_the_instruction_counter_takes_its_micro_run_with_it_when_it_dies():
+    """instructions.py killed (SIGKILL, a closed terminal, a timeout) while
+    cachegrind runs a micro benchmark: that run dies with it, as its servers
+    do.  It ran on, orphaned, for as long as it took (minutes at the
+    default --micro-n)."""
+    import select
+    import signal
+    import time
+    micro = os.path.join(ROOT, "benchmarks", "micro.py")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"), "--only", "micro",
+         "--micro-n", "2000000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        assert proc.stdout.readline().startswith("| micro benchmark |")
+        deadline, found = time.monotonic() + 30, []
+        while not found and time.monotonic() < deadline:    # (cachegrind starting)
+            found = [int(pid) for pid in filter(str.isdigit, os.listdir("/proc"))
+                     if _cmdline(pid).endswith(" %s switch trampoline 2000000" % micro)]
+        assert found, "no cachegrind run of micro.py"
+        pidfd = os.pidfd_open(found[0])
+    finally:
+        proc.kill()
+        proc.communicate()
+    try:
+        readable, _, _ = select.select([pidfd], [], [], 20)     # readable: it has ended
+        assert readable, "cachegrind's micro.py still running: " + _cmdline(str(found[0]))
+    finally:
+        os.close(pidfd)
+        if not readable:
+            os.kill(found[0], signal.SIGKILL)
+
+
+def _cmdline(pid):
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
