@@ -8,10 +8,12 @@ run.  It measures nothing: timing is never asserted, only that every CPU
 figure is there and is a sane positive number.
 """
 
+import contextlib
 import json
 import os
 import platform
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -515,7 +517,27 @@ def test_the_report_explains_the_workers_row_only_when_it_is_there(servers, scal
 
 def _ours_running():
     """The command lines of processes running this checkout's benchmark
-    servers or load client."""
+    servers or load client -- once any found has had 10 s to end (one tied
+    to a run.py that has just died may not have received its SIGKILL yet)."""
+    for pid, _ in _ours():
+        try:
+            with closing_fd(os.pidfd_open(pid)) as pidfd:   # (Python 3.9+, Linux 5.3+)
+                select.select([pidfd], [], [], 10)
+        except (AttributeError, OSError):   # gone already, or no pidfd here
+            pass
+    return [line for _, line in _ours()]
+
+
+@contextlib.contextmanager
+def closing_fd(fd):
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _ours():
+    """(pid, command line) of this checkout's benchmark servers and client."""
     found = []
     marks = [os.path.join(ROOT, "benchmarks", "servers"), os.path.join(ROOT, "benchmarks", "build")]
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -525,7 +547,7 @@ def _ours_running():
         except OSError:
             continue
         if any(mark in line for mark in marks):
-            found.append(line)
+            found.append((int(pid), line))
     return found
 
 

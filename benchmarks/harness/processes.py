@@ -47,12 +47,16 @@ def pin_self(cpu):
 
 def _pin_and_tie(cpu):
     """preexec_fn: pin the child to ``cpu`` and have it killed if we die."""
+    parent = os.getpid()
+
     def setup():
         pin_self(cpu)
         try:        # PR_SET_PDEATHSIG = 1: SIGKILL the child when run.py dies
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
         except Exception:
             pass
+        if os.getppid() != parent:      # we died before that (Ctrl-C as it forked)
+            os._exit(1)
     return setup
 
 
