@@ -866,3 +866,24 @@ def test_a_101_switching_protocols_is_returned_not_skipped():
     response = parser.next_response("GET")
     assert (response.status, response.body, response.keep_alive) == (101, b"", False)
     assert parser.buffered == 7
+
+
+# ============================================================ request side, h11's cases again
+
+@pytest.mark.parametrize("fields", [
+    b"Connection: close\r\nConnection: keep-alive\r\n",
+    b"Connection: close\r\nX: y\r\nConnection: foo\r\nConnection: keep-alive\r\n",
+    b"Connection: keep-alive\r\nConnection: close\r\n",
+])
+def test_close_in_one_connection_field_wins_over_keep_alive_in_another(fields):
+    """RFC 9112 9.6: a "close" option ends the connection, whichever of
+    several Connection fields carries it (a list split over fields is the
+    same list, RFC 9110 5.3).  An HTTP/1.0 request said close, then
+    keep-alive in a later field, and was kept alive -- and so was a
+    response with the same fields, which the client then reused."""
+    for version in (b"HTTP/1.0", b"HTTP/1.1"):
+        (request,), error = parse_all(b"GET / %s\r\nHost: x\r\n%s\r\n" % (version, fields))
+        assert error is None and request.keep_alive is False, version
+        (response,) = parse_responses(b"%s 200 OK\r\n%sContent-Length: 0\r\n\r\n"
+                                      % (version, fields), ["GET"], eof=False)
+        assert response.keep_alive is False, version

@@ -911,3 +911,13 @@ def test_a_request_read_in_pieces_is_answered_as_if_it_came_whole(run):
 
     answers = responses(run(main()), ["GET", "POST", "POST"])
     assert [(r.status, r.body) for r in answers] == [(200, b""), (200, b"hello"), (200, b"world")]
+
+
+def test_an_http_1_0_close_is_not_undone_by_a_later_keep_alive_field(server):
+    """``Connection: close`` then ``Connection: keep-alive``: the answer
+    says close and the connection ends; the request pipelined after it is
+    not served (it was: the later field won)."""
+    data = (b"GET / HTTP/1.0\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n"
+            b"GET / HTTP/1.0\r\n\r\n")
+    answers = responses(raw(server.port, data))
+    assert [(a.status, a.header("connection")) for a in answers] == [(200, b"close")]

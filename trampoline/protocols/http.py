@@ -1021,10 +1021,12 @@ class RequestParser(_Parser):
                 tokens = _tokens(value)
                 if b"close" in tokens:
                     keep_alive = False
-                elif b"keep-alive" in tokens and version == b"HTTP/1.0":
-                    keep_alive = True
-                if connection is not None:
+                elif b"keep-alive" in tokens and version == b"HTTP/1.0" and (
+                        connection is None or b"close" not in connection):
+                    keep_alive = True           # (unless an earlier field said close)
+                if connection is not None:      # (several fields: their tokens together)
                     usual = False
+                    tokens = connection + tokens
                 connection = tokens
             elif name == b"expect":
                 if value.lower() != b"100-continue":
@@ -1173,13 +1175,14 @@ class ResponseParser(_Parser):
         status = int(status)
         reason = parts[2].decode("latin-1") if len(parts) == 3 else ""
         keep_alive = version == b"HTTP/1.1"
+        tokens = []                             # (of every Connection field: close wins)
         for name, value in special:
             if name == b"connection":
-                tokens = _tokens(value)
-                if b"close" in tokens:
-                    keep_alive = False
-                elif b"keep-alive" in tokens:
-                    keep_alive = True
+                tokens += _tokens(value)
+        if b"close" in tokens:
+            keep_alive = False
+        elif b"keep-alive" in tokens:
+            keep_alive = True
         if status == 101:
             keep_alive = False                  # (what follows is not HTTP/1.1)
         response = Response(status, reason, version, headers, b"", keep_alive)
