@@ -887,3 +887,39 @@ def test_close_in_one_connection_field_wins_over_keep_alive_in_another(fields):
         (response,) = parse_responses(b"%s 200 OK\r\n%sContent-Length: 0\r\n\r\n"
                                       % (version, fields), ["GET"], eof=False)
         assert response.keep_alive is False, version
+
+
+@pytest.mark.parametrize("target", [
+    b"http://", b"http:///p", b"http://?q", b"http://:80/", b"http://user@host/",
+    b"http://user:secret@host/p", b"https://host:80x/", b"http://ho%zz/", b"http://[::1/",
+    b"http://h#frag"])
+def test_an_absolute_target_with_an_invalid_authority_is_a_400(target):
+    """RFC 9110 4.2.1: an http(s) URI with an empty host is invalid, and a
+    recipient must reject it; 4.2.4: userinfo is to be treated as an error
+    (it hides a host: ``http://trusted@evil/``).  These were served as "/"
+    or "/p" -- the authority cut off unread."""
+    requests, error = parse_all(b"GET %s HTTP/1.1\r\nHost: host\r\n\r\n" % target)
+    assert not requests and error.status == 400
+    assert str(error) == "malformed request target %r" % target.decode()
+
+
+@pytest.mark.parametrize("target, path", [
+    (b"http://host", "/"), (b"http://host:8080/p", "/p"), (b"http://[::1]:8080/p", "/p"),
+    (b"https://127.0.0.1?q", "/"), (b"http://a-b.example./p", "/p")])
+def test_an_absolute_target_with_a_valid_authority_is_still_served(target, path):
+    (request,), error = parse_all(b"GET %s HTTP/1.1\r\nHost: host\r\n\r\n" % target)
+    assert error is None and request.path == path
+
+
+@pytest.mark.parametrize("target, valid", [
+    (b"example.com:443", True), (b"[::1]:8443", True), (b"127.0.0.1:1", True),
+    (b"example.com", False), (b"example.com:", False), (b"[::1]", False), (b"a:b", False),
+    (b"user@example.com:443", False), (b"@@@", False), (b"a/b:1", False)])
+def test_connect_takes_the_authority_form_host_colon_port_only(target, valid):
+    """RFC 9112 3.2.3: CONNECT's target is ``uri-host ":" port``.  Any
+    string went through (to a route that takes CONNECT, if any)."""
+    requests, error = parse_all(b"CONNECT %s HTTP/1.1\r\nHost: x\r\n\r\n" % target)
+    if valid:
+        assert error is None and requests[0].target == target.decode()
+    else:
+        assert not requests and error.status == 400

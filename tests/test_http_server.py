@@ -921,3 +921,14 @@ def test_an_http_1_0_close_is_not_undone_by_a_later_keep_alive_field(server):
             b"GET / HTTP/1.0\r\n\r\n")
     answers = responses(raw(server.port, data))
     assert [(a.status, a.header("connection")) for a in answers] == [(200, b"close")]
+
+
+@pytest.mark.parametrize("line", [b"GET http://user@127.0.0.1/ HTTP/1.1",
+                                  b"GET http:///echo HTTP/1.1", b"CONNECT evil.example HTTP/1.1"])
+def test_a_target_whose_authority_is_invalid_is_a_400(server, line):
+    """Userinfo or no host in an absolute target (RFC 9110 4.2.1, 4.2.4),
+    a CONNECT target that is not host:port (RFC 9112 3.2.3): 400 and a
+    close -- not the page at the path (200), nor 501 for CONNECT."""
+    answers = responses(raw(server.port, line + b"\r\nHost: x\r\n\r\n"))
+    assert [(a.status, a.header("connection")) for a in answers] == [(400, b"close")]
+    assert b"malformed request target" in answers[0].body

@@ -981,12 +981,20 @@ class RequestParser(_Parser):
                 authority = target.index("//") + 2
                 slash = target.find("/", authority)
                 question = target.find("?", authority, slash if slash >= 0 else len(target))
+                # Its authority is a Host's "host [: port]": not empty (RFC
+                # 9110 4.2.1), no userinfo (4.2.4: an error), no fragment.
+                if not _valid_host(target[authority:question if question >= 0 else
+                                          slash if slash >= 0 else len(target)].encode()):
+                    self._fail(400, "malformed request target %r" % target[:80])
                 if question >= 0:
                     target = "/" + target[question:]
                 else:
                     target = target[slash:] if slash >= 0 else "/"
             elif method == "CONNECT" and target:
-                pass                            # authority form: refused above us
+                # The authority form, "host:port" (RFC 9112 3.2.3): refused
+                # above us, unless a route takes CONNECT -- then valid.
+                if not (_valid_host(target.encode()) and target.rpartition(":")[2].isdigit()):
+                    self._fail(400, "malformed request target %r" % target[:80])
             else:
                 self._fail(400, "malformed request target %r" % target[:80])
         if "?" in target:
