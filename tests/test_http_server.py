@@ -932,3 +932,29 @@ def test_a_target_whose_authority_is_invalid_is_a_400(server, line):
     answers = responses(raw(server.port, line + b"\r\nHost: x\r\n\r\n"))
     assert [(a.status, a.header("connection")) for a in answers] == [(400, b"close")]
     assert b"malformed request target" in answers[0].body
+
+
+@pytest.mark.parametrize("name", ["Content-Length", "transfer-encoding", "Connection", "DATE"])
+def test_a_response_with_a_field_the_server_sends_is_refused_not_sent(run, name):
+    """A handler's Content-Length beside the server's (two values, the
+    client's pick), its Transfer-Encoding (a body read as chunks), its
+    Connection or Date (a second say): the answers of the connection out
+    of step, or the client's guess.  ``Response`` refuses them, naming the
+    field (the handler's bug: 500), and the next request is answered."""
+    with pytest.raises(ValueError, match="the server sends %s itself; got b'%s: 9'"
+                       % (name.lower(), name)):
+        http_server.Response(b"body", headers=[("X-Fine", "date: 1"), (name, "9")])
+    with open(__file__, "rb") as fileobj, pytest.raises(ValueError, match="the server sends"):
+        http_server.Response.file(fileobj, 10, headers=[(name, "9")])
+    router = http_server.Router()
+    router.add("/own", lambda request: http_server.Response(b"body", headers=[(name, "9")]))
+    router.add("/", lambda request: http_server.Response("hello\n", headers=[("X-Date", "1")]))
+
+    def exchange(port):
+        return responses(raw(port, b"GET /own HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+
+    answers = run(in_process(router, exchange))
+    assert [(answer.status, answer.body) for answer in answers] == [
+        (500, b"500 Internal Server Error: the handler failed; see the server's log\n"),
+        (200, b"hello\n")]

@@ -164,6 +164,10 @@ def _status_line(status):
     return line
 
 
+# The fields a handler may not set (see Response), as _encode looks for them.
+_SERVERS_FIELDS = (b"\ncontent-length:", b"\ntransfer-encoding:", b"\nconnection:", b"\ndate:")
+
+
 class Response:
     """What a handler returns: ``Response(body=b"", status=200, headers=(),
     content_type="text/plain; charset=utf-8")``.
@@ -174,8 +178,11 @@ class Response:
     the same Response to every request.  ``close=True`` closes the
     connection after it.  ``Response.file(f, size, ...)`` sends an open
     binary file instead of a body.  Raises ``ValueError`` for a body with
-    a status that has none (1xx, 204, 304): the client would read it as
-    the start of the next response.
+    a status that has none (1xx, 204, 304) -- the client would read it as
+    the start of the next response -- and for a ``Content-Length``,
+    ``Transfer-Encoding``, ``Connection`` or ``Date`` header: the server
+    frames the body and says whether the connection goes on, and a second,
+    different say would put the client out of step.
     """
 
     __slots__ = ("status", "body", "head", "close", "fileobj", "length")
@@ -199,12 +206,19 @@ class Response:
         # Everything of the head but Date and Connection, encoded once.
         self.length = length
         status = self.status
+        fields = encode_headers(headers)
+        # (Each line of ``fields`` is "name: value\r\n", and a value holds
+        # no LF: a name is found after an LF, lowercased, and nowhere else.)
+        lowered = b"\n" + fields.lower()
+        for name in _SERVERS_FIELDS:
+            if name in lowered:
+                raise ValueError("the server sends %s itself; got %r" % (
+                    name[1:-1].decode(), fields[lowered.find(name):].split(b"\r\n")[0]))
         if status >= 200 and status != 204 and status != 304:
             # (One bytes made, not two: a concatenation less.)
-            self.head = b"%s%sContent-Length: %d\r\n" % (_status_line(status),
-                                                          encode_headers(headers), length)
+            self.head = b"%s%sContent-Length: %d\r\n" % (_status_line(status), fields, length)
         else:
-            self.head = _status_line(status) + encode_headers(headers)
+            self.head = _status_line(status) + fields
 
     @classmethod
     def file(cls, fileobj, size, content_type="application/octet-stream", headers=()):
