@@ -958,3 +958,24 @@ def test_a_response_with_a_field_the_server_sends_is_refused_not_sent(run, name)
     assert [(answer.status, answer.body) for answer in answers] == [
         (500, b"500 Internal Server Error: the handler failed; see the server's log\n"),
         (200, b"hello\n")]
+
+
+def test_a_response_whose_status_is_not_final_is_refused_not_sent(run):
+    """A handler's 100 or 101 went out as its answer: the client took it
+    for an interim response and the next request's answer for this one's
+    (a 101 on a connection that then went on in HTTP).  ``Response``
+    refuses a status outside 200-599 (the handler's bug: 500), and the next
+    request is answered."""
+    for status in (100, 101, 199, 600, 99):
+        with pytest.raises(ValueError, match="final, 200 to 599; got %d" % status):
+            http_server.Response(status=status)
+    router = http_server.Router()
+    router.add("/interim", lambda request: http_server.Response(status=100))
+    router.add("/", lambda request: http_server.Response("hello\n"))
+
+    def exchange(port):
+        return responses(raw(port, b"GET /interim HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+
+    answers = run(in_process(router, exchange))
+    assert [answer.status for answer in answers] == [500, 200]

@@ -179,7 +179,8 @@ class Response:
     connection after it.  ``Response.file(f, size, ...)`` sends an open
     binary file instead of a body.  Raises ``ValueError`` for a body with
     a status that has none (1xx, 204, 304) -- the client would read it as
-    the start of the next response -- and for a ``Content-Length``,
+    the start of the next response --, for a status that is not a final
+    one (200 to 599: a 1xx is interim), and for a ``Content-Length``,
     ``Transfer-Encoding``, ``Connection`` or ``Date`` header: the server
     frames the body and says whether the connection goes on, and a second,
     different say would put the client out of step.
@@ -194,6 +195,11 @@ class Response:
         if body and (status < 200 or status == 204 or status == 304):
             # (No Content-Length either: RFC 9110 15.3.5, 15.4.5.)
             raise ValueError("a %d response has no body; got %d bytes" % (status, len(body)))
+        if not 200 <= status <= 599:
+            # A 1xx is interim: the client would wait on for the final
+            # answer and take the next one's for it.  (And RFC 9110 15:
+            # a code outside 100-599 is invalid.)
+            raise ValueError("a handler's answer is final, 200 to 599; got %r" % (status,))
         if content_type is not None:
             headers = [("Content-Type", content_type)] + list(headers)
         self.status = status
