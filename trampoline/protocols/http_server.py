@@ -164,8 +164,9 @@ def _status_line(status):
     return line
 
 
-# The fields a handler may not set (see Response), as _encode looks for them.
-_SERVERS_FIELDS = (b"\ncontent-length:", b"\ntransfer-encoding:", b"\nconnection:", b"\ndate:")
+# The fields a handler may not set (see Response), lowercased, str and bytes.
+_SERVERS_FIELDS = frozenset(["content-length", "transfer-encoding", "connection", "date",
+                             b"content-length", b"transfer-encoding", b"connection", b"date"])
 
 
 class Response:
@@ -200,6 +201,8 @@ class Response:
             # answer and take the next one's for it.  (And RFC 9110 15:
             # a code outside 100-599 is invalid.)
             raise ValueError("a handler's answer is final, 200 to 599; got %r" % (status,))
+        if headers:                     # (most have none: no loop)
+            headers = _handlers_fields(headers)
         if content_type is not None:
             headers = [("Content-Type", content_type)] + list(headers)
         self.status = status
@@ -212,19 +215,12 @@ class Response:
         # Everything of the head but Date and Connection, encoded once.
         self.length = length
         status = self.status
-        fields = encode_headers(headers)
-        # (Each line of ``fields`` is "name: value\r\n", and a value holds
-        # no LF: a name is found after an LF, lowercased, and nowhere else.)
-        lowered = b"\n" + fields.lower()
-        for name in _SERVERS_FIELDS:
-            if name in lowered:
-                raise ValueError("the server sends %s itself; got %r" % (
-                    name[1:-1].decode(), fields[lowered.find(name):].split(b"\r\n")[0]))
         if status >= 200 and status != 204 and status != 304:
             # (One bytes made, not two: a concatenation less.)
-            self.head = b"%s%sContent-Length: %d\r\n" % (_status_line(status), fields, length)
+            self.head = b"%s%sContent-Length: %d\r\n" % (_status_line(status),
+                                                          encode_headers(headers), length)
         else:
-            self.head = _status_line(status) + fields
+            self.head = _status_line(status) + encode_headers(headers)
 
     @classmethod
     def file(cls, fileobj, size, content_type="application/octet-stream", headers=()):
@@ -232,8 +228,19 @@ class Response:
         (closed once sent)."""
         response = cls(b"", 200, (), None)
         response.fileobj = fileobj
-        response._encode([("Content-Type", content_type)] + list(headers), size)
+        response._encode([("Content-Type", content_type)] + _handlers_fields(headers), size)
         return response
+
+
+def _handlers_fields(headers):
+    """``headers`` as a list, once checked for none the server sends itself
+    (see Response)."""
+    headers = list(headers)
+    for name, value in headers:
+        if (name.lower() if type(name) is str else bytes(name).lower()) in _SERVERS_FIELDS:
+            raise ValueError("the server sends %s itself; got %r" % (
+                name if type(name) is str else bytes(name).decode("latin-1"), (name, value)))
+    return headers
 
 
 def error_response(status, message, close=False, headers=()):
