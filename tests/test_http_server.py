@@ -981,3 +981,12 @@ def test_a_response_whose_status_is_not_final_is_refused_not_sent(run):
 
     answers = run(in_process(router, exchange))
     assert [answer.status for answer in answers] == [500, 200]
+
+
+def test_options_asterisk_is_answered_as_a_ping_and_the_connection_goes_on(server):
+    """``OPTIONS *`` asks the server, not a page (RFC 9110 9.3.7; Go's
+    net/http and Apache answer 200): it was a 404, "no such page: *"."""
+    data = b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    first, second = responses(raw(server.port, data))
+    assert (first.status, first.body, first.header("content-length")) == (200, b"", b"0")
+    assert (second.status, second.body) == (200, b"Hello, world!\n")

@@ -275,11 +275,17 @@ def _encode_head(response, keep_alive, version):
 
 # ============================================================ the router
 
+# The answer to "OPTIONS *" (see Router): the server is there.
+_SERVER_OPTIONS = Response(b"", 200, content_type=None)
+
+
 class Router:
     """Maps a request to its handler: exact paths (``add``) first, then
     prefixes (``mount``), longest first.  HEAD is allowed wherever GET is.
     No route: 404; a route without the method: 405 (with ``Allow``); a
-    method the server does not know: 501."""
+    method the server does not know: 501.  ``OPTIONS *``, a question to the
+    server rather than to a page (RFC 9110 9.3.7: a ping), is answered 200
+    with no body unless a route takes the path ``*``."""
 
     def __init__(self):
         self._exact = {}                # path -> (handler, methods)
@@ -312,6 +318,8 @@ class Router:
             else:
                 if request.method not in KNOWN_METHODS:
                     return error_response(501, "method %s not implemented" % request.method)
+                if request.target == "*":       # "OPTIONS *" (the parser's only "*")
+                    return _SERVER_OPTIONS
                 return error_response(404, "no such page: %s" % request.path)
         handler, methods = route
         if methods is not None and request.method not in methods:
