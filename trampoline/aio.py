@@ -420,7 +420,9 @@ def await_asyncio(coro: Awaitable[T], *, loop: Optional[asyncio.AbstractEventLoo
     if given; else the loop driving this kernel (``AsyncioDriver``); else
     the process's ``AsyncioThread``, a loop in a daemon thread started on
     first use.  The task waits, the kernel does not.  Cancelling the task
-    (or a timeout) cancels the asyncio task and moves on at once; so does
+    (or a timeout) cancels the asyncio task and moves on at once (once the
+    outcome is back, it is returned, and the cancellation comes at the
+    task's next blocking trap, as for ``run_in_thread``); so does
     closing the kernel while the task waits (``Kernel.close()`` drops the
     task: nobody is left to wait for the result).  Raises ``TypeError`` for
     something asyncio cannot await, ``RuntimeError`` if ``loop`` is closed.
@@ -445,7 +447,11 @@ def _await_asyncio(itself: List[Any], coro: Awaitable[T],
     if loop is None:
         driver = _drivers.get(kernel)
         loop = driver.loop if driver is not None else _default_thread.loop
-    done = WaitQueue(threadsafe=True)
+    # keep=True: a task woken with the outcome and cancelled (timed out)
+    # before it runs still gets it, as run_in_thread's does -- the asyncio
+    # coroutine has done its work (an INSERT's row id must not be lost);
+    # the cancellation comes at the task's next blocking trap.
+    done = WaitQueue(threadsafe=True, keep=True)
     outcome = {}                        # type: dict
     try:
         cancel_it = _submit(loop, coro, lambda future: _hand_back(kernel, done, outcome, future))

@@ -1,0 +1,74 @@
+"""The bridges between trampoline and the rest of the world, at their edges:
+an asyncio outcome racing a cancellation, a driver made where it cannot
+drive, a UniversalQueue under mixed load (trampoline.aio,
+trampoline.universal)."""
+
+import asyncio
+import select
+
+import pytest
+
+from trampoline import Kernel, VirtualClock, timeout_after
+from trampoline.aio import AsyncioThread, await_asyncio
+
+from net_helpers import watchdog  # noqa: F401 (autouse: a hang fails)
+
+WATCHDOG_SECONDS = 30
+
+
+@pytest.fixture
+def asyncio_thread():
+    thread = AsyncioThread(name="test-bridges")
+    yield thread
+    thread.close()
+
+
+def _gate(loop):
+    """An asyncio.Event made on ``loop`` (3.8's binds to the loop it is made on)."""
+    async def make():
+        return asyncio.Event()
+    return asyncio.run_coroutine_threadsafe(make(), loop).result(5)
+
+
+@pytest.mark.parametrize("outcome", ["result", "error"])
+def test_an_asyncio_outcome_back_when_a_timeout_fires_is_kept(asyncio_thread, outcome):
+    """The asyncio coroutine has finished (an INSERT made, say) and its
+    outcome is back in the kernel, the task woken, when its timeout fires in
+    the same round: the task gets the outcome, as ``run_in_thread``'s does
+    (the cancellation waits for its next blocking trap).  It got
+    ``TaskTimeout`` and the row id was lost."""
+    loop = asyncio_thread.loop
+    gate = _gate(loop)
+    made = []
+
+    async def insert():
+        await gate.wait()
+        made.append("row")
+        if outcome == "error":
+            raise ValueError("constraint failed")
+        return "row-id"
+
+    got = []
+
+    def task():
+        try:
+            got.append((yield timeout_after(5, await_asyncio(insert(), loop=loop))))
+        except Exception as exc:
+            got.append(exc)
+
+    clock = VirtualClock(autojump_threshold=float("inf"))
+    with Kernel(clock=clock) as kernel:
+        waiter = kernel.spawn(task())
+        kernel.run_once(0)                  # it parks, awaiting asyncio
+        assert not got
+        loop.call_soon_threadsafe(gate.set)
+        # The outcome is handed back: a call waits in the kernel.
+        assert select.select([kernel.fileno()], [], [], 10)[0]
+        clock.advance(10)                   # and its timeout is due
+        while waiter.state in ("ready", "parked"):
+            kernel.run_once(0)
+    assert made == ["row"]
+    if outcome == "result":
+        assert got == ["row-id"]
+    else:
+        assert type(got[0]) is ValueError and str(got[0]) == "constraint failed"
