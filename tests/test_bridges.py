@@ -4,12 +4,13 @@ drive, a UniversalQueue under mixed load (trampoline.aio,
 trampoline.universal)."""
 
 import asyncio
+import logging
 import select
 
 import pytest
 
-from trampoline import Kernel, VirtualClock, timeout_after
-from trampoline.aio import AsyncioThread, await_asyncio
+from trampoline import Kernel, VirtualClock, run, sleep, timeout_after
+from trampoline.aio import AsyncioThread, await_asyncio, run_trampoline
 
 from net_helpers import watchdog  # noqa: F401 (autouse: a hang fails)
 
@@ -72,3 +73,33 @@ def test_an_asyncio_outcome_back_when_a_timeout_fires_is_kept(asyncio_thread, ou
         assert got == ["row-id"]
     else:
         assert type(got[0]) is ValueError and str(got[0]) == "constraint failed"
+
+
+# ================================ a driver where the kernel cannot run
+
+def _inner():
+    yield sleep(0)
+    return "inner"
+
+
+def test_run_trampoline_in_an_asyncio_loop_run_inside_a_task_raises_at_once(caplog):
+    """An asyncio loop run (blocking) inside a trampoline task cannot drive
+    another kernel: ``run_once()`` refuses to run inside a running kernel.
+    ``run_trampoline`` raises that, as ``asyncio.run`` inside a running loop
+    does.  It logged "Exception in callback AsyncioDriver.step()" again and
+    again, the kernel's descriptor readable, spinning, and waited for ever
+    (a timeout's cancellation then waited for a cleanup nothing would run)."""
+    def task():
+        async def main():
+            return await asyncio.wait_for(run_trampoline(_inner()), 10)
+        try:
+            asyncio.run(main())
+        except RuntimeError as exc:
+            return exc
+        yield sleep(0)
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        error = run(task())
+    assert isinstance(error, RuntimeError)
+    assert "cannot drive" in str(error) and "inside a running kernel" in str(error)
+    assert not [r for r in caplog.records if r.name == "asyncio"]

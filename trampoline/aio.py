@@ -80,6 +80,7 @@ class AsyncioDriver:
         self.loop = loop if loop is not None else asyncio.get_running_loop()
         self._timer = None              # type: Optional[asyncio.TimerHandle]
         self._closed = False
+        self._failure = None            # type: Optional[Exception]  # why run_once() refused
         # run()'s waits for a cancelled task's cleanup (close() ends them).
         self._cleanups = set()          # type: Set[asyncio.Future[None]]
         # run()'s waits for a result, and what each runs (for the
@@ -102,14 +103,35 @@ class AsyncioDriver:
     def step(self) -> None:
         """One round of the kernel, then the timer for the next.  asyncio
         calls it; call it yourself after ``kernel.spawn`` if you like.
-        Once the kernel is closed it does nothing (the driver closes)."""
+        Once the kernel is closed it does nothing (the driver closes).  A
+        round the kernel refuses (``run_once()`` raises: this loop runs
+        inside one of a kernel's tasks) fails the ``run()`` awaits with that
+        error, and closes the driver."""
         if self._closed:
             return
         if self.kernel.closed:         # closed under us: stop driving it
             self.close()
             return
-        self.kernel.run_once(0)
+        try:
+            self.kernel.run_once(0)
+        except Exception as exc:        # it cannot run here (the loop runs inside a
+            self._cannot_drive(exc)     # task of a kernel, or the kernel in another thread)
+            return
         self.schedule()
+
+    def _cannot_drive(self, exc: Exception) -> None:
+        """``run_once()`` refused to run: fail the ``run()`` awaits with
+        why, and close.  (Else asyncio logged the error, the kernel's
+        descriptor stayed readable, and the loop called ``step`` again and
+        again while ``run()`` waited for ever.)"""
+        for future, what in list(self._waiting.items()):
+            if not future.done():
+                error = RuntimeError("AsyncioDriver.run(%s()): this loop cannot drive %r: "
+                                     "%s" % (what, self.kernel, exc))
+                error.__cause__ = exc
+                future.set_exception(error)
+        self._failure = exc
+        self.close()
 
     def schedule(self) -> None:
         """Be back when the kernel's next timer is due (at once, if tasks
@@ -137,7 +159,9 @@ class AsyncioDriver:
         if self._closed:
             if hasattr(coro, "close"):
                 coro.close()            # (never started: no "never awaited" warning)
-            raise RuntimeError("AsyncioDriver.run(): %r is closed" % (self,))
+            raise RuntimeError("AsyncioDriver.run(): %r is closed%s" % (
+                self, "" if self._failure is None else
+                " (the kernel could not run here: %s)" % (self._failure,))) from self._failure
         future = self.loop.create_future()
         what = getattr(coro, "__name__", None) or type(coro).__name__
         task = self.kernel.spawn(_outcome_into(future, coro))
