@@ -10,7 +10,7 @@ import select
 import pytest
 
 from trampoline import Kernel, VirtualClock, run, sleep, timeout_after
-from trampoline.aio import AsyncioThread, await_asyncio, run_trampoline
+from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
 
 from net_helpers import watchdog  # noqa: F401 (autouse: a hang fails)
 
@@ -103,3 +103,31 @@ def test_run_trampoline_in_an_asyncio_loop_run_inside_a_task_raises_at_once(capl
     assert isinstance(error, RuntimeError)
     assert "cannot drive" in str(error) and "inside a running kernel" in str(error)
     assert not [r for r in caplog.records if r.name == "asyncio"]
+
+
+def _running_loop_of_asyncio():
+    async def loop():
+        return asyncio.get_running_loop()
+    return (yield await_asyncio(loop()))
+
+
+def test_a_driver_whose_loop_was_closed_lets_the_kernel_go():
+    """A driver never closed, its loop closed (``asyncio.run()`` ended):
+    it drives nothing.  The kernel may be run, its tasks awaiting asyncio on
+    the process's asyncio thread, or driven by another loop -- the dead
+    driver refused the new one ("already driven"), and ``await_asyncio``
+    sent its coroutines to the closed loop (``RuntimeError``)."""
+    with Kernel() as kernel:
+        async def forgets_to_close():
+            AsyncioDriver(kernel)
+
+        asyncio.run(forgets_to_close())
+        loop = kernel.run(_running_loop_of_asyncio())
+        assert loop.is_running() and not loop.is_closed()      # the asyncio thread's
+
+        async def drives_again():
+            async with AsyncioDriver(kernel) as driver:
+                return await driver.run(_running_loop_of_asyncio()), asyncio.get_running_loop()
+
+        there, here = asyncio.run(drives_again())
+        assert there is here

@@ -58,6 +58,20 @@ TrampolineCoroutine = Union[Generator[Any, Any, T], Coroutine[Any, Any, T]]
 _drivers = weakref.WeakKeyDictionary()  # type: weakref.WeakKeyDictionary[Kernel, AsyncioDriver]
 
 
+
+def _driver_of(kernel: Kernel) -> "Optional[AsyncioDriver]":
+    """The driver of ``kernel``, if one drives it.  One whose loop was
+    closed (``asyncio.run()`` ended, the driver never closed) drives
+    nothing: it is closed now, and the kernel free for another loop (a
+    closed loop claimed it for ever, and ``await_asyncio`` sent coroutines
+    there, to fail)."""
+    driver = _drivers.get(kernel)
+    if driver is not None and driver.loop.is_closed():
+        driver.close()
+        driver = None
+    return driver
+
+
 # =============================================== trampoline inside asyncio
 
 class AsyncioDriver:
@@ -69,12 +83,13 @@ class AsyncioDriver:
     way out.  Start tasks with ``kernel.spawn(coro)`` followed by
     ``driver.schedule()`` (so that the new task runs at once), or await
     a result with ``await driver.run(coro)``.  Raises ``RuntimeError`` if
-    the kernel is already driven.  Once the kernel is closed, the driver
+    the kernel is already driven (by a loop not closed: a driver whose loop
+    was closed is closed then).  Once the kernel is closed, the driver
     closes too (``Kernel.on_close``).
     """
 
     def __init__(self, kernel: Kernel, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
-        if kernel in _drivers:
+        if _driver_of(kernel) is not None:
             raise RuntimeError("%r is already driven by an asyncio loop" % (kernel,))
         self.kernel = kernel
         self.loop = loop if loop is not None else asyncio.get_running_loop()
@@ -469,7 +484,7 @@ def _await_asyncio(itself: List[Any], coro: Awaitable[T],
                         % _describe(coro))
     kernel = yield current_kernel()
     if loop is None:
-        driver = _drivers.get(kernel)
+        driver = _driver_of(kernel)
         loop = driver.loop if driver is not None else _default_thread.loop
     # keep=True: a task woken with the outcome and cancelled (timed out)
     # before it runs still gets it, as run_in_thread's does -- the asyncio
