@@ -1,15 +1,18 @@
 """The bridges between trampoline and the rest of the world, at their edges:
-an asyncio outcome racing a cancellation, a driver made where it cannot
-drive, a UniversalQueue under mixed load (trampoline.aio,
-trampoline.universal)."""
+an asyncio outcome racing a cancellation, a driver where the kernel cannot
+run or whose loop is gone, a UniversalQueue shut down with threads and tasks
+waiting (trampoline.aio, trampoline.universal)."""
 
 import asyncio
 import logging
+import re
 import select
+import threading
 
 import pytest
 
-from trampoline import Kernel, VirtualClock, run, sleep, timeout_after
+from trampoline import (Kernel, QueueShutDown, UniversalQueue, VirtualClock, join, run, sleep,
+                        spawn, timeout_after)
 from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
 
 from net_helpers import watchdog  # noqa: F401 (autouse: a hang fails)
@@ -131,3 +134,113 @@ def test_a_driver_whose_loop_was_closed_lets_the_kernel_go():
 
         there, here = asyncio.run(drives_again())
         assert there is here
+
+
+# ====================================== UniversalQueue.shutdown, both sides
+
+def _thread(target, *args):
+    outcome = []
+
+    def body():
+        try:
+            outcome.append(target(*args))
+        except BaseException as exc:
+            outcome.append(exc)
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _until_waiting(queue, what, count):
+    """In a task: until ``count`` waiters are in ``queue``'s ``what`` line."""
+    while not re.search(r"\b%s=%d\b" % (what, count), repr(queue)):
+        yield sleep(0.001)
+
+
+def test_universal_queue_shutdown_releases_the_getters_waiting_threads_and_tasks():
+    """``shutdown()`` (queue.Queue and asyncio.Queue 3.13, trampoline.Queue):
+    a thread and a task waiting in ``get()`` on the empty queue raise
+    ``QueueShutDown`` -- with no way to wake them but one sentinel item per
+    consumer, a consumer thread blocked for ever.  ``get`` and ``put``
+    afterwards raise it too, from both sides."""
+    queue = UniversalQueue()
+    thread, outcome = _thread(queue.get)
+
+    def getter():
+        try:
+            yield queue.get()
+        except QueueShutDown as exc:
+            return exc
+
+    def main():
+        task = yield spawn(getter())
+        yield from _until_waiting(queue, "getters", 2)
+        queue.shutdown()
+        error = yield join(task)
+        with pytest.raises(QueueShutDown):
+            yield queue.get()
+        with pytest.raises(QueueShutDown):
+            yield queue.put(1)
+        return error
+
+    assert isinstance(run(main()), QueueShutDown)
+    thread.join(10)
+    assert isinstance(outcome[0], QueueShutDown), outcome
+    for call in (queue.get, queue.get_nowait, lambda: queue.put(1), lambda: queue.put_nowait(1)):
+        with pytest.raises(QueueShutDown, match="shut down"):
+            call()
+
+
+def test_universal_queue_shutdown_fails_the_putters_and_get_drains_what_is_left():
+    queue = UniversalQueue(maxsize=1)
+    queue.put_nowait("left")
+    thread, outcome = _thread(queue.put, "from a thread")
+
+    def putter():
+        try:
+            yield queue.put("from a task")
+        except QueueShutDown as exc:
+            return exc
+
+    def main():
+        task = yield spawn(putter())
+        yield from _until_waiting(queue, "putters", 2)
+        queue.shutdown()
+        error = yield join(task)
+        assert (yield queue.get()) == "left"        # what is left is still given
+        with pytest.raises(QueueShutDown):
+            yield queue.get()
+        return error
+
+    assert isinstance(run(main()), QueueShutDown)
+    thread.join(10)
+    assert isinstance(outcome[0], QueueShutDown), outcome
+    with pytest.raises(QueueShutDown):
+        queue.get(timeout=0)
+    queue.task_done()
+    queue.join()                                    # nothing outstanding
+
+
+def test_universal_queue_shutdown_immediate_drops_what_is_left_and_lets_join_go():
+    """``shutdown(immediate=True)``: the items left are dropped, each
+    counting as done, so a thread in ``join()`` returns, as in queue.Queue."""
+    queue = UniversalQueue()
+    for n in range(3):
+        queue.put_nowait(n)
+    assert queue.get_nowait() == 0
+    queue.task_done()
+    thread, outcome = _thread(queue.join)
+
+    def main():
+        yield from _until_waiting(queue, "joiners", 1)
+        queue.shutdown(immediate=True)
+        queue.shutdown()                            # twice: harmless
+
+    run(main())
+    thread.join(10)
+    assert outcome == [None]
+    assert queue.qsize() == 0
+    with pytest.raises(QueueShutDown):
+        queue.get_nowait()
+    with pytest.raises(ValueError):                 # the dropped ones were counted done
+        queue.task_done()

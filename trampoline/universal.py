@@ -29,7 +29,9 @@ what it had already taken would.
 counts as unfinished until a ``task_done()`` call for it, and the one that
 brings the count to zero hands each waiting joiner its leave to go (a
 third line, woken the same way).  A joiner so woken returns even if new
-items came before it ran, as in ``asyncio.Queue``.
+items came before it ran, as in ``asyncio.Queue``.  ``shutdown()`` hands
+every getter and putter waiting a mark that makes it raise
+``QueueShutDown`` (a putter already given a slot gives it back).
 
 Which side a call is on: ``get()``, ``put()`` and ``join()`` made by a
 generator or coroutine in the thread of a running kernel are the task's
@@ -54,12 +56,16 @@ from types import coroutine
 from typing import Any, Deque, Generic, Optional, TypeVar
 
 from .kernel import WaitQueue, running_kernel
-from .sync import QueueEmpty, QueueFull
+from .sync import QueueEmpty, QueueFull, QueueShutDown
 from .traps import park
 
 __all__ = ["UniversalQueue"]
 
 T = TypeVar("T")
+
+#: What a waiter is handed when the queue is shut down: it raises
+#: ``QueueShutDown`` (a getter, a putter not yet given a slot).
+_SHUT_DOWN = object()
 
 # co_flags of the frames that are tasks' code: generator, coroutine,
 # types.coroutine generator, async generator (values of inspect.CO_*).
@@ -91,7 +97,10 @@ class UniversalQueue(Generic[T]):
     ``timeout_after``).  Both: ``put_nowait``, ``get_nowait``,
     ``qsize``, ``empty``, ``full``, ``task_done`` -- never block, from
     anywhere.  ``q.join()`` (thread) / ``yield q.join()`` (task) waits until
-    every item put was marked done with ``task_done()``.
+    every item put was marked done with ``task_done()``.  ``shutdown()``
+    as in ``queue.Queue`` and ``asyncio.Queue`` 3.13 (and
+    ``trampoline.Queue``): ``put`` raises ``QueueShutDown`` from then on,
+    ``get`` once the queue is empty.
     """
 
     def __init__(self, maxsize: int = 0) -> None:
@@ -105,6 +114,8 @@ class UniversalQueue(Generic[T]):
         self._reserved = 0          # free slots promised to woken putters
         self._unfinished = 0        # items put and not yet marked done
         self._joiners = deque()     # type: Deque[_Waiter]  # _Waiters in join()
+        self._shut_down = False
+        self._dropping = False      # shut down with immediate=True: what is left goes
 
     # ------------------------------------------------------- never block
 
@@ -123,6 +134,8 @@ class UniversalQueue(Generic[T]):
     def put_nowait(self, item: T) -> None:
         """Add ``item`` or raise ``QueueFull``.  Any thread, any task."""
         with self._lock:
+            if self._shut_down:
+                raise QueueShutDown("put_nowait() on %r, which was shut down" % self)
             if self.full() or self._putters:
                 raise QueueFull("%r is full" % self)
             self._store(item)
@@ -131,6 +144,9 @@ class UniversalQueue(Generic[T]):
         """Take the next item or raise ``QueueEmpty``.  Any thread, any task."""
         with self._lock:
             if not self._items:
+                if self._shut_down:
+                    raise QueueShutDown("get_nowait() on %r, which was shut down and is "
+                                        "empty" % self)
                 raise QueueEmpty("%r is empty" % self)
             return self._take()
 
@@ -141,6 +157,31 @@ class UniversalQueue(Generic[T]):
         with self._lock:
             if self._unfinished <= 0:
                 raise ValueError("%r: task_done() called more times than there were items" % self)
+            self._done_one()
+
+    def shutdown(self, immediate: bool = False) -> None:
+        """Shut the queue down, as ``queue.Queue.shutdown`` (3.13) does.
+        Any thread, any task.  From now on ``put`` raises ``QueueShutDown``,
+        and so do the putters waiting now (threads and tasks); ``get`` goes
+        on giving what is left, then raises ``QueueShutDown`` -- at once in
+        the getters waiting now.  With ``immediate=True`` what is left is
+        dropped first, each dropped item counting as done for ``join`` (as
+        is, later, an item handed to a getter that gives up before it takes
+        it).  Shutting down twice is harmless."""
+        with self._lock:
+            self._shut_down = True
+            if immediate:
+                self._dropping = True
+                while self._items:
+                    self._items.popleft()
+                    self._done_one()
+            for line in (self._getters, self._putters):
+                while line:                 # (a task of a closed kernel: passed over)
+                    self._hand(line.popleft(), _SHUT_DOWN)
+
+    def _done_one(self):
+        """Lock held: one unfinished item fewer; the last lets the joiners go."""
+        if self._unfinished > 0:
             self._unfinished -= 1
             if self._unfinished == 0:
                 while self._joiners:        # (a task of a closed kernel: passed over)
@@ -156,13 +197,14 @@ class UniversalQueue(Generic[T]):
             return self._task_put(item)
         timeout = _thread_timeout("put", timeout)
         with self._lock:
+            self._refuse_if_shut_down("put")
             if not (self.full() or self._putters):
                 self._store(item)
                 return
             waiter = self._wait_in_thread(self._putters, "put", timeout)
             if waiter is None:
                 raise QueueFull("%r: still full after %r seconds" % (self, timeout))
-            self._fill_slot(item)
+            self._fill_slot(waiter, item)
 
     def get(self, timeout: Optional[float] = None) -> Any:
         """In a thread: take the next item, blocking while the queue is empty
@@ -174,10 +216,11 @@ class UniversalQueue(Generic[T]):
         with self._lock:
             if self._items:
                 return self._take()
+            self._refuse_if_shut_down("get")
             waiter = self._wait_in_thread(self._getters, "get", timeout)
             if waiter is None:
                 raise QueueEmpty("%r: still empty after %r seconds" % (self, timeout))
-            return waiter.item
+            return self._got(waiter)
 
     def join(self) -> Any:
         """In a thread: block until every item put was marked done with
@@ -222,6 +265,7 @@ class UniversalQueue(Generic[T]):
     @coroutine
     def _task_put(self, item):
         with self._lock:
+            self._refuse_if_shut_down("put")
             if not (self.full() or self._putters):
                 self._store(item)
                 return
@@ -229,17 +273,18 @@ class UniversalQueue(Generic[T]):
             self._putters.append(waiter)
         yield from self._park(waiter, self._putters)
         with self._lock:
-            self._fill_slot(item)
+            self._fill_slot(waiter, item)
 
     @coroutine
     def _task_get(self):
         with self._lock:
             if self._items:
                 return self._take()
+            self._refuse_if_shut_down("get")
             waiter = _Waiter(running_kernel(), WaitQueue(threadsafe=True))
             self._getters.append(waiter)
         yield from self._park(waiter, self._getters)
-        return waiter.item
+        return self._got(waiter)
 
     @coroutine
     def _task_join(self):
@@ -282,13 +327,31 @@ class UniversalQueue(Generic[T]):
                 return True
         return False
 
-    def _fill_slot(self, item):
+    def _fill_slot(self, waiter, item):
         """A putter woken with a slot reserved for it puts its item there.
         (If a waiting getter takes the item instead, the slot is free again:
-        the next putter may have it.)"""
+        the next putter may have it.)  Shut down meanwhile: the slot is
+        given back, and it raises ``QueueShutDown``, as ``trampoline.Queue``'s."""
+        if waiter.item is _SHUT_DOWN:       # shut down before it had a slot
+            raise QueueShutDown("%r was shut down while put() waited" % self)
         self._reserved -= 1
+        if self._shut_down:
+            raise QueueShutDown("%r was shut down while put() waited" % self)
         self._store(item)
         self._admit_putters()
+
+    def _got(self, waiter):
+        """A woken getter's item (``QueueShutDown`` if it was woken by the
+        shutdown)."""
+        if waiter.item is _SHUT_DOWN:
+            raise QueueShutDown("%r was shut down while get() waited" % self)
+        return waiter.item
+
+    def _refuse_if_shut_down(self, what):
+        """Lock held: ``put``, or ``get`` on the empty queue, once shut down."""
+        if self._shut_down:
+            raise QueueShutDown("%s() on %r, which was shut down%s"
+                                % (what, self, " and is empty" if what == "get" else ""))
 
     def _take(self):
         item = self._items.popleft()
@@ -309,9 +372,13 @@ class UniversalQueue(Generic[T]):
         if not waiter.handed:
             if waiter in line:          # (else passed over: its kernel was closed)
                 line.remove(waiter)
+        elif waiter.item is _SHUT_DOWN:
+            pass                        # woken by the shutdown: nothing to give back
         elif line is self._getters:
             item, waiter.item = waiter.item, None
-            if not self._to_a_getter(item):
+            if self._dropping:          # shut down with immediate=True: it goes, done
+                self._done_one()
+            elif not self._to_a_getter(item):
                 self._items.appendleft(item)
         elif line is self._putters:
             self._reserved -= 1
