@@ -178,6 +178,38 @@ def test_kernel_ends_while_a_thread_still_runs():
     assert pool.workers == 0                    # it ended through its idle timeout
 
 
+def test_a_call_queued_for_a_task_whose_kernel_is_closed_never_starts():
+    """A job waiting for a busy pool when its kernel is closed: close()
+    drops the task that waits, nobody will take the outcome, so the call
+    never starts -- as for a cancelled task, and as ``await_asyncio``
+    cancels its coroutine then.  It ran, for nobody (a write, a query)."""
+    import trampoline
+    pool = WorkerPool(1, name="closed-kernel-worker")
+    busy, gate = threading.Event(), threading.Event()
+    ran = []
+
+    def blocker():
+        busy.set()
+        gate.wait(10)
+
+    def waiter(func):
+        yield pool.run(func)
+
+    kernel = Kernel()
+    kernel.spawn(waiter(blocker))
+    kernel.spawn(waiter(lambda: ran.append("for nobody")))
+    kernel.run_once(0)                          # both submitted; the second waits
+    assert busy.wait(10)
+    kernel.close()
+    gate.set()
+
+    def after():                                # the one worker takes jobs in order
+        return (yield pool.run(lambda: "next"))
+
+    assert trampoline.run(after()) == "next"
+    assert ran == []
+
+
 def test_idle_workers_end_and_new_ones_start():
     import trampoline
     pool = WorkerPool(1, idle_timeout=0.01, name="idle-test")

@@ -64,8 +64,8 @@ class _Job:
 
     def run(self):
         """In a worker thread: make the call, then hand the outcome back."""
-        if self.abandoned:          # cancelled while queued: do not even start
-            return
+        if self.abandoned or self.kernel.closed:    # cancelled while queued, or its
+            return                                  # kernel closed: nobody waits, do not start
         try:
             result = self.context.run(self.func, *self.args)
             if type(result) is CoroutineType:   # an async def: nothing ran
@@ -153,7 +153,8 @@ class WorkerPool:
         the task is cancelled (or times out) while waiting, the thread is
         not stopped -- the call runs to its end and its outcome is dropped
         -- but the task moves on at once; a call that had not started yet
-        never starts.  A cancellation that comes once the outcome is back
+        never starts (nor does one whose kernel is closed before it starts:
+        ``close()`` drops the task that waits).  A cancellation that comes once the outcome is back
         (the task woken, not yet run) waits for the task's next blocking
         trap: the outcome is not lost.  Raises ``TypeError`` if ``func`` is
         not callable, or is an async function (its call returns a
