@@ -4,6 +4,7 @@ run or whose loop is gone, a UniversalQueue shut down with threads and tasks
 waiting (trampoline.aio, trampoline.universal)."""
 
 import asyncio
+import contextvars
 import logging
 import re
 import select
@@ -14,6 +15,7 @@ import pytest
 from trampoline import (Kernel, QueueShutDown, UniversalQueue, VirtualClock, join, run, sleep,
                         spawn, timeout_after)
 from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
+from trampoline.threads import run_in_thread
 
 from net_helpers import watchdog  # noqa: F401 (autouse: a hang fails)
 
@@ -244,3 +246,36 @@ def test_universal_queue_shutdown_immediate_drops_what_is_left_and_lets_join_go(
         queue.get_nowait()
     with pytest.raises(ValueError):                 # the dropped ones were counted done
         queue.task_done()
+
+
+# ================================================ contextvars, every way
+
+_where = contextvars.ContextVar("where", default="unset")
+
+
+def test_context_variables_cross_every_bridge():
+    """What a task or an asyncio task set is seen on the other side, as
+    ``asyncio.to_thread`` and ``create_task`` have it: a trampoline task's
+    in the asyncio coroutine it awaits and in its thread call; an asyncio
+    task's in the trampoline coroutine it runs (``run_trampoline``)."""
+    async def asyncio_side():
+        return _where.get()
+
+    def trampoline_side():
+        yield sleep(0)
+        return _where.get()
+
+    def task():
+        _where.set("trampoline task")
+        return ((yield await_asyncio(asyncio_side())),
+                (yield run_in_thread(_where.get)),
+                (yield await_asyncio(run_trampoline(trampoline_side()))))
+
+    assert run(task()) == ("trampoline task",) * 3
+
+    async def main():
+        _where.set("asyncio task")
+        return await run_trampoline(trampoline_side()), await run_trampoline(task())
+
+    assert asyncio.run(main()) == ("asyncio task", ("trampoline task",) * 3)
+    assert _where.get() == "unset"
