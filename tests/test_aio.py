@@ -72,6 +72,19 @@ def test_run_trampoline_gives_the_result_and_raises_the_exception():
         asyncio_run(run_trampoline(fails()))
 
 
+def test_run_trampoline_with_a_bad_option_closes_the_coroutine(recwarn):
+    """Kernel() refuses the option, naming it; the coroutine, which will
+    never run, is closed -- not left to warn "never awaited" (run()'s rule)."""
+    async def main():
+        return 1
+
+    coro = main()
+    with pytest.raises(TypeError, match="no_such_option"):
+        asyncio_run(run_trampoline(coro, no_such_option=True))
+    assert coro.cr_frame is None
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
 def test_run_trampoline_cancels_what_the_coroutine_left_running():
     cleaned = []
 

@@ -35,7 +35,7 @@ import asyncio
 import os
 import threading
 import weakref
-from types import coroutine
+from types import CoroutineType, GeneratorType, coroutine
 from typing import (Any, Awaitable, Callable, Coroutine, Dict, Generator, List, Optional,
                     Set, TypeVar, Union, cast)
 
@@ -296,7 +296,12 @@ async def run_trampoline(coro: "TrampolineCoroutine[T]", **kernel_options: Any) 
     cleanup runs) before it returns; the kernel is then closed.
     ``await run_trampoline(main())`` is to asyncio what ``run(main())`` is
     to a program of its own."""
-    kernel = Kernel(**kernel_options)
+    try:
+        kernel = Kernel(**kernel_options)
+    except BaseException:
+        if isinstance(coro, (GeneratorType, CoroutineType)):
+            coro.close()                # not left to warn it was never awaited
+        raise
     try:
         driver = AsyncioDriver(kernel, asyncio.get_running_loop())
         try:
