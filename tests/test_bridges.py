@@ -5,10 +5,12 @@ waiting (trampoline.aio, trampoline.universal)."""
 
 import asyncio
 import contextvars
+import linecache
 import logging
 import re
 import select
 import threading
+import time
 
 import pytest
 
@@ -279,3 +281,52 @@ def test_context_variables_cross_every_bridge():
 
     assert asyncio.run(main()) == ("asyncio task", ("trampoline task",) * 3)
     assert _where.get() == "unset"
+
+
+def test_a_fork_s_retire_never_stops_the_asyncio_thread_under_a_coroutine_being_sent():
+    """``run_server(workers=N)`` retires an idle AsyncioThread before it
+    forks.  A retire that came between ``await_asyncio`` taking the thread's
+    loop and its start reaching the loop saw no task there and stopped the
+    loop: the start was lost with it (the await failed, "the asyncio loop
+    ... is closed", or waited for ever).  The retire is made to come at that
+    very moment: in another thread, as the coroutine is sent."""
+    import sys
+    from trampoline import aio
+
+    def blocked_or_done(thread):
+        """Wait until ``thread`` has ended or waits for the AsyncioThread's
+        lock (held by the sender: the retire comes after the send)."""
+        for _ in range(10000):
+            if not thread.is_alive():
+                return
+            frame = sys._current_frames().get(thread.ident)
+            while frame is not None and frame.f_code.co_name != "_retire":
+                frame = frame.f_back
+            if frame is not None and "with self._lock" in linecache.getline(
+                    frame.f_code.co_filename, frame.f_lineno):
+                return
+            time.sleep(0.001)           # (polling the other thread's state, 10 s at most)
+        raise AssertionError("the retire neither ended nor waited for the lock")
+
+    def sending(frame, event, arg):
+        if event == "call" and frame.f_code is aio._submit.__code__:
+            sys.setprofile(None)
+            retire = threading.Thread(target=aio._retire_asyncio_threads)
+            retire.start()
+            retired.append(retire)
+            blocked_or_done(retire)
+
+    async def answer():
+        return 42
+
+    def main():
+        aio._default_thread.loop            # started, idle: a retire would stop it
+        sys.setprofile(sending)
+        try:
+            return (yield await_asyncio(answer()))
+        finally:
+            sys.setprofile(None)
+
+    retired = []
+    assert run(main()) == 42
+    retired[0].join()

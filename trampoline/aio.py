@@ -37,7 +37,7 @@ import threading
 import weakref
 from types import CoroutineType, GeneratorType, coroutine
 from typing import (Any, Awaitable, Callable, Coroutine, Dict, Generator, List, Optional,
-                    Set, TypeVar, Union, cast)
+                    Set, Tuple, TypeVar, Union, cast)
 
 from .combinators import disable_cancellation
 from .errors import Cancelled
@@ -365,15 +365,29 @@ class AsyncioThread:
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop, started (with its thread) if it was not yet."""
         with self._lock:
-            if self._loop is None or self._loop.is_closed():
-                started = threading.Event()
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=self._serve, args=(loop, started),
-                                          name=self.name, daemon=True)
-                thread.start()
-                started.wait()
-                self._loop, self._thread = loop, thread
-            return self._loop
+            return self._started()
+
+    def _started(self) -> asyncio.AbstractEventLoop:
+        """``loop``, the lock held."""
+        if self._loop is None or self._loop.is_closed():
+            started = threading.Event()
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=self._serve, args=(loop, started),
+                                      name=self.name, daemon=True)
+            thread.start()
+            started.wait()
+            self._loop, self._thread = loop, thread
+        return self._loop
+
+    def _submit(self, coro: Awaitable[Any], when_done: Callable[["asyncio.Future[Any]"], None]
+                ) -> "Tuple[asyncio.AbstractEventLoop, Callable[[], None]]":
+        """``_submit`` on the loop, the lock held: a ``_retire`` never stops
+        the loop between our taking it and our start reaching it (its check
+        for tasks would see none, and the start would be run, then dropped
+        with the loop)."""
+        with self._lock:
+            loop = self._started()
+            return loop, _submit(loop, coro, when_done)
 
     @staticmethod
     def _serve(loop: asyncio.AbstractEventLoop, started: threading.Event) -> None:
@@ -488,9 +502,13 @@ def _await_asyncio(itself: List[Any], coro: Awaitable[T],
         raise TypeError("await_asyncio() needs an asyncio coroutine or awaitable, got %s"
                         % _describe(coro))
     kernel = yield current_kernel()
+    thread = None                       # (the AsyncioThread whose loop it runs on)
     if loop is None:
         driver = _driver_of(kernel)
-        loop = driver.loop if driver is not None else _default_thread.loop
+        if driver is not None:
+            loop = driver.loop
+        else:
+            thread = _default_thread
     # keep=True: a task woken with the outcome and cancelled (timed out)
     # before it runs still gets it, as run_in_thread's does -- the asyncio
     # coroutine has done its work (an INSERT's row id must not be lost);
@@ -498,7 +516,13 @@ def _await_asyncio(itself: List[Any], coro: Awaitable[T],
     done = WaitQueue(threadsafe=True, keep=True)
     outcome = {}                        # type: dict
     try:
-        cancel_it = _submit(loop, coro, lambda future: _hand_back(kernel, done, outcome, future))
+        def when_done(future: "asyncio.Future[Any]") -> None:
+            _hand_back(kernel, done, outcome, future)
+        if thread is not None:
+            on, cancel_it = thread._submit(coro, when_done)
+        else:
+            on = cast(asyncio.AbstractEventLoop, loop)
+            cancel_it = _submit(on, coro, when_done)
     except RuntimeError:                # closed: it would never run
         if asyncio.iscoroutine(coro):
             coro.close()                # (no "never awaited" warning)
@@ -508,7 +532,7 @@ def _await_asyncio(itself: List[Any], coro: Awaitable[T],
         """Nobody will wait for it now: cancel it there (from any thread)."""
         outcome["abandoned"] = True
         try:
-            loop.call_soon_threadsafe(cancel_it)
+            on.call_soon_threadsafe(cancel_it)
         except RuntimeError:            # the loop is closed: its tasks are gone with it
             pass
 
