@@ -689,18 +689,18 @@ def test_a_task_that_will_not_die_leaves_no_child_behind(caplog):
                 pass
 
     def main():
-        yield spawn(stubborn())
-        yield spawn(stubborn_async())
+        tasks = [(yield spawn(stubborn())), (yield spawn(stubborn_async()))]
         lines = b""
         while lines.count(b"\n") < 2:          # both children are running
             lines += yield read(ours, 100)
+        for task in tasks:                      # each swallows it and starts another
+            yield cancel(task, wait=False)
+        while lines.count(b"\n") < 4:          # (said here: not left to a grace that
+            lines += yield read(ours, 100)      # a loaded machine may outrun)
 
     try:
         with Kernel() as kernel:
-            # Long enough for a restarted child to start and say its pid
-            # (under coverage on a loaded machine 0.05 s was not, and with
-            # CI's 3.8 run beside other work 0.3 s once was not).
-            kernel.shutdown_grace = 1.0
+            kernel.shutdown_grace = 0.2         # they swallow run()'s cancellation too
             kernel.run(main())
         theirs.close()
         ours.setblocking(True)
