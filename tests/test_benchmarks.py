@@ -551,31 +551,40 @@ def _ours():
     return found
 
 
+def interrupted(command, ready):
+    """Run ``command`` (SIGINT at its default action), read its output until
+    a line for which ``ready(line)`` holds, then send it SIGINT, as Ctrl-C
+    would: (its status, its stderr)."""
+    import signal
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if ready(line):
+                break
+        assert lines and ready(lines[-1]), "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, err
+
+
 def test_ctrl_c_ends_the_suite_with_a_line_not_a_traceback():
     """Ctrl-C (SIGINT) in the middle of a round: run.py stops the server and
     the client, says it was interrupted and wrote no report, and ends killed
     by SIGINT as python3 does -- no KeyboardInterrupt traceback through the
     harness's frames."""
     import signal
-    proc = subprocess.Popen(
+    status, err = interrupted(                  # as the first round ends, the second begins
         [sys.executable, RUN, "--smoke", "--seconds", "2",
-         "--only", "echo-1k,trampoline,asyncio-protocols"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        lines = []
-        for line in proc.stdout:                # the first round ends, the second begins
-            lines.append(line)
-            if " round 1/1 " in line:
-                break
-        assert " round 1/1 " in lines[-1], "".join(lines)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == -signal.SIGINT, err
+         "--only", "echo-1k,trampoline,asyncio-protocols"], lambda line: " round 1/1 " in line)
+    assert status == -signal.SIGINT, err
     assert "Traceback" not in err, err
     assert err.strip() == "run.py: interrupted (Ctrl-C): no report written", err
     assert _ours_running() == []
@@ -586,21 +595,10 @@ def test_ctrl_c_ends_the_instruction_counter_with_a_line_not_a_traceback():
     """The same for instructions.py, interrupted while cachegrind runs the
     first micro benchmark."""
     import signal
-    proc = subprocess.Popen(
+    status, err = interrupted(                  # the table's head: the counting begins
         [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"), "--only", "micro",
-         "--micro-n", "10"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        first = proc.stdout.readline()          # the table's head: the counting begins
-        assert first.startswith("| micro benchmark |"), first
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == -signal.SIGINT, err
+         "--micro-n", "10"], lambda line: line.startswith("| micro benchmark |"))
+    assert status == -signal.SIGINT, err
     assert err.strip() == ("instructions.py: interrupted (Ctrl-C): no table finished since "
                            "the last one printed"), err
 
