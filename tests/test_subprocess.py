@@ -688,15 +688,16 @@ def test_a_task_that_will_not_die_leaves_no_child_behind(caplog):
             except Cancelled:
                 pass
 
+    said = []                                   # what the children said: their pids
+
     def main():
         tasks = [(yield spawn(stubborn())), (yield spawn(stubborn_async()))]
-        lines = b""
-        while lines.count(b"\n") < 2:          # both children are running
-            lines += yield read(ours, 100)
-        for task in tasks:                      # each swallows it and starts another
+        while b"".join(said).count(b"\n") < 2:     # both children are running
+            said.append((yield read(ours, 100)))
+        for task in tasks:                          # each swallows it and starts another
             yield cancel(task, wait=False)
-        while lines.count(b"\n") < 4:          # (said here: not left to a grace that
-            lines += yield read(ours, 100)      # a loaded machine may outrun)
+        while b"".join(said).count(b"\n") < 4:     # (waited for here: not left to a
+            said.append((yield read(ours, 100)))    # grace a loaded machine may outrun)
 
     try:
         with Kernel() as kernel:
@@ -704,7 +705,8 @@ def test_a_task_that_will_not_die_leaves_no_child_behind(caplog):
             kernel.run(main())
         theirs.close()
         ours.setblocking(True)
-        pids = [int(pid) for pid in ours.makefile("rb").read().split()]
+        said.append(ours.makefile("rb").read())     # those started at the shutdown
+        pids = [int(pid) for pid in b"".join(said).split()]
     finally:
         ours.close()
         theirs.close()
