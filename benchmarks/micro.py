@@ -2,9 +2,11 @@
 """Micro benchmarks, one per process: run.py starts this file once per
 (benchmark, implementation, round) and reads the JSON line it prints.
 
-    python3 benchmarks/micro.py BENCH IMPL N [--tracemalloc] [--profile FILE]
+    PYTHONPATH=. python3 benchmarks/micro.py BENCH IMPL N [--tracemalloc] [--profile FILE]
 
-(``trampoline`` is this checkout's, as in run.py and the examples.)
+(``PYTHONPATH`` names the checkout whose ``trampoline`` is measured, as
+run.py sets it; another one found on the path is measured, with a warning
+naming both.)
 
 BENCH is one of
 
@@ -37,7 +39,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))      # a checkout: its trampoline (run.py: PYTHONPATH)
+CHECKOUT = os.path.dirname(HERE)
 
 clock = time.perf_counter
 
@@ -93,7 +95,23 @@ def raise_nofile(n):
 
 # ------------------------------------------------------------ trampoline
 
+def this_checkouts_trampoline():
+    """Import trampoline, saying so if it is not this checkout's (whose
+    figures are wanted: run.py puts it first on PYTHONPATH), or if there is
+    none to import."""
+    try:
+        import trampoline
+    except ImportError as error:
+        sys.exit("micro.py: cannot import trampoline (%s): run it with PYTHONPATH=%s, as "
+                 "run.py does" % (error, CHECKOUT))
+    found = os.path.dirname(os.path.dirname(os.path.abspath(trampoline.__file__)))
+    if os.path.realpath(found) != os.path.realpath(CHECKOUT):
+        print("micro.py: measuring the trampoline in %s, not this checkout's "
+              "(PYTHONPATH=%s measures that)" % (found, CHECKOUT), file=sys.stderr)
+
+
 def trampoline_bench(bench, n, meter):
+    this_checkouts_trampoline()
     from trampoline import accept, listen, read, run, sleep, spawn, join
 
     def child():

@@ -603,22 +603,40 @@ def test_ctrl_c_ends_the_instruction_counter_with_a_line_not_a_traceback():
                            "the last one printed"), err
 
 
-def test_micro_runs_as_the_docs_run_it_from_anywhere(tmp_path):
-    """``python3 benchmarks/micro.py spawn trampoline N`` (as
-    benchmarks/contextvars.md runs it), from the checkout or any folder, with
-    no PYTHONPATH: micro.py measures this checkout's trampoline.  It died of
-    ModuleNotFoundError: No module named 'trampoline' unless PYTHONPATH named
-    the checkout."""
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    for cwd in (ROOT, str(tmp_path)):
-        result = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "micro.py"),
-                                 "spawn", "trampoline", "100"], cwd=cwd, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                universal_newlines=True, timeout=60)
-        assert result.returncode == 0, result.stderr
-        figures = json.loads(result.stdout)
-        assert figures["unit"] == "tasks/s" and figures["rate"] > 0, figures
+def test_micro_says_which_trampoline_it_measures(tmp_path):
+    """``PYTHONPATH=CHECKOUT python3 benchmarks/micro.py ...`` (run.py's way,
+    and benchmarks/contextvars.md's) measures that checkout's trampoline,
+    from any folder.  With none on the path it says how to run it (it died
+    of ModuleNotFoundError); with another one (an installed package, another
+    tree) it measures that one and says so, naming both."""
+    micro = [sys.executable, os.path.join(ROOT, "benchmarks", "micro.py"), "spawn", "trampoline",
+             "100"]
+
+    def run_micro(pythonpath, isolated=False):
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        if pythonpath is not None:
+            env["PYTHONPATH"] = pythonpath
+        command = micro[:1] + ["-S"] + micro[1:] if isolated else micro    # -S: no site-packages
+        return subprocess.run(command, cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+
+    ours = run_micro(ROOT)
+    assert ours.returncode == 0 and ours.stderr == "", ours.stderr
+    assert json.loads(ours.stdout)["unit"] == "tasks/s"
+
+    none = run_micro(None, isolated=True)       # (an editable install is in site-packages)
+    assert none.returncode == 1 and none.stdout == ""
+    assert none.stderr.startswith("micro.py: cannot import trampoline ("), none.stderr
+    assert none.stderr.rstrip().endswith("run it with PYTHONPATH=%s, as run.py does" % ROOT)
+
+    other = tmp_path / "other"
+    shutil.copytree(os.path.join(ROOT, "trampoline"), str(other / "trampoline"))
+    theirs = run_micro(str(other))
+    assert theirs.returncode == 0, theirs.stderr
+    assert theirs.stderr == ("micro.py: measuring the trampoline in %s, not this checkout's "
+                             "(PYTHONPATH=%s measures that)\n" % (other, ROOT)), theirs.stderr
+    assert json.loads(theirs.stdout)["unit"] == "tasks/s"
 
 
 @pytest.mark.parametrize("python, message", [
