@@ -962,6 +962,33 @@ def test_a_response_with_a_field_the_server_sends_is_refused_not_sent(run, name)
         (200, b"hello\n")]
 
 
+def test_a_response_with_the_bodys_own_content_length_is_sent_with_one(run):
+    """A handler that says its body's length itself (as code written for
+    other servers does: Starlette, Werkzeug and h11 take it) is answered,
+    with one Content-Length: the refusal above is for a length that
+    differs.  A second field the server sends is still refused beside it."""
+    for value in ("5", b" 5 ", 5):
+        assert http_server.Response(b"hello", headers=[("Content-Length", value)]).head.count(
+            b"Content-Length") == 1
+    with pytest.raises(ValueError, match="the server sends Date itself"):
+        http_server.Response(b"hello", headers=[("Content-Length", "5"), ("Date", "x")])
+    with open(__file__, "rb") as fileobj:
+        response = http_server.Response.file(fileobj, 10, headers=[("content-length", "10")])
+        assert response.head.lower().count(b"content-length") == 1
+        response.fileobj = None
+    router = http_server.Router()
+    router.add("/", lambda request: http_server.Response(
+        "hello\n", headers=[("X-A", "1"), ("Content-Length", "6"), ("X-B", "2")]))
+
+    def exchange(port):
+        return responses(raw(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 2))
+
+    answers = run(in_process(router, exchange))
+    assert [(a.status, a.body, a.header("content-length"), a.header("x-b")) for a in answers] \
+        == [(200, b"hello\n", b"6", b"2")] * 2
+    assert [[name for name, _ in a.headers].count(b"content-length") for a in answers] == [1, 1]
+
+
 def test_a_response_whose_status_is_not_final_is_refused_not_sent(run):
     """A handler's 100 or 101 went out as its answer: the client took it
     for an interim response and the next request's answer for this one's

@@ -175,14 +175,16 @@ class Response:
 
     ``body`` is bytes or str (sent as UTF-8).  ``headers`` are ``(name,
     value)`` pairs; ``Content-Length``, ``Date`` and ``Connection`` are the
-    server's to add.  They are encoded once, here, so a handler may return
+    server's to add (a ``Content-Length`` that says the body's length is
+    taken, and sent once).  They are encoded once, here, so a handler may return
     the same Response to every request.  ``close=True`` closes the
     connection after it.  ``Response.file(f, size, ...)`` sends an open
     binary file instead of a body.  Raises ``ValueError`` for a body with
     a status that has none (1xx, 204, 304) -- the client would read it as
     the start of the next response --, for a status that is not a final
-    one (200 to 599: a 1xx is interim), and for a ``Content-Length``,
-    ``Transfer-Encoding``, ``Connection`` or ``Date`` header: the server
+    one (200 to 599: a 1xx is interim), and for a ``Content-Length`` that
+    says another length, a ``Transfer-Encoding``, ``Connection`` or
+    ``Date`` header: the server
     frames the body and says whether the connection goes on, and a second,
     different say would put the client out of step.
     """
@@ -202,7 +204,7 @@ class Response:
             # a code outside 100-599 is invalid.)
             raise ValueError("a handler's answer is final, 200 to 599; got %r" % (status,))
         if headers:                     # (most have none: no loop)
-            headers = _handlers_fields(headers)
+            headers = _handlers_fields(headers, len(body))
         if content_type is not None:
             headers = [("Content-Type", content_type)] + list(headers)
         self.status = status
@@ -228,19 +230,39 @@ class Response:
         (closed once sent)."""
         response = cls(b"", 200, (), None)
         response.fileobj = fileobj
-        response._encode([("Content-Type", content_type)] + _handlers_fields(headers), size)
+        response._encode([("Content-Type", content_type)] + _handlers_fields(headers, size), size)
         return response
 
 
-def _handlers_fields(headers):
+def _handlers_fields(headers, length):
     """``headers`` as a list, once checked for none the server sends itself
-    (see Response)."""
+    (see Response) -- but a ``Content-Length`` that says the body's
+    ``length``, as the server's will, is taken (and left to the server's)."""
     headers = list(headers)
-    for name, value in headers:
-        if (name.lower() if type(name) is str else bytes(name).lower()) in _SERVERS_FIELDS:
-            raise ValueError("the server sends %s itself; got %r" % (
-                name if type(name) is str else bytes(name).decode("latin-1"), (name, value)))
+    same_length = None
+    for field in headers:
+        name, value = field
+        lowered = name.lower() if type(name) is str else bytes(name).lower()
+        if lowered in _SERVERS_FIELDS:
+            if lowered in _LENGTH and _says(value) == str(length):
+                same_length = field
+                continue
+            raise ValueError("the server sends %s itself; got %r%s" % (
+                name if type(name) is str else bytes(name).decode("latin-1"), (name, value),
+                " for a body of %d bytes" % length if lowered in _LENGTH else ""))
+    if same_length is not None:
+        headers = [field for field in headers if field is not same_length]
     return headers
+
+
+_LENGTH = ("content-length", b"content-length")
+
+
+def _says(value):
+    """A header's value as text, without the spaces around it."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value).decode("latin-1")
+    return str(value).strip()
 
 
 def error_response(status, message, close=False, headers=()):
