@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from net_helpers import (CERT, KEY, client_context, load_example, server_context,  # noqa: F401
-                         start_server, watchdog)  # (watchdog: autouse)
+                         start_server, stop_process, watchdog)  # (watchdog: autouse)
 from trampoline import Event, cancel, ignore_after, run, sleep
 
 from trampoline.protocols import http_server
@@ -330,10 +330,7 @@ def test_the_command_line_over_https_with_cafile(site):
                                   capture_output=True, text=True, timeout=30)
         default = subprocess.run(crawler + [root], capture_output=True, text=True, timeout=30)
     finally:
-        server.kill()
-        server.wait(10)
-        server.stdout.close()
-        server.stderr.close()
+        stop_process(server)
     assert trusting.returncode == 0, trusting.stdout + trusting.stderr
     lines = trusting.stdout.splitlines()
     assert any(line.startswith("404") and line.endswith("/static/missing.html") for line in lines)
@@ -360,10 +357,7 @@ def test_the_command_line(site):
         out = subprocess.run(crawler + ["http://127.0.0.1:%d/static/a.html" % port],
                              capture_output=True, text=True, timeout=30)
     finally:
-        server.kill()
-        server.wait(10)
-        server.stdout.close()
-        server.stderr.close()
+        stop_process(server)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     assert any(line.startswith("404") and line.endswith("/static/missing.html") for line in lines)
