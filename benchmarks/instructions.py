@@ -64,9 +64,26 @@ CONN_N, CONN_SIZE = 2000, 64
 WINDOWS = (2, 6)
 
 
+class Failed(Exception):
+    """A figure that could not be counted; the message says which and why.
+    Its row says "failed" and the run goes on to the next (exit status 1)."""
+
+
 def cachegrind(cmd, out):
     return ["valgrind", "--tool=cachegrind", "--cache-sim=no",
             "--cachegrind-out-file=" + out] + cmd
+
+
+def last_words(path):
+    """The last line of a failed program's standard error (valgrind's or
+    its program's), as ": LINE" -- or nothing."""
+    try:
+        with open(path, errors="replace") as errors:
+            lines = [line.strip() for line in errors
+                     if line.strip() and "Use --help for more information" not in line]
+    except OSError:
+        return ""
+    return ": " + lines[-1][:300].lstrip("=0123456789 ") if lines else ""
 
 
 def instructions(out):
@@ -75,7 +92,7 @@ def instructions(out):
         for line in results:
             if line.startswith("summary:"):
                 return int(line.split()[1])
-    raise RuntimeError("no summary in %s" % out)
+    raise Failed("no summary in %s" % out)
 
 
 def under_cachegrind(server, mode, out, client, timeout=120):
@@ -83,17 +100,18 @@ def under_cachegrind(server, mode, out, client, timeout=120):
     run the command ``client(port)`` against it to the end; stop the server:
     (the client's output, the server's instructions).  A client that fails
     is an error naming the server and the client's complaint."""
-    proc = spawn(cachegrind(server.command(mode), out), None,
-                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    with open(out + ".stderr", "w+") as errors:
+        proc = spawn(cachegrind(server.command(mode), out), None,
+                     stdout=subprocess.PIPE, stderr=errors)
     try:
         port = wait_ready(proc, server.ready, 120)
         if isinstance(port, str):
-            raise RuntimeError("%s: %s" % (server.name, port))
+            raise Failed("%s: %s%s" % (server.name, port, last_words(out + ".stderr")))
         command = client(port)
         load = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               timeout=timeout)
         if load.returncode != 0:
-            raise RuntimeError("%s: %s: %s" % (server.name, os.path.basename(command[0]),
+            raise Failed("%s: %s: %s" % (server.name, os.path.basename(command[0]),
                                                (load.stderr or load.stdout).strip()))
     finally:
         stop(proc)              # SIGTERM: the servers exit, and cachegrind writes its file
@@ -119,7 +137,7 @@ def one_window(server, mode, seconds, args, scratch):
     output, total = under_cachegrind(server, mode, out, client)
     match = re.search(pattern, output)
     if not match:
-        raise RuntimeError("%s: no request count in the client's output: %s"
+        raise Failed("%s: no request count in the client's output: %s"
                            % (server.name, output.strip()))
     return int(match.group(1)), total
 
@@ -127,7 +145,7 @@ def one_window(server, mode, seconds, args, scratch):
 def per_request(server, mode, args, scratch):
     (r1, i1), (r2, i2) = (one_window(server, mode, seconds, args, scratch) for seconds in WINDOWS)
     if r2 <= r1:
-        raise RuntimeError("%s: the long window served no more requests (%d, %d)" % (server.name, r1, r2))
+        raise Failed("%s: the long window served no more requests (%d, %d)" % (server.name, r1, r2))
     return (i2 - i1) / (r2 - r1), r2 - r1
 
 
@@ -147,7 +165,7 @@ def per_connection(server, args, scratch):
         out = os.path.join(scratch, "%s-conn-%d.cg" % (server.name, count))
         output, total = under_cachegrind(server, "echo", out, connection_client(count), 600)
         if "connections=%d " % count not in output:
-            raise RuntimeError("%s: echoload did not complete %d connections: %s"
+            raise Failed("%s: echoload did not complete %d connections: %s"
                                % (server.name, count, output.strip()))
         totals.append(total)
     return (totals[1] - totals[0]) / args.conn_n, args.conn_n
@@ -166,16 +184,17 @@ def per_operation(bench, impl, n, scratch):
     for count in (n, 2 * n):
         out = os.path.join(scratch, "%s-%s-%d.cg" % (bench, impl, count))
         # (spawn: tied to us, killed should we die -- it ran on for minutes)
-        proc = spawn(cachegrind([sys.executable, os.path.join(HERE, "micro.py"), bench, impl,
-                                 str(count)], out), None,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(out + ".stderr", "w+") as errors:
+            proc = spawn(cachegrind([sys.executable, os.path.join(HERE, "micro.py"), bench, impl,
+                                     str(count)], out), None,
+                         stdout=subprocess.DEVNULL, stderr=errors)
         try:
             status = proc.wait(600)
         finally:
             stop(proc)
         if status:
-            raise RuntimeError("micro.py %s %s %d under cachegrind: exit status %s"
-                               % (bench, impl, count, status))
+            raise Failed("micro.py %s %s %d under cachegrind: exit status %s%s"
+                         % (bench, impl, count, status, last_words(out + ".stderr")))
         totals.append(instructions(out))
     # micro.py's switch makes 2N switches for N; spawn makes N tasks.
     ops = 2 * n if bench == "switch" else n
@@ -219,6 +238,11 @@ def main():
                 server_table(table, [servers[name] for name in names], args, scratch, say)
     if args.output:
         write_report(args.output, lines, args.conn_n)
+    if FAILURES:
+        print("instructions.py: %d figure(s) not counted (their rows say failed)" % len(FAILURES),
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def choose(parser, only, servers):
@@ -267,12 +291,30 @@ def server_table(table, servers, args, scratch, say):
                    "conn": ("connection: accept, %d B echo, close" % CONN_SIZE, "connection")}[table]
     say("| %s: server | instructions per %s | × asyncio-protocols |" % (title, unit))
     say("|---|---|---|")
-    rows = [(server.name, per_connection(server, args, scratch) if table == "conn"
-             else per_request(server, table, args, scratch)) for server in servers]
-    base = dict(rows).get("asyncio-protocols", (None,))[0]
-    for name, (count, _) in rows:
-        say("| %s | %.0f | %s |" % (name, count, "%.2f" % (count / base) if base else "–"))
+    rows = [(server.name, attempt(per_connection, server, args, scratch) if table == "conn"
+             else attempt(per_request, server, table, args, scratch)) for server in servers]
+    base = dict(rows).get("asyncio-protocols")
+    base = base[0] if base else None
+    for name, counted in rows:
+        if counted is None:
+            say("| %s | failed (above) | – |" % name)
+        else:
+            say("| %s | %.0f | %s |" % (name, counted[0], "%.2f" % (counted[0] / base) if base else "–"))
     say("")
+
+
+FAILURES = []
+
+
+def attempt(measure, *args):
+    """``measure(*args)``, or None when it failed: the failure is printed
+    (one line naming the server or benchmark and why) and remembered."""
+    try:
+        return measure(*args)
+    except Failed as failure:
+        print("instructions.py: %s" % failure, file=sys.stderr, flush=True)
+        FAILURES.append(str(failure))
+        return None
 
 
 def micro_table(args, scratch, say):
@@ -280,8 +322,11 @@ def micro_table(args, scratch, say):
         "| generator-floor (micro.py floor) | asyncio ÷ floor |")
     say("|---|---|---|---|---|---|")
     for bench, what in MICRO.items():
-        ours, theirs, floor = (per_operation(bench, impl, args.micro_n, scratch)
+        ours, theirs, floor = (attempt(per_operation, bench, impl, args.micro_n, scratch)
                                for impl in ("trampoline", "asyncio", "floor"))
+        if None in (ours, theirs, floor):
+            say("| %s (%s) | failed (above) | | | | |" % (bench, what))
+            continue
         say("| %s (%s) | %.0f | %.0f | %.2f | %.0f | %.2f |"
             % (bench, what, ours, theirs, theirs / ours, floor, theirs / floor))
 
@@ -314,6 +359,7 @@ def write_report(path, tables, conn_n):
 
 if __name__ == "__main__":
     try:
-        main()
+        status = main()
     except KeyboardInterrupt:       # (under_cachegrind has stopped its server)
         end_interrupted("instructions.py", "no table finished since the last one printed")
+    sys.exit(status)

@@ -256,6 +256,32 @@ def test_the_instruction_counter_refuses_a_selection_with_nothing_to_count():
     assert result.stdout == ""
 
 
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+@pytest.mark.parametrize("only, rows", [("micro", ["switch", "spawn"]),
+                                        ("trampoline,echo", ["trampoline"])])
+def test_the_instruction_counter_reports_a_figure_it_could_not_count(only, rows):
+    """A server that dies before its ready line, a micro benchmark that
+    fails under cachegrind (here: valgrind refuses an option given in its
+    environment): a line naming which and why (the program's last words),
+    its row marked failed, the run going on, exit status 1 -- it ended in
+    a RuntimeError traceback, losing the tables still to come."""
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "instructions.py"), "--only", only],
+        env=dict(os.environ, VALGRIND_OPTS="--no-such-option"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert ": valgrind: Unknown option: --no-such-option" in result.stderr
+    if only == "micro":
+        assert "micro.py switch trampoline 20000 under cachegrind: exit status 1" in result.stderr
+    else:
+        assert "trampoline: server exited (status 1) before it was ready" in result.stderr
+    for row in rows:
+        assert any(line.startswith("| %s " % row) and "failed (above)" in line
+                   for line in result.stdout.splitlines()), result.stdout
+    assert result.stderr.endswith("figure(s) not counted (their rows say failed)\n")
+
+
 @pytest.fixture(scope="module")
 def echoload(tmp_path_factory):
     """benchmarks/echoload.c, built afresh."""
