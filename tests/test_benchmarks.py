@@ -282,6 +282,21 @@ def test_the_instruction_counter_reports_a_figure_it_could_not_count(only, rows)
     assert result.stderr.endswith("figure(s) not counted (their rows say failed)\n")
 
 
+@pytest.mark.parametrize("server", ["trampoline_server.py", "trampoline_app_server.py"])
+def test_a_benchmark_server_run_by_hand_says_it_needs_pythonpath(server, tmp_path):
+    """run.py puts its checkout on PYTHONPATH; a trampoline benchmark server
+    started by hand without it says so in one line naming the checkout (it
+    was a ModuleNotFoundError traceback)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    # (-S: no site-packages, where CI's `pip install -e .` puts it on the path)
+    result = subprocess.run([sys.executable, "-S", os.path.join(ROOT, "benchmarks", "servers", server)],
+                            cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == ("%s: cannot import trampoline: run it with PYTHONPATH=%s, as run.py "
+                             "does\n" % (server, ROOT))
+
+
 @pytest.fixture(scope="module")
 def echoload(tmp_path_factory):
     """benchmarks/echoload.c, built afresh."""

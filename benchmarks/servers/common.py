@@ -9,8 +9,10 @@ HTTP/1.1 requests up to their blank line and answers each with RESPONSE
 """
 
 import argparse
+import importlib.util
 import os
 import signal
+import sys
 
 HOST = "127.0.0.1"
 BACKLOG = 4096          # the 10,000-connection workload connects in a burst
@@ -26,6 +28,18 @@ RESPONSE = (b"HTTP/1.1 200 OK\r\n"
             b"Content-Length: %d\r\n"
             b"\r\n" % len(BODY)) + BODY
 END = b"\r\n\r\n"
+
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def need_trampoline():
+    """Exit with one line saying what to do if ``trampoline`` cannot be
+    imported: run.py puts its checkout first on PYTHONPATH; a server started
+    by hand needs the same (it was a ModuleNotFoundError traceback)."""
+    if importlib.util.find_spec("trampoline") is None:
+        sys.exit("%s: cannot import trampoline: run it with PYTHONPATH=%s, as run.py does"
+                 % (os.path.basename(sys.argv[0]), CHECKOUT))
 
 
 def steady_malloc():

@@ -12,13 +12,15 @@ trampoline_server.py.
                           N processes, one kernel each
 """
 
-from common import HOST, parse_args, ready, serve
+from common import HOST, need_trampoline, parse_args, ready, serve
 
-from trampoline import run
-from trampoline.protocols.http_server import Response, Router, make_handler
-from trampoline.protocols.kv import kv_server
-from trampoline.streams import tcp_server
-from trampoline.workers import run_server
+need_trampoline()
+
+from trampoline import run  # noqa: E402
+from trampoline.protocols.http_server import Response, Router, make_handler  # noqa: E402
+from trampoline.protocols.kv import kv_server  # noqa: E402
+from trampoline.streams import tcp_server  # noqa: E402
+from trampoline.workers import run_server  # noqa: E402
 
 HELLO = Response(b"Hello, world!\n")
 

@@ -2,8 +2,10 @@
 """The trampoline benchmark server: echo or HTTP hello, one task per
 connection, written the way the README writes it."""
 
-from common import (BACKLOG, HOST, READ_SIZE, RESPONSE, parse_args, ready,
+from common import (BACKLOG, HOST, READ_SIZE, RESPONSE, need_trampoline, parse_args, ready,
                     responses, serve)
+
+need_trampoline()
 
 from trampoline import accept, listen, read, run, spawn, write  # noqa: E402
 
