@@ -515,8 +515,8 @@ def test_a_broken_echoload_binary_is_built_again():
 
 
 # A report rendered from made-up rounds (nothing runs), in a process started
-# in benchmarks/ as COLD_ROUND is: echo-1k for the servers named in argv[1:],
-# no HTTP workload.
+# in benchmarks/ as COLD_ROUND is: echo-1k for the servers named in argv[1:]
+# (NAME, or NAME:RATE; the rate is 1,000 requests/s unless given), no HTTP workload.
 RENDER = """
 import sys
 import run
@@ -525,12 +525,14 @@ from harness.plan import WORKLOADS, Settings, default_servers
 from harness.report import RunRecord, render
 from harness.rounds import Cell
 
-args = run.parse_args(["--smoke", "--only", "echo-1k," + ",".join(sys.argv[1:])])
+rates = dict((arg.split(":") + ["1000"])[:2] for arg in sys.argv[1:])
+args = run.parse_args(["--smoke", "--only", "echo-1k," + ",".join(rates)])
 workload = next(w for w in WORKLOADS if w.key == "echo-1k")
-servers = [s for s in default_servers() if s.name in sys.argv[1:]]
-figures = dict(rate=1000.0, cpu_user=1e-6, cpu_sys=2e-6, p50=1e-3, p99=2e-3, rss_peak=2**24,
+servers = [s for s in default_servers() if s.name in rates]
+figures = dict(cpu_user=1e-6, cpu_sys=2e-6, p50=1e-3, p99=2e-3, rss_peak=2**24,
                rss_idle=2**23, requests=200, window=0.2)
-results = {(workload.key, s.name): Cell([Outcome(**figures)], workload.conns) for s in servers}
+results = {(workload.key, s.name): Cell([Outcome(rate=float(rates[s.name]), **figures)],
+                                        workload.conns) for s in servers}
 print(render(RunRecord(args=args, settings=Settings(args), command="test", revision="test",
                        load=[workload], servers=servers, results=results)))
 """
@@ -554,6 +556,22 @@ def test_the_report_explains_the_workers_row_only_when_it_is_there(servers, scal
     assert ("The row `trampoline-2workers`" in text) is scaling
     assert ("| echo 1 KiB × 100 | trampoline-2workers | 1,000 |" in text) is scaling
     assert "- HTTP client:" not in text
+
+
+@pytest.mark.parametrize("rate, says", [(1250, "more requests than one pinned process (1.25 ×)"),
+                                         (800, "fewer requests than one pinned process (0.80 ×)")])
+def test_the_scaling_section_says_what_this_run_measured(rate, says):
+    """scaling.md said "In the run above it served fewer requests than one
+    pinned process" in every report, whatever the workers row served; it
+    now says what this run's rows measured."""
+    result = subprocess.run([sys.executable, "-c", RENDER, "trampoline",
+                             "trampoline-2workers:%d" % rate],
+                            cwd=os.path.join(ROOT, "benchmarks"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "In the run above it served %s." % says in text, result.stdout
+    assert "{measured}" not in text
 
 
 def _ours_running():

@@ -88,7 +88,7 @@ def render(record):
             "asyncio (idle connections: to asyncio-protocols).", ""]
     if ("echo-1k", WORKERS) in record.results and os.path.exists(SCALING):
         with open(SCALING) as text:         # the argument behind the workers row
-            out += [text.read().rstrip(), ""]
+            out += [text.read().rstrip().replace("{measured}", scaling_measured(record)), ""]
     out += ["## Targets (issue 14's, and the first spec's req/s ones, for %s)"
             % record.trampoline_name, ""]
     out += targets_table(record.results, record.micro,
@@ -101,6 +101,19 @@ def render(record):
     if notes:
         out += ["## Notes", ""] + ["- " + note for note in notes] + [""]
     return "\n".join(out)
+
+
+def scaling_measured(record):
+    """What this run's workers row served beside one pinned process's, in
+    words (scaling.md's {measured}): more, fewer, or not compared."""
+    two = record.results.get(("echo-1k", WORKERS))
+    one = record.results.get(("echo-1k", record.trampoline_name))
+    if not (two and one and two.rate and one.rate):
+        return "This run has no figure to compare it with one pinned process's."
+    ratio = two.rate / one.rate
+    return ("In the run above it served %s one pinned process (%.2f ×)."
+            % ("more requests than" if ratio > 1 else "fewer requests than" if ratio < 1
+               else "as many requests as", ratio))
 
 
 def header(record):
