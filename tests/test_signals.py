@@ -18,6 +18,7 @@ import trampoline.timers
 from trampoline import (Cancelled, Kernel, SignalSet, TaskError, cancel, join, run, signal_wait,
                         sleep, spawn, timeout_after)
 from trampoline.aio import AsyncioDriver
+from trampoline.signals import MAX_UNREAD
 from trampoline.sync import Event
 
 from net_helpers import asyncio_run, watchdog  # noqa: F401  (watchdog: autouse)
@@ -49,6 +50,36 @@ def test_signals_are_queued_in_order_and_everything_is_restored():
     old = signal.set_wakeup_fd(-1)          # nobody's wakeup fd is left behind
     signal.set_wakeup_fd(old)
     assert old == -1
+
+
+def test_a_flood_of_signals_nobody_reads_stops_growing_the_queue():
+    """Past MAX_UNREAD signals unread, a signal already queued is not queued
+    again (the system merges a pending signal too; trio keeps one of each):
+    the queue of a set whose reader is busy grew by one entry per signal for
+    ever.  A signal not yet among them is still queued, after the others."""
+    def main():
+        with SignalSet(signal.SIGUSR1, signal.SIGUSR2) as signals:
+            for _ in range(MAX_UNREAD + 200):
+                kill(signal.SIGUSR1)
+            kill(signal.SIGUSR2)
+            kill(signal.SIGUSR1)            # already queued: merged
+            got = []
+            while not got or got[-1] != signal.SIGUSR2:
+                got.append((yield signals.wait()))
+            left = repr(signals)
+            kill(signal.SIGUSR1)            # read down: queued again
+            got.append((yield signals.wait()))
+            return got, left
+
+    # (a handler that counts: what is left unread goes to it on leaving)
+    unread = []
+    before = signal.signal(signal.SIGUSR1, lambda signo, frame: unread.append(signo))
+    try:
+        got, left = run(main())
+    finally:
+        signal.signal(signal.SIGUSR1, before)
+    assert got == [signal.SIGUSR1] * MAX_UNREAD + [signal.SIGUSR2, signal.SIGUSR1]
+    assert left.endswith("pending=0>") and unread == []
 
 
 def test_a_signal_goes_to_every_set_that_names_it():

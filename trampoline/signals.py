@@ -1,7 +1,10 @@
 """Unix signals as something a task waits for.
 
 ``SignalSet(SIGHUP, SIGUSR1)`` takes those signals over while its ``with``
-block runs; a task gets each one, in order, from ``yield signals.wait()``::
+block runs; a task gets each one, in order, from ``yield signals.wait()``
+(up to ``MAX_UNREAD`` unread; past that, one already queued is not queued
+again: trio keeps one of each, and the system merges a signal that comes
+again before it is handled)::
 
     with SignalSet(signal.SIGHUP) as signals:
         while True:
@@ -67,6 +70,13 @@ def stop_signals() -> Tuple[int, ...]:
     return tuple(stop)
 
 
+#: A SignalSet queues each signal, in order, up to this many unread; beyond
+#: that, a signal already among them is not queued again (as the operating
+#: system itself merges a signal that comes again before it is handled), so
+#: a flood that nobody reads cannot grow the queue without end.
+MAX_UNREAD = 1024
+
+
 def _queue(signo, frame):
     """The Python-level handler of every signal a SignalSet takes (main
     thread, between bytecodes): queue it on each set that names it, and
@@ -75,7 +85,8 @@ def _queue(signo, frame):
     if hub is None:     # pragma: no cover - left in place by give_back, all sets gone
         return
     for each in hub.sets:
-        if signo in each.signums:
+        if signo in each.signums and (len(each._pending) < MAX_UNREAD
+                                      or signo not in each._pending):
             each._pending.append(signo)
     try:
         hub.send.send(bytes((signo,)))
@@ -261,7 +272,8 @@ class SignalSet:
 
     While the block runs, these signals no longer go to their handlers (or
     kill the process): each is queued here, and ``wait()`` returns the next
-    one's number.  Leaving the block restores what was there before, and a
+    one's number.  (A flood nobody reads: past ``MAX_UNREAD`` (1,024)
+    unread, a signal already queued is not queued again.)  Leaving the block restores what was there before, and a
     signal still queued then (it came after the last ``wait()``) is not
     lost: it is raised again, once, for the handler now in place, as trio
     does.  Sets may nest or overlap; a signal goes to every set that names
