@@ -532,6 +532,32 @@ def test_cli_text_trace_as_a_command(script):
     assert "task 2 child" in done.stderr and "[parked: task 2 child to finish]" in done.stderr
 
 
+@pytest.mark.parametrize("option", [[], ["--ascii"]])
+def test_a_name_escaped_for_an_ascii_terminal_keeps_the_columns_in_line(option, tmp_path):
+    """On a terminal that cannot show "café", stderr writes ``caf\\xe9``:
+    three columns more than the name's length, which the trace's label
+    column and the chart's rows were padded to -- their columns no longer
+    lined up.  The label is escaped first, then padded."""
+    path = tmp_path / "named.py"
+    path.write_text("from trampoline import join, run, sleep, spawn\n"
+                    "def caf\u00e9():\n    yield sleep(0)\n"
+                    "def main():\n    yield join((yield spawn(caf\u00e9())))\n"
+                    "run(main())\n", encoding="utf-8")
+    done = run_python(["-m", "trampoline.trace"] + option + [str(path)],
+                      env=subprocess_env(PYTHONIOENCODING="ascii"), capture_output=True,
+                      timeout=30)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.decode("ascii").splitlines()
+    if option:
+        rows = [line for line in lines if line.startswith("task ")]
+        assert [row.split(" |")[0] for row in rows] == ["task 1 main   ", "task 2 caf\\xe9"]
+        assert len({row.index("|") for row in rows}) == 1, rows
+    else:
+        spawned = [line for line in lines if line.endswith(" spawned")]
+        assert [line.split()[3] for line in spawned] == ["main", "caf\\xe9"]
+        assert len({line.index("spawned") for line in spawned}) == 1, spawned
+
+
 @pytest.mark.parametrize("value, traced", [("1", True), ("0", False), ("", False)])
 def test_trampoline_trace_env_var(script, value, traced):
     done = run_python([script], env=subprocess_env(TRAMPOLINE_TRACE=value),

@@ -133,6 +133,19 @@ _READABLE, _WRITABLE, _BROKEN = 1, 2 | 4, 8 | 16
 
 # ================================================================ TextTrace
 
+def _as_shown(text, file):
+    """``text`` as ``file`` will show it: what its encoding cannot encode
+    escaped, as Python's stderr escapes it (``caf\\xe9`` on an ASCII
+    terminal) -- so that a column padded to its length lines up."""
+    encoding = getattr(file, "encoding", None)
+    if not isinstance(encoding, str) or all(ord(char) < 128 for char in text):
+        return text
+    try:
+        return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    except LookupError:             # (an encoding Python does not know)
+        return text
+
+
 class TextTrace:
     """An instrument that writes one line per event to ``file`` (default:
     ``sys.stderr`` at the time of writing).  Times are seconds since the
@@ -166,7 +179,8 @@ class TextTrace:
         pid = os.getpid()
         try:
             file.write("%s%.6f  %-28s %s\n" % (
-                "" if pid == self._maker else "[pid %d] " % pid, now - self._start, who, text))
+                "" if pid == self._maker else "[pid %d] " % pid, now - self._start,
+                _as_shown(who, file), text))
         except (OSError, ValueError) as error:     # (ValueError: a closed file)
             self._failed = True
             log.error("TextTrace: cannot write to %r (%s); the trace stops here", file, error)
@@ -601,6 +615,10 @@ class _CommandTimeline(Timeline):
         Timeline.__init__(self, path)
         self.width = width
         self.fit = fit              # no --width given: fit a narrower terminal
+
+    def slices(self):
+        """Timeline's, each label as stderr will show it (see _as_shown)."""
+        return [(_as_shown(label, sys.stderr), slices) for label, slices in Timeline.slices(self)]
 
     def _run_ended(self):
         Timeline._run_ended(self)
