@@ -373,6 +373,40 @@ def test_expect_100_continue(server):
     assert responses(data)[0].body == b"body"
 
 
+@pytest.mark.parametrize("head, status", [
+    (b"POST /nosuch HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n", 404),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n", 405),
+    (b"BREW /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n", 501)])
+def test_a_request_refused_from_its_head_gets_no_100_continue(server, head, status):
+    """A client waiting for ``100 Continue`` to send a body the router will
+    refuse (no route, a method not allowed or unknown) gets its final status
+    at once, with ``Connection: close`` (RFC 9110 10.1.1): the server said
+    100 and read the whole upload, only to answer 404."""
+    data = raw(server.port, head + b"Expect: 100-continue\r\n\r\n", shut=False)
+    assert not data.startswith(b"HTTP/1.1 100"), data
+    answers = responses(data)
+    assert [r.status for r in answers] == [status]
+    assert answers[0].header("connection") == b"close"
+    if status == 405:
+        assert answers[0].header("allow") == b"GET, HEAD"
+
+
+@needs_curl
+@pytest.mark.parametrize("path, status, uploaded", [("/nosuch", 404, 0), ("/echo", 200, 50000)])
+def test_curl_sends_no_body_a_route_refuses(server, tmp_path, path, status, uploaded):
+    """curl with ``Expect: 100-continue``: a refused upload is never sent
+    (curl uploaded all of it, then got the 404); one the router takes is
+    sent and answered as before."""
+    body = tmp_path / "body"
+    body.write_bytes(b"x" * 50000)
+    done = subprocess.run(["curl", "-sS", "-o", os.devnull, "-w", "%{http_code} %{size_upload}",
+                           "-H", "Expect: 100-continue", "--data-binary", "@%s" % body,
+                           server.url(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "%d %d" % (status, uploaded)
+
+
 def test_a_slowloris_client_is_cut_off(server):
     """A head trickling in is refused with 408 once --header-timeout (0.5 s)
     has passed since its first byte, though bytes keep coming."""

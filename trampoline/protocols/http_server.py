@@ -331,24 +331,10 @@ class Router:
 
     def dispatch(self, request):
         """The handler's Response (or generator), or an error Response."""
-        route = self._exact.get(request.path)
-        if route is None:
-            for prefix, handler, methods in self._prefixes:
-                if request.path.startswith(prefix):
-                    route = handler, methods
-                    break
-            else:
-                if request.method not in KNOWN_METHODS:
-                    return error_response(501, "method %s not implemented" % request.method)
-                if request.target == "*":       # "OPTIONS *" (the parser's only "*")
-                    return _SERVER_OPTIONS
-                return error_response(404, "no such page: %s" % request.path)
-        handler, methods = route
-        if methods is not None and request.method not in methods:
-            if request.method not in KNOWN_METHODS:
-                return error_response(501, "method %s not implemented" % request.method)
-            return error_response(405, "%s is not allowed here" % request.method,
-                                  headers=[("Allow", ", ".join(sorted(methods)))])
+        route = self._exact.get(request.path) or self._prefixed(request.path)
+        if route is None or (route[1] is not None and request.method not in route[1]):
+            return self._refuse(request, route)
+        handler = route[0]
         try:
             response = handler(request)
         except Exception:
@@ -359,6 +345,33 @@ class Router:
                 and not isinstance(response, Response)):
             return _not_a_response(handler, response)
         return response
+
+    def _prefixed(self, path):
+        for prefix, handler, methods in self._prefixes:
+            if path.startswith(prefix):
+                return handler, methods
+        return None
+
+    def refusal(self, request):
+        """The answer ``dispatch`` gives ``request`` without a handler (404,
+        405, 501; 200 to ``OPTIONS *``), or None when a handler takes it.
+        It needs only the head: the server asks it before it says ``100
+        Continue`` to a client waiting to send a body."""
+        route = self._exact.get(request.path) or self._prefixed(request.path)
+        if route is None or (route[1] is not None and request.method not in route[1]):
+            return self._refuse(request, route)
+        return None
+
+    @staticmethod
+    def _refuse(request, route):
+        if request.method not in KNOWN_METHODS:
+            return error_response(501, "method %s not implemented" % request.method)
+        if route is None:
+            if request.target == "*":           # "OPTIONS *" (the parser's only "*")
+                return _SERVER_OPTIONS
+            return error_response(404, "no such page: %s" % request.path)
+        return error_response(405, "%s is not allowed here" % request.method,
+                              headers=[("Allow", ", ".join(sorted(route[1])))])
 
 
 def _not_a_response(handler, response):
@@ -500,7 +513,16 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                     if out:                     # answer what came before waiting
                         yield send(b"".join(out))
                         out.clear()
-                    request = yield _rest_of_request(parser, receive, send, limits)
+                    request = yield _rest_of_request(parser, receive, send, limits, router)
+            except _Refused as refused:
+                _count(stats, _A_REQUEST)
+                if logged is not None:
+                    logged(refused.request, refused.response)
+                out.append(_encode_head(refused.response, False, refused.request.version)
+                           + refused.response.body)
+                yield send(b"".join(out))
+                yield _linger(sock, limits.linger)
+                return
             except ProtocolError as error:
                 stats["http_errors"] += 1
                 response = error_response(error.status, str(error), close=True)
@@ -599,12 +621,25 @@ def _nothing():
     yield   # pragma: no cover - makes this a generator
 
 
-def _rest_of_request(parser, receive, send, limits):
+class _Refused(Exception):
+    """A request the router refuses from its head alone (no route, a method
+    not allowed), whose client waits for ``100 Continue`` before it sends
+    the body: answered at once, the body never asked for, the connection
+    closed (RFC 9110 10.1.1: a server may answer with the final status
+    instead; curl then sends no body)."""
+
+    def __init__(self, request, response):
+        Exception.__init__(self, response.status)
+        self.request = request
+        self.response = response
+
+
+def _rest_of_request(parser, receive, send, limits, router):
     """Read until ``parser`` has a whole request (its first bytes are in,
     and it has just said it needs more): the head within
     ``header_timeout``, then -- after a ``100 Continue`` if the client
-    waits for one -- the body within ``body_timeout``.  Raises
-    ProtocolError, 408 for a timeout."""
+    waits for one and the router would take the request -- the body within
+    ``body_timeout``.  Raises ProtocolError, 408 for a timeout; _Refused."""
     if parser.pending is None:          # (the head is in already: no scope for it)
         try:
             request = yield timeout_after(limits.header_timeout,
@@ -615,6 +650,9 @@ def _rest_of_request(parser, receive, send, limits):
         if request is not None:
             return request
     if parser.pending.expect_continue:
+        refused = router.refusal(parser.pending)
+        if refused is not None:
+            raise _Refused(parser.pending, refused)
         yield send(b"HTTP/1.1 100 Continue\r\n\r\n")
     try:
         return (yield timeout_after(limits.body_timeout, _read_until(parser, receive, False)))
