@@ -25,6 +25,7 @@ import warnings
 from typing import (Any, Callable, Dict, Iterable, List, Optional,  # noqa: F401 (type comments)
                     TypeVar)
 
+from .diagnostics import KERNEL_FRAMES, _trim_kernel_frames
 from .errors import Cancelled
 from .hostloop import running as _running
 from .task import CoroutineLike, T  # noqa: F401 (annotations)
@@ -101,11 +102,15 @@ class Lifetime:
                 self._run_until(main)
             finally:
                 self._shutdown()
-        except BaseException:
+        except BaseException as error:
             # Ctrl-C, SystemExit, or a kernel fault: every task was cancelled
-            # and cleaned up above; close and let the error go on.
+            # and cleaned up above; close and let the error go on -- a
+            # Ctrl-C's traceback, as python3 shows it, from where the program
+            # was (a task's line, or the poller) without the loop's frames.
             self._running = False
             self.close()
+            if type(error) is KeyboardInterrupt and not KERNEL_FRAMES:
+                _trim_kernel_frames(error)
             raise
         finally:
             _running.kernel = None
