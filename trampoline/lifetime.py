@@ -111,6 +111,7 @@ class Lifetime:
             self.close()
             if type(error) is KeyboardInterrupt and not KERNEL_FRAMES:
                 _trim_kernel_frames(error)
+                raise error             # (a bare raise keeps them, before 3.11)
             raise
         finally:
             _running.kernel = None
