@@ -12,6 +12,7 @@ Plain functions of a task or an exception; this module never imports the
 kernel, never blocks, and changes nothing but a traceback's links.
 """
 
+import contextvars
 import linecache
 import os
 import sys
@@ -51,10 +52,14 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # The files whose frames are the loop's own: the kernel and its mixins, and
 # debug mode, whose wrappers stand around every trap handler while it is on
 # (so a failed trap's traceback is the same with debug mode as without).
-_KERNEL_FILES = frozenset(os.path.join(os.path.dirname(__file__), name)
-                          for name in ("kernel.py", "descriptors.py", "hostloop.py",
-                                       "lifetime.py", "instruments.py", "timers.py",
-                                       "debug.py"))
+_KERNEL_FILES = frozenset([os.path.join(os.path.dirname(__file__), name)
+                           for name in ("kernel.py", "descriptors.py", "hostloop.py",
+                                        "lifetime.py", "instruments.py", "timers.py",
+                                        "debug.py")]
+                          # (PyPy: Context.run, through which the loop steps a
+                          # task, is Python code of its own, in _contextvars.py)
+                          + [code.co_filename for code in
+                             [getattr(contextvars.Context.run, "__code__", None)] if code])
 
 
 def _trim_kernel_frames(exc):
