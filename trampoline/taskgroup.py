@@ -217,6 +217,10 @@ class TaskGroup:
                 while self._running:
                     yield park(self._changed)
             if exc is not self._body_cancel:
+                # The cancellation goes on; the failures it cut off from
+                # join (an inner group's, cancelled by an outer group) are
+                # logged, not dropped.
+                self._log_untold("whose parent was cancelled while it waited for them")
                 raise
 
     @coroutine
@@ -238,7 +242,8 @@ class TaskGroup:
         may add siblings meanwhile; return their results in spawn order
         (``None`` for a child cancelled on purpose), or raise
         ``TaskGroupError`` if any failed (the others were cancelled).
-        Cancelling the caller while it waits here cancels the children."""
+        Cancelling the caller while it waits here cancels the children,
+        waits for them, and logs their failures (the cancellation goes on)."""
         yield from self._wait_children()
         self._closed = True
         return self._outcome()
@@ -255,9 +260,12 @@ class TaskGroup:
         ``async with`` exit -- is logged, with its traceback, not dropped
         (``join`` afterwards still raises ``TaskGroupError``)."""
         yield from self._cancel_all()
+        self._log_untold("whose children were then cancelled (join() would have raised it)")
+
+    def _log_untold(self, why):
+        """Log each failed child nobody was told of, with its traceback."""
         for task in self._unseen:
-            log.error("%r failed in %r, whose children were then cancelled (join() would "
-                      "have raised it)", task, self, exc_info=task.exception)
+            log.error("%r failed in %r, %s", task, self, why, exc_info=task.exception)
         self._unseen = []
 
     @coroutine
