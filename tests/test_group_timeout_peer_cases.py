@@ -1462,3 +1462,27 @@ def test_asyncio_nested_groups_both_fail_the_inner_errors_are_not_dropped(how, c
     assert run(main()) == (["outer child"], 5)
     assert "inner child" in caplog.text
 
+
+
+def test_asyncio_taskgroup_double_enter_is_refused():
+    """asyncio test_taskgroup_already_entered / test_taskgroup_double_enter:
+    a group is one block: entering it again -- inside its block or after it
+    -- is a RuntimeError naming it, at the ``async with``."""
+    async def main():
+        tg = TaskGroup()
+        async with tg:
+            with pytest.raises(RuntimeError, match="TaskGroup.*already been entered"):
+                async with tg:
+                    pass                            # pragma: no cover
+            await tg.spawn(sleep(1))    # the group still works
+        assert await tg.join() == [None]
+        with pytest.raises(RuntimeError, match="TaskGroup.*already been entered"):
+            async with tg:
+                pass                                # pragma: no cover
+        joined = TaskGroup()            # used without a block, and joined
+        assert await joined.join() == []
+        with pytest.raises(RuntimeError, match="TaskGroup.*finished"):
+            async with joined:
+                pass                                # pragma: no cover
+        return current_time()
+    assert run(main()) == 1

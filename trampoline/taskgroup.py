@@ -24,7 +24,8 @@ the group until every child has finished.  The rules:
 * **Open until its last child ends.**  A child may spawn a sibling into the
   group while the parent waits at the end of the block; a group that has
   finished, or is cancelling its children, refuses new ones
-  (``RuntimeError``, and the refused coroutine is closed).
+  (``RuntimeError``, and the refused coroutine is closed).  A group is
+  one ``async with`` block: entering it again is a ``RuntimeError``.
 
 On Python 3.11+ ``TaskGroupError`` is also an ``ExceptionGroup``, so
 ``except* ValueError:`` works; on every version it has ``.errors``.  There,
@@ -122,6 +123,7 @@ class TaskGroup:
         self._changed = WaitQueue()  # the parent waits here for a child to finish
         self._cancelling = False    # a child failed, or cancel_remaining: no new children
         self._closed = False        # joined, every child done: no new children
+        self._entered = False       # its ``async with`` block has begun: one block only
         self._parent = None         # type: Optional[Task]  # running the ``async with`` body
         self._body_cancel = None    # type: Optional[TaskGroupCancelled]  # thrown into that body
 
@@ -310,6 +312,13 @@ class TaskGroup:
 
     @coroutine
     def __aenter__(self) -> Generator[Any, Any, "TaskGroup"]:
+        if self._entered or self._closed:
+            # Entered again, its first exit would join and close it under
+            # the outer block (whose spawns then failed, "has finished").
+            raise RuntimeError("%r has %s; a TaskGroup is for one 'async with' block: make "
+                               "a new one" % (self, "already been entered" if self._entered
+                                              else "finished"))
+        self._entered = True
         self._parent = yield current()
         return self
 
