@@ -501,6 +501,14 @@ def test_trio_move_on_at_now_cancels_even_sleep_zero():
     (timeout_at, "5", TypeError, "'5'"),
     (timeout_after, True, TypeError, "True"),
     (ignore_at, [1], TypeError, r"\[1\]"),
+    pytest.param(timeout_after, 10 ** 400, ValueError, "a float can hold.*1329 bits",
+                 id="timeout_after-huge"),
+    pytest.param(ignore_after, 10 ** 400, ValueError, "a float can hold.*1329 bits",
+                 id="ignore_after-huge"),
+    pytest.param(timeout_at, 10 ** 400, ValueError, "a float can hold.*1329 bits",
+                 id="timeout_at-huge"),
+    pytest.param(ignore_at, -10 ** 400, ValueError, "a float can hold.*1329 bits",
+                 id="ignore_at-huge"),
 ])
 def test_trio_bad_timeouts_are_refused_naming_the_value(make, value, error, words):
     """trio test_timeouts_raise_value_error: a negative delay and NaN
@@ -520,6 +528,27 @@ def test_trio_bad_sleeps_are_refused_naming_the_value(value, error):
     """trio test_timeouts_raise_value_error: sleep(-1), sleep(nan)."""
     with pytest.raises(error, match="nan|-1|'1'"):
         sleep(value)
+
+
+def test_a_deadline_too_large_for_a_float_is_refused_when_moved_too():
+    """The deadline setter checks as the constructors do (it was an
+    OverflowError naming nothing when the block began or timed out)."""
+    def main():
+        with ignore_after(1) as scope:
+            with pytest.raises(ValueError, match="deadline.*a float can hold"):
+                scope.deadline = 10 ** 400
+            yield sleep(2)
+        return scope.expired, scope.deadline
+    assert run(main()) == (True, 1)
+
+
+@pytest.mark.xfail(strict=True, reason="sleep() lives in traps.py (not ours to edit): "
+                   "sleep(10 ** 400) raises OverflowError at the trap, naming nothing")
+def test_a_sleep_too_large_for_a_float_is_refused_naming_it():
+    def main():
+        with pytest.raises(ValueError, match="1329 bits|10000"):
+            yield sleep(10 ** 400)
+    run(main())
 
 
 def test_trio_a_relative_deadline_counts_from_entry():

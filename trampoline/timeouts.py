@@ -55,6 +55,7 @@ This module never touches the kernel's insides: it uses the kernel's public
 this thread).
 """
 
+import sys
 from functools import lru_cache
 from types import CoroutineType, GeneratorType, coroutine
 from weakref import ref as _weak_reference
@@ -140,7 +141,7 @@ class TimeoutScope:
     def __init__(self, seconds: Optional[float] = None, *, deadline: Optional[float] = None,
                  ignore: bool = False, what: Optional[str] = None) -> None:
         if seconds is not None:
-            if (type(seconds) is not float and type(seconds) is not int
+            if (type(seconds) is not float and (type(seconds) is not int or seconds > _FLOAT_MAX)
                     or seconds != seconds):
                 _check_number(seconds, "seconds")
             if seconds < 0:
@@ -258,11 +259,19 @@ class TimeoutScope:
         return "<TimeoutScope deadline=%s %s>" % (self._deadline, state)
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
 def _check_number(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError("the timeout's %s must be a number or None, got %r" % (name, value))
     if value != value:
         raise ValueError("the timeout's %s must not be NaN" % name)
+    if isinstance(value, int) and abs(value) > _FLOAT_MAX:
+        # (it would fail later, as an OverflowError naming nothing: at the
+        # block's entry, or in the message)
+        raise ValueError("the timeout's %s must be a number a float can hold (None: no deadline), "
+                         "got an int of %d bits" % (name, value.bit_length()))
 
 
 @coroutine
