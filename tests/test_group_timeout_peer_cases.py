@@ -530,6 +530,26 @@ def test_trio_bad_sleeps_are_refused_naming_the_value(value, error):
         sleep(value)
 
 
+@pytest.mark.parametrize("make", [timeout_after, ignore_after, timeout_at, ignore_at])
+def test_curio_style_work_given_as_a_function_is_refused_at_the_call(make):
+    """curio's ``timeout_after(1, func, *args)`` calls ``func``; ours takes
+    the coroutine: a function (or a number) is a TypeError naming it, at
+    the line that made the timeout -- not "task 1 yielded the function ..."
+    from inside timeouts.py once the task ran it."""
+    with pytest.raises(TypeError, match=r"%s\(\) needs a generator, coroutine or trap, got "
+                       r"the function add itself; call it" % make.__name__):
+        make(1, add)
+    with pytest.raises(TypeError, match=r"%s\(\) .* got int 42" % make.__name__):
+        make(1, 42)
+
+    def main():
+        task = yield spawn(sleep(1))
+        with pytest.raises(TypeError, match="got the task .*join"):
+            make(2, task)
+        return (yield make(2, join(task)))
+    assert run(main()) is None
+
+
 def test_a_deadline_too_large_for_a_float_is_refused_when_moved_too():
     """The deadline setter checks as the constructors do (it was an
     OverflowError naming nothing when the block began or timed out)."""

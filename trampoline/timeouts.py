@@ -62,6 +62,7 @@ from weakref import ref as _weak_reference
 
 from typing import Any, Awaitable, Generator, Optional, TypeVar, overload
 
+from .combinators import _check_work
 from .errors import Cancelled, TrampolineError
 from .hostloop import running
 from .kernel import CoroutineLike, current_task, running_kernel
@@ -355,6 +356,8 @@ def _timeout(coro, default, function, limit, seconds=None, deadline=None, ignore
         return TimeoutScope(seconds, deadline=deadline, ignore=ignore)
     name = getattr(coro, "__qualname__", None)     # (a trap has none)
     delegate = name is not None and (type(coro) is GeneratorType or type(coro) is CoroutineType)
+    if not delegate and not isinstance(coro, Trap):
+        _check_work(coro, function + "()")  # (a function, 42: a TypeError at this line)
     if name is None:
         name = type(coro).__name__
     itself = []                         # type: list  # (traps._prime, written out)
