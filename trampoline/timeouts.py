@@ -256,7 +256,8 @@ class TimeoutScope:
         return "timed out: not finished %s" % limit
 
     def __repr__(self) -> str:
-        state = "expired" if self.expired else ("active" if self._task else "idle")
+        state = ("expired" if self.expired else "active" if self._task
+                 else "finished" if self._used else "idle")
         return "<TimeoutScope deadline=%s %s>" % (self._deadline, state)
 
 
