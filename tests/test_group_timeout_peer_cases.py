@@ -1537,3 +1537,58 @@ def test_asyncio_taskgroup_double_enter_is_refused():
                 pass                                # pragma: no cover
         return current_time()
     assert run(main()) == 1
+
+
+def test_asyncio_taskgroup_20a_a_base_exception_of_the_body_goes_on(caplog):
+    """asyncio test_taskgroup_20a: the body's cleanup raises a
+    BaseException of the program's own as a child fails.  asyncio raises a
+    BaseExceptionGroup of both; ours lets a body's non-Exception go on as it
+    is (as it does a cancellation or KeyboardInterrupt) and logs the
+    child's failure -- nothing is dropped."""
+    class MyBaseExc(BaseException):
+        pass
+
+    async def nested():
+        try:
+            await sleep(10)
+        finally:
+            raise MyBaseExc
+
+    async def runner():
+        async with TaskGroup() as g:
+            await g.spawn(crash_after(0.1, ZeroDivisionError("child")))
+            await nested()
+    with pytest.raises(MyBaseExc):
+        run(runner())
+    assert "ZeroDivisionError: child" in caplog.text
+
+
+def test_trio_cancel_inheritance_through_nested_groups():
+    """trio test_cancel_inheritance: cancelling the task at the top reaches
+    every leaf of the groups nested below it."""
+    record = set()
+
+    async def leaf(ident):
+        try:
+            await Event().wait()
+        except Cancelled:
+            record.add(ident)
+            raise
+
+    async def worker(ident):
+        async with TaskGroup() as g:
+            await g.spawn(leaf(ident + "-l1"))
+            await g.spawn(leaf(ident + "-l2"))
+
+    async def top():
+        async with TaskGroup() as g:
+            await g.spawn(worker("w1"))
+            await g.spawn(worker("w2"))
+
+    async def main():
+        t = await spawn(top())
+        await sleep(1)
+        await cancel(t)
+        return t.cancelled
+    assert run(main()) is True
+    assert record == {"w1-l1", "w1-l2", "w2-l1", "w2-l2"}
