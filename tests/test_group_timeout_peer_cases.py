@@ -17,7 +17,7 @@ import pytest
 
 import trampoline
 from trampoline import (Cancelled, Event, TaskError, TaskGroup, TaskGroupError, TaskTimeout,
-                        TimeoutCancelled, VirtualClock, cancel, current, current_time,
+                        TimeoutCancelled, TimeoutScope, VirtualClock, cancel, current, current_time,
                         disable_cancellation, ignore_after, ignore_at, join, shield, sleep,
                         spawn, timeout_after, timeout_at)
 from task_helpers import parked, until
@@ -569,6 +569,16 @@ def test_a_sleep_too_large_for_a_float_is_refused_naming_it():
         with pytest.raises(ValueError, match="1329 bits|10000"):
             yield sleep(10 ** 400)
     run(main())
+
+
+def test_trio_a_scope_given_both_seconds_and_a_deadline_is_refused():
+    """trio test_cancel_scope_validation ("Cannot specify both a deadline
+    and a relative deadline"): TimeoutScope(5, deadline=1) took the
+    seconds and dropped the deadline without a word."""
+    with pytest.raises(ValueError, match="not both.*seconds=5, deadline=1"):
+        TimeoutScope(5, deadline=1)
+    assert TimeoutScope(None, deadline=1).deadline == 1
+    assert TimeoutScope(5, deadline=None).deadline is None     # (set at entry)
 
 
 def test_trio_a_relative_deadline_counts_from_entry():

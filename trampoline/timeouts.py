@@ -149,6 +149,9 @@ class TimeoutScope:
                 raise ValueError("a timeout needs seconds >= 0 (or None), got %r" % (seconds,))
         if deadline is not None:
             _check_number(deadline, "deadline")
+            if seconds is not None:
+                raise ValueError("a timeout takes seconds or a deadline, not both: got seconds=%r, "
+                                 "deadline=%r" % (seconds, deadline))
         self._seconds = seconds
         self._deadline = deadline
         self._ignore = ignore
