@@ -1602,3 +1602,26 @@ def test_trio_cancel_inheritance_through_nested_groups():
         return t.cancelled
     assert run(main()) is True
     assert record == {"w1-l1", "w1-l2", "w2-l1", "w2-l2"}
+
+
+def test_trio_cancel_shielding_with_disable_cancellation():
+    """trio test_cancel_shielding / test_cancel_scope_nesting ("shielding"),
+    with our disable_cancellation for the shield: an expired scope cannot
+    interrupt the block; it comes at the first blocking trap after.  trio's
+    shield does not protect from a scope opened inside it; ours defers
+    every cancellation, an inner scope's too: that inner block, ended
+    without blocking again after its deadline went off, is not expired."""
+    def main():
+        with ignore_after(1) as outer:
+            clock.advance(2)
+            with disable_cancellation():
+                yield sleep(1)          # not interrupted
+                with ignore_after(0.5) as inner:
+                    yield sleep(1)      # nor by its own scope
+                assert not inner.expired
+            with pytest.raises(TimeoutCancelled):
+                yield sleep(0)
+            with pytest.raises(TimeoutCancelled):
+                yield sleep(0)          # level-triggered
+        return outer.expired, current_time()
+    assert run(main()) == (True, 4)
