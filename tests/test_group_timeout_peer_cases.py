@@ -1625,3 +1625,38 @@ def test_trio_cancel_shielding_with_disable_cancellation():
                 yield sleep(0)          # level-triggered
         return outer.expired, current_time()
     assert run(main()) == (True, 4)
+
+
+@pytest.mark.parametrize("cancels", [1, 2])
+def test_a_failure_cancel_remaining_logged_is_not_logged_again_at_the_exit(cancels, caplog):
+    """The body's ``finally: await g.cancel_remaining()`` (asyncio's and
+    curio's cleanup idiom) as the parent is cancelled -- once, or again
+    while cancel_remaining waits: a child failing in its cleanup is logged
+    once, not a second time by the group's exit."""
+    def failing_cleanup():
+        try:
+            yield sleep(100)
+        finally:
+            with disable_cancellation():
+                yield sleep(1)
+            raise ValueError("cleanup failed")
+
+    async def body():
+        async with TaskGroup() as g:
+            await g.spawn(failing_cleanup())
+            try:
+                await sleep(100)
+            finally:
+                await g.cancel_remaining()
+
+    async def main():
+        t = await spawn(body())
+        await sleep(1)
+        if cancels == 2:
+            await cancel(t, wait=False)
+            await sleep(0.5)
+        await cancel(t)
+        return t.cancelled
+    assert run(main()) is True
+    logged = [r for r in caplog.records if r.exc_info and "cleanup failed" in str(r.exc_info[1])]
+    assert len(logged) == 1

@@ -53,7 +53,7 @@ import logging
 import sys
 from types import CoroutineType, GeneratorType, coroutine
 
-from typing import Any, Generator, List, Optional, Set
+from typing import Any, Generator, List, Optional, Set, Tuple
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TaskError
@@ -113,6 +113,8 @@ class TaskGroupCancelled(Cancelled):
 
 class TaskGroup:
     """A set of child tasks the parent waits for.  See the module docstring."""
+
+    _logged = ()                    # type: Tuple[BaseException, ...]  # failures logged already
 
     def __init__(self) -> None:
         self._tasks = []            # type: List[Task]  # every child, in spawn order
@@ -268,6 +270,7 @@ class TaskGroup:
         """Log each failed child nobody was told of, with its traceback."""
         for task in self._unseen:
             log.error("%r failed in %r, %s", task, self, why, exc_info=task.exception)
+            self._logged += (task.exception,)
         self._unseen = []
 
     @coroutine
@@ -350,8 +353,9 @@ class TaskGroup:
         # A cancellation (or KeyboardInterrupt...) goes on as it is: the
         # children's failures are logged, not lost.
         for error in self._errors:
-            log.error("a child of %r failed while its parent was being cancelled", self,
-                      exc_info=(type(error), error, error.__traceback__))
+            if not any(error is logged for logged in self._logged):   # (cancel_remaining may have)
+                log.error("a child of %r failed while its parent was being cancelled", self,
+                          exc_info=(type(error), error, error.__traceback__))
         return False
 
     def __repr__(self):
