@@ -1304,23 +1304,41 @@ def test_asyncio_taskgroup_21a_a_child_base_exception_and_a_body_error():
     assert {type(e) for e in info.value.exceptions} == {MyBaseExc, TypeError}
 
 
-def test_asyncio_taskgroup_21_a_keyboard_interrupt_in_a_child():
-    """asyncio _test_taskgroup_21 (disabled there: asyncio's loop crashes):
-    a child's KeyboardInterrupt reaches run()'s caller."""
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit])
+@pytest.mark.parametrize("form", ["async with", "join"])
+def test_asyncio_taskgroup_21_a_keyboard_interrupt_in_a_child(exc, form):
+    """asyncio _test_taskgroup_21 (disabled there: asyncio's loop crashes
+    on it): a child's KeyboardInterrupt or SystemExit reaches run()'s
+    caller as it is, and the other tasks' cleanup runs on the way."""
+    log = []
+
+    def sibling():
+        try:
+            yield Event().wait()
+        finally:
+            log.append("sibling cleaned up")
+
     async def nested():
         try:
             await sleep(10)
         finally:
-            raise TypeError
+            log.append("body cleaned up")
 
     async def runner():
-        async with TaskGroup() as g:
-            await g.spawn(crash_after(0.1, KeyboardInterrupt()))
-            await nested()
-    with pytest.raises((KeyboardInterrupt, TaskGroupError)) as info:
+        if form == "async with":
+            async with TaskGroup() as g:
+                await g.spawn(crash_after(0.1, exc()))
+                await g.spawn(sibling())
+                await nested()
+        else:
+            g = TaskGroup()
+            await g.spawn(crash_after(0.1, exc()))
+            await g.spawn(sibling())
+            await g.join()
+    with pytest.raises(exc):
         run(runner())
-    assert info.type is KeyboardInterrupt or any(
-        isinstance(e, KeyboardInterrupt) for e in info.value.errors)
+    assert "sibling cleaned up" in log
+    assert ("body cleaned up" in log) == (form == "async with")
 
 
 def test_asyncio_taskgroup_24_a_child_spawns_siblings_after_a_wait():
