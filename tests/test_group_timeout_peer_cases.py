@@ -880,8 +880,11 @@ def test_asyncio_foreign_exceptions_pass():
 
 def test_asyncio_a_foreign_cancel_is_not_a_timeout():
     """asyncio test_foreign_cancel_doesnt_timeout_if_not_expired."""
+    scopes = []
+
     def main():
         with timeout_after(10) as cm:
+            scopes.append(cm)
             me = yield current()
             yield cancel(me, wait=False)
             yield sleep(10)
@@ -890,8 +893,8 @@ def test_asyncio_a_foreign_cancel_is_not_a_timeout():
         task = yield spawn(main())
         with pytest.raises(TaskError):
             yield join(task)
-        return task.cancelled
-    assert run(outer()) is True
+        return task.cancelled, scopes[0].expired
+    assert run(outer()) == (True, False)
 
 
 def test_asyncio_the_task_of_a_timeout_is_not_cancelled():
@@ -1123,15 +1126,22 @@ def test_asyncio_taskgroup_09_10_the_body_fails(after):
     at once) while children sleep: they are cancelled; the body's error
     goes on as it is (asyncio wraps it in an ExceptionGroup; ours wraps
     only when children failed too)."""
+    groups = []
+
     async def runner():
         async with TaskGroup() as g:
-            t1 = await g.spawn(add(42, 0, seconds=1))
-            t2 = await g.spawn(add(11, 0, seconds=2))
+            groups.append(g)
+            await g.spawn(add(42, 0, seconds=1))
+            await g.spawn(add(11, 0, seconds=2))
             if after:
                 await sleep(after)
             1 / 0
-    with pytest.raises(ZeroDivisionError):
-        run(runner())
+
+    async def main():
+        with pytest.raises(ZeroDivisionError):
+            await runner()
+        return [t.cancelled for t in groups[0].tasks], current_time()
+    assert run(main()) == ([True, True], after)
 
 
 @pytest.mark.parametrize("outer_child", [False, True])
@@ -1177,7 +1187,7 @@ def test_asyncio_taskgroup_14_the_inner_group_fails_first():
     lets the inner group's error go on as it is."""
     async def runner():
         async with TaskGroup() as g1:
-            outer_child = await g1.spawn(crash_after(10, ValueError(10)))
+            children.append(await g1.spawn(crash_after(10, ValueError(10))))
             async with TaskGroup() as g2:
                 await g2.spawn(crash_after(0.1, ValueError(0.1)))
         raise AssertionError("not reached")         # pragma: no cover
@@ -1185,8 +1195,9 @@ def test_asyncio_taskgroup_14_the_inner_group_fails_first():
     async def main():
         with pytest.raises(TaskGroupError) as info:
             await runner()
-        return [e.args for e in info.value.errors], current_time()
-    assert run(main()) == ([(0.1,)], pytest.approx(0.1))
+        return [e.args for e in info.value.errors], children[0].cancelled, current_time()
+    children = []
+    assert run(main()) == ([(0.1,)], True, pytest.approx(0.1))
 
 
 @pytest.mark.parametrize("nested_task", [False, True])
