@@ -9,7 +9,8 @@ and ``select`` returns only once every loser has finished its cleanup and
 left no registration behind.
 
 ``shield(coro)`` runs ``coro`` to completion even if the caller is cancelled
-meanwhile; the caller's cancellation is delivered once ``coro`` is done.
+meanwhile, and returns its result; the caller's cancellation comes after, at
+its next blocking trap.
 
 ``with disable_cancellation():`` (curio's name; ``async with`` in an
 ``async def``) defers every cancellation and timeout of the running task
@@ -208,7 +209,12 @@ def shield(coro: Any) -> Generator[Any, Any, Any]:
 
     Run ``coro`` (a generator, coroutine, or a single trap) to completion
     even if the calling task is cancelled; return its result (or raise its
-    exception), and only then deliver the caller's cancellation.
+    exception).  A cancellation of the caller meanwhile comes after: at the
+    caller's next blocking trap, so that the result is not lost (trio's and
+    curio's rule for work done with cancellation held off) -- or, if the
+    work failed, as the ``Cancelled`` raised here, the work's error its
+    cause.  A timeout whose deadline passed meanwhile, and whose block ends
+    with the shield, returns the result (see ``timeout_after``).
     """
     itself = []                         # type: List[Any]
     return _prime(_shield(itself, coro), itself)
@@ -232,10 +238,18 @@ def _shield(itself: List[Any], coro: Any) -> Generator[Any, Any, Any]:
     except Cancelled as exc:    # keep it for later; wait for the work to end
         with disable_cancellation():
             try:
-                yield join(task)
+                result = yield join(task)
             except TaskError as failed:
                 raise exc from failed.__cause__
-        raise
+        # The work ended well as we were cancelled: its result is returned,
+        # not lost, and the cancel comes again at the next blocking trap,
+        # as select hands back one that came as a branch won (a timeout
+        # around us that ends now returns the result: see select).
+        exc.__traceback__ = None
+        me = yield current()
+        if exc is me.last_cancel:
+            yield cancel(me, wait=False, exception=exc)
+        return result
     # The work's error, raised outside the except clause: its __context__
     # stays the work's own, not the TaskError that carried it here.
     raise error                         # type: ignore[misc]
