@@ -423,6 +423,9 @@ class sleep(Trap):
                 raise TypeError("sleep() needs a number of seconds, got %s" % _describe(seconds))
         if not seconds >= 0:                # also catches NaN
             raise ValueError("sleep() needs seconds >= 0, got %r" % (seconds,))
+        if seconds > _FLOAT_MAX and not isinstance(seconds, float):    # (inf is a float)
+            raise ValueError("sleep() needs seconds a float can hold, got an int of %d bits"
+                             % seconds.bit_length())
         self = object.__new__(cls)
         self.seconds = seconds
         return self
@@ -436,6 +439,7 @@ class sleep(Trap):
 # can serve every task.  Debug mode's never-yielded check, which watches
 # each trap die, turns the sharing off while it runs.
 _ZERO = 0                               # (small ints are cached: every int 0 is this one)
+_FLOAT_MAX = sys.float_info.max
 SLEEP_ZERO = object.__new__(sleep)
 SLEEP_ZERO.seconds = 0
 _sharing_zero = sleep                   # type: Optional[type]  # whose sleep(0) is shared
