@@ -407,8 +407,9 @@ class sleep(Trap):
     Park the task for ``seconds`` (an int or float, at least 0) and return
     ``None``.  ``sleep(0)`` parks it behind every other ready task: the way
     to let others run (it is one object, made once: passing the processor
-    allocates nothing).  Raises ``ValueError`` for a negative or NaN delay,
-    ``TypeError`` for something that is not a number.
+    allocates nothing).  Raises ``ValueError`` for a negative or NaN delay
+    (or an int too large for a float), ``TypeError`` for something that is
+    not a number.
     """
 
     __slots__ = ("seconds",)
