@@ -492,13 +492,19 @@ def test_a_second_release_while_the_lock_is_on_its_way_to_a_waiter_raises():
 
 
 def test_lock_acquire_timeout_does_not_leak_the_lock():
+    def holder(lock, done):
+        with (yield lock.acquire()):
+            yield done.wait()
+
     def main():
-        lock = Lock()
-        yield lock.acquire()
+        lock, done = Lock(), Event()
+        task = yield spawn(holder(lock, done))
+        yield until(lock.locked)
         with pytest.raises(TaskTimeout):
             yield timeout_after(0.01, lock.acquire())
-        assert lock.locked()            # still ours
-        lock.release()
+        assert lock.locked()            # still the holder's
+        done.set()
+        yield join(task)
         assert not lock.locked()
         assert "waiting=0" in repr(lock)
 

@@ -230,7 +230,9 @@ class Lock(Semaphore):
 
     ``release`` raises ``RuntimeError`` when the lock is not held -- also
     while it is on its way to a waiter that has not run yet (a second
-    ``release`` then would let two tasks in)."""
+    ``release`` then would let two tasks in).  So does ``acquire`` by the
+    task that holds it, which would otherwise wait for ever (trio's rule;
+    an ``RLock`` may be taken again)."""
 
     def __init__(self) -> None:
         super().__init__(1)
@@ -242,6 +244,10 @@ class Lock(Semaphore):
         if self._value and not self._waiting:
             self._value = 0
         else:
+            if self._holder is not None and self._holder is current_task():
+                raise RuntimeError(
+                    "%r is held by this very task, %r: acquiring it again would wait for "
+                    "ever (an RLock may be taken again by its holder)" % (self, self._holder))
             await park(self._waiting)   # release() hands the lock to us
             self._handed -= 1
         self._holder = current_task()
