@@ -77,3 +77,81 @@ def test_a_lock_handed_to_a_waiter_may_be_acquired_again_by_its_old_holder():
 
     run(main())
     assert log == ["other", "main again"]
+
+
+# ============================================================= Semaphore
+
+@pytest.mark.parametrize("kind", [Semaphore, trampoline.BoundedSemaphore])
+def test_a_plain_with_after_an_acquire_and_release_is_refused_and_makes_no_slot(kind):
+    """asyncio's and trio's ``with sem:`` without the acquire is refused
+    (ours: ``RuntimeError``, saying what to write) -- also after the long
+    form ``yield sem.acquire() ... sem.release()`` was used: that acquire's
+    mark was left behind, the plain ``with`` was let in, took no slot, and
+    its exit gave one back -- a Semaphore(1) then let two tasks in."""
+    def main():
+        sem = kind(1)
+        yield sem.acquire()
+        sem.release()
+        with pytest.raises(RuntimeError, match="plain 'with sem:'"):
+            with sem:
+                pass                    # pragma: no cover
+        assert sem.value == 1
+        with (yield sem.acquire()):     # the right form still works after it
+            assert sem.value == 0
+        return sem.value
+
+    assert run(main()) == 1
+
+
+def test_two_slots_handed_to_two_waiters_both_cancelled_go_to_the_next_two():
+    """asyncio's ``test_acquire_cancel_before_awoken``: two releases hand
+    their slots to the first two waiters, both cancelled before they run;
+    the slots go to the next two, in order, and none is left over."""
+    got = []
+
+    def waiter(sem, name):
+        yield sem.acquire()
+        got.append(name)
+
+    def main():
+        sem = Semaphore(0)
+        tasks = []
+        for name in "abcd":
+            tasks.append((yield spawn(waiter(sem, name))))
+        yield parked(*tasks)
+        sem.release()
+        sem.release()
+        yield cancel(tasks[0], wait=False)
+        yield cancel(tasks[1], wait=False)
+        yield join(tasks[2])
+        yield join(tasks[3])
+        assert tasks[0].cancelled and tasks[1].cancelled
+        return sem.value
+
+    assert run(main()) == 0
+    assert got == ["c", "d"]
+
+
+def test_a_waiter_cancelled_by_the_holder_leaves_the_slot_free():
+    """asyncio's ``test_acquire_no_hang``: the holder cancels the task
+    waiting for its slot, then leaves; the slot is free, not lost."""
+    def first(sem, second):
+        with (yield sem.acquire()):
+            yield sleep(0)
+            yield cancel(second[0])
+
+    def other(sem):
+        with (yield sem.acquire()):
+            raise AssertionError("a cancelled waiter got the slot")
+
+    def main():
+        sem = Semaphore(1)
+        box = []
+        one = yield spawn(first(sem, box))
+        box.append((yield spawn(other(sem))))
+        yield join(one)
+        assert box[0].cancelled
+        yield timeout_after(1, sem.acquire())
+        return sem.value
+
+    assert run(main()) == 0

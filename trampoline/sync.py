@@ -149,6 +149,7 @@ class Semaphore(_Acquirable):
         self._value = value
         self._handed = 0                # slots released to waiters that have not run yet
         self._unentered = 0             # slots acquired whose ``with`` has not begun
+                                        # (nor been released: a later plain ``with`` is refused)
         # A slot handed to a waiter that is cancelled before it runs goes to
         # the next waiter, or back to the count.
         self._waiting = WaitQueue(on_unclaimed=self._slot_returned)
@@ -187,6 +188,8 @@ class Semaphore(_Acquirable):
 
     def release(self) -> None:
         """Give a slot back (to the first waiter, if any).  Never blocks."""
+        if self._unentered:             # the long form's release: no ``with`` to come
+            self._unentered -= 1
         if self._waiting.wake(1):
             self._handed += 1
         else:
