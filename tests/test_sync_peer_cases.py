@@ -13,8 +13,8 @@ import threading
 import pytest
 
 import trampoline
-from trampoline import (Cancelled, Condition, Lock, Queue, QueueShutDown, RLock, Semaphore,
-                        TaskError, TaskTimeout, VirtualClock, cancel, join, sleep, spawn,
+from trampoline import (Cancelled, Condition, Lock, PriorityQueue, Queue, QueueShutDown, RLock,
+                        Semaphore, TaskError, TaskTimeout, VirtualClock, cancel, join, sleep, spawn,
                         timeout_after)
 from trampoline.universal import UniversalQueue
 from task_helpers import parked, until
@@ -155,3 +155,110 @@ def test_a_waiter_cancelled_by_the_holder_leaves_the_slot_free():
         return sem.value
 
     assert run(main()) == 0
+
+
+# ========================================================= PriorityQueue
+
+def test_a_priority_queue_refuses_an_item_it_cannot_order_and_stays_as_it_was():
+    """asyncio's and ``queue``'s PriorityQueue push with ``heapq``, whose
+    comparison failing half-way leaves the refused item in the heap, or one
+    of the items in two places, and (ours) counted unfinished, so ``join``
+    waited for ever.  Ours refuses it with ``TypeError`` naming it, before
+    anything moves: the queue holds what it held, in order, once each."""
+    def main():
+        q = PriorityQueue()
+        for item in [(1, "a"), (5, "x"), (3, "y"), (7, "z")]:
+            q.put_nowait(item)
+        with pytest.raises(TypeError, match=r"cannot put \(1, <object"):
+            q.put_nowait((1, object()))         # (1, ...) < (5, "x"), then "a" vs object
+        with pytest.raises(TypeError, match="does not compare"):
+            yield q.put((1, object()))
+        assert q.qsize() == 4
+        got = [q.get_nowait() for _ in range(4)]
+        for _ in got:
+            q.task_done()
+        yield timeout_after(1, q.join())        # nothing left unfinished
+        return got
+
+    assert run(main()) == [(1, "a"), (3, "y"), (5, "x"), (7, "z")]
+
+
+def test_a_putter_whose_item_is_refused_frees_its_slot_for_the_next_putter():
+    """A putter given room in a full PriorityQueue whose item is then
+    refused gives the room to the next putter in line."""
+    def main():
+        q = PriorityQueue(2)
+        q.put_nowait((0, "first"))
+        q.put_nowait((2, "second"))
+        bad = yield spawn(q.put((2, object())))
+        good = yield spawn(q.put((1, "good")))
+        yield parked(bad, good)
+        assert q.get_nowait() == (0, "first")   # room, for bad: refused when it runs
+        with pytest.raises(TaskError) as failed:
+            yield join(bad)
+        assert isinstance(failed.value.__cause__, TypeError)
+        yield timeout_after(1, join(good))
+        return [q.get_nowait() for _ in range(2)], q.qsize(), q.full()
+
+    assert run(main()) == ([(1, "good"), (2, "second")], 0, False)
+
+
+def test_a_priority_queue_whose_items_do_not_compare_says_so_and_loses_none():
+    """Items that each compare with the one above them in the heap can still
+    fail against each other as ``get`` moves them (equal priorities, dict
+    payloads: the classic); ``heapq.heappop`` then lost the first item and
+    left another in two places.  Ours raises ``TypeError`` and keeps them
+    all, in place."""
+    q = PriorityQueue()
+    for item in [(0, {"job": 0}), (1, {"job": 1}), (1, {"job": 2})]:
+        q.put_nowait(item)
+    with pytest.raises(TypeError, match="do not compare"):
+        q.get_nowait()
+    assert q.qsize() == 3
+    assert sorted(q._items, key=lambda item: item[1]["job"]) == [
+        (0, {"job": 0}), (1, {"job": 1}), (1, {"job": 2})]
+
+
+class Touchy:
+    """An item whose comparison fails with something else than TypeError
+    (as a numpy array's does: "the truth value ... is ambiguous")."""
+
+    def __init__(self, fail):
+        self.fail = fail
+
+    def __lt__(self, other):
+        if self.fail or other.fail:
+            raise ValueError("ambiguous")
+        return False
+
+
+def test_a_priority_queue_whose_comparison_fails_otherwise_loses_no_item():
+    """Any exception from a comparison -- not only TypeError -- leaves the
+    items in place, and goes to the caller as it is."""
+    q = PriorityQueue()
+    items = [Touchy(False), Touchy(False), Touchy(False)]
+    for item in items:
+        q.put_nowait(item)
+    items[1].fail = True
+    with pytest.raises(ValueError, match="ambiguous"):
+        q.get_nowait()
+    with pytest.raises(ValueError, match="ambiguous"):
+        q.put_nowait(Touchy(True))
+    assert q.qsize() == 3 and sorted(map(id, q._items)) == sorted(map(id, items))
+
+
+def test_an_immediate_shutdown_drops_items_that_do_not_compare():
+    """``shutdown(immediate=True)`` drops what is left without ordering it:
+    a PriorityQueue whose items do not compare is emptied, and ``join``
+    goes (it popped them one by one, and failed half-way)."""
+    def main():
+        q = PriorityQueue()
+        for item in [(0, {"job": 0}), (1, {"job": 1}), (1, {"job": 2})]:
+            q.put_nowait(item)
+        q.shutdown(immediate=True)
+        assert q.empty()
+        yield timeout_after(1, q.join())
+        with pytest.raises(QueueShutDown):
+            q.get_nowait()
+
+    run(main())

@@ -43,7 +43,6 @@ code: ``async with lock: ...``.  The long form works everywhere::
         lock.release()
 """
 
-import heapq
 import types
 from collections import deque
 from typing import Any, Callable, Generic, Optional, TypeVar, Union
@@ -641,8 +640,10 @@ class Queue(Generic[T]):
             self._reserved -= 1
             if self._shut_down:         # shut down after the slot was reserved
                 raise QueueShutDown("%r was shut down while put() waited" % self)
-        self._store(item)
-        self._admit_putters()           # (if a getter took it, the slot is free)
+        try:
+            self._store(item)
+        finally:                        # (if a getter took it, or it was refused --
+            self._admit_putters()       # an item a PriorityQueue cannot order -- the slot is free)
 
     def put_nowait(self, item: T) -> None:
         """Add ``item`` or raise ``QueueFull`` (``QueueShutDown`` once shut
@@ -654,15 +655,17 @@ class Queue(Generic[T]):
         self._store(item)
 
     def _store(self, item):
-        self._unfinished += 1
         if self._claims:                        # kept, for a waiting getter or anyone
-            self._put(item)
+            self._put(item)                     # (first: it may be refused)
+            self._unfinished += 1
             if self._getters.wake(1, _CLAIM):
                 self._claimed += 1
         elif self._getters.wake(1, item):       # handed to a waiting getter, or kept
+            self._unfinished += 1
             self._handed += 1
         else:
             self._put(item)
+            self._unfinished += 1
 
     async def get(self) -> T:
         """``item = yield q.get()``: take the next item, waiting while empty.
@@ -722,19 +725,21 @@ class Queue(Generic[T]):
         and so, later, is an item handed to a getter that is cancelled
         before it takes it."""
         self._shut_down = True
-        if immediate:
-            self._dropping = True       # (so is an item a cancelled getter leaves)
-            # The items kept for woken getters are theirs: the first ones.
-            kept = [self._get() for _ in range(self._claimed)]
-            while self._items:
-                self._get()
-                self._dropped()
-            for item in reversed(kept):
-                self._put(item)
-            if self._unfinished == 0:
-                self._all_done.wake_all()
-        self._getters.wake_all(_SHUT_DOWN)
-        self._putters.wake_all(_SHUT_DOWN)
+        try:
+            if immediate:
+                self._dropping = True   # (so is an item a cancelled getter leaves)
+                # The items kept for woken getters are theirs: the first ones.
+                kept = [self._get() for _ in range(self._claimed)]
+                for _ in range(len(self._items)):
+                    self._dropped()
+                self._items.clear()     # (what is dropped need not be ordered)
+                for item in reversed(kept):
+                    self._put(item)
+                if self._unfinished == 0:
+                    self._all_done.wake_all()
+        finally:                        # (a PriorityQueue whose items do not compare)
+            self._getters.wake_all(_SHUT_DOWN)
+            self._putters.wake_all(_SHUT_DOWN)
         # (A putter woken for a reserved slot raises QueueShutDown when it
         # runs, giving the slot back; one cancelled before, on_unclaimed.)
 
@@ -746,7 +751,9 @@ class Queue(Generic[T]):
 
 class PriorityQueue(Queue[T]):
     """A Queue that gives the smallest item first (items are compared) --
-    also to a getter that was waiting: the smallest there when it runs."""
+    also to a getter that was waiting: the smallest there when it runs.
+    An item that does not compare with those in the queue is refused with
+    ``TypeError``, naming it; the queue is left as it was."""
 
     _claims = True
 
@@ -754,10 +761,61 @@ class PriorityQueue(Queue[T]):
         return []
 
     def _put(self, item):
-        heapq.heappush(self._items, item)
+        # heapq.heappush, but comparing before anything moves: its
+        # comparison failing half-way up left the item in the heap, or a
+        # parent in two places (asyncio's and queue.Queue's do that).
+        heap = self._items
+        pos = len(heap)
+        try:
+            while pos:
+                parent = (pos - 1) >> 1
+                if not item < heap[parent]:
+                    break
+                pos = parent
+        except TypeError as exc:
+            raise TypeError("%r: cannot put %r, which does not compare with the items "
+                            "queued (%s)" % (self, item, exc)) from exc
+        heap.append(item)
+        hole = len(heap) - 1
+        while hole > pos:               # move the parents on its path down one
+            parent = (hole - 1) >> 1
+            heap[hole] = heap[parent]
+            hole = parent
+        heap[pos] = item
 
     def _get(self):
-        return heapq.heappop(self._items)
+        # heapq.heappop, but comparing before anything moves (see _put): the
+        # heap's last item goes in the first's place, sifted down the path of
+        # smaller children, then up to where it belongs.
+        heap = self._items
+        last = heap.pop()
+        if not heap:
+            return last
+        first = heap[0]
+        size = len(heap)
+        path = [0]
+        try:
+            child = 1
+            while child < size:
+                if child + 1 < size and not heap[child] < heap[child + 1]:
+                    child += 1
+                path.append(child)
+                child = 2 * child + 1
+            # The items on the path move up one place; ``last`` stops where it
+            # is not smaller than the item that moved up to above it.
+            stop = len(path) - 1
+            while stop and last < heap[path[stop]]:
+                stop -= 1
+        except BaseException as exc:
+            heap.append(last)           # untouched: the items stay, in order
+            if isinstance(exc, TypeError):
+                raise TypeError("%r: its items do not compare with each other, so none is "
+                                "the smallest (%s)" % (self, exc)) from exc
+            raise
+        for above, below in zip(path[:stop], path[1:stop + 1]):
+            heap[above] = heap[below]
+        heap[path[stop]] = last
+        return first
 
 
 class LifoQueue(Queue[T]):
