@@ -4,7 +4,7 @@ cpython's ``test_asyncio/test_locks.py`` and ``test_queues.py``, curio's
 cases), and trio's ``_tests/test_sync.py``, translated to our API (each
 test's docstring names the peer's case).
 
-Tasks wait for each other with joins, ``parked`` and ``until`` -- never a
+Tasks wait for each other with joins and ``parked`` -- never a
 timed sleep -- and on the virtual clock where time matters.
 """
 
@@ -14,10 +14,10 @@ import pytest
 
 import trampoline
 from trampoline import (Cancelled, Condition, Lock, PriorityQueue, Queue, QueueShutDown, RLock,
-                        Semaphore, TaskError, TaskTimeout, VirtualClock, cancel, join, sleep, spawn,
+                        Semaphore, TaskError, VirtualClock, cancel, join, sleep, spawn,
                         timeout_after)
 from trampoline.universal import UniversalQueue
-from task_helpers import parked, until
+from task_helpers import parked
 
 
 def run(coro):
@@ -262,3 +262,187 @@ def test_an_immediate_shutdown_drops_items_that_do_not_compare():
             q.get_nowait()
 
     run(main())
+
+
+# ================================================================= Queue
+
+def test_a_getter_emptying_the_queue_with_get_nowait_lets_every_putter_in():
+    """asyncio's ``test_why_are_putters_waiting``: four putters on a queue
+    of two, one getter that takes what is there with ``get_nowait``; each
+    ``get_nowait`` makes room for the next putter, and none is left
+    waiting."""
+    def getter(q):
+        yield sleep(0)
+        return [q.get_nowait() for _ in range(q.qsize())]
+
+    def main():
+        q = Queue(2)
+        taker = yield spawn(getter(q))
+        putters = []
+        for item in range(4):
+            putters.append((yield spawn(q.put(item))))
+        for putter in putters:
+            yield timeout_after(1, join(putter))
+        return (yield join(taker)), [q.get_nowait() for _ in range(q.qsize())]
+
+    assert run(main()) == ([0, 1], [2, 3])
+
+
+def test_a_putter_given_room_then_cancelled_leaves_the_room_free():
+    """asyncio's ``test_cancelled_put_silence_value_error_exception`` and
+    ``test_put_cancel_drop``: the room a ``get_nowait`` gives a waiting
+    putter, cancelled before it runs, is free again -- no error, no slot
+    held for nobody."""
+    def main():
+        q = Queue(1)
+        q.put_nowait(1)
+        putter = yield spawn(q.put(2))
+        yield parked(putter)
+        assert q.get_nowait() == 1
+        yield cancel(putter)
+        assert putter.cancelled and q.empty() and not q.full()
+        q.put_nowait(3)
+        return q.get_nowait()
+
+    assert run(main()) == 3
+
+
+def test_an_immediate_shutdown_still_waits_for_the_items_already_taken():
+    """asyncio 3.13's ``test_shutdown_immediate_with_unfinished``: the items
+    dropped count as done, the one a consumer took still counts until its
+    ``task_done``; a ``task_done`` more is a ``ValueError``; ``get`` and
+    ``put`` raise ``QueueShutDown``."""
+    def main():
+        q = Queue()
+        q.put_nowait(1)
+        q.put_nowait(2)
+        assert q.get_nowait() == 1
+        q.shutdown(immediate=True)
+        joiner = yield spawn(q.join())
+        yield parked(joiner)
+        q.task_done()
+        yield join(joiner)
+        with pytest.raises(ValueError):
+            q.task_done()
+        with pytest.raises(QueueShutDown):
+            yield q.get()
+        with pytest.raises(QueueShutDown):
+            yield q.put(3)
+
+    run(main())
+
+
+def test_a_shutdown_that_is_not_immediate_lets_join_wait_for_what_is_left():
+    """asyncio 3.13: ``shutdown()`` keeps what is left for ``get``, and
+    ``join`` waits until each of those is done."""
+    def main():
+        q = Queue()
+        q.put_nowait(1)
+        q.shutdown()
+        joiner = yield spawn(q.join())
+        yield parked(joiner)
+        assert q.get_nowait() == 1
+        q.task_done()
+        yield join(joiner)
+
+    run(main())
+
+
+# ============================================================= Condition
+
+def test_a_condition_wait_on_an_rlock_cancelled_as_notified_takes_it_back_as_often():
+    """asyncio's ``test_cancelled_error_re_aquire`` with curio's RLock: a
+    waiter holding an RLock twice, notified and cancelled while the notifier
+    holds the lock, sees the cancellation only once it holds the RLock again,
+    twice, so its two releases are right."""
+    log = []
+
+    def waiter(cond, lock):
+        yield cond.acquire()
+        yield cond.acquire()
+        try:
+            yield cond.wait()
+        except Cancelled:
+            log.append(("cancelled, held", lock._count))
+            raise
+        finally:
+            cond.release()
+            cond.release()
+
+    def main():
+        lock = RLock()
+        cond = Condition(lock)
+        task = yield spawn(waiter(cond, lock))
+        yield parked(task)
+        yield cond.acquire()
+        cond.notify()
+        yield cancel(task, wait=False)
+        yield sleep(0)
+        cond.release()
+        with pytest.raises(TaskError):
+            yield join(task)
+        assert task.cancelled and not cond.locked()
+
+    run(main())
+    assert log == [("cancelled, held", 2)]
+
+
+def test_an_rlock_released_by_no_task_holding_it_raises():
+    """curio's ``test_rlock_notowner``: ``release`` of an RLock nobody holds
+    raises ``RuntimeError``."""
+    def main():
+        lock = RLock()
+        with pytest.raises(RuntimeError, match="does not hold it"):
+            lock.release()
+        yield sleep(0)
+
+    run(main())
+
+
+# ======================================================== UniversalQueue
+
+def test_a_task_get_cancelled_as_a_thread_puts_loses_no_item():
+    """curio's ``test_univ_queue_cancel``: a task's ``get`` is cancelled
+    while a thread puts the item it would get; the item is either the
+    task's (it returned it) or still in the queue -- never lost."""
+    def main():
+        for _ in range(30):
+            q = UniversalQueue()
+            getter = yield spawn(q.get())
+            yield parked(getter)
+            thread = threading.Thread(target=q.put, args=("x",))
+            thread.start()
+            yield cancel(getter)
+            thread.join()
+            if getter.cancelled:
+                assert q.get_nowait() == "x"
+            else:
+                assert (yield join(getter)) == "x" and q.empty()
+
+    trampoline.run(main())
+
+
+def test_tasks_of_two_kernels_in_two_threads_share_a_bounded_queue():
+    """curio's ``test_univ_queue_multiple_kernels``: a producer task on one
+    kernel, a consumer task on another, a queue of three between them:
+    every item arrives once, in order."""
+    q = UniversalQueue(maxsize=3)
+    got = []
+
+    def producer():
+        for item in range(200):
+            yield q.put(item)
+        yield q.put(None)
+
+    def consumer():
+        while True:
+            item = yield q.get()
+            if item is None:
+                return
+            got.append(item)
+
+    thread = threading.Thread(target=trampoline.run, args=(producer(),))
+    thread.start()
+    trampoline.run(consumer())
+    thread.join()
+    assert got == list(range(200))
