@@ -387,6 +387,34 @@ def test_a_condition_wait_on_an_rlock_cancelled_as_notified_takes_it_back_as_oft
     assert log == [("cancelled, held", 2)]
 
 
+@pytest.mark.parametrize("kind", [Lock, RLock])
+def test_a_condition_wait_by_a_task_that_does_not_hold_the_lock_raises_there(kind):
+    """trio's ``test_Condition``: ``wait()`` without the lock raises -- also
+    while another task holds it.  A plain Lock's was let go for that holder,
+    which went on unprotected and failed later, far from the cause
+    ("notify() on a Condition whose lock is not held").  Now the waiter
+    gets ``RuntimeError`` naming the lock and itself, as with an RLock; the
+    holder keeps the lock."""
+    def intruder(cond):
+        yield cond.wait()
+
+    def main():
+        cond = Condition(kind())
+        yield cond.acquire()
+        task = yield spawn(intruder(cond))
+        with pytest.raises(TaskError) as failed:
+            yield join(task)
+        assert cond.locked()
+        cond.notify()                   # still ours
+        cond.release()
+        assert not cond.locked()
+        return str(failed.value.__cause__)
+
+    message = run(main())
+    assert message.startswith("wait() on a Condition whose <%s" % kind.__name__)
+    assert "held by another task than <Task" in message
+
+
 def test_an_rlock_released_by_no_task_holding_it_raises():
     """curio's ``test_rlock_notowner``: ``release`` of an RLock nobody holds
     raises ``RuntimeError``."""

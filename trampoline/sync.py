@@ -276,6 +276,11 @@ class Lock(Semaphore):
 
     # What Condition.wait does to its lock (an RLock has its own).
     def _release_save(self) -> Any:
+        me = current_task()
+        if self._holder is not me:      # (not let go for it: the holder would go on
+            raise RuntimeError(         # unprotected, and fail far from here)
+                "wait() on a Condition whose %r is held by another task than %r"
+                % (self, me))
         self.release()
 
     async def _acquire_restore(self, saved: Any) -> None:
@@ -359,7 +364,9 @@ class Condition(_Acquirable):
 
     ``wait()`` (with the lock held) releases the lock, waits for a
     ``notify``, and takes the lock back before it returns -- even when it is
-    cancelled, so the caller's ``finally: release()`` stays right.
+    cancelled, so the caller's ``finally: release()`` stays right.  A task
+    that does not hold the lock gets ``RuntimeError`` from ``wait()``, also
+    while another task holds it (trio's rule).
 
     Its lock is a new ``Lock``, or the ``Lock`` or ``RLock`` given
     (``TypeError`` otherwise); ``wait()`` releases an ``RLock`` however many
