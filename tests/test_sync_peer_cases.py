@@ -474,3 +474,29 @@ def test_tasks_of_two_kernels_in_two_threads_share_a_bounded_queue():
     trampoline.run(consumer())
     thread.join()
     assert got == list(range(200))
+
+
+def test_a_with_ending_elsewhere_leaves_a_selected_slot_its_with():
+    """A slot taken through ``select`` is held for its caller, whose
+    ``with`` comes later; another task's ``with`` ending meanwhile, or its
+    long-form ``release``, does not make that ``with`` refused."""
+    def other(sem, go):
+        with (yield sem.acquire()):
+            yield go.wait()
+
+    def main():
+        sem = Semaphore(3)
+        go = trampoline.Event()
+        inside = yield spawn(other(sem, go))
+        yield parked(inside)
+        yield sem.acquire()             # long form
+        index, got = yield trampoline.select(sem.acquire(), go.wait())
+        assert index == 0 and got is sem
+        go.set()
+        yield join(inside)              # its with ended
+        sem.release()                   # the long form's release
+        with got:                       # the select's slot
+            assert sem.value == 2
+        return sem.value
+
+    assert run(main()) == 3

@@ -160,6 +160,21 @@ class Semaphore(_Acquirable):
         self._unentered -= 1
         return self
 
+    def __exit__(self, *exc_info: Any) -> None:
+        # The with's own release, for the acquire its __enter__ took the mark
+        # of: it must not take another's (one a select made for its caller,
+        # say), as a release with no with does.
+        self._unentered += 1
+        try:
+            self.release()
+        except BaseException:
+            self._unentered -= 1
+            raise
+
+    async def __aexit__(self, *exc_info: Any) -> bool:
+        self.__exit__()
+        return False
+
     def _slot_returned(self, value):
         self._handed -= 1
         self._value += 1
