@@ -9,6 +9,7 @@ import asyncio
 import fcntl
 import importlib.util
 import os
+import select
 import signal
 import socket
 import ssl
@@ -221,6 +222,16 @@ def drained(sock):
     """Subroutine: return once the reader of ``sock`` has taken every byte
     that arrived -- so that the next bytes sent are a separate receive."""
     while unread(sock):
+        yield sleep(0)
+
+
+def stalled(stream):
+    """Subroutine: return once a write to ``stream`` waits for room (its
+    socket's send buffer is full, and stays full: the peer does not read)."""
+    while True:
+        _, writable, _ = select.select([], [stream.sock], [], 0)
+        if not writable:
+            return
         yield sleep(0)
 
 

@@ -9,12 +9,11 @@ kernel's scheduling -- never through sleeps.
 """
 
 import re
-import select
 import socket
 
 import pytest
 
-from net_helpers import (MiB, client_context, server_context, start_server, tcp_pair,
+from net_helpers import (MiB, client_context, server_context, stalled, start_server, tcp_pair,
                          watchdog)  # noqa: F401 (watchdog: autouse fixture)
 from trampoline import (Event, Future, ResourceBusy, TaskError, TaskTimeout, cancel, join,
                         sleep, spawn, timeout_after, write)
@@ -31,16 +30,6 @@ def holding(stream, n):
     """Subroutine: return once the reader of ``stream`` has ``n`` bytes in
     its buffer (it has received them and gone back to waiting)."""
     while len(stream._buffer) < n:
-        yield sleep(0)
-
-
-def stalled(stream):
-    """Subroutine: return once a write to ``stream`` waits for room (its
-    socket's send buffer is full, and stays full: the peer does not read)."""
-    while True:
-        _, writable, _ = select.select([], [stream.sock], [], 0)
-        if not writable:
-            return
         yield sleep(0)
 
 
