@@ -339,6 +339,24 @@ def test_write_eof_then_the_peer_reads_the_end_and_answers(run):
     assert isinstance(refused, BrokenPipeError) and "after write_eof()" in str(refused)
 
 
+def test_write_eof_again_does_nothing_even_once_both_ends_are_shut(run):
+    """trio: "we can do send_eof again" (asyncio's write_eof also returns
+    quietly).  A second write_eof once the peer's end had come too raised
+    ``OSError(ENOTCONN)`` -- "Transport endpoint is not connected" -- from
+    a second shutdown(): a cleanup path that half-closes twice crashed."""
+    def main():
+        ours, theirs, finish = yield connected("tcp")
+        yield ours.write_eof()
+        yield ours.write_eof()                  # (one end shut: the system allows it)
+        yield theirs.write_eof()
+        assert (yield ours.read(10)) == b""     # both ends shut now
+        again = yield outcome(ours.write_eof)
+        yield finish()
+        return again
+
+    assert run(main()) is None
+
+
 # ================================================================ asyncio's cases
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

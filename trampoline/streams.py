@@ -848,17 +848,20 @@ class Stream:
     def write_eof(self) -> Awaitable[None]:
         """``yield stream.write_eof()``: half-close -- tell the peer we will
         send no more (TCP ``shutdown(SHUT_WR)``) while still reading what it
-        sends.  Takes effect at once, so the ``yield`` is optional.  A
-        ``write`` (or ``writelines``) after it raises ``BrokenPipeError``
-        saying so.  A TLS stream cannot half-close (``NotImplementedError``):
-        TLS would need its own closing message, after which Python's ``ssl``
-        reads no more.
+        sends.  Takes effect at once, so the ``yield`` is optional; a second
+        call does nothing (as trio's ``send_eof`` and asyncio's
+        ``write_eof``).  A ``write`` (or ``writelines``) after it raises
+        ``BrokenPipeError`` saying so.  A TLS stream cannot half-close
+        (``NotImplementedError``): TLS would need its own closing message,
+        after which Python's ``ssl`` reads no more.
         """
         if self._tls:
             raise NotImplementedError(
                 "a TLS stream cannot half-close (write_eof); close it instead")
         if self.sock.fileno() < 0:
             raise self._closed_error("write_eof")
+        if self._eof_written:           # (a second shutdown fails once the peer's end came too)
+            return cast(Awaitable[None], _already_done())
         try:
             self.sock.shutdown(socket.SHUT_WR)
         except OSError as exc:          # (ENOTCONN: reset already)
