@@ -43,7 +43,7 @@ import pytest
 import trampoline
 from net_helpers import (MiB, client_context, server_context, stalled, start_server,
                          tcp_pair, watchdog)  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import (Event, Future, TaskTimeout, cancel, join, sleep, spawn,
+from trampoline import (Event, Future, ResourceBusy, TaskTimeout, cancel, join, sleep, spawn,
                         timeout_after)
 from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream,
                                 open_connection)
@@ -355,6 +355,32 @@ def test_write_eof_again_does_nothing_even_once_both_ends_are_shut(run):
         return again
 
     assert run(main()) is None
+
+
+def test_write_eof_while_another_task_writes_is_busy_and_cuts_nothing(run):
+    """trio: send_all and send_eof at once is a BusyResourceError.  Here
+    write_eof shut the socket under a write waiting for room: the writer
+    got a bare "[Errno 32] Broken pipe", the rest of its data unsent, and
+    the peer an end in the middle of it.  Now write_eof raises
+    ResourceBusy, changes nothing, and the write goes on to the end."""
+    data = bytes(range(256)) * (16 * MiB // 256)
+
+    def main():
+        ours, theirs, finish = yield connected("tcp")
+        writer = yield spawn(ours.write(data))
+        yield stalled(ours)
+        refused = yield outcome(ours.write_eof)
+        received = yield spawn(theirs.read())       # to the end
+        yield join(writer)
+        yield ours.write_eof()                      # now it may
+        got = yield join(received)
+        yield finish()
+        return refused, got
+
+    refused, got = run(main())
+    assert isinstance(refused, ResourceBusy), repr(refused)
+    assert "write_eof(): a write of <Stream" in str(refused)
+    assert got == data
 
 
 # ================================================================ asyncio's cases

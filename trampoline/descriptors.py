@@ -278,6 +278,20 @@ class DescriptorWaiting:
         return reg is not None and (bool(reg.pushback) or any(
             task._woken is reg and task._value for task in self._ready))
 
+    def writes(self, fileobj):
+        """Is a task's ``write`` of ``fileobj`` (a socket, file or descriptor
+        number) under way -- parked until there is room, or woken and not
+        yet run?  For code that acts on the descriptor outside the traps:
+        ``Stream.write_eof`` must not shut a socket down under a write that
+        has sent part of its data.  False for a descriptor the kernel does
+        not know, or a closed one."""
+        try:
+            fd = fileobj if type(fileobj) is int else fileobj.fileno()
+        except (OSError, ValueError):
+            return False
+        reg = self._fds.get(fd)
+        return reg is not None and reg.writing is not None and reg.writing.waited
+
     def _fail_waiters(self, fd, reg):
         """``fd`` was closed (or is closing) under its waiters: wake them
         with an error, and forget it.  The error finishes their trap, as a

@@ -851,7 +851,9 @@ class Stream:
         sends.  Takes effect at once, so the ``yield`` is optional; a second
         call does nothing (as trio's ``send_eof`` and asyncio's
         ``write_eof``).  A ``write`` (or ``writelines``) after it raises
-        ``BrokenPipeError`` saying so.  A TLS stream cannot half-close
+        ``BrokenPipeError`` saying so.  While another task's write of the
+        stream is under way it raises ``ResourceBusy`` and does nothing:
+        the end would cut that write short.  A TLS stream cannot half-close
         (``NotImplementedError``): TLS would need its own closing message,
         after which Python's ``ssl`` reads no more.
         """
@@ -862,6 +864,13 @@ class Stream:
             raise self._closed_error("write_eof")
         if self._eof_written:           # (a second shutdown fails once the peer's end came too)
             return cast(Awaitable[None], _already_done())
+        kernel = running_kernel()
+        if kernel is not None and kernel.writes(self.sock):
+            # (The writer would get a bare "Broken pipe" with the rest of
+            # its data unsent, and the peer an end in the middle of it.)
+            raise ResourceBusy("write_eof(): a write of %r is under way; the end of the "
+                               "stream would cut it short: half-close once it is done"
+                               % (self,))
         try:
             self.sock.shutdown(socket.SHUT_WR)
         except OSError as exc:          # (ENOTCONN: reset already)
