@@ -588,3 +588,32 @@ def test_reads_and_writes_under_random_timeouts_lose_and_repeat_no_byte(transpor
         timeouts = [a + b for a, b in zip(timeouts, counts)]
     assert timeouts[1] > 0                  # (reads did time out)
     assert timeouts[0] > 0 or transport == "pipe"   # (and writes: small socket buffers)
+
+
+def test_a_closed_pipe_stream_drops_its_buffer_and_every_read_fails(run):
+    """trio: after close, receiving raises.  A PipeStream (curio's file
+    streams: a child's output) closed by another task while this one works
+    through lines it has buffered went on returning them -- then failed
+    once they ran out -- where a Stream's next read fails at once (its
+    close() drops the buffer).  Now a PipeStream's does too."""
+    r, w = os.pipe()
+    stream = PipeStream(os.fdopen(r, "rb", buffering=0))
+
+    def main():
+        with os.fdopen(w, "wb", buffering=0) as writer:
+            writer.write(b"one\ntwo\nthree\n")
+            first = yield stream.readline()             # the rest is buffered
+            yield join((yield spawn(stream.close())))
+            calls = [lambda: stream.readline(), lambda: stream.read(65536),
+                     lambda: stream.read(3), lambda: stream.read(),
+                     lambda: stream.readexactly(1)]
+            errors = []
+            for call in calls:
+                errors.append((yield outcome(call)))
+            return first, errors, repr(stream)
+
+    first, errors, shown = run(main())
+    assert first == b"one\n" and "closed" in shown and "buffered=0" in shown
+    for error in errors:
+        assert isinstance(error, OSError) and error.errno == errno.EBADF, repr(error)
+        assert "closed" in str(error), repr(error)

@@ -133,9 +133,12 @@ class PipeStream(Stream):
     def close(self) -> Awaitable[None]:
         """``yield stream.close()``: close our end of the pipe.  Takes effect
         at once (the ``yield`` is optional); closing twice is harmless.  A
-        task parked reading or writing it gets ``OSError(EBADF)`` at once."""
+        task parked reading or writing it gets ``OSError(EBADF)`` at once.
+        Bytes still in the buffer are dropped: a read after the close
+        fails, as a ``Stream``'s does."""
         if not self.pipe.closed:
             _notify_closing(self.pipe)
+        self._drop_buffer()
         self.pipe.close()
         return _done()
 
