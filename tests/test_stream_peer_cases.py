@@ -35,8 +35,11 @@ rule differs from a peer's, the test pins ours and says so:
 import errno
 import os
 import random
+import select
+import signal
 import socket
 import ssl
+import sys
 
 import pytest
 
@@ -47,7 +50,7 @@ from trampoline import (Event, Future, ResourceBusy, TaskTimeout, cancel, join, 
                         timeout_after)
 from trampoline.streams import (IncompleteReadError, LimitOverrunError, Stream,
                                 open_connection)
-from trampoline.subprocess import PipeStream
+from trampoline.subprocess import PIPE, PipeStream, Process
 
 WATCHDOG_SECONDS = 30.0
 
@@ -97,6 +100,13 @@ def to_the_end(stream):
     data = yield stream.read()
     stream.close()
     return data
+
+
+def stalled_pipe(stream):
+    """Subroutine: return once a write to the pipe of ``stream`` waits for
+    room (``stalled`` for a pipe: the child has not read it yet)."""
+    while select.select([], [stream.pipe], [], 0)[1]:
+        yield sleep(0)
 
 
 # ================================================================ trio's checks
@@ -617,3 +627,31 @@ def test_a_closed_pipe_stream_drops_its_buffer_and_every_read_fails(run):
     for error in errors:
         assert isinstance(error, OSError) and error.errno == errno.EBADF, repr(error)
         assert "closed" in str(error), repr(error)
+
+
+def test_a_child_s_stdin_write_eof_while_another_task_writes_it_is_busy(run):
+    """write_eof on a child's stdin (which closes the pipe) while another
+    task writes it: ResourceBusy, as for a Stream, and the write goes on
+    to the end -- the child reads every byte.  (The writer got "fd N was
+    closed while ... waited on it", the child's input cut short.)"""
+    data = b"x" * (4 * MiB)
+
+    def main():
+        with Process([sys.executable, "-c", "import sys; "
+                      "print(len(sys.stdin.buffer.read()))"],
+                     stdin=PIPE, stdout=PIPE) as child:
+            child.send_signal(signal.SIGSTOP)      # (it reads nothing until SIGCONT)
+            writer = yield spawn(child.stdin.write(data))
+            yield stalled_pipe(child.stdin)
+            refused = yield outcome(child.stdin.write_eof)
+            child.send_signal(signal.SIGCONT)
+            yield join(writer)
+            yield child.stdin.write_eof()
+            counted = yield child.stdout.read()
+            yield child.wait()
+            return refused, counted
+
+    refused, counted = run(main())
+    assert isinstance(refused, ResourceBusy), repr(refused)
+    assert "write_eof(): a write of <PipeStream" in str(refused)
+    assert counted == b"%d\n" % len(data)

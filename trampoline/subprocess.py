@@ -39,7 +39,8 @@ from types import coroutine
 from typing import Any, Awaitable, Generator, List, Optional, Tuple, cast
 
 from .combinators import disable_cancellation
-from .errors import TaskError
+from .errors import ResourceBusy, TaskError
+from .hostloop import running_kernel
 from .streams import CHUNK, Stream, _notify_closing
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, join, read_wait, sleep, spawn
@@ -144,7 +145,16 @@ class PipeStream(Stream):
 
     def write_eof(self) -> Awaitable[None]:
         """``yield process.stdin.write_eof()``: a pipe cannot half-close, so
-        this closes it -- the child reads end of file."""
+        this closes it -- the child reads end of file.  While another
+        task's write of the pipe is under way it raises ``ResourceBusy``
+        and does nothing, as ``Stream.write_eof``: the end would cut that
+        write short (``close()`` would not wait: the writer gets
+        ``OSError(EBADF)``)."""
+        kernel = running_kernel()
+        if not self.pipe.closed and kernel is not None and kernel.writes(self.pipe):
+            raise ResourceBusy("write_eof(): a write of %r is under way; the end of the "
+                               "stream would cut it short: write_eof once it is done"
+                               % (self,))
         return self.close()
 
 
