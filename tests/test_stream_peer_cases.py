@@ -39,6 +39,7 @@ import select
 import signal
 import socket
 import ssl
+import struct
 import sys
 
 import pytest
@@ -129,14 +130,22 @@ def test_an_empty_write_means_nothing_and_every_bytes_like_is_sent(run, transpor
     assert run(main()) == b"yz12"
 
 
+@pytest.mark.parametrize("read_the_end", [False, True])
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_a_writer_whose_peer_closed_gets_an_error_and_keeps_getting_it(run, transport):
+def test_a_writer_whose_peer_closed_gets_an_error_and_keeps_getting_it(run, transport,
+                                                                       read_the_end):
     """trio: closing the receiving side leads to an error on the sending
     side (eventually: the first write may fit in the socket's buffer), and
-    once detected the stream stays broken."""
+    once detected the stream stays broken: BrokenPipeError or
+    ConnectionResetError, as over plain TCP -- also over TLS once the
+    peer's close_notify has been read (a read returned b""), where
+    OpenSSL's ssl.SSLZeroReturnError ("TLS/SSL connection has been
+    closed") came out, which a server logged as its handler's crash."""
     def main():
         ours, theirs, finish = yield connected(transport)
         theirs.close()
+        if read_the_end:
+            assert (yield ours.read(10)) == b""
         errors = []
         for _ in range(100):
             try:
@@ -151,6 +160,31 @@ def test_a_writer_whose_peer_closed_gets_an_error_and_keeps_getting_it(run, tran
     first, second = run(main())
     for error in (first, second):
         assert isinstance(error, (BrokenPipeError, ConnectionResetError)), repr(error)
+
+
+@pytest.mark.parametrize("size", [1, 100])
+def test_a_tls_write_after_a_reset_and_the_end_read_after_it_is_a_broken_pipe(run, size):
+    """trio: once broken, a stream stays broken.  A TLS peer resets; a read
+    raises ConnectionResetError, the next one reads the end; then a write
+    is BrokenPipeError naming the peer, as over plain TCP (and as a longer
+    write's was already).  A write of one byte raised ssl.SSLError
+    "[SSL: BAD_LENGTH] bad length": OpenSSL's word for it there."""
+    def main():
+        ours, theirs, finish = yield connected("tls")
+        theirs.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        socket.socket.close(theirs.sock)        # a reset, no close_notify
+        got = [(yield outcome(lambda: ours.read(10))), (yield outcome(lambda: ours.read(10)))]
+        for _ in range(2):
+            got.append((yield outcome(lambda: ours.write(b"x" * size))))
+        yield finish()
+        return got, ours.peername[1]
+
+    (reset, end, first, second), port = run(main())
+    assert isinstance(reset, ConnectionResetError) and end == b""
+    for error in (first, second):
+        assert isinstance(error, BrokenPipeError), repr(error)
+        assert str(error).endswith(" (write() to 127.0.0.1:%d)" % port), error
+        assert error.bytes_written == 0
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

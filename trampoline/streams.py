@@ -1155,12 +1155,8 @@ def _tls_write(stream, data):
             continue
         except _TLS_WANTS as exc:
             want = type(exc)
-        except ssl_module.SSLEOFError as exc:
-            exc.bytes_written = sent
-            raise _tls_send_eof(sock, exc)
         except OSError as exc:
-            exc.bytes_written = sent
-            raise
+            raise _tls_send_failed(sock, exc, sent)
         sent += yield _tls_send(stream, chunk, sent, sent + len(chunk), want)
 
 
@@ -1190,27 +1186,34 @@ def _tls_send(stream, chunk, sent, committed, want=None):
             return sock.send(chunk)
         except _TLS_WANTS as exc:
             want = type(exc)
-        except ssl_module.SSLEOFError as exc:
-            exc.bytes_written = sent
-            raise _tls_send_eof(sock, exc)
         except OSError as exc:
-            exc.bytes_written = sent
-            raise
+            raise _tls_send_failed(sock, exc, sent)
 
 
-def _tls_send_eof(sock, exc):
-    """What a TLS send's ``SSLEOFError`` (``exc``) means: the socket refused
-    the send -- the peer reset the connection or is gone -- and OpenSSL 3
-    lost its errno (as for a receive: see ``_tls_receive``).  The socket's
-    own error, found by sending nothing, as a plain stream raises it
-    (``BrokenPipeError``, with ``exc``'s ``bytes_written``); else ``exc``."""
+def _tls_send_failed(sock, exc, sent):
+    """The error a TLS write raises for ``exc``, its ``send``'s error after
+    ``sent`` bytes (its ``bytes_written``).  OpenSSL words a send the
+    connection refused -- the peer reset it, or closed it after its
+    close_notify -- as ``SSLEOFError``, ``SSLZeroReturnError`` ("TLS/SSL
+    connection has been closed"), or, for a send of one byte once a
+    receive has met a reset, ``SSLError`` ``BAD_LENGTH``: none of them a
+    ``ConnectionError``, which a server logs as the peer's doing.  For
+    those, the socket's own error, found by sending nothing, as a plain
+    stream raises it (``BrokenPipeError``); else (the socket takes it)
+    ``exc``."""
+    exc.bytes_written = sent
+    if not isinstance(exc, _TLS_REFUSED) and getattr(exc, "reason", None) != "BAD_LENGTH":
+        return exc
     try:
         socket.socket.send(sock, b"", _NO_SIGNAL)
     except OSError as error:
-        error.bytes_written = exc.bytes_written
+        error.bytes_written = sent
         error.__suppress_context__ = True   # (raise ... from None)
         return error
     return exc
+
+
+_TLS_REFUSED = (ssl_module.SSLEOFError, ssl_module.SSLZeroReturnError)
 
 
 def _client_context(ssl, server_hostname):
