@@ -326,7 +326,7 @@ def test_full_duplex_with_random_chunk_and_read_sizes(run, transport):
     the other's bytes, in order."""
     size, biggest = MiB, 1 << 14
     rand = random.Random(0)
-    data = bytes(rand.getrandbits(8) for _ in range(size))
+    data = rand.getrandbits(8 * size).to_bytes(size, "little")
 
     def sender(stream, payload, seed):
         chooser = random.Random(seed)
@@ -528,11 +528,14 @@ def tls12_context():
     return context
 
 
+PRINTABLE = range(32, 127)
+
+
 def random_lines(rand, size):
     """About ``size`` bytes of lines of random printable text."""
     lines, total = [], 0
     while total < size:
-        line = bytes(rand.randrange(32, 127) for _ in range(rand.randrange(0, 200))) + b"\n"
+        line = bytes(rand.choices(PRINTABLE, k=rand.randrange(0, 200))) + b"\n"
         lines.append(line)
         total += len(line)
     return b"".join(lines)
@@ -540,9 +543,10 @@ def random_lines(rand, size):
 
 def timed_out_everywhere(ours, theirs, seed, size=256 * 1024):
     """Subroutine: ``ours`` sends ``size`` bytes of lines in random chunks,
-    each write under a tiny timeout (going on from its ``bytes_written``);
-    ``theirs`` reads with every read method under tiny timeouts, until the
-    end.  Returns ``(sent, received, timeouts)``: what each side saw."""
+    each write (or writelines) under a tiny timeout, going on from its
+    ``bytes_written``; ``theirs`` reads with every read method under tiny
+    timeouts, until the end.  Returns ``(sent, received, timeouts)``: what
+    each side saw, and how many writes and reads timed out."""
     rand = random.Random(seed)
     data = random_lines(rand, size)
     timeouts = [0, 0]                       # (writes, reads)
@@ -555,8 +559,14 @@ def timed_out_everywhere(ours, theirs, seed, size=256 * 1024):
         while view:
             chunk = view[:rand.randrange(1, 70000) if rand.random() < 0.2
                          else rand.randrange(1, 3000)]
+            if rand.random() < 0.3:         # writelines of a generator: a batch at a time
+                cuts = sorted(rand.randrange(len(chunk) + 1) for _ in range(3))
+                pieces = [chunk[a:b] for a, b in zip([0] + cuts, cuts + [len(chunk)])]
+                writing = ours.writelines(piece for piece in pieces)
+            else:
+                writing = ours.write(chunk)
             try:
-                yield timeout_after(rand.choice([0.0001, 0.001, 0.01]), ours.write(chunk))
+                yield timeout_after(rand.choice([0.0001, 0.001, 0.01]), writing)
                 view = view[len(chunk):]
             except TaskTimeout as exc:
                 timeouts[0] += 1
