@@ -522,6 +522,37 @@ def test_a_write_to_a_slow_reader_waits_for_it_and_arrives_whole(run, transport)
 
 # ================================================================ curio's timeouts
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_timed_out_writelines_of_an_endless_generator_says_what_the_peer_gets(
+        run, transport):
+    """curio's test_writelines_timeout: writelines of a generator that never
+    ends, to a peer that reads nothing yet, times out; its bytes_written is
+    exactly what the peer then reads before the end (over TLS, the chunk
+    OpenSSL held goes out with aclose)."""
+    def lines():
+        n = 0
+        while True:
+            yield b"Msg%d\n" % n
+            n += 1
+
+    def main():
+        ours, theirs, finish = yield connected(transport)
+        with pytest.raises(TaskTimeout) as info:
+            yield timeout_after(0.05, ours.writelines(lines()))
+        written = info.value.__cause__.bytes_written
+        reader = yield spawn(to_the_end(theirs))
+        yield ours.aclose()
+        received = yield join(reader)
+        yield finish()
+        return written, received
+
+    written, received = run(main())
+    assert 0 < written == len(received)
+    expected = b"".join(b"Msg%d\n" % n for n in range(len(received) // 4 + 1))
+    assert received == expected[:len(received)]
+
+
+
 def tls12_context():
     context = client_context()
     context.maximum_version = ssl.TLSVersion.TLSv1_2
