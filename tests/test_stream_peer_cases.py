@@ -7,16 +7,18 @@ Where the cases come from:
   ``check_half_closeable_stream``): empty and bytes-like sends, a peer that
   closed, use after close, closing under a blocked reader or writer, a
   cancelled ``aclose``, a graceful close after cancelled operations, full
-  duplex with random chunk sizes, half-close;
+  duplex with random chunk sizes, half-close (twice; under a write);
 * asyncio's ``Lib/test/test_asyncio/test_streams.py``: ``readuntil`` across
   chunks, at the end, over its limit; ``readexactly`` of 0, of less than
   zero, at the end; ``read(0)``; ``at_eof``; ``drain`` with a slow reader
   (our ``write`` waits as ``write`` + ``drain`` do);
 * curio's ``tests/test_io.py``: reads and writes under timeouts lose no
   byte (curio hands the partial bytes back on the exception; here they stay
-  in the stream for the next read).
+  in the stream for the next read), ``writelines`` of an endless generator
+  timed out; its file streams: ``PipeStream`` (a child's pipes).
 
-Each runs over plain TCP and TLS where both apply.  Where our documented
+Each runs over plain TCP and TLS where both apply (the timeouts over TLS
+1.2 and a pipe too).  Where our documented
 rule differs from a peer's, the test pins ours and says so:
 
 * ``read(0)`` returns ``b""`` and takes nothing (asyncio; trio's
@@ -29,7 +31,11 @@ rule differs from a peer's, the test pins ours and says so:
   ``ConnectionResetError`` (trio: ``ClosedResourceError``,
   ``BrokenResourceError``);
 * a TLS stream cannot half-close (trio's ``SSLStream`` is no
-  ``HalfCloseableStream`` either).
+  ``HalfCloseableStream`` either);
+* ``aclose`` of a TLS stream waits for the peer's close_notify (asyncio's
+  close does too); a trampoline peer sends its own only when it closes --
+  asyncio's answers one as it reads it -- so these tests close the peer
+  once it has read the end.
 """
 
 import errno
