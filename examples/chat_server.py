@@ -154,6 +154,18 @@ def linger(sock):
     while (yield read(sock, 65536)):
         pass
 
+def say(line):
+    """Print ``line`` on stdout, unless nobody reads it any more (``| head
+    -1`` has exited, the terminal is gone, the disk is full): a server goes
+    on serving, and stops with status 0, without it."""
+    try:
+        print(line, flush=True)
+    except OSError:                     # EPIPE, EIO, ENOSPC: from now on, write nowhere
+        null = os.open(os.devnull, os.O_WRONLY)     # (the last flush at exit too)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="trampoline chat server")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -167,7 +179,7 @@ def main(argv=None):
         parser.error("--outbox must be at least 1, got %d" % args.outbox)
 
     def ready(address):
-        print("chat server listening on %s" % format_address(address), flush=True)  # ([::1]:8000)
+        say("chat server listening on %s" % format_address(address))   # ([::1]:8000)
 
     try:
         run_server(args.host, args.port, ChatRoom(args.outbox).serve, ready=ready,
@@ -175,7 +187,7 @@ def main(argv=None):
     except (OSError, ValueError) as exc:        # the port, the address: named
         print("chat server: %s" % exc, file=sys.stderr)
         return 1
-    print("chat server stopped", flush=True)
+    say("chat server stopped")
     return 0
 
 

@@ -140,7 +140,7 @@ def main(argv=None):
     except (OSError, ValueError) as exc:    # a port out of range, no --static directory
         print("compose: %s" % exc, file=sys.stderr)
         return 1
-    print("stopped; served %s" % dict(stats), flush=True)
+    http_server.say("stopped; served %s" % dict(stats))
     return 0
 
 

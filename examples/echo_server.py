@@ -37,11 +37,23 @@ def echo(stream, address):
         yield stream.write(data)
 
 
+def say(line):
+    """Print ``line`` on stdout, unless nobody reads it any more (``| head
+    -1`` has exited, the terminal is gone, the disk is full): a server goes
+    on serving, and stops with status 0, without it."""
+    try:
+        print(line, flush=True)
+    except OSError:                     # EPIPE, EIO, ENOSPC: from now on, write nowhere
+        null = os.open(os.devnull, os.O_WRONLY)     # (the last flush at exit too)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def announce(tls):
     def ready(address):
         # host:port ([::1]:25000 for IPv6), or a Unix socket's path
         where = format_address(address) if isinstance(address, tuple) else address
-        print("echo server%s listening on %s" % (" (TLS)" if tls else "", where), flush=True)
+        say("echo server%s listening on %s" % (" (TLS)" if tls else "", where))
     return ready
 
 
@@ -74,7 +86,7 @@ def main(argv=None):
     except (OSError, ValueError, CrashLoopError) as exc:    # port, address, file: named
         print("echo server: %s" % exc, file=sys.stderr)
         return 1
-    print("echo server stopped", flush=True)
+    say("echo server stopped")
     return 0
 
 

@@ -104,10 +104,22 @@ def make_router(static_root=None, stats=None):
 
 # ============================================================ the program
 
+def say(line):
+    """Print ``line`` on stdout, unless nobody reads it any more (``| head
+    -1`` has exited, the terminal is gone, the disk is full): a server goes
+    on serving, and stops with status 0, without it."""
+    try:
+        print(line, flush=True)
+    except OSError:                     # EPIPE, EIO, ENOSPC: from now on, write nowhere
+        null = os.open(os.devnull, os.O_WRONLY)     # (the last flush at exit too)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def announce(what, tls=False):
     def ready(address):
-        print("%s%s listening on %s" % (what, " (TLS)" if tls else "", format_address(address)),
-              flush=True)                   # ([::1]:8080 for IPv6)
+        say("%s%s listening on %s" % (what, " (TLS)" if tls else "",
+                                      format_address(address)))     # ([::1]:8080 for IPv6)
     return ready
 
 
@@ -175,7 +187,7 @@ def main(argv=None):
     except (OSError, ValueError, ssl.SSLError, CrashLoopError) as exc:
         print("http server: %s" % exc, file=sys.stderr)     # port, file, address: named
         return 1
-    print("http server stopped", flush=True)
+    say("http server stopped")
     return 0
 
 

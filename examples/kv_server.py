@@ -49,6 +49,18 @@ class TimedStore(Store):
         return encode_array([b"%d" % (micros // 1000000), b"%d" % (micros % 1000000)])
 
 
+def say(line):
+    """Print ``line`` on stdout, unless nobody reads it any more (``| head
+    -1`` has exited, the terminal is gone, the disk is full): a server goes
+    on serving, and stops with status 0, without it."""
+    try:
+        print(line, flush=True)
+    except OSError:                     # EPIPE, EIO, ENOSPC: from now on, write nowhere
+        null = os.open(os.devnull, os.O_WRONLY)     # (the last flush at exit too)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="trampoline key-value server (Redis protocol)")
     add = parser.add_argument
@@ -60,7 +72,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     def ready(address):
-        print("kv server listening on %s" % format_address(address), flush=True)  # ([::1]:6380)
+        say("kv server listening on %s" % format_address(address))     # ([::1]:6380)
 
     try:
         # Until SIGINT, SIGTERM or SIGHUP: then the server stops accepting, its
@@ -71,7 +83,7 @@ def main(argv=None):
     except (OSError, ValueError) as exc:        # the port, the address: named
         print("kv server: %s" % exc, file=sys.stderr)
         return 1
-    print("kv server stopped", flush=True)
+    say("kv server stopped")
     return 0
 
 

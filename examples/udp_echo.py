@@ -42,11 +42,27 @@ def resolve(host, port, flags=0):
     return family, address
 
 
+def say(line):
+    """Print ``line`` on stdout, unless nobody reads it any more (``| head
+    -1`` has exited, the terminal is gone, the disk is full): a server goes
+    on serving, and stops with status 0, without it."""
+    try:
+        print(line, flush=True)
+    except OSError:                     # EPIPE, EIO, ENOSPC
+        write_nowhere()
+
+
+def write_nowhere():
+    """From now on stdout goes to /dev/null (the last flush at exit too)."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
+
+
 def serve(host, port):
     family, address = yield resolve(host or None, port, socket.AI_PASSIVE)
     sock = udp_socket(address, family=family)
-    print("udp echo server listening on %s" % format_address(sock.getsockname()),
-          flush=True)                   # ([::1]:25001 for IPv6)
+    say("udp echo server listening on %s" % format_address(sock.getsockname()))  # ([::1]:25001)
     with sock:
         while True:
             data, address = yield recvfrom(sock, 65535)
@@ -80,7 +96,11 @@ def client(host, port, timeout):
                     reply, sender = yield timeout_after(timeout, recvfrom(sock, 65535))
                     if sender[:2] == server[:2]:
                         break               # a stray datagram from elsewhere: ignore it
-                print(reply.decode(errors="replace"), flush=True)
+                try:
+                    print(reply.decode(errors="replace"), flush=True)
+                except BrokenPipeError:     # nobody reads the replies any more (| head -1)
+                    write_nowhere()         # stop, quietly, as telnet.py does
+                    return 0
             if not data:
                 return 0
 
@@ -116,7 +136,7 @@ def main(argv=None):
     except (OSError, ValueError) as exc:        # the port, the host, the address: named
         print("udp echo: %s" % exc, file=sys.stderr)
         return 1
-    print("udp echo server stopped", flush=True)
+    say("udp echo server stopped")
     return 0
 
 

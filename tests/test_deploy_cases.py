@@ -1,0 +1,108 @@
+"""The example servers as an operator deploys them: output piped into
+``head -1``, a terminal that goes away, ... (driven as real processes)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from net_helpers import EXAMPLES, free_port, stop_process, watchdog  # noqa: F401  (autouse)
+
+WATCHDOG_SECONDS = 20
+
+#: Each server, its arguments, and a request and the start of its answer.
+SERVERS = {
+    "kv_server": ([], b"PING\r\n", b"+PONG"),
+    "echo_server": ([], b"ping", b"ping"),
+    "echo_server --workers 2": (["--workers", "2"], b"ping", b"ping"),
+    "http_server": ([], b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 200"),
+    "chat_server": ([], b"", b"Welcome!"),
+    "compose": (["--http-port", "0", "--chat-port", "0"], b"ping", b"ping"),
+    "udp_echo": ([], b"ping", b"ping"),
+}
+
+
+def start(name, port=0, **popen):
+    """Start the server ``name`` (a key of ``SERVERS``) on ``port``."""
+    script = name.split()[0]
+    option = "--echo-port" if script == "compose" else "--port"
+    return subprocess.Popen([sys.executable, os.path.join(EXAMPLES, script + ".py"), option,
+                             str(port)] + SERVERS[name][0],
+                            stderr=subprocess.PIPE, text=True, **popen)
+
+
+def exchange(name, port):
+    """One request to the server on ``port``; its answer."""
+    _, request, answer = SERVERS[name]
+    kind = socket.SOCK_DGRAM if name == "udp_echo" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.settimeout(5)
+        sock.connect(("127.0.0.1", port))
+        sock.send(request)
+        assert sock.recv(100).startswith(answer)
+
+
+@pytest.mark.parametrize("name", sorted(SERVERS))
+def test_stdout_piped_into_head_is_no_traceback_and_exit_0(name):
+    """``server | head -1``: head exits after the listening line; the server
+    goes on serving, and on SIGTERM its "stopped" line goes nowhere -- it
+    used to end in a BrokenPipeError traceback and exit status 1."""
+    proc = start(name, stdout=subprocess.PIPE)
+    try:
+        line = proc.stdout.readline()
+        assert "listening on" in line, line + proc.stderr.read()
+        proc.stdout.close()             # head -1 has exited
+        exchange(name, int(line.rsplit(":", 1)[1]))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0, proc.stderr.read()
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        stop_process(proc)
+
+
+@pytest.mark.parametrize("name", ["kv_server", "udp_echo"])
+def test_a_listening_line_nobody_reads_does_not_stop_the_server(name):
+    """``server | true``: the listening line meets a closed pipe; the server
+    serves all the same (it used to exit 1 on "[Errno 32] Broken pipe")."""
+    with free_port() as probe:
+        port = probe.getsockname()[1]
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = start(name, port, stdout=write_end)
+    os.close(write_end)
+    try:
+        deadline = time.monotonic() + 10
+        while True:                     # until it listens (nothing tells when)
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                exchange(name, port)
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0, proc.stderr.read()
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        stop_process(proc)
+
+
+def test_the_udp_client_whose_replies_nobody_reads_stops_quietly():
+    """``udp_echo.py --client | true``: the first reply meets a closed pipe;
+    the client stops quietly with status 0, as telnet.py does (it said
+    "udp echo: [Errno 32] Broken pipe" and exited 1)."""
+    server = start("udp_echo", stdout=subprocess.PIPE)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        port = server.stdout.readline().rsplit(":", 1)[1].strip()
+        client = subprocess.run([sys.executable, os.path.join(EXAMPLES, "udp_echo.py"),
+                                 "--client", "--port", port], input="a\nb\n", stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, timeout=10)
+        assert (client.returncode, client.stderr) == (0, "")
+    finally:
+        os.close(write_end)
+        stop_process(server)
