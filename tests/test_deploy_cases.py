@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from net_helpers import EXAMPLES, free_port, stop_process, watchdog  # noqa: F401  (autouse)
+from net_helpers import CERT, EXAMPLES, KEY, free_port, stop_process, watchdog  # noqa: F401  (autouse)
 
 WATCHDOG_SECONDS = 20
 
@@ -106,3 +106,62 @@ def test_the_udp_client_whose_replies_nobody_reads_stops_quietly():
     finally:
         os.close(write_end)
         stop_process(server)
+
+
+def plain_http_to(port):
+    """A client that sends plain HTTP to a TLS port, and reads until the
+    server has closed it (the server logged why by then)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            while sock.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+
+
+def test_a_flood_of_failed_tls_handshakes_is_summarised_not_logged_each():
+    """Plain HTTP sent to a TLS port, 40 times: the server logs the first
+    failed handshake, then at most one line a second counting the others
+    (it logged 40 lines, one per client, at the INFO the echo server shows).
+    Every failure is counted: the lines and their counts add up to 41."""
+    proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "echo_server.py"),
+                             "--port", "0", "--tls", CERT, KEY],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        for _ in range(40):
+            plain_http_to(port)
+        time.sleep(1.05)                # the one-second window has passed
+        plain_http_to(port)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        lines = [line for line in proc.stderr.read().splitlines() if "TLS handshake" in line]
+        assert 2 <= len(lines) <= 4, lines      # (a slow machine may cross a second or two)
+        assert lines[0].startswith("echo server: TLS handshake with 127.0.0.1:"), lines
+        assert "HTTP_REQUEST" in lines[0] or "http request" in lines[0], lines
+        more = [int(line.split("(and ")[1].split()[0]) for line in lines[1:]]
+        assert len(lines) + sum(more) == 41, lines
+    finally:
+        stop_process(proc)
+
+
+def test_a_flood_of_clients_without_a_proxy_header_is_summarised():
+    """Clients that bypass the balancer and send no PROXY header, 30 of
+    them at once: one WARNING line for the first, not 30."""
+    proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "echo_server.py"),
+                             "--port", "0", "--proxy-protocol"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        started = time.monotonic()
+        for _ in range(30):
+            plain_http_to(port)         # (closed at once: no PROXY header)
+        elapsed = time.monotonic() - started
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        lines = [line for line in proc.stderr.read().splitlines() if "closing the connection" in line]
+        assert 1 <= len(lines) <= 1 + elapsed, lines
+        assert "PROXY" in lines[0] and "127.0.0.1:" in lines[0], lines
+    finally:
+        stop_process(proc)

@@ -543,7 +543,9 @@ def test_a_client_reset_before_the_handshake_leaves_no_descriptor_open(run, capl
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         assert run(main()) == 0             # no collection ran meanwhile
-    assert caplog.text.count("TLS handshake with 127.0.0.1:") == 3, caplog.text
+    # One line: the server says the first failure; the two after it, in
+    # the same second, are counted for its next line (no flood of them).
+    assert caplog.text.count("TLS handshake with 127.0.0.1:") == 1, caplog.text
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 

@@ -1798,6 +1798,34 @@ _ACCEPT_SKIP = {getattr(errno, name) for name in (
 _ACCEPT_REPORT_EVERY = 1.0       # seconds: at most one log line per this, about those failures
 
 
+class _Reporter:
+    """One server's log lines about the clients that failed before their
+    handler ran (a TLS handshake, a PROXY header): of each kind and level,
+    the first is logged, and then at most one every
+    ``_ACCEPT_REPORT_EVERY`` seconds, saying how many were not -- a flood
+    of bad clients (a scanner, plain HTTP sent to a TLS port) must not
+    flood the log."""
+
+    __slots__ = ("kinds",)
+
+    def __init__(self):
+        self.kinds = {}                 # (kind, level) -> [when last logged, how many since]
+
+    def __call__(self, kind, level, message, *args):
+        now = time.monotonic()
+        state = self.kinds.get((kind, level))
+        if state is None:
+            state = self.kinds[kind, level] = [now - _ACCEPT_REPORT_EVERY, 0]
+        if now - state[0] < _ACCEPT_REPORT_EVERY:
+            state[1] += 1
+            return
+        if state[1]:
+            message += " (and %d more like it since the last report)"
+            args += (state[1],)
+        log.log(level, message, *args)
+        state[0], state[1] = now, 0
+
+
 @coroutine
 def _serve(listener, handler, context, ready, proxy_protocol=False, handover=None):
     """The accept loop.  ``handover``, if given, is a ``_HandOver``: when
@@ -1811,6 +1839,7 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
         raise TypeError("proxy_protocol= must be True or False, got %s"
                         % _describe(proxy_protocol))
     connections = {}                    # socket -> its connection's task, while it runs
+    report = _Reporter()                # its clients' failed handshakes and PROXY headers
     name = getattr(handler, "__name__", "handler")
     # Every peer an IPv4 listener accepts is (dotted quad, port): its task's
     # name is made without a look at the address first (a few hundred
@@ -1820,7 +1849,7 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
 
     def start(conn, address):           # spawn a connection's task (the hand-over's)
         return spawn(_connection(conn, address, handler, context, connections,
-                                 proxy_protocol, handover),
+                                 proxy_protocol, handover, report),
                      name="%s %s" % (name, format_address(address)))
     try:
         if ready is not None:
@@ -1863,7 +1892,7 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
             # (Its task runs only after this: the entry is there before it ends.)
             connections[conn] = yield spawn(
                 _connection(conn, address, handler, context, connections, proxy_protocol,
-                            handover), name=task_name)
+                            handover, report), name=task_name)
     finally:
         if handover is not None and handover.draining:
             yield _hand_over(listener, start, connections)
@@ -1990,14 +2019,15 @@ def _stop_reading(sock):
 
 
 @coroutine
-def _connection(conn, address, handler, context, connections, proxy_protocol, handover):
+def _connection(conn, address, handler, context, connections, proxy_protocol, handover,
+                report):
     """One connection's task: the PROXY header and TLS handshake if any,
     then the handler -- run right here, as a subroutine of this task."""
     peer = address                      # the socket's peer (address: the client's)
     try:
         header = None
         if proxy_protocol:
-            header = yield _proxy_header(conn, address)
+            header = yield _proxy_header(conn, address, report)
             if header is None:
                 return
             if header.source is not None:
@@ -2009,11 +2039,12 @@ def _connection(conn, address, handler, context, connections, proxy_protocol, ha
                 stream = yield timeout_after(TLS_HANDSHAKE_TIMEOUT,
                                              _start_stream(conn, context, accepted_from=peer))
             except TaskTimeout:         # (first: it is a TimeoutError, an OSError)
-                log.info("TLS handshake with %s failed: not finished within %g s",
-                         format_address(address), TLS_HANDSHAKE_TIMEOUT)
+                report("tls", logging.INFO, "TLS handshake with %s failed: not finished "
+                       "within %g s", format_address(address), TLS_HANDSHAKE_TIMEOUT)
                 return
             except OSError as exc:
-                log.info("TLS handshake with %s failed: %s", format_address(address), exc)
+                report("tls", logging.INFO, "TLS handshake with %s failed: %s",
+                       format_address(address), exc)
                 return
         if header is not None:
             stream.proxy_header = header
@@ -2063,11 +2094,12 @@ def _log_peer_trouble(address, exc):
 
 
 @coroutine
-def _proxy_header(conn, address):
+def _proxy_header(conn, address, report):
     """The PROXY header ``conn`` begins with, read within
     ``PROXY_HEADER_TIMEOUT`` seconds; or ``None``, once ``conn`` is closed
-    and the reason logged: at WARNING, or at INFO for a connection that
-    closed without sending a byte (a balancer's plain TCP health check)."""
+    and the reason logged (at most once a second, the next line counting
+    the others): at WARNING, or at INFO for a connection that closed
+    without sending a byte (a balancer's plain TCP health check)."""
     level = logging.WARNING
     try:
         return (yield timeout_after(PROXY_HEADER_TIMEOUT, _read_proxy_header(conn)))
@@ -2079,7 +2111,8 @@ def _proxy_header(conn, address):
             level = logging.INFO
     except OSError as exc:
         reason = "%s, before its PROXY header was complete" % exc
-    log.log(level, "closing the connection from %s: %s", format_address(address), reason)
+    report("proxy", level, "closing the connection from %s: %s", format_address(address),
+           reason)
     conn.close()
     return None
 
