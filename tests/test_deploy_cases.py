@@ -2,6 +2,7 @@
 ``head -1``, a terminal that goes away, ... (driven as real processes)."""
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -165,3 +166,63 @@ def test_a_flood_of_clients_without_a_proxy_header_is_summarised():
         assert "PROXY" in lines[0] and "127.0.0.1:" in lines[0], lines
     finally:
         stop_process(proc)
+
+
+def lowest_free_descriptor(pid):
+    taken = {int(fd) for fd in os.listdir("/proc/%d/fd" % pid)}
+    return min(set(range(len(taken) + 1)) - taken)
+
+
+def read_until(pipe, words):
+    """The lines of ``pipe`` up to the first that has ``words``."""
+    lines = []
+    while not lines or words not in lines[-1]:
+        lines.append(pipe.readline())
+        assert lines[-1], lines         # (the end: it exited)
+    return lines
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd") or not hasattr(resource, "prlimit"),
+                    reason="needs Linux's /proc and prlimit")
+def test_a_worker_that_cannot_be_replaced_leaves_the_others_serving():
+    """A worker dies, and the supervisor has no descriptor left for its
+    replacement's lifeline (or no process to fork): the other worker goes
+    on serving and the replacement is tried again, once a pause has passed
+    -- it used to stop the whole server, exit status 1."""
+    proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "echo_server.py"),
+                             "--port", "0", "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        first = read_until(proc.stderr, "worker 1 started")[-1]
+        read_until(proc.stderr, "worker 2 started")
+        soft, hard = resource.prlimit(proc.pid, resource.RLIMIT_NOFILE)
+        # No descriptor can be had; the dead worker's lifeline frees one,
+        # and a new one needs two.
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE,
+                         (lowest_free_descriptor(proc.pid), hard))
+        os.kill(int(first.rsplit("pid ", 1)[1].rstrip(")\n")), signal.SIGKILL)
+        line = read_until(proc.stderr, "cannot start worker 1")[-1]
+        assert "Too many open files; trying again in 0.1 s (1 of 2 serving)" in line, line
+        exchange("echo_server", port)
+        resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
+        read_until(proc.stderr, "worker 1 started")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0, proc.stderr.read()
+    finally:
+        stop_process(proc)
+
+
+def test_a_worker_that_cannot_be_started_is_named_and_the_server_exits_1():
+    """Too few descriptors for the second worker as the server starts: one
+    line naming the worker, exit status 1 (it said only "[Errno 24] Too
+    many open files")."""
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (8, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, "echo_server.py"),
+                             "--port", "0", "--workers", "2"], preexec_fn=preexec,
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 1, result
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("echo server: [Errno 24] Too many open files: run_server cannot "
+                           "start worker ") and last.endswith(" of 2"), result.stderr

@@ -10,7 +10,8 @@ hands every new connection to whichever worker calls ``accept`` first.  The
 parent process runs no kernel: it supervises.  A worker that dies is
 replaced (after a pause that grows if it keeps dying young; after
 ``CRASH_LIMIT`` quick deaths in a row the server gives up with
-``CrashLoopError``); SIGTERM, SIGINT or SIGHUP stops them all gracefully,
+``CrashLoopError``; one the system refuses to start -- no descriptor, no
+process left -- is tried again the same way while the others serve); SIGTERM, SIGINT or SIGHUP stops them all gracefully,
 and ``run_server`` returns once every worker has exited.  (SIGHUP -- the
 terminal went away -- unless the process ignores it when ``run_server``
 starts, as under ``nohup``: then it stays ignored.)
@@ -147,8 +148,11 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     the queue.  ``grace``: how many seconds connections get to finish after
     the stop signal.  ``proxy_protocol=True``: behind a balancer that
     sends the PROXY protocol, as for ``tcp_server``.  Raises the
-    ``OSError`` of ``bind`` (``EADDRINUSE`` ...), and ``CrashLoopError`` if
-    workers keep dying as they start.
+    ``OSError`` of ``bind`` (``EADDRINUSE`` ...) or of starting a worker
+    (out of descriptors or processes: "run_server cannot start worker 2 of
+    4"), and ``CrashLoopError`` if workers keep dying as they start.  (A
+    worker that cannot be replaced later is tried again while the others
+    serve.)
     """
     _check_server_args(handler, ssl, None)
     if ready is not None and not callable(ready):
@@ -339,7 +343,8 @@ def _join_quietly(tasks):
 class _Slot:
     """One worker's place: the process filling it now, and its history."""
 
-    __slots__ = ("number", "pid", "lifeline", "started", "quick_deaths", "restart_at")
+    __slots__ = ("number", "pid", "lifeline", "started", "quick_deaths", "restart_at",
+                 "start_failures")
 
     def __init__(self, number):
         self.number = number
@@ -348,6 +353,7 @@ class _Slot:
         self.started = 0.0
         self.quick_deaths = 0           # in a row
         self.restart_at = None          # when to start the next one, if waiting
+        self.start_failures = 0         # forks refused in a row (no descriptors, processes)
 
 
 class _Supervisor:
@@ -364,6 +370,7 @@ class _Supervisor:
         self.grace = grace
         self.slots = [_Slot(number) for number in range(1, count + 1)]
         self.stopping = False
+        self.serving = False            # every worker has been started once
         self.signalled = False          # a stop signal came (a second one: kill)
         self.kill_at = None             # when to SIGKILL workers still draining
         self.error = None               # a CrashLoopError to raise at the end
@@ -389,6 +396,7 @@ class _Supervisor:
                     self.ready(self.listeners[0].getsockname())
                 for slot in self.slots:
                     self.start(slot)
+                self.serving = True
                 # poll, not select: a process holding many descriptors has
                 # the pipe's above FD_SETSIZE (1024), which select refuses.
                 waiter = select_module.poll()
@@ -451,7 +459,28 @@ class _Supervisor:
         return max(0.0, min(deadlines) - time.monotonic())
 
     def start(self, slot):
+        """Start a worker in ``slot``.  If the system refuses (no descriptor
+        for its lifeline, no process or memory to fork): as the server
+        starts, raise that error, saying so; later -- a worker died and is
+        being replaced -- the other workers go on serving, and this one is
+        tried again after a pause that doubles each time, as nginx's master
+        does rather than stop them all."""
         slot.restart_at = None
+        try:
+            self.fork(slot)
+        except OSError as exc:
+            if not self.serving:
+                raise OSError(exc.errno, "%s: run_server cannot start worker %d of %d"
+                              % (exc.strerror, slot.number, len(self.slots))) from None
+            slot.start_failures += 1
+            delay = min(RESTART_DELAY * 2 ** (slot.start_failures - 1), MAX_RESTART_DELAY)
+            log.warning("cannot start worker %d: %s; trying again in %.1f s (%d of %d serving)",
+                        slot.number, exc, delay, len(self.alive()), len(self.slots))
+            slot.restart_at = time.monotonic() + delay
+            return
+        slot.start_failures = 0
+
+    def fork(self, slot):
         ours, theirs = socket.socketpair()
         for stream in (sys.stdout, sys.stderr):     # or the child prints them again
             try:
