@@ -226,3 +226,39 @@ def test_a_worker_that_cannot_be_started_is_named_and_the_server_exits_1():
     last = result.stderr.splitlines()[-1]
     assert last.startswith("echo server: [Errno 24] Too many open files: run_server cannot "
                            "start worker ") and last.endswith(" of 2"), result.stderr
+
+
+def connect_until(port, stderr, words):
+    """Open connections to ``port`` until a line of ``stderr`` (a pipe)
+    has ``words``: that line, and the sockets, to close."""
+    crowd = []
+    try:
+        while True:
+            # (the server reads them at its pace; a full backlog waits)
+            crowd.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            if len(crowd) >= 40:        # over the limit by now: the line has come
+                return read_until(stderr, words)[-1], crowd
+    except BaseException:
+        for sock in crowd:
+            sock.close()
+        raise
+
+
+def test_out_of_descriptors_each_server_in_one_process_is_named():
+    """compose.py runs three servers in one process, one log: out of
+    descriptors, the line says which one could not accept ("accept() on
+    127.0.0.1:P failed: ..."); it said "accept() failed" of all three."""
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (32, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "compose.py"), "--echo-port",
+                             "0", "--http-port", "0", "--chat-port", "0"], preexec_fn=preexec,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    crowd = []
+    try:
+        ports = [int(proc.stdout.readline().rsplit(":", 1)[1]) for _ in range(3)]
+        line, crowd = connect_until(ports[1], proc.stderr, "Too many open files")
+        assert "accept() on 127.0.0.1:%d failed: [Errno 24]" % ports[1] in line, line
+    finally:
+        for sock in crowd:
+            sock.close()
+        stop_process(proc)

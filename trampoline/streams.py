@@ -1873,7 +1873,9 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                 backoff = min(max(backoff * 2, 0.01), 1.0)
                 now = time.monotonic()
                 if reported is None or now - reported >= _ACCEPT_REPORT_EVERY:
-                    log.warning("accept() failed: %s; retrying in %.2f s%s", exc, backoff,
+                    # (Which server: several may share the process and its log.)
+                    log.warning("accept() on %s failed: %s; retrying in %.2f s%s",
+                                _where(listener), exc, backoff,
                                 " (failed %d more times since the last report)" % unreported
                                 if unreported else "")
                     reported, unreported = now, 0
@@ -1910,6 +1912,15 @@ def _serve(listener, handler, context, ready, proxy_protocol=False, handover=Non
                 except TaskError:
                     pass                # cancelled, as asked
                 conn.close()            # if it never ran, nobody else will
+
+
+def _where(listener):
+    """Where ``listener`` listens, for a log line: host:port, or a path."""
+    try:
+        address = listener.getsockname()
+    except OSError:
+        return "a closed socket"
+    return format_address(address)
 
 
 @coroutine
