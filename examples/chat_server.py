@@ -21,6 +21,7 @@ saying which, exit status 1.
 """
 
 import argparse
+import logging
 import os
 import socket
 import sys
@@ -175,6 +176,8 @@ def main(argv=None):
     parser.add_argument("--proxy-protocol", action="store_true",
                         help="behind a load balancer: read a PROXY header (v1 or v2) first")
     args = parser.parse_args(argv)
+    # What the library logs (out of descriptors, a handler's crash), named as ours.
+    logging.basicConfig(level=logging.WARNING, format="chat server: %(message)s")
     if args.outbox < 1:
         parser.error("--outbox must be at least 1, got %d" % args.outbox)
 

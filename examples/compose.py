@@ -27,6 +27,7 @@ missing --static directory: one line, exit status 1.
 
 import argparse
 import collections
+import logging
 import os
 import socket
 import sys
@@ -125,6 +126,8 @@ def main(argv=None):
     parser.add_argument("--chat-port", type=int, default=25001, help="chat port; 0 picks one (default 25001)")
     parser.add_argument("--static", metavar="DIR", help="directory served under /static/ (default: none)")
     args = parser.parse_args(argv)
+    # What the library logs (out of descriptors, a handler's crash), named as ours.
+    logging.basicConfig(level=logging.WARNING, format="compose: %(message)s")
     stats = collections.Counter()
     try:
         for option, port in (("--echo-port", args.echo_port), ("--http-port", args.http_port),

@@ -24,6 +24,7 @@ range or an address in use: one line saying which, exit status 1.
 """
 
 import argparse
+import logging
 import os
 import sys
 
@@ -70,6 +71,8 @@ def main(argv=None):
     add("--proxy-protocol", action="store_true",
         help="behind a load balancer: read a PROXY header (v1 or v2) first")
     args = parser.parse_args(argv)
+    # What the library logs (out of descriptors, a handler's crash), named as ours.
+    logging.basicConfig(level=logging.WARNING, format="kv server: %(message)s")
 
     def ready(address):
         say("kv server listening on %s" % format_address(address))     # ([::1]:6380)

@@ -262,3 +262,25 @@ def test_out_of_descriptors_each_server_in_one_process_is_named():
         for sock in crowd:
             sock.close()
         stop_process(proc)
+
+
+@pytest.mark.parametrize("name, prefix", [("kv_server", "kv server: "),
+                                          ("chat_server", "chat server: "),
+                                          ("compose", "compose: ")])
+def test_what_the_library_logs_is_named_as_the_servers(name, prefix):
+    """The library's log lines (here: out of descriptors) begin with the
+    server's name, as echo_server.py's do; kv_server.py, chat_server.py and
+    compose.py printed them bare, a line nobody could place in a shared log."""
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (32, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    proc = start(name, stdout=subprocess.PIPE, preexec_fn=preexec)
+    crowd = []
+    try:
+        lines = [proc.stdout.readline() for _ in range(3 if name == "compose" else 1)]
+        port = int(lines[0].rsplit(":", 1)[1])     # (compose: once all three listen)
+        line, crowd = connect_until(port, proc.stderr, "Too many open files")
+        assert line.startswith(prefix + "accept() on 127.0.0.1:%d failed" % port), line
+    finally:
+        for sock in crowd:
+            sock.close()
+        stop_process(proc)
