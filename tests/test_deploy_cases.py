@@ -268,9 +268,24 @@ def test_out_of_descriptors_each_server_in_one_process_is_named():
                                           ("chat_server", "chat server: "),
                                           ("compose", "compose: ")])
 def test_what_the_library_logs_is_named_as_the_servers(name, prefix):
-    """The library's log lines (here: out of descriptors) begin with the
-    server's name, as echo_server.py's do; kv_server.py, chat_server.py and
-    compose.py printed them bare, a line nobody could place in a shared log."""
+    """The library's log lines (here: out of descriptors; for kv_server.py,
+    which keeps descriptors in reserve, a client without its PROXY header)
+    begin with the server's name, as echo_server.py's do; kv_server.py,
+    chat_server.py and compose.py printed them bare, a line nobody could
+    place in a shared log."""
+    if name == "kv_server":
+        proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "kv_server.py"), "--port",
+                                 "0", "--proxy-protocol"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            port = int(proc.stdout.readline().rsplit(":", 1)[1])
+            plain_http_to(port)
+            line = read_until(proc.stderr, "closing the connection")[-1]
+            assert line.startswith(prefix + "closing the connection from 127.0.0.1:"), line
+        finally:
+            stop_process(proc)
+        return
+
     def preexec():
         resource.setrlimit(resource.RLIMIT_NOFILE, (32, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     proc = start(name, stdout=subprocess.PIPE, preexec_fn=preexec)
@@ -284,3 +299,49 @@ def test_what_the_library_logs_is_named_as_the_servers(name, prefix):
         for sock in crowd:
             sock.close()
         stop_process(proc)
+
+
+def test_kv_clients_beyond_the_descriptor_limit_get_redis_error_not_a_hang():
+    """kv_server.py under ``ulimit -n 64``: as Redis, it serves 64 - 32
+    clients at once, and tells the next ones "-ERR max number of clients
+    reached" and closes them; they waited in the listener's queue for ever
+    (redis-benchmark -c 400 under ulimit -n 256 hung).  One that comes once
+    a client left is served."""
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    proc = start("kv_server", stdout=subprocess.PIPE, preexec_fn=preexec)
+    crowd = []
+    try:
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        for _ in range(40):
+            crowd.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            crowd[-1].sendall(b"PING\r\n")
+        answers = [sock.recv(100) for sock in crowd]
+        assert answers == [b"+PONG\r\n"] * 32 + [b"-ERR max number of clients reached\r\n"] * 8
+        for sock in crowd[32:]:         # closed (reset, as Redis's: its PING was not read)
+            try:
+                assert sock.recv(100) == b""
+            except ConnectionResetError:
+                pass
+        crowd.pop(0).close()
+        deadline = time.monotonic() + 10
+        while True:                     # (until the server has seen it leave)
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(100) == b"+PONG\r\n":
+                    break
+            assert time.monotonic() < deadline
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert "Too many open files" not in proc.stderr.read()
+    finally:
+        for sock in crowd:
+            sock.close()
+        stop_process(proc)
+
+
+def test_kv_server_refuses_a_bad_maxclients():
+    from trampoline.protocols.kv import Store, serve_client
+    for bad in (0, -1, 1.5, "10"):
+        with pytest.raises(ValueError, match="maxclients must be an int >= 1, got"):
+            serve_client(Store(), bad)

@@ -24,6 +24,10 @@ parsing is ``protocols/resp.py``'s, sans-I/O.  Each connection's task
 command in it, and answers the whole pipelined batch with one write --
 that is what makes it fast.  Bad protocol gets ``-ERR Protocol error:
 ...`` and the connection is closed, as Redis does; the server goes on.
+A client beyond ``maxclients`` -- as Redis's: the descriptors this process
+may open, less 32 kept for accepting, at most 10000 -- is told ``-ERR max
+number of clients reached`` and closed, as Redis does, rather than left
+waiting in the listener's queue while no descriptor is free.
 ``examples/kv_server.py`` is the program around it.
 
 What it must never do: wait inside a command (commands touch only dicts),
@@ -36,6 +40,10 @@ Redis's limits; replies to a batch go out a megabyte at a time).
 import heapq
 import re
 import time
+try:
+    import resource
+except ImportError:                     # pragma: no cover - not POSIX
+    resource = None  # type: ignore[assignment]
 from itertools import count
 
 from ..traps import cancel, read, sleep, spawn, write
@@ -52,6 +60,12 @@ SYNTAX_ERROR = b"-ERR syntax error\r\n"
 ZERO, ONE = b":0\r\n", b":1\r\n"
 #: How many bytes of replies to a pipelined batch are gathered, at most, before a write.
 FLUSH_AT = 1 << 20
+#: Redis's default ``maxclients``, and the descriptors it keeps for other
+#: uses than clients (``CONFIG_MIN_RESERVED_FDS``): a server may accept at
+#: most the process's descriptor limit less these.
+MAXCLIENTS = 10000
+RESERVED_FDS = 32
+MAXCLIENTS_REACHED = b"-ERR max number of clients reached\r\n"
 #: How often the background task looks for expired keys nobody touched.
 SWEEP_INTERVAL = 0.1
 #: What CONFIG GET answers (redis-benchmark asks for save and appendonly).
@@ -794,8 +808,27 @@ def _byte_class(members):
 
 # ================================================================ the server
 
-def serve_client(store):
-    """The ``tcp_server`` handler: answer one client until it leaves."""
+def default_maxclients():
+    """Redis's ``maxclients``: 10000, or fewer if the process may not open
+    that many descriptors (``ulimit -n``) -- that limit less 32."""
+    if resource is None:                # pragma: no cover - not POSIX
+        return MAXCLIENTS
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return MAXCLIENTS
+    return max(1, min(MAXCLIENTS, soft - RESERVED_FDS))
+
+
+def serve_client(store, maxclients=None):
+    """The ``tcp_server`` handler: answer one client until it leaves.  A
+    client beyond ``maxclients`` at once (None: ``default_maxclients()``,
+    as Redis counts) gets ``-ERR max number of clients reached`` and is
+    closed."""
+    if maxclients is None:
+        maxclients = default_maxclients()
+    if type(maxclients) is not int or maxclients < 1:
+        raise ValueError("maxclients must be an int >= 1, got %r" % (maxclients,))
+    connected = [0]                     # clients being served now
     execute = store.execute
     # Commands spelled in capitals with a good arity are run from the
     # store's table right here, not through execute(): a Python call less a
@@ -807,6 +840,13 @@ def serve_client(store):
         # buffer is not needed (the parser keeps what is incomplete), and
         # each call it would add costs a generator.
         sock = stream.sock
+        if connected[0] >= maxclients:
+            try:
+                yield write(sock, MAXCLIENTS_REACHED)
+            except ConnectionError:
+                pass
+            return
+        connected[0] += 1
         feed = RequestParser().feed
         lookup = table.get
         session = Session()
@@ -855,6 +895,8 @@ def serve_client(store):
                     return
         except ConnectionError:
             return                      # the client went away mid-reply: nothing to tell it
+        finally:
+            connected[0] -= 1
     return client
 
 
@@ -865,15 +907,17 @@ def expire_keys(store, interval=SWEEP_INTERVAL):
         store.sweep()
 
 
-def kv_server(host, port, store=None, ready=None, **options):
-    """``yield kv_server(host, port, store=None, ready=None, **options)``:
-    serve ``store`` (a new ``Store`` by default) until cancelled, with the
-    task that drops expired keys beside it.  ``ready`` and ``options``
+def kv_server(host, port, store=None, ready=None, maxclients=None, **options):
+    """``yield kv_server(host, port, store=None, ready=None, maxclients=None,
+    **options)``: serve ``store`` (a new ``Store`` by default) until
+    cancelled, with the task that drops expired keys beside it.
+    ``maxclients``: as ``serve_client``'s.  ``ready`` and ``options``
     (``ssl=``, ``backlog=`` ...) are ``tcp_server``'s."""
     if store is None:
         store = Store()
+    handler = serve_client(store, maxclients)       # (a bad maxclients: before it listens)
     sweeper = yield spawn(expire_keys(store), name="kv expiry")
     try:
-        yield tcp_server(host, port, serve_client(store), ready=ready, **options)
+        yield tcp_server(host, port, handler, ready=ready, **options)
     finally:
         yield cancel(sweeper)
