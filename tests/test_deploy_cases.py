@@ -43,6 +43,8 @@ def exchange(name, port):
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.settimeout(5)
         sock.connect(("127.0.0.1", port))
+        if sock.getsockname()[1] == port:   # (no server there yet: connected to itself)
+            raise ConnectionRefusedError("connected to itself")
         sock.send(request)
         assert sock.recv(100).startswith(answer)
 
