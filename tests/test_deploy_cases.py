@@ -3,6 +3,7 @@
 
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -347,3 +348,57 @@ def test_kv_server_refuses_a_bad_maxclients():
     for bad in (0, -1, 1.5, "10"):
         with pytest.raises(ValueError, match="maxclients must be an int >= 1, got"):
             serve_client(Store(), bad)
+
+
+HAPROXY = shutil.which("haproxy", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+
+HAPROXY_CONFIG = """\
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend front
+    bind fd@%(fd)d
+    default_backend kv
+
+backend kv
+    option tcp-check
+    tcp-check send PING\\r\\n
+    tcp-check expect string +PONG
+    server k1 127.0.0.1:%(port)d check inter 50ms fall 1 rise 1
+"""
+
+
+@pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed")
+def test_kv_behind_haproxy_its_tcp_check_sees_a_restart_on_the_same_port(tmp_path):
+    """HAProxy checks kv_server.py with PING / +PONG: up; the server stops
+    (SIGTERM, status 0): down; started again on the same port at once (the
+    checks' connections in TIME_WAIT do not stop the bind): up, and serving
+    through HAProxy."""
+    front = socket.socket()
+    front.bind(("127.0.0.1", 0))
+    front.listen(16)
+    server = start("kv_server", stdout=subprocess.PIPE)
+    haproxy = None
+    try:
+        port = int(server.stdout.readline().rsplit(":", 1)[1])
+        config = tmp_path / "haproxy.cfg"
+        config.write_text(HAPROXY_CONFIG % {"fd": front.fileno(), "port": port})
+        haproxy = subprocess.Popen([HAPROXY, "-db", "-f", str(config)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, pass_fds=[front.fileno()])
+        exchange("kv_server", front.getsockname()[1])         # (queued until haproxy runs)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(10) == 0
+        read_until(haproxy.stdout, "Server kv/k1 is DOWN")
+        stop_process(server)
+        server = start("kv_server", port, stdout=subprocess.PIPE)
+        assert "listening on 127.0.0.1:%d" % port in server.stdout.readline(), server.stderr.read()
+        read_until(haproxy.stdout, "Server kv/k1 is UP")
+        exchange("kv_server", front.getsockname()[1])
+    finally:
+        stop_process(server)
+        if haproxy is not None:
+            stop_process(haproxy)
+        front.close()
