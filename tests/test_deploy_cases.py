@@ -1,5 +1,10 @@
-"""The example servers as an operator deploys them: output piped into
-``head -1``, a terminal that goes away, ... (driven as real processes)."""
+"""The example servers as an operator deploys and runs them, as real
+processes: stdout piped into ``head -1`` (or closed from the start), a
+flood of bad clients in the log (failed TLS handshakes, no PROXY header),
+a supervisor that cannot fork a replacement worker, which server of a
+process ran out of descriptors, each program naming its log lines,
+kv_server's clients beyond the descriptor limit (Redis's maxclients), and
+kv_server behind a real HAProxy's tcp-check through a restart."""
 
 import os
 import resource
@@ -12,7 +17,8 @@ import time
 
 import pytest
 
-from net_helpers import CERT, EXAMPLES, KEY, free_port, stop_process, watchdog  # noqa: F401  (autouse)
+from net_helpers import CERT, EXAMPLES, KEY, free_port, stop_process
+from net_helpers import watchdog  # noqa: F401  (an autouse fixture)
 
 WATCHDOG_SECONDS = 20
 
@@ -35,6 +41,12 @@ def start(name, port=0, **popen):
     return subprocess.Popen([sys.executable, os.path.join(EXAMPLES, script + ".py"), option,
                              str(port)] + SERVERS[name][0],
                             stderr=subprocess.PIPE, text=True, **popen)
+
+
+def limit_files(count):
+    """In a child about to run a server: at most ``count`` descriptors."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, hard))
 
 
 def exchange(name, port):
@@ -164,7 +176,8 @@ def test_a_flood_of_clients_without_a_proxy_header_is_summarised():
         elapsed = time.monotonic() - started
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
-        lines = [line for line in proc.stderr.read().splitlines() if "closing the connection" in line]
+        lines = [line for line in proc.stderr.read().splitlines()
+                 if "closing the connection" in line]
         assert 1 <= len(lines) <= 1 + elapsed, lines
         assert "PROXY" in lines[0] and "127.0.0.1:" in lines[0], lines
     finally:
@@ -220,10 +233,8 @@ def test_a_worker_that_cannot_be_started_is_named_and_the_server_exits_1():
     """Too few descriptors for the second worker as the server starts: one
     line naming the worker, exit status 1 (it said only "[Errno 24] Too
     many open files")."""
-    def preexec():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (8, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     result = subprocess.run([sys.executable, os.path.join(EXAMPLES, "echo_server.py"),
-                             "--port", "0", "--workers", "2"], preexec_fn=preexec,
+                             "--port", "0", "--workers", "2"], preexec_fn=lambda: limit_files(8),
                             capture_output=True, text=True, timeout=10)
     assert result.returncode == 1, result
     last = result.stderr.splitlines()[-1]
@@ -251,11 +262,7 @@ def test_out_of_descriptors_each_server_in_one_process_is_named():
     """compose.py runs three servers in one process, one log: out of
     descriptors, the line says which one could not accept ("accept() on
     127.0.0.1:P failed: ..."); it said "accept() failed" of all three."""
-    def preexec():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (32, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-    proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, "compose.py"), "--echo-port",
-                             "0", "--http-port", "0", "--chat-port", "0"], preexec_fn=preexec,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start("compose", stdout=subprocess.PIPE, preexec_fn=lambda: limit_files(32))
     crowd = []
     try:
         ports = [int(proc.stdout.readline().rsplit(":", 1)[1]) for _ in range(3)]
@@ -289,9 +296,7 @@ def test_what_the_library_logs_is_named_as_the_servers(name, prefix):
             stop_process(proc)
         return
 
-    def preexec():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (32, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-    proc = start(name, stdout=subprocess.PIPE, preexec_fn=preexec)
+    proc = start(name, stdout=subprocess.PIPE, preexec_fn=lambda: limit_files(32))
     crowd = []
     try:
         lines = [proc.stdout.readline() for _ in range(3 if name == "compose" else 1)]
@@ -310,9 +315,7 @@ def test_kv_clients_beyond_the_descriptor_limit_get_redis_error_not_a_hang():
     reached" and closes them; they waited in the listener's queue for ever
     (redis-benchmark -c 400 under ulimit -n 256 hung).  One that comes once
     a client left is served."""
-    def preexec():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-    proc = start("kv_server", stdout=subprocess.PIPE, preexec_fn=preexec)
+    proc = start("kv_server", stdout=subprocess.PIPE, preexec_fn=lambda: limit_files(64))
     crowd = []
     try:
         port = int(proc.stdout.readline().rsplit(":", 1)[1])
