@@ -15,7 +15,8 @@ Two kinds of code talk to a kernel without being one of its tasks:
 
 It is a mixin of ``Kernel``.  What it uses of the kernel: ``_poller``,
 ``_ready``, ``_timers``, ``_fds``, ``_next_sweep``, ``_clock``,
-``_closed``, ``_running``, ``_spawn``, ``_run_until``, ``_poll`` and
+``_autojump``, ``_closed``, ``_running``, ``_spawn``, ``_run_until``,
+``_wait_time``, ``_poll`` and
 ``_watch_host_loop`` (lifetime.py: what ``debug=`` and ``monitor=`` start,
 on the first ``run_once()``, until ``close()``).  This module must never
 import the kernel (the kernel imports it).
@@ -55,11 +56,13 @@ class FromOutside:
     _fds: Any
     _next_sweep: float
     _clock: Callable[[], float]
+    _autojump: bool
     _closed: bool
     _running: bool
     _spawn: Callable[..., Task]
     _run_until: Callable[..., None]
     _poll: Callable[[float], None]
+    _wait_time: Callable[[Optional[float]], float]
     _host_watchers: Any
     _watch_host_loop: Callable[[], None]
 
@@ -213,7 +216,15 @@ class FromOutside:
         limit but the timers -- a host loop with nothing else to do blocks
         with ``run_once(kernel.next_deadline())``.  One round waits at most
         an hour (``timers.MAX_TIMEOUT``; pollers overflow on much longer
-        waits), then returns: a host loop just calls it again."""
+        waits), then returns: a host loop just calls it again.
+
+        With a ``VirtualClock`` the timers' seconds are virtual: a round
+        whose ``timeout`` is at least ``next_deadline()`` (or None) moves
+        the clock to the next timer instead of waiting for it, as ``run()``
+        does (at once if only timers can wake a task; after the clock's
+        ``autojump_threshold`` of real time with nothing happening, while
+        tasks wait on I/O).  A shorter round -- ``run_once()``, a frame's
+        -- leaves the clock alone: ``clock.advance()`` moves it by hand."""
         if timeout is not None and not (type(timeout) is int or type(timeout) is float
                                         and timeout == timeout):
             timeout = _seconds(timeout)
@@ -231,12 +242,26 @@ class FromOutside:
                 self._watch_host_loop()
             self._run_until(_OneTurn)       # runs the ready tasks once
             wait = self.next_deadline()
+            if self._autojump and wait and (timeout is None or timeout >= wait):
+                wait = self._virtual_wait(wait)
             if wait is None or (timeout is not None and wait > timeout):
                 wait = timeout
             self._poll(MAX_TIMEOUT if wait is None or wait > MAX_TIMEOUT else max(wait, 0))
         finally:
             running.kernel = None
             self._running = False
+
+    def _virtual_wait(self, wait: float) -> float:
+        """run_once() with a VirtualClock, for a host that waits as long as
+        ``next_deadline()`` asked (or longer): as in ``run()``, the wait for
+        the next timer takes no real time -- the clock jumps to it at once
+        when only timers can wake a task, or after its
+        ``autojump_threshold`` of real time with nothing happening while
+        tasks wait on I/O.  Returns how long to poll."""
+        timers = self._timers
+        if not timers or timers[0][0] == float("inf"):  # (sleep(inf): nothing to jump to)
+            return wait
+        return self._wait_time(None)
 
     def next_deadline(self) -> Optional[float]:
         """Seconds until the kernel wants ``run_once()`` again even if no I/O

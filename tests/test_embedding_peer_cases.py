@@ -1,0 +1,68 @@
+"""A kernel driven from another program's loop, in the cases the peers test:
+asyncio's run_until_complete / _run_once, trio's guest mode
+(trio/_core/_tests/test_guest_mode.py), curio's Kernel.run / close."""
+
+import socket
+import time
+
+from trampoline import Kernel, VirtualClock, read, sleep, write
+
+from net_helpers import watchdog  # noqa: F401  (autouse)
+
+
+# -------------------------------------------- a virtual clock in a host loop
+
+def drive(kernel, done, rounds=1000):
+    """The plainest host loop: block as long as the kernel asks, one round
+    at a time, until ``done()``; return how many rounds it took."""
+    for count in range(1, rounds + 1):
+        kernel.run_once(kernel.next_deadline())
+        if done():
+            return count
+    raise AssertionError("not done after %d rounds" % rounds)
+
+
+def test_a_host_loop_waiting_as_asked_moves_a_virtual_clock_to_its_timers():
+    # trio's guest mode runs MockClock's autojump; so does run() here.  A host
+    # loop blocking in run_once(next_deadline()) waited the timer's virtual
+    # seconds in real time, and then the clock had not moved: for ever.
+    clock = VirtualClock()
+    woke = []
+
+    def sleeper():
+        yield sleep(3600)
+        woke.append(clock())
+        yield sleep(60)
+        woke.append(clock())
+        return "done"
+
+    with Kernel(clock=clock) as kernel:
+        task = kernel.spawn(sleeper())
+        kernel.run_once()
+        assert kernel.next_deadline() == 3600
+        kernel.run_once()                       # a frame's round: the clock stays
+        assert clock() == 0 and kernel.next_deadline() == 3600
+        started = time.monotonic()
+        drive(kernel, lambda: task.done)
+        assert time.monotonic() - started < 5   # (an hour and a minute, virtual)
+        assert woke == [3600, 3660] and task.result == "done"
+
+
+def test_a_virtual_clock_jumps_after_its_threshold_while_a_task_waits_on_io():
+    # run()'s rule: I/O may itself wait on the timer (a peer that sleeps, then
+    # writes), so the clock jumps after autojump_threshold of quiet real time.
+    clock = VirtualClock(autojump_threshold=0.01)
+    left, right = socket.socketpair()
+
+    def reader():
+        return (yield read(left, 100))
+
+    def writer():
+        yield sleep(30)
+        yield write(right, b"late")
+
+    with Kernel(clock=clock) as kernel, left, right:
+        got = kernel.spawn(reader())
+        kernel.spawn(writer())
+        drive(kernel, lambda: got.done)
+        assert got.result == b"late" and clock() == 30
