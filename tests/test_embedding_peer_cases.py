@@ -5,7 +5,9 @@ asyncio's run_until_complete / _run_once, trio's guest mode
 import socket
 import time
 
-from trampoline import Kernel, VirtualClock, read, sleep, write
+import pytest
+
+from trampoline import Kernel, VirtualClock, read, run, sleep, write
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
 
@@ -66,3 +68,30 @@ def test_a_virtual_clock_jumps_after_its_threshold_while_a_task_waits_on_io():
         kernel.spawn(writer())
         drive(kernel, lambda: got.done)
         assert got.result == b"late" and clock() == 30
+
+
+# ------------------------------------------------ the environment switches
+
+@pytest.mark.parametrize("name", ["TRAMPOLINE_DEBUG", "TRAMPOLINE_TRACE"])
+@pytest.mark.parametrize("value", ["false", "no", "Off"])
+def test_a_switch_set_to_a_word_for_off_is_refused_naming_it(monkeypatch, name, value):
+    # Any value but 0 switches debug mode or the trace on: "false" did, in
+    # silence.  The monitor's TRAMPOLINE_MONITOR refuses such words already.
+    monkeypatch.setenv(name, value)
+    ran = []
+
+    def main():
+        ran.append(True)                # pragma: no cover - never runs
+        yield sleep(0)                  # pragma: no cover
+
+    coro = main()
+    with pytest.raises(ValueError, match=r"^%s=%r reads as 'off'.* set it to 0"
+                       % (name, value)):
+        run(coro)
+    assert not ran and coro.gi_frame is None        # closed: no "never awaited" warning
+    monkeypatch.setenv(name, "0")
+
+    def fine():
+        yield sleep(0)
+        return "ran"
+    assert run(fine()) == "ran"

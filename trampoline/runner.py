@@ -50,7 +50,10 @@ def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
     The environment switches on what the code did not: ``TRAMPOLINE_DEBUG=1``
     debug mode, ``TRAMPOLINE_MONITOR=1`` (or ``=host:port``) the monitor,
     ``TRAMPOLINE_TRACE=1`` a text trace on stderr -- as does running the
-    program under ``python3 -m trampoline.trace``.
+    program under ``python3 -m trampoline.trace``.  ``0`` or an empty
+    value leaves each off; a value that reads as off (``false``, ``no``,
+    ``off``) is a ``ValueError`` naming the variable, for it would switch
+    the thing on.
     """
     try:
         debug, monitor, instruments = _with_environment(debug, monitor, instruments)
@@ -67,9 +70,9 @@ def run(coro: "CoroutineLike[T]", *, selector: Any = None, debug: bool = False,
 def _with_environment(debug, monitor, instruments):
     """``debug``, ``monitor`` and ``instruments``, with what the environment
     switches on added (run()'s rule; the pytest plugin's too)."""
-    debug = debug or _switched_on("TRAMPOLINE_DEBUG") is not None
+    debug = _switched_on("TRAMPOLINE_DEBUG", True) is not None or debug
     monitor = monitor or _switched_on("TRAMPOLINE_MONITOR")
-    if _switched_on("TRAMPOLINE_TRACE") or "trampoline.trace" in sys.modules:
+    if _switched_on("TRAMPOLINE_TRACE", True) or "trampoline.trace" in sys.modules:
         from .trace import environment_instruments     # imported only when asked for
         try:
             instruments = list(instruments)
@@ -80,8 +83,17 @@ def _with_environment(debug, monitor, instruments):
     return debug, monitor, instruments
 
 
-def _switched_on(name):
+def _switched_on(name, off_words_too=False):
     """The value of environment variable ``name``, or ``None`` if it is
-    unset, empty or "0"."""
+    unset, empty or "0".  With ``off_words_too``, a value that reads as
+    "off" (false, no, off) is a ``ValueError`` naming the variable, as the
+    monitor's address parser says (TRAMPOLINE_MONITOR): it would have
+    switched the thing on."""
     value = os.environ.get(name, "")
-    return None if value in ("", "0") else value
+    if value in ("", "0"):
+        return None
+    if off_words_too and value.strip().lower() in ("false", "no", "off"):
+        raise ValueError("%s=%r reads as 'off', but any value other than 0 switches it "
+                         "on: to run without it, leave %s out, or set it to 0"
+                         % (name, value, name))
+    return value
