@@ -70,6 +70,36 @@ def test_a_virtual_clock_jumps_after_its_threshold_while_a_task_waits_on_io():
         assert got.result == b"late" and clock() == 30
 
 
+# ------------------------------------------- run until a task is done
+
+def test_a_host_loop_blocking_until_its_task_is_done_returns_once_it_is():
+    # asyncio's run_until_complete and curio's Kernel.run return as the main
+    # task ends; the host loop's form is "while not task.done:
+    # run_once(None)".  The round that ran the task to its end then blocked
+    # in the poller -- for an hour, nothing else being due -- before the
+    # host could see it was done.
+    left, right = socket.socketpair()
+    seen = []
+
+    def main():
+        yield sleep(0.01)
+        return "done"
+
+    def reports_then_waits():
+        seen.append("reported")             # what the host waits for ...
+        yield read(left, 1)                 # ... then a wait nothing ends
+
+    with Kernel() as kernel, left, right:
+        task = kernel.spawn(main())
+        while not task.done:
+            kernel.run_once(None)
+        assert task.result == "done"
+        kernel.spawn(reports_then_waits())
+        while not seen:
+            kernel.run_once(kernel.next_deadline())
+        assert seen == ["reported"]
+
+
 # ------------------------------------------------ the environment switches
 
 @pytest.mark.parametrize("name", ["TRAMPOLINE_DEBUG", "TRAMPOLINE_TRACE"])

@@ -212,9 +212,12 @@ class FromOutside:
 
         The wait for I/O (a call or task handed in by another thread counts)
         lasts at most ``timeout`` seconds, and not past the next timer: not
-        at all while tasks are still ready.  ``None`` (or ``inf``) sets no
-        limit but the timers -- a host loop with nothing else to do blocks
-        with ``run_once(kernel.next_deadline())``.  One round waits at most
+        at all in a round that ran tasks -- what they did (a task that
+        ended, a result set) is the host's to see before it blocks, so
+        ``while not task.done: kernel.run_once(None)`` returns once the
+        task has ended.  ``None`` (or ``inf``) sets no limit but the timers
+        -- a host loop with nothing else to do blocks with
+        ``run_once(kernel.next_deadline())``.  One round waits at most
         an hour (``timers.MAX_TIMEOUT``; pollers overflow on much longer
         waits), then returns: a host loop just calls it again.
 
@@ -240,7 +243,10 @@ class FromOutside:
         try:
             if self._host_watchers is None:     # the first round: debug=, monitor=
                 self._watch_host_loop()
-            self._run_until(_OneTurn)       # runs the ready tasks once
+            if self._ready:                 # runs the ready tasks once; then the
+                self._run_until(_OneTurn)   # host sees what they did before it blocks
+                self._poll(0)
+                return
             wait = self.next_deadline()
             if self._autojump and wait and (timeout is None or timeout >= wait):
                 wait = self._virtual_wait(wait)
