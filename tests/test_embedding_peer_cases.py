@@ -3,11 +3,12 @@ asyncio's run_until_complete / _run_once, trio's guest mode
 (trio/_core/_tests/test_guest_mode.py), curio's Kernel.run / close."""
 
 import socket
+import threading
 import time
 
 import pytest
 
-from trampoline import Kernel, VirtualClock, read, run, sleep, write
+from trampoline import Cancelled, Kernel, VirtualClock, read, run, sleep, write
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
 
@@ -125,3 +126,45 @@ def test_a_switch_set_to_a_word_for_off_is_refused_naming_it(monkeypatch, name, 
         yield sleep(0)
         return "ran"
     assert run(fine()) == "ran"
+
+
+# ------------------------------------------------- other threads, the host
+
+def test_cancel_from_another_thread_is_refused_and_call_threadsafe_does_it_at_once():
+    # Kernel.cancel() from a thread while the host blocks in run_once(None)
+    # changed the kernel's queues under it, and woke nothing: the task was
+    # cancelled only when its 30 s sleep ended.  (asyncio checks such calls
+    # in debug mode; trio raises outside its thread.)  It is refused, as
+    # spawn() is, naming call_threadsafe, which wakes the kernel.
+    started = threading.Event()
+    outcome = []
+
+    def napper():
+        started.set()
+        try:
+            yield sleep(30)
+        except Cancelled:
+            outcome.append("cancelled")
+            raise
+
+    with Kernel() as kernel:
+        task = kernel.spawn(napper())
+
+        def host_loop():
+            while not task.done:
+                kernel.run_once(None)
+
+        host = threading.Thread(target=host_loop, name="host loop")
+        host.start()
+        try:
+            assert started.wait(10)
+            with pytest.raises(RuntimeError, match=r"^Kernel.cancel\(\) called from another "
+                               r"thread.*kernel.call_threadsafe\(kernel.cancel, task\)"):
+                kernel.cancel(task)
+            began = time.monotonic()
+            kernel.call_threadsafe(kernel.cancel, task)
+        finally:
+            host.join(10)
+        assert not host.is_alive() and time.monotonic() - began < 5
+        assert outcome == ["cancelled"] and task.cancelled
+        kernel.cancel(task)                 # this thread drives it now: harmless, done

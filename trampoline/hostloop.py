@@ -158,20 +158,32 @@ class FromOutside:
         if self._closed:
             coro.close()
             raise RuntimeError("this Kernel is closed")
-        if self._running and not self.owns_thread():
+        try:
+            self._refuse_other_threads("Kernel.spawn()", "the task",
+                                       "kernel.spawn_threadsafe(coro)")
+        except RuntimeError:
             coro.close()
-            raise RuntimeError("Kernel.spawn() called from another thread while the "
-                               "kernel runs; use kernel.spawn_threadsafe(coro)")
-        host = self._host_thread
-        if host is not None and host is not threading.current_thread() and host.is_alive():
-            coro.close()
-            raise RuntimeError("Kernel.spawn() called from another thread than %r, which "
-                               "drives the kernel with run_once(); the task would not wake "
-                               "it: use kernel.spawn_threadsafe(coro)" % (host.name,))
+            raise
         task = self._spawn(coro, name)
         if not self._running:
             self._nudge()
         return task
+
+    def _refuse_other_threads(self, call: str, what: str, instead: str) -> None:
+        """``RuntimeError`` for ``call`` (made from outside the tasks) in
+        another thread than the kernel's own -- the one running it, or the
+        one that last drove it with ``run_once()`` while that thread lives:
+        the kernel's state is its thread's alone, and ``what`` it changes
+        would not wake a kernel blocked in its poller (or a host loop on
+        ``fileno()``) there.  ``instead`` says what to call."""
+        if self._running and not self.owns_thread():
+            raise RuntimeError("%s called from another thread while the kernel runs; "
+                               "use %s" % (call, instead))
+        host = self._host_thread
+        if host is not None and host is not threading.current_thread() and host.is_alive():
+            raise RuntimeError("%s called from another thread than %r, which drives the "
+                               "kernel with run_once(); %s would not wake it: use %s"
+                               % (call, host.name, what, instead))
 
     #: A byte written by ``_nudge`` waits on the wake channel (reset by
     #: ``_run_calls``, which reads it): one is enough.

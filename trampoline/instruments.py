@@ -161,7 +161,11 @@ class Instrumented:
         """From the kernel's thread, outside any task (a tool, a host loop's
         callback): throw ``exception`` (a new ``Cancelled`` by default) into
         ``task`` as the ``cancel`` trap does, without waiting.  Inside a
-        task, ``yield cancel(task)`` instead."""
+        task, ``yield cancel(task)`` instead.  From another thread,
+        ``RuntimeError`` (as for ``spawn``): have the kernel's thread do it,
+        ``kernel.call_threadsafe(kernel.cancel, task)``."""
+        self._refuse_other_threads("Kernel.cancel()", "the cancellation",
+                                   "kernel.call_threadsafe(kernel.cancel, task)")
         if not task.done:
             self._cancel(task, Cancelled("cancelled from outside the tasks")
                          if exception is None else exception)
