@@ -2,15 +2,18 @@
 asyncio's run_until_complete / _run_once, trio's guest mode
 (trio/_core/_tests/test_guest_mode.py), curio's Kernel.run / close."""
 
+import asyncio
+import selectors
 import socket
 import threading
 import time
 
 import pytest
 
-from trampoline import Cancelled, Kernel, VirtualClock, read, run, sleep, write
+from trampoline import Cancelled, Kernel, VirtualClock, ignore_after, read, run, sleep, write
+from trampoline.aio import AsyncioDriver
 
-from net_helpers import watchdog  # noqa: F401  (autouse)
+from net_helpers import asyncio_run, watchdog  # noqa: F401  (autouse)
 
 
 # -------------------------------------------- a virtual clock in a host loop
@@ -99,6 +102,51 @@ def test_a_host_loop_blocking_until_its_task_is_done_returns_once_it_is():
         while not seen:
             kernel.run_once(kernel.next_deadline())
         assert seen == ["reported"]
+
+
+# -------------------------------- a deadline moved by the host's own code
+
+def napper(scopes):
+    """Sleeps 50 s under a 100 s ignore_after, whose scope the host moves."""
+    with ignore_after(100) as scope:
+        scopes.append(scope)
+        yield sleep(50)
+        return "slept"                      # pragma: no cover - it never does
+    return "woke"
+
+
+def test_a_deadline_moved_between_rounds_wakes_a_host_blocked_on_fileno():
+    # trio's test_host_altering_deadlines_wakes_trio_up: a scope's deadline
+    # moved by the host's code between rounds (a "cancel" button) -- the host
+    # loop, blocked on fileno() until the old deadline, slept on.
+    scopes = []
+    with Kernel() as kernel, selectors.DefaultSelector() as selector:
+        selector.register(kernel.fileno(), selectors.EVENT_READ)
+        task = kernel.spawn(napper(scopes))
+        while not scopes:
+            kernel.run_once(0)
+        wait = kernel.next_deadline()       # the host sets its timer (tkinter's after())
+        assert 49 < wait <= 50
+        scopes[0].deadline = kernel.time()  # then its own code (a button) moves it
+        assert selector.select(min(wait, 5)), "the host loop was not woken"
+        while not task.done:
+            kernel.run_once(kernel.next_deadline())
+        assert task.result == "woke"
+
+
+def test_a_deadline_moved_by_asyncio_code_wakes_the_asyncio_driver():
+    scopes = []
+
+    async def main():
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                outcome = asyncio.ensure_future(driver.run(napper(scopes)))
+                while not scopes:
+                    await asyncio.sleep(0)
+                scopes[0].deadline = kernel.time()
+                return await asyncio.wait_for(outcome, 5)
+
+    assert asyncio_run(main()) == "woke"
 
 
 # ------------------------------------------------ the environment switches

@@ -303,7 +303,8 @@ class FromOutside:
         """A descriptor that becomes readable when the kernel has I/O to
         process (including calls and tasks handed in by other threads, and
         tasks made ready between rounds by the host loop's own code:
-        ``spawn()``, an ``Event.set()``, a ``put_nowait()``, ``cancel()``):
+        ``spawn()``, an ``Event.set()``, a ``put_nowait()``, ``cancel()``,
+        and a timeout whose ``deadline`` it moved):
         the epoll (or kqueue) descriptor itself.  Watch it from a host loop
         and call run_once() when it is readable."""
         if self._closed:

@@ -15,7 +15,8 @@ A mixin of ``Kernel``.  The public methods are for code in the kernel's
 thread that cannot yield a trap (a ``with`` block's __enter__ and __exit__:
 timeouts; a task group's exit takes back its cancellation with ``withdraw``).  What it uses of the kernel: ``_timers``, ``_timer_seq``,
 ``_dead_timers``, ``_clock``, ``_jump_to``, ``_quiet_until``, ``_ready``,
-``_fds``, ``_interrupt``, ``_deadlock``, ``_io_waiters``, ``_on_timer``.
+``_fds``, ``_interrupt``, ``_deadlock``, ``_io_waiters``, ``_on_timer``,
+``_running`` and ``_nudge`` (hostloop.py).
 """
 
 import heapq
@@ -50,6 +51,8 @@ class Timers:
             deadline = _checked_deadline(deadline)  # (NaN, a str: it would break the heap)
         alarm = [deadline, next(self._timer_seq), task, exception]
         heapq.heappush(self._timers, alarm)
+        if not self._running:   # between a host loop's rounds (a scope's deadline moved
+            self._nudge()       # there): fileno() says so, for it waits for the old one
         return alarm
 
     def clear_alarm(self, task, alarm):
