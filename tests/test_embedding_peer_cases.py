@@ -216,3 +216,28 @@ def test_cancel_from_another_thread_is_refused_and_call_threadsafe_does_it_at_on
         assert not host.is_alive() and time.monotonic() - began < 5
         assert outcome == ["cancelled"] and task.cancelled
         kernel.cancel(task)                 # this thread drives it now: harmless, done
+
+
+# ------------------------------------------------------- run()'s options
+
+@pytest.mark.parametrize("returns, error, says", [
+    ("12:00", TypeError, r"returned '12:00'"),
+    (None, TypeError, r"returned None"),
+    (True, TypeError, r"returned True"),
+    (float("nan"), ValueError, r"returned nan"),
+])
+def test_a_clock_that_gives_no_time_is_refused_when_the_kernel_is_made(returns, error, says):
+    # It was taken, and the first sleep failed in its task with "can only
+    # concatenate str (not "float") to str", naming neither the clock nor
+    # the option.
+    def clock():
+        return returns
+
+    def main():
+        yield sleep(0.01)               # pragma: no cover - never runs
+
+    coro = main()
+    with pytest.raises(error, match=r"^Kernel\(clock=\.\.\.\) needs a function returning "
+                                    r"the time in seconds.*<function .*clock.*> " + says):
+        run(coro, clock=clock)
+    assert coro.gi_frame is None        # closed: no "never awaited" warning

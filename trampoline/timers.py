@@ -20,6 +20,7 @@ timeouts; a task group's exit takes back its cancellation with ``withdraw``).  W
 """
 
 import heapq
+import numbers
 import time
 from typing import Any, Optional
 
@@ -201,10 +202,19 @@ def _checked_deadline(deadline):
 
 def _clock_of(clock):
     """``Kernel(clock=...)``: the real monotonic clock for None, else a
-    callable (a ``VirtualClock``) -- or a TypeError now, not at a sleep."""
+    callable (a ``VirtualClock``) that returns a number of seconds -- or a
+    TypeError (a ValueError for NaN) now, naming it, not one at a sleep
+    about adding a str to a float."""
     if clock is None:
         return time.monotonic
     if not callable(clock):
         raise TypeError("Kernel(clock=...) needs a function returning the time in seconds "
                         "(a VirtualClock, say), got %r" % (clock,))
+    now = clock()
+    if isinstance(now, bool) or not isinstance(now, numbers.Real):
+        raise TypeError("Kernel(clock=...) needs a function returning the time in seconds "
+                        "(a VirtualClock, say); %r returned %r" % (clock, now))
+    if now != now:
+        raise ValueError("Kernel(clock=...) needs a function returning the time in seconds; "
+                         "%r returned nan" % (clock,))
     return clock
