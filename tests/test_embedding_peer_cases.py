@@ -241,3 +241,26 @@ def test_a_clock_that_gives_no_time_is_refused_when_the_kernel_is_made(returns, 
                                     r"the time in seconds.*<function .*clock.*> " + says):
         run(coro, clock=clock)
     assert coro.gi_frame is None        # closed: no "never awaited" warning
+
+
+@pytest.mark.parametrize("instruments, says", [
+    ("trace", r"needs an iterable of instruments, got 'trace'"),
+    ([print], r"<built-in function print> is not an instrument: it has none of the "
+              r"methods task_spawned, .*timer_fired"),
+    (["TextTrace"], r"'TextTrace' is not an instrument"),
+])
+@pytest.mark.parametrize("traced", [False, True])
+def test_what_is_no_instrument_is_refused_naming_it(monkeypatch, instruments, says, traced):
+    # A string was taken letter by letter, an object with no hook at all
+    # as an instrument: the program ran, and nothing was traced.  (With
+    # TRAMPOLINE_TRACE, run() adds its trace to the list it is given.)
+    if traced:
+        monkeypatch.setenv("TRAMPOLINE_TRACE", "1")
+
+    def main():
+        yield sleep(0)                  # pragma: no cover - never runs
+
+    coro = main()
+    with pytest.raises(TypeError, match=r"^Kernel\(instruments=\.\.\.\)[: ].*" + says):
+        run(coro, instruments=instruments)
+    assert coro.gi_frame is None

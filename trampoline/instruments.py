@@ -85,10 +85,17 @@ class Instrumented:
         the trap table -- the table is left alone when nobody listens.
         """
         try:
+            if isinstance(instruments, (str, bytes)):   # ("trace": one per letter)
+                raise TypeError
             self.instruments = list(instruments)
         except TypeError:
             raise TypeError("Kernel(instruments=...) needs an iterable of instruments, "
                             "got %r" % (instruments,)) from None
+        for each in self.instruments:
+            if not any(hasattr(each, name) for name in _HOOKS):
+                raise TypeError("Kernel(instruments=...): %r is not an instrument: it has "
+                                "none of the methods %s (see trampoline.trace)"
+                                % (each, ", ".join(_HOOKS)))
 
         def hooks(name):
             return [getattr(each, name) for each in self.instruments if hasattr(each, name)]
@@ -171,6 +178,11 @@ class Instrumented:
                          if exception is None else exception)
             if not self._running:       # between a host loop's rounds: fileno()
                 self._nudge()           # says a task is ready (hostloop.py)
+
+
+#: The methods an instrument has (one at least).
+_HOOKS = ("task_spawned", "task_step", "task_step_done", "task_trap", "task_exited",
+          "io_wait", "io_ready", "timer_fired")
 
 
 def _traced(handler, hooks):

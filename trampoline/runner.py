@@ -75,6 +75,8 @@ def _with_environment(debug, monitor, instruments):
     if _switched_on("TRAMPOLINE_TRACE", True) or "trampoline.trace" in sys.modules:
         from .trace import environment_instruments     # imported only when asked for
         try:
+            if isinstance(instruments, (str, bytes)):
+                raise TypeError         # (not one instrument per letter)
             instruments = list(instruments)
         except TypeError:
             pass                        # (Kernel() says what is wrong)
