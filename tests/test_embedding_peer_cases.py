@@ -218,6 +218,41 @@ def test_cancel_from_another_thread_is_refused_and_call_threadsafe_does_it_at_on
         kernel.cancel(task)                 # this thread drives it now: harmless, done
 
 
+def test_run_from_another_thread_between_a_host_loops_rounds_is_refused():
+    # run() checked only that no round was under way: between the host
+    # loop's rounds it ran, the loop's next run_once() failed ("running in
+    # another thread"), and run()'s shutdown cancelled the loop's tasks.
+    between_rounds, go_on = threading.Event(), threading.Event()
+
+    def job():
+        yield sleep(0)
+        return "ran"
+
+    def host_loop(kernel, task):
+        kernel.run_once(0)
+        between_rounds.set()
+        go_on.wait(10)                      # (a watchdog, not a pause)
+        while not task.done:
+            kernel.run_once(kernel.next_deadline())
+
+    with Kernel() as kernel:
+        hosted = kernel.spawn(job())
+        host = threading.Thread(target=host_loop, args=(kernel, hosted), name="host loop")
+        host.start()
+        try:
+            assert between_rounds.wait(10)
+            coro = job()
+            with pytest.raises(RuntimeError, match=r"^run\(\): this kernel is driven by "
+                               r"thread 'host loop' with run_once\(\).*spawn_threadsafe"):
+                kernel.run(coro)
+            assert coro.gi_frame is None    # closed, not left to warn
+        finally:
+            go_on.set()
+            host.join(10)
+        assert not host.is_alive() and hosted.result == "ran"
+        assert kernel.run(job()) == "ran"   # that thread is gone: this one may run it
+
+
 # ------------------------------------------------------- run()'s options
 
 @pytest.mark.parametrize("returns, error, says", [

@@ -21,6 +21,7 @@ does not wait for ever.
 import gc
 import logging
 import sys
+import threading
 import warnings
 from typing import (Any, Callable, Dict, Iterable, List, Optional,  # noqa: F401 (type comments)
                     TypeVar)
@@ -77,6 +78,12 @@ class Lifetime:
             raise RuntimeError(
                 "run(): this kernel is running in another thread (its run(), or a host "
                 "loop's run_once()); start a task there with kernel.spawn_threadsafe(coro)")
+        host = self._host_thread
+        if host is not None and host is not threading.current_thread() and host.is_alive():
+            coro.close()                    # (between that loop's rounds: its next would fail,
+            raise RuntimeError(             # and run()'s end would cancel its tasks)
+                "run(): this kernel is driven by thread %r with run_once(); start a task "
+                "there with kernel.spawn_threadsafe(coro)" % (host.name,))
         users = coro
         try:
             if isinstance(shutdown_signals, (int, str)):
