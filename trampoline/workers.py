@@ -11,8 +11,9 @@ parent process runs no kernel: it supervises.  A worker that dies is
 replaced (after a pause that grows if it keeps dying young; after
 ``CRASH_LIMIT`` quick deaths in a row the server gives up with
 ``CrashLoopError``; one the system refuses to start -- no descriptor, no
-process left -- is tried again the same way while the others serve); SIGTERM, SIGINT or SIGHUP stops them all gracefully,
-and ``run_server`` returns once every worker has exited.  (SIGHUP -- the
+process left -- is tried again the same way while the others serve);
+SIGTERM, SIGINT or SIGHUP stops them all gracefully, and ``run_server``
+returns once every worker has exited.  (SIGHUP -- the
 terminal went away -- unless the process ignores it when ``run_server``
 starts, as under ``nohup``: then it stays ignored.)
 
