@@ -46,7 +46,9 @@ class disable_cancellation:
     def __enter__(self):
         task = current_task()
         if task is None:
-            raise RuntimeError("disable_cancellation() is used inside a task")
+            raise RuntimeError("disable_cancellation() works only in a running task, and no "
+                               "task runs here (a task's generator closed after its kernel "
+                               "was, by the garbage collector, say)")
         self._task, self._kernel = task, running_kernel()
         self._kernel.defer_cancellation(task)
         return self
