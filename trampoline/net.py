@@ -26,6 +26,38 @@ def check_port(port: Any, who: str = "port") -> int:
     return port
 
 
+def _check_numeric_host(host: Any, who: str, instead: Optional[str] = None) -> None:
+    """Nothing if ``host`` (a ``str`` or ``bytes``) is a numeric address --
+    IPv4, IPv6 (``"fe80::1%lo"`` too), ``""`` (every interface) or
+    ``"<broadcast>"`` -- else ``ValueError`` naming it and ``who`` was
+    given it: ``bind`` would look a name up right there, and every task
+    would wait for DNS to answer (or not, for seconds).  ``instead`` names
+    what resolves it off the loop, if anything does.  An IPv6 address in
+    brackets, as in a URL, is said to need none."""
+    text = host.decode("ascii", "replace") if isinstance(host, (bytes, bytearray)) else host
+    if text in ("", "<broadcast>"):     # (Python's own: the wildcard, the broadcast address)
+        return
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, text)
+            return
+        except (OSError, ValueError):
+            pass
+    try:                                # "127.1", "fe80::1%lo": numeric too
+        socket.getaddrinfo(text, None, 0, 0, 0, socket.AI_NUMERICHOST)
+        return
+    except (OSError, UnicodeError, ValueError):
+        pass
+    if text.startswith("[") and text.endswith("]"):
+        raise ValueError("%s: the host %r is in brackets, as in a URL; give the IPv6 "
+                         "address without them: %r" % (who, host, text[1:-1]))
+    raise ValueError("%s: %r is a host name, not a numeric address: %s does not look "
+                     "names up (that would block every task); give an address "
+                     "(127.0.0.1, ::1), or resolve the name first -- yield "
+                     "getaddrinfo(host, port) looks it up in a worker thread%s"
+                     % (who, host, who, ", and %s does it for you" % instead if instead else ""))
+
+
 def server_context(certfile: str, keyfile: Optional[str] = None) -> ssl.SSLContext:
     """An ``ssl.SSLContext`` for a server, holding the certificate chain in
     ``certfile`` and its private key in ``keyfile`` (PEM files; the key may
@@ -92,7 +124,10 @@ def listen(address: Any, *, backlog: int = 1024,
     every IPv6 interface too, with a second socket.  ``("::", port)`` is
     one socket for both where the system maps IPv4 into IPv6 -- but an IPv4
     client's address then reads ``::ffff:127.0.0.1``.)  A ``backlog`` above
-    what the system allows is capped.
+    what the system allows is capped.  The host must be numeric: a name
+    (``"localhost"``) raises ``ValueError`` naming it -- binding it would
+    look it up right there, every task waiting for DNS; ``tcp_server``
+    resolves one off the loop, or ``yield getaddrinfo(...)`` does.
     """
     if isinstance(address, (str, bytes, os.PathLike)):
         family = socket.AF_UNIX
@@ -103,6 +138,8 @@ def listen(address: Any, *, backlog: int = 1024,
             address = ("",) + address[1:]
         elif not isinstance(address[0], (str, bytes, bytearray)):
             raise TypeError("listen(): the host must be a str, got %r" % (address[0],))
+        else:
+            _check_numeric_host(address[0], "listen()", "tcp_server(host, port, handler)")
         family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
     else:
         raise TypeError("listen() needs (host, port) or a Unix socket path, got %r" % (address,))

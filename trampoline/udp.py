@@ -18,7 +18,7 @@ here (that could block): give numeric addresses, or resolve first with
 import socket
 from typing import Optional, Tuple
 
-from .net import format_address, check_port
+from .net import _check_numeric_host, format_address, check_port
 
 __all__ = ["udp_socket"]
 
@@ -38,13 +38,17 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
     ``allow_broadcast``).
     Raises ``TypeError`` for an address that is not a tuple (or that
     ``bind`` refuses as such: a host None),
-    ``ValueError`` for a port out of range, and the ``OSError`` of ``bind``
+    ``ValueError`` for a port out of range or a host name (``"localhost"``:
+    binding it would look it up right there, every task waiting for DNS),
+    and the ``OSError`` of ``bind``
     (``EADDRINUSE`` ..., naming the address).
     """
     if address is not None:
         if not isinstance(address, tuple) or len(address) not in (2, 4):
             raise TypeError("udp_socket() needs a (host, port) address, got %r" % (address,))
         check_port(address[1], "udp_socket()")
+        if isinstance(address[0], (str, bytes, bytearray)):
+            _check_numeric_host(address[0], "udp_socket()")
         if family is None:
             family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
     elif family is None:

@@ -1,0 +1,57 @@
+"""Opening connections and datagram sockets as users of trio, asyncio and
+curio expect: names, numeric addresses, address families, bad arguments.
+
+Each case is one a peer's own tests try (trio's test_socket.py and
+test_highlevel_open_tcp_*.py, asyncio's test_base_events.py and
+test_sock_lowlevel.py, curio's test_network.py), over real sockets on the
+loopback; nothing here needs the outside network.
+"""
+
+import pytest
+
+from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
+from trampoline.net import listen
+from trampoline.udp import udp_socket
+
+WATCHDOG_SECONDS = 5.0
+
+
+# ------------------------------------------------ names where a number is needed
+
+@pytest.mark.parametrize("make, who", [
+    (lambda host: listen((host, 0)), "listen()"),
+    (lambda host: udp_socket((host, 0)), "udp_socket()"),
+], ids=["listen", "udp_socket"])
+def test_a_host_name_to_bind_is_refused_naming_it_not_looked_up_on_the_loop(make, who):
+    """``listen`` and ``udp_socket`` are plain calls made by tasks: a name
+    they bound was looked up right there, by ``bind`` -- every task waited
+    for DNS (seconds, for a slow or absent resolver), against the rule of
+    both modules ("never blocks"; udp: "give numeric addresses").  trio's
+    ``bind`` and asyncio's ``create_server`` resolve off the loop; here a
+    name is a ``ValueError`` naming it and saying what resolves it, and
+    numeric hosts are taken as before."""
+    with pytest.raises(ValueError) as info:
+        make("localhost")
+    message = str(info.value)
+    assert message.startswith("%s: 'localhost' is a host name, not a numeric address" % who)
+    assert "yield getaddrinfo(host, port)" in message
+    for host in ("127.0.0.1", "127.1", b"127.0.0.1", ""):
+        make(host).close()
+
+
+@needs_ipv6
+@pytest.mark.parametrize("make, who", [
+    (lambda host: listen((host, 0)), "listen()"),
+    (lambda host: udp_socket((host, 0)), "udp_socket()"),
+], ids=["listen", "udp_socket"])
+def test_an_ipv6_address_in_brackets_is_told_to_lose_them(make, who):
+    """``"[::1]"``, as in a URL, is no address to bind: the error says so
+    and names the address without them (it was looked up as a name:
+    "Name or service not known: cannot listen on [[::1]]:0")."""
+    with pytest.raises(ValueError) as info:
+        make("[::1]")
+    assert str(info.value) == ("%s: the host '[::1]' is in brackets, as in a URL; give "
+                               "the IPv6 address without them: '::1'" % who)
+    sock = make("::1")
+    with sock:
+        assert sock.getsockname()[0] == "::1"
