@@ -7,9 +7,12 @@ test_sock_lowlevel.py, curio's test_network.py), over real sockets on the
 loopback; nothing here needs the outside network.
 """
 
+import socket
+
 import pytest
 
 from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
+from trampoline import connect, sendto
 from trampoline.net import listen
 from trampoline.udp import udp_socket
 
@@ -55,3 +58,38 @@ def test_an_ipv6_address_in_brackets_is_told_to_lose_them(make, who):
     sock = make("::1")
     with sock:
         assert sock.getsockname()[0] == "::1"
+
+
+# ------------------------------------------------ an address of the other family
+
+@needs_ipv6
+@pytest.mark.parametrize("family, address, needed", [
+    (socket.AF_INET, ("::1", 9), "an IPv6 address: it needs an AF_INET6 socket"),
+    (socket.AF_INET6, ("127.0.0.1", 9), "an IPv4 address: it needs an AF_INET socket"),
+], ids=["ipv6-from-ipv4", "ipv4-from-ipv6"])
+def test_an_address_of_the_other_family_names_it_and_the_family_needed(run, family, address,
+                                                                       needed):
+    """``sendto`` and ``connect`` to an IPv6 address from an IPv4 socket
+    (``udp_socket()`` is IPv4 unless told) or the other way round: the
+    error (CPython's ``socket.gaierror``, same errno; PyPy's ``OSError``)
+    names the call, the socket's family, the address and the family it
+    needs -- "Address family for hostname not supported" alone named
+    nothing, and the host is no host name."""
+    udp = udp_socket(family=family)
+    tcp = socket.socket(family)
+
+    def main():
+        errors = []
+        for trap in (sendto(udp, b"x", address), connect(tcp, address)):
+            with pytest.raises(OSError) as info:
+                yield trap
+            errors.append(info.value)
+        return errors
+
+    with udp, tcp:
+        errors = run(main())
+    for error, name in zip(errors, ("sendto", "connect")):
+        if type(error) is socket.gaierror:                  # (CPython; PyPy: OSError)
+            assert error.errno == socket.EAI_ADDRFAMILY
+        assert str(error).endswith("(%s() of an %s socket to %r, %s)" % (
+            name, socket.AddressFamily(family).name, address, needed))

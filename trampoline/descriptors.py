@@ -572,7 +572,10 @@ class DescriptorWaiting:
         else:
             if sock.gettimeout() != 0.0:
                 sock.setblocking(False)
-            err = sock.connect_ex(trap.address)
+            try:
+                err = sock.connect_ex(trap.address)
+            except OSError as error:    # (an address of the other family?)
+                raise _other_family(error, sock, trap.address, "connect") from None
             if err in _IN_PROGRESS:
                 trap.waited = True
                 return self._wait_writable(task, trap)
@@ -630,6 +633,8 @@ class DescriptorWaiting:
         except BlockingIOError:         # pragma: no cover - Linux drops datagrams rather than block
             trap.waited = True
             return self._wait_writable(task, trap)
+        except OSError as error:        # (an address of the other family?)
+            raise _other_family(error, sock, trap.address, "sendto") from None
 
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -675,6 +680,35 @@ def _misused(error, fileobj, fd, trap_name):
         if sock is not fileobj:
             sock.detach()               # (the descriptor stays its owner's)
     return type(error)(error.errno, "%s (%s): %s" % (error.strerror, what, hint))
+
+
+def _other_family(error, sock, address, trap_name):
+    """``error``, an ``OSError`` of ``connect`` or ``sendto``, as the task
+    gets it.  For an ``address`` of the other IP family than ``sock``'s (an
+    IPv6 address from an IPv4 socket...) -- CPython's ``socket.gaierror``
+    "Address family for hostname not supported", PyPy's ``OSError``
+    "address family mismatched" -- the same class and errno, its message
+    naming the address, the socket's family and the one it needs (the
+    system's named neither); any other error as it is."""
+    family = _family_of(sock)
+    if family not in _TCP_FAMILIES or not (
+            error.errno is None if type(error) is OSError else
+            type(error) is socket.gaierror and error.errno == _EAI_ADDRFAMILY):
+        return error
+    host = address[0] if type(address) is tuple and address else ""
+    if isinstance(host, (bytes, bytearray)):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str) or host in ("", "<broadcast>"):
+        return error                    # (not a plain address of the other family)
+    ipv6 = ":" in host
+    why = error.strerror if error.errno is not None else str(error)
+    message = "%s (%s() of an %s socket to %r, an %s address: it needs an %s socket)" % (
+        why, trap_name, socket.AddressFamily(family).name, address,
+        "IPv6" if ipv6 else "IPv4", "AF_INET6" if ipv6 else "AF_INET")
+    return type(error)(error.errno, message) if error.errno is not None else type(error)(message)
+
+
+_EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)
 
 
 def _own(task, fd):
