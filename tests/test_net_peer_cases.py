@@ -7,6 +7,7 @@ test_sock_lowlevel.py, curio's test_network.py), over real sockets on the
 loopback; nothing here needs the outside network.
 """
 
+import errno
 import socket
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
 from trampoline import connect, sendto
 from trampoline.net import listen
+from trampoline.streams import open_connection
 from trampoline.udp import udp_socket
 
 WATCHDOG_SECONDS = 5.0
@@ -93,3 +95,34 @@ def test_an_address_of_the_other_family_names_it_and_the_family_needed(run, fami
             assert error.errno == socket.EAI_ADDRFAMILY
         assert str(error).endswith("(%s() of an %s socket to %r, %s)" % (
             name, socket.AddressFamily(family).name, address, needed))
+
+
+# ------------------------------------------------ local_addr
+
+def test_a_local_addr_that_cannot_be_bound_is_named_as_such(run):
+    """``open_connection(..., local_addr=...)`` whose local port is taken
+    (a listener holds it): the ``OSError`` (same class, errno) says it was
+    binding ``local_addr`` that failed, as asyncio's "error while
+    attempting to bind on address" does -- it said "Address already in use
+    (connecting to 127.0.0.1:P)", as if the server's port were the one in
+    use.  With several addresses, that one's reason says so too."""
+    taken = listen(("127.0.0.1", 0))
+    server = listen(("127.0.0.1", 0))
+    local = taken.getsockname()
+    port = server.getsockname()[1]
+
+    def main():
+        errors = []
+        for host in ("127.0.0.1", None):    # one address; ::1 and 127.0.0.1
+            with pytest.raises(OSError) as info:
+                yield open_connection(host, port, local_addr=local)
+            errors.append(info.value)
+        return errors
+
+    with taken, server:
+        one, several = run(main())
+    assert one.errno == errno.EADDRINUSE
+    assert str(one) == ("[Errno 98] Address already in use: cannot bind to local_addr "
+                        "127.0.0.1:%d (connecting to 127.0.0.1:%d)" % (local[1], port))
+    assert several.errno == errno.EADDRINUSE
+    assert "cannot bind to local_addr 127.0.0.1:%d" % local[1] in str(several)

@@ -1497,8 +1497,10 @@ def _connect_error(host, port, errors):
     ``.errno`` look at), its message naming ``host`` and ``port`` and each
     address tried with its own error -- not only the last, which for a name
     with an IPv6 and an IPv4 address hid why the first failed."""
-    def reason(exc):                    # (the trap's strerror names the address)
-        return os.strerror(exc.errno) if exc.errno is not None else str(exc)
+    def reason(exc):                    # (the trap's strerror names the address: cut)
+        if exc.errno is None:
+            return str(exc)
+        return (exc.strerror or os.strerror(exc.errno)).split(" (connecting to ")[0]
 
     last = errors[-1][1]
     where = format_address((host, port)) if host is not None else "port %d" % port
@@ -1518,7 +1520,11 @@ def _bind_local(sock, local):
     """Bind ``sock`` to the first of the ``local`` addresses in its family."""
     for family, _, _, _, address in local:
         if family == sock.family:
-            sock.bind(address)
+            try:
+                sock.bind(address)
+            except OSError as exc:      # (say it was local_addr, not the server)
+                raise type(exc)(exc.errno, "%s: cannot bind to local_addr %s" % (
+                    exc.strerror, format_address(address))) from None
             return
     raise OSError("local_addr has no address of family %s: %r"
                   % (socket.AddressFamily(sock.family).name, [info[4] for info in local]))
