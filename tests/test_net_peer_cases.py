@@ -13,7 +13,8 @@ import socket
 import pytest
 
 from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
-from trampoline import connect, sendto
+from task_helpers import parked, until
+from trampoline import TaskError, accept, connect, join, recvfrom, sendto, spawn
 from trampoline.net import listen
 from trampoline.streams import open_connection
 from trampoline.udp import udp_socket
@@ -126,3 +127,61 @@ def test_a_local_addr_that_cannot_be_bound_is_named_as_such(run):
                         "127.0.0.1:%d (connecting to 127.0.0.1:%d)" % (local[1], port))
     assert several.errno == errno.EADDRINUSE
     assert "cannot bind to local_addr 127.0.0.1:%d" % local[1] in str(several)
+
+
+# ------------------------------------------------ closed under a waiting task
+
+def test_a_datagram_socket_closed_under_recvfrom_wakes_the_waiter_at_once(run):
+    """Another task closes the ``udp_socket`` a task waits on in
+    ``recvfrom``: the waiter gets ``OSError(EBADF)`` naming the descriptor
+    at once, as trio's sockets do -- it waited for the kernel's sweep, up
+    to a second (epoll forgets a closed descriptor silently).  A new
+    socket given the same descriptor number is a socket of its own: a
+    datagram sent to it is its reader's."""
+    sock = udp_socket(("127.0.0.1", 0))
+    fd = sock.fileno()
+
+    def waiter():
+        yield recvfrom(sock, 100)
+
+    def main():
+        task = yield spawn(waiter())
+        yield parked(task)
+        sock.close()
+        yield until(lambda: task.done, limit=20)
+        with pytest.raises(TaskError) as info:
+            yield join(task)
+        again = udp_socket(("127.0.0.1", 0))
+        with again:
+            reader = yield spawn(recvfrom(again, 100))
+            yield parked(reader)
+            with udp_socket() as sender:
+                yield sendto(sender, b"new", again.getsockname())
+            data, _ = yield join(reader)
+        return info.value.__cause__, data
+
+    error, data = run(main())
+    assert isinstance(error, OSError) and error.errno == errno.EBADF
+    assert "fd %d was closed while" % fd in str(error)
+    assert data == b"new"
+
+
+def test_a_listener_closed_under_accept_wakes_the_waiter_at_once(run):
+    """The same for ``listen()``'s socket and a task parked in ``accept``
+    (trio's ``SocketListener.aclose``)."""
+    listener = listen(("127.0.0.1", 0))
+
+    def waiter():
+        yield accept(listener)
+
+    def main():
+        task = yield spawn(waiter())
+        yield parked(task)
+        listener.close()
+        yield until(lambda: task.done, limit=20)
+        with pytest.raises(TaskError) as info:
+            yield join(task)
+        return info.value.__cause__
+
+    error = run(main())
+    assert isinstance(error, OSError) and error.errno == errno.EBADF

@@ -45,7 +45,7 @@ import time
 from typing import Any, Dict
 
 from .errors import ResourceBusy
-from .net import format_address
+from .net import Socket, format_address
 from .traps import PARKED, read, write
 
 __all__ = ["PIPE_CHUNK", "SWEEP_INTERVAL"]  # (DescriptorWaiting: documented as Kernel's)
@@ -543,7 +543,7 @@ class DescriptorWaiting:
         if listener.gettimeout() != 0.0:
             listener.setblocking(False)     # or accept() could stall everyone
         try:
-            if type(listener) is socket.socket:     # (what its accept() does, less
+            if type(listener) in _PLAIN_SOCKETS:    # (what its accept() does, less
                 fd, address = listener._accept()    # two enums: see _family_of)
                 family = _family_of(listener)
                 conn = socket.socket(family, _type_of(listener), listener.proto, fd)
@@ -638,6 +638,8 @@ class DescriptorWaiting:
 
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+# The listeners accept() takes the short way with: plain sockets, listen()'s.
+_PLAIN_SOCKETS = (socket.socket, Socket)
 # A connection under way.  Not EAGAIN: from a Unix socket's connect() it
 # means the listener's backlog is full -- nothing is under way, and the
 # socket turns writable unconnected (asyncio and trio wait and call that

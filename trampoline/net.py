@@ -3,7 +3,9 @@
 This module makes sockets ready for the kernel: non-blocking, with the
 options a server wants; it checks what a user gives (a port, a certificate)
 and says what is wrong with it by name.  It never blocks and never touches
-the kernel.
+the kernel -- but for one word: a socket it makes (a ``Socket``) tells the
+kernel of its thread when it is closed, so that a task waiting on it hears
+of it at once (``kernel.notify_closing``).
 """
 
 import errno
@@ -13,7 +15,7 @@ import ssl
 import stat
 from typing import Any, Optional
 
-__all__ = ["listen", "check_port", "server_context", "client_context", "format_address"]
+__all__ = ["listen", "Socket", "check_port", "server_context", "client_context", "format_address"]
 
 
 def check_port(port: Any, who: str = "port") -> int:
@@ -24,6 +26,30 @@ def check_port(port: Any, who: str = "port") -> int:
     if type(port) is not int or not 0 <= port <= 65535:
         raise ValueError("%s: port must be an int from 0 to 65535, got %r" % (who, port))
     return port
+
+
+class Socket(socket.socket):
+    """The socket ``listen()`` and ``udp_socket()`` make: a ``socket.socket``
+    whose ``close()`` first tells the kernel running in this thread, if
+    any, that it is closing (``kernel.notify_closing``).  A task parked in
+    ``accept`` or ``recvfrom`` on it -- or in ``read``, ``sendto`` -- gets
+    ``OSError(EBADF)`` at once, when another task closes it, as trio's
+    sockets do; a plain socket closed under a waiter is found by the
+    kernel's sweep, up to a second later (epoll forgets a closed descriptor
+    without a word).  Closed from another thread, or while ``makefile()``
+    objects keep it open, it says nothing: the sweep sees to it then."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        """Close the socket -- first waking, with ``OSError(EBADF)``, a task
+        of this thread's kernel that waits on it."""
+        from .hostloop import running   # (here: hostloop imports timers, which import
+        #                                 descriptors, which import this module)
+        kernel = getattr(running, "kernel", None)   # (running_kernel(), less a call)
+        if kernel is not None and not self._closed and self._io_refs <= 0:  # type: ignore
+            kernel.notify_closing(self)
+        super().close()
 
 
 def _check_numeric_host(host: Any, who: str, instead: Optional[str] = None) -> None:
@@ -107,7 +133,8 @@ def client_context(cafile: Optional[str] = None) -> ssl.SSLContext:
 
 def listen(address: Any, *, backlog: int = 1024,
            reuse_port: bool = False) -> socket.socket:
-    """A non-blocking listening socket bound to ``address``.
+    """A non-blocking listening socket bound to ``address`` (a ``Socket``:
+    closing it wakes a task waiting in ``accept`` at once).
 
     ``address`` is ``(host, port)`` for TCP -- IPv6 when ``host`` contains a
     colon, IPv4 otherwise; port 0 picks a free port (read it back with
@@ -152,7 +179,7 @@ def _listening(family, address, backlog, reuse_port, v6only=False):
     """``listen()`` once its arguments are checked; ``v6only`` sets
     ``IPV6_V6ONLY`` on an IPv6 socket, so that an IPv4 one can have the same
     port (``tcp_server`` on several addresses)."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = Socket(family, socket.SOCK_STREAM)
     try:
         if family != socket.AF_UNIX:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -10,7 +10,9 @@ datagram sibling of ``listen()``::
         data, address = yield recvfrom(sock, 65535)
         yield sendto(sock, data, address)
 
-It never blocks and never touches the kernel.  Host names are not resolved
+It never blocks and never touches the kernel (the socket's ``close()``
+tells it, so that a task waiting in ``recvfrom`` hears of it at once: see
+``net.Socket``).  Host names are not resolved
 here (that could block): give numeric addresses, or resolve first with
 ``yield getaddrinfo(...)`` from ``trampoline.streams``.
 """
@@ -18,14 +20,16 @@ here (that could block): give numeric addresses, or resolve first with
 import socket
 from typing import Optional, Tuple
 
-from .net import _check_numeric_host, format_address, check_port
+from .net import Socket, _check_numeric_host, format_address, check_port
 
 __all__ = ["udp_socket"]
 
 
 def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[int] = None,
                reuse_port: bool = False, broadcast: bool = False) -> socket.socket:
-    """A non-blocking UDP socket, bound to ``address`` if one is given.
+    """A non-blocking UDP socket, bound to ``address`` if one is given
+    (a ``net.Socket``: closing it wakes a task waiting in ``recvfrom`` at
+    once, with ``OSError(EBADF)``).
 
     ``address`` is ``(host, port)`` with a numeric host -- IPv6 when it
     contains a colon, IPv4 otherwise; port 0 picks a free port (read it
@@ -53,7 +57,7 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
             family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
     elif family is None:
         family = socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock = Socket(family, socket.SOCK_DGRAM)
     try:
         sock.setblocking(False)
         if reuse_port:
