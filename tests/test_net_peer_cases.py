@@ -185,3 +185,32 @@ def test_a_listener_closed_under_accept_wakes_the_waiter_at_once(run):
 
     error = run(main())
     assert isinstance(error, OSError) and error.errno == errno.EBADF
+
+
+# ------------------------------------------------ ports the traps cannot take
+
+@pytest.mark.parametrize("port, error", [("80", TypeError), (70000, OverflowError),
+                                         (-1, OverflowError)])
+def test_a_port_the_connect_and_sendto_traps_cannot_take_is_named(run, port, error):
+    """A port read from a config file (``"80"``), or out of range: the
+    ``connect`` and ``sendto`` traps raise the class Python raises, its
+    message naming the trap, the port and the address -- it was
+    "'str' object cannot be interpreted as an integer", naming neither
+    (asyncio and trio resolve a string port, so there it works; our traps
+    take numbers only, as the docs say, and now say so)."""
+    udp = udp_socket()
+    tcp = socket.socket()
+    address = ("127.0.0.1", port)
+
+    def main():
+        messages = []
+        for trap in (sendto(udp, b"x", address), connect(tcp, address)):
+            with pytest.raises(error) as info:
+                yield trap
+            messages.append(str(info.value))
+        return messages
+
+    with udp, tcp:
+        messages = run(main())
+    assert messages == ["%s(): the port must be an int from 0 to 65535, got %r, in the "
+                        "address %r" % (name, port, address) for name in ("sendto", "connect")]

@@ -576,6 +576,8 @@ class DescriptorWaiting:
                 err = sock.connect_ex(trap.address)
             except OSError as error:    # (an address of the other family?)
                 raise _other_family(error, sock, trap.address, "connect") from None
+            except (TypeError, OverflowError) as error:     # a port "80", 70000; a host None
+                raise _bad_address(error, trap.address, "connect") from None
             if err in _IN_PROGRESS:
                 trap.waited = True
                 return self._wait_writable(task, trap)
@@ -635,6 +637,8 @@ class DescriptorWaiting:
             return self._wait_writable(task, trap)
         except OSError as error:        # (an address of the other family?)
             raise _other_family(error, sock, trap.address, "sendto") from None
+        except (TypeError, OverflowError) as error:     # a port "80", 70000; a host None
+            raise _bad_address(error, trap.address, "sendto") from None
 
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -711,6 +715,21 @@ def _other_family(error, sock, address, trap_name):
 
 
 _EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)
+
+
+def _bad_address(error, address, trap_name):
+    """``error``, the ``TypeError`` or ``OverflowError`` of ``connect`` or
+    ``sendto`` given an IP ``address`` it cannot take, as the task gets it:
+    the same class, its message naming the trap and the address -- and,
+    for a port that is no int from 0 to 65535 (``"80"`` from a config
+    file, 70000), the port.  ("'str' object cannot be interpreted as an
+    integer" named neither.)"""
+    if type(address) is tuple and len(address) >= 2:
+        port = address[1]
+        if type(port) is not int or not 0 <= port <= 65535:
+            return type(error)("%s(): the port must be an int from 0 to 65535, got %r, in "
+                               "the address %r" % (trap_name, port, address))
+    return type(error)("%s(): cannot take the address %r: %s" % (trap_name, address, error))
 
 
 def _own(task, fd):
