@@ -16,7 +16,7 @@ from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
 from task_helpers import parked, until
 from trampoline import TaskError, accept, connect, join, recvfrom, sendto, spawn
 from trampoline.net import listen
-from trampoline.streams import open_connection
+from trampoline.streams import open_connection, tcp_server
 from trampoline.udp import udp_socket
 
 WATCHDOG_SECONDS = 5.0
@@ -214,3 +214,23 @@ def test_a_port_the_connect_and_sendto_traps_cannot_take_is_named(run, port, err
         messages = run(main())
     assert messages == ["%s(): the port must be an int from 0 to 65535, got %r, in the "
                         "address %r" % (name, port, address) for name in ("sendto", "connect")]
+
+
+def test_an_ipv6_address_in_brackets_is_no_host_to_open_connection_or_tcp_server(run):
+    """``open_connection("[::1]", port)`` and ``tcp_server("[::1]", ...)``
+    -- an address copied from a URL -- raise ``socket.gaierror`` saying to
+    drop the brackets, before any look-up.  The resolver was asked for a
+    host named "[::1]": "Name or service not known (looking up '[::1]')"."""
+    def handler(stream, address):
+        yield stream.close()
+
+    def main():
+        messages = []
+        for call in (open_connection("[::1]", 80), tcp_server("[::1]", 0, handler)):
+            with pytest.raises(socket.gaierror) as info:
+                yield call
+            messages.append(str(info.value))
+        return messages
+
+    assert run(main()) == ["[Errno %d] not a host name: '[::1]' is in brackets, as in a URL; "
+                           "give the IPv6 address without them: '::1'" % socket.EAI_NONAME] * 2

@@ -1307,13 +1307,18 @@ def getaddrinfo(host: Optional[str], port: Union[int, str, None], family: int = 
     converted at once, a name is resolved in a worker thread
     (``run_in_thread``).  Returns the same list of ``(family, type, proto,
     canonname, sockaddr)``.  Raises ``socket.gaierror`` naming the host
-    that could not be resolved, or that is no host name at all (``"a..b"``).
+    that could not be resolved, or that is no host name at all (``"a..b"``;
+    ``"[::1]"``, an address in brackets, as in a URL).
     """
     try:
         return socket.getaddrinfo(host, port, family, type, proto,
                                   flags | socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)
     except (socket.gaierror, UnicodeError):
         pass                            # a name: ask the resolver, off the loop
+    if isinstance(host, str) and host[:1] == "[" and host[-1:] == "]":
+        # "[::1]", as in a URL: the resolver would take it for a name.
+        raise socket.gaierror(socket.EAI_NONAME, "not a host name: %r is in brackets, as in a "
+                              "URL; give the IPv6 address without them: %r" % (host, host[1:-1]))
     try:
         return (yield run_in_thread(socket.getaddrinfo, host, port, family, type, proto, flags))
     except socket.gaierror as exc:
