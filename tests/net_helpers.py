@@ -212,6 +212,11 @@ def free_port():
     return sock
 
 
+def open_fds():
+    """How many descriptors this process has open (to see that none leaked)."""
+    return len(os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"))
+
+
 def unread(sock):
     """How many bytes wait unread in ``sock``'s receive queue."""
     return int.from_bytes(fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"),

@@ -9,12 +9,14 @@ loopback; nothing here needs the outside network.
 
 import errno
 import socket
+import threading
 
 import pytest
 
-from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
+from net_helpers import needs_ipv6, open_fds, watchdog  # noqa: F401 (autouse fixture)
 from task_helpers import parked, until
-from trampoline import TaskError, accept, connect, join, recvfrom, sendto, spawn
+from trampoline import (TaskError, TaskTimeout, accept, connect, join, recvfrom, sendto, sleep,
+                        spawn)
 from trampoline.net import listen
 from trampoline.streams import open_connection, tcp_server
 from trampoline.udp import udp_socket
@@ -234,3 +236,76 @@ def test_an_ipv6_address_in_brackets_is_no_host_to_open_connection_or_tcp_server
 
     assert run(main()) == ["[Errno %d] not a host name: '[::1]' is in brackets, as in a URL; "
                            "give the IPv6 address without them: '::1'" % socket.EAI_NONAME] * 2
+
+
+# ------------------------------------------------ what already holds (kept so)
+
+def test_a_resolver_that_hangs_holds_up_only_the_task_that_asked(run, monkeypatch):
+    """A look-up the resolver sits on (a dead DNS server) runs in a worker
+    thread: other tasks go on meanwhile, the asking task's ``timeout``
+    ends its wait on time with no descriptor left behind, and a look-up
+    that is answered connects.  (The stand-in resolver blocks on an event
+    the test sets; a numeric look-up, tried first on the loop, goes to the
+    real one.)"""
+    real = socket.getaddrinfo
+    answer = threading.Event()
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if host == "slow.test" and not flags & socket.AI_NUMERICHOST:
+            answer.wait(5)
+            host = "127.0.0.1"
+        return real(host, port, family, type, proto, flags)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    server = listen(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def main():
+        before = open_fds()
+        hung = yield spawn(open_connection("slow.test", port, timeout=0.2))
+        ticks = 0
+        while not hung.done:                    # the loop runs while the look-up hangs
+            ticks += 1
+            yield sleep(0.01)
+        with pytest.raises(TaskError) as info:
+            yield join(hung)
+        answered = yield spawn(open_connection("slow.test", port))
+        answer.set()
+        stream = yield join(answered)
+        yield stream.close()
+        return ticks, info.value.__cause__, open_fds() - before
+
+    with server:
+        ticks, error, leaked = run(main())
+    assert ticks >= 5
+    assert isinstance(error, TaskTimeout)
+    assert leaked == 0
+
+
+def test_icmp_port_unreachable_is_connection_refused_on_a_connected_udp_socket(run):
+    """A datagram sent from a connected UDP socket to a port nobody has:
+    the system's ICMP answer wakes the task waiting in ``recvfrom`` with
+    ``ConnectionRefusedError`` (asyncio hands it to ``error_received``;
+    trio raises it from ``recv``), and the socket stays usable: the next
+    datagram from its peer is received."""
+    peer = udp_socket(("127.0.0.1", 0))
+    address = peer.getsockname()
+    peer.close()                                # nobody there now
+    sock = udp_socket(("127.0.0.1", 0))
+    sock.connect(address)
+
+    def main():
+        reader = yield spawn(recvfrom(sock, 100))
+        yield parked(reader)
+        yield sendto(sock, b"anyone?", address)
+        with pytest.raises(TaskError) as info:
+            yield join(reader)
+        with udp_socket(address) as back:       # someone there again
+            yield sendto(back, b"here", sock.getsockname())
+            data, sender = yield recvfrom(sock, 100)
+        return info.value.__cause__, data, sender
+
+    with sock:
+        error, data, sender = run(main())
+    assert isinstance(error, ConnectionRefusedError)
+    assert (data, sender) == (b"here", address)
