@@ -309,3 +309,33 @@ def test_icmp_port_unreachable_is_connection_refused_on_a_connected_udp_socket(r
         error, data, sender = run(main())
     assert isinstance(error, ConnectionRefusedError)
     assert (data, sender) == (b"here", address)
+
+
+def test_a_resolver_that_answers_with_no_address_is_a_gaierror_naming_the_host(run, monkeypatch):
+    """A resolver (an NSS module, a test's stand-in) that answers with an
+    empty list: ``open_connection`` and ``tcp_server`` raise
+    ``socket.gaierror`` naming the host, as asyncio's "getaddrinfo()
+    returned empty list" and trio's "no results found" -- both died of
+    ``IndexError: list index out of range``."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if host == "empty.test" and not flags & socket.AI_NUMERICHOST:
+            return []
+        return real(host, port, family, type, proto, flags)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    def handler(stream, address):
+        yield stream.close()
+
+    def main():
+        messages = []
+        for call in (open_connection("empty.test", 80), tcp_server("empty.test", 0, handler)):
+            with pytest.raises(socket.gaierror) as info:
+                yield call
+            messages.append(str(info.value))
+        return messages
+
+    assert run(main()) == ["[Errno %d] the resolver gave no address (looking up 'empty.test')"
+                           % socket.EAI_NONAME] * 2

@@ -1382,6 +1382,8 @@ def open_connection(host: str, port: int, *, ssl: Any = None,
 @coroutine
 def _connect_tcp(host, port, context, server_hostname, local_addr):
     addresses = yield getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not addresses:
+        raise _no_address(host)
     local = None
     if local_addr is not None:
         local = yield getaddrinfo(local_addr[0], local_addr[1], type=socket.SOCK_STREAM,
@@ -1390,6 +1392,13 @@ def _connect_tcp(host, port, context, server_hostname, local_addr):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     where = format_address((host, port)) if host is not None else "port %d" % port
     return (yield _start_stream(sock, context, server_hostname, peer=where))
+
+
+def _no_address(host):
+    """The error for a resolver that answered with no address at all (as
+    asyncio's "getaddrinfo() returned empty list")."""
+    return socket.gaierror(socket.EAI_NONAME, "the resolver gave no address (looking up %r)"
+                           % (host,))
 
 
 def _interleave(addresses):
@@ -1659,6 +1668,8 @@ def _listen_on_all(host, port, infos, backlog, reuse_port, who="tcp_server"):
     for family, _, _, _, sockaddr in infos:
         if (family, sockaddr) not in addresses:
             addresses.append((family, sockaddr))
+    if not addresses:
+        raise _no_address(host)
     several = len(addresses) > 1
     for _ in range(SHARED_PORT_TRIES):
         listeners = []
