@@ -13,10 +13,10 @@ import threading
 
 import pytest
 
-from net_helpers import needs_ipv6, open_fds, watchdog  # noqa: F401 (autouse fixture)
+from net_helpers import needs_ipv6, open_fds, tcp_pair, watchdog  # noqa: F401 (autouse fixture)
 from task_helpers import parked, until
-from trampoline import (TaskError, TaskTimeout, accept, connect, join, recvfrom, sendto, sleep,
-                        spawn)
+from trampoline import (TaskError, TaskTimeout, accept, connect, join, read, recvfrom, sendto,
+                        sleep, spawn, write)
 from trampoline.net import listen
 from trampoline.streams import open_connection, tcp_server
 from trampoline.udp import udp_socket
@@ -339,3 +339,53 @@ def test_a_resolver_that_answers_with_no_address_is_a_gaierror_naming_the_host(r
 
     assert run(main()) == ["[Errno %d] the resolver gave no address (looking up 'empty.test')"
                            % socket.EAI_NONAME] * 2
+
+
+def test_a_socket_closed_under_its_reader_and_its_writer_fails_both_not_its_successor(run):
+    """A plain socket (not ours: no word to the kernel on ``close``) is
+    closed by a third task while one task waits to read it and another to
+    write it (its send buffer full); a new socket takes the same
+    descriptor number at once.  Both waiters get ``OSError(EBADF)`` naming
+    the descriptor -- within the kernel's sweep, a second -- and the new
+    socket's reader gets its own bytes, not the old socket's error."""
+    ours, theirs = tcp_pair()
+    ours.setblocking(False)
+    try:
+        while True:                             # fill the send buffer: a writer waits
+            ours.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    fd = ours.fileno()
+
+    def reader():
+        yield read(ours, 10)
+
+    def writer():
+        yield write(ours, b"y" * 65536)
+
+    def main():
+        tasks = [(yield spawn(reader())), (yield spawn(writer()))]
+        yield parked(*tasks)
+        ours.close()
+        new = socket.socket()                   # (the lowest free number: fd)
+        new.connect(listener.getsockname())
+        peer, _ = listener.accept()
+        with new, peer:
+            errors = []
+            for task in tasks:
+                with pytest.raises(TaskError) as info:
+                    yield join(task)
+                errors.append(info.value.__cause__)
+            peer.send(b"fresh")
+            data = yield read(new, 10)
+            return errors, new.fileno(), data
+
+    with theirs, socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        errors, new_fd, data = run(main())
+    assert new_fd == fd
+    for error in errors:
+        assert isinstance(error, OSError) and error.errno == errno.EBADF
+        assert "fd %d " % fd in str(error) and "closed" in str(error)
+    assert data == b"fresh"

@@ -403,8 +403,9 @@ class DescriptorWaiting:
                             trap.waited = True
                             continue
                         except OSError as error:
-                            waiter._exc = error if error.errno != errno.ENOTCONN \
-                                else _misused(error, trap.fileobj, fd, "read")
+                            waiter._exc = _misused(error, trap.fileobj, fd, "read") \
+                                if error.errno == errno.ENOTCONN \
+                                else _closed_under(error, trap)
                         else:
                             waiter._value = data
                             waiter._woken = reg     # (its bytes come back if cancelled)
@@ -481,7 +482,7 @@ class DescriptorWaiting:
         except OSError as error:
             if error.errno == errno.ENOTCONN:   # listening, or never connected: say so
                 raise _misused(error, fileobj, trap.fd, "read") from None
-            raise
+            raise _closed_under(error, trap) from None
         if len(data) == nbytes:
             # The buffer came back full: more is probably waiting, so the
             # next read tries at once instead of waiting for a poll first.
@@ -524,8 +525,9 @@ class DescriptorWaiting:
                 pass
             except OSError as error:
                 self._done_writing(trap)
+                error = _closed_under(error, trap)
                 error.bytes_written = sent
-                raise
+                raise error from None
             trap.sent = sent
             if sent >= len(data):
                 self._done_writing(trap)
@@ -555,7 +557,7 @@ class DescriptorWaiting:
         except OSError as error:
             if error.errno in _NOT_LISTENING:   # not a listening socket: say so
                 raise _misused(error, listener, trap.fd, "accept") from None
-            raise
+            raise _closed_under(error, trap) from None
         conn.setblocking(False)
         if family in _TCP_FAMILIES:
             try:
@@ -568,7 +570,10 @@ class DescriptorWaiting:
         sock = trap.fileobj
         if trap.waited:                 # writable: the connection is settled
             trap.waited = False
-            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            try:
+                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            except OSError as error:
+                raise _closed_under(error, trap) from None
         else:
             if sock.gettimeout() != 0.0:
                 sock.setblocking(False)
@@ -622,6 +627,8 @@ class DescriptorWaiting:
                 return trap.fileobj.recvfrom(trap.nbytes)
             except BlockingIOError:     # pragma: no cover - a spurious wake-up (another reader took it)
                 pass
+            except OSError as error:
+                raise _closed_under(error, trap) from None
         trap.waited = True
         return self._wait_readable(task, trap)
 
@@ -686,6 +693,18 @@ def _misused(error, fileobj, fd, trap_name):
         if sock is not fileobj:
             sock.detach()               # (the descriptor stays its owner's)
     return type(error)(error.errno, "%s (%s): %s" % (error.strerror, what, hint))
+
+
+def _closed_under(error, trap):
+    """``error``, an ``OSError`` of ``trap``'s system call, as its task gets
+    it.  ``EBADF`` from a descriptor closed while the task waited on it --
+    poll and select report a closed descriptor ready, or the new socket
+    that took its number -- or from one never open (a bare number) names
+    the trap and the descriptor, as ``_check_open`` does: the bare "Bad
+    file descriptor" named nothing.  Any other error as it is."""
+    if error.errno != errno.EBADF or not _is_closed(trap.fileobj):
+        return error
+    return OSError(errno.EBADF, "%r: fd %d is closed" % (trap, trap.fd))
 
 
 def _other_family(error, sock, address, trap_name):
