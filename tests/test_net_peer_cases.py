@@ -8,6 +8,7 @@ loopback; nothing here needs the outside network.
 """
 
 import errno
+import os
 import socket
 import threading
 
@@ -389,3 +390,26 @@ def test_a_socket_closed_under_its_reader_and_its_writer_fails_both_not_its_succ
         assert isinstance(error, OSError) and error.errno == errno.EBADF
         assert "fd %d " % fd in str(error) and "closed" in str(error)
     assert data == b"fresh"
+
+
+def test_a_descriptor_number_never_open_is_named_on_every_backend(run):
+    """``read`` of a bare descriptor number nobody has open (a stale one,
+    kept after its file was closed): an ``OSError(EBADF)`` naming it, as
+    poll and select say -- epoll's refusal to watch it was the bare
+    "[Errno 9] Bad file descriptor"."""
+    fd = 1000
+    while True:                             # (a number not open here)
+        try:
+            os.fstat(fd)
+        except OSError:
+            break
+        fd += 1
+
+    def main():
+        with pytest.raises(OSError) as info:
+            yield read(fd, 10)
+        return info.value
+
+    error = run(main())
+    assert error.errno == errno.EBADF
+    assert "fd %d " % fd in str(error) and "closed" in str(error)

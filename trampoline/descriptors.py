@@ -190,6 +190,11 @@ class DescriptorWaiting:
             self._poller.register(fd, events)
         except PermissionError:         # epoll refuses regular files: always ready
             return None
+        except OSError as error:        # (epoll: a bare number never open, or closed)
+            if error.errno != errno.EBADF:
+                raise                   # pragma: no cover - ENOMEM, ENOSPC (max_user_watches)
+            raise OSError(errno.EBADF, "fd %d is closed: the kernel cannot wait on it"
+                          % fd) from None
         reg = _Registration(fileobj, task, self._fds)
         reg.events = events
         reg.pushback = pushback
