@@ -413,3 +413,23 @@ def test_a_descriptor_number_never_open_is_named_on_every_backend(run):
     error = run(main())
     assert error.errno == errno.EBADF
     assert "fd %d " % fd in str(error) and "closed" in str(error)
+
+
+@pytest.mark.parametrize("host", [["127.0.0.1", "::1"], 1234])
+def test_a_host_that_is_no_string_is_named(run, host):
+    """A list of hosts (asyncio's ``create_server`` takes one) or a number,
+    given to ``open_connection`` or ``tcp_server``: ``TypeError`` naming
+    it.  It was "getaddrinfo() argument 1 must be string or None"."""
+    def handler(stream, address):
+        yield stream.close()
+
+    def main():
+        messages = []
+        for call in (open_connection(host, 80), tcp_server(host, 0, handler)):
+            with pytest.raises(TypeError) as info:
+                yield call
+            messages.append(str(info.value))
+        return messages
+
+    assert run(main()) == ["getaddrinfo(): the host must be a str (a name or an address), "
+                           "bytes or None, got %r" % (host,)] * 2

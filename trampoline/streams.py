@@ -1308,13 +1308,19 @@ def getaddrinfo(host: Optional[str], port: Union[int, str, None], family: int = 
     (``run_in_thread``).  Returns the same list of ``(family, type, proto,
     canonname, sockaddr)``.  Raises ``socket.gaierror`` naming the host
     that could not be resolved, or that is no host name at all (``"a..b"``;
-    ``"[::1]"``, an address in brackets, as in a URL).
+    ``"[::1]"``, an address in brackets, as in a URL); ``TypeError`` naming
+    a host that is no ``str``, ``bytes`` or ``None`` (a list of hosts).
     """
     try:
         return socket.getaddrinfo(host, port, family, type, proto,
                                   flags | socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)
     except (socket.gaierror, UnicodeError):
         pass                            # a name: ask the resolver, off the loop
+    except TypeError:                   # ("argument 1 must be string or None": which?)
+        if host is not None and not isinstance(host, (str, bytes, bytearray)):
+            raise TypeError("getaddrinfo(): the host must be a str (a name or an address), "
+                            "bytes or None, got %r" % (host,)) from None
+        raise
     if isinstance(host, str) and host[:1] == "[" and host[-1:] == "]":
         # "[::1]", as in a URL: the resolver would take it for a name.
         raise socket.gaierror(socket.EAI_NONAME, "not a host name: %r is in brackets, as in a "
