@@ -433,3 +433,25 @@ def test_a_host_that_is_no_string_is_named(run, host):
 
     assert run(main()) == ["getaddrinfo(): the host must be a str (a name or an address), "
                            "bytes or None, got %r" % (host,)] * 2
+
+
+def test_a_datagram_too_big_says_how_big_it_is_and_may_be(run):
+    """``sendto`` of more than one UDP datagram holds: the same
+    ``OSError(EMSGSIZE)``, its message naming the size, the address and
+    the limit -- it was "Message too long" alone.  (65,507 bytes still
+    go.)"""
+    sock = udp_socket(("127.0.0.1", 0))
+    address = sock.getsockname()
+
+    def main():
+        sent = yield sendto(sock, b"x" * 65507, address)
+        with pytest.raises(OSError) as info:
+            yield sendto(sock, b"x" * 65508, address)
+        return sent, info.value
+
+    with sock:
+        sent, error = run(main())
+    assert sent == 65507
+    assert error.errno == errno.EMSGSIZE
+    assert str(error).endswith("(sendto() of 65508 bytes to %r: one UDP datagram over IPv4 "
+                               "holds at most 65,507 bytes)" % (address,))

@@ -647,7 +647,11 @@ class DescriptorWaiting:
         except BlockingIOError:         # pragma: no cover - Linux drops datagrams rather than block
             trap.waited = True
             return self._wait_writable(task, trap)
-        except OSError as error:        # (an address of the other family?)
+        except OSError as error:        # (an address of the other family? too big?)
+            if error.errno == errno.EMSGSIZE:   # (say how big, and how big it may be)
+                raise OSError(errno.EMSGSIZE, "%s (sendto() of %d bytes to %r%s)" % (
+                    error.strerror, len(trap.data), trap.address,
+                    _UDP_LIMIT.get(_family_of(sock), ""))) from None
             raise _other_family(error, sock, trap.address, "sendto") from None
         except (TypeError, OverflowError) as error:     # a port "80", 70000; a host None
             raise _bad_address(error, trap.address, "sendto") from None
@@ -739,6 +743,9 @@ def _other_family(error, sock, address, trap_name):
 
 
 _EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)
+# The most one UDP datagram carries: 65,535 bytes less the IP and UDP headers.
+_UDP_LIMIT = {socket.AF_INET: ": one UDP datagram over IPv4 holds at most 65,507 bytes",
+              socket.AF_INET6: ": one UDP datagram over IPv6 holds at most 65,527 bytes"}
 
 
 def _bad_address(error, address, trap_name):
