@@ -14,7 +14,8 @@ import threading
 
 import pytest
 
-from net_helpers import needs_ipv6, open_fds, tcp_pair, watchdog  # noqa: F401 (autouse fixture)
+from net_helpers import (free_port, needs_ipv6, open_fds, tcp_pair,  # noqa: F401 (autouse fixture)
+                         watchdog)
 from task_helpers import parked, until
 from trampoline import (TaskError, TaskTimeout, accept, connect, join, read, recvfrom, sendto,
                         sleep, spawn, write)
@@ -455,3 +456,23 @@ def test_a_datagram_too_big_says_how_big_it_is_and_may_be(run):
     assert error.errno == errno.EMSGSIZE
     assert str(error).endswith("(sendto() of 65508 bytes to %r: one UDP datagram over IPv4 "
                                "holds at most 65,507 bytes)" % (address,))
+
+
+def test_a_refused_bytes_host_reads_as_its_str_twin(run):
+    """``open_connection(b"127.0.0.1", port)`` (bytes, as trio and asyncio
+    take it) refused: the same message as for ``"127.0.0.1"`` -- it added
+    "; tried 127.0.0.1", as if a name had been resolved to it."""
+    unused = free_port()
+    port = unused.getsockname()[1]
+
+    def main():
+        messages = []
+        for host in ("127.0.0.1", b"127.0.0.1"):
+            with pytest.raises(ConnectionRefusedError) as info:
+                yield open_connection(host, port)
+            messages.append(str(info.value))
+        return messages
+
+    with unused:
+        text, raw = run(main())
+    assert raw == text == "[Errno 111] Connection refused (connecting to 127.0.0.1:%d)" % port

@@ -1524,7 +1524,8 @@ def _connect_error(host, port, errors):
 
     last = errors[-1][1]
     where = format_address((host, port)) if host is not None else "port %d" % port
-    if [address[0] for address, _ in errors] != [host]:     # a name, or several addresses
+    asked = host.decode("ascii", "replace") if isinstance(host, (bytes, bytearray)) else host
+    if [address[0] for address, _ in errors] != [asked]:    # a name, or several addresses
         if all(reason(exc) == reason(last) for _, exc in errors):
             where += "; tried " + ", ".join(address[0] for address, _ in errors)
         else:
