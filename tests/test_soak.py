@@ -25,7 +25,8 @@ from trampoline import (Event, Kernel, Queue, QueueFull, TaskError, TaskTimeout,
 
 SECONDS = float(os.environ.get("TRAMPOLINE_SOAK_SECONDS", "4"))
 WATCHDOG_SECONDS = SECONDS + 30.0
-IDLE_TIMEOUT = 0.5              # the HTTP server drops a client silent this long
+IDLE_TIMEOUT = 1.5              # the HTTP server drops a client silent this long (a client
+                                # starved that long under load was dropped at 0.5 s)
 
 
 # ================================================================ servers
