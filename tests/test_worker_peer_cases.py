@@ -131,6 +131,22 @@ def test_calls_beyond_the_pool_start_in_the_order_they_came():
     assert pool.workers == 2
 
 
+def test_calls_one_after_another_reuse_one_idle_worker(run):
+    """concurrent.futures' test_idle_thread_reuse: a caller that waits for
+    each call before the next keeps one thread.  The worker counted itself
+    idle only once back in its wait: a caller woken by its hand-back that
+    submitted the next call first (now and then on PyPy) started a thread."""
+    pool = WorkerPool(8)
+
+    def main():
+        threads = set()
+        for _ in range(2000):
+            threads.add((yield pool.run(threading.current_thread)))
+        return threads
+
+    assert len(run(main())) == 1 and pool.workers == 1
+
+
 # ================================================================ Ctrl-C
 
 CTRL_C = textwrap.dedent(r"""

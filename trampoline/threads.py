@@ -63,9 +63,10 @@ class _Job:
         self.abandoned = False                      # the task gave up (cancelled)
 
     def run(self):
-        """In a worker thread: make the call, then hand the outcome back."""
+        """In a worker thread: make the call.  Returns whether it did (then
+        ``hand_back`` must follow)."""
         if self.abandoned or self.kernel.closed:    # cancelled while queued, or its
-            return                                  # kernel closed: nobody waits, do not start
+            return False                            # kernel closed: nobody waits, do not start
         try:
             result = self.context.run(self.func, *self.args)
             if type(result) is CoroutineType:   # an async def: nothing ran
@@ -77,6 +78,10 @@ class _Job:
             self.result = result
         except BaseException as exc:    # everything goes back to the task
             self.error = exc
+        return True
+
+    def hand_back(self):
+        """In the worker thread, after ``run``: wake the task (in its kernel's thread)."""
         try:
             self.kernel.call_threadsafe(self._deliver)
         except RuntimeError:            # the kernel was closed meanwhile: nobody waits
@@ -190,25 +195,39 @@ class WorkerPool:
 
     def _work(self):
         """A worker thread: take jobs until none comes for idle_timeout
-        (or, while the pool retires its workers, until none is left)."""
+        (or, while the pool retires its workers, until none is left).
+
+        It counts as idle from *before* it hands an outcome back until it
+        takes its next job: the task it wakes may submit its next call at
+        once, and must find this worker idle, not start another thread."""
         jobs = self._jobs
+        idle = False                        # counted in self._idle
         while True:
             with self._lock:
                 while not jobs:
+                    if not idle:
+                        self._idle += 1
+                        idle = True
                     if self._retiring:
                         self._leave()
                         return
-                    self._idle += 1
                     woken = self._work_to_do.wait(self.idle_timeout)
-                    self._idle -= 1
                     if not woken and not jobs:
                         self._leave()
                         return
+                if idle:
+                    self._idle -= 1
+                    idle = False
                 job = jobs.popleft()
-            job.run()
+            if job.run():
+                with self._lock:
+                    self._idle += 1
+                    idle = True
+                job.hand_back()
 
     def _leave(self):
-        """A worker ends (the lock held)."""
+        """A worker ends (the lock held; it was counted idle)."""
+        self._idle -= 1
         self._workers -= 1
         if self._retiring:
             self._gone.append(threading.current_thread())
