@@ -23,8 +23,10 @@ import traceback
 import pytest
 
 from net_helpers import stop_process, watchdog  # noqa: F401 (watchdog: autouse fixture)
+from task_helpers import parked
 from test_workers import scripts, server  # noqa: F401 (fixtures)
-from trampoline import Future, join, spawn
+from trampoline import Barrier, Future, Lock, Queue, join, spawn
+from trampoline.sync import Event
 from trampoline.threads import WorkerPool, run_in_thread
 from trampoline.traps import current_kernel
 
@@ -32,6 +34,124 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # ================================================================ a thread calls back in
+
+def test_event_set_from_a_worker_thread_is_refused_and_call_threadsafe_does_it(run):
+    """trio refuses a trio.Event.set() from another thread; ours went
+    through, made the waiting task ready behind the kernel's back, and did
+    not wake the kernel: the task waited until something else did (for
+    ever, if nothing did).  Now the thread gets RuntimeError naming it and
+    what to use instead, the event is left clear, and
+    ``kernel.call_threadsafe(event.set)`` wakes the task."""
+    event = Event()
+
+    def waiter():
+        return (yield event.wait())
+
+    def main():
+        kernel = yield current_kernel()
+        task = yield spawn(waiter())
+        yield parked(task)
+
+        def wrong():
+            event.set()
+
+        with pytest.raises(RuntimeError, match=r"woken from thread 'trampoline-worker-\d+', "
+                                               r"while its kernel runs in another.*"
+                                               r"kernel\.call_threadsafe\(event\.set\)"):
+            yield run_in_thread(wrong)
+        assert not event.is_set() and task.state == "parked"    # nothing changed
+
+        def right():
+            kernel.call_threadsafe(event.set)
+
+        yield run_in_thread(right)
+        return (yield join(task))
+
+    assert run(main()) is True
+
+
+def test_queue_put_from_a_worker_thread_is_refused(run):
+    """The same for a Queue a task waits on: the putter learns at once."""
+    queue = Queue()
+
+    def getter():
+        return (yield queue.get())
+
+    def main():
+        kernel = yield current_kernel()
+        task = yield spawn(getter())
+        yield parked(task)
+        with pytest.raises(RuntimeError, match="woken from thread"):
+            yield run_in_thread(queue.put_nowait, "wrong")
+        assert queue.empty() and task.state == "parked"     # nothing changed
+        yield run_in_thread(kernel.call_threadsafe, queue.put_nowait, "right")
+        got = yield join(task)
+        queue.task_done()
+        yield queue.join()                      # one item put, one done
+        return got
+
+    assert run(main()) == "right"
+
+
+def test_lock_release_from_a_worker_thread_is_refused_and_the_lock_stays_held(run):
+    """asyncio lets any code release a lock; handing ours to a waiting task
+    from another thread would not wake the kernel: refused, and the lock
+    is still held by its holder, who releases it to the waiter."""
+    lock = Lock()
+
+    def waiter():
+        yield lock.acquire()
+        lock.release()
+        return "got it"
+
+    def main():
+        yield lock.acquire()
+        task = yield spawn(waiter())
+        yield parked(task)
+        with pytest.raises(RuntimeError, match="woken from thread"):
+            yield run_in_thread(lock.release)
+        assert lock.locked() and task.state == "parked"
+        lock.release()
+        return (yield join(task))
+
+    assert run(main()) == "got it"
+
+
+def test_queue_shutdown_task_done_and_barrier_abort_from_a_worker_thread_change_nothing(run):
+    """Those that change their object before they wake anybody check
+    first: refused from another thread, the queue is not shut down, its
+    count of unfinished items is as it was, the barrier not broken."""
+    queue = Queue()
+    barrier = Barrier(2)
+
+    def getter():
+        return (yield queue.get())
+
+    def joiner():
+        yield queue.join()
+        return "all done"
+
+    def main():
+        kernel = yield current_kernel()
+        getting = yield spawn(getter())
+        crossing = yield spawn(barrier.wait())
+        yield parked(getting, crossing)
+        for wrong in (queue.shutdown, barrier.abort, barrier.reset):
+            with pytest.raises(RuntimeError, match="woken from thread"):
+                yield run_in_thread(wrong)
+        assert not barrier.broken and getting.state == crossing.state == "parked"
+        queue.put_nowait("not shut down")       # (here, in the kernel's thread)
+        got = yield join(getting)
+        joining = yield spawn(joiner())
+        yield parked(joining)
+        with pytest.raises(RuntimeError, match="woken from thread"):
+            yield run_in_thread(queue.task_done)
+        yield run_in_thread(kernel.call_threadsafe, queue.task_done)
+        last = yield barrier.wait()
+        return got, (yield join(joining)), (yield join(crossing)), last
+
+    assert run(main()) == ("not shut down", "all done", 0, 1)   # (first come, index 0)
+
 
 def test_a_worker_thread_runs_a_task_and_waits_for_its_result(run):
     """trio.from_thread.run's round trip, with our thread-safe hooks: a call

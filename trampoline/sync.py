@@ -94,9 +94,12 @@ class Event:
         return self._flag
 
     def set(self) -> None:
-        """Set the flag and wake every task waiting for it."""
+        """Set the flag and wake every task waiting for it.  From the
+        kernel's thread: from another while the kernel runs and a task
+        waits, ``RuntimeError``, the flag left as it was (there, use
+        ``kernel.call_threadsafe(event.set)``)."""
+        self._waiting.wake_all()        # (first: if it raises, nothing changed)
         self._flag = True
-        self._waiting.wake_all()
 
     def clear(self) -> None:
         """Clear the flag: ``wait`` waits again."""
@@ -286,8 +289,8 @@ class Lock(Semaphore):
         if self._value or self._handed:
             raise RuntimeError("release() of an unlocked Lock%s" % (
                 " (already released, to a task that has not run yet)" if self._handed else ""))
+        super().release()               # (first: if it raises, nothing changed)
         self._holder = None
-        super().release()
 
     # What Condition.wait does to its lock (an RLock has its own).
     def _release_save(self) -> Any:
@@ -523,14 +526,14 @@ class Barrier:
     def reset(self) -> None:
         """Break the current round (its waiters raise BrokenBarrierError) and
         make the barrier usable again."""
+        self._waiting.wake_all(_BROKEN)     # (first: if it raises, nothing changed)
         self._broken = False
-        self._waiting.wake_all(_BROKEN)
 
     def abort(self) -> None:
         """Break the barrier: every waiting and later ``wait`` raises
         BrokenBarrierError (until ``reset``)."""
+        self._waiting.wake_all(_BROKEN)     # (first: if it raises, nothing changed)
         self._broken = True
-        self._waiting.wake_all(_BROKEN)
 
     async def __aenter__(self):
         return await self.wait()
@@ -677,10 +680,14 @@ class Queue(Generic[T]):
         self._store(item)
 
     def _store(self, item):
+        # Nothing changes if this raises: a wake-up from another thread is
+        # refused first (check_thread, or the wake itself), and an item a
+        # PriorityQueue cannot order is refused before it is counted.
         if self._claims:                        # kept, for a waiting getter or anyone
-            self._put(item)                     # (first: it may be refused)
+            self._getters.check_thread()
+            self._put(item)
             self._unfinished += 1
-            if self._getters.wake(1, _CLAIM):
+            if self._getters.wake(1, _CLAIM):   # (the getter runs after the put)
                 self._claimed += 1
         elif self._getters.wake(1, item):       # handed to a waiting getter, or kept
             self._unfinished += 1
@@ -726,9 +733,9 @@ class Queue(Generic[T]):
         """Mark one item got earlier as processed (for ``join``)."""
         if self._unfinished <= 0:
             raise ValueError("task_done() called more times than there were items")
+        if self._unfinished == 1:
+            self._all_done.wake_all()   # (first: if it raises, nothing changed)
         self._unfinished -= 1
-        if self._unfinished == 0:
-            self._all_done.wake_all()
 
     async def join(self) -> None:
         """``yield q.join()``: wait until every item put was marked done
@@ -746,6 +753,8 @@ class Queue(Generic[T]):
         dropped first, each dropped item counting as done for ``join`` --
         and so, later, is an item handed to a getter that is cancelled
         before it takes it."""
+        for waiting in (self._getters, self._putters, self._all_done):
+            waiting.check_thread()      # (from another thread: refused, nothing changed)
         self._shut_down = True
         try:
             if immediate:

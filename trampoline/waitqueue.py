@@ -5,18 +5,28 @@ are built from.  A task parks with ``value = yield park(wait_queue)``; plain
 code wakes the first ``n`` with ``wait_queue.wake(n, value)``.  It belongs
 to the kernel's core (``kernel.py`` imports it and knows its two private
 methods, ``_pass_on`` and ``_remove``), and it touches the kernel only to
-put a woken task on the ready queue and to count waits another thread may
-end.
+put a woken task on the ready queue, to count waits another thread may
+end, and to refuse a wake-up from another thread while the kernel runs
+(``hostloop.running`` says which kernel runs in this thread).
 
 This module must never import anything above the kernel, or block.
 """
 
+import threading
 from collections import deque
 from typing import Any, Callable, Deque, Optional
 
+from .hostloop import running
 from .task import Task
 
 __all__ = ["WaitQueue"]
+
+_FOREIGN_WAKE = (
+    "a task waiting on an Event, Lock, Queue, Semaphore or Condition (a WaitQueue) was "
+    "woken from thread %r, while its kernel runs in another: it would have waited until "
+    "something else woke the kernel.  From another thread, go through the kernel: "
+    "kernel.call_threadsafe(event.set), a trampoline Future (set_result works from any "
+    "thread) or a UniversalQueue")
 
 
 class WaitQueue:
@@ -41,7 +51,9 @@ class WaitQueue:
 
     With ``threadsafe=True`` another thread may wake it, with
     ``wake_threadsafe``; the kernel then knows a thread may still come, so
-    a kernel whose tasks all wait on such a queue is not in deadlock.
+    a kernel whose tasks all wait on such a queue is not in deadlock.  A
+    plain ``wake`` from another thread while the kernel runs raises
+    ``RuntimeError``: it would not wake the kernel.
     """
 
     __slots__ = ("_waiters", "_kernel", "threadsafe", "keep", "on_unclaimed", "broadcast")
@@ -64,8 +76,16 @@ class WaitQueue:
 
     def wake(self, n: int = 1, value: Any = True) -> int:
         """Make the first ``n`` parked tasks ready; ``park`` returns ``value``
-        in each.  Returns how many were woken."""
+        in each.  Returns how many were woken.  From the kernel's thread
+        only: from another thread while the kernel runs, ``RuntimeError``
+        (the task woken would wait until something else woke the kernel;
+        use ``wake_threadsafe``)."""
         waiters = self._waiters
+        if not waiters:
+            return 0
+        kernel = self._kernel
+        if kernel._running and getattr(running, "kernel", None) is not kernel:
+            raise RuntimeError(_FOREIGN_WAKE % threading.current_thread().name)
         woken = 0
         while waiters and woken < n:
             task = waiters.popleft()
@@ -75,12 +95,21 @@ class WaitQueue:
             self._kernel._ready.append(task)
             woken += 1
         if woken:
-            kernel = self._kernel
             if self.threadsafe:
                 kernel._foreign_waits -= woken
             if not kernel._running:     # woken between a host loop's rounds:
                 kernel._nudge()         # fileno() says so (hostloop.py)
         return woken
+
+    def check_thread(self) -> None:
+        """Raise the ``RuntimeError`` ``wake`` would raise here, if any: a
+        task is parked and its kernel runs in another thread.  For code that
+        changes its object before it wakes (``Queue.shutdown``): called
+        first, a wake-up refused leaves the object as it was."""
+        if self._waiters:
+            kernel = self._kernel
+            if kernel._running and getattr(running, "kernel", None) is not kernel:
+                raise RuntimeError(_FOREIGN_WAKE % threading.current_thread().name)
 
     def wake_all(self, value: Any = True) -> int:
         """Make every parked task ready (``wake(len(self), value)``)."""
