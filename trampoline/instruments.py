@@ -16,8 +16,15 @@ through the small general hooks here, a mixin of ``Kernel``:
 While anything watches every trap (a ``task_trap`` hook, a wrapped table),
 the kernel's fast paths are off (``_fast_paths``), so that every dispatch
 of every trap is seen.
+
+An instrument is a tool watching the program, never part of it: one whose
+hook raises (a bug in the tool) is logged once, at ERROR with its
+traceback and its name, and taken out; the kernel and the tasks go on, as
+trio does with a failing instrument.  (A ``KeyboardInterrupt`` or
+``SystemExit`` from a hook still goes out, as from anywhere.)
 """
 
+import logging
 import time
 from types import CoroutineType, GeneratorType
 from typing import Any, Callable, Dict, List, Optional  # noqa: F401 (type comments)
@@ -26,6 +33,8 @@ from .errors import Cancelled
 from .task import Task
 
 __all__ = []  # type: list  # (Instrumented: documented as Kernel's)
+
+log = logging.getLogger("trampoline")
 
 
 class Instrumented:
@@ -97,8 +106,12 @@ class Instrumented:
                                 "none of the methods %s (see trampoline.trace)"
                                 % (each, ", ".join(_HOOKS)))
 
+        self._instrument_hooks = {}     # type: Dict[int, Any]
+        self._hooks_freed = False       # a hook was taken out while the kernel ran
+
         def hooks(name):
-            return [getattr(each, name) for each in self.instruments if hasattr(each, name)]
+            return [self._guarded(each, name) for each in self.instruments
+                    if hasattr(each, name)]
 
         self._on_spawned = hooks("task_spawned")
         self._on_step = hooks("task_step")
@@ -107,7 +120,7 @@ class Instrumented:
         self._on_io_wait = hooks("io_wait")
         self._on_io_ready = hooks("io_ready")
         self._on_timer = hooks("timer_fired")
-        on_trap = hooks("task_trap")
+        self._on_trap = on_trap = hooks("task_trap")     # (in the wrapped handlers)
         if on_trap:
             self._fast_paths = False        # so that every dispatch is seen
             # Subroutine calls go through the table too, so they are seen.
@@ -126,6 +139,8 @@ class Instrumented:
         """``step`` with the ``task_step`` and ``task_step_done`` hooks
         around it: the loop's stepper while any is installed (chosen once a
         turn, so an instrument added mid-turn waits for the next)."""
+        if self._hooks_freed:
+            self._tidy_hooks(True)         # (no list of hooks is being walked now)
         kernel, on_step, on_step_done = self, self._on_step, self._on_step_done
 
         def watched_step(task):
@@ -142,22 +157,79 @@ class Instrumented:
 
     def add_instrument(self, instrument):
         """Install one more instrument, even while the kernel runs (debug
-        mode's watchdog does).  Any hook but ``task_trap``, which needs the
+        mode's watchdog does), from a task or from inside another
+        instrument's hook.  Any hook but ``task_trap``, which needs the
         instrument at construction (``Kernel(instruments=...)``)."""
         if hasattr(instrument, "task_trap"):
             raise ValueError("%r has a task_trap hook: give it to Kernel(instruments=...)"
                              % (instrument,))
+        self._tidy_hooks()
         self.instruments.append(instrument)
         for name, hooks in self._LIVE_HOOKS.items():
             if hasattr(instrument, name):
-                getattr(self, hooks).append(getattr(instrument, name))
+                hook_list = getattr(self, hooks)
+                hook = self._guarded(instrument, name)
+                if _removed in hook_list:   # (a slot freed during this run)
+                    hook_list[hook_list.index(_removed)] = hook
+                else:
+                    hook_list.append(hook)
 
     def remove_instrument(self, instrument):
-        """Take out an instrument ``add_instrument`` installed."""
+        """Take out an instrument ``add_instrument`` installed (even from
+        inside one of its own hooks: the others still see that event)."""
         self.instruments.remove(instrument)
-        for name, hooks in self._LIVE_HOOKS.items():
-            if hasattr(instrument, name):
-                getattr(self, hooks).remove(getattr(instrument, name))
+        self._unhook(instrument)
+
+    def _guarded(self, instrument, name):
+        """``instrument``'s hook ``name``, which logs and takes the
+        instrument out if it raises (see the module docstring)."""
+        method = getattr(instrument, name)
+        kernel = self
+
+        if name in _TWO_ARGUMENTS:
+            def guarded_hook(first, second):
+                try:
+                    method(first, second)
+                except Exception:
+                    kernel._instrument_failed(instrument, name)
+        else:
+            def guarded_hook(first):     # type: ignore[misc]
+                try:
+                    method(first)
+                except Exception:
+                    kernel._instrument_failed(instrument, name)
+        guarded_hook.__wrapped__ = method
+        self._instrument_hooks.setdefault(id(instrument), []).append(guarded_hook)
+        return guarded_hook
+
+    def _instrument_failed(self, instrument, name):
+        log.exception("instrument %r raised in its %s hook, so it is taken out; the "
+                      "kernel and the tasks go on without it", instrument, name)
+        if instrument in self.instruments:
+            self.instruments.remove(instrument)
+        self._unhook(instrument)
+
+    def _unhook(self, instrument):
+        """Take ``instrument``'s hooks out of the lists the loop calls.  While
+        the kernel runs, each is replaced by a no-op in place (a list being
+        walked through must not shift under its walker, or the hook after it
+        would miss that event); the no-ops go when the loop next starts or
+        once it has stopped."""
+        hooks = self._instrument_hooks.pop(id(instrument), ())
+        for name in [*self._LIVE_HOOKS.values(), "_on_trap"]:
+            hook_list = getattr(self, name)
+            for index, hook in enumerate(hook_list):
+                if hook in hooks:
+                    hook_list[index] = _removed
+                    self._hooks_freed = True
+        self._tidy_hooks()
+
+    def _tidy_hooks(self, now=False):
+        if now or not self._running:
+            self._hooks_freed = False
+            for name in [*self._LIVE_HOOKS.values(), "_on_trap"]:
+                hook_list = getattr(self, name)
+                hook_list[:] = [hook for hook in hook_list if hook is not _removed]
 
     def tasks(self: Any) -> List[Task]:
         """Every task alive now, in the order they were spawned: for tools
@@ -183,6 +255,12 @@ class Instrumented:
 #: The methods an instrument has (one at least).
 _HOOKS = ("task_spawned", "task_step", "task_step_done", "task_trap", "task_exited",
           "io_wait", "io_ready", "timer_fired")
+#: The hooks called with two arguments (the others with one).
+_TWO_ARGUMENTS = frozenset(["task_step", "task_step_done", "task_trap"])
+
+
+def _removed(*args):
+    """In the place of a hook taken out while the kernel runs."""
 
 
 def _traced(handler, hooks):

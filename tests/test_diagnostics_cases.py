@@ -1,0 +1,141 @@
+"""What a programmer sees when the program is wrong, case by case: the
+wrong things a task can yield, a generator spawned twice, an instrument
+that raises or comes and goes while the kernel runs."""
+
+import logging
+import sys
+
+import pytest
+
+from trampoline import Kernel, join, run, sleep, spawn
+from trampoline.traps import current_kernel
+
+
+def records_of(caplog, level=logging.ERROR):
+    return [record for record in caplog.records
+            if record.name == "trampoline" and record.levelno == level]
+
+
+def child(n):
+    yield sleep(0.001)                  # (a timer: every hook but io_ready is called)
+    return n
+
+
+def parent():
+    first = yield spawn(child(1))
+    second = yield spawn(child(2))
+    return (yield join(first)) + (yield join(second))
+
+
+# --------------------------------------------------- an instrument that raises
+
+HOOKS = ["task_spawned", "task_step", "task_step_done", "task_trap", "task_exited",
+         "io_wait", "timer_fired"]
+
+
+class Failing:
+    """An instrument whose one hook ``hook`` raises, each time it is called."""
+
+    def __init__(self, hook):
+        self.calls = 0
+        setattr(self, hook, self.fail)
+
+    def fail(self, *args):
+        self.calls += 1
+        raise ValueError("a bug in the instrument")
+
+    def __repr__(self):
+        return "<Failing instrument>"
+
+
+class Steps:
+    """An instrument that counts the steps it sees."""
+
+    def __init__(self):
+        self.steps = 0
+
+    def task_step(self, task, value):
+        self.steps += 1
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_an_instrument_that_raises_is_logged_once_and_taken_out(hook, caplog):
+    """A bug in a tool watching the program must not stop the program: the
+    kernel raised the instrument's error out of run() (for task_spawned,
+    as a confusing 'Kernel.close() called while the kernel runs')."""
+    failing, steps = Failing(hook), Steps()
+    with caplog.at_level(logging.ERROR, logger="trampoline"):
+        assert run(parent(), instruments=[failing, steps]) == 3
+    assert failing.calls == 1
+    [record] = records_of(caplog)
+    message = record.getMessage()
+    assert "<Failing instrument>" in message and hook in message
+    assert "taken out" in message
+    assert record.exc_info[0] is ValueError     # with its traceback
+    assert steps.steps >= 6                     # the other instrument saw every step
+
+
+def test_a_keyboard_interrupt_from_an_instrument_still_stops_the_program():
+    class CtrlC:
+        def task_step(self, task, value):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(parent(), instruments=[CtrlC()])
+
+
+def test_an_instrument_that_removes_itself_from_its_hook_takes_no_event_from_the_next():
+    """Taken out from inside its own hook, while the loop walks the list of
+    hooks: the instrument after it in the list still gets that event."""
+    seen = []
+
+    class Once:
+        def task_step(self, task, value):
+            seen.append("once")
+            kernel.remove_instrument(self)
+
+    class Every:
+        def task_step(self, task, value):
+            seen.append("every")
+
+    def main():
+        once, every = Once(), Every()
+        kernel.add_instrument(once)
+        kernel.add_instrument(every)
+        yield sleep(0)
+        yield sleep(0)
+
+    with Kernel() as kernel:
+        kernel.run(main())
+        assert seen == ["once", "every", "every"]
+        kernel.run(child(0))
+        assert kernel._on_step == [kernel._on_step[0]] and seen[-1] == "every"
+
+
+def test_an_instrument_added_from_another_instruments_hook_sees_the_next_events():
+    added = Steps()
+
+    class Adder:
+        def task_spawned(self, task):
+            if task.name == "child":
+                kernel.add_instrument(added)
+
+    with Kernel(instruments=[Adder()]) as kernel:
+        assert kernel.run(parent()) == 3
+    assert added.steps >= 4                     # both children's steps, and main's
+
+
+def test_an_instrument_added_and_removed_again_and_again_leaves_no_trail():
+    def main():
+        kernel = yield current_kernel()
+        for _ in range(100):
+            steps = Steps()
+            kernel.add_instrument(steps)
+            yield sleep(0)
+            kernel.remove_instrument(steps)
+            assert len(kernel._on_step) <= 1    # a freed slot is reused
+
+    with Kernel() as kernel:
+        kernel.run(main())
+        kernel.run(child(0))                    # the next run starts without the no-ops
+        assert kernel._on_step == []
