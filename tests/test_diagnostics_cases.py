@@ -139,3 +139,88 @@ def test_an_instrument_added_and_removed_again_and_again_leaves_no_trail():
         kernel.run(main())
         kernel.run(child(0))                    # the next run starts without the no-ops
         assert kernel._on_step == []
+
+
+# ------------------------------------- a generator handed out twice (debug mode)
+
+def counts(n):
+    for _ in range(n):
+        yield sleep(0)
+    return n
+
+
+def spawns_one_generator_twice():
+    work = counts(3)
+    first = yield spawn(work)
+    try:
+        yield spawn(work)                               # SPAWNED-TWICE
+    except RuntimeError as error:
+        return (yield join(first)), str(error)
+    raise AssertionError("spawned twice")               # pragma: no cover
+
+
+def yields_a_finished_generator():
+    work = counts(1)
+    assert (yield work) == 1
+    try:
+        yield work                                      # YIELDED-AGAIN
+    except RuntimeError as error:
+        return str(error)
+    raise AssertionError("yielded again")               # pragma: no cover
+
+
+def spawns_a_finished_generator():
+    work = counts(1)
+    assert (yield work) == 1
+    try:
+        yield spawn(work)                               # SPAWNED-FINISHED
+    except RuntimeError as error:
+        return str(error)
+    raise AssertionError("spawned again")               # pragma: no cover
+
+
+def line_of(marker):
+    with open(__file__) as source:
+        for number, line in enumerate(source, 1):
+            if line.rstrip().endswith("# " + marker):
+                return number
+    raise AssertionError(marker)        # pragma: no cover
+
+
+def test_debug_mode_refuses_a_generator_spawned_while_a_task_runs_it():
+    """Without the check both tasks stepped the one generator by turns: one
+    got its result, the other None, and nothing said why."""
+    result, message = run(spawns_one_generator_twice(), debug=True)
+    assert result == 3                  # the first task goes on unharmed
+    assert message == (
+        "task 1 spawns_one_generator_twice spawned the generator counts() at %s:%d, "
+        "which task 2 counts is "
+        "running already: a generator or coroutine runs once, in one task; call "
+        "counts(...) again for another" % (__file__, line_of("SPAWNED-TWICE")))
+
+
+@pytest.mark.parametrize("main, verb, marker", [
+    (yields_a_finished_generator, "yielded", "YIELDED-AGAIN"),
+    (spawns_a_finished_generator, "spawned", "SPAWNED-FINISHED")])
+def test_debug_mode_refuses_a_generator_that_has_run_to_its_end(main, verb, marker):
+    """Without the check it 'returned' None at once (or its task did)."""
+    assert run(main(), debug=True) == (
+        "task 1 %s %s the generator counts() at %s:%d, which has already run to its "
+        "end: a generator or coroutine runs once, in one task; call counts(...) again "
+        "for another" % (main.__name__, verb, __file__, line_of(marker)))
+
+
+def test_debug_mode_refuses_a_coroutine_spawned_twice():
+    async def work():
+        await sleep(0)
+        return "done"
+
+    async def main():
+        coro = work()
+        first = await spawn(coro)
+        with pytest.raises(RuntimeError, match=r"the coroutine .*work\(\) at .*, which task "
+                                               r"2 work is running already"):
+            await spawn(coro)
+        return await join(first)
+
+    assert run(main(), debug=True) == "done"

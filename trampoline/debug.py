@@ -19,6 +19,12 @@ turns on, for the mistakes every newcomer to generator tasks makes.
   collection, the only place it says.)
 * A wrong yield (``yield 42``, ``yield sleep``): the ``TypeError`` thrown
   into the task gets the task's whole generator stack in its message.
+* A generator or coroutine handed to a second task while the first still
+  runs it (``g = worker(); yield spawn(g); yield spawn(g)``), or one that
+  has already run to its end, spawned or yielded again: a ``RuntimeError``
+  in the task that did it, naming the generator.  Without debug mode both
+  tasks step the same generator by turns, and a finished generator
+  "returns" None at once.
 * A task that crashed and that nobody joined: always logged at ERROR,
   debug mode or not (see ``Task._crashed_unseen``), when the last
   reference to the task goes or when ``run()`` ends.
@@ -43,6 +49,8 @@ import sysconfig
 import threading
 import time
 import warnings
+import weakref
+from types import CoroutineType, GeneratorType
 
 from . import traps
 from .diagnostics import _where
@@ -95,6 +103,12 @@ class DebugChecks:
         self._watchdog = SlowStepWatchdog(kernel)
         self._watchdog.start()
         _hook_traps()
+        # Subroutine calls through the table too, to be checked (as while
+        # instruments watch every trap).
+        handlers = kernel._handlers
+        self._added = [kind for kind in (GeneratorType, CoroutineType) if kind not in handlers]
+        for kind in self._added:
+            handlers[kind] = kernel._trap_subroutine
         self._unwrap = kernel.wrap_handlers(_checking)
 
     def stop(self):
@@ -102,6 +116,8 @@ class DebugChecks:
         sys.set_coroutine_origin_tracking_depth(self._origin_depth)
         self._watchdog.stop()
         self._unwrap()
+        for kind in self._added:
+            del self.kernel._handlers[kind]
         _unhook_traps()
 
 
@@ -111,9 +127,43 @@ def _checking(kind, handler):
     TypeError of a wrong yield."""
     if kind is None:
         return _with_stack(handler)
+    if kind is GeneratorType or kind is CoroutineType:
+        return _checking_owner(handler, lambda coro: coro, "yielded")
+    if kind is traps.spawn or kind is traps.call:
+        return _noting_yielded(_checking_owner(
+            handler, lambda trap: trap.coro, "spawned" if kind is traps.spawn else "called"))
     if isinstance(kind, type) and issubclass(kind, Trap):
         return _noting_yielded(handler)
     return handler
+
+
+#: The task each generator or coroutine was handed to (spawned or called
+#: as a subroutine), while debug mode is on.
+_owners = weakref.WeakKeyDictionary()  # type: weakref.WeakKeyDictionary
+
+
+def _checking_owner(handler, coro_of, verb):
+    """``handler``, refusing a generator or coroutine that another task
+    still runs, or that has run to its end (see the module docstring)."""
+    def handler_checking_owner(task, trap):
+        coro = coro_of(trap)
+        owner = _owners.get(coro)
+        finished = (coro.gi_frame if type(coro) is GeneratorType else coro.cr_frame) is None
+        if finished or (owner is not None and owner is not task and not owner.done):
+            name = "%s %s()" % ("coroutine" if type(coro) is CoroutineType else "generator",
+                                coro.__qualname__)
+            if finished:
+                why = "which has already run to its end"
+            else:
+                why = "which task %d %s is running already" % (owner.id, owner.name)
+            raise RuntimeError(
+                "task %d %s %s the %s at %s, %s: a generator or coroutine runs once, in one "
+                "task; call %s(...) again for another" % (
+                    task.id, task.name, verb, name, _where(task), why, coro.__name__))
+        result = handler(task, trap)
+        _owners[coro] = result if verb == "spawned" else task
+        return result
+    return handler_checking_owner
 
 
 def _noting_yielded(handler):
