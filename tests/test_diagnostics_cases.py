@@ -3,11 +3,12 @@ wrong things a task can yield, a generator spawned twice, an instrument
 that raises or comes and goes while the kernel runs."""
 
 import logging
+import types
 import sys
 
 import pytest
 
-from trampoline import Kernel, join, run, sleep, spawn
+from trampoline import Kernel, TaskError, join, run, sleep, spawn
 from trampoline.traps import current_kernel
 
 
@@ -224,3 +225,54 @@ def test_debug_mode_refuses_a_coroutine_spawned_twice():
         return await join(first)
 
     assert run(main(), debug=True) == "done"
+
+
+# ------------------------------------------------- a wrong yield, and its line
+
+def yields_42():
+    yield sleep(0)
+    yield 42                                            # YIELDS-42
+
+
+def delegates():
+    yield from yields_42()
+
+
+@types.coroutine
+def awaitable_42():
+    yield 42                                            # AWAITABLE-42
+
+
+async def awaits_42():
+    await sleep(0)
+    await awaitable_42()
+
+
+def failure_of(coro, debug=False):
+    """The message of the exception ``coro``'s task ended with; the task
+    beside it still ran to its end."""
+    def beside():
+        for _ in range(3):
+            yield sleep(0)
+        return "beside"
+
+    def main():
+        other = yield spawn(beside())
+        failing = yield spawn(coro)
+        with pytest.raises(TaskError) as raised:
+            yield join(failing)
+        assert (yield join(other)) == "beside"
+        return raised.value.__cause__
+
+    error = run(main(), debug=debug)
+    return str(error).split("\n")[0]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("coro, marker", [(delegates, "YIELDS-42"), (awaits_42, "AWAITABLE-42")])
+def test_a_wrong_yield_through_yield_from_or_await_names_the_line_that_yielded(coro, marker,
+                                                                                debug):
+    """It named the line of the ``yield from`` (or ``await``) above it."""
+    message = failure_of(coro(), debug)
+    assert message.startswith("task 3 %s yielded int 42 at %s:%d, which is not a trap" % (
+        coro.__name__, __file__, line_of(marker)))

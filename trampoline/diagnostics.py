@@ -112,20 +112,37 @@ def _waiting_in(task):
         caller.f_code.co_name)
 
 
+def _yielding_frames(task):
+    """The frames from the task's current generator to the one that yielded
+    now, through its ``yield from`` and ``await`` chain (without the trap's
+    own ``__await__`` under every ``await sleep(1)``)."""
+    frames = []
+    coro = task._coro
+    while coro is not None:
+        frame = coro.gi_frame if type(coro) is GeneratorType else getattr(coro, "cr_frame", None)
+        if frame is None:               # (an iterator that is no generator: its end)
+            break
+        if not (frame.f_code.co_name == "__await__"
+                and frame.f_globals.get("__name__") == "trampoline.traps"):
+            frames.append(frame)
+        coro = getattr(coro, "gi_yieldfrom", None) or getattr(coro, "cr_await", None)
+    return frames
+
+
 def _yielded_expression(task):
     """What the line where the task yielded yields ("lock.release()"), or
     "" for a bare ``yield`` (or a line that cannot be read)."""
-    coro = task._coro
-    frame = coro.gi_frame if type(coro) is GeneratorType else coro.cr_frame
+    frame = _yielding_frames(task)[-1]
     line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
     _, found, after = line.partition("yield ")
     return after.split("#")[0].strip() if found else ""
 
 
 def _where(task):
-    """file:line where the task's innermost frame is."""
-    coro = task._coro
-    frame = coro.gi_frame if type(coro) is GeneratorType else coro.cr_frame
+    """file:line where the task yielded: the innermost frame of its ``yield
+    from`` / ``await`` chain -- the line that yielded, not the ``yield
+    from`` above it."""
+    frame = _yielding_frames(task)[-1]
     return "%s:%d" % (frame.f_code.co_filename, frame.f_lineno)
 
 
