@@ -2,7 +2,9 @@
 wrong things a task can yield, a generator spawned twice, an instrument
 that raises or comes and goes while the kernel runs."""
 
+import asyncio
 import logging
+import os
 import types
 import sys
 
@@ -276,3 +278,41 @@ def test_a_wrong_yield_through_yield_from_or_await_names_the_line_that_yielded(c
     message = failure_of(coro(), debug)
     assert message.startswith("task 3 %s yielded int 42 at %s:%d, which is not a trap" % (
         coro.__name__, __file__, line_of(marker)))
+
+
+# --------------------------------------------- asyncio code awaited in a task
+
+async def awaits_asyncio_sleep():
+    await sleep(0)
+    await asyncio.sleep(0)                              # ASYNCIO-SLEEP
+
+
+def yields_an_asyncio_future(loop):
+    yield loop.create_future()                          # ASYNCIO-FUTURE
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_asyncio_sleep_awaited_in_a_task_is_named_as_asyncio_code(debug):
+    """It said "yielded None (a bare 'yield') at .../asyncio/tasks.py:634 ...
+    to let the other tasks run, yield sleep(0)": asyncio's line, and a
+    hint about something else."""
+    message = failure_of(awaits_asyncio_sleep(), debug)
+    assert message.startswith(
+        "task 3 awaits_asyncio_sleep awaited asyncio's sleep() at %s:%d, which yielded None "
+        "to asyncio's event loop (at %s" % (__file__, line_of("ASYNCIO-SLEEP"),
+                                             os.path.dirname(asyncio.__file__)))
+    assert message.endswith("or run the asyncio code on an asyncio loop with 'result = "
+                            "yield await_asyncio(coro)' ('await await_asyncio(coro)' in an "
+                            "async def; from trampoline.aio)")
+
+
+def test_an_asyncio_future_yielded_in_a_task_is_named_as_asyncio_code():
+    loop = asyncio.new_event_loop()
+    try:
+        message = failure_of(yields_an_asyncio_future(loop))
+    finally:
+        loop.close()
+    assert message.startswith(
+        "task 3 yields_an_asyncio_future yielded the asyncio Future <Future pending> at "
+        "%s:%d; asyncio code waits on an asyncio event loop, and trampoline's kernel is "
+        "none" % (__file__, line_of("ASYNCIO-FUTURE")))

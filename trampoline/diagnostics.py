@@ -19,7 +19,7 @@ import sys
 from types import GeneratorType
 
 from .errors import TaskError
-from .traps import Trap, _describe
+from .traps import Trap, _describe, _short
 
 __all__ = ["KERNEL_FRAMES"]
 
@@ -146,7 +146,41 @@ def _where(task):
     return "%s:%d" % (frame.f_code.co_filename, frame.f_lineno)
 
 
+def _is_asyncio(frame):
+    return frame.f_globals.get("__name__", "").partition(".")[0] == "asyncio"
+
+
+_USE_AWAIT_ASYNCIO = (
+    "asyncio code waits on an asyncio event loop, and trampoline's kernel is none: use "
+    "trampoline's own calls (sleep, open_connection, Queue...), or run the asyncio code "
+    "on an asyncio loop with 'result = yield await_asyncio(coro)' ('await "
+    "await_asyncio(coro)' in an async def; from trampoline.aio)")
+
+
+def _asyncio_message(task, value):
+    """The message for asyncio code awaited in a task (``await
+    asyncio.sleep(0)``, an asyncio ``Future``), or None if it is not that."""
+    frames = _yielding_frames(task)
+    inside = [index for index, frame in enumerate(frames) if _is_asyncio(frame)]
+    if inside and inside[0] > 0:        # awaited from the program: its line, then asyncio's
+        caller, entered = frames[inside[0] - 1], frames[inside[0]]
+        return ("task %d %s awaited asyncio's %s() at %s:%d, which yielded %s to asyncio's "
+                "event loop (at %s:%d); %s" % (
+                    task.id, task.name, entered.f_code.co_name,
+                    caller.f_code.co_filename, caller.f_lineno,
+                    "None" if value is None else _describe(value),
+                    frames[-1].f_code.co_filename, frames[-1].f_lineno, _USE_AWAIT_ASYNCIO))
+    if getattr(type(value), "_asyncio_future_blocking", None) is not None:
+        return ("task %d %s yielded the asyncio %s %s at %s; %s" % (
+            task.id, task.name, type(value).__name__, _short(value), _where(task),
+            _USE_AWAIT_ASYNCIO))
+    return None
+
+
 def _bad_yield_message(task, value):
+    asyncio_message = _asyncio_message(task, value)
+    if asyncio_message is not None:
+        return asyncio_message
     where = "task %d %s yielded %%s at %s" % (task.id, task.name, _where(task))
     if isinstance(value, type) and issubclass(value, Trap):
         return (where % ("the trap function %s itself" % value.__name__)
