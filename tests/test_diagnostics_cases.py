@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from trampoline import Kernel, TaskError, join, run, sleep, spawn
+from trampoline import Kernel, Lock, TaskError, join, run, sleep, spawn
 from trampoline.traps import current_kernel
 
 
@@ -316,3 +316,32 @@ def test_an_asyncio_future_yielded_in_a_task_is_named_as_asyncio_code():
         "task 3 yields_an_asyncio_future yielded the asyncio Future <Future pending> at "
         "%s:%d; asyncio code waits on an asyncio event loop, and trampoline's kernel is "
         "none" % (__file__, line_of("ASYNCIO-FUTURE")))
+
+
+# ------------------------------------------ a function or method not called
+
+def yields_a_method_uncalled():
+    lock = Lock()
+    yield sleep(0)
+    yield lock.acquire                                  # METHOD-UNCALLED
+
+
+def yields_a_function_uncalled():
+    yield sleep(0)
+    yield counts                                        # FUNCTION-UNCALLED
+
+
+def test_a_method_yielded_uncalled_is_named_as_the_program_wrote_it():
+    """It said 'call it, yield Lock.acquire(...)': the class's function,
+    which called so would miss its self."""
+    assert failure_of(yields_a_method_uncalled()) == (
+        "task 3 yields_a_method_uncalled yielded the method lock.acquire at %s:%d; yield a "
+        "trap or a generator: call it, yield lock.acquire(...)"
+        % (__file__, line_of("METHOD-UNCALLED")))
+
+
+def test_a_function_yielded_uncalled_is_told_to_call_it():
+    assert failure_of(yields_a_function_uncalled()) == (
+        "task 3 yields_a_function_uncalled yielded the function counts at %s:%d; yield a "
+        "trap or a generator: call it, yield counts(...)"
+        % (__file__, line_of("FUNCTION-UNCALLED")))

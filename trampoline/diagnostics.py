@@ -16,7 +16,7 @@ import contextvars
 import linecache
 import os
 import sys
-from types import GeneratorType
+from types import GeneratorType, ModuleType
 
 from .errors import TaskError
 from .traps import Trap, _describe, _short
@@ -187,7 +187,15 @@ def _bad_yield_message(task, value):
                 + "; call it to make a trap: yield %s(...)" % value.__name__)
     if callable(value) and not isinstance(value, Trap):
         name = getattr(value, "__qualname__", repr(value))
-        return (where % ("the function %s" % name)
+        kind = "function"
+        # As the program wrote it: "lock.acquire" rather than "Lock.acquire".
+        written = _yielded_expression(task)
+        if (written.rpartition(".")[2] == getattr(value, "__name__", None)
+                and written.replace(".", "").replace("_", "").isalnum()):
+            name = written
+            if not isinstance(getattr(value, "__self__", None), (type(None), ModuleType)):
+                kind = "method"
+        return (where % ("the %s %s" % (kind, name))
                 + "; yield a trap or a generator: call it, yield %s(...)" % name)
     if value is None:
         call = _yielded_expression(task)
