@@ -345,3 +345,30 @@ def test_a_function_yielded_uncalled_is_told_to_call_it():
         "task 3 yields_a_function_uncalled yielded the function counts at %s:%d; yield a "
         "trap or a generator: call it, yield counts(...)"
         % (__file__, line_of("FUNCTION-UNCALLED")))
+
+
+# ------------------------------- a plain generator's values, a list of traps
+
+def numbers():
+    yield 1                                             # A-NUMBER
+    yield 2
+
+
+def loops_over_numbers():
+    yield sleep(0)
+    total = 0
+    for number in (yield numbers()):                    # YIELDED-NUMBERS
+        total += number                                 # pragma: no cover - never here
+    return total                                        # pragma: no cover
+
+
+def test_a_plain_generator_yielded_is_explained_as_a_subroutine():
+    """It said only 'yielded int 1 at <a line in numbers()>, which is not a
+    trap': numbers() was never called by the program's line, as it thought."""
+    assert failure_of(loops_over_numbers()) == (
+        "task 3 loops_over_numbers yielded int 1 at %s:%d, which is not a trap; numbers() "
+        "runs as a subroutine of the task, as loops_over_numbers yielded it at %s:%d "
+        "(yielding a generator calls it), so each of its yields goes to the kernel and must "
+        "be a trap; to loop over a plain generator's values, iterate it without 'yield' "
+        "('for x in numbers(...)')"
+        % (__file__, line_of("A-NUMBER"), __file__, line_of("YIELDED-NUMBERS")))

@@ -16,7 +16,7 @@ import contextvars
 import linecache
 import os
 import sys
-from types import GeneratorType, ModuleType
+from types import CoroutineType, GeneratorType, ModuleType
 
 from .errors import TaskError
 from .traps import Trap, _describe, _short
@@ -116,8 +116,11 @@ def _yielding_frames(task):
     """The frames from the task's current generator to the one that yielded
     now, through its ``yield from`` and ``await`` chain (without the trap's
     own ``__await__`` under every ``await sleep(1)``)."""
+    return _yielding_frames_of(task._coro)
+
+
+def _yielding_frames_of(coro):
     frames = []
-    coro = task._coro
     while coro is not None:
         frame = coro.gi_frame if type(coro) is GeneratorType else getattr(coro, "cr_frame", None)
         if frame is None:               # (an iterator that is no generator: its end)
@@ -206,6 +209,32 @@ def _bad_yield_message(task, value):
         return (where % "None (a bare 'yield')"     # as in a plain generator
                 + ", which is not a trap: to let the other tasks run, yield sleep(0) "
                   "(await sleep(0) in an async def)")
+    subroutine = _subroutine_of(task)
+    if subroutine:
+        return (where % _describe(value) + ", which is not a trap; " + subroutine)
     return (where % _describe(value)
             + ", which is not a trap; yield a trap (read, write, sleep, spawn, ...) "
               "or a generator to call it as a subroutine")
+
+
+def _subroutine_of(task):
+    """For a value yielded by a generator of the program's that runs as a
+    subroutine (``yield numbers()``): what that means, as a hint; else ""."""
+    if not task._stack or type(task._coro) is not GeneratorType:
+        return ""
+    code = task._coro.gi_code
+    if code.co_filename.startswith(_PACKAGE) or code is not _yielding_frames(task)[-1].f_code:
+        return ""
+    caller = _yielding_frames_of(task._stack[-1])
+    if not caller:
+        return ""                       # pragma: no cover - a caller is suspended
+    frame = caller[-1]
+    if code.co_name.startswith("<"):    # <genexpr>
+        what, loop = "the generator expression", "for x in (... for ...)"
+    else:
+        what, loop = code.co_name + "()", "for x in %s(...)" % code.co_name
+    return ("%s runs as a subroutine of the task, as %s yielded it at %s:%d (yielding a "
+            "generator calls it), so each of its yields goes to the kernel and must be a "
+            "trap; to loop over a plain generator's values, iterate it without 'yield' "
+            "('%s')" % (what, frame.f_code.co_name, frame.f_code.co_filename, frame.f_lineno,
+                        loop))
