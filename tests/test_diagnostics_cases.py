@@ -372,3 +372,19 @@ def test_a_plain_generator_yielded_is_explained_as_a_subroutine():
         "be a trap; to loop over a plain generator's values, iterate it without 'yield' "
         "('for x in numbers(...)')"
         % (__file__, line_of("A-NUMBER"), __file__, line_of("YIELDED-NUMBERS")))
+
+
+def yields_a_list_of_traps():
+    yield sleep(0)
+    yield [sleep(0), counts(2)]                         # A-LIST
+
+
+def test_a_list_of_traps_yielded_is_told_how_to_run_them_at_once():
+    """Tornado's 'yield [a, b]' waits for both; here it is not a trap."""
+    message = failure_of(yields_a_list_of_traps())
+    assert message.startswith("task 3 yields_a_list_of_traps yielded list [<sleep seconds=0>, "
+                              "<generator object counts at ")
+    assert message.endswith(
+        "at %s:%d, which is not a trap: a list of traps or coroutines is not waited for "
+        "here; to run them at once, spawn each ('yield spawn(...)') and join them, or use "
+        "a TaskGroup; select(...) waits for the first" % (__file__, line_of("A-LIST")))

@@ -209,6 +209,13 @@ def _bad_yield_message(task, value):
         return (where % "None (a bare 'yield')"     # as in a plain generator
                 + ", which is not a trap: to let the other tasks run, yield sleep(0) "
                   "(await sleep(0) in an async def)")
+    if type(value) in (list, tuple, set) and value and all(
+            isinstance(each, Trap) or type(each) in (GeneratorType, CoroutineType)
+            for each in value):       # tornado's "yield [a, b]"
+        return (where % _describe(value)
+                + ", which is not a trap: a list of traps or coroutines is not waited "
+                  "for here; to run them at once, spawn each ('yield spawn(...)') and join "
+                  "them, or use a TaskGroup; select(...) waits for the first")
     subroutine = _subroutine_of(task)
     if subroutine:
         return (where % _describe(value) + ", which is not a trap; " + subroutine)
