@@ -53,7 +53,7 @@ import weakref
 from types import CoroutineType, GeneratorType
 
 from . import traps
-from .diagnostics import _where
+from .diagnostics import _bad_yield_message, _where
 from .traps import Trap
 
 __all__ = ["DebugChecks", "format_stack", "format_frames"]
@@ -178,6 +178,11 @@ def _noting_yielded(handler):
 def _with_stack(trap_other):
     def trap_other_with_stack(task, value):
         try:
+            if hasattr(value, "_asyncio_future_blocking"):
+                # An asyncio Future: no awaitable of ours.  (Where its
+                # __await__ is a generator -- PyPy, no C accelerator -- the
+                # kernel would run it, get the future back, and so for ever.)
+                raise TypeError(_bad_yield_message(task, value))
             return trap_other(task, value)
         except TypeError as error:
             error.args = ("%s\nthe task's stack, outermost call first:\n%s"

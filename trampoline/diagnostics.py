@@ -167,9 +167,14 @@ def _asyncio_message(task, value):
     inside = [index for index, frame in enumerate(frames) if _is_asyncio(frame)]
     if inside and inside[0] > 0:        # awaited from the program: its line, then asyncio's
         caller, entered = frames[inside[0] - 1], frames[inside[0]]
-        return ("task %d %s awaited asyncio's %s() at %s:%d, which yielded %s to asyncio's "
+        owner = entered.f_locals.get("self")
+        if entered.f_code.co_name == "__await__" and owner is not None:
+            what = "the asyncio %s" % type(owner).__name__      # (pure-Python asyncio)
+        else:
+            what = "asyncio's %s()" % entered.f_code.co_name
+        return ("task %d %s awaited %s at %s:%d, which yielded %s to asyncio's "
                 "event loop (at %s:%d); %s" % (
-                    task.id, task.name, entered.f_code.co_name,
+                    task.id, task.name, what,
                     caller.f_code.co_filename, caller.f_lineno,
                     "None" if value is None else _describe(value),
                     frames[-1].f_code.co_filename, frames[-1].f_lineno, _USE_AWAIT_ASYNCIO))
