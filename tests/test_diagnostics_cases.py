@@ -10,7 +10,7 @@ import types
 
 import pytest
 
-from trampoline import Kernel, Lock, TaskError, cancel, join, run, sleep, spawn
+from trampoline import Kernel, Lock, TaskError, call, cancel, join, run, sleep, spawn
 from trampoline.traps import current_kernel
 
 from task_helpers import until
@@ -423,3 +423,27 @@ def test_a_list_of_traps_yielded_is_told_how_to_run_them_at_once():
         "at %s:%d, which is not a trap: a list of traps or coroutines is not waited for "
         "here; to run them at once, spawn each ('yield spawn(...)') and join them, or use "
         "a TaskGroup; select(...) waits for the first" % (__file__, line_of("A-LIST")))
+
+
+# ----------------------------------- a generator function awaited in async def
+
+async def awaits_a_generator():
+    await sleep(0)
+    return await counts(2)                              # AWAITS-A-GENERATOR
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_generator_awaited_in_an_async_def_is_told_to_use_call(debug):
+    """Python's 'object generator can't be used in 'await' expression' said
+    nothing of what to write instead."""
+    assert failure_of(awaits_a_generator(), debug) == (
+        "object generator can't be used in 'await' expression: counts(2) is a generator "
+        "(a def with yield), not a coroutine; in an async def, await it with 'await "
+        "call(counts(2))', or make it an async def")
+
+
+def test_what_the_message_says_to_write_works():
+    async def main():
+        return await call(counts(2))
+
+    assert run(main()) == 2

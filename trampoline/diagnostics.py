@@ -73,6 +73,26 @@ def _trim_kernel_frames(exc):
     while tb is not None and tb.tb_frame.f_code.co_filename in _KERNEL_FILES:
         tb = tb.tb_next
     exc.__traceback__ = tb
+    if type(exc) is TypeError and exc.args == _AWAITED_GENERATOR:
+        exc.args = (_awaited_generator(tb),)
+
+
+#: Python's words for ``await f()`` where ``f`` is a generator function.
+_AWAITED_GENERATOR = ("object generator can't be used in 'await' expression",)
+
+
+def _awaited_generator(tb):
+    """Python's message, then what it means in a task: a generator
+    function is called with ``yield``, or awaited through ``call``."""
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    line = "" if tb is None else linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+    awaited = line.partition("await ")[2].split("#")[0].strip()
+    if not awaited.endswith(")"):
+        awaited = "f(...)"
+    return ("%s: %s is a generator (a def with yield), not a coroutine; in an async def, "
+            "await it with 'await call(%s)', or make it an async def"
+            % (_AWAITED_GENERATOR[0], awaited, awaited))
 
 
 def _exception_text(exc):
