@@ -5,7 +5,6 @@ that raises or comes and goes while the kernel runs."""
 import asyncio
 import logging
 import os
-import sys
 import types
 
 import pytest
@@ -308,24 +307,8 @@ def test_asyncio_sleep_awaited_in_a_task_is_named_as_asyncio_code(debug):
                             "async def; from trampoline.aio)")
 
 
-#: Whether asyncio's Future here is its pure-Python one (PyPy), whose
-#: ``__await__`` is a generator.
-PURE_PYTHON_FUTURE = asyncio.Future is asyncio.futures._PyFuture
-
-
-def kernel_runs_a_pure_python_future_for_ever():
-    return pytest.mark.xfail(strict=True, reason=(
-        "kernel.py _trap_other runs any __await__ that is a generator; the pure-Python "
-        "Future's yields the future itself, which comes back to _trap_other, for ever "
-        "(debug mode refuses it first)"))
-
-
-@pytest.mark.parametrize("pure_python, debug", [
-    pytest.param(False, False, marks=[kernel_runs_a_pure_python_future_for_ever()]
-                 if PURE_PYTHON_FUTURE else []),
-    (False, True),
-    pytest.param(True, False, marks=kernel_runs_a_pure_python_future_for_ever()),
-    (True, True)])
+@pytest.mark.parametrize("pure_python, debug", [(False, False), (False, True),
+                                                 (True, False), (True, True)])
 def test_an_asyncio_future_yielded_in_a_task_is_named_as_asyncio_code(pure_python, debug):
     """An asyncio Future is no awaitable of trampoline's: a TypeError naming
     it.  The pure-Python Future (PyPy's; CPython's without its accelerator)

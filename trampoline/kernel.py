@@ -509,7 +509,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         trap.task._joiners.remove(task)
 
     # ------------------------------------------------------ the traps
-    #
     # Each handler gets the task and its trap, and returns the trap's result
     # (the task goes on running) or PARKED (the task waits; whatever wakes it
     # puts it back on the ready queue).  An exception a handler raises is thrown
@@ -579,9 +578,10 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     def _trap_other(self, task, value):
         """Not a trap, not a coroutine.  An awaitable object (a ``Future``, a
-        ``TaskGroup``...) is awaited: its ``__await__()`` generator runs as a
-        subroutine.  Anything else is a mistake, said in the task."""
-        if hasattr(type(value), "__await__") and not isinstance(value, type):
+        ``TaskGroup``...; not asyncio's) is awaited: its ``__await__()`` generator
+        runs as a subroutine.  Anything else is a mistake, said in the task."""
+        if hasattr(type(value), "__await__") and not isinstance(value, type) \
+                and not hasattr(value, "_asyncio_future_blocking"):     # (it yields itself)
             iterator = value.__await__()
             if type(iterator) is GeneratorType:
                 return self._trap_subroutine(task, iterator)
