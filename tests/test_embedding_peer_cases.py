@@ -74,6 +74,27 @@ def test_a_virtual_clock_jumps_after_its_threshold_while_a_task_waits_on_io():
         assert got.result == b"late" and clock() == 30
 
 
+def test_a_virtual_clock_does_not_jump_to_a_timer_set_for_ever():
+    # sleep(inf): no timer to jump to.  The round waits for I/O as asked
+    # (here: bytes already sent), and the clock stays where it is.
+    clock = VirtualClock()
+    left, right = socket.socketpair()
+
+    def forever():
+        yield sleep(float("inf"))
+
+    def reader():
+        return (yield read(left, 100))
+
+    with Kernel(clock=clock) as kernel, left, right:
+        kernel.spawn(forever())
+        got = kernel.spawn(reader())
+        kernel.run_once()                       # both run, and park
+        right.send(b"now")
+        drive(kernel, lambda: got.done)         # (the only timer is the inf one)
+        assert got.result == b"now" and clock() == 0
+
+
 # ------------------------------------------- run until a task is done
 
 def test_a_host_loop_blocking_until_its_task_is_done_returns_once_it_is():

@@ -20,6 +20,7 @@ from task_helpers import parked, until
 from trampoline import (TaskError, TaskTimeout, accept, connect, join, read, recvfrom, sendto,
                         sleep, spawn, write)
 from trampoline.net import listen
+from trampoline.traps import cancel, current_kernel
 from trampoline.streams import open_connection, tcp_server
 from trampoline.udp import udp_socket
 
@@ -476,3 +477,102 @@ def test_a_refused_bytes_host_reads_as_its_str_twin(run):
     with unused:
         text, raw = run(main())
     assert raw == text == "[Errno 111] Connection refused (connecting to 127.0.0.1:%d)" % port
+
+
+# ------------------------------------------------ the kernel's edges, reached
+
+def test_the_kernel_knows_of_no_write_on_a_closed_file_or_an_unknown_descriptor(run):
+    """``Kernel.writes`` (what ``Stream.write_eof`` asks): False for a file
+    object already closed (its ``fileno()`` raises) and for a descriptor
+    number the kernel does not watch; True while a write waits for room."""
+    ours, theirs = tcp_pair()
+    ours.setblocking(False)
+    try:
+        while True:                             # fill the send buffer: a writer waits
+            ours.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    closed = open(os.devnull, "rb")
+    closed.close()
+
+    def writer():
+        yield write(ours, b"y" * 65536)
+
+    def main():
+        kernel = yield current_kernel()
+        before = kernel.writes(ours)
+        task = yield spawn(writer())
+        yield parked(task)
+        during = kernel.writes(ours), kernel.writes(ours.fileno())
+        yield cancel(task)
+        return before, during, kernel.writes(closed), kernel.writes(theirs.fileno() + 1000)
+
+    with ours, theirs:
+        assert run(main()) == (False, (True, True), False, False)
+
+
+def test_a_connect_whose_socket_is_closed_under_it_names_the_trap(run):
+    """A connect still under way (to a listener whose queue is full: the
+    SYN goes unanswered) whose socket another task closes: on the poll and
+    select backends the closed descriptor reports an event, the connect
+    looks at the socket's error and gets EBADF -- named, as for a read; on
+    epoll the kernel's sweep finds it.  Either way the task is not left
+    waiting."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        queued = []
+        for _ in range(8):                      # fill the accept queue
+            extra = socket.socket()
+            extra.setblocking(False)
+            queued.append(extra)
+            try:
+                extra.connect(listener.getsockname())
+            except BlockingIOError:
+                pass
+        sock = socket.socket()
+
+        def connector():
+            yield connect(sock, listener.getsockname())
+
+        def main():
+            task = yield spawn(connector())
+            yield parked(task)
+            if task.done:                       # (the queue had room after all)
+                return None
+            sock.close()
+            with pytest.raises(TaskError) as info:
+                yield join(task)
+            return info.value.__cause__
+
+        try:
+            error = run(main())
+        finally:
+            sock.close()
+            for extra in queued:
+                extra.close()
+    if error is None:
+        pytest.skip("the listener's queue took the connection: nothing was under way")
+    assert isinstance(error, OSError) and error.errno == errno.EBADF, error
+    assert "connect" in str(error), error
+
+
+@needs_ipv6
+@pytest.mark.parametrize("host, family", [(b"::1", socket.AF_INET),
+                                          ("<broadcast>", socket.AF_INET6)])
+def test_a_sendto_of_the_other_family_by_bytes_or_broadcast_host(run, host, family):
+    """The family-mismatch message decodes a bytes host (``b"::1"``) to
+    name it; ``"<broadcast>"`` from an IPv6 socket is no address of the
+    other family (IPv6 has no broadcast), so the system's own error goes
+    out as it is: "address family mismatched"."""
+    def main():
+        with udp_socket(("127.0.0.1" if family == socket.AF_INET else "::1", 0)) as sock:
+            with pytest.raises(OSError) as info:
+                yield sendto(sock, b"x", (host, 9))
+            return info.value
+
+    error = run(main())
+    if family == socket.AF_INET:
+        assert "::1" in str(error) and "an AF_INET socket" in str(error), error
+    else:
+        assert "AF_INET6 socket" not in str(error), error
