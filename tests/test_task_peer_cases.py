@@ -93,6 +93,24 @@ def test_run_or_spawn_of_an_async_generator_says_it_is_one():
 def _spawns(coro):
     yield spawn(coro)
 
+
+def test_an_async_generator_yielded_in_a_task_is_told_how_to_iterate_it():
+    """trio ``test_nice_error_on_bad_calls_to_run_or_spawn``, for the
+    trampoline's own way in: an async generator yielded as if it were a
+    subroutine is a TypeError at that yield, saying what it is and that it
+    is iterated with ``async for``."""
+    async def agen(x):
+        yield x
+
+    def main():
+        with pytest.raises(TypeError, match=r"an async generator \(an async def with a yield "
+                           r"in it\) cannot run as a subroutine or a task; iterate it with "
+                           r"'async for'"):
+            yield agen(0)
+        return "went on"
+
+    assert run(main()) == "went on"
+
 def test_system_exit_from_main_comes_out_of_run():
     """curio ``test_kernel_exit``: ``raise SystemExit`` in main leaves run()
     as SystemExit, and the kernel is closed."""

@@ -16,7 +16,7 @@ import contextvars
 import linecache
 import os
 import sys
-from types import CoroutineType, GeneratorType, ModuleType
+from types import AsyncGeneratorType, CoroutineType, GeneratorType, ModuleType
 
 from .errors import TaskError
 from .traps import Trap, _describe, _short
@@ -241,6 +241,11 @@ def _bad_yield_message(task, value):
                 + ", which is not a trap: a list of traps or coroutines is not waited "
                   "for here; to run them at once, spawn each ('yield spawn(...)') and join "
                   "them, or use a TaskGroup; select(...) waits for the first")
+    if type(value) is AsyncGeneratorType:
+        return (where % _describe(value)
+                + ", which is not a trap: an async generator (an async def with a yield in "
+                  "it) cannot run as a subroutine or a task; iterate it with 'async for' in "
+                  "an async def")
     subroutine = _subroutine_of(task)
     if subroutine:
         return (where % _describe(value) + ", which is not a trap; " + subroutine)
