@@ -23,7 +23,7 @@ import io
 import socket
 import sys
 import weakref
-from types import CoroutineType, GeneratorType
+from types import AsyncGeneratorType, CoroutineType, GeneratorType
 from typing import TYPE_CHECKING, Any, Generator, Optional, Tuple
 
 if TYPE_CHECKING:                       # (what socket.send takes: bytes, bytearray,
@@ -113,6 +113,10 @@ def _check_coro(coro, trap_name):
             "itself; call it: %s(%s(...))" % (
                 trap_name, getattr(coro, "__qualname__", coro), trap_name,
                 getattr(coro, "__name__", "f")))
+    if kind is AsyncGeneratorType:      # (an async def with a yield in it)
+        raise TypeError("%s() needs a generator or coroutine object, got the async generator "
+                        "%s: it is no task, but a stream of values -- iterate it with "
+                        "'async for' in an async def" % (trap_name, _short(coro)))
     # (The commonest way to get here: main() whose body has no yield yet
     # runs when called, and run() gets what it returned.)
     raise TypeError("%s() needs a generator or coroutine object, got %s (a function "
