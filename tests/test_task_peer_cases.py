@@ -73,13 +73,11 @@ def test_run_of_something_not_a_coroutine_is_a_type_error():
         run(f)
 
 
-@pytest.mark.xfail(strict=True, reason="traps.py _check_coro: an async generator gets the "
-                   "message for a function with no yield in it")
 def test_run_or_spawn_of_an_async_generator_says_it_is_one():
     """trio ``test_nice_error_on_bad_calls_to_run_or_spawn``: run() or spawn()
     of an async generator (an ``async def`` with a ``yield``) is a TypeError
     that says it is an async generator -- not that its function had no
-    yield in it, which is what it says now."""
+    yield in it, as it said."""
     async def agen(x):
         yield x
 
@@ -964,9 +962,6 @@ def test_a_subroutine_called_by_yield_does_not_see_its_callers_handled_exception
     assert seen == [None, error]
 
 
-@pytest.mark.xfail(THROW_CHAINS, strict=True, reason="kernel.py: an exception thrown "
-                   "into the caller of the subroutine that raised it has its __context__ "
-                   "replaced by the caller's handled exception (generator.throw chains)")
 def test_an_exception_from_a_subroutine_keeps_its_own_context_through_a_caller_in_an_except():
     """trio ``test_exception_chaining_after_throw_to_inner``, with ``yield
     inner()``: the ValueError that ``inner`` raised while handling an
@@ -975,13 +970,13 @@ def test_an_exception_from_a_subroutine_keeps_its_own_context_through_a_caller_i
     (a plain call gives ValueError -> IndexError -> KeyError; the
     trampoline cannot link IndexError to KeyError, see above, but must not
     lose the IndexError).  On CPython 3.9+ the kernel's ``throw`` of the
-    ValueError into ``outer`` overwrites it with the KeyError."""
+    ValueError into ``outer`` overwrote it with the KeyError; the kernel
+    now puts the subroutine's context back."""
     with pytest.raises(ValueError) as info:
         run(_outer())
     assert _chain(info.value)[:2] == ["ValueError", "IndexError"]
 
 
-@pytest.mark.xfail(THROW_CHAINS, strict=True, reason="kernel.py: as above, for a Cancelled")
 def test_a_cancel_thrown_into_a_subroutine_keeps_its_context_through_a_caller_in_an_except():
     """trio ``test_exception_chaining_after_throw_to_inner``: a Cancelled
     thrown in at a trap in ``inner``, inside its ``except IndexError``, is

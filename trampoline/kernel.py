@@ -241,7 +241,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             else:
                 task._next_trap = None      # perform the trap it was woken for
                 value = exc = None
-            budget = BUDGET
+            budget, rethrown = BUDGET, None
             while True:
                 if trap is None:
                     try:
@@ -250,20 +250,20 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         else:
                             trap = task._coro.throw(exc)
                     except StopIteration as stop:
-                        value = stop.value
-                        exc = None
+                        value, exc = stop.value, None
                         if task._stack:     # a subroutine returned
                             task._coro = task._stack.pop()
                             continue
                         kernel._exit(task, value, None)
                         break
                     except BaseException as error:
-                        value = None
-                        exc = error
+                        value, exc = None, error
+                        if rethrown and error is rethrown[0]:   # throw() re-chained it
+                            error.__context__ = rethrown[1]
                         if trim:
                             _trim_kernel_frames(error)
                         if task._stack:     # a subroutine raised
-                            task._coro = task._stack.pop()
+                            task._coro, rethrown = task._stack.pop(), (error, error.__context__)
                             continue
                         kernel._exit(task, None, error)
                         break
