@@ -431,3 +431,20 @@ def test_random_command_sequences_reply_as_redis(pair, protocol):
         assert_same(pair, batch, sent)
         sent += batch
 
+
+
+@pytest.mark.parametrize("command", ["CLIENT", "CONFIG", "COMMAND"])
+def test_help_answers_as_redis_for_the_subcommands_we_have(pair, command):
+    """``CLIENT NOSUCH`` says "Try CLIENT HELP."; HELP answers, framed as
+    Redis frames it (the same first and last lines), its other lines
+    Redis's own for the subcommands we have, in Redis's order."""
+    theirs, mine = pair.same([[command, "NOSUCH"], [command, "help"], [command, "HELP", "x"]])
+    assert mine[0] == theirs[0]
+    assert mine[2] == theirs[2] == b"-ERR wrong number of arguments for '%s|help' command\r\n" \
+        % command.lower().encode()
+    real, got = decoded(theirs[1]), decoded(mine[1])
+    assert got[:1] == real[:1] and got[-2:] == real[-2:] == ["HELP", "    Prints this help."]
+    assert len(got) > 3
+    lines = iter(real)
+    assert all(line in lines for line in got), got      # a subsequence of Redis's
+    assert mine[1].count(b"\r\n+") == len(got)           # status lines, as Redis sends them

@@ -8,7 +8,7 @@ UNLINK, EXISTS, INCR, DECR, INCRBY, DECRBY, MGET, MSET, KEYS (Redis glob
 patterns), DBSIZE, FLUSHDB, FLUSHALL, EXPIRE/PEXPIRE (NX/XX/GT/LT),
 TTL/PTTL, PERSIST, SELECT 0, QUIT, and what clients ask on connecting:
 HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS, COUNT, INFO),
-CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID).  Values are strings
+CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and HELP for these three.  Values are strings
 only; one database.  Replies and errors read word for word as Redis 7's,
 in RESP2 or -- after ``HELLO 3``, what redis-py 8 and ``redis-cli -3`` say
 first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).
@@ -513,6 +513,8 @@ class Store:
         if len(args) == 1:
             return b"*0\r\n"
         sub = args[1].upper()
+        if sub == b"HELP":
+            return help_reply(args, COMMAND_HELP)
         if sub == b"DOCS":
             return encode_map([], _resp3(session))
         if sub == b"COUNT":
@@ -525,6 +527,8 @@ class Store:
 
     def cmd_config(self, args, session):
         """``CONFIG GET pattern``: what redis-benchmark asks; a minimal answer."""
+        if args[1].upper() == b"HELP":
+            return help_reply(args, CONFIG_HELP)
         if args[1].upper() != b"GET":
             return unknown_subcommand(args)
         if len(args) < 3:
@@ -548,6 +552,8 @@ class Store:
     def cmd_client(self, args, session):
         """``CLIENT SETNAME|GETNAME|SETINFO|ID ...``: the connection's name and id."""
         sub = args[1].upper()
+        if sub == b"HELP":
+            return help_reply(args, CLIENT_HELP)
         arity = {b"SETNAME": 3, b"GETNAME": 2, b"SETINFO": 4, b"ID": 2}.get(sub)
         if arity is None:
             return unknown_subcommand(args)
@@ -621,6 +627,38 @@ def unknown_command(args):
 
 def wrong_arity(name):
     return b"-ERR wrong number of arguments for '%s' command\r\n" % name
+
+
+# What ``CLIENT|CONFIG|COMMAND HELP`` answer -- the advice of every "unknown
+# subcommand" error: Redis 7.0's lines for the subcommands we have, word for word.
+CLIENT_HELP = [
+    "GETNAME", "    Return the name of the current connection.",
+    "ID", "    Return the ID of the current connection.",
+    "SETNAME <name>", "    Assign the name <name> to the current connection.",
+]
+CONFIG_HELP = [
+    "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+]
+COMMAND_HELP = [
+    "(no subcommand)", "    Return details about all Redis commands.",
+    "COUNT", "    Return the total number of commands in this Redis server.",
+    "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+]
+
+
+def help_reply(args, lines):
+    """``<COMMAND> HELP``: status lines, framed as Redis frames them."""
+    name = args[0].upper()
+    if len(args) != 2:
+        return wrong_arity(name.lower() + b"|help")
+    lines = ([name.decode("latin-1") + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
+             + lines + ["HELP", "    Prints this help."])
+    return b"*%d\r\n%s" % (len(lines), b"".join(b"+%s\r\n" % line.encode() for line in lines))
 
 
 def unknown_subcommand(args):
