@@ -9,12 +9,12 @@ versions changed.
 
 The differences allowed are the documented ones: HELLO's server, version
 and id, CLIENT ID, COMMAND's table, CONFIG GET beyond the few names we
-answer, one database (SELECT 0 only), KEYS and CONFIG GET in another
-order (Redis's is its hash table's, seeded at random), a TTL or PTTL
-read a moment apart (a second, half a second at most), and a DBSIZE that does not count the keys past their
-deadline (Redis's counts those its sweep has not dropped yet).  Where our
-parser refuses on purpose what Redis reads on (a bulk string not followed
-by CRLF: resp.py's docstring), no case is sent.
+answer, one database (SELECT 0 only), KEYS and CONFIG GET in another order
+(Redis's is its hash table's, seeded at random), a TTL or PTTL read a
+moment apart (a second, half a second at most), and a DBSIZE that does not
+count the keys past their deadline (Redis's counts those its sweep has not
+dropped yet). Where our parser refuses on purpose what Redis reads on (a
+bulk string not followed by CRLF: resp.py's docstring), no case is sent.
 """
 
 import os
@@ -227,7 +227,8 @@ STRINGS = [
     ["SET", "m", M], ["DECR", "m"], ["DECRBY", "m", "1"], ["INCRBY", "m", I], ["INCRBY", "m", I],
     ["INCRBY", "x", str(2**63)], ["INCRBY", "x", "-9223372036854775809"], ["INCRBY", "x", M],
     ["DECRBY", "x", M], ["DECRBY", "y", "1"], ["INCRBY", "c", I], ["INCRBY", "c", "1"],
-    ["DECRBY", "c", "-" + I], ["DECRBY", "d", I], ["DECRBY", "d", "1"], ["DECRBY", "d", "1"], ["GET", "d"], ["DECR", "z"], ["INCRBY", "x", "1.5"],
+    ["DECRBY", "c", "-" + I], ["DECRBY", "d", I], ["DECRBY", "d", "1"], ["DECRBY", "d", "1"], ["GET", "d"],
+    ["DECR", "z"], ["INCRBY", "x", "1.5"],
     ["INCRBY", "x", ""], ["INCRBY", "x", "-0"], ["INCRBY", "x", "+1"], ["INCRBY", "x", "1 "],
     ["INCRBY", "x", "00"], ["INCRBY", "x", "99999999999999999999"], ["INCR", "k"],
     ["SET", "e", ""], ["INCR", "e"], ["GET", "e"], ["SET", "f", "1e3"], ["INCR", "f"],
@@ -444,7 +445,8 @@ def test_random_command_sequences_reply_as_redis(pair, protocol):
     """2000 commands from a seeded generator -- keys that collide, values
     at the integer limits and beside them, options in every order, a wrong
     arity now and then -- sent in pipelines of up to 30: each reply the
-    same bytes as redis-server's."""
+    same bytes as redis-server's.  (``KV_SEED=n`` in the environment tries
+    another seed.)"""
     rng = random.Random(int(os.environ.get("KV_SEED", 1000)) + protocol)
     if protocol == 3:
         pair.same([["HELLO", "3"]])
