@@ -221,24 +221,28 @@ def test_a_port_the_connect_and_sendto_traps_cannot_take_is_named(run, port, err
                         "address %r" % (name, port, address) for name in ("sendto", "connect")]
 
 
+def both_refuse(host, error):
+    """What ``open_connection(host, 80)`` and ``tcp_server(host, 0, ...)``
+    raise, each an ``error``: their messages, in that order."""
+    def handler(stream, address):
+        yield stream.close()
+
+    messages = []
+    for call in (open_connection(host, 80), tcp_server(host, 0, handler)):
+        with pytest.raises(error) as info:
+            yield call
+        messages.append(str(info.value))
+    return messages
+
+
 def test_an_ipv6_address_in_brackets_is_no_host_to_open_connection_or_tcp_server(run):
     """``open_connection("[::1]", port)`` and ``tcp_server("[::1]", ...)``
     -- an address copied from a URL -- raise ``socket.gaierror`` saying to
     drop the brackets, before any look-up.  The resolver was asked for a
     host named "[::1]": "Name or service not known (looking up '[::1]')"."""
-    def handler(stream, address):
-        yield stream.close()
-
-    def main():
-        messages = []
-        for call in (open_connection("[::1]", 80), tcp_server("[::1]", 0, handler)):
-            with pytest.raises(socket.gaierror) as info:
-                yield call
-            messages.append(str(info.value))
-        return messages
-
-    assert run(main()) == ["[Errno %d] not a host name: '[::1]' is in brackets, as in a URL; "
-                           "give the IPv6 address without them: '::1'" % socket.EAI_NONAME] * 2
+    assert run(both_refuse("[::1]", socket.gaierror)) == [
+        "[Errno %d] not a host name: '[::1]' is in brackets, as in a URL; "
+        "give the IPv6 address without them: '::1'" % socket.EAI_NONAME] * 2
 
 
 # ------------------------------------------------ what already holds (kept so)
@@ -329,19 +333,9 @@ def test_a_resolver_that_answers_with_no_address_is_a_gaierror_naming_the_host(r
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
-    def handler(stream, address):
-        yield stream.close()
-
-    def main():
-        messages = []
-        for call in (open_connection("empty.test", 80), tcp_server("empty.test", 0, handler)):
-            with pytest.raises(socket.gaierror) as info:
-                yield call
-            messages.append(str(info.value))
-        return messages
-
-    assert run(main()) == ["[Errno %d] the resolver gave no address (looking up 'empty.test')"
-                           % socket.EAI_NONAME] * 2
+    assert run(both_refuse("empty.test", socket.gaierror)) == [
+        "[Errno %d] the resolver gave no address (looking up 'empty.test')"
+        % socket.EAI_NONAME] * 2
 
 
 def test_a_socket_closed_under_its_reader_and_its_writer_fails_both_not_its_successor(run):
@@ -422,19 +416,9 @@ def test_a_host_that_is_no_string_is_named(run, host):
     """A list of hosts (asyncio's ``create_server`` takes one) or a number,
     given to ``open_connection`` or ``tcp_server``: ``TypeError`` naming
     it.  It was "getaddrinfo() argument 1 must be string or None"."""
-    def handler(stream, address):
-        yield stream.close()
-
-    def main():
-        messages = []
-        for call in (open_connection(host, 80), tcp_server(host, 0, handler)):
-            with pytest.raises(TypeError) as info:
-                yield call
-            messages.append(str(info.value))
-        return messages
-
-    assert run(main()) == ["getaddrinfo(): the host must be a str (a name or an address), "
-                           "bytes or None, got %r" % (host,)] * 2
+    assert run(both_refuse(host, TypeError)) == [
+        "getaddrinfo(): the host must be a str (a name or an address), bytes or None, got %r"
+        % (host,)] * 2
 
 
 def test_a_datagram_too_big_says_how_big_it_is_and_may_be(run):
