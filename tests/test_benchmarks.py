@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -582,9 +583,26 @@ def _ours_running():
         try:
             with closing_fd(os.pidfd_open(pid)) as pidfd:   # (Python 3.9+, Linux 5.3+)
                 select.select([pidfd], [], [], 10)
-        except (AttributeError, OSError):   # gone already, or no pidfd here
+        except AttributeError:              # no pidfd here (3.8): look, up to 10 s
+            _until_gone(pid, 10)
+        except OSError:                     # gone already
             pass
     return [line for _, line in _ours()]
+
+
+def _until_gone(pid, seconds):
+    """Wait until process ``pid`` has ended (gone, or a zombie), at most
+    ``seconds``: without a pidfd there is nothing to wait on but its
+    /proc entry, looked at every 10 ms."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return
+        except (OSError, IndexError):
+            return
+        time.sleep(0.01)
 
 
 @contextlib.contextmanager
