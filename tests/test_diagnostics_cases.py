@@ -336,6 +336,33 @@ def test_an_asyncio_future_yielded_in_a_task_is_named_as_asyncio_code(pure_pytho
         "none" % (__file__, line_of("ASYNCIO-FUTURE")))
 
 
+async def awaits_an_asyncio_future(future):
+    return await future                                 # AWAITS-ASYNCIO-FUTURE
+
+
+@pytest.mark.parametrize("pure_python", [False, True])
+def test_an_asyncio_future_awaited_in_an_async_def_is_named_at_the_await(pure_python):
+    """Awaited (not yielded) in an async def: the message names the line of
+    the ``await`` -- through the pure-Python Future's own ``__await__``, or
+    past the C one's iterator, which has no frame to show."""
+    loop = asyncio.new_event_loop()
+    future = asyncio.futures._PyFuture(loop=loop) if pure_python else loop.create_future()
+
+    def main():
+        failing = yield spawn(awaits_an_asyncio_future(future))
+        yield until(lambda: failing.done, limit=200)
+        return failing.exception
+
+    try:
+        error = run(main())
+    finally:
+        loop.close()
+    assert isinstance(error, TypeError), error
+    where = "%s:%d" % (__file__, line_of("AWAITS-ASYNCIO-FUTURE"))
+    assert where in str(error), error
+    assert "asyncio code waits on an asyncio event loop" in str(error), error
+
+
 # ------------------------------------------ a function or method not called
 
 def yields_a_method_uncalled():
@@ -392,6 +419,41 @@ def test_a_plain_generator_yielded_is_explained_as_a_subroutine():
         % (__file__, line_of("A-NUMBER"), __file__, line_of("YIELDED-NUMBERS")))
 
 
+def loops_over_a_generator_expression():
+    yield sleep(0)
+    for number in (yield (n for n in (1, 2))):          # YIELDED-GENEXPR
+        return number                                   # pragma: no cover - never here
+
+
+def numbers_from_further_down():
+    yield from numbers()
+
+
+def loops_over_numbers_further_down():
+    yield sleep(0)
+    for number in (yield numbers_from_further_down()):
+        return number                                   # pragma: no cover - never here
+
+
+def test_a_generator_expression_yielded_is_explained_too():
+    message = failure_of(loops_over_a_generator_expression())
+    assert ("the generator expression runs as a subroutine of the task, as "
+            "loops_over_a_generator_expression yielded it at %s:%d" % (
+                __file__, line_of("YIELDED-GENEXPR"))) in message, message
+    assert message.endswith("('for x in (... for ...)')"), message
+
+
+def test_a_value_from_deeper_in_a_subroutine_gets_no_hint_about_the_wrong_one():
+    """The value came from ``numbers()``, reached by ``yield from`` inside
+    the subroutine the task yielded: the hint would name the wrong
+    generator, so there is none -- the line is named all the same."""
+    message = failure_of(loops_over_numbers_further_down())
+    assert message.startswith("task 3 loops_over_numbers_further_down yielded int 1 at "
+                              "%s:%d, which is not a trap; yield a trap"
+                              % (__file__, line_of("A-NUMBER"))), message
+    assert "runs as a subroutine" not in message
+
+
 def yields_a_list_of_traps():
     yield sleep(0)
     yield [sleep(0), counts(2)]                         # A-LIST
@@ -423,6 +485,25 @@ def test_a_generator_awaited_in_an_async_def_is_told_to_use_call(debug):
         "object generator can't be used in 'await' expression: counts(2) is a generator "
         "(a def with yield), not a coroutine; in an async def, await it with 'await "
         "call(counts(2))', or make it an async def")
+
+
+async def awaits_it_by_name():
+    generator = counts(2)
+    return await generator
+
+
+async def awaits_deeper():
+    await sleep(0)
+    return await awaits_it_by_name()
+
+
+def test_a_generator_awaited_by_name_a_call_deeper_is_told_the_same():
+    """Awaited through a name (no call on the line to quote: "f(...)"),
+    in an async def another one awaits (the line is the innermost's)."""
+    assert failure_of(awaits_deeper(), False) == (
+        "object generator can't be used in 'await' expression: f(...) is a generator "
+        "(a def with yield), not a coroutine; in an async def, await it with 'await "
+        "call(f(...))', or make it an async def")
 
 
 def test_what_the_message_says_to_write_works():
