@@ -511,8 +511,9 @@ def test_a_cancelled_subclass_raised_inside_disable_cancellation_propagates():
 def test_a_cancelled_tasks_locals_are_freed_once_nobody_holds_the_task():
     """trio ``test_locals_destroyed_promptly_on_cancel``: a task cancelled
     at a checkpoint lets its locals go once it is forgotten -- the kernel
-    keeps no reference to its frames (without a garbage collection up to
-    CPython 3.11; see below for 3.12+)."""
+    keeps no reference to its frames (on CPython without a garbage
+    collection: on 3.12+ a finished generator's frame keeps its caller's, the
+    kernel's step, whose locals must not hold the task)."""
     class Local:
         pass
 
@@ -531,18 +532,47 @@ def test_a_cancelled_tasks_locals_are_freed_once_nobody_holds_the_task():
         yield cancel(task)
         assert task.cancelled
         del task
-        if sys.implementation.name == "cpython" and sys.version_info < (3, 12):
+        if sys.implementation.name == "cpython":
             assert destroyed == [True]
         else:
-            # PyPy frees at its next collection.  CPython 3.12+ keeps, in the
-            # finished generator's frame, its caller's frame (the kernel's
-            # step, whose locals hold the task): a cycle, which only the
-            # collector frees -- but it must free it.
-            gc.collect()
+            gc.collect()                # PyPy frees at its next collection
             assert destroyed == [True]
 
     run(main())
 
+
+
+def test_a_crashed_tasks_locals_are_freed_once_its_error_is_dropped():
+    """The same for a task that ended by its own error, from a subroutine:
+    once the joiner drops the task and the error, the locals go (CPython:
+    at once, no collection; the error's traceback is the only path to them)."""
+    class Local:
+        pass
+
+    destroyed = []
+
+    def fail():
+        local = Local()
+        weakref.finalize(local, destroyed.append, True)
+        yield sleep(0)
+        raise ValueError("boom")
+
+    def child():
+        yield fail()
+
+    def main():
+        task = yield spawn(child())
+        with pytest.raises(TaskError) as caught:
+            yield join(task)
+        assert isinstance(caught.value.__cause__, ValueError)
+        assert destroyed == []
+        del task, caught
+        yield sleep(0)                  # (what the kernel threw in, it holds until then)
+        if sys.implementation.name != "cpython":
+            gc.collect()                # PyPy frees at its next collection
+        assert destroyed == [True]
+
+    run(main())
 
 def test_a_cleanup_that_fails_after_a_cancel_is_a_crash_the_canceller_does_not_see(caplog):
     """curio's ``task.cancel()`` returns once the task has ended, whatever

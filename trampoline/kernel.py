@@ -145,8 +145,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         self._crashed = weakref.WeakValueDictionary()  # type: weakref.WeakValueDictionary[int, Task]
         self._crashes_to_collect = False    # (crashes nobody joined: see lifetime.py)
         self._foreign_waits = 0             # tasks a thread may wake (WaitQueue(threadsafe))
-        # Time: the real monotonic clock, or a VirtualClock that the loop
-        # moves straight to the next timer when nothing else can happen.
+        # Time: the real clock, or a VirtualClock the loop moves to the next timer when idle.
         self._clock = _clock_of(clock)
         self._autojump = getattr(clock, "autojump", False)
         self._jump_to = None                # see _wait_time
@@ -266,6 +265,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                             task._coro, rethrown = task._stack.pop(), (error, error.__context__)
                             continue
                         kernel._exit(task, None, error)
+                        task = exc = rethrown = None    # (3.12+: the frame outlives step)
                         break
                     budget -= 1
                     if budget <= 0 and type(trap) is not park:  # (see "Cancellation")
