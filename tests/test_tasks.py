@@ -20,7 +20,7 @@ import traceback
 import pytest
 
 import trampoline
-from trampoline import (Cancelled, Kernel, ResourceBusy, Task, TaskError,
+from trampoline import (Cancelled, Event, Kernel, ResourceBusy, Task, TaskError,
                         TrampolineError, call, cancel, current, join, read,
                         run, sleep, spawn)
 
@@ -1105,6 +1105,19 @@ def test_a_ctrl_c_while_the_loop_waits_shows_no_loop_frames():
         signal.signal(signal.SIGALRM, before)
     assert _package_files(caught.value) == ["runner.py", "lifetime.py"]
 
+
+
+def test_a_deadlocks_traceback_shows_run_not_the_loops_frames():
+    """A deadlock: run()'s traceback ends in run() -- where the program
+    waited -- as a Ctrl-C's does; its message says where each task waits.
+    It had the loop's three frames (_run_until, _wait_time, _deadlock)."""
+    def main():
+        yield Event().wait()
+
+    with pytest.raises(RuntimeError, match="deadlock") as caught:
+        run(main())
+    assert _package_files(caught.value) == ["runner.py", "lifetime.py"]
+    assert "test_tasks.py:" in str(caught.value)        # (where main waits)
 
 def test_keyboard_interrupt_closes_the_kernel():
     """After a KeyboardInterrupt the kernel is closed and refuses to run again."""

@@ -39,6 +39,14 @@ log = logging.getLogger("trampoline")
 _K = TypeVar("_K", bound="Lifetime")
 
 
+
+def _is_deadlock(error):
+    """Whether ``error`` is the kernel's "deadlock: ..." (raised by ``_deadlock``)."""
+    tb = error.__traceback__            # (caught: it has one)
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return type(error) is RuntimeError and tb.tb_frame.f_code.co_name == "_deadlock"
+
 class Lifetime:
     """The lifetime part of ``Kernel`` (see the module docstring)."""
 
@@ -110,13 +118,14 @@ class Lifetime:
             finally:
                 self._shutdown()
         except BaseException as error:
-            # Ctrl-C, SystemExit, or a kernel fault: every task was cancelled
-            # and cleaned up above; close and let the error go on -- a
-            # Ctrl-C's traceback, as python3 shows it, from where the program
-            # was (a task's line, or the poller) without the loop's frames.
+            # Ctrl-C, SystemExit, a deadlock or a kernel fault: every task was
+            # cancelled and cleaned up above; close and let the error go on --
+            # a Ctrl-C's traceback, as python3 shows it, from where the program
+            # was (a task's line, or the poller) without the loop's frames; a
+            # deadlock's, from run() alone (its message says where each task waits).
             self._running = False
             self.close()
-            if type(error) is KeyboardInterrupt and not KERNEL_FRAMES:
+            if not KERNEL_FRAMES and (type(error) is KeyboardInterrupt or _is_deadlock(error)):
                 _trim_kernel_frames(error)
                 raise error             # (a bare raise keeps them, before 3.11)
             raise
