@@ -8,7 +8,7 @@ import time
 import pytest
 
 from trampoline import (Kernel, TaskTimeout, VirtualClock, cancel, current_time, ignore_after, join,
-                        read, sleep, spawn, timeout_after, write)
+                        read, run, sleep, spawn, timeout_after, write)
 from trampoline.sync import Event
 
 
@@ -237,6 +237,21 @@ def test_a_timer_at_infinity_is_never_jumped_to():
     with pytest.raises(RuntimeError, match=r"deadlock(.|\n)*sleep seconds=inf"):
         run_virtual(forever())
 
+
+
+def test_a_deadlock_after_a_timeout_that_ended_in_time_is_found_at_once():
+    """A timeout that ended in time leaves a dead alarm in the heap; a
+    deadlock after it is reported then and there, not once the clock has
+    reached that alarm's deadline (an hour later, on a real clock)."""
+    def main():
+        with timeout_after(3600):
+            yield sleep(0)
+        yield Event().wait()
+
+    clock = VirtualClock()
+    with pytest.raises(RuntimeError, match="deadlock"):
+        run(main(), clock=clock)
+    assert clock() == 0
 
 def test_a_timer_at_infinity_beside_a_socket_waits_for_the_socket():
     """With only ``sleep(inf)`` on the heap and a task waiting on a socket,

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from trampoline import Future, Kernel, VirtualClock, read, sleep, spawn
+from trampoline import Event, Future, Kernel, VirtualClock, read, sleep, spawn, timeout_after
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
 
@@ -81,6 +81,29 @@ def test_next_deadline_includes_the_closed_descriptor_sweep():
         # A descriptor is registered: the sweep wants a round within a second.
         assert 0 <= kernel.next_deadline() <= 1.0
 
+
+
+def test_next_deadline_forgets_a_timeout_that_ended_in_time():
+    """A timeout whose block ended before its deadline leaves a dead entry
+    in the timer heap: next_deadline() must not ask the host to come back
+    for it (asyncio drops cancelled handles at the head of its heap too)."""
+    clock = VirtualClock()
+    event = Event()
+
+    def waiter():
+        with timeout_after(30):
+            yield sleep(0)
+        yield event.wait()
+        return "woken"
+
+    with Kernel(clock=clock) as kernel:
+        task = kernel.spawn(waiter())
+        while kernel.next_deadline() == 0:
+            kernel.run_once()
+        assert kernel.next_deadline() is None       # it waited for the dead alarm (30)
+        event.set()
+        kernel.run_once()
+        assert task.result == "woken" and clock() == 0
 
 def test_misuse_is_a_clear_error():
     def task():

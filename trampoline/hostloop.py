@@ -14,9 +14,9 @@ Two kinds of code talk to a kernel without being one of its tasks:
   that is readable or when ``next_deadline()`` says a timer is due.
 
 It is a mixin of ``Kernel``.  What it uses of the kernel: ``_poller``,
-``_ready``, ``_timers``, ``_fds``, ``_next_sweep``, ``_clock``,
+``_ready``, ``_fds``, ``_next_sweep``, ``_clock``,
 ``_autojump``, ``_closed``, ``_running``, ``_spawn``, ``_run_until``,
-``_wait_time``, ``_poll`` and
+``_wait_time``, ``_next_timer`` (timers.py), ``_poll`` and
 ``_watch_host_loop`` (lifetime.py: what ``debug=`` and ``monitor=`` start,
 on the first ``run_once()``, until ``close()``).  This module must never
 import the kernel (the kernel imports it).
@@ -52,7 +52,6 @@ class FromOutside:
     # What it uses of the kernel (declared for type checkers; set by Kernel).
     _poller: Any
     _ready: Any
-    _timers: Any
     _fds: Any
     _next_sweep: float
     _clock: Callable[[], float]
@@ -63,6 +62,7 @@ class FromOutside:
     _run_until: Callable[..., None]
     _poll: Callable[[float], None]
     _wait_time: Callable[[Optional[float]], float]
+    _next_timer: Callable[[], Optional[float]]
     _host_watchers: Any
     _watch_host_loop: Callable[[], None]
 
@@ -276,8 +276,7 @@ class FromOutside:
         when only timers can wake a task, or after its
         ``autojump_threshold`` of real time with nothing happening while
         tasks wait on I/O.  Returns how long to poll."""
-        timers = self._timers
-        if not timers or timers[0][0] == float("inf"):  # (sleep(inf): nothing to jump to)
+        if self._next_timer() in (None, float("inf")):  # (sleep(inf): nothing to jump to)
             return wait
         return self._wait_time(None)
 
@@ -291,8 +290,8 @@ class FromOutside:
             raise RuntimeError("next_deadline(): this Kernel is closed")
         if self._ready:
             return 0.0
-        timers = self._timers
-        wait = timers[0][0] - self._clock() if timers else None
+        wake_at = self._next_timer()
+        wait = None if wake_at is None else wake_at - self._clock()
         if self._fds:                   # (the sweep goes by real time)
             sweep = self._next_sweep - time.monotonic()
             if wait is None or sweep < wait:

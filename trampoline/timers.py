@@ -126,8 +126,8 @@ class Timers:
         """How long the poller may wait when no task is ready: until the next
         timer (or ``deadline``), at most SWEEP_INTERVAL while descriptors are
         registered (see _sweep_closed)."""
-        wake_at = self._timers[0][0] if self._timers else deadline
-        if deadline is not None and deadline < wake_at:
+        wake_at = self._next_timer()
+        if wake_at is None or deadline is not None and deadline < wake_at:
             wake_at = deadline
         longest = SWEEP_INTERVAL if self._fds else MAX_TIMEOUT
         if wake_at is None:
@@ -154,6 +154,17 @@ class Timers:
             self._jump_to = wake_at
             return min(max(self._quiet_until - now, 0), longest)
         return timeout
+
+    def _next_timer(self):
+        """When the first live timer is due, or None: a cancelled sleep or a
+        cleared alarm at the head of the heap (a timeout that ended in time)
+        is dropped here, so that nobody waits for it -- or counts on it to
+        wake a task that nothing else can wake (a deadlock)."""
+        timers = self._timers
+        while timers and timers[0][2] is None:
+            heapq.heappop(timers)
+            self._dead_timers -= 1
+        return timers[0][0] if timers else None
 
     def _unpark_sleeper(self, task, trap, exc):
         task._timer[2] = None           # the heap drops the entry when it comes up
