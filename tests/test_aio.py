@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from trampoline import (Future, Kernel, TaskTimeout, accept, join, listen, read, run, sleep,
-                        spawn, timeout_after, write)
+from trampoline import (Future, Kernel, TaskTimeout, VirtualClock, accept, current_time, join,
+                        listen, read, run, sleep, spawn, timeout_after, write)
 from trampoline.aio import AsyncioDriver, AsyncioThread, await_asyncio, run_trampoline
 
 from net_helpers import asyncio_run, watchdog  # noqa: F401 (autouse: a hang fails)
@@ -418,6 +418,33 @@ def test_a_kernel_is_driven_by_one_loop_at_a_time():
             again = AsyncioDriver(kernel)   # free again
             assert "driving" in repr(again)
             again.close()
+
+    asyncio_run(main())
+
+
+def test_a_driven_kernel_on_a_virtual_clock_moves_it_to_its_timers():
+    """A kernel on a VirtualClock, driven by asyncio: an hour's sleep and a
+    timeout take no real time, as under run() -- the clock jumps to each
+    timer once only timers can wake a task (the driver waited out the
+    virtual seconds in real time, in rounds that never moved the clock:
+    the sleep never ended)."""
+    def work():
+        yield sleep(3600)
+        try:
+            with timeout_after(60):
+                yield sleep(120)
+        except TaskTimeout:
+            return current_time()
+
+    async def main():
+        with Kernel() as real:
+            assert not real.virtual_time
+        with Kernel(clock=VirtualClock()) as kernel:
+            assert kernel.virtual_time
+            async with AsyncioDriver(kernel) as driver:
+                started = time.monotonic()
+                assert await asyncio.wait_for(driver.run(work()), 10) == 3660
+                assert time.monotonic() - started < 5
 
     asyncio_run(main())
 

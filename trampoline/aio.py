@@ -85,7 +85,11 @@ class AsyncioDriver:
     a result with ``await driver.run(coro)``.  Raises ``RuntimeError`` if
     the kernel is already driven (by a loop not closed: a driver whose loop
     was closed is closed then).  Once the kernel is closed, the driver
-    closes too (``Kernel.on_close``).
+    closes too (``Kernel.on_close``).  A kernel on a ``VirtualClock`` keeps
+    its virtual time: its timers take no real time, as under ``run()``
+    (while its tasks also wait on I/O, the round that moves the clock
+    waits for the clock's ``autojump_threshold`` first, the asyncio loop
+    with it).
     """
 
     def __init__(self, kernel: Kernel, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
@@ -93,7 +97,7 @@ class AsyncioDriver:
             raise RuntimeError("%r is already driven by an asyncio loop" % (kernel,))
         self.kernel = kernel
         self.loop = loop if loop is not None else asyncio.get_running_loop()
-        self._timer = None              # type: Optional[asyncio.TimerHandle]
+        self._timer = None              # type: Optional[asyncio.Handle]
         self._closed = False
         self._failure = None            # type: Optional[Exception]  # why run_once() refused
         # run()'s waits for a cancelled task's cleanup (close() ends them).
@@ -122,13 +126,17 @@ class AsyncioDriver:
         round the kernel refuses (``run_once()`` raises: this loop runs
         inside one of a kernel's tasks) fails the ``run()`` awaits with that
         error, and closes the driver."""
+        self._round(0)
+
+    def _round(self, timeout: float) -> None:
+        """``step`` with a ``run_once(timeout)`` round (see ``schedule``)."""
         if self._closed:
             return
         if self.kernel.closed:         # closed under us: stop driving it
             self.close()
             return
         try:
-            self.kernel.run_once(0)
+            self.kernel.run_once(timeout)
         except Exception as exc:        # it cannot run here (the loop runs inside a
             self._cannot_drive(exc)     # task of a kernel, or the kernel in another thread)
             return
@@ -157,7 +165,13 @@ class AsyncioDriver:
         if self._closed or self.kernel.closed:
             return
         delay = self.kernel.next_deadline()
-        if delay is not None:
+        if delay and self.kernel.virtual_time:
+            # Virtual seconds, not to be waited out: a round that moves the
+            # clock to the next timer, as run() does -- at once if only timers
+            # can wake a task; else after the clock's autojump threshold of
+            # real time with nothing happening (the loop waits in that round).
+            self._timer = self.loop.call_soon(self._round, delay)
+        elif delay is not None:
             self._timer = self.loop.call_later(delay, self.step)
 
     async def run(self, coro: "TrampolineCoroutine[T]") -> T:

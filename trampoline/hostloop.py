@@ -239,7 +239,8 @@ class FromOutside:
         does (at once if only timers can wake a task; after the clock's
         ``autojump_threshold`` of real time with nothing happening, while
         tasks wait on I/O).  A shorter round -- ``run_once()``, a frame's
-        -- leaves the clock alone: ``clock.advance()`` moves it by hand."""
+        -- leaves the clock alone: ``clock.advance()`` moves it by hand
+        (``virtual_time`` says whether the clock is virtual)."""
         if timeout is not None and not (type(timeout) is int or type(timeout) is float
                                         and timeout == timeout):
             timeout = _seconds(timeout)

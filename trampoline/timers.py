@@ -43,6 +43,14 @@ class Timers:
         ``clock`` was given): what deadlines are measured on."""
         return self._clock()
 
+    @property
+    def virtual_time(self: Any) -> bool:
+        """True if the kernel's clock is one it moves itself (a
+        ``VirtualClock``): ``next_deadline()``'s seconds are then virtual,
+        and a host loop should not wait them out in real time but call
+        ``run_once(next_deadline())`` at once, which moves the clock."""
+        return self._autojump
+
     def set_alarm(self, task, deadline, exception):
         """At ``deadline`` (on the kernel's clock) throw ``exception`` into
         ``task`` as ``cancel`` does -- and again at each of its blocking traps
