@@ -49,13 +49,6 @@ def echo_server():
         stop(proc)
 
 
-def server_supports(option):
-    out = subprocess.run(script("echo_server.py") + ["--help"], capture_output=True,
-                         text=True, timeout=30)
-    if option not in out.stdout:
-        pytest.skip("examples/echo_server.py has no %s yet (echo_server.py.new has)" % option)
-
-
 def telnet(*args):
     return subprocess.Popen(script("telnet.py") + list(args), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -288,7 +281,6 @@ def test_telnet_talks_to_a_real_peer_socat():
 
 
 def test_tls_echo_server_with_telnet_and_echo_client():
-    server_supports("--tls")
     # On every address of localhost, which the clients connect to (and
     # which may be ::1 as well as 127.0.0.1): none finds another program.
     proc, line = start("echo_server.py", "--host", "localhost", "--port", "0", "--tls", CERT, KEY)
@@ -322,7 +314,6 @@ def test_tls_echo_server_with_telnet_and_echo_client():
 
 
 def test_unix_echo_server_with_telnet_and_echo_client(tmp_path):
-    server_supports("--unix")
     path = str(tmp_path / "echo.sock")
     proc, line = start("echo_server.py", "--unix", path)
     try:
@@ -340,7 +331,6 @@ def test_unix_echo_server_with_telnet_and_echo_client(tmp_path):
 
 
 def test_echo_server_reports_a_bad_certificate_file(tmp_path):
-    server_supports("--tls")
     out = subprocess.run(script("echo_server.py") + ["--port", "0", "--tls",
                                                      str(tmp_path / "missing.pem"), KEY],
                          capture_output=True, text=True, timeout=30)
