@@ -26,6 +26,11 @@ the group until every child has finished.  The rules:
   finished, or is cancelling its children, refuses new ones
   (``RuntimeError``, and the refused coroutine is closed).  A group is
   one ``async with`` block: entering it again is a ``RuntimeError``.
+* **It keeps what it started.**  Each child, with its result, stays in the
+  group until the group is dropped -- ``join()`` gives every result -- so a
+  group that lives as long as a server and spawns a child per connection
+  grows by a finished task per connection (about 250 bytes): there, let
+  ``run_server`` own the connections' tasks, or use a group per batch.
 
 On Python 3.11+ ``TaskGroupError`` is also an ``ExceptionGroup``, so
 ``except* ValueError:`` works; on every version it has ``.errors``.  There,
@@ -51,9 +56,10 @@ Built from traps only (``spawn``, ``join``, ``cancel``, ``current``, ``park``).
 
 import logging
 import sys
+from collections import deque
 from types import CoroutineType, GeneratorType, coroutine
 
-from typing import Any, Generator, List, Optional, Set, Tuple
+from typing import Any, Deque, Generator, List, Optional, Set, Tuple
 
 from .combinators import disable_cancellation
 from .errors import Cancelled, TaskError
@@ -119,7 +125,7 @@ class TaskGroup:
     def __init__(self) -> None:
         self._tasks = []            # type: List[Task]  # every child, in spawn order
         self._running = set()       # type: Set[Task]  # children not finished yet
-        self._finished = []         # type: List[Task]  # finished, not yet taken by next_done
+        self._finished = deque()    # type: Deque[Task]  # finished, not yet taken by next_done
         self._errors = []           # type: List[BaseException]  # failures, in order
         self._unseen = []           # type: List[Task]  # failed children nobody was told of
         self._changed = WaitQueue()  # the parent waits here for a child to finish
@@ -235,7 +241,7 @@ class TaskGroup:
             if not self._running:
                 return None
             yield park(self._changed)
-        task = self._finished.pop(0)
+        task = self._finished.popleft()
         if task in self._unseen:        # its failure is the caller's to see now
             self._unseen.remove(task)
         return task
