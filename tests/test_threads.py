@@ -196,9 +196,10 @@ def test_a_call_queued_for_a_task_whose_kernel_is_closed_never_starts():
         yield pool.run(func)
 
     kernel = Kernel()
-    kernel.spawn(waiter(blocker))
-    kernel.spawn(waiter(lambda: ran.append("for nobody")))
-    kernel.run_once(0)                          # both submitted; the second waits
+    tasks = [kernel.spawn(waiter(blocker)), kernel.spawn(waiter(lambda: ran.append("for nobody")))]
+    while any(task.state != "parked" for task in tasks):
+        kernel.run_once(0)                      # (a checkpoint first, then submitted)
+    # both submitted; the second waits
     assert busy.wait(10)
     kernel.close()
     gate.set()
@@ -333,6 +334,7 @@ def test_a_call_that_came_back_is_not_lost_to_a_cancellation_that_comes_after():
     clock = VirtualClock(autojump_threshold=float("inf"))
     with Kernel(clock=clock) as kernel:
         waiting = kernel.spawn(task())
+        kernel.run_once(0)                  # run_in_thread's checkpoint, then
         kernel.run_once(0)                  # it parks; the thread runs the call
         assert waiting.state == "parked"
         release.set()

@@ -18,7 +18,8 @@ demand and end after ``idle_timeout`` seconds without work.
 What it must never do: block the kernel's thread (no ``Thread.join``, no
 lock held across a ``yield``), kill a thread (a cancelled task leaves its
 call running; the outcome is dropped), or reach into the kernel's insides
-(only the ``current_kernel`` and ``park`` traps and ``call_threadsafe``).
+(only the ``sleep``, ``current_kernel`` and ``park`` traps and
+``call_threadsafe``).
 """
 
 import contextvars
@@ -31,7 +32,7 @@ from types import CoroutineType, coroutine
 from typing import Any, Callable, Deque, Generator, List, Optional, TypeVar
 
 from .kernel import WaitQueue
-from .traps import _describe, current_kernel, park
+from .traps import _describe, current_kernel, park, sleep
 
 __all__ = ["run_in_thread", "WorkerPool", "DEFAULT_MAX_WORKERS"]
 
@@ -159,7 +160,10 @@ class WorkerPool:
         not stopped -- the call runs to its end and its outcome is dropped
         -- but the task moves on at once; a call that had not started yet
         never starts (nor does one whose kernel is closed before it starts:
-        ``close()`` drops the task that waits).  A cancellation that comes once the outcome is back
+        ``close()`` drops the task that waits).  It begins with a
+        checkpoint, as trio's ``to_thread.run_sync``: a task already
+        cancelled, or past its deadline, gets its cancellation there and
+        the call never starts.  A cancellation that comes once the outcome is back
         (the task woken, not yet run) waits for the task's next blocking
         trap: the outcome is not lost.  Raises ``TypeError`` if ``func`` is
         not callable, or is an async function (its call returns a
@@ -168,6 +172,10 @@ class WorkerPool:
         if not callable(func):
             raise TypeError("run_in_thread() needs a function to call, got %s"
                             % _describe(func))
+        # The checkpoint: a cancellation already pending, or an alarm whose
+        # deadline has passed (it goes off as the loop comes round), comes
+        # here -- not at the park below, after a worker may have started the call.
+        yield sleep(0)
         kernel = yield current_kernel()
         job = _Job(func, args, kernel)
         self._submit(job)
@@ -304,8 +312,9 @@ def run_in_thread(func: Callable[..., T], *args: Any) -> Generator[Any, Any, T]:
     ``RuntimeError``, PEP 479's for a generator).  Cancelling the waiting task
     does not kill the thread: the task moves on at once and the result is
     discarded (once the result is back, it is returned, and the cancellation
-    comes at the task's next blocking trap).  Keyword arguments: pass
-    ``functools.partial(func, key=...)``.  An async function raises
+    comes at the task's next blocking trap).  A task already cancelled or
+    past its deadline is cancelled before the call starts (it never does).
+    Keyword arguments: pass ``functools.partial(func, key=...)``.  An async function raises
     ``TypeError`` (await it in the task instead).
     ``func`` runs in a copy of the calling task's ``contextvars`` context.
     Awaitable in an ``async def``.
