@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 
@@ -483,3 +484,49 @@ def test_signal_wait_in_a_kernel_in_another_thread_is_a_clear_error_in_that_task
     assert "only in the main thread" in message and "not-main" in message
     assert ran == "ran"
     assert signal.getsignal(signal.SIGUSR1) == before
+
+
+class CountingPopen(subprocess.Popen):
+    """subprocess.Popen, counting the children it starts."""
+
+    started = 0
+
+    def __init__(self, *args, **kwargs):
+        CountingPopen.started += 1
+        super().__init__(*args, **kwargs)
+
+
+def test_run_process_under_an_expired_deadline_starts_no_child(monkeypatch, wait_mode):
+    """trio's ``run_process`` (its ``open_process`` starts the child through
+    ``to_thread.run_sync``, whose checkpoint comes first): a task already
+    past its deadline starts no child.  ``timeout_after(0,
+    run_process(...))`` started the child every time -- it ran, did what
+    it does, and was killed at the first wait.  Each way of being past the
+    deadline, 20 times; then a run in time starts its child."""
+    monkeypatch.setattr(tsub.subprocess, "Popen", CountingPopen)
+    monkeypatch.setattr(CountingPopen, "started", 0)
+    args = ["sh", "-c", "exit 3"]
+
+    def by_an_alarm_gone_off_and_caught():
+        with timeout_after(0):
+            try:
+                yield sleep(1)
+            except TimeoutCancelled:
+                pass
+            yield run_process(args)
+
+    def main():
+        kernel = yield current_kernel()
+        timeouts = 0
+        for _ in range(20):
+            for way in (timeout_after(0, run_process(args)),
+                        timeout_at(kernel.time() - 1, run_process(args)),
+                        by_an_alarm_gone_off_and_caught()):
+                try:
+                    yield way
+                except TaskTimeout:
+                    timeouts += 1
+        assert CountingPopen.started == 0
+        return timeouts, (yield run_process(args)).returncode, CountingPopen.started
+
+    assert run(main()) == (60, 3, 1)

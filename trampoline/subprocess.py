@@ -496,7 +496,8 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
     ``timeout`` seconds; with ``check=True``, ``subprocess.CalledProcessError``
     if it exits with a status other than 0.  Either carries the output so
     far.  However it ends -- timeout, error, cancellation -- the child is
-    killed if still running, and reaped.
+    killed if still running, and reaped.  It begins with a checkpoint, as
+    trio's: a task already cancelled or past its deadline starts no child.
     """
     if timeout is not None:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
@@ -517,6 +518,10 @@ def run_process(args: Any, input: Optional[bytes] = None, capture: bool = True,
         stderr = PIPE if capture else None
     if stdin is PIPE:
         _check_input(input, True)
+    # A checkpoint first: a task past its deadline or cancelled already gets
+    # that here, before a child starts -- and does what it does -- only to be
+    # killed at the first wait.
+    yield sleep(0)
     process = Process(args, stdin=stdin, stdout=stdout, stderr=stderr, **popen_kwargs)
     try:
         work = process._communicate(input)
