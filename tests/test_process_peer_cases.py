@@ -530,3 +530,35 @@ def test_run_process_under_an_expired_deadline_starts_no_child(monkeypatch, wait
         return timeouts, (yield run_process(args)).returncode, CountingPopen.started
 
     assert run(main()) == (60, 3, 1)
+
+
+def test_a_stdin_stdout_or_stderr_that_is_no_open_descriptor_is_named(tmp_path):
+    """uvloop's ``test_subprocess_invalid_stdin``: a descriptor number not
+    open, given as stdin, stdout or stderr, is an ``OSError(EBADF)``; Popen's
+    said only "Bad file descriptor", naming neither the argument nor the
+    number.  A closed file, or one with no descriptor (``io.BytesIO``),
+    was "I/O operation on closed file" and "fileno": now named too.
+    Nothing starts, nothing is left open."""
+    import io
+    closed = 1000 + max(int(fd) for fd in os.listdir(
+        "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"))
+    file = open(str(tmp_path / "out"), "wb")
+    file.close()
+
+    def main():
+        for name in ("stdin", "stdout", "stderr"):
+            with pytest.raises(OSError) as info:
+                yield run_process(["true"], **{name: closed})
+            assert info.value.errno == errno.EBADF
+            assert str(info.value) == "[Errno 9] Process(%s=%d): descriptor %d is not open" % (
+                name, closed, closed)
+        with pytest.raises(ValueError, match=r"Process\(stdout=...\): .* has no descriptor to "
+                                             r"give the child \(I/O operation on closed file"):
+            Process(["true"], stdout=file)
+        with pytest.raises(io.UnsupportedOperation, match=r"Process\(stdin=...\): BytesIO"):
+            Process(["cat"], stdin=io.BytesIO(b"data"))
+        return (yield run_process(["true"])).returncode
+
+    before = open_fds()
+    assert run(main()) == 0
+    assert open_fds() == before

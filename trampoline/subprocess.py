@@ -192,8 +192,10 @@ class Process:
     ``bytes``, a ``cwd`` that is no path, a ``stdin``/``stdout``/``stderr``
     of no kind Popen takes; ``ValueError`` for an empty ``args``, an
     argument, an ``env`` entry or a ``cwd`` holding a NUL, an ``env`` name
-    holding ``=``; ``OSError(EBADF)`` naming a ``pass_fds`` descriptor not
-    open.
+    holding ``=``, a file given as ``stdin``/``stdout``/``stderr`` that is
+    closed (``io.UnsupportedOperation`` for one with no descriptor, an
+    ``io.BytesIO``); ``OSError(EBADF)`` naming a ``stdin``/``stdout``/
+    ``stderr`` or ``pass_fds`` descriptor not open.
 
     Attributes: ``args``, ``pid``, ``stdin``/``stdout``/``stderr`` (a
     ``PipeStream`` for each ``PIPE``, else ``None``), ``returncode``
@@ -235,6 +237,8 @@ class Process:
                                      bufsize=0, **popen_kwargs)
         except OSError as error:
             _take_back(handed)
+            _name_a_closed_stdio(error, (("stdin", stdin), ("stdout", stdout),
+                                         ("stderr", stderr)))
             _name_a_closed_fd(error, popen_kwargs.get("pass_fds"))
             cwd = popen_kwargs.get("cwd")
             if cwd is None or error.filename != cwd or error.errno is None:
@@ -580,8 +584,17 @@ def _check_args(args, executable):
 
 def _check_stdio(name, stream):
     """Popen's error for a stdin, stdout or stderr of the wrong kind names
-    neither ("'str' object has no attribute 'fileno'")."""
-    if stream is None or isinstance(stream, PipeStream) or hasattr(stream, "fileno"):
+    neither ("'str' object has no attribute 'fileno'"), nor does its error
+    for a file that is closed ("I/O operation on closed file") or has no
+    descriptor (an ``io.BytesIO``: "fileno")."""
+    if stream is None or isinstance(stream, PipeStream):
+        return
+    if hasattr(stream, "fileno"):
+        try:
+            stream.fileno()
+        except (OSError, ValueError) as error:  # (io.UnsupportedOperation is both)
+            raise type(error)("Process(%s=...): %s has no descriptor to give the child (%s)"
+                              % (name, _describe(stream), error)) from None
         return
     if isinstance(stream, int) and not isinstance(stream, bool):
         if stream >= 0 or stream in (PIPE, DEVNULL) or (stream == STDOUT and name == "stderr"):
@@ -590,6 +603,21 @@ def _check_stdio(name, stream):
             name, stream, " (STDOUT is for stderr)" if stream == STDOUT else ""))
     raise TypeError("Process(%s=...) must be PIPE, DEVNULL, a file or a descriptor, or None, "
                     "got %s" % (name, _describe(stream)))
+
+
+def _name_a_closed_stdio(error, stdio):
+    """Popen's EBADF for a ``stdin``, ``stdout`` or ``stderr`` descriptor
+    that is not open names neither it nor the argument: raise one that
+    does.  ``stdio``: (name, what was given) pairs."""
+    if error.errno != errno.EBADF:
+        return
+    for name, stream in stdio:
+        if isinstance(stream, int) and not isinstance(stream, bool) and stream >= 0:
+            try:
+                os.fstat(stream)
+            except OSError:
+                raise OSError(errno.EBADF, "Process(%s=%d): descriptor %d is not open"
+                              % (name, stream, stream)) from None
 
 
 def _name_a_closed_fd(error, pass_fds):
