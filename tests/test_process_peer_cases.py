@@ -562,3 +562,22 @@ def test_a_stdin_stdout_or_stderr_that_is_no_open_descriptor_is_named(tmp_path):
     before = open_fds()
     assert run(main()) == 0
     assert open_fds() == before
+
+
+def test_a_child_reaped_behind_our_back_is_not_signalled_again(wait_mode):
+    """asyncio's ``test_close_dont_kill_finished`` (and trio's
+    ``test_wait_reapable_fails``): a child killed and reaped by someone
+    else (``os.waitpid``): ``wait()`` returns 0 at once (its status went to
+    that someone), and ``kill()``, ``terminate()`` and leaving ``with``
+    send nothing -- its pid may belong to another process by now."""
+    def main():
+        with Process(["sleep", "30"]) as process:
+            os.kill(process.pid, signal.SIGKILL)
+            os.waitpid(process.pid, 0)              # behind our back
+            code = yield timeout_after(5, process.wait())
+            process.kill()
+            process.terminate()
+            process.send_signal(signal.SIGUSR1)
+        return code, process.returncode
+
+    assert run(main()) == (0, 0)
