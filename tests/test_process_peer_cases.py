@@ -581,3 +581,45 @@ def test_a_child_reaped_behind_our_back_is_not_signalled_again(wait_mode):
         return code, process.returncode
 
     assert run(main()) == (0, 0)
+
+
+# =================================================================== pipes
+
+def test_pipe_streams_over_plain_pipes_and_a_socket():
+    """uvloop's ``test_pipes.py``: ``test_read_pipe`` (a ``PipeStream`` over
+    the read end of ``os.pipe()`` gets what is written, then the end of
+    stream when the writer closes), ``test_write_pipe`` and
+    ``test_write_buffer_full`` (1 MiB written into a pipe that holds
+    64 KiB: the write waits for the reader, another task of ours, and
+    every byte arrives in order), ``test_write_pipe_disconnect_on_close``
+    (the far end -- here a socket -- closed: the write is a
+    ``BrokenPipeError``, the kernel goes on)."""
+    payload = os.urandom(MiB)
+
+    def reader(stream):
+        return (yield stream.read())
+
+    def main():
+        read_fd, write_fd = os.pipe()
+        incoming = tsub.PipeStream(os.fdopen(read_fd, "rb", 0))
+        outgoing = tsub.PipeStream(os.fdopen(write_fd, "wb", 0))
+        yield outgoing.write(b"1")
+        assert (yield incoming.read(10)) == b"1"
+        task = yield spawn(reader(incoming))
+        yield outgoing.write(b"2345")
+        yield outgoing.write(payload)
+        yield outgoing.close()
+        received = yield join(task)
+        yield incoming.close()
+
+        ours, theirs = socket.socketpair()
+        outgoing = tsub.PipeStream(os.fdopen(ours.detach(), "wb", 0))
+        yield outgoing.write(b"1")
+        assert theirs.recv(10) == b"1"
+        theirs.close()
+        with pytest.raises((BrokenPipeError, ConnectionResetError)):
+            yield outgoing.write(b"x" * MiB)
+        yield outgoing.close()
+        return received
+
+    assert run(main()) == b"2345" + payload
