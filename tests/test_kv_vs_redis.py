@@ -9,12 +9,13 @@ versions changed.
 
 The differences allowed are the documented ones: HELLO's server, version
 and id, CLIENT ID, COMMAND's table, CONFIG GET beyond the few names we
-answer, one database (SELECT 0 only), KEYS and CONFIG GET in another order
-(Redis's is its hash table's, seeded at random), a TTL or PTTL read a
-moment apart (a second, half a second at most), and a DBSIZE that does not
-count the keys past their deadline (Redis's counts those its sweep has not
-dropped yet). Where our parser refuses on purpose what Redis reads on (a
-bulk string not followed by CRLF: resp.py's docstring), no case is sent.
+answer, one database (SELECT 0 only), KEYS and CONFIG
+GET in another order (Redis's is its hash table's, seeded at random), a
+TTL or PTTL read a moment apart (a second, half a second at most), a
+DBSIZE that does not count the keys past their deadline (Redis's counts
+those its sweep has not dropped yet). Where our parser refuses on purpose
+what Redis reads on (a bulk string not followed by CRLF: resp.py's
+docstring), no case is sent.
 """
 
 import os
@@ -311,8 +312,63 @@ KEYS_AND_SERVER = [
 ]
 
 
-@pytest.mark.parametrize("script", [STRINGS, EXPIRY, KEYS_AND_SERVER],
-                         ids=["strings", "expiry", "keys-and-server"])
+MORE_STRINGS = [
+    # STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE: offsets past the end,
+    # negative, at Redis's 512 MB limit (proto-max-bulk-len), beyond 64 bits
+    ["STRLEN", "s"], ["SET", "s", "hello"], ["STRLEN", "s"], ["STRLEN"], ["STRLEN", "a", "b"],
+    ["APPEND", "s", " world"], ["GET", "s"], ["APPEND", "new", ""], ["EXISTS", "new"],
+    ["APPEND", "new2", "x"], ["APPEND"], ["APPEND", "a"], ["SET", "s", "Hello World"],
+    ["GETRANGE", "s", "0", "4"], ["GETRANGE", "s", "-5", "-1"], ["GETRANGE", "s", "-1", "-5"],
+    ["GETRANGE", "s", "5", "3"], ["GETRANGE", "s", "0", "-100"], ["GETRANGE", "s", "-100", "-100"],
+    ["GETRANGE", "s", "-100", "100"], ["GETRANGE", "s", "100", "200"], ["GETRANGE", "s", "0", I],
+    ["GETRANGE", "s", M, I], ["GETRANGE", "s", "x", "1"], ["GETRANGE", "s", "1", "x"],
+    ["GETRANGE", "nokey", "0", "1"], ["GETRANGE", "nokey", "x", "1"], ["GETRANGE", "s", "0"],
+    ["GETRANGE", "s", "-3", "-4"], ["GETRANGE", "s", "-1", "-1"], ["SET", "e", ""],
+    ["GETRANGE", "e", "0", "-1"], ["GETRANGE", "e", "-1", "0"], ["SUBSTR", "s", "1", "3"],
+    ["SETRANGE", "s", "6", "Redis"], ["GET", "s"], ["SETRANGE", "s", "20", "x"], ["GET", "s"],
+    ["SETRANGE", "s", "-1", "x"], ["SETRANGE", "s", "x", "x"], ["SETRANGE", "s", "-1", ""],
+    ["SETRANGE", "nokey", "5", ""], ["EXISTS", "nokey"], ["SETRANGE", "nokey", "0", ""],
+    ["SETRANGE", "nokey", "3", "ab"], ["GET", "nokey"], ["SETRANGE", "s", "0", ""],
+    ["SETRANGE", "s", "536870912", "x"], ["SETRANGE", "s", "536870911", "xx"],
+    ["SETRANGE", "s", "536870912", ""], ["SETRANGE", "z", "536870912", ""],
+    ["SETRANGE", "z", "536870912", "a"], ["SETRANGE", "s", I, "x"],
+    ["SETRANGE", "s", "99999999999999999999", "x"], ["SETRANGE", "s", "1"], ["SET", "n", "10"],
+    ["EXPIRE", "n", "100"], ["SETRANGE", "n", "0", "2"], ["TTL", "n"], ["APPEND", "n", "5"],
+    ["TTL", "n"], ["GET", "n"],
+    # GETDEL, GETEX (the key looked up before its number is read), SETNX,
+    # SETEX, PSETEX, MSETNX, GETSET
+    ["GETDEL", "s"], ["GETDEL", "s"], ["GETDEL"], ["GETDEL", "a", "b"], ["SET", "x", "1"],
+    ["GETEX", "x"], ["GETEX", "x", "EX", "100"], ["TTL", "x"], ["GETEX", "x", "PERSIST"], ["TTL", "x"],
+    ["GETEX", "x", "PX", "100000"], ["PTTL", "x"], ["GETEX", "x", "EX", "0"],
+    ["GETEX", "x", "EX", "-1"], ["GETEX", "x", "EX", "x"], ["GETEX", "nokey", "EX", "x"],
+    ["GETEX", "nokey", "BAD"], ["GETEX", "x", "BAD"], ["GETEX", "x", "EX"],
+    ["GETEX", "x", "EX", "10", "PX", "10"], ["GETEX", "x", "EX", "10", "EX", "20"], ["TTL", "x"],
+    ["GETEX", "x", "PERSIST", "EX", "10"], ["GETEX", "x", "EX", "10", "PERSIST"],
+    ["GETEX", "x", "PERSIST", "PERSIST"], ["GETEX", "x", "KEEPTTL"], ["GETEX", "x", "NX"],
+    ["GETEX", "x", "GET"], ["GETEX", "x", "EXAT", "1"], ["EXISTS", "x"], ["SET", "x", "1"],
+    ["GETEX", "x", "PXAT", I], ["GETEX", "x", "EX", I], ["GETEX", "x", "EX", "9223372036854775"],
+    ["GETEX", "x", "EX", "9223372036854776"], ["GETEX", "x", "PX", I], ["GETEX"], ["SETNX", "k", "1"],
+    ["SETNX", "k", "2"], ["GET", "k"], ["SETNX", "k"], ["SETEX", "k", "100", "v"], ["TTL", "k"],
+    ["SETEX", "k", "0", "v"], ["SETEX", "k", "-1", "v"], ["SETEX", "k", "x", "v"],
+    ["SETEX", "k", "9223372036854776", "v"], ["PSETEX", "k", "100000", "v"], ["PTTL", "k"],
+    ["PSETEX", "k", "0", "v"], ["PSETEX", "k", I, "v"], ["SETEX", "k", "1"], ["PSETEX", "k"],
+    ["SETNX", "k", "v", "x"], ["MSETNX", "a", "1", "b", "2"], ["MSETNX", "a", "1", "c", "3"],
+    ["EXISTS", "c"], ["MSETNX", "d", "1", "d", "2"], ["GET", "d"], ["MSETNX", "a"],
+    ["MSETNX", "q", "1", "r"], ["MSETNX"], ["SET", "k", "v", "EX", "100"], ["GETSET", "k", "w"],
+    ["TTL", "k"], ["GETSET", "nokey2", "w"], ["GETSET", "k"],
+    # a key past its deadline is not there for any of them
+    ["SET", "old", "abc", "PXAT", "1"], ["STRLEN", "old"], ["SET", "old", "abc", "PXAT", "1"],
+    ["APPEND", "old", "d"], ["TTL", "old"], ["SET", "old", "abc", "PXAT", "1"],
+    ["GETRANGE", "old", "0", "-1"], ["SETRANGE", "old", "1", "x"], ["GET", "old"],
+    ["SET", "old", "1", "PXAT", "1"],
+    ["GETDEL", "old"], ["GETEX", "old", "PERSIST"], ["SETNX", "old", "2"], ["TTL", "old"],
+    ["SET", "old", "1", "PXAT", "1"], ["MSETNX", "old", "3", "new3", "4"], ["GET", "old"],
+    ["SET", "old", "1", "PXAT", "1"], ["GETSET", "old", "5"],
+]
+
+
+@pytest.mark.parametrize("script", [STRINGS, EXPIRY, KEYS_AND_SERVER, MORE_STRINGS],
+                         ids=["strings", "expiry", "keys-and-server", "more-strings"])
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_scripted_commands_reply_as_redis(pair, script, protocol):
     """Every command kv.py implements, with its options, conflicts, limits
@@ -394,6 +450,7 @@ def test_inline_commands_and_pipelines_reply_as_redis(redis, ours, data, protoco
 KEYS = ["a", "b", "n", "", b"\x00\xff", "K"]
 VALUES = ["1", "0", "-1", "v", "", "01", "1.5", " 2", str(INT_MAX), str(INT_MIN), str(INT_MAX - 1),
           str(INT_MIN + 1), "9223372036854775808", b"\x00\xfe", "x" * 300]
+OFFSETS = ["0", "1", "-1", "3", "-100", "100", "x", str(INT_MAX), str(INT_MIN)]
 NUMBERS = ["0", "1", "-1", "5", "100", "-100", str(INT_MAX), str(INT_MIN), "abc", "", "1.0",
            "+1", "9223372036854775808", "4611686018427387904"]
 
@@ -402,7 +459,8 @@ def _random_command(rng):
     key = rng.choice(KEYS)
     name = rng.choice(["SET", "SET", "GET", "GET", "INCR", "DECR", "INCRBY", "DECRBY", "DEL",
                        "UNLINK", "EXISTS", "MGET", "MSET", "EXPIRE", "PEXPIRE", "TTL", "PTTL",
-                       "PERSIST", "KEYS", "DBSIZE", "ECHO", "PING", "FLUSHDB", "SELECT"])
+                       "PERSIST", "KEYS", "DBSIZE", "ECHO", "PING", "FLUSHDB", "SELECT",
+                       "STRLEN", "APPEND", "GETRANGE", "SETRANGE", "GETDEL", "GETEX", "GETSET", "SETNX", "SETEX", "PSETEX", "MSETNX"])
     if name == "SET":
         args = [key, rng.choice(VALUES)]
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
@@ -416,12 +474,22 @@ def _random_command(rng):
                      "PXAT": ["1", "99999999999999", str(INT_MAX), "0"]}[option]))
     elif name in ("INCRBY", "DECRBY"):
         args = [key, rng.choice(NUMBERS)]
+    elif name in ("GETRANGE", "SETRANGE"):
+        args = [key, rng.choice(OFFSETS)]
+        args.append(rng.choice(OFFSETS) if name == "GETRANGE" else rng.choice(VALUES))
+    elif name == "GETEX":
+        args = [key] + rng.choice([[], ["PERSIST"], ["EX", "100"], ["PX", "-5"], ["EXAT", "1"],
+                                   ["PXAT", "99999999999999"], ["EX", "x"], ["BAD"], ["EX"]])
+    elif name in ("SETEX", "PSETEX"):
+        args = [key, rng.choice(["100", "200000", "0", "-1", "x"]), rng.choice(VALUES)]
+    elif name in ("APPEND", "GETSET", "SETNX"):
+        args = [key, rng.choice(VALUES)]
     elif name in ("EXPIRE", "PEXPIRE"):
         number = rng.choice(["1000", "5000", "200000", "-1", "0", "x", str(INT_MAX), str(INT_MIN)])
         args = [key, number] + rng.sample(["NX", "XX", "GT", "LT", "nx", "BAD"], rng.choice([0, 0, 1, 1, 2]))
     elif name in ("DEL", "UNLINK", "EXISTS", "MGET"):
         args = [rng.choice(KEYS) for _ in range(rng.randrange(0, 4))]
-    elif name == "MSET":
+    elif name in ("MSET", "MSETNX"):
         args = [rng.choice(KEYS + VALUES) for _ in range(rng.randrange(0, 6))]
     elif name == "KEYS":
         args = [rng.choice(["*", "?", "[ab]", "[^a]*", "*\\*", "", "n*", "\\a"])]
@@ -473,3 +541,4 @@ def test_help_answers_as_redis_for_the_subcommands_we_have(pair, command):
     lines = iter(real)
     assert all(line in lines for line in got), got      # a subsequence of Redis's
     assert mine[1].count(b"\r\n+") == len(got)           # status lines, as Redis sends them
+

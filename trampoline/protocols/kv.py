@@ -4,11 +4,13 @@
     run(kv_server("127.0.0.1", 6380, Store()))      # redis-cli -p 6380 ...
 
 Commands: PING, ECHO, GET, SET (EX/PX/EXAT/PXAT/KEEPTTL, NX/XX, GET), DEL,
-UNLINK, EXISTS, INCR, DECR, INCRBY, DECRBY, MGET, MSET, KEYS (Redis glob
-patterns), DBSIZE, FLUSHDB, FLUSHALL, EXPIRE/PEXPIRE (NX/XX/GT/LT),
-TTL/PTTL, PERSIST, SELECT 0, QUIT, and what clients ask on connecting:
-HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS, COUNT, INFO),
-CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and HELP for these three.  Values are strings
+UNLINK, EXISTS, INCR, DECR, INCRBY, DECRBY, MGET, MSET, MSETNX, SETNX,
+SETEX, PSETEX, GETSET, GETDEL, GETEX, STRLEN, APPEND, GETRANGE (SUBSTR),
+SETRANGE, KEYS (Redis glob patterns), DBSIZE, FLUSHDB, FLUSHALL,
+EXPIRE/PEXPIRE (NX/XX/GT/LT), TTL/PTTL, PERSIST, SELECT 0, QUIT, and what
+clients ask on connecting: HELLO 2|3 (with AUTH default and SETNAME),
+COMMAND (DOCS, COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME,
+SETINFO, ID), and HELP for these three.  Values are strings
 only; one database.  Replies and errors read word for word as Redis 7's,
 in RESP2 or -- after ``HELLO 3``, what redis-py 8 and ``redis-cli -3`` say
 first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).
@@ -57,6 +59,10 @@ INT_MIN, INT_MAX = -2**63, 2**63 - 1
 NOT_AN_INTEGER = b"-ERR value is not an integer or out of range\r\n"
 OUT_OF_INT_RANGE = b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
 SYNTAX_ERROR = b"-ERR syntax error\r\n"
+EMPTY_BULK = b"$0\r\n\r\n"
+#: The longest value SETRANGE and APPEND may make: Redis's ``proto-max-bulk-len``, 512 MB.
+MAX_STRING = 512 * 1024 * 1024
+TOO_LONG = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
 ZERO, ONE = b":0\r\n", b":1\r\n"
 #: How many bytes of replies to a pipelined batch are gathered, at most, before a write.
 FLUSH_AT = 1 << 20
@@ -159,6 +165,10 @@ class Store:
             self.delete(key)
             return None
         return value
+
+    def put(self, key, value):
+        """Store ``value`` under ``key``; its deadline stays."""
+        self.data[key] = value
 
     def delete(self, key):
         """Remove ``key`` and its deadline (the key must exist)."""
@@ -315,6 +325,143 @@ class Store:
         if delta == INT_MIN:
             return b"-ERR decrement would overflow\r\n"
         return self.cmd_incr(args, session, -delta)
+
+    def cmd_strlen(self, args, session):
+        """``STRLEN key``: the length of its value, 0 if there is none."""
+        return b":%d\r\n" % len(self.get(args[1]) or b"")
+
+    def cmd_append(self, args, session):
+        """``APPEND key value``: add ``value`` at the end; the new length."""
+        old = self.get(args[1]) or b""
+        if old and len(old) + len(args[2]) > MAX_STRING:
+            return TOO_LONG
+        self.put(args[1], old + args[2])
+        return b":%d\r\n" % (len(old) + len(args[2]))
+
+    def cmd_getrange(self, args, session):
+        """``GETRANGE key start end``: the bytes from ``start`` to ``end``,
+        both included; negative ones count from the end."""
+        start, end = to_int(args[2]), to_int(args[3])
+        if start is None or end is None:
+            return NOT_AN_INTEGER
+        value = self.get(args[1]) or b""
+        if start < 0 and end < 0 and start > end:
+            return EMPTY_BULK
+        size = len(value)
+        start = max(start + size if start < 0 else start, 0)
+        end = min(max(end + size if end < 0 else end, 0), size - 1)
+        if start > end or not value:
+            return EMPTY_BULK
+        return encode_bulk(value[start:end + 1])
+
+    cmd_substr = cmd_getrange
+
+    def cmd_setrange(self, args, session):
+        """``SETRANGE key offset value``: write ``value`` at ``offset``,
+        padding with zero bytes; the new length."""
+        key, offset, part = args[1], to_int(args[2]), args[3]
+        if offset is None:
+            return NOT_AN_INTEGER
+        if offset < 0:
+            return b"-ERR offset is out of range\r\n"
+        old = self.get(key)
+        if not part:                            # nothing to write: not even a new key
+            return b":%d\r\n" % len(old or b"")
+        if offset + len(part) > MAX_STRING:
+            return TOO_LONG
+        old = old or b""
+        new = old[:offset].ljust(offset, b"\0") + part + old[offset + len(part):]
+        self.put(key, new)
+        return b":%d\r\n" % len(new)
+
+    def cmd_getdel(self, args, session):
+        """``GETDEL key``: its value, or nil; the key is gone."""
+        value = self.get(args[1])
+        if value is None:
+            return NIL
+        self.delete(args[1])
+        return encode_bulk(value)
+
+    def cmd_getset(self, args, session):
+        """``GETSET key value``: its old value, or nil; ``value`` stored, with
+        no time to live (``SET key value GET``)."""
+        old = self.get(args[1])
+        self.put(args[1], args[2])
+        self.expires.pop(args[1], None)
+        return NIL if old is None else encode_bulk(old)
+
+    def cmd_getex(self, args, session):
+        """``GETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST]``: its value, or
+        nil; its time to live set or removed."""
+        unit = when = None
+        persist = False
+        i = 2
+        while i < len(args):                    # the words first (syntax error) ...
+            option = args[i].upper()
+            if option == b"PERSIST" and unit is None:
+                persist = True
+            elif option in (b"EX", b"PX", b"EXAT", b"PXAT") and i + 1 < len(args) \
+                    and not persist and unit in (None, option):
+                unit, when = option, args[i + 1]
+                i += 1
+            else:
+                return SYNTAX_ERROR
+            i += 1
+        key = args[1]
+        value = self.get(key)                   # ... then the key, then the number
+        if value is None:
+            return NIL
+        if unit is not None:
+            number = to_int(when)
+            if number is None:
+                return NOT_AN_INTEGER
+            deadline = self._deadline(number, unit in (b"EX", b"EXAT"), unit in (b"EX", b"PX"))
+            if deadline is None or number <= 0:
+                return b"-ERR invalid expire time in 'getex' command\r\n"
+            if deadline <= self.now():          # EXAT, PXAT in the past
+                self.delete(key)
+            else:
+                self.set_deadline(key, deadline)
+        elif persist:
+            self.expires.pop(key, None)
+        return encode_bulk(value)
+
+    def cmd_setnx(self, args, session):
+        """``SETNX key value``: store it if the key is not there; 1 if stored."""
+        if self.get(args[1]) is not None:
+            return ZERO
+        self.put(args[1], args[2])
+        return ONE
+
+    def cmd_setex(self, args, session):
+        """``SETEX key seconds value``: store it, to live that long."""
+        return self._set_expiring(args, True, b"setex")
+
+    def cmd_psetex(self, args, session):
+        """``PSETEX key ms value``: store it, to live that long."""
+        return self._set_expiring(args, False, b"psetex")
+
+    def _set_expiring(self, args, seconds, name):
+        number = to_int(args[2])
+        if number is None:
+            return NOT_AN_INTEGER
+        deadline = self._deadline(number, seconds, True)
+        if deadline is None or number <= 0:
+            return b"-ERR invalid expire time in '%s' command\r\n" % name
+        self.put(args[1], args[3])
+        self.set_deadline(args[1], deadline)
+        return OK
+
+    def cmd_msetnx(self, args, session):
+        """``MSETNX key value ...``: store every pair if none of the keys
+        is there; 1 if stored."""
+        if len(args) % 2 == 0:
+            return wrong_arity(b"msetnx")
+        if any(self.get(key) is not None for key in args[1::2]):
+            return ZERO
+        for key, value in zip(args[1::2], args[2::2]):
+            self.put(key, value)
+        return ONE
 
     # ---------------------------------------------------------- keys
 
@@ -588,6 +735,9 @@ COMMANDS = [
     ("flushall", -1), ("select", 2), ("expire", -3), ("pexpire", -3), ("ttl", 2),
     ("pttl", 2), ("persist", 2), ("quit", -1), ("hello", -1), ("command", -1),
     ("config", -2), ("client", -2),
+    ("strlen", 2), ("append", 3), ("getrange", 4), ("substr", 4), ("setrange", 4),
+    ("getdel", 2), ("getex", -2), ("getset", 3), ("setnx", 3), ("setex", 4),
+    ("psetex", 4), ("msetnx", -3),
 ]
 
 
