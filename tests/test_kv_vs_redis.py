@@ -334,7 +334,34 @@ MORE_STRINGS = [
     ["SETRANGE", "z", "536870912", "a"], ["SETRANGE", "s", I, "x"],
     ["SETRANGE", "s", "99999999999999999999", "x"], ["SETRANGE", "s", "1"], ["SET", "n", "10"],
     ["EXPIRE", "n", "100"], ["SETRANGE", "n", "0", "2"], ["TTL", "n"], ["APPEND", "n", "5"],
-    ["TTL", "n"], ["GET", "n"],
+    ["TTL", "n"], ["GET", "n"], ["INCRBYFLOAT", "n", "0.5"], ["TTL", "n"],
+    # INCRBYFLOAT: long double sums printed "%.17Lf", trimmed; what strtold
+    # reads and what it refuses; overflow, subnormals, a rounding tie
+    ["INCRBYFLOAT", "f", "0.1"], ["INCRBYFLOAT", "f", "0.2"], ["GET", "f"],
+    ["INCRBYFLOAT", "f", "-0.3"], ["INCRBYFLOAT", "f", "1e300"], ["INCRBYFLOAT", "f", "-1e300"],
+    ["INCRBYFLOAT", "g", "3.0e3"], ["INCRBYFLOAT", "g", "5.0e3"], ["INCRBYFLOAT", "g", "0x1p-2"],
+    ["INCRBYFLOAT", "g", "inf"], ["INCRBYFLOAT", "g", "-inf"], ["INCRBYFLOAT", "g", "nan"],
+    ["INCRBYFLOAT", "g", "infinity"], ["INCRBYFLOAT", "g", ""], ["INCRBYFLOAT", "g", " 1"],
+    ["INCRBYFLOAT", "g", "1 "], ["INCRBYFLOAT", "g", "1e5000"], ["INCRBYFLOAT", "g", "1e-5000"],
+    ["INCRBYFLOAT", "g", "1e-4940"], ["INCRBYFLOAT", "h", "1e-4940"], ["INCRBYFLOAT", "h2", "1e4932"],
+    ["INCRBYFLOAT", "h2", "1e4932"], ["INCRBYFLOAT", "g", "abc"], ["INCRBYFLOAT", "g", "1.5e"],
+    ["INCRBYFLOAT", "g", b"\x00"], ["INCRBYFLOAT", "g", b"2\x00x"], ["INCRBYFLOAT", "g", "+.5"],
+    ["INCRBYFLOAT", "g", "5."], ["INCRBYFLOAT", "g", "."], ["INCRBYFLOAT", "g", "-0"],
+    ["SET", "t", "0.000003814697265625"], ["INCRBYFLOAT", "t", "0"],
+    ["INCRBYFLOAT", "t2", "0.000003814697265625"], ["INCRBYFLOAT", "t3", "-0.000000000000000001"],
+    ["INCRBYFLOAT", "t4", "1234567890123456789.123"], ["INCRBYFLOAT", "t5", "0.1"],
+    ["INCRBYFLOAT", "t5", "0.1"], ["INCRBYFLOAT", "t5", "0.1"], ["SET", "w", "abc"],
+    ["INCRBYFLOAT", "w", "1"], ["SET", "w", ""], ["INCRBYFLOAT", "w", "1"], ["SET", "w", " 1"],
+    ["INCRBYFLOAT", "w", "1"], ["INCRBYFLOAT", "w", "x"], ["SET", "w", I], ["INCRBYFLOAT", "w", "1"],
+    ["INCRBYFLOAT", "w2", "1" * 5119], ["INCRBYFLOAT", "w2", "1" * 5120],
+    ["INCRBYFLOAT", "w3", "0." + "0" * 5000 + "1"], ["INCRBYFLOAT", "w4", "1e99999999999999999999"],
+    ["INCRBYFLOAT", "w4", "0e99999999999999999999"], ["INCRBYFLOAT", "w4", "-1e-99999999999999"],
+    ["INCRBYFLOAT"], ["INCRBYFLOAT", "a"], ["INCRBYFLOAT", "a", "1", "2"],
+    ["INCRBYFLOAT", "big", "1.18973149535723176502e+4932"],
+    ["INCRBYFLOAT", "big2", "1.18973149535723176509e+4932"],
+    ["INCRBYFLOAT", "hx", "0x1.fffffffffffffffep16383"],
+    ["INCRBYFLOAT", "hx2", "0x1.ffffffffffffffffp16383"], ["INCRBYFLOAT", "hx3", "0x1p-16445"],
+    ["INCRBYFLOAT", "hx4", "0x1p-16446"], ["INCRBYFLOAT", "hx5", "0x1.8p-16446"],
     # GETDEL, GETEX (the key looked up before its number is read), SETNX,
     # SETEX, PSETEX, MSETNX, GETSET
     ["GETDEL", "s"], ["GETDEL", "s"], ["GETDEL"], ["GETDEL", "a", "b"], ["SET", "x", "1"],
@@ -360,7 +387,7 @@ MORE_STRINGS = [
     ["SET", "old", "abc", "PXAT", "1"], ["STRLEN", "old"], ["SET", "old", "abc", "PXAT", "1"],
     ["APPEND", "old", "d"], ["TTL", "old"], ["SET", "old", "abc", "PXAT", "1"],
     ["GETRANGE", "old", "0", "-1"], ["SETRANGE", "old", "1", "x"], ["GET", "old"],
-    ["SET", "old", "1", "PXAT", "1"],
+    ["SET", "old", "1", "PXAT", "1"], ["INCRBYFLOAT", "old", "1.5"], ["SET", "old", "1", "PXAT", "1"],
     ["GETDEL", "old"], ["GETEX", "old", "PERSIST"], ["SETNX", "old", "2"], ["TTL", "old"],
     ["SET", "old", "1", "PXAT", "1"], ["MSETNX", "old", "3", "new3", "4"], ["GET", "old"],
     ["SET", "old", "1", "PXAT", "1"], ["GETSET", "old", "5"],
@@ -450,6 +477,7 @@ def test_inline_commands_and_pipelines_reply_as_redis(redis, ours, data, protoco
 KEYS = ["a", "b", "n", "", b"\x00\xff", "K"]
 VALUES = ["1", "0", "-1", "v", "", "01", "1.5", " 2", str(INT_MAX), str(INT_MIN), str(INT_MAX - 1),
           str(INT_MIN + 1), "9223372036854775808", b"\x00\xfe", "x" * 300]
+FLOATS = ["0.1", "-0.3", "1e3", "3.0e-5", "0x10", "inf", "-inf", "1e4932", "-1.5", "nan", " 1"]
 OFFSETS = ["0", "1", "-1", "3", "-100", "100", "x", str(INT_MAX), str(INT_MIN)]
 NUMBERS = ["0", "1", "-1", "5", "100", "-100", str(INT_MAX), str(INT_MIN), "abc", "", "1.0",
            "+1", "9223372036854775808", "4611686018427387904"]
@@ -460,7 +488,8 @@ def _random_command(rng):
     name = rng.choice(["SET", "SET", "GET", "GET", "INCR", "DECR", "INCRBY", "DECRBY", "DEL",
                        "UNLINK", "EXISTS", "MGET", "MSET", "EXPIRE", "PEXPIRE", "TTL", "PTTL",
                        "PERSIST", "KEYS", "DBSIZE", "ECHO", "PING", "FLUSHDB", "SELECT",
-                       "STRLEN", "APPEND", "GETRANGE", "SETRANGE", "GETDEL", "GETEX", "GETSET", "SETNX", "SETEX", "PSETEX", "MSETNX"])
+                       "STRLEN", "APPEND", "GETRANGE", "SETRANGE", "INCRBYFLOAT", "INCRBYFLOAT",
+                       "GETDEL", "GETEX", "GETSET", "SETNX", "SETEX", "PSETEX", "MSETNX"])
     if name == "SET":
         args = [key, rng.choice(VALUES)]
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
@@ -474,6 +503,8 @@ def _random_command(rng):
                      "PXAT": ["1", "99999999999999", str(INT_MAX), "0"]}[option]))
     elif name in ("INCRBY", "DECRBY"):
         args = [key, rng.choice(NUMBERS)]
+    elif name == "INCRBYFLOAT":
+        args = [key, rng.choice(FLOATS + NUMBERS)]
     elif name in ("GETRANGE", "SETRANGE"):
         args = [key, rng.choice(OFFSETS)]
         args.append(rng.choice(OFFSETS) if name == "GETRANGE" else rng.choice(VALUES))
