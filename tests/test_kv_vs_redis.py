@@ -9,7 +9,7 @@ versions changed.
 
 The differences allowed are the documented ones: HELLO's server, version
 and id, CLIENT ID, COMMAND's table, CONFIG GET beyond the few names we
-answer, one database (SELECT 0 only), KEYS and CONFIG
+answer, one database (SELECT 0 only, COPY ... DB 0 only), KEYS and CONFIG
 GET in another order (Redis's is its hash table's, seeded at random), a
 TTL or PTTL read a moment apart (a second, half a second at most), a
 DBSIZE that does not count the keys past their deadline (Redis's counts
@@ -363,7 +363,7 @@ MORE_STRINGS = [
     ["INCRBYFLOAT", "hx2", "0x1.ffffffffffffffffp16383"], ["INCRBYFLOAT", "hx3", "0x1p-16445"],
     ["INCRBYFLOAT", "hx4", "0x1p-16446"], ["INCRBYFLOAT", "hx5", "0x1.8p-16446"],
     # GETDEL, GETEX (the key looked up before its number is read), SETNX,
-    # SETEX, PSETEX, MSETNX, GETSET
+    # SETEX, PSETEX, MSETNX, GETSET, TYPE, RENAME, RENAMENX, COPY (DB 0)
     ["GETDEL", "s"], ["GETDEL", "s"], ["GETDEL"], ["GETDEL", "a", "b"], ["SET", "x", "1"],
     ["GETEX", "x"], ["GETEX", "x", "EX", "100"], ["TTL", "x"], ["GETEX", "x", "PERSIST"], ["TTL", "x"],
     ["GETEX", "x", "PX", "100000"], ["PTTL", "x"], ["GETEX", "x", "EX", "0"],
@@ -382,7 +382,19 @@ MORE_STRINGS = [
     ["SETNX", "k", "v", "x"], ["MSETNX", "a", "1", "b", "2"], ["MSETNX", "a", "1", "c", "3"],
     ["EXISTS", "c"], ["MSETNX", "d", "1", "d", "2"], ["GET", "d"], ["MSETNX", "a"],
     ["MSETNX", "q", "1", "r"], ["MSETNX"], ["SET", "k", "v", "EX", "100"], ["GETSET", "k", "w"],
-    ["TTL", "k"], ["GETSET", "nokey2", "w"], ["GETSET", "k"],
+    ["TTL", "k"], ["GETSET", "nokey2", "w"], ["GETSET", "k"], ["TYPE", "k"], ["TYPE", "nokey9"],
+    ["TYPE"], ["SET", "r", "1", "EX", "100"], ["RENAME", "r", "r2"], ["TTL", "r2"], ["EXISTS", "r"],
+    ["RENAME", "r", "r3"], ["RENAME", "r2", "r2"], ["RENAMENX", "r2", "r2"], ["RENAMENX", "nokey", "x"],
+    ["SET", "r", "2"], ["RENAMENX", "r", "r2"], ["RENAME", "r", "r2"], ["TTL", "r2"], ["GET", "r2"],
+    ["SET", "r", "3"], ["RENAMENX", "r", "r4"], ["GET", "r4"], ["RENAME"], ["RENAME", "a"],
+    ["RENAMENX", "a", "b", "c"], ["SET", "c1", "v", "EX", "100"], ["COPY", "c1", "c2"], ["TTL", "c2"],
+    ["COPY", "c1", "c2"], ["COPY", "c1", "c2", "REPLACE"], ["COPY", "c1", "c1"],
+    ["COPY", "nokey", "c1"], ["COPY", "c1", "c3", "DB", "0"], ["COPY", "c1", "c4", "DB", "x"],
+    ["COPY", "c1", "c5", "DB"], ["COPY", "c1", "c5", "BAD"], ["COPY", "c1", "c6", "DB", "2147483648"],
+    ["COPY", "c1", "c1", "DB", "0"], ["COPY", "nokey", "nokey"],
+    ["COPY", "c1", "c7", "replace", "db", "0", "REPLACE"], ["COPY", "c1"], ["SET", "p", "1"],
+    ["COPY", "c1", "p", "REPLACE"], ["TTL", "p"], ["COPY", "p", "c1", "REPLACE"], ["TTL", "c1"],
+    ["COPY", "c1", "c8", "DB", "-1"], ["COPY", "c1", "c8", "DB", "16"], ["COPY", "c1", "c8", "DB", "00"],
     # a key past its deadline is not there for any of them
     ["SET", "old", "abc", "PXAT", "1"], ["STRLEN", "old"], ["SET", "old", "abc", "PXAT", "1"],
     ["APPEND", "old", "d"], ["TTL", "old"], ["SET", "old", "abc", "PXAT", "1"],
@@ -390,7 +402,9 @@ MORE_STRINGS = [
     ["SET", "old", "1", "PXAT", "1"], ["INCRBYFLOAT", "old", "1.5"], ["SET", "old", "1", "PXAT", "1"],
     ["GETDEL", "old"], ["GETEX", "old", "PERSIST"], ["SETNX", "old", "2"], ["TTL", "old"],
     ["SET", "old", "1", "PXAT", "1"], ["MSETNX", "old", "3", "new3", "4"], ["GET", "old"],
-    ["SET", "old", "1", "PXAT", "1"], ["GETSET", "old", "5"],
+    ["SET", "old", "1", "PXAT", "1"], ["RENAME", "old", "r5"], ["COPY", "old", "r5"],
+    ["SET", "old", "1", "PXAT", "1"], ["RENAME", "r4", "old"], ["TTL", "old"], ["TYPE", "old"],
+    ["SET", "old", "1", "PXAT", "1"], ["COPY", "old", "old"], ["COPY", "r4", "old"], ["GETSET", "old", "5"],
 ]
 
 
@@ -489,7 +503,8 @@ def _random_command(rng):
                        "UNLINK", "EXISTS", "MGET", "MSET", "EXPIRE", "PEXPIRE", "TTL", "PTTL",
                        "PERSIST", "KEYS", "DBSIZE", "ECHO", "PING", "FLUSHDB", "SELECT",
                        "STRLEN", "APPEND", "GETRANGE", "SETRANGE", "INCRBYFLOAT", "INCRBYFLOAT",
-                       "GETDEL", "GETEX", "GETSET", "SETNX", "SETEX", "PSETEX", "MSETNX"])
+                       "GETDEL", "GETEX", "GETSET", "SETNX", "SETEX", "PSETEX", "MSETNX", "TYPE",
+                       "RENAME", "RENAMENX", "COPY"])
     if name == "SET":
         args = [key, rng.choice(VALUES)]
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
@@ -515,6 +530,8 @@ def _random_command(rng):
         args = [key, rng.choice(["100", "200000", "0", "-1", "x"]), rng.choice(VALUES)]
     elif name in ("APPEND", "GETSET", "SETNX"):
         args = [key, rng.choice(VALUES)]
+    elif name in ("RENAME", "RENAMENX", "COPY"):
+        args = [key, rng.choice(KEYS)] + (["REPLACE"] if name == "COPY" and rng.random() < 0.5 else [])
     elif name in ("EXPIRE", "PEXPIRE"):
         number = rng.choice(["1000", "5000", "200000", "-1", "0", "x", str(INT_MAX), str(INT_MIN)])
         args = [key, number] + rng.sample(["NX", "XX", "GT", "LT", "nx", "BAD"], rng.choice([0, 0, 1, 1, 2]))

@@ -6,11 +6,12 @@
 Commands: PING, ECHO, GET, SET (EX/PX/EXAT/PXAT/KEEPTTL, NX/XX, GET), DEL,
 UNLINK, EXISTS, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT (in C long doubles,
 as Redis), MGET, MSET, MSETNX, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX,
-STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE, KEYS (Redis glob patterns),
-DBSIZE, FLUSHDB, FLUSHALL, EXPIRE/PEXPIRE (NX/XX/GT/LT), TTL/PTTL,
-PERSIST, SELECT 0, QUIT, and what clients ask on connecting: HELLO 2|3
-(with AUTH default and SETNAME), COMMAND (DOCS, COUNT, INFO), CONFIG GET,
-CLIENT (SETNAME, GETNAME, SETINFO, ID), and HELP for these three.  Values are strings
+STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE, TYPE, RENAME, RENAMENX, COPY,
+KEYS (Redis glob patterns), DBSIZE, FLUSHDB, FLUSHALL, EXPIRE/PEXPIRE
+(NX/XX/GT/LT), TTL/PTTL, PERSIST, SELECT 0, QUIT, and what clients ask on
+connecting: HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS,
+COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and
+HELP for these three.  Values are strings
 only; one database.  Replies and errors read word for word as Redis 7's,
 in RESP2 or -- after ``HELLO 3``, what redis-py 8 and ``redis-cli -3`` say
 first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).
@@ -514,6 +515,70 @@ class Store:
             keys = [key for key in keys if self.get(key) is not None]
         return encode_array(keys)
 
+    def cmd_type(self, args, session):
+        """``TYPE key``: ``string``, or ``none`` if there is no such key."""
+        return b"+none\r\n" if self.get(args[1]) is None else b"+string\r\n"
+
+    def cmd_rename(self, args, session):
+        """``RENAME key newkey``: the value and time to live move to ``newkey``."""
+        return self._rename(args, False)
+
+    def cmd_renamenx(self, args, session):
+        """``RENAMENX key newkey``: RENAME, if ``newkey`` is not there; 1 if renamed."""
+        return self._rename(args, True)
+
+    def _rename(self, args, nx):
+        source, target = args[1], args[2]
+        value = self.get(source)
+        if value is None:
+            return b"-ERR no such key\r\n"
+        if source == target:
+            return ZERO if nx else OK
+        if nx and self.get(target) is not None:
+            return ZERO
+        self._copy(source, target, value)
+        self.delete(source)
+        return ONE if nx else OK
+
+    def _copy(self, source, target, value):
+        """Store ``value`` under ``target``, with ``source``'s time to live."""
+        self.put(target, value)
+        deadline = self.expires.get(source)
+        if deadline is None:
+            self.expires.pop(target, None)
+        else:
+            self.set_deadline(target, deadline)
+
+    def cmd_copy(self, args, session):
+        """``COPY source destination [DB 0] [REPLACE]``: a copy, with the time
+        to live; 1 if copied.  (One database: DB 0 only.)"""
+        replace = False
+        i = 3
+        while i < len(args):
+            option = _c_string(args[i]).lower()
+            if option == b"replace":
+                replace = True
+            elif option == b"db" and i + 1 < len(args):
+                index = to_int(args[i + 1])
+                if index is None:
+                    return NOT_AN_INTEGER
+                if not -2**31 <= index < 2**31:
+                    return OUT_OF_INT_RANGE
+                if index != 0:
+                    return b"-ERR DB index is out of range\r\n"
+                i += 1
+            else:
+                return SYNTAX_ERROR
+            i += 1
+        source, target = args[1], args[2]
+        if source == target:
+            return b"-ERR source and destination objects are the same\r\n"
+        value = self.get(source)
+        if value is None or (self.get(target) is not None and not replace):
+            return ZERO
+        self._copy(source, target, value)
+        return ONE
+
     def cmd_dbsize(self, args, session):
         """``DBSIZE``: how many keys there are."""
         self.sweep()
@@ -754,7 +819,8 @@ COMMANDS = [
     ("config", -2), ("client", -2),
     ("strlen", 2), ("append", 3), ("getrange", 4), ("substr", 4), ("setrange", 4),
     ("incrbyfloat", 3), ("getdel", 2), ("getex", -2), ("getset", 3), ("setnx", 3),
-    ("setex", 4), ("psetex", 4), ("msetnx", -3),
+    ("setex", 4), ("psetex", 4), ("msetnx", -3), ("type", 2),
+    ("rename", 3), ("renamenx", 3), ("copy", -3),
 ]
 
 
