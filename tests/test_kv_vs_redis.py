@@ -13,9 +13,10 @@ answer, one database (SELECT 0 only, COPY ... DB 0 only), KEYS and CONFIG
 GET in another order (Redis's is its hash table's, seeded at random), a
 TTL or PTTL read a moment apart (a second, half a second at most), a
 DBSIZE that does not count the keys past their deadline (Redis's counts
-those its sweep has not dropped yet). Where our parser refuses on purpose
-what Redis reads on (a bulk string not followed by CRLF: resp.py's
-docstring), no case is sent.
+those its sweep has not dropped yet), and SCAN's order and cursors (Redis's
+are its hash table's: what SCAN promises is tested instead). Where our
+parser refuses on purpose what Redis reads on (a bulk string not followed
+by CRLF: resp.py's docstring), no case is sent.
 """
 
 import os
@@ -405,6 +406,10 @@ MORE_STRINGS = [
     ["SET", "old", "1", "PXAT", "1"], ["RENAME", "old", "r5"], ["COPY", "old", "r5"],
     ["SET", "old", "1", "PXAT", "1"], ["RENAME", "r4", "old"], ["TTL", "old"], ["TYPE", "old"],
     ["SET", "old", "1", "PXAT", "1"], ["COPY", "old", "old"], ["COPY", "r4", "old"], ["GETSET", "old", "5"],
+    ["SCAN", "x"], ["SCAN", "-"], ["SCAN", "18446744073709551616"], ["SCAN", " 0"],
+    ["SCAN", "0", "COUNT", "0"], ["SCAN", "0", "COUNT", "x"], ["SCAN", "0", "COUNT"],
+    ["SCAN", "0", "BAD", "x"], ["SCAN", "0", "MATCH"], ["SCAN", "x", "BAD"],
+    ["SCAN", "0", "COUNT", "-1"], ["SCAN", "0", "TYPE", "list", "COUNT", "0"], ["SCAN"],
 ]
 
 
@@ -590,3 +595,116 @@ def test_help_answers_as_redis_for_the_subcommands_we_have(pair, command):
     assert all(line in lines for line in got), got      # a subsequence of Redis's
     assert mine[1].count(b"\r\n+") == len(got)           # status lines, as Redis sends them
 
+
+# ================================================================ SCAN: its promise, not its bytes
+
+def _scan_all(sock_pair, index, options=(), between=None):
+    """A whole SCAN iteration on one of the pair's servers: the keys
+    returned (a list, repeats kept) and the number of calls; ``between(n)``
+    runs after the n-th call (it may add and delete keys)."""
+    returned, cursor, calls = [], b"0", 0
+    while True:
+        command = encode_command(b"SCAN", cursor, *options)
+        sock = sock_pair.socks[index]
+        sock.sendall(command)
+        (reply,) = Pair._read(sock, 1)
+        cursor, keys = decoded(reply)
+        returned += keys
+        calls += 1
+        assert calls < 10000, "SCAN does not end"
+        if cursor == b"0":
+            return returned, calls
+        if between is not None:
+            between(calls)
+
+
+def _send(pair, index, *commands):
+    sock = pair.socks[index]
+    sock.sendall(b"".join(encode_command(*words(command)) for command in commands))
+    return Pair._read(sock, len(commands))
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+@pytest.mark.parametrize("server", ["redis", "ours"])
+def test_scan_returns_every_key_there_for_the_whole_iteration(pair, server, protocol):
+    """SCAN's replies come in Redis's hash-table order, which we do not
+    copy: this test checks what Redis promises instead, on both servers
+    alike.  A full iteration (until the cursor 0) returns every key there
+    from its start to its end at least once -- while other keys are
+    deleted and added between the calls -- and nothing that was never
+    there; MATCH, TYPE and COUNT filter and bound as Redis's do."""
+    index = 0 if server == "redis" else 1
+    if protocol == 3:
+        _send(pair, index, ["HELLO", "3"])
+    _send(pair, index, ["MSET"] + [b"k%d" % i if j == 0 else b"v" for i in range(400) for j in (0, 1)])
+    _send(pair, index, ["SET", "gone", "v", "PXAT", "1"])       # past its deadline: never returned
+    everything = {b"k%d" % i for i in range(400)}
+    assert set(_scan_all(pair, index)[0]) == everything
+
+    # Keys deleted and keys added between the calls: every key untouched
+    # is returned; a key returned was there at some moment.
+    deleted = {b"k%d" % i for i in range(0, 400, 3)}
+    added = set()
+
+    def churn(call):
+        victims = sorted(deleted)[call * 4:call * 4 + 4]
+        fresh = [b"new%d-%d" % (call, i) for i in range(6)]
+        added.update(fresh)
+        _send(pair, index, ["DEL"] + victims, ["MSET"] + [x for key in fresh for x in (key, b"v")])
+    returned, calls = _scan_all(pair, index, ["COUNT", "7"], churn)
+    assert calls > 10
+    assert everything - deleted <= set(returned)
+    assert set(returned) <= everything | added
+
+    # MATCH and TYPE filter; a COUNT beyond the keys answers in one call.
+    _send(pair, index, ["FLUSHALL"], ["MSET", "kx", "1", "ky", "2", "other", "3", "k", "4"])
+    assert sorted(_scan_all(pair, index, ["MATCH", "k?"])[0]) == [b"kx", b"ky"]
+    assert sorted(_scan_all(pair, index, ["MATCH", "k*", "COUNT", "1"])[0]) == [b"k", b"kx", b"ky"]
+    assert sorted(_scan_all(pair, index, ["TYPE", "STRING"])[0]) == [b"k", b"kx", b"ky", b"other"]
+    assert _scan_all(pair, index, ["TYPE", "list", "MATCH", "*"])[0] == []
+    assert _scan_all(pair, index, ["TYPE", "nosuchtype"])[0] == []        # 7.0: no error
+    returned, calls = _scan_all(pair, index, ["COUNT", "1000"])
+    assert calls == 1 and sorted(returned) == [b"k", b"kx", b"ky", b"other"]
+    _send(pair, index, ["FLUSHALL"])
+    assert _scan_all(pair, index) == ([], 1)
+
+
+def test_scan_cursor_survives_a_keyspace_many_times_rewritten(redis, ours):
+    """Our cursor is a place in the order the keys were created: with
+    far more keys made and deleted between the calls than there are (the
+    order compacted meanwhile), a key there all along is still returned,
+    and the iteration ends -- the keys made after it began are not waited
+    for."""
+    both = Pair(redis, ours)
+    try:
+        stay = [b"stay%d" % i for i in range(50)]
+        _send(both, 1, ["FLUSHALL"], ["MSET"] + [x for key in stay for x in (key, b"v")])
+
+        def churn(call):
+            fresh = [b"t%d-%d" % (call, i) for i in range(300)]
+            _send(both, 1, ["MSET"] + [x for key in fresh for x in (key, b"v")], ["DEL"] + fresh[1:])
+        returned, calls = _scan_all(both, 1, ["COUNT", "2", "MATCH", "stay*"], churn)
+        assert set(returned) == set(stay)
+        assert 10 < calls < 50          # compacted many times over; and it ended
+    finally:
+        both.close()
+
+
+@pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli is not installed")
+def test_redis_cli_scan_lists_the_matching_keys(redis, ours):
+    """``redis-cli --scan --pattern 'k*'`` -- a real client's loop over
+    SCAN cursors -- lists the same keys from both servers."""
+    both = Pair(redis, ours)
+    try:
+        keys = [b"k%d" % i for i in range(250)] + [b"other%d" % i for i in range(50)]
+        for index in (0, 1):
+            _send(both, index, ["FLUSHALL"], ["MSET"] + [x for key in keys for x in (key, b"1")])
+    finally:
+        both.close()
+    listed = []
+    for where in (["-s", redis], ["-p", str(ours)]):
+        result = subprocess.run(["redis-cli"] + where + ["--scan", "--pattern", "k*"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+        assert result.returncode == 0 and result.stderr == b"", result
+        listed.append(sorted(set(result.stdout.split())))
+    assert listed[0] == listed[1] == sorted(key for key in keys if key.startswith(b"k"))

@@ -7,14 +7,16 @@ Commands: PING, ECHO, GET, SET (EX/PX/EXAT/PXAT/KEEPTTL, NX/XX, GET), DEL,
 UNLINK, EXISTS, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT (in C long doubles,
 as Redis), MGET, MSET, MSETNX, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX,
 STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE, TYPE, RENAME, RENAMENX, COPY,
-KEYS (Redis glob patterns), DBSIZE, FLUSHDB, FLUSHALL, EXPIRE/PEXPIRE
-(NX/XX/GT/LT), TTL/PTTL, PERSIST, SELECT 0, QUIT, and what clients ask on
-connecting: HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS,
-COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and
-HELP for these three.  Values are strings
+KEYS (Redis glob patterns), SCAN (MATCH, COUNT, TYPE), DBSIZE, FLUSHDB,
+FLUSHALL, EXPIRE/PEXPIRE (NX/XX/GT/LT), TTL/PTTL, PERSIST, SELECT 0, QUIT,
+and what clients ask on connecting: HELLO 2|3 (with AUTH default and
+SETNAME), COMMAND (DOCS, COUNT, INFO), CONFIG GET, CLIENT (SETNAME,
+GETNAME, SETINFO, ID), and HELP for these three.  Values are strings
 only; one database.  Replies and errors read word for word as Redis 7's,
 in RESP2 or -- after ``HELLO 3``, what redis-py 8 and ``redis-cli -3`` say
-first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).
+first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).  SCAN
+walks the keys in another order than Redis's (``ScanOrder``), with the
+same promise.
 
 How it works.  ``Store`` is the database: plain dicts and a function per
 command that takes the arguments and returns the encoded reply -- no I/O,
@@ -43,6 +45,8 @@ Redis's limits; replies to a batch go out a megabyte at a time).
 import heapq
 import re
 import time
+from array import array
+from bisect import bisect_left
 from fractions import Fraction
 try:
     import resource
@@ -127,6 +131,7 @@ class Store:
         self.data = {}              # key -> value (bytes -> bytes)
         self.expires = {}           # key -> deadline in ms; alive while now <= deadline
         self._deadlines = []        # heap of (deadline, key) for sweep(); may hold stale ones
+        self.order = ScanOrder(self.data)   # the keys in order of creation, for SCAN
         # name -> (function, arity, name in errors); arity as in Redis:
         # n means exactly n words (the name included), -n at least n.
         self.commands = {}
@@ -169,7 +174,10 @@ class Store:
         return value
 
     def put(self, key, value):
-        """Store ``value`` under ``key``; its deadline stays."""
+        """Store ``value`` under ``key``; its deadline stays.  A new key
+        takes its place in SCAN's order."""
+        if key not in self.data:
+            self.order.add(key)
         self.data[key] = value
 
     def delete(self, key):
@@ -216,6 +224,8 @@ class Store:
         """``SET key value [EX|PX|EXAT|PXAT t | KEEPTTL] [NX|XX] [GET]``: store it."""
         key = args[1]
         if len(args) == 3:                      # the common case: no options
+            if key not in self.data:
+                self.order.add(key)
             self.data[key] = args[2]
             if self.expires:
                 self.expires.pop(key, None)
@@ -254,7 +264,7 @@ class Store:
         old = self.get(key)
         if (nx and old is not None) or (xx and old is None):
             return encode_bulk(old) if get else NIL
-        self.data[key] = args[2]
+        self.put(key, args[2])
         if deadline is not None:
             self.set_deadline(key, deadline)
         elif not keepttl:
@@ -281,10 +291,9 @@ class Store:
         """``MSET key value ...``: store every pair."""
         if len(args) % 2 == 0:
             return wrong_arity(b"mset")
-        self.data.update(zip(args[1::2], args[2::2]))
-        if self.expires:
-            for key in args[1::2]:
-                self.expires.pop(key, None)
+        for key, value in zip(args[1::2], args[2::2]):
+            self.put(key, value)
+            self.expires.pop(key, None)
         return OK
 
     def cmd_incr(self, args, session, delta=1):
@@ -297,6 +306,7 @@ class Store:
             value = self.get(key)
         if value is None:
             current = 0
+            self.order.add(key)                 # (before the key is there: see ScanOrder.add)
         else:
             current = to_int(value)
             if current is None:
@@ -515,6 +525,36 @@ class Store:
             keys = [key for key in keys if self.get(key) is not None]
         return encode_array(keys)
 
+    def cmd_scan(self, args, session):
+        """``SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]``: some keys,
+        and the cursor to go on from (0: done).  A key there for the whole
+        iteration is returned at least once, whatever is added or deleted
+        meanwhile, as Redis promises (``ScanOrder``)."""
+        cursor = scan_cursor(args[1])
+        if cursor is None:
+            return b"-ERR invalid cursor\r\n"
+        count, match, strings = 10, None, True
+        i = 2
+        while i < len(args):
+            option = _c_string(args[i]).lower()
+            if i + 1 >= len(args) or option not in (b"count", b"match", b"type"):
+                return SYNTAX_ERROR
+            if option == b"count":
+                count = to_int(args[i + 1])
+                if count is None:
+                    return NOT_AN_INTEGER
+                if count < 1:
+                    return SYNTAX_ERROR
+            elif option == b"match":
+                match = None if args[i + 1] == b"*" else glob_matcher(args[i + 1])
+            else:                               # every value is a string
+                strings = _c_string(args[i + 1]).lower() == b"string"
+            i += 2
+        keys, cursor = self.order.walk(cursor, count)
+        keys = [key for key in keys if strings and (match is None or match(key))
+                and self.get(key) is not None]
+        return b"*2\r\n%s%s" % (encode_bulk(b"%d" % cursor), encode_array(keys))
+
     def cmd_type(self, args, session):
         """``TYPE key``: ``string``, or ``none`` if there is no such key."""
         return b"+none\r\n" if self.get(args[1]) is None else b"+string\r\n"
@@ -591,6 +631,7 @@ class Store:
         self.data.clear()
         self.expires.clear()
         self._deadlines.clear()
+        self.order.clear()
         return OK
 
     cmd_flushall = cmd_flushdb
@@ -819,7 +860,7 @@ COMMANDS = [
     ("config", -2), ("client", -2),
     ("strlen", 2), ("append", 3), ("getrange", 4), ("substr", 4), ("setrange", 4),
     ("incrbyfloat", 3), ("getdel", 2), ("getex", -2), ("getset", 3), ("setnx", 3),
-    ("setex", 4), ("psetex", 4), ("msetnx", -3), ("type", 2),
+    ("setex", 4), ("psetex", 4), ("msetnx", -3), ("scan", -2), ("type", 2),
     ("rename", 3), ("renamenx", 3), ("copy", -3),
 ]
 
@@ -897,6 +938,91 @@ def help_reply(args, lines):
 def unknown_subcommand(args):
     return encode_error(b"ERR unknown subcommand '%s'. Try %s HELP."
                         % (_c_string(args[1])[:128], args[0].upper()))
+
+
+# ================================================================ SCAN's cursor
+
+class ScanOrder:
+    """The order SCAN walks the keys in, and what its cursor means.
+
+    Every key is noted when it is created (``add``, called by the store
+    before the key is in ``data``): ``keys`` in order of creation,
+    ``serials`` their numbers, 1, 2, 3 ... never reused.  SCAN walks them
+    newest first, and its cursor is the serial to go on below (0: from
+    the newest).  A key there for a whole iteration keeps its entry, and
+    the cursor only moves down: the key is returned, at least once --
+    Redis's promise.  (A key deleted and created again has two entries,
+    and may be returned twice; Redis too may repeat a key.)  The keys
+    created during an iteration are above where it began: it ends,
+    however fast keys come and go, as Redis's does while the number of
+    keys stays bounded.
+
+    Deleting a key costs nothing here: ``walk`` skips its entry, and the
+    entries of deleted keys are dropped once they outnumber the keys
+    (``add``).  So this costs two machine words a key, and ``walk`` finds
+    a cursor's place by bisection.
+    """
+
+    def __init__(self, data):
+        self.data = data            # the store's keys (a dict)
+        self._serial = count(1)     # the serials to give
+        self.clear()
+
+    def clear(self):
+        """Forget every key (FLUSHALL); serials are not reused."""
+        self.keys = []
+        self.serials = array("q")   # increasing; serials[i] is keys[i]'s
+
+    def add(self, key):
+        """Note ``key``, a new key."""
+        if len(self.keys) >= 2 * len(self.data) + 1024:    # half of them deleted keys
+            self._compact()
+        self.keys.append(key)
+        self.serials.append(next(self._serial))
+
+    def _compact(self):
+        """Keep each key's last entry, for the keys there are now.  (At
+        least as many entries are dropped as kept: O(1) work an entry.)"""
+        data, seen, kept = self.data, set(), []
+        for i in range(len(self.keys) - 1, -1, -1):
+            key = self.keys[i]
+            if key in data and key not in seen:
+                seen.add(key)
+                kept.append(i)
+        kept.reverse()
+        self.keys = [self.keys[i] for i in kept]
+        self.serials = array("q", [self.serials[i] for i in kept])
+
+    def walk(self, cursor, count):
+        """The entries below ``cursor``, newest first, up to ``count`` of
+        keys still there, looking at ten times that many entries at most
+        (as Redis looks at ten times COUNT buckets): their keys, and the
+        next cursor (0 after the oldest)."""
+        data, keys = self.data, self.keys
+        i = (len(keys) if cursor == 0 else bisect_left(self.serials, cursor)) - 1
+        stop = max(i - 10 * count, -1)
+        found = []
+        while i > stop and len(found) < count:
+            if keys[i] in data:
+                found.append(keys[i])
+            i -= 1
+        return found, (self.serials[i] + 1 if i >= 0 else 0)
+
+
+def scan_cursor(data):
+    """SCAN's cursor, read as Redis reads it (C's ``strtoul``: "+5", "007"
+    and "" are read, "-1" is 2**64 - 1), or None ("invalid cursor")."""
+    text = _c_string(data)
+    if not text:
+        return 0                            # no digits, and nothing after them
+    found = _CURSOR(text)
+    if found is None or int(found.group(2)) >= 2**64:
+        return None
+    number = int(found.group(2))
+    return (-number) % 2**64 if found.group(1) == b"-" else number
+
+
+_CURSOR = re.compile(rb"([+-]?)([0-9]+)").fullmatch
 
 
 # ================================================================ long doubles (INCRBYFLOAT)
