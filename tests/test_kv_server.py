@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -732,6 +733,29 @@ def test_a_pathological_keys_pattern_does_not_freeze_the_server():
         asking.close()
         other.close()
         stop(proc)
+
+
+def test_values_built_by_append_and_setrange_grow_in_place():
+    """A log built by 12,000 APPENDs of 1 KB, and another by SETRANGEs at
+    its end, take time in proportion to what they write, as in Redis:
+    each call copied the whole value (12 MB at the end): over half a
+    minute, the server deaf meanwhile.  A COPY of a grown value is a value
+    of its own."""
+    store = Store()
+    chunk = b"x" * 1024
+    started = time.monotonic()
+    for i in range(12000):
+        assert store.execute([b"APPEND", b"log", chunk]) == b":%d\r\n" % ((i + 1) * 1024)
+        assert store.execute([b"SETRANGE", b"log2", b"%d" % (i * 1024), chunk]) \
+            == b":%d\r\n" % ((i + 1) * 1024)
+    assert time.monotonic() - started < 5
+    assert store.execute([b"GET", b"log"]) == store.execute([b"GET", b"log2"]) \
+        == b"$%d\r\n%s\r\n" % (12000 * 1024, chunk * 12000)
+    assert store.execute([b"COPY", b"log", b"copy"]) == b":1\r\n"
+    store.execute([b"SETRANGE", b"copy", b"0", b"y"])
+    store.execute([b"APPEND", b"copy", b"z"])
+    assert store.execute([b"GETRANGE", b"log", b"0", b"0"]) == b"$1\r\nx\r\n"
+    assert store.execute([b"STRLEN", b"log"]) == b":%d\r\n" % (12000 * 1024)
 
 
 def test_help():

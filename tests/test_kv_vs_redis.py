@@ -333,7 +333,15 @@ MORE_STRINGS = [
     ["SETRANGE", "s", "536870912", "x"], ["SETRANGE", "s", "536870911", "xx"],
     ["SETRANGE", "s", "536870912", ""], ["SETRANGE", "z", "536870912", ""],
     ["SETRANGE", "z", "536870912", "a"], ["SETRANGE", "s", I, "x"],
-    ["SETRANGE", "s", "99999999999999999999", "x"], ["SETRANGE", "s", "1"], ["SET", "n", "10"],
+    ["SETRANGE", "s", "99999999999999999999", "x"], ["SETRANGE", "s", "1"],
+    # values changed in place by APPEND and SETRANGE: copied, renamed, counted on
+    ["SET", "lg", "ab"], ["APPEND", "lg", "cd"], ["COPY", "lg", "lg2"], ["APPEND", "lg2", "ef"],
+    ["SETRANGE", "lg", "1", "X"], ["GET", "lg"], ["GET", "lg2"], ["RENAME", "lg", "lg3"],
+    ["APPEND", "lg3", "g"], ["GET", "lg3"], ["SET", "num", "1"], ["APPEND", "num", "5"], ["INCR", "num"],
+    ["APPEND", "num", "0"], ["INCRBYFLOAT", "num", "0.5"], ["SETRANGE", "num", "0", "9"],
+    ["INCRBY", "num", "1"], ["GETRANGE", "num", "0", "-1"], ["SETRANGE", "lg4", "3", "x"],
+    ["APPEND", "lg4", "y"], ["SETRANGE", "lg4", "10", "z"], ["GET", "lg4"], ["STRLEN", "lg4"],
+    ["SETRANGE", "lg4", "2", "abcdefghijklmnop"], ["MGET", "lg4", "lg3"], ["GETDEL", "lg4"], ["SET", "n", "10"],
     ["EXPIRE", "n", "100"], ["SETRANGE", "n", "0", "2"], ["TTL", "n"], ["APPEND", "n", "5"],
     ["TTL", "n"], ["GET", "n"], ["INCRBYFLOAT", "n", "0.5"], ["TTL", "n"],
     # INCRBYFLOAT: long double sums printed "%.17Lf", trimmed; what strtold

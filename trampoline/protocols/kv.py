@@ -360,11 +360,25 @@ class Store:
 
     def cmd_append(self, args, session):
         """``APPEND key value``: add ``value`` at the end; the new length."""
-        old = self.get(args[1]) or b""
-        if old and len(old) + len(args[2]) > MAX_STRING:
+        key, part = args[1], args[2]
+        old = self.get(key)
+        if old is None:
+            self.put(key, part)
+            return b":%d\r\n" % len(part)
+        if len(old) + len(part) > MAX_STRING:
             return TOO_LONG
-        self.put(args[1], old + args[2])
-        return b":%d\r\n" % (len(old) + len(args[2]))
+        value = self._growable(key, old)
+        value += part
+        return b":%d\r\n" % len(value)
+
+    def _growable(self, key, value):
+        """``key``'s ``value`` as a bytearray, the one the store keeps: APPEND
+        and SETRANGE change it in place, as Redis grows its strings, and
+        cost the bytes they write -- not a copy of the whole value each
+        time (a log built by APPENDs would take quadratic time)."""
+        if type(value) is not bytearray:
+            value = self.data[key] = bytearray(value)
+        return value
 
     def cmd_getrange(self, args, session):
         """``GETRANGE key start end``: the bytes from ``start`` to ``end``,
@@ -397,10 +411,14 @@ class Store:
             return b":%d\r\n" % len(old or b"")
         if offset + len(part) > MAX_STRING:
             return TOO_LONG
-        old = old or b""
-        new = old[:offset].ljust(offset, b"\0") + part + old[offset + len(part):]
-        self.put(key, new)
-        return b":%d\r\n" % len(new)
+        if old is None:
+            self.put(key, bytes(offset) + part)     # (bytes(n): n zero bytes)
+            return b":%d\r\n" % (offset + len(part))
+        value = self._growable(key, old)
+        if len(value) < offset:
+            value.extend(bytes(offset - len(value)))
+        value[offset:offset + len(part)] = part
+        return b":%d\r\n" % len(value)
 
     def cmd_getdel(self, args, session):
         """``GETDEL key``: its value, or nil; the key is gone."""
@@ -616,7 +634,7 @@ class Store:
         value = self.get(source)
         if value is None or (self.get(target) is not None and not replace):
             return ZERO
-        self._copy(source, target, value)
+        self._copy(source, target, bytes(value))   # (not a bytearray both keys share)
         return ONE
 
     def cmd_dbsize(self, args, session):
