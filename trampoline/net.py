@@ -128,7 +128,11 @@ def client_context(cafile: Optional[str] = None) -> ssl.SSLContext:
     except (OSError, ValueError) as exc:    # (OpenSSL's words would not name it)
         if cafile is None:
             raise
-        raise ValueError("cannot load CA certificates from %s: %s" % (cafile, exc)) from None
+        why = str(exc)
+        if isinstance(exc, OSError) and exc.errno and not exc.strerror:
+            # (PyPy's ssl leaves strerror empty: "[Errno 2] " and no reason)
+            why = "[Errno %d] %s" % (exc.errno, os.strerror(exc.errno))
+        raise ValueError("cannot load CA certificates from %s: %s" % (cafile, why)) from None
 
 
 def listen(address: Any, *, backlog: int = 1024,
