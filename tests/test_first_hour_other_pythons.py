@@ -41,3 +41,28 @@ def test_a_cafile_that_cannot_be_read_is_named_with_the_systems_reason(tmp_path,
     line = done.stderr.strip().splitlines()[-1]
     assert line.endswith("cannot load CA certificates from %s: [Errno %d] %s"
                          % (path, 2 if cafile == "missing.pem" else 21, reason)), line
+
+
+@pytest.mark.parametrize("how", ["run(main(), debug=True)", "TRAMPOLINE_DEBUG=1"])
+def test_debug_modes_warning_that_a_check_is_off_names_the_programs_line(tmp_path, how):
+    """Where debug mode cannot watch for a trap made but never yielded
+    (PyPy: on CPython the test switches that check off the same way), it
+    says so once, with a RuntimeWarning.  The warning named trampoline's
+    own line, "trampoline/debug.py:105: ... _hook_traps()", a line the
+    program's author never wrote; now it names the line that turned debug
+    mode on, as a warning about a program's call should."""
+    program = tmp_path / "program.py"
+    program.write_text(
+        "import trampoline, trampoline.debug\n"
+        "trampoline.debug._NEVER_YIELDED_CHECK = False   # (as on PyPy)\n"
+        "def main():\n"
+        "    yield trampoline.sleep(0)\n"
+        "trampoline.run(main()%s)\n" % (", debug=True" if "debug=True" in how else ""))
+    env = dict(os.environ, PYTHONPATH=ROOT, TRAMPOLINE_DEBUG="1" if "=1" in how else "0")
+    done = subprocess.run([sys.executable, str(program)], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(said) == 1 and "not detected on PyPy" in said[0], done.stderr
+    assert said[0].startswith("%s:5: RuntimeWarning: " % program), done.stderr
+    assert "trampoline" + os.sep not in done.stderr, done.stderr

@@ -222,7 +222,8 @@ def _hook_traps():
                 warnings.warn("debug mode: a trap made but never yielded ('sleep(1)' for "
                               "'yield sleep(1)') is not detected on PyPy, which calls no "
                               "__del__ added to a class after it was made; debug mode's "
-                              "other checks are on", RuntimeWarning, stacklevel=2)
+                              "other checks are on", RuntimeWarning,
+                              stacklevel=_program_level())
             return
         traps.share_sleep_zero(False)      # each sleep(0) its own, to watch it die
         for cls in _trap_classes()[1:]:     # (Trap itself is never made)
@@ -230,6 +231,16 @@ def _hook_traps():
             _saved.append((cls, own))
             cls.__init__ = _noting_maker(cls, own)
         Trap.__del__ = _trap_died
+
+
+def _program_level():
+    """The ``stacklevel`` that names, for a warning given by its caller, the
+    program's line that turned debug mode on (``run(main(), debug=True)``):
+    the first frame outside trampoline."""
+    frame, level = sys._getframe(2), 2
+    while frame.f_back is not None and _in_package(frame):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _unhook_traps():
