@@ -29,6 +29,35 @@ def test_snippet_runs(code):
     assert out.returncode == 0, out.stderr
 
 
+def claimed_outputs(code):
+    """What the snippet's comments say its prints print, in order: the
+    comment of each ``print(...)  # 0 b'ping': the sleep was cancelled``
+    line, up to a colon that explains it ("or: ..." offers another
+    spelling, and claims nothing)."""
+    comments = re.findall(r"(?m)^\s*print\(.*\)\s+#\s*(.+)$", code)
+    return [re.split(r":\s", comment)[0] for comment in comments if not comment.startswith("or:")]
+
+
+@pytest.mark.parametrize("code", [code for code in snippets() if claimed_outputs(code)],
+                         ids=lambda code: code.split("import ", 2)[1][:40])
+def test_snippet_prints_what_its_comments_say(code):
+    """A reader on any Python sees what the README says, line for line:
+    each claimed value is a whole line of the output, in the order shown."""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    lines = iter(out.stdout.splitlines())
+    for claim in claimed_outputs(code):
+        assert any(line == claim for line in lines), (claim, out.stdout)
+
+
+def test_the_claims_are_found():
+    """(The comment parser finds the README's claims: a test that checks
+    nothing proves nothing.)"""
+    claims = [claim for code in snippets() for claim in claimed_outputs(code)]
+    assert "[9, 1, 4]" in claims and "0 b'ping'" in claims and len(claims) >= 10, claims
+
+
 def test_there_are_snippets():
     """The extraction itself works (a test that finds nothing proves nothing)."""
     assert len(snippets()) >= 10
