@@ -124,6 +124,14 @@ def call_in_kernel(kernel, coro):
     return outcome.result()
 
 
+def stop_kernel(kernel, stop, engine):
+    """Tell the kernel's main task to return, wait for its thread, close it."""
+    if not stop.done():
+        stop.set_result(None)                   # (any thread may set a Future)
+    engine.join(10)
+    kernel.close()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="a blocking program using a kernel thread")
     parser.add_argument("--host", default="127.0.0.1",
@@ -193,9 +201,12 @@ def main(argv=None):
         print("embed_thread: %s" % exc, file=sys.stderr)
         failed = 1
     finally:
-        stop.set_result(None)                   # (any thread may set a Future)
-        engine.join(10)
-        kernel.close()
+        try:
+            stop_kernel(kernel, stop, engine)
+        except KeyboardInterrupt:   # a Ctrl-C handled only now: it came as stdin
+            print("interrupted", file=sys.stderr)   # ended (its writer stopped
+            failed = 130                            # by the same Ctrl-C)
+            stop_kernel(kernel, stop, engine)
     if failed == 130:
         return 130
     return 1 if failed else 0

@@ -6,6 +6,9 @@ interpreter running the tests (``sys.executable``), so CI's run of the
 suite under every Python checks it on each."""
 
 import os
+import platform
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -107,3 +110,63 @@ def test_a_crash_nobody_joins_is_reported_when_the_readme_says_on_this_python():
     else:
         assert after < 2.5, after       # a sweep comes every second
         assert "3.12 and newer too free such a task\n  only at a collection" in readme
+
+
+#: The number of read(2) on this machine, as /proc/PID/syscall shows it.
+READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
+
+
+def wait_until_reading_stdin(proc):
+    """Until ``proc``'s main thread is blocked in read(2) on descriptor 0
+    (Linux: /proc/PID/syscall), so that a signal finds it there."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with open("/proc/%d/syscall" % proc.pid) as f:
+            if f.read().split()[:2] == [READ_SYSCALL, "0x0"]:
+                return
+        time.sleep(0.001)
+    raise AssertionError("the program never read its stdin")
+
+
+@pytest.mark.skipif(READ_SYSCALL is None or not os.path.exists("/proc/self/syscall"),
+                    reason="needs Linux's /proc/PID/syscall on x86_64 or aarch64")
+@pytest.mark.parametrize("client", [
+    ["embed_thread.py"],
+    ["echo_client.py", "--port", "{port}"],
+    ["telnet.py", "127.0.0.1", "{port}"],
+], ids=lambda client: client[0])
+def test_ctrl_c_as_stdin_ends_is_a_quiet_exit_130(client):
+    """``producer | python3 examples/embed_thread.py``, then Ctrl-C: the
+    terminal stops both, so the end of stdin and the SIGINT come together.
+    CPython then raised the KeyboardInterrupt only after the loop over stdin
+    had ended, in the cleanup after it: a traceback and status -2 (most
+    runs on 3.11 and 3.13).  Now "interrupted" and 130, like a Ctrl-C
+    while it waits for a line.  (The clients with a loop of their own,
+    which read stdin through it, too.)"""
+    listener, accepted = None, []
+    if client[0] != "embed_thread.py":
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(10)
+        client = [arg.format(port=listener.getsockname()[1]) for arg in client]
+    try:
+        for _ in range(8):
+            proc = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, client[0])]
+                                    + client[1:], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if client[0] == "embed_thread.py":
+                assert "round trips to" in proc.stderr.readline()
+                wait_until_reading_stdin(proc)
+            else:
+                accepted.append(listener.accept()[0])   # connected (and left open)
+            proc.send_signal(signal.SIGINT)
+            proc.stdin.close()
+            proc.wait(30)
+            err = proc.stderr.read()
+            proc.stdout.close()
+            proc.stderr.close()
+            assert proc.returncode == 130 and "Traceback" not in err, (proc.returncode, err)
+    finally:
+        for sock in accepted + [listener]:
+            if sock is not None:
+                sock.close()
