@@ -51,12 +51,13 @@ class Lifetime:
     """The lifetime part of ``Kernel`` (see the module docstring)."""
 
     #: CPython frees a task the moment its last reference goes, and a crash
-    #: nobody joined is reported then; PyPy frees it only when its GC runs,
-    #: and so does CPython 3.12+ for a task that crashed (its traceback's
-    #: frame holds, through ``f_back``, the kernel's frame that ran it).
-    #: There the kernel collects, while crash reports wait, at each sweep and
-    #: before run() returns, so the reports come within a SWEEP_INTERVAL.
-    _COLLECT_FOR_REPORTS = sys.implementation.name != "cpython" or sys.version_info >= (3, 12)
+    #: nobody joined is reported then (on 3.12+ a crashed task's traceback
+    #: holds, through ``f_back``, the kernel's frame that ran it: that frame
+    #: lets go of the task before it returns, see _stepper).  PyPy frees it
+    #: only when its GC runs: there the kernel collects, while crash reports
+    #: wait, at each sweep and before run() returns, so the reports come
+    #: within a SWEEP_INTERVAL.
+    _COLLECT_FOR_REPORTS = sys.implementation.name != "cpython"
 
     _host_thread = None     # type: Any  # (hostloop.py's: run() releases it)
 
@@ -290,8 +291,8 @@ class Lifetime:
                 pass
         self._exit(task, None, Cancelled("abandoned at shutdown"))
 
-    def _collect_for_reports(self):     # pragma: no cover (PyPy, CPython 3.12+)
-        """PyPy, CPython 3.12+: free the crashed tasks nobody holds, so that
+    def _collect_for_reports(self):     # pragma: no cover (PyPy)
+        """PyPy: free the crashed tasks nobody holds, so that
         their reports come now -- a collection also runs the reports of tasks
         an earlier one freed, which PyPy may otherwise hold back for a while."""
         gc.collect()
@@ -299,7 +300,7 @@ class Lifetime:
 
     def _report_crashes(self):
         """run() is ending: log every crash nobody has looked at."""
-        if self._crashes_to_collect:        # pragma: no cover (PyPy, CPython 3.12+)
+        if self._crashes_to_collect:        # pragma: no cover (PyPy)
             self._collect_for_reports()
         for task in sorted(self._crashed.values(), key=lambda task: task.id):
             if task._unreported is not None:
