@@ -1785,10 +1785,27 @@ def serve(listener: socket.socket, handler: Callable[[Stream, Any], Any], *, ssl
     The server loop of ``tcp_server`` and ``unix_server``, on a listening
     socket you made (with ``listen()``, or inherited): accept forever, one
     ``handler(stream, address)`` task per connection.  It owns the
-    listener from then on and closes it when cancelled.
+    listener from then on and closes it when cancelled.  A socket that is
+    not a stream socket (a datagram one: nothing to accept) raises
+    ``ValueError`` naming it, and is left to its owner.
     """
     _check_server_args(handler, ssl, ready)
+    _check_stream_socket(listener, "serve()")
     return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
+
+
+def _check_stream_socket(sock, who):
+    """``ValueError`` naming ``sock`` and ``who`` was given it, if it is a
+    socket but not a stream one (TCP, Unix): a datagram socket has no
+    connections to accept and no stream to read.  (Something that is no
+    socket at all the traps name.)"""
+    if isinstance(sock, socket.socket) and sock.type != socket.SOCK_STREAM:
+        kind = sock.type.name if isinstance(sock.type, socket.SocketKind) else sock.type
+        raise ValueError("%s needs a stream socket (TCP or Unix, SOCK_STREAM), got a %s "
+                         "socket: %r%s" % (who, kind, sock,
+                                           "; udp_socket() and the recvfrom and sendto "
+                                           "traps serve datagrams"
+                                           if sock.type == socket.SOCK_DGRAM else ""))
 
 
 def _check_server_args(handler, ssl, ready):

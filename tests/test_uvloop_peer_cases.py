@@ -1,0 +1,106 @@
+"""uvloop's own TCP and Unix-socket tests, and asyncio's server and
+low-level socket tests, translated to our servers, streams and traps.
+
+Where the cases come from:
+
+* uvloop's ``tests/test_tcp.py`` and ``tests/test_unix.py`` (the non-TLS
+  cases): many clients each sending a mebibyte, a listener made before its
+  server starts, a socket of the wrong kind, a closed socket, a server
+  whose peer closes early, many small writes, ``pathlib`` paths, a client
+  that hangs up right after its last bytes (``test_epollhup``);
+* asyncio's ``Lib/test/test_asyncio/test_server.py``: ``serve_forever``
+  stopped from a handler, a server closed with clients connected --
+  ``abort_clients``, a writer blocked on a client that reads nothing;
+* asyncio's ``test_sock_lowlevel.py``: an ``accept`` that timed out, then
+  the listener closed.
+
+Cases the other peer-case files already cover are not repeated here (the
+trio and asyncio stream cases: ``test_stream_peer_cases.py``; opening
+connections: ``test_net_peer_cases.py``; the raw traps:
+``test_sock_peers.py``; several addresses: ``test_server_addresses.py``),
+nor those of ``test_streams.py`` and ``test_io.py`` (a refused connection
+named, IPv6, ``reuse_port``, abstract names, a stale or replaced socket
+file, a Unix socket file removed when its server ends).  asyncio's
+``sock_recv_into`` has no counterpart: the ``read`` trap returns new bytes.
+
+Where our documented rule differs from a peer's, the docstring says so and
+the test asserts ours.  Over real sockets on 127.0.0.1 and in a temporary
+directory; synchronised by Futures, Events and joins, never sleeps.
+"""
+
+import errno
+import gc
+import logging
+import os
+import pathlib
+import socket
+import typing
+
+import pytest
+
+import trampoline
+from net_helpers import open_fds, start_server, watchdog  # noqa: F401 (watchdog: autouse)
+from trampoline import (Event, Future, TaskGroup, TaskTimeout, accept, cancel, connect, join,
+                        sleep, spawn, timeout_after)
+from trampoline.net import listen
+from trampoline.streams import (IncompleteReadError, Stream, open_connection,
+                                open_unix_connection, serve, tcp_server, unix_server)
+
+WATCHDOG_SECONDS = 30.0
+
+MiB = 1 << 20
+
+
+def echo(stream, address):
+    while True:
+        data = yield stream.read(65536)
+        if not data:
+            return
+        yield stream.write(data)
+
+
+def unix_path(tmp_path):
+    return str(tmp_path / "s.sock")
+
+
+def serving(kind, tmp_path, handler, **kwargs):
+    """Subroutine: a server of ``kind`` ("tcp" or "unix") running
+    ``handler``; returns ``(task, connect)``, ``connect`` a subroutine
+    function opening a client Stream to it."""
+    ready = Future()
+    if kind == "tcp":
+        task = yield spawn(tcp_server("127.0.0.1", 0, handler, ready=ready, **kwargs))
+        port = (yield ready)[1]
+        return task, lambda: open_connection("127.0.0.1", port)
+    path = unix_path(tmp_path)
+    task = yield spawn(unix_server(path, handler, ready=ready, **kwargs))
+    yield ready
+    return task, lambda: open_unix_connection(path)
+
+
+# ------------------------------------------------ sockets of the wrong kind
+
+@pytest.mark.parametrize("family", ["inet", "unix"])
+def test_serve_refuses_a_datagram_socket_instead_of_spinning(family, tmp_path):
+    """uvloop's ``test_create_server_wrong_sock`` ("A Stream Socket was
+    expected") and ``test_create_unix_server_path_dgram``: ``serve`` of a
+    datagram socket raises ``ValueError`` naming it, at once, and leaves
+    the socket to its owner.  accept() of one says EOPNOTSUPP, an error
+    the accept loop takes for one connection's own and skips: the server
+    spun on it, a whole core, for ever."""
+    if family == "inet":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+    else:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(unix_path(tmp_path))
+
+    def main():
+        with pytest.raises(ValueError) as info:
+            yield timeout_after(5, serve(sock, echo))
+        return str(info.value)
+
+    with sock:
+        message = trampoline.run(main())
+        assert sock.fileno() >= 0                   # not closed: not taken over
+    assert "serve()" in message and "SOCK_DGRAM" in message and "stream socket" in message
