@@ -104,3 +104,17 @@ def test_serve_refuses_a_datagram_socket_instead_of_spinning(family, tmp_path):
         message = trampoline.run(main())
         assert sock.fileno() >= 0                   # not closed: not taken over
     assert "serve()" in message and "SOCK_DGRAM" in message and "stream socket" in message
+
+
+def test_a_stream_refuses_a_datagram_socket():
+    """uvloop's ``test_create_connection_wrong_sock`` ("A Stream Socket was
+    expected"): ``Stream(sock)`` of a UDP socket raises ``ValueError``
+    naming it.  It made a Stream whose first write said "[Errno 89]
+    Destination address required" -- and a connected one would have
+    merged datagrams into a byte stream and lost their boundaries."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        with pytest.raises(ValueError) as info:
+            Stream(sock)
+        assert "Stream()" in str(info.value) and "SOCK_DGRAM" in str(info.value)
+        assert sock.fileno() >= 0
+

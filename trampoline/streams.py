@@ -199,6 +199,7 @@ class Stream:
 
     ``sock`` is a connected stream socket (TCP or Unix), or an
     ``ssl.SSLSocket`` whose handshake is done; it is made non-blocking.
+    A datagram socket raises ``ValueError``.
     Every method that waits returns something to ``yield`` (or ``await``
     in an ``async def``) -- a generator, or the kernel's trap itself::
 
@@ -248,6 +249,7 @@ class Stream:
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
             raise TypeError("Stream() needs a connected socket, got %s" % _describe(sock))
+        _check_stream_socket(sock, "Stream()")
         try:
             peername = sock.getpeername()
         except OSError:
