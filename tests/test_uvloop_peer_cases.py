@@ -118,3 +118,17 @@ def test_a_stream_refuses_a_datagram_socket():
         assert "Stream()" in str(info.value) and "SOCK_DGRAM" in str(info.value)
         assert sock.fileno() >= 0
 
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_UNIX], ids=["inet", "unix"])
+def test_a_stream_of_a_closed_socket_is_ebadf_naming_it(family):
+    """uvloop's ``test_create_connection_4`` and
+    ``test_create_unix_connection_4``: a closed socket given where a
+    connected one is wanted is ``OSError`` "Bad file descriptor".  Ours
+    says so naming ``Stream()``; it was the bare "[Errno 9] Bad file
+    descriptor" of ``setblocking``."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.close()
+    with pytest.raises(OSError) as info:
+        Stream(sock)
+    assert info.value.errno == errno.EBADF
+    assert "Stream()" in str(info.value) and "closed" in str(info.value)

@@ -199,7 +199,7 @@ class Stream:
 
     ``sock`` is a connected stream socket (TCP or Unix), or an
     ``ssl.SSLSocket`` whose handshake is done; it is made non-blocking.
-    A datagram socket raises ``ValueError``.
+    A datagram socket raises ``ValueError``; a closed one ``OSError(EBADF)``.
     Every method that waits returns something to ``yield`` (or ``await``
     in an ``async def``) -- a generator, or the kernel's trap itself::
 
@@ -250,6 +250,9 @@ class Stream:
         if not isinstance(sock, socket.socket):
             raise TypeError("Stream() needs a connected socket, got %s" % _describe(sock))
         _check_stream_socket(sock, "Stream()")
+        if sock.fileno() < 0:           # (setblocking's own error would name nothing)
+            raise OSError(errno.EBADF, "Stream() needs a connected socket, got a closed "
+                          "one: %r" % (sock,))
         try:
             peername = sock.getpeername()
         except OSError:
