@@ -132,3 +132,28 @@ def test_a_stream_of_a_closed_socket_is_ebadf_naming_it(family):
         Stream(sock)
     assert info.value.errno == errno.EBADF
     assert "Stream()" in str(info.value) and "closed" in str(info.value)
+
+
+# ------------------------------------------------ Unix socket paths
+
+def test_a_unix_path_too_long_to_connect_to_is_named(tmp_path):
+    """A Unix socket's path holds about a hundred bytes (108 on Linux, with
+    its NUL): ``open_unix_connection`` and the ``connect`` trap given a
+    longer one raise the system's ``OSError`` naming the path and its
+    length -- it was "AF_UNIX path too long" alone, where ``listen`` and
+    ``unix_server`` already named it.  (uvloop's and asyncio's servers
+    and connections take a path as the system does.)"""
+    path = str(tmp_path / ("x" * 200))
+
+    def main():
+        with pytest.raises(OSError) as opened:
+            yield open_unix_connection(path)
+        with socket.socket(socket.AF_UNIX) as sock:
+            with pytest.raises(OSError) as connected:
+                yield connect(sock, path)
+        with pytest.raises(OSError) as served:
+            yield unix_server(path, echo)
+        return opened.value, connected.value, served.value
+
+    for error in trampoline.run(main()):
+        assert "too long" in str(error) and repr(path) in str(error), error

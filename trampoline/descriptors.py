@@ -723,8 +723,13 @@ def _other_family(error, sock, address, trap_name):
     "Address family for hostname not supported", PyPy's ``OSError``
     "address family mismatched" -- the same class and errno, its message
     naming the address, the socket's family and the one it needs (the
-    system's named neither); any other error as it is."""
+    system's named neither).  A Unix path too long for a socket address
+    ("AF_UNIX path too long", no errno) is named with its length.  Any
+    other error as it is."""
     family = _family_of(sock)
+    if error.errno is None and family == _AF_UNIX and isinstance(address, (str, bytes)):
+        return type(error)("%s (%s() to %r, a path of %d bytes)"
+                           % (error, trap_name, address, len(os.fsencode(address))))
     if family not in _TCP_FAMILIES or not (
             error.errno is None if type(error) is OSError else
             type(error) is socket.gaierror and error.errno == _EAI_ADDRFAMILY):
@@ -743,6 +748,7 @@ def _other_family(error, sock, address, trap_name):
 
 
 _EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)
+_AF_UNIX = getattr(socket, "AF_UNIX", None)
 # The most one UDP datagram carries: 65,535 bytes less the IP and UDP headers.
 _UDP_LIMIT = {socket.AF_INET: ": one UDP datagram over IPv4 holds at most 65,507 bytes",
               socket.AF_INET6: ": one UDP datagram over IPv6 holds at most 65,527 bytes"}
