@@ -69,6 +69,8 @@ from .traps import _describe, accept, cancel, connect, join, sleep, spawn
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer    # (what socket.send takes)
+    # A Unix socket's path: a str, bytes or path-like object (pathlib.Path).
+    UnixPath = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 
 __all__ = [
     "Stream", "IncompleteReadError", "LimitOverrunError",
@@ -1557,11 +1559,12 @@ def _bind_local(sock, local):
 
 
 @coroutine
-def open_unix_connection(path: Union[str, bytes], *, ssl: Any = None,
+def open_unix_connection(path: "UnixPath", *, ssl: Any = None,
                          server_hostname: Optional[str] = None) -> Generator[Any, Any, Stream]:
     """``stream = yield open_unix_connection(path, *, ssl=None, server_hostname=None)``
 
-    Connect to the Unix socket at ``path`` and return a ``Stream``.  Raises
+    Connect to the Unix socket at ``path`` (a ``str``, ``bytes`` or
+    path-like object: a ``pathlib.Path``) and return a ``Stream``.  Raises
     ``FileNotFoundError`` if nothing is there, ``ConnectionRefusedError``
     if nobody listens, ``BlockingIOError`` if the listener's backlog is
     full (it does not wait for room).  ``ssl`` as for ``open_connection`` (a failed
@@ -1751,14 +1754,14 @@ def _report_ready_all(ready, addresses):
 
 
 @coroutine
-def unix_server(path: Union[str, bytes], handler: Callable[[Stream, Any], Any], *, ssl: Any = None,
+def unix_server(path: "UnixPath", handler: Callable[[Stream, Any], Any], *, ssl: Any = None,
                 backlog: int = 1024, ready: Any = None,
                 proxy_protocol: bool = False) -> Generator[Any, Any, None]:
     """``yield unix_server(path, handler, *, ssl=None, backlog=1024, ready=None,
     proxy_protocol=False)``
 
-    ``tcp_server`` on a Unix socket at ``path`` (a stale socket file there
-    is replaced), or on Linux at an abstract name (``"\\0name"``: no
+    ``tcp_server`` on a Unix socket at ``path`` (a ``str``, ``bytes`` or
+    path-like object; a stale socket file there is replaced), or on Linux at an abstract name (``"\\0name"``: no
     file).  ``ready`` gets the path; the handler gets the peer's address
     (usually ``""``: clients are rarely bound).  When cancelled it also
     removes the socket file, unless another server has replaced it.
@@ -1766,9 +1769,9 @@ def unix_server(path: Union[str, bytes], handler: Callable[[Stream, Any], Any], 
     _check_server_args(handler, ssl, ready)
     listener = listen(os.fspath(path), backlog=backlog)
     try:
-        path = listener.getsockname()
+        bound = listener.getsockname()
         # A Linux abstract name ("\0name") is no file: nothing to remove.
-        inode = None if path[:1] in ("\0", b"\0") else os.stat(path).st_ino
+        inode = None if bound[:1] in ("\0", b"\0") else os.stat(bound).st_ino
     except BaseException:
         listener.close()                # (clients would queue on it forever)
         raise
@@ -1776,8 +1779,8 @@ def unix_server(path: Union[str, bytes], handler: Callable[[Stream, Any], Any], 
         return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
     finally:
         try:
-            if inode is not None and os.stat(path).st_ino == inode:
-                os.unlink(path)
+            if inode is not None and os.stat(bound).st_ino == inode:
+                os.unlink(bound)
         except OSError:
             pass                        # already gone
 

@@ -72,7 +72,7 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .combinators import select, shield
 from .errors import TaskError, TrampolineError
@@ -83,6 +83,9 @@ from .streams import _check_server_args, _HandOver, _listen_on_all, _serve
 from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, join, read, spawn
+
+if TYPE_CHECKING:
+    from .streams import UnixPath
 
 __all__ = ["run_server", "CrashLoopError"]
 
@@ -114,7 +117,7 @@ class CrashLoopError(TrampolineError, RuntimeError):
 
 def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any, Any], Any], *,
                workers: int = 1, ssl: Any = None, backlog: int = 1024,
-               ready: Optional[Callable[[Any], Any]] = None, unix: Optional[str] = None,
+               ready: Optional[Callable[[Any], Any]] = None, unix: "Optional[UnixPath]" = None,
                grace: float = GRACE, proxy_protocol: bool = False) -> None:
     """``run_server(host, port, handler, *, workers=1, ssl=None, backlog=1024,
     ready=None, unix=None, grace=5.0, proxy_protocol=False)``
