@@ -39,7 +39,7 @@ import typing
 import pytest
 
 import trampoline
-from net_helpers import open_fds, start_server, watchdog  # noqa: F401 (watchdog: autouse)
+from net_helpers import stalled, start_server, watchdog  # noqa: F401 (watchdog: autouse)
 from trampoline import (Event, Future, TaskGroup, TaskTimeout, accept, cancel, connect, join,
                         sleep, spawn, timeout_after)
 from trampoline.net import listen
@@ -199,3 +199,30 @@ def test_a_pathlib_path_serves_and_connects_and_type_checks(tmp_path):
         "    run_server(None, None, handler, unix=path)\n")
     out, err, status = mypy.run(["--strict", "--cache-dir", os.devnull, str(program)])
     assert status == 0, out + err
+
+
+
+def test_serve_leaves_a_unix_listener_s_socket_file_to_whoever_made_it(tmp_path):
+    """asyncio's ``test_unix_server_sock_cleanup`` (3.13: a server given a
+    bound Unix socket, ``start_unix_server(sock=...)``, removes its file
+    when closed) -- where ``create_server(sock=...)`` leaves it, as uvloop's
+    ``test_create_unix_server_1`` checks.  Our rule, documented: ``serve``
+    takes any listener, one inherited too (systemd's socket, whose file
+    outlives the process), and leaves the file; ``unix_server`` removes
+    its own; ``listen`` on the path later replaces the stale file."""
+    path = unix_path(tmp_path)
+
+    def main():
+        server = yield spawn(serve(listen(path), echo))
+        stream = yield open_unix_connection(path)
+        with stream:
+            yield stream.write(b"x")
+            assert (yield stream.read(1)) == b"x"
+        yield cancel(server)
+        assert os.path.exists(path)                 # stale now: refused
+        with pytest.raises(ConnectionRefusedError):
+            yield open_unix_connection(path)
+        listen(path).close()                        # replaced
+
+    trampoline.run(main())
+

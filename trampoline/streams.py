@@ -1793,9 +1793,13 @@ def serve(listener: socket.socket, handler: Callable[[Stream, Any], Any], *, ssl
     The server loop of ``tcp_server`` and ``unix_server``, on a listening
     socket you made (with ``listen()``, or inherited): accept forever, one
     ``handler(stream, address)`` task per connection.  It owns the
-    listener from then on and closes it when cancelled.  A socket that is
-    not a stream socket (a datagram one: nothing to accept) raises
-    ``ValueError`` naming it, and is left to its owner.
+    listener from then on and closes it when cancelled -- but a Unix
+    listener's socket file stays where it is: whoever made it removes it
+    (the socket may be inherited, as systemd hands one over, and its file
+    kept for the next process); ``unix_server`` removes its own, and
+    ``listen`` replaces a stale one.  A socket that is not a stream socket
+    (a datagram one: nothing to accept) raises ``ValueError`` naming it,
+    and is left to its owner.
     """
     _check_server_args(handler, ssl, ready)
     _check_stream_socket(listener, "serve()")
