@@ -32,16 +32,14 @@ import errno
 import gc
 import logging
 import os
-import pathlib
 import socket
-import typing
 
 import pytest
 
 import trampoline
 from net_helpers import stalled, start_server, watchdog  # noqa: F401 (watchdog: autouse)
-from trampoline import (Event, Future, TaskGroup, TaskTimeout, accept, cancel, connect, join,
-                        sleep, spawn, timeout_after)
+from trampoline import (Future, TaskGroup, TaskTimeout, accept, cancel, connect, join, spawn,
+                        timeout_after)
 from trampoline.net import listen
 from trampoline.streams import (IncompleteReadError, Stream, open_connection,
                                 open_unix_connection, serve, tcp_server, unix_server)
@@ -226,3 +224,437 @@ def test_serve_leaves_a_unix_listener_s_socket_file_to_whoever_made_it(tmp_path)
 
     trampoline.run(main())
 
+
+# ------------------------------------------------ many clients, big and small writes
+
+@pytest.mark.parametrize("kind", ["tcp", "unix"])
+def test_many_clients_each_sending_a_mebibyte_both_ways_are_all_served(kind, tmp_path):
+    """uvloop's ``test_create_server_1`` and ``test_create_unix_server_1``:
+    25 clients at once each send 1 MiB, get "OK", send another MiB and get
+    "SPAM" written as ``writelines``, a ``bytearray`` and a ``memoryview``;
+    every byte arrives, each accepted TCP socket has ``TCP_NODELAY``.
+    Cancelled, the server closes its listener -- a new client is refused
+    -- and a Unix server removes its socket file (asyncio 3.13's
+    ``cleanup_socket``)."""
+    first, second = b"A" * MiB, b"B" * MiB
+    served = []
+
+    def handler(stream, address):
+        assert (yield stream.readexactly(len(first))) == first
+        yield stream.write(b"OK")
+        assert (yield stream.readexactly(len(second))) == second
+        yield stream.writelines([b"S", b"P"])
+        yield stream.write(bytearray(b"A"))
+        yield stream.write(memoryview(b"M"))
+        if kind == "tcp":
+            assert stream.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        served.append(address)
+
+    def main():
+        server, connect_to = yield serving(kind, tmp_path, handler)
+
+        def client():
+            stream = yield connect_to()
+            with stream:
+                yield stream.write(first)
+                assert (yield stream.readexactly(2)) == b"OK"
+                yield stream.write(second)
+                assert (yield stream.readexactly(4)) == b"SPAM"
+                assert (yield stream.read()) == b""     # the handler returned: closed
+        group = TaskGroup()
+        for _ in range(25):
+            yield group.spawn(client())
+        yield group.join()
+        yield cancel(server)
+        with pytest.raises((ConnectionRefusedError, FileNotFoundError)):
+            yield connect_to()
+
+    trampoline.run(main())
+    assert len(served) == 25
+    assert not os.path.exists(unix_path(tmp_path))
+
+
+def test_many_small_writes_arrive_whole_and_a_str_between_them_is_refused():
+    """uvloop's ``test_many_small_writes``: thousands of writes in a row,
+    each followed by a ``str`` written by mistake (``TypeError``, nothing
+    sent), reach a server counting bytes: every byte, no more (uvloop
+    counts 10,000 writes of 100 KB, twice; 3,000 of 10 KiB here)."""
+    total = Future()
+    data = b"x" * 10240
+
+    def counting(stream, address):
+        count = 0
+        while True:
+            chunk = yield stream.read(10000)
+            if not chunk:
+                break
+            count += len(chunk)
+        total.set_result(count)
+
+    def main():
+        server, port = yield start_server(counting)
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            for _ in range(3000):
+                yield stream.write(data)
+                with pytest.raises(TypeError):
+                    yield stream.write("a")
+        count = yield total
+        yield cancel(server)
+        return count
+
+    assert trampoline.run(main()) == 3000 * len(data)
+
+
+@pytest.mark.parametrize("kind", ["tcp", "unix"])
+def test_clients_of_a_server_that_hangs_up_early_get_an_incomplete_read(kind, tmp_path):
+    """uvloop's ``test_create_connection_3`` and
+    ``test_create_unix_connection_3``: 100 clients each send 4 bytes to a
+    server that reads them and closes; each client's ``readexactly(10)``
+    raises ``IncompleteReadError`` with the nothing it got, and a Unix
+    client's socket is ``AF_UNIX``."""
+    def hang_up(stream, address):
+        yield stream.readexactly(4)
+
+    def main():
+        server, connect_to = yield serving(kind, tmp_path, hang_up)
+
+        def client():
+            stream = yield connect_to()
+            with stream:
+                if kind == "unix":
+                    assert stream.sock.family == socket.AF_UNIX
+                yield stream.write(b"AAAA")
+                with pytest.raises(IncompleteReadError) as info:
+                    yield stream.readexactly(10)
+                assert info.value.partial == b"" and info.value.expected == 10
+        group = TaskGroup()
+        for _ in range(100):
+            yield group.spawn(client())
+        yield group.join()
+        yield cancel(server)
+
+    trampoline.run(main())
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_UNIX], ids=["inet", "unix"])
+def test_a_stream_of_a_socket_connected_or_accepted_by_hand(family, tmp_path):
+    """uvloop's ``test_create_connection_open_con_sock``,
+    ``test_create_unix_connection_open_unix_con_sock`` and
+    ``test_connect_accepted_socket``: a blocking socket connected by plain
+    ``connect``, and one accepted by a plain blocking ``accept``, each
+    wrapped in ``Stream``: it is made non-blocking and talks both ways."""
+    if family == socket.AF_INET:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+    else:
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(unix_path(tmp_path))
+    listener.listen(1)
+    client = socket.socket(family)
+    client.connect(listener.getsockname())
+    accepted, _ = listener.accept()
+    listener.close()
+
+    def main():
+        ours, theirs = Stream(client), Stream(accepted)
+        assert client.gettimeout() == 0.0 and accepted.gettimeout() == 0.0
+        with ours, theirs:
+            yield ours.write(b"AAAA")
+            assert (yield theirs.readexactly(4)) == b"AAAA"
+            yield theirs.write(b"roger")
+            assert (yield ours.readexactly(5)) == b"roger"
+
+    trampoline.run(main())
+
+
+def test_the_peer_s_address_outlives_the_close():
+    """uvloop's ``test_transport_get_extra_info``: the peer's address is
+    there after the stream is closed (``peername``), and a handler whose
+    client writes 2 bytes and closes gets ``IncompleteReadError`` from
+    ``readexactly(4)``, then its stream's end is seen by the client."""
+    seen = Future()
+
+    def handler(stream, address):
+        with pytest.raises(IncompleteReadError):
+            yield stream.readexactly(4)
+        stream.close()
+        seen.set_result((stream.peername, address))
+
+    def main():
+        server, port = yield start_server(handler)
+        stream = yield open_connection("127.0.0.1", port)
+        name, peer = stream.sock.getsockname(), stream.peername
+        yield stream.write(b"OK")
+        stream.close()
+        assert stream.peername == peer == ("127.0.0.1", port)
+        peername, address = yield seen
+        yield cancel(server)
+        assert peername == address == name
+
+    trampoline.run(main())
+
+
+# ------------------------------------------------ servers: starting, stopping
+
+def test_clients_queued_before_serve_starts_are_served_and_serve_closes_the_listener():
+    """uvloop's ``test_create_server_9`` and ``_10``, asyncio's
+    ``start_serving=False`` then ``serve_forever``: ``listen()`` first, a
+    client connects (it waits in the listener's queue), then
+    ``serve(listener, ...)`` serves it; cancelled, ``serve`` closes the
+    listener (uvloop checks the server's sockets' ``fileno() == -1``).
+    ``serve`` of that closed listener again raises ``OSError(EBADF)``
+    naming it (asyncio: ``RuntimeError`` "... is closed")."""
+    def main():
+        listener = listen(("127.0.0.1", 0))
+        address = listener.getsockname()
+        early = yield open_connection(*address)     # queued: nobody accepts yet
+        ready = Future()
+        server = yield spawn(serve(listener, echo, ready=ready))
+        assert (yield ready) == address
+        with early:
+            yield early.write(b"queued")
+            assert (yield early.readexactly(6)) == b"queued"
+        yield cancel(server)
+        assert listener.fileno() == -1
+        with pytest.raises(OSError) as info:
+            yield serve(listener, echo)
+        assert info.value.errno == errno.EBADF and "closed" in str(info.value)
+
+    trampoline.run(main())
+
+
+@pytest.mark.skipif(not hasattr(socket, "SOCK_NONBLOCK"), reason="Linux's SOCK_NONBLOCK")
+def test_a_listener_made_with_sock_nonblock_is_served():
+    """uvloop's ``test_create_server_stream_bittype`` and
+    ``test_create_unix_server_path_stream_bittype``: a listener made as
+    ``SOCK_STREAM | SOCK_NONBLOCK`` is a stream socket all the same."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def main():
+        server = yield spawn(serve(listener, echo))
+        stream = yield open_connection(*listener.getsockname())
+        with stream:
+            yield stream.write(b"x")
+            got = yield stream.read(1)
+        yield cancel(server)
+        return got
+
+    assert trampoline.run(main()) == b"x"
+
+
+def test_a_port_of_none_and_a_backlog_that_is_no_int_are_named():
+    """uvloop's ``test_create_server_3`` (port ``None`` or 0: an ephemeral
+    port) and ``test_create_server_float_backlog`` (1.1, "1":
+    ``TypeError``).  Our documented rule differs: the port is an int from
+    0 to 65535 -- 0 picks a free one, ``None`` is refused -- and a backlog
+    an int >= 0; each is a ``ValueError`` naming the call and the value."""
+    def main():
+        with pytest.raises(ValueError, match=r"tcp_server\(\): port .* got None"):
+            yield tcp_server("127.0.0.1", None, echo)
+        for backlog in (1.1, "1"):
+            with pytest.raises(ValueError, match=r"tcp_server\(\): backlog .* got %r"
+                               % (backlog,)):
+                yield tcp_server("127.0.0.1", 0, echo, backlog=backlog)
+        server, port = yield start_server(echo)         # port 0: a free one
+        assert port != 0
+        yield cancel(server)
+
+    trampoline.run(main())
+
+
+def test_a_server_task_nobody_holds_keeps_serving():
+    """uvloop's ``test_create_server_7``: the server object is kept alive
+    by the loop, with no reference left in the program.  A server task
+    spawned and forgotten serves after a garbage collection."""
+    def greet(stream, address):
+        yield stream.write(b"hello")
+
+    def main():
+        ready = Future()
+        yield spawn(tcp_server("127.0.0.1", 0, greet, ready=ready))
+        port = (yield ready)[1]
+        gc.collect()
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            got = yield stream.read()
+        return got                                      # (run() ends the server)
+
+    assert trampoline.run(main()) == b"hello"
+
+
+def test_a_server_cancelled_under_a_handler_blocked_writing_ends_at_once():
+    """asyncio's ``test_abort_clients``: a handler is stuck writing 64 MiB
+    to a client that reads nothing (its buffers full); closing the server
+    must not wait for it.  Ours: cancelling the server cancels the
+    handler in its write and closes its stream (asyncio's ``close()``
+    leaves the connections, ``abort_clients()`` resets them); the server's
+    task ends at once, and the client reads what had reached it, then the
+    end -- fewer bytes than were being written."""
+    handed = Future()
+
+    def flood(stream, address):
+        handed.set_result(stream)
+        yield stream.write(b"x" * (64 * MiB))
+
+    def main():
+        server, port = yield start_server(flood)
+        stream = yield open_connection("127.0.0.1", port)
+        yield stalled((yield handed))               # its write waits for room
+        yield timeout_after(5, cancel(server))
+        received = 0
+        with stream:
+            while True:
+                data = yield stream.read(MiB)
+                if not data:
+                    break
+                received += len(data)
+        return received
+
+    assert 0 < trampoline.run(main()) < 64 * MiB
+
+
+def test_a_handler_that_stops_its_own_server_does_not_hang():
+    """asyncio's ``test_start_server_1``: a handler reads a line and
+    cancels the task serving it (``main_task.cancel()``).  Ours: the
+    server stops accepting and cancels its connections -- this handler
+    too, in its ``cancel``, which would otherwise wait for the server
+    that waits for it -- so everything ends: the server task cancelled,
+    the client seeing the end, a new client refused."""
+    box = {}
+
+    def stopper(stream, address):
+        yield stream.readline()
+        yield cancel(box["server"])
+        box["after"] = True                         # never: cancelled in the cancel
+
+    def main():
+        box["server"], port = yield start_server(stopper)
+        stream = yield open_connection("127.0.0.1", port)
+        with stream:
+            yield stream.write(b"1" * 5120 + b"\n")
+            assert (yield timeout_after(5, stream.read())) == b""
+        with pytest.raises(trampoline.TaskError):
+            yield join(box["server"])
+        assert box["server"].cancelled and "after" not in box
+        with pytest.raises(ConnectionRefusedError):
+            yield open_connection("127.0.0.1", port)
+
+    trampoline.run(main())
+
+
+@pytest.mark.parametrize("kind", ["tcp", "unix"])
+def test_a_peer_that_closes_mid_write_is_one_debug_line_and_the_server_goes_on(
+        kind, tmp_path, caplog):
+    """uvloop's ``test_create_unix_connection_5`` (the peer closed, a
+    write then fails with ``BrokenPipeError`` or ``ConnectionResetError``)
+    on a server: a handler writing 32 MiB to a client that reads a little
+    and closes gets that error in its write; the server logs one DEBUG
+    line naming the peer -- what a peer does is no crash -- and serves the
+    next client."""
+    failed = Future()
+
+    def flood(stream, address):
+        try:
+            yield stream.write(b"x" * (32 * MiB))
+        except OSError as exc:
+            failed.set_result(exc)
+            raise
+
+    def main():
+        server, connect_to = yield serving(kind, tmp_path, flood)
+        stream = yield connect_to()
+        assert (yield stream.read(1000))
+        stream.close()                              # unread bytes: a reset
+        error = yield failed
+        again = yield connect_to()                  # the server goes on
+        with again:
+            assert (yield again.read(1000))
+        yield cancel(server)
+        return error
+
+    with caplog.at_level(logging.DEBUG, logger="trampoline"):
+        error = trampoline.run(main())
+    assert isinstance(error, (BrokenPipeError, ConnectionResetError))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    ended = [r.getMessage() for r in caplog.records if "ended:" in r.getMessage()]
+    assert len(ended) >= 1 and all(r.startswith("connection from ") for r in ended), ended
+
+
+@pytest.mark.parametrize("kind", ["tcp", "unix"])
+def test_everything_a_client_sent_before_hanging_up_is_read(kind, tmp_path):
+    """uvloop's ``test_epollhup``: the client reads the server's greeting,
+    sends one byte more than the server's first read takes, and closes at
+    once; the server reads every byte, then the end, with no error
+    (epoll reports the hang-up with the data: none of it may be lost)."""
+    got = Future()
+
+    def greet(stream, address):
+        yield stream.write(b"hello")
+        data = b""
+        while True:
+            chunk = yield stream.read(50)
+            if not chunk:
+                break
+            data += chunk
+        got.set_result(data)
+
+    def main():
+        server, connect_to = yield serving(kind, tmp_path, greet)
+        stream = yield connect_to()
+        assert (yield stream.readexactly(5)) == b"hello"
+        yield stream.write(b"a" * 51)
+        stream.close()
+        data = yield got
+        yield cancel(server)
+        return data
+
+    assert trampoline.run(main()) == b"a" * 51
+
+
+def test_write_eof_over_a_unix_socket_ends_one_way_only(tmp_path):
+    """uvloop's ``test_transport_shutdown`` (``write_eof`` twice, then
+    close) over a Unix socket, 100 clients: each client half-closes after
+    its request; the server reads to the end, answers, half-closes twice
+    and returns; each client reads the answer, then the end."""
+    def answer(stream, address):
+        request = yield stream.read()               # to the client's end
+        yield stream.write(request[::-1])
+        yield stream.write_eof()
+        yield stream.write_eof()
+
+    def main():
+        server, connect_to = yield serving("unix", tmp_path, answer)
+
+        def client(n):
+            stream = yield connect_to()
+            with stream:
+                yield stream.write(b"request %d" % n)
+                yield stream.write_eof()
+                assert (yield stream.read()) == (b"request %d" % n)[::-1]
+        group = TaskGroup()
+        for n in range(100):
+            yield group.spawn(client(n))
+        yield group.join()
+        yield cancel(server)
+
+    trampoline.run(main())
+
+
+def test_an_accept_that_timed_out_leaves_a_listener_that_closes_and_refuses():
+    """asyncio's ``test_cancel_sock_accept``: ``accept`` under a timeout
+    with nobody connecting times out; the listener, closed then, refuses
+    the next connection (no registration keeps it open)."""
+    def main():
+        listener = listen(("127.0.0.1", 0))
+        address = listener.getsockname()
+        with pytest.raises(TaskTimeout):
+            yield timeout_after(0.05, accept(listener))
+        listener.close()
+        with socket.socket() as sock:
+            with pytest.raises(ConnectionRefusedError):
+                yield connect(sock, address)
+
+    trampoline.run(main())
