@@ -658,3 +658,31 @@ def test_an_accept_that_timed_out_leaves_a_listener_that_closes_and_refuses():
                 yield connect(sock, address)
 
     trampoline.run(main())
+
+
+@pytest.mark.parametrize("family", [socket.AF_INET, socket.AF_UNIX], ids=["inet", "unix"])
+def test_blocking_sockets_in_debug_mode_are_made_non_blocking(family, tmp_path):
+    """asyncio's ``test_sock_client_ops`` and ``test_unix_sock_client_ops``:
+    in debug mode ``sock_connect``, ``sock_sendall``, ``sock_recv`` and
+    ``sock_accept`` of a *blocking* socket raise ``ValueError``.  Our
+    documented rule differs (README, the traps), as curio's and trio's:
+    the traps make such a socket non-blocking and go on, in debug mode
+    too -- ``connect``, ``write``, ``read`` and ``accept`` all work, and
+    each socket is left non-blocking."""
+    address = ("127.0.0.1", 0) if family == socket.AF_INET else unix_path(tmp_path)
+    listener = socket.socket(family)
+    listener.bind(address)
+    listener.listen()
+    client = socket.socket(family)
+
+    def main():
+        yield connect(client, listener.getsockname())
+        conn, _ = yield accept(listener)
+        with conn:
+            yield trampoline.write(client, b"GET / HTTP/1.0\r\n\r\n")
+            assert (yield trampoline.read(conn, 1024)) == b"GET / HTTP/1.0\r\n\r\n"
+        assert (yield trampoline.read(client, 1024)) == b""
+
+    with listener, client:
+        trampoline.run(main(), debug=True)
+        assert listener.gettimeout() == 0.0 and client.gettimeout() == 0.0
