@@ -32,12 +32,16 @@ import errno
 import gc
 import logging
 import os
+import signal
 import socket
+import subprocess
+import sys
 
 import pytest
 
 import trampoline
-from net_helpers import stalled, start_server, watchdog  # noqa: F401 (watchdog: autouse)
+from net_helpers import (stalled, start_server, stop_process,  # noqa: F401 (autouse fixture)
+                         watchdog)
 from trampoline import (Future, TaskGroup, TaskTimeout, accept, cancel, connect, join, spawn,
                         timeout_after)
 from trampoline.net import listen
@@ -223,6 +227,45 @@ def test_serve_leaves_a_unix_listener_s_socket_file_to_whoever_made_it(tmp_path)
         listen(path).close()                        # replaced
 
     trampoline.run(main())
+
+
+
+RUN_SERVER_ON = r"""
+import sys
+from trampoline import run_server
+
+def greet(stream, address):
+    yield stream.write(b"hi")
+
+run_server(None, None, greet, unix="\0" + sys.argv[1],
+           ready=lambda address: print("listening on %r" % (address,), flush=True))
+print("stopped", flush=True)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux abstract names")
+def test_run_server_on_an_abstract_unix_name(tmp_path):
+    """uvloop's and asyncio's Unix servers take a Linux abstract name
+    (``"\\0name"``: no file), as ``unix_server`` does.
+    ``run_server(None, None, handler, unix="\\0name")`` died as it started,
+    with "ValueError: stat: embedded null character in path" (it looked
+    for the socket file to remove later), its listener left open.  Now
+    it serves there and stops on SIGTERM, exit status 0."""
+    name = "trampoline-run-server-%d" % os.getpid()
+    proc = subprocess.Popen([sys.executable, "-c", RUN_SERVER_ON, name],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("listening on "), line + proc.stderr.read()
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(10)
+            sock.connect("\0" + name)
+            assert sock.recv(2) == b"hi"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0, proc.stderr.read()
+        assert proc.stdout.read() == "stopped\n"
+    finally:
+        stop_process(proc)
 
 
 # ------------------------------------------------ many clients, big and small writes

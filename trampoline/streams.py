@@ -1768,21 +1768,38 @@ def unix_server(path: "UnixPath", handler: Callable[[Stream, Any], Any], *, ssl:
     """
     _check_server_args(handler, ssl, ready)
     listener = listen(os.fspath(path), backlog=backlog)
-    try:
-        bound = listener.getsockname()
-        # A Linux abstract name ("\0name") is no file: nothing to remove.
-        inode = None if bound[:1] in ("\0", b"\0") else os.stat(bound).st_ino
-    except BaseException:
-        listener.close()                # (clients would queue on it forever)
-        raise
+    socket_file = _socket_file(listener)
     try:
         return (yield _serve(listener, handler, ssl, ready, proxy_protocol))
     finally:
-        try:
-            if inode is not None and os.stat(bound).st_ino == inode:
-                os.unlink(bound)
-        except OSError:
-            pass                        # already gone
+        _remove_socket_file(socket_file)
+
+
+def _socket_file(listener):
+    """``(path, inode)`` of the socket file a Unix ``listener`` is bound
+    to, for ``_remove_socket_file`` to remove it later if it is still
+    this one; ``None`` for a Linux abstract name (``"\0name"``, or
+    autobind's): no file (or none left)."""
+    bound = listener.getsockname()
+    if not bound or bound[:1] in ("\0", b"\0"):
+        return None
+    try:
+        return bound, os.stat(bound).st_ino
+    except OSError:                     # pragma: no cover - a race: removed right after bind
+        return None
+
+
+def _remove_socket_file(socket_file):
+    """Remove the socket file ``_socket_file`` noted, unless it is gone or
+    another server has replaced it meanwhile."""
+    if socket_file is None:
+        return
+    path, inode = socket_file
+    try:
+        if os.stat(path).st_ino == inode:
+            os.unlink(path)
+    except OSError:
+        pass                            # already gone
 
 
 @coroutine

@@ -79,7 +79,8 @@ from .errors import TaskError, TrampolineError
 from .runner import run
 from .signals import stop_signals
 from .net import check_port, format_address, listen
-from .streams import _check_server_args, _HandOver, _listen_on_all, _serve
+from .streams import (_check_server_args, _HandOver, _listen_on_all, _remove_socket_file,
+                      _serve, _socket_file)
 from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, join, read, spawn
@@ -125,7 +126,8 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     Serve ``handler(stream, address)`` -- a generator function or an
     ``async def``, one task per connection, as for ``tcp_server`` -- on
     ``host`` and ``port`` (or, with ``unix=PATH`` and ``host`` and ``port``
-    None, on a Unix socket) until SIGINT, SIGTERM or SIGHUP, then stop
+    None, on a Unix socket -- its file removed at the end -- or on Linux
+    at an abstract name, ``"\\0name"``) until SIGINT, SIGTERM or SIGHUP, then stop
     gracefully (see the module's docstring) and return ``None``.  (A SIGHUP
     this process ignores when it starts -- run under ``nohup`` -- stays
     ignored.)  Call it from a plain program, in the main thread, not from a
@@ -181,8 +183,8 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     if workers > 1:
         _check_can_fork()
     listeners = _listen(host, port, unix, backlog)
-    path = listeners[0].getsockname() if unix is not None else None
-    inode = os.stat(path).st_ino if path else None
+    # (A Linux abstract name, "\0name", is no file: none to remove.)
+    socket_file = _socket_file(listeners[0]) if unix is not None else None
     # ``ready`` is called only once the stop signals are handled: a client
     # (or a test) that signals the server as soon as it is told it listens
     # must get a graceful stop, not the default action of the signal.
@@ -196,12 +198,7 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     finally:
         for listener in listeners:
             listener.close()
-        if path:                        # ours still? (another server may have replaced it)
-            try:
-                if os.stat(path).st_ino == inode:
-                    os.unlink(path)
-            except OSError:
-                pass
+        _remove_socket_file(socket_file)    # if ours still (another server may have replaced it)
 
 
 def _listen(host, port, unix, backlog):
