@@ -559,6 +559,41 @@ def test_a_server_cancelled_under_a_handler_blocked_writing_ends_at_once():
     assert 0 < trampoline.run(main()) < 64 * MiB
 
 
+@pytest.mark.parametrize("kind", ["tcp", "unix"])
+def test_clients_of_a_closed_server_get_what_its_handlers_write_as_they_end(kind, tmp_path):
+    """asyncio's ``test_close_clients`` (``close()`` then
+    ``close_clients()``: each connection is closed).  Ours: cancelling the
+    server cancels every handler where it waits; its ``finally`` runs and
+    may still write -- a goodbye reaches each of three idle clients --
+    then its stream is closed, and the clients read the end."""
+    waiting = []
+    all_in = Future()
+
+    def idle(stream, address):
+        try:
+            waiting.append(address)
+            if len(waiting) == 3:
+                all_in.set_result(None)
+            yield stream.readline()
+        finally:
+            yield stream.write(b"server going down\n")
+
+    def main():
+        server, connect_to = yield serving(kind, tmp_path, idle)
+        clients = []
+        for _ in range(3):
+            clients.append((yield connect_to()))
+        yield all_in
+        yield cancel(server)
+        said = []
+        for stream in clients:
+            with stream:
+                said.append((yield stream.read()))
+        return said
+
+    assert trampoline.run(main()) == [b"server going down\n"] * 3
+
+
 def test_a_handler_that_stops_its_own_server_does_not_hang():
     """asyncio's ``test_start_server_1``: a handler reads a line and
     cancels the task serving it (``main_task.cancel()``).  Ours: the
