@@ -230,6 +230,35 @@ def test_serve_leaves_a_unix_listener_s_socket_file_to_whoever_made_it(tmp_path)
 
 
 
+def test_a_stale_socket_file_is_replaced_and_a_live_one_is_not(tmp_path):
+    """uvloop's ``test_create_unix_server_existing_path_sock``: a socket
+    file left by a listener that is gone (bound, listened, closed) is
+    removed and the server starts.  asyncio removes *any* socket file
+    there, a live server's too; our documented rule (``listen``) removes
+    only a stale one: with a server answering there, ``unix_server``
+    raises ``EADDRINUSE`` naming the path, and that server goes on."""
+    path = unix_path(tmp_path)
+    with socket.socket(socket.AF_UNIX) as gone:
+        gone.bind(path)
+        gone.listen(1)
+
+    def main():
+        ready = Future()
+        server = yield spawn(unix_server(path, echo, ready=ready))
+        yield ready
+        with pytest.raises(OSError) as info:
+            yield unix_server(path, echo)
+        assert info.value.errno == errno.EADDRINUSE and repr(path) in str(info.value)
+        stream = yield open_unix_connection(path)   # the first one still serves
+        with stream:
+            yield stream.write(b"x")
+            assert (yield stream.read(1)) == b"x"
+        yield cancel(server)
+
+    trampoline.run(main())
+
+
+
 RUN_SERVER_ON = r"""
 import sys
 from trampoline import run_server
