@@ -350,7 +350,9 @@ def test_many_small_writes_arrive_whole_and_a_str_between_them_is_refused():
     """uvloop's ``test_many_small_writes``: thousands of writes in a row,
     each followed by a ``str`` written by mistake (``TypeError``, nothing
     sent), reach a server counting bytes: every byte, no more (uvloop
-    counts 10,000 writes of 100 KB, twice; 3,000 of 10 KiB here)."""
+    counts 10,000 writes of 100 KB, twice; 3,000 of 10 KiB here).  The
+    client's socket has ``TCP_NODELAY``, as uvloop's
+    ``test_create_connection_open_con_addr`` checks."""
     total = Future()
     data = b"x" * 10240
 
@@ -366,6 +368,7 @@ def test_many_small_writes_arrive_whole_and_a_str_between_them_is_refused():
     def main():
         server, port = yield start_server(counting)
         stream = yield open_connection("127.0.0.1", port)
+        assert stream.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         with stream:
             for _ in range(3000):
                 yield stream.write(data)
