@@ -1,14 +1,17 @@
 """A user's program, checked by .ci/run with ``mypy --strict`` against the
 installed wheel (and run): it uses run, spawn, Queue, PriorityQueue, Stream,
 timeout_after, and the raw read and write traps (write takes any bytes-like
-object, as socket.send does)."""
+object, as socket.send does), and Unix sockets named by a pathlib.Path."""
 
 import array
+import pathlib
 import socket
+import tempfile
 from typing import Any, Generator, List, Tuple
 
 from trampoline import (Future, PriorityQueue, Queue, Stream, Task, cancel, join,
-                        open_connection, read, run, spawn, tcp_server, timeout_after, write)
+                        open_connection, open_unix_connection, read, run, run_server, sleep, spawn,
+                        tcp_server, timeout_after, unix_server, write)
 
 
 def echo(stream: Stream, address: Any) -> Generator[Any, Any, None]:
@@ -41,6 +44,26 @@ async def ask(port: int) -> bytes:
     return reply
 
 
+def unix_echo(path: pathlib.Path) -> Generator[Any, Any, bytes]:
+    server: Task = yield spawn(unix_server(path, echo))
+    yield timeout_after(5.0, _until_there(path))
+    stream: Stream = yield open_unix_connection(path)
+    with stream:
+        yield stream.write(b"unix\n")
+        reply: bytes = yield stream.readline()
+    yield cancel(server)
+    return reply
+
+
+def _until_there(path: pathlib.Path) -> Generator[Any, Any, None]:
+    while not path.exists():
+        yield sleep(0.01)
+
+
+def serve_unix(path: pathlib.Path) -> None:    # (only type-checked)
+    run_server(None, None, echo, unix=path)
+
+
 def main() -> Generator[Any, Any, Tuple[List[int], bytes]]:
     queue: "Queue[int]" = Queue(maxsize=2)
     made: Task = yield spawn(producer(queue, 5))
@@ -62,6 +85,9 @@ def main() -> Generator[Any, Any, Tuple[List[int], bytes]]:
         yield write(left, array.array("B", b"raw"))
         raw: bytes = yield read(right, 3)
     assert raw == b"raw"
+    with tempfile.TemporaryDirectory() as directory:
+        unix_reply: bytes = yield unix_echo(pathlib.Path(directory) / "echo.sock")
+    assert unix_reply == b"unix\n"
     return items, reply
 
 
