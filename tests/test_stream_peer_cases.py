@@ -33,9 +33,8 @@ rule differs from a peer's, the test pins ours and says so:
 * a TLS stream cannot half-close (trio's ``SSLStream`` is no
   ``HalfCloseableStream`` either);
 * ``aclose`` of a TLS stream waits for the peer's close_notify (asyncio's
-  close does too); a trampoline peer sends its own only when it closes --
-  asyncio's answers one as it reads it -- so these tests close the peer
-  once it has read the end.
+  close does too); a trampoline peer answers one as it reads it, as
+  asyncio's does, so these tests have the peer read the end.
 """
 
 import errno
@@ -103,7 +102,8 @@ def outcome(call):
 
 def to_the_end(stream):
     """A peer's reading: everything until the end of the stream, then close
-    (over TLS that answers our close_notify, which ``aclose`` waits for)."""
+    (over TLS, reading the end answers our close_notify, which ``aclose``
+    waits for)."""
     data = yield stream.read()
     stream.close()
     return data

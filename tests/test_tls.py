@@ -631,13 +631,16 @@ def test_stream_over_an_already_wrapped_socket(run):
 
 def late_reader_server(received, go, linger=False):
     """A handler that reads nothing until ``go`` is set, then everything,
-    into ``received``; then returns (its stream is closed), or with
-    ``linger`` waits forever."""
+    into ``received``; then returns (its stream is closed).  With
+    ``linger``, ``go`` is a Future of how many bytes to read: it reads
+    those and waits forever, never reading the close_notify behind them
+    (which it would answer at once)."""
     def late_reader(stream, address):
+        if linger:
+            received.set_result((yield stream.readexactly((yield go))))
+            yield Event().wait()
         yield go.wait()
         received.set_result((yield stream.read()))
-        if linger:
-            yield Event().wait()
     return late_reader
 
 
@@ -673,10 +676,11 @@ def test_aclose_waits_for_the_peer_so_it_gets_every_byte(run):
 
 
 def test_aclose_gives_up_after_its_timeout_and_finishes_a_cancelled_write(run):
-    """A peer that never answers close_notify: aclose closes after its
-    timeout all the same.  The chunk a cancelled write left with OpenSSL
-    goes out first: the peer gets data[:bytes_written], then the end."""
-    received, go = Future(), Event()
+    """A peer that never answers close_notify (it reads what came before
+    it, not the close_notify itself): aclose closes after its timeout all
+    the same.  The chunk a cancelled write left with OpenSSL goes out
+    first: the peer gets data[:bytes_written]."""
+    received, go = Future(), Future()
 
     def main():
         server, port = yield start_server(late_reader_server(received, go, linger=True),
@@ -690,7 +694,7 @@ def test_aclose_gives_up_after_its_timeout_and_finishes_a_cancelled_write(run):
             written = 8 * MiB
         except TaskError as exc:
             written = exc.__cause__.bytes_written
-        go.set()
+        go.set_result(written)
         started = time.monotonic()
         yield stream.aclose(timeout=0.2)    # the server's handler never closes
         waited = time.monotonic() - started

@@ -35,7 +35,12 @@ code, one more copy, and the same waits in the end.  (A ``MemoryBIO`` is
 the tool for TLS over something that is not a socket; nothing here needs
 that.)  A peer that ends its TCP connection without TLS's closing message
 (``close_notify``) reads as the end of the stream, as many servers do;
-one that resets it raises ``ConnectionResetError``, as without TLS.
+one that resets it raises ``ConnectionResetError``, as without TLS.  A
+stream that reads the peer's ``close_notify`` answers it with its own at
+once (after a write under way), as asyncio does: the peer's ``aclose``
+need not wait for our handler to end.  A TLS stream does not half-close,
+either way: ``write_eof`` is refused, and so is a write once the peer's
+``close_notify`` has been read.
 
 What this module must never do: block the thread (no DNS, no handshake, no
 ``sendall`` outside the kernel), reach into the kernel's insides (traps
@@ -219,7 +224,11 @@ class Stream:
     stream`` in an ``async def``.  ``stream.at_eof()`` (no ``yield``) is
     True once the peer's end has come and every byte before it was read,
     whichever read met it -- even a ``read(n)`` that was the kernel's
-    trap itself (see ``at_eof``).
+    trap itself (see ``at_eof``).  Over TLS, the read that meets the
+    peer's ``close_notify`` (the end) answers it with ours at once, as
+    asyncio does -- after the write under way, if one is -- and a write
+    after that raises ``BrokenPipeError`` saying so: a TLS stream does not
+    half-close.
     """
 
     #: The PROXY protocol header this connection came with (a server's
@@ -241,8 +250,9 @@ class Stream:
     # The chunk of an interrupted TLS write that OpenSSL holds part of: the
     # next write sends it first (see _tls_write).
     _tls_pending = None             # type: Any
-    # write_eof() has run: a write is refused, before the socket (whose
-    # own "[Errno 32] Broken pipe" would not say why).
+    # write_eof() has run, or (TLS) the peer's close_notify has been read
+    # and answered: a write is refused, before the socket (whose own
+    # "[Errno 32] Broken pipe" would not say why).
     _eof_written = False
     # The socket's error (a reset...) that at_eof's look at the socket took
     # from it: the next receive raises it (see at_eof).
@@ -347,7 +357,7 @@ class Stream:
             return False
         try:
             if self._tls:
-                data = _tls_try_receive(sock)
+                data = _tls_try_receive(self)
                 if data:
                     self._buffered().extend(data)
                     return False
@@ -389,7 +399,7 @@ class Stream:
                 self._failure = None    # (once, as the socket says it: then the end)
                 raise failure
             if self._tls:
-                return _tls_receive(self.sock)
+                return _tls_receive(self)
         return traps.read(self.sock, CHUNK)
 
     def _receive_into(self, buffer, method):
@@ -659,6 +669,10 @@ class Stream:
         names the stream."""
         if self.closed:
             return self._closed_error(method)
+        if self._tls:
+            return BrokenPipeError(errno.EPIPE, "%s() after the peer's close_notify: %r has "
+                                   "answered it with its own (TLS streams do not half-close); "
+                                   "it can send nothing more" % (method, self))
         return BrokenPipeError(errno.EPIPE, "%s() after write_eof(): %r has sent its end "
                                             "of the stream; it can send nothing more"
                                % (method, self))
@@ -780,6 +794,8 @@ class Stream:
             data = traps._check_data(data)
         if self.sock.fileno() < 0:
             raise self._closed_error("write")
+        if self._eof_written:
+            raise self._write_refused("write")
         if self._writing:
             # (Before any send: a second SSL_write would flush the first
             # one's pending record and slip its own bytes in after it.)
@@ -791,6 +807,8 @@ class Stream:
             raise self._failed(exc, "write")
         finally:
             self._writing = False
+            if self._eof_written and self._tls_pending is None:
+                _send_close_notify(self.sock)   # the answer this write held back
 
     _write.__qualname__ = "Stream.write"    # what Python's warning names
 
@@ -861,8 +879,9 @@ class Stream:
         ``BrokenPipeError`` saying so.  While another task's write of the
         stream is under way it raises ``ResourceBusy`` and does nothing:
         the end would cut that write short.  A TLS stream cannot half-close
-        (``NotImplementedError``): TLS would need its own closing message,
-        after which Python's ``ssl`` reads no more.
+        (``NotImplementedError``), as trio's ``SSLStream`` and asyncio's TLS
+        transports cannot; nor does it write once it has read the peer's
+        ``close_notify``, which it answers with its own at once.
         """
         if self._tls:
             raise NotImplementedError(
@@ -934,6 +953,8 @@ class Stream:
         nothing: a peer gone or too slow ends it just the same.  A task
         parked reading or writing the stream gets ``OSError(EBADF)`` at
         once, as from ``close()``.  Not TLS, or closed already: ``close()``.
+        A trampoline peer answers as its handler reads the end (asyncio's
+        does too): one that never reads it keeps ``aclose`` waiting.
         """
         sock = self.sock                # type: Any
         try:
@@ -1035,31 +1056,67 @@ def _tls_io(sock, operation, *args):
 
 
 @coroutine
-def _tls_receive(sock):
-    """Receive up to ``CHUNK`` bytes over the TLS socket ``sock``: ``_tls_io``
-    with ``sock.recv``, and an end of the TCP connection without the peer's
-    close_notify read as the end of the stream -- unless it was reset,
-    which raises ``ConnectionResetError`` as it does without TLS."""
+def _tls_receive(stream):
+    """Receive up to ``CHUNK`` bytes over the TLS ``stream``: ``_tls_io``
+    with ``sock.recv``; the peer's close_notify answered at once (see
+    ``_answer_close_notify``); and an end of the TCP connection without it
+    read as the end of the stream -- unless it was reset, which raises
+    ``ConnectionResetError`` as it does without TLS."""
+    sock = stream.sock
     while True:
         try:
-            return sock.recv(CHUNK)
+            data = sock.recv(CHUNK)
         except ssl_module.SSLWantReadError:
             yield traps.read_wait(sock)
+            continue
         except ssl_module.SSLWantWriteError:
             yield traps.write_wait(sock)
+            continue
         except ssl_module.SSLEOFError as exc:
             return _tls_end(sock, exc)
+        if not data:
+            _answer_close_notify(stream)
+        return data
 
 
-def _tls_try_receive(sock):
+def _tls_try_receive(stream):
     """``_tls_receive`` without waiting (``at_eof``): the bytes, ``b""`` at
     the end, or ``None`` if OpenSSL must wait for the socket first."""
     try:
-        return sock.recv(CHUNK)
+        data = stream.sock.recv(CHUNK)
     except (ssl_module.SSLWantReadError, ssl_module.SSLWantWriteError):
         return None
     except ssl_module.SSLEOFError as exc:
-        return _tls_end(sock, exc)
+        return _tls_end(stream.sock, exc)
+    if not data:
+        _answer_close_notify(stream)
+    return data
+
+
+def _answer_close_notify(stream):
+    """A receive over the TLS ``stream`` met the peer's close_notify (or,
+    with ``OP_IGNORE_UNEXPECTED_EOF``, the end of its connection): answer
+    with ours now, as asyncio does -- the peer may be in ``aclose``, waiting
+    for it -- not when the handler ends, however long it lingers.  A write
+    under way (or the chunk a cancelled one left with OpenSSL) goes out
+    first: that write sends the answer when it is done (``Stream.write``).
+    No write may start after this (``_eof_written``): TLS streams do not
+    half-close, in either direction."""
+    stream._eof_written = True
+    if not stream._writing and stream._tls_pending is None:
+        _send_close_notify(stream.sock)
+
+
+def _send_close_notify(sock):
+    """Send our close_notify over the TLS socket ``sock`` if it has room,
+    waiting for nothing.  (``SSLSocket.unwrap()`` is this same call, then
+    drops the TLS object: the socket would go on in plain text, and
+    ``getpeercert()`` fail.)"""
+    try:
+        sock._sslobj.shutdown()
+    except (OSError, ValueError, AttributeError):
+        # (sent, the peer's yet to come; no room; the peer gone; unwrapped)
+        pass
 
 
 def _tls_end(sock, exc):

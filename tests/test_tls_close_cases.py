@@ -1,0 +1,247 @@
+"""How TLS streams close, over real loopback sockets: close_notify each way,
+``aclose``, ``close``, an end without close_notify, and a TLS server's
+handlers -- with trampoline, Python's blocking ``ssl`` and asyncio as the
+peer, over TLS 1.3 and 1.2.
+
+Where the cases come from: the lead's note (a client's ``aclose`` waited
+for a handler that lingered after the end), asyncio's
+``Lib/test/test_asyncio/test_ssl.py`` and uvloop's ``tests/test_tcp.py``
+(their SSL shutdown cases), and trio's ``_tests/test_ssl.py`` (its
+close_notify and EOF cases).
+
+The rule these pin: a TLS stream that reads the peer's close_notify
+answers it with its own at once, as asyncio does -- after a write under
+way, never in the middle of one -- so a peer's graceful close never waits
+for our handler to end; and from then on it writes nothing (a TLS stream
+does not half-close, either way).
+"""
+
+import socket
+import ssl
+import sys
+import threading
+import time
+
+import pytest
+
+from net_helpers import (MiB, asyncio_run, client_context, server_context, stalled,
+                         start_server, watchdog)  # noqa: F401 (watchdog: autouse fixture)
+from task_helpers import until
+from trampoline import Event, Future, VirtualClock, cancel, current_time, join, spawn
+from trampoline.streams import TLS_CLOSE_TIMEOUT, open_connection
+from trampoline.threads import run_in_thread
+
+WATCHDOG_SECONDS = 30.0
+
+VERSIONS = ["1.3", "1.2"]
+
+
+def tls_server_context(version):
+    """The test server's context, TLS 1.2 at most if ``version`` says so."""
+    context = server_context()
+    if version == "1.2":
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def blocking_client(port, timeout=5.0):
+    """A blocking ``ssl`` client of 127.0.0.1:``port`` (for a worker
+    thread), its socket's operations bounded by ``timeout`` seconds."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return client_context().wrap_socket(raw, server_hostname="localhost")
+
+
+def lingering(got, release, meet_the_end="read"):
+    """A handler that reads to the peer's end into ``got`` -- with a read,
+    or with ``at_eof()`` after the bytes -- then stays until ``release``."""
+    def handler(stream, address):
+        if meet_the_end == "read":
+            got.set_result((yield stream.read()))
+        else:
+            data = yield stream.readexactly(7)
+            yield until(stream.at_eof)
+            got.set_result(data)
+        yield release.wait()
+    return handler
+
+
+# ====================================================== answering close_notify
+
+@pytest.mark.parametrize("meet_the_end", ["read", "at_eof"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_aclose_against_a_handler_that_lingers_after_the_end_takes_no_time(run, version,
+                                                                           meet_the_end):
+    """The lead's note: a client's aclose() waited for the server's handler
+    to end -- up to TLS_CLOSE_TIMEOUT, 10 s -- because the server's stream
+    read our close_notify and did not answer it until it closed.  It
+    answers as it reads it (asyncio's rule), whether a read or at_eof()
+    meets it: no timer fires on the kernel's virtual clock."""
+    got, release = Future(), Event()
+
+    def main():
+        server, port = yield start_server(lingering(got, release, meet_the_end),
+                                          ssl=tls_server_context(version))
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        yield stream.write(b"request")
+        began = current_time()
+        yield stream.aclose()
+        waited = current_time() - began
+        request = yield got
+        release.set()
+        yield cancel(server)
+        return waited, request, stream.closed
+
+    # (A real second with nothing to do and the clock jumps to the next
+    # timer: aclose's own, TLS_CLOSE_TIMEOUT away.)
+    waited, request, closed = run(main(), clock=VirtualClock(autojump_threshold=1.0))
+    assert (waited, request, closed) == (0, b"request", True)
+    assert TLS_CLOSE_TIMEOUT >= 10
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_blocking_ssl_client_unwraps_at_once_against_a_lingering_handler(run, version):
+    """Python's blocking ssl client: unwrap() sends close_notify and waits
+    for the server's; it came only when the handler ended (here: never --
+    a socket timeout)."""
+    got, release = Future(), Event()
+
+    def client(port):
+        with blocking_client(port) as tls:
+            tls.sendall(b"request")
+            began = time.monotonic()
+            plain = tls.unwrap()
+            waited = time.monotonic() - began
+            plain.close()
+        return waited
+
+    def main():
+        server, port = yield start_server(lingering(got, release),
+                                          ssl=tls_server_context(version))
+        waited = yield run_in_thread(client, port)
+        request = yield got
+        release.set()
+        yield cancel(server)
+        return waited, request
+
+    waited, request = run(main())
+    assert request == b"request"
+    assert waited < 2
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio's TLS close waits for the "
+                    "peer's close_notify with a timeout from 3.11 (ssl_shutdown_timeout)")
+def test_an_asyncio_client_closes_at_once_against_a_lingering_handler(run):
+    """asyncio's client: writer.close() sends close_notify and wait_closed()
+    waits for the server's (ssl_shutdown_timeout, 30 s by default)."""
+    import asyncio
+    got, release = Future(), Event()
+
+    async def client(port):
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", port, ssl=client_context(), ssl_shutdown_timeout=5)
+        writer.write(b"request")
+        began = asyncio.get_running_loop().time()
+        writer.close()
+        await writer.wait_closed()
+        return asyncio.get_running_loop().time() - began
+
+    def main():
+        server, port = yield start_server(lingering(got, release), ssl=server_context())
+        waited = yield run_in_thread(asyncio_run, client(port))
+        request = yield got
+        release.set()
+        yield cancel(server)
+        return waited, request
+
+    waited, request = run(main())
+    assert request == b"request"
+    assert waited < 2
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_after_answering_close_notify_a_write_is_refused_and_the_session_stays(run, version):
+    """Once the handler has read (and so answered) the peer's close_notify,
+    a write is a BrokenPipeError saying why, before anything is sent -- a
+    TLS stream does not half-close -- and the socket is still the TLS
+    one: version() and cipher() answer (SSLSocket.unwrap() would have
+    turned it into a plain socket, which sends in clear text).  The peer
+    gets nothing more, then the end as the handler returns."""
+    got = Future()
+
+    def handler(stream, address):
+        assert (yield stream.read()) == b"request"
+        assert (yield stream.read()) == b""
+        try:
+            yield stream.write(b"late reply")
+        except OSError as exc:
+            got.set_result((exc, stream.sock.version(), stream.sock.cipher() is not None))
+
+    def client(port):
+        with blocking_client(port) as tls:
+            tls.sendall(b"request")
+            plain = tls.unwrap()
+            after = plain.recv(100)         # nothing more, in clear or not: the end
+            plain.close()
+        return after
+
+    def main():
+        server, port = yield start_server(handler, ssl=tls_server_context(version))
+        after = yield run_in_thread(client, port)
+        refused = yield got
+        yield cancel(server)
+        return after, refused
+
+    after, (error, tls_version, has_cipher) = run(main())
+    assert after == b""
+    assert isinstance(error, BrokenPipeError), repr(error)
+    assert "write() after the peer's close_notify" in str(error), error
+    assert "do not half-close" in str(error), error
+    assert tls_version == "TLSv" + version and has_cipher
+
+
+def test_a_write_under_way_goes_out_whole_before_the_answer(run):
+    """The peer's close_notify read while another task's write waits for
+    room: the answer waits for that write (asyncio flushes its buffer
+    first too), so the peer reads every byte, then our close_notify --
+    not a close_notify cutting a record in two, nor none at all while the
+    handler lingers."""
+    size = 16 * MiB
+    written, release = Future(), Event()
+    ours_sent, end_read = threading.Event(), threading.Event()
+
+    def handler(stream, address):
+        yield run_in_thread(ours_sent.wait, 10)     # the client has sent close_notify
+        writer = yield spawn(stream.write(b"w" * size))
+        yield stalled(stream)                       # the client reads nothing yet
+        assert (yield stream.read()) == b""         # its close_notify, under the write
+        end_read.set()
+        yield join(writer)
+        written.set_result(True)
+        yield release.wait()
+
+    def client(port):
+        with blocking_client(port) as tls:
+            tls.setblocking(False)
+            try:
+                tls.unwrap()                        # (tls stays TLS: the answer is to come)
+            except ssl.SSLWantReadError:
+                pass                                # ours is sent
+            tls.settimeout(5)
+            ours_sent.set()
+            end_read.wait(10)
+            received = 0
+            try:
+                while True:
+                    received += len(tls.recv(MiB))
+            except ssl.SSLZeroReturnError:          # the server's close_notify
+                return received
+
+    def main():
+        server, port = yield start_server(handler, ssl=server_context())
+        received = yield run_in_thread(client, port)
+        done = yield written
+        release.set()
+        yield cancel(server)
+        return received, done
+
+    assert run(main()) == (size, True)
