@@ -25,7 +25,7 @@ import time
 import pytest
 
 from net_helpers import (MiB, asyncio_run, client_context, server_context, stalled,
-                         start_server, watchdog)  # noqa: F401 (watchdog: autouse fixture)
+                         start_server, unread, watchdog)  # noqa: F401 (watchdog: autouse)
 from task_helpers import until
 from trampoline import Event, Future, VirtualClock, cancel, current_time, join, spawn
 from trampoline.streams import TLS_CLOSE_TIMEOUT, open_connection
@@ -245,3 +245,80 @@ def test_a_write_under_way_goes_out_whole_before_the_answer(run):
         return received, done
 
     assert run(main()) == (size, True)
+
+
+# ================================================================ aclose
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_aclose_with_the_peers_data_unread_still_waits_so_the_peer_gets_every_byte(run,
+                                                                                  version):
+    """asyncio / uvloop's test_remote_shutdown_receives_trailing_data, from
+    the other end: the server has sent data we never read, and reads
+    nothing of our 1 MiB before we aclose.  unwrap() sends close_notify
+    and then reads for the peer's -- and OpenSSL gives up for good on the
+    application data in its way ("APPLICATION_DATA_AFTER_CLOSE_NOTIFY"):
+    aclose closed at once, the unread data made that a reset, and the
+    server lost what it had not read of ours.  It reads and drops that
+    data first: the server gets every byte, then a clean end."""
+    received, go, sent = Future(), Event(), Event()
+
+    def talker(stream, address):
+        yield stream.write(b"t" * 100000)
+        sent.set()
+        yield go.wait()
+        try:
+            received.set_result(len((yield stream.read())))
+        except OSError as exc:
+            received.set_result(exc)
+
+    def main():
+        server, port = yield start_server(talker, ssl=tls_server_context(version))
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        yield stream.write(b"c" * MiB)
+        yield sent.wait()
+        yield until(lambda: unread(stream.sock) > 0)     # its data waits, unread
+        closer = yield spawn(stream.aclose(timeout=5))
+        yield until(lambda: closer.done or closer.state == "parked")
+        go.set()
+        got = yield received
+        yield join(closer)
+        yield cancel(server)
+        return got, stream.closed
+
+    assert run(main()) == (MiB, True)
+
+
+def test_aclose_against_a_peer_still_sending_reads_it_all_and_the_peer_sees_a_clean_end(run):
+    """uvloop's test_flush_before_shutdown, from the other end: a peer (a
+    blocking ssl server in a thread) streams 32 MiB we do not want, then
+    reads.  aclose must read and drop all of it -- closing with its data
+    unread resets the connection: the peer's send fails -- and the peer
+    then reads our close_notify: a clean end.  Data that comes while
+    unwrap() runs makes OpenSSL give up (APPLICATION_DATA_AFTER_CLOSE_NOTIFY;
+    now and then: a race with the peer's thread): aclose then drops the
+    rest of the connection unread, to its end.  Ten connections."""
+    def streaming_peer(listener):
+        conn, _ = listener.accept()
+        with server_context().wrap_socket(conn, server_side=True) as tls:
+            tls.settimeout(5)
+            try:
+                tls.sendall(b"s" * 32 * MiB)
+                return tls.recv(100)        # our close_notify: b""
+            except OSError as exc:
+                return exc
+
+    def main():
+        outcomes = []
+        for _ in range(10):
+            with socket.socket() as listener:
+                listener.bind(("127.0.0.1", 0))
+                listener.listen()
+                peer = yield spawn(run_in_thread(streaming_peer, listener))
+                stream = yield open_connection("127.0.0.1", listener.getsockname()[1],
+                                               ssl=client_context())
+                yield stream.readexactly(65536)     # it streams
+                yield stream.aclose(timeout=5)
+                outcomes.append((yield join(peer)))
+        return outcomes
+
+    assert run(main()) == [b""] * 10

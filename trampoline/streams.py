@@ -1174,6 +1174,16 @@ def _tls_shutdown(stream):
     if pending is not None:
         yield _tls_send(stream, pending, 0, 0)
         stream._tls_pending = None
+    # unwrap() sends ours, then at once reads for the peer's -- and OpenSSL
+    # gives up for good on application data in its way (its error
+    # APPLICATION_DATA_AFTER_CLOSE_NOTIFY): drop what has come first.
+    try:
+        while sock.recv(CHUNK):
+            pass                        # (b"": the peer's came; unwrap sends ours)
+    except _TLS_WANTS:
+        pass
+    except (ssl_module.SSLZeroReturnError, ssl_module.SSLEOFError):
+        return                          # both sent already; or its end, without one
     while True:
         try:
             sock.unwrap()               # both sent: done
@@ -1182,16 +1192,36 @@ def _tls_shutdown(stream):
             yield traps.write_wait(sock)
         except ssl_module.SSLWantReadError:
             break                       # ours is sent; the peer's is to come
+        except ssl_module.SSLError:
+            # More came in between all the same, and OpenSSL gave up (ours
+            # is sent): drop the rest of the connection unread.
+            yield _drop_to_the_end(sock)
+            return
     while True:
         try:
-            if not sock.recv(CHUNK):
-                return                  # the peer's close_notify
+            if not sock.recv(CHUNK):    # (after ours, OpenSSL still reads)
+                return
         except ssl_module.SSLWantReadError:
             yield traps.read_wait(sock)
         except ssl_module.SSLWantWriteError:
             yield traps.write_wait(sock)
-        except ssl_module.SSLEOFError:
-            return                      # its end, without close_notify
+        except (ssl_module.SSLZeroReturnError, ssl_module.SSLEOFError):
+            return                      # the peer's close_notify; or its end without it
+        except ssl_module.SSLError:
+            yield _drop_to_the_end(sock)
+            return
+
+
+@coroutine
+def _drop_to_the_end(sock):
+    """Read the TLS socket ``sock`` under its TLS layer, which has failed,
+    dropping it all, until the end of the connection."""
+    while True:
+        try:
+            if not socket.socket.recv(sock, CHUNK):
+                return
+        except BlockingIOError:
+            yield traps.read_wait(sock)
 
 
 @coroutine
