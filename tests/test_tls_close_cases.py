@@ -16,6 +16,7 @@ for our handler to end; and from then on it writes nothing (a TLS stream
 does not half-close, either way).
 """
 
+import os
 import socket
 import ssl
 import sys
@@ -322,3 +323,42 @@ def test_aclose_against_a_peer_still_sending_reads_it_all_and_the_peer_sees_a_cl
         return outcomes
 
     assert run(main()) == [b""] * 10
+
+
+# ================================================================ unclean ends
+
+def test_a_write_after_an_end_without_close_notify_is_a_broken_pipe_saying_so(run):
+    """trio's test_ssl_bad_shutdown: a peer that ends its TCP connection
+    without close_notify (a FIN) -- our read gives the end, and the TLS
+    session is over: a write raised OpenSSL's ssl.SSLEOFError "EOF occurred
+    in violation of protocol", which names no peer and is no
+    ConnectionError (a server reported it as its handler's crash).  It is
+    a BrokenPipeError saying why, before anything is sent."""
+    got = Future()
+
+    def handler(stream, address):
+        request = yield stream.read()
+        try:
+            yield stream.write(b"reply")
+        except Exception as exc:
+            got.set_result((request, exc))
+
+    def main():
+        server, port = yield start_server(handler, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        yield stream.write(b"request")
+        raw = socket.socket(fileno=os.dup(stream.sock.fileno()))
+        raw.shutdown(socket.SHUT_WR)                # FIN, no close_notify
+        result = yield got
+        raw.close()
+        stream.close()
+        yield cancel(server)
+        return result
+
+    request, error = run(main())
+    assert request == b"request"
+    assert type(error) is BrokenPipeError, repr(error)
+    # (Python 3.8 and 3.9 on OpenSSL 3 ignore an unexpected EOF by default:
+    # it reads as a close_notify there, and is answered as one.)
+    assert ("write() after the peer ended the TLS connection without close_notify" in str(error)
+            or "write() after the peer's close_notify" in str(error)), error

@@ -243,6 +243,9 @@ class Stream:
     # A read that may wait is under way (read, readexactly, readuntil,
     # readline): another read is ResourceBusy until it ends (see _busy).
     _reading = False
+    # (TLS) the peer ended the connection without close_notify: OpenSSL
+    # will send nothing more (see _tls_end).
+    _tls_unclean = False
     # A TLS write is under way: another is ResourceBusy before it reaches
     # OpenSSL.  (A plain write is the kernel's trap, which refuses a second
     # writer itself before it sends a byte.)
@@ -669,6 +672,10 @@ class Stream:
         names the stream."""
         if self.closed:
             return self._closed_error(method)
+        if self._tls_unclean:
+            return BrokenPipeError(errno.EPIPE, "%s() after the peer ended the TLS connection "
+                                   "without close_notify, which ends the TLS session: %r can "
+                                   "send nothing more" % (method, self))
         if self._tls:
             return BrokenPipeError(errno.EPIPE, "%s() after the peer's close_notify: %r has "
                                    "answered it with its own (TLS streams do not half-close); "
@@ -1073,7 +1080,7 @@ def _tls_receive(stream):
             yield traps.write_wait(sock)
             continue
         except ssl_module.SSLEOFError as exc:
-            return _tls_end(sock, exc)
+            return _tls_end(stream, exc)
         if not data:
             _answer_close_notify(stream)
         return data
@@ -1087,7 +1094,7 @@ def _tls_try_receive(stream):
     except (ssl_module.SSLWantReadError, ssl_module.SSLWantWriteError):
         return None
     except ssl_module.SSLEOFError as exc:
-        return _tls_end(stream.sock, exc)
+        return _tls_end(stream, exc)
     if not data:
         _answer_close_notify(stream)
     return data
@@ -1119,27 +1126,32 @@ def _send_close_notify(sock):
         pass
 
 
-def _tls_end(sock, exc):
-    """OpenSSL met the end of the TCP connection under the TLS socket
-    ``sock`` without the peer's close_notify (its ``SSLEOFError`` ``exc``):
-    ``b""``, the end of the stream -- or ``ConnectionResetError`` if the
-    connection was reset."""
+def _tls_end(stream, exc):
+    """OpenSSL met the end of the TCP connection under the TLS ``stream``
+    without the peer's close_notify (its ``SSLEOFError`` ``exc``): ``b""``,
+    the end of the stream -- or ``ConnectionResetError`` if the connection
+    was reset.  OpenSSL's session is over: after an end, a write is
+    refused (``_write_refused``) -- OpenSSL's own ``SSLEOFError`` named
+    no peer, and is no ``ConnectionError``, which a server logs as the
+    peer's doing (a reset says it itself: see ``_tls_send_failed``)."""
+    sock = stream.sock
     # OpenSSL 3 tells a FIN by its reason: the receive read 0 bytes.  (It
     # then sends the peer an alert; a peer that closed its socket answers
     # that with a reset, so the test below would take a FIN for one.)
-    if getattr(exc, "reason", None) == "UNEXPECTED_EOF_WHILE_READING":
-        return b""
+    fin = getattr(exc, "reason", None) == "UNEXPECTED_EOF_WHILE_READING"
     # Else OpenSSL says EOF for both (Python loses the errno of a reset), and
     # the socket's error is gone with it.  But a reset TCP socket refuses
     # to send, even nothing; one whose peer sent its FIN does not.  (A Unix
     # socket refuses once its peer is gone, either way: an end it is.)
-    if sock.family != socket.AF_UNIX:
-        try:
-            socket.socket.send(sock, b"", _NO_SIGNAL)
-        except OSError:
+    try:
+        socket.socket.send(sock, b"", _NO_SIGNAL)
+    except OSError:
+        if not fin and sock.family != socket.AF_UNIX:
             raise ConnectionResetError(
                 errno.ECONNRESET, "%s: the peer reset the TLS connection"
                 % os.strerror(errno.ECONNRESET)) from None
+        return b""                      # (a write meets the socket's own error)
+    stream._eof_written = stream._tls_unclean = True
     return b""
 
 
