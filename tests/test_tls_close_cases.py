@@ -28,7 +28,8 @@ import pytest
 from net_helpers import (MiB, asyncio_run, client_context, server_context, stalled,
                          start_server, unread, watchdog)  # noqa: F401 (watchdog: autouse)
 from task_helpers import until
-from trampoline import Event, Future, VirtualClock, cancel, current_time, join, spawn
+from trampoline import (Event, Future, TaskError, VirtualClock, cancel, current_time, join,
+                        spawn)
 from trampoline.streams import TLS_CLOSE_TIMEOUT, open_connection
 from trampoline.threads import run_in_thread
 
@@ -362,3 +363,46 @@ def test_a_write_after_an_end_without_close_notify_is_a_broken_pipe_saying_so(ru
     # it reads as a close_notify there, and is answered as one.)
     assert ("write() after the peer ended the TLS connection without close_notify" in str(error)
             or "write() after the peer's close_notify" in str(error)), error
+
+
+# ================================================================ a server's leave
+
+def test_a_draining_tls_handler_that_reads_the_end_may_still_say_goodbye(run):
+    """run_server's graceful leave half-closes an idle connection for
+    reading: its handler reads the end -- the server's own doing, not the
+    client's close_notify (under OP_IGNORE_UNEXPECTED_EOF, which run_server
+    sets, OpenSSL tells them apart no more than we can) -- and may still
+    write its last words before it returns.  That end is not answered
+    with close_notify, nor is the write refused: the client reads the
+    goodbye, then the end."""
+    from trampoline import workers
+    from trampoline.net import listen
+    wrote = Future()
+
+    def polite(stream, address):
+        yield stream.write(b"hi\n")
+        assert (yield stream.read(100)) == b""      # the leave's end of stream
+        try:
+            yield stream.write(b"bye\n")
+        except OSError as exc:
+            wrote.set_result(exc)
+            raise
+        wrote.set_result(None)
+
+    def main():
+        context = server_context()
+        context.options |= getattr(ssl, "OP_IGNORE_UNEXPECTED_EOF", 0)
+        listener = listen(("127.0.0.1", 0))
+        worker = yield spawn(workers._worker([listener], polite, context, 5.0))
+        client = yield open_connection("127.0.0.1", listener.getsockname()[1],
+                                       ssl=client_context())
+        assert (yield client.readline()) == b"hi\n"
+        yield cancel(worker, wait=False)            # a stop signal's drain
+        rest = yield client.read()
+        error = yield wrote
+        with pytest.raises(TaskError):
+            yield join(worker)                      # (cancelled, as asked)
+        yield client.aclose()
+        return rest, error
+
+    assert run(main()) == (b"bye\n", None)

@@ -243,6 +243,9 @@ class Stream:
     # A read that may wait is under way (read, readexactly, readuntil,
     # readline): another read is ResourceBusy until it ends (see _busy).
     _reading = False
+    # run_server's graceful leave half-closed the socket for reading: over
+    # TLS, the end a read meets is ours, not the peer's close_notify.
+    _reading_stopped = False
     # (TLS) the peer ended the connection without close_notify: OpenSSL
     # will send nothing more (see _tls_end).
     _tls_unclean = False
@@ -438,6 +441,7 @@ class Stream:
         self._direct = not (self._tls or self._eof_written or self.sock.fileno() < 0
                             or self._failure is not None)   # (closed, less a call)
         if handover.draining:
+            self._reading_stopped = True    # (see _answer_close_notify)
             _stop_reading(self.sock)
 
     def read(self, n: int = -1) -> Awaitable[bytes]:
@@ -1108,7 +1112,10 @@ def _answer_close_notify(stream):
     under way (or the chunk a cancelled one left with OpenSSL) goes out
     first: that write sends the answer when it is done (``Stream.write``).
     No write may start after this (``_eof_written``): TLS streams do not
-    half-close, in either direction."""
+    half-close, in either direction.  (Unless the end is our own: a server
+    leaving stopped the stream's reading, see ``_stop_reading``.)"""
+    if stream._reading_stopped:
+        return
     stream._eof_written = True
     if not stream._writing and stream._tls_pending is None:
         _send_close_notify(stream.sock)
@@ -1151,7 +1158,8 @@ def _tls_end(stream, exc):
                 errno.ECONNRESET, "%s: the peer reset the TLS connection"
                 % os.strerror(errno.ECONNRESET)) from None
         return b""                      # (a write meets the socket's own error)
-    stream._eof_written = stream._tls_unclean = True
+    if not stream._reading_stopped:     # (else the end is ours: see _stop_reading)
+        stream._eof_written = stream._tls_unclean = True
     return b""
 
 
@@ -2167,6 +2175,7 @@ class _HandOver:
         self.draining = True
         for stream in self.serving:
             if stream._new_in is None:
+                stream._reading_stopped = True
                 _stop_reading(stream.sock)
 
     def sweep(self):
@@ -2192,7 +2201,10 @@ class _HandOver:
 
 def _stop_reading(sock):
     """Half-close ``sock`` for reading: a reader waiting on it, or the next
-    one that finds nothing left to read, gets the end of the stream.
+    one that finds nothing left to read, gets the end of the stream.  (A
+    stream whose reading a server's leave stops is marked
+    ``_reading_stopped``: over TLS it does not answer that end as the
+    peer's close_notify, and its handler may still write.)
     (``socket.socket.shutdown``, not ``SSLSocket.shutdown``, which would
     also drop the TLS session that the reply still needs.  OpenSSL sees that
     end of stream without the client's close_notify: with
