@@ -16,6 +16,7 @@ for our handler to end; and from then on it writes nothing (a TLS stream
 does not half-close, either way).
 """
 
+import errno
 import os
 import socket
 import ssl
@@ -202,9 +203,10 @@ def test_after_answering_close_notify_a_write_is_refused_and_the_session_stays(r
 
 
 def test_a_write_under_way_goes_out_whole_before_the_answer(run):
-    """The peer's close_notify read while another task's write waits for
-    room: the answer waits for that write (asyncio flushes its buffer
-    first too), so the peer reads every byte, then our close_notify --
+    """uvloop / asyncio's test_remote_shutdown_receives_trailing_data: the
+    peer's close_notify read while another task's write waits for room:
+    the answer waits for that write (asyncio flushes its buffer first
+    too), so the peer reads every byte, then our close_notify --
     not a close_notify cutting a record in two, nor none at all while the
     handler lingers."""
     size = 16 * MiB
@@ -247,6 +249,86 @@ def test_a_write_under_way_goes_out_whole_before_the_answer(run):
         return received, done
 
     assert run(main()) == (size, True)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_server_that_closes_first_gets_our_answer_as_we_read_its_close_notify(run, version):
+    """uvloop / asyncio's test_shutdown_cleanly: a blocking ssl server reads
+    1 MiB, sends OK, then unwrap()s -- its close_notify, then a wait for
+    ours.  Our client reads OK, then the end: that read answers, and the
+    server's unwrap() is done while our stream is still open (it waited
+    for our close, here never: a socket timeout).  Three clients at once."""
+    def server(listener):
+        conn, _ = listener.accept()
+        with tls_server_context(version).wrap_socket(conn, server_side=True) as tls:
+            tls.settimeout(5)
+            received = 0
+            while received < MiB:
+                received += len(tls.recv(MiB))
+            tls.sendall(b"OK")
+            tls.unwrap().close()
+            return received
+
+    def client():
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            peer = yield spawn(run_in_thread(server, listener))
+            stream = yield open_connection("127.0.0.1", listener.getsockname()[1],
+                                           ssl=client_context())
+            yield stream.write(b"A" * MiB)
+            ok = yield stream.readexactly(2)
+            end = yield stream.read()
+            received = yield join(peer)         # its unwrap() is done: our stream is open
+            still_open = not stream.closed
+            yield stream.aclose()
+            return ok, end, received, still_open
+
+    def main():
+        clients = []
+        for _ in range(3):
+            clients.append((yield spawn(client())))
+        results = []
+        for task in clients:
+            results.append((yield join(task)))
+        return results
+
+    assert run(main()) == [(b"OK", b"", MiB, True)] * 3
+
+
+def test_both_ends_aclose_at_once_and_neither_waits(run):
+    """trio's test_closing_nice_case: the client acloses while the server
+    reads the end (twice: b"" both times), then acloses too -- it has
+    answered already, and returns at once.  No timer fires on the virtual
+    clock.  Then every use of the closed client is EBADF, and closing
+    again is quiet."""
+    got = Future()
+
+    def server(stream, address):
+        ends = [(yield stream.read(10)), (yield stream.read(10))]
+        yield stream.aclose()
+        got.set_result(ends)
+
+    def main():
+        server_task, port = yield start_server(server, ssl=server_context())
+        stream = yield open_connection("127.0.0.1", port, ssl=client_context())
+        began = current_time()
+        yield stream.aclose()
+        ends = yield got
+        waited = current_time() - began
+        errors = []
+        for call in (lambda: stream.write(b"123"), lambda: stream.read(10)):
+            try:
+                yield call()
+            except OSError as exc:
+                errors.append(exc.errno)
+        yield stream.aclose()
+        stream.close()
+        yield cancel(server_task)
+        return waited, ends, errors
+
+    assert run(main(), clock=VirtualClock(autojump_threshold=1.0)) == (
+        0, [b"", b""], [errno.EBADF, errno.EBADF])
 
 
 # ================================================================ aclose
