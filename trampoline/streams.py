@@ -1116,6 +1116,13 @@ def _answer_close_notify(stream):
     leaving stopped the stream's reading, see ``_stop_reading``.)"""
     if stream._reading_stopped:
         return
+    try:
+        # (Where OpenSSL ignores an unexpected EOF -- Python 3.8 and 3.9,
+        # PyPy -- the end after a reset reads as a close_notify too: a
+        # write then meets the socket's own error, naming the peer.)
+        socket.socket.send(stream.sock, b"", _NO_SIGNAL)
+    except OSError:
+        return
     stream._eof_written = True
     if not stream._writing and stream._tls_pending is None:
         _send_close_notify(stream.sock)
