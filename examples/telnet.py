@@ -16,8 +16,11 @@ at once.  When stdin ends (Ctrl-D, or the end of a pipe), it half-closes
 the connection -- the server sees end of file -- and goes on printing what
 the server still sends until the server closes too (``-q SECONDS``: wait
 at most that long); a closed stdin (``<&-``) is an empty one.  That is
-what makes ``echo hello | telnet.py ...`` print the reply.  Bytes go
-through untouched: no telnet option negotiation, like ``nc``.
+what makes ``echo hello | telnet.py ...`` print the reply.  TLS cannot
+half-close (the server would never see the end, nor close): with ``--tls``
+it waits ``-q`` seconds -- by default half a second, as socat does -- for
+the replies, then ends.  Bytes go through untouched: no telnet option
+negotiation, like ``nc``.
 """
 
 import argparse
@@ -29,6 +32,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from trampoline import TaskError, cancel, join, read, run, sleep, spawn, write  # noqa: E402
 from trampoline.net import check_port, client_context, format_address  # noqa: E402
 from trampoline.streams import open_connection, open_unix_connection  # noqa: E402
+
+
+#: With --tls and no -q: how long to wait for replies once stdin has ended.
+TLS_LINGER = 0.5
 
 
 def keyboard_to_socket(stream, receiver, quit_after):
@@ -44,8 +51,9 @@ def keyboard_to_socket(stream, receiver, quit_after):
                 break
             yield stream.write(data)
         yield stream.write_eof()                # the server sees end of file
-    except NotImplementedError:
-        pass                                    # TLS cannot half-close: just stop
+    except NotImplementedError:                 # TLS cannot half-close: give the
+        if quit_after is None:                  # server socat's half second to reply
+            quit_after = TLS_LINGER
     except OSError:
         return                                  # the connection is gone: the
                                                 # other task reports how it ended
@@ -116,7 +124,8 @@ def main(argv=None):
                         help="with --tls: the name the certificate must carry (default: HOST)")
     parser.add_argument("-q", "--quit-after", type=float, metavar="SECONDS",
                         help="after the end of stdin, wait at most this long for the "
-                             "server to close (default: as long as it takes)")
+                             "server to close (default: as long as it takes; with "
+                             "--tls, %g)" % TLS_LINGER)
     args = parser.parse_args(argv)
     if args.unix == "":                 # (--unix "$UNSET"): not TCP, not "give host and port"
         parser.error("--unix needs a path, got an empty one")

@@ -280,6 +280,21 @@ def test_telnet_talks_to_a_real_peer_socat():
         stop(peer)
 
 
+def test_piped_input_over_tls_prints_the_reply_and_ends():
+    """``echo hello | telnet.py --tls ...``: TLS cannot half-close, so the
+    server never sees the end of stdin and never closes -- telnet waited
+    for ever; it now gives the replies half a second (socat's -t), then
+    ends cleanly, with them printed."""
+    proc, line = start("echo_server.py", "--host", "localhost", "--port", "0", "--tls", CERT, KEY)
+    try:
+        port = line.rsplit(":", 1)[1].strip()
+        done = subprocess.run(script("telnet.py") + ["--tls", "--cafile", CERT, "localhost", port],
+                              input=b"hello\n", capture_output=True, timeout=30)
+        assert (done.returncode, done.stdout) == (0, b"hello\n"), done.stderr
+    finally:
+        stop(proc)
+
+
 def test_tls_echo_server_with_telnet_and_echo_client():
     # On every address of localhost, which the clients connect to (and
     # which may be ::1 as well as 127.0.0.1): none finds another program.
