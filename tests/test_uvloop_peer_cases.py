@@ -40,7 +40,7 @@ import sys
 import pytest
 
 import trampoline
-from net_helpers import (stalled, start_server, stop_process,  # noqa: F401 (autouse fixture)
+from net_helpers import (echo, stalled, start_server, stop_process,  # noqa: F401 (autouse fixture)
                          watchdog)
 from trampoline import (Future, TaskGroup, TaskTimeout, accept, cancel, connect, join, spawn,
                         timeout_after)
@@ -51,14 +51,6 @@ from trampoline.streams import (IncompleteReadError, Stream, open_connection,
 WATCHDOG_SECONDS = 30.0
 
 MiB = 1 << 20
-
-
-def echo(stream, address):
-    while True:
-        data = yield stream.read(65536)
-        if not data:
-            return
-        yield stream.write(data)
 
 
 def unix_path(tmp_path):
