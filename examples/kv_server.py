@@ -8,7 +8,8 @@
     redis-benchmark -p 6380 -t ping,set,get,incr,mset -q
 
 The store and its commands (strings, counters, expiry, KEYS patterns and
-SCAN, and what clients ask on connecting) are ``trampoline.protocols.kv``'s;
+SCAN, transactions -- MULTI, EXEC, DISCARD, WATCH -- and what clients ask
+on connecting) are ``trampoline.protocols.kv``'s;
 its replies and errors read as Redis 7's, word for word.  This program puts a
 ``Store`` on the network with ``kv_server``: a ``tcp_server`` whose
 handler, ``serve_client(store)``, reads what its client sent, runs every

@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(ROOT, "examples", "kv_server.py")
 
 from trampoline.protocols.kv import kv_server  # noqa: E402
-from trampoline.protocols.kv import Store, glob_matcher  # noqa: E402
+from trampoline.protocols.kv import Session, Store, glob_matcher  # noqa: E402
 from trampoline.protocols.resp import (ProtocolError, ReplyError, ReplyParser,  # noqa: E402
                                        RequestParser, encode_command)
 
@@ -258,6 +258,70 @@ def test_sweep_drops_expired_keys_nobody_touches():
     clock.now += 10
     assert store.sweep() == 500
     assert sorted(store.data) == [b"k0", b"k1"] and list(store.expires) == [b"k0"]
+
+
+def test_watched_keys_that_expire_fail_exec_on_a_fake_clock():
+    """WATCH and time: a key there when watched whose deadline passes
+    before EXEC -- whether a read or the sweep dropped it, or nobody did --
+    makes EXEC answer nil; one past its deadline when watched does not,
+    whatever drops it after."""
+    clock = FakeClock()
+    store = Store(clock)
+    session = Session()
+
+    def run(*commands):
+        return ReplyParser().feed(b"".join(store.execute([str(word).encode() for word in command],
+                                                         session) for command in commands))
+    for drop in ([], [["GET", "k"]], "sweep"):
+        assert run(["SET", "k", "v", "PX", "100"], ["WATCH", "k"]) == ["OK", "OK"]
+        clock.now += 0.2
+        if drop == "sweep":
+            assert store.sweep() == 1
+        run(*drop if drop != "sweep" else [])
+        assert run(["MULTI"], ["SET", "x", "1"], ["EXEC"]) == ["OK", "QUEUED", None]
+        assert store.watchers == {} and session.watching == {}
+    assert run(["SET", "k", "v", "PX", "100"]) == ["OK"]
+    clock.now += 0.2
+    assert run(["WATCH", "k"], ["MULTI"], ["SET", "x", "1"], ["EXEC"]) == ["OK", "OK", "QUEUED", ["OK"]]
+    assert run(["SET", "k", "v", "PX", "100"], ["WATCH", "k", "k"], ["PEXPIRE", "k", "500"]) == \
+        ["OK", "OK", 1]
+    assert store.watchers == {}                     # dirty: nothing more to watch
+    clock.now += 0.2
+    assert run(["MULTI"], ["EXEC"], ["MULTI"], ["EXEC"]) == ["OK", None, "OK", []]
+
+
+def test_transactions_need_a_session():
+    """MULTI and WATCH belong to a connection: execute() without a session
+    says so; EXEC and DISCARD without one answer as without MULTI."""
+    store = Store(FakeClock())
+    assert replies(store, ["MULTI"], ["SET", "a", "1"], ["WATCH", "a"], ["EXEC"], ["DISCARD"],
+                   ["UNWATCH"]) == [
+        ReplyError("ERR transactions and WATCH need a connection: pass execute() a Session"), "OK",
+        ReplyError("ERR transactions and WATCH need a connection: pass execute() a Session"),
+        ReplyError("ERR EXEC without MULTI"), ReplyError("ERR DISCARD without MULTI"), "OK"]
+
+
+def test_a_client_that_leaves_watches_nothing_more():
+    """A connection that WATCHed keys and left -- by QUIT, by closing its
+    end, in the middle of MULTI -- is forgotten by the keys it watched
+    (no session kept alive by the store for ever)."""
+    store = Store()
+    running = ServerThread(lambda ready: kv_server("127.0.0.1", 0, store, ready=ready))
+    try:
+        for ending in ([["QUIT"]], [], [["MULTI"], ["SET", "a", "1"]]):
+            conn = Connection(("127.0.0.1", running.port))
+            conn.call(["WATCH", "a", "b"], *ending)
+            if ending != [["QUIT"]]:
+                assert set(store.watchers) == {b"a", b"b"}      # (still connected)
+            conn.sock.shutdown(socket.SHUT_WR)
+            assert conn.read_to_end() == b""                    # the server closed: its task ended
+            conn.close()
+            assert store.watchers == {}
+        conn = Connection(("127.0.0.1", running.port))
+        assert conn.call(["EXISTS", "a"]) == [0]               # the MULTI never ran
+        conn.close()
+    finally:
+        running.stop()
 
 
 def test_unknown_commands_and_arity_read_as_redis():

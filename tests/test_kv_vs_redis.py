@@ -421,8 +421,72 @@ MORE_STRINGS = [
 ]
 
 
-@pytest.mark.parametrize("script", [STRINGS, EXPIRY, KEYS_AND_SERVER, MORE_STRINGS],
-                         ids=["strings", "expiry", "keys-and-server", "more-strings"])
+TRANSACTIONS = [
+    # MULTI ... EXEC: QUEUED, then the replies as one array, errors among them
+    ["MULTI"], ["SET", "a", "1"], ["INCR", "a"], ["GET", "a"], ["MGET", "a", "nokey"], ["EXEC"],
+    ["MULTI"], ["EXEC"], ["multi"], ["set", "a", "x"], ["INCR", "a"], ["APPEND", "a", "y"],
+    ["GET", "a"], ["GETDEL", "nokey"], ["exec"], ["GET", "a"],
+    # refused while queueing (unknown, wrong arity): EXECABORT, nothing runs
+    ["MULTI"], ["SET", "b", "1"], ["NOSUCH", "x"], ["SET", "b", "2"], ["EXEC"], ["GET", "b"],
+    ["MULTI"], ["SET", "b"], ["EXEC"], ["MULTI"], ["MULTI", "x"], ["EXEC"], ["MULTI"],
+    ["DISCARD", "x"], ["EXEC"], ["MULTI"], ["WATCH"], ["EXEC"], ["MULTI"], ["UNWATCH", "x"], ["EXEC"],
+    ["MULTI"], ["GET"], ["DISCARD"], ["EXEC"],
+    # EXEC with arguments ends the transaction, whatever came before
+    ["MULTI"], ["SET", "b", "3"], ["EXEC", "x"], ["EXEC"], ["GET", "b"], ["EXEC", "x"],
+    ["MULTI"], ["NOSUCH"], ["EXEC", "x", "y"], ["DISCARD"],
+    # not nested; without MULTI; WATCH refused inside (neither aborts)
+    ["MULTI"], ["MULTI"], ["SET", "b", "4"], ["WATCH", "b"], ["EXEC"], ["GET", "b"],
+    ["EXEC"], ["DISCARD"], ["Exec"], ["discard"], ["UNWATCH"], ["WATCH"],
+    ["MULTI"], ["SET", "b", "5"], ["DISCARD"], ["GET", "b"], ["DISCARD"],
+    # what clients say inside: HELLO switches the protocol mid-EXEC, nils
+    # follow it; UNWATCH, PING, CLIENT, CONFIG, SELECT, FLUSHDB are queued
+    ["MULTI"], ["GET", "nokey"], ["PING"], ["ECHO", "e"], ["CLIENT", "SETNAME", "t"],
+    ["CLIENT", "GETNAME"], ["CONFIG", "GET", "save"], ["SELECT", "0"], ["SELECT", "x"],
+    ["UNWATCH"], ["DBSIZE"], ["TYPE", "a"], ["EXEC"],
+    ["MULTI"], ["SET", "c", "1", "EX", "100"], ["PERSIST", "c"], ["TTL", "c"], ["RENAME", "c", "d"],
+    ["COPY", "d", "e"], ["EXISTS", "c", "d", "e"], ["FLUSHDB"], ["DBSIZE"], ["EXEC"],
+    # WATCH: a change by this client too (SET, APPEND "", INCRBY 0, EXPIRE,
+    # DEL, FLUSHALL of a key there) makes EXEC answer nil and forget the keys
+    ["SET", "w", "1"], ["WATCH", "w"], ["SET", "w", "1"], ["MULTI"], ["SET", "x", "1"], ["EXEC"],
+    ["GET", "x"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w"], ["APPEND", "w", ""], ["MULTI"], ["EXEC"], ["WATCH", "w"], ["INCRBY", "w", "0"],
+    ["MULTI"], ["EXEC"], ["WATCH", "w", "w", "nokey"], ["EXPIRE", "w", "100"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w"], ["DEL", "w"], ["MULTI"], ["EXEC"], ["SET", "w", "1"], ["WATCH", "w"],
+    ["FLUSHALL"], ["MULTI"], ["EXEC"], ["WATCH", "nokey2"], ["SET", "nokey2", "v"], ["MULTI"], ["EXEC"],
+    ["SET", "w", "1"], ["WATCH", "w"], ["RENAME", "w", "w2"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w2"], ["COPY", "x", "w2", "REPLACE"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w2"], ["GETEX", "w2", "EX", "100"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w2"], ["GETEX", "w2", "PERSIST"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w2"], ["SETRANGE", "w2", "0", "z"], ["MULTI"], ["EXEC"],
+    # ... and what changes nothing does not (SET NX, GETEX and PERSIST of
+    # nothing, SETRANGE "", DEL and FLUSHALL of no key, RENAME to itself,
+    # EXPIRE GT refused, MSETNX refused, reads); UNWATCH, DISCARD, a failed
+    # EXEC and EXEC x forget the keys
+    ["SET", "w", "1"], ["WATCH", "w", "nokey"], ["SET", "w", "2", "NX"], ["GETEX", "w"],
+    ["PERSIST", "w"], ["GETEX", "w", "PERSIST"], ["SETRANGE", "w", "0", ""], ["DEL", "nokey"],
+    ["RENAME", "w", "w"], ["EXPIRE", "w", "100", "GT"], ["MSETNX", "w", "3"], ["GET", "w"],
+    ["TTL", "w"], ["EXISTS", "w"], ["MULTI"], ["GET", "w"], ["EXEC"],
+    ["WATCH", "nokey"], ["FLUSHALL"], ["DEL", "nokey"], ["MULTI"], ["EXEC"],
+    ["SET", "w", "1"], ["WATCH", "w"], ["SET", "w", "2"], ["UNWATCH"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w"], ["MULTI"], ["DISCARD"], ["SET", "w", "3"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w"], ["SET", "w", "4"], ["MULTI"], ["EXEC"], ["SET", "w", "5"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w"], ["EXEC", "x"], ["SET", "w", "6"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w"], ["MULTI"], ["NOSUCH"], ["EXEC"], ["SET", "w", "7"], ["MULTI"], ["EXEC"],
+    # a dirty session stays dirty through another WATCH; EXECABORT comes first
+    ["WATCH", "w"], ["SET", "w", "8"], ["WATCH", "other"], ["MULTI"], ["EXEC"],
+    ["WATCH", "w"], ["SET", "w", "9"], ["MULTI"], ["NOSUCH"], ["EXEC"], ["MULTI"], ["EXEC"],
+    # a key past its deadline when watched: its dropping is no change
+    # (a read drops it); its writing is one
+    ["SET", "gone", "v", "PXAT", "1"], ["WATCH", "gone"], ["GET", "gone"], ["MULTI"], ["EXEC"],
+    ["SET", "gone", "v", "PXAT", "1"], ["WATCH", "gone"], ["MULTI"], ["EXEC"],
+    ["SET", "gone", "v", "PXAT", "1"], ["WATCH", "gone"], ["FLUSHALL"], ["MULTI"], ["EXEC"],
+    ["SET", "gone", "v", "PXAT", "1"], ["WATCH", "gone"], ["SET", "gone", "w"], ["MULTI"], ["EXEC"],
+    ["MULTI"], ["SET", "gone", "v", "PXAT", "1"], ["GET", "gone"], ["EXEC"],
+]
+
+
+@pytest.mark.parametrize("script", [STRINGS, EXPIRY, KEYS_AND_SERVER, MORE_STRINGS, TRANSACTIONS],
+                         ids=["strings", "expiry", "keys-and-server", "more-strings", "transactions"])
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_scripted_commands_reply_as_redis(pair, script, protocol):
     """Every command kv.py implements, with its options, conflicts, limits
@@ -465,6 +529,10 @@ INLINE = [
     b"*2\r\n$4\r\nPING\r\n$-1\r\n", b'ECHO "abc\r\n', b"ECHO 'abc\r\n", b'ECHO "a""b"\r\n',
     b"ECHO 'a'b\r\n", b"QUIT\r\nPING\r\n", b"quit extra\r\nPING\r\n", b"*1\r\n:1\r\n",
     b"*1\r\n$ 1\r\nx\r\n", b"*1\r\n$+1\r\nx\r\n",
+    # QUIT is not queued after MULTI: it answers and closes; a transaction inline
+    b"MULTI\r\nSET q 1\r\nQUIT\r\nEXEC\r\n", b"multi\r\nincr q\r\nget q\r\nexec\r\nexec\r\n",
+    # a protocol error inside a transaction: the queued commands never run
+    b"MULTI\r\nSET q 1\r\n*1\r\n$x\r\nEXEC\r\n",
     # a pipeline mixing good and bad commands, then a protocol error
     b"SET x 1\r\nBOGUS\r\nINCR x\r\nIncr x y\r\nGET x\r\nSET x\r\nDEL x x\r\n*1\r\n$x\r\nPING\r\n",
 ]
@@ -569,19 +637,45 @@ def _random_command(rng):
     return [name] + args
 
 
+#: Commands whose replies are compared with a tolerance (assert_same):
+#: not inside a transaction, whose EXEC reply is compared as bytes.
+NOT_IN_EXEC = {"KEYS", "TTL", "PTTL", "DBSIZE"}
+
+
+def _random_transaction(rng):
+    """WATCH now and then, a command or two (which may change a watched
+    key), MULTI, a few commands, then EXEC, DISCARD or (rarely) EXEC x."""
+    commands = []
+    if rng.random() < 0.5:
+        commands.append(["WATCH"] + rng.sample(KEYS, rng.randrange(1, 3)))
+    commands += [_random_command(rng) for _ in range(rng.choice([0, 0, 1, 2]))]
+    commands.append(["MULTI"])
+    while len(commands) < 12 and rng.random() < 0.8:
+        command = _random_command(rng)
+        if command[0].upper() not in NOT_IN_EXEC:
+            commands.append(command)
+    commands.append(rng.choice([["EXEC"]] * 6 + [["DISCARD"], ["exec"], ["EXEC", "x"]]))
+    return commands
+
+
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_random_command_sequences_reply_as_redis(pair, protocol):
     """2000 commands from a seeded generator -- keys that collide, values
     at the integer limits and beside them, options in every order, a wrong
-    arity now and then -- sent in pipelines of up to 30: each reply the
-    same bytes as redis-server's.  (``KV_SEED=n`` in the environment tries
-    another seed.)"""
+    arity now and then, transactions (WATCH, MULTI ... EXEC or DISCARD)
+    -- sent in pipelines of up to 30: each reply the same bytes as
+    redis-server's.  (``KV_SEED=n`` in the environment tries another seed.)"""
     rng = random.Random(int(os.environ.get("KV_SEED", 1000)) + protocol)
     if protocol == 3:
         pair.same([["HELLO", "3"]])
     sent = []
     while len(sent) < 2000:
-        batch = [_random_command(rng) for _ in range(rng.randrange(1, 30))]
+        batch = []
+        for _ in range(rng.randrange(1, 30)):
+            if rng.random() < 0.03:
+                batch += _random_transaction(rng)
+            else:
+                batch.append(_random_command(rng))
         assert_same(pair, batch, sent)
         sent += batch
 
@@ -716,3 +810,111 @@ def test_redis_cli_scan_lists_the_matching_keys(redis, ours):
         assert result.returncode == 0 and result.stderr == b"", result
         listed.append(sorted(set(result.stdout.split())))
     assert listed[0] == listed[1] == sorted(key for key in keys if key.startswith(b"k"))
+
+
+# ================================================================ transactions between clients
+
+def _both_send(pair, *commands):
+    """``commands`` to both servers on ``pair``'s connections; the two
+    lists of raw replies, which must be the same bytes."""
+    theirs, mine = pair.same([words(command) for command in commands])
+    assert mine == theirs, commands
+    return mine
+
+
+def _wait_until_gone(pair, key):
+    """Until ``key`` (set to expire soon) has expired on both servers."""
+    for _ in range(1000):
+        theirs, mine = pair.same([["PTTL", key]])
+        if theirs == mine == [b":-2\r\n"]:
+            return
+        threading.Event().wait(0.005)   # (real time must pass: the servers' own clocks)
+    raise AssertionError("%r never expired" % key)
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_watch_sees_other_clients_changes_and_expiry(redis, ours, protocol):
+    """Two connections to each server.  What one WATCHes the other changes:
+    EXEC answers nil (``*-1``, RESP3 ``_``) and runs nothing; a read or a
+    change of another key is no change; a watched key that expires before
+    EXEC -- not read by anyone, so dropped by the servers' sweeps or not at
+    all -- fails it too.  Then optimistic locking as redis-py's
+    ``transaction(func, key)`` does it: two clients increment a counter by
+    WATCH, GET, MULTI, SET, EXEC, retrying on nil -- one retry, the counter
+    right.  Every reply the same bytes on both servers."""
+    one, other = Pair(redis, ours), Pair(redis, ours)
+    try:
+        if protocol == 3:
+            one.same([["HELLO", "3"]])
+        _both_send(one, ["FLUSHALL"], ["SET", "k", "1"], ["WATCH", "k"])
+        _both_send(other, ["SET", "k", "2"])
+        replies = _both_send(one, ["MULTI"], ["INCR", "k"], ["EXEC"], ["GET", "k"])
+        assert replies[2] == (b"_\r\n" if protocol == 3 else b"*-1\r\n")
+        _both_send(one, ["WATCH", "k", "nokey"])
+        _both_send(other, ["GET", "k"], ["SET", "k2", "x"], ["DEL", "nokey"], ["EXPIRE", "nokey", "5"])
+        assert _both_send(one, ["MULTI"], ["INCR", "k"], ["EXEC"])[2] == b"*1\r\n:3\r\n"
+        _both_send(one, ["WATCH", "nokey"])
+        _both_send(other, ["SET", "nokey", "now"])
+        _both_send(one, ["MULTI"], ["GET", "nokey"], ["EXEC"])
+        _both_send(one, ["WATCH", "k"])
+        _both_send(other, ["FLUSHDB"])
+        _both_send(one, ["MULTI"], ["GET", "k"], ["EXEC"])
+
+        # Expiry: "e" goes first, then "marker"; once "marker" is gone, so is "e".
+        _both_send(one, ["SET", "e", "v", "PX", "200"], ["WATCH", "e"], ["SET", "marker", "v", "PX", "220"])
+        _wait_until_gone(other, "marker")
+        assert _both_send(one, ["MULTI"], ["SET", "x", "1"], ["EXEC"], ["EXISTS", "x"])[3] == b":0\r\n"
+
+        # Two optimistic increments, interleaved: the second one retries.
+        _both_send(one, ["SET", "counter", "10"])
+        first = _both_send(one, ["WATCH", "counter"], ["GET", "counter"])
+        second = _both_send(other, ["WATCH", "counter"], ["GET", "counter"])
+        assert first[1] == second[1] == b"$2\r\n10\r\n"
+        assert _both_send(other, ["MULTI"], ["SET", "counter", "11"], ["EXEC"])[2] == b"*1\r\n+OK\r\n"
+        assert _both_send(one, ["MULTI"], ["SET", "counter", "11"], ["EXEC"])[2] != b"*1\r\n+OK\r\n"
+        retry = _both_send(one, ["WATCH", "counter"], ["GET", "counter"], ["MULTI"],
+                           ["SET", "counter", "12"], ["EXEC"], ["GET", "counter"])
+        assert retry[4] == b"*1\r\n+OK\r\n" and retry[5] == b"$2\r\n12\r\n"
+    finally:
+        one.close()
+        other.close()
+
+
+def test_a_pipelined_transaction_as_client_libraries_send_it(redis, ours):
+    """What redis-py's ``pipeline()`` sends: MULTI, the commands and EXEC
+    written at once, the replies read after -- OK, QUEUED for each, the
+    array; and what ``pipeline(transaction=False)`` sends: the commands
+    alone.  The same bytes from both servers, in one write each."""
+    both = Pair(redis, ours)
+    try:
+        commands = [["MULTI"], ["SET", "p", "1"], ["INCR", "p"], ["GET", "p"], ["INCR", "nokey"],
+                    ["NOSUCHCMD", "l", "x"], ["EXEC"]]
+        replies = _both_send(both, ["FLUSHALL"], *commands)[1:]
+        assert replies[-1].startswith(b"-EXECABORT")        # a command unknown to both
+        replies = _both_send(both, *(commands[:5] + commands[6:]))
+        assert replies == [b"+OK\r\n"] + [b"+QUEUED\r\n"] * 4 + [b"*4\r\n+OK\r\n:2\r\n$1\r\n2\r\n:1\r\n"]
+        replies = _both_send(both, ["SET", "p", "x"], ["INCR", "p"], ["GET", "p"])
+        assert replies == [b"+OK\r\n", b"-ERR value is not an integer or out of range\r\n",
+                           b"$1\r\nx\r\n"]
+    finally:
+        both.close()
+
+
+@pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli is not installed")
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_redis_cli_runs_transactions(redis, ours, protocol):
+    """``redis-cli`` reading commands from its stdin on one connection:
+    MULTI, QUEUED, EXEC's array, an error inside it, EXECABORT, WATCH
+    and a nil EXEC, DISCARD -- printed the same from both servers."""
+    script = b"".join(line + b"\n" for line in [
+        b"FLUSHALL", b"MULTI", b"SET a 1", b"INCR a", b"GET nokey", b"INCR nokey2 x", b"EXEC",
+        b"MULTI", b"SET a x", b"INCR a", b"GET a", b"EXEC", b"WATCH a", b"SET a 5", b"MULTI",
+        b"GET a", b"EXEC", b"DISCARD", b"MULTI", b"SET b 1", b"DISCARD", b"GET b", b"EXEC"])
+    printed = []
+    for where in (["-s", redis], ["-p", str(ours)]):
+        result = subprocess.run(["redis-cli", "-%d" % protocol] + where, input=script,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+        assert result.returncode == 0 and result.stderr == b"", result
+        printed.append(result.stdout)
+    assert printed[0] == printed[1]
+    assert b"QUEUED" in printed[1] and b"EXECABORT" in printed[1]

@@ -9,7 +9,8 @@ as Redis), MGET, MSET, MSETNX, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX,
 STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE, TYPE, RENAME, RENAMENX, COPY,
 KEYS (Redis glob patterns), SCAN (MATCH, COUNT, TYPE), DBSIZE, FLUSHDB,
 FLUSHALL, EXPIRE/PEXPIRE (NX/XX/GT/LT), TTL/PTTL, PERSIST, SELECT 0, QUIT,
-and what clients ask on connecting: HELLO 2|3 (with AUTH default and
+transactions (MULTI, EXEC, DISCARD, WATCH, UNWATCH: what redis-py's
+``pipeline()`` sends), and what clients ask on connecting: HELLO 2|3 (with AUTH default and
 SETNAME), COMMAND (DOCS, COUNT, INFO), CONFIG GET, CLIENT (SETNAME,
 GETNAME, SETINFO, ID), and HELP for these three.  Values are strings
 only; one database.  Replies and errors read word for word as Redis 7's,
@@ -70,6 +71,10 @@ EMPTY_BULK = b"$0\r\n\r\n"
 MAX_STRING = 512 * 1024 * 1024
 TOO_LONG = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
 ZERO, ONE = b":0\r\n", b":1\r\n"
+QUEUED = b"+QUEUED\r\n"
+NIL_ARRAY = b"*-1\r\n"
+EXECABORT = b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+NO_SESSION = b"-ERR transactions and WATCH need a connection: pass execute() a Session\r\n"
 #: How many bytes of replies to a pipelined batch are gathered, at most, before a write.
 FLUSH_AT = 1 << 20
 #: Redis's default ``maxclients``, and the descriptors it keeps for other
@@ -113,6 +118,10 @@ class Session:
         self.name = None            # CLIENT SETNAME
         self.closing = False        # QUIT: answer, then close
         self.protocol = 2           # HELLO 3: RESP3 replies
+        self.queue = None           # MULTI: the commands queued for EXEC (a list)
+        self.queue_error = False    # a command refused while queueing: EXEC aborts
+        self.watching = {}          # WATCH: key -> whether it was there when watched
+        self.dirty = False          # a watched key was changed: EXEC answers nil
 
 
 # ================================================================ the store
@@ -132,6 +141,7 @@ class Store:
         self.expires = {}           # key -> deadline in ms; alive while now <= deadline
         self._deadlines = []        # heap of (deadline, key) for sweep(); may hold stale ones
         self.order = ScanOrder(self.data)   # the keys in order of creation, for SCAN
+        self.watchers = {}          # key -> the sessions WATCHing it
         # name -> (function, arity, name in errors); arity as in Redis:
         # n means exactly n words (the name included), -n at least n.
         self.commands = {}
@@ -142,15 +152,21 @@ class Store:
     # ---------------------------------------------------------- dispatch
 
     def execute(self, args, session=None):
-        """Run one command; return its encoded reply."""
+        """Run one command; return its encoded reply.  After MULTI (in
+        ``session``), queue it for EXEC instead and answer QUEUED."""
         entry = self.commands.get(args[0])
         if entry is None:
             entry = self.commands.get(args[0].upper())
-            if entry is None:
-                return unknown_command(args)
+        if entry is None:
+            return self._refuse(unknown_command(args), session)
         function, arity, name = entry
         if len(args) != arity and (arity > 0 or len(args) < -arity):
-            return wrong_arity(name)
+            if name == b"exec":
+                return self._exec_refused(session)
+            return self._refuse(wrong_arity(name), session)
+        if session is not None and session.queue is not None and name not in RUN_IN_MULTI:
+            session.queue.append(args)
+            return QUEUED
         reply = function(args, session)
         # RESP3 spells "nothing" ``_``: the commands return the one NIL
         # object for it, so one identity test here covers them all (the
@@ -179,15 +195,18 @@ class Store:
         if key not in self.data:
             self.order.add(key)
         self.data[key] = value
+        self.touch(key)
 
     def delete(self, key):
         """Remove ``key`` and its deadline (the key must exist)."""
         del self.data[key]
         self.expires.pop(key, None)
+        self.touch(key)
 
     def set_deadline(self, key, deadline):
         """Expire ``key`` at ``deadline`` (on the store's clock)."""
         self.expires[key] = deadline
+        self.touch(key)
         heapq.heappush(self._deadlines, (deadline, key))
         if len(self._deadlines) > 2 * len(self.expires) + 1024:
             # Keys whose deadline was changed or removed left stale
@@ -229,6 +248,8 @@ class Store:
             self.data[key] = args[2]
             if self.expires:
                 self.expires.pop(key, None)
+            if self.watchers:
+                self.touch(key)
             return OK
         # SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL], parsed
         # like Redis: first the words (syntax error), then the number.
@@ -316,6 +337,8 @@ class Store:
             return b"-ERR increment or decrement would overflow\r\n"
         digits = b"%d" % result
         self.data[key] = digits                 # the time to live stays, as in Redis
+        if self.watchers:
+            self.touch(key)
         return b":%s\r\n" % digits
 
     def cmd_decr(self, args, session):
@@ -369,6 +392,7 @@ class Store:
             return TOO_LONG
         value = self._growable(key, old)
         value += part
+        self.touch(key)
         return b":%d\r\n" % len(value)
 
     def _growable(self, key, value):
@@ -418,6 +442,7 @@ class Store:
         if len(value) < offset:
             value.extend(bytes(offset - len(value)))
         value[offset:offset + len(part)] = part
+        self.touch(key)
         return b":%d\r\n" % len(value)
 
     def cmd_getdel(self, args, session):
@@ -468,8 +493,8 @@ class Store:
                 self.delete(key)
             else:
                 self.set_deadline(key, deadline)
-        elif persist:
-            self.expires.pop(key, None)
+        elif persist and self.expires.pop(key, None) is not None:
+            self.touch(key)
         return encode_bulk(value)
 
     def cmd_setnx(self, args, session):
@@ -646,6 +671,9 @@ class Store:
         """``FLUSHDB`` (and ``FLUSHALL``): remove every key."""
         if len(args) > 2 or (len(args) == 2 and args[1].upper() not in (b"ASYNC", b"SYNC")):
             return SYNTAX_ERROR
+        for key in list(self.watchers):
+            if self.get(key) is not None:
+                self.touch(key)
         self.data.clear()
         self.expires.clear()
         self._deadlines.clear()
@@ -731,6 +759,7 @@ class Store:
         """``PERSIST key``: drop its time to live; 1 if it had one."""
         if self.get(args[1]) is None or self.expires.pop(args[1], None) is None:
             return ZERO
+        self.touch(args[1])
         return ONE
 
     # ---------------------------------------------------------- connection
@@ -752,6 +781,119 @@ class Store:
         if session is not None:
             session.closing = True
         return OK
+
+    # ---------------------------------------------------------- transactions
+    #
+    # MULTI starts queueing the session's commands (``execute`` answers
+    # them QUEUED); EXEC runs them one after the other -- nothing else runs
+    # meanwhile, as nothing else runs during any command -- and answers
+    # their replies as one array.  A command refused while queueing (an
+    # unknown name, a wrong arity) makes EXEC refuse them all (EXECABORT);
+    # an error while running is one of the replies, the others run.
+    # WATCH: every change to a watched key -- by any client, this one
+    # included -- marks the watching sessions ``dirty`` (``touch``, called
+    # wherever a command changes a key, as Redis's signalModifiedKey), and
+    # their EXEC answers nil, running nothing.  So does a key alive when
+    # watched that has expired since.
+
+    def cmd_multi(self, args, session):
+        """``MULTI``: queue the commands that follow, until EXEC or DISCARD."""
+        if session is None:
+            return NO_SESSION
+        if session.queue is not None:
+            return b"-ERR MULTI calls can not be nested\r\n"
+        session.queue = []
+        return OK
+
+    def cmd_exec(self, args, session):
+        """``EXEC``: run the queued commands; their replies, or nil if a
+        watched key changed (EXECABORT if one was refused)."""
+        if session is None or session.queue is None:
+            return b"-ERR EXEC without MULTI\r\n"
+        queue, refused = session.queue, session.queue_error
+        changed = session.dirty or self._watched_key_expired(session)
+        self._end_transaction(session)
+        if refused:
+            return EXECABORT
+        if changed:
+            return NULL if session.protocol == 3 else NIL_ARRAY
+        replies = [self.execute(command, session) for command in queue]
+        return b"*%d\r\n%s" % (len(replies), b"".join(replies))
+
+    def cmd_discard(self, args, session):
+        """``DISCARD``: forget the queued commands (and the watched keys)."""
+        if session is None or session.queue is None:
+            return b"-ERR DISCARD without MULTI\r\n"
+        self._end_transaction(session)
+        return OK
+
+    def cmd_watch(self, args, session):
+        """``WATCH key ...``: the next EXEC runs nothing if one of them changes."""
+        if session is None:
+            return NO_SESSION
+        if session.queue is not None:
+            return b"-ERR WATCH inside MULTI is not allowed\r\n"
+        if session.dirty:                       # EXEC fails anyway
+            return OK
+        for key in args[1:]:
+            if key not in session.watching:     # (watched twice: the first counts)
+                session.watching[key] = self.get(key) is not None
+                self.watchers.setdefault(key, set()).add(session)
+        return OK
+
+    def cmd_unwatch(self, args, session):
+        """``UNWATCH``: forget the watched keys."""
+        if session is not None:
+            self.unwatch(session)
+            session.dirty = False
+        return OK
+
+    def touch(self, key):
+        """``key`` was changed: the sessions WATCHing it are dirty (their
+        EXEC will answer nil) and watch nothing more."""
+        sessions = self.watchers.get(key)
+        if sessions:
+            for session in list(sessions):
+                session.dirty = True
+                self.unwatch(session)
+
+    def unwatch(self, session):
+        """Forget every key ``session`` watches (UNWATCH, EXEC, DISCARD, or
+        the connection closed)."""
+        for key in session.watching:
+            sessions = self.watchers[key]
+            sessions.discard(session)
+            if not sessions:
+                del self.watchers[key]
+        session.watching.clear()
+
+    def _watched_key_expired(self, session):
+        """Whether a key ``session`` watched while it was there is gone --
+        past its deadline, whether or not it has been dropped yet."""
+        # (A copy: get() drops an expired key, which unwatches the session.)
+        return any(alive and self.get(key) is None for key, alive in list(session.watching.items()))
+
+    def _end_transaction(self, session):
+        session.queue = None
+        session.queue_error = session.dirty = False
+        self.unwatch(session)
+
+    def _refuse(self, error, session):
+        """The reply to a command refused before it ran: ``error``; while
+        queueing, it also makes EXEC abort."""
+        if session is not None and session.queue is not None:
+            session.queue_error = True
+        return error
+
+    def _exec_refused(self, session):
+        """EXEC with arguments: as Redis, the transaction (if any) is
+        discarded, the watched keys forgotten, and the error says so."""
+        if session is not None:
+            self._end_transaction(session)
+        return b"-EXECABORT Transaction discarded because of: wrong number of arguments " \
+               b"for 'exec' command\r\n"
+
+    # ---------------------------------------------------------- what clients ask
 
     def cmd_hello(self, args, session):
         """``HELLO [2|3]``: switch the protocol version; the server's details."""
@@ -880,7 +1022,11 @@ COMMANDS = [
     ("incrbyfloat", 3), ("getdel", 2), ("getex", -2), ("getset", 3), ("setnx", 3),
     ("setex", 4), ("psetex", 4), ("msetnx", -3), ("scan", -2), ("type", 2),
     ("rename", 3), ("renamenx", 3), ("copy", -3),
+    ("multi", 1), ("exec", 1), ("discard", 1), ("watch", -2), ("unwatch", 1),
 ]
+
+#: The commands that run at once after MULTI, not queued.
+RUN_IN_MULTI = frozenset([b"multi", b"exec", b"discard", b"watch", b"quit"])
 
 
 def _resp3(session):
@@ -1375,7 +1521,12 @@ def serve_client(store, maxclients=None):
     # Commands spelled in capitals with a good arity are run from the
     # store's table right here, not through execute(): a Python call less a
     # command.  A store whose execute() is its own goes through it always.
-    table = store.commands if type(store).execute is Store.execute else {}
+    # MULTI always goes through execute(), and so, until EXEC or DISCARD,
+    # does every command after it (execute() queues them).
+    table = {}
+    if type(store).execute is Store.execute:
+        table = {name: entry for name, entry in store.commands.items() if name != b"MULTI"}
+    queueing = {}.get
 
     def client(stream, address):
         # The read and write traps on the socket itself: the Stream's
@@ -1390,7 +1541,7 @@ def serve_client(store, maxclients=None):
             return
         connected[0] += 1
         feed = RequestParser().feed
-        lookup = table.get
+        lookup = run_here = table.get
         session = Session()
         try:
             while True:
@@ -1420,6 +1571,7 @@ def serve_client(store, maxclients=None):
                             reply = NULL
                     else:
                         reply = execute(args, session)
+                        lookup = run_here if session.queue is None else queueing
                     replies.append(reply)
                     size += len(reply)
                     if size >= FLUSH_AT:
@@ -1439,6 +1591,8 @@ def serve_client(store, maxclients=None):
             return                      # the client went away mid-reply: nothing to tell it
         finally:
             connected[0] -= 1
+            if session.watching:
+                store.unwatch(session)
     return client
 
 
