@@ -324,6 +324,25 @@ def test_a_client_that_leaves_watches_nothing_more():
         running.stop()
 
 
+def test_randomkey_picks_among_the_keys_there():
+    """RANDOMKEY: nil when there is no key (none at all, or all past their
+    deadline); otherwise a key there, every key sooner or later -- also
+    when most of SCAN's entries, which it draws from, are deleted keys."""
+    clock = FakeClock()
+    store = Store(clock)
+    assert one(store, "RANDOMKEY") is None
+    store.execute([b"MSET"] + [x for i in range(2000) for x in (b"k%d" % i, b"v")])
+    store.execute([b"DEL"] + [b"k%d" % i for i in range(3, 2000)])
+    assert {one(store, "RANDOMKEY") for _ in range(200)} == {b"k0", b"k1", b"k2"}
+    keys = [b"e%d" % i for i in range(20)]
+    store.execute([b"FLUSHALL"])
+    for key in keys:
+        store.execute([b"SET", key, b"v", b"PX", b"100"])
+    assert {one(store, "RANDOMKEY") for _ in range(400)} == set(keys)
+    clock.now += 1
+    assert one(store, "RANDOMKEY") is None and store.data == {}
+
+
 def test_unknown_commands_and_arity_read_as_redis():
     store = Store(FakeClock())
     long_arg = "x" * 200

@@ -11,10 +11,12 @@ The differences allowed are the documented ones: HELLO's server, version
 and id, CLIENT ID, COMMAND's table, CONFIG GET beyond the few names we
 answer, one database (SELECT 0 only, COPY ... DB 0 only), KEYS and CONFIG
 GET in another order (Redis's is its hash table's, seeded at random), a
-TTL or PTTL read a moment apart (a second, half a second at most), a
-DBSIZE that does not count the keys past their deadline (Redis's counts
-those its sweep has not dropped yet), and SCAN's order and cursors (Redis's
-are its hash table's: what SCAN promises is tested instead). Where our
+TTL or PTTL (EXPIRETIME or PEXPIRETIME) read a moment apart (a second,
+half a second at most), a DBSIZE that does not count the keys past their
+deadline (Redis's counts those its sweep has not dropped yet), SCAN's
+order and cursors (Redis's are its hash table's: what SCAN promises is
+tested instead) and RANDOMKEY's pick (compared where there is one key or
+none; test_kv_server.py checks the rest). Where our
 parser refuses on purpose what Redis reads on (a bulk string not followed
 by CRLF: resp.py's docstring), no case is sent.
 """
@@ -175,11 +177,13 @@ def assert_same(pair, commands, before=()):
         elif name == b"CONFIG" and real[:1] == got[:1] and real[:1] in b"*%":
             # Several names: Redis's order is its hash table's, seeded at random.
             real, got = _as_dict(decoded(real)), _as_dict(decoded(got))
-        elif name in (b"PTTL", b"TTL") and real[:1] == got[:1] == b":" and real != got:
+        elif name in (b"PTTL", b"TTL", b"PEXPIRETIME", b"EXPIRETIME") and real[:1] == got[:1] == b":" \
+                and real != got:
             # Each server counts from its own SET: a slow moment under load
-            # can put a TTL at a rounding edge on one side only.
+            # can put a TTL (or a deadline set by EXPIRE) at a rounding edge
+            # on one side only.
             real, got = decoded(real), decoded(got)
-            assert min(real, got) >= 0 and abs(real - got) <= (1 if name == b"TTL" else 500), command
+            assert min(real, got) >= 0 and abs(real - got) <= (500 if name[:1] == b"P" else 1), command
             continue
         elif name == b"DBSIZE" and real[:1] == got[:1] == b":" and real != got:
             # Redis counts the keys past their deadline that its sweep
@@ -277,6 +281,27 @@ EXPIRY = [
     ["EXPIRE", "k", "10", "lt", "gt"], ["EXPIRE", "k", "10", "Gt", "LT", "NX"],
     ["SET", "k", "v", "px", "100000", "nx"], ["SET", "k", "v", "PX", "100000", "XX", "GET"],
     ["PEXPIRE", "k", "100", "GT", "XX"], ["EXPIRE", "k", "-5", "LT"], ["EXISTS", "k"],
+    # EXPIREAT, PEXPIREAT (as EXPIRE, absolute), EXPIRETIME, PEXPIRETIME
+    # (rounded as Redis rounds), TOUCH, RANDOMKEY of nothing or one key
+    ["SET", "a", "1"], ["EXPIRETIME", "a"], ["PEXPIRETIME", "a"], ["EXPIRETIME", "nokey"],
+    ["PEXPIRETIME", "nokey"], ["EXPIREAT", "a", "99999999999"], ["EXPIRETIME", "a"],
+    ["PEXPIRETIME", "a"], ["PEXPIREAT", "a", "99999999999999"], ["EXPIRETIME", "a"],
+    ["PEXPIREAT", "a", "99999999999499"], ["EXPIRETIME", "a"], ["PEXPIREAT", "a", "99999999999500"],
+    ["EXPIRETIME", "a"], ["PEXPIRETIME", "a"], ["expireat", "a", "99999999990", "gt"],
+    ["EXPIREAT", "a", "99999999990", "LT"], ["PEXPIRETIME", "a"], ["EXPIREAT", "a", "1", "NX"],
+    ["PEXPIREAT", "a", "99999999999999", "XX"], ["EXPIREAT", "a", "1"], ["EXISTS", "a"],
+    ["EXPIREAT", "a", "99999999999"], ["SET", "a", "1"], ["EXPIREAT", "a", "9223372036854775"],
+    ["EXPIRETIME", "a"], ["PEXPIRETIME", "a"], ["EXPIREAT", "a", "9223372036854776"],
+    ["PEXPIREAT", "a", I], ["PEXPIRETIME", "a"], ["EXPIREAT", "a", "-9223372036854776"],
+    ["EXPIREAT", "a", "-9223372036854775"], ["EXISTS", "a"], ["SET", "a", "1"], ["PEXPIREAT", "a", "-1"],
+    ["SET", "a", "1"], ["PEXPIREAT", "a", M], ["SET", "a", "1"], ["EXPIREAT", "a", "x"],
+    ["EXPIREAT", "a", "1", "BAD"], ["PEXPIREAT", "a", "x", "NX", "XX"], ["EXPIREAT", "a", "1", "GT", "LT"],
+    ["EXPIREAT", "nokey", "99999999999"], ["PEXPIREAT", "nokey", "1"], ["EXPIREAT", "a"],
+    ["PEXPIREAT"], ["EXPIRETIME"], ["PEXPIRETIME", "a", "b"], ["SET", "c", "v", "PXAT", "1"],
+    ["EXPIRETIME", "c"], ["TOUCH", "a", "a", "nokey", "c"], ["TOUCH", "c"], ["TOUCH"], ["touch", "a"],
+    ["FLUSHALL"], ["RANDOMKEY"], ["SET", "gone", "v", "PXAT", "1"], ["RANDOMKEY"], ["SET", "r", "1"],
+    ["RANDOMKEY"], ["SET", "gone", "v", "PXAT", "1"], ["RANDOMKEY"], ["randomkey"], ["RANDOMKEY", "x"],
+    ["DEL", "r"], ["RANDOMKEY"],
 ]
 
 KEYS_AND_SERVER = [
@@ -585,7 +610,8 @@ def _random_command(rng):
                        "PERSIST", "KEYS", "DBSIZE", "ECHO", "PING", "FLUSHDB", "SELECT",
                        "STRLEN", "APPEND", "GETRANGE", "SETRANGE", "INCRBYFLOAT", "INCRBYFLOAT",
                        "GETDEL", "GETEX", "GETSET", "SETNX", "SETEX", "PSETEX", "MSETNX", "TYPE",
-                       "RENAME", "RENAMENX", "COPY"])
+                       "RENAME", "RENAMENX", "COPY", "EXPIREAT", "PEXPIREAT", "EXPIRETIME",
+                       "PEXPIRETIME", "TOUCH"])
     if name == "SET":
         args = [key, rng.choice(VALUES)]
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
@@ -616,7 +642,10 @@ def _random_command(rng):
     elif name in ("EXPIRE", "PEXPIRE"):
         number = rng.choice(["1000", "5000", "200000", "-1", "0", "x", str(INT_MAX), str(INT_MIN)])
         args = [key, number] + rng.sample(["NX", "XX", "GT", "LT", "nx", "BAD"], rng.choice([0, 0, 1, 1, 2]))
-    elif name in ("DEL", "UNLINK", "EXISTS", "MGET"):
+    elif name in ("EXPIREAT", "PEXPIREAT"):
+        number = rng.choice(["1", "0", "-1", "99999999999", "99999999999999", "x", str(INT_MAX), str(INT_MIN)])
+        args = [key, number] + rng.sample(["NX", "XX", "GT", "LT", "BAD"], rng.choice([0, 0, 1, 2]))
+    elif name in ("DEL", "UNLINK", "EXISTS", "MGET", "TOUCH"):
         args = [rng.choice(KEYS) for _ in range(rng.randrange(0, 4))]
     elif name in ("MSET", "MSETNX"):
         args = [rng.choice(KEYS + VALUES) for _ in range(rng.randrange(0, 6))]
@@ -639,7 +668,7 @@ def _random_command(rng):
 
 #: Commands whose replies are compared with a tolerance (assert_same):
 #: not inside a transaction, whose EXEC reply is compared as bytes.
-NOT_IN_EXEC = {"KEYS", "TTL", "PTTL", "DBSIZE"}
+NOT_IN_EXEC = {"KEYS", "TTL", "PTTL", "DBSIZE", "EXPIRETIME", "PEXPIRETIME"}
 
 
 def _random_transaction(rng):

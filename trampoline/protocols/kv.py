@@ -8,7 +8,8 @@ UNLINK, EXISTS, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT (in C long doubles,
 as Redis), MGET, MSET, MSETNX, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX,
 STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE, TYPE, RENAME, RENAMENX, COPY,
 KEYS (Redis glob patterns), SCAN (MATCH, COUNT, TYPE), DBSIZE, FLUSHDB,
-FLUSHALL, EXPIRE/PEXPIRE (NX/XX/GT/LT), TTL/PTTL, PERSIST, SELECT 0, QUIT,
+FLUSHALL, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (NX/XX/GT/LT), TTL/PTTL,
+EXPIRETIME/PEXPIRETIME, PERSIST, TOUCH, RANDOMKEY, SELECT 0, QUIT,
 transactions (MULTI, EXEC, DISCARD, WATCH, UNWATCH: what redis-py's
 ``pipeline()`` sends), and what clients ask on connecting: HELLO 2|3 (with AUTH default and
 SETNAME), COMMAND (DOCS, COUNT, INFO), CONFIG GET, CLIENT (SETNAME,
@@ -44,6 +45,7 @@ Redis's limits; replies to a batch go out a megabyte at a time).
 """
 
 import heapq
+import random
 import re
 import time
 from array import array
@@ -548,9 +550,16 @@ class Store:
     cmd_unlink = cmd_del
 
     def cmd_exists(self, args, session):
-        """``EXISTS key ...``: how many of them exist."""
+        """``EXISTS key ...`` (and ``TOUCH``): how many of them exist."""
         get = self.get
         return b":%d\r\n" % sum(1 for key in args[1:] if get(key) is not None)
+
+    cmd_touch = cmd_exists                      # (no LRU clock here to update)
+
+    def cmd_randomkey(self, args, session):
+        """``RANDOMKEY``: a key picked at random, or nil if there is none."""
+        key = self.order.pick(self.get)
+        return NIL if key is None else encode_bulk(key)
 
     def cmd_keys(self, args, session):
         """``KEYS pattern``: the keys matching the glob ``pattern``.
@@ -701,7 +710,15 @@ class Store:
         """``PEXPIRE key ms``: set its time to live; 1 if it exists."""
         return self._expire(args, False, b"pexpire")
 
-    def _expire(self, args, seconds, name):
+    def cmd_expireat(self, args, session):
+        """``EXPIREAT key unix-time``: expire it then (in seconds); 1 if it exists."""
+        return self._expire(args, True, b"expireat", relative=False)
+
+    def cmd_pexpireat(self, args, session):
+        """``PEXPIREAT key unix-time-ms``: expire it then; 1 if it exists."""
+        return self._expire(args, False, b"pexpireat", relative=False)
+
+    def _expire(self, args, seconds, name, relative=True):
         # EXPIRE key seconds [NX|XX|GT|LT]: options first, then the number.
         flags = set()
         for option in args[3:]:
@@ -720,7 +737,7 @@ class Store:
         number = to_int(args[2])
         if number is None:
             return NOT_AN_INTEGER
-        deadline = self._deadline(number, seconds, True)
+        deadline = self._deadline(number, seconds, relative)
         if deadline is None:
             return b"-ERR invalid expire time in '%s' command\r\n" % name
         key = args[1]
@@ -746,13 +763,23 @@ class Store:
         """``PTTL key``: milliseconds left to live (-1 none, -2 no such key)."""
         return self._ttl(args[1], False)
 
-    def _ttl(self, key, seconds):
+    def cmd_expiretime(self, args, session):
+        """``EXPIRETIME key``: the Unix time it expires at, in seconds (-1
+        none, -2 no such key)."""
+        return self._ttl(args[1], True, absolute=True)
+
+    def cmd_pexpiretime(self, args, session):
+        """``PEXPIRETIME key``: the Unix time it expires at, in milliseconds
+        (-1 none, -2 no such key)."""
+        return self._ttl(args[1], False, absolute=True)
+
+    def _ttl(self, key, seconds, absolute=False):
         if self.get(key) is None:
             return b":-2\r\n"
         deadline = self.expires.get(key)
         if deadline is None:
             return b":-1\r\n"
-        left = max(deadline - self.now(), 0)
+        left = max(deadline if absolute else deadline - self.now(), 0)
         return b":%d\r\n" % ((left + 500) // 1000 if seconds else left)
 
     def cmd_persist(self, args, session):
@@ -1023,6 +1050,8 @@ COMMANDS = [
     ("setex", 4), ("psetex", 4), ("msetnx", -3), ("scan", -2), ("type", 2),
     ("rename", 3), ("renamenx", 3), ("copy", -3),
     ("multi", 1), ("exec", 1), ("discard", 1), ("watch", -2), ("unwatch", 1),
+    ("expireat", -3), ("pexpireat", -3), ("expiretime", 2), ("pexpiretime", 2), ("touch", -2),
+    ("randomkey", 1),
 ]
 
 #: The commands that run at once after MULTI, not queued.
@@ -1156,6 +1185,20 @@ class ScanOrder:
         kept.reverse()
         self.keys = [self.keys[i] for i in kept]
         self.serials = array("q", [self.serials[i] for i in kept])
+
+    def pick(self, alive):
+        """A key picked at random, one for which ``alive(key)`` holds (the
+        store's ``get``, which drops an expired key), or None.  At least a
+        third of the entries are keys there when there are 1024 keys or
+        more (``add``): a few draws find one; below, all are looked at."""
+        for _ in range(16):
+            if not self.keys:
+                return None
+            key = self.keys[random.randrange(len(self.keys))]
+            if key in self.data and alive(key) is not None:
+                return key
+        keys = [key for key in list(self.data) if alive(key) is not None]
+        return random.choice(keys) if keys else None
 
     def walk(self, cursor, count):
         """The entries below ``cursor``, newest first, up to ``count`` of
