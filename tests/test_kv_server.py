@@ -343,6 +343,24 @@ def test_randomkey_picks_among_the_keys_there():
     assert one(store, "RANDOMKEY") is None and store.data == {}
 
 
+def test_info_counts_the_clients_connected_now():
+    """INFO's connected_clients: the connections being served, the one
+    asking included; one that left is no longer counted."""
+    store = Store()
+    running = ServerThread(lambda ready: kv_server("127.0.0.1", 0, store, ready=ready))
+    try:
+        first, second = (Connection(("127.0.0.1", running.port)) for _ in range(2))
+        assert b"\r\nconnected_clients:2\r\n" in first.call(["INFO", "clients"])[0]
+        second.sock.shutdown(socket.SHUT_WR)
+        assert second.read_to_end() == b""                  # its task has ended
+        second.close()
+        (info,) = first.call(["INFO"])
+        assert b"\r\nconnected_clients:1\r\n" in info and b"\r\nredis_version:7.0.15\r\n" in info
+        first.close()
+    finally:
+        running.stop()
+
+
 def test_unknown_commands_and_arity_read_as_redis():
     store = Store(FakeClock())
     long_arg = "x" * 200

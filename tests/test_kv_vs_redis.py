@@ -23,6 +23,7 @@ by CRLF: resp.py's docstring), no case is sent.
 
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -334,7 +335,8 @@ KEYS_AND_SERVER = [
     ["CONFIG", "GET", "appendonly", "save"], ["CONFIG", "GET", "nosuch"], ["CONFIG", "NOSUCH"],
     ["COMMAND", "NOSUCH"], ["COMMAND", "COUNT", "x"], ["COMMAND", "INFO", "nosuchcommand"],
     ["NOSUCH"], ["nosuch", "a", "b"], ["NOSUCH", "x" * 200], ["NOSUCH", "x" * 100, "y" * 100, "z"],
-    ["NOSUCH", "a\nb"], [""], ["GET\x00", "k"],
+    ["NOSUCH", "a\nb"], [""], ["GET\x00", "k"], ["INFO", "nosuch"], ["info", "x", "y", ""],
+    ["INFO", ""], ["INFO", "*"],
 ]
 
 
@@ -947,3 +949,78 @@ def test_redis_cli_runs_transactions(redis, ours, protocol):
         printed.append(result.stdout)
     assert printed[0] == printed[1]
     assert b"QUEUED" in printed[1] and b"EXECABORT" in printed[1]
+
+
+# ================================================================ INFO: its format and our fields
+
+def _info_sections(text):
+    """INFO's text as [(title, [(field, value), ...]), ...], checking its
+    framing: "# Title" lines, "field:value" lines, a blank line between."""
+    if not text:
+        return []
+    assert text.endswith(b"\r\n") and not text.endswith(b"\r\n\r\n"), text[-20:]
+    sections = []
+    for block in text[:-2].split(b"\r\n\r\n"):
+        lines = block.split(b"\r\n")
+        assert lines[0].startswith(b"# "), lines[0]
+        fields = [tuple(line.split(b":", 1)) for line in lines[1:]]
+        assert all(len(field) == 2 for field in fields), lines
+        sections.append((lines[0][2:], fields))
+    return sections
+
+
+def _is_subsequence(part, whole):
+    rest = iter(whole)
+    return all(item in rest for item in part)
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_info_reads_as_redis_for_the_fields_we_give(pair, protocol):
+    """INFO, framed as Redis's (a bulk string; RESP3 a verbatim ``txt``
+    one): "# Title" lines, "field:value" lines, a blank line between the
+    sections, the sections asked for in Redis's order (a name twice or
+    in any case; none for an unknown name).  We give the sections Server,
+    Clients, Memory, Replication and Keyspace, with these fields, a
+    subsequence of Redis's: redis_version (7.0.15, the Redis whose
+    replies these are), redis_mode, os, arch_bits, process_id, run_id,
+    server_time_usec, uptime_in_seconds, uptime_in_days; connected_clients,
+    blocked_clients; used_memory (our resident memory), used_memory_human,
+    used_memory_rss, used_memory_rss_human, maxmemory, maxmemory_human,
+    maxmemory_policy; role, connected_slaves; db0 (keys, expires and an
+    estimated avg_ttl).  Their values: the same as Redis's where they
+    describe what both servers are (the version, the OS, the role, the
+    keys), in the same format elsewhere."""
+    if protocol == 3:
+        pair.same([["HELLO", "3"]])
+    same_values = {b"redis_version", b"redis_mode", b"os", b"arch_bits", b"blocked_clients",
+                   b"maxmemory", b"maxmemory_human", b"maxmemory_policy", b"role",
+                   b"connected_slaves"}
+    formats = {b"run_id": rb"[0-9a-f]{40}", b"used_memory_human": rb"\d+B|\d+\.\d\d[KMGTP]",
+               b"used_memory_rss_human": rb"\d+B|\d+\.\d\d[KMGTP]",
+               b"db0": rb"keys=\d+,expires=\d+,avg_ttl=\d+"}
+    for setup in ([], [["SET", "a", "1"], ["SET", "b", "2", "EX", "100"], ["SET", "c", "3"]]):
+        pair.same([["FLUSHALL"]] + setup)
+        for args in ([], ["server"], ["KEYSPACE", "Server", "nosuch", "keyspace"], ["clients"],
+                     ["memory"], ["replication"], ["keyspace"], ["nosuch"], ["default"], ["all"],
+                     ["everything"], ["server", "clients", "memory", "replication", "keyspace"]):
+            (theirs,), (mine,) = pair.same([["INFO"] + args])
+            assert mine[:1] == theirs[:1] == (b"=" if protocol == 3 else b"$"), args
+            real, got = _info_sections(decoded(theirs)), _info_sections(decoded(mine))
+            assert _is_subsequence([title for title, _ in got], [title for title, _ in real]), args
+            assert [title for title, _ in got] == [title for title, _ in real if title in (
+                b"Server", b"Clients", b"Memory", b"Replication", b"Keyspace")], args
+            for (title, fields), (_, their_fields) in zip(got, (section for section in real
+                                                                 if section[0] in dict(got))):
+                their_values = dict(their_fields)
+                assert _is_subsequence([name for name, _ in fields], list(their_values)), title
+                for name, value in fields:
+                    if name in same_values:
+                        assert value == their_values[name], name
+                    elif name in formats:
+                        assert re.fullmatch(formats[name], value), (name, value)
+                    else:
+                        assert value.isdigit(), (name, value)
+                    if name == b"db0":          # the same keys; the average time left: about
+                        assert value.split(b",")[:2] == their_values[name].split(b",")[:2]
+                if title == b"Keyspace":
+                    assert bool(fields) == bool(setup)

@@ -9,14 +9,15 @@ as Redis), MGET, MSET, MSETNX, SETNX, SETEX, PSETEX, GETSET, GETDEL, GETEX,
 STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE, TYPE, RENAME, RENAMENX, COPY,
 KEYS (Redis glob patterns), SCAN (MATCH, COUNT, TYPE), DBSIZE, FLUSHDB,
 FLUSHALL, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (NX/XX/GT/LT), TTL/PTTL,
-EXPIRETIME/PEXPIRETIME, PERSIST, TOUCH, RANDOMKEY, SELECT 0, QUIT,
-transactions (MULTI, EXEC, DISCARD, WATCH, UNWATCH: what redis-py's
-``pipeline()`` sends), and what clients ask on connecting: HELLO 2|3 (with AUTH default and
-SETNAME), COMMAND (DOCS, COUNT, INFO), CONFIG GET, CLIENT (SETNAME,
-GETNAME, SETINFO, ID), and HELP for these three.  Values are strings
-only; one database.  Replies and errors read word for word as Redis 7's,
-in RESP2 or -- after ``HELLO 3``, what redis-py 8 and ``redis-cli -3`` say
-first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).  SCAN
+EXPIRETIME/PEXPIRETIME, PERSIST, TOUCH, RANDOMKEY, SELECT 0, QUIT, INFO
+(the sections server, clients, memory, replication, keyspace; some of
+Redis's fields in each), transactions (MULTI, EXEC, DISCARD, WATCH,
+UNWATCH: what redis-py's ``pipeline()`` sends), and what clients ask on
+connecting: HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS,
+COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and
+HELP for these three.  Values are strings only; one database.  Replies
+and errors read word for word as Redis 7's, in RESP2 or -- after ``HELLO
+3``, what redis-py 8 and ``redis-cli -3`` say first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).  SCAN
 walks the keys in another order than Redis's (``ScanOrder``), with the
 same promise.
 
@@ -45,8 +46,11 @@ Redis's limits; replies to a batch go out a megabyte at a time).
 """
 
 import heapq
+import os
+import platform
 import random
 import re
+import sys
 import time
 from array import array
 from bisect import bisect_left
@@ -144,6 +148,9 @@ class Store:
         self._deadlines = []        # heap of (deadline, key) for sweep(); may hold stale ones
         self.order = ScanOrder(self.data)   # the keys in order of creation, for SCAN
         self.watchers = {}          # key -> the sessions WATCHing it
+        self.clients = 0            # connections served now (INFO)
+        self.started = clock()      # (INFO's uptime)
+        self.run_id = "%040x" % random.getrandbits(160)
         # name -> (function, arity, name in errors); arity as in Redis:
         # n means exactly n words (the name included), -n at least n.
         self.commands = {}
@@ -963,6 +970,59 @@ class Store:
             (b"mode", encode_bulk(b"standalone")), (b"role", encode_bulk(b"master")),
             (b"modules", b"*0\r\n")], protocol == 3)
 
+    def cmd_info(self, args, session):
+        """``INFO [section ...]``: what the server is, as Redis's text: the
+        sections clients read (``INFO_SECTIONS``), in Redis's order, with
+        some of Redis's fields (no names Redis does not have)."""
+        wanted = {_c_string(arg).lower() for arg in args[1:]} or {b"default"}
+        if wanted & {b"default", b"all", b"everything"}:
+            wanted = set(INFO_SECTIONS)
+        text = b"\r\n".join(self._info_section(name) for name in INFO_SECTIONS if name in wanted)
+        if _resp3(session):
+            return b"=%d\r\ntxt:%s\r\n" % (len(text) + 4, text)
+        return encode_bulk(text)
+
+    def _info_section(self, name):
+        """One section of INFO: its title line, then a line per field."""
+        fields = getattr(self, "_info_" + name.decode())()
+        return b"# %s\r\n%s" % (name.capitalize(), b"".join(
+            b"%s:%s\r\n" % (field.encode(), str(value).encode()) for field, value in fields))
+
+    def _info_server(self):
+        now = self.clock()
+        uname = platform.uname()
+        return [("redis_version", REDIS_VERSION), ("redis_mode", "standalone"),
+                ("os", "%s %s %s" % (uname.system, uname.release, uname.machine)),
+                ("arch_bits", 64 if sys.maxsize > 2**32 else 32), ("process_id", os.getpid()),
+                ("run_id", self.run_id), ("server_time_usec", int(now * 1000000)),
+                ("uptime_in_seconds", int(now - self.started)),
+                ("uptime_in_days", int(now - self.started) // 86400)]
+
+    def _info_clients(self):
+        return [("connected_clients", self.clients), ("blocked_clients", 0)]
+
+    def _info_memory(self):
+        used = _resident_memory()
+        return [("used_memory", used), ("used_memory_human", _human_bytes(used)),
+                ("used_memory_rss", used), ("used_memory_rss_human", _human_bytes(used)),
+                ("maxmemory", 0), ("maxmemory_human", "0B"), ("maxmemory_policy", "noeviction")]
+
+    def _info_replication(self):
+        return [("role", "master"), ("connected_slaves", 0)]
+
+    def _info_keyspace(self):
+        self.sweep()
+        if not self.data:
+            return []
+        # Redis's avg_ttl is an estimate from the keys its sweep samples;
+        # ours, from up to 100 of the deadlines, the oldest set.
+        now = self.now()
+        left = [deadline - now for _, deadline in zip(range(100), self.expires.values())
+                if deadline >= now]
+        average = sum(left) // len(left) if left else 0
+        return [("db0", "keys=%d,expires=%d,avg_ttl=%d" % (len(self.data), len(self.expires),
+                                                            average))]
+
     def cmd_command(self, args, session):
         """``COMMAND [DOCS|COUNT|INFO]``: what redis-cli asks on start; a minimal answer."""
         # redis-cli asks for COMMAND DOCS to show hints: an empty answer is
@@ -1051,8 +1111,40 @@ COMMANDS = [
     ("rename", 3), ("renamenx", 3), ("copy", -3),
     ("multi", 1), ("exec", 1), ("discard", 1), ("watch", -2), ("unwatch", 1),
     ("expireat", -3), ("pexpireat", -3), ("expiretime", 2), ("pexpiretime", 2), ("touch", -2),
-    ("randomkey", 1),
+    ("randomkey", 1), ("info", -1),
 ]
+
+#: INFO's sections, in Redis's order (each a ``Store._info_<name>``).
+INFO_SECTIONS = [b"server", b"clients", b"memory", b"replication", b"keyspace"]
+#: The version of Redis whose replies these are: INFO's ``redis_version``
+#: (as Dragonfly and KeyDB give the one they follow), which clients read
+#: to tell what the server can do.
+REDIS_VERSION = "7.0.15"
+
+
+def _resident_memory():
+    """The bytes of memory this process holds (its resident set), or 0 if
+    unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        if resource is None:                # pragma: no cover - not POSIX
+            return 0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss     # (not Linux: the peak)
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _human_bytes(n):
+    """``n`` bytes as Redis's INFO spells them: 512B, 1.91M, 23.54G."""
+    for unit, size in (("B", 1), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40),
+                       ("P", 1 << 50)):
+        if n < size << 10:
+            return "%dB" % n if unit == "B" else "%.2f%s" % (n / size, unit)
+    return "%dB" % n
 
 #: The commands that run at once after MULTI, not queued.
 RUN_IN_MULTI = frozenset([b"multi", b"exec", b"discard", b"watch", b"quit"])
@@ -1583,6 +1675,7 @@ def serve_client(store, maxclients=None):
                 pass
             return
         connected[0] += 1
+        store.clients += 1
         feed = RequestParser().feed
         lookup = run_here = table.get
         session = Session()
@@ -1634,6 +1727,7 @@ def serve_client(store, maxclients=None):
             return                      # the client went away mid-reply: nothing to tell it
         finally:
             connected[0] -= 1
+            store.clients -= 1
             if session.watching:
                 store.unwatch(session)
     return client
