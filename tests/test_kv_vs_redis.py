@@ -931,6 +931,28 @@ def test_a_pipelined_transaction_as_client_libraries_send_it(redis, ours):
         both.close()
 
 
+def test_hello_inside_a_transaction_switches_the_protocol_mid_exec(redis, ours):
+    """HELLO 3 queued in a transaction: EXEC's array is RESP2's ``*``, its
+    HELLO reply a RESP3 map, and the replies after it -- in the array and
+    after EXEC -- RESP3 (``_`` for nil), as Redis answers.  (HELLO's
+    server, version and id differ: compared without them.)"""
+    both = Pair(redis, ours)
+    try:
+        theirs, mine = both.same([["FLUSHALL"], ["MULTI"], ["HELLO", "3"], ["GET", "nokey"],
+                                  ["MGET", "nokey"], ["EXEC"], ["GET", "nokey"]])
+        del theirs[0], mine[0]
+        assert mine[:4] == theirs[:4] == [b"+OK\r\n"] + [b"+QUEUED\r\n"] * 3
+        assert mine[5] == theirs[5] == b"_\r\n"
+        for reply in (theirs[4], mine[4]):
+            assert reply.startswith(b"*3\r\n%7\r\n") and reply.endswith(b"*0\r\n_\r\n*1\r\n_\r\n")
+        real, got = decoded(theirs[4])[0], decoded(mine[4])[0]
+        for field in (b"server", b"version", b"id"):
+            del real[field], got[field]
+        assert real == got
+    finally:
+        both.close()
+
+
 @pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli is not installed")
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_redis_cli_runs_transactions(redis, ours, protocol):
