@@ -285,12 +285,9 @@ class Store:
             i += 1
         deadline = None
         if unit is not None:
-            number = to_int(when)
-            if number is None:
-                return NOT_AN_INTEGER
-            deadline = self._deadline(number, unit in (b"EX", b"EXAT"), unit in (b"EX", b"PX"))
-            if deadline is None or number <= 0:
-                return b"-ERR invalid expire time in 'set' command\r\n"
+            deadline, error = self._time_to_live(when, unit, b"set")
+            if error is not None:
+                return error
         old = self.get(key)
         if (nx and old is not None) or (xx and old is None):
             return encode_bulk(old) if get else NIL
@@ -300,6 +297,18 @@ class Store:
         elif not keepttl:
             self.expires.pop(key, None)
         return encode_bulk(old) if get else OK
+
+    def _time_to_live(self, when, unit, name):
+        """SET's, GETEX's, SETEX's and PSETEX's ``when`` for ``unit`` (EX,
+        PX, EXAT or PXAT), a number above 0: ``(deadline in ms, None)``, or
+        ``(None, the error to answer)``."""
+        number = to_int(when)
+        if number is None:
+            return None, NOT_AN_INTEGER
+        deadline = self._deadline(number, unit in (b"EX", b"EXAT"), unit in (b"EX", b"PX"))
+        if deadline is None or number <= 0:
+            return None, b"-ERR invalid expire time in '%s' command\r\n" % name
+        return deadline, None
 
     def _deadline(self, number, seconds, relative):
         """A deadline in ms from an EX/PX/EXAT/PXAT argument, or None if it
@@ -492,12 +501,9 @@ class Store:
         if value is None:
             return NIL
         if unit is not None:
-            number = to_int(when)
-            if number is None:
-                return NOT_AN_INTEGER
-            deadline = self._deadline(number, unit in (b"EX", b"EXAT"), unit in (b"EX", b"PX"))
-            if deadline is None or number <= 0:
-                return b"-ERR invalid expire time in 'getex' command\r\n"
+            deadline, error = self._time_to_live(when, unit, b"getex")
+            if error is not None:
+                return error
             if deadline <= self.now():          # EXAT, PXAT in the past
                 self.delete(key)
             else:
@@ -522,12 +528,9 @@ class Store:
         return self._set_expiring(args, False, b"psetex")
 
     def _set_expiring(self, args, seconds, name):
-        number = to_int(args[2])
-        if number is None:
-            return NOT_AN_INTEGER
-        deadline = self._deadline(number, seconds, True)
-        if deadline is None or number <= 0:
-            return b"-ERR invalid expire time in '%s' command\r\n" % name
+        deadline, error = self._time_to_live(args[2], b"EX" if seconds else b"PX", name)
+        if error is not None:
+            return error
         self.put(args[1], args[3])
         self.set_deadline(args[1], deadline)
         return OK
