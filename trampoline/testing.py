@@ -189,6 +189,10 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
     if timeout is not None:
         scope = TimeoutScope(timeout, what=pyfuncitem.name)
         coro = _within(scope, coro)
+    # The main task is named for the test, as run()'s is for its function
+    # (a task takes its coroutine's name): not for the wrappers above, in a
+    # deadlock's report, a trace, the monitor.
+    cast(Any, coro).__qualname__ = function.__qualname__
     crashes = []  # type: List[str]
 
     def crashed(task_id: int, name: str, exc: Optional[BaseException], report: str) -> None:
