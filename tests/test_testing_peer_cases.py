@@ -63,3 +63,55 @@ def test_the_tests_task_is_named_for_the_test_whatever_wraps_it(tmp_path):
                         "TestInAClass::test_both": "PASSED",
                         "test_deadlocked": "FAILED"}, text
     assert "task 1 test_deadlocked waits in Event.wait, called at" in text, text
+
+
+def test_a_deadlocked_test_shows_where_each_task_waits_not_the_plugin(tmp_path):
+    """pytest-trio's test_fixtures_crash_and_hang_concurrently (issue 120):
+    a fixture that hangs beside one that explodes must not hang the run.
+    Our rule differs in the means: fixtures are set up one at a time, in
+    the test's order, so one that explodes first fails the test at once,
+    and one that hangs first is a deadlock, found at once (or the mark's
+    timeout).  A deadlocked test showed some 120 lines of the plugin's and
+    the kernel's source before the message; it shows the message, which
+    says where each task waits, as run() does."""
+    outcomes, text = outcomes_of(tmp_path, """
+        import pytest
+        from trampoline import Event, spawn
+
+        @pytest.fixture
+        async def hanging_fixture():
+            await Event().wait()                            # HANGS-HERE
+
+        @pytest.fixture
+        async def exploding_fixture():
+            raise Exception("EXPLODES")
+
+        @pytest.mark.trampoline
+        async def test_fails_right_away(exploding_fixture):
+            pass
+
+        @pytest.mark.trampoline
+        async def test_explodes_first(exploding_fixture, hanging_fixture):
+            pass
+
+        @pytest.mark.trampoline
+        async def test_hangs_first(hanging_fixture, exploding_fixture):
+            pass
+
+        @pytest.mark.trampoline
+        def test_the_body_deadlocks():
+            async def helper():
+                await Event().wait()
+            yield spawn(helper())
+            yield Event().wait()
+    """)
+    assert outcomes == {"test_fails_right_away": "FAILED", "test_explodes_first": "FAILED",
+                        "test_hangs_first": "FAILED", "test_the_body_deadlocks": "FAILED"}, text
+    assert text.count("Exception: EXPLODES") == 2, text
+    assert text.count("RuntimeError: deadlock: every task is waiting") == 2, text
+    assert "task 1 test_hangs_first waits in Event.wait, called at" in text, text
+    assert "test_user.py:7 (in hanging_fixture)" in text, text
+    assert "task 1 test_the_body_deadlocks waits in Event.wait" in text, text
+    assert "(in test_the_body_deadlocks)" in text and "(in helper)" in text, text
+    for internal in ("testing.py", "def pytest_pyfunc_call", "lifetime.py", "def run("):
+        assert internal not in text, (internal, text)

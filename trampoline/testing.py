@@ -77,6 +77,7 @@ except ImportError:                 # pragma: no cover - a pytest without it (pr
         return fixturedef.func
 
 from .clock import VirtualClock
+from .diagnostics import KERNEL_FRAMES
 from .errors import TrampolineError
 from .hostloop import current_task
 from .kernel import Kernel
@@ -208,6 +209,13 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
             kernel.run(coro)
     except AsyncFixtureError as error:      # the fixture's traceback is its cause's; the
         raise error.with_traceback(None)    # kernel's frames would only hide it
+    except RuntimeError as error:
+        if not _is_deadlock(error):
+            raise
+        # Its message says where each task waits, as run() shows it; pages
+        # of the plugin's and the kernel's source would only bury it.
+        error._trampoline_plugin = True     # type: ignore[attr-defined]
+        raise error.with_traceback(None)
     except TaskTimeout as error:
         stuck = error.__cause__
         if scope is None or not isinstance(stuck, TimeoutCancelled) or stuck.scope is not scope:
@@ -346,6 +354,13 @@ def _is_plugin_error(excinfo: Any) -> bool:
     user's code, in their cause)."""
     return bool(excinfo.errisinstance(AsyncFixtureError)
                 or getattr(excinfo.value, "_trampoline_plugin", False))
+
+
+def _is_deadlock(error: RuntimeError) -> bool:
+    """Whether ``error`` is the kernel's "deadlock: ..." -- to show as its
+    message alone, unless ``TRAMPOLINE_KERNEL_FRAMES=1`` asks for the frames."""
+    return (type(error) is RuntimeError and not KERNEL_FRAMES
+            and str(error).startswith("deadlock: every task is waiting"))
 
 
 def _values(arguments: Dict[str, Any]) -> Dict[str, Any]:
