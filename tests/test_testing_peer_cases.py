@@ -115,3 +115,62 @@ def test_a_deadlocked_test_shows_where_each_task_waits_not_the_plugin(tmp_path):
     assert "(in test_the_body_deadlocks)" in text and "(in helper)" in text, text
     for internal in ("testing.py", "def pytest_pyfunc_call", "lifetime.py", "def run("):
         assert internal not in text, (internal, text)
+
+
+# ------------------------------------------------------------ the clock
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (float("nan"), ValueError, "VirtualClock.autojump_threshold needs a number of seconds, got nan"),
+    (None, TypeError, "VirtualClock.autojump_threshold needs a number of seconds, got None"),
+    ("0.1", TypeError, "VirtualClock.autojump_threshold needs a number of seconds, got '0.1'"),
+    (-1, ValueError, "VirtualClock.autojump_threshold needs seconds >= 0 (inf: wait for the "
+                     "I/O however long), got -1"),
+])
+def test_an_autojump_threshold_set_later_is_checked_as_the_constructors(value, error, message):
+    """trio's test_mock_clock ("rate must be >= 0", refused as it is set,
+    the clock unchanged) and its autojump_threshold setter.  Set after the
+    clock was made, a NaN, a None or a string was taken, and the kernel
+    died in its loop at the first wait on I/O ("unsupported operand
+    type(s) for +: 'float' and 'NoneType'", "Invalid value NaN"), every
+    task lost; it is refused there and then, naming it, as the
+    constructor refuses it."""
+    clock = VirtualClock()
+    with pytest.raises(error) as caught:
+        clock.autojump_threshold = value
+    assert str(caught.value) == message
+    assert clock.autojump_threshold == 0.1
+    a, b = socket.socketpair()
+
+    def writer():
+        yield sleep(10)
+        yield write(b, b"x")
+
+    def main():
+        yield spawn(writer())
+        return (yield read(a, 1))
+
+    with a, b, Kernel(clock=clock) as kernel:
+        assert kernel.run(main()) == b"x"
+    assert clock() == 10
+
+
+@pytest.mark.trampoline(virtual_clock=True)
+async def test_the_threshold_changed_while_running_counts_from_the_next_wait(trampoline_clock):
+    """trio's test_mock_clock_autojump: a threshold of 10000 set while the
+    test runs, then 0 before a wait: that wait jumps at once (were the
+    10000 still in force, the read would wait nearly three hours)."""
+    trampoline_clock.autojump_threshold = 10000
+    assert trampoline_clock.autojump_threshold == 10000
+    a, b = socket.socketpair()
+    with a, b:
+        async def writer():
+            await sleep(100000)
+            await write(b, b"x")
+
+        await spawn(writer())
+        await sleep(0)                      # everyone has blocked: no time passed
+        assert current_time() == 0
+        trampoline_clock.autojump_threshold = 0
+        assert await read(a, 1) == b"x"
+        assert current_time() == 100000

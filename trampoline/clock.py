@@ -25,12 +25,18 @@ class VirtualClock:
 
     def __init__(self, start: float = 0.0, autojump_threshold: float = 0.1) -> None:
         self._now = float(_seconds("VirtualClock(start=...)", start))
-        if _seconds("VirtualClock(autojump_threshold=...)", autojump_threshold,
-                    infinite=True) < 0:
-            raise ValueError("VirtualClock(autojump_threshold=...) needs seconds >= 0 "
-                             "(inf: wait for the I/O however long), got %r"
-                             % (autojump_threshold,))
-        self.autojump_threshold = autojump_threshold
+        self._threshold = _threshold("VirtualClock(autojump_threshold=...)", autojump_threshold)
+
+    @property
+    def autojump_threshold(self) -> float:
+        """Real seconds with nothing happening, while a task waits on I/O,
+        before time jumps to the next timer; set it at any time (it counts
+        from the next wait), to seconds >= 0 or ``inf``."""
+        return self._threshold
+
+    @autojump_threshold.setter
+    def autojump_threshold(self, seconds: float) -> None:
+        self._threshold = _threshold("VirtualClock.autojump_threshold", seconds)
 
     def __call__(self) -> float:
         return self._now
@@ -65,4 +71,11 @@ def _seconds(what: str, value: float, infinite: bool = False) -> float:
     if math.isnan(seconds) or (math.isinf(seconds) and not infinite):
         raise ValueError("%s needs a %snumber of seconds, got %r"
                          % (what, "" if infinite else "finite ", value))
+    return value
+
+
+def _threshold(what: str, value: float) -> float:
+    if _seconds(what, value, infinite=True) < 0:
+        raise ValueError("%s needs seconds >= 0 (inf: wait for the I/O however long), "
+                         "got %r" % (what, value))
     return value
