@@ -174,3 +174,39 @@ async def test_the_threshold_changed_while_running_counts_from_the_next_wait(tra
         trampoline_clock.autojump_threshold = 0
         assert await read(a, 1) == b"x"
         assert current_time() == 100000
+
+
+def test_an_async_generator_fixture_that_hangs_is_found_on_its_line(tmp_path):
+    """pytest-trio's test_fixtures_crash_and_hang_concurrently, whose
+    hanging fixture is an async generator: the deadlock's report said the
+    test's task was "parked on <park queue=<WaitQueue waiting=1>>" -- not
+    which fixture, nor which line (``__anext__``'s awaitable shows no
+    frame) -- in its setup and in its teardown alike; it names the line."""
+    outcomes, text = outcomes_of(tmp_path, """
+        import pytest
+        from trampoline import Event
+
+        @pytest.fixture
+        async def hanging_fixture():
+            await Event().wait()                            # line 7
+            yield
+
+        @pytest.fixture
+        async def hanging_teardown():
+            yield
+            await Event().wait()                            # line 13
+
+        @pytest.mark.trampoline
+        async def test_hangs_in_setup(hanging_fixture):
+            pass
+
+        @pytest.mark.trampoline
+        async def test_hangs_in_teardown(hanging_teardown):
+            pass
+    """)
+    assert outcomes == {"test_hangs_in_setup": "FAILED", "test_hangs_in_teardown": "FAILED"}, text
+    assert ("task 1 test_hangs_in_setup waits in Event.wait, called at" in text
+            and "test_user.py:7 (in hanging_fixture)" in text), text
+    assert ("task 1 test_hangs_in_teardown waits in Event.wait, called at" in text
+            and "test_user.py:13 (in hanging_teardown)" in text), text
+    assert "parked on" not in text, text

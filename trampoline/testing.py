@@ -326,7 +326,7 @@ class _AsyncFixture:
         try:
             if inspect.isasyncgenfunction(self.function):
                 self._generator = self.function(**arguments)
-                self.value = await self._generator.__anext__()
+                self.value = await _Step(self._generator)
             else:
                 self.value = await self.function(**arguments)
         except StopAsyncIteration:
@@ -339,13 +339,54 @@ class _AsyncFixture:
         if self._generator is None:
             return
         try:
-            await self._generator.__anext__()
+            await _Step(self._generator)
         except StopAsyncIteration:
             return
         except Exception as exc:
             raise self._error("raised in its teardown") from exc
         await self._generator.aclose()
         raise self._error("yielded twice: an async fixture yields once")
+
+
+class _Step:
+    """``await _Step(generator)``: ``await generator.__anext__()``, for an
+    async generator fixture, showing the generator's frame as a coroutine
+    shows its own (``cr_frame``, ``cr_await``) -- to a deadlock's report,
+    debug mode's stack, the monitor -- where ``__anext__``'s awaitable has
+    none: they said the test's task was "parked on <park queue=...>", not
+    which line of the fixture waited."""
+
+    __slots__ = ("_generator", "_step")
+
+    def __init__(self, generator: Any) -> None:
+        self._generator = generator
+        self._step = generator.__anext__()
+
+    def __await__(self) -> "_Step":
+        return self
+
+    def __iter__(self) -> "_Step":
+        return self
+
+    def __next__(self) -> Any:
+        return self._step.send(None)
+
+    def send(self, value: Any) -> Any:
+        return self._step.send(value)
+
+    def throw(self, *exc: Any) -> Any:
+        return self._step.throw(*exc)
+
+    def close(self) -> None:
+        self._step.close()
+
+    @property
+    def cr_frame(self) -> Any:
+        return self._generator.ag_frame
+
+    @property
+    def cr_await(self) -> Any:
+        return self._generator.ag_await
 
 
 def _is_plugin_error(excinfo: Any) -> bool:
