@@ -106,17 +106,18 @@ USER_TESTS = '''
 '''
 
 
-def run_pytest(tmp_path, source):
+def run_pytest(tmp_path, source, *options):
     """Run pytest on ``source`` (a test file) in a subprocess, in
-    ``tmp_path``: ``(result, {test name: outcome}, seconds)``.  (Measured
-    by coverage when this run is: the plugin's code runs there.)"""
+    ``tmp_path``, with command-line ``options`` added: ``(result, {test
+    name: outcome}, seconds)``.  (Measured by coverage when this run is:
+    the plugin's code runs there.)"""
     path = tmp_path / "test_user.py"
     path.write_text(textwrap.dedent(source))
     env = dict(os.environ, PYTHONPATH=ROOT, PYTHONDONTWRITEBYTECODE="1")
     started = time.monotonic()
     result = run_python(
         ["-m", "pytest", "-p", "trampoline.testing", "-p", "no:cacheprovider",
-         "-rA", "-q", "--rootdir", str(tmp_path), str(path)],
+         "-rA", "-q", "--rootdir", str(tmp_path), *options, str(path)],
         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=120)
     outcomes = dict((name, outcome) for outcome, name in re.findall(
