@@ -744,6 +744,86 @@ def test_a_module_scoped_plain_fixture_is_shared_by_tests_each_in_its_kernel(tmp
     assert "RuntimeError: RAISED-IN-CLEANUP" in text, text
 
 
+
+def test_hypothesis_given_runs_each_example_in_a_kernel_of_its_own(tmp_path):
+    """pytest-trio's test_hypothesis_interaction (test_mark_inner,
+    test_mark_outer, test_mark_and_parametrize) and pytest-asyncio's
+    hypothesis/test_base: ``@given`` over a marked generator or async def
+    test -- the mark inside it or outside, with parametrize, a method --
+    runs each example as a task, in a fresh kernel, its async fixtures set
+    up and torn down for it; a falsifying example fails the test.  It ran
+    none: the test, wrapped by Hypothesis in a plain function, was taken
+    for one that forgot its yield ("neither a generator function nor an
+    async def"), and Hypothesis refused the coroutine it got; an async
+    fixture was refused as used by no trampoline test."""
+    pytest.importorskip("hypothesis")
+    outcomes, text = outcomes_of(tmp_path, """
+        import pytest
+        from hypothesis import HealthCheck, given, settings, strategies as st
+        from trampoline import sleep
+        from trampoline.traps import current_kernel
+
+        our_settings = settings(deadline=None, max_examples=5, database=None,
+                                suppress_health_check=[HealthCheck.function_scoped_fixture])
+        kernels = []
+        fixture_log = []
+
+        @pytest.fixture
+        async def fix(request):
+            fixture_log.append("up")
+            yield request.node.name
+            fixture_log.append("down")
+
+        @our_settings
+        @given(st.integers())
+        @pytest.mark.trampoline
+        async def test_mark_inner(n):
+            await sleep(0)
+            kernels.append(await current_kernel())
+
+        @our_settings
+        @pytest.mark.trampoline
+        @given(st.integers())
+        def test_mark_outer(n):
+            yield sleep(0)
+            assert isinstance(n, int)
+
+        @our_settings
+        @pytest.mark.parametrize("y", [1, 2])
+        @given(x=st.integers())
+        @pytest.mark.trampoline(virtual_clock=True)
+        async def test_mark_and_parametrize(x, y, fix):
+            assert y in (1, 2) and fix == "test_mark_and_parametrize[%d]" % y
+            await sleep(10)
+
+        class TestInAClass:
+            @our_settings
+            @given(st.integers())
+            @pytest.mark.trampoline
+            async def test_method(self, n):
+                await sleep(0)
+
+        @our_settings
+        @given(st.integers())
+        @pytest.mark.trampoline
+        async def test_falsified(n):
+            await sleep(0)
+            assert n < 5
+
+        def test_after():
+            assert len(kernels) >= 2 and len(set(map(id, kernels))) == len(kernels)
+            assert len(fixture_log) >= 4
+            assert fixture_log == ["up", "down"] * (len(fixture_log) // 2)
+    """)
+    assert outcomes == {"test_mark_inner": "PASSED", "test_mark_outer": "PASSED",
+                        "test_mark_and_parametrize[1]": "PASSED",
+                        "test_mark_and_parametrize[2]": "PASSED",
+                        "TestInAClass::test_method": "PASSED",
+                        "test_falsified": "FAILED", "test_after": "PASSED"}, text
+    assert "Falsifying example" in text and "assert 5 < 5" in text, text
+    assert "neither a generator function nor an async def" not in text, text
+
+
 # ------------------------------------------------------------ the clock
 
 

@@ -34,7 +34,9 @@ be a generator).  ``pytest.param(..., marks=pytest.mark.trampoline)`` marks
 one case of a parametrized test; a generator function with a case so
 marked is collected (pytest refuses generator tests), and a case of it left
 unmarked fails, saying so.  The ``trampoline_clock`` fixture gives the test
-its ``VirtualClock`` (or None).
+its ``VirtualClock`` (or None).  Under Hypothesis's ``@given`` (above the
+mark or below it), each example runs so, in a kernel of its own, its async
+fixtures set up for it.
 
 ``async def`` fixtures run in the test's kernel, in its main task, so one
 can start a server task the test then talks to::
@@ -66,8 +68,10 @@ This module touches pytest only through its hooks (and pytest's own
 test's instance); it is never imported by the package itself.
 """
 
+import functools
 import inspect
-from typing import Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional, cast
+from typing import (Any, AsyncGenerator, Callable, Dict, Iterable, List, Optional, Tuple,
+                    cast)
 
 import pytest
 try:
@@ -170,6 +174,14 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
                         "@pytest.mark.trampoline: mark the function, or this case too"
                         % pyfuncitem.name, pytrace=False)
         return None
+    inner = _given_test(function)
+    if inner is not None:
+        # Hypothesis's @given: its wrapper, a plain function pytest calls,
+        # calls ``inner_test`` -- the test -- once per example: each
+        # example runs in a kernel of its own, its async fixtures set up
+        # for it (as pytest-trio and pytest-asyncio do).
+        function.hypothesis.inner_test = _examples(pyfuncitem, _options(pyfuncitem), inner)
+        return None
     if not _is_task_function(function):
         if any(mark.name == MARK for mark in getattr(function, "pytestmark", ())):
             pyfuncitem.warn(pytest.PytestWarning(
@@ -177,14 +189,44 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
                 "nor an async def: it ran as a plain test, outside any kernel (a trap "
                 "not yielded, or a coroutine not awaited, does nothing)" % pyfuncitem.name))
         return None
-    options = _options(pyfuncitem)
     arguments = {name: pyfuncitem.funcargs[name]
                  for name in pyfuncitem._fixtureinfo.argnames}
+    _run_in_kernel(pyfuncitem, _options(pyfuncitem), function, (), arguments)
+    return True
+
+
+def _given_test(function: Any) -> Any:
+    """The generator or async def test that Hypothesis's ``@given`` made
+    ``function`` of, or None."""
+    inner = getattr(getattr(function, "hypothesis", None), "inner_test", None)
+    inner = getattr(inner, "_trampoline_test", inner)       # (wrapped for another case)
+    return inner if _is_task_function(inner) else None
+
+
+def _examples(pyfuncitem: Any, options: Dict[str, Any],
+              test: Callable[..., Any]) -> Callable[..., None]:
+    """Hypothesis's ``inner_test`` for ``test``: each call, an example, in
+    a fresh kernel."""
+    @functools.wraps(test)
+    def example(*args: Any, **arguments: Any) -> None:
+        __tracebackhide__ = _is_plugin_error
+        _run_in_kernel(pyfuncitem, options, test, args, arguments)
+    example._trampoline_test = test         # type: ignore[attr-defined]
+    return example
+
+
+def _run_in_kernel(pyfuncitem: Any, options: Dict[str, Any], function: Callable[..., Any],
+                   args: Tuple[Any, ...], arguments: Dict[str, Any]) -> None:
+    """Run ``function(*args, **arguments)`` inside the test's async
+    fixtures (placeholders among ``arguments``, set up here) as the main
+    task of a fresh kernel; fail the test as it should."""
+    __tracebackhide__ = _is_plugin_error
     clock = pyfuncitem.funcargs.get("trampoline_clock")
     if clock is None and options.get("virtual_clock"):
         clock = VirtualClock()
     fixtures = _in_order(pyfuncitem.funcargs.values())
-    coro = _with_fixtures(fixtures, function, arguments) if fixtures else function(**arguments)
+    coro = (_with_fixtures(fixtures, function, args, arguments) if fixtures
+            else function(*args, **arguments))
     timeout = options.get("timeout")
     scope = None
     if timeout is not None:
@@ -232,7 +274,6 @@ def pytest_pyfunc_call(pyfuncitem: Any) -> Optional[bool]:
         pytest.fail("%s passed, but %d task(s) it spawned crashed and were never "
                     "joined:\n\n%s" % (pyfuncitem.name, len(crashes),
                                          "\n\n".join(crashes)), pytrace=False)
-    return True
 
 
 # ------------------------------------------------------------ async fixtures
@@ -290,7 +331,9 @@ def _set_aside(fixturedef: Any, request: Any) -> Any:
                             "test's kernel, when the test runs)" % (name, test.name, argname),
                             pytrace=False)
         return None
-    if test.get_closest_marker(MARK) is None or not _is_task_function(getattr(test, "obj", None)):
+    obj = getattr(test, "obj", None)
+    if test.get_closest_marker(MARK) is None or not (_is_task_function(obj)
+                                                     or _given_test(obj) is not None):
         pytest.fail("async fixture %r is used by %s, which is not a @pytest.mark.trampoline "
                     "generator or async def test: no kernel would run the fixture"
                     % (name, test.name), pytrace=False)
@@ -433,15 +476,15 @@ async def _within(scope: TimeoutScope, coro: Any) -> Any:
 
 
 async def _with_fixtures(fixtures: List[_AsyncFixture], function: Callable[..., Any],
-                         arguments: Dict[str, Any]) -> Any:
+                         args: Tuple[Any, ...], arguments: Dict[str, Any]) -> Any:
     """Set ``fixtures[0]`` up, run the rest inside it (the other fixtures,
     then the test), and tear it down."""
     __tracebackhide__ = True
     if not fixtures:
-        return await call(function(**_values(arguments)))
+        return await call(function(*args, **_values(arguments)))
     await fixtures[0].set_up()
     try:
-        return await _with_fixtures(fixtures[1:], function, arguments)
+        return await _with_fixtures(fixtures[1:], function, args, arguments)
     finally:
         await fixtures[0].tear_down()
 
