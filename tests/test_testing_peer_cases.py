@@ -1002,3 +1002,36 @@ def test_the_clock_names_a_bad_value_and_stays_where_it_was(call, error, message
         call(clock)
     assert str(caught.value) == message
     assert clock() == -5.0 and clock.autojump_threshold == 0.1
+
+
+def test_a_test_that_fails_and_a_task_it_left_that_crashed_are_both_reported(tmp_path):
+    """pytest-trio's test_error_collection (every error reported, the
+    test's and its tasks'): a test that failed itself while a task it
+    spawned crashed unjoined showed its own error alone -- the crash only
+    in the captured log, where the program's logging set-up could hide it
+    (the plugin reports crashes whatever the logger's level, for a test
+    that passed); the crash is reported beside the test's error."""
+    outcomes, text = outcomes_of(tmp_path, """
+        import logging
+        import pytest
+        from trampoline import sleep, spawn
+
+        @pytest.mark.trampoline
+        async def test_fails_and_its_child_crashed():
+            logging.getLogger("trampoline").setLevel(logging.CRITICAL)
+            try:
+                async def child():
+                    raise KeyError("CHILD" + "CRASH")
+
+                await spawn(child())
+                await sleep(0)
+                await sleep(0)
+                raise ValueError("TEST" + "FAILS")
+            finally:
+                logging.getLogger("trampoline").setLevel(logging.NOTSET)
+    """)
+    assert outcomes == {"test_fails_and_its_child_crashed": "FAILED"}, text
+    assert "ValueError: TESTFAILS" in text, text
+    assert ("test_fails_and_its_child_crashed failed, and 1 task(s) it spawned crashed and "
+            "were never joined") in text, text
+    assert "KeyError: 'CHILDCRASH'" in text, text

@@ -18,7 +18,8 @@ run a test marked ``@pytest.mark.trampoline`` -- a generator function or an
 
 An exception inside the test fails it, as in any test, and so does a task
 it spawned that crashed and was never joined (``run()`` would only log
-it); tasks it left running are cancelled when it returns, as ``run()``
+it; a test that failed itself shows such crashes beside its error); tasks
+it left running are cancelled when it returns, as ``run()``
 does.  Options of the
 mark: ``virtual_clock=True`` runs the kernel on a ``VirtualClock`` (with
 autojump: whenever every task waits on a timer, time jumps to the next
@@ -242,6 +243,7 @@ def _run_in_kernel(pyfuncitem: Any, options: Dict[str, Any], function: Callable[
         crashes.append(report)
 
     add_crash_hook(crashed)     # whatever level the program set its logger to
+    returned = False
     try:
         # The environment switches on debug mode, the monitor and a trace,
         # as it does for run().
@@ -249,6 +251,7 @@ def _run_in_kernel(pyfuncitem: Any, options: Dict[str, Any], function: Callable[
         with Kernel(clock=clock, debug=debug, monitor=monitor,
                     instruments=instruments) as kernel:
             kernel.run(coro)
+        returned = True
     except AsyncFixtureError as error:      # the fixture's traceback is its cause's; the
         raise error.with_traceback(None)    # kernel's frames would only hide it
     except RuntimeError as error:
@@ -270,10 +273,16 @@ def _run_in_kernel(pyfuncitem: Any, options: Dict[str, Any], function: Callable[
         raise timed_out from stuck
     finally:
         remove_crash_hook(crashed)
+        if crashes and not returned:        # failed itself: the crashes too, beside its error
+            pyfuncitem.add_report_section("call", "crashes", "%s failed, and %s" % (
+                pyfuncitem.name, _crashed(crashes)))
     if crashes:
-        pytest.fail("%s passed, but %d task(s) it spawned crashed and were never "
-                    "joined:\n\n%s" % (pyfuncitem.name, len(crashes),
-                                         "\n\n".join(crashes)), pytrace=False)
+        pytest.fail("%s passed, but %s" % (pyfuncitem.name, _crashed(crashes)), pytrace=False)
+
+
+def _crashed(crashes: List[str]) -> str:
+    return "%d task(s) it spawned crashed and were never joined:\n\n%s" % (
+        len(crashes), "\n\n".join(crashes))
 
 
 # ------------------------------------------------------------ async fixtures
