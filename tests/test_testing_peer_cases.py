@@ -610,6 +610,46 @@ def test_parametrized_async_fixtures_and_cases(tmp_path):
                         "test_a_kernel_each": "PASSED"}, text
 
 
+
+def test_context_variables_flow_from_fixtures_to_the_test_and_stay_inside(tmp_path):
+    """pytest-trio's test_contextvars and pytest-asyncio's
+    async_fixtures/test_async_fixtures_contextvars: what a plain fixture
+    sets is seen by the async fixtures and the test; what an async fixture
+    sets is seen by the test and by its own teardown; and it stays inside
+    the test's kernel (run() runs the main task in a copy of the context):
+    the next test does not see it."""
+    outcomes, text = outcomes_of(tmp_path, """
+        import contextvars
+        import pytest
+        from trampoline import sleep
+
+        cv = contextvars.ContextVar("cv", default=None)
+
+        @pytest.fixture
+        def plain_setter():
+            token = cv.set("plain")
+            yield
+            assert cv.get() == "plain"
+            cv.reset(token)
+
+        @pytest.fixture
+        async def async_setter(plain_setter):
+            assert cv.get() == "plain"
+            cv.set("async")
+            yield
+            await sleep(0)
+            assert cv.get() == "async"
+
+        @pytest.mark.trampoline
+        async def test_contextvars(async_setter):
+            assert cv.get() == "async"
+
+        def test_nothing_leaked():
+            assert cv.get() is None
+    """)
+    assert outcomes == {"test_contextvars": "PASSED", "test_nothing_leaked": "PASSED"}, text
+
+
 # ------------------------------------------------------------ marks and modes
 
 
