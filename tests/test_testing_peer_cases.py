@@ -650,6 +650,59 @@ def test_context_variables_flow_from_fixtures_to_the_test_and_stay_inside(tmp_pa
     assert outcomes == {"test_contextvars": "PASSED", "test_nothing_leaked": "PASSED"}, text
 
 
+
+def test_a_plain_fixture_over_an_async_one_is_refused_naming_both(tmp_path):
+    """pytest-trio's test_async_within_sync_fixture,
+    test_async_yield_fixture_within_sync_yield_fixture and
+    test_single_yield_fixture_with_async_deps (and pytest-asyncio's auto
+    mode) run a plain fixture that uses an async one inside the loop.  Our
+    documented rule differs: pytest sets a plain fixture up before any
+    kernel runs, so one that uses an async fixture is an error naming both,
+    saying to make it async def -- for each test, never a hang -- and the
+    async def version works."""
+    outcomes, text = outcomes_of(tmp_path, """
+        import pytest
+        from trampoline import sleep
+
+        events = []
+
+        @pytest.fixture
+        async def fix2():
+            await sleep(0)
+            yield "fix2"
+            events.append("fix2 teardown")
+
+        @pytest.fixture
+        def fix1(fix2):
+            yield "fix1"
+
+        @pytest.fixture
+        async def fix1_async(fix2):
+            events.append("fix1 setup")
+            yield "fix1 over " + fix2
+            events.append("fix1 teardown")
+
+        @pytest.mark.trampoline
+        async def test_plain_over_async(fix1):
+            pass
+
+        @pytest.mark.trampoline
+        def test_plain_over_async_again(fix1):
+            yield sleep(0)
+
+        @pytest.mark.trampoline
+        async def test_async_over_async(fix1_async):
+            assert fix1_async == "fix1 over fix2"
+
+        def test_after():
+            assert events == ["fix1 setup", "fix1 teardown", "fix2 teardown"]
+    """)
+    assert outcomes == {"test_plain_over_async": "ERROR", "test_plain_over_async_again": "ERROR",
+                        "test_async_over_async": "PASSED", "test_after": "PASSED"}, text
+    assert ("fixture 'fix1' of test_plain_over_async uses the async fixture 'fix2' but is "
+            "not async def itself: make it async def too") in text, text
+
+
 # ------------------------------------------------------------ marks and modes
 
 
