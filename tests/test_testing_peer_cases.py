@@ -1058,7 +1058,9 @@ def test_a_clock_shared_by_two_kernels_in_turn_goes_on_from_where_it_was():
     the kernel's does nothing to it) and a clock handed to two kernels one
     after the other: the second goes on from the time the first left it,
     its timers counted from there; another clock's threshold set meanwhile
-    changes nothing."""
+    changes nothing.  (Shared by two kernels running at once, each would
+    move the other's time: the clock's docstring says to give each its
+    own.)"""
     clock = VirtualClock(start=100)
 
     def main(seconds):

@@ -10,6 +10,11 @@ still -- for at most ``autojump_threshold`` real seconds with nothing
 happening, after which it jumps anyway (the socket may be waiting for that
 very timer: a peer task that sleeps, then writes); ``float("inf")`` waits
 for the I/O however long it takes.
+
+A clock serves one kernel at a time.  Handed to kernels one after another,
+it goes on from where the last left it; shared by two running at once,
+each moves the other's time (a sleep may end later than asked, in virtual
+seconds) -- give each its own.
 """
 
 import math
