@@ -849,7 +849,6 @@ def test_hypothesis_given_runs_each_example_in_a_kernel_of_its_own(tmp_path):
     for one that forgot its yield ("neither a generator function nor an
     async def"), and Hypothesis refused the coroutine it got; an async
     fixture was refused as used by no trampoline test."""
-    pytest.importorskip("hypothesis")
     outcomes, text = outcomes_of(tmp_path, """
         import pytest
         from hypothesis import HealthCheck, given, settings, strategies as st
