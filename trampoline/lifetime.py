@@ -23,6 +23,7 @@ import logging
 import sys
 import threading
 import warnings
+from types import CoroutineType, GeneratorType
 from typing import (Any, Callable, Dict, Iterable, List, Optional,  # noqa: F401 (type comments)
                     TypeVar)
 
@@ -30,7 +31,7 @@ from .diagnostics import KERNEL_FRAMES, _trim_kernel_frames
 from .errors import Cancelled
 from .hostloop import running as _running
 from .task import CoroutineLike, T  # noqa: F401 (annotations)
-from .traps import _check_coro
+from .traps import _check_coro, _describe
 
 __all__ = []  # type: list  # (Lifetime: documented as Kernel's)
 
@@ -46,6 +47,35 @@ def _is_deadlock(error):
     while tb.tb_next is not None:
         tb = tb.tb_next
     return type(error) is RuntimeError and tb.tb_frame.f_code.co_name == "_deadlock"
+
+def _fresh(coro):
+    """``coro``, given to run(): a coroutine (or generator) that no task is
+    running and that has not finished, else an error saying what it is.
+    A finished generator would have made run() return None, and one that a
+    task is awaiting would have been taken from it, its trap answered None
+    (a generator at a bare ``yield``, as ``timeout_after(5, coro)`` is
+    handed over, is let through)."""
+    kind = type(coro)
+    if kind is CoroutineType:
+        frame, inside = coro.cr_frame, coro.cr_await
+    elif kind is GeneratorType:
+        frame, inside = coro.gi_frame, coro.gi_yieldfrom
+    elif not hasattr(coro, "__await__"):
+        return _check_coro(coro, "run")     # (its TypeError)
+    else:                               # a Future, a trap, another library's coroutine
+        raise TypeError(
+            "run() needs a generator or coroutine object, got the awaitable %s: await it in "
+            "a coroutine of your own -- async def main(): return await it -- and run that"
+            % _describe(coro))
+    if frame is None:
+        raise RuntimeError("run(): the %s %s() has already finished; run() needs a new one: "
+                           "call %s() again" % (kind.__name__, coro.__qualname__, coro.__name__))
+    if inside is not None:
+        raise RuntimeError("run(): the %s %s() has started and waits at line %d (another task "
+                           "or loop runs it); run() needs a new one: call %s() again"
+                           % (kind.__name__, coro.__qualname__, frame.f_lineno, coro.__name__))
+    return coro
+
 
 class Lifetime:
     """The lifetime part of ``Kernel`` (see the module docstring)."""
@@ -64,6 +94,9 @@ class Lifetime:
     def run(self: Any, coro: "CoroutineLike[T]", *, shutdown_signals: Iterable[int] = ()) -> T:
         """Run ``coro`` (a generator or coroutine object) as the main task
         until it returns, and return its value; its exception propagates.
+        One that has finished, or that another task or loop runs (it waits
+        at an ``await``), is a ``RuntimeError``; any other awaitable (a
+        ``Future``, a trap) a ``TypeError``: await it in an ``async def``.
         Tasks still running then are cancelled and their cleanup runs.  The
         main task runs in a copy of the caller's ``contextvars`` context, so
         what it sets stays inside.
@@ -72,7 +105,7 @@ class Lifetime:
         turn the first such signal into cancellation of the main task, and
         ``run`` then returns None; a second one kills the process with it
         (trampoline.signals)."""
-        coro = _check_coro(coro, "run")
+        coro = _fresh(coro)
         if self._closed:
             coro.close()
             raise RuntimeError("this Kernel is closed")
