@@ -161,3 +161,78 @@ def test_run_of_a_coroutine_that_something_else_runs_is_refused_and_left_alone()
     g.close()
 
     assert run(timeout_after(20, started())) == "slept"
+
+
+# ================================================================ Future
+
+def _unretrieved(caplog):
+    gc.collect()
+    return [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+def test_an_exception_nobody_retrieved_is_logged_when_the_future_is_freed(caplog):
+    """asyncio ``test_tb_logger_exception_unretrieved`` and
+    ``test_future_exception_never_retrieved``: a Future whose exception
+    nobody looked at logs "Future exception was never retrieved" with the
+    exception's traceback when it is freed.  An error a thread handed over
+    to a task that had gone (cancelled, timed out) was lost without a word."""
+    def fail(future):
+        try:
+            raise MemoryError("out of it")
+        except MemoryError as exc:
+            future.set_exception(exc)
+
+    def abandoned_waiter():
+        future = Future()
+        try:
+            yield timeout_after(1, future)      # gives up before the thread's answer
+        except trampoline.TaskTimeout:
+            pass
+        thread = threading.Thread(target=fail, args=(future,))
+        thread.start()
+        thread.join()
+
+    caplog.set_level(logging.ERROR, logger="trampoline")
+    run(abandoned_waiter())
+    [record] = _unretrieved(caplog)
+    assert record.getMessage() == ("Future exception was never retrieved: "
+                                   "<Future exception=MemoryError('out of it')>")
+    assert record.exc_info[0] is MemoryError
+    assert "in fail" in record.exc_text and "MemoryError: out of it" in record.exc_text
+
+
+def test_an_exception_retrieved_or_a_result_is_not_logged(caplog):
+    """asyncio ``test_tb_logger_abandoned``, ``test_tb_logger_result_unretrieved``,
+    ``test_tb_logger_result_retrieved``, ``test_tb_logger_exception_retrieved``
+    and ``test_tb_logger_exception_result_retrieved``: a Future left
+    pending, one with a result, read or not, and one whose exception was
+    raised by ``result()`` or in a waiting task, log nothing.  (asyncio's
+    ``exception()`` also counts as retrieving it; ours has none:
+    ``result()`` raises it.)"""
+    caplog.set_level(logging.ERROR, logger="trampoline")
+    Future()
+    Future().set_result(42)
+    future = Future()
+    future.set_result(42)
+    assert future.result() == 42
+    future = Future()
+    future.set_exception(RuntimeError("boom"))
+    with pytest.raises(RuntimeError):
+        future.result()
+    del future
+
+    def waiter(future):
+        try:
+            yield future
+        except RuntimeError as exc:
+            return str(exc)
+
+    def main():
+        future = Future()
+        task = yield spawn(waiter(future))
+        yield parked(task)
+        future.set_exception(RuntimeError("boom"))
+        return (yield join(task))
+
+    assert run(main()) == "boom"
+    assert _unretrieved(caplog) == []

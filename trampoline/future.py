@@ -8,21 +8,31 @@ trampoline program and the blocking world around it.
 
 Waiting is ``result = yield fut`` (a Future is awaitable, so the kernel runs
 its ``__await__`` as a subroutine), ``yield fut.wait()``, or ``await fut``.
-A Future is set once.  Built on a ``WaitQueue(threadsafe=True)`` and the
+A Future is set once; an exception set and never retrieved is logged
+when the Future is freed (asyncio's rule).  Built on a ``WaitQueue(threadsafe=True)`` and the
 ``current_kernel`` trap (a WaitQueue per kernel: tasks of several kernels,
 in several threads, may wait for one Future); never blocks a thread.
 """
 
+import logging
 import threading
+import traceback
+import weakref
 from types import coroutine
 from typing import Any, Dict, Generator, Generic, Optional, TypeVar
 
 from .kernel import WaitQueue
+from .task import _bare
 from .traps import current_kernel, park
 
 __all__ = ["Future"]
 
 T = TypeVar("T")
+
+log = logging.getLogger("trampoline")
+
+#: How an exception nobody retrieved is logged, as the Future is freed.
+UNRETRIEVED_REPORT = "Future exception was never retrieved: %s"
 
 
 class Future(Generic[T]):
@@ -41,6 +51,10 @@ class Future(Generic[T]):
         # The tasks waiting, a WaitQueue per kernel (a WaitQueue belongs to
         # one kernel; tasks of several kernels, in several threads, may wait).
         self._waiting = {}              # type: Dict[Any, WaitQueue]
+        # An exception set and not yet retrieved (result(), a wait) is
+        # logged when the Future is freed, as asyncio's is: the error a
+        # thread handed over is not lost when nobody waited.
+        self._unretrieved = None        # type: Optional[weakref.finalize]
 
     def done(self) -> bool:
         """True once a result or an exception is set."""
@@ -52,7 +66,10 @@ class Future(Generic[T]):
         self._finish(value, None)
 
     def set_exception(self, exception: BaseException) -> None:
-        """Make waiters raise ``exception``.  Any thread.  A
+        """Make waiters raise ``exception``.  Any thread.  An exception
+        that nobody retrieves -- no ``result()``, no wait -- is logged
+        ("Future exception was never retrieved") when the Future is freed,
+        as asyncio's is.  A
         ``StopIteration`` is refused with ``TypeError``, as by asyncio: raised
         in a waiting generator it would come out as "generator raised
         StopIteration" (PEP 479)."""
@@ -70,6 +87,14 @@ class Future(Generic[T]):
                 raise RuntimeError("%r is already done" % self)
             if exception is not None:   # (before _done: another thread may look)
                 self._traceback = exception.__traceback__
+                # The report is written now, the traceback at hand; the
+                # finalizer keeps its text and a bare copy (the exception's
+                # frames may hold the Future, which would never be freed).
+                text = "".join(traceback.format_exception(type(exception), exception,
+                                                          exception.__traceback__))
+                self._unretrieved = weakref.finalize(
+                    self, _log_unretrieved, "<Future exception=%r>" % (exception,),
+                    type(exception), _bare(exception), text.rstrip())
             self._result, self._exception, self._done = value, exception, True
             waiting, self._waiting = self._waiting, {}
         for kernel, queue in waiting.items():
@@ -86,6 +111,9 @@ class Future(Generic[T]):
         if not self._done:
             raise RuntimeError("%r has no result yet" % self)
         if self._exception is not None:
+            unretrieved = self._unretrieved
+            if unretrieved is not None:
+                unretrieved.detach()
             raise self._exception.with_traceback(self._traceback)
         return self._result            # type: ignore[return-value]
 
@@ -119,6 +147,7 @@ class Future(Generic[T]):
     def __await__(self) -> Generator[Any, Any, T]:
         return (yield from self.wait())
 
+
     def __repr__(self) -> str:
         if not self._done:
             state = "pending"
@@ -127,3 +156,11 @@ class Future(Generic[T]):
         else:
             state = "result=%r" % (self._result,)
         return "<Future %s>" % state
+
+
+def _log_unretrieved(what: str, kind: Any, exc: Any, text: str) -> None:
+    if log.isEnabledFor(logging.ERROR):
+        record = log.makeRecord(log.name, logging.ERROR, __file__, 0, UNRETRIEVED_REPORT,
+                                (what,), (kind, exc, None))
+        record.exc_text = text          # what formatters print for exc_info
+        log.handle(record)
