@@ -236,3 +236,28 @@ def test_an_exception_retrieved_or_a_result_is_not_logged(caplog):
 
     assert run(main()) == "boom"
     assert _unretrieved(caplog) == []
+
+
+def test_yield_from_a_future_twice_waits_once_and_gives_the_result_both_times():
+    """asyncio ``test_yield_from_twice`` and ``test_future_stop_iteration_args``:
+    ``yield from fut`` in a generator waits until the Future is set and
+    gives its result -- a tuple as it is -- and a second ``yield from`` of
+    the set Future gives it at once.  It raised "TypeError: 'Future' object
+    is not iterable", where ``yield from sleep(1)`` works."""
+    def waiter(future, seen):
+        seen.append("A")
+        x = yield from future
+        seen.append(("B", x))
+        y = yield from future
+        seen.append(("C", y))
+        return x is y
+
+    def main():
+        future, seen = Future(), []
+        task = yield spawn(waiter(future, seen))
+        yield parked(task)
+        assert seen == ["A"]
+        future.set_result((1, 2))
+        return (yield join(task)), seen
+
+    assert run(main()) == (True, ["A", ("B", (1, 2)), ("C", (1, 2))])

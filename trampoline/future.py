@@ -7,7 +7,8 @@ from any thread -- the waiting task is woken through the kernel's
 trampoline program and the blocking world around it.
 
 Waiting is ``result = yield fut`` (a Future is awaitable, so the kernel runs
-its ``__await__`` as a subroutine), ``yield fut.wait()``, or ``await fut``.
+its ``__await__`` as a subroutine), ``yield fut.wait()``, ``yield from fut``
+or ``await fut``.
 A Future is set once; an exception set and never retrieved is logged
 when the Future is freed (asyncio's rule).  Built on a ``WaitQueue(threadsafe=True)`` and the
 ``current_kernel`` trap (a WaitQueue per kernel: tasks of several kernels,
@@ -146,6 +147,9 @@ class Future(Generic[T]):
 
     def __await__(self) -> Generator[Any, Any, T]:
         return (yield from self.wait())
+
+    # ``yield from fut`` in a generator, as ``yield from sleep(1)``.
+    __iter__ = __await__
 
 
     def __repr__(self) -> str:
