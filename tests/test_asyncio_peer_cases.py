@@ -25,6 +25,7 @@ import gc
 import logging
 import random
 import signal
+import sys
 import threading
 import types
 import warnings
@@ -335,9 +336,6 @@ def test_an_async_generator_that_a_leftover_task_iterates_is_finished_by_its_can
     assert spinner[0].ag_frame is None and not spinner[0].ag_running
 
 
-@pytest.mark.xfail(strict=True, reason="run() installs no async generator hooks: an async "
-                   "generator dropped at a yield is finalized by the garbage collector, "
-                   "outside the kernel, and its finally cannot await")
 def test_an_async_generator_dropped_at_a_yield_has_its_cleanup_run_by_the_kernel():
     """asyncio (``shutdown_asyncgens``, the loop's asyncgen hooks) and trio
     run an async generator's ``aclose()`` as a task when it is dropped
@@ -368,6 +366,78 @@ def test_an_async_generator_dropped_at_a_yield_has_its_cleanup_run_by_the_kernel
     run(main())
     gc.collect()
     assert log == ["cleanup begins", "cleanup ends"]
+
+
+
+def test_an_async_generator_dropped_in_another_thread_is_closed_by_a_task_of_the_kernel():
+    """The same, the generator's last reference dropped in a worker thread
+    (``run_in_thread``) while the kernel runs: its cleanup is handed to the
+    kernel, and runs there, awaits and all."""
+    log = []
+
+    async def ticks():
+        try:
+            while True:
+                yield 1
+        finally:
+            await sleep(0)
+            log.append(threading.current_thread() is threading.main_thread())
+
+    async def main():
+        holder = [ticks()]
+        await holder[0].__anext__()
+        await trampoline.run_in_thread(holder.clear)
+        gc.collect()
+        for _ in range(100):
+            if log:
+                break
+            await sleep(0.01)
+        return log
+
+    assert run(main()) == [True]
+
+
+def test_an_async_generator_dropped_after_run_is_closed_and_told_if_its_cleanup_awaits():
+    """An async generator a task began, left unfinished and dropped after
+    run() has ended: a cleanup that does not await runs, as Python's own
+    finalization would; one that awaits is cut short, and an error
+    ("Exception ignored in", as Python's own "async generator ignored
+    GeneratorExit") says why and what to do."""
+    log, kept, reported = [], [], []
+
+    async def quiet():
+        try:
+            yield 1
+        finally:
+            log.append("quiet cleaned up")
+
+    async def awaiting():
+        try:
+            yield 1
+        finally:
+            log.append("awaiting cleanup begins")
+            await sleep(0)
+            log.append("never")
+
+    async def main():
+        for make in (quiet, awaiting):
+            kept.append(make())
+            await kept[-1].__anext__()
+
+    run(main())
+    assert log == []
+    before, sys.unraisablehook = sys.unraisablehook, reported.append
+    try:
+        del kept[:]
+        gc.collect()
+    finally:
+        sys.unraisablehook = before
+    assert sorted(log) == ["awaiting cleanup begins", "quiet cleaned up"]
+    [report] = reported
+    assert isinstance(report.exc_value, RuntimeError)
+    assert str(report.exc_value).startswith(
+        "async generator %s awaited in its cleanup after its kernel's run() had ended"
+        % awaiting.__qualname__)
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no signal.setitimer")

@@ -77,6 +77,25 @@ def _fresh(coro):
     return coro
 
 
+def _aclose(agen):
+    """A task: close the async generator ``agen``."""
+    yield from agen.aclose().__await__()
+
+
+def _close_without_kernel(agen):
+    """Close ``agen`` with no kernel to run it (its run() had ended), as
+    Python would: a cleanup that awaits is cut short, and said so."""
+    closer = agen.aclose().__await__()
+    try:
+        closer.send(None)
+    except StopIteration:
+        return
+    closer.close()
+    raise RuntimeError("async generator %s awaited in its cleanup after its kernel's run() "
+                       "had ended, with nothing to run it: close it inside the run "
+                       "(await it.aclose())" % (agen.__qualname__,))
+
+
 class Lifetime:
     """The lifetime part of ``Kernel`` (see the module docstring)."""
 
@@ -97,6 +116,12 @@ class Lifetime:
         One that has finished, or that another task or loop runs (it waits
         at an ``await``), is a ``RuntimeError``; any other awaitable (a
         ``Future``, a trap) a ``TypeError``: await it in an ``async def``.
+        An async generator that a task drops before it has finished is
+        closed by a task of its own, which runs its ``aclose()`` (so its
+        ``finally`` may await) and which the shutdown does not cancel, as
+        asyncio's and trio's loops do; one dropped after run() has ended
+        is closed without a kernel, as Python would (an ``await`` in its
+        cleanup is then an error, reported as Python reports one).
         Tasks still running then are cancelled and their cleanup runs.  The
         main task runs in a copy of the caller's ``contextvars`` context, so
         what it sets stays inside.
@@ -142,6 +167,12 @@ class Lifetime:
             raise
         _running.kernel = self
         self._running = True
+        # An async generator a task drops unfinished is closed by a task of
+        # its own (its finally may await), as asyncio's and trio's are.
+        hooks = sys.get_asyncgen_hooks()
+        sys.set_asyncgen_hooks(finalizer=self._finalize_async_generator,
+                               firstiter=self._async_generator_begun if
+                               self._COLLECT_FOR_REPORTS else hooks.firstiter)
         self._host_thread = None            # (no host loop drives it now: see spawn)
         for watcher in watchers:
             watcher.start()
@@ -166,6 +197,7 @@ class Lifetime:
         finally:
             _running.kernel = None
             self._running = False
+            sys.set_asyncgen_hooks(*hooks)
             main._mark_retrieved()          # its outcome is what run() gives
             for watcher in watchers:
                 watcher.stop()
@@ -174,6 +206,37 @@ class Lifetime:
         if main._exception is not None:
             raise main._exception
         return main._result
+
+    def _finalize_async_generator(self: Any, agen: Any) -> None:
+        """Python's finalizer hook, while run() runs: ``agen``, dropped
+        before it finished, is closed by a task that runs its ``aclose()``
+        -- its ``finally`` may await -- uncancellable, so that the shutdown
+        lets it finish.  (Called where the last reference went: in a task's
+        step, or in another thread.)"""
+        if self.owns_thread():
+            task = self._spawn(_aclose(agen), "aclose(%s)" % agen.__qualname__)
+            self.defer_cancellation(task)
+        elif not self._running:         # (dropped after run() had ended)
+            _close_without_kernel(agen)
+        else:
+            try:
+                self.call_threadsafe(self._finalize_async_generator, agen)
+            except RuntimeError:        # pragma: no cover - closed, in a race with the end
+                _close_without_kernel(agen)
+
+    #: PyPy: whether a task began an async generator since the last
+    #: collection (see _collect_async_generators).
+    _async_generators_begun = False
+
+    def _async_generator_begun(self: Any, agen: Any) -> None:  # pragma: no cover (PyPy)
+        self._async_generators_begun = True
+
+    def _collect_async_generators(self: Any) -> None:  # pragma: no cover (PyPy)
+        """PyPy frees a dropped async generator only when its GC runs: at
+        the shutdown, collect, so that those the tasks dropped are closed
+        while the kernel still runs (CPython closed them as they went)."""
+        self._async_generators_begun = False
+        gc.collect()
 
     def close(self: Any) -> None:
         """Release the poller.  Closing twice is harmless.  Not while the
@@ -299,6 +362,8 @@ class Lifetime:
         """
         try:
             for _ in range(3):
+                if not self._tasks and self._async_generators_begun:  # pragma: no cover (PyPy)
+                    self._collect_async_generators()
                 if not self._tasks:
                     return
                 every = _EveryTaskCancelled(self)
