@@ -665,6 +665,18 @@ def test_a_futures_repr_says_its_state():
         future.result()
 
 
+
+def test_set_exception_of_an_exception_class_is_refused():
+    """asyncio ``test_exception_class``: ``set_exception(RuntimeError)``, a
+    class, is made an instance.  Our documented rule differs: it needs an
+    exception (an instance) and says so with TypeError; the Future stays
+    pending."""
+    future = Future()
+    with pytest.raises(TypeError, match="needs an exception, got <class 'RuntimeError'>"):
+        future.set_exception(RuntimeError)      # type: ignore[arg-type]
+    assert not future.done()
+
+
 # ======================================================== context variables
 
 import contextvars  # noqa: E402
