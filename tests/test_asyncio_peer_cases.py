@@ -801,14 +801,12 @@ def test_each_task_keeps_its_own_decimal_context():
     assert run(main()) == (("0.333", "0.111"), ("0.333333", "0.111111"))
 
 
-@pytest.mark.xfail(strict=True, reason="task.py: a crash is logged from a weakref finalizer, "
-                   "in whatever context frees the task, not in the task's own")
 def test_a_crash_report_is_logged_in_the_crashed_tasks_context(caplog):
     """asyncio ``test_futures2.test_task_exc_handler_correct_context``
     (gh-96704): the exception handler that reports a task's unretrieved
     error runs in the task's context, so a logging filter that adds a
-    request id from a context variable names the right request.  Ours is
-    logged in the context of whatever frees the task (or of run()'s end)."""
+    request id from a context variable names the right request.  Ours was
+    logged in the context of whatever freed the task (or of run()'s end)."""
     seen = []
 
     class RequestId(logging.Filter):

@@ -11,6 +11,7 @@ cheapest thing CPython does); users see the read-only surface: ``id``,
 This module knows nothing of sockets or selectors and never blocks.
 """
 
+import contextvars
 import copy
 import logging
 import re
@@ -184,7 +185,11 @@ class Task:
         # through them often the task (``me = yield current()``): the task
         # would never be freed, nor its crash reported, until run() ends.
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self._unreported = weakref.finalize(self, _log_crash, self.id, self.name,
+        # Logged in the task's own context (the kernel ends a task in it), as
+        # asyncio does: a logging filter reading a context variable -- a
+        # request's id -- sees the task's, not that of whatever frees it.
+        context = contextvars.copy_context()
+        self._unreported = weakref.finalize(self, context.run, _log_crash, self.id, self.name,
                                             type(exc), _bare(exc), text.rstrip())
 
 
