@@ -76,6 +76,13 @@ def test_run_of_a_future_a_trap_or_another_awaitable_says_to_await_it_in_a_corou
     with pytest.raises(TypeError, match=r"got int 1 "):
         run(1)
 
+    def spawner():                      # spawn() says the same, naming itself
+        with pytest.raises(TypeError, match=r"spawn\(\) needs .* got the awaitable Future "
+                                            r".*return await it -- and give spawn\(\) that"):
+            yield spawn(Future())
+
+    run(spawner())
+
 
 def test_run_of_another_librarys_coroutine_object_says_to_await_it_in_one_of_ours():
     """asyncio ``test_pep492.CoroutineTests.test_iscoroutine`` and

@@ -31,7 +31,7 @@ from .diagnostics import KERNEL_FRAMES, _trim_kernel_frames
 from .errors import Cancelled
 from .hostloop import running as _running
 from .task import CoroutineLike, T  # noqa: F401 (annotations)
-from .traps import _check_coro, _describe
+from .traps import _check_coro
 
 __all__ = []  # type: list  # (Lifetime: documented as Kernel's)
 
@@ -60,13 +60,8 @@ def _fresh(coro):
         frame, inside = coro.cr_frame, coro.cr_await
     elif kind is GeneratorType:
         frame, inside = coro.gi_frame, coro.gi_yieldfrom
-    elif not hasattr(coro, "__await__"):
+    else:
         return _check_coro(coro, "run")     # (its TypeError)
-    else:                               # a Future, a trap, another library's coroutine
-        raise TypeError(
-            "run() needs a generator or coroutine object, got the awaitable %s: await it in "
-            "a coroutine of your own -- async def main(): return await it -- and run that"
-            % _describe(coro))
     if frame is None:
         raise RuntimeError("run(): the %s %s() has already finished; run() needs a new one: "
                            "call %s() again" % (kind.__name__, coro.__qualname__, coro.__name__))

@@ -117,6 +117,11 @@ def _check_coro(coro, trap_name):
         raise TypeError("%s() needs a generator or coroutine object, got the async generator "
                         "%s: it is no task, but a stream of values -- iterate it with "
                         "'async for' in an async def" % (trap_name, _short(coro)))
+    if hasattr(coro, "__await__"):      # a Future, a trap, another library's coroutine
+        raise TypeError("%s() needs a generator or coroutine object, got the awaitable %s: "
+                        "await it in a coroutine of your own -- async def main(): return "
+                        "await it -- and give %s() that" % (trap_name, _describe(coro),
+                                                            trap_name))
     # (The commonest way to get here: main() whose body has no yield yet
     # runs when called, and run() gets what it returned.)
     raise TypeError("%s() needs a generator or coroutine object, got %s (a function "
