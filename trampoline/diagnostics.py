@@ -77,6 +77,17 @@ def _trim_kernel_frames(exc):
         exc.args = (_awaited_generator(tb),)
 
 
+#: How the kernel's deadlock error begins (``_deadlock``, timers.py).
+DEADLOCK = "deadlock: every task is waiting on another task, and nothing can wake any of them"
+
+
+def _is_deadlock(error):
+    """Whether ``error`` is the kernel's deadlock error: what ``run()`` and
+    the pytest plugin show by its message alone, which says where each task
+    waits (the loop's frames say nothing)."""
+    return type(error) is RuntimeError and str(error).startswith(DEADLOCK)
+
+
 #: Python's words for ``await f()`` where ``f`` is a generator function.
 _AWAITED_GENERATOR = ("object generator can't be used in 'await' expression",)
 

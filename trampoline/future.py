@@ -151,7 +151,6 @@ class Future(Generic[T]):
     # ``yield from fut`` in a generator, as ``yield from sleep(1)``.
     __iter__ = __await__
 
-
     def __repr__(self) -> str:
         if not self._done:
             state = "pending"

@@ -27,7 +27,7 @@ from types import CoroutineType, GeneratorType
 from typing import (Any, Callable, Dict, Iterable, List, Optional,  # noqa: F401 (type comments)
                     TypeVar)
 
-from .diagnostics import KERNEL_FRAMES, _trim_kernel_frames
+from .diagnostics import KERNEL_FRAMES, _is_deadlock, _trim_kernel_frames
 from .errors import Cancelled
 from .hostloop import running as _running
 from .task import CoroutineLike, T  # noqa: F401 (annotations)
@@ -39,14 +39,6 @@ log = logging.getLogger("trampoline")
 
 _K = TypeVar("_K", bound="Lifetime")
 
-
-
-def _is_deadlock(error):
-    """Whether ``error`` is the kernel's "deadlock: ..." (raised by ``_deadlock``)."""
-    tb = error.__traceback__            # (caught: it has one)
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    return type(error) is RuntimeError and tb.tb_frame.f_code.co_name == "_deadlock"
 
 def _fresh(coro):
     """``coro``, given to run(): a coroutine (or generator) that no task is

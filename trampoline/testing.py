@@ -82,7 +82,7 @@ except ImportError:                 # pragma: no cover - a pytest without it (pr
         return fixturedef.func
 
 from .clock import VirtualClock
-from .diagnostics import KERNEL_FRAMES
+from .diagnostics import KERNEL_FRAMES, _is_deadlock
 from .errors import TrampolineError
 from .hostloop import current_task
 from .kernel import Kernel
@@ -255,7 +255,7 @@ def _run_in_kernel(pyfuncitem: Any, options: Dict[str, Any], function: Callable[
     except AsyncFixtureError as error:      # the fixture's traceback is its cause's; the
         raise error.with_traceback(None)    # kernel's frames would only hide it
     except RuntimeError as error:
-        if not _is_deadlock(error):
+        if KERNEL_FRAMES or not _is_deadlock(error):
             raise
         # Its message says where each task waits, as run() shows it; pages
         # of the plugin's and the kernel's source would only bury it.
@@ -447,13 +447,6 @@ def _is_plugin_error(excinfo: Any) -> bool:
     user's code, in their cause)."""
     return bool(excinfo.errisinstance(AsyncFixtureError)
                 or getattr(excinfo.value, "_trampoline_plugin", False))
-
-
-def _is_deadlock(error: RuntimeError) -> bool:
-    """Whether ``error`` is the kernel's "deadlock: ..." -- to show as its
-    message alone, unless ``TRAMPOLINE_KERNEL_FRAMES=1`` asks for the frames."""
-    return (type(error) is RuntimeError and not KERNEL_FRAMES
-            and str(error).startswith("deadlock: every task is waiting"))
 
 
 def _values(arguments: Dict[str, Any]) -> Dict[str, Any]:

@@ -25,7 +25,7 @@ import time
 from typing import Any, Optional
 
 from .descriptors import SWEEP_INTERVAL
-from .diagnostics import _waiting_in
+from .diagnostics import DEADLOCK, _waiting_in
 from .traps import PARKED
 
 __all__ = []  # type: list  # (Timers: documented as Kernel's)
@@ -201,8 +201,7 @@ class Timers:
         """Nothing is ready, no timer is set, no descriptor is watched: every
         task waits on another task, and none ever will run again."""
         waits = "\n".join("  " + _waiting_in(task) for task in self._tasks.values())
-        raise RuntimeError("deadlock: every task is waiting on another task, and "
-                           "nothing can wake any of them:\n%s" % waits)
+        raise RuntimeError("%s:\n%s" % (DEADLOCK, waits))
 
 
 def _alarm_order(alarm):
