@@ -332,7 +332,10 @@ class Monitor:
     def _session(self, conn):
         """One connection: a line in, an answer and a prompt out."""
         try:
-            with selectors.DefaultSelector() as selector:
+            # (poll() needs no descriptor of its own, as epoll does: a client
+            # accepted as the program frees its first descriptor, when it
+            # had run out, is served -- not hung up on by an EMFILE here.)
+            with getattr(selectors, "PollSelector", selectors.SelectSelector)() as selector:
                 selector.register(conn, selectors.EVENT_READ)
                 selector.register(self._stop_recv, selectors.EVENT_READ)
                 self._converse(conn, selector)
