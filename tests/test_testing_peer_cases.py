@@ -896,7 +896,7 @@ def test_hypothesis_given_runs_each_example_in_a_kernel_of_its_own(tmp_path):
                 await sleep(0)
 
         @our_settings
-        @given(st.integers())
+        @given(st.integers(min_value=5))   # (every example fails: five random ones may not)
         @pytest.mark.trampoline
         async def test_falsified(n):
             await sleep(0)
