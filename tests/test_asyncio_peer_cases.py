@@ -22,6 +22,7 @@ thread, awaited by many tasks, its waiter cancelled
 import collections.abc
 import decimal
 import gc
+import io
 import logging
 import random
 import signal
@@ -36,6 +37,7 @@ import trampoline
 from trampoline import (BoundedSemaphore, Cancelled, Condition, Event, Future, Kernel, Lock,
                         Semaphore, VirtualClock, join, sleep, spawn,
                         timeout_after)
+import trampoline.trace
 from trampoline.traps import call, current_kernel
 from task_helpers import parked
 
@@ -911,15 +913,16 @@ def test_awaiting_a_coroutine_another_task_is_running_is_a_runtime_error():
     assert run(runner()) == "slept"
 
 
-@pytest.mark.xfail(strict=True, reason="kernel.py: a coroutine yielded as a subroutine is "
-                   "resumed whatever its state; one another task waits in is taken over")
-def test_yielding_a_coroutine_another_task_is_running_is_a_runtime_error():
+@pytest.mark.parametrize("how", ["yield", "call", "spawn", "traced"])
+def test_yielding_a_coroutine_another_task_is_running_is_a_runtime_error(how):
     """asyncio ``test_pep492.test_double_await``, in a generator task:
     ``yield coro`` of a coroutine another task is running took it over --
     the trap it waited on answered None in this task, which then ran it to
     its end -- and the task that was running it crashed, "cannot reuse
-    already awaited coroutine".  It should be the RuntimeError ``await``
-    gives, and the other task go on."""
+    already awaited coroutine".  Now it is the RuntimeError ``await``
+    gives, in the task that yielded it, and the other task goes on: so
+    for ``call(coro)``, ``spawn(coro)`` and a traced run (instruments take
+    the subroutine call through the trap table)."""
     async def afunc():
         await sleep(0.1)
         return "slept"
@@ -928,11 +931,20 @@ def test_yielding_a_coroutine_another_task_is_running_is_a_runtime_error():
         coro = afunc()
         task = yield spawn(coro)
         yield sleep(0)
-        with pytest.raises(RuntimeError):
-            yield coro
+        with pytest.raises(RuntimeError) as raised:
+            if how == "call":
+                yield call(coro)
+            elif how == "spawn":
+                yield spawn(coro)
+            else:
+                yield coro
+        assert str(raised.value).startswith(
+            "coroutine test_yielding_a_coroutine_another_task_is_running_is_a_runtime_error."
+            "<locals>.afunc() is being awaited already -- another task is running it")
         return (yield join(task))
 
-    assert run(runner()) == "slept"
+    instruments = [trampoline.trace.TextTrace(io.StringIO())] if how == "traced" else []
+    assert trampoline.run(runner(), clock=VirtualClock(), instruments=instruments) == "slept"
 
 
 def test_a_coroutine_never_awaited_in_a_task_warns_and_says_where_in_debug_mode():

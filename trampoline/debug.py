@@ -24,7 +24,8 @@ turns on, for the mistakes every newcomer to generator tasks makes.
   has already run to its end, spawned or yielded again: a ``RuntimeError``
   in the task that did it, naming the generator.  Without debug mode both
   tasks step the same generator by turns, and a finished generator
-  "returns" None at once.
+  "returns" None at once (a coroutine waiting in another task is refused
+  always: the kernel sees it waits, from its ``cr_await``).
 * A task that crashed and that nobody joined: always logged at ERROR,
   debug mode or not (see ``Task._crashed_unseen``), when the last
   reference to the task goes or when ``run()`` ends.

@@ -94,7 +94,7 @@ from .lifetime import Lifetime
 from .poller import default_poller
 from .task import CoroutineLike, T, Task  # noqa: F401 (CoroutineLike, T: re-exported)
 from .timers import Timers, _alarm_order, _clock_of
-from .traps import (PARKED, accept, call, cancel, clear_alarm, connect, current, current_kernel,
+from .traps import (PARKED, _awaited_already, accept, call, cancel, clear_alarm, connect, current, current_kernel,
                     join, park, read, read_wait, recvfrom, sendto, set_alarm, sleep, spawn,
                     write, write_wait)
 from .waitqueue import WaitQueue
@@ -303,6 +303,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     elif (handler := handlers_get(kind)) is not None:
                         value = handler(task, trap)
                     elif kind is GeneratorType or kind is CoroutineType:
+                        if kind is CoroutineType and trap.cr_await is not None:
+                            raise _awaited_already(trap)    # (another task runs it)
                         if not task._stack:             # a subroutine call
                             task._stack = [task._coro]
                         else:
@@ -386,10 +388,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         del self._tasks[task.id]
         if task._fds is not None:
             self._release_all(task)
-        if exc is None:
-            task._result = value
-        else:
-            task._exception = exc
+        task._result, task._exception = value, exc
         if self._on_exited:
             for hook in self._on_exited:
                 hook(task)
@@ -447,8 +446,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             return False
         if task._waiting is not None:
             self._unpark(task, exc)
-            task._waiting = None
-            task._exc = exc
+            task._waiting, task._exc = None, exc
             self._ready.append(task)
             return True
         trap = task._next_trap
@@ -463,8 +461,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         if woken is not None:               # what it was handed goes back
             task._woken = None
             woken._pass_on(task._value)
-        task._value = None
-        task._exc = exc
+        task._value, task._exc = None, exc
         return True
 
     def _take_pending(self, task):
@@ -572,6 +569,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
     def _trap_subroutine(self, task, coro):
         # In the table only while instruments are installed (else: the loop).
+        if type(coro) is CoroutineType and coro.cr_await is not None:
+            raise _awaited_already(coro)
         task._stack = [*task._stack, task._coro]
         task._coro = coro
         return None

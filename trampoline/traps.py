@@ -102,10 +102,21 @@ def _describe(value):
     return "%s %s" % (type(value).__name__, _short(value))
 
 
+def _awaited_already(coro):
+    """The error for a coroutine yielded (called) while it waits in another
+    task: resuming it would take it over.  ``await`` gives Python's own."""
+    return RuntimeError(
+        "coroutine %s() is being awaited already -- another task is running it: a coroutine "
+        "runs once, in one task; call %s(...) again for another"
+        % (coro.__qualname__, coro.__name__))
+
+
 def _check_coro(coro, trap_name):
     """A generator or coroutine object, or a TypeError that says what to do."""
     kind = type(coro)
     if kind is GeneratorType or kind is CoroutineType:
+        if kind is CoroutineType and coro.cr_await is not None:
+            raise _awaited_already(coro)
         return coro
     if callable(coro):
         raise TypeError(
@@ -484,8 +495,11 @@ class spawn(Trap):
         if name is not None and type(name) is not str:
             _check_name(coro, name)
         kind = type(coro)               # (the common case calls nothing)
-        if kind is not GeneratorType and kind is not CoroutineType:
-            if isinstance(coro, Trap):
+        if kind is not GeneratorType:
+            if kind is CoroutineType:
+                if coro.cr_await is not None:   # (another task runs it)
+                    raise _awaited_already(coro)
+            elif isinstance(coro, Trap):
                 name = name or type(coro).__name__
                 coro = _perform(coro)
             else:
