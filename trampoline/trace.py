@@ -864,5 +864,5 @@ def _forks_note(forks, args):
 
 
 if __name__ == "__main__":     # pragma: no cover - run as a command in the tests
-    from trampoline.trace import _exit, main as _main   # the module run() looks at,
-    _exit(_main())                                      # not __main__
+    import trampoline.trace as _module      # the module run() looks at, not __main__
+    _module._exit(_module.main())
