@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from trampoline import Cancelled, Kernel, VirtualClock, ignore_after, read, run, sleep, write
+from trampoline import (Cancelled, Kernel, VirtualClock, ignore_after, read, run, sleep, spawn,
+                        write)
 from trampoline.aio import AsyncioDriver
 
 from net_helpers import asyncio_run, watchdog  # noqa: F401  (autouse)
@@ -320,3 +321,60 @@ def test_what_is_no_instrument_is_refused_naming_it(monkeypatch, instruments, sa
     with pytest.raises(TypeError, match=r"^Kernel\(instruments=\.\.\.\)[: ].*" + says):
         run(coro, instruments=instruments)
     assert coro.gi_frame is None
+
+
+# ------------------------------------------- closing with tasks still alive
+
+def test_closing_a_host_driven_kernel_with_tasks_alive_warns_naming_each_and_where_it_waits(
+        caplog):
+    """asyncio's "Task was destroyed but it is pending!": closing a loop
+    with tasks alive drops them, and asyncio says so.  ``Kernel.close()``
+    dropped them without a word -- a host loop that forgot to cancel its
+    server found out only from a socket never closed.  Now one WARNING
+    names each task (five at most) and where it waits; a kernel whose
+    tasks were cancelled and reaped, or that ``run()`` ran, says nothing."""
+    a, b = socket.socketpair()
+
+    def reader():
+        yield read(a, 100)
+
+    def sleeper():
+        yield sleep(3600)
+
+    kernel = Kernel()
+    kernel.spawn(reader(), name="reader")
+    for _ in range(6):
+        kernel.spawn(sleeper(), name="sleeper")
+    kernel.run_once(0)
+    with caplog.at_level("WARNING", logger="trampoline"):
+        kernel.close()
+    fd = a.fileno()
+    a.close()
+    b.close()
+    records = [r for r in caplog.records if r.name == "trampoline"]
+    assert len(records) == 1 and records[0].levelname == "WARNING"
+    message = records[0].getMessage()
+    assert message.startswith("Kernel.close() dropped 7 tasks still alive, never to run "
+                              "again (for their cleanup, cancel them and run rounds before "
+                              "closing): task 1 reader waits in <read fd=%d nbytes=100>, "
+                              "called at %s:" % (fd, __file__)), message
+    assert message.count("sleeper waits in <sleep seconds=3600>") == 4
+    assert message.endswith("; ...")
+    caplog.clear()
+
+    kernel = Kernel()
+    tasks = [kernel.spawn(sleeper()) for _ in range(3)]
+    kernel.run_once(0)
+    for task in tasks:
+        kernel.cancel(task)
+    while not all(task.done for task in tasks):
+        kernel.run_once(0)
+    with caplog.at_level("WARNING", logger="trampoline"):
+        kernel.close()
+        run(main_leaving_a_task_asleep(sleeper))   # run() cancels it
+    assert not [r for r in caplog.records if r.name == "trampoline"]
+
+
+def main_leaving_a_task_asleep(sleeper):
+    yield spawn(sleeper())
+    yield sleep(0)

@@ -13,7 +13,7 @@ A mixin of ``Kernel``.  What it uses of the kernel: ``_spawn``,
 
 ``close()`` does not end the tasks still alive: it drops them, as closing
 an asyncio loop does (their cleanup is ``run()``'s, or a host loop's before
-it closes).  Code outside the kernel that waits on them hears of the close
+it closes), and says so in a WARNING naming them.  Code outside the kernel that waits on them hears of the close
 through ``on_close`` -- ``AsyncioDriver.run()`` raises then -- so that it
 does not wait for ever.
 """
@@ -27,7 +27,7 @@ from types import CoroutineType, GeneratorType
 from typing import (Any, Callable, Dict, Iterable, List, Optional,  # noqa: F401 (type comments)
                     TypeVar)
 
-from .diagnostics import KERNEL_FRAMES, _is_deadlock, _trim_kernel_frames
+from .diagnostics import KERNEL_FRAMES, _is_deadlock, _trim_kernel_frames, _waiting_in
 from .errors import Cancelled
 from .hostloop import running as _running
 from .task import CoroutineLike, T  # noqa: F401 (annotations)
@@ -233,6 +233,8 @@ class Lifetime:
         Tasks still alive are dropped, not cancelled: nothing runs them, or
         their cleanup, again (``run()`` cancels and cleans up its tasks
         before it returns; a host loop cancels them and runs rounds first).
+        A WARNING names them (five at most) and where each waits, as
+        asyncio's "Task was destroyed but it is pending!" does.
         What waits on them from outside hears of it: the ``on_close``
         callbacks are called last.
 
@@ -256,12 +258,24 @@ class Lifetime:
             self._close_wake_channel()      # (sets _closed, under its lock)
             self._poller.close()
             self._report_crashes()
+            self._report_dropped()
             callbacks, self._close_callbacks = list((self._close_callbacks or {}).values()), None
             for callback in callbacks:
                 try:
                     callback()
                 except Exception:
                     log.exception("on_close(%r) raised", callback)
+
+    def _report_dropped(self: Any) -> None:
+        """``close()`` with tasks alive: they are dropped, their cleanup never
+        run -- say so, naming them, as asyncio says "Task was destroyed but
+        it is pending!" (one WARNING, at most five tasks named)."""
+        alive = list(self._tasks.values())
+        if alive:
+            log.warning("Kernel.close() dropped %d task%s still alive, never to run again "
+                        "(for their cleanup, cancel them and run rounds before closing): %s%s",
+                        len(alive), "" if len(alive) == 1 else "s",
+                        "; ".join(map(_waiting_in, alive[:5])), "; ..." if len(alive) > 5 else "")
 
     #: The ``on_close`` callbacks, in order, each under a key of its own
     #: (None: none yet, or closed).
