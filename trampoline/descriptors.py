@@ -652,7 +652,8 @@ class DescriptorWaiting:
                 raise OSError(errno.EMSGSIZE, "%s (sendto() of %d bytes to %r%s)" % (
                     error.strerror, len(trap.data), trap.address,
                     _UDP_LIMIT.get(_family_of(sock), ""))) from None
-            raise _other_family(error, sock, trap.address, "sendto") from None
+            raise _sent_nowhere(_other_family(error, sock, trap.address, "sendto"),
+                                trap) from None
         except (TypeError, OverflowError) as error:     # a port "80", 70000; a host None
             raise _bad_address(error, trap.address, "sendto") from None
 
@@ -745,6 +746,34 @@ def _other_family(error, sock, address, trap_name):
         why, trap_name, socket.AddressFamily(family).name, address,
         "IPv6" if ipv6 else "IPv4", "AF_INET6" if ipv6 else "AF_INET")
     return type(error)(error.errno, message) if error.errno is not None else type(error)(message)
+
+
+def _sent_nowhere(error, trap):
+    """``error``, an ``OSError`` of ``sendto`` with an errno, as the task
+    gets it: the same class and errno, its message naming the trap, the
+    size and the address ("Permission denied" alone named none of them),
+    and saying what to do where that is known: ``EACCES`` (a broadcast
+    address from a socket without ``SO_BROADCAST``), ``EINVAL`` for port 0,
+    ``ECONNREFUSED`` (a connected socket's earlier datagram refused).  An error already
+    explained (``_other_family``'s) or without an errno, as it is."""
+    if error.errno is None or type(error) is socket.gaierror or "(sendto()" in str(error):
+        return error
+    hint = _SENDTO_HINTS.get(error.errno, "")
+    if error.errno == errno.ECONNREFUSED and _family_of(trap.fileobj) == _AF_UNIX:
+        hint = ": no socket is bound to that path (any more)"
+    elif error.errno == errno.EINVAL:     # (also a bad flag, an unbound Unix socket...)
+        port = trap.address[1] if type(trap.address) is tuple and len(trap.address) > 1 else None
+        hint = ": port 0 is no place to send to" if port == 0 else ""
+    return type(error)(error.errno, "%s (sendto() of %d bytes to %r)%s" % (
+        error.strerror, len(trap.data), trap.address, hint))
+
+
+_SENDTO_HINTS = {
+    errno.EACCES: ": to a broadcast address, only from a socket allowed to broadcast -- "
+                  "udp_socket(broadcast=True) sets SO_BROADCAST",
+    errno.ECONNREFUSED: ": an earlier datagram from this socket was refused "
+                        "(nobody listens where it went)",
+}
 
 
 _EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)

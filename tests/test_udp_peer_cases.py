@@ -1,0 +1,496 @@
+"""Datagram sockets against the peers' own test cases.
+
+Each test translates one case of cpython's test_asyncio (test_sock_lowlevel,
+test_base_events, test_selector_events, test_events), uvloop's
+tests/test_udp.py, trio's _tests/test_socket.py or curio's
+tests/test_socket.py -- named in its docstring -- into trampoline's terms:
+``udp_socket`` and the ``recvfrom``/``sendto`` traps (plus ``connect``,
+``read`` and ``write`` for a connected datagram socket), over real sockets
+on 127.0.0.1 (and ::1 where the machine has it).  Where trampoline's rule
+deliberately differs from a peer's, the docstring says so and the test
+asserts our rule.
+"""
+
+import errno
+import os
+import socket
+import tempfile
+
+import pytest
+
+from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
+from task_helpers import parked
+from trampoline import (ResourceBusy, TaskTimeout, cancel, connect, join, read, read_wait, recvfrom,
+                        sendto, sleep, spawn, timeout_after, write)
+from trampoline.udp import udp_socket
+
+
+def echo_once(sock, count=1):
+    """Task: send ``count`` datagrams straight back to their senders."""
+    for _ in range(count):
+        data, address = yield recvfrom(sock, 65535)
+        yield sendto(sock, data, address)
+
+
+def refused_address():
+    """A loopback UDP address nobody listens on (bound, then closed)."""
+    with udp_socket(("127.0.0.1", 0)) as gone:
+        return gone.getsockname()
+
+
+# ------------------------------------------------------------ cpython: test_sock_lowlevel
+
+def test_recvfrom_gives_the_datagram_and_the_senders_address(run):
+    """cpython test_sock_lowlevel test_recvfrom (_basetest_datagram_recvfrom):
+    4096 bytes to a UDP echo server come back whole, from the server's
+    address."""
+    server, client = udp_socket(("127.0.0.1", 0)), udp_socket()
+    server_address = server.getsockname()
+
+    def main():
+        with server, client:
+            yield spawn(echo_once(server))
+            sent = yield sendto(client, b"\x01" * 4096, server.getsockname())
+            data, address = yield recvfrom(client, 4096)
+            return sent, data, address
+
+    assert run(main()) == (4096, b"\x01" * 4096, server_address)
+
+
+def test_recvfrom_into_is_read_wait_then_the_sockets_own(run):
+    """cpython test_sock_lowlevel test_recvfrom_into (sock_recvfrom_into,
+    trio's recvfrom_into).  Our rule: there is no recvfrom_into trap; a
+    task that wants the datagram in its own buffer waits with
+    ``read_wait`` and calls the (non-blocking) socket's ``recvfrom_into``,
+    which fills the buffer and gives the size and sender."""
+    server, client = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    server_address = server.getsockname()
+
+    def main():
+        with server, client:
+            yield spawn(echo_once(server, 2))
+            results = []
+            for size, nbytes in ((4096, 0), (8192, 4096)):
+                yield sendto(client, b"\x01" * 4096, server.getsockname())
+                buf = bytearray(size)
+                yield read_wait(client)
+                count, address = client.recvfrom_into(buf, nbytes)
+                results.append((count, bytes(buf[:count]) == b"\x01" * 4096, address))
+            return results
+
+    assert run(main()) == [(4096, True, server_address)] * 2
+
+
+def test_sendto_waits_while_the_receivers_queue_is_full(run):
+    """cpython test_sock_lowlevel test_sendto_blocking (sock_sendto when
+    ``sendto`` raises BlockingIOError) and test_selector_events'
+    "sendto while the buffer is full": over loopback UDP, Linux drops
+    rather than block, so this uses an AF_UNIX datagram pair, whose
+    sender blocks while the receiver's queue is full.  ``sendto`` waits
+    (parked, the kernel running other tasks) and sends the datagram whole
+    once the receiver has read; nothing is lost or reordered."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "rx")
+        receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        receiver.bind(path)
+        sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sender.setblocking(False)
+        queued = 0
+        try:
+            while True:
+                sender.sendto(b"q%d" % queued, path)
+                queued += 1
+        except BlockingIOError:
+            pass
+
+        def late():
+            return (yield sendto(sender, b"late", path))
+
+        def main():
+            with receiver, sender:
+                task = yield spawn(late())
+                yield parked(task)
+                got = []
+                for _ in range(queued + 1):
+                    data, _ = yield recvfrom(receiver, 100)
+                    got.append(data)
+                return (yield join(task)), got
+
+        sent, got = run(main())
+    assert sent == 4 and queued > 0
+    assert got == [b"q%d" % n for n in range(queued)] + [b"late"]
+
+
+# ------------------------------------------------------------ trio: test_socket.py
+
+def test_send_recv_variants_sendto_counts_and_recvfrom_names_the_sender(run):
+    """trio test_send_recv_variants: ``sendto`` returns the bytes sent,
+    ``recvfrom`` the sender's own ``getsockname()``; on a connected
+    datagram socket each ``write`` is one datagram and each ``read`` one
+    datagram.  Our rule differs on a host name (trio resolves
+    ``("localhost", port)``): ``sendto`` refuses it with ValueError, as
+    the kernel never waits on DNS."""
+    a, b = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+
+    def main():
+        with a, b:
+            assert (yield sendto(a, b"xxx", b.getsockname())) == 3
+            assert (yield recvfrom(b, 10)) == (b"xxx", a.getsockname())
+            with pytest.raises(ValueError, match="'localhost' is a host name"):
+                yield sendto(a, b"xxx", ("localhost", b.getsockname()[1]))
+            yield connect(a, b.getsockname())
+            yield write(a, b"xxx")
+            yield write(a, b"yyy")
+            return [(yield read(b, 10)), (yield read(b, 10))]
+
+    assert run(main()) == [b"xxx", b"yyy"]
+
+
+def test_interrupted_by_close_wakes_recvfrom_at_once(run):
+    """trio test_interrupted_by_close (there a ClosedResourceError): a
+    task waiting in ``recvfrom`` on a ``udp_socket`` that another task
+    closes is woken at once with OSError(EBADF) naming the trap -- not
+    after the kernel's one-second sweep -- and the kernel goes on."""
+    sock = udp_socket(("127.0.0.1", 0))
+
+    def waiter():
+        with pytest.raises(OSError) as info:
+            yield recvfrom(sock, 100)
+        return info.value.errno, str(info.value)
+
+    def main():
+        task = yield spawn(waiter())
+        yield parked(task)
+        sock.close()
+        return (yield timeout_after(0.5, join(task)))
+
+    number, message = run(main())
+    assert number == errno.EBADF and "recvfrom" in message
+
+
+# ------------------------------------------------------------ curio: test_socket.py
+
+def test_recvfrom_timeout_loses_no_later_datagram(run):
+    """curio test_recvfrom_timeout: ``recvfrom`` under ``timeout_after``
+    raises TaskTimeout when nothing comes; the socket is still good, and
+    the next datagram reaches the next ``recvfrom``."""
+    sock, peer = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    peer_address = peer.getsockname()
+
+    def main():
+        with sock, peer:
+            with pytest.raises(TaskTimeout):
+                yield timeout_after(0.05, recvfrom(sock, 8192))
+            yield sendto(peer, b"Msg1", sock.getsockname())
+            return (yield recvfrom(sock, 8192))
+
+    assert run(main()) == (b"Msg1", peer_address)
+
+
+def test_recvfrom_cancel(run):
+    """curio test_recvfrom_cancel: a task cancelled in ``recvfrom`` ends
+    cancelled; the socket's next reader gets the next datagram."""
+    sock, peer = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    peer_address = peer.getsockname()
+
+    def main():
+        with sock, peer:
+            task = yield spawn(recvfrom(sock, 8192))
+            yield parked(task)
+            yield cancel(task)
+            yield sendto(peer, b"after", sock.getsockname())
+            return task.cancelled, (yield recvfrom(sock, 8192))
+
+    assert run(main()) == (True, (b"after", peer_address))
+
+
+def test_two_readers_of_one_socket_the_second_is_busy(run):
+    """curio's rule, which trampoline keeps (README: one reader per
+    descriptor): a second task's ``recvfrom`` on a socket another task
+    waits on raises ResourceBusy in that task; the first still gets the
+    datagram."""
+    sock, peer = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    peer_address = peer.getsockname()
+
+    def main():
+        with sock, peer:
+            first = yield spawn(recvfrom(sock, 100))
+            yield parked(first)
+            with pytest.raises(ResourceBusy):
+                yield recvfrom(sock, 100)
+            yield sendto(peer, b"one", sock.getsockname())
+            return (yield join(first))
+
+    assert run(main()) == (b"one", peer_address)
+
+
+# ------------------------------------------------------------ asyncio / uvloop: endpoints
+
+def test_connected_udp_socket_gets_connection_refused_and_goes_on(run):
+    """test_selector_events test_sendto_error_received_connected and
+    test_read_ready_err, test_events' connected datagram endpoint
+    (remote_addr): a datagram from a *connected* UDP socket to a port
+    where nobody listens comes back as an ICMP "port unreachable", and
+    the socket's next ``recvfrom`` raises ConnectionRefusedError.
+    asyncio hands it to ``error_received`` and keeps the transport;
+    trampoline raises it in the task, as curio and trio do -- and the
+    socket stays good: the next datagram from a server that has started
+    there arrives."""
+    target = refused_address()
+    sock = udp_socket(("127.0.0.1", 0))
+
+    def main():
+        with sock:
+            yield connect(sock, target)
+            yield write(sock, b"anyone?")
+            with pytest.raises(ConnectionRefusedError):
+                yield timeout_after(5, recvfrom(sock, 100))
+            with udp_socket(target) as server:      # now somebody listens there
+                yield spawn(echo_once(server))
+                yield write(sock, b"hello")
+                return (yield timeout_after(5, recvfrom(sock, 100)))
+
+    assert run(main()) == (b"hello", target)
+
+
+def test_sendto_after_a_refused_datagram_names_the_address(run):
+    """test_selector_events test_sendto_error_received_connected: the
+    refusal can surface at the next ``sendto`` as well.  It says which
+    address and what happened ("Connection refused" alone named
+    neither)."""
+    target = refused_address()
+    sock = udp_socket(("127.0.0.1", 0))
+
+    def main():
+        with sock:
+            yield connect(sock, target)
+            yield sendto(sock, b"anyone?", target)
+            yield read_wait(sock)                   # the ICMP error has come back
+            with pytest.raises(ConnectionRefusedError) as info:
+                yield sendto(sock, b"again", target)
+            return str(info.value)
+
+    message = run(main())
+    assert "sendto() of 5 bytes to %r" % (target,) in message
+    assert "refused" in message
+
+
+def test_broadcast_without_the_option_names_the_address_and_the_option(run):
+    """cpython test_base_events test_create_datagram_endpoint_sockopts
+    (allow_broadcast) and uvloop test_udp_sendto_broadcast (the
+    ``"<broadcast>"`` address is taken, not refused as a host name):
+    without ``broadcast=True`` a ``sendto`` to a broadcast address is
+    PermissionError -- naming the address and ``broadcast=True`` (it said
+    only "Permission denied") -- and the socket goes on sending."""
+    sock, peer = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    sock_address = sock.getsockname()
+
+    def main():
+        with sock, peer:
+            messages = []
+            for target in (("<broadcast>", 9), ("127.255.255.255", 9)):
+                with pytest.raises(PermissionError) as info:
+                    yield sendto(sock, b"to all", target)
+                messages.append(str(info.value))
+            yield sendto(sock, b"still here", peer.getsockname())
+            return messages, (yield recvfrom(peer, 100))
+
+    messages, received = run(main())
+    assert "('<broadcast>', 9)" in messages[0] and "('127.255.255.255', 9)" in messages[1]
+    assert all("broadcast=True" in message for message in messages)
+    assert received == (b"still here", sock_address)
+
+
+def test_sendto_port_0_names_the_address(run):
+    """cpython test_selector_events test_sendto_exception (an OSError of
+    sendto): port 0 -- the echo example's ``--client --port 0`` once
+    printed "[Errno 22] Invalid argument" -- names the address and says
+    port 0 is the trouble."""
+    sock = udp_socket()
+
+    def main():
+        with sock:
+            with pytest.raises(OSError) as info:
+                yield sendto(sock, b"x", ("127.0.0.1", 0))
+            return info.value.errno, str(info.value)
+
+    number, message = run(main())
+    assert number == errno.EINVAL
+    assert "('127.0.0.1', 0)" in message and "port 0" in message
+
+
+def test_sendto_of_a_too_big_datagram_says_the_limit(run):
+    """test_selector_events' sendto of a too-big datagram (EMSGSIZE to
+    error_received): EMSGSIZE in the task, naming the size and the most
+    one datagram holds; a datagram of exactly that most goes through."""
+    sock = udp_socket(("127.0.0.1", 0))
+
+    def main():
+        with sock:
+            with pytest.raises(OSError) as info:
+                yield sendto(sock, b"x" * 65508, sock.getsockname())
+            sent = yield sendto(sock, b"x" * 65507, sock.getsockname())
+            data, _ = yield recvfrom(sock, 65535)
+            return info.value.errno, str(info.value), sent, len(data)
+
+    number, message, sent, size = run(main())
+    assert number == errno.EMSGSIZE and "65508 bytes" in message and "65,507" in message
+    assert sent == size == 65507
+
+
+def test_an_empty_datagram_is_a_datagram(run):
+    """cpython test_selector_events test_sendto_no_data (gh-issue: an
+    empty ``sendto`` sends an empty datagram): ``sendto`` of b"" returns
+    0, and ``recvfrom`` gets b"" with the sender -- not an end of
+    stream."""
+    a, b = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    a_address = a.getsockname()
+
+    def main():
+        with a, b:
+            sent = yield sendto(a, b"", b.getsockname())
+            yield sendto(a, b"next", b.getsockname())
+            return sent, (yield recvfrom(b, 10)), (yield recvfrom(b, 10))
+
+    assert run(main()) == (0, (b"", a_address), (b"next", a_address))
+
+
+def test_sendto_bad_arguments_are_named(run):
+    """uvloop test_udp_sendto_dns ("DNS lookup", "socket family
+    mismatch") and test_selector_events test_sendto_str: a host name is
+    ValueError, an IPv6 address from an IPv4 socket names both families,
+    a str payload is TypeError, a port out of range names the port --
+    each raised in the task, which goes on."""
+    sock, peer = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    sock_address = sock.getsockname()
+
+    def main():
+        with sock, peer:
+            with pytest.raises(ValueError, match="'example.com' is a host name"):
+                yield sendto(sock, b"aaaa", ("example.com", 80))
+            with pytest.raises(OSError, match="AF_INET socket to \\('::1', 80\\)"):
+                yield sendto(sock, b"aaaa", ("::1", 80))
+            with pytest.raises(TypeError, match="got str 'aaaa'"):
+                yield sendto(sock, "aaaa", peer.getsockname())
+            with pytest.raises(OverflowError, match="got 70000"):
+                yield sendto(sock, b"aaaa", ("127.0.0.1", 70000))
+            yield sendto(sock, b"ok", peer.getsockname())
+            return (yield recvfrom(peer, 10))
+
+    assert run(main()) == (b"ok", sock_address)
+
+
+def test_send_after_close_names_the_socket(run):
+    """uvloop test_send_after_close (a closed transport's sendto is
+    ignored there): our rule is the socket's -- ``sendto`` on a closed
+    socket raises OSError(EBADF) saying it is closed."""
+    sock = udp_socket(("127.0.0.1", 0))
+    sock.close()
+
+    def main():
+        with pytest.raises(OSError) as info:
+            yield sendto(sock, b"aaaa", ("127.0.0.1", 80))
+        return info.value.errno, str(info.value)
+
+    number, message = run(main())
+    assert number == errno.EBADF and "closed" in message
+
+
+def test_udp_socket_address_in_use_names_it_and_reuse_port_shares():
+    """test_base_events test_create_datagram_endpoint_cant_bind ("address
+    already in use") and test_create_datagram_endpoint_sockopts /
+    uvloop's reuse_port: a second bind of a taken port is EADDRINUSE
+    naming the address; with ``reuse_port`` on both, both bind."""
+    with udp_socket(("127.0.0.1", 0)) as taken:
+        with pytest.raises(OSError) as info:
+            udp_socket(taken.getsockname())
+        assert info.value.errno == errno.EADDRINUSE
+        assert "127.0.0.1:%d" % taken.getsockname()[1] in str(info.value)
+    with udp_socket(("127.0.0.1", 0), reuse_port=True) as first:
+        with udp_socket(first.getsockname(), reuse_port=True) as second:
+            assert first.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+            assert second.getsockname() == first.getsockname()
+
+
+def test_udp_socket_bad_local_addresses_are_named():
+    """test_base_events test_create_datagram_endpoint_addr_error,
+    _no_matching_family, _wrong_sock (uvloop's too): a local address that
+    is no tuple is TypeError, a port out of range or a host name
+    ValueError (our rule: asyncio resolves "localhost", we never block on
+    DNS), an address of the other family than ``family`` an error naming
+    the address -- each naming the value."""
+    with pytest.raises(TypeError, match="'localhost'"):
+        udp_socket("localhost")
+    with pytest.raises(ValueError, match="got 70000"):
+        udp_socket(("127.0.0.1", 70000))
+    with pytest.raises(ValueError, match="'localhost' is a host name"):
+        udp_socket(("localhost", 0))
+    with pytest.raises(OSError, match=r"\[::1\]:0"):
+        udp_socket(("::1", 0), family=socket.AF_INET)
+
+
+@needs_ipv6
+def test_ipv6_endpoints_echo_and_recvfrom_gives_the_four_tuple(run):
+    """uvloop test_create_datagram_endpoint_addrs_ipv6 and
+    test_create_datagram_endpoint_ipv6_family (an unbound AF_INET6
+    socket): an echo over ::1; the sender's address is IPv6's 4-tuple,
+    which ``sendto`` takes back as it is."""
+    server, client = udp_socket(("::1", 0)), udp_socket(family=socket.AF_INET6)
+    server_address = server.getsockname()
+
+    def main():
+        with server, client:
+            yield spawn(echo_once(server))
+            yield sendto(client, b"resp", server.getsockname())
+            return (yield recvfrom(client, 100))
+
+    data, address = run(main())
+    assert data == b"resp" and address == server_address and len(address) == 4
+
+
+def test_unix_datagram_sockets_name_their_senders(run):
+    """uvloop test_create_datagram_endpoint_sock_unix_domain and
+    test_socketpair (cpython test_create_datagram_endpoint_existing_sock_unix):
+    ``recvfrom`` and ``sendto`` work on AF_UNIX datagram sockets too; the
+    sender's path is its address, an unbound sender's is None (Linux),
+    and over a connected pair each ``write`` is one datagram."""
+    with tempfile.TemporaryDirectory() as tmp:
+        one = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        two = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        one.bind(os.path.join(tmp, "one"))
+        two.bind(os.path.join(tmp, "two"))
+        left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+        def main():
+            with one, two, left, right:
+                yield sendto(two, b"STOP", one.getsockname())
+                named = yield recvfrom(one, 100)
+                yield write(left, b"hello, ")
+                yield write(left, b"socketpair")
+                unnamed = yield recvfrom(right, 100)
+                return named, unnamed, (yield read(right, 100))
+
+        named, unnamed, second = run(main())
+    assert named == (b"STOP", os.path.join(tmp, "two"))
+    assert unnamed[0] == b"hello, " and unnamed[1] in (None, "")
+    assert second == b"socketpair"
+
+
+def test_unix_datagram_sendto_a_path_nobody_binds_names_it(run, tmp_path):
+    """uvloop test_create_datagram_endpoint_sock_unix_domain, its error
+    side: ``sendto`` to the path of a Unix datagram socket since closed
+    is ConnectionRefusedError naming the path and saying nobody is bound
+    there (not that an earlier datagram was refused, as over UDP)."""
+    path = str(tmp_path / "gone")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as gone:
+        gone.bind(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+    def main():
+        with sock:
+            with pytest.raises(ConnectionRefusedError) as info:
+                yield sendto(sock, b"anyone?", path)
+            return str(info.value)
+
+    message = run(main())
+    assert repr(path) in message and "no socket is bound to that path" in message
