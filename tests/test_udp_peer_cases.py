@@ -494,3 +494,27 @@ def test_unix_datagram_sendto_a_path_nobody_binds_names_it(run, tmp_path):
 
     message = run(main())
     assert repr(path) in message and "no socket is bound to that path" in message
+
+
+@pytest.mark.parametrize("trap", [recvfrom, read])
+def test_connection_refused_names_the_socket_and_its_peer(run, trap):
+    """test_selector_events test_read_ready_err / test_events'
+    connected datagram endpoint, whose ``error_received`` gets the
+    ConnectionRefusedError: in the task, its message names the trap, the
+    socket and the address it is connected to (it said only "[Errno 111]
+    Connection refused", naming nothing)."""
+    target = refused_address()
+    sock = udp_socket(("127.0.0.1", 0))
+    sock_address = sock.getsockname()
+
+    def main():
+        with sock:
+            yield connect(sock, target)
+            yield write(sock, b"anyone?")
+            with pytest.raises(ConnectionRefusedError) as info:
+                yield timeout_after(5, trap(sock, 100))
+            return str(info.value)
+
+    message = run(main())
+    assert "%s() of the datagram socket 127.0.0.1:%d, connected to 127.0.0.1:%d" % (
+        trap.__name__, sock_address[1], target[1]) in message

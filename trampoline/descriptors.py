@@ -711,10 +711,33 @@ def _closed_under(error, trap):
     poll and select report a closed descriptor ready, or the new socket
     that took its number -- or from one never open (a bare number) names
     the trap and the descriptor, as ``_check_open`` does: the bare "Bad
-    file descriptor" named nothing.  Any other error as it is."""
+    file descriptor" named nothing.  ``ECONNREFUSED`` on a datagram
+    socket: see ``_refused``.  Any other error as it is."""
     if error.errno != errno.EBADF or not _is_closed(trap.fileobj):
+        if error.errno == errno.ECONNREFUSED:
+            return _refused(error, trap)
         return error
     return OSError(errno.EBADF, "%r: fd %d is closed" % (trap, trap.fd))
+
+
+def _refused(error, trap):
+    """``ECONNREFUSED`` from a ``recvfrom``, ``read`` or ``write`` of a
+    connected datagram socket -- an earlier datagram it sent came back
+    "port unreachable" -- as the task gets it: the same class and errno,
+    its message naming the trap, the socket and its peer, and saying the
+    socket goes on (asyncio hands it to ``error_received`` and keeps the
+    transport).  "[Errno 111] Connection refused" alone, from a read,
+    named nothing.  A stream socket's, as it is."""
+    sock = trap.fileobj
+    if not isinstance(sock, socket.socket) or _type_of(sock) != socket.SOCK_DGRAM:
+        return error
+    try:
+        where, peer = format_address(sock.getsockname()), format_address(sock.getpeername())
+    except OSError:                     # (not connected after all)
+        return error
+    return type(error)(error.errno, "%s (%s() of the datagram socket %s, connected to %s): an "
+                       "earlier datagram it sent there was refused -- nothing listens there; "
+                       "the socket can go on" % (error.strerror, type(trap).__name__, where, peer))
 
 
 def _other_family(error, sock, address, trap_name):
