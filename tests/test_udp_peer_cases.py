@@ -518,3 +518,20 @@ def test_connection_refused_names_the_socket_and_its_peer(run, trap):
     message = run(main())
     assert "%s() of the datagram socket 127.0.0.1:%d, connected to 127.0.0.1:%d" % (
         trap.__name__, sock_address[1], target[1]) in message
+
+
+def test_udp_socket_a_family_that_does_not_fit_is_named():
+    """test_base_events test_create_datagram_endpoint_no_matching_family
+    and _socket_err (socket() itself failing): an address of the other
+    family than ``family`` says which family to give (it said "Address
+    family for hostname not supported", naming neither), and a family the
+    system cannot make is named (it said only "Address family not
+    supported by protocol")."""
+    with pytest.raises(OSError, match=r"\[::1\]:0, an IPv6 address, with family=socket.AF_INET: "
+                                      r"give family=socket.AF_INET6"):
+        udp_socket(("::1", 0), family=socket.AF_INET)
+    with pytest.raises(OSError, match=r"127.0.0.1:0, an IPv4 address, with "
+                                      r"family=socket.AF_INET6: give family=socket.AF_INET"):
+        udp_socket(("127.0.0.1", 0), family=socket.AF_INET6)
+    with pytest.raises(OSError, match="cannot make a socket of family 12345"):
+        udp_socket(family=12345)

@@ -40,12 +40,14 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
     ``broadcast`` sets ``SO_BROADCAST``, without which a ``sendto`` to a
     broadcast address fails with ``PermissionError`` (asyncio's
     ``allow_broadcast``).
-    Raises ``TypeError`` for an address that is not a tuple (or that
+    Raises ``OSError`` naming ``family`` for one the system cannot make,
+    ``TypeError`` for an address that is not a tuple (or that
     ``bind`` refuses as such: a host None),
     ``ValueError`` for a port out of range or a host name (``"localhost"``:
     binding it would look it up right there, every task waiting for DNS),
     and the ``OSError`` of ``bind``
-    (``EADDRINUSE`` ..., naming the address).
+    (``EADDRINUSE`` ..., naming the address; for an address of the other
+    family than ``family``, saying which to give).
     """
     if address is not None:
         if not isinstance(address, tuple) or len(address) not in (2, 4):
@@ -57,7 +59,11 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
             family = socket.AF_INET6 if ":" in str(address[0]) else socket.AF_INET
     elif family is None:
         family = socket.AF_INET
-    sock = Socket(family, socket.SOCK_DGRAM)
+    try:
+        sock = Socket(family, socket.SOCK_DGRAM)
+    except OSError as exc:              # family=12345, or AF_INET6 with IPv6 off
+        raise type(exc)(exc.errno, "%s: udp_socket() cannot make a socket of family %r"
+                        % (exc.strerror, family)) from None
     try:
         sock.setblocking(False)
         if reuse_port:
@@ -68,11 +74,25 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
             try:
                 sock.bind(address)
             except OSError as exc:
-                raise type(exc)(exc.errno, "%s: cannot bind to %s"
-                                % (exc.strerror, format_address(address))) from None
+                raise type(exc)(exc.errno, "%s: cannot bind to %s%s" % (
+                    exc.strerror, format_address(address), _mismatch(exc, family))) from None
             except (TypeError, ValueError) as exc:  # a host None, a 4-tuple for IPv4
                 raise TypeError("udp_socket(): cannot bind to %r: %s" % (address, exc)) from None
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def _mismatch(exc, family):
+    """For the error of binding an address of the other IP family than
+    ``family`` (``("::1", 0)`` with ``family=socket.AF_INET``), what to
+    change; else nothing."""
+    if not isinstance(exc, socket.gaierror) and exc.errno is not None:
+        return ""                       # (EADDRINUSE, EADDRNOTAVAIL...: they say)
+    wanted = {socket.AF_INET: "AF_INET6", socket.AF_INET6: "AF_INET"}.get(family)
+    if wanted is None:
+        return ""
+    return (", an %s address, with family=socket.%s: give family=socket.%s, or leave "
+            "family out" % ("IPv4" if wanted == "AF_INET" else "IPv6",
+                            socket.AddressFamily(family).name, wanted))
