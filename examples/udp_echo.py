@@ -10,10 +10,12 @@ A datagram whose sender cannot be answered (a forged source address) is
 dropped; the server goes on.
 The client sends each line of stdin as one datagram and prints the reply;
 UDP may lose datagrams, so it waits at most ``--timeout`` seconds for
-each (exit status 1 if one never came).  Both resolve ``--host`` once,
-off the loop, with ``getaddrinfo``, and use its first address: the client
-sends there and takes replies only from there (a name such as
-``localhost`` never matches the address a reply comes from).  Ctrl-C,
+each (exit status 1 if one never came); where no server listens at all
+the system says so at once ("no server at ...", exit status 1).  Both
+resolve ``--host`` once, off the loop, with ``getaddrinfo``, and use its
+first address: the client connects its socket there, so it takes
+replies only from there (a name such as ``localhost`` never matches the
+address a reply comes from).  Ctrl-C,
 SIGTERM or a hang-up (SIGHUP, unless under ``nohup``) stops the server
 (exit status 0); Ctrl-C stops the client.  A port
 out of range, a host not found or an address in use: one line saying
@@ -27,8 +29,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import (TaskTimeout, getaddrinfo, read, recvfrom, run, sendto,  # noqa: E402
-                        timeout_after)
+from trampoline import (TaskTimeout, connect, getaddrinfo, read, recvfrom, run,  # noqa: E402
+                        sendto, timeout_after)
 from trampoline.net import check_port, format_address  # noqa: E402
 from trampoline.signals import stop_signals  # noqa: E402
 from trampoline.udp import udp_socket  # noqa: E402
@@ -83,6 +85,9 @@ def client(host, port, timeout):
     family, server = yield resolve(host, port)
     sock = udp_socket(family=family)
     with sock:
+        # Connected, the socket hears of an ICMP "port unreachable": with no
+        # server there, the reply's wait ends at once, not after --timeout.
+        yield connect(sock, server)
         pending = b""
         while True:
             data = (yield read(stdin, 4096)) if stdin is not None else b""
@@ -91,11 +96,13 @@ def client(host, port, timeout):
             if not data and pending:
                 lines.append(pending)       # the end of stdin: a last line without "\n"
             for line in lines:
-                yield sendto(sock, line, server)
-                while True:
-                    reply, sender = yield timeout_after(timeout, recvfrom(sock, 65535))
-                    if sender[:2] == server[:2]:
-                        break               # a stray datagram from elsewhere: ignore it
+                try:
+                    yield sendto(sock, line, server)
+                    reply, _ = yield timeout_after(timeout, recvfrom(sock, 65535))
+                except ConnectionRefusedError:
+                    print("udp echo client: no server at %s (connection refused)"
+                          % format_address(server), file=sys.stderr)
+                    return 1
                 try:
                     print(reply.decode(errors="replace"), flush=True)
                 except BrokenPipeError:     # nobody reads the replies any more (| head -1)

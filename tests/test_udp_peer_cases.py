@@ -14,11 +14,13 @@ asserts our rule.
 import errno
 import os
 import socket
+import subprocess
+import sys
 import tempfile
 
 import pytest
 
-from net_helpers import needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
+from net_helpers import EXAMPLES, needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
 from task_helpers import parked
 from trampoline import (ResourceBusy, TaskTimeout, cancel, connect, join, read, read_wait, recvfrom,
                         sendto, sleep, spawn, timeout_after, write)
@@ -535,3 +537,18 @@ def test_udp_socket_a_family_that_does_not_fit_is_named():
         udp_socket(("127.0.0.1", 0), family=socket.AF_INET6)
     with pytest.raises(OSError, match="cannot make a socket of family 12345"):
         udp_socket(family=12345)
+
+
+def test_the_echo_client_says_at_once_that_no_server_listens():
+    """The connected-socket ECONNREFUSED case, as a user of
+    examples/udp_echo.py meets it: ``--client`` to a port where nothing
+    listens waited the whole ``--timeout`` on each line and then said "no
+    reply within 5 s".  Its socket is connected now, so the refusal
+    comes back at once: "no server at 127.0.0.1:PORT", exit status 1."""
+    port = refused_address()[1]
+    out = subprocess.run([sys.executable, os.path.join(EXAMPLES, "udp_echo.py"), "--client",
+                          "--port", str(port), "--timeout", "5"],
+                         input="anyone?\n", capture_output=True, text=True, timeout=20)
+    assert out.returncode == 1, out.stderr
+    assert out.stderr == "udp echo client: no server at 127.0.0.1:%d (connection refused)\n" % port
+    assert out.stdout == ""
