@@ -22,8 +22,8 @@ import pytest
 
 from net_helpers import EXAMPLES, needs_ipv6, watchdog  # noqa: F401 (autouse fixture)
 from task_helpers import parked
-from trampoline import (ResourceBusy, TaskTimeout, cancel, connect, join, read, read_wait, recvfrom,
-                        sendto, sleep, spawn, timeout_after, write)
+from trampoline import (ResourceBusy, TaskTimeout, cancel, connect, join, listen, read, read_wait,
+                        recvfrom, sendto, spawn, timeout_after, write)
 from trampoline.udp import udp_socket
 
 
@@ -552,3 +552,27 @@ def test_the_echo_client_says_at_once_that_no_server_listens():
     assert out.returncode == 1, out.stderr
     assert out.stderr == "udp echo client: no server at 127.0.0.1:%d (connection refused)\n" % port
     assert out.stdout == ""
+
+
+def test_recvfrom_of_a_tcp_listener_says_to_accept(run):
+    """uvloop test_create_datagram_endpoint_wrong_sock ("A UDP Socket was
+    expected"): ``recvfrom`` of a listening TCP socket -- it waits, as
+    ``read`` does, until the listener turns readable with a connection --
+    raises OSError(ENOTCONN) naming the trap and the socket and saying to
+    accept() (it said "[Errno 107] Transport endpoint is not connected"
+    alone); the listener still works."""
+    listener = listen(("127.0.0.1", 0))
+    where = "127.0.0.1:%d" % listener.getsockname()[1]
+    client = socket.create_connection(listener.getsockname())
+
+    def main():
+        with pytest.raises(OSError) as info:
+            yield recvfrom(listener, 100)
+        return info.value.errno, str(info.value)
+
+    with listener, client:
+        number, message = run(main())
+        listener.accept()[0].close()
+    assert number == errno.ENOTCONN
+    assert "(recvfrom() of the listening socket %s): accept() its connections instead" % where \
+        in message

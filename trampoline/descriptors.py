@@ -633,6 +633,8 @@ class DescriptorWaiting:
             except BlockingIOError:     # pragma: no cover - a spurious wake-up (another reader took it)
                 pass
             except OSError as error:
+                if error.errno == errno.ENOTCONN:   # a TCP listener, or never connected
+                    raise _misused(error, trap.fileobj, trap.fd, "recvfrom") from None
                 raise _closed_under(error, trap) from None
         trap.waited = True
         return self._wait_readable(task, trap)
@@ -676,7 +678,7 @@ _NOT_LISTENING = (errno.EINVAL, errno.EOPNOTSUPP)
 
 
 def _misused(error, fileobj, fd, trap_name):
-    """``error`` -- ENOTCONN from ``read``, EINVAL or EOPNOTSUPP from
+    """``error`` -- ENOTCONN from ``read`` or ``recvfrom``, EINVAL or EOPNOTSUPP from
     ``accept`` -- as the task gets it: the same class and errno, its
     message naming the trap and the socket (its address) and saying what
     was wrong with it: "Transport endpoint is not connected (read() of the
@@ -694,10 +696,10 @@ def _misused(error, fileobj, fd, trap_name):
             what = "accept() of the datagram socket %s" % where
             hint = "it has no connections to accept; recvfrom() its datagrams"
         elif sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-            what = "read() of the listening socket %s" % where
+            what = "%s() of the listening socket %s" % (trap_name, where)
             hint = "accept() its connections instead"
         else:
-            what = "read() of %s, which is not connected" % where
+            what = "%s() of %s, which is not connected" % (trap_name, where)
             hint = "connect() it first"
     finally:
         if sock is not fileobj:
