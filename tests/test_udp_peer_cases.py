@@ -576,3 +576,60 @@ def test_recvfrom_of_a_tcp_listener_says_to_accept(run):
     assert number == errno.ENOTCONN
     assert "(recvfrom() of the listening socket %s): accept() its connections instead" % where \
         in message
+
+
+def test_a_blocking_socket_is_made_non_blocking_not_refused(run):
+    """cpython test_sock_lowlevel _basetest_sock_client_ops: asyncio in
+    debug mode refuses a blocking socket (ValueError).  Our rule: the
+    traps take a plain blocking ``socket.socket`` and make it
+    non-blocking, so that no call of theirs can stall the other tasks."""
+    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    a.bind(("127.0.0.1", 0))
+    b.bind(("127.0.0.1", 0))
+    a_address = a.getsockname()
+
+    def main():
+        with a, b:
+            reader = yield spawn(recvfrom(b, 100))
+            yield parked(reader)
+            yield sendto(a, b"plain", b.getsockname())
+            return (yield join(reader)), a.gettimeout(), b.gettimeout()
+
+    assert run(main()) == ((b"plain", a_address), 0.0, 0.0)
+
+
+def test_a_cancelled_sendto_sends_nothing(run, tmp_path):
+    """cpython test_sock_lowlevel's racing cases (a cancelled
+    sock_sendall): a ``sendto`` parked on a full AF_UNIX datagram queue
+    and cancelled ends cancelled and sends nothing; the receiver gets the
+    queued datagrams, then the next one sent, whole."""
+    path = str(tmp_path / "rx")
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(path)
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sender.setblocking(False)
+    queued = 0
+    try:
+        while True:
+            sender.sendto(b"q%d" % queued, path)
+            queued += 1
+    except BlockingIOError:
+        pass
+
+    def main():
+        with receiver, sender:
+            task = yield spawn(sendto(sender, b"cancelled", path))
+            yield parked(task)
+            yield cancel(task)
+            got = []
+            for _ in range(queued):
+                data, _ = yield recvfrom(receiver, 100)
+                got.append(data)
+            yield sendto(sender, b"next", path)
+            got.append((yield recvfrom(receiver, 100))[0])
+            return task.cancelled, got
+
+    cancelled, got = run(main())
+    assert cancelled
+    assert got == [b"q%d" % n for n in range(queued)] + [b"next"]
