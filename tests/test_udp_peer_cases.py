@@ -633,3 +633,29 @@ def test_a_cancelled_sendto_sends_nothing(run, tmp_path):
     cancelled, got = run(main())
     assert cancelled
     assert got == [b"q%d" % n for n in range(queued)] + [b"next"]
+
+
+def test_a_too_big_write_of_a_connected_udp_socket_says_the_limit(run):
+    """test_selector_events' sendto of a too-big datagram, through a
+    connected socket (asyncio's ``transport.sendto(data)`` with
+    remote_addr): ``write`` raises EMSGSIZE naming the size, the socket,
+    its peer and the most one datagram holds, as ``sendto`` does (it said
+    "[Errno 90] Message too long" alone); nothing was sent, and the
+    socket goes on."""
+    a, b = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    a_address, b_address = a.getsockname(), b.getsockname()
+
+    def main():
+        with a, b:
+            yield connect(a, b.getsockname())
+            with pytest.raises(OSError) as info:
+                yield write(a, b"x" * 70000)
+            yield write(a, b"small")
+            return info.value, (yield recvfrom(b, 65535))
+
+    error, received = run(main())
+    assert error.errno == errno.EMSGSIZE and error.bytes_written == 0
+    assert ("(write() of 70000 bytes, one datagram, from the datagram socket 127.0.0.1:%d to "
+            "127.0.0.1:%d: one UDP datagram over IPv4 holds at most 65,507 bytes)"
+            % (a_address[1], b_address[1])) in str(error)
+    assert received == (b"small", a_address)

@@ -713,11 +713,14 @@ def _closed_under(error, trap):
     poll and select report a closed descriptor ready, or the new socket
     that took its number -- or from one never open (a bare number) names
     the trap and the descriptor, as ``_check_open`` does: the bare "Bad
-    file descriptor" named nothing.  ``ECONNREFUSED`` on a datagram
-    socket: see ``_refused``.  Any other error as it is."""
+    file descriptor" named nothing.  ``ECONNREFUSED`` and ``EMSGSIZE`` on a
+    datagram socket: see ``_refused`` and ``_too_big``.  Any other error
+    as it is."""
     if error.errno != errno.EBADF or not _is_closed(trap.fileobj):
         if error.errno == errno.ECONNREFUSED:
             return _refused(error, trap)
+        if error.errno == errno.EMSGSIZE:
+            return _too_big(error, trap)
         return error
     return OSError(errno.EBADF, "%r: fd %d is closed" % (trap, trap.fd))
 
@@ -740,6 +743,27 @@ def _refused(error, trap):
     return type(error)(error.errno, "%s (%s() of the datagram socket %s, connected to %s): an "
                        "earlier datagram it sent there was refused -- nothing listens there; "
                        "the socket can go on" % (error.strerror, type(trap).__name__, where, peer))
+
+
+def _too_big(error, trap):
+    """``EMSGSIZE`` from a ``write`` of a connected datagram socket, as the
+    task gets it: the same class and errno, its message naming the size,
+    the socket and its peer, and for UDP the most one datagram holds (as
+    ``sendto``'s does).  "[Errno 90] Message too long" alone named
+    nothing.  Any other's, as it is."""
+    sock = trap.fileobj
+    if (not isinstance(sock, socket.socket) or _type_of(sock) != socket.SOCK_DGRAM
+            or not hasattr(trap, "data")):
+        return error
+    try:
+        here, peer = sock.getsockname(), format_address(sock.getpeername())
+    except OSError:                     # pragma: no cover - (not connected after all)
+        return error
+    where = format_address(here) if here else "(unbound)"     # (a Unix socket's "")
+    return type(error)(error.errno, "%s (%s() of %d bytes, one datagram, from the datagram "
+                       "socket %s to %s%s)" % (error.strerror, type(trap).__name__,
+                                               len(trap.data), where, peer,
+                                               _UDP_LIMIT.get(_family_of(sock), "")))
 
 
 def _other_family(error, sock, address, trap_name):
