@@ -659,3 +659,17 @@ def test_a_too_big_write_of_a_connected_udp_socket_says_the_limit(run):
             "127.0.0.1:%d: one UDP datagram over IPv4 holds at most 65,507 bytes)"
             % (a_address[1], b_address[1])) in str(error)
     assert received == (b"small", a_address)
+
+
+def test_the_readmes_trap_table_has_a_row_for_each_public_trap():
+    """The datagram traps as README.rst documents them: its trap table
+    had no row for ``recvfrom`` or ``sendto`` (what they return, raise and
+    wait for), though both are public traps; every trap the kernel knows
+    and ``trampoline`` exports has its row now."""
+    import trampoline
+    from trampoline.kernel import TRAPS
+    with open(os.path.join(os.path.dirname(EXAMPLES), "README.rst"), encoding="utf-8") as f:
+        readme = f.read()
+    missing = [trap.__name__ for trap in TRAPS if trap.__name__ in trampoline.__all__
+               and "   * - ``%s(" % trap.__name__ not in readme]
+    assert missing == []
