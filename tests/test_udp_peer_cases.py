@@ -673,3 +673,28 @@ def test_the_readmes_trap_table_has_a_row_for_each_public_trap():
     missing = [trap.__name__ for trap in TRAPS if trap.__name__ in trampoline.__all__
                and "   * - ``%s(" % trap.__name__ not in readme]
     assert missing == []
+
+
+def test_recvfrom_of_a_huge_size_takes_the_datagram_or_names_the_size(run):
+    """trio's and curio's ``recvfrom(bufsize)`` pass the size to the
+    socket, which allocates it first.  ``recvfrom(sock, 1 << 50)`` over
+    UDP was a MemoryError with no message: no UDP datagram is longer than
+    65,535 bytes, so that is all it asks for now, and the datagram comes
+    whole.  On a Unix datagram socket (no such bound) the MemoryError
+    names the size, in the task; the datagram is still there for the next
+    ``recvfrom``."""
+    sock = udp_socket(("127.0.0.1", 0))
+    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+    def main():
+        with sock, left, right:
+            yield sendto(sock, b"x" * 65507, sock.getsockname())
+            data, _ = yield recvfrom(sock, 1 << 50)
+            yield write(left, b"kept")
+            with pytest.raises(MemoryError) as info:
+                yield recvfrom(right, 1 << 50)
+            return len(data), str(info.value), (yield recvfrom(right, 100))[0]
+
+    size, message, kept = run(main())
+    assert size == 65507 and kept == b"kept"
+    assert "recvfrom() of up to %d bytes" % (1 << 50) in message

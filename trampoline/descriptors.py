@@ -628,10 +628,17 @@ class DescriptorWaiting:
     def _trap_recvfrom(self, task, trap):
         if trap.waited:                 # readable: a datagram is there
             trap.waited = False
+            sock = trap.fileobj
+            nbytes = trap.nbytes
+            if nbytes > _UDP_MOST and _family_of(sock) in _TCP_FAMILIES:
+                nbytes = _UDP_MOST      # (no UDP datagram is longer: no buffer of 1 GiB)
             try:
-                return trap.fileobj.recvfrom(trap.nbytes)
+                return sock.recvfrom(nbytes)
             except BlockingIOError:     # pragma: no cover - a spurious wake-up (another reader took it)
                 pass
+            except MemoryError:         # (a Unix datagram socket's recvfrom(sock, 1 << 40))
+                raise MemoryError("recvfrom() of up to %d bytes: no memory for a buffer that "
+                                  "big; ask for the most one datagram may hold" % nbytes) from None
             except OSError as error:
                 if error.errno == errno.ENOTCONN:   # a TCP listener, or never connected
                     raise _misused(error, trap.fileobj, trap.fd, "recvfrom") from None
@@ -828,6 +835,8 @@ _SENDTO_HINTS = {
 _EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)
 _AF_UNIX = getattr(socket, "AF_UNIX", None)
 # The most one UDP datagram carries: 65,535 bytes less the IP and UDP headers.
+# The longest UDP datagram: its length field's 16 bits (payload: less).
+_UDP_MOST = 65535
 _UDP_LIMIT = {socket.AF_INET: ": one UDP datagram over IPv4 holds at most 65,507 bytes",
               socket.AF_INET6: ": one UDP datagram over IPv6 holds at most 65,527 bytes"}
 
