@@ -698,3 +698,25 @@ def test_recvfrom_of_a_huge_size_takes_the_datagram_or_names_the_size(run):
     size, message, kept = run(main())
     assert size == 65507 and kept == b"kept"
     assert "recvfrom() of up to %d bytes" % (1 << 50) in message
+
+
+def test_a_connected_socket_takes_only_its_peers_datagrams(run):
+    """uvloop _test_create_datagram_endpoint_addrs (remote_addr): asyncio
+    and uvloop refuse ``transport.sendto(data, other_address)`` on a
+    connected transport with ValueError.  Our rule is the socket's, as in
+    curio and trio: ``sendto`` to another address goes there (Linux);
+    ``recvfrom`` gets only the peer's datagrams, a stranger's being
+    dropped by the system."""
+    a, peer, other = (udp_socket(("127.0.0.1", 0)) for _ in range(3))
+    a_address, peer_address = a.getsockname(), peer.getsockname()
+
+    def main():
+        with a, peer, other:
+            yield connect(a, peer.getsockname())
+            yield sendto(a, b"elsewhere", other.getsockname())
+            elsewhere = yield recvfrom(other, 100)
+            yield sendto(other, b"stranger", a.getsockname())
+            yield sendto(peer, b"peer", a.getsockname())
+            return elsewhere, (yield recvfrom(a, 100))
+
+    assert run(main()) == ((b"elsewhere", a_address), (b"peer", peer_address))
