@@ -834,9 +834,9 @@ _SENDTO_HINTS = {
 
 _EAI_ADDRFAMILY = getattr(socket, "EAI_ADDRFAMILY", None)
 _AF_UNIX = getattr(socket, "AF_UNIX", None)
-# The most one UDP datagram carries: 65,535 bytes less the IP and UDP headers.
 # The longest UDP datagram: its length field's 16 bits (payload: less).
 _UDP_MOST = 65535
+# The most one UDP datagram carries: 65,535 bytes less the IP and UDP headers.
 _UDP_LIMIT = {socket.AF_INET: ": one UDP datagram over IPv4 holds at most 65,507 bytes",
               socket.AF_INET6: ": one UDP datagram over IPv6 holds at most 65,527 bytes"}
 
