@@ -5,8 +5,10 @@ cancellation of a task woken but not yet run, odd traps and odd awaitables.
 corners the rest of the suite does not reach.)"""
 
 import copy
+import io
 import linecache
 import logging
+import os
 import selectors
 import socket
 import threading
@@ -16,7 +18,8 @@ import pytest
 import trampoline
 
 from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, ignore_after,
-                        join, read_wait, recvfrom, run, sendto, sleep, spawn)
+                        join, read, read_wait, recvfrom, run, sendto, sleep, spawn)
+import trampoline.trace
 from trampoline.traps import call, current_kernel, park, set_alarm
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
@@ -681,3 +684,46 @@ def test_set_alarm_takes_a_number_of_a_float_subclass_as_a_float():
         return type(alarm[0])
 
     assert run(main()) is float
+
+
+@pytest.mark.parametrize("where", ["woken", "at once", "pipe", "traced"])
+def test_a_read_of_more_than_memory_holds_is_a_memory_error_in_the_task_and_loses_no_byte(where):
+    """``read(sock, 1 << 40)``: the socket allocates ``nbytes`` before it
+    reads.  Where the poller wakes the reader and reads for it, the bare
+    MemoryError went out of the loop and ended the kernel (every task
+    with it); elsewhere it said nothing.  Now it is the reader's error,
+    naming the size, and the bytes are still there for the next read --
+    a socket's when it wakes the reader, when it is read at once (a
+    traced run reads in the trap), and a pipe's."""
+    huge = 1 << 40
+    if where == "pipe":
+        r, w = os.pipe()
+        a, b = os.fdopen(r, "rb", buffering=0), os.fdopen(w, "wb", buffering=0)
+        send = b.write
+    else:
+        a, b = socket.socketpair()
+        send = b.send
+
+    def reader():
+        try:
+            yield read(a, huge)
+        except MemoryError as error:
+            return str(error)
+
+    def main():
+        if where != "woken":
+            send(b"x")
+        task = yield spawn(reader())
+        yield sleep(0)
+        if where == "woken":
+            send(b"x")
+        message = yield join(task)
+        send(b"yz")
+        return message, (yield read(a, 10))
+
+    instruments = [trampoline.trace.TextTrace(io.StringIO())] if where == "traced" else []
+    with a, b:
+        message, data = trampoline.run(main(), instruments=instruments)
+    assert message == ("read() of up to %d bytes: no memory for a buffer that big (a read "
+                       "allocates nbytes first); ask for less" % huge)
+    assert data == b"xyz"

@@ -411,6 +411,8 @@ class DescriptorWaiting:
                             waiter._exc = _misused(error, trap.fileobj, fd, "read") \
                                 if error.errno == errno.ENOTCONN \
                                 else _closed_under(error, trap)
+                        except MemoryError:         # read(sock, 1 << 40): the task's error
+                            waiter._exc = _no_buffer("read", nbytes)
                         else:
                             waiter._value = data
                             waiter._woken = reg     # (its bytes come back if cancelled)
@@ -484,6 +486,8 @@ class DescriptorWaiting:
         except BlockingIOError:         # no data after all: wait for it
             trap.waited = True
             return self._wait_readable(task, trap)
+        except MemoryError:
+            raise _no_buffer("read", nbytes) from None
         except OSError as error:
             if error.errno == errno.ENOTCONN:   # listening, or never connected: say so
                 raise _misused(error, fileobj, trap.fd, "read") from None
@@ -637,8 +641,7 @@ class DescriptorWaiting:
             except BlockingIOError:     # pragma: no cover - a spurious wake-up (another reader took it)
                 pass
             except MemoryError:         # (a Unix datagram socket's recvfrom(sock, 1 << 40))
-                raise MemoryError("recvfrom() of up to %d bytes: no memory for a buffer that "
-                                  "big; ask for the most one datagram may hold" % nbytes) from None
+                raise _no_buffer("recvfrom", nbytes) from None
             except OSError as error:
                 if error.errno == errno.ENOTCONN:   # a TCP listener, or never connected
                     raise _misused(error, trap.fileobj, trap.fd, "recvfrom") from None
@@ -730,6 +733,15 @@ def _closed_under(error, trap):
             return _too_big(error, trap)
         return error
     return OSError(errno.EBADF, "%r: fd %d is closed" % (trap, trap.fd))
+
+
+def _no_buffer(trap_name, nbytes):
+    """The ``MemoryError`` of a read that asked for more than memory holds:
+    the socket (or ``os.read``) allocates ``nbytes`` first.  Bare, it said
+    nothing -- and, raised where the poller woke the reader, it ended the
+    kernel."""
+    return MemoryError("%s() of up to %d bytes: no memory for a buffer that big (a read "
+                       "allocates nbytes first); ask for less" % (trap_name, nbytes))
 
 
 def _refused(error, trap):
