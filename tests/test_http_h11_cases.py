@@ -646,3 +646,26 @@ def test_client_bad_responses_are_a_fetch_error_naming_the_fault(answer, words):
     (error,), _ = fetch_all({"/": answer}, ("/", "GET"))
     assert isinstance(error, FetchError) and words in str(error), error
 
+
+def test_client_unfolds_an_obsolete_line_fold():
+    """h11 test_io.test_readers_unusual ("obsolete line folding": h11
+    unfolds "Some: multi-line\\r\\n header\\r\\n\\tnonsense..." into one value)
+    and RFC 9112 5.2: a user agent that receives obs-fold in a response
+    MUST replace each fold with a space -- an old server's folded header
+    is no reason to fail the fetch.  The fold in a trailer too; a "fold"
+    right after the status line continues no field, and is an error."""
+    answers = {
+        "/a": b"HTTP/1.1 200 OK\r\nSome: multi-line\r\n header\r\n\tnonsense\r\n"
+              b"    \t   \t\tI guess\r\nContent-Length: 2\r\nMore: in the\r\n"
+              b"    last header  \r\n\r\nok",
+        "/b": b"HTTP/1.1 200 OK\nSome: bare\n LF\nTransfer-Encoding: chunked\n\n"
+              b"2\r\nok\r\n0\r\nTrailer: a\r\n b\r\n\r\n",
+        "/c": b"HTTP/1.1 200 OK\r\n  folded: line\r\nContent-Length: 2\r\n\r\nok",
+    }
+    (first, second), connections = fetch_all(answers, ("/a", "GET"), ("/b", "GET"))
+    assert first.header("some") == b"multi-line header nonsense I guess"
+    assert first.header("more") == b"in the last header" and first.body == b"ok"
+    assert second.header("some") == b"bare LF" and second.body == b"ok"
+    assert connections == 1                     # (the framing stayed in step)
+    (third,), _ = fetch_all(answers, ("/c", "GET"))
+    assert isinstance(third, FetchError) and "obsolete line folding" in str(third)

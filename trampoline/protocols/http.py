@@ -18,7 +18,9 @@ parser is dead and raises the same error again -- the connection must close.
 
 Lenient where RFC 9112 allows it (bare LF line ends in the start line and
 header fields, empty lines before a request line), strict where leniency is
-dangerous: no line folding, no whitespace before the colon, no tab in
+dangerous: no line folding in a request (in a response each fold is
+replaced by a space, as RFC 9112 5.2 tells a client), no whitespace
+before the colon, no tab in
 the request line, no ``Content-Length`` beside ``Transfer-Encoding``,
 conflicting lengths rejected, chunked framing (chunk-size lines, the end
 of each chunk, the trailer section) in CRLF only -- the usual request
@@ -278,12 +280,27 @@ def _limit(private, doc):
     return property(get, set, doc=doc)
 
 
+def _unfolded(lines, first):
+    """``lines`` (header lines from index ``first`` on) with each obsolete
+    line fold -- a line that begins with a space or a tab -- joined to the
+    line before by one space (RFC 9112 5.2).  A fold with no field line
+    before it is left, for the field check to refuse."""
+    out = lines[:first + 1]
+    for line in lines[first + 1:]:
+        if line[:1] == b" " or line[:1] == b"\t":
+            out[-1] = out[-1].rstrip(b" \t") + b" " + line.strip(b" \t")
+        else:
+            out.append(line)
+    return out
+
+
 class _Parser:
     """What request and response parsing share: the buffer, the head, the
     body framings.  Subclasses parse the start line and decide the framing."""
 
     _start_line = "start line"      # what errors call it: "request line"...
     _tab_in_start_line = True       # (a status line's reason may have one)
+    _unfold = False                 # obs-fold replaced by a space (responses), not refused
 
     def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
                  max_body=MAX_BODY):
@@ -446,6 +463,8 @@ class _Parser:
         if len(lines) > self._max_headers + 1:
             self._fail(431, "%d header fields, more than the limit of %d"
                        % (len(lines) - 1, self._max_headers))
+        if self._unfold and (b"\n " in head or b"\n\t" in head):
+            lines = _unfolded(lines, 1)
         # The header fields, and on the side those that shape the message.
         fields = []
         special = []
@@ -692,7 +711,10 @@ class _Parser:
                     self._fail(431, "a trailer section over %d bytes" % self._max_head)
                 if 0 in trailer.translate(_NUL_IF_CONTROL):
                     self._fail(400, "a control character in the trailer section")
-                self._parse_fields(trailer.split(b"\r\n"))       # validated, then dropped
+                lines = trailer.split(b"\r\n")
+                if self._unfold:
+                    lines = _unfolded(lines, 0)
+                self._parse_fields(lines)       # validated, then dropped
                 self._start = end + 4
                 return self._finish()
             else:                               # _UNTIL_CLOSE
@@ -1136,12 +1158,16 @@ class ResponseParser(_Parser):
     returned, with ``keep_alive`` False (what follows it is another
     protocol's bytes), and a status below 100, invalid, is a final answer
     (RFC 9110 15).  A response with neither length nor chunking runs until
-    the close: ``feed_eof()`` completes it.
+    the close: ``feed_eof()`` completes it.  A header field folded over
+    several lines (obsolete, but sent by old servers) is read as one line,
+    each fold a space, as RFC 9112 5.2 tells a client to; a request's is
+    refused.
     ``idle`` (an attribute: read it, do not set it) is True between
     responses with nothing of the next one received.
     """
 
     _start_line = "status line"
+    _unfold = True
 
     def __init__(self, **limits):
         limits.setdefault("max_body", 16 << 20)
