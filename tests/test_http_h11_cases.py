@@ -669,3 +669,27 @@ def test_client_unfolds_an_obsolete_line_fold():
     assert connections == 1                     # (the framing stayed in step)
     (third,), _ = fetch_all(answers, ("/c", "GET"))
     assert isinstance(third, FetchError) and "obsolete line folding" in str(third)
+
+
+def test_client_a_bad_response_on_a_kept_connection_is_not_asked_again():
+    """h11 test_connection.test_errors (after a receive error the
+    connection is done: no more events) -- and RFC 9112 9.3.1: a client
+    may retry a request on a new connection when the kept one had closed
+    before answering, not when the server answered (badly): the server did
+    the work once already, and a POST would be done twice.  The error is
+    the FetchError naming the fault, and the server saw the request once."""
+    seen = []
+    bad = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"
+
+    class Answers(dict):
+        def __getitem__(self, path):
+            seen.append(path)
+            return dict.__getitem__(self, path)
+
+    for method in ("GET", "POST"):
+        del seen[:]
+        (first, second), connections = fetch_all(Answers({"/ok": OK, "/bad": bad}),
+                                                 ("/ok", "GET"), ("/bad", method))
+        assert first.body == b"ok"
+        assert isinstance(second, FetchError) and "conflicting Content-Length" in str(second)
+        assert seen == ["/ok", "/bad"] and connections == 1, method

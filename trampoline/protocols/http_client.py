@@ -171,11 +171,11 @@ class Fetcher:
                 continue
             try:
                 response = yield self._round_trip(stream, parser, request, method)
-            except (OSError, ProtocolError, _Stale):
+            except (OSError, _Stale):
                 stream.close()          # closed by the server meanwhile: try anew
                 continue
-            except BaseException:
-                stream.close()
+            except BaseException:       # (a bad response too: the server answered --
+                stream.close()          # asked again, it would do the work twice)
                 raise
             self._keep(key, stream, parser, response)
             return response
