@@ -693,3 +693,50 @@ def test_client_a_bad_response_on_a_kept_connection_is_not_asked_again():
         assert first.body == b"ok"
         assert isinstance(second, FetchError) and "conflicting Content-Length" in str(second)
         assert seen == ["/ok", "/bad"] and connections == 1, method
+
+
+@pytest.mark.parametrize("answers, requests", [
+    ({"/a": OK + b"trailing", "/b": OK}, [("/a", "GET"), ("/b", "GET")]),
+    ({"/a": OK, "/b": OK}, [("/a", "HEAD"), ("/b", "GET")]),
+], ids=["bytes-after-the-body", "a-body-after-a-head-response"])
+def test_client_bytes_beyond_the_framing_end_the_connection(answers, requests):
+    """h11 test_io.tr's "trailing data" (what follows a message is left
+    for the next) and RFC 9110 9.3.2 (a response to HEAD has no body): a
+    server that sends more than its framing says -- or a body after a
+    HEAD's answer -- is out of step; the answer is taken as framed, and the
+    next request goes on a new connection, not read from those bytes."""
+    (first, second), connections = fetch_all(answers, *requests)
+    assert first.status == 200 and first.body == (b"" if requests[0][1] == "HEAD" else b"ok")
+    assert (second.status, second.body) == (200, b"ok") and connections == 2
+
+
+def test_client_a_response_without_framing_runs_to_the_close():
+    """h11 test_connection.test__body_framing (a response with no
+    Content-Length and no Transfer-Encoding: "http/1.0" framing, even from
+    an HTTP/1.1 server): the body is what comes until the close, and the
+    connection is not kept."""
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the close", True)
+    (first, second), connections = fetch_all({"/": answer}, ("/", "GET"), ("/", "GET"))
+    assert first.body == second.body == b"until the close" and not first.keep_alive
+    assert connections == 2
+
+
+def test_expect_100_continue_without_a_body_gets_no_interim_answer(server):
+    """RFC 9110 10.1.1: a server may omit ``100 Continue`` when the framing
+    says there is no body (h11 test_connection.test_100_continue: the
+    client's wait ends with the response) -- one answer, the final one."""
+    data = b"GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n" + GET
+    answers = raw(server.port, data)
+    assert answers.startswith(b"HTTP/1.1 200 ")
+    assert [a.status for a in responses(answers)] == [200, 200]
+
+
+def test_a_later_minor_version_is_read_as_http_1_1(server):
+    """RFC 9110 2.5 (h11 reads only 1.0 and 1.1): HTTP/1.2 is answered as
+    the highest 1.x we speak; HTTP/0.9 and 2.0 are a 505, "HTTP/01.1" a
+    400."""
+    (answer,) = echoed(server, b"GET / HTTP/1.2\r\nHost: x\r\n\r\n")
+    assert answer.status == 200 and answer.version == b"HTTP/1.1"
+    refused(server, b"GET / HTTP/0.9\r\nHost: x\r\n\r\n", 505, b"HTTP/0.9")
+    refused(server, b"GET / HTTP/01.1\r\nHost: x\r\n\r\n", 400, b"HTTP/01.1")
+
