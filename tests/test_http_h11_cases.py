@@ -740,3 +740,17 @@ def test_a_later_minor_version_is_read_as_http_1_1(server):
     refused(server, b"GET / HTTP/0.9\r\nHost: x\r\n\r\n", 505, b"HTTP/0.9")
     refused(server, b"GET / HTTP/01.1\r\nHost: x\r\n\r\n", 400, b"HTTP/01.1")
 
+
+def test_a_head_request_refused_before_its_body_gets_no_body(server):
+    """h11 test_connection.test_HEAD_framing_headers and RFC 9110 9.3.2:
+    the answer to HEAD has the head a GET's would, and no body -- the one
+    the router gives at once to an upload it refuses (Expect:
+    100-continue, no route: no 100, the final status, the close)
+    included.  (Its body came after the head, to be read as the start of
+    the next response.)"""
+    data = raw(server.port, b"HEAD /nosuch HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                            b"Expect: 100-continue\r\n\r\n", shut=False)
+    (answer,) = responses(data, ["HEAD"])
+    assert answer.status == 404 and answer.header("connection") == b"close"
+    assert int(answer.header("content-length")) > 0
+    assert data.endswith(b"\r\n\r\n"), data

@@ -518,8 +518,10 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                 _count(stats, _A_REQUEST)
                 if logged is not None:
                     logged(refused.request, refused.response)
-                out.append(_encode_head(refused.response, False, refused.request.version)
-                           + refused.response.body)
+                head = _encode_head(refused.response, False, refused.request.version)
+                # (To HEAD: the head alone, as for any answer to HEAD.)
+                out.append(head if refused.request.method == "HEAD"
+                           else head + refused.response.body)
                 yield send(b"".join(out))
                 yield _linger(sock, limits.linger)
                 return
