@@ -754,3 +754,25 @@ def test_a_head_request_refused_before_its_body_gets_no_body(server):
     assert answer.status == 404 and answer.header("connection") == b"close"
     assert int(answer.header("content-length")) > 0
     assert data.endswith(b"\r\n\r\n"), data
+
+
+def test_client_keeps_a_control_character_in_a_value():
+    """h11 test_io.test_allow_some_garbage_in_cookies (h11 issue #57: a
+    real site's ``Set-Cookie: ___utmvafIumyLc=kUd\\x01UpAt``): RFC 9110 5.5
+    lets a recipient keep such a byte, and curl fetches the
+    page -- so does the client, the byte kept in the value.  A NUL is
+    still an error, and a control byte is no whitespace around a framing
+    value: "\\x0b2" is not a Content-Length of 2.  (The server is stricter:
+    test_a_control_character_in_a_value_is_a_400.)"""
+    answers = {
+        "/a": b"HTTP/1.1 200 OK\r\nSet-Cookie: ___utmvafIumyLc=kUd\x01UpAt; path=/; "
+              b"Max-Age=900\r\nX: \x7f\x1b[0m\r\nContent-Length: 2\r\n\r\nok",
+        "/b": b"HTTP/1.1 200 OK\r\nSet-Cookie: a=\x00b\r\nContent-Length: 2\r\n\r\nok",
+        "/c": b"HTTP/1.1 200 OK\r\nContent-Length: \x0b2\r\n\r\nok",
+    }
+    (first, second, third), _ = fetch_all(answers, ("/a", "GET"), ("/b", "GET"), ("/c", "GET"))
+    assert first.body == b"ok"
+    assert first.header("set-cookie") == b"___utmvafIumyLc=kUd\x01UpAt; path=/; Max-Age=900"
+    assert first.header("x") == b"\x7f\x1b[0m"
+    assert isinstance(second, FetchError) and "control character" in str(second)
+    assert isinstance(third, FetchError) and "malformed Content-Length" in str(third)

@@ -301,6 +301,7 @@ class _Parser:
     _start_line = "start line"      # what errors call it: "request line"...
     _tab_in_start_line = True       # (a status line's reason may have one)
     _unfold = False                 # obs-fold replaced by a space (responses), not refused
+    _controls = _NUL_IF_CONTROL     # the bytes a head refuses, as NUL (see _next)
 
     def __init__(self, max_line=MAX_LINE, max_head=MAX_HEAD, max_headers=MAX_HEADERS,
                  max_body=MAX_BODY):
@@ -451,7 +452,7 @@ class _Parser:
                 lines = [line[:-1] if line.endswith(b"\r") else line
                          for line in head.split(b"\n")]
                 bare_cr = any(b"\r" in line for line in lines)
-            if bare_cr or 0 in head.translate(_NUL_IF_CONTROL):
+            if bare_cr or 0 in head.translate(self._controls):
                 self._fail(400, "a control character in the message head")
             if b"\t" in lines[0] and not self._tab_in_start_line:
                 # Single spaces separate a request line's parts, and its
@@ -588,7 +589,7 @@ class _Parser:
             if len(lengths) != 1 or not value.isdigit():    # (else: one value, no list)
                 values = set()
                 for value in lengths:
-                    values.update(v.strip() for v in value.split(b","))
+                    values.update(v.strip(b" \t") for v in value.split(b","))
                 if len(values) != 1:
                     self._fail(400, "conflicting Content-Length values: %r" % b", ".join(lengths))
                 value = values.pop()
@@ -709,7 +710,7 @@ class _Parser:
                     self._fail(400, _BARE_IN_TRAILER)
                 if len(trailer) > self._max_head:
                     self._fail(431, "a trailer section over %d bytes" % self._max_head)
-                if 0 in trailer.translate(_NUL_IF_CONTROL):
+                if 0 in trailer.translate(self._controls):
                     self._fail(400, "a control character in the trailer section")
                 lines = trailer.split(b"\r\n")
                 if self._unfold:
@@ -1161,13 +1162,18 @@ class ResponseParser(_Parser):
     the close: ``feed_eof()`` completes it.  A header field folded over
     several lines (obsolete, but sent by old servers) is read as one line,
     each fold a space, as RFC 9112 5.2 tells a client to; a request's is
-    refused.
+    refused.  So is a control character in a request, but in a response
+    only a NUL (or a bare CR): a cookie with a \\x01 in it is a page still.
     ``idle`` (an attribute: read it, do not set it) is True between
     responses with nothing of the next one received.
     """
 
     _start_line = "status line"
     _unfold = True
+    # A control character but NUL (and a bare CR or LF) is kept in a
+    # response: servers put them in cookies (RFC 9110 5.5 lets a recipient
+    # retain them), and a crawler must not fail the page for it.
+    _controls = bytes(range(256))
 
     def __init__(self, **limits):
         limits.setdefault("max_body", 16 << 20)
