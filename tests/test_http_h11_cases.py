@@ -385,8 +385,10 @@ def test_chunked_bodies(server, body, expected):
 
 
 def test_a_chunked_body_sent_a_byte_at_a_time(server):
-    """h11 test_io.t_body_reader's "incrementally growing buffer": the
-    same request sent one byte per segment (TCP_NODELAY) is read the same."""
+    """h11 test_io.t_body_reader's "incrementally growing buffer" and
+    test_connection.test_chunk_boundaries (a chunk split anywhere, its
+    CRLF apart): the same request sent one byte per segment (TCP_NODELAY)
+    is read the same."""
     data = chunked(b'5; a="b"\r\n01234\r\n10\r\n0123456789abcdef\r\n0\r\nT: v\r\n\r\n') + GET
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
