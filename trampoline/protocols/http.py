@@ -453,7 +453,7 @@ class _Parser:
                          for line in head.split(b"\n")]
                 bare_cr = any(b"\r" in line for line in lines)
             if bare_cr or 0 in head.translate(self._controls):
-                self._fail(400, "a control character in the message head")
+                self._control_fault(lines)
             if b"\t" in lines[0] and not self._tab_in_start_line:
                 # Single spaces separate a request line's parts, and its
                 # target has no whitespace (RFC 9112 3): a tab is not one
@@ -484,6 +484,18 @@ class _Parser:
             self.idle = after >= len(buf)
             return message
         return self._read_body()
+
+    def _control_fault(self, lines):
+        """Refuse a head whose ``lines`` hold a control character (a bare
+        CR among them), naming the byte and its line."""
+        controls = self._controls
+        for number, line in enumerate(lines):
+            for byte in line:
+                if byte == 13 or controls[byte] == 0:
+                    self._fail(400, "a control character %r in the %s %r" % (
+                        bytes([byte]), self._start_line if number == 0 else "header line",
+                        line[:80]))
+        self._fail(400, "a control character in the message head")  # pragma: no cover
 
     def _skip_empty_lines(self, buf, start):
         """Skip the empty lines at ``start``, before a message (a few: not a
