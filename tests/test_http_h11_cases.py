@@ -638,8 +638,10 @@ def test_client_chunked_response_with_extensions_and_trailers():
     (b"\x20", "is it an HTTP server"),
     ((b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n12345", True), "95 bytes short"),
     ((b"\r\n", True), "without a response"),
+    ((b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n\x1f\x8b", True),
+     "does not end with chunked"),
 ], ids=["te-and-cl", "two-lengths", "bad-chunk-end", "garbage-in-status-line", "tls-hello",
-        "nul", "space", "cut-body", "empty-response"])
+        "nul", "space", "cut-body", "empty-response", "gzip-coding"])
 def test_client_bad_responses_are_a_fetch_error_naming_the_fault(answer, words):
     """h11 test_connection.test__body_framing (h11 lets Transfer-Encoding
     win over Content-Length; RFC 9112 6.3 says such a message "ought to be
@@ -647,7 +649,11 @@ def test_client_bad_responses_are_a_fetch_error_naming_the_fault(answer, words):
     test_reject_garbage_after_response_line and test_ChunkedReader,
     test_connection.test_early_detection_of_invalid_response (at once, not
     at the timeout), test_empty_response and
-    test_special_exceptions_for_lost_connection_in_message_body."""
+    test_special_exceptions_for_lost_connection_in_message_body.  And
+    test_headers' "Transfer-Encoding: gzip" (h11: an error, 501): RFC 9112
+    6.3 would read such a response to the close, but we asked for no
+    transfer coding (no TE header) and decode none, so the body could not
+    be returned as sent -- an error naming the coding."""
     (error,), _ = fetch_all({"/": answer}, ("/", "GET"))
     assert isinstance(error, FetchError) and words in str(error), error
 
