@@ -787,3 +787,48 @@ def test_client_keeps_a_control_character_in_a_value():
     assert first.header("x") == b"\x7f\x1b[0m"
     assert isinstance(second, FetchError) and "control character" in str(second)
     assert isinstance(third, FetchError) and "malformed Content-Length" in str(third)
+
+
+@pytest.mark.parametrize("method, asked", [("GET", 2), ("PUT", 2), ("POST", 1), ("PATCH", 1)])
+def test_client_asks_again_after_a_close_only_what_is_idempotent(method, asked):
+    """h11 test_connection.test_close_simple / test_connection_drop (a
+    close where a response was due), and RFC 9112 9.3.1: when a kept-alive
+    connection closes after the request went and before any answer, the
+    server may have done it; a client may send it again on a new
+    connection if the method is idempotent (GET, PUT...) and MUST NOT for
+    POST or PATCH -- that is a FetchError saying so, the request done at
+    most once."""
+    seen = []
+
+    def handler(stream, address):
+        first = not seen
+        while True:
+            try:
+                head = yield stream.readuntil(b"\r\n\r\n")
+            except IncompleteReadError:
+                return
+            seen.append(head.split(b" ", 1)[0].decode())
+            if first and len(seen) == 2:
+                return                  # (the kept connection closes, unanswered)
+            yield stream.write(OK)
+
+    def main():
+        task, port = yield start_server(handler)
+        fetcher = Fetcher(connections=1, timeout=5)
+        url = "http://127.0.0.1:%d/" % port
+        try:
+            yield fetcher.fetch(url)
+            try:
+                return (yield fetcher.fetch(url, method))
+            except FetchError as exc:
+                return exc
+        finally:
+            fetcher.close()
+            yield cancel(task)
+    result = trampoline.run(main())
+    assert seen == ["GET"] + [method] * asked
+    if asked == 2:
+        assert result.body == b"ok"
+    else:
+        assert isinstance(result, FetchError), result
+        assert "without a response" in str(result) and "%s is not sent again" % method in str(result)

@@ -18,7 +18,9 @@ request to that place takes it -- unless it has something to read already
 (the end of stream, a 408 the server sent before closing): then it is out
 of step and closed -- and if the server closed it just as the request went
 (the read finds the end of stream before any byte), tries once more on a
-new connection.
+new connection -- if the method is idempotent (GET, HEAD, PUT, DELETE,
+OPTIONS, TRACE): a POST may have been done, and is not sent twice
+(RFC 9112 9.3.1).
 
 What it must never do: wait without a deadline, keep a connection whose
 framing is in doubt (bytes left over, a parser that failed), or raise
@@ -39,6 +41,9 @@ __all__ = ["Fetcher", "FetchError", "Page", "REDIRECTS"]
 
 USER_AGENT = "trampoline/0.1"
 REDIRECTS = (301, 302, 303, 307, 308)
+#: The methods a client may send again when unsure whether they were done
+#: (RFC 9110 9.2.2).
+_IDEMPOTENT = frozenset(["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"])
 _UNSENDABLE = re.compile("[^\x21-\x7e]+")     # what cannot go in a request line as it is
 _PRINTABLE = "".join(map(chr, range(0x21, 0x7f)))
 
@@ -162,7 +167,8 @@ class Fetcher:
 
     def _exchange(self, key, request, method):
         """Send ``request`` and read its response, on an idle connection if
-        there is one (once more on a new one if that had gone stale)."""
+        there is one (once more on a new one if that had gone stale, and
+        the method is idempotent)."""
         pool = self.idle.setdefault(key, [])
         while pool:
             stream, parser = pool.pop()
@@ -171,9 +177,15 @@ class Fetcher:
                 continue
             try:
                 response = yield self._round_trip(stream, parser, request, method)
-            except (OSError, _Stale):
-                stream.close()          # closed by the server meanwhile: try anew
-                continue
+            except (OSError, _Stale) as exc:
+                stream.close()          # closed by the server meanwhile: try anew --
+                if method in _IDEMPOTENT:   # if doing it twice does no harm (RFC 9112 9.3.1)
+                    continue
+                if isinstance(exc, OSError):
+                    raise
+                raise ProtocolError(0, "the server closed the kept-alive connection without a "
+                                    "response; a %s is not sent again: it may have been done"
+                                    % method) from None
             except BaseException:       # (a bad response too: the server answered --
                 stream.close()          # asked again, it would do the work twice)
                 raise
