@@ -435,10 +435,11 @@ def test_bad_chunked_framing(server, body, status, words):
 
 @pytest.mark.parametrize("data, words", [
     (post(b"Content-Length: 100\r\n", b"12345"), [b"95 bytes short"]),
+    (post(b"Content-Length: 6\r\n", b"12345"), [b"(1 byte short)"]),
     (chunked(b"8\r\n012345"), [b"before the message body was complete"]),
     (chunked(b"5\r\n01234\r\n"), [b"before the message body was complete"]),
     (chunked(b"0\r\nSome: hea"), [b"before the message body was complete"]),
-], ids=["length", "in-a-chunk", "between-chunks", "in-the-trailer"])
+], ids=["length", "one-byte", "in-a-chunk", "between-chunks", "in-the-trailer"])
 def test_a_body_cut_by_the_close_is_a_400_saying_so(server, data, words):
     """h11 test_connection.test_special_exceptions_for_lost_connection_in_message_body
     ("received 5 bytes, expected 100"; "incomplete chunked read")."""

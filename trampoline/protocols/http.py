@@ -757,7 +757,8 @@ class _Parser:
 
     def _truncated(self, where, missing=None):
         if self._eof:
-            what = "%d bytes short" % missing if missing else "in the %s" % where
+            what = "%d byte%s short" % (missing, "s" if missing > 1 else "") if missing \
+                else "in the %s" % where
             self._fail(400, "the connection closed before the message body was complete (%s)"
                        % what)
         return None
