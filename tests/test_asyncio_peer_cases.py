@@ -38,7 +38,7 @@ from trampoline import (BoundedSemaphore, Cancelled, Condition, Event, Future, K
                         Semaphore, VirtualClock, join, sleep, spawn,
                         timeout_after)
 import trampoline.trace
-from trampoline.traps import call, current_kernel
+from trampoline.traps import Sleep, call, current_kernel
 from task_helpers import parked
 
 
@@ -154,7 +154,7 @@ def test_run_of_a_coroutine_that_something_else_runs_is_refused_and_left_alone()
 
     coro = started()
     trap = coro.send(None)              # as another loop would
-    assert isinstance(trap, sleep)
+    assert isinstance(trap, Sleep)      # (the class of what sleep() makes)
     with pytest.raises(RuntimeError, match=r"the coroutine \S*started\(\) has started and "
                                            r"waits at line \d+ .*call started\(\) again"):
         run(coro)

@@ -262,6 +262,7 @@ def _unhook_traps():
 
 
 _TRAPS_MODULE = vars(traps)
+_SLEEP_CODE = traps.sleep.__code__
 
 
 def _noting_maker(cls, own):
@@ -283,6 +284,8 @@ def _noting_maker(cls, own):
 
 
 def _note_maker(trap, frame):
+    if frame.f_code is _SLEEP_CODE:     # (made by the function sleep(): its caller made it)
+        frame = frame.f_back
     if frame.f_globals is not _TRAPS_MODULE:
         _made[id(trap)] = (frame.f_code, frame.f_lineno)
 

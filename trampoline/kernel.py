@@ -95,7 +95,7 @@ from .poller import default_poller
 from .task import CoroutineLike, T, Task  # noqa: F401 (CoroutineLike, T: re-exported)
 from .timers import Timers, _alarm_order, _clock_of
 from .traps import (PARKED, _awaited_already, accept, call, cancel, clear_alarm, connect, current, current_kernel,
-                    join, park, read, read_wait, recvfrom, sendto, set_alarm, sleep, spawn,
+                    join, park, read, read_wait, recvfrom, sendto, set_alarm, Sleep, spawn,
                     write, write_wait)
 from .waitqueue import WaitQueue
 
@@ -112,7 +112,7 @@ BUDGET = 50
 POLL_EVERY = 64
 
 #: Every trap the kernel knows; each has its handler, ``_trap_<name>``.
-TRAPS = (read, write, accept, connect, read_wait, write_wait, recvfrom, sendto, sleep, spawn,
+TRAPS = (read, write, accept, connect, read_wait, write_wait, recvfrom, sendto, Sleep, spawn,
          join, cancel, current, call, park, set_alarm, clear_alarm, current_kernel)
 
 
@@ -157,7 +157,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         # The trap table (a new trap: add it to TRAPS, write its _trap_<name>).
         self._handlers = {kind: getattr(self, "_trap_" + kind.__name__) for kind in TRAPS}
         # How to take a parked task off what it waits on (for cancel).
-        self._unparkers = {park: self._unpark_parked, sleep: self._unpark_sleeper,
+        self._unparkers = {park: self._unpark_parked, Sleep: self._unpark_sleeper,
                            join: self._unpark_joiner, cancel: self._unpark_joiner}
         for kinds, unpark in (((read, read_wait, accept, recvfrom), self._unpark_reader),
                               ((write, write_wait, connect, sendto), self._unpark_writer)):
@@ -275,7 +275,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 try:
                     # The fast paths, for sleep(0) and for a socket the
                     # poller knows; anything unusual goes to the handler.
-                    if kind is sleep and fast and not trap.seconds:     # pass the processor on
+                    if kind is Sleep and fast and not trap.seconds:     # pass the processor on
                         ready_append(task)
                         if not task._pending:
                             break

@@ -50,7 +50,7 @@ import traceback
 from .diagnostics import PYTHON
 from .hostloop import running_kernel
 from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
-                    sendto, sleep, write, write_wait)
+                    sendto, Sleep, write, write_wait)
 
 __all__ = ["TextTrace", "Timeline", "describe_trap", "describe_wait", "main"]
 
@@ -62,7 +62,7 @@ log = logging.getLogger("trampoline")
 _WAIT_KINDS = {
     read: "r", read_wait: "r", accept: "r", recvfrom: "r",
     write: "w", write_wait: "w", connect: "w", sendto: "w",
-    sleep: "z",
+    Sleep: "z",
 }
 
 #: Traps the kernel dispatches a second time once their descriptor is ready

@@ -35,7 +35,7 @@ from .task import Task
 _PYPY = sys.implementation.name == "pypy"
 
 __all__ = [
-    "Trap", "read", "write", "accept", "connect", "sleep", "spawn", "join",
+    "Trap", "read", "write", "accept", "connect", "sleep", "Sleep", "spawn", "join",
     "cancel", "current", "read_wait", "write_wait", "call", "recvfrom", "sendto",
     "park", "set_alarm", "clear_alarm", "current_kernel", "PARKED",
 ]
@@ -421,7 +421,7 @@ class write_wait(Trap):
 
 # ==================================================================== time
 
-class sleep(Trap):
+def sleep(seconds: float) -> "Sleep":
     """``yield sleep(seconds)``
 
     Park the task for ``seconds`` (an int or float, at least 0) and return
@@ -430,15 +430,24 @@ class sleep(Trap):
     allocates nothing).  Raises ``ValueError`` for a negative or NaN delay
     (or an int too large for a float), ``TypeError`` for something that is
     not a number.
+
+    A function, as curio's, trio's and asyncio's ``sleep`` are, that makes
+    the trap: a ``Sleep`` (``isinstance(trap, Sleep)``).  Each task switch
+    calls it: a call of a function costs less than half of a class's.
     """
+    if seconds is _ZERO and _sharing_zero:
+        return SLEEP_ZERO               # (see below)
+    return Sleep(seconds)
+
+
+class Sleep(Trap):
+    """The trap ``sleep(seconds)`` makes: ``seconds``, checked."""
 
     __slots__ = ("seconds",)
     _shown = ("seconds",)
     seconds: float
 
-    def __new__(cls, seconds: float) -> "sleep":
-        if seconds is _ZERO and cls is _sharing_zero:
-            return SLEEP_ZERO           # (see below)
+    def __new__(cls, seconds: float) -> "Sleep":
         if type(seconds) is not int and type(seconds) is not float:
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
                 raise TypeError("sleep() needs a number of seconds, got %s" % _describe(seconds))
@@ -451,9 +460,14 @@ class sleep(Trap):
         self.seconds = seconds
         return self
 
-    def __reduce__(self) -> Tuple[Any, Tuple[float]]:  # (copy, pickle: through __new__)
-        return type(self), (self.seconds,)
+    def __reduce__(self) -> Tuple[Any, Tuple[float]]:  # (copy, pickle: through sleep())
+        return sleep, (self.seconds,)
 
+
+# Named as the trap is written -- <sleep seconds=1> in a repr, a trace, the
+# monitor; its handler is the kernel's _trap_sleep -- though the name
+# sleep is the function's.
+Sleep.__name__ = Sleep.__qualname__ = "sleep"
 
 # ``sleep(0)``, the commonest trap (each task switch makes one), is one
 # object made once: nothing changes a sleep trap after it is made, so one
@@ -461,16 +475,16 @@ class sleep(Trap):
 # each trap die, turns the sharing off while it runs.
 _ZERO = 0                               # (small ints are cached: every int 0 is this one)
 _FLOAT_MAX = sys.float_info.max
-SLEEP_ZERO = object.__new__(sleep)
+SLEEP_ZERO = object.__new__(Sleep)
 SLEEP_ZERO.seconds = 0
-_sharing_zero = sleep                   # type: Optional[type]  # whose sleep(0) is shared
+_sharing_zero = True                    # whether sleep(0) is SLEEP_ZERO
 
 
 def share_sleep_zero(share: bool) -> None:
     """Whether ``sleep(0)`` returns ``SLEEP_ZERO`` (the default) or a new
     trap each time (debug mode's never-yielded check)."""
     global _sharing_zero
-    _sharing_zero = sleep if share else None
+    _sharing_zero = share
 
 
 # =================================================================== tasks
