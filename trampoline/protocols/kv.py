@@ -15,7 +15,16 @@ Redis's fields in each), transactions (MULTI, EXEC, DISCARD, WATCH,
 UNWATCH: what redis-py's ``pipeline()`` sends), and what clients ask on
 connecting: HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS,
 COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and
-HELP for these three.  Values are strings only; one database.  Replies
+HELP for these three.  Beside strings, lists, hashes, sets and sorted
+sets (``kv_types``): LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP (with a
+count), LLEN, LRANGE, LINDEX, LSET, LREM, LTRIM, LINSERT, LPOS, LMOVE,
+RPOPLPUSH, and the blocking BLPOP, BRPOP, BLMOVE; HSET, HMSET, HSETNX,
+HGET, HMGET, HDEL, HLEN, HEXISTS, HGETALL, HKEYS, HVALS, HINCRBY,
+HINCRBYFLOAT, HSTRLEN; SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER,
+SCARD, SPOP, SRANDMEMBER, SINTER, SUNION, SDIFF; ZADD (NX, XX, GT, LT,
+CH, INCR), ZINCRBY, ZSCORE, ZCARD, ZREM, ZRANK, ZRANGE (by rank, BYSCORE,
+BYLEX, REV, LIMIT, WITHSCORES), ZPOPMIN, ZPOPMAX.  A command on a key of another type
+answers WRONGTYPE; an emptied collection is deleted.  One database.  Replies
 and errors read word for word as Redis 7's, in RESP2 or -- after ``HELLO
 3``, what redis-py 8 and ``redis-cli -3`` say first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).  SCAN
 walks the keys in another order than Redis's (``ScanOrder``), with the
@@ -61,8 +70,12 @@ except ImportError:                     # pragma: no cover - not POSIX
     resource = None  # type: ignore[assignment]
 from itertools import count
 
+from ..combinators import select
+from ..sync import Event
 from ..traps import cancel, read, sleep, spawn, write
 from ..streams import tcp_server
+from .kv_types import (BLOCKED, COLLECTION_COMMANDS, TYPE_NAMES, WRONGTYPE, Collections,
+                       WrongType, copy_value, is_string)
 from .resp import (NIL, NULL, OK, PONG, ProtocolError, RequestParser, encode_array,
                    encode_bulk, encode_error, encode_map)
 
@@ -89,6 +102,9 @@ FLUSH_AT = 1 << 20
 MAXCLIENTS = 10000
 RESERVED_FDS = 32
 MAXCLIENTS_REACHED = b"-ERR max number of clients reached\r\n"
+#: What a blocked client may send before it is served (Redis's
+#: ``client-query-buffer-limit``): beyond it, it is hung up on.
+QUERY_BUFFER_LIMIT = 1 << 30
 #: How often the background task looks for expired keys nobody touched.
 SWEEP_INTERVAL = 0.1
 #: What CONFIG GET answers (redis-benchmark asks for save and appendonly).
@@ -128,15 +144,18 @@ class Session:
         self.queue_error = False    # a command refused while queueing: EXEC aborts
         self.watching = {}          # WATCH: key -> whether it was there when watched
         self.dirty = False          # a watched key was changed: EXEC answers nil
+        self.executing = False      # in EXEC: blocking commands do not block
+        self.blocked = None         # BLPOP ... waiting: its kv_types.Waiter
 
 
 # ================================================================ the store
 
-class Store:
+class Store(Collections):
     """The database: ``reply = store.execute([b"SET", b"k", b"v"])``.
 
     ``execute`` takes one command (a list of bytes) and returns its reply,
-    encoded.  ``clock`` is a function returning seconds (``time.time``,
+    encoded -- or, for BLPOP, BRPOP or BLMOVE that must wait, ``b""``
+    with the wait in ``session.blocked`` (``serve_client`` waits).  ``clock`` is a function returning seconds (``time.time``,
     like Redis: EXAT takes Unix times); a test passes a fake one and
     moves it.  ``sweep()`` drops expired keys nobody has touched.
     """
@@ -148,13 +167,15 @@ class Store:
         self._deadlines = []        # heap of (deadline, key) for sweep(); may hold stale ones
         self.order = ScanOrder(self.data)   # the keys in order of creation, for SCAN
         self.watchers = {}          # key -> the sessions WATCHing it
+        self.blocking = {}          # key -> the Waiters blocked on it, first come first
+        self.ready = []             # keys pushed onto that somebody waits for (serve_blocked)
         self.clients = 0            # connections served now (INFO)
         self.started = clock()      # (INFO's uptime)
         self.run_id = "%040x" % random.getrandbits(160)
         # name -> (function, arity, name in errors); arity as in Redis:
         # n means exactly n words (the name included), -n at least n.
         self.commands = {}
-        for name, arity in COMMANDS:
+        for name, arity in COMMANDS + COLLECTION_COMMANDS:
             function = getattr(self, "cmd_" + name)
             self.commands[name.upper().encode()] = (function, arity, name.encode())
 
@@ -176,7 +197,12 @@ class Store:
         if session is not None and session.queue is not None and name not in RUN_IN_MULTI:
             session.queue.append(args)
             return QUEUED
-        reply = function(args, session)
+        try:
+            reply = function(args, session)
+        except WrongType:
+            reply = WRONGTYPE
+        if self.ready and (session is None or not session.executing):
+            self.serve_blocked()
         # RESP3 spells "nothing" ``_``: the commands return the one NIL
         # object for it, so one identity test here covers them all (the
         # replies that hold a nil, or a map, ask the session themselves).
@@ -198,6 +224,13 @@ class Store:
             return None
         return value
 
+    def get_string(self, key):
+        """The string value of ``key``, or None; ``WrongType`` if it holds another type."""
+        value = self.get(key)
+        if value is not None and type(value) is not bytes and type(value) is not bytearray:
+            raise WrongType()
+        return value
+
     def put(self, key, value):
         """Store ``value`` under ``key``; its deadline stays.  A new key
         takes its place in SCAN's order."""
@@ -205,6 +238,8 @@ class Store:
             self.order.add(key)
         self.data[key] = value
         self.touch(key)
+        if key in self.blocking:            # (a list RENAMEd or COPYed there)
+            self.ready.append(key)
 
     def delete(self, key):
         """Remove ``key`` and its deadline (the key must exist)."""
@@ -242,8 +277,8 @@ class Store:
         value = self.data.get(args[1])
         if value is None:
             return NIL
-        if args[1] in self.expires:
-            value = self.get(args[1])
+        if type(value) is not bytes or args[1] in self.expires:
+            value = self.get_string(args[1])
             if value is None:
                 return NIL
         return b"$%d\r\n%s\r\n" % (len(value), value)
@@ -288,7 +323,7 @@ class Store:
             deadline, error = self._time_to_live(when, unit, b"set")
             if error is not None:
                 return error
-        old = self.get(key)
+        old = self.get_string(key) if get else self.get(key)
         if (nx and old is not None) or (xx and old is None):
             return encode_bulk(old) if get else NIL
         self.put(key, args[2])
@@ -324,7 +359,8 @@ class Store:
     def cmd_mget(self, args, session):
         """``MGET key ...``: each key's value, nil where there is none."""
         get = self.get
-        return encode_array([get(key) for key in args[1:]], _null(session))
+        return encode_array([value if is_string(value) else None
+                             for value in map(get, args[1:])], _null(session))
 
     def cmd_mset(self, args, session):
         """``MSET key value ...``: store every pair."""
@@ -341,8 +377,8 @@ class Store:
         one, pays no call to a helper.)"""
         key = args[1]
         value = self.data.get(key)
-        if value is not None and key in self.expires:   # (a call less for keys that never expire)
-            value = self.get(key)
+        if value is not None and (type(value) is not bytes or key in self.expires):
+            value = self.get_string(key)        # (a call less for keys that never expire)
         if value is None:
             current = 0
             self.order.add(key)                 # (before the key is there: see ScanOrder.add)
@@ -383,7 +419,7 @@ class Store:
         """``INCRBYFLOAT key n``: add the float ``n``; the new value, computed
         and spelled as Redis does (C long doubles: ``parse_long_double``)."""
         key = args[1]
-        old = self.get(key)
+        old = self.get_string(key)
         value = parse_long_double(b"0" if old is None else old)    # the value is read first
         increment = parse_long_double(args[2])
         if value is None or increment is None:
@@ -397,12 +433,12 @@ class Store:
 
     def cmd_strlen(self, args, session):
         """``STRLEN key``: the length of its value, 0 if there is none."""
-        return b":%d\r\n" % len(self.get(args[1]) or b"")
+        return b":%d\r\n" % len(self.get_string(args[1]) or b"")
 
     def cmd_append(self, args, session):
         """``APPEND key value``: add ``value`` at the end; the new length."""
         key, part = args[1], args[2]
-        old = self.get(key)
+        old = self.get_string(key)
         if old is None:
             self.put(key, part)
             return b":%d\r\n" % len(part)
@@ -428,7 +464,7 @@ class Store:
         start, end = to_int(args[2]), to_int(args[3])
         if start is None or end is None:
             return NOT_AN_INTEGER
-        value = self.get(args[1]) or b""
+        value = self.get_string(args[1]) or b""
         if start < 0 and end < 0 and start > end:
             return EMPTY_BULK
         size = len(value)
@@ -448,7 +484,7 @@ class Store:
             return NOT_AN_INTEGER
         if offset < 0:
             return b"-ERR offset is out of range\r\n"
-        old = self.get(key)
+        old = self.get_string(key)
         if not part:                            # nothing to write: not even a new key
             return b":%d\r\n" % len(old or b"")
         if offset + len(part) > MAX_STRING:
@@ -465,7 +501,7 @@ class Store:
 
     def cmd_getdel(self, args, session):
         """``GETDEL key``: its value, or nil; the key is gone."""
-        value = self.get(args[1])
+        value = self.get_string(args[1])
         if value is None:
             return NIL
         self.delete(args[1])
@@ -474,7 +510,7 @@ class Store:
     def cmd_getset(self, args, session):
         """``GETSET key value``: its old value, or nil; ``value`` stored, with
         no time to live (``SET key value GET``)."""
-        old = self.get(args[1])
+        old = self.get_string(args[1])
         self.put(args[1], args[2])
         self.expires.pop(args[1], None)
         return NIL if old is None else encode_bulk(old)
@@ -497,7 +533,7 @@ class Store:
                 return SYNTAX_ERROR
             i += 1
         key = args[1]
-        value = self.get(key)                   # ... then the key, then the number
+        value = self.get_string(key)                   # ... then the key, then the number
         if value is None:
             return NIL
         if unit is not None:
@@ -595,7 +631,7 @@ class Store:
         cursor = scan_cursor(args[1])
         if cursor is None:
             return b"-ERR invalid cursor\r\n"
-        count, match, strings = 10, None, True
+        count, match, kind = 10, None, None
         i = 2
         while i < len(args):
             option = _c_string(args[i]).lower()
@@ -609,17 +645,19 @@ class Store:
                     return SYNTAX_ERROR
             elif option == b"match":
                 match = None if args[i + 1] == b"*" else glob_matcher(args[i + 1])
-            else:                               # every value is a string
-                strings = _c_string(args[i + 1]).lower() == b"string"
+            else:
+                kind = _c_string(args[i + 1]).lower()
             i += 2
         keys, cursor = self.order.walk(cursor, count)
-        keys = [key for key in keys if strings and (match is None or match(key))
-                and self.get(key) is not None]
+        get = self.get
+        keys = [key for key in keys if (match is None or match(key)) and get(key) is not None
+                and (kind is None or TYPE_NAMES[type(get(key))] == kind)]
         return b"*2\r\n%s%s" % (encode_bulk(b"%d" % cursor), encode_array(keys))
 
     def cmd_type(self, args, session):
         """``TYPE key``: ``string``, or ``none`` if there is no such key."""
-        return b"+none\r\n" if self.get(args[1]) is None else b"+string\r\n"
+        value = self.get(args[1])
+        return b"+none\r\n" if value is None else b"+%s\r\n" % TYPE_NAMES[type(value)]
 
     def cmd_rename(self, args, session):
         """``RENAME key newkey``: the value and time to live move to ``newkey``."""
@@ -678,7 +716,7 @@ class Store:
         value = self.get(source)
         if value is None or (self.get(target) is not None and not replace):
             return ZERO
-        self._copy(source, target, bytes(value))   # (not a bytearray both keys share)
+        self._copy(source, target, copy_value(value))  # (nothing mutable both keys share)
         return ONE
 
     def cmd_dbsize(self, args, session):
@@ -854,7 +892,11 @@ class Store:
             return EXECABORT
         if changed:
             return NULL if session.protocol == 3 else NIL_ARRAY
-        replies = [self.execute(command, session) for command in queue]
+        session.executing = True
+        try:
+            replies = [self.execute(command, session) for command in queue]
+        finally:
+            session.executing = False
         return b"*%d\r\n%s" % (len(replies), b"".join(replies))
 
     def cmd_discard(self, args, session):
@@ -1002,7 +1044,8 @@ class Store:
                 ("uptime_in_days", int(now - self.started) // 86400)]
 
     def _info_clients(self):
-        return [("connected_clients", self.clients), ("blocked_clients", 0)]
+        return [("connected_clients", self.clients),
+                ("blocked_clients", len({id(w) for q in self.blocking.values() for w in q}))]
 
     def _info_memory(self):
         used = _resident_memory()
@@ -1682,9 +1725,15 @@ def serve_client(store, maxclients=None):
         feed = RequestParser().feed
         lookup = run_here = table.get
         session = Session()
+        ready = store.ready
+        pending = []                    # what came while blocked: read next
         try:
             while True:
-                data = yield read(sock, 65536)
+                if pending:
+                    data = b"".join(pending)
+                    del pending[:]
+                else:
+                    data = yield read(sock, 65536)
                 if not data:
                     return
                 last = None
@@ -1705,12 +1754,25 @@ def serve_client(store, maxclients=None):
                 for args in commands:
                     entry = lookup(args[0])
                     if entry is not None and (len(args) == entry[1] or 0 > entry[1] >= -len(args)):
-                        reply = entry[0](args, session)     # execute(), inlined
+                        try:
+                            reply = entry[0](args, session)     # execute(), inlined
+                        except WrongType:
+                            reply = WRONGTYPE
                         if reply is NIL and session.protocol == 3:
                             reply = NULL
+                        if ready:
+                            store.serve_blocked()
                     else:
                         reply = execute(args, session)
                         lookup = run_here if session.queue is None else queueing
+                    if not reply:               # BLOCKED: wait, then answer
+                        if replies:
+                            yield write(sock, b"".join(replies))
+                            replies = []
+                            size = 0
+                        reply = yield from _wait_unblocked(store, session, sock, pending)
+                        if reply is None:
+                            return              # the client left while blocked
                     replies.append(reply)
                     size += len(reply)
                     if size >= FLUSH_AT:
@@ -1731,9 +1793,41 @@ def serve_client(store, maxclients=None):
         finally:
             connected[0] -= 1
             store.clients -= 1
+            if session.blocked is not None:
+                store.unblock(session.blocked)
             if session.watching:
                 store.unwatch(session)
     return client
+
+
+def _wait_unblocked(store, session, sock, pending):
+    """A client blocked (BLPOP ...): wait until the store serves its
+    ``session.blocked`` Waiter, or its timeout passes, and return the reply;
+    None if the client left meanwhile (it is forgotten).  What it sends
+    meanwhile goes to ``pending``, to be run after, as Redis does."""
+    waiter = session.blocked
+    waiter.event = event = Event()
+    while waiter.reply is None:
+        branches = [event.wait(), read(sock, 65536)]
+        if waiter.deadline is not None:
+            branches.append(sleep(max(0.0, waiter.deadline - store.clock())))
+        try:
+            index, data = yield select(*branches)
+        except ConnectionError:
+            index, data = 1, b""
+        if waiter.reply is not None:
+            if index == 1:
+                pending.append(data)    # (b"": the next read sees the end too)
+            break
+        if index == 1:
+            pending.append(data)
+            if not data or sum(map(len, pending)) > QUERY_BUFFER_LIMIT:
+                store.unblock(waiter)       # gone, or sending without end: hung up on
+                return None
+        elif index == 2 and store.clock() >= waiter.deadline:
+            store.unblock(waiter)
+            return NULL if session.protocol == 3 else NIL_ARRAY
+    return waiter.reply
 
 
 def expire_keys(store, interval=SWEEP_INTERVAL):

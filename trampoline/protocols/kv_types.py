@@ -1,0 +1,1131 @@
+"""Lists, hashes, sets and sorted sets for ``kv.Store``, and the blocking pops.
+
+``Collections`` is a mixin of ``Store``: its ``cmd_<name>`` methods are
+commands like the string ones (take the arguments, return the encoded
+reply), listed with their Redis arities in ``COLLECTION_COMMANDS``.  The
+values are plain Python objects in ``Store.data`` beside the strings
+(bytes): a list is a Python ``list`` while it is short (``SMALL_LIST``),
+a ``deque`` once longer, a hash a ``dict`` (insertion order, as
+Redis's small hashes), a set a ``set``, a sorted set a ``ZSet``.  A
+command used on a key of another type raises ``WrongType`` (the dispatch
+answers ``-WRONGTYPE ...``); a collection left empty is deleted, as Redis
+does.  Replies are Redis 7.0's: in RESP3 a set is ``~``, a map ``%``, a
+score ``,``.
+
+BLPOP, BRPOP and BLMOVE on empty lists answer ``BLOCKED`` (the empty
+reply) and leave a ``Waiter`` in ``Session.blocked``: ``serve_client``
+then waits for it to be served (``Store.serve_blocked``, run after each
+command that pushed onto a key somebody waits for, as Redis does -- so
+after a whole EXEC), for its timeout, or for its client to leave.
+Waiters on a key are served in the order they came.
+"""
+
+import math
+import random
+import re
+from bisect import bisect_left, insort
+from collections import deque
+from itertools import islice
+from typing import Iterator, Tuple
+
+from . import kv
+from .resp import NIL, NULL, OK, encode_array, encode_bulk, encode_error
+
+WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+NOT_POSITIVE = b"-ERR value is out of range, must be positive\r\n"
+NOT_A_FLOAT = b"-ERR value is not a valid float\r\n"
+EMPTY_ARRAY = b"*0\r\n"
+#: What a blocking command answers when it must wait: ``Session.blocked`` holds the rest.
+BLOCKED = b""
+
+
+class WrongType(Exception):
+    """A command met a key holding another type: ``-WRONGTYPE ...``."""
+
+
+class ZSet:
+    """A sorted set: ``scores`` (member -> float) and ``order``, the
+    ``(score, member)`` pairs sorted as Redis sorts them."""
+
+    __slots__ = ("scores", "order")
+
+    def __init__(self):
+        self.scores = {}
+        self.order = []
+
+    def __len__(self):
+        return len(self.scores)
+
+    def add(self, member, score):
+        old = self.scores.get(member)
+        if old is not None:
+            if old == score:
+                return
+            del self.order[bisect_left(self.order, (old, member))]
+        self.scores[member] = score
+        insort(self.order, (score, member))
+
+    def remove(self, member):
+        score = self.scores.pop(member)
+        del self.order[bisect_left(self.order, (score, member))]
+
+    def copy(self):
+        other = ZSet()
+        other.scores = dict(self.scores)
+        other.order = list(self.order)
+        return other
+
+
+#: A list longer than this is a ``deque`` (O(1) at both ends), a shorter
+#: one a Python ``list``: 56 bytes and 8 an element, where a deque takes
+#: 600 even empty -- as Redis keeps a short list in a listpack.
+SMALL_LIST = 128
+
+#: A value's type -> what TYPE answers (and SCAN's TYPE matches).
+TYPE_NAMES = {bytes: b"string", bytearray: b"string", list: b"list", deque: b"list",
+              dict: b"hash", set: b"set", ZSet: b"zset"}
+#: A value's type -> the kind ``_fetch`` is asked for: a list is either.
+_KINDS = {list: deque, deque: deque, dict: dict, set: set, ZSet: ZSet}
+
+
+def _pop_left(value):
+    return value.pop(0) if type(value) is list else value.popleft()
+
+
+def _push_left(value, items):
+    if type(value) is list:
+        value[0:0] = items[::-1]
+    else:
+        value.extendleft(items)
+
+
+def copy_value(value):
+    """A copy of ``value`` sharing nothing mutable with it (COPY)."""
+    if type(value) is bytearray:
+        return bytes(value)
+    if type(value) is bytes:
+        return value
+    return value.copy()
+
+
+def is_string(value):
+    return type(value) is bytes or type(value) is bytearray
+
+
+# ================================================================ numbers
+
+_FLOAT = re.compile(rb"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                    rb"|(?i:inf|infinity))\Z")
+
+
+def to_double(data):
+    """The double ``data`` spells as C's strtod reads it whole (Redis's
+    ``string2d``), or None; NaN is None too."""
+    if not _FLOAT.match(data):
+        if len(data) > 2 and data.lstrip(b"+-")[:2].lower() == b"0x":
+            try:
+                return float.fromhex(data.decode("ascii"))
+            except ValueError:
+                return None
+        return None
+    value = float(data)
+    if math.isinf(value) and b"n" not in data.lower():
+        return None                     # beyond the greatest double: ERANGE
+    if value == 0 and data.lstrip(b"+-.0").partition(b"e")[0].partition(b"E")[0].strip(b".0"):
+        return None                     # below the least: ERANGE
+    return value
+
+
+def format_double(value):
+    """``value`` as Redis 7.0 spells a score: ``%.17g``, inf, -inf."""
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    return b"%.17g" % value
+
+
+def encode_double(value, resp3):
+    text = format_double(value)
+    return b",%s\r\n" % text if resp3 else b"$%d\r\n%s\r\n" % (len(text), text)
+
+
+def _resp3(session):
+    return session is not None and session.protocol == 3
+
+
+def _null(session):
+    return NULL if _resp3(session) else NIL
+
+
+def _null_array(session):
+    return NULL if _resp3(session) else b"*-1\r\n"
+
+
+def _encode_set(members, session):
+    """A set reply: ``~n`` in RESP3, an array in RESP2; integer sets in
+    numeric order (as Redis's intsets), the others as they come."""
+    members = _set_order(members)
+    head = b"~%d\r\n" if _resp3(session) else b"*%d\r\n"
+    return head % len(members) + b"".join(b"$%d\r\n%s\r\n" % (len(m), m) for m in members)
+
+
+def _set_order(members):
+    numbers = []
+    for member in members:
+        number = kv.to_int(member)
+        if number is None or len(numbers) >= 512:
+            return list(members)
+        numbers.append(number)
+    return [b"%d" % number for number in sorted(numbers)]
+
+
+def _index(data):
+    """An index argument (LINDEX, LRANGE ...), or raise ``_Refused``."""
+    number = kv.to_int(data)
+    if number is None:
+        raise _Refused(kv.NOT_AN_INTEGER)
+    return number
+
+
+def _positive(data):
+    number = kv.to_int(data)
+    if number is None or number < 0:
+        raise _Refused(NOT_POSITIVE)
+    return number
+
+
+class _Refused(Exception):
+    """A command's argument is bad: the reply is the error it carries."""
+
+    def __init__(self, reply):
+        Exception.__init__(self)
+        self.reply = reply
+
+
+def _refusing(method):
+    """Answer the error a ``_Refused`` carries."""
+    def command(self, args, session):
+        try:
+            return method(self, args, session)
+        except _Refused as refused:
+            return refused.reply
+    command.__name__ = method.__name__
+    command.__doc__ = method.__doc__
+    return command
+
+
+_STRTOD = re.compile(rb"\s*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|"
+                     rb"(?i:inf|infinity)|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
+                     rb"(?:[pP][+-]?[0-9]+)?)?\Z")
+
+
+def _score_bound(data):
+    """A ZRANGE BYSCORE bound (``(1.5`` excludes) as ``(score, excluded)``,
+    or None: read with C's strtod as Redis's ``zslParseRange`` reads it --
+    leading spaces taken, nothing at all is 0."""
+    excluded = data[:1] == b"("
+    if excluded:
+        data = data[1:]
+    if not _STRTOD.match(data):
+        return None
+    text = data.strip()
+    if not text:
+        return 0.0, excluded
+    if b"x" in text.lower():
+        value = float.fromhex(text.decode("ascii"))
+    else:
+        value = float(text)
+    return None if math.isnan(value) else (value, excluded)
+
+
+def _lex_bound(data):
+    """A ZRANGE BYLEX bound: ``-`` (below all), ``+`` (above all), ``[a``
+    or ``(a`` as ``(member, excluded)``, or None."""
+    if data == b"-" or data == b"+":
+        return data
+    if data[:1] in (b"[", b"("):
+        return data[1:], data[:1] == b"("
+    return None
+
+
+def _above(item, bound):
+    if bound == b"-":
+        return True
+    if bound == b"+":
+        return False
+    return item > bound[0] or (item == bound[0] and not bound[1])
+
+
+def _below(item, bound):
+    if bound == b"+":
+        return True
+    if bound == b"-":
+        return False
+    return item < bound[0] or (item == bound[0] and not bound[1])
+
+
+def _span(start, stop, size):
+    """LRANGE's ``start`` and ``stop`` (negative from the end) as a Python
+    range ``start, end`` (end excluded), maybe empty."""
+    if start < 0:
+        start = max(start + size, 0)
+    if stop < 0:
+        stop += size
+    stop = min(stop, size - 1)
+    if start > stop or start >= size:
+        return 0, 0
+    return start, stop + 1
+
+
+# ================================================================ blocking
+
+class Waiter:
+    """A client blocked in BLPOP, BRPOP or BLMOVE."""
+
+    __slots__ = ("session", "keys", "left", "destination", "to_left", "deadline", "reply",
+                 "event")
+
+    def __init__(self, session, keys, left, destination, to_left, deadline):
+        self.session = session
+        self.keys = keys                # the keys it waits on, in order
+        self.left = left                # pops from the left (BLPOP, BLMOVE LEFT)
+        self.destination = destination  # BLMOVE: the key it pushes to; else None
+        self.to_left = to_left
+        self.deadline = deadline        # seconds on the store's clock, or None: for ever
+        self.reply = None               # set when served (or timed out)
+        self.event = None               # serve_client's Event, set when served
+
+
+# ================================================================ the commands
+
+class Collections:
+    """The commands on lists, hashes, sets and sorted sets (mixed into ``Store``)."""
+
+    # ---------------------------------------------------------- lookups
+
+    def _fetch(self, key, kind):
+        """``key``'s value if it is of type ``kind``, None if there is no
+        such key; ``WrongType`` if it is another type."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if key in self.expires:
+            value = self.get(key)
+            if value is None:
+                return None
+        if _KINDS.get(type(value)) is not kind:
+            raise WrongType()
+        return value
+
+    def _create(self, key, kind):
+        """``key``'s value of type ``kind``, a new empty one stored if there is none."""
+        value = self._fetch(key, kind)
+        if value is None:
+            value = kind()
+            self.put(key, value)
+        return value
+
+    def _grown(self, key, value):
+        """``key``'s list ``value`` after a push: a deque if it has grown long."""
+        if type(value) is list and len(value) > SMALL_LIST:
+            value = self.data[key] = deque(value)
+        return value
+
+    def _changed(self, key, value):
+        """``key``'s collection ``value`` changed: watchers told; deleted if empty."""
+        if not value:
+            self.delete(key)
+        elif self.watchers:
+            self.touch(key)
+
+    # ---------------------------------------------------------- lists
+
+    def _push(self, args, left, existing_only=False):
+        key = args[1]
+        value = self._fetch(key, deque)
+        if value is None:
+            if existing_only:
+                return kv.ZERO
+            value = []
+            self.put(key, value)
+        if left:
+            _push_left(value, args[2:])
+        else:
+            value.extend(args[2:])
+        value = self._grown(key, value)
+        if self.watchers:
+            self.touch(key)
+        if key in self.blocking:
+            self.ready.append(key)
+        return b":%d\r\n" % len(value)
+
+    def cmd_lpush(self, args, session):
+        """``LPUSH key element ...``: put them at the head; the new length."""
+        return self._push(args, True)
+
+    def cmd_rpush(self, args, session):
+        """``RPUSH key element ...``: put them at the tail; the new length."""
+        return self._push(args, False)
+
+    def cmd_lpushx(self, args, session):
+        """``LPUSHX key element ...``: LPUSH, if the list is there."""
+        return self._push(args, True, True)
+
+    def cmd_rpushx(self, args, session):
+        """``RPUSHX key element ...``: RPUSH, if the list is there."""
+        return self._push(args, False, True)
+
+    def _pop(self, args, session, left):
+        if len(args) > 3:
+            return kv.wrong_arity(args[0].lower())
+        count = None
+        if len(args) == 3:
+            count = _positive(args[2])
+        key = args[1]
+        value = self._fetch(key, deque)
+        if value is None:
+            return NIL if count is None else _null_array(session)
+        if count is None:
+            reply = encode_bulk(_pop_left(value) if left else value.pop())
+        else:
+            reply = encode_array([_pop_left(value) if left else value.pop()
+                                  for _ in range(min(count, len(value)))])
+        self._changed(key, value)
+        return reply
+
+    @_refusing
+    def cmd_lpop(self, args, session):
+        """``LPOP key [count]``: the first element (or ``count`` of them), removed."""
+        return self._pop(args, session, True)
+
+    @_refusing
+    def cmd_rpop(self, args, session):
+        """``RPOP key [count]``: the last element (or ``count`` of them), removed."""
+        return self._pop(args, session, False)
+
+    def cmd_llen(self, args, session):
+        """``LLEN key``: the length of the list, 0 if there is none."""
+        return b":%d\r\n" % len(self._fetch(args[1], deque) or ())
+
+    @_refusing
+    def cmd_lrange(self, args, session):
+        """``LRANGE key start stop``: the elements from ``start`` to ``stop``, both included."""
+        start, stop = _index(args[2]), _index(args[3])
+        value = self._fetch(args[1], deque)
+        if not value:
+            return EMPTY_ARRAY
+        start, end = _span(start, stop, len(value))
+        size = len(value)
+        if start > size - end:              # nearer the tail: walk from there
+            items = list(islice(reversed(value), size - end, size - start))[::-1]
+        else:
+            items = list(islice(value, start, end))
+        return encode_array(items)
+
+    @_refusing
+    def cmd_lindex(self, args, session):
+        """``LINDEX key index``: the element there, or nil."""
+        value = self._fetch(args[1], deque)
+        if value is None:
+            return NIL
+        index = _index(args[2])
+        if value is None or not -len(value) <= index < len(value):
+            return NIL
+        return encode_bulk(value[index])
+
+    @_refusing
+    def cmd_lset(self, args, session):
+        """``LSET key index element``: replace the element there."""
+        value = self._fetch(args[1], deque)
+        if value is None:
+            return b"-ERR no such key\r\n"
+        index = _index(args[2])
+        if not -len(value) <= index < len(value):
+            return b"-ERR index out of range\r\n"
+        value[index] = args[3]
+        self._changed(args[1], value)
+        return OK
+
+    @_refusing
+    def cmd_lrem(self, args, session):
+        """``LREM key count element``: remove ``count`` copies of it (from
+        the tail if negative, all if 0); how many were removed."""
+        count = _index(args[2])
+        key, element = args[1], args[3]
+        value = self._fetch(key, deque)
+        if value is None:
+            return kv.ZERO
+        items = list(value) if count >= 0 else list(reversed(value))
+        kept, removed = [], 0
+        for item in items:
+            if item == element and (count == 0 or removed < abs(count)):
+                removed += 1
+            else:
+                kept.append(item)
+        if removed:
+            value.clear()
+            value.extend(kept if count >= 0 else reversed(kept))
+            self._changed(key, value)
+        return b":%d\r\n" % removed
+
+    @_refusing
+    def cmd_ltrim(self, args, session):
+        """``LTRIM key start stop``: keep only the elements from ``start`` to ``stop``."""
+        start, stop = _index(args[2]), _index(args[3])
+        key = args[1]
+        value = self._fetch(key, deque)
+        if value is None:
+            return OK
+        start, end = _span(start, stop, len(value))
+        kept = list(value)[start:end]
+        if len(kept) != len(value):
+            value.clear()
+            value.extend(kept)
+            self._changed(key, value)
+        return OK
+
+    def cmd_linsert(self, args, session):
+        """``LINSERT key BEFORE|AFTER pivot element``: the new length, -1
+        if there is no ``pivot``, 0 if no list."""
+        where = args[2].upper()
+        if where not in (b"BEFORE", b"AFTER"):
+            return kv.SYNTAX_ERROR
+        key = args[1]
+        value = self._fetch(key, deque)
+        if value is None:
+            return kv.ZERO
+        try:
+            at = value.index(args[3])
+        except ValueError:
+            return b":-1\r\n"
+        value.insert(at if where == b"BEFORE" else at + 1, args[4])
+        self._changed(key, value)
+        return b":%d\r\n" % len(value)
+
+    def cmd_lpos(self, args, session):
+        """``LPOS key element [RANK r] [COUNT n] [MAXLEN len]``: where it is."""
+        rank, count, maxlen = 1, None, 0
+        i = 3
+        while i < len(args):
+            option = args[i].upper()
+            if i + 1 >= len(args) or option not in (b"RANK", b"COUNT", b"MAXLEN"):
+                return kv.SYNTAX_ERROR
+            number = kv.to_int(args[i + 1])
+            if number is None and option == b"RANK":
+                return kv.NOT_AN_INTEGER
+            if option == b"RANK":
+                if number == 0:
+                    return encode_error(
+                        "ERR RANK can't be zero: use 1 to start from the first match, 2 from "
+                        "the second ... or use negative to start from the end of the list")
+                rank = number
+            elif number is None or number < 0:
+                return encode_error("ERR %s can't be negative" % option.decode())
+            elif option == b"COUNT":
+                count = number
+            else:
+                maxlen = number
+            i += 2
+        value = self._fetch(args[1], deque)
+        if value is None:
+            return NIL if count is None else EMPTY_ARRAY
+        element = args[2]
+        size = len(value)
+        if rank > 0:
+            walk = enumerate(value)         # type: Iterator[Tuple[int, bytes]]
+        else:
+            walk = zip(range(size - 1, -1, -1), reversed(value))
+        if maxlen:
+            walk = islice(walk, maxlen)
+        # (Redis negates a negative rank in a C long: -2**63 stays itself,
+        # and counts as the first match from the tail.)
+        skip = 0 if rank == kv.INT_MIN else abs(rank) - 1
+        found = []
+        for at, item in walk:
+            if item == element:
+                if skip:
+                    skip -= 1
+                    continue
+                found.append(at)
+                if count is None or (count and len(found) >= count):
+                    break
+        if count is None:
+            return b":%d\r\n" % found[0] if found else NIL
+        return b"*%d\r\n%s" % (len(found), b"".join(b":%d\r\n" % at for at in found))
+
+    def _where(self, word):
+        where = word.upper()
+        if where not in (b"LEFT", b"RIGHT"):
+            raise _Refused(kv.SYNTAX_ERROR)
+        return where == b"LEFT"
+
+    def _move(self, source, destination, from_left, to_left):
+        """Move an element from list ``source`` (not empty) to ``destination``;
+        the element, or ``WrongType`` (nothing moved)."""
+        value = self.data[source]
+        target = self._fetch(destination, deque)
+        element = _pop_left(value) if from_left else value.pop()
+        if target is None:
+            target = []
+            self.put(destination, target)
+        if to_left:
+            _push_left(target, [element])
+        else:
+            target.append(element)
+        self._grown(destination, target)
+        self._changed(source, value)
+        if self.watchers:
+            self.touch(destination)
+        if destination in self.blocking:
+            self.ready.append(destination)
+        return element
+
+    @_refusing
+    def cmd_lmove(self, args, session):
+        """``LMOVE source destination LEFT|RIGHT LEFT|RIGHT``: the element moved, or nil."""
+        from_left, to_left = self._where(args[3]), self._where(args[4])
+        value = self._fetch(args[1], deque)
+        if value is None:
+            return NIL
+        return encode_bulk(self._move(args[1], args[2], from_left, to_left))
+
+    def cmd_rpoplpush(self, args, session):
+        """``RPOPLPUSH source destination``: ``LMOVE source destination RIGHT LEFT``."""
+        return self.cmd_lmove([b"LMOVE", args[1], args[2], b"RIGHT", b"LEFT"], session)
+
+    # ---------------------------------------------------------- blocking pops
+
+    def _timeout(self, data):
+        """A blocking command's timeout in seconds -> a deadline on the
+        store's clock, or None: for ever.  Read as Redis 7.0 reads it:
+        a long double, times 1000, cut to whole milliseconds as a C long
+        long (0 -- 0.0001 too -- is for ever; too great wraps to negative)."""
+        value = kv.parse_long_double(data)
+        if value is None:
+            raise _Refused(b"-ERR timeout is not a float or out of range\r\n")
+        if isinstance(value, float) or not kv.INT_MIN <= value * 1000 < kv.INT_MAX + 1:
+            ms = kv.INT_MIN                 # (x86-64's "integer indefinite")
+        else:
+            ms = int(value * 1000)          # (truncated toward 0)
+        if ms < 0:
+            raise _Refused(b"-ERR timeout is negative\r\n")
+        return None if ms == 0 else self.clock() + ms / 1000
+
+    def _blocking_pop(self, args, session, left):
+        deadline = self._timeout(args[-1])
+        for key in args[1:-1]:
+            value = self._fetch(key, deque)
+            if value:
+                element = _pop_left(value) if left else value.pop()
+                self._changed(key, value)
+                return encode_array([key, element])
+        return self._block(session, Waiter(session, args[1:-1], left, None, False, deadline),
+                           _null_array(session))
+
+    def _block(self, session, waiter, timed_out):
+        if session is None or session.executing:
+            return timed_out                # in EXEC (or no client): no waiting
+        session.blocked = waiter
+        for key in waiter.keys:
+            self.blocking.setdefault(key, deque()).append(waiter)
+        return BLOCKED
+
+    @_refusing
+    def cmd_blpop(self, args, session):
+        """``BLPOP key ... timeout``: LPOP from the first list with elements,
+        waiting up to ``timeout`` seconds (0: for ever) for one."""
+        return self._blocking_pop(args, session, True)
+
+    @_refusing
+    def cmd_brpop(self, args, session):
+        """``BRPOP key ... timeout``: BLPOP from the tail."""
+        return self._blocking_pop(args, session, False)
+
+    @_refusing
+    def cmd_blmove(self, args, session):
+        """``BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout``:
+        LMOVE, waiting up to ``timeout`` seconds (0: for ever) for an element."""
+        from_left, to_left = self._where(args[3]), self._where(args[4])
+        deadline = self._timeout(args[5])
+        value = self._fetch(args[1], deque)
+        if value:
+            return encode_bulk(self._move(args[1], args[2], from_left, to_left))
+        return self._block(session, Waiter(session, [args[1]], from_left, args[2], to_left,
+                                           deadline), _null(session))
+
+    def unblock(self, waiter):
+        """Forget ``waiter`` (served, timed out, or its client left)."""
+        for key in waiter.keys:
+            queue = self.blocking.get(key)
+            if queue is not None:
+                try:
+                    queue.remove(waiter)
+                except ValueError:
+                    pass
+                if not queue:
+                    del self.blocking[key]
+        if waiter.session.blocked is waiter:
+            waiter.session.blocked = None
+
+    def serve_blocked(self):
+        """Hand the elements pushed onto keys somebody waits for to the
+        waiters, first come first served (after each command, as Redis)."""
+        ready = self.ready
+        while ready:
+            key = ready.pop(0)
+            queue = self.blocking.get(key)
+            while queue:
+                value = self.data.get(key)
+                if _KINDS.get(type(value)) is not deque or self.get(key) is None:
+                    break
+                waiter = queue[0]
+                if waiter.destination is None:
+                    element = _pop_left(value) if waiter.left else value.pop()
+                    self._changed(key, value)
+                    reply = encode_array([key, element])
+                else:
+                    try:
+                        reply = encode_bulk(self._move(key, waiter.destination, waiter.left,
+                                                       waiter.to_left))
+                    except WrongType:
+                        reply = WRONGTYPE
+                self.unblock(waiter)
+                self._wake(waiter, reply)
+                queue = self.blocking.get(key)
+
+    def _wake(self, waiter, reply):
+        waiter.reply = reply
+        if waiter.event is not None:
+            waiter.event.set()
+
+    # ---------------------------------------------------------- hashes
+
+    def cmd_hset(self, args, session):
+        """``HSET key field value ...``: set them; how many fields are new."""
+        if len(args) % 2:
+            return kv.wrong_arity(args[0].lower())
+        key = args[1]
+        value = self._create(key, dict)
+        size = len(value)
+        for field, item in zip(args[2::2], args[3::2]):
+            value[field] = item
+        self._changed(key, value)
+        return b":%d\r\n" % (len(value) - size)
+
+    def cmd_hmset(self, args, session):
+        """``HMSET key field value ...``: HSET, answering OK."""
+        reply = self.cmd_hset(args, session)
+        return reply if reply[:1] == b"-" else OK
+
+    def cmd_hsetnx(self, args, session):
+        """``HSETNX key field value``: set it if the field is not there; 1 if set."""
+        value = self._create(args[1], dict)
+        if args[2] in value:
+            return kv.ZERO
+        value[args[2]] = args[3]
+        self._changed(args[1], value)
+        return kv.ONE
+
+    def cmd_hget(self, args, session):
+        """``HGET key field``: its value, or nil."""
+        value = self._fetch(args[1], dict)
+        return NIL if value is None else encode_bulk(value.get(args[2]))
+
+    def cmd_hmget(self, args, session):
+        """``HMGET key field ...``: each field's value, nil where there is none."""
+        value = self._fetch(args[1], dict) or {}
+        return encode_array([value.get(field) for field in args[2:]], _null(session))
+
+    def cmd_hdel(self, args, session):
+        """``HDEL key field ...``: remove them; how many there were."""
+        value = self._fetch(args[1], dict)
+        if value is None:
+            return kv.ZERO
+        removed = 0
+        for field in args[2:]:
+            if value.pop(field, None) is not None:
+                removed += 1
+        if removed:
+            self._changed(args[1], value)
+        return b":%d\r\n" % removed
+
+    def cmd_hlen(self, args, session):
+        """``HLEN key``: how many fields."""
+        return b":%d\r\n" % len(self._fetch(args[1], dict) or ())
+
+    def cmd_hexists(self, args, session):
+        """``HEXISTS key field``: 1 if the field is there."""
+        return kv.ONE if args[2] in (self._fetch(args[1], dict) or ()) else kv.ZERO
+
+    def cmd_hstrlen(self, args, session):
+        """``HSTRLEN key field``: the length of its value, 0 if none."""
+        return b":%d\r\n" % len((self._fetch(args[1], dict) or {}).get(args[2], b""))
+
+    def cmd_hgetall(self, args, session):
+        """``HGETALL key``: fields and values (a map in RESP3)."""
+        value = self._fetch(args[1], dict) or {}
+        head = b"%%%d\r\n" % len(value) if _resp3(session) else b"*%d\r\n" % (2 * len(value))
+        return head + b"".join(b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(f), f, len(v), v)
+                               for f, v in value.items())
+
+    def cmd_hkeys(self, args, session):
+        """``HKEYS key``: the fields."""
+        return encode_array(list(self._fetch(args[1], dict) or ()))
+
+    def cmd_hvals(self, args, session):
+        """``HVALS key``: the values."""
+        return encode_array(list((self._fetch(args[1], dict) or {}).values()))
+
+    def cmd_hincrby(self, args, session):
+        """``HINCRBY key field n``: add ``n`` to the field's integer; the new value."""
+        delta = kv.to_int(args[3])
+        if delta is None:
+            return kv.NOT_AN_INTEGER
+        key, field = args[1], args[2]
+        value = self._fetch(key, dict)
+        current = 0
+        if value is not None and field in value:
+            current = kv.to_int(value[field])
+            if current is None:
+                return b"-ERR hash value is not an integer\r\n"
+        result = current + delta
+        if not kv.INT_MIN <= result <= kv.INT_MAX:
+            return b"-ERR increment or decrement would overflow\r\n"
+        value = self._create(key, dict)
+        value[field] = b"%d" % result
+        self._changed(key, value)
+        return b":%d\r\n" % result
+
+    def cmd_hincrbyfloat(self, args, session):
+        """``HINCRBYFLOAT key field n``: add the float ``n``; the new value (as INCRBYFLOAT)."""
+        increment = kv.parse_long_double(args[3])
+        if increment is None:
+            return NOT_A_FLOAT
+        if isinstance(increment, float):        # an infinity
+            return b"-ERR value is NaN or Infinity\r\n"
+        key, field = args[1], args[2]
+        value = self._fetch(key, dict)
+        current = kv.Fraction(0)
+        if value is not None and field in value:
+            current = kv.parse_long_double(value[field])
+            if current is None:
+                return b"-ERR hash value is not a float\r\n"
+        result = kv.add_long_doubles(current, increment)
+        if result is None:
+            return b"-ERR increment would produce NaN or Infinity\r\n"
+        digits = kv.format_long_double(result)
+        value = self._create(key, dict)
+        value[field] = digits
+        self._changed(key, value)
+        return encode_bulk(digits)
+
+    # ---------------------------------------------------------- sets
+
+    def cmd_sadd(self, args, session):
+        """``SADD key member ...``: add them; how many were new."""
+        value = self._create(args[1], set)
+        size = len(value)
+        value.update(args[2:])
+        self._changed(args[1], value)
+        return b":%d\r\n" % (len(value) - size)
+
+    def cmd_srem(self, args, session):
+        """``SREM key member ...``: remove them; how many were there."""
+        value = self._fetch(args[1], set)
+        if value is None:
+            return kv.ZERO
+        size = len(value)
+        value.difference_update(args[2:])
+        if len(value) != size:
+            self._changed(args[1], value)
+        return b":%d\r\n" % (size - len(value))
+
+    def cmd_smembers(self, args, session):
+        """``SMEMBERS key``: every member (a set in RESP3)."""
+        return _encode_set(self._fetch(args[1], set) or (), session)
+
+    def cmd_sismember(self, args, session):
+        """``SISMEMBER key member``: 1 if it is a member."""
+        return kv.ONE if args[2] in (self._fetch(args[1], set) or ()) else kv.ZERO
+
+    def cmd_smismember(self, args, session):
+        """``SMISMEMBER key member ...``: 1 or 0 for each."""
+        value = self._fetch(args[1], set) or ()
+        return b"*%d\r\n%s" % (len(args) - 2, b"".join(
+            kv.ONE if member in value else kv.ZERO for member in args[2:]))
+
+    def cmd_scard(self, args, session):
+        """``SCARD key``: how many members."""
+        return b":%d\r\n" % len(self._fetch(args[1], set) or ())
+
+    @_refusing
+    def cmd_spop(self, args, session):
+        """``SPOP key [count]``: members removed at random."""
+        if len(args) > 3:
+            return kv.SYNTAX_ERROR
+        count = _positive(args[2]) if len(args) == 3 else None
+        value = self._fetch(args[1], set)
+        if value is None:
+            return NIL if count is None else _encode_set((), session)
+        if count is None:
+            member = random.choice(tuple(value))
+            value.discard(member)
+            self._changed(args[1], value)
+            return encode_bulk(member)
+        members = random.sample(tuple(value), min(count, len(value)))
+        value.difference_update(members)
+        self._changed(args[1], value)
+        return _encode_set(members, session)
+
+    @_refusing
+    def cmd_srandmember(self, args, session):
+        """``SRANDMEMBER key [count]``: members at random (repeated if
+        ``count`` is negative)."""
+        if len(args) > 3:
+            return kv.SYNTAX_ERROR
+        count = None
+        if len(args) == 3:
+            count = _index(args[2])
+            if count == kv.INT_MIN:
+                return encode_error("ERR value is out of range, value must between "
+                                    "-9223372036854775807 and 9223372036854775807")
+        value = self._fetch(args[1], set)
+        if value is None:
+            return NIL if count is None else EMPTY_ARRAY
+        members = tuple(value)
+        if count is None:
+            return encode_bulk(random.choice(members))
+        if count < 0:
+            return encode_array([random.choice(members) for _ in range(-count)])
+        return encode_array(random.sample(members, min(count, len(members))))
+
+    def _sets(self, keys):
+        return [self._fetch(key, set) or set() for key in keys]
+
+    def cmd_sinter(self, args, session):
+        """``SINTER key ...``: the members in all of them."""
+        sets = self._sets(args[1:])
+        return _encode_set(set.intersection(*sets), session)
+
+    def cmd_sunion(self, args, session):
+        """``SUNION key ...``: the members in any of them."""
+        return _encode_set(set().union(*self._sets(args[1:])), session)
+
+    def cmd_sdiff(self, args, session):
+        """``SDIFF key ...``: the members of the first in none of the others."""
+        sets = self._sets(args[1:])
+        return _encode_set(sets[0].difference(*sets[1:]), session)
+
+    # ---------------------------------------------------------- sorted sets
+
+    def cmd_zadd(self, args, session):
+        """``ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member ...``: add or
+        update; how many were added (or changed, with CH; INCR: the new score)."""
+        flags = set()
+        i = 2
+        while i < len(args):
+            option = args[i].upper()
+            if option not in (b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR"):
+                break
+            flags.add(option)
+            i += 1
+        pairs = args[i:]
+        if not pairs or len(pairs) % 2:
+            return kv.SYNTAX_ERROR
+        if b"NX" in flags and b"XX" in flags:
+            return b"-ERR XX and NX options at the same time are not compatible\r\n"
+        if len(flags & {b"NX", b"GT", b"LT"}) > 1:
+            return b"-ERR GT, LT, and/or NX options at the same time are not compatible\r\n"
+        incr = b"INCR" in flags
+        if incr and len(pairs) > 2:
+            return b"-ERR INCR option supports a single increment-element pair\r\n"
+        scores = [to_double(score) for score in pairs[::2]]
+        if None in scores:
+            return NOT_A_FLOAT
+        key = args[1]
+        value = self._fetch(key, ZSet)
+        if value is None:
+            if b"XX" in flags:
+                return _null(session) if incr else kv.ZERO
+            value = ZSet()
+            self.put(key, value)
+        added = changed = 0
+        result = None
+        for score, member in zip(scores, pairs[1::2]):
+            old = value.scores.get(member)
+            if old is None:
+                if b"XX" in flags:
+                    continue
+                value.add(member, score)
+                added += 1
+                result = score
+                continue
+            if b"NX" in flags:
+                continue
+            if incr:
+                score = old + score
+                if math.isnan(score):
+                    self._changed(key, value)
+                    return b"-ERR resulting score is not a number (NaN)\r\n"
+            if (b"GT" in flags and score <= old) or (b"LT" in flags and score >= old):
+                continue
+            result = score
+            if score != old:
+                value.add(member, score)
+                changed += 1
+        self._changed(key, value)
+        if incr:
+            return _null(session) if result is None else encode_double(result, _resp3(session))
+        return b":%d\r\n" % (added + changed if b"CH" in flags else added)
+
+    def cmd_zincrby(self, args, session):
+        """``ZINCRBY key increment member``: the new score."""
+        increment = to_double(args[2])
+        if increment is None:
+            return NOT_A_FLOAT
+        key = args[1]
+        value = self._create(key, ZSet)
+        score = value.scores.get(args[3], 0.0) + increment
+        if math.isnan(score):
+            self._changed(key, value)
+            return b"-ERR resulting score is not a number (NaN)\r\n"
+        value.add(args[3], score)
+        self._changed(key, value)
+        return encode_double(score, _resp3(session))
+
+    def cmd_zscore(self, args, session):
+        """``ZSCORE key member``: its score, or nil."""
+        score = (self._fetch(args[1], ZSet) or ZSet()).scores.get(args[2])
+        return NIL if score is None else encode_double(score, _resp3(session))
+
+    def cmd_zcard(self, args, session):
+        """``ZCARD key``: how many members."""
+        return b":%d\r\n" % len(self._fetch(args[1], ZSet) or ())
+
+    def cmd_zrem(self, args, session):
+        """``ZREM key member ...``: remove them; how many were there."""
+        value = self._fetch(args[1], ZSet)
+        if value is None:
+            return kv.ZERO
+        removed = 0
+        for member in args[2:]:
+            if member in value.scores:
+                value.remove(member)
+                removed += 1
+        if removed:
+            self._changed(args[1], value)
+        return b":%d\r\n" % removed
+
+    def cmd_zrank(self, args, session):
+        """``ZRANK key member``: its place (from 0, lowest score first), or nil."""
+        value = self._fetch(args[1], ZSet)
+        if value is None or args[2] not in value.scores:
+            return NIL
+        return b":%d\r\n" % bisect_left(value.order, (value.scores[args[2]], args[2]))
+
+    def _scored(self, pairs, session, nested):
+        """Members with their scores: flat in RESP2; in RESP3 pairs, nested if ``nested``."""
+        resp3 = _resp3(session)
+        if resp3 and nested:
+            return b"*%d\r\n%s" % (len(pairs), b"".join(
+                b"*2\r\n$%d\r\n%s\r\n%s" % (len(m), m, encode_double(s, True)) for s, m in pairs))
+        return b"*%d\r\n%s" % (2 * len(pairs), b"".join(
+            b"$%d\r\n%s\r\n%s" % (len(m), m, encode_double(s, resp3)) for s, m in pairs))
+
+    @_refusing
+    def cmd_zrange(self, args, session):
+        """``ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+        [WITHSCORES]``: the members from ``start`` to ``stop``, by rank, by
+        score (``(`` excludes, ``-inf``, ``+inf``) or by member (``[a``,
+        ``(a``, ``-``, ``+``; for members of one score, as in Redis)."""
+        rev = withscores = False
+        by = limit = None
+        i = 4
+        while i < len(args):
+            option = args[i].upper()
+            if option == b"WITHSCORES":
+                withscores = True
+            elif option == b"LIMIT" and i + 2 < len(args):
+                limit = _index(args[i + 1]), _index(args[i + 2])
+                i += 2
+            elif option == b"REV" and not rev:
+                rev = True
+            elif option in (b"BYSCORE", b"BYLEX") and by is None:
+                by = option
+            else:
+                return kv.SYNTAX_ERROR
+            i += 1
+        if limit is not None and by is None:
+            return encode_error("ERR syntax error, LIMIT is only supported in combination "
+                                "with either BYSCORE or BYLEX")
+        if withscores and by == b"BYLEX":
+            return encode_error("ERR syntax error, WITHSCORES not supported in combination "
+                                "with BYLEX")
+        low, high = (args[3], args[2]) if rev and by is not None else (args[2], args[3])
+        if by is None:
+            start, stop = _index(low), _index(high)
+        elif by == b"BYSCORE":
+            low, high = _score_bound(low), _score_bound(high)
+            if low is None or high is None:
+                return b"-ERR min or max is not a float\r\n"
+        else:
+            low, high = _lex_bound(low), _lex_bound(high)
+            if low is None or high is None:
+                return b"-ERR min or max not valid string range item\r\n"
+        value = self._fetch(args[1], ZSet)
+        if value is None:
+            return EMPTY_ARRAY
+        order = value.order[::-1] if rev else value.order
+        if by is None:
+            start, end = _span(start, stop, len(order))
+            chosen = order[start:end]
+        else:
+            index = 0 if by == b"BYSCORE" else 1
+            chosen = [pair for pair in order
+                      if _above(pair[index], low) and _below(pair[index], high)]
+            if limit is not None:
+                offset, count = limit
+                chosen = [] if offset < 0 else \
+                    chosen[offset:] if count < 0 else chosen[offset:offset + count]
+        if withscores:
+            return self._scored(chosen, session, True)
+        return encode_array([member for _, member in chosen])
+
+    def _zpop(self, args, session, lowest):
+        if len(args) > 3:
+            return kv.SYNTAX_ERROR
+        count = _positive(args[2]) if len(args) == 3 else None
+        value = self._fetch(args[1], ZSet)
+        if value is None or count == 0:
+            return EMPTY_ARRAY
+        taken = min(1 if count is None else count, len(value))
+        popped = value.order[:taken] if lowest else value.order[:-taken - 1:-1]
+        for _, member in popped:
+            value.remove(member)
+        self._changed(args[1], value)
+        return self._scored(popped, session, count is not None)
+
+    @_refusing
+    def cmd_zpopmin(self, args, session):
+        """``ZPOPMIN key [count]``: the members of lowest score, removed, with their scores."""
+        return self._zpop(args, session, True)
+
+    @_refusing
+    def cmd_zpopmax(self, args, session):
+        """``ZPOPMAX key [count]``: the members of highest score, removed, with their scores."""
+        return self._zpop(args, session, False)
+
+
+COLLECTION_COMMANDS = [
+    ("lpush", -3), ("rpush", -3), ("lpushx", -3), ("rpushx", -3), ("lpop", -2), ("rpop", -2),
+    ("llen", 2), ("lrange", 4), ("lindex", 3), ("lset", 4), ("lrem", 4), ("ltrim", 4),
+    ("linsert", 5), ("lpos", -3), ("lmove", 5), ("rpoplpush", 3),
+    ("blpop", -3), ("brpop", -3), ("blmove", 6),
+    ("hset", -4), ("hmset", -4), ("hsetnx", 4), ("hget", 3), ("hmget", -3), ("hdel", -3),
+    ("hlen", 2), ("hexists", 3), ("hstrlen", 3), ("hgetall", 2), ("hkeys", 2), ("hvals", 2),
+    ("hincrby", 4), ("hincrbyfloat", 4),
+    ("sadd", -3), ("srem", -3), ("smembers", 2), ("sismember", 3), ("smismember", -3),
+    ("scard", 2), ("spop", -2), ("srandmember", -2), ("sinter", -2), ("sunion", -2),
+    ("sdiff", -2),
+    ("zadd", -4), ("zincrby", 4), ("zscore", 3), ("zcard", 2), ("zrem", -3), ("zrank", 3),
+    ("zrange", -4), ("zpopmin", -2), ("zpopmax", -2),
+]
