@@ -724,6 +724,7 @@ def test_a_socket_closed_under_a_parked_task_fails_it_with_ebadf_and_the_rest_go
     assert echoed == b"still here"
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_a_socket_closed_under_a_parked_reader_is_found_while_a_virtual_clock_stands_still(
         run, socketpair):
     """No timer at all, so a virtual clock never moves: the sweep for closed

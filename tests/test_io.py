@@ -748,6 +748,7 @@ def test_closed_file_object_raises_ebadf_in_the_task(run, trap):
     assert "closed" in str(error)
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_socket_closed_under_a_waiting_reader_raises_ebadf_in_it(run, watchdog):
     """A task waiting in read() on a socket that another task closes gets
     OSError(EBADF) -- not a hang; the others keep running.  (epoll forgets a
@@ -825,6 +826,7 @@ def test_notify_closing_fails_the_reader_and_the_writer_at_once(run):
     assert 0 < errors[1].bytes_written == received < 8 * MiB
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_closed_descriptor_fails_a_reader_that_defers_cancellation(run, watchdog):
     """EBADF for a descriptor closed under its reader finishes the read
     like any error of the read; it is not a cancellation, so it comes even

@@ -329,6 +329,7 @@ def test_new_socket_on_a_reused_fd_fails_the_old_waiter():
         assert trampoline.run(main()) == b"fresh"
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_file_object_closed_under_read_wait_raises_ebadf():
     """A buffered file object closed while a task waits on it: the sweep finds
     it (fileno() now fails) and the waiter gets EBADF."""

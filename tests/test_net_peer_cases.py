@@ -338,6 +338,7 @@ def test_a_resolver_that_answers_with_no_address_is_a_gaierror_naming_the_host(r
         % socket.EAI_NONAME] * 2
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_a_socket_closed_under_its_reader_and_its_writer_fails_both_not_its_successor(run):
     """A plain socket (not ours: no word to the kernel on ``close``) is
     closed by a third task while one task waits to read it and another to
@@ -388,6 +389,7 @@ def test_a_socket_closed_under_its_reader_and_its_writer_fails_both_not_its_succ
     assert data == b"fresh"
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_a_descriptor_number_never_open_is_named_on_every_backend(run):
     """``read`` of a bare descriptor number nobody has open (a stale one,
     kept after its file was closed): an ``OSError(EBADF)`` naming it, as
@@ -495,6 +497,7 @@ def test_the_kernel_knows_of_no_write_on_a_closed_file_or_an_unknown_descriptor(
         assert run(main()) == (False, (True, True), False, False)
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_a_connect_whose_socket_is_closed_under_it_names_the_trap(run):
     """A connect still under way (to a listener whose queue is full: the
     SYN goes unanswered) whose socket another task closes: on the poll and
