@@ -7,6 +7,7 @@ each putting the checkout on ``sys.path``."""
 import os
 import selectors
 import signal
+import sys
 
 import pytest
 
@@ -36,6 +37,18 @@ trampoline.diagnostics.KERNEL_FRAMES = trampoline.kernel.KERNEL_FRAMES = False
 # handler, unlike SIG_IGN, is not inherited: the children get SIG_DFL.)
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Hundreds of tests start a Python that imports this checkout's trampoline
+# (an example, a script, an inner pytest).  With PYTHONDONTWRITEBYTECODE
+# set in the shell that runs the suite, none of them wrote the bytecode of
+# what it imported, so each compiled trampoline from source again: 0.15 s a
+# child, a fifth of the suite.  Compiled here once, as Python would have
+# itself without that variable (__pycache__ is in .gitignore; a source
+# edited since is recompiled, its timestamp differs), the children read it.
+if sys.flags.dont_write_bytecode:
+    import compileall
+    for _folder in ("trampoline", "examples", "benchmarks"):
+        compileall.compile_dir(os.path.join(ROOT, _folder), quiet=2)
 
 SELECTORS = {
     "default": lambda: None,                    # epoll on Linux
