@@ -22,6 +22,7 @@ the exercises' solutions in docs/steps/exercises/.
 """
 
 import ast
+import functools
 import importlib
 import inspect
 import os
@@ -420,11 +421,12 @@ def test_tutorial_is_valid_restructuredtext():
 
 # --------------------------------------------- docs/reliability.rst's names
 
+@functools.lru_cache(maxsize=None)     # (the page names a file's tests many times: parsed once)
 def functions_in(filename):
     with open(os.path.join(ROOT, "tests", filename), encoding="utf-8") as f:
         tree = ast.parse(f.read())
-    return {node.name for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return frozenset(node.name for node in ast.walk(tree)
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
 def test_reliability_page_names_tests_that_exist():
