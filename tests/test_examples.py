@@ -218,9 +218,9 @@ def flood(port):
 def test_embed_asyncio_stops_with_a_client_that_never_reads():
     """Ctrl-C while a client floods each server without reading: asyncio's
     handler waited in drain() for ever (writer.close() waits to send what
-    is buffered), and the program with it.  After --grace (2 s) it is
-    aborted; status 0."""
-    proc, ports = start_embed_asyncio()
+    is buffered), and the program with it.  After --grace (0.5 s here; the
+    default, 2 s, is no different a path) it is aborted; status 0."""
+    proc, ports = start_embed_asyncio("--grace", "0.5")
     try:
         clients = [flood(port) for port in ports.values()]
         proc.send_signal(signal.SIGINT)
