@@ -660,7 +660,7 @@ def test_ctrl_c_ends_the_suite_with_a_line_not_a_traceback():
     harness's frames."""
     import signal
     status, err = interrupted(                  # as the first round ends, the second begins
-        [sys.executable, RUN, "--smoke", "--seconds", "2",
+        [sys.executable, RUN, "--smoke", "--seconds", "1",     # (it has a second to come)
          "--only", "echo-1k,trampoline,asyncio-protocols"], lambda line: " round 1/1 " in line)
     assert status == -signal.SIGINT, err
     assert "Traceback" not in err, err
