@@ -1010,10 +1010,13 @@ def test_an_address_that_never_answers_does_not_hold_up_the_next(run):
 
 
 @needs_ipv6
-def test_a_timeout_while_several_addresses_are_being_tried_closes_every_socket(run):
+def test_a_timeout_while_several_addresses_are_being_tried_closes_every_socket(run, monkeypatch):
     """Neither ::1 nor 127.0.0.1 answers: both attempts are under way when
-    timeout= expires; TaskTimeout, and no socket is left behind."""
+    timeout= expires; TaskTimeout, and no socket is left behind.  (The
+    second attempt starts HAPPY_EYEBALLS_DELAY after the first: 50 ms here,
+    not 0.25 s -- the same two attempts, the timeout after both began.)"""
     both_loopbacks()
+    monkeypatch.setattr(streams, "HAPPY_EYEBALLS_DELAY", 0.05)
     port, sockets = on_one_port(lambda port: unanswering("::1", port),
                                 lambda port: unanswering("127.0.0.1", port))
 
