@@ -167,13 +167,15 @@ def test_virtual_time_jumps_when_io_waits_on_a_timer():
 
 
 
+@pytest.mark.usefixtures("quick_sweep")
 def test_a_threshold_past_a_second_is_kept():
     """The kernel polls at most a second at a time while descriptors are
     watched; the threshold is real time with nothing happening over as many
     polls as it takes (it was cut to that one poll: an infinite threshold,
-    trio's "wait for the I/O however long", jumped after a second)."""
+    trio's "wait for the I/O however long", jumped after a second).  (With
+    quick_sweep a poll is at most 50 ms: the peer's 0.2 s spans four.)"""
     a, b = socket.socketpair()
-    peer = threading.Timer(1.3, b.send, (b"late",))   # a slow peer, in real time
+    peer = threading.Timer(0.2, b.send, (b"late",))   # a slow peer, in real time
 
     def main():
         peer.start()
