@@ -241,7 +241,7 @@ def test_a_child_that_exits_while_its_grandchild_holds_the_pipe(wait_mode):
             os.kill(grandchild, signal.SIGKILL)
             rest = yield timeout_after(5, process.stdout.read())
         with pytest.raises(TimeoutExpired) as info:
-            yield run_process(spawner, timeout=1.0)
+            yield run_process(spawner, timeout=0.5)     # (its echo comes in ms)
         os.kill(int(info.value.output), signal.SIGKILL)
         return code, rest
 
