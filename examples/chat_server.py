@@ -23,13 +23,11 @@ saying which, exit status 1.
 import argparse
 import logging
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline import (Event, Queue, QueueFull, TaskGroup, ignore_after, read, sleep,  # noqa: E402
-                        write)
+from trampoline import Event, Queue, QueueFull, TaskGroup, ignore_after, sleep  # noqa: E402
 from trampoline.net import format_address  # noqa: E402
 from trampoline.workers import run_server  # noqa: E402
 
@@ -37,8 +35,8 @@ LINE_LIMIT = 65536
 
 
 class Client:
-    def __init__(self, sock, address, outbox_size):
-        self.sock = sock
+    def __init__(self, stream, address, outbox_size):
+        self.stream = stream
         self.address = address
         self.name = "%s:%d" % address[:2]
         self.outbox = Queue(outbox_size)
@@ -70,8 +68,7 @@ class ChatRoom:
 
     def serve(self, stream, address):
         """One client's connection: the handler ``run_server`` runs."""
-        sock = stream.sock
-        client = Client(sock, address, self.outbox_size)
+        client = Client(stream, address, self.outbox_size)
         with stream:
             group = TaskGroup()
             yield group.spawn(self.ended(self.reader(client), client))
@@ -89,8 +86,8 @@ class ChatRoom:
                     # Written here, once the writer is gone: two tasks may
                     # not write one socket at once (ResourceBusy).
                     try:
-                        yield ignore_after(1, write(sock, client.farewell))
-                        yield ignore_after(1, linger(sock))
+                        yield ignore_after(1, stream.write(client.farewell))
+                        yield ignore_after(1, linger(stream))
                     except OSError:
                         pass                        # the client is gone already
 
@@ -103,12 +100,12 @@ class ChatRoom:
             client.gone.set()
 
     def reader(self, client):
-        sock = client.sock
-        yield write(sock, b"Welcome! Your name? ")
+        stream = client.stream
+        yield stream.write(b"Welcome! Your name? ")
         pending = b""
         named = False
         while True:
-            data = yield read(sock, 65536)
+            data = yield stream.read(65536)
             if not data:
                 return
             pending += data
@@ -143,16 +140,16 @@ class ChatRoom:
     def writer(self, client):
         while True:
             line = yield client.outbox.get()
-            yield write(client.sock, line)
+            yield client.stream.write(line)
 
 
-def linger(sock):
+def linger(stream):
     """Close gently: say we are done, then read and drop what the client
     still sends.  Closing a socket with bytes unread resets the connection,
     and a reset can destroy the last words before the client reads them
     (``nc`` quits as its send fails)."""
-    sock.shutdown(socket.SHUT_WR)
-    while (yield read(sock, 65536)):
+    yield stream.write_eof()
+    while (yield stream.read(65536)):
         pass
 
 def say(line):
