@@ -32,3 +32,43 @@ def test_how_it_works_gives_the_kernels_own_numbers():
     assert "turn" not in text.split("polls only", 1)[1].split(";", 1)[0]
     assert trampoline.descriptors.SWEEP_INTERVAL == 1.0
     assert "at most a second while it watches descriptors" in text
+
+
+def tutorial_sections():
+    with open(os.path.join(ROOT, "docs", "tutorial.rst"), encoding="utf-8") as f:
+        text = f.read()
+    return re.split(r"\n(?=Step \d+: [^\n]+\n=+\n)", text)[1:]
+
+
+def asked_to_define(text):
+    """The names an exercise asks for: "write ``gather``", "add a trap
+    ``ready_count()``", "build an ``Event``", "add ``first()``"."""
+    text = re.sub(r"\s+", " ", text)
+    return re.findall(r"\b(?:[Ww]rite|[Aa]dd|[Bb]uild)(?: an?(?: \w+)?)? ``(\w+)", text)
+
+
+def defined_names(path):
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    return {node.name for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def test_an_exercises_solution_defines_what_it_asks_for():
+    """Exercise 6 asked for ``gather(*coros)`` and its solution had no
+    gather: the loop sat in main.  Whatever the tutorial's exercise or the
+    solution's docstring asks the reader to write, add or build, the
+    solution defines, by that name."""
+    checked = 0
+    for section in tutorial_sections():
+        n = int(re.match(r"Step (\d+):", section).group(1))
+        exercise = section.split("**Exercise**", 1)[1]
+        path = os.path.join(ROOT, re.search(r"``(docs/steps/exercises/[\w.]+)``", exercise).group(1))
+        with open(path, encoding="utf-8") as f:
+            title = ast.get_docstring(ast.parse(f.read())).split("\n", 1)[0]
+        for name in asked_to_define(exercise) + asked_to_define(title):
+            assert name in defined_names(path), (
+                "step %d's exercise asks for %s; %s defines no %s"
+                % (n, name, os.path.relpath(path, ROOT), name))
+            checked += 1
+    assert checked >= 8, "only %d names found: has the tutorial's form changed?" % checked
