@@ -10,6 +10,9 @@ import re
 
 import trampoline.descriptors
 import trampoline.kernel
+from trampoline import Barrier, Lock, cancel, join, run, sleep, spawn
+
+from task_helpers import parked
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXERCISES = os.path.join(ROOT, "docs", "steps", "exercises")
@@ -72,3 +75,63 @@ def test_an_exercises_solution_defines_what_it_asks_for():
                 % (n, name, os.path.relpath(path, ROOT), name))
             checked += 1
     assert checked >= 8, "only %d names found: has the tutorial's form changed?" % checked
+
+
+def step_nine_texts():
+    """Step 9's section of the tutorial and step9.py's docstring, one line each."""
+    section = [s for s in tutorial_sections() if s.startswith("Step 9:")][0]
+    with open(os.path.join(ROOT, "docs", "steps", "step9.py"), encoding="utf-8") as f:
+        doc = ast.get_docstring(ast.parse(f.read()))
+    return [re.sub(r"\s+", " ", text) for text in (section, doc)]
+
+
+def handed_over_then_cancelled(primitive):
+    """b is woken by ``primitive`` (handed the lock; its barrier round
+    complete) and cancelled before it runs: what b and c then see."""
+    seen = []
+
+    def waiter(name, wait):
+        try:
+            got = yield wait()
+            seen.append((name, "woken", got))
+            yield sleep(0)
+            seen.append((name, "ran on"))
+        except BaseException as error:
+            seen.append((name, type(error).__name__))
+            raise
+
+    def main():
+        if primitive == "lock":
+            lock = Lock()
+            yield lock.acquire()
+            b = yield spawn(waiter("b", lock.acquire))
+            c = yield spawn(waiter("c", lock.acquire))
+            yield parked(b, c)
+            lock.release()                  # handed to b
+        else:
+            barrier = Barrier(2)
+            b = yield spawn(waiter("b", barrier.wait))
+            c = None
+            yield parked(b)
+            yield barrier.wait()            # the round is complete: b is woken
+        yield cancel(b)
+        if c is not None:
+            yield join(c)
+        return seen
+
+    return run(main())
+
+
+def test_step_nine_says_what_the_kernel_keeps_for_a_cancelled_task():
+    """Step 9 said the real kernel lets a task keep "a lock handed over"
+    and holds its Cancelled for later; a lock goes on to the next waiter
+    and the Cancelled comes at once (step 14's rule, WaitQueue's).  Only a
+    wake-up that must be kept -- a Barrier's round -- is, as it says now."""
+    lock = handed_over_then_cancelled("lock")
+    assert [event[:2] for event in lock] == [("b", "Cancelled"), ("c", "woken"), ("c", "ran on")]
+    barrier = handed_over_then_cancelled("barrier")
+    assert barrier == [("b", "woken", 0), ("b", "Cancelled")], barrier
+    for text in step_nine_texts():
+        assert "a lock handed over goes on to the next waiter" in text
+        assert "``trampoline.sync.Barrier``'s round" in text
+        assert "``trampoline.task.Task._pending``" in text

@@ -25,10 +25,12 @@ In trampoline/
     ``trampoline.kernel.Kernel._unparkers`` (a timer is marked dead rather
     than cut out of the heap: ``trampoline.timers.Timers._unpark_sleeper``).
     The error is ``trampoline.errors.Cancelled``.  The real kernel does
-    more: a task woken *with* a value (a lock handed over) keeps it, and
-    the ``Cancelled`` waits in ``trampoline.task.Task._pending`` for its next
-    blocking trap; and when ``run`` ends it cancels every task still alive
-    (``trampoline.lifetime.Lifetime._shutdown``).
+    more: what a task cancelled before it runs was woken with is not lost
+    -- a lock handed over goes on to the next waiter (step 14); a task
+    that must keep its wake-up (a ``trampoline.sync.Barrier``'s round)
+    gets the ``Cancelled`` at its next blocking trap instead, from
+    ``trampoline.task.Task._pending`` -- and when ``run`` ends it cancels
+    every task still alive (``trampoline.lifetime.Lifetime._shutdown``).
 
 Run it: python3 docs/steps/step9.py   (it builds on step8.py)
 """
