@@ -135,3 +135,26 @@ def test_step_nine_says_what_the_kernel_keeps_for_a_cancelled_task():
         assert "a lock handed over goes on to the next waiter" in text
         assert "``trampoline.sync.Barrier``'s round" in text
         assert "``trampoline.task.Task._pending``" in text
+
+
+def test_what_exercise_3_quotes_from_debug_mode_is_what_it_says(caplog):
+    """Exercise 3 quoted debug mode as saying "use run_in_thread", which it
+    never says.  A task blocked in time.sleep under debug mode: every
+    phrase the exercise quotes from debug mode is in what it logs."""
+    import time
+
+    with open(os.path.join(EXERCISES, "step3_blocked.py"), encoding="utf-8") as f:
+        doc = re.sub(r"\s+", " ", ast.get_docstring(ast.parse(f.read())))
+    quoted = re.findall(r'"([^"]+)"', doc.split("debug mode", 1)[1])
+    assert quoted, "exercise 3 quotes nothing from debug mode"
+
+    def blocker():
+        time.sleep(0.15)                # the blocking call under test, not a wait
+        yield sleep(0)
+
+    with caplog.at_level("INFO", logger="trampoline"):
+        run(blocker(), debug=True)
+    logged = re.sub(r"\s+", " ", caplog.text)
+    assert "time.sleep(0.15)" in logged
+    for phrase in quoted:
+        assert phrase in logged, "debug mode does not say %r:\n%s" % (phrase, caplog.text)

@@ -3,7 +3,8 @@
 Add a task that calls ``time.sleep(0.1)`` -- a blocking call -- where it
 should have yielded ``sleep(0.1)``.  While it sleeps, the loop cannot
 run: every alarm rings after it, however short it was.  (trampoline's
-debug mode names such a line: "use run_in_thread".)
+debug mode names such a line, and says "A blocking call belongs in a
+thread": ``run_in_thread``.)
 
 Prints:
     main: three alarms set, and a task that blocks
