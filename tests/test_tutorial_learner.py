@@ -7,12 +7,16 @@ that a number or a name given there cannot go stale.
 import ast
 import os
 import re
+import subprocess
+import sys
 
 import trampoline.descriptors
 import trampoline.kernel
 from trampoline import Barrier, Lock, cancel, join, run, sleep, spawn
 
+from net_helpers import ServerThread, echo
 from task_helpers import parked
+from trampoline.streams import tcp_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXERCISES = os.path.join(ROOT, "docs", "steps", "exercises")
@@ -158,3 +162,57 @@ def test_what_exercise_3_quotes_from_debug_mode_is_what_it_says(caplog):
     assert "time.sleep(0.15)" in logged
     for phrase in quoted:
         assert phrase in logged, "debug mode does not say %r:\n%s" % (phrase, caplog.text)
+
+
+def run_the_tutorials_trace(port, **env):
+    """The tutorial's ``python3 -m trampoline.trace --ascii ...`` command,
+    as the page gives it, against an echo server on ``port``: (its section,
+    its stdout, its stderr).  With TRAMPOLINE_TRACE in ``env``, the script
+    alone, which then writes the text trace."""
+    section = [s for s in re.split(r"\n(?=[^\n]+\n=+\n)", tutorial_text())
+               if s.startswith("Seeing it run")][0]
+    command = re.search(r"\$ (python3 -m trampoline\.trace --ascii [^\n]+)", section).group(1)
+    args = command.split()[1:]
+    args[args.index("--port") + 1] = str(port)
+    if "TRAMPOLINE_TRACE" in env:
+        args = args[args.index("--ascii") + 1:]
+    environ = dict(os.environ, PYTHONPATH=ROOT, **env)
+    for name in ("TRAMPOLINE_TRACE", "TRAMPOLINE_DEBUG", "TRAMPOLINE_MONITOR", "COLUMNS"):
+        if name not in env:
+            environ.pop(name, None)
+    done = subprocess.run([sys.executable] + args, cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return section, done.stdout, done.stderr
+
+
+def tutorial_text():
+    with open(os.path.join(ROOT, "docs", "tutorial.rst"), encoding="utf-8") as f:
+        return f.read()
+
+
+def test_the_tutorials_timeline_is_what_its_command_draws():
+    """The tutorial's ASCII timeline, and what it says of it, against its
+    command run here: the same summary, rows and legend; load waits in
+    join; the clients wait their turn, then for a connection and replies;
+    and client 2's long first step is the address lookup (getaddrinfo),
+    the socket and the start of the connect -- it said only the last two."""
+    server = ServerThread(lambda ready: tcp_server("127.0.0.1", 0, echo, ready=ready))
+    try:
+        section, out, err = run_the_tutorials_trace(server.port)
+        _, _, trace = run_the_tutorials_trace(server.port, TRAMPOLINE_TRACE="1")
+    finally:
+        server.stop()
+    shown = [line[4:] for line in section.split("\n") if line.startswith("    ")]
+    printed = (out + err).splitlines()
+    summary = r"in \d+\.\d\d s"
+    assert re.sub(summary, "", printed[0]) == re.sub(summary, "", shown[1])
+    assert printed[-1] == shown[-1]                         # the legend
+    assert [row.split("|")[0] for row in printed[2:-1]] == [row.split("|")[0] for row in shown[3:-1]]
+    rows = {row.split("|")[0].split()[1]: row.split("|")[1] for row in printed[2:-1]}
+    assert "." in rows["1"]                 # load waits in join (the rest depends on timing)
+    # Client 2's first step, in the text trace: the lookup, then the connect.
+    first = trace.split("task 2 client                runs", 1)[1].split(" runs", 1)[0]
+    assert re.search(r"-> call getaddrinfo\(\)\n(.*\n)*.*task 2 client +-> connect\(fd=", first), first
+    text = re.sub(r"\s+", " ", section)
+    assert "Client 2's first step is long -- it looks the address up (the process's first ``getaddrinfo``" in text
