@@ -216,3 +216,37 @@ def test_the_tutorials_timeline_is_what_its_command_draws():
     assert re.search(r"-> call getaddrinfo\(\)\n(.*\n)*.*task 2 client +-> connect\(fd=", first), first
     text = re.sub(r"\s+", " ", section)
     assert "Client 2's first step is long -- it looks the address up (the process's first ``getaddrinfo``" in text
+
+
+def test_exercise_11_warns_that_the_forgetful_kernel_never_ends():
+    """Exercise 11 said to skip the release in exit and count; done so,
+    step11.py spins for ever, printing nothing.  The kernel it makes is
+    left, once every task has ended, with sockets watched and nothing
+    ready, sleeping or waiting -- step 10's loop goes on, and wait_for_io
+    changes nothing -- and the exercise says so."""
+    import socket
+
+    sys.path[:0] = [os.path.join(ROOT, "docs", "steps"), EXERCISES]
+    try:
+        import step11
+        import step11_forget
+    finally:
+        del sys.path[:2]
+    kernel = step11_forget.Forgetful()
+    left, right = socket.socketpair()
+    try:
+        for sock in (left, right):
+            sock.setblocking(False)
+        kernel.run(step11.gather(step11, step11.pinger(step11, left, 3),
+                                 step11.ponger(step11, right, 3)))
+        assert not (kernel.ready or kernel.sleeping or kernel.io_waiters)
+        assert len(kernel.selector.get_map()) == 2          # step 10's run() goes on...
+        kernel.wait_for_io()
+        assert not kernel.ready and len(kernel.selector.get_map()) == 2     # ...for ever
+    finally:
+        kernel.selector.close()
+        left.close()
+        right.close()
+    section = [s for s in tutorial_sections() if s.startswith("Step 11:")][0]
+    exercise = re.sub(r"\s+", " ", section.split("**Exercise**", 1)[1])
+    assert "the demo itself then never ends -- it spins, printing nothing" in exercise
