@@ -250,3 +250,18 @@ def test_exercise_11_warns_that_the_forgetful_kernel_never_ends():
     section = [s for s in tutorial_sections() if s.startswith("Step 11:")][0]
     exercise = re.sub(r"\s+", " ", section.split("**Exercise**", 1)[1])
     assert "the demo itself then never ends -- it spins, printing nothing" in exercise
+
+
+def test_no_shown_output_counts_one_of_a_plural():
+    """Exercise 2 printed "main: 1 tasks waiting for their turn".  No
+    output the page or a solution's docstring shows says "1 <plural>"."""
+    shown = []
+    for section in tutorial_sections():
+        shown += re.findall(r"\.\. code-block:: text\n\n((?:    .*\n|\n)+)", section)
+    for name in sorted(os.listdir(EXERCISES)):
+        if name.endswith(".py"):
+            with open(os.path.join(EXERCISES, name), encoding="utf-8") as f:
+                shown.append(ast.get_docstring(ast.parse(f.read())).split("\nPrints:\n", 1)[1])
+    assert len(shown) >= 30
+    for output in shown:
+        assert not re.search(r"(?<![\d.])1 [a-z]+s\b", output), output

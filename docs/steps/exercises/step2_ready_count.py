@@ -5,11 +5,11 @@ answers show the queue at work: every trap sends main to the back, behind
 the child it has just spawned, so each child has run by main's next turn.
 
 Prints:
-    main: 0 tasks waiting for their turn
+    main: tasks waiting for their turn: 0
     task 2 says hello
-    main: 1 tasks waiting for their turn
+    main: tasks waiting for their turn: 1
     task 3 says world
-    main: 1 tasks waiting for their turn
+    main: tasks waiting for their turn: 1
 """
 
 import os
@@ -37,7 +37,7 @@ class Kernel(step2.Kernel):
 def main():
     for word in ("hello", "world", None):
         n = yield ready_count()
-        print("main: %d tasks waiting for their turn" % n)
+        print("main: tasks waiting for their turn: %d" % n)
         if word:
             yield spawn(step2.child(word))
 
