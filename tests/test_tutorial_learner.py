@@ -265,3 +265,37 @@ def test_no_shown_output_counts_one_of_a_plural():
     assert len(shown) >= 30
     for output in shown:
         assert not re.search(r"(?<![\d.])1 [a-z]+s\b", output), output
+
+
+def test_step_twelve_says_await_is_no_trampoline():
+    """Steps 7 and 12 left a learner to think an async def's ``await
+    sub()`` goes through the trampoline (the kernel handles a yielded
+    coroutine as a call); it is Python's own chaining, and ten thousand
+    deep is a RecursionError, where ``await call(sub())`` goes through the
+    kernel.  Both, on the real kernel, and the page says so."""
+    from trampoline import call
+
+    async def awaiting(n):
+        if n == 0:
+            await sleep(0)              # a trap from the innermost, as in step 7's demo
+            return 0
+        return 1 + await awaiting(n - 1)
+
+    async def calling(n):
+        if n == 0:
+            await sleep(0)
+            return 0
+        return 1 + await call(calling(n - 1))
+
+    assert run(calling(10000)) == 10000
+    try:
+        run(awaiting(10000))
+    except RecursionError:
+        pass
+    else:
+        raise AssertionError("await nested 10,000 deep did not hit the recursion limit")
+    section = [s for s in tutorial_sections() if s.startswith("Step 12:")][0]
+    text = re.sub(r"\s+", " ", section)
+    assert "``await sub()`` of another ``async def`` runs it as ``yield from`` would" in text
+    assert "ten thousand deep is a ``RecursionError``" in text
+    assert "``await call(sub())`` (``trampoline.traps.call``) makes the call through the kernel" in text
