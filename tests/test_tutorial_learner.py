@@ -299,3 +299,46 @@ def test_step_twelve_says_await_is_no_trampoline():
     assert "``await sub()`` of another ``async def`` runs it as ``yield from`` would" in text
     assert "ten thousand deep is a ``RecursionError``" in text
     assert "``await call(sub())`` (``trampoline.traps.call``) makes the call through the kernel" in text
+
+
+def test_step_fifteen_says_what_the_real_task_group_adds():
+    """Step 15 said the real TaskGroup adds ``with`` and ``async with``
+    blocks and "cancels the remaining children when the block ends".  It
+    has no ``with`` block, and the end of its ``async with`` block waits
+    for the children; it cancels them only if the block itself fails."""
+    from trampoline import TaskGroup
+    from trampoline.taskgroup import TaskGroupError
+
+    assert not hasattr(TaskGroup, "__enter__")
+    ended = []
+
+    async def child(name):
+        await sleep(0.001)
+        ended.append(name)
+        return name
+
+    async def block_ends():
+        async with TaskGroup() as group:
+            await group.spawn(child("a"))
+            await group.spawn(child("b"))
+        return sorted(ended)
+
+    async def block_fails():
+        try:
+            async with TaskGroup() as group:
+                late = await group.spawn(child("late"))
+                raise ValueError("the block fails")
+        except (ValueError, TaskGroupError):
+            return late.cancelled
+
+    assert run(block_ends()) == ["a", "b"]
+    assert run(block_fails()) is True and "late" not in ended
+    section = [s for s in tutorial_sections() if s.startswith("Step 15:")][0]
+    with open(os.path.join(ROOT, "docs", "steps", "step15.py"), encoding="utf-8") as f:
+        doc = ast.get_docstring(ast.parse(f.read()))
+    for text in (section, doc):
+        text = re.sub(r"\s+", " ", text)
+        assert "``with`` and ``async with``" not in text
+        assert "cancels the remaining children when the block ends" not in text
+        assert ("an ``async with`` block, whose end waits for every child (and cancels "
+                "them only if the block itself fails)") in text

@@ -19,9 +19,10 @@ Why
 
 In trampoline/
     ``trampoline.taskgroup.TaskGroup``, built the same way on traps and a
-    wait queue, never touching the kernel; it adds ``with`` and ``async
-    with`` blocks, waiting for the first child (``next_done``), and
-    cancels the remaining children when the block ends.
+    wait queue, never touching the kernel; it adds an ``async with`` block,
+    whose end waits for every child (and cancels them only if the block
+    itself fails), ``next_done`` to take the children as they finish, and
+    one ``trampoline.taskgroup.TaskGroupError`` carrying every failure.
 
 Run it: python3 docs/steps/step15.py   (it builds on step14.py)
 """
