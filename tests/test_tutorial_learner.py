@@ -342,3 +342,38 @@ def test_step_fifteen_says_what_the_real_task_group_adds():
         assert "cancels the remaining children when the block ends" not in text
         assert ("an ``async with`` block, whose end waits for every child (and cancels "
                 "them only if the block itself fails)") in text
+
+
+def whole_kernel_step(n):
+    """Step n's (1 to 7, each the whole kernel) trap classes and Task attributes."""
+    with open(os.path.join(ROOT, "docs", "steps", "step%d.py" % n), encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    traps, attributes = set(), set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            if any(getattr(base, "id", None) == "Trap" for base in node.bases):
+                traps.add(node.name)
+            elif node.name == "Task":
+                attributes.update(target.attr for target in ast.walk(node)
+                                  if isinstance(target, ast.Attribute)
+                                  and isinstance(target.ctx, ast.Store))
+    return traps, attributes
+
+
+def test_what_changed_names_each_new_trap_and_task_attribute():
+    """Step 3's "What changed" left out the step's own trap, ``sleep``:
+    for steps 2 to 7, each whole kernels, every trap class and every
+    ``Task`` attribute new in the step is named there."""
+    for n in range(2, 8):
+        section = [s for s in tutorial_sections() if s.startswith("Step %d:" % n)][0]
+        changed = section.split("**What changed**", 1)[1].split("**In trampoline/**", 1)[0]
+        changed = re.sub(r"\s+", " ", changed)
+        traps, attributes = whole_kernel_step(n)
+        old_traps, old_attributes = whole_kernel_step(n - 1)
+        for trap in traps - old_traps:
+            assert re.search(r"``%s``[^;]* trap\b|\btraps?\b[^;]*``%s``" % (trap, trap), changed,
+                             re.I), (
+                "step %d's What changed does not name its trap %s: %s" % (n, trap, changed))
+        for attribute in attributes - old_attributes:
+            assert "``Task.%s``" % attribute in changed, (
+                "step %d's What changed does not name Task.%s: %s" % (n, attribute, changed))
