@@ -377,3 +377,37 @@ def test_what_changed_names_each_new_trap_and_task_attribute():
         for attribute in attributes - old_attributes:
             assert "``Task.%s``" % attribute in changed, (
                 "step %d's What changed does not name Task.%s: %s" % (n, attribute, changed))
+
+
+def kernel_methods(n):
+    """{Class.method: (its code, comments aside; its text)} of step n,
+    leaving out the handler table, to which each new trap adds its line."""
+    with open(os.path.join(ROOT, "docs", "steps", "step%d.py" % n), encoding="utf-8") as f:
+        source = f.read()
+    lines = source.split("\n")
+    found = {}
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for method in node.body:
+            if not isinstance(method, ast.FunctionDef):
+                continue
+            body = [statement for statement in method.body
+                    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+                    and not (isinstance(statement, ast.Assign) and "handlers" in ast.dump(statement.targets[0]))]
+            code = ast.dump(method.args) + "".join(ast.dump(statement) for statement in body)
+            text = "\n".join(lines[method.lineno - 1:method.body[-1].end_lineno])
+            found["%s.%s" % (node.name, method.name)] = (code, text)
+    return found
+
+
+def test_a_changed_method_in_a_whole_kernel_step_is_marked_new():
+    """"A ``# NEW`` comment marks where a step changes code that was there
+    before": step 2's run and step (the main task, the value sent in),
+    step 3's loop and step 6's run changed without one.  In steps 2 to 7
+    every method that changes carries a ``# NEW``."""
+    for n in range(2, 8):
+        before, now = kernel_methods(n - 1), kernel_methods(n)
+        for name in sorted(set(before) & set(now)):
+            if before[name][0] != now[name][0]:
+                assert "# NEW" in now[name][1], "step%d.py changes %s with no # NEW" % (n, name)

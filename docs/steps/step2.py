@@ -80,7 +80,7 @@ class Kernel:
 
     def run(self, main):
         """Run ``main`` -- and every task it spawns -- until all are done."""
-        self.spawn(main)
+        self.spawn(main)                # NEW: the program is one main task
         while self.ready:
             task = self.ready.popleft()
             if self.step(task):
@@ -89,7 +89,7 @@ class Kernel:
     def step(self, task):
         """Resume ``task`` and perform the trap it yields.  True if it may run again."""
         try:
-            trap = task.coro.send(task.value)   # the last trap's result goes in
+            trap = task.coro.send(task.value)   # NEW: the last trap's result goes in
         except StopIteration:
             return False
         handler = self.handlers[type(trap)]     # which system call is it?

@@ -93,7 +93,7 @@ class Kernel:
     def run(self, main):
         """Run ``main`` -- and every task it spawns -- until all are done."""
         self.spawn(main)
-        while self.ready or self.sleeping:
+        while self.ready or self.sleeping:      # NEW: in turns, sleepers too
             # 1. Every task ready now runs once.  Tasks that become ready
             #    meanwhile wait for the next turn.
             for _ in range(len(self.ready)):

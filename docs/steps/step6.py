@@ -134,7 +134,7 @@ class Kernel:
 
     def run(self, main):
         """Run ``main`` and every task it spawns; return what ``main`` returned."""
-        main = self.spawn(main)
+        main = self.spawn(main)             # NEW: kept, for its result
         # A registered socket is a task waiting for I/O: keep going for it too.
         while self.ready or self.sleeping or len(self.selector.get_map()):
             # 1. Every task ready now runs once.
@@ -149,7 +149,7 @@ class Kernel:
             while self.sleeping and self.sleeping[0][0] <= now:
                 _, _, task = heapq.heappop(self.sleeping)
                 self.resume(task, None)
-        return main.result
+        return main.result                  # NEW
 
     def wait_for_io(self):
         """Ask the selector what is ready; wake the tasks waiting on it."""
