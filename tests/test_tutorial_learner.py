@@ -411,3 +411,36 @@ def test_a_changed_method_in_a_whole_kernel_step_is_marked_new():
         for name in sorted(set(before) & set(now)):
             if before[name][0] != now[name][0]:
                 assert "# NEW" in now[name][1], "step%d.py changes %s with no # NEW" % (n, name)
+
+
+def new_top_level_names(n):
+    """The classes, functions and constants step n defines before its demo."""
+    with open(os.path.join(ROOT, "docs", "steps", "step%d.py" % n), encoding="utf-8") as f:
+        kernel_part = f.read().split("# === Demo", 1)[0]
+    names = set()
+    for node in ast.parse(kernel_part).body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    return {name for name in names if not name.startswith("_")}
+
+
+#: Defined before a step's demo, yet no new idea of it: a helper of step 8's
+#: join (``failed``), step 12's ``Trap.__await__`` under its own name, and
+#: step 15's ``Kernel``, step 14's unchanged.
+NOT_NEW_IDEAS = {"failed", "trap_await", "Kernel"}
+
+
+def test_what_changed_names_each_new_class_and_function():
+    """Step 13's "What changed" left out ``timeout_after``, the
+    subroutine the step teaches: every class, function and constant a step
+    adds before its demo is named there."""
+    seen = new_top_level_names(1) | {"Kernel", "Task"}
+    for n in range(2, 16):
+        section = [s for s in tutorial_sections() if s.startswith("Step %d:" % n)][0]
+        changed = section.split("**What changed**", 1)[1].split("**In trampoline/**", 1)[0]
+        for name in sorted(new_top_level_names(n) - seen - NOT_NEW_IDEAS):
+            assert "``%s``" % name in changed, (
+                "step %d's What changed does not name %s" % (n, name))
+        seen |= new_top_level_names(n)
