@@ -70,7 +70,8 @@ def test_an_exercises_solution_defines_what_it_asks_for():
     for section in tutorial_sections():
         n = int(re.match(r"Step (\d+):", section).group(1))
         exercise = section.split("**Exercise**", 1)[1]
-        path = os.path.join(ROOT, re.search(r"``(docs/steps/exercises/[\w.]+)``", exercise).group(1))
+        solution = re.search(r"``(docs/steps/exercises/[\w.]+)``", exercise).group(1)
+        path = os.path.join(ROOT, solution)
         with open(path, encoding="utf-8") as f:
             title = ast.get_docstring(ast.parse(f.read())).split("\n", 1)[0]
         for name in asked_to_define(exercise) + asked_to_define(title):
@@ -208,14 +209,17 @@ def test_the_tutorials_timeline_is_what_its_command_draws():
     summary = r"in \d+\.\d\d s"
     assert re.sub(summary, "", printed[0]) == re.sub(summary, "", shown[1])
     assert printed[-1] == shown[-1]                         # the legend
-    assert [row.split("|")[0] for row in printed[2:-1]] == [row.split("|")[0] for row in shown[3:-1]]
+    labels = [row.split("|")[0] for row in printed[2:-1]]
+    assert labels == [row.split("|")[0] for row in shown[3:-1]]
     rows = {row.split("|")[0].split()[1]: row.split("|")[1] for row in printed[2:-1]}
     assert "." in rows["1"]                 # load waits in join (the rest depends on timing)
     # Client 2's first step, in the text trace: the lookup, then the connect.
     first = trace.split("task 2 client                runs", 1)[1].split(" runs", 1)[0]
-    assert re.search(r"-> call getaddrinfo\(\)\n(.*\n)*.*task 2 client +-> connect\(fd=", first), first
+    looked_up_then_connected = r"-> call getaddrinfo\(\)\n(.*\n)*.*task 2 client +-> connect\(fd="
+    assert re.search(looked_up_then_connected, first), first
     text = re.sub(r"\s+", " ", section)
-    assert "Client 2's first step is long -- it looks the address up (the process's first ``getaddrinfo``" in text
+    assert ("Client 2's first step is long -- it looks the address up (the process's first "
+            "``getaddrinfo``") in text
 
 
 def test_exercise_11_warns_that_the_forgetful_kernel_never_ends():
@@ -298,7 +302,8 @@ def test_step_twelve_says_await_is_no_trampoline():
     text = re.sub(r"\s+", " ", section)
     assert "``await sub()`` of another ``async def`` runs it as ``yield from`` would" in text
     assert "ten thousand deep is a ``RecursionError``" in text
-    assert "``await call(sub())`` (``trampoline.traps.call``) makes the call through the kernel" in text
+    assert ("``await call(sub())`` (``trampoline.traps.call``) makes the call through the "
+            "kernel") in text
 
 
 def test_step_fifteen_says_what_the_real_task_group_adds():
@@ -393,8 +398,10 @@ def kernel_methods(n):
             if not isinstance(method, ast.FunctionDef):
                 continue
             body = [statement for statement in method.body
-                    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
-                    and not (isinstance(statement, ast.Assign) and "handlers" in ast.dump(statement.targets[0]))]
+                    if not (isinstance(statement, ast.Expr)
+                            and isinstance(statement.value, ast.Constant))     # the docstring
+                    and not (isinstance(statement, ast.Assign)
+                             and "handlers" in ast.dump(statement.targets[0]))]
             code = ast.dump(method.args) + "".join(ast.dump(statement) for statement in body)
             text = "\n".join(lines[method.lineno - 1:method.body[-1].end_lineno])
             found["%s.%s" % (node.name, method.name)] = (code, text)
