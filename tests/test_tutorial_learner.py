@@ -451,3 +451,18 @@ def test_what_changed_names_each_new_class_and_function():
             assert "``%s``" % name in changed, (
                 "step %d's What changed does not name %s" % (n, name))
         seen |= new_top_level_names(n)
+
+
+def test_the_readme_reads_every_symbol_of_the_ascii_charts_legend():
+    """README's "Seeing it work" says what each mark of the ASCII chart
+    means: every one the chart's own legend line has, the shading digits
+    1-9 among them (it left those out)."""
+    from trampoline.trace import ASCII_LEGEND
+    section = readme_section("Seeing it work: tracing, the monitor, debug mode, a virtual clock")
+    legend = section[section.index("In the ASCII chart"):]
+    legend = " ".join(legend[:legend.index("turn.")].split())
+    marks = re.findall(r"(?:^|  )(\S+) ", ASCII_LEGEND)
+    assert sorted(marks) == sorted(["#", ".", "r", "w", "z", "-"]), marks
+    for mark in marks:
+        assert "``%s``" % mark in legend, mark
+    assert "``1``-``9``: that many tenths" in legend
