@@ -720,3 +720,29 @@ def test_a_connected_socket_takes_only_its_peers_datagrams(run):
             return elsewhere, (yield recvfrom(a, 100))
 
     assert run(main()) == ((b"elsewhere", a_address), (b"peer", peer_address))
+
+
+def test_what_only_a_datagram_socket_explains_is_left_as_it_is_on_other_sockets(run):
+    """The words a connected datagram socket's errors get (the refused
+    earlier datagram, the most one datagram holds) are not for other
+    sockets: a TCP socket whose connect was refused, read, and a
+    too-big message on a Unix SOCK_SEQPACKET pair, keep their own."""
+    with socket.socket() as gone:                   # a loopback TCP port nobody listens on
+        gone.bind(("127.0.0.1", 0))
+        target = gone.getsockname()
+    tcp = socket.socket()
+    tcp.setblocking(False)
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+    def main():
+        with tcp, a, b:
+            assert tcp.connect_ex(target) in (errno.EINPROGRESS, errno.ECONNREFUSED)
+            with pytest.raises(ConnectionRefusedError) as refused:
+                yield timeout_after(5, read(tcp, 100))
+            with pytest.raises(OSError) as too_big:
+                yield timeout_after(5, write(a, b"x" * (64 << 20)))
+            return str(refused.value), too_big.value
+
+    refused, too_big = run(main())
+    assert "datagram" not in refused
+    assert too_big.errno == errno.EMSGSIZE and "datagram" not in str(too_big)

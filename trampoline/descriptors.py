@@ -757,7 +757,7 @@ def _refused(error, trap):
         return error
     try:
         where, peer = format_address(sock.getsockname()), format_address(sock.getpeername())
-    except OSError:                     # (not connected after all)
+    except OSError:                     # pragma: no cover - (not connected after all)
         return error
     return type(error)(error.errno, "%s (%s() of the datagram socket %s, connected to %s): an "
                        "earlier datagram it sent there was refused -- nothing listens there; "
