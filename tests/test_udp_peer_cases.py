@@ -40,6 +40,24 @@ def refused_address():
         return gone.getsockname()
 
 
+def full_datagram_queue(path):
+    """An AF_UNIX datagram receiver bound at ``path`` and a non-blocking
+    sender that has filled its queue: ``(receiver, sender, datagrams
+    queued)``, each datagram ``b"q<n>"``."""
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(path)
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sender.setblocking(False)
+    queued = 0
+    try:
+        while True:
+            sender.sendto(b"q%d" % queued, path)
+            queued += 1
+    except BlockingIOError:
+        pass
+    return receiver, sender, queued
+
+
 # ------------------------------------------------------------ cpython: test_sock_lowlevel
 
 def test_recvfrom_gives_the_datagram_and_the_senders_address(run):
@@ -93,17 +111,7 @@ def test_sendto_waits_while_the_receivers_queue_is_full(run):
     once the receiver has read; nothing is lost or reordered."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "rx")
-        receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        receiver.bind(path)
-        sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        sender.setblocking(False)
-        queued = 0
-        try:
-            while True:
-                sender.sendto(b"q%d" % queued, path)
-                queued += 1
-        except BlockingIOError:
-            pass
+        receiver, sender, queued = full_datagram_queue(path)
 
         def late():
             return (yield sendto(sender, b"late", path))
@@ -605,17 +613,7 @@ def test_a_cancelled_sendto_sends_nothing(run, tmp_path):
     and cancelled ends cancelled and sends nothing; the receiver gets the
     queued datagrams, then the next one sent, whole."""
     path = str(tmp_path / "rx")
-    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    receiver.bind(path)
-    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sender.setblocking(False)
-    queued = 0
-    try:
-        while True:
-            sender.sendto(b"q%d" % queued, path)
-            queued += 1
-    except BlockingIOError:
-        pass
+    receiver, sender, queued = full_datagram_queue(path)
 
     def main():
         with receiver, sender:

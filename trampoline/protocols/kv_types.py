@@ -29,12 +29,11 @@ from itertools import islice
 from typing import Iterator, Tuple
 
 from . import kv
-from .resp import NIL, NULL, OK, encode_array, encode_bulk, encode_error
+from .resp import EMPTY_ARRAY, NIL, NULL, OK, encode_array, encode_bulk, encode_error
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_POSITIVE = b"-ERR value is out of range, must be positive\r\n"
 NOT_A_FLOAT = b"-ERR value is not a valid float\r\n"
-EMPTY_ARRAY = b"*0\r\n"
 #: What a blocking command answers when it must wait: ``Session.blocked`` holds the rest.
 BLOCKED = b""
 
