@@ -238,7 +238,7 @@ class Store(Collections):
             self.order.add(key)
         self.data[key] = value
         self.touch(key)
-        if key in self.blocking:            # (a list RENAMEd or COPYed there)
+        if self.blocking and key in self.blocking:  # (a list RENAMEd or COPYed there)
             self.ready.append(key)
 
     def delete(self, key):
