@@ -23,6 +23,8 @@ import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse)
 from test_kv_vs_redis import UNORDERED, assert_same, decoded, ours, pair, redis  # noqa: F401
+from trampoline.protocols.kv import Session, Store
+from trampoline.protocols.kv_types import BLOCKED
 from trampoline.protocols.resp import ReplyParser, encode_command
 
 WATCHDOG_SECONDS = 60.0
@@ -528,3 +530,49 @@ def test_what_other_commands_push_serves_the_blocked_clients(connect):
             raise reply
     assert control.ask("LRANGE", "s", "0", "-1") == [b"e"]
     assert blocked_clients(control) == 0
+
+
+def test_a_key_named_twice_in_blpop_queues_the_client_once(connect):
+    """``BLPOP k k 0`` (and ``BRPOP k other k 0``) block the client once, as
+    Redis de-duplicates the keys: INFO counts it once, one push serves it
+    once (the second element goes to the client behind it, the third
+    stays), and it leaves no trace in the key's queue."""
+    control, twice, thrice, behind = connect(), connect(), connect(), connect()
+    twice.send("BLPOP", "k", "k", "0")
+    wait_blocked(control, 1)
+    thrice.send("BRPOP", "k", "other", "k", "k", "0")
+    wait_blocked(control, 2)
+    behind.send("BLPOP", "k", "0")
+    wait_blocked(control, 3)
+    assert control.ask("RPUSH", "k", "a", "b", "c", "d") == 4
+    assert twice.reply() == [b"k", b"a"]
+    assert thrice.reply() == [b"k", b"d"]
+    assert behind.reply() == [b"k", b"b"]
+    assert control.ask("LRANGE", "k", "0", "-1") == [b"c"]
+    assert blocked_clients(control) == 0
+    # Served and gone from the queue: the next waiter is served by the next push.
+    behind.send("BLPOP", "k2", "k2", "0")
+    wait_blocked(control, 1)
+    assert control.ask("RPUSH", "k2", "x") == 1
+    assert behind.reply() == [b"k2", b"x"]
+    twice.send("BLPOP", "k2", "0")
+    wait_blocked(control, 1)
+    assert control.ask("RPUSH", "k2", "y", "z") == 2
+    assert twice.reply() == [b"k2", b"y"]
+    assert control.ask("LRANGE", "k2", "0", "-1") == [b"z"]
+    assert blocked_clients(control) == 0
+
+
+def test_a_key_named_twice_waits_in_its_queue_once():
+    """The store itself: ``BLPOP k k 0`` leaves one Waiter in k's queue,
+    with k once in its keys (Redis's ``blockForKeys`` skips a key it has)."""
+    store = Store()
+    session = Session()
+    assert store.execute([b"BLPOP", b"k", b"other", b"k", b"0"], session) == BLOCKED
+    waiter = session.blocked
+    assert waiter.keys == [b"k", b"other"]
+    assert list(store.blocking[b"k"]) == [waiter]
+    assert list(store.blocking[b"other"]) == [waiter]
+    store.unblock(waiter)
+    assert store.blocking == {}
+

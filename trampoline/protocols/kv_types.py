@@ -617,7 +617,10 @@ class Collections:
                 element = _pop_left(value) if left else value.pop()
                 self._changed(key, value)
                 return encode_array([key, element])
-        return self._block(session, Waiter(session, args[1:-1], left, None, False, deadline),
+        # Each key once, as Redis's ``blockForKeys``: ``BLPOP k k 0`` waits
+        # in k's queue once (dict.fromkeys: the first of each, in order).
+        keys = list(dict.fromkeys(args[1:-1]))
+        return self._block(session, Waiter(session, keys, left, None, False, deadline),
                            _null_array(session))
 
     def _block(self, session, waiter, timed_out):
