@@ -179,6 +179,40 @@ ZSETS = [
     ["ZRANGE", "z", "0"], ["ZPOPMIN"], ["ZINCRBY", "z", "1"], ["ZRANK", "z"],
 ]
 
+# SMOVE and the *STORE commands of sets.
+SET_STORES = [
+    ["SADD", "s", "a", "b", "c"], ["SADD", "t", "b", "c", "d"], ["SADD", "i", "3", "1", "2"],
+    ["SINTERSTORE", "d", "s", "t"], ["SMEMBERS", "d"], ["SUNIONSTORE", "d", "s", "t", "i"],
+    ["SMEMBERS", "d"], ["SDIFFSTORE", "d", "s", "t"], ["SMEMBERS", "d"], ["SCARD", "d"],
+    ["SINTERSTORE", "d", "s"], ["SUNIONSTORE", "d", "i"], ["SMEMBERS", "d"], ["SDIFFSTORE", "d", "i"],
+    ["SINTERSTORE", "d", "s", "nx"], ["EXISTS", "d"], ["SINTERSTORE", "d", "s", "nx"],
+    ["SUNIONSTORE", "d", "s"], ["SDIFFSTORE", "d", "s", "s"], ["EXISTS", "d"],
+    ["SUNIONSTORE", "d", "nx", "nx2"], ["SDIFFSTORE", "d", "nx", "s"], ["SDIFFSTORE", "d", "s", "nx"],
+    ["SMEMBERS", "d"], ["SINTERSTORE", "s", "s", "t"], ["SMEMBERS", "s"],
+    ["SUNIONSTORE", "s", "s", "i"], ["SMEMBERS", "s"], ["SDIFFSTORE", "s", "s", "i"], ["SMEMBERS", "s"],
+    ["SET", "str", "v", "EX", "100"], ["SUNIONSTORE", "str", "t"], ["TYPE", "str"], ["TTL", "str"],
+    ["RPUSH", "list", "x"], ["SINTERSTORE", "list", "s", "t"], ["TYPE", "list"],
+    ["HSET", "hash", "f", "v"], ["SDIFFSTORE", "hash", "t", "s"], ["TYPE", "hash"],
+    ["ZADD", "zset", "1", "m"], ["SINTERSTORE", "zset", "t", "nx"], ["EXISTS", "zset"],
+    ["SET", "str2", "v"], ["SDIFFSTORE", "str2", "nx"], ["EXISTS", "str2"],
+    ["SINTERSTORE", "d", "s", "str"], ["SINTERSTORE", "d", "nx", "str"], ["SINTERSTORE", "d", "str", "nx"],
+    ["SUNIONSTORE", "d", "s", "list"], ["SDIFFSTORE", "d", "nx", "hash"], ["SDIFFSTORE", "d", "hash", "nx"],
+    ["SET", "str", "v"], ["SINTERSTORE", "str", "s", "t"], ["SMEMBERS", "str"],
+    ["SINTERSTORE", "d"], ["SUNIONSTORE", "d"], ["SDIFFSTORE"],
+    ["FLUSHALL"], ["SADD", "s", "a", "b"], ["SADD", "t", "c"],
+    ["SMOVE", "s", "t", "a"], ["SMEMBERS", "s"], ["SMEMBERS", "t"], ["SMOVE", "s", "t", "a"],
+    ["SMOVE", "s", "t", "zz"], ["SMOVE", "s", "new", "b"], ["EXISTS", "s"], ["SMEMBERS", "new"],
+    ["SMOVE", "nx", "t", "a"], ["SMOVE", "t", "t", "c"], ["SMOVE", "t", "t", "zz"], ["SMEMBERS", "t"],
+    ["SADD", "t", "a"], ["SMOVE", "t", "new", "a"], ["SMEMBERS", "new"], ["SMEMBERS", "t"],
+    ["SET", "str", "v"], ["SMOVE", "t", "str", "c"], ["SMEMBERS", "t"], ["SMOVE", "str", "t", "c"],
+    ["SMOVE", "nx", "str", "c"], ["SMOVE", "str", "str", "c"], ["SMOVE", "t", "t", "c"],
+    ["EXPIRE", "new", "100"], ["SMOVE", "t", "new", "c"], ["TTL", "new"], ["EXISTS", "t"],
+    ["SMOVE", "s", "t"], ["SMOVE", "s", "t", "a", "b"], ["SMOVE"],
+    ["SADD", "w", "a"], ["WATCH", "w"], ["SINTERSTORE", "w", "nx"], ["MULTI"], ["PING"], ["EXEC"],
+    ["SADD", "w", "a"], ["WATCH", "w"], ["SUNIONSTORE", "w", "w"], ["MULTI"], ["PING"], ["EXEC"],
+    ["WATCH", "w"], ["SMOVE", "w", "w2", "a"], ["MULTI"], ["PING"], ["EXEC"],
+]
+
 # Every command on every other type: WRONGTYPE; the string commands too.
 _KINDS = {"str": ["SET", "str", "v"], "list": ["RPUSH", "list", "a"],
           "hash": ["HSET", "hash", "f", "v"], "set": ["SADD", "set", "a"],
@@ -203,7 +237,10 @@ _USES = {
              ["HINCRBYFLOAT", "{}", "f", "1"], ["HSTRLEN", "{}", "f"], ["HSETNX", "{}", "f", "v"]],
     "set": [["SADD", "{}", "a"], ["SREM", "{}", "a"], ["SMEMBERS", "{}"],
             ["SISMEMBER", "{}", "a"], ["SMISMEMBER", "{}", "a"], ["SCARD", "{}"], ["SPOP", "{}"],
-            ["SRANDMEMBER", "{}"], ["SINTER", "set", "{}"], ["SUNION", "{}"], ["SDIFF", "set", "{}"]],
+            ["SRANDMEMBER", "{}"], ["SINTER", "set", "{}"], ["SUNION", "{}"], ["SDIFF", "set", "{}"],
+            ["SINTERSTORE", "dst", "set", "{}"], ["SUNIONSTORE", "dst", "{}"],
+            ["SDIFFSTORE", "dst", "set", "{}"], ["SMOVE", "{}", "set", "a"],
+            ["SMOVE", "set", "{}", "a"]],
     "zset": [["ZADD", "{}", "1", "a"], ["ZSCORE", "{}", "a"], ["ZCARD", "{}"],
              ["ZRANGE", "{}", "0", "-1"], ["ZPOPMIN", "{}"], ["ZPOPMAX", "{}", "2"],
              ["ZREM", "{}", "a"], ["ZINCRBY", "{}", "1", "a"], ["ZRANK", "{}", "a"]],
@@ -246,8 +283,9 @@ GENERIC = [
 ]
 
 
-@pytest.mark.parametrize("script", [LISTS, HASHES, SETS, ZSETS, WRONG_TYPES, GENERIC],
-                         ids=["lists", "hashes", "sets", "zsets", "wrongtype", "generic"])
+@pytest.mark.parametrize("script", [LISTS, HASHES, SETS, ZSETS, WRONG_TYPES, GENERIC, SET_STORES],
+                         ids=["lists", "hashes", "sets", "zsets", "wrongtype", "generic",
+                              "set_stores"])
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_scripted_commands_reply_as_redis(pair, script, protocol):
     """Every command on the new types, with its options, limits, errors
@@ -576,3 +614,27 @@ def test_a_key_named_twice_waits_in_its_queue_once():
     store.unblock(waiter)
     assert store.blocking == {}
 
+
+def test_set_stores_onto_a_key_a_client_waits_on_do_not_serve_it(connect):
+    """SUNIONSTORE, SINTERSTORE, SDIFFSTORE and SMOVE onto a key a BLPOP
+    waits on make it a set: the client stays blocked (Redis serves lists
+    only), and a push onto the set is WRONGTYPE; a store of nothing
+    deletes the key, and the push after it serves the client."""
+    control, client = connect(), connect()
+    assert control.ask("SADD", "s", "m") == 1
+    client.send("BLPOP", "d", "0")
+    wait_blocked(control, 1)
+    for command in [("SUNIONSTORE", "d", "s"), ("SINTERSTORE", "d", "s"),
+                    ("SDIFFSTORE", "d", "s", "nx"), ("SMOVE", "s", "d", "m")]:
+        assert control.ask(*command) == 1, command
+        assert blocked_clients(control) == 1, command
+        assert control.ask("SMOVE", "d", "s", "m") == 1 if command[0] == "SMOVE" else \
+            control.ask("DEL", "d") == 1
+    assert control.ask("SUNIONSTORE", "d", "s") == 1
+    reply = control.ask("RPUSH", "d", "x")
+    assert isinstance(reply, Exception) and str(reply).startswith("WRONGTYPE"), reply
+    assert blocked_clients(control) == 1
+    assert control.ask("SINTERSTORE", "d", "nx") == 0           # deleted
+    assert control.ask("RPUSH", "d", "x") == 1
+    assert client.reply() == [b"d", b"x"]
+    assert blocked_clients(control) == 0

@@ -336,6 +336,17 @@ class Collections:
         elif self.watchers:
             self.touch(key)
 
+    def _store(self, key, value):
+        """Put the collection ``value`` under ``key`` in place of whatever
+        was there, its time to live gone -- or, if ``value`` is empty,
+        delete ``key`` (Redis's ``setKey`` / ``dbDelete``); its size, as a reply."""
+        if value:
+            self.put(key, value)
+            self.expires.pop(key, None)
+        elif self.get(key) is not None:
+            self.delete(key)
+        return b":%d\r\n" % len(value)
+
     # ---------------------------------------------------------- lists
 
     def _push(self, args, left, existing_only=False):
@@ -917,6 +928,40 @@ class Collections:
         sets = self._sets(args[1:])
         return _encode_set(sets[0].difference(*sets[1:]), session)
 
+    def cmd_sinterstore(self, args, session):
+        """``SINTERSTORE destination key ...``: SINTER, stored in
+        ``destination`` (whatever it held; deleted if empty); how many."""
+        return self._store(args[1], set.intersection(*self._sets(args[2:])))
+
+    def cmd_sunionstore(self, args, session):
+        """``SUNIONSTORE destination key ...``: SUNION, stored; how many."""
+        return self._store(args[1], set().union(*self._sets(args[2:])))
+
+    def cmd_sdiffstore(self, args, session):
+        """``SDIFFSTORE destination key ...``: SDIFF, stored; how many."""
+        sets = self._sets(args[2:])
+        return self._store(args[1], sets[0].difference(*sets[1:]))
+
+    def cmd_smove(self, args, session):
+        """``SMOVE source destination member``: move it; 1 if it was in ``source``."""
+        source, destination, member = args[1], args[2], args[3]
+        value = self._fetch(source, set)
+        if value is None:
+            return kv.ZERO                  # (whatever ``destination`` holds)
+        target = self._fetch(destination, set)
+        if target is value:
+            return kv.ONE if member in value else kv.ZERO
+        if member not in value:
+            return kv.ZERO
+        value.discard(member)
+        self._changed(source, value)
+        if target is None:
+            target = set()
+            self.put(destination, target)
+        target.add(member)
+        self._changed(destination, target)
+        return kv.ONE
+
     # ---------------------------------------------------------- sorted sets
 
     def cmd_zadd(self, args, session):
@@ -1127,7 +1172,7 @@ COLLECTION_COMMANDS = [
     ("hincrby", 4), ("hincrbyfloat", 4),
     ("sadd", -3), ("srem", -3), ("smembers", 2), ("sismember", 3), ("smismember", -3),
     ("scard", 2), ("spop", -2), ("srandmember", -2), ("sinter", -2), ("sunion", -2),
-    ("sdiff", -2),
+    ("sdiff", -2), ("sinterstore", -3), ("sunionstore", -3), ("sdiffstore", -3), ("smove", 4),
     ("zadd", -4), ("zincrby", 4), ("zscore", 3), ("zcard", 2), ("zrem", -3), ("zrank", 3),
     ("zrange", -4), ("zpopmin", -2), ("zpopmax", -2),
 ]
