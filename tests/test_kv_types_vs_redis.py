@@ -179,6 +179,78 @@ ZSETS = [
     ["ZRANGE", "z", "0"], ["ZPOPMIN"], ["ZINCRBY", "z", "1"], ["ZRANK", "z"],
 ]
 
+# ZRANGE's kin: ZREVRANGE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX,
+# ZREVRANGEBYLEX, ZRANGESTORE, ZCOUNT, ZLEXCOUNT, ZREVRANK.
+ZRANGES = [
+    ["ZADD", "z", "1", "a", "2", "b", "1.5", "c", "-inf", "lo", "+inf", "hi", "2", "b2"],
+    ["ZREVRANGE", "z", "0", "-1"], ["ZREVRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZREVRANGE", "z", "1", "2", "withscores"], ["ZREVRANGE", "z", "-2", "-1"],
+    ["ZREVRANGE", "z", "5", "1"], ["ZREVRANGE", "z", "-100", "100"], ["ZREVRANGE", "z", M, I],
+    ["ZREVRANGE", "nx", "0", "-1"], ["ZREVRANGE", "nx", "0", "-1", "WITHSCORES"],
+    ["ZREVRANGE", "z", "x", "1"], ["ZREVRANGE", "z", "0", "1", "REV"],
+    ["ZREVRANGE", "z", "0", "1", "BYSCORE"], ["ZREVRANGE", "z", "0", "1", "BAD"],
+    ["ZREVRANGE", "z", "0", "1", "LIMIT", "0", "1"], ["ZREVRANGE", "z", "0", "1", "LIMIT", "x", "1"],
+    ["ZREVRANGE", "z", "0", "1", "WITHSCORES", "WITHSCORES"], ["ZREVRANGE", "z", "0", "1", "LIMIT", "0"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf"], ["ZRANGEBYSCORE", "z", "-inf", "+inf", "WITHSCORES"],
+    ["ZRANGEBYSCORE", "z", "(1", "2"], ["ZRANGEBYSCORE", "z", "1", "(2"],
+    ["ZRANGEBYSCORE", "z", "(1", "(2", "withscores"], ["ZRANGEBYSCORE", "z", "2", "1"],
+    ["ZRANGEBYSCORE", "z", "(-inf", "(+inf"], ["ZRANGEBYSCORE", "z", "-inf", "-inf"],
+    ["ZRANGEBYSCORE", "z", "inf", "inf"], ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", "2"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", "-1", "WITHSCORES"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "WITHSCORES", "LIMIT", "0", "0"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "-1", "2"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "10", "2"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "x", "2"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "0"], ["ZRANGEBYSCORE", "z", "-inf", "+inf", "REV"],
+    ["ZRANGEBYSCORE", "z", "-inf", "+inf", "BYSCORE"], ["ZRANGEBYSCORE", "z", "a", "1"],
+    ["ZRANGEBYSCORE", "z", "1", "nan"], ["ZRANGEBYSCORE", "z", "(", "2"], ["ZRANGEBYSCORE", "z", "", "2"],
+    ["ZRANGEBYSCORE", "z", "1.5", "1.5"], ["ZRANGEBYSCORE", "nx", "0", "1"],
+    ["ZRANGEBYSCORE", "nx", "x", "1"], ["ZRANGEBYSCORE", "z", "0", "1", "BAD"],
+    ["ZREVRANGEBYSCORE", "z", "+inf", "-inf"], ["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "WITHSCORES"],
+    ["ZREVRANGEBYSCORE", "z", "2", "(1"], ["ZREVRANGEBYSCORE", "z", "(2", "1", "WITHSCORES"],
+    ["ZREVRANGEBYSCORE", "z", "1", "2"], ["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "LIMIT", "1", "3"],
+    ["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "LIMIT", "2", "-1", "withscores"],
+    ["ZREVRANGEBYSCORE", "z", "+inf", "-inf", "REV"], ["ZREVRANGEBYSCORE", "z", "x", "1"],
+    ["ZREVRANGEBYSCORE", "nx", "+inf", "-inf"],
+    ["ZCOUNT", "z", "-inf", "+inf"], ["ZCOUNT", "z", "(1", "2"], ["ZCOUNT", "z", "(1", "(2"],
+    ["ZCOUNT", "z", "2", "1"], ["ZCOUNT", "z", "inf", "inf"], ["ZCOUNT", "nx", "0", "1"],
+    ["ZCOUNT", "z", "x", "1"], ["ZCOUNT", "nx", "x", "1"], ["ZCOUNT", "z", "1"],
+    ["ZCOUNT", "z", "1", "2", "3"],
+    ["ZREVRANK", "z", "a"], ["ZREVRANK", "z", "hi"], ["ZREVRANK", "z", "lo"], ["ZREVRANK", "z", "b2"],
+    ["ZREVRANK", "z", "nx"], ["ZREVRANK", "nx", "a"], ["ZREVRANK", "z"],
+    ["ZREVRANK", "z", "a", "WITHSCORE"],
+    ["ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"],
+    ["ZRANGEBYLEX", "lex", "-", "+"], ["ZRANGEBYLEX", "lex", "[b", "(d"],
+    ["ZRANGEBYLEX", "lex", "(b", "[d", "LIMIT", "1", "5"], ["ZRANGEBYLEX", "lex", "+", "-"],
+    ["ZRANGEBYLEX", "lex", "a", "c"], ["ZRANGEBYLEX", "lex", "-", "+", "WITHSCORES"],
+    ["ZRANGEBYLEX", "lex", "-", "+", "LIMIT", "x", "1"], ["ZRANGEBYLEX", "lex", "-", "+", "REV"],
+    ["ZRANGEBYLEX", "nx", "-", "+"], ["ZRANGEBYLEX", "lex", "[", "(c"],
+    ["ZREVRANGEBYLEX", "lex", "+", "-"], ["ZREVRANGEBYLEX", "lex", "[d", "(b"],
+    ["ZREVRANGEBYLEX", "lex", "+", "-", "LIMIT", "1", "2"], ["ZREVRANGEBYLEX", "lex", "-", "+"],
+    ["ZREVRANGEBYLEX", "lex", "[d", "x"],
+    ["ZLEXCOUNT", "lex", "-", "+"], ["ZLEXCOUNT", "lex", "[b", "(d"], ["ZLEXCOUNT", "lex", "+", "-"],
+    ["ZLEXCOUNT", "nx", "-", "+"], ["ZLEXCOUNT", "lex", "a", "+"], ["ZLEXCOUNT", "nx", "a", "+"],
+    ["ZRANGESTORE", "d", "z", "0", "-1"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ["ZRANGESTORE", "d", "z", "1", "2", "REV"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ["ZRANGESTORE", "d", "z", "(1", "+inf", "BYSCORE", "LIMIT", "0", "2"],
+    ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ["ZRANGESTORE", "d", "z", "+inf", "1", "BYSCORE", "REV"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ["ZRANGESTORE", "d", "lex", "[b", "[c", "BYLEX"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ["ZRANGESTORE", "d", "z", "0", "-1", "WITHSCORES"], ["ZRANGESTORE", "d", "z", "0", "1", "LIMIT", "0", "1"],
+    ["ZRANGESTORE", "d", "z", "x", "1"], ["ZRANGESTORE", "d", "z", "0", "1", "REV", "REV"],
+    ["ZRANGESTORE", "d", "z", "5", "1"], ["EXISTS", "d"], ["ZRANGESTORE", "d", "z", "0", "0"],
+    ["ZRANGESTORE", "d", "nx", "0", "-1"], ["EXISTS", "d"], ["ZRANGESTORE", "d", "nx", "0", "-1"],
+    ["ZRANGESTORE", "z", "z", "0", "1"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["SET", "str", "v", "EX", "100"], ["ZRANGESTORE", "str", "lex", "0", "1"], ["TYPE", "str"],
+    ["TTL", "str"], ["RPUSH", "list", "a"], ["ZRANGESTORE", "list", "lex", "0", "-1"], ["TYPE", "list"],
+    ["SADD", "set", "a"], ["ZRANGESTORE", "set", "nx", "0", "-1"], ["EXISTS", "set"],
+    ["ZRANGESTORE", "d", "str", "0", "-1"], ["SET", "str", "v"], ["ZRANGESTORE", "d", "str", "0", "-1"],
+    ["ZRANGESTORE", "d", "str", "x", "-1"],
+    ["ZREVRANGE", "z", "0"], ["ZRANGEBYSCORE", "z", "0"], ["ZREVRANGEBYSCORE", "z"],
+    ["ZRANGEBYLEX", "z", "-"], ["ZREVRANGEBYLEX", "z"], ["ZRANGESTORE", "d", "z", "0"],
+    ["ZLEXCOUNT", "z", "-"], ["ZCOUNT"], ["ZREVRANK"],
+]
+
 # SMOVE and the *STORE commands of sets.
 SET_STORES = [
     ["SADD", "s", "a", "b", "c"], ["SADD", "t", "b", "c", "d"], ["SADD", "i", "3", "1", "2"],
@@ -211,6 +283,8 @@ SET_STORES = [
     ["SADD", "w", "a"], ["WATCH", "w"], ["SINTERSTORE", "w", "nx"], ["MULTI"], ["PING"], ["EXEC"],
     ["SADD", "w", "a"], ["WATCH", "w"], ["SUNIONSTORE", "w", "w"], ["MULTI"], ["PING"], ["EXEC"],
     ["WATCH", "w"], ["SMOVE", "w", "w2", "a"], ["MULTI"], ["PING"], ["EXEC"],
+    ["WATCH", "w2"], ["ZADD", "zz", "1", "a"], ["ZRANGESTORE", "w2", "zz", "0", "-1"], ["MULTI"],
+    ["PING"], ["EXEC"],
 ]
 
 # Every command on every other type: WRONGTYPE; the string commands too.
@@ -243,7 +317,12 @@ _USES = {
             ["SMOVE", "set", "{}", "a"]],
     "zset": [["ZADD", "{}", "1", "a"], ["ZSCORE", "{}", "a"], ["ZCARD", "{}"],
              ["ZRANGE", "{}", "0", "-1"], ["ZPOPMIN", "{}"], ["ZPOPMAX", "{}", "2"],
-             ["ZREM", "{}", "a"], ["ZINCRBY", "{}", "1", "a"], ["ZRANK", "{}", "a"]],
+             ["ZREM", "{}", "a"], ["ZINCRBY", "{}", "1", "a"], ["ZRANK", "{}", "a"],
+             ["ZREVRANK", "{}", "a"], ["ZREVRANGE", "{}", "0", "-1"],
+             ["ZRANGEBYSCORE", "{}", "-inf", "+inf"], ["ZREVRANGEBYSCORE", "{}", "+inf", "-inf"],
+             ["ZRANGEBYLEX", "{}", "-", "+"], ["ZREVRANGEBYLEX", "{}", "+", "-"],
+             ["ZCOUNT", "{}", "0", "1"], ["ZLEXCOUNT", "{}", "-", "+"],
+             ["ZRANGESTORE", "dst", "{}", "0", "-1"]],
 }
 WRONG_TYPES = [command for command in _KINDS.values()] + [
     [word.format(key) for word in use]
@@ -283,9 +362,10 @@ GENERIC = [
 ]
 
 
-@pytest.mark.parametrize("script", [LISTS, HASHES, SETS, ZSETS, WRONG_TYPES, GENERIC, SET_STORES],
+@pytest.mark.parametrize("script", [LISTS, HASHES, SETS, ZSETS, WRONG_TYPES, GENERIC, SET_STORES,
+                                    ZRANGES],
                          ids=["lists", "hashes", "sets", "zsets", "wrongtype", "generic",
-                              "set_stores"])
+                              "set_stores", "zranges"])
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_scripted_commands_reply_as_redis(pair, script, protocol):
     """Every command on the new types, with its options, limits, errors
@@ -344,6 +424,16 @@ def _random_command(rng):
         ["RENAME", key, rng.choice(["a", "b", "c"])], ["COPY", key, rng.choice(["a", "b", "c"])],
         ["EXPIRE", key, "100"], ["TTL", key], ["PERSIST", key], ["APPEND", key, member],
         ["MGET", key, "a", "b"], ["SETRANGE", key, "1", member], ["GETDEL", key],
+        ["ZREVRANGE", key, number, number, "WITHSCORES"], ["ZREVRANK", key, member],
+        ["ZRANGEBYSCORE", key, rng.choice(["-inf", "(1", "0", "x"]), rng.choice(["+inf", "(2", "1.5"]),
+         "WITHSCORES", "LIMIT", number, number],
+        ["ZREVRANGEBYSCORE", key, rng.choice(["+inf", "(2", "1"]), rng.choice(["-inf", "(0", "0"])],
+        ["ZCOUNT", key, rng.choice(["-inf", "(1", "1"]), rng.choice(["+inf", "(2", "2"])],
+        ["ZRANGESTORE", rng.choice(["a", "b", "c"]), key, number, number],
+        ["SMOVE", key, rng.choice(["a", "b", "c"]), member],
+        ["SINTERSTORE", rng.choice(["a", "b", "c"]), key, "b"],
+        ["SUNIONSTORE", rng.choice(["a", "b", "c"]), key, "c"],
+        ["SDIFFSTORE", rng.choice(["a", "b", "c"]), key, "a"],
     ])
     return [name] + args
 
@@ -616,16 +706,19 @@ def test_a_key_named_twice_waits_in_its_queue_once():
 
 
 def test_set_stores_onto_a_key_a_client_waits_on_do_not_serve_it(connect):
-    """SUNIONSTORE, SINTERSTORE, SDIFFSTORE and SMOVE onto a key a BLPOP
-    waits on make it a set: the client stays blocked (Redis serves lists
-    only), and a push onto the set is WRONGTYPE; a store of nothing
-    deletes the key, and the push after it serves the client."""
+    """SUNIONSTORE, SINTERSTORE, SDIFFSTORE, ZRANGESTORE and SMOVE onto a
+    key a BLPOP waits on make it a set (a sorted set): the client stays
+    blocked (Redis serves lists only), and a push onto the set is
+    WRONGTYPE; a store of nothing deletes the key, and the push after it
+    serves the client."""
     control, client = connect(), connect()
     assert control.ask("SADD", "s", "m") == 1
+    assert control.ask("ZADD", "z", "1", "m") == 1
     client.send("BLPOP", "d", "0")
     wait_blocked(control, 1)
     for command in [("SUNIONSTORE", "d", "s"), ("SINTERSTORE", "d", "s"),
-                    ("SDIFFSTORE", "d", "s", "nx"), ("SMOVE", "s", "d", "m")]:
+                    ("SDIFFSTORE", "d", "s", "nx"), ("ZRANGESTORE", "d", "z", "0", "-1"),
+                    ("SMOVE", "s", "d", "m")]:
         assert control.ask(*command) == 1, command
         assert blocked_clients(control) == 1, command
         assert control.ask("SMOVE", "d", "s", "m") == 1 if command[0] == "SMOVE" else \

@@ -1069,6 +1069,14 @@ class Collections:
             return NIL
         return b":%d\r\n" % bisect_left(value.order, (value.scores[args[2]], args[2]))
 
+    def cmd_zrevrank(self, args, session):
+        """``ZREVRANK key member``: its place (from 0, highest score first), or nil."""
+        value = self._fetch(args[1], ZSet)
+        if value is None or args[2] not in value.scores:
+            return NIL
+        return b":%d\r\n" % (len(value) - 1 - bisect_left(
+            value.order, (value.scores[args[2]], args[2])))
+
     def _scored(self, pairs, session, nested):
         """Members with their scores: flat in RESP2; in RESP3 pairs, nested if ``nested``."""
         resp3 = _resp3(session)
@@ -1084,20 +1092,67 @@ class Collections:
         [WITHSCORES]``: the members from ``start`` to ``stop``, by rank, by
         score (``(`` excludes, ``-inf``, ``+inf``) or by member (``[a``,
         ``(a``, ``-``, ``+``; for members of one score, as in Redis)."""
-        rev = withscores = False
-        by = limit = None
-        i = 4
+        return self._zrange(args, session)
+
+    @_refusing
+    def cmd_zrevrange(self, args, session):
+        """``ZREVRANGE key start stop [WITHSCORES]``: ``ZRANGE ... REV``."""
+        return self._zrange(args, session, by=b"RANK", rev=True)
+
+    @_refusing
+    def cmd_zrangebyscore(self, args, session):
+        """``ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]``:
+        ``ZRANGE ... BYSCORE``."""
+        return self._zrange(args, session, by=b"BYSCORE", rev=False)
+
+    @_refusing
+    def cmd_zrevrangebyscore(self, args, session):
+        """``ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]``:
+        ``ZRANGE ... BYSCORE REV``."""
+        return self._zrange(args, session, by=b"BYSCORE", rev=True)
+
+    @_refusing
+    def cmd_zrangebylex(self, args, session):
+        """``ZRANGEBYLEX key min max [LIMIT offset count]``: ``ZRANGE ... BYLEX``."""
+        return self._zrange(args, session, by=b"BYLEX", rev=False)
+
+    @_refusing
+    def cmd_zrevrangebylex(self, args, session):
+        """``ZREVRANGEBYLEX key max min [LIMIT offset count]``: ``ZRANGE ... BYLEX REV``."""
+        return self._zrange(args, session, by=b"BYLEX", rev=True)
+
+    @_refusing
+    def cmd_zrangestore(self, args, session):
+        """``ZRANGESTORE destination key start stop [BYSCORE|BYLEX] [REV]
+        [LIMIT offset count]``: store ZRANGE's members, with their scores, in
+        ``destination`` (whatever it held; deleted if none); how many."""
+        return self._zrange(args, session, store=True)
+
+    def _zrange(self, args, session, by=None, rev=None, store=False):
+        """ZRANGE and its kin, parsed as Redis's ``zrangeGenericCommand``:
+        ``by`` (BYSCORE, BYLEX, or RANK for ZREVRANGE) and ``rev`` fixed by
+        the command, or None: ZRANGE's options choose; each command takes
+        only the options it has not fixed.  ``store``: ``args[1]`` is
+        ZRANGESTORE's destination (and WITHSCORES is not taken)."""
+        first = 2 if store else 1           # where key, start and stop are
+        if by == b"RANK":                   # (ZREVRANGE: by rank, no BYSCORE or BYLEX)
+            by, fixed = None, True
+        else:
+            fixed = by is not None
+        withscores = False
+        limit = None
+        i = first + 3
         while i < len(args):
             option = args[i].upper()
-            if option == b"WITHSCORES":
+            if option == b"WITHSCORES" and not store:
                 withscores = True
             elif option == b"LIMIT" and i + 2 < len(args):
                 limit = _index(args[i + 1]), _index(args[i + 2])
                 i += 2
-            elif option == b"REV" and not rev:
+            elif option == b"REV" and rev is None:
                 rev = True
-            elif option in (b"BYSCORE", b"BYLEX") and by is None:
-                by = option
+            elif option in (b"BYSCORE", b"BYLEX") and not fixed:
+                by, fixed = option, True
             else:
                 return kv.SYNTAX_ERROR
             i += 1
@@ -1107,7 +1162,9 @@ class Collections:
         if withscores and by == b"BYLEX":
             return encode_error("ERR syntax error, WITHSCORES not supported in combination "
                                 "with BYLEX")
-        low, high = (args[3], args[2]) if rev and by is not None else (args[2], args[3])
+        low, high = args[first + 1], args[first + 2]
+        if rev and by is not None:
+            low, high = high, low
         if by is None:
             start, stop = _index(low), _index(high)
         elif by == b"BYSCORE":
@@ -1118,9 +1175,9 @@ class Collections:
             low, high = _lex_bound(low), _lex_bound(high)
             if low is None or high is None:
                 return b"-ERR min or max not valid string range item\r\n"
-        value = self._fetch(args[1], ZSet)
+        value = self._fetch(args[first], ZSet)
         if value is None:
-            return EMPTY_ARRAY
+            return self._store_zset(args[1], []) if store else EMPTY_ARRAY
         order = value.order[::-1] if rev else value.order
         if by is None:
             start, end = _span(start, stop, len(order))
@@ -1133,9 +1190,42 @@ class Collections:
                 offset, count = limit
                 chosen = [] if offset < 0 else \
                     chosen[offset:] if count < 0 else chosen[offset:offset + count]
+        if store:
+            return self._store_zset(args[1], chosen)
         if withscores:
             return self._scored(chosen, session, True)
         return encode_array([member for _, member in chosen])
+
+    def _store_zset(self, key, pairs):
+        zset = ZSet()
+        for score, member in pairs:
+            zset.add(member, score)
+        return self._store(key, zset)
+
+    def _count(self, args, by):
+        """ZCOUNT and ZLEXCOUNT: the range first, then the key (as Redis)."""
+        if by == b"BYSCORE":
+            low, high = _score_bound(args[2]), _score_bound(args[3])
+            if low is None or high is None:
+                return b"-ERR min or max is not a float\r\n"
+        else:
+            low, high = _lex_bound(args[2]), _lex_bound(args[3])
+            if low is None or high is None:
+                return b"-ERR min or max not valid string range item\r\n"
+        value = self._fetch(args[1], ZSet)
+        if value is None:
+            return kv.ZERO
+        index = 0 if by == b"BYSCORE" else 1
+        return b":%d\r\n" % sum(1 for pair in value.order
+                                  if _above(pair[index], low) and _below(pair[index], high))
+
+    def cmd_zcount(self, args, session):
+        """``ZCOUNT key min max``: how many members have a score in the range."""
+        return self._count(args, b"BYSCORE")
+
+    def cmd_zlexcount(self, args, session):
+        """``ZLEXCOUNT key min max``: how many members are in the range (``[a``, ``(a``, ``-``, ``+``)."""
+        return self._count(args, b"BYLEX")
 
     def _zpop(self, args, session, lowest):
         if len(args) > 3:
@@ -1174,5 +1264,7 @@ COLLECTION_COMMANDS = [
     ("scard", 2), ("spop", -2), ("srandmember", -2), ("sinter", -2), ("sunion", -2),
     ("sdiff", -2), ("sinterstore", -3), ("sunionstore", -3), ("sdiffstore", -3), ("smove", 4),
     ("zadd", -4), ("zincrby", 4), ("zscore", 3), ("zcard", 2), ("zrem", -3), ("zrank", 3),
-    ("zrange", -4), ("zpopmin", -2), ("zpopmax", -2),
+    ("zrevrank", 3), ("zrange", -4), ("zrevrange", -4), ("zrangebyscore", -4),
+    ("zrevrangebyscore", -4), ("zrangebylex", -4), ("zrevrangebylex", -4), ("zrangestore", -5),
+    ("zcount", 4), ("zlexcount", 4), ("zpopmin", -2), ("zpopmax", -2),
 ]
