@@ -1156,7 +1156,8 @@ class Collections:
             else:
                 return kv.SYNTAX_ERROR
             i += 1
-        if limit is not None and by is None:
+        # (Redis checks the count only: "LIMIT n -1" by rank is allowed, and ignored.)
+        if limit is not None and limit[1] != -1 and by is None:
             return encode_error("ERR syntax error, LIMIT is only supported in combination "
                                 "with either BYSCORE or BYLEX")
         if withscores and by == b"BYLEX":
