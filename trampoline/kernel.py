@@ -94,9 +94,9 @@ from .lifetime import Lifetime
 from .poller import default_poller
 from .task import CoroutineLike, T, Task  # noqa: F401 (CoroutineLike, T: re-exported)
 from .timers import Timers, _alarm_order, _clock_of
-from .traps import (PARKED, _awaited_already, accept, call, cancel, clear_alarm, connect, current, current_kernel,
-                    join, park, read, read_wait, recvfrom, sendto, set_alarm, Sleep, spawn,
-                    write, write_wait)
+from .traps import (PARKED, Sleep, _awaited_already, accept, call, cancel, clear_alarm, connect,
+                    current, current_kernel, join, park, read, read_wait, recvfrom, sendto,
+                    set_alarm, spawn, write, write_wait)
 from .waitqueue import WaitQueue
 
 __all__ = ["Kernel", "WaitQueue", "current_task", "running_kernel", "PARKED", "BUDGET"]

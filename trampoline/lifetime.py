@@ -13,9 +13,9 @@ A mixin of ``Kernel``.  What it uses of the kernel: ``_spawn``,
 
 ``close()`` does not end the tasks still alive: it drops them, as closing
 an asyncio loop does (their cleanup is ``run()``'s, or a host loop's before
-it closes), and says so in a WARNING naming them.  Code outside the kernel that waits on them hears of the close
-through ``on_close`` -- ``AsyncioDriver.run()`` raises then -- so that it
-does not wait for ever.
+it closes), and says so in a WARNING naming them.  Code outside the kernel
+that waits on them hears of the close through ``on_close`` --
+``AsyncioDriver.run()`` raises then -- so that it does not wait for ever.
 """
 
 import gc
