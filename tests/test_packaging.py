@@ -3,6 +3,7 @@ distribution's metadata (setup.cfg), what the sdist carries (MANIFEST.in),
 LICENSE and CHANGELOG.rst.  (.ci/run builds the wheel and sdist and checks
 them from the outside; these catch an edit that breaks them, in seconds.)"""
 
+import ast
 import configparser
 import os
 import re
@@ -71,3 +72,71 @@ def test_the_changelog_names_this_version_first_and_is_valid_restructuredtext():
     from docutils.writers.null import Writer    # (writer_name= goes in Docutils 2.0)
     docutils.publish_string(text, writer=Writer(),
                             settings_overrides={"halt_level": 2, "report_level": 5})
+
+
+def _module_imports():
+    """Each module of the package, by dotted name: the package's modules it
+    imports when it is imported (module-level ``import`` and ``from ...
+    import``, inside a ``try`` too; not those inside functions, which run
+    later)."""
+    package = os.path.join(ROOT, "trampoline")
+    paths = {}
+    for folder, _, files in os.walk(package):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                dotted = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".")
+                paths[dotted[:-len(".__init__")] if dotted.endswith(".__init__") else dotted] = path
+    graph = {}
+    for module, path in paths.items():
+        here = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+        with open(path, encoding="utf-8") as f:
+            body = ast.parse(f.read()).body
+        statements = []
+        for node in body:
+            statements.append(node)
+            if isinstance(node, ast.Try):
+                statements += node.body + [n for handler in node.handlers for n in handler.body]
+        imported = set()
+        for node in statements:
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = here.split(".")[:len(here.split(".")) - node.level + 1]
+                    base = ".".join(parts + ([node.module] if node.module else []))
+                imported.add(base)
+                imported.update(base + "." + alias.name for alias in node.names)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+        graph[module] = {name for name in imported if name in paths and name != module}
+    return graph
+
+
+def test_no_module_of_the_package_imports_one_that_imports_it_back():
+    """Issue 14's rule: no import cycle in trampoline/ (the package's
+    ``__init__``, which imports everything for the public names, aside),
+    and the kernel imports nothing above it -- no debug, monitor, trace,
+    signals, runner, streams or protocol.  ``kv`` and ``kv_types`` had
+    come to import each other; a cycle only works while the import order
+    happens to suit it."""
+    graph = _module_imports()
+    cycles = []
+
+    def visit(module, path):
+        for name in sorted(graph[module]):
+            if name == "trampoline":
+                continue
+            if name in path:
+                cycles.append(path[path.index(name):] + [name])
+            elif name not in done:
+                visit(name, path + [name])
+        done.add(module)
+
+    done = set()
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+    assert not cycles, cycles
+    above = {"debug", "monitor", "trace", "signals", "runner", "streams", "workers", "aio",
+             "testing", "protocols"}
+    assert not {name.split(".")[1] for name in graph["trampoline.kernel"]} & above

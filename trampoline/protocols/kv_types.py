@@ -25,10 +25,13 @@ import random
 import re
 from bisect import bisect_left, insort
 from collections import deque
+from fractions import Fraction
 from itertools import islice
 from typing import Iterator, Tuple
 
-from . import kv
+from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
+                         add_long_doubles, format_long_double, parse_long_double, to_int,
+                         wrong_arity)
 from .resp import EMPTY_ARRAY, NIL, NULL, OK, encode_array, encode_bulk, encode_error
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -170,7 +173,7 @@ def _encode_set(members, session):
 def _set_order(members):
     numbers = []
     for member in members:
-        number = kv.to_int(member)
+        number = to_int(member)
         if number is None or len(numbers) >= 512:
             return list(members)
         numbers.append(number)
@@ -179,14 +182,14 @@ def _set_order(members):
 
 def _index(data):
     """An index argument (LINDEX, LRANGE ...), or raise ``_Refused``."""
-    number = kv.to_int(data)
+    number = to_int(data)
     if number is None:
-        raise _Refused(kv.NOT_AN_INTEGER)
+        raise _Refused(NOT_AN_INTEGER)
     return number
 
 
 def _positive(data):
-    number = kv.to_int(data)
+    number = to_int(data)
     if number is None or number < 0:
         raise _Refused(NOT_POSITIVE)
     return number
@@ -354,7 +357,7 @@ class Collections:
         value = self._fetch(key, deque)
         if value is None:
             if existing_only:
-                return kv.ZERO
+                return ZERO
             value = []
             self.put(key, value)
         if left:
@@ -386,7 +389,7 @@ class Collections:
 
     def _pop(self, args, session, left):
         if len(args) > 3:
-            return kv.wrong_arity(args[0].lower())
+            return wrong_arity(args[0].lower())
         count = None
         if len(args) == 3:
             count = _positive(args[2])
@@ -463,7 +466,7 @@ class Collections:
         key, element = args[1], args[3]
         value = self._fetch(key, deque)
         if value is None:
-            return kv.ZERO
+            return ZERO
         items = list(value) if count >= 0 else list(reversed(value))
         kept, removed = [], 0
         for item in items:
@@ -498,11 +501,11 @@ class Collections:
         if there is no ``pivot``, 0 if no list."""
         where = args[2].upper()
         if where not in (b"BEFORE", b"AFTER"):
-            return kv.SYNTAX_ERROR
+            return SYNTAX_ERROR
         key = args[1]
         value = self._fetch(key, deque)
         if value is None:
-            return kv.ZERO
+            return ZERO
         try:
             at = value.index(args[3])
         except ValueError:
@@ -518,10 +521,10 @@ class Collections:
         while i < len(args):
             option = args[i].upper()
             if i + 1 >= len(args) or option not in (b"RANK", b"COUNT", b"MAXLEN"):
-                return kv.SYNTAX_ERROR
-            number = kv.to_int(args[i + 1])
+                return SYNTAX_ERROR
+            number = to_int(args[i + 1])
             if number is None and option == b"RANK":
-                return kv.NOT_AN_INTEGER
+                return NOT_AN_INTEGER
             if option == b"RANK":
                 if number == 0:
                     return encode_error(
@@ -548,7 +551,7 @@ class Collections:
             walk = islice(walk, maxlen)
         # (Redis negates a negative rank in a C long: -2**63 stays itself,
         # and counts as the first match from the tail.)
-        skip = 0 if rank == kv.INT_MIN else abs(rank) - 1
+        skip = 0 if rank == INT_MIN else abs(rank) - 1
         found = []
         for at, item in walk:
             if item == element:
@@ -565,7 +568,7 @@ class Collections:
     def _where(self, word):
         where = word.upper()
         if where not in (b"LEFT", b"RIGHT"):
-            raise _Refused(kv.SYNTAX_ERROR)
+            raise _Refused(SYNTAX_ERROR)
         return where == b"LEFT"
 
     def _move(self, source, destination, from_left, to_left):
@@ -609,11 +612,11 @@ class Collections:
         store's clock, or None: for ever.  Read as Redis 7.0 reads it:
         a long double, times 1000, cut to whole milliseconds as a C long
         long (0 -- 0.0001 too -- is for ever; too great wraps to negative)."""
-        value = kv.parse_long_double(data)
+        value = parse_long_double(data)
         if value is None:
             raise _Refused(b"-ERR timeout is not a float or out of range\r\n")
-        if isinstance(value, float) or not kv.INT_MIN <= value * 1000 < kv.INT_MAX + 1:
-            ms = kv.INT_MIN                 # (x86-64's "integer indefinite")
+        if isinstance(value, float) or not INT_MIN <= value * 1000 < INT_MAX + 1:
+            ms = INT_MIN                 # (x86-64's "integer indefinite")
         else:
             ms = int(value * 1000)          # (truncated toward 0)
         if ms < 0:
@@ -715,7 +718,7 @@ class Collections:
     def cmd_hset(self, args, session):
         """``HSET key field value ...``: set them; how many fields are new."""
         if len(args) % 2:
-            return kv.wrong_arity(args[0].lower())
+            return wrong_arity(args[0].lower())
         key = args[1]
         value = self._create(key, dict)
         size = len(value)
@@ -733,10 +736,10 @@ class Collections:
         """``HSETNX key field value``: set it if the field is not there; 1 if set."""
         value = self._create(args[1], dict)
         if args[2] in value:
-            return kv.ZERO
+            return ZERO
         value[args[2]] = args[3]
         self._changed(args[1], value)
-        return kv.ONE
+        return ONE
 
     def cmd_hget(self, args, session):
         """``HGET key field``: its value, or nil."""
@@ -752,7 +755,7 @@ class Collections:
         """``HDEL key field ...``: remove them; how many there were."""
         value = self._fetch(args[1], dict)
         if value is None:
-            return kv.ZERO
+            return ZERO
         removed = 0
         for field in args[2:]:
             if value.pop(field, None) is not None:
@@ -767,7 +770,7 @@ class Collections:
 
     def cmd_hexists(self, args, session):
         """``HEXISTS key field``: 1 if the field is there."""
-        return kv.ONE if args[2] in (self._fetch(args[1], dict) or ()) else kv.ZERO
+        return ONE if args[2] in (self._fetch(args[1], dict) or ()) else ZERO
 
     def cmd_hstrlen(self, args, session):
         """``HSTRLEN key field``: the length of its value, 0 if none."""
@@ -790,18 +793,18 @@ class Collections:
 
     def cmd_hincrby(self, args, session):
         """``HINCRBY key field n``: add ``n`` to the field's integer; the new value."""
-        delta = kv.to_int(args[3])
+        delta = to_int(args[3])
         if delta is None:
-            return kv.NOT_AN_INTEGER
+            return NOT_AN_INTEGER
         key, field = args[1], args[2]
         value = self._fetch(key, dict)
         current = 0
         if value is not None and field in value:
-            current = kv.to_int(value[field])
+            current = to_int(value[field])
             if current is None:
                 return b"-ERR hash value is not an integer\r\n"
         result = current + delta
-        if not kv.INT_MIN <= result <= kv.INT_MAX:
+        if not INT_MIN <= result <= INT_MAX:
             return b"-ERR increment or decrement would overflow\r\n"
         value = self._create(key, dict)
         value[field] = b"%d" % result
@@ -810,22 +813,22 @@ class Collections:
 
     def cmd_hincrbyfloat(self, args, session):
         """``HINCRBYFLOAT key field n``: add the float ``n``; the new value (as INCRBYFLOAT)."""
-        increment = kv.parse_long_double(args[3])
+        increment = parse_long_double(args[3])
         if increment is None:
             return NOT_A_FLOAT
         if isinstance(increment, float):        # an infinity
             return b"-ERR value is NaN or Infinity\r\n"
         key, field = args[1], args[2]
         value = self._fetch(key, dict)
-        current = kv.Fraction(0)
+        current = Fraction(0)
         if value is not None and field in value:
-            current = kv.parse_long_double(value[field])
+            current = parse_long_double(value[field])
             if current is None:
                 return b"-ERR hash value is not a float\r\n"
-        result = kv.add_long_doubles(current, increment)
+        result = add_long_doubles(current, increment)
         if result is None:
             return b"-ERR increment would produce NaN or Infinity\r\n"
-        digits = kv.format_long_double(result)
+        digits = format_long_double(result)
         value = self._create(key, dict)
         value[field] = digits
         self._changed(key, value)
@@ -845,7 +848,7 @@ class Collections:
         """``SREM key member ...``: remove them; how many were there."""
         value = self._fetch(args[1], set)
         if value is None:
-            return kv.ZERO
+            return ZERO
         size = len(value)
         value.difference_update(args[2:])
         if len(value) != size:
@@ -858,13 +861,13 @@ class Collections:
 
     def cmd_sismember(self, args, session):
         """``SISMEMBER key member``: 1 if it is a member."""
-        return kv.ONE if args[2] in (self._fetch(args[1], set) or ()) else kv.ZERO
+        return ONE if args[2] in (self._fetch(args[1], set) or ()) else ZERO
 
     def cmd_smismember(self, args, session):
         """``SMISMEMBER key member ...``: 1 or 0 for each."""
         value = self._fetch(args[1], set) or ()
         return b"*%d\r\n%s" % (len(args) - 2, b"".join(
-            kv.ONE if member in value else kv.ZERO for member in args[2:]))
+            ONE if member in value else ZERO for member in args[2:]))
 
     def cmd_scard(self, args, session):
         """``SCARD key``: how many members."""
@@ -874,7 +877,7 @@ class Collections:
     def cmd_spop(self, args, session):
         """``SPOP key [count]``: members removed at random."""
         if len(args) > 3:
-            return kv.SYNTAX_ERROR
+            return SYNTAX_ERROR
         count = _positive(args[2]) if len(args) == 3 else None
         value = self._fetch(args[1], set)
         if value is None:
@@ -894,11 +897,11 @@ class Collections:
         """``SRANDMEMBER key [count]``: members at random (repeated if
         ``count`` is negative)."""
         if len(args) > 3:
-            return kv.SYNTAX_ERROR
+            return SYNTAX_ERROR
         count = None
         if len(args) == 3:
             count = _index(args[2])
-            if count == kv.INT_MIN:
+            if count == INT_MIN:
                 return encode_error("ERR value is out of range, value must between "
                                     "-9223372036854775807 and 9223372036854775807")
         value = self._fetch(args[1], set)
@@ -947,12 +950,12 @@ class Collections:
         source, destination, member = args[1], args[2], args[3]
         value = self._fetch(source, set)
         if value is None:
-            return kv.ZERO                  # (whatever ``destination`` holds)
+            return ZERO                  # (whatever ``destination`` holds)
         target = self._fetch(destination, set)
         if target is value:
-            return kv.ONE if member in value else kv.ZERO
+            return ONE if member in value else ZERO
         if member not in value:
-            return kv.ZERO
+            return ZERO
         value.discard(member)
         self._changed(source, value)
         if target is None:
@@ -960,7 +963,7 @@ class Collections:
             self.put(destination, target)
         target.add(member)
         self._changed(destination, target)
-        return kv.ONE
+        return ONE
 
     # ---------------------------------------------------------- sorted sets
 
@@ -977,7 +980,7 @@ class Collections:
             i += 1
         pairs = args[i:]
         if not pairs or len(pairs) % 2:
-            return kv.SYNTAX_ERROR
+            return SYNTAX_ERROR
         if b"NX" in flags and b"XX" in flags:
             return b"-ERR XX and NX options at the same time are not compatible\r\n"
         if len(flags & {b"NX", b"GT", b"LT"}) > 1:
@@ -992,7 +995,7 @@ class Collections:
         value = self._fetch(key, ZSet)
         if value is None:
             if b"XX" in flags:
-                return _null(session) if incr else kv.ZERO
+                return _null(session) if incr else ZERO
             value = ZSet()
             self.put(key, value)
         added = changed = 0
@@ -1052,7 +1055,7 @@ class Collections:
         """``ZREM key member ...``: remove them; how many were there."""
         value = self._fetch(args[1], ZSet)
         if value is None:
-            return kv.ZERO
+            return ZERO
         removed = 0
         for member in args[2:]:
             if member in value.scores:
@@ -1154,7 +1157,7 @@ class Collections:
             elif option in (b"BYSCORE", b"BYLEX") and not fixed:
                 by, fixed = option, True
             else:
-                return kv.SYNTAX_ERROR
+                return SYNTAX_ERROR
             i += 1
         # (Redis checks the count only: "LIMIT n -1" by rank is allowed, and ignored.)
         if limit is not None and limit[1] != -1 and by is None:
@@ -1215,7 +1218,7 @@ class Collections:
                 return b"-ERR min or max not valid string range item\r\n"
         value = self._fetch(args[1], ZSet)
         if value is None:
-            return kv.ZERO
+            return ZERO
         index = 0 if by == b"BYSCORE" else 1
         return b":%d\r\n" % sum(1 for pair in value.order
                                   if _above(pair[index], low) and _below(pair[index], high))
@@ -1225,12 +1228,13 @@ class Collections:
         return self._count(args, b"BYSCORE")
 
     def cmd_zlexcount(self, args, session):
-        """``ZLEXCOUNT key min max``: how many members are in the range (``[a``, ``(a``, ``-``, ``+``)."""
+        """``ZLEXCOUNT key min max``: how many members are in the range
+        (``[a``, ``(a``, ``-``, ``+``)."""
         return self._count(args, b"BYLEX")
 
     def _zpop(self, args, session, lowest):
         if len(args) > 3:
-            return kv.SYNTAX_ERROR
+            return SYNTAX_ERROR
         count = _positive(args[2]) if len(args) == 3 else None
         value = self._fetch(args[1], ZSet)
         if value is None or count == 0:
