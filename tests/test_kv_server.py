@@ -350,6 +350,7 @@ def test_info_counts_the_clients_connected_now():
     running = ServerThread(lambda ready: kv_server("127.0.0.1", 0, store, ready=ready))
     try:
         first, second = (Connection(("127.0.0.1", running.port)) for _ in range(2))
+        assert second.call(["PING"]) == ["PONG"]        # served, not still in the backlog
         assert b"\r\nconnected_clients:2\r\n" in first.call(["INFO", "clients"])[0]
         second.sock.shutdown(socket.SHUT_WR)
         assert second.read_to_end() == b""                  # its task has ended
