@@ -25,7 +25,13 @@ real sockets, and hold on the kernel before the fast paths and after:
    handlers) give the same results as untraced ones, and the tracer sees
    every ``read`` and ``write`` trap the program yields;
 7. a bad ``read`` or ``write`` argument is refused, naming the culprit, in
-   the task that made the trap, wherever the check happens.
+   the task that made the trap, wherever the check happens;
+8. a ``Stream`` hands the kernel the same ``read`` trap, and the same
+   ``write`` trap for small ``bytes``, call after call -- but never one a
+   task still holds: reads and writes made before either is yielded keep
+   their own size and bytes, a write cut short leaves nothing to the next,
+   a socket closed under the stream is EBADF at once, and a big write's
+   bytes are not kept.
 
 How the race of (1) is built, deterministically: two readers park in
 ``read`` on two socket pairs; then one task step sends to both peers, so
@@ -47,6 +53,7 @@ import hashlib
 import io
 import re
 import socket
+import sys
 from types import coroutine
 
 import pytest
@@ -1022,3 +1029,180 @@ def test_a_write_dropped_for_an_expired_timeout_says_it_wrote_nothing(run, socke
 
     run(main())
     assert counts[0] > 0 and counts[1] == 0, counts
+
+
+# ======================================= 8. a stream's reused traps
+
+def test_stream_reads_made_before_either_is_yielded_keep_their_own_sizes(run, socketpair):
+    """The stream's read trap is handed out again only once the kernel is
+    done with it: a second read made while the first is still in hand is a
+    trap of its own (one trap for both would read 2048 bytes twice)."""
+    a, peer = socketpair()
+    peer.sendall(pattern(5000))
+
+    def main():
+        stream = Stream(a)
+        first, second = stream.read(1024), stream.read(2048)
+        assert first is not second
+        got = [(yield first), (yield second)]
+        got.append((yield stream.read(4096)))       # the stream's trap, free again
+        return got
+
+    assert run(main()) == [pattern(5000)[:1024], pattern(5000)[1024:3072],
+                           pattern(5000)[3072:]]
+
+
+@pytest.mark.parametrize("how", ["in one task", "in two tasks"])
+def test_stream_writes_made_before_either_is_yielded_each_send_their_own_bytes(
+        run, socketpair, how):
+    """A write trap reused while another write still holds it would send
+    the second write's bytes twice and the first's never."""
+    a, peer = socketpair()
+    first, second, third = b"A" * 100, b"B" * 200, b"C" * 300
+
+    def main():
+        stream = Stream(a)
+        if how == "in one task":
+            pending = stream.write(first)
+            yield stream.write(second)
+            yield pending
+        else:
+            from trampoline import Event
+            made = Event()
+
+            def holder():
+                trap = stream.write(first)
+                yield made.wait()
+                yield trap
+
+            task = yield spawn(holder())
+            yield until_parked([task])
+            yield stream.write(second)
+            made.set()
+            yield join(task)
+        yield stream.write(third)
+        a.shutdown(socket.SHUT_WR)
+        return (yield from drain_with_read(peer))
+
+    assert run(main()) == second + first + third
+
+
+def test_a_stream_write_cancelled_midway_leaves_nothing_to_the_next_one(run, socketpair):
+    """A small write cut short by a cancellation is done with: the next
+    write sends its own bytes, after what the first one sent."""
+    a, peer = socketpair()
+    small_buffers(a, peer)
+    a.setblocking(False)
+    filled = bytearray()
+    while True:                         # fill the send buffer: the next write parks
+        try:
+            filled += pattern(1000)[:a.send(pattern(1000))]
+        except BlockingIOError:
+            break
+    small, after = pattern(4000, b"S"), pattern(3000, b"T")
+    written = []
+
+    def writer(stream):
+        try:
+            yield stream.write(small)
+        except Cancelled as exc:
+            written.append(exc.bytes_written)
+            raise
+
+    def main():
+        stream = Stream(a)
+        task = yield spawn(writer(stream))
+        yield until_parked([task])
+        head = peer.recv(2000)          # some room: the writer is woken, not yet run
+        yield cancel(task)
+        reader = yield spawn(drain_with_read(peer))
+        yield stream.write(after)
+        yield stream.write(after)
+        a.shutdown(socket.SHUT_WR)
+        return head + (yield join(reader))
+
+    received = run(main())
+    [sent] = written
+    assert received == bytes(filled) + small[:sent] + after + after
+
+
+def test_a_stream_read_timed_out_again_and_again_then_reads_its_bytes(run, socketpair):
+    """A read trap unparked by a timeout is free again; the read after it
+    gets the bytes, none lost."""
+    a, peer = socketpair()
+
+    def main():
+        stream = Stream(a)
+        for _ in range(3):
+            assert (yield ignore_after(0.001, stream.read(1024))) is None
+        peer.sendall(pattern(3000))
+        peer.shutdown(socket.SHUT_WR)
+        got = bytearray()
+        while True:
+            data = yield stream.read(1024)
+            if not data:
+                return bytes(got)
+            got += data
+
+    assert run(main()) == pattern(3000)
+
+
+def test_a_stream_whose_socket_was_closed_under_it_fails_at_once_with_ebadf(run, socketpair):
+    """The reused traps hold the socket's number: once the socket is closed
+    (``stream.sock.close()``, not ``stream.close()``) a read or write makes
+    a trap again, which says EBADF at once -- rather than wait on a number
+    now closed until the kernel's sweep finds it."""
+    a, peer = socketpair()
+    peer.sendall(b"x")
+
+    def attempt(trap):
+        try:
+            yield trap()
+        except OSError as exc:
+            return exc.errno, str(exc)
+
+    def main():
+        stream = Stream(a)
+        yield stream.read(1024)
+        yield stream.write(b"y")
+        stream.sock.close()
+        return (yield from attempt(lambda: stream.read(1024))), \
+            (yield from attempt(lambda: stream.write(b"z")))
+
+    (read_errno, read_says), (write_errno, write_says) = run(main())
+    assert read_errno == write_errno == errno.EBADF
+    assert re.match(r"\[Errno \d+\] read\(\): .* is closed$", read_says), read_says
+    assert re.match(r"\[Errno \d+\] write\(\): .* is closed$", write_says), write_says
+
+
+@pytest.mark.skipif(not hasattr(sys, "getrefcount") or sys.implementation.name != "cpython",
+                    reason="counts references: CPython")
+def test_a_stream_keeps_a_small_writes_bytes_until_the_next_write_and_a_big_ones_not(
+        run, socketpair):
+    """The reused write trap may hold its bytes until the next write: so
+    only a write of at most SMALL_WRITE bytes reuses it; a bigger one's
+    bytes are let go of once written."""
+    from trampoline.streams import SMALL_WRITE
+
+    a, peer = socketpair()
+    small = bytes(pattern(SMALL_WRITE))
+    big = bytes(pattern(SMALL_WRITE + 1))
+    counts = {}
+
+    def main():
+        stream = Stream(a)
+        reader = yield spawn(drain_with_read(peer))
+        before = sys.getrefcount(big)
+        yield stream.write(big)
+        counts["big"] = sys.getrefcount(big) - before
+        before = sys.getrefcount(small)
+        yield stream.write(small)
+        counts["small"] = sys.getrefcount(small) - before
+        yield stream.write(b"next")
+        counts["small after the next write"] = sys.getrefcount(small) - before
+        a.shutdown(socket.SHUT_WR)
+        return (yield join(reader))
+
+    assert run(main()) == big + small + b"next"
+    assert counts["big"] == 0 and counts["small after the next write"] == 0, counts
+

@@ -97,6 +97,13 @@ CHUNK = 65536
 #: a smaller one receives a whole ``CHUNK`` into the buffer (a system call
 #: per few bytes would cost more than the call it saves).
 DIRECT_READ = 1024
+#: A plain stream hands the kernel the same ``read`` trap each time, and the
+#: same ``write`` trap for ``bytes`` of at most this many -- once the kernel
+#: is done with it -- instead of making one per call (which costs more than
+#: the rest of ``read`` or ``write``).  The reused write trap keeps its
+#: bytes until the next write: hence a bound, and a big write (whose send
+#: costs far more than a trap) gets a trap of its own, let go of once done.
+SMALL_WRITE = 4096
 #: A Stream's buffer until it needs one (see Stream._buffered).
 _NO_BUFFER = b""
 #: How much one TLS send hands to OpenSSL (a retry must repeat the same call).
@@ -263,6 +270,12 @@ class Stream:
     # The socket's error (a reset...) that at_eof's look at the socket took
     # from it: the next receive raises it (see at_eof).
     _failure = None                 # type: Optional[OSError]
+    # The traps this stream hands the kernel again and again (see
+    # SMALL_WRITE): a read trap is free once the kernel set its ``waited``
+    # back to False (None: handed out, not yet performed; True: waiting);
+    # a write trap once it has sent something (``sent``) and waits no more.
+    _read_trap = None               # type: Any
+    _write_trap = None              # type: Any
 
     def __init__(self, sock: Any) -> None:     # a socket.socket or ssl.SSLSocket
         if not isinstance(sock, socket.socket):
@@ -406,7 +419,12 @@ class Stream:
                 raise failure
             if self._tls:
                 return _tls_receive(self)
-        return traps.read(self.sock, CHUNK)
+        trap = self._read_trap          # (see SMALL_WRITE)
+        if trap is None or trap.waited is not False or trap.fd != self.sock.fileno():
+            trap = self._read_trap = traps.read(self.sock, CHUNK)
+        trap.nbytes = CHUNK
+        trap.waited = None              # handed out
+        return trap
 
     def _receive_into(self, buffer, method):
         """Receive the next chunk into ``buffer`` (the stream's own), or
@@ -462,12 +480,20 @@ class Stream:
         what it returns is the ``read`` trap itself: the kernel receives
         straight into the result, with no call in between -- and raises
         the socket's error as it is, without the peer (``peername`` has it).
+        It is the stream's own trap, handed out again by the next read
+        once the kernel is done with it (a read made while another is still
+        in hand, not yet yielded, gets a trap of its own).
         """
         if type(n) is not int:
             raise TypeError("read(): n must be an int, got %s" % _describe(n))
         if n >= DIRECT_READ and not self._buffer and not self._eof and not self._reading:
             if self._direct:
-                return traps.read(self.sock, n if n < CHUNK else CHUNK)
+                trap = self._read_trap      # (_receive's, written out: a call less)
+                if trap is None or trap.waited is not False or trap.fd != self.sock.fileno():
+                    trap = self._read_trap = traps.read(self.sock, CHUNK)
+                trap.nbytes = n if n < CHUNK else CHUNK
+                trap.waited = None          # handed out
+                return trap
             if not self._tls and self.sock.fileno() >= 0 and self._failure is None:
                 # (new, see _HandOver; half-closed)
                 if self._new_in is not None:
@@ -764,7 +790,9 @@ class Stream:
         without the peer (``peername`` has it).
 
         What it returns is the ``write`` trap itself, handed to the kernel
-        with no call in between -- so a forgotten ``yield``
+        with no call in between (for ``bytes`` of at most ``SMALL_WRITE``,
+        the stream's own, handed out again once the kernel is done with it)
+        -- so a forgotten ``yield``
         (``stream.write(data)`` alone) sends nothing, silently.  Debug mode
         (``run(..., debug=True)``, ``TRAMPOLINE_DEBUG=1``) finds it: there
         (and whenever Python tracks where coroutines are made) ``write`` is
@@ -791,7 +819,15 @@ class Stream:
                 raise self._write_refused("write")
             if _tracking_coroutines():
                 return self._write(data)
-        return traps.write(self.sock, data)
+        if type(data) is not bytes or not 0 < len(data) <= SMALL_WRITE:
+            return traps.write(self.sock, data)
+        trap = self._write_trap         # (see SMALL_WRITE)
+        if trap is None or not trap.sent or trap.waited or trap.fd != self.sock.fileno():
+            trap = self._write_trap = traps.write(self.sock, data)
+            return trap
+        trap.data = data
+        trap.sent = 0                   # handed out
+        return trap
 
     async def _write(self, data):
         """``write`` as a coroutine: over TLS, and in debug mode (a coroutine

@@ -140,6 +140,9 @@ class PipeStream(Stream):
         if not self.pipe.closed:
             _notify_closing(self.pipe)
         self._drop_buffer()
+        # The next read or write makes a trap, which says EBADF (Stream reuses
+        # its traps while their fd is the socket's: a closed file's fileno() raises).
+        self._read_trap = self._write_trap = None
         self.pipe.close()
         return _done()
 
