@@ -79,6 +79,7 @@ from ..streams import tcp_server
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
                          add_long_doubles, format_long_double, parse_long_double, to_int,
                          wrong_arity)
+from .kv_pubsub import PUBSUB_COMMANDS, PubSub, PubSubCommands, receive
 from .kv_types import (COLLECTION_COMMANDS, TYPE_NAMES, WRONGTYPE, Collections, WrongType,
                        copy_value, is_string)
 from .resp import (NIL, NULL, OK, PONG, ProtocolError, RequestParser, encode_array,
@@ -130,11 +131,13 @@ class Session:
         self.dirty = False          # a watched key was changed: EXEC answers nil
         self.executing = False      # in EXEC: blocking commands do not block
         self.blocked = None         # BLPOP ... waiting: its kv_types.Waiter
+        self.subscriber = None      # SUBSCRIBE ...: its kv_pubsub.Subscriber
+        self.sock = None            # serve_client's socket (to drop a subscriber)
 
 
 # ================================================================ the store
 
-class Store(Collections):
+class Store(Collections, PubSubCommands):
     """The database: ``reply = store.execute([b"SET", b"k", b"v"])``.
 
     ``execute`` takes one command (a list of bytes) and returns its reply,
@@ -155,12 +158,13 @@ class Store(Collections):
         self.blocking = {}          # key -> the Waiters blocked on it, first come first
         self.ready = []             # keys pushed onto that somebody waits for (serve_blocked)
         self.clients = 0            # connections served now (INFO)
+        self.pubsub = PubSub(glob_matcher)  # who listens to what (kv_pubsub)
         self.started = clock()      # (INFO's uptime)
         self.run_id = "%040x" % random.getrandbits(160)
         # name -> (function, arity, name in errors); arity as in Redis:
         # n means exactly n words (the name included), -n at least n.
         self.commands = {}
-        for name, arity in COMMANDS + COLLECTION_COMMANDS:
+        for name, arity in COMMANDS + COLLECTION_COMMANDS + PUBSUB_COMMANDS:
             function = getattr(self, "cmd_" + name)
             self.commands[name.upper().encode()] = (function, arity, name.encode())
 
@@ -179,6 +183,10 @@ class Store(Collections):
             if name == b"exec":
                 return self._exec_refused(session)
             return self._refuse(wrong_arity(name), session)
+        if session is not None and session.subscriber is not None and session.protocol == 2:
+            reply = self.subscribed_mode(args, name, session)   # (kv_pubsub)
+            if reply is not None:
+                return reply
         if session is not None and session.queue is not None and name not in RUN_IN_MULTI:
             session.queue.append(args)
             return QUEUED
@@ -1178,7 +1186,7 @@ def _human_bytes(n):
     return "%dB" % n
 
 #: The commands that run at once after MULTI, not queued.
-RUN_IN_MULTI = frozenset([b"multi", b"exec", b"discard", b"watch", b"quit"])
+RUN_IN_MULTI = frozenset([b"multi", b"exec", b"discard", b"watch", b"quit", b"reset"])
 
 
 def _resp3(session):
@@ -1557,10 +1565,13 @@ def serve_client(store, maxclients=None):
     # store's table right here, not through execute(): a Python call less a
     # command.  A store whose execute() is its own goes through it always.
     # MULTI always goes through execute(), and so, until EXEC or DISCARD,
-    # does every command after it (execute() queues them).
+    # does every command after it (execute() queues them); so do SUBSCRIBE
+    # and PSUBSCRIBE, and every command while subscribed (execute() checks
+    # what a RESP2 subscriber may send).
     table = {}
     if type(store).execute is Store.execute:
-        table = {name: entry for name, entry in store.commands.items() if name != b"MULTI"}
+        table = {name: entry for name, entry in store.commands.items()
+                 if name not in (b"MULTI", b"SUBSCRIBE", b"PSUBSCRIBE")}
     queueing = {}.get
 
     def client(stream, address):
@@ -1579,6 +1590,7 @@ def serve_client(store, maxclients=None):
         feed = RequestParser().feed
         lookup = run_here = table.get
         session = Session()
+        session.sock = sock
         ready = store.ready
         pending = []                    # what came while blocked: read next
         try:
@@ -1586,8 +1598,10 @@ def serve_client(store, maxclients=None):
                 if pending:
                     data = b"".join(pending)
                     del pending[:]
-                else:
+                elif session.subscriber is None:
                     data = yield read(sock, 65536)
+                else:                   # subscribed: the messages published meanwhile too
+                    data = yield receive(session, sock)
                 if not data:
                     return
                 last = None
@@ -1618,7 +1632,8 @@ def serve_client(store, maxclients=None):
                             store.serve_blocked()
                     else:
                         reply = execute(args, session)
-                        lookup = run_here if session.queue is None else queueing
+                        lookup = run_here if session.queue is None and \
+                            session.subscriber is None else queueing
                     if not reply:               # BLOCKED: wait, then answer
                         if replies:
                             yield write(sock, b"".join(replies))
@@ -1651,6 +1666,8 @@ def serve_client(store, maxclients=None):
                 store.unblock(session.blocked)
             if session.watching:
                 store.unwatch(session)
+            if session.subscriber is not None:
+                store.pubsub.forget(session)
     return client
 
 
