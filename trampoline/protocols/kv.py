@@ -33,6 +33,11 @@ and errors read word for word as Redis 7's, in RESP2 or -- after ``HELLO
 walks the keys in another order than Redis's (``ScanOrder``), with the
 same promise.
 
+Pub/sub (``kv_pubsub``): SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE (Redis glob
+patterns), PUNSUBSCRIBE, PUBLISH, PUBSUB (CHANNELS, NUMSUB, NUMPAT), and
+RESET; in RESP2 a subscribed client may send only those and PING, QUIT
+and RESET, as with Redis; in RESP3 messages are pushes (``>``).
+
 How it works.  ``Store`` is the database: plain dicts and a function per
 command that takes the arguments and returns the encoded reply -- no I/O,
 so the tests call it directly.  Time comes from the ``clock`` it is given
@@ -54,7 +59,8 @@ What it must never do: wait inside a command (commands touch only dicts),
 let one client's bad bytes disturb another, let one command run for
 ever (a KEYS pattern is matched without backtracking: ``glob_matcher``),
 or let one client make it hold unbounded memory (the parser keeps
-Redis's limits; replies to a batch go out a megabyte at a time).
+Redis's limits; replies to a batch go out a megabyte at a time; a
+subscriber that does not read is dropped past ``kv_pubsub.OUTPUT_LIMIT``).
 """
 
 import heapq
