@@ -196,6 +196,30 @@ def test_a_subscriber_that_leaves_is_forgotten(pairs):
     same(staying, [], 2)
 
 
+def wait_blocked(pair, count):
+    """Poll INFO on both servers until ``count`` clients are blocked (no sleep)."""
+    while True:
+        replies = pair.same([["INFO", "clients"]])
+        if all(b"blocked_clients:%d\r\n" % count in reply[0] for reply in replies):
+            return
+
+
+def test_a_resp3_subscriber_blocked_in_blpop_gets_its_messages_meanwhile(pairs):
+    """RESP3: a subscriber may BLPOP; while it waits, the messages published
+    to it are written (pushes), then the element when a push serves it."""
+    subscriber, other = pairs(), pairs()
+    hello3(subscriber)
+    same(subscriber, [["SUBSCRIBE", "bl:x"]])
+    subscriber.raw(encode_command("BLPOP", "bl:q", "0"), 0)
+    wait_blocked(other, 1)
+    for message in ("one", "two"):
+        same(other, [["PUBLISH", "bl:x", message]])
+        same(subscriber, [], 1)
+    same(other, [["RPUSH", "bl:q", "v"]])
+    same(subscriber, [], 1)
+    same(subscriber, [["PING"]])
+
+
 # ================================================================ redis-cli in two windows
 
 def _cli(where, *args, protocol=2):

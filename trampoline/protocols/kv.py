@@ -85,7 +85,7 @@ from ..streams import tcp_server
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
                          add_long_doubles, format_long_double, parse_long_double, to_int,
                          wrong_arity)
-from .kv_pubsub import PUBSUB_COMMANDS, PubSub, PubSubCommands, receive
+from .kv_pubsub import PUBSUB_COMMANDS, PubSub, PubSubCommands, flush, receive
 from .kv_types import (COLLECTION_COMMANDS, TYPE_NAMES, WRONGTYPE, Collections, WrongType,
                        copy_value, is_string)
 from .resp import (NIL, NULL, OK, PONG, ProtocolError, RequestParser, encode_array,
@@ -1681,17 +1681,26 @@ def _wait_unblocked(store, session, sock, pending):
     """A client blocked (BLPOP ...): wait until the store serves its
     ``session.blocked`` Waiter, or its timeout passes, and return the reply;
     None if the client left meanwhile (it is forgotten).  What it sends
-    meanwhile goes to ``pending``, to be run after, as Redis does."""
+    meanwhile goes to ``pending``, to be run after, as Redis does; the
+    messages published to it meanwhile (a RESP3 subscriber) are written."""
     waiter = session.blocked
     waiter.event = event = Event()
     while waiter.reply is None:
+        subscriber = session.subscriber
+        if subscriber is not None:
+            yield from flush(subscriber, sock)
         branches = [event.wait(), read(sock, 65536)]
         if waiter.deadline is not None:
             branches.append(sleep(max(0.0, waiter.deadline - store.clock())))
+        if subscriber is not None:
+            subscriber.wake.clear()
+            branches.append(subscriber.wake.wait())
         try:
             index, data = yield select(*branches)
         except ConnectionError:
             index, data = 1, b""
+        if subscriber is not None and index == len(branches) - 1:
+            continue                    # messages: written at the loop's top
         if waiter.reply is not None:
             if index == 1:
                 pending.append(data)    # (b"": the next read sees the end too)

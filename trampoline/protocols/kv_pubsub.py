@@ -208,11 +208,7 @@ def receive(session, sock):
     subscriber = session.subscriber
     wake = subscriber.wake
     while True:
-        while subscriber.outbox:
-            data = b"".join(subscriber.outbox)      # (its bytes stay counted until written)
-            del subscriber.outbox[:]
-            yield write(sock, data)
-            subscriber.size -= len(data)
+        yield from flush(subscriber, sock)
         if subscriber.dropped:
             return b""
         if session.subscriber is not subscriber:    # unsubscribed meanwhile (inside EXEC)
@@ -220,9 +216,18 @@ def receive(session, sock):
         wake.clear()
         index, data = yield select(read(sock, 65536), wake.wait())
         if index == 0:
-            while subscriber.outbox and not subscriber.dropped:
-                yield write(sock, _take(subscriber))
+            yield from flush(subscriber, sock)
             return data
+
+
+def flush(subscriber, sock):
+    """``yield from flush(subscriber, sock)``: write the messages queued
+    for ``subscriber``, those queued meanwhile too."""
+    while subscriber.outbox and not subscriber.dropped:
+        data = b"".join(subscriber.outbox)      # (its bytes stay counted until written)
+        del subscriber.outbox[:]
+        yield write(sock, data)
+        subscriber.size -= len(data)
 
 
 def refuse(args, name):
