@@ -119,8 +119,9 @@ class PubSub:
     def __init__(self, glob_matcher, output_limit=OUTPUT_LIMIT):
         self.glob_matcher = glob_matcher
         self.output_limit = output_limit
-        self.channels = {}          # channel -> {Subscriber: None}, in order of subscribing
-        self.patterns = {}          # pattern -> (its matcher, {Subscriber: None})
+        # name -> (its matcher or None, {Subscriber: None} in order of subscribing)
+        self.channels = {}
+        self.patterns = {}
 
     def deliver(self, subscriber, pieces):
         """Queue a message for ``subscriber``; False if that takes it to
@@ -160,25 +161,29 @@ class PubSub:
         if subscriber is None:
             return b""
         for channel in subscriber.channels:
-            self._leave(self.channels, channel, subscriber)
+            self.leave(self.channels, channel, subscriber)
         for pattern in subscriber.patterns:
-            self._leave_pattern(pattern, subscriber)
+            self.leave(self.patterns, pattern, subscriber)
         subscriber.channels.clear()
         subscriber.patterns.clear()
         session.subscriber = None
         return _take(subscriber)
 
-    def _leave(self, table, channel, subscriber):
-        listeners = table[channel]
-        del listeners[subscriber]
-        if not listeners:
-            del table[channel]
+    def join(self, table, name, subscriber):
+        """``subscriber`` listens to channel or pattern ``name`` (``table``:
+        ``self.channels`` or ``self.patterns``)."""
+        listeners = table.get(name)
+        if listeners is None:
+            matcher = self.glob_matcher(name) if table is self.patterns else None
+            listeners = table[name] = (matcher, {})
+        listeners[1][subscriber] = None
 
-    def _leave_pattern(self, pattern, subscriber):
-        listeners = self.patterns[pattern][1]
+    def leave(self, table, name, subscriber):
+        """``subscriber`` listens to ``name`` no more."""
+        listeners = table[name][1]
         del listeners[subscriber]
         if not listeners:
-            del self.patterns[pattern]
+            del table[name]
 
 
 def _take(subscriber):
@@ -211,8 +216,6 @@ def receive(session, sock):
         yield from flush(subscriber, sock)
         if subscriber.dropped:
             return b""
-        if session.subscriber is not subscriber:    # unsubscribed meanwhile (inside EXEC)
-            return (yield read(sock, 65536))
         wake.clear()
         index, data = yield select(read(sock, 65536), wake.wait())
         if index == 0:
@@ -274,22 +277,19 @@ class PubSubCommands:
     def _subscribe(self, args, session, kind):
         if session is None:
             return NO_SESSION
-        pubsub = self.pubsub
         subscriber = session.subscriber
         if subscriber is None:
             subscriber = session.subscriber = Subscriber(session)
-        mine = subscriber.channels if kind == b"subscribe" else subscriber.patterns
+        if kind == b"subscribe":
+            mine, table = subscriber.channels, self.pubsub.channels
+        else:
+            mine, table = subscriber.patterns, self.pubsub.patterns
         head = _HEADS[kind][session.protocol]
         replies = []
         for name in args[1:]:
             if name not in mine:
                 mine[name] = None
-                if kind == b"subscribe":
-                    pubsub.channels.setdefault(name, {})[subscriber] = None
-                else:
-                    if name not in pubsub.patterns:
-                        pubsub.patterns[name] = (pubsub.glob_matcher(name), {})
-                    pubsub.patterns[name][1][subscriber] = None
+                self.pubsub.join(table, name, subscriber)
             replies.append(b"%s%s:%d\r\n" % (head, encode_bulk(name), subscriber.count()))
         return b"".join(replies)
 
@@ -299,26 +299,24 @@ class PubSubCommands:
         subscriber = session.subscriber
         head = _HEADS[kind][session.protocol]
         if subscriber is None:
-            names = args[1:]
-            count = 0
+            if len(args) == 1:          # nothing to leave: one reply, a nil name
+                return b"%s%s:0\r\n" % (head, NULL if session.protocol == 3 else NIL)
+            return b"".join(b"%s%s:0\r\n" % (head, encode_bulk(name)) for name in args[1:])
+        if kind == b"unsubscribe":
+            mine, table = subscriber.channels, self.pubsub.channels
         else:
-            mine = subscriber.channels if kind == b"unsubscribe" else subscriber.patterns
-            names = args[1:] or list(mine)
+            mine, table = subscriber.patterns, self.pubsub.patterns
+        names = args[1:] or list(mine)
+        if not names:
+            return b"%s%s:%d\r\n" % (head, NULL if session.protocol == 3 else NIL,
+                                      subscriber.count())
         replies = []
         for name in names:
-            if subscriber is not None:
-                if name in mine:
-                    del mine[name]
-                    if kind == b"unsubscribe":
-                        self.pubsub._leave(self.pubsub.channels, name, subscriber)
-                    else:
-                        self.pubsub._leave_pattern(name, subscriber)
-                count = subscriber.count()
-            replies.append(b"%s%s:%d\r\n" % (head, encode_bulk(name), count))
-        if not names:                   # nothing to leave: one reply, a nil name
-            none = NULL if session.protocol == 3 else NIL
-            replies.append(b"%s%s:%d\r\n" % (head, none, subscriber.count() if subscriber else 0))
-        if subscriber is not None and not subscriber.count():
+            if name in mine:
+                del mine[name]
+                self.pubsub.leave(table, name, subscriber)
+            replies.append(b"%s%s:%d\r\n" % (head, encode_bulk(name), subscriber.count()))
+        if not subscriber.count():
             # Out of subscribed mode: the messages still queued go first.
             session.subscriber = None
             replies.insert(0, _take(subscriber))
@@ -332,7 +330,7 @@ class PubSubCommands:
         channel = args[1]
         tail = encode_bulk(channel) + encode_bulk(args[2])
         receivers = []              # (subscriber, its pieces), in the order Redis sends
-        for subscriber in pubsub.channels.get(channel, ()):
+        for subscriber in pubsub.channels.get(channel, (None, ()))[1]:
             receivers.append((subscriber, [_HEADS[b"message"][subscriber.session.protocol],
                                            tail]))
         for pattern, (match, subscribers) in pubsub.patterns.items():
@@ -376,7 +374,7 @@ class PubSubCommands:
         if sub in (b"numsub", b"shardnumsub"):
             counts = pubsub.channels if sub == b"numsub" else {}
             return b"*%d\r\n%s" % (2 * (len(args) - 2), b"".join(
-                b"%s:%d\r\n" % (encode_bulk(name), len(counts.get(name, ())))
+                b"%s:%d\r\n" % (encode_bulk(name), len(counts[name][1]) if name in counts else 0)
                 for name in args[2:]))
         if sub == b"numpat":
             return b":%d\r\n" % len(pubsub.patterns)
