@@ -140,3 +140,41 @@ def test_no_module_of_the_package_imports_one_that_imports_it_back():
     above = {"debug", "monitor", "trace", "signals", "runner", "streams", "workers", "aio",
              "testing", "protocols"}
     assert not {name.split(".")[1] for name in graph["trampoline.kernel"]} & above
+
+
+#: The kernel and the modules it is made of (its mixins, its task, traps,
+#: poller and wait queues): .ci/run's coverage gate names the same.
+KERNEL_MODULES = {"kernel", "traps", "task", "poller", "descriptors", "hostloop", "lifetime",
+                  "instruments", "timers", "waitqueue", "diagnostics"}
+
+
+def _reaches_into_the_kernel(node):
+    """Is ``node`` an attribute access such as ``kernel._handlers``,
+    ``self.kernel._timers`` or ``running_kernel()._tasks``: a private name
+    of a kernel?"""
+    if not (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+            and not node.attr.startswith("__")):
+        return False
+    owner = node.value
+    if isinstance(owner, ast.Call):
+        owner = owner.func
+    name = owner.id if isinstance(owner, ast.Name) else \
+        owner.attr if isinstance(owner, ast.Attribute) else ""
+    return name.lstrip("_") in ("kernel", "running_kernel")
+
+
+def test_no_module_above_the_kernel_reaches_into_its_private_state():
+    """Issue 14's rule: streams, sync, tracing, debug, the monitor, signals
+    and the examples use the kernel's public hooks only (debug mode put its
+    subroutine handlers into ``kernel._handlers``; ``wrap_handlers`` does
+    that now)."""
+    found = []
+    for folder in ("trampoline", "trampoline/protocols", "examples"):
+        for name in sorted(os.listdir(os.path.join(ROOT, folder))):
+            if not name.endswith(".py") or folder == "trampoline" and name[:-3] in KERNEL_MODULES:
+                continue
+            path = os.path.join(folder, name)
+            source = read(path)
+            found += ["%s:%d: %s" % (path, node.lineno, ast.get_source_segment(source, node))
+                      for node in ast.walk(ast.parse(source)) if _reaches_into_the_kernel(node)]
+    assert not found, "\n".join(found)

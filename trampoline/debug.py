@@ -104,21 +104,13 @@ class DebugChecks:
         self._watchdog = SlowStepWatchdog(kernel)
         self._watchdog.start()
         _hook_traps()
-        # Subroutine calls through the table too, to be checked (as while
-        # instruments watch every trap).
-        handlers = kernel._handlers
-        self._added = [kind for kind in (GeneratorType, CoroutineType) if kind not in handlers]
-        for kind in self._added:
-            handlers[kind] = kernel._trap_subroutine
-        self._unwrap = kernel.wrap_handlers(_checking)
+        self._unwrap = kernel.wrap_handlers(_checking)  # (subroutine calls too)
 
     def stop(self):
         """Turn them off again and put the kernel's tables back."""
         sys.set_coroutine_origin_tracking_depth(self._origin_depth)
         self._watchdog.stop()
         self._unwrap()
-        for kind in self._added:
-            del self.kernel._handlers[kind]
         _unhook_traps()
 
 

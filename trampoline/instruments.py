@@ -60,18 +60,22 @@ class Instrumented:
 
     def wrap_handlers(self, wrap):
         """Replace every trap handler by ``wrap(kind, handler)`` -- ``kind``
-        the trap's class, or None for the handler of a value that is no trap
-        (an awaitable, or a mistake) -- for tools that watch every trap (debug
-        mode).  Call it before ``run()``; returns a function that puts the
-        handlers back."""
+        the trap's class; ``GeneratorType`` or ``CoroutineType`` for a
+        subroutine call, which then goes through the table too; or None for
+        the handler of a value that is no trap (an awaitable, or a mistake)
+        -- for tools that watch every trap (debug mode).  Call it before
+        ``run()``; returns a function that puts the handlers back."""
         handlers, other = dict(self._handlers), self._trap_other
         fast, self._fast_paths = self._fast_paths, False
         wrapped_before = "_trap_other" in vars(self)
-        for kind, handler in handlers.items():
+        table = dict.fromkeys((GeneratorType, CoroutineType), self._trap_subroutine)
+        table.update(handlers)
+        for kind, handler in table.items():
             self._handlers[kind] = wrap(kind, handler)
         self._trap_other = wrap(None, other)
 
         def unwrap():
+            self._handlers.clear()      # (the same dict: the loop holds its get)
             self._handlers.update(handlers)
             self._fast_paths = fast
             if wrapped_before:
