@@ -783,20 +783,20 @@ def main(argv=None):
         sys.argv, sys.path[0] = saved_argv, saved_path
         traced = _cli_runs or forks
         if not (traced or failed) and (timeline is None or os.getpid() == timeline._maker):
-            print(_NOTHING_TRACED, file=sys.stderr)
+            _say(_NOTHING_TRACED)
         # (A forked process that comes back here drew and wrote its own already.)
         if timeline is not None and os.getpid() == timeline._maker:
             if forks:
-                print(_forks_note(forks, args), file=sys.stderr)
+                _say(_forks_note(forks, args))
             if args.timeline:
                 try:
                     timeline.write()
                 except OSError as error:
-                    print("%s: cannot write the timeline to %s: %s"
-                          % (_PROG, args.timeline, error.strerror or error), file=sys.stderr)
+                    _say("%s: cannot write the timeline to %s: %s"
+                         % (_PROG, args.timeline, error.strerror or error))
                     code = code or 1
             if args.ascii and traced:
-                print(timeline.chart(), file=sys.stderr)
+                _say(timeline.chart())
     return code
 
 
@@ -845,7 +845,30 @@ def _print_script_traceback(error):
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_globals.get("__name__") in (__name__, "runpy"):
         tb = tb.tb_next
-    traceback.print_exception(type(error), error, tb)  # (none: a SyntaxError, say)
+    _say("".join(traceback.format_exception(type(error), error, tb)),  # (none: a SyntaxError)
+         end="")
+
+
+def _say(text, end="\n"):
+    """Print the command's own words on stderr.  If nobody reads them any
+    more (``2>&1 | head -1``, a closed stderr), stop saying anything, quietly:
+    the traced script's exit status is its own, never the pipe's."""
+    try:
+        print(text, end=end, file=sys.stderr, flush=True)
+    except (OSError, ValueError):       # (ValueError: a closed file)
+        _silence_stderr()
+
+
+def _silence_stderr():
+    """Point stderr at the null device: else Python reports the broken pipe
+    again when it flushes stderr at exit, and ends with status 120."""
+    try:
+        fd = sys.stderr.fileno()
+    except (OSError, ValueError, AttributeError):   # (no real descriptor)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _forks_note(forks, args):
