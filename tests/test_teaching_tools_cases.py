@@ -71,3 +71,89 @@ def test_the_trace_command_with_its_stderr_closed_ends_as_the_script_does(
     out, _ = proc.communicate(b"go\n", timeout=60)
     assert out == b"result 7\n"
     assert proc.returncode == 3
+
+
+# ======================================================= the instruments
+
+class Counter:
+    """An instrument that counts the spawns and steps it is told of."""
+
+    def __init__(self):
+        self.spawned = self.steps = 0
+
+    def task_spawned(self, task):
+        self.spawned += 1
+
+    def task_step(self, task, value):
+        self.steps += 1
+
+
+def two_children():
+    for _ in range(2):
+        yield spawn(sleep(0))
+    yield sleep(0)
+
+
+def test_an_instrument_added_twice_is_told_each_event_once_and_taken_out_at_once():
+    """trio's ``add_instrument``: one already active is left as it is.
+    Here it was installed twice -- every event told twice, its counts
+    doubled -- and one ``remove_instrument`` left it in
+    ``kernel.instruments``, hooked to nothing; a second one then raised
+    ``list.remove(x): x not in list``."""
+    counter, alone = Counter(), Counter()
+    with Kernel(instruments=[alone]) as kernel:
+        kernel.add_instrument(counter)
+        kernel.add_instrument(counter)
+        assert [each for each in kernel.instruments if each is counter] == [counter]
+        kernel.run(two_children())
+        assert (counter.spawned, counter.steps) == (alone.spawned, alone.steps)
+        assert counter.spawned == 3
+        kernel.remove_instrument(counter)
+        assert kernel.instruments == [alone]
+        kernel.run(two_children())
+        assert counter.spawned == 3 and alone.spawned == 6
+
+
+def test_an_instrument_given_twice_to_the_kernel_is_told_each_event_once():
+    counter, alone = Counter(), Counter()
+    with Kernel(instruments=[counter, counter]) as kernel:
+        assert kernel.instruments == [counter]
+        kernel.run(two_children())
+    with Kernel(instruments=[alone]) as kernel:
+        kernel.run(two_children())
+    assert (counter.spawned, counter.steps) == (alone.spawned, alone.steps)
+    assert counter.spawned == 3
+
+
+def test_removing_an_instrument_not_installed_names_it():
+    """It raised ``list.remove(x): x not in list``, naming nothing (trio:
+    a KeyError saying the instrument is not active)."""
+    counter = Counter()
+    with Kernel() as kernel:
+        with pytest.raises(ValueError, match=r"remove_instrument\(\): <.*Counter object .*> "
+                                             r"is not installed in this kernel"):
+            kernel.remove_instrument(counter)
+        kernel.add_instrument(counter)
+        kernel.remove_instrument(counter)
+        with pytest.raises(ValueError, match="is not installed"):
+            kernel.remove_instrument(counter)
+        assert kernel.instruments == []
+
+
+def test_adding_an_object_with_no_hook_is_refused_as_the_constructor_refuses_it():
+    """``Kernel(instruments=[object()])`` is a TypeError naming the object;
+    ``add_instrument(object())`` took it silently, and a misspelt hook
+    (``task_spawn``) was never called, with no word why."""
+
+    class Misspelt:
+        def task_spawn(self, task):
+            raise AssertionError("never called")
+
+    with Kernel() as kernel:
+        for wrong in (object(), Misspelt()):
+            with pytest.raises(TypeError, match=r"add_instrument\(\): <.*> is not an "
+                                                r"instrument: it has none of the methods "
+                                                r"task_spawned, task_step"):
+                kernel.add_instrument(wrong)
+        assert kernel.instruments == []
+        kernel.run(two_children())

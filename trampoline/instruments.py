@@ -104,11 +104,12 @@ class Instrumented:
         except TypeError:
             raise TypeError("Kernel(instruments=...) needs an iterable of instruments, "
                             "got %r" % (instruments,)) from None
+        unique = []                     # (one given twice is told each event once)
         for each in self.instruments:
-            if not any(hasattr(each, name) for name in _HOOKS):
-                raise TypeError("Kernel(instruments=...): %r is not an instrument: it has "
-                                "none of the methods %s (see trampoline.trace)"
-                                % (each, ", ".join(_HOOKS)))
+            _check_instrument(each, "Kernel(instruments=...)")
+            if not _installed(each, unique):
+                unique.append(each)
+        self.instruments = unique
 
         self._instrument_hooks = {}     # type: Dict[int, Any]
         self._hooks_freed = False       # a hook was taken out while the kernel ran
@@ -163,10 +164,15 @@ class Instrumented:
         """Install one more instrument, even while the kernel runs (debug
         mode's watchdog does), from a task or from inside another
         instrument's hook.  Any hook but ``task_trap``, which needs the
-        instrument at construction (``Kernel(instruments=...)``)."""
+        instrument at construction (``Kernel(instruments=...)``).  One
+        installed already is left as it is (told each event once), as in
+        trio; an object with no hook is a ``TypeError``."""
+        if _installed(instrument, self.instruments):
+            return
         if hasattr(instrument, "task_trap"):
             raise ValueError("%r has a task_trap hook: give it to Kernel(instruments=...)"
                              % (instrument,))
+        _check_instrument(instrument, "Kernel.add_instrument()")
         self._tidy_hooks()
         self.instruments.append(instrument)
         for name, hooks in self._LIVE_HOOKS.items():
@@ -180,8 +186,12 @@ class Instrumented:
 
     def remove_instrument(self, instrument):
         """Take out an instrument ``add_instrument`` installed (even from
-        inside one of its own hooks: the others still see that event)."""
-        self.instruments.remove(instrument)
+        inside one of its own hooks: the others still see that event).  One
+        not installed is a ``ValueError`` naming it."""
+        if not _installed(instrument, self.instruments):
+            raise ValueError("Kernel.remove_instrument(): %r is not installed in this "
+                             "kernel (see kernel.instruments)" % (instrument,))
+        self.instruments[:] = [each for each in self.instruments if each is not instrument]
         self._unhook(instrument)
 
     def _guarded(self, instrument, name):
@@ -261,6 +271,18 @@ _HOOKS = ("task_spawned", "task_step", "task_step_done", "task_trap", "task_exit
           "io_wait", "io_ready", "timer_fired")
 #: The hooks called with two arguments (the others with one).
 _TWO_ARGUMENTS = frozenset(["task_step", "task_step_done", "task_trap"])
+
+
+def _check_instrument(instrument, where):
+    if not any(hasattr(instrument, name) for name in _HOOKS):
+        raise TypeError("%s: %r is not an instrument: it has none of the methods %s (see "
+                        "trampoline.trace)" % (where, instrument, ", ".join(_HOOKS)))
+
+
+def _installed(instrument, instruments):
+    """Whether ``instrument`` itself is in ``instruments`` (by identity:
+    two equal instruments are two)."""
+    return any(each is instrument for each in instruments)
 
 
 def _removed(*args):
