@@ -157,3 +157,30 @@ def test_adding_an_object_with_no_hook_is_refused_as_the_constructor_refuses_it(
                 kernel.add_instrument(wrong)
         assert kernel.instruments == []
         kernel.run(two_children())
+
+
+# ========================================== python3 -m trampoline.monitor
+
+@pytest.mark.parametrize("argv, says", [
+    (["--port", "5000"], "unknown option '--port': the only argument is the address, as "
+                         "host:port (a port alone: :PORT); did you mean :5000?"),
+    (["-p", "5000"], "unknown option '-p'"),
+    (["-H", "localhost"], "unknown option '-H'"),
+    (["localhost", "5000"], "one address at most, as host:port, not 2 arguments "
+                            "(localhost 5000); did you mean localhost:5000?"),
+    (["a:1", "b:2"], "not 2 arguments (a:1 b:2)\n"),
+])
+def test_the_monitor_client_names_what_is_wrong_with_its_arguments(argv, says):
+    """curio's client takes ``-H host -p port``; ours took ``--port`` for a
+    host name ("cannot connect to the monitor at --port:48802: Name or
+    service not known", status 1), and two words printed the usage alone,
+    on stdout, saying nothing of what was wrong.  Now: on stderr, what was
+    wrong and how to write it, status 2, as for a bad address."""
+    done = subprocess.run([sys.executable, "-m", "trampoline.monitor"] + argv,
+                          env=subprocess_env(), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    first, usage = done.stderr.split("\n", 1)
+    assert " -m trampoline.monitor: " in first and says in done.stderr
+    assert usage.startswith("usage: ") and "-m trampoline.monitor [host:port]" in usage

@@ -595,10 +595,11 @@ def main(argv=None):
     """``python3 -m trampoline.monitor [host:port]``: connect, then send
     each line typed (or piped in) and print the answers."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] in (["-h"], ["--help"]) or len(argv) > 1:
+    if argv[:1] in (["-h"], ["--help"]):
         print(USAGE)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+        return 0
     try:
+        _check_arguments(argv)
         address = parse_address(argv[0] if argv else True)
     except ValueError as error:
         print("%s -m trampoline.monitor: %s\n%s" % (PYTHON, error, USAGE), file=sys.stderr)
@@ -611,6 +612,26 @@ def main(argv=None):
     except BrokenPipeError:             # nobody reads the output any more (| head): stop,
         _silence_stdout()               # quietly, as quit does (the program goes on)
         return 1
+
+
+def _check_arguments(argv):
+    """The client's arguments are one address at most: a ``ValueError``
+    saying what else was given, and how to write it (an option such as
+    curio's ``-p PORT`` was taken for a host name, "--port:48802")."""
+    options = [index for index, word in enumerate(argv) if word.startswith("-")]
+    if options:
+        option, value = argv[options[0]], argv[options[0] + 1:options[0] + 2]
+        hint = ""
+        if option in ("-p", "--port") and value and re.fullmatch("[0-9]+", value[0]):
+            hint = "; did you mean :%s?" % value[0]
+        raise ValueError("unknown option %r: the only argument is the address, as "
+                         "host:port (a port alone: :PORT)%s" % (option, hint))
+    if len(argv) > 1:
+        hint = ""
+        if len(argv) == 2 and re.fullmatch("[0-9]+", argv[1]) and ":" not in argv[0]:
+            hint = "; did you mean %s:%s?" % (argv[0], argv[1])
+        raise ValueError("one address at most, as host:port, not %d arguments (%s)%s"
+                         % (len(argv), " ".join(argv), hint))
 
 
 def _client(address):
