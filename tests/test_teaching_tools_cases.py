@@ -5,6 +5,8 @@ and asyncio's debug mode are tested with: real commands in subprocesses,
 their bad input, and what tracing must never change (the traced script's
 output and exit status)."""
 
+import io
+import logging
 import os
 import subprocess
 import sys
@@ -12,7 +14,8 @@ import textwrap
 
 import pytest
 
-from trampoline import Kernel, sleep, spawn
+from trampoline import Kernel, TaskError, cancel, join, run, sleep, spawn
+from trampoline.trace import TextTrace
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -184,3 +187,54 @@ def test_the_monitor_client_names_what_is_wrong_with_its_arguments(argv, says):
     first, usage = done.stderr.split("\n", 1)
     assert " -m trampoline.monitor: " in first and says in done.stderr
     assert usage.startswith("usage: ") and "-m trampoline.monitor [host:port]" in usage
+
+
+# ============================================================ TextTrace
+
+def test_the_text_trace_says_how_each_task_ended(caplog):
+    """Every task's last line read "exits": a task that raised looked like
+    one that returned, and a learner reading the trace of a crash could not
+    find it.  Now: "exits: returned 2", "raised KeyError('k')", "cancelled"
+    -- read without marking the crash as seen, so a crash nobody joins is
+    still logged as one."""
+
+    def inner():
+        yield sleep(0)
+        return 1
+
+    async def crashes():
+        await sleep(0)
+        raise KeyError("k")
+
+    def unjoined():
+        yield sleep(0)
+        raise ValueError("nobody joins me")
+
+    def sleeper():
+        yield sleep(3600)
+
+    def main():
+        value = yield inner()
+        failing = yield spawn(crashes())
+        try:
+            yield join(failing)
+        except TaskError:
+            pass
+        yield spawn(unjoined())
+        victim = yield spawn(sleeper())
+        yield sleep(0)
+        yield cancel(victim)
+        return value + 1
+
+    out = io.StringIO()
+    with caplog.at_level(logging.ERROR, logger="trampoline"):
+        assert run(main(), instruments=[TextTrace(out)]) == 2
+    exits = sorted(line.split(None, 1)[1] for line in out.getvalue().splitlines()
+                   if " exits" in line)
+    assert [" ".join(line.split()) for line in exits] == [
+        "task 1 main exits: returned 2",
+        "task 2 crashes exits: raised KeyError('k')",
+        "task 3 unjoined exits: raised ValueError('nobody joins me')",
+        "task 4 sleeper exits: cancelled",
+    ]
+    assert "nobody joins me" in caplog.text     # the crash nobody joined: still told

@@ -48,6 +48,7 @@ import time
 import traceback
 
 from .diagnostics import PYTHON
+from .errors import Cancelled
 from .hostloop import running_kernel
 from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
                     sendto, Sleep, write, write_wait)
@@ -119,6 +120,18 @@ def describe_wait(trap):
     if type(trap) is park:
         return "somebody to wake it (an event, a lock, a queue...)"
     return describe_trap(trap)      # pragma: no cover - every parking trap is above
+
+
+def _how_it_ended(task):
+    """``returned 2``, ``raised KeyError('k')``, ``cancelled``: read from
+    the task's fields, never its properties (``exception`` would mark a
+    crash as seen, and nobody would be told of it)."""
+    exception = task._exception
+    if exception is None:
+        return "returned " + _short(task._result)
+    if isinstance(exception, Cancelled):
+        return "cancelled"
+    return "raised " + _short(exception)
 
 
 def _task_label(task):
@@ -252,7 +265,7 @@ class TextTrace:
         """Instrument hook: ``task`` finished (returned, raised or was cancelled)."""
         self._flush(same_step=True)
         self._parked.pop(task, None)
-        self._write(self._labels.pop(task), "exits")
+        self._write(self._labels.pop(task), "exits: " + _how_it_ended(task))
 
     def io_wait(self, timeout):
         """Instrument hook: the kernel polls for I/O, waiting at most ``timeout`` seconds."""
