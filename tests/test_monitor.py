@@ -146,7 +146,7 @@ def test_ps_where_and_cancel_over_a_socket():
     assert set(rows) == {"1", "2", str(napper_id)}
     assert rows["2"].split()[1:3] == ["outer", "parked"]
     assert "park(a wait queue): somebody to wake it" in rows["2"]
-    assert "sleep(3600): 3600 s to pass" in rows[str(napper_id)]
+    assert "sleep(3600): 59 min left" in rows[str(napper_id)]
     assert " ms " in rows["1"] and "read(fd=" in rows["1"]
 
     where = answers["where"].splitlines()

@@ -238,3 +238,30 @@ def test_the_text_trace_says_how_each_task_ended(caplog):
         "task 4 sleeper exits: cancelled",
     ]
     assert "nobody joins me" in caplog.text     # the crash nobody joined: still told
+
+
+def test_ps_says_how_much_of_a_sleep_is_left():
+    """curio's ps shows how long a sleeping task has left; ours said
+    "sleep(100): 100 s to pass" however long it had slept already.  Now
+    "90.0 s left" after 10 s of it (on a virtual clock, which stands still
+    while the monitor answers)."""
+    from test_monitor import ANYWHERE, ask, open_monitor
+    from trampoline import VirtualClock
+
+    def sleeper():
+        yield sleep(100)
+
+    def main():
+        napper = yield spawn(sleeper())
+        yield sleep(10)
+        sock = yield open_monitor()
+        with sock:
+            answer = yield ask(sock, "ps")
+        yield cancel(napper)
+        return answer
+
+    clock = VirtualClock(autojump_threshold=float("inf"))
+    with Kernel(clock=clock, monitor=ANYWHERE) as kernel:
+        answer = kernel.run(main())
+    row = next(line for line in answer.splitlines() if line.split()[:2] == ["2", "sleeper"])
+    assert row.endswith("sleep(100): 90.0 s left"), answer

@@ -48,6 +48,7 @@ from .diagnostics import PYTHON
 from .errors import Cancelled
 from .net import format_address
 from .trace import describe_trap, describe_wait
+from .traps import Sleep
 
 __all__ = ["Monitor", "CancelledFromMonitor", "parse_address", "main", "DEFAULT_HOST",
            "DEFAULT_PORT", "INTERNAL"]
@@ -511,7 +512,7 @@ class Monitor:
             rows.append((str(task.id), task.name, task.state,
                          _duration(now - self._since.get(task.id, now)),
                          "" if waiting is None else "%s: %s" % (
-                             describe_trap(waiting), describe_wait(waiting))))
+                             describe_trap(waiting), self._wait(task, waiting))))
         widths = [max(len(row[column]) for row in rows) for column in range(4)]
         table = "\n".join("%*s  %-*s  %-*s  %*s  %s" % (
             widths[0], row[0], widths[1], row[1], widths[2], row[2], widths[3], row[3],
@@ -520,6 +521,14 @@ class Monitor:
             table += "\n(and %d of trampoline's own task%s: 'ps all' shows %s)" % (
                 hidden, "s" if hidden > 1 else "", "them" if hidden > 1 else "it")
         return table
+
+    def _wait(self, task, waiting):
+        """What ``task`` waits for; for a sleep, how much of it is left (as
+        curio's ps shows): "1000 s to pass" read the same after 15 minutes."""
+        timer = task._timer
+        if type(waiting) is Sleep and timer is not None:
+            return "%s left" % _duration(max(timer[0] - self.kernel.time(), 0.0))
+        return describe_wait(waiting)
 
     def _where(self, task_id):
         task = self._task(task_id)
