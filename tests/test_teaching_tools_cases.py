@@ -6,6 +6,7 @@ their bad input, and what tracing must never change (the traced script's
 output and exit status)."""
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -265,3 +266,63 @@ def test_ps_says_how_much_of_a_sleep_is_left():
         answer = kernel.run(main())
     row = next(line for line in answer.splitlines() if line.split()[:2] == ["2", "sleeper"])
     assert row.endswith("sleep(100): 90.0 s left"), answer
+
+
+# ==================================================== a chart of many tasks
+
+MANY_TASKS = """\
+import sys
+from trampoline import run, sleep, spawn, join
+
+def child():
+    yield sleep(0)
+
+def main():
+    tasks = []
+    for _ in range(int(sys.argv[1])):
+        tasks.append((yield spawn(child())))
+    for task in tasks:
+        yield join(task)
+    return len(tasks)
+
+print("joined", run(main()))
+"""
+
+
+def test_the_chart_of_a_script_that_spawns_ten_thousand_tasks_stays_readable(tmp_path):
+    """``--ascii`` of a script that spawns 10,000 tasks printed 10,004
+    lines, a row for each: no chart at all on a terminal.  Now the first
+    100 tasks are drawn and a line says how many more there were; the
+    JSON timeline (``--timeline``) keeps every one."""
+    path = tmp_path / "many.py"
+    path.write_text(MANY_TASKS)
+    out_json = tmp_path / "out.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "trampoline.trace", "--ascii", "--width", "20",
+         "--timeline", str(out_json), str(path), "10000"],
+        env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "joined 10000\n"
+    rows = [line for line in done.stderr.splitlines() if line.startswith("task ")]
+    assert len(rows) == 100
+    assert rows[0].startswith("task 1 main ") and rows[-1].startswith("task 100 child |")
+    assert "... and 9901 more tasks, not drawn (the first 100 are)" in done.stderr
+    assert len(done.stderr.splitlines()) < 110
+    events = json.loads(out_json.read_text())["traceEvents"]
+    assert {event["tid"] for event in events if event["name"] == "thread_name"} >= set(
+        range(1, 10002))
+
+
+def test_ascii_draws_at_most_the_rows_asked_for():
+    from trampoline.trace import Timeline
+    timeline = Timeline()
+    run(two_children(), instruments=[timeline])
+    every = timeline.ascii(20).splitlines()
+    assert len(every) == 1 + 3 + 1              # heading, three tasks, legend
+    assert timeline.ascii(20, rows=3) == timeline.ascii(20)
+    two = timeline.ascii(20, rows=2).splitlines()
+    assert two[:3] == every[:3]
+    assert two[3].strip() == "... and 1 more task, not drawn (the first 2 are)"
+    for rows, error in ((0, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match=r"Timeline.ascii\(rows\): rows "):
+            timeline.ascii(20, rows=rows)

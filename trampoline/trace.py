@@ -523,7 +523,7 @@ class Timeline:
             out.write(",\n".join(json.dumps(event) for event in self.events()))
             out.write("\n]}\n")
 
-    def ascii(self, width=64):
+    def ascii(self, width=64, rows=None):
         """The timeline as text: one row per task, time across.
 
         A column where the task ran is shaded by how much of the column it
@@ -531,21 +531,33 @@ class Timeline:
         that many tenths -- so a task that runs microseconds per column
         shows ``1``, not a solid bar.  Otherwise a column shows what the
         task did there: waited (``r`` ``w`` ``z`` ``.``) or stood ready
-        (``-``).  ``width``: a whole number of columns, at least 1."""
-        if not isinstance(width, int) or isinstance(width, bool):
-            raise TypeError("Timeline.ascii(width): width is a whole number of columns, "
-                            "not %r" % (width,))
-        if width < 1:
-            raise ValueError("Timeline.ascii(width): width must be at least 1 column, "
-                             "got %d" % width)
-        rows = self.slices()
-        end = max([stop for label, slices in rows for _, stop, _, _ in slices] or [0.0])
+        (``-``).  ``width``: a whole number of columns, at least 1.
+        ``rows``: at most that many tasks are drawn (the first spawned),
+        and a line says how many more there were; None for every one."""
+        for name, value, least in (("width", width, 1), ("rows", rows, 1)):
+            if value is None and name == "rows":
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError("Timeline.ascii(%s): %s is a whole number of %s, not %r"
+                                % (name, name, "columns" if name == "width" else "tasks",
+                                   value))
+            if value < least:
+                raise ValueError("Timeline.ascii(%s): %s must be at least 1 %s, got %d"
+                                 % (name, name, "column" if name == "width" else "task",
+                                    value))
+        every = self.slices()
+        end = max([stop for label, slices in every for _, stop, _, _ in slices] or [0.0])
+        drawn = every if rows is None else every[:rows]
         step = end / width or 1.0
-        label_width = min(max([len(label) for label, _ in rows] or [4]), 32)
+        label_width = min(max([len(label) for label, _ in drawn] or [4]), 32)
         lines = ["%-*s  0%s%s" % (label_width, "", " " * (width - 1 - len(_ms(end))), _ms(end))]
-        for label, slices in rows:
+        for label, slices in drawn:
             lines.append("%-*s |%s|" % (label_width, label[:label_width],
                                         "".join(_row(slices, width, step, end))))
+        if len(every) > len(drawn):
+            more = len(every) - len(drawn)
+            lines.append("%-*s  ... and %d more task%s, not drawn (the first %d are)"
+                         % (label_width, "", more, "" if more == 1 else "s", len(drawn)))
         lines.append("%-*s  %s" % (label_width, "", ASCII_LEGEND))
         return "\n".join(lines)
 
@@ -618,6 +630,11 @@ def _chart_width(text):
     return width
 
 
+#: The most tasks the command's chart draws: a script that spawns ten
+#: thousand would print ten thousand rows (the JSON timeline has them all).
+_CHART_ROWS = 100
+
+
 class _CommandTimeline(Timeline):
     """The timeline of ``python3 -m trampoline.trace``.  In a process the
     script forked it also draws its chart (``width`` columns, if asked for)
@@ -650,10 +667,11 @@ class _CommandTimeline(Timeline):
         _MIN_WIDTH), its legend wrapped to it: rows that wrap are no chart."""
         terminal = _terminal_columns() if self.fit else None
         if terminal is None:
-            return self.ascii(self.width)
-        label_width = min(max([len(label) for label, _ in self.slices()] or [4]), 32)
+            return self.ascii(self.width, _CHART_ROWS)
+        label_width = min(max([len(label) for label, _ in self.slices()[:_CHART_ROWS]]
+                              or [4]), 32)
         width = max(_MIN_WIDTH, min(self.width, terminal - label_width - 3))  # (" |", "|")
-        chart, _, legend = self.ascii(width).rpartition("\n")
+        chart, _, legend = self.ascii(width, _CHART_ROWS).rpartition("\n")
         lines, indent = [], legend[:len(legend) - len(legend.lstrip())]
         for item in [item.strip() for item in legend.split("  ") if item.strip()]:
             if lines and len(lines[-1]) + 2 + len(item) <= terminal:
