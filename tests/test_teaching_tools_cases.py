@@ -326,3 +326,61 @@ def test_ascii_draws_at_most_the_rows_asked_for():
     for rows, error in ((0, ValueError), (1.5, TypeError), (True, TypeError)):
         with pytest.raises(error, match=r"Timeline.ascii\(rows\): rows "):
             timeline.ascii(20, rows=rows)
+
+
+# ====================================================== -m module
+
+TRACED_MODULE = """\
+import sys
+from trampoline import run, sleep
+
+def main():
+    yield sleep(0)
+    return 7
+
+print("result", run(main()), "argv", [__name__, sys.argv[0].endswith("mine.py")]
+      + sys.argv[1:])
+if "--fail" in sys.argv:
+    raise ValueError("boom")
+sys.exit(4)
+"""
+
+
+def trace_command(args, cwd):
+    return subprocess.run([sys.executable, "-m", "trampoline.trace"] + args, cwd=str(cwd),
+                          env=subprocess_env(), capture_output=True, text=True, timeout=60)
+
+
+def test_the_trace_command_runs_a_module_as_python3_m_does(tmp_path):
+    """``python3 -m cProfile -m module``, ``pdb -m``, ``trace --module``:
+    ours said "unrecognized arguments: -m".  Now ``-m module args...`` runs
+    the module as ``python3 -m`` does -- ``__main__``, its file in
+    sys.argv[0], the rest its arguments -- traced, its status its own."""
+    (tmp_path / "mine.py").write_text(TRACED_MODULE)
+    done = trace_command(["--ascii", "--width", "20", "-m", "mine", "x", "--ascii"], tmp_path)
+    assert done.returncode == 4, done.stderr
+    assert done.stdout == "result 7 argv ['__main__', True, 'x', '--ascii']\n"
+    assert "task 1 main |" in done.stderr and "# running" in done.stderr
+
+    done = trace_command(["-m", "mine", "--fail"], tmp_path)
+    assert done.returncode == 1
+    assert "task 1 main" in done.stderr and "exits: returned 7" in done.stderr
+    traceback_text = done.stderr[done.stderr.index("Traceback"):]
+    assert traceback_text.startswith('Traceback (most recent call last):\n  File "%s"'
+                                     % (tmp_path / "mine.py"))
+    assert "runpy" not in traceback_text and "ValueError: boom" in traceback_text
+
+
+@pytest.mark.parametrize("args, says", [
+    (["-m"], "argument -m: the module to run is missing"),
+    (["-m", "no_such_module_here"], "argument -m: no module named 'no_such_module_here'"),
+    (["-m", "no_such_package.sub"], "argument -m: cannot find the module "
+                                     "'no_such_package.sub': No module named 'no_such_package'"),
+    (["--ascii", "-m", "trampoline"], "argument -m: trampoline is a package with no __main__ "
+                                      "module, and cannot be run"),
+])
+def test_a_module_that_cannot_be_run_is_named_before_anything_runs(tmp_path, args, says):
+    done = trace_command(args, tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("usage: ") and done.stderr.endswith(": error: %s\n" % says)

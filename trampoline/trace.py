@@ -16,9 +16,10 @@ fired.  This module turns those calls into something a person can read:
   draws the same as a chart for a terminal or a slide.
 
 * ``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py
-  args...`` runs a script with an instrument installed in every ``run()``
-  it calls; ``TRAMPOLINE_TRACE=1`` does the same for the text trace without
-  changing a line.
+  args...`` (or ``-m module args...``, as ``python3 -m``) runs a script
+  with an instrument installed in every ``run()`` it calls;
+  ``TRAMPOLINE_TRACE=1`` does the same for the text trace without changing
+  a line.
 
 A script that forks (``run_server(workers=N)``: the parent runs no kernel,
 the workers do the work) is traced in every process, as ``strace -ff``
@@ -736,12 +737,14 @@ def environment_instruments():
 
 
 def main(argv=None):
-    """``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py args...``"""
+    """``python3 -m trampoline.trace [--timeline OUT.json] [--ascii] script.py args...``
+    (or ``-m module args...``)."""
     global _cli_instruments, _cli_forks, _counting_forks, _cli_runs, _interrupted
     parser = argparse.ArgumentParser(
         prog=_PROG,
         usage="%(prog)s [-h] [--timeline OUT.json] [--ascii] [--width WIDTH]\n"
-              + " " * len("usage: " + _PROG) + " script [args ...]",
+              + " " * len("usage: " + _PROG) + " script [args ...]\n"
+              + "       %(prog)s [options] -m module [args ...]",
         description="Run a Python script with every trampoline.run() in it traced: a line "
                     "per event on stderr, or a timeline (JSON for a trace viewer, or ASCII).")
     parser.add_argument("--timeline", metavar="OUT.json",
@@ -752,7 +755,8 @@ def main(argv=None):
     parser.add_argument("--width", type=_chart_width,
                         help="with --ascii: columns of the timeline (at least %d; default 64, "
                              "fewer on a terminal too narrow for that)" % _MIN_WIDTH)
-    parser.add_argument("script", nargs="?", help="the Python script to run")
+    parser.add_argument("script", nargs="?", help="the Python script to run (or -m module, "
+                                                  "as python3 -m module runs it)")
     parser.add_argument("args", nargs="*", help="its arguments, if any")
     # The command's own options, then the script and its arguments, passed
     # on as they are ("--" included: argparse would take it for its own).
@@ -765,8 +769,16 @@ def main(argv=None):
     fit = args.width is None
     if fit:
         args.width = 64
+    module = None
+    if command[0] == "-m":              # -m module, as python3 -m module
+        if len(command) < 2:
+            parser.error("argument -m: the module to run is missing")
+        module, command = command[1], command[1:]
+        _check_module(parser, module)
     args.script, args.args = command[0], command[1:]
-    if not os.path.isdir(args.script):  # (a directory with a __main__.py runs too)
+    if module is not None:
+        pass
+    elif not os.path.isdir(args.script):  # (a directory with a __main__.py runs too)
         try:                            # (as python3 does: exit status 2, no traceback)
             open(args.script, "rb").close()
         except OSError as error:
@@ -795,11 +807,15 @@ def main(argv=None):
     _interrupted = False
     saved_argv, saved_path = sys.argv, sys.path[0]
     sys.argv = [args.script] + args.args
-    sys.path[0] = os.path.dirname(os.path.abspath(args.script))
+    if module is None:                  # (-m: the current directory, as python3 -m has it)
+        sys.path[0] = os.path.dirname(os.path.abspath(args.script))
     code = 0
     failed = False
     try:
-        runpy.run_path(args.script, run_name="__main__")
+        if module is not None:          # (sys.argv[0] becomes its file, as under python3 -m)
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+        else:
+            runpy.run_path(args.script, run_name="__main__")
     except SystemExit as exit:
         code = exit.code
     except Exception as error:          # the script's own: its traceback, as python3 prints it
@@ -853,6 +869,8 @@ def _split_command(argv):
         word = argv[i]
         if word == "--":
             return argv[:i], argv[i + 1:]
+        if word == "-m":                # -m module: the command line from here on
+            break
         if not word.startswith("-") or word == "-":
             break
         name = word.split("=", 1)[0]
@@ -861,6 +879,22 @@ def _split_command(argv):
             i += 1                      # (its value is the next word)
         i += 1
     return argv[:i], argv[i:]
+
+
+def _check_module(parser, name):
+    """``-m name``: a module python3 -m could run, or the error python3
+    would give (status 2, before anything runs)."""
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations is not None:
+            if importlib.util.find_spec(name + ".__main__") is None:
+                parser.error("argument -m: %s is a package with no __main__ module, and "
+                             "cannot be run" % name)
+    except (ImportError, ValueError) as error:     # (a parent package missing; "")
+        parser.error("argument -m: cannot find the module %r: %s" % (name, error))
+    if spec is None:
+        parser.error("argument -m: no module named %r" % name)
 
 
 #: What the command says when the script called no ``trampoline.run()``.
