@@ -162,6 +162,52 @@ def test_adding_an_object_with_no_hook_is_refused_as_the_constructor_refuses_it(
         kernel.run(two_children())
 
 
+def test_an_instrument_whose_hook_lookup_raises_is_not_left_half_installed():
+    """trio's test_instrument_that_raises_on_getattr: ``add_instrument`` of
+    an instrument whose hook is a property that raises raised -- but left
+    it in ``kernel.instruments`` with the hooks looked up before that one
+    installed, told every spawn from then on."""
+
+    class Evil:
+        def __init__(self):
+            self.spawned = 0
+
+        def task_spawned(self, task):
+            self.spawned += 1
+
+        @property
+        def timer_fired(self):
+            raise ValueError("oops")
+
+    evil = Evil()
+    with Kernel() as kernel:
+        with pytest.raises(ValueError, match="^oops$"):
+            kernel.add_instrument(evil)
+        assert kernel.instruments == []
+        kernel.run(two_children())
+    assert evil.spawned == 0
+
+
+def test_hooks_added_to_an_instrument_are_seen_once_it_is_added_again():
+    """trio's test_instruments_monkeypatch: a hook set on an instrument
+    after it was installed is not called; removed and added again, it is;
+    removed, it is not."""
+    counter = Counter()
+    seen = []
+    with Kernel() as kernel:
+        kernel.add_instrument(counter)
+        counter.task_exited = seen.append
+        kernel.run(two_children())
+        assert seen == []
+        kernel.remove_instrument(counter)
+        kernel.add_instrument(counter)
+        kernel.run(two_children())
+        assert len(seen) == 3
+        kernel.remove_instrument(counter)
+        kernel.run(two_children())
+        assert len(seen) == 3
+
+
 # ========================================== python3 -m trampoline.monitor
 
 @pytest.mark.parametrize("argv, says", [

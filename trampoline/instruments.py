@@ -173,16 +173,21 @@ class Instrumented:
             raise ValueError("%r has a task_trap hook: give it to Kernel(instruments=...)"
                              % (instrument,))
         _check_instrument(instrument, "Kernel.add_instrument()")
+        # Every hook looked up before anything changes: one whose lookup
+        # raises (a property) leaves no half-installed instrument behind.
+        try:
+            hooks = [(getattr(self, hooks), self._guarded(instrument, name))
+                     for name, hooks in self._LIVE_HOOKS.items() if hasattr(instrument, name)]
+        except BaseException:
+            self._instrument_hooks.pop(id(instrument), None)
+            raise
         self._tidy_hooks()
         self.instruments.append(instrument)
-        for name, hooks in self._LIVE_HOOKS.items():
-            if hasattr(instrument, name):
-                hook_list = getattr(self, hooks)
-                hook = self._guarded(instrument, name)
-                if _removed in hook_list:   # (a slot freed during this run)
-                    hook_list[hook_list.index(_removed)] = hook
-                else:
-                    hook_list.append(hook)
+        for hook_list, hook in hooks:
+            if _removed in hook_list:   # (a slot freed during this run)
+                hook_list[hook_list.index(_removed)] = hook
+            else:
+                hook_list.append(hook)
 
     def remove_instrument(self, instrument):
         """Take out an instrument ``add_instrument`` installed (even from
