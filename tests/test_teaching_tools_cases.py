@@ -429,3 +429,38 @@ def test_a_module_that_cannot_be_run_is_named_before_anything_runs(tmp_path, arg
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("usage: ") and done.stderr.endswith(": error: %s\n" % says)
+
+
+def test_a_timeline_keeps_at_most_max_slices_and_says_where_it_stopped(tmp_path, caplog):
+    """A server traced with ``--timeline`` for hours kept every slice and
+    every task's row it ever saw: memory without end.  Now it keeps at most
+    ``max_slices``, then records no more -- no new row either -- logs a
+    warning once, and the chart and the JSON say where it stopped."""
+    from trampoline.trace import Timeline
+
+    def one_by_one(count):
+        for _ in range(count):
+            yield join((yield spawn(two_children())))
+
+    timeline = Timeline(tmp_path / "out.json")
+    timeline.max_slices = 50
+    with caplog.at_level(logging.WARNING, logger="trampoline"):
+        run(one_by_one(200), instruments=[timeline])
+    rows = timeline.slices()
+    assert sum(len(slices) for _, slices in rows) + len(timeline._polls) == 50
+    assert len(rows) < 30                   # (of the 601 tasks that ran)
+    warnings = [record for record in caplog.records if "Timeline.max_slices" in record.message]
+    assert len(warnings) == 1
+    assert "50 slices recorded, the most it keeps" in warnings[0].message
+    chart = timeline.ascii(20)
+    assert ("the timeline stops here: it keeps 50 slices (Timeline.max_slices), and recorded "
+            "no more at ") in chart
+    events = json.loads((tmp_path / "out.json").read_text())["traceEvents"]
+    cut = [event for event in events if event["ph"] == "i"]
+    assert len(cut) == 1 and cut[0]["name"].startswith("the timeline stops here")
+    assert cut[0]["ts"] >= max(event["ts"] for event in events if event["ph"] == "X")
+
+    untouched = Timeline()                  # (a million by default: none of it cut)
+    run(one_by_one(200), instruments=[untouched])
+    assert len(untouched.slices()) == 601 and untouched._cut is None
+    assert "stops here" not in untouched.ascii(20)

@@ -310,9 +310,11 @@ class TextTrace:
 class _Track:
     """One task's row: its slices, and the state it is in now."""
 
-    __slots__ = ("task", "pid", "tid", "label", "slices", "since", "state", "name", "args")
+    __slots__ = ("task", "pid", "tid", "label", "slices", "since", "state", "name", "args",
+                 "timeline")
 
-    def __init__(self, task, pid, label, now):
+    def __init__(self, task, pid, label, now, timeline):
+        self.timeline = timeline    # (whose room for slices it takes from)
         self.task = task            # None once it has exited
         self.pid = pid
         self.tid = task.id
@@ -324,7 +326,7 @@ class _Track:
         self.args = None
 
     def enter(self, now, state, name, args=None):
-        if now > self.since or self.state == "#":
+        if (now > self.since or self.state == "#") and self.timeline._room():
             self.slices.append((self.since, now, self.state, self.name, self.args))
         self.since = now
         self.state = state
@@ -348,11 +350,20 @@ class Timeline:
     on the "trampoline" logger, and the run ends as it would have.
     ``write()`` called by you raises.
 
+    It keeps at most ``max_slices`` slices (a million: some hundred
+    megabytes of JSON, about what a trace viewer opens), so that a server
+    traced for hours does not grow without end: after that it records no
+    more, logs a warning once, and says where it stopped -- a line of the
+    chart, an instant event in the JSON.
+
     In a process forked after it was made, it starts empty at that
     process's first run, and writes to ``path`` with the process id before
     the extension (``out.json``: ``out.4242.json``): a forked worker's
     timeline is its own, and never overwrites its parent's.
     """
+
+    #: The most slices (runs, waits, the kernel's polls) it keeps.
+    max_slices = 1000000
 
     def __init__(self, path=None, clock=time.perf_counter):
         if path is not None:
@@ -374,6 +385,19 @@ class Timeline:
         self._polling = None        # (start, timeout) of the poll going on
         self._runs = 0              # kernel runs seen: one trace "process" each
         self._live = 0
+        self._kept = 0              # slices kept (at most max_slices)
+        self._cut = None            # when it stopped keeping them (None: it has not)
+
+    def _room(self):
+        """Whether one more slice may be kept; if not, say so, once."""
+        if self._kept < self.max_slices:
+            self._kept += 1
+            return True
+        if self._cut is None:
+            self._cut = self._clock()
+            log.warning("Timeline: %d slices recorded, the most it keeps (Timeline.max_slices);"
+                        " what follows is not recorded", self.max_slices)
+        return False
 
     def _now(self, step_over=True):
         """The time, closing what the event that asks for it ends: the
@@ -389,7 +413,8 @@ class Timeline:
         if self._polling is not None:
             start, timeout = self._polling
             self._polling = None
-            self._polls.append((self._runs, start, now, timeout))
+            if self._room():
+                self._polls.append((self._runs, start, now, timeout))
         return now
 
     def _step_ended(self, track, now):
@@ -407,9 +432,10 @@ class Timeline:
         now = self._now(step_over=False)    # (the spawner goes on running)
         if task.id == 1:
             self._runs += 1
-        track = _Track(task, max(self._runs, 1), _task_label(task), now)
+        track = _Track(task, max(self._runs, 1), _task_label(task), now, self)
         self._tracks[task] = track
-        self._order.append(track)
+        if self._cut is None:       # (once cut short, no new rows)
+            self._order.append(track)
         self._live += 1
 
     def task_step(self, task, value):
@@ -501,6 +527,10 @@ class Timeline:
                 category = {"#": "run", "-": "ready"}.get(state, "wait")
                 events.append(_slice(name, category, track.pid, track.tid,
                                      begin - start, end - begin, args))
+        if self._cut is not None:
+            events.append({"ph": "i", "s": "g", "name": _cut_short(self.max_slices),
+                           "cat": "trace", "pid": max(self._runs, 1), "tid": 0,
+                           "ts": round((self._cut - start) * 1e6, 3)})
         return events
 
     def _own_path(self):
@@ -555,12 +585,20 @@ class Timeline:
         for label, slices in drawn:
             lines.append("%-*s |%s|" % (label_width, label[:label_width],
                                         "".join(_row(slices, width, step, end))))
+        if self._cut is not None:
+            lines.append("%-*s  %s at %s" % (label_width, "", _cut_short(self.max_slices),
+                                             _ms(self._cut - (self._start or 0.0))))
         if len(every) > len(drawn):
             more = len(every) - len(drawn)
             lines.append("%-*s  ... and %d more task%s, not drawn (the first %d are)"
                          % (label_width, "", more, "" if more == 1 else "s", len(drawn)))
         lines.append("%-*s  %s" % (label_width, "", ASCII_LEGEND))
         return "\n".join(lines)
+
+
+def _cut_short(max_slices):
+    return ("the timeline stops here: it keeps %d slices (Timeline.max_slices), and "
+            "recorded no more" % max_slices)
 
 
 #: The last line of ``Timeline.ascii``.
