@@ -464,3 +464,66 @@ def test_a_timeline_keeps_at_most_max_slices_and_says_where_it_stopped(tmp_path,
     run(one_by_one(200), instruments=[untouched])
     assert len(untouched.slices()) == 601 and untouched._cut is None
     assert "stops here" not in untouched.ascii(20)
+
+
+# ============================================ names wider or narrower than their length
+
+WIDE_NAMES = ["café ☕ 咖啡", "plain", "e\u0301cole"]     # (☕ 咖 啡: two columns each;
+                                                        # the accent: none)
+
+
+def display_width(text):
+    """Columns of a terminal: computed here the plain way, to check the tools'."""
+    import unicodedata
+    return sum(0 if unicodedata.combining(char) else
+               2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def sleepers_named(names):
+    def child():
+        yield sleep(0.001)
+
+    def main():
+        tasks = []
+        for name in names:
+            tasks.append((yield spawn(child(), name=name)))
+        for task in tasks:
+            yield join(task)
+    return main()
+
+
+def test_the_chart_lines_up_names_of_wide_and_combining_characters():
+    """A task named "café ☕ 咖啡" pushed its row three columns right of the
+    others on a terminal, and "école" written with a combining accent one
+    column left: the chart's columns no longer lined up.  Labels are now
+    padded to the columns they take."""
+    from trampoline.trace import Timeline
+    timeline = Timeline()
+    run(sleepers_named(WIDE_NAMES), instruments=[timeline])
+    rows = [line for line in timeline.ascii(20).splitlines() if line.startswith("task ")]
+    assert len(rows) == 4
+    bars = {display_width(row.partition("|")[0]) for row in rows}
+    assert len(bars) == 1, rows
+
+
+def test_ps_lines_up_names_of_wide_and_combining_characters():
+    from test_monitor import ANYWHERE, ask, open_monitor
+
+    def child():
+        yield sleep(3600)
+
+    def main():
+        tasks = []
+        for name in WIDE_NAMES:
+            tasks.append((yield spawn(child(), name=name)))
+        sock = yield open_monitor()
+        with sock:
+            answer = yield ask(sock, "ps")
+        for task in tasks:
+            yield cancel(task)
+        return answer
+
+    answer = run(main(), monitor=ANYWHERE)
+    rows = [line for line in answer.splitlines() if "parked" in line]
+    assert len(rows) == 4, answer
+    assert len({display_width(row.partition("parked")[0]) for row in rows}) == 1, answer

@@ -47,7 +47,7 @@ from .debug import format_frames
 from .diagnostics import PYTHON
 from .errors import Cancelled
 from .net import format_address
-from .trace import describe_trap, describe_wait
+from .trace import _cells, _fit, describe_trap, describe_wait
 from .traps import Sleep
 
 __all__ = ["Monitor", "CancelledFromMonitor", "parse_address", "main", "DEFAULT_HOST",
@@ -513,9 +513,9 @@ class Monitor:
                          _duration(now - self._since.get(task.id, now)),
                          "" if waiting is None else "%s: %s" % (
                              describe_trap(waiting), self._wait(task, waiting))))
-        widths = [max(len(row[column]) for row in rows) for column in range(4)]
-        table = "\n".join("%*s  %-*s  %-*s  %*s  %s" % (
-            widths[0], row[0], widths[1], row[1], widths[2], row[2], widths[3], row[3],
+        widths = [max(_cells(row[column]) for row in rows) for column in range(4)]
+        table = "\n".join("%*s  %s  %-*s  %*s  %s" % (    # (names: as wide as they show)
+            widths[0], row[0], _fit(row[1], widths[1]), widths[2], row[2], widths[3], row[3],
             row[4]) for row in rows)
         if hidden:
             table += "\n(and %d of trampoline's own task%s: 'ps all' shows %s)" % (

@@ -47,6 +47,7 @@ import sys
 import textwrap
 import time
 import traceback
+import unicodedata
 
 from .diagnostics import PYTHON
 from .errors import Cancelled
@@ -143,6 +144,36 @@ def _task_label(task):
 #: never clash on the ones the kernel asks for: 1 is readable in both, 2 or
 #: 4 writable, 8 or 16 an error or a hang-up (which wakes both directions).
 _READABLE, _WRITABLE, _BROKEN = 1, 2 | 4, 8 | 16
+
+
+def _char_cells(char):
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Me", "Cf"):
+        return 0                    # (an accent on the letter before it)
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _cells(text):
+    """How many columns of a terminal ``text`` takes: a CJK character or
+    an emoji two, a combining accent none."""
+    if all(ord(char) < 128 for char in text):
+        return len(text)
+    return sum(_char_cells(char) for char in text)
+
+
+def _fit(text, width):
+    """``text`` cut to ``width`` terminal columns at most, then padded with
+    spaces to exactly that: a column after it lines up however wide its
+    characters are."""
+    if all(ord(char) < 128 for char in text):
+        return text[:width].ljust(width)
+    kept, used = [], 0
+    for char in text:
+        cells = _char_cells(char)
+        if used + cells > width:
+            break
+        kept.append(char)
+        used += cells
+    return "".join(kept) + " " * (width - used)
 
 
 # ================================================================ TextTrace
@@ -580,11 +611,11 @@ class Timeline:
         end = max([stop for label, slices in every for _, stop, _, _ in slices] or [0.0])
         drawn = every if rows is None else every[:rows]
         step = end / width or 1.0
-        label_width = min(max([len(label) for label, _ in drawn] or [4]), 32)
+        label_width = min(max([_cells(label) for label, _ in drawn] or [4]), 32)
         lines = ["%-*s  0%s%s" % (label_width, "", " " * (width - 1 - len(_ms(end))), _ms(end))]
         for label, slices in drawn:
-            lines.append("%-*s |%s|" % (label_width, label[:label_width],
-                                        "".join(_row(slices, width, step, end))))
+            lines.append("%s |%s|" % (_fit(label, label_width),
+                                      "".join(_row(slices, width, step, end))))
         if self._cut is not None:
             lines.append("%-*s  %s at %s" % (label_width, "", _cut_short(self.max_slices),
                                              _ms(self._cut - (self._start or 0.0))))
@@ -707,7 +738,7 @@ class _CommandTimeline(Timeline):
         terminal = _terminal_columns() if self.fit else None
         if terminal is None:
             return self.ascii(self.width, _CHART_ROWS)
-        label_width = min(max([len(label) for label, _ in self.slices()[:_CHART_ROWS]]
+        label_width = min(max([_cells(label) for label, _ in self.slices()[:_CHART_ROWS]]
                               or [4]), 32)
         width = max(_MIN_WIDTH, min(self.width, terminal - label_width - 3))  # (" |", "|")
         chart, _, legend = self.ascii(width, _CHART_ROWS).rpartition("\n")
