@@ -527,3 +527,45 @@ def test_ps_lines_up_names_of_wide_and_combining_characters():
     rows = [line for line in answer.splitlines() if "parked" in line]
     assert len(rows) == 4, answer
     assert len({display_width(row.partition("parked")[0]) for row in rows}) == 1, answer
+
+
+# ============================================ the traced script sees what python3 gives it
+
+BESIDE_ITSELF = """\
+import os, pickle, sys
+from trampoline import run, sleep
+
+class Point:
+    pass
+
+def main():
+    yield sleep(0)
+    return "ran"
+
+here = os.path.dirname(__file__)
+os.chdir(os.sep)                        # then a file beside the script, found by __file__
+try:
+    with open(os.path.join(here, "data.txt")) as data:
+        found = data.read()
+except OSError as error:
+    found = "not found"
+print(run(main()), found, sys.argv[0], os.path.isabs(__file__),
+      type(pickle.loads(pickle.dumps(Point()))).__name__)
+"""
+
+
+def test_a_traced_script_gets_the_file_name_python3_gives_it(tmp_path):
+    """Python 3.9+ runs ``python3 script.py`` with an absolute ``__file__``
+    (sys.argv[0] as given); under the command it was the relative path, so
+    a script that changed directory and then opened a file beside itself
+    found it untraced and failed traced.  Now both runs print the same."""
+    (tmp_path / "beside.py").write_text(BESIDE_ITSELF)
+    (tmp_path / "data.txt").write_text("data")
+    plain = subprocess.run([sys.executable, "beside.py"], cwd=str(tmp_path),
+                           env=subprocess_env(), capture_output=True, text=True, timeout=60)
+    traced = trace_command(["beside.py"], tmp_path)
+    assert plain.returncode == traced.returncode == 0, traced.stderr
+    assert traced.stdout == plain.stdout
+    if sys.version_info >= (3, 9):
+        assert plain.stdout == "ran data beside.py True Point\n"
+    assert "task 1 main" in traced.stderr

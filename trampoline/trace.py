@@ -47,7 +47,9 @@ import sys
 import textwrap
 import time
 import traceback
+import types
 import unicodedata
+import zipfile
 
 from .diagnostics import PYTHON
 from .errors import Cancelled
@@ -884,7 +886,7 @@ def main(argv=None):
         if module is not None:          # (sys.argv[0] becomes its file, as under python3 -m)
             runpy.run_module(module, run_name="__main__", alter_sys=True)
         else:
-            runpy.run_path(args.script, run_name="__main__")
+            _run_script(args.script)
     except SystemExit as exit:
         code = exit.code
     except Exception as error:          # the script's own: its traceback, as python3 prints it
@@ -914,6 +916,33 @@ def main(argv=None):
             if args.ascii and traced:
                 _say(timeline.chart())
     return code
+
+
+def _run_script(path):
+    """Run the script ``path`` as ``python3 path`` runs it: ``sys.argv[0]``
+    as given, and from Python 3.9 on an absolute ``__file__`` (and so
+    absolute file names in its tracebacks).  ``runpy.run_path`` gives both
+    the path as given: a script that changes directory and then finds a
+    file beside itself (``os.path.dirname(__file__)``) failed only when
+    traced.  A directory or a zip file: runpy, as python3 does."""
+    if sys.version_info < (3, 9) or not os.path.isfile(path) or zipfile.is_zipfile(path):
+        runpy.run_path(path, run_name="__main__")
+        return
+    filename = os.path.abspath(path)
+    with open(filename, "rb") as source:        # (compile reads its coding line)
+        code = compile(source.read(), filename, "exec", dont_inherit=True)
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__file__=filename, __cached__=None, __loader__=None,
+                         __package__=None, __spec__=None)   # (what runpy sets)
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = main      # (pickle, multiprocessing find it there)
+    try:
+        exec(code, main.__dict__)
+    finally:
+        if saved is None:               # pragma: no cover - python3 always has one
+            del sys.modules["__main__"]
+        else:
+            sys.modules["__main__"] = saved
 
 
 def _exit(code):
