@@ -569,3 +569,31 @@ def test_a_traced_script_gets_the_file_name_python3_gives_it(tmp_path):
     if sys.version_info >= (3, 9):
         assert plain.stdout == "ran data beside.py True Point\n"
     assert "task 1 main" in traced.stderr
+
+
+CHANGES_DIRECTORY = """\
+import os, sys
+from trampoline import run, sleep
+
+def main():
+    yield sleep(0)
+
+os.chdir(sys.argv[1])
+run(main())
+"""
+
+
+def test_a_timeline_goes_where_it_was_asked_for_though_the_script_changes_directory(
+        tmp_path):
+    """``--timeline t.json`` of a script that changed directory left an
+    empty t.json where it was asked for and wrote the timeline into the
+    script's new directory.  Now the path is taken when it is given."""
+    (tmp_path / "here").mkdir()
+    (tmp_path / "there").mkdir()
+    (tmp_path / "here" / "moves.py").write_text(CHANGES_DIRECTORY)
+    done = trace_command(["--timeline", "t.json", "moves.py", str(tmp_path / "there")],
+                         tmp_path / "here")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "there" / "t.json").exists()
+    events = json.loads((tmp_path / "here" / "t.json").read_text())["traceEvents"]
+    assert {"name": "task 1 main"} in [event.get("args") for event in events]

@@ -377,6 +377,8 @@ class Timeline:
 
     A ``path`` that cannot be written is an error here, before anything
     runs: the file is opened (and created, empty, if it is new) at once.
+    A relative ``path`` is taken from the directory of that moment: a
+    program that changes directory afterwards still writes there.
     The writes done by themselves happen inside the kernel, at the end of a
     run, where an exception would take the place of the run's result; so a
     failure there (a full disk...) is logged as an error naming the path,
@@ -399,8 +401,8 @@ class Timeline:
     max_slices = 1000000
 
     def __init__(self, path=None, clock=time.perf_counter):
-        if path is not None:
-            path = os.fspath(path)
+        if path is not None:            # (absolute: a script may change directory)
+            path = os.path.abspath(os.fspath(path))
             open(path, "a").close()     # (an OSError naming the path, before the run)
         self.path = path
         self._clock = clock
