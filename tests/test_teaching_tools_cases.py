@@ -597,3 +597,13 @@ def test_a_timeline_goes_where_it_was_asked_for_though_the_script_changes_direct
     assert not (tmp_path / "there" / "t.json").exists()
     events = json.loads((tmp_path / "here" / "t.json").read_text())["traceEvents"]
     assert {"name": "task 1 main"} in [event.get("args") for event in events]
+
+
+def test_the_text_trace_lines_up_names_of_wide_and_combining_characters():
+    """The text trace's second column moved by a column for each wide
+    character in a task's name (and back for a combining accent)."""
+    out = io.StringIO()
+    run(sleepers_named(WIDE_NAMES), instruments=[TextTrace(out)])
+    spawned = [line for line in out.getvalue().splitlines() if line.endswith(" spawned")]
+    assert len(spawned) == 4
+    assert len({display_width(line.rpartition(" spawned")[0]) for line in spawned}) == 1, spawned

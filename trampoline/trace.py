@@ -225,9 +225,10 @@ class TextTrace:
         file = self.file if self.file is not None else sys.stderr
         pid = os.getpid()
         try:
-            file.write("%s%.6f  %-28s %s\n" % (
+            shown = _as_shown(who, file)    # (padded to 28 columns of a terminal)
+            file.write("%s%.6f  %s%s %s\n" % (
                 "" if pid == self._maker else "[pid %d] " % pid, now - self._start,
-                _as_shown(who, file), text))
+                shown, " " * (28 - _cells(shown)), text))
         except (OSError, ValueError) as error:     # (ValueError: a closed file)
             self._failed = True
             log.error("TextTrace: cannot write to %r (%s); the trace stops here", file, error)
