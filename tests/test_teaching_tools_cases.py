@@ -607,3 +607,36 @@ def test_the_text_trace_lines_up_names_of_wide_and_combining_characters():
     spawned = [line for line in out.getvalue().splitlines() if line.endswith(" spawned")]
     assert len(spawned) == 4
     assert len({display_width(line.rpartition(" spawned")[0]) for line in spawned}) == 1, spawned
+
+
+def test_ps_says_when_a_tasks_timeout_comes():
+    """curio's ps has a Timeout column; ours did not say a waiting task was
+    under a timeout at all.  Now "timeout in 20.0 s", beside what it waits
+    on (alone, for a task ready to run)."""
+    from test_monitor import ANYWHERE, ask, open_monitor
+    from trampoline import VirtualClock, timeout_after, ignore_after
+
+    def patient():
+        yield timeout_after(30, sleep(100))
+
+    def forever():
+        yield ignore_after(float("inf"), sleep(1000))
+
+    def main():
+        tasks = [(yield spawn(patient())), (yield spawn(forever()))]
+        yield sleep(10)
+        sock = yield open_monitor()
+        with sock:
+            answer = yield ask(sock, "ps")
+        for task in tasks:
+            yield cancel(task)
+        return answer
+
+    clock = VirtualClock(autojump_threshold=float("inf"))
+    with Kernel(clock=clock, monitor=ANYWHERE) as kernel:
+        answer = kernel.run(main())
+    rows = {line.split()[1]: line for line in answer.splitlines()
+            if line.split()[:1] and line.split()[0].isdigit()}
+    assert rows["patient"].endswith("sleep(100): 90.0 s left; timeout in 20.0 s"), answer
+    assert rows["forever"].endswith("sleep(1000): 16 min left"), answer
+    assert "timeout" not in rows["main"]

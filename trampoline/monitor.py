@@ -8,7 +8,8 @@
 which setting was wrong.  Commands::
 
     ps          every task of the program's own: id, name, state, what it
-                waits on, for how long ("ps all": trampoline's own tasks too)
+                waits on, for how long, when its timeout comes ("ps all":
+                trampoline's own tasks too)
     where ID    the task's whole generator stack, file:line, outermost first
     cancel ID   cancel the task (Cancelled is raised at its yield)
     help, quit
@@ -74,7 +75,8 @@ _OFF = ("false", "no", "off")
 
 HELP = """\
 commands:
-  ps          every task: id, name, state, what it waits on, and for how long
+  ps          every task: id, name, state, what it waits on, for how long,
+              and when its timeout comes
   ps all      the same, with trampoline's own tasks (named "trampoline: ...")
   where ID    task ID's generator stack, outermost call first
   cancel ID   cancel task ID (Cancelled is raised where it waits)
@@ -507,12 +509,18 @@ class Monitor:
         if not everything:
             shown = [task for task in tasks if not task.name.startswith(INTERNAL)]
             hidden, tasks = len(tasks) - len(shown), shown
+        deadlines = self._deadlines()
+        clock = self.kernel.time()
         for task in tasks:
             waiting = task._waiting
+            words = "" if waiting is None else "%s: %s" % (
+                describe_trap(waiting), self._wait(task, waiting))
+            deadline = deadlines.get(task)
+            if deadline is not None:        # (curio's ps has a column for it)
+                words += "%stimeout in %s" % ("; " if words else "",
+                                              _duration(max(deadline - clock, 0.0)))
             rows.append((str(task.id), task.name, task.state,
-                         _duration(now - self._since.get(task.id, now)),
-                         "" if waiting is None else "%s: %s" % (
-                             describe_trap(waiting), self._wait(task, waiting))))
+                         _duration(now - self._since.get(task.id, now)), words))
         widths = [max(_cells(row[column]) for row in rows) for column in range(4)]
         table = "\n".join("%*s  %s  %-*s  %*s  %s" % (    # (names: as wide as they show)
             widths[0], row[0], _fit(row[1], widths[1]), widths[2], row[2], widths[3], row[3],
@@ -521,6 +529,16 @@ class Monitor:
             table += "\n(and %d of trampoline's own task%s: 'ps all' shows %s)" % (
                 hidden, "s" if hidden > 1 else "", "them" if hidden > 1 else "it")
         return table
+
+    def _deadlines(self):
+        """Each task's nearest timeout still to come (an alarm: see
+        Kernel.set_alarm), on the kernel's clock."""
+        deadlines = {}
+        for entry in self.kernel._timers:   # (a sleep's entry has 3 items, an alarm's 4)
+            task = entry[2] if len(entry) == 4 and entry[0] != float("inf") else None
+            if task is not None and (task not in deadlines or entry[0] < deadlines[task]):
+                deadlines[task] = entry[0]
+        return deadlines
 
     def _wait(self, task, waiting):
         """What ``task`` waits for; for a sleep, how much of it is left (as
