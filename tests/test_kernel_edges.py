@@ -18,7 +18,8 @@ import pytest
 import trampoline
 
 from trampoline import (Cancelled, Kernel, VirtualClock, WaitQueue, cancel, current, ignore_after,
-                        join, read, read_wait, recvfrom, run, sendto, sleep, spawn)
+                        join, read, read_wait, recvfrom, run, sendto, sleep, spawn,
+                        timeout_after)
 import trampoline.trace
 from trampoline.traps import call, current_kernel, park, set_alarm
 
@@ -727,3 +728,32 @@ def test_a_read_of_more_than_memory_holds_is_a_memory_error_in_the_task_and_lose
     assert message == ("read() of up to %d bytes: no memory for a buffer that big (a read "
                        "allocates nbytes first); ask for less" % huge)
     assert data == b"xyz"
+
+
+def test_kernel_timers_say_when_each_sleep_ends_and_each_task_s_nearest_timeout_comes():
+    """``Kernel.timers()``: what the monitor's ps shows (a sleep's time
+    left, a timeout's), through a public method rather than the heap."""
+    def sleeper():
+        yield trampoline.sleep(10)
+
+    def under_timeouts():
+        with timeout_after(float("inf")):          # no deadline: not shown
+            with timeout_after(50):
+                with timeout_after(5):              # the nearest
+                    yield trampoline.sleep(100)
+
+    def main():
+        kernel = yield current_kernel()
+        yield trampoline.sleep(1)
+        with timeout_after(3):                      # cleared: not shown
+            pass
+        first = yield spawn(sleeper())
+        second = yield spawn(under_timeouts())
+        yield trampoline.sleep(0)
+        timers = kernel.timers()
+        yield cancel(first)
+        yield cancel(second)
+        return timers, first, second
+
+    timers, first, second = trampoline.run(main(), clock=VirtualClock())
+    assert timers == {first: (11, None), second: (101, 6)}, timers

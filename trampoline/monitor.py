@@ -509,16 +509,19 @@ class Monitor:
         if not everything:
             shown = [task for task in tasks if not task.name.startswith(INTERNAL)]
             hidden, tasks = len(tasks) - len(shown), shown
-        deadlines = self._deadlines()
+        timers = self.kernel.timers()
         clock = self.kernel.time()
         for task in tasks:
             waiting = task._waiting
-            words = "" if waiting is None else "%s: %s" % (
-                describe_trap(waiting), self._wait(task, waiting))
-            deadline = deadlines.get(task)
-            if deadline is not None:        # (curio's ps has a column for it)
+            ends, alarm = timers.get(task, (None, None))
+            words = "" if waiting is None else "%s: %s" % (describe_trap(waiting), (
+                # (for a sleep, what is left, as curio's ps shows: "1000 s to
+                # pass" read the same after 15 minutes)
+                "%s left" % _duration(max(ends - clock, 0.0))
+                if type(waiting) is Sleep and ends is not None else describe_wait(waiting)))
+            if alarm is not None:           # (curio's ps has a column for it)
                 words += "%stimeout in %s" % ("; " if words else "",
-                                              _duration(max(deadline - clock, 0.0)))
+                                              _duration(max(alarm - clock, 0.0)))
             rows.append((str(task.id), task.name, task.state,
                          _duration(now - self._since.get(task.id, now)), words))
         widths = [max(_cells(row[column]) for row in rows) for column in range(4)]
@@ -529,24 +532,6 @@ class Monitor:
             table += "\n(and %d of trampoline's own task%s: 'ps all' shows %s)" % (
                 hidden, "s" if hidden > 1 else "", "them" if hidden > 1 else "it")
         return table
-
-    def _deadlines(self):
-        """Each task's nearest timeout still to come (an alarm: see
-        Kernel.set_alarm), on the kernel's clock."""
-        deadlines = {}
-        for entry in self.kernel._timers:   # (a sleep's entry has 3 items, an alarm's 4)
-            task = entry[2] if len(entry) == 4 and entry[0] != float("inf") else None
-            if task is not None and (task not in deadlines or entry[0] < deadlines[task]):
-                deadlines[task] = entry[0]
-        return deadlines
-
-    def _wait(self, task, waiting):
-        """What ``task`` waits for; for a sleep, how much of it is left (as
-        curio's ps shows): "1000 s to pass" read the same after 15 minutes."""
-        timer = task._timer
-        if type(waiting) is Sleep and timer is not None:
-            return "%s left" % _duration(max(timer[0] - self.kernel.time(), 0.0))
-        return describe_wait(waiting)
 
     def _where(self, task_id):
         task = self._task(task_id)

@@ -95,6 +95,24 @@ class Timers:
         alarms = [item for item in task._pending or () if type(item) is list]
         return min(alarms, key=_alarm_order)[3] if alarms else None
 
+    def timers(self):
+        """``{task: (sleep_ends, alarm_goes_off)}``, for each task with a
+        timer to come: when its ``sleep`` ends and when the nearest of its
+        alarms (a timeout's) goes off, on the kernel's clock, or None.  For
+        tools that show them (the monitor's ``ps``); it reads every timer."""
+        found = {}                      # type: dict
+        for entry in self._timers:
+            task = entry[2]
+            if task is None or entry[0] == _INF:    # cleared; a scope with no deadline
+                continue
+            ends, alarm = found.get(task, (None, None))
+            if len(entry) == 3:
+                ends = entry[0]
+            elif alarm is None or entry[0] < alarm:
+                alarm = entry[0]
+            found[task] = (ends, alarm)
+        return found
+
     def _fire_timers(self, now):
         """Wake the sleepers whose time has come; deliver due alarms."""
         timers = self._timers
