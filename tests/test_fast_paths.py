@@ -1206,3 +1206,42 @@ def test_a_stream_keeps_a_small_writes_bytes_until_the_next_write_and_a_big_ones
     assert run(main()) == big + small + b"next"
     assert counts["big"] == 0 and counts["small after the next write"] == 0, counts
 
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="tracemalloc: CPython")
+def test_a_served_stream_with_its_reused_traps_stays_small(run):
+    """What a server's Stream allocates as it echoes once: the two traps it
+    keeps (136 bytes; CPython 3.8-3.13).  Traps set after the stream was
+    made put its attributes out of the order other streams' share, and its
+    ``__dict__`` is then a table of its own: 500 bytes more, each."""
+    import gc
+    import tracemalloc
+
+    from trampoline.streams import Stream as Streams
+
+    pairs = [socket.socketpair() for _ in range(300)]
+    try:
+        def main():
+            streams = [Streams._accepted_plain(sock, ("127.0.0.1", 1)) for sock, _ in pairs]
+            for _, peer in pairs:
+                peer.send(pattern(64))
+            gc.collect()
+            tracemalloc.start()
+            try:
+                before = tracemalloc.take_snapshot()
+                for stream in streams:
+                    yield stream.write((yield stream.read(65536)))
+                gc.collect()
+                after = tracemalloc.take_snapshot()
+            finally:
+                tracemalloc.stop()
+            here = [tracemalloc.Filter(True, Streams.read.__code__.co_filename)]
+            grown = after.filter_traces(here).compare_to(before.filter_traces(here), "filename")
+            return sum(stat.size_diff for stat in grown) / len(streams)
+
+        grown = run(main())
+        assert grown < 300, grown
+    finally:
+        for pair in pairs:
+            for sock in pair:
+                sock.close()

@@ -311,6 +311,9 @@ class Stream:
         stream._direct = True
         stream._reading = False
         stream.peername = address
+        # (Every attribute set here, in _attach's order: the instances then
+        # share their dicts' keys, a few hundred bytes less a connection.)
+        stream._read_trap = stream._write_trap = None
         return stream
 
     def _attach(self, sock, peername):  # (a server's plain socket: _accepted_plain)
@@ -325,6 +328,7 @@ class Stream:
         self._direct = not self._tls    # read and write may hand out the kernel's trap
         self._reading = False           # (an instance attribute: read() checks it)
         self.peername = peername
+        self._read_trap = self._write_trap = None   # (see SMALL_WRITE)
 
     def __repr__(self):
         state = "closed" if self.closed else "fd=%d" % self.sock.fileno()
