@@ -1258,3 +1258,26 @@ def test_a_long_task_name_is_read_in_linear_time():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=20,
                    env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
                        os.path.abspath(__file__)))))
+
+
+def test_a_task_says_what_it_waits_on_and_which_generator_it_runs():
+    """``Task.waiting`` and ``Task.coro``: what the monitor and the trace
+    read, public (they read the task's private fields)."""
+    from trampoline import trace
+
+    def inner():
+        yield sleep(3600)
+
+    def outer():
+        yield inner()                   # a subroutine call: coro is inner's
+
+    def main():
+        task = yield spawn(outer())
+        yield sleep(0)
+        seen = (trace.describe_wait(task.waiting), task.coro.gi_code.co_name)
+        yield cancel(task)
+        return seen, task.waiting, task.coro
+
+    (waits, running), waiting, coro = run(main())
+    assert (waits, running) == ("3600 s to pass", "inner")
+    assert waiting is None and coro is None

@@ -354,7 +354,7 @@ class SlowStepWatchdog:
             # Too quick for the watchdog to see: say it now, after the fact.
             log.warning("%r ran for %.3f s without yielding (it is now at %s); "
                         "it blocks every other task meanwhile", task, elapsed,
-                        _where(task) if task._coro is not None else "its end")
+                        _where(task) if task.coro is not None else "its end")
         else:                           # named while it blocked: now how long, in all
             log.info("%r: the step reported blocked above ended after %.3f s in all",
                      task, elapsed)
@@ -402,7 +402,7 @@ def _blocked_message(task, elapsed, frames):
     """Where the step blocks: the innermost line of the program's own code
     (not the standard library's, not trampoline's), with the stack that
     leads there from the task's generator."""
-    coro = task._coro                   # (None if it has ended since)
+    coro = task.coro                   # (None if it has ended since)
     code = getattr(coro, "gi_code", None) or getattr(coro, "cr_code", None)
     for index, frame in enumerate(frames):
         if frame.f_code is code:        # (not the kernel's frames that step it)

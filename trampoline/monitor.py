@@ -512,7 +512,7 @@ class Monitor:
         timers = self.kernel.timers()
         clock = self.kernel.time()
         for task in tasks:
-            waiting = task._waiting
+            waiting = task.waiting
             ends, alarm = timers.get(task, (None, None))
             words = "" if waiting is None else "%s: %s" % (describe_trap(waiting), (
                 # (for a sleep, what is left, as curio's ps shows: "1000 s to
@@ -537,7 +537,7 @@ class Monitor:
         task = self._task(task_id)
         if task is None:
             return "no task %d (it has finished, or never was; see ps)" % task_id, []
-        waiting = task._waiting
+        waiting = task.waiting
         return "task %d %s, %s%s:\n" % (
             task.id, task.name, task.state,
             "" if waiting is None else " on %s" % describe_trap(waiting)), task.where()

@@ -131,6 +131,19 @@ class Task:
         return self._last_cancel
 
     @property
+    def waiting(self) -> Any:
+        """The trap the task is parked on (a ``read``, a ``sleep``...), or
+        None while it is ready, running or done: what ``ps`` and the trace
+        show it waits for (``trace.describe_wait(task.waiting)``)."""
+        return self._waiting
+
+    @property
+    def coro(self) -> Any:
+        """The generator or coroutine the task runs now -- the innermost of
+        its trampoline's subroutine calls -- or None once it has finished."""
+        return self._coro
+
+    @property
     def state(self) -> str:
         """A word for a person: ready, parked, done, crashed or cancelled."""
         if self.done:

@@ -243,7 +243,7 @@ class TextTrace:
         task, trap, line, when = pending
         if line is None:            # the trap it was parked on, performed again
             line = "runs: %s " % describe_trap(trap)
-            if not same_step and task._waiting is trap:     # not done: parked again
+            if not same_step and task.waiting is trap:     # not done: parked again
                 if type(trap) is write:
                     line += "is not done (%d bytes sent so far)" % trap.sent
                 else:
@@ -253,7 +253,7 @@ class TextTrace:
                 del self._parked[task]
                 line += "is done waiting"
         elif not same_step and not task.done:
-            if task._waiting is trap:
+            if task.waiting is trap:
                 self._parked[task] = trap
                 line += "   [parked: %s]" % describe_wait(trap)
             else:
@@ -454,7 +454,7 @@ class Timeline:
         return now
 
     def _step_ended(self, track, now):
-        waiting = track.task._waiting       # (an exiting task is no longer running)
+        waiting = track.task.waiting       # (an exiting task is no longer running)
         if waiting is None:
             track.enter(now, "-", "ready")
         else:
