@@ -479,15 +479,21 @@ def display_width(text):
                2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def sleepers_named(names):
+def spawn_sleepers(names, seconds):
+    """``tasks = yield from spawn_sleepers(names, seconds)``: a task per
+    name, each sleeping ``seconds``."""
     def child():
-        yield sleep(0.001)
+        yield sleep(seconds)
 
+    tasks = []
+    for name in names:
+        tasks.append((yield spawn(child(), name=name)))
+    return tasks
+
+
+def sleepers_named(names):
     def main():
-        tasks = []
-        for name in names:
-            tasks.append((yield spawn(child(), name=name)))
-        for task in tasks:
+        for task in (yield from spawn_sleepers(names, 0.001)):
             yield join(task)
     return main()
 
@@ -509,13 +515,8 @@ def test_the_chart_lines_up_names_of_wide_and_combining_characters():
 def test_ps_lines_up_names_of_wide_and_combining_characters():
     from test_monitor import ANYWHERE, ask, open_monitor
 
-    def child():
-        yield sleep(3600)
-
     def main():
-        tasks = []
-        for name in WIDE_NAMES:
-            tasks.append((yield spawn(child(), name=name)))
+        tasks = yield from spawn_sleepers(WIDE_NAMES, 3600)
         sock = yield open_monitor()
         with sock:
             answer = yield ask(sock, "ps")
