@@ -737,13 +737,14 @@ def test_help_answers_as_redis_for_the_subcommands_we_have(pair, command):
 
 # ================================================================ SCAN: its promise, not its bytes
 
-def _scan_all(sock_pair, index, options=(), between=None):
+def _scan_all(sock_pair, index, options=(), between=None, scan=(b"SCAN",)):
     """A whole SCAN iteration on one of the pair's servers: the keys
     returned (a list, repeats kept) and the number of calls; ``between(n)``
-    runs after the n-th call (it may add and delete keys)."""
+    runs after the n-th call (it may add and delete keys).  ``scan``: the
+    command before the cursor (``(b"HSCAN", key)`` ...)."""
     returned, cursor, calls = [], b"0", 0
     while True:
-        command = encode_command(b"SCAN", cursor, *options)
+        command = encode_command(*scan, cursor, *options)
         sock = sock_pair.socks[index]
         sock.sendall(command)
         (reply,) = Pair._read(sock, 1)

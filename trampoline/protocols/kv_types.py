@@ -20,6 +20,7 @@ after a whole EXEC), for its timeout, or for its client to leave.
 Waiters on a key are served in the order they came.
 """
 
+import heapq
 import math
 import random
 import re
@@ -29,6 +30,7 @@ from fractions import Fraction
 from itertools import islice
 from typing import Iterator, Tuple
 
+from .kv_glob import glob_matcher, scan_cursor
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
                          add_long_doubles, format_long_double, parse_long_double, to_int,
                          wrong_arity)
@@ -276,6 +278,139 @@ def _span(start, stop, size):
     if start > stop or start >= size:
         return 0, 0
     return start, stop + 1
+
+
+# ================================================================ ZUNION, ZINTER
+
+def _weighted(score, weight):
+    """``weight * score``, 0 for NaN (inf x 0), as Redis."""
+    value = weight * score
+    return 0.0 if math.isnan(value) else value
+
+
+def _aggregate(target, value, aggregate):
+    """Redis's ``zunionInterAggregate``: SUM (inf + -inf is 0), MIN or MAX."""
+    if aggregate == b"SUM":
+        total = target + value
+        return 0.0 if math.isnan(total) else total
+    if aggregate == b"MIN":
+        return value if value < target else target
+    return value if value > target else target
+
+
+def _by_size(sources, weights):
+    """The sources with their weights, smallest first (as Redis sorts them:
+    the order the weighted scores are added in)."""
+    return sorted(zip(sources, weights), key=lambda pair: len(pair[0]))
+
+
+def _union(sources, weights, aggregate):
+    result = {}                             # type: dict
+    for scores, weight in _by_size(sources, weights):
+        for member, score in scores.items():
+            value = _weighted(score, weight)
+            if member in result:
+                result[member] = _aggregate(result[member], value, aggregate)
+            else:
+                result[member] = value
+    return result
+
+
+def _intersection(sources, weights, aggregate):
+    ordered = _by_size(sources, weights)
+    (smallest, weight), others = ordered[0], ordered[1:]
+    result = {}
+    for member, score in smallest.items():
+        value = _weighted(score, weight)
+        for scores, other_weight in others:
+            if member not in scores:
+                break
+            value = _aggregate(value, other_weight * scores[member], aggregate)
+        else:
+            result[member] = value
+    return result
+
+
+def _intersection_size(sources, limit):
+    """How many members are in all of ``sources`` (up to ``limit`` if not 0)."""
+    ordered = sorted(sources, key=len)
+    found = 0
+    for member in ordered[0]:
+        if all(member in other for other in ordered[1:]):
+            found += 1
+            if found == limit:
+                break
+    return found
+
+
+# ================================================================ HSCAN, SSCAN, ZSCAN
+
+#: Redis keeps a hash of at most 512 entries, a sorted set of at most
+#: 128, none longer than 64 bytes, in a listpack, and a set of at most 512
+#: integers in an intset (its defaults): its SCAN commands answer those
+#: whole, in their order, with the cursor 0.
+SMALL_HASH, SMALL_ZSET, SMALL_VALUE, SMALL_INTSET = 512, 128, 64, 512
+_PLACES = 2**63 - 1
+
+
+def _small_encoding(value):
+    """The members of ``value`` in the order Redis keeps them if it is
+    small (a listpack or an intset in Redis), or None."""
+    kind = type(value)
+    if kind is set:
+        if len(value) > SMALL_INTSET:
+            return None
+        numbers = [to_int(member) for member in value]
+        if None in numbers:
+            return None
+        return [b"%d" % number for number in sorted(numbers)]
+    if len(value) > (SMALL_HASH if kind is dict else SMALL_ZSET):
+        return None
+    if kind is dict:
+        if any(len(field) > SMALL_VALUE or len(item) > SMALL_VALUE
+               for field, item in value.items()):
+            return None
+        return list(value)
+    if any(len(member) > SMALL_VALUE for member in value.scores):
+        return None
+    return [member for _, member in value.order]
+
+
+def _walk_hashed(value, cursor, count):
+    """A large collection's members from ``cursor`` on, and the next
+    cursor (0: done).  Each member has a place, its hash (as Redis walks
+    its hash table by the members' hashes, in another way): a call
+    returns the ``count`` members of least place from ``cursor - 1`` on
+    (with every other member of the last one's place), and the cursor is
+    the next place + 1.  So a member there for a whole iteration is
+    returned exactly once, whatever is added or removed meanwhile -- and
+    the cursor means the same whatever the collection has become (a
+    place depends on the member only).  A call costs O(n) (no index is
+    kept: adding to a collection costs nothing more)."""
+    start = cursor - 1 if cursor else 0
+    members = value.scores if type(value) is ZSet else value
+    placed = []
+    for member in members:
+        place = hash(member) & _PLACES
+        if place >= start:
+            placed.append((place, member))
+    if len(placed) <= count:
+        placed.sort()
+        return [member for _, member in placed], 0
+    last = heapq.nsmallest(count, placed)[-1][0]
+    chosen = sorted(pair for pair in placed if pair[0] <= last)
+    after = min((place for place, _ in placed if place > last), default=None)
+    return [member for _, member in chosen], (0 if after is None else after + 1)
+
+
+def _listpack_score(score):
+    """A score as Redis keeps it in a small sorted set's listpack (its
+    ``d2string``): an integer within 2**62 as one, otherwise ``%.17g``."""
+    if math.isinf(score):
+        return b"inf" if score > 0 else b"-inf"
+    if abs(score) <= 4611686018427387904.0 and score == int(score):
+        return b"%d" % int(score)
+    return b"%.17g" % score
 
 
 # ================================================================ blocking
@@ -1257,6 +1392,306 @@ class Collections:
         return self._zpop(args, session, False)
 
 
+    # ---------------------------------------------------------- ZREMRANGEBY..., ZMSCORE
+
+    def _zremrange(self, args, by):
+        """ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX: the range
+        first, then the key; how many were removed (an emptied key deleted)."""
+        if by is None:
+            start, stop = _index(args[2]), _index(args[3])
+        elif by == b"BYSCORE":
+            low, high = _score_bound(args[2]), _score_bound(args[3])
+            if low is None or high is None:
+                return b"-ERR min or max is not a float\r\n"
+        else:
+            low, high = _lex_bound(args[2]), _lex_bound(args[3])
+            if low is None or high is None:
+                return b"-ERR min or max not valid string range item\r\n"
+        key = args[1]
+        value = self._fetch(key, ZSet)
+        if value is None:
+            return ZERO
+        if by is None:
+            start, end = _span(start, stop, len(value))
+            chosen = value.order[start:end]
+        else:
+            index = 0 if by == b"BYSCORE" else 1
+            chosen = [pair for pair in value.order
+                      if _above(pair[index], low) and _below(pair[index], high)]
+        if chosen:
+            for _, member in chosen:
+                value.remove(member)
+            self._changed(key, value)
+        return b":%d\r\n" % len(chosen)
+
+    @_refusing
+    def cmd_zremrangebyrank(self, args, session):
+        """``ZREMRANGEBYRANK key start stop``: remove the members ranked
+        ``start`` to ``stop`` (negative from the highest); how many."""
+        return self._zremrange(args, None)
+
+    def cmd_zremrangebyscore(self, args, session):
+        """``ZREMRANGEBYSCORE key min max``: remove the members scored in
+        the range (``(`` excludes, ``-inf``, ``+inf``); how many."""
+        return self._zremrange(args, b"BYSCORE")
+
+    def cmd_zremrangebylex(self, args, session):
+        """``ZREMRANGEBYLEX key min max``: remove the members in the range
+        (``[a``, ``(a``, ``-``, ``+``); how many."""
+        return self._zremrange(args, b"BYLEX")
+
+    def cmd_zmscore(self, args, session):
+        """``ZMSCORE key member ...``: each member's score, nil where there is none."""
+        scores = (self._fetch(args[1], ZSet) or ZSet()).scores
+        resp3 = _resp3(session)
+        nil = _null(session)
+        return b"*%d\r\n%s" % (len(args) - 2, b"".join(
+            nil if scores.get(member) is None else encode_double(scores[member], resp3)
+            for member in args[2:]))
+
+
+    # ---------------------------------------------------------- ZUNION, ZINTER, ZDIFF ...
+
+    def _zset_operation(self, args, session, op, store=False, card=False):
+        """ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD, parsed
+        as Redis's ``zunionInterDiffGenericCommand``: the number of keys,
+        the keys (a set counts as scores of 1; another type: WRONGTYPE,
+        before any option is read), then the options -- WEIGHTS, AGGREGATE
+        (not for ZDIFF), WITHSCORES (not for STORE), LIMIT (ZINTERCARD
+        only), each again and again, the last one winning."""
+        first = 2 if store else 1           # where numkeys is
+        numkeys = to_int(args[first])
+        if numkeys is None:
+            return NOT_AN_INTEGER
+        if numkeys < 1:
+            return encode_error(b"ERR at least 1 input key is needed for '%s' command"
+                                % args[0].lower())
+        if numkeys > len(args) - first - 1:
+            return SYNTAX_ERROR
+        keys = args[first + 1:first + 1 + numkeys]
+        sources = []
+        for key in keys:
+            value = self.data.get(key)
+            if value is not None:
+                value = self.get(key)
+            if value is None:
+                sources.append({})
+            elif type(value) is ZSet:
+                sources.append(value.scores)
+            elif type(value) is set:
+                sources.append(dict.fromkeys(value, 1.0))
+            else:
+                raise WrongType()
+        weights = [1.0] * numkeys
+        aggregate, withscores, limit = b"SUM", False, 0
+        i = first + 1 + numkeys
+        while i < len(args):
+            option = args[i].partition(b"\0")[0].upper()
+            remaining = len(args) - i
+            if option == b"WEIGHTS" and op != b"DIFF" and not card and remaining > numkeys:
+                weights = [to_double(weight) for weight in args[i + 1:i + 1 + numkeys]]
+                if None in weights:
+                    return b"-ERR weight value is not a float\r\n"
+                i += 1 + numkeys
+            elif option == b"AGGREGATE" and op != b"DIFF" and not card and remaining >= 2:
+                aggregate = args[i + 1].partition(b"\0")[0].upper()
+                if aggregate not in (b"SUM", b"MIN", b"MAX"):
+                    return SYNTAX_ERROR
+                i += 2
+            elif option == b"WITHSCORES" and not store and not card:
+                withscores = True
+                i += 1
+            elif option == b"LIMIT" and card and remaining >= 2:
+                limit = to_int(args[i + 1])
+                if limit is None or limit < 0:
+                    return encode_error("ERR LIMIT can't be negative")
+                i += 2
+            else:
+                return SYNTAX_ERROR
+        if card:
+            return b":%d\r\n" % _intersection_size(sources, limit)
+        if op == b"DIFF":
+            result = {member: score for member, score in sources[0].items()
+                      if not any(member in other for other in sources[1:])}
+        elif op == b"INTER":
+            result = _intersection(sources, weights, aggregate)
+        else:
+            result = _union(sources, weights, aggregate)
+        pairs = sorted((score, member) for member, score in result.items())
+        if store:
+            return self._store_zset(args[1], pairs)
+        if withscores:
+            return self._scored(pairs, session, True)
+        return encode_array([member for _, member in pairs])
+
+    def cmd_zunion(self, args, session):
+        """``ZUNION numkeys key ... [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
+        [WITHSCORES]``: the members of any of them (sets count as scores of 1),
+        their scores weighted and added (or the least, or the greatest)."""
+        return self._zset_operation(args, session, b"UNION")
+
+    def cmd_zinter(self, args, session):
+        """``ZINTER numkeys key ... [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
+        [WITHSCORES]``: the members in all of them, scored as ZUNION's."""
+        return self._zset_operation(args, session, b"INTER")
+
+    def cmd_zdiff(self, args, session):
+        """``ZDIFF numkeys key ... [WITHSCORES]``: the members of the first
+        in none of the others, with the first's scores."""
+        return self._zset_operation(args, session, b"DIFF")
+
+    def cmd_zunionstore(self, args, session):
+        """``ZUNIONSTORE destination numkeys key ... [WEIGHTS w ...]
+        [AGGREGATE SUM|MIN|MAX]``: ZUNION, stored in ``destination``
+        (whatever it held; deleted if empty); how many."""
+        return self._zset_operation(args, session, b"UNION", store=True)
+
+    def cmd_zinterstore(self, args, session):
+        """``ZINTERSTORE destination numkeys key ... [WEIGHTS w ...]
+        [AGGREGATE SUM|MIN|MAX]``: ZINTER, stored; how many."""
+        return self._zset_operation(args, session, b"INTER", store=True)
+
+    def cmd_zdiffstore(self, args, session):
+        """``ZDIFFSTORE destination numkeys key ...``: ZDIFF, stored; how many."""
+        return self._zset_operation(args, session, b"DIFF", store=True)
+
+    def cmd_zintercard(self, args, session):
+        """``ZINTERCARD numkeys key ... [LIMIT n]``: how many members are
+        in all of them (counting stops at ``n`` if it is not 0)."""
+        return self._zset_operation(args, session, b"INTER", card=True)
+
+    def cmd_sintercard(self, args, session):
+        """``SINTERCARD numkeys key ... [LIMIT n]``: how many members are
+        in all the sets (counting stops at ``n`` if it is not 0)."""
+        numkeys = to_int(args[1])
+        if numkeys is None or numkeys < 1:
+            return encode_error("ERR numkeys should be greater than 0")
+        if numkeys > len(args) - 2:
+            return encode_error("ERR Number of keys can't be greater than number of args")
+        limit = 0
+        i = 2 + numkeys
+        while i < len(args):
+            if args[i].partition(b"\0")[0].upper() != b"LIMIT" or i + 1 >= len(args):
+                return SYNTAX_ERROR
+            limit = to_int(args[i + 1])
+            if limit is None or limit < 0:
+                return encode_error("ERR LIMIT can't be negative")
+            i += 2
+        sets = self._sets(args[2:2 + numkeys])
+        return b":%d\r\n" % _intersection_size(sets, limit)
+
+
+    # ---------------------------------------------------------- HSCAN, SSCAN, ZSCAN
+
+    def _scan(self, args, session, kind):
+        """HSCAN, SSCAN and ZSCAN, checked in Redis's order: the cursor,
+        then the key (none: an empty reply, whatever the options), its
+        type, then the options (MATCH, COUNT; no TYPE)."""
+        cursor = scan_cursor(args[2])
+        if cursor is None:
+            return b"-ERR invalid cursor\r\n"
+        value = self._fetch(args[1], kind)
+        if value is None:
+            return b"*2\r\n$1\r\n0\r\n*0\r\n"
+        count, match = 10, None
+        i = 3
+        while i < len(args):
+            option = args[i].partition(b"\0")[0].lower()     # (C's strcasecmp)
+            if i + 1 >= len(args) or option not in (b"count", b"match"):
+                return SYNTAX_ERROR
+            if option == b"count":
+                count = to_int(args[i + 1])
+                if count is None:
+                    return NOT_AN_INTEGER
+                if count < 1:
+                    return SYNTAX_ERROR
+            else:
+                match = None if args[i + 1] == b"*" else glob_matcher(args[i + 1])
+            i += 2
+        small = _small_encoding(value)
+        if small is not None:               # all at once, as Redis's listpacks and intsets
+            members, cursor = small, 0
+        else:
+            members, cursor = _walk_hashed(value, cursor, count)
+        if match is not None:
+            members = [member for member in members if match(member)]
+        if kind is set:
+            items = members
+        elif kind is dict:
+            items = [item for field in members for item in (field, value[field])]
+        else:
+            scores = value.scores
+            text = _listpack_score if small is not None else format_double
+            items = [item for member in members for item in (member, text(scores[member]))]
+        return b"*2\r\n%s%s" % (encode_bulk(b"%d" % cursor), encode_array(items))
+
+    def cmd_hscan(self, args, session):
+        """``HSCAN key cursor [MATCH pattern] [COUNT n]``: some fields and
+        their values, and the cursor to go on from (0: done) -- see ``_walk_hashed``."""
+        return self._scan(args, session, dict)
+
+    def cmd_sscan(self, args, session):
+        """``SSCAN key cursor [MATCH pattern] [COUNT n]``: some members, and the cursor."""
+        return self._scan(args, session, set)
+
+    def cmd_zscan(self, args, session):
+        """``ZSCAN key cursor [MATCH pattern] [COUNT n]``: some members and
+        their scores, and the cursor."""
+        return self._scan(args, session, ZSet)
+
+    # ---------------------------------------------------------- HRANDFIELD, ZRANDMEMBER
+
+    def _random_pick(self, args, session, kind):
+        """HRANDFIELD and ZRANDMEMBER: the count first, then the key."""
+        if len(args) == 2:
+            value = self._fetch(args[1], kind)
+            if value is None:
+                return NIL
+            return encode_bulk(random.choice(tuple(value if kind is dict else value.scores)))
+        count = _index(args[2])
+        if count == INT_MIN:
+            return encode_error("ERR value is out of range, value must between "
+                                "-9223372036854775807 and 9223372036854775807")
+        word = b"withvalues" if kind is dict else b"withscores"
+        if len(args) > 4 or (len(args) == 4 and args[3].partition(b"\0")[0].lower() != word):
+            return SYNTAX_ERROR
+        paired = len(args) == 4
+        if paired and not -(INT_MAX // 2) <= count <= INT_MAX // 2:
+            return b"-ERR value is out of range\r\n"
+        value = self._fetch(args[1], kind)
+        if value is None or count == 0:
+            return EMPTY_ARRAY
+        members = tuple(value if kind is dict else value.scores)
+        if count < 0:
+            chosen = [random.choice(members) for _ in range(-count)]
+        elif count >= len(members):
+            chosen = list(members)
+        else:
+            chosen = random.sample(members, count)
+        if not paired:
+            return encode_array(chosen)
+        if kind is dict:
+            if _resp3(session):
+                return b"*%d\r\n%s" % (len(chosen), b"".join(
+                    b"*2\r\n" + encode_bulk(field) + encode_bulk(value[field])
+                    for field in chosen))
+            return encode_array([item for field in chosen for item in (field, value[field])])
+        return self._scored([(value.scores[member], member) for member in chosen],
+                            session, True)
+
+    @_refusing
+    def cmd_hrandfield(self, args, session):
+        """``HRANDFIELD key [count [WITHVALUES]]``: fields at random
+        (repeated if ``count`` is negative)."""
+        return self._random_pick(args, session, dict)
+
+    @_refusing
+    def cmd_zrandmember(self, args, session):
+        """``ZRANDMEMBER key [count [WITHSCORES]]``: members at random
+        (repeated if ``count`` is negative)."""
+        return self._random_pick(args, session, ZSet)
+
+
 COLLECTION_COMMANDS = [
     ("lpush", -3), ("rpush", -3), ("lpushx", -3), ("rpushx", -3), ("lpop", -2), ("rpop", -2),
     ("llen", 2), ("lrange", 4), ("lindex", 3), ("lset", 4), ("lrem", 4), ("ltrim", 4),
@@ -1272,4 +1707,8 @@ COLLECTION_COMMANDS = [
     ("zrevrank", 3), ("zrange", -4), ("zrevrange", -4), ("zrangebyscore", -4),
     ("zrevrangebyscore", -4), ("zrangebylex", -4), ("zrevrangebylex", -4), ("zrangestore", -5),
     ("zcount", 4), ("zlexcount", 4), ("zpopmin", -2), ("zpopmax", -2),
+    ("hscan", -3), ("sscan", -3), ("zscan", -3), ("hrandfield", -2), ("zrandmember", -2),
+    ("zremrangebyrank", 4), ("zremrangebyscore", 4), ("zremrangebylex", 4), ("zmscore", -3),
+    ("zunion", -3), ("zinter", -3), ("zdiff", -3), ("zunionstore", -4), ("zinterstore", -4),
+    ("zdiffstore", -4), ("zintercard", -3), ("sintercard", -3),
 ]
