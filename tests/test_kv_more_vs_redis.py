@@ -206,6 +206,16 @@ def _assert_same_members(pair, command):
     assert (real_cursor, sorted(real)) == (got_cursor, sorted(got)), command
 
 
+def _check_same(pair, script):
+    for command in script:
+        if _random(command):
+            _assert_same_pick(pair, command)
+        elif _hashed(command):
+            _assert_same_members(pair, command)
+        else:
+            assert_same(pair, [command])
+
+
 @pytest.mark.parametrize("script", [SCANS, ZSET_EDITS, RANDOM_ERRORS, OPERATIONS],
                          ids=["scans", "zset_edits", "random_errors", "operations"])
 @pytest.mark.parametrize("protocol", [2, 3])
@@ -216,13 +226,7 @@ def test_scripted_commands_reply_as_redis(pair, script, protocol):
     and size of reply)."""
     if protocol == 3:
         pair.same([["HELLO", "3"]])
-    for command in script:
-        if _random(command):
-            _assert_same_pick(pair, command)
-        elif _hashed(command):
-            _assert_same_members(pair, command)
-        else:
-            assert_same(pair, [command])
+    _check_same(pair, script)
     assert_same(pair, [["FLUSHALL"]] + [c for c in script if not _random(c) and not _hashed(c)])
 
 
@@ -321,3 +325,24 @@ def test_random_picks_are_what_redis_promises(pair, server, protocol):
                 if count > 0:
                     assert len(set(plain)) == len(plain)
                     assert len({member for member, _ in pairs}) == len(pairs)
+
+
+SCORE_BOUNDS = [
+    ["ZADD", "z", "0", "a", "1", "b", "2", "c"], ["ZCOUNT", "z", "-", "1"], ["ZCOUNT", "z", "0", "+"],
+    ["ZCOUNT", "z", "", "1"], ["ZCOUNT", "z", "  ", "1"], ["ZCOUNT", "z", " 1", "2"],
+    ["ZCOUNT", "z", "(", "1"], ["ZCOUNT", "z", "( ", "1"], ["ZCOUNT", "z", " -", "1"],
+    ["ZCOUNT", "z", "1 ", "1"], ["ZCOUNT", "z", "-.", "1"], ["ZCOUNT", "z", ".", "1"],
+    ["ZCOUNT", "z", "0x", "1"], ["ZCOUNT", "z", "0x1p0", "2"], ["ZRANGEBYSCORE", "z", "-", "+"],
+    ["ZRANGE", "z", "(", "+", "BYSCORE"], ["ZREMRANGEBYSCORE", "z", "+", "2"],
+    ["ZREMRANGEBYSCORE", "z", "(", "(1"], ["ZRANGE", "z", "0", "-1"],
+]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_score_bound_of_a_sign_or_spaces_alone_is_not_a_float(pair, protocol):
+    """``ZCOUNT z - +`` (a sign alone: strtod reads nothing) is "min or
+    max is not a float", as spaces alone are; an empty bound is 0.  It
+    raised ValueError inside the server."""
+    if protocol == 3:
+        pair.same([["HELLO", "3"]])
+    _check_same(pair, SCORE_BOUNDS)

@@ -219,21 +219,22 @@ def _refusing(method):
 
 _STRTOD = re.compile(rb"\s*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|"
                      rb"(?i:inf|infinity)|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
-                     rb"(?:[pP][+-]?[0-9]+)?)?\Z")
+                     rb"(?:[pP][+-]?[0-9]+)?)\Z")
 
 
 def _score_bound(data):
     """A ZRANGE BYSCORE bound (``(1.5`` excludes) as ``(score, excluded)``,
     or None: read with C's strtod as Redis's ``zslParseRange`` reads it --
-    leading spaces taken, nothing at all is 0."""
+    leading spaces taken, nothing at all is 0 (but a sign or spaces
+    alone are not a number)."""
     excluded = data[:1] == b"("
     if excluded:
         data = data[1:]
+    if not data:
+        return 0.0, excluded
     if not _STRTOD.match(data):
         return None
     text = data.strip()
-    if not text:
-        return 0.0, excluded
     if b"x" in text.lower():
         value = float.fromhex(text.decode("ascii"))
     else:
