@@ -346,3 +346,35 @@ def test_a_score_bound_of_a_sign_or_spaces_alone_is_not_a_float(pair, protocol):
     if protocol == 3:
         pair.same([["HELLO", "3"]])
     _check_same(pair, SCORE_BOUNDS)
+
+
+MIXED_LEX = [
+    ["ZADD", "z", "1", "d", "2", "a", "3", "c", "4", "b", "5", "e", "6", "a2"],
+    ["ZRANGEBYLEX", "z", "-", "+"], ["ZRANGEBYLEX", "z", "[b", "+"], ["ZRANGEBYLEX", "z", "-", "[b"],
+    ["ZRANGEBYLEX", "z", "(a", "[c"], ["ZRANGEBYLEX", "z", "[c", "[d"],
+    ["ZRANGEBYLEX", "z", "[d", "[d"], ["ZRANGEBYLEX", "z", "[d", "(d"],
+    ["ZREVRANGEBYLEX", "z", "+", "-"], ["ZREVRANGEBYLEX", "z", "[c", "-"],
+    ["ZREVRANGEBYLEX", "z", "+", "[b"], ["ZREVRANGEBYLEX", "z", "(e", "(a"],
+    ["ZRANGE", "z", "[b", "[d", "BYLEX"], ["ZRANGE", "z", "[d", "[b", "BYLEX", "REV"],
+    ["ZRANGE", "z", "-", "+", "BYLEX", "LIMIT", "1", "2"],
+    ["ZRANGE", "z", "+", "-", "BYLEX", "REV", "LIMIT", "1", "2"],
+    ["ZLEXCOUNT", "z", "[b", "+"], ["ZLEXCOUNT", "z", "-", "[b"], ["ZLEXCOUNT", "z", "[a", "[a"],
+    ["ZLEXCOUNT", "z", "[c", "(c"], ["ZLEXCOUNT", "z", "-", "-"], ["ZLEXCOUNT", "z", "+", "+"],
+    ["ZLEXCOUNT", "z", "+", "-"], ["ZLEXCOUNT", "z", "[e", "[a"],
+    ["ZRANGESTORE", "d", "z", "[b", "[e", "BYLEX"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ["ZREMRANGEBYLEX", "z", "[b", "[c"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZREMRANGEBYLEX", "z", "(a", "+"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_bylex_on_mixed_scores_walks_as_redis(pair, protocol):
+    """BYLEX is meant for members of one score; on a small sorted set of
+    mixed scores Redis walks its listpack from the first member at least
+    the minimum, on while members are at most the maximum (the
+    reverse for REV), and so do ZRANGEBYLEX, ZREVRANGEBYLEX, ZRANGE
+    BYLEX, ZLEXCOUNT, ZRANGESTORE and ZREMRANGEBYLEX here now -- they
+    took every member in range, wherever it stood."""
+    if protocol == 3:
+        pair.same([["HELLO", "3"]])
+    _check_same(pair, MIXED_LEX)

@@ -268,6 +268,53 @@ def _below(item, bound):
     return item < bound[0] or (item == bound[0] and not bound[1])
 
 
+def _lex_compare(low, high):
+    """Redis's ``sdscmplex`` of two BYLEX bounds: -1, 0 or 1."""
+    if low == high and low in (b"-", b"+"):
+        return 0
+    if low == b"-" or high == b"+":
+        return -1
+    if low == b"+" or high == b"-":
+        return 1
+    return (low[0] > high[0]) - (low[0] < high[0])
+
+
+def _lex_run(order, low, high, rev=False):
+    """The ``(score, member)`` pairs of ``order`` in the BYLEX range
+    ``low`` to ``high``, found as Redis walks a small sorted set's
+    listpack (``zzlFirstInLexRange`` and on): from the first member at
+    least ``low`` -- none if it is beyond ``high`` -- on while members are
+    at most ``high`` (``rev``: from the last at most ``high``, back while at
+    least ``low``).  The same as all the members in range when the
+    scores are equal -- BYLEX's use; with mixed scores, Redis's answer."""
+    compared = _lex_compare(low, high)
+    if not order or compared > 0 or (compared == 0 and (
+            (low not in (b"-", b"+") and low[1]) or (high not in (b"-", b"+") and high[1]))):
+        return []
+    if not _above(order[-1][1], low) or not _below(order[0][1], high):
+        return []
+    size = len(order)
+    if not rev:
+        for i in range(size):
+            if _above(order[i][1], low):
+                if not _below(order[i][1], high):
+                    return []
+                end = i + 1
+                while end < size and _below(order[end][1], high):
+                    end += 1
+                return order[i:end]
+        return []
+    for i in range(size - 1, -1, -1):
+        if _below(order[i][1], high):
+            if not _above(order[i][1], low):
+                return []
+            start = i
+            while start > 0 and _above(order[start - 1][1], low):
+                start -= 1
+            return order[start:i + 1][::-1]
+    return []
+
+
 def _span(start, stop, size):
     """LRANGE's ``start`` and ``stop`` (negative from the end) as a Python
     range ``start, end`` (end excluded), maybe empty."""
@@ -1323,9 +1370,10 @@ class Collections:
             start, end = _span(start, stop, len(order))
             chosen = order[start:end]
         else:
-            index = 0 if by == b"BYSCORE" else 1
-            chosen = [pair for pair in order
-                      if _above(pair[index], low) and _below(pair[index], high)]
+            if by == b"BYSCORE":
+                chosen = [pair for pair in order if _above(pair[0], low) and _below(pair[0], high)]
+            else:
+                chosen = _lex_run(value.order, low, high, rev)
             if limit is not None:
                 offset, count = limit
                 chosen = [] if offset < 0 else \
@@ -1355,9 +1403,10 @@ class Collections:
         value = self._fetch(args[1], ZSet)
         if value is None:
             return ZERO
-        index = 0 if by == b"BYSCORE" else 1
+        if by == b"BYLEX":
+            return b":%d\r\n" % len(_lex_run(value.order, low, high))
         return b":%d\r\n" % sum(1 for pair in value.order
-                                  if _above(pair[index], low) and _below(pair[index], high))
+                                  if _above(pair[0], low) and _below(pair[0], high))
 
     def cmd_zcount(self, args, session):
         """``ZCOUNT key min max``: how many members have a score in the range."""
@@ -1415,10 +1464,11 @@ class Collections:
         if by is None:
             start, end = _span(start, stop, len(value))
             chosen = value.order[start:end]
-        else:
-            index = 0 if by == b"BYSCORE" else 1
+        elif by == b"BYSCORE":
             chosen = [pair for pair in value.order
-                      if _above(pair[index], low) and _below(pair[index], high)]
+                      if _above(pair[0], low) and _below(pair[0], high)]
+        else:
+            chosen = _lex_run(value.order, low, high)
         if chosen:
             for _, member in chosen:
                 value.remove(member)
