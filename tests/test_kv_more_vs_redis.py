@@ -15,9 +15,10 @@ sorted.
 import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse)
-from test_kv_types_vs_redis import _assert_same_pick
+from test_kv_types_vs_redis import _assert_same_pick, blocked_clients, connect, wait_blocked  # noqa
 from test_kv_vs_redis import (_scan_all, _send, assert_same, decoded, ours,  # noqa: F401
                               pair, redis, words)
+from trampoline.protocols.resp import encode_command
 
 WATCHDOG_SECONDS = 60.0
 I, M = str(2**63 - 1), str(-2**63)
@@ -328,7 +329,8 @@ def test_random_picks_are_what_redis_promises(pair, server, protocol):
 
 
 SCORE_BOUNDS = [
-    ["ZADD", "z", "0", "a", "1", "b", "2", "c"], ["ZCOUNT", "z", "-", "1"], ["ZCOUNT", "z", "0", "+"],
+    ["ZADD", "z", "0", "a", "1", "b", "2", "c"], ["ZCOUNT", "z", "-", "1"],
+    ["ZCOUNT", "z", "0", "+"],
     ["ZCOUNT", "z", "", "1"], ["ZCOUNT", "z", "  ", "1"], ["ZCOUNT", "z", " 1", "2"],
     ["ZCOUNT", "z", "(", "1"], ["ZCOUNT", "z", "( ", "1"], ["ZCOUNT", "z", " -", "1"],
     ["ZCOUNT", "z", "1 ", "1"], ["ZCOUNT", "z", "-.", "1"], ["ZCOUNT", "z", ".", "1"],
@@ -350,7 +352,8 @@ def test_a_score_bound_of_a_sign_or_spaces_alone_is_not_a_float(pair, protocol):
 
 MIXED_LEX = [
     ["ZADD", "z", "1", "d", "2", "a", "3", "c", "4", "b", "5", "e", "6", "a2"],
-    ["ZRANGEBYLEX", "z", "-", "+"], ["ZRANGEBYLEX", "z", "[b", "+"], ["ZRANGEBYLEX", "z", "-", "[b"],
+    ["ZRANGEBYLEX", "z", "-", "+"], ["ZRANGEBYLEX", "z", "[b", "+"],
+    ["ZRANGEBYLEX", "z", "-", "[b"],
     ["ZRANGEBYLEX", "z", "(a", "[c"], ["ZRANGEBYLEX", "z", "[c", "[d"],
     ["ZRANGEBYLEX", "z", "[d", "[d"], ["ZRANGEBYLEX", "z", "[d", "(d"],
     ["ZREVRANGEBYLEX", "z", "+", "-"], ["ZREVRANGEBYLEX", "z", "[c", "-"],
@@ -378,3 +381,100 @@ def test_bylex_on_mixed_scores_walks_as_redis(pair, protocol):
     if protocol == 3:
         pair.same([["HELLO", "3"]])
     _check_same(pair, MIXED_LEX)
+
+
+BLOCKING = [
+    ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4.5", "d"], ["SET", "str", "v"],
+    ["BZPOPMIN", "z", "0"], ["BZPOPMAX", "z", "0"], ["BZPOPMIN", "nx", "z", "0"],
+    ["BZPOPMIN", "str", "z", "0"], ["BZPOPMAX", "z", "str", "0"], ["BZPOPMIN", "z", "x"],
+    ["BZPOPMIN", "z", "-1"], ["BZPOPMIN", "z"], ["BZPOPMAX"], ["EXISTS", "z"],
+    ["RPUSH", "l", "a", "b", "c"], ["BRPOPLPUSH", "l", "d", "0"], ["BRPOPLPUSH", "l", "str", "0"],
+    ["BRPOPLPUSH", "l", "l", "0"], ["LRANGE", "l", "0", "-1"], ["LRANGE", "d", "0", "-1"],
+    ["BRPOPLPUSH", "nx", "d", "x"], ["BRPOPLPUSH", "nx", "d", "-1"], ["BRPOPLPUSH", "nx", "d"],
+    ["BZPOPMIN", "l", "0"], ["BRPOPLPUSH", "str", "d", "0"],
+    ["MULTI"], ["BZPOPMIN", "nx", "0"], ["BZPOPMAX", "nx", "z", "0"],
+    ["BRPOPLPUSH", "nx", "d", "0"],
+    ["ZADD", "m", "7", "x"], ["BZPOPMAX", "nx", "m", "0"], ["EXEC"],
+]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_blocking_commands_that_need_not_wait_reply_as_redis(pair, protocol):
+    """BZPOPMIN, BZPOPMAX and BRPOPLPUSH on keys with something to pop, or
+    inside MULTI (no waiting: nil), their errors and arities: the same
+    bytes as redis-server's."""
+    if protocol == 3:
+        pair.same([["HELLO", "3"]])
+    _check_same(pair, BLOCKING)
+
+
+def test_sorted_set_waiters_are_served_in_arrival_order(connect):
+    """Clients block in BZPOPMIN (one on two keys), BZPOPMAX and BLPOP on
+    the same key; a ZADD serves the sorted-set waiters first come first
+    served, one member each, and leaves the list waiter blocked -- as
+    Redis does; a push serves it; a BRPOPLPUSH waiter is served by a push
+    too.  The same steps against redis-server and ours."""
+    control = connect()
+    first, second, third, fourth = (connect() for _ in range(4))
+    first.send("BZPOPMIN", "z", "0")
+    wait_blocked(control, 1)
+    second.send("BLPOP", "z", "0")
+    wait_blocked(control, 2)
+    third.send("BZPOPMAX", "other", "z", "0")
+    wait_blocked(control, 3)
+    fourth.send("BZPOPMIN", "z", "10")
+    wait_blocked(control, 4)
+    assert control.ask("ZADD", "z", "1", "a", "2", "b") == 2
+    assert first.reply() == [b"z", b"a", b"1"]
+    assert third.reply() == [b"z", b"b", b"2"]
+    wait_blocked(control, 2)
+    assert control.ask("ZADD", "z", "3", "c", "4", "d") == 2
+    assert fourth.reply() == [b"z", b"c", b"3"]
+    assert control.ask("ZRANGE", "z", "0", "-1") == [b"d"]
+    assert control.ask("DEL", "z") == 1
+    assert blocked_clients(control) == 1
+    assert control.ask("RPUSH", "z", "x") == 1
+    assert second.reply() == [b"z", b"x"]
+    # A ZUNIONSTORE creating the key serves too; BRPOPLPUSH by a push.
+    first.send("BZPOPMAX", "u", "0")
+    wait_blocked(control, 1)
+    third.send("BRPOPLPUSH", "q", "dest", "0")
+    wait_blocked(control, 2)
+    assert control.ask("ZADD", "src", "5", "m", "6", "n") == 2
+    assert control.ask("ZUNIONSTORE", "u", "1", "src") == 2
+    assert first.reply() == [b"u", b"n", b"6"]
+    assert control.ask("RPUSH", "q", "a", "b") == 2
+    assert third.reply() == b"b"
+    assert control.ask("LRANGE", "dest", "0", "-1") == [b"b"]
+    assert blocked_clients(control) == 0
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_blocking_zpop_times_out_with_nil(connect, protocol):
+    """BZPOPMIN and BRPOPLPUSH with a timeout answer a nil array after it
+    (``*-1``, RESP3 ``_``), and no longer count as blocked."""
+    control, client = connect(), connect()
+    if protocol == 3:
+        client.ask("HELLO", "3")
+    client.sock.sendall(encode_command("BZPOPMIN", "nx", "0.05"))
+    data = client.sock.recv(100)
+    assert data == (b"*-1\r\n" if protocol == 2 else b"_\r\n")
+    client.sock.sendall(encode_command("BRPOPLPUSH", "nx", "d", "0.05"))
+    assert client.sock.recv(100) == data
+    assert blocked_clients(control) == 0
+
+
+def test_a_client_that_leaves_while_blocked_in_bzpopmin_is_forgotten(connect):
+    """A client that disconnects while blocked takes nothing: the next
+    member goes to the client after it, or stays."""
+    control, leaving, staying = connect(), connect(), connect()
+    leaving.send("BZPOPMIN", "z", "0")
+    wait_blocked(control, 1)
+    staying.send("BZPOPMAX", "z", "0")
+    wait_blocked(control, 2)
+    leaving.close()
+    wait_blocked(control, 1)
+    assert control.ask("ZADD", "z", "1", "a", "2", "b") == 2
+    assert staying.reply() == [b"z", b"b", b"2"]
+    assert control.ask("ZRANGE", "z", "0", "-1") == [b"a"]
+    assert blocked_clients(control) == 0

@@ -12,12 +12,14 @@ answers ``-WRONGTYPE ...``); a collection left empty is deleted, as Redis
 does.  Replies are Redis 7.0's: in RESP3 a set is ``~``, a map ``%``, a
 score ``,``.
 
-BLPOP, BRPOP and BLMOVE on empty lists answer ``BLOCKED`` (the empty
-reply) and leave a ``Waiter`` in ``Session.blocked``: ``serve_client``
-then waits for it to be served (``Store.serve_blocked``, run after each
-command that pushed onto a key somebody waits for, as Redis does -- so
+BLPOP, BRPOP, BLMOVE and BRPOPLPUSH on empty lists, BZPOPMIN and
+BZPOPMAX on empty sorted sets, answer ``BLOCKED`` (the empty reply) and
+leave a ``Waiter`` in ``Session.blocked``: ``serve_client`` then waits
+for it to be served (``Store.serve_blocked``, run after each command that
+pushed onto a key somebody waits for, or made it, as Redis does -- so
 after a whole EXEC), for its timeout, or for its client to leave.
-Waiters on a key are served in the order they came.
+Waiters on a key are served in the order they came, those waiting for
+the key's type; the others stay.
 """
 
 import heapq
@@ -464,15 +466,16 @@ def _listpack_score(score):
 # ================================================================ blocking
 
 class Waiter:
-    """A client blocked in BLPOP, BRPOP or BLMOVE."""
+    """A client blocked in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN or BZPOPMAX."""
 
     __slots__ = ("session", "keys", "left", "destination", "to_left", "deadline", "reply",
-                 "event")
+                 "event", "zset")
 
-    def __init__(self, session, keys, left, destination, to_left, deadline):
+    def __init__(self, session, keys, left, destination, to_left, deadline, zset=False):
         self.session = session
         self.keys = keys                # the keys it waits on, in order
-        self.left = left                # pops from the left (BLPOP, BLMOVE LEFT)
+        self.zset = zset                # waits for a sorted set (BZPOPMIN, BZPOPMAX)
+        self.left = left                # pops from the left (BLPOP, BLMOVE LEFT; BZPOPMIN)
         self.destination = destination  # BLMOVE: the key it pushes to; else None
         self.to_left = to_left
         self.deadline = deadline        # seconds on the store's clock, or None: for ever
@@ -851,6 +854,43 @@ class Collections:
         return self._block(session, Waiter(session, [args[1]], from_left, args[2], to_left,
                                            deadline), _null(session))
 
+    def cmd_brpoplpush(self, args, session):
+        """``BRPOPLPUSH source destination timeout``: ``BLMOVE source
+        destination RIGHT LEFT timeout``."""
+        return self.cmd_blmove([b"BLMOVE", args[1], args[2], b"RIGHT", b"LEFT", args[3]],
+                               session)
+
+    def _blocking_zpop(self, args, session, lowest):
+        deadline = self._timeout(args[-1])
+        for key in args[1:-1]:
+            value = self._fetch(key, ZSet)
+            if value:
+                return self._zpop_one(key, value, lowest, session)
+        keys = list(dict.fromkeys(args[1:-1]))
+        return self._block(session, Waiter(session, keys, lowest, None, False, deadline, True),
+                           _null_array(session))
+
+    def _zpop_one(self, key, value, lowest, session):
+        """Pop the member of lowest (or highest) score of ``key``'s
+        sorted set ``value``: ``[key, member, score]``."""
+        score, member = value.order[0 if lowest else -1]
+        value.remove(member)
+        self._changed(key, value)
+        return b"*3\r\n%s%s%s" % (encode_bulk(key), encode_bulk(member),
+                                   encode_double(score, _resp3(session)))
+
+    @_refusing
+    def cmd_bzpopmin(self, args, session):
+        """``BZPOPMIN key ... timeout``: ZPOPMIN from the first sorted set
+        with members, waiting up to ``timeout`` seconds (0: for ever) for
+        one; ``[key, member, score]``."""
+        return self._blocking_zpop(args, session, True)
+
+    @_refusing
+    def cmd_bzpopmax(self, args, session):
+        """``BZPOPMAX key ... timeout``: BZPOPMIN, the highest score."""
+        return self._blocking_zpop(args, session, False)
+
     def unblock(self, waiter):
         """Forget ``waiter`` (served, timed out, or its client left)."""
         for key in waiter.keys:
@@ -871,13 +911,16 @@ class Collections:
         ready = self.ready
         while ready:
             key = ready.pop(0)
-            queue = self.blocking.get(key)
-            while queue:
+            for waiter in list(self.blocking.get(key, ())):
                 value = self.data.get(key)
-                if _KINDS.get(type(value)) is not deque or self.get(key) is None:
+                if value is None or self.get(key) is None:
                     break
-                waiter = queue[0]
-                if waiter.destination is None:
+                kind = _KINDS.get(type(value))
+                if kind is not (ZSet if waiter.zset else deque):
+                    continue                # (waits for the other type: stays, as in Redis)
+                if waiter.zset:
+                    reply = self._zpop_one(key, value, waiter.left, waiter.session)
+                elif waiter.destination is None:
                     element = _pop_left(value) if waiter.left else value.pop()
                     self._changed(key, value)
                     reply = encode_array([key, element])
@@ -889,7 +932,6 @@ class Collections:
                         reply = WRONGTYPE
                 self.unblock(waiter)
                 self._wake(waiter, reply)
-                queue = self.blocking.get(key)
 
     def _wake(self, waiter, reply):
         waiter.reply = reply
@@ -1747,7 +1789,8 @@ COLLECTION_COMMANDS = [
     ("lpush", -3), ("rpush", -3), ("lpushx", -3), ("rpushx", -3), ("lpop", -2), ("rpop", -2),
     ("llen", 2), ("lrange", 4), ("lindex", 3), ("lset", 4), ("lrem", 4), ("ltrim", 4),
     ("linsert", 5), ("lpos", -3), ("lmove", 5), ("rpoplpush", 3),
-    ("blpop", -3), ("brpop", -3), ("blmove", 6),
+    ("blpop", -3), ("brpop", -3), ("blmove", 6), ("brpoplpush", 4), ("bzpopmin", -3),
+    ("bzpopmax", -3),
     ("hset", -4), ("hmset", -4), ("hsetnx", 4), ("hget", 3), ("hmget", -3), ("hdel", -3),
     ("hlen", 2), ("hexists", 3), ("hstrlen", 3), ("hgetall", 2), ("hkeys", 2), ("hvals", 2),
     ("hincrby", 4), ("hincrbyfloat", 4),
