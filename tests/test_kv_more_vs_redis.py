@@ -18,6 +18,8 @@ from net_helpers import watchdog  # noqa: F401 (autouse)
 from test_kv_types_vs_redis import _assert_same_pick, blocked_clients, connect, wait_blocked  # noqa
 from test_kv_vs_redis import (_scan_all, _send, assert_same, decoded, ours,  # noqa: F401
                               pair, redis, words)
+from trampoline.protocols.kv import Store
+from trampoline.protocols.kv_types import ScanSnapshots
 from trampoline.protocols.resp import encode_command
 
 WATCHDOG_SECONDS = 60.0
@@ -478,3 +480,37 @@ def test_a_client_that_leaves_while_blocked_in_bzpopmin_is_forgotten(connect):
     assert staying.reply() == [b"z", b"b", b"2"]
     assert control.ask("ZRANGE", "z", "0", "-1") == [b"a"]
     assert blocked_clients(control) == 0
+
+
+def test_interleaved_scans_of_more_collections_than_are_kept_return_each_member_once():
+    """Iterations over more large collections than ``ScanSnapshots``
+    keeps, interleaved (each call may find its list gone and make it
+    again) and two at once on one collection, while members come and go:
+    every member there all along is returned exactly once by each, and
+    each one returned was there at some moment."""
+    store = Store()
+    names = [b"s%d" % i for i in range(ScanSnapshots.KEEP + 3)]
+    for name in names:
+        store.execute([b"SADD", name] + [b"m%d" % i for i in range(1000)])
+    iterations = [(name, b"0") for name in names] + [(names[0], b"0")]
+    returned = [[] for _ in iterations]
+    ever = {name: {b"m%d" % i for i in range(1000)} for name in names}
+    removed = {name: set() for name in names}
+    calls = 0
+    while any(cursor is not None for _, cursor in iterations):
+        for index, (name, cursor) in enumerate(iterations):
+            if cursor is None:
+                continue
+            reply = decoded(store.execute([b"SSCAN", name, cursor, b"COUNT", b"13"]))
+            returned[index] += reply[1]
+            iterations[index] = (name, None if reply[0] == b"0" else reply[0])
+            calls += 1
+            fresh, gone = b"new%d" % calls, b"m%d" % (calls * 7 % 1000)
+            store.execute([b"SADD", name, fresh])
+            store.execute([b"SREM", name, gone])
+            ever[name].add(fresh)
+            removed[name].add(gone)
+    for (name, _), members in zip(iterations, returned):
+        assert len(members) == len(set(members)), name
+        assert ever[name] - removed[name] - {m for m in ever[name] if m.startswith(b"new")} \
+            <= set(members) <= ever[name], name

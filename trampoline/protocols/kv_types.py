@@ -22,7 +22,6 @@ Waiters on a key are served in the order they came, those waiting for
 the key's type; the others stay.
 """
 
-import heapq
 import math
 import random
 import re
@@ -426,31 +425,43 @@ def _small_encoding(value):
     return [member for _, member in value.order]
 
 
-def _walk_hashed(value, cursor, count):
-    """A large collection's members from ``cursor`` on, and the next
-    cursor (0: done).  Each member has a place, its hash (as Redis walks
-    its hash table by the members' hashes, in another way): a call
-    returns the ``count`` members of least place from ``cursor - 1`` on
-    (with every other member of the last one's place), and the cursor is
-    the next place + 1.  So a member there for a whole iteration is
-    returned exactly once, whatever is added or removed meanwhile -- and
-    the cursor means the same whatever the collection has become (a
-    place depends on the member only).  A call costs O(n) (no index is
-    kept: adding to a collection costs nothing more)."""
-    start = cursor - 1 if cursor else 0
-    members = value.scores if type(value) is ZSet else value
-    placed = []
-    for member in members:
-        place = hash(member) & _PLACES
-        if place >= start:
-            placed.append((place, member))
-    if len(placed) <= count:
-        placed.sort()
-        return [member for _, member in placed], 0
-    last = heapq.nsmallest(count, placed)[-1][0]
-    chosen = sorted(pair for pair in placed if pair[0] <= last)
-    after = min((place for place, _ in placed if place > last), default=None)
-    return [member for _, member in chosen], (0 if after is None else after + 1)
+class ScanSnapshots:
+    """Where HSCAN, SSCAN and ZSCAN walk a large collection: each member
+    has a place, its hash (as Redis walks its hash table by the members'
+    hashes, in another way), and a call returns the ``count`` members of
+    least place from ``cursor - 1`` on (with every other member of the
+    last one's place); the next cursor is the next place + 1.
+
+    The members sorted by place are kept for a few collections (``KEEP``),
+    made again on each cursor 0 (an iteration begins) and when missing:
+    so a call costs O(count + log n), a new iteration O(n log n).  A
+    member there for a whole iteration is in every list made during it,
+    and is returned exactly once -- a place depends on the member only;
+    a member removed meanwhile is not returned (looked up each time); one
+    added meanwhile may be or not, as Redis promises."""
+
+    KEEP = 8
+
+    def __init__(self):
+        self.kept = {}              # id(collection) -> (collection, places, members)
+
+    def walk(self, value, cursor, count):
+        """``value``'s members from ``cursor`` on (those still there), and the next cursor."""
+        members = value.scores if type(value) is ZSet else value
+        kept = self.kept.pop(id(value), None)
+        if kept is None or kept[0] is not value or cursor == 0:
+            pairs = sorted((hash(member) & _PLACES, member) for member in members)
+            kept = (value, [place for place, _ in pairs], [member for _, member in pairs])
+            while len(self.kept) >= self.KEEP:
+                del self.kept[next(iter(self.kept))]        # the least recently used
+        self.kept[id(value)] = kept                         # (now the most recent)
+        _, places, ordered = kept
+        first = bisect_left(places, cursor - 1) if cursor else 0
+        end = min(first + count, len(places))
+        while 0 < end < len(places) and places[end] == places[end - 1]:
+            end += 1                                        # (the last one's place whole)
+        found = [member for member in ordered[first:end] if member in members]
+        return found, (places[end] + 1 if end < len(places) else 0)
 
 
 def _listpack_score(score):
@@ -1705,7 +1716,10 @@ class Collections:
         if small is not None:               # all at once, as Redis's listpacks and intsets
             members, cursor = small, 0
         else:
-            members, cursor = _walk_hashed(value, cursor, count)
+            snapshots = getattr(self, "scan_snapshots", None)
+            if snapshots is None:
+                snapshots = self.scan_snapshots = ScanSnapshots()
+            members, cursor = snapshots.walk(value, cursor, count)
         if match is not None:
             members = [member for member in members if match(member)]
         if kind is set:
@@ -1720,7 +1734,7 @@ class Collections:
 
     def cmd_hscan(self, args, session):
         """``HSCAN key cursor [MATCH pattern] [COUNT n]``: some fields and
-        their values, and the cursor to go on from (0: done) -- see ``_walk_hashed``."""
+        their values, and the cursor to go on from (0: done) -- see ``ScanSnapshots``."""
         return self._scan(args, session, dict)
 
     def cmd_sscan(self, args, session):
