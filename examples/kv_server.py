@@ -10,10 +10,10 @@
     redis-cli -p 6380 publish news hi               # in a third terminal: 1 receiver
 
 The store and its commands (strings, counters, expiry, KEYS patterns and
-SCAN, lists, hashes, sets, sorted sets, the blocking pops -- BLPOP,
-BRPOP, BLMOVE -- transactions -- MULTI, EXEC, DISCARD, WATCH -- pub/sub --
-SUBSCRIBE, PSUBSCRIBE, PUBLISH, PUBSUB -- and what clients ask on
-connecting) are ``trampoline.protocols.kv``'s;
+SCAN, lists, hashes, sets, sorted sets -- HSCAN, ZUNIONSTORE ... -- the
+blocking pops -- BLPOP, BRPOP, BLMOVE, BZPOPMIN ... -- transactions --
+MULTI, EXEC, DISCARD, WATCH -- pub/sub -- SUBSCRIBE, PSUBSCRIBE, PUBLISH,
+PUBSUB -- and what clients ask on connecting) are ``trampoline.protocols.kv``'s;
 its replies and errors read as Redis 7's, word for word.  This program puts a
 ``Store`` on the network with ``kv_server``: a ``tcp_server`` whose
 handler, ``serve_client(store)``, reads what its client sent, runs every
