@@ -12,15 +12,18 @@ and are compared byte for byte; a set's members, in Redis's hash order,
 sorted.
 """
 
+import socket
+
 import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse)
-from test_kv_types_vs_redis import _assert_same_pick, blocked_clients, connect, wait_blocked  # noqa
+from test_kv_types_vs_redis import (Client, _assert_same_pick, blocked_clients,  # noqa: F401
+                                    connect, wait_blocked)
 from test_kv_vs_redis import (_scan_all, _send, assert_same, decoded, ours,  # noqa: F401
                               pair, redis, words)
 from trampoline.protocols.kv import Store
-from trampoline.protocols.kv_types import ScanSnapshots
-from trampoline.protocols.resp import encode_command
+from trampoline.protocols.kv_types import MAX_PICKS, ScanSnapshots
+from trampoline.protocols.resp import ReplyError, encode_command
 
 WATCHDOG_SECONDS = 60.0
 I, M = str(2**63 - 1), str(-2**63)
@@ -514,3 +517,25 @@ def test_interleaved_scans_of_more_collections_than_are_kept_return_each_member_
         assert len(members) == len(set(members)), name
         assert ever[name] - removed[name] - {m for m in ever[name] if m.startswith(b"new")} \
             <= set(members) <= ever[name], name
+
+
+@pytest.mark.parametrize("command", [["SRANDMEMBER", "s"], ["HRANDFIELD", "h"],
+                                     ["ZRANDMEMBER", "z"], ["HRANDFIELD", "h", "WITHVALUES"]])
+def test_a_negative_count_of_billions_is_refused_not_served(ours, command):
+    """``HRANDFIELD h -9223372036854775807`` makes redis-server 7.0 build
+    a reply until it runs out of memory, answering nobody meanwhile; ours
+    refuses a negative count beyond ``MAX_PICKS`` picks (a reply of 100 MB
+    and more) with an error, and goes on serving -- up to it, it answers."""
+    client = Client(socket.AF_INET, ("127.0.0.1", ours))
+    try:
+        client.ask("FLUSHALL")
+        client.ask("SADD", "s", "a", "b"), client.ask("HSET", "h", "f", "v")
+        client.ask("ZADD", "z", "1", "m")
+        key, rest = command[:2], command[2:]
+        for count in (str(-MAX_PICKS - 1), "-9223372036854775807"):
+            reply = client.ask(*(key + [count] + rest))
+            assert isinstance(reply, ReplyError) and "out of range" in str(reply), reply
+        assert len(client.ask(*(key + ["-1000"] + rest))) == 1000 * (1 + bool(rest))
+        assert client.ask("PING") == "PONG"
+    finally:
+        client.close()

@@ -191,6 +191,20 @@ def _index(data):
     return number
 
 
+#: The most members SRANDMEMBER, HRANDFIELD and ZRANDMEMBER pick with a
+#: negative count (repeats allowed): a reply of 100 MB and more.  Redis
+#: 7.0 has no limit -- ``HRANDFIELD h -9223372036854775807`` makes it
+#: build a reply until it runs out of memory, serving nobody meanwhile.
+MAX_PICKS = 2**24
+
+
+def _check_picks(count):
+    """Refuse a negative ``count`` beyond ``MAX_PICKS`` (``_Refused``)."""
+    if count < -MAX_PICKS:
+        raise _Refused(encode_error("ERR value is out of range, the most members picked "
+                                    "with repeats is %d" % MAX_PICKS))
+
+
 def _positive(data):
     number = to_int(data)
     if number is None or number < 0:
@@ -1147,6 +1161,7 @@ class Collections:
         if count is None:
             return encode_bulk(random.choice(members))
         if count < 0:
+            _check_picks(count)
             return encode_array([random.choice(members) for _ in range(-count)])
         return encode_array(random.sample(members, min(count, len(members))))
 
@@ -1770,6 +1785,7 @@ class Collections:
             return EMPTY_ARRAY
         members = tuple(value if kind is dict else value.scores)
         if count < 0:
+            _check_picks(count)
             chosen = [random.choice(members) for _ in range(-count)]
         elif count >= len(members):
             chosen = list(members)
