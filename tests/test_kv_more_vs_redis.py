@@ -539,3 +539,25 @@ def test_a_negative_count_of_billions_is_refused_not_served(ours, command):
         assert client.ask("PING") == "PONG"
     finally:
         client.close()
+
+
+NEGATIVE_ZERO = [
+    ["ZADD", "z", "-0", "a"], ["ZSCORE", "z", "a"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["ZINCRBY", "z", "-0", "a"], ["ZADD", "w", "1", "a"], ["ZINCRBY", "w", "-1", "a"],
+    ["ZSCORE", "w", "a"], ["ZUNION", "1", "z", "WEIGHTS", "-1", "WITHSCORES"],
+    ["ZMSCORE", "z", "a"],
+    ["ZADD", "u", "-0", "a", "0", "b"], ["ZUNIONSTORE", "d", "1", "u", "WEIGHTS", "-1"],
+    ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+    ["ZINTER", "2", "u", "u", "WEIGHTS", "-1", "1", "AGGREGATE", "MIN", "WITHSCORES"],
+    ["ZSCAN", "u", "0"], ["ZRANGEBYSCORE", "u", "-0", "0", "WITHSCORES"], ["ZPOPMIN", "z"],
+]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_score_of_minus_zero_is_kept_as_zero(pair, protocol):
+    """Redis keeps a small sorted set's scores as text in a listpack, an
+    integral one as an integer: ``ZADD z -0 a`` then ``ZSCORE z a`` is
+    "0", and ZUNION's weight -1 makes that "-0".  Ours said "-0", then "0"."""
+    if protocol == 3:
+        pair.same([["HELLO", "3"]])
+    _check_same(pair, NEGATIVE_ZERO)

@@ -62,6 +62,10 @@ class ZSet:
         return len(self.scores)
 
     def add(self, member, score):
+        if score == 0:
+            # -0 is 0: Redis keeps a small sorted set's scores as text in
+            # a listpack, an integral one as an integer -- "0".
+            score = 0.0
         old = self.scores.get(member)
         if old is not None:
             if old == score:
