@@ -30,12 +30,12 @@ ZRANGESTORE, ZCOUNT, ZLEXCOUNT, ZPOPMIN, ZPOPMAX, ZREMRANGEBYRANK,
 ZREMRANGEBYSCORE, ZREMRANGEBYLEX, ZRANDMEMBER, ZUNION, ZINTER, ZDIFF
 (WEIGHTS, AGGREGATE; a set counts as scores of 1), ZUNIONSTORE,
 ZINTERSTORE, ZDIFFSTORE, ZINTERCARD, ZSCAN, and the blocking BZPOPMIN,
-BZPOPMAX.  A command on a key of another type
-answers WRONGTYPE; an emptied collection is deleted.  One database.  Replies
-and errors read word for word as Redis 7's, in RESP2 or -- after ``HELLO
-3``, what redis-py 8 and ``redis-cli -3`` say first -- in RESP3 (``_`` for nil, maps for HELLO and CONFIG GET).  SCAN
-walks the keys in another order than Redis's (``ScanOrder``), with the
-same promise.
+BZPOPMAX.  A command on a key of another type answers WRONGTYPE; an
+emptied collection is deleted.  One database.  Replies and errors read
+word for word as Redis 7's, in RESP2 or -- after ``HELLO 3``, what
+redis-py 8 and ``redis-cli -3`` say first -- in RESP3 (``_`` for nil, maps
+for HELLO and CONFIG GET).  SCAN walks the keys in another order than
+Redis's (``ScanOrder``), with the same promise.
 
 Pub/sub (``kv_pubsub``): SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE (Redis glob
 patterns), PUNSUBSCRIBE, PUBLISH, PUBSUB (CHANNELS, NUMSUB, NUMPAT), and
