@@ -940,13 +940,17 @@ class Collections:
         ready = self.ready
         while ready:
             key = ready.pop(0)
-            for waiter in list(self.blocking.get(key, ())):
+            queue = self.blocking.get(key, ())
+            at = 0                          # (not a copy of the queue: one push, 10,000 waiting)
+            while at < len(queue):
                 value = self.data.get(key)
                 if value is None or self.get(key) is None:
                     break
+                waiter = queue[at]
                 kind = _KINDS.get(type(value))
                 if kind is not (ZSet if waiter.zset else deque):
-                    continue                # (waits for the other type: stays, as in Redis)
+                    at += 1                 # (waits for the other type: stays, as in Redis)
+                    continue
                 if waiter.zset:
                     reply = self._zpop_one(key, value, waiter.left, waiter.session)
                 elif waiter.destination is None:
@@ -959,8 +963,9 @@ class Collections:
                                                        waiter.to_left))
                     except WrongType:
                         reply = WRONGTYPE
-                self.unblock(waiter)
+                self.unblock(waiter)        # (out of the queue: the next is at the same place)
                 self._wake(waiter, reply)
+                queue = self.blocking.get(key, ())
 
     def _wake(self, waiter, reply):
         waiter.reply = reply
