@@ -47,7 +47,6 @@ import socket
 import ssl
 import stat
 from email.utils import formatdate
-from functools import partial
 from html import escape
 from time import time
 from types import GeneratorType
@@ -433,14 +432,13 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
     idle_timeout = limits.idle_timeout
     watch = None                        # (see _IdleWatch; a TLS wait keeps its scope)
     tls = isinstance(sock, ssl.SSLSocket)
+    # (A plain stream's read is the kernel's trap itself, the stream's own
+    # one again and again: no generator per call on the hot path.)
+    receive = stream.read
     if tls:
-        receive = stream.read
-
         def send_rest(data):
             return timeout_after(send_timeout, stream.write(data))
     else:
-        # The trap itself: no generator per call on the hot path.
-        receive = partial(read, sock)
 
         def send_rest(data):
             # Every write has a deadline: a client that sends requests and
