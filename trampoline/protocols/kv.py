@@ -86,7 +86,7 @@ from ..combinators import select
 from ..sync import Event
 from ..traps import cancel, read, sleep, spawn, write
 from ..streams import tcp_server
-from .kv_glob import glob_matcher, scan_cursor
+from .kv_glob import glob_matcher, scan_cursor, scan_options
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
                          add_long_doubles, format_long_double, parse_long_double, to_int,
                          wrong_arity)
@@ -635,23 +635,9 @@ class Store(Collections, PubSubCommands):
         cursor = scan_cursor(args[1])
         if cursor is None:
             return b"-ERR invalid cursor\r\n"
-        count, match, kind = 10, None, None
-        i = 2
-        while i < len(args):
-            option = _c_string(args[i]).lower()
-            if i + 1 >= len(args) or option not in (b"count", b"match", b"type"):
-                return SYNTAX_ERROR
-            if option == b"count":
-                count = to_int(args[i + 1])
-                if count is None:
-                    return NOT_AN_INTEGER
-                if count < 1:
-                    return SYNTAX_ERROR
-            elif option == b"match":
-                match = None if args[i + 1] == b"*" else glob_matcher(args[i + 1])
-            else:
-                kind = _c_string(args[i + 1]).lower()
-            i += 2
+        count, match, kind, error = scan_options(args, 2, types=True)
+        if error:
+            return error
         keys, cursor = self.order.walk(cursor, count)
         get = self.get
         keys = [key for key in keys if (match is None or match(key)) and get(key) is not None

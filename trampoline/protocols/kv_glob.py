@@ -4,7 +4,9 @@ SSCAN, ZSCAN) and SCAN's cursor as Redis reads it: what ``kv`` and
 
 import re
 
-__all__ = ["glob_matcher", "scan_cursor"]
+from .kv_numbers import NOT_AN_INTEGER, SYNTAX_ERROR, to_int
+
+__all__ = ["glob_matcher", "scan_cursor", "scan_options"]
 
 
 # ================================================================ glob patterns
@@ -201,3 +203,28 @@ def scan_cursor(data):
 
 
 _CURSOR = re.compile(rb"([+-]?)([0-9]+)").fullmatch
+
+
+def scan_options(args, first, types=False):
+    """The options of SCAN (``types``: TYPE too) or HSCAN, SSCAN and ZSCAN,
+    ``args[first:]``, in any order, the last of each winning: ``(count,
+    matcher, type, None)`` -- MATCH's matcher, None for everything; TYPE's
+    name, lowercased, or None -- or ``(None, None, None, error)``, the
+    reply Redis gives."""
+    count, match, kind = 10, None, None
+    allowed = (b"count", b"match", b"type") if types else (b"count", b"match")
+    i = first
+    while i < len(args):
+        option = args[i].partition(b"\0")[0].lower()     # (C's strcasecmp)
+        if i + 1 >= len(args) or option not in allowed:
+            return None, None, None, SYNTAX_ERROR
+        if option == b"count":
+            count = to_int(args[i + 1])
+            if count is None or count < 1:
+                return None, None, None, NOT_AN_INTEGER if count is None else SYNTAX_ERROR
+        elif option == b"match":
+            match = None if args[i + 1] == b"*" else glob_matcher(args[i + 1])
+        else:
+            kind = args[i + 1].partition(b"\0")[0].lower()
+        i += 2
+    return count, match, kind, None

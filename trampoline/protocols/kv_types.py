@@ -31,7 +31,7 @@ from fractions import Fraction
 from itertools import islice
 from typing import Iterator, Tuple
 
-from .kv_glob import glob_matcher, scan_cursor
+from .kv_glob import scan_cursor, scan_options
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
                          add_long_doubles, format_long_double, parse_long_double, to_int,
                          wrong_arity)
@@ -269,6 +269,20 @@ def _lex_bound(data):
     if data[:1] in (b"[", b"("):
         return data[1:], data[:1] == b"("
     return None
+
+
+def _range_bounds(low, high, by):
+    """A BYSCORE or BYLEX range's two bounds, as the commands compare with
+    them, and None -- or None, None and Redis's error for either."""
+    if by == b"BYSCORE":
+        low, high = _score_bound(low), _score_bound(high)
+        error = b"-ERR min or max is not a float\r\n"
+    else:
+        low, high = _lex_bound(low), _lex_bound(high)
+        error = b"-ERR min or max not valid string range item\r\n"
+    if low is None or high is None:
+        return None, None, error
+    return low, high, None
 
 
 def _above(item, bound):
@@ -1431,14 +1445,10 @@ class Collections:
             low, high = high, low
         if by is None:
             start, stop = _index(low), _index(high)
-        elif by == b"BYSCORE":
-            low, high = _score_bound(low), _score_bound(high)
-            if low is None or high is None:
-                return b"-ERR min or max is not a float\r\n"
         else:
-            low, high = _lex_bound(low), _lex_bound(high)
-            if low is None or high is None:
-                return b"-ERR min or max not valid string range item\r\n"
+            low, high, error = _range_bounds(low, high, by)
+            if error:
+                return error
         value = self._fetch(args[first], ZSet)
         if value is None:
             return self._store_zset(args[1], []) if store else EMPTY_ARRAY
@@ -1469,14 +1479,9 @@ class Collections:
 
     def _count(self, args, by):
         """ZCOUNT and ZLEXCOUNT: the range first, then the key (as Redis)."""
-        if by == b"BYSCORE":
-            low, high = _score_bound(args[2]), _score_bound(args[3])
-            if low is None or high is None:
-                return b"-ERR min or max is not a float\r\n"
-        else:
-            low, high = _lex_bound(args[2]), _lex_bound(args[3])
-            if low is None or high is None:
-                return b"-ERR min or max not valid string range item\r\n"
+        low, high, error = _range_bounds(args[2], args[3], by)
+        if error:
+            return error
         value = self._fetch(args[1], ZSet)
         if value is None:
             return ZERO
@@ -1526,14 +1531,10 @@ class Collections:
         first, then the key; how many were removed (an emptied key deleted)."""
         if by is None:
             start, stop = _index(args[2]), _index(args[3])
-        elif by == b"BYSCORE":
-            low, high = _score_bound(args[2]), _score_bound(args[3])
-            if low is None or high is None:
-                return b"-ERR min or max is not a float\r\n"
         else:
-            low, high = _lex_bound(args[2]), _lex_bound(args[3])
-            if low is None or high is None:
-                return b"-ERR min or max not valid string range item\r\n"
+            low, high, error = _range_bounds(args[2], args[3], by)
+            if error:
+                return error
         key = args[1]
         value = self._fetch(key, ZSet)
         if value is None:
@@ -1721,21 +1722,9 @@ class Collections:
         value = self._fetch(args[1], kind)
         if value is None:
             return b"*2\r\n$1\r\n0\r\n*0\r\n"
-        count, match = 10, None
-        i = 3
-        while i < len(args):
-            option = args[i].partition(b"\0")[0].lower()     # (C's strcasecmp)
-            if i + 1 >= len(args) or option not in (b"count", b"match"):
-                return SYNTAX_ERROR
-            if option == b"count":
-                count = to_int(args[i + 1])
-                if count is None:
-                    return NOT_AN_INTEGER
-                if count < 1:
-                    return SYNTAX_ERROR
-            else:
-                match = None if args[i + 1] == b"*" else glob_matcher(args[i + 1])
-            i += 2
+        count, match, _, error = scan_options(args, 3)
+        if error:
+            return error
         small = _small_encoding(value)
         if small is not None:               # all at once, as Redis's listpacks and intsets
             members, cursor = small, 0
