@@ -512,17 +512,24 @@ def test_the_chart_lines_up_names_of_wide_and_combining_characters():
     assert len(bars) == 1, rows
 
 
+def ps_then_cancel(tasks):
+    """``answer = yield from ps_then_cancel(tasks)``: what the monitor's
+    ps says, then the tasks cancelled."""
+    from test_monitor import ask, open_monitor
+    sock = yield open_monitor()
+    with sock:
+        answer = yield ask(sock, "ps")
+    for task in tasks:
+        yield cancel(task)
+    return answer
+
+
 def test_ps_lines_up_names_of_wide_and_combining_characters():
-    from test_monitor import ANYWHERE, ask, open_monitor
+    from test_monitor import ANYWHERE
 
     def main():
         tasks = yield from spawn_sleepers(WIDE_NAMES, 3600)
-        sock = yield open_monitor()
-        with sock:
-            answer = yield ask(sock, "ps")
-        for task in tasks:
-            yield cancel(task)
-        return answer
+        return (yield from ps_then_cancel(tasks))
 
     answer = run(main(), monitor=ANYWHERE)
     rows = [line for line in answer.splitlines() if "parked" in line]
@@ -614,7 +621,7 @@ def test_ps_says_when_a_tasks_timeout_comes():
     """curio's ps has a Timeout column; ours did not say a waiting task was
     under a timeout at all.  Now "timeout in 20.0 s", beside what it waits
     on (alone, for a task ready to run)."""
-    from test_monitor import ANYWHERE, ask, open_monitor
+    from test_monitor import ANYWHERE
     from trampoline import VirtualClock, timeout_after, ignore_after
 
     def patient():
@@ -626,12 +633,7 @@ def test_ps_says_when_a_tasks_timeout_comes():
     def main():
         tasks = [(yield spawn(patient())), (yield spawn(forever()))]
         yield sleep(10)
-        sock = yield open_monitor()
-        with sock:
-            answer = yield ask(sock, "ps")
-        for task in tasks:
-            yield cancel(task)
-        return answer
+        return (yield from ps_then_cancel(tasks))
 
     clock = VirtualClock(autojump_threshold=float("inf"))
     with Kernel(clock=clock, monitor=ANYWHERE) as kernel:
