@@ -402,7 +402,7 @@ def _blocked_message(task, elapsed, frames):
     """Where the step blocks: the innermost line of the program's own code
     (not the standard library's, not trampoline's), with the stack that
     leads there from the task's generator."""
-    coro = task.coro                   # (None if it has ended since)
+    coro = task.coro                    # (None if it has ended since)
     code = getattr(coro, "gi_code", None) or getattr(coro, "cr_code", None)
     for index, frame in enumerate(frames):
         if frame.f_code is code:        # (not the kernel's frames that step it)

@@ -439,7 +439,6 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
         def send_rest(data):
             return timeout_after(send_timeout, stream.write(data))
     else:
-
         def send_rest(data):
             # Every write has a deadline: a client that sends requests and
             # never reads the answers must not hold the connection forever.
