@@ -899,6 +899,33 @@ def test_joined_crash_is_not_logged(caplog, crash_first):
     assert trampoline_records(caplog, logging.ERROR) == []
 
 
+def test_outcome_tells_how_a_task_ended_and_a_crash_read_so_is_still_reported(caplog):
+    """``Task.outcome``, what the trace shows at a task's end: returned,
+    raised or cancelled, None while it runs; reading it is not looking, so
+    a crash nobody joins is still logged (``exception`` would silence it)."""
+    caplog.set_level(logging.ERROR, logger="trampoline")
+
+    def main():
+        ok = yield spawn(worker())
+        bad = yield spawn(crasher(), name="doomed")
+        stuck = yield spawn(wait_forever())
+        yield sleep(0)
+        running = stuck.outcome
+        yield cancel(stuck)
+        yield join(ok)
+        yield until(lambda: bad.done)
+        return running, ok.outcome, bad.outcome, stuck.outcome
+
+    running, ok, bad, stuck = run(main())
+    assert running is None
+    assert ok == ("returned", "worked")
+    assert bad[0] == "raised" and isinstance(bad[1], ValueError)
+    assert stuck[0] == "cancelled" and isinstance(stuck[1], Cancelled)
+    records = trampoline_records(caplog, logging.ERROR)
+    assert [r.exc_info[0] for r in records] == [ValueError]
+    assert "doomed" in records[0].getMessage()
+
+
 def test_cancelled_task_is_not_logged(caplog):
     """A cancelled task is not reported as a crash, nor is one cancelled at shutdown."""
     caplog.set_level(logging.DEBUG, logger="trampoline")

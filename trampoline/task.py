@@ -131,6 +131,20 @@ class Task:
         return self._last_cancel
 
     @property
+    def outcome(self) -> Optional[Tuple[str, Any]]:
+        """How the task ended, for tools that show it (the trace, the
+        monitor): ``("returned", value)``, ``("raised", exception)`` or
+        ``("cancelled", the Cancelled)``; None while it runs.  Unlike
+        ``exception`` and ``result``, it does not count as looking: a crash
+        nobody else sees is still reported."""
+        if not self.done:
+            return None
+        exc = self._exception
+        if exc is None:
+            return ("returned", self._result)
+        return ("cancelled" if isinstance(exc, Cancelled) else "raised", exc)
+
+    @property
     def waiting(self) -> Any:
         """The trap the task is parked on (a ``read``, a ``sleep``...), or
         None while it is ready, running or done: what ``ps`` and the trace

@@ -52,7 +52,6 @@ import unicodedata
 import zipfile
 
 from .diagnostics import PYTHON
-from .errors import Cancelled
 from .hostloop import running_kernel
 from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
                     sendto, Sleep, write, write_wait)
@@ -127,15 +126,11 @@ def describe_wait(trap):
 
 
 def _how_it_ended(task):
-    """``returned 2``, ``raised KeyError('k')``, ``cancelled``: read from
-    the task's fields, never its properties (``exception`` would mark a
-    crash as seen, and nobody would be told of it)."""
-    exception = task._exception
-    if exception is None:
-        return "returned " + _short(task._result)
-    if isinstance(exception, Cancelled):
-        return "cancelled"
-    return "raised " + _short(exception)
+    """``returned 2``, ``raised KeyError('k')``, ``cancelled``: from
+    ``task.outcome``, never ``exception`` (which would mark a crash as
+    seen, and nobody would be told of it)."""
+    how, what = task.outcome
+    return how if how == "cancelled" else how + " " + _short(what)
 
 
 def _task_label(task):
