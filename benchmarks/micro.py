@@ -30,6 +30,7 @@ and loop start-up are not counted.
 """
 
 import argparse
+import contextvars
 import json
 import os
 import resource
@@ -37,6 +38,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(HERE)
@@ -112,7 +114,7 @@ def this_checkouts_trampoline():
 
 def trampoline_bench(bench, n, meter):
     this_checkouts_trampoline()
-    from trampoline import accept, listen, read, run, sleep, spawn, join
+    from trampoline import run, sleep, spawn, join
 
     def child():
         return 1
@@ -151,39 +153,47 @@ def trampoline_bench(bench, n, meter):
         yield sleep(0)
         report(bytes=(meter() - before) / n)
 
-    def idle():
-        accepted = [0]
-
-        def handler(conn):
-            accepted[0] += 1
-            with conn:
-                while True:
-                    data = yield read(conn, 65536)
-                    if not data:
-                        break
-
-        def acceptor(listener):
-            while True:
-                conn, _ = yield accept(listener)
-                yield spawn(handler(conn))
-
-        listener = listen(("127.0.0.1", 0), backlog=4096)
-        yield spawn(acceptor(listener))
-        helper = start_holder(listener.getsockname()[1], n)
-        yield sleep(0.05)
-        before = meter()
-        helper.stdin.write(b"go\n")
-        helper.stdin.flush()
-        deadline = clock() + 60
-        while accepted[0] < n and clock() < deadline:
-            yield sleep(0.01)
-        yield sleep(0.05)       # every handler is parked in read
-        figures = dict(bytes=(meter() - before) / n, connections=accepted[0])
-        helper.kill()
-        report(**figures)
-
-    main = {"spawn": spawn_join, "switch": switch, "parked": park, "idle": idle}[bench]
+    if bench == "idle":
+        run(trampoline_idle(n, meter))
+        return
+    main = {"spawn": spawn_join, "switch": switch, "parked": park}[bench]
     run(main())
+
+
+def trampoline_idle(n, meter):
+    """A server holding ``n`` idle connections, each with a task blocked
+    reading: bytes per connection."""
+    from trampoline import accept, listen, read, sleep, spawn
+
+    accepted = [0]
+
+    def handler(conn):
+        accepted[0] += 1
+        with conn:
+            while True:
+                data = yield read(conn, 65536)
+                if not data:
+                    break
+
+    def acceptor(listener):
+        while True:
+            conn, _ = yield accept(listener)
+            yield spawn(handler(conn))
+
+    listener = listen(("127.0.0.1", 0), backlog=4096)
+    yield spawn(acceptor(listener))
+    helper = start_holder(listener.getsockname()[1], n)
+    yield sleep(0.05)
+    before = meter()
+    helper.stdin.write(b"go\n")
+    helper.stdin.flush()
+    deadline = clock() + 60
+    while accepted[0] < n and clock() < deadline:
+        yield sleep(0.01)
+    yield sleep(0.05)       # every handler is parked in read
+    figures = dict(bytes=(meter() - before) / n, connections=accepted[0])
+    helper.kill()
+    report(**figures)
 
 
 # ---------------------------------------------------------------- asyncio
@@ -226,82 +236,88 @@ def asyncio_bench(bench, n, meter, api):
         await asyncio.sleep(0)
         report(bytes=(meter() - before) / n, tasks=len(tasks))
 
-    async def idle():
-        accepted = [0]
-        loop = asyncio.get_running_loop()
-
-        async def handler(reader, writer):
-            accepted[0] += 1
-            while await reader.read(65536):
-                pass
-            writer.close()
-
-        class Idle(asyncio.Protocol):
-            def connection_made(self, transport):
-                accepted[0] += 1
-                self.transport = transport
-
-            def data_received(self, data):
-                pass
-
-        if api == "protocols":
-            server = await loop.create_server(Idle, "127.0.0.1", 0, backlog=4096)
-        else:
-            server = await asyncio.start_server(handler, "127.0.0.1", 0, backlog=4096)
-        helper = start_holder(server.sockets[0].getsockname()[1], n)
-        await asyncio.sleep(0.05)
-        before = meter()
-        helper.stdin.write(b"go\n")
-        helper.stdin.flush()
-        deadline = clock() + 60
-        while accepted[0] < n and clock() < deadline:
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.05)
-        figures = dict(bytes=(meter() - before) / n, connections=accepted[0])
-        helper.kill()
-        report(**figures)
-
-    main = {"spawn": spawn_join, "switch": switch, "parked": park, "idle": idle}[bench]
+    if bench == "idle":
+        asyncio.run(asyncio_idle(n, meter, api))
+        return
+    main = {"spawn": spawn_join, "switch": switch, "parked": park}[bench]
     asyncio.run(main())
+
+
+async def asyncio_idle(n, meter, api):
+    """``trampoline_idle`` for asyncio: streams or (``api``) protocols."""
+    import asyncio
+
+
+    accepted = [0]
+    loop = asyncio.get_running_loop()
+
+    async def handler(reader, writer):
+        accepted[0] += 1
+        while await reader.read(65536):
+            pass
+        writer.close()
+
+    class Idle(asyncio.Protocol):
+        def connection_made(self, transport):
+            accepted[0] += 1
+            self.transport = transport
+
+        def data_received(self, data):
+            pass
+
+    if api == "protocols":
+        server = await loop.create_server(Idle, "127.0.0.1", 0, backlog=4096)
+    else:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0, backlog=4096)
+    helper = start_holder(server.sockets[0].getsockname()[1], n)
+    await asyncio.sleep(0.05)
+    before = meter()
+    helper.stdin.write(b"go\n")
+    helper.stdin.flush()
+    deadline = clock() + 60
+    while accepted[0] < n and clock() < deadline:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    figures = dict(bytes=(meter() - before) / n, connections=accepted[0])
+    helper.kill()
+    report(**figures)
 
 
 # ------------------------------------------------------- the idle clients
 
 # ---------------------------------------------------------------- floor
 
-def floor_bench(bench, n):
-    """The generator floor of spawn+join and of a task switch: the least a
-    pure-Python generator kernel can do for them -- a task object, a trap
-    object per operation, one ready deque, a contextvars context per task
-    (as asyncio and trampoline give), and nothing else: no budget, no
-    cancellation, no instruments, no error handling.  Not a framework: a
-    measuring stick for the micro targets, as servers/floor_server.py is
-    for the load ones."""
-    import contextvars
-    from collections import deque
+class FloorTask:
+    """The floor kernel's task: a generator, its context, and what it ends with."""
+    __slots__ = ("coro", "context", "value", "done", "result", "joiner")
 
-    class Task:
-        __slots__ = ("coro", "context", "value", "done", "result", "joiner")
+    def __init__(self, coro):
+        self.coro, self.context = coro, contextvars.copy_context()
+        self.value = self.done = self.result = self.joiner = None
 
-        def __init__(self, coro):
-            self.coro, self.context = coro, contextvars.copy_context()
-            self.value = self.done = self.result = self.joiner = None
 
-    class Spawn:
-        __slots__ = ("coro",)
+class Spawn:
+    __slots__ = ("coro",)
 
-        def __init__(self, coro):
-            self.coro = coro
+    def __init__(self, coro):
+        self.coro = coro
 
-    class Join(Spawn):
-        __slots__ = ()
 
-    class Sleep0:
-        __slots__ = ()
+class Join(Spawn):
+    __slots__ = ()
 
+
+class Sleep0:
+    __slots__ = ()
+
+
+def floor_kernel():
+    """The floor kernel: its ready deque, and the step that runs a task
+    until it parks (join), passes (Sleep0) or ends."""
     ready = deque()
 
     def step(task):
+        """Run ``task`` until it parks (join), passes (Sleep0) or ends."""
         value = task.value
         while True:
             try:
@@ -315,7 +331,7 @@ def floor_bench(bench, n):
                 return
             kind = trap.__class__
             if kind is Spawn:
-                value = Task(trap.coro)
+                value = FloorTask(trap.coro)
                 ready.append(value)
             elif kind is Join:
                 if not trap.coro.done:
@@ -327,6 +343,17 @@ def floor_bench(bench, n):
                 ready.append(task)
                 return
 
+    return ready, step
+
+
+def floor_bench(bench, n):
+    """The generator floor of spawn+join and of a task switch: the least a
+    pure-Python generator kernel can do for them -- a task object, a trap
+    object per operation, one ready deque, a contextvars context per task
+    (as asyncio and trampoline give), and nothing else: no budget, no
+    cancellation, no instruments, no error handling (FloorTask, floor_kernel).
+    Not a framework: a measuring stick for the micro targets, as
+    servers/floor_server.py is for the load ones."""
     def child():
         return 1
         yield
@@ -354,7 +381,8 @@ def floor_bench(bench, n):
 
     if bench not in ("spawn", "switch"):
         report(error="not available: the floor measures spawn and switch only")
-    ready.append(Task(spawn_join() if bench == "spawn" else switch()))
+    ready, step = floor_kernel()
+    ready.append(FloorTask(spawn_join() if bench == "spawn" else switch()))
     while ready:
         task = ready.popleft()
         task.context.run(step, task)
