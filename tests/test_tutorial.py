@@ -1,4 +1,4 @@
-"""The tutorial cannot rot: docs/tutorial.rst, docs/steps/step1..15.py and
+"""The tutorial cannot rot: docs/tutorial.rst, docs/steps/step1..16.py and
 the exercises' solutions in docs/steps/exercises/.
 
 * Every step's demo runs as a reader runs it (``python3 docs/steps/stepN.py``,
@@ -35,7 +35,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(ROOT, "docs")
-STEPS = range(1, 16)
+STEPS = range(1, 17)
 EXERCISES = os.path.join(DOCS, "steps", "exercises")
 #: Timed demos print measured durations ("after 0.05 s"): those may come
 #: out later than the page shows, under load, by at most this much.

@@ -130,7 +130,7 @@ def handed_over_then_cancelled(primitive):
 def test_step_nine_says_what_the_kernel_keeps_for_a_cancelled_task():
     """Step 9 said the real kernel lets a task keep "a lock handed over"
     and holds its Cancelled for later; a lock goes on to the next waiter
-    and the Cancelled comes at once (step 14's rule, WaitQueue's).  Only a
+    and the Cancelled comes at once (step 15's rule, WaitQueue's).  Only a
     wake-up that must be kept -- a Barrier's round -- is, as it says now."""
     lock = handed_over_then_cancelled("lock")
     assert [event[:2] for event in lock] == [("b", "Cancelled"), ("c", "woken"), ("c", "ran on")]
@@ -222,9 +222,9 @@ def test_the_tutorials_timeline_is_what_its_command_draws():
             "``getaddrinfo``") in text
 
 
-def test_exercise_11_warns_that_the_forgetful_kernel_never_ends():
-    """Exercise 11 said to skip the release in exit and count; done so,
-    step11.py spins for ever, printing nothing.  The kernel it makes is
+def test_exercise_12_warns_that_the_forgetful_kernel_never_ends():
+    """Exercise 12 said to skip the release in exit and count; done so,
+    step12.py spins for ever, printing nothing.  The kernel it makes is
     left, once every task has ended, with sockets watched and nothing
     ready, sleeping or waiting -- step 10's loop goes on, and wait_for_io
     changes nothing -- and the exercise says so."""
@@ -232,17 +232,17 @@ def test_exercise_11_warns_that_the_forgetful_kernel_never_ends():
 
     sys.path[:0] = [os.path.join(ROOT, "docs", "steps"), EXERCISES]
     try:
-        import step11
-        import step11_forget
+        import step12
+        import step12_forget
     finally:
         del sys.path[:2]
-    kernel = step11_forget.Forgetful()
+    kernel = step12_forget.Forgetful()
     left, right = socket.socketpair()
     try:
         for sock in (left, right):
             sock.setblocking(False)
-        kernel.run(step11.gather(step11, step11.pinger(step11, left, 3),
-                                 step11.ponger(step11, right, 3)))
+        kernel.run(step12.gather(step12, step12.pinger(step12, left, 3),
+                                 step12.ponger(step12, right, 3)))
         assert not (kernel.ready or kernel.sleeping or kernel.io_waiters)
         assert len(kernel.selector.get_map()) == 2          # step 10's run() goes on...
         kernel.wait_for_io()
@@ -251,7 +251,7 @@ def test_exercise_11_warns_that_the_forgetful_kernel_never_ends():
         kernel.selector.close()
         left.close()
         right.close()
-    section = [s for s in tutorial_sections() if s.startswith("Step 11:")][0]
+    section = [s for s in tutorial_sections() if s.startswith("Step 12:")][0]
     exercise = re.sub(r"\s+", " ", section.split("**Exercise**", 1)[1])
     assert "the demo itself then never ends -- it spins, printing nothing" in exercise
 
@@ -271,8 +271,8 @@ def test_no_shown_output_counts_one_of_a_plural():
         assert not re.search(r"(?<![\d.])1 [a-z]+s\b", output), output
 
 
-def test_step_twelve_says_await_is_no_trampoline():
-    """Steps 7 and 12 left a learner to think an async def's ``await
+def test_step_thirteen_says_await_is_no_trampoline():
+    """Steps 7 and 13 left a learner to think an async def's ``await
     sub()`` goes through the trampoline (the kernel handles a yielded
     coroutine as a call); it is Python's own chaining, and ten thousand
     deep is a RecursionError, where ``await call(sub())`` goes through the
@@ -298,7 +298,7 @@ def test_step_twelve_says_await_is_no_trampoline():
         pass
     else:
         raise AssertionError("await nested 10,000 deep did not hit the recursion limit")
-    section = [s for s in tutorial_sections() if s.startswith("Step 12:")][0]
+    section = [s for s in tutorial_sections() if s.startswith("Step 13:")][0]
     text = re.sub(r"\s+", " ", section)
     assert "``await sub()`` of another ``async def`` runs it as ``yield from`` would" in text
     assert "ten thousand deep is a ``RecursionError``" in text
@@ -306,8 +306,8 @@ def test_step_twelve_says_await_is_no_trampoline():
             "kernel") in text
 
 
-def test_step_fifteen_says_what_the_real_task_group_adds():
-    """Step 15 said the real TaskGroup adds ``with`` and ``async with``
+def test_step_sixteen_says_what_the_real_task_group_adds():
+    """Step 16 said the real TaskGroup adds ``with`` and ``async with``
     blocks and "cancels the remaining children when the block ends".  It
     has no ``with`` block, and the end of its ``async with`` block waits
     for the children; it cancels them only if the block itself fails."""
@@ -338,8 +338,8 @@ def test_step_fifteen_says_what_the_real_task_group_adds():
 
     assert run(block_ends()) == ["a", "b"]
     assert run(block_fails()) is True and "late" not in ended
-    section = [s for s in tutorial_sections() if s.startswith("Step 15:")][0]
-    with open(os.path.join(ROOT, "docs", "steps", "step15.py"), encoding="utf-8") as f:
+    section = [s for s in tutorial_sections() if s.startswith("Step 16:")][0]
+    with open(os.path.join(ROOT, "docs", "steps", "step16.py"), encoding="utf-8") as f:
         doc = ast.get_docstring(ast.parse(f.read()))
     for text in (section, doc):
         text = re.sub(r"\s+", " ", text)
@@ -434,17 +434,17 @@ def new_top_level_names(n):
 
 
 #: Defined before a step's demo, yet no new idea of it: a helper of step 8's
-#: join (``failed``), step 12's ``Trap.__await__`` under its own name, and
-#: step 15's ``Kernel``, step 14's unchanged.
+#: join (``failed``), step 13's ``Trap.__await__`` under its own name, and
+#: step 16's ``Kernel``, step 15's unchanged.
 NOT_NEW_IDEAS = {"failed", "trap_await", "Kernel"}
 
 
 def test_what_changed_names_each_new_class_and_function():
-    """Step 13's "What changed" left out ``timeout_after``, the
+    """Step 14's "What changed" left out ``timeout_after``, the
     subroutine the step teaches: every class, function and constant a step
     adds before its demo is named there."""
     seen = new_top_level_names(1) | {"Kernel", "Task"}
-    for n in range(2, 16):
+    for n in range(2, 17):
         section = [s for s in tutorial_sections() if s.startswith("Step %d:" % n)][0]
         changed = section.split("**What changed**", 1)[1].split("**In trampoline/**", 1)[0]
         for name in sorted(new_top_level_names(n) - seen - NOT_NEW_IDEAS):

@@ -59,7 +59,7 @@ class Kernel(step9.Kernel):
         return main.result
 
     def fire_timers(self):
-        """Part 3 of the loop, as before.  (A method now: step 13 adds to it.)"""
+        """Part 3 of the loop, as before.  (A method now: step 14 adds to it.)"""
         now = time.monotonic()
         while self.sleeping and self.sleeping[0][0] <= now:
             _, _, task = heapq.heappop(self.sleeping)

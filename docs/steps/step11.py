@@ -1,36 +1,21 @@
-"""Step 11: wait before reading, and keep sockets registered.
+"""Step 11: wait before reading -- no exception for data not there yet.
 
 What this step adds
-    Nothing new for tasks again; two changes to the I/O waits:
-
-    1. *Wait before reading.*  ``read`` no longer tries ``recv`` first: on
-       a server the next request is rarely there yet, and a ``recv`` that
-       finds nothing raises ``BlockingIOError`` -- an exception per read.
-       (``accept`` and ``write`` still try first: under load connections
-       queue up, and the send buffer usually has room.)
-    2. *Keep sockets registered across waits.*  Registering and
-       unregistering a socket is a system call each; a connection is read
-       over and over, so it stays registered, and the kernel keeps its own
-       table of who waits on what (``io_waiters``).  A registration nobody
-       waits on is dropped when it shows up ready, and a task's sockets are
-       released when it ends.
+    Nothing new for tasks again: the traps mean what they meant.  Until
+    now ``read`` tried ``recv`` first and waited only if it found nothing.
+    Now it waits first, and reads when the selector says the socket is
+    readable.  (``accept`` and ``write`` still try first: under load
+    connections queue up, and the send buffer usually has room.)
 
 Why
-    Each wait cost two system calls and often an exception.  That is most
-    of the difference between a kernel for reading and a fast one.
+    On a server the next request is rarely there yet when the task asks
+    for it, and a ``recv`` that finds nothing raises ``BlockingIOError``:
+    a system call and an exception per read, for nothing.
 
 In trampoline/
-    Waiting first is ``trampoline.descriptors.DescriptorWaiting._trap_read``
-    with ``trampoline.traps.read.waited``
-    (``trampoline.descriptors.DescriptorWaiting._trap_accept`` tries first).
-    Registrations are ``trampoline.descriptors._Registration`` records in
-    ``trampoline.kernel.Kernel._fds``, made by
-    ``trampoline.descriptors.DescriptorWaiting._register``, dropped by
-    ``trampoline.descriptors.DescriptorWaiting._drop_idle`` and
-    ``trampoline.descriptors.DescriptorWaiting._release``; the real table
-    keeps a reader *and* a writer per descriptor, where this one allows one
-    waiter per socket.  It uses epoll without ``selectors``
-    (``trampoline.poller.EpollPoller``).
+    ``trampoline.descriptors.DescriptorWaiting._trap_read`` waits first,
+    with the trap's own flag ``trampoline.traps.read.waited``; its
+    ``trampoline.descriptors.DescriptorWaiting._trap_accept`` tries first.
 
 Run it: python3 docs/steps/step11.py   (it builds on step10.py, and compares)
 """
@@ -60,13 +45,7 @@ class read(step10.read):
 class Kernel(step10.Kernel):
     def __init__(self):
         super().__init__()
-        self.io_waiters = {}            # NEW: socket -> the task waiting on it now
         self.handlers[read] = self.trap_read
-
-    def spawn(self, coro):
-        task = super().spawn(coro)
-        task.sockets = []               # NEW: sockets it registered (released at its end)
-        return task
 
     def trap_read(self, task, trap):
         # NEW: wait first, then read.  The data is rarely there yet, and a
@@ -79,67 +58,10 @@ class Kernel(step10.Kernel):
         except BlockingIOError:             # woken, but no data after all: wait again
             return self.wait_for(task, trap, trap.sock, selectors.EVENT_READ)
 
-    def wait_for(self, task, trap, sock, event):
-        """Park ``task`` until ``sock`` is ready for ``event`` (read or write).
-        NEW: the socket stays registered after the wait, so waiting on it
-        again costs no system call."""
-        if sock in self.io_waiters:
-            raise RuntimeError("another task is already waiting on %r" % sock)
-        key = self.selector.get_map().get(sock.fileno())
-        if key is not None and key.fileobj is not sock:   # the number of a closed
-            self.forget(key.fileobj)                       # socket, reused: start over
-            key = None
-        if key is None:
-            self.selector.register(sock, event)     # the first wait: a system call
-        elif key.events != event:
-            self.selector.modify(sock, event)       # the other direction: a system call
-        if sock not in task.sockets:
-            task.sockets.append(sock)       # it lets go of the registration when it ends
-        self.io_waiters[sock] = task
-        return self.park(task, trap)
-
-    def forget(self, sock):
-        """Stop watching ``sock``, if the selector still does."""
-        try:
-            self.selector.unregister(sock)
-        except (KeyError, ValueError):      # already forgotten
-            pass
-
-    def wait_for_io(self):
-        """Ask the selector what is ready; wake the tasks waiting on it."""
-        if self.ready:
-            timeout = 0
-        elif self.sleeping:
-            timeout = max(0, self.sleeping[0][0] - step10.time.monotonic())
-        elif self.io_waiters:               # NEW: a registration alone is no reason to wait
-            timeout = None
-        else:
-            return
-        for key, events in self.selector.select(timeout):
-            task = self.io_waiters.pop(key.fileobj, None)
-            if task is None:                # NEW: ready, but nobody waits on it now:
-                self.forget(key.fileobj)    # stop watching, or select() says so every turn
-                continue
-            task.trap = task.waiting        # on its turn, its trap runs again
-            task.waiting = None
-            self.ready.append(task)
-
-    def unpark(self, task):
-        trap = task.waiting
-        if isinstance(trap, (step10.accept, read, write)):
-            del self.io_waiters[trap.sock]  # NEW: its registration stays, for next time
-        else:
-            super().unpark(task)
-
-    def exit(self, task, result, error=None):
-        super().exit(task, result, error)
-        for sock in task.sockets:           # NEW: its registrations end with it
-            if sock not in self.io_waiters:  # (unless another task waits on one now)
-                self.forget(sock)
-
 
 # === Demo: step 10 against step 11 ===
 # Stand-ins for the selector and the sockets count the system calls.
+# Step 12 measures with the same ping-pong.
 
 this_step = sys.modules[__name__]
 
@@ -193,20 +115,22 @@ def measure_ping_pong(module, rounds):
     return counts
 
 
-def main():
-    rounds = 100
-    old = measure_ping_pong(step10, rounds)
-    new = measure_ping_pong(this_step, rounds)
+def compare(old_step, new_step, names, rows, rounds=100):
+    """Print the counts of ``rows`` ((label, [names]) pairs) for two steps."""
+    old = measure_ping_pong(old_step, rounds)
+    new = measure_ping_pong(new_step, rounds)
     print("ping-pong over a socket pair, %d round trips:" % rounds)
-    print("%-34s %7s %7s" % ("", "step 10", "step 11"))
-    rows = [
-        ("recv calls", ["recv"]),
-        ("recv calls that would block", ["recv would block"]),
-        ("register + modify + unregister", ["register", "modify", "unregister"]),
-        ("select calls", ["select"]),
-    ]
+    print("%-34s %7s %7s" % ("", names[0], names[1]))
     for label, names in rows:
         print("%-34s %7d %7d" % (label, sum(old[n] for n in names), sum(new[n] for n in names)))
+
+
+def main():
+    compare(step10, this_step, ["step 10", "step 11"], [
+        ("recv calls", ["recv"]),
+        ("recv calls that would block", ["recv would block"]),
+        ("select calls", ["select"]),
+    ])
 
 
 if __name__ == "__main__":

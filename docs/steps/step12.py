@@ -1,59 +1,38 @@
-"""Step 12: ``await`` -- async def on the same kernel.
+"""Step 12: keep sockets registered -- no system calls for a wait again.
 
 What this step adds
-    ``async def`` functions run on this kernel beside generators, with no
-    new machinery in the loop.  Two small things do it:
-
-    1. *Every trap is awaitable.*  ``await x`` calls ``x.__await__()``,
-       which must return an iterator, and runs it as ``yield from`` would:
-       whatever it yields goes straight out to whoever resumes the
-       coroutine -- the kernel.  So a trap's ``__await__`` is a generator
-       that yields the trap itself and returns what the kernel sends back::
-
-           def __await__(self):
-               return (yield self)
-
-       ``await sleep(1)`` in an ``async def`` hands the kernel exactly what
-       ``yield sleep(1)`` hands it in a generator.
-    2. *A coroutine is called like a generator.*  An ``async def``
-       function makes a coroutine object, which has ``send`` and ``throw``
-       like a generator.  The kernel puts ``types.CoroutineType`` in its
-       table beside ``types.GeneratorType``: a generator task can ``yield``
-       a coroutine to call it, and a coroutine can be a task.
+    Nothing new for tasks again.  Until now every wait on a socket was a
+    registration with the selector, and every wake-up an unregistration:
+    a system call each.  A connection is read over and over, so now it
+    stays registered across waits, and the kernel keeps its own table of
+    who waits on what now (``io_waiters``).  A registration nobody waits
+    on is dropped when it shows up ready, and a task's sockets are
+    released when it ends.
 
 Why
-    Most Python code that waits is written with ``async``/``await`` now.
-    The kernel sees traps either way, so both kinds of code share one
-    kernel, one scheduler, one set of tools.
+    Each wait cost two system calls (and ``select`` itself a third).  With
+    step 11 that is most of the difference between a kernel for reading
+    and a fast one.
 
 In trampoline/
-    ``trampoline.traps.Trap`` has the same ``__await__``.  The kernel's
-    loop treats ``types.CoroutineType`` like ``types.GeneratorType`` (the
-    "a subroutine call" lines of ``trampoline.kernel.Kernel._stepper``),
-    and an awaitable object that is neither -- a ``trampoline.future.Future``,
-    a ``trampoline.taskgroup.TaskGroup`` -- is awaited by running its
-    ``__await__()`` as a subroutine (``trampoline.kernel.Kernel._trap_other``).
+    Registrations are ``trampoline.descriptors._Registration`` records in
+    ``trampoline.kernel.Kernel._fds``, made by
+    ``trampoline.descriptors.DescriptorWaiting._register``, dropped by
+    ``trampoline.descriptors.DescriptorWaiting._drop_idle`` and
+    ``trampoline.descriptors.DescriptorWaiting._release``; the real table
+    keeps a reader *and* a writer per descriptor, where this one allows one
+    waiter per socket.  It uses epoll without ``selectors``
+    (``trampoline.poller.EpollPoller``).
 
-Run it: python3 docs/steps/step12.py   (it builds on step11.py)
+Run it: python3 docs/steps/step12.py   (it builds on step11.py, and compares)
 """
 
-import types
+import sys
+import time
 
-import step7
 import step11
-from step11 import (PARKED, Cancelled, TaskError, Trap, accept, cancel, current,  # noqa: F401
-                    join, read, sleep, spawn, write)
-
-
-# === Traps: awaitable ===
-
-def trap_await(self):
-    """``await trap`` in an async def: yield the trap itself to the kernel,
-    return what the kernel sends back."""
-    return (yield self)
-
-
-Trap.__await__ = trap_await             # NEW: every trap class is awaitable now
+from step11 import (PARKED, Cancelled, TaskError, Trap, accept, cancel, current, join,  # noqa: F401
+                    read, sleep, spawn, write, gather, pinger, ponger)
 
 
 # === The kernel ===
@@ -61,46 +40,84 @@ Trap.__await__ = trap_await             # NEW: every trap class is awaitable now
 class Kernel(step11.Kernel):
     def __init__(self):
         super().__init__()
-        self.handlers[types.CoroutineType] = self.trap_call   # NEW: call an async def too
+        self.io_waiters = {}            # NEW: socket -> the task waiting on it now
+
+    def spawn(self, coro):
+        task = super().spawn(coro)
+        task.sockets = []               # NEW: sockets it registered (released at its end)
+        return task
+
+    def wait_for(self, task, trap, sock, event):
+        """Park ``task`` until ``sock`` is ready for ``event`` (read or write).
+        NEW: the socket stays registered after the wait, so waiting on it
+        again costs no system call."""
+        if sock in self.io_waiters:
+            raise RuntimeError("another task is already waiting on %r" % sock)
+        key = self.selector.get_map().get(sock.fileno())
+        if key is not None and key.fileobj is not sock:   # the number of a closed
+            self.forget(key.fileobj)                       # socket, reused: start over
+            key = None
+        if key is None:
+            self.selector.register(sock, event)     # the first wait: a system call
+        elif key.events != event:
+            self.selector.modify(sock, event)       # the other direction: a system call
+        if sock not in task.sockets:
+            task.sockets.append(sock)       # it lets go of the registration when it ends
+        self.io_waiters[sock] = task
+        return self.park(task, trap)
+
+    def forget(self, sock):
+        """Stop watching ``sock``, if the selector still does."""
+        try:
+            self.selector.unregister(sock)
+        except (KeyError, ValueError):      # already forgotten
+            pass
+
+    def wait_for_io(self):
+        """Ask the selector what is ready; wake the tasks waiting on it."""
+        if self.ready:
+            timeout = 0
+        elif self.sleeping:
+            timeout = max(0, self.sleeping[0][0] - time.monotonic())
+        elif self.io_waiters:               # NEW: a registration alone is no reason to wait
+            timeout = None
+        else:
+            return
+        for key, events in self.selector.select(timeout):
+            task = self.io_waiters.pop(key.fileobj, None)
+            if task is None:                # NEW: ready, but nobody waits on it now:
+                self.forget(key.fileobj)    # stop watching, or select() says so every turn
+                continue
+            task.trap = task.waiting        # on its turn, its trap runs again
+            task.waiting = None
+            self.ready.append(task)
+
+    def unpark(self, task):
+        trap = task.waiting
+        if isinstance(trap, (accept, read, write)):
+            del self.io_waiters[trap.sock]  # NEW: its registration stays, for next time
+        else:
+            super().unpark(task)
+
+    def exit(self, task, result, error=None):
+        super().exit(task, result, error)
+        for sock in task.sockets:           # NEW: its registrations end with it
+            if sock not in self.io_waiters:  # (unless another task waits on one now)
+                self.forget(sock)
 
 
-# === Demo ===
+# === Demo: step 11 against step 12 ===
+# The same ping-pong as step 11's, counting the selector's system calls.
 
-async def fetch(name, seconds):
-    me = await current()                # a trap, awaited
-    await sleep(seconds)
-    return "%s fetched by task %d" % (name, me.id)
+this_step = sys.modules[__name__]
 
 
-def old_style(name):
-    text = yield fetch(name, 0.01)      # a generator calls an async def: yield it
-    return text.upper()
-
-
-def by_hand():
-    """Drive a coroutine the way the kernel does, and show what comes out."""
-    coro = fetch("plums", 0.5)
-    trap = coro.send(None)              # runs it up to its first await
-    print("by hand: send(None) gives a %s trap" % type(trap).__name__)
-    trap = coro.send(step7.Task(None, 7))       # what current() would answer
-    print("by hand: send(task 7) gives a %s trap, seconds=%s" % (type(trap).__name__, trap.seconds))
-    try:
-        coro.send(None)                 # the sleep is over
-    except StopIteration as stop:
-        print("by hand: send(None) raises StopIteration(%r)" % stop.value)
-
-
-async def main():
-    task = await spawn(fetch("pears", 0.02))
-    print("main:", await join(task))
-    print("main:", await spawn_and_join(old_style("apples")))
-
-
-async def spawn_and_join(coro):
-    task = await spawn(coro)
-    return await join(task)
+def main():
+    step11.compare(step11, this_step, ["step 11", "step 12"], [
+        ("register + modify + unregister", ["register", "modify", "unregister"]),
+        ("select calls", ["select"]),
+    ])
 
 
 if __name__ == "__main__":
-    by_hand()
-    Kernel().run(main())
+    main()

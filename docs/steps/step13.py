@@ -1,76 +1,59 @@
-"""Step 13: timeouts -- alarms that raise where the task waits.
+"""Step 13: ``await`` -- async def on the same kernel.
 
 What this step adds
-    ``alarm = yield set_alarm(seconds)`` sets an alarm on the running
-    task: if it is still set ``seconds`` from now, the kernel raises
-    ``TaskTimeout`` in the task, at whatever ``yield`` it waits -- a read,
-    a sleep, a join.  ``yield clear_alarm(alarm)`` takes it back.  The
-    alarm lives in the same heap as the sleepers, so the loop's "how long
-    may I wait?" sees it too; when it goes off, the kernel does what
-    ``cancel`` does (``interrupt``: unpark, throw) with another error.
-    A cleared alarm stays in the heap, marked, and is skipped when its
-    time comes: cheaper than cutting it out.
+    ``async def`` functions run on this kernel beside generators, with no
+    new machinery in the loop.  Two small things do it:
 
-    A timeout around any call is then three lines of an ordinary
-    subroutine, ``timeout_after(seconds, coro)``: set, call, clear.
+    1. *Every trap is awaitable.*  ``await x`` calls ``x.__await__()``,
+       which must return an iterator, and runs it as ``yield from`` would:
+       whatever it yields goes straight out to whoever resumes the
+       coroutine -- the kernel.  So a trap's ``__await__`` is a generator
+       that yields the trap itself and returns what the kernel sends back::
+
+           def __await__(self):
+               return (yield self)
+
+       ``await sleep(1)`` in an ``async def`` hands the kernel exactly what
+       ``yield sleep(1)`` hands it in a generator.
+    2. *A coroutine is called like a generator.*  An ``async def``
+       function makes a coroutine object, which has ``send`` and ``throw``
+       like a generator.  The kernel puts ``types.CoroutineType`` in its
+       table beside ``types.GeneratorType``: a generator task can ``yield``
+       a coroutine to call it, and a coroutine can be a task.
 
 Why
-    Every network program needs "give up after N seconds", around a whole
-    operation, not just one read.  Because the error is raised at the
-    ``yield``, the code inside needs no timeout logic of its own, and its
-    ``finally`` blocks run.
+    Most Python code that waits is written with ``async``/``await`` now.
+    The kernel sees traps either way, so both kinds of code share one
+    kernel, one scheduler, one set of tools.
 
 In trampoline/
-    The traps ``trampoline.traps.set_alarm`` and
-    ``trampoline.traps.clear_alarm``, handled by
-    ``trampoline.timers.Timers._trap_set_alarm`` and
-    ``trampoline.timers.Timers._trap_clear_alarm``; alarms go off in
-    ``trampoline.timers.Timers._fire_timers``.  ``trampoline.timeouts``
-    builds ``timeout_after`` and ``ignore_after`` on them, and raises
-    ``trampoline.timeouts.TaskTimeout``.
+    ``trampoline.traps.Trap`` has the same ``__await__``.  The kernel's
+    loop treats ``types.CoroutineType`` like ``types.GeneratorType`` (the
+    "a subroutine call" lines of ``trampoline.kernel.Kernel._stepper``),
+    and an awaitable object that is neither -- a ``trampoline.future.Future``,
+    a ``trampoline.taskgroup.TaskGroup`` -- is awaited by running its
+    ``__await__()`` as a subroutine (``trampoline.kernel.Kernel._trap_other``).
 
 Run it: python3 docs/steps/step13.py   (it builds on step12.py)
 """
 
-import heapq
-import socket
-import time
+import types
 
+import step7
 import step12
 from step12 import (PARKED, Cancelled, TaskError, Trap, accept, cancel, current,  # noqa: F401
                     join, read, sleep, spawn, write)
 
 
-# === Errors ===
+# === Traps: awaitable ===
 
-class TaskTimeout(Exception):
-    """Raised in a task whose alarm went off."""
-
-
-# === Traps ===
-
-class set_alarm(Trap):
-    """alarm = yield set_alarm(seconds): TaskTimeout in this task, in
-    seconds' time, wherever it waits then -- unless cleared first."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
+def trap_await(self):
+    """``await trap`` in an async def: yield the trap itself to the kernel,
+    return what the kernel sends back."""
+    return (yield self)
 
 
-class clear_alarm(Trap):
-    """yield clear_alarm(alarm): the alarm will not go off."""
-
-    def __init__(self, alarm):
-        self.alarm = alarm
-
-
-class Alarm:
-    """An alarm set on ``task``: what set_alarm returns."""
-
-    def __init__(self, task, seconds):
-        self.task = task
-        self.error = TaskTimeout("timed out after %s s" % seconds)
-        self.cleared = False
+Trap.__await__ = trap_await             # NEW: every trap class is awaitable now
 
 
 # === The kernel ===
@@ -78,69 +61,46 @@ class Alarm:
 class Kernel(step12.Kernel):
     def __init__(self):
         super().__init__()
-        self.handlers[set_alarm] = self.trap_set_alarm      # NEW
-        self.handlers[clear_alarm] = self.trap_clear_alarm  # NEW
-
-    def trap_set_alarm(self, task, trap):
-        alarm = Alarm(task, trap.seconds)
-        wake_at = time.monotonic() + trap.seconds
-        heapq.heappush(self.sleeping, (wake_at, next(self.sequence), alarm))
-        return alarm                        # the task runs on
-
-    def trap_clear_alarm(self, task, trap):
-        trap.alarm.cleared = True           # it stays in the heap, and is skipped
-
-    def fire_timers(self):
-        """Wake the sleepers whose time has come.  NEW: and ring the alarms."""
-        now = time.monotonic()
-        while self.sleeping and self.sleeping[0][0] <= now:
-            _, _, what = heapq.heappop(self.sleeping)
-            if not isinstance(what, Alarm):
-                self.resume(what, None)     # a sleeper, as before
-            elif not what.cleared and not what.task.done:
-                self.interrupt(what.task, what.error)   # NEW: as cancel does
-
-
-def timeout_after(seconds, coro):
-    """``result = yield timeout_after(seconds, coro)``: call ``coro``; raise
-    TaskTimeout in it if it takes longer than ``seconds``."""
-    alarm = yield set_alarm(seconds)
-    try:
-        return (yield coro)
-    finally:
-        yield clear_alarm(alarm)            # done (or failed) in time: no alarm
+        self.handlers[types.CoroutineType] = self.trap_call   # NEW: call an async def too
 
 
 # === Demo ===
 
-def read_reply(sock):
+async def fetch(name, seconds):
+    me = await current()                # a trap, awaited
+    await sleep(seconds)
+    return "%s fetched by task %d" % (name, me.id)
+
+
+def old_style(name):
+    text = yield fetch(name, 0.01)      # a generator calls an async def: yield it
+    return text.upper()
+
+
+def by_hand():
+    """Drive a coroutine the way the kernel does, and show what comes out."""
+    coro = fetch("plums", 0.5)
+    trap = coro.send(None)              # runs it up to its first await
+    print("by hand: send(None) gives a %s trap" % type(trap).__name__)
+    trap = coro.send(step7.Task(None, 7))       # what current() would answer
+    print("by hand: send(task 7) gives a %s trap, seconds=%s" % (type(trap).__name__, trap.seconds))
     try:
-        return (yield read(sock, 100))
-    finally:
-        print("read_reply: finally runs, as for a cancel")
+        coro.send(None)                 # the sleep is over
+    except StopIteration as stop:
+        print("by hand: send(None) raises StopIteration(%r)" % stop.value)
 
 
-def answer(seconds):
-    yield sleep(seconds)
-    return 42
+async def main():
+    task = await spawn(fetch("pears", 0.02))
+    print("main:", await join(task))
+    print("main:", await spawn_and_join(old_style("apples")))
 
 
-def main():
-    sock, other = socket.socketpair()
-    sock.setblocking(False)
-    print("main: waiting 0.05 s for a reply that never comes")
-    started = time.monotonic()
-    try:
-        yield timeout_after(0.05, read_reply(sock))
-    except TaskTimeout as error:
-        print("main: %r, after %.2f s" % (error, time.monotonic() - started))
-    sock.close()
-    other.close()
-    result = yield timeout_after(0.05, answer(0.01))
-    print("main: answer() returned %d in time; its alarm is cleared" % result)
-    yield sleep(0.1)
-    print("main: slept past the cleared alarm, and nothing went off")
+async def spawn_and_join(coro):
+    task = await spawn(coro)
+    return await join(task)
 
 
 if __name__ == "__main__":
+    by_hand()
     Kernel().run(main())

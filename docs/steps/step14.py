@@ -1,80 +1,76 @@
-"""Step 14: wait queues -- locks and queues without lost wake-ups.
+"""Step 14: timeouts -- alarms that raise where the task waits.
 
 What this step adds
-    One primitive for every kind of "wait until another task says so":
-    a ``WaitQueue``.  ``value = yield park(wait_queue)`` parks the task on
-    it; plain code -- not a trap: ``release()`` never waits -- calls
-    ``wait_queue.wake(n, value)`` to make the first ``n`` ready, each
-    getting ``value`` out of its ``yield``.  A ``Lock`` is a flag and a
-    wait queue, and ``release`` *hands* the lock to the first waiter
-    instead of unlocking, so a task that comes later cannot take it
-    first.
+    ``alarm = yield set_alarm(seconds)`` sets an alarm on the running
+    task: if it is still set ``seconds`` from now, the kernel raises
+    ``TaskTimeout`` in the task, at whatever ``yield`` it waits -- a read,
+    a sleep, a join.  ``yield clear_alarm(alarm)`` takes it back.  The
+    alarm lives in the same heap as the sleepers, so the loop's "how long
+    may I wait?" sees it too; when it goes off, the kernel does what
+    ``cancel`` does (``interrupt``: unpark, throw) with another error.
+    A cleared alarm stays in the heap, marked, and is skipped when its
+    time comes: cheaper than cutting it out.
 
-    The subtle part is cancellation.  A task cancelled while parked is
-    taken off the queue (``unpark``).  But a task can be woken -- handed
-    the lock -- and cancelled *before it runs*.  If the kernel simply threw
-    ``Cancelled`` in, the lock would die with it, held by nobody, and every
-    other waiter would wait for ever: a lost wake-up.  So the kernel
-    remembers who woke a task (``woken_by``) until it runs, and a task
-    interrupted in between passes its wake-up on to the next waiter
-    (``pass_on``) -- or, if nobody waits, gives it back (the lock unlocks).
+    A timeout around any call is then three lines of an ordinary
+    subroutine, ``timeout_after(seconds, coro)``: set, call, clear.
 
 Why
-    Events, locks, semaphores, conditions, queues and futures are all
-    "some state, and a queue of tasks waiting for it to change".  With
-    one primitive that never loses a wake-up, each of them is a few lines
-    that never touch the kernel's insides.
+    Every network program needs "give up after N seconds", around a whole
+    operation, not just one read.  Because the error is raised at the
+    ``yield``, the code inside needs no timeout logic of its own, and its
+    ``finally`` blocks run.
 
 In trampoline/
-    ``trampoline.waitqueue.WaitQueue`` and the trap ``trampoline.traps.park``
-    (``trampoline.kernel.Kernel._trap_park``).  A woken task's
-    ``trampoline.task.Task._woken`` is what ``woken_by`` is here, and
-    ``trampoline.waitqueue.WaitQueue._pass_on`` passes a wake-up on.  The
-    primitives are in ``trampoline/sync.py``: ``trampoline.sync.Lock``,
-    ``trampoline.sync.Event``, ``trampoline.sync.Queue`` ...
+    The traps ``trampoline.traps.set_alarm`` and
+    ``trampoline.traps.clear_alarm``, handled by
+    ``trampoline.timers.Timers._trap_set_alarm`` and
+    ``trampoline.timers.Timers._trap_clear_alarm``; alarms go off in
+    ``trampoline.timers.Timers._fire_timers``.  ``trampoline.timeouts``
+    builds ``timeout_after`` and ``ignore_after`` on them, and raises
+    ``trampoline.timeouts.TaskTimeout``.
 
 Run it: python3 docs/steps/step14.py   (it builds on step13.py)
 """
 
-from collections import deque
+import heapq
+import socket
+import time
 
 import step13
-from step13 import (PARKED, Cancelled, TaskError, TaskTimeout, Trap, accept, cancel,  # noqa: F401
-                    clear_alarm, current, join, read, set_alarm, sleep, spawn,
-                    timeout_after, write)
+from step13 import (PARKED, Cancelled, TaskError, Trap, accept, cancel, current,  # noqa: F401
+                    join, read, sleep, spawn, write)
 
 
-# === Wait queues ===
+# === Errors ===
 
-class WaitQueue:
-    """Tasks parked until plain code wakes them, first come first served."""
-
-    def __init__(self, on_unclaimed=None):
-        self.waiters = deque()
-        self.kernel = None              # set by the first park
-        self.on_unclaimed = on_unclaimed  # who takes back a wake-up nobody claims
-
-    def wake(self, n=1, value=True):
-        """Make the first ``n`` waiters ready; returns how many it woke."""
-        woken = 0
-        while self.waiters and woken < n:
-            task = self.waiters.popleft()
-            self.kernel.resume(task, value)
-            task.woken_by = self        # until it runs: see Kernel.interrupt
-            woken += 1
-        return woken
-
-    def pass_on(self, value):
-        """A woken task was interrupted before it ran: its wake-up goes on."""
-        if not self.wake(1, value) and self.on_unclaimed is not None:
-            self.on_unclaimed(value)
+class TaskTimeout(Exception):
+    """Raised in a task whose alarm went off."""
 
 
-class park(Trap):
-    """value = yield park(wait_queue): wait until wait_queue.wake() picks you."""
+# === Traps ===
 
-    def __init__(self, queue):
-        self.queue = queue
+class set_alarm(Trap):
+    """alarm = yield set_alarm(seconds): TaskTimeout in this task, in
+    seconds' time, wherever it waits then -- unless cleared first."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+
+class clear_alarm(Trap):
+    """yield clear_alarm(alarm): the alarm will not go off."""
+
+    def __init__(self, alarm):
+        self.alarm = alarm
+
+
+class Alarm:
+    """An alarm set on ``task``: what set_alarm returns."""
+
+    def __init__(self, task, seconds):
+        self.task = task
+        self.error = TaskTimeout("timed out after %s s" % seconds)
+        self.cleared = False
 
 
 # === The kernel ===
@@ -82,79 +78,68 @@ class park(Trap):
 class Kernel(step13.Kernel):
     def __init__(self):
         super().__init__()
-        self.handlers[park] = self.trap_park            # NEW
+        self.handlers[set_alarm] = self.trap_set_alarm      # NEW
+        self.handlers[clear_alarm] = self.trap_clear_alarm  # NEW
 
-    def trap_park(self, task, trap):
-        trap.queue.kernel = self
-        trap.queue.waiters.append(task)
-        return self.park(task, trap)
+    def trap_set_alarm(self, task, trap):
+        alarm = Alarm(task, trap.seconds)
+        wake_at = time.monotonic() + trap.seconds
+        heapq.heappush(self.sleeping, (wake_at, next(self.sequence), alarm))
+        return alarm                        # the task runs on
 
-    def step(self, task):
-        task.woken_by = None            # NEW: it runs: its wake-up is claimed
-        return super().step(task)
+    def trap_clear_alarm(self, task, trap):
+        trap.alarm.cleared = True           # it stays in the heap, and is skipped
 
-    def unpark(self, task):
-        if isinstance(task.waiting, park):
-            task.waiting.queue.waiters.remove(task)     # NEW: off the wait queue
-        else:
-            super().unpark(task)
-
-    def interrupt(self, target, error):
-        queue = getattr(target, "woken_by", None)
-        if target.waiting is None and queue is not None:
-            target.woken_by = None      # NEW: woken, but it will never see it:
-            queue.pass_on(target.value)  # the next waiter gets the wake-up
-        super().interrupt(target, error)
+    def fire_timers(self):
+        """Wake the sleepers whose time has come.  NEW: and ring the alarms."""
+        now = time.monotonic()
+        while self.sleeping and self.sleeping[0][0] <= now:
+            _, _, what = heapq.heappop(self.sleeping)
+            if not isinstance(what, Alarm):
+                self.resume(what, None)     # a sleeper, as before
+            elif not what.cleared and not what.task.done:
+                self.interrupt(what.task, what.error)   # NEW: as cancel does
 
 
-# === A lock, from a wait queue ===
-
-class Lock:
-    def __init__(self):
-        self.locked = False
-        self.waiting = WaitQueue(on_unclaimed=self.unclaimed)
-
-    def acquire(self):
-        """``yield lock.acquire()``: wait until this task holds the lock."""
-        if self.locked:
-            yield park(self.waiting)    # release() hands it to us: it stays locked
-        else:
-            self.locked = True
-
-    def release(self):
-        """Hand the lock to the first waiter, or unlock it.  Never waits."""
-        if not self.waiting.wake(1):
-            self.locked = False
-
-    def unclaimed(self, value):
-        self.locked = False             # handed to a task that was cancelled
+def timeout_after(seconds, coro):
+    """``result = yield timeout_after(seconds, coro)``: call ``coro``; raise
+    TaskTimeout in it if it takes longer than ``seconds``."""
+    alarm = yield set_alarm(seconds)
+    try:
+        return (yield coro)
+    finally:
+        yield clear_alarm(alarm)            # done (or failed) in time: no alarm
 
 
 # === Demo ===
 
-def user(name, lock):
-    print("%s: waiting for the lock" % name)
+def read_reply(sock):
     try:
-        yield lock.acquire()
-    except Cancelled:
-        print("%s: cancelled before it ran; its wake-up goes on" % name)
-        raise
-    print("%s: has the lock" % name)
-    lock.release()
+        return (yield read(sock, 100))
+    finally:
+        print("read_reply: finally runs, as for a cancel")
+
+
+def answer(seconds):
+    yield sleep(seconds)
+    return 42
 
 
 def main():
-    lock = Lock()
-    yield lock.acquire()
-    print("main: has the lock")
-    b = yield spawn(user("b", lock))
-    c = yield spawn(user("c", lock))
-    yield sleep(0.01)                   # b and c park, in that order
-    lock.release()                      # handed to b: b is ready, not yet run
-    print("main: released it to b, and cancels b before b runs")
-    yield cancel(b)
-    yield join(c)                       # without pass_on, this would wait for ever
-    print("main: c had the lock; locked now: %s" % lock.locked)
+    sock, other = socket.socketpair()
+    sock.setblocking(False)
+    print("main: waiting 0.05 s for a reply that never comes")
+    started = time.monotonic()
+    try:
+        yield timeout_after(0.05, read_reply(sock))
+    except TaskTimeout as error:
+        print("main: %r, after %.2f s" % (error, time.monotonic() - started))
+    sock.close()
+    other.close()
+    result = yield timeout_after(0.05, answer(0.01))
+    print("main: answer() returned %d in time; its alarm is cleared" % result)
+    yield sleep(0.1)
+    print("main: slept past the cleared alarm, and nothing went off")
 
 
 if __name__ == "__main__":

@@ -1,109 +1,160 @@
-"""Step 15: task groups -- children that end together.
+"""Step 15: wait queues -- locks and queues without lost wake-ups.
 
 What this step adds
-    No kernel change at all: a ``TaskGroup`` is built from the traps and
-    the wait queue of the steps before.  A group spawns children
-    (``yield group.spawn(coro)``) and ``yield group.join()`` waits for all
-    of them and returns their results, in order.  If one fails, the group
-    cancels the others -- at once, not after they finish -- and ``join``
-    raises that first error.  Each child runs inside a small wrapper
-    (``run_child``) that notes how it ended and wakes the group's
-    ``WaitQueue``; ``join`` parks on that queue until every child is done
-    or one has failed.
+    One primitive for every kind of "wait until another task says so":
+    a ``WaitQueue``.  ``value = yield park(wait_queue)`` parks the task on
+    it; plain code -- not a trap: ``release()`` never waits -- calls
+    ``wait_queue.wake(n, value)`` to make the first ``n`` ready, each
+    getting ``value`` out of its ``yield``.  A ``Lock`` is a flag and a
+    wait queue, and ``release`` *hands* the lock to the first waiter
+    instead of unlocking, so a task that comes later cannot take it
+    first.
+
+    The subtle part is cancellation.  A task cancelled while parked is
+    taken off the queue (``unpark``).  But a task can be woken -- handed
+    the lock -- and cancelled *before it runs*.  If the kernel simply threw
+    ``Cancelled`` in, the lock would die with it, held by nobody, and every
+    other waiter would wait for ever: a lost wake-up.  So the kernel
+    remembers who woke a task (``woken_by``) until it runs, and a task
+    interrupted in between passes its wake-up on to the next waiter
+    (``pass_on``) -- or, if nobody waits, gives it back (the lock unlocks).
 
 Why
-    Structured concurrency: a task that starts others also answers for
-    them.  Nothing it spawned outlives the group, an error is never
-    silently lost in a task nobody joins, and "do these three things at
-    once; if one fails, stop the others" is one block of code.
+    Events, locks, semaphores, conditions, queues and futures are all
+    "some state, and a queue of tasks waiting for it to change".  With
+    one primitive that never loses a wake-up, each of them is a few lines
+    that never touch the kernel's insides.
 
 In trampoline/
-    ``trampoline.taskgroup.TaskGroup``, built the same way on traps and a
-    wait queue, never touching the kernel; it adds an ``async with`` block,
-    whose end waits for every child (and cancels them only if the block
-    itself fails), ``next_done`` to take the children as they finish, and
-    one ``trampoline.taskgroup.TaskGroupError`` carrying every failure.
+    ``trampoline.waitqueue.WaitQueue`` and the trap ``trampoline.traps.park``
+    (``trampoline.kernel.Kernel._trap_park``).  A woken task's
+    ``trampoline.task.Task._woken`` is what ``woken_by`` is here, and
+    ``trampoline.waitqueue.WaitQueue._pass_on`` passes a wake-up on.  The
+    primitives are in ``trampoline/sync.py``: ``trampoline.sync.Lock``,
+    ``trampoline.sync.Event``, ``trampoline.sync.Queue`` ...
 
 Run it: python3 docs/steps/step15.py   (it builds on step14.py)
 """
 
+from collections import deque
+
 import step14
-from step14 import (Cancelled, TaskError, WaitQueue, cancel, join, park, sleep,  # noqa: F401
-                    spawn)
+from step14 import (PARKED, Cancelled, TaskError, TaskTimeout, Trap, accept, cancel,  # noqa: F401
+                    clear_alarm, current, join, read, set_alarm, sleep, spawn,
+                    timeout_after, write)
 
-Kernel = step14.Kernel                  # NEW: nothing -- the kernel is done
+
+# === Wait queues ===
+
+class WaitQueue:
+    """Tasks parked until plain code wakes them, first come first served."""
+
+    def __init__(self, on_unclaimed=None):
+        self.waiters = deque()
+        self.kernel = None              # set by the first park
+        self.on_unclaimed = on_unclaimed  # who takes back a wake-up nobody claims
+
+    def wake(self, n=1, value=True):
+        """Make the first ``n`` waiters ready; returns how many it woke."""
+        woken = 0
+        while self.waiters and woken < n:
+            task = self.waiters.popleft()
+            self.kernel.resume(task, value)
+            task.woken_by = self        # until it runs: see Kernel.interrupt
+            woken += 1
+        return woken
+
+    def pass_on(self, value):
+        """A woken task was interrupted before it ran: its wake-up goes on."""
+        if not self.wake(1, value) and self.on_unclaimed is not None:
+            self.on_unclaimed(value)
 
 
-class TaskGroup:
-    """Children that end together.  The first to fail cancels the rest."""
+class park(Trap):
+    """value = yield park(wait_queue): wait until wait_queue.wake() picks you."""
 
+    def __init__(self, queue):
+        self.queue = queue
+
+
+# === The kernel ===
+
+class Kernel(step14.Kernel):
     def __init__(self):
-        self.tasks = []
-        self.running = 0
-        self.error = None               # the first child's exception, if any
-        self.changed = WaitQueue()      # woken whenever a child ends
+        super().__init__()
+        self.handlers[park] = self.trap_park            # NEW
 
-    def spawn(self, coro):
-        """``task = yield group.spawn(coro)``: start a child."""
-        self.running += 1
-        task = yield spawn(self.run_child(coro))
-        self.tasks.append(task)
-        return task
+    def trap_park(self, task, trap):
+        trap.queue.kernel = self
+        trap.queue.waiters.append(task)
+        return self.park(task, trap)
 
-    def run_child(self, coro):
-        try:
-            return (yield coro)         # the child's own code, as a subroutine
-        except Exception as error:
-            if self.error is None:
-                self.error = error      # the first failure is the group's error
-            raise
-        finally:
-            self.running -= 1
-            self.changed.wake(len(self.changed.waiters))
+    def step(self, task):
+        task.woken_by = None            # NEW: it runs: its wake-up is claimed
+        return super().step(task)
 
-    def join(self):
-        """``results = yield group.join()``: wait for every child; their
-        results in order.  If one failed: cancel the rest, raise its error."""
-        while self.running and self.error is None:
-            yield park(self.changed)
-        if self.error is not None:
-            for task in self.tasks:
-                yield cancel(task)      # (a child that is done is left alone)
-            raise self.error
-        results = []
-        for task in self.tasks:
-            results.append((yield join(task)))
-        return results
+    def unpark(self, task):
+        if isinstance(task.waiting, park):
+            task.waiting.queue.waiters.remove(task)     # NEW: off the wait queue
+        else:
+            super().unpark(task)
+
+    def interrupt(self, target, error):
+        queue = getattr(target, "woken_by", None)
+        if target.waiting is None and queue is not None:
+            target.woken_by = None      # NEW: woken, but it will never see it:
+            queue.pass_on(target.value)  # the next waiter gets the wake-up
+        super().interrupt(target, error)
+
+
+# === A lock, from a wait queue ===
+
+class Lock:
+    def __init__(self):
+        self.locked = False
+        self.waiting = WaitQueue(on_unclaimed=self.unclaimed)
+
+    def acquire(self):
+        """``yield lock.acquire()``: wait until this task holds the lock."""
+        if self.locked:
+            yield park(self.waiting)    # release() hands it to us: it stays locked
+        else:
+            self.locked = True
+
+    def release(self):
+        """Hand the lock to the first waiter, or unlock it.  Never waits."""
+        if not self.waiting.wake(1):
+            self.locked = False
+
+    def unclaimed(self, value):
+        self.locked = False             # handed to a task that was cancelled
 
 
 # === Demo ===
 
-def fetch(name, seconds, fail=False):
+def user(name, lock):
+    print("%s: waiting for the lock" % name)
     try:
-        yield sleep(seconds)
-        if fail:
-            raise ConnectionError("%s: connection refused" % name)
-        print("%s: done" % name)
-        return name
+        yield lock.acquire()
     except Cancelled:
-        print("%s: cancelled, cleaning up" % name)
+        print("%s: cancelled before it ran; its wake-up goes on" % name)
         raise
+    print("%s: has the lock" % name)
+    lock.release()
 
 
 def main():
-    group = TaskGroup()
-    for name, seconds in [("a", 0.02), ("b", 0.01), ("c", 0.03)]:
-        yield group.spawn(fetch(name, seconds))
-    print("main: all done:", (yield group.join()))
-
-    group = TaskGroup()
-    yield group.spawn(fetch("slow", 3600))
-    yield group.spawn(fetch("broken", 0.01, fail=True))
-    yield group.spawn(fetch("slower", 7200))
-    try:
-        yield group.join()
-    except ConnectionError as error:
-        print("main: the group failed: %r" % error)
+    lock = Lock()
+    yield lock.acquire()
+    print("main: has the lock")
+    b = yield spawn(user("b", lock))
+    c = yield spawn(user("c", lock))
+    yield sleep(0.01)                   # b and c park, in that order
+    lock.release()                      # handed to b: b is ready, not yet run
+    print("main: released it to b, and cancels b before b runs")
+    yield cancel(b)
+    yield join(c)                       # without pass_on, this would wait for ever
+    print("main: c had the lock; locked now: %s" % lock.locked)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ In trampoline/
     than cut out of the heap: ``trampoline.timers.Timers._unpark_sleeper``).
     The error is ``trampoline.errors.Cancelled``.  The real kernel does
     more: what a task cancelled before it runs was woken with is not lost
-    -- a lock handed over goes on to the next waiter (step 14); a task
+    -- a lock handed over goes on to the next waiter (step 15); a task
     that must keep its wake-up (a ``trampoline.sync.Barrier``'s round)
     gets the ``Cancelled`` at its next blocking trap instead, from
     ``trampoline.task.Task._pending`` -- and when ``run`` ends it cancels

@@ -1,4 +1,4 @@
-"""Exercise 13: write ``ignore_after(seconds, coro, default)``.
+"""Exercise 14: write ``ignore_after(seconds, coro, default)``.
 
 Like ``timeout_after``, but a timeout is no error: it returns
 ``default``.  Catch only *your own* alarm's error (``alarm.error``), so
@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # docs/steps
 
-from step13 import Kernel, TaskTimeout, clear_alarm, set_alarm, sleep, timeout_after
+from step14 import Kernel, TaskTimeout, clear_alarm, set_alarm, sleep, timeout_after
 
 
 def ignore_after(seconds, coro, default=None):

@@ -1,4 +1,4 @@
-"""Exercise 12: sleep sort, in async def.
+"""Exercise 13: sleep sort, in async def.
 
 Each number is a task that sleeps that many hundredths of a second, then
 says its number: they come out sorted.  Only traps, awaited -- the kernel
@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # docs/steps
 
-from step12 import Kernel, join, sleep, spawn
+from step13 import Kernel, join, sleep, spawn
 
 
 async def say_after(n):

@@ -1,4 +1,4 @@
-"""Exercise 15: a race -- the first child to finish wins, the others are cancelled.
+"""Exercise 16: a race -- the first child to finish wins, the others are cancelled.
 
 Add ``first()`` to the TaskGroup: park until a child has ended, cancel
 the rest, return the winner's result.  (Ask three mirrors for the same
@@ -15,11 +15,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # docs/steps
 
-import step15
-from step15 import Cancelled, Kernel, cancel, park, sleep
+import step16
+from step16 import Cancelled, Kernel, cancel, park, sleep
 
 
-class TaskGroup(step15.TaskGroup):
+class TaskGroup(step16.TaskGroup):
     def first(self):
         """``result = yield group.first()``: the first child's result; the
         others are cancelled."""
@@ -29,7 +29,7 @@ class TaskGroup(step15.TaskGroup):
         winner = next(task for task in self.tasks if task.done)
         for task in self.tasks:
             yield cancel(task)
-        return (yield step15.join(winner))
+        return (yield step16.join(winner))
 
 
 def mirror(name, seconds):

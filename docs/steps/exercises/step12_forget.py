@@ -1,4 +1,4 @@
-"""Exercise 11: forget nothing when a task ends, and count what stays watched.
+"""Exercise 12: forget nothing when a task ends, and count what stays watched.
 
 Take out the release in ``exit``: every socket a task ever waited on
 stays registered after it ends, closed or not -- and the loop, which runs
@@ -6,7 +6,7 @@ while the selector watches anything, would never end.  Here the demo only
 counts, after the tasks are done.
 
 Prints:
-    step 11: 0 sockets still watched after the tasks ended
+    step 12: 0 sockets still watched after the tasks ended
     without the release: 2 sockets still watched after the tasks ended
 """
 
@@ -17,13 +17,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 import socket
 
-import step11
-from step11 import gather, pinger, ponger
+import step12
+from step12 import gather, pinger, ponger
 
 
-class Forgetful(step11.Kernel):
+class Forgetful(step12.Kernel):
     def exit(self, task, result, error=None):
-        step11.step10.Kernel.exit(self, task, result, error)    # the release skipped
+        step12.step11.Kernel.exit(self, task, result, error)    # the release skipped
 
     def run(self, main):
         """Only until main is done: the selector would keep the loop going."""
@@ -42,7 +42,7 @@ def watched_after(kernel_class):
     left, right = socket.socketpair()
     left.setblocking(False)
     right.setblocking(False)
-    kernel.run(gather(step11, pinger(step11, left, 3), ponger(step11, right, 3)))
+    kernel.run(gather(step12, pinger(step12, left, 3), ponger(step12, right, 3)))
     count = len(kernel.selector.get_map())
     kernel.selector.close()
     left.close()
@@ -51,6 +51,6 @@ def watched_after(kernel_class):
 
 
 if __name__ == "__main__":
-    print("step 11: %d sockets still watched after the tasks ended" % watched_after(step11.Kernel))
+    print("step 12: %d sockets still watched after the tasks ended" % watched_after(step12.Kernel))
     print("without the release: %d sockets still watched after the tasks ended"
           % watched_after(Forgetful))

@@ -1,4 +1,4 @@
-"""Exercise 14: build an Event from a wait queue.
+"""Exercise 15: build an Event from a wait queue.
 
 ``yield event.wait()`` parks until ``event.set()`` -- at once if it is
 set already -- and ``set`` wakes every waiter, not just one.
@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # docs/steps
 
-from step14 import Kernel, WaitQueue, join, park, sleep, spawn
+from step15 import Kernel, WaitQueue, join, park, sleep, spawn
 
 
 class Event:
