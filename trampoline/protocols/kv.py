@@ -47,7 +47,10 @@ command that takes the arguments and returns the encoded reply -- no I/O,
 so the tests call it directly.  Time comes from the ``clock`` it is given
 (``time.time``, or a fake clock in tests).  A key with a time to live is
 dropped when it is next touched after its deadline, and a background task
-sweeps the ones nobody touches (a heap of deadlines), as Redis does.  The
+sweeps the ones nobody touches, going round the keys in SCAN's order a
+slice at a time -- no structure of its own, so a deadline costs one dict
+entry -- and round again at once while a slice finds many expired, as
+Redis's active expiry goes round its table of deadlines.  The
 parsing is ``protocols/resp.py``'s, sans-I/O.  Each connection's task
 (``serve_client``) reads what the client sent, parses every complete
 command in it, and answers the whole pipelined batch with one write --
@@ -67,7 +70,6 @@ Redis's limits; replies to a batch go out a megabyte at a time; a
 subscriber that does not read is dropped past ``kv_pubsub.OUTPUT_LIMIT``).
 """
 
-import heapq
 import os
 import platform
 import random
@@ -118,8 +120,14 @@ MAXCLIENTS_REACHED = b"-ERR max number of clients reached\r\n"
 #: What a blocked client may send before it is served (Redis's
 #: ``client-query-buffer-limit``): beyond it, it is hung up on.
 QUERY_BUFFER_LIMIT = 1 << 30
-#: How often the background task looks for expired keys nobody touched.
+#: How often the background task looks for expired keys nobody touched,
+#: and how many keys one look goes through (``Store.sweep``): about a
+#: millisecond when none has expired, a few when all have.
 SWEEP_INTERVAL = 0.1
+SWEEP_KEYS = 2000
+#: How many keys DBSIZE and INFO keyspace sweep first, so as not to count
+#: the expired ones (all of them in a database of a few thousand keys).
+COUNT_SWEEP_KEYS = 10000
 #: What CONFIG GET answers (redis-benchmark asks for save and appendonly).
 CONFIG = {b"save": b"", b"appendonly": b"no", b"databases": b"1"}
 
@@ -163,8 +171,9 @@ class Store(Collections, PubSubCommands):
         self.clock = clock
         self.data = {}              # key -> value (bytes -> bytes)
         self.expires = {}           # key -> deadline in ms; alive while now <= deadline
-        self._deadlines = []        # heap of (deadline, key) for sweep(); may hold stale ones
+        self._last_deadline = None  # the deadline set last (set_deadline shares it)
         self.order = ScanOrder(self.data)   # the keys in order of creation, for SCAN
+        self._swept_to = 0          # where sweep() goes on: a cursor in that order
         self.watchers = {}          # key -> the sessions WATCHing it
         self.blocking = {}          # key -> the Waiters blocked on it, first come first
         self.ready = []             # keys pushed onto that somebody waits for (serve_blocked)
@@ -253,26 +262,34 @@ class Store(Collections, PubSubCommands):
 
     def set_deadline(self, key, deadline):
         """Expire ``key`` at ``deadline`` (on the store's clock)."""
+        if deadline == self._last_deadline:
+            # Keys given a time to live in the same millisecond (a
+            # pipelined batch) share one int: 32 bytes a key less.
+            deadline = self._last_deadline
+        self._last_deadline = deadline
         self.expires[key] = deadline
         self.touch(key)
-        heapq.heappush(self._deadlines, (deadline, key))
-        if len(self._deadlines) > 2 * len(self.expires) + 1024:
-            # Keys whose deadline was changed or removed left stale
-            # entries: rebuild, so the heap stays proportional.
-            self._deadlines = [(when, key) for key, when in self.expires.items()]
-            heapq.heapify(self._deadlines)
 
-    def sweep(self, limit=10000):
-        """Drop up to ``limit`` keys whose deadline has passed; return how many."""
-        deadlines = self._deadlines
-        now = self.now()
-        dropped = 0
-        while deadlines and deadlines[0][0] < now and dropped < limit:
-            deadline, key = heapq.heappop(deadlines)
-            if self.expires.get(key) == deadline:       # not a stale entry
-                self.delete(key)
-                dropped += 1
-        return dropped
+    def sweep(self, limit=SWEEP_KEYS):
+        """Look at ``limit`` keys, going on from where the last call
+        stopped, and drop those past their deadline; return how many were
+        dropped.
+
+        The keys are gone through in SCAN's order (``ScanOrder.circle``),
+        round and round, so nothing is kept for the sweep but a cursor: a
+        key nobody touches is dropped within ``len(data) / limit`` calls
+        of its deadline, each call's work bounded by ``limit``.  (Redis
+        goes round its table of deadlines alone; we go round every key,
+        those without a deadline too, and keep no second table.)"""
+        if not self.expires:
+            return 0
+        keys, self._swept_to = self.order.circle(self._swept_to, limit)
+        expires, now = self.expires, self.now()
+        # A key deleted and created again has two entries: a set, to drop it once.
+        expired = {key for key in keys if expires.get(key, now) < now}
+        for key in expired:
+            self.delete(key)
+        return len(expired)
 
     # ---------------------------------------------------------- strings
 
@@ -710,8 +727,11 @@ class Store(Collections, PubSubCommands):
         return ONE
 
     def cmd_dbsize(self, args, session):
-        """``DBSIZE``: how many keys there are."""
-        self.sweep()
+        """``DBSIZE``: how many keys there are -- after a ``sweep()`` of
+        ``COUNT_SWEEP_KEYS``, so that the keys past their deadline are not
+        counted (all of them in a small database; Redis counts those its
+        own sweep has not dropped yet)."""
+        self.sweep(COUNT_SWEEP_KEYS)
         return b":%d\r\n" % len(self.data)
 
     def cmd_flushdb(self, args, session):
@@ -723,7 +743,6 @@ class Store(Collections, PubSubCommands):
                 self.touch(key)
         self.data.clear()
         self.expires.clear()
-        self._deadlines.clear()
         self.order.clear()
         return OK
 
@@ -1047,7 +1066,7 @@ class Store(Collections, PubSubCommands):
         return [("role", "master"), ("connected_slaves", 0)]
 
     def _info_keyspace(self):
-        self.sweep()
+        self.sweep(COUNT_SWEEP_KEYS)
         if not self.data:
             return []
         # Redis's avg_ttl is an estimate from the keys its sweep samples;
@@ -1324,6 +1343,24 @@ class ScanOrder:
         keys = [key for key in list(self.data) if alive(key) is not None]
         return random.choice(keys) if keys else None
 
+    def circle(self, cursor, count):
+        """``count`` entries' keys (all of them, if there are fewer) from
+        ``cursor`` down, going on from the newest past the oldest, and the
+        cursor to go on from: how ``Store.sweep`` goes round the keys, the
+        deleted ones' entries included.  Entries come and go meanwhile
+        (``add``, ``_compact``); a cursor is a serial, so it keeps its
+        place."""
+        keys, n = self.keys, len(self.keys)
+        count = min(count, n)
+        start = n if cursor == 0 else bisect_left(self.serials, cursor)   # (the slice's end)
+        if count <= start:
+            stop = start - count
+            picked = keys[stop:start]
+        else:                                   # round past the oldest
+            stop = n - (count - start)
+            picked = keys[:start] + keys[stop:]
+        return picked, (self.serials[stop - 1] + 1 if stop > 0 else 0)
+
     def walk(self, cursor, count):
         """The entries below ``cursor``, newest first, up to ``count`` of
         keys still there, looking at ten times that many entries at most
@@ -1514,10 +1551,17 @@ def _wait_unblocked(store, session, sock, pending):
 
 
 def expire_keys(store, interval=SWEEP_INTERVAL):
-    """Background task: drop expired keys nobody touches."""
+    """Background task: drop expired keys nobody touches.
+
+    One ``sweep()`` every ``interval``, and, as Redis's active expiry
+    does, another at once while more than a quarter of the keys a sweep
+    looked at had expired -- letting the clients' tasks run between
+    two: a million keys expiring together are gone in about a second,
+    and no sweep holds the server more than a few milliseconds."""
     while True:
         yield sleep(interval)
-        store.sweep()
+        while store.sweep(SWEEP_KEYS) * 4 > SWEEP_KEYS:
+            yield sleep(0)
 
 
 def kv_server(host, port, store=None, ready=None, maxclients=None, **options):
