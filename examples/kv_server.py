@@ -8,12 +8,15 @@
     redis-benchmark -p 6380 -q                      # its default tests, lists and sets too
     redis-cli -p 6380 subscribe news                # waits; prints each message published
     redis-cli -p 6380 publish news hi               # in a third terminal: 1 receiver
+    redis-cli -p 6380 CLIENT LIST                   # who is connected, and doing what
+    redis-cli -p 6380 CLIENT KILL ID 3              # close one of them; the others go on
 
 The store and its commands (strings, counters, expiry, KEYS patterns and
 SCAN, lists, hashes, sets, sorted sets -- HSCAN, ZUNIONSTORE ... -- the
 blocking pops -- BLPOP, BRPOP, BLMOVE, BZPOPMIN ... -- transactions --
 MULTI, EXEC, DISCARD, WATCH -- pub/sub -- SUBSCRIBE, PSUBSCRIBE, PUBLISH,
-PUBSUB -- and what clients ask on connecting) are ``trampoline.protocols.kv``'s;
+PUBSUB -- SORT, OBJECT ENCODING, CLIENT LIST, INFO, CLIENT KILL -- and
+what clients ask on connecting) are ``trampoline.protocols.kv``'s;
 its replies and errors read as Redis 7's, word for word.  This program puts a
 ``Store`` on the network with ``kv_server``: a ``tcp_server`` whose
 handler, ``serve_client(store)``, reads what its client sent, runs every

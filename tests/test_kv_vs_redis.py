@@ -1009,13 +1009,16 @@ def test_info_reads_as_redis_for_the_fields_we_give(pair, protocol):
     one): "# Title" lines, "field:value" lines, a blank line between the
     sections, the sections asked for in Redis's order (a name twice or
     in any case; none for an unknown name).  We give the sections Server,
-    Clients, Memory, Replication and Keyspace, with these fields, a
+    Clients, Memory, Stats, Replication and Keyspace, with these fields, a
     subsequence of Redis's: redis_version (7.0.15, the Redis whose
     replies these are), redis_mode, os, arch_bits, process_id, run_id,
     server_time_usec, uptime_in_seconds, uptime_in_days; connected_clients,
     blocked_clients; used_memory (our resident memory), used_memory_human,
     used_memory_rss, used_memory_rss_human, maxmemory, maxmemory_human,
-    maxmemory_policy; role, connected_slaves; db0 (keys, expires and an
+    maxmemory_policy; total_connections_received, total_commands_processed,
+    rejected_connections, expired_keys, evicted_keys, pubsub_channels,
+    pubsub_patterns (test_kv_admin_vs_redis.py checks their counts); role,
+    connected_slaves; db0 (keys, expires and an
     estimated avg_ttl).  Their values: the same as Redis's where they
     describe what both servers are (the version, the OS, the role, the
     keys), in the same format elsewhere."""
@@ -1023,7 +1026,7 @@ def test_info_reads_as_redis_for_the_fields_we_give(pair, protocol):
         pair.same([["HELLO", "3"]])
     same_values = {b"redis_version", b"redis_mode", b"os", b"arch_bits", b"blocked_clients",
                    b"maxmemory", b"maxmemory_human", b"maxmemory_policy", b"role",
-                   b"connected_slaves"}
+                   b"connected_slaves", b"evicted_keys", b"pubsub_channels", b"pubsub_patterns"}
     formats = {b"run_id": rb"[0-9a-f]{40}", b"used_memory_human": rb"\d+B|\d+\.\d\d[KMGTP]",
                b"used_memory_rss_human": rb"\d+B|\d+\.\d\d[KMGTP]",
                b"db0": rb"keys=\d+,expires=\d+,avg_ttl=\d+"}
@@ -1031,13 +1034,14 @@ def test_info_reads_as_redis_for_the_fields_we_give(pair, protocol):
         pair.same([["FLUSHALL"]] + setup)
         for args in ([], ["server"], ["KEYSPACE", "Server", "nosuch", "keyspace"], ["clients"],
                      ["memory"], ["replication"], ["keyspace"], ["nosuch"], ["default"], ["all"],
-                     ["everything"], ["server", "clients", "memory", "replication", "keyspace"]):
+                     ["everything"], ["stats"],
+                     ["server", "clients", "memory", "stats", "replication", "keyspace"]):
             (theirs,), (mine,) = pair.same([["INFO"] + args])
             assert mine[:1] == theirs[:1] == (b"=" if protocol == 3 else b"$"), args
             real, got = _info_sections(decoded(theirs)), _info_sections(decoded(mine))
             assert _is_subsequence([title for title, _ in got], [title for title, _ in real]), args
             assert [title for title, _ in got] == [title for title, _ in real if title in (
-                b"Server", b"Clients", b"Memory", b"Replication", b"Keyspace")], args
+                b"Server", b"Clients", b"Memory", b"Stats", b"Replication", b"Keyspace")], args
             for (title, fields), (_, their_fields) in zip(got, (section for section in real
                                                                  if section[0] in dict(got))):
                 their_values = dict(their_fields)

@@ -10,12 +10,15 @@ STRLEN, APPEND, GETRANGE (SUBSTR), SETRANGE, TYPE, RENAME, RENAMENX, COPY,
 KEYS (Redis glob patterns), SCAN (MATCH, COUNT, TYPE), DBSIZE, FLUSHDB,
 FLUSHALL, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (NX/XX/GT/LT), TTL/PTTL,
 EXPIRETIME/PEXPIRETIME, PERSIST, TOUCH, RANDOMKEY, SELECT 0, QUIT, INFO
-(the sections server, clients, memory, replication, keyspace; some of
-Redis's fields in each), transactions (MULTI, EXEC, DISCARD, WATCH,
+(the sections server, clients, memory, stats, replication, keyspace; some
+of Redis's fields in each), transactions (MULTI, EXEC, DISCARD, WATCH,
 UNWATCH: what redis-py's ``pipeline()`` sends), and what clients ask on
 connecting: HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS,
 COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and
-HELP for these three.  Beside strings, lists, hashes, sets and sorted
+HELP for these three.  What operators ask (``kv_admin``): OBJECT
+(ENCODING, REFCOUNT, IDLETIME, FREQ, HELP), SORT and SORT_RO (BY, with
+``nosort`` and ``*->field``; LIMIT, GET, ASC/DESC, ALPHA, STORE), CLIENT
+LIST, INFO, KILL and NO-EVICT.  Beside strings, lists, hashes, sets and sorted
 sets (``kv_types``): LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP (with a
 count), LLEN, LRANGE, LINDEX, LSET, LREM, LTRIM, LINSERT, LPOS, LMOVE,
 RPOPLPUSH, and the blocking BLPOP, BRPOP, BLMOVE, BRPOPLPUSH; HSET,
@@ -88,6 +91,8 @@ from ..combinators import select
 from ..sync import Event
 from ..traps import cancel, read, sleep, spawn, write
 from ..streams import tcp_server
+from .kv_admin import (ADMIN_COMMANDS, AdminCommands, help_reply, peer_name,
+                       unknown_subcommand)
 from .kv_glob import glob_matcher, scan_cursor, scan_options
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
                          add_long_doubles, format_long_double, parse_long_double, to_int,
@@ -154,14 +159,21 @@ class Session:
         self.watching = {}          # WATCH: key -> whether it was there when watched
         self.dirty = False          # a watched key was changed: EXEC answers nil
         self.executing = False      # in EXEC: blocking commands do not block
+        self.exec_size = 0          # in EXEC: how many commands it runs
         self.blocked = None         # BLPOP ... waiting: its kv_types.Waiter
         self.subscriber = None      # SUBSCRIBE ...: its kv_pubsub.Subscriber
         self.sock = None            # serve_client's socket (to drop a subscriber)
+        # What CLIENT LIST shows (serve_client sets them):
+        self.addr = self.laddr = ""     # the peer's and our address, as Redis writes them
+        self.fd = -1
+        self.started = self.last = 0.0  # when it connected; when its last batch came
+        self.last_args = None       # the last command of that batch
+        self.no_evict = False       # CLIENT NO-EVICT ON
 
 
 # ================================================================ the store
 
-class Store(Collections, PubSubCommands):
+class Store(Collections, PubSubCommands, AdminCommands):
     """The database: ``reply = store.execute([b"SET", b"k", b"v"])``.
 
     ``execute`` takes one command (a list of bytes) and returns its reply,
@@ -182,14 +194,18 @@ class Store(Collections, PubSubCommands):
         self.watchers = {}          # key -> the sessions WATCHing it
         self.blocking = {}          # key -> the Waiters blocked on it, first come first
         self.ready = []             # keys pushed onto that somebody waits for (serve_blocked)
-        self.clients = 0            # connections served now (INFO)
+        self.sessions = {}          # id -> the Session of each connection served now
+        # INFO's Stats: connections accepted, refused (maxclients), commands
+        # read (counted a batch at a time), keys dropped past their deadline.
+        self.connections_received = self.rejected_connections = 0
+        self.commands_processed = self.expired_keys = 0
         self.pubsub = PubSub(glob_matcher)  # who listens to what (kv_pubsub)
         self.started = clock()      # (INFO's uptime)
         self.run_id = "%040x" % random.getrandbits(160)
         # name -> (function, arity, name in errors); arity as in Redis:
         # n means exactly n words (the name included), -n at least n.
         self.commands = {}
-        for name, arity in COMMANDS + COLLECTION_COMMANDS + PUBSUB_COMMANDS:
+        for name, arity in COMMANDS + COLLECTION_COMMANDS + PUBSUB_COMMANDS + ADMIN_COMMANDS:
             function = getattr(self, "cmd_" + name)
             self.commands[name.upper().encode()] = (function, arity, name.encode())
 
@@ -239,6 +255,7 @@ class Store(Collections, PubSubCommands):
         value = self.data.get(key)
         if value is not None and key in self.expires and self.expires[key] < self.now():
             self.delete(key)
+            self.expired_keys += 1
             return None
         return value
 
@@ -294,6 +311,7 @@ class Store(Collections, PubSubCommands):
         expired = {key for key in keys if expires.get(key, now) < now}
         for key in expired:
             self.delete(key)
+        self.expired_keys += len(expired)
         return len(expired)
 
     # ---------------------------------------------------------- strings
@@ -516,7 +534,8 @@ class Store(Collections, PubSubCommands):
         if offset + len(part) > MAX_STRING:
             return TOO_LONG
         if old is None:
-            self.put(key, bytes(offset) + part)     # (bytes(n): n zero bytes)
+            # (bytearray(n): n zero bytes; a bytearray, as Redis makes a raw string here)
+            self.put(key, bytearray(offset) + part)
             return b":%d\r\n" % (offset + len(part))
         value = self._growable(key, old)
         if len(value) < offset:
@@ -907,6 +926,7 @@ class Store(Collections, PubSubCommands):
         if changed:
             return NULL if session.protocol == 3 else NIL_ARRAY
         session.executing = True
+        session.exec_size = len(queue)          # (CLIENT LIST's multi= meanwhile)
         try:
             replies = [self.execute(command, session) for command in queue]
         finally:
@@ -1058,7 +1078,7 @@ class Store(Collections, PubSubCommands):
                 ("uptime_in_days", int(now - self.started) // 86400)]
 
     def _info_clients(self):
-        return [("connected_clients", self.clients),
+        return [("connected_clients", len(self.sessions)),
                 ("blocked_clients", len({id(w) for q in self.blocking.values() for w in q}))]
 
     def _info_memory(self):
@@ -1066,6 +1086,16 @@ class Store(Collections, PubSubCommands):
         return [("used_memory", used), ("used_memory_human", _human_bytes(used)),
                 ("used_memory_rss", used), ("used_memory_rss_human", _human_bytes(used)),
                 ("maxmemory", 0), ("maxmemory_human", "0B"), ("maxmemory_policy", "noeviction")]
+
+    def _info_stats(self):
+        # The counts we keep honestly; not keyspace_hits/misses (a count
+        # in every read command's lookup) nor the byte counts.
+        return [("total_connections_received", self.connections_received),
+                ("total_commands_processed", self.commands_processed),
+                ("rejected_connections", self.rejected_connections),
+                ("expired_keys", self.expired_keys), ("evicted_keys", 0),
+                ("pubsub_channels", len(self.pubsub.channels)),
+                ("pubsub_patterns", len(self.pubsub.patterns))]
 
     def _info_replication(self):
         return [("role", "master"), ("connected_slaves", 0)]
@@ -1127,15 +1157,19 @@ class Store(Collections, PubSubCommands):
                            if name in found], _resp3(session))
 
     def cmd_client(self, args, session):
-        """``CLIENT SETNAME|GETNAME|SETINFO|ID ...``: the connection's name and id."""
+        """``CLIENT SETNAME|GETNAME|SETINFO|ID ...``: the connection's name
+        and id; ``CLIENT LIST|INFO|KILL|NO-EVICT``: ``kv_admin``'s."""
         sub = args[1].upper()
         if sub == b"HELP":
             return help_reply(args, CLIENT_HELP)
-        arity = {b"SETNAME": 3, b"GETNAME": 2, b"SETINFO": 4, b"ID": 2}.get(sub)
+        arity = CLIENT_ARITIES.get(sub)
         if arity is None:
             return unknown_subcommand(args)
-        if len(args) != arity:
+        if len(args) != arity and (arity > 0 or len(args) < -arity):
             return wrong_arity(b"client|" + sub.lower())
+        if sub in (b"LIST", b"INFO", b"KILL", b"NO-EVICT"):
+            return getattr(self, "client_" + sub.lower().replace(b"-", b"_").decode())(
+                args, session)
         if sub == b"ID":
             return b":%d\r\n" % (session.id if session else 0)
         if sub == b"GETNAME":
@@ -1175,7 +1209,7 @@ COMMANDS = [
 ]
 
 #: INFO's sections, in Redis's order (each a ``Store._info_<name>``).
-INFO_SECTIONS = [b"server", b"clients", b"memory", b"replication", b"keyspace"]
+INFO_SECTIONS = [b"server", b"clients", b"memory", b"stats", b"replication", b"keyspace"]
 #: The version of Redis whose replies these are: INFO's ``redis_version``
 #: (as Dragonfly and KeyDB give the one they follow), which clients read
 #: to tell what the server can do.
@@ -1249,8 +1283,30 @@ def unknown_command(args):
 CLIENT_HELP = [
     "GETNAME", "    Return the name of the current connection.",
     "ID", "    Return the ID of the current connection.",
+    "INFO", "    Return information about the current client connection.",
+    "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
     "SETNAME <name>", "    Assign the name <name> to the current connection.",
+    "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 ]
+#: CLIENT's subcommands and their arities, as Redis's (``client|kill``: -3).
+CLIENT_ARITIES = {b"SETNAME": 3, b"GETNAME": 2, b"SETINFO": 4, b"ID": 2, b"LIST": -2,
+                  b"INFO": 2, b"KILL": -3, b"NO-EVICT": 3}
 CONFIG_HELP = [
     "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
 ]
@@ -1264,21 +1320,6 @@ COMMAND_HELP = [
     "    If no command names are given, documentation details for all",
     "    commands are returned.",
 ]
-
-
-def help_reply(args, lines):
-    """``<COMMAND> HELP``: status lines, framed as Redis frames them."""
-    name = args[0].upper()
-    if len(args) != 2:
-        return wrong_arity(name.lower() + b"|help")
-    lines = ([name.decode("latin-1") + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
-             + lines + ["HELP", "    Prints this help."])
-    return b"*%d\r\n%s" % (len(lines), b"".join(b"+%s\r\n" % line.encode() for line in lines))
-
-
-def unknown_subcommand(args):
-    return encode_error(b"ERR unknown subcommand '%s'. Try %s HELP."
-                        % (_c_string(args[1])[:128], args[0].upper()))
 
 
 # ================================================================ SCAN's cursor
@@ -1425,17 +1466,21 @@ def serve_client(store, maxclients=None):
         # each call it would add costs a generator.
         sock = stream.sock
         if connected[0] >= maxclients:
+            store.rejected_connections += 1
             try:
                 yield write(sock, MAXCLIENTS_REACHED)
             except ConnectionError:
                 pass
             return
         connected[0] += 1
-        store.clients += 1
+        store.connections_received += 1
         feed = RequestParser().feed
         lookup = run_here = table.get
         session = Session()
         session.sock = sock
+        _describe(session, sock, address, store.clock())
+        store.sessions[session.id] = session
+        clock = store.clock
         ready = store.ready
         pending = []                    # what came while blocked: read next
         try:
@@ -1458,6 +1503,11 @@ def serve_client(store, maxclients=None):
                     # out as itself, as Redis sends it), then we hang up.
                     commands = error.commands
                     last = encode_error(("ERR " + str(error)).encode("latin-1"))
+                # CLIENT LIST's idle and cmd, INFO's count: once a batch.
+                session.last = clock()
+                if commands:
+                    session.last_args = commands[-1]
+                    store.commands_processed += len(commands)
                 # The whole batch is answered with one write -- or one per
                 # FLUSH_AT bytes of replies, so that a batch of GETs of big
                 # values does not pile up in memory.  Nothing runs after a
@@ -1506,7 +1556,7 @@ def serve_client(store, maxclients=None):
             return                      # the client went away mid-reply: nothing to tell it
         finally:
             connected[0] -= 1
-            store.clients -= 1
+            store.sessions.pop(session.id, None)
             if session.blocked is not None:
                 store.unblock(session.blocked)
             if session.watching:
@@ -1514,6 +1564,17 @@ def serve_client(store, maxclients=None):
             if session.subscriber is not None:
                 store.pubsub.forget(session)
     return client
+
+
+def _describe(session, sock, address, now):
+    """Note what CLIENT LIST shows of a new connection."""
+    session.addr = peer_name(address)
+    try:
+        session.laddr = peer_name(sock.getsockname())
+        session.fd = sock.fileno()
+    except OSError:                     # (gone already: its first read ends it)
+        pass
+    session.started = session.last = now
 
 
 def _wait_unblocked(store, session, sock, pending):
