@@ -64,7 +64,22 @@ SORTS = [
     ["RPUSH", "e1", "1 "], ["SORT", "e1"], ["RPUSH", "e2", "nan"], ["SORT", "e2"],
     ["RPUSH", "e3", "1e400"], ["SORT", "e3"], ["RPUSH", "e4", "1e-400"], ["SORT", "e4"],
     ["RPUSH", "e5", "+"], ["SORT", "e5"], ["SORT", "e5", "ALPHA"], ["SORT", "e5", "BY", "nosort"],
-    ["SORT", "e3", "BY", "w_*"], ["SORT"], ["SORT_RO"],
+    ["SORT", "e3", "BY", "w_*"], ["SORT", "l", "LIMIT", "1", "9223372036854775807"],
+    ["SORT", "l", "LIMIT", "9223372036854775807", "1"], ["SORT"], ["SORT_RO"],
+    ["RPUSH", "x1", "0x1.8p-1074"],
+    ["SORT", "x1"], ["RPUSH", "x2", "1e-310"], ["SORT", "x2"], ["RPUSH", "x3", "0x1p1024"],
+    ["SORT", "x3"],
+]
+
+#: Scores in hexadecimal beyond the greatest double: strtod's infinity
+#: for a range's bound, "not a valid float" for a score (they closed the
+#: connection: Python's float.fromhex raises OverflowError).
+HEX_OVERFLOW = [
+    ["ZADD", "z", "1", "a"], ["ZADD", "z", "0x1p1024", "b"], ["ZADD", "z", "-0x1P1024", "b"],
+    ["ZINCRBY", "z", "0x1p1024", "a"], ["ZCOUNT", "z", "-0x1p1024", "0x1p1024"],
+    ["ZRANGEBYSCORE", "z", "(-0x1p1024", "0x1p1024", "WITHSCORES"],
+    ["ZREVRANGEBYSCORE", "z", "0X1P1024", "-inf"], ["ZREMRANGEBYSCORE", "z", "0x1p1024", "inf"],
+    ["PING"],
 ]
 
 OBJECTS = [
@@ -93,13 +108,15 @@ OBJECTS = [
 ]
 
 
-@pytest.mark.parametrize("script", [SORTS, OBJECTS], ids=["sort", "object"])
+@pytest.mark.parametrize("script", [SORTS, OBJECTS, HEX_OVERFLOW],
+                         ids=["sort", "object", "hex_overflow"])
 @pytest.mark.parametrize("protocol", [2, 3])
 def test_sort_and_object_reply_as_redis(pair, script, protocol):
     """SORT and SORT_RO on lists, sets and sorted sets with every option,
     their errors in Redis's order, STORE (a list, the time to live gone,
     an empty result deletes); OBJECT's subcommands, encodings at and past
-    Redis's thresholds, errors and HELP: the same bytes as redis-server's."""
+    Redis's thresholds, errors and HELP; sorted set scores and bounds in
+    hexadecimal beyond the greatest double: the same bytes as redis-server's."""
     if protocol == 3:
         pair.same([["HELLO", "3"]])
     for command in script:

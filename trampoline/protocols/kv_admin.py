@@ -33,12 +33,18 @@ down (its task wakes to an end of file and closes it) and forgets it at
 once -- its subscriptions, its wait, its watched keys -- as Redis frees
 it; nothing else is disturbed.
 
+SORT reads a weight as strtod does, ERANGE refused (an inexact
+subnormal too; an exact hexadecimal one is taken).  Redis tests an errno
+it does not clear first: after one out-of-range weight it may refuse
+good ones until something else sets errno; we do not.
+
 What it must never do: wait (these touch only dicts), or let SORT run a
 pattern lookup per element more than Redis does.
 """
 
 import socket
 from collections import deque
+from fractions import Fraction
 
 from .kv_numbers import NOT_AN_INTEGER, SYNTAX_ERROR, to_int, wrong_arity
 from .kv_types import SMALL_LIST, ZSet, WrongType, _score_bound, _set_order
@@ -131,9 +137,18 @@ def _sort_score(data):
         digits = text[2:].partition(b"p")[0] if text[:2] == b"0x" else text.partition(b"e")[0]
         if digits.strip(b"0."):
             return None                 # below the least double: ERANGE
-    elif abs(value) < LEAST_NORMAL:
-        return None                     # a subnormal result: ERANGE too (glibc)
+    elif abs(value) < LEAST_NORMAL and not (text[:2] == b"0x" and _exact_hex(text, value)):
+        return None                     # an inexact subnormal result: ERANGE too (glibc)
     return value
+
+
+def _exact_hex(text, value):
+    """Whether the hexadecimal float ``text`` (``0x...``, no sign) is ``value`` exactly."""
+    digits, _, exponent = text[2:].partition(b"p")
+    whole, _, fraction = digits.partition(b".")
+    number = Fraction(int(whole + fraction or b"0", 16))
+    return number * Fraction(2) ** (int(exponent or b"0") - 4 * len(fraction)) \
+        == Fraction(abs(value))
 
 
 def _lookup(store, pattern, element):

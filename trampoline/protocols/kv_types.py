@@ -134,7 +134,7 @@ def to_double(data):
         if len(data) > 2 and data.lstrip(b"+-")[:2].lower() == b"0x":
             try:
                 return float.fromhex(data.decode("ascii"))
-            except ValueError:
+            except (ValueError, OverflowError):     # (beyond the greatest double: ERANGE)
                 return None
         return None
     value = float(data)
@@ -255,7 +255,10 @@ def _score_bound(data):
         return None
     text = data.strip()
     if b"x" in text.lower():
-        value = float.fromhex(text.decode("ascii"))
+        try:
+            value = float.fromhex(text.decode("ascii"))
+        except OverflowError:           # beyond the greatest double: strtod's HUGE_VAL
+            value = -math.inf if text[:1] == b"-" else math.inf
     else:
         value = float(text)
     return None if math.isnan(value) else (value, excluded)
