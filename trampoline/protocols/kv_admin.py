@@ -33,13 +33,18 @@ down (its task wakes to an end of file and closes it) and forgets it at
 once -- its subscriptions, its wait, its watched keys -- as Redis frees
 it; nothing else is disturbed.
 
-SORT reads a weight as strtod does, ERANGE refused (an inexact
-subnormal too; an exact hexadecimal one is taken).  Redis tests an errno
-it does not clear first: after one out-of-range weight it may refuse
-good ones until something else sets errno; we do not.
+SORT sorts stably: equal ALPHA weights (BY) keep the elements' order,
+as glibc's qsort does for Redis -- but with LIMIT Redis sorts a part
+only (a quicksort) and may order them otherwise.  ALPHA compares bytes:
+Redis's strcoll in the C locale.  A weight is read as strtod reads it,
+ERANGE refused (an inexact subnormal too; an exact hexadecimal one is
+taken).  Redis tests an errno it does not clear first: after one weight
+out of range it may refuse good ones until something else sets errno;
+we do not.
 
-What it must never do: wait (these touch only dicts), or let SORT run a
-pattern lookup per element more than Redis does.
+What it must never do: wait (these touch only dicts), or look a
+pattern's key up more often than Redis does (BY: once an element, GET:
+once an element returned).
 """
 
 import socket
@@ -287,15 +292,13 @@ class AdminCommands:
             elements = _set_order(value)
         else:
             elements = list(value)
-        if dontsort:
-            if desc and kind is not set:
-                elements.reverse()
-            elements = elements[start:end + 1]
-        else:
+        if not dontsort:
             error = self._sorted(elements, by, alpha, desc)
             if error is not None:
                 return error
-            elements = elements[start:end + 1]
+        elif desc and kind is not set:          # (BY nosort DESC: a list or a sorted set reversed)
+            elements.reverse()
+        elements = elements[start:end + 1]
         if gets:
             found = [_lookup(self, pattern, element) for element in elements
                      for pattern in gets]
