@@ -11,8 +11,15 @@ which setting was wrong.  Commands::
                 waits on, for how long, when its timeout comes ("ps all":
                 trampoline's own tasks too)
     where ID    the task's whole generator stack, file:line, outermost first
+    parents ID  the task, the task that spawned it, and so on up
     cancel ID   cancel the task (Cancelled is raised at its yield)
-    help, quit
+    signal SIG  send the program a signal (USR1, SIGHUP, 15...)
+    help, quit (or exit)
+
+As in curio's monitor, the commands that only look may be cut short: ``p``
+ps, ``w`` where, ``pa`` parents, ``h`` help, ``q`` quit (any start of
+where, parents, help and quit).  The two that change the program, cancel
+and signal, are spelled out in full.
 
 The idea: the monitor is a thread of its own, with plain blocking sockets,
 so it answers however busy the tasks are -- but it never touches the
@@ -39,6 +46,7 @@ import logging
 import os
 import re
 import selectors
+import signal
 import socket
 import sys
 import threading
@@ -47,6 +55,7 @@ import time
 from .debug import format_frames
 from .diagnostics import PYTHON
 from .errors import Cancelled
+from .hostloop import current_task
 from .net import format_address
 from .trace import _cells, _fit, describe_trap, describe_wait
 from .traps import Sleep
@@ -68,6 +77,9 @@ INTERNAL = "trampoline: "
 #: answered "line too long" and dropped, whatever its length.
 MAX_LINE = 4096
 
+#: (process id, address) of the monitor last announced (see Monitor._announce).
+_announced = None
+
 #: What switches the monitor on at its default address, as
 #: TRAMPOLINE_DEBUG and TRAMPOLINE_TRACE take any value but "0".
 _ON = ("1", "true", "yes", "on")
@@ -75,13 +87,35 @@ _OFF = ("false", "no", "off")
 
 HELP = """\
 commands:
-  ps          every task: id, name, state, what it waits on, for how long,
-              and when its timeout comes
-  ps all      the same, with trampoline's own tasks (named "trampoline: ...")
-  where ID    task ID's generator stack, outermost call first
-  cancel ID   cancel task ID (Cancelled is raised where it waits)
-  help        this text
-  quit        close this connection (the program goes on)"""
+  ps, p          every task: id, name, state, what it waits on, for how
+                 long, and when its timeout comes
+  ps all         the same, with trampoline's own tasks ("trampoline: ...")
+  where ID, w    task ID's generator stack, outermost call first
+  parents ID, pa task ID, the task that spawned it, and so on up
+  cancel ID      cancel task ID (Cancelled is raised where it waits)
+  signal SIG     send this program signal SIG (USR1, SIGHUP, 15...), as
+                 kill -SIG PID does; STOP would freeze the monitor: refused
+  help, h        this text
+  quit, q, exit  close this connection (the program goes on)
+the short forms are curio's monitor's: any start of where, parents, help,
+quit; cancel and signal, which change the program, are spelled out"""
+
+#: The commands, and their short forms (curio's monitor reads a command by
+#: its first letters, "p" for ps, "pa" for parents, "w" for where): any
+#: start of where, parents, help and quit; "p" is ps.  cancel and signal
+#: change the program: they are spelled out in full.
+_COMMANDS = ("ps", "where", "parents", "cancel", "signal", "help", "quit", "exit")
+_SHORTENED = ("where", "parents", "help", "quit")
+
+
+def _command_name(word):
+    """The command ``word`` names (``w``: where), or None."""
+    if word in _COMMANDS:
+        return word
+    if word == "p":
+        return "ps"
+    named = [name for name in _SHORTENED if name.startswith(word)]
+    return named[0] if len(named) == 1 else None
 
 
 class CancelledFromMonitor(Cancelled, SystemExit):
@@ -190,6 +224,8 @@ class Monitor:
         self.address = _parse_address(
             address, "TRAMPOLINE_MONITOR" if from_environment else "monitor")
         self._since = {}            # task id -> when it last ran (kernel thread only)
+        self._spawners = {}         # task id -> (id, name) of the task that spawned it,
+                                    # or None: spawned from outside any task (likewise)
         self._main_ids = []         # the program's main task (and, when the first is
                                     # trampoline's own, the user's main inside it)
         self._first_is_internal = False
@@ -207,6 +243,9 @@ class Monitor:
     def task_spawned(self, task):
         """Instrument hook: ``task`` was just spawned (it has not run yet)."""
         self._since[task.id] = time.monotonic()
+        spawner = current_task()        # (the task whose spawn trap this is, if any)
+        self._spawners[task.id] = None if spawner is None or spawner is task else (
+            spawner.id, spawner.name)
         main_ids = self._main_ids
         if not main_ids or (len(main_ids) == 1 and self._first_is_internal):
             main_ids.append(task.id)
@@ -220,6 +259,7 @@ class Monitor:
     def task_exited(self, task):
         """Instrument hook: ``task`` finished (returned, raised or was cancelled)."""
         del self._since[task.id]
+        self._spawners.pop(task.id, None)
 
     # -------------------------------------------------- start and stop
 
@@ -253,11 +293,29 @@ class Monitor:
         self._listener.setblocking(False)   # (readiness may be gone by accept)
         self.address = self._listener.getsockname()[:2]
         self._stopped = False
-        log.info("trampoline monitor on %s: %s -m trampoline.monitor %s",
-                 format_address(self.address), PYTHON, format_address(self.address))
+        self._announce()
         self._server = threading.Thread(target=self._serve, name="trampoline monitor",
                                         daemon=True)
         self._server.start()
+
+    def _announce(self):
+        """Say where to connect: on the "trampoline" logger at INFO if that
+        is shown, else on stderr -- once for an address, not at every run
+        (a program may call run() a thousand times).  curio's monitor (and
+        aiomonitor) say it at INFO alone, which Python's default logging
+        never shows: a monitor asked for at port 0 could not be found."""
+        global _announced
+        words = "trampoline monitor on %s: %s -m trampoline.monitor %s" % (
+            format_address(self.address), PYTHON, format_address(self.address))
+        said = (os.getpid(), self.address)
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s", words)
+        elif _announced != said and sys.stderr is not None:
+            try:
+                print(words, file=sys.stderr, flush=True)
+            except (OSError, ValueError):   # (a closed stderr: nobody to tell)
+                pass
+        _announced = said
 
     def stop(self):
         """Stop serving: wake every monitor thread, wait for them, close.
@@ -373,14 +431,16 @@ class Monitor:
                 if end < 0:
                     break
                 if too_long or len(pending) + end - start > MAX_LINE:
-                    answer = "line too long (over %d bytes): ignored" % MAX_LINE
+                    answer, then = "line too long (over %d bytes): ignored" % MAX_LINE, None
                 else:
                     pending += data[start:end]
-                    answer = self._answer(pending.decode("utf-8", "replace"))
+                    answer, then = self._answer(pending.decode("utf-8", "replace"))
                     if answer is None:
                         self._send(conn, selector, b"bye\n")
                         return
                 self._send(conn, selector, answer.encode("utf-8", "replace") + b"\n" + PROMPT)
+                if then is not None:    # (a signal: sent once its answer is, as it
+                    then()              # may end the program)
                 pending.clear()
                 too_long = False
                 start = end + 1
@@ -391,14 +451,14 @@ class Monitor:
                 pending += data[start:]
 
     def _answer(self, line):
-        """``command(line)``, or what went wrong: one command's failure is
+        """``_command(line)``, or what went wrong: one command's failure is
         not the session's."""
         try:
-            return self.command(line)
+            return self._command(line)
         except Exception as error:
             log.exception("trampoline monitor: command %r failed", line[:80])
             return "error: %r failed: %s: %s (the monitor goes on)" % (
-                line.strip()[:80], type(error).__name__, error)
+                line.strip()[:80], type(error).__name__, error), None
 
     def _send(self, conn, selector, data):
         """All of ``data``, unless the monitor stops first or the client
@@ -428,36 +488,85 @@ class Monitor:
     def command(self, line):
         """The answer to one command line (``None`` for quit).  Called in a
         monitor thread; asks the kernel for whatever it needs."""
+        answer, then = self._command(line)
+        if then is not None:
+            then()
+        return answer
+
+    def _command(self, line):
+        """``(answer, then)``: ``then``, if not None, is done once the answer
+        is sent (a signal may end the program: its answer goes first)."""
         words = line.split()
         if not words:
-            return ""
-        name, args = words[0].lower(), words[1:]
-        if name in ("quit", "exit", "q"):
-            return None
+            return "", None
+        word, args = words[0].lower(), words[1:]
+        name = _command_name(word)
+        if name is None:
+            if "cancel".startswith(word) or "signal".startswith(word):
+                return ("%r: cancel and signal change the program, and are spelled out in "
+                        "full" % word), None
+            return "unknown command %r; 'help' lists the commands" % word, None
+        if name in ("quit", "exit"):
+            return None, None
         if name == "help":
-            return HELP
+            return HELP, None
         if name == "ps":
             if args not in ([], ["all"]):
-                return "usage: ps, or ps all (trampoline's own tasks too)"
-            return self._ask(self._ps, bool(args))
-        if name in ("where", "cancel"):
-            task_id = None
-            if len(args) == 1 and args[0].isdecimal():
-                try:
-                    task_id = int(args[0])
-                except ValueError:      # pragma: no cover - beyond int's digit limit
-                    pass
-            if task_id is None:
-                return "usage: %s ID (a task id, from ps)%s" % (
-                    name, ", not %r" % " ".join(args) if args else "")
-            if name == "cancel":
-                return self._ask(self._cancel, task_id)
-            answer = self._ask(self._where, task_id)
-            if isinstance(answer, str):     # the kernel did not answer
-                return answer
-            heading, frames = answer        # (source lines are read here, not in
-            return heading + format_frames(frames)     # the kernel's thread)
-        return "unknown command %r; 'help' lists the commands" % name
+                return "usage: ps, or ps all (trampoline's own tasks too)", None
+            return self._ask(self._ps, bool(args)), None
+        if name == "signal":
+            return self._signal(args)
+        task_id = None
+        if len(args) == 1 and args[0].isdecimal():
+            try:
+                task_id = int(args[0])
+            except ValueError:      # pragma: no cover - beyond int's digit limit
+                pass
+        if task_id is None:
+            return "usage: %s ID (a task id, from ps)%s" % (
+                name, ", not %r" % " ".join(args) if args else ""), None
+        if name == "cancel":
+            return self._ask(self._cancel, task_id), None
+        if name == "parents":
+            return self._ask(self._parents, task_id), None
+        answer = self._ask(self._where, task_id)
+        if isinstance(answer, str):     # the kernel did not answer
+            return answer, None
+        heading, frames = answer        # (source lines are read here, not in
+        return heading + format_frames(frames), None   # the kernel's thread)
+
+    def _signal(self, args):
+        """``signal SIG``: the answer, and the signal to send once it is
+        sent -- to this process, as ``kill -SIG PID`` would (curio's monitor
+        has it; a program that reloads on SIGHUP, or dumps its state on
+        SIGUSR1, gets it without its pid being looked up)."""
+        usage = ("usage: signal SIG, a signal's name or number: USR1, SIGHUP, 15 "
+                 "(kill -l lists them)")
+        if len(args) != 1:
+            return usage + (", not %r" % " ".join(args) if args else ""), None
+        signum = _signal_number(args[0])
+        if signum is None:
+            return "unknown signal %r; %s" % (args[0], usage), None
+        name = signal.Signals(signum).name
+        handler = signal.getsignal(signum)
+        if signum == getattr(signal, "SIGSTOP", None) or (
+                handler == signal.SIG_DFL and signum in _STOPPING):
+            return ("not sent: %s would stop the whole program, this monitor with it, and "
+                    "nothing here could let it go on (from a shell: kill -%s %d, then kill "
+                    "-CONT %d)" % (name, name[3:], os.getpid(), os.getpid())), None
+        if handler == signal.SIG_IGN:
+            what = "the program ignores it"
+        elif handler == signal.SIG_DFL:
+            what = "the program has no handler for it: the system's default action"
+        elif handler is signal.default_int_handler:
+            what = "Python's handler raises KeyboardInterrupt in the main thread, as Ctrl-C"
+        elif handler is None:       # pragma: no cover - a handler set outside Python
+            what = "a handler set outside Python"
+        else:
+            what = "the program's handler runs"
+        pid = os.getpid()
+        return "sent %s to the program, process %d (%s)" % (name, pid, what), (
+            lambda: os.kill(pid, signum))
 
     def _ask(self, question, *args):
         """Have the kernel compute ``question(*args)`` in its thread, and
@@ -542,6 +651,34 @@ class Monitor:
             task.id, task.name, task.state,
             "" if waiting is None else " on %s" % describe_trap(waiting)), task.where()
 
+    def _parents(self, task_id):
+        """Task ``task_id`` and who spawned it, up the line: a row each, as
+        ps shows them, then where the line ends."""
+        task = self._task(task_id)
+        if task is None:
+            return "no task %d (it has finished, or never was; see ps)" % task_id
+        rows = [("ID", "NAME", "STATE", "WAITING ON")]      # (each spawned the one above)
+        seen = set()
+        ending = None
+        while task is not None:
+            seen.add(task.id)
+            spawner = self._spawners.get(task.id)
+            waiting = task.waiting
+            rows.append((str(task.id), task.name, task.state,
+                         "" if waiting is None else describe_trap(waiting)))
+            if spawner is None:
+                ending = ("(task %d was not spawned by a task: run(), Kernel.spawn or "
+                          "another thread started it)" % task.id)
+                break
+            parent_id, parent_name = spawner
+            task = None if parent_id in seen else self._task(parent_id)
+            if task is None:
+                ending = "(its spawner, task %d %s, has finished)" % (parent_id, parent_name)
+        widths = [max(_cells(row[column]) for row in rows) for column in range(3)]
+        return "\n".join(("%*s  %s  %-*s  %s" % (
+            widths[0], row[0], _fit(row[1], widths[1]), widths[2], row[2], row[3])).rstrip()
+            for row in rows) + "\n" + ending
+
     def _cancel(self, task_id):
         task = self._task(task_id)
         if task is None:
@@ -567,6 +704,27 @@ class Monitor:
 #: out of descriptors or memory.
 _OUT_OF_RESOURCES = frozenset(
     (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+
+
+#: Signals whose default action stops the process (as SIGSTOP does).
+_STOPPING = frozenset(getattr(signal, name) for name in ("SIGTSTP", "SIGTTIN", "SIGTTOU")
+                      if hasattr(signal, name))
+
+
+def _signal_number(word):
+    """The signal ``word`` names -- "USR1", "sigusr1", "SIGUSR1", "10" --
+    or None (never one of the signal module's other constants: SIG_IGN is
+    no signal)."""
+    if word.isdecimal():
+        try:
+            return signal.Signals(int(word)).value
+        except ValueError:
+            return None
+    name = word.upper()
+    if not name.startswith("SIG"):
+        name = "SIG" + name
+    member = signal.Signals.__members__.get(name)
+    return None if member is None else member.value
 
 
 class _HangUp(Exception):
