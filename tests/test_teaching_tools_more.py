@@ -1,8 +1,9 @@
 """The teaching tools, past tests/test_teaching_tools_cases.py: the monitor
 read as curio's is typed (``w ID``, ``p``, ``parents ID``, ``signal
-SIG``), and the monitor's address where a user with default logging sees
-it."""
+SIG``), the monitor's address where a user with default logging sees it,
+and a ``Timeline`` file that grows by what each run adds."""
 
+import json
 import os
 import re
 import select
@@ -14,6 +15,7 @@ from test_monitor import ANYWHERE, ask, open_monitor, start_client
 from test_teaching_tools_cases import subprocess_env
 from trampoline import Event, cancel, join, run, sleep, spawn, timeout_after
 from trampoline.signals import SignalSet
+from trampoline.trace import Timeline
 
 
 # ================================================ the monitor, as curio's is typed
@@ -171,3 +173,37 @@ def test_the_monitor_says_where_it_listens_to_a_user_with_default_logging(tmp_pa
     out, err = program.communicate(b"bye\n", timeout=60)
     lines = err.decode().splitlines()
     assert len(lines) == 1 and lines[0].startswith("INFO trampoline monitor on 127.0.0.1:")
+
+
+# ============================================== a Timeline file, run after run
+
+def tiny():
+    yield sleep(0)
+
+
+def test_a_timeline_file_grows_by_what_each_run_adds(tmp_path):
+    """A ``Timeline`` given a path rewrote its whole JSON at the end of every
+    run: a program of a thousand short runs wrote the first run's events a
+    thousand times (1,000 runs of ``sleep(0)``: 16.9 s, against 0.34 s
+    now).  Now each run adds its own events before the closing ``]}``: what
+    earlier runs wrote stays byte for byte, and the file is whole JSON after
+    every run, with every event ``events()`` gives."""
+    path = tmp_path / "out.json"
+    timeline = Timeline(path)
+    before = b""
+    for runs in range(1, 301):
+        run(tiny(), instruments=[timeline])
+        now = path.read_bytes()
+        assert now.startswith(before[:-len(b"\n]}\n")])
+        before = now
+        if runs in (1, 2, 300):
+            events = json.loads(now)["traceEvents"]
+            assert sorted(map(json.dumps, events)) == sorted(
+                map(json.dumps, timeline.events()))
+    assert {event["pid"] for event in events} == set(range(1, 301))
+
+    path.write_text('{"traceEvents": []}')      # changed by someone else: written whole
+    run(tiny(), instruments=[timeline])
+    events = json.loads(path.read_text())["traceEvents"]
+    assert sorted(map(json.dumps, events)) == sorted(map(json.dumps, timeline.events()))
+    assert {event["pid"] for event in events} == set(range(1, 302))

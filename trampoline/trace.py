@@ -340,7 +340,7 @@ class _Track:
     """One task's row: its slices, and the state it is in now."""
 
     __slots__ = ("task", "pid", "tid", "label", "slices", "since", "state", "name", "args",
-                 "timeline")
+                 "timeline", "saved")
 
     def __init__(self, task, pid, label, now, timeline):
         self.timeline = timeline    # (whose room for slices it takes from)
@@ -353,6 +353,7 @@ class _Track:
         self.state = "-"            # "-" ready, "#" running, r w z . waiting
         self.name = "ready"
         self.args = None
+        self.saved = None           # slices in the file so far (None: not even its name)
 
     def enter(self, now, state, name, args=None):
         if (now > self.since or self.state == "#") and self.timeline._room():
@@ -369,7 +370,10 @@ class Timeline:
     ``write(path)`` saves it in the Chrome/Perfetto trace-event format (done
     by itself, to the ``path`` given here, whenever the last task of a run
     exits); ``ascii(width)`` draws it as text.  Times come from ``clock``
-    (default ``time.perf_counter``).
+    (default ``time.perf_counter``).  The file is whole JSON after each
+    run, to open while the program goes on; each run adds only its own
+    events to it, before the closing brackets, so that a program of a
+    thousand short runs writes each event once, not a thousand times.
 
     A ``path`` that cannot be written is an error here, before anything
     runs: the file is opened (and created, empty, if it is new) at once.
@@ -418,6 +422,14 @@ class Timeline:
         self._live = 0
         self._kept = 0              # slices kept (at most max_slices)
         self._cut = None            # when it stopped keeping them (None: it has not)
+        self._cut_run = None        # and in which run
+        # What this process's file holds (see _save): its size when written,
+        # then how many runs, polls, whether the cut is in it, and the
+        # tracks with something not yet in it -- the new, and the living.
+        self._saved_size = None     # (None: nothing written yet: a whole write next)
+        self._saved_runs = self._saved_polls = 0
+        self._saved_cut = False
+        self._unsaved = []
 
     def _room(self):
         """Whether one more slice may be kept; if not, say so, once."""
@@ -426,6 +438,7 @@ class Timeline:
             return True
         if self._cut is None:
             self._cut = self._clock()
+            self._cut_run = max(self._runs, 1)      # (the run it stopped in)
             log.warning("Timeline: %d slices recorded, the most it keeps (Timeline.max_slices);"
                         " what follows is not recorded", self.max_slices)
         return False
@@ -467,6 +480,7 @@ class Timeline:
         self._tracks[task] = track
         if self._cut is None:       # (once cut short, no new rows)
             self._order.append(track)
+            self._unsaved.append(track)
         self._live += 1
 
     def task_step(self, task, value):
@@ -504,7 +518,7 @@ class Timeline:
         if self.path is None:
             return
         try:
-            self.write()
+            self._save()
         except OSError as error:
             log.error("Timeline: cannot write the trace to %s: %s", self._own_path(),
                       error.strerror or error)
@@ -539,30 +553,37 @@ class Timeline:
 
     def events(self):
         """The trace as a list of Chrome trace-event dicts."""
+        return list(self._events(0, 0, self._order, {}, True))
+
+    def _events(self, runs, polls, tracks, saved, cut):
+        """The trace's events from the ``runs``-th run's names, the
+        ``polls``-th poll and each track's ``saved.get(track, 0)``-th slice
+        on (a track not in ``saved`` named too); the cut if ``cut``."""
         start = self._start or 0.0
-        events = []
-        for pid in range(1, max(self._runs, 1) + 1):
-            events.append({"ph": "M", "name": "process_name", "pid": pid, "tid": 0,
-                           "args": {"name": "trampoline run %d" % pid}})
-            events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": 0,
-                           "args": {"name": "kernel (waiting in the poller)"}})
-        for pid, begin, end, timeout in self._polls:
-            events.append(_slice("poll", "kernel", pid, 0, begin - start, end - begin,
-                                 {"timeout": timeout}))
-        for track in self._order:
-            events.append({"ph": "M", "name": "thread_name", "pid": track.pid,
-                           "tid": track.tid, "args": {"name": track.label}})
-            events.append({"ph": "M", "name": "thread_sort_index", "pid": track.pid,
-                           "tid": track.tid, "args": {"sort_index": track.tid}})
-            for begin, end, state, name, args in track.slices:
+        for pid in range(runs + 1, max(self._runs, 1) + 1):
+            yield {"ph": "M", "name": "process_name", "pid": pid, "tid": 0,
+                   "args": {"name": "trampoline run %d" % pid}}
+            yield {"ph": "M", "name": "thread_name", "pid": pid, "tid": 0,
+                   "args": {"name": "kernel (waiting in the poller)"}}
+        for pid, begin, end, timeout in self._polls[polls:]:
+            yield _slice("poll", "kernel", pid, 0, begin - start, end - begin,
+                         {"timeout": timeout})
+        for track in tracks:
+            first = saved.get(track)
+            if first is None:
+                first = 0
+                yield {"ph": "M", "name": "thread_name", "pid": track.pid,
+                       "tid": track.tid, "args": {"name": track.label}}
+                yield {"ph": "M", "name": "thread_sort_index", "pid": track.pid,
+                       "tid": track.tid, "args": {"sort_index": track.tid}}
+            for begin, end, state, name, args in track.slices[first:]:
                 category = {"#": "run", "-": "ready"}.get(state, "wait")
-                events.append(_slice(name, category, track.pid, track.tid,
-                                     begin - start, end - begin, args))
-        if self._cut is not None:
-            events.append({"ph": "i", "s": "g", "name": _cut_short(self.max_slices),
-                           "cat": "trace", "pid": max(self._runs, 1), "tid": 0,
-                           "ts": round((self._cut - start) * 1e6, 3)})
-        return events
+                yield _slice(name, category, track.pid, track.tid, begin - start,
+                             end - begin, args)
+        if cut and self._cut is not None:
+            yield {"ph": "i", "s": "g", "name": _cut_short(self.max_slices),
+                   "cat": "trace", "pid": self._cut_run, "tid": 0,
+                   "ts": round((self._cut - start) * 1e6, 3)}
 
     def _own_path(self):
         """This process's file: ``path``, or in a process forked since the
@@ -576,14 +597,51 @@ class Timeline:
         """Write the trace-event JSON to ``path`` (default: the one given
         to the constructor; in a forked process, that with its process id:
         see the class)."""
-        path = path or self._own_path()
+        own = self._own_path()
+        path = path or own
         if path is None:
             raise ValueError("Timeline.write() needs a path: none was given to it "
                              "or to Timeline()")
-        with open(path, "w") as out:
-            out.write('{"displayTimeUnit": "ms", "traceEvents": [\n')
-            out.write(",\n".join(json.dumps(event) for event in self.events()))
-            out.write("\n]}\n")
+        if path != own:
+            _write_events(path, self.events())
+            return
+        self._saved_size = None         # (if the write fails: a whole one next time)
+        size = _write_events(path, self.events())
+        self._saved(size)
+
+    def _save(self):
+        """Bring this process's file up to date, as ``write()`` would, in
+        time proportional to what is new since the last write: the new
+        events go in before the closing ``]}``, and the file is whole JSON
+        again.  (Rewritten whole, a program of a thousand short runs wrote
+        the first run's events a thousand times.)  A file that is not as it
+        was left (another program wrote it) is written whole."""
+        path = self._own_path()
+        if self._saved_size is None:
+            self.write()
+            return
+        saved = {track: track.saved for track in self._unsaved}
+        events = self._events(self._saved_runs, self._saved_polls, self._unsaved, saved,
+                              not self._saved_cut)
+        self._saved_size, size = None, self._saved_size
+        try:
+            size = _append_events(path, events, size)
+        except FileNotFoundError:       # (removed since: written whole again)
+            size = None
+        if size is None:
+            self.write()
+        else:
+            self._saved(size)
+
+    def _saved(self, size):
+        """The file is ``size`` bytes, and holds all there is to hold now."""
+        self._saved_size = size
+        self._saved_runs = max(self._runs, 1)
+        self._saved_polls = len(self._polls)
+        self._saved_cut = self._cut is not None
+        for track in self._unsaved:
+            track.saved = len(track.slices)
+        self._unsaved = [track for track in self._unsaved if track.task is not None]
 
     def ascii(self, width=64, rows=None):
         """The timeline as text: one row per task, time across.
@@ -625,6 +683,38 @@ class Timeline:
                          % (label_width, "", more, "" if more == 1 else "s", len(drawn)))
         lines.append("%-*s  %s" % (label_width, "", ASCII_LEGEND))
         return "\n".join(lines)
+
+
+#: How a trace file begins and ends (see _write_events).
+_HEAD = b'{"displayTimeUnit": "ms", "traceEvents": [\n'
+_TAIL = b"\n]}\n"
+
+
+def _write_events(path, events):
+    """Write a trace-event file of ``events`` (dicts) to ``path``; return its size."""
+    with open(path, "wb") as out:
+        out.write(_HEAD)
+        out.write(",\n".join(json.dumps(event) for event in events).encode("ascii"))
+        out.write(_TAIL)
+        return out.tell()
+
+
+def _append_events(path, events, size):
+    """Put ``events`` into the trace-event file ``path`` of ``size`` bytes,
+    before its closing ``]}``; return its new size -- or None, leaving it
+    as it is, if it is not ``size`` bytes ending in that ``]}``."""
+    with open(path, "r+b") as out:
+        if out.seek(0, os.SEEK_END) != size or size < len(_HEAD) + len(_TAIL):
+            return None
+        out.seek(size - len(_TAIL))
+        if out.read(len(_TAIL)) != _TAIL:
+            return None
+        text = ",\n".join(json.dumps(event) for event in events).encode("ascii")
+        if not text:
+            return size
+        out.seek(size - len(_TAIL))
+        out.write((b",\n" if size > len(_HEAD) + len(_TAIL) else b"") + text + _TAIL)
+        return out.tell()
 
 
 def _cut_short(max_slices):
