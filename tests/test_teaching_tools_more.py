@@ -1,7 +1,8 @@
 """The teaching tools, past tests/test_teaching_tools_cases.py: the monitor
 read as curio's is typed (``w ID``, ``p``, ``parents ID``, ``signal
 SIG``), the monitor's address where a user with default logging sees it,
-and a ``Timeline`` file that grows by what each run adds."""
+a ``Timeline`` file that grows by what each run adds, and a text trace
+whose events stay in one column however long a task's name."""
 
 import json
 import os
@@ -12,7 +13,7 @@ import subprocess
 import sys
 
 from test_monitor import ANYWHERE, ask, open_monitor, start_client
-from test_teaching_tools_cases import subprocess_env
+from test_teaching_tools_cases import display_width, subprocess_env, trace_command
 from trampoline import Event, cancel, join, run, sleep, spawn, timeout_after
 from trampoline.signals import SignalSet
 from trampoline.trace import Timeline
@@ -207,3 +208,44 @@ def test_a_timeline_file_grows_by_what_each_run_adds(tmp_path):
     events = json.loads(path.read_text())["traceEvents"]
     assert sorted(map(json.dumps, events)) == sorted(map(json.dumps, timeline.events()))
     assert {event["pid"] for event in events} == set(range(1, 302))
+
+
+# ====================================================== long names in the text trace
+
+LONG_NAMES = """\
+from trampoline import join, run, sleep, spawn
+
+def handle_a_connection_from_a_client_with_a_long_name():
+    yield sleep(0)
+
+def main():
+    first = yield spawn(handle_a_connection_from_a_client_with_a_long_name())
+    second = yield spawn(sleep(0), name=" ".join(["caf\\u00e9 \\u2615 \\u5496\\u5561"] * 4))
+    yield join(first)
+    yield join(second)
+
+run(main())
+"""
+
+
+def test_the_text_trace_cuts_long_names_and_spawned_says_them_whole(tmp_path):
+    """A task name over 28 columns pushed that line's event right: the
+    trace's second column wandered with every long name.  Now the name is
+    cut to fit ("..."), and the task's "spawned" line gives it whole."""
+    (tmp_path / "long.py").write_text(LONG_NAMES, encoding="utf-8")
+    done = trace_command(["long.py"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    long_name = "handle_a_connection_from_a_client_with_a_long_name"
+    events = [re.match(r"[0-9.]+  (.*?) ?(spawned|runs|->|exits)", line) for line in lines]
+    assert all(events), lines
+    assert {display_width(event.group(1)) for event in events} == {28}, lines
+    cut = {event.group(1).rstrip() for event in events
+           if event.group(1).rstrip().endswith("...")}
+    assert cut == {"task 2 handle_a_connectio...",
+                   "task 3 caf\u00e9 \u2615 \u5496\u5561 caf\u00e9..."}, cut
+    for task, name in (("2", long_name), ("3", " ".join(["caf\u00e9 \u2615 \u5496\u5561"] * 4))):
+        spawned = [line for line in lines if line.split()[1:3] == ["task", task]
+                   and " spawned" in line]
+        assert len(spawned) == 1 and spawned[0].endswith(
+            " spawned (in full: task %s %s)" % (task, name)), spawned

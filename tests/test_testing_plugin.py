@@ -625,8 +625,10 @@ def test_the_trace_and_monitor_switches_of_the_environment_reach_every_test(
     ''')
     assert outcomes == {"test_traced_and_monitored": "FAILED"}, result.stdout
     assert "look at the trace" in result.stdout, result.stdout
-    assert re.search(r"task \d+ test_traced_and_monitored +-> sleep\(0\)", result.stdout), \
+    # (a name over the trace's 28 columns is cut there, and given whole when spawned)
+    assert re.search(r"task \d+ test_traced_and_mo\.\.\. +-> sleep\(0\)", result.stdout), \
         result.stdout
+    assert re.search(r"spawned \(in full: task \d+ test_traced_and_monitored\)", result.stdout)
 
 
 def test_a_test_past_its_timeout_shows_where_it_was_stuck_not_the_plugin(tmp_path):

@@ -188,10 +188,19 @@ def _as_shown(text, file):
         return text
 
 
+#: How many columns of a terminal a text trace gives the task a line is
+#: about: a longer "task N name" is cut to fit, with "...", and its
+#: "spawned" line says it whole -- the events stay in one column.
+_WHO_COLUMNS = 28
+
+
 class TextTrace:
     """An instrument that writes one line per event to ``file`` (default:
     ``sys.stderr`` at the time of writing).  Times are seconds since the
-    first event, on ``clock`` (default ``time.perf_counter``).
+    first event, on ``clock`` (default ``time.perf_counter``).  The task
+    a line is about takes 28 columns, so that the events line up: a longer
+    "task N name" is cut to fit ("..."), and its "spawned" line gives it
+    in full.
 
     A write that fails (a closed file, a broken pipe) is logged, once, on
     the "trampoline" logger, and the trace stops: an instrument never raises
@@ -210,7 +219,9 @@ class TextTrace:
         self._parked = {}           # task -> the trap it parked on
         self._failed = False        # a write failed: the trace has stopped
 
-    def _write(self, who, text, now=None):
+    def _write(self, who, text, now=None, in_full=False):
+        """A line: the time, ``who`` in a column of _WHO_COLUMNS (cut to fit,
+        and then -- ``in_full`` -- said whole after ``text``), ``text``."""
         if now is None:
             now = self._clock()
         if self._start is None:
@@ -220,10 +231,16 @@ class TextTrace:
         file = self.file if self.file is not None else sys.stderr
         pid = os.getpid()
         try:
-            shown = _as_shown(who, file)    # (padded to 28 columns of a terminal)
+            shown = _as_shown(who, file)    # (padded to _WHO_COLUMNS of a terminal)
+            cells = _cells(shown)
+            if cells > _WHO_COLUMNS:
+                if in_full:
+                    text += " (in full: %s)" % shown
+                shown = _fit(shown, _WHO_COLUMNS - 3).rstrip() + "..."
+                cells = _cells(shown)
             file.write("%s%.6f  %s%s %s\n" % (
                 "" if pid == self._maker else "[pid %d] " % pid, now - self._start,
-                shown, " " * (28 - _cells(shown)), text))
+                shown, " " * (_WHO_COLUMNS - cells), text))
         except (OSError, ValueError) as error:     # (ValueError: a closed file)
             self._failed = True
             log.error("TextTrace: cannot write to %r (%s); the trace stops here", file, error)
@@ -259,7 +276,7 @@ class TextTrace:
         """Instrument hook: ``task`` was just spawned (it has not run yet)."""
         self._flush(same_step=True)
         self._labels[task] = _task_label(task)
-        self._write(self._labels[task], "spawned")
+        self._write(self._labels[task], "spawned", in_full=True)
 
     def task_step(self, task, value):
         """Instrument hook: ``task`` runs a step; ``value`` is what it is
