@@ -463,6 +463,13 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
     def send(data):
         return send_rest(data) or _nothing()
 
+    # A plain stream that has begun hands out its one read trap, again and
+    # again (Stream.read): once it did so twice in a row, that trap is
+    # yielded as it is -- the stream's checks (a closed stream, bytes
+    # buffered, a graceful leave's new connection) cannot change their
+    # answer while this task is its only reader and closes it only on
+    # leaving.  (~55 bytecodes and a fileno() less per request.)
+    direct = asked_before = None
     parser = limits.parser()
     out = []                            # answers ready, not yet written
     stats["http_connections"] += 1
@@ -490,7 +497,14 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                         if not watch.running:
                             yield watch.start()
                         try:
-                            data = yield receive(CHUNK)
+                            if direct is None:
+                                asked = receive(CHUNK)
+                                if asked is asked_before:
+                                    direct = asked      # (see below: the stream's own trap)
+                                asked_before = asked
+                                data = yield asked
+                            else:
+                                data = yield direct
                         finally:
                             if sock in waiting:     # (not a pop(): a method call)
                                 del waiting[sock]
