@@ -828,6 +828,14 @@ class RequestParser(_Parser):
         self._line = None
         self._line_parsed = None
         self._host = None
+        # The whole head -- the request line and the remembered section, up
+        # to its empty line -- once it came with the same line twice in a
+        # row, and (method, target, path, query, version, keep_alive): a
+        # client asking for one page again and again sends these very
+        # bytes, found with one startswith.  (Under the limits of that
+        # time: changing one forgets it, with the section.)
+        self._wire = None
+        self._wire_parsed = None
 
     def next_request(self):
         """The next complete ``Request``, or ``None`` if more bytes are
@@ -846,6 +854,28 @@ class RequestParser(_Parser):
             return self._next()
         buf = self._buffer
         start = self._start
+        wire = self._wire
+        if wire is not None and buf.startswith(wire, start):
+            # The very head of the last request, byte for byte (see _wire):
+            # no find, slice, partition or comparison of its parts.
+            after = start + len(wire)
+            self._start = after
+            self._scanned = after
+            self._empty_lines = 0
+            method, target, path, query, version, keep_alive = self._wire_parsed
+            request = _new_object(Request)          # (as in _parse_head)
+            request.method = method
+            request.target = target
+            request.path = path
+            request.query = query
+            request.version = version
+            request.headers = list(self._fields)    # (the handler's to change)
+            request.body = b""
+            request.keep_alive = keep_alive
+            request.expect_continue = False
+            self._message = request
+            self.idle = after >= len(buf)
+            return request
         scan = self._scanned if self._scanned > start else start
         crlf = buf.find(b"\n\r\n", scan)
         if crlf < 0 or buf[start] not in _TCHAR_BYTES or buf[crlf - 1] != 13:
@@ -867,6 +897,10 @@ class RequestParser(_Parser):
             # (_request_line raises what _next would.)
             known = self._line_parsed if same else self._request_line(line)
             method, target, path, query, version, http11 = known
+            keep_alive = self._keep_alive[http11]
+            if same:                    # (twice: the head is the wire, see __init__)
+                self._wire = buf[start:after]
+                self._wire_parsed = method, target, path, query, version, keep_alive
             request = _new_object(Request)          # (as in _parse_head)
             request.method = method
             request.target = target
@@ -875,7 +909,7 @@ class RequestParser(_Parser):
             request.version = version
             request.headers = list(self._fields)    # (the handler's to change)
             request.body = b""
-            request.keep_alive = self._keep_alive[http11]
+            request.keep_alive = keep_alive
             request.expect_continue = False
             self._message = request
             self.idle = after >= len(buf)
@@ -1111,6 +1145,7 @@ class RequestParser(_Parser):
         return request
 
     def _forget(self):
+        self._wire = None
         self._section = None
         self._candidate = None
         self._with_body = None
@@ -1118,6 +1153,7 @@ class RequestParser(_Parser):
 
     def _remember(self, section, headers, connection):
         """Remember ``section`` for next_request (see __init__)."""
+        self._wire = None               # (its fields are the old section's)
         self._section = section
         self._fields = tuple(headers)
         self._keep_alive = _keep_alive(connection)
