@@ -252,3 +252,67 @@ def test_a_connection_on_its_streams_own_read_trap_is_idle_at_a_leave(run):
     answers, took, data = run(main())
     assert len(answers) == 5 and all(a.endswith(b"Hello, world!\n") for a in answers)
     assert data == b"" and took < streams.NEW_CONNECTION_GRACE
+
+
+class RouterOfItsOwn(http_server.Router):
+    """A Router of another class: every request goes through dispatch."""
+
+    dispatched = 0
+
+    def dispatch(self, request):
+        RouterOfItsOwn.dispatched += 1
+        return super().dispatch(request)
+
+
+def routes(router):
+    def broken(request):
+        raise RuntimeError("broken handler")
+
+    def later(request):
+        return http_server.Response("later %s\n" % request.method)
+        yield   # pragma: no cover - a generator handler
+
+    router.add("/", lambda request: http_server.Response("hello %s\n" % request.method))
+    router.add("/any", lambda request: http_server.Response(b"any\n"), methods=None)
+    router.add("/post", lambda request: http_server.Response(b"posted\n"), methods=("POST",))
+    router.add("/raise", broken)
+    router.add("/none", lambda request: None)
+    router.add("/later", later)
+    router.mount("/files/", lambda request: http_server.Response(request.path))
+    return router
+
+
+DISPATCHED = [b"GET / HTTP/1.1", b"HEAD / HTTP/1.1", b"POST / HTTP/1.1", b"PUT /any HTTP/1.1",
+              b"BREW /any HTTP/1.1", b"GET /post HTTP/1.1", b"POST /post HTTP/1.1",
+              b"GET /raise HTTP/1.1", b"GET /none HTTP/1.1", b"GET /later HTTP/1.1",
+              b"GET /files/a HTTP/1.1", b"GET /nosuch HTTP/1.1", b"DELETE / HTTP/1.1",
+              b"GET / HTTP/1.1"]
+
+
+def without_dates(answers):
+    return [answer.split(b"Date: ")[0] + answer.split(b"Date: ")[1].split(b"\r\n", 1)[1]
+            for answer in answers]
+
+
+def test_the_inline_dispatch_answers_as_router_dispatch(run, caplog):
+    """Each request -- an exact route and its methods, HEAD, a method not
+    allowed (405), any method (None), a handler that raises or returns no
+    Response (500, logged once), a generator handler, a prefix, no route
+    -- answered the same by a Router (dispatched in the connection's loop)
+    and by a Router of another class (every request through its dispatch):
+    the same bytes, the same log."""
+    heads = [line + b"\r\nHost: x\r\nContent-Length: 0\r\n\r\n" for line in DISPATCHED]
+    got = {}
+    for router in (http_server.Router(), RouterOfItsOwn()):
+        caplog.clear()
+        RouterOfItsOwn.dispatched = 0
+        got[type(router)] = (without_dates(run(serve(routes(router),
+                                                     lambda port: exchange_all(port, heads)))),
+                             [record.getMessage() for record in caplog.records])
+    assert RouterOfItsOwn.dispatched == len(heads)
+    assert got[http_server.Router] == got[RouterOfItsOwn]
+    answers, logged = got[http_server.Router]
+    assert [answer.split(b" ")[1] for answer in answers] == [
+        b"200", b"200", b"405", b"200", b"200", b"405", b"200", b"500", b"500", b"200", b"200",
+        b"404", b"405", b"200"]
+    assert len(logged) == 2
