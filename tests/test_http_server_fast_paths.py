@@ -102,6 +102,38 @@ def test_a_head_that_differs_from_the_remembered_one_only_in_its_end_is_not_take
     assert as_tuple(parser.next_request()) == as_tuple(fresh(A))
 
 
+# (A + b"G", then A: "GGET / ..." -- the remembered head, but not alone.)
+READS = [A, A, A, A + A, A + A[:10], A[10:], A + B, bytearray(A), A, b"\r\n" + A, A, A + b"G",
+         A, A, A_OTHER_FIELDS, A_OTHER_FIELDS, A, A, A]
+
+
+def drain(parser, first):
+    """``first`` and every request after it the parser has whole."""
+    got = []
+    request = first
+    while request is not None:
+        got.append(as_tuple(request))
+        request = parser.next_request()
+    return got, parser.idle
+
+
+def test_a_read_fed_and_parsed_in_one_call_is_what_feed_and_next_request_make():
+    """The server's one call per read (_next_fed) beside feed() and
+    next_request(): the same requests, the same idle, read after read --
+    the remembered head alone, pipelined behind itself, with the start of
+    another behind it or before it, a bytearray, an empty line first,
+    after another section was remembered; and after feed_eof() the
+    error feed() raises."""
+    one, two = RequestParser(), RequestParser()
+    for data in READS:
+        two.feed(data)
+        assert drain(one, one._next_fed(data)) == drain(two, two.next_request()), data
+    assert one._wire is not None            # (what the last read checks)
+    one.feed_eof()
+    with pytest.raises(RuntimeError, match="feed_eof"):
+        one._next_fed(A)
+
+
 # ================================================================ the server
 
 def exchange_all(port, requests):

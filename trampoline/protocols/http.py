@@ -948,6 +948,38 @@ class RequestParser(_Parser):
             return message
         return self._read_body()
 
+    def _next_fed(self, data):
+        """``feed(data)``, then ``next_request()``: what a server does with
+        each read -- one call.  ``data`` that begins with the remembered
+        head (_wire), read while idle, is taken here: a client that waits
+        for each answer sends that and no more."""
+        wire = self._wire
+        if (wire is not None and self.idle and type(data) is bytes and data.startswith(wire)
+                and self._state == _HEAD and not self._eof):
+            # (feed's work -- data is the buffer -- then next_request's for
+            # the remembered head.)
+            after = len(wire)
+            self._buffer = data
+            self._start = after
+            self._scanned = after
+            self._empty_lines = 0
+            method, target, path, query, version, keep_alive = self._wire_parsed
+            request = _new_object(Request)          # (as in _parse_head)
+            request.method = method
+            request.target = target
+            request.path = path
+            request.query = query
+            request.version = version
+            request.headers = list(self._fields)    # (the handler's to change)
+            request.body = b""
+            request.keep_alive = keep_alive
+            request.expect_continue = False
+            self._message = request
+            self.idle = after >= len(data)
+            return request
+        self.feed(data)
+        return self.next_request()
+
     def _next_with_body(self, buf, head, line, section, after, with_body):
         """next_request's shortcut for a head whose section begins and
         ends as the one remembered with a body (_with_body): the request,

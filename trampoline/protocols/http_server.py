@@ -519,14 +519,15 @@ def _connection(stream, router, limits, stats, logged=None, watches=None):
                                 del waiting[sock]
                     if not data:                # closed, or idle too long
                         return
-                    parser.feed(data)
-                elif len(out) >= PIPELINE_FLUSH:
-                    # More requests pipelined behind these: answer these
-                    # first -- and wait while the client does not read.
-                    data = b"".join(out)
-                    out.clear()
-                    yield send(data)
-                request = parser.next_request()
+                    request = parser._next_fed(data)    # (feed, next_request: one call)
+                else:
+                    if len(out) >= PIPELINE_FLUSH:
+                        # More requests pipelined behind these: answer these
+                        # first -- and wait while the client does not read.
+                        data = b"".join(out)
+                        out.clear()
+                        yield send(data)
+                    request = parser.next_request()
                 if request is None:
                     if parser.idle:             # (empty lines only: still idle)
                         continue
