@@ -225,7 +225,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         write_handler = self._handlers[write]
         trap_other = self._trap_other
         trim = not KERNEL_FRAMES            # (see _trim_kernel_frames)
-        fast = self._fast_paths
+        fast_read, fast_write, fast_sleep = (read, write, Sleep) if self._fast_paths else [None] * 3
         fds_get = self._fds.get
         ready_append = self._ready.append
         READ = self._poller.READ
@@ -273,14 +273,9 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         break
                 kind = type(trap)
                 try:
-                    # The fast paths, for sleep(0) and for a socket the
-                    # poller knows; anything unusual goes to the handler.
-                    if kind is Sleep and fast and not trap.seconds:     # pass the processor on
-                        ready_append(task)
-                        if not task._pending:
-                            break
-                        value = PARKED
-                    elif kind is read and fast and (reg := fds_get(trap.fd)) is not None \
+                    # The fast paths (off: fast_* None), for a socket the poller
+                    # knows and for sleep(0); anything unusual goes to the handler.
+                    if kind is fast_read and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain and reg.fileobj is trap.fileobj and reg.events & READ \
                             and not (reg.reader or reg.full or reg.pushback):
                         reg.reader = task
@@ -289,7 +284,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         if not task._pending:
                             break
                         value = PARKED
-                    elif kind is write and fast and (reg := fds_get(trap.fd)) is not None \
+                    elif kind is fast_write and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain and reg.fileobj is trap.fileobj \
                             and not (reg.writing and reg.writing.waited):
                         try:
@@ -300,6 +295,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                             error.bytes_written = 0
                             raise
                         value = None if trap.sent == len(trap.data) else write_handler(task, trap)
+                    elif kind is fast_sleep and not trap.seconds:     # pass the processor on
+                        ready_append(task)
+                        if not task._pending:
+                            break
+                        value = PARKED
                     elif (handler := handlers_get(kind)) is not None:
                         value = handler(task, trap)
                     elif kind is GeneratorType or kind is CoroutineType:
