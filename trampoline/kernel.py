@@ -221,13 +221,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         """Make ``step(task)``: run ``task`` until it parks, ends or has used
         its budget of traps.  The hot path: what it uses is in the closure."""
         kernel = self
-        handlers_get = self._handlers.get
-        write_handler = self._handlers[write]
+        handlers_get, write_handler = self._handlers.get, self._handlers[write]
         trap_other = self._trap_other
         trim = not KERNEL_FRAMES            # (see _trim_kernel_frames)
         fast_read, fast_write, fast_sleep = (read, write, Sleep) if self._fast_paths else [None] * 3
-        fds_get = self._fds.get
-        ready_append = self._ready.append
+        fds_get, ready_append = self._fds.get, self._ready.append
         READ = self._poller.READ
 
         def step(task):
@@ -238,8 +236,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 exc = task._exc
                 task._value = task._exc = task._woken = None
             else:
-                task._next_trap = None      # perform the trap it was woken for
-                value = exc = None
+                task._next_trap = value = exc = None    # perform the trap it was woken for
             budget, rethrown = BUDGET, None
             while True:
                 if trap is None:
@@ -294,7 +291,10 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         except OSError as error:
                             error.bytes_written = 0
                             raise
-                        value = None if trap.sent == len(trap.data) else write_handler(task, trap)
+                        if trap.sent == len(trap.data):     # all sent: on to the next trap
+                            trap = value = exc = None
+                            continue
+                        value = write_handler(task, trap)
                     elif kind is fast_sleep and not trap.seconds:     # pass the processor on
                         ready_append(task)
                         if not task._pending:
