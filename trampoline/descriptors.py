@@ -68,10 +68,14 @@ _type_of = _socket.socket.type.__get__
 
 
 def _plain(fileobj):
-    """A plain stream socket: one whose reads may be completed as it turns
-    up ready, and whose bytes a cancelled reader gives back -- not a
-    datagram socket (that would merge datagrams and lose their senders)."""
-    return type(fileobj) is socket.socket and _type_of(fileobj) == socket.SOCK_STREAM
+    """``fileobj`` if it is a plain stream socket, else None.  A plain one's
+    reads may be completed as it turns up ready, and its bytes a cancelled
+    reader gives back -- not a datagram socket's (that would merge
+    datagrams and lose their senders).  (The socket itself, not True: the
+    fast paths' ``reg.plain is trap.fileobj`` is one test for both.)"""
+    if type(fileobj) is socket.socket and _type_of(fileobj) == socket.SOCK_STREAM:
+        return fileobj
+    return None
 
 
 class _Registration:
@@ -88,7 +92,7 @@ class _Registration:
         self.owner = owner          # the task that registered it (cleans up)
         self.writing = None         # the write trap last parked on it
         self.full = False           # the last read filled its buffer: try the next
-        self.plain = _plain(fileobj)    # (the fast paths take these)
+        self.plain = _plain(fileobj)    # fileobj, if the fast paths may take it
         self.pushback = b""         # bytes read for a reader cancelled before it ran
         self.table = table          # the kernel's registrations, fd -> this
 
@@ -397,7 +401,7 @@ class DescriptorWaiting:
                     reg.reader = None
                     trap = waiter._waiting
                     waiter._waiting = None
-                    if inline and reg.plain and type(trap) is read:
+                    if inline and reg.plain is not None and type(trap) is read:
                         trap.waited = False
                         nbytes = trap.nbytes
                         try:

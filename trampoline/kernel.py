@@ -273,7 +273,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     # The fast paths (off: fast_* None), for a socket the poller
                     # knows and for sleep(0); anything unusual goes to the handler.
                     if kind is fast_read and (reg := fds_get(trap.fd)) is not None \
-                            and reg.plain and reg.fileobj is trap.fileobj and reg.events & READ \
+                            and reg.plain is trap.fileobj and reg.events & READ \
                             and not (reg.reader or reg.full or reg.pushback):
                         reg.reader = task
                         task._waiting = trap
@@ -282,7 +282,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                             break
                         value = PARKED
                     elif kind is fast_write and (reg := fds_get(trap.fd)) is not None \
-                            and reg.plain and reg.fileobj is trap.fileobj \
+                            and reg.plain is trap.fileobj \
                             and not (reg.writing and reg.writing.waited):
                         try:
                             trap.sent = trap.fileobj.send(trap.data)
