@@ -38,13 +38,14 @@ already on its way in, gets it at its next blocking trap instead
 an item, bytes already read for it -- goes back where it came from (its
 ``_woken``: the next waiter, the descriptor's pushback).  Nothing is lost.
 
-Every trap is a cancellation point.  A task that uses up its budget goes to
-the back of the ready queue with its next trap not yet performed -- but a
-``park``, whose task has just seen that it must wait, is performed; a
-cancellation that arrives meanwhile drops that trap (nothing was done) and
-is thrown in at its ``yield``.  An alarm (``set_alarm``, under every
-timeout) is *level-triggered*: once it has gone off it is thrown in at every
-blocking trap, until the scope that set it clears it.
+Every trap is a cancellation point.  A task that uses up its budget (a
+socket's read that parks at once costs none) goes to the back of the ready
+queue with its next trap not yet performed -- but a ``park``, whose task has
+just seen that it must wait, is performed; a cancellation that arrives
+meanwhile drops that trap (nothing was done) and is thrown in at its
+``yield``.  An alarm (``set_alarm``, under every timeout) is
+*level-triggered*: once it has gone off it is thrown in at every blocking
+trap, until the scope that set it clears it.
 
 Each task runs in a ``contextvars`` context of its own, copied from its
 parent's when it is spawned (asyncio's rule).
@@ -264,23 +265,22 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                         kernel._exit(task, None, error)
                         task = exc = rethrown = None    # (3.12+: the frame outlives step)
                         break
-                    budget -= 1
-                    if budget <= 0 and type(trap) is not park:  # (see "Cancellation")
-                        kernel._defer(task, trap)     # fair share used: to the back
-                        break
                 kind = type(trap)
                 try:
-                    # The fast paths (off: fast_* None), for a socket the poller
-                    # knows and for sleep(0); anything unusual goes to the handler.
+                    # The fast paths (off: fast_* None), for a socket the poller knows and
+                    # sleep(0), anything unusual to the handler; a read that parks is free.
                     if kind is fast_read and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain is trap.fileobj and reg.events & READ \
-                            and not (reg.reader or reg.full or reg.pushback):
+                            and reg.reader is None and not reg.full and not reg.pushback:
                         reg.reader = task
                         task._waiting = trap
                         trap.waited = True
                         if not task._pending:
                             break
                         value = PARKED
+                    elif (budget := budget - 1) <= 0 and kind is not park:  # (see "Cancellation")
+                        kernel._defer(task, trap)     # fair share used: to the back
+                        break
                     elif kind is fast_write and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain is trap.fileobj \
                             and not (reg.writing and reg.writing.waited):
