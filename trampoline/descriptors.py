@@ -387,7 +387,7 @@ class DescriptorWaiting:
         ready_append = self._ready.append
         READY_READ = self._poller.READY_READ
         READY_WRITE = self._poller.READY_WRITE
-        inline = self._fast_paths
+        inline_read = read if self._fast_paths else None
         for fd, mask in events:
             reg = fds_get(fd)
             if reg is None:
@@ -401,7 +401,7 @@ class DescriptorWaiting:
                     reg.reader = None
                     trap = waiter._waiting
                     waiter._waiting = None
-                    if inline and reg.plain is not None and type(trap) is read:
+                    if type(trap) is inline_read and reg.plain is not None:
                         trap.waited = False
                         nbytes = trap.nbytes
                         try:

@@ -823,7 +823,7 @@ class Stream:
                 raise self._write_refused("write")
             if _tracking_coroutines():
                 return self._write(data)
-        if type(data) is not bytes or not 0 < len(data) <= SMALL_WRITE:
+        if type(data) is not bytes or not data or len(data) > SMALL_WRITE:
             return traps.write(self.sock, data)
         trap = self._write_trap         # (see SMALL_WRITE)
         if trap is None or not trap.sent or trap.waited or trap.fd != self.sock.fileno():
