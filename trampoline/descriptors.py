@@ -394,7 +394,6 @@ class DescriptorWaiting:
                 if fd == self._wake_fd:     # pragma: no branch - the poller reports nothing else unknown
                     self._run_calls()
                 continue
-            idle = False
             if mask & READY_READ:
                 waiter = reg.reader
                 if waiter is not None:
@@ -425,8 +424,13 @@ class DescriptorWaiting:
                     else:
                         waiter._next_trap = trap    # finish its trap
                     ready_append(waiter)
+                    if not mask & READY_WRITE:
+                        continue            # (the common case: nothing more to do)
+                    idle = False
                 else:
                     idle = True
+            else:
+                idle = False
             if mask & READY_WRITE:
                 waiter = reg.writer
                 if waiter is not None:
