@@ -1031,6 +1031,41 @@ def test_a_write_dropped_for_an_expired_timeout_says_it_wrote_nothing(run, socke
     assert counts[0] > 0 and counts[1] == 0, counts
 
 
+def test_a_task_that_catches_its_timeout_at_every_read_still_shares_the_processor(
+        run, socketpair):
+    """A timeout is level-triggered: once gone off, it comes again at every
+    blocking trap of its scope.  A task that catches it there and reads
+    again, round and round, must still use up its budget and go to the back
+    of the queue, as at any trap: a read that parks costs no budget only
+    when nothing is pending.  (Else it spun in one step, and the task
+    beside it never ran again: the kernel hung.)"""
+    a, peer = socketpair()
+    caught, turns = [], []          # (each catch notes how often the other had run)
+
+    def spinner():
+        with pytest.raises(TaskTimeout):
+            with timeout_after(0.01):
+                while len(caught) < 4 * BUDGET:
+                    try:
+                        yield read(a, 10)           # parks: nothing is sent
+                    except Cancelled:
+                        caught.append(len(turns))
+
+    def beside(spun):
+        while not spun.done:
+            turns.append(1)
+            yield sleep(0)
+
+    def main():
+        spun = yield spawn(spinner())
+        yield spawn(beside(spun))
+        yield join(spun)
+
+    run(main())
+    longest = max(caught.count(value) for value in set(caught))
+    assert longest <= BUDGET, "%d catches in one step (budget %d)" % (longest, BUDGET)
+
+
 # ======================================= 8. a stream's reused traps
 
 def test_stream_reads_made_before_either_is_yielded_keep_their_own_sizes(run, socketpair):

@@ -39,13 +39,13 @@ an item, bytes already read for it -- goes back where it came from (its
 ``_woken``: the next waiter, the descriptor's pushback).  Nothing is lost.
 
 Every trap is a cancellation point.  A task that uses up its budget (a
-socket's read that parks at once costs none) goes to the back of the ready
-queue with its next trap not yet performed -- but a ``park``, whose task has
-just seen that it must wait, is performed; a cancellation that arrives
-meanwhile drops that trap (nothing was done) and is thrown in at its
-``yield``.  An alarm (``set_alarm``, under every timeout) is
-*level-triggered*: once it has gone off it is thrown in at every blocking
-trap, until the scope that set it clears it.
+socket's read that parks at once, nothing pending, costs none) goes to the
+back of the ready queue with its next trap not yet performed -- but a
+``park``, whose task has just seen that it must wait, is performed; a
+cancellation that arrives meanwhile drops that trap (nothing was done) and
+is thrown in at its ``yield``.  An alarm (``set_alarm``, under every
+timeout) is *level-triggered*: once it has gone off it is thrown in at every
+blocking trap, until the scope that set it clears it.
 
 Each task runs in a ``contextvars`` context of its own, copied from its
 parent's when it is spawned (asyncio's rule).
@@ -268,16 +268,15 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 kind = type(trap)
                 try:
                     # The fast paths (off: fast_* None), for a socket the poller knows and
-                    # sleep(0), anything unusual to the handler; a read that parks is free.
-                    if kind is fast_read and (reg := fds_get(trap.fd)) is not None \
-                            and reg.plain is trap.fileobj and reg.events & READ \
+                    # sleep(0), anything unusual to the handler; a read that parks with
+                    # nothing pending is free (a pending alarm comes again at every read).
+                    if kind is fast_read and not task._pending and (reg := fds_get(trap.fd)) \
+                            is not None and reg.plain is trap.fileobj and reg.events & READ \
                             and reg.reader is None and not reg.full and not reg.pushback:
                         reg.reader = task
                         task._waiting = trap
                         trap.waited = True
-                        if not task._pending:
-                            break
-                        value = PARKED
+                        break
                     elif (budget := budget - 1) <= 0 and kind is not park:  # (see "Cancellation")
                         kernel._defer(task, trap)     # fair share used: to the back
                         break
