@@ -280,6 +280,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     elif (budget := budget - 1) <= 0 and kind is not park:  # (see "Cancellation")
                         kernel._defer(task, trap)     # fair share used: to the back
                         break
+                    elif kind is fast_sleep and not trap.seconds:     # pass the processor on
+                        ready_append(task)
+                        if not task._pending:
+                            break
+                        value = PARKED
                     elif kind is fast_write and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain is trap.fileobj \
                             and not (reg.writing and reg.writing.waited):
@@ -294,11 +299,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                             trap = value = exc = None
                             continue
                         value = write_handler(task, trap)
-                    elif kind is fast_sleep and not trap.seconds:     # pass the processor on
-                        ready_append(task)
-                        if not task._pending:
-                            break
-                        value = PARKED
                     elif (handler := handlers_get(kind)) is not None:
                         value = handler(task, trap)
                     elif kind is GeneratorType or kind is CoroutineType:
