@@ -152,7 +152,7 @@ def _char_cells(char):
 def _cells(text):
     """How many columns of a terminal ``text`` takes: a CJK character or
     an emoji two, a combining accent none."""
-    if all(ord(char) < 128 for char in text):
+    if text.isascii():
         return len(text)
     return sum(_char_cells(char) for char in text)
 
@@ -161,7 +161,7 @@ def _fit(text, width):
     """``text`` cut to ``width`` terminal columns at most, then padded with
     spaces to exactly that: a column after it lines up however wide its
     characters are."""
-    if all(ord(char) < 128 for char in text):
+    if text.isascii():
         return text[:width].ljust(width)
     kept, used = [], 0
     for char in text:
@@ -180,7 +180,7 @@ def _as_shown(text, file):
     escaped, as Python's stderr escapes it (``caf\\xe9`` on an ASCII
     terminal) -- so that a column padded to its length lines up."""
     encoding = getattr(file, "encoding", None)
-    if not isinstance(encoding, str) or all(ord(char) < 128 for char in text):
+    if not isinstance(encoding, str) or text.isascii():
         return text
     try:
         return text.encode(encoding, "backslashreplace").decode(encoding, "replace")
