@@ -108,6 +108,9 @@ def telnet(args, context):
             raise cause
         finally:
             yield cancel(sender)
+            # (Ctrl-C: the receiver is still reading; it ends before the
+            # stream closes under it, which it would report as a crash.)
+            yield cancel(receiver)
 
 
 def main(argv=None):
