@@ -341,7 +341,7 @@ KEYS_AND_SERVER = [
     ["CONFIG", "GET", "appendonly", "save"], ["CONFIG", "GET", "nosuch"], ["CONFIG", "NOSUCH"],
     ["COMMAND", "NOSUCH"], ["COMMAND", "COUNT", "x"], ["COMMAND", "INFO", "nosuchcommand"],
     ["NOSUCH"], ["nosuch", "a", "b"], ["NOSUCH", "x" * 200], ["NOSUCH", "x" * 100, "y" * 100, "z"],
-    ["NOSUCH", "a\nb"], [""], ["GET\x00", "k"], ["INFO", "nosuch"], ["info", "x", "y", ""],
+    ["NOSUCH", "a\nb"], [""], ["INFO", "nosuch"], ["info", "x", "y", ""],
     ["INFO", ""], ["INFO", "*"],
 ]
 
