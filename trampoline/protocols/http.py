@@ -858,24 +858,7 @@ class RequestParser(_Parser):
         if wire is not None and buf.startswith(wire, start):
             # The very head of the last request, byte for byte (see _wire):
             # no find, slice, partition or comparison of its parts.
-            after = start + len(wire)
-            self._start = after
-            self._scanned = after
-            self._empty_lines = 0
-            method, target, path, query, version, keep_alive = self._wire_parsed
-            request = _new_object(Request)          # (as in _parse_head)
-            request.method = method
-            request.target = target
-            request.path = path
-            request.query = query
-            request.version = version
-            request.headers = list(self._fields)    # (the handler's to change)
-            request.body = b""
-            request.keep_alive = keep_alive
-            request.expect_continue = False
-            self._message = request
-            self.idle = after >= len(buf)
-            return request
+            return self._wire_request(start + len(wire), len(buf))
         scan = self._scanned if self._scanned > start else start
         crlf = buf.find(b"\n\r\n", scan)
         if crlf < 0 or buf[start] not in _TCHAR_BYTES or buf[crlf - 1] != 13:
@@ -958,27 +941,31 @@ class RequestParser(_Parser):
                 and self._state == _HEAD and not self._eof):
             # (feed's work -- data is the buffer -- then next_request's for
             # the remembered head.)
-            after = len(wire)
             self._buffer = data
-            self._start = after
-            self._scanned = after
-            self._empty_lines = 0
-            method, target, path, query, version, keep_alive = self._wire_parsed
-            request = _new_object(Request)          # (as in _parse_head)
-            request.method = method
-            request.target = target
-            request.path = path
-            request.query = query
-            request.version = version
-            request.headers = list(self._fields)    # (the handler's to change)
-            request.body = b""
-            request.keep_alive = keep_alive
-            request.expect_continue = False
-            self._message = request
-            self.idle = after >= len(data)
-            return request
+            return self._wire_request(len(wire), len(data))
         self.feed(data)
         return self.next_request()
+
+    def _wire_request(self, after, end):
+        """The request of the remembered head (_wire), which ends at
+        ``after`` in the buffer of ``end`` bytes."""
+        self._start = after
+        self._scanned = after
+        self._empty_lines = 0
+        method, target, path, query, version, keep_alive = self._wire_parsed
+        request = _new_object(Request)          # (as in _parse_head)
+        request.method = method
+        request.target = target
+        request.path = path
+        request.query = query
+        request.version = version
+        request.headers = list(self._fields)    # (the handler's to change)
+        request.body = b""
+        request.keep_alive = keep_alive
+        request.expect_continue = False
+        self._message = request
+        self.idle = after >= end
+        return request
 
     def _next_with_body(self, buf, head, line, section, after, with_body):
         """next_request's shortcut for a head whose section begins and
