@@ -1556,13 +1556,7 @@ def serve_client(store, maxclients=None):
             return                      # the client went away mid-reply: nothing to tell it
         finally:
             connected[0] -= 1
-            store.sessions.pop(session.id, None)
-            if session.blocked is not None:
-                store.unblock(session.blocked)
-            if session.watching:
-                store.unwatch(session)
-            if session.subscriber is not None:
-                store.pubsub.forget(session)
+            store.forget_client(session)
     return client
 
 

@@ -448,18 +448,23 @@ class AdminCommands:
     def kill(self, target):
         """Close ``target``'s connection and forget it now, as Redis frees
         a client: its task wakes to an end of file and ends."""
-        self.sessions.pop(target.id, None)
-        if target.blocked is not None:
-            self.unblock(target.blocked)
-        if target.watching:
-            self.unwatch(target)
-        if target.subscriber is not None:
-            self.pubsub.forget(target)
+        self.forget_client(target)
         if target.sock is not None:
             try:
                 target.sock.shutdown(socket.SHUT_RDWR)
             except OSError:                     # already gone
                 pass
+
+    def forget_client(self, session):
+        """Forget ``session``'s client (gone, or killed): its entry in CLIENT
+        LIST, its blocking pop, its watches, its subscriptions."""
+        self.sessions.pop(session.id, None)
+        if session.blocked is not None:
+            self.unblock(session.blocked)
+        if session.watching:
+            self.unwatch(session)
+        if session.subscriber is not None:
+            self.pubsub.forget(session)
 
     def client_no_evict(self, args, session):
         """``CLIENT NO-EVICT ON|OFF``: noted (the ``e`` flag); nothing is evicted here."""
