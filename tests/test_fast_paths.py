@@ -52,6 +52,7 @@ import functools
 import hashlib
 import io
 import re
+import selectors
 import socket
 import sys
 from types import coroutine
@@ -60,7 +61,7 @@ import pytest
 
 from trampoline import (Cancelled, Kernel, ResourceBusy, Stream, TaskError, TaskTimeout,
                         VirtualClock, cancel, current, ignore_after, join, read, read_wait, select,
-                        sleep, spawn, timeout_after, write)
+                        sleep, spawn, timeout_after, write, write_wait)
 from trampoline.kernel import BUDGET, POLL_EVERY, running_kernel
 from trampoline.trace import TextTrace
 
@@ -1064,6 +1065,65 @@ def test_a_task_that_catches_its_timeout_at_every_read_still_shares_the_processo
     run(main())
     longest = max(caught.count(value) for value in set(caught))
     assert longest <= BUDGET, "%d catches in one step (budget %d)" % (longest, BUDGET)
+
+
+def test_a_spurious_read_wake_up_still_wakes_the_writer_of_the_same_poll(socketpair):
+    """A poll may report a socket readable whose bytes are gone by the time
+    the kernel reads inline (another process sharing the socket took them):
+    its reader parks on, and a writer that the same poll found room for
+    wakes all the same -- after that poll, not the next one."""
+    a, peer = socketpair()
+    thief = a.dup()
+    thief.setblocking(False)
+    peer.setblocking(False)
+
+    class Stealing(selectors.DefaultSelector):
+        """Before the poll it is armed for: a byte for ``a``'s reader and
+        room for its writer; after it, the byte taken through ``thief``."""
+        polls = 0
+        armed = False
+        stolen_at = None
+
+        def select(self, timeout=None):
+            armed, self.armed = self.armed, False
+            if armed:
+                peer.send(b"x")
+                while True:
+                    try:
+                        peer.recv(1 << 20)
+                    except BlockingIOError:
+                        break
+            events = super().select(timeout)
+            self.polls += 1
+            if armed:
+                assert thief.recv(10) == b"x"
+                self.stolen_at = self.polls
+            return events
+
+    def writer():
+        yield write_wait(a)
+        return selector.polls       # the poll it woke after
+
+    def main():
+        a.setblocking(False)
+        try:
+            while True:             # a's buffer full: the writer must wait
+                a.send(b"f" * 65536)
+        except BlockingIOError:
+            pass
+        reader = yield spawn(read(a, 100))
+        waiting = yield spawn(writer())
+        yield until_parked([reader, waiting])
+        selector.armed = True
+        woke_after = yield join(waiting)
+        assert (woke_after, reader.state) == (selector.stolen_at, "parked")
+        peer.send(b"late")
+        assert (yield join(reader)) == b"late"
+
+    selector = Stealing()
+    with Kernel(selector=selector) as kernel:
+        kernel.run(main())
+    thief.close()
 
 
 # ======================================= 8. a stream's reused traps

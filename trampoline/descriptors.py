@@ -405,11 +405,11 @@ class DescriptorWaiting:
                         nbytes = trap.nbytes
                         try:
                             data = reg.fileobj.recv(nbytes)
-                        except BlockingIOError:     # pragma: no cover - a spurious wake-up
+                        except BlockingIOError:     # a spurious wake-up: it waits on
                             reg.reader = waiter
                             waiter._waiting = trap
                             trap.waited = True
-                            continue
+                            waiter = None
                         except OSError as error:
                             waiter._exc = _misused(error, trap.fileobj, fd, "read") \
                                 if error.errno == errno.ENOTCONN \
@@ -423,7 +423,8 @@ class DescriptorWaiting:
                                 reg.full = True     # more is probably there: try at once
                     else:
                         waiter._next_trap = trap    # finish its trap
-                    ready_append(waiter)
+                    if waiter is not None:
+                        ready_append(waiter)
                     if not mask & READY_WRITE:
                         continue            # (the common case: nothing more to do)
                     idle = False
