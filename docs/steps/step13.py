@@ -2,7 +2,8 @@
 
 What this step adds
     ``async def`` functions run on this kernel beside generators, with no
-    new machinery in the loop.  Two small things do it:
+    new machinery in the loop: the one idea is that an ``await`` hands the
+    kernel what a ``yield`` hands it.  Seen from each side:
 
     1. *Every trap is awaitable.*  ``await x`` calls ``x.__await__()``,
        which must return an iterator, and runs it as ``yield from`` would:
