@@ -1,9 +1,9 @@
 """trampoline/protocols/kv.py: what a time to live costs, and how the keys
 nobody touches are dropped.
 
-A deadline is one entry in ``Store.expires`` and nothing else: the sweep
-goes round the keys in SCAN's order with a cursor (``Store.sweep``), so a
-key with a time to live costs a dict entry more than one without (Redis:
+A deadline is one entry in ``Store.expires`` and a slot in the sweep's
+queue of the keys that have one (``Store.sweep``), so a key with a time
+to live costs a dict entry and a pointer more than one without (Redis:
 about 40 bytes more; ours was about 150, with a heap of (deadline, key)
 tuples beside the dict).  Measured with tracemalloc on the Store itself
 (CPython only); the sweep through the server on the kernel's virtual clock.
@@ -64,8 +64,8 @@ def bytes_a_key(keys, ttl, step):
 @needs_tracemalloc
 def test_a_time_to_live_costs_one_dict_entry_a_key():
     """20,000 keys set a millisecond apart, each with its own deadline:
-    under 100 bytes a key more than without (a dict entry, and the int;
-    the heap of tuples made it about 130)."""
+    under 100 bytes a key more than without (a dict entry, the int and
+    the sweep queue's slot: 74; the heap of tuples made it about 130)."""
     plain = bytes_a_key(20000, False, 0.001)
     with_ttl = bytes_a_key(20000, True, 0.001)
     assert with_ttl - plain < 100, (plain, with_ttl)
@@ -74,8 +74,9 @@ def test_a_time_to_live_costs_one_dict_entry_a_key():
 @needs_tracemalloc
 def test_keys_given_a_deadline_in_the_same_millisecond_share_its_int():
     """A pipelined batch sets its deadlines in one millisecond: one int for
-    them all, so a time to live costs the dict entry alone -- under 50
-    bytes a key (80 and more with an int each)."""
+    them all, so a time to live costs the dict entry and the sweep
+    queue's slot alone -- under 50 bytes a key (38; 80 and more with an
+    int each)."""
     plain = bytes_a_key(20000, False, 0)
     with_ttl = bytes_a_key(20000, True, 0)
     assert with_ttl - plain < 50, (plain, with_ttl)
@@ -86,9 +87,10 @@ def test_expire_persist_and_set_churn_on_the_same_keys_holds_no_more_memory():
     """EXPIRE, PEXPIRE, PERSIST, SET ... EX, SET, DEL and SET again on the
     same 100 keys, 20,000 rounds, with sweeps: what the store holds
     afterwards is what it held after the first rounds, give or take what
-    SCAN's order keeps of deleted keys until it compacts (at most 1,224
-    entries here, 64 kB) -- nothing kept a key's past deadlines, or its
-    past lives (a megabyte and more if either did)."""
+    SCAN's order and the sweep's queue keep of deleted keys until they
+    are made again (at most 1,224 entries each here, 64 kB) -- nothing
+    kept a key's past deadlines, or its past lives (a megabyte and more
+    if either did)."""
     clock = FakeClock()
     store = Store(clock)
     commands = [[b"SET", b"k%d" % i, b"v", b"EX", b"100"] for i in range(100)]

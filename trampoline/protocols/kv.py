@@ -50,10 +50,10 @@ command that takes the arguments and returns the encoded reply -- no I/O,
 so the tests call it directly.  Time comes from the ``clock`` it is given
 (``time.time``, or a fake clock in tests).  A key with a time to live is
 dropped when it is next touched after its deadline, and a background task
-sweeps the ones nobody touches, going round the keys in SCAN's order a
-slice at a time -- no structure of its own, so a deadline costs one dict
-entry -- and on again a millisecond later while a slice finds many
-expired, as Redis's active expiry goes round its table of deadlines.  The
+sweeps the ones nobody touches, going round the keys that have a deadline
+a slice at a time -- a queue of them beside the table of deadlines, a
+pointer a key -- and on again a millisecond later while a slice finds many
+expired, as Redis's active expiry samples its table of deadlines.  The
 parsing is ``protocols/resp.py``'s, sans-I/O.  Each connection's task
 (``serve_client``) reads what the client sent, parses every complete
 command in it, and answers the whole pipelined batch with one write --
@@ -80,6 +80,7 @@ import re
 import sys
 import time
 from array import array
+from collections import deque
 from bisect import bisect_left
 try:
     import resource
@@ -126,8 +127,9 @@ MAXCLIENTS_REACHED = b"-ERR max number of clients reached\r\n"
 #: ``client-query-buffer-limit``): beyond it, it is hung up on.
 QUERY_BUFFER_LIMIT = 1 << 30
 #: How often the background task looks for expired keys nobody touched,
-#: and how many keys one look goes through (``Store.sweep``): about a
-#: millisecond when none has expired, a few when all have.
+#: and how many keys with a deadline one look goes through
+#: (``Store.sweep``; those without one are never looked at): a fraction
+#: of a millisecond when none has expired, a few when all have.
 SWEEP_INTERVAL = 0.1
 SWEEP_KEYS = 2000
 #: The pause between two sweeps that follow each other (``expire_keys``):
@@ -136,7 +138,8 @@ SWEEP_KEYS = 2000
 #: sweeps would keep the clients waiting a fifth of a second.
 SWEEP_PAUSE = 0.001
 #: How many keys DBSIZE and INFO keyspace sweep first, so as not to count
-#: the expired ones (all of them in a database of a few thousand keys).
+#: the expired ones (all of them in a database with a few thousand
+#: deadlines, however many keys have none).
 COUNT_SWEEP_KEYS = 10000
 #: What CONFIG GET answers (redis-benchmark asks for save and appendonly).
 CONFIG = {b"save": b"", b"appendonly": b"no", b"databases": b"1"}
@@ -189,8 +192,11 @@ class Store(Collections, PubSubCommands, AdminCommands):
         self.data = {}              # key -> value (bytes -> bytes)
         self.expires = {}           # key -> deadline in ms; alive while now <= deadline
         self._last_deadline = None  # the deadline set last (set_deadline shares it)
+        # The keys given a deadline, in the order sweep() goes round them:
+        # each key in ``expires`` once, and keys whose deadline has gone
+        # since (deleted, PERSISTed), until the sweep or set_deadline drops them.
+        self.expiring = deque()
         self.order = ScanOrder(self.data)   # the keys in order of creation, for SCAN
-        self._swept_to = 0          # where sweep() goes on: a cursor in that order
         self.watchers = {}          # key -> the sessions WATCHing it
         self.blocking = {}          # key -> the Waiters blocked on it, first come first
         self.ready = []             # keys pushed onto that somebody waits for (serve_blocked)
@@ -283,36 +289,59 @@ class Store(Collections, PubSubCommands, AdminCommands):
         self.touch(key)
 
     def set_deadline(self, key, deadline):
-        """Expire ``key`` at ``deadline`` (on the store's clock)."""
+        """Expire ``key`` at ``deadline`` (on the store's clock).  A key
+        that had none joins the end of the sweep's queue."""
         if deadline == self._last_deadline:
             # Keys given a time to live in the same millisecond (a
             # pipelined batch) share one int: 32 bytes a key less.
             deadline = self._last_deadline
         self._last_deadline = deadline
-        self.expires[key] = deadline
+        expires = self.expires
+        if key not in expires:
+            expiring = self.expiring
+            if len(expiring) >= 2 * len(expires) + 1024:
+                # Half the queue are keys whose deadline has gone, or a
+                # key's second entry (its deadline removed and set again
+                # before the sweep came by): made again from the table,
+                # one entry a key -- at C's speed, 15 ms for a million, and
+                # at least as many set_deadline calls before the next.
+                self.expiring = expiring = deque(expires)
+            expiring.append(key)
+        expires[key] = deadline
         self.touch(key)
 
     def sweep(self, limit=SWEEP_KEYS):
-        """Look at ``limit`` keys, going on from where the last call
-        stopped, and drop those past their deadline; return how many were
+        """Look at the next ``limit`` keys that have a deadline (all of
+        them, if fewer), and drop those past it; return how many were
         dropped.
 
-        The keys are gone through in SCAN's order (``ScanOrder.circle``),
-        round and round, so nothing is kept for the sweep but a cursor: a
-        key nobody touches is dropped within ``len(data) / limit`` calls
-        of its deadline, each call's work bounded by ``limit``.  (Redis
-        goes round its table of deadlines alone; we go round every key,
-        those without a deadline too, and keep no second table.)"""
-        if not self.expires:
+        The keys given a deadline wait in a queue (``set_deadline`` puts
+        them at its end); a sweep takes ``limit`` off its front and puts
+        back at the end those not yet due, so the keys go round: a key
+        nobody touches is dropped within ``len(expires) / limit`` calls of
+        its deadline, each call's work bounded by ``limit``, and the keys
+        without a deadline are never looked at -- however many there are,
+        as Redis's active expiry samples its table of deadlines alone.  The
+        queue costs a pointer a key (a deque's slot); an entry whose key
+        has lost its deadline meanwhile is dropped when the sweep comes by."""
+        expiring, expires = self.expiring, self.expires
+        if not expires:
+            expiring.clear()            # (the entries of keys deleted or PERSISTed)
             return 0
-        keys, self._swept_to = self.order.circle(self._swept_to, limit)
-        expires, now = self.expires, self.now()
-        # A key deleted and created again has two entries: a set, to drop it once.
-        expired = {key for key in keys if expires.get(key, now) < now}
-        for key in expired:
-            self.delete(key)
-        self.expired_keys += len(expired)
-        return len(expired)
+        take, put_back, now = expiring.popleft, expiring.append, self.now()
+        dropped = 0
+        for _ in range(min(limit, len(expiring))):
+            key = take()
+            deadline = expires.get(key)
+            if deadline is None:
+                continue                # its deadline is gone: so is its entry
+            if deadline < now:
+                self.delete(key)        # (a second entry of the key finds no deadline)
+                dropped += 1
+            else:
+                put_back(key)
+        self.expired_keys += dropped
+        return dropped
 
     # ---------------------------------------------------------- strings
 
@@ -767,6 +796,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
                 self.touch(key)
         self.data.clear()
         self.expires.clear()
+        self.expiring.clear()
         self.order.clear()
         return OK
 
@@ -1389,24 +1419,6 @@ class ScanOrder:
         keys = [key for key in list(self.data) if alive(key) is not None]
         return random.choice(keys) if keys else None
 
-    def circle(self, cursor, count):
-        """``count`` entries' keys (all of them, if there are fewer) from
-        ``cursor`` down, going on from the newest past the oldest, and the
-        cursor to go on from: how ``Store.sweep`` goes round the keys, the
-        deleted ones' entries included.  Entries come and go meanwhile
-        (``add``, ``_compact``); a cursor is a serial, so it keeps its
-        place."""
-        keys, n = self.keys, len(self.keys)
-        count = min(count, n)
-        start = n if cursor == 0 else bisect_left(self.serials, cursor)   # (the slice's end)
-        if count <= start:
-            stop = start - count
-            picked = keys[stop:start]
-        else:                                   # round past the oldest
-            stop = n - (count - start)
-            picked = keys[:start] + keys[stop:]
-        return picked, (self.serials[stop - 1] + 1 if stop > 0 else 0)
-
     def walk(self, cursor, count):
         """The entries below ``cursor``, newest first, up to ``count`` of
         keys still there, looking at ten times that many entries at most
@@ -1618,7 +1630,10 @@ def expire_keys(store, interval=SWEEP_INTERVAL):
     looked at had expired -- ``SWEEP_PAUSE`` after, the clients served
     meanwhile: a million keys expiring together are gone in about two
     seconds, and no sweep holds the server more than a few
-    milliseconds."""
+    milliseconds.  Only keys with a deadline are looked at: a key
+    among a million without one is dropped within ``interval`` of its
+    deadline, and an idle database costs the same however many keys
+    without a deadline it holds."""
     while True:
         yield sleep(interval)
         while store.sweep(SWEEP_KEYS) * 4 > SWEEP_KEYS:
