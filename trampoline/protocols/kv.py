@@ -80,8 +80,8 @@ import re
 import sys
 import time
 from array import array
-from collections import deque
 from bisect import bisect_left
+from collections import deque
 try:
     import resource
 except ImportError:                     # pragma: no cover - not POSIX
