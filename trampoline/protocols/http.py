@@ -858,7 +858,7 @@ class RequestParser(_Parser):
         if wire is not None and buf.startswith(wire, start):
             # The very head of the last request, byte for byte (see _wire):
             # no find, slice, partition or comparison of its parts.
-            return self._wire_request(start + len(wire), len(buf))
+            return self._bodiless_request(self._wire_parsed, start + len(wire), len(buf))
         scan = self._scanned if self._scanned > start else start
         crlf = buf.find(b"\n\r\n", scan)
         if crlf < 0 or buf[start] not in _TCHAR_BYTES or buf[crlf - 1] != 13:
@@ -880,23 +880,11 @@ class RequestParser(_Parser):
             # (_request_line raises what _next would.)
             known = self._line_parsed if same else self._request_line(line)
             method, target, path, query, version, http11 = known
-            keep_alive = self._keep_alive[http11]
+            parsed = method, target, path, query, version, self._keep_alive[http11]
             if same:                    # (twice: the head is the wire, see __init__)
                 self._wire = buf[start:after]
-                self._wire_parsed = method, target, path, query, version, keep_alive
-            request = _new_object(Request)          # (as in _parse_head)
-            request.method = method
-            request.target = target
-            request.path = path
-            request.query = query
-            request.version = version
-            request.headers = list(self._fields)    # (the handler's to change)
-            request.body = b""
-            request.keep_alive = keep_alive
-            request.expect_continue = False
-            self._message = request
-            self.idle = after >= len(buf)
-            return request
+                self._wire_parsed = parsed
+            return self._bodiless_request(parsed, after, len(buf))
         with_body = self._with_body
         if (with_body is not None and section.startswith(with_body[0])
                 and section.endswith(with_body[1])):
@@ -942,17 +930,18 @@ class RequestParser(_Parser):
             # (feed's work -- data is the buffer -- then next_request's for
             # the remembered head.)
             self._buffer = data
-            return self._wire_request(len(wire), len(data))
+            return self._bodiless_request(self._wire_parsed, len(wire), len(data))
         self.feed(data)
         return self.next_request()
 
-    def _wire_request(self, after, end):
-        """The request of the remembered head (_wire), which ends at
-        ``after`` in the buffer of ``end`` bytes."""
+    def _bodiless_request(self, parsed, after, end):
+        """The request of a head without a body that ends at ``after`` in the
+        buffer of ``end`` bytes, its line ``parsed`` (method, target, path,
+        query, version, keep_alive), its section the remembered one."""
         self._start = after
         self._scanned = after
         self._empty_lines = 0
-        method, target, path, query, version, keep_alive = self._wire_parsed
+        method, target, path, query, version, keep_alive = parsed
         request = _new_object(Request)          # (as in _parse_head)
         request.method = method
         request.target = target
