@@ -38,7 +38,10 @@ that.)  A peer that ends its TCP connection without TLS's closing message
 one that resets it raises ``ConnectionResetError``, as without TLS.  A
 stream that reads the peer's ``close_notify`` answers it with its own at
 once (after a write under way), as asyncio does: the peer's ``aclose``
-need not wait for our handler to end.  A TLS stream does not half-close,
+need not wait for our handler to end.  A socket with no room for the
+answer then (the peer has not read what we sent) gets it as soon as it
+has, from a task of the stream's own -- no read waits for it, and no
+handler that lingers holds it back.  A TLS stream does not half-close,
 either way: ``write_eof`` is refused, and so is a write once the peer's
 ``close_notify`` has been read.
 
@@ -233,9 +236,10 @@ class Stream:
     whichever read met it -- even a ``read(n)`` that was the kernel's
     trap itself (see ``at_eof``).  Over TLS, the read that meets the
     peer's ``close_notify`` (the end) answers it with ours at once, as
-    asyncio does -- after the write under way, if one is -- and a write
-    after that raises ``BrokenPipeError`` saying so: a TLS stream does not
-    half-close.
+    asyncio does -- after the write under way, if one is; if the socket
+    has no room for it, a task of its own sends it as soon as it has (the
+    read does not wait) -- and a write after that raises
+    ``BrokenPipeError`` saying so: a TLS stream does not half-close.
     """
 
     #: The PROXY protocol header this connection came with (a server's
@@ -267,6 +271,11 @@ class Stream:
     # and answered: a write is refused, before the socket (whose own
     # "[Errno 32] Broken pipe" would not say why).
     _eof_written = False
+    # (TLS) who sends our answer to the peer's close_notify, which waits
+    # for room in the socket: None (nobody: sent, or not owed), the token
+    # of the task that sends it once there is (see _answer_now_or_later),
+    # or _CLOSING once close or aclose has begun (aclose sends it).
+    _tls_answer = None              # type: Any
     # The socket's error (a reset...) that at_eof's look at the socket took
     # from it: the next receive raises it (see at_eof).
     _failure = None                 # type: Optional[OSError]
@@ -858,8 +867,8 @@ class Stream:
             raise self._failed(exc, "write")
         finally:
             self._writing = False
-            if self._eof_written and self._tls_pending is None:
-                _send_close_notify(self.sock)   # the answer this write held back
+            if self._eof_written and not self._tls_unclean:
+                _answer_now_or_later(self)      # the answer this write held back
 
     _write.__qualname__ = "Stream.write"    # what Python's warning names
 
@@ -932,7 +941,8 @@ class Stream:
         the end would cut that write short.  A TLS stream cannot half-close
         (``NotImplementedError``), as trio's ``SSLStream`` and asyncio's TLS
         transports cannot; nor does it write once it has read the peer's
-        ``close_notify``, which it answers with its own at once.
+        ``close_notify``, which it answers with its own at once (or as
+        soon as the socket has room for it).
         """
         if self._tls:
             raise NotImplementedError(
@@ -983,6 +993,7 @@ class Stream:
             self._direct = False        # (read and write then say it is closed)
             _notify_closing(sock)
             if self._tls:
+                self._tls_answer = _CLOSING     # (the task sending it got EBADF, above)
                 try:
                     sock.unwrap()           # sends close_notify, waits for nothing
                 except (OSError, ValueError):
@@ -995,24 +1006,29 @@ class Stream:
         stream gracefully, as asyncio does.
 
         Finish the chunk of a cancelled write that OpenSSL still holds
-        (see ``write``), send ``close_notify``, then read and drop what the
-        peer sends until its own ``close_notify`` or the end of its
-        connection -- at most ``timeout`` seconds (``None``: no limit) --
-        and close.  Until then every byte the peer sends is read: nothing
-        comes back to a closed socket, which would reset the connection
-        and make the peer drop what it had not read yet of ours.  Raises
-        nothing: a peer gone or too slow ends it just the same.  A task
-        parked reading or writing the stream gets ``OSError(EBADF)`` at
-        once, as from ``close()``.  Not TLS, or closed already: ``close()``.
-        A trampoline peer answers as its handler reads the end (asyncio's
-        does too): one that never reads it keeps ``aclose`` waiting.
+        (see ``write``), send ``close_notify`` -- or, once the peer's has
+        been read, the answer the socket had no room for yet -- waiting
+        for room if need be, then read and drop what the peer sends until
+        its own ``close_notify`` or the end of its connection -- at most
+        ``timeout`` seconds (``None``: no limit) -- and close.  Until then
+        every byte the peer sends is read: nothing comes back to a closed
+        socket, which would reset the connection and make the peer drop
+        what it had not read yet of ours.  Raises nothing: a peer gone or
+        too slow ends it just the same.  A task parked reading or writing
+        the stream gets ``OSError(EBADF)`` at once, as from ``close()``.
+        Not TLS, or closed already: ``close()``.  A trampoline peer
+        answers as its handler reads the end (asyncio's does too): one
+        that never reads it keeps ``aclose`` waiting.
         """
         sock = self.sock                # type: Any
         try:
             if self._tls and sock.fileno() >= 0:
                 # Another task parked reading or writing gets EBADF now, as
                 # from close(): the exchange below waits on the socket itself.
-                # A writer runs first, leaving its chunk pending (_tls_send).
+                # A writer runs first, leaving its chunk pending (_tls_send);
+                # so does the task that was to send our answer to the peer's
+                # close_notify (_answer_when_there_is_room): it is ours now.
+                self._tls_answer = _CLOSING
                 _notify_closing(sock)
                 if self._writing:
                     yield sleep(0)
@@ -1041,6 +1057,11 @@ class Stream:
 
 
 _new_stream = object.__new__            # (Stream has no __new__ of its own)
+
+#: A TLS stream's ``_tls_answer`` once ``close`` or ``aclose`` has begun:
+#: no task may start sending the answer to the peer's close_notify then --
+#: the rest of a cancelled write's chunk with it, which ``aclose`` sends.
+_CLOSING = object()
 
 
 def _notify_closing(sock: Any) -> None:
@@ -1149,10 +1170,12 @@ def _answer_close_notify(stream):
     with ``OP_IGNORE_UNEXPECTED_EOF``, the end of its connection): answer
     with ours now, as asyncio does -- the peer may be in ``aclose``, waiting
     for it -- not when the handler ends, however long it lingers.  A write
-    under way (or the chunk a cancelled one left with OpenSSL) goes out
-    first: that write sends the answer when it is done (``Stream.write``).
-    No write may start after this (``_eof_written``): TLS streams do not
-    half-close, in either direction.  (Unless the end is our own: a server
+    under way goes out first (it sends the answer when it is done, see
+    ``Stream.write``), and so does the rest of the chunk a cancelled one
+    left with OpenSSL; a socket with no room for the answer now gets it as
+    soon as it has (``_answer_now_or_later``).  No write may start after
+    this (``_eof_written``): TLS streams do not half-close, in either
+    direction.  (Unless the end is our own: a server
     leaving stopped the stream's reading, see ``_stop_reading``.)"""
     if stream._reading_stopped:
         return
@@ -1164,20 +1187,81 @@ def _answer_close_notify(stream):
     except OSError:
         return
     stream._eof_written = True
-    if not stream._writing and stream._tls_pending is None:
-        _send_close_notify(stream.sock)
+    if not stream._writing:
+        _answer_now_or_later(stream)
+
+
+def _answer_now_or_later(stream):
+    """Send our answer to the peer's close_notify over the TLS ``stream``
+    now, if nothing is in its way: the socket has room for it, and OpenSSL
+    holds no chunk of a cancelled write (which must go out first, whole).
+    Else start a task that sends them both as soon as the socket has room
+    (``_answer_when_there_is_room``), whatever the stream's owner does
+    meanwhile: the peer may be waiting for ours, having read what we
+    sent -- asyncio's transport, too, sends it from its buffer as soon as
+    it can.  No read waits for it.  (Outside a running kernel -- ``at_eof``
+    called by plain code -- ``aclose`` sends it, or ``close`` if it can.)"""
+    if stream._tls_answer is not None:
+        return                          # (a task sends it already; or we are closing)
+    if stream._tls_pending is None and _send_close_notify(stream.sock):
+        return
+    kernel = running_kernel()
+    if kernel is None:
+        return
+    token = stream._tls_answer = object()
+    # (The kernel's spawn() method, not the trap: at_eof cannot yield, and
+    # a write's finally should not meet a cancellation at one.)
+    kernel.spawn(_answer_when_there_is_room(stream, token),
+                 name="close_notify to %s" % (stream._peer_text() or "the peer"))
+
+
+@coroutine
+def _answer_when_there_is_room(stream, token):
+    """The task that answers the peer's close_notify over the TLS
+    ``stream`` once the socket has room: first the rest of the chunk of a
+    cancelled write that OpenSSL holds (``_tls_pending``), then our
+    close_notify.  It ends when both are out; when the stream is closed,
+    or ``aclose`` takes over (they wake it with EBADF, and ``_tls_answer``
+    is no longer its ``token``); or when the connection fails (nothing can
+    be sent then): never with an error of its own."""
+    sock = stream.sock
+    try:
+        while stream._tls_answer is token and sock.fileno() >= 0:
+            pending = stream._tls_pending
+            if pending is None:
+                if _send_close_notify(sock):
+                    return
+                yield traps.write_wait(sock)
+                continue
+            try:
+                sock.send(pending)      # (OpenSSL's rule: the same call again)
+                stream._tls_pending = None
+            except ssl_module.SSLWantWriteError:
+                yield traps.write_wait(sock)
+            except ssl_module.SSLWantReadError:
+                yield traps.read_wait(sock)
+    except (OSError, ValueError, AttributeError):
+        pass                            # closed (EBADF), reset; unwrapped
+    finally:
+        if stream._tls_answer is token:
+            stream._tls_answer = None
 
 
 def _send_close_notify(sock):
     """Send our close_notify over the TLS socket ``sock`` if it has room,
-    waiting for nothing.  (``SSLSocket.unwrap()`` is this same call, then
-    drops the TLS object: the socket would go on in plain text, and
-    ``getpeercert()`` fail.)"""
+    waiting for nothing.  Returns False if it has none: OpenSSL keeps the
+    message, and the next call sends it (True: sent, or nothing can be --
+    the peer gone, the session over).  (``SSLSocket.unwrap()`` is this
+    same call, then drops the TLS object: the socket would go on in plain
+    text, and ``getpeercert()`` fail.)"""
     try:
         sock._sslobj.shutdown()
+    except ssl_module.SSLWantWriteError:
+        return False                    # no room
     except (OSError, ValueError, AttributeError):
-        # (sent, the peer's yet to come; no room; the peer gone; unwrapped)
+        # (sent, the peer's yet to come; the peer gone; unwrapped)
         pass
+    return True
 
 
 def _tls_end(stream, exc):
@@ -1249,8 +1333,11 @@ def _tls_shutdown(stream):
             pass                        # (b"": the peer's came; unwrap sends ours)
     except _TLS_WANTS:
         pass
-    except (ssl_module.SSLZeroReturnError, ssl_module.SSLEOFError):
-        return                          # both sent already; or its end, without one
+    except ssl_module.SSLZeroReturnError:
+        pass                            # both came and went -- ours perhaps only into
+                                        # OpenSSL's buffer, for lack of room: unwrap sends it
+    except ssl_module.SSLEOFError:
+        return                          # its end, without one
     while True:
         try:
             sock.unwrap()               # both sent: done
