@@ -149,7 +149,8 @@ class FromOutside:
     def spawn(self, coro: "CoroutineLike[Any]", *, name: Optional[str] = None) -> Task:
         """Start ``coro`` as a new task and return its Task, from the
         kernel's own thread when no task is running (inside a task, yield the
-        ``spawn`` trap; from another thread, use spawn_threadsafe).  The
+        ``spawn`` trap -- or call this where the task cannot yield, as a
+        stream's ``at_eof`` does; from another thread, use spawn_threadsafe).  The
         kernel's own thread is the one running it, or the one that last
         drove it with ``run_once()`` while that thread lives: from any other,
         ``RuntimeError`` -- the new task would not wake a host loop blocked
