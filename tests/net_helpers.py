@@ -20,6 +20,7 @@ import pytest
 
 import trampoline
 from trampoline import Future, cancel, read, sleep, spawn
+from trampoline.protocols.resp import ReplyParser, encode_command
 from trampoline.streams import tcp_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -249,3 +250,16 @@ def stop_process(proc, timeout=10):
     for pipe in (proc.stdin, proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
+
+
+def ask(stream, *commands):
+    """Subroutine: send RESP commands over ``stream`` at once; return the
+    server's replies (kv_server's tests)."""
+    yield stream.write(b"".join(encode_command(*command) for command in commands))
+    parser = ReplyParser()
+    got = []
+    while len(got) < len(commands):
+        data = yield stream.read(65536)
+        assert data, "the server closed the connection"
+        got += parser.feed(data)
+    return got

@@ -13,10 +13,9 @@ import platform
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401 (autouse)
+from net_helpers import ask, watchdog  # noqa: F401 (watchdog: autouse)
 from trampoline import Future, Kernel, VirtualClock, cancel, sleep, spawn
 from trampoline.protocols.kv import SWEEP_INTERVAL, SWEEP_KEYS, SWEEP_PAUSE, Store, kv_server
-from trampoline.protocols.resp import ReplyParser, encode_command
 from trampoline.streams import open_connection
 
 WATCHDOG_SECONDS = 30.0
@@ -137,18 +136,6 @@ def test_one_sweep_looks_at_a_bounded_slice_and_goes_on_from_there():
         assert calls <= 60000 // SWEEP_KEYS + 1
     assert dropped == 50000 and len(store.data) == 10000
     assert store.sweep() == 0
-
-
-def ask(stream, *commands):
-    """Subroutine: send commands at once, return their replies."""
-    yield stream.write(b"".join(encode_command(*command) for command in commands))
-    parser = ReplyParser()
-    got = []
-    while len(got) < len(commands):
-        data = yield stream.read(65536)
-        assert data, "the server closed the connection"
-        got += parser.feed(data)
-    return got
 
 
 def test_the_server_drops_many_untouched_keys_soon_after_their_deadline():

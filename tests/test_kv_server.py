@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from net_helpers import ServerThread, watchdog  # noqa: F401 (autouse)
+from net_helpers import ServerThread, ask, watchdog  # noqa: F401 (autouse)
 from net_helpers import stop_process as stop
 from trampoline import Future, Kernel, VirtualClock, cancel, current, sleep, spawn
 from trampoline.streams import open_connection
@@ -731,18 +731,6 @@ def test_bad_input_over_a_real_server(server):
 def run_in_process(main, clock=None, instruments=()):
     with Kernel(clock=clock, instruments=instruments) as kernel:
         return kernel.run(main())
-
-
-def ask(stream, *commands):
-    """Subroutine: send commands at once, return their replies."""
-    yield stream.write(b"".join(encode_command(*command) for command in commands))
-    parser = ReplyParser()
-    got = []
-    while len(got) < len(commands):
-        data = yield stream.read(65536)
-        assert data, "the server closed the connection"
-        got += parser.feed(data)
-    return got
 
 
 def test_keys_expire_on_the_kernels_virtual_clock():

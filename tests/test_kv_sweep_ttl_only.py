@@ -10,10 +10,9 @@ seconds) to come by it.  Driven through ``Store``'s commands and
 virtual clock.
 """
 
-from net_helpers import watchdog  # noqa: F401 (autouse)
+from net_helpers import ask, watchdog  # noqa: F401 (watchdog: autouse)
 from trampoline import Future, Kernel, VirtualClock, cancel, sleep, spawn
 from trampoline.protocols.kv import SWEEP_INTERVAL, Store, kv_server
-from trampoline.protocols.resp import ReplyParser, encode_command
 from trampoline.streams import open_connection
 
 WATCHDOG_SECONDS = 30.0
@@ -97,18 +96,6 @@ def test_dbsize_and_info_keyspace_count_no_key_past_its_deadline_among_many_with
     keyspace = store.execute([b"INFO", b"keyspace"])
     assert b"db0:keys=%d,expires=1," % (PLAIN + 1) in keyspace, keyspace
     assert store.expired_keys == 10
-
-
-def ask(stream, *commands):
-    """Subroutine: send commands at once, return their replies."""
-    yield stream.write(b"".join(encode_command(*command) for command in commands))
-    parser = ReplyParser()
-    got = []
-    while len(got) < len(commands):
-        data = yield stream.read(65536)
-        assert data, "the server closed the connection"
-        got += parser.feed(data)
-    return got
 
 
 def test_the_server_drops_a_key_among_200000_without_a_deadline_within_a_sweep_interval():
