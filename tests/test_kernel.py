@@ -107,6 +107,52 @@ def test_a_busy_task_that_swallows_cancellation_is_closed_at_shutdown(caplog):
     assert "spinner" in caplog.text
 
 
+@pytest.mark.parametrize("nth", [3, 4, 7, 8])   # (both tasks have begun)
+def test_a_ctrl_c_just_after_the_loop_takes_a_task_off_the_ready_queue_loses_no_task(
+        caplog, nth):
+    """A signal handler's exception (Ctrl-C) comes at whatever instruction
+    Python is at: here, just as the loop has taken a task off the ready
+    queue, before the task's step began (Python checks for signals as a C
+    call returns).  That task is not lost: the shutdown cancels it like the
+    others and its cleanup runs; run() raises the KeyboardInterrupt and
+    nothing else.  (It was lost: the shutdown waited three graces for it,
+    then failed with "... is not in deque" -- CI's telnet Ctrl-C test.)
+    The Ctrl-C is raised by a profile function, at the ``nth`` return from
+    the loop's ``popleft``."""
+    cleaned = []
+
+    def spinner(name):
+        try:
+            while True:
+                yield sleep(0)
+        finally:
+            cleaned.append(name)
+
+    def main():
+        yield spawn(spinner("child"))
+        yield spinner("main")
+
+    returns = []
+
+    def profile(frame, event, arg):
+        if (event == "c_return" and getattr(arg, "__name__", None) == "popleft"
+                and frame.f_code.co_name == "_run_until"):
+            returns.append(1)
+            if len(returns) == nth:
+                raise KeyboardInterrupt
+
+    with Kernel() as kernel:
+        kernel.shutdown_grace = 0.01
+        sys.setprofile(profile)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                kernel.run(main())
+        finally:
+            sys.setprofile(None)
+    assert sorted(cleaned) == ["child", "main"]
+    assert "did not finish" not in caplog.text
+
+
 def test_tasks_spawned_during_cleanup_are_cancelled_too():
     """Cleanup that spawns a new task (which would wait forever) does not
     keep run() alive: the newcomer is cancelled as well."""

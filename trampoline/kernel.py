@@ -47,8 +47,7 @@ is thrown in at its ``yield``.  An alarm (``set_alarm``, under every
 timeout) is *level-triggered*: once it has gone off it is thrown in at every
 blocking trap, until the scope that set it clears it.
 
-Each task runs in a ``contextvars`` context of its own, copied from its
-parent's when it is spawned (asyncio's rule).
+Each task runs in a copy of its parent's ``contextvars`` context, made as it is spawned.
 
 Where the rest is
 -----------------
@@ -194,11 +193,11 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
             skipped += left
             while left:
                 left -= 1
-                task = ready_popleft()
                 try:
+                    task = ready_popleft()
                     task._context.run(stepper, task)
                 except BaseException:           # Ctrl-C, SystemExit, a fault
-                    self._orphaned(task)
+                    self._orphaned()
                     raise
             self._current = None
             if until.done:
@@ -331,12 +330,15 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
 
         return step
 
-    def _orphaned(self, task):
-        """An exception went out of the loop through ``task``'s step: if that
-        left it nowhere, queue it, for the shutdown to cancel it."""
-        if not task.done and task._waiting is None and task not in self._ready:
-            task._next_trap = None
-            self._ready.append(task)
+    def _orphaned(self):
+        """An exception left the loop, in a task's step or as ``popleft`` returned (a Ctrl-C
+        comes as a call returns): queue each task it left nowhere, for the shutdown to cancel."""
+        queued = set(self._ready)
+        for task in self._tasks.values():
+            if task._waiting is None and task not in queued:
+                if task is self._current:   # (its step began: drop the trap it had yet to do)
+                    task._next_trap = None
+                self._ready.append(task)
 
     def _defer(self, task, trap):
         """``task`` has used its budget: to the back of the ready queue, to perform
