@@ -5,6 +5,7 @@ import copy
 import errno
 import pickle
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -105,6 +106,41 @@ def test_a_busy_task_that_swallows_cancellation_is_closed_at_shutdown(caplog):
         kernel.run(main())
     assert closed == [True]
     assert "spinner" in caplog.text
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["plain", "shutdown_signals"])
+def test_a_main_task_that_ignores_its_close_does_not_hide_the_ctrl_c(caplog, wrapped):
+    """A Ctrl-C, and a main task that swallows every cancellation and then
+    its close too (its handler yields again): the shutdown abandons it and
+    says so, and run() raises the KeyboardInterrupt -- the exit Python
+    gives a Ctrl-C (130), not a RuntimeError("generator ignored
+    GeneratorExit") from closing that same coroutine once more at the end
+    (the telnet example's Ctrl-C on 3.13 showed only that)."""
+    swallowed = []
+    stubborn = [True]
+
+    def ctrl_c():
+        raise KeyboardInterrupt
+        yield
+
+    def main():
+        yield spawn(ctrl_c())
+        while stubborn:
+            try:
+                yield sleep(60)
+            except BaseException as exc:       # Cancelled, then GeneratorExit
+                swallowed.append(type(exc).__name__)
+
+    coro = main()
+    with Kernel() as kernel:
+        kernel.shutdown_grace = 0.01
+        with pytest.raises(KeyboardInterrupt) as raised:
+            kernel.run(coro, shutdown_signals=[signal.SIGTERM] if wrapped else ())
+    stubborn.clear()
+    coro.close()                        # (it gives in now: no warning when it is freed)
+    assert raised.value.__context__ is None
+    assert swallowed[:3] == ["Cancelled"] * 3 and "GeneratorExit" in swallowed
+    assert "did not finish" in caplog.text and "ignored GeneratorExit" in caplog.text
 
 
 @pytest.mark.parametrize("nth", [3, 4, 7, 8])   # (both tasks have begun)

@@ -188,8 +188,14 @@ class Lifetime:
             main._mark_retrieved()          # its outcome is what run() gives
             for watcher in watchers:
                 watcher.stop()
-            users.close()                   # (run, or never started: the signals'
-            self._report_crashes()          # wrapper failed first, outside the main thread)
+            try:
+                users.close()               # (run, or never started: the signals'
+            except Exception as error:      # wrapper failed first, outside the main thread)
+                # Abandoned at shutdown, it ignored its close (its handler
+                # yields again) or its cleanup failed: said, not raised in
+                # place of the error that ended run() (Python's rule too).
+                log.warning("closing %r: %r", users, error)
+            self._report_crashes()
         if main._exception is not None:
             raise main._exception
         return main._result
