@@ -41,9 +41,10 @@ once (after a write under way), as asyncio does: the peer's ``aclose``
 need not wait for our handler to end.  A socket with no room for the
 answer then (the peer has not read what we sent) gets it as soon as it
 has, from a task of the stream's own -- no read waits for it, and no
-handler that lingers holds it back.  A TLS stream does not half-close,
-either way: ``write_eof`` is refused, and so is a write once the peer's
-``close_notify`` has been read.
+handler that lingers holds it back; the task gives up after
+``TLS_CLOSE_TIMEOUT`` seconds, closing nothing.  A TLS stream does not
+half-close, either way: ``write_eof`` is refused, and so is a write once
+the peer's ``close_notify`` has been read.
 
 What this module must never do: block the thread (no DNS, no handshake, no
 ``sendall`` outside the kernel), reach into the kernel's insides (traps
@@ -112,7 +113,11 @@ _NO_BUFFER = b""
 #: How much one TLS send hands to OpenSSL (a retry must repeat the same call).
 TLS_CHUNK = 262144
 #: Seconds ``aclose`` waits, at most, for a TLS peer's own closing message
-#: (or the end of its connection) after sending ours.  (asyncio: 30 s.)
+#: (or the end of its connection) after sending ours; and seconds the task
+#: that answers a peer's close_notify waits, at most, for room to send our
+#: answer (see _answer_when_there_is_room) -- it then gives up, so that a
+#: peer that never reads holds no dropped stream.  Each reads it when it
+#: starts.  (asyncio: 30 s, its ssl_shutdown_timeout, for both.)
 TLS_CLOSE_TIMEOUT = 10.0
 #: The default longest line for readline / readuntil, separator included.
 LINE_LIMIT = 65536
@@ -238,7 +243,8 @@ class Stream:
     peer's ``close_notify`` (the end) answers it with ours at once, as
     asyncio does -- after the write under way, if one is; if the socket
     has no room for it, a task of its own sends it as soon as it has (the
-    read does not wait) -- and a write after that raises
+    read does not wait; the task gives up after ``TLS_CLOSE_TIMEOUT``
+    seconds, closing nothing) -- and a write after that raises
     ``BrokenPipeError`` saying so: a TLS stream does not half-close.
     """
 
@@ -973,9 +979,10 @@ class Stream:
 
         Takes effect at once and never blocks, so the ``yield`` is
         optional; closing twice is harmless.  A TLS stream first sends its
-        closing message (``close_notify``) if the socket has room for it,
-        without waiting for the peer's.  Bytes still in the buffer are
-        dropped.  A task parked reading or writing the stream gets
+        closing message (``close_notify``) if the socket has room for it --
+        after the rest of a cancelled write's chunk (see ``write``), if it
+        has room for that too -- without waiting for the peer's.  Bytes
+        still in the buffer are dropped.  A task parked reading or writing the stream gets
         ``OSError(EBADF)`` at once.  Over TLS, what the peer sends after that (a TLS 1.3
         server's session tickets, right after the handshake) finds the
         socket closed and resets the connection, which can take the end
@@ -995,6 +1002,11 @@ class Stream:
             if self._tls:
                 self._tls_answer = _CLOSING     # (the task sending it got EBADF, above)
                 try:
+                    if self._tls_pending is not None:
+                        # (A cancelled write's chunk, if it fits now: OpenSSL
+                        # refuses close_notify before it -- BAD_WRITE_RETRY.)
+                        sock.send(self._tls_pending)
+                        self._tls_pending = None
                     sock.unwrap()           # sends close_notify, waits for nothing
                 except (OSError, ValueError):
                     pass                    # no room, peer gone, or no TLS yet
@@ -1199,8 +1211,11 @@ def _answer_now_or_later(stream):
     (``_answer_when_there_is_room``), whatever the stream's owner does
     meanwhile: the peer may be waiting for ours, having read what we
     sent -- asyncio's transport, too, sends it from its buffer as soon as
-    it can.  No read waits for it.  (Outside a running kernel -- ``at_eof``
-    called by plain code -- ``aclose`` sends it, or ``close`` if it can.)"""
+    it can.  No read waits for it.  The task waits ``TLS_CLOSE_TIMEOUT``
+    seconds at most (its value now): a peer that never reads must not keep
+    a stream its owner dropped, and its socket, for as long as the kernel
+    runs.  (Outside a running kernel -- ``at_eof`` called by plain code --
+    ``aclose`` sends it, or ``close`` if it can.)"""
     if stream._tls_answer is not None:
         return                          # (a task sends it already; or we are closing)
     if stream._tls_pending is None and _send_close_notify(stream.sock):
@@ -1211,40 +1226,55 @@ def _answer_now_or_later(stream):
     token = stream._tls_answer = object()
     # (The kernel's spawn() method, not the trap: at_eof cannot yield, and
     # a write's finally should not meet a cancellation at one.)
-    kernel.spawn(_answer_when_there_is_room(stream, token),
+    kernel.spawn(_answer_when_there_is_room(stream, token, TLS_CLOSE_TIMEOUT),
                  name="close_notify to %s" % (stream._peer_text() or "the peer"))
 
 
 @coroutine
-def _answer_when_there_is_room(stream, token):
+def _answer_when_there_is_room(stream, token, timeout):
     """The task that answers the peer's close_notify over the TLS
     ``stream`` once the socket has room: first the rest of the chunk of a
     cancelled write that OpenSSL holds (``_tls_pending``), then our
     close_notify.  It ends when both are out; when the stream is closed,
     or ``aclose`` takes over (they wake it with EBADF, and ``_tls_answer``
-    is no longer its ``token``); or when the connection fails (nothing can
-    be sent then): never with an error of its own."""
-    sock = stream.sock
+    is no longer its ``token``); when the connection fails (nothing can
+    be sent then); or after ``timeout`` seconds (``None``: never), as
+    asyncio's ``ssl_shutdown_timeout`` bounds its own flush -- a peer that
+    never reads gets no more.  It never ends with an error of its own.
+
+    Giving up, it lets go of the stream and closes nothing: the owner may
+    still hold the stream.  Its ``close()`` then sends what it can without
+    waiting, its ``aclose()`` waits for room as ever (within its own
+    timeout); a stream nobody holds is freed, and its socket closed, by
+    Python -- with the ``ResourceWarning`` (``unclosed <ssl.SSLSocket
+    ...>``) that any socket dropped unclosed gets."""
     try:
-        while stream._tls_answer is token and sock.fileno() >= 0:
-            pending = stream._tls_pending
-            if pending is None:
-                if _send_close_notify(sock):
-                    return
-                yield traps.write_wait(sock)
-                continue
-            try:
-                sock.send(pending)      # (OpenSSL's rule: the same call again)
-                stream._tls_pending = None
-            except ssl_module.SSLWantWriteError:
-                yield traps.write_wait(sock)
-            except ssl_module.SSLWantReadError:
-                yield traps.read_wait(sock)
+        yield ignore_after(timeout, _answer_once_there_is_room(stream, token))
     except (OSError, ValueError, AttributeError):
         pass                            # closed (EBADF), reset; unwrapped
     finally:
         if stream._tls_answer is token:
-            stream._tls_answer = None
+            stream._tls_answer = None   # (close and aclose send it, if they can)
+
+
+@coroutine
+def _answer_once_there_is_room(stream, token):
+    """``_answer_when_there_is_room``'s sending, without its time limit."""
+    sock = stream.sock
+    while stream._tls_answer is token and sock.fileno() >= 0:
+        pending = stream._tls_pending
+        if pending is None:
+            if _send_close_notify(sock):
+                return
+            yield traps.write_wait(sock)
+            continue
+        try:
+            sock.send(pending)          # (OpenSSL's rule: the same call again)
+            stream._tls_pending = None
+        except ssl_module.SSLWantWriteError:
+            yield traps.write_wait(sock)
+        except ssl_module.SSLWantReadError:
+            yield traps.read_wait(sock)
 
 
 def _send_close_notify(sock):
