@@ -253,3 +253,45 @@ def tcp_server_and_client(run, version, handler, ready, release, ours_sent, go):
 
     return run(main())
 
+
+# ============================ a write under way when the close_notify comes
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_write_under_way_cancelled_after_the_close_notify_hands_the_answer_to_the_task(
+        run, version):
+    """Over TCP: a 16 MiB write waits for room (the client reads nothing)
+    when the handler reads the client's close_notify -- the answer waits
+    for that write -- and is then cancelled, OpenSSL holding the rest of
+    its chunk: the write's end starts the answer task (the socket has no
+    room).  Once the client reads, it gets every byte the Cancelled
+    counts, then our close_notify, while the handler lingers."""
+    ready, release = Future(), Event()
+    ours_sent, go = threading.Event(), threading.Event()
+
+    def handler(stream, address):
+        yield run_in_thread(ours_sent.wait, 10)     # the client's close_notify is sent
+
+        def writing():
+            try:
+                yield stream.write(b"w" * (16 * MiB))
+            except Cancelled as exc:
+                return exc.bytes_written
+
+        try:
+            writer = yield spawn(writing())
+            yield stalled(stream)
+            yield until(lambda: writer.state == "parked")
+            end = yield stream.read()               # while the write waits
+            assert writer.state == "parked"
+            yield cancel(writer)
+        except BaseException as exc:
+            ready.set_exception(exc)
+            raise
+        answers = len(answer_tasks())               # (1: the socket had no room)
+        ready.set_result((writer.result, end, answers))
+        yield release.wait()
+
+    written, end, answers, outcome = tcp_server_and_client(run, version, handler, ready,
+                                                           release, ours_sent, go)
+    assert 0 < written < 16 * MiB and end == b""
+    assert (answers, outcome) == (1, (written, "close_notify"))
