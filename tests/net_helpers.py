@@ -19,9 +19,10 @@ import threading
 import pytest
 
 import trampoline
-from trampoline import Future, cancel, read, sleep, spawn
+from trampoline import Future, Kernel, cancel, read, sleep, spawn
+from trampoline.protocols.kv import kv_server
 from trampoline.protocols.resp import ReplyParser, encode_command
-from trampoline.streams import tcp_server
+from trampoline.streams import open_connection, tcp_server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The self-signed certificate and its key: see the header of tls_cert.pem
@@ -263,3 +264,25 @@ def ask(stream, *commands):
         assert data, "the server closed the connection"
         got += parser.feed(data)
     return got
+
+
+def with_kv_server(store, client, clock=None, instruments=()):
+    """Serve ``store`` with ``kv_server`` on a free port of 127.0.0.1 in a
+    kernel of this process, run ``client(stream)`` -- a coroutine function
+    -- on a connection to it, then stop the server; return what ``client``
+    returned.  ``clock``, ``instruments``: the kernel's (a ``VirtualClock``,
+    the store's clock too, for virtual seconds: the sweeps without real
+    waiting)."""
+    def main():
+        ready = Future()
+        server = yield spawn(kv_server("127.0.0.1", 0, store, ready=ready))
+        try:
+            host, port = (yield ready)[:2]
+            stream = yield open_connection(host, port)
+            with stream:
+                return (yield from client(stream))
+        finally:
+            yield cancel(server)
+
+    with Kernel(clock=clock, instruments=instruments) as kernel:
+        return kernel.run(main())

@@ -13,10 +13,9 @@ import platform
 
 import pytest
 
-from net_helpers import ask, watchdog  # noqa: F401 (watchdog: autouse)
-from trampoline import Future, Kernel, VirtualClock, cancel, sleep, spawn
-from trampoline.protocols.kv import SWEEP_INTERVAL, SWEEP_KEYS, SWEEP_PAUSE, Store, kv_server
-from trampoline.streams import open_connection
+from net_helpers import ask, watchdog, with_kv_server  # noqa: F401 (watchdog: autouse)
+from trampoline import VirtualClock, sleep
+from trampoline.protocols.kv import SWEEP_INTERVAL, SWEEP_KEYS, SWEEP_PAUSE, Store
 
 WATCHDOG_SECONDS = 30.0
 
@@ -151,28 +150,21 @@ def test_the_server_drops_many_untouched_keys_soon_after_their_deadline():
     store = Store(clock)
     seen = []                                   # (virtual time, keys) at each PONG
 
-    def main():
-        ready = Future()
-        server = yield spawn(kv_server("127.0.0.1", 0, store, ready=ready))
-        host, port = (yield ready)[:2]
-        stream = yield open_connection(host, port)
-        with stream:
-            for batch in range(30):
-                yield ask(stream, *[["SET", "key:%d:%d" % (batch, i), "v", "PX", "1000"]
-                                    for i in range(1000)])
-            yield ask(stream, *[["SET", "kept:%d" % i, "v"] for i in range(1000)])
-            deadline = clock() + 1.0
-            yield sleep(1.0)
-            while len(store.data) > 1000:
-                assert (yield ask(stream, ["PING"])) == ["PONG"]
-                seen.append((clock() - deadline, len(store.data)))
-                yield sleep(SWEEP_PAUSE / 2)
-                assert clock() < deadline + 5, "the keys were not dropped"
+    def client(stream):
+        for batch in range(30):
+            yield ask(stream, *[["SET", "key:%d:%d" % (batch, i), "v", "PX", "1000"]
+                                for i in range(1000)])
+        yield ask(stream, *[["SET", "kept:%d" % i, "v"] for i in range(1000)])
+        deadline = clock() + 1.0
+        yield sleep(1.0)
+        while len(store.data) > 1000:
+            assert (yield ask(stream, ["PING"])) == ["PONG"]
             seen.append((clock() - deadline, len(store.data)))
-            assert (yield ask(stream, ["DBSIZE"], ["GET", "kept:7"])) == [1000, b"v"]
-        yield cancel(server)
+            yield sleep(SWEEP_PAUSE / 2)
+            assert clock() < deadline + 5, "the keys were not dropped"
+        seen.append((clock() - deadline, len(store.data)))
+        assert (yield ask(stream, ["DBSIZE"], ["GET", "kept:7"])) == [1000, b"v"]
 
-    with Kernel(clock=clock) as kernel:
-        kernel.run(main())
+    with_kv_server(store, client, clock=clock)
     assert 0 <= seen[-1][0] <= SWEEP_INTERVAL + 0.05, seen[-1]
     assert any(1000 < keys < 31000 for _, keys in seen), seen[-20:]

@@ -14,10 +14,9 @@ import time
 
 import pytest
 
-from net_helpers import ServerThread, ask, watchdog  # noqa: F401 (autouse)
+from net_helpers import ServerThread, ask, watchdog, with_kv_server  # noqa: F401 (autouse)
 from net_helpers import stop_process as stop
-from trampoline import Future, Kernel, VirtualClock, cancel, current, sleep, spawn
-from trampoline.streams import open_connection
+from trampoline import VirtualClock, current, sleep
 from trampoline.traps import write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -728,11 +727,6 @@ def test_bad_input_over_a_real_server(server):
     assert protocol_errors > 100
 
 
-def run_in_process(main, clock=None, instruments=()):
-    with Kernel(clock=clock, instruments=instruments) as kernel:
-        return kernel.run(main())
-
-
 def test_keys_expire_on_the_kernels_virtual_clock():
     """The server in this process on a VirtualClock: a key set with PX is
     there before its deadline and gone after, and one nobody touches again
@@ -740,22 +734,16 @@ def test_keys_expire_on_the_kernels_virtual_clock():
     clock = VirtualClock(autojump_threshold=0)
     store = Store(clock)
 
-    def main():
-        ready = Future()
-        server = yield spawn(kv_server("127.0.0.1", 0, store, ready=ready))
-        host, port = (yield ready)[:2]
-        stream = yield open_connection(host, port)
-        with stream:
-            assert (yield ask(stream, ["SET", "k", "v", "PX", "1500"],
-                              ["SET", "forgotten", "x", "EX", "2"])) == ["OK", "OK"]
-            yield sleep(1)
-            assert (yield ask(stream, ["GET", "k"], ["PTTL", "k"])) == [b"v", 500]
-            yield sleep(1.5)
-            assert b"forgotten" not in store.data               # swept, never read
-            assert (yield ask(stream, ["GET", "k"], ["TTL", "k"])) == [None, -2]
-        yield cancel(server)
+    def client(stream):
+        assert (yield ask(stream, ["SET", "k", "v", "PX", "1500"],
+                          ["SET", "forgotten", "x", "EX", "2"])) == ["OK", "OK"]
+        yield sleep(1)
+        assert (yield ask(stream, ["GET", "k"], ["PTTL", "k"])) == [b"v", 500]
+        yield sleep(1.5)
+        assert b"forgotten" not in store.data               # swept, never read
+        assert (yield ask(stream, ["GET", "k"], ["TTL", "k"])) == [None, -2]
 
-    run_in_process(main, clock=clock)
+    with_kv_server(store, client, clock=clock)
     assert 2.5 <= clock() < 3
 
 
@@ -775,18 +763,11 @@ def test_a_pipelined_batch_is_answered_with_one_write():
     """200 commands arriving together get their 200 replies in one write."""
     counter = CountWrites()
 
-    def main():
+    def client(stream):
         counter.skip = yield current()
-        ready = Future()
-        server = yield spawn(kv_server("127.0.0.1", 0, Store(), ready=ready))
-        host, port = (yield ready)[:2]
-        stream = yield open_connection(host, port)
-        with stream:
-            got = yield ask(stream, *[["INCR", "n"]] * 200)
-        yield cancel(server)
-        return got
+        return (yield ask(stream, *[["INCR", "n"]] * 200))
 
-    assert run_in_process(main, instruments=[counter]) == list(range(1, 201))
+    assert with_kv_server(Store(), client, instruments=[counter]) == list(range(1, 201))
     assert len(counter.traps) == 1
 
 

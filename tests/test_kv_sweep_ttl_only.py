@@ -10,10 +10,9 @@ seconds) to come by it.  Driven through ``Store``'s commands and
 virtual clock.
 """
 
-from net_helpers import ask, watchdog  # noqa: F401 (watchdog: autouse)
-from trampoline import Future, Kernel, VirtualClock, cancel, sleep, spawn
-from trampoline.protocols.kv import SWEEP_INTERVAL, Store, kv_server
-from trampoline.streams import open_connection
+from net_helpers import ask, watchdog, with_kv_server  # noqa: F401 (watchdog: autouse)
+from trampoline import VirtualClock, sleep
+from trampoline.protocols.kv import SWEEP_INTERVAL, Store
 
 WATCHDOG_SECONDS = 30.0
 PLAIN = 200000                  # keys without a deadline, half set before the others, half after
@@ -107,22 +106,15 @@ def test_the_server_drops_a_key_among_200000_without_a_deadline_within_a_sweep_i
     store = Store(clock)
     got = []
 
-    def main():
-        ready = Future()
-        server = yield spawn(kv_server("127.0.0.1", 0, store, ready=ready))
-        host, port = (yield ready)[:2]
-        stream = yield open_connection(host, port)
-        with stream:
-            yield ask(stream, *msets(0, PLAIN // 2))
-            yield ask(stream, *[["SET", "ttl:%d" % i, "v", "PX", "100"] for i in range(10)])
-            deadline = clock() + 0.1
-            yield ask(stream, *msets(PLAIN // 2, PLAIN))
-            yield sleep(deadline + SWEEP_INTERVAL + 0.002 - clock())
-            got.extend((yield ask(stream, ["INFO", "stats"], ["DBSIZE"])))
-        yield cancel(server)
+    def client(stream):
+        yield ask(stream, *msets(0, PLAIN // 2))
+        yield ask(stream, *[["SET", "ttl:%d" % i, "v", "PX", "100"] for i in range(10)])
+        deadline = clock() + 0.1
+        yield ask(stream, *msets(PLAIN // 2, PLAIN))
+        yield sleep(deadline + SWEEP_INTERVAL + 0.002 - clock())
+        got.extend((yield ask(stream, ["INFO", "stats"], ["DBSIZE"])))
 
-    with Kernel(clock=clock) as kernel:
-        kernel.run(main())
+    with_kv_server(store, client, clock=clock)
     stats, size = got
     assert b"expired_keys:10\r\n" in stats, stats
     assert size == PLAIN
