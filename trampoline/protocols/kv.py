@@ -323,11 +323,21 @@ class Store(Collections, PubSubCommands, AdminCommands):
         without a deadline are never looked at -- however many there are,
         as Redis's active expiry samples its table of deadlines alone.  The
         queue costs a pointer a key (a deque's slot); an entry whose key
-        has lost its deadline meanwhile is dropped when the sweep comes by."""
+        has lost its deadline meanwhile is dropped when the sweep comes by
+        -- or at once, the queue made again from the table, when such
+        entries are half of it (a mass DEL or PERSIST)."""
         expiring, expires = self.expiring, self.expires
         if not expires:
             expiring.clear()            # (the entries of keys deleted or PERSISTed)
             return 0
+        if len(expiring) >= 2 * len(expires) + 1024:
+            # Half the queue are entries whose deadline has gone (a DEL or
+            # PERSIST of many keys with a deadline, and none set since for
+            # set_deadline to rebuild it): made again from the table now,
+            # not a slice a sweep -- a million would take 50 s to go.  At
+            # least as many keys lost their deadline since the last rebuild
+            # as the table holds: O(1) work each.
+            self.expiring = expiring = deque(expires)
         take, put_back, now = expiring.popleft, expiring.append, self.now()
         dropped = 0
         for _ in range(min(limit, len(expiring))):
