@@ -301,7 +301,8 @@ def test_info_stats_counts_connections_commands_and_subscriptions(connect, pair)
     assert all(name in names for name, _ in got[0][1])
     assert [name for name, _ in got[0][1]] == [
         b"total_connections_received", b"total_commands_processed", b"rejected_connections",
-        b"expired_keys", b"evicted_keys", b"pubsub_channels", b"pubsub_patterns"]
+        b"expired_keys", b"evicted_keys", b"keyspace_hits", b"keyspace_misses",
+        b"pubsub_channels", b"pubsub_patterns"]
     control = connect()
     before = _stats(control)
     control.ask("SET", "a", "1")

@@ -11,7 +11,8 @@ KEYS (Redis glob patterns), SCAN (MATCH, COUNT, TYPE), DBSIZE, FLUSHDB,
 FLUSHALL, EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (NX/XX/GT/LT), TTL/PTTL,
 EXPIRETIME/PEXPIRETIME, PERSIST, TOUCH, RANDOMKEY, SELECT 0, QUIT, INFO
 (the sections server, clients, memory, stats, replication, keyspace; some
-of Redis's fields in each), transactions (MULTI, EXEC, DISCARD, WATCH,
+of Redis's fields in each; stats' keyspace_hits and keyspace_misses as
+Redis counts them: ``Store.read``), transactions (MULTI, EXEC, DISCARD, WATCH,
 UNWATCH: what redis-py's ``pipeline()`` sends), and what clients ask on
 connecting: HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS,
 COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and
@@ -202,9 +203,12 @@ class Store(Collections, PubSubCommands, AdminCommands):
         self.ready = []             # keys pushed onto that somebody waits for (serve_blocked)
         self.sessions = {}          # id -> the Session of each connection served now
         # INFO's Stats: connections accepted, refused (maxclients), commands
-        # read (counted a batch at a time), keys dropped past their deadline.
+        # read (counted a batch at a time), keys dropped past their deadline;
+        # the lookups of read commands that found their key, and that did
+        # not (``read``: where Redis's lookupKeyRead counts them).
         self.connections_received = self.rejected_connections = 0
         self.commands_processed = self.expired_keys = 0
+        self.keyspace_hits = self.keyspace_misses = 0
         self.pubsub = PubSub(glob_matcher)  # who listens to what (kv_pubsub)
         self.started = clock()      # (INFO's uptime)
         self.run_id = "%040x" % random.getrandbits(160)
@@ -268,6 +272,31 @@ class Store(Collections, PubSubCommands, AdminCommands):
     def get_string(self, key):
         """The string value of ``key``, or None; ``WrongType`` if it holds another type."""
         value = self.get(key)
+        if value is not None and type(value) is not bytes and type(value) is not bytearray:
+            raise WrongType()
+        return value
+
+    # A read command looks its keys up with ``read`` (or ``read_string``,
+    # or ``Collections._read``), a write command with ``get``: INFO's
+    # keyspace_hits and keyspace_misses count the first kind only, one a
+    # key looked up, found or not -- a key of the wrong type is a hit --
+    # as Redis's lookupKeyRead counts (EXISTS, TYPE, TTL, OBJECT, SCAN's
+    # TYPE filter, SORT's BY and GET keys included; KEYS, RANDOMKEY, DEL,
+    # WATCH, the blocking commands' wake-ups and every write none).
+
+    def read(self, key):
+        """``get(key)`` for a read command: a keyspace hit or miss counted."""
+        value = self.get(key)
+        if value is None:
+            self.keyspace_misses += 1
+        else:
+            self.keyspace_hits += 1
+        return value
+
+    def read_string(self, key):
+        """``get_string(key)`` for a read command: a keyspace hit or miss
+        counted (before the type is checked, as Redis)."""
+        value = self.read(key)
         if value is not None and type(value) is not bytes and type(value) is not bytearray:
             raise WrongType()
         return value
@@ -359,11 +388,14 @@ class Store(Collections, PubSubCommands, AdminCommands):
         """``GET key``: its value, or nil."""
         value = self.data.get(args[1])
         if value is None:
+            self.keyspace_misses += 1
             return NIL
         if type(value) is not bytes or args[1] in self.expires:
-            value = self.get_string(args[1])
+            value = self.read_string(args[1])   # (it counts)
             if value is None:
                 return NIL
+        else:
+            self.keyspace_hits += 1
         return b"$%d\r\n%s\r\n" % (len(value), value)
 
     def cmd_set(self, args, session):
@@ -406,7 +438,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
             deadline, error = self._time_to_live(when, unit, b"set")
             if error is not None:
                 return error
-        old = self.get_string(key) if get else self.get(key)
+        old = self.read_string(key) if get else self.get(key)
         if (nx and old is not None) or (xx and old is None):
             return encode_bulk(old) if get else NIL
         self.put(key, args[2])
@@ -441,9 +473,12 @@ class Store(Collections, PubSubCommands, AdminCommands):
 
     def cmd_mget(self, args, session):
         """``MGET key ...``: each key's value, nil where there is none."""
-        get = self.get
-        return encode_array([value if is_string(value) else None
-                             for value in map(get, args[1:])], _null(session))
+        values = list(map(self.get, args[1:]))
+        misses = values.count(None)             # (counted in C: no call to read() a key)
+        self.keyspace_misses += misses
+        self.keyspace_hits += len(values) - misses
+        return encode_array([value if is_string(value) else None for value in values],
+                            _null(session))
 
     def cmd_mset(self, args, session):
         """``MSET key value ...``: store every pair."""
@@ -516,7 +551,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
 
     def cmd_strlen(self, args, session):
         """``STRLEN key``: the length of its value, 0 if there is none."""
-        return b":%d\r\n" % len(self.get_string(args[1]) or b"")
+        return b":%d\r\n" % len(self.read_string(args[1]) or b"")
 
     def cmd_append(self, args, session):
         """``APPEND key value``: add ``value`` at the end; the new length."""
@@ -547,7 +582,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
         start, end = to_int(args[2]), to_int(args[3])
         if start is None or end is None:
             return NOT_AN_INTEGER
-        value = self.get_string(args[1]) or b""
+        value = self.read_string(args[1]) or b""
         if start < 0 and end < 0 and start > end:
             return EMPTY_BULK
         size = len(value)
@@ -585,7 +620,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
 
     def cmd_getdel(self, args, session):
         """``GETDEL key``: its value, or nil; the key is gone."""
-        value = self.get_string(args[1])
+        value = self.read_string(args[1])
         if value is None:
             return NIL
         self.delete(args[1])
@@ -594,7 +629,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
     def cmd_getset(self, args, session):
         """``GETSET key value``: its old value, or nil; ``value`` stored, with
         no time to live (``SET key value GET``)."""
-        old = self.get_string(args[1])
+        old = self.read_string(args[1])
         self.put(args[1], args[2])
         self.expires.pop(args[1], None)
         return NIL if old is None else encode_bulk(old)
@@ -617,7 +652,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
                 return SYNTAX_ERROR
             i += 1
         key = args[1]
-        value = self.get_string(key)                   # ... then the key, then the number
+        value = self.read_string(key)                  # ... then the key, then the number
         if value is None:
             return NIL
         if unit is not None:
@@ -681,8 +716,11 @@ class Store(Collections, PubSubCommands, AdminCommands):
 
     def cmd_exists(self, args, session):
         """``EXISTS key ...`` (and ``TOUCH``): how many of them exist."""
-        get = self.get
-        return b":%d\r\n" % sum(1 for key in args[1:] if get(key) is not None)
+        values = list(map(self.get, args[1:]))
+        found = len(values) - values.count(None)
+        self.keyspace_hits += found
+        self.keyspace_misses += len(values) - found
+        return b":%d\r\n" % found
 
     cmd_touch = cmd_exists                      # (no LRU clock here to update)
 
@@ -719,14 +757,16 @@ class Store(Collections, PubSubCommands, AdminCommands):
         if error:
             return error
         keys, cursor = self.order.walk(cursor, count)
-        get = self.get
+        # (TYPE: each key MATCH lets through is looked up, a hit or a
+        # miss, as Redis's SCAN looks it up for its type.)
+        get = self.get if kind is None else self.read
         keys = [key for key in keys if (match is None or match(key)) and get(key) is not None
-                and (kind is None or TYPE_NAMES[type(get(key))] == kind)]
+                and (kind is None or TYPE_NAMES[type(self.get(key))] == kind)]
         return b"*2\r\n%s%s" % (encode_bulk(b"%d" % cursor), encode_array(keys))
 
     def cmd_type(self, args, session):
         """``TYPE key``: ``string``, or ``none`` if there is no such key."""
-        value = self.get(args[1])
+        value = self.read(args[1])
         return b"+none\r\n" if value is None else b"+%s\r\n" % TYPE_NAMES[type(value)]
 
     def cmd_rename(self, args, session):
@@ -783,7 +823,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
         source, target = args[1], args[2]
         if source == target:
             return b"-ERR source and destination objects are the same\r\n"
-        value = self.get(source)
+        value = self.read(source)
         if value is None or (self.get(target) is not None and not replace):
             return ZERO
         self._copy(source, target, copy_value(value))  # (nothing mutable both keys share)
@@ -895,7 +935,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
         return self._ttl(args[1], False, absolute=True)
 
     def _ttl(self, key, seconds, absolute=False):
-        if self.get(key) is None:
+        if self.read(key) is None:
             return b":-2\r\n"
         deadline = self.expires.get(key)
         if deadline is None:
@@ -1128,12 +1168,12 @@ class Store(Collections, PubSubCommands, AdminCommands):
                 ("maxmemory", 0), ("maxmemory_human", "0B"), ("maxmemory_policy", "noeviction")]
 
     def _info_stats(self):
-        # The counts we keep honestly; not keyspace_hits/misses (a count
-        # in every read command's lookup) nor the byte counts.
+        # The counts we keep honestly (not the byte counts), in Redis's order.
         return [("total_connections_received", self.connections_received),
                 ("total_commands_processed", self.commands_processed),
                 ("rejected_connections", self.rejected_connections),
                 ("expired_keys", self.expired_keys), ("evicted_keys", 0),
+                ("keyspace_hits", self.keyspace_hits), ("keyspace_misses", self.keyspace_misses),
                 ("pubsub_channels", len(self.pubsub.channels)),
                 ("pubsub_patterns", len(self.pubsub.patterns))]
 

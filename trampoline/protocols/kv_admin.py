@@ -169,7 +169,7 @@ def _lookup(store, pattern, element):
     field = None
     if arrow >= 0 and arrow + 2 < len(pattern):
         field, pattern = pattern[arrow + 2:], pattern[:arrow]
-    value = store.get(pattern[:star] + element + pattern[star + 1:])
+    value = store.read(pattern[:star] + element + pattern[star + 1:])   # (a hit or a miss)
     if value is None:
         return None
     if field is not None:
@@ -214,7 +214,7 @@ class AdminCommands:
             return unknown_subcommand(args)
         if len(args) != 3:
             return wrong_arity(b"object|" + sub)
-        value = self.get(args[2])
+        value = self.read(args[2])
         if value is None:
             return NULL if session is not None and session.protocol == 3 else NIL
         if sub == b"encoding":
@@ -273,7 +273,7 @@ class AdminCommands:
             else:
                 return SYNTAX_ERROR
             i += 1
-        value = self.get(args[1])
+        value = self.read(args[1])
         kind = type(value)
         if value is not None and kind not in (list, deque, set, ZSet):
             raise WrongType()

@@ -550,6 +550,20 @@ class Collections:
             raise WrongType()
         return value
 
+    def _read(self, key, kind):
+        """``_fetch`` for a read command: a keyspace hit or miss counted
+        (``Store.read``), before the type is checked, as Redis counts."""
+        value = self.data.get(key)
+        if value is not None and key in self.expires:
+            value = self.get(key)
+        if value is None:
+            self.keyspace_misses += 1
+            return None
+        self.keyspace_hits += 1
+        if _KINDS.get(type(value)) is not kind:
+            raise WrongType()
+        return value
+
     def _create(self, key, kind):
         """``key``'s value of type ``kind``, a new empty one stored if there is none."""
         value = self._fetch(key, kind)
@@ -649,13 +663,13 @@ class Collections:
 
     def cmd_llen(self, args, session):
         """``LLEN key``: the length of the list, 0 if there is none."""
-        return b":%d\r\n" % len(self._fetch(args[1], deque) or ())
+        return b":%d\r\n" % len(self._read(args[1], deque) or ())
 
     @_refusing
     def cmd_lrange(self, args, session):
         """``LRANGE key start stop``: the elements from ``start`` to ``stop``, both included."""
         start, stop = _index(args[2]), _index(args[3])
-        value = self._fetch(args[1], deque)
+        value = self._read(args[1], deque)
         if not value:
             return EMPTY_ARRAY
         start, end = _span(start, stop, len(value))
@@ -669,7 +683,7 @@ class Collections:
     @_refusing
     def cmd_lindex(self, args, session):
         """``LINDEX key index``: the element there, or nil."""
-        value = self._fetch(args[1], deque)
+        value = self._read(args[1], deque)
         if value is None:
             return NIL
         index = _index(args[2])
@@ -770,7 +784,7 @@ class Collections:
             else:
                 maxlen = number
             i += 2
-        value = self._fetch(args[1], deque)
+        value = self._read(args[1], deque)
         if value is None:
             return NIL if count is None else EMPTY_ARRAY
         element = args[2]
@@ -1019,12 +1033,12 @@ class Collections:
 
     def cmd_hget(self, args, session):
         """``HGET key field``: its value, or nil."""
-        value = self._fetch(args[1], dict)
+        value = self._read(args[1], dict)
         return NIL if value is None else encode_bulk(value.get(args[2]))
 
     def cmd_hmget(self, args, session):
         """``HMGET key field ...``: each field's value, nil where there is none."""
-        value = self._fetch(args[1], dict) or {}
+        value = self._read(args[1], dict) or {}
         return encode_array([value.get(field) for field in args[2:]], _null(session))
 
     def cmd_hdel(self, args, session):
@@ -1042,30 +1056,30 @@ class Collections:
 
     def cmd_hlen(self, args, session):
         """``HLEN key``: how many fields."""
-        return b":%d\r\n" % len(self._fetch(args[1], dict) or ())
+        return b":%d\r\n" % len(self._read(args[1], dict) or ())
 
     def cmd_hexists(self, args, session):
         """``HEXISTS key field``: 1 if the field is there."""
-        return ONE if args[2] in (self._fetch(args[1], dict) or ()) else ZERO
+        return ONE if args[2] in (self._read(args[1], dict) or ()) else ZERO
 
     def cmd_hstrlen(self, args, session):
         """``HSTRLEN key field``: the length of its value, 0 if none."""
-        return b":%d\r\n" % len((self._fetch(args[1], dict) or {}).get(args[2], b""))
+        return b":%d\r\n" % len((self._read(args[1], dict) or {}).get(args[2], b""))
 
     def cmd_hgetall(self, args, session):
         """``HGETALL key``: fields and values (a map in RESP3)."""
-        value = self._fetch(args[1], dict) or {}
+        value = self._read(args[1], dict) or {}
         head = b"%%%d\r\n" % len(value) if _resp3(session) else b"*%d\r\n" % (2 * len(value))
         return head + b"".join(b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(f), f, len(v), v)
                                for f, v in value.items())
 
     def cmd_hkeys(self, args, session):
         """``HKEYS key``: the fields."""
-        return encode_array(list(self._fetch(args[1], dict) or ()))
+        return encode_array(list(self._read(args[1], dict) or ()))
 
     def cmd_hvals(self, args, session):
         """``HVALS key``: the values."""
-        return encode_array(list((self._fetch(args[1], dict) or {}).values()))
+        return encode_array(list((self._read(args[1], dict) or {}).values()))
 
     def cmd_hincrby(self, args, session):
         """``HINCRBY key field n``: add ``n`` to the field's integer; the new value."""
@@ -1133,21 +1147,21 @@ class Collections:
 
     def cmd_smembers(self, args, session):
         """``SMEMBERS key``: every member (a set in RESP3)."""
-        return _encode_set(self._fetch(args[1], set) or (), session)
+        return _encode_set(self._read(args[1], set) or (), session)
 
     def cmd_sismember(self, args, session):
         """``SISMEMBER key member``: 1 if it is a member."""
-        return ONE if args[2] in (self._fetch(args[1], set) or ()) else ZERO
+        return ONE if args[2] in (self._read(args[1], set) or ()) else ZERO
 
     def cmd_smismember(self, args, session):
         """``SMISMEMBER key member ...``: 1 or 0 for each."""
-        value = self._fetch(args[1], set) or ()
+        value = self._read(args[1], set) or ()
         return b"*%d\r\n%s" % (len(args) - 2, b"".join(
             ONE if member in value else ZERO for member in args[2:]))
 
     def cmd_scard(self, args, session):
         """``SCARD key``: how many members."""
-        return b":%d\r\n" % len(self._fetch(args[1], set) or ())
+        return b":%d\r\n" % len(self._read(args[1], set) or ())
 
     @_refusing
     def cmd_spop(self, args, session):
@@ -1180,7 +1194,7 @@ class Collections:
             if count == INT_MIN:
                 return encode_error("ERR value is out of range, value must between "
                                     "-9223372036854775807 and 9223372036854775807")
-        value = self._fetch(args[1], set)
+        value = self._read(args[1], set)
         if value is None:
             return NIL if count is None else EMPTY_ARRAY
         members = tuple(value)
@@ -1192,7 +1206,7 @@ class Collections:
         return encode_array(random.sample(members, min(count, len(members))))
 
     def _sets(self, keys):
-        return [self._fetch(key, set) or set() for key in keys]
+        return [self._read(key, set) or set() for key in keys]
 
     def cmd_sinter(self, args, session):
         """``SINTER key ...``: the members in all of them."""
@@ -1321,12 +1335,12 @@ class Collections:
 
     def cmd_zscore(self, args, session):
         """``ZSCORE key member``: its score, or nil."""
-        score = (self._fetch(args[1], ZSet) or ZSet()).scores.get(args[2])
+        score = (self._read(args[1], ZSet) or ZSet()).scores.get(args[2])
         return NIL if score is None else encode_double(score, _resp3(session))
 
     def cmd_zcard(self, args, session):
         """``ZCARD key``: how many members."""
-        return b":%d\r\n" % len(self._fetch(args[1], ZSet) or ())
+        return b":%d\r\n" % len(self._read(args[1], ZSet) or ())
 
     def cmd_zrem(self, args, session):
         """``ZREM key member ...``: remove them; how many were there."""
@@ -1344,14 +1358,14 @@ class Collections:
 
     def cmd_zrank(self, args, session):
         """``ZRANK key member``: its place (from 0, lowest score first), or nil."""
-        value = self._fetch(args[1], ZSet)
+        value = self._read(args[1], ZSet)
         if value is None or args[2] not in value.scores:
             return NIL
         return b":%d\r\n" % bisect_left(value.order, (value.scores[args[2]], args[2]))
 
     def cmd_zrevrank(self, args, session):
         """``ZREVRANK key member``: its place (from 0, highest score first), or nil."""
-        value = self._fetch(args[1], ZSet)
+        value = self._read(args[1], ZSet)
         if value is None or args[2] not in value.scores:
             return NIL
         return b":%d\r\n" % (len(value) - 1 - bisect_left(
@@ -1452,7 +1466,7 @@ class Collections:
             low, high, error = _range_bounds(low, high, by)
             if error:
                 return error
-        value = self._fetch(args[first], ZSet)
+        value = self._read(args[first], ZSet)
         if value is None:
             return self._store_zset(args[1], []) if store else EMPTY_ARRAY
         order = value.order[::-1] if rev else value.order
@@ -1485,7 +1499,7 @@ class Collections:
         low, high, error = _range_bounds(args[2], args[3], by)
         if error:
             return error
-        value = self._fetch(args[1], ZSet)
+        value = self._read(args[1], ZSet)
         if value is None:
             return ZERO
         if by == b"BYLEX":
@@ -1574,7 +1588,7 @@ class Collections:
 
     def cmd_zmscore(self, args, session):
         """``ZMSCORE key member ...``: each member's score, nil where there is none."""
-        scores = (self._fetch(args[1], ZSet) or ZSet()).scores
+        scores = (self._read(args[1], ZSet) or ZSet()).scores
         resp3 = _resp3(session)
         nil = _null(session)
         return b"*%d\r\n%s" % (len(args) - 2, b"".join(
@@ -1603,9 +1617,7 @@ class Collections:
         keys = args[first + 1:first + 1 + numkeys]
         sources = []
         for key in keys:
-            value = self.data.get(key)
-            if value is not None:
-                value = self.get(key)
+            value = self.read(key)
             if value is None:
                 sources.append({})
             elif type(value) is ZSet:
@@ -1722,7 +1734,7 @@ class Collections:
         cursor = scan_cursor(args[2])
         if cursor is None:
             return b"-ERR invalid cursor\r\n"
-        value = self._fetch(args[1], kind)
+        value = self._read(args[1], kind)
         if value is None:
             return b"*2\r\n$1\r\n0\r\n*0\r\n"
         count, match, _, error = scan_options(args, 3)
@@ -1767,7 +1779,7 @@ class Collections:
     def _random_pick(self, args, session, kind):
         """HRANDFIELD and ZRANDMEMBER: the count first, then the key."""
         if len(args) == 2:
-            value = self._fetch(args[1], kind)
+            value = self._read(args[1], kind)
             if value is None:
                 return NIL
             return encode_bulk(random.choice(tuple(value if kind is dict else value.scores)))
@@ -1781,7 +1793,7 @@ class Collections:
         paired = len(args) == 4
         if paired and not -(INT_MAX // 2) <= count <= INT_MAX // 2:
             return b"-ERR value is out of range\r\n"
-        value = self._fetch(args[1], kind)
+        value = self._read(args[1], kind)
         if value is None or count == 0:
             return EMPTY_ARRAY
         members = tuple(value if kind is dict else value.scores)
