@@ -32,11 +32,11 @@ import pytest
 import trampoline.streams
 from net_helpers import MiB, stalled, watchdog  # noqa: F401  (watchdog: autouse)
 from task_helpers import until
-from test_tls_close_notify_flush import (PATIENCE, VERSIONS, closing_first_client,
-                                         full_send_buffer, tls_server_context,
-                                         unix_server_and_client)
+from test_tls_close_notify_flush import (VERSIONS, cancelled_write, closing_first_client,
+                                         full_send_buffer, tcp_server_and_client,
+                                         tls_server_context, unix_server_and_client)
 from trampoline import (Cancelled, Event, Future, Stream, TaskTimeout, cancel, join, sleep,
-                        spawn, tcp_server, timeout_after)
+                        spawn, timeout_after)
 from trampoline.kernel import running_kernel
 from trampoline.threads import run_in_thread
 
@@ -178,25 +178,6 @@ def test_close_after_the_task_gave_up_sends_what_the_socket_has_room_for(run, tm
     assert outcome == (written, "close_notify")
 
 
-def cancelled_write(stream, size):
-    """Subroutine: write ``size`` bytes to ``stream`` from a task of its own,
-    which is cancelled once the write waits for room (the peer reads
-    nothing): OpenSSL keeps the rest of its chunk.  Returns the
-    ``Cancelled``'s ``bytes_written``."""
-
-    def writing():
-        try:
-            yield stream.write(b"w" * size)
-        except Cancelled as exc:
-            return exc.bytes_written
-
-    writer = yield spawn(writing())
-    yield stalled(stream)
-    yield until(lambda: writer.state == "parked")
-    yield cancel(writer)
-    return writer.result
-
-
 @pytest.mark.parametrize("version", VERSIONS)
 def test_aclose_after_the_task_gave_up_waits_for_room_and_sends_the_chunk_and_ours(
         run, version, short_limit):
@@ -225,33 +206,6 @@ def test_aclose_after_the_task_gave_up_waits_for_room_and_sends_the_chunk_and_ou
                                                   ours_sent, go)
     assert 0 < written < 16 * MiB and end == b""
     assert outcome == (written, "close_notify")
-
-
-def tcp_server_and_client(run, version, handler, ready, release, ours_sent, go):
-    """Serve ``handler`` over TLS on TCP; run ``closing_first_client``
-    against it, letting it read once ``ready`` is set.  Returns ``ready``'s
-    value followed by the client's outcome."""
-
-    def main():
-        listening = Future()
-        server = yield spawn(tcp_server("127.0.0.1", 0, handler,
-                                        ssl=tls_server_context(version), ready=listening))
-        port = (yield listening)[1]
-
-        def connect():
-            return socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
-
-        client = yield spawn(run_in_thread(closing_first_client, connect, ours_sent, go))
-        try:
-            value = yield ready
-        finally:
-            go.set()
-            outcome = yield join(client)
-            release.set()
-            yield cancel(server)
-        return value + (outcome,)
-
-    return run(main())
 
 
 # ============================ a write under way when the close_notify comes

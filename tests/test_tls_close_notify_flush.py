@@ -118,6 +118,52 @@ def unix_server_and_client(run, path, handler, version):
     return run(main())
 
 
+def tcp_server_and_client(run, version, handler, ready, release, ours_sent, go):
+    """Serve ``handler`` over TLS on TCP; run ``closing_first_client``
+    against it, letting it read once ``ready`` is set.  Returns ``ready``'s
+    value followed by the client's outcome."""
+
+    def main():
+        listening = Future()
+        server = yield spawn(tcp_server("127.0.0.1", 0, handler,
+                                        ssl=tls_server_context(version), ready=listening))
+        port = (yield listening)[1]
+
+        def connect():
+            return socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
+
+        client = yield spawn(run_in_thread(closing_first_client, connect, ours_sent, go))
+        try:
+            value = yield ready
+        finally:
+            go.set()
+            outcome = yield join(client)
+            release.set()
+            yield cancel(server)
+        return value + (outcome,)
+
+    return run(main())
+
+
+def cancelled_write(stream, size):
+    """Subroutine: write ``size`` bytes to ``stream`` from a task of its own,
+    which is cancelled once the write waits for room (the peer reads
+    nothing): OpenSSL keeps the rest of its chunk.  Returns the
+    ``Cancelled``'s ``bytes_written``."""
+
+    def writing():
+        try:
+            yield stream.write(b"w" * size)
+        except Cancelled as exc:
+            return exc.bytes_written
+
+    writer = yield spawn(writing())
+    yield stalled(stream)
+    yield until(lambda: writer.state == "parked")
+    yield cancel(writer)
+    return writer.result
+
+
 # ======================================= a full send buffer, no write under way
 
 @pytest.mark.parametrize("meet_the_end", ["read", "at_eof"])
@@ -187,39 +233,12 @@ def test_a_cancelled_writes_chunk_then_the_answer_go_out_once_the_peer_reads(run
 
     def handler(stream, address):
         yield run_in_thread(ours_sent.wait, 10)     # the client's close_notify is sent
-
-        def writing():
-            try:
-                yield stream.write(b"w" * size)
-            except Cancelled as exc:
-                return exc.bytes_written
-
-        writer = yield spawn(writing())
-        yield stalled(stream)                       # the client reads nothing yet
-        yield until(lambda: writer.state == "parked")
-        yield cancel(writer)
-        written = writer.result
+        written = yield cancelled_write(stream, size)
         end = yield stream.read()
         ready.set_result((written, end))
         yield release.wait()
 
-    def main():
-        listening = Future()
-        server = yield spawn(tcp_server("127.0.0.1", 0, handler,
-                                        ssl=tls_server_context(version), ready=listening))
-        port = (yield listening)[1]
-
-        def connect():
-            return socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
-
-        client = yield spawn(run_in_thread(closing_first_client, connect, ours_sent, go))
-        written, end = yield ready
-        go.set()
-        outcome = yield join(client)
-        release.set()
-        yield cancel(server)
-        return written, end, outcome
-
-    written, end, outcome = run(main())
+    written, end, outcome = tcp_server_and_client(run, version, handler, ready, release,
+                                                  ours_sent, go)
     assert 0 < written < size and end == b""
     assert outcome == (written, "close_notify")
