@@ -154,6 +154,39 @@ def test_keyspace_hits_and_misses_move_as_redis_servers_step_by_step(pair):
     assert moved[0][0] > 100 and moved[1][0] > 40     # (the script does count)
 
 
+#: The counts CONFIG RESETSTAT starts from zero again, in Redis's INFO stats
+#: and ours.  (total_commands_processed too, but Redis counts a command as
+#: it ends and we count a pipeline as it is read: not compared.)
+RESET = (b"total_connections_received", b"rejected_connections", b"expired_keys",
+         b"evicted_keys", b"keyspace_hits", b"keyspace_misses")
+
+
+def test_config_resetstat_counts_from_zero_as_redis_server_does(pair):
+    """``CONFIG RESETSTAT`` replies +OK (a wrong arity, Redis's error) and
+    INFO's counts start again from zero: a hit, a miss and an expired key
+    before it are gone from them, and those after it counted, on both
+    servers alike.  (We answered "unknown subcommand".)"""
+
+    def stats():
+        counts = []
+        for reply in pair.same([["INFO", "stats"]]):
+            fields = dict(line.split(b":", 1) for line in decoded(reply[0]).split(b"\r\n")
+                          if b":" in line)
+            counts.append({name: int(fields[name]) for name in RESET})
+        return counts
+
+    before = [["SET", "k", "v"], ["GET", "k"], ["GET", "no"], ["SET", "gone", "v", "PXAT", "1"],
+              ["GET", "gone"]]
+    assert_same(pair, before)
+    assert all(count[b"keyspace_hits"] and count[b"expired_keys"] for count in stats())
+    assert_same(pair, [["CONFIG", "RESETSTAT", "now"], ["CONFIG", "RESETSTAT"]], before)
+    theirs, mine = stats()
+    assert theirs == mine == dict.fromkeys(RESET, 0)
+    assert_same(pair, [["GET", "k"], ["MGET", "no", "k"]], before)
+    theirs, mine = stats()
+    assert theirs == mine and mine[b"keyspace_hits"] == 2 and mine[b"keyspace_misses"] == 1
+
+
 # ================================================================ the sweep's queue
 
 KEPT, DROPPED = 20, 20000

@@ -15,8 +15,8 @@ of Redis's fields in each; stats' keyspace_hits and keyspace_misses as
 Redis counts them: ``Store.read``), transactions (MULTI, EXEC, DISCARD, WATCH,
 UNWATCH: what redis-py's ``pipeline()`` sends), and what clients ask on
 connecting: HELLO 2|3 (with AUTH default and SETNAME), COMMAND (DOCS,
-COUNT, INFO), CONFIG GET, CLIENT (SETNAME, GETNAME, SETINFO, ID), and
-HELP for these three.  What operators ask (``kv_admin``): OBJECT
+COUNT, INFO), CONFIG GET and RESETSTAT, CLIENT (SETNAME, GETNAME, SETINFO,
+ID), and HELP for these three.  What operators ask (``kv_admin``): OBJECT
 (ENCODING, REFCOUNT, IDLETIME, FREQ, HELP), SORT and SORT_RO (BY, with
 ``nosort`` and ``*->field``; LIMIT, GET, ASC/DESC, ALPHA, STORE), CLIENT
 LIST, INFO, KILL and NO-EVICT.  Beside strings, lists, hashes, sets and sorted
@@ -1167,6 +1167,14 @@ class Store(Collections, PubSubCommands, AdminCommands):
                 ("used_memory_rss", used), ("used_memory_rss_human", _human_bytes(used)),
                 ("maxmemory", 0), ("maxmemory_human", "0B"), ("maxmemory_policy", "noeviction")]
 
+    def reset_stats(self):
+        """``CONFIG RESETSTAT``: the counts INFO's stats section gives start
+        again from zero (as Redis's; what is now -- clients, channels,
+        keys -- is not a count)."""
+        self.connections_received = self.rejected_connections = 0
+        self.commands_processed = self.expired_keys = 0
+        self.keyspace_hits = self.keyspace_misses = 0
+
     def _info_stats(self):
         # The counts we keep honestly (not the byte counts), in Redis's order.
         return [("total_connections_received", self.connections_received),
@@ -1213,10 +1221,17 @@ class Store(Collections, PubSubCommands, AdminCommands):
         return unknown_subcommand(args)
 
     def cmd_config(self, args, session):
-        """``CONFIG GET pattern``: what redis-benchmark asks; a minimal answer."""
-        if args[1].upper() == b"HELP":
+        """``CONFIG GET pattern``: what redis-benchmark asks; a minimal answer.
+        ``CONFIG RESETSTAT``: INFO's stats counted from zero again."""
+        sub = args[1].upper()
+        if sub == b"HELP":
             return help_reply(args, CONFIG_HELP)
-        if args[1].upper() != b"GET":
+        if sub == b"RESETSTAT":
+            if len(args) != 2:
+                return wrong_arity(b"config|resetstat")
+            self.reset_stats()
+            return OK
+        if sub != b"GET":
             return unknown_subcommand(args)
         if len(args) < 3:
             return wrong_arity(b"config|get")
@@ -1389,6 +1404,7 @@ CLIENT_ARITIES = {b"SETNAME": 3, b"GETNAME": 2, b"SETINFO": 4, b"ID": 2, b"LIST"
                   b"INFO": 2, b"KILL": -3, b"NO-EVICT": 3}
 CONFIG_HELP = [
     "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+    "RESETSTAT", "    Reset statistics reported by the INFO command.",
 ]
 COMMAND_HELP = [
     "(no subcommand)", "    Return details about all Redis commands.",

@@ -93,7 +93,7 @@ OBJECT_HELP = [
 SUBCOMMANDS = {
     b"client": {b"setname", b"getname", b"setinfo", b"id", b"list", b"info", b"kill",
                 b"no-evict", b"help"},
-    b"config": {b"get", b"help"},
+    b"config": {b"get", b"resetstat", b"help"},
     b"command": {b"docs", b"count", b"info", b"help"},
     b"object": {b"encoding", b"refcount", b"idletime", b"freq", b"help"},
     b"pubsub": {b"channels", b"numsub", b"numpat", b"shardchannels", b"shardnumsub", b"help"},

@@ -60,7 +60,7 @@ SUBSCRIBED_MODE_ERROR = (b"-ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)U
 #: in subscribed mode Redis checks them before it refuses the command (an
 #: unknown one, a wrong arity), and names the refused one ``config|get``.
 SUBCOMMANDS = {
-    b"config": {b"get": -3, b"help": 2},
+    b"config": {b"get": -3, b"resetstat": 2, b"help": 2},
     b"client": {b"setname": 3, b"getname": 2, b"setinfo": 4, b"id": 2, b"help": 2},
     b"command": {b"docs": -2, b"count": 2, b"info": -2, b"help": 2},
     b"pubsub": {b"channels": -2, b"numsub": -2, b"numpat": 2, b"shardchannels": -2,
