@@ -297,7 +297,11 @@ def _worker(listeners, handler, context, grace, lifeline=None, unblock=(), ready
         # Shielded: a shutdown signal arriving during the drain (the group
         # got SIGTERM after the parent closed the lifeline) must not cut it
         # short.  (A second one still kills at once.)
-        yield shield(_drain(servers, handover, grace))
+        drain = _drain(servers, handover, grace)
+        # The shield's task is trampoline's own, as the worker is: the
+        # monitor's ps (and its cancel) leaves it to 'ps all'.
+        drain.__qualname__ = "trampoline: run_server drain"
+        yield shield(drain)
 
 
 def _drain(servers, handover, grace):
