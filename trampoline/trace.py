@@ -41,6 +41,7 @@ import json
 import logging
 import math
 import os
+import re
 import runpy
 import signal
 import sys
@@ -80,7 +81,15 @@ def _short(value, limit=40):
 
 
 def _coro_name(coro):
-    return "%s()" % getattr(coro, "__qualname__", type(coro).__name__).rpartition("<locals>.")[2]
+    """``echo()`` for a generator or coroutine -- or its name as it is when
+    that is a call already (``timeout_after(5, fetch)``): no second ``()``."""
+    name = _LOCALS.sub("", getattr(coro, "__qualname__", type(coro).__name__))
+    return name if name.endswith(")") else name + "()"
+
+
+#: ``main.<locals>.`` in a qualified name, wherever it is (a timeout's name
+#: has its work's inside it: ``timeout_after(5, main.<locals>.fetch)``).
+_LOCALS = re.compile(r"[\w.]*<locals>\.")
 
 
 def _field(trap, name):
@@ -346,7 +355,9 @@ class TextTrace:
             self._write("kernel", "ready: fd %d %s" % (fd, ", ".join(words)))
 
     def timer_fired(self, task):
-        """Instrument hook: ``task``'s sleep or alarm is due."""
+        """Instrument hook: ``task``'s sleep is over.  (A timeout's alarm
+        calls no hook: it shows as the exception thrown in at the task's
+        next ``task_step``.)"""
         self._flush()
         self._write("kernel", "timer: %s has slept enough" % self._labels[task])
 
@@ -551,7 +562,9 @@ class Timeline:
         self._now()
 
     def timer_fired(self, task):
-        """Instrument hook: ``task``'s sleep or alarm is due."""
+        """Instrument hook: ``task``'s sleep is over.  (A timeout's alarm
+        calls no hook: it shows as the exception thrown in at the task's
+        next ``task_step``.)"""
         now = self._now()
         track = self._tracks[task]
         track.enter(now, "-", "ready")
@@ -670,7 +683,9 @@ class Timeline:
         task did there: waited (``r`` ``w`` ``z`` ``.``) or stood ready
         (``-``).  ``width``: a whole number of columns, at least 1.
         ``rows``: at most that many tasks are drawn (the first spawned),
-        and a line says how many more there were; None for every one."""
+        and a line says how many more there were; None for every one.
+        After more than one ``run()``, each row starts with its run's
+        number (``run 2: task 1 main``): each run numbers its tasks from 1."""
         for name, value, least in (("width", width, 1), ("rows", rows, 1)):
             if value is None and name == "rows":
                 continue
@@ -683,6 +698,9 @@ class Timeline:
                                  % (name, name, "column" if name == "width" else "task",
                                     value))
         every = self.slices()
+        if self._runs > 1:          # the rows of each run: "task 1 main" is in every one
+            every = [("run %d: %s" % (track.pid, label), slices)
+                     for track, (label, slices) in zip(self._order, every)]
         end = max([stop for label, slices in every for _, stop, _, _ in slices] or [0.0])
         drawn = every if rows is None else every[:rows]
         step = end / width or 1.0
