@@ -28,7 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from trampoline import Event, Queue, QueueFull, TaskGroup, ignore_after, sleep  # noqa: E402
-from trampoline.net import format_address  # noqa: E402
+from trampoline.net import check_port, format_address  # noqa: E402
 from trampoline.workers import run_server  # noqa: E402
 
 LINE_LIMIT = 65536
@@ -182,6 +182,7 @@ def main(argv=None):
         say("chat server listening on %s" % format_address(address))   # ([::1]:8000)
 
     try:
+        check_port(args.port, "--port")     # 99999: named as --port, as the clients do
         run_server(args.host, args.port, ChatRoom(args.outbox).serve, ready=ready,
                    proxy_protocol=args.proxy_protocol)
     except (OSError, ValueError) as exc:        # the port, the address: named

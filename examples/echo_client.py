@@ -136,8 +136,10 @@ def main(argv=None):
         parser.error("--connections needs --count")
     if args.connections is None:
         args.connections = 1
-    if args.connections < 1 or (args.count is not None and args.count < 0):
-        parser.error("--connections must be at least 1 and --count at least 0")
+    if args.connections < 1:
+        parser.error("--connections must be at least 1, got %d" % args.connections)
+    if args.count is not None and args.count < 0:
+        parser.error("--count must be at least 0, got %d" % args.count)
     if args.cafile and not args.tls:
         parser.error("--cafile needs --tls")
     if sys.stdout is None:                      # ``>&-``: replies would go nowhere

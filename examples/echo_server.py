@@ -24,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trampoline.net import format_address, server_context  # noqa: E402
+from trampoline.net import check_port, format_address, server_context  # noqa: E402
 from trampoline.workers import CrashLoopError, run_server  # noqa: E402
 
 
@@ -72,15 +72,15 @@ def main(argv=None):
     if args.unix == "":                 # (--unix "$UNSET"): not TCP, not "give host and port"
         parser.error("--unix needs a path, got an empty one")
     if args.workers < 0:
-        parser.error("--workers must be 0 or more")
+        parser.error("--workers must be 0 or more, got %d" % args.workers)
     # The supervisor says which workers start and stop (on stderr).
     logging.basicConfig(level=logging.INFO, format="echo server: %(message)s")
     try:
         context = server_context(*args.tls) if args.tls else None
         if args.unix:
             host, port = None, None
-        else:
-            host, port = args.host, args.port
+        else:                           # (99999: named as --port, as the clients do)
+            host, port = args.host, check_port(args.port, "--port")
         run_server(host, port, echo, workers=args.workers, ssl=context, unix=args.unix,
                    ready=announce(context), proxy_protocol=args.proxy_protocol)
     except (OSError, ValueError, CrashLoopError) as exc:    # port, address, file: named

@@ -145,7 +145,7 @@ def main(argv=None):
                         help="worker tasks, each with its own connection (default 4)")
     args = parser.parse_args(argv)
     if args.workers < 1:
-        parser.error("--workers must be at least 1")
+        parser.error("--workers must be at least 1, got %d" % args.workers)
     if args.count is not None and args.count < 0:
         parser.error("--count must be at least 0, got %d" % args.count)
     try:

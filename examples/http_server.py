@@ -39,7 +39,7 @@ from urllib.parse import parse_qs
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
 from trampoline import run, sleep  # noqa: E402
-from trampoline.net import format_address, server_context  # noqa: E402
+from trampoline.net import check_port, format_address, server_context  # noqa: E402
 from trampoline.protocols.http import MAX_BODY  # noqa: E402
 from trampoline.protocols.http_server import (Limits, Response, Router,  # noqa: E402
                                               error_response, make_handler, static_files)
@@ -153,7 +153,7 @@ def parse_args(argv=None):
         help="log one line per answer on stderr, with the client's address")
     args = parser.parse_args(argv)
     if args.workers < 0:
-        parser.error("--workers must be 0 or more")
+        parser.error("--workers must be 0 or more, got %d" % args.workers)
     return args
 
 
@@ -162,6 +162,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     stats = collections.Counter()
     try:
+        check_port(args.port, "--port")     # 99999: named as --port, as the clients do
         limits = Limits(max_body=args.max_body, header_timeout=args.header_timeout,
                         body_timeout=args.body_timeout, idle_timeout=args.idle_timeout,
                         send_timeout=args.send_timeout, grace=args.grace)     # (checked)

@@ -39,7 +39,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
 from trampoline import run  # noqa: E402
-from trampoline.net import format_address  # noqa: E402
+from trampoline.net import check_port, format_address  # noqa: E402
 from trampoline.protocols.kv import Store, kv_server  # noqa: E402
 from trampoline.protocols.resp import encode_array  # noqa: E402
 from trampoline.signals import stop_signals  # noqa: E402
@@ -86,6 +86,7 @@ def main(argv=None):
         say("kv server listening on %s" % format_address(address))     # ([::1]:6380)
 
     try:
+        check_port(args.port, "--port")     # 99999: named as --port, as the clients do
         # Until SIGINT, SIGTERM or SIGHUP: then the server stops accepting, its
         # connections are closed, and run() returns.
         run(kv_server(args.host, args.port, TimedStore(), ready=ready,
