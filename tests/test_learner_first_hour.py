@@ -132,3 +132,39 @@ def test_example_usage_errors_name_the_bad_value(name, args, message):
     out = example(name, *args)
     assert out.returncode == 2
     assert out.stderr.splitlines()[-1] == "%s: error: %s" % (name, message)
+
+
+class SpawnedNames:
+    """An instrument: the name of every task spawned."""
+
+    def __init__(self):
+        self.names = []
+
+    def task_spawned(self, task):
+        self.names.append(task.name)
+
+
+def test_tasks_run_from_asyncio_are_named_for_their_work():
+    """``run_trampoline(fetch())`` and ``AsyncioDriver.run(fetch())`` run
+    ``fetch`` in a task named "fetch", as ``run()`` and ``spawn`` name it:
+    it was "_outcome_into", the driver's wrapper, in the trace, the
+    monitor's ``ps`` and every error naming the task."""
+    import asyncio
+    from trampoline.aio import AsyncioDriver, run_trampoline
+
+    def fetch(n):
+        yield sleep(0)
+        return n
+
+    spawned = SpawnedNames()
+
+    async def main():
+        first = await run_trampoline(fetch(1), instruments=[spawned])
+        with Kernel(instruments=[spawned]) as kernel:
+            async with AsyncioDriver(kernel, asyncio.get_running_loop()) as driver:
+                second = await driver.run(fetch(2))
+                third = await driver.run(fetch(3), name="third")
+        return first, second, third
+
+    assert asyncio.run(main()) == (1, 2, 3)
+    assert spawned.names == ["fetch", "fetch", "third"]

@@ -174,9 +174,11 @@ class AsyncioDriver:
         elif delay is not None:
             self._timer = self.loop.call_later(delay, self.step)
 
-    async def run(self, coro: "TrampolineCoroutine[T]") -> T:
+    async def run(self, coro: "TrampolineCoroutine[T]", *, name: Optional[str] = None) -> T:
         """Run the trampoline coroutine ``coro`` as a task of the kernel and
-        return its result (its exception is raised here).  Cancelling the
+        return its result (its exception is raised here).  The task is
+        named ``name``, by default as ``spawn`` names one: for the
+        coroutine's function (``fetch``).  Cancelling the
         awaiting asyncio task cancels the trampoline task (its ``finally``
         blocks run) before ``CancelledError`` goes on -- even if the asyncio
         task is cancelled again meanwhile (a timeout, then the shutdown), as
@@ -193,7 +195,10 @@ class AsyncioDriver:
                 " (the kernel could not run here: %s)" % (self._failure,))) from self._failure
         future = self.loop.create_future()
         what = getattr(coro, "__name__", None) or type(coro).__name__
-        task = self.kernel.spawn(_outcome_into(future, coro))
+        # Named for the work, not for the wrapper (the trace, the monitor
+        # and errors showed "task 1 _outcome_into").
+        task = self.kernel.spawn(_outcome_into(future, coro),
+                                 name=_name_of(coro) if name is None else name)
         self._waiting[future] = what
         self.schedule()
         try:
@@ -271,6 +276,11 @@ class AsyncioDriver:
         return "<AsyncioDriver %s %r>" % ("closed" if self._closed else "driving", self.kernel)
 
 
+def _name_of(coro: Any) -> str:
+    """The name ``spawn(coro)`` would give its task (``Task.name``)."""
+    return getattr(coro, "__qualname__", None) or type(coro).__name__
+
+
 def _outcome_into(future: "asyncio.Future[Any]",
                   coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
     """A trampoline task: run ``coro`` and put its outcome into the asyncio
@@ -319,7 +329,7 @@ async def run_trampoline(coro: "TrampolineCoroutine[T]", **kernel_options: Any) 
     try:
         driver = AsyncioDriver(kernel, asyncio.get_running_loop())
         try:
-            return await driver.run(_main_then_cancel_the_rest(coro))
+            return await driver.run(_main_then_cancel_the_rest(coro), name=_name_of(coro))
         finally:
             driver.close()
     finally:
