@@ -11,7 +11,8 @@ import textwrap
 
 import pytest
 
-from trampoline import Event, Kernel, TaskTimeout, join, sleep, spawn, timeout_after
+from trampoline import (Event, Kernel, TaskTimeout, disable_cancellation, join, sleep, spawn,
+                        timeout_after)
 from trampoline.trace import TextTrace, Timeline
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -171,28 +172,49 @@ def test_tasks_run_from_asyncio_are_named_for_their_work():
 
 
 class TimersFired:
-    """An instrument: the task of every ``timer_fired`` call."""
+    """An instrument: every ``timer_fired`` and ``alarm_fired`` call, with
+    the task's state as the hook sees it."""
 
     def __init__(self):
         self.fired = []
 
     def timer_fired(self, task):
-        self.fired.append(task.name)
+        self.fired.append(("sleep over", task.name, task.state))
+
+    def alarm_fired(self, task, exception):
+        self.fired.append(("alarm", task.name, task.state, type(exception).__name__))
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel (timers.py) calls no timer_fired hook when "
-                   "an alarm goes off; the fix is in the kernel (see helper 22's report)")
 def test_a_timeout_going_off_is_told_to_instruments_as_a_sleep_ending_is():
     """A sleep that ends is a "timer:" line in the text trace and the start
-    of a "ready" slice in a timeline; a timeout that goes off is neither:
-    the task shows waiting until it runs with the error thrown in."""
+    of a "ready" slice in a timeline; a timeout that goes off was neither
+    (no hook told it): the task showed waiting until it ran with the error
+    thrown in.  Now the ``alarm_fired`` hook tells it, with the exception:
+    the text trace says so, and the timeline has the task ready from then.
+    A timeout that goes off under ``disable_cancellation`` wakes nobody:
+    the hook is told, and the task stays waiting."""
     def main():
         yield sleep(0.001)
         try:
             yield timeout_after(0.001, Event().wait())
         except TaskTimeout:
             pass
+        try:
+            with timeout_after(0.001):
+                with disable_cancellation():
+                    yield sleep(0.002)
+                yield sleep(0)                          # its first blocking trap after
+        except TaskTimeout:
+            pass
 
-    timers = TimersFired()
-    run_traced(main, timers)
-    assert timers.fired == ["main", "main"]
+    timers, out, timeline = TimersFired(), io.StringIO(), Timeline()
+    run_traced(main, timers, TextTrace(out), timeline)
+    assert timers.fired[:2] == [("sleep over", "main", "ready"),
+                                ("alarm", "main", "ready", "TimeoutCancelled")]
+    assert ("alarm", "main", "parked", "TimeoutCancelled") in timers.fired
+    assert "timer: task 1 main's time is up: TimeoutCancelled" in out.getvalue(), out.getvalue()
+    (label, slices), *_ = timeline.slices()
+    states = [state for _, _, state, _ in slices]
+    waited = states.index("z")                          # the first sleep: then ready, run
+    event = states.index(".", waited)                   # Event().wait()
+    assert states[event + 1:event + 3] == ["-", "#"], states

@@ -91,7 +91,8 @@ class Instrumented:
         ``task_spawned(task)``, ``task_step(task, value)``,
         ``task_step_done(task, seconds)``, ``task_trap(task, trap)``,
         ``task_exited(task)``, ``io_wait(timeout)``, ``io_ready(events)``,
-        ``timer_fired(task)`` (see trampoline.trace).
+        ``timer_fired(task)``, ``alarm_fired(task, exception)`` (see
+        trampoline.trace).
 
         With none installed they cost nothing: the loop tests an empty list
         once a turn, and ``task_trap`` is done by wrapping the handlers in
@@ -125,6 +126,7 @@ class Instrumented:
         self._on_io_wait = hooks("io_wait")
         self._on_io_ready = hooks("io_ready")
         self._on_timer = hooks("timer_fired")
+        self._on_alarm = hooks("alarm_fired")
         self._on_trap = on_trap = hooks("task_trap")     # (in the wrapped handlers)
         if on_trap:
             self._fast_paths = False        # so that every dispatch is seen
@@ -138,7 +140,7 @@ class Instrumented:
     _LIVE_HOOKS = {"task_spawned": "_on_spawned", "task_step": "_on_step",
                    "task_step_done": "_on_step_done", "task_exited": "_on_exited",
                    "io_wait": "_on_io_wait", "io_ready": "_on_io_ready",
-                   "timer_fired": "_on_timer"}
+                   "timer_fired": "_on_timer", "alarm_fired": "_on_alarm"}
 
     def _watched(self, step):
         """``step`` with the ``task_step`` and ``task_step_done`` hooks
@@ -273,9 +275,9 @@ class Instrumented:
 
 #: The methods an instrument has (one at least).
 _HOOKS = ("task_spawned", "task_step", "task_step_done", "task_trap", "task_exited",
-          "io_wait", "io_ready", "timer_fired")
+          "io_wait", "io_ready", "timer_fired", "alarm_fired")
 #: The hooks called with two arguments (the others with one).
-_TWO_ARGUMENTS = frozenset(["task_step", "task_step_done", "task_trap"])
+_TWO_ARGUMENTS = frozenset(["task_step", "task_step_done", "task_trap", "alarm_fired"])
 
 
 def _check_instrument(instrument, where):

@@ -13,10 +13,11 @@ task's ``_pending`` -- thrown in again at every blocking trap (it is
 
 A mixin of ``Kernel``.  The public methods are for code in the kernel's
 thread that cannot yield a trap (a ``with`` block's __enter__ and __exit__:
-timeouts; a task group's exit takes back its cancellation with ``withdraw``).  What it uses of the kernel: ``_timers``, ``_timer_seq``,
+timeouts; a task group's exit takes back its cancellation with
+``withdraw``).  What it uses of the kernel: ``_timers``, ``_timer_seq``,
 ``_dead_timers``, ``_clock``, ``_jump_to``, ``_quiet_until``, ``_ready``,
 ``_fds``, ``_interrupt``, ``_deadlock``, ``_io_waiters``, ``_on_timer``,
-``_running`` and ``_nudge`` (hostloop.py).
+``_on_alarm``, ``_running`` and ``_nudge`` (hostloop.py).
 """
 
 import heapq
@@ -134,6 +135,8 @@ class Timers:
                         task._pending = []
                     task._pending.append(entry)
                     self._interrupt(task, entry[3])
+                    for hook in self._on_alarm:
+                        hook(task, entry[3])
 
     def _timer_died(self, died=1):
         """One more dead entry in the timer heap; rebuild it once most are."""

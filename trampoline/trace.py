@@ -355,11 +355,18 @@ class TextTrace:
             self._write("kernel", "ready: fd %d %s" % (fd, ", ".join(words)))
 
     def timer_fired(self, task):
-        """Instrument hook: ``task``'s sleep is over.  (A timeout's alarm
-        calls no hook: it shows as the exception thrown in at the task's
-        next ``task_step``.)"""
+        """Instrument hook: ``task``'s sleep is over.  (A timeout's alarm:
+        ``alarm_fired``.)"""
         self._flush()
         self._write("kernel", "timer: %s has slept enough" % self._labels[task])
+
+    def alarm_fired(self, task, exception):
+        """Instrument hook: a timeout's alarm went off for ``task``:
+        ``exception`` is thrown in at its blocking trap (at once if it is
+        parked, unless a shield holds it back)."""
+        self._flush()
+        self._write("kernel", "timer: %s's time is up: %s" % (
+            self._labels.get(task) or _task_label(task), _short(exception)))
 
 
 # ================================================================= Timeline
@@ -562,12 +569,19 @@ class Timeline:
         self._now()
 
     def timer_fired(self, task):
-        """Instrument hook: ``task``'s sleep is over.  (A timeout's alarm
-        calls no hook: it shows as the exception thrown in at the task's
-        next ``task_step``.)"""
+        """Instrument hook: ``task``'s sleep is over."""
         now = self._now()
         track = self._tracks[task]
         track.enter(now, "-", "ready")
+
+    def alarm_fired(self, task, exception):
+        """Instrument hook: a timeout's alarm went off for ``task``: if that
+        woke it (it was parked, and no shield held it back), it stands ready
+        from now, as after a sleep."""
+        now = self._now()
+        track = self._tracks.get(task)
+        if track is not None and track.state not in ("-", "#") and task.waiting is None:
+            track.enter(now, "-", "ready")
 
     # ------------------------------------------------------------ output
 
