@@ -11,8 +11,8 @@ import textwrap
 
 import pytest
 
-from trampoline import (Event, Kernel, TaskTimeout, disable_cancellation, join, sleep, spawn,
-                        timeout_after)
+from trampoline import (Event, Kernel, TaskTimeout, current, disable_cancellation, join, run,
+                        sleep, spawn, timeout_after)
 from trampoline.trace import TextTrace, Timeline
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -169,6 +169,58 @@ def test_tasks_run_from_asyncio_are_named_for_their_work():
 
     assert asyncio.run(main()) == (1, 2, 3)
     assert spawned.names == ["fetch", "fetch", "third"]
+
+
+def test_the_task_that_cancels_for_asyncio_is_trampolines_own():
+    """The asyncio task awaiting ``driver.run(fetch())`` is cancelled: a
+    task of the driver's cancels the trampoline task and says when it has
+    ended.  It is named as trampoline's own ("trampoline: ..."), so the
+    monitor's ``ps`` leaves it out: it was "_cancel_then_set", listed with
+    the program's tasks."""
+    import asyncio
+    from trampoline.aio import AsyncioDriver
+
+    def fetch():
+        yield Event().wait()
+
+    spawned = SpawnedNames()
+
+    async def main():
+        with Kernel(instruments=[spawned]) as kernel:
+            async with AsyncioDriver(kernel, asyncio.get_running_loop()) as driver:
+                waiting = asyncio.ensure_future(driver.run(fetch()))
+                while not spawned.names:
+                    await asyncio.sleep(0)
+                waiting.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await waiting
+
+    asyncio.run(main())
+    assert spawned.names == ["fetch", "trampoline: cancelling task 1"]
+
+
+def test_ps_with_only_trampolines_own_tasks_says_so():
+    """The monitor's ``ps`` when no task of the program's is alive (the
+    echo server's connections cancelled, say): a line says there is none,
+    and how many of trampoline's own ``ps all`` would show.  It printed the
+    header alone, which read as a broken answer."""
+    from test_monitor import ANYWHERE, ask, open_monitor
+
+    answers = {}
+
+    def main():
+        (yield current()).name = "trampoline: main"     # (as run_server's tasks are)
+        sock = yield open_monitor()
+        with sock:
+            answers["ps"] = yield ask(sock, "ps")
+            answers["ps all"] = yield ask(sock, "ps all")
+
+    run(main(), monitor=ANYWHERE)
+    lines = answers["ps"].splitlines()
+    assert lines[0].split() == ["ID", "NAME", "STATE", "FOR", "WAITING", "ON"]
+    assert lines[1:3] == ["(no task of the program's)",
+                          "(and 1 of trampoline's own task: 'ps all' shows it)"], lines
+    assert "trampoline: main" in answers["ps all"]
 
 
 class TimersFired:

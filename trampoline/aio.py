@@ -207,7 +207,8 @@ class AsyncioDriver:
             if self._closed or self.kernel.closed:
                 raise                   # nothing will run the task's cleanup now
             stopped = self.loop.create_future()     # (cancelling a finished task
-            helper = self.kernel.spawn(_cancel_then_set(task, stopped))     # does nothing)
+            helper = self.kernel.spawn(_cancel_then_set(task, stopped),     # does nothing)
+                                       name="trampoline: cancelling task %d" % task.id)
             _bookkeeping.add(helper)                # (run_trampoline's end leaves it be)
             self.schedule()
             self._cleanups.add(stopped)

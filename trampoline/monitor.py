@@ -637,6 +637,8 @@ class Monitor:
         table = "\n".join("%*s  %s  %-*s  %*s  %s" % (    # (names: as wide as they show)
             widths[0], row[0], _fit(row[1], widths[1]), widths[2], row[2], widths[3], row[3],
             row[4]) for row in rows)
+        if len(rows) == 1:          # (a header alone read as a broken answer)
+            table += "\n(no task%s)" % (" of the program's" if hidden else "")
         if hidden:
             table += "\n(and %d of trampoline's own task%s: 'ps all' shows %s)" % (
                 hidden, "s" if hidden > 1 else "", "them" if hidden > 1 else "it")

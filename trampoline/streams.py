@@ -1227,7 +1227,7 @@ def _answer_now_or_later(stream):
     # (The kernel's spawn() method, not the trap: at_eof cannot yield, and
     # a write's finally should not meet a cancellation at one.)
     kernel.spawn(_answer_when_there_is_room(stream, token, TLS_CLOSE_TIMEOUT),
-                 name="close_notify to %s" % (stream._peer_text() or "the peer"))
+                 name="trampoline: close_notify to %s" % (stream._peer_text() or "the peer"))
 
 
 @coroutine
