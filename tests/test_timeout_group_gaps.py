@@ -6,6 +6,7 @@ the suite let through (the change is named in the test's docstring).
 Public API only, virtual time throughout.
 """
 
+import gc
 import sys
 
 import pytest
@@ -364,3 +365,34 @@ def test_a_group_s_repr_counts_its_children_running_and_failed():
 
     assert run(main()) == "<TaskGroup tasks=2 running=1 failed=0>"
 
+
+@pytest.mark.parametrize("how", ["never joined", "ended by the kernel's shutdown"])
+def test_a_failure_in_a_group_nobody_joined_is_logged(caplog, how):
+    """A child's failure in a group nobody joins -- the task that held it
+    went on without ``join()``, or ended while a child's cleanup failed as
+    the kernel's shutdown cancelled it -- is logged, with its traceback,
+    once the group is dropped (as a plain task that crashed and was never
+    joined is).  It was dropped in silence: the group's watcher had joined
+    the child, which took the kernel's report away.  (Found as the mutant
+    "the watcher may be cancelled by the shutdown", which logged it.)"""
+    async def fails_in_cleanup():
+        try:
+            await never()
+        finally:
+            await sleep(1)
+            raise KeyError("lost")
+
+    async def main():
+        group = TaskGroup()
+        if how == "never joined":
+            await group.spawn(fail_after(1, KeyError("lost")))
+            await sleep(2)
+        else:
+            await group.spawn(fails_in_cleanup())
+            await sleep(1)
+
+    with caplog.at_level("ERROR", logger="trampoline"):
+        run(main())
+        gc.collect()
+    logged = [r for r in caplog.records if "dropped without a join()" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info[0] is KeyError

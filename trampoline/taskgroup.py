@@ -12,7 +12,8 @@ the group until every child has finished.  The rules:
   fail, the error carries the body's exception first, then the children's.
   If the parent is cancelled, the cancellation propagates (a cancel stays a
   cancel) and the children's failures are logged; so are those that
-  ``cancel_remaining()``, which raises nothing, finds untold.
+  ``cancel_remaining()``, which raises nothing, finds untold, and those of
+  a group dropped without a ``join()``.
 * **The body's cancellation ends with the body.**  The group cancels its
   body with a ``TaskGroupCancelled`` of its own, which the group absorbs; if
   the body never reached a blocking trap to get it, the group takes it back
@@ -271,6 +272,17 @@ class TaskGroup:
         (``join`` afterwards still raises ``TaskGroupError``)."""
         yield from self._cancel_all()
         self._log_untold("whose children were then cancelled (join() would have raised it)")
+
+    def __del__(self):
+        # Dropped with a failure nobody was told of -- never joined, or its
+        # task ended (the kernel's shutdown cancelling it) before it could
+        # join: the failure is logged, as the kernel logs a task that crashed
+        # and was never joined (the watcher's join took that report away).
+        if self._unseen:
+            try:
+                self._log_untold("and the group was dropped without a join()")
+            except Exception:           # pragma: no cover - the interpreter's exit
+                pass
 
     def _log_untold(self, why):
         """Log each failed child nobody was told of, with its traceback."""
