@@ -154,6 +154,11 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.workers < 0:
         parser.error("--workers must be 0 or more, got %d" % args.workers)
+    for name in ("max_body", "header_timeout", "body_timeout", "idle_timeout", "send_timeout",
+                 "grace"):
+        value = getattr(args, name)
+        if not value >= 0:              # (nan too)
+            parser.error("--%s must be 0 or more, got %s" % (name.replace("_", "-"), value))
     return args
 
 
