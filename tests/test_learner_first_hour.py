@@ -124,10 +124,7 @@ def test_example_servers_name_the_port_option_out_of_range(name, says):
      "--connections must be at least 1, got 0"),
     ("embed_thread.py", ["--workers", "0"], "--workers must be at least 1, got 0"),
     ("echo_server.py", ["--workers", "-2"], "--workers must be 0 or more, got -2"),
-    ("http_server.py", ["--workers", "-2"], "--workers must be 0 or more, got -2"),
-    ("http_server.py", ["--max-body", "-1"], "--max-body must be 0 or more, got -1"),
-    ("http_server.py", ["--grace", "-1"], "--grace must be 0 or more, got -1.0"),
-    ("http_server.py", ["--idle-timeout", "nan"], "--idle-timeout must be 0 or more, got nan")])
+    ("http_server.py", ["--workers", "-2"], "--workers must be 0 or more, got -2")])
 def test_example_usage_errors_name_the_bad_value(name, args, message):
     """A usage error says which option and what it was given, as the
     other options' errors do (``--outbox must be at least 1, got 0``):
