@@ -11,25 +11,13 @@ import sys
 
 import pytest
 
-import trampoline
-from trampoline import (Cancelled, Event, TaskGroup, TaskGroupError,
-                        TaskTimeout, TimeoutCancelled, VirtualClock, cancel, current,
-                        current_time, disable_cancellation, ignore_at, sleep, spawn, timeout_after)
+# Each test runs on a VirtualClock of its own: test_timeouts' run() and
+# its autouse fixture.
+from test_timeouts import run, virtual_clock  # noqa: F401 (virtual_clock: autouse)
+from trampoline import (Cancelled, Event, TaskGroup, TaskGroupError, TaskTimeout,
+                        TimeoutCancelled, cancel, current, current_time, disable_cancellation,
+                        ignore_at, sleep, spawn, timeout_after)
 from trampoline.kernel import BUDGET
-
-clock = None                        # this test's VirtualClock
-
-
-@pytest.fixture(autouse=True)
-def virtual_clock():
-    global clock
-    clock = VirtualClock()
-    yield clock
-    clock = None
-
-
-def run(coro):
-    return trampoline.run(coro, clock=clock)
 
 
 async def nap(seconds, result=None):
