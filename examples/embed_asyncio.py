@@ -121,8 +121,10 @@ async def main(args):
 
     try:
         server = await asyncio.start_server(handler, args.host, args.asyncio_port)
-    except socket.gaierror as exc:      # asyncio's error does not say which name
-        raise socket.gaierror(exc.errno, "%s (looking up %r)" % (exc.strerror, args.host)) from None
+    except socket.gaierror as exc:      # asyncio's does not say which name: as tcp_server's
+        raise socket.gaierror(exc.errno, "%s: cannot listen on %s (the name %r did not resolve)"
+                              % (exc.strerror, format_address((args.host, args.asyncio_port)),
+                                 args.host)) from None
     except UnicodeError as exc:         # "a..b": IDNA refuses it
         raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s)"
                               % (args.host, exc)) from None

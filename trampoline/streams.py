@@ -1589,6 +1589,28 @@ def getaddrinfo(host: Optional[str], port: Union[int, str, None], family: int = 
     ``"[::1]"``, an address in brackets, as in a URL); ``TypeError`` naming
     a host that is no ``str``, ``bytes`` or ``None`` (a list of hosts).
     """
+    return (yield from _lookup(host, port, family, type, proto, flags, _looking_up))
+
+
+def _looking_up(exc, host, port):
+    """A name the resolver did not know, as ``getaddrinfo`` (and a client)
+    says it."""
+    return socket.gaierror(exc.errno, "%s (looking up %r)" % (exc.strerror, host))
+
+
+def _cannot_listen_on(exc, host, port):
+    """A name to listen on that the resolver did not know, as ``tcp_server``
+    and ``run_server`` say it -- the host, the port, and that the name did
+    not resolve, after the resolver's words (redis-server: "Could not
+    create server TCP listening socket nosuch.invalid:6379: Name or service
+    not known")."""
+    return socket.gaierror(exc.errno, "%s: cannot listen on %s (the name %r did not resolve)"
+                           % (exc.strerror, format_address((host, port)), host))
+
+
+def _lookup(host, port, family, type, proto, flags, not_found):
+    """``getaddrinfo``, the resolver's own error made by ``not_found(exc,
+    host, port)``."""
     try:
         return socket.getaddrinfo(host, port, family, type, proto,
                                   flags | socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)
@@ -1606,7 +1628,7 @@ def getaddrinfo(host: Optional[str], port: Union[int, str, None], family: int = 
     try:
         return (yield run_in_thread(socket.getaddrinfo, host, port, family, type, proto, flags))
     except socket.gaierror as exc:
-        raise socket.gaierror(exc.errno, "%s (looking up %r)" % (exc.strerror, host)) from None
+        raise not_found(exc, host, port) from None
     except UnicodeError as exc:         # "a..b", a label over 63 characters: IDNA refuses it
         raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s)"
                               % (host, exc)) from None
@@ -1909,14 +1931,17 @@ def tcp_server(host: Optional[str], port: int, handler: Callable[[Stream, Any], 
     listening sockets.  Raises the ``OSError`` of ``bind`` (``EADDRINUSE``
     ...) at the start, naming the host, the port and the address that
     failed: ``Address already in use: cannot listen on [::1]:8080
-    (tcp_server('localhost', 8080), which is 127.0.0.1, ::1)``.
+    (tcp_server('localhost', 8080), which is 127.0.0.1, ::1)``; and
+    ``socket.gaierror`` for a host that does not resolve: ``Name or
+    service not known: cannot listen on nosuch.invalid:8080 (the name
+    'nosuch.invalid' did not resolve)``, as ``run_server`` says it.
     """
     _check_server_args(handler, ssl, ready)
     check_port(port, "tcp_server()")
     if type(backlog) is not int or backlog < 0:
         raise ValueError("tcp_server(): backlog must be an int >= 0, got %r" % (backlog,))
-    infos = yield getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
-                              flags=socket.AI_PASSIVE)
+    infos = yield from _lookup(host or None, port, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE,
+                               _cannot_listen_on)
     listeners = _listen_on_all(host, port, infos, backlog, reuse_port)
     if len(listeners) == 1:             # (as it always was: one accept loop, this task)
         return (yield _serve(listeners[0], handler, ssl, ready, proxy_protocol))

@@ -55,7 +55,7 @@ import zipfile
 from .diagnostics import PYTHON
 from .hostloop import running_kernel
 from .traps import (Trap, accept, cancel, connect, join, park, read, read_wait, recvfrom,
-                    sendto, Sleep, write, write_wait)
+                    sendto, Sleep, spawn, write, write_wait)
 
 __all__ = ["TextTrace", "Timeline", "describe_trap", "describe_wait", "main"]
 
@@ -109,11 +109,44 @@ def _field(trap, name):
 
 def describe_trap(trap):
     """A trap (or a subroutine call) as a person would write it:
-    ``read(fd=7, 65536)``, ``sleep(0.5)``, ``join(task 3 echo)``."""
+    ``read(fd=7, 65536)``, ``sleep(0.5)``, ``join(task 3 echo)``,
+    ``spawn(fetch(), name='fetch 1')`` (the name given, which the task is
+    called by from then on, when it is not the function's)."""
     if not isinstance(trap, Trap):
         return "call " + _coro_name(trap)
+    if type(trap) is spawn:
+        return _describe_spawn(trap)
     return "%s(%s)" % (type(trap).__name__,
                        ", ".join(_field(trap, name) for name in trap._shown))
+
+
+def _describe_spawn(trap):
+    """``spawn(worker())`` -- and the name given, when it is not the
+    function's own: ``spawn(TaskGroup._watch(), name='trampoline:
+    watching g')``, for every later line calls the task by its name ("task
+    7 trampoline: watching g").  A trap spawned as a task is that trap:
+    ``spawn(sleep(0))``, not the helper that performs it."""
+    coro = trap.coro
+    performed = _performed(coro)
+    if performed is not None:
+        what, own = describe_trap(performed), type(performed).__name__
+    else:
+        what = _coro_name(coro)
+        own = _LOCALS.sub("", getattr(coro, "__qualname__", ""))   # (what Task.name is)
+    if not trap.name or trap.name == own:
+        return "spawn(%s)" % what
+    return "spawn(%s, name=%r)" % (what, trap.name)
+
+
+def _performed(coro):
+    """The trap a task spawned with ``spawn(trap)`` performs (it has not run
+    yet: the argument of traps' ``_perform``), or None."""
+    frame = getattr(coro, "gi_frame", None)
+    if frame is None or frame.f_code.co_name != "_perform" \
+            or frame.f_globals.get("__name__") != "trampoline.traps":
+        return None
+    trap = frame.f_locals.get("trap")
+    return trap if isinstance(trap, Trap) else None
 
 
 def describe_wait(trap):

@@ -79,8 +79,8 @@ from .errors import TaskError, TrampolineError
 from .runner import run
 from .signals import stop_signals
 from .net import check_port, format_address, listen
-from .streams import (_check_server_args, _HandOver, _listen_on_all, _remove_socket_file,
-                      _serve, _socket_file)
+from .streams import (_cannot_listen_on, _check_server_args, _HandOver, _listen_on_all,
+                      _remove_socket_file, _serve, _socket_file)
 from .threads import _retire_workers
 from .timeouts import TaskTimeout, timeout_after
 from .traps import _describe, cancel, join, read, spawn
@@ -156,7 +156,9 @@ def run_server(host: Optional[str], port: Optional[int], handler: Callable[[Any,
     sends the PROXY protocol, as for ``tcp_server``.  Raises the
     ``OSError`` of ``bind`` (``EADDRINUSE`` ...) or of starting a worker
     (out of descriptors or processes: "run_server cannot start worker 2 of
-    4"), and ``CrashLoopError`` if workers keep dying as they start.  (A
+    4"), ``socket.gaierror`` for a host that does not resolve (in
+    ``tcp_server``'s words), and ``CrashLoopError`` if workers keep dying
+    as they start.  (A
     worker that cannot be replaced later is tried again while the others
     serve.)
     """
@@ -216,9 +218,8 @@ def _listen(host, port, unix, backlog):
     try:
         infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
-    except socket.gaierror as exc:      # say which name, as listen() would
-        raise socket.gaierror(exc.errno, "%s: cannot listen on %s"
-                              % (exc.strerror, format_address((host, port)))) from None
+    except socket.gaierror as exc:      # say which name, as tcp_server() does
+        raise _cannot_listen_on(exc, host, port) from None
     except UnicodeError as exc:         # "a..b", a label over 63 characters: IDNA refuses it
         raise socket.gaierror(socket.EAI_NONAME, "not a valid host name: %r (%s): cannot "
                               "listen on %s" % (host, exc, format_address((host, port)))) from None

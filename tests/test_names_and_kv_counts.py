@@ -1,0 +1,100 @@
+"""Four things named or counted as their yardstick does.
+
+* A server's ``--host`` that does not resolve: ``tcp_server`` (kv_server,
+  http_server) said "Name or service not known (looking up
+  'nosuch.invalid')", ``run_server`` (echo_server, chat_server) "Name or
+  service not known: cannot listen on nosuch.invalid:0".  Both now say
+  the resolver's words, then the host and port, then that the name did not
+  resolve -- redis-server's "Could not create server TCP listening socket
+  nosuch.invalid:6379: Name or service not known" in our order.  Every
+  example server: one line, status 1, no traceback.
+* The text trace's spawn line named the function, where every later line
+  calls the task by the name given to ``spawn``: ``-> spawn(TaskGroup._watch())``,
+  then "task 7 trampoline: watching g spawned".  It now gives both, as the
+  call is written, when they differ.
+* kv_server's keyspace_hits and keyspace_misses for HINCRBYFLOAT, LTRIM,
+  ZPOPMIN, ZPOPMAX, BZPOPMIN and BZPOPMAX (and a BZPOPMIN woken by a
+  ZADD), step by step beside a real redis-server's.
+* OBJECT IDLETIME: the seconds since the key was last read or written, as
+  redis-server answers (it answered 0 always).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from net_helpers import watchdog  # noqa: F401 (autouse)
+from trampoline import run, tcp_server
+from trampoline.workers import run_server
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+WATCHDOG_SECONDS = 30.0
+
+NOWHERE = "nosuch.invalid"          # (.invalid never resolves: RFC 6761)
+
+
+# ================================================================ a host that does not resolve
+
+def handler(stream, address):
+    yield stream.write(b"")
+
+
+def the_words(port):
+    """What every server says of ``NOWHERE``, after the resolver's words."""
+    return ": cannot listen on %s:%d (the name '%s' did not resolve)" % (NOWHERE, port, NOWHERE)
+
+
+def test_tcp_server_and_run_server_say_the_same_of_a_host_that_does_not_resolve():
+    """The library's two servers, in one wording: the resolver's words,
+    the host and port, and that the name did not resolve."""
+    with pytest.raises(socket.gaierror) as by_tcp_server:
+        run(tcp_server(NOWHERE, 8123, handler))
+    with pytest.raises(socket.gaierror) as by_run_server:
+        run_server(NOWHERE, 8123, handler)
+    assert str(by_tcp_server.value) == str(by_run_server.value)
+    assert str(by_tcp_server.value).endswith(the_words(8123)), str(by_tcp_server.value)
+    assert by_tcp_server.value.errno == by_run_server.value.errno != 0
+
+
+#: Each example server, how it is told to listen on NOWHERE, the words its
+#: one line must hold, and how it starts that line.
+SERVERS = [
+    ("echo_server.py", ["--port", "0"], the_words(0), "echo server: "),
+    ("echo_server.py", ["--port", "0", "--workers", "2"], the_words(0), "echo server: "),
+    ("chat_server.py", ["--port", "0"], the_words(0), "chat server: "),
+    ("kv_server.py", ["--port", "0"], the_words(0), "kv server: "),
+    ("http_server.py", ["--port", "0"], the_words(0), "http server: "),
+    ("embed_thread.py", [], the_words(0), "embed_thread: "),
+    ("embed_asyncio.py", ["--asyncio-port", "0", "--trampoline-port", "0"], the_words(0),
+     "embed_asyncio: "),
+    # These two look --host up themselves (once for three servers; for a
+    # UDP socket): getaddrinfo's words, naming the host.
+    ("compose.py", ["--echo-port", "0", "--http-port", "0", "--chat-port", "0"],
+     "(looking up '%s')" % NOWHERE, "compose: --host: "),
+    ("udp_echo.py", ["--port", "0"], "(looking up '%s')" % NOWHERE, "udp echo: "),
+]
+
+
+def test_every_example_server_says_so_in_one_line_with_status_1():
+    """Every example server given ``--host nosuch.invalid``: status 1, one
+    line on stderr naming the host (and the port, where it listens on one),
+    nothing on stdout, no traceback.  (Started side by side: a look-up of
+    .invalid may take a moment.)"""
+    procs = [subprocess.Popen([sys.executable, os.path.join(EXAMPLES, name), "--host", NOWHERE]
+                              + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name, args, _, _ in SERVERS]
+    try:
+        for proc, (name, args, words, start) in zip(procs, SERVERS):
+            out, err = proc.communicate(timeout=20)
+            assert proc.returncode == 1, (name, args, err)
+            assert err.count("\n") == 1 and err.startswith(start), (name, args, err)
+            assert words in err and "[Errno " in err, (name, args, err)
+            assert out == "", (name, args, out)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
