@@ -19,6 +19,7 @@
   redis-server answers (it answered 0 always).
 """
 
+import io
 import os
 import socket
 import subprocess
@@ -27,7 +28,8 @@ import sys
 import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse)
-from trampoline import run, tcp_server
+from trampoline import Kernel, TaskGroup, join, run, sleep, spawn, tcp_server
+from trampoline.trace import TextTrace
 from trampoline.workers import run_server
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
@@ -98,3 +100,48 @@ def test_every_example_server_says_so_in_one_line_with_status_1():
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+
+
+# ================================================================ the trace's spawn lines
+
+def traced(main):
+    out = io.StringIO()
+    with Kernel(instruments=[TextTrace(out)]) as kernel:
+        kernel.run(main())
+    return out.getvalue()
+
+
+def test_a_spawn_line_gives_the_name_the_later_lines_call_the_task_by():
+    """``spawn(child(), name="worker one")``: the spawn line gives the
+    name, as the call was written, and every later line calls task 2 by
+    it.  A task group's watcher: its function and its name.  Without a
+    name, or with the function's own, the function alone (as before); a
+    trap spawned as a task: the trap, not the helper that performs it."""
+    def child(n):
+        yield sleep(0)
+        return n
+
+    def main():
+        named = yield spawn(child(1), name="worker one")
+        plain = yield spawn(child(2))
+        same = yield spawn(child(3), name="child")
+        nap = yield spawn(sleep(0))
+        renamed_nap = yield spawn(sleep(0), name="a nap")
+        for task in (named, plain, same, nap, renamed_nap):
+            yield join(task)
+        group = TaskGroup()
+        yield group.spawn(child(4), name="g")
+        yield group.join()
+
+    text = traced(main)
+    lines = text.splitlines()
+    assert "-> spawn(child(), name='worker one')" in lines[2], lines[2]
+    assert lines[3].split()[1:] == ["task", "2", "worker", "one", "spawned"]
+    assert "-> join(task 2 worker one)" in text
+    assert text.count("-> spawn(child())\n") == 2           # no name; the function's own
+    assert "-> spawn(sleep(0))\n" in text and "_perform" not in text
+    assert "-> spawn(sleep(0), name='a nap')\n" in text
+    assert "-> spawn(child(), name='g')\n" in text
+    assert "-> spawn(TaskGroup._watch(), name='trampoline: watching g')" in text
+    assert "task 8 trampoline: watchi... spawned (in full: task 8 trampoline: watching g)" \
+        in text
