@@ -15,8 +15,6 @@
 * kv_server's keyspace_hits and keyspace_misses for HINCRBYFLOAT, LTRIM,
   ZPOPMIN, ZPOPMAX, BZPOPMIN and BZPOPMAX (and a BZPOPMIN woken by a
   ZADD), step by step beside a real redis-server's.
-* OBJECT IDLETIME: the seconds since the key was last read or written, as
-  redis-server answers (it answered 0 always).
 """
 
 import io
@@ -28,7 +26,10 @@ import sys
 import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse)
+from test_kv_hits_and_queue import keyspace_counts
+from test_kv_vs_redis import Pair, assert_same, decoded, ours, pair, redis  # noqa: F401 (fixtures)
 from trampoline import Kernel, TaskGroup, join, run, sleep, spawn, tcp_server
+from trampoline.protocols.resp import encode_command
 from trampoline.trace import TextTrace
 from trampoline.workers import run_server
 
@@ -145,3 +146,65 @@ def test_a_spawn_line_gives_the_name_the_later_lines_call_the_task_by():
     assert "-> spawn(TaskGroup._watch(), name='trampoline: watching g')" in text
     assert "task 8 trampoline: watchi... spawned (in full: task 8 trampoline: watching g)" \
         in text
+
+
+# ================================================================ keyspace counts vs redis-server
+
+#: Steps, each sent as one pipeline: found, missing, of the wrong type, and
+#: the edge cases (a count of 0, a range that empties the list, several
+#: keys to BZPOPMAX, BZPOPMIN inside MULTI).
+STEPS = [
+    ("HINCRBYFLOAT", [["HSET", "h", "f", "1.5"], ["HINCRBYFLOAT", "h", "f", "2"],
+                      ["HINCRBYFLOAT", "h", "new", "2"], ["HINCRBYFLOAT", "nh", "f", "2"],
+                      ["SET", "s", "v"], ["HINCRBYFLOAT", "s", "f", "2"]]),
+    ("LTRIM", [["RPUSH", "l", "a", "b", "c"], ["LTRIM", "l", "0", "1"], ["LTRIM", "nl", "0", "1"],
+               ["LTRIM", "s", "0", "1"], ["LTRIM", "l", "5", "9"], ["EXISTS", "l"]]),
+    ("ZPOPMIN, ZPOPMAX", [["ZADD", "z", "1", "a", "2", "b", "3", "c"], ["ZPOPMIN", "z"],
+                          ["ZPOPMAX", "z"], ["ZPOPMIN", "nz"], ["ZPOPMAX", "nz", "2"],
+                          ["ZPOPMIN", "s"], ["ZPOPMAX", "s", "2"], ["ZPOPMIN", "z", "0"],
+                          ["ZPOPMIN", "z", "5"], ["EXISTS", "z"]]),
+    ("BZPOPMIN, BZPOPMAX at once", [["ZADD", "z", "1", "a", "2", "b"], ["BZPOPMIN", "z", "0"],
+                                    ["BZPOPMAX", "nz", "z", "0"], ["BZPOPMIN", "s", "1"],
+                                    ["BZPOPMAX", "nz", "s", "1"], ["MULTI"],
+                                    ["BZPOPMIN", "nz", "0"], ["EXEC"]]),
+]
+
+
+def test_these_commands_move_keyspace_hits_and_misses_as_redis_server_does(pair):
+    """After each step both servers' hits and misses have moved alike, and
+    the replies are the same.  (Redis looks these keys up as a write does:
+    nothing is counted.)"""
+    start_theirs, start_mine = keyspace_counts(pair)
+    for what, commands in STEPS:
+        assert_same(pair, commands)
+        theirs, mine = keyspace_counts(pair)
+        moved = [(theirs[i] - start_theirs[i], mine[i] - start_mine[i]) for i in (0, 1)]
+        assert moved[0][0] == moved[0][1] and moved[1][0] == moved[1][1], \
+            "after %s: Redis's hits, misses moved %d, %d; ours %d, %d" % (
+                what, moved[0][0], moved[1][0], moved[0][1], moved[1][1])
+
+
+def blocked_clients(pair):
+    return [int(dict(line.split(b":", 1) for line in decoded(reply[0]).split(b"\r\n")
+                     if b":" in line)[b"blocked_clients"])
+            for reply in pair.same([["INFO", "clients"]])]
+
+
+def test_a_bzpopmin_woken_by_a_zadd_counts_as_redis_servers_does(pair, redis, ours):
+    """BZPOPMIN on two keys, blocked on each server; a ZADD from another
+    connection wakes it: its reply and the counts as Redis's."""
+    waiting = Pair(redis, ours)
+    try:
+        start = keyspace_counts(pair)
+        for sock in waiting.socks:
+            sock.sendall(encode_command(b"BZPOPMIN", b"nz", b"bz", b"0"))
+        while blocked_clients(pair) != [1, 1]:      # (each server says when it waits)
+            pass
+        assert_same(pair, [["ZADD", "bz", "1", "a", "2", "b"]])
+        theirs, mine = [Pair._read(sock, 1) for sock in waiting.socks]
+        assert theirs == mine == [b"*3\r\n$2\r\nbz\r\n$1\r\na\r\n$1\r\n1\r\n"]
+        end = keyspace_counts(pair)
+        assert [a - b for a, b in zip(end[0], start[0])] == \
+            [a - b for a, b in zip(end[1], start[1])]
+    finally:
+        waiting.close()
