@@ -15,6 +15,9 @@
 * kv_server's keyspace_hits and keyspace_misses for HINCRBYFLOAT, LTRIM,
   ZPOPMIN, ZPOPMAX, BZPOPMIN and BZPOPMAX (and a BZPOPMIN woken by a
   ZADD), step by step beside a real redis-server's.
+* OBJECT IDLETIME: the seconds since the key was last read or written, as
+  redis-server answers (it answered 0 always); a look (EXISTS, TYPE, TTL,
+  OBJECT, KEYS, SCAN, WATCH) leaves it to go on.
 """
 
 import io
@@ -29,6 +32,7 @@ from net_helpers import watchdog  # noqa: F401 (autouse)
 from test_kv_hits_and_queue import keyspace_counts
 from test_kv_vs_redis import Pair, assert_same, decoded, ours, pair, redis  # noqa: F401 (fixtures)
 from trampoline import Kernel, TaskGroup, join, run, sleep, spawn, tcp_server
+from trampoline.protocols.kv import Store
 from trampoline.protocols.resp import encode_command
 from trampoline.trace import TextTrace
 from trampoline.workers import run_server
@@ -208,3 +212,108 @@ def test_a_bzpopmin_woken_by_a_zadd_counts_as_redis_servers_does(pair, redis, ou
             [a - b for a, b in zip(end[1], start[1])]
     finally:
         waiting.close()
+
+
+# ================================================================ OBJECT IDLETIME
+
+#: Keys and how each is made; none holds a small integer (Redis shares one
+#: object, and its idle time, among every key holding 0..9999).
+KEYS = [["SET", "s", "v"], ["SET", "t", "w"], ["RPUSH", "l", "a", "b"], ["HSET", "h", "f", "v"],
+        ["SADD", "set", "m"], ["ZADD", "z", "1", "m"], ["SET", "e", "v", "EX", "1000"]]
+
+#: Commands that only look at ``s``, ``l``, ``h`` and ``e``: their idle
+#: time goes on, on both servers.
+LOOKS = [["EXISTS", "s", "l"], ["TYPE", "s"], ["TYPE", "h"], ["TTL", "e"], ["PTTL", "s"],
+         ["EXPIRETIME", "e"], ["OBJECT", "ENCODING", "l"], ["OBJECT", "REFCOUNT", "h"],
+         ["KEYS", "*"], ["SCAN", "0", "COUNT", "100"], ["SCAN", "0", "TYPE", "hash"],
+         ["DBSIZE"], ["WATCH", "s", "e"], ["UNWATCH"]]
+
+#: Commands that read or write ``t``, ``set``, ``z`` (and ``l2``, made):
+#: idle 0 after, on both.
+USES = [["GET", "t"], ["TOUCH", "set"], ["ZINCRBY", "z", "1", "m"], ["RPUSH", "l2", "x"]]
+
+
+def idle_times(pair, keys):
+    """OBJECT IDLETIME of each of ``keys``: (Redis's, ours)."""
+    return [[decoded(reply) for reply in replies]
+            for replies in pair.same([["OBJECT", "IDLETIME", key] for key in keys])]
+
+
+def test_object_idletime_counts_the_seconds_since_a_key_was_used_as_redis_server_does(pair):
+    """Keys made, then left until both servers say each has been idle a
+    second (OBJECT IDLETIME itself does not use the key); then EXISTS,
+    TYPE, TTL, OBJECT, KEYS, SCAN, WATCH ... look at some, which stay
+    idle, and GET, TOUCH, a write use others, which are idle 0 -- on both
+    servers alike.  (We answered 0 always.)"""
+    names = ["s", "t", "l", "h", "set", "z", "e"]
+    assert_same(pair, KEYS)
+    while True:                             # (each server's own clock says when)
+        theirs, mine = idle_times(pair, names)
+        if min(theirs) >= 1 and (min(mine) >= 1 or min(theirs) >= 3):
+            break                           # (ours never idle: fails below, not hangs)
+    for command in LOOKS:
+        pair.same([command])                # (replies compared elsewhere; KEYS, SCAN: orders)
+    assert_same(pair, USES)
+    theirs, mine = idle_times(pair, names + ["l2"])
+    looked, used = [0, 2, 3, 6], [1, 4, 5, 7]
+    assert all(theirs[i] >= 1 and mine[i] >= 1 for i in looked), (theirs, mine)
+    assert [theirs[i] for i in used] == [mine[i] for i in used] == [0, 0, 0, 0], (theirs, mine)
+
+
+class FakeClock:
+    """A clock the test moves by hand: ``clock.now += 1.5``."""
+
+    def __init__(self, now=1.7e9):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def test_object_idletime_follows_the_clock_and_forgets_deleted_keys():
+    """On a Store with a clock moved by hand: the idle time grows with
+    it, a read or a write of the key starts it again, a look does not;
+    and after a churn of writes, reads, deletes, RENAME, COPY, expiry,
+    emptied collections and FLUSHALL the access table holds exactly the
+    keys there are (nothing kept of a key gone)."""
+    clock = FakeClock()
+    store = Store(clock)
+
+    def idle(key):
+        return store.execute([b"OBJECT", b"IDLETIME", key])
+
+    store.execute([b"SET", b"k", b"v"])
+    store.execute([b"RPUSH", b"q", b"1"])
+    clock.now += 2.5
+    assert idle(b"k") == idle(b"q") == b":2\r\n"
+    store.execute([b"TYPE", b"k"])
+    store.execute([b"EXISTS", b"q"])
+    clock.now += 1
+    assert idle(b"k") == idle(b"q") == b":3\r\n"
+    store.execute([b"GET", b"k"])
+    store.execute([b"LLEN", b"q"])
+    assert idle(b"k") == idle(b"q") == b":0\r\n"
+    clock.now += 60
+    store.execute([b"APPEND", b"k", b"w"])
+    assert idle(b"k") == b":0\r\n" and idle(b"q") == b":60\r\n"
+
+    for n in range(300):
+        key, other = b"k%d" % (n % 17), b"k%d" % (n % 5)
+        for command in ([b"SET", key, b"v", b"PX", b"%d" % (100 + n % 900)], [b"GET", other],
+                        [b"INCR", b"n%d" % (n % 3)], [b"RPUSH", b"l%d" % (n % 4), b"x"],
+                        [b"LPOP", b"l%d" % (n % 6)], [b"HSET", b"h", key, b"1"],
+                        [b"HDEL", b"h", other], [b"SADD", b"s", key], [b"SPOP", b"s"],
+                        [b"RENAME", other, b"r%d" % (n % 7)], [b"COPY", key, b"c%d" % (n % 9)],
+                        [b"DEL", b"c%d" % (n % 4)], [b"ZADD", b"z", b"1", key],
+                        [b"ZPOPMIN", b"z"]):
+            store.execute(command)
+        clock.now += 0.05
+        if n % 50 == 0:
+            store.sweep()
+        if n == 200:
+            store.execute([b"FLUSHALL"])
+        assert set(store.accessed) == set(store.data), n
+    store.execute([b"SET", b"gone", b"v", b"PX", b"1"])
+    clock.now += 1
+    assert store.execute([b"GET", b"gone"]) == b"$-1\r\n"
+    assert set(store.accessed) == set(store.data)

@@ -191,6 +191,11 @@ class Store(Collections, PubSubCommands, AdminCommands):
     def __init__(self, clock=time.time):
         self.clock = clock
         self.data = {}              # key -> value (bytes -> bytes)
+        # OBJECT IDLETIME: key -> when it was last read or written, in whole
+        # seconds: ``lru_clock``, which ``tick`` sets -- one dict store a
+        # key used, no clock read (``get``; the hot paths store it inline).
+        self.lru_clock = int(clock())
+        self.accessed = {}
         self.expires = {}           # key -> deadline in ms; alive while now <= deadline
         self._last_deadline = None  # the deadline set last (set_deadline shares it)
         # The keys given a deadline, in the order sweep() goes round them:
@@ -230,6 +235,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
         if entry is None:
             return self._refuse(unknown_command(args), session)
         function, arity, name = entry
+        self.tick()
         if len(args) != arity and (arity > 0 or len(args) < -arity):
             if name == b"exec":
                 return self._exec_refused(session)
@@ -260,14 +266,41 @@ class Store(Collections, PubSubCommands, AdminCommands):
         """The clock, in whole milliseconds (what deadlines are kept in)."""
         return round(self.clock() * 1000)
 
+    def tick(self):
+        """Read the clock for OBJECT IDLETIME: the time ``lru_clock`` says
+        a key used now was used, in whole seconds.  Once a command in
+        ``execute``; in the server (whose commands mostly go round
+        ``execute``), every ``SWEEP_INTERVAL`` -- Redis reads its LRU clock
+        ten times a second too (serverCron)."""
+        seconds = int(self.clock())
+        if seconds != self.lru_clock:           # (one int for a second's keys)
+            self.lru_clock = seconds
+
     def get(self, key):
-        """The value of ``key``, or None; an expired key is dropped here."""
+        """The value of ``key``, or None; an expired key is dropped here.
+        For a command that reads or writes the key: it is noted as used now
+        (OBJECT IDLETIME); ``live`` looks without using it."""
+        value = self.data.get(key)
+        if value is not None:
+            if key in self.expires and self.expires[key] < self.now():
+                return self._expired(key)
+            self.accessed[key] = self.lru_clock
+        return value
+
+    def live(self, key):
+        """``get(key)`` for a command that looks at the key without using
+        its value -- EXISTS, KEYS, SCAN, RANDOMKEY, WATCH: its idle time
+        goes on (Redis's LOOKUP_NOTOUCH)."""
         value = self.data.get(key)
         if value is not None and key in self.expires and self.expires[key] < self.now():
-            self.delete(key)
-            self.expired_keys += 1
-            return None
+            return self._expired(key)
         return value
+
+    def _expired(self, key):
+        """Drop ``key``, past its deadline; None."""
+        self.delete(key)
+        self.expired_keys += 1
+        return None
 
     def get_string(self, key):
         """The string value of ``key``, or None; ``WrongType`` if it holds another type."""
@@ -293,6 +326,17 @@ class Store(Collections, PubSubCommands, AdminCommands):
             self.keyspace_hits += 1
         return value
 
+    def peek(self, key):
+        """``live(key)`` for a read command that does not use the value
+        (TYPE, TTL, OBJECT, SCAN's TYPE filter): a hit or miss counted, the
+        key's idle time left to go on, as Redis's."""
+        value = self.live(key)
+        if value is None:
+            self.keyspace_misses += 1
+        else:
+            self.keyspace_hits += 1
+        return value
+
     def read_string(self, key):
         """``get_string(key)`` for a read command: a keyspace hit or miss
         counted (before the type is checked, as Redis)."""
@@ -307,6 +351,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
         if key not in self.data:
             self.order.add(key)
         self.data[key] = value
+        self.accessed[key] = self.lru_clock
         self.touch(key)
         if self.blocking and key in self.blocking:  # (a list RENAMEd or COPYed there)
             self.ready.append(key)
@@ -314,6 +359,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
     def delete(self, key):
         """Remove ``key`` and its deadline (the key must exist)."""
         del self.data[key]
+        self.accessed.pop(key, None)
         self.expires.pop(key, None)
         self.touch(key)
 
@@ -386,16 +432,18 @@ class Store(Collections, PubSubCommands, AdminCommands):
 
     def cmd_get(self, args, session):
         """``GET key``: its value, or nil."""
-        value = self.data.get(args[1])
+        key = args[1]
+        value = self.data.get(key)
         if value is None:
             self.keyspace_misses += 1
             return NIL
-        if type(value) is not bytes or args[1] in self.expires:
-            value = self.read_string(args[1])   # (it counts)
+        if type(value) is not bytes or key in self.expires:
+            value = self.read_string(key)       # (it counts)
             if value is None:
                 return NIL
         else:
             self.keyspace_hits += 1
+            self.accessed[key] = self.lru_clock     # (as get() notes it)
         return b"$%d\r\n%s\r\n" % (len(value), value)
 
     def cmd_set(self, args, session):
@@ -405,6 +453,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
             if key not in self.data:
                 self.order.add(key)
             self.data[key] = args[2]
+            self.accessed[key] = self.lru_clock     # (as put() notes it)
             if self.expires:
                 self.expires.pop(key, None)
             if self.watchers:
@@ -509,6 +558,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
             return b"-ERR increment or decrement would overflow\r\n"
         digits = b"%d" % result
         self.data[key] = digits                 # the time to live stays, as in Redis
+        self.accessed[key] = self.lru_clock
         if self.watchers:
             self.touch(key)
         return b":%s\r\n" % digits
@@ -716,17 +766,22 @@ class Store(Collections, PubSubCommands, AdminCommands):
 
     def cmd_exists(self, args, session):
         """``EXISTS key ...`` (and ``TOUCH``): how many of them exist."""
-        values = list(map(self.get, args[1:]))
+        return self._count_found(args, self.live)
+
+    def cmd_touch(self, args, session):
+        """``TOUCH key ...``: EXISTS, and each key found is used now (OBJECT IDLETIME)."""
+        return self._count_found(args, self.get)
+
+    def _count_found(self, args, get):
+        values = list(map(get, args[1:]))
         found = len(values) - values.count(None)
         self.keyspace_hits += found
         self.keyspace_misses += len(values) - found
         return b":%d\r\n" % found
 
-    cmd_touch = cmd_exists                      # (no LRU clock here to update)
-
     def cmd_randomkey(self, args, session):
         """``RANDOMKEY``: a key picked at random, or nil if there is none."""
-        key = self.order.pick(self.get)
+        key = self.order.pick(self.live)
         return NIL if key is None else encode_bulk(key)
 
     def cmd_keys(self, args, session):
@@ -742,7 +797,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
             match = glob_matcher(args[1])
             keys = [key for key in self.data if match(key)]
         if self.expires:
-            keys = [key for key in keys if self.get(key) is not None]
+            keys = [key for key in keys if self.live(key) is not None]
         return encode_array(keys)
 
     def cmd_scan(self, args, session):
@@ -759,14 +814,14 @@ class Store(Collections, PubSubCommands, AdminCommands):
         keys, cursor = self.order.walk(cursor, count)
         # (TYPE: each key MATCH lets through is looked up, a hit or a
         # miss, as Redis's SCAN looks it up for its type.)
-        get = self.get if kind is None else self.read
+        get = self.live if kind is None else self.peek
         keys = [key for key in keys if (match is None or match(key)) and get(key) is not None
-                and (kind is None or TYPE_NAMES[type(self.get(key))] == kind)]
+                and (kind is None or TYPE_NAMES[type(self.data[key])] == kind)]
         return b"*2\r\n%s%s" % (encode_bulk(b"%d" % cursor), encode_array(keys))
 
     def cmd_type(self, args, session):
         """``TYPE key``: ``string``, or ``none`` if there is no such key."""
-        value = self.read(args[1])
+        value = self.peek(args[1])
         return b"+none\r\n" if value is None else b"+%s\r\n" % TYPE_NAMES[type(value)]
 
     def cmd_rename(self, args, session):
@@ -842,9 +897,10 @@ class Store(Collections, PubSubCommands, AdminCommands):
         if len(args) > 2 or (len(args) == 2 and args[1].upper() not in (b"ASYNC", b"SYNC")):
             return SYNTAX_ERROR
         for key in list(self.watchers):
-            if self.get(key) is not None:
+            if self.live(key) is not None:
                 self.touch(key)
         self.data.clear()
+        self.accessed.clear()
         self.expires.clear()
         self.expiring.clear()
         self.order.clear()
@@ -935,7 +991,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
         return self._ttl(args[1], False, absolute=True)
 
     def _ttl(self, key, seconds, absolute=False):
-        if self.read(key) is None:
+        if self.peek(key) is None:
             return b":-2\r\n"
         deadline = self.expires.get(key)
         if deadline is None:
@@ -1030,7 +1086,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
             return OK
         for key in args[1:]:
             if key not in session.watching:     # (watched twice: the first counts)
-                session.watching[key] = self.get(key) is not None
+                session.watching[key] = self.live(key) is not None
                 self.watchers.setdefault(key, set()).add(session)
         return OK
 
@@ -1063,8 +1119,9 @@ class Store(Collections, PubSubCommands, AdminCommands):
     def _watched_key_expired(self, session):
         """Whether a key ``session`` watched while it was there is gone --
         past its deadline, whether or not it has been dropped yet."""
-        # (A copy: get() drops an expired key, which unwatches the session.)
-        return any(alive and self.get(key) is None for key, alive in list(session.watching.items()))
+        # (A copy: live() drops an expired key, which unwatches the session.)
+        return any(alive and self.live(key) is None
+                   for key, alive in list(session.watching.items()))
 
     def _end_transaction(self, session):
         session.queue = None
@@ -1702,6 +1759,7 @@ def expire_keys(store, interval=SWEEP_INTERVAL):
     without a deadline it holds."""
     while True:
         yield sleep(interval)
+        store.tick()                    # (OBJECT IDLETIME's clock, as Redis's serverCron)
         while store.sweep(SWEEP_KEYS) * 4 > SWEEP_KEYS:
             yield sleep(SWEEP_PAUSE)
 

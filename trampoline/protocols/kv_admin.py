@@ -17,8 +17,13 @@ value as it is now: Redis never converts a hash, set or sorted set back
 to the small encoding once it has outgrown it, so after deletions it may
 say ``hashtable`` where we say ``listpack``.  REFCOUNT answers Redis's
 2147483647 for the integers 0..9999 Redis shares, 1 otherwise.  IDLETIME
-answers 0: no access clock is kept a key (it would cost every read a
-write); FREQ answers Redis's error under its default policy.
+answers the whole seconds since the key was last read or written (by a
+command that uses it: not EXISTS, TYPE, TTL, OBJECT, SCAN, KEYS,
+RANDOMKEY or WATCH, as in Redis), from ``Store.accessed``: one dict store
+a key used, the time read once a command or a batch.  Redis keeps it in
+the value, and a small integer's is shared by every key that holds that
+integer (one object): here each key has its own.  FREQ answers Redis's
+error under its default policy.
 
 CLIENT LIST and INFO give Redis 7.0's fields in its order, so that a
 library parsing them finds each one.  Real here: id, addr, laddr, fd,
@@ -214,7 +219,7 @@ class AdminCommands:
             return unknown_subcommand(args)
         if len(args) != 3:
             return wrong_arity(b"object|" + sub)
-        value = self.read(args[2])
+        value = self.peek(args[2])             # (it leaves the idle time to go on)
         if value is None:
             return NULL if session is not None and session.protocol == 3 else NIL
         if sub == b"encoding":
@@ -223,7 +228,10 @@ class AdminCommands:
             shared = type(value) is bytes and 0 <= (to_int(value) or -1) < SHARED_INTEGERS
             return b":%d\r\n" % (SHARED_REFCOUNT if shared else 1)
         if sub == b"idletime":
-            return b":0\r\n"
+            # (On the clock the accesses were noted on: a key used earlier
+            # in this batch is idle 0, as in Redis, whose clock is cached too.)
+            return b":%d\r\n" % max(0, self.lru_clock - self.accessed.get(args[2],
+                                                                         self.lru_clock))
         return NOT_LFU
 
     # ---------------------------------------------------------- SORT

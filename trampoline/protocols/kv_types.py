@@ -543,9 +543,11 @@ class Collections:
         if value is None:
             return None
         if key in self.expires:
-            value = self.get(key)
+            value = self.get(key)               # (it notes the access)
             if value is None:
                 return None
+        else:
+            self.accessed[key] = self.lru_clock     # OBJECT IDLETIME: used now (Store.get)
         if _KINDS.get(type(value)) is not kind:
             raise WrongType()
         return value
@@ -560,6 +562,7 @@ class Collections:
             self.keyspace_misses += 1
             return None
         self.keyspace_hits += 1
+        self.accessed[key] = self.lru_clock     # OBJECT IDLETIME: used now (Store.get)
         if _KINDS.get(type(value)) is not kind:
             raise WrongType()
         return value
