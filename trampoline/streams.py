@@ -621,7 +621,9 @@ class Stream:
                     if end > limit:
                         break
                     return self._take(end)
-                if len(buffer) >= limit:
+                # (No separator: more than ``limit`` bytes are too long; just
+                # ``limit`` are not if the stream ends there, as in asyncio.)
+                if len(buffer) > limit:
                     break
                 if self._eof:
                     partial = self._take(len(buffer))
@@ -659,7 +661,9 @@ class Stream:
                     if end > limit:
                         break
                     return self._take(end)
-                if len(buffer) >= limit:
+                # (No separator: more than ``limit`` bytes are too long; just
+                # ``limit`` are not if the stream ends there, as in asyncio.)
+                if len(buffer) > limit:
                     break
                 if self._eof:
                     raise IncompleteReadError(self._take(len(buffer)), None,
