@@ -24,7 +24,9 @@ on 127.0.0.1:
   ``writes`` is False once a write woken to go on was cancelled before it
   ran;
 * a task failed by ``notify_closing`` is ready, not parked, and cancelling
-  it then is no error.
+  it then is no error;
+* a socket that turns readable with nobody reading it is reported once,
+  not at every poll (the kernel stops watching it).
 """
 
 import contextvars
@@ -468,3 +470,36 @@ def test_a_reader_failed_by_notify_closing_is_ready_and_may_be_cancelled_then(ru
 
     assert run(main()) == ("ready", "cancelled")
     assert got == [errno.EBADF, "cancelled"]
+
+
+# ------------------------------------------------ readiness nobody waits for
+
+class ReadyReports:
+    """An instrument counting the polls that reported each descriptor ready."""
+
+    def __init__(self):
+        self.reports = {}
+
+    def io_ready(self, events):
+        for fd, _ in events:
+            self.reports[fd] = self.reports.get(fd, 0) + 1
+
+
+def test_a_socket_readable_with_nobody_reading_it_is_reported_once_not_at_every_poll(tcp_pair):
+    """The kernel keeps watching a socket after a read (a system call saved
+    per read); bytes arriving when no task reads it are reported once, and
+    then it stops watching -- a level-triggered poller would report them at
+    every poll, and the loop would spin while the tasks sleep."""
+    near, far = tcp_pair()
+    reports = ReadyReports()
+
+    def main():
+        far.sendall(b"one")
+        first = yield read(near, 100)           # (now the kernel watches it)
+        far.sendall(b"nobody reads these yet")
+        yield sleep(0.1)                        # the loop waits; the bytes wait
+        return first, (yield read(near, 100))
+
+    with Kernel(instruments=[reports]) as kernel:
+        assert kernel.run(main()) == (b"one", b"nobody reads these yet")
+    assert reports.reports.get(near.fileno(), 0) <= 3
