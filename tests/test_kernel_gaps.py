@@ -26,7 +26,10 @@ on 127.0.0.1:
 * a task failed by ``notify_closing`` is ready, not parked, and cancelling
   it then is no error;
 * a socket that turns readable with nobody reading it is reported once,
-  not at every poll (the kernel stops watching it).
+  not at every poll (the kernel stops watching it);
+* a task cancelled twice before it runs gets one ``Cancelled``: its cleanup
+  may block;
+* a virtual clock stands still while a thread may still wake a task.
 """
 
 import contextvars
@@ -503,3 +506,69 @@ def test_a_socket_readable_with_nobody_reading_it_is_reported_once_not_at_every_
     with Kernel(instruments=[reports]) as kernel:
         assert kernel.run(main()) == (b"one", b"nobody reads these yet")
     assert reports.reports.get(near.fileno(), 0) <= 3
+
+
+# ------------------------------------------------------------ cancellation
+
+def test_a_task_cancelled_twice_before_it_runs_gets_one_cancelled_and_its_cleanup_may_block():
+    """A second plain cancel of a task that has the first on its way in adds
+    nothing (trio's and curio's cancel is idempotent): the task's cleanup,
+    which blocks, is not cut short by a second ``Cancelled``."""
+    queue = WaitQueue()
+    done = []
+
+    def victim():
+        try:
+            yield park(queue)
+        except Cancelled:
+            yield sleep(0)                  # cleanup that blocks (a blocking trap)
+            done.append("cleanup finished")
+            raise
+
+    def main():
+        task = yield spawn(victim())
+        yield until(lambda: task.state == "parked")
+        yield cancel(task, wait=False)
+        yield cancel(task, wait=False)      # again, before it ran
+        yield cancel(task)
+        return task.state
+
+    assert run_plain(main()) == "cancelled"
+    assert done == ["cleanup finished"]
+
+
+def run_plain(coro):
+    with Kernel() as kernel:
+        return kernel.run(coro)
+
+
+# ------------------------------------------------------- virtual time, threads
+
+def test_a_virtual_clock_stands_still_while_a_thread_may_still_wake_a_task():
+    """With a task parked on a threadsafe ``WaitQueue`` a thread may wake at
+    any moment, so autojump gives the thread its threshold of real time
+    before it jumps to the next timer: the thread's wake-up comes first, at
+    virtual time 0 (the clock jumped at once, past the sleeper's 1000 s)."""
+    clock = VirtualClock(autojump_threshold=5.0)
+    queue = WaitQueue(threadsafe=True)
+
+    def main():
+        def sleeper():
+            yield sleep(1000)
+
+        task = yield spawn(sleeper())
+        thread = threading.Thread(target=queue.wake_threadsafe, args=(1, "from the thread"))
+
+        def start_later():
+            yield sleep(0)
+            thread.start()
+
+        yield spawn(start_later())
+        got = yield park(queue)
+        woke_at = clock()
+        thread.join()
+        yield join(task)
+        return got, woke_at
+
+    with Kernel(clock=clock) as kernel:
+        assert kernel.run(main()) == ("from the thread", 0)
