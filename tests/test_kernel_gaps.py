@@ -58,11 +58,7 @@ def tcp_pair():
     made = []
 
     def make():
-        with socket.socket() as listener:
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(1)
-            near = socket.create_connection(listener.getsockname())
-            far, _ = listener.accept()
+        near, far = net_helpers.tcp_pair()
         made.extend((near, far))
         return near, far
 
