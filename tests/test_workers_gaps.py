@@ -393,9 +393,10 @@ def test_a_busy_worker_does_not_hold_up_another_workers_stop(server, tmp_path):
     srv = server("--fifo", fifo, "--grace", "30")
     pids = srv.started(2)
     release = os.open(fifo, os.O_RDWR)
+    which = {}
     try:
         first = srv.connect()
-        which = {int(ask(first, b"pid\n")): first}
+        which[int(ask(first, b"pid\n"))] = first
         # While that worker waits on the fifo, the other one takes the next client.
         assert ask(first, b"block\n") == b"blocking\n"
         second = srv.connect()
@@ -413,6 +414,7 @@ def test_a_busy_worker_does_not_hold_up_another_workers_stop(server, tmp_path):
         assert read_all(stuck) == b""
         assert srv.proc.wait(10) == 0
     finally:
+        os.write(release, b"xx")                    # (a worker left waiting would stay)
         os.close(release)
         for sock in which.values():
             sock.close()
@@ -597,15 +599,21 @@ def test_a_stuck_worker_is_killed_when_grace_and_kill_margin_are_up(server, tmp_
     os.mkfifo(fifo)
     srv = server("--fifo", fifo, "--grace", "0.1", "--set", "KILL_MARGIN=0.1")
     pids = srv.started(2)
-    with srv.connect() as stuck:
-        pid = int(ask(stuck, b"pid\n"))
-        assert ask(stuck, b"block\n") == b"blocking\n"
-        signalled = time.monotonic()
-        srv.proc.send_signal(signal.SIGTERM)
-        srv.expect(r"worker \d \(pid %d\) still running 0.2 s after the stop; killing it" % pid)
-        assert time.monotonic() - signalled < 0.9
-        assert read_all(stuck) == b""
-    assert srv.proc.wait(10) == 0
+    release = os.open(fifo, os.O_RDWR)
+    try:
+        with srv.connect() as stuck:
+            pid = int(ask(stuck, b"pid\n"))
+            assert ask(stuck, b"block\n") == b"blocking\n"
+            signalled = time.monotonic()
+            srv.proc.send_signal(signal.SIGTERM)
+            srv.expect(r"worker \d \(pid %d\) still running 0.2 s after the stop; killing it"
+                       % pid)
+            assert time.monotonic() - signalled < 0.9
+            assert read_all(stuck) == b""
+        assert srv.proc.wait(10) == 0
+    finally:
+        os.write(release, b"x")                     # (a worker left waiting would stay)
+        os.close(release)
     assert srv.rest_of_log().count("killing it") == 1
     assert pid in pids.values()
 
