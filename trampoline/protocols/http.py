@@ -441,8 +441,8 @@ class _Parser:
         self._scanned = after
         self._empty_lines = 0
         if len(head) > self._max_head:
-            newline = head.find(b"\n")
-            self._check_line_size(newline if newline >= 0 else len(head))
+            first = head.split(b"\n", 1)[0]           # (the line, its CR left: not counted)
+            self._check_line_size(len(first) - first.endswith(b"\r"))
             self._fail(431, "the message head is %d bytes, more than the limit of %d"
                        % (len(head), self._max_head))
         lines = head.split(b"\r\n")
@@ -538,11 +538,15 @@ class _Parser:
                        % (length, self._max_line))
 
     def _check_head_size(self, buf, start):
-        """With no end of head in sight: is it already too big?"""
+        """With no end of head in sight: is it already too big?  (Not
+        counting the bytes that may yet be the end: a line's CR, the CR LF
+        CR of "\\r\\n\\r\\n".)"""
         size = len(buf) - start
-        if size > self._max_line and buf.find(b"\n", start, start + self._max_line + 1) < 0:
-            self._check_line_size(size)
-        if size > self._max_head:
+        # No LF where a line of max_line bytes has its CR LF: the line is
+        # all there is -- but for a CR last, the half of its CRLF.
+        if size > self._max_line and buf.find(b"\n", start, start + self._max_line + 2) < 0:
+            self._check_line_size(size - (buf[-1] == 13))
+        if size - 3 > self._max_head:
             self._fail(431, "more than %d bytes of message head and no end in sight"
                        % self._max_head)
 
@@ -712,7 +716,7 @@ class _Parser:
                 end = buf.find(b"\r\n\r\n", max(start, self._scanned - 3))
                 if end < 0:
                     self._check_trailer_so_far(buf, start, max(start, self._scanned))
-                    if available > self._max_head:
+                    if available - 3 > self._max_head:     # (3: "\r\n\r" may be its end)
                         self._fail(431, "a trailer section over %d bytes" % self._max_head)
                     self._scanned = len(buf)
                     return self._truncated("trailer section")
