@@ -186,8 +186,13 @@ class WorkerPool:
             raise
         error = job.error
         if error is not None:
-            job.error = None            # no cycle through the traceback
-            raise error
+            # No cycle through the traceback, which holds this frame: neither
+            # the job nor a local may keep the error (as concurrent.futures).
+            job.error = None
+            try:
+                raise error
+            finally:
+                del error
         return job.result
 
     def _submit(self, job):
