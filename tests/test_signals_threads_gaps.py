@@ -1,7 +1,7 @@
 """What no other test pinned in signals.py and threads.py (found by mutating
 them): how a SignalSet shares the process's wake-up fd with whoever else
 holds it and gives back what it received, and how the worker pool counts
-its threads, retires them before a fork, and lets go of an error's
+its threads, makes the default pool in a forked child, and lets go of an error's
 traceback."""
 
 import contextlib
@@ -278,31 +278,6 @@ def test_a_worker_whose_queued_call_was_dropped_counts_as_idle_again():
         os.sched_yield()                            # (the worker drops the call)
     assert repr(pool) == "<WorkerPool workers=1/1 idle=1 queued=0>"
     assert ran == []
-
-
-def test_retiring_the_workers_before_a_fork_waits_until_their_threads_are_gone():
-    """run_server(workers=N) retires the pools' idle workers, then refuses
-    to fork if any other thread is still there: the retire must wait until
-    each worker's thread has ended (not only until it counted itself out,
-    still returning), and return as soon as they have, not at its timeout.
-    A worker is made slow to end, to hold that window open."""
-    pool = WorkerPool(2, name="retiring")
-
-    def slow_to_end(frame, event, arg):             # (in the worker thread only)
-        if event == "return" and frame.f_code.co_name == "_work":
-            time.sleep(0.2)
-
-    def main():
-        yield pool.run(sys.setprofile, slow_to_end)
-        return (yield pool.run(threading.current_thread))
-
-    worker = trampoline.run(main())
-    assert worker.is_alive() and pool.workers == 1
-    started = time.monotonic()
-    pool._retire(5.0)                               # what run_server's _retire_workers does
-    took = time.monotonic() - started
-    assert not worker.is_alive() and worker not in threading.enumerate()
-    assert pool.workers == 0 and took < 2.5
 
 
 FORK_INSIDE_DEFAULT_POOL = r"""
