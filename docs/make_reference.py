@@ -16,6 +16,7 @@ docstring are listed at the end of the page and by ``--check``; a test
 No Sphinx: the standard library's ``inspect`` only.
 """
 
+import ast
 import importlib
 import inspect
 import os
@@ -40,6 +41,22 @@ def public_modules():
         if not any(part.startswith("_") for part in info.name.split(".")):
             names.append(info.name)
     return sorted(names, key=lambda name: (name != "trampoline", name))
+
+
+def computed(module, name):
+    """The source of ``name = <a call ...>`` at ``module``'s top level, or
+    None: a value computed as the module is imported (from the machine's
+    CPU count, say) is shown as it is written, the same on every machine."""
+    try:
+        source = inspect.getsource(module)
+    except (TypeError, OSError):
+        return None
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and [getattr(target, "id", None)
+                                             for target in node.targets] == [name]:
+            if any(isinstance(inner, ast.Call) for inner in ast.walk(node.value)):
+                return ast.get_source_segment(source, node.value)
+    return None
 
 
 def signature(obj):
@@ -128,7 +145,7 @@ class Reference:
     def write(self, text):
         self.parts.append(text)
 
-    def describe(self, qualname, obj, level):
+    def describe(self, qualname, obj, level, module=None):
         kind = "class" if inspect.isclass(obj) else ""
         self.write(title("``%s``" % qualname, level))
         sig = signature(obj) if callable(obj) and not isinstance(obj, property) else None
@@ -136,7 +153,8 @@ class Reference:
         if isinstance(obj, property):
             head = "property %s" % qualname.rsplit(".", 1)[-1]
         elif not callable(obj):
-            head = "%s = %s" % (qualname.rsplit(".", 1)[-1], re.sub(
+            name = qualname.rsplit(".", 1)[-1]
+            head = "%s = %s" % (name, computed(module, name) or re.sub(
                 r" at 0x[0-9a-f]+", "", repr(obj)))
         self.write(literal(head.strip()))
         doc = docstring(obj) if (callable(obj) or isinstance(obj, property)) else ""
@@ -170,7 +188,7 @@ class Reference:
                 self.write("``%s``: see ``%s``.\n" % (export, obj.__module__))
                 continue
             self.describe("%s.%s" % (name.split(".", 1)[-1] if name != "trampoline" else name,
-                                     export), obj, "~")
+                                     export), obj, "~", module)
 
     def text(self):
         return "\n".join(self.parts).rstrip("\n") + "\n"

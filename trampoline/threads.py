@@ -101,10 +101,11 @@ class WorkerPool:
     ``result = yield pool.run(func, *args)`` (or ``await pool.run(...)``).
     Threads start when there is work and no idle worker to take it, up to
     ``max_workers``; further jobs wait in line (first come, first served).
-    A worker idle for ``idle_timeout`` seconds ends (``None``: never).  A
-    ``max_workers`` that is no int >= 1 (a bool, a float), or an
-    ``idle_timeout`` that is no finite number >= 0, raises ``ValueError``.
-    Workers are daemon
+    ``max_workers=None`` (the default) is ``DEFAULT_MAX_WORKERS``, as for
+    ``concurrent.futures.ThreadPoolExecutor``.  A worker idle for
+    ``idle_timeout`` seconds ends (``None``: never).  A ``max_workers``
+    that is no int >= 1 (a bool, a float), or an ``idle_timeout`` that is
+    no finite number >= 0, raises ``ValueError``.  Workers are daemon
     threads: a call still blocked when the program ends does not keep it
     alive.  One pool may serve several kernels, in several threads.
 
@@ -113,9 +114,11 @@ class WorkerPool:
     them.
     """
 
-    def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS, *,
+    def __init__(self, max_workers: Optional[int] = None, *,
                  idle_timeout: Optional[float] = 10.0,
                  name: str = "trampoline-worker") -> None:
+        if max_workers is None:             # (not in the signature: it is this machine's)
+            max_workers = DEFAULT_MAX_WORKERS
         if type(max_workers) is not int or max_workers < 1:
             raise ValueError("WorkerPool: max_workers must be an int >= 1, got %r"
                              % (max_workers,))
