@@ -4,9 +4,10 @@ A mutation run over ``kernel.py`` and ``descriptors.py`` (each comparison
 flipped, each statement dropped in turn) left these changes unnoticed by
 the kernel's own test files: each test here fails on one of them and
 passes on the kernel as it is.  Most went unnoticed by the whole suite;
-two were caught elsewhere only in passing -- the full-duplex one by a
-trace test's wording, the join's result by some seeds of test_property --
-and are pinned here by name.  Through the public API, over real TCP
+three were caught elsewhere only in passing -- the full-duplex one by a
+trace test's wording, its mirror (a write parking beside a parked read)
+by test_tls's watchdog, the join's result by some seeds of test_property
+-- and are pinned here by name.  Through the public API, over real TCP
 connections on 127.0.0.1:
 
 * a socket read by one task while another task's write to it is parked
@@ -32,18 +33,37 @@ connections on 127.0.0.1:
   not at every poll (the kernel stops watching it);
 * a task cancelled twice before it runs gets one ``Cancelled``: its cleanup
   may block;
-* a virtual clock stands still while a thread may still wake a task.
+* a virtual clock stands still while a thread may still wake a task;
+* of two timeouts gone off while a task deferred them, the outer scope's
+  comes first, though the inner's deadline passed first;
+* a task that caught a cancel thrown in at its blocking trap is ready, not
+  parked there, and may be cancelled again;
+* a finished task lets go of the tasks that joined it;
+* a task that cancels itself has that cancel as its ``last_cancel``;
+* a virtual clock's threshold of quiet real time starts again after each
+  event, and after waiters failed by a closed socket;
+* a read whose buffer came back full tries the next at once, down the
+  whole backlog;
+* a write woken and cancelled before it ran leaves the socket to the next
+  writer, on the fast path and through the trap table;
+* a write that parks while a read is parked on the same socket leaves the
+  read waiting (the mirror of the first).
 """
 
 import contextvars
 import errno
+import gc
+import selectors
 import socket
 import threading
+import time
+import weakref
 
 import pytest
 
-from trampoline import (Cancelled, Event, Kernel, VirtualClock, WaitQueue, cancel, join, read,
-                        sleep, spawn, timeout_after, write)
+from trampoline import (Cancelled, Event, Kernel, TaskTimeout, TimeoutCancelled, VirtualClock,
+                        WaitQueue, cancel, current, disable_cancellation, join, read, sleep,
+                        spawn, timeout_after, write)
 from trampoline.kernel import running_kernel
 from trampoline.traps import park, set_alarm
 
@@ -571,3 +591,326 @@ def test_a_virtual_clock_stands_still_while_a_thread_may_still_wake_a_task():
 
     with Kernel(clock=clock) as kernel:
         assert kernel.run(main()) == ("from the thread", 0)
+
+
+# ------------------------------------------------- more than one alarm due
+
+def test_of_two_alarms_due_at_once_the_outer_scopes_comes_first_though_the_inner_went_off_first():
+    """A task that defers cancellation while both its timeouts go off gets,
+    at its next blocking trap, the outermost one's exception -- the scope
+    set first, not the deadline that passed first: the inner scope's body
+    sees the outer scope's ``TimeoutCancelled``."""
+    def main():
+        try:
+            with timeout_after(2) as outer:
+                with timeout_after(1) as inner:
+                    with disable_cancellation():
+                        yield sleep(5)          # both go off; they wait, pending
+                    try:
+                        yield sleep(0)
+                    except TimeoutCancelled as exc:
+                        whose = {outer: "outer", inner: "inner"}.get(exc.scope)
+                        raise
+        except TaskTimeout:
+            return whose, outer.expired, inner.expired
+
+    with Kernel(clock=VirtualClock()) as kernel:
+        assert kernel.run(main()) == ("outer", True, True)
+
+
+# ------------------------------------------- a pending cancel thrown at a trap
+
+def test_a_task_that_caught_a_cancel_thrown_at_its_trap_is_ready_and_may_be_cancelled_again():
+    """A cancel that waited (the task deferred it) is thrown in at the
+    task's next blocking trap, which the task then no longer waits in: if
+    it catches it and passes the processor on, it is "ready", not "parked"
+    on that trap, and a second cancel reaches it (it was taken off a wait
+    queue it was no longer on: ValueError in the canceller)."""
+    queue = WaitQueue()
+    got = []
+
+    def victim(started):
+        kernel = running_kernel()
+        me = yield current()
+        kernel.defer_cancellation(me)
+        started.set()
+        yield sleep(0)                      # the cancel comes: it waits
+        kernel.defer_cancellation(me, False)
+        try:
+            yield park(queue)               # thrown in here
+        except Cancelled:
+            got.append("first")
+        try:
+            yield sleep(0)
+            yield sleep(10)
+        except Cancelled:
+            got.append("second")
+            raise
+
+    def main():
+        started = Event()
+        task = yield spawn(victim(started))
+        yield started.wait()
+        yield cancel(task, wait=False)
+        yield until(lambda: got)
+        state = task.state
+        yield cancel(task)
+        return state, task.state
+
+    assert run_plain(main()) == ("ready", "cancelled")
+    assert got == ["first", "second"]
+
+
+# ------------------------------------------------------ a joiner let go
+
+def test_a_finished_task_keeps_no_hold_on_the_tasks_that_joined_it():
+    """The tasks parked in ``join`` on a task are woken when it ends and
+    then forgotten by it: a finished task a program keeps (in a registry,
+    a result list) does not keep every task that once waited for it."""
+    def worker(go):
+        yield go.wait()
+        return "done"
+
+    def joiner(task):
+        return (yield join(task))
+
+    def main():
+        go = Event()
+        target = yield spawn(worker(go))
+        waiting = yield spawn(joiner(target))
+        yield until(lambda: waiting.state == "parked")
+        go.set()
+        result = yield join(waiting)
+        return target, weakref.ref(waiting), result
+
+    target, joined_it, result = run_plain(main())
+    gc.collect()
+    assert (target.state, result, joined_it()) == ("done", "done", None)
+
+
+def test_a_task_that_cancels_itself_and_waits_has_that_cancel_as_its_last_cancel():
+    """``cancel(me)`` raises ``Cancelled`` at once in the task itself; it is
+    the task's ``last_cancel`` -- what a timeout scope, ``shield`` and
+    ``select`` look at to tell a cancel from their own deadline's exception."""
+    def main():
+        me = yield current()
+        before = me.last_cancel
+        try:
+            yield cancel(me)
+        except Cancelled as exc:
+            return before, me.last_cancel is exc
+
+    assert run_plain(main()) == (None, True)
+
+
+# ------------------------------------------- virtual time, I/O keeps it still
+
+def echo_in_a_thread(sock, delay=0.0):
+    """Answer each chunk that comes on ``sock`` with itself, ``delay``
+    seconds later, from a thread, until the peer shuts its side; return
+    the thread."""
+    def echo():
+        sock.setblocking(True)
+        while True:
+            data = sock.recv(100)
+            if not data:
+                break
+            time.sleep(delay)           # (a peer that takes its time to answer)
+            sock.sendall(data)
+
+    thread = threading.Thread(target=echo)
+    thread.start()
+    return thread
+
+
+def sleeper():
+    yield sleep(1000)
+
+
+def test_a_virtual_clock_stands_still_while_io_goes_on_for_longer_than_its_threshold(tcp_pair):
+    """The autojump threshold is real time with *nothing* happening: each
+    answer from a peer starts it again, so a conversation that lasts longer
+    than the threshold in all, each answer well within it, never moves the
+    clock (the sleeper's 1000 s do not come).  Counting it from the first
+    wait jumped in the middle of the conversation."""
+    near, far = tcp_pair()
+    clock = VirtualClock(autojump_threshold=0.5)
+    peer = echo_in_a_thread(far)
+
+    def main():
+        sleeping = yield spawn(sleeper())
+        rounds = 0
+        began = time.monotonic()
+        while time.monotonic() - began < 1.2:       # (real time)
+            yield write(near, b"ping")
+            assert (yield read_exactly(near, 4)) == b"ping"
+            rounds += 1
+        near.shutdown(socket.SHUT_WR)
+        yield cancel(sleeping)
+        return clock(), rounds
+
+    with Kernel(clock=clock) as kernel:
+        now, rounds = kernel.run(main())
+    peer.join()
+    assert now == 0 and rounds > 1
+
+
+def test_a_virtual_clock_gives_io_its_full_threshold_after_waiters_failed_by_a_close(tcp_pair):
+    """A task parked on a socket closed under it is failed with EBADF (here
+    by select(), at once) -- something happened: the wait that follows gets
+    the clock's whole threshold of real time again, counted from its own
+    start, not from the one the failure ended (long past after a slow
+    step): the peer's answer, 50 ms on, comes before the clock moves."""
+    doomed, _ = tcp_pair()
+    near, far = tcp_pair()
+    clock = VirtualClock(autojump_threshold=0.5)
+    peer = echo_in_a_thread(far, delay=0.05)
+
+    def reader():
+        try:
+            yield read(doomed, 100)
+        except OSError as exc:
+            return exc.errno
+
+    def main():
+        sleeping = yield spawn(sleeper())
+        reading = yield spawn(reader())
+        yield until(lambda: reading.state == "parked")
+        doomed.close()                      # (a plain close: the kernel is not told)
+        failed = yield join(reading)
+        time.sleep(0.6)                     # a slow step, longer than the threshold
+        yield write(near, b"ping")
+        answer = yield read_exactly(near, 4)
+        near.shutdown(socket.SHUT_WR)
+        yield cancel(sleeping)
+        return failed, answer, clock()
+
+    with Kernel(selector=selectors.SelectSelector(), clock=clock) as kernel:
+        result = kernel.run(main())
+    peer.join()
+    assert result == (errno.EBADF, b"ping", 0)
+
+
+# ---------------------------------------------- reads that need no poll
+
+def test_reads_of_a_socket_with_more_waiting_than_each_takes_do_not_wait_for_the_poller(
+        tcp_pair):
+    """A read whose buffer came back full tries the next read at once (more
+    is probably waiting) -- and so on down the whole backlog, not every
+    other read: reading 64 KiB in 1 KiB reads waits for the poller once
+    or so, not 32 times (a system call and a loop turn saved per read)."""
+    near, far = tcp_pair()
+    reports = ReadyReports()
+    backlog = bytes(range(256)) * 256
+
+    def main():
+        far.sendall(backlog)
+        got = b""
+        while len(got) < len(backlog):
+            got += yield read(near, 1024)
+        return got
+
+    with Kernel(instruments=[reports]) as kernel:
+        assert kernel.run(main()) == backlog
+    assert reports.reports.get(near.fileno(), 0) <= 3
+
+
+# ------------------------------------------ a write cancelled before it ran
+
+class TrapsSeen:
+    """An instrument watching every trap (the kernel's fast paths are off)."""
+
+    def __init__(self):
+        self.traps = 0
+
+    def task_trap(self, task, trap):
+        self.traps += 1
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["fast", "every-trap-watched"])
+def test_a_write_woken_to_go_on_and_cancelled_before_it_ran_leaves_the_socket_to_the_next(
+        run, tcp_pair, watched):
+    """A write parked midway, woken by room in the buffer and cancelled
+    before it ran, is over at once: another task's write of that socket,
+    before the cancelled task has run, goes through (it is no second
+    write slipping into the middle of a first: ResourceBusy is for those)
+    -- on the fast path and through the trap table alike."""
+    near, far = tcp_pair()
+    near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    far.setblocking(False)
+    payload = b"x" * (4 << 20)
+    written = []
+
+    def writer():
+        try:
+            yield write(near, payload)
+        except Cancelled as exc:
+            written.append(exc.bytes_written)
+            raise
+
+    def drain():
+        got = 0
+        while True:
+            try:
+                data = far.recv(1 << 20)
+            except BlockingIOError:
+                return got
+            got += len(data)
+
+    def main():
+        writing = yield spawn(writer())
+        yield until(lambda: writing.state == "parked")     # midway: the buffer is full
+        received = drain()
+        yield until(lambda: writing.state == "ready")       # room: woken, not run
+        yield cancel(writing, wait=False)
+        yield write(near, b"after")         # before the cancelled one has run
+        yield cancel(writing)
+        near.shutdown(socket.SHUT_WR)
+        far.setblocking(True)
+        tail = b""
+        while True:
+            data = far.recv(1 << 20)
+            if not data:
+                break
+            received += len(data)
+            tail = (tail + data)[-5:]
+        return received, tail
+
+    instruments = [TrapsSeen()] if watched else []
+    assert run(main(), instruments=instruments) == (written[0] + 5, b"after")
+
+
+
+def test_a_write_that_parks_while_a_read_is_parked_on_the_same_socket_leaves_the_read_waiting(
+        run, tcp_pair):
+    """The mirror of the first test: the write adds its interest to the
+    parked read's, it does not replace it -- the read gets the peer's
+    answer while the write is still parked (the peer drains it only
+    then)."""
+    near, far = tcp_pair()
+    near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    payload = b"x" * (4 << 20)
+
+    def writer():
+        yield write(near, payload)
+        return "written"
+
+    def reader():
+        return (yield read(near, 100))
+
+    def main():
+        reading = yield spawn(reader())
+        yield until(lambda: reading.state == "parked")
+        writing = yield spawn(writer())
+        yield until(lambda: writing.state == "parked")     # its buffer full, midway
+        yield write(far, b"answer")
+        answer = yield join(reading)        # while the write is still parked
+        got = yield read_exactly(far, len(payload))
+        return (yield join(writing)), answer, len(got)
+
+    def bounded():
+        return (yield timeout_after(5, main()))
+
+    assert run(bounded()) == ("written", b"answer", len(payload))
