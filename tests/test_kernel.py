@@ -18,6 +18,10 @@ from trampoline import (Cancelled, Kernel, ResourceBusy, TaskError, accept, canc
                         write_wait)
 from trampoline.poller import EpollPoller, SelectorPoller
 
+import net_helpers
+
+watchdog = net_helpers.watchdog         # (autouse: a hang fails the test, not the run)
+
 
 def do(trap):
     return (yield trap)
