@@ -408,12 +408,12 @@ def test_holds_input_is_false_for_a_reader_handed_the_end_of_the_stream(run, tcp
     assert run(main()) == (False, b"")
 
 
-def test_writes_is_false_once_a_write_woken_to_go_on_was_cancelled_before_it_ran(run, tcp_pair):
-    """``writes`` says whether a write is under way, for code that acts on
-    the socket outside the traps (``Stream.write_eof``).  A write parked
-    midway, woken by room in the buffer and cancelled before it ran, is
-    over: its exception says how much went, and nothing writes now --
-    while the socket stays known to the kernel (read by another task)."""
+def big_write(tcp_pair):
+    """A TCP pair with 64 KiB buffers and a 4 MiB write that parks midway:
+    ``(near, far, payload, written, writer, drain)`` -- ``writer()`` writes
+    ``payload`` to ``near`` and notes the ``bytes_written`` of a Cancelled
+    in ``written``; ``drain()`` reads what ``far`` has now, and says how
+    much."""
     near, far = tcp_pair()
     near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
     far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
@@ -436,6 +436,17 @@ def test_writes_is_false_once_a_write_woken_to_go_on_was_cancelled_before_it_ran
             except BlockingIOError:
                 return got
             got += len(data)
+
+    return near, far, payload, written, writer, drain
+
+
+def test_writes_is_false_once_a_write_woken_to_go_on_was_cancelled_before_it_ran(run, tcp_pair):
+    """``writes`` says whether a write is under way, for code that acts on
+    the socket outside the traps (``Stream.write_eof``).  A write parked
+    midway, woken by room in the buffer and cancelled before it ran, is
+    over: its exception says how much went, and nothing writes now --
+    while the socket stays known to the kernel (read by another task)."""
+    near, far, payload, written, writer, drain = big_write(tcp_pair)
 
     def main():
         kernel = running_kernel()
@@ -835,28 +846,7 @@ def test_a_write_woken_to_go_on_and_cancelled_before_it_ran_leaves_the_socket_to
     before the cancelled task has run, goes through (it is no second
     write slipping into the middle of a first: ResourceBusy is for those)
     -- on the fast path and through the trap table alike."""
-    near, far = tcp_pair()
-    near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
-    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    far.setblocking(False)
-    payload = b"x" * (4 << 20)
-    written = []
-
-    def writer():
-        try:
-            yield write(near, payload)
-        except Cancelled as exc:
-            written.append(exc.bytes_written)
-            raise
-
-    def drain():
-        got = 0
-        while True:
-            try:
-                data = far.recv(1 << 20)
-            except BlockingIOError:
-                return got
-            got += len(data)
+    near, far, payload, written, writer, drain = big_write(tcp_pair)
 
     def main():
         writing = yield spawn(writer())
