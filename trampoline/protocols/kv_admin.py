@@ -20,7 +20,8 @@ say ``hashtable`` where we say ``listpack``.  REFCOUNT answers Redis's
 answers the whole seconds since the key was last read or written (by a
 command that uses it: not EXISTS, TYPE, TTL, OBJECT, SCAN, KEYS,
 RANDOMKEY or WATCH, as in Redis), from ``Store.accessed``: one dict store
-a key used, the time read once a command or a batch.  Redis keeps it in
+a key used, on a clock the server's sweeper reads ten times a second (and
+``Store.execute`` once a command), as Redis's serverCron.  Redis keeps it in
 the value, and a small integer's is shared by every key that holds that
 integer (one object): here each key has its own.  FREQ answers Redis's
 error under its default policy.
