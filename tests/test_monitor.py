@@ -1019,8 +1019,16 @@ def test_a_program_out_of_descriptors_does_not_make_the_monitor_spin(tmp_path):
     -- one is enough: the session's own wait took another (an epoll), and
     without it hung up on the client it had just accepted."""
     script = tmp_path / "crowded.py"
+    # (A thread's end loads libgcc_s the first time, in glibc: with no
+    # descriptor free that aborts the process -- "libgcc_s.so.1 must be
+    # installed for pthread_exit to work" -- and the monitor session's
+    # thread may still be ending after its join.  Loaded beforehand.)
     script.write_text(
-        "import os, resource, sys, threading, time\n"
+        "import ctypes, os, resource, sys, threading, time\n"
+        "try:\n"
+        "    ctypes.CDLL('libgcc_s.so.1')\n"
+        "except OSError:\n"
+        "    pass\n"
         "from trampoline import run, sleep\n"
         "from trampoline.traps import current_kernel\n"
         "def main():\n"
