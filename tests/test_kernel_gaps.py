@@ -61,9 +61,9 @@ import weakref
 
 import pytest
 
-from trampoline import (Cancelled, Event, Kernel, TaskTimeout, TimeoutCancelled, VirtualClock,
-                        WaitQueue, cancel, current, disable_cancellation, join, read, sleep,
-                        spawn, timeout_after, write)
+from trampoline import (Cancelled, Event, Kernel, TaskError, TaskTimeout, TimeoutCancelled,
+                        VirtualClock, WaitQueue, cancel, current, disable_cancellation, join,
+                        read, sleep, spawn, timeout_after, write)
 from trampoline.kernel import running_kernel
 from trampoline.traps import park, set_alarm
 
@@ -697,6 +697,43 @@ def test_a_finished_task_keeps_no_hold_on_the_tasks_that_joined_it():
     target, joined_it, result = run_plain(main())
     gc.collect()
     assert (target.state, result, joined_it()) == ("done", "done", None)
+
+
+class Failure(Exception):
+    """(Unlike the built-in errors, it takes a weak reference.)"""
+
+
+def test_an_error_a_task_handled_is_freed_at_once_not_by_the_cycle_collector():
+    """An error a subroutine raised, or a trap failed with, is thrown into
+    the task; once the task has handled it, nothing in the kernel keeps it
+    -- nor so the frames of its traceback, and what they hold (a buffer, a
+    socket) -- until the cycle collector runs.  (On 3.12+ the kernel's own
+    frame outlives its step as the ``f_back`` of a frame in the traceback,
+    and it kept the error it had thrown in.)"""
+    def fails():
+        yield sleep(0)
+        raise Failure("boom")
+
+    def main():
+        handled = []
+        try:
+            yield fails()
+        except Failure as exc:
+            handled.append(weakref.ref(exc))
+        failed = yield spawn(fails())
+        try:
+            yield join(failed)                  # (a trap that fails)
+        except TaskError as exc:
+            handled.append(weakref.ref(exc))
+        yield sleep(0)
+        return [ref() for ref in handled]
+
+    gc.collect()
+    gc.disable()
+    try:
+        assert run_plain(main()) == [None, None]
+    finally:
+        gc.enable()
 
 
 def test_a_task_that_cancels_itself_and_waits_has_that_cancel_as_its_last_cancel():

@@ -215,10 +215,6 @@ def test_max_workers_that_is_a_bool_or_a_float_is_refused():
 
 @pytest.mark.skipif(platform.python_implementation() != "CPython",
                     reason="freed at once by reference counting only on CPython")
-@pytest.mark.xfail(sys.version_info >= (3, 12), strict=True,
-                   reason="on 3.12+ the kernel's step frame still holds the error it threw "
-                          "in (a (error, context) tuple, kernel.py's step) after the task "
-                          "has handled it: found as CI ran, not yet fixed")
 def test_an_error_from_a_thread_does_not_keep_what_its_frames_held_alive():
     """The exception raised in the task carries the worker's frames in its
     traceback; once the task is done with it, what those frames held (a

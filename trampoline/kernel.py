@@ -243,8 +243,8 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     try:
                         if exc is None:
                             trap = task._coro.send(value)
-                        else:
-                            trap = task._coro.throw(exc)
+                        else:       # (3.12+: the frame outlives step, see below)
+                            trap, exc, rethrown = task._coro.throw(exc), None, None
                     except StopIteration as stop:
                         value, exc = stop.value, None
                         if task._stack:     # a subroutine returned
