@@ -253,6 +253,29 @@ def stop_process(proc, timeout=10):
             pipe.close()
 
 
+def read_to_end(sock):
+    """Everything the blocking ``sock`` receives until the peer closes (a
+    reset fails)."""
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def ask_line(sock, line):
+    """Send ``line`` over the blocking ``sock``; return the line the server
+    answers."""
+    sock.sendall(line)
+    reply = b""
+    while not reply.endswith(b"\n"):
+        chunk = sock.recv(100)
+        assert chunk, "the server closed after %r" % reply
+        reply += chunk
+    return reply
+
+
 def ask(stream, *commands):
     """Subroutine: send RESP commands over ``stream`` at once; return the
     server's replies (kv_server's tests)."""

@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401  (autouse)
+from net_helpers import read_to_end, watchdog  # noqa: F401  (autouse)
 from test_http_protocol import malformed_requests, parse_all
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -127,16 +127,6 @@ def raw(port, data, shut=True, timeout=5):
                 break
             chunks.append(chunk)
     return b"".join(chunks)
-
-
-def read_to_end(sock):
-    """Everything ``sock`` receives until the server closes (a reset fails)."""
-    chunks = []
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 def responses(data, methods=None):

@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from net_helpers import server_context, client_context, start_server, watchdog  # noqa: F401
+from net_helpers import (client_context, read_to_end, server_context, start_server,  # noqa: F401
+                         watchdog)
 from trampoline import Future, TaskError, cancel, join, run_in_thread, sleep, spawn
 from trampoline.traps import current_kernel
 from trampoline import streams, workers
@@ -292,15 +293,6 @@ def queued_clients(port, count, data):
     return clients
 
 
-def read_all(sock):
-    data = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-
-
 @pytest.mark.parametrize("draining", [True, False])
 def test_a_hand_over_serves_the_clients_queued_in_the_listener(run, draining):
     """Cancelled while ``draining``, the accept loop accepts what is
@@ -321,7 +313,7 @@ def test_a_hand_over_serves_the_clients_queued_in_the_listener(run, draining):
         for sock in clients:
             try:
                 sock.shutdown(socket.SHUT_WR)
-                replies.append((yield run_in_thread(read_all, sock)))
+                replies.append((yield run_in_thread(read_to_end, sock)))
             except OSError:                                 # reset (ENOTCONN, ECONNRESET)
                 replies.append(b"reset")
             sock.close()
@@ -353,7 +345,7 @@ def test_a_hand_over_serves_the_clients_queued_on_a_unix_socket_too(run, tmp_pat
         client.shutdown(socket.SHUT_WR)
         handover.draining = True
         yield cancel(server, wait=False)
-        reply = yield run_in_thread(read_all, client)
+        reply = yield run_in_thread(read_to_end, client)
         client.close()
         with pytest.raises(TaskError):
             yield join(server)
@@ -382,7 +374,7 @@ def test_a_handler_failing_during_a_hand_over_is_reported_and_the_rest_go_on(run
         yield cancel(server, wait=False)
         replies = []
         for sock in (bad, good):
-            replies.append((yield run_in_thread(read_all, sock)))
+            replies.append((yield run_in_thread(read_to_end, sock)))
             sock.close()
         with pytest.raises(TaskError):
             yield join(server)
@@ -462,7 +454,7 @@ def test_run_servers_drain_serves_queued_clients_even_one_whose_request_comes_la
         yield join(drain)
         replies = []
         for sock in (early, late):
-            replies.append((yield run_in_thread(read_all, sock)))
+            replies.append((yield run_in_thread(read_to_end, sock)))
             sock.close()
         return replies, time.monotonic() - started
 

@@ -22,7 +22,7 @@ import traceback
 
 import pytest
 
-from net_helpers import stop_process, watchdog  # noqa: F401 (watchdog: autouse fixture)
+from net_helpers import ask_line, stop_process, watchdog  # noqa: F401 (watchdog: autouse fixture)
 from task_helpers import parked
 from test_workers import scripts, server  # noqa: F401 (fixtures)
 from trampoline import Barrier, Future, Lock, Queue, join, spawn
@@ -377,17 +377,6 @@ DYING_SERVER = textwrap.dedent(r"""
 """)
 
 
-def _ask(sock, line):
-    """Send a line, return the line the server answers."""
-    sock.sendall(line)
-    reply = b""
-    while not reply.endswith(b"\n"):
-        chunk = sock.recv(100)
-        assert chunk, "the server closed after %r" % reply
-        reply += chunk
-    return reply
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="run_server(workers=N) forks")
 @pytest.mark.parametrize("how", sorted(DYING))
 def test_a_worker_that_dies_in_the_middle_of_a_request_is_named_and_replaced(
@@ -405,18 +394,18 @@ def test_a_worker_that_dies_in_the_middle_of_a_request_is_named_and_replaced(
     victim = srv.connect()
     other = None
     try:
-        victim_pid = int(_ask(victim, b"pid\n"))
-        assert _ask(victim, b"hold\n") == b"holding\n"
+        victim_pid = int(ask_line(victim, b"pid\n"))
+        assert ask_line(victim, b"hold\n") == b"holding\n"
         other = srv.connect()                   # so the other worker takes it
-        assert int(_ask(other, b"pid\n")) not in (victim_pid, 0)
+        assert int(ask_line(other, b"pid\n")) not in (victim_pid, 0)
         victim.sendall(b"die\n")
         assert victim.recv(100) == b""           # the end of the stream, not a hang
         found = srv.expect(r"worker (\d) \(pid (\d+)\) %s; starting another" % said)
         assert int(found.group(2)) == victim_pid and pids[int(found.group(1))] == victim_pid
-        assert _ask(other, b"still here\n") == b"still here\n"
+        assert ask_line(other, b"still here\n") == b"still here\n"
         srv.started(1)                          # its replacement
         fresh = srv.connect()
-        assert _ask(fresh, b"hello\n") == b"hello\n"
+        assert ask_line(fresh, b"hello\n") == b"hello\n"
         fresh.close()
     finally:
         victim.close()

@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from net_helpers import has_ipv6, ipv6_port_taken, watchdog  # noqa: F401 (watchdog: autouse fixture)
+from net_helpers import (has_ipv6, ipv6_port_taken, read_to_end,  # noqa: F401 (watchdog:
+                         watchdog)                                  # an autouse fixture)
 from trampoline import streams, workers
 from trampoline.workers import run_server
 
@@ -225,16 +226,6 @@ def echoes(sock, data=b"ping"):
     return got == data
 
 
-def read_all(sock):
-    """Everything until the server closes the connection."""
-    data = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-
-
 def gone(pid):
     try:
         os.kill(pid, 0)
@@ -326,12 +317,12 @@ def test_stop_signal_lets_the_request_in_flight_finish(server, slow_server, coun
             os.killpg(srv.proc.pid, signal.SIGINT)
         else:
             srv.proc.send_signal(signal.SIGTERM)
-        assert read_all(idle) == b""            # let go at once...
+        assert read_to_end(idle) == b""            # let go at once...
         busy.setblocking(False)
         with pytest.raises(BlockingIOError):    # (while the busy one still works)
             busy.recv(1)
         busy.setblocking(True)
-        assert read_all(busy) == b"done request\n"   # ...the busy one after its reply
+        assert read_to_end(busy) == b"done request\n"   # ...the busy one after its reply
         with pytest.raises(ConnectionRefusedError):
             srv.connect()
     assert srv.proc.wait(10) == 0
@@ -349,7 +340,7 @@ def test_a_handler_still_busy_after_grace_is_cancelled(server, slow_server):
         assert busy.recv(8) == b"working\n"
         signalled = time.monotonic()
         srv.proc.send_signal(signal.SIGTERM)
-        assert read_all(busy) == b""
+        assert read_to_end(busy) == b""
         assert srv.proc.wait(10) == 0
     assert time.monotonic() - signalled < 2.0
     srv.expect(r"1 connection\(s\) still busy after 0.2 s; cancelling them")
@@ -366,7 +357,7 @@ def test_an_unlimited_or_huge_grace_still_stops_gracefully(server, slow_server, 
         busy.sendall(b"request\n")
         assert busy.recv(8) == b"working\n"
         srv.proc.send_signal(signal.SIGTERM)
-        assert read_all(busy) == b"done request\n"
+        assert read_to_end(busy) == b"done request\n"
     assert srv.proc.wait(10) == 0
     assert srv.proc.stdout.read() == "stopped\n"
     assert "Traceback" not in "".join(srv.log) + srv.proc.stderr.read()
@@ -383,7 +374,7 @@ def test_a_second_signal_stops_at_once(server, slow_server):
         srv.expect(r"stopping 2 worker\(s\) \(got SIGTERM\)")
         srv.proc.send_signal(signal.SIGTERM)
         assert srv.proc.wait(10) == -signal.SIGTERM
-        assert read_all(busy) == b""
+        assert read_to_end(busy) == b""
     assert all(gone(pid) for pid in pids.values())
 
 
@@ -422,7 +413,7 @@ def test_sighup_stops_the_server_gracefully(server, slow_server, count):
         busy.sendall(b"request\n")
         assert busy.recv(8) == b"working\n"     # it is in the handler's sleep now
         srv.proc.send_signal(signal.SIGHUP)
-        assert read_all(busy) == b"done request\n"
+        assert read_to_end(busy) == b"done request\n"
     assert srv.proc.wait(10) == 0
     assert srv.proc.stdout.read() == "stopped\n"
     log = "".join(srv.log) + srv.proc.stderr.read()
@@ -474,7 +465,7 @@ def test_workers_do_not_outlive_their_parent(server, echo_server):
         assert echoes(idle)
         srv.proc.kill()
         srv.proc.wait(10)
-        assert read_all(idle) == b""            # its worker let it go
+        assert read_to_end(idle) == b""            # its worker let it go
     assert every_holder_exited(srv.proc.stderr, 10), \
         "a worker outlived its parent: %s" % sorted(pids.values())
 
@@ -493,7 +484,7 @@ def test_a_worker_stuck_in_a_blocking_call_is_killed(server, slow_server):
         found = srv.expect(r"worker (\d) \(pid (\d+)\) still running 0.3 s after the stop; "
                            r"killing it")
         assert pids[int(found.group(1))] == int(found.group(2))
-        assert read_all(busy) == b""
+        assert read_to_end(busy) == b""
         assert srv.proc.wait(10) == 0
     assert time.monotonic() - signalled < 5
 
@@ -505,7 +496,7 @@ def test_a_handler_error_is_reported_once_and_the_worker_goes_on(server, slow_se
     srv.started(2)
     with srv.connect() as sock:
         sock.sendall(b"fail\n")
-        assert read_all(sock) == b""        # its connection is closed
+        assert read_to_end(sock) == b""        # its connection is closed
     for _ in range(4):                      # both workers still answer
         with srv.connect() as sock:
             sock.sendall(b"fine\n")
@@ -883,7 +874,7 @@ def test_run_server_on_no_host_serves_ipv4_and_ipv6_clients_as_tcp_server_does(
     seen = []
     for host in hosts:
         with socket.create_connection((host, srv.port), timeout=10) as sock:
-            seen.append(read_all(sock))
+            seen.append(read_to_end(sock))
     srv.proc.send_signal(signal.SIGTERM)
     assert srv.proc.wait(10) == 0
     assert srv.proc.stdout.read() == "stopped\n"

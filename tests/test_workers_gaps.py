@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401 (an autouse fixture)
+from net_helpers import ask_line, read_to_end, watchdog  # noqa: F401 (an autouse fixture)
 from trampoline.workers import run_server
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="run_server(workers=N) forks")
@@ -140,7 +140,7 @@ def environment():
 
 class Server:
     """A SCRIPT process: ``port``, ``expect(pattern)`` on its stderr,
-    ``ask(sock, line)``."""
+    ``ask_line(sock, line)``."""
 
     def __init__(self, script, *args):
         self.proc = subprocess.Popen([sys.executable, str(script)] + list(args),
@@ -216,26 +216,6 @@ def server(tmp_path):
         each.close()
 
 
-def ask(sock, line):
-    """Send a line; the line the server answers."""
-    sock.sendall(line)
-    reply = b""
-    while not reply.endswith(b"\n"):
-        chunk = sock.recv(100)
-        assert chunk, "the server closed after %r" % reply
-        reply += chunk
-    return reply
-
-
-def read_all(sock):
-    data = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-
-
 def handler(stream, address):
     yield stream.write(b"")
 
@@ -303,15 +283,15 @@ def test_sigterm_to_one_worker_stops_it_gracefully_and_it_is_replaced(server):
     pids = srv.started(2)
     with srv.connect() as sock:
         sock.settimeout(5)
-        pid = int(ask(sock, b"pid\n"))
+        pid = int(ask_line(sock, b"pid\n"))
         (number,) = [n for n, p in pids.items() if p == pid]
-        assert ask(sock, b"slow 0.2\n") == b"working\n"
+        assert ask_line(sock, b"slow 0.2\n") == b"working\n"
         os.kill(pid, signal.SIGTERM)
-        assert read_all(sock) == b"done\n"
+        assert read_to_end(sock) == b"done\n"
     srv.expect(r"worker %d \(pid %d\) exited with status 0; starting another" % (number, pid))
     assert list(srv.started(1)) == [number]
     with srv.connect() as sock:
-        assert ask(sock, b"pid\n") != b"%d\n" % pid
+        assert ask_line(sock, b"pid\n") != b"%d\n" % pid
     srv.proc.send_signal(signal.SIGTERM)
     assert srv.proc.wait(10) == 0
 
@@ -342,12 +322,12 @@ def test_a_second_ctrl_c_kills_the_supervisor_by_sigint_not_a_traceback(server):
     srv = server("--grace", "30")
     pids = srv.started(2)
     with srv.connect() as busy:
-        assert ask(busy, b"slow 30\n") == b"working\n"
+        assert ask_line(busy, b"slow 30\n") == b"working\n"
         srv.proc.send_signal(signal.SIGINT)
         srv.expect(r"stopping 2 worker\(s\) \(got SIGINT\)")
         srv.proc.send_signal(signal.SIGINT)
         assert srv.proc.wait(10) == -signal.SIGINT
-        assert read_all(busy) == b""
+        assert read_to_end(busy) == b""
     assert "Traceback" not in srv.rest_of_log()
     for pid in pids.values():
         with pytest.raises(ProcessLookupError):
@@ -362,9 +342,9 @@ def test_a_request_that_outlasts_grace_is_cut_at_grace(server):
     srv = server("--grace", "0.2")
     srv.started(2)
     with srv.connect() as busy:
-        assert ask(busy, b"slow 0.8\n") == b"working\n"
+        assert ask_line(busy, b"slow 0.8\n") == b"working\n"
         srv.proc.send_signal(signal.SIGTERM)
-        assert read_all(busy) == b""
+        assert read_to_end(busy) == b""
     assert srv.proc.wait(10) == 0
 
 
@@ -375,9 +355,9 @@ def test_a_worker_draining_within_grace_is_not_killed_after_kill_margin_alone(se
     srv = server("--grace", "5", "--set", "KILL_MARGIN=0.05")
     srv.started(2)
     with srv.connect() as busy:
-        assert ask(busy, b"slow 0.3\n") == b"working\n"
+        assert ask_line(busy, b"slow 0.3\n") == b"working\n"
         srv.proc.send_signal(signal.SIGTERM)
-        assert read_all(busy) == b"done\n"
+        assert read_to_end(busy) == b"done\n"
     assert srv.proc.wait(10) == 0
     assert "killing it" not in srv.rest_of_log()
 
@@ -396,22 +376,22 @@ def test_a_busy_worker_does_not_hold_up_another_workers_stop(server, tmp_path):
     which = {}
     try:
         first = srv.connect()
-        which[int(ask(first, b"pid\n"))] = first
+        which[int(ask_line(first, b"pid\n"))] = first
         # While that worker waits on the fifo, the other one takes the next client.
-        assert ask(first, b"block\n") == b"blocking\n"
+        assert ask_line(first, b"block\n") == b"blocking\n"
         second = srv.connect()
-        which[int(ask(second, b"pid\n"))] = second
+        which[int(ask_line(second, b"pid\n"))] = second
         os.write(release, b"x")
-        assert ask(first, b"") == b"unblocked\n"
+        assert ask_line(first, b"") == b"unblocked\n"
         assert sorted(which) == sorted(pids.values())
         idle, stuck = which[pids[1]], which[pids[2]]    # worker 2 was forked last
-        assert ask(stuck, b"block\n") == b"blocking\n"
+        assert ask_line(stuck, b"block\n") == b"blocking\n"
         srv.proc.send_signal(signal.SIGTERM)        # the supervisor alone, not its group
         idle.settimeout(5)
-        assert read_all(idle) == b""                # at once, while worker 2 is stuck
+        assert read_to_end(idle) == b""                # at once, while worker 2 is stuck
         os.write(release, b"x")
-        assert ask(stuck, b"") == b"unblocked\n"
-        assert read_all(stuck) == b""
+        assert ask_line(stuck, b"") == b"unblocked\n"
+        assert read_to_end(stuck) == b""
         assert srv.proc.wait(10) == 0
     finally:
         os.write(release, b"xx")                    # (a worker left waiting would stay)
@@ -428,7 +408,7 @@ def test_output_printed_before_the_fork_or_in_a_worker_comes_out_once(server):
     srv = server("--before", "printed before run_server")
     srv.started(2)
     with srv.connect() as sock:
-        assert ask(sock, b"print printed by a handler\n") == b"printed\n"
+        assert ask_line(sock, b"print printed by a handler\n") == b"printed\n"
     srv.proc.send_signal(signal.SIGTERM)
     assert srv.proc.wait(10) == 0
     out = srv.proc.stdout.read().decode()
@@ -465,8 +445,8 @@ def test_a_worker_that_lived_long_forgets_the_quick_deaths_before_it(server):
     srv.expect(r"worker 1 \(pid %d\) was killed by SIGKILL; starting another in" % pids[1])
     long_lived = srv.started(1)[1]
     with srv.connect() as sock:                 # (any worker: the time is what counts)
-        assert ask(sock, b"slow 0.3\n") == b"working\n"
-        assert ask(sock, b"") == b"done\n"      # now worker 1 has lived 0.3 s
+        assert ask_line(sock, b"slow 0.3\n") == b"working\n"
+        assert ask_line(sock, b"") == b"done\n"      # now worker 1 has lived 0.3 s
     os.kill(long_lived, signal.SIGKILL)
     srv.expect(r"worker 1 \(pid %d\) was killed by SIGKILL; starting another$" % long_lived)
     quick = srv.started(1)[1]
@@ -543,8 +523,8 @@ def test_an_idle_supervisor_waits_without_using_the_cpu(server):
     srv.started(2)
     before = cpu_seconds(srv.proc.pid)
     with srv.connect() as sock:
-        assert ask(sock, b"slow 0.3\n") == b"working\n"
-        assert ask(sock, b"") == b"done\n"
+        assert ask_line(sock, b"slow 0.3\n") == b"working\n"
+        assert ask_line(sock, b"") == b"done\n"
     assert cpu_seconds(srv.proc.pid) - before < 0.05
     srv.proc.send_signal(signal.SIGTERM)
     assert srv.proc.wait(10) == 0
@@ -563,7 +543,7 @@ def test_a_worker_that_its_handler_ends_exits_as_python_would_and_is_replaced(se
         with srv.connect() as sock:
             sock.settimeout(5)
             sock.sendall(command)
-            assert read_all(sock) == b""
+            assert read_to_end(sock) == b""
         if words is not None:
             srv.expect(words)
         status = 3 if command.startswith(b"exit ") else 1
@@ -602,14 +582,14 @@ def test_a_stuck_worker_is_killed_when_grace_and_kill_margin_are_up(server, tmp_
     release = os.open(fifo, os.O_RDWR)
     try:
         with srv.connect() as stuck:
-            pid = int(ask(stuck, b"pid\n"))
-            assert ask(stuck, b"block\n") == b"blocking\n"
+            pid = int(ask_line(stuck, b"pid\n"))
+            assert ask_line(stuck, b"block\n") == b"blocking\n"
             signalled = time.monotonic()
             srv.proc.send_signal(signal.SIGTERM)
             srv.expect(r"worker \d \(pid %d\) still running 0.2 s after the stop; killing it"
                        % pid)
             assert time.monotonic() - signalled < 0.9
-            assert read_all(stuck) == b""
+            assert read_to_end(stuck) == b""
         assert srv.proc.wait(10) == 0
     finally:
         os.write(release, b"x")                     # (a worker left waiting would stay)
@@ -632,7 +612,7 @@ def test_workers_0_counts_the_cpus_this_process_may_use_not_the_machines(tmp_pat
     try:
         port = int(proc.stdout.readline().decode().rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-            assert ask(sock, b"pid\n") == b"%d\n" % proc.pid
+            assert ask_line(sock, b"pid\n") == b"%d\n" % proc.pid
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
         assert "started" not in proc.stderr.read().decode()
