@@ -108,16 +108,22 @@ def read_exactly(sock, n):
 
 # ------------------------------------------------- full duplex on one socket
 
+def throttled(tcp_pair):
+    """A TCP pair with 64 KiB buffers (smaller ones make loopback TCP
+    crawl), and a 4 MiB payload: a write of it parks midway."""
+    near, far = tcp_pair()
+    near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    return near, far, b"x" * (4 << 20)
+
+
 def test_a_read_that_parks_while_a_write_is_parked_on_the_same_socket_leaves_the_write_waiting(
         run, tcp_pair):
     """The read adds its interest to the write's, it does not replace it:
     the write goes on once the peer drains it, and the read gets the
     peer's answer (a reader parking second dropped the writer's interest,
     and both hung)."""
-    near, far = tcp_pair()
-    near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)    # (smaller ones make
-    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)     # loopback TCP crawl)
-    payload = b"x" * (4 << 20)
+    near, far, payload = throttled(tcp_pair)
 
     def writer():
         yield write(near, payload)
@@ -414,11 +420,8 @@ def big_write(tcp_pair):
     ``payload`` to ``near`` and notes the ``bytes_written`` of a Cancelled
     in ``written``; ``drain()`` reads what ``far`` has now, and says how
     much."""
-    near, far = tcp_pair()
-    near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
-    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    near, far, payload = throttled(tcp_pair)
     far.setblocking(False)
-    payload = b"x" * (4 << 20)
     written = []
 
     def writer():
@@ -915,10 +918,7 @@ def test_a_write_that_parks_while_a_read_is_parked_on_the_same_socket_leaves_the
     parked read's, it does not replace it -- the read gets the peer's
     answer while the write is still parked (the peer drains it only
     then)."""
-    near, far = tcp_pair()
-    near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
-    far.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    payload = b"x" * (4 << 20)
+    near, far, payload = throttled(tcp_pair)
 
     def writer():
         yield write(near, payload)
