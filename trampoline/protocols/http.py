@@ -1303,8 +1303,11 @@ class ResponseParser(_Parser):
 # ============================================================ encoding
 
 def encode_headers(headers):
-    """``b"Name: value\\r\\n..."`` from ``(name, value)`` pairs of str or
-    bytes.  Raises ``ValueError`` for a CR or LF in a name or value."""
+    """``b"Name: value\\r\\n..."`` from ``(name, value)`` pairs: a name of
+    str or bytes, a value of str, bytes or int (``("Content-Length", 12)``);
+    str as latin-1.  Raises ``ValueError``, naming the header, for a name
+    that is empty or not a token, or a value with a CR, an LF or another
+    control character (a tab is allowed)."""
     out = []
     for name, value in headers:
         if isinstance(name, str):
