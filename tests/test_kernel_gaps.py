@@ -53,6 +53,7 @@ connections on 127.0.0.1:
 import contextvars
 import errno
 import gc
+import platform
 import selectors
 import socket
 import threading
@@ -706,6 +707,8 @@ class Failure(Exception):
     """(Unlike the built-in errors, it takes a weak reference.)"""
 
 
+@pytest.mark.skipif(platform.python_implementation() != "CPython",
+                    reason="freed at once by reference counting only on CPython")
 def test_an_error_a_task_handled_is_freed_at_once_not_by_the_cycle_collector():
     """An error a subroutine raised, or a trap failed with, is thrown into
     the task; once the task has handled it, nothing in the kernel keeps it
