@@ -57,6 +57,24 @@ SELECTORS = {
 }
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The watchdog (net_helpers.py) is held while pytest writes the report
+    of a phase, and runs on for the rest of the test.  After its limit it
+    fires every second until the test ends; a failure's report, with the
+    source of every frame parsed, took longer than that on a loaded machine,
+    and its Hung, raised inside pytest, ended the whole run (INTERNALERROR)
+    without naming the test that was slow."""
+    armed = (hasattr(signal, "setitimer")
+             and getattr(signal.getsignal(signal.SIGALRM), "is_watchdog", False))
+    left = signal.setitimer(signal.ITIMER_REAL, 0) if armed else (0.0, 0.0)
+    try:
+        yield
+    finally:
+        if left[0] and call.when != "teardown":
+            signal.setitimer(signal.ITIMER_REAL, *left)
+
+
 @pytest.fixture(params=[name for name, make in SELECTORS.items() if make is not None])
 def run(request):
     """``run(coro)`` on a fresh kernel with each selector backend in turn."""
