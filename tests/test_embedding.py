@@ -92,9 +92,13 @@ CALLS = 10000
 
 
 @pytest.mark.parametrize("how", ["call_threadsafe", "spawn_threadsafe"])
-def test_threadsafe_calls_under_contention(how):
+def test_threadsafe_calls_under_contention(how, watchdog):
     """8 threads x 10,000 calls (or spawns) each, while the kernel runs:
-    every one arrives, and each thread's arrive in the order it made them."""
+    every one arrives, and each thread's arrive in the order it made them.
+    (A call lost hangs it; the watchdog gives it a minute: 80,000 spawns
+    took 5.5 s on a loaded machine, and past the module's 10 s in a loaded
+    suite run.)"""
+    watchdog(60)
     seen = [[] for _ in range(THREADS)]
     total = THREADS * CALLS
     done = Future()
