@@ -556,16 +556,19 @@ def test_a_worker_that_its_handler_ends_exits_as_python_would_and_is_replaced(se
 def test_a_worker_due_sooner_is_not_kept_waiting_by_another_ones_longer_pause(server):
     """Worker 1 died young twice (its replacement waits 2 x RESTART_DELAY),
     then worker 2 once (RESTART_DELAY): worker 2's replacement starts
-    first -- the supervisor wakes at the earliest deadline, not the last."""
-    srv = server("--set", "RESTART_DELAY=0.15")
+    first -- the supervisor wakes at the earliest deadline, not the last.
+    (RESTART_DELAY 0.4 s: worker 2's 0.4 s end 0.4 s before worker 1's 0.8 s
+    less the time from one kill to the next.  With 0.15 s that time, on a
+    loaded machine, was past the 0.15 s between them, and worker 1 came first.)"""
+    srv = server("--set", "RESTART_DELAY=0.4")
     pids = srv.started(2)
     os.kill(pids[1], signal.SIGKILL)
-    srv.expect(r"worker 1 \(pid %d\) was killed by SIGKILL; starting another in 0.1" % pids[1])
+    srv.expect(r"worker 1 \(pid %d\) was killed by SIGKILL; starting another in 0.4 s" % pids[1])
     young = srv.started(1)[1]
     os.kill(young, signal.SIGKILL)
-    srv.expect(r"worker 1 \(pid %d\) was killed by SIGKILL; starting another in 0.3 s" % young)
+    srv.expect(r"worker 1 \(pid %d\) was killed by SIGKILL; starting another in 0.8 s" % young)
     os.kill(pids[2], signal.SIGKILL)
-    srv.expect(r"worker 2 \(pid %d\) was killed by SIGKILL; starting another in 0.1" % pids[2])
+    srv.expect(r"worker 2 \(pid %d\) was killed by SIGKILL; starting another in 0.4 s" % pids[2])
     assert list(srv.started(1)) == [2]
     assert list(srv.started(1)) == [1]
     srv.proc.send_signal(signal.SIGTERM)
