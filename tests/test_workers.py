@@ -707,10 +707,13 @@ def test_workers_need_fork():                               # pragma: no cover
 
 
 @pytest.mark.parametrize("count", [1, 2])
-def test_a_stop_signal_right_after_the_listening_line_is_graceful(count):
+def test_a_stop_signal_right_after_the_listening_line_is_graceful(count, watchdog):
     """``ready`` (the "listening" line) comes only once the stop signals are
     handled: a SIGTERM sent the moment it appears stops the server
-    gracefully (status 0), never by the signal's default action."""
+    gracefully (status 0), never by the signal's default action.  (Six
+    servers, one after the other: the watchdog gives them a minute -- under
+    PyPy on a loaded machine they took past the module's 20 s.)"""
+    watchdog(60)
     for _ in range(6):
         proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "examples", "echo_server.py"),
                                  "--port", "0", "--workers", str(count)],
