@@ -495,25 +495,50 @@ def test_an_empty_only_is_a_usage_error(script, only):
     assert result.stdout == ""
 
 
+ECHOLOAD = os.path.join(ROOT, "benchmarks", "build", "echoload")
+
+
+def build_over_a_broken_echoload(**env):
+    """Put a binary that does not run where echoload goes, then build it
+    (``build_echoload``, with ``env`` added to the environment): check that
+    the suite's echoload runs after that."""
+    os.makedirs(os.path.dirname(ECHOLOAD), exist_ok=True)
+    with open(ECHOLOAD, "wb") as broken:
+        broken.write(b"\x7fELF not really\n")
+    os.chmod(ECHOLOAD, 0o755)
+    result = subprocess.run(
+        [sys.executable, "-c", "from harness.plan import build_echoload; print(build_echoload())"],
+        cwd=os.path.join(ROOT, "benchmarks"), env=dict(os.environ, **env),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    assert result.stdout == "None\n", result.stdout + result.stderr
+    probe = subprocess.run([ECHOLOAD], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, timeout=10)
+    assert probe.returncode == 2 and probe.stderr.startswith("usage: echoload "), probe.stderr
+
+
 def test_a_broken_echoload_binary_is_built_again():
     """benchmarks/build/echoload newer than its source but not a program
     that runs here (copied from another machine, a build cut short): the
     suite builds it again.  It ran it, and died of an OSError traceback
     ("Exec format error") in the first echo round."""
-    build = os.path.join(ROOT, "benchmarks", "build")
-    binary = os.path.join(build, "echoload")
-    os.makedirs(build, exist_ok=True)
-    with open(binary, "wb") as broken:
-        broken.write(b"\x7fELF not really\n")
-    os.chmod(binary, 0o755)
-    result = subprocess.run(
-        [sys.executable, "-c", "from harness.plan import build_echoload; print(build_echoload())"],
-        cwd=os.path.join(ROOT, "benchmarks"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        universal_newlines=True, timeout=60)
-    assert result.stdout == "None\n", result.stdout + result.stderr
-    probe = subprocess.run([binary], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True, timeout=10)
-    assert probe.returncode == 2 and probe.stderr.startswith("usage: echoload "), probe.stderr
+    build_over_a_broken_echoload()
+
+
+def test_echoload_is_built_under_a_name_of_its_own_then_renamed_into_place(tmp_path):
+    """Another run (a second checkout's suite, a benchmark by hand) may
+    start echoload while this one builds it: the compiler writes another
+    file, renamed into place when whole, so that run finds the old binary
+    or the new one -- never a half-written file ("Exec format error")."""
+    seen = tmp_path / "cc-args"
+    compiler = tmp_path / "cc"
+    compiler.write_text('#!/bin/sh\necho "$@" > %s\nexec %s "$@"\n'
+                        % (seen, shutil.which(os.environ.get("CC", "cc"))))
+    compiler.chmod(0o755)
+    build_over_a_broken_echoload(CC=str(compiler))
+    args = seen.read_text().split()
+    written = args[args.index("-o") + 1]
+    assert written != ECHOLOAD and os.path.dirname(written) == os.path.dirname(ECHOLOAD)
+    assert not os.path.exists(written)                  # renamed
 
 
 # A report rendered from made-up rounds (nothing runs), in a process started

@@ -273,10 +273,17 @@ def build_echoload():
     if cc is None:
         return "no C compiler (cc) to build benchmarks/echoload.c"
     os.makedirs(BUILD, exist_ok=True)
-    result = subprocess.run([cc, "-O2", "-o", ECHOLOAD, ECHOLOAD_SRC],
+    # Built under a name of its own, then renamed into place: another run
+    # starting echoload meanwhile finds the old binary or the whole new one,
+    # never a half-written file ("Exec format error").
+    building = "%s.%d" % (ECHOLOAD, os.getpid())
+    result = subprocess.run([cc, "-O2", "-o", building, ECHOLOAD_SRC],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if result.returncode:
+        if os.path.exists(building):
+            os.remove(building)
         return "building echoload failed: %s" % result.stdout.decode(errors="replace")[-300:]
+    os.replace(building, ECHOLOAD)
     return None
 
 
