@@ -226,7 +226,8 @@ class AdminCommands:
         if sub == b"encoding":
             return encode_bulk(encoding(value))
         if sub == b"refcount":
-            shared = type(value) is bytes and 0 <= (to_int(value) or -1) < SHARED_INTEGERS
+            number = to_int(value) if type(value) is bytes else None
+            shared = number is not None and 0 <= number < SHARED_INTEGERS
             return b":%d\r\n" % (SHARED_REFCOUNT if shared else 1)
         if sub == b"idletime":
             # (On the clock the accesses were noted on: a key used earlier

@@ -1,0 +1,159 @@
+"""What mutation testing of protocols/resp.py and protocols/kv_admin.py
+found no test pinning: each test here fails on a small change to those
+modules (a comparison moved by one, a check dropped) that every other test
+let through.
+
+The yardstick is a real redis-server 7.0: the replies here were read from
+one, and the tests that go over the wire compare our kv_server with it
+byte for byte (tests/test_kv_vs_redis.py's servers and comparison).
+"""
+
+import socket
+
+import pytest
+
+from net_helpers import watchdog  # noqa: F401 (autouse)
+from test_kv_vs_redis import _split_replies, assert_same, ours, pair, redis  # noqa: F401
+from trampoline.protocols.resp import (ProtocolError, ReplyError, ReplyParser, RequestParser,
+                                       encode_error, encode_simple, split_inline)
+
+WATCHDOG_SECONDS = 30.0
+
+
+def both_answer(redis, ours, data):
+    """Send ``data`` to redis-server and to ours, half-close, and return
+    each one's replies up to its close."""
+    got = []
+    for family, address in (socket.AF_UNIX, redis), (socket.AF_INET, ("127.0.0.1", ours)):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(10)
+        try:
+            sock.connect(address)
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            chunks = []
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            got.append(_split_replies(b"".join(chunks)))
+        finally:
+            sock.close()
+    return got
+
+
+# ================================================================ resp.py: requests
+
+@pytest.mark.parametrize("line, args", [
+    (b"ECHO a\x0cb", [b"ECHO", b"a\x0cb"]),     # \f without \v or quotes: still not a blank
+    (b'ECHO "\\x4', None),                      # \x and one digit, then the line ends
+    (b'ECHO "a\\', None),                       # a backslash, then the line ends
+])
+def test_inline_lines_at_the_edges_of_sdssplitargs(line, args):
+    """A form feed inside a word is part of it, even on a line with no
+    quote and no vertical tab (bytes.split would cut there); an escape cut
+    off by the end of the line leaves the quotes unbalanced -- not an
+    IndexError.  Redis answers ``$3 a\\fb`` and "unbalanced quotes"."""
+    assert split_inline(line) == args
+    if args is None:
+        with pytest.raises(ProtocolError, match="unbalanced quotes in request"):
+            RequestParser().feed(line + b"\r\n")
+    else:
+        assert RequestParser().feed(line + b"\r\n") == [args]
+
+
+@pytest.mark.parametrize("data", [b"ECHO a\x0cb\r\nPING\r\n", b'ECHO "\\x4\r\nPING\r\n',
+                                  b'ECHO "a\\\r\nPING\r\n'])
+def test_those_inline_lines_reply_as_redis(redis, ours, data):
+    theirs, mine = both_answer(redis, ours, data)
+    assert theirs == mine
+
+
+def test_an_empty_first_line_does_not_reach_back_to_the_end_of_the_data():
+    """``\\n`` first, then a line whose CR has come but not its LF: the
+    empty line is no command, and the other waits for its LF (a look at
+    the byte before the empty line must not wrap round to the last one)."""
+    parser = RequestParser()
+    assert parser.feed(b"\nPING\r") == []
+    assert parser.feed(b"\n") == [[b"PING"]]
+
+
+# ================================================================ resp.py: replies
+
+def test_a_big_number_may_carry_a_plus_sign():
+    """RESP3's big number is ``([+|-]<digits>``: both signs are read."""
+    assert ReplyParser().feed(b"(+12\r\n(-12\r\n(12\r\n") == [12, -12, 12]
+
+
+def test_an_integer_reply_is_64_bits_and_no_more():
+    """``:`` carries a signed 64-bit integer (beyond it Redis sends a big
+    number): the two ends are read, one past the top is not RESP."""
+    assert ReplyParser().feed(b":9223372036854775807\r\n:-9223372036854775808\r\n") == \
+        [2**63 - 1, -2**63]
+    with pytest.raises(ProtocolError, match="bad number"):
+        ReplyParser().feed(b":9223372036854775808\r\n")
+
+
+def test_reply_errors_are_equal_only_if_their_messages_are():
+    assert ReplyError("ERR a") == ReplyError("ERR a")
+    assert ReplyError("ERR a") != ReplyError("ERR b")
+    assert ReplyError("ERR a") != "ERR a"
+    assert len({ReplyError("ERR a"), ReplyError("ERR a"), ReplyError("ERR b")}) == 2
+
+
+def test_a_map_whose_key_is_an_array_names_that_key():
+    """The error names the culprit: the key that is a list, not the first key."""
+    with pytest.raises(ProtocolError) as info:
+        ReplyParser().feed(b"%2\r\n$1\r\na\r\n:1\r\n*1\r\n:7\r\n:2\r\n")
+    assert str(info.value).endswith("cannot hold: [[7]]")
+    assert info.value.offset == 0
+
+
+# ================================================================ resp.py: encoders
+
+def test_a_carriage_return_alone_is_a_line_break_too():
+    """Status and error lines never carry a CR: a lone one becomes a space
+    (Redis: ``-ERR unknown command 'a b c'`` for the command ``a\\rb\\nc``)."""
+    assert encode_error("ERR a\rb") == b"-ERR a b\r\n"
+    assert encode_simple(b"a\rb") == b"+a b\r\n"
+
+
+def test_an_unknown_command_with_a_lone_cr_is_named_as_redis_names_it(pair):
+    assert_same(pair, [[b"a\rb", b"x"], [b"a\rb\nc", b"x"], ["PING"]])
+
+
+# ================================================================ kv_admin.py
+
+OBJECT_EDGES = [
+    # Each encoding threshold exactly, and one past where no other test goes.
+    ["SADD", "s512"] + [str(i) for i in range(512)], ["OBJECT", "ENCODING", "s512"],
+    ["HSET", "h512"] + ["f%d" % (i // 2) for i in range(1024)], ["OBJECT", "ENCODING", "h512"],
+    ["HSET", "hf64", "f" * 64, "v"], ["OBJECT", "ENCODING", "hf64"],
+    ["HSET", "hf65", "f" * 65, "v"], ["OBJECT", "ENCODING", "hf65"],
+    ["HSET", "hv64", "f", "v" * 64], ["OBJECT", "ENCODING", "hv64"],
+    ["ZADD", "z128"] + [str(i // 2) if i % 2 == 0 else "m%d" % i for i in range(256)],
+    ["OBJECT", "ENCODING", "z128"],
+    ["ZADD", "zm64", "1", "m" * 64], ["OBJECT", "ENCODING", "zm64"],
+    # Redis shares the integers 0..9999.
+    ["SET", "r0", "0"], ["OBJECT", "REFCOUNT", "r0"],
+    ["SET", "r9999", "9999"], ["OBJECT", "REFCOUNT", "r9999"],
+    ["SET", "r10000", "10000"], ["OBJECT", "REFCOUNT", "r10000"],
+]
+
+SORT_EDGES = [
+    # A weight is read as strtod reads a C string: up to a NUL; "(" is no number.
+    ["RPUSH", "n", b"3\x00x", "1"], ["SORT", "n"], ["RPUSH", "p", "(1"], ["SORT", "p"],
+    # Exact subnormals in hexadecimal, a fraction longer than the whole part and none.
+    ["RPUSH", "hx", "0x0.0000000000001p-1022", "0x10p-1078", "0"], ["SORT", "hx"],
+    # A pattern that starts with its "*"; "->" with no field after is part of the key name.
+    ["RPUSH", "l", "3", "1", "2"], ["MSET", "3_w", "1", "1_w", "3", "2_w", "2"],
+    ["SORT", "l", "BY", "*_w"], ["SORT", "l", "GET", "*_w"],
+    ["HSET", "h_1", "f", "9"], ["SET", "h_1->", "v"], ["SORT", "l", "GET", "h_*->"],
+]
+
+
+@pytest.mark.parametrize("script", [OBJECT_EDGES, SORT_EDGES], ids=["object", "sort"])
+def test_object_and_sort_at_their_edges_reply_as_redis(pair, script):
+    for command in script:
+        assert_same(pair, [command])
