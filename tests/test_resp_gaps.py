@@ -86,6 +86,13 @@ def test_a_big_number_may_carry_a_plus_sign():
     assert ReplyParser().feed(b"(+12\r\n(-12\r\n(12\r\n") == [12, -12, 12]
 
 
+def test_resp3_booleans_are_read_and_nothing_else_is_one():
+    assert ReplyParser().feed(b"#t\r\n#f\r\n") == [True, False]
+    for bad in (b"#x\r\n", b"#\r\n", b"#tt\r\n"):
+        with pytest.raises(ProtocolError, match="bad boolean"):
+            ReplyParser().feed(bad)
+
+
 def test_an_integer_reply_is_64_bits_and_no_more():
     """``:`` carries a signed 64-bit integer (beyond it Redis sends a big
     number): the two ends are read, one past the top is not RESP."""
@@ -93,6 +100,16 @@ def test_an_integer_reply_is_64_bits_and_no_more():
         [2**63 - 1, -2**63]
     with pytest.raises(ProtocolError, match="bad number"):
         ReplyParser().feed(b":9223372036854775808\r\n")
+
+
+def test_a_bulk_reply_not_followed_by_crlf_is_placed_in_the_stream():
+    """The error's offset is where the bad bytes are in the whole stream,
+    past the replies read before them, in this call and earlier ones."""
+    parser = ReplyParser()
+    assert parser.feed(b"+OK\r\n") == ["OK"]
+    with pytest.raises(ProtocolError, match="bulk reply not followed by CRLF") as info:
+        parser.feed(b":1\r\n$3\r\nabcX\r\n")
+    assert info.value.offset == 5 + 4 + 4 + 3
 
 
 def test_reply_errors_are_equal_only_if_their_messages_are():
@@ -150,6 +167,9 @@ SORT_EDGES = [
     ["RPUSH", "l", "3", "1", "2"], ["MSET", "3_w", "1", "1_w", "3", "2_w", "2"],
     ["SORT", "l", "BY", "*_w"], ["SORT", "l", "GET", "*_w"],
     ["HSET", "h_1", "f", "9"], ["SET", "h_1->", "v"], ["SORT", "l", "GET", "h_*->"],
+    # A weight (or a GET) that APPEND grew is a string like any other.
+    ["SET", "g_1", "9"], ["APPEND", "g_1", "0"], ["SET", "g_2", "50"], ["SET", "g_3", "7"],
+    ["SORT", "l", "BY", "g_*"], ["SORT", "l", "GET", "g_*"],
 ]
 
 
@@ -157,3 +177,14 @@ SORT_EDGES = [
 def test_object_and_sort_at_their_edges_reply_as_redis(pair, script):
     for command in script:
         assert_same(pair, [command])
+
+
+def test_the_client_asking_is_idle_for_zero_seconds(pair):
+    """CLIENT INFO, and the asking client's line of CLIENT LIST, say
+    ``idle=0``: it is running a command."""
+    for command in (["CLIENT", "INFO"], ["CLIENT", "LIST"]):
+        theirs, mine = pair.same([["CLIENT", "SETNAME", "me"], command])
+        for replies in theirs, mine:
+            (text,) = ReplyParser().feed(replies[1])
+            (line,) = [line for line in text.split(b"\n") if b" name=me " in line]
+            assert b" idle=0 " in line, (command, line)
