@@ -14,8 +14,10 @@ import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse)
 from test_kv_vs_redis import _split_replies, assert_same, ours, pair, redis  # noqa: F401
+from trampoline.protocols.kv import Store
 from trampoline.protocols.resp import (ProtocolError, ReplyError, ReplyParser, RequestParser,
-                                       encode_error, encode_simple, split_inline)
+                                       encode_command, encode_error, encode_simple,
+                                       split_inline)
 
 WATCHDOG_SECONDS = 30.0
 
@@ -188,3 +190,44 @@ def test_the_client_asking_is_idle_for_zero_seconds(pair):
             (text,) = ReplyParser().feed(replies[1])
             (line,) = [line for line in text.split(b"\n") if b" name=me " in line]
             assert b" idle=0 " in line, (command, line)
+
+
+def test_idletime_is_never_negative_when_the_wall_clock_steps_back():
+    """The store's clock is the wall clock (as Redis's LRU clock): set back
+    a few seconds (NTP), a key just used is idle 0 seconds, not -5."""
+    now = [1000.0]
+    store = Store(lambda: now[0])
+    assert store.execute([b"SET", b"k", b"v"]) == b"+OK\r\n"
+    now[0] = 995.0
+    assert store.execute([b"OBJECT", b"IDLETIME", b"k"]) == b":0\r\n"
+    now[0] = 1003.0
+    assert store.execute([b"OBJECT", b"IDLETIME", b"k"]) == b":3\r\n"
+
+
+def test_a_subscriber_that_does_not_read_shows_its_backlog_in_omem(redis, ours):
+    """CLIENT LIST's ``omem``: the messages a subscriber has not taken yet
+    (Redis counts its reply list; here the bytes queued and being written)."""
+    for family, address in (socket.AF_UNIX, redis), (socket.AF_INET, ("127.0.0.1", ours)):
+        listener, other = socket.socket(family), socket.socket(family)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            for sock in listener, other:
+                sock.settimeout(10)
+                sock.connect(address)
+            listener.sendall(encode_command("CLIENT", "SETNAME", "deaf")
+                             + encode_command("SUBSCRIBE", "news"))
+            parser, replies = ReplyParser(), []
+            while len(replies) < 2:
+                replies += parser.feed(listener.recv(4096))
+            # 6 MB: more than the kernel's buffers hold (4 MB at most for TCP).
+            other.sendall(encode_command("PUBLISH", "news", b"x" * 65536) * 96
+                          + encode_command("CLIENT", "LIST"))
+            parser, replies = ReplyParser(), []
+            while len(replies) < 97:
+                replies += parser.feed(other.recv(65536))
+            (line,) = [line for line in replies[-1].split(b"\n") if b" name=deaf " in line]
+            omem = int(line.split(b" omem=")[1].split(b" ")[0])
+            assert omem > 0, (family, line)
+        finally:
+            listener.close()
+            other.close()
