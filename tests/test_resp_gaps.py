@@ -104,7 +104,7 @@ def test_an_integer_reply_is_64_bits_and_no_more():
         ReplyParser().feed(b":9223372036854775808\r\n")
 
 
-def test_a_bulk_reply_not_followed_by_crlf_is_placed_in_the_stream():
+def test_a_bad_reply_is_placed_in_the_stream():
     """The error's offset is where the bad bytes are in the whole stream,
     past the replies read before them, in this call and earlier ones."""
     parser = ReplyParser()
@@ -112,6 +112,11 @@ def test_a_bulk_reply_not_followed_by_crlf_is_placed_in_the_stream():
     with pytest.raises(ProtocolError, match="bulk reply not followed by CRLF") as info:
         parser.feed(b":1\r\n$3\r\nabcX\r\n")
     assert info.value.offset == 5 + 4 + 4 + 3
+    parser = ReplyParser()
+    assert parser.feed(b"+OK\r\n") == ["OK"]
+    with pytest.raises(ProtocolError, match="unknown reply type '\\?'") as info:
+        parser.feed(b"?1\r\n")
+    assert info.value.offset == 5
 
 
 def test_reply_errors_are_equal_only_if_their_messages_are():
@@ -166,7 +171,8 @@ SORT_EDGES = [
     # Exact subnormals in hexadecimal, a fraction longer than the whole part and none.
     ["RPUSH", "hx", "0x0.0000000000001p-1022", "0x10p-1078", "0"], ["SORT", "hx"],
     # A pattern that starts with its "*"; "->" with no field after is part of the key name.
-    ["RPUSH", "l", "3", "1", "2"], ["MSET", "3_w", "1", "1_w", "3", "2_w", "2"],
+    ["RPUSH", "l", "3", "1", "2"], ["SORT", "l", "DESC", "ASC"],
+    ["MSET", "3_w", "1", "1_w", "3", "2_w", "2"],
     ["SORT", "l", "BY", "*_w"], ["SORT", "l", "GET", "*_w"],
     ["HSET", "h_1", "f", "9"], ["SET", "h_1->", "v"], ["SORT", "l", "GET", "h_*->"],
     # A weight (or a GET) that APPEND grew is a string like any other.
