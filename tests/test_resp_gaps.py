@@ -81,6 +81,29 @@ def test_an_empty_first_line_does_not_reach_back_to_the_end_of_the_data():
     assert parser.feed(b"\n") == [[b"PING"]]
 
 
+def test_a_smaller_multibulk_limit_holds_for_whole_commands_too():
+    """``max_multibulk`` below the fast path's counts: a whole command of
+    more arguments is refused as one arriving in pieces is."""
+    data = encode_command("MSET", "a", "1", "b", "2")
+    for pieces in ([data], [data[:3], data[3:]]):
+        parser = RequestParser(max_multibulk=4)
+        with pytest.raises(ProtocolError, match="invalid multibulk length"):
+            for piece in pieces:
+                parser.feed(piece)
+    assert RequestParser(max_multibulk=5).feed(data) == [[b"MSET", b"a", b"1", b"b", b"2"]]
+
+
+def test_a_longest_line_may_wait_for_the_lf_of_its_crlf():
+    """An inline line of ``max_inline`` bytes whose CR came in one read
+    and its LF in the next is a command, not "too big"."""
+    parser = RequestParser(max_inline=10)
+    assert parser.feed(b"ECHO 12345") == []
+    assert parser.feed(b"\r") == []
+    assert parser.feed(b"\n") == [[b"ECHO", b"12345"]]
+    with pytest.raises(ProtocolError, match="too big inline request"):
+        RequestParser(max_inline=10).feed(b"ECHO 1234567")
+
+
 # ================================================================ resp.py: replies
 
 def test_a_big_number_may_carry_a_plus_sign():
@@ -128,10 +151,13 @@ def test_reply_errors_are_equal_only_if_their_messages_are():
 
 def test_a_map_whose_key_is_an_array_names_that_key():
     """The error names the culprit: the key that is a list, not the first key."""
+    parser = ReplyParser()
+    assert parser.feed(b"+OK\r\n") == ["OK"]
+    assert parser.feed(b"%2\r\n$1\r\na\r\n") == []
     with pytest.raises(ProtocolError) as info:
-        ReplyParser().feed(b"%2\r\n$1\r\na\r\n:1\r\n*1\r\n:7\r\n:2\r\n")
+        parser.feed(b":1\r\n*1\r\n:7\r\n:2\r\n")
     assert str(info.value).endswith("cannot hold: [[7]]")
-    assert info.value.offset == 0
+    assert info.value.offset == 5                   # where the map began, in the stream
 
 
 # ================================================================ resp.py: encoders
