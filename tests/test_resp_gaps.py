@@ -263,3 +263,20 @@ def test_a_subscriber_that_does_not_read_shows_its_backlog_in_omem(redis, ours):
         finally:
             listener.close()
             other.close()
+
+
+#: SORT's patterns hold a NUL: Redis reads BY's, GET's ``#``, ``*`` and
+#: ``->`` as C strings (strchr, strstr), so what follows a NUL is only a
+#: byte of the name -- a BY pattern with its ``*`` after one sorts nothing.
+SORT_NUL_PATTERNS = [
+    ["RPUSH", "l", "3", "1", "2"], ["SET", b"x\x003", "v"], ["HSET", b"h_3\x00", "f", "hash"],
+    ["SET", b"h_3->\x00f", "str"], ["HSET", "h_3", b"\x00f", "nul", b"f\x00z", "fz"],
+    ["SORT", "l", "GET", b"x\x00*"], ["SORT", "l", "GET", b"#\x00x"],
+    ["SORT", "l", "GET", b"h_*\x00->f"], ["SORT", "l", "GET", b"h_*->\x00f"],
+    ["SORT", "l", "GET", b"h_*->f\x00z"], ["SORT", "l", "BY", b"x\x00*", "GET", b"#\x00"],
+]
+
+
+def test_sort_reads_its_patterns_up_to_a_nul_as_redis_does(pair):
+    for command in SORT_NUL_PATTERNS:
+        assert_same(pair, [command])

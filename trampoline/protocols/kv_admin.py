@@ -165,15 +165,18 @@ def _exact_hex(text, value):
 def _lookup(store, pattern, element):
     """Redis's ``lookupKeyByPattern``: ``#`` is ``element``; otherwise the
     first ``*`` of ``pattern`` replaced by it names a string key, or, with
-    ``->field`` after, a hash's field: its value, or None."""
-    if pattern == b"#":
+    ``->field`` after, a hash's field: its value, or None.  Redis looks for
+    the ``#``, the ``*`` and the ``->`` as C strings, up to a NUL: one after
+    a NUL is a byte of the key's (or the field's) name."""
+    head = pattern.partition(b"\0")[0]
+    if head == b"#":
         return element
-    star = pattern.find(b"*")
+    star = head.find(b"*")
     if star < 0:
         return None
-    arrow = pattern.find(b"->", star + 1)
+    arrow = head.find(b"->", star + 1)
     field = None
-    if arrow >= 0 and arrow + 2 < len(pattern):
+    if arrow >= 0 and arrow + 2 < len(head):
         field, pattern = pattern[arrow + 2:], pattern[:arrow]
     value = store.read(pattern[:star] + element + pattern[star + 1:])   # (a hit or a miss)
     if value is None:
