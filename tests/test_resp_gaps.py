@@ -9,6 +9,7 @@ byte for byte (tests/test_kv_vs_redis.py's servers and comparison).
 """
 
 import socket
+import time
 
 import pytest
 
@@ -280,3 +281,32 @@ SORT_NUL_PATTERNS = [
 def test_sort_reads_its_patterns_up_to_a_nul_as_redis_does(pair):
     for command in SORT_NUL_PATTERNS:
         assert_same(pair, [command])
+
+
+def test_a_killed_client_has_no_command_run_after_the_kill(redis, ours):
+    """CLIENT KILL closes the target's connection both ways, as Redis
+    frees the client: what the target sends after it has seen its end of
+    file is never read, let alone run."""
+    for family, address in (socket.AF_UNIX, redis), (socket.AF_INET, ("127.0.0.1", ours)):
+        control, victim = socket.socket(family), socket.socket(family)
+        try:
+            for sock in control, victim:
+                sock.settimeout(10)
+                sock.connect(address)
+            victim.sendall(encode_command("CLIENT", "ID"))
+            (victim_id,) = ReplyParser().feed(victim.recv(100))
+            control.sendall(encode_command("DEL", "after")
+                            + encode_command("CLIENT", "KILL", "ID", victim_id))
+            assert control.recv(100) == b":0\r\n:1\r\n"
+            assert victim.recv(100) == b""
+            # Send until the closed connection refuses (a reset, a broken pipe).
+            deadline = time.monotonic() + 10
+            with pytest.raises(OSError):
+                while time.monotonic() < deadline:
+                    victim.sendall(encode_command("SET", "after", "1"))
+                    victim.recv(100)
+            control.sendall(encode_command("GET", "after"))
+            assert control.recv(100) == b"$-1\r\n", family
+        finally:
+            control.close()
+            victim.close()
