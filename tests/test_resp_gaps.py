@@ -216,13 +216,15 @@ def test_object_and_sort_at_their_edges_reply_as_redis(pair, script):
 
 def test_the_client_asking_is_idle_for_zero_seconds(pair):
     """CLIENT INFO, and the asking client's line of CLIENT LIST, say
-    ``idle=0``: it is running a command."""
+    ``idle=0`` and name the command it is running -- not the last of its
+    batch (a PING pipelined after it)."""
     for command in (["CLIENT", "INFO"], ["CLIENT", "LIST"]):
-        theirs, mine = pair.same([["CLIENT", "SETNAME", "me"], command])
+        theirs, mine = pair.same([["CLIENT", "SETNAME", "me"], command, ["PING"]])
         for replies in theirs, mine:
             (text,) = ReplyParser().feed(replies[1])
             (line,) = [line for line in text.split(b"\n") if b" name=me " in line]
             assert b" idle=0 " in line, (command, line)
+            assert b" cmd=client|%s " % command[1].lower().encode() in line, (command, line)
 
 
 def test_idletime_is_never_negative_when_the_wall_clock_steps_back():
@@ -310,3 +312,34 @@ def test_a_killed_client_has_no_command_run_after_the_kill(redis, ours):
         finally:
             control.close()
             victim.close()
+
+
+def flags(line):
+    """The flags of a CLIENT LIST line (Redis's ``U``: a Unix socket)."""
+    return line.split(b" flags=")[1].split(b" ")[0]
+
+
+def test_a_watcher_whose_key_changed_is_flagged_d(redis, ours):
+    """CLIENT LIST's and INFO's ``d``: a key the client WATCHes has been
+    written since, so its EXEC will fail."""
+    for family, address in (socket.AF_UNIX, redis), (socket.AF_INET, ("127.0.0.1", ours)):
+        watcher, other = socket.socket(family), socket.socket(family)
+        try:
+            for sock in watcher, other:
+                sock.settimeout(10)
+                sock.connect(address)
+            watcher.sendall(encode_command("WATCH", "w") + encode_command("CLIENT", "INFO"))
+            parser, replies = ReplyParser(), []
+            while len(replies) < 2:
+                replies += parser.feed(watcher.recv(65536))
+            assert b"d" not in flags(replies[1]), family
+            other.sendall(encode_command("SET", "w", "1"))
+            assert other.recv(100) == b"+OK\r\n"
+            watcher.sendall(encode_command("CLIENT", "INFO"))
+            parser, replies = ReplyParser(), []
+            while not replies:
+                replies += parser.feed(watcher.recv(65536))
+            assert b"d" in flags(replies[0]), family
+        finally:
+            watcher.close()
+            other.close()
