@@ -6,8 +6,8 @@ names of its tasks.  shield: a trap's value, the work's task name, the
 work's error as the cause of the caller's cancel.  ``disable_cancellation``
 as a ``with`` target.  AsyncioDriver: its first round, ``step`` never
 waiting, a driver left behind by a closed loop, ``run()``'s name, a run
-whose task is cancelled from the trampoline side or after the driver
-closed."""
+whose task is cancelled from the trampoline side -- before its first step
+too (it waited for ever) -- or after the driver closed."""
 
 import asyncio
 import inspect
@@ -460,6 +460,37 @@ def test_a_run_whose_task_another_task_cancelled_raises_cancelled_error():
                 return awaiting.cancelled()
 
     assert asyncio_run(main()) is True
+
+
+def test_a_run_whose_task_was_cancelled_before_it_ever_ran_raises_cancelled_error():
+    """The trampoline task ``run()`` spawned is cancelled before its first
+    step (a supervisor task cancels every task it finds): the awaiting
+    asyncio code gets ``CancelledError`` at once, and the coroutine, never
+    started, is closed.  (The cancellation was raised at the task's first
+    step without a line of its body run, and ``run()`` waited for ever.)"""
+    async def main():
+        with Kernel() as kernel:
+            async with AsyncioDriver(kernel) as driver:
+                cancelled = []
+
+                async def waits():                  # pragma: no cover - never runs
+                    await Event().wait()
+
+                def supervisor():
+                    while not cancelled:
+                        for task in kernel.tasks():
+                            if task.name.endswith("waits"):
+                                cancelled.append(task.state)
+                                yield cancel(task)
+                        yield sleep(0)
+
+                kernel.spawn(supervisor())
+                coro = waits()
+                awaiting = asyncio.ensure_future(driver.run(coro))
+                await asyncio.wait([awaiting], timeout=5)
+                return cancelled, awaiting.cancelled(), inspect.getcoroutinestate(coro)
+
+    assert asyncio_run(main()) == (["ready"], True, inspect.CORO_CLOSED)
 
 
 def test_run_trampoline_names_the_main_task_for_the_coroutine():

@@ -197,7 +197,7 @@ class AsyncioDriver:
         what = getattr(coro, "__name__", None) or type(coro).__name__
         # Named for the work, not for the wrapper (the trace, the monitor
         # and errors showed "task 1 _outcome_into").
-        task = self.kernel.spawn(_outcome_into(future, coro),
+        task = self.kernel.spawn(_primed_outcome_into(future, coro),
                                  name=_name_of(coro) if name is None else name)
         self._waiting[future] = what
         self.schedule()
@@ -282,6 +282,17 @@ def _name_of(coro: Any) -> str:
     return getattr(coro, "__qualname__", None) or type(coro).__name__
 
 
+def _primed_outcome_into(future: "asyncio.Future[Any]",
+                         coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
+    """``_outcome_into``, run to its first ``yield``: a task cancelled
+    before its first step has ``Cancelled`` thrown in there, inside its
+    ``try`` (a generator never started would raise it without running a
+    line, and the awaiting ``run()`` heard nothing, for ever)."""
+    outcome = _outcome_into(future, coro)
+    next(outcome)
+    return outcome
+
+
 def _outcome_into(future: "asyncio.Future[Any]",
                   coro: "TrampolineCoroutine[Any]") -> Generator[Any, Any, None]:
     """A trampoline task: run ``coro`` and put its outcome into the asyncio
@@ -289,7 +300,10 @@ def _outcome_into(future: "asyncio.Future[Any]",
     # Only this task sets ``future`` (the awaiting side shields it) -- and
     # the driver, if the kernel is closed first (this frame may be closed
     # later, when the dropped task is collected).
+    started = False
     try:
+        yield                           # primed (_primed_outcome_into): here until it runs
+        started = True
         result = yield call(coro)
     except Cancelled:
         future.cancel()
@@ -299,6 +313,9 @@ def _outcome_into(future: "asyncio.Future[Any]",
             future.set_exception(exc)
     else:
         future.set_result(result)
+    finally:
+        if not started and isinstance(coro, (GeneratorType, CoroutineType)):
+            coro.close()                # (never started: no "never awaited" warning)
 
 
 #: The tasks ``AsyncioDriver.run()`` spawns to cancel a task and say when it
