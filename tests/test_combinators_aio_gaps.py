@@ -187,7 +187,7 @@ def test_step_on_a_kernel_with_nothing_to_do_returns_at_once():
                     driver.step()
                 return time.monotonic() - began
 
-    assert asyncio_run(main()) < 0.5
+    assert asyncio_run(main()) < 1.5        # (three rounds waiting 1 s each took 3 s)
 
 
 def test_a_driver_whose_loop_was_closed_is_closed_when_another_takes_its_kernel(caplog):
