@@ -1,10 +1,10 @@
 """What mutation testing of trampoline.combinators and trampoline.aio found
 no test pinning.  select: its losers cancelled all at once and quietly,
 which error it raises and which it logs, a cancel that came as a branch
-won handed back as the same exception, no branch spawned after a win, the
-names of its tasks.  shield: a trap's value, the work's task name, the
-work's error as the cause of the caller's cancel.  ``disable_cancellation``
-as a ``with`` target.  AsyncioDriver: its first round, ``step`` never
+won handed back as the same exception, no branch spawned after a win,
+the name of a task spawned on it.  shield: a trap's value, the work's
+task name, the work's error as the cause of the caller's cancel.
+``disable_cancellation`` as a ``with`` target.  AsyncioDriver: its first round, ``step`` never
 waiting, a driver left behind by a closed loop, ``run()``'s name, a run
 whose task is cancelled from the trampoline side -- before its first step
 too (it waited for ever) -- or after the driver closed."""
@@ -103,30 +103,6 @@ def test_a_loser_cancelled_by_select_ends_quietly(caplog):
         assert run(main()) == (0, "won")
     assert cleaned == [True]
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
-
-
-def test_select_branches_take_the_internal_prefix_of_an_internal_task_only():
-    """The branches of a task of trampoline's own ("trampoline: ...", which
-    the monitor's ``ps`` leaves out) are trampoline's own too; a user's
-    task's branches are plain "select branch N"."""
-    def selecting(release):
-        return (yield select(release.wait(), Event().wait()))
-
-    def main():
-        kernel = yield current_kernel()
-        release = Event()
-        mine = yield spawn(selecting(release), name="trampoline: internal selector")
-        theirs = yield spawn(selecting(release), name="user selector")
-        yield sleep(0)                      # both have spawned their branches
-        names = sorted(task.name for task in kernel.tasks()
-                       if task not in (mine, theirs) and "select branch" in task.name)
-        release.set()
-        yield join(mine)
-        yield join(theirs)
-        return names
-
-    assert run(main()) == ["select branch 0", "select branch 1",
-                           "trampoline: select branch 0", "trampoline: select branch 1"]
 
 
 def test_disable_cancellation_gives_itself_to_with_and_async_with():
