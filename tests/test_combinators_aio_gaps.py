@@ -1,13 +1,13 @@
 """What mutation testing of trampoline.combinators and trampoline.aio found
-no test pinning.  select: its losers cancelled all at once and quietly,
-which error it raises and which it logs, a cancel that came as a branch
-won handed back as the same exception, no branch spawned after a win,
-the name of a task spawned on it.  shield: a trap's value, the work's
-task name, the work's error as the cause of the caller's cancel.
-``disable_cancellation`` as a ``with`` target.  AsyncioDriver: its first round, ``step`` never
-waiting, a driver left behind by a closed loop, ``run()``'s name, a run
-whose task is cancelled from the trampoline side -- before its first step
-too (it waited for ever) -- or after the driver closed."""
+no test pinning.  select: its losers cancelled all at once, which error it
+raises and which it logs, a cancel that came as a branch won handed back
+as the same exception, no branch spawned after a win, the name of a task
+spawned on it.  shield: a trap's value, the work's error as the cause of
+the caller's cancel.  ``disable_cancellation`` as a ``with`` target.
+AsyncioDriver: its first round, ``step`` never waiting, a driver left
+behind by a closed loop, ``run()``'s name, a run whose task is cancelled
+from the trampoline side -- before its first step too (it waited for
+ever) -- or after the driver closed."""
 
 import asyncio
 import inspect
@@ -81,28 +81,6 @@ def test_select_cancels_every_loser_at_once_so_their_cleanups_may_wait_for_each_
     assert run(main()) == (0, "won")
     assert sorted(log) == ["first cleaning", "first done", "second cleaning"]
     assert log.index("second cleaning") < log.index("first done")
-
-
-def test_a_loser_cancelled_by_select_ends_quietly(caplog):
-    """A loser's cancellation is how select ends it, not a crash: nothing is
-    logged (a branch that swallowed its Cancelled crashed, "never joined")."""
-    cleaned = []
-
-    def loser():
-        try:
-            yield Event().wait()
-        finally:
-            cleaned.append(True)
-
-    def main():
-        result = yield select(_after_a_moment("won"), loser())
-        yield sleep(0.01)                   # (any report of the loser's end is out)
-        return result
-
-    with caplog.at_level(logging.DEBUG, logger="trampoline"):
-        assert run(main()) == (0, "won")
-    assert cleaned == [True]
-    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_disable_cancellation_gives_itself_to_with_and_async_with():
@@ -492,18 +470,6 @@ def test_shield_of_a_single_trap_returns_the_traps_result():
     with ours, theirs:
         ours.setblocking(False)
         assert run(main(ours, theirs)) == b"data"
-
-
-def test_shielded_work_runs_in_a_task_named_for_it():
-    """``shield(work())`` runs ``work`` as a task named for it (what the
-    monitor, the trace and errors show), not for a wrapper around it."""
-    def work():
-        return (yield current()).name
-
-    def main():
-        return (yield shield(work()))
-
-    assert run(main()).endswith("work")
 
 
 def test_shielded_work_failing_after_its_caller_was_cancelled_is_the_cancels_cause():
