@@ -5,9 +5,9 @@ as the same exception, no branch spawned after a win, the name of a task
 spawned on it.  shield: a trap's value, the work's error as the cause of
 the caller's cancel.  ``disable_cancellation`` as a ``with`` target.
 AsyncioDriver: its first round, ``step`` never waiting, a driver left
-behind by a closed loop, ``run()``'s name, a run whose task is cancelled
-from the trampoline side -- before its first step too (it waited for
-ever) -- or after the driver closed."""
+behind by a closed loop, a run whose task is cancelled from the
+trampoline side -- before its first step too (it waited for ever) -- or
+after the driver closed."""
 
 import asyncio
 import inspect
@@ -20,10 +20,10 @@ import pytest
 
 from trampoline import (Cancelled, Event, Kernel, Queue, TaskError, cancel, join, read, run,
                         select, shield, sleep, spawn, timeout_after)
-from trampoline.aio import AsyncioDriver, run_trampoline
+from trampoline.aio import AsyncioDriver
 from trampoline.combinators import disable_cancellation
 from trampoline.kernel import BUDGET
-from trampoline.traps import current, current_kernel
+from trampoline.traps import current_kernel
 
 from net_helpers import asyncio_run, watchdog  # noqa: F401 (autouse: a hang fails)
 from task_helpers import parked, until
@@ -271,24 +271,6 @@ def test_run_on_a_closed_driver_closes_the_coroutine_it_refuses():
     assert asyncio_run(main()) == inspect.CORO_CLOSED
 
 
-def test_run_names_the_task_as_asked():
-    """``driver.run(coro, name=...)`` names the trampoline task (the trace,
-    the monitor and errors show it); without, it is named for the
-    coroutine's function."""
-    def my_name():
-        return (yield current()).name
-
-    async def main():
-        with Kernel() as kernel:
-            async with AsyncioDriver(kernel) as driver:
-                return (await driver.run(my_name(), name="fetching the page"),
-                        await driver.run(my_name()))
-
-    named, default = asyncio_run(main())
-    assert named == "fetching the page"
-    assert default.endswith("my_name")
-
-
 def test_cancelling_a_run_after_its_driver_was_closed_goes_on_at_once():
     """The driver closed (the kernel not), an awaiting ``run()`` cancelled:
     nothing will run the trampoline task's cleanup now, so
@@ -445,16 +427,6 @@ def test_a_run_whose_task_was_cancelled_before_it_ever_ran_raises_cancelled_erro
                 return cancelled, awaiting.cancelled(), inspect.getcoroutinestate(coro)
 
     assert asyncio_run(main()) == (["ready"], True, inspect.CORO_CLOSED)
-
-
-def test_run_trampoline_names_the_main_task_for_the_coroutine():
-    """``run_trampoline(main())``'s task is named for ``main`` -- as
-    ``run(main())``'s is -- not for the wrapper that cancels the rest."""
-    def main():
-        return (yield current()).name
-
-    assert asyncio_run(run_trampoline(main())) == run(main())
-    assert run(main()).endswith("main")
 
 
 # ================================================================ shield
