@@ -305,8 +305,8 @@ def _outcome_into(future: "asyncio.Future[Any]",
         yield                           # primed (_primed_outcome_into): here until it runs
         started = True
         result = yield call(coro)
-    except Cancelled:
-        future.cancel()
+    except (Cancelled, GeneratorExit):  # (GeneratorExit: the task was dropped, and is
+        future.cancel()                 # collected; a cancelled future logs nothing)
         raise
     except BaseException as exc:
         if not future.done():
