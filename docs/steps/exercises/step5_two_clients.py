@@ -60,9 +60,11 @@ def main():
     listener.setblocking(False)
     address = listener.getsockname()
     yield spawn(server(listener, 2))
-    yield spawn(client("first", address, [b"hello", b"again"], 0.02))
-    yield sleep(0.01)
-    yield spawn(client("second", address, [b"world"], 0.02))
+    # first speaks at 0.2 s and 0.4 s, second at 0.3 s: 0.1 s apart, so a
+    # busy machine keeps the order.  (At 0.01 s apart it did not.)
+    yield spawn(client("first", address, [b"hello", b"again"], 0.2))
+    yield sleep(0.1)
+    yield spawn(client("second", address, [b"world"], 0.2))
 
 
 if __name__ == "__main__":
