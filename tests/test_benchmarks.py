@@ -36,6 +36,10 @@ pytestmark = [
 HEAD = ("| workload | server | req/s | spread | × base | CPU µs/req | user µs | sys µs | × base |")
 
 
+#: --smoke's warm-up, longer under PyPy (see smoke_run).
+WARMUP = ["--warmup", "1"] if platform.python_implementation() == "PyPy" else []
+
+
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
     # (In a folder that does not exist yet: see
@@ -47,9 +51,8 @@ def smoke_run(tmp_path_factory):
     # measured no request at all (its row "–", and the tests below failed
     # on it) in 3 runs of 8.  One second warms the JIT, as --python's
     # longer warm-up does for a full run.
-    warmup = ["--warmup", "1"] if platform.python_implementation() == "PyPy" else []
     result = subprocess.run(
-        [sys.executable, RUN, "--smoke", *warmup,
+        [sys.executable, RUN, "--smoke", *WARMUP,
          "--only", "echo-1k,echo-c10k,http,micro,trampoline,asyncio-protocols,"
                    "trampoline-echo_server,trampoline-2workers,generator-floor",
          "--output", str(output)],
@@ -493,6 +496,22 @@ def test_an_empty_only_is_a_usage_error(script, only):
     assert "%s: error: --only: no name given" % script in result.stderr
     assert "trampoline" in result.stderr.split("no name given")[1]      # what to choose from
     assert result.stdout == ""
+
+
+def test_two_runs_at_once_from_one_checkout_both_finish(tmp_path):
+    """Two runs of the suite at once from one checkout (a second terminal,
+    two test runs): each keeps its servers' logs apart -- both wrote the
+    same file, and one died of a FileNotFoundError traceback as the other
+    deleted it, every time."""
+    runs = [subprocess.Popen([sys.executable, RUN, "--smoke", *WARMUP,
+                              "--only", "echo-1k,trampoline",
+                              "--output", str(tmp_path / ("%d.md" % n))],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             universal_newlines=True)
+            for n in range(2)]
+    for each in runs:
+        output, _ = each.communicate(timeout=60)
+        assert each.returncode == 0 and "Traceback" not in output, output
 
 
 ECHOLOAD = os.path.join(ROOT, "benchmarks", "build", "echoload")

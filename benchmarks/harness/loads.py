@@ -146,9 +146,11 @@ def run_load(workload, server, settings, round_no):
 
 
 def _log_path(server, workload, round_no):
+    """Where the server's stderr goes: named for this run too (its pid), so
+    that two runs from one checkout do not write, or delete, each other's."""
     os.makedirs(LOGS, exist_ok=True)
-    return os.path.join(LOGS, "%s-%s-r%d.log" % (
-        re.sub(r"[^\w.-]+", "_", server.name).strip("_"), workload.key, round_no))
+    return os.path.join(LOGS, "%s-%s-r%d-%d.log" % (
+        re.sub(r"[^\w.-]+", "_", server.name).strip("_"), workload.key, round_no, os.getpid()))
 
 
 def _start(server, workload, settings, log_path):
