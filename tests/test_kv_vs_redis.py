@@ -31,7 +31,7 @@ import threading
 
 import pytest
 
-from net_helpers import ServerThread, watchdog  # noqa: F401 (autouse)
+from net_helpers import ServerThread, read_to_end, watchdog  # noqa: F401 (autouse)
 from net_helpers import stop_process
 from trampoline.protocols.kv import Store, kv_server
 from trampoline.protocols.resp import ReplyError, ReplyParser, encode_command
@@ -585,13 +585,7 @@ def test_inline_commands_and_pipelines_reply_as_redis(redis, ours, data, protoco
             sock.connect(address)
             sock.sendall((b"HELLO 3\r\n" if protocol == 3 else b"") + b"FLUSHALL\r\n" + data)
             sock.shutdown(socket.SHUT_WR)
-            chunks = []
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            replies = _split_replies(b"".join(chunks))
+            replies = _split_replies(read_to_end(sock))
             if protocol == 3:
                 assert replies[0].startswith(b"%7\r\n")
             got.append(b"".join(replies[protocol - 2:]))

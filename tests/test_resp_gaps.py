@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from net_helpers import watchdog  # noqa: F401 (autouse)
+from net_helpers import read_to_end, watchdog  # noqa: F401 (autouse)
 from test_kv_vs_redis import _split_replies, assert_same, ours, pair, redis  # noqa: F401
 from trampoline.protocols.kv import Store
 from trampoline.protocols.resp import (ProtocolError, ReplyError, ReplyParser, RequestParser,
@@ -34,13 +34,7 @@ def both_answer(redis, ours, data):
             sock.connect(address)
             sock.sendall(data)
             sock.shutdown(socket.SHUT_WR)
-            chunks = []
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            got.append(_split_replies(b"".join(chunks)))
+            got.append(_split_replies(read_to_end(sock)))
         finally:
             sock.close()
     return got
