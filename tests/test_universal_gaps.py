@@ -13,7 +13,10 @@ unpinned.
   next ``get`` to return);
 * one item taken from a full bounded queue lets one waiting putter in, not
   all of them: ``maxsize`` holds;
-* ``get`` on a queue shut down says it is empty; ``put`` does not.
+* ``get`` on a queue shut down says it is empty; ``put`` does not;
+* an item a cancelled getter gives back goes first in line (FIFO);
+* a putter given a slot but shut down before it ran raises
+  ``QueueShutDown`` and puts nothing.
 
 Tasks and the test hand-shake through the queue's own lines (seen in its
 repr), never by sleeping for a guessed time.
@@ -165,5 +168,45 @@ def test_a_shut_down_queue_says_why_get_and_put_fail():
         with pytest.raises(QueueShutDown) as info:
             yield queue.put("x")
         assert "empty" not in str(info.value)
+
+    run(main())
+
+
+def test_an_item_a_cancelled_getter_gives_back_goes_first_in_line():
+    """Handed "a", cancelled before it ran, while "b" was put after it:
+    "a" goes back first in line, before "b" -- FIFO holds."""
+    queue = UniversalQueue()
+
+    def main():
+        getter = yield spawn(queue.get())
+        yield until(lambda: getters_waiting(queue) == 1)
+        queue.put_nowait("a")           # handed to the getter
+        queue.put_nowait("b")           # kept in the queue
+        yield cancel(getter)            # "a" comes back
+        return queue.get_nowait(), queue.get_nowait()
+
+    assert run(main()) == ("a", "b")
+
+
+def test_a_putter_given_a_slot_then_shut_down_raises_and_puts_nothing():
+    """A putter handed a slot (room was made) but not yet run when the
+    queue is shut down raises ``QueueShutDown`` and its item does not go in,
+    as asyncio.Queue's put() checks for shutdown once woken."""
+    queue = UniversalQueue(maxsize=1)
+
+    def putter():
+        yield queue.put("late")
+
+    def main():
+        yield queue.put("first")
+        task = yield spawn(putter())
+        yield until(lambda: putters_waiting(queue) == 1)
+        assert queue.get_nowait() == "first"    # a slot for the putter ...
+        queue.shutdown()                        # ... shut down before it runs
+        yield until(lambda: task.done)
+        assert isinstance(task.exception, QueueShutDown)
+        assert queue.empty()
+        with pytest.raises(QueueShutDown):
+            queue.get_nowait()
 
     run(main())
