@@ -23,21 +23,12 @@ repr), never by sleeping for a guessed time.
 """
 
 import re
-import time
 
 import pytest
 
+from task_helpers import until
 from trampoline import QueueShutDown, cancel, run, sleep, spawn, timeout_after
 from trampoline.universal import UniversalQueue
-
-
-def until(predicate, limit=5.0):
-    """Subroutine: poll ``predicate()`` between the other tasks' turns until
-    it holds, for at most ``limit`` s."""
-    deadline = time.monotonic() + limit
-    while not predicate():
-        assert time.monotonic() < deadline, "condition never became true"
-        yield sleep(0.0005)
 
 
 def getters_waiting(queue):
