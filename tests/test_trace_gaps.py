@@ -45,24 +45,27 @@ def test_text_trace_shows_each_yield_of_a_reused_sleep_trap():
     assert text.count("runs: sleep(0.001) is done waiting") == 2, text
 
 
+def ready_while_a_read_waits(a, b):
+    """A task reads ``a`` while main stays ready, 200 steps, polling without
+    waiting; then ``b`` sends the byte it reads."""
+    def reader():
+        return (yield read(a, 10))
+
+    task = yield spawn(reader())
+    for _ in range(200):
+        yield sleep(0)
+    yield write(b, b"x")
+    return (yield join(task))
+
+
 def test_text_trace_says_polls_wait_only_when_nothing_is_ready():
     """With tasks ready the kernel still polls now and then, without
     waiting: that is no "nothing to run; waits for I/O" line."""
     a, b = socket.socketpair()
     out = io.StringIO()
 
-    def reader():
-        return (yield read(a, 10))
-
-    def main():
-        task = yield spawn(reader())
-        for _ in range(200):            # ready all along: polls that never wait
-            yield sleep(0)
-        yield write(b, b"x")
-        return (yield join(task))
-
     with a, b:
-        assert run(main(), instruments=[TextTrace(out)]) == b"x"
+        assert run(ready_while_a_read_waits(a, b), instruments=[TextTrace(out)]) == b"x"
     polls = [line for line in out.getvalue().splitlines() if "polls:" in line]
     assert all("at most 0.000 s" not in line for line in polls), polls
 
@@ -219,19 +222,9 @@ def test_timeline_records_only_polls_that_wait():
     not wait (tasks are ready) is no slice of it."""
     a, b = socket.socketpair()
 
-    def reader():
-        return (yield read(a, 10))
-
-    def main():
-        task = yield spawn(reader())
-        for _ in range(200):            # ready all along: polls that never wait
-            yield sleep(0)
-        yield write(b, b"x")
-        return (yield join(task))
-
     timeline = Timeline()
     with a, b:
-        assert run(main(), instruments=[timeline]) == b"x"
+        assert run(ready_while_a_read_waits(a, b), instruments=[timeline]) == b"x"
     polls = [event for event in timeline.events() if event.get("name") == "poll"]
     assert all(event["args"]["timeout"] > 0 for event in polls), polls
 
