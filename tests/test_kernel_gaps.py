@@ -118,6 +118,19 @@ def throttled(tcp_pair):
     return near, far, b"x" * (4 << 20)
 
 
+def writes_and_reads(sock, payload):
+    """The two sides of a full-duplex test: ``writer()`` writes ``payload``
+    to ``sock`` and returns "written"; ``reader()`` reads 100 bytes."""
+    def writer():
+        yield write(sock, payload)
+        return "written"
+
+    def reader():
+        return (yield read(sock, 100))
+
+    return writer, reader
+
+
 def test_a_read_that_parks_while_a_write_is_parked_on_the_same_socket_leaves_the_write_waiting(
         run, tcp_pair):
     """The read adds its interest to the write's, it does not replace it:
@@ -125,13 +138,7 @@ def test_a_read_that_parks_while_a_write_is_parked_on_the_same_socket_leaves_the
     peer's answer (a reader parking second dropped the writer's interest,
     and both hung)."""
     near, far, payload = throttled(tcp_pair)
-
-    def writer():
-        yield write(near, payload)
-        return "written"
-
-    def reader():
-        return (yield read(near, 100))
+    writer, reader = writes_and_reads(near, payload)
 
     def peer():
         got = yield read_exactly(far, len(payload))
@@ -925,13 +932,7 @@ def test_a_write_that_parks_while_a_read_is_parked_on_the_same_socket_leaves_the
     answer while the write is still parked (the peer drains it only
     then)."""
     near, far, payload = throttled(tcp_pair)
-
-    def writer():
-        yield write(near, payload)
-        return "written"
-
-    def reader():
-        return (yield read(near, 100))
+    writer, reader = writes_and_reads(near, payload)
 
     def main():
         reading = yield spawn(reader())
