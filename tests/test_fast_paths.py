@@ -66,6 +66,7 @@ from trampoline.kernel import BUDGET, POLL_EVERY, running_kernel
 from trampoline.trace import TextTrace
 
 import net_helpers
+from drop_helpers import collect_harder
 
 watchdog = net_helpers.watchdog         # (autouse: a hang fails the test)
 
@@ -635,7 +636,6 @@ def test_a_write_that_parked_midway_lets_go_of_its_data_once_it_is_over(run, soc
     holds its data no more -- it held the last such buffer, megabytes maybe,
     for as long as the connection lived (and on PyPy every 100 KiB echo
     paid for it in major collections)."""
-    import gc
     import weakref
 
     from trampoline import Event
@@ -663,7 +663,7 @@ def test_a_write_that_parked_midway_lets_go_of_its_data_once_it_is_over(run, soc
         else:
             reader = yield spawn(drain_with_read(peer))
         yield ended.wait()
-        gc.collect()
+        collect_harder()
         freed = alive() is None
         hold.set()
         yield join(task)

@@ -14,6 +14,7 @@ import pytest
 import trampoline
 from trampoline import (Cancelled, Future, Kernel, TaskError, TaskTimeout, cancel, join, run,
                         sleep, spawn, timeout_after)
+from drop_helpers import collect_harder
 from task_helpers import parked
 
 
@@ -437,7 +438,6 @@ def test_a_waiter_that_gives_up_leaves_no_trace_of_its_kernel():
     by a task of one short-lived kernel after another: each kernel, once
     closed, can be freed.  (The Future kept every kernel whose task had ever
     waited for it, until it was set.)"""
-    import gc
     import weakref
 
     fut = Future()
@@ -452,7 +452,7 @@ def test_a_waiter_that_gives_up_leaves_no_trace_of_its_kernel():
             kernel.run(main())
         kernels.append(weakref.ref(kernel))
         del kernel
-    gc.collect()
+    collect_harder()
     assert [ref() for ref in kernels] == [None, None, None]
 
     def main2():                        # gives up, then waits again: still woken

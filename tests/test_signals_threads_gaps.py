@@ -18,6 +18,7 @@ import weakref
 import pytest
 
 import trampoline
+from drop_helpers import collect_harder
 from net_helpers import watchdog  # noqa: F401  (autouse)
 from trampoline import Future, SignalSet, cancel, join, sleep, spawn
 from trampoline.signals import MAX_UNREAD
@@ -168,7 +169,7 @@ def test_a_set_left_is_not_kept_alive_by_its_kernel():
                 yield signals.wait()
             left.append(weakref.ref(signals))
         del signals
-        gc.collect()
+        collect_harder()
         return [ref() for ref in left]
 
     assert trampoline.run(main()) == [None, None, None]

@@ -12,7 +12,6 @@ clock where time matters.
 """
 
 import contextvars
-import gc
 import logging
 import socket
 import sys
@@ -25,6 +24,7 @@ from trampoline import (Cancelled, Event, Queue, TaskError, TaskTimeout, Virtual
                         current, current_task, current_time, disable_cancellation, join, read,
                         sleep, spawn, timeout_after, write)
 from trampoline.task import CRASH_REPORT
+from drop_helpers import collect_harder
 from task_helpers import parked, until
 
 
@@ -535,7 +535,7 @@ def test_a_cancelled_tasks_locals_are_freed_once_nobody_holds_the_task():
         if sys.implementation.name == "cpython":
             assert destroyed == [True]
         else:
-            gc.collect()                # PyPy frees at its next collection
+            collect_harder()            # PyPy frees at a collection
             assert destroyed == [True]
 
     run(main())
@@ -569,7 +569,7 @@ def test_a_crashed_tasks_locals_are_freed_once_its_error_is_dropped():
         del task, caught
         yield sleep(0)                  # (what the kernel threw in, it holds until then)
         if sys.implementation.name != "cpython":
-            gc.collect()                # PyPy frees at its next collection
+            collect_harder()            # PyPy frees at a collection
         assert destroyed == [True]
 
     run(main())
