@@ -47,7 +47,7 @@ import tempfile
 import time
 
 from harness.plan import ECHOLOAD, build_echoload, default_servers, output_problem
-from harness.processes import end_interrupted, spawn, stop, wait_ready
+from harness.processes import end_interrupted, handle_signals, spawn, stop, wait_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: The servers counted by default (names as in run.py), for echo and for HTTP.
@@ -224,6 +224,7 @@ def main():
     servers = {server.name: server for server in default_servers()}
     chosen = choose(parser, args.only, servers)
     check_tools(chosen)
+    handle_signals()
     lines = []
 
     def say(line):

@@ -68,7 +68,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import sys
 import time
 
@@ -76,7 +75,7 @@ from harness.loads import run_load, run_micro
 from harness.plan import (BUILD, FLOOR, HERE, RESULTS, WORKLOADS, MicroImpl, Server, Settings,
                           build_echoload, check_server, default_servers, interpreter_tag,
                           output_problem, raise_nofile)
-from harness.processes import end_interrupted, pin_self, stop_all
+from harness.processes import end_interrupted, handle_signals, pin_self, stop_all
 from harness.report import RunRecord, fmt_rate, git_revision, render, source_digest
 from harness.rounds import run_loads, run_micro_suite
 
@@ -161,8 +160,7 @@ def main(argv=None):
                        + (sys.argv[1:] if argv is None else list(argv)))
     # run.py itself sits on the client's CPU: it sleeps while a load runs.
     pin_self(settings.client_cpu)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    handle_signals()
     try:
         if args.profile:
             return profile(settings)

@@ -90,6 +90,27 @@ def stop_all():
         stop(proc)
 
 
+def handle_signals():
+    """Ctrl-C raises KeyboardInterrupt, SIGTERM and SIGHUP exit 128 + N (so
+    ``finally`` stops what we started) -- in this process only.  A child
+    ``spawn`` forks runs Python (its preexec_fn) before it execs, and on PyPy
+    a signal that came just before the fork is still pending there, so its
+    handler ran in the child too ("Exception ignored in: fork hook ...
+    KeyboardInterrupt" under the suite's one line; CPython clears pending
+    signals in a forked child).  In any other process these do nothing."""
+    ours = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != ours:
+            return
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        sys.exit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, handler)
+
+
 def end_interrupted(program, what):
     """After Ctrl-C (a KeyboardInterrupt out of ``program``'s main, every
     process it started stopped): one line saying so and ``what`` was lost,
