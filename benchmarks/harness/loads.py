@@ -32,7 +32,13 @@ import subprocess
 import time
 
 from .plan import ECHOLOAD, HERE, LOGS, REPO, SERVERS_DIR
-from .processes import cpu_busy, proc_status, run_client, spawn, stop, tree_cpu, wait_ready
+from .processes import TICK, cpu_busy, proc_status, run_client, spawn, stop, tree_cpu, wait_ready
+
+#: Fewer clock ticks of server CPU than this in a window make its CPU figure
+#: coarse (one tick either way is 20% or more of it); the report says so.
+#: A full run's 2 s window at full speed is ~200; --smoke's 0.2 s is ~20,
+#: and under five only when others crowd the server off its CPU.
+COARSE_TICKS = 5
 
 
 class Outcome:
@@ -105,8 +111,13 @@ class Window:
         scale = 1.0
         if seconds is not None and self.closed > self.opened:
             scale = seconds / (self.closed - self.opened)
-        outcome.cpu_user = (self.end[0] - self.start[0]) * scale / requests
-        outcome.cpu_sys = (self.end[1] - self.start[1]) * scale / requests
+        user, system = self.end[0] - self.start[0], self.end[1] - self.start[1]
+        outcome.cpu_user, outcome.cpu_sys = user * scale / requests, system * scale / requests
+        if round((user + system) * TICK) < COARSE_TICKS:
+            outcome.notes.append("CPU figure coarse: the server used under %d clock ticks "
+                                 "of CPU in the measured window, and /proc counts whole "
+                                 "ticks of %.0f ms (measure longer: --seconds)"
+                                 % (COARSE_TICKS, 1000.0 / TICK))
         return outcome
 
 
