@@ -55,7 +55,9 @@ command line and the order of things.
 On a shared machine other processes steal CPU from the server or the client.
 The suite watches /proc/stat: before a round it waits (briefly) for both CPUs
 to be idle, and a round during which others used more than 10% of either CPU
-is run again (a bounded number of times); RESULTS.md says how often.
+is run again (a bounded number of times; with --quick and --smoke only a
+round that measured no request at all); RESULTS.md says how often.  A CPU
+figure from under five clock ticks of the server's CPU is noted as coarse.
 
 Every server frees one 1 MiB block at start-up so that glibc's malloc is in
 the state a long-running process reaches (see ``servers/common.py``);

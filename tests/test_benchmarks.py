@@ -74,6 +74,14 @@ def load_rows(text):
     return rows
 
 
+def coarse_rows(text):
+    """The (workload title, server) rows whose CPU figure the report calls
+    coarse: under five clock ticks in the window, 0.0 for none -- a server
+    crowded off its CPU by other processes in --smoke's 0.2 s."""
+    return {(TITLES[key], server) for key, server in
+            re.findall(r"^- (\S+) / (\S+): CPU figure coarse: ", text, re.M)}
+
+
 def test_quick_run_prints_a_table_with_trampoline(smoke_run):
     result, output = smoke_run
     text = result.stdout
@@ -103,8 +111,7 @@ def test_every_server_has_a_sane_cpu_time_per_request_user_and_sys(smoke_run):
     assert expected <= set(rows), sorted(rows)
     # A round that failed leaves "–" in its row; its note says why.
     assert "FAILED" not in text, [line for line in text.splitlines() if "FAILED" in line]
-    coarse = {(TITLES[key], server) for key, server in
-              re.findall(r"^- (\S+) / (\S+): CPU figure coarse: ", text, re.M)}
+    coarse = coarse_rows(text)
     for key, cells in rows.items():
         total, user, system = (float(cells[i]) for i in (5, 6, 7))
         # Python serves no request in under a microsecond of CPU, nor in 10 ms;
@@ -114,15 +121,21 @@ def test_every_server_has_a_sane_cpu_time_per_request_user_and_sys(smoke_run):
         assert (0.0 if key in coarse else 1.0) <= total <= 10000.0, (key, cells)
         assert user >= 0 and system >= 0, (key, cells)
         assert abs(user + system - total) <= 0.2, (key, cells)     # one round: they add up
-        assert float(cells[8]) > 0, (key, cells)                    # the ratio to asyncio's
+        if key not in coarse and (key[0], "asyncio-protocols") not in coarse:
+            assert float(cells[8]) > 0, (key, cells)                # the ratio to asyncio's
 
 
 def test_the_targets_table_checks_the_cpu_figures(smoke_run):
     result, output = smoke_run
     text = output.read_text(encoding="utf-8")
-    checked = re.findall(r"^\| (.*server CPU per request.*?) \| issue 14 \| ([\d.]+) × \| (yes|\*\*MISS\*\*) \|$",
-                         text, re.M)
+    checked = re.findall(r"^\| (.*server CPU per request.*?) \| issue 14 \| ([\d.]+ ×|–) \| "
+                         r"(yes|\*\*MISS\*\*|not measured) \|$", text, re.M)
     targets = {target for target, _, _ in checked}
+    coarse = {title for title, _ in coarse_rows(text)}
+    for target, measured, holds in checked:
+        if measured == "–":         # (a coarse 0.0 to divide by: no ratio)
+            assert holds == "not measured" and any(target.startswith(title + ", ")
+                                                   for title in coarse), (target, coarse)
     assert "echo 1 KiB × 100, trampoline: server CPU per request ≤ 0.85 × asyncio-protocols" in targets
     assert ("echo 1 KiB × 100, trampoline-echo_server: server CPU per request ≤ 1.00 × "
             "asyncio-protocols") in targets
@@ -136,10 +149,12 @@ def test_the_targets_section_sets_the_generator_floor_beside_the_cpu_targets(smo
     targets = text[text.index("## Targets"):]
     floors = re.findall(r"^- floor, (.*?): generator-floor's CPU per request is \*\*([\d.]+) ×\*\* "
                         r"asyncio-protocols' .*; the targets: (.*)\.$", targets, re.M)
+    coarse = {title for title, _ in coarse_rows(text)}      # (a coarse 0.0: no ratio, or 0)
     assert [workload for workload, _, _ in floors] == [
-        "echo 1 KiB × 100", "echo 64 B × 500 conns", "HTTP hello, wrk -c100"], floors
+        title for title in ("echo 1 KiB × 100", "echo 64 B × 500 conns", "HTTP hello, wrk -c100")
+        if title not in coarse or title in [workload for workload, _, _ in floors]], floors
     for workload, ratio, bounds in floors:
-        assert float(ratio) > 0, (workload, ratio)
+        assert float(ratio) > 0 or workload in coarse, (workload, ratio)
         assert "trampoline ≤ " in bounds, (workload, bounds)
 
 
@@ -193,7 +208,8 @@ threading.Event().wait()
 # benchmarks/ (``python3 -c``: the current directory comes first on its
 # path), where run.py and its ``harness`` package import as they do when
 # run.py runs: one round of echo-1k against trampoline and the cold server
-# (the program named by argv[1]); prints the report and run.py's verdict.
+# (the program named by argv[1]; with a second argument, the cold server
+# alone); prints the report and run.py's verdict.
 COLD_ROUND = """
 import json, platform, sys
 import run
@@ -209,7 +225,7 @@ settings = Settings(args)
 workload = next(w for w in WORKLOADS if w.key == "echo-1k")
 silent = settings.warmup + settings.seconds + 0.5
 cold = Server("cold-echo", None, [str(workload.conns), str(silent)], program=sys.argv[1])
-servers = [next(s for s in default_servers() if s.name == "trampoline"), cold]
+servers = [next(s for s in default_servers() if s.name == "trampoline"), cold][len(sys.argv) - 2:]
 record = RunRecord(args=args, settings=settings, command="test", revision="test",
                    load=[workload], servers=servers)
 record.results = run_loads(record.load, servers, settings)
@@ -238,7 +254,40 @@ def test_a_round_that_measured_no_request_is_a_failed_round_that_says_why(tmp_pa
     assert rows[(title, "cold-echo")][2] == "**FAILED** (1/1 rounds): " + why, text
     assert "- echo-1k / cold-echo: FAILED: " + why in text.splitlines(), text
     good = rows[(title, "trampoline")]
-    assert float(good[2].replace(",", "")) > 0 and float(good[5]) > 0, good
+    assert float(good[2].replace(",", "")) > 0, good
+    assert float(good[5]) > 0 or (title, "trampoline") in coarse_rows(text), good
+    assert outcome["failed"] is True
+
+
+def test_a_round_that_measured_no_request_while_others_crowded_the_cpus_is_run_again(tmp_path):
+    """The same cold server while two other processes keep both CPUs busy:
+    a round that measured nothing on a crowded machine may be a server that
+    got no CPU before the window closed, so it runs again (twice), even in
+    --smoke, which keeps every other round (under load, --smoke's cold
+    servers failed this way now and then); a server that never answers in
+    the window still fails, and the note counts the re-runs."""
+    program = tmp_path / "cold_server.py"
+    program.write_text(COLD_SERVER, encoding="utf-8")
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        result = subprocess.run([sys.executable, "-c", COLD_ROUND, str(program), "alone"],
+                                cwd=os.path.join(ROOT, "benchmarks"), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    finally:
+        for each in busy:
+            each.kill()
+            each.wait()
+    again = [line for line in result.stdout.splitlines()
+             if " cold-echo " in line and line.endswith(" CPU: again")]
+    assert len(again) == 2, result.stdout
+    found = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert result.returncode == 0 and len(found) == 1, result.stdout
+    outcome = json.loads(found[0][len("RESULT "):])
+    text, title = outcome["report"], outcome["title"]
+    why = "no request completed in the 0.2 s window of round 1"
+    assert load_rows(text)[(title, "cold-echo")][2] == "**FAILED** (1/1 rounds): " + why, text
+    assert ("- echo-1k / cold-echo: other processes used over 10% of a CPU: 2 round(s) re-run, "
+            "0 of the 1 kept still disturbed") in text.splitlines(), text
     assert outcome["failed"] is True
 
 

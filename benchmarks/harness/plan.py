@@ -33,6 +33,9 @@ READY = r"READY (\d+)\n"        # what a server under servers/ prints once it li
 # A round in which other processes (this may be a shared machine) used more
 # than this fraction of the server's or the client's CPU is run again, up to
 # RETRIES times (and RETRY_BUDGET times in all, so that the run stays bounded).
+# A disturbed round that measured no request at all (a server crowded off its
+# CPU before it answered once) is run again up to RETRIES times even with
+# --quick or --smoke, which otherwise keep every round.
 DISTURBED = 0.10
 RETRIES = 2
 RETRY_BUDGET = 40

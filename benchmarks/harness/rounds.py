@@ -12,7 +12,7 @@ medians the tables show.
 import time
 
 from .loads import run_load, run_micro
-from .plan import BASELINE, DISTURBED, MICRO, MicroImpl
+from .plan import BASELINE, DISTURBED, MICRO, RETRIES, MicroImpl
 from .processes import cpu_busy
 from .report import fmt_ms, fmt_pct, fmt_rate, fmt_us, median
 
@@ -113,10 +113,12 @@ def run_loads(load, servers, settings):
 def one_round(workload, server, settings, round_no):
     """One round, run again while others disturb it: (Outcome, re-runs)."""
     retries = 0
-    for attempt in range(1 + settings.retries):
+    for attempt in range(1 + max(RETRIES, settings.retries)):
         wait_quiet(settings)
         outcome = run_load(workload, server, settings, round_no)
-        if not outcome.ok or attempt == settings.retries or not disturbed(outcome, settings):
+        empty = not outcome.ok and outcome.requests == 0        # (measured nothing)
+        limit = RETRIES if empty else settings.retries
+        if (not outcome.ok and not empty) or attempt >= limit or not disturbed(outcome, settings):
             break
         print("  %-10s round %d/%d  %-28s others used %s/%s of the server/client "
               "CPU: again" % (workload.key, round_no, settings.rounds, server.name,
