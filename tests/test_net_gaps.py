@@ -92,3 +92,17 @@ def test_a_listen_that_fails_closes_its_socket():
                 listen(taken.getsockname())
             errors.append(info.value)
         assert len(os.listdir("/proc/self/fd")) == before
+
+
+@needs_ipv6
+@pytest.mark.parametrize("make, says", [(listen, "listen(): cannot listen on"),
+                                        (udp_socket, "udp_socket(): cannot bind to")])
+@pytest.mark.parametrize("address, error", [(("::1", 0, 2**20, 0), OverflowError),
+                                            (("::1", 0, 0, "x"), TypeError)])
+def test_a_bad_ipv6_flowinfo_or_scope_id_is_named_with_the_address(make, says, address, error):
+    """bind's own words ("bind(): flowinfo must be 0-1048575.", "'str' object
+    cannot be interpreted as an integer") named neither the call nor the
+    address; the error keeps its type and says both."""
+    with pytest.raises(error) as info:
+        make(address)
+    assert str(info.value).startswith("%s %r: " % (says, address)), info.value

@@ -203,6 +203,8 @@ def _listening(family, address, backlog, reuse_port, v6only=False):
             message = "%s: cannot listen on %s" % (exc.strerror or exc, format_address(address))
             raise (type(exc)(exc.errno, message) if exc.errno is not None
                    else type(exc)(message)) from None
+        except (TypeError, ValueError, OverflowError) as exc:   # flowinfo 2**20, a str port
+            raise type(exc)("listen(): cannot listen on %r: %s" % (address, exc)) from None
         sock.listen(min(backlog, 0x7FFFFFFF))   # (the system caps it lower anyway)
         sock.setblocking(False)
     except BaseException:

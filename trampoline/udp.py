@@ -78,6 +78,9 @@ def udp_socket(address: Optional[Tuple[str, int]] = None, *, family: Optional[in
                     exc.strerror, format_address(address), _mismatch(exc, family))) from None
             except (TypeError, ValueError) as exc:  # a host None, a 4-tuple for IPv4
                 raise TypeError("udp_socket(): cannot bind to %r: %s" % (address, exc)) from None
+            except OverflowError as exc:            # flowinfo out of range
+                raise OverflowError("udp_socket(): cannot bind to %r: %s"
+                                    % (address, exc)) from None
     except BaseException:
         sock.close()
         raise
