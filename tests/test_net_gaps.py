@@ -3,17 +3,21 @@ last port number, Python's "<broadcast>" host, a bracket that is not a pair,
 listen()'s pointer to tcp_server for a name, a pathlib.Path to listen on,
 an IPv6 address as a 4-tuple, a host given as a bytearray (bound, and named
 in an error), a backlog that is a bool or a float, and the socket of a
-listen() that fails closed before the error goes out."""
+listen() that fails closed before the error goes out; server_context() with
+the key in the certificate's file, a folder for a file, a TLS 1.2 client
+served, and client_context()'s words for a missing file."""
 
 import os
 import pathlib
 import socket
+import ssl
+import threading
 
 import pytest
 
-from net_helpers import needs_ipv6
+from net_helpers import CERT, KEY, needs_ipv6
 from trampoline import listen
-from trampoline.net import check_port
+from trampoline.net import check_port, client_context, server_context
 from trampoline.udp import udp_socket
 
 
@@ -106,3 +110,52 @@ def test_a_bad_ipv6_flowinfo_or_scope_id_is_named_with_the_address(make, says, a
     with pytest.raises(error) as info:
         make(address)
     assert str(info.value).startswith("%s %r: " % (says, address)), info.value
+
+
+def test_a_server_context_from_one_file_holding_the_certificate_and_its_key(tmp_path):
+    """The key may be in the certificate's file (no keyfile): loaded; and
+    when OpenSSL refuses that one file, the error names it as the key's too."""
+    both = tmp_path / "both.pem"
+    both.write_bytes(pathlib.Path(CERT).read_bytes() + pathlib.Path(KEY).read_bytes())
+    assert isinstance(server_context(str(both)), ssl.SSLContext)
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not PEM\n")
+    with pytest.raises(ssl.SSLError) as info:
+        server_context(str(bad))
+    assert "cannot load the certificate %s with the private key %s " % (bad, bad) in str(info.value)
+
+
+def test_a_folder_given_for_a_certificate_is_no_such_file(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        server_context(str(tmp_path), KEY)
+    assert str(info.value) == "[Errno 2] no such certificate or key file: %s" % tmp_path
+
+
+def test_a_server_context_serves_a_client_that_speaks_tls_1_2_at_most():
+    """"TLS 1.2 or later": 1.2 is still spoken (only older is refused)."""
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname, client.verify_mode = False, ssl.CERT_NONE
+    client.maximum_version = ssl.TLSVersion.TLSv1_2
+    ours, theirs = socket.socketpair()
+    served = []
+    with ours, theirs:
+        def serve():
+            with server_context(CERT, KEY).wrap_socket(ours, server_side=True) as tls:
+                served.append(tls.version())
+        thread = threading.Thread(target=serve)
+        thread.start()
+        try:
+            with client.wrap_socket(theirs) as tls:
+                assert tls.version() == "TLSv1.2"
+        finally:
+            thread.join(10)
+    assert served == ["TLSv1.2"]
+
+
+def test_client_context_names_a_missing_ca_file_and_says_why(tmp_path):
+    """(PyPy's ssl leaves strerror empty: the reason is filled in.)"""
+    missing = tmp_path / "nope.pem"
+    with pytest.raises(ValueError) as info:
+        client_context(str(missing))
+    assert str(info.value) == ("cannot load CA certificates from %s: [Errno 2] No such file "
+                               "or directory" % missing)
