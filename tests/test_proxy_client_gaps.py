@@ -14,7 +14,7 @@ from unittest import mock
 import pytest
 
 from net_helpers import free_port, needs_ipv6, open_fds, start_server, watchdog  # noqa: F401
-from trampoline import Event, Future, cancel, ignore_after, run, spawn
+from trampoline import Event, Future, cancel, ignore_after, join, run, spawn
 from trampoline.protocols.http_client import Fetcher, FetchError, Page
 from trampoline.protocols.proxy import (PP2_TYPE_CRC32C, V2_SIGNATURE, ProxyHeader,
                                         ProxyProtocolError, crc32c, parse_header)
@@ -399,3 +399,114 @@ def test_a_redirect_status_without_a_location_is_the_page():
             fetcher.close()
             yield cancel(task)
     assert run(main()) == (None, 301, b"moved", [])
+
+
+def test_every_redirect_status_is_followed():
+    """301, 302, 303, 307 and 308 (RFC 9110 15.4) each lead on to their
+    Location (308 was returned as the page)."""
+    def redirects(stream, address):
+        while True:
+            try:
+                head = yield stream.readuntil(b"\r\n\r\n")
+            except IncompleteReadError:
+                return
+            target = head.split(b" ")[1]
+            if target.startswith(b"/status/"):
+                yield stream.write(b"HTTP/1.1 %s Moved\r\nLocation: /landed\r\n"
+                                   b"Content-Length: 0\r\n\r\n" % target[8:])
+            else:
+                yield stream.write(OK)
+
+    def main():
+        task, port = yield start_server(redirects)
+        fetcher = Fetcher(connections=1, timeout=5)
+        try:
+            pages = []
+            for status in [301, 302, 303, 307, 308]:
+                page = yield fetcher.get("http://127.0.0.1:%d/status/%d" % (port, status))
+                pages.append((status, page.error, page.status, page.final_url[-7:]))
+            return pages
+        finally:
+            fetcher.close()
+            yield cancel(task)
+    assert run(main()) == [(status, None, 200, "/landed") for status in [301, 302, 303, 307, 308]]
+
+
+def test_a_post_after_the_server_reset_the_idle_connection_goes_on_a_new_one():
+    """The server resets a kept-alive connection while it is idle: the
+    reset is read before the request is sent, so even a POST (never sent
+    twice) goes on a new connection and succeeds -- the reset was taken
+    for "nothing to read" and the POST failed with it."""
+    kept, gone = Event(), Event()
+
+    def answer_then_reset_when_idle(stream, address):
+        yield stream.readuntil(b"\r\n\r\n")
+        yield stream.write(OK)
+        if not gone.is_set():           # the first connection: reset once idle
+            yield kept.wait()
+            reset(stream)
+            gone.set()
+
+    def main():
+        task, port = yield start_server(answer_then_reset_when_idle)
+        url = "http://127.0.0.1:%d/" % port
+        fetcher = Fetcher(connections=1, timeout=5)
+        try:
+            yield fetcher.fetch(url)
+            kept.set()
+            yield gone.wait()
+            response = yield fetcher.fetch(url, method="POST")
+            return response.body, fetcher.opened
+        finally:
+            fetcher.close()
+            yield cancel(task)
+    assert run(main()) == (b"ok", 2)
+
+
+def test_making_room_closes_the_connection_idle_longest():
+    """Two idle connections to one site, ``connections=2``, and a request
+    to another: the one that went idle first is closed (the likelier to
+    be stale; the next request to the site takes the newest anyway)."""
+    first_kept = Event()
+    ended = []
+    every_end = Event()
+
+    def answer(stream, address):
+        number = len(accepted)
+        accepted.append(number)
+        try:
+            while True:
+                try:
+                    yield stream.readuntil(b"\r\n\r\n")
+                except IncompleteReadError:
+                    return
+                if number == 1:
+                    yield first_kept.wait()     # the second answered once one is kept
+                yield stream.write(OK)
+        finally:
+            ended.append(number)
+            every_end.set()
+
+    accepted = []
+
+    def main():
+        site, port = yield start_server(answer)
+        other, other_port = yield start_server(echo_head)
+        fetcher = Fetcher(connections=2, timeout=5)
+        url = "http://127.0.0.1:%d/" % port
+        try:
+            def fetch_then_say():
+                yield fetcher.fetch(url)
+                first_kept.set()
+            one = yield spawn(fetch_then_say())
+            two = yield spawn(fetch_then_say())
+            yield join(one)
+            yield join(two)
+            yield fetcher.fetch("http://127.0.0.1:%d/" % other_port)
+            yield ignore_after(10, every_end.wait())
+            return list(ended)
+        finally:
+            fetcher.close()
+            yield cancel(site)
+            yield cancel(other)
+    assert run(main()) == [0]
