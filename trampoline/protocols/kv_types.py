@@ -33,8 +33,8 @@ from typing import Iterator, Tuple
 
 from .kv_glob import scan_cursor, scan_options
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
-                         add_long_doubles, format_long_double, parse_long_double, to_int,
-                         wrong_arity)
+                         add_long_doubles, format_long_double, parse_long_double,
+                         round_long_double, to_int, wrong_arity)
 from .resp import EMPTY_ARRAY, NIL, NULL, OK, encode_array, encode_bulk, encode_error
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -646,6 +646,8 @@ class Collections:
         value = self._fetch(key, deque)
         if value is None:
             return NIL if count is None else _null_array(session)
+        if count == 0:
+            return EMPTY_ARRAY              # (nothing popped: no change, as Redis)
         if count is None:
             reply = encode_bulk(_pop_left(value) if left else value.pop())
         else:
@@ -742,7 +744,7 @@ class Collections:
         if len(kept) != len(value):
             value.clear()
             value.extend(kept)
-            self._changed(key, value)
+        self._changed(key, value)           # (even if all is kept: a change, as in Redis)
         return OK
 
     def cmd_linsert(self, args, session):
@@ -858,16 +860,17 @@ class Collections:
 
     def _timeout(self, data):
         """A blocking command's timeout in seconds -> a deadline on the
-        store's clock, or None: for ever.  Read as Redis 7.0 reads it:
-        a long double, times 1000, cut to whole milliseconds as a C long
-        long (0 -- 0.0001 too -- is for ever; too great wraps to negative)."""
+        store's clock, or None: for ever.  Read as Redis 7.0 reads it,
+        ``(long long) ceill(ftval * 1000.0)``: a long double, times 1000 in
+        long doubles, rounded up to whole milliseconds (0 is for ever, and
+        -0.0005 too; 0.0001 is a millisecond); too great wraps to negative."""
         value = parse_long_double(data)
         if value is None:
             raise _Refused(b"-ERR timeout is not a float or out of range\r\n")
-        if isinstance(value, float) or not INT_MIN <= value * 1000 < INT_MAX + 1:
-            ms = INT_MIN                 # (x86-64's "integer indefinite")
-        else:
-            ms = int(value * 1000)          # (truncated toward 0)
+        ms = None if isinstance(value, float) else round_long_double(value * 1000)
+        ms = None if ms is None else math.ceil(ms)
+        if ms is None or not INT_MIN <= ms <= INT_MAX:
+            ms = INT_MIN                    # (x86-64's "integer indefinite")
         if ms < 0:
             raise _Refused(b"-ERR timeout is negative\r\n")
         return None if ms == 0 else self.clock() + ms / 1000
@@ -1134,7 +1137,8 @@ class Collections:
         value = self._create(args[1], set)
         size = len(value)
         value.update(args[2:])
-        self._changed(args[1], value)
+        if len(value) != size:              # (none new: no change, as Redis)
+            self._changed(args[1], value)
         return b":%d\r\n" % (len(value) - size)
 
     def cmd_srem(self, args, session):
@@ -1181,8 +1185,9 @@ class Collections:
             self._changed(args[1], value)
             return encode_bulk(member)
         members = random.sample(tuple(value), min(count, len(value)))
-        value.difference_update(members)
-        self._changed(args[1], value)
+        if members:                         # (SPOP key 0: no change, as Redis)
+            value.difference_update(members)
+            self._changed(args[1], value)
         return _encode_set(members, session)
 
     @_refusing
@@ -1307,8 +1312,7 @@ class Collections:
                 continue
             if incr:
                 score = old + score
-                if math.isnan(score):
-                    self._changed(key, value)
+                if math.isnan(score):       # (inf + -inf: nothing changed)
                     return b"-ERR resulting score is not a number (NaN)\r\n"
             if (b"GT" in flags and score <= old) or (b"LT" in flags and score >= old):
                 continue
@@ -1316,7 +1320,8 @@ class Collections:
             if score != old:
                 value.add(member, score)
                 changed += 1
-        self._changed(key, value)
+        if added or changed:                # (same scores: no change, as Redis)
+            self._changed(key, value)
         if incr:
             return _null(session) if result is None else encode_double(result, _resp3(session))
         return b":%d\r\n" % (added + changed if b"CH" in flags else added)
@@ -1328,12 +1333,13 @@ class Collections:
             return NOT_A_FLOAT
         key = args[1]
         value = self._create(key, ZSet)
-        score = value.scores.get(args[3], 0.0) + increment
-        if math.isnan(score):
-            self._changed(key, value)
+        old = value.scores.get(args[3])
+        score = (0.0 if old is None else old) + increment
+        if math.isnan(score):               # (inf + -inf of a member there: no change)
             return b"-ERR resulting score is not a number (NaN)\r\n"
-        value.add(args[3], score)
-        self._changed(key, value)
+        if score != old:                    # (an increment of 0: no change, as Redis)
+            value.add(args[3], score)
+            self._changed(key, value)
         return encode_double(score, _resp3(session))
 
     def cmd_zscore(self, args, session):
