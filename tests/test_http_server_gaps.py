@@ -574,3 +574,97 @@ def test_a_generator_handler_that_returns_no_response_is_a_500_and_the_connectio
         answers = run(in_process(router, exchange))
     assert [r.status for r in answers] == [500, 200]
     assert "returned None, not a Response" in caplog.text
+
+
+def test_a_file_one_byte_longer_than_a_read_is_sent_whole(run):
+    """A file is sent a read (256 KiB) at a time: one of 256 KiB and a
+    byte arrives whole, its last byte too."""
+    data = bytes(range(256)) * 1024 + b"!"
+    router = http_server.Router()
+    router.add("/file", lambda request: http_server.Response.file(io.BytesIO(data), len(data)))
+
+    def exchange(port):
+        return responses(raw(port, b"GET /file HTTP/1.1\r\nHost: x\r\n\r\n"))
+
+    (answer,) = run(in_process(router, exchange))
+    assert len(answer.body) == len(data) and answer.body == data
+
+
+def test_a_file_that_shrank_while_being_sent_ends_the_connection(run):
+    """A file shorter than the size its Response says (it shrank since):
+    the connection is closed after what there was -- the client sees a
+    body cut short, never the next answer's bytes taken for the rest."""
+    router = hello_router()
+    router.add("/short", lambda request: http_server.Response.file(io.BytesIO(b"abc"), 10))
+
+    def exchange(port):
+        return raw(port, b"GET /short HTTP/1.1\r\nHost: x\r\n\r\n"
+                         b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    data = run(in_process(router, exchange))
+    assert data.startswith(b"HTTP/1.1 200 ") and b"\r\nContent-Length: 10\r\n" in data
+    assert data.endswith(b"\r\n\r\nabc") and b"hello" not in data
+
+
+# ================================================================ static files
+
+@pytest.fixture
+def static(tmp_path):
+    """``static_files`` over ``site`` (``hello.txt``, ``sub/``) mounted at
+    /static/, beside ``site-private`` (a sibling whose name begins with
+    the root's) reached by a symbolic link ``site/link.txt``."""
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "hello.txt").write_text("hello, file\n")
+    (site / "a\\b").write_text("backslash\n")
+    (tmp_path / "site-private").mkdir()
+    (tmp_path / "site-private" / "secret.txt").write_text("secret\n")
+    (site / "link.txt").symlink_to(tmp_path / "site-private" / "secret.txt")
+    router = http_server.Router()
+    router.mount("/static/", http_server.static_files(str(site)))
+    return router
+
+
+def test_static_files_refuse_a_link_into_a_sibling_whose_name_begins_with_the_roots(
+        run, static):
+    """``site/link.txt`` leads to ``site-private/secret.txt``: outside the
+    root though its path begins with the root's -- 403, never served.  And
+    a backslash in the path (a traversal on other systems) is refused too."""
+    def exchange(port):
+        return [responses(raw(port, b"GET /static/%s HTTP/1.1\r\nHost: x\r\n\r\n" % path))[0]
+                for path in (b"link.txt", b"a%5Cb", b"hello.txt")]
+
+    link, backslash, hello = run(in_process(static, exchange))
+    assert (link.status, backslash.status, hello.status) == (403, 403, 200)
+    assert b"secret" not in link.body
+
+
+def test_static_files_redirect_a_directory_keeping_its_query_and_say_a_texts_charset(
+        run, static):
+    """A directory asked without its slash: 301 to the path with one, the
+    query kept.  A text file's type says its charset (UTF-8)."""
+    def exchange(port):
+        return [responses(raw(port, b"GET /static/%s HTTP/1.1\r\nHost: x\r\n\r\n" % path))[0]
+                for path in (b"sub?x=1", b"hello.txt")]
+
+    directory, hello = run(in_process(static, exchange))
+    assert directory.status == 301 and directory.header("location") == b"/static/sub/?x=1"
+    assert hello.header("content-type") == b"text/plain; charset=utf-8"
+
+
+def test_static_files_under_a_root_reached_by_a_link_list_directories_with_a_slash(
+        run, static, tmp_path):
+    """A root given by a symbolic link to the directory serves its files
+    as the directory itself would; its listing marks a directory with a
+    trailing slash (``sub/``)."""
+    (tmp_path / "via-link").symlink_to(tmp_path / "site")
+    router = http_server.Router()
+    router.mount("/static/", http_server.static_files(str(tmp_path / "via-link")))
+
+    def exchange(port):
+        return [responses(raw(port, b"GET /static/%s HTTP/1.1\r\nHost: x\r\n\r\n" % path))[0]
+                for path in (b"hello.txt", b"")]
+
+    hello, listing = run(in_process(router, exchange))
+    assert (hello.status, hello.body) == (200, b"hello, file\n")
+    assert listing.status == 200 and b'<a href="sub/">sub/</a>' in listing.body
