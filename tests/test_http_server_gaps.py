@@ -668,3 +668,14 @@ def test_static_files_under_a_root_reached_by_a_link_list_directories_with_a_sla
     hello, listing = run(in_process(router, exchange))
     assert (hello.status, hello.body) == (200, b"hello, file\n")
     assert listing.status == 200 and b'<a href="sub/">sub/</a>' in listing.body
+
+
+@pytest.mark.parametrize("stats", [{}, [], "stats"])
+def test_stats_that_are_no_counter_are_refused_by_make_handler_naming_them(stats):
+    """A plain dict for ``stats`` failed every connection with a KeyError
+    (``stats["http_connections"] += 1``), the server logging each: it is
+    refused where it is given, naming it."""
+    with pytest.raises(TypeError) as info:
+        http_server.make_handler(hello_router(), stats=stats)
+    assert str(info.value) == ("make_handler(): stats must be a collections.Counter, got %r"
+                               % (stats,))

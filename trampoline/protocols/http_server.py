@@ -402,6 +402,9 @@ def make_handler(router, limits=None, stats=None, access_log=None):
     balancer that speaks the PROXY protocol (``proxy_protocol=True``)."""
     limits = Limits() if limits is None else limits
     stats = collections.Counter() if stats is None else stats
+    if not isinstance(stats, collections.Counter):  # (a dict: KeyError in every connection)
+        raise TypeError("make_handler(): stats must be a collections.Counter, got %r"
+                        % (stats,))
     watches = WeakKeyDictionary()       # kernel -> its _IdleWatch
 
     def http_connection(stream, address):
