@@ -24,8 +24,23 @@ def test_an_ipv6_address_with_a_zone_is_an_address():
     """"fe80::1%eth0" (a link-local address and its interface) is an IPv6
     address: the zone is not part of what ipaddress checks."""
     assert parse_address("fe80::1%lo") == ("fe80::1%lo", 48802)
+    assert parse_address("[fe80::1%lo]:5000") == ("fe80::1%lo", 5000)
     with pytest.raises(ValueError, match="not an IPv6 address"):
         parse_address("fe80::g%lo")
+
+
+@pytest.mark.parametrize("spec, why", [
+    ("fe80::1%", "nothing after the '%' of 'fe80::1%': the zone (an interface) is missing"),
+    ("[fe80::1%]:5000", "nothing after the '%' of 'fe80::1%'"),
+    ("[nonsense]:5000", "'nonsense' in brackets is not an IPv6 address"),
+    ("[127.0.0.1]", "'127.0.0.1' in brackets is not an IPv6 address"),
+])
+def test_an_empty_zone_or_no_ipv6_address_in_brackets_is_refused(spec, why):
+    """Only the part before "%" was checked, and nothing in brackets at all:
+    "fe80::1%" and "[nonsense]:5000" were taken, to fail later at bind."""
+    with pytest.raises(ValueError) as caught:
+        parse_address(spec)
+    assert str(caught.value).startswith("%r is not a monitor address (%s" % (spec, why))
 
 
 @pytest.mark.parametrize("spec, why", [

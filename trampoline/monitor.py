@@ -169,13 +169,10 @@ def _address(spec):
         host, bracket, rest = text[1:].partition("]")
         if not bracket or not host or rest[:1] not in ("", ":"):
             raise ValueError("an IPv6 address goes in brackets: [::1] or [::1]:port")
-        return host, _port(rest[1:]) if rest else DEFAULT_PORT
+        return _ipv6(host, "%r in brackets is not an IPv6 address" % host), \
+            _port(rest[1:]) if rest else DEFAULT_PORT
     if text.count(":") > 1:                     # an IPv6 address alone
-        try:
-            ipaddress.IPv6Address(text.partition("%")[0])
-        except ValueError:
-            raise ValueError("more than one ':', and not an IPv6 address") from None
-        return text, DEFAULT_PORT
+        return _ipv6(text, "more than one ':', and not an IPv6 address"), DEFAULT_PORT
     host, colon, port = text.rpartition(":")
     if not colon:
         if re.fullmatch("[0-9]+", text):        # a port alone
@@ -184,6 +181,19 @@ def _address(spec):
     if host and not re.fullmatch(r"[^\s/@\[\]]+", host):
         raise ValueError("the host %r is not a host name or address" % host)
     return host or DEFAULT_HOST, DEFAULT_PORT if port is None else _port(port)
+
+
+def _ipv6(text, why):
+    """``text`` if it is an IPv6 address, with a zone after "%" or none
+    ("fe80::1%eth0"), else ValueError(``why``) -- or naming an empty zone."""
+    address, percent, zone = text.partition("%")
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        raise ValueError(why) from None
+    if percent and not zone:
+        raise ValueError("nothing after the '%%' of %r: the zone (an interface) is missing" % text)
+    return text
 
 
 def _port(port):
