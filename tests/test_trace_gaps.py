@@ -7,6 +7,8 @@ import socket
 import textwrap
 import zipfile
 
+import pytest
+
 from trampoline import (current, disable_cancellation, ignore_after, join, read, run, sleep,
                         spawn, write)
 from trampoline import trace
@@ -116,6 +118,21 @@ def test_ascii_draws_one_column_and_one_row_the_least_it_allows():
     assert lines[1].startswith("task 1 main |") and lines[1].endswith("|")
     assert len(lines[1].split("|")[1]) == 1, lines
     assert "1 more task, not drawn (the first 1 are)" in lines[2], lines
+
+
+@pytest.mark.parametrize("width", [1, 2, 8])
+def test_a_chart_narrower_than_its_end_time_keeps_0_and_the_end_apart(width):
+    """The header is "0", then the end time at the right edge; a chart too
+    narrow for both glued them ("09.00 s": nine seconds?).  One space apart."""
+    ticks = iter(range(100))
+    timeline = Timeline(clock=lambda: float(next(ticks)))
+    run(sleeper(), instruments=[timeline])
+    head = timeline.ascii(width).splitlines()[0].split()
+    assert head[0] == "0" and head[1:] == timeline.ascii(64).splitlines()[0].split()[1:], head
+
+
+def sleeper():
+    yield sleep(0)
 
 
 def helper():

@@ -752,7 +752,8 @@ class Timeline:
         drawn = every if rows is None else every[:rows]
         step = end / width or 1.0
         label_width = min(max([_cells(label) for label, _ in drawn] or [4]), 32)
-        lines = ["%-*s  0%s%s" % (label_width, "", " " * (width - 1 - len(_ms(end))), _ms(end))]
+        lines = ["%-*s  0%s%s" % (label_width, "", " " * max(1, width - 1 - len(_ms(end))),
+                                  _ms(end))]       # (narrower than the end: still apart)
         for label, slices in drawn:
             lines.append("%s |%s|" % (_fit(label, label_width),
                                       "".join(_row(slices, width, step, end))))
