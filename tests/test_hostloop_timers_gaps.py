@@ -1,0 +1,241 @@
+"""Gaps found by mutation testing hostloop.py and timers.py: what a host loop
+(run_once, next_deadline) and the timer heap promise, pinned through the
+public API."""
+
+import gc
+import socket
+import weakref
+from fractions import Fraction
+
+import pytest
+
+from trampoline import (Cancelled, Kernel, TaskTimeout, VirtualClock, join, read, sleep, spawn,
+                        timeout_after)
+from trampoline.traps import clear_alarm, set_alarm
+
+from net_helpers import watchdog  # noqa: F401  (autouse)
+
+
+def test_a_round_never_asks_the_poller_for_more_than_an_hour():
+    """run_once() with a huge timeout, or with a timer days away, polls for
+    at most timers.MAX_TIMEOUT: epoll, poll and select overflow on much
+    longer waits (an OverflowError out of run_once on CPython).  A call
+    queued first makes each round return at once."""
+    calls = []
+
+    def far():
+        yield sleep(1e9)                # some thirty years
+
+    with Kernel() as kernel:
+        kernel.call_threadsafe(calls.append, "huge timeout")
+        kernel.run_once(1e10)           # nothing else to wait for but the timeout
+        assert calls == ["huge timeout"]
+        task = kernel.spawn(far())
+        kernel.run_once()               # it starts its sleep
+        assert kernel.next_deadline() > 1e8
+        kernel.call_threadsafe(calls.append, "far timer")
+        kernel.run_once(None)           # waits for the timer, so at most an hour
+        assert calls[-1] == "far timer" and not task.done
+        kernel.cancel(task)
+        while not task.done:
+            kernel.run_once()
+
+
+def test_a_host_loop_with_a_virtual_clock_and_a_task_asleep_for_ever_is_no_deadlock():
+    """With a VirtualClock, a task in sleep(inf) has no timer to jump to: a
+    host loop that waits as asked (run_once(None)) waits for I/O or another
+    thread -- it does not fail with the deadlock run() would report (the
+    host may spawn more work in its next round)."""
+    clock = VirtualClock()
+    calls = []
+
+    def forever():
+        yield sleep(float("inf"))
+
+    with Kernel(clock=clock) as kernel:
+        task = kernel.spawn(forever())
+        kernel.run_once()
+        kernel.call_threadsafe(calls.append, "woken")
+        kernel.run_once(None)
+        assert calls == ["woken"] and not task.done and clock() == 0
+        kernel.call_threadsafe(calls.append, "again")
+        kernel.run_once(kernel.next_deadline())
+        assert calls == ["woken", "again"] and clock() == 0
+        kernel.cancel(task)
+        while not task.done:
+            kernel.run_once()
+
+
+def test_next_deadline_is_the_nearest_of_a_timer_and_the_descriptor_sweep():
+    """While a descriptor is watched, next_deadline() is at most the sweep's
+    second -- and a timer due sooner than that still comes first."""
+    clock = VirtualClock()
+    left, right = socket.socketpair()
+
+    def reader():
+        yield read(left, 1)
+
+    def napper():
+        yield sleep(0.25)
+
+    with Kernel(clock=clock) as kernel, left, right:
+        reading = kernel.spawn(reader())
+        kernel.spawn(napper())
+        kernel.run_once()
+        assert kernel.next_deadline() == 0.25       # (virtual: no real time passes)
+        right.send(b"x")
+        while not reading.done:
+            kernel.run_once(kernel.next_deadline())
+
+
+def test_next_deadline_is_never_negative_for_an_overdue_timer():
+    """A timer whose time has passed but which no round has fired yet is due
+    now: 0 seconds, not a negative wait a host loop would hand to its own
+    timer API (asyncio's call_later and tkinter's after() expect >= 0)."""
+    clock = VirtualClock()
+    steps = []
+
+    def ticker():
+        yield sleep(5)
+        steps.append("woke")
+
+    with Kernel(clock=clock) as kernel:
+        kernel.spawn(ticker())
+        kernel.run_once()
+        assert kernel.next_deadline() == 5
+        clock.advance(12)
+        assert kernel.next_deadline() == 0
+        while not steps:
+            kernel.run_once()
+
+
+def test_a_bool_is_not_a_run_once_timeout():
+    """run_once(True) is a mistake, not a one-second round (as everywhere
+    seconds are taken: a bool is refused, other numbers are fine)."""
+    with Kernel() as kernel:
+        for wrong in (True, False):
+            with pytest.raises(TypeError, match="timeout must be a number of seconds"):
+                kernel.run_once(wrong)
+        kernel.run_once(Fraction(0))
+
+
+def test_timers_leaves_out_what_never_comes():
+    """Kernel.timers() (the monitor's ps) shows no sleep(inf) and no
+    timeout without a deadline: a task waiting for ever has no timer."""
+    clock = VirtualClock()
+
+    def forever():
+        with timeout_after(float("inf")):
+            yield sleep(float("inf"))
+
+    with Kernel(clock=clock) as kernel:
+        task = kernel.spawn(forever())
+        kernel.run_once()
+        assert kernel.timers() == {}
+        kernel.cancel(task)
+        while not task.done:
+            kernel.run_once()
+
+
+class AlarmsFired:
+    """An instrument: the ``alarm_fired`` calls."""
+
+    def __init__(self):
+        self.fired = []
+
+    def alarm_fired(self, task, exception):
+        self.fired.append((task.name, task.state, str(exception)))
+
+
+def test_an_alarm_left_behind_by_a_task_that_ended_fires_for_nobody():
+    """An alarm set with the set_alarm trap and never cleared outlives its
+    task: when its time comes the task has ended, so nothing is thrown in
+    and no instrument is told an alarm went off in it -- while one that
+    goes off in a live task is told."""
+    clock = VirtualClock()
+    alarms = AlarmsFired()
+
+    def leaves_an_alarm():
+        yield set_alarm(1, Cancelled("left behind"))
+        return "left"
+
+    def main():
+        task = yield spawn(leaves_an_alarm(), name="leaver")
+        assert (yield join(task)) == "left"
+        yield sleep(2)                      # the alarm's time comes meanwhile
+        assert alarms.fired == []
+        try:
+            yield timeout_after(1, sleep(5))
+        except TaskTimeout:
+            pass
+        return task.state
+
+    with Kernel(clock=clock, instruments=[alarms]) as kernel:
+        assert kernel.run(main()) == "done"
+    assert [name == "leaver" for name, _, _ in alarms.fired] == [False]
+
+
+class Marker(Exception):
+    """An alarm's exception a test can hold a weak reference to."""
+
+
+def test_alarms_cleared_in_time_do_not_pile_up_until_their_deadline():
+    """A timeout per request, with a deadline an hour away, that ends in
+    time: its disarmed alarm must not stay in the timer heap (with its
+    exception) for the hour -- the heap is rebuilt once most of it is
+    dead, so a server does not grow with every request."""
+    refs = []
+
+    def main():
+        for _ in range(400):
+            marker = Marker()
+            refs.append(weakref.ref(marker))
+            alarm = yield set_alarm(3600, marker)
+            del marker
+            assert (yield clear_alarm(alarm)) is True
+        gc.collect()
+        return sum(ref() is not None for ref in refs)
+
+    with Kernel() as kernel:
+        alive = kernel.run(main())
+    assert alive <= 200, "%d of 400 cleared alarms still held" % alive
+
+
+class PollWaits:
+    """An instrument: how long each poll may wait (``io_wait``)."""
+
+    def __init__(self):
+        self.waits = []
+
+    def io_wait(self, timeout):
+        self.waits.append(timeout)
+
+
+def test_a_timer_already_due_under_a_virtual_clock_is_not_held_back_for_the_autojump():
+    """With a VirtualClock moved past a sleeper's time by hand while another
+    task waits on I/O, the timer is due now: the poller is asked not to
+    wait at all -- not for the clock's autojump threshold of real time,
+    which is for jumping to a timer still to come."""
+    clock = VirtualClock(autojump_threshold=0.5)
+    polls = PollWaits()
+    left, right = socket.socketpair()
+
+    def reader():
+        yield read(left, 1)
+
+    def sleeper():
+        yield sleep(5)
+
+    def main():
+        reading = yield spawn(reader())
+        sleeping = yield spawn(sleeper())
+        yield sleep(0)                      # both park
+        clock.advance(10)                   # the sleeper's time has come
+        del polls.waits[:]
+        yield join(sleeping)
+        right.send(b"x")
+        yield join(reading)
+
+    with Kernel(clock=clock, instruments=[polls]) as kernel, left, right:
+        kernel.run(main())
+    assert polls.waits and polls.waits[0] == 0, polls.waits
