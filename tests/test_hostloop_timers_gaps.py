@@ -9,8 +9,9 @@ from fractions import Fraction
 
 import pytest
 
-from trampoline import (Cancelled, Kernel, TaskTimeout, VirtualClock, join, read, sleep, spawn,
-                        timeout_after)
+from trampoline import (Cancelled, Kernel, TaskTimeout, TimeoutCancelled, VirtualClock,
+                        cancel, disable_cancellation, join, read, sleep, spawn, timeout_after)
+from trampoline.descriptors import SWEEP_INTERVAL
 from trampoline.traps import clear_alarm, set_alarm
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
@@ -239,3 +240,77 @@ def test_a_timer_already_due_under_a_virtual_clock_is_not_held_back_for_the_auto
     with Kernel(clock=clock, instruments=[polls]) as kernel, left, right:
         kernel.run(main())
     assert polls.waits and polls.waits[0] == 0, polls.waits
+
+
+def test_a_timeout_ending_while_outer_ones_went_off_too_hands_on_the_outermost():
+    """The innermost scope went off and its body, cleaning up with
+    cancellation deferred, outlived the two around it: what comes out of
+    it is the outermost scope's TimeoutCancelled (the scope set first, as
+    at a blocking trap), not the middle one's."""
+    seen = []
+
+    def main():
+        try:
+            with timeout_after(3) as outer:
+                with timeout_after(2) as middle:
+                    try:
+                        with timeout_after(1) as inner:
+                            try:
+                                yield sleep(10)         # inner goes off
+                            finally:
+                                with disable_cancellation():
+                                    yield sleep(10)     # middle and outer too
+                    except TimeoutCancelled as exc:
+                        seen.append({outer: "outer", middle: "middle", inner: "inner"}
+                                    .get(exc.scope))
+                        raise
+        except TaskTimeout:
+            return outer.expired, middle.expired, inner.expired
+
+    with Kernel(clock=VirtualClock()) as kernel:
+        assert kernel.run(main()) == (True, True, True)
+    assert seen == ["outer"]
+
+
+class WakeOnFirstWait(PollWaits):
+    """PollWaits that, at the first poll allowed to block, makes ``sock``
+    readable: the poll returns at once, whatever its timeout."""
+
+    def __init__(self, sock):
+        super().__init__()
+        self.sock = sock
+
+    def io_wait(self, timeout):
+        super().io_wait(timeout)
+        if timeout and not any(self.waits[:-1]):       # the first that may block
+            self.sock.send(b"x")
+
+
+def test_the_autojump_wait_still_polls_at_most_a_sweep_interval_at_a_time():
+    """While a task waits on I/O under a VirtualClock, the kernel gives the
+    I/O the clock's autojump threshold of real time before it jumps -- but
+    in polls of at most SWEEP_INTERVAL while descriptors are watched, so
+    the closed-descriptor sweep still runs (the threshold may be long, or
+    inf)."""
+    clock = VirtualClock(autojump_threshold=float("inf"))
+    left, right = socket.socketpair()
+    polls = WakeOnFirstWait(right)
+
+    def reader():
+        return (yield read(left, 1))
+
+    def sleeper():
+        yield sleep(100)
+
+    def main():
+        reading = yield spawn(reader())
+        sleeping = yield spawn(sleeper())
+        got = yield join(reading)
+        yield cancel(sleeping)
+        return got
+
+    with Kernel(clock=clock, instruments=[polls]) as kernel, left, right:
+        assert kernel.run(main()) == b"x"
+    blocking = [wait for wait in polls.waits if wait]
+    assert blocking and max(blocking) <= SWEEP_INTERVAL, polls.waits
+    assert clock() == 0
