@@ -3,6 +3,7 @@
 public API."""
 
 import gc
+import platform
 import socket
 import weakref
 from fractions import Fraction
@@ -314,3 +315,36 @@ def test_the_autojump_wait_still_polls_at_most_a_sweep_interval_at_a_time():
     blocking = [wait for wait in polls.waits if wait]
     assert blocking and max(blocking) <= SWEEP_INTERVAL, polls.waits
     assert clock() == 0
+
+
+@pytest.mark.skipif(platform.python_implementation() != "CPython",
+                    reason="relies on reference counting freeing a task at once")
+def test_a_task_that_slept_is_freed_with_its_result_once_nobody_holds_it():
+    """A sleep that is over leaves no reference cycle between the task and
+    its timer: the task, and the result it returned, go as soon as the last
+    reference does, not at the next cyclic garbage collection."""
+    refs = []
+
+    class Result:
+        pass
+
+    def napper():
+        yield sleep(1)
+        return Result()
+
+    def main():
+        task = yield spawn(napper())
+        result = yield join(task)
+        refs.extend([weakref.ref(task), weakref.ref(result)])
+        del task, result
+        yield sleep(0)
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with Kernel(clock=VirtualClock()) as kernel:
+            kernel.run(main())
+        assert [ref() for ref in refs] == [None, None]
+    finally:
+        if enabled:
+            gc.enable()
