@@ -19,7 +19,7 @@ from net_helpers import watchdog  # noqa: F401  (autouse)
 
 
 def test_a_round_never_asks_the_poller_for_more_than_an_hour():
-    """run_once() with a huge timeout, or with a timer days away, polls for
+    """run_once() with a huge timeout, or with a timer years away, polls for
     at most timers.MAX_TIMEOUT: epoll, poll and select overflow on much
     longer waits (an OverflowError out of run_once on CPython).  A call
     queued first makes each round return at once."""
