@@ -6,7 +6,6 @@ import logging
 import re
 import weakref
 
-
 from drop_helpers import collect_harder
 from test_testing_plugin import run_pytest
 from trampoline import Future, Kernel, join, sleep, spawn
