@@ -110,6 +110,24 @@ PLUGIN_CASES = '''
     async def test_raises_a_runtime_error_of_its_own():
         await sleep(0)
         raise RuntimeError("no deadlock, the test's own error")
+
+    closed = []
+
+    @pytest.fixture
+    async def yields_twice():
+        try:
+            yield 1
+            yield 2
+        finally:
+            await sleep(0)              # (in the kernel: a garbage collector's close cannot)
+            closed.append("yields_twice")
+
+    @pytest.mark.trampoline
+    async def test_uses_a_fixture_that_yields_twice(yields_twice):
+        pass
+
+    def test_the_fixture_that_yielded_twice_was_closed_in_the_kernel():
+        assert closed == ["yields_twice"]
 '''
 
 
@@ -125,7 +143,10 @@ def test_the_plugin_cases_mutation_testing_found_unpinned(tmp_path):
       "passed, but", and only that (it was also said to have "failed, and");
     - a test's own ``RuntimeError`` keeps its traceback, the line that raised
       it shown (only a deadlock's is cut, its message saying where each task
-      waits)."""
+      waits);
+    - an async generator fixture that yielded twice fails its test and is
+      closed there, in the kernel, its ``finally`` run (not left to the
+      garbage collector, whose close cannot await)."""
     result, outcomes, _ = run_pytest(tmp_path, PLUGIN_CASES)
     text = result.stdout
     assert outcomes == {
@@ -133,6 +154,8 @@ def test_the_plugin_cases_mutation_testing_found_unpinned(tmp_path):
         "test_a_timeout_of_zero": "FAILED",
         "test_passes_but_its_child_crashed": "FAILED",
         "test_raises_a_runtime_error_of_its_own": "FAILED",
+        "test_uses_a_fixture_that_yields_twice": "FAILED",
+        "test_the_fixture_that_yielded_twice_was_closed_in_the_kernel": "PASSED",
     }, text
     assert "@pytest.mark.trampoline(timeout=...) takes seconds > 0 (or None), got 0" in text
     assert ("test_passes_but_its_child_crashed passed, but 1 task(s) it spawned crashed and "
