@@ -362,3 +362,43 @@ def test_a_string_given_as_instruments_is_named_whole():
     five letters that are no instruments."""
     with pytest.raises(TypeError, match="needs an iterable of instruments, got 'trace'"):
         Kernel(instruments="trace")
+
+
+class Counts:
+    """An instrument counting the tasks it sees spawned; all compare equal."""
+
+    def __init__(self):
+        self.spawned = 0
+
+    def task_spawned(self, task):
+        self.spawned += 1
+
+    def __eq__(self, other):
+        return isinstance(other, Counts)
+
+    __hash__ = object.__hash__
+
+
+def spawns_two():
+    yield join((yield spawn(counts())))
+    yield join((yield spawn(counts())))
+
+
+def test_one_instrument_given_twice_is_told_each_event_once():
+    counter = Counts()
+    with Kernel(instruments=[counter, counter]) as kernel:
+        kernel.run(spawns_two())
+    assert counter.spawned == 3         # main and its two
+    assert kernel.instruments == [counter]
+
+
+def test_two_equal_instruments_are_two():
+    """Instruments are told apart by identity, as trio does: two that
+    compare equal both hear every event, given at construction or added."""
+    first, second, third = Counts(), Counts(), Counts()
+    with Kernel(instruments=[first, second]) as kernel:
+        kernel.add_instrument(third)
+        kernel.run(spawns_two())
+        kernel.remove_instrument(third)
+        assert len(kernel.instruments) == 2
+    assert first.spawned == second.spawned == third.spawned == 3
