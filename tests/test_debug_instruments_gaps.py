@@ -402,3 +402,13 @@ def test_two_equal_instruments_are_two():
         kernel.remove_instrument(third)
         assert len(kernel.instruments) == 2
     assert first.spawned == second.spawned == third.spawned == 3
+
+
+def test_an_instrument_added_twice_is_told_each_event_once():
+    counter = Counts()
+    with Kernel() as kernel:
+        kernel.add_instrument(counter)
+        kernel.add_instrument(counter)
+        kernel.run(spawns_two())
+        assert kernel.instruments == [counter]
+    assert counter.spawned == 3
