@@ -412,3 +412,11 @@ def test_an_instrument_added_twice_is_told_each_event_once():
         kernel.run(spawns_two())
         assert kernel.instruments == [counter]
     assert counter.spawned == 3
+
+
+def test_add_instrument_refuses_an_object_with_no_hook():
+    with Kernel() as kernel:
+        with pytest.raises(TypeError, match=r"Kernel.add_instrument\(\): .* is not an "
+                                            r"instrument: it has none of the methods"):
+            kernel.add_instrument(object())
+        assert kernel.instruments == []
