@@ -420,3 +420,32 @@ def test_add_instrument_refuses_an_object_with_no_hook():
                                             r"instrument: it has none of the methods"):
             kernel.add_instrument(object())
         assert kernel.instruments == []
+
+
+class Interrupts:
+    """An instrument whose hook ``name`` raises ``exception`` the first time."""
+
+    def __init__(self, name, exception):
+        self.exception = exception
+        setattr(self, name, self.raises)
+
+    def raises(self, *args):
+        exception, self.exception = self.exception, None
+        if exception is not None:
+            raise exception
+
+
+@pytest.mark.parametrize("name, exception", [
+    ("task_step", KeyboardInterrupt), ("task_exited", SystemExit),
+    pytest.param("task_spawned", SystemExit, marks=pytest.mark.xfail(strict=True, reason=(
+        "Kernel.run spawns the main task before its try: a BaseException from that "
+        "task_spawned hook leaves the kernel marked running (close() then raises "
+        "RuntimeError), its asyncgen hooks and watchers in place; fix in lifetime.py, "
+        "a kernel module (see h44's report)")))])
+def test_a_keyboardinterrupt_or_systemexit_from_a_hook_still_goes_out(name, exception):
+    """Only an ``Exception`` from a hook is the tool's bug, logged and the
+    instrument taken out; Ctrl-C or an exit in a hook stops the program as
+    anywhere else (the module docstring says so)."""
+    with Kernel(instruments=[Interrupts(name, exception)]) as kernel:
+        with pytest.raises(exception):
+            kernel.run(spawns_two())
