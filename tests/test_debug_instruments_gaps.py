@@ -449,3 +449,12 @@ def test_a_keyboardinterrupt_or_systemexit_from_a_hook_still_goes_out(name, exce
     with Kernel(instruments=[Interrupts(name, exception)]) as kernel:
         with pytest.raises(exception):
             kernel.run(spawns_two())
+
+
+def test_remove_instrument_refuses_one_not_installed():
+    installed, other = Counts(), Counts()       # (equal, yet not the one installed)
+    with Kernel(instruments=[installed]) as kernel:
+        with pytest.raises(ValueError, match=r"Kernel.remove_instrument\(\): .* is not "
+                                             r"installed in this kernel"):
+            kernel.remove_instrument(other)
+        assert kernel.instruments == [installed]
