@@ -446,9 +446,23 @@ def test_a_keyboardinterrupt_or_systemexit_from_a_hook_still_goes_out(name, exce
     """Only an ``Exception`` from a hook is the tool's bug, logged and the
     instrument taken out; Ctrl-C or an exit in a hook stops the program as
     anywhere else (the module docstring says so)."""
-    with Kernel(instruments=[Interrupts(name, exception)]) as kernel:
-        with pytest.raises(exception):
-            kernel.run(spawns_two())
+    outcome = []
+
+    def in_a_thread():      # (a kernel left marked running stays in that thread)
+        try:
+            with Kernel(instruments=[Interrupts(name, exception)]) as kernel:
+                with pytest.raises(exception):
+                    kernel.run(spawns_two())
+        except BaseException as error:
+            outcome.append(error)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def test_remove_instrument_refuses_one_not_installed():
