@@ -472,3 +472,11 @@ def test_remove_instrument_refuses_one_not_installed():
                                              r"installed in this kernel"):
             kernel.remove_instrument(other)
         assert kernel.instruments == [installed]
+
+
+def test_an_instrument_taken_out_for_raising_leaves_kernel_instruments(caplog):
+    failing, counter = Interrupts("task_spawned", ValueError("a bug in the tool")), Counts()
+    with Kernel(instruments=[failing, counter]) as kernel:
+        kernel.run(spawns_two())
+        assert kernel.instruments == [counter]
+    assert counter.spawned == 3
