@@ -163,9 +163,10 @@ class Lifetime:
         self._host_thread = None            # (no host loop drives it now: see spawn)
         for watcher in watchers:
             watcher.start()
-        main = self._spawn(coro, None)
+        main = None
         try:
             try:
+                main = self._spawn(coro, None)  # (its task_spawned hook may raise Ctrl-C)
                 self._run_until(main)
             finally:
                 self._shutdown()
@@ -185,7 +186,8 @@ class Lifetime:
             _running.kernel = None
             self._running = False
             sys.set_asyncgen_hooks(*hooks)
-            main._mark_retrieved()          # its outcome is what run() gives
+            if main is not None:
+                main._mark_retrieved()      # its outcome is what run() gives
             for watcher in watchers:
                 watcher.stop()
             try:
