@@ -1,5 +1,6 @@
 """Helpers for tests that drive tasks turn by turn: wait, inside a task,
-until the others have got somewhere -- no ``sleep`` as synchronisation."""
+until the others have got somewhere -- no ``sleep`` as synchronisation;
+and find the line of a test file a message should name."""
 
 from trampoline import sleep
 
@@ -17,3 +18,13 @@ def until(predicate, limit=1000):
 def parked(*tasks):
     """``yield parked(t1, t2)``: wait until every task is blocked."""
     return until(lambda: all(t.state == "parked" for t in tasks))
+
+
+def marked_line(path, marker):
+    """The number of the line of ``path`` that ends with ``# marker``
+    (what a traceback or a warning should name)."""
+    with open(path) as source:
+        for number, line in enumerate(source, 1):
+            if line.rstrip().endswith("# " + marker):
+                return number
+    raise AssertionError(marker)        # pragma: no cover

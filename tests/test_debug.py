@@ -21,6 +21,7 @@ from trampoline.kernel import WaitQueue
 from trampoline.sync import Event, Lock, Queue
 from trampoline.taskgroup import TaskGroup
 from trampoline.traps import Trap, park
+from task_helpers import marked_line
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,11 +40,7 @@ def warnings_of(caplog, level=logging.WARNING):
 
 
 def line_of(marker):
-    with open(__file__) as source:
-        for number, line in enumerate(source, 1):
-            if line.rstrip().endswith("# " + marker):
-                return number
-    raise AssertionError(marker)        # pragma: no cover
+    return marked_line(__file__, marker)
 
 
 # ------------------------------------------------------ a forgotten yield
@@ -263,15 +260,33 @@ def test_a_slow_step_is_named(caplog):
 
 
 class Released(logging.Handler):
-    """Sets ``event`` when trampoline logs a record saying ``words``."""
+    """Sets the first of ``events`` not set yet each time trampoline logs
+    a record saying ``words`` (from the watchdog's thread)."""
 
-    def __init__(self, event, words):
+    def __init__(self, events, words):
         super().__init__()
-        self.event, self.words = event, words
+        self.events, self.words = events, words
 
     def emit(self, record):
         if self.words in record.getMessage():
-            self.event.set()
+            for event in self.events:
+                if not event.is_set():
+                    event.set()
+                    break
+
+
+def run_watched(blocker, slow_step, *events):
+    """Run ``blocker()`` in debug mode, the watchdog's ``slow_step`` set:
+    each time it names a step that blocks, the next of ``events`` is set
+    (the step waits for it: named while it blocks, no sleep)."""
+    handler = Released(events, "without yielding")
+    logging.getLogger("trampoline").addHandler(handler)
+    try:
+        with Kernel(debug=True) as kernel:
+            kernel.slow_step = slow_step
+            kernel.run(blocker())
+    finally:
+        logging.getLogger("trampoline").removeHandler(handler)
 
 
 def blocking_helper(released):
@@ -282,8 +297,6 @@ def test_a_slow_step_names_the_line_that_blocks_while_it_blocks(caplog):
     """The watchdog names the blocking call itself (not the next yield),
     while the step is still blocked: the step ends only once it has."""
     released = threading.Event()
-    handler = Released(released, "without yielding")
-    logging.getLogger("trampoline").addHandler(handler)
     caplog.set_level(logging.INFO, logger="trampoline")
 
     def blocker():
@@ -291,12 +304,7 @@ def test_a_slow_step_names_the_line_that_blocks_while_it_blocks(caplog):
         blocking_helper(released)       # THE-TASK-LINE
         yield sleep(0)
 
-    try:
-        with Kernel(debug=True) as kernel:
-            kernel.slow_step = 0.02
-            kernel.run(blocker())
-    finally:
-        logging.getLogger("trampoline").removeHandler(handler)
+    run_watched(blocker, 0.02, released)
     assert released.is_set()
     warnings = warnings_of(caplog)
     assert len(warnings) == 1, warnings             # not again when the step ends
@@ -319,19 +327,12 @@ def test_a_slow_step_names_the_line_that_blocks_while_it_blocks(caplog):
 
 def test_an_async_def_step_that_blocks_is_named_too(caplog):
     released = threading.Event()
-    handler = Released(released, "without yielding")
-    logging.getLogger("trampoline").addHandler(handler)
 
     async def blocker():
         await sleep(0)
         released.wait(10)               # ASYNC-BLOCKING-CALL
 
-    try:
-        with Kernel(debug=True) as kernel:
-            kernel.slow_step = 0.02
-            kernel.run(blocker())
-    finally:
-        logging.getLogger("trampoline").removeHandler(handler)
+    run_watched(blocker, 0.02, released)
     message, = warnings_of(caplog)
     assert "blocked at %s:%d in blocker: released.wait(10)" % (
         __file__, line_of("ASYNC-BLOCKING-CALL")) in message

@@ -14,6 +14,8 @@ from trampoline import Kernel, join, run, sleep, spawn, timeout_after
 from trampoline import debug, traps
 from trampoline.kernel import WaitQueue
 from trampoline.traps import Trap, park
+from task_helpers import marked_line
+from test_debug import run_watched
 
 needs_late_del = pytest.mark.skipif(
     sys.implementation.name == "pypy",
@@ -156,29 +158,10 @@ def test_a_trap_dying_on_the_same_line_number_of_other_code_is_not_named(caplog)
 
 
 def line_of(marker):
-    with open(__file__) as source:
-        for number, line in enumerate(source, 1):
-            if line.rstrip().endswith("# " + marker):
-                return number
-    raise AssertionError(marker)        # pragma: no cover
+    return marked_line(__file__, marker)
 
 
 # -------------------------------------------------- the slow-step watchdog
-
-class Released(logging.Handler):
-    """Sets the first of ``events`` not set yet each time trampoline logs
-    a record saying ``words`` (from the watchdog's thread)."""
-
-    def __init__(self, events, words):
-        super().__init__()
-        self.events, self.words = events, words
-
-    def emit(self, record):
-        if self.words in record.getMessage():
-            for event in self.events:
-                if not event.is_set():
-                    event.set()
-                    break
 
 
 def test_each_slow_step_is_named_while_it_blocks(caplog):
@@ -186,8 +169,6 @@ def test_each_slow_step_is_named_while_it_blocks(caplog):
     the first: each step is a step of its own to the watchdog.  (Each step
     blocks until the watchdog has named it.)"""
     first, second = threading.Event(), threading.Event()
-    handler = Released([first, second], "without yielding")
-    logging.getLogger("trampoline").addHandler(handler)
 
     def blocker():
         yield sleep(0)
@@ -196,12 +177,7 @@ def test_each_slow_step_is_named_while_it_blocks(caplog):
         second.wait(10)                 # SECOND-BLOCK
         yield sleep(0)
 
-    try:
-        with Kernel(debug=True) as kernel:
-            kernel.slow_step = 0.02
-            kernel.run(blocker())
-    finally:
-        logging.getLogger("trampoline").removeHandler(handler)
+    run_watched(blocker, 0.02, first, second)
     assert first.is_set() and second.is_set()
     named = [message for message in warnings_of(caplog) if "without yielding" in message]
     assert len(named) == 2, named
@@ -271,19 +247,12 @@ def test_the_watchdog_looks_several_times_per_slow_step(caplog):
     generous, yet below a watchdog that waited for three ``slow_step``s, or
     looked once per four.)"""
     released = threading.Event()
-    handler = Released([released], "without yielding")
-    logging.getLogger("trampoline").addHandler(handler)
 
     def blocker():
         yield sleep(0)
         released.wait(10)
 
-    try:
-        with Kernel(debug=True) as kernel:
-            kernel.slow_step = 0.5
-            kernel.run(blocker())
-    finally:
-        logging.getLogger("trampoline").removeHandler(handler)
+    run_watched(blocker, 0.5, released)
     message, = warnings_of(caplog)
     seconds = float(message.split("has run for ")[1].split(" s")[0])
     assert 0.5 <= seconds < 1.4, message
@@ -294,8 +263,6 @@ def test_a_step_that_goes_on_blocking_is_named_once(caplog):
     its next looks is not named again at each (then once more, at INFO,
     with how long it took in all, when it ends)."""
     named = threading.Event()
-    handler = Released([named], "without yielding")
-    logging.getLogger("trampoline").addHandler(handler)
     caplog.set_level(logging.INFO, logger="trampoline")
 
     def blocker():
@@ -303,12 +270,7 @@ def test_a_step_that_goes_on_blocking_is_named_once(caplog):
         named.wait(10)
         time.sleep(0.2)                 # blocking on: some forty looks more
 
-    try:
-        with Kernel(debug=True) as kernel:
-            kernel.slow_step = 0.02
-            kernel.run(blocker())
-    finally:
-        logging.getLogger("trampoline").removeHandler(handler)
+    run_watched(blocker, 0.02, named)
     assert named.is_set()
     assert len(warnings_of(caplog)) == 1, warnings_of(caplog)
     [total] = [record.getMessage() for record in caplog.records

@@ -12,7 +12,7 @@ import pytest
 from trampoline import Kernel, Lock, TaskError, call, cancel, join, run, sleep, spawn
 from trampoline.traps import current_kernel
 
-from task_helpers import until
+from task_helpers import marked_line, until
 
 
 def records_of(caplog, level=logging.ERROR):
@@ -184,11 +184,7 @@ def spawns_a_finished_generator():
 
 
 def line_of(marker):
-    with open(__file__) as source:
-        for number, line in enumerate(source, 1):
-            if line.rstrip().endswith("# " + marker):
-                return number
-    raise AssertionError(marker)        # pragma: no cover
+    return marked_line(__file__, marker)
 
 
 def test_debug_mode_refuses_a_generator_spawned_while_a_task_runs_it():

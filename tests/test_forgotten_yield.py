@@ -17,16 +17,13 @@ import pytest
 from trampoline import run, sleep
 from trampoline.streams import Stream
 from trampoline.sync import Condition, Event, Lock, Queue, Semaphore
+from task_helpers import marked_line
 
 ON_CPYTHON = sys.implementation.name == "cpython"
 
 
 def line_of(marker):
-    with open(__file__) as source:
-        for number, line in enumerate(source, 1):
-            if line.rstrip().endswith("# " + marker):
-                return number
-    raise AssertionError(marker)        # pragma: no cover
+    return marked_line(__file__, marker)
 
 
 def never_awaited(run_it, what, marker, debug=False):

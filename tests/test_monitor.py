@@ -17,6 +17,7 @@ import weakref
 import pytest
 
 from net_helpers import has_ipv6
+from task_helpers import marked_line
 from trampoline import (Kernel, TaskError, cancel, connect, join, read, read_wait, run, sleep,
                         spawn, write)
 from trampoline import monitor
@@ -106,11 +107,7 @@ def nap():
 
 
 def line_of(marker):
-    with open(__file__) as source:
-        for number, line in enumerate(source, 1):
-            if line.rstrip().endswith("# " + marker):
-                return number
-    raise AssertionError(marker)        # pragma: no cover
+    return marked_line(__file__, marker)
 
 
 def test_ps_where_and_cancel_over_a_socket():
