@@ -128,6 +128,13 @@ PLUGIN_CASES = '''
 
     def test_the_fixture_that_yielded_twice_was_closed_in_the_kernel():
         assert closed == ["yields_twice"]
+
+    @pytest.fixture
+    async def one():
+        return 1
+
+    async def test_unmarked_async_def(one):
+        pass
 '''
 
 
@@ -146,7 +153,10 @@ def test_the_plugin_cases_mutation_testing_found_unpinned(tmp_path):
       waits);
     - an async generator fixture that yielded twice fails its test and is
       closed there, in the kernel, its ``finally`` run (not left to the
-      garbage collector, whose close cannot await)."""
+      garbage collector, whose close cannot await);
+    - an ``async def`` test left unmarked that uses an async fixture is told
+      the fixture needs a trampoline test (not only pytest's "async def
+      functions are not natively supported")."""
     result, outcomes, _ = run_pytest(tmp_path, PLUGIN_CASES)
     text = result.stdout
     assert outcomes == {
@@ -156,6 +166,7 @@ def test_the_plugin_cases_mutation_testing_found_unpinned(tmp_path):
         "test_raises_a_runtime_error_of_its_own": "FAILED",
         "test_uses_a_fixture_that_yields_twice": "FAILED",
         "test_the_fixture_that_yielded_twice_was_closed_in_the_kernel": "PASSED",
+        "test_unmarked_async_def": "ERROR",
     }, text
     assert "@pytest.mark.trampoline(timeout=...) takes seconds > 0 (or None), got 0" in text
     assert ("test_passes_but_its_child_crashed passed, but 1 task(s) it spawned crashed and "
@@ -164,3 +175,5 @@ def test_the_plugin_cases_mutation_testing_found_unpinned(tmp_path):
     assert "test_passes_but_its_child_crashed failed, and" not in text, text
     assert re.search(r'^>\s+raise RuntimeError\("no deadlock, the test\'s own error"\)$', text,
                      re.M), text
+    assert ("async fixture 'one' is used by test_unmarked_async_def, which is not a "
+            "@pytest.mark.trampoline generator or async def test") in text, text
