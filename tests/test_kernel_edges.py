@@ -495,8 +495,10 @@ def test_a_host_loop_lists_the_live_tasks_and_cancels_one_outside_any_task():
         kernel.cancel(first)                            # a new Cancelled
         kernel.cancel(second, Cancelled("by the tool"))
         kernel.run_once()
+        thrown = first.last_cancel
         kernel.cancel(first)                            # done: nothing happens
         assert kernel.tasks() == []
+        assert first.last_cancel is thrown and first.cancelled      # (not a second cancel)
     assert log == [("first", "cancelled from outside the tasks"), ("second", "by the tool")]
 
 
