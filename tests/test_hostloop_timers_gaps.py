@@ -4,6 +4,7 @@ public API."""
 
 import gc
 import platform
+import select
 import socket
 import weakref
 from fractions import Fraction
@@ -67,6 +68,22 @@ def test_a_host_loop_with_a_virtual_clock_and_a_task_asleep_for_ever_is_no_deadl
         while not task.done:
             kernel.run_once()
 
+
+def test_a_cancel_between_a_host_loops_rounds_makes_fileno_readable():
+    """Kernel.cancel() from the host's code between rounds readies the task:
+    fileno() says so, as for spawn() or Event.set(), or a host loop that
+    waits on it sleeps through the cancel (here: for an hour)."""
+    def napper():
+        yield sleep(3600)
+
+    with Kernel() as kernel:
+        task = kernel.spawn(napper())
+        kernel.run_once()                   # it starts its hour's sleep
+        assert not select.select([kernel.fileno()], [], [], 0)[0]
+        kernel.cancel(task)
+        assert select.select([kernel.fileno()], [], [], 5)[0]
+        kernel.run_once(kernel.next_deadline())
+        assert task.cancelled
 
 def test_next_deadline_is_the_nearest_of_a_timer_and_the_descriptor_sweep():
     """While a descriptor is watched, next_deadline() is at most the sweep's
