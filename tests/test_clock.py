@@ -133,12 +133,15 @@ def test_time_stands_still_while_a_task_waits_on_a_socket():
 
 def test_the_clock_by_hand():
     clock = VirtualClock(start=1)
-    assert clock() == 1.0 and clock.autojump
+    assert clock() == 1.0 and type(clock()) is float and clock.autojump
     clock.advance(2.5)
     assert clock() == 3.5
     clock.jump(2)                       # never backwards
     assert clock() == 3.5
     clock.jump(10)
+    assert clock() == 10.0
+    clock.jump(9.5)                     # not even a little
+    clock.advance(0)                    # (standing still is moving forward by nothing)
     assert clock() == 10.0
     with pytest.raises(ValueError):
         clock.advance(-1)
@@ -191,6 +194,10 @@ def test_a_threshold_past_a_second_is_kept():
 
 @pytest.mark.parametrize("make, error, message", [
     (lambda: VirtualClock(start="5"), TypeError, "VirtualClock(start=...) needs a number"),
+    (lambda: VirtualClock(start=True), TypeError,
+     "VirtualClock(start=...) needs a number of seconds, got True"),
+    (lambda: setattr(VirtualClock(), "autojump_threshold", -1), ValueError,
+     "VirtualClock.autojump_threshold needs seconds >= 0"),
     (lambda: VirtualClock(start=float("nan")), ValueError, "VirtualClock(start=...) needs a finite"),
     (lambda: VirtualClock(autojump_threshold=None), TypeError,
      "VirtualClock(autojump_threshold=...) needs a number of seconds, got None"),
