@@ -472,6 +472,16 @@ def test_a_kernel_option_whose_extension_is_missing_says_what_provides_it(monkey
     assert trampoline.run(main()) is None   # and the thread runs kernels as before
 
 
+def test_run_refusing_its_options_closes_the_coroutine_it_was_given():
+    async def async_main():
+        pass
+
+    coro = async_main()                 # not left to warn it was never awaited
+    with pytest.raises(TypeError, match=r"Kernel\(clock=\.\.\.\)"):
+        trampoline.run(coro, clock=5)
+    assert coro.cr_frame is None
+
+
 def test_a_wait_queue_says_how_many_wait():
     from trampoline.waitqueue import WaitQueue
     assert repr(WaitQueue()) == "<WaitQueue waiting=0>"

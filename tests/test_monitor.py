@@ -389,6 +389,9 @@ def test_the_environment_turns_it_on(monkeypatch):
 
     host, port = run(main())
     assert host == "127.0.0.1" and port > 0
+    # It switches on what the code did not: an address the code gives wins.
+    host, port = run(main(), monitor="[::1]:0")
+    assert host == "::1" and port > 0
 
     def no_monitor():
         return (yield current_kernel()).monitor
