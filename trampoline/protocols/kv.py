@@ -1486,8 +1486,9 @@ class ScanOrder:
     newest first, and its cursor is the serial to go on below (0: from
     the newest).  A key there for a whole iteration keeps its entry, and
     the cursor only moves down: the key is returned, at least once --
-    Redis's promise.  (A key deleted and created again has two entries,
-    and may be returned twice; Redis too may repeat a key.)  The keys
+    Redis's promise.  (A key deleted and created again has two entries:
+    one reply names it once, but two calls may both return it; Redis too
+    may repeat a key.)  The keys
     created during an iteration are above where it began: it ends,
     however fast keys come and go, as Redis's does while the number of
     keys stays bounded.
@@ -1545,15 +1546,17 @@ class ScanOrder:
     def walk(self, cursor, count):
         """The entries below ``cursor``, newest first, up to ``count`` of
         keys still there, looking at ten times that many entries at most
-        (as Redis looks at ten times COUNT buckets): their keys, and the
-        next cursor (0 after the oldest)."""
+        (as Redis looks at ten times COUNT buckets): their keys, each
+        once, and the next cursor (0 after the oldest)."""
         data, keys = self.data, self.keys
         i = (len(keys) if cursor == 0 else bisect_left(self.serials, cursor)) - 1
         stop = max(i - 10 * count, -1)
-        found = []
+        found, seen = [], set()
         while i > stop and len(found) < count:
-            if keys[i] in data:
-                found.append(keys[i])
+            key = keys[i]
+            if key in data and key not in seen:     # (a key made again: its older entries)
+                seen.add(key)
+                found.append(key)
             i -= 1
         return found, (self.serials[i] + 1 if i >= 0 else 0)
 
