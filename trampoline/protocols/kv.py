@@ -1699,13 +1699,16 @@ def serve_client(store, maxclients=None):
 
 
 def _describe(session, sock, address, now):
-    """Note what CLIENT LIST shows of a new connection."""
+    """Note what CLIENT LIST shows of a new connection (a Unix socket's
+    client, unbound, by the server's path, as Redis names it)."""
     session.addr = peer_name(address)
     try:
         session.laddr = peer_name(sock.getsockname())
         session.fd = sock.fileno()
     except OSError:                     # (gone already: its first read ends it)
         pass
+    if not address:
+        session.addr = session.laddr
     session.started = session.last = now
 
 
