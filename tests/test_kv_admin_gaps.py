@@ -149,6 +149,21 @@ def test_scan_names_a_key_made_again_and_again_once_a_reply(pair):
         assert (sorted(returned), calls) == ([b"a", b"b", b"c"], 1), (index, returned[:9])
 
 
+def test_scan_repeats_a_key_made_again_and_again_twice_at_most(pair):
+    """100 keys, each DELeted and SET again 30 times: a whole SCAN
+    iteration (COUNT 10) returns each of them, and at most about twice
+    (Redis: once here; it may repeat a key too) -- it named a key once per
+    past life since SCAN's order was last compacted, eight times each."""
+    keys = [b"k%d" % i for i in range(100)]
+    _both_send(pair, ["MSET"] + [x for key in keys for x in (key, b"v")])
+    _both_send(pair, *[command for n in range(3000) for command in (
+        ["DEL", keys[n % 100]], ["SET", keys[n % 100], "v"])])
+    for index in (0, 1):
+        returned, calls = _scan_all(pair, index)
+        assert set(returned) == set(keys)
+        assert len(returned) <= 2 * 100 + 64, (index, len(returned), calls)
+
+
 def test_scan_count_bounds_the_keys_a_reply_names():
     """SCAN ... COUNT n names at most n keys a reply (``ScanOrder.walk``:
     "up to count"), and a whole iteration over keys nobody changes names

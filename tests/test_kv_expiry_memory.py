@@ -86,7 +86,7 @@ def test_expire_persist_and_set_churn_on_the_same_keys_holds_no_more_memory():
     same 100 keys, 20,000 rounds, with sweeps: what the store holds
     afterwards is what it held after the first rounds, give or take what
     SCAN's order and the sweep's queue keep of deleted keys until they
-    are made again (at most 1,224 entries each here, 64 kB) -- nothing
+    are made again (at most 264 entries and 1,224 here) -- nothing
     kept a key's past deadlines, or its past lives (a megabyte and more
     if either did)."""
     clock = FakeClock()

@@ -1494,9 +1494,11 @@ class ScanOrder:
     keys stays bounded.
 
     Deleting a key costs nothing here: ``walk`` skips its entry, and the
-    entries of deleted keys are dropped once they outnumber the keys
-    (``add``).  So this costs two machine words a key, and ``walk`` finds
-    a cursor's place by bisection.
+    entries of deleted keys (those of a key made again too) are dropped
+    once they outnumber the keys by 64 (``add``): a key made again and
+    again is returned twice or so in an iteration, not once per past life
+    since the last compaction.  So this costs two machine words a key,
+    and ``walk`` finds a cursor's place by bisection.
     """
 
     def __init__(self, data):
@@ -1511,7 +1513,7 @@ class ScanOrder:
 
     def add(self, key):
         """Note ``key``, a new key."""
-        if len(self.keys) >= 2 * len(self.data) + 1024:    # half of them deleted keys
+        if len(self.keys) >= 2 * len(self.data) + 64:      # half of them deleted keys
             self._compact()
         self.keys.append(key)
         self.serials.append(next(self._serial))
@@ -1532,7 +1534,7 @@ class ScanOrder:
     def pick(self, alive):
         """A key picked at random, one for which ``alive(key)`` holds (the
         store's ``get``, which drops an expired key), or None.  At least a
-        third of the entries are keys there when there are 1024 keys or
+        third of the entries are keys there when there are 64 keys or
         more (``add``): a few draws find one; below, all are looked at."""
         for _ in range(16):
             if not self.keys:
