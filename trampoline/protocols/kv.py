@@ -1488,10 +1488,9 @@ class ScanOrder:
     the cursor only moves down: the key is returned, at least once --
     Redis's promise.  (A key deleted and created again has two entries:
     one reply names it once, but two calls may both return it; Redis too
-    may repeat a key.)  The keys
-    created during an iteration are above where it began: it ends,
-    however fast keys come and go, as Redis's does while the number of
-    keys stays bounded.
+    may repeat a key.)  The keys created during an iteration are above
+    where it began: it ends, however fast keys come and go, as Redis's
+    does while the number of keys stays bounded.
 
     Deleting a key costs nothing here: ``walk`` skips its entry, and the
     entries of deleted keys (those of a key made again too) are dropped
