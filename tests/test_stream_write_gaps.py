@@ -1,0 +1,266 @@
+"""Stream writing and closing behaviour that mutation testing found no test
+pinning.
+
+Each test here was written against a mutant of ``trampoline/streams.py``
+(its write side, closing, TLS, the servers' helpers) that every other
+test let pass: a change a user would see, which no test noticed.  Real
+sockets on 127.0.0.1; tasks synchronise through data, joins and the
+kernel's scheduling, never through sleeps.
+"""
+
+import errno
+import logging
+import socket
+import ssl
+import types
+
+import pytest
+
+from net_helpers import (MiB, client_context, echo, read_to_end, server_context, start_server,
+                         watchdog)  # noqa: F401 (watchdog: autouse fixture)
+from trampoline import Event, TaskError, cancel, join, read_wait, sleep, spawn
+from trampoline import streams
+from trampoline.streams import open_connection
+from test_stream_gaps import pair, tls_pair
+from test_tls_answer_gives_up import answer_tasks, read_out
+
+
+def read_all(stream):
+    """Everything ``stream`` reads until its end."""
+    data = bytearray()
+    while True:
+        chunk = yield stream.read(MiB)
+        if not chunk:
+            return bytes(data)
+        data += chunk
+
+
+def cancelled_write(stream, data):
+    """Subroutine: start writing ``data`` to ``stream``, whose peer reads
+    nothing, and cancel the write once it waits; return its
+    ``bytes_written``."""
+    writer = yield spawn(stream.write(data))
+    yield sleep(0)                      # it sends what fits, and waits: nobody reads
+    yield cancel(writer)
+    try:
+        yield join(writer)
+    except TaskError as exc:
+        return exc.__cause__.bytes_written
+    raise AssertionError("the write was not cut short")
+
+
+# ------------------------------------------------------------ writelines
+
+def written_then_closed(run, lines):
+    """``(error, what the peer got)``: ``writelines(lines)`` on a plain
+    stream, its ``TypeError``, and every byte the peer received before the
+    stream was closed."""
+    stream, peer = pair()
+    with peer:
+        with stream:
+            with pytest.raises(TypeError) as info:
+                run(stream.writelines(lines))
+        return info.value, read_to_end(peer)
+
+
+def test_writelines_of_a_tuple_with_a_line_not_bytes_sends_nothing(run):
+    """A tuple, like a list, is joined before anything is sent: a line that
+    is not bytes-like raises TypeError and the peer gets none of the lines
+    before it (a generator's lines go out first; a tuple's do not)."""
+    error, got = written_then_closed(run, (b"one\n", b"two\n", "three\n"))
+    assert got == b""
+
+
+def test_writelines_of_a_generator_with_a_line_neither_bytes_nor_str_names_it(run):
+    """A generator's line that is no bytes-like object -- an int, not only a
+    str -- is writelines' own TypeError naming it, after the lines before
+    it went out (not bytes.join's error, with the batch before it lost)."""
+    error, got = written_then_closed(run, (line for line in [b"one\n", b"two\n", 3, b"four\n"]))
+    assert "writelines() needs bytes-like lines, got int 3" in str(error)
+    assert got == b"one\ntwo\n"
+
+
+# ------------------------------------------------------------ aclose
+
+def test_aclose_of_a_plain_stream_fails_a_parked_reader_at_once_and_says_closed(run):
+    """aclose() of a plain stream is close(): a task parked reading it gets
+    OSError(EBADF) by the closer's next turn (not at the kernel's sweep, a
+    second later), and a write after it names the method and the stream
+    as closed (not the kernel's bare "Bad file descriptor")."""
+    stream, peer = pair()
+    port = peer.getsockname()[1]
+
+    def reader():
+        try:
+            yield stream.read(10)
+        except OSError as exc:
+            return exc
+
+    def main():
+        with peer:
+            task = yield spawn(reader())
+            yield sleep(0)
+            yield sleep(0)              # it waits in read() now
+            yield stream.aclose()
+            yield sleep(0)              # it ran, with the error
+            assert task.done
+            parked_error = yield join(task)
+            with pytest.raises(OSError) as info:
+                yield stream.write(b"x")
+            return parked_error, info.value
+
+    parked_error, write_error = run(main())
+    assert parked_error.errno == errno.EBADF and "was closed while" in str(parked_error)
+    assert write_error.errno == errno.EBADF
+    assert str(write_error) == ("[Errno 9] write(): <Stream closed peer=('127.0.0.1', %d) "
+                                "buffered=0> is closed" % port)
+
+
+# ------------------------------------------------------------ close over TLS
+
+def test_close_over_tls_finishes_a_cancelled_writes_chunk_before_close_notify(run):
+    """close() of a TLS stream whose cancelled write left a chunk with
+    OpenSSL sends the rest of that chunk first, once the socket has room
+    for it, then close_notify: the peer reads data[:bytes_written] and a
+    clean end (OpenSSL refuses close_notify before the chunk: without it
+    the peer got neither)."""
+    def main():
+        stream, client, task, done = yield tls_pair()
+        with client:
+            written = yield cancelled_write(stream, b"A" * 8 * MiB)
+            reader = yield spawn(read_all(client))
+            yield read_out(stream.sock)     # the socket is empty: room for the rest
+            stream.close()
+            data = yield join(reader)
+            with pytest.raises(BrokenPipeError) as info:
+                yield client.write(b"x")    # (refused: its end was close_notify)
+            done.set()
+        yield cancel(task)
+        return written, data, str(info.value)
+
+    written, data, refused = run(main())
+    assert 0 < written < 8 * MiB
+    assert data == b"A" * written
+    assert "after the peer's close_notify" in refused
+
+
+def raw_bytes_to_the_end(sock):
+    """Subroutine: how many bytes the TLS socket ``sock`` receives, read
+    under its TLS layer (which has sent its close_notify: OpenSSL reads no
+    more data), until the end of the connection."""
+    count = 0
+    while True:
+        yield read_wait(sock)
+        chunk = socket.socket.recv(sock, MiB)
+        if not chunk:
+            return count
+        count += len(chunk)
+
+
+def test_aclose_after_the_peers_close_notify_under_a_stalled_write_is_alone(run, caplog):
+    """The peer sent close_notify while a write to it waited for room (it
+    reads nothing yet); our reader met it, and the answer waits behind the
+    write.  aclose() then takes over: the writer, woken with EBADF, leaves
+    its chunk for aclose to finish -- and starts no answer task of its own
+    that would wait on the socket beside aclose (one of them then got
+    ResourceBusy).  aclose raises nothing, no task fails, the peer gets
+    more than bytes_written bytes (the records and our close_notify)."""
+    def main():
+        stream, client, task, done = yield tls_pair()
+        with client:
+            writer = yield spawn(stream.write(b"A" * 8 * MiB))
+            yield sleep(0)                  # it sends what fits, and waits: nobody reads
+            try:
+                client.sock.unwrap()        # its close_notify (then it finds our data)
+            except ssl.SSLError:
+                pass
+            assert (yield stream.read()) == b""     # the answer must wait for the write
+            closer = yield spawn(stream.aclose(timeout=None))
+            with pytest.raises(TaskError) as info:
+                yield join(writer)
+            yield sleep(0)
+            yield sleep(0)                  # aclose waits for room for the chunk, alone
+            received = yield raw_bytes_to_the_end(client.sock)
+            yield join(closer)
+            done.set()
+        yield cancel(task)
+        return info.value.__cause__, received, answer_tasks()
+
+    error, received, tasks = run(main())
+    assert error.errno == errno.EBADF and 0 < error.bytes_written
+    assert received > 0 and tasks == []
+    assert [record.getMessage() for record in caplog.records
+            if record.levelno >= logging.ERROR] == []
+
+
+# ------------------------------------------------------------ a server's log
+
+def failed_handshake(port):
+    """Subroutine: a client that speaks plain HTTP to the TLS server on
+    ``port`` and reads until the server has dropped it (its handshake
+    failed, and was reported or counted, in the step that closed it)."""
+    stream = yield open_connection("127.0.0.1", port)
+    with stream:
+        yield stream.write(b"GET / HTTP/1.0\r\n\r\n")
+        try:
+            while (yield stream.read()):
+                pass
+        except ConnectionResetError:
+            pass                        # (the server closed with our bytes unread)
+
+
+def test_a_flood_of_failed_handshakes_logs_the_first_then_one_a_second_with_a_count(
+        run, caplog, monkeypatch):
+    """A TLS server logs the first client whose handshake fails, then at
+    most one a second, saying how many it left out since the last report
+    -- and the count starts again after each.  (Its clock is made to stand
+    still and step here: real seconds would race a loaded machine.)"""
+    now = [1000.0]
+    monkeypatch.setattr(streams, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    caplog.set_level(logging.INFO, logger="trampoline")
+
+    def main():
+        task, port = yield start_server(echo, ssl=server_context())
+        for step in (0, 0, 0, streams._ACCEPT_REPORT_EVERY, 0, streams._ACCEPT_REPORT_EVERY):
+            now[0] += step
+            yield failed_handshake(port)
+        yield cancel(task)
+
+    run(main())
+    lines = [record.getMessage() for record in caplog.records
+             if "TLS handshake with" in record.getMessage()]
+    assert len(lines) == 3, lines
+    assert "more like it" not in lines[0]
+    assert lines[1].endswith(" (and 2 more like it since the last report)")
+    assert lines[2].endswith(" (and 1 more like it since the last report)")
+
+
+# ------------------------------------------------------------ TLS writes
+
+def test_a_write_after_the_peer_ended_tls_without_close_notify_says_so(run):
+    """A TLS server that ends its side of the connection without
+    close_notify (a FIN; its socket stays open) ends the stream; a write
+    after that is refused with BrokenPipeError saying that the peer ended
+    the TLS session without close_notify -- not that we answered a
+    close_notify that never came."""
+    done = Event()
+
+    def answer_then_end(stream, address):
+        yield stream.write(b"the answer")
+        socket.socket.shutdown(stream.sock, socket.SHUT_WR)    # FIN: no close_notify
+        yield done.wait()
+
+    def main():
+        server, port = yield start_server(answer_then_end, ssl=server_context())
+        with (yield open_connection("127.0.0.1", port, ssl=client_context())) as stream:
+            received = yield read_all(stream)
+            with pytest.raises(BrokenPipeError) as info:
+                yield stream.write(b"more")
+        done.set()
+        yield cancel(server)
+        return received, info.value
+
+    received, error = run(main())
+    assert received == b"the answer"
+    assert error.errno == errno.EPIPE
+    assert "after the peer ended the TLS connection without close_notify" in str(error)
