@@ -23,7 +23,7 @@ from trampoline import Event, TaskError, cancel, join, read_wait, sleep, spawn
 from trampoline import streams
 from trampoline.streams import open_connection
 from test_stream_gaps import pair, tls_pair
-from test_tls_answer_gives_up import answer_tasks, read_out
+from test_tls_answer_gives_up import answer_tasks
 
 
 def read_all(stream):
@@ -34,20 +34,6 @@ def read_all(stream):
         if not chunk:
             return bytes(data)
         data += chunk
-
-
-def cancelled_write(stream, data):
-    """Subroutine: start writing ``data`` to ``stream``, whose peer reads
-    nothing, and cancel the write once it waits; return its
-    ``bytes_written``."""
-    writer = yield spawn(stream.write(data))
-    yield sleep(0)                      # it sends what fits, and waits: nobody reads
-    yield cancel(writer)
-    try:
-        yield join(writer)
-    except TaskError as exc:
-        return exc.__cause__.bytes_written
-    raise AssertionError("the write was not cut short")
 
 
 # ------------------------------------------------------------ writelines
@@ -112,33 +98,7 @@ def test_aclose_of_a_plain_stream_fails_a_parked_reader_at_once_and_says_closed(
                                 "buffered=0> is closed" % port)
 
 
-# ------------------------------------------------------------ close over TLS
-
-def test_close_over_tls_finishes_a_cancelled_writes_chunk_before_close_notify(run):
-    """close() of a TLS stream whose cancelled write left a chunk with
-    OpenSSL sends the rest of that chunk first, once the socket has room
-    for it, then close_notify: the peer reads data[:bytes_written] and a
-    clean end (OpenSSL refuses close_notify before the chunk: without it
-    the peer got neither)."""
-    def main():
-        stream, client, task, done = yield tls_pair()
-        with client:
-            written = yield cancelled_write(stream, b"A" * 8 * MiB)
-            reader = yield spawn(read_all(client))
-            yield read_out(stream.sock)     # the socket is empty: room for the rest
-            stream.close()
-            data = yield join(reader)
-            with pytest.raises(BrokenPipeError) as info:
-                yield client.write(b"x")    # (refused: its end was close_notify)
-            done.set()
-        yield cancel(task)
-        return written, data, str(info.value)
-
-    written, data, refused = run(main())
-    assert 0 < written < 8 * MiB
-    assert data == b"A" * written
-    assert "after the peer's close_notify" in refused
-
+# ------------------------------------------------------------ aclose over TLS
 
 def raw_bytes_to_the_end(sock):
     """Subroutine: how many bytes the TLS socket ``sock`` receives, read
