@@ -19,8 +19,10 @@ import pytest
 
 from net_helpers import (MiB, client_context, echo, read_to_end, server_context, start_server,
                          watchdog)  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import Event, TaskError, cancel, join, read_wait, sleep, spawn
-from trampoline import streams
+from trampoline import (Event, Future, TaskError, VirtualClock, cancel, join, read_wait, sleep,
+                        spawn)
+from trampoline import streams, workers
+from trampoline.net import listen
 from trampoline.streams import open_connection
 from test_stream_gaps import pair, tls_pair
 from test_tls_answer_gives_up import answer_tasks
@@ -228,3 +230,40 @@ def test_a_write_after_the_peer_ended_tls_without_close_notify_says_so(run):
     assert received == b"the answer"
     assert error.errno == errno.EPIPE
     assert "after the peer ended the TLS connection without close_notify" in str(error)
+
+
+# ------------------------------------------------------------ run_server's drain
+
+def test_a_drain_that_runs_out_of_grace_counts_only_the_connections_still_served(
+        run, caplog):
+    """run_server's drain (its accept loop and hand-over, as
+    test_proxy_server drives them) that runs out of grace says how many
+    connections are still busy: the one whose handler lingers -- not also
+    the one that came and went before (its stream stayed counted, and
+    held, for the server's whole life)."""
+    caplog.set_level(logging.WARNING, logger="trampoline")
+
+    def stay_or_go(stream, address):
+        if (yield stream.readline()) == b"stay\n":
+            yield stream.write(b"staying\n")
+            yield Event().wait()
+
+    def main():
+        handover = streams._HandOver()
+        listener = listen(("127.0.0.1", 0))
+        ready = Future()
+        server = yield spawn(streams._serve(listener, stay_or_go, None, ready,
+                                            handover=handover))
+        address = yield ready
+        with (yield open_connection(*address)) as gone:
+            yield gone.write(b"go\n")
+            assert (yield gone.read()) == b""       # its handler has returned
+        with (yield open_connection(*address)) as busy:
+            yield busy.write(b"stay\n")
+            assert (yield busy.readline()) == b"staying\n"
+            yield workers._drain([server], handover, 1.0)
+
+    run(main(), clock=VirtualClock())
+    assert [record.getMessage().split(": ", 1)[1] for record in caplog.records
+            if "still busy" in record.getMessage()] == [
+        "1 connection(s) still busy after 1 s; cancelling them"]
