@@ -267,3 +267,39 @@ def test_a_drain_that_runs_out_of_grace_counts_only_the_connections_still_served
     assert [record.getMessage().split(": ", 1)[1] for record in caplog.records
             if "still busy" in record.getMessage()] == [
         "1 connection(s) still busy after 1 s; cancelling them"]
+
+
+def test_a_connection_new_when_the_drain_looks_has_its_whole_grace(run):
+    """The drain's sweep lets a connection that is still new -- in its
+    handler, nothing received or written yet -- go only once it has been
+    new for a whole NEW_CONNECTION_GRACE: one whose PROXY header came just
+    before the sweep's look is seen there, not cut off, and its first
+    request, sent right after, is answered (it was given the end of its
+    stream at once)."""
+    def answer_lines(stream, address):
+        while True:
+            line = yield stream.readline()
+            if not line:
+                return
+            yield stream.write(b"got " + line)
+
+    def main():
+        handover = streams._HandOver()
+        listener = listen(("127.0.0.1", 0))
+        ready = Future()
+        server = yield spawn(streams._serve(listener, answer_lines, None, ready, True,
+                                            handover=handover))
+        address = yield ready
+        with (yield open_connection(*address)) as client:
+            yield sleep(0.1)                # accepted: its task waits for the header
+            drain = yield spawn(workers._drain([server], handover, 5.0))
+            yield sleep(streams.NEW_CONNECTION_GRACE - 0.1)
+            yield client.write(b"PROXY TCP4 10.0.0.1 10.0.0.2 1111 2222\r\n")
+            yield sleep(0.2)                # the sweep looked meanwhile
+            yield client.write(b"one\n")
+            answer = yield client.read()
+            rest = yield client.read()
+        yield join(drain)
+        return answer, rest
+
+    assert run(main(), clock=VirtualClock()) == (b"got one\n", b"")
