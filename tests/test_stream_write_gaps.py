@@ -5,7 +5,8 @@ Each test here was written against a mutant of ``trampoline/streams.py``
 (its write side, closing, TLS, the servers' helpers) that every other
 test let pass: a change a user would see, which no test noticed.  Real
 sockets on 127.0.0.1; tasks synchronise through data, joins and the
-kernel's scheduling, never through sleeps.
+kernel's scheduling (the drain's tests: the virtual clock), never
+through real sleeps.
 """
 
 import errno
@@ -125,8 +126,9 @@ def test_aclose_after_the_peers_close_notify_under_a_stalled_write_is_alone(run,
     write.  aclose() then takes over: the writer, woken with EBADF, leaves
     its chunk for aclose to finish -- and starts no answer task of its own
     that would wait on the socket beside aclose (one of them then got
-    ResourceBusy).  aclose raises nothing, no task fails, the peer gets
-    more than bytes_written bytes (the records and our close_notify)."""
+    ResourceBusy, and crashed).  aclose raises nothing, and no task
+    fails.  (The peer reads the rest under its TLS layer: OpenSSL takes no
+    data once it has sent its own close_notify.)"""
     def main():
         stream, client, task, done = yield tls_pair()
         with client:
