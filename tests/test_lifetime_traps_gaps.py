@@ -1,0 +1,265 @@
+"""What the kernel's smaller modules do that only a mutation showed no test pinned.
+
+A mutation run over ``lifetime.py`` (run, close, shutdown), ``traps.py``
+(each trap's argument checks and their wording), ``waitqueue.py`` and
+``poller.py`` -- each comparison flipped, each statement dropped in turn
+-- left these changes unnoticed by the tests that exercise those modules,
+and by the whole suite.  Each test here fails on one of them and passes on
+the code as it is, through the public API:
+
+* ``run()`` that refuses a coroutine (a closed kernel, a running one)
+  closes it, as ``asyncio.run`` does: it never runs, and is not left to
+  warn that it was never awaited;
+* the thread that drove a kernel with ``run_once()`` may then ``run()`` it;
+  another thread may not while that one lives;
+* a trap's repr shows a field of up to 60 characters whole, and cuts a
+  longer one to 57 and "...";
+* ``call()`` of a coroutine another task is awaiting is refused with an
+  error that says so (resuming it would take it over).
+"""
+
+import gc
+import socket
+import threading
+
+import pytest
+
+from trampoline import Event, Kernel, connect, sleep, spawn
+import trampoline
+
+from net_helpers import watchdog  # noqa: F401  (autouse)
+
+
+def fresh():
+    """A generator that has not started (closed: its frame is gone)."""
+    yield sleep(0)
+    return "ran"
+
+
+# ------------------------------------------------ run() that refuses closes
+
+def test_run_on_a_closed_kernel_closes_the_coroutine_it_refuses():
+    """As ``asyncio.run`` closes the coroutine it refuses: it never runs,
+    and nothing later resumes it or warns it was never awaited."""
+    kernel = Kernel()
+    kernel.close()
+    refused = fresh()
+    with pytest.raises(RuntimeError, match="this Kernel is closed"):
+        kernel.run(refused)
+    assert refused.gi_frame is None
+
+
+def test_run_inside_a_running_kernel_closes_the_coroutine_it_refuses():
+    refused = fresh()
+
+    def main():
+        with pytest.raises(RuntimeError, match="inside a running kernel"):
+            Kernel().run(refused)           # (closed: never ran, so holds nothing)
+        yield sleep(0)
+        return refused.gi_frame
+
+    assert trampoline.run(main()) is None
+
+
+# ------------------------------------------ run() after a host loop's rounds
+
+def test_the_thread_that_drove_run_once_may_then_run_the_kernel():
+    """A program that drove the kernel a round at a time, and then hands
+    it a main task with ``run()`` in the same thread, is no other thread."""
+    with Kernel() as kernel:
+        early = kernel.spawn(fresh())
+        assert run_once_then_run(kernel) == "ran"
+        assert early.result == "ran"
+
+
+def test_another_thread_may_not_run_a_kernel_a_live_thread_drives_with_run_once():
+    """Its tasks are that thread's; ``run()`` here would cancel them at its
+    end, between the host loop's rounds.  The coroutine refused is closed."""
+    refused = fresh()
+    with Kernel() as kernel:
+        kernel.run_once()                   # this thread drives it, and lives on
+        error = in_another_thread(kernel.run, refused)
+    assert "driven by thread %r with run_once()" % threading.current_thread().name in str(error)
+    assert refused.gi_frame is None
+
+
+# ------------------------------------------------------------ traps' reprs
+
+def test_a_trap_repr_cuts_a_field_longer_than_60_characters_to_57_and_dots():
+    """A trace or the monitor shows a trap's fields, each cut to 60
+    characters: one of 60 whole, one of 61 as its first 57 and "..."."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        whole = "/" + "a" * 57                      # repr(): 60 characters
+        cut = "/" + "b" * 58                        # 61
+        assert len(repr(whole)) == 60
+        assert repr(connect(sock, whole)).endswith("address=%r>" % whole)
+        assert repr(connect(sock, cut)).endswith("address=%s...>" % repr(cut)[:57])
+
+
+# ---------------------------- spawn_threadsafe() of a coroutine a task awaits
+
+def test_spawn_threadsafe_of_a_coroutine_a_task_is_awaiting_is_refused_in_the_caller():
+    """``spawn_threadsafe(coro)`` of a coroutine one of the kernel's tasks
+    awaits: resuming it in a task of its own would take it over (the
+    awaiting task's ``await`` would never end) -- refused at once, in the
+    thread that called (not later, in the kernel's, where nobody hears of
+    it but the log), and the coroutine left to the task that awaits it."""
+    gate = Event()
+
+    async def waits():
+        await gate.wait()
+        return "done"
+
+    shared = waits()
+
+    async def holder():
+        return await shared
+
+    with Kernel() as kernel:
+        task = kernel.spawn(holder())
+        kernel.run_once()                   # it awaits the shared coroutine now
+        with pytest.raises(RuntimeError, match=r"waits\(\) is being awaited already"):
+            kernel.spawn_threadsafe(shared)
+        gate.set()
+        while not task.done:
+            kernel.run_once()
+        assert task.result == "done"
+
+
+def run_once_then_run(kernel):
+    """Drive ``kernel`` a round with ``run_once()`` here, then ``run()`` a main
+    task here too; return its value."""
+    kernel.run_once()
+    return kernel.run(fresh())
+
+
+def in_another_thread(func, *args):
+    """``func(*args)`` in a thread of its own: what it returned, or the
+    RuntimeError it raised."""
+    outcome, done = [], threading.Event()
+
+    def other():
+        try:
+            outcome.append(func(*args))
+        except RuntimeError as error:
+            outcome.append(error)
+        done.set()
+
+    threading.Thread(target=other).start()
+    assert done.wait(30)
+    return outcome[0]
+
+
+def test_after_run_no_host_loop_drives_the_kernel_and_another_thread_may_run_it():
+    """``run()`` ends the host loop's claim: once it returns, the kernel is
+    nobody's, and another thread may run it while the first one lives."""
+    with Kernel() as kernel:
+        assert run_once_then_run(kernel) == "ran"
+        assert in_another_thread(kernel.run, fresh()) == "ran"
+
+
+# ------------------------------------------------ crashes reported by run()
+
+def test_run_reports_a_crash_nobody_joined_though_its_task_is_still_held(caplog):
+    """The report comes as run() returns -- not when the Task is freed, nor
+    when the kernel is closed, maybe after more runs: a main task that hands
+    back the Task of a crash it never joined has it reported all the same."""
+    def crashes():
+        yield sleep(0)
+        raise ValueError("unjoined")
+
+    def main():
+        task = yield spawn(crashes())
+        while not task.done:
+            yield sleep(0)
+        return task
+
+    with Kernel() as kernel:            # (close() would report it too)
+        held = kernel.run(main())
+        [record] = [r for r in caplog.records if "never joined" in r.getMessage()]
+        assert record.getMessage() == "Task %d crashes crashed and was never joined" % held.id
+
+
+# -------------------------------------- async generators a task drops
+
+async def begun(make, kept):
+    """A task's body: begin the async generator ``make()`` and keep it in
+    ``kept`` (unfinished: at its first ``yield``)."""
+    kept.append(make())
+    await kept[-1].__anext__()
+
+
+def cleanup_logged(log, awaits):
+    """An async generator function whose ``finally`` logs "begins" and
+    "ends" in ``log``, awaiting ``awaits`` times between the two."""
+    async def values():
+        try:
+            yield 1
+        finally:
+            log.append("begins")
+            for _ in range(awaits):
+                await sleep(0)
+            log.append("ends")
+    return values
+
+
+def test_the_shutdown_lets_the_cleanup_of_a_dropped_async_generator_finish():
+    """Its ``aclose()`` runs in a task the shutdown does not cancel, as
+    asyncio's ``shutdown_asyncgens`` and trio's finalizer let it finish:
+    an ``await`` in its ``finally`` is not where a Cancelled cuts it."""
+    log, kept = [], []
+
+    async def main():
+        await begun(cleanup_logged(log, awaits=3), kept)
+        del kept[:]                         # dropped: its aclose() task starts
+        gc.collect()                        # (PyPy: now; the shutdown collects too)
+
+    trampoline.run(main())
+    assert log == ["begins", "ends"]
+
+
+def test_an_async_generator_dropped_between_runs_of_a_kernel_is_closed_at_once():
+    """Dropped after ``run()`` has returned, the kernel not closed (it may
+    run again later, or never): closed there and then, as Python closes
+    one with no loop -- not left for a next run that may never come."""
+    log, kept = [], []
+    with Kernel() as kernel:
+        kernel.run(begun(cleanup_logged(log, awaits=0), kept))
+        del kept[:]
+        gc.collect()
+        assert log == ["begins", "ends"]
+
+
+# ------------------------------------------ close() with tasks still alive
+
+def asleep():
+    yield sleep(3600)
+
+
+def dropped_warning(caplog, tasks):
+    """What ``close()`` says of a host-driven kernel with ``tasks`` tasks
+    alive, each asleep."""
+    kernel = Kernel()
+    for _ in range(tasks):
+        kernel.spawn(asleep(), name="asleep")
+    kernel.run_once(0)
+    with caplog.at_level("WARNING", logger="trampoline"):
+        kernel.close()
+    [record] = [r for r in caplog.records if r.name == "trampoline"]
+    return record.getMessage()
+
+
+def test_close_names_one_task_dropped_in_the_singular(caplog):
+    message = dropped_warning(caplog, 1)
+    assert message.startswith("Kernel.close() dropped 1 task still alive, never to run again")
+    assert message.endswith("task 1 asleep waits in <sleep seconds=3600>, called at %s:%d "
+                            "(in asleep)"
+                            % (__file__, asleep.__code__.co_firstlineno + 1))
+
+
+def test_close_names_five_tasks_dropped_each_and_no_more_to_come(caplog):
+    """Five at most are named: five are, and no "; ..." says more were."""
+    message = dropped_warning(caplog, 5)
+    assert message.startswith("Kernel.close() dropped 5 tasks still alive")
+    assert message.count("asleep waits in <sleep seconds=3600>") == 5
+    assert not message.endswith("...")
