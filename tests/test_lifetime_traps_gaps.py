@@ -24,7 +24,7 @@ import threading
 
 import pytest
 
-from trampoline import Event, Kernel, connect, sleep, spawn
+from trampoline import Cancelled, Event, Kernel, VirtualClock, connect, sleep, spawn
 import trampoline
 
 from net_helpers import watchdog  # noqa: F401  (autouse)
@@ -263,3 +263,56 @@ def test_close_names_five_tasks_dropped_each_and_no_more_to_come(caplog):
     assert message.startswith("Kernel.close() dropped 5 tasks still alive")
     assert message.count("asleep waits in <sleep seconds=3600>") == 5
     assert not message.endswith("...")
+
+
+# ------------------------------------- connect() of an address that is no pair
+
+@pytest.mark.parametrize("address", [(), (None, 80), (1234, 80)], ids=["empty", "None", "int"])
+def test_connect_of_a_malformed_address_raises_what_the_socket_itself_says(address):
+    """Only a host *name* is the trap's to refuse (its lookup would block);
+    an address that is no (host, port) pair at all is the socket's: its
+    own TypeError, naming the address -- not an IndexError, or a TypeError
+    about ``inet_pton``, from the name check."""
+    with socket.socket() as sock:
+        with pytest.raises(TypeError) as own:
+            sock.connect(address)
+
+    async def main():
+        with socket.socket() as sock:
+            await connect(sock, address)
+
+    with pytest.raises(TypeError) as error:
+        trampoline.run(main())
+    assert str(error.value) == "connect(): cannot take the address %r: %s" % (address, own.value)
+
+
+# ------------------------------------------- the shutdown's grace period
+
+def test_the_shutdown_cancels_a_stubborn_task_again_each_shutdown_grace_seconds(caplog):
+    """A task that swallows the shutdown's cancellation is cancelled again
+    ``shutdown_grace`` seconds later, and once more, then closed another
+    grace later: here cancelled at 1, 3 and 5 virtual seconds with a grace
+    of 2 (not at 1, 5, 9), and closed at 7."""
+    clock = VirtualClock()
+    cancelled_at = []
+
+    def stubborn():
+        try:
+            while True:
+                try:
+                    yield sleep(3600)
+                except Cancelled:
+                    cancelled_at.append(clock())
+        finally:
+            cancelled_at.append(("closed", clock()))
+
+    def main():
+        yield spawn(stubborn())
+        yield sleep(1)
+
+    with Kernel(clock=clock) as kernel:
+        kernel.shutdown_grace = 2
+        kernel.run(main())
+    assert cancelled_at == [1, 3, 5, ("closed", 7)]
+    assert any("did not finish after cancellation; closing it" in r.getMessage()
+               for r in caplog.records)
