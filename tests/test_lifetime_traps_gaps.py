@@ -316,3 +316,31 @@ def test_the_shutdown_cancels_a_stubborn_task_again_each_shutdown_grace_seconds(
     assert cancelled_at == [1, 3, 5, ("closed", 7)]
     assert any("did not finish after cancellation; closing it" in r.getMessage()
                for r in caplog.records)
+
+
+def test_a_task_closed_at_shutdown_runs_its_cleanup_innermost_call_first():
+    """Closed at the shutdown, a task in a chain of generator calls
+    (``yield sub()``) has each ``finally`` run from the innermost call out,
+    as an exception unwinds them -- not the outermost before the middle."""
+    order = []
+
+    def level(depth):
+        try:
+            if depth == 3:
+                while True:
+                    try:
+                        yield sleep(3600)
+                    except Cancelled:
+                        pass                # stubborn: swallows every cancel
+            yield level(depth + 1)
+        finally:
+            order.append(depth)
+
+    def main():
+        yield spawn(level(1))
+        yield sleep(1)
+
+    with Kernel(clock=VirtualClock()) as kernel:
+        kernel.shutdown_grace = 1
+        kernel.run(main())
+    assert order == [3, 2, 1]
