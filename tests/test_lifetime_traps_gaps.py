@@ -3,19 +3,31 @@
 A mutation run over ``lifetime.py`` (run, close, shutdown), ``traps.py``
 (each trap's argument checks and their wording), ``waitqueue.py`` and
 ``poller.py`` -- each comparison flipped, each statement dropped in turn
--- left these changes unnoticed by the tests that exercise those modules,
-and by the whole suite.  Each test here fails on one of them and passes on
-the code as it is, through the public API:
+-- left these changes unnoticed by the test files that exercise those
+modules (and by the files that name what each one changes).  Each test
+here fails on one of them and passes on the code as it is, through the
+public API:
 
 * ``run()`` that refuses a coroutine (a closed kernel, a running one)
   closes it, as ``asyncio.run`` does: it never runs, and is not left to
   warn that it was never awaited;
-* the thread that drove a kernel with ``run_once()`` may then ``run()`` it;
-  another thread may not while that one lives;
+* the thread that drove a kernel with ``run_once()`` may then ``run()`` it,
+  another thread may not while that one lives -- and once ``run()`` has
+  returned, any thread may;
+* ``run()`` reports a crash nobody joined as it returns, though the Task
+  is still held and the kernel not closed;
+* the shutdown lets a dropped async generator's ``aclose()`` finish; one
+  dropped between two runs of a kernel is closed at once;
+* the shutdown cancels a stubborn task again each ``shutdown_grace``
+  seconds, then closes it, its calls' ``finally`` blocks innermost first;
+* ``close()`` of a kernel with tasks alive says "1 task" in the singular,
+  and names five tasks without a "; ..." that says more were;
 * a trap's repr shows a field of up to 60 characters whole, and cuts a
   longer one to 57 and "...";
-* ``call()`` of a coroutine another task is awaiting is refused with an
-  error that says so (resuming it would take it over).
+* ``spawn_threadsafe()`` of a coroutine a task is awaiting is refused in
+  the caller (resuming it would take it over);
+* ``connect()`` of an address that is no (host, port) pair raises the
+  socket's own error, not one of the host-name check's.
 """
 
 import gc
@@ -27,7 +39,9 @@ import pytest
 from trampoline import Cancelled, Event, Kernel, VirtualClock, connect, sleep, spawn
 import trampoline
 
-from net_helpers import watchdog  # noqa: F401  (autouse)
+import net_helpers
+
+watchdog = net_helpers.watchdog         # (autouse: a hang fails the test)
 
 
 def fresh():
@@ -63,6 +77,30 @@ def test_run_inside_a_running_kernel_closes_the_coroutine_it_refuses():
 
 # ------------------------------------------ run() after a host loop's rounds
 
+def run_once_then_run(kernel):
+    """Drive ``kernel`` a round with ``run_once()`` here, then ``run()`` a main
+    task here too; return its value."""
+    kernel.run_once()
+    return kernel.run(fresh())
+
+
+def in_another_thread(func, *args):
+    """``func(*args)`` in a thread of its own: what it returned, or the
+    RuntimeError it raised."""
+    outcome, done = [], threading.Event()
+
+    def other():
+        try:
+            outcome.append(func(*args))
+        except RuntimeError as error:
+            outcome.append(error)
+        done.set()
+
+    threading.Thread(target=other).start()
+    assert done.wait(30)
+    return outcome[0]
+
+
 def test_the_thread_that_drove_run_once_may_then_run_the_kernel():
     """A program that drove the kernel a round at a time, and then hands
     it a main task with ``run()`` in the same thread, is no other thread."""
@@ -81,6 +119,14 @@ def test_another_thread_may_not_run_a_kernel_a_live_thread_drives_with_run_once(
         error = in_another_thread(kernel.run, refused)
     assert "driven by thread %r with run_once()" % threading.current_thread().name in str(error)
     assert refused.gi_frame is None
+
+
+def test_after_run_no_host_loop_drives_the_kernel_and_another_thread_may_run_it():
+    """``run()`` ends the host loop's claim: once it returns, the kernel is
+    nobody's, and another thread may run it while the first one lives."""
+    with Kernel() as kernel:
+        assert run_once_then_run(kernel) == "ran"
+        assert in_another_thread(kernel.run, fresh()) == "ran"
 
 
 # ------------------------------------------------------------ traps' reprs
@@ -124,38 +170,6 @@ def test_spawn_threadsafe_of_a_coroutine_a_task_is_awaiting_is_refused_in_the_ca
         while not task.done:
             kernel.run_once()
         assert task.result == "done"
-
-
-def run_once_then_run(kernel):
-    """Drive ``kernel`` a round with ``run_once()`` here, then ``run()`` a main
-    task here too; return its value."""
-    kernel.run_once()
-    return kernel.run(fresh())
-
-
-def in_another_thread(func, *args):
-    """``func(*args)`` in a thread of its own: what it returned, or the
-    RuntimeError it raised."""
-    outcome, done = [], threading.Event()
-
-    def other():
-        try:
-            outcome.append(func(*args))
-        except RuntimeError as error:
-            outcome.append(error)
-        done.set()
-
-    threading.Thread(target=other).start()
-    assert done.wait(30)
-    return outcome[0]
-
-
-def test_after_run_no_host_loop_drives_the_kernel_and_another_thread_may_run_it():
-    """``run()`` ends the host loop's claim: once it returns, the kernel is
-    nobody's, and another thread may run it while the first one lives."""
-    with Kernel() as kernel:
-        assert run_once_then_run(kernel) == "ran"
-        assert in_another_thread(kernel.run, fresh()) == "ran"
 
 
 # ------------------------------------------------ crashes reported by run()
