@@ -174,24 +174,26 @@ def test_spawn_threadsafe_of_a_coroutine_a_task_is_awaiting_is_refused_in_the_ca
 
 # ------------------------------------------------ crashes reported by run()
 
-def test_run_reports_a_crash_nobody_joined_though_its_task_is_still_held(caplog):
-    """The report comes as run() returns -- not when the Task is freed, nor
-    when the kernel is closed, maybe after more runs: a main task that hands
-    back the Task of a crash it never joined has it reported all the same."""
+def test_run_reports_crashes_nobody_joined_though_their_tasks_are_still_held(caplog):
+    """The reports come as run() returns -- not when the Tasks are freed,
+    nor when the kernel is closed, maybe after more runs: a main task that
+    hands back the Tasks of crashes it never joined has them reported all
+    the same, the first spawned first."""
     def crashes():
         yield sleep(0)
         raise ValueError("unjoined")
 
     def main():
-        task = yield spawn(crashes())
-        while not task.done:
+        tasks = [(yield spawn(crashes())), (yield spawn(crashes()))]
+        while not all(task.done for task in tasks):
             yield sleep(0)
-        return task
+        return tasks
 
-    with Kernel() as kernel:            # (close() would report it too)
+    with Kernel() as kernel:            # (close() would report them too)
         held = kernel.run(main())
-        [record] = [r for r in caplog.records if "never joined" in r.getMessage()]
-        assert record.getMessage() == "Task %d crashes crashed and was never joined" % held.id
+        said = [r.getMessage() for r in caplog.records if "never joined" in r.getMessage()]
+        assert said == ["Task %d crashes crashed and was never joined" % task.id
+                        for task in held]
 
 
 # -------------------------------------- async generators a task drops
@@ -325,15 +327,17 @@ def test_the_shutdown_cancels_a_stubborn_task_again_each_shutdown_grace_seconds(
             cancelled_at.append(("closed", clock()))
 
     def main():
-        yield spawn(stubborn())
+        task = yield spawn(stubborn())
         yield sleep(1)
+        return task
 
     with Kernel(clock=clock) as kernel:
         kernel.shutdown_grace = 2
-        kernel.run(main())
+        task = kernel.run(main())
     assert cancelled_at == [1, 3, 5, ("closed", 7)]
     assert any("did not finish after cancellation; closing it" in r.getMessage()
                for r in caplog.records)
+    assert task.cancelled and repr(task.exception) == "Cancelled('abandoned at shutdown')"
 
 
 def test_a_task_closed_at_shutdown_runs_its_cleanup_innermost_call_first():
@@ -362,3 +366,31 @@ def test_a_task_closed_at_shutdown_runs_its_cleanup_innermost_call_first():
         kernel.shutdown_grace = 1
         kernel.run(main())
     assert order == [3, 2, 1]
+
+
+def test_a_task_cancelled_at_shutdown_is_not_cancelled_again_when_its_cleanup_spawns():
+    """The shutdown cancels each task once per round: a task whose cleanup
+    spawns a helper -- which the shutdown cancels before it runs -- and
+    then blocks finishes that cleanup, though it was the newest task when
+    the round began (it got a second Cancelled there)."""
+    log = []
+
+    def helper():
+        yield sleep(0)
+
+    def cleans_up_slowly():
+        try:
+            yield sleep(3600)
+        except Cancelled:
+            yield spawn(helper())
+            yield sleep(1)              # not past the grace of 5
+            log.append("cleaned up")
+            raise
+
+    def main():
+        yield spawn(cleans_up_slowly())
+        yield sleep(0)
+
+    with Kernel(clock=VirtualClock()) as kernel:
+        kernel.run(main())
+    assert log == ["cleaned up"]
