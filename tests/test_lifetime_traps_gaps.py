@@ -31,15 +31,19 @@ public API:
 """
 
 import gc
+import os
 import socket
 import threading
 
 import pytest
 
-from trampoline import Cancelled, Event, Kernel, VirtualClock, connect, sleep, spawn
+from trampoline import (Cancelled, Event, Kernel, TaskError, VirtualClock, call, connect, join,
+                        sleep, spawn, timeout_after, write)
+from trampoline.traps import set_alarm
 import trampoline
 
 import net_helpers
+from task_helpers import parked
 
 watchdog = net_helpers.watchdog         # (autouse: a hang fails the test)
 
@@ -394,3 +398,57 @@ def test_a_task_cancelled_at_shutdown_is_not_cancelled_again_when_its_cleanup_sp
     with Kernel(clock=VirtualClock()) as kernel:
         kernel.run(main())
     assert log == ["cleaned up"]
+
+
+# ------------------------------------------------ traps' argument checks
+
+def test_set_alarm_checks_its_seconds_as_sleep_does():
+    """``set_alarm`` (the trap timeouts are built on) refuses, at the line
+    that made it, what ``sleep`` refuses."""
+    for seconds, error in [(-1, ValueError), (float("nan"), ValueError), ("soon", TypeError),
+                           (True, TypeError), (10 ** 400, ValueError)]:
+        with pytest.raises(error) as made:
+            set_alarm(seconds, Cancelled())
+        with pytest.raises(error) as slept:
+            sleep(seconds)
+        assert str(made.value) == str(slept.value)
+
+
+def test_call_of_a_function_instead_of_its_call_says_to_call_it():
+    def sub():
+        yield sleep(0)
+
+    with pytest.raises(TypeError, match=r"call\(\) needs a generator or coroutine object, got "
+                                        r"the function .*sub itself; call it: call\(sub\(...\)\)"):
+        call(sub)
+
+
+# ------------------------------------------------------------ the poller
+
+def test_a_write_parked_on_a_pipe_gets_broken_pipe_once_its_reader_closes(run):
+    """A pipe whose reader goes reports an error -- not writability -- to
+    the poller (epoll: EPOLLERR alone): that wakes the parked writer too,
+    which then gets the write's BrokenPipeError at once, not never."""
+    reader, writer = os.pipe()
+    os.set_blocking(writer, False)
+    try:
+        while True:
+            os.write(writer, b"x" * 65536)
+    except BlockingIOError:
+        pass                            # full: the next write parks
+
+    def writes():
+        yield write(writer, b"more")
+
+    def main():
+        task = yield spawn(writes())
+        yield parked(task)
+        os.close(reader)
+        with pytest.raises(TaskError) as failed:
+            yield timeout_after(60, join(task))     # (a bound: it comes at once)
+        return failed.value.__cause__
+
+    try:
+        assert isinstance(run(main()), BrokenPipeError)
+    finally:
+        os.close(writer)
