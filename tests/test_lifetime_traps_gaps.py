@@ -37,7 +37,7 @@ import threading
 
 import pytest
 
-from trampoline import (Cancelled, Event, Kernel, TaskError, VirtualClock, call, connect, join,
+from trampoline import (Cancelled, Event, Future, Kernel, TaskError, VirtualClock, call, connect, join,
                         sleep, spawn, timeout_after, write)
 from trampoline.traps import set_alarm
 import trampoline
@@ -452,3 +452,26 @@ def test_a_write_parked_on_a_pipe_gets_broken_pipe_once_its_reader_closes(run):
         assert isinstance(run(main()), BrokenPipeError)
     finally:
         os.close(writer)
+
+
+# ----------------------------------------------------------- wait queues
+
+def test_a_kernel_whose_future_was_set_still_sees_a_deadlock_after():
+    """A task parked on a Future -- which another thread may set, so the
+    kernel waits for it rather than call a deadlock -- is woken by the
+    Future; the kernel stops counting it as waiting on a thread then, and a
+    deadlock after that is reported, not waited out for ever."""
+    async def main():
+        future = Future()
+
+        async def waits():
+            return await future
+
+        task = await spawn(waits())
+        await sleep(0)                  # parked on the Future
+        future.set_result("set")
+        assert await join(task) == "set"
+        await Event().wait()            # nothing will ever set it
+
+    with pytest.raises(RuntimeError, match="^deadlock: every task is waiting"):
+        trampoline.run(main())
