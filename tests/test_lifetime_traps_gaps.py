@@ -32,13 +32,14 @@ public API:
 
 import gc
 import os
+import selectors
 import socket
 import threading
 
 import pytest
 
-from trampoline import (Cancelled, Event, Future, Kernel, TaskError, VirtualClock, call, connect, join,
-                        sleep, spawn, timeout_after, write)
+from trampoline import (Cancelled, Event, Future, Kernel, TaskError, VirtualClock, call, connect,
+                        join, sleep, spawn, timeout_after, write)
 from trampoline.traps import set_alarm
 import trampoline
 
@@ -452,6 +453,15 @@ def test_a_write_parked_on_a_pipe_gets_broken_pipe_once_its_reader_closes(run):
         assert isinstance(run(main()), BrokenPipeError)
     finally:
         os.close(writer)
+
+
+def test_closing_a_kernel_closes_the_selector_it_was_given():
+    """``Kernel(selector=...)`` takes the selector over: ``close()`` closes
+    it (an epoll or kqueue selector holds a descriptor of its own)."""
+    for make in (selectors.DefaultSelector, selectors.SelectSelector):
+        selector = make()
+        Kernel(selector=selector).close()
+        assert selector.get_map() is None         # (what a closed selector answers)
 
 
 # ----------------------------------------------------------- wait queues
