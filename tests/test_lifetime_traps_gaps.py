@@ -27,7 +27,13 @@ public API:
 * ``spawn_threadsafe()`` of a coroutine a task is awaiting is refused in
   the caller (resuming it would take it over);
 * ``connect()`` of an address that is no (host, port) pair raises the
-  socket's own error, not one of the host-name check's.
+  socket's own error, not one of the host-name check's; ``set_alarm``
+  checks its seconds as ``sleep`` does; ``call(f)`` says to call ``f``;
+* a write parked on a pipe whose reader closes gets its BrokenPipeError
+  (the poller's error bits wake writers too);
+* ``close()`` closes the selector the kernel was given;
+* a wait on a Future that ended (set, or its waiter cancelled) no longer
+  counts as a wait on another thread: a deadlock after it is reported.
 """
 
 import gc
@@ -38,8 +44,8 @@ import threading
 
 import pytest
 
-from trampoline import (Cancelled, Event, Future, Kernel, TaskError, VirtualClock, call, connect,
-                        join, sleep, spawn, timeout_after, write)
+from trampoline import (Cancelled, Event, Future, Kernel, TaskError, VirtualClock, call, cancel,
+                        connect, join, sleep, spawn, timeout_after, write)
 from trampoline.traps import set_alarm
 import trampoline
 
@@ -466,11 +472,13 @@ def test_closing_a_kernel_closes_the_selector_it_was_given():
 
 # ----------------------------------------------------------- wait queues
 
-def test_a_kernel_whose_future_was_set_still_sees_a_deadlock_after():
+@pytest.mark.parametrize("ends", ["set", "cancelled"])
+def test_a_wait_on_a_future_that_ended_leaves_a_deadlock_after_it_reported(ends):
     """A task parked on a Future -- which another thread may set, so the
     kernel waits for it rather than call a deadlock -- is woken by the
-    Future; the kernel stops counting it as waiting on a thread then, and a
-    deadlock after that is reported, not waited out for ever."""
+    Future, or cancelled: the kernel stops counting it as waiting on a
+    thread then, and a deadlock after that is reported, not waited out
+    for ever."""
     async def main():
         future = Future()
 
@@ -479,8 +487,11 @@ def test_a_kernel_whose_future_was_set_still_sees_a_deadlock_after():
 
         task = await spawn(waits())
         await sleep(0)                  # parked on the Future
-        future.set_result("set")
-        assert await join(task) == "set"
+        if ends == "set":
+            future.set_result("set")
+            assert await join(task) == "set"
+        else:
+            await cancel(task)
         await Event().wait()            # nothing will ever set it
 
     with pytest.raises(RuntimeError, match="^deadlock: every task is waiting"):
