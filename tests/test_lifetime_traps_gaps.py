@@ -98,17 +98,18 @@ def run_once_then_run(kernel):
 def in_another_thread(func, *args):
     """``func(*args)`` in a thread of its own: what it returned, or the
     RuntimeError it raised."""
-    outcome, done = [], threading.Event()
+    outcome = []
 
     def other():
         try:
             outcome.append(func(*args))
         except RuntimeError as error:
             outcome.append(error)
-        done.set()
 
-    threading.Thread(target=other).start()
-    assert done.wait(30)
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(60)                     # (a bound: it returns at once)
+    assert not thread.is_alive()
     return outcome[0]
 
 
