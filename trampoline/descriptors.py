@@ -599,8 +599,8 @@ class DescriptorWaiting:
                 err = sock.connect_ex(trap.address)
             except OSError as error:    # (an address of the other family?)
                 raise _other_family(error, sock, trap.address, "connect") from None
-            except (TypeError, OverflowError) as error:     # a port "80", 70000; a host None
-                raise _bad_address(error, trap.address, "connect") from None
+            except (TypeError, ValueError, OverflowError) as error:     # a port "80", 70000;
+                raise _bad_address(error, trap.address, "connect") from None   # a host None
             if err in _IN_PROGRESS:
                 trap.waited = True
                 return self._wait_writable(task, trap)
@@ -675,8 +675,8 @@ class DescriptorWaiting:
                     _UDP_LIMIT.get(_family_of(sock), ""))) from None
             raise _sent_nowhere(_other_family(error, sock, trap.address, "sendto"),
                                 trap) from None
-        except (TypeError, OverflowError) as error:     # a port "80", 70000; a host None
-            raise _bad_address(error, trap.address, "sendto") from None
+        except (TypeError, ValueError, OverflowError) as error:     # a port "80", 70000;
+            raise _bad_address(error, trap.address, "sendto") from None     # a host None
 
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -863,12 +863,12 @@ _UDP_LIMIT = {socket.AF_INET: ": one UDP datagram over IPv4 holds at most 65,507
 
 
 def _bad_address(error, address, trap_name):
-    """``error``, the ``TypeError`` or ``OverflowError`` of ``connect`` or
-    ``sendto`` given an IP ``address`` it cannot take, as the task gets it:
-    the same class, its message naming the trap and the address -- and,
-    for a port that is no int from 0 to 65535 (``"80"`` from a config
-    file, 70000), the port.  ("'str' object cannot be interpreted as an
-    integer" named neither.)"""
+    """``error``, the ``TypeError``, ``ValueError`` (PyPy's, for a tuple too
+    short) or ``OverflowError`` of ``connect`` or ``sendto`` given an IP
+    ``address`` it cannot take, as the task gets it: the same class, its
+    message naming the trap and the address -- and, for a port that is no
+    int from 0 to 65535 (``"80"`` from a config file, 70000), the port.
+    ("'str' object cannot be interpreted as an integer" named neither.)"""
     if type(address) is tuple and len(address) >= 2:
         port = address[1]
         if type(port) is not int or not 0 <= port <= 65535:

@@ -703,7 +703,10 @@ class set_alarm(Trap):
     _shown = ("seconds",)
 
     def __init__(self, seconds: float, exception: BaseException) -> None:
-        self.seconds = sleep(seconds).seconds       # the same checks as sleep
+        try:
+            self.seconds = sleep(seconds).seconds   # the same checks as sleep
+        except (TypeError, ValueError) as error:    # ... in set_alarm's name
+            raise type(error)(str(error).replace("sleep()", "set_alarm()", 1)) from None
         self.exception = exception
 
 
