@@ -356,6 +356,9 @@ def test_an_asyncio_future_awaited_in_an_async_def_is_named_at_the_await(pure_py
     assert isinstance(error, TypeError), error
     where = "%s:%d" % (__file__, line_of("AWAITS-ASYNCIO-FUTURE"))
     assert where in str(error), error
+    if pure_python:                     # its __await__ has a frame: named by its class
+        assert ("awaits_an_asyncio_future awaited the asyncio Future at %s, which yielded"
+                % where) in str(error), error
     assert "asyncio code waits on an asyncio event loop" in str(error), error
 
 
