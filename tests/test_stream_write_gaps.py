@@ -11,7 +11,6 @@ through real sleeps.
 
 import errno
 import logging
-import platform
 import socket
 import ssl
 import types
@@ -116,10 +115,6 @@ def raw_bytes_to_the_end(sock):
         count += len(chunk)
 
 
-@pytest.mark.skipif(
-    platform.python_implementation() == "PyPy",
-    reason="PyPy's ssl: the stream's read of the close_notify the peer's SSLSocket.unwrap() "
-    "sent fails with APPLICATION_DATA_AFTER_CLOSE_NOTIFY (not investigated yet)")
 def test_aclose_after_the_peers_close_notify_under_a_stalled_write_is_alone(run, caplog):
     """The peer sent close_notify while a write to it waited for room (it
     reads nothing yet); our reader met it, and the answer waits behind the
@@ -128,7 +123,9 @@ def test_aclose_after_the_peers_close_notify_under_a_stalled_write_is_alone(run,
     that would wait on the socket beside aclose (one of them then got
     ResourceBusy, and crashed).  aclose raises nothing, and no task
     fails.  (The peer reads the rest under its TLS layer: OpenSSL takes no
-    data once it has sent its own close_notify.)"""
+    data once it has sent its own close_notify.  On PyPy the read of its
+    close_notify raised the error of the peer's unwrap(),
+    APPLICATION_DATA_AFTER_CLOSE_NOTIFY: see the failed handshake's test.)"""
     def main():
         stream, client, task, done = yield tls_pair()
         with client:
@@ -197,6 +194,28 @@ def test_a_flood_of_failed_handshakes_logs_the_first_then_one_a_second_with_a_co
     assert "more like it" not in lines[0]
     assert lines[1].endswith(" (and 2 more like it since the last report)")
     assert lines[2].endswith(" (and 1 more like it since the last report)")
+
+
+def test_a_failed_handshake_leaves_no_error_behind_for_the_other_tls_streams(run):
+    """A TLS server's failed handshake (a client speaking plain HTTP) is
+    that connection's alone: the other TLS streams go on.  (PyPy's ssl
+    leaves the error it raised in OpenSSL's error queue -- one per thread,
+    every connection's -- and OpenSSL gave it as the result of the next
+    call of any connection that found nothing to read: the TLS client's
+    next read failed with "[SSL: HTTP_REQUEST] http request".)"""
+    def main():
+        task, port = yield start_server(echo, ssl=server_context())
+        client = yield open_connection("127.0.0.1", port, ssl=client_context())
+        with client:
+            yield client.write(b"one\n")
+            first = yield client.readline()
+            yield failed_handshake(port)
+            yield client.write(b"two\n")
+            second = yield client.readline()
+        yield cancel(task)
+        return first, second
+
+    assert run(main()) == (b"one\n", b"two\n")
 
 
 # ------------------------------------------------------------ TLS writes

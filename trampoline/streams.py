@@ -1128,6 +1128,18 @@ def _check_separators(separators):
 
 # ====================================================================== TLS
 
+# PyPy's ssl (7.3) leaves an error it raised in OpenSSL's error queue, which
+# is the thread's, every connection's; and OpenSSL reports the queue's error
+# for the next call of any connection that returns nothing -- a receive that
+# would wait, the peer's close_notify, a send with no room: another
+# connection's failed handshake failed this one's read.  (CPython empties
+# the queue.)  So on PyPy each TLS call below empties it first.
+_CLEAR_TLS_ERRORS = None    # type: Optional[Callable[[], None]]
+if sys.implementation.name == "pypy":       # (its _ssl module is Python, over cffi)
+    _CLEAR_TLS_ERRORS = getattr(getattr(ssl_module._ssl, "lib", None),  # type: ignore
+                                "ERR_clear_error", None)
+
+
 @coroutine
 def _tls_io(sock, operation, *args):
     """Call ``operation(*args)`` (a method of the non-blocking SSLSocket
@@ -1135,6 +1147,8 @@ def _tls_io(sock, operation, *args):
     needs -- readable or writable, whichever the operation.  A retry
     repeats the same call with the same arguments, as OpenSSL requires."""
     while True:
+        if _CLEAR_TLS_ERRORS:
+            _CLEAR_TLS_ERRORS()
         try:
             return operation(*args)
         except ssl_module.SSLWantReadError:
@@ -1152,6 +1166,8 @@ def _tls_receive(stream):
     ``ConnectionResetError`` as it does without TLS."""
     sock = stream.sock
     while True:
+        if _CLEAR_TLS_ERRORS:
+            _CLEAR_TLS_ERRORS()
         try:
             data = sock.recv(CHUNK)
         except ssl_module.SSLWantReadError:
@@ -1170,6 +1186,8 @@ def _tls_receive(stream):
 def _tls_try_receive(stream):
     """``_tls_receive`` without waiting (``at_eof``): the bytes, ``b""`` at
     the end, or ``None`` if OpenSSL must wait for the socket first."""
+    if _CLEAR_TLS_ERRORS:
+        _CLEAR_TLS_ERRORS()
     try:
         data = stream.sock.recv(CHUNK)
     except (ssl_module.SSLWantReadError, ssl_module.SSLWantWriteError):
@@ -1272,6 +1290,8 @@ def _answer_once_there_is_room(stream, token):
                 return
             yield traps.write_wait(sock)
             continue
+        if _CLEAR_TLS_ERRORS:
+            _CLEAR_TLS_ERRORS()
         try:
             sock.send(pending)          # (OpenSSL's rule: the same call again)
             stream._tls_pending = None
@@ -1288,6 +1308,8 @@ def _send_close_notify(sock):
     the peer gone, the session over).  (``SSLSocket.unwrap()`` is this
     same call, then drops the TLS object: the socket would go on in plain
     text, and ``getpeercert()`` fail.)"""
+    if _CLEAR_TLS_ERRORS:
+        _CLEAR_TLS_ERRORS()
     try:
         sock._sslobj.shutdown()
     except ssl_module.SSLWantWriteError:
@@ -1362,6 +1384,8 @@ def _tls_shutdown(stream):
     # unwrap() sends ours, then at once reads for the peer's -- and OpenSSL
     # gives up for good on application data in its way (its error
     # APPLICATION_DATA_AFTER_CLOSE_NOTIFY): drop what has come first.
+    if _CLEAR_TLS_ERRORS:
+        _CLEAR_TLS_ERRORS()
     try:
         while sock.recv(CHUNK):
             pass                        # (b"": the peer's came; unwrap sends ours)
@@ -1373,6 +1397,8 @@ def _tls_shutdown(stream):
     except ssl_module.SSLEOFError:
         return                          # its end, without one
     while True:
+        if _CLEAR_TLS_ERRORS:
+            _CLEAR_TLS_ERRORS()
         try:
             sock.unwrap()               # both sent: done
             return
@@ -1386,6 +1412,8 @@ def _tls_shutdown(stream):
             yield _drop_to_the_end(sock)
             return
     while True:
+        if _CLEAR_TLS_ERRORS:
+            _CLEAR_TLS_ERRORS()
         try:
             if not sock.recv(CHUNK):    # (after ours, OpenSSL still reads)
                 return
@@ -1432,6 +1460,8 @@ def _tls_write(stream, data):
     sent = 0
     while sent < len(view):
         chunk = view[sent:sent + TLS_CHUNK]
+        if _CLEAR_TLS_ERRORS:
+            _CLEAR_TLS_ERRORS()
         try:
             sent += sock.send(chunk)
             continue
@@ -1464,6 +1494,8 @@ def _tls_send(stream, chunk, sent, committed, want=None):
                 stream._tls_pending = chunk
                 exc.bytes_written = committed
                 raise
+        if _CLEAR_TLS_ERRORS:
+            _CLEAR_TLS_ERRORS()
         try:
             return sock.send(chunk)
         except _TLS_WANTS as exc:
