@@ -1132,8 +1132,9 @@ def _check_separators(separators):
 # is the thread's, every connection's; and OpenSSL reports the queue's error
 # for the next call of any connection that returns nothing -- a receive that
 # would wait, the peer's close_notify, a send with no room: another
-# connection's failed handshake failed this one's read.  (CPython empties
-# the queue.)  So on PyPy each TLS call below empties it first.
+# connection's failed handshake failed this one's read.  (CPython's ssl
+# empties the queue when it raises.)  So on PyPy each TLS call below
+# empties it first, as OpenSSL's SSL_get_error(3) asks.
 _CLEAR_TLS_ERRORS = None    # type: Optional[Callable[[], None]]
 if sys.implementation.name == "pypy":       # (its _ssl module is Python, over cffi)
     _CLEAR_TLS_ERRORS = getattr(getattr(ssl_module._ssl, "lib", None),  # type: ignore
