@@ -1134,11 +1134,15 @@ def _check_separators(separators):
 # would wait, the peer's close_notify, a send with no room: another
 # connection's failed handshake failed this one's read.  (CPython's ssl
 # empties the queue when it raises.)  So on PyPy each TLS call below
-# empties it first, as OpenSSL's SSL_get_error(3) asks.
-_CLEAR_TLS_ERRORS = None    # type: Optional[Callable[[], None]]
+# empties it first, as OpenSSL's SSL_get_error(3) asks (elsewhere a no-op).
+def _no_tls_errors_to_clear() -> None:
+    pass
+
+
+_clear_tls_errors = _no_tls_errors_to_clear     # type: Callable[[], None]
 if sys.implementation.name == "pypy":       # (its _ssl module is Python, over cffi)
-    _CLEAR_TLS_ERRORS = getattr(getattr(ssl_module._ssl, "lib", None),  # type: ignore
-                                "ERR_clear_error", None)
+    _clear_tls_errors = getattr(getattr(ssl_module._ssl, "lib", None),  # type: ignore
+                                "ERR_clear_error", _no_tls_errors_to_clear)
 
 
 @coroutine
@@ -1148,8 +1152,7 @@ def _tls_io(sock, operation, *args):
     needs -- readable or writable, whichever the operation.  A retry
     repeats the same call with the same arguments, as OpenSSL requires."""
     while True:
-        if _CLEAR_TLS_ERRORS:
-            _CLEAR_TLS_ERRORS()
+        _clear_tls_errors()
         try:
             return operation(*args)
         except ssl_module.SSLWantReadError:
@@ -1167,8 +1170,7 @@ def _tls_receive(stream):
     ``ConnectionResetError`` as it does without TLS."""
     sock = stream.sock
     while True:
-        if _CLEAR_TLS_ERRORS:
-            _CLEAR_TLS_ERRORS()
+        _clear_tls_errors()
         try:
             data = sock.recv(CHUNK)
         except ssl_module.SSLWantReadError:
@@ -1187,8 +1189,7 @@ def _tls_receive(stream):
 def _tls_try_receive(stream):
     """``_tls_receive`` without waiting (``at_eof``): the bytes, ``b""`` at
     the end, or ``None`` if OpenSSL must wait for the socket first."""
-    if _CLEAR_TLS_ERRORS:
-        _CLEAR_TLS_ERRORS()
+    _clear_tls_errors()
     try:
         data = stream.sock.recv(CHUNK)
     except (ssl_module.SSLWantReadError, ssl_module.SSLWantWriteError):
@@ -1291,8 +1292,7 @@ def _answer_once_there_is_room(stream, token):
                 return
             yield traps.write_wait(sock)
             continue
-        if _CLEAR_TLS_ERRORS:
-            _CLEAR_TLS_ERRORS()
+        _clear_tls_errors()
         try:
             sock.send(pending)          # (OpenSSL's rule: the same call again)
             stream._tls_pending = None
@@ -1309,8 +1309,7 @@ def _send_close_notify(sock):
     the peer gone, the session over).  (``SSLSocket.unwrap()`` is this
     same call, then drops the TLS object: the socket would go on in plain
     text, and ``getpeercert()`` fail.)"""
-    if _CLEAR_TLS_ERRORS:
-        _CLEAR_TLS_ERRORS()
+    _clear_tls_errors()
     try:
         sock._sslobj.shutdown()
     except ssl_module.SSLWantWriteError:
@@ -1385,8 +1384,7 @@ def _tls_shutdown(stream):
     # unwrap() sends ours, then at once reads for the peer's -- and OpenSSL
     # gives up for good on application data in its way (its error
     # APPLICATION_DATA_AFTER_CLOSE_NOTIFY): drop what has come first.
-    if _CLEAR_TLS_ERRORS:
-        _CLEAR_TLS_ERRORS()
+    _clear_tls_errors()
     try:
         while sock.recv(CHUNK):
             pass                        # (b"": the peer's came; unwrap sends ours)
@@ -1398,8 +1396,7 @@ def _tls_shutdown(stream):
     except ssl_module.SSLEOFError:
         return                          # its end, without one
     while True:
-        if _CLEAR_TLS_ERRORS:
-            _CLEAR_TLS_ERRORS()
+        _clear_tls_errors()
         try:
             sock.unwrap()               # both sent: done
             return
@@ -1413,8 +1410,7 @@ def _tls_shutdown(stream):
             yield _drop_to_the_end(sock)
             return
     while True:
-        if _CLEAR_TLS_ERRORS:
-            _CLEAR_TLS_ERRORS()
+        _clear_tls_errors()
         try:
             if not sock.recv(CHUNK):    # (after ours, OpenSSL still reads)
                 return
@@ -1461,8 +1457,7 @@ def _tls_write(stream, data):
     sent = 0
     while sent < len(view):
         chunk = view[sent:sent + TLS_CHUNK]
-        if _CLEAR_TLS_ERRORS:
-            _CLEAR_TLS_ERRORS()
+        _clear_tls_errors()
         try:
             sent += sock.send(chunk)
             continue
@@ -1495,8 +1490,7 @@ def _tls_send(stream, chunk, sent, committed, want=None):
                 stream._tls_pending = chunk
                 exc.bytes_written = committed
                 raise
-        if _CLEAR_TLS_ERRORS:
-            _CLEAR_TLS_ERRORS()
+        _clear_tls_errors()
         try:
             return sock.send(chunk)
         except _TLS_WANTS as exc:
