@@ -599,8 +599,8 @@ class DescriptorWaiting:
                 err = sock.connect_ex(trap.address)
             except OSError as error:    # (an address of the other family?)
                 raise _other_family(error, sock, trap.address, "connect") from None
-            except (TypeError, ValueError, OverflowError) as error:     # a port "80", 70000;
-                raise _bad_address(error, trap.address, "connect") from None   # a host None
+            except (TypeError, ValueError, OverflowError) as error:  # port "80", 70000; host None
+                raise _bad_address(error, trap.address, "connect") from None
             if err in _IN_PROGRESS:
                 trap.waited = True
                 return self._wait_writable(task, trap)
@@ -675,8 +675,8 @@ class DescriptorWaiting:
                     _UDP_LIMIT.get(_family_of(sock), ""))) from None
             raise _sent_nowhere(_other_family(error, sock, trap.address, "sendto"),
                                 trap) from None
-        except (TypeError, ValueError, OverflowError) as error:     # a port "80", 70000;
-            raise _bad_address(error, trap.address, "sendto") from None     # a host None
+        except (TypeError, ValueError, OverflowError) as error:  # port "80", 70000; host None
+            raise _bad_address(error, trap.address, "sendto") from None
 
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
