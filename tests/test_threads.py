@@ -7,14 +7,17 @@ started never runs; idle workers end.  Threads and tasks synchronise with
 threading.Event (thread side) and Futures (task side), never with sleeps.
 """
 
+import gc
 import os
 import re
 import subprocess
 import sys
 import threading
+import weakref
 
 import pytest
 
+from drop_helpers import collect_harder
 from net_helpers import watchdog  # noqa: F401 (autouse fixture)
 from trampoline import (Future, Kernel, TaskError, TaskTimeout, cancel, current, join, spawn,
                         timeout_after)
@@ -369,3 +372,64 @@ def test_an_async_function_is_refused_with_what_to_do(run, recwarn):
     assert list(run(main())) == [1]
     gc.collect()
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
+class Precious:
+    """What a call takes or makes (a weak reference tells when it is freed)."""
+
+
+def test_an_idle_worker_keeps_nothing_of_the_call_it_ran(run):
+    """As concurrent.futures' workers (CPython's bpo-16284): once the task
+    has its result, neither the call's arguments nor its result live on in
+    the worker that ran it, idle until its next job.  (The worker held its
+    last job, and the job all of it: a TLS socket made in a worker stayed
+    open after its stream was dropped, until that worker's next job.)"""
+    pool = WorkerPool(1, idle_timeout=None)
+
+    def make(arg):
+        return Precious()
+
+    def main():
+        arg = Precious()
+        result = yield pool.run(make, arg)
+        refs = [weakref.ref(arg), weakref.ref(result)]
+        del arg, result
+        return refs
+
+    refs = run(main())
+    collect_harder()
+    assert [ref() for ref in refs] == [None, None]
+    assert pool.workers == 1                # idle, not gone
+
+
+def test_the_result_of_a_call_its_task_gave_up_on_is_freed_when_it_comes_back(run):
+    """The task is cancelled while the worker runs the call; the call ends
+    later and its result, handed back to nobody, is freed -- not kept by the
+    job the idle worker holds."""
+    pool = WorkerPool(1, idle_timeout=None)
+    started, freed = Future(), threading.Event()
+    release = threading.Event()
+
+    def make():
+        started.set_result(None)
+        assert release.wait(10)
+        result = Precious()
+        weakref.finalize(result, freed.set)
+        return result
+
+    def wait_freed():
+        for _ in range(500):                # 5 s
+            if freed.wait(0.01):
+                return True
+            gc.collect()
+        return False
+
+    def main():
+        waiting = yield spawn(pool.run(make))
+        yield started
+        yield cancel(waiting)
+        release.set()
+        return (yield run_in_thread(wait_freed))
+
+    assert run(main()) is True
+    assert pool.workers == 1

@@ -66,16 +66,20 @@ class _Job:
     def run(self):
         """In a worker thread: make the call.  Returns whether it did (then
         ``hand_back`` must follow)."""
+        func, args, context = self.func, self.args, self.context
+        # Once taken, the job keeps neither the call nor (once the task has
+        # it) its outcome: the worker holds the job until its next one.
+        self.func = self.args = self.context = None
         if self.abandoned or self.kernel.closed:    # cancelled while queued, or its
             return False                            # kernel closed: nobody waits, do not start
         try:
-            result = self.context.run(self.func, *self.args)
+            result = context.run(func, *args)
             if type(result) is CoroutineType:   # an async def: nothing ran
                 result.close()                  # (no "never awaited" warning)
                 raise TypeError("run_in_thread(%s): that is an async function -- the call "
                                 "made a coroutine, not a result; await it in the task "
-                                "instead" % (getattr(self.func, "__qualname__", None)
-                                             or repr(self.func)))
+                                "instead" % (getattr(func, "__qualname__", None)
+                                             or repr(func)))
             self.result = result
         except BaseException as exc:    # everything goes back to the task
             self.error = exc
@@ -91,7 +95,9 @@ class _Job:
     def _deliver(self):
         """In the kernel's thread: wake the task that waits for this job.
         (It parked in the same step that submitted the job, so it is there.)"""
-        if not self.abandoned:          # else nobody waits: the outcome is dropped
+        if self.abandoned:              # nobody waits: the outcome is dropped
+            self.result = self.error = None
+        else:
             self.finished.wake(1)
 
 
@@ -196,7 +202,8 @@ class WorkerPool:
                 raise error
             finally:
                 del error
-        return job.result
+        result, job.result = job.result, None
+        return result
 
     def _submit(self, job):
         with self._lock:
@@ -240,6 +247,7 @@ class WorkerPool:
                     self._idle += 1
                     idle = True
                 job.hand_back()
+            job = None                      # (idle, it holds no job)
 
     def _leave(self):
         """A worker ends (the lock held; it was counted idle)."""
