@@ -114,6 +114,33 @@ def test_client_info_and_list_over_a_unix_socket(redis, tmp_path):
         running.stop()
 
 
+def _unix_flags(path):
+    """CLIENT INFO's flags for a client of the server on the Unix socket
+    ``path``: alone, then with NO-EVICT on, in MULTI."""
+    client = Client(socket.AF_UNIX, path)
+    try:
+        flags = [dict(_client_fields(client.ask("CLIENT", "INFO")[:-1]))[b"flags"]]
+        assert client.ask("CLIENT", "NO-EVICT", "on") == "OK"
+        assert client.ask("MULTI") == "OK" and client.ask("CLIENT", "INFO") == "QUEUED"
+        (line,) = client.ask("EXEC")
+        flags.append(dict(_client_fields(line[:-1]))[b"flags"])
+        return flags
+    finally:
+        client.close()
+
+
+def test_a_unix_sockets_client_is_flagged_u_as_redis_flags_it(redis, tmp_path):
+    """A client over a Unix socket: CLIENT INFO's flags say ``U`` (not
+    ``N``), in Redis's order among the others (``xUe``: in MULTI, a Unix
+    socket, NO-EVICT), as redis-server's say."""
+    path = str(tmp_path / "kv.sock")
+    running = ServerThread(lambda ready: unix_server(path, serve_client(Store()), ready=ready))
+    try:
+        assert [_unix_flags(server) for server in (redis, path)] == [[b"U", b"xUe"]] * 2
+    finally:
+        running.stop()
+
+
 def test_client_list_and_kill_refuse_an_option_without_its_value_as_redis(pair):
     """CLIENT LIST ID or TYPE with nothing after it, CLIENT KILL ... SKIPME
     alone: a syntax error, as Redis answers (not the empty list of no

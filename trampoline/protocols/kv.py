@@ -78,6 +78,7 @@ import os
 import platform
 import random
 import re
+import socket
 import sys
 import time
 from array import array
@@ -170,6 +171,7 @@ class Session:
         # What CLIENT LIST shows (serve_client sets them):
         self.addr = self.laddr = ""     # the peer's and our address, as Redis writes them
         self.fd = -1
+        self.unix = False           # over a Unix socket (flag U)
         self.started = self.last = 0.0  # when it connected; when its last batch came
         self.last_args = None       # the last command of that batch
         self.no_evict = False       # CLIENT NO-EVICT ON
@@ -1710,6 +1712,7 @@ def _describe(session, sock, address, now):
         pass
     if not address:
         session.addr = session.laddr
+    session.unix = sock.family == getattr(socket, "AF_UNIX", None)
     session.started = session.last = now
 
 

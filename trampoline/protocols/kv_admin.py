@@ -30,14 +30,14 @@ CLIENT LIST and INFO give Redis 7.0's fields in its order, so that a
 library parsing them finds each one.  Real here: id, addr, laddr, fd,
 name, age, idle (since the client's last batch of commands), flags
 (``N``, or ``P`` subscribed, ``x`` in MULTI, ``b`` blocked, ``d`` a
-watched key changed, ``e`` NO-EVICT), db, sub, psub, multi, omem (a
-subscriber's messages not yet written), events, cmd (the last command of
-the client's last batch), user, resp.  Not measured, given as 0 (or
-Redis's constants): ssub, qbuf, qbuf-free, argv-mem, multi-mem, rbs,
-rbp, obl, oll, tot-mem, redir.  CLIENT KILL shuts the target's socket
-down (its task wakes to an end of file and closes it) and forgets it at
-once -- its subscriptions, its wait, its watched keys -- as Redis frees
-it; nothing else is disturbed.
+watched key changed, ``c`` closing after the reply, ``U`` a Unix socket,
+``e`` NO-EVICT), db, sub, psub, multi, omem (a subscriber's messages not
+yet written), events, cmd (the last command of the client's last batch),
+user, resp.  Not measured, given as 0 (or Redis's constants): ssub, qbuf,
+qbuf-free, argv-mem, multi-mem, rbs, rbp, obl, oll, tot-mem, redir.
+CLIENT KILL shuts the target's socket down (its task wakes to an end of
+file and closes it) and forgets it at once -- its subscriptions, its
+wait, its watched keys -- as Redis frees it; nothing else is disturbed.
 
 SORT sorts stably: equal ALPHA weights (BY) keep the elements' order,
 as glibc's qsort does for Redis -- but with LIMIT Redis sorts a part
@@ -387,7 +387,7 @@ class AdminCommands:
             ("P", session.subscriber is not None),
             ("x", session.queue is not None or executing),
             ("b", session.blocked is not None), ("d", session.dirty),
-            ("c", session.closing), ("e", session.no_evict)) if on) or "N"
+            ("c", session.closing), ("U", session.unix), ("e", session.no_evict)) if on) or "N"
         subscriber = session.subscriber
         line = ("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=0 sub=%d "
                 "psub=%d ssub=0 multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 "
