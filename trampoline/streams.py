@@ -1451,9 +1451,7 @@ def _tls_write(stream, data):
     if pending is not None:             # an interrupted write's chunk: it goes first
         yield _tls_send(stream, pending, 0, 0)
         stream._tls_pending = None
-    view = memoryview(data)
-    if view.itemsize != 1 or view.ndim != 1:
-        view = view.cast("B")
+    view = memoryview(data)             # (bytes, a bytearray or a view of bytes: _write)
     sent = 0
     while sent < len(view):
         chunk = view[sent:sent + TLS_CHUNK]
