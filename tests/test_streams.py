@@ -97,8 +97,14 @@ def test_read_zero_and_bad_sizes(run):
                 yield stream.readexactly(-1)
             with pytest.raises(TypeError, match=r"readexactly\(\): n must be an int, got str '4'"):
                 yield stream.readexactly("4")
-            with pytest.raises(ValueError, match="limit must be an int >= 1"):
+            with pytest.raises(ValueError, match=r"^readline\(\): limit must be an int >= 1, "
+                                                 r"got 0$"):
                 stream.readline(limit=0)
+            for call in (lambda: stream.readuntil(b"\n", -1),
+                         lambda: stream.readuntil((b"\n",), True),
+                         lambda: stream.each_line(print, 1.0)):
+                with pytest.raises(ValueError, match=r"^(readuntil|each_line)\(\): limit must be"):
+                    yield call()
             with pytest.raises(ValueError, match="separator must be non-empty bytes"):
                 stream.readuntil(b"")
             with pytest.raises(ValueError, match="separator must be non-empty bytes"):

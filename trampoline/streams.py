@@ -590,9 +590,10 @@ class Stream:
         whichever ends first (``(b"\\r\\n", b"\\n")``: either kind of line).
         """
         if type(separator) is tuple:
-            return self._read_until_any(_check_separators(separator), _check_limit(limit))
-        return self._read_until(_check_separator(separator), _check_limit(limit), False,
-                                "readuntil")
+            return self._read_until_any(_check_separators(separator),
+                                        _check_limit(limit, "readuntil"))
+        return self._read_until(_check_separator(separator), _check_limit(limit, "readuntil"),
+                                False, "readuntil")
 
     def readline(self, limit: int = LINE_LIMIT) -> Awaitable[bytes]:
         """``line = yield stream.readline(limit=65536)``
@@ -603,7 +604,7 @@ class Stream:
         ``limit`` bytes; the line stays in the buffer (the error's
         ``consumed`` says how much of it to drop to skip it).
         """
-        return self._read_until(b"\n", _check_limit(limit), True, "readline")
+        return self._read_until(b"\n", _check_limit(limit, "readline"), True, "readline")
 
     @coroutine
     def _read_until(self, separator: bytes, limit: int, partial_ok: bool,
@@ -756,7 +757,7 @@ class Stream:
         line in stream``.  ``func`` runs between two reads, so it may read
         the stream itself (a body after its header line, say).
         """
-        limit = _check_limit(limit)
+        limit = _check_limit(limit, "each_line")
         if not callable(func):          # (before a line is taken: it would be lost)
             raise TypeError("each_line() needs a function func(line), got %s"
                             % _describe(func))
@@ -1101,9 +1102,9 @@ def _check_size(n, method):
         raise TypeError("%s(): n must be an int, got %s" % (method, _describe(n)))
 
 
-def _check_limit(limit):
+def _check_limit(limit, method):
     if type(limit) is not int or limit < 1:
-        raise ValueError("limit must be an int >= 1, got %r" % (limit,))
+        raise ValueError("%s(): limit must be an int >= 1, got %r" % (method, limit))
     return limit
 
 
