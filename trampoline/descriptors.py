@@ -28,8 +28,8 @@ The rules it keeps:
   it runs gives them back: they wait in the registration's ``pushback``
   for the next ``read``, and make the descriptor count as readable.
 * A descriptor stays registered across the waits of a task (a system call
-  saved per wait) until its owner ends, it is found closed, or it turns up
-  ready with nobody waiting.
+  saved per wait) until its owner ends, it is found closed, it turns up
+  ready with nobody waiting, or a sweep finds nobody waiting on it.
 * One reader and one writer per descriptor at a time (``ResourceBusy``).
 
 This module must never import the kernel (the kernel imports it), block,
@@ -123,6 +123,11 @@ class _Registration:
 
 class DescriptorWaiting:
     """The descriptor part of ``Kernel`` (see the module docstring)."""
+
+    #: The registrations nobody waited on at the last sweep: descriptor ->
+    #: id() of its registration (replaced, never changed in place; see
+    #: _sweep_closed).
+    _idle_fds = {}              # type: Dict[int, int]
 
     def _wait_readable(self, task, trap):
         """Park ``task`` until ``trap.fd`` is readable.  Returns PARKED, or
@@ -332,10 +337,36 @@ class DescriptorWaiting:
         descriptor with no waiter is simply forgotten: a long-lived task
         that opens and closes sockets would otherwise keep every one's
         registration until it ends.
+
+        An open descriptor that nobody waited on at this sweep and the one
+        before (no write under way, no bytes read for a task or given back)
+        is forgotten too: its registration holds the socket, which a
+        program that dropped it unclosed expects to be freed -- closed, its
+        peer told -- as trio's is.  (That costs a descriptor used again one
+        more system call, at most once a sweep.)
         """
-        closed = [(fd, reg) for fd, reg in self._fds.items() if _is_closed(reg.fileobj)]
+        # (Idle at one look only, it may have a waiter just woken, its trap
+        # to finish.  The last look's are kept by id(), not the registration
+        # itself, which holds the socket; a new registration that gets an
+        # old one's id is forgotten a sweep early: a system call, no harm.)
+        closed, idle, idle_before, self._idle_fds = [], [], self._idle_fds, {}
+        busy = set(task._woken for task in self._ready)     # (bytes read for a task)
+        for fd, reg in self._fds.items():
+            if _is_closed(reg.fileobj):
+                closed.append((fd, reg))
+            elif reg.reader is None and reg.writer is None and reg.writing is None \
+                    and not reg.pushback and reg not in busy:
+                if idle_before.get(fd) == id(reg):
+                    idle.append((fd, reg))
+                else:
+                    self._idle_fds[fd] = id(reg)
         for fd, reg in closed:
             self._fail_waiters(fd, reg)
+        for fd, reg in idle:
+            _disown(reg.owner, fd)
+            del self._fds[fd]
+            if reg.events:              # (0: a pushback's, taken since, never polled)
+                self._poller.unregister(fd)
 
     def _poll_failed(self, error):
         """The poller failed.  With select() that means a registered

@@ -1,0 +1,86 @@
+"""What the kernel lets go of once the program is done with it.
+
+A long-lived holder -- the kernel's loop between turns, its table of
+registered descriptors, a finished task that something keeps -- must not
+keep alive what the program has dropped: a socket dropped unclosed (its
+peer waits for an end that never comes), a task's result, the frames a
+caught exception's traceback holds.  (test_leaks counts tables and memory
+over many connections; test_threads has the worker threads' case.)
+
+Each test holds a weak reference (or a ``weakref.finalize``) to what was
+dropped, and collects the garbage (``collect_harder``: on PyPy an object
+is freed only by a collection) before it looks -- from another thread,
+with a bounded wait, while the kernel sits in its poller.
+"""
+
+import gc
+import socket
+import threading
+import time
+import weakref
+
+from net_helpers import watchdog  # noqa: F401 (autouse fixture)
+from task_helpers import until
+from trampoline import (Event, accept, connect, listen, read, run_in_thread, sleep, spawn,
+                        timeout_after, write)
+
+
+class Precious:
+    """What a task makes or holds (a weak reference tells when it is freed)."""
+
+
+def wait_freed(freed, seconds=3.0):
+    """In a worker thread: collect the garbage until ``freed`` (a
+    threading.Event a ``weakref.finalize`` sets) is set; whether it was
+    within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if freed.wait(0.01):
+            return True
+        gc.collect()
+    return freed.is_set()
+
+
+def test_a_socket_a_living_task_dropped_unclosed_is_freed_and_its_peer_sees_the_end(
+        run, quick_sweep):
+    """A task reads a socket, then drops it without closing it and lives
+    on (a client that gives up on a connection, a pool's manager).  The
+    kernel's registration of it -- kept for the task's next wait -- held
+    the socket until the task ended: it was never freed, never closed, and
+    the peer waited for an end that did not come.  Now the sweep forgets a
+    descriptor nobody waits on: the socket is freed, and closed, as with
+    trio (whose waits register a socket only while they wait)."""
+    listener = listen(("127.0.0.1", 0))
+    freed = threading.Event()
+
+    def client(done, got):
+        sock = socket.socket()
+        sock.setblocking(False)
+        yield connect(sock, listener.getsockname())
+        # (Two reads: once the connect's interest in writing is gone, the
+        # second read's registration is a reader's alone, and it stays.)
+        got.append((yield read(sock, 10)))
+        got.append((yield read(sock, 10)))
+        weakref.finalize(sock, freed.set)
+        del sock                            # dropped, not closed
+        yield done.wait()                   # the task lives on
+
+    def main():
+        done, got = Event(), []
+        task = yield spawn(client(done, got))
+        peer, _ = yield accept(listener)
+        with peer:
+            yield write(peer, b"hi")
+            yield until(lambda: got and type(task.waiting) is read)
+            yield write(peer, b"there")
+            yield until(lambda: len(got) == 2)
+            assert got == [b"hi", b"there"]
+            dropped = yield run_in_thread(wait_freed, freed)
+            end = (yield timeout_after(5, read(peer, 10))) if dropped else None
+        done.set()
+        yield sleep(0)
+        return dropped, end, task.done
+
+    with listener:
+        assert run(main()) == (True, b"", True)
+
