@@ -20,9 +20,9 @@ import time
 import weakref
 
 from net_helpers import watchdog  # noqa: F401 (autouse fixture)
-from task_helpers import until
-from trampoline import (Event, accept, connect, listen, read, run_in_thread, sleep, spawn,
-                        timeout_after, write)
+from task_helpers import parked, until
+from trampoline import (Event, accept, connect, join, listen, read, run_in_thread, sleep,
+                        spawn, timeout_after, write)
 
 
 class Precious:
@@ -83,4 +83,28 @@ def test_a_socket_a_living_task_dropped_unclosed_is_freed_and_its_peer_sees_the_
 
     with listener:
         assert run(main()) == (True, b"", True)
+
+
+def test_the_last_task_the_kernel_ran_is_not_kept_while_it_waits(run):
+    """The loop kept the last task it had run in a turn in a local until its
+    next turn: while the kernel waited in its poller -- for the next
+    request, maybe for hours -- that task lived on, and with it its result
+    (or its exception, its traceback's frames and what they held; and a
+    crash nobody joined was reported only then).  Now it is let go as the
+    turn ends, as asyncio's loop lets go of a handle it has run."""
+    freed = threading.Event()
+
+    def fire_and_forget():
+        result = Precious()
+        weakref.finalize(result, freed.set)
+        return result
+        yield                               # (a generator)
+
+    def main():
+        checker = yield spawn(run_in_thread(wait_freed, freed))
+        yield parked(checker)
+        yield spawn(fire_and_forget())      # it runs after main parks: the turn's last
+        return (yield join(checker))
+
+    assert run(main()) is True
 

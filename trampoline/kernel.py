@@ -199,7 +199,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 except BaseException:           # Ctrl-C, SystemExit, a fault
                     self._orphaned()
                     raise
-            self._current = None
+            self._current = task = None     # (the last task run: kept by nobody)
             if until.done:
                 return
             # 2. Wait for I/O: with tasks ready, without waiting and only every POLL_EVERY
