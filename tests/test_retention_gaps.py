@@ -19,10 +19,11 @@ import threading
 import time
 import weakref
 
+from drop_helpers import collect_harder
 from net_helpers import watchdog  # noqa: F401 (autouse fixture)
 from task_helpers import parked, until
-from trampoline import (Event, accept, connect, join, listen, read, run_in_thread, sleep,
-                        spawn, timeout_after, write)
+from trampoline import (Cancelled, Event, accept, cancel, connect, join, listen, read,
+                        run_in_thread, sleep, spawn, timeout_after, write)
 
 
 class Precious:
@@ -108,3 +109,41 @@ def test_the_last_task_the_kernel_ran_is_not_kept_while_it_waits(run):
 
     assert run(main()) is True
 
+
+def test_a_finished_task_keeps_no_cancel_it_caught_nor_the_frames_it_was_thrown_into(run):
+    """A task catches a cancel, cleans up and returns.  Its ``last_cancel``
+    kept that ``Cancelled`` after it had finished, and the traceback the
+    frames it was thrown into, with their locals -- for as long as the task
+    was kept (a TaskGroup keeps every child).  A finished task keeps only
+    the ``Cancelled`` it ended with, as asyncio's keeps only the exception
+    it ended with."""
+    refs = []
+
+    def waits():
+        buffer = Precious()
+        refs.append(weakref.ref(buffer))
+        yield sleep(3600)
+
+    def child():
+        try:
+            yield waits()
+        except Cancelled:
+            pass
+        return "cleaned up"
+
+    def ended_by_it():
+        yield sleep(3600)
+
+    def main():
+        caught = yield spawn(child())
+        ended = yield spawn(ended_by_it())
+        yield sleep(0)
+        yield cancel(caught)
+        yield cancel(ended)
+        return caught, ended
+
+    caught, ended = run(main())
+    collect_harder()
+    assert refs[0]() is None
+    assert caught.result == "cleaned up" and caught.last_cancel is None
+    assert ended.cancelled and ended.last_cancel is ended.exception

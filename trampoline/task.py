@@ -127,7 +127,9 @@ class Task:
     def last_cancel(self) -> Optional[BaseException]:
         """The ``Cancelled`` most recently thrown into this task by ``cancel``
         (or by the kernel's shutdown), or None.  A timeout scope looks at it,
-        so that a cancel thrown in inside the scope stays a cancel."""
+        so that a cancel thrown in inside the scope stays a cancel.  Once
+        the task has finished, only the ``Cancelled`` it ended with: one it
+        caught is let go, and with it the frames its traceback holds."""
         return self._last_cancel
 
     @property
