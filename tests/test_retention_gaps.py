@@ -147,3 +147,38 @@ def test_a_finished_task_keeps_no_cancel_it_caught_nor_the_frames_it_was_thrown_
     assert refs[0]() is None
     assert caught.result == "cleaned up" and caught.last_cancel is None
     assert ended.cancelled and ended.last_cancel is ended.exception
+
+
+def test_a_timeout_that_ended_in_time_keeps_nothing_in_the_kernel_until_its_deadline(run):
+    """A timeout whose block ends in time leaves its alarm in the kernel's
+    heap, dead, until its deadline comes (an hour, here) or the heap is
+    rebuilt.  The dead alarm kept its exception, and through it the scope
+    and what the scope held: the cancel the task had caught before it,
+    with the frames of its traceback and their locals.  A cleared alarm now
+    keeps neither task nor exception, as asyncio's ``TimerHandle.cancel()``
+    drops its callback and arguments at once."""
+    refs = []
+
+    def waits():
+        buffer = Precious()
+        refs.append(weakref.ref(buffer))
+        yield sleep(3600)
+
+    def child():
+        try:
+            yield waits()
+        except Cancelled:
+            pass
+        with timeout_after(3600) as scope:  # (it notes the task's last cancel)
+            yield sleep(0)
+        refs.append(weakref.ref(scope))
+
+    def main():
+        task = yield spawn(child())
+        yield sleep(0)
+        yield cancel(task)
+        del task
+        collect_harder()
+        return [ref() is None for ref in refs]
+
+    assert run(main()) == [True, True]

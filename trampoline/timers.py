@@ -4,8 +4,8 @@ A task that sleeps, and every timeout (an *alarm*), is an entry in one heap
 ordered by deadline: ``[deadline, seq, task]`` for a sleep,
 ``[deadline, seq, task, exception]`` for an alarm -- ``seq`` breaks ties in
 the order they were set.  A sleep or alarm cancelled before its time has
-``task`` set to None and is skipped when it comes up (the heap is rebuilt
-once most of it is dead).  Each turn the loop fires what is due
+``task`` (and its exception) set to None and is skipped when it comes up
+(the heap is rebuilt once most of it is dead).  Each turn the loop fires what is due
 (``_fire_timers``): a sleeper goes back on the ready queue; an alarm's
 exception is thrown into its task as ``cancel`` does, and stays in the
 task's ``_pending`` -- thrown in again at every blocking trap (it is
@@ -69,8 +69,8 @@ class Timers:
         """Disarm ``alarm``, set for ``task``.  Returns True if this disarmed
         it before it went off, False if it had gone off (its exception is
         thrown in no more) or was cleared already (twice is harmless)."""
-        if alarm[2] is not None:        # not gone off: the heap drops it later
-            alarm[2] = None
+        if alarm[2] is not None:        # not gone off: the heap drops it later, and
+            alarm[2] = alarm[3] = None  # meanwhile holds neither task nor exception
             self._dead_timers += 1      # (_timer_died, inline: a timeout per request)
             if self._dead_timers > 64:
                 self._timer_died(0)
