@@ -13,17 +13,20 @@ is freed only by a collection) before it looks -- from another thread,
 with a bounded wait, while the kernel sits in its poller.
 """
 
+import asyncio
 import gc
 import socket
 import threading
 import time
+import warnings
 import weakref
 
 from drop_helpers import collect_harder
 from net_helpers import watchdog  # noqa: F401 (autouse fixture)
 from task_helpers import parked, until
-from trampoline import (Cancelled, Event, accept, cancel, connect, join, listen, read,
+from trampoline import (Cancelled, Event, Kernel, accept, cancel, connect, join, listen, read,
                         run_in_thread, sleep, spawn, timeout_after, write)
+from trampoline.aio import AsyncioDriver
 
 
 class Precious:
@@ -182,3 +185,26 @@ def test_a_timeout_that_ended_in_time_keeps_nothing_in_the_kernel_until_its_dead
         return [ref() is None for ref in refs]
 
     assert run(main()) == [True, True]
+
+
+def test_a_kernel_and_its_asyncio_driver_dropped_unclosed_are_freed_and_said_so():
+    """A program drops a kernel and the ``AsyncioDriver`` that drove it
+    from its asyncio loop without closing either, and the loop ends.  The
+    table of drivers -- weak in the kernel, but holding the driver, which
+    holds its kernel -- kept both for ever: the kernel's three descriptors
+    and the driver's stayed open, and no "unclosed" warning ever came.  Now
+    they are freed, and the kernel says it was not closed, as an asyncio
+    loop dropped unclosed does."""
+    refs = []
+
+    async def main():
+        kernel = Kernel()
+        driver = AsyncioDriver(kernel)
+        refs.extend([weakref.ref(kernel), weakref.ref(driver)])
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(main())
+        collect_harder()
+    assert [ref() for ref in refs] == [None, None]
+    assert [w for w in caught if str(w.message).startswith("unclosed <Kernel")]

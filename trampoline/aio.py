@@ -54,8 +54,10 @@ T = TypeVar("T")
 TrampolineCoroutine = Union[Generator[Any, Any, T], Coroutine[Any, Any, T]]
 
 # The driver of each kernel driven by an asyncio loop (await_asyncio then
-# uses that loop).  Weak: a kernel that goes away takes its entry along.
-_drivers = weakref.WeakKeyDictionary()  # type: weakref.WeakKeyDictionary[Kernel, AsyncioDriver]
+# uses that loop).  Weak: a kernel that goes away takes its entry along --
+# and each entry holds its driver weakly, for a driver holds its kernel: an
+# entry holding it would keep its kernel, never closed, for ever.
+_drivers = weakref.WeakKeyDictionary()  # type: weakref.WeakKeyDictionary[Kernel, Any]
 
 
 
@@ -65,7 +67,8 @@ def _driver_of(kernel: Kernel) -> "Optional[AsyncioDriver]":
     nothing: it is closed now, and the kernel free for another loop (a
     closed loop claimed it for ever, and ``await_asyncio`` sent coroutines
     there, to fail)."""
-    driver = _drivers.get(kernel)
+    entry = _drivers.get(kernel)
+    driver = None if entry is None else entry()
     if driver is not None and driver.loop.is_closed():
         driver.close()
         driver = None
@@ -116,7 +119,7 @@ class AsyncioDriver:
             self.loop.remove_reader(self._fd)
             os.close(self._fd)
             raise
-        _drivers[kernel] = self
+        _drivers[kernel] = weakref.ref(self)
         self.schedule()
 
     def step(self) -> None:
@@ -264,7 +267,7 @@ class AsyncioDriver:
                 stopped.set_result(None)
         self.loop.remove_reader(self._fd)
         os.close(self._fd)
-        del _drivers[self.kernel]
+        _drivers.pop(self.kernel, None)     # (gone: the kernel is being collected)
         self._forget_close()
 
     async def __aenter__(self) -> "AsyncioDriver":
