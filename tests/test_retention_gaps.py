@@ -15,6 +15,7 @@ with a bounded wait, while the kernel sits in its poller.
 
 import asyncio
 import gc
+import logging
 import socket
 import threading
 import time
@@ -208,3 +209,43 @@ def test_a_kernel_and_its_asyncio_driver_dropped_unclosed_are_freed_and_said_so(
         collect_harder()
     assert [ref() for ref in refs] == [None, None]
     assert [w for w in caught if str(w.message).startswith("unclosed <Kernel")]
+
+
+class Named(logging.Handler):
+    """Sets ``event`` once debug mode's watchdog names a blocked step."""
+
+    def __init__(self, event):
+        super().__init__()
+        self.event = event
+
+    def emit(self, record):
+        if "without yielding" in record.getMessage():
+            self.event.set()
+
+
+def test_debug_modes_watchdog_keeps_nothing_of_a_step_it_named():
+    """Debug mode's watchdog thread names a step that blocks the loop.  It
+    kept what it had looked at -- the task, and the frames of the loop's
+    thread, with their locals -- in its loop's variables until the next
+    slow step, maybe never: what the blocked task held outlived it.  Now
+    each look is a call of its own, and lets go as it returns."""
+    named, freed = threading.Event(), threading.Event()
+
+    def blocker():
+        held = Precious()
+        weakref.finalize(held, freed.set)
+        assert named.wait(10)               # blocks the loop until named
+        yield sleep(0)
+
+    def main():
+        yield join((yield spawn(blocker())))
+        return (yield run_in_thread(wait_freed, freed))
+
+    handler = Named(named)
+    logging.getLogger("trampoline").addHandler(handler)
+    try:
+        with Kernel(debug=True) as kernel:
+            kernel.slow_step = 0.02
+            assert kernel.run(main()) is True
+    finally:
+        logging.getLogger("trampoline").removeHandler(handler)

@@ -363,19 +363,25 @@ class SlowStepWatchdog:
 
     def _watch(self):
         while not self._stopped.wait(max(self.kernel.slow_step / 4, 0.002)):
-            step = self._step
-            if step is None or step[0] == self._reported:
-                continue
-            serial, task, started = step
-            elapsed = time.perf_counter() - started
-            if elapsed <= self.kernel.slow_step:
-                continue
-            frame = sys._current_frames().get(self._loop_thread)
-            frames = _task_frames(frame)
-            if not frames or self._step is not step:    # it yielded meanwhile
-                continue
-            self._reported = serial
-            log.warning(_blocked_message(task, elapsed, frames))
+            self._look()
+
+    def _look(self):
+        """One look at the step under way.  (A call of its own: its locals
+        -- the task, the loop thread's frames -- go as it returns, not
+        kept by the watching thread until a next slow step.)"""
+        step = self._step
+        if step is None or step[0] == self._reported:
+            return
+        serial, task, started = step
+        elapsed = time.perf_counter() - started
+        if elapsed <= self.kernel.slow_step:
+            return
+        frame = sys._current_frames().get(self._loop_thread)
+        frames = _task_frames(frame)
+        if not frames or self._step is not step:    # it yielded meanwhile
+            return
+        self._reported = serial
+        log.warning(_blocked_message(task, elapsed, frames))
 
 
 def _task_frames(frame):
