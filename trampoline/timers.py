@@ -5,10 +5,10 @@ ordered by deadline: ``[deadline, seq, task]`` for a sleep,
 ``[deadline, seq, task, exception]`` for an alarm -- ``seq`` breaks ties in
 the order they were set.  A sleep or alarm cancelled before its time has
 ``task`` (and its exception) set to None and is skipped when it comes up
-(the heap is rebuilt once most of it is dead).  Each turn the loop fires what is due
-(``_fire_timers``): a sleeper goes back on the ready queue; an alarm's
-exception is thrown into its task as ``cancel`` does, and stays in the
-task's ``_pending`` -- thrown in again at every blocking trap (it is
+(the heap is rebuilt once most of it is dead).  Each turn the loop fires
+what is due (``_fire_timers``): a sleeper goes back on the ready queue; an
+alarm's exception is thrown into its task as ``cancel`` does, and stays in
+the task's ``_pending`` -- thrown in again at every blocking trap (it is
 *level-triggered*) until the scope that set it clears it.
 
 A mixin of ``Kernel``.  The public methods are for code in the kernel's
