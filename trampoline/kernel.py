@@ -162,8 +162,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         for kinds, unpark in (((read, read_wait, accept, recvfrom), self._unpark_reader),
                               ((write, write_wait, connect, sendto), self._unpark_writer)):
             self._unparkers.update(dict.fromkeys(kinds, unpark))
-        # The monitor (trampoline.monitor), when asked for: a thread serving
-        # `ps` and `where`, and an instrument noting when each task last ran.
+        # The monitor, if asked for: a thread serving `ps` and `where`, and an instrument.
         self.monitor = None
         if monitor:
             self.monitor = self._extension("monitor")(self, monitor)
@@ -384,12 +383,13 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
         came too late to be thrown in ends it all the same (asyncio's rule)."""
         if exc is None and task._pending and any(type(e) is not list for e in task._pending):
             value, exc = None, self._take_pending(task)     # (a list: an alarm, not a cancel)
-        task.done, task._result, task._exception = True, value, exc
+        task.done = True
         task._coro = task._context = None   # (nor a cancel it caught: its traceback's frames)
         task._last_cancel = exc if task._last_cancel is exc else None
         del self._tasks[task.id]
         if task._fds is not None:
             self._release_all(task)
+        task._result, task._exception = value, exc
         if self._on_exited:
             for hook in self._on_exited:
                 hook(task)
