@@ -245,7 +245,8 @@ def _score_bound(data):
     """A ZRANGE BYSCORE bound (``(1.5`` excludes) as ``(score, excluded)``,
     or None: read with C's strtod as Redis's ``zslParseRange`` reads it --
     leading spaces taken, nothing at all is 0 (but a sign or spaces
-    alone are not a number)."""
+    alone are not a number), and only up to a NUL, as C reads a string."""
+    data = data.partition(b"\0")[0]
     excluded = data[:1] == b"("
     if excluded:
         data = data[1:]
