@@ -44,6 +44,10 @@ NOT_A_FLOAT = b"-ERR value is not a valid float\r\n"
 BLOCKED = b""
 
 
+#: ZADD's flags (ZINCRBY reads them too: ``cmd_zincrby``).
+_ZADD_FLAGS = (b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR")
+
+
 class WrongType(Exception):
     """A command met a key holding another type: ``-WRONGTYPE ...``."""
 
@@ -1274,7 +1278,7 @@ class Collections:
         i = 2
         while i < len(args):
             option = args[i].upper()
-            if option not in (b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR"):
+            if option not in _ZADD_FLAGS:
                 break
             flags.add(option)
             i += 1
@@ -1329,13 +1333,17 @@ class Collections:
 
     def cmd_zincrby(self, args, session):
         """``ZINCRBY key increment member``: the new score."""
+        if args[2].upper() in _ZADD_FLAGS:
+            # Redis runs ZINCRBY as ZADD ... INCR: ZADD's flag there is
+            # read as a flag, and leaves a member without a score.
+            return SYNTAX_ERROR
         increment = to_double(args[2])
         if increment is None:
             return NOT_A_FLOAT
         key = args[1]
         value = self._create(key, ZSet)
         old = value.scores.get(args[3])
-        score = (0.0 if old is None else old) + increment
+        score = increment if old is None else old + increment     # (-0: "-0", as Redis)
         if math.isnan(score):               # (inf + -inf of a member there: no change)
             return b"-ERR resulting score is not a number (NaN)\r\n"
         if score != old:                    # (an increment of 0: no change, as Redis)
