@@ -126,10 +126,11 @@ def round_long_double(value):
 
 def add_long_doubles(a, b):
     """``a + b`` in long doubles, or None if it is infinite or not a number."""
-    total = a + b
-    if isinstance(total, float):            # an infinity took part
+    if isinstance(a, float) or isinstance(b, float):
+        # An infinity took part.  (Not ``a + b``: a float and a Fraction
+        # beyond the doubles, 1e400, raised OverflowError.)
         return None
-    return round_long_double(total)
+    return round_long_double(a + b)
 
 
 def format_long_double(value):
