@@ -94,8 +94,8 @@ from ..combinators import select
 from ..sync import Event
 from ..traps import cancel, read, sleep, spawn, write
 from ..streams import tcp_server
-from .kv_admin import (ADMIN_COMMANDS, AdminCommands, help_reply, peer_name,
-                       unknown_subcommand)
+from .kv_admin import (ADMIN_COMMANDS, SUBCOMMANDS, AdminCommands, help_reply, peer_name,
+                       subcommand_error, unknown_subcommand)
 from .kv_glob import glob_matcher, scan_cursor, scan_options
 from .kv_numbers import (INT_MAX, INT_MIN, NOT_AN_INTEGER, ONE, SYNTAX_ERROR, ZERO,
                          add_long_doubles, format_long_double, parse_long_double, to_int,
@@ -247,6 +247,9 @@ class Store(Collections, PubSubCommands, AdminCommands):
             if reply is not None:
                 return reply
         if session is not None and session.queue is not None and name not in RUN_IN_MULTI:
+            error = subcommand_error(args, name)    # (OBJECT FOO: refused now, as Redis)
+            if error is not None:
+                return self._refuse(error, session)
             session.queue.append(args)
             return QUEUED
         try:
@@ -1316,7 +1319,7 @@ class Store(Collections, PubSubCommands, AdminCommands):
         sub = args[1].upper()
         if sub == b"HELP":
             return help_reply(args, CLIENT_HELP)
-        arity = CLIENT_ARITIES.get(sub)
+        arity = SUBCOMMANDS[b"client"].get(sub.lower())
         if arity is None:
             return unknown_subcommand(args)
         if len(args) != arity and (arity > 0 or len(args) < -arity):
@@ -1458,9 +1461,6 @@ CLIENT_HELP = [
     "SETNAME <name>", "    Assign the name <name> to the current connection.",
     "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
 ]
-#: CLIENT's subcommands and their arities, as Redis's (``client|kill``: -3).
-CLIENT_ARITIES = {b"SETNAME": 3, b"GETNAME": 2, b"SETINFO": 4, b"ID": 2, b"LIST": -2,
-                  b"INFO": 2, b"KILL": -3, b"NO-EVICT": 3}
 CONFIG_HELP = [
     "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
     "RESETSTAT", "    Reset statistics reported by the INFO command.",

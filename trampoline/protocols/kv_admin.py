@@ -95,14 +95,17 @@ OBJECT_HELP = [
 ]
 
 #: The subcommands of the commands that have some (Redis's "container"
-#: commands): what CLIENT LIST's ``cmd`` names, ``client|list``.
+#: commands) and their Redis arities: what CLIENT LIST's ``cmd`` names,
+#: ``client|list``, and what ``subcommand_error`` checks before a
+#: subcommand is queued in MULTI or refused to a subscriber.
 SUBCOMMANDS = {
-    b"client": {b"setname", b"getname", b"setinfo", b"id", b"list", b"info", b"kill",
-                b"no-evict", b"help"},
-    b"config": {b"get", b"resetstat", b"help"},
-    b"command": {b"docs", b"count", b"info", b"help"},
-    b"object": {b"encoding", b"refcount", b"idletime", b"freq", b"help"},
-    b"pubsub": {b"channels", b"numsub", b"numpat", b"shardchannels", b"shardnumsub", b"help"},
+    b"client": {b"setname": 3, b"getname": 2, b"setinfo": 4, b"id": 2, b"list": -2,
+                b"info": 2, b"kill": -3, b"no-evict": 3, b"help": 2},
+    b"config": {b"get": -3, b"resetstat": 2, b"help": 2},
+    b"command": {b"docs": -2, b"count": 2, b"info": -2, b"help": 2},
+    b"object": {b"encoding": 3, b"refcount": 3, b"idletime": 3, b"freq": 3, b"help": 2},
+    b"pubsub": {b"channels": -2, b"numsub": -2, b"numpat": 2, b"shardchannels": -2,
+                b"shardnumsub": -2, b"help": 2},
 }
 #: CLIENT LIST's and KILL's TYPE names (Redis's ``getClientTypeByName``).
 CLIENT_TYPES = (b"normal", b"slave", b"replica", b"pubsub", b"master")
@@ -497,6 +500,22 @@ def help_reply(args, lines):
     lines = ([name.decode("latin-1") + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
              + lines + ["HELP", "    Prints this help."])
     return b"*%d\r\n%s" % (len(lines), b"".join(b"+%s\r\n" % line.encode() for line in lines))
+
+
+def subcommand_error(args, name):
+    """The error Redis answers, before running it, to the command ``args``
+    (``name``: its name in lower case) if its subcommand is not one we have
+    or has the wrong number of arguments -- or None."""
+    subcommands = SUBCOMMANDS.get(name)
+    if subcommands is None or len(args) < 2:
+        return None
+    sub = args[1].lower()
+    arity = subcommands.get(sub)
+    if arity is None:
+        return unknown_subcommand(args)
+    if len(args) != arity and (arity > 0 or len(args) < -arity):
+        return wrong_arity(name + b"|" + sub)
+    return None
 
 
 def unknown_subcommand(args):

@@ -39,6 +39,7 @@ import socket
 from ..combinators import select
 from ..sync import Event
 from ..traps import read, write
+from .kv_admin import SUBCOMMANDS, subcommand_error
 from .kv_numbers import wrong_arity
 from .resp import NIL, NULL, encode_bulk, encode_error
 
@@ -56,16 +57,6 @@ SUBSCRIBED_MODE = frozenset([b"subscribe", b"psubscribe", b"unsubscribe", b"puns
                              b"ping", b"quit", b"reset"])
 SUBSCRIBED_MODE_ERROR = (b"-ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
                          b"PING / QUIT / RESET are allowed in this context\r\n")
-#: The subcommands, with their Redis arity, of the commands that have some:
-#: in subscribed mode Redis checks them before it refuses the command (an
-#: unknown one, a wrong arity), and names the refused one ``config|get``.
-SUBCOMMANDS = {
-    b"config": {b"get": -3, b"resetstat": 2, b"help": 2},
-    b"client": {b"setname": 3, b"getname": 2, b"setinfo": 4, b"id": 2, b"help": 2},
-    b"command": {b"docs": -2, b"count": 2, b"info": -2, b"help": 2},
-    b"pubsub": {b"channels": -2, b"numsub": -2, b"numpat": 2, b"shardchannels": -2,
-                b"shardnumsub": -2, b"help": 2},
-}
 PUBSUB_HELP = [
     "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CHANNELS [<pattern>]",
@@ -236,16 +227,11 @@ def flush(subscriber, sock):
 def refuse(args, name):
     """The error to a command a RESP2 subscriber may not send (``name``:
     its lower-case name): Redis checks a subcommand first (``config|get``)."""
-    subcommands = SUBCOMMANDS.get(name)
-    if subcommands is not None and len(args) > 1:
-        sub = args[1].lower()
-        arity = subcommands.get(sub)
-        if arity is None:
-            return encode_error(b"ERR unknown subcommand '%s'. Try %s HELP."
-                                % (args[1].partition(b"\0")[0][:128], name.upper()))
-        name += b"|" + sub
-        if len(args) != arity and (arity > 0 or len(args) < -arity):
-            return wrong_arity(name)
+    error = subcommand_error(args, name)
+    if error is not None:
+        return error
+    if name in SUBCOMMANDS and len(args) > 1:
+        name += b"|" + args[1].lower()
     return SUBSCRIBED_MODE_ERROR % name
 
 
