@@ -190,8 +190,12 @@ def _random_command(rng):
             ["INCRBYFLOAT", key, value], ["DEL", key, other], ["UNLINK", key], ["EXISTS", key, other, key],
             ["TYPE", key], ["RENAME", key, other], ["RENAMENX", key, other],
             ["COPY", key, other] + rng.choice([[], ["REPLACE"], ["DB", "0"], ["BAD"]]),
-            ["EXPIRE", key, rng.choice(["100", "-1", "0", "x", I, M])]
-            + rng.sample(["NX", "XX", "GT", "LT"], rng.choice([0, 0, 1, 2])),
+            # (GT and LT against deadlines in the future only: a relative
+            # one compared with another set a moment before is a race.)
+            ["EXPIRE", key, rng.choice(["1000", "-1", "0", "x", I, M])]
+            + rng.sample(["NX", "XX", "nx"], rng.choice([0, 0, 1, 2])),
+            ["EXPIREAT", key, rng.choice(["99999999999", "99999999990", "1", "x", I, M])]
+            + rng.sample(["NX", "XX", "GT", "LT", "lt"], rng.choice([0, 1, 1, 2])),
             ["PEXPIREAT", key, rng.choice(["1", "99999999999999", I, M])], ["PERSIST", key],
             ["TTL", key], ["PTTL", key], ["EXPIRETIME", key], ["TOUCH", key, other],
             ["SETEX", key, rng.choice(["100", "0", "-1", "x", I]), value],
