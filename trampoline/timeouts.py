@@ -23,10 +23,11 @@ The rules, as in curio and trio except where said:
   inside the scope raises the scope's cancellation, until the scope exits:
   work that catches it and carries on is cancelled again at its next
   blocking trap.  A scope whose deadline passed raises ``TaskTimeout`` at
-  its exit even if the work inside swallowed the cancellation.  (Stricter
-  than curio, trio and asyncio, which let such a block end as if it had
-  finished in time: here work that ignores its deadline cannot look as if
-  it met it.)
+  its exit even if the work inside swallowed the cancellation (and
+  ``ignore_after(seconds, work)`` returns its default, not the work's
+  value).  (Stricter than curio, trio and asyncio, which let such a block
+  end as if it had finished in time: here work that ignores its deadline
+  cannot look as if it met it.)
 * **What the work got stands.**  A deadline that passes while its
   cancellation cannot reach the work -- the task was handed something it
   must keep (a thread's result, a ``select``'s winner) and has not run yet,
@@ -288,9 +289,12 @@ def _run_in(itself, scope, coro, default, delegate):
         raise
     with scope:
         if delegate:                        # a generator or coroutine: run right here
-            return (yield from coro)        # (not a second call through the kernel)
-        return (yield coro)                 # a trap, or another awaitable
-    return default                          # (reached only when ignore_* swallowed it)
+            result = yield from coro        # (not a second call through the kernel)
+        else:
+            result = yield coro             # a trap, or another awaitable
+    # Expired (ignore_* swallowed it, or the work swallowed its cancellation
+    # and returned: the block is timed out all the same): the default.
+    return default if scope.expired else result
 
 
 @overload
