@@ -93,7 +93,7 @@ from .instruments import Instrumented
 from .lifetime import Lifetime
 from .poller import default_poller
 from .task import CoroutineLike, T, Task  # noqa: F401 (CoroutineLike, T: re-exported)
-from .timers import Timers, _alarm_order, _clock_of
+from .timers import Timers, _again, _alarm_order, _clock_of
 from .traps import (PARKED, Sleep, _awaited_already, accept, call, cancel, clear_alarm, connect,
                     current, current_kernel, join, park, read, read_wait, recvfrom, sendto,
                     set_alarm, spawn, write, write_wait)
@@ -476,9 +476,7 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                 if isinstance(item, Cancelled):     # pragma: no branch - only a cancel waits
                     task._last_cancel = item        # here (a bad fd's waiter is parked)
                 return item
-        alarm = min(pending, key=_alarm_order)[3]
-        alarm.__traceback__ = None          # (its frames: of this trap, not of every one before)
-        return alarm
+        return _again(min(pending, key=_alarm_order))   # (it stays pending: timers._again)
 
     def _deliver_pending(self, task):
         """``task`` just blocked with an exception pending: unblock it and

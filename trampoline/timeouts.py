@@ -25,9 +25,10 @@ The rules, as in curio and trio except where said:
   blocking trap.  A scope whose deadline passed raises ``TaskTimeout`` at
   its exit even if the work inside swallowed the cancellation (and
   ``ignore_after(seconds, work)`` returns its default, not the work's
-  value).  (Stricter than curio, trio and asyncio, which let such a block
-  end as if it had finished in time: here work that ignores its deadline
-  cannot look as if it met it.)
+  value), however the block goes on after -- a ``shield`` that hands a
+  later delivery back included.  (Stricter than curio, trio and asyncio,
+  which let such a block end as if it had finished in time: here work
+  that ignores its deadline cannot look as if it met it.)
 * **What the work got stands.**  A deadline that passes while its
   cancellation cannot reach the work -- the task was handed something it
   must keep (a thread's result, a ``select``'s winner) and has not run yet,
@@ -51,9 +52,9 @@ The rules, as in curio and trio except where said:
 * ``seconds=None`` means no deadline at all.
 
 This module never touches the kernel's insides: it uses the kernel's public
-``set_alarm``, ``clear_alarm``, ``due_alarm`` and ``time``, the
-``current_task`` primitive and ``hostloop.running`` (the kernel running in
-this thread).
+``set_alarm``, ``clear_alarm``, ``alarm_taken``, ``due_alarm`` and
+``time``, the ``current_task`` primitive and ``hostloop.running`` (the
+kernel running in this thread).
 """
 
 import sys
@@ -218,11 +219,11 @@ class TimeoutScope:
         if kernel.clear_alarm(task, alarm) and self._went_off is None:
             return False                    # in time: whatever happened goes on
         mine = self._exception
-        if exc is None and mine.__traceback__ is None:
-            # It went off, but never reached the work (a thrown exception
-            # has a traceback): the task held what it must keep, or deferred
-            # cancellation, and the block then ended without blocking again.
-            # The work finished; undoing it would lose what it got.
+        if exc is None and not kernel.alarm_taken(alarm):
+            # It went off, but never reached the work: the task held what it
+            # must keep, or deferred cancellation, and the block then ended
+            # without blocking again.  The work finished; undoing it would
+            # lose what it got.
             return False
         self.expired = True
         if exc is not None and exc is not mine:

@@ -5,11 +5,13 @@ ordered by deadline: ``[deadline, seq, task]`` for a sleep,
 ``[deadline, seq, task, exception]`` for an alarm -- ``seq`` breaks ties in
 the order they were set.  A sleep or alarm cancelled before its time has
 ``task`` (and its exception) set to None and is skipped when it comes up
-(the heap is rebuilt once most of it is dead).  Each turn the loop fires
-what is due (``_fire_timers``): a sleeper goes back on the ready queue; an
-alarm's exception is thrown into its task as ``cancel`` does, and stays in
-the task's ``_pending`` -- thrown in again at every blocking trap (it is
-*level-triggered*) until the scope that set it clears it.
+(the heap is rebuilt once most of it is dead); an alarm that went off gets
+a fifth field, True, once its task took it and went on (``alarm_taken``).
+Each turn the loop fires what is due (``_fire_timers``): a sleeper goes
+back on the ready queue; an alarm's exception is thrown into its task as
+``cancel`` does, and stays in the task's ``_pending`` -- thrown in again
+at every blocking trap (it is *level-triggered*) until the scope that set
+it clears it.
 
 A mixin of ``Kernel``.  The public methods are for code in the kernel's
 thread that cannot yield a trap (a ``with`` block's __enter__ and __exit__:
@@ -88,6 +90,15 @@ class Timers:
             pending.remove(exc)
             return True
         return False
+
+    def alarm_taken(self, alarm):
+        """True if ``alarm`` has gone off and its task took its exception:
+        thrown in at a blocking trap, at least once, and not handed back
+        unreceived (``shield`` and ``select`` hand back one that came as
+        their work won, by clearing its traceback; one taken before stays
+        taken).  What a timeout whose block ends quietly asks: work that
+        swallowed its cancellation is timed out all the same."""
+        return alarm[3].__traceback__ is not None or len(alarm) > 4
 
     def due_alarm(self, task):
         """The exception of ``task``'s outermost alarm that has gone off and
@@ -227,6 +238,21 @@ class Timers:
 
 def _alarm_order(alarm):
     return alarm[1]                     # the outermost scope set its alarm first
+
+
+def _again(alarm):
+    """The exception of ``alarm`` (gone off), to throw into its task once
+    more: with the frames of this trap only, not of every delivery before.
+    Frames of the last delivery still on it mean the task took that one and
+    went on (its work swallowed it, or blocks in its cleanup): the alarm
+    keeps that fact (see ``alarm_taken``), which no later delivery handed
+    back unreceived (a shield's, a select's) can undo."""
+    exception = alarm[3]
+    if exception.__traceback__ is not None:
+        exception.__traceback__ = None
+        if len(alarm) == 4:
+            alarm.append(True)          # taken
+    return exception
 
 
 def _checked_deadline(deadline):
