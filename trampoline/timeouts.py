@@ -41,7 +41,8 @@ The rules, as in curio and trio except where said:
   scope, up to the scope that owns it.  An outer deadline that passes while
   an inner scope is expiring wins: the inner scope passes the outer one's
   cancellation on instead of raising its own ``TaskTimeout``.  When two
-  deadlines are equal the outer one wins.
+  deadlines pass at once -- equal, or both past when the kernel looks --
+  the outer one wins: its cancellation is the one thrown in (trio's rule).
 * **A cancel stays a cancel.**  If the task is cancelled inside the scope
   and its cleanup then outlasts the deadline, the scope raises the
   cancellation, not ``TaskTimeout``.

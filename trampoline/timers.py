@@ -9,9 +9,10 @@ the order they were set.  A sleep or alarm cancelled before its time has
 a fifth field, True, once its task took it and went on (``alarm_taken``).
 Each turn the loop fires what is due (``_fire_timers``): a sleeper goes
 back on the ready queue; an alarm's exception is thrown into its task as
-``cancel`` does, and stays in the task's ``_pending`` -- thrown in again
-at every blocking trap (it is *level-triggered*) until the scope that set
-it clears it.
+``cancel`` does (of a task's alarms that go off in one turn, the
+outermost's), and stays in the task's ``_pending`` -- thrown in again at
+every blocking trap (it is *level-triggered*: the outermost gone off
+first) until the scope that set it clears it.
 
 A mixin of ``Kernel``.  The public methods are for code in the kernel's
 thread that cannot yield a trap (a ``with`` block's __enter__ and __exit__:
@@ -128,6 +129,7 @@ class Timers:
     def _fire_timers(self, now):
         """Wake the sleepers whose time has come; deliver due alarms."""
         timers = self._timers
+        gone_off = None
         while timers and timers[0][0] <= now:
             entry = heapq.heappop(timers)
             task = entry[2]
@@ -145,9 +147,18 @@ class Timers:
                     if task._pending is None:
                         task._pending = []
                     task._pending.append(entry)
-                    self._interrupt(task, entry[3])
-                    for hook in self._on_alarm:
-                        hook(task, entry[3])
+                    if gone_off is None:
+                        gone_off = []
+                    gone_off.append((task, entry[3]))
+        if gone_off is not None:
+            # Thrown in once every alarm due has gone off: a task whose inner
+            # and outer deadlines passed in the same turn gets the outer's,
+            # its outermost, as at each blocking trap after (trio's rule: the
+            # outer scope's cancellation passes the inner ones).
+            for task, exception in gone_off:
+                self._interrupt(task, self.due_alarm(task))
+                for hook in self._on_alarm:
+                    hook(task, exception)
 
     def _timer_died(self, died=1):
         """One more dead entry in the timer heap; rebuild it once most are."""
