@@ -220,11 +220,12 @@ class TimeoutScope:
         if kernel.clear_alarm(task, alarm) and self._went_off is None:
             return False                    # in time: whatever happened goes on
         mine = self._exception
-        if exc is None and not kernel.alarm_taken(alarm):
+        if exc is None and mine.__traceback__ is None and not kernel.alarm_taken(alarm):
             # It went off, but never reached the work: the task held what it
             # must keep, or deferred cancellation, and the block then ended
             # without blocking again.  The work finished; undoing it would
-            # lose what it got.
+            # lose what it got.  (A traceback on ours: an alarm of this scope
+            # reached the work before its deadline was moved and set again.)
             return False
         self.expired = True
         if exc is not None and exc is not mine:

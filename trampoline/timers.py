@@ -99,7 +99,8 @@ class Timers:
         their work won, by clearing its traceback; one taken before stays
         taken).  What a timeout whose block ends quietly asks: work that
         swallowed its cancellation is timed out all the same."""
-        return alarm[3].__traceback__ is not None or len(alarm) > 4
+        exception = alarm[3]            # (None once cleared before it went off)
+        return len(alarm) > 4 or (exception is not None and exception.__traceback__ is not None)
 
     def due_alarm(self, task):
         """The exception of ``task``'s outermost alarm that has gone off and
