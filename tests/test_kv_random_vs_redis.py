@@ -28,6 +28,7 @@ import pytest
 
 from net_helpers import watchdog  # noqa: F401 (autouse)
 from test_kv_vs_redis import UNORDERED, assert_same, ours, pair, redis  # noqa: F401
+from test_kv_vs_redis import send_random
 from trampoline.protocols.kv import Store
 
 WATCHDOG_SECONDS = 60.0
@@ -269,13 +270,4 @@ def test_random_sequences_over_colliding_keys_reply_as_redis(pair, protocol):
     ``KV_SEED=n`` in the environment tries another seed."""
     rng = random.Random(int(os.environ.get("KV_SEED", 53)) * 10 + protocol)
     _hello(pair, protocol)
-    sent = []
-    while len(sent) < 3000:
-        batch = []
-        for _ in range(rng.randrange(1, 25)):
-            if rng.random() < 0.03:
-                batch += _random_transaction(rng)
-            else:
-                batch.append(_random_command(rng))
-        assert_same(pair, batch, sent)
-        sent += batch
+    send_random(pair, rng, 3000, 25, _random_command, _random_transaction)

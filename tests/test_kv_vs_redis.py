@@ -699,14 +699,21 @@ def test_random_command_sequences_reply_as_redis(pair, protocol):
     rng = random.Random(int(os.environ.get("KV_SEED", 1000)) + protocol)
     if protocol == 3:
         pair.same([["HELLO", "3"]])
+    send_random(pair, rng, 2000, 30, _random_command, _random_transaction)
+
+
+def send_random(pair, rng, total, most, command, transaction):
+    """Send ``total`` commands or more, made by ``command(rng)`` -- and now
+    and then (3 in 100) a transaction, ``transaction(rng)`` -- in pipelines
+    of 1 to ``most`` - 1, each reply checked against redis-server's."""
     sent = []
-    while len(sent) < 2000:
+    while len(sent) < total:
         batch = []
-        for _ in range(rng.randrange(1, 30)):
+        for _ in range(rng.randrange(1, most)):
             if rng.random() < 0.03:
-                batch += _random_transaction(rng)
+                batch += transaction(rng)
             else:
-                batch.append(_random_command(rng))
+                batch.append(command(rng))
         assert_same(pair, batch, sent)
         sent += batch
 

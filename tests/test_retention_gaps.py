@@ -114,6 +114,20 @@ def test_the_last_task_the_kernel_ran_is_not_kept_while_it_waits(run):
     assert run(main()) is True
 
 
+def catches_a_cancel(refs):
+    """Subroutine: wait, with a ``Precious`` in the frame (a weak reference
+    to it appended to ``refs``), until a cancel comes; catch it, and return."""
+    def waits():
+        buffer = Precious()
+        refs.append(weakref.ref(buffer))
+        yield sleep(3600)
+
+    try:
+        yield waits()
+    except Cancelled:
+        pass
+
+
 def test_a_finished_task_keeps_no_cancel_it_caught_nor_the_frames_it_was_thrown_into(run):
     """A task catches a cancel, cleans up and returns.  Its ``last_cancel``
     kept that ``Cancelled`` after it had finished, and the traceback the
@@ -123,16 +137,8 @@ def test_a_finished_task_keeps_no_cancel_it_caught_nor_the_frames_it_was_thrown_
     it ended with."""
     refs = []
 
-    def waits():
-        buffer = Precious()
-        refs.append(weakref.ref(buffer))
-        yield sleep(3600)
-
     def child():
-        try:
-            yield waits()
-        except Cancelled:
-            pass
+        yield catches_a_cancel(refs)
         return "cleaned up"
 
     def ended_by_it():
@@ -163,16 +169,8 @@ def test_a_timeout_that_ended_in_time_keeps_nothing_in_the_kernel_until_its_dead
     drops its callback and arguments at once."""
     refs = []
 
-    def waits():
-        buffer = Precious()
-        refs.append(weakref.ref(buffer))
-        yield sleep(3600)
-
     def child():
-        try:
-            yield waits()
-        except Cancelled:
-            pass
+        yield catches_a_cancel(refs)
         with timeout_after(3600) as scope:  # (it notes the task's last cancel)
             yield sleep(0)
         refs.append(weakref.ref(scope))
