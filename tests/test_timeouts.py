@@ -21,7 +21,8 @@ import pytest
 import trampoline
 from trampoline import (Cancelled, Event, Kernel, Queue, TaskError, TaskTimeout,
                         TimeoutCancelled, VirtualClock, cancel, current, current_time,
-                        ignore_after, ignore_at, join, read, sleep, spawn, timeout_after)
+                        disable_cancellation, ignore_after, ignore_at, join, read, shield,
+                        sleep, spawn, timeout_after)
 from trampoline.traps import current_kernel
 from task_helpers import parked
 
@@ -775,6 +776,109 @@ def test_a_swallowed_expiry_is_reported_at_the_exit_after_the_deadline_moved(mov
         return scope.expired
 
     assert run(main()) is True
+
+
+@pytest.mark.parametrize("order", ["shield, then move", "move, then shield"])
+def test_a_swallowed_expiry_stays_reported_when_a_shield_and_a_move_come_after(order):
+    """The work swallows its scope's cancellation, then shields some work
+    (which hands back the cancellation that came at its wait) and moves the
+    deadline, in either order: the block is timed out all the same, as
+    without the move.  The first delivery's mark was on the alarm the move
+    replaced -- or on the exception's frames, which the shield then wiped --
+    and the block ended as finished."""
+    def body(scope):
+        try:
+            yield sleep(2)
+        except TimeoutCancelled:
+            pass
+        for step in order.split(", then "):
+            if step == "shield":
+                assert (yield shield(value(42))) == 42
+            else:
+                scope.deadline = scope.deadline + 10
+
+    def main():
+        with ignore_after(1) as scope:
+            yield from body(scope)
+        with pytest.raises(TaskTimeout):
+            with timeout_after(1) as failing:
+                yield from body(failing)
+        return scope.expired, current_time()
+
+    assert run(main()) == (True, 2)
+
+
+@pytest.mark.parametrize("first, blocks_between", [(10, False), (None, True)])
+def test_a_deadline_that_went_off_interrupts_every_blocking_trap_however_often_it_is_moved(
+        first, blocks_between):
+    """trio's rule (a cancelled scope stays cancelled, wherever its deadline
+    goes): moved twice after it went off -- later or away, then later --
+    the deadline still interrupts every blocking trap.  The second move set
+    an alarm at the first move's deadline: the block slept 5 s through
+    (or, the first move having been to None, the second raised TypeError
+    from set_alarm)."""
+    def main():
+        interrupted = []
+        with ignore_after(1) as scope:
+            try:
+                yield sleep(2)
+            except TimeoutCancelled:
+                interrupted.append(current_time())
+            scope.deadline = first
+            if blocks_between:
+                try:
+                    yield sleep(0)
+                except TimeoutCancelled:
+                    interrupted.append(current_time())
+            scope.deadline = 20
+            try:
+                yield sleep(5)
+            except TimeoutCancelled:
+                interrupted.append(current_time())
+        return interrupted, scope.expired
+
+    assert run(main()) == ([1, 1, 1] if blocks_between else [1, 1], True)
+
+
+def test_a_scope_whose_deadline_went_off_and_was_moved_away_still_takes_its_cancellation():
+    """The deadline goes off, and while its cancellation unwinds the block a
+    ``finally`` moves the deadline later, then away: the scope still owns
+    the cancellation at its exit (``ignore_after`` expires, nothing goes
+    on).  Its own ``TimeoutCancelled`` escaped the block: the second move
+    cleared the alarm the first had set, and the scope forgot it had one."""
+    def main():
+        with ignore_after(1) as scope:
+            try:
+                yield sleep(5)
+            finally:
+                scope.deadline = 100
+                scope.deadline = None
+        return scope.expired, current_time()
+
+    assert run(main()) == (True, 1)
+
+
+def test_an_outer_deadline_that_went_off_still_comes_first_after_it_is_moved():
+    """Both deadlines pass while the work defers cancellation; the outer
+    scope's deadline is then moved.  At the next blocking trap the outer
+    one's cancellation is thrown in (the outer owns an expiry: trio's rule,
+    and ours without the move).  The move took the outer alarm out of the
+    pending ones until the next turn: the inner's was thrown in."""
+    def main():
+        got = []
+        with ignore_after(1) as outer:
+            with ignore_after(2):
+                with disable_cancellation():
+                    yield sleep(3)
+                outer.deadline = 50
+                try:
+                    yield sleep(0)
+                except TimeoutCancelled as exc:
+                    got.append("outer's" if exc.scope is outer else "inner's")
+                    raise
+        return got, outer.expired
+
+    assert run(main()) == (["outer's"], True)
 
 
 def test_a_bad_deadline_is_refused_and_changes_nothing():

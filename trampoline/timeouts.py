@@ -53,9 +53,9 @@ The rules, as in curio and trio except where said:
 * ``seconds=None`` means no deadline at all.
 
 This module never touches the kernel's insides: it uses the kernel's public
-``set_alarm``, ``clear_alarm``, ``alarm_taken``, ``due_alarm`` and
-``time``, the ``current_task`` primitive and ``hostloop.running`` (the
-kernel running in this thread).
+``set_alarm``, ``clear_alarm``, ``alarm_gone_off``, ``alarm_taken``,
+``due_alarm`` and ``time``, the ``current_task`` primitive and
+``hostloop.running`` (the kernel running in this thread).
 """
 
 import sys
@@ -131,7 +131,12 @@ class TimeoutScope:
     before the block, or while it runs -- later, earlier (a time already
     past: the block is interrupted at its next blocking trap), or None (no
     deadline).  Once the deadline has gone off, the block stays expired
-    whatever the deadline becomes (trio's rule).
+    whatever the deadline becomes (trio's rule): its cancellation comes at
+    every blocking trap, and what the work did with it stands.  A deadline
+    goes off when the kernel next looks -- as the task blocks, at the end of
+    the loop's turn -- not as it is set: one moved into the past and away
+    again before then never went off (as asyncio's ``reschedule``; trio
+    cancels the scope at once).
     """
 
     # Until the block runs (class defaults: a scope per request sets only
@@ -204,10 +209,13 @@ class TimeoutScope:
         if task is None:                    # not entered yet, or done with
             return
         alarm = self._alarm
-        if alarm is not None and not self._kernel.clear_alarm(task, alarm):
-            self._went_off = gone_off       # it went off: it stays expired, and
-            self._arm(gone_off)             # comes again at every blocking trap
-        elif deadline is not None:
+        if alarm is not None and self._kernel.alarm_gone_off(alarm):
+            if self._went_off is None:      # it went off: it stays expired, its alarm
+                self._went_off = gone_off   # pending (at every blocking trap) and
+            return                          # marked with what the work took of it
+        if alarm is not None:
+            self._kernel.clear_alarm(task, alarm)
+        if deadline is not None:
             self._arm(deadline)
         else:
             self._alarm = None
@@ -217,15 +225,14 @@ class TimeoutScope:
         self._task = self._alarm = None
         if alarm is None:                   # no deadline
             return False
-        if kernel.clear_alarm(task, alarm) and self._went_off is None:
+        if kernel.clear_alarm(task, alarm):
             return False                    # in time: whatever happened goes on
         mine = self._exception
-        if exc is None and mine.__traceback__ is None and not kernel.alarm_taken(alarm):
+        if exc is None and not kernel.alarm_taken(alarm):
             # It went off, but never reached the work: the task held what it
             # must keep, or deferred cancellation, and the block then ended
             # without blocking again.  The work finished; undoing it would
-            # lose what it got.  (A traceback on ours: an alarm of this scope
-            # reached the work before its deadline was moved and set again.)
+            # lose what it got.
             return False
         self.expired = True
         if exc is not None and exc is not mine:

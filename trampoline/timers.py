@@ -92,6 +92,12 @@ class Timers:
             return True
         return False
 
+    def alarm_gone_off(self, alarm):
+        """True if ``alarm`` has gone off (cleared since or not); False while
+        it waits for its deadline, or if it was cleared before.  A timeout
+        whose deadline is moved asks it: one that went off stays, as it is."""
+        return alarm[2] is None and alarm[3] is not None
+
     def alarm_taken(self, alarm):
         """True if ``alarm`` has gone off and its task took its exception:
         thrown in at a blocking trap, at least once, and not handed back
