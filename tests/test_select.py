@@ -16,9 +16,9 @@ import time
 import pytest
 
 import trampoline
-from trampoline import (Cancelled, Event, Kernel, Lock, Queue, TaskError, TaskTimeout, call,
-                        cancel, join, read, read_wait, run, select, shield, sleep, spawn,
-                        timeout_after)
+from trampoline import (Cancelled, Event, Kernel, Lock, Queue, TaskError, TaskTimeout,
+                        VirtualClock, call, cancel, disable_cancellation, ignore_after, join,
+                        read, read_wait, run, select, shield, sleep, spawn, timeout_after)
 from trampoline.kernel import BUDGET
 from trampoline.traps import current_kernel
 from task_helpers import parked, until
@@ -696,6 +696,42 @@ def _cleanup_fails(error):
         yield Event().wait()
     finally:
         raise error
+
+
+@pytest.mark.parametrize("cancelled_by", ["a timeout", "cancel"])
+def test_select_cancelled_before_any_branch_won_raises_though_a_later_branch_wins_at_once(
+        cancelled_by):
+    """The selecting task's cancellation (a timeout's, or a ``cancel``) is
+    pending as ``select`` begins: it raises it, and no branch runs -- the
+    cancellation came before any branch won (select's docstring: only one
+    that comes as or after a branch wins lets the result through).  select
+    cancelled its branches one at a time, waiting for each: the second,
+    which wins at once, ran meanwhile and select returned its value."""
+    log = []
+
+    def selector():
+        with disable_cancellation():
+            yield sleep(1)              # the cancellation comes: it waits
+        try:
+            got = yield select(sleep(5), value(7))
+        except Cancelled:
+            log.append("select raised")
+            raise
+        log.append(("select returned", got))    # pragma: no cover - the fault
+
+    def main():
+        if cancelled_by == "a timeout":
+            with ignore_after(0.5) as scope:
+                yield selector()
+            assert scope.expired
+        else:
+            task = yield spawn(selector())
+            yield sleep(0.5)
+            yield cancel(task)
+            assert task.cancelled
+        return log
+
+    assert trampoline.run(main(), clock=VirtualClock()) == ["select raised"]
 
 
 def test_select_loser_whose_cleanup_fails_is_not_swallowed():

@@ -141,17 +141,19 @@ def _select(itself: List[Any],
     except Cancelled as exc:
         interrupted = exc               # (a branch may win yet: see below)
     finally:
-        # The losers have been cancelled (or, if we were, are now): wait
+        # The losers have been cancelled (or, if we were, are now: all at
+        # once, so that none of them wins while another is cancelled): wait
         # until each has finished its cleanup; what arrives meanwhile waits.
         with disable_cancellation():
+            winner = tasks[outcome[0][0]] if outcome else None
+            for task in tasks:
+                if not (task.done or task in cancelled or task is winner):
+                    yield cancel(task, wait=False)
+                    cancelled.append(task)
             for task in tasks:
                 if not task.done:
                     try:
-                        if task in cancelled or (outcome and task is tasks[outcome[0][0]]):
-                            yield join(task)
-                        else:
-                            cancelled.append(task)
-                            yield cancel(task)
+                        yield join(task)
                     except TaskError:
                         pass
         for index, item in enumerate(branches):
