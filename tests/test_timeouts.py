@@ -573,7 +573,10 @@ def test_outer_expiry_while_the_inner_expiry_is_pending_is_not_lost():
 
 def test_cancel_arriving_after_a_pending_expiry_is_not_lost():
     """A task is woken with an item as its timeout expires (the expiry is
-    then pending); a cancel() that arrives next must still cancel it."""
+    then pending); a cancel() that arrives next must still cancel it.  It
+    came inside the scope, so the scope raises it at its exit (a cancel
+    stays a cancel, as asyncio's timeout lets a second cancel out): the
+    ``except TaskTimeout`` does not see a timeout first."""
     log = []
 
     def victim(q):
@@ -611,8 +614,7 @@ def test_cancel_arriving_after_a_pending_expiry_is_not_lost():
         return v.cancelled
 
     assert run(main()) is True
-    assert "cancel lost" not in log
-    assert log[-1] == "cancelled"
+    assert log == []                    # ("cancel lost" would be in it)
 
 
 def test_timeout_inside_spawned_tasks_are_independent():

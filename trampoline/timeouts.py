@@ -45,7 +45,10 @@ The rules, as in curio and trio except where said:
   the outer one wins: its cancellation is the one thrown in (trio's rule).
 * **A cancel stays a cancel.**  If the task is cancelled inside the scope
   and its cleanup then outlasts the deadline, the scope raises the
-  cancellation, not ``TaskTimeout``.
+  cancellation, not ``TaskTimeout``.  So it does if the cancel comes after
+  the deadline, as the expired work's cleanup defers it (a TaskGroup
+  waiting for its children does): the code after the scope does not run
+  (as in asyncio and trio).
 * **An inner ``TaskTimeout`` is an ordinary error.**  Left uncaught, it
   passes through the scopes around it unchanged, as asyncio's
   ``TimeoutError`` and trio's ``TooSlowError`` do (curio makes it an
@@ -54,7 +57,7 @@ The rules, as in curio and trio except where said:
 
 This module never touches the kernel's insides: it uses the kernel's public
 ``set_alarm``, ``clear_alarm``, ``alarm_gone_off``, ``alarm_taken``,
-``due_alarm`` and ``time``, the ``current_task`` primitive and
+``due_alarm``, ``take_cancel`` and ``time``, the ``current_task`` primitive and
 ``hostloop.running`` (the kernel running in this thread).
 """
 
@@ -242,6 +245,9 @@ class TimeoutScope:
         if last is not self._cancel_before and not getattr(last, "_absorbed", False):
             raise last                  # a cancel stays a cancel (unless a TaskGroup
                                         # inside took back its own: it is spent)
+        last = kernel.take_cancel(task)
+        if last is not None:
+            raise last                  # one that came as the work deferred it: the same
         outer = kernel.due_alarm(task)
         if outer is not None:
             raise outer                     # an outer deadline passed too: its turn

@@ -30,6 +30,7 @@ from typing import Any, Optional
 
 from .descriptors import SWEEP_INTERVAL
 from .diagnostics import DEADLOCK, _waiting_in
+from .errors import Cancelled
 from .traps import PARKED
 
 __all__ = []  # type: list  # (Timers: documented as Kernel's)
@@ -107,6 +108,21 @@ class Timers:
         swallowed its cancellation is timed out all the same."""
         exception = alarm[3]            # (None once cleared before it went off)
         return len(alarm) > 4 or (exception is not None and exception.__traceback__ is not None)
+
+    def take_cancel(self, task):
+        """Take the first cancel thrown at ``task`` that is still pending --
+        it came as the task deferred cancellation, or had an exception on
+        its way in already -- as its next blocking trap would (it becomes
+        ``task.last_cancel``), and return it; None if there is none.  For a
+        timeout scope that ends expiring with one on its way (its own
+        cancellation reached the work: the task no longer defers): a cancel
+        stays a cancel."""
+        cancels = [item for item in task._pending or () if isinstance(item, Cancelled)]
+        if not cancels:                 # (an alarm is a list)
+            return None
+        task._pending.remove(cancels[0])
+        task._last_cancel = cancels[0]
+        return cancels[0]
 
     def due_alarm(self, task):
         """The exception of ``task``'s outermost alarm that has gone off and
