@@ -11,7 +11,8 @@ the group until every child has finished.  The rules:
 * **Errors are never dropped.**  If the body itself raises while children
   fail, the error carries the body's exception first, then the children's.
   If the parent is cancelled, the cancellation propagates (a cancel stays a
-  cancel) and the children's failures are logged; so are those that
+  cancel) and the children's failures are logged -- the body's error too,
+  if it had failed before; so are those that
   ``cancel_remaining()``, which raises nothing, finds untold, and those of
   a group dropped without a ``join()``.
 * **The body's cancellation ends with the body.**  The group cancels its
@@ -359,7 +360,15 @@ class TaskGroup:
         if exc is None or exc is self._body_cancel:
             yield from self.join()      # raises TaskGroupError on a failure
             return False
-        yield from self._cancel_all()
+        try:
+            yield from self._cancel_all()
+        except BaseException:
+            # Cancelled as it waited for the children: the cancellation goes
+            # on, and the body's own error, cut off, is logged, not dropped.
+            if not isinstance(exc, Cancelled):
+                log.error("the body of %r failed, then its parent was cancelled while it waited "
+                          "for the children", self, exc_info=(type(exc), exc, exc.__traceback__))
+            raise
         self._closed = True
         self._unseen = []               # (reported below)
         for task in self._tasks:
