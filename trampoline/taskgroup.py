@@ -136,6 +136,7 @@ class TaskGroup:
         self._entered = False       # its ``async with`` block has begun: one block only
         self._parent = None         # type: Optional[Task]  # running the ``async with`` body
         self._body_cancel = None    # type: Optional[TaskGroupCancelled]  # thrown into that body
+        self._cancel_before = None  # type: Optional[BaseException]  # the body's last_cancel then
 
     def spawn(self, coro: "CoroutineLike[Any]", *,
               name: Optional[str] = None) -> Generator[Any, Any, Task]:
@@ -196,6 +197,7 @@ class TaskGroup:
                     if other is not task:
                         yield cancel(other, wait=False)
                 if self._parent is not None and not self._parent.done:
+                    self._cancel_before = self._parent.last_cancel
                     self._body_cancel = TaskGroupCancelled(
                         "a child of the TaskGroup failed: %r" % (failure,))
                     yield cancel(self._parent, wait=False, exception=self._body_cancel)
@@ -355,6 +357,11 @@ class TaskGroup:
                 self._body_cancel._absorbed = True
                 if kernel is not None:
                     kernel.withdraw(parent, self._body_cancel)  # sent, perhaps never received
+                if parent is not None and parent.last_cancel is self._body_cancel:
+                    # Spent, it must not hide a cancel from outside that came
+                    # before it from a timeout scope around: a cancel stays a
+                    # cancel there (the body's cancel came at the exit's wait).
+                    parent._last_cancel = self._cancel_before
 
     def _exit(self, exc):
         if exc is None or exc is self._body_cancel:
