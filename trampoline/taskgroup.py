@@ -117,6 +117,8 @@ class TaskGroupCancelled(Cancelled):
     # around the group that expires later does not take it for a cancel
     # still on its way (Task.last_cancel is still this one).
     _absorbed = False
+    # A cancellation the body had when this one cut its group's wait short.
+    _hid = None                     # type: Optional[BaseException]
 
 
 class TaskGroup:
@@ -364,14 +366,28 @@ class TaskGroup:
                     parent._last_cancel = self._cancel_before
 
     def _exit(self, exc):
+        hidden = getattr(exc, "_hid", None)
+        if exc is self._body_cancel and hidden is not None and not getattr(
+                hidden, "_absorbed", False):        # (an inner group's is spent by now)
+            # Our cancellation came as an inner group waited, and took the
+            # place of one the body had already -- a group's around, or a
+            # cancel from outside: that one goes on, as if the body had it.
+            yield from self._exit(hidden)
+            raise hidden
         if exc is None or exc is self._body_cancel:
             yield from self.join()      # raises TaskGroupError on a failure
             return False
         try:
             yield from self._cancel_all()
-        except BaseException:
+        except BaseException as cut:
             # Cancelled as it waited for the children: the cancellation goes
             # on, and the body's own error, cut off, is logged, not dropped.
+            # A cancel the body had (a group's, or from outside), cut off by
+            # a group's around, goes with it: that group takes it up (above).
+            # (A timeout's is its scope's: the scope sees to it.)
+            if isinstance(cut, TaskGroupCancelled) and (
+                    type(exc) is Cancelled or isinstance(exc, TaskGroupCancelled)):
+                cut._hid = exc
             if not isinstance(exc, Cancelled):
                 log.error("the body of %r failed, then its parent was cancelled while it waited "
                           "for the children", self, exc_info=(type(exc), exc, exc.__traceback__))
