@@ -160,7 +160,8 @@ def _reaches_into_the_kernel(node):
         owner = owner.func
     name = owner.id if isinstance(owner, ast.Name) else \
         owner.attr if isinstance(owner, ast.Attribute) else ""
-    return name.lstrip("_") in ("kernel", "running_kernel", "task")
+    return name.lstrip("_") in ("kernel", "running_kernel", "task", "parent", "child", "me",
+                                "current_task")
 
 
 def test_no_module_above_the_kernel_reaches_into_its_private_state():

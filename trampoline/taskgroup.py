@@ -119,6 +119,9 @@ class TaskGroupCancelled(Cancelled):
     _absorbed = False
     # A cancellation the body had when this one cut its group's wait short.
     _hid = None                     # type: Optional[BaseException]
+    # The task's last_cancel when this was sent: what a timeout scope around
+    # sees instead of this one once it is spent (a cancel stays a cancel).
+    _before = None                  # type: Optional[BaseException]
 
 
 class TaskGroup:
@@ -138,7 +141,6 @@ class TaskGroup:
         self._entered = False       # its ``async with`` block has begun: one block only
         self._parent = None         # type: Optional[Task]  # running the ``async with`` body
         self._body_cancel = None    # type: Optional[TaskGroupCancelled]  # thrown into that body
-        self._cancel_before = None  # type: Optional[BaseException]  # the body's last_cancel then
 
     def spawn(self, coro: "CoroutineLike[Any]", *,
               name: Optional[str] = None) -> Generator[Any, Any, Task]:
@@ -199,9 +201,9 @@ class TaskGroup:
                     if other is not task:
                         yield cancel(other, wait=False)
                 if self._parent is not None and not self._parent.done:
-                    self._cancel_before = self._parent.last_cancel
                     self._body_cancel = TaskGroupCancelled(
                         "a child of the TaskGroup failed: %r" % (failure,))
+                    self._body_cancel._before = self._parent.last_cancel
                     yield cancel(self._parent, wait=False, exception=self._body_cancel)
         # Only now is the child off the books: these cancels are traps, which
         # the kernel may defer (a task's budget), and the group must not end
@@ -359,11 +361,6 @@ class TaskGroup:
                 self._body_cancel._absorbed = True
                 if kernel is not None:
                     kernel.withdraw(parent, self._body_cancel)  # sent, perhaps never received
-                if parent is not None and parent.last_cancel is self._body_cancel:
-                    # Spent, it must not hide a cancel from outside that came
-                    # before it from a timeout scope around: a cancel stays a
-                    # cancel there (the body's cancel came at the exit's wait).
-                    parent._last_cancel = self._cancel_before
 
     def _exit(self, exc):
         hidden = getattr(exc, "_hid", None)

@@ -57,8 +57,8 @@ The rules, as in curio and trio except where said:
 
 This module never touches the kernel's insides: it uses the kernel's public
 ``set_alarm``, ``clear_alarm``, ``alarm_gone_off``, ``alarm_taken``,
-``due_alarm``, ``take_cancel`` and ``time``, the ``current_task`` primitive and
-``hostloop.running`` (the kernel running in this thread).
+``due_alarm``, ``take_cancel`` and ``time``, the ``current_task``
+primitive and ``hostloop.running`` (the kernel running in this thread).
 """
 
 import sys
@@ -242,9 +242,10 @@ class TimeoutScope:
             return False                    # someone else's exception goes on
         # Our deadline passed.  Something more senior may be under way.
         last = task.last_cancel
-        if last is not self._cancel_before and not getattr(last, "_absorbed", False):
-            raise last                  # a cancel stays a cancel (unless a TaskGroup
-                                        # inside took back its own: it is spent)
+        while getattr(last, "_absorbed", False):    # a TaskGroup inside took back its
+            last = last._before                     # own: spent, the one before counts
+        if last is not self._cancel_before and last is not None:
+            raise last                  # a cancel stays a cancel
         last = kernel.take_cancel(task)
         if last is not None:
             raise last                  # one that came as the work deferred it: the same
