@@ -449,8 +449,11 @@ class _Parser:
         if not regular:
             bare_cr = head.count(b"\r") >= len(lines)
             if head.count(b"\n") >= len(lines):     # some bare LF: lenient, as RFC 9112 allows
+                # (A CR before an LF is a CRLF's; the head's last line has
+                # its line end cut off, so a CR that ends it is a bare one.)
+                lines = head.split(b"\n")
                 lines = [line[:-1] if line.endswith(b"\r") else line
-                         for line in head.split(b"\n")]
+                         for line in lines[:-1]] + lines[-1:]
                 bare_cr = any(b"\r" in line for line in lines)
             if bare_cr or 0 in head.translate(self._controls):
                 self._control_fault(lines)
@@ -1225,6 +1228,9 @@ class ResponseParser(_Parser):
     each fold a space, as RFC 9112 5.2 tells a client to; a request's is
     refused.  So is a control character in a request, but in a response
     only a NUL (or a bare CR): a cookie with a \\x01 in it is a page still.
+    The version is ``HTTP/1.0`` or ``HTTP/1.1``; a later ``HTTP/1.x`` is
+    read as ``HTTP/1.1`` (RFC 9110 2.5), as a request's is, and anything
+    else (``HTTP/1.x``, ``HTTP/1.10``) is a ``ProtocolError``.
     ``idle`` (an attribute: read it, do not set it) is True between
     responses with nothing of the next one received.
     """
@@ -1268,9 +1274,15 @@ class ResponseParser(_Parser):
 
     def _parse_head(self, line, headers, special, section):
         parts = line.split(b" ", 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+        version = parts[0]
+        if len(parts) < 2 or not version.startswith(b"HTTP/1."):
             self._fail(400, "malformed status line %r" % line[:80])
-        version, status = parts[0], parts[1]
+        if len(version) != 8 or version[7] not in _DIGITS:     # "HTTP/1." DIGIT, as a request's
+            self._fail(400, "malformed HTTP version %r in the status line %r"
+                       % (version[:20], line[:80]))
+        if version[7] > 49:                     # HTTP/1.2 and up: read as 1.1 (RFC 9110 2.5)
+            version = b"HTTP/1.1"
+        status = parts[1]
         if len(status) != 3 or not status.isdigit():
             self._fail(400, "malformed status code %r" % status[:20])
         status = int(status)
