@@ -1228,9 +1228,10 @@ class ResponseParser(_Parser):
     each fold a space, as RFC 9112 5.2 tells a client to; a request's is
     refused.  So is a control character in a request, but in a response
     only a NUL (or a bare CR): a cookie with a \\x01 in it is a page still.
-    The version is ``HTTP/1.0`` or ``HTTP/1.1``; a later ``HTTP/1.x`` is
-    read as ``HTTP/1.1`` (RFC 9110 2.5), as a request's is, and anything
-    else (``HTTP/1.x``, ``HTTP/1.10``) is a ``ProtocolError``.
+    The version is ``HTTP/1.`` and one digit: ``HTTP/1.0``, ``HTTP/1.1``,
+    or a later minor version (``HTTP/1.2``), read as ``HTTP/1.1`` (RFC 9110
+    2.5) as a request's is; anything else (``HTTP/1.``, ``HTTP/1.10``) is a
+    ``ProtocolError``.
     ``idle`` (an attribute: read it, do not set it) is True between
     responses with nothing of the next one received.
     """
