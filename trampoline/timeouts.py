@@ -149,6 +149,7 @@ class TimeoutScope:
     _cancel_before = None           # type: Optional[BaseException]
     _used = False
     _went_off = None    # type: Optional[float]  # the deadline that went off, if moved after
+    _placed = None      # type: Any  # its last alarm, cleared by a move to None: its rank
 
     def __init__(self, seconds: Optional[float] = None, *, deadline: Optional[float] = None,
                  ignore: bool = False, what: Optional[str] = None) -> None:
@@ -187,12 +188,12 @@ class TimeoutScope:
             self._alarm = kernel.set_alarm(task, self._deadline, self._exception)
         return self
 
-    def _arm(self, deadline):
+    def _arm(self, deadline, replacing=None):
         exception = self._exception
         if exception is None:
             exception = self._exception = TimeoutCancelled()
             exception._scope = self
-        self._alarm = self._kernel.set_alarm(self._task, deadline, exception)
+        self._alarm = self._kernel.set_alarm(self._task, deadline, exception, replacing)
 
     @property
     def deadline(self) -> Optional[float]:
@@ -218,10 +219,12 @@ class TimeoutScope:
             return                          # marked with what the work took of it
         if alarm is not None:
             self._kernel.clear_alarm(task, alarm)
-        if deadline is not None:
-            self._arm(deadline)
         else:
-            self._alarm = None
+            alarm = self._placed            # (moved to None before, or None from the start)
+        if deadline is not None:            # the new alarm ranks as the old: after the
+            self._arm(deadline, alarm)      # outer scopes', before the inner ones'
+        else:
+            self._alarm, self._placed = None, alarm
 
     def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
         task, kernel, alarm = self._task, self._kernel, self._alarm

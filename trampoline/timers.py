@@ -56,14 +56,20 @@ class Timers:
         ``run_once(next_deadline())`` at once, which moves the clock."""
         return self._autojump
 
-    def set_alarm(self, task, deadline, exception):
+    def set_alarm(self, task, deadline, exception, replacing=None):
         """At ``deadline`` (on the kernel's clock) throw ``exception`` into
         ``task`` as ``cancel`` does -- and again at each of its blocking traps
         after that, until the alarm is cleared.  Returns the alarm, for
-        ``clear_alarm``.  Timeouts are built on this."""
+        ``clear_alarm``.  Timeouts are built on this.
+
+        Of a task's alarms that have gone off, the one set first is thrown
+        in (the outermost scope's).  ``replacing``, an alarm of the task's
+        that this one replaces (a moved deadline), gives it that alarm's
+        place in that order instead of the last."""
         if type(deadline) is not float and type(deadline) is not int or deadline != deadline:
             deadline = _checked_deadline(deadline)  # (NaN, a str: it would break the heap)
-        alarm = [deadline, next(self._timer_seq), task, exception]
+        seq = next(self._timer_seq)
+        alarm = [deadline, seq, task, exception, seq if replacing is None else replacing[4]]
         heapq.heappush(self._timers, alarm)
         if not self._running:   # between a host loop's rounds (a scope's deadline moved
             self._nudge()       # there): fileno() says so, for it waits for the old one
@@ -107,7 +113,7 @@ class Timers:
         taken).  What a timeout whose block ends quietly asks: work that
         swallowed its cancellation is timed out all the same."""
         exception = alarm[3]            # (None once cleared before it went off)
-        return len(alarm) > 4 or (exception is not None and exception.__traceback__ is not None)
+        return len(alarm) > 5 or (exception is not None and exception.__traceback__ is not None)
 
     def take_cancel(self, task):
         """Take the first cancel thrown at ``task`` that is still pending --
@@ -271,7 +277,7 @@ class Timers:
 
 
 def _alarm_order(alarm):
-    return alarm[1]                     # the outermost scope set its alarm first
+    return alarm[4]         # the outermost scope set its alarm first (see set_alarm)
 
 
 def _again(alarm):
@@ -284,7 +290,7 @@ def _again(alarm):
     exception = alarm[3]
     if exception.__traceback__ is not None:
         exception.__traceback__ = None
-        if len(alarm) == 4:
+        if len(alarm) == 5:
             alarm.append(True)          # taken
     return exception
 
