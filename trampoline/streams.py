@@ -823,7 +823,10 @@ class Stream:
         a coroutine, and Python warns "coroutine 'Stream.write' was never
         awaited", naming the line.  Over TLS it is always a coroutine.
         A second task's write while one is under way raises
-        ``ResourceBusy`` before it sends a byte.
+        ``ResourceBusy`` before it sends a byte.  An empty write touches
+        nothing (as trio's ``send_all(b"")``): on a broken connection it
+        raises nothing -- the next write that sends a byte meets the error
+        -- where asyncio's ``drain`` raises the error its transport kept.
 
         Cancelled or timed out midway, the ``Cancelled`` (a
         ``TaskTimeout``'s ``__cause__``) carries ``bytes_written``: the peer
@@ -844,7 +847,8 @@ class Stream:
             if _tracking_coroutines():
                 return self._write(data)
         if type(data) is not bytes or not data or len(data) > SMALL_WRITE:
-            return traps.write(self.sock, data)
+            trap = traps.write(self.sock, data)     # (TypeError for a str...)
+            return trap if trap.data else self._write_nothing()
         trap = self._write_trap         # (see SMALL_WRITE)
         if trap is None or not trap.sent or trap.waited or trap.fd != self.sock.fileno():
             trap = self._write_trap = traps.write(self.sock, data)
@@ -857,8 +861,11 @@ class Stream:
         """``write`` as a coroutine: over TLS, and in debug mode (a coroutine
         never awaited is one Python warns about)."""
         if not self._tls:
+            trap = traps.write(self.sock, data)
+            if not trap.data:
+                return await self._write_nothing()
             try:
-                return await traps.write(self.sock, data)
+                return await trap
             except OSError as exc:
                 raise self._failed(exc, "write")
         if type(data) is not bytes:     # (any bytes-like, as the write trap takes)
@@ -882,6 +889,17 @@ class Stream:
                 _answer_now_or_later(self)      # the answer this write held back
 
     _write.__qualname__ = "Stream.write"    # what Python's warning names
+
+    def _write_nothing(self):
+        """``write`` of no bytes (a plain stream's): it touches nothing, as
+        asyncio's and trio's do and as a TLS stream's does -- a ``send`` of
+        nothing raised the socket's error on a broken connection, and took
+        a reset with it.  Another task's write under way: ``ResourceBusy``,
+        as for any write."""
+        kernel = running_kernel()
+        if kernel is not None and kernel.writes(self.sock):
+            raise self._busy("write", "write")
+        return _already_done()
 
     def writelines(self, lines: Iterable[bytes]) -> Awaitable[None]:
         """``yield stream.writelines(iterable_of_bytes)``: write them all.
@@ -949,7 +967,11 @@ class Stream:
         ``write_eof``).  A ``write`` (or ``writelines``) after it raises
         ``BrokenPipeError`` saying so.  While another task's write of the
         stream is under way it raises ``ResourceBusy`` and does nothing:
-        the end would cut that write short.  A TLS stream cannot half-close
+        the end would cut that write short.  On a connection the peer has
+        reset it raises the socket's ``OSError`` (ENOTCONN), naming the call
+        and the peer, each time until one succeeds, as trio's ``send_eof``
+        does (asyncio's is silent once its transport has seen the connection
+        fail).  A TLS stream cannot half-close
         (``NotImplementedError``), as trio's ``SSLStream`` and asyncio's TLS
         transports cannot; nor does it write once it has read the peer's
         ``close_notify``, which it answers with its own at once (or as
