@@ -9,9 +9,10 @@ Stream (``yield stream.write(data)``) and on an asyncio StreamWriter
 (``writer.write(data); await writer.drain()``), each over its own socket
 pair (a Unix socket pair, or TCP on 127.0.0.1) whose other end is a
 plain blocking socket in a thread that reads all it gets.  The peer acts
-(closes, resets: ``SO_LINGER`` 0, closes with bytes unread: a reset too)
-only once it has every byte written so far, so that the two sides meet
-the peer's act at the same point.  Each call's outcome must be asyncio's,
+(closes, or resets: ``SO_LINGER`` 0) only once it has every byte written
+so far, and after a write to a closed TCP peer each side waits for the
+peer's reset to come back, so that the two sides meet the peer's act at
+the same point.  Each call's outcome must be asyncio's,
 and the bytes the peer got must be, in order, every byte of the writes
 that succeeded -- none lost, none twice -- when the peer read to the end.
 
@@ -36,9 +37,12 @@ follows trampoline's:
 An empty write touches nothing, as asyncio's and trio's do: it raised
 the socket's error on a broken connection -- and took the reset with it
 -- while a TLS stream's did not (see the tests at the end).  The
-exploration behind this file ran 10,000 programs on CPython 3.11 (and
-cut writes -- cancelled, timed out, closed under, aclosed: the peer
-gets exactly ``bytes_written``), and found no other difference.
+exploration behind this file ran 10,000 programs on CPython 3.11 and
+3.8 and 3,000 on PyPy, and found no other difference; and 1,500 writes
+cut short on 3.11 -- cancelled, timed out, closed or aclosed under by
+another task, over TCP and Unix sockets, small send buffers -- after
+which the peer got exactly ``bytes_written``.  (TLS is not here: its
+writes were explored only briefly.)
 """
 
 import asyncio
