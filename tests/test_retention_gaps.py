@@ -247,3 +247,38 @@ def test_debug_modes_watchdog_keeps_nothing_of_a_step_it_named():
             assert kernel.run(main()) is True
     finally:
         logging.getLogger("trampoline").removeHandler(handler)
+
+
+def test_a_task_that_runs_group_after_failing_group_keeps_no_chain_of_their_cancels(run):
+    """A long-lived task runs one TaskGroup after another, each with a
+    child that fails, so that each group cancels the body.  The spent
+    cancellation of a group remembers the task's cancel before it (for a
+    timeout scope around: a cancel stays a cancel), but not one spent
+    already: each would keep the one before, with the frames its traceback
+    holds, and a server's task the whole chain of its groups."""
+    from trampoline import TaskGroup, TaskGroupError
+
+    async def fails():
+        raise KeyError("child")
+
+    seen = []
+
+    async def one_group():
+        try:
+            async with TaskGroup() as group:
+                await group.spawn(fails())
+                try:
+                    await sleep(10)
+                except Cancelled as exc:
+                    seen.append(weakref.ref(exc))
+                    raise
+        except TaskGroupError:
+            pass
+
+    async def main():
+        for _ in range(3):
+            await one_group()
+        collect_harder()
+        return [ref() is None for ref in seen]
+
+    assert run(main()) == [True, True, False]   # (the last is the task's last_cancel)

@@ -203,7 +203,10 @@ class TaskGroup:
                 if self._parent is not None and not self._parent.done:
                     self._body_cancel = TaskGroupCancelled(
                         "a child of the TaskGroup failed: %r" % (failure,))
-                    self._body_cancel._before = self._parent.last_cancel
+                    before = self._parent.last_cancel
+                    while getattr(before, "_absorbed", False):  # (spent: no chain of
+                        before = before._before                 # them grows in a task)
+                    self._body_cancel._before = before
                     yield cancel(self._parent, wait=False, exception=self._body_cancel)
         # Only now is the child off the books: these cancels are traps, which
         # the kernel may defer (a task's budget), and the group must not end
