@@ -171,10 +171,11 @@ class RequestParser:
     purpose: a bulk string not followed by CRLF (Redis skips the two bytes
     whatever they are, and runs what follows as commands), or a header
     ended by a CR alone, is a ``ProtocolError``.  A NUL is an ordinary
-    byte in an inline line (Redis's C string search stops at it, and the
-    line waits for 64 KiB more), and an inline line longer than
-    ``max_inline`` is refused however it arrives (Redis looks only when a
-    read ends without a line end).
+    byte in an inline line, and a header holding one is refused once its
+    line has come (Redis's C string search stops at the NUL, and the line
+    waits for 64 KiB more); an inline line longer than ``max_inline`` is
+    refused however it arrives (Redis looks only when a read ends without
+    a line end).
     """
 
     def __init__(self, max_bulk=MAX_BULK, max_multibulk=MAX_MULTIBULK, max_inline=MAX_INLINE):
@@ -345,6 +346,11 @@ class RequestParser:
                 if pos >= end_of_data:
                     break
                 if buf[pos] != 0x24:            # "$"
+                    # Looked at once the line has come, as Redis does: a
+                    # CR and a byte after it.
+                    if find(b"\r", pos, end_of_data - 1) < 0:
+                        self._check_unfinished_line(buf, pos, "too big bulk count string", commands)
+                        break
                     raise self._fail("expected '$', got '%s'" % chr(buf[pos]), pos, commands)
                 line_end = find(b"\r\n", pos)
                 if line_end < 0:
@@ -390,7 +396,7 @@ class RequestParser:
         longer than any line may be (a line of max_inline bytes may still
         be waiting for the "\\n" of its "\\r\\n").  ``what`` names the
         line; by default the parser's state says."""
-        if len(buf) - start > self.max_inline + 1:
+        if len(buf) - start - buf.endswith(b"\r") > self.max_inline:
             if what is None:
                 what = ("too big bulk count string" if self._args is not None
                         else "too big mbulk count string" if buf[start] == 0x2a
