@@ -857,9 +857,10 @@ class Stream:
         trap.sent = 0                   # handed out
         return trap
 
-    async def _write(self, data):
+    async def _write(self, data, method="write"):
         """``write`` as a coroutine: over TLS, and in debug mode (a coroutine
-        never awaited is one Python warns about)."""
+        never awaited is one Python warns about).  ``method``: the call an
+        error names (a TLS stream's ``writelines`` too)."""
         if not self._tls:
             trap = traps.write(self.sock, data)
             if not trap.data:
@@ -871,18 +872,18 @@ class Stream:
         if type(data) is not bytes:     # (any bytes-like, as the write trap takes)
             data = traps._check_data(data)
         if self.sock.fileno() < 0:
-            raise self._closed_error("write")
+            raise self._closed_error(method)
         if self._eof_written:
-            raise self._write_refused("write")
+            raise self._write_refused(method)
         if self._writing:
             # (Before any send: a second SSL_write would flush the first
             # one's pending record and slip its own bytes in after it.)
-            raise self._busy("write", "write")
+            raise self._busy(method, "write")
         self._writing = True
         try:
             await _tls_write(self, data)
         except OSError as exc:
-            raise self._failed(exc, "write")
+            raise self._failed(exc, method)
         finally:
             self._writing = False
             if self._eof_written and not self._tls_unclean:
@@ -918,8 +919,17 @@ class Stream:
         if not self._direct and not self._tls and (self._eof_written or self.closed):
             raise self._write_refused("writelines")     # (not write's name)
         if type(lines) is list or type(lines) is tuple:
-            return self.write(b"".join(lines))
+            return self._write_lines(b"".join(lines))
         return self._writelines(lines)
+
+    def _write_lines(self, data):
+        """``write(data)`` for ``writelines``: over TLS, its errors name
+        ``writelines()``, not ``write()``."""
+        if not self._tls:
+            return self.write(data)
+        if self._new_in is not None:
+            self._begun()
+        return self._write(data, "writelines")
 
     async def _writelines(self, lines):
         """``writelines`` of an iterable that is not a list or tuple: a batch
@@ -948,7 +958,7 @@ class Stream:
             if batch:
                 data = b"".join(batch)
                 try:
-                    await self.write(data)
+                    await self._write_lines(data)
                 except BaseException as exc:
                     if written and hasattr(exc, "bytes_written"):
                         exc.bytes_written += written
