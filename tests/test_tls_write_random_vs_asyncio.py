@@ -25,7 +25,8 @@ What is compared, by trampoline's documented rules where they differ:
   writes that returned -- none twice, none moved -- and, unless the peer
   reset or closed the connection, all of them once our stream is
   ``aclose``-d (``Stream.aclose``), as asyncio's ``wait_closed``
-  delivers them; or ``close``-d when the peer sends nothing we leave
+  delivers them (when the peer did nothing: asyncio's transport drops
+  what is written once it has read the peer's ``close_notify``); or ``close``-d when the peer sends nothing we leave
   unread (our stream the server, or TLS 1.2).  A TLS 1.3 client's
   ``close`` may lose the end of what it wrote: the server's session
   tickets, unread, make the close a reset -- as ``Stream.close`` says,
@@ -48,9 +49,16 @@ What is compared, by trampoline's documented rules where they differ:
 
 The exploration behind this file ran 1,500 programs on CPython 3.11
 (with a peer that never answers our ``close_notify`` too: ``aclose``
-waits its ``timeout`` then closes, raising nothing), and found one
-difference, fixed: a TLS stream's ``writelines`` raised errors naming
-``write()`` (see the tests at the end).
+waits its ``timeout`` then closes, raising nothing) and 400 of this
+file's on 3.11, 240 on 3.8 and PyPy, and found two differences, both
+fixed (see the tests at the end): a TLS stream's ``writelines`` raised
+errors naming ``write()``; and on PyPy a write after refused ones raised
+``OSError`` errno 0, "Success".  And 400 writes cut short (timed out or
+cancelled while parked, the peer not reading; small send buffers) then
+``aclose``: the peer got exactly the bytes the writes and their
+``bytes_written`` counted, in order, then our ``close_notify``.  (After
+``close`` it may get less: the rest of a cancelled write's chunk goes
+out only if the socket has room, as ``Stream.close`` says.)
 """
 
 import asyncio
@@ -75,7 +83,7 @@ SIZES = [0, 1, 100, 16383, 16384, 16385, 70000, 300000, 1 << 20]
 #: Seconds any wait of the peer's lasts, at most (a hang's bound).
 BOUND = 5.0
 #: A call slower than this is a hang (the peer always reads and answers).
-SLOW = 1.5
+SLOW = 3.0
 
 
 def random_program(rng):
@@ -380,7 +388,7 @@ def test_random_tls_writes_and_closes_lose_no_byte_and_end_as_asyncio_s():
             assert got == pattern(0, len(got)) and len(got) <= written, (
                 "%s: %s's peer got %d bytes of %d, not in order" % (where, side, len(got),
                                                                     written))
-            if not ended and not (side == "trampoline" and lossy):
+            if (not ended and not lossy) if side == "trampoline" else not unwrapped:
                 assert len(got) == written, "%s: %s's peer got %d of %d (%s)" % (
                     where, side, len(got), written, how)
         outcomes, messages, _, _, _ = ours
@@ -468,3 +476,40 @@ def test_a_tls_streams_writelines_to_a_reset_connection_names_writelines_and_the
     peer.act("finish")
     assert isinstance(error, (BrokenPipeError, ConnectionResetError)), repr(error)
     assert "(writelines() to 127.0.0.1:" in str(error), error
+
+
+# ============================================ writes once the peer has closed
+
+@pytest.mark.parametrize("version", ["1.3", "1.2"])
+def test_every_tls_write_after_the_peer_closed_is_a_connection_error(run, version):
+    """A TLS write to a connection the peer closed is ``BrokenPipeError``
+    (or ``ConnectionResetError``) naming the call and the peer, as over
+    plain TCP (asyncio's ``drain``: ``ConnectionResetError``).  On PyPy, a
+    big write after two refused ones -- the first of them big too --
+    raised ``OSError`` "[Errno 0] Success": its ``ssl`` words that send's
+    failure so, and the stream passed it on, a failure that is no
+    ``ConnectionError`` and says nothing (found by the random programs
+    above, on PyPy: seed 128)."""
+    stream, peer = tls_stream(version)
+    sizes = [300000, 100, 1 << 20, 5, 1, 16384]
+
+    def main():
+        yield stream.write(pattern(0, 70000))
+        peer.act("close", 70000)
+        errors = []
+        for size in sizes:
+            try:
+                yield stream.write(pattern(70000, size))
+            except OSError as exc:
+                errors.append(exc)
+            else:
+                errors.append(None)
+        return errors
+
+    with stream:
+        errors = run(main())
+    peer.act("finish")
+    assert errors[-1] is not None, errors
+    for size, error in zip(sizes, errors):
+        assert error is None or (isinstance(error, (BrokenPipeError, ConnectionResetError))
+                                 and "(write() to 127.0.0.1:" in str(error)), (size, error)

@@ -1536,13 +1536,16 @@ def _tls_send_failed(sock, exc, sent):
     connection refused -- the peer reset it, or closed it after its
     close_notify -- as ``SSLEOFError``, ``SSLZeroReturnError`` ("TLS/SSL
     connection has been closed"), or, for a send of one byte once a
-    receive has met a reset, ``SSLError`` ``BAD_LENGTH``: none of them a
-    ``ConnectionError``, which a server logs as the peer's doing.  For
+    receive has met a reset, ``SSLError`` ``BAD_LENGTH``; on PyPy, a big
+    send after sends the connection refused, ``OSError`` errno 0
+    ("Success"): none of them a ``ConnectionError``, which a server logs
+    as the peer's doing.  For
     those, the socket's own error, found by sending nothing, as a plain
     stream raises it (``BrokenPipeError``); else (the socket takes it)
     ``exc``."""
     exc.bytes_written = sent
-    if not isinstance(exc, _TLS_REFUSED) and getattr(exc, "reason", None) != "BAD_LENGTH":
+    if (not isinstance(exc, _TLS_REFUSED) and getattr(exc, "reason", None) != "BAD_LENGTH"
+            and (type(exc) is not OSError or exc.errno)):
         return exc
     try:
         socket.socket.send(sock, b"", _NO_SIGNAL)
