@@ -883,18 +883,22 @@ def test_an_outer_deadline_that_went_off_still_comes_first_after_it_is_moved():
     assert run(main()) == (["outer's"], True)
 
 
-def test_an_outer_deadline_moved_before_it_went_off_still_comes_first():
-    """The outer scope's deadline is moved (earlier) before it goes off,
-    while an inner scope is open; both then pass as the work defers
-    cancellation.  The outer one's cancellation is the one thrown in: the
-    outer scope owns the expiry (trio's rule), as without the move.  The
-    moved deadline's new alarm ranked after the inner scope's (alarms
-    ranked by when they were set): the inner one's was thrown in (seed
-    61666 of test_timeouts_random_vs_trio's extended programs)."""
+@pytest.mark.parametrize("to_none_first", [False, True])
+def test_an_outer_deadline_moved_before_it_went_off_still_comes_first(to_none_first):
+    """The outer scope's deadline is moved (earlier; or to None, then set
+    again) before it goes off, while an inner scope is open; both then pass
+    as the work defers cancellation.  The outer one's cancellation is the
+    one thrown in: the outer scope owns the expiry (trio's rule), as
+    without the move.  The moved deadline's new alarm ranked after the
+    inner scope's (alarms ranked by when they were set): the inner one's
+    was thrown in (seed 61666 of test_timeouts_random_vs_trio's extended
+    programs; with a move to None first, seed 232823's case)."""
     def main():
         got = []
         with ignore_after(10) as outer:
             with ignore_after(2) as inner:
+                if to_none_first:
+                    outer.deadline = None
                 outer.deadline = current_time() + 1
                 with disable_cancellation():
                     yield sleep(3)
@@ -907,27 +911,6 @@ def test_an_outer_deadline_moved_before_it_went_off_still_comes_first():
         return got, outer.expired, inner.expired
 
     assert run(main()) == (["outer's"], True, True)     # (as without the move)
-
-
-def test_an_outer_deadline_moved_to_none_and_back_still_comes_first():
-    """The same with the outer deadline moved to None and then set again:
-    the scope keeps its place (its new alarm replaces the one cleared)."""
-    def main():
-        got = []
-        with ignore_after(10) as outer:
-            with ignore_after(2):
-                outer.deadline = None
-                outer.deadline = current_time() + 1
-                with disable_cancellation():
-                    yield sleep(3)
-                try:
-                    yield sleep(0)
-                except TimeoutCancelled as exc:
-                    got.append("outer's" if exc.scope is outer else "inner's")
-                    raise
-        return got, outer.expired
-
-    assert run(main()) == (["outer's"], True)
 
 
 def test_a_bad_deadline_is_refused_and_changes_nothing():

@@ -75,6 +75,7 @@ import time
 import pytest
 
 from net_helpers import client_context, server_context, tcp_pair, watchdog  # noqa: F401
+from test_stream_write_random_vs_asyncio import pattern, size_of  # (the plain stream's)
 from trampoline import run as run_plain
 from trampoline.streams import Stream
 
@@ -104,31 +105,6 @@ def random_program(rng):
         else:
             ops.append((kind,))
     return ops + [(rng.choice(["close", "aclose"]),)]
-
-
-def size_of(op):
-    """How many bytes ``op`` writes."""
-    if op[0] == "write":
-        return op[1]
-    if op[0] == "writelines":
-        return sum(op[1])
-    return 0
-
-
-_PATTERN = bytes((i * 7 + i // 251) % 256 for i in range(65521))
-
-
-def pattern(offset, size):
-    """Bytes ``offset`` to ``offset + size`` of a stream that repeats every
-    65,521 bytes (a prime), so that a byte lost, doubled or moved shows."""
-    out = bytearray()
-    while size:
-        start = offset % len(_PATTERN)
-        take = min(size, len(_PATTERN) - start)
-        out += _PATTERN[start:start + take]
-        offset += take
-        size -= take
-    return bytes(out)
 
 
 def context(server_side, version):
