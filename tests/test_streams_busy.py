@@ -191,9 +191,9 @@ def test_a_second_tls_writer_is_busy_before_it_sends_a_byte(run):
 
     length, a_count, refused = run(main())
     assert (length, a_count) == (8 * MiB, 8 * MiB)
-    for message in refused:
-        assert re.match(r"write\(\): another write of <Stream TLS fd=\d+ .*> is under way; "
-                        r"only one task may write", message), message
+    for method, message in zip(("write", "writelines"), refused):     # (each names its call)
+        assert re.match(r"%s\(\): another write of <Stream TLS fd=\d+ .*> is under way; "
+                        r"only one task may write" % method, message), message
 
 
 def test_an_interrupted_tls_write_says_what_it_wrote_and_the_next_goes_on_from_there(run):
