@@ -314,8 +314,10 @@ class Process:
         deadlock.  A child that exits without reading all its input is not
         an error, and an output pipe the caller has closed is skipped
         (``b""`` for it), as with ``subprocess``.  Raises ``ValueError`` for
-        ``input`` without ``stdin=PIPE``, ``TypeError`` for ``input`` that
-        is not bytes-like, the pipes' ``OSError``.
+        ``input`` without ``stdin=PIPE``, or for ``input`` when the caller
+        has closed stdin (as ``subprocess`` does: nothing starts; asyncio
+        drops the input), ``TypeError`` for ``input`` that is not
+        bytes-like, the pipes' ``OSError``.
 
         Cancelled (or timed out), it stops its helper tasks and leaves the
         child and its pipes as they are; what it had read is kept, and the
@@ -337,6 +339,9 @@ class Process:
             raise ValueError("communicate(input=...): an earlier communicate() has begun "
                              "writing its input to the child; call it again without input "
                              "to go on with what is left of that")
+        if input and self.stdin is not None and self.stdin.closed:
+            raise ValueError("communicate(input=...): %r, the child's stdin, was closed "
+                             "before: the input cannot reach the child" % (self.stdin,))
         yield self._communicate(input)
         return self._outputs()
 
