@@ -268,7 +268,12 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     # The fast paths (off: fast_* None), for a socket the poller knows and
                     # sleep(0), anything unusual to the handler; a read that parks with
                     # nothing pending is free (a pending alarm comes again at every read).
-                    if kind is fast_read and not task._pending and (reg := fds_get(trap.fd)) \
+                    if kind is fast_sleep and not trap.seconds:     # pass the processor on
+                        ready_append(task)
+                        if not task._pending:
+                            break
+                        value = PARKED
+                    elif kind is fast_read and not task._pending and (reg := fds_get(trap.fd)) \
                             is not None and reg.plain is trap.fileobj and reg.events & READ \
                             and reg.reader is None and not reg.full and not reg.pushback:
                         reg.reader = task
@@ -278,11 +283,6 @@ class Kernel(Lifetime, Timers, DescriptorWaiting, FromOutside, Instrumented):
                     elif (budget := budget - 1) <= 0 and kind is not park:  # (see "Cancellation")
                         kernel._defer(task, trap)     # fair share used: to the back
                         break
-                    elif kind is fast_sleep and not trap.seconds:     # pass the processor on
-                        ready_append(task)
-                        if not task._pending:
-                            break
-                        value = PARKED
                     elif kind is fast_write and (reg := fds_get(trap.fd)) is not None \
                             and reg.plain is trap.fileobj \
                             and not (reg.writing and reg.writing.waited):
