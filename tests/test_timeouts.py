@@ -883,21 +883,24 @@ def test_an_outer_deadline_that_went_off_still_comes_first_after_it_is_moved():
     assert run(main()) == (["outer's"], True)
 
 
-@pytest.mark.parametrize("to_none_first", [False, True])
-def test_an_outer_deadline_moved_before_it_went_off_still_comes_first(to_none_first):
+@pytest.mark.parametrize("first", ["a deadline", "a deadline moved to None", "no deadline"])
+def test_an_outer_deadline_moved_before_it_went_off_still_comes_first(first):
     """The outer scope's deadline is moved (earlier; or to None, then set
-    again) before it goes off, while an inner scope is open; both then pass
-    as the work defers cancellation.  The outer one's cancellation is the
-    one thrown in: the outer scope owns the expiry (trio's rule), as
-    without the move.  The moved deadline's new alarm ranked after the
-    inner scope's (alarms ranked by when they were set): the inner one's
-    was thrown in (seed 61666 of test_timeouts_random_vs_trio's extended
-    programs; with a move to None first, seed 232823's case)."""
+    again; or set, the scope entered with none) before it goes off, while
+    an inner scope is open; both then pass as the work defers cancellation.
+    The outer one's cancellation is the one thrown in: the outer scope owns
+    the expiry (trio's rule, for which a scope with no deadline is one whose
+    deadline is infinite), as without the move.  The moved deadline's new
+    alarm ranked after the inner scope's (alarms ranked by when they were
+    set): the inner one's was thrown in (seed 61666 of
+    test_timeouts_random_vs_trio's extended programs; with a move to None
+    first, seed 232823's case; a scope entered with no deadline got no
+    place in that order until it had one)."""
     def main():
         got = []
-        with ignore_after(10) as outer:
+        with ignore_after(None if first == "no deadline" else 10) as outer:
             with ignore_after(2) as inner:
-                if to_none_first:
+                if first == "a deadline moved to None":
                     outer.deadline = None
                 outer.deadline = current_time() + 1
                 with disable_cancellation():

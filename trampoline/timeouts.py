@@ -186,6 +186,8 @@ class TimeoutScope:
             self._exception = TimeoutCancelled()
             self._exception._scope = self
             self._alarm = kernel.set_alarm(task, self._deadline, self._exception)
+        else:                               # its place among the task's scopes, for when
+            self._placed = kernel.set_alarm(task, None, None)   # it is given a deadline
         return self
 
     def _arm(self, deadline, replacing=None):

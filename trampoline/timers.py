@@ -65,10 +65,14 @@ class Timers:
         Of a task's alarms that have gone off, the one set first is thrown
         in (the outermost scope's).  ``replacing``, an alarm of the task's
         that this one replaces (a moved deadline), gives it that alarm's
-        place in that order instead of the last."""
+        place in that order instead of the last.  A ``deadline`` of None
+        makes an alarm that never goes off and only holds its place, for a
+        scope that has no deadline yet."""
+        seq = next(self._timer_seq)
+        if deadline is None:
+            return [None, seq, None, None, seq if replacing is None else replacing[4]]
         if type(deadline) is not float and type(deadline) is not int or deadline != deadline:
             deadline = _checked_deadline(deadline)  # (NaN, a str: it would break the heap)
-        seq = next(self._timer_seq)
         alarm = [deadline, seq, task, exception, seq if replacing is None else replacing[4]]
         heapq.heappush(self._timers, alarm)
         if not self._running:   # between a host loop's rounds (a scope's deadline moved
