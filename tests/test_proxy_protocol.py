@@ -213,6 +213,25 @@ def test_a_v1_line_with_a_bare_lf_or_cr_is_refused_as_soon_as_it_shows():
     refused(b"PROXY UNKNOWN\rX", "bare CR at byte 13")
 
 
+def test_a_v1_unknown_line_with_a_bare_lf_or_cr_is_refused_whole_as_in_pieces():
+    """What follows UNKNOWN is ignored up to the CRLF, but a bare LF or CR
+    in it is refused, whether the line came at once or in pieces: fed in
+    pieces it was refused as soon as the LF showed, and accepted when the
+    whole line came in one read -- the verdict hung on how TCP cut the
+    bytes.  HAProxy (2.6) refuses anything after UNKNOWN but its CRLF.
+    Found by tests/test_proxy_random_vs_haproxy.py."""
+    for line, words in ((b"PROXY UNKNOWN a\nb\r\n", "bare LF at byte 15"),
+                        (b"PROXY UNKNOWN a\rb\r\n", "bare CR at byte 15"),
+                        (b"PROXY UNKNOWN\n\r\n", "bare LF at byte 13")):
+        refused(line, words)
+        parser = HeaderParser()
+        with pytest.raises(ProxyProtocolError, match=words):
+            for byte in range(len(line)):
+                parser.feed(line[byte:byte + 1])
+    assert parsed(b"PROXY UNKNOWN a b\tc\x00\r\nrest") == (
+        ProxyHeader(1, "PROXY", UNSPEC, 0, None, None), 22)
+
+
 def test_the_error_message_shows_a_long_line_cut_short():
     error = refused(b"PROXY UNKNOWN " + b"y" * 200)
     assert "..." in str(error) and "y" * 60 not in str(error)

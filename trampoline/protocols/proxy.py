@@ -16,7 +16,8 @@ text line, at most 107 bytes with its CRLF::
 
     PROXY TCP4 203.0.113.7 192.0.2.1 56324 443\\r\\n
     PROXY TCP6 2001:db8::7 2001:db8::1 56324 443\\r\\n
-    PROXY UNKNOWN\\r\\n             (anything may follow UNKNOWN, up to the CRLF)
+    PROXY UNKNOWN\\r\\n             (anything may follow UNKNOWN, up to the CRLF,
+                                  but a bare CR or LF)
 
 Version 2 is binary: a 12-byte signature (``\\r\\n\\r\\n\\0\\r\\nQUIT\\n``),
 a version-and-command byte (``0x21`` PROXY, ``0x20`` LOCAL), a family-
@@ -233,11 +234,11 @@ def _parse_v1(data):
         _refuse_bare_line_ends(data)
         return None
     line = data[:end]
+    _refuse_bare_line_ends(line + b"\r")   # (UNKNOWN's too: as when fed in pieces)
     fields = line.split(b" ")
     protocol = fields[1]
     if protocol == b"UNKNOWN":          # the spec: ignore whatever follows, up to the CRLF
         return ProxyHeader(1, "PROXY", socket.AF_UNSPEC, 0, None, None), end + 2
-    _refuse_bare_line_ends(line + b"\r")
     if protocol == b"TCP4":
         family = socket.AF_INET
     elif protocol == b"TCP6":
