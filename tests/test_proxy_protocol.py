@@ -13,6 +13,7 @@ import pytest
 
 from trampoline.protocols.proxy import (PP2_TYPE_ALPN, PP2_TYPE_AUTHORITY,  # noqa: F401
                                         PP2_TYPE_CRC32C, PP2_TYPE_NOOP, PP2_TYPE_SSL,
+                                        PP2_TYPE_UNIQUE_ID,
                                         V1_MAX_LENGTH, V2_SIGNATURE, HeaderParser,
                                         ProxyHeader, ProxyProtocolError, crc32c,
                                         header_length, parse_header)
@@ -364,6 +365,18 @@ def test_a_v2_header_with_a_correct_crc32c_is_accepted_and_a_wrong_one_refused()
 
 def test_a_crc32c_tlv_of_the_wrong_size_is_refused():
     refused(v2(addresses=inet(), tlvs=tlv(PP2_TYPE_CRC32C, b"\x00" * 3)), "expected 4")
+
+
+def test_a_unique_id_tlv_of_up_to_128_bytes_is_accepted_and_a_longer_one_refused():
+    """The spec: PP2_TYPE_UNIQUE_ID is "an opaque byte sequence of up to 128
+    bytes"; HAProxy (2.6) refuses a longer one.  One of 129 bytes was
+    accepted.  Found by tests/test_proxy_random_vs_haproxy.py."""
+    header, _ = parsed(v2(addresses=inet(), tlvs=tlv(PP2_TYPE_UNIQUE_ID, b"\xab" * 128)))
+    assert header.tlv(PP2_TYPE_UNIQUE_ID) == b"\xab" * 128
+    error = refused(v2(addresses=inet(), tlvs=tlv(PP2_TYPE_NOOP, b"")
+                       + tlv(PP2_TYPE_UNIQUE_ID, b"\xab" * 129)),
+                    "UNIQUE_ID TLV at byte 31 has 129 bytes", "at most 128")
+    assert error.offset == 31
 
 
 @pytest.mark.parametrize("tlvs, words", [
