@@ -363,6 +363,20 @@ def test_a_v2_header_with_a_correct_crc32c_is_accepted_and_a_wrong_one_refused()
     refused(bytes(corrupted), "CRC32C check")
 
 
+def test_a_header_with_two_crc32c_tlvs_is_refused_though_the_last_one_is_right():
+    """Only the last CRC32C TLV was checked (over the header with the
+    others' values as they came), so a wrong checksum followed by a right
+    one passed.  Which of two would be the header's checksum?  The spec
+    knows one; a second is refused, naming where it is.  (HAProxy 2.6
+    checks each in turn, zeroing those it has checked; it refuses this one
+    too.)  Found by tests/test_proxy_random_vs_haproxy.py."""
+    blank = v2(addresses=inet(), tlvs=tlv(PP2_TYPE_CRC32C, b"\xde\xad\xbe\xef")
+               + tlv(PP2_TYPE_CRC32C, b"\x00" * 4))
+    data = blank[:-4] + struct.pack("!I", crc32c(blank))
+    error = refused(data, "second CRC32C TLV at byte 35")
+    assert error.offset == 35
+
+
 def test_a_crc32c_tlv_of_the_wrong_size_is_refused():
     refused(v2(addresses=inet(), tlvs=tlv(PP2_TYPE_CRC32C, b"\x00" * 3)), "expected 4")
 

@@ -25,8 +25,8 @@ and-transport byte, a 2-byte big-endian length, then that many bytes: the
 addresses (12 for IPv4, 36 for IPv6, 216 for Unix paths) followed by TLVs
 (type, 2-byte length, value), which carry extras (ALPN, the TLS details,
 a CRC32c of the header ...).  TLVs are returned as they came, each one
-checked to fit in the header; a CRC32c TLV is verified, and a UNIQUE_ID
-longer than the spec's 128 bytes refused.
+checked to fit in the header; a CRC32c TLV is verified (a second one is
+refused), and a UNIQUE_ID longer than the spec's 128 bytes refused.
 
 The idea.  The parser decides as early as the bytes allow: a first byte
 that begins neither signature is refused at once, as is a version 1 line
@@ -394,6 +394,9 @@ def _v2_tlvs(data, total, offset):
             if size != 4:
                 raise ProxyProtocolError("PROXY v2 CRC32C TLV at byte %d has %d bytes "
                                          "(expected 4)" % (offset, size), offset)
+            if crc_at is not None:
+                raise ProxyProtocolError("PROXY v2 header with a second CRC32C TLV at byte %d "
+                                         "(the first at byte %d)" % (offset, crc_at - 3), offset)
             crc_at = offset + 3
         elif kind == PP2_TYPE_UNIQUE_ID and size > 128:
             raise ProxyProtocolError("PROXY v2 UNIQUE_ID TLV at byte %d has %d bytes "
