@@ -233,6 +233,20 @@ def test_a_v1_unknown_line_with_a_bare_lf_or_cr_is_refused_whole_as_in_pieces():
         ProxyHeader(1, "PROXY", UNSPEC, 0, None, None), 22)
 
 
+def test_a_v1_line_with_a_bare_cr_then_a_bare_lf_names_the_first_whole_as_in_pieces():
+    """The message names the first bare line end, as a parser fed in pieces
+    meets it.  Whole, the line named its later bare LF, in pieces its CR:
+    two messages for one line.  Found by
+    tests/test_proxy_random_vs_haproxy.py."""
+    line = b"PROXY TCP6 ::1 ::c7:ffff\r:4400:0:ff 1023 80\n\r\n"
+    error = refused(line, "bare CR at byte 24")
+    assert error.offset == 24
+    parser = HeaderParser()
+    with pytest.raises(ProxyProtocolError, match="bare CR at byte 24"):
+        for byte in range(len(line)):
+            parser.feed(line[byte:byte + 1])
+
+
 def test_the_error_message_shows_a_long_line_cut_short():
     error = refused(b"PROXY UNKNOWN " + b"y" * 200)
     assert "..." in str(error) and "y" * 60 not in str(error)

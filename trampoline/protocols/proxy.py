@@ -264,11 +264,11 @@ def _parse_v1(data):
 
 def _refuse_bare_line_ends(data):
     """A CR not followed by LF, or an LF without its CR, cannot end a
-    version 1 header: refuse it now rather than after 107 bytes."""
-    bare = data.find(b"\n")
-    if bare < 0:
-        bare = data.find(b"\r", 0, len(data) - 1)
-    if bare >= 0:
+    version 1 header: refuse it now rather than after 107 bytes (the
+    first, as when fed in pieces)."""
+    found = [at for at in (data.find(b"\n"), data.find(b"\r", 0, len(data) - 1)) if at >= 0]
+    if found:
+        bare = min(found)
         raise ProxyProtocolError("PROXY v1 header with a bare %s at byte %d (it must end "
                                  "with CRLF): %s" % ("LF" if data[bare:bare + 1] == b"\n"
                                                      else "CR", bare, _show(data)), bare)
