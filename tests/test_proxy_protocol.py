@@ -247,6 +247,21 @@ def test_a_v1_line_with_a_bare_cr_then_a_bare_lf_names_the_first_whole_as_in_pie
             parser.feed(line[byte:byte + 1])
 
 
+def test_a_v1_line_past_107_bytes_with_a_bare_cr_before_names_the_cr_whole_as_in_pieces():
+    """A line with no CRLF in its first 107 bytes but a bare CR among them
+    is refused for the CR, as a parser fed in pieces refuses it when the
+    CR shows; whole, the message said only that no CRLF came within 107
+    bytes.  Found by tests/test_proxy_random_vs_haproxy.py."""
+    line = b"PROXY UNKNOWN " + b"x" * 80 + b"\rx" + b"x" * 40 + b"\r\n"
+    error = refused(line, "bare CR at byte 94")
+    assert error.offset == 94
+    parser = HeaderParser()
+    with pytest.raises(ProxyProtocolError, match="bare CR at byte 94"):
+        for byte in range(len(line)):
+            parser.feed(line[byte:byte + 1])
+    refused(b"PROXY UNKNOWN " + b"x" * 92 + b"\r\n", "without CRLF within 107")
+
+
 def test_the_error_message_shows_a_long_line_cut_short():
     error = refused(b"PROXY UNKNOWN " + b"y" * 200)
     assert "..." in str(error) and "y" * 60 not in str(error)

@@ -229,10 +229,10 @@ def _parse_v1(data):
                                  "(expected 'PROXY ')" % _show(data))
     end = data.find(b"\r\n", 0, V1_MAX_LENGTH)
     if end < 0:
+        _refuse_bare_line_ends(data[:V1_MAX_LENGTH])
         if len(data) >= V1_MAX_LENGTH:
             raise ProxyProtocolError("PROXY v1 header without CRLF within %d bytes: %s"
                                      % (V1_MAX_LENGTH, _show(data)), V1_MAX_LENGTH)
-        _refuse_bare_line_ends(data)
         return None
     line = data[:end]
     _refuse_bare_line_ends(line + b"\r")   # (UNKNOWN's too: as when fed in pieces)
