@@ -37,9 +37,21 @@ exactly where the client's own bytes begin, so a server can read the
 header without taking anything that follows (a TLS handshake, say).
 
 What it must never do: block, do I/O, accept a header HAProxy's spec
-forbids (a wrong signature, version or command, a bad address, a port out
-of range, a field too many or too few), or read past the end of a
+forbids (a wrong signature, version or command, an unknown family or
+transport, a bad address, a port out of range or with a leading zero, a
+field too many or too few, a bare CR or LF), or read past the end of a
 header's own length.
+
+Where HAProxy's own receiver (2.6) differs, this parser follows the spec.
+HAProxy takes version 1 addresses and ports the spec forbids (leading
+zeros, ``1.2.3``, a number past 255 or 65535, an empty port as 0), extra
+fields after a TCP6 address pair, a line past 107 bytes, an unknown
+version 2 family or transport in a LOCAL header, and a second CRC32C TLV
+(checked over the first one zeroed): all refused here.  It refuses what
+the spec lets through: text after UNKNOWN, a version 2 PROXY header of
+any family but TCP over IPv4 or IPv6 (UNSPEC, UDP, Unix: taken here as
+the spec says), an AUTHORITY TLV over 255 bytes, and a header split over
+two reads or longer than its buffer (16 kB).
 """
 
 import socket
