@@ -899,12 +899,17 @@ def _bad_address(error, address, trap_name):
     ``address`` it cannot take, as the task gets it: the same class, its
     message naming the trap and the address -- and, for a port that is no
     int from 0 to 65535 (``"80"`` from a config file, 70000), the port.
-    ("'str' object cannot be interpreted as an integer" named neither.)"""
+    ("'str' object cannot be interpreted as an integer" named neither.)
+    ``sendto``'s address None (asyncio's ``transport.sendto(data)`` on a
+    connected endpoint) is told to ``write`` to the peer instead."""
     if type(address) is tuple and len(address) >= 2:
         port = address[1]
         if type(port) is not int or not 0 <= port <= 65535:
             return type(error)("%s(): the port must be an int from 0 to 65535, got %r, in "
                                "the address %r" % (trap_name, port, address))
+    if address is None and trap_name == "sendto":   # (asyncio's transport.sendto(data))
+        return type(error)("sendto() needs an address, got None: write(sock, data) sends "
+                           "one datagram to a connected socket's peer")
     return type(error)("%s(): cannot take the address %r: %s" % (trap_name, address, error))
 
 

@@ -651,7 +651,12 @@ class sendto(Trap):
     full; returns the number of bytes sent.  Raises ``TypeError`` for a
     payload that is not bytes-like, ``ValueError`` for a host name in
     ``address`` (resolve it first, as for ``connect``), the ``OSError`` of
-    the send otherwise.
+    the send otherwise.  A connected socket sends to ``address`` all the
+    same, as ``socket.sendto`` does (asyncio's ``transport.sendto``
+    refuses an address other than the peer's, with ``ValueError``); it
+    sends to its peer with ``write(sock, data)``, one datagram -- an
+    ``address`` of None (asyncio's ``transport.sendto(data)``) is a
+    ``TypeError`` saying so.
     """
 
     __slots__ = ("fileobj", "fd", "data", "address", "waited")
