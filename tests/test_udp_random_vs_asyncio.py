@@ -49,7 +49,10 @@ with its datagram there): no difference beyond those rules.  What it did
 find: ``sendto(sock, data, None)`` -- asyncio's ``transport.sendto(data)``,
 sending to a connected endpoint's peer -- raised socket's "AF_INET
 address must be tuple, not NoneType", which did not say that ``write`` is
-how a connected socket sends to its peer (the tests at the end).
+how a connected socket sends to its peer; and a connected socket's
+``sendto`` to another address, failing with the refusal of an earlier
+datagram to its peer, named only its own address, as if that had refused
+it (the tests at the end).
 """
 
 import asyncio
@@ -495,3 +498,53 @@ def test_a_connected_sockets_sendto_another_address_sends_there(run):
             return sent, data, address, (yield recvfrom(sock, 100))
 
     assert run(main()) == (9, b"elsewhere", here, (b"from the peer", there))
+
+
+def test_a_refused_sendto_names_the_peer_that_refused_and_says_nothing_was_sent(run):
+    """A connected socket whose datagram to its peer came back "port
+    unreachable" fails its next send with ConnectionRefusedError, and
+    the system sends nothing then -- a ``sendto`` to another address too
+    (the programs above: the blocking sockets do the same; asyncio hands
+    the error to ``error_received``).  The message named only this
+    ``sendto``'s address, "an earlier datagram from this socket was
+    refused (nobody listens where it went)", as if that address had
+    refused it; it names the peer, and says this datagram was not sent."""
+    sock, other = udp_socket(("127.0.0.1", 0)), udp_socket(("127.0.0.1", 0))
+    with udp_socket(("127.0.0.1", 0)) as gone:
+        dead = gone.getsockname()
+
+    def main():
+        with sock, other:
+            yield connect(sock, dead)
+            yield write(sock, b"anyone?")
+            with pytest.raises(ConnectionRefusedError) as refused:
+                yield sendto(sock, b"lost", other.getsockname())
+            yield sendto(sock, b"sent", other.getsockname())    # (the error was taken)
+            return str(refused.value), (yield recvfrom(other, 100))[0]
+
+    message, got = run(main())
+    assert message.endswith(
+        ": an earlier datagram from this socket to its peer 127.0.0.1:%d was refused -- "
+        "nothing listens there; this one was not sent" % dead[1])
+    assert got == b"sent"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="IP_RECVERR is Linux's")
+def test_a_refused_sendto_of_an_unconnected_socket_names_no_peer(run):
+    """An unconnected socket hears of refusals only with Linux's
+    ``IP_RECVERR`` set (11; Python has no name for it): its refused
+    ``sendto`` has no peer to name, and says what it did before."""
+    sock = udp_socket(("127.0.0.1", 0))
+    sock.setsockopt(socket.IPPROTO_IP, 11, 1)
+    with udp_socket(("127.0.0.1", 0)) as gone:
+        dead = gone.getsockname()
+
+    def main():
+        with sock:
+            yield sendto(sock, b"anyone?", dead)
+            with pytest.raises(ConnectionRefusedError) as refused:
+                yield sendto(sock, b"again", dead)
+            return str(refused.value)
+
+    assert run(main()).endswith("(sendto() of 5 bytes to %r): an earlier datagram from this "
+                                "socket was refused (nobody listens where it went)" % (dead,))

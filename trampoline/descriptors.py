@@ -862,13 +862,22 @@ def _sent_nowhere(error, trap):
     size and the address ("Permission denied" alone named none of them),
     and saying what to do where that is known: ``EACCES`` (a broadcast
     address from a socket without ``SO_BROADCAST``), ``EINVAL`` for port 0,
-    ``ECONNREFUSED`` (a connected socket's earlier datagram refused).  An error already
+    ``ECONNREFUSED`` (a connected socket's earlier datagram to its peer
+    refused: the peer is named, and that this datagram was not sent --
+    the system fails the send that finds the error).  An error already
     explained (``_other_family``'s) or without an errno, as it is."""
     if error.errno is None or type(error) is socket.gaierror or "(sendto()" in str(error):
         return error
     hint = _SENDTO_HINTS.get(error.errno, "")
     if error.errno == errno.ECONNREFUSED and _family_of(trap.fileobj) == _AF_UNIX:
         hint = ": no socket is bound to that path (any more)"
+    elif error.errno == errno.ECONNREFUSED:     # (of a datagram to its peer: see _refused)
+        try:
+            hint = (": an earlier datagram from this socket to its peer %s was refused "
+                    "-- nothing listens there; this one was not sent"
+                    % format_address(trap.fileobj.getpeername()))
+        except OSError:                 # not connected: one with IP_RECVERR set hears too
+            pass
     elif error.errno == errno.EINVAL:     # (also a bad flag, an unbound Unix socket...)
         port = trap.address[1] if type(trap.address) is tuple and len(trap.address) > 1 else None
         hint = ": port 0 is no place to send to" if port == 0 else ""
