@@ -18,7 +18,9 @@ each datagram it read (its bytes' CRC and length, its sender) or error.
 
 * Trampoline, one task doing it all, reading with ``recvfrom(sock,
   nbytes)`` of random sizes (1 byte to more than any datagram: the rest
-  of a longer datagram is dropped), must give the trace of plain blocking
+  of a longer datagram is dropped) -- every other read of a connected
+  socket a ``read``, which gives ``b""`` for an empty datagram and raises
+  its refusal too -- must give the trace of plain blocking
   sockets doing the same calls -- the connected socket's refusal seen,
   once, by whichever call comes next, a ``sendto`` or a ``recvfrom``.
 * The same with a reader task per socket parked in ``recvfrom``, and
@@ -64,13 +66,16 @@ import zlib
 import pytest
 
 from net_helpers import has_ipv6, watchdog  # noqa: F401 (watchdog: autouse fixture)
-from trampoline import Event, cancel, connect, recvfrom, run, sendto, sleep, spawn, write
+from trampoline import Event, cancel, connect, read, recvfrom, run, sendto, sleep, spawn, write
 from trampoline.udp import udp_socket
 
 SENTINEL = b"\xffsentinel"
 NAMES = ("E0", "E1", "E2", "E3")
 SIZES = (0, 1, 7, 100, 1400, 9000, 65507, 65508, 65527, 65528, 70000)
 IPV6 = has_ipv6()
+# Each connected socket's peer: every other of its reads is a ``read``
+# (``recv``), whose datagram is from there.
+CONNECTED = {}
 
 
 def program(seed, cancels=False):
@@ -133,6 +138,7 @@ class World:
         self.names = {a[:2]: n for n, a in addresses.items()}
         self.names[self.d_address[:2]] = "D"
         self.names[self.helper.getsockname()[:2]] = "H"
+        CONNECTED.update(E2=addresses["E0"], E3=self.d_address)
         if not self.d_listens:
             self.d.close()
             self.d = None
@@ -229,7 +235,10 @@ def plain_run(prog):
                     size = nbytes[n][reads[n] % 40]
                     reads[n] += 1
                     try:
-                        data, address = socks[n].recvfrom(min(size, 65535))
+                        if n in CONNECTED and reads[n] % 2:
+                            data, address = socks[n].recv(min(size, 65535)), CONNECTED[n]
+                        else:
+                            data, address = socks[n].recvfrom(min(size, 65535))
                     except OSError as exc:
                         trace[n].append(error(exc))
                         continue
@@ -258,10 +267,13 @@ def trampoline_run(prog, readers=False):
         """One ``recvfrom``: True for the sentinel."""
         size = nbytes[n][reads[n] % 40]
         try:
-            data, address = yield recvfrom(socks[n], size)
+            if n in CONNECTED and (reads[n] + 1) % 2:
+                data, address = (yield read(socks[n], size)), CONNECTED[n]
+            else:
+                data, address = yield recvfrom(socks[n], size)
         except OSError as exc:
             reads[n] += 1
-            assert "recvfrom() of the datagram socket" in str(exc), exc
+            assert "() of the datagram socket" in str(exc), exc
             trace[n].append(error(exc))
             return False
         reads[n] += 1               # (a cancelled recvfrom read nothing: the next takes its size)
