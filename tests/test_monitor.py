@@ -484,27 +484,35 @@ def test_a_bad_address_names_the_setting_it_came_from(monkeypatch, capsys):
     assert "\nusage: %s -m trampoline.monitor [host:port]" % PYTHON in err
 
 
+def _ask_ps_from_thread(address, reply):
+    with socket.create_connection(address, timeout=10) as sock:
+        data = b""
+        while not data.endswith(PROMPT):
+            data += sock.recv(4096)
+        sock.sendall(b"ps\n")
+        data = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        reply["ps"] = data.decode()
+
+
 def test_a_question_pending_when_the_kernel_stops_gets_an_answer():
+    """A question the monitor handed the kernel (``call_threadsafe``) as
+    the main task returned is answered by the kernel's shutdown, which
+    makes the calls handed in before the end (asyncio's loop makes those
+    queued before it stops); then the client hears that the kernel has
+    stopped.  (It was dropped with the kernel, and the client told "no
+    answer": now that is a host loop's close() with a question pending.)"""
     import select
     reply = {}
 
-    def ask_from_thread(address):
-        with socket.create_connection(address, timeout=10) as sock:
-            data = b""
-            while not data.endswith(PROMPT):
-                data += sock.recv(4096)
-            sock.sendall(b"ps\n")
-            data = b""
-            while True:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            reply["ps"] = data.decode()
-
     def main():
         kernel = yield current_kernel()
-        thread = threading.Thread(target=ask_from_thread, args=(kernel.monitor.address,))
+        thread = threading.Thread(target=_ask_ps_from_thread,
+                                  args=(kernel.monitor.address, reply))
         thread.start()
         # Block the kernel until the monitor has handed it the question
         # (call_threadsafe wakes the kernel's wake-up socket), then stop.
@@ -514,6 +522,24 @@ def test_a_question_pending_when_the_kernel_stops_gets_an_answer():
     kept = {}
     run(main(), monitor=ANYWHERE)
     kept["thread"].join(10)
+    assert reply["ps"].startswith("ID  NAME  STATE  FOR  WAITING ON\n(no task)\n")
+    assert reply["ps"].endswith("the program's kernel has stopped\n")
+
+
+def test_a_question_pending_when_a_host_loop_closes_the_kernel_is_told_so():
+    """A kernel a host loop drives, closed with a question the monitor
+    handed it still unmade (``close()`` drops what no round made): the
+    client is told there will be no answer, not left waiting for the
+    answer timeout."""
+    import select
+    reply = {}
+    kernel = Kernel(monitor=ANYWHERE)
+    kernel.run_once()                   # (the monitor starts on the first round)
+    thread = threading.Thread(target=_ask_ps_from_thread, args=(kernel.monitor.address, reply))
+    thread.start()
+    select.select([kernel._wake_recv], [], [], 10)
+    kernel.close()
+    thread.join(10)
     assert reply["ps"].startswith("no answer: the program's kernel has stopped")
     assert reply["ps"].endswith("the program's kernel has stopped\n")
 

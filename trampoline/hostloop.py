@@ -100,7 +100,9 @@ class FromOutside:
         in its poller.  An exception ``func`` raises is logged.  Raises
         ``TypeError`` if ``func`` is not callable (here, not later in the
         kernel's thread), ``RuntimeError`` if the kernel is closed (it would
-        never be called)."""
+        never be called).  A call handed in while ``run()`` runs is made,
+        at its end too; one still unmade when a host loop closes the
+        kernel is dropped (as closing an asyncio loop drops its callbacks)."""
         if not callable(func):
             raise TypeError("call_threadsafe(): func must be callable, got %r" % (func,))
         with self._calls_lock:

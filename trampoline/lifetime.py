@@ -9,7 +9,8 @@ Crashes nobody joined are reported last (``_report_crashes``).
 A mixin of ``Kernel``.  What it uses of the kernel: ``_spawn``,
 ``_run_until``, ``_cancel``, ``_unpark``, ``_exit``, ``_tasks``,
 ``_ready``, ``_crashed``, ``_poller``, ``_close_wake_channel``,
-``_calls_lock``, and the extensions (debug mode, shutdown signals).
+``_calls_lock``, ``_calls`` and ``_run_calls`` (hostloop.py), and the
+extensions (debug mode, shutdown signals).
 
 ``close()`` does not end the tasks still alive: it drops them, as closing
 an asyncio loop does (their cleanup is ``run()``'s, or a host loop's before
@@ -109,9 +110,11 @@ class Lifetime:
         asyncio's and trio's loops do; one dropped after run() has ended
         is closed without a kernel, as Python would (an ``await`` in its
         cleanup is then an error, reported as Python reports one).
-        Tasks still running then are cancelled and their cleanup runs.  The
-        main task runs in a copy of the caller's ``contextvars`` context, so
-        what it sets stays inside.
+        Tasks still running then are cancelled and their cleanup runs;
+        calls other threads handed in (``call_threadsafe``) before the end
+        are made first, as asyncio's loop makes them.  The main task runs
+        in a copy of the caller's ``contextvars`` context, so what it sets
+        stays inside.
 
         ``shutdown_signals`` (say ``(SIGINT, SIGTERM)``; main thread only)
         turn the first such signal into cancellation of the main task, and
@@ -367,10 +370,15 @@ class Lifetime:
         -- tasks spawned during cleanup are cancelled too.  A task still alive
         ``shutdown_grace`` seconds after its cancellation is cancelled again;
         after three rounds its frames are closed.  Another Ctrl-C during
-        shutdown closes them at once.
+        shutdown closes them at once.  Calls other threads handed in with
+        ``call_threadsafe`` before the end are made first, as asyncio's
+        loop makes those queued before it stops (``close()`` would drop
+        them, and ``call_threadsafe`` had accepted them).
         """
         try:
             for _ in range(3):
+                if self._calls:
+                    self._run_calls()
                 if not self._tasks and self._async_generators_begun:  # pragma: no cover (PyPy)
                     self._collect_async_generators()
                 if not self._tasks:
