@@ -11,9 +11,10 @@ value it sees (the task's), calls back into the loop from its thread
 (``call_threadsafe`` / ``call_soon_threadsafe``), runs a coroutine there
 and waits for it (``spawn_threadsafe`` with a ``concurrent.futures.Future``
 / ``run_coroutine_threadsafe``), or blocks on a ``threading.Event`` the
-program sets later and then returns or raises.  The task waiting for a
-blocking call may be cancelled (while its call runs, or while it still
-waits for a worker) or time out (while its call runs).  The program
+program sets later and then returns, raises, or calls back into the loop
+(which may have ended by then).  The task waiting for a blocking call may
+be cancelled (while its call runs, or while it still waits for a worker)
+or time out (while its call runs).  The program
 releases the blocked calls one at a time, in a random order; it may end
 with some still blocked, and others waiting behind them.  Its last step
 hands a call in from another thread (and joins that thread) just before
@@ -22,8 +23,9 @@ the main task returns.
 The trace: each call's outcome in its task (value, or exception type and
 message, or cancelled / timed out); which calls had started at each point
 the program looked (after each release, once what a FIFO pool would start
-by then has started -- waited for with bounded waits on Futures the calls
-set, never sleeps; what started must also be what the model says); the
+by then has started, and a released call nobody waits for any more has
+ended -- bounded waits on Futures the calls set and on Events, never
+sleeps; what started must also be what the model says); the
 calls made back in the loop; which calls ran to their end (a cancelled
 task's call goes on; a queued one never starts); WARNINGs logged; worker
 threads left over at the end.  It must be asyncio's, live (asyncio is
@@ -87,14 +89,15 @@ def random_program(seed):
     workers, n = r.randint(1, 4), r.randint(1, 8)
     jobs = []
     for i in range(n):
-        kind = r.choice(KINDS)
+        # (Blocking calls often: those fill the pool, so that others wait in line.)
+        kind = "block" if r.random() < 0.3 else r.choice(KINDS)
         mode, then = "await", None
         if kind == "block":
             # A timeout only for a call sure to be running when it fires
             # (one of the first ``workers``): in line, it is a cancellation.
             mode = r.choice(("await", "cancel", "timeout") if i < workers
                             else ("await", "cancel"))
-            then = r.choice(("ret", "raise"))
+            then = r.choice(("ret", "raise", "callback"))
         jobs.append((kind, mode, then))
     release = [i for i, job in enumerate(jobs) if job[0] == "block"]
     r.shuffle(release)
@@ -189,6 +192,8 @@ class Record(logging.Handler):
                     return "never released"
                 if then == "raise":
                     raise OSError("late %d" % i)
+                if then == "callback":      # (the loop may have ended: RuntimeError)
+                    call_back(self.callbacks.append, "late %d" % i)
                 return "late %d" % i
             finally:
                 self.done[i].set()
@@ -300,9 +305,11 @@ def _trampoline(seed, workers, idle_timeout, jobs, release, leave, expected,
         await settled(1)
         k = 2
         for g in release[:len(release) - leave]:
-            if jobs[g][1] == "cancel" and g not in record.starts:
-                continue
+            if jobs[g][1] == "cancel" and g not in expected[0]:
+                continue                    # (cancelled in line: it never starts)
             record.gates[g].set()
+            if jobs[g][1] != "await":       # nobody waits for it: its call back
+                record.done[g].wait(WAIT)   # comes now (it needs no loop)
             await settled(k)
             k += 1
         for i, task in enumerate(tasks):
@@ -386,9 +393,11 @@ def _asyncio(seed, workers, jobs, release, leave, expected, record, outcomes, po
         await settled(1)
         k = 2
         for g in release[:len(release) - leave]:
-            if jobs[g][1] == "cancel" and g not in record.starts:
-                continue
+            if jobs[g][1] == "cancel" and g not in expected[0]:
+                continue                    # (cancelled in line: it never starts)
             record.gates[g].set()
+            if jobs[g][1] != "await":       # nobody waits for it: its call back
+                record.done[g].wait(WAIT)   # comes now (it needs no loop)
             await settled(k)
             k += 1
         for i, task in enumerate(tasks):
