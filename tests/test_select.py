@@ -17,8 +17,9 @@ import pytest
 
 import trampoline
 from trampoline import (Cancelled, Event, Kernel, Lock, Queue, TaskError, TaskTimeout,
-                        VirtualClock, call, cancel, disable_cancellation, ignore_after, join,
-                        read, read_wait, run, select, shield, sleep, spawn, timeout_after)
+                        VirtualClock, call, cancel, current_time, disable_cancellation,
+                        ignore_after, join, read, read_wait, run, select, shield, sleep, spawn,
+                        timeout_after)
 from trampoline.kernel import BUDGET
 from trampoline.traps import current_kernel
 from task_helpers import parked, until
@@ -830,3 +831,52 @@ def test_a_select_or_shield_dropped_before_it_ran_closes_its_coroutines(combinat
         last = lambda: shield(made[0])  # noqa: E731
     closed, never_awaited = drop_unrun(last, made)
     assert closed == [True] * len(closed) and closed and never_awaited == []
+
+def _swallows_its_cancel(log, name):
+    try:
+        yield sleep(5)
+    except Cancelled:
+        log.append(name + " swallowed its cancel")
+        return name + "'s value"
+    return name + " slept"                      # pragma: no cover - never: 5 s
+
+
+@pytest.mark.parametrize("cancelled_by", ["timeout_after", "ignore_after", "cancel"])
+def test_a_loser_that_swallows_the_cancel_of_a_cancelled_select_does_not_win(cancelled_by):
+    """The selecting task is cancelled (a timeout, or ``cancel``) while no
+    branch has won; a branch catches the cancellation ``select`` sends it
+    and returns a value.  That is no win: ``select`` raises the
+    cancellation, so ``timeout_after`` raises ``TaskTimeout`` and
+    ``ignore_after`` says ``expired`` -- as ``asyncio.wait`` cancelled
+    (asyncio.timeout then raises TimeoutError) and trio's cancel scope
+    (``cancelled_caught``) do, and as select's docstring says (only a
+    cancellation that comes as or after a branch wins lets a result
+    through).  select returned the swallower's value, and a timeout around
+    ended as if in time.  Found by differential testing against asyncio."""
+    log = []
+
+    def selector():
+        try:
+            got = yield select(_swallows_its_cancel(log, "a"), _swallows_its_cancel(log, "b"))
+        except Cancelled:
+            log.append(("select raised", current_time()))
+            raise
+        log.append(("select returned", got))    # pragma: no cover - the fault
+
+    def main():
+        if cancelled_by == "timeout_after":
+            with pytest.raises(TaskTimeout):
+                yield timeout_after(1, selector())
+        elif cancelled_by == "ignore_after":
+            with ignore_after(1) as scope:
+                yield selector()
+            assert scope.expired
+        else:
+            task = yield spawn(selector())
+            yield sleep(1)
+            yield cancel(task)
+            assert task.cancelled
+        return log
+
+    assert trampoline.run(main(), clock=VirtualClock()) == [
+        "a swallowed its cancel", "b swallowed its cancel", ("select raised", 1.0)]

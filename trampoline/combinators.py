@@ -80,7 +80,10 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     after a branch wins -- even while ``select`` is cancelling the others --
     it still gets the result (an item taken is not lost), and the
     cancellation at its next blocking trap (or, should it return before
-    blocking again, it ends cancelled: see ``cancel``).  A timeout's
+    blocking again, it ends cancelled: see ``cancel``).  Cancelled before
+    any branch won, it raises the cancellation once every branch has
+    finished: a branch that catches the cancellation sent it and returns
+    a value wins nothing.  A timeout's
     deadline likewise: a timeout whose block ends before blocking again
     returns the result.
     """
@@ -118,6 +121,9 @@ def _select(itself: List[Any],
         except BaseException as exc:
             result = (index, None, exc)
         else:
+            if interrupted is not None and current_task().last_cancel is not None:
+                return                  # a loser that swallowed the cancel sent it as
+                                        # the caller was: it won nothing (see below)
             result = (index, value, None)
         outcome.append(result)          # (a loser's too: its cleanup may have failed)
         if len(outcome) == 1:           # first to finish: the others lose at once
