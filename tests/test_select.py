@@ -880,3 +880,38 @@ def test_a_loser_that_swallows_the_cancel_of_a_cancelled_select_does_not_win(can
 
     assert trampoline.run(main(), clock=VirtualClock()) == [
         "a swallowed its cancel", "b swallowed its cancel", ("select raised", 1.0)]
+
+
+def test_a_shielded_branch_of_a_select_cancelled_before_any_win_keeps_its_result():
+    """The selecting task is cancelled while no branch has won; a branch is
+    a ``shield``, whose work ends after: the shield hands the cancellation
+    back (its task ends cancelled), so the work's result is a win and
+    ``select`` returns it, the cancellation coming at the caller's next
+    blocking trap -- shield's and select's rule that a result handed back
+    is not lost (trio lets shielded work's value through its cancel scope
+    likewise).  Pins the line between this and a branch that swallows the
+    cancel (the test above)."""
+    log = []
+
+    def shielded():
+        yield sleep(2)
+        return "shielded work's value"
+
+    def selector():
+        got = yield select(shield(shielded()), sleep(5))
+        log.append(("select returned", got, current_time()))
+        try:
+            yield sleep(1)
+        except Cancelled:
+            log.append("then cancelled")
+            raise
+
+    def main():
+        task = yield spawn(selector())
+        yield sleep(1)
+        yield cancel(task)
+        assert task.cancelled
+        return log
+
+    assert trampoline.run(main(), clock=VirtualClock()) == [
+        ("select returned", (0, "shielded work's value"), 2.0), "then cancelled"]

@@ -83,7 +83,8 @@ def select(*branches: Any) -> Generator[Any, Any, Tuple[int, Any]]:
     blocking again, it ends cancelled: see ``cancel``).  Cancelled before
     any branch won, it raises the cancellation once every branch has
     finished: a branch that catches the cancellation sent it and returns
-    a value wins nothing.  A timeout's
+    a value wins nothing (one that hands it back, as ``shield`` does,
+    still wins: it ends cancelled).  A timeout's
     deadline likewise: a timeout whose block ends before blocking again
     returns the result.
     """
@@ -121,9 +122,6 @@ def _select(itself: List[Any],
         except BaseException as exc:
             result = (index, None, exc)
         else:
-            if interrupted is not None and current_task().last_cancel is not None:
-                return                  # a loser that swallowed the cancel sent it as
-                                        # the caller was: it won nothing (see below)
             result = (index, value, None)
         outcome.append(result)          # (a loser's too: its cleanup may have failed)
         if len(outcome) == 1:           # first to finish: the others lose at once
@@ -146,6 +144,7 @@ def _select(itself: List[Any],
             yield park(decided)
     except Cancelled as exc:
         interrupted = exc               # (a branch may win yet: see below)
+        won_first = bool(outcome)
     finally:
         # The losers have been cancelled (or, if we were, are now: all at
         # once, so that none of them wins while another is cancelled): wait
@@ -166,6 +165,9 @@ def _select(itself: List[Any],
             if type(item) is CoroutineType and (index >= len(tasks) or tasks[index].done):
                 item.close()            # never started, if it lost first: no "never awaited"
     if interrupted is not None:
+        if not won_first:               # cancelled first: a branch that caught the
+            outcome = [o for o in outcome   # cancel sent it and returned a value
+                       if o[2] is not None or tasks[o[0]].cancelled]   # wins nothing
         if not outcome:
             raise interrupted
         # A branch won as we were cancelled: what it got (an item, a
