@@ -281,12 +281,7 @@ def test_sessions_hear_that_the_kernel_stopped():
 
     run(main(), monitor=ANYWHERE)
     with kept["sock"] as sock:
-        data = b""
-        while True:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_to_end(sock)
     assert data.decode().endswith("the program's kernel has stopped\n")
     with pytest.raises(OSError):        # and nothing listens any more
         socket.create_connection(kept["address"], timeout=5).close()
@@ -490,13 +485,7 @@ def _ask_ps_from_thread(address, reply):
         while not data.endswith(PROMPT):
             data += sock.recv(4096)
         sock.sendall(b"ps\n")
-        data = b""
-        while True:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        reply["ps"] = data.decode()
+        reply["ps"] = recv_to_end(sock).decode()
 
 
 def test_a_question_pending_when_the_kernel_stops_gets_an_answer():
@@ -880,6 +869,16 @@ def read_all(sock, prompts):
         assert chunk, data
         data += chunk
     return data
+
+
+def recv_to_end(sock):
+    """From a blocking socket: all it sends until it closes."""
+    data = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
 
 
 def session_threads():
